@@ -1,0 +1,95 @@
+# newspack: one GNU Makefile. Knobs use ?= so they can be overridden.
+CC      ?= cc
+PREFIX  ?= /usr/local
+DESTDIR ?=
+PKG_CONFIG ?= pkg-config
+PKGS    := libsodium zlib libarchive jansson
+WARN    := -Wall -Wextra -Wcast-qual -Wcast-align -Wshadow -Wswitch-enum \
+           -Wstrict-prototypes -Wundef -Wpointer-arith -Wvla
+OPT     ?= -O2 -g
+CFLAGS  ?= $(OPT)
+ifeq ($(CI),true)
+WERROR  ?= -Werror
+endif
+ifeq ($(SANITIZE),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+ALL_CFLAGS := -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE $(WARN) $(WERROR) \
+              $(CFLAGS) $(SANFLAGS) -Iinclude -Isrc/lib $(PKG_CFLAGS) -fPIC
+ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
+LIBS    := $(PKG_LIBS) -lpthread
+
+B := build
+LIB_SRC := $(wildcard src/lib/*.c)
+CLI_SRC := $(wildcard src/cli/*.c)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
+SOVER   := 0
+
+.PHONY: all deps demo check unit cli-test examples clean install uninstall
+all: newspack libnewspack.a libnewspack.so
+
+$(B)/%.o: %.c $(wildcard include/*.h src/lib/*.h src/cli/*.h tests/unit/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+libnewspack.a: $(LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+libnewspack.so: $(LIB_OBJ)
+	$(CC) -shared -Wl,-soname,libnewspack.so.$(SOVER) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
+
+newspack: $(CLI_OBJ) libnewspack.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) libnewspack.a $(LIBS)
+
+# Unit tests: every DEFINE_TEST(name) in tests/unit/*.c is collected by grep.
+$(B)/tests/unit/list.h: $(UNIT_SRC)
+	@mkdir -p $(dir $@)
+	grep -h '^DEFINE_TEST(' $(UNIT_SRC) | sed 's/^DEFINE_TEST(\([a-z0-9_]*\)).*/T(\1)/' > $@
+
+$(B)/tests/unit/main.o: $(B)/tests/unit/list.h
+$(B)/unit_tests: $(UNIT_OBJ) libnewspack.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJ) libnewspack.a $(LIBS)
+$(B)/tests/unit/%.o: ALL_CFLAGS += -I$(B)/tests/unit -Itests/unit
+
+deps:
+	@sh scripts/deps.sh
+
+unit: $(B)/unit_tests
+	cd tests/unit && ../../$(B)/unit_tests
+
+cli-test: newspack $(B)/unit_tests
+	sh tests/cli/run.sh
+
+check: deps
+	@$(MAKE) --no-print-directory all $(B)/unit_tests
+	@sh tests/run-all.sh
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh
+
+examples: examples/verify_list
+examples/verify_list: examples/verify_list.c libnewspack.a
+	$(CC) $(ALL_CFLAGS) -o $@ $< libnewspack.a $(LIBS)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+	install -m 755 newspack $(DESTDIR)$(PREFIX)/bin/newspack
+	install -m 644 libnewspack.a $(DESTDIR)$(PREFIX)/lib/libnewspack.a
+	install -m 755 libnewspack.so $(DESTDIR)$(PREFIX)/lib/libnewspack.so.$(SOVER)
+	ln -sf libnewspack.so.$(SOVER) $(DESTDIR)$(PREFIX)/lib/libnewspack.so
+	install -m 644 include/newspack.h $(DESTDIR)$(PREFIX)/include/newspack.h
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/newspack $(DESTDIR)$(PREFIX)/lib/libnewspack.a \
+	      $(DESTDIR)$(PREFIX)/lib/libnewspack.so $(DESTDIR)$(PREFIX)/lib/libnewspack.so.$(SOVER) \
+	      $(DESTDIR)$(PREFIX)/include/newspack.h
+
+clean:
+	rm -rf $(B) newspack libnewspack.a libnewspack.so demo examples/verify_list

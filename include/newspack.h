@@ -1,0 +1,305 @@
+/*
+ * newspack.h - the public API of libnewspack.
+ *
+ * libnewspack reads and writes .npk archives as defined in spec/format.md
+ * and key files as defined in spec/keys.md. The library never prints and
+ * never exits: every fallible function returns an npk_err code and, when
+ * given a non-NULL npk_error, fills it with that code and a message naming
+ * the file and the problem.
+ *
+ * Ownership: an object made by npk_<object>_new() or returned through an
+ * out-pointer belongs to the caller, who releases it with
+ * npk_<object>_free(); every _free() accepts NULL. Strings and entries
+ * handed to callbacks are valid only during the callback.
+ */
+#ifndef NEWSPACK_H
+#define NEWSPACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define NPK_VERSION_STRING "0.1.0"
+#define NPK_FORMAT_MAJOR 1
+#define NPK_FORMAT_MINOR 0
+
+/* Error codes. The numbers are stable: they never change meaning. */
+typedef enum npk_err {
+	NPK_OK = 0,
+	NPK_E_NOMEM = 1,      /* out of memory */
+	NPK_E_IO = 2,         /* a read, write, open or rename failed */
+	NPK_E_ARG = 3,        /* the caller passed something invalid */
+	NPK_E_FORMAT = 4,     /* malformed archive: bad magic, field or offset */
+	NPK_E_VERSION = 5,    /* needs a newer reader (version, flag, extension) */
+	NPK_E_DIGEST = 6,     /* a digest does not match: damaged data */
+	NPK_E_SIGNATURE = 7,  /* the signature does not verify */
+	NPK_E_UNTRUSTED = 8,  /* valid signature by a key that is not trusted */
+	NPK_E_NOTFOUND = 9,   /* no such document or file */
+	NPK_E_KEY = 10,       /* malformed key file */
+	NPK_E_PASSPHRASE = 11,/* passphrase missing or wrong */
+	NPK_E_LIMIT = 12,     /* a limit of the format is exceeded */
+	NPK_E_INPUT = 13,     /* unusable input file, path or metadata */
+	NPK_E_EXISTS = 14,    /* refusing to overwrite an existing file */
+	NPK_E_UNSAFE = 15     /* a path would leave the output folder */
+} npk_err;
+
+typedef struct npk_error {
+	int code;             /* an npk_err */
+	char msg[512];        /* human-readable, names the file and the problem */
+} npk_error;
+
+/* Returns a static description of an error code. */
+const char *npk_strerror(int code);
+
+/* ---- Keys (spec/keys.md; minisign-compatible) ---- */
+
+#define NPK_KEYID_BYTES 8
+#define NPK_PUBKEY_BYTES 32
+
+typedef struct npk_pubkey npk_pubkey;
+typedef struct npk_seckey npk_seckey;
+
+/* Makes a new Ed25519 key pair with a random key id. */
+int npk_keypair_generate(npk_pubkey **pk, npk_seckey **sk, npk_error *err);
+
+/* Writes a secret key file. passphrase NULL writes it unencrypted. The
+ * file is created with mode 0600 and O_EXCL unless overwrite is set, in
+ * which case it replaces the old one atomically. */
+int npk_seckey_save(const npk_seckey *sk, const char *path,
+                    const char *passphrase, int overwrite, npk_error *err);
+/* Writes a public key file (mode 0644, same overwrite rule). */
+int npk_pubkey_save(const npk_pubkey *pk, const char *path, int overwrite,
+                    npk_error *err);
+
+/* Sets *encrypted to 1 when the secret key file needs a passphrase. */
+int npk_seckey_file_encrypted(const char *path, int *encrypted,
+                              npk_error *err);
+/* Loads a secret key; passphrase may be NULL for an unencrypted key.
+ * NPK_E_PASSPHRASE when one is needed or the given one is wrong. */
+int npk_seckey_load(const char *path, const char *passphrase,
+                    npk_seckey **out, npk_error *err);
+/* Loads a public key file, or parses its text (the whole file, or just the
+ * base64 line). */
+int npk_pubkey_load(const char *path, npk_pubkey **out, npk_error *err);
+int npk_pubkey_parse(const char *text, size_t len, npk_pubkey **out,
+                     npk_error *err);
+/* Builds a public key from its raw parts. */
+int npk_pubkey_from_raw(const uint8_t id[NPK_KEYID_BYTES],
+                        const uint8_t pk[NPK_PUBKEY_BYTES],
+                        npk_pubkey **out, npk_error *err);
+/* The public half of a secret key; NULL if out of memory. */
+npk_pubkey *npk_seckey_pubkey(const npk_seckey *sk);
+void npk_pubkey_free(npk_pubkey *pk);
+void npk_seckey_free(npk_seckey *sk);
+
+const uint8_t *npk_pubkey_id(const npk_pubkey *pk);    /* 8 bytes */
+const uint8_t *npk_pubkey_bytes(const npk_pubkey *pk); /* 32 bytes */
+/* Formats a key id as minisign does: %016X of the id read as a
+ * little-endian 64-bit number. out must hold 17 bytes. */
+void npk_keyid_format(const uint8_t id[NPK_KEYID_BYTES], char out[17]);
+
+/* A set of trusted public keys. */
+typedef struct npk_trust npk_trust;
+npk_trust *npk_trust_new(void);
+void npk_trust_free(npk_trust *t);
+/* Adds a copy of pk. */
+int npk_trust_add(npk_trust *t, const npk_pubkey *pk, npk_error *err);
+/* Adds every *.pub file of a folder; a missing folder adds nothing. */
+int npk_trust_add_dir(npk_trust *t, const char *dir, npk_error *err);
+size_t npk_trust_count(const npk_trust *t);
+
+/* ---- Metadata: an ordered list of (key, value) pairs ---- */
+
+typedef struct npk_meta npk_meta;
+npk_meta *npk_meta_new(void);
+void npk_meta_free(npk_meta *m);
+/* Appends a value (keys may repeat, e.g. "author"). Keys are 1-64 bytes of
+ * [a-z0-9_.-]; values are valid UTF-8 without NUL. */
+int npk_meta_add(npk_meta *m, const char *key, const char *value,
+                 npk_error *err);
+/* Replaces every value of key with this one. */
+int npk_meta_set(npk_meta *m, const char *key, const char *value,
+                 npk_error *err);
+/* Removes every value of key. */
+void npk_meta_remove(npk_meta *m, const char *key);
+size_t npk_meta_count(const npk_meta *m);
+/* The i-th pair (0-based); NULL key when i is out of range. */
+void npk_meta_get(const npk_meta *m, size_t i, const char **key,
+                  const char **value);
+/* The first value of key, or NULL. */
+const char *npk_meta_find(const npk_meta *m, const char *key);
+/* Copies every pair of src into dst, replacing dst's values of the keys
+ * src has. */
+int npk_meta_merge(npk_meta *dst, const npk_meta *src, npk_error *err);
+
+/* Reads news metadata (title, author, date, section, source, language,
+ * url, ...) from the first bytes of a document. head is the start of the
+ * document (at most its first 64 KiB is looked at); media_type as from
+ * npk_media_type_guess(). Fields that cannot be found are left out; odd
+ * content is not an error. */
+int npk_meta_extract(const char *path, const uint8_t *head, size_t len,
+                     const char *media_type, npk_meta *out, npk_error *err);
+/* Applies a sidecar NAME.meta.json: a JSON object whose values are strings
+ * or arrays of strings (null removes a field). Its fields replace those
+ * found in the document. */
+int npk_meta_apply_sidecar(npk_meta *m, const char *json, size_t len,
+                           const char *sidecar_name, npk_error *err);
+/* The media type for a path and its first bytes (static string). */
+const char *npk_media_type_guess(const char *path, const uint8_t *head,
+                                 size_t len);
+
+/* ---- Creating archives ---- */
+
+typedef struct npk_create_opts {
+	uint64_t timestamp;       /* creation time, Unix seconds UTC */
+	size_t cluster_size;      /* target uncompressed cluster size; 0 = 1 MiB */
+	int level;                /* zlib level 1-9; 0 = 6 */
+	const npk_meta *archive_meta; /* title, description, ... (may be NULL) */
+	/* Called for inputs that are skipped (symlinks, devices, sockets). */
+	void (*warn)(const char *path, const char *why, void *ctx);
+	/* Called after each document is added. */
+	void (*progress)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
+	void *ctx;
+} npk_create_opts;
+
+typedef struct npk_create_stats {
+	uint64_t documents;
+	uint64_t bytes_in;        /* sum of document sizes */
+	uint64_t bytes_out;       /* archive size */
+	uint64_t skipped;         /* inputs not archived (see warn) */
+} npk_create_stats;
+
+/* Creates the archive at out from files and folders. A folder contributes
+ * its contents, recursively; a file contributes itself under its base name.
+ * NAME.meta.json beside NAME is read as NAME's sidecar and not stored.
+ * The archive is written to a temporary file beside out, synced and
+ * renamed over out, so out never holds a partial archive. */
+int npk_create(const char *out, const char *const *inputs, size_t ninputs,
+               const npk_create_opts *opts, const npk_seckey *sk,
+               npk_create_stats *stats, npk_error *err);
+
+/* The lower-level writer: documents must be added in strictly increasing
+ * path byte order. Writes to fd, which the caller opened and closes. */
+typedef struct npk_writer npk_writer;
+int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
+                   npk_error *err);
+/* size is the document's exact size: npk_writer_end() fails with
+ * NPK_E_INPUT when the data given differs (a file changed while read). */
+int npk_writer_begin(npk_writer *w, const char *path, const char *media_type,
+                     const npk_meta *meta, uint64_t size, npk_error *err);
+int npk_writer_data(npk_writer *w, const void *buf, size_t len,
+                    npk_error *err);
+int npk_writer_end(npk_writer *w, npk_error *err);
+/* Writes index, tables, manifest, signature and trailer. */
+int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err);
+uint64_t npk_writer_size(const npk_writer *w);
+void npk_writer_free(npk_writer *w);
+
+/* ---- Reading archives ---- */
+
+typedef struct npk_reader npk_reader;
+
+#define NPK_DIGEST_BYTES 32
+
+typedef struct npk_entry {
+	const char *path;         /* NUL-terminated */
+	const char *media_type;
+	uint64_t size;
+	uint8_t digest[NPK_DIGEST_BYTES]; /* BLAKE2b-256 of the content */
+	uint64_t ordinal;         /* position in the index, from 0 */
+	uint32_t cluster;         /* first cluster (0xFFFFFFFF when empty) */
+	uint32_t offset;          /* offset in that cluster's data */
+	const npk_meta *meta;
+} npk_entry;
+
+typedef struct npk_info {
+	unsigned version_major, version_minor;
+	uint64_t file_size;
+	uint64_t created;         /* Unix seconds UTC */
+	uint64_t documents;
+	uint64_t bytes;           /* sum of document sizes */
+	uint64_t clusters;
+	uint64_t pages;
+	uint64_t stored_bytes;    /* sum of stored cluster sizes */
+	uint8_t key_id[NPK_KEYID_BYTES];
+	uint8_t signer[NPK_PUBKEY_BYTES];
+	int trusted;              /* 1 when the signer is in the trust set */
+	const char *comment;      /* the signed (trusted) comment */
+	const npk_meta *meta;     /* archive metadata */
+} npk_info;
+
+/* Opens an archive: checks the header and trailer, the signature over the
+ * manifest, the manifest, and the digests of the page and cluster tables.
+ * With trust NULL or a signer not in it, the signature is checked with the
+ * signer's key stored in the archive and the reader is marked untrusted;
+ * open then fails with NPK_E_UNTRUSTED unless allow_untrusted is set. */
+int npk_reader_open(const char *path, const npk_trust *trust,
+                    int allow_untrusted, npk_reader **out, npk_error *err);
+void npk_reader_free(npk_reader *r);
+void npk_reader_info(const npk_reader *r, npk_info *info);
+
+/* Calls cb for every document in path order, reading and checking one
+ * index page at a time. cb returns 0 to go on, non-zero to stop (that value
+ * is returned). */
+typedef int (*npk_entry_cb)(const npk_entry *e, void *ctx);
+int npk_reader_list(npk_reader *r, npk_entry_cb cb, void *ctx,
+                    npk_error *err);
+/* Finds one document by binary search (one index page read). The entry is
+ * valid until the next call on r. NPK_E_NOTFOUND if absent. */
+int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
+                    npk_error *err);
+/* Reads a document's content. Each cluster's digest is checked before any
+ * of its bytes reach sink; a document held in one cluster also has its own
+ * digest checked first. sink returns 0 to go on. */
+typedef int (*npk_sink)(const uint8_t *buf, size_t len, void *ctx);
+int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
+                    void *ctx, npk_error *err);
+
+/* One problem found by a full verification. */
+typedef struct npk_problem {
+	int code;                 /* NPK_E_DIGEST, NPK_E_FORMAT, ... */
+	const char *object;       /* "cluster", "page", "document", "layout" */
+	uint64_t number;          /* cluster, page or document number */
+	uint64_t offset;          /* file offset of the object */
+	const char *path;         /* the document, or NULL */
+	const char *message;
+} npk_problem;
+typedef void (*npk_problem_cb)(const npk_problem *p, void *ctx);
+
+typedef struct npk_verify_stats {
+	uint64_t documents, documents_bad;
+	uint64_t clusters, clusters_bad;
+	uint64_t pages, pages_bad;
+	uint64_t bytes;           /* document bytes checked */
+} npk_verify_stats;
+
+/* Checks every byte: the layout, every page, every cluster and every
+ * document digest. Every problem is reported to cb (may be NULL); the
+ * return is NPK_OK, or the code of the first problem. */
+int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
+                      npk_verify_stats *stats, npk_error *err);
+
+/* Extracts documents under dir (which must exist). paths NULL extracts
+ * all. Nothing is written outside dir: no "..", absolute path or symlink
+ * is followed. Without force, existing files are refused before anything
+ * is written. Each file is written to a temporary name, checked, and
+ * renamed. */
+typedef struct npk_extract_opts {
+	int force;
+	void (*progress)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
+	void *ctx;
+} npk_extract_opts;
+int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
+                size_t npaths, const npk_extract_opts *opts,
+                uint64_t *written, npk_error *err);
+
+/* Checks that a path is valid in an archive (spec/format.md, "Paths"). */
+int npk_path_check(const char *path, size_t len, npk_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs the Debian packages newspack needs to build and test, when run as
+# root; otherwise prints the one apt-get line to run. Quiet when all is there.
+PKGS="gcc make pkg-config libc6-dev zlib1g-dev libsodium-dev libarchive-dev libjansson-dev minisign"
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ]; then
+	echo "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+		{ echo "apt-get install failed for:$missing" >&2; exit 1; }
+else
+	echo "newspack needs these Debian packages:$missing" >&2
+	echo "Run:  sudo apt-get install$missing" >&2
+	exit 1
+fi

@@ -1,0 +1,80 @@
+/*
+ * cli.h - shared pieces of the newspack command line.
+ */
+#ifndef NPK_CLI_H
+#define NPK_CLI_H
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "newspack.h"
+
+/* Exit codes (README, newspack(1)). */
+#define EXIT_VERIFY 1     /* bad signature or damaged data */
+#define EXIT_USAGE 2      /* usage, input or output error */
+#define EXIT_UNTRUSTED 3  /* valid signature by an untrusted key */
+
+int cmd_keygen(int argc, char **argv);
+int cmd_create(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_cat(int argc, char **argv);
+int cmd_extract(int argc, char **argv);
+
+/* Prints "newspack: MSG" to stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints err and returns the exit code for its code. */
+int cli_fail(const npk_error *err);
+int cli_exit_code(int npk_code);
+/* "Try 'newspack CMD --help'." and EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* The configuration folder: $XDG_CONFIG_HOME/newspack, else
+ * ~/.config/newspack. Static storage. */
+const char *cli_config_dir(void);
+const char *cli_default_seckey(void);
+const char *cli_default_pubkey(void);
+const char *cli_trusted_dir(void);
+
+/* The trust set: the key in pubkey_path if given, else every key in the
+ * trusted keys folder. Returns an exit code (0 on success). */
+int cli_load_trust(const char *pubkey_path, npk_trust **out);
+/* Opens an archive for list, info, cat or extract: refuses untrusted
+ * signers unless allow_untrusted. Returns an exit code. */
+int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
+             npk_reader **out);
+
+/* Reads a passphrase from file (first line) or, if file is NULL, from the
+ * terminal (twice when confirm). Returns a malloc'ed string or NULL after
+ * printing why. */
+char *cli_passphrase(const char *file, const char *prompt, int confirm);
+void cli_passphrase_free(char *p);
+
+/* "12.3 KiB" */
+void cli_size(uint64_t n, char *out, size_t len);
+/* "2025-01-24T00:00:00Z" */
+void cli_time(uint64_t t, char *out, size_t len);
+void cli_hex(const uint8_t *p, size_t n, char *out);
+
+/* Metadata as a JSON object: author and keywords are always arrays; other
+ * keys are strings, or arrays when they repeat. */
+json_t *cli_meta_json(const npk_meta *m);
+/* Dumps j (stolen) to stdout with a newline. */
+void cli_json_print(json_t *j);
+
+/* A progress line on stderr, only when stderr is a terminal. */
+typedef struct cli_progress {
+	int enabled;
+	const char *verb;
+	uint64_t total;           /* documents expected, 0 if unknown */
+	double last;              /* time of the last redraw */
+	int drawn;
+} cli_progress;
+void cli_progress_init(cli_progress *p, const char *verb, uint64_t total, int quiet);
+void cli_progress_cb(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
+void cli_progress_done(cli_progress *p);
+
+#endif

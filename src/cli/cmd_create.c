@@ -1,0 +1,223 @@
+/*
+ * cmd_create.c - newspack create: pack files and folders into an archive.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+
+static void create_help(FILE *f)
+{
+	fprintf(f,
+	        "Usage: newspack create [OPTIONS] OUT.npk INPUT...\n"
+	        "\n"
+	        "Packs INPUT files and folders into the signed archive OUT.npk. A folder gives its\n"
+	        "contents, read recursively (its own name is not part of the paths); a file gives\n"
+	        "itself under its base name. Every file is stored byte for byte. Metadata (title,\n"
+	        "author, date, section, source, language, url) is read from plain-text bylines and\n"
+	        "Markdown front matter, and NAME.meta.json beside NAME overrides it (the sidecar\n"
+	        "itself is not stored). Symbolic links and special files are skipped with a warning.\n"
+	        "\n"
+	        "  -s SECKEY            secret key (default %s)\n"
+	        "  --passphrase-file F  read the key's passphrase from F's first line ('-': stdin)\n"
+	        "  --meta KEY=VALUE     archive metadata: title, description, creator, license,\n"
+	        "                       created, or any key of [a-z0-9_.-]; repeat for more\n"
+	        "  --timestamp T        creation time: Unix seconds or YYYY-MM-DD[THH:MM:SSZ]\n"
+	        "                       (default: $SOURCE_DATE_EPOCH, else now)\n"
+	        "  --cluster-size N     target uncompressed cluster size in bytes (default 1048576)\n"
+	        "  --level N            zlib level 1-9 (default 6)\n"
+	        "  --json               print the summary as JSON\n"
+	        "  -q                   no progress and no summary\n"
+	        "\n"
+	        "The archive is written to a temporary file beside OUT.npk, synced, and renamed,\n"
+	        "so OUT.npk is never left half-written. The same inputs, key and timestamp always\n"
+	        "give the same bytes.\n",
+	        cli_default_seckey());
+}
+
+/* Unix seconds, YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SSZ. */
+static int parse_time(const char *s, uint64_t *out)
+{
+	char *end;
+	if (isdigit((unsigned char)s[0]) && strlen(s) != 10 && strchr(s, '-') == NULL) {
+		errno = 0;
+		unsigned long long v = strtoull(s, &end, 10);
+		if (errno || *end)
+			return -1;
+		*out = v;
+		return 0;
+	}
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	end = strptime(s, "%Y-%m-%d", &tm);
+	if (end == NULL)
+		return -1;
+	if (*end == 'T' || *end == ' ') {
+		end = strptime(end + 1, "%H:%M:%S", &tm);
+		if (end == NULL)
+			return -1;
+		if (*end == 'Z')
+			end++;
+	}
+	if (*end)
+		return -1;
+	time_t t = timegm(&tm);
+	if (t < 0)
+		return -1;
+	*out = (uint64_t)t;
+	return 0;
+}
+
+static void on_warn(const char *path, const char *why, void *ctx)
+{
+	(void)ctx;
+	cli_warn("%s: %s", path, why);
+}
+
+int cmd_create(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"passphrase-file", required_argument, NULL, 'P'},
+		{"meta", required_argument, NULL, 'm'},
+		{"timestamp", required_argument, NULL, 't'},
+		{"cluster-size", required_argument, NULL, 'c'},
+		{"level", required_argument, NULL, 'l'},
+		{"json", no_argument, NULL, 'j'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *sec = NULL, *pfile = NULL;
+	int quiet = 0, json = 0, c, ec = EXIT_USAGE;
+	npk_create_opts opts;
+	memset(&opts, 0, sizeof opts);
+	npk_meta *meta = npk_meta_new();
+	npk_seckey *sk = NULL;
+	npk_error err = {0, ""};
+	int have_time = 0;
+	if (meta == NULL)
+		return EXIT_USAGE;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': sec = optarg; break;
+		case 'P': pfile = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'j': json = 1; break;
+		case 'h': create_help(stdout); ec = 0; goto out;
+		case 'm': {
+			char *eq = strchr(optarg, '=');
+			if (eq == NULL || eq == optarg) {
+				ec = cli_usage_error("create", "--meta wants KEY=VALUE, not '%s'", optarg);
+				goto out;
+			}
+			*eq = 0;
+			if (npk_meta_add(meta, optarg, eq + 1, &err) != NPK_OK) {
+				ec = cli_fail(&err);
+				goto out;
+			}
+			break;
+		}
+		case 't':
+			if (parse_time(optarg, &opts.timestamp) != 0) {
+				ec = cli_usage_error("create", "bad --timestamp '%s'", optarg);
+				goto out;
+			}
+			have_time = 1;
+			break;
+		case 'c': opts.cluster_size = (size_t)strtoull(optarg, NULL, 10); break;
+		case 'l': opts.level = atoi(optarg); break;
+		default: ec = cli_usage_error("create", "bad option"); goto out;
+		}
+	}
+	if (argc - optind < 2) {
+		ec = cli_usage_error("create", "need OUT.npk and at least one INPUT");
+		goto out;
+	}
+	if (!have_time) {
+		const char *sde = getenv("SOURCE_DATE_EPOCH");
+		if (sde != NULL && sde[0]) {
+			if (parse_time(sde, &opts.timestamp) != 0) {
+				ec = cli_usage_error("create", "bad SOURCE_DATE_EPOCH '%s'", sde);
+				goto out;
+			}
+		} else {
+			opts.timestamp = (uint64_t)time(NULL);
+		}
+	}
+
+	/* The key first: no work is done that cannot be signed. */
+	struct stat st;
+	const char *keypath = sec ? sec : cli_default_seckey();
+	if (stat(keypath, &st) != 0) {
+		cli_warn("no secret key at %s", keypath);
+		if (sec == NULL)
+			fprintf(stderr, "  Make one with:  newspack keygen\n");
+		else
+			fprintf(stderr, "  Make one with:  newspack keygen -s %s -p %s.pub\n", sec, sec);
+		goto out;
+	}
+	int enc = 0;
+	if (npk_seckey_file_encrypted(keypath, &enc, &err) != NPK_OK) {
+		ec = cli_fail(&err);
+		goto out;
+	}
+	char *pass = NULL;
+	if (enc && (pass = cli_passphrase(pfile, "Passphrase: ", 0)) == NULL)
+		goto out;
+	int rc = npk_seckey_load(keypath, pass, &sk, &err);
+	cli_passphrase_free(pass);
+	if (rc != NPK_OK) {
+		ec = cli_fail(&err);
+		goto out;
+	}
+
+	cli_progress prog;
+	cli_progress_init(&prog, "packing", 0, quiet);
+	opts.archive_meta = meta;
+	opts.warn = on_warn;
+	opts.progress = cli_progress_cb;
+	opts.ctx = &prog;
+	npk_create_stats stats;
+	const char *out = argv[optind];
+	rc = npk_create(out, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1),
+	                &opts, sk, &stats, &err);
+	cli_progress_done(&prog);
+	if (rc != NPK_OK) {
+		ec = cli_fail(&err);
+		cli_warn("nothing was written to %s", out);
+		goto out;
+	}
+	npk_pubkey *pk = npk_seckey_pubkey(sk);
+	char id[17] = "";
+	if (pk)
+		npk_keyid_format(npk_pubkey_id(pk), id);
+	npk_pubkey_free(pk);
+	double ratio = stats.bytes_in ? (double)stats.bytes_out / (double)stats.bytes_in : 0;
+	if (json) {
+		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:s, s:I}", "archive", out,
+		                      "documents", (json_int_t)stats.documents, "bytes_in",
+		                      (json_int_t)stats.bytes_in, "bytes_out", (json_int_t)stats.bytes_out,
+		                      "skipped", (json_int_t)stats.skipped, "ratio", ratio, "key_id", id,
+		                      "created", (json_int_t)opts.timestamp);
+		cli_json_print(j);
+	} else if (!quiet) {
+		char a[32], b[32];
+		cli_size(stats.bytes_in, a, sizeof a);
+		cli_size(stats.bytes_out, b, sizeof b);
+		printf("%s: %llu documents, %s packed into %s (%.1f%%), signed by key %s\n", out,
+		       (unsigned long long)stats.documents, a, b, 100.0 * ratio, id);
+		if (stats.skipped)
+			printf("%llu inputs were skipped (see the warnings above)\n",
+			       (unsigned long long)stats.skipped);
+	}
+	ec = 0;
+out:
+	npk_seckey_free(sk);
+	npk_meta_free(meta);
+	return ec;
+}

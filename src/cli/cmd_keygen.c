@@ -1,0 +1,132 @@
+/*
+ * cmd_keygen.c - newspack keygen: make a key pair and trust its public key.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli.h"
+
+static void keygen_help(FILE *f)
+{
+	fprintf(f,
+	        "Usage: newspack keygen [-p PUBKEY] [-s SECKEY] [-W] [-f] [--passphrase-file FILE]\n"
+	        "\n"
+	        "Makes an Ed25519 key pair for signing archives. The files are minisign-compatible:\n"
+	        "a key made by 'minisign -G' signs archives too, and minisign can check them.\n"
+	        "\n"
+	        "  -s SECKEY   secret key file (default %s)\n"
+	        "  -p PUBKEY   public key file (default %s)\n"
+	        "  -W          do not encrypt the secret key with a passphrase\n"
+	        "  -f          overwrite existing key files\n"
+	        "  --passphrase-file FILE\n"
+	        "              read the passphrase from the first line of FILE ('-' for stdin)\n"
+	        "              instead of asking on the terminal\n"
+	        "\n"
+	        "The secret key is written with mode 0600 and encrypted (scrypt) unless -W.\n"
+	        "The public key is also copied to %s/ so that this machine trusts\n"
+	        "what it signs. Give the .pub file to whoever must check your archives.\n",
+	        cli_default_seckey(), cli_default_pubkey(), cli_trusted_dir());
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[4200];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = 0;
+		if (mkdir(buf, mode) != 0 && errno != EEXIST)
+			return -1;
+		*p = '/';
+	}
+	return mkdir(buf, mode) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+int cmd_keygen(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"passphrase-file", required_argument, NULL, 'P'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *pub = NULL, *sec = NULL, *pfile = NULL;
+	int unencrypted = 0, force = 0, c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:s:Wfh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'p': pub = optarg; break;
+		case 's': sec = optarg; break;
+		case 'W': unencrypted = 1; break;
+		case 'f': force = 1; break;
+		case 'P': pfile = optarg; break;
+		case 'h': keygen_help(stdout); return 0;
+		default: return cli_usage_error("keygen", "bad option");
+		}
+	}
+	if (optind != argc)
+		return cli_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
+	if (pub == NULL || sec == NULL) {
+		if (mkdir_p(cli_config_dir(), 0700) != 0) {
+			cli_warn("%s: %s", cli_config_dir(), strerror(errno));
+			return EXIT_USAGE;
+		}
+	}
+	if (sec == NULL)
+		sec = cli_default_seckey();
+	if (pub == NULL)
+		pub = cli_default_pubkey();
+
+	/* Refuse early, before asking for a passphrase. */
+	struct stat st;
+	if (!force && (stat(sec, &st) == 0 || stat(pub, &st) == 0)) {
+		cli_warn("%s exists; refusing to overwrite a key (use -f)",
+		         stat(sec, &st) == 0 ? sec : pub);
+		return EXIT_USAGE;
+	}
+	char *pass = NULL;
+	if (!unencrypted) {
+		pass = cli_passphrase(pfile, "Passphrase for the new secret key: ", 1);
+		if (pass == NULL)
+			return EXIT_USAGE;
+		if (pass[0] == 0) {
+			cli_passphrase_free(pass);
+			cli_warn("empty passphrase; use -W for a key without one");
+			return EXIT_USAGE;
+		}
+	}
+	npk_error err = {0, ""};
+	npk_pubkey *pk = NULL;
+	npk_seckey *sk = NULL;
+	int rc = npk_keypair_generate(&pk, &sk, &err);
+	if (rc == NPK_OK)
+		rc = npk_seckey_save(sk, sec, pass, force, &err);
+	if (rc == NPK_OK)
+		rc = npk_pubkey_save(pk, pub, force, &err);
+	cli_passphrase_free(pass);
+	char id[17] = "";
+	if (rc == NPK_OK) {
+		npk_keyid_format(npk_pubkey_id(pk), id);
+		char tpath[4300];
+		snprintf(tpath, sizeof tpath, "%s/%s.pub", cli_trusted_dir(), id);
+		if (mkdir_p(cli_trusted_dir(), 0700) != 0) {
+			snprintf(err.msg, sizeof err.msg, "%s: %s", cli_trusted_dir(), strerror(errno));
+			rc = err.code = NPK_E_IO;
+		}
+		if (rc == NPK_OK)
+			rc = npk_pubkey_save(pk, tpath, 1, &err);
+	}
+	npk_pubkey_free(pk);
+	npk_seckey_free(sk);
+	if (rc != NPK_OK)
+		return cli_fail(&err);
+	printf("Key id:      %s\n"
+	       "Secret key:  %s%s\n"
+	       "Public key:  %s\n"
+	       "Trusted in:  %s/%s.pub\n",
+	       id, sec, unencrypted ? " (not encrypted)" : "", pub, cli_trusted_dir(), id);
+	return 0;
+}

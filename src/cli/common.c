@@ -1,0 +1,355 @@
+/*
+ * common.c - errors, exit codes, configuration paths, trust, passphrases,
+ * JSON and progress for the newspack command line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+void cli_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("newspack: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+int cli_exit_code(int code)
+{
+	switch ((npk_err)code) {
+	case NPK_OK:
+		return 0;
+	case NPK_E_FORMAT:
+	case NPK_E_DIGEST:
+	case NPK_E_SIGNATURE:
+		return EXIT_VERIFY;
+	case NPK_E_UNTRUSTED:
+		return EXIT_UNTRUSTED;
+	case NPK_E_NOMEM:
+	case NPK_E_IO:
+	case NPK_E_ARG:
+	case NPK_E_VERSION:
+	case NPK_E_NOTFOUND:
+	case NPK_E_KEY:
+	case NPK_E_PASSPHRASE:
+	case NPK_E_LIMIT:
+	case NPK_E_INPUT:
+	case NPK_E_EXISTS:
+	case NPK_E_UNSAFE:
+		return EXIT_USAGE;
+	}
+	return EXIT_USAGE;
+}
+
+int cli_fail(const npk_error *err)
+{
+	cli_warn("%s", err->msg[0] ? err->msg : npk_strerror(err->code));
+	return cli_exit_code(err->code);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("newspack: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'newspack %s --help'.\n", cmd);
+	return EXIT_USAGE;
+}
+
+const char *cli_config_dir(void)
+{
+	static char dir[4096];
+	if (dir[0] == 0) {
+		const char *x = getenv("XDG_CONFIG_HOME");
+		const char *home = getenv("HOME");
+		if (x != NULL && x[0] == '/')
+			snprintf(dir, sizeof dir, "%s/newspack", x);
+		else
+			snprintf(dir, sizeof dir, "%s/.config/newspack", home ? home : ".");
+	}
+	return dir;
+}
+
+static const char *config_path(char *buf, size_t len, const char *name)
+{
+	if (buf[0] == 0)
+		snprintf(buf, len, "%s/%s", cli_config_dir(), name);
+	return buf;
+}
+
+const char *cli_default_seckey(void)
+{
+	static char p[4200];
+	return config_path(p, sizeof p, "newspack.key");
+}
+
+const char *cli_default_pubkey(void)
+{
+	static char p[4200];
+	return config_path(p, sizeof p, "newspack.pub");
+}
+
+const char *cli_trusted_dir(void)
+{
+	static char p[4200];
+	return config_path(p, sizeof p, "trusted");
+}
+
+int cli_load_trust(const char *pubkey_path, npk_trust **out)
+{
+	npk_error err = {0, ""};
+	npk_trust *t = npk_trust_new();
+	if (t == NULL) {
+		cli_warn("out of memory");
+		return EXIT_USAGE;
+	}
+	int rc;
+	if (pubkey_path != NULL) {
+		npk_pubkey *pk = NULL;
+		rc = npk_pubkey_load(pubkey_path, &pk, &err);
+		if (rc == NPK_OK)
+			rc = npk_trust_add(t, pk, &err);
+		npk_pubkey_free(pk);
+	} else {
+		rc = npk_trust_add_dir(t, cli_trusted_dir(), &err);
+	}
+	if (rc != NPK_OK) {
+		npk_trust_free(t);
+		return cli_fail(&err);
+	}
+	*out = t;
+	return 0;
+}
+
+int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
+             npk_reader **out)
+{
+	npk_trust *t = NULL;
+	int ec = cli_load_trust(pubkey_path, &t);
+	if (ec != 0)
+		return ec;
+	npk_error err = {0, ""};
+	int rc = npk_reader_open(path, t, allow_untrusted, out, &err);
+	npk_trust_free(t);
+	if (rc == NPK_E_UNTRUSTED) {
+		cli_warn("%s", err.msg);
+		fprintf(stderr, "  To read it anyway, add --allow-untrusted; to trust the key, put its .pub file\n"
+		                "  in %s/ or name it with -p.\n", cli_trusted_dir());
+		return EXIT_UNTRUSTED;
+	}
+	return rc == NPK_OK ? 0 : cli_fail(&err);
+}
+
+static char *read_line_fd(int fd)
+{
+	size_t cap = 1024, n = 0;
+	char *p = malloc(cap);
+	if (p == NULL)
+		return NULL;
+	for (;;) {
+		char ch;
+		ssize_t r = read(fd, &ch, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || ch == '\n')
+			break;
+		if (n + 1 == cap) {
+			free(p);
+			return NULL; /* longer than any sane passphrase */
+		}
+		p[n++] = ch;
+	}
+	if (n > 0 && p[n - 1] == '\r')
+		n--;
+	p[n] = 0;
+	return p;
+}
+
+static char *prompt_tty(const char *prompt)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	struct termios old, quiet;
+	int have = tcgetattr(fd, &old) == 0;
+	if (have) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(fd, TCSAFLUSH, &quiet);
+	}
+	if (write(fd, prompt, strlen(prompt)) < 0) {
+		/* nothing to do: the read below still works */
+	}
+	char *p = read_line_fd(fd);
+	if (have)
+		tcsetattr(fd, TCSAFLUSH, &old);
+	if (write(fd, "\n", 1) < 0) {
+		/* as above */
+	}
+	close(fd);
+	return p;
+}
+
+char *cli_passphrase(const char *file, const char *prompt, int confirm)
+{
+	if (file != NULL) {
+		int fd = strcmp(file, "-") == 0 ? dup(0) : open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			cli_warn("%s: %s", file, strerror(errno));
+			return NULL;
+		}
+		char *p = read_line_fd(fd);
+		close(fd);
+		if (p == NULL)
+			cli_warn("%s: cannot read a passphrase", file);
+		return p;
+	}
+	char *p = prompt_tty(prompt);
+	if (p == NULL) {
+		cli_warn("a passphrase is needed but there is no terminal; use --passphrase-file FILE");
+		return NULL;
+	}
+	if (confirm) {
+		char *q = prompt_tty("Passphrase (again): ");
+		if (q == NULL || strcmp(p, q) != 0) {
+			cli_warn("the passphrases do not match");
+			cli_passphrase_free(p);
+			cli_passphrase_free(q);
+			return NULL;
+		}
+		cli_passphrase_free(q);
+	}
+	return p;
+}
+
+void cli_passphrase_free(char *p)
+{
+	if (p != NULL) {
+		volatile char *v = p;
+		while (*v)
+			*v++ = 0;
+		free(p);
+	}
+}
+
+void cli_size(uint64_t n, char *out, size_t len)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)n;
+	unsigned u = 0;
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(out, len, "%llu B", (unsigned long long)n);
+	else
+		snprintf(out, len, "%.1f %s", v, units[u]);
+}
+
+void cli_time(uint64_t t, char *out, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (gmtime_r(&tt, &tm) == NULL || strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(out, len, "%llu", (unsigned long long)t);
+}
+
+void cli_hex(const uint8_t *p, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[p[i] >> 4];
+		out[2 * i + 1] = hx[p[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+json_t *cli_meta_json(const npk_meta *m)
+{
+	json_t *o = json_object();
+	for (size_t i = 0; o && i < npk_meta_count(m); i++) {
+		const char *k, *v;
+		npk_meta_get(m, i, &k, &v);
+		json_t *old = json_object_get(o, k);
+		int always_array = strcmp(k, "author") == 0 || strcmp(k, "keywords") == 0;
+		if (old == NULL && !always_array) {
+			json_object_set_new(o, k, json_string(v));
+		} else if (old == NULL) {
+			json_t *a = json_array();
+			json_array_append_new(a, json_string(v));
+			json_object_set_new(o, k, a);
+		} else if (json_is_array(old)) {
+			json_array_append_new(old, json_string(v));
+		} else {
+			json_t *a = json_array();
+			json_array_append(a, old);
+			json_array_append_new(a, json_string(v));
+			json_object_set_new(o, k, a);
+		}
+	}
+	return o;
+}
+
+void cli_json_print(json_t *j)
+{
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(j);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_progress_init(cli_progress *p, const char *verb, uint64_t total, int quiet)
+{
+	memset(p, 0, sizeof *p);
+	p->enabled = !quiet && isatty(2);
+	p->verb = verb;
+	p->total = total;
+	p->last = now();
+}
+
+void cli_progress_cb(uint64_t docs, uint64_t bytes, const char *path, void *ctx)
+{
+	cli_progress *p = ctx;
+	(void)path;
+	if (!p->enabled)
+		return;
+	double t = now();
+	if (t - p->last < 0.2)
+		return;
+	p->last = t;
+	char sz[32];
+	cli_size(bytes, sz, sizeof sz);
+	if (p->total)
+		fprintf(stderr, "\r%s %llu/%llu documents (%s) %3.0f%%", p->verb,
+		        (unsigned long long)docs, (unsigned long long)p->total, sz,
+		        100.0 * (double)docs / (double)p->total);
+	else
+		fprintf(stderr, "\r%s %llu documents (%s)", p->verb, (unsigned long long)docs, sz);
+	p->drawn = 1;
+}
+
+void cli_progress_done(cli_progress *p)
+{
+	if (p->drawn)
+		fputs("\r\033[K", stderr);
+	p->drawn = 0;
+}

@@ -1,0 +1,423 @@
+/*
+ * create.c - builds an archive from files and folders.
+ *
+ * Folders are walked one at a time with each folder's entries sorted so
+ * that documents come out in global path byte order (spec/format.md 5.1)
+ * without holding the whole list: a folder "x" sorts as "x/", which is
+ * where its files fall among its siblings. Memory is bounded by the
+ * largest single folder, not by the collection.
+ *
+ * The archive is written to a temporary file beside OUT, synced and
+ * renamed, so OUT holds the old archive or the new one, never a part.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format.h"
+#include "internal.h"
+
+#define HEAD_MAX (64u << 10)
+#define SIDECAR_SUFFIX ".meta.json"
+#define SIDECAR_MAX (1u << 20)
+
+typedef struct entry {
+	char *key;                /* name, with "/" appended for folders */
+	char *src;                /* path on disk */
+	int is_dir;
+} entry;
+
+typedef struct create_ctx {
+	npk_writer *w;
+	const npk_create_opts *opts;
+	npk_create_stats *st;
+	dev_t skip_dev[2];
+	ino_t skip_ino[2];
+	int nskip;
+	uint8_t *head;
+	uint8_t *buf;
+} create_ctx;
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const entry *)a)->key, ((const entry *)b)->key);
+}
+
+static void entries_free(entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].key);
+		free(v[i].src);
+	}
+	free(v);
+}
+
+static void warn(create_ctx *cx, const char *path, const char *why)
+{
+	cx->st->skipped++;
+	if (cx->opts && cx->opts->warn)
+		cx->opts->warn(path, why, cx->opts->ctx);
+}
+
+/* Adds one candidate; returns NPK_OK also when it is skipped. */
+static int entries_add(create_ctx *cx, entry **v, size_t *n, size_t *cap,
+                       const char *name, const char *src, npk_error *err)
+{
+	struct stat st;
+	if (lstat(src, &st) != 0)
+		return npk__fail(err, NPK_E_IO, "%s: %s", src, strerror(errno));
+	for (int i = 0; i < cx->nskip; i++)
+		if (st.st_dev == cx->skip_dev[i] && st.st_ino == cx->skip_ino[i])
+			return NPK_OK; /* the archive being written */
+	if (S_ISLNK(st.st_mode)) {
+		warn(cx, src, "symbolic link not archived (only regular files are stored)");
+		return NPK_OK;
+	}
+	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		warn(cx, src, "special file not archived (only regular files are stored)");
+		return NPK_OK;
+	}
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		entry *nv = realloc(*v, nc * sizeof *nv);
+		NPK_FAIL_IF(nv == NULL, err, NPK_E_NOMEM, "out of memory");
+		*v = nv;
+		*cap = nc;
+	}
+	entry *e = &(*v)[*n];
+	e->is_dir = S_ISDIR(st.st_mode);
+	size_t nl = strlen(name);
+	e->key = malloc(nl + 2);
+	e->src = strdup(src);
+	if (e->key == NULL || e->src == NULL) {
+		free(e->key);
+		free(e->src);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	}
+	memcpy(e->key, name, nl);
+	e->key[nl] = e->is_dir ? '/' : 0;
+	e->key[nl + 1] = 0;
+	(*n)++;
+	return NPK_OK;
+}
+
+/* NAME.meta.json is a sidecar when NAME is a file among the same entries. */
+static int is_sidecar(const entry *v, size_t n, const entry *e)
+{
+	size_t kl = strlen(e->key), sl = strlen(SIDECAR_SUFFIX);
+	if (e->is_dir || kl <= sl || strcmp(e->key + kl - sl, SIDECAR_SUFFIX) != 0)
+		return 0;
+	char base[NAME_MAX + 1];
+	if (kl - sl > NAME_MAX)
+		return 0;
+	memcpy(base, e->key, kl - sl);
+	base[kl - sl] = 0;
+	entry probe = {base, NULL, 0};
+	const entry *hit = bsearch(&probe, v, n, sizeof *v, entry_cmp);
+	return hit != NULL && !hit->is_dir;
+}
+
+static ssize_t read_some(int fd, uint8_t *p, size_t len)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t r = read(fd, p + got, len - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		got += (size_t)r;
+	}
+	return (ssize_t)got;
+}
+
+static int read_sidecar(const char *src, npk_meta *meta, npk_error *err)
+{
+	char path[PATH_MAX];
+	NPK_FAIL_IF(snprintf(path, sizeof path, "%s%s", src, SIDECAR_SUFFIX) >= (int)sizeof path,
+	            err, NPK_E_INPUT, "%s: path too long", src);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return NPK_OK;
+	NPK_FAIL_IF(fd < 0, err, NPK_E_IO, "%s: %s", path, strerror(errno));
+	uint8_t *b = malloc(SIDECAR_MAX + 1);
+	ssize_t n = b ? read_some(fd, b, SIDECAR_MAX + 1) : -1;
+	int saved = errno;
+	close(fd);
+	int rc;
+	if (b == NULL)
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+	else if (n < 0)
+		rc = npk__fail(err, NPK_E_IO, "%s: %s", path, strerror(saved));
+	else if (n > (ssize_t)SIDECAR_MAX)
+		rc = npk__fail(err, NPK_E_LIMIT, "%s: sidecar larger than %u bytes", path, SIDECAR_MAX);
+	else
+		rc = npk_meta_apply_sidecar(meta, (const char *)b, (size_t)n, path, err);
+	free(b);
+	return rc;
+}
+
+static int add_file(create_ctx *cx, const char *apath, const char *src, npk_error *err)
+{
+	int fd = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	NPK_FAIL_IF(fd < 0, err, NPK_E_IO, "%s: %s", src, strerror(errno));
+	npk_meta *meta = NULL;
+	struct stat st;
+	int rc;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = npk__fail(err, NPK_E_INPUT, "%s: not a regular file", src);
+		goto out;
+	}
+	rc = npk_path_check(apath, strlen(apath), err);
+	if (rc != NPK_OK) {
+		char msg[sizeof err->msg];
+		snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+		rc = npk__fail(err, rc, "%s: cannot be stored: %s", src, msg);
+		goto out;
+	}
+	ssize_t hn = read_some(fd, cx->head, HEAD_MAX);
+	if (hn < 0) {
+		rc = npk__fail(err, NPK_E_IO, "%s: %s", src, strerror(errno));
+		goto out;
+	}
+	const char *media = npk_media_type_guess(apath, cx->head, (size_t)hn);
+	meta = npk_meta_new();
+	if (meta == NULL) {
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	if ((rc = npk_meta_extract(apath, cx->head, (size_t)hn, media, meta, err)) != NPK_OK ||
+	    (rc = read_sidecar(src, meta, err)) != NPK_OK)
+		goto out;
+	rc = npk_writer_begin(cx->w, apath, media, meta, (uint64_t)st.st_size, err);
+	if (rc == NPK_OK)
+		rc = npk_writer_data(cx->w, cx->head, (size_t)hn, err);
+	while (rc == NPK_OK && (size_t)hn == HEAD_MAX) {
+		hn = read_some(fd, cx->buf, HEAD_MAX);
+		if (hn < 0)
+			rc = npk__fail(err, NPK_E_IO, "%s: %s", src, strerror(errno));
+		else if (hn > 0)
+			rc = npk_writer_data(cx->w, cx->buf, (size_t)hn, err);
+	}
+	if (rc == NPK_OK)
+		rc = npk_writer_end(cx->w, err);
+	if (rc == NPK_E_INPUT && err && strstr(err->msg, "while being read")) {
+		char msg[sizeof err->msg];
+		snprintf(msg, sizeof msg, "%s", err->msg);
+		rc = npk__fail(err, NPK_E_INPUT, "%s: changed while being archived (%s)", src, msg);
+	}
+	if (rc == NPK_OK) {
+		cx->st->documents++;
+		cx->st->bytes_in += (uint64_t)st.st_size;
+		if (cx->opts && cx->opts->progress)
+			cx->opts->progress(cx->st->documents, cx->st->bytes_in, apath, cx->opts->ctx);
+	}
+out:
+	npk_meta_free(meta);
+	close(fd);
+	return rc;
+}
+
+static int add_entries(create_ctx *cx, const char *prefix, entry *v, size_t n, npk_error *err);
+
+static int add_dir(create_ctx *cx, const char *apath, const char *src, npk_error *err)
+{
+	DIR *d = opendir(src);
+	NPK_FAIL_IF(d == NULL, err, NPK_E_IO, "%s: %s", src, strerror(errno));
+	entry *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = NPK_OK;
+	struct dirent *de;
+	char path[PATH_MAX];
+	errno = 0;
+	while (rc == NPK_OK && (de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (snprintf(path, sizeof path, "%s/%s", src, de->d_name) >= (int)sizeof path)
+			rc = npk__fail(err, NPK_E_INPUT, "%s/%s: path too long", src, de->d_name);
+		else
+			rc = entries_add(cx, &v, &n, &cap, de->d_name, path, err);
+		errno = 0;
+	}
+	if (rc == NPK_OK && errno != 0)
+		rc = npk__fail(err, NPK_E_IO, "%s: %s", src, strerror(errno));
+	closedir(d);
+	if (rc == NPK_OK) {
+		qsort(v, n, sizeof *v, entry_cmp);
+		rc = add_entries(cx, apath, v, n, err);
+	}
+	entries_free(v, n);
+	return rc;
+}
+
+static int add_entries(create_ctx *cx, const char *prefix, entry *v, size_t n, npk_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && strcmp(v[i - 1].key, v[i].key) == 0)
+			return npk__fail(err, NPK_E_INPUT, "%s and %s would both be stored as \"%s%s\"",
+			                 v[i - 1].src, v[i].src, prefix, v[i].key);
+		if (is_sidecar(v, n, &v[i]))
+			continue;
+		size_t pl = strlen(prefix), kl = strlen(v[i].key);
+		NPK_FAIL_IF(pl + kl > NPK_PATH_MAX, err, NPK_E_LIMIT,
+		            "%s: path in the archive longer than %u bytes", v[i].src, NPK_PATH_MAX);
+		char *apath = malloc(pl + kl + 1);
+		NPK_FAIL_IF(apath == NULL, err, NPK_E_NOMEM, "out of memory");
+		memcpy(apath, prefix, pl);
+		memcpy(apath + pl, v[i].key, kl + 1);
+		int rc = v[i].is_dir ? add_dir(cx, apath, v[i].src, err)
+		                     : add_file(cx, apath, v[i].src, err);
+		free(apath);
+		if (rc != NPK_OK)
+			return rc;
+	}
+	return NPK_OK;
+}
+
+/* The top level: folders give their contents, files themselves. */
+static int add_inputs(create_ctx *cx, const char *const *inputs, size_t ninputs, npk_error *err)
+{
+	entry *v = NULL;
+	size_t n = 0, cap = 0;
+	int rc = NPK_OK;
+	for (size_t i = 0; rc == NPK_OK && i < ninputs; i++) {
+		struct stat st;
+		if (stat(inputs[i], &st) != 0) {
+			rc = npk__fail(err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", inputs[i],
+			               strerror(errno));
+			break;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			char *tmp = strdup(inputs[i]);
+			if (tmp == NULL) {
+				rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+				break;
+			}
+			rc = entries_add(cx, &v, &n, &cap, basename(tmp), inputs[i], err);
+			free(tmp);
+			continue;
+		}
+		DIR *d = opendir(inputs[i]);
+		if (d == NULL) {
+			rc = npk__fail(err, NPK_E_IO, "%s: %s", inputs[i], strerror(errno));
+			break;
+		}
+		struct dirent *de;
+		char path[PATH_MAX];
+		while (rc == NPK_OK && (de = readdir(d)) != NULL) {
+			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+				continue;
+			size_t il = strlen(inputs[i]);
+			const char *sep = il && inputs[i][il - 1] == '/' ? "" : "/";
+			if (snprintf(path, sizeof path, "%s%s%s", inputs[i], sep, de->d_name) >= (int)sizeof path)
+				rc = npk__fail(err, NPK_E_INPUT, "%s/%s: path too long", inputs[i], de->d_name);
+			else
+				rc = entries_add(cx, &v, &n, &cap, de->d_name, path, err);
+		}
+		closedir(d);
+	}
+	if (rc == NPK_OK) {
+		qsort(v, n, sizeof *v, entry_cmp);
+		rc = add_entries(cx, "", v, n, err);
+	}
+	entries_free(v, n);
+	return rc;
+}
+
+int npk_create(const char *out, const char *const *inputs, size_t ninputs,
+               const npk_create_opts *opts, const npk_seckey *sk,
+               npk_create_stats *stats, npk_error *err)
+{
+	npk_create_stats local;
+	npk_create_stats *st = stats ? stats : &local;
+	memset(st, 0, sizeof *st);
+	NPK_FAIL_IF(sk == NULL, err, NPK_E_ARG, "no secret key to sign with");
+	NPK_FAIL_IF(ninputs == 0, err, NPK_E_ARG, "no inputs");
+
+	char *dcopy = strdup(out), *bcopy = strdup(out);
+	char *tmp = NULL;
+	if (dcopy == NULL || bcopy == NULL) {
+		free(dcopy);
+		free(bcopy);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	}
+	const char *dir = dirname(dcopy), *base = basename(bcopy);
+	size_t tl = strlen(dir) + strlen(base) + 16;
+	tmp = malloc(tl);
+	int rc = NPK_OK, fd = -1;
+	create_ctx cx = {0};
+	cx.opts = opts;
+	cx.st = st;
+	cx.head = malloc(HEAD_MAX);
+	cx.buf = malloc(HEAD_MAX);
+	if (tmp == NULL || cx.head == NULL || cx.buf == NULL) {
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	snprintf(tmp, tl, "%s/.%s.tmp-XXXXXX", dir, base);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		rc = npk__fail(err, NPK_E_IO, "%s: cannot create a temporary file in %s: %s", out, dir,
+		               strerror(errno));
+		free(tmp);
+		tmp = NULL;
+		goto out;
+	}
+	mode_t um = umask(0);
+	umask(um);
+	fchmod(fd, 0666 & ~um);
+
+	/* Neither the temporary file nor an old archive at OUT is an input. */
+	struct stat sst;
+	if (fstat(fd, &sst) == 0) {
+		cx.skip_dev[cx.nskip] = sst.st_dev;
+		cx.skip_ino[cx.nskip++] = sst.st_ino;
+	}
+	if (stat(out, &sst) == 0) {
+		cx.skip_dev[cx.nskip] = sst.st_dev;
+		cx.skip_ino[cx.nskip++] = sst.st_ino;
+	}
+	rc = npk_writer_new(fd, opts, &cx.w, err);
+	if (rc == NPK_OK)
+		rc = add_inputs(&cx, inputs, ninputs, err);
+	if (rc == NPK_OK && st->documents == 0)
+		rc = npk__fail(err, NPK_E_INPUT, "no documents found in the inputs");
+	if (rc == NPK_OK)
+		rc = npk_writer_finish(cx.w, sk, err);
+	if (rc == NPK_OK && fsync(fd) != 0)
+		rc = npk__fail(err, NPK_E_IO, "%s: fsync: %s", tmp, strerror(errno));
+	if (rc == NPK_OK)
+		st->bytes_out = npk_writer_size(cx.w);
+	if (close(fd) != 0 && rc == NPK_OK)
+		rc = npk__fail(err, NPK_E_IO, "%s: close: %s", tmp, strerror(errno));
+	fd = -1;
+	if (rc == NPK_OK && rename(tmp, out) != 0)
+		rc = npk__fail(err, NPK_E_IO, "%s: cannot rename into place: %s", out, strerror(errno));
+	if (rc == NPK_OK) {
+		/* Make the rename itself durable. */
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (rc != NPK_OK && tmp != NULL)
+		unlink(tmp);
+	npk_writer_free(cx.w);
+	free(cx.head);
+	free(cx.buf);
+	free(tmp);
+	free(dcopy);
+	free(bcopy);
+	return rc;
+}

@@ -1,0 +1,247 @@
+/*
+ * extract.c - writes documents under a folder, safely.
+ *
+ * Every path component is opened relative to its parent with O_NOFOLLOW,
+ * so no symlink, in the archive or already in the output folder, leads
+ * outside it; archive paths were already checked for "..", absolute paths
+ * and backslashes when their page was read (spec/format.md 5.1).
+ * Two passes: the first checks every target and refuses before anything is
+ * written; the second writes each document to a temporary name in its
+ * folder, checks its digest, and renames it into place.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "format.h"
+#include "internal.h"
+
+typedef struct xctx {
+	npk_reader *r;
+	int root;                 /* the output folder */
+	const char *dir;
+	const char *const *paths;
+	size_t npaths;
+	uint8_t *matched;         /* per requested path */
+	const npk_extract_opts *opts;
+	int pass;                 /* 1: check, 2: write */
+	uint64_t docs, bytes, conflicts;
+	npk_error first_conflict;
+	npk_error *err;
+	int rc;
+	int out_fd;
+} xctx;
+
+static int selected(xctx *x, const char *path)
+{
+	if (x->paths == NULL)
+		return 1;
+	int hit = 0;
+	size_t pl = strlen(path);
+	for (size_t i = 0; i < x->npaths; i++) {
+		size_t n = strlen(x->paths[i]);
+		while (n > 0 && x->paths[i][n - 1] == '/')
+			n--;
+		/* A requested folder selects everything under it. */
+		if (strncmp(path, x->paths[i], n) == 0 && (pl == n || path[n] == '/')) {
+			x->matched[i] = 1;
+			hit = 1;
+		}
+	}
+	return hit;
+}
+
+/* Opens (creating when asked) the folder holding path, component by
+ * component, never following a symlink. Returns an fd or -1 with err set. */
+static int open_parent(xctx *x, const char *path, int create, const char **leaf)
+{
+	int fd = dup(x->root);
+	if (fd < 0) {
+		npk__fail(x->err, NPK_E_IO, "%s: %s", x->dir, strerror(errno));
+		return -1;
+	}
+	char comp[NPK_COMPONENT_MAX + 1];
+	const char *p = path;
+	for (;;) {
+		const char *slash = strchr(p, '/');
+		if (slash == NULL) {
+			*leaf = p;
+			return fd;
+		}
+		size_t n = (size_t)(slash - p);
+		memcpy(comp, p, n);
+		comp[n] = 0;
+		if (create && mkdirat(fd, comp, 0755) != 0 && errno != EEXIST) {
+			npk__fail(x->err, NPK_E_IO, "%s/%.*s: %s", x->dir, (int)(slash - path), path,
+			          strerror(errno));
+			close(fd);
+			return -1;
+		}
+		int nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int e = errno;
+		close(fd);
+		if (nfd < 0) {
+			if (e == ENOENT && !create)
+				return -2; /* nothing there yet: no conflict */
+			npk__fail(x->err, e == ELOOP || e == ENOTDIR ? NPK_E_UNSAFE : NPK_E_IO,
+			          "%s/%.*s: %s", x->dir, (int)(slash - path), path,
+			          e == ELOOP ? "is a symbolic link; refusing to follow it"
+			          : e == ENOTDIR ? "exists and is not a folder" : strerror(e));
+			return -1;
+		}
+		fd = nfd;
+		p = slash + 1;
+	}
+}
+
+static int check_target(xctx *x, const npk_entry *e)
+{
+	const char *leaf;
+	int fd = open_parent(x, e->path, 0, &leaf);
+	if (fd == -2)
+		return NPK_OK;
+	if (fd < 0)
+		return x->err ? x->err->code : NPK_E_IO;
+	struct stat st;
+	int rc = NPK_OK;
+	if (fstatat(fd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (S_ISLNK(st.st_mode))
+			rc = npk__fail(x->err, NPK_E_UNSAFE, "%s/%s: is a symbolic link; refusing to replace it",
+			               x->dir, e->path);
+		else if (!S_ISREG(st.st_mode))
+			rc = npk__fail(x->err, NPK_E_EXISTS, "%s/%s: exists and is not a regular file",
+			               x->dir, e->path);
+		else if (!(x->opts && x->opts->force))
+			rc = npk__fail(x->err, NPK_E_EXISTS, "%s/%s: exists (use --force to overwrite)",
+			               x->dir, e->path);
+	}
+	close(fd);
+	return rc;
+}
+
+static int sink_fd(const uint8_t *buf, size_t len, void *ctx)
+{
+	xctx *x = ctx;
+	int rc = npk__write_full(x->out_fd, buf, len, "output", x->err);
+	return rc == NPK_OK ? 0 : rc;
+}
+
+static int write_doc(xctx *x, const npk_entry *e)
+{
+	const char *leaf;
+	int dfd = open_parent(x, e->path, 1, &leaf);
+	if (dfd < 0)
+		return x->err ? x->err->code : NPK_E_IO;
+	char tmp[64];
+	int fd = -1, rc = NPK_OK;
+	for (int tries = 0; fd < 0 && tries < 16; tries++) {
+		snprintf(tmp, sizeof tmp, ".npk-extract-%08x", randombytes_random());
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		rc = npk__fail(x->err, NPK_E_IO, "%s/%s: cannot create a temporary file: %s", x->dir,
+		               e->path, strerror(errno));
+		close(dfd);
+		return rc;
+	}
+	x->out_fd = fd;
+	rc = npk_reader_read(x->r, e, sink_fd, x, x->err);
+	if (close(fd) != 0 && rc == NPK_OK)
+		rc = npk__fail(x->err, NPK_E_IO, "%s/%s: %s", x->dir, e->path, strerror(errno));
+	if (rc == NPK_OK) {
+		/* Without --force, a file that appeared since the check is kept. */
+		if (!(x->opts && x->opts->force) && faccessat(dfd, leaf, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			rc = npk__fail(x->err, NPK_E_EXISTS, "%s/%s: exists (use --force to overwrite)",
+			               x->dir, e->path);
+		else if (renameat(dfd, tmp, dfd, leaf) != 0)
+			rc = npk__fail(x->err, NPK_E_IO, "%s/%s: %s", x->dir, e->path, strerror(errno));
+	}
+	if (rc != NPK_OK)
+		unlinkat(dfd, tmp, 0);
+	close(dfd);
+	return rc;
+}
+
+static int on_entry(const npk_entry *e, void *ctx)
+{
+	xctx *x = ctx;
+	if (!selected(x, e->path))
+		return 0;
+	int rc;
+	if (x->pass == 1) {
+		rc = check_target(x, e);
+		if (rc == NPK_E_EXISTS && x->conflicts++ == 0) {
+			x->rc = rc;
+			if (x->err)
+				x->first_conflict = *x->err;
+		} else if (rc != NPK_OK && rc != NPK_E_EXISTS)
+			return x->rc = rc;
+		return 0;
+	}
+	rc = write_doc(x, e);
+	if (rc != NPK_OK)
+		return x->rc = rc;
+	x->docs++;
+	x->bytes += e->size;
+	if (x->opts && x->opts->progress)
+		x->opts->progress(x->docs, x->bytes, e->path, x->opts->ctx);
+	return 0;
+}
+
+int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
+                size_t npaths, const npk_extract_opts *opts,
+                uint64_t *written, npk_error *err)
+{
+	xctx x = {0};
+	x.r = r;
+	x.dir = dir;
+	x.paths = paths;
+	x.npaths = paths ? npaths : 0;
+	x.opts = opts;
+	x.err = err;
+	if (written)
+		*written = 0;
+	x.root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	NPK_FAIL_IF(x.root < 0, err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", dir,
+	            strerror(errno));
+	x.matched = calloc(x.npaths ? x.npaths : 1, 1);
+	int rc = NPK_OK;
+	if (x.matched == NULL) {
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+		goto out;
+	}
+
+	/* Pass 1: every document named exists, no target is in the way. */
+	x.pass = 1;
+	rc = npk_reader_list(r, on_entry, &x, err);
+	if (rc == NPK_OK && x.rc != NPK_OK)
+		rc = x.rc;
+	if (rc == NPK_E_EXISTS)
+		npk__fail(err, NPK_E_EXISTS, x.conflicts > 1 ? "%s (and %llu more)" : "%s",
+		          x.first_conflict.msg, (unsigned long long)(x.conflicts - 1));
+	for (size_t i = 0; rc == NPK_OK && i < x.npaths; i++)
+		if (!x.matched[i])
+			rc = npk__fail(err, NPK_E_NOTFOUND, "no document or folder \"%s\" in the archive",
+			               paths[i]);
+	if (rc != NPK_OK)
+		goto out;
+
+	/* Pass 2: write. */
+	x.pass = 2;
+	rc = npk_reader_list(r, on_entry, &x, err);
+	if (rc == NPK_OK && x.rc != NPK_OK)
+		rc = x.rc;
+	if (written)
+		*written = x.docs;
+out:
+	free(x.matched);
+	close(x.root);
+	return rc;
+}

@@ -1,0 +1,153 @@
+/*
+ * internal.h - helpers shared inside libnewspack; not installed.
+ */
+#ifndef NPK_INTERNAL_H
+#define NPK_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "newspack.h"
+
+/* Sets err (if non-NULL) and returns code. */
+int npk__fail(npk_error *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Keep the main path flat: on cond, fail with code and message. */
+#define NPK_FAIL_IF(cond, err, code, ...) \
+	do { if (cond) return npk__fail((err), (code), __VA_ARGS__); } while (0)
+
+/* ---- Little-endian load/store ---- */
+static inline void npk__st16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void npk__st32(uint8_t *p, uint32_t v) { for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+static inline void npk__st64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i)); }
+static inline uint16_t npk__ld16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static inline uint32_t npk__ld32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t npk__ld64(const uint8_t *p)
+{
+	return (uint64_t)npk__ld32(p) | (uint64_t)npk__ld32(p + 4) << 32;
+}
+
+/* ---- Checked arithmetic: return 0 on overflow ---- */
+static inline int npk__add64(uint64_t a, uint64_t b, uint64_t *r)
+{
+	return !__builtin_add_overflow(a, b, r);
+}
+static inline int npk__mul64(uint64_t a, uint64_t b, uint64_t *r)
+{
+	return !__builtin_mul_overflow(a, b, r);
+}
+
+/* ---- Read cursor: every read checks the bytes left. Once a read fails
+ * the cursor is "bad" and all later reads fail too, so a parser may check
+ * once at the end. ---- */
+typedef struct npk_cur {
+	const uint8_t *p;
+	size_t len;
+	size_t off;
+	int bad;
+} npk_cur;
+
+static inline void npk__cur_init(npk_cur *c, const void *p, size_t len)
+{
+	c->p = p; c->len = len; c->off = 0; c->bad = 0;
+}
+static inline size_t npk__cur_left(const npk_cur *c) { return c->bad ? 0 : c->len - c->off; }
+static inline const uint8_t *npk__cur_take(npk_cur *c, size_t n)
+{
+	if (c->bad || n > c->len - c->off) { c->bad = 1; return NULL; }
+	const uint8_t *p = c->p + c->off;
+	c->off += n;
+	return p;
+}
+static inline uint8_t npk__cur_u8(npk_cur *c) { const uint8_t *p = npk__cur_take(c, 1); return p ? p[0] : 0; }
+static inline uint16_t npk__cur_u16(npk_cur *c) { const uint8_t *p = npk__cur_take(c, 2); return p ? npk__ld16(p) : 0; }
+static inline uint32_t npk__cur_u32(npk_cur *c) { const uint8_t *p = npk__cur_take(c, 4); return p ? npk__ld32(p) : 0; }
+static inline uint64_t npk__cur_u64(npk_cur *c) { const uint8_t *p = npk__cur_take(c, 8); return p ? npk__ld64(p) : 0; }
+
+/* ---- Growable byte buffer ---- */
+typedef struct npk_buf {
+	uint8_t *p;
+	size_t len, cap;
+} npk_buf;
+int npk__buf_reserve(npk_buf *b, size_t extra);          /* 0 ok, -1 nomem */
+int npk__buf_put(npk_buf *b, const void *p, size_t n);   /* 0 ok, -1 nomem */
+int npk__buf_u8(npk_buf *b, uint8_t v);
+int npk__buf_u16(npk_buf *b, uint16_t v);
+int npk__buf_u32(npk_buf *b, uint32_t v);
+int npk__buf_u64(npk_buf *b, uint64_t v);
+void npk__buf_free(npk_buf *b);
+
+/* ---- Keys (key.c) ---- */
+struct npk_pubkey {
+	uint8_t id[NPK_KEYID_BYTES];
+	uint8_t pk[NPK_PUBKEY_BYTES];
+};
+struct npk_seckey {
+	uint8_t id[NPK_KEYID_BYTES];
+	uint8_t *sk;              /* 64 bytes in sodium_malloc memory */
+};
+
+/* Signs msg as minisign's "ED" mode does (spec/keys.md):
+ * sig = Ed25519(sk, BLAKE2b-512(msg)); global = Ed25519(sk, sig || comment). */
+int npk__sign(const npk_seckey *sk, const uint8_t *msg, size_t len,
+              const char *comment, size_t comment_len,
+              uint8_t sig[64], uint8_t global[64], npk_error *err);
+/* The checks of the same: NPK_OK or NPK_E_SIGNATURE. */
+int npk__verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
+                const uint8_t sig[64], const char *comment, size_t comment_len,
+                const uint8_t global[64]);
+/* Looks a key up by id in a trust set; NULL when absent. */
+const npk_pubkey *npk__trust_find(const npk_trust *t, const uint8_t id[8]);
+
+/* ---- Metadata (meta.c) ---- */
+#define NPK_META_MAX 65535u        /* encoded bytes, spec "Metadata" */
+#define NPK_META_KEY_MAX 64u
+/* Validates a key ([a-z0-9_.-], 1..64 bytes). */
+int npk__meta_key_ok(const char *key, size_t len);
+/* Valid UTF-8 without NUL. */
+int npk__utf8_ok(const uint8_t *s, size_t len);
+/* Canonical encoding (spec/format.md, "Metadata list"): pairs sorted by
+ * key bytes, stable for repeated keys. *out is malloc'ed. */
+int npk__meta_encode(const npk_meta *m, uint8_t **out, size_t *len,
+                     npk_error *err);
+/* Decodes and validates an encoded list (keys valid and non-decreasing,
+ * values valid UTF-8, no trailing bytes) into m, which is cleared first. */
+int npk__meta_decode(const uint8_t *p, size_t len, npk_meta *m,
+                     npk_error *err);
+void npk__meta_clear(npk_meta *m);
+
+/* Initialises libsodium once; every public entry point that uses it calls
+ * this. Returns NPK_OK or NPK_E_NOMEM-like failure as NPK_E_ARG. */
+int npk__init(npk_error *err);
+
+/* ---- Hashing ---- */
+/* BLAKE2b-256 of a buffer. */
+void npk__digest(const void *p, size_t len, uint8_t out[32]);
+
+/* ---- Codecs (codec.c, spec/format.md 4.3) ---- */
+/* Compresses src with zlib at level into a malloc'ed buffer. If the result
+ * is not smaller than src, *codec is NPK_CODEC_STORED and *out is a copy. */
+int npk__compress(const uint8_t *src, size_t len, int level, unsigned *codec,
+                  uint8_t **out, size_t *outlen, npk_error *err);
+/* Decodes exactly raw_len bytes into dst: the stream must end exactly at
+ * the end of src and produce exactly raw_len bytes. what names the object
+ * in messages. */
+int npk__decompress(unsigned codec, const uint8_t *src, size_t len,
+                    uint8_t *dst, size_t raw_len, const char *what,
+                    npk_error *err);
+
+/* ---- Files (fsio.c) ---- */
+/* Reads exactly len bytes at off; NPK_E_FORMAT if the file is shorter. */
+int npk__pread_full(int fd, void *buf, size_t len, uint64_t off,
+                    const char *name, npk_error *err);
+/* Writes all of buf. */
+int npk__write_full(int fd, const void *buf, size_t len, const char *name,
+                    npk_error *err);
+
+#endif

@@ -1,0 +1,918 @@
+/*
+ * reader.c - opens, lists, reads and verifies archives (spec/format.md,
+ * section 11 gives the algorithm step by step; the step numbers below are
+ * its own).
+ *
+ * Nothing is parsed before it is authenticated: the manifest only after
+ * the signature over it verifies, the tables only after their digests
+ * (held in the manifest) match, a page or cluster only after its digest
+ * (held in a table) matches.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "format.h"
+#include "internal.h"
+
+typedef struct page_ref {
+	uint64_t off;
+	uint32_t len, raw;
+	uint64_t first_ordinal;
+	uint32_t count;
+	uint8_t digest[32];
+	char *first;              /* first path, NUL-terminated */
+} page_ref;
+
+typedef struct cluster_ref {
+	uint64_t off;
+	uint32_t len, raw;
+	uint8_t digest[32];
+	uint64_t start;           /* logical offset of its first byte (5.3) */
+} cluster_ref;
+
+/* An object (page or cluster) read, checked and decoded into memory. */
+typedef struct obj_buf {
+	uint8_t *io;              /* the stored object */
+	size_t io_cap;
+	uint8_t *raw;             /* decoded contents */
+	size_t raw_cap;
+	size_t raw_len;
+} obj_buf;
+
+struct npk_reader {
+	int fd;
+	char *name;
+	uint64_t file_size;
+	unsigned major, minor;
+	uint32_t optional_flags;
+
+	/* manifest (7) */
+	uint64_t created, doc_count, doc_bytes, pt_off;
+	uint32_t cluster_count, page_count, pt_size, ct_size;
+	uint8_t pt_digest[32], ct_digest[32];
+	npk_meta *meta;
+
+	/* signature (8) */
+	uint8_t key_id[8], signer[32];
+	char comment[NPK_COMMENT_MAX + 1];
+	int trusted;
+
+	page_ref *pages;
+	cluster_ref *clusters;
+	uint64_t stored_bytes;
+
+	obj_buf page;             /* for list */
+	obj_buf fpage;            /* for find */
+	obj_buf cl;               /* cluster cache */
+	int64_t cl_cached;        /* cluster number in cl, or -1 */
+
+	/* the entry returned by npk_reader_find */
+	npk_entry found;
+	char *found_path;
+	char found_media[NPK_MEDIA_MAX + 1];
+	npk_meta *found_meta;
+};
+
+/* 11, step 1: the header. */
+static int read_header(npk_reader *r, npk_error *err)
+{
+	uint8_t h[NPK_HEADER_SIZE];
+	int rc = npk__pread_full(r->fd, h, sizeof h, 0, r->name, err);
+	if (rc != NPK_OK)
+		return rc;
+	NPK_FAIL_IF(memcmp(h, NPK_MAGIC, NPK_MAGIC_LEN) != 0, err, NPK_E_FORMAT,
+	            "%s: not a newspack archive (bad magic at offset 0)", r->name);
+	r->major = npk__ld16(h + 8);
+	r->minor = npk__ld16(h + 10);
+	uint32_t required = npk__ld32(h + 12);
+	r->optional_flags = npk__ld32(h + 16);
+	NPK_FAIL_IF(r->major > NPK_FORMAT_MAJOR, err, NPK_E_VERSION,
+	            "%s: format version %u.%u needs a newer reader (this one reads %u.x)", r->name,
+	            r->major, r->minor, NPK_FORMAT_MAJOR);
+	NPK_FAIL_IF(r->major != NPK_FORMAT_MAJOR, err, NPK_E_FORMAT,
+	            "%s: unknown format version %u.%u", r->name, r->major, r->minor);
+	NPK_FAIL_IF(required != 0, err, NPK_E_VERSION,
+	            "%s: required feature flags 0x%08x need a newer reader", r->name, required);
+	for (size_t i = 20; i < NPK_HEADER_SIZE; i++)
+		NPK_FAIL_IF(h[i] != 0, err, NPK_E_FORMAT, "%s: reserved header byte %zu is not zero",
+		            r->name, i);
+	return NPK_OK;
+}
+
+/* 11, step 4: the manifest, already authenticated. */
+static int parse_manifest(npk_reader *r, const uint8_t *m, size_t len,
+                          uint64_t trailer_mf_off, npk_error *err)
+{
+	npk_cur c;
+	npk__cur_init(&c, m, len);
+	const uint8_t *magic = npk__cur_take(&c, 4);
+	NPK_FAIL_IF(magic == NULL || memcmp(magic, NPK_MANIFEST_MAGIC, 4) != 0, err, NPK_E_FORMAT,
+	            "%s: bad manifest magic", r->name);
+	uint32_t reserved = npk__cur_u32(&c);
+	uint64_t file_size = npk__cur_u64(&c);
+	uint64_t mf_off = npk__cur_u64(&c);
+	r->created = npk__cur_u64(&c);
+	r->doc_count = npk__cur_u64(&c);
+	r->doc_bytes = npk__cur_u64(&c);
+	r->cluster_count = npk__cur_u32(&c);
+	r->page_count = npk__cur_u32(&c);
+	r->pt_off = npk__cur_u64(&c);
+	r->pt_size = npk__cur_u32(&c);
+	r->ct_size = npk__cur_u32(&c);
+	const uint8_t *hd = npk__cur_take(&c, 32);
+	const uint8_t *ptd = npk__cur_take(&c, 32);
+	const uint8_t *ctd = npk__cur_take(&c, 32);
+	uint16_t mlen = npk__cur_u16(&c);
+	const uint8_t *meta = npk__cur_take(&c, mlen);
+	uint16_t next = npk__cur_u16(&c);
+	NPK_FAIL_IF(c.bad, err, NPK_E_FORMAT, "%s: manifest is truncated", r->name);
+	NPK_FAIL_IF(reserved != 0, err, NPK_E_FORMAT, "%s: manifest reserved field is not zero",
+	            r->name);
+	NPK_FAIL_IF(file_size != r->file_size, err, NPK_E_FORMAT,
+	            "%s: file is %llu bytes but the signed manifest says %llu (truncated or appended to)",
+	            r->name, (unsigned long long)r->file_size, (unsigned long long)file_size);
+	NPK_FAIL_IF(mf_off != trailer_mf_off, err, NPK_E_FORMAT,
+	            "%s: trailer and manifest disagree on the manifest offset", r->name);
+	int rc = npk__meta_decode(meta, mlen, r->meta, err);
+	if (rc != NPK_OK)
+		return rc;
+
+	/* 7.2 Extensions: unknown critical ones stop the reader. */
+	unsigned prev_type = 0;
+	for (unsigned i = 0; i < next; i++) {
+		uint16_t type = npk__cur_u16(&c);
+		uint16_t flags = npk__cur_u16(&c);
+		uint32_t elen = npk__cur_u32(&c);
+		npk__cur_take(&c, elen);
+		NPK_FAIL_IF(c.bad, err, NPK_E_FORMAT, "%s: manifest extension %u is truncated", r->name, i);
+		NPK_FAIL_IF(type <= prev_type, err, NPK_E_FORMAT,
+		            "%s: manifest extensions out of order", r->name);
+		NPK_FAIL_IF(flags & ~NPK_EXT_CRITICAL, err, NPK_E_FORMAT,
+		            "%s: manifest extension %u has reserved flags set", r->name, type);
+		NPK_FAIL_IF(flags & NPK_EXT_CRITICAL, err, NPK_E_VERSION,
+		            "%s: manifest extension %u is critical and needs a newer reader", r->name, type);
+		prev_type = type;
+	}
+	NPK_FAIL_IF(npk__cur_left(&c) != 0, err, NPK_E_FORMAT,
+	            "%s: %zu trailing bytes in the manifest", r->name, npk__cur_left(&c));
+
+	/* Header digest (step 5). */
+	uint8_t h[NPK_HEADER_SIZE], d[32];
+	rc = npk__pread_full(r->fd, h, sizeof h, 0, r->name, err);
+	if (rc != NPK_OK)
+		return rc;
+	npk__digest(h, sizeof h, d);
+	NPK_FAIL_IF(sodium_memcmp(d, hd, 32) != 0, err, NPK_E_DIGEST,
+	            "%s: header digest mismatch (header bytes 0-31 changed)", r->name);
+	memcpy(r->pt_digest, ptd, 32);
+	memcpy(r->ct_digest, ctd, 32);
+
+	/* Limits and the table region (6). */
+	NPK_FAIL_IF(r->doc_count > NPK_DOCS_MAX, err, NPK_E_LIMIT,
+	            "%s: %llu documents exceeds the limit of %u", r->name,
+	            (unsigned long long)r->doc_count, NPK_DOCS_MAX);
+	NPK_FAIL_IF(r->cluster_count > NPK_CLUSTERS_MAX, err, NPK_E_LIMIT,
+	            "%s: %u clusters exceeds the limit of %u", r->name, r->cluster_count,
+	            NPK_CLUSTERS_MAX);
+	NPK_FAIL_IF(r->page_count > r->doc_count, err, NPK_E_FORMAT,
+	            "%s: more index pages (%u) than documents", r->name, r->page_count);
+	NPK_FAIL_IF(r->pt_size > NPK_PAGE_TABLE_MAX, err, NPK_E_LIMIT,
+	            "%s: page table of %u bytes exceeds the limit", r->name, r->pt_size);
+	NPK_FAIL_IF((uint64_t)r->cluster_count * NPK_CLUSTER_ENTRY_SIZE != r->ct_size, err,
+	            NPK_E_FORMAT, "%s: cluster table size %u does not match %u clusters", r->name,
+	            r->ct_size, r->cluster_count);
+	uint64_t end;
+	NPK_FAIL_IF(r->pt_off < NPK_HEADER_SIZE || !npk__add64(r->pt_off, r->pt_size, &end) ||
+	            !npk__add64(end, r->ct_size, &end) || end != mf_off,
+	            err, NPK_E_FORMAT, "%s: tables do not end where the manifest starts", r->name);
+	return NPK_OK;
+}
+
+/* 11, steps 2-4: trailer, signature, manifest. */
+static int read_signed(npk_reader *r, const npk_trust *trust, npk_error *err)
+{
+	uint8_t t[NPK_TRAILER_SIZE];
+	NPK_FAIL_IF(r->file_size < NPK_HEADER_SIZE + NPK_TRAILER_SIZE, err, NPK_E_FORMAT,
+	            "%s: only %llu bytes: too short to be an archive", r->name,
+	            (unsigned long long)r->file_size);
+	int rc = npk__pread_full(r->fd, t, sizeof t, r->file_size - NPK_TRAILER_SIZE, r->name, err);
+	if (rc != NPK_OK)
+		return rc;
+	NPK_FAIL_IF(memcmp(t + 24, NPK_TRAILER_MAGIC, 8) != 0, err, NPK_E_FORMAT,
+	            "%s: no trailer at the end of the file (truncated, or bytes appended)", r->name);
+	uint64_t mf_off = npk__ld64(t);
+	uint32_t mf_len = npk__ld32(t + 8), sig_len = npk__ld32(t + 12);
+	NPK_FAIL_IF(npk__ld64(t + 16) != 0, err, NPK_E_FORMAT, "%s: trailer reserved field is not zero",
+	            r->name);
+	NPK_FAIL_IF(mf_len < NPK_MANIFEST_FIXED + 2 || mf_len > NPK_MANIFEST_MAX, err, NPK_E_FORMAT,
+	            "%s: manifest size %u out of range", r->name, mf_len);
+	NPK_FAIL_IF(sig_len < NPK_SIG_FIXED || sig_len > NPK_SIG_FIXED + NPK_COMMENT_MAX, err,
+	            NPK_E_FORMAT, "%s: signature block size %u out of range", r->name, sig_len);
+	uint64_t end;
+	NPK_FAIL_IF(mf_off < NPK_HEADER_SIZE || !npk__add64(mf_off, mf_len, &end) ||
+	            !npk__add64(end, sig_len, &end) ||
+	            end != r->file_size - NPK_TRAILER_SIZE,
+	            err, NPK_E_FORMAT, "%s: trailer points outside the file", r->name);
+
+	size_t blen = (size_t)mf_len + sig_len;
+	uint8_t *b = malloc(blen);
+	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory");
+	rc = npk__pread_full(r->fd, b, blen, mf_off, r->name, err);
+	if (rc != NPK_OK)
+		goto out;
+
+	/* 8. Signature block */
+	const uint8_t *s = b + mf_len;
+	if (memcmp(s, "ED", 2) != 0) {
+		rc = npk__fail(err, NPK_E_FORMAT, "%s: unsupported signature algorithm \"%c%c\"",
+		               r->name, s[0] >= 0x20 && s[0] < 0x7f ? s[0] : '?',
+		               s[1] >= 0x20 && s[1] < 0x7f ? s[1] : '?');
+		goto out;
+	}
+	memcpy(r->key_id, s + 2, 8);
+	memcpy(r->signer, s + 74, 32);
+	uint16_t clen = npk__ld16(s + 106);
+	if ((size_t)NPK_SIG_FIXED + clen != sig_len) {
+		rc = npk__fail(err, NPK_E_FORMAT, "%s: trusted comment length does not match the signature block",
+		               r->name);
+		goto out;
+	}
+	memcpy(r->comment, s + 108, clen);
+	r->comment[clen] = 0;
+
+	const npk_pubkey *tk = trust ? npk__trust_find(trust, r->key_id) : NULL;
+	const uint8_t *pk = tk ? tk->pk : r->signer;
+	rc = npk__verify(pk, b, mf_len, s + 10, (const char *)s + 108, clen, s + 108 + clen);
+	if (rc != NPK_OK) {
+		char id[17];
+		npk_keyid_format(r->key_id, id);
+		rc = npk__fail(err, NPK_E_SIGNATURE,
+		               tk ? "%s: signature by trusted key %s does not verify: the archive was changed or forged"
+		                  : "%s: signature by key %s does not verify: the archive was changed or forged",
+		               r->name, id);
+		goto out;
+	}
+	r->trusted = tk != NULL;
+	if (tk != NULL)
+		memcpy(r->signer, tk->pk, 32);
+	if (memchr(r->comment, 0, clen) != NULL) {
+		rc = npk__fail(err, NPK_E_FORMAT, "%s: NUL in the trusted comment", r->name);
+		goto out;
+	}
+	rc = parse_manifest(r, b, mf_len, mf_off, err);
+out:
+	free(b);
+	return rc;
+}
+
+/* 11, step 6: the page table. */
+static int read_page_table(npk_reader *r, npk_error *err)
+{
+	uint8_t *b = malloc(r->pt_size ? r->pt_size : 1);
+	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = npk__pread_full(r->fd, b, r->pt_size, r->pt_off, r->name, err);
+	if (rc != NPK_OK)
+		goto out;
+	uint8_t d[32];
+	npk__digest(b, r->pt_size, d);
+	if (sodium_memcmp(d, r->pt_digest, 32) != 0) {
+		rc = npk__fail(err, NPK_E_DIGEST, "%s: page table digest mismatch (offset %llu)", r->name,
+		               (unsigned long long)r->pt_off);
+		goto out;
+	}
+	r->pages = calloc(r->page_count ? r->page_count : 1, sizeof *r->pages);
+	if (r->pages == NULL) {
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	npk_cur c;
+	npk__cur_init(&c, b, r->pt_size);
+	uint64_t ordinal = 0, prev_end = NPK_HEADER_SIZE;
+	for (uint32_t i = 0; i < r->page_count; i++) {
+		page_ref *p = &r->pages[i];
+		p->off = npk__cur_u64(&c);
+		p->len = npk__cur_u32(&c);
+		p->raw = npk__cur_u32(&c);
+		p->first_ordinal = npk__cur_u64(&c);
+		p->count = npk__cur_u32(&c);
+		const uint8_t *dg = npk__cur_take(&c, 32);
+		uint16_t plen = npk__cur_u16(&c);
+		const uint8_t *path = npk__cur_take(&c, plen);
+		if (c.bad) {
+			rc = npk__fail(err, NPK_E_FORMAT, "%s: page table is truncated at page %u", r->name, i);
+			goto out;
+		}
+		memcpy(p->digest, dg, 32);
+		uint64_t end;
+		if (p->off < prev_end || !npk__add64(p->off, p->len, &end) || end > r->pt_off ||
+		    p->len < NPK_OBJ_HEADER_SIZE || p->raw > NPK_PAGE_RAW_MAX ||
+		    p->len - NPK_OBJ_HEADER_SIZE > p->raw || p->count == 0 ||
+		    p->first_ordinal != ordinal || p->count > r->doc_count - ordinal) {
+			rc = npk__fail(err, NPK_E_FORMAT, "%s: page table entry %u is out of range", r->name, i);
+			goto out;
+		}
+		prev_end = end;
+		ordinal += p->count;
+		p->first = malloc((size_t)plen + 1);
+		if (p->first == NULL) {
+			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(p->first, path, plen);
+		p->first[plen] = 0;
+		rc = npk_path_check(p->first, plen, err);
+		if (rc == NPK_OK && i > 0 && strcmp(r->pages[i - 1].first, p->first) >= 0)
+			rc = npk__fail(err, NPK_E_FORMAT, "%s: page table is not sorted at page %u", r->name, i);
+		if (rc != NPK_OK)
+			goto out;
+	}
+	if (npk__cur_left(&c) != 0 || ordinal != r->doc_count)
+		rc = npk__fail(err, NPK_E_FORMAT, "%s: page table does not account for %llu documents",
+		               r->name, (unsigned long long)r->doc_count);
+out:
+	free(b);
+	return rc;
+}
+
+/* 11, step 7: the cluster table. */
+static int read_cluster_table(npk_reader *r, npk_error *err)
+{
+	uint64_t ct_off = r->pt_off + r->pt_size;
+	uint8_t *b = malloc(r->ct_size ? r->ct_size : 1);
+	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = npk__pread_full(r->fd, b, r->ct_size, ct_off, r->name, err);
+	if (rc != NPK_OK)
+		goto out;
+	uint8_t d[32];
+	npk__digest(b, r->ct_size, d);
+	if (sodium_memcmp(d, r->ct_digest, 32) != 0) {
+		rc = npk__fail(err, NPK_E_DIGEST, "%s: cluster table digest mismatch (offset %llu)",
+		               r->name, (unsigned long long)ct_off);
+		goto out;
+	}
+	r->clusters = calloc(r->cluster_count ? r->cluster_count : 1, sizeof *r->clusters);
+	if (r->clusters == NULL) {
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	uint64_t start = 0, prev_end = NPK_HEADER_SIZE;
+	for (uint32_t i = 0; i < r->cluster_count; i++) {
+		const uint8_t *e = b + (size_t)i * NPK_CLUSTER_ENTRY_SIZE;
+		cluster_ref *cl = &r->clusters[i];
+		cl->off = npk__ld64(e);
+		cl->len = npk__ld32(e + 8);
+		cl->raw = npk__ld32(e + 12);
+		memcpy(cl->digest, e + 16, 32);
+		cl->start = start;
+		uint64_t end;
+		if (cl->off < prev_end || !npk__add64(cl->off, cl->len, &end) || end > r->pt_off ||
+		    cl->len < NPK_OBJ_HEADER_SIZE || cl->raw == 0 || cl->raw > NPK_CLUSTER_RAW_MAX ||
+		    cl->len - NPK_OBJ_HEADER_SIZE > cl->raw) {
+			rc = npk__fail(err, NPK_E_FORMAT, "%s: cluster table entry %u is out of range",
+			               r->name, i);
+			goto out;
+		}
+		prev_end = end;
+		start += cl->raw;
+		r->stored_bytes += cl->len;
+	}
+	if (start != r->doc_bytes)
+		rc = npk__fail(err, NPK_E_FORMAT,
+		               "%s: clusters hold %llu bytes but the documents add up to %llu", r->name,
+		               (unsigned long long)start, (unsigned long long)r->doc_bytes);
+out:
+	free(b);
+	return rc;
+}
+
+int npk_reader_open(const char *path, const npk_trust *trust,
+                    int allow_untrusted, npk_reader **out, npk_error *err)
+{
+	int rc = npk__init(err);
+	if (rc != NPK_OK)
+		return rc;
+	npk_reader *r = calloc(1, sizeof *r);
+	NPK_FAIL_IF(r == NULL, err, NPK_E_NOMEM, "out of memory");
+	r->fd = -1;
+	r->cl_cached = -1;
+	r->name = strdup(path);
+	r->meta = npk_meta_new();
+	r->found_meta = npk_meta_new();
+	if (r->name == NULL || r->meta == NULL || r->found_meta == NULL) {
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+		goto fail;
+	}
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		rc = npk__fail(err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", path,
+		               strerror(errno));
+		goto fail;
+	}
+	struct stat st;
+	if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		rc = npk__fail(err, NPK_E_IO, "%s: not a regular file", path);
+		goto fail;
+	}
+	r->file_size = (uint64_t)st.st_size;
+	if ((rc = read_header(r, err)) != NPK_OK || (rc = read_signed(r, trust, err)) != NPK_OK ||
+	    (rc = read_page_table(r, err)) != NPK_OK || (rc = read_cluster_table(r, err)) != NPK_OK)
+		goto fail;
+	if (!r->trusted && !allow_untrusted) {
+		char id[17];
+		npk_keyid_format(r->key_id, id);
+		rc = npk__fail(err, NPK_E_UNTRUSTED,
+		               "%s: valid signature by key %s, which is not trusted", path, id);
+		goto fail;
+	}
+	*out = r;
+	return NPK_OK;
+fail:
+	npk_reader_free(r);
+	return rc;
+}
+
+static void obj_free(obj_buf *o)
+{
+	free(o->io);
+	free(o->raw);
+}
+
+void npk_reader_free(npk_reader *r)
+{
+	if (r == NULL)
+		return;
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->pages != NULL)
+		for (uint32_t i = 0; i < r->page_count; i++)
+			free(r->pages[i].first);
+	free(r->pages);
+	free(r->clusters);
+	obj_free(&r->page);
+	obj_free(&r->fpage);
+	obj_free(&r->cl);
+	free(r->found_path);
+	npk_meta_free(r->found_meta);
+	npk_meta_free(r->meta);
+	free(r->name);
+	free(r);
+}
+
+void npk_reader_info(const npk_reader *r, npk_info *info)
+{
+	memset(info, 0, sizeof *info);
+	info->version_major = r->major;
+	info->version_minor = r->minor;
+	info->file_size = r->file_size;
+	info->created = r->created;
+	info->documents = r->doc_count;
+	info->bytes = r->doc_bytes;
+	info->clusters = r->cluster_count;
+	info->pages = r->page_count;
+	info->stored_bytes = r->stored_bytes;
+	memcpy(info->key_id, r->key_id, 8);
+	memcpy(info->signer, r->signer, 32);
+	info->trusted = r->trusted;
+	info->comment = r->comment;
+	info->meta = r->meta;
+}
+
+static int grow(uint8_t **p, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	uint8_t *q = realloc(*p, need);
+	if (q == NULL)
+		return -1;
+	*p = q;
+	*cap = need;
+	return 0;
+}
+
+/* Reads an object (4), checks its digest before anything else, then its
+ * header against what the table says, and decodes it into o->raw. */
+static int load_object(npk_reader *r, obj_buf *o, const char *kind, const char *magic,
+                       uint32_t number, uint64_t off, uint32_t len, uint32_t raw,
+                       const uint8_t digest[32], uint32_t count, npk_error *err)
+{
+	NPK_FAIL_IF(grow(&o->io, &o->io_cap, len) || grow(&o->raw, &o->raw_cap, raw ? raw : 1),
+	            err, NPK_E_NOMEM, "out of memory reading %s %u", kind, number);
+	int rc = npk__pread_full(r->fd, o->io, len, off, r->name, err);
+	if (rc != NPK_OK)
+		return rc;
+	uint8_t d[32];
+	npk__digest(o->io, len, d);
+	NPK_FAIL_IF(sodium_memcmp(d, digest, 32) != 0, err, NPK_E_DIGEST,
+	            "%s: %s %u (offset %llu, %u bytes): digest mismatch", r->name, kind, number,
+	            (unsigned long long)off, len);
+	const uint8_t *h = o->io;
+	NPK_FAIL_IF(memcmp(h, magic, 4) != 0 || h[5] != 0 || npk__ld16(h + 6) != 0 ||
+	            npk__ld32(h + 8) != number || npk__ld32(h + 12) != raw ||
+	            npk__ld32(h + 16) != len - NPK_OBJ_HEADER_SIZE || npk__ld32(h + 20) != count,
+	            err, NPK_E_FORMAT, "%s: %s %u (offset %llu): header disagrees with its table entry",
+	            r->name, kind, number, (unsigned long long)off);
+	char what[96];
+	snprintf(what, sizeof what, "%s: %s %u", r->name, kind, number);
+	rc = npk__decompress(h[4], o->io + NPK_OBJ_HEADER_SIZE, len - NPK_OBJ_HEADER_SIZE, o->raw,
+	                     raw, what, err);
+	o->raw_len = rc == NPK_OK ? raw : 0;
+	return rc;
+}
+
+static int load_page(npk_reader *r, obj_buf *o, uint32_t i, npk_error *err)
+{
+	const page_ref *p = &r->pages[i];
+	return load_object(r, o, "index page", NPK_PAGE_MAGIC, i, p->off, p->len, p->raw,
+	                   p->digest, p->count, err);
+}
+
+static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
+{
+	if (r->cl_cached == (int64_t)i)
+		return NPK_OK;
+	r->cl_cached = -1;
+	const cluster_ref *c = &r->clusters[i];
+	int rc = load_object(r, &r->cl, "cluster", NPK_CLUSTER_MAGIC, i, c->off, c->len, c->raw,
+	                     c->digest, 0, err);
+	if (rc == NPK_OK)
+		r->cl_cached = i;
+	return rc;
+}
+
+/* 5.2: parses one index entry at the cursor into e (strings point into
+ * the page, which stays alive) and checks it on its own. */
+static int parse_entry(npk_reader *r, npk_cur *c, npk_entry *e, char *path_buf,
+                       char *media_buf, npk_meta *meta, npk_error *err)
+{
+	uint16_t plen = npk__cur_u16(c);
+	const uint8_t *path = npk__cur_take(c, plen);
+	e->size = npk__cur_u64(c);
+	e->cluster = npk__cur_u32(c);
+	e->offset = npk__cur_u32(c);
+	const uint8_t *dg = npk__cur_take(c, 32);
+	uint8_t mlen = npk__cur_u8(c);
+	const uint8_t *media = npk__cur_take(c, mlen);
+	uint16_t metalen = npk__cur_u16(c);
+	const uint8_t *m = npk__cur_take(c, metalen);
+	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "%s: index entry %llu is truncated", r->name,
+	            (unsigned long long)e->ordinal);
+	memcpy(path_buf, path, plen);
+	path_buf[plen] = 0;
+	int rc = npk_path_check(path_buf, plen, err);
+	if (rc != NPK_OK) {
+		char msg[sizeof err->msg];
+		snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+		return npk__fail(err, NPK_E_FORMAT, "%s: index entry %llu: %s", r->name,
+		                 (unsigned long long)e->ordinal, msg);
+	}
+	memcpy(e->digest, dg, 32);
+	memcpy(media_buf, media, mlen);
+	media_buf[mlen] = 0;
+	int media_ok = mlen > 0;
+	for (unsigned i = 0; i < mlen; i++)
+		media_ok &= media[i] > 0x20 && media[i] < 0x7f;
+	NPK_FAIL_IF(!media_ok, err, NPK_E_FORMAT, "%s: %s: bad media type", r->name, path_buf);
+	rc = npk__meta_decode(m, metalen, meta, err);
+	if (rc != NPK_OK)
+		return rc;
+	e->path = path_buf;
+	e->media_type = media_buf;
+	e->meta = meta;
+	if (e->size == 0) {
+		NPK_FAIL_IF(e->cluster != NPK_NO_CLUSTER || e->offset != 0, err, NPK_E_FORMAT,
+		            "%s: %s: empty document must have no cluster", r->name, path_buf);
+		return NPK_OK;
+	}
+	NPK_FAIL_IF(e->cluster >= r->cluster_count || e->offset >= r->clusters[e->cluster].raw,
+	            err, NPK_E_FORMAT, "%s: %s: position (cluster %u, offset %u) out of range",
+	            r->name, path_buf, e->cluster, e->offset);
+	uint64_t end;
+	NPK_FAIL_IF(!npk__add64(r->clusters[e->cluster].start + e->offset, e->size, &end) ||
+	            end > r->doc_bytes, err, NPK_E_FORMAT,
+	            "%s: %s: size %llu runs past the end of the data", r->name, path_buf,
+	            (unsigned long long)e->size);
+	return NPK_OK;
+}
+
+/* Problems during a walk: list stops at the first; verify reports each. */
+typedef struct walk_report {
+	npk_problem_cb cb;
+	void *ctx;
+	int first;                /* code of the first problem */
+	npk_verify_stats *st;
+} walk_report;
+
+static void report(walk_report *w, int code, const char *object, uint64_t number,
+                   uint64_t offset, const char *path, const char *message)
+{
+	if (w->first == NPK_OK)
+		w->first = code;
+	if (w->cb) {
+		npk_problem p = {code, object, number, offset, path, message};
+		w->cb(&p, w->ctx);
+	}
+}
+
+/* Walks every entry in path order (11, step 8), checking each page, the
+ * order of paths, and that documents tile the data (5.3). With wr set,
+ * problems are reported and the walk goes on; without, the first stops it. */
+static int walk(npk_reader *r, npk_entry_cb cb, void *ctx, walk_report *wr, npk_error *err)
+{
+	char *path = malloc(NPK_PATH_MAX + 1), *prev = malloc(NPK_PATH_MAX + 1);
+	char media[NPK_MEDIA_MAX + 1];
+	npk_meta *meta = npk_meta_new();
+	int rc = NPK_OK;
+	if (path == NULL || prev == NULL || meta == NULL) {
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	prev[0] = 0;
+	/* Expected logical position of the next non-empty document. */
+	uint64_t pos = 0, bytes = 0;
+	int pos_known = 1;
+	for (uint32_t i = 0; i < r->page_count; i++) {
+		const page_ref *p = &r->pages[i];
+		if (wr && wr->st)
+			wr->st->pages++;
+		rc = load_page(r, &r->page, i, err);
+		if (rc != NPK_OK) {
+			if (!wr)
+				goto out;
+			if (wr->st)
+				wr->st->pages_bad++;
+			char msg[600];
+			snprintf(msg, sizeof msg, "%s; its %u documents (from \"%s\") cannot be listed",
+			         err ? err->msg : "damaged", p->count, p->first);
+			report(wr, rc, "page", i, p->off, NULL, msg);
+			if (wr->st)
+				wr->st->documents_bad += p->count;
+			pos_known = 0;
+			rc = NPK_OK;
+			continue;
+		}
+		npk_cur c;
+		npk__cur_init(&c, r->page.raw, r->page.raw_len);
+		for (uint32_t k = 0; k < p->count; k++) {
+			npk_entry e;
+			memset(&e, 0, sizeof e);
+			e.ordinal = p->first_ordinal + k;
+			rc = parse_entry(r, &c, &e, path, media, meta, err);
+			if (rc == NPK_OK && k == 0 && strcmp(path, p->first) != 0)
+				rc = npk__fail(err, NPK_E_FORMAT, "%s: page %u starts with \"%s\", not \"%s\" as its table entry says",
+				               r->name, i, path, p->first);
+			if (rc == NPK_OK && prev[0] && strcmp(prev, path) >= 0)
+				rc = npk__fail(err, NPK_E_FORMAT, "%s: index not in path order at \"%s\"",
+				               r->name, path);
+			if (rc == NPK_OK && k + 1 == p->count && i + 1 < r->page_count &&
+			    strcmp(path, r->pages[i + 1].first) >= 0)
+				rc = npk__fail(err, NPK_E_FORMAT, "%s: page %u overlaps page %u", r->name, i, i + 1);
+			if (rc == NPK_OK && e.size > 0) {
+				uint64_t at = r->clusters[e.cluster].start + e.offset;
+				if (pos_known && at != pos)
+					rc = npk__fail(err, NPK_E_FORMAT,
+					               "%s: %s: stored at data offset %llu, expected %llu (documents must tile the data)",
+					               r->name, path, (unsigned long long)at, (unsigned long long)pos);
+				pos = at + e.size;
+				pos_known = 1;
+			}
+			if (rc != NPK_OK) {
+				if (!wr)
+					goto out;
+				report(wr, rc, "page", i, p->off, NULL, err ? err->msg : "malformed entry");
+				if (wr->st)
+					wr->st->pages_bad++;
+				pos_known = 0;
+				rc = NPK_OK;
+				break;
+			}
+			bytes += e.size;
+			memcpy(prev, path, strlen(path) + 1);
+			if (cb != NULL && (rc = cb(&e, ctx)) != 0)
+				goto out;
+		}
+		if (rc == NPK_OK && npk__cur_left(&c) != 0) {
+			rc = npk__fail(err, NPK_E_FORMAT, "%s: index page %u has %zu trailing bytes",
+			               r->name, i, npk__cur_left(&c));
+			if (!wr)
+				goto out;
+			report(wr, rc, "page", i, p->off, NULL, err ? err->msg : "trailing bytes");
+			rc = NPK_OK;
+		}
+	}
+	if (pos_known && pos != r->doc_bytes && (wr == NULL || wr->first == NPK_OK)) {
+		rc = npk__fail(err, NPK_E_FORMAT, "%s: documents end at data offset %llu of %llu",
+		               r->name, (unsigned long long)pos, (unsigned long long)r->doc_bytes);
+		if (wr) {
+			report(wr, rc, "layout", 0, 0, NULL, err ? err->msg : "");
+			rc = NPK_OK;
+		}
+	}
+	(void)bytes;
+out:
+	free(path);
+	free(prev);
+	npk_meta_free(meta);
+	return rc;
+}
+
+int npk_reader_list(npk_reader *r, npk_entry_cb cb, void *ctx, npk_error *err)
+{
+	return walk(r, cb, ctx, NULL, err);
+}
+
+int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
+                    npk_error *err)
+{
+	/* Binary search for the last page whose first path <= path. */
+	uint32_t lo = 0, hi = r->page_count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (strcmp(r->pages[mid].first, path) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	NPK_FAIL_IF(lo == 0, err, NPK_E_NOTFOUND, "%s: no document \"%s\"", r->name, path);
+	uint32_t pg = lo - 1;
+	int rc = load_page(r, &r->fpage, pg, err);
+	if (rc != NPK_OK)
+		return rc;
+	char *buf = realloc(r->found_path, NPK_PATH_MAX + 1);
+	NPK_FAIL_IF(buf == NULL, err, NPK_E_NOMEM, "out of memory");
+	r->found_path = buf;
+	npk_cur c;
+	npk__cur_init(&c, r->fpage.raw, r->fpage.raw_len);
+	for (uint32_t k = 0; k < r->pages[pg].count; k++) {
+		npk_entry *e = &r->found;
+		memset(e, 0, sizeof *e);
+		e->ordinal = r->pages[pg].first_ordinal + k;
+		rc = parse_entry(r, &c, e, r->found_path, r->found_media, r->found_meta, err);
+		if (rc != NPK_OK)
+			return rc;
+		int cmp = strcmp(r->found_path, path);
+		if (cmp == 0) {
+			*out = e;
+			return NPK_OK;
+		}
+		if (cmp > 0)
+			break;
+	}
+	return npk__fail(err, NPK_E_NOTFOUND, "%s: no document \"%s\"", r->name, path);
+}
+
+/* Hands a document's bytes to sink, cluster by cluster (5.3). */
+static int read_doc(npk_reader *r, const npk_entry *e, npk_sink sink, void *ctx,
+                    npk_error *err)
+{
+	uint8_t d[32];
+	if (e->size == 0) {
+		npk__digest("", 0, d);
+		NPK_FAIL_IF(sodium_memcmp(d, e->digest, 32) != 0, err, NPK_E_DIGEST,
+		            "%s: %s: digest mismatch", r->name, e->path);
+		return NPK_OK;
+	}
+	uint32_t c = e->cluster;
+	uint64_t off = e->offset, left = e->size;
+	int rc;
+	/* One cluster: check the document's own digest before output. */
+	if (off + left <= r->clusters[c].raw) {
+		if ((rc = load_cluster(r, c, err)) != NPK_OK)
+			return rc;
+		npk__digest(r->cl.raw + off, (size_t)left, d);
+		NPK_FAIL_IF(sodium_memcmp(d, e->digest, 32) != 0, err, NPK_E_DIGEST,
+		            "%s: %s: document digest mismatch", r->name, e->path);
+		return sink && (rc = sink(r->cl.raw + off, (size_t)left, ctx)) != 0 ? rc : NPK_OK;
+	}
+	crypto_generichash_state hs;
+	crypto_generichash_init(&hs, NULL, 0, 32);
+	while (left > 0) {
+		NPK_FAIL_IF(c >= r->cluster_count, err, NPK_E_FORMAT, "%s: %s runs past the last cluster",
+		            r->name, e->path);
+		if ((rc = load_cluster(r, c, err)) != NPK_OK)
+			return rc;
+		uint64_t n = r->clusters[c].raw - off;
+		if (n > left)
+			n = left;
+		crypto_generichash_update(&hs, r->cl.raw + off, (size_t)n);
+		if (sink && (rc = sink(r->cl.raw + off, (size_t)n, ctx)) != 0)
+			return rc;
+		left -= n;
+		off = 0;
+		c++;
+	}
+	crypto_generichash_final(&hs, d, 32);
+	NPK_FAIL_IF(sodium_memcmp(d, e->digest, 32) != 0, err, NPK_E_DIGEST,
+	            "%s: %s: document digest mismatch", r->name, e->path);
+	return NPK_OK;
+}
+
+int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
+                    void *ctx, npk_error *err)
+{
+	return read_doc(r, e, sink, ctx, err);
+}
+
+/* Verification state for the per-document callback. */
+typedef struct verify_ctx {
+	npk_reader *r;
+	walk_report *wr;
+	uint8_t *cstate;          /* per cluster: 0 unchecked, 1 good, 2 bad */
+	npk_error *err;
+} verify_ctx;
+
+static int check_cluster(verify_ctx *v, uint32_t i)
+{
+	if (v->cstate[i] == 0) {
+		npk_error e2 = {0, ""};
+		int rc = load_cluster(v->r, i, &e2);
+		v->cstate[i] = rc == NPK_OK ? 1 : 2;
+		if (v->wr->st) {
+			v->wr->st->clusters++;
+			if (rc != NPK_OK)
+				v->wr->st->clusters_bad++;
+		}
+		if (rc != NPK_OK)
+			report(v->wr, rc, "cluster", i, v->r->clusters[i].off, NULL, e2.msg);
+	}
+	return v->cstate[i] == 1;
+}
+
+static int verify_doc(const npk_entry *e, void *ctx)
+{
+	verify_ctx *v = ctx;
+	npk_reader *r = v->r;
+	if (v->wr->st) {
+		v->wr->st->documents++;
+		v->wr->st->bytes += e->size;
+	}
+	/* Every cluster the document touches must be intact. */
+	int ok = 1;
+	if (e->size > 0) {
+		uint64_t end = r->clusters[e->cluster].start + e->offset + e->size;
+		for (uint32_t c = e->cluster; c < r->cluster_count && r->clusters[c].start < end; c++)
+			ok &= check_cluster(v, c);
+	}
+	npk_error e2 = {0, ""};
+	int rc = NPK_E_DIGEST;
+	if (ok)
+		rc = read_doc(r, e, NULL, NULL, &e2);
+	if (rc != NPK_OK) {
+		char msg[700];
+		snprintf(msg, sizeof msg, "%s", ok ? e2.msg : "stored in a damaged cluster");
+		report(v->wr, rc, "document", e->ordinal, 0, e->path, msg);
+		if (v->wr->st)
+			v->wr->st->documents_bad++;
+	}
+	return 0;
+}
+
+/* 11, step 9: every object is referenced once and they tile the body. */
+static void check_layout(npk_reader *r, walk_report *wr)
+{
+	uint64_t pos = NPK_HEADER_SIZE;
+	uint32_t p = 0, c = 0;
+	char msg[200];
+	while (p < r->page_count || c < r->cluster_count) {
+		if (p < r->page_count && r->pages[p].off == pos) {
+			pos += r->pages[p++].len;
+		} else if (c < r->cluster_count && r->clusters[c].off == pos) {
+			pos += r->clusters[c++].len;
+		} else {
+			snprintf(msg, sizeof msg, "no object starts at offset %llu: bytes not covered by any digest",
+			         (unsigned long long)pos);
+			report(wr, NPK_E_FORMAT, "layout", 0, pos, NULL, msg);
+			return;
+		}
+	}
+	if (pos != r->pt_off) {
+		snprintf(msg, sizeof msg, "objects end at offset %llu but the tables start at %llu",
+		         (unsigned long long)pos, (unsigned long long)r->pt_off);
+		report(wr, NPK_E_FORMAT, "layout", 0, pos, NULL, msg);
+	}
+}
+
+int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
+                      npk_verify_stats *stats, npk_error *err)
+{
+	npk_verify_stats local;
+	walk_report wr = {cb, ctx, NPK_OK, stats ? stats : &local};
+	memset(wr.st, 0, sizeof *wr.st);
+	verify_ctx v = {r, &wr, calloc(r->cluster_count ? r->cluster_count : 1, 1), err};
+	NPK_FAIL_IF(v.cstate == NULL, err, NPK_E_NOMEM, "out of memory");
+	check_layout(r, &wr);
+	int rc = walk(r, verify_doc, &v, &wr, err);
+	/* Clusters no readable entry led to are checked too. */
+	for (uint32_t i = 0; rc == NPK_OK && i < r->cluster_count; i++)
+		check_cluster(&v, i);
+	free(v.cstate);
+	if (rc != NPK_OK)
+		return rc;
+	if (wr.first != NPK_OK)
+		return npk__fail(err, wr.first, "%s: %s", r->name, npk_strerror(wr.first));
+	return NPK_OK;
+}

@@ -1,0 +1,101 @@
+/* util.c - errors, byte buffers, digests. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sodium.h>
+
+#include "internal.h"
+
+static const char *const npk_err_names[] = {
+	[NPK_OK] = "success",
+	[NPK_E_NOMEM] = "out of memory",
+	[NPK_E_IO] = "input/output error",
+	[NPK_E_ARG] = "invalid argument",
+	[NPK_E_FORMAT] = "malformed archive",
+	[NPK_E_VERSION] = "archive needs a newer reader",
+	[NPK_E_DIGEST] = "digest mismatch: data damaged",
+	[NPK_E_SIGNATURE] = "signature verification failed",
+	[NPK_E_UNTRUSTED] = "signed by a key that is not trusted",
+	[NPK_E_NOTFOUND] = "not found",
+	[NPK_E_KEY] = "malformed key file",
+	[NPK_E_PASSPHRASE] = "passphrase missing or wrong",
+	[NPK_E_LIMIT] = "limit of the format exceeded",
+	[NPK_E_INPUT] = "unusable input",
+	[NPK_E_EXISTS] = "file exists",
+	[NPK_E_UNSAFE] = "unsafe path",
+};
+
+const char *npk_strerror(int code)
+{
+	if (code < 0 || (size_t)code >= sizeof npk_err_names / sizeof npk_err_names[0] ||
+	    npk_err_names[code] == NULL)
+		return "unknown error";
+	return npk_err_names[code];
+}
+
+int npk__fail(npk_error *err, int code, const char *fmt, ...)
+{
+	if (err != NULL) {
+		va_list ap;
+		va_start(ap, fmt);
+		err->code = code;
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+		va_end(ap);
+	}
+	return code;
+}
+
+int npk__buf_reserve(npk_buf *b, size_t extra)
+{
+	if (extra <= b->cap - b->len)
+		return 0;
+	size_t need = b->len + extra;
+	if (need < b->len)
+		return -1;
+	size_t cap = b->cap ? b->cap : 256;
+	while (cap < need) {
+		if (cap > SIZE_MAX / 2)
+			return -1;
+		cap *= 2;
+	}
+	uint8_t *p = realloc(b->p, cap);
+	if (p == NULL)
+		return -1;
+	b->p = p;
+	b->cap = cap;
+	return 0;
+}
+
+int npk__buf_put(npk_buf *b, const void *p, size_t n)
+{
+	if (npk__buf_reserve(b, n) != 0)
+		return -1;
+	if (n)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+int npk__buf_u8(npk_buf *b, uint8_t v) { return npk__buf_put(b, &v, 1); }
+int npk__buf_u16(npk_buf *b, uint16_t v) { uint8_t t[2]; npk__st16(t, v); return npk__buf_put(b, t, 2); }
+int npk__buf_u32(npk_buf *b, uint32_t v) { uint8_t t[4]; npk__st32(t, v); return npk__buf_put(b, t, 4); }
+int npk__buf_u64(npk_buf *b, uint64_t v) { uint8_t t[8]; npk__st64(t, v); return npk__buf_put(b, t, 8); }
+
+void npk__buf_free(npk_buf *b)
+{
+	free(b->p);
+	b->p = NULL;
+	b->len = b->cap = 0;
+}
+
+void npk__digest(const void *p, size_t len, uint8_t out[32])
+{
+	crypto_generichash(out, 32, p, len, NULL, 0);
+}
+
+int npk__init(npk_error *err)
+{
+	if (sodium_init() < 0)
+		return npk__fail(err, NPK_E_ARG, "libsodium could not be initialised");
+	return NPK_OK;
+}

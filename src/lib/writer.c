@@ -1,0 +1,459 @@
+/*
+ * writer.c - writes an archive front to back in one pass (spec/format.md).
+ *
+ * Documents arrive in path order and are appended to the open cluster;
+ * index entries are appended to the open page. A full cluster or page is
+ * compressed, hashed and written at once, so memory holds one cluster, one
+ * page and the two tables, whatever the number of documents.
+ */
+#include <stdlib.h>
+#include <time.h>
+
+#include <sodium.h>
+
+#include "format.h"
+#include "internal.h"
+
+struct npk_writer {
+	int fd;
+	uint64_t off;             /* bytes written so far */
+	size_t cluster_target;
+	int level;
+	uint64_t timestamp;
+	npk_meta *archive_meta;
+	uint8_t header_digest[32];
+
+	/* open cluster */
+	npk_buf cluster;
+	uint32_t cluster_no;      /* number of the open cluster */
+	npk_buf cluster_table;
+
+	/* open page */
+	npk_buf page;
+	uint32_t page_entries;
+	uint32_t page_no;
+	uint64_t page_first_ordinal;
+	char *page_first_path;
+	npk_buf page_table;
+
+	/* open document */
+	int in_doc;
+	char *path;               /* current path; also the last one added */
+	char *prev_path;
+	char media[NPK_MEDIA_MAX + 1];
+	uint8_t *meta_enc;
+	size_t meta_len;
+	uint64_t doc_size, doc_seen;
+	uint32_t doc_cluster, doc_offset;
+	crypto_generichash_state hs;
+
+	uint64_t docs, doc_bytes;
+	int failed;               /* a write failed: the output is unusable */
+};
+
+static int writer_emit(npk_writer *w, const void *p, size_t len, npk_error *err)
+{
+	int rc = npk__write_full(w->fd, p, len, "archive", err);
+	if (rc != NPK_OK) {
+		w->failed = 1;
+		return rc;
+	}
+	w->off += len;
+	return NPK_OK;
+}
+
+/* Writes one object (4.1) and returns its offset, length and digest. */
+static int writer_object(npk_writer *w, const char *magic, uint32_t number,
+                         const npk_buf *raw, uint32_t count, uint64_t *obj_off,
+                         uint32_t *obj_len, uint8_t digest[32], npk_error *err)
+{
+	unsigned codec;
+	uint8_t *z = NULL;
+	size_t zlen;
+	int rc = npk__compress(raw->p, raw->len, w->level, &codec, &z, &zlen, err);
+	if (rc != NPK_OK)
+		return rc;
+	uint8_t h[NPK_OBJ_HEADER_SIZE];
+	memcpy(h, magic, 4);
+	h[4] = (uint8_t)codec;
+	h[5] = 0;
+	npk__st16(h + 6, 0);
+	npk__st32(h + 8, number);
+	npk__st32(h + 12, (uint32_t)raw->len);
+	npk__st32(h + 16, (uint32_t)zlen);
+	npk__st32(h + 20, count);
+
+	crypto_generichash_state hs;
+	crypto_generichash_init(&hs, NULL, 0, 32);
+	crypto_generichash_update(&hs, h, sizeof h);
+	crypto_generichash_update(&hs, z, zlen);
+	crypto_generichash_final(&hs, digest, 32);
+
+	*obj_off = w->off;
+	*obj_len = (uint32_t)(NPK_OBJ_HEADER_SIZE + zlen);
+	rc = writer_emit(w, h, sizeof h, err);
+	if (rc == NPK_OK)
+		rc = writer_emit(w, z, zlen, err);
+	free(z);
+	return rc;
+}
+
+static int writer_flush_cluster(npk_writer *w, npk_error *err)
+{
+	if (w->cluster.len == 0)
+		return NPK_OK;
+	NPK_FAIL_IF(w->cluster_no >= NPK_CLUSTERS_MAX, err, NPK_E_LIMIT,
+	            "more than %u clusters", NPK_CLUSTERS_MAX);
+	uint64_t off;
+	uint32_t len;
+	uint8_t digest[32];
+	int rc = writer_object(w, NPK_CLUSTER_MAGIC, w->cluster_no, &w->cluster, 0,
+	                       &off, &len, digest, err);
+	if (rc != NPK_OK)
+		return rc;
+	npk_buf *t = &w->cluster_table;
+	if (npk__buf_u64(t, off) || npk__buf_u32(t, len) ||
+	    npk__buf_u32(t, (uint32_t)w->cluster.len) || npk__buf_put(t, digest, 32))
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	w->cluster.len = 0;
+	w->cluster_no++;
+	return NPK_OK;
+}
+
+static int writer_flush_page(npk_writer *w, npk_error *err)
+{
+	if (w->page_entries == 0)
+		return NPK_OK;
+	uint64_t off;
+	uint32_t len;
+	uint8_t digest[32];
+	int rc = writer_object(w, NPK_PAGE_MAGIC, w->page_no, &w->page, w->page_entries,
+	                       &off, &len, digest, err);
+	if (rc != NPK_OK)
+		return rc;
+	size_t plen = strlen(w->page_first_path);
+	npk_buf *t = &w->page_table;
+	if (npk__buf_u64(t, off) || npk__buf_u32(t, len) ||
+	    npk__buf_u32(t, (uint32_t)w->page.len) || npk__buf_u64(t, w->page_first_ordinal) ||
+	    npk__buf_u32(t, w->page_entries) || npk__buf_put(t, digest, 32) ||
+	    npk__buf_u16(t, (uint16_t)plen) || npk__buf_put(t, w->page_first_path, plen))
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	NPK_FAIL_IF(t->len > NPK_PAGE_TABLE_MAX, err, NPK_E_LIMIT,
+	            "page table larger than %u bytes", NPK_PAGE_TABLE_MAX);
+	w->page.len = 0;
+	w->page_entries = 0;
+	w->page_no++;
+	free(w->page_first_path);
+	w->page_first_path = NULL;
+	return NPK_OK;
+}
+
+int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
+                   npk_error *err)
+{
+	int rc = npk__init(err);
+	if (rc != NPK_OK)
+		return rc;
+	npk_writer *w = calloc(1, sizeof *w);
+	if (w == NULL)
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	w->fd = fd;
+	w->cluster_target = opts && opts->cluster_size ? opts->cluster_size : NPK_CLUSTER_TARGET;
+	w->level = opts && opts->level ? opts->level : NPK_ZLIB_LEVEL;
+	w->timestamp = opts ? opts->timestamp : 0;
+	w->archive_meta = npk_meta_new();
+	if (w->archive_meta == NULL) {
+		free(w);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	}
+	if (w->cluster_target > NPK_CLUSTER_RAW_MAX || w->level < 1 || w->level > 9) {
+		npk_writer_free(w);
+		return npk__fail(err, NPK_E_ARG, "cluster size must be at most %u bytes and level 1-9",
+		                 NPK_CLUSTER_RAW_MAX);
+	}
+	if (opts && opts->archive_meta) {
+		rc = npk_meta_merge(w->archive_meta, opts->archive_meta, err);
+		if (rc != NPK_OK) {
+			npk_writer_free(w);
+			return rc;
+		}
+	}
+
+	/* 3. Header */
+	uint8_t h[NPK_HEADER_SIZE] = {0};
+	memcpy(h, NPK_MAGIC, NPK_MAGIC_LEN);
+	npk__st16(h + 8, NPK_FORMAT_MAJOR);
+	npk__st16(h + 10, NPK_FORMAT_MINOR);
+	npk__digest(h, sizeof h, w->header_digest);
+	rc = writer_emit(w, h, sizeof h, err);
+	if (rc != NPK_OK) {
+		npk_writer_free(w);
+		return rc;
+	}
+	*out = w;
+	return NPK_OK;
+}
+
+static int media_ok(const char *m)
+{
+	size_t n = strlen(m);
+	if (n == 0 || n > NPK_MEDIA_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (m[i] <= 0x20 || m[i] >= 0x7f)
+			return 0;
+	return 1;
+}
+
+int npk_writer_begin(npk_writer *w, const char *path, const char *media_type,
+                     const npk_meta *meta, uint64_t size, npk_error *err)
+{
+	NPK_FAIL_IF(w->failed, err, NPK_E_IO, "archive: an earlier write failed");
+	NPK_FAIL_IF(w->in_doc, err, NPK_E_ARG, "%s: previous document not ended", path);
+	int rc = npk_path_check(path, strlen(path), err);
+	if (rc != NPK_OK)
+		return rc;
+	if (w->prev_path != NULL && strcmp(w->prev_path, path) >= 0)
+		return npk__fail(err, strcmp(w->prev_path, path) == 0 ? NPK_E_INPUT : NPK_E_ARG,
+		                 strcmp(w->prev_path, path) == 0 ? "%s: two documents have this path"
+		                                                 : "%s: documents must be added in path order",
+		                 path);
+	NPK_FAIL_IF(!media_ok(media_type), err, NPK_E_INPUT, "%s: bad media type \"%s\"", path,
+	            media_type);
+	NPK_FAIL_IF(w->docs >= NPK_DOCS_MAX, err, NPK_E_LIMIT, "more than %u documents",
+	            NPK_DOCS_MAX);
+
+	free(w->meta_enc);
+	w->meta_enc = NULL;
+	if (meta != NULL) {
+		rc = npk__meta_encode(meta, &w->meta_enc, &w->meta_len, err);
+	} else {
+		npk_meta *empty = npk_meta_new();
+		rc = empty ? npk__meta_encode(empty, &w->meta_enc, &w->meta_len, err)
+		           : npk__fail(err, NPK_E_NOMEM, "out of memory");
+		npk_meta_free(empty);
+	}
+	if (rc != NPK_OK)
+		return rc;
+
+	char *copy = strdup(path);
+	if (copy == NULL)
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	free(w->path);
+	w->path = copy;
+	snprintf(w->media, sizeof w->media, "%s", media_type);
+
+	/* A small document that does not fit the open cluster starts a new
+	 * one, so reading it inflates one cluster; a large one fills the rest
+	 * of the open cluster and continues in the next ones (5.3). */
+	if (size > 0 && w->cluster.len > 0 && w->cluster.len + size > w->cluster_target &&
+	    size <= w->cluster_target) {
+		rc = writer_flush_cluster(w, err);
+		if (rc != NPK_OK)
+			return rc;
+	}
+	if (size > 0 && w->cluster.len >= w->cluster_target) {
+		rc = writer_flush_cluster(w, err);
+		if (rc != NPK_OK)
+			return rc;
+	}
+	w->doc_cluster = size ? w->cluster_no : NPK_NO_CLUSTER;
+	w->doc_offset = size ? (uint32_t)w->cluster.len : 0;
+	w->doc_size = size;
+	w->doc_seen = 0;
+	crypto_generichash_init(&w->hs, NULL, 0, 32);
+	w->in_doc = 1;
+	return NPK_OK;
+}
+
+int npk_writer_data(npk_writer *w, const void *buf, size_t len, npk_error *err)
+{
+	NPK_FAIL_IF(!w->in_doc, err, NPK_E_ARG, "no document begun");
+	const uint8_t *p = buf;
+	if (len > w->doc_size - w->doc_seen)
+		return npk__fail(err, NPK_E_INPUT, "%s: grew while being read (expected %llu bytes)",
+		                 w->path, (unsigned long long)w->doc_size);
+	crypto_generichash_update(&w->hs, p, len);
+	w->doc_seen += len;
+	while (len > 0) {
+		if (w->cluster.len >= w->cluster_target) {
+			int rc = writer_flush_cluster(w, err);
+			if (rc != NPK_OK)
+				return rc;
+		}
+		size_t room = w->cluster_target - w->cluster.len;
+		size_t n = len < room ? len : room;
+		if (npk__buf_put(&w->cluster, p, n) != 0)
+			return npk__fail(err, NPK_E_NOMEM, "out of memory");
+		p += n;
+		len -= n;
+	}
+	return NPK_OK;
+}
+
+int npk_writer_end(npk_writer *w, npk_error *err)
+{
+	NPK_FAIL_IF(!w->in_doc, err, NPK_E_ARG, "no document begun");
+	NPK_FAIL_IF(w->doc_seen != w->doc_size, err, NPK_E_INPUT,
+	            "%s: shrank while being read (%llu of %llu bytes)", w->path,
+	            (unsigned long long)w->doc_seen, (unsigned long long)w->doc_size);
+	uint8_t digest[32];
+	crypto_generichash_final(&w->hs, digest, 32);
+
+	/* 5.2 Index entry */
+	size_t plen = strlen(w->path), mlen = strlen(w->media);
+	size_t elen = 2 + plen + 8 + 4 + 4 + 32 + 1 + mlen + 2 + w->meta_len;
+	if (w->page_entries > 0 && w->page.len + elen > NPK_PAGE_TARGET) {
+		int rc = writer_flush_page(w, err);
+		if (rc != NPK_OK)
+			return rc;
+	}
+	if (w->page_entries == 0) {
+		w->page_first_path = strdup(w->path);
+		if (w->page_first_path == NULL)
+			return npk__fail(err, NPK_E_NOMEM, "out of memory");
+		w->page_first_ordinal = w->docs;
+	}
+	npk_buf *pg = &w->page;
+	if (npk__buf_u16(pg, (uint16_t)plen) || npk__buf_put(pg, w->path, plen) ||
+	    npk__buf_u64(pg, w->doc_size) || npk__buf_u32(pg, w->doc_cluster) ||
+	    npk__buf_u32(pg, w->doc_offset) || npk__buf_put(pg, digest, 32) ||
+	    npk__buf_u8(pg, (uint8_t)mlen) || npk__buf_put(pg, w->media, mlen) ||
+	    npk__buf_u16(pg, (uint16_t)w->meta_len) || npk__buf_put(pg, w->meta_enc, w->meta_len))
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	w->page_entries++;
+	w->docs++;
+	w->doc_bytes += w->doc_size;
+	w->in_doc = 0;
+	free(w->prev_path);
+	w->prev_path = w->path;
+	w->path = NULL;
+	return NPK_OK;
+}
+
+/* The trusted comment (8): fixed text, so the output stays deterministic. */
+static void writer_comment(const npk_writer *w, char *out, size_t len)
+{
+	time_t t = (time_t)w->timestamp;
+	struct tm tm;
+	char when[32] = "?";
+	if (gmtime_r(&t, &tm) != NULL)
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(out, len, "timestamp:%llu\tnewspack archive\tcreated:%s\tdocuments:%llu",
+	         (unsigned long long)w->timestamp, when, (unsigned long long)w->docs);
+}
+
+int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
+{
+	NPK_FAIL_IF(w->failed, err, NPK_E_IO, "archive: an earlier write failed");
+	NPK_FAIL_IF(w->in_doc, err, NPK_E_ARG, "%s: document not ended", w->path);
+	NPK_FAIL_IF(sk == NULL, err, NPK_E_ARG, "no secret key to sign with");
+	int rc = writer_flush_cluster(w, err);
+	if (rc == NPK_OK)
+		rc = writer_flush_page(w, err);
+	if (rc != NPK_OK)
+		return rc;
+
+	/* 6. Tables: page table, then cluster table. */
+	uint64_t pt_off = w->off;
+	uint8_t pt_digest[32], ct_digest[32];
+	npk__digest(w->page_table.p, w->page_table.len, pt_digest);
+	npk__digest(w->cluster_table.p, w->cluster_table.len, ct_digest);
+	rc = writer_emit(w, w->page_table.p, w->page_table.len, err);
+	if (rc == NPK_OK)
+		rc = writer_emit(w, w->cluster_table.p, w->cluster_table.len, err);
+	if (rc != NPK_OK)
+		return rc;
+
+	/* 7. Manifest */
+	uint8_t *am = NULL;
+	size_t amlen = 0;
+	rc = npk__meta_encode(w->archive_meta, &am, &amlen, err);
+	if (rc != NPK_OK)
+		return rc;
+	char comment[NPK_COMMENT_MAX + 1];
+	writer_comment(w, comment, sizeof comment);
+	size_t clen = strlen(comment);
+	uint64_t mf_off = w->off;
+	size_t mf_len = NPK_MANIFEST_FIXED + amlen + 2;
+	size_t sig_len = NPK_SIG_FIXED + clen;
+	uint64_t file_size = mf_off + mf_len + sig_len + NPK_TRAILER_SIZE;
+
+	npk_buf m = {0};
+	int nomem = npk__buf_put(&m, NPK_MANIFEST_MAGIC, 4) || npk__buf_u32(&m, 0) ||
+	            npk__buf_u64(&m, file_size) || npk__buf_u64(&m, mf_off) ||
+	            npk__buf_u64(&m, w->timestamp) || npk__buf_u64(&m, w->docs) ||
+	            npk__buf_u64(&m, w->doc_bytes) || npk__buf_u32(&m, w->cluster_no) ||
+	            npk__buf_u32(&m, w->page_no) || npk__buf_u64(&m, pt_off) ||
+	            npk__buf_u32(&m, (uint32_t)w->page_table.len) ||
+	            npk__buf_u32(&m, (uint32_t)w->cluster_table.len) ||
+	            npk__buf_put(&m, w->header_digest, 32) || npk__buf_put(&m, pt_digest, 32) ||
+	            npk__buf_put(&m, ct_digest, 32) || npk__buf_u16(&m, (uint16_t)amlen) ||
+	            npk__buf_put(&m, am, amlen) || npk__buf_u16(&m, 0);
+	free(am);
+	if (nomem) {
+		npk__buf_free(&m);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	}
+
+	/* 8. Signature block */
+	uint8_t sig[64], global[64];
+	rc = npk__sign(sk, m.p, m.len, comment, clen, sig, global, err);
+	if (rc != NPK_OK) {
+		npk__buf_free(&m);
+		return rc;
+	}
+	npk_pubkey *pk = npk_seckey_pubkey(sk);
+	if (pk == NULL) {
+		npk__buf_free(&m);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	}
+	npk_buf s = {0};
+	nomem = npk__buf_put(&s, "ED", 2) || npk__buf_put(&s, pk->id, 8) ||
+	        npk__buf_put(&s, sig, 64) || npk__buf_put(&s, pk->pk, 32) ||
+	        npk__buf_u16(&s, (uint16_t)clen) || npk__buf_put(&s, comment, clen) ||
+	        npk__buf_put(&s, global, 64);
+	npk_pubkey_free(pk);
+
+	/* 9. Trailer */
+	uint8_t t[NPK_TRAILER_SIZE] = {0};
+	npk__st64(t, mf_off);
+	npk__st32(t + 8, (uint32_t)mf_len);
+	npk__st32(t + 12, (uint32_t)sig_len);
+	memcpy(t + 24, NPK_TRAILER_MAGIC, 8);
+	if (nomem)
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+	if (rc == NPK_OK)
+		rc = writer_emit(w, m.p, m.len, err);
+	if (rc == NPK_OK)
+		rc = writer_emit(w, s.p, s.len, err);
+	if (rc == NPK_OK)
+		rc = writer_emit(w, t, sizeof t, err);
+	npk__buf_free(&m);
+	npk__buf_free(&s);
+	if (rc == NPK_OK && w->off != file_size)
+		rc = npk__fail(err, NPK_E_IO, "archive: wrote %llu bytes, expected %llu",
+		               (unsigned long long)w->off, (unsigned long long)file_size);
+	return rc;
+}
+
+uint64_t npk_writer_size(const npk_writer *w)
+{
+	return w->off;
+}
+
+void npk_writer_free(npk_writer *w)
+{
+	if (w == NULL)
+		return;
+	npk__buf_free(&w->cluster);
+	npk__buf_free(&w->cluster_table);
+	npk__buf_free(&w->page);
+	npk__buf_free(&w->page_table);
+	free(w->page_first_path);
+	free(w->path);
+	free(w->prev_path);
+	free(w->meta_enc);
+	npk_meta_free(w->archive_meta);
+	free(w);
+}
