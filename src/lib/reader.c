@@ -257,9 +257,16 @@ static int read_signed(npk_reader *r, const npk_trust *trust, npk_error *err)
 		               r->name, id);
 		goto out;
 	}
+	/* The embedded key must be the trusted one too: every byte counts. */
+	if (tk != NULL && sodium_memcmp(tk->pk, r->signer, 32) != 0) {
+		char id[17];
+		npk_keyid_format(r->key_id, id);
+		rc = npk__fail(err, NPK_E_SIGNATURE,
+		               "%s: the public key stored in the archive is not trusted key %s, "
+		               "although it claims that key's id: forged or damaged", r->name, id);
+		goto out;
+	}
 	r->trusted = tk != NULL;
-	if (tk != NULL)
-		memcpy(r->signer, tk->pk, 32);
 	if (memchr(r->comment, 0, clen) != NULL) {
 		rc = npk__fail(err, NPK_E_FORMAT, "%s: NUL in the trusted comment", r->name);
 		goto out;

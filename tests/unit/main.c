@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 		if (argc > 1 && strstr(tests[i].name, argv[1]) == NULL)
 			continue;
 		snprintf(scratch, sizeof scratch, "%s/../../build/scratch/%s", top, tests[i].name);
-		char cmd[4400];
+		char cmd[8600];
 		snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", scratch, scratch);
 		if (system(cmd) != 0 || chdir(scratch) != 0) {
 			fprintf(stderr, "cannot make %s\n", scratch);

@@ -1,0 +1,918 @@
+/*
+ * key.c - minisign-compatible key files, "ED" signatures and trust sets
+ * (spec/keys.md, which is the source of truth; section numbers below refer
+ * to it).
+ *
+ * Secret bytes, and any text that holds them in base64, live only in
+ * sodium_malloc memory, which sodium_free wipes.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "internal.h"
+
+/* 2. Public key: "Ed" || key_id[8] || pk[32]. */
+#define PK_LEN 42u
+#define PK_OFF_ID 2u
+#define PK_OFF_PK 10u
+
+/* 3. Secret key, 158 bytes. */
+#define SK_LEN 158u
+#define SK_OFF_SIGALG 0u
+#define SK_OFF_KDFALG 2u
+#define SK_OFF_CHKALG 4u
+#define SK_OFF_SALT 6u
+#define SK_OFF_OPS 38u
+#define SK_OFF_MEM 46u
+#define SK_OFF_KEYNUM 54u          /* key_id || sk || chk, what the KDF masks */
+#define SK_OFF_ID 54u
+#define SK_OFF_SK 62u
+#define SK_OFF_CHK 126u
+#define SK_KEYNUM_LEN 104u
+#define SK_SALT_LEN 32u
+#define SK_CHK_LEN 32u
+#define SK_SECRET_LEN 64u          /* libsodium's Ed25519 secret: seed || pk */
+
+/* 3.2. What this writer records: about 1 s and 128 MiB on a small machine. */
+#define KDF_OPSLIMIT 16777216ull
+#define KDF_MEMLIMIT 134217728ull
+/* What a reader accepts: minisign's own default is 2^25 and 1 GiB. Larger
+ * recorded limits are refused rather than tried, so a hostile key file
+ * cannot make a reader allocate or spin without bound. */
+#define KDF_OPSLIMIT_MAX (1ull << 30)
+#define KDF_MEMLIMIT_MAX (1ull << 30)
+
+/* 1. Text form. */
+#define COMMENT_PREFIX "untrusted comment: "
+#define COMMENT_PREFIX_LEN (sizeof COMMENT_PREFIX - 1)
+#define KEYFILE_MAX 4096u
+/* 5. minisign reads a trusted comment line into 8192 bytes, its
+ * "trusted comment: " prefix and newline included. */
+#define TRUSTED_COMMENT_MAX 8173u
+
+static const uint8_t sigalg_ed[2] = { 'E', 'd' };
+static const uint8_t kdfalg_scrypt[2] = { 'S', 'c' };
+static const uint8_t kdfalg_none[2] = { 0, 0 };
+static const uint8_t chkalg_b2[2] = { 'B', '2' };
+
+/* ---- Text helpers ---- */
+
+/* Writes a two-byte algorithm tag for messages: "Ed", or 0x4544 when it is
+ * not printable. */
+static void alg_text(const uint8_t *a, char out[16])
+{
+	if (a[0] >= 0x21 && a[0] < 0x7f && a[1] >= 0x21 && a[1] < 0x7f)
+		snprintf(out, 16, "\"%c%c\"", a[0], a[1]);
+	else
+		snprintf(out, 16, "0x%02x%02x", a[0], a[1]);
+}
+
+static int is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Finds the base64 line of a key file's text (1.): line 1 is an untrusted
+ * comment, line 2 the key, and only white space may follow. With bare_ok, a
+ * text that does not start with a comment is taken as the key line itself.
+ * *where tells messages which line it was. */
+static int key_line_find(const char *name, const char *kind, const char *text,
+                         size_t len, int bare_ok, const char **line,
+                         size_t *line_len, const char **where, npk_error *err)
+{
+	const char *p = text, *end = text + len;
+
+	NPK_FAIL_IF(memchr(text, '\0', len) != NULL, err, NPK_E_KEY,
+	            "%s: not a minisign %s key (contains a NUL byte)", name, kind);
+	int commented = len >= COMMENT_PREFIX_LEN &&
+	                memcmp(text, COMMENT_PREFIX, COMMENT_PREFIX_LEN) == 0;
+	NPK_FAIL_IF(!commented && !bare_ok, err, NPK_E_KEY,
+	            "%s: not a minisign %s key (line 1 does not start with \"%s\")",
+	            name, kind, COMMENT_PREFIX);
+	*where = "";
+	if (commented) {
+		const char *nl = memchr(p, '\n', len);
+		NPK_FAIL_IF(nl == NULL, err, NPK_E_KEY,
+		            "%s: not a minisign %s key (truncated: no line 2)", name, kind);
+		p = nl + 1;
+		*where = " on line 2";
+	}
+	const char *eol = memchr(p, '\n', (size_t)(end - p));
+	if (eol == NULL)
+		eol = end;
+	const char *e = eol;
+	while (e > p && is_space(e[-1]))
+		e--;
+	NPK_FAIL_IF(e == p, err, NPK_E_KEY,
+	            "%s: not a minisign %s key (truncated: no key%s)", name, kind, *where);
+	for (const char *q = eol; q < end; q++)
+		NPK_FAIL_IF(!is_space(*q), err, NPK_E_KEY,
+		            "%s: not a minisign %s key (unexpected text after the key line)",
+		            name, kind);
+	*line = p;
+	*line_len = (size_t)(e - p);
+	return NPK_OK;
+}
+
+/* Decodes the key line (original base64 alphabet, padded) into a
+ * sodium_malloc buffer of exactly want bytes; the caller sodium_frees *out.
+ * The buffer is sized for whatever the line holds, so a line of the wrong
+ * length is told apart from one that is not base64. */
+static int key_line_decode(const char *name, const char *kind, const char *where,
+                           const char *line, size_t n, size_t want,
+                           uint8_t **out, npk_error *err)
+{
+	size_t cap = n / 4 * 3 + 3, got = 0;
+	uint8_t *bin = sodium_malloc(cap);
+	NPK_FAIL_IF(bin == NULL, err, NPK_E_NOMEM, "%s: out of memory", name);
+	if (sodium_base642bin(bin, cap, line, n, NULL, &got, NULL,
+	                      sodium_base64_VARIANT_ORIGINAL) != 0) {
+		sodium_free(bin);
+		return npk__fail(err, NPK_E_KEY, "%s: not a minisign %s key (bad base64%s)",
+		                 name, kind, where);
+	}
+	if (got != want) {
+		sodium_free(bin);
+		return npk__fail(err, NPK_E_KEY,
+		                 "%s: not a minisign %s key (%zu bytes of key data%s, expected %zu)",
+		                 name, kind, got, where, want);
+	}
+	*out = bin;
+	return NPK_OK;
+}
+
+/* ---- Files ---- */
+
+/* Reads a whole key file, NUL-terminated, into sodium_malloc memory (a
+ * secret key file holds the key in base64); the caller sodium_frees *out. */
+static int keyfile_read(const char *path, char **out, size_t *outlen, npk_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	NPK_FAIL_IF(fd < 0, err, NPK_E_IO, "%s: %s", path, strerror(errno));
+
+	char *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	int rc;
+	if (fstat(fd, &st) != 0) {
+		rc = npk__fail(err, NPK_E_IO, "%s: %s", path, strerror(errno));
+		goto done;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = npk__fail(err, NPK_E_IO, "%s: not a regular file", path);
+		goto done;
+	}
+	buf = sodium_malloc(KEYFILE_MAX + 1);
+	if (buf == NULL) {
+		rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", path);
+		goto done;
+	}
+	/* One byte more than allowed is read, to tell "too large" apart. */
+	while (len <= KEYFILE_MAX) {
+		ssize_t n = read(fd, buf + len, KEYFILE_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = npk__fail(err, NPK_E_IO, "%s: read: %s", path, strerror(errno));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > KEYFILE_MAX) {
+		rc = npk__fail(err, NPK_E_KEY, "%s: too large for a key file (over %u bytes)",
+		               path, KEYFILE_MAX);
+		goto done;
+	}
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	buf = NULL;
+	rc = NPK_OK;
+done:
+	sodium_free(buf);
+	close(fd);
+	return rc;
+}
+
+/* Makes a rename durable; best effort, as the file itself is already
+ * synced and a failure here loses nothing that was there before. */
+static void dir_sync(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
+	                  : strdup(".");
+	if (dir == NULL)
+		return;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+/* Writes a key file with exactly mode. Without overwrite it is created
+ * with O_EXCL, so an existing key (or a symlink planted in its place) is
+ * never clobbered. With overwrite, a temporary file beside it is written,
+ * synced and renamed over it, so path never holds half a key. */
+static int keyfile_write(const char *path, const char *text, size_t len,
+                         mode_t mode, int overwrite, npk_error *err)
+{
+	char *tmp = NULL;
+	int fd = -1, rc;
+
+	if (overwrite) {
+		size_t n = strlen(path) + sizeof ".tmp-XXXXXX";
+		tmp = malloc(n);
+		NPK_FAIL_IF(tmp == NULL, err, NPK_E_NOMEM, "%s: out of memory", path);
+		snprintf(tmp, n, "%s.tmp-XXXXXX", path);
+		fd = mkstemp(tmp);  /* O_EXCL, mode 0600 */
+		if (fd < 0) {
+			rc = npk__fail(err, NPK_E_IO, "%s: cannot create a temporary file: %s",
+			               path, strerror(errno));
+			free(tmp);
+			return rc;
+		}
+	} else {
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && errno == EEXIST)
+			return npk__fail(err, NPK_E_EXISTS, "%s: already exists; not overwriting it",
+			                 path);
+		NPK_FAIL_IF(fd < 0, err, NPK_E_IO, "%s: %s", path, strerror(errno));
+	}
+	/* The umask may have taken bits off a public key's 0644. */
+	if (fchmod(fd, mode) != 0) {
+		rc = npk__fail(err, NPK_E_IO, "%s: chmod: %s", path, strerror(errno));
+		goto done;
+	}
+	rc = npk__write_full(fd, text, len, path, err);
+	if (rc != NPK_OK)
+		goto done;
+	if (fsync(fd) != 0) {
+		rc = npk__fail(err, NPK_E_IO, "%s: fsync: %s", path, strerror(errno));
+		goto done;
+	}
+	int closed = close(fd);
+	fd = -1;
+	if (closed != 0) {
+		rc = npk__fail(err, NPK_E_IO, "%s: close: %s", path, strerror(errno));
+		goto done;
+	}
+	if (tmp != NULL) {
+		if (rename(tmp, path) != 0) {
+			rc = npk__fail(err, NPK_E_IO, "%s: rename: %s", path, strerror(errno));
+			goto done;
+		}
+		dir_sync(path);
+	}
+	rc = NPK_OK;
+done:
+	if (fd >= 0)
+		close(fd);
+	if (rc != NPK_OK)
+		unlink(tmp != NULL ? tmp : path);
+	free(tmp);
+	return rc;
+}
+
+/* ---- Public keys ---- */
+
+/* Parses a public key's text (2.); name is used in messages. */
+static int pubkey_from_text(const char *name, const char *text, size_t len,
+                            int bare_ok, npk_pubkey **out, npk_error *err)
+{
+	const char *line, *where;
+	size_t n;
+	uint8_t *bin = NULL;
+
+	int rc = key_line_find(name, "public", text, len, bare_ok, &line, &n, &where, err);
+	if (rc != NPK_OK)
+		return rc;
+	rc = key_line_decode(name, "public", where, line, n, PK_LEN, &bin, err);
+	if (rc != NPK_OK)
+		return rc;
+	if (memcmp(bin, sigalg_ed, 2) != 0) {
+		char alg[16];
+		alg_text(bin, alg);
+		rc = npk__fail(err, NPK_E_KEY,
+		               "%s: unsupported signature algorithm %s (only \"Ed\", Ed25519, is known)",
+		               name, alg);
+	} else {
+		rc = npk_pubkey_from_raw(bin + PK_OFF_ID, bin + PK_OFF_PK, out, err);
+	}
+	sodium_free(bin);
+	return rc;
+}
+
+int npk_pubkey_from_raw(const uint8_t id[NPK_KEYID_BYTES],
+                        const uint8_t pk[NPK_PUBKEY_BYTES],
+                        npk_pubkey **out, npk_error *err)
+{
+	NPK_FAIL_IF(id == NULL || pk == NULL || out == NULL, err, NPK_E_ARG,
+	            "npk_pubkey_from_raw: NULL argument");
+	npk_pubkey *k = malloc(sizeof *k);
+	NPK_FAIL_IF(k == NULL, err, NPK_E_NOMEM, "public key: out of memory");
+	memcpy(k->id, id, NPK_KEYID_BYTES);
+	memcpy(k->pk, pk, NPK_PUBKEY_BYTES);
+	*out = k;
+	return NPK_OK;
+}
+
+int npk_pubkey_parse(const char *text, size_t len, npk_pubkey **out, npk_error *err)
+{
+	NPK_FAIL_IF(text == NULL || out == NULL, err, NPK_E_ARG,
+	            "npk_pubkey_parse: NULL argument");
+	int rc = npk__init(err);
+	if (rc != NPK_OK)
+		return rc;
+	return pubkey_from_text("public key", text, len, 1, out, err);
+}
+
+int npk_pubkey_load(const char *path, npk_pubkey **out, npk_error *err)
+{
+	NPK_FAIL_IF(path == NULL || out == NULL, err, NPK_E_ARG,
+	            "npk_pubkey_load: NULL argument");
+	int rc = npk__init(err);
+	if (rc != NPK_OK)
+		return rc;
+	char *text;
+	size_t len;
+	rc = keyfile_read(path, &text, &len, err);
+	if (rc != NPK_OK)
+		return rc;
+	rc = pubkey_from_text(path, text, len, 0, out, err);
+	sodium_free(text);
+	return rc;
+}
+
+int npk_pubkey_save(const npk_pubkey *pk, const char *path, int overwrite,
+                    npk_error *err)
+{
+	NPK_FAIL_IF(pk == NULL || path == NULL, err, NPK_E_ARG,
+	            "npk_pubkey_save: NULL argument");
+	int rc = npk__init(err);
+	if (rc != NPK_OK)
+		return rc;
+
+	uint8_t bin[PK_LEN];
+	char id[17], b64[sodium_base64_ENCODED_LEN(PK_LEN, sodium_base64_VARIANT_ORIGINAL)];
+	char text[256];
+	memcpy(bin, sigalg_ed, 2);
+	memcpy(bin + PK_OFF_ID, pk->id, NPK_KEYID_BYTES);
+	memcpy(bin + PK_OFF_PK, pk->pk, NPK_PUBKEY_BYTES);
+	sodium_bin2base64(b64, sizeof b64, bin, sizeof bin, sodium_base64_VARIANT_ORIGINAL);
+	npk_keyid_format(pk->id, id);
+	int n = snprintf(text, sizeof text, COMMENT_PREFIX "newspack public key %s\n%s\n",
+	                 id, b64);
+	return keyfile_write(path, text, (size_t)n, 0644, overwrite, err);
+}
+
+void npk_pubkey_free(npk_pubkey *pk)
+{
+	free(pk);
+}
+
+const uint8_t *npk_pubkey_id(const npk_pubkey *pk)
+{
+	return pk->id;
+}
+
+const uint8_t *npk_pubkey_bytes(const npk_pubkey *pk)
+{
+	return pk->pk;
+}
+
+void npk_keyid_format(const uint8_t id[NPK_KEYID_BYTES], char out[17])
+{
+	snprintf(out, 17, "%016" PRIX64, npk__ld64(id));
+}
+
+/* ---- Secret keys ---- */
+
+static npk_seckey *seckey_alloc(void)
+{
+	npk_seckey *k = malloc(sizeof *k);
+	if (k == NULL)
+		return NULL;
+	k->sk = sodium_malloc(SK_SECRET_LEN);
+	if (k->sk == NULL) {
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void npk_seckey_free(npk_seckey *sk)
+{
+	if (sk == NULL)
+		return;
+	sodium_free(sk->sk);  /* wipes */
+	sodium_memzero(sk->id, sizeof sk->id);
+	free(sk);
+}
+
+npk_pubkey *npk_seckey_pubkey(const npk_seckey *sk)
+{
+	if (sk == NULL)
+		return NULL;
+	npk_pubkey *k = malloc(sizeof *k);
+	if (k == NULL)
+		return NULL;
+	memcpy(k->id, sk->id, NPK_KEYID_BYTES);
+	/* libsodium's Ed25519 secret key is seed[32] || pk[32]. */
+	memcpy(k->pk, sk->sk + 32, NPK_PUBKEY_BYTES);
+	return k;
+}
+
+int npk_keypair_generate(npk_pubkey **pk, npk_seckey **sk, npk_error *err)
+{
+	NPK_FAIL_IF(pk == NULL || sk == NULL, err, NPK_E_ARG,
+	            "npk_keypair_generate: NULL argument");
+	int rc = npk__init(err);
+	if (rc != NPK_OK)
+		return rc;
+	npk_seckey *s = seckey_alloc();
+	NPK_FAIL_IF(s == NULL, err, NPK_E_NOMEM, "key generation: out of memory");
+	npk_pubkey *p = malloc(sizeof *p);
+	if (p == NULL) {
+		npk_seckey_free(s);
+		return npk__fail(err, NPK_E_NOMEM, "key generation: out of memory");
+	}
+	randombytes_buf(s->id, NPK_KEYID_BYTES);
+	crypto_sign_keypair(p->pk, s->sk);
+	memcpy(p->id, s->id, NPK_KEYID_BYTES);
+	*pk = p;
+	*sk = s;
+	return NPK_OK;
+}
+
+/* 3.3. chk = BLAKE2b-256(sig_alg || key_id || sk), over a decoded (or
+ * not yet encrypted) secret key. */
+static void seckey_chk(const uint8_t *raw, uint8_t chk[SK_CHK_LEN])
+{
+	crypto_generichash_state hs;
+	crypto_generichash_init(&hs, NULL, 0, SK_CHK_LEN);
+	crypto_generichash_update(&hs, raw + SK_OFF_SIGALG, 2);
+	crypto_generichash_update(&hs, raw + SK_OFF_ID, NPK_KEYID_BYTES);
+	crypto_generichash_update(&hs, raw + SK_OFF_SK, SK_SECRET_LEN);
+	crypto_generichash_final(&hs, chk, SK_CHK_LEN);
+	sodium_memzero(&hs, sizeof hs);
+}
+
+/* 3.2. XORs key_id || sk || chk with the scrypt stream of the passphrase;
+ * the same call encrypts and decrypts. */
+static int seckey_mask(const char *name, uint8_t *raw, const char *passphrase,
+                       npk_error *err)
+{
+	uint64_t ops = npk__ld64(raw + SK_OFF_OPS), mem = npk__ld64(raw + SK_OFF_MEM);
+	uint8_t *stream = sodium_malloc(SK_KEYNUM_LEN);
+	NPK_FAIL_IF(stream == NULL, err, NPK_E_NOMEM, "%s: out of memory", name);
+	if (crypto_pwhash_scryptsalsa208sha256(stream, SK_KEYNUM_LEN, passphrase,
+	                                       strlen(passphrase), raw + SK_OFF_SALT,
+	                                       (unsigned long long)ops, (size_t)mem) != 0) {
+		sodium_free(stream);
+		return npk__fail(err, NPK_E_NOMEM,
+		                 "%s: key derivation failed (it needs up to %" PRIu64 " MiB of memory)",
+		                 name, mem >> 20);
+	}
+	for (size_t i = 0; i < SK_KEYNUM_LEN; i++)
+		raw[SK_OFF_KEYNUM + i] ^= stream[i];
+	sodium_free(stream);
+	return NPK_OK;
+}
+
+/* Reads a secret key file and checks everything that does not need the
+ * passphrase (3.4). *raw is the 158 decoded bytes in sodium_malloc memory,
+ * still encrypted if the file is; the caller sodium_frees it. */
+static int seckey_read(const char *path, uint8_t **raw, int *encrypted, npk_error *err)
+{
+	char *text = NULL;
+	size_t len, n;
+	const char *line, *where;
+	uint8_t *bin = NULL;
+	char alg[16];
+
+	int rc = keyfile_read(path, &text, &len, err);
+	if (rc != NPK_OK)
+		return rc;
+	rc = key_line_find(path, "secret", text, len, 0, &line, &n, &where, err);
+	if (rc == NPK_OK)
+		rc = key_line_decode(path, "secret", where, line, n, SK_LEN, &bin, err);
+	sodium_free(text);
+	if (rc != NPK_OK)
+		return rc;
+
+	if (memcmp(bin + SK_OFF_SIGALG, sigalg_ed, 2) != 0) {
+		alg_text(bin + SK_OFF_SIGALG, alg);
+		rc = npk__fail(err, NPK_E_KEY,
+		               "%s: unsupported signature algorithm %s (only \"Ed\", Ed25519, is known)",
+		               path, alg);
+		goto fail;
+	}
+	if (memcmp(bin + SK_OFF_CHKALG, chkalg_b2, 2) != 0) {
+		alg_text(bin + SK_OFF_CHKALG, alg);
+		rc = npk__fail(err, NPK_E_KEY,
+		               "%s: unsupported checksum algorithm %s (only \"B2\", BLAKE2b, is known)",
+		               path, alg);
+		goto fail;
+	}
+	if (memcmp(bin + SK_OFF_KDFALG, kdfalg_scrypt, 2) == 0) {
+		*encrypted = 1;
+	} else if (memcmp(bin + SK_OFF_KDFALG, kdfalg_none, 2) == 0) {
+		*encrypted = 0;
+	} else {
+		alg_text(bin + SK_OFF_KDFALG, alg);
+		rc = npk__fail(err, NPK_E_KEY,
+		               "%s: unsupported key derivation %s (only \"Sc\", scrypt, or none)",
+		               path, alg);
+		goto fail;
+	}
+	/* An unencrypted key's KDF fields mean nothing: minisign -C -W leaves
+	 * the old ones in place. Only an encrypted key's are checked. */
+	if (*encrypted) {
+		uint64_t ops = npk__ld64(bin + SK_OFF_OPS), mem = npk__ld64(bin + SK_OFF_MEM);
+		if (mem > KDF_MEMLIMIT_MAX) {
+			rc = npk__fail(err, NPK_E_KEY,
+			               "%s: the key asks scrypt for %" PRIu64 " bytes of memory; "
+			               "more than %llu is refused", path, mem, KDF_MEMLIMIT_MAX);
+			goto fail;
+		}
+		if (ops > KDF_OPSLIMIT_MAX) {
+			rc = npk__fail(err, NPK_E_KEY,
+			               "%s: the key asks scrypt for %" PRIu64 " operations; "
+			               "more than %llu is refused", path, ops, KDF_OPSLIMIT_MAX);
+			goto fail;
+		}
+	}
+	*raw = bin;
+	return NPK_OK;
+fail:
+	sodium_free(bin);
+	return rc;
+}
+
+int npk_seckey_file_encrypted(const char *path, int *encrypted, npk_error *err)
+{
+	NPK_FAIL_IF(path == NULL || encrypted == NULL, err, NPK_E_ARG,
+	            "npk_seckey_file_encrypted: NULL argument");
+	int rc = npk__init(err);
+	if (rc != NPK_OK)
+		return rc;
+	uint8_t *raw;
+	rc = seckey_read(path, &raw, encrypted, err);
+	if (rc == NPK_OK)
+		sodium_free(raw);
+	return rc;
+}
+
+int npk_seckey_load(const char *path, const char *passphrase, npk_seckey **out,
+                    npk_error *err)
+{
+	NPK_FAIL_IF(path == NULL || out == NULL, err, NPK_E_ARG,
+	            "npk_seckey_load: NULL argument");
+	int rc = npk__init(err);
+	if (rc != NPK_OK)
+		return rc;
+
+	uint8_t *raw = NULL, *check = NULL;
+	uint8_t chk[SK_CHK_LEN];
+	int encrypted;
+	npk_seckey *k = NULL;
+
+	rc = seckey_read(path, &raw, &encrypted, err);
+	if (rc != NPK_OK)
+		return rc;
+	if (encrypted) {
+		if (passphrase == NULL) {
+			rc = npk__fail(err, NPK_E_PASSPHRASE,
+			               "%s: this key is encrypted; a passphrase is needed", path);
+			goto done;
+		}
+		rc = seckey_mask(path, raw, passphrase, err);
+		if (rc != NPK_OK)
+			goto done;
+	}
+	/* 3.3. minisign -G -W leaves chk all zero and never reads it back for
+	 * an unencrypted key; any other chk must match. */
+	seckey_chk(raw, chk);
+	if (encrypted || !sodium_is_zero(raw + SK_OFF_CHK, SK_CHK_LEN)) {
+		if (sodium_memcmp(chk, raw + SK_OFF_CHK, SK_CHK_LEN) != 0) {
+			rc = encrypted
+			     ? npk__fail(err, NPK_E_PASSPHRASE, "%s: wrong passphrase", path)
+			     : npk__fail(err, NPK_E_KEY, "%s: checksum mismatch (damaged key)", path);
+			goto done;
+		}
+	}
+	/* The public half must be the one the seed makes: this also covers
+	 * keys whose zero chk proves nothing. */
+	check = sodium_malloc(SK_SECRET_LEN);
+	if (check == NULL) {
+		rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", path);
+		goto done;
+	}
+	uint8_t pk[NPK_PUBKEY_BYTES];
+	crypto_sign_seed_keypair(pk, check, raw + SK_OFF_SK);
+	if (sodium_memcmp(pk, raw + SK_OFF_SK + 32, NPK_PUBKEY_BYTES) != 0) {
+		rc = npk__fail(err, NPK_E_KEY,
+		               "%s: the secret and public halves do not match (damaged key)", path);
+		goto done;
+	}
+	k = seckey_alloc();
+	if (k == NULL) {
+		rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", path);
+		goto done;
+	}
+	memcpy(k->id, raw + SK_OFF_ID, NPK_KEYID_BYTES);
+	memcpy(k->sk, raw + SK_OFF_SK, SK_SECRET_LEN);
+	*out = k;
+	rc = NPK_OK;
+done:
+	sodium_memzero(chk, sizeof chk);
+	sodium_free(check);
+	sodium_free(raw);
+	return rc;
+}
+
+int npk_seckey_save(const npk_seckey *sk, const char *path,
+                    const char *passphrase, int overwrite, npk_error *err)
+{
+	NPK_FAIL_IF(sk == NULL || path == NULL, err, NPK_E_ARG,
+	            "npk_seckey_save: NULL argument");
+	int rc = npk__init(err);
+	if (rc != NPK_OK)
+		return rc;
+
+	static const char head[] = COMMENT_PREFIX "newspack secret key\n";
+	const size_t b64_len = sodium_base64_ENCODED_LEN(SK_LEN, sodium_base64_VARIANT_ORIGINAL);
+	const size_t text_cap = sizeof head + b64_len + 1;
+	uint8_t *raw = sodium_malloc(SK_LEN);
+	char *text = sodium_malloc(text_cap);
+	if (raw == NULL || text == NULL) {
+		rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", path);
+		goto done;
+	}
+	/* An unencrypted key is written as minisign -W does (zero KDF fields)
+	 * except that chk is filled in, so damage is caught on load. */
+	memset(raw, 0, SK_LEN);
+	memcpy(raw + SK_OFF_SIGALG, sigalg_ed, 2);
+	memcpy(raw + SK_OFF_KDFALG, passphrase ? kdfalg_scrypt : kdfalg_none, 2);
+	memcpy(raw + SK_OFF_CHKALG, chkalg_b2, 2);
+	memcpy(raw + SK_OFF_ID, sk->id, NPK_KEYID_BYTES);
+	memcpy(raw + SK_OFF_SK, sk->sk, SK_SECRET_LEN);
+	seckey_chk(raw, raw + SK_OFF_CHK);
+	if (passphrase != NULL) {
+		randombytes_buf(raw + SK_OFF_SALT, SK_SALT_LEN);
+		npk__st64(raw + SK_OFF_OPS, KDF_OPSLIMIT);
+		npk__st64(raw + SK_OFF_MEM, KDF_MEMLIMIT);
+		rc = seckey_mask(path, raw, passphrase, err);
+		if (rc != NPK_OK)
+			goto done;
+	}
+	memcpy(text, head, sizeof head - 1);
+	sodium_bin2base64(text + sizeof head - 1, b64_len, raw, SK_LEN,
+	                  sodium_base64_VARIANT_ORIGINAL);
+	size_t len = strlen(text);
+	text[len++] = '\n';
+	rc = keyfile_write(path, text, len, 0600, overwrite, err);
+done:
+	sodium_free(text);
+	sodium_free(raw);
+	return rc;
+}
+
+/* ---- Signatures (5.) ---- */
+
+/* A comment stock minisign can read back: one line that fits its buffer. */
+static int comment_ok(const char *comment, size_t len)
+{
+	if (len > TRUSTED_COMMENT_MAX || (len > 0 && comment == NULL))
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (comment[i] == '\0' || comment[i] == '\n' || comment[i] == '\r')
+			return 0;
+	return 1;
+}
+
+int npk__sign(const npk_seckey *sk, const uint8_t *msg, size_t len,
+              const char *comment, size_t comment_len,
+              uint8_t sig[64], uint8_t global[64], npk_error *err)
+{
+	NPK_FAIL_IF(sk == NULL || (msg == NULL && len > 0), err, NPK_E_ARG,
+	            "npk__sign: NULL argument");
+	NPK_FAIL_IF(!comment_ok(comment, comment_len), err, NPK_E_ARG,
+	            "trusted comment: must be one line of at most %u bytes, without NUL",
+	            TRUSTED_COMMENT_MAX);
+	uint8_t h[crypto_generichash_BYTES_MAX];
+	uint8_t buf[64 + TRUSTED_COMMENT_MAX];
+
+	crypto_generichash(h, sizeof h, msg, len, NULL, 0);
+	crypto_sign_detached(sig, NULL, h, sizeof h, sk->sk);
+	memcpy(buf, sig, 64);
+	if (comment_len > 0)
+		memcpy(buf + 64, comment, comment_len);
+	crypto_sign_detached(global, NULL, buf, 64 + comment_len, sk->sk);
+	return NPK_OK;
+}
+
+int npk__verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
+                const uint8_t sig[64], const char *comment, size_t comment_len,
+                const uint8_t global[64])
+{
+	uint8_t h[crypto_generichash_BYTES_MAX];
+	uint8_t buf[64 + TRUSTED_COMMENT_MAX];
+
+	/* A comment npk__sign would refuse was never signed by it. */
+	if (pk == NULL || sig == NULL || global == NULL || (msg == NULL && len > 0) ||
+	    comment_len > TRUSTED_COMMENT_MAX || (comment == NULL && comment_len > 0))
+		return NPK_E_SIGNATURE;
+	crypto_generichash(h, sizeof h, msg, len, NULL, 0);
+	if (crypto_sign_verify_detached(sig, h, sizeof h, pk) != 0)
+		return NPK_E_SIGNATURE;
+	memcpy(buf, sig, 64);
+	if (comment_len > 0)
+		memcpy(buf + 64, comment, comment_len);
+	if (crypto_sign_verify_detached(global, buf, 64 + comment_len, pk) != 0)
+		return NPK_E_SIGNATURE;
+	return NPK_OK;
+}
+
+/* ---- Trust sets (6.) ---- */
+
+struct npk_trust {
+	npk_pubkey *keys;
+	size_t n, cap;
+};
+
+npk_trust *npk_trust_new(void)
+{
+	return calloc(1, sizeof(npk_trust));
+}
+
+void npk_trust_free(npk_trust *t)
+{
+	if (t == NULL)
+		return;
+	free(t->keys);
+	free(t);
+}
+
+size_t npk_trust_count(const npk_trust *t)
+{
+	return t ? t->n : 0;
+}
+
+const npk_pubkey *npk__trust_find(const npk_trust *t, const uint8_t id[8])
+{
+	if (t == NULL)
+		return NULL;
+	for (size_t i = 0; i < t->n; i++)
+		if (memcmp(t->keys[i].id, id, NPK_KEYID_BYTES) == 0)
+			return &t->keys[i];
+	return NULL;
+}
+
+/* Adds a copy of pk: 0 added or already there, 1 when another key has its
+ * id, -1 out of memory. Signatures name their key by id alone, so two keys
+ * under one id would make the answer depend on which is found first. */
+static int trust_insert(npk_trust *t, const npk_pubkey *pk)
+{
+	const npk_pubkey *old = npk__trust_find(t, pk->id);
+	if (old != NULL)
+		return memcmp(old->pk, pk->pk, NPK_PUBKEY_BYTES) == 0 ? 0 : 1;
+	if (t->n == t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 8;
+		if (cap > SIZE_MAX / sizeof *t->keys)
+			return -1;
+		npk_pubkey *keys = realloc(t->keys, cap * sizeof *keys);
+		if (keys == NULL)
+			return -1;
+		t->keys = keys;
+		t->cap = cap;
+	}
+	t->keys[t->n++] = *pk;
+	return 0;
+}
+
+int npk_trust_add(npk_trust *t, const npk_pubkey *pk, npk_error *err)
+{
+	NPK_FAIL_IF(t == NULL || pk == NULL, err, NPK_E_ARG, "npk_trust_add: NULL argument");
+	char id[17];
+	switch (trust_insert(t, pk)) {
+	case 0:
+		return NPK_OK;
+	case 1:
+		npk_keyid_format(pk->id, id);
+		return npk__fail(err, NPK_E_KEY, "two trusted keys share id %s", id);
+	default:
+		return npk__fail(err, NPK_E_NOMEM, "trusted keys: out of memory");
+	}
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A file of the trusted keys folder: a visible NAME.pub. */
+static int trust_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+	return name[0] != '.' && n > 4 && strcmp(name + n - 4, ".pub") == 0;
+}
+
+int npk_trust_add_dir(npk_trust *t, const char *dir, npk_error *err)
+{
+	NPK_FAIL_IF(t == NULL || dir == NULL, err, NPK_E_ARG,
+	            "npk_trust_add_dir: NULL argument");
+	DIR *d = opendir(dir);
+	if (d == NULL && errno == ENOENT)
+		return NPK_OK;  /* no trusted keys folder: nothing is trusted */
+	NPK_FAIL_IF(d == NULL, err, NPK_E_IO, "%s: %s", dir, strerror(errno));
+
+	char **names = NULL, *path = NULL;
+	size_t n = 0, cap = 0, n0 = t->n;
+	npk_pubkey *pk = NULL;
+	int rc = NPK_OK;
+	struct dirent *e;
+
+	/* Sorted by name so that which file is blamed first does not depend
+	 * on the order the file system lists them. */
+	errno = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (!trust_name_ok(e->d_name))
+			continue;
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 16;
+			char **p = c <= SIZE_MAX / sizeof *p ? realloc(names, c * sizeof *p) : NULL;
+			if (p == NULL) {
+				rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", dir);
+				goto done;
+			}
+			names = p;
+			cap = c;
+		}
+		if ((names[n] = strdup(e->d_name)) == NULL) {
+			rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", dir);
+			goto done;
+		}
+		n++;
+		errno = 0;
+	}
+	if (errno != 0) {
+		rc = npk__fail(err, NPK_E_IO, "%s: %s", dir, strerror(errno));
+		goto done;
+	}
+	if (n > 1)
+		qsort(names, n, sizeof *names, name_cmp);
+
+	for (size_t i = 0; i < n; i++) {
+		free(path);
+		size_t plen = strlen(dir) + strlen(names[i]) + 2;
+		if ((path = malloc(plen)) == NULL) {
+			rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", dir);
+			goto done;
+		}
+		snprintf(path, plen, "%s/%s", dir, names[i]);
+		struct stat st;
+		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+			continue;  /* folders, sockets and dangling links are not keys */
+		rc = npk_pubkey_load(path, &pk, err);
+		if (rc != NPK_OK)
+			goto done;
+		char id[17];
+		switch (trust_insert(t, pk)) {
+		case 0:
+			break;
+		case 1:
+			npk_keyid_format(pk->id, id);
+			rc = npk__fail(err, NPK_E_KEY, "%s: two trusted keys share id %s", path, id);
+			goto done;
+		default:
+			rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", path);
+			goto done;
+		}
+		npk_pubkey_free(pk);
+		pk = NULL;
+	}
+done:
+	/* All of the folder or none of it. */
+	if (rc != NPK_OK)
+		t->n = n0;
+	npk_pubkey_free(pk);
+	free(path);
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	closedir(d);
+	return rc;
+}

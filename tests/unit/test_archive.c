@@ -1,0 +1,431 @@
+/* test_archive.c - the writer and reader together: round trips, the
+ * checks of spec/format.md section 11, and damage at every byte. */
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "format.h"
+#include "newspack.h"
+#include "test.h"
+
+/* Deterministic pseudo-random bytes. */
+static uint32_t rng_state = 12345;
+static uint32_t rng(void)
+{
+	rng_state = rng_state * 1103515245u + 12345u;
+	return rng_state >> 8;
+}
+
+typedef struct doc {
+	char path[64];
+	uint8_t *data;
+	size_t len;
+} doc;
+
+/* Writes docs (already in path order) to path; returns an npk code. */
+static int write_archive(const char *path, const doc *docs, size_t n, size_t cluster,
+                         const npk_seckey *sk, npk_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return NPK_E_IO;
+	npk_create_opts o;
+	memset(&o, 0, sizeof o);
+	o.timestamp = 1737676800; /* 2025-01-24T00:00:00Z */
+	o.cluster_size = cluster;
+	npk_writer *w = NULL;
+	int rc = npk_writer_new(fd, &o, &w, err);
+	for (size_t i = 0; rc == NPK_OK && i < n; i++) {
+		npk_meta *m = npk_meta_new();
+		char title[80];
+		snprintf(title, sizeof title, "Document number %zu of the test set", i);
+		npk_meta_add(m, "title", title, err);
+		npk_meta_add(m, "author", "A. Writer", err);
+		rc = npk_writer_begin(w, docs[i].path, "text/plain", m, docs[i].len, err);
+		/* Feed in uneven pieces, as files arrive. */
+		size_t off = 0;
+		while (rc == NPK_OK && off < docs[i].len) {
+			size_t k = 1 + rng() % 5000;
+			if (k > docs[i].len - off)
+				k = docs[i].len - off;
+			rc = npk_writer_data(w, docs[i].data + off, k, err);
+			off += k;
+		}
+		if (rc == NPK_OK)
+			rc = npk_writer_end(w, err);
+		npk_meta_free(m);
+	}
+	if (rc == NPK_OK)
+		rc = npk_writer_finish(w, sk, err);
+	npk_writer_free(w);
+	close(fd);
+	return rc;
+}
+
+static doc *make_docs(size_t n, size_t maxlen)
+{
+	doc *d = calloc(n, sizeof *d);
+	for (size_t i = 0; i < n; i++) {
+		snprintf(d[i].path, sizeof d[i].path, "dir%03zu/doc-%06zu.txt", i / 100, i);
+		d[i].len = i % 7 == 3 ? 0 : rng() % maxlen;
+		d[i].data = malloc(d[i].len + 1);
+		for (size_t k = 0; k < d[i].len; k++)
+			d[i].data[k] = i % 3 ? (uint8_t)"news text "[k % 10] : (uint8_t)rng();
+	}
+	return d;
+}
+
+static void free_docs(doc *d, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(d[i].data);
+	free(d);
+}
+
+typedef struct collect {
+	uint8_t *p;
+	size_t len, cap;
+} collect;
+
+static int sink(const uint8_t *buf, size_t len, void *ctx)
+{
+	collect *c = ctx;
+	if (c->len + len > c->cap) {
+		c->cap = (c->len + len) * 2 + 16;
+		c->p = realloc(c->p, c->cap);
+	}
+	memcpy(c->p + c->len, buf, len);
+	c->len += len;
+	return 0;
+}
+
+static int count_entry(const npk_entry *e, void *ctx)
+{
+	(void)e;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+static npk_seckey *test_key(npk_trust **trust)
+{
+	npk_pubkey *pk = NULL;
+	npk_seckey *sk = NULL;
+	npk_error err;
+	if (npk_keypair_generate(&pk, &sk, &err) != NPK_OK)
+		return NULL;
+	if (trust) {
+		*trust = npk_trust_new();
+		npk_trust_add(*trust, pk, &err);
+	}
+	npk_pubkey_free(pk);
+	return sk;
+}
+
+DEFINE_TEST(test_archive_round_trip)
+{
+	npk_error err = {0, ""};
+	npk_trust *trust = NULL;
+	npk_seckey *sk = test_key(&trust);
+	CHECK(sk != NULL);
+	size_t n = 2500;
+	doc *d = make_docs(n, 6000);
+	/* One large document spanning many small clusters. */
+	free(d[10].data);
+	d[10].len = 300000;
+	d[10].data = malloc(d[10].len);
+	for (size_t k = 0; k < d[10].len; k++)
+		d[10].data[k] = (uint8_t)rng();
+	CHECK_RC(write_archive("a.npk", d, n, 32768, sk, &err), NPK_OK, &err);
+
+	npk_reader *r = NULL;
+	CHECK_RC(npk_reader_open("a.npk", trust, 0, &r, &err), NPK_OK, &err);
+	npk_info in;
+	npk_reader_info(r, &in);
+	CHECK_EQ_INT(in.documents, n);
+	CHECK(in.trusted);
+	CHECK(in.pages > 3);      /* the lookups below cross pages */
+	CHECK(in.clusters > 20);
+	size_t listed = 0;
+	CHECK_RC(npk_reader_list(r, count_entry, &listed, &err), NPK_OK, &err);
+	CHECK_EQ_INT(listed, n);
+	for (size_t i = 0; i < n; i += (i < 20 ? 1 : 97)) {
+		const npk_entry *e = NULL;
+		CHECK_RC(npk_reader_find(r, d[i].path, &e, &err), NPK_OK, &err);
+		CHECK_STR(e->path, d[i].path);
+		CHECK_EQ_INT(e->ordinal, i);
+		CHECK_STR(npk_meta_find(e->meta, "author"), "A. Writer");
+		collect c = {0};
+		CHECK_RC(npk_reader_read(r, e, sink, &c, &err), NPK_OK, &err);
+		CHECK_EQ_INT(c.len, d[i].len);
+		CHECK(c.len == 0 || memcmp(c.p, d[i].data, c.len) == 0);
+		free(c.p);
+	}
+	const npk_entry *e = NULL;
+	CHECK_RC(npk_reader_find(r, "dir000/doc-000000.tx", &e, &err), NPK_E_NOTFOUND, &err);
+	CHECK_RC(npk_reader_find(r, "a", &e, &err), NPK_E_NOTFOUND, &err);
+	CHECK_RC(npk_reader_find(r, "zzz", &e, &err), NPK_E_NOTFOUND, &err);
+	npk_verify_stats st;
+	CHECK_RC(npk_reader_verify(r, NULL, NULL, &st, &err), NPK_OK, &err);
+	CHECK_EQ_INT(st.documents, n);
+	CHECK_EQ_INT(st.documents_bad, 0);
+	CHECK_EQ_INT(st.clusters, in.clusters);
+	npk_reader_free(r);
+
+	/* The same inputs, key and timestamp give the same bytes. */
+	CHECK_RC(write_archive("b.npk", d, n, 32768, sk, &err), NPK_OK, &err);
+	size_t la, lb;
+	char *a = npk_test_read_file("a.npk", &la), *b = npk_test_read_file("b.npk", &lb);
+	CHECK(la == lb && memcmp(a, b, la) == 0);
+	free(a);
+	free(b);
+	free_docs(d, n);
+	npk_trust_free(trust);
+	npk_seckey_free(sk);
+}
+
+DEFINE_TEST(test_archive_writer_rules)
+{
+	npk_error err = {0, ""};
+	npk_seckey *sk = test_key(NULL);
+	int fd = open("w.npk", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	npk_writer *w = NULL;
+	CHECK_RC(npk_writer_new(fd, NULL, &w, &err), NPK_OK, &err);
+	CHECK_RC(npk_writer_begin(w, "b.txt", "text/plain", NULL, 3, &err), NPK_OK, &err);
+	CHECK_RC(npk_writer_data(w, "abcd", 4, &err), NPK_E_INPUT, &err);
+	CHECK(strstr(err.msg, "grew") != NULL);
+	CHECK_RC(npk_writer_data(w, "ab", 2, &err), NPK_OK, &err);
+	CHECK_RC(npk_writer_end(w, &err), NPK_E_INPUT, &err);
+	CHECK(strstr(err.msg, "shrank") != NULL);
+	CHECK_RC(npk_writer_data(w, "c", 1, &err), NPK_OK, &err);
+	CHECK_RC(npk_writer_end(w, &err), NPK_OK, &err);
+	CHECK_RC(npk_writer_begin(w, "b.txt", "text/plain", NULL, 0, &err), NPK_E_INPUT, &err);
+	CHECK_RC(npk_writer_begin(w, "a.txt", "text/plain", NULL, 0, &err), NPK_E_ARG, &err);
+	CHECK_RC(npk_writer_begin(w, "../c", "text/plain", NULL, 0, &err), NPK_E_UNSAFE, &err);
+	CHECK_RC(npk_writer_begin(w, "c", "text plain", NULL, 0, &err), NPK_E_INPUT, &err);
+	CHECK_RC(npk_writer_finish(w, sk, &err), NPK_OK, &err);
+	npk_writer_free(w);
+	close(fd);
+	npk_reader *r = NULL;
+	CHECK_RC(npk_reader_open("w.npk", NULL, 0, &r, &err), NPK_E_UNTRUSTED, &err);
+	CHECK_RC(npk_reader_open("w.npk", NULL, 1, &r, &err), NPK_OK, &err);
+	CHECK_RC(npk_reader_verify(r, NULL, NULL, NULL, &err), NPK_OK, &err);
+	npk_reader_free(r);
+	npk_seckey_free(sk);
+}
+
+DEFINE_TEST(test_archive_paths)
+{
+	npk_error err;
+	static const char *const good[] = {"a", "a/b", "é/ü.txt", "a b/c-d_e.f", "..a", "a..", ".x"};
+	static const char *const bad[] = {"", "/a", "a/", "a//b", ".", "..", "a/../b", "a/./b",
+	                                  "a\\b", "a\nb", "\xff", "\xc0\xaf", "\xed\xa0\x80"};
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+		CHECK_RC(npk_path_check(good[i], strlen(good[i]), &err), NPK_OK, &err);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		CHECK(npk_path_check(bad[i], strlen(bad[i]), &err) != NPK_OK);
+	char longp[5000];
+	memset(longp, 'a', sizeof longp);
+	CHECK_RC(npk_path_check(longp, 4097, &err), NPK_E_LIMIT, &err);
+	CHECK_RC(npk_path_check(longp, 256, &err), NPK_E_LIMIT, &err);
+	CHECK_RC(npk_path_check(longp, 255, &err), NPK_OK, &err);
+}
+
+DEFINE_TEST(test_archive_codec_bounds)
+{
+	npk_error err;
+	uint8_t raw[4096], out[4097];
+	for (size_t i = 0; i < sizeof raw; i++)
+		raw[i] = (uint8_t)"newspack "[i % 9];
+	uint8_t *z = NULL;
+	size_t zlen;
+	unsigned codec;
+	CHECK_RC(npk__compress(raw, sizeof raw, 6, &codec, &z, &zlen, &err), NPK_OK, &err);
+	CHECK_EQ_INT(codec, NPK_CODEC_ZLIB);
+	CHECK_RC(npk__decompress(codec, z, zlen, out, sizeof raw, "t", &err), NPK_OK, &err);
+	CHECK(memcmp(out, raw, sizeof raw) == 0);
+	/* Declared smaller than the stream inflates to: a bomb, refused. */
+	CHECK_RC(npk__decompress(codec, z, zlen, out, 100, "t", &err), NPK_E_FORMAT, &err);
+	CHECK(strstr(err.msg, "more than") != NULL);
+	/* Declared larger than the stream gives: refused too. */
+	CHECK_RC(npk__decompress(codec, z, zlen, out, sizeof raw + 1, "t", &err), NPK_E_FORMAT, &err);
+	/* Truncated stream at every length. */
+	for (size_t k = 0; k < zlen; k++)
+		CHECK(npk__decompress(codec, z, k, out, sizeof raw, "t", &err) == NPK_E_FORMAT);
+	/* Trailing bytes after the stream. */
+	uint8_t *z2 = malloc(zlen + 1);
+	memcpy(z2, z, zlen);
+	z2[zlen] = 0;
+	CHECK_RC(npk__decompress(codec, z2, zlen + 1, out, sizeof raw, "t", &err), NPK_E_FORMAT, &err);
+	CHECK(strstr(err.msg, "trailing") != NULL);
+	CHECK_RC(npk__decompress(7, z, zlen, out, sizeof raw, "t", &err), NPK_E_VERSION, &err);
+	CHECK_RC(npk__decompress(NPK_CODEC_STORED, raw, 10, out, 11, "t", &err), NPK_E_FORMAT, &err);
+	free(z2);
+	free(z);
+}
+
+/* Opens (trusted) and fully verifies; returns the first failing code. */
+static int open_verify(const char *path, const npk_trust *t)
+{
+	npk_error err;
+	npk_reader *r = NULL;
+	int rc = npk_reader_open(path, t, 0, &r, &err);
+	if (rc == NPK_OK) {
+		rc = npk_reader_verify(r, NULL, NULL, NULL, &err);
+		npk_reader_free(r);
+	}
+	return rc;
+}
+
+DEFINE_TEST(test_archive_every_byte_flip)
+{
+	npk_error err = {0, ""};
+	npk_trust *trust = NULL;
+	npk_seckey *sk = test_key(&trust);
+	doc *d = make_docs(40, 700);
+	/* Small pages are not settable, so use small clusters for several. */
+	CHECK_RC(write_archive("f.npk", d, 40, 4096, sk, &err), NPK_OK, &err);
+	size_t len;
+	char *orig = npk_test_read_file("f.npk", &len);
+	CHECK(orig != NULL);
+	CHECK_RC(open_verify("f.npk", trust), NPK_OK, &err);
+	size_t undetected = 0;
+	for (size_t off = 0; off < len; off++) {
+		orig[off] ^= 0x20;
+		npk_test_write_file("g.npk", orig, len);
+		orig[off] ^= 0x20;
+		if (open_verify("g.npk", trust) == NPK_OK) {
+			fprintf(stderr, "  flip at offset %zu not detected\n", off);
+			undetected++;
+		}
+	}
+	CHECK_EQ_INT(undetected, 0);
+	/* Truncation at every length, and one byte appended. */
+	for (size_t k = 0; k < len; k++) {
+		npk_test_write_file("g.npk", orig, k);
+		CHECK(open_verify("g.npk", trust) != NPK_OK);
+	}
+	char *more = malloc(len + 1);
+	memcpy(more, orig, len);
+	more[len] = 0;
+	npk_test_write_file("g.npk", more, len + 1);
+	CHECK(open_verify("g.npk", trust) == NPK_E_FORMAT);
+	free(more);
+	free(orig);
+	free_docs(d, 40);
+	npk_trust_free(trust);
+	npk_seckey_free(sk);
+}
+
+/* verify names every damaged document, not only the first. */
+typedef struct problems {
+	size_t docs, clusters;
+} problems;
+
+static void on_problem(const npk_problem *p, void *ctx)
+{
+	problems *pr = ctx;
+	if (strcmp(p->object, "document") == 0)
+		pr->docs++;
+	if (strcmp(p->object, "cluster") == 0)
+		pr->clusters++;
+}
+
+DEFINE_TEST(test_archive_verify_names_every_damaged_document)
+{
+	npk_error err = {0, ""};
+	npk_trust *trust = NULL;
+	npk_seckey *sk = test_key(&trust);
+	doc *d = make_docs(200, 3000);
+	CHECK_RC(write_archive("v.npk", d, 200, 16384, sk, &err), NPK_OK, &err);
+	npk_reader *r = NULL;
+	CHECK_RC(npk_reader_open("v.npk", trust, 0, &r, &err), NPK_OK, &err);
+	npk_info in;
+	npk_reader_info(r, &in);
+	npk_reader_free(r);
+	CHECK(in.clusters >= 4);
+	/* Damage clusters 0 and 2, found through the cluster table. */
+	size_t len;
+	uint8_t *b = (uint8_t *)npk_test_read_file("v.npk", &len);
+	uint64_t mf = npk__ld64(b + len - 32);
+	uint64_t ct = npk__ld64(b + mf + 56) + npk__ld32(b + mf + 64);
+	b[npk__ld64(b + ct) + 30] ^= 1;
+	b[npk__ld64(b + ct + 2 * 48) + 30] ^= 1;
+	npk_test_write_file("v2.npk", b, len);
+	free(b);
+	CHECK_RC(npk_reader_open("v2.npk", trust, 0, &r, &err), NPK_OK, &err);
+	problems pr = {0, 0};
+	npk_verify_stats st;
+	CHECK_RC(npk_reader_verify(r, on_problem, &pr, &st, &err), NPK_E_DIGEST, &err);
+	npk_reader_free(r);
+	CHECK_EQ_INT(pr.clusters, 2);
+	CHECK_EQ_INT(st.clusters_bad, 2);
+	CHECK(pr.docs >= 2);
+	CHECK_EQ_INT(pr.docs, st.documents_bad);
+	CHECK(st.documents_bad < st.documents);
+	free_docs(d, 200);
+	npk_trust_free(trust);
+	npk_seckey_free(sk);
+}
+
+DEFINE_TEST(test_archive_trust)
+{
+	npk_error err = {0, ""};
+	npk_trust *mine = NULL, *theirs = NULL;
+	npk_seckey *sk = test_key(&mine);
+	npk_seckey *other = test_key(&theirs);
+	doc *d = make_docs(5, 100);
+	CHECK_RC(write_archive("t.npk", d, 5, 0, sk, &err), NPK_OK, &err);
+	npk_reader *r = NULL;
+	/* Signed by a key the reader does not trust: valid, but untrusted. */
+	CHECK_RC(npk_reader_open("t.npk", theirs, 0, &r, &err), NPK_E_UNTRUSTED, &err);
+	CHECK(strstr(err.msg, "not trusted") != NULL);
+	CHECK_RC(npk_reader_open("t.npk", theirs, 1, &r, &err), NPK_OK, &err);
+	npk_info in;
+	npk_reader_info(r, &in);
+	CHECK(!in.trusted);
+	npk_reader_free(r);
+	/* Swap the embedded public key for the trusted one: a forgery. */
+	size_t len;
+	char *b = npk_test_read_file("t.npk", &len);
+	uint64_t sig = npk__ld64((uint8_t *)b + len - 32) + npk__ld32((uint8_t *)b + len - 24);
+	npk_pubkey *opk = npk_seckey_pubkey(other);
+	memcpy(b + sig + 74, npk_pubkey_bytes(opk), 32);
+	npk_test_write_file("t2.npk", b, len);
+	CHECK_RC(npk_reader_open("t2.npk", NULL, 1, &r, &err), NPK_E_SIGNATURE, &err);
+	/* Claim the other key's id too: still a forgery for the trusted reader. */
+	memcpy(b + sig + 2, npk_pubkey_id(opk), 8);
+	npk_test_write_file("t3.npk", b, len);
+	CHECK_RC(npk_reader_open("t3.npk", theirs, 1, &r, &err), NPK_E_SIGNATURE, &err);
+	npk_pubkey_free(opk);
+	free(b);
+	free_docs(d, 5);
+	npk_trust_free(mine);
+	npk_trust_free(theirs);
+	npk_seckey_free(sk);
+	npk_seckey_free(other);
+}
+
+DEFINE_TEST(test_archive_cursor)
+{
+	uint8_t b[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+	npk_cur c;
+	npk__cur_init(&c, b, sizeof b);
+	CHECK_EQ_INT(npk__cur_u16(&c), 0x0201);
+	CHECK_EQ_INT(npk__cur_u64(&c), 0x0a09080706050403ull);
+	CHECK(!c.bad);
+	CHECK_EQ_INT(npk__cur_u8(&c), 0);
+	CHECK(c.bad);
+	CHECK(npk__cur_take(&c, 0) == NULL); /* once bad, always bad */
+	npk__cur_init(&c, b, sizeof b);
+	CHECK(npk__cur_take(&c, SIZE_MAX) == NULL);
+	uint64_t r;
+	CHECK(!npk__add64(UINT64_MAX, 1, &r));
+	CHECK(npk__add64(UINT64_MAX - 1, 1, &r) && r == UINT64_MAX);
+	CHECK(!npk__mul64(1ull << 32, 1ull << 32, &r));
+	CHECK(npk__mul64(1ull << 31, 1ull << 32, &r) && r == 1ull << 63);
+}
