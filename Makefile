@@ -85,11 +85,13 @@ install: all
 	install -m 755 libnewspack.so $(DESTDIR)$(PREFIX)/lib/libnewspack.so.$(SOVER)
 	ln -sf libnewspack.so.$(SOVER) $(DESTDIR)$(PREFIX)/lib/libnewspack.so
 	install -m 644 include/newspack.h $(DESTDIR)$(PREFIX)/include/newspack.h
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 man/newspack.1 $(DESTDIR)$(PREFIX)/share/man/man1/newspack.1
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/newspack $(DESTDIR)$(PREFIX)/lib/libnewspack.a \
 	      $(DESTDIR)$(PREFIX)/lib/libnewspack.so $(DESTDIR)$(PREFIX)/lib/libnewspack.so.$(SOVER) \
-	      $(DESTDIR)$(PREFIX)/include/newspack.h
+	      $(DESTDIR)$(PREFIX)/include/newspack.h $(DESTDIR)$(PREFIX)/share/man/man1/newspack.1
 
 clean:
 	rm -rf $(B) newspack libnewspack.a libnewspack.so demo examples/verify_list

@@ -53,6 +53,8 @@ int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
 char *cli_passphrase(const char *file, const char *prompt, int confirm);
 void cli_passphrase_free(char *p);
 
+/* one or many, by n */
+const char *cli_s(uint64_t n, const char *one, const char *many);
 /* "12.3 KiB" */
 void cli_size(uint64_t n, char *out, size_t len);
 /* "2025-01-24T00:00:00Z" */

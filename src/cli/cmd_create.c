@@ -209,8 +209,9 @@ int cmd_create(int argc, char **argv)
 		char a[32], b[32];
 		cli_size(stats.bytes_in, a, sizeof a);
 		cli_size(stats.bytes_out, b, sizeof b);
-		printf("%s: %llu documents, %s packed into %s (%.1f%%), signed by key %s\n", out,
-		       (unsigned long long)stats.documents, a, b, 100.0 * ratio, id);
+		printf("%s: %llu %s, %s packed into %s (%.1f%%), signed by key %s\n", out,
+		       (unsigned long long)stats.documents, cli_s(stats.documents, "document", "documents"),
+		       a, b, 100.0 * ratio, id);
 		if (stats.skipped)
 			printf("%llu inputs were skipped (see the warnings above)\n",
 			       (unsigned long long)stats.skipped);

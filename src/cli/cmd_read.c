@@ -185,14 +185,17 @@ int cmd_verify(int argc, char **argv)
 				       (unsigned long long)st.clusters, (unsigned long long)st.pages_bad,
 				       (unsigned long long)st.pages);
 			else if (!info.trusted)
-				printf("UNTRUSTED  %s: intact (%llu documents, %s), but signed by key %s, "
+				printf("UNTRUSTED  %s: intact (%llu %s, %s), but signed by key %s, "
 				       "which is not trusted\n",
-				       path, (unsigned long long)st.documents, sz, id);
+				       path, (unsigned long long)st.documents,
+				       cli_s(st.documents, "document", "documents"), sz, id);
 			else
-				printf("OK  %s: signature by trusted key %s; %llu documents (%s) in %llu "
-				       "clusters and %llu index pages, every digest matches\n",
-				       path, id, (unsigned long long)st.documents, sz,
-				       (unsigned long long)st.clusters, (unsigned long long)st.pages);
+				printf("OK  %s: signature by trusted key %s; %llu %s (%s) in %llu %s and "
+				       "%llu index %s, every digest matches\n",
+				       path, id, (unsigned long long)st.documents,
+				       cli_s(st.documents, "document", "documents"), sz,
+				       (unsigned long long)st.clusters, cli_s(st.clusters, "cluster", "clusters"),
+				       (unsigned long long)st.pages, cli_s(st.pages, "page", "pages"));
 		}
 	}
 	npk_reader_free(r);
@@ -353,7 +356,7 @@ int cmd_info(int argc, char **argv)
 			const char *k, *v;
 			npk_meta_get(in.meta, i, &k, &v);
 			printf("%c%s:%*s%s\n", k[0] >= 'a' && k[0] <= 'z' ? k[0] - 32 : k[0], k + 1,
-			       (int)(strlen(k) < 13 ? 13 - strlen(k) : 1), "", v);
+			       (int)(strlen(k) < 14 ? 14 - strlen(k) : 1), "", v);
 		}
 	}
 	npk_reader_free(r);
@@ -457,6 +460,7 @@ int cmd_extract(int argc, char **argv)
 		return ec;
 	}
 	if (!o.quiet)
-		fprintf(stderr, "extracted %llu documents to %s\n", (unsigned long long)n, o.dir);
+		fprintf(stderr, "extracted %llu %s to %s\n", (unsigned long long)n,
+		        cli_s(n, "document", "documents"), o.dir);
 	return 0;
 }

@@ -244,6 +244,11 @@ void cli_passphrase_free(char *p)
 	}
 }
 
+const char *cli_s(uint64_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
 void cli_size(uint64_t n, char *out, size_t len)
 {
 	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
