@@ -44,7 +44,7 @@ static void create_help(FILE *f)
 static int parse_time(const char *s, uint64_t *out)
 {
 	char *end;
-	if (isdigit((unsigned char)s[0]) && strlen(s) != 10 && strchr(s, '-') == NULL) {
+	if (s[0] != 0 && strspn(s, "0123456789") == strlen(s)) {
 		errno = 0;
 		unsigned long long v = strtoull(s, &end, 10);
 		if (errno || *end)

@@ -1,0 +1,34 @@
+#!/bin/sh
+# The test vector of spec/vectors/: it is read and verified with its key, it
+# is made again byte for byte from its inputs, key and timestamp, and its
+# documents come back as they went in.
+. "$(dirname "$0")/lib.sh"
+suite_begin vectors
+V="$top/spec/vectors"
+
+expect_exit 0 "the vector verifies with its committed key" -- \
+	"$NP" verify -p "$V/test.pub" "$V/vector.npk"
+expect_contains "$OUT" "57C796F641C5EBD9" "verify names the vector's key id"
+
+expect_exit 0 "the vector is made again from its inputs" -- \
+	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24T00:00:00Z \
+	--meta "title=newspack test vector" --meta license=CC0-1.0 "$S/again.npk" "$V/input"
+expect_same "$S/again.npk" "$V/vector.npk" "and is byte for byte the committed vector"
+
+SOURCE_DATE_EPOCH=1737676800 expect_exit 0 "SOURCE_DATE_EPOCH gives the same timestamp" -- \
+	"$NP" create -q -s "$V/test.key" \
+	--meta "title=newspack test vector" --meta license=CC0-1.0 "$S/sde.npk" "$V/input"
+expect_same "$S/sde.npk" "$V/vector.npk" "and the same bytes"
+
+mkdir -p "$S/out"
+expect_exit 0 "the vector extracts" -- \
+	"$NP" extract -q -p "$V/test.pub" -C "$S/out" "$V/vector.npk"
+expect_true "its documents are the inputs, byte for byte" -- diff -r "$V/input" "$S/out"
+
+expect_exit 0 "list --json of the vector" -- "$NP" list --json -p "$V/test.pub" "$V/vector.npk"
+expect_contains "$OUT" '"title":"Harbour council approves new sea wall"' "title from the first line"
+expect_contains "$OUT" '"author":["Mira Holm"]' "author from the byline"
+expect_contains "$OUT" '"date":"2025-03-03"' "date from the byline"
+expect_contains "$OUT" '"section":"Coast Bureau"' "bureau from the byline"
+expect_contains "$OUT" '"author":["Ana Lima","Ben Ode"]' "authors from front matter, in order"
+finish
