@@ -606,6 +606,14 @@ static int parse_entry(npk_reader *r, npk_cur *c, npk_entry *e, char *path_buf,
 	return NPK_OK;
 }
 
+/* A load error without its "ARCHIVE: cluster N (offset X, Y bytes): "
+ * prefix: the problem report carries those already. */
+static const char *problem_text(const char *msg)
+{
+	const char *p = strstr(msg, "): ");
+	return p ? p + 3 : msg;
+}
+
 /* Problems during a walk: list stops at the first; verify reports each. */
 typedef struct walk_report {
 	npk_problem_cb cb;
@@ -654,7 +662,7 @@ static int walk(npk_reader *r, npk_entry_cb cb, void *ctx, walk_report *wr, npk_
 				wr->st->pages_bad++;
 			char msg[600];
 			snprintf(msg, sizeof msg, "%s; its %u documents (from \"%s\") cannot be listed",
-			         err ? err->msg : "damaged", p->count, p->first);
+			         err ? problem_text(err->msg) : "damaged", p->count, p->first);
 			report(wr, rc, "page", i, p->off, NULL, msg);
 			if (wr->st)
 				wr->st->documents_bad += p->count;
@@ -844,7 +852,7 @@ static int check_cluster(verify_ctx *v, uint32_t i)
 				v->wr->st->clusters_bad++;
 		}
 		if (rc != NPK_OK)
-			report(v->wr, rc, "cluster", i, v->r->clusters[i].off, NULL, e2.msg);
+			report(v->wr, rc, "cluster", i, v->r->clusters[i].off, NULL, problem_text(e2.msg));
 	}
 	return v->cstate[i] == 1;
 }
