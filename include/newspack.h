@@ -43,7 +43,8 @@ typedef enum npk_err {
 	NPK_E_LIMIT = 12,     /* a limit of the format is exceeded */
 	NPK_E_INPUT = 13,     /* unusable input file, path or metadata */
 	NPK_E_EXISTS = 14,    /* refusing to overwrite an existing file */
-	NPK_E_UNSAFE = 15     /* a path would leave the output folder */
+	NPK_E_UNSAFE = 15,    /* a path would leave the output folder */
+	NPK_E_CANCELED = 16   /* stopped by the caller's cancel flag */
 } npk_err;
 
 typedef struct npk_error {
@@ -163,6 +164,9 @@ typedef struct npk_create_opts {
 	/* Called after each document is added. */
 	void (*progress)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
 	void *ctx;
+	/* When set and *cancel becomes non-zero (from a signal handler, say),
+	 * the work stops with NPK_E_CANCELED and its temporary file is removed. */
+	const volatile int *cancel;
 } npk_create_opts;
 
 typedef struct npk_create_stats {
@@ -291,6 +295,7 @@ typedef struct npk_extract_opts {
 	int force;
 	void (*progress)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
 	void *ctx;
+	const volatile int *cancel;   /* as in npk_create_opts */
 } npk_extract_opts;
 int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
                 size_t npaths, const npk_extract_opts *opts,

@@ -67,6 +67,11 @@ json_t *cli_meta_json(const npk_meta *m);
 /* Dumps j (stolen) to stdout with a newline. */
 void cli_json_print(json_t *j);
 
+/* Set by SIGINT, SIGTERM or SIGHUP once cli_catch_signals() ran: long work
+ * then stops cleanly and removes its temporary files. */
+extern volatile int cli_interrupted;
+void cli_catch_signals(void);
+
 /* A progress line on stderr, only when stderr is a terminal. */
 typedef struct cli_progress {
 	int enabled;

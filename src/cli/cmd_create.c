@@ -182,6 +182,8 @@ int cmd_create(int argc, char **argv)
 	opts.warn = on_warn;
 	opts.progress = cli_progress_cb;
 	opts.ctx = &prog;
+	opts.cancel = &cli_interrupted;
+	cli_catch_signals();
 	npk_create_stats stats;
 	const char *out = argv[optind];
 	rc = npk_create(out, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1),

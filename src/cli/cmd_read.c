@@ -445,7 +445,8 @@ int cmd_extract(int argc, char **argv)
 	npk_reader_info(r, &in);
 	cli_progress prog;
 	cli_progress_init(&prog, "extracting", in.documents, o.quiet);
-	npk_extract_opts xo = {o.force, cli_progress_cb, &prog};
+	npk_extract_opts xo = {o.force, cli_progress_cb, &prog, &cli_interrupted};
+	cli_catch_signals();
 	npk_error err = {0, ""};
 	uint64_t n = 0;
 	int npaths = argc - optind - 1;

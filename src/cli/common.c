@@ -3,6 +3,7 @@
  * JSON and progress for the newspack command line.
  */
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -46,6 +47,7 @@ int cli_exit_code(int code)
 	case NPK_E_INPUT:
 	case NPK_E_EXISTS:
 	case NPK_E_UNSAFE:
+	case NPK_E_CANCELED:
 		return EXIT_USAGE;
 	}
 	return EXIT_USAGE;
@@ -357,4 +359,23 @@ void cli_progress_done(cli_progress *p)
 	if (p->drawn)
 		fputs("\r\033[K", stderr);
 	p->drawn = 0;
+}
+
+volatile int cli_interrupted;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	cli_interrupted = 1;
+}
+
+void cli_catch_signals(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }

@@ -166,6 +166,8 @@ static int read_sidecar(const char *src, npk_meta *meta, npk_error *err)
 
 static int add_file(create_ctx *cx, const char *apath, const char *src, npk_error *err)
 {
+	NPK_FAIL_IF(cx->opts && cx->opts->cancel && *cx->opts->cancel, err, NPK_E_CANCELED,
+	            "canceled before %s", src);
 	int fd = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	NPK_FAIL_IF(fd < 0, err, NPK_E_IO, "%s: %s", src, strerror(errno));
 	npk_meta *meta = NULL;
@@ -200,6 +202,10 @@ static int add_file(create_ctx *cx, const char *apath, const char *src, npk_erro
 	if (rc == NPK_OK)
 		rc = npk_writer_data(cx->w, cx->head, (size_t)hn, err);
 	while (rc == NPK_OK && (size_t)hn == HEAD_MAX) {
+		if (cx->opts && cx->opts->cancel && *cx->opts->cancel) {
+			rc = npk__fail(err, NPK_E_CANCELED, "canceled while reading %s", src);
+			break;
+		}
 		hn = read_some(fd, cx->buf, HEAD_MAX);
 		if (hn < 0)
 			rc = npk__fail(err, NPK_E_IO, "%s: %s", src, strerror(errno));

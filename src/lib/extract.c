@@ -127,6 +127,8 @@ static int check_target(xctx *x, const npk_entry *e)
 static int sink_fd(const uint8_t *buf, size_t len, void *ctx)
 {
 	xctx *x = ctx;
+	if (x->opts && x->opts->cancel && *x->opts->cancel)
+		return npk__fail(x->err, NPK_E_CANCELED, "canceled");
 	int rc = npk__write_full(x->out_fd, buf, len, "output", x->err);
 	return rc == NPK_OK ? 0 : rc;
 }

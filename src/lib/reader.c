@@ -760,6 +760,7 @@ int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
 	char *buf = realloc(r->found_path, NPK_PATH_MAX + 1);
 	NPK_FAIL_IF(buf == NULL, err, NPK_E_NOMEM, "out of memory");
 	r->found_path = buf;
+	char prev[NPK_PATH_MAX + 1];
 	npk_cur c;
 	npk__cur_init(&c, r->fpage.raw, r->fpage.raw_len);
 	for (uint32_t k = 0; k < r->pages[pg].count; k++) {
@@ -769,6 +770,11 @@ int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
 		rc = parse_entry(r, &c, e, r->found_path, r->found_media, r->found_meta, err);
 		if (rc != NPK_OK)
 			return rc;
+		/* The page's order is what makes the search right: check it. */
+		if (k > 0 && strcmp(prev, r->found_path) >= 0)
+			return npk__fail(err, NPK_E_FORMAT, "%s: index page %u is not in path order",
+			                 r->name, pg);
+		memcpy(prev, r->found_path, strlen(r->found_path) + 1);
 		int cmp = strcmp(r->found_path, path);
 		if (cmp == 0) {
 			*out = e;

@@ -23,6 +23,7 @@ static const char *const npk_err_names[] = {
 	[NPK_E_INPUT] = "unusable input",
 	[NPK_E_EXISTS] = "file exists",
 	[NPK_E_UNSAFE] = "unsafe path",
+	[NPK_E_CANCELED] = "canceled",
 };
 
 const char *npk_strerror(int code)
