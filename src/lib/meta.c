@@ -1772,6 +1772,8 @@ static int fm_emit(xctx *x, const char *key, const char *v, size_t n, int in_lis
 {
 	char d[40];
 	int known = in_vocabulary(key);
+	if (n == 0)
+		return 0;       /* also: an empty buffer's pointer may be NULL */
 	if (!known && in_list)
 		return 0;       /* other keys are kept only as scalars */
 	if (strcmp(key, "date") == 0 && date_whole(v, n, d))
