@@ -70,13 +70,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
-		if (argc > 2 && strcmp(cmd, "help") == 0) {
+		if (argc > 2 && strcmp(cmd, "help") == 0 && argv[2][0] != '-') {
 			for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 				if (strcmp(argv[2], commands[i].name) == 0) {
 					char *av[] = {argv[2], (char *)"--help", NULL};
 					return commands[i].fn(2, av);
 				}
-			return cli_usage_error("help", "no command '%s'", argv[2]);
+			cli_warn("no command '%s'", argv[2]);
+			fprintf(stderr, "Try 'newspack help'.\n");
+			return EXIT_USAGE;
 		}
 		usage(stdout);
 		return 0;
@@ -85,6 +87,6 @@ int main(int argc, char **argv)
 		if (strcmp(cmd, commands[i].name) == 0)
 			return commands[i].fn(argc - 1, argv + 1);
 	cli_warn("no command '%s'", cmd);
-	usage(stderr);
+	fprintf(stderr, "Try 'newspack help'.\n");
 	return EXIT_USAGE;
 }

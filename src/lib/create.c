@@ -269,6 +269,17 @@ static int add_entries(create_ctx *cx, const char *prefix, entry *v, size_t n, n
 		if (i > 0 && strcmp(v[i - 1].key, v[i].key) == 0)
 			return npk__fail(err, NPK_E_INPUT, "%s and %s would both be stored as \"%s%s\"",
 			                 v[i - 1].src, v[i].src, prefix, v[i].key);
+		if (v[i].is_dir) {
+			/* A file of the same name sorts elsewhere ("a" vs "a/"). */
+			char name[NAME_MAX + 2];
+			snprintf(name, sizeof name, "%.*s", (int)strlen(v[i].key) - 1, v[i].key);
+			entry probe = {name, NULL, 0};
+			const entry *f = bsearch(&probe, v, n, sizeof *v, entry_cmp);
+			if (f != NULL)
+				return npk__fail(err, NPK_E_INPUT,
+				                 "%s and %s would both be stored as \"%s%s\" (one a file, one a folder)",
+				                 f->src, v[i].src, prefix, f->key);
+		}
 		if (is_sidecar(v, n, &v[i]))
 			continue;
 		size_t pl = strlen(prefix), kl = strlen(v[i].key);

@@ -26,11 +26,11 @@
 
 /* 7. Manifest */
 #define NPK_MANIFEST_MAGIC "NPKM"
-#define NPK_MANIFEST_FIXED 170u    /* up to and including meta_len */
+#define NPK_MANIFEST_FIXED 210u    /* up to and including meta_len */
 #define NPK_EXT_CRITICAL 0x0001u
 
 /* 8. Signature block */
-#define NPK_SIG_FIXED 172u         /* without the trusted comment */
+#define NPK_SIG_FIXED 140u         /* without the trusted comment */
 #define NPK_COMMENT_MAX 1024u
 
 /* 9. Trailer */

@@ -126,6 +126,17 @@ void npk__meta_clear(npk_meta *m);
  * this. Returns NPK_OK or NPK_E_NOMEM-like failure as NPK_E_ARG. */
 int npk__init(npk_error *err);
 
+/* ---- Paths (path.c, spec/format.md 5.1) ---- */
+/* A document may not also be the folder of another ("a" and "a/b").
+ * Feed paths in strictly increasing order; *clash is set to the earlier
+ * path that is a folder of this one. Returns -1 when out of memory. */
+typedef struct npk_pathstack {
+	char **v;
+	size_t n, cap;
+} npk_pathstack;
+int npk__pathstack_push(npk_pathstack *s, const char *path, const char **clash);
+void npk__pathstack_free(npk_pathstack *s);
+
 /* ---- Hashing ---- */
 /* BLAKE2b-256 of a buffer. */
 void npk__digest(const void *p, size_t len, uint8_t out[32]);

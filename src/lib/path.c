@@ -1,4 +1,6 @@
 /* path.c - what a document path may be (spec/format.md 5.1). */
+#include <stdlib.h>
+
 #include "format.h"
 #include "internal.h"
 
@@ -29,4 +31,47 @@ int npk_path_check(const char *path, size_t len, npk_error *err)
 		start = i + 1;
 	}
 	return NPK_OK;
+}
+
+/* Paths arrive in order, so a document can be the folder of a later path
+ * only while every path since then began with it followed by a byte below
+ * '/'. Those candidates form a chain, each a prefix of the next, so the
+ * stack is never deeper than the longest path. */
+int npk__pathstack_push(npk_pathstack *s, const char *path, const char **clash)
+{
+	*clash = NULL;
+	while (s->n > 0) {
+		const char *t = s->v[s->n - 1];
+		size_t tl = strlen(t);
+		if (strncmp(path, t, tl) == 0) {
+			if (path[tl] == '/') {
+				*clash = t;
+				return 0;
+			}
+			if ((unsigned char)path[tl] < '/')
+				break;
+		}
+		free(s->v[--s->n]);
+	}
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 16;
+		char **nv = realloc(s->v, nc * sizeof *nv);
+		if (nv == NULL)
+			return -1;
+		s->v = nv;
+		s->cap = nc;
+	}
+	if ((s->v[s->n] = strdup(path)) == NULL)
+		return -1;
+	s->n++;
+	return 0;
+}
+
+void npk__pathstack_free(npk_pathstack *s)
+{
+	while (s->n > 0)
+		free(s->v[--s->n]);
+	free(s->v);
+	s->v = NULL;
+	s->cap = 0;
 }

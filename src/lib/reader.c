@@ -127,6 +127,7 @@ static int parse_manifest(npk_reader *r, const uint8_t *m, size_t len,
 	const uint8_t *hd = npk__cur_take(&c, 32);
 	const uint8_t *ptd = npk__cur_take(&c, 32);
 	const uint8_t *ctd = npk__cur_take(&c, 32);
+	npk__cur_take(&c, 40); /* signer key id and public key: read in read_signed */
 	uint16_t mlen = npk__cur_u16(&c);
 	const uint8_t *meta = npk__cur_take(&c, mlen);
 	uint16_t next = npk__cur_u16(&c);
@@ -234,20 +235,28 @@ static int read_signed(npk_reader *r, const npk_trust *trust, npk_error *err)
 		               s[1] >= 0x20 && s[1] < 0x7f ? s[1] : '?');
 		goto out;
 	}
-	memcpy(r->key_id, s + 2, 8);
-	memcpy(r->signer, s + 74, 32);
-	uint16_t clen = npk__ld16(s + 106);
+	/* The signer's key id and public key are in the manifest (7.1), so the
+	 * signature covers them; the block's key id must repeat the first. */
+	memcpy(r->key_id, b + 168, 8);
+	memcpy(r->signer, b + 176, 32);
+	if (memcmp(s + 2, r->key_id, 8) != 0) {
+		rc = npk__fail(err, NPK_E_FORMAT,
+		               "%s: the signature's key id differs from the signer named in the manifest",
+		               r->name);
+		goto out;
+	}
+	uint16_t clen = npk__ld16(s + 74);
 	if ((size_t)NPK_SIG_FIXED + clen != sig_len) {
 		rc = npk__fail(err, NPK_E_FORMAT, "%s: trusted comment length does not match the signature block",
 		               r->name);
 		goto out;
 	}
-	memcpy(r->comment, s + 108, clen);
+	memcpy(r->comment, s + 76, clen);
 	r->comment[clen] = 0;
 
 	const npk_pubkey *tk = trust ? npk__trust_find(trust, r->key_id) : NULL;
 	const uint8_t *pk = tk ? tk->pk : r->signer;
-	rc = npk__verify(pk, b, mf_len, s + 10, (const char *)s + 108, clen, s + 108 + clen);
+	rc = npk__verify(pk, b, mf_len, s + 10, (const char *)s + 76, clen, s + 76 + clen);
 	if (rc != NPK_OK) {
 		char id[17];
 		npk_keyid_format(r->key_id, id);
@@ -641,6 +650,7 @@ static int walk(npk_reader *r, npk_entry_cb cb, void *ctx, walk_report *wr, npk_
 	char *path = malloc(NPK_PATH_MAX + 1), *prev = malloc(NPK_PATH_MAX + 1);
 	char media[NPK_MEDIA_MAX + 1];
 	npk_meta *meta = npk_meta_new();
+	npk_pathstack folders = {0};
 	int rc = NPK_OK;
 	if (path == NULL || prev == NULL || meta == NULL) {
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
@@ -683,6 +693,15 @@ static int walk(npk_reader *r, npk_entry_cb cb, void *ctx, walk_report *wr, npk_
 			if (rc == NPK_OK && prev[0] && strcmp(prev, path) >= 0)
 				rc = npk__fail(err, NPK_E_FORMAT, "%s: index not in path order at \"%s\"",
 				               r->name, path);
+			if (rc == NPK_OK) {
+				const char *clash;
+				if (npk__pathstack_push(&folders, path, &clash) != 0)
+					rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+				else if (clash != NULL)
+					rc = npk__fail(err, NPK_E_FORMAT,
+					               "%s: \"%s\" is a document and also the folder of \"%s\"",
+					               r->name, clash, path);
+			}
 			if (rc == NPK_OK && k + 1 == p->count && i + 1 < r->page_count &&
 			    strcmp(path, r->pages[i + 1].first) >= 0)
 				rc = npk__fail(err, NPK_E_FORMAT, "%s: page %u overlaps page %u", r->name, i, i + 1);
@@ -729,6 +748,7 @@ static int walk(npk_reader *r, npk_entry_cb cb, void *ctx, walk_report *wr, npk_
 	}
 	(void)bytes;
 out:
+	npk__pathstack_free(&folders);
 	free(path);
 	free(prev);
 	npk_meta_free(meta);

@@ -47,6 +47,7 @@ struct npk_writer {
 	uint32_t doc_cluster, doc_offset;
 	crypto_generichash_state hs;
 
+	npk_pathstack folders;    /* 5.1: no document is another's folder */
 	uint64_t docs, doc_bytes;
 	int failed;               /* a write failed: the output is unusable */
 };
@@ -220,6 +221,12 @@ int npk_writer_begin(npk_writer *w, const char *path, const char *media_type,
 		                 path);
 	NPK_FAIL_IF(!media_ok(media_type), err, NPK_E_INPUT, "%s: bad media type \"%s\"", path,
 	            media_type);
+	const char *clash;
+	NPK_FAIL_IF(npk__pathstack_push(&w->folders, path, &clash) != 0, err, NPK_E_NOMEM,
+	            "out of memory");
+	NPK_FAIL_IF(clash != NULL, err, NPK_E_INPUT,
+	            "\"%s\" is a document, so \"%s\" cannot be stored under it as a folder", clash,
+	            path);
 	NPK_FAIL_IF(w->docs >= NPK_DOCS_MAX, err, NPK_E_LIMIT, "more than %u documents",
 	            NPK_DOCS_MAX);
 
@@ -371,6 +378,11 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 	rc = npk__meta_encode(w->archive_meta, &am, &amlen, err);
 	if (rc != NPK_OK)
 		return rc;
+	npk_pubkey *pk = npk_seckey_pubkey(sk);
+	if (pk == NULL) {
+		free(am);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	}
 	char comment[NPK_COMMENT_MAX + 1];
 	writer_comment(w, comment, sizeof comment);
 	size_t clen = strlen(comment);
@@ -388,10 +400,12 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 	            npk__buf_u32(&m, (uint32_t)w->page_table.len) ||
 	            npk__buf_u32(&m, (uint32_t)w->cluster_table.len) ||
 	            npk__buf_put(&m, w->header_digest, 32) || npk__buf_put(&m, pt_digest, 32) ||
-	            npk__buf_put(&m, ct_digest, 32) || npk__buf_u16(&m, (uint16_t)amlen) ||
+	            npk__buf_put(&m, ct_digest, 32) || npk__buf_put(&m, pk->id, 8) ||
+	            npk__buf_put(&m, pk->pk, 32) || npk__buf_u16(&m, (uint16_t)amlen) ||
 	            npk__buf_put(&m, am, amlen) || npk__buf_u16(&m, 0);
 	free(am);
 	if (nomem) {
+		npk_pubkey_free(pk);
 		npk__buf_free(&m);
 		return npk__fail(err, NPK_E_NOMEM, "out of memory");
 	}
@@ -400,19 +414,14 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 	uint8_t sig[64], global[64];
 	rc = npk__sign(sk, m.p, m.len, comment, clen, sig, global, err);
 	if (rc != NPK_OK) {
+		npk_pubkey_free(pk);
 		npk__buf_free(&m);
 		return rc;
 	}
-	npk_pubkey *pk = npk_seckey_pubkey(sk);
-	if (pk == NULL) {
-		npk__buf_free(&m);
-		return npk__fail(err, NPK_E_NOMEM, "out of memory");
-	}
 	npk_buf s = {0};
 	nomem = npk__buf_put(&s, "ED", 2) || npk__buf_put(&s, pk->id, 8) ||
-	        npk__buf_put(&s, sig, 64) || npk__buf_put(&s, pk->pk, 32) ||
-	        npk__buf_u16(&s, (uint16_t)clen) || npk__buf_put(&s, comment, clen) ||
-	        npk__buf_put(&s, global, 64);
+	        npk__buf_put(&s, sig, 64) || npk__buf_u16(&s, (uint16_t)clen) ||
+	        npk__buf_put(&s, comment, clen) || npk__buf_put(&s, global, 64);
 	npk_pubkey_free(pk);
 
 	/* 9. Trailer */
@@ -450,6 +459,7 @@ void npk_writer_free(npk_writer *w)
 	npk__buf_free(&w->cluster_table);
 	npk__buf_free(&w->page);
 	npk__buf_free(&w->page_table);
+	npk__pathstack_free(&w->folders);
 	free(w->page_first_path);
 	free(w->path);
 	free(w->prev_path);

@@ -389,18 +389,26 @@ DEFINE_TEST(test_archive_trust)
 	npk_reader_info(r, &in);
 	CHECK(!in.trusted);
 	npk_reader_free(r);
-	/* Swap the embedded public key for the trusted one: a forgery. */
+	/* Swap the signer's public key in the manifest for another: a forgery. */
 	size_t len;
 	char *b = npk_test_read_file("t.npk", &len);
-	uint64_t sig = npk__ld64((uint8_t *)b + len - 32) + npk__ld32((uint8_t *)b + len - 24);
+	uint64_t mf = npk__ld64((uint8_t *)b + len - 32);
+	uint64_t sig = mf + npk__ld32((uint8_t *)b + len - 24);
 	npk_pubkey *opk = npk_seckey_pubkey(other);
-	memcpy(b + sig + 74, npk_pubkey_bytes(opk), 32);
+	memcpy(b + mf + 176, npk_pubkey_bytes(opk), 32);
 	npk_test_write_file("t2.npk", b, len);
 	CHECK_RC(npk_reader_open("t2.npk", NULL, 1, &r, &err), NPK_E_SIGNATURE, &err);
-	/* Claim the other key's id too: still a forgery for the trusted reader. */
+	/* Claim the other key's id too, in both places: still a forgery. */
+	memcpy(b + mf + 168, npk_pubkey_id(opk), 8);
 	memcpy(b + sig + 2, npk_pubkey_id(opk), 8);
 	npk_test_write_file("t3.npk", b, len);
 	CHECK_RC(npk_reader_open("t3.npk", theirs, 1, &r, &err), NPK_E_SIGNATURE, &err);
+	/* Only the signature block's key id changed: it must match the manifest. */
+	free(b);
+	b = npk_test_read_file("t.npk", &len);
+	b[sig + 2] ^= 1;
+	npk_test_write_file("t4.npk", b, len);
+	CHECK_RC(npk_reader_open("t4.npk", NULL, 1, &r, &err), NPK_E_FORMAT, &err);
 	npk_pubkey_free(opk);
 	free(b);
 	free_docs(d, 5);
