@@ -33,7 +33,15 @@ SOVER   := 0
 .PHONY: all deps demo check unit cli-test examples clean install uninstall
 all: newspack libnewspack.a libnewspack.so
 
-$(B)/%.o: %.c $(wildcard include/*.h src/lib/*.h src/cli/*.h tests/unit/*.h)
+# Objects are rebuilt when the flags change (SANITIZE=1, CI=true, CFLAGS=...).
+FLAGS_ID := $(shell echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cksum | cut -d' ' -f1)
+FLAGS_STAMP := $(B)/.flags-$(FLAGS_ID)
+$(FLAGS_STAMP):
+	@mkdir -p $(B)
+	@rm -f $(B)/.flags-*
+	@touch $@
+
+$(B)/%.o: %.c $(wildcard include/*.h src/lib/*.h src/cli/*.h tests/unit/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
