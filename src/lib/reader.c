@@ -174,15 +174,15 @@ static int parse_manifest(npk_reader *r, const uint8_t *m, size_t len,
 	memcpy(r->ct_digest, ctd, 32);
 
 	/* Limits and the table region (6). */
-	NPK_FAIL_IF(r->doc_count > NPK_DOCS_MAX, err, NPK_E_LIMIT,
+	NPK_FAIL_IF(r->doc_count > NPK_DOCS_MAX, err, NPK_E_FORMAT,
 	            "%s: %llu documents exceeds the limit of %u", r->name,
 	            (unsigned long long)r->doc_count, NPK_DOCS_MAX);
-	NPK_FAIL_IF(r->cluster_count > NPK_CLUSTERS_MAX, err, NPK_E_LIMIT,
+	NPK_FAIL_IF(r->cluster_count > NPK_CLUSTERS_MAX, err, NPK_E_FORMAT,
 	            "%s: %u clusters exceeds the limit of %u", r->name, r->cluster_count,
 	            NPK_CLUSTERS_MAX);
 	NPK_FAIL_IF(r->page_count > r->doc_count, err, NPK_E_FORMAT,
 	            "%s: more index pages (%u) than documents", r->name, r->page_count);
-	NPK_FAIL_IF(r->pt_size > NPK_PAGE_TABLE_MAX, err, NPK_E_LIMIT,
+	NPK_FAIL_IF(r->pt_size > NPK_PAGE_TABLE_MAX, err, NPK_E_FORMAT,
 	            "%s: page table of %u bytes exceeds the limit", r->name, r->pt_size);
 	NPK_FAIL_IF((uint64_t)r->cluster_count * NPK_CLUSTER_ENTRY_SIZE != r->ct_size, err,
 	            NPK_E_FORMAT, "%s: cluster table size %u does not match %u clusters", r->name,
@@ -210,7 +210,7 @@ static int read_signed(npk_reader *r, const npk_trust *trust, npk_error *err)
 	uint32_t mf_len = npk__ld32(t + 8), sig_len = npk__ld32(t + 12);
 	NPK_FAIL_IF(npk__ld64(t + 16) != 0, err, NPK_E_FORMAT, "%s: trailer reserved field is not zero",
 	            r->name);
-	NPK_FAIL_IF(mf_len < NPK_MANIFEST_FIXED + 2 || mf_len > NPK_MANIFEST_MAX, err, NPK_E_FORMAT,
+	NPK_FAIL_IF(mf_len < NPK_MANIFEST_FIXED + 4 || mf_len > NPK_MANIFEST_MAX, err, NPK_E_FORMAT,
 	            "%s: manifest size %u out of range", r->name, mf_len);
 	NPK_FAIL_IF(sig_len < NPK_SIG_FIXED || sig_len > NPK_SIG_FIXED + NPK_COMMENT_MAX, err,
 	            NPK_E_FORMAT, "%s: signature block size %u out of range", r->name, sig_len);
@@ -276,8 +276,11 @@ static int read_signed(npk_reader *r, const npk_trust *trust, npk_error *err)
 		goto out;
 	}
 	r->trusted = tk != NULL;
-	if (memchr(r->comment, 0, clen) != NULL) {
-		rc = npk__fail(err, NPK_E_FORMAT, "%s: NUL in the trusted comment", r->name);
+	/* 8: one line of text, as minisign needs it. */
+	if (!npk__utf8_ok((const uint8_t *)r->comment, clen) || memchr(r->comment, '\n', clen) ||
+	    memchr(r->comment, '\r', clen)) {
+		rc = npk__fail(err, NPK_E_FORMAT,
+		               "%s: the trusted comment is not one line of UTF-8 text", r->name);
 		goto out;
 	}
 	rc = parse_manifest(r, b, mf_len, mf_off, err);
@@ -341,8 +344,12 @@ static int read_page_table(npk_reader *r, npk_error *err)
 		}
 		memcpy(p->first, path, plen);
 		p->first[plen] = 0;
-		rc = npk_path_check(p->first, plen, err);
-		if (rc == NPK_OK && i > 0 && strcmp(r->pages[i - 1].first, p->first) >= 0)
+		if (npk_path_check(p->first, plen, err) != NPK_OK) {
+			rc = npk__fail(err, NPK_E_FORMAT, "%s: page table entry %u: invalid first path",
+			               r->name, i);
+			goto out;
+		}
+		if (i > 0 && strcmp(r->pages[i - 1].first, p->first) >= 0)
 			rc = npk__fail(err, NPK_E_FORMAT, "%s: page table is not sorted at page %u", r->name, i);
 		if (rc != NPK_OK)
 			goto out;

@@ -1,0 +1,254 @@
+#!/bin/sh
+# Suite "independent": spec/vectors/npkcheck.py, a reader written from
+# spec/format.md and spec/keys.md alone (Python standard library only), reads
+# what newspack writes.
+#   (a) npkcheck.py verify of spec/vectors/vector.npk with its key exits 0;
+#       without a key, or with another key, it exits 3 (valid, untrusted);
+#   (b) npkcheck.py extract gives back spec/vectors/input/ byte for byte;
+#   (c) a byte flipped (xor 0x01) at 20 offsets spread over the vector makes
+#       verify exit 1, and so does one in the signature block's key_id (not
+#       signed itself, but it must equal the manifest's signer_key_id);
+#   (d) the dump in spec/vectors/README.md is what npkcheck.py dump prints now,
+#       and the README gives the vector's SHA-256 and BLAKE2b-256;
+#   (e) with ../shared/corpus beside the project: an archive of its bbc folder
+#       made by ./newspack passes npkcheck.py verify, and npkcheck.py extract
+#       gives the folder back (diff -r).
+# Without python3 the suite prints a note and 0 passed, 0 failed.
+# Scratch files go under build/independent-scratch/run-PID/, removed when all
+# passed.
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$top" || exit 2
+LC_ALL=C
+export LC_ALL
+unset SOURCE_DATE_EPOCH
+SUITE=independent
+PASSED=0
+FAILED=0
+START_TIME=$(date +%s)
+
+pass() {
+	PASSED=$((PASSED + 1))
+	echo "ok    $1"
+}
+fail() {
+	FAILED=$((FAILED + 1))
+	echo "FAIL  $1"
+	shift
+	for _line in "$@"; do
+		printf '      %s\n' "$_line"
+	done
+}
+note() {
+	echo "note  $*"
+}
+info() {
+	echo "info  $*"
+}
+finish() {
+	info "$SUITE took $(($(date +%s) - START_TIME)) s"
+	if [ "$FAILED" -eq 0 ]; then
+		rm -rf "$S"
+	else
+		info "scratch files kept in $S"
+	fi
+	echo "$SUITE: $PASSED passed, $FAILED failed"
+	[ "$FAILED" -eq 0 ] || exit 1
+	exit 0
+}
+# show FILE: up to 20 lines of FILE, indented.
+show() {
+	if [ -s "$1" ]; then
+		head -n 20 "$1" | cut -c 1-200 | sed 's/^/        | /'
+	else
+		echo "        | (empty)"
+	fi
+}
+
+echo "== suite $SUITE"
+if ! command -v python3 > /dev/null 2>&1; then
+	note "python3 is not installed; npkcheck.py cannot run, nothing checked"
+	echo "$SUITE: 0 passed, 0 failed"
+	exit 0
+fi
+
+# One folder per run, so that two runs at once (two make check) do not meet;
+# it is removed when everything passed and kept for inspection otherwise.
+S="$top/build/independent-scratch/run-$$"
+[ -d "$S" ] && chmod -R u+rwx "$S" 2> /dev/null
+rm -rf "$S"
+mkdir -p "$S" || {
+	echo "$SUITE: cannot make $S"
+	echo "$SUITE: 0 passed, 1 failed"
+	exit 1
+}
+V="$top/spec/vectors"
+CHECK="$V/npkcheck.py"
+OUT="$S/stdout"
+ERR="$S/stderr"
+
+# expect CODE DESC CMD...: runs CMD, checks its exit code.
+expect() {
+	_want=$1
+	_desc=$2
+	shift 2
+	"$@" < /dev/null > "$OUT" 2> "$ERR"
+	RC=$?
+	if [ "$RC" -eq "$_want" ]; then
+		pass "$_desc"
+		return 0
+	fi
+	fail "$_desc" "expected exit code $_want, got $RC" "command: $*"
+	echo "      stdout:"
+	show "$OUT"
+	echo "      stderr:"
+	show "$ERR"
+	return 1
+}
+# expect_out TEXT DESC: the last command's stdout holds TEXT.
+expect_out() {
+	if grep -F -e "$1" "$OUT" > /dev/null; then
+		pass "$2"
+	else
+		fail "$2" "expected to find: $1"
+		show "$OUT"
+	fi
+}
+# same_tree EXPECTED ACTUAL DESC: the same file names, each file equal (cmp).
+same_tree() {
+	(cd "$1" && find . -type f | sort) > "$S/tree.want"
+	(cd "$2" && find . -type f | sort) > "$S/tree.got"
+	if ! cmp -s "$S/tree.want" "$S/tree.got"; then
+		fail "$3" "the file names differ:"
+		diff "$S/tree.want" "$S/tree.got" | head -n 20 | sed 's/^/        | /'
+		return 1
+	fi
+	_bad=0
+	while read -r _f; do
+		if ! cmp "$1/$_f" "$2/$_f" > "$S/cmp.out" 2>&1; then
+			_bad=$((_bad + 1))
+			[ "$_bad" -le 5 ] && sed 's/^/        | /' "$S/cmp.out"
+		fi
+	done < "$S/tree.want"
+	if [ "$_bad" -eq 0 ]; then
+		pass "$3"
+	else
+		fail "$3" "$_bad file(s) differ"
+	fi
+}
+
+# ------------------------------------------------------------ (a) verify
+VEC="$V/vector.npk"
+KEYID=$(sed -n 's/^untrusted comment: .* \([0-9A-F]\{16\}\)$/\1/p' "$V/test.pub")
+expect 0 "npkcheck.py verify of the vector with its key exits 0" \
+	python3 "$CHECK" verify "$VEC" -p "$V/test.pub" &&
+	expect_out "valid signature by trusted key ID $KEYID" "and names its key id $KEYID"
+expect 3 "npkcheck.py verify of the vector without a key exits 3" \
+	python3 "$CHECK" verify "$VEC" &&
+	expect_out "valid signature by untrusted key ID $KEYID" "and says the signer is untrusted"
+expect 3 "npkcheck.py verify of the vector with another key exits 3" \
+	python3 "$CHECK" verify "$VEC" -p "$top/tests/keys/other.pub"
+expect 2 "npkcheck.py with no command exits 2" python3 "$CHECK"
+
+# ------------------------------------------------------------ (b) extract
+expect 0 "npkcheck.py extract of the vector exits 0" \
+	python3 "$CHECK" extract "$VEC" "$S/vector-out" -p "$V/test.pub" &&
+	same_tree "$V/input" "$S/vector-out" "the extracted documents are spec/vectors/input/, byte for byte"
+
+# ------------------------------------------------------------ (c) flips
+# 20 offsets from 0 to size-1, then the first byte of the signature block's
+# key_id (manifest_offset + manifest_size + 2, from the trailer).
+python3 - "$VEC" > "$S/offsets" << 'EOF'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+for i in range(20):
+    print(i * (len(b) - 1) // 19)
+mo, ms = struct.unpack_from("<QI", b, len(b) - 32)
+print("kid", mo + ms + 2)
+EOF
+flip() { # flip SRC DST OFFSET
+	python3 -c 'import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+b[int(sys.argv[3])] ^= 1
+open(sys.argv[2], "wb").write(b)' "$1" "$2" "$3" < /dev/null
+}
+flips_ok=0
+while read -r off; do
+	case $off in kid*) continue ;; esac
+	flip "$VEC" "$S/flipped.npk" "$off"
+	python3 "$CHECK" verify "$S/flipped.npk" -p "$V/test.pub" < /dev/null > "$OUT" 2> "$ERR"
+	rc=$?
+	if [ "$rc" -eq 1 ] && grep -q '^FAIL ' "$OUT"; then
+		flips_ok=$((flips_ok + 1))
+	else
+		fail "a byte flipped at offset $off: verify exits 1 and names the problem" \
+			"exit code $rc"
+		show "$OUT"
+	fi
+done < "$S/offsets"
+[ "$flips_ok" -eq 20 ] && pass "a byte flipped at each of 20 spread offsets: verify exits 1 every time"
+kid=$(sed -n 's/^kid //p' "$S/offsets")
+flip "$VEC" "$S/flipped.npk" "$kid"
+expect 1 "a byte flipped in the signature block's key_id (offset $kid): verify exits 1" \
+	python3 "$CHECK" verify "$S/flipped.npk" -p "$V/test.pub"
+
+# ------------------------------------------------------------ (d) README
+(cd "$V" && python3 npkcheck.py dump vector.npk) > "$S/dump.now" 2> "$ERR"
+rc=$?
+sed -n '/^<!-- dump begin -->$/,/^<!-- dump end -->$/p' "$V/README.md" |
+	sed '1,2d' | sed '$d' | sed '$d' > "$S/dump.readme"
+if [ "$rc" -ne 0 ]; then
+	fail "npkcheck.py dump of the vector exits 0" "exit code $rc"
+	show "$S/dump.now"
+elif cmp -s "$S/dump.now" "$S/dump.readme"; then
+	pass "the dump in spec/vectors/README.md is the current output of npkcheck.py dump"
+else
+	fail "the dump in spec/vectors/README.md is the current output of npkcheck.py dump" \
+		"regenerate it as spec/vectors/README.md says; the difference:"
+	diff "$S/dump.readme" "$S/dump.now" | head -n 20 | sed 's/^/        | /'
+fi
+
+for alg in sha256 blake2b-256; do
+	d=$(python3 -c 'import hashlib, sys
+data = open(sys.argv[2], "rb").read()
+h = hashlib.sha256(data) if sys.argv[1] == "sha256" else hashlib.blake2b(data, digest_size=32)
+print(h.hexdigest())' "$alg" "$VEC")
+	if grep -F -e "| \`$d\` |" "$V/README.md" > /dev/null; then
+		pass "spec/vectors/README.md gives the vector's $alg, $d"
+	else
+		fail "spec/vectors/README.md gives the vector's $alg, $d"
+	fi
+done
+
+# ------------------------------------------------------------ (e) corpus
+CORPUS="$top/../shared/corpus/bbc"
+if [ ! -d "$CORPUS" ]; then
+	note "no corpus at $CORPUS; the corpus checks are skipped"
+	finish
+fi
+if [ ! -x "$top/newspack" ]; then
+	note "$top/newspack is not built (make); the corpus checks are skipped"
+	finish
+fi
+CORPUS=$(cd "$CORPUS" && pwd)
+XDG_CONFIG_HOME="$S/config"
+HOME="$S/home"
+export XDG_CONFIG_HOME HOME
+mkdir -p "$XDG_CONFIG_HOME" "$HOME"
+KEY="$XDG_CONFIG_HOME/newspack/newspack.key"
+PUB="$XDG_CONFIG_HOME/newspack/newspack.pub"
+A="$S/bbc.npk"
+expect 0 "newspack keygen -W in the scratch configuration" "$top/newspack" keygen -W &&
+	expect 0 "newspack create of the bbc corpus" \
+		"$top/newspack" create -q -s "$KEY" "$A" "$CORPUS" &&
+	expect 0 "npkcheck.py verify of the corpus archive with its key exits 0" \
+		python3 "$CHECK" verify "$A" -p "$PUB" &&
+	expect 0 "npkcheck.py extract of the corpus archive exits 0" \
+		python3 "$CHECK" extract "$A" "$S/bbc-out" -p "$PUB" &&
+	if diff -r "$CORPUS" "$S/bbc-out" > "$S/diff.out" 2>&1; then
+		pass "the extracted corpus is the original, byte for byte (diff -r)"
+	else
+		fail "the extracted corpus is the original, byte for byte (diff -r)"
+		show "$S/diff.out"
+	fi
+finish
