@@ -1,0 +1,54 @@
+/*
+ * meta_internal.h - helpers shared by the metadata files: meta.c (the
+ * model), meta_text.c (plain text and Markdown), meta_yaml.c (front matter)
+ * and meta_json.c (sidecars); not installed.
+ */
+#ifndef NPK_META_INTERNAL_H
+#define NPK_META_INTERNAL_H
+
+#include "internal.h"
+
+/* ---- The model (meta.c) ---- */
+/* Offset of the first invalid UTF-8 byte or NUL in s; len when s is valid. */
+size_t npk__utf8_bad_at(const uint8_t *s, size_t len);
+/* A printable copy of a possibly bad key for messages, cut after 64 bytes. */
+void npk__meta_key_show(const char *key, size_t len, char out[80]);
+/* NPK_OK, or NPK_E_INPUT with a message for a bad key or value. */
+int npk__meta_check_pair(const char *key, size_t klen, const char *val, size_t vlen,
+                         npk_error *err);
+/* Appends an already validated pair; -1 when out of memory. */
+int npk__meta_push(npk_meta *m, const char *key, size_t klen,
+                   const char *val, size_t vlen);
+/* Merges src into dst, replacing or only filling gaps; -1, dst unchanged, when out of memory. */
+int npk__meta_splice(npk_meta *dst, const npk_meta *src, int replace);
+
+/* ---- Extraction from text (meta_text.c) ---- */
+/* A run of a document's bytes: a line, a word, a value. */
+typedef struct span {
+	const char *s;
+	size_t n;
+} span;
+
+/* One document's extraction: what npk__x_add kept, and whether memory ran out. */
+typedef struct xctx {
+	npk_meta *t;            /* the fields found so far */
+	size_t used;            /* their encoded size */
+	int nomem;
+} xctx;
+
+/* Removes ASCII and Unicode white space from both ends of s[0..n). */
+void npk__trim(const char **s, size_t *n);
+/* s[0..n) equals word (written in lower case), ignoring ASCII case. */
+int npk__ci_eq(const char *s, size_t n, const char *word);
+/* A whole value that is a date: normalised to ISO 8601 into out. */
+int npk__date_whole(const char *s, size_t n, char out[40]);
+/* Adds a field found in a document within the limits; -1 only when out of memory. */
+int npk__x_add(xctx *x, const char *key, const char *v, size_t n);
+
+/* ---- Front matter (meta_yaml.c) ---- */
+/* Lower-cases a field name into out and maps an alias; the key, or NULL. */
+const char *npk__meta_key_map(const char *name, size_t n, char out[NPK_META_KEY_MAX + 1]);
+/* Parses the lines of a YAML front matter block into x; -1 when out of memory. */
+int npk__fm_parse(xctx *x, const span *lines, size_t nl);
+
+#endif
