@@ -30,6 +30,7 @@ typedef struct entry {
 	char *key;                /* name, with "/" appended for folders */
 	char *src;                /* path on disk */
 	int is_dir;
+	int follow;               /* named on the command line: follow a symlink */
 } entry;
 
 typedef struct create_ctx {
@@ -66,10 +67,10 @@ static void warn(create_ctx *cx, const char *path, const char *why)
 
 /* Adds one candidate; returns NPK_OK also when it is skipped. */
 static int entries_add(create_ctx *cx, entry **v, size_t *n, size_t *cap,
-                       const char *name, const char *src, npk_error *err)
+                       const char *name, const char *src, int follow, npk_error *err)
 {
 	struct stat st;
-	if (lstat(src, &st) != 0)
+	if ((follow ? stat(src, &st) : lstat(src, &st)) != 0)
 		return npk__fail(err, NPK_E_IO, "%s: %s", src, strerror(errno));
 	for (int i = 0; i < cx->nskip; i++)
 		if (st.st_dev == cx->skip_dev[i] && st.st_ino == cx->skip_ino[i])
@@ -91,6 +92,7 @@ static int entries_add(create_ctx *cx, entry **v, size_t *n, size_t *cap,
 	}
 	entry *e = &(*v)[*n];
 	e->is_dir = S_ISDIR(st.st_mode);
+	e->follow = follow;
 	size_t nl = strlen(name);
 	e->key = malloc(nl + 2);
 	e->src = strdup(src);
@@ -117,7 +119,7 @@ static int is_sidecar(const entry *v, size_t n, const entry *e)
 		return 0;
 	memcpy(base, e->key, kl - sl);
 	base[kl - sl] = 0;
-	entry probe = {base, NULL, 0};
+	entry probe = {base, NULL, 0, 0};
 	const entry *hit = bsearch(&probe, v, n, sizeof *v, entry_cmp);
 	return hit != NULL && !hit->is_dir;
 }
@@ -164,11 +166,13 @@ static int read_sidecar(const char *src, npk_meta *meta, npk_error *err)
 	return rc;
 }
 
-static int add_file(create_ctx *cx, const char *apath, const char *src, npk_error *err)
+static int add_file(create_ctx *cx, const char *apath, const char *src, int follow,
+                    npk_error *err)
 {
 	NPK_FAIL_IF(cx->opts && cx->opts->cancel && *cx->opts->cancel, err, NPK_E_CANCELED,
 	            "canceled before %s", src);
-	int fd = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NOFOLLOW: a file swapped for a symlink since the walk is refused. */
+	int fd = open(src, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
 	NPK_FAIL_IF(fd < 0, err, NPK_E_IO, "%s: %s", src, strerror(errno));
 	npk_meta *meta = NULL;
 	struct stat st;
@@ -249,7 +253,7 @@ static int add_dir(create_ctx *cx, const char *apath, const char *src, npk_error
 		if (snprintf(path, sizeof path, "%s/%s", src, de->d_name) >= (int)sizeof path)
 			rc = npk__fail(err, NPK_E_INPUT, "%s/%s: path too long", src, de->d_name);
 		else
-			rc = entries_add(cx, &v, &n, &cap, de->d_name, path, err);
+			rc = entries_add(cx, &v, &n, &cap, de->d_name, path, 0, err);
 		errno = 0;
 	}
 	if (rc == NPK_OK && errno != 0)
@@ -273,7 +277,7 @@ static int add_entries(create_ctx *cx, const char *prefix, entry *v, size_t n, n
 			/* A file of the same name sorts elsewhere ("a" vs "a/"). */
 			char name[NAME_MAX + 2];
 			snprintf(name, sizeof name, "%.*s", (int)strlen(v[i].key) - 1, v[i].key);
-			entry probe = {name, NULL, 0};
+			entry probe = {name, NULL, 0, 0};
 			const entry *f = bsearch(&probe, v, n, sizeof *v, entry_cmp);
 			if (f != NULL)
 				return npk__fail(err, NPK_E_INPUT,
@@ -290,7 +294,7 @@ static int add_entries(create_ctx *cx, const char *prefix, entry *v, size_t n, n
 		memcpy(apath, prefix, pl);
 		memcpy(apath + pl, v[i].key, kl + 1);
 		int rc = v[i].is_dir ? add_dir(cx, apath, v[i].src, err)
-		                     : add_file(cx, apath, v[i].src, err);
+		                     : add_file(cx, apath, v[i].src, v[i].follow, err);
 		free(apath);
 		if (rc != NPK_OK)
 			return rc;
@@ -317,7 +321,7 @@ static int add_inputs(create_ctx *cx, const char *const *inputs, size_t ninputs,
 				rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 				break;
 			}
-			rc = entries_add(cx, &v, &n, &cap, basename(tmp), inputs[i], err);
+			rc = entries_add(cx, &v, &n, &cap, basename(tmp), inputs[i], 1, err);
 			free(tmp);
 			continue;
 		}
@@ -336,7 +340,7 @@ static int add_inputs(create_ctx *cx, const char *const *inputs, size_t ninputs,
 			if (snprintf(path, sizeof path, "%s%s%s", inputs[i], sep, de->d_name) >= (int)sizeof path)
 				rc = npk__fail(err, NPK_E_INPUT, "%s/%s: path too long", inputs[i], de->d_name);
 			else
-				rc = entries_add(cx, &v, &n, &cap, de->d_name, path, err);
+				rc = entries_add(cx, &v, &n, &cap, de->d_name, path, 0, err);
 		}
 		closedir(d);
 	}

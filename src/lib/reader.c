@@ -665,7 +665,7 @@ static int walk(npk_reader *r, npk_entry_cb cb, void *ctx, walk_report *wr, npk_
 	}
 	prev[0] = 0;
 	/* Expected logical position of the next non-empty document. */
-	uint64_t pos = 0, bytes = 0;
+	uint64_t pos = 0;
 	int pos_known = 1;
 	for (uint32_t i = 0; i < r->page_count; i++) {
 		const page_ref *p = &r->pages[i];
@@ -731,7 +731,6 @@ static int walk(npk_reader *r, npk_entry_cb cb, void *ctx, walk_report *wr, npk_
 				rc = NPK_OK;
 				break;
 			}
-			bytes += e.size;
 			memcpy(prev, path, strlen(path) + 1);
 			if (cb != NULL && (rc = cb(&e, ctx)) != 0)
 				goto out;
@@ -753,7 +752,6 @@ static int walk(npk_reader *r, npk_entry_cb cb, void *ctx, walk_report *wr, npk_
 			rc = NPK_OK;
 		}
 	}
-	(void)bytes;
 out:
 	npk__pathstack_free(&folders);
 	free(path);

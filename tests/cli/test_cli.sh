@@ -370,6 +370,12 @@ expect_exit 0 "create of a folder with symbolic links exits 0" -- \
 	expect_contains "$OUT" "2 inputs were skipped" "the summary counts the skipped inputs"
 expect_exit 0 "list of the archive without links" -- "$NP" list "$L/l.npk" &&
 	expect_eq "$(cat "$OUT")" "real.txt" "only the regular file was stored"
+# A symbolic link named on the command line is what the user asked for: followed.
+expect_exit 0 "create of a symlink named as an input exits 0" -- \
+	"$NP" create -s "$KEYS/test.key" --timestamp "$TS" "$L/named.npk" "$L/in/link.txt" &&
+	expect_not_contains "$ERR" "not archived" "no warning for a symlink named as an input"
+expect_exit 0 "cat of the named symlink's document" -- "$NP" cat "$L/named.npk" link.txt &&
+	expect_same "$OUT" "$L/in/real.txt" "it holds the target's content"
 
 # Two inputs that map to the same path.
 D="$S/dup"
