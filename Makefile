@@ -75,7 +75,7 @@ cli-test: newspack $(B)/unit_tests
 	sh tests/cli/run.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(B)/unit_tests
+	@$(MAKE) --no-print-directory all $(B)/unit_tests examples
 	@sh tests/run-all.sh
 
 demo: deps

@@ -31,4 +31,14 @@ expect_contains "$OUT" '"author":["Mira Holm"]' "author from the byline"
 expect_contains "$OUT" '"date":"2025-03-03"' "date from the byline"
 expect_contains "$OUT" '"section":"Coast Bureau"' "bureau from the byline"
 expect_contains "$OUT" '"author":["Ana Lima","Ben Ode"]' "authors from front matter, in order"
+
+# The example program, built against the library by make check.
+if [ -x "$top/examples/verify_list" ]; then
+	expect_exit 0 "examples/verify_list verifies and lists the vector" -- \
+		"$top/examples/verify_list" "$V/vector.npk" "$V/test.pub" &&
+		expect_contains "$OUT" "signed by key 57C796F641C5EBD9 (trusted)" "it names the trusted signer" &&
+		expect_contains "$OUT" "a.txt  Harbour council approves new sea wall" "it lists titles"
+else
+	note "examples/verify_list is not built (make examples)"
+fi
 finish
