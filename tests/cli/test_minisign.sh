@@ -27,7 +27,10 @@ echo "-- (1) a minisign key signs an archive"
 M="$S/m"
 mkdir -p "$M"
 expect_exit 0 "minisign -G -W makes a key pair" -- minisign -G -W -p "$M/m.pub" -s "$M/m.key"
+# minisign prints the key id without leading zeros (%PRIX64); newspack
+# always prints its 16 hex digits (keys.md 4), so pad it.
 mid=$(sed -n '1s/.*public key \([0-9A-F]*\)$/\1/p' "$M/m.pub")
+while [ "${#mid}" -lt 16 ]; do mid="0$mid"; done
 info "minisign key id: $mid"
 expect_exit 0 "newspack create -s m.key (minisign's secret key) exits 0" -- \
 	"$NP" create -s "$M/m.key" --timestamp "$TS" "$M/a.npk" "$IN" &&
