@@ -154,10 +154,16 @@ const char *npk_media_type_guess(const char *path, const uint8_t *head,
 
 /* ---- Creating archives ---- */
 
+/* Codecs for clusters and index pages (spec/format.md 4.3). */
+#define NPK_CODEC_ZLIB_ID 1   /* the default; every reader supports it */
+#define NPK_CODEC_ZSTD_ID 2
+
 typedef struct npk_create_opts {
 	uint64_t timestamp;       /* creation time, Unix seconds UTC */
 	size_t cluster_size;      /* target uncompressed cluster size; 0 = 1 MiB */
-	int level;                /* zlib level 1-9; 0 = 6 */
+	int codec;                /* NPK_CODEC_*_ID; 0 = zlib */
+	int level;                /* zlib 1-9 (0 = 6), zstd 1-19 (0 = 3) */
+	int threads;              /* compressing threads; 0 = one per core */
 	const npk_meta *archive_meta; /* title, description, ... (may be NULL) */
 	/* Called for inputs that are skipped (symlinks, devices, sockets). */
 	void (*warn)(const char *path, const char *why, void *ctx);

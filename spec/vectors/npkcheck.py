@@ -5,18 +5,38 @@ Written from spec/format.md and spec/keys.md alone, with the Python standard
 library only (Ed25519 is implemented below from RFC 8032), so that the spec can
 be checked for completeness against the C implementation.
 
+Codecs (section 4.3): 0 (stored) and 1 (zlib) with the standard library. For
+codec 2 (zstd) the frame header and block headers (RFC 8878 section 3.1.1) are
+parsed and checked here, with the standard library; decoding the frame needs a
+zstd module, which the standard library has only from Python 3.14 on
+(compression.zstd). That one is used when present, else the third-party
+zstandard module when installed; without either, an intact zstd object is
+reported as needing a newer reader (exit 2, section 11.1).
+
     npkcheck.py verify ARCHIVE [-p PUBKEY_FILE]
         Every check of spec/format.md section 11 (steps 1-9). Exit 0: valid and
         signed by the key in PUBKEY_FILE. Exit 3: valid, but the signer is not
         that key (or no key was given). Exit 1: something failed; every problem
         found is printed with the structure and offset. Exit 2: usage or
-        input/output error.
+        input/output error, or the archive needs a newer reader (section 11.1:
+        a newer version_major, an unknown required_flags bit or critical
+        extension, an unknown codec, or codec 2 without a zstd module) and
+        nothing found is damaged.
 
     npkcheck.py dump ARCHIVE
         An annotated map of every byte: each structure and field with its offset,
         size, raw bytes and decoded value, the decoded entries of each index page,
         the documents each cluster holds, and the expected digests. Exit 0 when
-        the archive checks out (signer not judged), 1 otherwise.
+        the archive checks out (signer not judged), 2 when it needs a newer
+        reader, 1 otherwise.
+
+    npkcheck.py digests [--whole-file] ARCHIVE
+        Runs verify without a key; if everything checks out, prints as a
+        Markdown table every digest the archive stores (header, tables, objects,
+        documents, and H512(manifest) that the signature signs), each with the
+        bytes it covers and where it is stored (spec/vectors/README.md holds this
+        table for the test vector). With --whole-file, the file's size, SHA-256
+        and BLAKE2b-256 instead. Exit codes as verify's, except that 3 is 0.
 
     npkcheck.py extract ARCHIVE DIR [-p PUBKEY_FILE]
         Runs verify; if everything checks out, writes every document under DIR
@@ -69,7 +89,7 @@ CLUSTER_ENTRY = 48
 PAGE_ENTRY_FIXED = 62
 ENTRY_FIXED = 55
 NO_CLUSTER = 0xFFFFFFFF
-CODEC_NAMES = {0: "stored", 1: "zlib"}
+CODEC_NAMES = {0: "stored", 1: "zlib", 2: "zstd"}
 
 
 def H(data):
@@ -236,6 +256,19 @@ class Short(Exception):
         Exception.__init__(self, "%s runs past the end" % what)
         self.what = what
         self.offset = offset
+
+
+class Newer(str):
+    """A problem's text when the problem is that a newer reader is needed
+    (section 11.1, exit code 2), not damage: a newer version_major, an unknown
+    required_flags bit, critical extension or codec, or codec 2 without a zstd
+    decoder in this Python."""
+
+
+def all_newer(texts):
+    """True when there are problems and each one only says a newer reader is needed."""
+    texts = list(texts)
+    return bool(texts) and all(isinstance(t, Newer) for t in texts)
 
 
 class Field(object):
@@ -455,7 +488,7 @@ class Archive(object):
         self.path = path
         self.f = open(path, "rb")
         self.size = os.fstat(self.f.fileno()).st_size
-        self.problems = []          # (structure, offset, text)
+        self.problems = []          # (structure, offset, text); text may be Newer
         self.info = []              # informative lines for verify's output
         # filled as the steps go
         self.header = None
@@ -478,6 +511,10 @@ class Archive(object):
 
     def problem(self, where, off, text):
         self.problems.append((where, off, text))
+
+    def needs_newer_only(self):
+        """True when every problem found says a newer reader is needed (exit 2)."""
+        return all_newer(t for _, _, t in self.problems)
 
     def read(self, off, n):
         if off < 0 or n < 0 or off + n > self.size:
@@ -516,8 +553,8 @@ class Archive(object):
                          "archive, or its line endings or eighth bit were mangled" % h["magic"].hex(" "))
             raise Stop()
         if h["major"] > KNOWN_MAJOR:
-            self.problem("header version_major", 8, "is %d: a newer reader is needed (this one "
-                         "reads version %d)" % (h["major"], KNOWN_MAJOR))
+            self.problem("header version_major", 8, Newer("is %d: a newer reader is needed (this "
+                         "one reads version %d)" % (h["major"], KNOWN_MAJOR)))
             raise Stop()
         if h["major"] != KNOWN_MAJOR:
             self.problem("header version_major", 8, "is %d, an unknown version" % h["major"])
@@ -526,8 +563,8 @@ class Archive(object):
             self.info.append("header version_minor is %d (newer than 0): read on, "
                              "as section 12 says" % h["minor"])
         if h["required_flags"] != 0:
-            self.problem("header required_flags", 12, "0x%08x has bits this reader does not know:"
-                         " a newer reader is needed" % h["required_flags"])
+            self.problem("header required_flags", 12, Newer("0x%08x has bits this reader does not "
+                         "know: a newer reader is needed" % h["required_flags"]))
             bad = True
         if h["optional_flags"] != 0:
             self.info.append("header optional_flags 0x%08x: unknown bits ignored"
@@ -714,8 +751,8 @@ class Archive(object):
                     problems.append((eoff + 2, "extension %d (type %d): reserved flag bits set "
                                      "(0x%04x)" % (i, etype, eflags)))
                 if eflags & 1:
-                    problems.append((eoff, "extension %d: critical extension type %d is not "
-                                     "known: a newer reader is needed" % (i, etype)))
+                    problems.append((eoff, Newer("extension %d: critical extension type %d is "
+                                     "not known: a newer reader is needed" % (i, etype))))
                 else:
                     self.info.append("manifest extension type %d (%d bytes, not critical) "
                                      "skipped" % (etype, elen))
@@ -985,7 +1022,8 @@ class Archive(object):
         if o["count"] != want_count:
             probs.append((off + 20, "count is %d, expected %d" % (o["count"], want_count)))
         if o["codec"] not in CODEC_NAMES:
-            probs.append((off + 4, "codec %d is not supported" % o["codec"]))
+            probs.append((off + 4, Newer("codec %d is not supported: a newer reader is needed"
+                                         % o["codec"])))
         if probs:
             return None, probs
         payload = raw[OBJ_HEADER:]
@@ -1044,10 +1082,14 @@ class Archive(object):
             self.page_ok[k] = entries is not None and not probs
             if entries is None:
                 p = self.pages[k]
-                self.problem("index page %d" % k, p["offset"], "is damaged: its %d documents "
-                             "(ordinals %d to %d, from %s) cannot be checked"
-                             % (p["count"], p["first_ordinal"], p["first_ordinal"] + p["count"] - 1,
-                                show_text(p["first_path"])))
+                text = "its %d documents (ordinals %d to %d, from %s) cannot be checked" \
+                    % (p["count"], p["first_ordinal"], p["first_ordinal"] + p["count"] - 1,
+                       show_text(p["first_path"]))
+                if all_newer(t for _, t in probs):
+                    text = Newer("cannot be read by this reader: " + text)
+                else:
+                    text = "is damaged: " + text
+                self.problem("index page %d" % k, p["offset"], text)
         # paths strictly increasing across pages, and the data stream tiling (5.3)
         all_pages = all(self.entries.get(k) is not None for k in range(len(self.pages)))
         prev = None
@@ -1086,6 +1128,7 @@ class Archive(object):
         for e in self.all_entries():
             e["hasher"] = hashlib.blake2b(digest_size=32)
             e["bad_clusters"] = []
+            e["unreadable_clusters"] = []
             if e["size"] == 0 or e.get("stream") is None:
                 continue
             s, end = e["stream"], e["stream"] + e["size"]
@@ -1105,10 +1148,15 @@ class Archive(object):
                 self.problem("cluster %d" % i, off, text)
             if data is None:
                 names = ", ".join(show_text(p) for p in held) or "(none known)"
-                self.problem("cluster %d" % i, self.clusters[i]["offset"],
-                             "is damaged; documents stored in it: %s" % names)
+                newer = all_newer(t for _, t in probs)
+                if newer:
+                    text = Newer("cannot be decoded by this reader; documents stored in it: %s"
+                                 % names)
+                else:
+                    text = "is damaged; documents stored in it: %s" % names
+                self.problem("cluster %d" % i, self.clusters[i]["offset"], text)
                 for e, _, _ in pieces.get(i, []):
-                    e["bad_clusters"].append(i)
+                    e["unreadable_clusters" if newer else "bad_clusters"].append(i)
                 continue
             for e, lo, hi in pieces.get(i, []):
                 e["hasher"].update(data[lo:hi])
@@ -1122,6 +1170,12 @@ class Archive(object):
                              "decoded byte %d of index page %d)"
                              % (", ".join(str(i) for i in e["bad_clusters"]), e["decoded_offset"],
                                 e["page"]))
+            elif e["unreadable_clusters"]:
+                self.problem("document %s" % show_text(e["path"]), e["file_offset"],
+                             Newer("cannot be checked: stored in cluster(s) %s, which this reader "
+                                   "cannot decode (entry at decoded byte %d of index page %d)"
+                                   % (", ".join(str(i) for i in e["unreadable_clusters"]),
+                                      e["decoded_offset"], e["page"])))
             elif e["hasher"].digest() != e["digest"]:
                 self.doc_problems += 1
                 self.problem("document %s" % show_text(e["path"]), e["file_offset"],
@@ -1172,14 +1226,202 @@ def folder_of(chain, path):
     return found
 
 
+# ---------------------------------------------------------------------------
+# Codec 2: Zstandard (section 4.3, RFC 8878)
+
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"          # 0xFD2FB528, little-endian
+ZSTD_MAX_WINDOW_LOG = 26                  # section 4.3: at most 64 MiB
+ZSTD_MAX_WINDOW = 1 << ZSTD_MAX_WINDOW_LOG
+ZSTD_MAX_BLOCK = 128 * 1024               # RFC 8878 section 3.1.1.2.3
+
+
+def _zstd_decoder():
+    """This Python's zstd decoder: (name, decode) where decode(frame, raw_size)
+    returns the decoded bytes, at most raw_size + 1 of them, or raises
+    ValueError; (None, None) when there is none. The standard library has one
+    from Python 3.14 on (compression.zstd); otherwise the third-party zstandard
+    module is used when it is installed."""
+    try:
+        from compression import zstd as std
+    except ImportError:
+        std = None
+    if std is not None:
+        def decode_std(frame, raw_size):
+            opts = {}
+            param = getattr(std, "DecompressionParameter", None)
+            if param is not None and hasattr(param, "window_log_max"):
+                opts[param.window_log_max] = ZSTD_MAX_WINDOW_LOG
+            try:
+                d = std.ZstdDecompressor(options=opts or None)
+                out = d.decompress(frame, raw_size)
+                # Output stopped at raw_size: the frame must end there and produce
+                # nothing more.
+                for _ in range(16):
+                    if d.eof or d.needs_input:
+                        break
+                    more = d.decompress(b"", 1)
+                    if more:
+                        return out + more
+                if not d.eof:
+                    raise ValueError("the frame ends before its last block")
+                if d.unused_data:
+                    raise ValueError("%d bytes follow the frame" % len(d.unused_data))
+                return out
+            except std.ZstdError as e:
+                raise ValueError(str(e))
+        return "compression.zstd", decode_std
+    try:
+        import zstandard
+    except ImportError:
+        return None, None
+
+    def decode_zstandard(frame, raw_size):
+        try:
+            # The frame declares its content size (checked before this is called),
+            # so the output buffer is raw_size bytes and no more.
+            d = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
+            return d.decompress(frame, max_output_size=raw_size)
+        except zstandard.ZstdError as e:
+            raise ValueError(str(e))
+    return "zstandard", decode_zstandard
+
+
+ZSTD_DECODER_NAME, ZSTD_DECODE = _zstd_decoder()
+
+
+def zstd_frame(payload, raw_size):
+    """The checks of section 4.3 for codec 2 that need no decoder, with the
+    standard library: parses the frame header (RFC 8878 section 3.1.1.1) and
+    walks the block headers (3.1.1.2) to the end of the frame. Returns (info,
+    None), info a dict describing the frame, or (None, why)."""
+    n = len(payload)
+    if payload[:4] != ZSTD_MAGIC:
+        if n >= 4 and int.from_bytes(payload[:4], "little") & 0xFFFFFFF0 == 0x184D2A50:
+            return None, "zstd payload begins with a skippable frame, not a Zstandard frame"
+        return None, "zstd payload does not begin with the Zstandard magic number 28 B5 2F FD"
+    if n < 6:
+        return None, "zstd frame header is truncated (the payload has %d bytes)" % n
+    fhd = payload[4]
+    fcs_flag, single, reserved = fhd >> 6, (fhd >> 5) & 1, (fhd >> 3) & 1
+    checksum, did_flag = (fhd >> 2) & 1, fhd & 3
+    info = {"descriptor": fhd, "single_segment": bool(single), "checksum": bool(checksum)}
+    if reserved:
+        return None, "zstd frame: Frame_Header_Descriptor 0x%02x has the reserved bit set" % fhd
+    pos = 5
+    window = None
+    if not single:
+        wd = payload[pos]
+        pos += 1
+        base = 1 << (10 + (wd >> 3))
+        window = base + (base >> 3) * (wd & 7)
+    did_size = (0, 1, 2, 4)[did_flag]
+    fcs_size = (single, 2, 4, 8)[fcs_flag]
+    if pos + did_size + fcs_size > n:
+        return None, "zstd frame header is truncated (the payload has %d bytes)" % n
+    dict_id = int.from_bytes(payload[pos:pos + did_size], "little") if did_size else None
+    pos += did_size
+    fcs = None
+    if fcs_size:
+        fcs = int.from_bytes(payload[pos:pos + fcs_size], "little") + (256 if fcs_size == 2 else 0)
+    pos += fcs_size
+    if single:
+        window = fcs
+    info.update(header_size=pos, window=window, content_size=fcs, dictionary_id=dict_id)
+    why = []
+    if fcs is None:
+        why.append("the frame does not declare its content size")
+    elif fcs != raw_size:
+        why.append("the frame declares content size %d, not raw_size %d" % (fcs, raw_size))
+    if dict_id:
+        why.append("the frame names dictionary %d (Dictionary_ID must be 0 or absent)" % dict_id)
+    if window > ZSTD_MAX_WINDOW:
+        why.append("the frame needs a window of %d bytes, more than 64 MiB (2^26)" % window)
+    if why:
+        return None, "zstd frame: " + "; ".join(why)
+    # The blocks, to find where the frame ends.
+    block_max = min(window, ZSTD_MAX_BLOCK)
+    blocks = 0
+    known = 0            # bytes that raw and RLE blocks give
+    while True:
+        if pos + 3 > n:
+            return None, "zstd frame is truncated: the payload ends before its last block " \
+                "(after %d blocks)" % blocks
+        bh = int.from_bytes(payload[pos:pos + 3], "little")
+        last, btype, bsize = bh & 1, (bh >> 1) & 3, bh >> 3
+        blk = "block %d (payload byte %d)" % (blocks, pos)
+        pos += 3
+        if btype == 3:
+            return None, "zstd frame: %s has the reserved Block_Type 3" % blk
+        if bsize > block_max:
+            return None, "zstd frame: %s: Block_Size %d is more than Block_Maximum_Size %d" \
+                % (blk, bsize, block_max)
+        size = 1 if btype == 1 else bsize
+        if pos + size > n:
+            return None, "zstd frame is truncated: %s runs past the payload's end" % blk
+        pos += size
+        if btype != 2:
+            known += bsize
+        blocks += 1
+        if last:
+            break
+    if checksum:
+        if pos + 4 > n:
+            return None, "zstd frame is truncated: the payload ends inside its Content_Checksum"
+        pos += 4
+    if known > raw_size:
+        return None, "zstd frame: its raw and RLE blocks alone give %d bytes, more than " \
+            "raw_size %d" % (known, raw_size)
+    if pos < n:
+        rest = payload[pos:]
+        if rest[:4] == ZSTD_MAGIC:
+            what = "a second Zstandard frame"
+        elif len(rest) >= 4 and int.from_bytes(rest[:4], "little") & 0xFFFFFFF0 == 0x184D2A50:
+            what = "a skippable frame"
+        else:
+            what = "%d bytes" % len(rest)
+        return None, "zstd frame ends at payload byte %d of %d, followed by %s (the payload " \
+            "must hold one frame and nothing else)" % (pos, n, what)
+    info.update(blocks=blocks, frame_size=pos)
+    return info, None
+
+
+def zstd_describe(info):
+    return "content size %d, %s, window %d bytes, %s, %d block%s, %d bytes" % (
+        info["content_size"],
+        "no dictionary" if info["dictionary_id"] is None else "Dictionary_ID 0",
+        info["window"], "checksum" if info["checksum"] else "no checksum",
+        info["blocks"], "" if info["blocks"] == 1 else "s", info["frame_size"])
+
+
+def decode_zstd(payload, raw_size):
+    """Section 4.3, codec 2. Returns (bytes, None) or (None, why); why is Newer
+    when the frame checks out but this Python has no zstd decoder."""
+    info, why = zstd_frame(payload, raw_size)
+    if info is None:
+        return None, why
+    if ZSTD_DECODE is None:
+        return None, Newer("codec 2 (zstd) cannot be decoded by this Python: needs a newer reader "
+                           "(Python 3.14 or later, or the zstandard module); the frame header "
+                           "checks out (%s)" % zstd_describe(info))
+    try:
+        out = ZSTD_DECODE(payload, raw_size)
+    except (ValueError, MemoryError) as e:
+        return None, "zstd frame is corrupt (%s): %s" % (ZSTD_DECODER_NAME, e)
+    if len(out) != raw_size:
+        return None, "zstd frame produced %d bytes, not raw_size %d" % (len(out), raw_size)
+    return out, None
+
+
 def decode_payload(codec, payload, raw_size):
     """Section 4.3. Returns (bytes, None) or (None, why)."""
     if codec == 0:
         if len(payload) != raw_size:
             return None, "codec 0 (stored): stored_size %d is not raw_size %d" % (len(payload), raw_size)
         return payload, None
+    if codec == 2:
+        return decode_zstd(payload, raw_size)
     if codec != 1:
-        return None, "codec %d is not supported" % codec
+        return None, Newer("codec %d is not supported: a newer reader is needed" % codec)
     d = zlib.decompressobj()
     extra = b""
     try:
@@ -1295,8 +1537,10 @@ def parse_entries(data, page, next_first, clusters, content_bytes):
 # verify and extract
 
 def report(arc, out):
+    """One line per problem: FAIL for damage, NEWER for what needs a newer reader."""
     for where, off, text in arc.problems:
-        out.write("FAIL  %s, %s: %s\n" % (where, at(off), text))
+        out.write("%s %s, %s: %s\n" % ("NEWER" if isinstance(text, Newer) else "FAIL ",
+                                        where, at(off), text))
 
 
 def run_checks(path, trusted, out):
@@ -1320,6 +1564,14 @@ def run_checks(path, trusted, out):
         return arc, 2
     for line in arc.info:
         out.write("info  %s\n" % line)
+    if arc.problems and arc.needs_newer_only():
+        report(arc, out)
+        out.write("%s: needs a newer reader: this one cannot check all of it (%d item(s) above); "
+                  "no damage found in what it could check\n" % (path, len(arc.problems)))
+        if arc.signature_ok:
+            out.write("valid signature by %s key ID %s\n" % (
+                "trusted" if arc.signer_trusted else "untrusted", key_id_text(arc.sig["key_id"])))
+        return arc, 2
     if arc.problems:
         report(arc, out)
         out.write("%s: %d problem(s) found; the archive is NOT valid\n" % (path, len(arc.problems)))
@@ -1408,6 +1660,95 @@ def extract_all(arc, dest):
         return 2
     sys.stdout.write("extracted %d documents to %s\n" % (n, dest))
     return 0
+
+
+# ---------------------------------------------------------------------------
+# digests
+
+def md_code(text):
+    """text as a Markdown code span that can stand in a table cell."""
+    text = text.replace("|", "\\|")
+    run = longest = 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return fence + pad + text + pad + fence
+
+
+def span(off, size):
+    """The bytes off to off + size - 1, as in the README's table."""
+    return "%d-%d" % (off, off + size - 1) if size else "none, at %d" % off
+
+
+def whole_file_table(name, data):
+    return ("Whole-file digests of %s (%d bytes):\n\n"
+            "| Algorithm | Digest |\n"
+            "|-----------|--------|\n"
+            "| SHA-256 | `%s` |\n"
+            "| BLAKE2b-256 | `%s` |\n"
+            % (md_code(name), len(data), hashlib.sha256(data).hexdigest(), H(data).hex()))
+
+
+def digests_table(arc):
+    """Every digest a verified archive stores, with what it covers and where it
+    is stored, as a Markdown table."""
+    m = arc.manifest
+    mo, ms = arc.trailer["manifest_offset"], arc.trailer["manifest_size"]
+    pto, pts, cts = m["page_table_offset"], m["page_table_size"], m["cluster_table_size"]
+    rows = [("header (bytes 0-31)", m["header_digest"].hex(),
+             "manifest `header_digest` (%d)" % (mo + 72)),
+            ("page table (%s)" % span(pto, pts), m["page_table_digest"].hex(),
+             "manifest `page_table_digest` (%d)" % (mo + 104)),
+            ("cluster table (%s)" % span(pto + pts, cts), m["cluster_table_digest"].hex(),
+             "manifest `cluster_table_digest` (%d)" % (mo + 136))]
+    objs = [(c["offset"], "cluster", c, "cluster table entry %d (%d)"
+             % (c["number"], c["entry_offset"] + 16)) for c in arc.clusters]
+    objs += [(p["offset"], "page", p, "page table entry %d (%d)"
+              % (p["number"], p["entry_offset"] + 28)) for p in arc.pages]
+    for off, kind, e, where in sorted(objs, key=lambda x: x[0]):
+        rows.append(("%s %d object (%s)" % (kind, e["number"], span(off, e["length"])),
+                     e["digest"].hex(), where))
+    for e in arc.all_entries():
+        page = arc.pages[e["page"]]
+        rows.append(("document %s%s" % (md_code(e["path"].decode("utf-8")),
+                                        " (empty)" if e["size"] == 0 else ""),
+                     e["digest"].hex(),
+                     "page %d, entry %d (decoded byte +%d)"
+                     % (e["page"], e["ordinal"] - page["first_ordinal"],
+                        e["decoded_offset"] + 18 + len(e["path"]))))
+    rows.append(("H512(manifest) (%s)" % span(mo, ms), H512(arc.manifest_bytes).hex(),
+                 "signed by `signature` (%d)" % (arc.sig["offset"] + 10)))
+    out = ["| What | Digest | Stored at (offset) |",
+           "|------|--------|--------------------|"]
+    out += ["| %s | `%s` | %s |" % r for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def cmd_digests(args):
+    if args.whole_file:
+        try:
+            with open(args.archive, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            sys.stderr.write("npkcheck: cannot read %s: %s\n" % (args.archive, e.strerror))
+            return 2
+        sys.stdout.write(whole_file_table(args.archive, data))
+        return 0
+    buf = io.StringIO()
+    arc, rc = run_checks(args.archive, None, buf)
+    if arc is None:
+        return rc
+    try:
+        if rc not in (0, 3):
+            sys.stderr.write(buf.getvalue())
+            sys.stderr.write("npkcheck: verify did not pass (exit %d); no digests printed\n" % rc)
+            return rc
+        sys.stdout.write(digests_table(arc))
+        return 0
+    finally:
+        arc.close()
 
 
 # ---------------------------------------------------------------------------
@@ -1606,6 +1947,9 @@ def dump(arc, name, d):
                         raw[OBJ_HEADER:], "%s, %d bytes" % (CODEC_NAMES.get(o["codec"], "?"),
                                                            len(raw) - OBJ_HEADER))])
         d.note("H(object) = %s  %s" % (dig.hex(), ok_or(dig, e["digest"])))
+        if o["codec"] == 2:
+            info, why = zstd_frame(raw[OBJ_HEADER:], e["raw_size"])
+            d.note("zstd frame: %s" % zstd_describe(info) if info else why)
         if kind == "page":
             pd = page_dumps.get(n)
             if pd is None:
@@ -1709,7 +2053,7 @@ def dump(arc, name, d):
         a2.close()
     if a2.problems:
         report(a2, buf)
-        rc = 1
+        rc = 2 if rc == 0 and a2.needs_newer_only() else 1
     else:
         buf.write("all checks pass; valid signature by untrusted key ID %s\n"
                   % key_id_text(a2.sig["key_id"]))
@@ -1733,6 +2077,11 @@ def main(argv):
     x.add_argument("archive")
     x.add_argument("dir")
     x.add_argument("-p", "--pubkey", help="public key file of the trusted signer")
+    dg = sub.add_parser("digests", help="verify, then print every stored digest as a Markdown "
+                        "table")
+    dg.add_argument("archive")
+    dg.add_argument("--whole-file", action="store_true",
+                    help="print the file's size, SHA-256 and BLAKE2b-256 instead")
     args = ap.parse_args(argv)
     if args.command == "verify":
         return cmd_verify(args)
@@ -1740,6 +2089,8 @@ def main(argv):
         return cmd_dump(args)
     if args.command == "extract":
         return cmd_extract(args)
+    if args.command == "digests":
+        return cmd_digests(args)
     ap.print_usage(sys.stderr)
     return 2
 

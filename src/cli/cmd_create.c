@@ -31,7 +31,11 @@ static void create_help(FILE *f)
 	        "  --timestamp T        creation time: Unix seconds or YYYY-MM-DD[THH:MM:SSZ]\n"
 	        "                       (default: $SOURCE_DATE_EPOCH, else now)\n"
 	        "  --cluster-size N     target uncompressed cluster size in bytes (default 1048576)\n"
-	        "  --level N            zlib level 1-9 (default 6)\n"
+	        "  --codec zlib|zstd    zlib (the default, read by every reader) or zstd (smaller\n"
+	        "                       and faster; needs a reader that knows it)\n"
+	        "  --level N            zlib 1-9 (default 6), zstd 1-19 (default 3)\n"
+	        "  -j N                 compress with N threads (default: one per core); the\n"
+	        "                       archive is the same for any N\n"
 	        "  --json               print the summary as JSON\n"
 	        "  -q                   no progress and no summary\n"
 	        "\n"
@@ -89,7 +93,9 @@ int cmd_create(int argc, char **argv)
 		{"timestamp", required_argument, NULL, 't'},
 		{"cluster-size", required_argument, NULL, 'c'},
 		{"level", required_argument, NULL, 'l'},
-		{"json", no_argument, NULL, 'j'},
+		{"codec", required_argument, NULL, 'C'},
+		{"threads", required_argument, NULL, 'J'},
+		{"json", no_argument, NULL, 'O'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *sec = NULL, *pfile = NULL;
@@ -103,12 +109,12 @@ int cmd_create(int argc, char **argv)
 	if (meta == NULL)
 		return EXIT_USAGE;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:j:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': sec = optarg; break;
 		case 'P': pfile = optarg; break;
 		case 'q': quiet = 1; break;
-		case 'j': json = 1; break;
+		case 'O': json = 1; break;
 		case 'h': create_help(stdout); ec = 0; goto out;
 		case 'm': {
 			char *eq = strchr(optarg, '=');
@@ -130,8 +136,35 @@ int cmd_create(int argc, char **argv)
 			}
 			have_time = 1;
 			break;
-		case 'c': opts.cluster_size = (size_t)strtoull(optarg, NULL, 10); break;
-		case 'l': opts.level = atoi(optarg); break;
+		case 'c':
+		case 'l':
+		case 'j':
+		case 'J': {
+			char *end;
+			errno = 0;
+			long v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > (c == 'c' ? 64L << 20 : 1000)) {
+				ec = cli_usage_error("create", "bad number '%s'", optarg);
+				goto out;
+			}
+			if (c == 'c')
+				opts.cluster_size = (size_t)v;
+			else if (c == 'l')
+				opts.level = (int)v;
+			else
+				opts.threads = (int)v;
+			break;
+		}
+		case 'C':
+			if (strcmp(optarg, "zlib") == 0)
+				opts.codec = NPK_CODEC_ZLIB_ID;
+			else if (strcmp(optarg, "zstd") == 0)
+				opts.codec = NPK_CODEC_ZSTD_ID;
+			else {
+				ec = cli_usage_error("create", "--codec is zlib or zstd, not '%s'", optarg);
+				goto out;
+			}
+			break;
 		default: ec = cli_usage_error("create", "bad option"); goto out;
 		}
 	}

@@ -16,8 +16,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "format.h"
 #include "internal.h"
 
@@ -35,6 +33,12 @@ typedef struct xctx {
 	npk_error *err;
 	int rc;
 	int out_fd;
+	/* The folder of the last document: documents come in path order, so
+	 * most share their folder with the one before. */
+	char *cache_dir;
+	size_t cache_len;
+	int cache_fd;
+	unsigned tmp_counter;
 } xctx;
 
 static int selected(xctx *x, const char *path)
@@ -56,10 +60,31 @@ static int selected(xctx *x, const char *path)
 	return hit;
 }
 
+static void cache_drop(xctx *x)
+{
+	if (x->cache_fd >= 0)
+		close(x->cache_fd);
+	x->cache_fd = -1;
+	free(x->cache_dir);
+	x->cache_dir = NULL;
+}
+
 /* Opens (creating when asked) the folder holding path, component by
- * component, never following a symlink. Returns an fd or -1 with err set. */
+ * component, never following a symlink. Returns an fd that the caller
+ * borrows (do not close it), -2 when a folder does not exist yet and
+ * create is off, or -1 with err set. */
 static int open_parent(xctx *x, const char *path, int create, const char **leaf)
 {
+	const char *last = strrchr(path, '/');
+	if (last == NULL) {
+		*leaf = path;
+		return x->root;
+	}
+	size_t dlen = (size_t)(last - path);
+	if (x->cache_fd >= 0 && x->cache_len == dlen && memcmp(x->cache_dir, path, dlen) == 0) {
+		*leaf = last + 1;
+		return x->cache_fd;
+	}
 	int fd = dup(x->root);
 	if (fd < 0) {
 		npk__fail(x->err, NPK_E_IO, "%s: %s", x->dir, strerror(errno));
@@ -70,6 +95,17 @@ static int open_parent(xctx *x, const char *path, int create, const char **leaf)
 	for (;;) {
 		const char *slash = strchr(p, '/');
 		if (slash == NULL) {
+			char *d = malloc(dlen + 1);
+			if (d == NULL) {
+				close(fd);
+				npk__fail(x->err, NPK_E_NOMEM, "out of memory");
+				return -1;
+			}
+			memcpy(d, path, dlen);
+			cache_drop(x);
+			x->cache_dir = d;
+			x->cache_len = dlen;
+			x->cache_fd = fd;
 			*leaf = p;
 			return fd;
 		}
@@ -120,7 +156,6 @@ static int check_target(xctx *x, const npk_entry *e)
 			rc = npk__fail(x->err, NPK_E_EXISTS, "%s/%s: exists (use --force to overwrite)",
 			               x->dir, e->path);
 	}
-	close(fd);
 	return rc;
 }
 
@@ -142,7 +177,7 @@ static int write_doc(xctx *x, const npk_entry *e)
 	char tmp[64];
 	int fd = -1, rc = NPK_OK;
 	for (int tries = 0; fd < 0 && tries < 16; tries++) {
-		snprintf(tmp, sizeof tmp, ".npk-extract-%08x", randombytes_random());
+		snprintf(tmp, sizeof tmp, ".npk-extract-%ld-%u", (long)getpid(), x->tmp_counter++);
 		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0 && errno != EEXIST)
 			break;
@@ -150,7 +185,6 @@ static int write_doc(xctx *x, const npk_entry *e)
 	if (fd < 0) {
 		rc = npk__fail(x->err, NPK_E_IO, "%s/%s: cannot create a temporary file: %s", x->dir,
 		               e->path, strerror(errno));
-		close(dfd);
 		return rc;
 	}
 	x->out_fd = fd;
@@ -167,7 +201,6 @@ static int write_doc(xctx *x, const npk_entry *e)
 	}
 	if (rc != NPK_OK)
 		unlinkat(dfd, tmp, 0);
-	close(dfd);
 	return rc;
 }
 
@@ -208,6 +241,7 @@ int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
 	x.npaths = paths ? npaths : 0;
 	x.opts = opts;
 	x.err = err;
+	x.cache_fd = -1;
 	if (written)
 		*written = 0;
 	x.root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -243,6 +277,7 @@ int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
 	if (written)
 		*written = x.docs;
 out:
+	cache_drop(&x);
 	free(x.matched);
 	close(x.root);
 	return rc;

@@ -18,6 +18,7 @@
 #define NPK_PAGE_MAGIC "NPKP"
 #define NPK_CODEC_STORED 0u
 #define NPK_CODEC_ZLIB 1u
+#define NPK_CODEC_ZSTD 2u
 
 /* 6. Tables */
 #define NPK_CLUSTER_ENTRY_SIZE 48u
@@ -52,5 +53,6 @@
 #define NPK_CLUSTER_TARGET (1u << 20)
 #define NPK_PAGE_TARGET (64u << 10)
 #define NPK_ZLIB_LEVEL 6
+#define NPK_ZSTD_LEVEL 3
 
 #endif

@@ -142,16 +142,25 @@ void npk__pathstack_free(npk_pathstack *s);
 void npk__digest(const void *p, size_t len, uint8_t out[32]);
 
 /* ---- Codecs (codec.c, spec/format.md 4.3) ---- */
-/* Compresses src with zlib at level into a malloc'ed buffer. If the result
- * is not smaller than src, *codec is NPK_CODEC_STORED and *out is a copy. */
-int npk__compress(const uint8_t *src, size_t len, int level, unsigned *codec,
+/* An encoder for one codec and level; not shared between threads. */
+typedef struct npk_encoder npk_encoder;
+npk_encoder *npk__encoder_new(unsigned codec, int level);
+void npk__encoder_free(npk_encoder *e);
+/* Compresses src into a malloc'ed buffer. If the result is not smaller than
+ * src, *codec is NPK_CODEC_STORED and *out is a copy. */
+int npk__compress(npk_encoder *e, const uint8_t *src, size_t len, unsigned *codec,
                   uint8_t **out, size_t *outlen, npk_error *err);
+/* A decoder for every codec; not shared between threads. */
+typedef struct npk_decoder npk_decoder;
+npk_decoder *npk__decoder_new(void);
+void npk__decoder_free(npk_decoder *d);
 /* Decodes exactly raw_len bytes into dst: the stream must end exactly at
  * the end of src and produce exactly raw_len bytes. what names the object
  * in messages. */
-int npk__decompress(unsigned codec, const uint8_t *src, size_t len,
-                    uint8_t *dst, size_t raw_len, const char *what,
-                    npk_error *err);
+int npk__decompress(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
+                    uint8_t *dst, size_t raw_len, const char *what, npk_error *err);
+/* "libdeflate" or "zlib": what makes zlib streams in this build. */
+const char *npk__deflate_impl(void);
 
 /* ---- Files (fsio.c) ---- */
 /* Reads exactly len bytes at off; NPK_E_FORMAT if the file is shorter. */

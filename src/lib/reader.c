@@ -69,6 +69,7 @@ struct npk_reader {
 	obj_buf page;             /* for list */
 	obj_buf fpage;            /* for find */
 	obj_buf cl;               /* cluster cache */
+	npk_decoder *dec;
 	int64_t cl_cached;        /* cluster number in cl, or -1 */
 
 	/* the entry returned by npk_reader_find */
@@ -426,7 +427,8 @@ int npk_reader_open(const char *path, const npk_trust *trust,
 	r->name = strdup(path);
 	r->meta = npk_meta_new();
 	r->found_meta = npk_meta_new();
-	if (r->name == NULL || r->meta == NULL || r->found_meta == NULL) {
+	r->dec = npk__decoder_new();
+	if (r->name == NULL || r->meta == NULL || r->found_meta == NULL || r->dec == NULL) {
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 		goto fail;
 	}
@@ -480,6 +482,7 @@ void npk_reader_free(npk_reader *r)
 	obj_free(&r->fpage);
 	obj_free(&r->cl);
 	free(r->found_path);
+	npk__decoder_free(r->dec);
 	npk_meta_free(r->found_meta);
 	npk_meta_free(r->meta);
 	free(r->name);
@@ -541,7 +544,7 @@ static int load_object(npk_reader *r, obj_buf *o, const char *kind, const char *
 	            r->name, kind, number, (unsigned long long)off);
 	char what[96];
 	snprintf(what, sizeof what, "%s: %s %u", r->name, kind, number);
-	rc = npk__decompress(h[4], o->io + NPK_OBJ_HEADER_SIZE, len - NPK_OBJ_HEADER_SIZE, o->raw,
+	rc = npk__decompress(r->dec, h[4], o->io + NPK_OBJ_HEADER_SIZE, len - NPK_OBJ_HEADER_SIZE, o->raw,
 	                     raw, what, err);
 	o->raw_len = rc == NPK_OK ? raw : 0;
 	return rc;

@@ -2,22 +2,43 @@
  * writer.c - writes an archive front to back in one pass (spec/format.md).
  *
  * Documents arrive in path order and are appended to the open cluster;
- * index entries are appended to the open page. A full cluster or page is
- * compressed, hashed and written at once, so memory holds one cluster, one
- * page and the two tables, whatever the number of documents.
+ * index entries are appended to the open page. A full cluster or page
+ * becomes a job: worker threads compress and hash jobs in any order, and
+ * the writing thread writes them strictly in the order they were made, so
+ * the bytes are the same whatever the number of threads. Memory holds the
+ * jobs in flight (at most two per thread), one open cluster, one open page
+ * and the two tables, whatever the number of documents.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "format.h"
 #include "internal.h"
 
+/* A cluster or page on its way to the file (4.1). */
+typedef struct job {
+	const char *magic;
+	uint32_t number, count;
+	npk_buf raw;
+	uint8_t *z;               /* compressed payload */
+	size_t zlen;
+	uint8_t header[NPK_OBJ_HEADER_SIZE];
+	uint8_t digest[32];
+	uint64_t first_ordinal;   /* pages: for the page table */
+	char *first_path;
+	int done, rc;
+	npk_error err;
+} job;
+
 struct npk_writer {
 	int fd;
 	uint64_t off;             /* bytes written so far */
 	size_t cluster_target;
+	unsigned codec;
 	int level;
 	uint64_t timestamp;
 	npk_meta *archive_meta;
@@ -35,6 +56,16 @@ struct npk_writer {
 	uint64_t page_first_ordinal;
 	char *page_first_path;
 	npk_buf page_table;
+
+	/* jobs in flight: a ring from head (oldest, next to write) to tail */
+	job *ring;
+	size_t ring_cap, head, tail, next_work;
+	pthread_t *workers;
+	size_t nworkers;
+	pthread_mutex_t mu;
+	pthread_cond_t work_cv, done_cv;
+	int stopping;
+	npk_encoder *enc;         /* for jobs run on the writing thread */
 
 	/* open document */
 	int in_doc;
@@ -63,40 +94,135 @@ static int writer_emit(npk_writer *w, const void *p, size_t len, npk_error *err)
 	return NPK_OK;
 }
 
-/* Writes one object (4.1) and returns its offset, length and digest. */
-static int writer_object(npk_writer *w, const char *magic, uint32_t number,
-                         const npk_buf *raw, uint32_t count, uint64_t *obj_off,
-                         uint32_t *obj_len, uint8_t digest[32], npk_error *err)
+/* Compresses a job and hashes the object it makes; runs on any thread. */
+static void job_run(job *j, npk_encoder *enc)
 {
 	unsigned codec;
-	uint8_t *z = NULL;
-	size_t zlen;
-	int rc = npk__compress(raw->p, raw->len, w->level, &codec, &z, &zlen, err);
-	if (rc != NPK_OK)
-		return rc;
-	uint8_t h[NPK_OBJ_HEADER_SIZE];
-	memcpy(h, magic, 4);
+	j->rc = npk__compress(enc, j->raw.p, j->raw.len, &codec, &j->z, &j->zlen, &j->err);
+	if (j->rc != NPK_OK)
+		return;
+	uint8_t *h = j->header;
+	memcpy(h, j->magic, 4);
 	h[4] = (uint8_t)codec;
 	h[5] = 0;
 	npk__st16(h + 6, 0);
-	npk__st32(h + 8, number);
-	npk__st32(h + 12, (uint32_t)raw->len);
-	npk__st32(h + 16, (uint32_t)zlen);
-	npk__st32(h + 20, count);
-
+	npk__st32(h + 8, j->number);
+	npk__st32(h + 12, (uint32_t)j->raw.len);
+	npk__st32(h + 16, (uint32_t)j->zlen);
+	npk__st32(h + 20, j->count);
 	crypto_generichash_state hs;
 	crypto_generichash_init(&hs, NULL, 0, 32);
-	crypto_generichash_update(&hs, h, sizeof h);
-	crypto_generichash_update(&hs, z, zlen);
-	crypto_generichash_final(&hs, digest, 32);
+	crypto_generichash_update(&hs, h, NPK_OBJ_HEADER_SIZE);
+	crypto_generichash_update(&hs, j->z, j->zlen);
+	crypto_generichash_final(&hs, j->digest, 32);
+	/* The raw bytes are no longer needed: free them early. */
+	npk__buf_free(&j->raw);
+}
 
-	*obj_off = w->off;
-	*obj_len = (uint32_t)(NPK_OBJ_HEADER_SIZE + zlen);
-	rc = writer_emit(w, h, sizeof h, err);
+static void *worker_main(void *arg)
+{
+	npk_writer *w = arg;
+	npk_encoder *enc = npk__encoder_new(w->codec, w->level);
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->stopping && w->next_work == w->tail)
+			pthread_cond_wait(&w->work_cv, &w->mu);
+		if (w->next_work == w->tail)
+			break; /* stopping, and nothing left to do */
+		job *j = &w->ring[w->next_work++ % w->ring_cap];
+		pthread_mutex_unlock(&w->mu);
+		if (enc != NULL)
+			job_run(j, enc);
+		else
+			j->rc = npk__fail(&j->err, NPK_E_NOMEM, "out of memory starting a compressor");
+		pthread_mutex_lock(&w->mu);
+		j->done = 1;
+		pthread_cond_broadcast(&w->done_cv);
+	}
+	pthread_mutex_unlock(&w->mu);
+	npk__encoder_free(enc);
+	return NULL;
+}
+
+/* Writes the oldest job once it is done, and records its table entry. */
+static int job_write(npk_writer *w, npk_error *err)
+{
+	job *j = &w->ring[w->head % w->ring_cap];
+	if (w->nworkers > 0) {
+		pthread_mutex_lock(&w->mu);
+		while (!j->done)
+			pthread_cond_wait(&w->done_cv, &w->mu);
+		pthread_mutex_unlock(&w->mu);
+	}
+	int rc = j->rc;
+	if (rc != NPK_OK && err != NULL)
+		*err = j->err;
+	uint64_t off = w->off;
+	uint32_t len = (uint32_t)(NPK_OBJ_HEADER_SIZE + j->zlen);
 	if (rc == NPK_OK)
-		rc = writer_emit(w, z, zlen, err);
-	free(z);
+		rc = writer_emit(w, j->header, NPK_OBJ_HEADER_SIZE, err);
+	if (rc == NPK_OK)
+		rc = writer_emit(w, j->z, j->zlen, err);
+	uint32_t raw = npk__ld32(j->header + 12);
+	if (rc == NPK_OK && j->magic[3] == 'C') {
+		npk_buf *t = &w->cluster_table;
+		if (npk__buf_u64(t, off) || npk__buf_u32(t, len) || npk__buf_u32(t, raw) ||
+		    npk__buf_put(t, j->digest, 32))
+			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+	} else if (rc == NPK_OK) {
+		size_t plen = strlen(j->first_path);
+		npk_buf *t = &w->page_table;
+		if (npk__buf_u64(t, off) || npk__buf_u32(t, len) || npk__buf_u32(t, raw) ||
+		    npk__buf_u64(t, j->first_ordinal) || npk__buf_u32(t, j->count) ||
+		    npk__buf_put(t, j->digest, 32) || npk__buf_u16(t, (uint16_t)plen) ||
+		    npk__buf_put(t, j->first_path, plen))
+			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+		else if (t->len > NPK_PAGE_TABLE_MAX)
+			rc = npk__fail(err, NPK_E_LIMIT, "page table larger than %u bytes",
+			               NPK_PAGE_TABLE_MAX);
+	}
+	free(j->z);
+	free(j->first_path);
+	npk__buf_free(&j->raw);
+	memset(j, 0, sizeof *j);
+	w->head++;
+	if (rc != NPK_OK)
+		w->failed = 1;
 	return rc;
+}
+
+/* Hands a full cluster or page to the workers (or compresses it here when
+ * there are none), writing finished jobs in order as room is needed. */
+static int job_submit(npk_writer *w, const char *magic, uint32_t number, uint32_t count,
+                      npk_buf *raw, uint64_t first_ordinal, char *first_path, npk_error *err)
+{
+	int rc = NPK_OK;
+	while (rc == NPK_OK && w->tail - w->head == w->ring_cap)
+		rc = job_write(w, err);
+	if (rc != NPK_OK) {
+		free(first_path);
+		return rc;
+	}
+	job *j = &w->ring[w->tail % w->ring_cap];
+	memset(j, 0, sizeof *j);
+	j->magic = magic;
+	j->number = number;
+	j->count = count;
+	j->raw = *raw;            /* the buffer moves into the job */
+	memset(raw, 0, sizeof *raw);
+	j->first_ordinal = first_ordinal;
+	j->first_path = first_path;
+	if (w->nworkers == 0) {
+		job_run(j, w->enc);
+		j->done = 1;
+		w->tail++;
+		return job_write(w, err);
+	}
+	pthread_mutex_lock(&w->mu);
+	w->tail++;
+	pthread_cond_signal(&w->work_cv);
+	pthread_mutex_unlock(&w->mu);
+	return NPK_OK;
 }
 
 static int writer_flush_cluster(npk_writer *w, npk_error *err)
@@ -105,48 +231,44 @@ static int writer_flush_cluster(npk_writer *w, npk_error *err)
 		return NPK_OK;
 	NPK_FAIL_IF(w->cluster_no >= NPK_CLUSTERS_MAX, err, NPK_E_LIMIT,
 	            "more than %u clusters", NPK_CLUSTERS_MAX);
-	uint64_t off;
-	uint32_t len;
-	uint8_t digest[32];
-	int rc = writer_object(w, NPK_CLUSTER_MAGIC, w->cluster_no, &w->cluster, 0,
-	                       &off, &len, digest, err);
-	if (rc != NPK_OK)
-		return rc;
-	npk_buf *t = &w->cluster_table;
-	if (npk__buf_u64(t, off) || npk__buf_u32(t, len) ||
-	    npk__buf_u32(t, (uint32_t)w->cluster.len) || npk__buf_put(t, digest, 32))
-		return npk__fail(err, NPK_E_NOMEM, "out of memory");
-	w->cluster.len = 0;
-	w->cluster_no++;
-	return NPK_OK;
+	int rc = job_submit(w, NPK_CLUSTER_MAGIC, w->cluster_no, 0, &w->cluster, 0, NULL, err);
+	if (rc == NPK_OK)
+		w->cluster_no++;
+	return rc;
 }
 
 static int writer_flush_page(npk_writer *w, npk_error *err)
 {
 	if (w->page_entries == 0)
 		return NPK_OK;
-	uint64_t off;
-	uint32_t len;
-	uint8_t digest[32];
-	int rc = writer_object(w, NPK_PAGE_MAGIC, w->page_no, &w->page, w->page_entries,
-	                       &off, &len, digest, err);
+	int rc = job_submit(w, NPK_PAGE_MAGIC, w->page_no, w->page_entries, &w->page,
+	                    w->page_first_ordinal, w->page_first_path, err);
+	w->page_first_path = NULL;
 	if (rc != NPK_OK)
 		return rc;
-	size_t plen = strlen(w->page_first_path);
-	npk_buf *t = &w->page_table;
-	if (npk__buf_u64(t, off) || npk__buf_u32(t, len) ||
-	    npk__buf_u32(t, (uint32_t)w->page.len) || npk__buf_u64(t, w->page_first_ordinal) ||
-	    npk__buf_u32(t, w->page_entries) || npk__buf_put(t, digest, 32) ||
-	    npk__buf_u16(t, (uint16_t)plen) || npk__buf_put(t, w->page_first_path, plen))
-		return npk__fail(err, NPK_E_NOMEM, "out of memory");
-	NPK_FAIL_IF(t->len > NPK_PAGE_TABLE_MAX, err, NPK_E_LIMIT,
-	            "page table larger than %u bytes", NPK_PAGE_TABLE_MAX);
-	w->page.len = 0;
 	w->page_entries = 0;
 	w->page_no++;
-	free(w->page_first_path);
-	w->page_first_path = NULL;
 	return NPK_OK;
+}
+
+/* Stops the workers; unwritten jobs are dropped. */
+static void writer_stop(npk_writer *w)
+{
+	if (w->nworkers > 0) {
+		pthread_mutex_lock(&w->mu);
+		w->stopping = 1;
+		pthread_cond_broadcast(&w->work_cv);
+		pthread_mutex_unlock(&w->mu);
+		for (size_t i = 0; i < w->nworkers; i++)
+			pthread_join(w->workers[i], NULL);
+		w->nworkers = 0;
+	}
+	while (w->head != w->tail) {
+		job *j = &w->ring[w->head++ % w->ring_cap];
+		free(j->z);
+		free(j->first_path);
+		npk__buf_free(&j->raw);
+	}
 }
 
 int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
@@ -159,18 +281,58 @@ int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
 	if (w == NULL)
 		return npk__fail(err, NPK_E_NOMEM, "out of memory");
 	w->fd = fd;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->work_cv, NULL);
+	pthread_cond_init(&w->done_cv, NULL);
 	w->cluster_target = opts && opts->cluster_size ? opts->cluster_size : NPK_CLUSTER_TARGET;
-	w->level = opts && opts->level ? opts->level : NPK_ZLIB_LEVEL;
+	w->codec = opts && opts->codec ? (unsigned)opts->codec : NPK_CODEC_ZLIB;
+	int zstd = w->codec == NPK_CODEC_ZSTD;
+	w->level = opts && opts->level ? opts->level : zstd ? NPK_ZSTD_LEVEL : NPK_ZLIB_LEVEL;
 	w->timestamp = opts ? opts->timestamp : 0;
 	w->archive_meta = npk_meta_new();
 	if (w->archive_meta == NULL) {
 		free(w);
 		return npk__fail(err, NPK_E_NOMEM, "out of memory");
 	}
-	if (w->cluster_target > NPK_CLUSTER_RAW_MAX || w->level < 1 || w->level > 9) {
+	if (w->codec != NPK_CODEC_ZLIB && !zstd) {
 		npk_writer_free(w);
-		return npk__fail(err, NPK_E_ARG, "cluster size must be at most %u bytes and level 1-9",
+		return npk__fail(err, NPK_E_ARG, "unknown codec %u", w->codec);
+	}
+	if (w->level < 1 || w->level > (zstd ? 19 : 9)) {
+		npk_writer_free(w);
+		return npk__fail(err, NPK_E_ARG, "%s level must be 1-%d", zstd ? "zstd" : "zlib",
+		                 zstd ? 19 : 9);
+	}
+	if (w->cluster_target == 0 || w->cluster_target > NPK_CLUSTER_RAW_MAX) {
+		npk_writer_free(w);
+		return npk__fail(err, NPK_E_ARG, "cluster size must be 1 to %u bytes",
 		                 NPK_CLUSTER_RAW_MAX);
+	}
+
+	/* Threads: 0 means one per core; 1 compresses on this thread. */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t threads = opts && opts->threads > 0 ? (size_t)opts->threads
+	                                           : cores > 0 ? (size_t)cores : 1;
+	if (threads > 64)
+		threads = 64;
+	w->ring_cap = threads > 1 ? 2 * threads + 2 : 1;
+	w->ring = calloc(w->ring_cap, sizeof *w->ring);
+	w->enc = npk__encoder_new(w->codec, w->level);
+	if (w->ring == NULL || w->enc == NULL) {
+		npk_writer_free(w);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory starting the compressor");
+	}
+	if (threads > 1) {
+		w->workers = calloc(threads, sizeof *w->workers);
+		for (size_t i = 0; w->workers != NULL && i < threads; i++) {
+			if (pthread_create(&w->workers[i], NULL, worker_main, w) != 0)
+				break;
+			w->nworkers++;
+		}
+		if (w->nworkers == 0) {
+			npk_writer_free(w);
+			return npk__fail(err, NPK_E_NOMEM, "cannot start compressing threads");
+		}
 	}
 	if (opts && opts->archive_meta) {
 		rc = npk_meta_merge(w->archive_meta, opts->archive_meta, err);
@@ -358,6 +520,8 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 	int rc = writer_flush_cluster(w, err);
 	if (rc == NPK_OK)
 		rc = writer_flush_page(w, err);
+	while (rc == NPK_OK && w->head != w->tail)
+		rc = job_write(w, err);
 	if (rc != NPK_OK)
 		return rc;
 
@@ -455,6 +619,14 @@ void npk_writer_free(npk_writer *w)
 {
 	if (w == NULL)
 		return;
+	if (w->ring != NULL)
+		writer_stop(w);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->work_cv);
+	pthread_cond_destroy(&w->done_cv);
+	free(w->ring);
+	free(w->workers);
+	npk__encoder_free(w->enc);
 	npk__buf_free(&w->cluster);
 	npk__buf_free(&w->cluster_table);
 	npk__buf_free(&w->page);

@@ -640,4 +640,37 @@ done < "$O/paths"
 expect_exit 0 "list --json of the odd archive" -- "$NP" list --json "$OA" &&
 	expect_contains "$OUT" '"path":"empty.txt","size":0' "the empty file is listed with size 0"
 
+# ---------------------------------------------------------------- codecs and threads
+echo "-- codecs and threads"
+for j in 1 2 3; do
+	expect_exit 0 "create -j $j of the odd content" -- \
+		"$NP" create -q -j "$j" -s "$KEYS/test.key" --timestamp "$TS" --cluster-size 65536 "$O/j$j.npk" "$O/in"
+done
+expect_same "$O/j1.npk" "$O/j2.npk" "-j 1 and -j 2 give the same bytes"
+expect_same "$O/j1.npk" "$O/j3.npk" "-j 1 and -j 3 give the same bytes"
+expect_same "$O/j1.npk" "$OA" "and the same as the default thread count"
+ZA="$O/zstd.npk"
+expect_exit 0 "create --codec zstd exits 0" -- \
+	"$NP" create -q --codec zstd -s "$KEYS/test.key" --timestamp "$TS" --cluster-size 65536 "$ZA" "$O/in"
+expect_exit 0 "create --codec zstd -j 1 exits 0" -- \
+	"$NP" create -q --codec zstd -j 1 -s "$KEYS/test.key" --timestamp "$TS" --cluster-size 65536 "$O/zstd1.npk" "$O/in"
+expect_same "$ZA" "$O/zstd1.npk" "zstd: -j 1 and the default give the same bytes"
+expect_exit 0 "verify of the zstd archive exits 0" -- "$NP" verify "$ZA"
+mkdir -p "$O/zout"
+expect_exit 0 "extract of the zstd archive exits 0" -- "$NP" extract -q -C "$O/zout" "$ZA"
+expect_true "every file came back byte for byte from the zstd archive" -- diff -r "$O/in" "$O/zout"
+expect_exit 0 "cat from the zstd archive" -- "$NP" cat "$ZA" big/three-mb.txt &&
+	expect_same "$OUT" "$O/in/big/three-mb.txt" "the 3 MiB file through zstd is byte for byte"
+expect_exit 2 "an unknown codec is a usage error" -- \
+	"$NP" create -q --codec lzma -s "$KEYS/test.key" "$O/x.npk" "$O/in" &&
+	expect_contains "$ERR" "zlib or zstd" "the message names the codecs"
+expect_exit 2 "a zstd level out of range is refused" -- \
+	"$NP" create -q --codec zstd --level 20 -s "$KEYS/test.key" "$O/x.npk" "$O/in" &&
+	expect_contains "$ERR" "level must be 1-19" "the message gives the range"
+expect_exit 2 "a zlib level out of range is refused" -- \
+	"$NP" create -q --level 10 -s "$KEYS/test.key" "$O/x.npk" "$O/in" &&
+	expect_contains "$ERR" "level must be 1-9" "the message gives the range"
+expect_exit 2 "-j 0 is refused" -- "$NP" create -q -j 0 -s "$KEYS/test.key" "$O/x.npk" "$O/in"
+expect_true "no archive was left by the refused creates" -- test ! -e "$O/x.npk"
+
 finish

@@ -8,9 +8,17 @@
 #   (c) a byte flipped (xor 0x01) at 20 offsets spread over the vector makes
 #       verify exit 1, and so does one in the signature block's key_id (not
 #       signed itself, but it must equal the manifest's signer_key_id);
-#   (d) the dump in spec/vectors/README.md is what npkcheck.py dump prints now,
-#       and the README gives the vector's SHA-256 and BLAKE2b-256;
-#   (e) with ../shared/corpus beside the project: an archive of its bbc folder
+#   (d) the generated parts of spec/vectors/README.md (whole-file digests,
+#       expected digests, dump) are what npkcheck.py prints now, and the README
+#       gives the vector's SHA-256 and BLAKE2b-256;
+#   (e) codec 2 (zstd, format.md section 4.3): hand-made frames that break a
+#       rule of 4.3 are refused as damage whether or not this Python has a zstd
+#       module; with ./newspack built, an archive made by create --codec zstd
+#       holds codec 2 objects and npkcheck.py verify -p either exits 0 when a
+#       zstd module is importable (compression.zstd or zstandard; extract then
+#       gives the inputs back) or exits 2 saying "needs a newer reader" when
+#       none is, and a byte flipped in a zstd object makes it exit 1 either way;
+#   (f) with ../shared/corpus beside the project: an archive of its bbc folder
 #       made by ./newspack passes npkcheck.py verify, and npkcheck.py extract
 #       gives the folder back (diff -r).
 # Without python3 the suite prints a note and 0 passed, 0 failed.
@@ -193,19 +201,48 @@ expect 1 "a byte flipped in the signature block's key_id (offset $kid): verify e
 	python3 "$CHECK" verify "$S/flipped.npk" -p "$V/test.pub"
 
 # ------------------------------------------------------------ (d) README
+# block NAME: the lines of README.md between <!-- NAME begin --> and
+# <!-- NAME end -->.
+block() {
+	sed -n "/^<!-- $1 begin -->\$/,/^<!-- $1 end -->\$/p" "$V/README.md" | sed '1d' | sed '$d'
+}
+# same_block NAME FILE DESC: block NAME of README.md is FILE.
+same_block() {
+	block "$1" > "$S/$1.readme"
+	if cmp -s "$2" "$S/$1.readme"; then
+		pass "$3"
+	else
+		fail "$3" "run sh spec/vectors/regen.sh (spec/vectors/README.md says so); the difference:"
+		diff "$S/$1.readme" "$2" | head -n 20 | sed 's/^/        | /'
+	fi
+}
 (cd "$V" && python3 npkcheck.py dump vector.npk) > "$S/dump.now" 2> "$ERR"
 rc=$?
-sed -n '/^<!-- dump begin -->$/,/^<!-- dump end -->$/p' "$V/README.md" |
-	sed '1,2d' | sed '$d' | sed '$d' > "$S/dump.readme"
 if [ "$rc" -ne 0 ]; then
 	fail "npkcheck.py dump of the vector exits 0" "exit code $rc"
 	show "$S/dump.now"
-elif cmp -s "$S/dump.now" "$S/dump.readme"; then
-	pass "the dump in spec/vectors/README.md is the current output of npkcheck.py dump"
 else
-	fail "the dump in spec/vectors/README.md is the current output of npkcheck.py dump" \
-		"regenerate it as spec/vectors/README.md says; the difference:"
-	diff "$S/dump.readme" "$S/dump.now" | head -n 20 | sed 's/^/        | /'
+	{
+		echo '```text'
+		cat "$S/dump.now"
+		echo '```'
+	} > "$S/dump.fenced"
+	same_block dump "$S/dump.fenced" \
+		"the dump in spec/vectors/README.md is the current output of npkcheck.py dump"
+fi
+if (cd "$V" && python3 npkcheck.py digests vector.npk) > "$S/digests.now" 2> "$ERR"; then
+	same_block digests "$S/digests.now" \
+		"the expected digests in spec/vectors/README.md are the current output of npkcheck.py digests"
+else
+	fail "npkcheck.py digests of the vector exits 0"
+	show "$ERR"
+fi
+if (cd "$V" && python3 npkcheck.py digests --whole-file vector.npk) > "$S/file-digests.now" 2> "$ERR"; then
+	same_block file-digests "$S/file-digests.now" \
+		"the whole-file digests in spec/vectors/README.md are the current output of npkcheck.py digests --whole-file"
+else
+	fail "npkcheck.py digests --whole-file of the vector exits 0"
+	show "$ERR"
 fi
 
 for alg in sha256 blake2b-256; do
@@ -220,27 +257,157 @@ print(h.hexdigest())' "$alg" "$VEC")
 	fi
 done
 
-# ------------------------------------------------------------ (e) corpus
-CORPUS="$top/../shared/corpus/bbc"
-if [ ! -d "$CORPUS" ]; then
-	note "no corpus at $CORPUS; the corpus checks are skipped"
-	finish
+# ------------------------------------------------------------ (e) zstd
+# Whether this Python can decode zstd: the suite finds out on its own, by import.
+if python3 -c 'try:
+    from compression import zstd
+except ImportError:
+    import zstandard' < /dev/null > /dev/null 2>&1; then
+	have_zstd=yes
+	info "this Python has a zstd module: zstd archives must verify"
+else
+	have_zstd=no
+	info "this Python has no zstd module: zstd archives must be refused with exit 2"
 fi
+
+# Frames made by hand (raw blocks, RFC 8878 section 3.1.1), each breaking one
+# rule of format.md section 4.3, must be refused as damage, module or not; a
+# valid one must decode, or need a newer reader when there is no module.
+cat > "$S/frames.py" << 'PYEOF'
+import importlib.util, sys
+spec = importlib.util.spec_from_file_location("npkcheck", sys.argv[1])
+npk = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(npk)
+have = sys.argv[2] == "yes"
+MAGIC = b"\x28\xb5\x2f\xfd"
+content = b"newspack zstd frame check\n" * 3
+n = len(content)
+
+
+def raw_block(data, last=True):
+    return ((len(data) << 3) | int(last)).to_bytes(3, "little") + data
+
+
+# single segment, 1-byte Frame_Content_Size, one raw block
+good = MAGIC + bytes([0x20, n]) + raw_block(content)
+skippable = (0x184D2A50).to_bytes(4, "little") + (0).to_bytes(4, "little")
+bad = {
+    "no content size": MAGIC + bytes([0x00, 0x00]) + raw_block(content),
+    "a content size other than raw_size": MAGIC + bytes([0x20, n + 1]) + raw_block(content),
+    "a dictionary": MAGIC + bytes([0x21, 7, n]) + raw_block(content),
+    "a window over 2^26": MAGIC + bytes([0x80, 17 << 3]) + n.to_bytes(4, "little")
+    + raw_block(content),
+    "trailing bytes": good + b"\0",
+    "a second frame": good + good,
+    "a skippable frame after it": good + skippable,
+    "a skippable frame first": skippable + good,
+    "no last block": MAGIC + bytes([0x20, n]) + raw_block(content, last=False),
+}
+ok = True
+for name, f in [("a valid frame", good),
+                ("a valid frame with Dictionary_ID 0",
+                 MAGIC + bytes([0x21, 0, n]) + raw_block(content))]:
+    out, why = npk.decode_payload(2, f, n)
+    if have and out != content:
+        print("%s does not decode: %s" % (name, why))
+        ok = False
+    elif not have and (out is not None or not isinstance(why, npk.Newer)
+                       or "needs a newer reader" not in why):
+        print("%s, without a zstd module: %r, %r" % (name, out, why))
+        ok = False
+for name, f in bad.items():
+    out, why = npk.decode_payload(2, f, n)
+    if out is not None or why is None or isinstance(why, npk.Newer):
+        print("a frame with %s is not refused as damage: %r" % (name, why))
+        ok = False
+    else:
+        print("refused, %s: %s" % (name, why))
+sys.exit(0 if ok else 1)
+PYEOF
+if python3 "$S/frames.py" "$CHECK" "$have_zstd" < /dev/null > "$S/frames.out" 2>&1; then
+	pass "npkcheck.py refuses hand-made zstd frames that break format.md 4.3 (content size, dictionary, window, one frame)"
+else
+	fail "npkcheck.py refuses hand-made zstd frames that break format.md 4.3 (content size, dictionary, window, one frame)"
+	show "$S/frames.out"
+fi
+
 if [ ! -x "$top/newspack" ]; then
-	note "$top/newspack is not built (make); the corpus checks are skipped"
+	note "$top/newspack is not built (make); the checks of archives it makes are skipped"
 	finish
 fi
-CORPUS=$(cd "$CORPUS" && pwd)
 XDG_CONFIG_HOME="$S/config"
 HOME="$S/home"
 export XDG_CONFIG_HOME HOME
 mkdir -p "$XDG_CONFIG_HOME" "$HOME"
 KEY="$XDG_CONFIG_HOME/newspack/newspack.key"
 PUB="$XDG_CONFIG_HOME/newspack/newspack.pub"
+expect 0 "newspack keygen -W in the scratch configuration" "$top/newspack" keygen -W
+SKEYID=$(sed -n 's/^untrusted comment: .* \([0-9A-F]\{16\}\)$/\1/p' "$PUB")
+
+# The vector's inputs and a compressible file, so that zstd makes the blocks
+# smaller and they are not stored as codec 0.
+mkdir -p "$S/zin"
+cp -R "$V/input/." "$S/zin/"
+python3 -c 'import sys
+with open(sys.argv[1], "w") as f:
+    for i in range(600):
+        f.write("Line %d of a report on the harbour wall, read by the zstd check.\n" % (i % 41))' \
+	"$S/zin/report.txt" < /dev/null
+Z="$S/zstd.npk"
+if expect 0 "newspack create --codec zstd" \
+	"$top/newspack" create -q --codec zstd -s "$KEY" "$Z" "$S/zin"; then
+	python3 "$CHECK" dump "$Z" < /dev/null > "$S/zstd.dump" 2> "$ERR"
+	nz=$(grep -c ' 2 (zstd)$' "$S/zstd.dump")
+	if [ "$nz" -ge 2 ]; then
+		pass "the zstd archive holds codec 2 objects ($nz)"
+	else
+		fail "the zstd archive holds codec 2 objects" "npkcheck.py dump shows $nz"
+		show "$S/zstd.dump"
+	fi
+	if [ "$have_zstd" = yes ]; then
+		expect 0 "npkcheck.py verify of the zstd archive with its key exits 0 (zstd module)" \
+			python3 "$CHECK" verify "$Z" -p "$PUB" &&
+			expect_out "valid signature by trusted key ID $SKEYID" "and names its key id"
+		expect 0 "npkcheck.py extract of the zstd archive exits 0" \
+			python3 "$CHECK" extract "$Z" "$S/zstd-out" -p "$PUB" &&
+			same_tree "$S/zin" "$S/zstd-out" "the extracted documents are the inputs, byte for byte"
+	else
+		expect 2 "npkcheck.py verify of the zstd archive exits 2 (no zstd module)" \
+			python3 "$CHECK" verify "$Z" -p "$PUB" &&
+			expect_out "codec 2 (zstd) cannot be decoded by this Python: needs a newer reader" \
+				"and says codec 2 needs a newer reader"
+		if grep '^FAIL ' "$OUT" > /dev/null; then
+			fail "and reports no damage" "it printed FAIL lines:"
+			show "$OUT"
+		else
+			pass "and reports no damage"
+		fi
+		expect 2 "npkcheck.py extract of the zstd archive exits 2" \
+			python3 "$CHECK" extract "$Z" "$S/zstd-out" -p "$PUB"
+		if [ -e "$S/zstd-out" ]; then
+			fail "and writes nothing" "$S/zstd-out exists"
+		else
+			pass "and writes nothing"
+		fi
+	fi
+	# The first object's frame header descriptor (file offset 32 + 24 + 4):
+	# its digest no longer matches, which is damage, module or not.
+	flip "$Z" "$S/zstd-flipped.npk" 60
+	expect 1 "a byte flipped in the zstd archive's first frame: verify exits 1" \
+		python3 "$CHECK" verify "$S/zstd-flipped.npk" -p "$PUB" &&
+		expect_out "H(object)" "and names the object's digest"
+fi
+
+# ------------------------------------------------------------ (f) corpus
+CORPUS="$top/../shared/corpus/bbc"
+if [ ! -d "$CORPUS" ]; then
+	note "no corpus at $CORPUS; the corpus checks are skipped"
+	finish
+fi
+CORPUS=$(cd "$CORPUS" && pwd)
 A="$S/bbc.npk"
-expect 0 "newspack keygen -W in the scratch configuration" "$top/newspack" keygen -W &&
-	expect 0 "newspack create of the bbc corpus" \
-		"$top/newspack" create -q -s "$KEY" "$A" "$CORPUS" &&
+expect 0 "newspack create of the bbc corpus" \
+	"$top/newspack" create -q -s "$KEY" "$A" "$CORPUS" &&
 	expect 0 "npkcheck.py verify of the corpus archive with its key exits 0" \
 		python3 "$CHECK" verify "$A" -p "$PUB" &&
 	expect 0 "npkcheck.py extract of the corpus archive exits 0" \
