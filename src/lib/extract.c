@@ -9,6 +9,7 @@
  * written; the second writes each document to a temporary name in its
  * folder, checks its digest, and renames it into place.
  */
+#define _GNU_SOURCE /* renameat2 */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -38,6 +39,9 @@ typedef struct xctx {
 	char *cache_dir;
 	size_t cache_len;
 	int cache_fd;
+	char *missing;            /* a folder found absent while checking */
+	size_t missing_len;
+	long pid;
 	unsigned tmp_counter;
 } xctx;
 
@@ -85,6 +89,11 @@ static int open_parent(xctx *x, const char *path, int create, const char **leaf)
 		*leaf = last + 1;
 		return x->cache_fd;
 	}
+	/* Everything under a folder known to be absent is absent too. */
+	if (!create && x->missing != NULL && dlen >= x->missing_len &&
+	    memcmp(path, x->missing, x->missing_len) == 0 &&
+	    (dlen == x->missing_len || path[x->missing_len] == '/'))
+		return -2;
 	int fd = dup(x->root);
 	if (fd < 0) {
 		npk__fail(x->err, NPK_E_IO, "%s: %s", x->dir, strerror(errno));
@@ -122,8 +131,19 @@ static int open_parent(xctx *x, const char *path, int create, const char **leaf)
 		int e = errno;
 		close(fd);
 		if (nfd < 0) {
-			if (e == ENOENT && !create)
-				return -2; /* nothing there yet: no conflict */
+			if (e == ENOENT && !create) {
+				/* nothing there yet: no conflict */
+				size_t ml = (size_t)(slash - path);
+				char *m = malloc(ml + 1);
+				if (m != NULL) {
+					memcpy(m, path, ml);
+					m[ml] = 0;
+					free(x->missing);
+					x->missing = m;
+					x->missing_len = ml;
+				}
+				return -2;
+			}
 			npk__fail(x->err, e == ELOOP || e == ENOTDIR ? NPK_E_UNSAFE : NPK_E_IO,
 			          "%s/%.*s: %s", x->dir, (int)(slash - path), path,
 			          e == ELOOP ? "is a symbolic link; refusing to follow it"
@@ -168,6 +188,32 @@ static int sink_fd(const uint8_t *buf, size_t len, void *ctx)
 	return rc == NPK_OK ? 0 : rc;
 }
 
+/* Renames tmp to leaf. Without --force a file that appeared since the
+ * check is kept: RENAME_NOREPLACE refuses atomically where the file
+ * system supports it, a check just before the rename elsewhere. */
+static int put_in_place(xctx *x, int dfd, const char *tmp, const char *leaf, const char *path)
+{
+	int force = x->opts && x->opts->force;
+	int r;
+#ifdef RENAME_NOREPLACE
+	if (!force) {
+		r = renameat2(dfd, tmp, dfd, leaf, RENAME_NOREPLACE);
+		if (r == 0)
+			return NPK_OK;
+		if (errno == EEXIST)
+			return npk__fail(x->err, NPK_E_EXISTS, "%s/%s: exists (use --force to overwrite)",
+			                 x->dir, path);
+		if (errno != EINVAL && errno != ENOSYS)
+			return npk__fail(x->err, NPK_E_IO, "%s/%s: %s", x->dir, path, strerror(errno));
+	}
+#endif
+	if (!force && faccessat(dfd, leaf, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return npk__fail(x->err, NPK_E_EXISTS, "%s/%s: exists (use --force to overwrite)",
+		                 x->dir, path);
+	r = renameat(dfd, tmp, dfd, leaf);
+	return r == 0 ? NPK_OK : npk__fail(x->err, NPK_E_IO, "%s/%s: %s", x->dir, path, strerror(errno));
+}
+
 static int write_doc(xctx *x, const npk_entry *e)
 {
 	const char *leaf;
@@ -177,7 +223,7 @@ static int write_doc(xctx *x, const npk_entry *e)
 	char tmp[64];
 	int fd = -1, rc = NPK_OK;
 	for (int tries = 0; fd < 0 && tries < 16; tries++) {
-		snprintf(tmp, sizeof tmp, ".npk-extract-%ld-%u", (long)getpid(), x->tmp_counter++);
+		snprintf(tmp, sizeof tmp, ".npk-extract-%ld-%u", x->pid, x->tmp_counter++);
 		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd < 0 && errno != EEXIST)
 			break;
@@ -191,14 +237,8 @@ static int write_doc(xctx *x, const npk_entry *e)
 	rc = npk_reader_read(x->r, e, sink_fd, x, x->err);
 	if (close(fd) != 0 && rc == NPK_OK)
 		rc = npk__fail(x->err, NPK_E_IO, "%s/%s: %s", x->dir, e->path, strerror(errno));
-	if (rc == NPK_OK) {
-		/* Without --force, a file that appeared since the check is kept. */
-		if (!(x->opts && x->opts->force) && faccessat(dfd, leaf, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-			rc = npk__fail(x->err, NPK_E_EXISTS, "%s/%s: exists (use --force to overwrite)",
-			               x->dir, e->path);
-		else if (renameat(dfd, tmp, dfd, leaf) != 0)
-			rc = npk__fail(x->err, NPK_E_IO, "%s/%s: %s", x->dir, e->path, strerror(errno));
-	}
+	if (rc == NPK_OK)
+		rc = put_in_place(x, dfd, tmp, leaf, e->path);
 	if (rc != NPK_OK)
 		unlinkat(dfd, tmp, 0);
 	return rc;
@@ -242,6 +282,7 @@ int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
 	x.opts = opts;
 	x.err = err;
 	x.cache_fd = -1;
+	x.pid = (long)getpid();
 	if (written)
 		*written = 0;
 	x.root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -278,6 +319,7 @@ int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
 		*written = x.docs;
 out:
 	cache_drop(&x);
+	free(x.missing);
 	free(x.matched);
 	close(x.root);
 	return rc;
