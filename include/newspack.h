@@ -251,6 +251,10 @@ int npk_reader_open(const char *path, const npk_trust *trust,
 void npk_reader_free(npk_reader *r);
 void npk_reader_info(const npk_reader *r, npk_info *info);
 
+/* Threads that read, check and decode clusters ahead of a full verify or
+ * an extract of everything; 0 (the default) means one per core, 1 none. */
+void npk_reader_set_threads(npk_reader *r, int threads);
+
 /* Calls cb for every document in path order, reading and checking one
  * index page at a time. cb returns 0 to go on, non-zero to stop (that value
  * is returned). */

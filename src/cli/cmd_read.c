@@ -15,6 +15,7 @@ typedef struct ropts {
 	const char *pubkey;
 	const char *dir;
 	int json, quiet, allow_untrusted, force, longfmt;
+	int threads;
 } ropts;
 
 enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE };
@@ -35,8 +36,9 @@ static int parse_ropts(int argc, char **argv, const char *cmd, const char *allow
 	o->dir = ".";
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:C:qlh", longopts, NULL)) != -1) {
-		int ok = c == 'h' || (c < 256 && strchr(allowed, c) != NULL) ||
+	while ((c = getopt_long(argc, argv, "p:C:j:qlh", longopts, NULL)) != -1) {
+		int ok = c == 'h' || (c == 'j' && strchr(allowed, 'J')) ||
+		         (c < 256 && c != 'j' && strchr(allowed, c) != NULL) ||
 		         (c == OPT_JSON && strchr(allowed, 'j')) ||
 		         (c == OPT_ALLOW && strchr(allowed, 'u')) ||
 		         (c == OPT_FORCE && strchr(allowed, 'f'));
@@ -47,6 +49,14 @@ static int parse_ropts(int argc, char **argv, const char *cmd, const char *allow
 		case 'C': o->dir = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case 'l': o->longfmt = 1; break;
+		case 'j': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+			if (*end || end == optarg || v < 1 || v > 1000)
+				return cli_usage_error(cmd, "bad number '%s'", optarg);
+			o->threads = (int)v;
+			break;
+		}
 		case OPT_JSON: o->json = 1; break;
 		case OPT_ALLOW: o->allow_untrusted = 1; break;
 		case OPT_FORCE: o->force = 1; break;
@@ -66,7 +76,7 @@ static int parse_ropts(int argc, char **argv, const char *cmd, const char *allow
 static void verify_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack verify [-p PUBKEY] [--json] [-q] ARCHIVE\n"
+	        "Usage: newspack verify [-p PUBKEY] [--json] [-q] [-j N] ARCHIVE\n"
 	        "\n"
 	        "Checks the signature over the manifest, then every byte of the archive: the\n"
 	        "layout, every index page, every cluster and the digest of every document.\n"
@@ -74,6 +84,7 @@ static void verify_help(FILE *f)
 	        "\n" TRUST_HELP
 	        "  --json              print a JSON report (schema in newspack(1))\n"
 	        "  -q                  print nothing; the exit code tells\n"
+	        "  -j N                read and decode with N threads (default: one per core)\n"
 	        "\n"
 	        "Exit codes: 0 intact and signed by a trusted key; 1 bad signature or damaged\n"
 	        "data; 2 usage or I/O error; 3 intact, but signed by a key that is not trusted.\n");
@@ -114,7 +125,7 @@ static void on_problem(const npk_problem *p, void *ctx)
 int cmd_verify(int argc, char **argv)
 {
 	ropts o;
-	int ec = parse_ropts(argc, argv, "verify", "pjq", verify_help, &o);
+	int ec = parse_ropts(argc, argv, "verify", "pjqJ", verify_help, &o);
 	if (ec >= 0)
 		return ec;
 	if (argc - optind != 1)
@@ -154,6 +165,7 @@ int cmd_verify(int argc, char **argv)
 	char id[17];
 	npk_keyid_format(info.key_id, id);
 	npk_verify_stats st;
+	npk_reader_set_threads(r, o.threads);
 	rc = npk_reader_verify(r, on_problem, &v, &st, &err);
 	ec = rc != NPK_OK ? cli_exit_code(rc) : info.trusted ? 0 : EXIT_UNTRUSTED;
 	if (o.json) {
@@ -415,7 +427,7 @@ int cmd_cat(int argc, char **argv)
 static void extract_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack extract [-p PUBKEY] [-C DIR] [--force] [--allow-untrusted] ARCHIVE [PATH...]\n"
+	        "Usage: newspack extract [-p PUBKEY] [-C DIR] [--force] [--allow-untrusted] [-j N] ARCHIVE [PATH...]\n"
 	        "\n"
 	        "Writes documents under DIR (default: the current folder), all of them or the\n"
 	        "PATHs named (a folder path selects everything under it). Each file is written\n"
@@ -427,13 +439,14 @@ static void extract_help(FILE *f)
 	        "  -C DIR              extract under DIR, which must exist\n"
 	        "  --force             replace existing files\n"
 	        "  --allow-untrusted   extract an archive signed by a key that is not trusted\n"
-	        "  -q                  no progress and no summary\n");
+	        "  -q                  no progress and no summary\n"
+	        "  -j N                read and decode with N threads (default: one per core)\n");
 }
 
 int cmd_extract(int argc, char **argv)
 {
 	ropts o;
-	int ec = parse_ropts(argc, argv, "extract", "pCfuq", extract_help, &o);
+	int ec = parse_ropts(argc, argv, "extract", "pCfuqJ", extract_help, &o);
 	if (ec >= 0)
 		return ec;
 	if (argc - optind < 1)
@@ -443,6 +456,7 @@ int cmd_extract(int argc, char **argv)
 		return ec;
 	npk_info in;
 	npk_reader_info(r, &in);
+	npk_reader_set_threads(r, o.threads);
 	cli_progress prog;
 	cli_progress_init(&prog, "extracting", in.documents, o.quiet);
 	npk_extract_opts xo = {o.force, cli_progress_cb, &prog, &cli_interrupted};

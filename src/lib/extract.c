@@ -310,9 +310,12 @@ int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
 	if (rc != NPK_OK)
 		goto out;
 
-	/* Pass 2: write. */
+	/* Pass 2: write; everything is read in order, so read ahead. */
 	x.pass = 2;
+	if (paths == NULL)
+		npk__reader_readahead(r, 1);
 	rc = npk_reader_list(r, on_entry, &x, err);
+	npk__reader_readahead(r, 0);
 	if (rc == NPK_OK && x.rc != NPK_OK)
 		rc = x.rc;
 	if (written)

@@ -137,6 +137,10 @@ typedef struct npk_pathstack {
 int npk__pathstack_push(npk_pathstack *s, const char *path, const char **clash);
 void npk__pathstack_free(npk_pathstack *s);
 
+/* ---- Reader (reader.c) ---- */
+/* Starts (on) or stops read-ahead of clusters in order. */
+void npk__reader_readahead(npk_reader *r, int on);
+
 /* ---- Hashing ---- */
 /* BLAKE2b-256 of a buffer. */
 void npk__digest(const void *p, size_t len, uint8_t out[32]);

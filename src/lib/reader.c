@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -70,6 +71,8 @@ struct npk_reader {
 	obj_buf fpage;            /* for find */
 	obj_buf cl;               /* cluster cache */
 	npk_decoder *dec;
+	size_t threads;           /* for read-ahead; 0 = one per core */
+	struct npk_prefetch *pf;
 	int64_t cl_cached;        /* cluster number in cl, or -1 */
 
 	/* the entry returned by npk_reader_find */
@@ -461,6 +464,8 @@ fail:
 	return rc;
 }
 
+static void pf_stop(npk_reader *r);
+
 static void obj_free(obj_buf *o)
 {
 	free(o->io);
@@ -471,6 +476,7 @@ void npk_reader_free(npk_reader *r)
 {
 	if (r == NULL)
 		return;
+	pf_stop(r);
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->pages != NULL)
@@ -522,9 +528,9 @@ static int grow(uint8_t **p, size_t *cap, size_t need)
 
 /* Reads an object (4), checks its digest before anything else, then its
  * header against what the table says, and decodes it into o->raw. */
-static int load_object(npk_reader *r, obj_buf *o, const char *kind, const char *magic,
-                       uint32_t number, uint64_t off, uint32_t len, uint32_t raw,
-                       const uint8_t digest[32], uint32_t count, npk_error *err)
+static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *kind,
+                       const char *magic, uint32_t number, uint64_t off, uint32_t len,
+                       uint32_t raw, const uint8_t digest[32], uint32_t count, npk_error *err)
 {
 	NPK_FAIL_IF(grow(&o->io, &o->io_cap, len) || grow(&o->raw, &o->raw_cap, raw ? raw : 1),
 	            err, NPK_E_NOMEM, "out of memory reading %s %u", kind, number);
@@ -544,7 +550,7 @@ static int load_object(npk_reader *r, obj_buf *o, const char *kind, const char *
 	            r->name, kind, number, (unsigned long long)off);
 	char what[96];
 	snprintf(what, sizeof what, "%s: %s %u", r->name, kind, number);
-	rc = npk__decompress(r->dec, h[4], o->io + NPK_OBJ_HEADER_SIZE, len - NPK_OBJ_HEADER_SIZE, o->raw,
+	rc = npk__decompress(dec, h[4], o->io + NPK_OBJ_HEADER_SIZE, len - NPK_OBJ_HEADER_SIZE, o->raw,
 	                     raw, what, err);
 	o->raw_len = rc == NPK_OK ? raw : 0;
 	return rc;
@@ -553,8 +559,133 @@ static int load_object(npk_reader *r, obj_buf *o, const char *kind, const char *
 static int load_page(npk_reader *r, obj_buf *o, uint32_t i, npk_error *err)
 {
 	const page_ref *p = &r->pages[i];
-	return load_object(r, o, "index page", NPK_PAGE_MAGIC, i, p->off, p->len, p->raw,
+	return load_object(r, r->dec, o, "index page", NPK_PAGE_MAGIC, i, p->off, p->len, p->raw,
 	                   p->digest, p->count, err);
+}
+
+static int load_cluster_into(npk_reader *r, npk_decoder *dec, obj_buf *o, uint32_t i,
+                             npk_error *err)
+{
+	const cluster_ref *c = &r->clusters[i];
+	return load_object(r, dec, o, "cluster", NPK_CLUSTER_MAGIC, i, c->off, c->len, c->raw,
+	                   c->digest, 0, err);
+}
+
+/*
+ * Read-ahead for the walks that go through the clusters in order (verify,
+ * extract of everything): worker threads read, check and decode the next
+ * clusters while this thread hashes and writes documents. Cluster i goes in
+ * slot i % nslots; a worker takes the next cluster only while that slot is
+ * free, so memory holds at most nslots clusters.
+ */
+typedef struct pf_slot {
+	obj_buf ob;
+	int state;                /* 0 free, 1 loading, 2 ready */
+	int rc;
+	npk_error err;
+} pf_slot;
+
+struct npk_prefetch {
+	npk_reader *r;
+	pthread_t *threads;
+	size_t nthreads;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	pf_slot *slots;
+	size_t nslots;
+	uint32_t next;            /* next cluster for a worker */
+	uint32_t consumed;        /* clusters below are no longer wanted */
+	int stop;
+};
+
+static void *pf_main(void *arg)
+{
+	struct npk_prefetch *pf = arg;
+	npk_decoder *dec = npk__decoder_new();
+	pthread_mutex_lock(&pf->mu);
+	for (;;) {
+		while (!pf->stop && (pf->next >= pf->r->cluster_count ||
+		                     pf->next >= pf->consumed + pf->nslots ||
+		                     pf->slots[pf->next % pf->nslots].state != 0))
+			pthread_cond_wait(&pf->cv, &pf->mu);
+		if (pf->stop)
+			break;
+		uint32_t i = pf->next++;
+		pf_slot *s = &pf->slots[i % pf->nslots];
+		s->state = 1;
+		pthread_mutex_unlock(&pf->mu);
+		s->rc = dec ? load_cluster_into(pf->r, dec, &s->ob, i, &s->err)
+		            : npk__fail(&s->err, NPK_E_NOMEM, "out of memory");
+		pthread_mutex_lock(&pf->mu);
+		s->state = 2;
+		pthread_cond_broadcast(&pf->cv);
+	}
+	pthread_mutex_unlock(&pf->mu);
+	npk__decoder_free(dec);
+	return NULL;
+}
+
+static void pf_stop(npk_reader *r)
+{
+	struct npk_prefetch *pf = r->pf;
+	if (pf == NULL)
+		return;
+	pthread_mutex_lock(&pf->mu);
+	pf->stop = 1;
+	pthread_cond_broadcast(&pf->cv);
+	pthread_mutex_unlock(&pf->mu);
+	for (size_t i = 0; i < pf->nthreads; i++)
+		pthread_join(pf->threads[i], NULL);
+	for (size_t i = 0; i < pf->nslots; i++)
+		obj_free(&pf->slots[i].ob);
+	pthread_mutex_destroy(&pf->mu);
+	pthread_cond_destroy(&pf->cv);
+	free(pf->threads);
+	free(pf->slots);
+	free(pf);
+	r->pf = NULL;
+}
+
+/* Starts read-ahead with the reader's thread count; without threads, or
+ * when anything fails, reading simply stays on this thread. */
+static void pf_start(npk_reader *r)
+{
+	size_t threads = r->threads;
+	if (threads == 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = cores > 0 ? (size_t)cores : 1;
+	}
+	if (threads < 2 || r->cluster_count < 2 || r->pf != NULL)
+		return;
+	if (threads > 16)
+		threads = 16;
+	/* Slots are bounded in bytes too, whatever the clusters claim. */
+	uint64_t biggest = 1;
+	for (uint32_t i = 0; i < r->cluster_count; i++)
+		if ((uint64_t)r->clusters[i].raw + r->clusters[i].len > biggest)
+			biggest = (uint64_t)r->clusters[i].raw + r->clusters[i].len;
+	size_t nslots = 2 * threads + 1;
+	if (nslots * biggest > (256u << 20))
+		nslots = (size_t)((256u << 20) / biggest);
+	if (nslots < 2)
+		return;
+	struct npk_prefetch *pf = calloc(1, sizeof *pf);
+	if (pf == NULL)
+		return;
+	pf->r = r;
+	pf->nslots = nslots;
+	pf->slots = calloc(nslots, sizeof *pf->slots);
+	pf->threads = calloc(threads, sizeof *pf->threads);
+	pthread_mutex_init(&pf->mu, NULL);
+	pthread_cond_init(&pf->cv, NULL);
+	r->pf = pf;
+	for (size_t i = 0; pf->slots && pf->threads && i < threads; i++) {
+		if (pthread_create(&pf->threads[i], NULL, pf_main, pf) != 0)
+			break;
+		pf->nthreads++;
+	}
+	if (pf->nthreads == 0)
+		pf_stop(r);
 }
 
 static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
@@ -562,9 +693,44 @@ static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
 	if (r->cl_cached == (int64_t)i)
 		return NPK_OK;
 	r->cl_cached = -1;
-	const cluster_ref *c = &r->clusters[i];
-	int rc = load_object(r, &r->cl, "cluster", NPK_CLUSTER_MAGIC, i, c->off, c->len, c->raw,
-	                     c->digest, 0, err);
+	struct npk_prefetch *pf = r->pf;
+	if (pf == NULL || i < pf->consumed)
+		goto direct;
+	pthread_mutex_lock(&pf->mu);
+	/* Clusters skipped over are given up once their worker is done. */
+	while (pf->consumed < i) {
+		pf_slot *s = &pf->slots[pf->consumed % pf->nslots];
+		if (pf->consumed < pf->next) {
+			while (s->state == 1)
+				pthread_cond_wait(&pf->cv, &pf->mu);
+			s->state = 0;
+		} else {
+			pf->next++;
+		}
+		pf->consumed++;
+	}
+	if (pf->next <= i)
+		pf->next = i;
+	pthread_cond_broadcast(&pf->cv);
+	pf_slot *s = &pf->slots[i % pf->nslots];
+	while (s->state != 2)
+		pthread_cond_wait(&pf->cv, &pf->mu);
+	/* Take its buffers, leave ours for the next cluster of that slot. */
+	obj_buf t = r->cl;
+	r->cl = s->ob;
+	s->ob = t;
+	int rc = s->rc;
+	if (rc != NPK_OK && err != NULL)
+		*err = s->err;
+	s->state = 0;
+	pf->consumed = i + 1;
+	pthread_cond_broadcast(&pf->cv);
+	pthread_mutex_unlock(&pf->mu);
+	if (rc == NPK_OK)
+		r->cl_cached = i;
+	return rc;
+direct:
+	rc = load_cluster_into(r, r->dec, &r->cl, i, err);
 	if (rc == NPK_OK)
 		r->cl_cached = i;
 	return rc;
@@ -860,6 +1026,19 @@ static int read_doc(npk_reader *r, const npk_entry *e, npk_sink sink, void *ctx,
 	return NPK_OK;
 }
 
+void npk_reader_set_threads(npk_reader *r, int threads)
+{
+	r->threads = threads > 0 ? (size_t)threads : 0;
+}
+
+void npk__reader_readahead(npk_reader *r, int on)
+{
+	if (on)
+		pf_start(r);
+	else
+		pf_stop(r);
+}
+
 int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
                     void *ctx, npk_error *err)
 {
@@ -954,10 +1133,12 @@ int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
 	verify_ctx v = {r, &wr, calloc(r->cluster_count ? r->cluster_count : 1, 1), err};
 	NPK_FAIL_IF(v.cstate == NULL, err, NPK_E_NOMEM, "out of memory");
 	check_layout(r, &wr);
+	pf_start(r);
 	int rc = walk(r, verify_doc, &v, &wr, err);
 	/* Clusters no readable entry led to are checked too. */
 	for (uint32_t i = 0; rc == NPK_OK && i < r->cluster_count; i++)
 		check_cluster(&v, i);
+	pf_stop(r);
 	free(v.cstate);
 	if (rc != NPK_OK)
 		return rc;

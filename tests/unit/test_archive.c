@@ -388,16 +388,25 @@ DEFINE_TEST(test_archive_verify_names_every_damaged_document)
 	b[npk__ld64(b + ct + 2 * 48) + 30] ^= 1;
 	npk_test_write_file("v2.npk", b, len);
 	free(b);
-	CHECK_RC(npk_reader_open("v2.npk", trust, 0, &r, &err), NPK_OK, &err);
-	problems pr = {0, 0};
-	npk_verify_stats st;
-	CHECK_RC(npk_reader_verify(r, on_problem, &pr, &st, &err), NPK_E_DIGEST, &err);
-	npk_reader_free(r);
-	CHECK_EQ_INT(pr.clusters, 2);
-	CHECK_EQ_INT(st.clusters_bad, 2);
-	CHECK(pr.docs >= 2);
-	CHECK_EQ_INT(pr.docs, st.documents_bad);
-	CHECK(st.documents_bad < st.documents);
+	/* The same findings with read-ahead threads and without. */
+	size_t first_docs = 0;
+	for (int threads = 1; threads <= 3; threads++) {
+		CHECK_RC(npk_reader_open("v2.npk", trust, 0, &r, &err), NPK_OK, &err);
+		npk_reader_set_threads(r, threads);
+		problems pr = {0, 0};
+		npk_verify_stats st;
+		CHECK_RC(npk_reader_verify(r, on_problem, &pr, &st, &err), NPK_E_DIGEST, &err);
+		npk_reader_free(r);
+		CHECK_EQ_INT(pr.clusters, 2);
+		CHECK_EQ_INT(st.clusters_bad, 2);
+		CHECK_EQ_INT(st.clusters, in.clusters);
+		CHECK(pr.docs >= 2);
+		CHECK_EQ_INT(pr.docs, st.documents_bad);
+		CHECK(st.documents_bad < st.documents);
+		if (threads == 1)
+			first_docs = pr.docs;
+		CHECK_EQ_INT(pr.docs, first_docs);
+	}
 	free_docs(d, 200);
 	npk_trust_free(trust);
 	npk_seckey_free(sk);
