@@ -299,8 +299,8 @@ int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
 /* Extracts documents under dir (which must exist). paths NULL extracts
  * all. Nothing is written outside dir: no "..", absolute path or symlink
  * is followed. Without force, existing files are refused before anything
- * is written. Each file is written to a temporary name, checked, and
- * renamed. */
+ * is written. Each file is written unnamed (or under a temporary name),
+ * checked, and only then named. */
 typedef struct npk_extract_opts {
 	int force;
 	void (*progress)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);

@@ -427,11 +427,12 @@ int cmd_cat(int argc, char **argv)
 static void extract_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack extract [-p PUBKEY] [-C DIR] [--force] [--allow-untrusted] [-j N] ARCHIVE [PATH...]\n"
+	        "Usage: newspack extract [-p PUBKEY] [-C DIR] [--force] [--allow-untrusted] ARCHIVE [PATH...]\n"
 	        "\n"
 	        "Writes documents under DIR (default: the current folder), all of them or the\n"
 	        "PATHs named (a folder path selects everything under it). Each file is written\n"
-	        "to a temporary name, checked against its digest, then renamed into place.\n"
+	        "unnamed (or under a temporary name), checked against its digest, and only then\n"
+	        "given its name, so no file ever has its name with partial content.\n"
 	        "Nothing is written outside DIR: no '..', absolute path or symbolic link is\n"
 	        "followed. Existing files are never overwritten without --force, and a conflict\n"
 	        "is reported before anything is written.\n"
@@ -439,14 +440,13 @@ static void extract_help(FILE *f)
 	        "  -C DIR              extract under DIR, which must exist\n"
 	        "  --force             replace existing files\n"
 	        "  --allow-untrusted   extract an archive signed by a key that is not trusted\n"
-	        "  -q                  no progress and no summary\n"
-	        "  -j N                read and decode with N threads (default: one per core)\n");
+	        "  -q                  no progress and no summary\n");
 }
 
 int cmd_extract(int argc, char **argv)
 {
 	ropts o;
-	int ec = parse_ropts(argc, argv, "extract", "pCfuqJ", extract_help, &o);
+	int ec = parse_ropts(argc, argv, "extract", "pCfuq", extract_help, &o);
 	if (ec >= 0)
 		return ec;
 	if (argc - optind < 1)
@@ -456,7 +456,6 @@ int cmd_extract(int argc, char **argv)
 		return ec;
 	npk_info in;
 	npk_reader_info(r, &in);
-	npk_reader_set_threads(r, o.threads);
 	cli_progress prog;
 	cli_progress_init(&prog, "extracting", in.documents, o.quiet);
 	npk_extract_opts xo = {o.force, cli_progress_cb, &prog, &cli_interrupted};
