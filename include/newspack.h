@@ -162,7 +162,7 @@ typedef struct npk_create_opts {
 	uint64_t timestamp;       /* creation time, Unix seconds UTC */
 	size_t cluster_size;      /* target uncompressed cluster size; 0 = 1 MiB */
 	int codec;                /* NPK_CODEC_*_ID; 0 = zlib */
-	int level;                /* zlib 1-9 (0 = 6), zstd 1-19 (0 = 3) */
+	int level;                /* zlib 1-9 (0 = 6), zstd 1-19 (0 = 8) */
 	int threads;              /* compressing threads; 0 = one per core */
 	const npk_meta *archive_meta; /* title, description, ... (may be NULL) */
 	/* Called for inputs that are skipped (symlinks, devices, sockets). */

@@ -53,6 +53,6 @@
 #define NPK_CLUSTER_TARGET (1u << 20)
 #define NPK_PAGE_TARGET (64u << 10)
 #define NPK_ZLIB_LEVEL 6
-#define NPK_ZSTD_LEVEL 3
+#define NPK_ZSTD_LEVEL 8
 
 #endif
