@@ -54,6 +54,9 @@ typedef struct npk_error {
 
 /* Returns a static description of an error code. */
 const char *npk_strerror(int code);
+/* What makes zlib streams in this build: "libdeflate" or "zlib". The
+ * bytes of an archive depend on it (spec/format.md 4.3). */
+const char *npk_deflate_name(void);
 
 /* ---- Keys (spec/keys.md; minisign-compatible) ---- */
 

@@ -7,6 +7,7 @@
 #include <archive.h>
 #include <sodium.h>
 #include <zlib.h>
+#include <zstd.h>
 
 #include "cli.h"
 
@@ -64,8 +65,9 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
-		printf("newspack %s (format %d.%d; zlib %s, libsodium %s, %s)\n", NPK_VERSION_STRING,
-		       NPK_FORMAT_MAJOR, NPK_FORMAT_MINOR, zlibVersion(), sodium_version_string(),
+		printf("newspack %s (format %d.%d; zlib streams by %s, zlib %s, zstd %s, libsodium %s, %s)\n",
+		       NPK_VERSION_STRING, NPK_FORMAT_MAJOR, NPK_FORMAT_MINOR, npk_deflate_name(),
+		       zlibVersion(), ZSTD_versionString(), sodium_version_string(),
 		       archive_version_string());
 		return 0;
 	}

@@ -40,7 +40,7 @@ struct npk_decoder {
 	ZSTD_DCtx *zd;
 };
 
-const char *npk__deflate_impl(void)
+const char *npk_deflate_name(void)
 {
 #ifdef NPK_HAVE_LIBDEFLATE
 	return "libdeflate";

@@ -163,8 +163,6 @@ void npk__decoder_free(npk_decoder *d);
  * in messages. */
 int npk__decompress(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
                     uint8_t *dst, size_t raw_len, const char *what, npk_error *err);
-/* "libdeflate" or "zlib": what makes zlib streams in this build. */
-const char *npk__deflate_impl(void);
 
 /* ---- Files (fsio.c) ---- */
 /* Reads exactly len bytes at off; NPK_E_FORMAT if the file is shorter. */

@@ -13,12 +13,19 @@ expect_contains "$OUT" "57C796F641C5EBD9" "verify names the vector's key id"
 expect_exit 0 "the vector is made again from its inputs" -- \
 	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24T00:00:00Z \
 	--meta "title=newspack test vector" --meta license=CC0-1.0 "$S/again.npk" "$V/input"
-expect_same "$S/again.npk" "$V/vector.npk" "and is byte for byte the committed vector"
+# The vector's zlib streams are libdeflate's (format.md 4.3): a zlib-only
+# build makes the same documents in other bytes.
+if "$NP" --version | grep -q 'zlib streams by libdeflate'; then
+	expect_same "$S/again.npk" "$V/vector.npk" "and is byte for byte the committed vector"
+else
+	note "this build makes zlib streams with zlib, not libdeflate: byte comparison skipped"
+	expect_exit 0 "the re-made vector verifies" -- "$NP" verify -p "$V/test.pub" "$S/again.npk"
+fi
 
 SOURCE_DATE_EPOCH=1737676800 expect_exit 0 "SOURCE_DATE_EPOCH gives the same timestamp" -- \
 	"$NP" create -q -s "$V/test.key" \
 	--meta "title=newspack test vector" --meta license=CC0-1.0 "$S/sde.npk" "$V/input"
-expect_same "$S/sde.npk" "$V/vector.npk" "and the same bytes"
+expect_same "$S/sde.npk" "$S/again.npk" "and the same bytes"
 
 mkdir -p "$S/out"
 expect_exit 0 "the vector extracts" -- \
