@@ -37,7 +37,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
 SOVER   := 0
 
-.PHONY: all deps demo check unit cli-test examples clean install uninstall
+.PHONY: all deps demo check unit cli-test examples clean install uninstall bench
 all: newspack libnewspack.a libnewspack.so
 
 # Objects are rebuilt when the flags change (SANITIZE=1, CI=true, CFLAGS=...).
@@ -88,6 +88,13 @@ check: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/demo.sh
+
+# Benchmark (bench/README.md): corpus generator, then newspack against tar, pigz, zip and zim.
+$(B)/bench-gen: bench/gen.c bench/words.h
+	@mkdir -p $(B)
+	$(CC) -std=c11 $(WARN) $(WERROR) $(CFLAGS) -o $@ bench/gen.c -lm
+bench: all $(B)/bench-gen
+	sh bench/run.sh
 
 examples: examples/verify_list
 examples/verify_list: examples/verify_list.c libnewspack.a
