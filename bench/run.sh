@@ -111,7 +111,19 @@ us_now() { local t=$EPOCHREALTIME; echo "${t/./}"; }
 
 median() { # numbers on stdin
 	sort -n | awk '{a[NR]=$1} END{ if (NR==0) {print 0; exit}
-		if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'
+		if (NR%2) printf "%.0f\n", a[(NR+1)/2]; else printf "%.0f\n", (a[NR/2]+a[NR/2+1])/2 }'
+}
+
+# The cost of starting a process under GNU time here: the floor under every wall time.
+timer_floor() {
+	local i walls="" t0 t1
+	for i in 1 2 3 4 5 6 7 8 9 10 11; do
+		t0=$(us_now)
+		/usr/bin/time -f '%M' -o "$W/time.out" true
+		t1=$(us_now)
+		walls="$walls $((t1 - t0))"
+	done
+	FLOOR=$(printf '%s\n' $walls | median)
 }
 
 fmt_time() { # microseconds -> "12.3 ms" / "4.56 s"
@@ -131,8 +143,9 @@ drop_caches() {
 	fi
 }
 
-# Results: WALL[key] (median, us), RSS[key] (median, KiB), RUNS[key], RC[key], SIZE[key] (bytes)
-declare -A WALL RSS RUNS RC SIZE LABEL
+# Results: WALL[key] (median, us), CPU[key] (median user+sys, us), RSS[key] (median, KiB),
+# RUNS[key], RC[key], SIZE[key] (bytes)
+declare -A WALL CPU RSS RUNS RC SIZE LABEL
 
 # measure KEY LABEL RUNS MODE PREP -- command...
 #   MODE: "peer" may drop to one run when slow; "fast" gets more runs when quick.
@@ -140,19 +153,20 @@ declare -A WALL RSS RUNS RC SIZE LABEL
 measure() {
 	local key=$1 label=$2 runs=$3 mode=$4 prep=$5
 	shift 6
-	local i=0 walls="" rsss="" rc=0 t0 t1 dt m
+	local i=0 walls="" cpus="" rsss="" rc=0 t0 t1 dt m c
 	while [ $i -lt "$runs" ]; do
 		[ -n "$prep" ] && eval "$prep"
 		sync
 		drop_caches
 		t0=$(us_now)
-		/usr/bin/time -f '%M' -o "$W/time.out" "$@" >/dev/null 2>"$W/stderr.out"
+		/usr/bin/time -f '%M %U %S' -o "$W/time.out" "$@" >/dev/null 2>"$W/stderr.out"
 		rc=$?
 		t1=$(us_now)
 		dt=$((t1 - t0))
-		m=$(tail -n 1 "$W/time.out")
+		read -r m c <<<"$(tail -n 1 "$W/time.out" | awk '{printf "%d %.0f", $1, ($2 + $3) * 1000000}')"
 		walls="$walls $dt"
 		rsss="$rsss $m"
+		cpus="$cpus $c"
 		if [ $rc != 0 ]; then
 			say "  $label: exit code $rc"
 			sed -n '1,5p' "$W/stderr.out" >&2
@@ -169,10 +183,11 @@ measure() {
 	done
 	WALL[$key]=$(printf '%s\n' $walls | median)
 	RSS[$key]=$(printf '%s\n' $rsss | median)
+	CPU[$key]=$(printf '%s\n' $cpus | median)
 	RUNS[$key]=$runs
 	RC[$key]=$rc
 	LABEL[$key]=$label
-	say "  $(printf '%-44s' "$label") $(printf '%10s' "$(fmt_time ${WALL[$key]})")  $(printf '%10s' "$(fmt_mib ${RSS[$key]})")  x$runs"
+	say "  $(printf '%-44s' "$label") $(printf '%10s' "$(fmt_time ${WALL[$key]})")  cpu $(printf '%10s' "$(fmt_time ${CPU[$key]})")  $(printf '%10s' "$(fmt_mib ${RSS[$key]})")  x$runs"
 }
 
 fsize() { stat -c %s "$1"; }
@@ -284,7 +299,7 @@ run_main() {
 	mkdir -p "$O"
 	local ndocs bytes
 	ndocs=$(find "$C" -type f | wc -l)
-	bytes=$(find "$C" -type f -printf '%s\n' | awk '{s+=$1} END{print s}')
+	bytes=$(find "$C" -type f -printf '%s\n' | awk '{s+=$1} END{printf "%.0f\n", s}')
 	last=$(cd "$C" && find . -type f | sort | tail -n 1 | sed 's|^\./||')
 	say "corpus: $ndocs documents, $bytes bytes; last document: $last"
 	extract_dir "$bytes"
@@ -354,12 +369,12 @@ run_main() {
 	# ---------------------------------------------------------- table
 	local T=$W/table-main.md
 	{
-		echo "| operation | command | runs | wall (median) | max RSS (median) | newspack / this |"
-		echo "|-----------|---------|-----:|--------------:|-----------------:|----------------:|"
+		echo "| operation | command | runs | wall (median) | CPU user+sys (median) | max RSS (median) | newspack / this (wall) |"
+		echo "|-----------|---------|-----:|--------------:|----------------------:|-----------------:|-----------------------:|"
 		row() { # key section basekey
 			local k=$1 sec=$2 base=$3 r="-"
 			[ -n "$base" ] && [ "$base" != "$k" ] && r=$(ratio "${WALL[$base]}" "${WALL[$k]}")
-			echo "| $sec | \`${LABEL[$k]}\` | ${RUNS[$k]} | $(fmt_time "${WALL[$k]}") | $(fmt_mib "${RSS[$k]}") | $r |"
+			echo "| $sec | \`${LABEL[$k]}\` | ${RUNS[$k]} | $(fmt_time "${WALL[$k]}") | $(fmt_time "${CPU[$k]}") | $(fmt_mib "${RSS[$k]}") | $r |"
 		}
 		for v in "${NPK_VARIANTS[@]}"; do row "create.npk.$v" create ""; done
 		row create.targz create create.npk.zlib
@@ -448,7 +463,7 @@ run_scale() {
 		mkdir -p "$O"
 		last=$(cd "$C" && find . -type f | sort | tail -n 1 | sed 's|^\./||')
 		local bytes
-		bytes=$(find "$C" -type f -printf '%s\n' | awk '{s+=$1} END{print s}')
+		bytes=$(find "$C" -type f -printf '%s\n' | awk '{s+=$1} END{printf "%.0f\n", s}')
 		extract_dir "$bytes"
 		ex=$EX_BASE
 		SCALE_EX=$EX_DESC
@@ -465,7 +480,7 @@ run_scale() {
 		measure "s.extract.$n" "newspack extract ($n)" "$rr" npk "rm -rf '$ex'; mkdir -p '$ex'" -- \
 			"$NPK" extract -q -p "$K/npk.pub" -C "$ex" "$O/a.npk"
 		rm -rf "$ex"
-		cell() { echo "$(fmt_time "${WALL[$1]}"), $(fmt_mib "${RSS[$1]}")"; }
+		cell() { echo "$(fmt_time "${WALL[$1]}") (CPU $(fmt_time "${CPU[$1]}")), $(fmt_mib "${RSS[$1]}")"; }
 		echo "| $n | $(fmt_size "$bytes") | $(fmt_size "${SIZE[s.$n]}") | $(cell "s.create.$n") | $(cell "s.verify.$n") | $(cell "s.list.$n") | $(cell "s.cat.$n") | $(cell "s.extract.$n") |" >>"$T"
 		if command -v python3 >/dev/null 2>&1; then
 			python3 "$ROOT/bench/layout.py" "$O/a.npk" "$last" >"$W/layout-$n.md" 2>&1
@@ -500,7 +515,7 @@ run_corpus() {
 	S=$(cd "$SHARED" && pwd)
 	mkdir -p "$O"
 	n=$(find "$S" -type f | wc -l)
-	bytes=$(find "$S" -type f -printf '%s\n' | awk '{s+=$1} END{print s}')
+	bytes=$(find "$S" -type f -printf '%s\n' | awk '{s+=$1} END{printf "%.0f\n", s}')
 	say "corpus comparison on $S ($n files, $bytes bytes)"
 	zimsrc "$S" "$W/shared.zimsrc"
 	local T=$W/table-corpus.md
@@ -547,6 +562,8 @@ put_section() { # NAME FILE
 	fi
 }
 
+timer_floor
+say "timer floor (/usr/bin/time true): $(fmt_time "$FLOOR")"
 if [ "$MAIN" = 1 ]; then run_main; fi
 if [ "$SCALE" = 1 ]; then run_scale; fi
 if [ "$CORPUS" = 1 ]; then run_corpus; fi
@@ -566,7 +583,7 @@ if [ "$MAIN" = 1 ]; then
 		echo "- corpus: \`build/bench-gen -n $N -s $SEED\`, $MAIN_DOCS documents, $MAIN_BYTES bytes ($(fmt_size "$MAIN_BYTES")); one document = the last in path order, \`$MAIN_LAST\`"
 		echo "- each command ran $R time$( [ "$R" = 1 ] || echo s) (a command whose first run took under 0.5 s ran $FASTRUNS times; a peer whose first run took over $SLOW s ran once: see the runs column); the table shows medians"
 		echo "- \"extract all\" writes to $MAIN_EX, the same for every tool (bench/README.md says why)"
-		echo "- wall time is measured around \`/usr/bin/time\` (which adds about 1 ms of process start-up); max RSS is GNU time's %M, of the command and its children"
+		echo "- wall time is measured around \`/usr/bin/time\`; starting a process that way costs $(fmt_time "$FLOOR") here (median of \`/usr/bin/time true\`), included in every time below; max RSS is GNU time's %M: the largest of the command and each of its children"
 		echo
 		versions
 		echo
@@ -590,7 +607,7 @@ if [ "$SCALE" = 1 ]; then
 		echo "## Scale: 10,000, 100,000 and 1,000,000 documents"
 		echo
 		echo "$DATE, \`sh bench/run.sh --scale\`, seed $SEED; $(nproc) cores, $(grep -m 1 'model name' /proc/cpuinfo | sed 's/.*: //'); warm cache."
-		echo "Each cell is the median wall time, then the median max RSS; at 1,000,000 documents create, verify and extract ran once, cat ran $FASTRUNS times. Extraction wrote to ${SCALE_EX:-?}."
+		echo "Each cell is the median wall time, with the CPU time (user+sys) of that command in brackets (process start-up under GNU time alone costs $(fmt_time "$FLOOR") here), then the median max RSS; at 1,000,000 documents create, verify and extract ran once, cat ran $FASTRUNS times. Extraction wrote to ${SCALE_EX:-?}."
 		echo
 		cat "$W/table-scale.md"
 		echo
