@@ -1185,7 +1185,7 @@ static void core(Ctx *c, int k)
 	case 30:
 		w(c, "if");
 		subject(c, &pl);
-		w(c, L_verb.w[pick_index(&L_verb, c->r)]);
+		w(c, pl ? L_verb.w[pick_index(&L_verb, c->r)] : L_verb.s3[pick_index(&L_verb, c->r)]);
 		np(c, 1);
 		p(c, ",");
 		w(c, pct(c->r, 50) ? "they" : "it");

@@ -25,7 +25,7 @@ KEEP=0
 WRITE=1
 SHARED=$ROOT/../shared/corpus
 EXTRACT_TO=""
-SLOW=${BENCH_SLOW:-15}      # a peer whose first run takes longer (seconds) runs once
+SLOW=${BENCH_SLOW:-12}      # a peer whose first run takes longer (seconds) runs once
 FASTRUNS=${BENCH_FASTRUNS:-11}  # a command whose first run is under 0.5 s runs this often
 
 usage() {
