@@ -33,7 +33,7 @@ static void create_help(FILE *f)
 	        "  --cluster-size N     target uncompressed cluster size in bytes (default 1048576)\n"
 	        "  --codec zlib|zstd    zlib (the default, read by every reader) or zstd (smaller\n"
 	        "                       and faster; needs a reader that knows it)\n"
-	        "  --level N            zlib 1-9 (default 6), zstd 1-19 (default 8)\n"
+	        "  --level N            zlib 1-9 (default 7), zstd 1-19 (default 8)\n"
 	        "  -j N                 compress with N threads (default: one per core); the\n"
 	        "                       archive is the same for any N\n"
 	        "  --json               print the summary as JSON\n"

@@ -52,7 +52,7 @@
 /* Writer defaults */
 #define NPK_CLUSTER_TARGET (1u << 20)
 #define NPK_PAGE_TARGET (64u << 10)
-#define NPK_ZLIB_LEVEL 6
+#define NPK_ZLIB_LEVEL 7
 #define NPK_ZSTD_LEVEL 8
 
 #endif
