@@ -427,7 +427,7 @@ int cmd_cat(int argc, char **argv)
 static void extract_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack extract [-p PUBKEY] [-C DIR] [--force] [--allow-untrusted] ARCHIVE [PATH...]\n"
+	        "Usage: newspack extract [-p PUBKEY] [-C DIR] [-j N] [--force] [--allow-untrusted] ARCHIVE [PATH...]\n"
 	        "\n"
 	        "Writes documents under DIR (default: the current folder), all of them or the\n"
 	        "PATHs named (a folder path selects everything under it). Each file is written\n"
@@ -440,13 +440,16 @@ static void extract_help(FILE *f)
 	        "  -C DIR              extract under DIR, which must exist\n"
 	        "  --force             replace existing files\n"
 	        "  --allow-untrusted   extract an archive signed by a key that is not trusted\n"
+	        "  -j N                with 2 or more (the default on a multi-core machine),\n"
+	        "                      files are created and written on a second thread while\n"
+	        "                      this one reads and checks; -j 1 does all on one thread\n"
 	        "  -q                  no progress and no summary\n");
 }
 
 int cmd_extract(int argc, char **argv)
 {
 	ropts o;
-	int ec = parse_ropts(argc, argv, "extract", "pCfuq", extract_help, &o);
+	int ec = parse_ropts(argc, argv, "extract", "pCfuqJ", extract_help, &o);
 	if (ec >= 0)
 		return ec;
 	if (argc - optind < 1)
@@ -454,6 +457,7 @@ int cmd_extract(int argc, char **argv)
 	npk_reader *r = NULL;
 	if ((ec = cli_open(argv[optind], o.pubkey, o.allow_untrusted, &r)) != 0)
 		return ec;
+	npk_reader_set_threads(r, o.threads);
 	npk_info in;
 	npk_reader_info(r, &in);
 	cli_progress prog;

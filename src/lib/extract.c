@@ -13,6 +13,7 @@
 #define _GNU_SOURCE /* renameat2, O_TMPFILE */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -20,6 +21,8 @@
 
 #include "format.h"
 #include "internal.h"
+
+#define CHAIN_MAX 32
 
 typedef struct xctx {
 	npk_reader *r;
@@ -32,14 +35,20 @@ typedef struct xctx {
 	int pass;                 /* 1: check, 2: write */
 	uint64_t docs, bytes, conflicts;
 	npk_error first_conflict;
-	npk_error *err;
+	npk_error *err;           /* what the caller sees */
+	npk_error *ferr;          /* where file system errors go (the writer's own) */
 	int rc;
-	int out_fd;
-	/* The folder of the last document: documents come in path order, so
-	 * most share their folder with the one before. */
-	char *cache_dir;
+	uint64_t sent;            /* documents handed on to be written */
+	struct xdoc *doc;         /* the document being written, single-threaded */
+	struct fwriter *fw;       /* the file writer thread, or NULL */
+	/* The open folders of the last path (open_parent). */
+	char cache_dir[NPK_PATH_MAX + 1];
 	size_t cache_len;
-	int cache_fd;
+	int cache_fd;             /* the last path's folder */
+	int cache_own;            /* cache_fd is not in the chain */
+	int chain_fd[CHAIN_MAX];  /* its first CHAIN_MAX folders, outermost first */
+	size_t chain_end[CHAIN_MAX];
+	size_t chain_n;
 	char *missing;            /* a folder found absent while checking */
 	size_t missing_len;
 	long pid;
@@ -66,19 +75,30 @@ static int selected(xctx *x, const char *path)
 	return hit;
 }
 
-static void cache_drop(xctx *x)
+/* Forgets the cached folders from depth k on. */
+static void cache_trim(xctx *x, size_t k)
 {
-	if (x->cache_fd >= 0)
+	if (x->cache_own && x->cache_fd >= 0)
 		close(x->cache_fd);
 	x->cache_fd = -1;
-	free(x->cache_dir);
-	x->cache_dir = NULL;
+	x->cache_own = 0;
+	while (x->chain_n > k)
+		close(x->chain_fd[--x->chain_n]);
+	x->cache_len = k ? x->chain_end[k - 1] : 0;
+}
+
+static void cache_drop(xctx *x)
+{
+	cache_trim(x, 0);
 }
 
 /* Opens (creating when asked) the folder holding path, component by
  * component, never following a symlink. Returns an fd that the caller
  * borrows (do not close it), -2 when a folder does not exist yet and
- * create is off, or -1 with err set. */
+ * create is off, or -1 with x->ferr set.
+ * The folders of the last path stay open (CHAIN_MAX deep), so the next
+ * path opens only the components it does not share: documents come in
+ * path order, and most share their folder with the one before. */
 static int open_parent(xctx *x, const char *path, int create, const char **leaf)
 {
 	const char *last = strrchr(path, '/');
@@ -87,74 +107,77 @@ static int open_parent(xctx *x, const char *path, int create, const char **leaf)
 		return x->root;
 	}
 	size_t dlen = (size_t)(last - path);
-	if (x->cache_fd >= 0 && x->cache_len == dlen && memcmp(x->cache_dir, path, dlen) == 0) {
-		*leaf = last + 1;
+	*leaf = last + 1;
+	if (x->cache_fd >= 0 && x->cache_len == dlen && memcmp(x->cache_dir, path, dlen) == 0)
 		return x->cache_fd;
-	}
 	/* Everything under a folder known to be absent is absent too. */
 	if (!create && x->missing != NULL && dlen >= x->missing_len &&
 	    memcmp(path, x->missing, x->missing_len) == 0 &&
 	    (dlen == x->missing_len || path[x->missing_len] == '/'))
 		return -2;
-	int fd = dup(x->root);
-	if (fd < 0) {
-		npk__fail(x->err, NPK_E_IO, "%s: %s", x->dir, strerror(errno));
-		return -1;
-	}
+	size_t k = 0;
+	while (k < x->chain_n && x->chain_end[k] <= dlen &&
+	       (x->chain_end[k] == dlen || path[x->chain_end[k]] == '/') &&
+	       memcmp(x->cache_dir, path, x->chain_end[k]) == 0)
+		k++;
+	cache_trim(x, k);
+	int fd = k ? x->chain_fd[k - 1] : x->root;
+	int own = 0;              /* fd is beyond the chain: ours to close */
+	size_t at = k ? x->chain_end[k - 1] + 1 : 0;
 	char comp[NPK_COMPONENT_MAX + 1];
-	const char *p = path;
-	for (;;) {
-		const char *slash = strchr(p, '/');
-		if (slash == NULL) {
-			char *d = malloc(dlen + 1);
-			if (d == NULL) {
-				close(fd);
-				npk__fail(x->err, NPK_E_NOMEM, "out of memory");
-				return -1;
-			}
-			memcpy(d, path, dlen);
-			cache_drop(x);
-			x->cache_dir = d;
-			x->cache_len = dlen;
-			x->cache_fd = fd;
-			*leaf = p;
-			return fd;
-		}
-		size_t n = (size_t)(slash - p);
+	while (at <= dlen) {
+		const char *p = path + at;
+		const char *slash = memchr(p, '/', dlen - at);
+		size_t n = slash ? (size_t)(slash - p) : dlen - at;
+		size_t end = at + n;
 		memcpy(comp, p, n);
 		comp[n] = 0;
 		if (create && mkdirat(fd, comp, 0755) != 0 && errno != EEXIST) {
-			npk__fail(x->err, NPK_E_IO, "%s/%.*s: %s", x->dir, (int)(slash - path), path,
+			npk__fail(x->ferr, NPK_E_IO, "%s/%.*s: %s", x->dir, (int)end, path,
 			          strerror(errno));
-			close(fd);
+			if (own)
+				close(fd);
 			return -1;
 		}
 		int nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		int e = errno;
-		close(fd);
+		if (own)
+			close(fd);
 		if (nfd < 0) {
 			if (e == ENOENT && !create) {
 				/* nothing there yet: no conflict */
-				size_t ml = (size_t)(slash - path);
-				char *m = malloc(ml + 1);
+				char *m = malloc(end + 1);
 				if (m != NULL) {
-					memcpy(m, path, ml);
-					m[ml] = 0;
+					memcpy(m, path, end);
+					m[end] = 0;
 					free(x->missing);
 					x->missing = m;
-					x->missing_len = ml;
+					x->missing_len = end;
 				}
 				return -2;
 			}
-			npk__fail(x->err, e == ELOOP || e == ENOTDIR ? NPK_E_UNSAFE : NPK_E_IO,
-			          "%s/%.*s: %s", x->dir, (int)(slash - path), path,
+			npk__fail(x->ferr, e == ELOOP || e == ENOTDIR ? NPK_E_UNSAFE : NPK_E_IO,
+			          "%s/%.*s: %s", x->dir, (int)end, path,
 			          e == ELOOP ? "is a symbolic link; refusing to follow it"
 			          : e == ENOTDIR ? "exists and is not a folder" : strerror(e));
 			return -1;
 		}
 		fd = nfd;
-		p = slash + 1;
+		own = 1;
+		if (x->chain_n < CHAIN_MAX) {
+			memcpy(x->cache_dir, path, end);
+			x->chain_fd[x->chain_n] = nfd;
+			x->chain_end[x->chain_n++] = end;
+			own = 0;
+		}
+		at = end + 1;
 	}
+	/* the whole folder: in the chain, or held on its own when deeper */
+	memcpy(x->cache_dir, path, dlen);
+	x->cache_len = dlen;
+	x->cache_fd = fd;
+	x->cache_own = own;
+	return fd;
 }
 
 static int check_target(xctx *x, const npk_entry *e)
@@ -164,134 +187,377 @@ static int check_target(xctx *x, const npk_entry *e)
 	if (fd == -2)
 		return NPK_OK;
 	if (fd < 0)
-		return x->err ? x->err->code : NPK_E_IO;
+		return x->ferr ? x->ferr->code : NPK_E_IO;
 	struct stat st;
 	int rc = NPK_OK;
 	if (fstatat(fd, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISLNK(st.st_mode))
-			rc = npk__fail(x->err, NPK_E_UNSAFE, "%s/%s: is a symbolic link; refusing to replace it",
+			rc = npk__fail(x->ferr, NPK_E_UNSAFE, "%s/%s: is a symbolic link; refusing to replace it",
 			               x->dir, e->path);
 		else if (!S_ISREG(st.st_mode))
-			rc = npk__fail(x->err, NPK_E_EXISTS, "%s/%s: exists and is not a regular file",
+			rc = npk__fail(x->ferr, NPK_E_EXISTS, "%s/%s: exists and is not a regular file",
 			               x->dir, e->path);
 		else if (!(x->opts && x->opts->force))
-			rc = npk__fail(x->err, NPK_E_EXISTS, "%s/%s: exists (use --force to overwrite)",
+			rc = npk__fail(x->ferr, NPK_E_EXISTS, "%s/%s: exists (use --force to overwrite)",
 			               x->dir, e->path);
 	}
 	return rc;
 }
 
-static int sink_fd(const uint8_t *buf, size_t len, void *ctx)
+/* ---- One document, begun, written, then named or dropped ----
+ * These run on whichever thread does the file system work (the file
+ * writer, below, or the only thread), and report through x->ferr. */
+
+typedef struct xdoc {
+	int fd;                   /* the file being written, or -1 */
+	int dfd;                  /* its folder (borrowed from the cache) */
+	const char *leaf;         /* into path */
+	int unnamed;              /* O_TMPFILE: named by linkat at the end */
+	char tmp[64];             /* otherwise its temporary name */
+	char path[NPK_PATH_MAX + 1];
+} xdoc;
+
+static int doc_begin(xctx *x, xdoc *d, const char *path, size_t len)
 {
-	xctx *x = ctx;
-	if (x->opts && x->opts->cancel && *x->opts->cancel)
-		return npk__fail(x->err, NPK_E_CANCELED, "canceled");
-	int rc = npk__write_full(x->out_fd, buf, len, "output", x->err);
-	return rc == NPK_OK ? 0 : rc;
+	d->fd = -1;
+	memcpy(d->path, path, len);
+	d->path[len] = 0;
+	d->dfd = open_parent(x, d->path, 1, &d->leaf);
+	if (d->dfd < 0)
+		return x->ferr ? x->ferr->code : NPK_E_IO;
+#ifdef O_TMPFILE
+	if (!x->no_tmpfile && !(x->opts && x->opts->force)) {
+		d->fd = openat(d->dfd, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0644);
+		if (d->fd >= 0) {
+			d->unnamed = 1;
+			return NPK_OK;
+		}
+		if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL && errno != ENOENT)
+			return npk__fail(x->ferr, NPK_E_IO, "%s/%s: cannot create a file: %s", x->dir,
+			                 d->path, strerror(errno));
+		x->no_tmpfile = 1;
+	}
+#endif
+	d->unnamed = 0;
+	for (int tries = 0; d->fd < 0 && tries < 16; tries++) {
+		snprintf(d->tmp, sizeof d->tmp, ".npk-extract-%ld-%u", x->pid, x->tmp_counter++);
+		d->fd = openat(d->dfd, d->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (d->fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (d->fd < 0)
+		return npk__fail(x->ferr, NPK_E_IO, "%s/%s: cannot create a temporary file: %s", x->dir,
+		                 d->path, strerror(errno));
+	return NPK_OK;
 }
 
-/* Renames tmp to leaf. Without --force a file that appeared since the
- * check is kept: RENAME_NOREPLACE refuses atomically where the file
- * system supports it, a check just before the rename elsewhere. */
-static int put_in_place(xctx *x, int dfd, const char *tmp, const char *leaf, const char *path)
+static int doc_write(xctx *x, xdoc *d, const uint8_t *buf, size_t len)
+{
+	char name[NPK_PATH_MAX + 64];
+	snprintf(name, sizeof name, "%s/%s", x->dir, d->path);
+	return npk__write_full(d->fd, buf, len, name, x->ferr);
+}
+
+/* Drops a document that is not to be named: an unnamed file vanishes
+ * when closed, a temporary one is removed. */
+static void doc_abort(xctx *x, xdoc *d)
+{
+	(void)x;
+	if (d->fd < 0)
+		return;
+	close(d->fd);
+	d->fd = -1;
+	if (!d->unnamed)
+		unlinkat(d->dfd, d->tmp, 0);
+}
+
+/* Gives a complete, checked document its name. Without --force a file
+ * that appeared since the check is kept: linkat and RENAME_NOREPLACE
+ * refuse atomically, a check just before the rename does elsewhere. */
+static int doc_commit(xctx *x, xdoc *d)
 {
 	int force = x->opts && x->opts->force;
-	int r;
+	int rc = NPK_OK;
+	if (d->unnamed) {
+		char proc[64];
+		snprintf(proc, sizeof proc, "/proc/self/fd/%d", d->fd);
+		if (linkat(AT_FDCWD, proc, d->dfd, d->leaf, AT_SYMLINK_FOLLOW) != 0)
+			rc = errno == EEXIST
+			     ? npk__fail(x->ferr, NPK_E_EXISTS, "%s/%s: exists (use --force to overwrite)",
+			                 x->dir, d->path)
+			     : npk__fail(x->ferr, NPK_E_IO, "%s/%s: %s", x->dir, d->path, strerror(errno));
+		if (close(d->fd) != 0 && rc == NPK_OK)
+			rc = npk__fail(x->ferr, NPK_E_IO, "%s/%s: %s", x->dir, d->path, strerror(errno));
+		d->fd = -1;
+		return rc;
+	}
+	if (close(d->fd) != 0)
+		rc = npk__fail(x->ferr, NPK_E_IO, "%s/%s: %s", x->dir, d->path, strerror(errno));
+	d->fd = -1;
+	int r = -1;
 #ifdef RENAME_NOREPLACE
-	if (!force) {
-		r = renameat2(dfd, tmp, dfd, leaf, RENAME_NOREPLACE);
-		if (r == 0)
-			return NPK_OK;
-		if (errno == EEXIST)
-			return npk__fail(x->err, NPK_E_EXISTS, "%s/%s: exists (use --force to overwrite)",
-			                 x->dir, path);
-		if (errno != EINVAL && errno != ENOSYS)
-			return npk__fail(x->err, NPK_E_IO, "%s/%s: %s", x->dir, path, strerror(errno));
+	if (rc == NPK_OK && !force) {
+		r = renameat2(d->dfd, d->tmp, d->dfd, d->leaf, RENAME_NOREPLACE);
+		if (r != 0 && errno == EEXIST)
+			rc = npk__fail(x->ferr, NPK_E_EXISTS, "%s/%s: exists (use --force to overwrite)",
+			               x->dir, d->path);
+		else if (r != 0 && errno != EINVAL && errno != ENOSYS)
+			rc = npk__fail(x->ferr, NPK_E_IO, "%s/%s: %s", x->dir, d->path, strerror(errno));
 	}
 #endif
-	if (!force && faccessat(dfd, leaf, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return npk__fail(x->err, NPK_E_EXISTS, "%s/%s: exists (use --force to overwrite)",
-		                 x->dir, path);
-	r = renameat(dfd, tmp, dfd, leaf);
-	return r == 0 ? NPK_OK : npk__fail(x->err, NPK_E_IO, "%s/%s: %s", x->dir, path, strerror(errno));
+	if (rc == NPK_OK && r != 0) {
+		if (!force && faccessat(d->dfd, d->leaf, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			rc = npk__fail(x->ferr, NPK_E_EXISTS, "%s/%s: exists (use --force to overwrite)",
+			               x->dir, d->path);
+		else if (renameat(d->dfd, d->tmp, d->dfd, d->leaf) != 0)
+			rc = npk__fail(x->ferr, NPK_E_IO, "%s/%s: %s", x->dir, d->path, strerror(errno));
+	}
+	if (rc != NPK_OK)
+		unlinkat(d->dfd, d->tmp, 0);
+	return rc;
 }
 
-/* Without --force, where the file system has O_TMPFILE: the document is
- * written to an unnamed file that gets its name only once complete and
- * checked, with linkat, which refuses an existing name atomically. One
- * directory change a file instead of two. Returns -1 when unsupported. */
-static int write_doc_unnamed(xctx *x, int dfd, const char *leaf, const npk_entry *e)
+/* ---- The file writer ----
+ * With two threads or more, pass 2 hands the file system work to a second
+ * thread, so that reading, inflating and hashing (this thread) overlap
+ * creating and writing files (that one), which is most of the cost. This
+ * thread sends records through a ring of chunks: BEGIN (the path), DATA,
+ * then COMMIT once the document matched its digest, or ABORT. The writer
+ * names a document on COMMIT only, so a document that fails its check is
+ * never seen under its name, exactly as without the writer. */
+
+enum { R_BEGIN = 1, R_DATA, R_COMMIT, R_ABORT };
+#define CHUNK_SIZE (256u << 10)
+#define CHUNK_COUNT 16
+#define REC_HEADER 8 /* u32 type, u32 length, then the bytes */
+
+typedef struct fwriter {
+	xctx *x;
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint8_t *chunk[CHUNK_COUNT];
+	size_t used[CHUNK_COUNT];
+	uint64_t head, tail;      /* chunks taken by the writer, chunks handed over */
+	int closing;
+	int waiting;              /* 1: the writer waits for a chunk; 2: this thread for room */
+	size_t fill;              /* bytes in the chunk being filled (number tail) */
+	/* written by the writer, read under mu */
+	int rc;
+	npk_error err;
+	uint64_t docs;
+} fwriter;
+
+static void fw_run_chunk(fwriter *w, xdoc *d, const uint8_t *p, size_t n)
 {
-#ifdef O_TMPFILE
-	if (x->no_tmpfile || (x->opts && x->opts->force))
-		return -1;
-	int fd = openat(dfd, ".", O_WRONLY | O_TMPFILE | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		if (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL || errno == ENOENT) {
-			x->no_tmpfile = 1;
-			return -1;
+	xctx *x = w->x;
+	size_t off = 0;
+	while (off + REC_HEADER <= n) {
+		uint32_t type = npk__ld32(p + off), len = npk__ld32(p + off + 4);
+		const uint8_t *b = p + off + REC_HEADER;
+		off += REC_HEADER + len;
+		if (w->rc != NPK_OK) {
+			/* after a failure only the open file matters: drop it */
+			doc_abort(x, d);
+			continue;
 		}
-		return npk__fail(x->err, NPK_E_IO, "%s/%s: cannot create a file: %s", x->dir, e->path,
-		                 strerror(errno));
-	}
-	x->out_fd = fd;
-	int rc = npk_reader_read(x->r, e, sink_fd, x, x->err);
-	if (rc == NPK_OK) {
-		char proc[64];
-		snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
-		if (linkat(AT_FDCWD, proc, dfd, leaf, AT_SYMLINK_FOLLOW) != 0) {
-			if (errno == EEXIST)
-				rc = npk__fail(x->err, NPK_E_EXISTS, "%s/%s: exists (use --force to overwrite)",
-				               x->dir, e->path);
-			else if (errno == ENOENT) {
-				/* no /proc: name it the other way */
-				x->no_tmpfile = 1;
-				close(fd);
-				return -1;
-			} else
-				rc = npk__fail(x->err, NPK_E_IO, "%s/%s: %s", x->dir, e->path, strerror(errno));
+		int rc = NPK_OK;
+		switch (type) {
+		case R_BEGIN: rc = doc_begin(x, d, (const char *)b, len); break;
+		case R_DATA: rc = doc_write(x, d, b, len); break;
+		case R_COMMIT:
+			rc = doc_commit(x, d);
+			if (rc == NPK_OK)
+				w->docs++;
+			break;
+		default: doc_abort(x, d); break;
+		}
+		if (rc != NPK_OK) {
+			doc_abort(x, d);
+			pthread_mutex_lock(&w->mu);
+			w->rc = rc;
+			if (w->waiting == 2) {
+				w->waiting = 0;
+				pthread_cond_signal(&w->cv);
+			}
+			pthread_mutex_unlock(&w->mu);
 		}
 	}
-	if (close(fd) != 0 && rc == NPK_OK)
-		rc = npk__fail(x->err, NPK_E_IO, "%s/%s: %s", x->dir, e->path, strerror(errno));
+}
+
+static void *fw_main(void *arg)
+{
+	fwriter *w = arg;
+	xdoc *d = malloc(sizeof *d);
+	pthread_mutex_lock(&w->mu);
+	if (d == NULL) {
+		w->rc = npk__fail(&w->err, NPK_E_NOMEM, "out of memory");
+		d = NULL;
+	} else
+		d->fd = -1;
+	for (;;) {
+		while (w->head == w->tail && !w->closing) {
+			w->waiting = 1;
+			pthread_cond_wait(&w->cv, &w->mu);
+		}
+		if (w->head == w->tail)
+			break;
+		size_t i = w->head % CHUNK_COUNT;
+		pthread_mutex_unlock(&w->mu);
+		if (d != NULL)
+			fw_run_chunk(w, d, w->chunk[i], w->used[i]);
+		pthread_mutex_lock(&w->mu);
+		w->head++;
+		/* wake the reading thread once half the ring is free, not for every chunk */
+		if (w->waiting == 2 && w->tail - w->head <= CHUNK_COUNT / 2) {
+			w->waiting = 0;
+			pthread_cond_signal(&w->cv);
+		}
+	}
+	pthread_mutex_unlock(&w->mu);
+	if (d != NULL)
+		doc_abort(w->x, d);
+	free(d);
+	return NULL;
+}
+
+static int fw_failed(fwriter *w)
+{
+	pthread_mutex_lock(&w->mu);
+	int rc = w->rc;
+	pthread_mutex_unlock(&w->mu);
 	return rc;
-#else
-	(void)x; (void)dfd; (void)leaf; (void)e;
+}
+
+/* Hands the chunk being filled to the writer and takes the next one,
+ * waiting for room. Returns the writer's failure, if any. */
+static int fw_flush(fwriter *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->used[w->tail % CHUNK_COUNT] = w->fill;
+	w->tail++;
+	w->fill = 0;
+	if (w->waiting == 1) {
+		w->waiting = 0;
+		pthread_cond_signal(&w->cv);
+	}
+	while (w->tail - w->head == CHUNK_COUNT && w->rc == NPK_OK) {
+		w->waiting = 2;
+		pthread_cond_wait(&w->cv, &w->mu);
+	}
+	int rc = w->rc;
+	pthread_mutex_unlock(&w->mu);
+	return rc;
+}
+
+/* Appends a record; DATA larger than a chunk's room is split. */
+static int fw_put(fwriter *w, uint32_t type, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+	do {
+		if (CHUNK_SIZE - w->fill < REC_HEADER + (type == R_DATA ? 1 : len)) {
+			int rc = fw_flush(w);
+			if (rc != NPK_OK)
+				return rc;
+		}
+		size_t room = CHUNK_SIZE - w->fill - REC_HEADER;
+		size_t n = len < room ? len : room;
+		uint8_t *c = w->chunk[w->tail % CHUNK_COUNT] + w->fill;
+		npk__st32(c, type);
+		npk__st32(c + 4, (uint32_t)n);
+		if (n > 0)
+			memcpy(c + REC_HEADER, b, n);
+		w->fill += REC_HEADER + n;
+		b += n;
+		len -= n;
+	} while (len > 0);
+	return NPK_OK;
+}
+
+static int fw_start(fwriter *w, xctx *x)
+{
+	memset(w, 0, sizeof *w);
+	w->x = x;
+	for (size_t i = 0; i < CHUNK_COUNT; i++)
+		if ((w->chunk[i] = malloc(CHUNK_SIZE)) == NULL)
+			goto fail;
+	/* the writer reports through its own error, joined at the end */
+	x->ferr = &w->err;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pthread_create(&w->thread, NULL, fw_main, w) == 0)
+		return 0;
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	x->ferr = x->err;
+fail:
+	for (size_t i = 0; i < CHUNK_COUNT; i++)
+		free(w->chunk[i]);
 	return -1;
-#endif
+}
+
+/* Sends what is left, waits for the writer, and frees it. Returns the
+ * writer's result; its error, if any, is copied to x->err. */
+static int fw_finish(fwriter *w)
+{
+	xctx *x = w->x;
+	if (w->fill > 0)
+		fw_flush(w);
+	pthread_mutex_lock(&w->mu);
+	w->closing = 1;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	pthread_join(w->thread, NULL);
+	pthread_cond_destroy(&w->cv);
+	pthread_mutex_destroy(&w->mu);
+	for (size_t i = 0; i < CHUNK_COUNT; i++)
+		free(w->chunk[i]);
+	x->ferr = x->err;
+	if (w->rc != NPK_OK && x->err)
+		*x->err = w->err;
+	x->docs = w->docs;
+	return w->rc;
+}
+
+/* ---- Pass 2 ---- */
+
+static int cancelled(const xctx *x)
+{
+	return x->opts && x->opts->cancel && *x->opts->cancel;
+}
+
+static int sink_doc(const uint8_t *buf, size_t len, void *ctx)
+{
+	xctx *x = ctx;
+	if (cancelled(x))
+		return npk__fail(x->err, NPK_E_CANCELED, "canceled");
+	int rc = x->fw ? fw_put(x->fw, R_DATA, buf, len) : doc_write(x, x->doc, buf, len);
+	return rc == NPK_OK ? 0 : rc;
 }
 
 static int write_doc(xctx *x, const npk_entry *e)
 {
-	const char *leaf;
-	int dfd = open_parent(x, e->path, 1, &leaf);
-	if (dfd < 0)
-		return x->err ? x->err->code : NPK_E_IO;
-	int rc = write_doc_unnamed(x, dfd, leaf, e);
-	if (rc != -1)
-		return rc;
-	char tmp[64];
-	int fd = -1;
-	rc = NPK_OK;
-	for (int tries = 0; fd < 0 && tries < 16; tries++) {
-		snprintf(tmp, sizeof tmp, ".npk-extract-%ld-%u", x->pid, x->tmp_counter++);
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-		if (fd < 0 && errno != EEXIST)
-			break;
-	}
-	if (fd < 0) {
-		rc = npk__fail(x->err, NPK_E_IO, "%s/%s: cannot create a temporary file: %s", x->dir,
-		               e->path, strerror(errno));
+	size_t plen = strlen(e->path);
+	if (x->fw != NULL) {
+		int rc = fw_put(x->fw, R_BEGIN, e->path, plen);
+		if (rc == NPK_OK)
+			rc = npk_reader_read(x->r, e, sink_doc, x, x->err);
+		if (rc == NPK_OK)
+			return fw_put(x->fw, R_COMMIT, NULL, 0);
+		/* the writer's own failure is already in it; anything else aborts */
+		if (fw_failed(x->fw) == NPK_OK)
+			fw_put(x->fw, R_ABORT, NULL, 0);
 		return rc;
 	}
-	x->out_fd = fd;
-	rc = npk_reader_read(x->r, e, sink_fd, x, x->err);
-	if (close(fd) != 0 && rc == NPK_OK)
-		rc = npk__fail(x->err, NPK_E_IO, "%s/%s: %s", x->dir, e->path, strerror(errno));
+	int rc = doc_begin(x, x->doc, e->path, plen);
 	if (rc == NPK_OK)
-		rc = put_in_place(x, dfd, tmp, leaf, e->path);
-	if (rc != NPK_OK)
-		unlinkat(dfd, tmp, 0);
+		rc = npk_reader_read(x->r, e, sink_doc, x, x->err);
+	if (rc == NPK_OK)
+		rc = doc_commit(x, x->doc);
+	else
+		doc_abort(x, x->doc);
+	if (rc == NPK_OK)
+		x->docs++;
 	return rc;
 }
 
@@ -314,10 +580,10 @@ static int on_entry(const npk_entry *e, void *ctx)
 	rc = write_doc(x, e);
 	if (rc != NPK_OK)
 		return x->rc = rc;
-	x->docs++;
+	x->sent++;
 	x->bytes += e->size;
 	if (x->opts && x->opts->progress)
-		x->opts->progress(x->docs, x->bytes, e->path, x->opts->ctx);
+		x->opts->progress(x->sent, x->bytes, e->path, x->opts->ctx);
 	return 0;
 }
 
@@ -332,19 +598,25 @@ int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
 	x.npaths = paths ? npaths : 0;
 	x.opts = opts;
 	x.err = err;
+	x.ferr = err;
 	x.cache_fd = -1;
 	x.pid = (long)getpid();
 	if (written)
 		*written = 0;
+	/* Naming an unnamed file takes /proc/self/fd. */
+	if (access("/proc/self/fd", X_OK) != 0)
+		x.no_tmpfile = 1;
 	x.root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	NPK_FAIL_IF(x.root < 0, err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", dir,
 	            strerror(errno));
 	x.matched = calloc(x.npaths ? x.npaths : 1, 1);
+	x.doc = malloc(sizeof *x.doc);
 	int rc = NPK_OK;
-	if (x.matched == NULL) {
+	if (x.matched == NULL || x.doc == NULL) {
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 		goto out;
 	}
+	x.doc->fd = -1;
 
 	/* Pass 1: every document named exists, no target is in the way. */
 	x.pass = 1;
@@ -361,16 +633,27 @@ int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
 	if (rc != NPK_OK)
 		goto out;
 
-	/* Pass 2: write. No read-ahead threads here: creating files is the
-	 * cost, and the kernel does it more slowly for a process with threads. */
+	/* Pass 2: write, with the file writer on its own thread when there
+	 * are two threads or more (and on this one when it cannot start). */
 	x.pass = 2;
+	fwriter fw;
+	if (npk__reader_threads(r) > 1 && fw_start(&fw, &x) == 0)
+		x.fw = &fw;
 	rc = npk_reader_list(r, on_entry, &x, err);
 	if (rc == NPK_OK && x.rc != NPK_OK)
 		rc = x.rc;
+	if (x.fw != NULL) {
+		/* A failure of the writer comes first: it is why this thread stopped. */
+		int wrc = fw_finish(&fw);
+		if (wrc != NPK_OK)
+			rc = wrc;
+		x.fw = NULL;
+	}
 	if (written)
 		*written = x.docs;
 out:
 	cache_drop(&x);
+	free(x.doc);
 	free(x.missing);
 	free(x.matched);
 	close(x.root);

@@ -646,15 +646,19 @@ static void pf_stop(npk_reader *r)
 	r->pf = NULL;
 }
 
+size_t npk__reader_threads(const npk_reader *r)
+{
+	if (r->threads > 0)
+		return r->threads;
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	return cores > 0 ? (size_t)cores : 1;
+}
+
 /* Starts read-ahead with the reader's thread count; without threads, or
  * when anything fails, reading simply stays on this thread. */
 static void pf_start(npk_reader *r)
 {
-	size_t threads = r->threads;
-	if (threads == 0) {
-		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = cores > 0 ? (size_t)cores : 1;
-	}
+	size_t threads = npk__reader_threads(r);
 	if (threads < 2 || r->cluster_count < 2 || r->pf != NULL)
 		return;
 	if (threads > 16)

@@ -412,6 +412,117 @@ DEFINE_TEST(test_archive_verify_names_every_damaged_document)
 	npk_seckey_free(sk);
 }
 
+typedef struct first_in {
+	uint32_t cluster;
+	uint64_t ordinal;         /* of the first document reaching cluster, or UINT64_MAX */
+	const uint32_t *raw;      /* raw size of each cluster */
+} first_in;
+
+/* Finds the first document (in path order) with a byte in fi->cluster. */
+static int find_first_in(const npk_entry *e, void *ctx)
+{
+	first_in *fi = ctx;
+	if (e->size == 0 || fi->ordinal != UINT64_MAX)
+		return 0;
+	uint64_t end = e->offset + e->size; /* bytes from the start of e->cluster */
+	uint32_t c = e->cluster;
+	while (c < fi->cluster && end > fi->raw[c])
+		end -= fi->raw[c++];
+	if (c >= fi->cluster && e->cluster <= fi->cluster)
+		fi->ordinal = e->ordinal;
+	return 0;
+}
+
+/* No name under dir starts with ".npk-extract-". */
+static int no_temp_left(const char *dir)
+{
+	char cmd[512];
+	snprintf(cmd, sizeof cmd, "test -z \"$(find '%s' -name '.npk-extract-*')\"", dir);
+	return system(cmd) == 0;
+}
+
+DEFINE_TEST(test_archive_extract_threads_and_damage)
+{
+	npk_error err = {0, ""};
+	npk_trust *trust = NULL;
+	npk_seckey *sk = test_key(&trust);
+	const size_t n = 300;
+	doc *d = make_docs(n, 6000);
+	d[17].len = 200000; /* one document across several clusters */
+	d[17].data = realloc(d[17].data, d[17].len);
+	for (size_t k = 0; k < d[17].len; k++)
+		d[17].data[k] = (uint8_t)rng();
+	CHECK_RC(write_archive("x.npk", d, n, 16384, sk, &err), NPK_OK, &err);
+
+	/* Every thread count writes the same files, byte for byte. */
+	for (int threads = 1; threads <= 3; threads++) {
+		char dir[32];
+		snprintf(dir, sizeof dir, "out%d", threads);
+		CHECK(mkdir(dir, 0755) == 0);
+		npk_reader *r = NULL;
+		CHECK_RC(npk_reader_open("x.npk", trust, 0, &r, &err), NPK_OK, &err);
+		npk_reader_set_threads(r, threads);
+		uint64_t written = 0;
+		CHECK_RC(npk_extract(r, dir, NULL, 0, NULL, &written, &err), NPK_OK, &err);
+		npk_reader_free(r);
+		CHECK_EQ_INT(written, n);
+		for (size_t i = 0; i < n; i++) {
+			char path[128];
+			snprintf(path, sizeof path, "%s/%s", dir, d[i].path);
+			size_t len = 0;
+			char *got = npk_test_read_file(path, &len);
+			CHECK(got != NULL);
+			CHECK_EQ_INT(len, d[i].len);
+			CHECK(len == 0 || memcmp(got, d[i].data, len) == 0);
+			free(got);
+		}
+		CHECK(no_temp_left(dir));
+	}
+
+	/* Damage cluster 3: extract stops there with the damage named; every
+	 * document before the first that reaches cluster 3 is written, none
+	 * from it on has its name, and nothing temporary is left. */
+	size_t len;
+	uint8_t *b = (uint8_t *)npk_test_read_file("x.npk", &len);
+	uint64_t mf = npk__ld64(b + len - 32);
+	uint64_t ct = npk__ld64(b + mf + 56) + npk__ld32(b + mf + 64);
+	uint32_t nclusters = npk__ld32(b + mf + 48);
+	CHECK(nclusters > 8);
+	uint32_t *raw = calloc(nclusters, sizeof *raw);
+	for (uint32_t i = 0; i < nclusters; i++)
+		raw[i] = npk__ld32(b + ct + 48 * i + 12);
+	b[npk__ld64(b + ct + 3 * 48) + 40] ^= 0x10;
+	npk_test_write_file("x2.npk", b, len);
+	free(b);
+	for (int threads = 1; threads <= 2; threads++) {
+		char dir[32];
+		snprintf(dir, sizeof dir, "bad%d", threads);
+		CHECK(mkdir(dir, 0755) == 0);
+		npk_reader *r = NULL;
+		CHECK_RC(npk_reader_open("x2.npk", trust, 0, &r, &err), NPK_OK, &err);
+		npk_reader_set_threads(r, threads);
+		first_in fi = {3, UINT64_MAX, raw};
+		CHECK_RC(npk_reader_list(r, find_first_in, &fi, &err), NPK_OK, &err);
+		CHECK(fi.ordinal != UINT64_MAX && fi.ordinal > 0);
+		uint64_t written = 0;
+		CHECK_RC(npk_extract(r, dir, NULL, 0, NULL, &written, &err), NPK_E_DIGEST, &err);
+		CHECK(strstr(err.msg, "cluster 3") != NULL);
+		npk_reader_free(r);
+		CHECK_EQ_INT(written, fi.ordinal);
+		for (size_t i = 0; i < n; i++) {
+			char path[128];
+			struct stat st;
+			snprintf(path, sizeof path, "%s/%s", dir, d[i].path);
+			CHECK_EQ_INT(stat(path, &st) == 0, i < fi.ordinal);
+		}
+		CHECK(no_temp_left(dir));
+	}
+	free(raw);
+	free_docs(d, n);
+	npk_trust_free(trust);
+	npk_seckey_free(sk);
+}
+
 DEFINE_TEST(test_archive_trust)
 {
 	npk_error err = {0, ""};
