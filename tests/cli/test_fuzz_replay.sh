@@ -1,0 +1,20 @@
+#!/bin/sh
+# test_fuzz_replay.sh - every input of tests/fuzz/corpus/TARGET/ (the seeds,
+# and each input that once crashed or hung a fuzz target) runs through its
+# target, built without libFuzzer (tests/fuzz/replay.c). Under SANITIZE=1
+# the sanitizers stop at the first bad read or undefined behaviour.
+. "$(dirname "$0")/lib.sh"
+suite_begin fuzz-replay
+
+for t in archive pubkey seckey meta_text meta_markdown sidecar; do
+	bin="$top/build/fuzz/replay_$t"
+	corpus="$top/tests/fuzz/corpus/$t"
+	n=$(find "$corpus" -type f ! -name '.*' | wc -l)
+	if [ "$n" -eq 0 ]; then
+		fail "tests/fuzz/corpus/$t holds inputs"
+		continue
+	fi
+	expect_exit 0 "fuzz target $t runs its $n inputs without a crash" -- "$bin" "$corpus" &&
+		expect_contains "$OUT" "replay_$t: $n inputs" "and ran each of them"
+done
+finish

@@ -1,0 +1,75 @@
+#!/bin/sh
+# seeds.sh - writes the seed inputs of tests/fuzz/corpus/TARGET/ from the
+# project's own files (seeds/, spec/vectors/, tests/keys/) and small
+# inputs written here. Run from the top folder after `make`:
+#   sh tests/fuzz/seeds.sh
+# Seeds are named seed-*; inputs the fuzzer found and that once crashed or
+# hung a target are kept beside them as crash-* and slow-* (README.md).
+set -eu
+NP=./newspack
+C=tests/fuzz/corpus
+K=tests/keys/test.key
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+for t in archive pubkey seckey meta_text meta_markdown sidecar; do
+	mkdir -p "$C/$t"
+	rm -f "$C/$t"/seed-*
+done
+mk() { # NAME [create options] INPUT...
+	n=$1
+	shift
+	"$NP" create -q -s "$K" --timestamp 2025-01-24 "$@" && return 0
+	echo "seeds.sh: cannot make $n" >&2
+	exit 1
+}
+
+# archive: the spec vector, the seeds in each codec, many small clusters
+# and pages, odd paths and an empty document.
+cp spec/vectors/vector.npk "$C/archive/seed-vector.npk"
+mk seeds "$C/archive/seed-seeds-zlib.npk" seeds
+mk seeds "$C/archive/seed-seeds-zstd.npk" --codec zstd seeds
+mkdir -p "$T/many/a/b" "$T/many/c"
+i=0
+while [ $i -lt 40 ]; do
+	printf 'Document %d\nBy A. Writer\n\n%s\n' $i "$(seq $i $((i * 3)))" >"$T/many/a/b/d$i.txt"
+	i=$((i + 1))
+done
+: >"$T/many/c/empty.txt"
+printf '# Heading\n\nText.\n' >"$T/many/c/note.md"
+printf '\316\261\316\262 \342\200\224 non-ASCII name\n' >"$T/many/c/$(printf '\316\261\316\262').txt"
+mk many "$C/archive/seed-many.npk" --cluster-size 4096 --meta title="seed archive" \
+	--meta creator=newspack "$T/many"
+
+# keys
+cp tests/keys/test.pub "$C/pubkey/seed-test.pub"
+cp tests/keys/other.pub "$C/pubkey/seed-other.pub"
+cp spec/vectors/test.pub "$C/pubkey/seed-vector.pub"
+printf 'RWTIvw+D282ZDSo4UpOMDtPUxGiSicZd26QuR7Y3Oo48VxOapiQPNBcq\n' >"$C/pubkey/seed-bare.pub"
+cp tests/keys/test.key "$C/seckey/seed-test.key"
+cp tests/keys/other.key "$C/seckey/seed-other.key"
+printf 'seed\n' >"$T/pass"
+"$NP" keygen -f -p "$T/enc.pub" -s "$C/seckey/seed-encrypted.key" --passphrase-file "$T/pass" \
+	>/dev/null 2>&1 || {
+	echo "seeds.sh: cannot make an encrypted key" >&2
+	exit 1
+}
+# keygen trusts the key it makes: forget it again
+rm -f "${XDG_CONFIG_HOME:-$HOME/.config}/newspack/trusted/$(sed -n 's/.*public key \([0-9A-F]*\).*/\1/p' "$T/enc.pub").pub"
+
+# metadata: the seed documents and small ones for each rule
+cp seeds/000_087c6aae1e53e9e7.txt "$C/meta_text/seed-article.txt"
+cp seeds/2025-05-library-funding.txt "$C/meta_text/seed-library.txt"
+printf 'Council votes on harbour wall\nBy Jane Doe and John Roe, Staff Reporters\nPublished: 24 January 2025\n\nThe council voted.\n' \
+	>"$C/meta_text/seed-byline.txt"
+printf '\357\273\277TITLE\r\nBy Name (Bureau)\r\n2025-01-24\r\n\r\nText\r\n' >"$C/meta_text/seed-bom-crlf.txt"
+cp seeds/2025-03-harbour-council.md "$C/meta_markdown/seed-harbour.md"
+printf -- '---\ntitle: Plain\nauthors: [A, "B, C"]\ndate: 2025-01-24\ntags:\n  - x\n  - y\n---\n# Heading\n' \
+	>"$C/meta_markdown/seed-list.md"
+printf -- '---\ntitle: |\n  Two\n  lines\nauthor: >\n  Folded\n  name\n---\n' >"$C/meta_markdown/seed-block.md"
+printf '# Only a heading\n\nBy Someone\n' >"$C/meta_markdown/seed-heading.md"
+cp seeds/2025-05-library-funding.txt.meta.json "$C/sidecar/seed-library.json"
+printf '{"title": "T\\u00e9\\ud83d\\ude00", "author": ["A", "B"], "date": null, "x.y-z": "1"}' \
+	>"$C/sidecar/seed-unicode.json"
+printf '{"title": 1}' >"$C/sidecar/seed-number.json"
+printf '[]' >"$C/sidecar/seed-array.json"
+echo "seeds.sh: written under $C"
