@@ -389,8 +389,11 @@ def path_problem(p):
     if not utf8_ok(p):
         return "path is not valid UTF-8"
     for c in p:
-        if c < 0x20:
+        if c < 0x20 or c == 0x7F:
             return "path holds the control byte %02x" % c
+    for c in p.decode("utf-8"):
+        if 0x80 <= ord(c) <= 0x9F:
+            return "path holds the C1 control U+%04X" % ord(c)
     if b"\\" in p:
         return "path holds a backslash"
     if p.startswith(b"/"):

@@ -134,6 +134,9 @@ typedef struct npk_pathstack {
 	char **v;
 	size_t n, cap;
 } npk_pathstack;
+/* s (len bytes, from outside) made safe to print: control bytes, DEL, C1
+ * controls and backslashes as \\xNN, cut with "..." to fit cap. */
+const char *npk__show(const char *s, size_t len, char *out, size_t cap);
 int npk__pathstack_push(npk_pathstack *s, const char *path, const char **clash);
 void npk__pathstack_free(npk_pathstack *s);
 
@@ -146,6 +149,11 @@ size_t npk__reader_threads(const npk_reader *r);
 /* ---- Hashing ---- */
 /* BLAKE2b-256 of a buffer. */
 void npk__digest(const void *p, size_t len, uint8_t out[32]);
+/* Whether two digests are equal, in constant time. A build for fuzzing
+ * (NPK_FUZZING, tests/fuzz/ only) computes every digest and signature but
+ * refuses none, so that the fuzzer reaches the parsers they guard; no
+ * build that reads real archives defines it. */
+int npk__digest_same(const uint8_t a[32], const uint8_t b[32]);
 
 /* ---- Codecs (codec.c, spec/format.md 4.3) ---- */
 /* An encoder for one codec and level; not shared between threads. */

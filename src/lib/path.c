@@ -1,33 +1,72 @@
 /* path.c - what a document path may be (spec/format.md 5.1). */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "format.h"
 #include "internal.h"
 
+const char *npk__show(const char *s, size_t len, char *out, size_t cap)
+{
+	size_t o = 0;
+	int utf8 = npk__utf8_ok((const uint8_t *)s, len);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		int c1 = utf8 && c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
+		         (unsigned char)s[i + 1] <= 0x9F;
+		int plain = c >= 0x20 && c != 0x7F && c != '\\' && !c1 && (utf8 || c < 0x80);
+		size_t need = plain ? 1 : c1 ? 8 : 4;
+		if (o + need + 4 > cap) {
+			if (cap >= 4)
+				memcpy(out + (o < cap - 4 ? o : cap - 4), "...", 4);
+			return out;
+		}
+		if (plain)
+			out[o++] = (char)c;
+		else if (c1)
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02X\\x%02X", c, (unsigned char)s[++i]);
+		else
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02X", c);
+	}
+	if (cap > 0)
+		out[o < cap ? o : cap - 1] = 0;
+	return out;
+}
+
 int npk_path_check(const char *path, size_t len, npk_error *err)
 {
+	char shown[160];
 	NPK_FAIL_IF(len == 0, err, NPK_E_INPUT, "empty path");
-	NPK_FAIL_IF(len > NPK_PATH_MAX, err, NPK_E_LIMIT, "path of %zu bytes is longer than %u",
-	            len, NPK_PATH_MAX);
+	NPK_FAIL_IF(len > NPK_PATH_MAX, err, NPK_E_LIMIT, "%s: path of %zu bytes is longer than %u",
+	            npk__show(path, len, shown, sizeof shown), len, NPK_PATH_MAX);
 	NPK_FAIL_IF(!npk__utf8_ok((const uint8_t *)path, len), err, NPK_E_INPUT,
-	            "path is not valid UTF-8 (or holds NUL)");
-	NPK_FAIL_IF(path[0] == '/', err, NPK_E_UNSAFE, "%.*s: absolute path", (int)len, path);
+	            "%s: path is not valid UTF-8 (or holds NUL)",
+	            npk__show(path, len, shown, sizeof shown));
+	NPK_FAIL_IF(path[0] == '/', err, NPK_E_UNSAFE, "%s: absolute path",
+	            npk__show(path, len, shown, sizeof shown));
 	size_t start = 0;
 	for (size_t i = 0; i <= len; i++) {
-		if (i < len && path[i] == '\\')
-			return npk__fail(err, NPK_E_UNSAFE, "%.*s: backslash in path", (int)len, path);
-		if (i < len && (unsigned char)path[i] < 0x20)
-			return npk__fail(err, NPK_E_INPUT, "%.*s: control character in path", (int)len, path);
-		if (i < len && path[i] != '/')
+		unsigned char c = i < len ? (unsigned char)path[i] : 0;
+		if (i < len && c == '\\')
+			return npk__fail(err, NPK_E_UNSAFE, "%s: backslash in path",
+			                 npk__show(path, len, shown, sizeof shown));
+		/* C0 controls, DEL, and the C1 controls U+0080-U+009F (C2 80-9F),
+		 * which some terminals obey as escape sequences */
+		if (i < len && (c < 0x20 || c == 0x7F ||
+		                (c == 0xC2 && i + 1 < len && (unsigned char)path[i + 1] <= 0x9F)))
+			return npk__fail(err, NPK_E_INPUT, "%s: control character in path",
+			                 npk__show(path, len, shown, sizeof shown));
+		if (i < len && c != '/')
 			continue;
 		size_t n = i - start;
 		if (n == 0)
-			return npk__fail(err, NPK_E_UNSAFE, "%.*s: empty path component", (int)len, path);
+			return npk__fail(err, NPK_E_UNSAFE, "%s: empty path component",
+			                 npk__show(path, len, shown, sizeof shown));
 		if ((n == 1 && path[start] == '.') || (n == 2 && path[start] == '.' && path[start + 1] == '.'))
-			return npk__fail(err, NPK_E_UNSAFE, "%.*s: \".\" or \"..\" in path", (int)len, path);
+			return npk__fail(err, NPK_E_UNSAFE, "%s: \".\" or \"..\" in path",
+			                 npk__show(path, len, shown, sizeof shown));
 		if (n > NPK_COMPONENT_MAX)
-			return npk__fail(err, NPK_E_LIMIT, "%.*s: a path component is longer than %u bytes",
-			                 (int)len, path, NPK_COMPONENT_MAX);
+			return npk__fail(err, NPK_E_LIMIT, "%s: a path component is longer than %u bytes",
+			                 npk__show(path, len, shown, sizeof shown), NPK_COMPONENT_MAX);
 		start = i + 1;
 	}
 	return NPK_OK;
