@@ -141,6 +141,11 @@ static int open_parent(xctx *x, const char *path, int create, const char **leaf)
 		}
 		int nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		int e = errno;
+		struct stat st;
+		/* O_NOFOLLOW with O_DIRECTORY says ENOTDIR for a symlink: tell them apart */
+		if (nfd < 0 && e == ENOTDIR && fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode))
+			e = ELOOP;
 		if (own)
 			close(fd);
 		if (nfd < 0) {

@@ -172,7 +172,7 @@ static int parse_manifest(npk_reader *r, const uint8_t *m, size_t len,
 	if (rc != NPK_OK)
 		return rc;
 	npk__digest(h, sizeof h, d);
-	NPK_FAIL_IF(sodium_memcmp(d, hd, 32) != 0, err, NPK_E_DIGEST,
+	NPK_FAIL_IF(!npk__digest_same(d, hd), err, NPK_E_DIGEST,
 	            "%s: header digest mismatch (header bytes 0-31 changed)", r->name);
 	memcpy(r->pt_digest, ptd, 32);
 	memcpy(r->ct_digest, ctd, 32);
@@ -303,7 +303,7 @@ static int read_page_table(npk_reader *r, npk_error *err)
 		goto out;
 	uint8_t d[32];
 	npk__digest(b, r->pt_size, d);
-	if (sodium_memcmp(d, r->pt_digest, 32) != 0) {
+	if (!npk__digest_same(d, r->pt_digest)) {
 		rc = npk__fail(err, NPK_E_DIGEST, "%s: page table digest mismatch (offset %llu)", r->name,
 		               (unsigned long long)r->pt_off);
 		goto out;
@@ -331,12 +331,24 @@ static int read_page_table(npk_reader *r, npk_error *err)
 			goto out;
 		}
 		memcpy(p->digest, dg, 32);
-		uint64_t end;
-		if (p->off < prev_end || !npk__add64(p->off, p->len, &end) || end > r->pt_off ||
-		    p->len < NPK_OBJ_HEADER_SIZE || p->raw > NPK_PAGE_RAW_MAX ||
-		    p->len - NPK_OBJ_HEADER_SIZE > p->raw || p->count == 0 ||
-		    p->first_ordinal != ordinal || p->count > r->doc_count - ordinal) {
-			rc = npk__fail(err, NPK_E_FORMAT, "%s: page table entry %u is out of range", r->name, i);
+		uint64_t end = 0;
+		int inside = npk__add64(p->off, p->len, &end) && end <= r->pt_off;
+		const char *why =
+			p->off < prev_end ? "starts before the end of the object before it"
+			: !inside ? "lies outside the body"
+			: p->len < NPK_OBJ_HEADER_SIZE ? "is shorter than an object header"
+			: p->raw > NPK_PAGE_RAW_MAX ? "has a raw size above 4 MiB"
+			: p->len - NPK_OBJ_HEADER_SIZE > p->raw ? "stores more bytes than it decodes to"
+			: p->count == 0 ? "holds no entries"
+			: p->first_ordinal != ordinal ? "does not start where the page before it ends"
+			: p->count > r->doc_count - ordinal ? "holds more documents than the manifest counts"
+			: NULL;
+		if (why != NULL) {
+			rc = npk__fail(err, NPK_E_FORMAT,
+			               "%s: page table entry %u (offset %llu, length %u, raw size %u, "
+			               "first ordinal %llu, count %u) %s", r->name, i,
+			               (unsigned long long)p->off, p->len, p->raw,
+			               (unsigned long long)p->first_ordinal, p->count, why);
 			goto out;
 		}
 		prev_end = end;
@@ -349,12 +361,17 @@ static int read_page_table(npk_reader *r, npk_error *err)
 		memcpy(p->first, path, plen);
 		p->first[plen] = 0;
 		if (npk_path_check(p->first, plen, err) != NPK_OK) {
-			rc = npk__fail(err, NPK_E_FORMAT, "%s: page table entry %u: invalid first path",
-			               r->name, i);
+			char reason[sizeof err->msg];
+			snprintf(reason, sizeof reason, "%s", err ? err->msg : "invalid");
+			rc = npk__fail(err, NPK_E_FORMAT, "%s: page table entry %u: first path: %s",
+			               r->name, i, reason);
 			goto out;
 		}
 		if (i > 0 && strcmp(r->pages[i - 1].first, p->first) >= 0)
-			rc = npk__fail(err, NPK_E_FORMAT, "%s: page table is not sorted at page %u", r->name, i);
+			rc = npk__fail(err, NPK_E_FORMAT,
+			               "%s: page table is not sorted: page %u starts with \"%s\", "
+			               "page %u with \"%s\"", r->name, i - 1, r->pages[i - 1].first, i,
+			               p->first);
 		if (rc != NPK_OK)
 			goto out;
 	}
@@ -377,7 +394,7 @@ static int read_cluster_table(npk_reader *r, npk_error *err)
 		goto out;
 	uint8_t d[32];
 	npk__digest(b, r->ct_size, d);
-	if (sodium_memcmp(d, r->ct_digest, 32) != 0) {
+	if (!npk__digest_same(d, r->ct_digest)) {
 		rc = npk__fail(err, NPK_E_DIGEST, "%s: cluster table digest mismatch (offset %llu)",
 		               r->name, (unsigned long long)ct_off);
 		goto out;
@@ -396,12 +413,19 @@ static int read_cluster_table(npk_reader *r, npk_error *err)
 		cl->raw = npk__ld32(e + 12);
 		memcpy(cl->digest, e + 16, 32);
 		cl->start = start;
-		uint64_t end;
-		if (cl->off < prev_end || !npk__add64(cl->off, cl->len, &end) || end > r->pt_off ||
-		    cl->len < NPK_OBJ_HEADER_SIZE || cl->raw == 0 || cl->raw > NPK_CLUSTER_RAW_MAX ||
-		    cl->len - NPK_OBJ_HEADER_SIZE > cl->raw) {
-			rc = npk__fail(err, NPK_E_FORMAT, "%s: cluster table entry %u is out of range",
-			               r->name, i);
+		uint64_t end = 0;
+		int inside = npk__add64(cl->off, cl->len, &end) && end <= r->pt_off;
+		const char *why =
+			cl->off < prev_end ? "starts before the end of the object before it"
+			: !inside ? "lies outside the body"
+			: cl->len < NPK_OBJ_HEADER_SIZE ? "is shorter than an object header"
+			: cl->raw == 0 || cl->raw > NPK_CLUSTER_RAW_MAX ? "has a raw size outside 1 byte to 64 MiB"
+			: cl->len - NPK_OBJ_HEADER_SIZE > cl->raw ? "stores more bytes than it decodes to"
+			: NULL;
+		if (why != NULL) {
+			rc = npk__fail(err, NPK_E_FORMAT,
+			               "%s: cluster table entry %u (offset %llu, length %u, raw size %u) %s",
+			               r->name, i, (unsigned long long)cl->off, cl->len, cl->raw, why);
 			goto out;
 		}
 		prev_end = end;
@@ -539,7 +563,7 @@ static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *
 		return rc;
 	uint8_t d[32];
 	npk__digest(o->io, len, d);
-	NPK_FAIL_IF(sodium_memcmp(d, digest, 32) != 0, err, NPK_E_DIGEST,
+	NPK_FAIL_IF(!npk__digest_same(d, digest), err, NPK_E_DIGEST,
 	            "%s: %s %u (offset %llu, %u bytes): digest mismatch", r->name, kind, number,
 	            (unsigned long long)off, len);
 	const uint8_t *h = o->io;
@@ -870,9 +894,14 @@ static int walk(npk_reader *r, npk_entry_cb cb, void *ctx, walk_report *wr, npk_
 			if (rc == NPK_OK && k == 0 && strcmp(path, p->first) != 0)
 				rc = npk__fail(err, NPK_E_FORMAT, "%s: page %u starts with \"%s\", not \"%s\" as its table entry says",
 				               r->name, i, path, p->first);
-			if (rc == NPK_OK && prev[0] && strcmp(prev, path) >= 0)
-				rc = npk__fail(err, NPK_E_FORMAT, "%s: index not in path order at \"%s\"",
+			int order = prev[0] ? strcmp(prev, path) : -1;
+			if (rc == NPK_OK && order == 0)
+				rc = npk__fail(err, NPK_E_FORMAT, "%s: two documents have the path \"%s\"",
 				               r->name, path);
+			else if (rc == NPK_OK && order > 0)
+				rc = npk__fail(err, NPK_E_FORMAT,
+				               "%s: index not in path order: \"%s\" comes after \"%s\"",
+				               r->name, path, prev);
 			if (rc == NPK_OK) {
 				const char *clash;
 				if (npk__pathstack_push(&folders, path, &clash) != 0)
@@ -970,8 +999,8 @@ int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
 			return rc;
 		/* The page's order is what makes the search right: check it. */
 		if (k > 0 && strcmp(prev, r->found_path) >= 0)
-			return npk__fail(err, NPK_E_FORMAT, "%s: index page %u is not in path order",
-			                 r->name, pg);
+			return npk__fail(err, NPK_E_FORMAT, "%s: index page %u is not in path order "
+			                 "(\"%s\" comes after \"%s\")", r->name, pg, r->found_path, prev);
 		memcpy(prev, r->found_path, strlen(r->found_path) + 1);
 		int cmp = strcmp(r->found_path, path);
 		if (cmp == 0) {
@@ -991,7 +1020,7 @@ static int read_doc(npk_reader *r, const npk_entry *e, npk_sink sink, void *ctx,
 	uint8_t d[32];
 	if (e->size == 0) {
 		npk__digest("", 0, d);
-		NPK_FAIL_IF(sodium_memcmp(d, e->digest, 32) != 0, err, NPK_E_DIGEST,
+		NPK_FAIL_IF(!npk__digest_same(d, e->digest), err, NPK_E_DIGEST,
 		            "%s: %s: digest mismatch", r->name, e->path);
 		return NPK_OK;
 	}
@@ -1003,7 +1032,7 @@ static int read_doc(npk_reader *r, const npk_entry *e, npk_sink sink, void *ctx,
 		if ((rc = load_cluster(r, c, err)) != NPK_OK)
 			return rc;
 		npk__digest(r->cl.raw + off, (size_t)left, d);
-		NPK_FAIL_IF(sodium_memcmp(d, e->digest, 32) != 0, err, NPK_E_DIGEST,
+		NPK_FAIL_IF(!npk__digest_same(d, e->digest), err, NPK_E_DIGEST,
 		            "%s: %s: document digest mismatch", r->name, e->path);
 		return sink && (rc = sink(r->cl.raw + off, (size_t)left, ctx)) != 0 ? rc : NPK_OK;
 	}
@@ -1025,7 +1054,7 @@ static int read_doc(npk_reader *r, const npk_entry *e, npk_sink sink, void *ctx,
 		c++;
 	}
 	crypto_generichash_final(&hs, d, 32);
-	NPK_FAIL_IF(sodium_memcmp(d, e->digest, 32) != 0, err, NPK_E_DIGEST,
+	NPK_FAIL_IF(!npk__digest_same(d, e->digest), err, NPK_E_DIGEST,
 	            "%s: %s: document digest mismatch", r->name, e->path);
 	return NPK_OK;
 }
