@@ -166,6 +166,29 @@ static int read_sidecar(const char *src, npk_meta *meta, npk_error *err)
 	return rc;
 }
 
+/* After a file was read whole: was it written to, truncated or replaced
+ * meanwhile? Its size, modification and change times are those it had
+ * when opened, and its name still leads to the file that was read. */
+static int changed_since(int fd, const struct stat *before, const char *src, int follow,
+                         npk_error *err)
+{
+	struct stat now, named;
+	NPK_FAIL_IF(fstat(fd, &now) != 0, err, NPK_E_IO, "%s: %s", src, strerror(errno));
+	int r = follow ? stat(src, &named) : lstat(src, &named);
+	const char *what =
+		r != 0 || named.st_ino != now.st_ino || named.st_dev != now.st_dev
+		? "it was replaced or removed"
+		: now.st_size != before->st_size ? "its size changed"
+		: now.st_mtim.tv_sec != before->st_mtim.tv_sec ||
+		  now.st_mtim.tv_nsec != before->st_mtim.tv_nsec ? "it was written to"
+		: now.st_ctim.tv_sec != before->st_ctim.tv_sec ||
+		  now.st_ctim.tv_nsec != before->st_ctim.tv_nsec ? "its status changed"
+		: NULL;
+	NPK_FAIL_IF(what != NULL, err, NPK_E_INPUT,
+	            "%s: changed while being archived (%s); no archive was written", src, what);
+	return NPK_OK;
+}
+
 static int add_file(create_ctx *cx, const char *apath, const char *src, int follow,
                     npk_error *err)
 {
@@ -216,6 +239,8 @@ static int add_file(create_ctx *cx, const char *apath, const char *src, int foll
 		else if (hn > 0)
 			rc = npk_writer_data(cx->w, cx->buf, (size_t)hn, err);
 	}
+	if (rc == NPK_OK)
+		rc = changed_since(fd, &st, src, follow, err);
 	if (rc == NPK_OK)
 		rc = npk_writer_end(cx->w, err);
 	if (rc == NPK_E_INPUT && err && strstr(err->msg, "while being read")) {
