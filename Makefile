@@ -37,7 +37,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
 SOVER   := 0
 
-.PHONY: all deps demo check unit cli-test examples clean install uninstall bench
+.PHONY: all deps demo check unit cli-test examples clean install uninstall bench fuzz fuzz-replay
 all: newspack libnewspack.a libnewspack.so
 
 # Objects are rebuilt when the flags change (SANITIZE=1, CI=true, CFLAGS=...).
@@ -72,6 +72,40 @@ $(B)/unit_tests: $(UNIT_OBJ) libnewspack.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(UNIT_OBJ) libnewspack.a $(LIBS)
 $(B)/tests/unit/%.o: ALL_CFLAGS += -I$(B)/tests/unit -Itests/unit
 
+# Fuzz targets (tests/fuzz/README.md). Both builds use the library compiled
+# with NPK_FUZZING (digests and signatures computed, never refused).
+FUZZ_TARGETS := archive pubkey seckey meta_text meta_markdown sidecar
+FUZZ_CC ?= clang
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(B)/fz/%.o)
+$(B)/fz/%.o: %.c $(wildcard include/*.h src/lib/*.h) $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DNPK_FUZZING -c $< -o $@
+$(B)/libnewspack-fuzzing.a: $(FUZZ_LIB_OBJ)
+	rm -f $@
+	ar rcs $@ $^
+FUZZ_REPLAY := $(FUZZ_TARGETS:%=$(B)/fuzz/replay_%)
+$(B)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/memfile.c tests/fuzz/fuzz.h $(B)/libnewspack-fuzzing.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/replay.c tests/fuzz/memfile.c \
+	    $(B)/libnewspack-fuzzing.a $(LIBS)
+fuzz-replay: $(FUZZ_REPLAY)
+
+# The fault shim of tests/cli/test_faults.sh (LD_PRELOAD; no sanitizers).
+$(B)/tests/faultshim.so: tests/faults/shim.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(WARN) $(WERROR) -O2 -shared -fPIC -o $@ $< -ldl
+
+# libFuzzer binaries: clang, with AddressSanitizer and UndefinedBehaviorSanitizer.
+FUZZ_FLAGS := -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE $(DEFS) -DNPK_FUZZING -O1 -g \
+              -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+              -Iinclude -Isrc/lib -Itests/fuzz $(PKG_CFLAGS)
+FUZZ_BIN := $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/memfile.c $(LIB_SRC) $(wildcard include/*.h src/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< tests/fuzz/memfile.c $(LIB_SRC) $(LIBS)
+fuzz: $(FUZZ_BIN)
+	@echo "fuzz: built $(FUZZ_BIN); run one with sh tests/fuzz/run.sh TARGET SECONDS"
+
 deps:
 	@sh scripts/deps.sh
 
@@ -82,7 +116,7 @@ cli-test: newspack $(B)/unit_tests
 	sh tests/cli/run.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all $(B)/unit_tests examples
+	@$(MAKE) --no-print-directory all $(B)/unit_tests examples fuzz-replay $(B)/tests/faultshim.so
 	@sh tests/run-all.sh
 
 demo: deps

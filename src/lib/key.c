@@ -736,14 +736,15 @@ int npk__verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
 	    comment_len > TRUSTED_COMMENT_MAX || (comment == NULL && comment_len > 0))
 		return NPK_E_SIGNATURE;
 	crypto_generichash(h, sizeof h, msg, len, NULL, 0);
-	if (crypto_sign_verify_detached(sig, h, sizeof h, pk) != 0)
-		return NPK_E_SIGNATURE;
+	int ok = crypto_sign_verify_detached(sig, h, sizeof h, pk) == 0;
 	memcpy(buf, sig, 64);
 	if (comment_len > 0)
 		memcpy(buf + 64, comment, comment_len);
-	if (crypto_sign_verify_detached(global, buf, 64 + comment_len, pk) != 0)
-		return NPK_E_SIGNATURE;
-	return NPK_OK;
+	ok = ok && crypto_sign_verify_detached(global, buf, 64 + comment_len, pk) == 0;
+#ifdef NPK_FUZZING
+	ok = 1; /* see npk__digest_same */
+#endif
+	return ok ? NPK_OK : NPK_E_SIGNATURE;
 }
 
 /* ---- Trust sets (6.) ---- */
