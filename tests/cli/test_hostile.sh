@@ -1,0 +1,137 @@
+#!/bin/sh
+# test_hostile.sh - the attack suite. tests/hostile/forge.py, a second
+# writer made from the spec alone, makes archives that break one rule each
+# (paths, sizes, offsets, counts, compression, trust, layout), validly
+# signed unless the signature is what a case attacks. For each case:
+#   - verify exits with the code of spec/format.md 11.1 and its message
+#     says why (the case's own text, from tests/hostile/forge.py);
+#   - spec/vectors/npkcheck.py, the second reader, refuses it too;
+#   - cat (of the first and last documents) and extract exit non-zero too
+#     (or 0 for the one case that must be accepted), and list never crashes;
+#   - extract leaves nothing beside its -C folder and nothing in it but
+#     whole documents of the archive at their own paths: no partial file,
+#     no temporary file, nothing from a forged part.
+# Then: a symlink already in the output folder that points outside, and
+# the decompression bomb under a 256 MiB address-space limit.
+. "$(dirname "$0")/lib.sh"
+suite_begin hostile
+
+if ! command -v python3 >/dev/null 2>&1; then
+	fail "python3 is installed (tests/hostile/forge.py needs it)"
+	finish
+fi
+C="$S/cases"
+FORGE="$top/tests/hostile/forge.py"
+PUB="$KEYS/test.pub"
+t0=$(date +%s)
+expect_exit 0 "forge.py writes the hostile archives" -- python3 "$FORGE" "$C" || finish
+info "forge.py: $(cat "$OUT") in $(($(date +%s) - t0)) s"
+
+# every path a case names, listed from the archive's own documents
+cat_all() { # ARCHIVE: cats each document forge.py put in the case
+	python3 -c 'import json,sys
+for p, _ in json.load(open(sys.argv[1])): print(bytes.fromhex(p).decode("utf-8","surrogateescape"))' "$1"
+}
+
+n=0
+while IFS='	' read -r name code text what; do
+	n=$((n + 1))
+	A="$C/$name.npk"
+	case $code in
+	0) verb="accepts" ;;
+	3) verb="reports as untrusted" ;;
+	*) verb="refuses" ;;
+	esac
+	if expect_exit "$code" "$name: verify $verb $what (exit $code)" -- "$NP" verify -p "$PUB" "$A"; then
+		if [ -n "$text" ]; then
+			cat "$OUT" "$ERR" > "$S/both"
+			expect_contains "$S/both" "$text" "$name: and says why (\"$text\")"
+		fi
+	fi
+	# the second reader, written from the spec alone, agrees
+	run python3 "$top/spec/vectors/npkcheck.py" verify "$A" -p "$PUB"
+	if [ "$code" = 0 ] && [ "$RC" != 0 ] || [ "$code" != 0 ] && [ "$RC" = 0 ]; then
+		fail "$name: npkcheck.py agrees (verify exit $code, npkcheck.py exit $RC)"
+		show_last
+	fi
+	# list: the index is read whole, so damage there is found; damage in a
+	# cluster alone is not list's to find (cat and extract find it)
+	run "$NP" list -p "$PUB" "$A"
+	if [ "$code" = 0 ] && [ "$RC" != 0 ]; then
+		fail "$name: list exits 0" "got $RC"
+		show_last
+	elif [ "$RC" -ge 128 ]; then
+		fail "$name: list does not crash" "died with signal $((RC - 128))"
+		show_last
+	fi
+	# cat of the first and last documents the case holds: never a crash;
+	# an accepted archive gives each
+	cat_all "$C/$name.docs.json" > "$S/all-paths" 2>/dev/null
+	{ head -n 3 "$S/all-paths"; tail -n 2 "$S/all-paths"; } | sort -u > "$S/paths"
+	while IFS= read -r p; do
+		[ -n "$p" ] || continue
+		run "$NP" cat -p "$PUB" --allow-untrusted "$A" "$p"
+		if [ "$RC" -ge 128 ]; then
+			fail "$name: cat $p does not crash" "died with signal $((RC - 128))"
+		elif [ "$code" = 0 ] && [ "$RC" != 0 ]; then
+			fail "$name: cat $p exits 0" "got $RC"
+			show_last
+		fi
+	done < "$S/paths"
+	# extract into out/ inside a folder of its own, which must stay empty
+	J="$S/jail/$name"
+	mkdir -p "$J/out"
+	run "$NP" extract -q -p "$PUB" -C "$J/out" "$A"
+	if [ "$code" = 0 ]; then
+		[ "$RC" = 0 ] && pass "$name: extract exits 0" || { fail "$name: extract exits 0" "got $RC"; show_last; }
+	elif [ "$RC" = 0 ] || [ "$RC" -ge 128 ]; then
+		fail "$name: extract refuses it" "got exit code $RC"
+		show_last
+	else
+		pass "$name: extract refuses it (exit $RC)"
+	fi
+	expect_eq "$(ls -A "$J")" "out" "$name: extract wrote nothing outside its -C folder"
+	expect_exit 0 "$name: what extract wrote is whole documents of the archive, at their paths" -- \
+		python3 "$FORGE" tree "$C" "$name" "$J/out"
+done < "$C/cases.tsv"
+expect_true "forge.py made at least 50 cases (made $n)" -- test "$n" -ge 50
+expect_true "no case wrote /etc/evil.txt" -- test ! -e /etc/evil.txt
+expect_true "no case wrote evil.txt beside the jails" -- test ! -e "$S/jail/evil.txt" -a ! -e "$S/evil.txt"
+
+# The two forms of a Unicode name are two files (spec/format.md 5.1).
+U="$S/jail/unicode-normalisation/out"
+expect_eq "$(ls "$U" | wc -l)" "2" "NFC and NFD names are extracted as two files"
+
+# A symlink already in the output folder that points outside it.
+mkdir -p "$S/sym/in/news" "$S/sym/out" "$S/sym/outside"
+echo "story" > "$S/sym/in/news/a.txt"
+expect_exit 0 "an archive with news/a.txt" -- \
+	"$NP" create -q -s "$KEYS/test.key" "$S/sym/a.npk" "$S/sym/in"
+ln -s "$S/sym/outside" "$S/sym/out/news"
+expect_exit 2 "extract through a symlink in the output folder is refused (exit 2)" -- \
+	"$NP" extract -p "$PUB" -C "$S/sym/out" "$S/sym/a.npk" &&
+	expect_contains "$ERR" "symbolic link" "and the message names the symbolic link"
+expect_eq "$(ls -A "$S/sym/outside")" "" "nothing was written where the symlink points"
+expect_exit 2 "extract --force through it is refused too" -- \
+	"$NP" extract --force -p "$PUB" -C "$S/sym/out" "$S/sym/a.npk"
+expect_eq "$(ls -A "$S/sym/outside")" "" "and still nothing was written there"
+
+# The bomb: 4 GiB from a cluster declared as 8 MiB, read with at most
+# 256 MiB of address space on one thread: refused by its declared size,
+# never inflated further.
+B="$C/bomb.npk"
+mkdir -p "$S/bomb-out"
+bomb() { # DESC CMD ARGS...
+	_d=$1
+	shift
+	expect_exit 1 "the bomb: $_d under ulimit -v 256 MiB exits 1" -- \
+		sh -c 'ulimit -v 262144 && exec "$@"' sh "$@" &&
+		cat "$OUT" "$ERR" > "$S/both" &&
+		expect_contains "$S/both" "inflates to more than its declared 8388608 bytes" \
+			"the bomb: $_d says the cluster inflates to more than declared"
+}
+bomb "verify -j 1" "$NP" verify -j 1 -p "$PUB" "$B"
+bomb "cat" "$NP" cat -p "$PUB" "$B" zeros.bin
+bomb "extract -j 1" "$NP" extract -j 1 -p "$PUB" -C "$S/bomb-out" "$B"
+expect_eq "$(ls -A "$S/bomb-out")" "" "the bomb: extract wrote nothing"
+finish

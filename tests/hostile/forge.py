@@ -1,0 +1,556 @@
+#!/usr/bin/env python3
+"""forge.py - a test-only .npk writer, written from spec/format.md, that can
+break any rule on purpose.
+
+It builds an archive from a list of documents in the steps of the format
+(clusters, index pages, tables, manifest, signature, trailer), and each
+step takes a hook that may change what it made before the next step uses
+it. Digests and the signature are computed over whatever the hooks left,
+so a forged archive is validly signed by the chosen key unless a case
+damages the signature itself: the reader must then find the broken rule
+behind the signature, which is what the hostile suite checks.
+
+    forge.py OUTDIR     writes every case as OUTDIR/NAME.npk, the documents
+                        it holds as OUTDIR/NAME.docs.json, and
+                        OUTDIR/cases.tsv (name, expected exit code of
+                        verify, expected text of its message, what the case
+                        attacks)
+    forge.py tree OUTDIR NAME DIR
+                        checks what an extract of case NAME left in DIR:
+                        every file is one of the case's documents, at its
+                        path, whole and byte for byte; nothing else
+
+Standard library only; Ed25519 signing is the RFC 8032 reference
+algorithm over the point arithmetic of spec/vectors/npkcheck.py.
+"""
+
+import base64
+import hashlib
+import json
+import os
+import struct
+import sys
+import zlib
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(TOP, "spec", "vectors"))
+import npkcheck  # noqa: E402  (Ed25519 point arithmetic, H, H512)
+
+H = npkcheck.H
+H512 = npkcheck.H512
+
+MAGIC = b"\x89NPK\r\n\x1a\n"
+END = b"\x89NPKEND\n"
+
+
+# ---------------------------------------------------------------- keys
+
+def _encode_point(p):
+    x, y, z, _ = p
+    zi = pow(z, npkcheck._P - 2, npkcheck._P)
+    x, y = x * zi % npkcheck._P, y * zi % npkcheck._P
+    return (y | ((x & 1) << 255)).to_bytes(32, "little")
+
+
+class Key(object):
+    """A minisign secret key file without a passphrase (keys.md section 3)."""
+
+    def __init__(self, path):
+        lines = open(path, "rb").read().split(b"\n")
+        raw = base64.b64decode(lines[1].strip())
+        if raw[0:2] != b"Ed" or raw[2:4] != b"\0\0":
+            raise SystemExit("forge.py: %s: need an unencrypted Ed25519 key" % path)
+        self.key_id = raw[54:62]
+        self.seed = raw[62:94]
+        self.pk = raw[94:126]
+        h = hashlib.sha512(self.seed).digest()
+        a = bytearray(h[:32])
+        a[0] &= 248
+        a[31] &= 127
+        a[31] |= 64
+        self.a = int.from_bytes(bytes(a), "little")
+        self.prefix = h[32:]
+        if _encode_point(npkcheck._pt_mul(self.a, npkcheck._B)) != self.pk:
+            raise SystemExit("forge.py: %s: public key does not match the seed" % path)
+
+    def sign(self, msg):
+        """Ed25519 (RFC 8032 section 5.1.6)."""
+        L = npkcheck._L
+        r = int.from_bytes(hashlib.sha512(self.prefix + msg).digest(), "little") % L
+        R = _encode_point(npkcheck._pt_mul(r, npkcheck._B))
+        k = int.from_bytes(hashlib.sha512(R + self.pk + msg).digest(), "little") % L
+        s = (r + k * self.a) % L
+        return R + s.to_bytes(32, "little")
+
+
+# ---------------------------------------------------------------- encoding
+
+def meta_list(pairs):
+    """A metadata list (5.5) from (key, value) pairs, as given (no sorting)."""
+    out = struct.pack("<H", len(pairs))
+    for k, v in pairs:
+        k = k.encode() if isinstance(k, str) else k
+        v = v.encode() if isinstance(v, str) else v
+        out += struct.pack("<B", len(k)) + k + struct.pack("<H", len(v)) + v
+    return out
+
+
+def entry_bytes(e):
+    """An index entry (5.2) from a dict; every field may have been changed."""
+    path = e["path"]
+    media = e["media"]
+    meta = e["meta_raw"]
+    return (struct.pack("<H", e.get("path_len", len(path))) + path +
+            struct.pack("<QII", e["size"], e["cluster"], e["offset"]) + e["digest"] +
+            struct.pack("<B", e.get("media_len", len(media))) + media +
+            struct.pack("<H", e.get("meta_len", len(meta))) + meta)
+
+
+def zlib_encode(raw):
+    return zlib.compress(raw, 6)
+
+
+class Obj(object):
+    """A body object (4.1): header fields, payload, and where it was put."""
+
+    def __init__(self, magic, number, raw, count, codec=1):
+        self.magic = magic
+        self.number = number
+        self.raw = raw
+        self.codec = codec
+        self.payload = zlib_encode(raw) if codec == 1 else raw
+        self.raw_size = len(raw)
+        self.count = count
+        self.flags = 0
+        self.reserved = 0
+        self.stored_size = None  # None: len(payload)
+
+    def bytes(self):
+        stored = len(self.payload) if self.stored_size is None else self.stored_size
+        return (self.magic + struct.pack("<BBHIIII", self.codec, self.flags, self.reserved,
+                                         self.number, self.raw_size, stored, self.count) +
+                self.payload)
+
+
+# ---------------------------------------------------------------- the writer
+
+def forge(docs, key, cluster_size=4096, page_entries=8, hooks=None, archive_meta=None,
+          created=1737676800, comment=None):
+    """docs: list of (path bytes, data bytes[, meta pairs]) in the order to
+    store. hooks: dict of functions, each called with what a step made:
+      entries(list of dict), clusters(list of Obj), pages(list of Obj),
+      body(list of Obj, in file order), page_table(list of dict),
+      cluster_table(list of dict), header(bytearray), manifest(dict),
+      manifest_bytes(bytearray), signature(dict), file(bytearray).
+    """
+    hooks = hooks or {}
+    hook = lambda name, value: hooks[name](value) if name in hooks else None  # noqa: E731
+
+    # Documents tile the data stream; clusters cut it (5.3).
+    entries = []
+    stream = b""
+    for d in docs:
+        path, data = d[0], d[1]
+        meta = d[2] if len(d) > 2 else [("title", "Document " + path.decode("utf-8", "replace"))]
+        entries.append({"path": path, "size": len(data), "digest": H(data),
+                        "media": b"text/plain", "meta_raw": meta_list(meta),
+                        "stream_off": len(stream)})
+        stream += data
+    clusters = []
+    starts = []
+    pos = 0
+    while pos < len(stream):
+        raw = stream[pos:pos + cluster_size]
+        starts.append(pos)
+        clusters.append(Obj(b"NPKC", len(clusters), raw, 0))
+        pos += len(raw)
+    for e in entries:
+        if e["size"] == 0:
+            e["cluster"], e["offset"] = 0xFFFFFFFF, 0
+        else:
+            c = e["stream_off"] // cluster_size
+            e["cluster"], e["offset"] = c, e["stream_off"] - starts[c]
+    hook("entries", entries)
+    hook("clusters", clusters)
+
+    pages = []
+    for i in range(0, len(entries), page_entries):
+        chunk = entries[i:i + page_entries]
+        p = Obj(b"NPKP", len(pages), b"".join(entry_bytes(e) for e in chunk), len(chunk))
+        p.first_ordinal = i
+        p.first_path = chunk[0]["path"]
+        pages.append(p)
+    hook("pages", pages)
+
+    # Body: clusters, then pages (any order is valid; the tables say where).
+    body = clusters + pages
+    hook("body", body)
+    off = 32
+    blobs = []
+    for o in body:
+        b = o.bytes()
+        o.file_offset = off
+        o.length = len(b)
+        o.digest = H(b)
+        blobs.append(b)
+        off += len(b)
+    page_table_offset = off
+
+    page_rows = [{"offset": p.file_offset, "length": p.length, "raw_size": p.raw_size,
+                  "first_ordinal": p.first_ordinal, "count": p.count, "digest": p.digest,
+                  "first_path": p.first_path} for p in pages]
+    hook("page_table", page_rows)
+    pt = b"".join(struct.pack("<QIIQI", r["offset"], r["length"], r["raw_size"],
+                              r["first_ordinal"], r["count"]) + r["digest"] +
+                  struct.pack("<H", r.get("first_len", len(r["first_path"]))) + r["first_path"]
+                  for r in page_rows)
+    cluster_rows = [{"offset": c.file_offset, "length": c.length, "raw_size": c.raw_size,
+                     "digest": c.digest} for c in clusters]
+    hook("cluster_table", cluster_rows)
+    ct = b"".join(struct.pack("<QII", r["offset"], r["length"], r["raw_size"]) + r["digest"]
+                  for r in cluster_rows)
+
+    header = bytearray(MAGIC + struct.pack("<HHII", 1, 0, 0, 0) + b"\0" * 12)
+    hook("header", header)
+
+    manifest_offset = page_table_offset + len(pt) + len(ct)
+    am = meta_list(archive_meta if archive_meta is not None else [("title", "forged")])
+    if comment is None:
+        comment = "timestamp:%d\tnewspack archive" % created
+    comment = comment.encode() if isinstance(comment, str) else comment
+    m = {"magic": b"NPKM", "reserved": 0, "file_size": None, "manifest_offset": manifest_offset,
+         "created": created, "document_count": len(entries), "content_bytes": len(stream),
+         "cluster_count": len(clusters), "page_count": len(pages),
+         "page_table_offset": page_table_offset, "page_table_size": len(pt),
+         "cluster_table_size": len(ct), "header_digest": H(bytes(header)),
+         "page_table_digest": H(pt), "cluster_table_digest": H(ct),
+         "signer_key_id": key.key_id, "signer_public_key": key.pk, "meta": am,
+         "extensions": b"\0\0", "signing_key": key, "sig_key_id": None}
+    hook("manifest", m)
+    mlen = 210 + len(m["meta"]) + len(m["extensions"])
+    slen = 140 + len(comment)
+    if m["file_size"] is None:
+        m["file_size"] = manifest_offset + mlen + slen + 32
+    mb = bytearray(m["magic"] + struct.pack("<IQQQQQIIQII", m["reserved"], m["file_size"],
+                                            m["manifest_offset"], m["created"],
+                                            m["document_count"], m["content_bytes"],
+                                            m["cluster_count"], m["page_count"],
+                                            m["page_table_offset"], m["page_table_size"],
+                                            m["cluster_table_size"]) +
+                   m["header_digest"] + m["page_table_digest"] + m["cluster_table_digest"] +
+                   m["signer_key_id"] + m["signer_public_key"] +
+                   struct.pack("<H", len(m["meta"])) + m["meta"] + m["extensions"])
+    hook("manifest_bytes", mb)
+
+    signer = m["signing_key"]
+    sig = signer.sign(H512(bytes(mb)))
+    glob = signer.sign(sig + comment)
+    s = {"alg": b"ED", "key_id": m["sig_key_id"] or m["signer_key_id"], "sig": sig,
+         "comment": comment, "global": glob}
+    hook("signature", s)
+    sb = s["alg"] + s["key_id"] + s["sig"] + struct.pack("<H", len(s["comment"])) + \
+        s["comment"] + s["global"]
+
+    trailer = struct.pack("<QIIQ", manifest_offset, len(mb), len(sb), 0) + END
+    f = bytearray(bytes(header) + b"".join(blobs) + pt + ct + bytes(mb) + sb + trailer)
+    hook("file", f)
+    return bytes(f)
+
+
+# ---------------------------------------------------------------- the cases
+
+def default_docs(n=24):
+    docs = []
+    for i in range(n):
+        folder = b"news" if i < n // 2 else b"world"
+        text = ("Article %d\nBy A. Writer\n\n" % i + "Words of the story. " * (20 + 7 * i)).encode()
+        docs.append((b"%s/%03d.txt" % (folder, i), text))
+    return docs
+
+
+def with_docs(*paths):
+    return [(p, b"content of " + p) for p in paths]
+
+
+def set_entry(i, **kv):
+    def f(entries):
+        entries[i].update(kv)
+    return f
+
+
+def set_all(items, **kv):
+    for it in items:
+        for k, v in kv.items():
+            setattr(it, k, v)
+
+
+def swap(lst, i, j):
+    lst[i], lst[j] = lst[j], lst[i]
+
+
+BOMB_RAW = 8 << 20   # the declared size: one 8 MiB document of zeros
+BOMB_INFLATED = 4 << 30
+
+
+def bomb_cluster(clusters):
+    """Replaces the cluster's stream by one that inflates to 4 GiB of zeros
+    (about 4 MB, so still no larger than the declared 8 MiB): full flushes
+    make every 1 MiB segment the same bytes, repeated."""
+    z = zlib.compressobj(9)
+    mib = b"\0" * (1 << 20)
+    first = z.compress(mib) + z.flush(zlib.Z_FULL_FLUSH)
+    seg = z.compress(mib) + z.flush(zlib.Z_FULL_FLUSH)
+    n = BOMB_INFLATED >> 20
+    adler = ((n << 20) % 65521) << 16 | 1  # adler32 of n MiB of zeros
+    clusters[0].payload = first + seg * (n - 1) + b"\x03\x00" + struct.pack(">I", adler)
+
+
+def trailing_bytes(clusters):
+    clusters[1].payload = clusters[1].payload + b"\0\0\0\0"
+
+
+def truncated_stream(clusters):
+    clusters[1].payload = clusters[1].payload[:-6]
+
+
+def other_key(m):
+    m["signing_key"] = KEYS["other"]
+
+
+def mf(**kv):
+    def f(m):
+        m.update(kv)
+    return f
+
+
+def hdr(off, fmt, value):
+    def f(h):
+        struct.pack_into(fmt, h, off, value)
+    return f
+
+
+def fil(fn):
+    return {"file": fn}
+
+
+def prepend(f):
+    f[0:0] = b"GARBAGE!" * 4
+
+
+def append(f):
+    f.extend(b"\0" * 100)
+
+
+def remove_signature(f):
+    # the signature block and the trailer's size of it are cut out
+    size = len(f)
+    mo, ml, sl = struct.unpack_from("<QII", f, size - 32)
+    del f[mo + ml:mo + ml + sl]
+    struct.pack_into("<I", f, len(f) - 32 + 12, 0)
+
+
+def zero_signature(s):
+    s["sig"] = b"\0" * 64
+
+
+def page_table_fn(fn):
+    return {"page_table": fn}
+
+
+KEYS = {}
+
+
+def cases():
+    """(name, what it attacks, docs, forge keyword arguments, verify exit
+    code, text its message must hold). Exit codes: spec/format.md 11.1."""
+    D = default_docs()
+    nfc = "caf\u00e9.txt".encode()
+    nfd = "cafe\u0301.txt".encode()
+    c = []
+    add = lambda *a: c.append(a)  # noqa: E731
+
+    # ---- paths (5.1); each sits in a validly signed archive
+    add("path-dotdot", "a '..' component", with_docs(b"a/../../evil.txt"), {}, 1, "\".\" or \"..\" in path")
+    add("path-dot", "a '.' component", with_docs(b"a/./b.txt"), {}, 1, "\".\" or \"..\" in path")
+    add("path-absolute", "a path starting with /", with_docs(b"/etc/evil.txt"), {}, 1, "absolute path")
+    add("path-empty", "an empty path", with_docs(b""), {}, 1, "empty path")
+    add("path-nul", "a NUL byte in a path", with_docs(b"a\0b.txt"), {}, 1, "holds NUL")
+    add("path-backslash", "a backslash", with_docs(b"a\\..\\evil.txt"), {}, 1, "backslash in path")
+    add("path-control", "a control character", with_docs(b"a\nb.txt"), {}, 1, "a\\x0Ab.txt: control character in path")
+    add("path-overlong", "a path of 4097 bytes",
+        with_docs(b"/".join([b"d" * 200] * 20) + b"/" + b"x" * 96), {}, 1, "longer than 4096")
+    add("path-component-overlong", "a component of 256 bytes", with_docs(b"a/" + b"c" * 256), {},
+        1, "255")
+    add("path-del", "a DEL byte in a path", with_docs(b"a\x7fb.txt"), {}, 1,
+        "a\\x7Fb.txt: control character in path")
+    add("path-c1-control", "a C1 control (U+009B, CSI) in a path", with_docs(b"a\xc2\x9b[2Jb.txt"), {},
+        1, "a\\xC2\\x9B[2Jb.txt: control character in path")
+    add("path-bad-utf8", "invalid UTF-8 in a path", with_docs(b"caf\xe9.txt"), {}, 1, "caf\\xE9.txt: path is not valid UTF-8")
+    add("path-overlong-utf8", "an overlong UTF-8 form of '/'",
+        with_docs(b"a\xc0\xafb.txt"), {}, 1, "UTF-8")
+    add("path-duplicate", "two documents with one path", with_docs(b"a.txt", b"a.txt"), {}, 1,
+        "two documents have the path \"a.txt\"")
+    add("path-folder-of-another", "'a' and 'a/b' both documents", with_docs(b"a", b"a/b"), {}, 1,
+        "\"a\" is a document and also the folder of \"a/b\"")
+    add("path-unsorted", "entries out of order in a page", with_docs(b"b.txt", b"a.txt"), {}, 1,
+        "\"a.txt\" comes after \"b.txt\"")
+    add("path-unsorted-pages", "page first paths out of order", D,
+        {"hooks": {"entries": lambda e: e.__setitem__(slice(0, 16), e[8:16] + e[0:8])}}, 1,
+        "page table is not sorted")
+
+    # ---- sizes, offsets and counts
+    add("size-larger", "a declared size larger than the data", D,
+        {"hooks": {"entries": set_entry(-1, size=10 ** 6)}}, 1, "runs past the end of the data")
+    add("size-smaller", "a declared size smaller: documents do not tile", D,
+        {"hooks": {"entries": set_entry(3, size=10)}}, 1, "documents must tile the data")
+    add("size-huge", "a size of 2^64-1", D,
+        {"hooks": {"entries": set_entry(5, size=2 ** 64 - 1)}}, 1, "runs past the end of the data")
+    add("entry-cluster-out-of-range", "an entry in a cluster that does not exist", D,
+        {"hooks": {"entries": set_entry(2, cluster=999)}}, 1, "position (cluster 999")
+    add("entry-offset-out-of-range", "an offset past its cluster's end", D,
+        {"hooks": {"entries": set_entry(2, offset=60000)}}, 1, "offset 60000) out of range")
+    add("entry-path-len-past-page", "a path length past the page's end", D,
+        {"hooks": {"entries": set_entry(0, path_len=65535)}}, 1, "index entry 0 is truncated")
+    add("entry-meta-len-past-page", "a metadata length past the page's end", D,
+        {"hooks": {"entries": set_entry(0, meta_len=65535)}}, 1, "index entry 0 is truncated")
+    add("page-count-overflow", "a page count field of 2^32-1", D,
+        {"hooks": {"pages": lambda p: setattr(p[0], "count", 0xFFFFFFFF)}}, 1, "holds more documents than the manifest counts")
+    add("page-raw-size-wrong", "a page's raw_size larger than its data", D,
+        {"hooks": {"pages": lambda p: setattr(p[0], "raw_size", p[0].raw_size + 1)}}, 1, "inflates to 848 bytes, declared 849")
+    add("cluster-raw-size-limit", "a cluster raw_size above 64 MiB", D,
+        {"hooks": {"cluster_table": lambda t: t[0].update(raw_size=0xFFFFFFFF)}}, 1, "raw size outside 1 byte to 64 MiB")
+    add("cluster-offset-past-end", "a cluster offset past the end of the file", D,
+        {"hooks": {"cluster_table": lambda t: t[1].update(offset=2 ** 40)}}, 1, "lies outside the body")
+    add("cluster-offset-into-index", "a cluster pointing into an index page", D,
+        {"hooks": {"cluster_table": lambda t: t[-1].update(offset=t[-1]["offset"] + t[-1]["length"] + 10)}},
+        1, "bytes not covered by any digest")
+    add("cluster-overlap", "two clusters at one offset", D,
+        {"hooks": {"cluster_table": lambda t: t[1].update(offset=t[0]["offset"])}}, 1, "starts before the end of the object before it")
+    add("cluster-length-overflow", "a length making offset + length overflow", D,
+        {"hooks": {"cluster_table": lambda t: t[0].update(length=0xFFFFFFFF)}}, 1, "lies outside the body")
+    add("page-offset-overflow", "a page offset of 2^64-16", D,
+        {"hooks": page_table_fn(lambda t: t[0].update(offset=2 ** 64 - 16))}, 1, "lies outside the body")
+    add("page-ordinal-wrong", "a page's first ordinal that skips entries", D,
+        {"hooks": page_table_fn(lambda t: t[1].update(first_ordinal=t[1]["first_ordinal"] + 1))},
+        1, "does not start where the page before it ends")
+    add("documents-billion", "a claimed billion documents", D,
+        {"hooks": {"manifest": mf(document_count=10 ** 9)}}, 1, "does not account for 1000000000 documents")
+    add("documents-2^64", "a document count of 2^64-1", D,
+        {"hooks": {"manifest": mf(document_count=2 ** 64 - 1)}}, 1, "exceeds the limit of 4294967294")
+    add("clusters-2^32", "a cluster count of 2^32-1 (48 * count overflows 32 bits)", D,
+        {"hooks": {"manifest": mf(cluster_count=0xFFFFFFFF)}}, 1, "exceeds the limit of 16777216")
+    add("pages-2^32", "a page count of 2^32-1", D,
+        {"hooks": {"manifest": mf(page_count=0xFFFFFFFF)}}, 1, "more index pages (4294967295) than documents")
+    add("content-bytes-wrong", "content_bytes not the sum of the clusters", D,
+        {"hooks": {"manifest": mf(content_bytes=12345)}}, 1, "the documents add up to 12345")
+    add("page-table-size-huge", "a page table size of 2^32-1", D,
+        {"hooks": {"manifest": mf(page_table_size=0xFFFFFFFF)}}, 1, "exceeds the limit")
+    add("file-size-wrong", "file_size not the file's size", D,
+        {"hooks": {"manifest": mf(file_size=10 ** 12)}}, 1, "truncated or appended to")
+
+    # ---- compression
+    add("bomb", "a cluster that inflates to 4 GiB, declared as 8 MiB",
+        [(b"zeros.bin", b"\0" * BOMB_RAW)],
+        {"hooks": {"clusters": bomb_cluster}, "cluster_size": BOMB_RAW}, 1, "more than")
+    add("zlib-truncated", "a truncated zlib stream", D,
+        {"hooks": {"clusters": truncated_stream}}, 1, "corrupt or truncated zlib stream")
+    add("zlib-trailing", "bytes after the end of a zlib stream", D,
+        {"hooks": {"clusters": trailing_bytes}}, 1, "trailing bytes after the zlib stream")
+    add("codec-unknown", "codec 7", D,
+        {"hooks": {"clusters": lambda cl: setattr(cl[0], "codec", 7)}}, 2, "codec 7 is not supported")
+    add("stored-larger-than-raw", "stored_size above raw_size", D,
+        {"hooks": {"clusters": lambda cl: (setattr(cl[0], "codec", 0),
+                                           setattr(cl[0], "payload", cl[0].raw + b"x"))}},
+        1, "stores more bytes than it decodes to")
+
+    # ---- trust and layout
+    add("signature-removed", "the signature block cut out", D, fil(remove_signature), 1, "signature block size 0 out of range")
+    add("signature-zeroed", "a signature of zeros", D, {"hooks": {"signature": zero_signature}}, 1,
+        "signature")
+    add("signature-other-key", "signed by another key, naming the trusted one", D,
+        {"hooks": {"manifest": other_key}}, 1, "does not verify")
+    add("key-substitution", "re-signed by an attacker who embeds his own key", D,
+        {"key": "other"}, 3, "5DF89471A22EF872, which is not trusted")
+    add("embedded-key-swapped", "the trusted key id with the attacker's public key", D,
+        {"hooks": {"manifest": lambda m: m.update(signer_public_key=KEYS["other"].pk,
+                                                    signing_key=KEYS["other"])}}, 1, "does not verify")
+    add("sig-key-id-mismatch", "a signature block naming another key id", D,
+        {"hooks": {"signature": lambda s: s.update(key_id=KEYS["other"].key_id)}}, 1, "key id differs from the signer named in the manifest")
+    add("version-newer", "version_major 2", D, {"hooks": {"header": hdr(8, "<H", 2)}}, 2, "needs a newer reader")
+    add("version-zero", "version_major 0", D, {"hooks": {"header": hdr(8, "<H", 0)}}, 1, "unknown format version 0.0")
+    add("flags-unknown", "an unknown required flag", D, {"hooks": {"header": hdr(12, "<I", 1)}}, 2,
+        "newer")
+    add("header-reserved", "a reserved header byte set", D, {"hooks": {"header": hdr(20, "<B", 1)}},
+        1, "reserved")
+    add("header-changed-unsigned", "version_minor changed after signing", D,
+        fil(lambda f: struct.pack_into("<H", f, 10, 7)), 1, "header digest mismatch")
+    add("garbage-before", "32 bytes before the header", D, fil(prepend), 1, "bad magic at offset 0")
+    add("garbage-after", "100 bytes after the trailer", D, fil(append), 1, "no trailer at the end of the file")
+    add("truncated", "the last 1000 bytes cut", D, fil(lambda f: f.__delitem__(slice(-1000, None))),
+        1, "no trailer at the end of the file")
+    add("comment-newline", "a line break in the trusted comment", D,
+        {"comment": "timestamp:1\nforged: yes"}, 1, "trusted comment is not one line")
+    add("critical-extension", "an unknown critical manifest extension", D,
+        {"hooks": {"manifest": mf(extensions=struct.pack("<HHHI", 1, 7, 1, 0)[:0] +
+                                  struct.pack("<H", 1) + struct.pack("<HHI", 9, 1, 0))}}, 2, "is critical and needs a newer reader")
+
+    # ---- not refused, on purpose (spec/format.md 5.1): two documents whose
+    # names differ only by Unicode normalisation are two paths.
+    add("unicode-normalisation", "NFC and NFD forms of one name", with_docs(nfd, nfc), {}, 0, "every digest matches")
+    return c
+
+
+def check_tree(out, name, top):
+    """0 when every file under top is a document of the case, whole."""
+    docs = json.load(open(os.path.join(out, name + ".docs.json")))
+    want = {bytes.fromhex(p): bytes.fromhex(h) for p, h in docs}
+    bad = 0
+    for root, dirs, files in os.walk(top.encode()):
+        for n in files + [d for d in dirs if os.path.islink(os.path.join(root, d))]:
+            full = os.path.join(root, n)
+            rel = os.path.relpath(full, top.encode())
+            if os.path.islink(full) or not os.path.isfile(full):
+                print("%s: %s is not a regular file" % (name, rel.decode("utf-8", "replace")))
+                bad += 1
+            elif rel not in want:
+                print("%s: %s is not a document of the archive" % (name, rel.decode("utf-8", "replace")))
+                bad += 1
+            elif hashlib.sha256(open(full, "rb").read()).digest() != want[rel]:
+                print("%s: %s does not hold its document, whole" % (name, rel.decode("utf-8", "replace")))
+                bad += 1
+    return 1 if bad else 0
+
+
+def main(argv):
+    if len(argv) == 5 and argv[1] == "tree":
+        return check_tree(argv[2], argv[3], argv[4])
+    if len(argv) != 2:
+        sys.stderr.write("usage: forge.py OUTDIR | forge.py tree OUTDIR NAME DIR\n")
+        return 2
+    out = argv[1]
+    os.makedirs(out, exist_ok=True)
+    KEYS["test"] = Key(os.path.join(TOP, "tests", "keys", "test.key"))
+    KEYS["other"] = Key(os.path.join(TOP, "tests", "keys", "other.key"))
+    rows = []
+    for name, what, docs, kw, code, text in cases():
+        kw = dict(kw)
+        key = KEYS[kw.pop("key", "test")]
+        hooks = kw.pop("hooks", {})
+        if "file" in kw:
+            hooks = dict(hooks, file=kw.pop("file"))
+        docs = sorted(docs, key=lambda d: d[0]) if name not in ("path-unsorted",) else docs
+        data = forge(docs, key, hooks=hooks, **kw)
+        with open(os.path.join(out, name + ".npk"), "wb") as f:
+            f.write(data)
+        with open(os.path.join(out, name + ".docs.json"), "w") as f:
+            json.dump([[d[0].hex(), hashlib.sha256(d[1]).hexdigest()] for d in docs], f)
+        rows.append("%s\t%d\t%s\t%s\n" % (name, code, text, what))
+    with open(os.path.join(out, "cases.tsv"), "w") as f:
+        f.writelines(rows)
+    print("forge.py: %d cases in %s" % (len(rows), out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
