@@ -3,7 +3,7 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
 PKG_CONFIG ?= pkg-config
-PKGS    := libsodium zlib libzstd libarchive jansson
+PKGS    := libsodium zlib libzstd libarchive jansson libxml-2.0
 # libdeflate makes the same standard zlib streams several times faster;
 # without it, zlib does the work.
 HAVE_LIBDEFLATE := $(shell $(PKG_CONFIG) --exists libdeflate 2>/dev/null && echo 1)
@@ -37,7 +37,7 @@ CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
 SOVER   := 0
 
-.PHONY: all deps demo check unit cli-test examples clean install uninstall bench fuzz fuzz-replay
+.PHONY: all deps demo check unit cli-test examples clean install uninstall bench fuzz fuzz-replay valgrind
 all: newspack libnewspack.a libnewspack.so
 
 # Objects are rebuilt when the flags change (SANITIZE=1, CI=true, CFLAGS=...).
@@ -74,7 +74,7 @@ $(B)/tests/unit/%.o: ALL_CFLAGS += -I$(B)/tests/unit -Itests/unit
 
 # Fuzz targets (tests/fuzz/README.md). Both builds use the library compiled
 # with NPK_FUZZING (digests and signatures computed, never refused).
-FUZZ_TARGETS := archive pubkey seckey meta_text meta_markdown sidecar
+FUZZ_TARGETS := archive pubkey seckey meta_text meta_markdown meta_html sidecar
 FUZZ_CC ?= clang
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(B)/fz/%.o)
 $(B)/fz/%.o: %.c $(wildcard include/*.h src/lib/*.h) $(FLAGS_STAMP)
@@ -106,6 +106,16 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/memfile.c $(LIB_SRC) $(wildcard
 fuzz: $(FUZZ_BIN)
 	@echo "fuzz: built $(FUZZ_BIN); run one with sh tests/fuzz/run.sh TARGET SECONDS"
 
+# valgrind memcheck over the command suites: any memory error or leak in
+# any newspack run makes it exit 99, which fails the check that ran it.
+valgrind: all $(B)/tests/faultshim.so
+	@printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect "%s/newspack" "$$@"\n' "$(CURDIR)" > $(B)/valgrind-newspack
+	@chmod +x $(B)/valgrind-newspack
+	@for t in test_cli test_hostile test_tamper test_vectors; do \
+		NPK_TEST_NP=$(CURDIR)/$(B)/valgrind-newspack NPK_INSTRUMENTED=1 sh tests/cli/$$t.sh > $(B)/valgrind-$$t.log 2>&1; \
+		tail -n 1 $(B)/valgrind-$$t.log; \
+	done
+
 deps:
 	@sh scripts/deps.sh
 
@@ -117,7 +127,7 @@ cli-test: newspack $(B)/unit_tests
 
 check: deps
 	@$(MAKE) --no-print-directory all $(B)/unit_tests examples fuzz-replay $(B)/tests/faultshim.so
-	@sh tests/run-all.sh
+	@NPK_INSTRUMENTED=$(SANITIZE) sh tests/run-all.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -141,9 +141,12 @@ int npk_meta_merge(npk_meta *dst, const npk_meta *src, npk_error *err);
 
 /* Reads news metadata (title, author, date, section, source, language,
  * url, ...) from the first bytes of a document. head is the start of the
- * document (at most its first 64 KiB is looked at); media_type as from
+ * document (at most its first 64 KiB is looked at, or NPK_META_HTML_HEAD_MAX
+ * bytes of an HTML page, whose metadata may sit after large scripts and
+ * styles); media_type as from
  * npk_media_type_guess(). Fields that cannot be found are left out; odd
  * content is not an error. */
+#define NPK_META_HTML_HEAD_MAX (1u << 20)
 int npk_meta_extract(const char *path, const uint8_t *head, size_t len,
                      const char *media_type, npk_meta *out, npk_error *err);
 /* Applies a sidecar NAME.meta.json: a JSON object whose values are strings

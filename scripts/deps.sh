@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs the Debian packages newspack needs to build and test, when run as
 # root; otherwise prints the one apt-get line to run. Quiet when all is there.
-PKGS="gcc make pkg-config python3 libc6-dev zlib1g-dev libdeflate-dev libzstd-dev libsodium-dev libarchive-dev libjansson-dev minisign"
+PKGS="gcc make pkg-config python3 libc6-dev zlib1g-dev libdeflate-dev libzstd-dev libsodium-dev libarchive-dev libjansson-dev libxml2-dev minisign"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

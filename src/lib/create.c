@@ -41,6 +41,7 @@ typedef struct create_ctx {
 	ino_t skip_ino[2];
 	int nskip;
 	uint8_t *head;
+	uint8_t *html;            /* NPK_META_HTML_HEAD_MAX bytes, for HTML pages (allocated when one comes) */
 	uint8_t *buf;
 } create_ctx;
 
@@ -217,18 +218,37 @@ static int add_file(create_ctx *cx, const char *apath, const char *src, int foll
 		goto out;
 	}
 	const char *media = npk_media_type_guess(apath, cx->head, (size_t)hn);
+	/* An HTML page's metadata may come after large scripts: read more. */
+	uint8_t *head = cx->head;
+	size_t want = HEAD_MAX;
+	if (strcmp(media, "text/html") == 0 && (size_t)hn == HEAD_MAX) {
+		if (cx->html == NULL && (cx->html = malloc(NPK_META_HTML_HEAD_MAX)) == NULL) {
+			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+			goto out;
+		}
+		memcpy(cx->html, cx->head, HEAD_MAX);
+		ssize_t more = read_some(fd, cx->html + HEAD_MAX, NPK_META_HTML_HEAD_MAX - HEAD_MAX);
+		if (more < 0) {
+			rc = npk__fail(err, NPK_E_IO, "%s: %s", src, strerror(errno));
+			goto out;
+		}
+		head = cx->html;
+		hn += more;
+		want = NPK_META_HTML_HEAD_MAX;
+	}
 	meta = npk_meta_new();
 	if (meta == NULL) {
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 		goto out;
 	}
-	if ((rc = npk_meta_extract(apath, cx->head, (size_t)hn, media, meta, err)) != NPK_OK ||
+	if ((rc = npk_meta_extract(apath, head, (size_t)hn, media, meta, err)) != NPK_OK ||
 	    (rc = read_sidecar(src, meta, err)) != NPK_OK)
 		goto out;
 	rc = npk_writer_begin(cx->w, apath, media, meta, (uint64_t)st.st_size, err);
 	if (rc == NPK_OK)
-		rc = npk_writer_data(cx->w, cx->head, (size_t)hn, err);
-	while (rc == NPK_OK && (size_t)hn == HEAD_MAX) {
+		rc = npk_writer_data(cx->w, head, (size_t)hn, err);
+	while (rc == NPK_OK && (size_t)hn == want) {
+		want = HEAD_MAX;
 		if (cx->opts && cx->opts->cancel && *cx->opts->cancel) {
 			rc = npk__fail(err, NPK_E_CANCELED, "canceled while reading %s", src);
 			break;
@@ -461,6 +481,7 @@ out:
 		unlink(tmp);
 	npk_writer_free(cx.w);
 	free(cx.head);
+	free(cx.html);
 	free(cx.buf);
 	free(tmp);
 	free(dcopy);

@@ -45,6 +45,10 @@ int npk__date_whole(const char *s, size_t n, char out[40]);
 /* Adds a field found in a document within the limits; -1 only when out of memory. */
 int npk__x_add(xctx *x, const char *key, const char *v, size_t n);
 
+/* ---- HTML (meta_html.c) ---- */
+/* Reads the metadata of an HTML page (its first bytes) into x; -1 when out of memory. */
+int npk__html_rules(xctx *x, const char *s, size_t n);
+
 /* ---- Front matter (meta_yaml.c) ---- */
 /* Lower-cases a field name into out and maps an alias; the key, or NULL. */
 const char *npk__meta_key_map(const char *name, size_t n, char out[NPK_META_KEY_MAX + 1]);

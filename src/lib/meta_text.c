@@ -1179,11 +1179,23 @@ int npk_meta_extract(const char *path, const uint8_t *head, size_t len,
 	if (media_type == NULL)
 		media_type = npk_media_type_guess(path, head, len);
 	int md = media_is(media_type, "text/markdown");
-	/* HTML waits for a real HTML parser; other types carry no text rules. */
-	if (!md && !media_is(media_type, "text/plain"))
+	int html = media_is(media_type, "text/html");
+	/* Other types carry no metadata that newspack reads. */
+	if (!md && !html && !media_is(media_type, "text/plain"))
 		return NPK_OK;
-	if (len > EXTRACT_HEAD_MAX)
-		len = EXTRACT_HEAD_MAX;
+	if (len > (html ? NPK_META_HTML_HEAD_MAX : EXTRACT_HEAD_MAX))
+		len = html ? NPK_META_HTML_HEAD_MAX : EXTRACT_HEAD_MAX;
+	if (html) {
+		xctx hx = {npk_meta_new(), 0, 0};
+		int hr = hx.t == NULL ? -1 : npk__html_rules(&hx, (const char *)head, len);
+		if (hr != 0 || hx.nomem || npk__meta_splice(out, hx.t, 0) != 0) {
+			npk_meta_free(hx.t);
+			return npk__fail(err, NPK_E_NOMEM, "%s: out of memory while reading metadata",
+			                 path ? path : "document");
+		}
+		npk_meta_free(hx.t);
+		return NPK_OK;
+	}
 	const char *t = (const char *)head;
 	if (len >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0) {
 		t += 3;

@@ -20,9 +20,17 @@ archive) maxlen=65536 ;;
 meta_*|sidecar) maxlen=16384 ;;
 *) maxlen=4096 ;;
 esac
-"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=$maxlen \
+set -- -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=$maxlen \
 	-dict="$top/tests/fuzz/npk.dict" -report_slow_units=2 -print_final_stats=1 \
-	-jobs="$jobs" -workers="$jobs" \
-	-artifact_prefix="$top/tests/fuzz/corpus/$t/" \
-	"$work" "$top/tests/fuzz/corpus/$t" >"$top/build/fuzz/$t.log" 2>&1 || true
-tail -n 15 "$top/build/fuzz/$t.log"
+	-artifact_prefix="$top/tests/fuzz/corpus/$t/" "$work" "$top/tests/fuzz/corpus/$t"
+log=$top/build/fuzz/$t.log
+if [ "$jobs" -gt 1 ]; then
+	# libFuzzer's job mode writes fuzz-N.log in the current folder
+	mkdir -p "$top/build/fuzz/jobs-$t"
+	(cd "$top/build/fuzz/jobs-$t" && "$bin" -jobs="$jobs" -workers="$jobs" "$@") >"$log" 2>&1 || true
+	cat "$top/build/fuzz/jobs-$t"/fuzz-*.log >>"$log"
+else
+	"$bin" "$@" >"$log" 2>&1 || true
+fi
+grep -E '^#[0-9]+' "$log" | tail -n 1
+grep -E '^stat::|^(==|SUMMARY)' "$log" | tail -n 12

@@ -11,7 +11,7 @@ C=tests/fuzz/corpus
 K=tests/keys/test.key
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-for t in archive pubkey seckey meta_text meta_markdown sidecar; do
+for t in archive pubkey seckey meta_text meta_markdown meta_html sidecar; do
 	mkdir -p "$C/$t"
 	rm -f "$C/$t"/seed-*
 done
@@ -67,6 +67,13 @@ printf -- '---\ntitle: Plain\nauthors: [A, "B, C"]\ndate: 2025-01-24\ntags:\n  -
 	>"$C/meta_markdown/seed-list.md"
 printf -- '---\ntitle: |\n  Two\n  lines\nauthor: >\n  Folded\n  name\n---\n' >"$C/meta_markdown/seed-block.md"
 printf '# Only a heading\n\nBy Someone\n' >"$C/meta_markdown/seed-heading.md"
+cp seeds/2025-04-flood-report.html "$C/meta_html/seed-flood.html"
+printf '<html lang="ko"><head><meta http-equiv="Content-Type" content="text/html; charset=euc-kr"><title>\261\342\273\347</title></head></html>' \
+	>"$C/meta_html/seed-euckr.html"
+printf '\357\273\277<html><head><script>var s="<meta charset=koi8-r>";</script><meta charset="utf-8"><title>T</title></head></html>' \
+	>"$C/meta_html/seed-bom-script.html"
+printf '<html><head><script type="application/ld+json">//<![CDATA[\n{"@graph":[{"@type":"NewsArticle","headline":"H","author":[{"name":"A"},"B"],"datePublished":"2025-01-24T10:00:00Z","publisher":{"name":"P"},"keywords":["k1","k2"]}]}\n//]]></script><meta property="og:title" content="O"><link rel="canonical" href="https://x.example/a"></head><body><time datetime="2025-01-24">d</time><div class="c-byline">By Jane Doe - Jan 24, 2025</div></body></html>' \
+	>"$C/meta_html/seed-jsonld.html"
 cp seeds/2025-05-library-funding.txt.meta.json "$C/sidecar/seed-library.json"
 printf '{"title": "T\\u00e9\\ud83d\\ude00", "author": ["A", "B"], "date": null, "x.y-z": "1"}' \
 	>"$C/sidecar/seed-unicode.json"

@@ -588,9 +588,10 @@ DEFINE_TEST(test_meta_plain_title)
 	CHECK(m != NULL && npk_meta_count(m) == 0);
 	npk_meta_free(m);
 
-	/* HTML and other types: nothing yet */
+	/* HTML has rules of its own (test_meta_html_*); other types give nothing */
 	m = ex("a.html", "<html><head><title>T</title></head></html>", "text/html");
-	CHECK(m != NULL && npk_meta_count(m) == 0);
+	CHECK(m != NULL && npk_meta_count(m) == 1);
+	CHECK_STR(npk_meta_find(m, "title"), "T");
 	npk_meta_free(m);
 	m = ex("a.csv", "title,author\nx,y\n", "text/csv");
 	CHECK(m != NULL && npk_meta_count(m) == 0);
@@ -998,4 +999,123 @@ DEFINE_TEST(test_meta_corpus_bbc)
 		closedir(d);
 	}
 	CHECK_EQ_INT(files, 2225);
+}
+
+/* HTML pages: each source of metadata, in its order of trust. */
+DEFINE_TEST(test_meta_html_sources)
+{
+	/* JSON-LD in @graph, wrapped in CDATA as XML serialisers leave it,
+	 * beats Open Graph, which beats <title>. */
+	npk_meta *m = ex("a.html",
+	                 "<!DOCTYPE html><html lang=\"en-GB\"><head><meta charset=\"utf-8\">"
+	                 "<title>Page title | The Courier</title>"
+	                 "<meta property=\"og:title\" content=\"OG title\">"
+	                 "<meta property=\"og:site_name\" content=\"The Courier\">"
+	                 "<meta property=\"article:published_time\" content=\"2025-01-02T03:04:05Z\">"
+	                 "<meta name=\"keywords\" content=\"harbour, council , budget\">"
+	                 "<link rel=\"canonical\" href=\"https://courier.example/a\">"
+	                 "<script type=\"application/ld+json\">//<![CDATA[\n"
+	                 "{\"@context\":\"https://schema.org\",\"@graph\":[{\"@type\":\"WebSite\",\"name\":\"Site\"},"
+	                 "{\"@type\":[\"NewsArticle\"],\"headline\":\"Council  approves\\n wall\","
+	                 "\"datePublished\":\"2025-01-24T10:00:00+01:00\",\"dateModified\":\"2025-01-25\","
+	                 "\"author\":[{\"@type\":\"Person\",\"name\":\"Maren Holt\"},\"Tobias Greaves\"],"
+	                 "\"articleSection\":\"Local\",\"publisher\":{\"name\":\"Wrenmouth Courier\"}}]}\n//]]></script>"
+	                 "</head><body><h1>Heading</h1><p class=\"byline\">By Someone Else</p></body></html>",
+	                 "text/html");
+	CHECK(m != NULL);
+	CHECK_STR(npk_meta_find(m, "title"), "Council approves wall");
+	CHECK_STR(npk_meta_find(m, "date"), "2025-01-24T10:00:00+01:00");
+	CHECK_STR(npk_meta_find(m, "modified"), "2025-01-25");
+	CHECK_EQ_INT(nkey(m, "author"), 2);
+	CHECK_STR(nth(m, "author", 0), "Maren Holt");
+	CHECK_STR(nth(m, "author", 1), "Tobias Greaves");
+	CHECK_STR(npk_meta_find(m, "section"), "Local");
+	CHECK_STR(npk_meta_find(m, "source"), "Wrenmouth Courier");
+	CHECK_STR(npk_meta_find(m, "language"), "en-GB");
+	CHECK_STR(npk_meta_find(m, "url"), "https://courier.example/a");
+	CHECK_EQ_INT(nkey(m, "keywords"), 3);
+	CHECK_STR(nth(m, "keywords", 1), "council");
+	npk_meta_free(m);
+
+	/* Without JSON-LD: Open Graph and meta; og:locale in BCP 47 form;
+	 * an article:author that is a URL is no name. */
+	m = ex("b.htm",
+	       "<html><head><title>T</title><meta property=\"og:title\" content=\"OG &amp; title\">"
+	       "<meta property=\"og:locale\" content=\"pt_BR\">"
+	       "<meta property=\"article:author\" content=\"https://facebook.com/someone\">"
+	       "<meta name=\"author\" content=\"Ana Souza\">"
+	       "<meta name=\"description\" content=\"  What   happened. \">"
+	       "</head><body><time datetime=\"2024-12-06\">6 Dec</time></body></html>", "text/html");
+	CHECK(m != NULL);
+	CHECK_STR(npk_meta_find(m, "title"), "OG & title");
+	CHECK_STR(npk_meta_find(m, "language"), "pt-BR");
+	CHECK_EQ_INT(nkey(m, "author"), 1);
+	CHECK_STR(npk_meta_find(m, "author"), "Ana Souza");
+	CHECK_STR(npk_meta_find(m, "description"), "What happened.");
+	CHECK_STR(npk_meta_find(m, "date"), "2024-12-06");
+	npk_meta_free(m);
+
+	/* Markup only: <title>, the first byline (its date and "By" cut off),
+	 * rel=author ignored once a byline was found. */
+	m = ex("c.html",
+	       "<html><head><title>Only the title</title></head><body>"
+	       "<div class=\"story-byline\">By Dan Goodin - Apr 16, 2015 8:02 pm UTC</div>"
+	       "<a rel=\"author\" href=\"/x\">Other Person</a></body></html>", "text/html");
+	CHECK(m != NULL);
+	CHECK_STR(npk_meta_find(m, "title"), "Only the title");
+	CHECK_EQ_INT(nkey(m, "author"), 1);
+	CHECK_STR(npk_meta_find(m, "author"), "Dan Goodin");
+	npk_meta_free(m);
+
+	/* Broken JSON-LD and an unknown date form are skipped, not errors. */
+	m = ex("d.html",
+	       "<html><head><script type=\"application/ld+json\">{\"headline\": </script>"
+	       "<meta property=\"article:published_time\" content=\"yesterday\">"
+	       "<meta property=\"og:title\" content=\"Still here\"></head></html>", "text/html");
+	CHECK(m != NULL);
+	CHECK_STR(npk_meta_find(m, "title"), "Still here");
+	CHECK(npk_meta_find(m, "date") == NULL);
+	npk_meta_free(m);
+}
+
+/* HTML pages in other charsets: the page's own declaration in its head,
+ * not one inside a script; UTF-8 bytes win over a stale declaration. */
+DEFINE_TEST(test_meta_html_charsets)
+{
+	/* windows-1252 (declared as iso-8859-1, which the web reads so) */
+	npk_meta *m = ex("a.html",
+	                 "<html><head><meta http-equiv=\"Content-Type\" content=\"text/html; charset=iso-8859-1\">"
+	                 "<title>Caf\xe9 \x93quoted\x94</title></head></html>", "text/html");
+	CHECK(m != NULL);
+	CHECK_STR(npk_meta_find(m, "title"), "Caf\xc3\xa9 \xe2\x80\x9cquoted\xe2\x80\x9d");
+	npk_meta_free(m);
+
+	/* GB2312 read as GB18030; a script's string that looks like a
+	 * declaration comes first and must not count */
+	m = ex("b.html",
+	       "<html><head><script>document.write('<meta charset=\"windows-1251\">');</script>"
+	       "<meta charset=\"gb2312\"><title>\xd6\xd0\xce\xc4</title></head></html>", "text/html");
+	CHECK(m != NULL);
+	CHECK_STR(npk_meta_find(m, "title"), "\xe4\xb8\xad\xe6\x96\x87");
+	npk_meta_free(m);
+
+	/* declared gb2312, but the bytes are UTF-8 */
+	m = ex("c.html",
+	       "<html><head><meta charset=\"gb2312\"><title>\xe4\xb8\xad\xe6\x96\x87</title></head></html>",
+	       "text/html");
+	CHECK(m != NULL);
+	CHECK_STR(npk_meta_find(m, "title"), "\xe4\xb8\xad\xe6\x96\x87");
+	npk_meta_free(m);
+
+	/* a BOM says UTF-8 whatever follows; windows-1250 declared for Polish */
+	m = ex("d.html", "\xef\xbb\xbf<html><head><title>\xc5\x81\xc3\xb3" "d\xc5\xba</title></head></html>",
+	       "text/html");
+	CHECK(m != NULL);
+	CHECK_STR(npk_meta_find(m, "title"), "\xc5\x81\xc3\xb3" "d\xc5\xba");
+	npk_meta_free(m);
+	m = ex("e.html", "<html><head><meta charset=\"windows-1250\"><title>\xa3\xf3\x64\x9f</title></head></html>",
+	       "text/html");
+	CHECK(m != NULL);
+	CHECK_STR(npk_meta_find(m, "title"), "\xc5\x81\xc3\xb3" "d\xc5\xba");
+	npk_meta_free(m);
 }
