@@ -4,7 +4,7 @@
 #     . "$(dirname "$0")/lib.sh"
 #     suite_begin NAME
 # and ends with `finish`. suite_begin gives it:
-#   top    the project root          NP    the built ./newspack
+#   top    the project root          NP    the built ./newspack (or $NPK_TEST_NP)
 #   KEYS   tests/keys                S     build/cli-scratch/NAME, emptied
 #   OUT, ERR  stdout and stderr of the last command run by expect_exit/run
 #   RC     its exit code
@@ -16,7 +16,8 @@
 # anything failed.
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-NP="$top/newspack"
+# NPK_TEST_NP runs the suites through a wrapper instead (make valgrind).
+NP="${NPK_TEST_NP:-$top/newspack}"
 KEYS="$top/tests/keys"
 PASSED=0
 FAILED=0
