@@ -127,7 +127,7 @@ cli-test: newspack $(B)/unit_tests
 
 check: deps
 	@$(MAKE) --no-print-directory all $(B)/unit_tests examples fuzz-replay $(B)/tests/faultshim.so
-	@NPK_INSTRUMENTED=$(SANITIZE) sh tests/run-all.sh
+	@NPK_INSTRUMENTED=$(SANITIZE) NPK_MAKE_VARS="SANITIZE=$(SANITIZE) CI=$(CI)" sh tests/run-all.sh
 
 demo: deps
 	@$(MAKE) --no-print-directory all
@@ -144,20 +144,37 @@ examples: examples/verify_list
 examples/verify_list: examples/verify_list.c libnewspack.a
 	$(CC) $(ALL_CFLAGS) -o $@ $< libnewspack.a $(LIBS)
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib $(DESTDIR)$(PREFIX)/include
+# make install [PREFIX=/usr/local] [DESTDIR=]: the command, the library
+# (static and shared), the header, a pkg-config file, the man pages and
+# the bash completion. make uninstall removes exactly those.
+LIBDIR  ?= $(PREFIX)/lib
+MANDIR  ?= $(PREFIX)/share/man
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+VERSION := $(shell sed -n 's/^\#define NPK_VERSION_STRING "\(.*\)"/\1/p' include/newspack.h)
+$(B)/newspack.pc: newspack.pc.in include/newspack.h
+	@mkdir -p $(B)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' -e 's|@REQUIRES@|$(PKGS)|' \
+	    -e 's|^libdir=.*|libdir=$(LIBDIR)|' newspack.pc.in > $@
+
+install: all $(B)/newspack.pc
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(COMPDIR)
 	install -m 755 newspack $(DESTDIR)$(PREFIX)/bin/newspack
-	install -m 644 libnewspack.a $(DESTDIR)$(PREFIX)/lib/libnewspack.a
-	install -m 755 libnewspack.so $(DESTDIR)$(PREFIX)/lib/libnewspack.so.$(SOVER)
-	ln -sf libnewspack.so.$(SOVER) $(DESTDIR)$(PREFIX)/lib/libnewspack.so
+	install -m 644 libnewspack.a $(DESTDIR)$(LIBDIR)/libnewspack.a
+	install -m 755 libnewspack.so $(DESTDIR)$(LIBDIR)/libnewspack.so.$(SOVER)
+	ln -sf libnewspack.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libnewspack.so
 	install -m 644 include/newspack.h $(DESTDIR)$(PREFIX)/include/newspack.h
-	install -d $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 644 man/newspack.1 $(DESTDIR)$(PREFIX)/share/man/man1/newspack.1
+	install -m 644 $(B)/newspack.pc $(DESTDIR)$(LIBDIR)/pkgconfig/newspack.pc
+	install -m 644 man/newspack.1 $(DESTDIR)$(MANDIR)/man1/newspack.1
+	install -m 644 man/npk.5 $(DESTDIR)$(MANDIR)/man5/npk.5
+	install -m 644 contrib/newspack.bash-completion $(DESTDIR)$(COMPDIR)/newspack
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/newspack $(DESTDIR)$(PREFIX)/lib/libnewspack.a \
-	      $(DESTDIR)$(PREFIX)/lib/libnewspack.so $(DESTDIR)$(PREFIX)/lib/libnewspack.so.$(SOVER) \
-	      $(DESTDIR)$(PREFIX)/include/newspack.h $(DESTDIR)$(PREFIX)/share/man/man1/newspack.1
+	rm -f $(DESTDIR)$(PREFIX)/bin/newspack $(DESTDIR)$(LIBDIR)/libnewspack.a \
+	      $(DESTDIR)$(LIBDIR)/libnewspack.so $(DESTDIR)$(LIBDIR)/libnewspack.so.$(SOVER) \
+	      $(DESTDIR)$(LIBDIR)/pkgconfig/newspack.pc $(DESTDIR)$(PREFIX)/include/newspack.h \
+	      $(DESTDIR)$(MANDIR)/man1/newspack.1 $(DESTDIR)$(MANDIR)/man5/npk.5 \
+	      $(DESTDIR)$(COMPDIR)/newspack
 
 clean:
 	rm -rf $(B) newspack libnewspack.a libnewspack.so demo examples/verify_list
