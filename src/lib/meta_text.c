@@ -1185,26 +1185,16 @@ int npk_meta_extract(const char *path, const uint8_t *head, size_t len,
 		return NPK_OK;
 	if (len > (html ? NPK_META_HTML_HEAD_MAX : EXTRACT_HEAD_MAX))
 		len = html ? NPK_META_HTML_HEAD_MAX : EXTRACT_HEAD_MAX;
-	if (html) {
-		xctx hx = {npk_meta_new(), 0, 0};
-		int hr = hx.t == NULL ? -1 : npk__html_rules(&hx, (const char *)head, len);
-		if (hr != 0 || hx.nomem || npk__meta_splice(out, hx.t, 0) != 0) {
-			npk_meta_free(hx.t);
-			return npk__fail(err, NPK_E_NOMEM, "%s: out of memory while reading metadata",
-			                 path ? path : "document");
-		}
-		npk_meta_free(hx.t);
-		return NPK_OK;
-	}
 	const char *t = (const char *)head;
-	if (len >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0) {
+	/* A BOM is skipped in text; in HTML it names the charset (meta_html.c). */
+	if (!html && len >= 3 && memcmp(t, "\xEF\xBB\xBF", 3) == 0) {
 		t += 3;
 		len -= 3;
 	}
 	xctx x = {npk_meta_new(), 0, 0};
 	if (x.t == NULL)
 		return npk__fail(err, NPK_E_NOMEM, "%s: out of memory", path ? path : "metadata");
-	int rc = md ? md_rules(&x, t, len) : plain_rules(&x, t, len, 0);
+	int rc = html ? npk__html_rules(&x, t, len) : md ? md_rules(&x, t, len) : plain_rules(&x, t, len, 0);
 	/* Fields the caller already set are kept: extraction only fills gaps. */
 	if (rc != 0 || x.nomem || npk__meta_splice(out, x.t, 0) != 0) {
 		npk_meta_free(x.t);
