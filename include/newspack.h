@@ -317,6 +317,26 @@ int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
                 size_t npaths, const npk_extract_opts *opts,
                 uint64_t *written, npk_error *err);
 
+/* ---- Exporting ---- */
+
+/* Formats of npk_export. */
+enum {
+	NPK_EXPORT_TAR = 1,       /* POSIX pax; metadata as user.newspack.KEY xattrs */
+	NPK_EXPORT_TAR_GZ = 2,    /* the same, gzip-compressed */
+	NPK_EXPORT_ZIP = 3,       /* zip; metadata in a NAME.meta.json beside NAME */
+	NPK_EXPORT_BAGIT = 4,     /* a BagIt 1.0 bag folder (RFC 8493), SHA-512 manifests */
+};
+typedef struct npk_export_opts {
+	void (*progress)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
+	void *ctx;
+	const volatile int *cancel;   /* as in npk_create_opts */
+} npk_export_opts;
+/* Verifies the whole archive (npk_reader_verify), then writes its
+ * documents to out, which must not exist: a file under a temporary name
+ * beside it (a folder, for a bag), renamed into place when complete. */
+int npk_export(npk_reader *r, const char *out, int format, const npk_export_opts *opts,
+               uint64_t *written, npk_error *err);
+
 /* Checks that a path is valid in an archive (spec/format.md, "Paths"). */
 int npk_path_check(const char *path, size_t len, npk_error *err);
 
