@@ -257,6 +257,12 @@ int npk_reader_open(const char *path, const npk_trust *trust,
 void npk_reader_free(npk_reader *r);
 void npk_reader_info(const npk_reader *r, npk_info *info);
 
+/* Progress of a long task: documents and content bytes done so far, and
+ * the document just done. */
+typedef void (*npk_progress_cb)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
+/* A progress callback for npk_reader_verify, called after each document. */
+void npk_reader_set_progress(npk_reader *r, npk_progress_cb fn, void *ctx);
+
 /* Threads that read, check and decode clusters ahead of a full verify or
  * an extract of everything; 0 (the default) means one per core, 1 none. */
 void npk_reader_set_threads(npk_reader *r, int threads);

@@ -73,15 +73,19 @@ void cli_json_print(json_t *j);
 extern volatile int cli_interrupted;
 void cli_catch_signals(void);
 
-/* A progress line on stderr, only when stderr is a terminal. */
+/* A progress line on stderr, only when stderr is a terminal; with -v
+ * (verbose), a line for each document instead, wherever stderr goes. */
 typedef struct cli_progress {
 	int enabled;
+	int verbose;
 	const char *verb;
 	uint64_t total;           /* documents expected, 0 if unknown */
 	double last;              /* time of the last redraw */
 	int drawn;
 } cli_progress;
 void cli_progress_init(cli_progress *p, const char *verb, uint64_t total, int quiet);
+/* -v: a line per document (after cli_progress_init) */
+void cli_progress_verbose(cli_progress *p, int verbose);
 void cli_progress_cb(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
 void cli_progress_done(cli_progress *p);
 

@@ -38,6 +38,7 @@ static void create_help(FILE *f)
 	        "                       archive is the same for any N\n"
 	        "  --json               print the summary as JSON\n"
 	        "  -q                   no progress and no summary\n"
+	        "  -v                   name each document as it is packed (on stderr)\n"
 	        "\n"
 	        "The archive is written to a temporary file beside OUT.npk, synced, and renamed,\n"
 	        "so OUT.npk is never left half-written. The same inputs, key and timestamp always\n"
@@ -99,7 +100,7 @@ int cmd_create(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	const char *sec = NULL, *pfile = NULL;
-	int quiet = 0, json = 0, c, ec = EXIT_USAGE;
+	int quiet = 0, verbose = 0, json = 0, c, ec = EXIT_USAGE;
 	npk_create_opts opts;
 	memset(&opts, 0, sizeof opts);
 	npk_meta *meta = npk_meta_new();
@@ -109,11 +110,12 @@ int cmd_create(int argc, char **argv)
 	if (meta == NULL)
 		return EXIT_USAGE;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:j:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:j:qvh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 's': sec = optarg; break;
 		case 'P': pfile = optarg; break;
 		case 'q': quiet = 1; break;
+		case 'v': verbose = 1; break;
 		case 'O': json = 1; break;
 		case 'h': create_help(stdout); ec = 0; goto out;
 		case 'm': {
@@ -212,6 +214,7 @@ int cmd_create(int argc, char **argv)
 
 	cli_progress prog;
 	cli_progress_init(&prog, "packing", 0, quiet);
+	cli_progress_verbose(&prog, verbose && !quiet);
 	opts.archive_meta = meta;
 	opts.warn = on_warn;
 	opts.progress = cli_progress_cb;

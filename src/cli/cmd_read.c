@@ -16,7 +16,7 @@ typedef struct ropts {
 	const char *pubkey;
 	const char *dir;
 	const char *format;
-	int json, quiet, allow_untrusted, force, longfmt;
+	int json, quiet, verbose, allow_untrusted, force, longfmt;
 	int threads;
 } ropts;
 
@@ -39,7 +39,7 @@ static int parse_ropts(int argc, char **argv, const char *cmd, const char *allow
 	o->dir = ".";
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:C:j:qlh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:C:j:qvlh", longopts, NULL)) != -1) {
 		int ok = c == 'h' || (c == 'j' && strchr(allowed, 'J')) ||
 		         (c < 256 && c != 'j' && strchr(allowed, c) != NULL) ||
 		         (c == OPT_JSON && strchr(allowed, 'j')) ||
@@ -52,6 +52,7 @@ static int parse_ropts(int argc, char **argv, const char *cmd, const char *allow
 		case 'p': o->pubkey = optarg; break;
 		case 'C': o->dir = optarg; break;
 		case 'q': o->quiet = 1; break;
+		case 'v': o->verbose = 1; break;
 		case 'l': o->longfmt = 1; break;
 		case 'j': {
 			char *end;
@@ -89,6 +90,7 @@ static void verify_help(FILE *f)
 	        "\n" TRUST_HELP
 	        "  --json              print a JSON report (schema in newspack(1))\n"
 	        "  -q                  print nothing; the exit code tells\n"
+	        "  -v                  name each document as it is checked (on stderr)\n"
 	        "  -j N                read and decode with N threads (default: one per core)\n"
 	        "\n"
 	        "Exit codes: 0 intact and signed by a trusted key; 1 bad signature or damaged\n"
@@ -100,6 +102,7 @@ typedef struct vctx {
 	int json, quiet;
 	json_t *problems;
 	uint64_t shown;
+	cli_progress *prog;       /* cleared before a problem is printed */
 } vctx;
 
 static void on_problem(const npk_problem *p, void *ctx)
@@ -118,6 +121,8 @@ static void on_problem(const npk_problem *p, void *ctx)
 	}
 	if (v->quiet)
 		return;
+	if (v->prog != NULL)
+		cli_progress_done(v->prog);
 	if (p->path)
 		printf("DAMAGED  %s  (%s)\n", p->path, p->message);
 	else if (strcmp(p->object, "layout") == 0)
@@ -130,7 +135,7 @@ static void on_problem(const npk_problem *p, void *ctx)
 int cmd_verify(int argc, char **argv)
 {
 	ropts o;
-	int ec = parse_ropts(argc, argv, "verify", "pjqJ", verify_help, &o);
+	int ec = parse_ropts(argc, argv, "verify", "pjqvJ", verify_help, &o);
 	if (ec >= 0)
 		return ec;
 	if (argc - optind != 1)
@@ -143,7 +148,7 @@ int cmd_verify(int argc, char **argv)
 	npk_reader *r = NULL;
 	int rc = npk_reader_open(path, t, 1, &r, &err);
 	npk_trust_free(t);
-	vctx v = {path, o.json, o.quiet, json_array(), 0};
+	vctx v = {path, o.json, o.quiet, json_array(), 0, NULL};
 	json_t *j = json_object();
 	json_object_set_new(j, "archive", json_string(path));
 	if (rc != NPK_OK) {
@@ -171,7 +176,13 @@ int cmd_verify(int argc, char **argv)
 	npk_keyid_format(info.key_id, id);
 	npk_verify_stats st;
 	npk_reader_set_threads(r, o.threads);
+	cli_progress prog;
+	cli_progress_init(&prog, "verifying", info.documents, o.quiet || o.json);
+	cli_progress_verbose(&prog, o.verbose && !o.quiet && !o.json);
+	npk_reader_set_progress(r, cli_progress_cb, &prog);
+	v.prog = &prog;
 	rc = npk_reader_verify(r, on_problem, &v, &st, &err);
+	cli_progress_done(&prog);
 	ec = rc != NPK_OK ? cli_exit_code(rc) : info.trusted ? 0 : EXIT_UNTRUSTED;
 	if (o.json) {
 		json_object_set_new(j, "ok", json_boolean(ec == 0));
@@ -448,13 +459,14 @@ static void extract_help(FILE *f)
 	        "  -j N                with 2 or more (the default on a multi-core machine),\n"
 	        "                      files are created and written on a second thread while\n"
 	        "                      this one reads and checks; -j 1 does all on one thread\n"
-	        "  -q                  no progress and no summary\n");
+	        "  -q                  no progress and no summary\n"
+	        "  -v                  name each document as it is written (on stderr)\n");
 }
 
 int cmd_extract(int argc, char **argv)
 {
 	ropts o;
-	int ec = parse_ropts(argc, argv, "extract", "pCfuqJ", extract_help, &o);
+	int ec = parse_ropts(argc, argv, "extract", "pCfuqvJ", extract_help, &o);
 	if (ec >= 0)
 		return ec;
 	if (argc - optind < 1)
@@ -467,6 +479,7 @@ int cmd_extract(int argc, char **argv)
 	npk_reader_info(r, &in);
 	cli_progress prog;
 	cli_progress_init(&prog, "extracting", in.documents, o.quiet);
+	cli_progress_verbose(&prog, o.verbose && !o.quiet);
 	npk_extract_opts xo = {o.force, cli_progress_cb, &prog, &cli_interrupted};
 	cli_catch_signals();
 	npk_error err = {0, ""};
@@ -510,7 +523,8 @@ static void export_help(FILE *f)
 	        "always exports to the same bytes.\n"
 	        "\n" TRUST_HELP
 	        "  --allow-untrusted   export an archive signed by a key that is not trusted\n"
-	        "  -q                  no progress and no summary\n");
+	        "  -q                  no progress and no summary\n"
+	        "  -v                  name each document as it is checked and written (on stderr)\n");
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -519,10 +533,17 @@ static int ends_with(const char *s, const char *suffix)
 	return n > k && strcasecmp(s + n - k, suffix) == 0;
 }
 
+static void export_progress(uint64_t docs, uint64_t bytes, const char *path, void *ctx)
+{
+	cli_progress *p = ctx;
+	p->verb = "exporting";
+	cli_progress_cb(docs, bytes, path, ctx);
+}
+
 int cmd_export(int argc, char **argv)
 {
 	ropts o;
-	int ec = parse_ropts(argc, argv, "export", "puqF", export_help, &o);
+	int ec = parse_ropts(argc, argv, "export", "puqvF", export_help, &o);
 	if (ec >= 0)
 		return ec;
 	if (argc - optind != 2)
@@ -550,9 +571,12 @@ int cmd_export(int argc, char **argv)
 		return ec;
 	npk_info in;
 	npk_reader_info(r, &in);
+	/* the one progress line says "verifying", then "exporting" */
 	cli_progress prog;
-	cli_progress_init(&prog, "exporting", in.documents, o.quiet);
-	npk_export_opts xo = {cli_progress_cb, &prog, &cli_interrupted};
+	cli_progress_init(&prog, "verifying", in.documents, o.quiet);
+	cli_progress_verbose(&prog, o.verbose && !o.quiet);
+	npk_reader_set_progress(r, cli_progress_cb, &prog);
+	npk_export_opts xo = {export_progress, &prog, &cli_interrupted};
 	cli_catch_signals();
 	npk_error err = {0, ""};
 	uint64_t n = 0;

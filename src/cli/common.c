@@ -333,10 +333,22 @@ void cli_progress_init(cli_progress *p, const char *verb, uint64_t total, int qu
 	p->last = now();
 }
 
+void cli_progress_verbose(cli_progress *p, int verbose)
+{
+	if (verbose) {
+		p->verbose = 1;
+		p->enabled = 0;
+	}
+}
+
 void cli_progress_cb(uint64_t docs, uint64_t bytes, const char *path, void *ctx)
 {
 	cli_progress *p = ctx;
-	(void)path;
+	/* paths here passed npk_path_check: no control characters to fear */
+	if (p->verbose && path != NULL) {
+		fprintf(stderr, "%s %s\n", p->verb, path);
+		return;
+	}
 	if (!p->enabled)
 		return;
 	double t = now();

@@ -72,6 +72,8 @@ struct npk_reader {
 	obj_buf cl;               /* cluster cache */
 	npk_decoder *dec;
 	size_t threads;           /* for read-ahead; 0 = one per core */
+	npk_progress_cb progress; /* called by verify after each document */
+	void *progress_ctx;
 	struct npk_prefetch *pf;
 	int64_t cl_cached;        /* cluster number in cl, or -1 */
 
@@ -1064,6 +1066,12 @@ void npk_reader_set_threads(npk_reader *r, int threads)
 	r->threads = threads > 0 ? (size_t)threads : 0;
 }
 
+void npk_reader_set_progress(npk_reader *r, npk_progress_cb fn, void *ctx)
+{
+	r->progress = fn;
+	r->progress_ctx = ctx;
+}
+
 void npk__reader_readahead(npk_reader *r, int on)
 {
 	if (on)
@@ -1084,6 +1092,7 @@ typedef struct verify_ctx {
 	walk_report *wr;
 	uint8_t *cstate;          /* per cluster: 0 unchecked, 1 good, 2 bad */
 	npk_error *err;
+	uint64_t docs, bytes;     /* for progress */
 } verify_ctx;
 
 static int check_cluster(verify_ctx *v, uint32_t i)
@@ -1129,6 +1138,10 @@ static int verify_doc(const npk_entry *e, void *ctx)
 		if (v->wr->st)
 			v->wr->st->documents_bad++;
 	}
+	v->docs++;
+	v->bytes += e->size;
+	if (r->progress)
+		r->progress(v->docs, v->bytes, e->path, r->progress_ctx);
 	return 0;
 }
 
@@ -1163,7 +1176,7 @@ int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
 	npk_verify_stats local;
 	walk_report wr = {cb, ctx, NPK_OK, stats ? stats : &local};
 	memset(wr.st, 0, sizeof *wr.st);
-	verify_ctx v = {r, &wr, calloc(r->cluster_count ? r->cluster_count : 1, 1), err};
+	verify_ctx v = {r, &wr, calloc(r->cluster_count ? r->cluster_count : 1, 1), err, 0, 0};
 	NPK_FAIL_IF(v.cstate == NULL, err, NPK_E_NOMEM, "out of memory");
 	check_layout(r, &wr);
 	pf_start(r);

@@ -153,6 +153,17 @@ expect_contains "$OUT" "bag ok" "(the bag's check ran)"
 expect_exit 0 "sha512sum -c agrees with the manifests" -- \
 	sh -c 'cd "$1" && grep -v % manifest-sha512.txt | sha512sum --quiet -c - && sha512sum --quiet -c tagmanifest-sha512.txt' sh "$S/bag"
 
+# ---- -v names each document, on stderr
+expect_exit 0 "create -v" -- "$NP" create -v -s "$KEY" "$S/v.npk" "$top/seeds" &&
+	expect_contains "$ERR" "packing 2025-04-flood-report.html" "create -v names each document it packs"
+expect_exit 0 "verify -v" -- "$NP" verify -v -p "$PUB" "$S/v.npk" &&
+	expect_contains "$ERR" "verifying 2025-03-harbour-council.md" "verify -v names each document it checks"
+expect_exit 0 "export -v" -- "$NP" export -v -p "$PUB" "$S/v.npk" "$S/v.zip" &&
+	expect_contains "$ERR" "exporting 000_087c6aae1e53e9e7.txt" "export -v names each document it writes"
+mkdir -p "$S/vx"
+expect_exit 0 "extract -v" -- "$NP" extract -v -p "$PUB" -C "$S/vx" "$S/v.npk" &&
+	expect_contains "$ERR" "extracting 2025-05-library-funding.txt" "extract -v names each document it writes"
+
 # ---- refusals: nothing is written
 before=$(ls -A "$S" | sort)
 expect_exit 2 "export over an existing file is refused (exit 2)" -- "$NP" export -p "$PUB" "$S/a.npk" "$S/a.zip" &&
