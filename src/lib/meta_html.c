@@ -658,27 +658,22 @@ static htmlDocPtr parse(const char *s, size_t n)
 		enc = "UTF-16BE";
 	if (enc != NULL)
 		return htmlReadMemory(s, (int)n, NULL, enc, parse_opts);
-	/* Every byte is a character in ISO-8859-1: nothing is lost in this
-	 * first look for the page's own declaration. */
+	/* Bytes that are valid UTF-8 with characters beyond ASCII are UTF-8,
+	 * whatever the page says: legacy text almost never is, and pages that
+	 * were converted but kept their old declaration are common. Bytes that
+	 * are all ASCII read the same in UTF-8 as in any charset a page may
+	 * declare. Either way one parse does. A cut character at the end of
+	 * the head does not count against UTF-8. */
+	size_t bad = npk__utf8_bad_at((const uint8_t *)s, n);
+	if (bad == n || (n - bad < 4 && (unsigned char)s[bad] >= 0xC0))
+		return htmlReadMemory(s, (int)n, NULL, "UTF-8", parse_opts);
+	/* Otherwise the page's own declaration decides. Every byte is a
+	 * character in ISO-8859-1: nothing is lost in this first look for it. */
 	htmlDocPtr d = htmlReadMemory(s, (int)n, NULL, "ISO-8859-1", parse_opts);
 	if (d == NULL)
 		return NULL;
 	char *declared = declared_charset(xmlDocGetRootElement(d), 0);
-	/* Bytes that are valid UTF-8 with characters beyond ASCII are UTF-8,
-	 * whatever the page says: legacy text almost never is, and pages that
-	 * were converted but kept their old declaration are common. A cut
-	 * character at the end of the head does not count against it. */
-	size_t bad = npk__utf8_bad_at((const uint8_t *)s, n);
-	int utf8 = bad == n || (n - bad < 4 && (unsigned char)s[bad] >= 0xC0);
-	int high = 0;
-	for (size_t i = 0; i < n && !high; i++)
-		high = (unsigned char)s[i] >= 0x80;
-	if (utf8 && high)
-		enc = "UTF-8";
-	else if (declared != NULL)
-		enc = charset_name(declared);
-	else
-		enc = utf8 ? "UTF-8" : "WINDOWS-1252";
+	enc = declared != NULL ? charset_name(declared) : "WINDOWS-1252";
 	htmlDocPtr again = NULL;
 	/* a charset iconv does not know is not tried (libxml2 would complain) */
 	xmlCharEncodingHandlerPtr known = xmlFindCharEncodingHandler(enc);
