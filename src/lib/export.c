@@ -325,14 +325,24 @@ static int on_doc(const npk_entry *d, void *ctx)
 	return 0;
 }
 
-static int export_archive(ectx *x, const char *out)
+/* The template of a temporary name beside out, for mkstemp or mkdtemp:
+ * DIR/.NAME.tmp-XXXXXX (malloc'd; NULL when out of memory). */
+static char *tmp_beside(const char *out)
 {
 	size_t tl = strlen(out) + 32;
 	char *tmp = malloc(tl);
-	NPK_FAIL_IF(tmp == NULL, x->err, NPK_E_NOMEM, "out of memory");
-	char *slash = strrchr(out, '/');
+	if (tmp == NULL)
+		return NULL;
+	const char *slash = strrchr(out, '/');
 	snprintf(tmp, tl, "%.*s.%s.tmp-XXXXXX", slash ? (int)(slash - out + 1) : 0, out,
 	         slash ? slash + 1 : out);
+	return tmp;
+}
+
+static int export_archive(ectx *x, const char *out)
+{
+	char *tmp = tmp_beside(out);
+	NPK_FAIL_IF(tmp == NULL, x->err, NPK_E_NOMEM, "out of memory");
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
 		int rc = npk__fail(x->err, NPK_E_IO, "%s: cannot create a temporary file: %s", tmp,
@@ -394,12 +404,8 @@ static int rm_tree(int dirfd, const char *name);
 
 static int export_bag(ectx *x, const char *out)
 {
-	size_t tl = strlen(out) + 32;
-	char *tmp = malloc(tl);
+	char *tmp = tmp_beside(out);
 	NPK_FAIL_IF(tmp == NULL, x->err, NPK_E_NOMEM, "out of memory");
-	char *slash = strrchr(out, '/');
-	snprintf(tmp, tl, "%.*s.%s.tmp-XXXXXX", slash ? (int)(slash - out + 1) : 0, out,
-	         slash ? slash + 1 : out);
 	if (mkdtemp(tmp) == NULL) {
 		int rc = npk__fail(x->err, NPK_E_IO, "%s: cannot create a temporary folder: %s", tmp,
 		                   strerror(errno));
