@@ -106,12 +106,12 @@ $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/memfile.c $(LIB_SRC) $(wildcard
 fuzz: $(FUZZ_BIN)
 	@echo "fuzz: built $(FUZZ_BIN); run one with sh tests/fuzz/run.sh TARGET SECONDS"
 
-# valgrind memcheck over the command suites: any memory error or leak in
+# valgrind memcheck over the command, attack, vector, export and HTML suites: any memory error or leak in
 # any newspack run makes it exit 99, which fails the check that ran it.
 valgrind: all $(B)/tests/faultshim.so
 	@printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect "%s/newspack" "$$@"\n' "$(CURDIR)" > $(B)/valgrind-newspack
 	@chmod +x $(B)/valgrind-newspack
-	@for t in test_cli test_hostile test_vectors; do \
+	@for t in test_cli test_hostile test_vectors test_export test_html; do \
 		NPK_TEST_NP=$(CURDIR)/$(B)/valgrind-newspack NPK_INSTRUMENTED=1 sh tests/cli/$$t.sh > $(B)/valgrind-$$t.log 2>&1; \
 		tail -n 1 $(B)/valgrind-$$t.log; \
 	done
