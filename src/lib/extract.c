@@ -258,9 +258,12 @@ static int doc_begin(xctx *x, xdoc *d, const char *path, size_t len)
 
 static int doc_write(xctx *x, xdoc *d, const uint8_t *buf, size_t len)
 {
-	char name[NPK_PATH_MAX + 64];
-	snprintf(name, sizeof name, "%s/%s", x->dir, d->path);
-	return npk__write_full(d->fd, buf, len, name, x->ferr);
+	/* the folder goes in front of the message only when there is one */
+	npk_error e;
+	int rc = npk__write_full(d->fd, buf, len, d->path, &e);
+	if (rc != NPK_OK)
+		npk__fail(x->ferr, rc, "%s/%s", x->dir, e.msg);
+	return rc;
 }
 
 /* Drops a document that is not to be named: an unnamed file vanishes
