@@ -1,21 +1,5 @@
 #!/bin/sh
 # Installs the Debian packages the benchmark's peers come from, when run as
-# root; otherwise prints the one apt-get line to run. Quiet when all is there.
-# hyperfine is optional and not needed: run.sh times with GNU time.
-PKGS="pigz zip unzip zim-tools minisign time"
-missing=""
-for p in $PKGS; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
-		missing="$missing $p"
-done
-[ -z "$missing" ] && exit 0
-if [ "$(id -u)" = 0 ]; then
-	echo "installing:$missing"
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
-		{ echo "apt-get install failed for:$missing" >&2; exit 1; }
-else
-	echo "the benchmark needs these Debian packages:$missing" >&2
-	echo "Run:  sudo apt-get install$missing" >&2
-	exit 1
-fi
+# root; otherwise prints the one apt-get line to run (scripts/deps.sh does
+# the work). hyperfine is optional and not needed: run.sh times with GNU time.
+exec sh "$(dirname "$0")/../scripts/deps.sh" --for "the benchmark" pigz zip unzip zim-tools minisign time

@@ -1,7 +1,15 @@
 #!/bin/sh
-# Installs the Debian packages newspack needs to build and test, when run as
-# root; otherwise prints the one apt-get line to run. Quiet when all is there.
+# Installs Debian packages when run as root; otherwise prints the one
+# apt-get line to run. Quiet when all is there.
+#   sh scripts/deps.sh                      what newspack needs to build and test
+#   sh scripts/deps.sh --for WHAT PKG...    those packages, for WHAT (bench/deps.sh)
 PKGS="gcc make pkg-config python3 libc6-dev zlib1g-dev libdeflate-dev libzstd-dev libsodium-dev libarchive-dev libjansson-dev libxml2-dev minisign"
+what="newspack"
+if [ "${1-}" = --for ]; then
+	what=$2
+	shift 2
+	PKGS="$*"
+fi
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
@@ -14,7 +22,7 @@ if [ "$(id -u)" = 0 ]; then
 	apt-get update -qq && apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
 		{ echo "apt-get install failed for:$missing" >&2; exit 1; }
 else
-	echo "newspack needs these Debian packages:$missing" >&2
+	echo "$what needs these Debian packages:$missing" >&2
 	echo "Run:  sudo apt-get install$missing" >&2
 	exit 1
 fi
