@@ -3,7 +3,7 @@ CC      ?= cc
 PREFIX  ?= /usr/local
 DESTDIR ?=
 PKG_CONFIG ?= pkg-config
-PKGS    := libsodium zlib libzstd libarchive jansson libxml-2.0
+PKGS    := libsodium zlib libzstd libarchive jansson libxml-2.0 libbrotlidec nettle
 # libdeflate makes the same standard zlib streams several times faster;
 # without it, zlib does the work.
 HAVE_LIBDEFLATE := $(shell $(PKG_CONFIG) --exists libdeflate 2>/dev/null && echo 1)
