@@ -112,6 +112,8 @@ const npk_pubkey *npk__trust_find(const npk_trust *t, const uint8_t id[8]);
 int npk__meta_key_ok(const char *key, size_t len);
 /* Valid UTF-8 without NUL. */
 int npk__utf8_ok(const uint8_t *s, size_t len);
+/* A media type the format can store (spec/format.md): printable ASCII, no space. */
+int npk__media_ok(const char *m);
 /* Canonical encoding (spec/format.md, "Metadata list"): pairs sorted by
  * key bytes, stable for repeated keys. *out is malloc'ed. */
 int npk__meta_encode(const npk_meta *m, uint8_t **out, size_t *len,

@@ -88,6 +88,18 @@ typedef struct npk__warc_stats {
 } npk__warc_stats;
 void npk__warc_get_stats(const npk__warc *w, npk__warc_stats *st);
 
+/* Digests checked so far, and those that could not be, for reports and
+ * tests. The digests of a record are also checked when npk__warc_next
+ * skips what is left of it. */
+typedef struct npk__warc_digests {
+	uint64_t block_checked, payload_checked;
+	uint64_t payload_dechunked; /* of payload_checked: matched the de-chunked body only */
+	uint64_t skipped_revisit;   /* payload digests of revisits (the original's payload) */
+	uint64_t skipped_truncated; /* payload digests of records with WARC-Truncated */
+	uint64_t skipped_unknown;   /* algorithm or encoding not known: not checked */
+} npk__warc_digests;
+void npk__warc_get_digests(const npk__warc *w, npk__warc_digests *d);
+
 /* 1 when the file looks like a WARC (its first bytes, inflated if gzip,
  * start with "WARC/"). */
 int npk__warc_sniff(const char *path);

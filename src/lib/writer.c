@@ -357,7 +357,7 @@ int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
 	return NPK_OK;
 }
 
-static int media_ok(const char *m)
+int npk__media_ok(const char *m)
 {
 	size_t n = strlen(m);
 	if (n == 0 || n > NPK_MEDIA_MAX)
@@ -381,7 +381,7 @@ int npk_writer_begin(npk_writer *w, const char *path, const char *media_type,
 		                 strcmp(w->prev_path, path) == 0 ? "%s: two documents have this path"
 		                                                 : "%s: documents must be added in path order",
 		                 path);
-	NPK_FAIL_IF(!media_ok(media_type), err, NPK_E_INPUT, "%s: bad media type \"%s\"", path,
+	NPK_FAIL_IF(!npk__media_ok(media_type), err, NPK_E_INPUT, "%s: bad media type \"%s\"", path,
 	            media_type);
 	const char *clash;
 	NPK_FAIL_IF(npk__pathstack_push(&w->folders, path, &clash) != 0, err, NPK_E_NOMEM,
