@@ -111,7 +111,7 @@ fuzz: $(FUZZ_BIN)
 valgrind: all $(B)/tests/faultshim.so
 	@printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect "%s/newspack" "$$@"\n' "$(CURDIR)" > $(B)/valgrind-newspack
 	@chmod +x $(B)/valgrind-newspack
-	@for t in test_cli test_hostile test_vectors test_export test_html; do \
+	@for t in test_cli test_hostile test_vectors test_export test_export_warc test_html test_import test_warc; do \
 		NPK_TEST_NP=$(CURDIR)/$(B)/valgrind-newspack NPK_INSTRUMENTED=1 sh tests/cli/$$t.sh > $(B)/valgrind-$$t.log 2>&1; \
 		tail -n 1 $(B)/valgrind-$$t.log; \
 	done

@@ -191,6 +191,13 @@ typedef struct npk_create_stats {
 /* Creates the archive at out from files and folders. A folder contributes
  * its contents, recursively; a file contributes itself under its base name.
  * NAME.meta.json beside NAME is read as NAME's sidecar and not stored.
+ * An input that is a tar or zip (by its name: .tar, .tar.gz, .tgz, .tar.xz,
+ * .tar.zst, .tar.bz2, .zip) contributes its regular members under their
+ * own paths, read as a stream; a WARC capture (.warc, .warc.gz, or a file
+ * starting with a WARC record) contributes a folder named after it with a
+ * document for each response, resource and revisit record
+ * (spec/metadata.md, section 10). Every WARC digest is checked first: a
+ * malformed or damaged record fails the whole call, naming it.
  * The archive is written to a temporary file beside out, synced and
  * renamed over out, so out never holds a partial archive. */
 int npk_create(const char *out, const char *const *inputs, size_t ninputs,
@@ -331,6 +338,9 @@ enum {
 	NPK_EXPORT_TAR_GZ = 2,    /* the same, gzip-compressed */
 	NPK_EXPORT_ZIP = 3,       /* zip; metadata in a NAME.meta.json beside NAME */
 	NPK_EXPORT_BAGIT = 4,     /* a BagIt 1.0 bag folder (RFC 8493), SHA-512 manifests */
+	NPK_EXPORT_WARC = 5,      /* WARC/1.1: a warcinfo record, then per document a
+	                           * resource record and a metadata record (JSON) */
+	NPK_EXPORT_WARC_GZ = 6,   /* the same, one gzip member per record (WARC Annex D) */
 };
 typedef struct npk_export_opts {
 	void (*progress)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);

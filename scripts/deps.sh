@@ -15,6 +15,13 @@ for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing="$missing $p"
 done
+# tests/cli/test_export_warc.sh reads WARC files back with warcio.js, so node
+# and npm: looked for as commands, since a Node.js from another repository
+# (NodeSource) brings its own npm, and its nodejs package conflicts with
+# Debian's npm package.
+if [ "$what" = newspack ] && ! command -v npm > /dev/null 2>&1; then
+	missing="$missing nodejs npm"
+fi
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" = 0 ]; then
 	echo "installing:$missing"

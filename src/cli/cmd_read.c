@@ -518,6 +518,10 @@ static void export_help(FILE *f)
 	        "  bagit   a BagIt 1.0 bag folder OUT (RFC 8493): data/, SHA-512 manifests,\n"
 	        "          bag-info.txt from the archive's metadata, and the documents'\n"
 	        "          metadata in newspack-metadata.jsonl\n"
+	        "  warc    OUT.warc: WARC/1.1; a warcinfo record, then for each document a\n"
+	        "          resource record (WARC-Target-URI its url, else urn:newspack:PATH)\n"
+	        "          and a metadata record with its metadata as JSON\n"
+	        "  warc.gz OUT.warc.gz: the same, each record a gzip member of its own\n"
 	        "OUT must not exist. It is written under a temporary name beside it and\n"
 	        "renamed when complete, so it never exists half-written; the same archive\n"
 	        "always exports to the same bytes.\n"
@@ -554,18 +558,21 @@ int cmd_export(int argc, char **argv)
 		fmt = ends_with(out, ".tar") ? "tar"
 		      : ends_with(out, ".tar.gz") || ends_with(out, ".tgz") ? "tar.gz"
 		      : ends_with(out, ".zip") ? "zip"
-		      : ends_with(out, ".warc") || ends_with(out, ".warc.gz") ? "warc"
+		      : ends_with(out, ".warc") ? "warc"
+		      : ends_with(out, ".warc.gz") ? "warc.gz"
 		      : NULL;
 	if (fmt == NULL)
 		return cli_usage_error("export", "cannot tell the format from '%s': give --format "
-		                       "tar, tar.gz, zip or bagit", out);
+		                       "tar, tar.gz, zip, bagit, warc or warc.gz", out);
 	int format = strcmp(fmt, "tar") == 0 ? NPK_EXPORT_TAR
 	             : strcmp(fmt, "tar.gz") == 0 ? NPK_EXPORT_TAR_GZ
 	             : strcmp(fmt, "zip") == 0 ? NPK_EXPORT_ZIP
-	             : strcmp(fmt, "bagit") == 0 ? NPK_EXPORT_BAGIT : 0;
+	             : strcmp(fmt, "bagit") == 0 ? NPK_EXPORT_BAGIT
+	             : strcmp(fmt, "warc") == 0 ? NPK_EXPORT_WARC
+	             : strcmp(fmt, "warc.gz") == 0 ? NPK_EXPORT_WARC_GZ : 0;
 	if (format == 0)
-		return cli_usage_error("export", "format '%s' is not one of tar, tar.gz, zip, bagit%s", fmt,
-		                       strcmp(fmt, "warc") == 0 ? " (WARC export is not there yet)" : "");
+		return cli_usage_error("export", "format '%s' is not one of tar, tar.gz, zip, bagit, warc, "
+		                       "warc.gz", fmt);
 	npk_reader *r = NULL;
 	if ((ec = cli_open(argv[optind], o.pubkey, o.allow_untrusted, &r)) != 0)
 		return ec;

@@ -20,17 +20,24 @@
 #include <unistd.h>
 
 #include "format.h"
+#include "import.h"
 #include "internal.h"
+#include "warc.h"
 
 #define HEAD_MAX (64u << 10)
 #define SIDECAR_SUFFIX ".meta.json"
 #define SIDECAR_MAX (1u << 20)
 
+enum { K_FILE, K_DIR, K_ARC, K_WARC };
+
 typedef struct entry {
 	char *key;                /* name, with "/" appended for folders */
 	char *src;                /* path on disk */
-	int is_dir;
+	int is_dir;               /* K_DIR, K_ARC with a folder, K_WARC */
 	int follow;               /* named on the command line: follow a symlink */
+	int kind;
+	size_t input;             /* K_ARC, K_WARC: which of the imported inputs */
+	size_t lo, hi;            /* K_ARC: its members [lo, hi) */
 } entry;
 
 typedef struct create_ctx {
@@ -43,6 +50,10 @@ typedef struct create_ctx {
 	uint8_t *head;
 	uint8_t *html;            /* NPK_META_HTML_HEAD_MAX bytes, for HTML pages (allocated when one comes) */
 	uint8_t *buf;
+	npk__arc **arcs;          /* tar and zip inputs */
+	size_t narcs;
+	npk__winput *warcs;       /* WARC inputs */
+	size_t nwarcs;
 } create_ctx;
 
 static int entry_cmp(const void *a, const void *b)
@@ -92,7 +103,9 @@ static int entries_add(create_ctx *cx, entry **v, size_t *n, size_t *cap,
 		*cap = nc;
 	}
 	entry *e = &(*v)[*n];
+	memset(e, 0, sizeof *e);
 	e->is_dir = S_ISDIR(st.st_mode);
+	e->kind = e->is_dir ? K_DIR : K_FILE;
 	e->follow = follow;
 	size_t nl = strlen(name);
 	e->key = malloc(nl + 2);
@@ -113,16 +126,16 @@ static int entries_add(create_ctx *cx, entry **v, size_t *n, size_t *cap,
 static int is_sidecar(const entry *v, size_t n, const entry *e)
 {
 	size_t kl = strlen(e->key), sl = strlen(SIDECAR_SUFFIX);
-	if (e->is_dir || kl <= sl || strcmp(e->key + kl - sl, SIDECAR_SUFFIX) != 0)
+	if (e->kind != K_FILE || kl <= sl || strcmp(e->key + kl - sl, SIDECAR_SUFFIX) != 0)
 		return 0;
 	char base[NAME_MAX + 1];
 	if (kl - sl > NAME_MAX)
 		return 0;
 	memcpy(base, e->key, kl - sl);
 	base[kl - sl] = 0;
-	entry probe = {base, NULL, 0, 0};
+	entry probe = {.key = base};
 	const entry *hit = bsearch(&probe, v, n, sizeof *v, entry_cmp);
-	return hit != NULL && !hit->is_dir;
+	return hit != NULL && hit->kind == K_FILE;
 }
 
 static ssize_t read_some(int fd, uint8_t *p, size_t len)
@@ -190,93 +203,253 @@ static int changed_since(int fd, const struct stat *before, const char *src, int
 	return NPK_OK;
 }
 
+/* Where a document's bytes come from: a file, a tar or zip member, a WARC
+ * record. */
+typedef struct doc_src {
+	const char *name;         /* for messages */
+	uint64_t size;
+	const char *media;        /* the source's media type, or NULL to guess */
+	int (*read)(void *ctx, uint8_t *buf, size_t cap, size_t *got, npk_error *err);
+	/* after extraction: the metadata the source gives (sidecar, ...) */
+	int (*meta)(void *ctx, npk_meta *m, npk_error *err);
+	/* after the last byte: did the source change meanwhile? (may be NULL) */
+	int (*check)(void *ctx, npk_error *err);
+	void *ctx;
+} doc_src;
+
+/* Fills buf as far as the source goes; *n < len only at its end. */
+static int read_full(const doc_src *s, uint8_t *buf, size_t len, size_t *n, npk_error *err)
+{
+	*n = 0;
+	while (*n < len) {
+		size_t got;
+		int rc = s->read(s->ctx, buf + *n, len - *n, &got, err);
+		if (rc != NPK_OK)
+			return rc;
+		if (got == 0)
+			break;
+		*n += got;
+	}
+	return NPK_OK;
+}
+
+static int add_doc(create_ctx *cx, const char *apath, const doc_src *s, npk_error *err)
+{
+	NPK_FAIL_IF(cx->opts && cx->opts->cancel && *cx->opts->cancel, err, NPK_E_CANCELED,
+	            "canceled before %s", s->name);
+	int rc = npk_path_check(apath, strlen(apath), err);
+	if (rc != NPK_OK) {
+		char msg[sizeof err->msg];
+		snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+		return npk__fail(err, rc, "%s: cannot be stored: %s", s->name, msg);
+	}
+	size_t hn;
+	if ((rc = read_full(s, cx->head, HEAD_MAX, &hn, err)) != NPK_OK)
+		return rc;
+	const char *media = s->media && npk__media_ok(s->media) ? s->media
+	                    : npk_media_type_guess(apath, cx->head, hn);
+	/* An HTML page's metadata may come after large scripts: read more. */
+	uint8_t *head = cx->head;
+	size_t want = HEAD_MAX;
+	if (strcmp(media, "text/html") == 0 && hn == HEAD_MAX) {
+		if (cx->html == NULL && (cx->html = malloc(NPK_META_HTML_HEAD_MAX)) == NULL)
+			return npk__fail(err, NPK_E_NOMEM, "out of memory");
+		memcpy(cx->html, cx->head, HEAD_MAX);
+		size_t more;
+		if ((rc = read_full(s, cx->html + HEAD_MAX, NPK_META_HTML_HEAD_MAX - HEAD_MAX, &more, err)) != NPK_OK)
+			return rc;
+		head = cx->html;
+		hn += more;
+		want = NPK_META_HTML_HEAD_MAX;
+	}
+	npk_meta *meta = npk_meta_new();
+	NPK_FAIL_IF(meta == NULL, err, NPK_E_NOMEM, "out of memory");
+	if ((rc = npk_meta_extract(apath, head, hn, media, meta, err)) != NPK_OK ||
+	    (s->meta && (rc = s->meta(s->ctx, meta, err)) != NPK_OK))
+		goto out;
+	rc = npk_writer_begin(cx->w, apath, media, meta, s->size, err);
+	if (rc == NPK_OK)
+		rc = npk_writer_data(cx->w, head, hn, err);
+	while (rc == NPK_OK && hn == want) {
+		want = HEAD_MAX;
+		if (cx->opts && cx->opts->cancel && *cx->opts->cancel) {
+			rc = npk__fail(err, NPK_E_CANCELED, "canceled while reading %s", s->name);
+			break;
+		}
+		rc = read_full(s, cx->buf, HEAD_MAX, &hn, err);
+		if (rc == NPK_OK && hn > 0)
+			rc = npk_writer_data(cx->w, cx->buf, hn, err);
+	}
+	if (rc == NPK_OK && s->check)
+		rc = s->check(s->ctx, err);
+	if (rc == NPK_OK)
+		rc = npk_writer_end(cx->w, err);
+	if (rc == NPK_E_INPUT && err && strstr(err->msg, "while being read")) {
+		char msg[sizeof err->msg];
+		snprintf(msg, sizeof msg, "%s", err->msg);
+		rc = npk__fail(err, NPK_E_INPUT, "%s: changed while being archived (%s)", s->name, msg);
+	}
+	if (rc == NPK_OK) {
+		cx->st->documents++;
+		cx->st->bytes_in += s->size;
+		if (cx->opts && cx->opts->progress)
+			cx->opts->progress(cx->st->documents, cx->st->bytes_in, apath, cx->opts->ctx);
+	}
+out:
+	npk_meta_free(meta);
+	return rc;
+}
+
+/* ---- a file on disk ---- */
+
+typedef struct file_src {
+	int fd;
+	const char *src;
+	int follow;
+	struct stat st;
+} file_src;
+
+static int file_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, npk_error *err)
+{
+	file_src *f = ctx;
+	ssize_t r = read_some(f->fd, buf, cap);
+	NPK_FAIL_IF(r < 0, err, NPK_E_IO, "%s: %s", f->src, strerror(errno));
+	*got = (size_t)r;
+	return NPK_OK;
+}
+
+static int file_meta(void *ctx, npk_meta *m, npk_error *err)
+{
+	return read_sidecar(((file_src *)ctx)->src, m, err);
+}
+
+static int file_check(void *ctx, npk_error *err)
+{
+	file_src *f = ctx;
+	return changed_since(f->fd, &f->st, f->src, f->follow, err);
+}
+
 static int add_file(create_ctx *cx, const char *apath, const char *src, int follow,
                     npk_error *err)
 {
 	NPK_FAIL_IF(cx->opts && cx->opts->cancel && *cx->opts->cancel, err, NPK_E_CANCELED,
 	            "canceled before %s", src);
 	/* O_NOFOLLOW: a file swapped for a symlink since the walk is refused. */
-	int fd = open(src, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW));
-	NPK_FAIL_IF(fd < 0, err, NPK_E_IO, "%s: %s", src, strerror(errno));
-	npk_meta *meta = NULL;
-	struct stat st;
+	file_src f = {open(src, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW)), src, follow, {0}};
+	NPK_FAIL_IF(f.fd < 0, err, NPK_E_IO, "%s: %s", src, strerror(errno));
 	int rc;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(f.fd, &f.st) != 0 || !S_ISREG(f.st.st_mode))
 		rc = npk__fail(err, NPK_E_INPUT, "%s: not a regular file", src);
-		goto out;
+	else {
+		doc_src s = {src, (uint64_t)f.st.st_size, NULL, file_read, file_meta, file_check, &f};
+		rc = add_doc(cx, apath, &s, err);
 	}
-	rc = npk_path_check(apath, strlen(apath), err);
-	if (rc != NPK_OK) {
-		char msg[sizeof err->msg];
-		snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
-		rc = npk__fail(err, rc, "%s: cannot be stored: %s", src, msg);
-		goto out;
+	close(f.fd);
+	return rc;
+}
+
+/* ---- tar and zip members ---- */
+
+typedef struct arc_src {
+	npk__arc *a;
+	const npk__arc_item *it;
+	const npk_meta *attrs;
+	char name[PATH_MAX];
+} arc_src;
+
+static int arc_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, npk_error *err)
+{
+	return npk__arc_read(((arc_src *)ctx)->a, buf, cap, got, err);
+}
+
+/* The member's user.newspack.* attributes, then its NAME.meta.json. */
+static int arc_meta(void *ctx, npk_meta *m, npk_error *err)
+{
+	arc_src *s = ctx;
+	int rc = s->attrs ? npk_meta_merge(m, s->attrs, err) : NPK_OK;
+	if (rc == NPK_OK && s->it->sidecar != NULL) {
+		char name[PATH_MAX + 16];
+		snprintf(name, sizeof name, "%s%s", s->name, SIDECAR_SUFFIX);
+		rc = npk_meta_apply_sidecar(m, s->it->sidecar, s->it->sidecar_len, name, err);
 	}
-	ssize_t hn = read_some(fd, cx->head, HEAD_MAX);
-	if (hn < 0) {
-		rc = npk__fail(err, NPK_E_IO, "%s: %s", src, strerror(errno));
-		goto out;
-	}
-	const char *media = npk_media_type_guess(apath, cx->head, (size_t)hn);
-	/* An HTML page's metadata may come after large scripts: read more. */
-	uint8_t *head = cx->head;
-	size_t want = HEAD_MAX;
-	if (strcmp(media, "text/html") == 0 && (size_t)hn == HEAD_MAX) {
-		if (cx->html == NULL && (cx->html = malloc(NPK_META_HTML_HEAD_MAX)) == NULL) {
-			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
-			goto out;
+	return rc;
+}
+
+static int add_members(create_ctx *cx, const entry *e, npk_error *err)
+{
+	npk__arc *a = cx->arcs[e->input];
+	for (size_t i = e->lo; i < e->hi; i++) {
+		arc_src as = {a, npk__arc_get(a, i), NULL, {0}};
+		snprintf(as.name, sizeof as.name, "%s: %s", e->src, as.it->path);
+		int rc = npk__arc_begin(a, i, &as.attrs, err);
+		if (rc == NPK_OK) {
+			doc_src s = {as.name, as.it->size, NULL, arc_read, arc_meta, NULL, &as};
+			rc = add_doc(cx, as.it->path, &s, err);
 		}
-		memcpy(cx->html, cx->head, HEAD_MAX);
-		ssize_t more = read_some(fd, cx->html + HEAD_MAX, NPK_META_HTML_HEAD_MAX - HEAD_MAX);
-		if (more < 0) {
-			rc = npk__fail(err, NPK_E_IO, "%s: %s", src, strerror(errno));
-			goto out;
-		}
-		head = cx->html;
-		hn += more;
-		want = NPK_META_HTML_HEAD_MAX;
+		if (rc != NPK_OK)
+			return rc;
 	}
-	meta = npk_meta_new();
-	if (meta == NULL) {
-		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
-		goto out;
-	}
-	if ((rc = npk_meta_extract(apath, head, (size_t)hn, media, meta, err)) != NPK_OK ||
-	    (rc = read_sidecar(src, meta, err)) != NPK_OK)
-		goto out;
-	rc = npk_writer_begin(cx->w, apath, media, meta, (uint64_t)st.st_size, err);
-	if (rc == NPK_OK)
-		rc = npk_writer_data(cx->w, head, (size_t)hn, err);
-	while (rc == NPK_OK && (size_t)hn == want) {
-		want = HEAD_MAX;
-		if (cx->opts && cx->opts->cancel && *cx->opts->cancel) {
-			rc = npk__fail(err, NPK_E_CANCELED, "canceled while reading %s", src);
+	return NPK_OK;
+}
+
+/* ---- WARC records ---- */
+
+typedef struct warc_src {
+	npk__warc *w;
+	const npk__winput *in;
+	const npk__wdoc *d;
+} warc_src;
+
+static int warc_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, npk_error *err)
+{
+	return npk__warc_read(((warc_src *)ctx)->w, buf, cap, got, err);
+}
+
+static int warc_meta(void *ctx, npk_meta *m, npk_error *err)
+{
+	warc_src *s = ctx;
+	return npk__wdoc_meta(s->in, s->d, m, err);
+}
+
+/* Pass 2 over a WARC: its documents in record order, which is their path
+ * order (import.h). */
+static int add_warc(create_ctx *cx, const char *apath, const entry *e, npk_error *err)
+{
+	const npk__winput *in = &cx->warcs[e->input];
+	npk__warc *w;
+	int rc = npk__warc_open(in->file, &w, err);
+	size_t j = 0;
+	while (rc == NPK_OK) {
+		const npk__warc_rec *r;
+		if ((rc = npk__warc_next(w, &r, err)) != NPK_OK || r == NULL)
+			break;
+		if (!r->is_doc)
+			continue;
+		const npk__wdoc *d = j < in->n ? &in->docs[j++] : NULL;
+		if (d == NULL || d->number != r->number) {
+			rc = npk__fail(err, NPK_E_INPUT, "%s: changed while being archived (record %llu is "
+			               "not what it was when first read)", in->file, (unsigned long long)r->number);
 			break;
 		}
-		hn = read_some(fd, cx->buf, HEAD_MAX);
-		if (hn < 0)
-			rc = npk__fail(err, NPK_E_IO, "%s: %s", src, strerror(errno));
-		else if (hn > 0)
-			rc = npk_writer_data(cx->w, cx->buf, (size_t)hn, err);
+		size_t pl = strlen(apath) + strlen(d->name) + 1;
+		char *path = malloc(pl);
+		char name[PATH_MAX];
+		if (path == NULL) {
+			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+			break;
+		}
+		snprintf(path, pl, "%s%s", apath, d->name);
+		snprintf(name, sizeof name, "%s: record %llu at offset %llu", in->file,
+		         (unsigned long long)d->number, (unsigned long long)d->offset);
+		warc_src ws = {w, in, d};
+		doc_src s = {name, d->size, d->media, warc_read, warc_meta, NULL, &ws};
+		rc = add_doc(cx, path, &s, err);
+		free(path);
 	}
-	if (rc == NPK_OK)
-		rc = changed_since(fd, &st, src, follow, err);
-	if (rc == NPK_OK)
-		rc = npk_writer_end(cx->w, err);
-	if (rc == NPK_E_INPUT && err && strstr(err->msg, "while being read")) {
-		char msg[sizeof err->msg];
-		snprintf(msg, sizeof msg, "%s", err->msg);
-		rc = npk__fail(err, NPK_E_INPUT, "%s: changed while being archived (%s)", src, msg);
-	}
-	if (rc == NPK_OK) {
-		cx->st->documents++;
-		cx->st->bytes_in += (uint64_t)st.st_size;
-		if (cx->opts && cx->opts->progress)
-			cx->opts->progress(cx->st->documents, cx->st->bytes_in, apath, cx->opts->ctx);
-	}
-out:
-	npk_meta_free(meta);
-	close(fd);
+	if (rc == NPK_OK && j != in->n)
+		rc = npk__fail(err, NPK_E_INPUT, "%s: changed while being archived (it holds fewer "
+		               "records than when first read)", in->file);
+	npk__warc_close(w);
 	return rc;
 }
 
@@ -322,7 +495,7 @@ static int add_entries(create_ctx *cx, const char *prefix, entry *v, size_t n, n
 			/* A file of the same name sorts elsewhere ("a" vs "a/"). */
 			char name[NAME_MAX + 2];
 			snprintf(name, sizeof name, "%.*s", (int)strlen(v[i].key) - 1, v[i].key);
-			entry probe = {name, NULL, 0, 0};
+			entry probe = {.key = name};
 			const entry *f = bsearch(&probe, v, n, sizeof *v, entry_cmp);
 			if (f != NULL)
 				return npk__fail(err, NPK_E_INPUT,
@@ -338,13 +511,100 @@ static int add_entries(create_ctx *cx, const char *prefix, entry *v, size_t n, n
 		NPK_FAIL_IF(apath == NULL, err, NPK_E_NOMEM, "out of memory");
 		memcpy(apath, prefix, pl);
 		memcpy(apath + pl, v[i].key, kl + 1);
-		int rc = v[i].is_dir ? add_dir(cx, apath, v[i].src, err)
-		                     : add_file(cx, apath, v[i].src, v[i].follow, err);
+		int rc = v[i].kind == K_DIR ? add_dir(cx, apath, v[i].src, err)
+		         : v[i].kind == K_ARC ? add_members(cx, &v[i], err)
+		         : v[i].kind == K_WARC ? add_warc(cx, apath, &v[i], err)
+		         : add_file(cx, apath, v[i].src, v[i].follow, err);
 		free(apath);
 		if (rc != NPK_OK)
 			return rc;
 	}
 	return NPK_OK;
+}
+
+static void arc_warn(const char *path, const char *why, void *ctx)
+{
+	warn(ctx, path, why);
+}
+
+/* One more top-level entry like e, with copies of key (keylen bytes) and
+ * src. */
+static int entry_push(entry **v, size_t *n, size_t *cap, const entry *e, const char *key,
+                      size_t keylen, const char *src, npk_error *err)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		entry *nv = realloc(*v, nc * sizeof *nv);
+		NPK_FAIL_IF(nv == NULL, err, NPK_E_NOMEM, "out of memory");
+		*v = nv;
+		*cap = nc;
+	}
+	entry *d = &(*v)[*n];
+	*d = *e;
+	d->key = malloc(keylen + 1);
+	d->src = strdup(src);
+	if (d->key == NULL || d->src == NULL) {
+		free(d->key);
+		free(d->src);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	}
+	memcpy(d->key, key, keylen);
+	d->key[keylen] = 0;
+	(*n)++;
+	return NPK_OK;
+}
+
+/* A tar, zip or WARC named as an input: read once now (pass 1), its
+ * documents written when the path order comes to them. A tar or zip gives
+ * its members at the top, as the folder it was made from would; a WARC
+ * gives a folder named after it. */
+static int add_import(create_ctx *cx, entry **v, size_t *n, size_t *cap, const char *path,
+                      npk_error *err)
+{
+	int rc;
+	if (npk__warc_input(path)) {
+		npk__winput *nw = realloc(cx->warcs, (cx->nwarcs + 1) * sizeof *nw);
+		NPK_FAIL_IF(nw == NULL, err, NPK_E_NOMEM, "out of memory");
+		cx->warcs = nw;
+		npk__winput *in = &cx->warcs[cx->nwarcs++];
+		rc = npk__winput_scan(path, cx->buf, HEAD_MAX, in, cx->opts ? cx->opts->cancel : NULL, err);
+		if (rc != NPK_OK || in->n == 0) {
+			if (rc == NPK_OK)
+				warn(cx, path, "no response, resource or revisit records: nothing stored from it");
+			return rc;
+		}
+		size_t kl = strlen(in->folder);
+		char *key = malloc(kl + 2);
+		NPK_FAIL_IF(key == NULL, err, NPK_E_NOMEM, "out of memory");
+		snprintf(key, kl + 2, "%s/", in->folder);
+		entry e = {.is_dir = 1, .kind = K_WARC, .input = cx->nwarcs - 1};
+		rc = entry_push(v, n, cap, &e, key, kl + 1, path, err);
+		free(key);
+		return rc;
+	}
+	npk__arc **na = realloc(cx->arcs, (cx->narcs + 1) * sizeof *na);
+	NPK_FAIL_IF(na == NULL, err, NPK_E_NOMEM, "out of memory");
+	cx->arcs = na;
+	rc = npk__arc_open(path, arc_warn, cx, &cx->arcs[cx->narcs], err);
+	if (rc != NPK_OK)
+		return rc;
+	npk__arc *a = cx->arcs[cx->narcs++];
+	size_t count = npk__arc_count(a);
+	if (count == 0)
+		warn(cx, path, "no files in it: nothing stored from it");
+	/* members sharing a first component ("x/...") are one entry */
+	for (size_t lo = 0, hi; rc == NPK_OK && lo < count; lo = hi) {
+		const char *p = npk__arc_get(a, lo)->path;
+		const char *slash = strchr(p, '/');
+		size_t kl = slash ? (size_t)(slash - p) + 1 : strlen(p);
+		for (hi = lo + 1; slash && hi < count; hi++)
+			if (strncmp(npk__arc_get(a, hi)->path, p, kl) != 0)
+				break;
+		entry e = {.is_dir = slash != NULL, .kind = K_ARC, .input = cx->narcs - 1, .lo = lo,
+		           .hi = hi};
+		rc = entry_push(v, n, cap, &e, p, kl, path, err);
+	}
+	return rc;
 }
 
 /* The top level: folders give their contents, files themselves. */
@@ -359,6 +619,10 @@ static int add_inputs(create_ctx *cx, const char *const *inputs, size_t ninputs,
 			rc = npk__fail(err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", inputs[i],
 			               strerror(errno));
 			break;
+		}
+		if (S_ISREG(st.st_mode) && (npk__warc_input(inputs[i]) || npk__arc_is_archive_name(inputs[i]))) {
+			rc = add_import(cx, &v, &n, &cap, inputs[i], err);
+			continue;
 		}
 		if (!S_ISDIR(st.st_mode)) {
 			char *tmp = strdup(inputs[i]);
@@ -389,6 +653,9 @@ static int add_inputs(create_ctx *cx, const char *const *inputs, size_t ninputs,
 		}
 		closedir(d);
 	}
+	if (rc == NPK_OK && cx->nwarcs > 0)
+		rc = npk__winput_resolve(cx->warcs, cx->nwarcs, cx->opts ? cx->opts->warn : NULL,
+		                         cx->opts ? cx->opts->ctx : NULL, err);
 	if (rc == NPK_OK) {
 		qsort(v, n, sizeof *v, entry_cmp);
 		rc = add_entries(cx, "", v, n, err);
@@ -480,6 +747,12 @@ out:
 	if (rc != NPK_OK && tmp != NULL)
 		unlink(tmp);
 	npk_writer_free(cx.w);
+	for (size_t i = 0; i < cx.narcs; i++)
+		npk__arc_free(cx.arcs[i]);
+	free(cx.arcs);
+	for (size_t i = 0; i < cx.nwarcs; i++)
+		npk__winput_clear(&cx.warcs[i]);
+	free(cx.warcs);
 	free(cx.head);
 	free(cx.html);
 	free(cx.buf);

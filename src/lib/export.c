@@ -1,6 +1,7 @@
 /*
  * export.c - an archive handed back to the tools archivists already use:
- * tar (POSIX pax) and zip through libarchive, and BagIt bags (RFC 8493).
+ * tar (POSIX pax) and zip through libarchive, BagIt bags (RFC 8493), and
+ * WARC files (export_warc.c).
  *
  * The archive is verified whole first (every digest, npk_reader_verify),
  * and each document is read again through its digests as it is written.
@@ -31,6 +32,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "export_internal.h"
 #include "format.h"
 #include "internal.h"
 
@@ -57,15 +59,9 @@ static int cancelled(const ectx *x)
 	return x->opts && x->opts->cancel && *x->opts->cancel;
 }
 
-/* A document's metadata as one JSON object: repeated keys become arrays. */
-static char *meta_json(const npk_meta *m, const char *path)
+json_t *npk__export_meta_object(const npk_meta *m)
 {
-	json_t *o = json_object();
-	if (o == NULL)
-		return NULL;
-	if (path != NULL)
-		json_object_set_new(o, "path", json_string(path));
-	json_t *md = path != NULL ? json_object() : o;
+	json_t *md = json_object();
 	size_t n = npk_meta_count(m);
 	for (size_t i = 0; md != NULL && i < n; i++) {
 		const char *k, *v;
@@ -82,8 +78,19 @@ static char *meta_json(const npk_meta *m, const char *path)
 			json_object_set_new(md, k, arr);
 		}
 	}
-	if (path != NULL)
-		json_object_set_new(o, "metadata", md);
+	return md;
+}
+
+/* A document's metadata as one JSON object: repeated keys become arrays. */
+static char *meta_json(const npk_meta *m, const char *path)
+{
+	json_t *o = path != NULL ? json_object() : npk__export_meta_object(m);
+	if (o == NULL)
+		return NULL;
+	if (path != NULL) {
+		json_object_set_new(o, "path", json_string(path));
+		json_object_set_new(o, "metadata", npk__export_meta_object(m));
+	}
 	char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
 	json_decref(o);
 	return s;
@@ -339,25 +346,51 @@ static char *tmp_beside(const char *out)
 	return tmp;
 }
 
-static int export_archive(ectx *x, const char *out)
+int npk__export_tmp_open(const char *out, int *fd, char **tmp, npk_error *err)
 {
-	char *tmp = tmp_beside(out);
-	NPK_FAIL_IF(tmp == NULL, x->err, NPK_E_NOMEM, "out of memory");
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int rc = npk__fail(x->err, NPK_E_IO, "%s: cannot create a temporary file: %s", tmp,
+	*tmp = tmp_beside(out);
+	NPK_FAIL_IF(*tmp == NULL, err, NPK_E_NOMEM, "out of memory");
+	*fd = mkstemp(*tmp);
+	if (*fd < 0) {
+		int rc = npk__fail(err, NPK_E_IO, "%s: cannot create a temporary file: %s", *tmp,
 		                   strerror(errno));
-		free(tmp);
+		free(*tmp);
+		*tmp = NULL;
 		return rc;
 	}
-	fchmod(fd, 0644);
+	fchmod(*fd, 0644);
+	return NPK_OK;
+}
+
+int npk__export_tmp_done(int fd, char *tmp, const char *out, int rc, npk_error *err)
+{
+	if (rc == NPK_OK && fsync(fd) != 0)
+		rc = npk__fail(err, NPK_E_IO, "%s: fsync: %s", tmp, strerror(errno));
+	if (close(fd) != 0 && rc == NPK_OK)
+		rc = npk__fail(err, NPK_E_IO, "%s: %s", tmp, strerror(errno));
+	/* RENAME_NOREPLACE: OUT that appeared meanwhile is not replaced */
+	if (rc == NPK_OK && renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_NOREPLACE) != 0)
+		rc = npk__fail(err, errno == EEXIST ? NPK_E_EXISTS : NPK_E_IO, "%s: %s", out,
+		               errno == EEXIST ? "exists" : strerror(errno));
+	if (rc != NPK_OK)
+		unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+static int export_archive(ectx *x, const char *out)
+{
+	char *tmp;
+	int fd;
+	int rc = npk__export_tmp_open(out, &fd, &tmp, x->err);
+	if (rc != NPK_OK)
+		return rc;
 	/* Paths are UTF-8: libarchive converts through the locale's charset,
 	 * so this thread works in C.UTF-8 while it writes (the caller's locale
 	 * is untouched). */
 	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	locale_t before = utf8 != (locale_t)0 ? uselocale(utf8) : (locale_t)0;
 	x->a = archive_write_new();
-	int rc = NPK_OK;
 	int r = x->a == NULL ? ARCHIVE_FATAL
 	        : x->format == NPK_EXPORT_ZIP ? archive_write_set_format_zip(x->a)
 	        : archive_write_set_format_pax_restricted(x->a);
@@ -386,18 +419,7 @@ static int export_archive(ectx *x, const char *out)
 		uselocale(before);
 		freelocale(utf8);
 	}
-	if (rc == NPK_OK && fsync(fd) != 0)
-		rc = npk__fail(x->err, NPK_E_IO, "%s: fsync: %s", tmp, strerror(errno));
-	if (close(fd) != 0 && rc == NPK_OK)
-		rc = npk__fail(x->err, NPK_E_IO, "%s: %s", tmp, strerror(errno));
-	/* RENAME_NOREPLACE: OUT that appeared meanwhile is not replaced */
-	if (rc == NPK_OK && renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_NOREPLACE) != 0)
-		rc = npk__fail(x->err, errno == EEXIST ? NPK_E_EXISTS : NPK_E_IO, "%s: %s", out,
-		               errno == EEXIST ? "exists" : strerror(errno));
-	if (rc != NPK_OK)
-		unlink(tmp);
-	free(tmp);
-	return rc;
+	return npk__export_tmp_done(fd, tmp, out, rc, x->err);
 }
 
 static int rm_tree(int dirfd, const char *name);
@@ -509,8 +531,7 @@ int npk_export(npk_reader *r, const char *out, int format, const npk_export_opts
 	if (written)
 		*written = 0;
 	NPK_FAIL_IF(r == NULL || out == NULL || out[0] == 0, err, NPK_E_ARG, "npk_export: no archive or output");
-	NPK_FAIL_IF(format != NPK_EXPORT_TAR && format != NPK_EXPORT_TAR_GZ &&
-	            format != NPK_EXPORT_ZIP && format != NPK_EXPORT_BAGIT,
+	NPK_FAIL_IF(format < NPK_EXPORT_TAR || format > NPK_EXPORT_WARC_GZ,
 	            err, NPK_E_ARG, "npk_export: unknown format %d", format);
 	struct stat st;
 	NPK_FAIL_IF(lstat(out, &st) == 0, err, NPK_E_EXISTS, "%s: exists; export never replaces anything",
@@ -520,6 +541,8 @@ int npk_export(npk_reader *r, const char *out, int format, const npk_export_opts
 	int rc = npk_reader_verify(r, NULL, NULL, &vs, err);
 	if (rc != NPK_OK)
 		return rc;
+	if (format == NPK_EXPORT_WARC || format == NPK_EXPORT_WARC_GZ)
+		return npk__export_warc(r, out, format, opts, written, err);
 	npk_info in;
 	npk_reader_info(r, &in);
 	ectx x;

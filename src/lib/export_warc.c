@@ -1,0 +1,588 @@
+/*
+ * export_warc.c - an archive as a WARC/1.1 file (ISO 28500:2017), for the
+ * web archiving tools (warcio, pywb, ...): newspack export ARCHIVE
+ * OUT.warc, or OUT.warc.gz with each record a gzip member of its own
+ * (WARC Annex D), so that any record can be read from its offset alone.
+ *
+ * The records, each "WARC/1.1", header lines ending in CRLF, a blank
+ * line, the block, then CRLF CRLF (man/newspack.1, "WARC export"):
+ *   warcinfo  application/warc-fields: software, format, conformsTo, the
+ *             archive's metadata, newspack-created, newspack-signer-key-id,
+ *             newspack-documents;
+ * then for each document, in path order:
+ *   resource  the document byte for byte; WARC-Target-URI is its "url"
+ *             metadata when that is an absolute URI, else
+ *             urn:newspack:PATH (percent-encoded);
+ *   metadata  WARC-Refers-To the resource; one JSON object: path,
+ *             media_type, size, digest (the archive's BLAKE2b-256) and
+ *             metadata.
+ *
+ * The same archive always gives the same bytes: WARC-Date is the archive's
+ * creation time, and each WARC-Record-ID is a UUID (version 8, RFC 9562)
+ * made from a BLAKE2b of the archive's identity and the record's place.
+ * The identity is a BLAKE2b of what the archive's signature covers and
+ * the public API shows: the signer's key, the creation time, the counts,
+ * the archive's metadata and every index entry (path, media type, size,
+ * digest, metadata).
+ *
+ * WARC-Block-Digest (and WARC-Payload-Digest, a resource's block being its
+ * payload) is "sha256:" and the SHA-256 in base32 (RFC 4648, with
+ * padding), as warcio writes it. A header comes before its block, so a
+ * document's SHA-256 is needed before its content is written: a document
+ * of up to WARC_BUFFER_MAX bytes is read once into memory; a larger one is
+ * read twice, once to hash it and once to write it, both times through
+ * the archive's digests, and the two SHA-256 must agree. Memory stays
+ * bounded whatever the size of a document.
+ */
+#define ZLIB_CONST
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <sodium.h>
+#include <zlib.h>
+
+#include "export_internal.h"
+#include "internal.h"
+
+/* Documents up to this size are read once, into memory. */
+#define WARC_BUFFER_MAX ((size_t)8 << 20)
+/* Contexts of the BLAKE2b hashes behind the record ids. */
+static const char ID_ARCHIVE[] = "newspack WARC export: archive identity 1";
+static const char ID_RECORD[] = "newspack WARC export: record id 1";
+
+enum { SINK_HASH, SINK_BUFFER, SINK_WRITE };
+
+typedef struct wctx {
+	npk_reader *r;
+	const npk_export_opts *opts;
+	npk_error *err;
+	int gz;
+	int fd;
+	const char *tmp;          /* the temporary file, for messages */
+	z_stream z;
+	int z_ready;
+	size_t out_len;
+	uint8_t out[65536];       /* output not yet written */
+	char date[32];            /* WARC-Date: the archive's creation time */
+	uint8_t identity[32];     /* of the archive, behind the record ids */
+	char info_id[64];         /* the warcinfo record's WARC-Record-ID */
+	uint64_t docs, bytes;
+	int rc;                   /* the error that stopped npk_reader_list */
+	/* the document being read */
+	const char *path;
+	int mode;                 /* SINK_* */
+	crypto_hash_sha256_state sha;
+	uint64_t got, want;
+	uint8_t *buf;             /* its content, when read once */
+	size_t buf_cap;
+} wctx;
+
+static int cancelled(const wctx *w)
+{
+	return w->opts && w->opts->cancel && *w->opts->cancel;
+}
+
+/* ---- Output: records, each a gzip member of its own in .warc.gz ---- */
+
+static int out_flush(wctx *w)
+{
+	int rc = npk__write_full(w->fd, w->out, w->out_len, w->tmp, w->err);
+	w->out_len = 0;
+	return rc;
+}
+
+static int z_run(wctx *w, int flush)
+{
+	for (;;) {
+		w->z.next_out = w->out + w->out_len;
+		w->z.avail_out = (uInt)(sizeof w->out - w->out_len);
+		int zr = deflate(&w->z, flush);
+		w->out_len = sizeof w->out - w->z.avail_out;
+		NPK_FAIL_IF(zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR, w->err, NPK_E_IO,
+		            "%s: deflate failed (%d)", w->tmp, zr);
+		int full = w->out_len == sizeof w->out;
+		if (full) {
+			int rc = out_flush(w);
+			if (rc != NPK_OK)
+				return rc;
+		}
+		/* done when the input is taken (what deflate keeps comes out
+		 * later), or, at the end of a member, when its trailer is out */
+		if (flush == Z_FINISH ? zr == Z_STREAM_END : !full && w->z.avail_in == 0)
+			return NPK_OK;
+	}
+}
+
+/* Bytes of the current record. */
+static int rec_put(wctx *w, const void *p, size_t n)
+{
+	const uint8_t *s = p;
+	while (n > 0) {
+		int rc;
+		size_t k;
+		if (w->gz) {
+			k = n < ((size_t)1 << 30) ? n : (size_t)1 << 30;
+			w->z.next_in = s;
+			w->z.avail_in = (uInt)k;
+			rc = z_run(w, Z_NO_FLUSH);
+		} else {
+			k = sizeof w->out - w->out_len;
+			if (k > n)
+				k = n;
+			memcpy(w->out + w->out_len, s, k);
+			w->out_len += k;
+			rc = w->out_len == sizeof w->out ? out_flush(w) : NPK_OK;
+		}
+		if (rc != NPK_OK)
+			return rc;
+		s += k;
+		n -= k;
+	}
+	return NPK_OK;
+}
+
+/* Starts a record: the version line, the fields in h (each ending in
+ * CRLF), Content-Length and the blank line. */
+static int rec_begin(wctx *w, const npk_buf *h, uint64_t len)
+{
+	NPK_FAIL_IF(w->gz && deflateReset(&w->z) != Z_OK, w->err, NPK_E_IO, "%s: deflate failed",
+	            w->tmp);
+	char cl[64];
+	int n = snprintf(cl, sizeof cl, "Content-Length: %llu\r\n\r\n", (unsigned long long)len);
+	int rc = rec_put(w, "WARC/1.1\r\n", 10);
+	if (rc == NPK_OK)
+		rc = rec_put(w, h->p, h->len);
+	if (rc == NPK_OK)
+		rc = rec_put(w, cl, (size_t)n);
+	return rc;
+}
+
+/* Ends a record: CRLF CRLF after the block, and its gzip member. */
+static int rec_end(wctx *w)
+{
+	int rc = rec_put(w, "\r\n\r\n", 4);
+	if (rc == NPK_OK && w->gz) {
+		w->z.next_in = NULL;
+		w->z.avail_in = 0;
+		rc = z_run(w, Z_FINISH);
+	}
+	return rc;
+}
+
+/* ---- Header fields ---- */
+
+static int buf_printf(npk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int buf_printf(npk_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || npk__buf_reserve(b, (size_t)n + 1) != 0)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf((char *)b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+	return 0;
+}
+
+/* "NAME: VALUE" CRLF, a control character in VALUE (CR, LF, ...) made a
+ * space so that it stays one line of warc-fields. */
+static int field(npk_buf *b, const char *name, const char *value)
+{
+	if (buf_printf(b, "%s: ", name) != 0 || npk__buf_reserve(b, strlen(value) + 2) != 0)
+		return -1;
+	for (const char *p = value; *p; p++)
+		b->p[b->len++] = (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : (uint8_t)*p;
+	b->p[b->len++] = '\r';
+	b->p[b->len++] = '\n';
+	return 0;
+}
+
+/* "sha256:" and the SHA-256 in base32 (RFC 4648, upper case, padded):
+ * 7 + 56 characters. */
+static void sha256_label(const uint8_t h[crypto_hash_sha256_BYTES], char out[72])
+{
+	static const char a[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+	size_t o = (size_t)snprintf(out, 72, "sha256:");
+	uint32_t acc = 0;
+	unsigned bits = 0;
+	for (size_t i = 0; i < crypto_hash_sha256_BYTES; i++) {
+		acc = acc << 8 | h[i];
+		bits += 8;
+		while (bits >= 5) {
+			bits -= 5;
+			out[o++] = a[(acc >> bits) & 31];
+		}
+		acc &= (1u << bits) - 1;
+	}
+	if (bits > 0)
+		out[o++] = a[(acc << (5 - bits)) & 31];
+	while ((o - 7) % 8 != 0)
+		out[o++] = '=';
+	out[o] = 0;
+}
+
+/* <urn:uuid:...>: a UUID version 8 (RFC 9562 5.8) from the first 16 bytes
+ * of a BLAKE2b of the archive's identity, the ordinal and the kind. */
+static void record_id(const wctx *w, uint64_t ordinal, char kind, char out[64])
+{
+	uint8_t h[32], tail[9];
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, sizeof h);
+	crypto_generichash_update(&st, (const uint8_t *)ID_RECORD, sizeof ID_RECORD);
+	crypto_generichash_update(&st, w->identity, sizeof w->identity);
+	npk__st64(tail, ordinal);
+	tail[8] = (uint8_t)kind;
+	crypto_generichash_update(&st, tail, sizeof tail);
+	crypto_generichash_final(&st, h, sizeof h);
+	h[6] = (uint8_t)((h[6] & 0x0f) | 0x80); /* version 8 */
+	h[8] = (uint8_t)((h[8] & 0x3f) | 0x80); /* variant 10 */
+	snprintf(out, 64,
+	         "<urn:uuid:%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x>",
+	         h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8], h[9], h[10], h[11], h[12],
+	         h[13], h[14], h[15]);
+}
+
+static int is_alpha(int c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+static int is_digit(int c) { return c >= '0' && c <= '9'; }
+static int is_hex(int c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+static int is_unreserved(int c)
+{
+	return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+/* An absolute URI (RFC 3986 4.3): a scheme, ':', and only characters a URI
+ * may hold, each '%' starting a %XX. Spaces, controls and non-ASCII bytes
+ * (an IRI) are refused, so the value is one safe header line. */
+static int uri_ok(const char *u)
+{
+	size_t i = 0;
+	if (!is_alpha((unsigned char)u[0]))
+		return 0;
+	while (is_alpha((unsigned char)u[i]) || is_digit((unsigned char)u[i]) || u[i] == '+' ||
+	       u[i] == '-' || u[i] == '.')
+		i++;
+	if (u[i] != ':' || u[i + 1] == 0)
+		return 0;
+	for (const char *p = u; *p; p++) {
+		int c = (unsigned char)*p;
+		if (c == '%' && !(is_hex((unsigned char)p[1]) && is_hex((unsigned char)p[2])))
+			return 0;
+		if (!is_unreserved(c) && strchr(":/?#[]@!$&'()*+,;=%", c) == NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* A document's WARC-Target-URI: its "url" when that is an absolute URI,
+ * else urn:newspack: and its path, RFC 3986 unreserved characters and '/'
+ * kept, every other byte %XX (malloc'd; NULL when out of memory). */
+static char *target_uri(const npk_entry *d)
+{
+	const char *url = npk_meta_find(d->meta, "url");
+	if (url != NULL && uri_ok(url))
+		return strdup(url);
+	static const char pre[] = "urn:newspack:";
+	size_t n = strlen(d->path);
+	char *s = malloc(sizeof pre + 3 * n);
+	if (s == NULL)
+		return NULL;
+	memcpy(s, pre, sizeof pre - 1);
+	char *o = s + sizeof pre - 1;
+	for (const char *p = d->path; *p; p++) {
+		int c = (unsigned char)*p;
+		if (is_unreserved(c) || c == '/')
+			*o++ = (char)c;
+		else
+			o += sprintf(o, "%%%02X", (unsigned)c);
+	}
+	*o = 0;
+	return s;
+}
+
+/* ---- Records ---- */
+
+/* A record whose block is in memory: its digest, then the record. */
+static int rec_small(wctx *w, npk_buf *h, const void *blk, size_t len)
+{
+	uint8_t sha[crypto_hash_sha256_BYTES];
+	char label[72];
+	crypto_hash_sha256(sha, blk, len);
+	sha256_label(sha, label);
+	NPK_FAIL_IF(field(h, "WARC-Block-Digest", label) != 0, w->err, NPK_E_NOMEM, "out of memory");
+	int rc = rec_begin(w, h, len);
+	if (rc == NPK_OK && len > 0)
+		rc = rec_put(w, blk, len);
+	if (rc == NPK_OK)
+		rc = rec_end(w);
+	return rc;
+}
+
+static int warcinfo(wctx *w, const char *out)
+{
+	npk_info in;
+	npk_reader_info(w->r, &in);
+	const char *base = strrchr(out, '/');
+	base = base != NULL ? base + 1 : out;
+	char keyid[17], docs[24];
+	npk_keyid_format(in.key_id, keyid);
+	snprintf(docs, sizeof docs, "%llu", (unsigned long long)in.documents);
+	npk_buf h = {0}, b = {0};
+	int bad = field(&h, "WARC-Type", "warcinfo") | field(&h, "WARC-Record-ID", w->info_id) |
+	          field(&h, "WARC-Date", w->date) | field(&h, "WARC-Filename", base) |
+	          field(&h, "Content-Type", "application/warc-fields");
+	bad |= field(&b, "software", "newspack/" NPK_VERSION_STRING) |
+	       field(&b, "format", "WARC File Format 1.1") |
+	       field(&b, "conformsTo",
+	             "http://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/");
+	size_t n = npk_meta_count(in.meta);
+	for (size_t i = 0; i < n; i++) {
+		const char *k, *v;
+		npk_meta_get(in.meta, i, &k, &v);
+		bad |= field(&b, k, v);
+	}
+	bad |= field(&b, "newspack-created", w->date) | field(&b, "newspack-signer-key-id", keyid) |
+	       field(&b, "newspack-documents", docs);
+	int rc = bad ? npk__fail(w->err, NPK_E_NOMEM, "out of memory") : rec_small(w, &h, b.p, b.len);
+	npk__buf_free(&h);
+	npk__buf_free(&b);
+	return rc;
+}
+
+/* The metadata record's block: one compact JSON object, keys sorted. */
+static char *doc_json(const npk_entry *d)
+{
+	char digest[12 + 2 * NPK_DIGEST_BYTES + 1];
+	int o = snprintf(digest, sizeof digest, "blake2b-256:");
+	for (size_t i = 0; i < NPK_DIGEST_BYTES; i++)
+		o += snprintf(digest + o, sizeof digest - (size_t)o, "%02x", d->digest[i]);
+	json_t *j = json_object();
+	if (j == NULL)
+		return NULL;
+	json_object_set_new(j, "path", json_string(d->path));
+	json_object_set_new(j, "media_type", json_string(d->media_type));
+	json_object_set_new(j, "size", json_integer((json_int_t)d->size));
+	json_object_set_new(j, "digest", json_string(digest));
+	json_object_set_new(j, "metadata", npk__export_meta_object(d->meta));
+	char *s = json_object_size(j) == 5 ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(j);
+	return s;
+}
+
+static int doc_sink(const uint8_t *p, size_t n, void *ctx)
+{
+	wctx *w = ctx;
+	if (cancelled(w))
+		return npk__fail(w->err, NPK_E_CANCELED, "canceled");
+	if (n > w->want - w->got)
+		return npk__fail(w->err, NPK_E_FORMAT, "%s: more bytes than its size", w->path);
+	if (n == 0)
+		return 0;
+	crypto_hash_sha256_update(&w->sha, p, n);
+	if (w->mode == SINK_BUFFER)
+		memcpy(w->buf + w->got, p, n);
+	w->got += n;
+	if (w->mode == SINK_WRITE) {
+		int rc = rec_put(w, p, n);
+		if (rc != NPK_OK)
+			return rc;
+	}
+	return 0;
+}
+
+/* Reads a document (through the archive's digests) to hash it, and to
+ * keep it in w->buf or to write it, as mode says. */
+static int doc_read(wctx *w, const npk_entry *d, int mode, uint8_t sha[crypto_hash_sha256_BYTES])
+{
+	w->path = d->path;
+	w->mode = mode;
+	w->got = 0;
+	w->want = d->size;
+	crypto_hash_sha256_init(&w->sha);
+	int rc = npk_reader_read(w->r, d, doc_sink, w, w->err);
+	crypto_hash_sha256_final(&w->sha, sha);
+	if (rc == NPK_OK && w->got != d->size)
+		rc = npk__fail(w->err, NPK_E_FORMAT, "%s: %llu bytes read, but its size is %llu", d->path,
+		               (unsigned long long)w->got, (unsigned long long)d->size);
+	return rc;
+}
+
+static int doc_records(wctx *w, const npk_entry *d)
+{
+	int once = d->size <= WARC_BUFFER_MAX;
+	if (once && d->size > w->buf_cap) {
+		uint8_t *p = realloc(w->buf, (size_t)d->size);
+		NPK_FAIL_IF(p == NULL, w->err, NPK_E_NOMEM, "out of memory");
+		w->buf = p;
+		w->buf_cap = (size_t)d->size;
+	}
+	uint8_t sha[crypto_hash_sha256_BYTES], again[crypto_hash_sha256_BYTES];
+	int rc = doc_read(w, d, once ? SINK_BUFFER : SINK_HASH, sha);
+	if (rc != NPK_OK)
+		return rc;
+	char label[72], rid[64], mid[64];
+	sha256_label(sha, label);
+	record_id(w, d->ordinal, 'r', rid);
+	record_id(w, d->ordinal, 'm', mid);
+	char *uri = target_uri(d);
+	char *js = doc_json(d);
+	npk_buf h = {0};
+	int bad = uri == NULL || js == NULL;
+	if (!bad)
+		bad = field(&h, "WARC-Type", "resource") | field(&h, "WARC-Record-ID", rid) |
+		      field(&h, "WARC-Warcinfo-ID", w->info_id) | field(&h, "WARC-Date", w->date) |
+		      field(&h, "WARC-Target-URI", uri) | field(&h, "Content-Type", d->media_type) |
+		      field(&h, "WARC-Block-Digest", label) | field(&h, "WARC-Payload-Digest", label);
+	if (bad)
+		rc = npk__fail(w->err, NPK_E_NOMEM, "out of memory");
+	if (rc == NPK_OK)
+		rc = rec_begin(w, &h, d->size);
+	if (rc == NPK_OK && once && d->size > 0)
+		rc = rec_put(w, w->buf, (size_t)d->size);
+	if (rc == NPK_OK && !once) {
+		rc = doc_read(w, d, SINK_WRITE, again);
+		if (rc == NPK_OK && memcmp(sha, again, sizeof sha) != 0)
+			rc = npk__fail(w->err, NPK_E_DIGEST, "%s: read twice, it gave different bytes",
+			               d->path);
+	}
+	if (rc == NPK_OK)
+		rc = rec_end(w);
+	/* the metadata record */
+	h.len = 0;
+	if (rc == NPK_OK &&
+	    (field(&h, "WARC-Type", "metadata") | field(&h, "WARC-Record-ID", mid) |
+	     field(&h, "WARC-Warcinfo-ID", w->info_id) | field(&h, "WARC-Refers-To", rid) |
+	     field(&h, "WARC-Date", w->date) | field(&h, "WARC-Target-URI", uri) |
+	     field(&h, "Content-Type", "application/json")) != 0)
+		rc = npk__fail(w->err, NPK_E_NOMEM, "out of memory");
+	if (rc == NPK_OK)
+		rc = rec_small(w, &h, js, strlen(js));
+	npk__buf_free(&h);
+	free(uri);
+	free(js);
+	return rc;
+}
+
+static int on_doc(const npk_entry *d, void *ctx)
+{
+	wctx *w = ctx;
+	int rc = doc_records(w, d);
+	if (rc != NPK_OK)
+		return w->rc = rc;
+	w->docs++;
+	w->bytes += d->size;
+	if (w->opts && w->opts->progress)
+		w->opts->progress(w->docs, w->bytes, d->path, w->opts->ctx);
+	return 0;
+}
+
+/* ---- The archive's identity, behind the record ids ---- */
+
+static void id_meta(crypto_generichash_state *st, const npk_meta *m)
+{
+	uint8_t n[8];
+	npk__st64(n, npk_meta_count(m));
+	crypto_generichash_update(st, n, sizeof n);
+	for (size_t i = 0; i < npk_meta_count(m); i++) {
+		const char *k, *v;
+		npk_meta_get(m, i, &k, &v);
+		crypto_generichash_update(st, (const uint8_t *)k, strlen(k) + 1);
+		crypto_generichash_update(st, (const uint8_t *)v, strlen(v) + 1);
+	}
+}
+
+static int id_entry(const npk_entry *d, void *ctx)
+{
+	crypto_generichash_state *st = ctx;
+	uint8_t n[8];
+	crypto_generichash_update(st, (const uint8_t *)d->path, strlen(d->path) + 1);
+	crypto_generichash_update(st, (const uint8_t *)d->media_type, strlen(d->media_type) + 1);
+	npk__st64(n, d->size);
+	crypto_generichash_update(st, n, sizeof n);
+	crypto_generichash_update(st, d->digest, sizeof d->digest);
+	id_meta(st, d->meta);
+	return 0;
+}
+
+static int archive_identity(wctx *w)
+{
+	npk_info in;
+	npk_reader_info(w->r, &in);
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, sizeof w->identity);
+	crypto_generichash_update(&st, (const uint8_t *)ID_ARCHIVE, sizeof ID_ARCHIVE);
+	uint8_t n[24];
+	npk__st64(n, in.created);
+	npk__st64(n + 8, in.documents);
+	npk__st64(n + 16, in.bytes);
+	crypto_generichash_update(&st, in.key_id, sizeof in.key_id);
+	crypto_generichash_update(&st, in.signer, sizeof in.signer);
+	crypto_generichash_update(&st, n, sizeof n);
+	id_meta(&st, in.meta);
+	int rc = npk_reader_list(w->r, id_entry, &st, w->err);
+	crypto_generichash_final(&st, w->identity, sizeof w->identity);
+	return rc;
+}
+
+/* ---- Driver ---- */
+
+int npk__export_warc(npk_reader *r, const char *out, int format, const npk_export_opts *opts,
+                     uint64_t *written, npk_error *err)
+{
+	if (written)
+		*written = 0;
+	wctx *w = calloc(1, sizeof *w);
+	NPK_FAIL_IF(w == NULL, err, NPK_E_NOMEM, "out of memory");
+	w->r = r;
+	w->opts = opts;
+	w->err = err;
+	w->gz = format == NPK_EXPORT_WARC_GZ;
+	npk_info in;
+	npk_reader_info(r, &in);
+	time_t t = (time_t)in.created;
+	struct tm tm;
+	if (gmtime_r(&t, &tm) == NULL || strftime(w->date, sizeof w->date, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+		free(w);
+		return npk__fail(err, NPK_E_FORMAT, "the archive's creation time is out of range");
+	}
+	int rc = archive_identity(w);
+	record_id(w, 0, 'i', w->info_id);
+	char *tmp = NULL;
+	if (rc == NPK_OK)
+		rc = npk__export_tmp_open(out, &w->fd, &tmp, err);
+	if (rc != NPK_OK) {
+		free(w);
+		return rc;
+	}
+	w->tmp = tmp;
+	/* windowBits 15 + 16: a gzip member (header with no name and time 0) */
+	if (w->gz) {
+		if (deflateInit2(&w->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+		else
+			w->z_ready = 1;
+	}
+	if (rc == NPK_OK)
+		rc = warcinfo(w, out);
+	if (rc == NPK_OK) {
+		rc = npk_reader_list(r, on_doc, w, err);
+		if (rc == NPK_OK && w->rc != NPK_OK)
+			rc = w->rc;
+	}
+	if (rc == NPK_OK && w->out_len > 0)
+		rc = out_flush(w);
+	if (w->z_ready)
+		deflateEnd(&w->z);
+	rc = npk__export_tmp_done(w->fd, tmp, out, rc, err);
+	if (written)
+		*written = rc == NPK_OK ? w->docs : 0;
+	free(w->buf);
+	free(w);
+	return rc;
+}

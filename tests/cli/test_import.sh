@@ -1,0 +1,140 @@
+#!/bin/sh
+# test_import.sh - tar and zip files as inputs of newspack create, read as
+# streams through libarchive:
+#   a .tar, .tar.gz, .tgz, .tar.xz, .tar.zst and .zip made here by the stock
+#     tools (GNU tar, bsdtar, zip) from a folder give byte for byte the
+#     archive that the folder itself gives: same documents, same metadata
+#     (sidecars inside the tar are read), same order;
+#   a tar whose members come in reverse path order and outgrow the
+#     read-ahead window (several passes, members over 8 MiB streamed), and
+#     a tar mixed with a folder, give the same archive as the folders;
+#   export then import gives back the same archive, byte for byte, for tar,
+#     tar.gz and zip (metadata through pax attributes and sidecars);
+#   refusals, each with its own message and nothing written: "..",
+#     absolute and control-character member paths, a path given twice, a
+#     name that is a file and a folder, a name clash with a folder input, a
+#     file that is not a tar or zip, a truncated tar.gz; and links and
+#     special members are skipped with a warning.
+. "$(dirname "$0")/lib.sh"
+suite_begin import
+
+KEY="$KEYS/test.key"
+PUB="$KEYS/test.pub"
+U8="env LC_ALL=C.UTF-8"
+MK="$NP create -q -s $KEY --timestamp 2025-06-01"
+
+IN="$S/in"
+mkdir -p "$IN/news/2025" "$IN/$(printf '\316\261\316\262')" "$IN/odd/deep/er"
+cp "$top/seeds/"* "$IN/news/"
+printf 'Council votes\nBy Jane Doe\n\nText.\n' > "$IN/news/2025/vote.txt"
+printf '{"title": "From the sidecar", "author": ["A. One", "B. Two"]}' > "$IN/news/2025/vote.txt.meta.json"
+printf 'x' > "$IN/$(printf '\316\261\316\262')/$(printf '\316\263').txt"
+: > "$IN/odd/empty.txt"
+head -c 70000 /dev/urandom > "$IN/odd/random.bin"
+printf 'percent\n' > "$IN/odd/100% sure & more.txt"
+printf 'deep\n' > "$IN/odd/deep/er/file.md"
+expect_exit 0 "the folder as the reference archive" -- $MK "$S/ref.npk" "$IN"
+
+# ---- made by the stock tools
+$U8 tar -C "$IN" -cf "$S/gnu.tar" .
+$U8 tar -C "$IN" -czf "$S/gnu.tar.gz" news "$(printf '\316\261\316\262')" odd
+cp "$S/gnu.tar.gz" "$S/gnu.tgz"
+$U8 tar -C "$IN" -cJf "$S/gnu.tar.xz" .
+$U8 tar -C "$IN" --zstd -cf "$S/gnu.tar.zst" .
+$U8 bsdtar -C "$IN" -cf "$S/bsd.tar" .
+(cd "$IN" && $U8 zip -qr "$S/info.zip" .)
+$U8 bsdtar -C "$IN" --format zip -cf "$S/bsd.zip" .
+for f in gnu.tar gnu.tar.gz gnu.tgz gnu.tar.xz gnu.tar.zst bsd.tar info.zip bsd.zip; do
+	expect_exit 0 "create from $f" -- $MK "$S/$f.npk" "$S/$f" &&
+		expect_same "$S/$f.npk" "$S/ref.npk" "$f gives the folder's archive byte for byte"
+done
+"$NP" list --json -p "$PUB" "$S/gnu.tar.npk" > "$S/list.json"
+expect_contains "$S/list.json" '"title":"From the sidecar"' "a sidecar inside the tar is metadata"
+expect_not_contains "$S/list.json" 'vote.txt.meta.json' "and not a document"
+
+# ---- order, window and passes
+BIG="$S/big"
+mkdir -p "$BIG/a" "$BIG/b"
+i=0
+while [ $i -lt 180 ]; do
+	head -c 200000 /dev/urandom > "$BIG/a/f$i"
+	i=$((i + 1))
+done
+head -c 9000000 /dev/urandom > "$BIG/b/huge"
+head -c 9500000 /dev/urandom > "$BIG/a/huge"
+(cd "$BIG" && find . -type f | sort -r > "$S/reverse.list")
+tar -C "$BIG" -cf "$S/reverse.tar" -T "$S/reverse.list"
+expect_exit 0 "the big folder" -- $MK "$S/big.npk" "$BIG"
+expect_exit 0 "a tar in reverse order, larger than the window" -- $MK "$S/reverse.npk" "$S/reverse.tar" &&
+	expect_same "$S/reverse.npk" "$S/big.npk" "it gives the folder's archive byte for byte"
+run /usr/bin/time -f '%M' $MK "$S/reverse2.npk" "$S/reverse.tar"
+info "peak RSS importing a 45 MB tar in reverse order: $(tail -n 1 "$ERR") KiB"
+
+# a tar and a folder together: their documents interleave in path order
+mkdir -p "$S/mix/one" "$S/mix/two"
+cp -r "$IN/news" "$S/mix/one/"
+cp -r "$IN/odd" "$S/mix/two/"
+cp -r "$IN/$(printf '\316\261\316\262')" "$S/mix/two/"
+$U8 tar -C "$S/mix/one" -cf "$S/news.tar" news
+expect_exit 0 "a tar and a folder as inputs" -- $MK "$S/mixed.npk" "$S/news.tar" "$S/mix/two" &&
+	expect_same "$S/mixed.npk" "$S/ref.npk" "they give the archive of the whole folder"
+
+# ---- export, then import
+for f in tar tar.gz zip; do
+	expect_exit 0 "export to $f" -- "$NP" export -q -p "$PUB" "$S/ref.npk" "$S/export.$f" &&
+		expect_exit 0 "create from the $f export" -- $MK "$S/back-$f.npk" "$S/export.$f" &&
+		expect_same "$S/back-$f.npk" "$S/ref.npk" "export to $f and back gives the same archive, byte for byte"
+done
+
+# ---- refusals: nothing written
+python3 - "$S" <<'EOF'
+import io, sys, tarfile
+S = sys.argv[1]
+def mk(name, members):
+    with tarfile.open(f"{S}/{name}", "w", format=tarfile.PAX_FORMAT) as t:
+        for m in members:
+            ti = tarfile.TarInfo(m[0])
+            if len(m) > 2:
+                ti.type, ti.linkname = m[2], m[3]
+                t.addfile(ti)
+                continue
+            ti.size = len(m[1])
+            t.addfile(ti, io.BytesIO(m[1]))
+mk("dotdot.tar", [("ok.txt", b"ok"), ("../evil.txt", b"x")])
+mk("inner.tar", [("a/../../evil.txt", b"x")])
+mk("abs.tar", [("/etc/evil", b"x")])
+mk("ctrl.tar", [("a\x01b", b"1")])
+mk("dup.tar", [("a.txt", b"1"), ("b.txt", b"2"), ("./a.txt", b"3")])
+mk("filedir.tar", [("a", b"1"), ("a/b", b"2")])
+mk("clash.tar", [("news/x.txt", b"1")])
+mk("links.tar", [("a.txt", b"one"), ("l", b"", tarfile.SYMTYPE, "a.txt"),
+                 ("h", b"", tarfile.LNKTYPE, "a.txt"), ("fifo", b"", tarfile.FIFOTYPE, "")])
+EOF
+refuse() { # FILE MESSAGE DESC [OTHER INPUT]
+	rm -f "$S/refused.npk"
+	expect_exit 2 "$3: refused" -- $MK "$S/refused.npk" "$S/$1" ${4-} &&
+		expect_contains "$ERR" "$2" "$3: says why" &&
+		expect_true "$3: nothing is written" -- test ! -e "$S/refused.npk"
+}
+refuse dotdot.tar 'member 2 cannot be stored: ../evil.txt: "." or ".." in path' "a member ../evil.txt"
+refuse inner.tar 'member 1 cannot be stored: a/../../evil.txt: "." or ".." in path' "a member a/../../evil.txt"
+refuse abs.tar 'member 1 cannot be stored: /etc/evil: absolute path' "an absolute member path"
+refuse ctrl.tar 'member 1 cannot be stored: a\x01b: control character in path' "a control character in a member path"
+refuse dup.tar '"a.txt" is in it twice (members 1 and 3)' "a path given twice"
+refuse filedir.tar '"a" is both a file and a folder in it ("a/b")' "a name that is a file and a folder"
+refuse clash.tar 'would both be stored as "news/"' "a tar and a folder with the same name" "$IN"
+head -c 5000 /dev/urandom > "$S/noise.tar"
+refuse noise.tar 'noise.tar: cannot be read as a tar or zip file' "a file that is not a tar"
+head -c $(($(file_size "$S/gnu.tar.xz") / 2)) "$S/gnu.tar.xz" > "$S/cut.tar.xz"
+refuse cut.tar.xz "cut.tar.xz: cannot be read as a tar or zip file: Lzma library error" "a truncated tar.xz"
+head -c $(($(file_size "$S/reverse.tar") / 3)) "$S/reverse.tar" | gzip -1 > "$S/cut.tar.gz"
+refuse cut.tar.gz "cut.tar.gz: member" "a tar.gz cut short in a member"
+expect_true "no temporary file is left" -- test -z "$(find "$S" -maxdepth 1 -name '.*tmp*')"
+
+expect_exit 0 "links and special members are skipped" -- "$NP" create -s "$KEY" "$S/links.npk" "$S/links.tar" &&
+	expect_contains "$ERR" "links.tar: l: symbolic link not imported" "a symbolic link is named" &&
+	expect_contains "$ERR" "links.tar: h: hard link not imported" "a hard link is named" &&
+	expect_contains "$ERR" "links.tar: fifo: special file not imported" "a FIFO is named" &&
+	expect_contains "$OUT" "3 inputs were skipped" "and counted"
+
+finish

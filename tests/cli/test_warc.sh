@@ -1,0 +1,160 @@
+#!/bin/sh
+# test_warc.sh - WARC captures as inputs of newspack create:
+#   every one of the 15 real captures in ../shared/corpus/warc/ (Heritrix,
+#     Wget, wpull, warcprox, Common Crawl, Webrecorder, node-warc; WARC/1.0
+#     and 1.1; gzip per record, gzip under a .warc name, uncompressed) is
+#     imported alone, and its documents are counted against the record
+#     counts of that folder's SOURCES.md: one for every response, resource
+#     and revisit record, each with the capture's metadata;
+#   payloads are decoded: chunked framing, gzip and brotli content coding;
+#   a crawl and its de-duplicated re-crawl imported together: every
+#     revisit names the document it repeats, which is in the archive;
+#   the whole folder in one archive verifies, and extract gives each
+#     payload back;
+#   a record cut short, a payload that does not match its digest and a
+#     record that does not start with "WARC/" are refused with the file,
+#     record number and offset, and nothing is written.
+. "$(dirname "$0")/lib.sh"
+suite_begin warc
+
+KEY="$KEYS/test.key"
+PUB="$KEYS/test.pub"
+MK="$NP create -q -s $KEY --timestamp 2025-06-01"
+W="$top/../shared/corpus/warc"
+if [ ! -f "$W/SOURCES.md" ]; then
+	fail "the WARC captures are in ../shared/corpus/warc" "missing: $W/SOURCES.md"
+	finish
+fi
+
+# file -> expected documents (response + resource + revisit), from SOURCES.md
+python3 - "$W/SOURCES.md" > "$S/expected" <<'EOF'
+import re, sys
+for line in open(sys.argv[1], encoding="utf-8"):
+    m = re.match(r"\| `([^`]+)` \|.*\| (\d+): ([a-z0-9 ,]+) \|", line)
+    if not m:
+        continue
+    counts = dict((k, int(v)) for v, k in ((p.split()[1], p.split()[0]) for p in m.group(3).split(", ")))
+    assert sum(counts.values()) == int(m.group(2)), line
+    docs = sum(counts.get(k, 0) for k in ("response", "resource", "revisit"))
+    print(m.group(1), docs, int(m.group(2)))
+EOF
+expect_eq "$(wc -l < "$S/expected" | tr -d ' ')" 15 "SOURCES.md gives the counts of 15 captures"
+
+# check.py ARCHIVE.json FILE: every document of FILE has the capture's metadata
+cat > "$S/check.py" <<'EOF'
+import json, sys
+docs = json.load(open(sys.argv[1]))["documents"]
+name = sys.argv[2]
+bad = []
+for d in docs:
+    m = d["metadata"]
+    need = ["warc.file", "warc.record", "warc.offset", "warc.type", "warc.date", "warc.record_id"]
+    miss = [k for k in need if k not in m]
+    if miss or m.get("warc.file") != name or not d["path"].startswith(name + "/"):
+        bad.append((d["path"], miss))
+    elif m["warc.type"] not in ("response", "resource", "revisit"):
+        bad.append((d["path"], m["warc.type"]))
+    elif m["warc.type"] == "response" and "warc.target_uri" not in m:
+        bad.append((d["path"], "no target URI"))
+print(len(docs), len(bad), bad[:3])
+EOF
+
+total=0
+while read -r f docs records; do
+	rm -f "$S/one.npk"
+	if expect_exit 0 "import $f" -- $MK "$S/one.npk" "$W/$f"; then
+		"$NP" list --json -p "$PUB" "$S/one.npk" > "$S/one.json"
+		set -- $(python3 "$S/check.py" "$S/one.json" "$f")
+		expect_eq "$1" "$docs" "$f: $docs documents, one per response, resource and revisit of its $records records"
+		expect_eq "$2" 0 "$f: each has the capture's metadata (file, record, offset, type, date, id, URI)"
+		total=$((total + docs))
+	fi
+done < "$S/expected"
+info "$total documents from the 15 captures"
+
+# ---- all together: one archive, revisits linked across files
+expect_exit 0 "import all 15 captures into one archive" -- $MK "$S/all.npk" "$W"/*.warc* &&
+	expect_contains "$ERR" "sample-1.warc.gz: 10 revisit records name a capture not among the inputs" \
+		"the 10 revisits of sample-1.warc.gz, whose captures are in an earlier crawl, are named in a warning" &&
+	expect_eq "$(grep -c 'not among the inputs' "$ERR")" 1 "and no other revisit is left without its capture"
+expect_exit 0 "it verifies" -- "$NP" verify -p "$PUB" "$S/all.npk"
+"$NP" list --json -p "$PUB" "$S/all.npk" > "$S/all.json"
+expect_eq "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["documents"]))' "$S/all.json")" \
+	"$total" "it holds every document of the 15 captures"
+# a revisit is linked exactly when a capture with its payload digest is in the archive
+set -- $(python3 - "$S/all.json" <<'EOF2'
+import json, sys
+docs = json.load(open(sys.argv[1]))["documents"]
+paths = set(d["path"] for d in docs)
+def key(v):
+    label, _, value = v.partition(":")
+    return label.lower().replace("-", "") + ":" + value
+have = set(key(d["metadata"]["warc.payload_digest"]) for d in docs
+           if d["metadata"].get("warc.type") != "revisit" and "warc.payload_digest" in d["metadata"])
+rev = [d for d in docs if d["metadata"].get("warc.type") == "revisit"]
+linked = [d for d in rev if d["metadata"].get("warc.refers_to") in paths]
+findable = [d for d in rev if key(d["metadata"].get("warc.payload_digest", "")) in have]
+same = sum(1 for d in linked if key(d["metadata"]["warc.payload_digest"]) ==
+           key(next(x for x in docs if x["path"] == d["metadata"]["warc.refers_to"])["metadata"]["warc.payload_digest"]))
+bl2 = [d for d in rev if d["path"].startswith("BL-20140325122341434")]
+bl2x = [d for d in bl2 if d["metadata"].get("warc.refers_to", "").startswith("BL-20140325121225068")]
+print(len(rev), len(findable), len(linked), same, len(bl2), len(bl2x))
+EOF2
+)
+info "$1 revisits, $2 of them with their capture among the inputs"
+expect_eq "$3" "$2" "every revisit whose capture is in the archive names it (warc.refers_to): $3"
+expect_eq "$4" "$3" "and the document it names has the same payload digest"
+expect_eq "$6" "$5" "the re-crawl's $5 revisits name documents of the first crawl"
+
+# ---- payloads decoded
+cat_doc() { # ARCHIVE PATH-PREFIX OUT: cat of the first document whose path starts so
+	p=$(python3 -c 'import json,sys; print(next(d["path"] for d in json.load(open(sys.argv[1]))["documents"] if d["path"].startswith(sys.argv[2]) and d["metadata"].get("warc.type")=="response"))' "$S/all.json" "$2")
+	"$NP" cat -p "$PUB" "$1" "$p" > "$3"
+}
+cat_doc "$S/all.npk" transfer_compression_gzip.warc.gz/ "$S/gzip.html"
+cat_doc "$S/all.npk" transfer_compression_brotli.warc.gz/ "$S/br.html"
+expect_true "gzip content coding is undone" -- grep -qi '<html' "$S/gzip.html"
+expect_same "$S/br.html" "$S/gzip.html" "brotli content coding is undone: the same page as the gzip capture"
+cat_doc "$S/all.npk" example-iana.org-chunked.warc/ "$S/chunked.html"
+expect_true "chunked transfer coding is undone: the page starts with its doctype" -- \
+	sh -c "head -c 15 '$S/chunked.html' | grep -qi '<!doctype html>'"
+expect_true "and no chunk-size line is left at its end" -- sh -c "tail -c 20 '$S/chunked.html' | grep -qi '</html>'"
+cat_doc "$S/all.npk" example.warc.gz/ "$S/example.html"
+expect_true "example.warc.gz: its gzip-coded page is decoded" -- grep -q '<title>Example Domain</title>' "$S/example.html"
+expect_contains "$S/all.json" '"title":"Example Domain"' "the page's own metadata is read (title)"
+expect_contains "$S/all.json" '"http.status":"200"' "HTTP status in the metadata"
+expect_contains "$S/all.json" '"warc.target_uri":"http://www.archiveteam.org/"' "Wget's <...> around URIs is removed"
+mkdir -p "$S/x"
+expect_exit 0 "extract all of it" -- "$NP" extract -q -p "$PUB" -C "$S/x" "$S/all.npk" &&
+	expect_same "$S/x/$(python3 -c 'import json,sys; print(next(d["path"] for d in json.load(open(sys.argv[1]))["documents"] if d["path"].startswith("transfer_compression_brotli.warc.gz/") and d["metadata"].get("warc.type")=="response"))' "$S/all.json")" \
+		"$S/gzip.html" "the extracted page is the decoded payload"
+
+# ---- refusals
+refuse() { # CODE FILE MESSAGE DESC
+	rm -f "$S/refused.npk"
+	expect_exit "$1" "$4: refused" -- $MK "$S/refused.npk" "$S/$2" &&
+		expect_contains "$ERR" "$3" "$4: names the record and says why" &&
+		expect_true "$4: nothing is written" -- test ! -e "$S/refused.npk"
+}
+# example.warc, uncompressed: record 3 is the response (see SOURCES.md)
+python3 - "$W/example.warc" "$S" <<'EOF'
+import sys
+data = open(sys.argv[1], "rb").read()
+S = sys.argv[2]
+open(f"{S}/cut.warc", "wb").write(data[: len(data) - 700])
+# one letter of a page's title changed: its digests no longer match
+chunked = open(sys.argv[1].replace("example.warc", "example-iana.org-chunked.warc"), "rb").read()
+t = chunked.index(b"<title>") + 7
+bad = bytearray(chunked)
+bad[t] ^= 0x20
+open(f"{S}/digest.warc", "wb").write(bytes(bad))
+# garbage where the second record should start
+k = data.index(b"WARC/1.0", 10)
+open(f"{S}/garbage.warc", "wb").write(data[:k] + b"HELLO" + data[k:])
+EOF
+refuse 2 cut.warc "cut.warc: record" "a WARC cut short in a record"
+refuse 1 digest.warc "Digest does not match" "a payload changed after capture"
+refuse 2 garbage.warc "garbage.warc: record 2 at offset" "garbage between records"
+expect_true "no temporary file is left" -- test -z "$(find "$S" -maxdepth 1 -name '.*tmp*')"
+
+finish
