@@ -10,7 +10,8 @@
  *             archive's metadata, newspack-created, newspack-signer-key-id,
  *             newspack-documents;
  * then for each document, in path order:
- *   resource  the document byte for byte; WARC-Target-URI is its "url"
+ *   resource  the document byte for byte; WARC-Target-URI is its
+ *             "warc.target_uri" or its "url"
  *             metadata when that is an absolute URI, else
  *             urn:newspack:PATH (percent-encoded);
  *   metadata  WARC-Refers-To the resource; one JSON object: path,
@@ -18,7 +19,8 @@
  *             metadata.
  *
  * The same archive always gives the same bytes: WARC-Date is the archive's
- * creation time, and each WARC-Record-ID is a UUID (version 8, RFC 9562)
+ * creation time (a document imported from a WARC keeps its capture's
+ * WARC-Date and WARC-Target-URI), and each WARC-Record-ID is a UUID (version 8, RFC 9562)
  * made from a BLAKE2b of the archive's identity and the record's place.
  * The identity is a BLAKE2b of what the archive's signature covers and
  * the public API shows: the signer's key, the creation time, the counts,
@@ -280,14 +282,39 @@ static int uri_ok(const char *u)
 	return 1;
 }
 
-/* A document's WARC-Target-URI: its "url" when that is an absolute URI,
- * else urn:newspack: and its path, RFC 3986 unreserved characters and '/'
- * kept, every other byte %XX (malloc'd; NULL when out of memory). */
+/* A document's WARC-Target-URI: where it was captured ("warc.target_uri",
+ * for a document imported from a WARC) or its "url", when that is an
+ * absolute URI, else urn:newspack: and its path, RFC 3986 unreserved
+ * characters and '/' kept, every other byte %XX (malloc'd; NULL when out
+ * of memory). */
+/* A document's WARC-Date: its capture time ("warc.date", for a document
+ * imported from a WARC) when that is a WARC date (YYYY-MM-DDThh:mm:ssZ,
+ * with an optional fraction), else the archive's creation time. */
+static const char *doc_date(const wctx *w, const npk_entry *d)
+{
+	const char *v = npk_meta_find(d->meta, "warc.date");
+	static const char form[] = "dddd-dd-ddTdd:dd:dd";
+	size_t n = v ? strlen(v) : 0, f = sizeof form - 1;
+	if (n < f + 1 || n > 31 || v[n - 1] != 'Z')
+		return w->date;
+	for (size_t i = 0; i < n - 1; i++) {
+		int c = (unsigned char)v[i];
+		int ok = i < f ? (form[i] == 'd' ? is_digit(c) : c == form[i])
+		               : i == f ? c == '.' && n - 1 > f + 1 : is_digit(c);
+		if (!ok)
+			return w->date;
+	}
+	return v;
+}
+
 static char *target_uri(const npk_entry *d)
 {
-	const char *url = npk_meta_find(d->meta, "url");
-	if (url != NULL && uri_ok(url))
-		return strdup(url);
+	const char *keys[] = {"warc.target_uri", "url"};
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
+		const char *url = npk_meta_find(d->meta, keys[i]);
+		if (url != NULL && uri_ok(url))
+			return strdup(url);
+	}
 	static const char pre[] = "urn:newspack:";
 	size_t n = strlen(d->path);
 	char *s = malloc(sizeof pre + 3 * n);
@@ -436,7 +463,7 @@ static int doc_records(wctx *w, const npk_entry *d)
 	int bad = uri == NULL || js == NULL;
 	if (!bad)
 		bad = field(&h, "WARC-Type", "resource") | field(&h, "WARC-Record-ID", rid) |
-		      field(&h, "WARC-Warcinfo-ID", w->info_id) | field(&h, "WARC-Date", w->date) |
+		      field(&h, "WARC-Warcinfo-ID", w->info_id) | field(&h, "WARC-Date", doc_date(w, d)) |
 		      field(&h, "WARC-Target-URI", uri) | field(&h, "Content-Type", d->media_type) |
 		      field(&h, "WARC-Block-Digest", label) | field(&h, "WARC-Payload-Digest", label);
 	if (bad)
@@ -458,7 +485,7 @@ static int doc_records(wctx *w, const npk_entry *d)
 	if (rc == NPK_OK &&
 	    (field(&h, "WARC-Type", "metadata") | field(&h, "WARC-Record-ID", mid) |
 	     field(&h, "WARC-Warcinfo-ID", w->info_id) | field(&h, "WARC-Refers-To", rid) |
-	     field(&h, "WARC-Date", w->date) | field(&h, "WARC-Target-URI", uri) |
+	     field(&h, "WARC-Date", doc_date(w, d)) | field(&h, "WARC-Target-URI", uri) |
 	     field(&h, "Content-Type", "application/json")) != 0)
 		rc = npk__fail(w->err, NPK_E_NOMEM, "out of memory");
 	if (rc == NPK_OK)

@@ -129,6 +129,20 @@ expect_exit 0 "extract all of it" -- "$NP" extract -q -p "$PUB" -C "$S/x" "$S/al
 	expect_same "$S/x/$(python3 -c 'import json,sys; print(next(d["path"] for d in json.load(open(sys.argv[1]))["documents"] if d["path"].startswith("transfer_compression_brotli.warc.gz/") and d["metadata"].get("warc.type")=="response"))' "$S/all.json")" \
 		"$S/gzip.html" "the extracted page is the decoded payload"
 
+# ---- WARC in, WARC out, WARC in again: content, capture address and date kept
+cat > "$S/again.py" <<'EOF2'
+import json, sys
+a = json.load(open(sys.argv[1]))["documents"]
+b = json.load(open(sys.argv[2]))["documents"]
+key = lambda d: (d["blake2b_256"], d["metadata"].get("warc.target_uri"), d["metadata"].get("warc.date"))
+print(len(a), len(b), sorted(map(key, a)) == sorted(map(key, b)))
+EOF2
+expect_exit 0 "export the 15 captures' archive to WARC" -- "$NP" export -q -p "$PUB" "$S/all.npk" "$S/all.warc.gz" &&
+	expect_exit 0 "and import that WARC" -- $MK "$S/again.npk" "$S/all.warc.gz" &&
+	"$NP" list --json -p "$PUB" "$S/again.npk" > "$S/again.json" &&
+	expect_eq "$(python3 "$S/again.py" "$S/all.json" "$S/again.json")" "$total $total True" \
+		"every document comes back byte for byte with its capture's target URI and date"
+
 # ---- refusals
 refuse() { # CODE FILE MESSAGE DESC
 	rm -f "$S/refused.npk"
