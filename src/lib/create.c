@@ -332,8 +332,6 @@ static int file_check(void *ctx, npk_error *err)
 static int add_file(create_ctx *cx, const char *apath, const char *src, int follow,
                     npk_error *err)
 {
-	NPK_FAIL_IF(cx->opts && cx->opts->cancel && *cx->opts->cancel, err, NPK_E_CANCELED,
-	            "canceled before %s", src);
 	/* O_NOFOLLOW: a file swapped for a symlink since the walk is refused. */
 	file_src f = {open(src, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW)), src, follow, {0}};
 	NPK_FAIL_IF(f.fd < 0, err, NPK_E_IO, "%s: %s", src, strerror(errno));
