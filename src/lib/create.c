@@ -25,8 +25,6 @@
 #include "warc.h"
 
 #define HEAD_MAX (64u << 10)
-#define SIDECAR_SUFFIX ".meta.json"
-#define SIDECAR_MAX (1u << 20)
 
 enum { K_FILE, K_DIR, K_ARC, K_WARC };
 
@@ -77,6 +75,34 @@ static void warn(create_ctx *cx, const char *path, const char *why)
 		cx->opts->warn(path, why, cx->opts->ctx);
 }
 
+/* One more entry like e, with a copy of src and the key name (namelen
+ * bytes), "/" appended for a folder. */
+static int entry_push(entry **v, size_t *n, size_t *cap, const entry *e, const char *name,
+                      size_t namelen, const char *src, npk_error *err)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		entry *nv = realloc(*v, nc * sizeof *nv);
+		NPK_FAIL_IF(nv == NULL, err, NPK_E_NOMEM, "out of memory");
+		*v = nv;
+		*cap = nc;
+	}
+	entry *d = &(*v)[*n];
+	*d = *e;
+	d->key = malloc(namelen + 2);
+	d->src = strdup(src);
+	if (d->key == NULL || d->src == NULL) {
+		free(d->key);
+		free(d->src);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	}
+	memcpy(d->key, name, namelen);
+	d->key[namelen] = '/';
+	d->key[namelen + (e->is_dir ? 1 : 0)] = 0;
+	(*n)++;
+	return NPK_OK;
+}
+
 /* Adds one candidate; returns NPK_OK also when it is skipped. */
 static int entries_add(create_ctx *cx, entry **v, size_t *n, size_t *cap,
                        const char *name, const char *src, int follow, npk_error *err)
@@ -95,44 +121,20 @@ static int entries_add(create_ctx *cx, entry **v, size_t *n, size_t *cap,
 		warn(cx, src, "special file not archived (only regular files are stored)");
 		return NPK_OK;
 	}
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		entry *nv = realloc(*v, nc * sizeof *nv);
-		NPK_FAIL_IF(nv == NULL, err, NPK_E_NOMEM, "out of memory");
-		*v = nv;
-		*cap = nc;
-	}
-	entry *e = &(*v)[*n];
-	memset(e, 0, sizeof *e);
-	e->is_dir = S_ISDIR(st.st_mode);
-	e->kind = e->is_dir ? K_DIR : K_FILE;
-	e->follow = follow;
-	size_t nl = strlen(name);
-	e->key = malloc(nl + 2);
-	e->src = strdup(src);
-	if (e->key == NULL || e->src == NULL) {
-		free(e->key);
-		free(e->src);
-		return npk__fail(err, NPK_E_NOMEM, "out of memory");
-	}
-	memcpy(e->key, name, nl);
-	e->key[nl] = e->is_dir ? '/' : 0;
-	e->key[nl + 1] = 0;
-	(*n)++;
-	return NPK_OK;
+	entry e = {.is_dir = S_ISDIR(st.st_mode), .follow = follow};
+	e.kind = e.is_dir ? K_DIR : K_FILE;
+	return entry_push(v, n, cap, &e, name, strlen(name), src, err);
 }
 
 /* NAME.meta.json is a sidecar when NAME is a file among the same entries. */
 static int is_sidecar(const entry *v, size_t n, const entry *e)
 {
-	size_t kl = strlen(e->key), sl = strlen(SIDECAR_SUFFIX);
-	if (e->kind != K_FILE || kl <= sl || strcmp(e->key + kl - sl, SIDECAR_SUFFIX) != 0)
-		return 0;
+	size_t bl = e->kind == K_FILE ? npk__sidecar_base(e->key) : 0;
 	char base[NAME_MAX + 1];
-	if (kl - sl > NAME_MAX)
+	if (bl == 0 || bl > NAME_MAX)
 		return 0;
-	memcpy(base, e->key, kl - sl);
-	base[kl - sl] = 0;
+	memcpy(base, e->key, bl);
+	base[bl] = 0;
 	entry probe = {.key = base};
 	const entry *hit = bsearch(&probe, v, n, sizeof *v, entry_cmp);
 	return hit != NULL && hit->kind == K_FILE;
@@ -157,14 +159,14 @@ static ssize_t read_some(int fd, uint8_t *p, size_t len)
 static int read_sidecar(const char *src, npk_meta *meta, npk_error *err)
 {
 	char path[PATH_MAX];
-	NPK_FAIL_IF(snprintf(path, sizeof path, "%s%s", src, SIDECAR_SUFFIX) >= (int)sizeof path,
+	NPK_FAIL_IF(snprintf(path, sizeof path, "%s%s", src, NPK__SIDECAR_SUFFIX) >= (int)sizeof path,
 	            err, NPK_E_INPUT, "%s: path too long", src);
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0 && errno == ENOENT)
 		return NPK_OK;
 	NPK_FAIL_IF(fd < 0, err, NPK_E_IO, "%s: %s", path, strerror(errno));
-	uint8_t *b = malloc(SIDECAR_MAX + 1);
-	ssize_t n = b ? read_some(fd, b, SIDECAR_MAX + 1) : -1;
+	uint8_t *b = malloc(NPK__SIDECAR_MAX + 1);
+	ssize_t n = b ? read_some(fd, b, NPK__SIDECAR_MAX + 1) : -1;
 	int saved = errno;
 	close(fd);
 	int rc;
@@ -172,8 +174,8 @@ static int read_sidecar(const char *src, npk_meta *meta, npk_error *err)
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 	else if (n < 0)
 		rc = npk__fail(err, NPK_E_IO, "%s: %s", path, strerror(saved));
-	else if (n > (ssize_t)SIDECAR_MAX)
-		rc = npk__fail(err, NPK_E_LIMIT, "%s: sidecar larger than %u bytes", path, SIDECAR_MAX);
+	else if (n > (ssize_t)NPK__SIDECAR_MAX)
+		rc = npk__fail(err, NPK_E_LIMIT, "%s: sidecar larger than %u bytes", path, NPK__SIDECAR_MAX);
 	else
 		rc = npk_meta_apply_sidecar(meta, (const char *)b, (size_t)n, path, err);
 	free(b);
@@ -367,7 +369,7 @@ static int arc_meta(void *ctx, npk_meta *m, npk_error *err)
 	int rc = s->attrs ? npk_meta_merge(m, s->attrs, err) : NPK_OK;
 	if (rc == NPK_OK && s->it->sidecar != NULL) {
 		char name[PATH_MAX + 16];
-		snprintf(name, sizeof name, "%s%s", s->name, SIDECAR_SUFFIX);
+		snprintf(name, sizeof name, "%s%s", s->name, NPK__SIDECAR_SUFFIX);
 		rc = npk_meta_apply_sidecar(m, s->it->sidecar, s->it->sidecar_len, name, err);
 	}
 	return rc;
@@ -525,33 +527,6 @@ static void arc_warn(const char *path, const char *why, void *ctx)
 	warn(ctx, path, why);
 }
 
-/* One more top-level entry like e, with copies of key (keylen bytes) and
- * src. */
-static int entry_push(entry **v, size_t *n, size_t *cap, const entry *e, const char *key,
-                      size_t keylen, const char *src, npk_error *err)
-{
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		entry *nv = realloc(*v, nc * sizeof *nv);
-		NPK_FAIL_IF(nv == NULL, err, NPK_E_NOMEM, "out of memory");
-		*v = nv;
-		*cap = nc;
-	}
-	entry *d = &(*v)[*n];
-	*d = *e;
-	d->key = malloc(keylen + 1);
-	d->src = strdup(src);
-	if (d->key == NULL || d->src == NULL) {
-		free(d->key);
-		free(d->src);
-		return npk__fail(err, NPK_E_NOMEM, "out of memory");
-	}
-	memcpy(d->key, key, keylen);
-	d->key[keylen] = 0;
-	(*n)++;
-	return NPK_OK;
-}
-
 /* A tar, zip or WARC named as an input: read once now (pass 1), its
  * documents written when the path order comes to them. A tar or zip gives
  * its members at the top, as the folder it was made from would; a WARC
@@ -571,14 +546,8 @@ static int add_import(create_ctx *cx, entry **v, size_t *n, size_t *cap, const c
 				warn(cx, path, "no response, resource or revisit records: nothing stored from it");
 			return rc;
 		}
-		size_t kl = strlen(in->folder);
-		char *key = malloc(kl + 2);
-		NPK_FAIL_IF(key == NULL, err, NPK_E_NOMEM, "out of memory");
-		snprintf(key, kl + 2, "%s/", in->folder);
 		entry e = {.is_dir = 1, .kind = K_WARC, .input = cx->nwarcs - 1};
-		rc = entry_push(v, n, cap, &e, key, kl + 1, path, err);
-		free(key);
-		return rc;
+		return entry_push(v, n, cap, &e, in->folder, strlen(in->folder), path, err);
 	}
 	npk__arc **na = realloc(cx->arcs, (cx->narcs + 1) * sizeof *na);
 	NPK_FAIL_IF(na == NULL, err, NPK_E_NOMEM, "out of memory");
@@ -594,9 +563,9 @@ static int add_import(create_ctx *cx, entry **v, size_t *n, size_t *cap, const c
 	for (size_t lo = 0, hi; rc == NPK_OK && lo < count; lo = hi) {
 		const char *p = npk__arc_get(a, lo)->path;
 		const char *slash = strchr(p, '/');
-		size_t kl = slash ? (size_t)(slash - p) + 1 : strlen(p);
+		size_t kl = slash ? (size_t)(slash - p) : strlen(p);
 		for (hi = lo + 1; slash && hi < count; hi++)
-			if (strncmp(npk__arc_get(a, hi)->path, p, kl) != 0)
+			if (strncmp(npk__arc_get(a, hi)->path, p, kl + 1) != 0)
 				break;
 		entry e = {.is_dir = slash != NULL, .kind = K_ARC, .input = cx->narcs - 1, .lo = lo,
 		           .hi = hi};

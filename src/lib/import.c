@@ -24,8 +24,6 @@
 #include "import.h"
 #include "internal.h"
 
-#define SIDECAR_SUFFIX ".meta.json"
-#define SIDECAR_MAX (1u << 20)
 #define XATTR_PREFIX "user.newspack."
 #define NONE SIZE_MAX
 
@@ -289,10 +287,9 @@ static int list(npk__arc *a, void (*warn)(const char *, const char *, void *), v
 			break;
 		}
 		a->n++;
-		size_t pl = strlen(p), sl = strlen(SIDECAR_SUFFIX);
-		int maybe_sidecar = pl > sl && strcmp(p + pl - sl, SIDECAR_SUFFIX) == 0;
+		int maybe_sidecar = npk__sidecar_base(p) > 0;
 		if (archive_entry_size_is_set(e) && archive_entry_size(e) >= 0 &&
-		    !(maybe_sidecar && archive_entry_size(e) <= SIDECAR_MAX)) {
+		    !(maybe_sidecar && archive_entry_size(e) <= NPK__SIDECAR_MAX)) {
 			it->size = (uint64_t)archive_entry_size(e);
 			continue;
 		}
@@ -302,14 +299,14 @@ static int list(npk__arc *a, void (*warn)(const char *, const char *, void *), v
 		la_ssize_t r;
 		while ((r = archive_read_data(a->ar, buf, sizeof buf)) > 0) {
 			it->size += (uint64_t)r;
-			if (maybe_sidecar && it->size <= SIDECAR_MAX && npk__buf_put(&keep, buf, (size_t)r) != 0) {
+			if (maybe_sidecar && it->size <= NPK__SIDECAR_MAX && npk__buf_put(&keep, buf, (size_t)r) != 0) {
 				rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 				break;
 			}
 		}
 		if (rc == NPK_OK && r < 0)
 			rc = ar_fail(a, err, it->path);
-		if (rc == NPK_OK && maybe_sidecar && it->size <= SIDECAR_MAX) {
+		if (rc == NPK_OK && maybe_sidecar && it->size <= NPK__SIDECAR_MAX) {
 			it->sidecar = (char *)keep.p;
 			it->sidecar_len = keep.len;
 		} else
@@ -336,30 +333,27 @@ static int list(npk__arc *a, void (*warn)(const char *, const char *, void *), v
 		}
 	}
 	/* NAME.meta.json beside NAME is NAME's sidecar, not a document */
-	size_t sl = strlen(SIDECAR_SUFFIX), keep = 0;
+	size_t keep = 0;
 	char *drop = calloc(a->n ? a->n : 1, 1);
 	NPK_FAIL_IF(drop == NULL, err, NPK_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < a->n; i++) {
 		npk__arc_item *it = &a->items[i];
-		size_t pl = strlen(it->path);
-		npk__arc_item *base = NULL;
-		if (pl > sl && strcmp(it->path + pl - sl, SIDECAR_SUFFIX) == 0) {
-			snprintf(prefix, sizeof prefix, "%.*s", (int)(pl - sl), it->path);
-			base = find(a, prefix);
-		}
+		size_t bl = npk__sidecar_base(it->path);
+		if (bl == 0)
+			continue;
+		snprintf(prefix, sizeof prefix, "%.*s", (int)bl, it->path);
+		npk__arc_item *base = find(a, prefix);
 		if (base == NULL) {
 			/* a NAME.meta.json without NAME is a document: read in turn */
-			if (pl > sl && strcmp(it->path + pl - sl, SIDECAR_SUFFIX) == 0) {
-				free(it->sidecar);
-				it->sidecar = NULL;
-				it->sidecar_len = 0;
-			}
+			free(it->sidecar);
+			it->sidecar = NULL;
+			it->sidecar_len = 0;
 			continue;
 		}
-		if (it->size > SIDECAR_MAX) {
+		if (it->size > NPK__SIDECAR_MAX) {
 			free(drop);
 			return npk__fail(err, NPK_E_LIMIT, "%s: %s: sidecar larger than %u bytes", a->file,
-			                 it->path, SIDECAR_MAX);
+			                 it->path, NPK__SIDECAR_MAX);
 		}
 		base->sidecar = it->sidecar;
 		base->sidecar_len = it->sidecar_len;

@@ -112,6 +112,16 @@ const npk_pubkey *npk__trust_find(const npk_trust *t, const uint8_t id[8]);
 int npk__meta_key_ok(const char *key, size_t len);
 /* Valid UTF-8 without NUL. */
 int npk__utf8_ok(const uint8_t *s, size_t len);
+/* NAME.meta.json beside NAME: NAME's metadata (spec/metadata.md 7), read
+ * by create from folders and from tar and zip inputs. */
+#define NPK__SIDECAR_SUFFIX ".meta.json"
+#define NPK__SIDECAR_MAX (1u << 20)
+/* The length of NAME when path is NAME.meta.json (NAME not empty), else 0. */
+static inline size_t npk__sidecar_base(const char *path)
+{
+	size_t n = strlen(path), sl = sizeof NPK__SIDECAR_SUFFIX - 1;
+	return n > sl && strcmp(path + n - sl, NPK__SIDECAR_SUFFIX) == 0 ? n - sl : 0;
+}
 /* A media type the format can store (spec/format.md): printable ASCII, no space. */
 int npk__media_ok(const char *m);
 /* Canonical encoding (spec/format.md, "Metadata list"): pairs sorted by
