@@ -24,18 +24,18 @@ endif
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE $(DEFS) $(WARN) $(WERROR) \
-              $(CFLAGS) $(SANFLAGS) -Iinclude -Isrc/lib $(PKG_CFLAGS) -fPIC
+              $(CFLAGS) $(SANFLAGS) -Iinclude -Isrc/lib $(PKG_CFLAGS) -fPIC -fvisibility=hidden
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
 LIBS    := $(PKG_LIBS) -lpthread
 
 B := build
-LIB_SRC := $(wildcard src/lib/*.c)
+LIB_SRC := $(wildcard src/lib/*/*.c)
 CLI_SRC := $(wildcard src/cli/*.c)
 UNIT_SRC := $(wildcard tests/unit/*.c)
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
 UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
-SOVER   := 0
+SOVER   := 1
 
 .PHONY: all deps demo check unit cli-test examples clean install uninstall bench fuzz fuzz-replay valgrind
 all: newspack libnewspack.a libnewspack.so
@@ -48,7 +48,7 @@ $(FLAGS_STAMP):
 	@rm -f $(B)/.flags-*
 	@touch $@
 
-$(B)/%.o: %.c $(wildcard include/*.h src/lib/*.h src/cli/*.h tests/unit/*.h) $(FLAGS_STAMP)
+$(B)/%.o: %.c $(wildcard include/*.h src/lib/*/*.h src/cli/*.h tests/unit/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
@@ -77,7 +77,7 @@ $(B)/tests/unit/%.o: ALL_CFLAGS += -I$(B)/tests/unit -Itests/unit
 FUZZ_TARGETS := archive pubkey seckey meta_text meta_markdown meta_html sidecar warc
 FUZZ_CC ?= clang
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(B)/fz/%.o)
-$(B)/fz/%.o: %.c $(wildcard include/*.h src/lib/*.h) $(FLAGS_STAMP)
+$(B)/fz/%.o: %.c $(wildcard include/*.h src/lib/*/*.h) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DNPK_FUZZING -c $< -o $@
 $(B)/libnewspack-fuzzing.a: $(FUZZ_LIB_OBJ)
@@ -100,7 +100,7 @@ FUZZ_FLAGS := -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE $(DEFS) -DNPK_FUZZI
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
               -Iinclude -Isrc/lib -Itests/fuzz $(PKG_CFLAGS)
 FUZZ_BIN := $(FUZZ_TARGETS:%=$(B)/fuzz/fuzz_%)
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/memfile.c $(LIB_SRC) $(wildcard include/*.h src/lib/*.h)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/memfile.c $(LIB_SRC) $(wildcard include/*.h src/lib/*/*.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< tests/fuzz/memfile.c $(LIB_SRC) $(LIBS)
 fuzz: $(FUZZ_BIN)

@@ -29,7 +29,7 @@ static int on_entry(const npk_entry *e, void *ctx)
 
 int main(int argc, char **argv)
 {
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	npk_trust *trust = NULL;
 	npk_reader *r = NULL;
 	int rc;

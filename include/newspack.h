@@ -22,6 +22,14 @@
 extern "C" {
 #endif
 
+/* What the shared library exports: the functions declared here, nothing
+ * else (it is built with -fvisibility=hidden). */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define NPK_API __attribute__((visibility("default")))
+#else
+#define NPK_API
+#endif
+
 #define NPK_VERSION_STRING "0.1.0"
 #define NPK_FORMAT_MAJOR 1
 #define NPK_FORMAT_MINOR 0
@@ -47,16 +55,26 @@ typedef enum npk_err {
 	NPK_E_CANCELED = 16   /* stopped by the caller's cancel flag */
 } npk_err;
 
+/* Reasons: a finer cause within a code, for callers that must tell them
+ * apart without reading the message. The numbers are stable. */
+typedef enum npk_reason {
+	NPK_R_NONE = 0,
+	NPK_R_CHANGED = 1     /* an input file changed while it was read */
+} npk_reason;
+
 typedef struct npk_error {
 	int code;             /* an npk_err */
 	char msg[512];        /* human-readable, names the file and the problem */
+	int reason;           /* an npk_reason; NPK_R_NONE unless set */
+	size_t bare;          /* msg + bare: the message without the context
+	                       * (file, object) that callers put before it */
 } npk_error;
 
 /* Returns a static description of an error code. */
-const char *npk_strerror(int code);
+NPK_API const char *npk_strerror(int code);
 /* What makes zlib streams in this build: "libdeflate" or "zlib". The
  * bytes of an archive depend on it (spec/format.md 4.3). */
-const char *npk_deflate_name(void);
+NPK_API const char *npk_deflate_name(void);
 
 /* ---- Keys (spec/keys.md; minisign-compatible) ---- */
 
@@ -67,77 +85,77 @@ typedef struct npk_pubkey npk_pubkey;
 typedef struct npk_seckey npk_seckey;
 
 /* Makes a new Ed25519 key pair with a random key id. */
-int npk_keypair_generate(npk_pubkey **pk, npk_seckey **sk, npk_error *err);
+NPK_API int npk_keypair_generate(npk_pubkey **pk, npk_seckey **sk, npk_error *err);
 
 /* Writes a secret key file. passphrase NULL writes it unencrypted. The
  * file is created with mode 0600 and O_EXCL unless overwrite is set, in
  * which case it replaces the old one atomically. */
-int npk_seckey_save(const npk_seckey *sk, const char *path,
-                    const char *passphrase, int overwrite, npk_error *err);
+NPK_API int npk_seckey_save(const npk_seckey *sk, const char *path,
+                            const char *passphrase, int overwrite, npk_error *err);
 /* Writes a public key file (mode 0644, same overwrite rule). */
-int npk_pubkey_save(const npk_pubkey *pk, const char *path, int overwrite,
-                    npk_error *err);
+NPK_API int npk_pubkey_save(const npk_pubkey *pk, const char *path, int overwrite,
+                            npk_error *err);
 
 /* Sets *encrypted to 1 when the secret key file needs a passphrase. */
-int npk_seckey_file_encrypted(const char *path, int *encrypted,
-                              npk_error *err);
+NPK_API int npk_seckey_file_encrypted(const char *path, int *encrypted,
+                                      npk_error *err);
 /* Loads a secret key; passphrase may be NULL for an unencrypted key.
  * NPK_E_PASSPHRASE when one is needed or the given one is wrong. */
-int npk_seckey_load(const char *path, const char *passphrase,
-                    npk_seckey **out, npk_error *err);
+NPK_API int npk_seckey_load(const char *path, const char *passphrase,
+                            npk_seckey **out, npk_error *err);
 /* Loads a public key file, or parses its text (the whole file, or just the
  * base64 line). */
-int npk_pubkey_load(const char *path, npk_pubkey **out, npk_error *err);
-int npk_pubkey_parse(const char *text, size_t len, npk_pubkey **out,
-                     npk_error *err);
+NPK_API int npk_pubkey_load(const char *path, npk_pubkey **out, npk_error *err);
+NPK_API int npk_pubkey_parse(const char *text, size_t len, npk_pubkey **out,
+                             npk_error *err);
 /* Builds a public key from its raw parts. */
-int npk_pubkey_from_raw(const uint8_t id[NPK_KEYID_BYTES],
-                        const uint8_t pk[NPK_PUBKEY_BYTES],
-                        npk_pubkey **out, npk_error *err);
+NPK_API int npk_pubkey_from_raw(const uint8_t id[NPK_KEYID_BYTES],
+                                const uint8_t pk[NPK_PUBKEY_BYTES],
+                                npk_pubkey **out, npk_error *err);
 /* The public half of a secret key; NULL if out of memory. */
-npk_pubkey *npk_seckey_pubkey(const npk_seckey *sk);
-void npk_pubkey_free(npk_pubkey *pk);
-void npk_seckey_free(npk_seckey *sk);
+NPK_API npk_pubkey *npk_seckey_pubkey(const npk_seckey *sk);
+NPK_API void npk_pubkey_free(npk_pubkey *pk);
+NPK_API void npk_seckey_free(npk_seckey *sk);
 
-const uint8_t *npk_pubkey_id(const npk_pubkey *pk);    /* 8 bytes */
-const uint8_t *npk_pubkey_bytes(const npk_pubkey *pk); /* 32 bytes */
+NPK_API const uint8_t *npk_pubkey_id(const npk_pubkey *pk);    /* 8 bytes */
+NPK_API const uint8_t *npk_pubkey_bytes(const npk_pubkey *pk); /* 32 bytes */
 /* Formats a key id as minisign does: %016X of the id read as a
- * little-endian 64-bit number. out must hold 17 bytes. */
-void npk_keyid_format(const uint8_t id[NPK_KEYID_BYTES], char out[17]);
+         * little-endian 64-bit number. out must hold 17 bytes. */
+NPK_API void npk_keyid_format(const uint8_t id[NPK_KEYID_BYTES], char out[17]);
 
 /* A set of trusted public keys. */
 typedef struct npk_trust npk_trust;
-npk_trust *npk_trust_new(void);
-void npk_trust_free(npk_trust *t);
+NPK_API npk_trust *npk_trust_new(void);
+NPK_API void npk_trust_free(npk_trust *t);
 /* Adds a copy of pk. */
-int npk_trust_add(npk_trust *t, const npk_pubkey *pk, npk_error *err);
+NPK_API int npk_trust_add(npk_trust *t, const npk_pubkey *pk, npk_error *err);
 /* Adds every *.pub file of a folder; a missing folder adds nothing. */
-int npk_trust_add_dir(npk_trust *t, const char *dir, npk_error *err);
-size_t npk_trust_count(const npk_trust *t);
+NPK_API int npk_trust_add_dir(npk_trust *t, const char *dir, npk_error *err);
+NPK_API size_t npk_trust_count(const npk_trust *t);
 
 /* ---- Metadata: an ordered list of (key, value) pairs ---- */
 
 typedef struct npk_meta npk_meta;
-npk_meta *npk_meta_new(void);
-void npk_meta_free(npk_meta *m);
+NPK_API npk_meta *npk_meta_new(void);
+NPK_API void npk_meta_free(npk_meta *m);
 /* Appends a value (keys may repeat, e.g. "author"). Keys are 1-64 bytes of
  * [a-z0-9_.-]; values are valid UTF-8 without NUL. */
-int npk_meta_add(npk_meta *m, const char *key, const char *value,
-                 npk_error *err);
+NPK_API int npk_meta_add(npk_meta *m, const char *key, const char *value,
+                         npk_error *err);
 /* Replaces every value of key with this one. */
-int npk_meta_set(npk_meta *m, const char *key, const char *value,
-                 npk_error *err);
+NPK_API int npk_meta_set(npk_meta *m, const char *key, const char *value,
+                         npk_error *err);
 /* Removes every value of key. */
-void npk_meta_remove(npk_meta *m, const char *key);
-size_t npk_meta_count(const npk_meta *m);
+NPK_API void npk_meta_remove(npk_meta *m, const char *key);
+NPK_API size_t npk_meta_count(const npk_meta *m);
 /* The i-th pair (0-based); NULL key when i is out of range. */
-void npk_meta_get(const npk_meta *m, size_t i, const char **key,
-                  const char **value);
+NPK_API void npk_meta_get(const npk_meta *m, size_t i, const char **key,
+                          const char **value);
 /* The first value of key, or NULL. */
-const char *npk_meta_find(const npk_meta *m, const char *key);
+NPK_API const char *npk_meta_find(const npk_meta *m, const char *key);
 /* Copies every pair of src into dst, replacing dst's values of the keys
  * src has. */
-int npk_meta_merge(npk_meta *dst, const npk_meta *src, npk_error *err);
+NPK_API int npk_meta_merge(npk_meta *dst, const npk_meta *src, npk_error *err);
 
 /* Reads news metadata (title, author, date, section, source, language,
  * url, ...) from the first bytes of a document. head is the start of the
@@ -147,16 +165,16 @@ int npk_meta_merge(npk_meta *dst, const npk_meta *src, npk_error *err);
  * npk_media_type_guess(). Fields that cannot be found are left out; odd
  * content is not an error. */
 #define NPK_META_HTML_HEAD_MAX (1u << 20)
-int npk_meta_extract(const char *path, const uint8_t *head, size_t len,
-                     const char *media_type, npk_meta *out, npk_error *err);
+NPK_API int npk_meta_extract(const char *path, const uint8_t *head, size_t len,
+                             const char *media_type, npk_meta *out, npk_error *err);
 /* Applies a sidecar NAME.meta.json: a JSON object whose values are strings
  * or arrays of strings (null removes a field). Its fields replace those
  * found in the document. */
-int npk_meta_apply_sidecar(npk_meta *m, const char *json, size_t len,
-                           const char *sidecar_name, npk_error *err);
+NPK_API int npk_meta_apply_sidecar(npk_meta *m, const char *json, size_t len,
+                                   const char *sidecar_name, npk_error *err);
 /* The media type for a path and its first bytes (static string). */
-const char *npk_media_type_guess(const char *path, const uint8_t *head,
-                                 size_t len);
+NPK_API const char *npk_media_type_guess(const char *path, const uint8_t *head,
+                                         size_t len);
 
 /* ---- Creating archives ---- */
 
@@ -200,26 +218,26 @@ typedef struct npk_create_stats {
  * malformed or damaged record fails the whole call, naming it.
  * The archive is written to a temporary file beside out, synced and
  * renamed over out, so out never holds a partial archive. */
-int npk_create(const char *out, const char *const *inputs, size_t ninputs,
-               const npk_create_opts *opts, const npk_seckey *sk,
-               npk_create_stats *stats, npk_error *err);
+NPK_API int npk_create(const char *out, const char *const *inputs, size_t ninputs,
+                       const npk_create_opts *opts, const npk_seckey *sk,
+                       npk_create_stats *stats, npk_error *err);
 
 /* The lower-level writer: documents must be added in strictly increasing
  * path byte order. Writes to fd, which the caller opened and closes. */
 typedef struct npk_writer npk_writer;
-int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
-                   npk_error *err);
+NPK_API int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
+                           npk_error *err);
 /* size is the document's exact size: npk_writer_end() fails with
  * NPK_E_INPUT when the data given differs (a file changed while read). */
-int npk_writer_begin(npk_writer *w, const char *path, const char *media_type,
-                     const npk_meta *meta, uint64_t size, npk_error *err);
-int npk_writer_data(npk_writer *w, const void *buf, size_t len,
-                    npk_error *err);
-int npk_writer_end(npk_writer *w, npk_error *err);
+NPK_API int npk_writer_begin(npk_writer *w, const char *path, const char *media_type,
+                             const npk_meta *meta, uint64_t size, npk_error *err);
+NPK_API int npk_writer_data(npk_writer *w, const void *buf, size_t len,
+                            npk_error *err);
+NPK_API int npk_writer_end(npk_writer *w, npk_error *err);
 /* Writes index, tables, manifest, signature and trailer. */
-int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err);
-uint64_t npk_writer_size(const npk_writer *w);
-void npk_writer_free(npk_writer *w);
+NPK_API int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err);
+NPK_API uint64_t npk_writer_size(const npk_writer *w);
+NPK_API void npk_writer_free(npk_writer *w);
 
 /* ---- Reading archives ---- */
 
@@ -259,37 +277,37 @@ typedef struct npk_info {
  * With trust NULL or a signer not in it, the signature is checked with the
  * signer's key stored in the archive and the reader is marked untrusted;
  * open then fails with NPK_E_UNTRUSTED unless allow_untrusted is set. */
-int npk_reader_open(const char *path, const npk_trust *trust,
-                    int allow_untrusted, npk_reader **out, npk_error *err);
-void npk_reader_free(npk_reader *r);
-void npk_reader_info(const npk_reader *r, npk_info *info);
+NPK_API int npk_reader_open(const char *path, const npk_trust *trust,
+                            int allow_untrusted, npk_reader **out, npk_error *err);
+NPK_API void npk_reader_free(npk_reader *r);
+NPK_API void npk_reader_info(const npk_reader *r, npk_info *info);
 
 /* Progress of a long task: documents and content bytes done so far, and
  * the document just done. */
 typedef void (*npk_progress_cb)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
 /* A progress callback for npk_reader_verify, called after each document. */
-void npk_reader_set_progress(npk_reader *r, npk_progress_cb fn, void *ctx);
+NPK_API void npk_reader_set_progress(npk_reader *r, npk_progress_cb fn, void *ctx);
 
 /* Threads that read, check and decode clusters ahead of a full verify or
  * an extract of everything; 0 (the default) means one per core, 1 none. */
-void npk_reader_set_threads(npk_reader *r, int threads);
+NPK_API void npk_reader_set_threads(npk_reader *r, int threads);
 
 /* Calls cb for every document in path order, reading and checking one
  * index page at a time. cb returns 0 to go on, non-zero to stop (that value
  * is returned). */
 typedef int (*npk_entry_cb)(const npk_entry *e, void *ctx);
-int npk_reader_list(npk_reader *r, npk_entry_cb cb, void *ctx,
-                    npk_error *err);
+NPK_API int npk_reader_list(npk_reader *r, npk_entry_cb cb, void *ctx,
+                            npk_error *err);
 /* Finds one document by binary search (one index page read). The entry is
  * valid until the next call on r. NPK_E_NOTFOUND if absent. */
-int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
-                    npk_error *err);
+NPK_API int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
+                            npk_error *err);
 /* Reads a document's content. Each cluster's digest is checked before any
  * of its bytes reach sink; a document held in one cluster also has its own
  * digest checked first. sink returns 0 to go on. */
 typedef int (*npk_sink)(const uint8_t *buf, size_t len, void *ctx);
-int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
-                    void *ctx, npk_error *err);
+NPK_API int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
+                            void *ctx, npk_error *err);
 
 /* One problem found by a full verification. */
 typedef struct npk_problem {
@@ -312,8 +330,8 @@ typedef struct npk_verify_stats {
 /* Checks every byte: the layout, every page, every cluster and every
  * document digest. Every problem is reported to cb (may be NULL); the
  * return is NPK_OK, or the code of the first problem. */
-int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
-                      npk_verify_stats *stats, npk_error *err);
+NPK_API int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
+                              npk_verify_stats *stats, npk_error *err);
 
 /* Extracts documents under dir (which must exist). paths NULL extracts
  * all. Nothing is written outside dir: no "..", absolute path or symlink
@@ -326,9 +344,9 @@ typedef struct npk_extract_opts {
 	void *ctx;
 	const volatile int *cancel;   /* as in npk_create_opts */
 } npk_extract_opts;
-int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
-                size_t npaths, const npk_extract_opts *opts,
-                uint64_t *written, npk_error *err);
+NPK_API int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
+                        size_t npaths, const npk_extract_opts *opts,
+                        uint64_t *written, npk_error *err);
 
 /* ---- Exporting ---- */
 
@@ -350,11 +368,11 @@ typedef struct npk_export_opts {
 /* Verifies the whole archive (npk_reader_verify), then writes its
  * documents to out, which must not exist: a file under a temporary name
  * beside it (a folder, for a bag), renamed into place when complete. */
-int npk_export(npk_reader *r, const char *out, int format, const npk_export_opts *opts,
-               uint64_t *written, npk_error *err);
+NPK_API int npk_export(npk_reader *r, const char *out, int format, const npk_export_opts *opts,
+                       uint64_t *written, npk_error *err);
 
 /* Checks that a path is valid in an archive (spec/format.md, "Paths"). */
-int npk_path_check(const char *path, size_t len, npk_error *err);
+NPK_API int npk_path_check(const char *path, size_t len, npk_error *err);
 
 #ifdef __cplusplus
 }

@@ -112,7 +112,7 @@ int cmd_create(int argc, char **argv)
 	memset(&opts, 0, sizeof opts);
 	npk_meta *meta = npk_meta_new();
 	npk_seckey *sk = NULL;
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	int have_time = 0;
 	if (meta == NULL)
 		return EXIT_USAGE;

@@ -98,7 +98,7 @@ int cmd_keygen(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	npk_pubkey *pk = NULL;
 	npk_seckey *sk = NULL;
 	int rc = npk_keypair_generate(&pk, &sk, &err);

@@ -144,7 +144,7 @@ int cmd_verify(int argc, char **argv)
 	npk_trust *t = NULL;
 	if ((ec = cli_load_trust(o.pubkey, &t)) != 0)
 		return ec;
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	npk_reader *r = NULL;
 	int rc = npk_reader_open(path, t, 1, &r, &err);
 	npk_trust_free(t);
@@ -293,7 +293,7 @@ int cmd_list(int argc, char **argv)
 	npk_reader *r = NULL;
 	if ((ec = cli_open(argv[optind], o.pubkey, o.allow_untrusted, &r)) != 0)
 		return ec;
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	uint64_t n = 0;
 	int rc;
 	if (o.json) {
@@ -422,7 +422,7 @@ int cmd_cat(int argc, char **argv)
 	npk_reader *r = NULL;
 	if ((ec = cli_open(argv[optind], o.pubkey, o.allow_untrusted, &r)) != 0)
 		return ec;
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	const npk_entry *e = NULL;
 	int rc = npk_reader_find(r, argv[optind + 1], &e, &err);
 	if (rc == NPK_OK) {
@@ -482,7 +482,7 @@ int cmd_extract(int argc, char **argv)
 	cli_progress_verbose(&prog, o.verbose && !o.quiet);
 	npk_extract_opts xo = {o.force, cli_progress_cb, &prog, &cli_interrupted};
 	cli_catch_signals();
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	uint64_t n = 0;
 	int npaths = argc - optind - 1;
 	int rc = npk_extract(r, o.dir, npaths ? (const char *const *)argv + optind + 1 : NULL,
@@ -585,7 +585,7 @@ int cmd_export(int argc, char **argv)
 	npk_reader_set_progress(r, cli_progress_cb, &prog);
 	npk_export_opts xo = {export_progress, &prog, &cli_interrupted};
 	cli_catch_signals();
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	uint64_t n = 0;
 	int rc = npk_export(r, out, format, &xo, &n, &err);
 	cli_progress_done(&prog);

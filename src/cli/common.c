@@ -111,7 +111,7 @@ const char *cli_trusted_dir(void)
 
 int cli_load_trust(const char *pubkey_path, npk_trust **out)
 {
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	npk_trust *t = npk_trust_new();
 	if (t == NULL) {
 		cli_warn("out of memory");
@@ -142,7 +142,7 @@ int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
 	int ec = cli_load_trust(pubkey_path, &t);
 	if (ec != 0)
 		return ec;
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	int rc = npk_reader_open(path, t, allow_untrusted, out, &err);
 	npk_trust_free(t);
 	if (rc == NPK_E_UNTRUSTED) {

@@ -16,7 +16,7 @@ P=/usr
 # shellcheck disable=SC2086
 set -- ${NPK_MAKE_VARS:-}
 expect_exit 0 "make install DESTDIR=... PREFIX=/usr" -- make -C "$top" --no-print-directory -s "$@" install DESTDIR="$R" PREFIX=$P
-for f in bin/newspack lib/libnewspack.a lib/libnewspack.so lib/libnewspack.so.0 lib/pkgconfig/newspack.pc \
+for f in bin/newspack lib/libnewspack.a lib/libnewspack.so lib/libnewspack.so.1 lib/pkgconfig/newspack.pc \
 	include/newspack.h share/man/man1/newspack.1 share/man/man5/npk.5 \
 	share/bash-completion/completions/newspack; do
 	expect_true "installed: $P/$f" -- test -e "$R$P/$f"

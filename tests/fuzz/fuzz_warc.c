@@ -1,11 +1,11 @@
-/* fuzz_warc.c - reading a WARC file (src/lib/warc.c) as the importer
+/* fuzz_warc.c - reading a WARC file (src/lib/interchange/warc.c) as the importer
  * does: every record's header, every document read to its end (digests,
  * chunked framing, content codings), then the sniffing of the file. */
 #include <string.h>
 #include <unistd.h>
 
 #include "fuzz.h"
-#include "warc.h"
+#include "interchange/warc.h"
 
 /* Bytes read of one document: the reader's own cap is 4 GiB, too much for
  * a fuzzer's time. */

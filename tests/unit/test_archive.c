@@ -8,8 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "format.h"
+#include "format/format.h"
 #include "newspack.h"
 #include "test.h"
 
@@ -128,7 +127,7 @@ static npk_seckey *test_key(npk_trust **trust)
 
 DEFINE_TEST(test_archive_round_trip)
 {
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	npk_trust *trust = NULL;
 	npk_seckey *sk = test_key(&trust);
 	CHECK(sk != NULL);
@@ -190,7 +189,7 @@ DEFINE_TEST(test_archive_round_trip)
 
 DEFINE_TEST(test_archive_writer_rules)
 {
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	npk_seckey *sk = test_key(NULL);
 	int fd = open("w.npk", O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	npk_writer *w = NULL;
@@ -314,7 +313,7 @@ static int open_verify(const char *path, const npk_trust *t)
 
 DEFINE_TEST(test_archive_every_byte_flip)
 {
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	npk_trust *trust = NULL;
 	npk_seckey *sk = test_key(&trust);
 	doc *d = make_docs(40, 700);
@@ -368,7 +367,7 @@ static void on_problem(const npk_problem *p, void *ctx)
 
 DEFINE_TEST(test_archive_verify_names_every_damaged_document)
 {
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	npk_trust *trust = NULL;
 	npk_seckey *sk = test_key(&trust);
 	doc *d = make_docs(200, 3000);
@@ -443,7 +442,7 @@ static int no_temp_left(const char *dir)
 
 DEFINE_TEST(test_archive_extract_threads_and_damage)
 {
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	npk_trust *trust = NULL;
 	npk_seckey *sk = test_key(&trust);
 	const size_t n = 300;
@@ -525,7 +524,7 @@ DEFINE_TEST(test_archive_extract_threads_and_damage)
 
 DEFINE_TEST(test_archive_trust)
 {
-	npk_error err = {0, ""};
+	npk_error err = {0};
 	npk_trust *mine = NULL, *theirs = NULL;
 	npk_seckey *sk = test_key(&mine);
 	npk_seckey *other = test_key(&theirs);

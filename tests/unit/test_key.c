@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "internal.h"
+#include "format/format.h"
 #include "test.h"
 
 #define MINISIGN "/usr/bin/minisign"

@@ -3,7 +3,7 @@
 #include <dirent.h>
 #include <stdint.h>
 
-#include "internal.h"
+#include "format/format.h"
 #include "test.h"
 
 #define SEED "../../../seeds/000_087c6aae1e53e9e7.txt"

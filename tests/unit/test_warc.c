@@ -1,13 +1,13 @@
-/* test_warc.c - the WARC reader (src/lib/warc.c): files made here in
+/* test_warc.c - the WARC reader (src/lib/interchange/warc.c): files made here in
  * memory, then the real files of the test corpus when it is there. */
 #include <stdint.h>
 
 #include <nettle/sha1.h>
 #include <zlib.h>
 
-#include "internal.h"
+#include "format/format.h"
+#include "interchange/warc.h"
 #include "test.h"
-#include "warc.h"
 
 /* ---- Making files ---- */
 

@@ -17,7 +17,7 @@
 
 #include <sodium.h>
 
-#include "internal.h"
+#include "format/format.h"
 
 /* 2. Public key: "Ed" || key_id[8] || pk[32]. */
 #define PK_LEN 42u

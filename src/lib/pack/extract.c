@@ -19,12 +19,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "format.h"
-#include "internal.h"
+#include "format/format.h"
 
 #define CHAIN_MAX 32
 
-typedef struct xctx {
+typedef struct exctx {
 	npk_reader *r;
 	int root;                 /* the output folder */
 	const char *dir;
@@ -54,9 +53,9 @@ typedef struct xctx {
 	long pid;
 	unsigned tmp_counter;
 	int no_tmpfile;           /* O_TMPFILE or /proc/self/fd is unavailable */
-} xctx;
+} exctx;
 
-static int selected(xctx *x, const char *path)
+static int selected(exctx *x, const char *path)
 {
 	if (x->paths == NULL)
 		return 1;
@@ -76,7 +75,7 @@ static int selected(xctx *x, const char *path)
 }
 
 /* Forgets the cached folders from depth k on. */
-static void cache_trim(xctx *x, size_t k)
+static void cache_trim(exctx *x, size_t k)
 {
 	if (x->cache_own && x->cache_fd >= 0)
 		close(x->cache_fd);
@@ -87,7 +86,7 @@ static void cache_trim(xctx *x, size_t k)
 	x->cache_len = k ? x->chain_end[k - 1] : 0;
 }
 
-static void cache_drop(xctx *x)
+static void cache_drop(exctx *x)
 {
 	cache_trim(x, 0);
 }
@@ -99,7 +98,7 @@ static void cache_drop(xctx *x)
  * The folders of the last path stay open (CHAIN_MAX deep), so the next
  * path opens only the components it does not share: documents come in
  * path order, and most share their folder with the one before. */
-static int open_parent(xctx *x, const char *path, int create, const char **leaf)
+static int open_parent(exctx *x, const char *path, int create, const char **leaf)
 {
 	const char *last = strrchr(path, '/');
 	if (last == NULL) {
@@ -185,7 +184,7 @@ static int open_parent(xctx *x, const char *path, int create, const char **leaf)
 	return fd;
 }
 
-static int check_target(xctx *x, const npk_entry *e)
+static int check_target(exctx *x, const npk_entry *e)
 {
 	const char *leaf;
 	int fd = open_parent(x, e->path, 0, &leaf);
@@ -222,7 +221,7 @@ typedef struct xdoc {
 	char path[NPK_PATH_MAX + 1];
 } xdoc;
 
-static int doc_begin(xctx *x, xdoc *d, const char *path, size_t len)
+static int doc_begin(exctx *x, xdoc *d, const char *path, size_t len)
 {
 	d->fd = -1;
 	memcpy(d->path, path, len);
@@ -256,7 +255,7 @@ static int doc_begin(xctx *x, xdoc *d, const char *path, size_t len)
 	return NPK_OK;
 }
 
-static int doc_write(xctx *x, xdoc *d, const uint8_t *buf, size_t len)
+static int doc_write(exctx *x, xdoc *d, const uint8_t *buf, size_t len)
 {
 	/* the folder goes in front of the message only when there is one */
 	npk_error e;
@@ -268,7 +267,7 @@ static int doc_write(xctx *x, xdoc *d, const uint8_t *buf, size_t len)
 
 /* Drops a document that is not to be named: an unnamed file vanishes
  * when closed, a temporary one is removed. */
-static void doc_abort(xctx *x, xdoc *d)
+static void doc_abort(exctx *x, xdoc *d)
 {
 	(void)x;
 	if (d->fd < 0)
@@ -282,7 +281,7 @@ static void doc_abort(xctx *x, xdoc *d)
 /* Gives a complete, checked document its name. Without --force a file
  * that appeared since the check is kept: linkat and RENAME_NOREPLACE
  * refuse atomically, a check just before the rename does elsewhere. */
-static int doc_commit(xctx *x, xdoc *d)
+static int doc_commit(exctx *x, xdoc *d)
 {
 	int force = x->opts && x->opts->force;
 	int rc = NPK_OK;
@@ -340,7 +339,7 @@ enum { R_BEGIN = 1, R_DATA, R_COMMIT, R_ABORT };
 #define REC_HEADER 8 /* u32 type, u32 length, then the bytes */
 
 typedef struct fwriter {
-	xctx *x;
+	exctx *x;
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
@@ -358,7 +357,7 @@ typedef struct fwriter {
 
 static void fw_run_chunk(fwriter *w, xdoc *d, const uint8_t *p, size_t n)
 {
-	xctx *x = w->x;
+	exctx *x = w->x;
 	size_t off = 0;
 	while (off + REC_HEADER <= n) {
 		uint32_t type = npk__ld32(p + off), len = npk__ld32(p + off + 4);
@@ -482,7 +481,7 @@ static int fw_put(fwriter *w, uint32_t type, const void *p, size_t len)
 	return NPK_OK;
 }
 
-static int fw_start(fwriter *w, xctx *x)
+static int fw_start(fwriter *w, exctx *x)
 {
 	memset(w, 0, sizeof *w);
 	w->x = x;
@@ -508,7 +507,7 @@ fail:
  * writer's result; its error, if any, is copied to x->err. */
 static int fw_finish(fwriter *w)
 {
-	xctx *x = w->x;
+	exctx *x = w->x;
 	if (w->fill > 0)
 		fw_flush(w);
 	pthread_mutex_lock(&w->mu);
@@ -529,21 +528,21 @@ static int fw_finish(fwriter *w)
 
 /* ---- Pass 2 ---- */
 
-static int cancelled(const xctx *x)
+static int cancelled(const exctx *x)
 {
 	return x->opts && x->opts->cancel && *x->opts->cancel;
 }
 
 static int sink_doc(const uint8_t *buf, size_t len, void *ctx)
 {
-	xctx *x = ctx;
+	exctx *x = ctx;
 	if (cancelled(x))
 		return npk__fail(x->err, NPK_E_CANCELED, "canceled");
 	int rc = x->fw ? fw_put(x->fw, R_DATA, buf, len) : doc_write(x, x->doc, buf, len);
 	return rc == NPK_OK ? 0 : rc;
 }
 
-static int write_doc(xctx *x, const npk_entry *e)
+static int write_doc(exctx *x, const npk_entry *e)
 {
 	size_t plen = strlen(e->path);
 	if (x->fw != NULL) {
@@ -571,7 +570,7 @@ static int write_doc(xctx *x, const npk_entry *e)
 
 static int on_entry(const npk_entry *e, void *ctx)
 {
-	xctx *x = ctx;
+	exctx *x = ctx;
 	if (!selected(x, e->path))
 		return 0;
 	int rc;
@@ -599,7 +598,7 @@ int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
                 size_t npaths, const npk_extract_opts *opts,
                 uint64_t *written, npk_error *err)
 {
-	xctx x = {0};
+	exctx x = {0};
 	x.r = r;
 	x.dir = dir;
 	x.paths = paths;

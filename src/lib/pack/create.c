@@ -19,10 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "format.h"
-#include "import.h"
-#include "internal.h"
-#include "warc.h"
+#include "format/format.h"
+#include "interchange/interchange.h"
+#include "interchange/warc.h"
 
 #define HEAD_MAX (64u << 10)
 
@@ -412,7 +411,7 @@ static int warc_meta(void *ctx, npk_meta *m, npk_error *err)
 }
 
 /* Pass 2 over a WARC: its documents in record order, which is their path
- * order (import.h). */
+ * order (interchange/interchange.h). */
 static int add_warc(create_ctx *cx, const char *apath, const entry *e, npk_error *err)
 {
 	const npk__winput *in = &cx->warcs[e->input];

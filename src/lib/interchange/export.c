@@ -32,9 +32,8 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "export_internal.h"
-#include "format.h"
-#include "internal.h"
+#include "format/format.h"
+#include "interchange/interchange.h"
 
 typedef struct ectx {
 	npk_reader *r;

@@ -17,8 +17,7 @@
 
 #include <sodium.h>
 
-#include "format.h"
-#include "internal.h"
+#include "format/format.h"
 
 typedef struct page_ref {
 	uint64_t off;
@@ -1098,7 +1097,7 @@ typedef struct verify_ctx {
 static int check_cluster(verify_ctx *v, uint32_t i)
 {
 	if (v->cstate[i] == 0) {
-		npk_error e2 = {0, ""};
+		npk_error e2 = {0};
 		int rc = load_cluster(v->r, i, &e2);
 		v->cstate[i] = rc == NPK_OK ? 1 : 2;
 		if (v->wr->st) {
@@ -1127,7 +1126,7 @@ static int verify_doc(const npk_entry *e, void *ctx)
 		for (uint32_t c = e->cluster; c < r->cluster_count && r->clusters[c].start < end; c++)
 			ok &= check_cluster(v, c);
 	}
-	npk_error e2 = {0, ""};
+	npk_error e2 = {0};
 	int rc = NPK_E_DIGEST;
 	if (ok)
 		rc = read_doc(r, e, NULL, NULL, &e2);

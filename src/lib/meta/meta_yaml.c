@@ -4,7 +4,7 @@
  * markers, and the Markdown body, are meta_text.c's. */
 #include <string.h>
 
-#include "meta_internal.h"
+#include "meta/meta.h"
 
 /* ASCII rules, no locale, as in meta_text.c. */
 static int is_digit(int c) { return c >= '0' && c <= '9'; }

@@ -16,8 +16,7 @@
 
 #include <sodium.h>
 
-#include "format.h"
-#include "internal.h"
+#include "format/format.h"
 
 /* A cluster or page on its way to the file (4.1). */
 typedef struct job {

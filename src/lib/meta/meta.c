@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "meta_internal.h"
+#include "meta/meta.h"
 
 /* ==== The model: an ordered list of (key, value) pairs ==== */
 

@@ -5,7 +5,7 @@
 #include <libxml/parser.h>
 #include <sodium.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 static const char *const npk_err_names[] = {
 	[NPK_OK] = "success",
@@ -35,16 +35,59 @@ const char *npk_strerror(int code)
 	return npk_err_names[code];
 }
 
-int npk__fail(npk_error *err, int code, const char *fmt, ...)
+static int fail_v(npk_error *err, int code, int reason, const char *fmt, va_list ap)
 {
 	if (err != NULL) {
-		va_list ap;
-		va_start(ap, fmt);
 		err->code = code;
+		err->reason = reason;
+		err->bare = 0;
 		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-		va_end(ap);
 	}
 	return code;
+}
+
+int npk__fail(npk_error *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fail_v(err, code, NPK_R_NONE, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int npk__fail_why(npk_error *err, int code, int reason, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fail_v(err, code, reason, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int npk__wrap(npk_error *err, int code, const char *fmt, ...)
+{
+	if (err == NULL)
+		return code;
+	char old[sizeof err->msg];
+	memcpy(old, err->msg, sizeof old);
+	old[sizeof old - 1] = 0;
+	size_t bare = err->bare < strlen(old) ? err->bare : 0;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	va_end(ap);
+	size_t used = n < 0 ? 0 : (size_t)n < sizeof err->msg ? (size_t)n : sizeof err->msg - 1;
+	snprintf(err->msg + used, sizeof err->msg - used, "%s", old);
+	err->code = code;
+	err->bare = used + bare < sizeof err->msg - 1 ? used + bare : used;
+	return code;
+}
+
+const char *npk__bare(const npk_error *err, const char *dflt)
+{
+	if (err == NULL || err->code == NPK_OK)
+		return dflt;
+	return err->bare < sizeof err->msg && err->bare <= strlen(err->msg) ? err->msg + err->bare : err->msg;
 }
 
 int npk__buf_reserve(npk_buf *b, size_t extra)

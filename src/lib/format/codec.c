@@ -18,8 +18,7 @@
 #include <libdeflate.h>
 #endif
 
-#include "format.h"
-#include "internal.h"
+#include "format/format.h"
 
 struct npk_encoder {
 	unsigned codec;

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "internal.h"
+#include "base/base.h"
 
 int npk__pread_full(int fd, void *buf, size_t len, uint64_t off,
                     const char *name, npk_error *err)

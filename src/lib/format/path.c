@@ -2,8 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "format.h"
-#include "internal.h"
+#include "format/format.h"
 
 const char *npk__show(const char *s, size_t len, char *out, size_t cap)
 {

@@ -7,7 +7,7 @@
 
 #include <jansson.h>
 
-#include "meta_internal.h"
+#include "meta/meta.h"
 
 /* The JSON text of a number or boolean: integers as written, reals in
  * the shortest form that reads back as the same double. */

@@ -31,9 +31,8 @@
 #include <nettle/sha2.h>
 #include <zlib.h>
 
-#include "format.h"
-#include "internal.h"
-#include "warc.h"
+#include "format/format.h"
+#include "interchange/warc.h"
 
 #define RAW_BUF (64u * 1024)        /* file bytes read at a time */
 #define STREAM_BUF (128u * 1024)    /* inflated bytes of one gzip member */
@@ -1274,7 +1273,7 @@ static int mismatch(npk__warc *w, npk_error *err, const char *field, const char 
 	               npk__show(recorded, strlen(recorded), shown, sizeof shown), d->label,
 	               digest_show(d->enc, d->pad, got, d->len, hex, sizeof hex));
 #ifdef NPK_FUZZING
-	/* computed and described, never refused (internal.h) */
+	/* computed and described, never refused (base/base.h) */
 	(void)err;
 	(void)rc;
 	return NPK_OK;

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "meta_internal.h"
+#include "meta/meta.h"
 
 /* ==== Small text helpers (ASCII rules, no locale) ==== */
 

@@ -47,8 +47,8 @@
 #include <sodium.h>
 #include <zlib.h>
 
-#include "export_internal.h"
-#include "internal.h"
+#include "format/format.h"
+#include "interchange/interchange.h"
 
 /* Documents up to this size are read once, into memory. */
 #define WARC_BUFFER_MAX ((size_t)8 << 20)

@@ -1,6 +1,8 @@
 /*
- * import.h - tar and zip files as inputs of npk_create, read with
- * libarchive as streams; inside libnewspack, not installed.
+ * interchange/interchange.h - collections in and out: tar and zip files as
+ * inputs of npk_create, read with libarchive as streams (import.c), WARC
+ * captures as inputs (import_warc.c), and the exports (export.c,
+ * export_warc.c); inside libnewspack, not installed.
  *
  * A tar or zip holds its members in any order, and an archive needs its
  * documents in path order. npk__arc_open lists the members once (names,
@@ -10,13 +12,15 @@
  * file when the member wanted was already passed. Nothing is unpacked to
  * disk.
  */
-#ifndef NPK_IMPORT_H
-#define NPK_IMPORT_H
+#ifndef NPK_INTERCHANGE_H
+#define NPK_INTERCHANGE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "newspack.h"
+#include <jansson.h>
+
+#include "base/base.h"
 
 #define NPK__ARC_WINDOW (32u << 20)   /* bytes of members kept for later */
 #define NPK__ARC_BIG (8u << 20)       /* larger members are streamed, never kept */
@@ -98,5 +102,29 @@ int npk__winput_resolve(npk__winput *in, size_t n,
 /* The capture's metadata of d (see above), set over what was extracted
  * from the document. */
 int npk__wdoc_meta(const npk__winput *in, const npk__wdoc *d, npk_meta *m, npk_error *err);
+
+/* ---- Exports (export.c, export_warc.c) ---- */
+
+/* A document's metadata as one JSON object, KEY: VALUE, a repeated key
+ * (authors) as KEY: [VALUE, ...], in the archive's order. The caller owns
+ * it (json_decref); NULL when out of memory. */
+json_t *npk__export_meta_object(const npk_meta *m);
+
+/* Creates a temporary file beside out (DIR/.NAME.tmp-XXXXXX, mode 0644)
+ * and opens it for writing: *fd and *tmp (malloc'd name) are set. */
+int npk__export_tmp_open(const char *out, int *fd, char **tmp, npk_error *err);
+
+/* Ends the temporary file of npk__export_tmp_open: when rc is NPK_OK,
+ * syncs and closes it and renames it to out (never replacing out);
+ * otherwise, or when that fails, closes and removes it. Frees tmp and
+ * returns rc or the error met. */
+int npk__export_tmp_done(int fd, char *tmp, const char *out, int rc, npk_error *err);
+
+/* Writes the archive as WARC (NPK_EXPORT_WARC or NPK_EXPORT_WARC_GZ) to
+ * out, which npk_export has checked is free, after the archive was
+ * verified whole. *written (when not NULL) gets the number of documents
+ * written, 0 on failure. */
+int npk__export_warc(npk_reader *r, const char *out, int format, const npk_export_opts *opts,
+                     uint64_t *written, npk_error *err);
 
 #endif

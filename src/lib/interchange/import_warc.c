@@ -1,5 +1,5 @@
 /*
- * import_warc.c - WARC captures as inputs of npk_create (see import.h).
+ * import_warc.c - WARC captures as inputs of npk_create (see interchange.h).
  *
  * Pass 1 reads every record of every WARC input (warc.c checks the
  * framing, codings and digests) and keeps, for each document, what names
@@ -14,10 +14,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "format.h"
-#include "import.h"
-#include "internal.h"
-#include "warc.h"
+#include "format/format.h"
+#include "interchange/interchange.h"
+#include "interchange/warc.h"
 
 #define SLUG_MAX 120
 

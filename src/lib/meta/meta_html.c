@@ -25,7 +25,7 @@
 #include <libxml/HTMLparser.h>
 #include <libxml/tree.h>
 
-#include "meta_internal.h"
+#include "meta/meta.h"
 
 /* Candidates are ranked: a lower rank beats a higher one. */
 enum { R_JSONLD = 1, R_OG, R_META, R_MARKUP, R_WEAK, R_NONE = 99 };

@@ -1,12 +1,41 @@
 /*
- * meta_internal.h - helpers shared by the metadata files: meta.c (the
- * model), meta_text.c (plain text and Markdown), meta_yaml.c (front matter)
- * and meta_json.c (sidecars); not installed.
+ * meta/meta.h - the metadata model (meta.c) and what its extractors share:
+ * meta_text.c (plain text and Markdown), meta_yaml.c (front matter),
+ * meta_html.c (HTML) and meta_json.c (sidecars); not installed.
  */
-#ifndef NPK_META_INTERNAL_H
-#define NPK_META_INTERNAL_H
+#ifndef NPK_META_H
+#define NPK_META_H
 
-#include "internal.h"
+#include "base/base.h"
+
+/* ---- Metadata (meta.c) ---- */
+#define NPK_META_MAX 65535u        /* encoded bytes, spec "Metadata" */
+#define NPK_META_KEY_MAX 64u
+/* Validates a key ([a-z0-9_.-], 1..64 bytes). */
+int npk__meta_key_ok(const char *key, size_t len);
+/* Valid UTF-8 without NUL. */
+int npk__utf8_ok(const uint8_t *s, size_t len);
+/* NAME.meta.json beside NAME: NAME's metadata (spec/metadata.md 7), read
+ * by create from folders and from tar and zip inputs. */
+#define NPK__SIDECAR_SUFFIX ".meta.json"
+#define NPK__SIDECAR_MAX (1u << 20)
+/* The length of NAME when path is NAME.meta.json (NAME not empty), else 0. */
+static inline size_t npk__sidecar_base(const char *path)
+{
+	size_t n = strlen(path), sl = sizeof NPK__SIDECAR_SUFFIX - 1;
+	return n > sl && strcmp(path + n - sl, NPK__SIDECAR_SUFFIX) == 0 ? n - sl : 0;
+}
+/* A media type the format can store (spec/format.md): printable ASCII, no space. */
+int npk__media_ok(const char *m);
+/* Canonical encoding (spec/format.md, "Metadata list"): pairs sorted by
+ * key bytes, stable for repeated keys. *out is malloc'ed. */
+int npk__meta_encode(const npk_meta *m, uint8_t **out, size_t *len,
+                     npk_error *err);
+/* Decodes and validates an encoded list (keys valid and non-decreasing,
+ * values valid UTF-8, no trailing bytes) into m, which is cleared first. */
+int npk__meta_decode(const uint8_t *p, size_t len, npk_meta *m,
+                     npk_error *err);
+void npk__meta_clear(npk_meta *m);
 
 /* ---- The model (meta.c) ---- */
 /* Offset of the first invalid UTF-8 byte or NUL in s; len when s is valid. */

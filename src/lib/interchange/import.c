@@ -1,5 +1,5 @@
 /*
- * import.c - tar and zip files as inputs of npk_create (see import.h).
+ * import.c - tar and zip files as inputs of npk_create (see interchange.h).
  *
  * Memory: the member list (names and sizes), the sidecars' text, and at
  * most NPK__ARC_WINDOW bytes of members read ahead of their turn. A member
@@ -20,9 +20,8 @@
 #include <archive.h>
 #include <archive_entry.h>
 
-#include "format.h"
-#include "import.h"
-#include "internal.h"
+#include "format/format.h"
+#include "interchange/interchange.h"
 
 #define XATTR_PREFIX "user.newspack."
 #define NONE SIZE_MAX

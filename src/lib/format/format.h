@@ -1,0 +1,123 @@
+/*
+ * format/format.h - constants of the .npk format, and what its readers and
+ * writers share (codec.c, key.c, path.c, reader.c, writer.c). Section numbers refer to
+ * spec/format.md, which is the source of truth.
+ */
+#ifndef NPK_FORMAT_H
+#define NPK_FORMAT_H
+
+#include <stdint.h>
+
+#include "base/base.h"
+#include "meta/meta.h"
+
+/* 3. Header */
+#define NPK_HEADER_SIZE 32u
+#define NPK_MAGIC "\x89NPK\r\n\x1a\n"
+#define NPK_MAGIC_LEN 8u
+
+/* 4. Objects: clusters and index pages share one 24-byte header. */
+#define NPK_OBJ_HEADER_SIZE 24u
+#define NPK_CLUSTER_MAGIC "NPKC"
+#define NPK_PAGE_MAGIC "NPKP"
+#define NPK_CODEC_STORED 0u
+#define NPK_CODEC_ZLIB 1u
+#define NPK_CODEC_ZSTD 2u
+
+/* 6. Tables */
+#define NPK_CLUSTER_ENTRY_SIZE 48u
+#define NPK_PAGE_ENTRY_FIXED 62u   /* without the first path */
+#define NPK_NO_CLUSTER 0xFFFFFFFFu
+
+/* 7. Manifest */
+#define NPK_MANIFEST_MAGIC "NPKM"
+#define NPK_MANIFEST_FIXED 210u    /* up to and including meta_len */
+#define NPK_EXT_CRITICAL 0x0001u
+
+/* 8. Signature block */
+#define NPK_SIG_FIXED 140u         /* without the trusted comment */
+#define NPK_COMMENT_MAX 1024u
+
+/* 9. Trailer */
+#define NPK_TRAILER_SIZE 32u
+#define NPK_TRAILER_MAGIC "\x89NPKEND\n"
+
+/* 10. Limits */
+#define NPK_PATH_MAX 4096u
+#define NPK_COMPONENT_MAX 255u
+#define NPK_MEDIA_MAX 255u
+#define NPK_CLUSTER_RAW_MAX (64u << 20)
+#define NPK_PAGE_RAW_MAX (4u << 20)
+#define NPK_MANIFEST_MAX (1u << 20)
+#define NPK_CLUSTERS_MAX (1u << 24)
+#define NPK_DOCS_MAX 0xFFFFFFFEu
+#define NPK_PAGE_TABLE_MAX (256u << 20)
+
+/* Writer defaults */
+#define NPK_CLUSTER_TARGET (1u << 20)
+#define NPK_PAGE_TARGET (64u << 10)
+#define NPK_ZLIB_LEVEL 7
+#define NPK_ZSTD_LEVEL 8
+
+/* ---- Keys (key.c) ---- */
+struct npk_pubkey {
+	uint8_t id[NPK_KEYID_BYTES];
+	uint8_t pk[NPK_PUBKEY_BYTES];
+};
+struct npk_seckey {
+	uint8_t id[NPK_KEYID_BYTES];
+	uint8_t *sk;              /* 64 bytes in sodium_malloc memory */
+};
+
+/* Signs msg as minisign's "ED" mode does (spec/keys.md):
+ * sig = Ed25519(sk, BLAKE2b-512(msg)); global = Ed25519(sk, sig || comment). */
+int npk__sign(const npk_seckey *sk, const uint8_t *msg, size_t len,
+              const char *comment, size_t comment_len,
+              uint8_t sig[64], uint8_t global[64], npk_error *err);
+/* The checks of the same: NPK_OK or NPK_E_SIGNATURE. */
+int npk__verify(const uint8_t pk[32], const uint8_t *msg, size_t len,
+                const uint8_t sig[64], const char *comment, size_t comment_len,
+                const uint8_t global[64]);
+/* Looks a key up by id in a trust set; NULL when absent. */
+const npk_pubkey *npk__trust_find(const npk_trust *t, const uint8_t id[8]);
+
+/* ---- Paths (path.c, spec/format.md 5.1) ---- */
+/* A document may not also be the folder of another ("a" and "a/b").
+ * Feed paths in strictly increasing order; *clash is set to the earlier
+ * path that is a folder of this one. Returns -1 when out of memory. */
+typedef struct npk_pathstack {
+	char **v;
+	size_t n, cap;
+} npk_pathstack;
+/* s (len bytes, from outside) made safe to print: control bytes, DEL, C1
+ * controls and backslashes as \\xNN, cut with "..." to fit cap. */
+const char *npk__show(const char *s, size_t len, char *out, size_t cap);
+int npk__pathstack_push(npk_pathstack *s, const char *path, const char **clash);
+void npk__pathstack_free(npk_pathstack *s);
+
+/* ---- Reader (reader.c) ---- */
+/* Starts (on) or stops read-ahead of clusters in order. */
+void npk__reader_readahead(npk_reader *r, int on);
+/* The reader's thread count, 0 (one per core) resolved. */
+size_t npk__reader_threads(const npk_reader *r);
+
+/* ---- Codecs (codec.c, spec/format.md 4.3) ---- */
+/* An encoder for one codec and level; not shared between threads. */
+typedef struct npk_encoder npk_encoder;
+npk_encoder *npk__encoder_new(unsigned codec, int level);
+void npk__encoder_free(npk_encoder *e);
+/* Compresses src into a malloc'ed buffer. If the result is not smaller than
+ * src, *codec is NPK_CODEC_STORED and *out is a copy. */
+int npk__compress(npk_encoder *e, const uint8_t *src, size_t len, unsigned *codec,
+                  uint8_t **out, size_t *outlen, npk_error *err);
+/* A decoder for every codec; not shared between threads. */
+typedef struct npk_decoder npk_decoder;
+npk_decoder *npk__decoder_new(void);
+void npk__decoder_free(npk_decoder *d);
+/* Decodes exactly raw_len bytes into dst: the stream must end exactly at
+ * the end of src and produce exactly raw_len bytes. what names the object
+ * in messages. */
+int npk__decompress(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
+                    uint8_t *dst, size_t raw_len, const char *what, npk_error *err);
+
+#endif
