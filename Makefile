@@ -122,8 +122,9 @@ deps:
 unit: $(B)/unit_tests
 	cd tests/unit && ../../$(B)/unit_tests
 
-cli-test: newspack $(B)/unit_tests
-	sh tests/cli/run.sh
+# make cli-test [SUITE=name]: the command-line suites only (tests/cli/test_*.sh).
+cli-test: all $(B)/unit_tests examples fuzz-replay $(B)/tests/faultshim.so
+	@NPK_INSTRUMENTED=$(SANITIZE) NPK_MAKE_VARS="SANITIZE=$(SANITIZE) CI=$(CI)" sh tests/run-all.sh --cli $(SUITE)
 
 check: deps
 	@$(MAKE) --no-print-directory all $(B)/unit_tests examples fuzz-replay $(B)/tests/faultshim.so

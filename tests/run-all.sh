@@ -1,6 +1,8 @@
 #!/bin/sh
 # Runs every test suite and prints one closing line "N passed, N failed".
 # A suite that exits non-zero or prints no count of its own counts as failed.
+#   sh tests/run-all.sh               the unit tests and every suite of tests/cli/
+#   sh tests/run-all.sh --cli [NAME]  only the suites of tests/cli/ (or test_NAME.sh)
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 2
 mkdir -p build
@@ -27,8 +29,13 @@ suite() {
 		failed=$((failed + 1))
 	fi
 }
-suite unit sh -c 'cd tests/unit && exec ../../build/unit_tests'
-for t in tests/cli/test_*.sh; do
+only=""
+if [ "${1-}" = --cli ]; then
+	only=${2:-*}
+else
+	suite unit sh -c 'cd tests/unit && exec ../../build/unit_tests'
+fi
+for t in tests/cli/test_${only:-*}.sh; do
 	[ -f "$t" ] || continue
 	suite "$(basename "$t" .sh)" sh "$t"
 done
