@@ -23,7 +23,7 @@ static const struct {
 	{"info", cmd_info, "show an archive's metadata, counts, sizes and signer"},
 	{"cat", cmd_cat, "write one document to standard output"},
 	{"extract", cmd_extract, "write documents to a folder"},
-	{"export", cmd_export, "write the documents as tar, zip or a BagIt bag"},
+	{"export", cmd_export, "write the documents as tar, zip, a BagIt bag or WARC"},
 };
 
 static void usage(FILE *f)

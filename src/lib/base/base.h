@@ -115,8 +115,9 @@ int npk__buf_u64(npk_buf *b, uint64_t v);
 void npk__buf_free(npk_buf *b);
 
 
-/* Initialises libsodium once; every public entry point that uses it calls
- * this. Returns NPK_OK or NPK_E_NOMEM-like failure as NPK_E_ARG. */
+/* Initialises libsodium (once; later calls do nothing). Every public entry
+ * point that signs, verifies, hashes or draws random bytes calls it first.
+ * Returns NPK_OK, or NPK_E_ARG when libsodium cannot start. */
 int npk__init(npk_error *err);
 
 /* ---- Hashing ---- */

@@ -257,12 +257,8 @@ static int doc_begin(exctx *x, xdoc *d, const char *path, size_t len)
 
 static int doc_write(exctx *x, xdoc *d, const uint8_t *buf, size_t len)
 {
-	/* the folder goes in front of the message only when there is one */
-	npk_error e;
-	int rc = npk__write_full(d->fd, buf, len, d->path, &e);
-	if (rc != NPK_OK)
-		npk__fail(x->ferr, rc, "%s/%s", x->dir, e.msg);
-	return rc;
+	int rc = npk__write_full(d->fd, buf, len, d->path, x->ferr);
+	return rc == NPK_OK ? rc : npk__wrap(x->ferr, rc, "%s/", x->dir);
 }
 
 /* Drops a document that is not to be named: an unnamed file vanishes
@@ -542,30 +538,33 @@ static int sink_doc(const uint8_t *buf, size_t len, void *ctx)
 	return rc == NPK_OK ? 0 : rc;
 }
 
+/* With the file writer: this thread reads and checks, that one writes. */
+static int write_doc_handed(exctx *x, const npk_entry *e, size_t plen)
+{
+	NPK_FORWARD(fw_put(x->fw, R_BEGIN, e->path, plen));
+	int rc = npk_reader_read(x->r, e, sink_doc, x, x->err);
+	if (rc == NPK_OK)
+		return fw_put(x->fw, R_COMMIT, NULL, 0);
+	/* the writer's own failure is already in it; anything else aborts */
+	if (fw_failed(x->fw) == NPK_OK)
+		fw_put(x->fw, R_ABORT, NULL, 0);
+	return rc;
+}
+
 static int write_doc(exctx *x, const npk_entry *e)
 {
 	size_t plen = strlen(e->path);
-	if (x->fw != NULL) {
-		int rc = fw_put(x->fw, R_BEGIN, e->path, plen);
-		if (rc == NPK_OK)
-			rc = npk_reader_read(x->r, e, sink_doc, x, x->err);
-		if (rc == NPK_OK)
-			return fw_put(x->fw, R_COMMIT, NULL, 0);
-		/* the writer's own failure is already in it; anything else aborts */
-		if (fw_failed(x->fw) == NPK_OK)
-			fw_put(x->fw, R_ABORT, NULL, 0);
+	if (x->fw != NULL)
+		return write_doc_handed(x, e, plen);
+	NPK_FORWARD(doc_begin(x, x->doc, e->path, plen));
+	int rc = npk_reader_read(x->r, e, sink_doc, x, x->err);
+	if (rc != NPK_OK) {
+		doc_abort(x, x->doc);
 		return rc;
 	}
-	int rc = doc_begin(x, x->doc, e->path, plen);
-	if (rc == NPK_OK)
-		rc = npk_reader_read(x->r, e, sink_doc, x, x->err);
-	if (rc == NPK_OK)
-		rc = doc_commit(x, x->doc);
-	else
-		doc_abort(x, x->doc);
-	if (rc == NPK_OK)
-		x->docs++;
-	return rc;
+	NPK_FORWARD(doc_commit(x, x->doc));
+	x->docs++;
+	return NPK_OK;
 }
 
 static int on_entry(const npk_entry *e, void *ctx)
@@ -592,6 +591,44 @@ static int on_entry(const npk_entry *e, void *ctx)
 	if (x->opts && x->opts->progress)
 		x->opts->progress(x->sent, x->bytes, e->path, x->opts->ctx);
 	return 0;
+}
+
+/* Pass 1: every document named exists, no target is in the way. */
+static int check_pass(exctx *x, npk_error *err)
+{
+	x->pass = 1;
+	int rc = npk_reader_list(x->r, on_entry, x, err);
+	if (rc == NPK_OK)
+		rc = x->rc;
+	if (rc == NPK_E_EXISTS)
+		return npk__fail(err, NPK_E_EXISTS, x->conflicts > 1 ? "%s (and %llu more)" : "%s",
+		                 x->first_conflict.msg, (unsigned long long)(x->conflicts - 1));
+	NPK_FORWARD(rc);
+	for (size_t i = 0; i < x->npaths; i++)
+		NPK_FAIL_IF(!x->matched[i], err, NPK_E_NOTFOUND,
+		            "no document or folder \"%s\" in the archive", x->paths[i]);
+	return NPK_OK;
+}
+
+/* Pass 2: write, with the file writer on its own thread when there are
+ * two threads or more (and on this one when it cannot start). */
+static int write_pass(exctx *x, npk_error *err)
+{
+	x->pass = 2;
+	fwriter fw;
+	if (npk__reader_threads(x->r) > 1 && fw_start(&fw, x) == 0)
+		x->fw = &fw;
+	int rc = npk_reader_list(x->r, on_entry, x, err);
+	if (rc == NPK_OK)
+		rc = x->rc;
+	if (x->fw != NULL) {
+		/* A failure of the writer comes first: it is why this thread stopped. */
+		int wrc = fw_finish(&fw);
+		if (wrc != NPK_OK)
+			rc = wrc;
+		x->fw = NULL;
+	}
+	return rc;
 }
 
 int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
@@ -625,37 +662,8 @@ int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
 	}
 	x.doc->fd = -1;
 
-	/* Pass 1: every document named exists, no target is in the way. */
-	x.pass = 1;
-	rc = npk_reader_list(r, on_entry, &x, err);
-	if (rc == NPK_OK && x.rc != NPK_OK)
-		rc = x.rc;
-	if (rc == NPK_E_EXISTS)
-		npk__fail(err, NPK_E_EXISTS, x.conflicts > 1 ? "%s (and %llu more)" : "%s",
-		          x.first_conflict.msg, (unsigned long long)(x.conflicts - 1));
-	for (size_t i = 0; rc == NPK_OK && i < x.npaths; i++)
-		if (!x.matched[i])
-			rc = npk__fail(err, NPK_E_NOTFOUND, "no document or folder \"%s\" in the archive",
-			               paths[i]);
-	if (rc != NPK_OK)
-		goto out;
-
-	/* Pass 2: write, with the file writer on its own thread when there
-	 * are two threads or more (and on this one when it cannot start). */
-	x.pass = 2;
-	fwriter fw;
-	if (npk__reader_threads(r) > 1 && fw_start(&fw, &x) == 0)
-		x.fw = &fw;
-	rc = npk_reader_list(r, on_entry, &x, err);
-	if (rc == NPK_OK && x.rc != NPK_OK)
-		rc = x.rc;
-	if (x.fw != NULL) {
-		/* A failure of the writer comes first: it is why this thread stopped. */
-		int wrc = fw_finish(&fw);
-		if (wrc != NPK_OK)
-			rc = wrc;
-		x.fw = NULL;
-	}
+	NPK_FORWARD_GOTO(rc, check_pass(&x, err), out);
+	rc = write_pass(&x, err);
 	if (written)
 		*written = x.docs;
 out:

@@ -1,0 +1,272 @@
+/* test_extract.c - npk_extract (src/lib/pack/extract.c): which documents
+ * it writes, and what it refuses before it writes anything: existing
+ * files, symbolic links, names not in the archive, a missing folder. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "newspack.h"
+#include "test.h"
+
+static const struct { const char *path, *text; } docs[] = {
+	{"a.txt", "the first document\n"},
+	{"news/one.txt", "news one\n"},
+	{"news/two.txt", "news two, a little longer\n"},
+	{"other/x.txt", ""},
+};
+#define NDOCS (sizeof docs / sizeof docs[0])
+
+/* x.npk of docs, signed by a new key trusted in *trust. */
+static int make_archive(npk_trust **trust, npk_error *err)
+{
+	npk_pubkey *pk = NULL;
+	npk_seckey *sk = NULL;
+	int rc = npk_keypair_generate(&pk, &sk, err);
+	if (rc != NPK_OK)
+		return rc;
+	*trust = npk_trust_new();
+	rc = npk_trust_add(*trust, pk, err);
+	int fd = open("x.npk", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	npk_create_opts o;
+	memset(&o, 0, sizeof o);
+	o.timestamp = 1737676800;
+	npk_writer *w = NULL;
+	if (rc == NPK_OK)
+		rc = fd < 0 ? NPK_E_IO : npk_writer_new(fd, &o, &w, err);
+	for (size_t i = 0; rc == NPK_OK && i < NDOCS; i++) {
+		size_t n = strlen(docs[i].text);
+		rc = npk_writer_begin(w, docs[i].path, "text/plain", NULL, n, err);
+		if (rc == NPK_OK)
+			rc = npk_writer_data(w, docs[i].text, n, err);
+		if (rc == NPK_OK)
+			rc = npk_writer_end(w, err);
+	}
+	if (rc == NPK_OK)
+		rc = npk_writer_finish(w, sk, err);
+	npk_writer_free(w);
+	if (fd >= 0)
+		close(fd);
+	npk_pubkey_free(pk);
+	npk_seckey_free(sk);
+	return rc;
+}
+
+/* Extracts paths (NULL: all) of x.npk into dir. */
+static int extract(const npk_trust *trust, const char *dir, const char *const *paths,
+                   size_t n, const npk_extract_opts *o, uint64_t *written, npk_error *err)
+{
+	npk_reader *r = NULL;
+	int rc = npk_reader_open("x.npk", trust, 0, &r, err);
+	if (rc == NPK_OK)
+		rc = npk_extract(r, dir, paths, n, o, written, err);
+	npk_reader_free(r);
+	return rc;
+}
+
+/* 1 when dir/path holds exactly text. */
+static int holds(const char *dir, const char *path, const char *text)
+{
+	char full[256];
+	snprintf(full, sizeof full, "%s/%s", dir, path);
+	size_t len = 0;
+	char *got = npk_test_read_file(full, &len);
+	int ok = got != NULL && len == strlen(text) && memcmp(got, text, len) == 0;
+	free(got);
+	return ok;
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) == 0;
+}
+
+/* The number of names under dir, at any depth (dir itself not counted). */
+static int count_names(const char *dir)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "find '%s' -mindepth 1 | wc -l", dir);
+	FILE *p = popen(cmd, "r");
+	int n = -1;
+	if (p != NULL) {
+		if (fscanf(p, "%d", &n) != 1)
+			n = -1;
+		pclose(p);
+	}
+	return n;
+}
+
+DEFINE_TEST(test_extract_selected_paths)
+{
+	npk_error err = {0};
+	npk_trust *trust = NULL;
+	CHECK_RC(make_archive(&trust, &err), NPK_OK, &err);
+	uint64_t written = 0;
+
+	/* A folder name selects what is under it, and nothing else. */
+	CHECK(mkdir("o1", 0755) == 0);
+	const char *folder[] = {"news"};
+	CHECK_RC(extract(trust, "o1", folder, 1, NULL, &written, &err), NPK_OK, &err);
+	CHECK_EQ_INT(written, 2);
+	CHECK(holds("o1", "news/one.txt", "news one\n"));
+	CHECK(holds("o1", "news/two.txt", "news two, a little longer\n"));
+	CHECK_EQ_INT(count_names("o1"), 3);
+
+	/* Documents by name, in any order; an empty document is a file. */
+	CHECK(mkdir("o2", 0755) == 0);
+	const char *two[] = {"other/x.txt", "a.txt"};
+	CHECK_RC(extract(trust, "o2", two, 2, NULL, &written, &err), NPK_OK, &err);
+	CHECK_EQ_INT(written, 2);
+	CHECK(holds("o2", "a.txt", "the first document\n"));
+	CHECK(holds("o2", "other/x.txt", ""));
+	CHECK_EQ_INT(count_names("o2"), 3);
+
+	/* A name that is not in the archive: nothing at all is written. */
+	CHECK(mkdir("o3", 0755) == 0);
+	const char *missing[] = {"a.txt", "news/three.txt"};
+	CHECK_RC(extract(trust, "o3", missing, 2, NULL, &written, &err), NPK_E_NOTFOUND, &err);
+	CHECK(strstr(err.msg, "news/three.txt") != NULL);
+	CHECK_EQ_INT(written, 0);
+	CHECK_EQ_INT(count_names("o3"), 0);
+
+	/* A prefix of a name is not a folder of it. */
+	const char *prefix[] = {"new"};
+	CHECK_RC(extract(trust, "o3", prefix, 1, NULL, &written, &err), NPK_E_NOTFOUND, &err);
+
+	/* The folder must exist. */
+	CHECK_RC(extract(trust, "no-such-folder", NULL, 0, NULL, &written, &err), NPK_E_NOTFOUND, &err);
+	CHECK(!exists("no-such-folder"));
+	npk_trust_free(trust);
+}
+
+DEFINE_TEST(test_extract_existing_files)
+{
+	npk_error err = {0};
+	npk_trust *trust = NULL;
+	CHECK_RC(make_archive(&trust, &err), NPK_OK, &err);
+	uint64_t written = 0;
+	CHECK(mkdir("out", 0755) == 0 && mkdir("out/news", 0755) == 0);
+	CHECK(npk_test_write_file("out/news/two.txt", "old", 3) == 0);
+	CHECK(npk_test_write_file("out/a.txt", "older", 5) == 0);
+
+	/* Without force, every conflict is found before anything is written. */
+	CHECK_RC(extract(trust, "out", NULL, 0, NULL, &written, &err), NPK_E_EXISTS, &err);
+	CHECK(strstr(err.msg, "out/a.txt: exists") != NULL);
+	CHECK(strstr(err.msg, "(and 1 more)") != NULL);
+	CHECK_EQ_INT(written, 0);
+	CHECK(!exists("out/news/one.txt") && !exists("out/other"));
+	CHECK(holds("out", "news/two.txt", "old") && holds("out", "a.txt", "older"));
+
+	/* With force, files are replaced. */
+	npk_extract_opts o = {0};
+	o.force = 1;
+	CHECK_RC(extract(trust, "out", NULL, 0, &o, &written, &err), NPK_OK, &err);
+	CHECK_EQ_INT(written, NDOCS);
+	CHECK(holds("out", "news/two.txt", "news two, a little longer\n"));
+	CHECK(holds("out", "a.txt", "the first document\n"));
+
+	/* A file where a folder must go is never replaced, force or not. */
+	CHECK(mkdir("o2", 0755) == 0);
+	CHECK(npk_test_write_file("o2/other", "a file where a folder goes", 26) == 0);
+	CHECK_RC(extract(trust, "o2", NULL, 0, &o, &written, &err), NPK_E_UNSAFE, &err);
+	CHECK(strstr(err.msg, "o2/other: exists and is not a folder") != NULL);
+	CHECK(holds("o2", "other", "a file where a folder goes"));
+	CHECK_EQ_INT(count_names("o2"), 1);
+
+	/* A folder where a file goes is refused, force or not. */
+	CHECK(mkdir("dir", 0755) == 0 && mkdir("dir/a.txt", 0755) == 0);
+	const char *a[] = {"a.txt"};
+	CHECK_RC(extract(trust, "dir", a, 1, &o, &written, &err), NPK_E_EXISTS, &err);
+	CHECK(strstr(err.msg, "not a regular file") != NULL);
+	npk_trust_free(trust);
+}
+
+DEFINE_TEST(test_extract_symlinks_never_followed)
+{
+	npk_error err = {0};
+	npk_trust *trust = NULL;
+	CHECK_RC(make_archive(&trust, &err), NPK_OK, &err);
+	uint64_t written = 0;
+	npk_extract_opts o = {0};
+	o.force = 1;
+	CHECK(mkdir("outside", 0755) == 0);
+	CHECK(npk_test_write_file("outside/victim", "keep", 4) == 0);
+
+	/* A link where a document goes: refused, with and without force. */
+	CHECK(mkdir("o1", 0755) == 0);
+	CHECK(symlink("../outside/victim", "o1/a.txt") == 0);
+	const char *a[] = {"a.txt"};
+	CHECK_RC(extract(trust, "o1", a, 1, NULL, &written, &err), NPK_E_UNSAFE, &err);
+	CHECK_RC(extract(trust, "o1", a, 1, &o, &written, &err), NPK_E_UNSAFE, &err);
+	CHECK(strstr(err.msg, "symbolic link") != NULL);
+	CHECK(holds("outside", "victim", "keep"));
+
+	/* A link where a folder goes: nothing is written through it. */
+	CHECK(mkdir("o2", 0755) == 0);
+	CHECK(symlink("../outside", "o2/news") == 0);
+	CHECK_RC(extract(trust, "o2", NULL, 0, NULL, &written, &err), NPK_E_UNSAFE, &err);
+	CHECK_RC(extract(trust, "o2", NULL, 0, &o, &written, &err), NPK_E_UNSAFE, &err);
+	CHECK_EQ_INT(count_names("outside"), 1);
+	CHECK(!exists("o2/a.txt"));
+	npk_trust_free(trust);
+}
+
+typedef struct seen {
+	uint64_t calls, docs, bytes;
+	volatile int cancel;
+	uint64_t cancel_after;
+} seen;
+
+static void on_progress(uint64_t ndocs, uint64_t bytes, const char *path, void *ctx)
+{
+	seen *s = ctx;
+	(void)path;
+	s->calls++;
+	s->docs = ndocs;
+	s->bytes = bytes;
+	if (s->cancel_after && ndocs >= s->cancel_after)
+		s->cancel = 1;
+}
+
+DEFINE_TEST(test_extract_progress_and_cancel)
+{
+	npk_error err = {0};
+	npk_trust *trust = NULL;
+	CHECK_RC(make_archive(&trust, &err), NPK_OK, &err);
+	uint64_t written = 0, bytes = 0;
+	for (size_t i = 0; i < NDOCS; i++)
+		bytes += strlen(docs[i].text);
+
+	/* Progress counts every document and byte written. */
+	seen s = {0};
+	npk_extract_opts o = {0};
+	o.progress = on_progress;
+	o.ctx = &s;
+	CHECK(mkdir("o1", 0755) == 0);
+	CHECK_RC(extract(trust, "o1", NULL, 0, &o, &written, &err), NPK_OK, &err);
+	CHECK_EQ_INT(written, NDOCS);
+	CHECK_EQ_INT(s.docs, NDOCS);
+	CHECK_EQ_INT(s.bytes, bytes);
+
+	/* Canceled after the first document: the rest is not written, and
+	 * no temporary file is left behind. */
+	seen c = {0};
+	c.cancel_after = 1;
+	o.ctx = &c;
+	o.cancel = &c.cancel;
+	CHECK(mkdir("o2", 0755) == 0);
+	CHECK_RC(extract(trust, "o2", NULL, 0, &o, &written, &err), NPK_E_CANCELED, &err);
+	CHECK(written < NDOCS);
+	CHECK(holds("o2", "a.txt", "the first document\n"));
+	CHECK(!exists("o2/news/two.txt") && !exists("o2/other/x.txt"));
+	FILE *p = popen("find o2 -name '.npk-extract-*' | wc -l", "r");
+	int tmp = -1;
+	CHECK(p != NULL && fscanf(p, "%d", &tmp) == 1);
+	pclose(p);
+	CHECK_EQ_INT(tmp, 0);
+	npk_trust_free(trust);
+}
