@@ -415,6 +415,27 @@ DEFINE_TEST(test_meta_media_type)
 	CHECK_STR(npk_media_type_guess(NULL, NULL, 0), "text/plain");
 }
 
+/* What the format can store (spec/format.md 5.2): 1-255 bytes of
+ * printable ASCII without space; every guess is one. */
+DEFINE_TEST(test_meta_media_ok)
+{
+	char m[NPK_MEDIA_MAX + 2];
+	CHECK(npk__media_ok("text/plain"));
+	CHECK(npk__media_ok("text/html;charset=utf-8"));
+	CHECK(npk__media_ok(npk_media_type_guess("a.bin", (const uint8_t *)"\0", 1)));
+	CHECK(!npk__media_ok(""));
+	CHECK(!npk__media_ok("text/html; charset=utf-8"));
+	CHECK(!npk__media_ok("text/pl\tain"));
+	CHECK(!npk__media_ok("text/pl\x7f" "ain"));
+	CHECK(!npk__media_ok("text/caf\xC3\xA9"));
+	memset(m, 'x', NPK_MEDIA_MAX);
+	m[NPK_MEDIA_MAX] = 0;
+	CHECK(npk__media_ok(m));
+	m[NPK_MEDIA_MAX] = 'x';
+	m[NPK_MEDIA_MAX + 1] = 0;
+	CHECK(!npk__media_ok(m));
+}
+
 DEFINE_TEST(test_meta_seed)
 {
 	size_t len;

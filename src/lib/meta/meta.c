@@ -1,7 +1,8 @@
 /* meta.c - the metadata model, an ordered list of (key, value) pairs
  * (spec/metadata.md 1), the validation of its keys and UTF-8 values, and its
- * canonical encoding (spec/format.md 5.5, "Metadata list"). The extractors
- * that fill it are in meta_text.c, meta_yaml.c and meta_json.c. */
+ * canonical encoding (spec/format.md 5.5, "Metadata list"), and the check
+ * of a document's media type. The extractors that fill it are in
+ * meta_text.c, meta_yaml.c and meta_json.c. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,19 @@ int npk__meta_key_ok(const char *key, size_t len)
 		      c == '_' || c == '.' || c == '-'))
 			return 0;
 	}
+	return 1;
+}
+
+/* spec/format.md 5.2 and 10: 1 to 255 bytes of printable ASCII, no space.
+ * Writers refuse any other; importers fall back to a default. */
+int npk__media_ok(const char *m)
+{
+	size_t n = strlen(m);
+	if (n == 0 || n > NPK_MEDIA_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (m[i] <= 0x20 || m[i] >= 0x7f)
+			return 0;
 	return 1;
 }
 

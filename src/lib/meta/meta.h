@@ -25,7 +25,10 @@ static inline size_t npk__sidecar_base(const char *path)
 	size_t n = strlen(path), sl = sizeof NPK__SIDECAR_SUFFIX - 1;
 	return n > sl && strcmp(path + n - sl, NPK__SIDECAR_SUFFIX) == 0 ? n - sl : 0;
 }
-/* A media type the format can store (spec/format.md): printable ASCII, no space. */
+/* A media type the format can store (spec/format.md 5.2): 1 to
+ * NPK_MEDIA_MAX bytes of printable ASCII, no space. Writers, readers and
+ * importers share it. */
+#define NPK_MEDIA_MAX 255u
 int npk__media_ok(const char *m);
 /* Canonical encoding (spec/format.md, "Metadata list"): pairs sorted by
  * key bytes, stable for repeated keys. *out is malloc'ed. */
