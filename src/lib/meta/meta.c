@@ -1,8 +1,8 @@
 /* meta.c - the metadata model, an ordered list of (key, value) pairs
  * (spec/metadata.md 1), the validation of its keys and UTF-8 values, and its
- * canonical encoding (spec/format.md 5.5, "Metadata list"), and the check
- * of a document's media type. The extractors that fill it are in
- * meta_text.c, meta_yaml.c and meta_json.c. */
+ * canonical encoding (spec/format.md 5.5, "Metadata list"), the names that
+ * map to its keys, and the check of a document's media type. The bottom of
+ * the metadata files: it calls none of the extractors that fill it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,6 +84,35 @@ int npk__meta_key_ok(const char *key, size_t len)
 			return 0;
 	}
 	return 1;
+}
+
+/* Field names found in front matter and sidecars, and the key each one
+ * fills (spec/metadata.md 6.1 and 7). */
+static const struct {
+	const char *from, *to;
+} key_aliases[] = {
+	{"authors", "author"}, {"byline", "author"},
+	{"published", "date"}, {"date_published", "date"}, {"pubdate", "date"},
+	{"publishdate", "date"}, {"publish_date", "date"},
+	{"category", "section"}, {"categories", "section"},
+	{"publisher", "source"}, {"site_name", "source"},
+	{"lang", "language"},
+	{"canonical", "url"}, {"canonical_url", "url"}, {"link", "url"}, {"permalink", "url"},
+	{"summary", "description"},
+	{"tags", "keywords"},
+};
+
+const char *npk__meta_key_map(const char *name, size_t n, char out[NPK_META_KEY_MAX + 1])
+{
+	if (n == 0 || n > NPK_META_KEY_MAX)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)npk__lower(npk__uc(name, i));
+	out[n] = 0;
+	for (size_t i = 0; i < sizeof key_aliases / sizeof key_aliases[0]; i++)
+		if (strcmp(out, key_aliases[i].from) == 0)
+			return key_aliases[i].to;
+	return npk__meta_key_ok(out, n) ? out : NULL;
 }
 
 /* spec/format.md 5.2 and 10: 1 to 255 bytes of printable ASCII, no space.
