@@ -242,9 +242,7 @@ int npk_meta_add(npk_meta *m, const char *key, const char *value, npk_error *err
 	NPK_FAIL_IF(m == NULL || key == NULL || value == NULL, err, NPK_E_ARG,
 	            "npk_meta_add: missing list, key or value");
 	size_t klen = strlen(key), vlen = strlen(value);
-	int rc = npk__meta_check_pair(key, klen, value, vlen, err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk__meta_check_pair(key, klen, value, vlen, err));
 	NPK_FAIL_IF(npk__meta_push(m, key, klen, value, vlen) != 0, err, NPK_E_NOMEM,
 	            "metadata key \"%s\": out of memory", key);
 	return NPK_OK;
@@ -255,9 +253,7 @@ int npk_meta_set(npk_meta *m, const char *key, const char *value, npk_error *err
 	NPK_FAIL_IF(m == NULL || key == NULL || value == NULL, err, NPK_E_ARG,
 	            "npk_meta_set: missing list, key or value");
 	size_t klen = strlen(key), vlen = strlen(value);
-	int rc = npk__meta_check_pair(key, klen, value, vlen, err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk__meta_check_pair(key, klen, value, vlen, err));
 	size_t first = 0;
 	while (first < m->n && !pair_is(&m->v[first], key, klen))
 		first++;
@@ -475,6 +471,28 @@ int npk__meta_encode(const npk_meta *m, uint8_t **out, size_t *len, npk_error *e
 	return NPK_OK;
 }
 
+/* Reads pair i of an encoded list into m, after the key *prev. */
+static int pair_decode(npk_cur *c, unsigned i, span *prev, npk_meta *m, npk_error *err)
+{
+	size_t klen = npk__cur_u8(c);
+	const char *key = (const char *)npk__cur_take(c, klen);
+	size_t vlen = npk__cur_u16(c);
+	const uint8_t *val = npk__cur_take(c, vlen);
+	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "metadata: pair %u truncated", i);
+	NPK_FAIL_IF(!npk__meta_key_ok(key, klen), err, NPK_E_FORMAT,
+	            "metadata: key %u is not a valid key", i);
+	NPK_FAIL_IF(prev->s && key_cmp(prev->s, prev->n, key, klen) > 0, err, NPK_E_FORMAT,
+	            "metadata: key %u out of order", i);
+	NPK_FAIL_IF(!npk__utf8_ok(val, vlen), err, NPK_E_FORMAT, "metadata: value %u (key "
+	            "\"%.*s\") is not valid UTF-8", i, (int)klen, key);
+	NPK_FAIL_IF(pair_make(&m->v[m->n], key, klen, (const char *)val, vlen) != 0, err,
+	            NPK_E_NOMEM, "metadata: out of memory");
+	m->n++;
+	prev->s = key;
+	prev->n = klen;
+	return NPK_OK;
+}
+
 int npk__meta_decode(const uint8_t *p, size_t len, npk_meta *m, npk_error *err)
 {
 	NPK_FAIL_IF(m == NULL || (p == NULL && len), err, NPK_E_ARG,
@@ -490,46 +508,15 @@ int npk__meta_decode(const uint8_t *p, size_t len, npk_meta *m, npk_error *err)
 	 * allocating for it. */
 	NPK_FAIL_IF((size_t)count * 4 > npk__cur_left(&c), err, NPK_E_FORMAT,
 	            "metadata: %u pairs cannot fit in %zu bytes", count, npk__cur_left(&c));
-	int rc = NPK_OK;
-	if (count && meta_reserve(m, count) != 0)
-		return npk__fail(err, NPK_E_NOMEM, "metadata: out of memory");
-	const uint8_t *prev = NULL;
-	size_t prevlen = 0;
-	for (unsigned i = 0; i < count; i++) {
-		size_t klen = npk__cur_u8(&c);
-		const uint8_t *key = npk__cur_take(&c, klen);
-		size_t vlen = npk__cur_u16(&c);
-		const uint8_t *val = npk__cur_take(&c, vlen);
-		if (c.bad) {
-			rc = npk__fail(err, NPK_E_FORMAT, "metadata: pair %u truncated", i);
-			goto fail;
-		}
-		if (!npk__meta_key_ok((const char *)key, klen)) {
-			rc = npk__fail(err, NPK_E_FORMAT, "metadata: key %u is not a valid key", i);
-			goto fail;
-		}
-		if (prev && key_cmp((const char *)prev, prevlen, (const char *)key, klen) > 0) {
-			rc = npk__fail(err, NPK_E_FORMAT, "metadata: key %u out of order", i);
-			goto fail;
-		}
-		if (!npk__utf8_ok(val, vlen)) {
-			rc = npk__fail(err, NPK_E_FORMAT, "metadata: value %u (key \"%.*s\") "
-			               "is not valid UTF-8", i, (int)klen, (const char *)key);
-			goto fail;
-		}
-		if (pair_make(&m->v[m->n], (const char *)key, klen, (const char *)val, vlen) != 0) {
-			rc = npk__fail(err, NPK_E_NOMEM, "metadata: out of memory");
-			goto fail;
-		}
-		m->n++;
-		prev = key;
-		prevlen = klen;
-	}
-	if (npk__cur_left(&c) != 0) {
-		rc = npk__fail(err, NPK_E_FORMAT, "metadata: %zu trailing bytes", npk__cur_left(&c));
-		goto fail;
-	}
-	return NPK_OK;
+	NPK_FAIL_IF(count && meta_reserve(m, count) != 0, err, NPK_E_NOMEM,
+	            "metadata: out of memory");
+	int rc;
+	span prev = {NULL, 0};
+	for (unsigned i = 0; i < count; i++)
+		NPK_FORWARD_GOTO(rc, pair_decode(&c, i, &prev, m, err), fail);
+	if (npk__cur_left(&c) == 0)
+		return NPK_OK;
+	rc = npk__fail(err, NPK_E_FORMAT, "metadata: %zu trailing bytes", npk__cur_left(&c));
 fail:
 	npk__meta_clear(m);
 	return rc;

@@ -708,6 +708,31 @@ static htmlDocPtr parse(const char *s, size_t n)
 
 /* ---- Entry ---- */
 
+/* Adds the winners to x; -1 when out of memory. */
+static int hctx_emit(xctx *x, const hctx *h)
+{
+	for (int f = 0; f < F_COUNT; f++)
+		if (h->one[f] != NULL && npk__x_add(x, field_key[f], h->one[f], strlen(h->one[f])) != 0)
+			return -1;
+	for (size_t i = 0; i < h->nauthors; i++)
+		if (npk__x_add(x, "author", h->authors[i], strlen(h->authors[i])) != 0)
+			return -1;
+	for (size_t i = 0; i < h->nkeywords; i++)
+		if (npk__x_add(x, "keywords", h->keywords[i], strlen(h->keywords[i])) != 0)
+			return -1;
+	return 0;
+}
+
+static void hctx_free(hctx *h)
+{
+	for (int f = 0; f < F_COUNT; f++)
+		free(h->one[f]);
+	for (size_t i = 0; i < h->nauthors; i++)
+		free(h->authors[i]);
+	for (size_t i = 0; i < h->nkeywords; i++)
+		free(h->keywords[i]);
+}
+
 int npk__html_rules(xctx *x, const char *s, size_t n)
 {
 	hctx h;
@@ -721,21 +746,7 @@ int npk__html_rules(xctx *x, const char *s, size_t n)
 		walk(&h, xmlDocGetRootElement(d), 0, 0);
 		xmlFreeDoc(d);
 	}
-	int rc = h.nomem ? -1 : 0;
-	for (int f = 0; f < F_COUNT; f++) {
-		if (rc == 0 && h.one[f] != NULL && npk__x_add(x, field_key[f], h.one[f], strlen(h.one[f])) != 0)
-			rc = -1;
-		free(h.one[f]);
-	}
-	for (size_t i = 0; i < h.nauthors; i++) {
-		if (rc == 0 && npk__x_add(x, "author", h.authors[i], strlen(h.authors[i])) != 0)
-			rc = -1;
-		free(h.authors[i]);
-	}
-	for (size_t i = 0; i < h.nkeywords; i++) {
-		if (rc == 0 && npk__x_add(x, "keywords", h.keywords[i], strlen(h.keywords[i])) != 0)
-			rc = -1;
-		free(h.keywords[i]);
-	}
+	int rc = h.nomem ? -1 : hctx_emit(x, &h);
+	hctx_free(&h);
 	return rc;
 }
