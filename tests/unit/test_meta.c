@@ -415,6 +415,27 @@ DEFINE_TEST(test_meta_media_type)
 	CHECK_STR(npk_media_type_guess(NULL, NULL, 0), "text/plain");
 }
 
+/* What the format can store (spec/format.md 5.2): 1-255 bytes of
+ * printable ASCII without space; every guess is one. */
+DEFINE_TEST(test_meta_media_ok)
+{
+	char m[NPK_MEDIA_MAX + 2];
+	CHECK(npk__media_ok("text/plain"));
+	CHECK(npk__media_ok("text/html;charset=utf-8"));
+	CHECK(npk__media_ok(npk_media_type_guess("a.bin", (const uint8_t *)"\0", 1)));
+	CHECK(!npk__media_ok(""));
+	CHECK(!npk__media_ok("text/html; charset=utf-8"));
+	CHECK(!npk__media_ok("text/pl\tain"));
+	CHECK(!npk__media_ok("text/pl\x7f" "ain"));
+	CHECK(!npk__media_ok("text/caf\xC3\xA9"));
+	memset(m, 'x', NPK_MEDIA_MAX);
+	m[NPK_MEDIA_MAX] = 0;
+	CHECK(npk__media_ok(m));
+	m[NPK_MEDIA_MAX] = 'x';
+	m[NPK_MEDIA_MAX + 1] = 0;
+	CHECK(!npk__media_ok(m));
+}
+
 DEFINE_TEST(test_meta_seed)
 {
 	size_t len;
@@ -1117,5 +1138,125 @@ DEFINE_TEST(test_meta_html_charsets)
 	       "text/html");
 	CHECK(m != NULL);
 	CHECK_STR(npk_meta_find(m, "title"), "\xc5\x81\xc3\xb3" "d\xc5\xba");
+	npk_meta_free(m);
+}
+
+/* Every <meta> name on_meta reads (spec/metadata.md 9.2), in any case and
+ * under property, name or itemprop, and the order of trust among them. */
+DEFINE_TEST(test_meta_html_meta_names)
+{
+	static const struct {
+		const char *name, *key, *in, *out;
+	} one[] = {
+		{"og:title", "title", "T", "T"}, {"twitter:title", "title", "T", "T"},
+		{"dc.title", "title", "T", "T"}, {"dcterms.title", "title", "T", "T"},
+		{"parsely-title", "title", "T", "T"}, {"sailthru.title", "title", "T", "T"},
+		{"title", "title", "T", "T"}, {"headline", "title", "T", "T"},
+		{"article:published_time", "date", "2025-01-24", "2025-01-24"},
+		{"og:published_time", "date", "2025-01-24", "2025-01-24"},
+		{"datePublished", "date", "2025-01-24", "2025-01-24"},
+		{"parsely-pub-date", "date", "2025-01-24", "2025-01-24"},
+		{"sailthru.date", "date", "2025-01-24", "2025-01-24"},
+		{"pubdate", "date", "2025-01-24", "2025-01-24"},
+		{"publishdate", "date", "2025-01-24", "2025-01-24"},
+		{"publish-date", "date", "2025-01-24", "2025-01-24"},
+		{"date", "date", "Jan 24, 2025", "2025-01-24"},
+		{"DC.date", "date", "2025-01-24", "2025-01-24"},
+		{"dc.date.issued", "date", "2025-01-24", "2025-01-24"},
+		{"dcterms.date", "date", "2025-01-24", "2025-01-24"},
+		{"dcterms.created", "date", "2025-01-24", "2025-01-24"},
+		{"article.published", "date", "2025-01-24", "2025-01-24"},
+		{"original-publish-date", "date", "2025-01-24", "2025-01-24"},
+		{"og:pubdate", "date", "2025-01-24", "2025-01-24"},
+		{"article:modified_time", "modified", "2025-01-25", "2025-01-25"},
+		{"og:updated_time", "modified", "2025-01-25", "2025-01-25"},
+		{"dateModified", "modified", "2025-01-25", "2025-01-25"},
+		{"dcterms.modified", "modified", "2025-01-25", "2025-01-25"},
+		{"last-modified", "modified", "2025-01-25", "2025-01-25"},
+		{"article:section", "section", "S", "S"}, {"articleSection", "section", "S", "S"},
+		{"section", "section", "S", "S"}, {"parsely-section", "section", "S", "S"},
+		{"og:site_name", "source", "P", "P"}, {"application-name", "source", "P", "P"},
+		{"publisher", "source", "P", "P"}, {"dc.publisher", "source", "P", "P"},
+		{"twitter:site", "source", "@p", "@p"},
+		{"og:locale", "language", "en_GB", "en-GB"}, {"language", "language", "pt_BR", "pt-BR"},
+		{"dc.language", "language", "de", "de"}, {"inLanguage", "language", "fr_CA", "fr-CA"},
+		{"og:url", "url", "https://a.example/", "https://a.example/"},
+		{"og:description", "description", "D", "D"}, {"description", "description", "D", "D"},
+		{"twitter:description", "description", "D", "D"},
+		{"dc.description", "description", "D", "D"},
+		{"author", "author", "Jane Doe", "Jane Doe"}, {"dc.creator", "author", "Jane Doe", "Jane Doe"},
+		{"dcterms.creator", "author", "Jane Doe", "Jane Doe"},
+		{"parsely-author", "author", "Jane Doe", "Jane Doe"},
+		{"sailthru.author", "author", "Jane Doe", "Jane Doe"},
+		{"article:author", "author", "By Jane Doe", "Jane Doe"},
+		{"og:article:author", "author", "Jane Doe", "Jane Doe"},
+		{"article:author_name", "author", "Jane Doe", "Jane Doe"},
+		{"byl", "author", "Jane Doe", "Jane Doe"}, {"byline", "author", "Jane Doe", "Jane Doe"},
+		{"keywords", "keywords", "K", "K"}, {"news_keywords", "keywords", "K", "K"},
+		{"article:tag", "keywords", "K", "K"}, {"parsely-tags", "keywords", "K", "K"},
+	};
+	static const char *const attrs[] = {"property", "name", "itemprop"};
+	char page[512];
+	for (size_t i = 0; i < sizeof one / sizeof one[0]; i++) {
+		snprintf(page, sizeof page, "<html><head><meta %s=\"%s\" content=\"%s\">"
+		         "<meta name=\"Unknown-Name\" content=\"x\"></head></html>",
+		         attrs[i % 3], one[i].name, one[i].in);
+		npk_meta *m = ex("a.html", page, "text/html");
+		CHECK(m != NULL);
+		if (npk_meta_count(m) != 1 || npk_meta_find(m, one[i].key) == NULL)
+			fprintf(stderr, "  meta %s\n", one[i].name);
+		CHECK_EQ_INT(npk_meta_count(m), 1);
+		CHECK_STR(npk_meta_find(m, one[i].key), one[i].out);
+		npk_meta_free(m);
+	}
+
+	/* The better source wins whichever comes first; the same one keeps
+	 * the first value. */
+	static const struct {
+		const char *first, *second, *key, *want;
+	} pair[] = {
+		{"twitter:title", "og:title", "title", "2"}, {"og:title", "title", "title", "1"},
+		{"title", "headline", "title", "1"},
+		{"date", "article:published_time", "date", "2025-01-02"},
+		{"datePublished", "dc.date", "date", "2025-01-01"},
+		{"last-modified", "og:updated_time", "modified", "2025-01-02"},
+		{"section", "articleSection", "section", "2"},
+		{"twitter:site", "application-name", "source", "2"},
+		{"publisher", "og:site_name", "source", "2"}, {"publisher", "twitter:site", "source", "1"},
+		{"description", "og:description", "description", "2"},
+		{"keywords", "news_keywords", "keywords", "2"}, {"news_keywords", "article:tag", "keywords", "1"},
+		{"og:locale", "language", "language", "1"},
+	};
+	for (size_t i = 0; i < sizeof pair / sizeof pair[0]; i++) {
+		int date = strcmp(pair[i].key, "date") == 0 || strcmp(pair[i].key, "modified") == 0;
+		snprintf(page, sizeof page, "<html><head><title>0</title><meta name=\"%s\" content=\"%s\">"
+		         "<meta property=\"%s\" content=\"%s\"></head></html>", pair[i].first,
+		         date ? "2025-01-01" : "1", pair[i].second, date ? "2025-01-02" : "2");
+		npk_meta *m = ex("a.html", page, "text/html");
+		CHECK(m != NULL);
+		if (nkey(m, pair[i].key) != 1)
+			fprintf(stderr, "  meta %s, %s\n", pair[i].first, pair[i].second);
+		CHECK_EQ_INT(nkey(m, pair[i].key), 1);
+		CHECK_STR(npk_meta_find(m, pair[i].key), pair[i].want);
+		npk_meta_free(m);
+	}
+
+	/* property before name before itemprop; http-equiv content-language
+	 * only when no meta names a language */
+	npk_meta *m = ex("b.html",
+	                 "<html><head><meta property=\"og:title\" name=\"description\" content=\"A\">"
+	                 "<meta name=\"author\" itemprop=\"headline\" content=\"Ann Poe\">"
+	                 "<meta http-equiv=\"Content-Language\" content=\"fr\">"
+	                 "<meta itemprop=\"inLanguage\" content=\"de\"></head></html>", "text/html");
+	CHECK(m != NULL);
+	CHECK_EQ_INT(npk_meta_count(m), 3);
+	CHECK_STR(npk_meta_find(m, "title"), "A");
+	CHECK_STR(npk_meta_find(m, "author"), "Ann Poe");
+	CHECK_STR(npk_meta_find(m, "language"), "de");
+	npk_meta_free(m);
+	m = ex("c.html", "<html><head><meta http-equiv=\"content-language\" content=\"en_US\">"
+	       "</head></html>", "text/html");
+	CHECK(m != NULL);
+	CHECK_STR(npk_meta_find(m, "language"), "en_US");
 	npk_meta_free(m);
 }

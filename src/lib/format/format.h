@@ -45,7 +45,7 @@
 /* 10. Limits */
 #define NPK_PATH_MAX 4096u
 #define NPK_COMPONENT_MAX 255u
-#define NPK_MEDIA_MAX 255u
+/* NPK_MEDIA_MAX (255) is in meta/meta.h, with npk__media_ok. */
 #define NPK_CLUSTER_RAW_MAX (64u << 20)
 #define NPK_PAGE_RAW_MAX (4u << 20)
 #define NPK_MANIFEST_MAX (1u << 20)

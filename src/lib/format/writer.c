@@ -356,17 +356,6 @@ int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
 	return NPK_OK;
 }
 
-int npk__media_ok(const char *m)
-{
-	size_t n = strlen(m);
-	if (n == 0 || n > NPK_MEDIA_MAX)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (m[i] <= 0x20 || m[i] >= 0x7f)
-			return 0;
-	return 1;
-}
-
 int npk_writer_begin(npk_writer *w, const char *path, const char *media_type,
                      const npk_meta *meta, uint64_t size, npk_error *err)
 {

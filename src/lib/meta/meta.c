@@ -1,7 +1,8 @@
 /* meta.c - the metadata model, an ordered list of (key, value) pairs
  * (spec/metadata.md 1), the validation of its keys and UTF-8 values, and its
- * canonical encoding (spec/format.md 5.5, "Metadata list"). The extractors
- * that fill it are in meta_text.c, meta_yaml.c and meta_json.c. */
+ * canonical encoding (spec/format.md 5.5, "Metadata list"), the names that
+ * map to its keys, and the check of a document's media type. The bottom of
+ * the metadata files: it calls none of the extractors that fill it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,6 +83,48 @@ int npk__meta_key_ok(const char *key, size_t len)
 		      c == '_' || c == '.' || c == '-'))
 			return 0;
 	}
+	return 1;
+}
+
+/* Field names found in front matter and sidecars, and the key each one
+ * fills (spec/metadata.md 6.1 and 7). */
+static const struct {
+	const char *from, *to;
+} key_aliases[] = {
+	{"authors", "author"}, {"byline", "author"},
+	{"published", "date"}, {"date_published", "date"}, {"pubdate", "date"},
+	{"publishdate", "date"}, {"publish_date", "date"},
+	{"category", "section"}, {"categories", "section"},
+	{"publisher", "source"}, {"site_name", "source"},
+	{"lang", "language"},
+	{"canonical", "url"}, {"canonical_url", "url"}, {"link", "url"}, {"permalink", "url"},
+	{"summary", "description"},
+	{"tags", "keywords"},
+};
+
+const char *npk__meta_key_map(const char *name, size_t n, char out[NPK_META_KEY_MAX + 1])
+{
+	if (n == 0 || n > NPK_META_KEY_MAX)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)npk__lower(npk__uc(name, i));
+	out[n] = 0;
+	for (size_t i = 0; i < sizeof key_aliases / sizeof key_aliases[0]; i++)
+		if (strcmp(out, key_aliases[i].from) == 0)
+			return key_aliases[i].to;
+	return npk__meta_key_ok(out, n) ? out : NULL;
+}
+
+/* spec/format.md 5.2 and 10: 1 to 255 bytes of printable ASCII, no space.
+ * Writers refuse any other; importers fall back to a default. */
+int npk__media_ok(const char *m)
+{
+	size_t n = strlen(m);
+	if (n == 0 || n > NPK_MEDIA_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (m[i] <= 0x20 || m[i] >= 0x7f)
+			return 0;
 	return 1;
 }
 
@@ -199,9 +242,7 @@ int npk_meta_add(npk_meta *m, const char *key, const char *value, npk_error *err
 	NPK_FAIL_IF(m == NULL || key == NULL || value == NULL, err, NPK_E_ARG,
 	            "npk_meta_add: missing list, key or value");
 	size_t klen = strlen(key), vlen = strlen(value);
-	int rc = npk__meta_check_pair(key, klen, value, vlen, err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk__meta_check_pair(key, klen, value, vlen, err));
 	NPK_FAIL_IF(npk__meta_push(m, key, klen, value, vlen) != 0, err, NPK_E_NOMEM,
 	            "metadata key \"%s\": out of memory", key);
 	return NPK_OK;
@@ -212,9 +253,7 @@ int npk_meta_set(npk_meta *m, const char *key, const char *value, npk_error *err
 	NPK_FAIL_IF(m == NULL || key == NULL || value == NULL, err, NPK_E_ARG,
 	            "npk_meta_set: missing list, key or value");
 	size_t klen = strlen(key), vlen = strlen(value);
-	int rc = npk__meta_check_pair(key, klen, value, vlen, err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk__meta_check_pair(key, klen, value, vlen, err));
 	size_t first = 0;
 	while (first < m->n && !pair_is(&m->v[first], key, klen))
 		first++;
@@ -432,6 +471,28 @@ int npk__meta_encode(const npk_meta *m, uint8_t **out, size_t *len, npk_error *e
 	return NPK_OK;
 }
 
+/* Reads pair i of an encoded list into m, after the key *prev. */
+static int pair_decode(npk_cur *c, unsigned i, span *prev, npk_meta *m, npk_error *err)
+{
+	size_t klen = npk__cur_u8(c);
+	const char *key = (const char *)npk__cur_take(c, klen);
+	size_t vlen = npk__cur_u16(c);
+	const uint8_t *val = npk__cur_take(c, vlen);
+	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "metadata: pair %u truncated", i);
+	NPK_FAIL_IF(!npk__meta_key_ok(key, klen), err, NPK_E_FORMAT,
+	            "metadata: key %u is not a valid key", i);
+	NPK_FAIL_IF(prev->s && key_cmp(prev->s, prev->n, key, klen) > 0, err, NPK_E_FORMAT,
+	            "metadata: key %u out of order", i);
+	NPK_FAIL_IF(!npk__utf8_ok(val, vlen), err, NPK_E_FORMAT, "metadata: value %u (key "
+	            "\"%.*s\") is not valid UTF-8", i, (int)klen, key);
+	NPK_FAIL_IF(pair_make(&m->v[m->n], key, klen, (const char *)val, vlen) != 0, err,
+	            NPK_E_NOMEM, "metadata: out of memory");
+	m->n++;
+	prev->s = key;
+	prev->n = klen;
+	return NPK_OK;
+}
+
 int npk__meta_decode(const uint8_t *p, size_t len, npk_meta *m, npk_error *err)
 {
 	NPK_FAIL_IF(m == NULL || (p == NULL && len), err, NPK_E_ARG,
@@ -447,46 +508,15 @@ int npk__meta_decode(const uint8_t *p, size_t len, npk_meta *m, npk_error *err)
 	 * allocating for it. */
 	NPK_FAIL_IF((size_t)count * 4 > npk__cur_left(&c), err, NPK_E_FORMAT,
 	            "metadata: %u pairs cannot fit in %zu bytes", count, npk__cur_left(&c));
-	int rc = NPK_OK;
-	if (count && meta_reserve(m, count) != 0)
-		return npk__fail(err, NPK_E_NOMEM, "metadata: out of memory");
-	const uint8_t *prev = NULL;
-	size_t prevlen = 0;
-	for (unsigned i = 0; i < count; i++) {
-		size_t klen = npk__cur_u8(&c);
-		const uint8_t *key = npk__cur_take(&c, klen);
-		size_t vlen = npk__cur_u16(&c);
-		const uint8_t *val = npk__cur_take(&c, vlen);
-		if (c.bad) {
-			rc = npk__fail(err, NPK_E_FORMAT, "metadata: pair %u truncated", i);
-			goto fail;
-		}
-		if (!npk__meta_key_ok((const char *)key, klen)) {
-			rc = npk__fail(err, NPK_E_FORMAT, "metadata: key %u is not a valid key", i);
-			goto fail;
-		}
-		if (prev && key_cmp((const char *)prev, prevlen, (const char *)key, klen) > 0) {
-			rc = npk__fail(err, NPK_E_FORMAT, "metadata: key %u out of order", i);
-			goto fail;
-		}
-		if (!npk__utf8_ok(val, vlen)) {
-			rc = npk__fail(err, NPK_E_FORMAT, "metadata: value %u (key \"%.*s\") "
-			               "is not valid UTF-8", i, (int)klen, (const char *)key);
-			goto fail;
-		}
-		if (pair_make(&m->v[m->n], (const char *)key, klen, (const char *)val, vlen) != 0) {
-			rc = npk__fail(err, NPK_E_NOMEM, "metadata: out of memory");
-			goto fail;
-		}
-		m->n++;
-		prev = key;
-		prevlen = klen;
-	}
-	if (npk__cur_left(&c) != 0) {
-		rc = npk__fail(err, NPK_E_FORMAT, "metadata: %zu trailing bytes", npk__cur_left(&c));
-		goto fail;
-	}
-	return NPK_OK;
+	NPK_FAIL_IF(count && meta_reserve(m, count) != 0, err, NPK_E_NOMEM,
+	            "metadata: out of memory");
+	int rc;
+	span prev = {NULL, 0};
+	for (unsigned i = 0; i < count; i++)
+		NPK_FORWARD_GOTO(rc, pair_decode(&c, i, &prev, m, err), fail);
+	if (npk__cur_left(&c) == 0)
+		return NPK_OK;
+	rc = npk__fail(err, NPK_E_FORMAT, "metadata: %zu trailing bytes", npk__cur_left(&c));
 fail:
 	npk__meta_clear(m);
 	return rc;

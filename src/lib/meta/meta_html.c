@@ -1,5 +1,5 @@
 /*
- * meta_html.c - metadata from HTML pages (spec/metadata.md section 7),
+ * meta_html.c - metadata from HTML pages (spec/metadata.md section 9),
  * read with libxml2's HTML parser, never with patterns over the bytes.
  *
  * A page is parsed twice at most: once as ISO-8859-1 (every byte is a
@@ -339,65 +339,83 @@ static int has_word(const char *list, const char *word)
 	return 0;
 }
 
+/* What a <meta> name or property gives: a field, authors or keywords, and
+ * the rank of the source. Names are matched ignoring case; the first row
+ * that matches decides. */
+enum { M_FIELD, M_AUTHOR, M_KEYWORDS };
+static const struct meta_rule {
+	const char *name;
+	unsigned char use, field, rank;
+} meta_rules[] = {
+	{"og:title", M_FIELD, F_TITLE, R_OG},
+	{"twitter:title", M_FIELD, F_TITLE, R_META}, {"dc.title", M_FIELD, F_TITLE, R_META},
+	{"dcterms.title", M_FIELD, F_TITLE, R_META}, {"parsely-title", M_FIELD, F_TITLE, R_META},
+	{"sailthru.title", M_FIELD, F_TITLE, R_META}, {"title", M_FIELD, F_TITLE, R_META},
+	{"headline", M_FIELD, F_TITLE, R_META},
+	{"article:published_time", M_FIELD, F_DATE, R_OG},
+	{"og:published_time", M_FIELD, F_DATE, R_OG}, {"datepublished", M_FIELD, F_DATE, R_OG},
+	{"parsely-pub-date", M_FIELD, F_DATE, R_META}, {"sailthru.date", M_FIELD, F_DATE, R_META},
+	{"pubdate", M_FIELD, F_DATE, R_META}, {"publishdate", M_FIELD, F_DATE, R_META},
+	{"publish-date", M_FIELD, F_DATE, R_META}, {"date", M_FIELD, F_DATE, R_META},
+	{"dc.date", M_FIELD, F_DATE, R_META}, {"dc.date.issued", M_FIELD, F_DATE, R_META},
+	{"dcterms.date", M_FIELD, F_DATE, R_META}, {"dcterms.created", M_FIELD, F_DATE, R_META},
+	{"article.published", M_FIELD, F_DATE, R_META},
+	{"original-publish-date", M_FIELD, F_DATE, R_META}, {"og:pubdate", M_FIELD, F_DATE, R_META},
+	{"article:modified_time", M_FIELD, F_MODIFIED, R_OG},
+	{"og:updated_time", M_FIELD, F_MODIFIED, R_OG}, {"datemodified", M_FIELD, F_MODIFIED, R_OG},
+	{"dcterms.modified", M_FIELD, F_MODIFIED, R_META},
+	{"last-modified", M_FIELD, F_MODIFIED, R_META},
+	{"article:section", M_FIELD, F_SECTION, R_OG}, {"articlesection", M_FIELD, F_SECTION, R_OG},
+	{"section", M_FIELD, F_SECTION, R_META}, {"parsely-section", M_FIELD, F_SECTION, R_META},
+	{"og:site_name", M_FIELD, F_SOURCE, R_OG},
+	{"application-name", M_FIELD, F_SOURCE, R_META}, {"publisher", M_FIELD, F_SOURCE, R_META},
+	{"dc.publisher", M_FIELD, F_SOURCE, R_META}, {"twitter:site", M_FIELD, F_SOURCE, R_WEAK},
+	{"og:locale", M_FIELD, F_LANGUAGE, R_META}, {"language", M_FIELD, F_LANGUAGE, R_META},
+	{"dc.language", M_FIELD, F_LANGUAGE, R_META}, {"inlanguage", M_FIELD, F_LANGUAGE, R_META},
+	{"og:url", M_FIELD, F_URL, R_META},
+	{"og:description", M_FIELD, F_DESCRIPTION, R_OG},
+	{"description", M_FIELD, F_DESCRIPTION, R_META},
+	{"twitter:description", M_FIELD, F_DESCRIPTION, R_META},
+	{"dc.description", M_FIELD, F_DESCRIPTION, R_META},
+	{"author", M_AUTHOR, 0, R_META}, {"dc.creator", M_AUTHOR, 0, R_META},
+	{"dcterms.creator", M_AUTHOR, 0, R_META}, {"parsely-author", M_AUTHOR, 0, R_META},
+	{"sailthru.author", M_AUTHOR, 0, R_META}, {"article:author", M_AUTHOR, 0, R_META},
+	{"og:article:author", M_AUTHOR, 0, R_META}, {"article:author_name", M_AUTHOR, 0, R_META},
+	{"byl", M_AUTHOR, 0, R_META}, {"byline", M_AUTHOR, 0, R_META},
+	{"keywords", M_KEYWORDS, 0, R_META}, {"news_keywords", M_KEYWORDS, 0, R_OG},
+	{"article:tag", M_KEYWORDS, 0, R_META}, {"parsely-tags", M_KEYWORDS, 0, R_META},
+};
+
+/* Offers content as the rule for name k says, if one does. */
+static void meta_offer(hctx *h, const char *k, char *content)
+{
+	const struct meta_rule *r = NULL;
+	for (size_t i = 0; r == NULL && i < sizeof meta_rules / sizeof meta_rules[0]; i++)
+		if (ci_eq(k, meta_rules[i].name))
+			r = &meta_rules[i];
+	if (r == NULL)
+		return;
+	if (r->use == M_AUTHOR) {
+		offer_author(h, r->rank, content);
+	} else if (r->use == M_KEYWORDS) {
+		offer_keywords(h, r->rank, content);
+	} else {
+		/* og:locale is en_GB: BCP 47 says en-GB */
+		for (char *p = content; r->field == F_LANGUAGE && *p; p++)
+			if (*p == '_')
+				*p = '-';
+		offer(h, r->field, r->rank, content);
+	}
+}
+
 /* One <meta>: property (Open Graph, article:*), name, itemprop, http-equiv. */
 static void on_meta(hctx *h, xmlNode *n)
 {
 	char *prop = attr(n, "property"), *name = attr(n, "name"), *item = attr(n, "itemprop");
 	char *equiv = attr(n, "http-equiv"), *content = attr(n, "content");
 	const char *k = prop ? prop : name ? name : item;
-	if (content != NULL && k != NULL) {
-		if (ci_eq(k, "og:title"))
-			offer(h, F_TITLE, R_OG, content);
-		else if (ci_eq(k, "twitter:title") || ci_eq(k, "dc.title") || ci_eq(k, "dcterms.title") ||
-		         ci_eq(k, "parsely-title") || ci_eq(k, "sailthru.title") || ci_eq(k, "title") ||
-		         ci_eq(k, "headline"))
-			offer(h, F_TITLE, R_META, content);
-		else if (ci_eq(k, "article:published_time") || ci_eq(k, "og:published_time") ||
-		         ci_eq(k, "datepublished"))
-			offer(h, F_DATE, R_OG, content);
-		else if (ci_eq(k, "parsely-pub-date") || ci_eq(k, "sailthru.date") || ci_eq(k, "pubdate") ||
-		         ci_eq(k, "publishdate") || ci_eq(k, "publish-date") || ci_eq(k, "date") ||
-		         ci_eq(k, "dc.date") || ci_eq(k, "dc.date.issued") || ci_eq(k, "dcterms.date") ||
-		         ci_eq(k, "dcterms.created") || ci_eq(k, "article.published") ||
-		         ci_eq(k, "original-publish-date") || ci_eq(k, "og:pubdate"))
-			offer(h, F_DATE, R_META, content);
-		else if (ci_eq(k, "article:modified_time") || ci_eq(k, "og:updated_time") ||
-		         ci_eq(k, "datemodified"))
-			offer(h, F_MODIFIED, R_OG, content);
-		else if (ci_eq(k, "dcterms.modified") || ci_eq(k, "last-modified"))
-			offer(h, F_MODIFIED, R_META, content);
-		else if (ci_eq(k, "article:section") || ci_eq(k, "articlesection"))
-			offer(h, F_SECTION, R_OG, content);
-		else if (ci_eq(k, "section") || ci_eq(k, "parsely-section"))
-			offer(h, F_SECTION, R_META, content);
-		else if (ci_eq(k, "og:site_name"))
-			offer(h, F_SOURCE, R_OG, content);
-		else if (ci_eq(k, "application-name") || ci_eq(k, "publisher") ||
-		         ci_eq(k, "dc.publisher") || ci_eq(k, "twitter:site"))
-			offer(h, F_SOURCE, ci_eq(k, "twitter:site") ? R_WEAK : R_META, content);
-		else if (ci_eq(k, "og:locale") || ci_eq(k, "language") || ci_eq(k, "dc.language") ||
-		         ci_eq(k, "inlanguage")) {
-			/* og:locale is en_GB: BCP 47 says en-GB */
-			for (char *p = content; *p; p++)
-				if (*p == '_')
-					*p = '-';
-			offer(h, F_LANGUAGE, R_META, content);
-		} else if (ci_eq(k, "og:url"))
-			offer(h, F_URL, R_META, content);
-		else if (ci_eq(k, "og:description"))
-			offer(h, F_DESCRIPTION, R_OG, content);
-		else if (ci_eq(k, "description") || ci_eq(k, "twitter:description") ||
-		         ci_eq(k, "dc.description"))
-			offer(h, F_DESCRIPTION, R_META, content);
-		else if (ci_eq(k, "author") || ci_eq(k, "dc.creator") || ci_eq(k, "dcterms.creator") ||
-		         ci_eq(k, "parsely-author") || ci_eq(k, "sailthru.author") ||
-		         ci_eq(k, "article:author") || ci_eq(k, "og:article:author") ||
-		         ci_eq(k, "article:author_name") || ci_eq(k, "byl") || ci_eq(k, "byline"))
-			offer_author(h, R_META, content);
-		else if (ci_eq(k, "keywords") || ci_eq(k, "news_keywords") || ci_eq(k, "article:tag") ||
-		         ci_eq(k, "parsely-tags"))
-			offer_keywords(h, ci_eq(k, "news_keywords") ? R_OG : R_META, content);
-	}
+	if (content != NULL && k != NULL)
+		meta_offer(h, k, content);
 	if (equiv != NULL && content != NULL && ci_eq(equiv, "content-language"))
 		offer(h, F_LANGUAGE, R_META + 1, content);
 	xmlFree(prop);
@@ -690,6 +708,31 @@ static htmlDocPtr parse(const char *s, size_t n)
 
 /* ---- Entry ---- */
 
+/* Adds the winners to x; -1 when out of memory. */
+static int hctx_emit(xctx *x, const hctx *h)
+{
+	for (int f = 0; f < F_COUNT; f++)
+		if (h->one[f] != NULL && npk__x_add(x, field_key[f], h->one[f], strlen(h->one[f])) != 0)
+			return -1;
+	for (size_t i = 0; i < h->nauthors; i++)
+		if (npk__x_add(x, "author", h->authors[i], strlen(h->authors[i])) != 0)
+			return -1;
+	for (size_t i = 0; i < h->nkeywords; i++)
+		if (npk__x_add(x, "keywords", h->keywords[i], strlen(h->keywords[i])) != 0)
+			return -1;
+	return 0;
+}
+
+static void hctx_free(hctx *h)
+{
+	for (int f = 0; f < F_COUNT; f++)
+		free(h->one[f]);
+	for (size_t i = 0; i < h->nauthors; i++)
+		free(h->authors[i]);
+	for (size_t i = 0; i < h->nkeywords; i++)
+		free(h->keywords[i]);
+}
+
 int npk__html_rules(xctx *x, const char *s, size_t n)
 {
 	hctx h;
@@ -703,21 +746,7 @@ int npk__html_rules(xctx *x, const char *s, size_t n)
 		walk(&h, xmlDocGetRootElement(d), 0, 0);
 		xmlFreeDoc(d);
 	}
-	int rc = h.nomem ? -1 : 0;
-	for (int f = 0; f < F_COUNT; f++) {
-		if (rc == 0 && h.one[f] != NULL && npk__x_add(x, field_key[f], h.one[f], strlen(h.one[f])) != 0)
-			rc = -1;
-		free(h.one[f]);
-	}
-	for (size_t i = 0; i < h.nauthors; i++) {
-		if (rc == 0 && npk__x_add(x, "author", h.authors[i], strlen(h.authors[i])) != 0)
-			rc = -1;
-		free(h.authors[i]);
-	}
-	for (size_t i = 0; i < h.nkeywords; i++) {
-		if (rc == 0 && npk__x_add(x, "keywords", h.keywords[i], strlen(h.keywords[i])) != 0)
-			rc = -1;
-		free(h.keywords[i]);
-	}
+	int rc = h.nomem ? -1 : hctx_emit(x, &h);
+	hctx_free(&h);
 	return rc;
 }

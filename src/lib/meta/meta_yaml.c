@@ -1,51 +1,18 @@
-/* meta_yaml.c - the YAML front matter of Markdown documents, a practical
- * subset read line by line (spec/metadata.md 6.1), and the mapping of field
- * names to keys that sidecars share. Finding the front matter between its
- * markers, and the Markdown body, are meta_text.c's. */
+/* meta_yaml.c - the front matter of Markdown documents (spec/metadata.md
+ * 6.1): finding it between its markers, and reading YAML, a practical
+ * subset, line by line. The Markdown body is meta_text.c's. Calls the
+ * scanning helpers, dates and the model only. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "meta/meta.h"
 
-/* ASCII rules, no locale, as in meta_text.c. */
-static int is_digit(int c) { return c >= '0' && c <= '9'; }
-static int to_lower(int c) { return c >= 'A' && c <= 'Z' ? c + 32 : c; }
-static unsigned char uc(const char *s, size_t i) { return (unsigned char)s[i]; }
-
-/* Field names found in front matter and sidecars, and the key each one
- * fills. */
-static const struct {
-	const char *from, *to;
-} key_aliases[] = {
-	{"authors", "author"}, {"byline", "author"},
-	{"published", "date"}, {"date_published", "date"}, {"pubdate", "date"},
-	{"publishdate", "date"}, {"publish_date", "date"},
-	{"category", "section"}, {"categories", "section"},
-	{"publisher", "source"}, {"site_name", "source"},
-	{"lang", "language"},
-	{"canonical", "url"}, {"canonical_url", "url"}, {"link", "url"}, {"permalink", "url"},
-	{"summary", "description"},
-	{"tags", "keywords"},
-};
+/* ==== Reading YAML ==== */
 
 static const char *const vocabulary[] = {
 	"title", "author", "date", "section", "source", "language", "url",
 	"description", "keywords",
 };
-
-/* Lower-cases name into out (65 bytes) and maps an alias to its key.
- * Returns the key, or NULL when the name cannot be a metadata key. */
-const char *npk__meta_key_map(const char *name, size_t n, char out[NPK_META_KEY_MAX + 1])
-{
-	if (n == 0 || n > NPK_META_KEY_MAX)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		out[i] = (char)to_lower(uc(name, i));
-	out[n] = 0;
-	for (size_t i = 0; i < sizeof key_aliases / sizeof key_aliases[0]; i++)
-		if (strcmp(out, key_aliases[i].from) == 0)
-			return key_aliases[i].to;
-	return npk__meta_key_ok(out, n) ? out : NULL;
-}
 
 static int in_vocabulary(const char *key)
 {
@@ -110,8 +77,8 @@ static int hex_at(const char *s, size_t n, size_t digits_n, uint32_t *v)
 	if (n < digits_n)
 		return 0;
 	for (size_t i = 0; i < digits_n; i++) {
-		int c = to_lower(uc(s, i));
-		if (is_digit(c))
+		int c = npk__lower(npk__uc(s, i));
+		if (npk__is_digit(c))
 			x = x * 16 + (uint32_t)(c - '0');
 		else if (c >= 'a' && c <= 'f')
 			x = x * 16 + (uint32_t)(c - 'a' + 10);
@@ -408,7 +375,7 @@ static int fm_block(xctx *x, const char *key, const span *lines, size_t nl, size
 }
 
 /* Parses the lines of a front matter block. */
-int npk__fm_parse(xctx *x, const span *lines, size_t nl)
+static int fm_parse(xctx *x, const span *lines, size_t nl)
 {
 	npk_buf b = {0};
 	int rc = 0;
@@ -479,4 +446,52 @@ int npk__fm_parse(xctx *x, const span *lines, size_t nl)
 	if (rc != 0)
 		x->nomem = 1;
 	return rc;
+}
+
+/* ==== Finding the front matter ==== */
+
+static int is_marker(span l, const char *m)
+{
+	while (l.n && (l.s[l.n - 1] == ' ' || l.s[l.n - 1] == '\t'))
+		l.n--;
+	return l.n == 3 && memcmp(l.s, m, 3) == 0;
+}
+
+int npk__front_matter(xctx *x, const char *t, size_t n, size_t *body)
+{
+	size_t pos = 0, nl = 0, cap = 64;
+	span first;
+	if (!npk__next_line(t, n, &pos, &first))
+		return NPK__FM_NONE;
+	int yaml = is_marker(first, "---"), toml = is_marker(first, "+++");
+	if (!yaml && !toml)
+		return NPK__FM_NONE;
+
+	span *lines = malloc(cap * sizeof *lines);
+	if (lines == NULL)
+		goto nomem;
+	span l;
+	int closed = 0;
+	while (npk__next_line(t, n, &pos, &l)) {
+		if (yaml ? is_marker(l, "---") || is_marker(l, "...") : is_marker(l, "+++")) {
+			closed = 1;
+			break;
+		}
+		if (nl == cap) {
+			span *m = realloc(lines, 2 * cap * sizeof *lines);
+			if (m == NULL)
+				goto nomem;
+			lines = m;
+			cap *= 2;
+		}
+		lines[nl++] = l;
+	}
+	int rc = closed && yaml ? fm_parse(x, lines, nl) : 0;
+	free(lines);
+	*body = pos;
+	return rc != 0 ? -1 : !closed ? NPK__FM_UNCLOSED : yaml ? NPK__FM_YAML : NPK__FM_TOML;
+nomem:
+	free(lines);
+	x->nomem = 1;
+	return -1;
 }
