@@ -357,10 +357,11 @@ static void link_input(wsrc *in, const refs *x, const npk__import_env *env)
 static int warc_link(void *const *srcs, size_t n, const npk__import_env *env, npk_error *err)
 {
 	refs x = {0};
-	int rc = refs_build(srcs, n, &x, err);
-	if (rc == NPK_OK)
-		for (size_t i = 0; i < n; i++)
-			link_input(srcs[i], &x, env);
+	int rc;
+	NPK_FORWARD_GOTO(rc, refs_build(srcs, n, &x, err), out);
+	for (size_t i = 0; i < n; i++)
+		link_input(srcs[i], &x, env);
+out:
 	refs_free(&x);
 	return rc;
 }

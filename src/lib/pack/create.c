@@ -156,17 +156,19 @@ static int list_dir(create_ctx *cx, const char *dir, entries *es, npk_error *err
 	struct dirent *de;
 	int rc = NPK_OK;
 	errno = 0;
-	while (rc == NPK_OK && (de = readdir(d)) != NULL) {
+	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (snprintf(path, sizeof path, "%s%s%s", dir, sep, de->d_name) >= (int)sizeof path)
+		if (snprintf(path, sizeof path, "%s%s%s", dir, sep, de->d_name) >= (int)sizeof path) {
 			rc = npk__fail(err, NPK_E_INPUT, "%s/%s: path too long", dir, de->d_name);
-		else
-			rc = entries_add(cx, es, de->d_name, path, 0, err);
+			goto out;
+		}
+		NPK_FORWARD_GOTO(rc, entries_add(cx, es, de->d_name, path, 0, err), out);
 		errno = 0;
 	}
-	if (rc == NPK_OK && errno != 0)
+	if (errno != 0)
 		rc = npk__fail(err, NPK_E_IO, "%s: %s", dir, strerror(errno));
+out:
 	closedir(d);
 	return rc;
 }
@@ -544,14 +546,15 @@ static int link_imports(create_ctx *cx, npk_error *err)
 	void **srcs = malloc((cx->nsrcs ? cx->nsrcs : 1) * sizeof *srcs);
 	NPK_FAIL_IF(srcs == NULL, err, NPK_E_NOMEM, "out of memory");
 	int rc = NPK_OK;
-	for (size_t k = 0; k < NIMPORTERS && rc == NPK_OK; k++) {
+	for (size_t k = 0; k < NIMPORTERS; k++) {
 		size_t n = 0;
 		for (size_t i = 0; i < cx->nsrcs; i++)
 			if (cx->srcs[i].imp == importers[k])
 				srcs[n++] = cx->srcs[i].src;
 		if (n > 0 && importers[k]->link != NULL)
-			rc = importers[k]->link(srcs, n, &cx->env, err);
+			NPK_FORWARD_GOTO(rc, importers[k]->link(srcs, n, &cx->env, err), out);
 	}
+out:
 	free(srcs);
 	return rc;
 }
