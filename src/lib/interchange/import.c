@@ -435,7 +435,8 @@ static int index_members(arc *a, const npk__import_env *env, npk_error *err)
 	int rc = list_members(a, env, err);
 	leave(a);
 	NPK_FORWARD(rc);
-	qsort(a->items, a->n, sizeof *a->items, item_cmp);
+	if (a->n > 1) /* a->items is NULL when there are none */
+		qsort(a->items, a->n, sizeof *a->items, item_cmp);
 	NPK_FORWARD(check_paths(a, err));
 	NPK_FORWARD(attach_sidecars(a, err));
 	return map_positions(a, err);

@@ -444,7 +444,8 @@ static int add_dir(create_ctx *cx, const char *apath, const char *src, npk_error
 	entries es = {0};
 	int rc;
 	NPK_FORWARD_GOTO(rc, list_dir(cx, src, &es, err), out);
-	qsort(es.v, es.n, sizeof *es.v, entry_cmp);
+	if (es.n > 1) /* es.v is NULL when there are none */
+		qsort(es.v, es.n, sizeof *es.v, entry_cmp);
 	rc = add_entries(cx, apath, &es, err);
 out:
 	entries_free(&es);
@@ -597,7 +598,8 @@ static int add_inputs(create_ctx *cx, const char *const *inputs, size_t ninputs,
 	for (size_t i = 0; i < ninputs; i++)
 		NPK_FORWARD_GOTO(rc, add_input(cx, inputs[i], &es, err), out);
 	NPK_FORWARD_GOTO(rc, link_imports(cx, err), out);
-	qsort(es.v, es.n, sizeof *es.v, entry_cmp);
+	if (es.n > 1) /* es.v is NULL when there are none */
+		qsort(es.v, es.n, sizeof *es.v, entry_cmp);
 	rc = add_entries(cx, "", &es, err);
 out:
 	entries_free(&es);
