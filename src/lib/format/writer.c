@@ -428,8 +428,8 @@ int npk_writer_data(npk_writer *w, const void *buf, size_t len, npk_error *err)
 	NPK_FAIL_IF(!w->in_doc, err, NPK_E_ARG, "no document begun");
 	const uint8_t *p = buf;
 	if (len > w->doc_size - w->doc_seen)
-		return npk__fail(err, NPK_E_INPUT, "%s: grew while being read (expected %llu bytes)",
-		                 w->path, (unsigned long long)w->doc_size);
+		return npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: grew while being read "
+		                     "(expected %llu bytes)", w->path, (unsigned long long)w->doc_size);
 	crypto_generichash_update(&w->hs, p, len);
 	w->doc_seen += len;
 	while (len > 0) {
@@ -451,9 +451,10 @@ int npk_writer_data(npk_writer *w, const void *buf, size_t len, npk_error *err)
 int npk_writer_end(npk_writer *w, npk_error *err)
 {
 	NPK_FAIL_IF(!w->in_doc, err, NPK_E_ARG, "no document begun");
-	NPK_FAIL_IF(w->doc_seen != w->doc_size, err, NPK_E_INPUT,
-	            "%s: shrank while being read (%llu of %llu bytes)", w->path,
-	            (unsigned long long)w->doc_seen, (unsigned long long)w->doc_size);
+	if (w->doc_seen != w->doc_size)
+		return npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: shrank while being read "
+		                     "(%llu of %llu bytes)", w->path, (unsigned long long)w->doc_seen,
+		                     (unsigned long long)w->doc_size);
 	uint8_t digest[32];
 	crypto_generichash_final(&w->hs, digest, 32);
 

@@ -1,11 +1,13 @@
 /*
- * import_warc.c - WARC captures as inputs of npk_create (see interchange.h).
+ * import_warc.c - WARC captures as inputs of npk_create: the importer
+ * npk__import_warc (see interchange.h).
  *
- * Pass 1 reads every record of every WARC input (warc.c checks the
+ * Pass 1 (open) reads every record of the file (warc.c checks the
  * framing, codings and digests) and keeps, for each document, what names
- * it and what its metadata will say; revisits are then linked to the
- * captures they repeat. create.c makes pass 2, record by record, when the
- * path order reaches the file's folder.
+ * it and what its metadata will say; link then ties revisits to the
+ * captures they repeat, across all the WARC inputs. Pass 2 (next, read)
+ * reads the file again, record by record, when the path order reaches
+ * its folder, and checks that it still holds what pass 1 saw.
  */
 #define _GNU_SOURCE /* strcasecmp, basename */
 #include <limits.h>
@@ -19,9 +21,37 @@
 #include "interchange/warc.h"
 
 #define SLUG_MAX 120
+#define SCAN_BUF (64u << 10)
 
-int npk__warc_input(const char *path)
+/* A document: a response, resource or revisit record. */
+typedef struct wdoc {
+	uint64_t number, offset, size;
+	char *path;               /* in the archive: FOLDER/NNNNNN-SLUG.EXT */
+	char *type, *uri, *date, *id, *media, *http_type, *payload_digest;
+	char *refers_to, *refers_uri, *refers_date, *profile, *truncated;
+	int status;
+	const char *revisit_of;   /* the path of the document repeated */
+} wdoc;
+
+/* One WARC input. */
+typedef struct wsrc {
+	char *file;               /* as named on the command line */
+	char *folder;             /* its base name: the folder in the archive */
+	wdoc *docs;               /* in record order, which is path order */
+	size_t n;
+	/* pass 2 */
+	npk__warc *w;
+	size_t given;             /* documents given so far */
+	int ended;
+	const wdoc *cur;
+	npk__import_item it;
+	char name[PATH_MAX];      /* "FILE: record N at offset O", for messages */
+} wsrc;
+
+static int warc_sniff(const char *path, const struct stat *st)
 {
+	if (!S_ISREG(st->st_mode))
+		return 0;
 	size_t n = strlen(path);
 	if ((n > 5 && strcasecmp(path + n - 5, ".warc") == 0) ||
 	    (n > 8 && strcasecmp(path + n - 8, ".warc.gz") == 0))
@@ -91,7 +121,7 @@ static int ends_with(const char *s, const char *suffix)
 	return a >= b && strcasecmp(s + a - b, suffix) == 0;
 }
 
-static int name_doc(npk__wdoc *d, int width, npk_error *err)
+static int name_doc(wdoc *d, const char *folder, int width, npk_error *err)
 {
 	char s[SLUG_MAX + 1];
 	slug(d->uri, s);
@@ -99,24 +129,24 @@ static int name_doc(npk__wdoc *d, int width, npk_error *err)
 	if (ends_with(s, ext) || (strcmp(ext, ".html") == 0 && ends_with(s, ".htm")) ||
 	    (strcmp(ext, ".jpg") == 0 && ends_with(s, ".jpeg")))
 		ext = "";
-	size_t cap = (size_t)width + 1 + sizeof s + 8;
-	d->name = malloc(cap);
-	NPK_FAIL_IF(d->name == NULL, err, NPK_E_NOMEM, "out of memory");
-	snprintf(d->name, cap, "%0*llu%s%s%s", width, (unsigned long long)d->number, s[0] ? "-" : "",
-	         s, ext);
+	size_t cap = strlen(folder) + 1 + (size_t)width + 1 + sizeof s + 8;
+	d->path = malloc(cap);
+	NPK_FAIL_IF(d->path == NULL, err, NPK_E_NOMEM, "out of memory");
+	snprintf(d->path, cap, "%s/%0*llu%s%s%s", folder, width, (unsigned long long)d->number,
+	         s[0] ? "-" : "", s, ext);
 	return NPK_OK;
 }
 
-static int keep_doc(npk__winput *in, size_t *cap, const npk__warc_rec *r, npk_error *err)
+static int keep_doc(wsrc *in, size_t *cap, const npk__warc_rec *r, npk_error *err)
 {
 	if (in->n == *cap) {
 		size_t nc = *cap ? *cap * 2 : 64;
-		npk__wdoc *nv = realloc(in->docs, nc * sizeof *nv);
+		wdoc *nv = realloc(in->docs, nc * sizeof *nv);
 		NPK_FAIL_IF(nv == NULL, err, NPK_E_NOMEM, "out of memory");
 		in->docs = nv;
 		*cap = nc;
 	}
-	npk__wdoc *d = &in->docs[in->n];
+	wdoc *d = &in->docs[in->n];
 	memset(d, 0, sizeof *d);
 	int bad = 0;
 	d->number = r->number;
@@ -139,93 +169,77 @@ static int keep_doc(npk__winput *in, size_t *cap, const npk__warc_rec *r, npk_er
 	return NPK_OK;
 }
 
-static void wdoc_clear(npk__wdoc *d)
+static void wdoc_clear(wdoc *d)
 {
-	char *const f[] = {d->name, d->type, d->uri, d->date, d->id, d->media, d->http_type,
+	char *const f[] = {d->path, d->type, d->uri, d->date, d->id, d->media, d->http_type,
 	                   d->payload_digest, d->refers_to, d->refers_uri, d->refers_date, d->profile,
 	                   d->truncated};
 	for (size_t i = 0; i < sizeof f / sizeof *f; i++)
 		free(f[i]);
 }
 
-void npk__winput_clear(npk__winput *in)
+/* Every record of pass 1: each document kept, and read to its end, which
+ * sizes it and checks its codings and digests. */
+static int scan_records(wsrc *in, npk__warc *w, uint8_t *buf, size_t len,
+                        const volatile int *cancel, npk_error *err)
 {
-	for (size_t i = 0; i < in->n; i++)
-		wdoc_clear(&in->docs[i]);
-	free(in->docs);
-	free(in->file);
-	free(in->folder);
-	memset(in, 0, sizeof *in);
+	size_t cap = 0;
+	for (;;) {
+		NPK_FAIL_IF(cancel && *cancel, err, NPK_E_CANCELED, "canceled while reading %s", in->file);
+		const npk__warc_rec *r;
+		NPK_FORWARD(npk__warc_next(w, &r, err));
+		if (r == NULL)
+			return NPK_OK;
+		if (!r->is_doc)
+			continue;
+		NPK_FORWARD(keep_doc(in, &cap, r, err));
+		wdoc *d = &in->docs[in->n - 1];
+		size_t got;
+		do {
+			NPK_FORWARD(npk__warc_read(w, buf, len, &got, err));
+			d->size += got;
+		} while (got > 0);
+	}
 }
 
-int npk__winput_scan(const char *path, uint8_t *buf, size_t len, npk__winput *in,
-                     const volatile int *cancel, npk_error *err)
+/* Pass 1 over the file at path; buf is scratch of len bytes. */
+static int scan(wsrc *in, const char *path, uint8_t *buf, size_t len, const volatile int *cancel,
+                npk_error *err)
 {
-	memset(in, 0, sizeof *in);
 	in->file = strdup(path);
 	const char *slash = strrchr(path, '/');
 	in->folder = strdup(slash ? slash + 1 : path);
 	NPK_FAIL_IF(in->file == NULL || in->folder == NULL, err, NPK_E_NOMEM, "out of memory");
-	int rc = npk_path_check(in->folder, strlen(in->folder), err);
-	if (rc != NPK_OK) {
-		char msg[sizeof err->msg];
-		snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
-		return npk__fail(err, NPK_E_INPUT, "%s: its name cannot be a folder in an archive: %s",
-		                 path, msg);
-	}
+	if (npk_path_check(in->folder, strlen(in->folder), err) != NPK_OK)
+		return npk__wrap(err, NPK_E_INPUT, "%s: its name cannot be a folder in an archive: ", path);
 	npk__warc *w;
-	if ((rc = npk__warc_open(path, &w, err)) != NPK_OK)
-		return rc;
-	size_t cap = 0;
-	for (;;) {
-		const npk__warc_rec *r;
-		if (cancel && *cancel) {
-			rc = npk__fail(err, NPK_E_CANCELED, "canceled while reading %s", path);
-			break;
-		}
-		if ((rc = npk__warc_next(w, &r, err)) != NPK_OK || r == NULL)
-			break;
-		if (!r->is_doc)
-			continue;
-		if ((rc = keep_doc(in, &cap, r, err)) != NPK_OK)
-			break;
-		/* read to its end: that sizes it and checks its codings and digests */
-		uint64_t size = 0;
-		size_t got;
-		do {
-			rc = npk__warc_read(w, buf, len, &got, err);
-			size += got;
-		} while (rc == NPK_OK && got > 0);
-		in->docs[in->n - 1].size = size;
-		if (rc != NPK_OK)
-			break;
-	}
+	NPK_FORWARD(npk__warc_open(path, &w, err));
+	int rc = scan_records(in, w, buf, len, cancel, err);
 	npk__warc_stats st;
 	npk__warc_get_stats(w, &st);
 	npk__warc_close(w);
-	if (rc != NPK_OK)
-		return rc;
-	in->records = st.records;
-	in->request = st.request;
-	in->metadata = st.metadata;
-	in->warcinfo = st.warcinfo;
-	in->other = st.conversion + st.continuation + st.other;
+	NPK_FORWARD(rc);
 	int width = 6;
 	for (uint64_t v = st.records / 1000000; v > 0; v /= 10)
 		width++;
 	for (size_t i = 0; i < in->n; i++)
-		if ((rc = name_doc(&in->docs[i], width, err)) != NPK_OK)
-			return rc;
+		NPK_FORWARD(name_doc(&in->docs[i], in->folder, width, err));
 	return NPK_OK;
 }
 
 /* ---- revisits ---- */
 
 typedef struct ref {
-	const npk__wdoc *d;
-	const npk__winput *in;
+	const wdoc *d;
 	char key[256];            /* record id, or digest and URI */
 } ref;
+
+/* The captures of all the inputs by record id, by payload digest and
+ * URI, and by payload digest alone, each sorted. */
+typedef struct refs {
+	ref *ids, *digests, *anyuri;
+	size_t ni, nd;
+} refs;
 
 static int ref_cmp(const void *a, const void *b)
 {
@@ -251,83 +265,105 @@ static void digest_key(const char *digest, const char *uri, char out[256])
 	snprintf(out + n, 256 - n, "%s", uri ? uri : "");
 }
 
-int npk__winput_resolve(npk__winput *in, size_t n,
-                        void (*warn)(const char *, const char *, void *), void *ctx,
-                        npk_error *err)
+static void refs_free(refs *x)
+{
+	free(x->ids);
+	free(x->digests);
+	free(x->anyuri);
+}
+
+static int refs_build(void *const *srcs, size_t n, refs *x, npk_error *err)
 {
 	size_t total = 0;
 	for (size_t i = 0; i < n; i++)
-		total += in[i].n;
-	ref *ids = calloc(total ? total : 1, sizeof *ids);
-	ref *digests = calloc(total ? total : 1, sizeof *digests);
-	ref *anyuri = calloc(total ? total : 1, sizeof *anyuri);
-	if (ids == NULL || digests == NULL || anyuri == NULL) {
-		free(ids);
-		free(digests);
-		free(anyuri);
-		return npk__fail(err, NPK_E_NOMEM, "out of memory");
-	}
-	size_t ni = 0, nd = 0;
-	for (size_t i = 0; i < n; i++)
-		for (size_t j = 0; j < in[i].n; j++) {
-			const npk__wdoc *d = &in[i].docs[j];
+		total += ((const wsrc *)srcs[i])->n;
+	x->ids = calloc(total ? total : 1, sizeof *x->ids);
+	x->digests = calloc(total ? total : 1, sizeof *x->digests);
+	x->anyuri = calloc(total ? total : 1, sizeof *x->anyuri);
+	NPK_FAIL_IF(x->ids == NULL || x->digests == NULL || x->anyuri == NULL, err, NPK_E_NOMEM,
+	            "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		const wsrc *in = srcs[i];
+		for (size_t j = 0; j < in->n; j++) {
+			const wdoc *d = &in->docs[j];
 			if (d->id) {
-				ids[ni] = (ref){d, &in[i], {0}};
-				snprintf(ids[ni++].key, sizeof ids->key, "%s", d->id);
+				x->ids[x->ni].d = d;
+				snprintf(x->ids[x->ni++].key, sizeof x->ids->key, "%s", d->id);
 			}
 			if (d->payload_digest && strcmp(d->type, "revisit") != 0) {
-				digests[nd] = (ref){d, &in[i], {0}};
-				digest_key(d->payload_digest, d->uri, digests[nd].key);
-				anyuri[nd] = (ref){d, &in[i], {0}};
-				digest_key(d->payload_digest, NULL, anyuri[nd++].key);
+				x->digests[x->nd].d = d;
+				digest_key(d->payload_digest, d->uri, x->digests[x->nd].key);
+				x->anyuri[x->nd].d = d;
+				digest_key(d->payload_digest, NULL, x->anyuri[x->nd++].key);
 			}
-		}
-	qsort(ids, ni, sizeof *ids, ref_cmp);
-	qsort(digests, nd, sizeof *digests, ref_cmp);
-	qsort(anyuri, nd, sizeof *anyuri, ref_cmp);
-	for (size_t i = 0; i < n; i++) {
-		const npk__wdoc *first = NULL;
-		uint64_t missing = 0;
-		for (size_t j = 0; j < in[i].n; j++) {
-			npk__wdoc *d = &in[i].docs[j];
-			if (strcmp(d->type, "revisit") != 0)
-				continue;
-			ref probe = {0};
-			const ref *hit = NULL;
-			if (d->refers_to) {
-				snprintf(probe.key, sizeof probe.key, "%s", d->refers_to);
-				hit = bsearch(&probe, ids, ni, sizeof *ids, ref_cmp);
-			}
-			if (hit == NULL && d->payload_digest) {
-				digest_key(d->payload_digest, d->refers_uri ? d->refers_uri : d->uri, probe.key);
-				hit = bsearch(&probe, digests, nd, sizeof *digests, ref_cmp);
-			}
-			if (hit == NULL && d->payload_digest && d->profile && strstr(d->profile, "uri-agnostic")) {
-				digest_key(d->payload_digest, NULL, probe.key);
-				hit = bsearch(&probe, anyuri, nd, sizeof *anyuri, ref_cmp);
-			}
-			if (hit != NULL) {
-				d->revisit_of = hit->d->name;
-				d->revisit_file = hit->in->folder;
-			} else if (missing++ == 0)
-				first = d;
-		}
-		/* one warning a file, naming the first */
-		if (missing > 0 && warn != NULL) {
-			char why[1024];
-			const char *uri = first->refers_uri ? first->refers_uri : first->uri ? first->uri : "(no URI)";
-			snprintf(why, sizeof why, "%llu revisit record%s name%s a capture not among the inputs, "
-			         "the first record %llu (%s%s%s); stored with what the record%s say",
-			         (unsigned long long)missing, missing == 1 ? "" : "s", missing == 1 ? "s" : "",
-			         (unsigned long long)first->number, uri, first->refers_date ? " at " : "",
-			         first->refers_date ? first->refers_date : "", missing == 1 ? "" : "s");
-			warn(in[i].file, why, ctx);
 		}
 	}
-	free(ids);
-	free(digests);
-	free(anyuri);
+	qsort(x->ids, x->ni, sizeof *x->ids, ref_cmp);
+	qsort(x->digests, x->nd, sizeof *x->digests, ref_cmp);
+	qsort(x->anyuri, x->nd, sizeof *x->anyuri, ref_cmp);
 	return NPK_OK;
+}
+
+/* The capture the revisit d repeats: by its WARC-Refers-To, else by its
+ * payload digest and URI, else (uri-agnostic profile) by the digest
+ * alone. NULL when it is not among the inputs. */
+static const wdoc *refs_find(const refs *x, const wdoc *d)
+{
+	ref probe = {0};
+	const ref *hit = NULL;
+	if (d->refers_to) {
+		snprintf(probe.key, sizeof probe.key, "%s", d->refers_to);
+		hit = bsearch(&probe, x->ids, x->ni, sizeof *x->ids, ref_cmp);
+	}
+	if (hit == NULL && d->payload_digest) {
+		digest_key(d->payload_digest, d->refers_uri ? d->refers_uri : d->uri, probe.key);
+		hit = bsearch(&probe, x->digests, x->nd, sizeof *x->digests, ref_cmp);
+	}
+	if (hit == NULL && d->payload_digest && d->profile && strstr(d->profile, "uri-agnostic")) {
+		digest_key(d->payload_digest, NULL, probe.key);
+		hit = bsearch(&probe, x->anyuri, x->nd, sizeof *x->anyuri, ref_cmp);
+	}
+	return hit ? hit->d : NULL;
+}
+
+/* Links the revisits of one input; one warning for those whose capture
+ * is not among the inputs, naming the first. */
+static void link_input(wsrc *in, const refs *x, const npk__import_env *env)
+{
+	const wdoc *first = NULL;
+	uint64_t missing = 0;
+	for (size_t j = 0; j < in->n; j++) {
+		wdoc *d = &in->docs[j];
+		if (strcmp(d->type, "revisit") != 0)
+			continue;
+		const wdoc *hit = refs_find(x, d);
+		if (hit != NULL)
+			d->revisit_of = hit->path;
+		else if (missing++ == 0)
+			first = d;
+	}
+	if (missing == 0 || env->note == NULL)
+		return;
+	char why[1024];
+	const char *uri = first->refers_uri ? first->refers_uri : first->uri ? first->uri : "(no URI)";
+	snprintf(why, sizeof why, "%llu revisit record%s name%s a capture not among the inputs, "
+	         "the first record %llu (%s%s%s); stored with what the record%s say",
+	         (unsigned long long)missing, missing == 1 ? "" : "s", missing == 1 ? "s" : "",
+	         (unsigned long long)first->number, uri, first->refers_date ? " at " : "",
+	         first->refers_date ? first->refers_date : "", missing == 1 ? "" : "s");
+	env->note(in->file, why, env->ctx);
+}
+
+static int warc_link(void *const *srcs, size_t n, const npk__import_env *env, npk_error *err)
+{
+	refs x = {0};
+	int rc;
+	NPK_FORWARD_GOTO(rc, refs_build(srcs, n, &x, err), out);
+	for (size_t i = 0; i < n; i++)
+		link_input(srcs[i], &x, env);
+out:
+	refs_free(&x);
+	return rc;
 }
 
 /* ---- metadata ---- */
@@ -360,30 +396,136 @@ static int put(npk_meta *m, const char *key, const char *value, npk_error *err)
 	return rc;
 }
 
-int npk__wdoc_meta(const npk__winput *in, const npk__wdoc *d, npk_meta *m, npk_error *err)
+/* The capture's metadata of the current document (interchange.h), set
+ * over what was extracted from it. */
+static int warc_meta(void *src, npk_meta *m, npk_error *err)
 {
+	const wsrc *in = src;
+	const wdoc *d = in->cur;
+	NPK_FAIL_IF(d == NULL, err, NPK_E_ARG, "%s: no record", in->file);
 	char num[3][24];
 	snprintf(num[0], sizeof num[0], "%llu", (unsigned long long)d->number);
 	snprintf(num[1], sizeof num[1], "%llu", (unsigned long long)d->offset);
 	snprintf(num[2], sizeof num[2], "%d", d->status);
-	char refers[2 * PATH_MAX];
-	refers[0] = 0;
-	if (d->revisit_of)
-		snprintf(refers, sizeof refers, "%s/%s", d->revisit_file, d->revisit_of);
 	const char *const kv[][2] = {
 		{"warc.file", in->folder}, {"warc.record", num[0]}, {"warc.offset", num[1]},
 		{"warc.type", d->type}, {"warc.target_uri", d->uri}, {"warc.date", d->date},
 		{"warc.record_id", d->id}, {"warc.payload_digest", d->payload_digest},
 		{"warc.truncated", d->truncated}, {"http.status", d->status ? num[2] : NULL},
-		{"http.content_type", d->http_type}, {"warc.refers_to", refers},
+		{"http.content_type", d->http_type}, {"warc.refers_to", d->revisit_of},
 		{"warc.refers_to_uri", d->refers_uri}, {"warc.refers_to_date", d->refers_date},
 		{"warc.profile", d->profile},
 	};
-	int rc = NPK_OK;
-	for (size_t i = 0; rc == NPK_OK && i < sizeof kv / sizeof *kv; i++)
-		rc = put(m, kv[i][0], kv[i][1], err);
+	for (size_t i = 0; i < sizeof kv / sizeof *kv; i++)
+		NPK_FORWARD(put(m, kv[i][0], kv[i][1], err));
 	/* the page's own canonical address wins; else where it was captured */
-	if (rc == NPK_OK && npk_meta_find(m, "url") == NULL && d->uri && strchr(d->uri, ':'))
-		rc = put(m, "url", d->uri, err);
-	return rc;
+	if (npk_meta_find(m, "url") == NULL && d->uri && strchr(d->uri, ':'))
+		return put(m, "url", d->uri, err);
+	return NPK_OK;
 }
+
+/* ---- the importer ---- */
+
+static void warc_close(void *src)
+{
+	wsrc *in = src;
+	if (in == NULL)
+		return;
+	for (size_t i = 0; i < in->n; i++)
+		wdoc_clear(&in->docs[i]);
+	npk__warc_close(in->w);
+	free(in->docs);
+	free(in->file);
+	free(in->folder);
+	free(in);
+}
+
+static int warc_open(const char *path, const npk__import_env *env, void **src, npk_error *err)
+{
+	*src = NULL;
+	wsrc *in = calloc(1, sizeof *in);
+	uint8_t *buf = malloc(SCAN_BUF);
+	int rc = in && buf ? scan(in, path, buf, SCAN_BUF, env->cancel, err)
+	         : npk__fail(err, NPK_E_NOMEM, "out of memory");
+	free(buf);
+	if (rc != NPK_OK) {
+		warc_close(in);
+		return rc;
+	}
+	if (in->n == 0 && env->skip != NULL)
+		env->skip(path, "no response, resource or revisit records: nothing stored from it", env->ctx);
+	*src = in;
+	return NPK_OK;
+}
+
+static size_t warc_count(const void *src)
+{
+	return ((const wsrc *)src)->n;
+}
+
+static const char *warc_path(const void *src, size_t i)
+{
+	const wsrc *in = src;
+	return i < in->n ? in->docs[i].path : NULL;
+}
+
+/* After the last document: no more in the file, which is closed. */
+static int warc_end(wsrc *in, npk_error *err)
+{
+	if (in->given != in->n)
+		return npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: changed while being archived "
+		                     "(it holds fewer records than when first read)", in->file);
+	npk__warc_close(in->w);
+	in->w = NULL;
+	in->ended = 1;
+	return NPK_OK;
+}
+
+/* Pass 2: the next document record, which must be the one pass 1 saw. */
+static int warc_next(void *src, const npk__import_item **it, npk_error *err)
+{
+	wsrc *in = src;
+	*it = NULL;
+	in->cur = NULL;
+	if (in->ended)
+		return NPK_OK;
+	if (in->w == NULL)
+		NPK_FORWARD(npk__warc_open(in->file, &in->w, err));
+	const npk__warc_rec *r;
+	do
+		NPK_FORWARD(npk__warc_next(in->w, &r, err));
+	while (r != NULL && !r->is_doc);
+	if (r == NULL)
+		return warc_end(in, err);
+	const wdoc *d = in->given < in->n ? &in->docs[in->given++] : NULL;
+	if (d == NULL || d->number != r->number)
+		return npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: changed while being archived "
+		                     "(record %llu is not what it was when first read)", in->file,
+		                     (unsigned long long)r->number);
+	in->cur = d;
+	snprintf(in->name, sizeof in->name, "%s: record %llu at offset %llu", in->file,
+	         (unsigned long long)d->number, (unsigned long long)d->offset);
+	in->it = (npk__import_item){d->path, d->size, d->media, in->name};
+	*it = &in->it;
+	return NPK_OK;
+}
+
+static int warc_read(void *src, uint8_t *buf, size_t cap, size_t *got, npk_error *err)
+{
+	wsrc *in = src;
+	*got = 0;
+	NPK_FAIL_IF(in->cur == NULL, err, NPK_E_ARG, "%s: no record to read", in->file);
+	return npk__warc_read(in->w, buf, cap, got, err);
+}
+
+const npk__importer npk__import_warc = {
+	.sniff = warc_sniff,
+	.open = warc_open,
+	.count = warc_count,
+	.path = warc_path,
+	.link = warc_link,
+	.next = warc_next,
+	.read = warc_read,
+	.meta = warc_meta,
+	.close = warc_close,
+};

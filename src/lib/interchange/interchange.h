@@ -1,107 +1,110 @@
 /*
- * interchange/interchange.h - collections in and out: tar and zip files as
- * inputs of npk_create, read with libarchive as streams (import.c), WARC
- * captures as inputs (import_warc.c), and the exports (export.c,
+ * interchange/interchange.h - collections in and out: the inputs of
+ * npk_create that are not plain files or folders (import.c: tar and zip;
+ * import_warc.c: WARC captures), and the exports (export.c,
  * export_warc.c); inside libnewspack, not installed.
- *
- * A tar or zip holds its members in any order, and an archive needs its
- * documents in path order. npk__arc_open lists the members once (names,
- * sizes, sidecars); documents are then asked for in path order, and each
- * miss reads the stream forward, keeping the members soon needed in a
- * bounded window (NPK__ARC_WINDOW bytes), or starts a new pass over the
- * file when the member wanted was already passed. Nothing is unpacked to
- * disk.
  */
 #ifndef NPK_INTERCHANGE_H
 #define NPK_INTERCHANGE_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
 #include "base/base.h"
 
+/* ---- Import sources ----
+ *
+ * An input that is not a plain file or folder is read by an importer: a
+ * descriptor of functions, as libarchive has one for each format.
+ * npk_create asks the importers of its table in turn whether an input is
+ * theirs (sniff); the first that says yes opens it, which reads it once
+ * (pass 1) and lists its documents by path in the archive, in path order
+ * (count, path). When the archive's path order reaches them, which may be
+ * between the documents of other inputs, the source gives them one by one
+ * (next, read, meta). A new kind of input is one more descriptor in that
+ * table.
+ */
+
+/* What open and link may report, and the caller's cancel flag. */
+typedef struct npk__import_env {
+	/* an item of the input that is not imported: counted as skipped */
+	void (*skip)(const char *path, const char *why, void *ctx);
+	/* a warning that drops nothing */
+	void (*note)(const char *path, const char *why, void *ctx);
+	void *ctx;                /* both callbacks' (may be NULL) */
+	const volatile int *cancel; /* may be NULL */
+} npk__import_env;
+
+/* The current document of a source, valid until the source's next call. */
+typedef struct npk__import_item {
+	const char *path;         /* in the archive, as listed */
+	uint64_t size;            /* in bytes, exactly */
+	const char *media;        /* the media type the source gives, or NULL */
+	const char *name;         /* how messages name it ("FILE: MEMBER") */
+} npk__import_item;
+
+typedef struct npk__importer {
+	/* 1 when the input at path is of this kind, by its name or its first
+	 * bytes; st is its stat (a file or a folder). */
+	int (*sniff)(const char *path, const struct stat *st);
+	/* Pass 1: reads the input and lists its documents; *src is the open
+	 * source (the caller closes it). A document path that cannot be stored
+	 * (unsafe, given twice, a file and a folder at once) is NPK_E_INPUT. */
+	int (*open)(const char *path, const npk__import_env *env, void **src, npk_error *err);
+	/* Its documents: how many, and the i-th's path, in path order. */
+	size_t (*count)(const void *src);
+	const char *(*path)(const void *src, size_t i);
+	/* Once every input is open, all the sources of this importer at once,
+	 * so that they may refer to each other (WARC revisits). May be NULL. */
+	int (*link)(void *const *srcs, size_t n, const npk__import_env *env, npk_error *err);
+	/* Moves to the next document in path order; *it is NULL after the
+	 * last, once the input was checked to hold no more. An input that no
+	 * longer matches what open listed fails with NPK_E_INPUT and the
+	 * reason NPK_R_CHANGED. */
+	int (*next)(void *src, const npk__import_item **it, npk_error *err);
+	/* Reads the current document; *got is 0 at its end. A document that
+	 * changed meanwhile is NPK_E_INPUT with NPK_R_CHANGED. */
+	int (*read)(void *src, uint8_t *buf, size_t cap, size_t *got, npk_error *err);
+	/* The current document's own metadata (a tar member's attributes and
+	 * sidecar, a WARC record's capture fields) set over m, which holds
+	 * what was extracted from its bytes. */
+	int (*meta)(void *src, npk_meta *m, npk_error *err);
+	/* Frees src; NULL is allowed. */
+	void (*close)(void *src);
+} npk__importer;
+
+/* A tar or zip (import.c), known by its name (.tar, .tar.gz, .tgz,
+ * .tar.xz, .txz, .tar.zst, .tzst, .tar.bz2, .tbz2, .zip). Its regular
+ * members are its documents, at the top of the archive as the folder it
+ * was made from would give them; NAME.meta.json beside NAME is NAME's
+ * sidecar, and user.newspack.* extended attributes are metadata. Other
+ * members are skipped through env->skip (folders silently).
+ *
+ * The members come in any order, and documents are needed in path order:
+ * each miss reads the stream forward, keeping the members soon needed in
+ * a bounded window (NPK__ARC_WINDOW bytes), or starts a new pass over the
+ * file when the member wanted was already passed. Nothing is unpacked to
+ * disk. */
+extern const npk__importer npk__import_arc;
 #define NPK__ARC_WINDOW (32u << 20)   /* bytes of members kept for later */
 #define NPK__ARC_BIG (8u << 20)       /* larger members are streamed, never kept */
+/* Passes over the file of an npk__import_arc source so far (for reports
+ * and tests). */
+unsigned npk__arc_passes(const void *src);
 
-typedef struct npk__arc npk__arc;
-
-typedef struct npk__arc_item {
-	char *path;               /* the member's path, as it will be stored */
-	uint64_t size;
-	uint64_t seq;             /* its position among the file's members */
-	char *sidecar;            /* the text of PATH.meta.json, or NULL */
-	size_t sidecar_len;
-} npk__arc_item;
-
-/* 1 when path names a tar or zip by its suffix (.tar, .tar.gz, .tgz,
- * .tar.xz, .txz, .tar.zst, .tzst, .tar.bz2, .tbz2, .zip). */
-int npk__arc_is_archive_name(const char *path);
-
-/* Lists a tar or zip. Members that are not regular files are skipped
- * through warn (directories silently). A member whose path is unsafe or
- * invalid in an archive, a path given twice, or a name that is both a file
- * and a folder is an NPK_E_INPUT error. */
-int npk__arc_open(const char *path, void (*warn)(const char *path, const char *why, void *ctx),
-                  void *ctx, npk__arc **out, npk_error *err);
-void npk__arc_free(npk__arc *a);
-size_t npk__arc_count(const npk__arc *a);
-const npk__arc_item *npk__arc_get(const npk__arc *a, size_t i);
-
-/* Makes item i the current one; items must be asked for in increasing
- * order. *meta (may be NULL) is the member's user.newspack.* extended
- * attributes as metadata, valid until the next call. */
-int npk__arc_begin(npk__arc *a, size_t i, const npk_meta **meta, npk_error *err);
-/* Reads the current item; *got is 0 at its end. */
-int npk__arc_read(npk__arc *a, uint8_t *buf, size_t cap, size_t *got, npk_error *err);
-/* Passes over the file so far (for reports and tests). */
-unsigned npk__arc_passes(const npk__arc *a);
-
-/* ---- WARC captures as inputs (import_warc.c) ----
- *
- * A WARC file FILE contributes a folder named after it; each response,
- * resource and revisit record N becomes the document
- * FILE/NNNNNN-SLUG.EXT, N zero-padded to the same width in the file (so
- * path order is record order and one pass reads the file in turn), SLUG
- * the target URI made safe, EXT from the media type. Its metadata is the
- * page's own (HTML) plus the capture's (spec/metadata.md, "WARC"). */
-
-typedef struct npk__wdoc {
-	uint64_t number, offset, size;
-	char *name;               /* the path below the file's folder */
-	char *type, *uri, *date, *id, *media, *http_type, *payload_digest;
-	char *refers_to, *refers_uri, *refers_date, *profile, *truncated;
-	int status;
-	const char *revisit_of;   /* the full path of the document repeated */
-	const char *revisit_file; /* the folder it is in */
-} npk__wdoc;
-
-typedef struct npk__winput {
-	char *file;               /* as named on the command line */
-	char *folder;             /* its base name: the folder in the archive */
-	npk__wdoc *docs;
-	size_t n;
-	uint64_t records;
-	uint64_t request, metadata, warcinfo, other; /* records that are not documents */
-} npk__winput;
-
-/* 1 when path is a WARC capture: named .warc or .warc.gz, or starting
- * with "WARC/" (after gunzip). */
-int npk__warc_input(const char *path);
-/* Pass 1: reads every record of the file, checks digests and codings,
- * sizes each document and names it. buf is scratch of len bytes. */
-int npk__winput_scan(const char *path, uint8_t *buf, size_t len, npk__winput *in,
-                     const volatile int *cancel, npk_error *err);
-void npk__winput_clear(npk__winput *in);
-/* Links each revisit to the document it repeats, across all inputs;
- * calls warn for each that names a capture not among them. */
-int npk__winput_resolve(npk__winput *in, size_t n,
-                        void (*warn)(const char *path, const char *why, void *ctx), void *ctx,
-                        npk_error *err);
-/* The capture's metadata of d (see above), set over what was extracted
- * from the document. */
-int npk__wdoc_meta(const npk__winput *in, const npk__wdoc *d, npk_meta *m, npk_error *err);
+/* A WARC capture (import_warc.c), named .warc or .warc.gz or starting
+ * with "WARC/" (after gunzip). A WARC file FILE gives a folder named
+ * after it; each response, resource and revisit record N becomes the
+ * document FILE/NNNNNN-SLUG.EXT, N zero-padded to the same width in the
+ * file (so path order is record order and one pass reads the file in
+ * turn), SLUG the target URI made safe, EXT from the media type. Its
+ * metadata is the page's own (HTML) plus the capture's
+ * (spec/metadata.md, "WARC"). link ties each revisit to the capture it
+ * repeats, in any of the WARC inputs. */
+extern const npk__importer npk__import_warc;
 
 /* ---- Exports (export.c, export_warc.c) ---- */
 

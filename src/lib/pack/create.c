@@ -1,5 +1,6 @@
 /*
- * create.c - builds an archive from files and folders.
+ * create.c - builds an archive from files and folders, and from the
+ * inputs that importers read (interchange.h: tar and zip, WARC).
  *
  * Folders are walked one at a time with each folder's entries sorted so
  * that documents come out in global path byte order (spec/format.md 5.1)
@@ -21,21 +22,36 @@
 
 #include "format/format.h"
 #include "interchange/interchange.h"
-#include "interchange/warc.h"
 
 #define HEAD_MAX (64u << 10)
 
-enum { K_FILE, K_DIR, K_ARC, K_WARC };
+/* The importers, asked in turn whether an input is theirs. A WARC is also
+ * known by its first bytes, whatever its name: it is asked first. */
+static const npk__importer *const importers[] = {&npk__import_warc, &npk__import_arc};
+#define NIMPORTERS (sizeof importers / sizeof *importers)
+
+enum { K_FILE, K_DIR, K_IMPORT };
 
 typedef struct entry {
 	char *key;                /* name, with "/" appended for folders */
 	char *src;                /* path on disk */
-	int is_dir;               /* K_DIR, K_ARC with a folder, K_WARC */
+	int is_dir;               /* K_DIR, or K_IMPORT with a folder */
 	int follow;               /* named on the command line: follow a symlink */
 	int kind;
-	size_t input;             /* K_ARC, K_WARC: which of the imported inputs */
-	size_t lo, hi;            /* K_ARC: its members [lo, hi) */
+	size_t input;             /* K_IMPORT: which of the sources */
+	size_t lo, hi;            /* K_IMPORT: its documents [lo, hi) */
 } entry;
+
+typedef struct entries {
+	entry *v;
+	size_t n, cap;
+} entries;
+
+/* An input an importer reads. */
+typedef struct source {
+	const npk__importer *imp;
+	void *src;
+} source;
 
 typedef struct create_ctx {
 	npk_writer *w;
@@ -47,10 +63,9 @@ typedef struct create_ctx {
 	uint8_t *head;
 	uint8_t *html;            /* NPK_META_HTML_HEAD_MAX bytes, for HTML pages (allocated when one comes) */
 	uint8_t *buf;
-	npk__arc **arcs;          /* tar and zip inputs */
-	size_t narcs;
-	npk__winput *warcs;       /* WARC inputs */
-	size_t nwarcs;
+	source *srcs;             /* the inputs importers read */
+	size_t nsrcs;
+	npk__import_env env;      /* theirs: warnings and the cancel flag */
 } create_ctx;
 
 static int entry_cmp(const void *a, const void *b)
@@ -58,13 +73,13 @@ static int entry_cmp(const void *a, const void *b)
 	return strcmp(((const entry *)a)->key, ((const entry *)b)->key);
 }
 
-static void entries_free(entry *v, size_t n)
+static void entries_free(entries *es)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].key);
-		free(v[i].src);
+	for (size_t i = 0; i < es->n; i++) {
+		free(es->v[i].key);
+		free(es->v[i].src);
 	}
-	free(v);
+	free(es->v);
 }
 
 static void warn(create_ctx *cx, const char *path, const char *why)
@@ -74,19 +89,24 @@ static void warn(create_ctx *cx, const char *path, const char *why)
 		cx->opts->warn(path, why, cx->opts->ctx);
 }
 
+static int canceled(const create_ctx *cx)
+{
+	return cx->opts && cx->opts->cancel && *cx->opts->cancel;
+}
+
 /* One more entry like e, with a copy of src and the key name (namelen
  * bytes), "/" appended for a folder. */
-static int entry_push(entry **v, size_t *n, size_t *cap, const entry *e, const char *name,
-                      size_t namelen, const char *src, npk_error *err)
+static int entry_push(entries *es, const entry *e, const char *name, size_t namelen,
+                      const char *src, npk_error *err)
 {
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 64;
-		entry *nv = realloc(*v, nc * sizeof *nv);
+	if (es->n == es->cap) {
+		size_t nc = es->cap ? es->cap * 2 : 64;
+		entry *nv = realloc(es->v, nc * sizeof *nv);
 		NPK_FAIL_IF(nv == NULL, err, NPK_E_NOMEM, "out of memory");
-		*v = nv;
-		*cap = nc;
+		es->v = nv;
+		es->cap = nc;
 	}
-	entry *d = &(*v)[*n];
+	entry *d = &es->v[es->n];
 	*d = *e;
 	d->key = malloc(namelen + 2);
 	d->src = strdup(src);
@@ -98,13 +118,13 @@ static int entry_push(entry **v, size_t *n, size_t *cap, const entry *e, const c
 	memcpy(d->key, name, namelen);
 	d->key[namelen] = '/';
 	d->key[namelen + (e->is_dir ? 1 : 0)] = 0;
-	(*n)++;
+	es->n++;
 	return NPK_OK;
 }
 
 /* Adds one candidate; returns NPK_OK also when it is skipped. */
-static int entries_add(create_ctx *cx, entry **v, size_t *n, size_t *cap,
-                       const char *name, const char *src, int follow, npk_error *err)
+static int entries_add(create_ctx *cx, entries *es, const char *name, const char *src, int follow,
+                       npk_error *err)
 {
 	struct stat st;
 	if ((follow ? stat(src, &st) : lstat(src, &st)) != 0)
@@ -122,7 +142,35 @@ static int entries_add(create_ctx *cx, entry **v, size_t *n, size_t *cap,
 	}
 	entry e = {.is_dir = S_ISDIR(st.st_mode), .follow = follow};
 	e.kind = e.is_dir ? K_DIR : K_FILE;
-	return entry_push(v, n, cap, &e, name, strlen(name), src, err);
+	return entry_push(es, &e, name, strlen(name), src, err);
+}
+
+/* The entries of folder dir, unsorted. */
+static int list_dir(create_ctx *cx, const char *dir, entries *es, npk_error *err)
+{
+	DIR *d = opendir(dir);
+	NPK_FAIL_IF(d == NULL, err, NPK_E_IO, "%s: %s", dir, strerror(errno));
+	size_t dl = strlen(dir);
+	const char *sep = dl && dir[dl - 1] == '/' ? "" : "/";
+	char path[PATH_MAX];
+	struct dirent *de;
+	int rc = NPK_OK;
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (snprintf(path, sizeof path, "%s%s%s", dir, sep, de->d_name) >= (int)sizeof path) {
+			rc = npk__fail(err, NPK_E_INPUT, "%s/%s: path too long", dir, de->d_name);
+			goto out;
+		}
+		NPK_FORWARD_GOTO(rc, entries_add(cx, es, de->d_name, path, 0, err), out);
+		errno = 0;
+	}
+	if (errno != 0)
+		rc = npk__fail(err, NPK_E_IO, "%s: %s", dir, strerror(errno));
+out:
+	closedir(d);
+	return rc;
 }
 
 /* NAME.meta.json is a sidecar when NAME is a file among the same entries. */
@@ -199,13 +247,13 @@ static int changed_since(int fd, const struct stat *before, const char *src, int
 		: now.st_ctim.tv_sec != before->st_ctim.tv_sec ||
 		  now.st_ctim.tv_nsec != before->st_ctim.tv_nsec ? "its status changed"
 		: NULL;
-	NPK_FAIL_IF(what != NULL, err, NPK_E_INPUT,
-	            "%s: changed while being archived (%s); no archive was written", src, what);
+	if (what != NULL)
+		return npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: changed while being archived "
+		                     "(%s); no archive was written", src, what);
 	return NPK_OK;
 }
 
-/* Where a document's bytes come from: a file, a tar or zip member, a WARC
- * record. */
+/* Where a document's bytes come from: a file, or an importer's source. */
 typedef struct doc_src {
 	const char *name;         /* for messages */
 	uint64_t size;
@@ -218,15 +266,22 @@ typedef struct doc_src {
 	void *ctx;
 } doc_src;
 
+/* A source that changed while it was read (the reason NPK_R_CHANGED, from
+ * the writer or an importer): the message names it and says so. */
+static int changed(const doc_src *s, int rc, npk_error *err)
+{
+	if (rc == NPK_OK || err == NULL || err->reason != NPK_R_CHANGED)
+		return rc;
+	return npk__wrap(err, rc, "%s: changed while being archived: ", s->name);
+}
+
 /* Fills buf as far as the source goes; *n < len only at its end. */
 static int read_full(const doc_src *s, uint8_t *buf, size_t len, size_t *n, npk_error *err)
 {
 	*n = 0;
 	while (*n < len) {
 		size_t got;
-		int rc = s->read(s->ctx, buf + *n, len - *n, &got, err);
-		if (rc != NPK_OK)
-			return rc;
+		NPK_FORWARD(s->read(s->ctx, buf + *n, len - *n, &got, err));
 		if (got == 0)
 			break;
 		*n += got;
@@ -234,68 +289,79 @@ static int read_full(const doc_src *s, uint8_t *buf, size_t len, size_t *n, npk_
 	return NPK_OK;
 }
 
+/* A document's first bytes: enough for its metadata, and to tell its
+ * media type when the source does not. */
+typedef struct doc_head {
+	const uint8_t *p;
+	size_t n;
+	size_t want;              /* n == want: the document goes on */
+	const char *media;
+} doc_head;
+
+static int read_head(create_ctx *cx, const char *apath, const doc_src *s, doc_head *h,
+                     npk_error *err)
+{
+	NPK_FORWARD(read_full(s, cx->head, HEAD_MAX, &h->n, err));
+	h->p = cx->head;
+	h->want = HEAD_MAX;
+	h->media = s->media && npk__media_ok(s->media) ? s->media
+	           : npk_media_type_guess(apath, cx->head, h->n);
+	/* An HTML page's metadata may come after large scripts: read more. */
+	if (strcmp(h->media, "text/html") != 0 || h->n != HEAD_MAX)
+		return NPK_OK;
+	if (cx->html == NULL && (cx->html = malloc(NPK_META_HTML_HEAD_MAX)) == NULL)
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	memcpy(cx->html, cx->head, HEAD_MAX);
+	size_t more;
+	NPK_FORWARD(read_full(s, cx->html + HEAD_MAX, NPK_META_HTML_HEAD_MAX - HEAD_MAX, &more, err));
+	h->p = cx->html;
+	h->n += more;
+	h->want = NPK_META_HTML_HEAD_MAX;
+	return NPK_OK;
+}
+
+/* The document's bytes to the writer: its head, then the rest. */
+static int copy_doc(create_ctx *cx, const doc_src *s, const doc_head *h, npk_error *err)
+{
+	NPK_FORWARD(npk_writer_data(cx->w, h->p, h->n, err));
+	size_t n = h->n, want = h->want;
+	while (n == want) {
+		want = HEAD_MAX;
+		NPK_FAIL_IF(canceled(cx), err, NPK_E_CANCELED, "canceled while reading %s", s->name);
+		NPK_FORWARD(read_full(s, cx->buf, HEAD_MAX, &n, err));
+		if (n > 0)
+			NPK_FORWARD(npk_writer_data(cx->w, cx->buf, n, err));
+	}
+	return NPK_OK;
+}
+
+static void counted(create_ctx *cx, const char *apath, uint64_t size)
+{
+	cx->st->documents++;
+	cx->st->bytes_in += size;
+	if (cx->opts && cx->opts->progress)
+		cx->opts->progress(cx->st->documents, cx->st->bytes_in, apath, cx->opts->ctx);
+}
+
 static int add_doc(create_ctx *cx, const char *apath, const doc_src *s, npk_error *err)
 {
-	NPK_FAIL_IF(cx->opts && cx->opts->cancel && *cx->opts->cancel, err, NPK_E_CANCELED,
-	            "canceled before %s", s->name);
+	NPK_FAIL_IF(canceled(cx), err, NPK_E_CANCELED, "canceled before %s", s->name);
 	int rc = npk_path_check(apath, strlen(apath), err);
-	if (rc != NPK_OK) {
-		char msg[sizeof err->msg];
-		snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
-		return npk__fail(err, rc, "%s: cannot be stored: %s", s->name, msg);
-	}
-	size_t hn;
-	if ((rc = read_full(s, cx->head, HEAD_MAX, &hn, err)) != NPK_OK)
-		return rc;
-	const char *media = s->media && npk__media_ok(s->media) ? s->media
-	                    : npk_media_type_guess(apath, cx->head, hn);
-	/* An HTML page's metadata may come after large scripts: read more. */
-	uint8_t *head = cx->head;
-	size_t want = HEAD_MAX;
-	if (strcmp(media, "text/html") == 0 && hn == HEAD_MAX) {
-		if (cx->html == NULL && (cx->html = malloc(NPK_META_HTML_HEAD_MAX)) == NULL)
-			return npk__fail(err, NPK_E_NOMEM, "out of memory");
-		memcpy(cx->html, cx->head, HEAD_MAX);
-		size_t more;
-		if ((rc = read_full(s, cx->html + HEAD_MAX, NPK_META_HTML_HEAD_MAX - HEAD_MAX, &more, err)) != NPK_OK)
-			return rc;
-		head = cx->html;
-		hn += more;
-		want = NPK_META_HTML_HEAD_MAX;
-	}
+	if (rc != NPK_OK)
+		return npk__wrap(err, rc, "%s: cannot be stored: ", s->name);
+	doc_head h;
+	NPK_FORWARD(changed(s, read_head(cx, apath, s, &h, err), err));
 	npk_meta *meta = npk_meta_new();
 	NPK_FAIL_IF(meta == NULL, err, NPK_E_NOMEM, "out of memory");
-	if ((rc = npk_meta_extract(apath, head, hn, media, meta, err)) != NPK_OK ||
-	    (s->meta && (rc = s->meta(s->ctx, meta, err)) != NPK_OK))
-		goto out;
-	rc = npk_writer_begin(cx->w, apath, media, meta, s->size, err);
-	if (rc == NPK_OK)
-		rc = npk_writer_data(cx->w, head, hn, err);
-	while (rc == NPK_OK && hn == want) {
-		want = HEAD_MAX;
-		if (cx->opts && cx->opts->cancel && *cx->opts->cancel) {
-			rc = npk__fail(err, NPK_E_CANCELED, "canceled while reading %s", s->name);
-			break;
-		}
-		rc = read_full(s, cx->buf, HEAD_MAX, &hn, err);
-		if (rc == NPK_OK && hn > 0)
-			rc = npk_writer_data(cx->w, cx->buf, hn, err);
-	}
-	if (rc == NPK_OK && s->check)
-		rc = s->check(s->ctx, err);
-	if (rc == NPK_OK)
-		rc = npk_writer_end(cx->w, err);
-	if (rc == NPK_E_INPUT && err && strstr(err->msg, "while being read")) {
-		char msg[sizeof err->msg];
-		snprintf(msg, sizeof msg, "%s", err->msg);
-		rc = npk__fail(err, NPK_E_INPUT, "%s: changed while being archived (%s)", s->name, msg);
-	}
-	if (rc == NPK_OK) {
-		cx->st->documents++;
-		cx->st->bytes_in += s->size;
-		if (cx->opts && cx->opts->progress)
-			cx->opts->progress(cx->st->documents, cx->st->bytes_in, apath, cx->opts->ctx);
-	}
+	NPK_FORWARD_GOTO(rc, npk_meta_extract(apath, h.p, h.n, h.media, meta, err), out);
+	if (s->meta)
+		NPK_FORWARD_GOTO(rc, s->meta(s->ctx, meta, err), out);
+	NPK_FORWARD_GOTO(rc, npk_writer_begin(cx->w, apath, h.media, meta, s->size, err), out);
+	NPK_FORWARD_GOTO(rc, changed(s, copy_doc(cx, s, &h, err), err), out);
+	if (s->check)
+		NPK_FORWARD_GOTO(rc, s->check(s->ctx, err), out);
+	NPK_FORWARD_GOTO(rc, changed(s, npk_writer_end(cx->w, err), err), out);
+	counted(cx, apath, s->size);
 out:
 	npk_meta_free(meta);
 	return rc;
@@ -347,286 +413,197 @@ static int add_file(create_ctx *cx, const char *apath, const char *src, int foll
 	return rc;
 }
 
-/* ---- tar and zip members ---- */
+/* ---- the documents of an importer's source ---- */
 
-typedef struct arc_src {
-	npk__arc *a;
-	const npk__arc_item *it;
-	const npk_meta *attrs;
-	char name[PATH_MAX];
-} arc_src;
-
-static int arc_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, npk_error *err)
+/* Documents [lo, hi) of a source, which gives them in turn; after its
+ * last, the source must hold no more. */
+static int add_imported(create_ctx *cx, const entry *e, npk_error *err)
 {
-	return npk__arc_read(((arc_src *)ctx)->a, buf, cap, got, err);
-}
-
-/* The member's user.newspack.* attributes, then its NAME.meta.json. */
-static int arc_meta(void *ctx, npk_meta *m, npk_error *err)
-{
-	arc_src *s = ctx;
-	int rc = s->attrs ? npk_meta_merge(m, s->attrs, err) : NPK_OK;
-	if (rc == NPK_OK && s->it->sidecar != NULL) {
-		char name[PATH_MAX + 16];
-		snprintf(name, sizeof name, "%s%s", s->name, NPK__SIDECAR_SUFFIX);
-		rc = npk_meta_apply_sidecar(m, s->it->sidecar, s->it->sidecar_len, name, err);
-	}
-	return rc;
-}
-
-static int add_members(create_ctx *cx, const entry *e, npk_error *err)
-{
-	npk__arc *a = cx->arcs[e->input];
+	const source *in = &cx->srcs[e->input];
+	const npk__importer *imp = in->imp;
+	const npk__import_item *it;
 	for (size_t i = e->lo; i < e->hi; i++) {
-		arc_src as = {a, npk__arc_get(a, i), NULL, {0}};
-		snprintf(as.name, sizeof as.name, "%s: %s", e->src, as.it->path);
-		int rc = npk__arc_begin(a, i, &as.attrs, err);
-		if (rc == NPK_OK) {
-			doc_src s = {as.name, as.it->size, NULL, arc_read, arc_meta, NULL, &as};
-			rc = add_doc(cx, as.it->path, &s, err);
-		}
-		if (rc != NPK_OK)
-			return rc;
+		NPK_FORWARD(imp->next(in->src, &it, err));
+		NPK_FAIL_IF(it == NULL, err, NPK_E_INPUT, "%s: fewer documents than listed", e->src);
+		doc_src s = {it->name, it->size, it->media, imp->read, imp->meta, NULL, in->src};
+		NPK_FORWARD(add_doc(cx, it->path, &s, err));
 	}
+	if (e->hi < imp->count(in->src))
+		return NPK_OK;
+	NPK_FORWARD(imp->next(in->src, &it, err));
+	NPK_FAIL_IF(it != NULL, err, NPK_E_INPUT, "%s: more documents than listed", e->src);
 	return NPK_OK;
 }
 
-/* ---- WARC records ---- */
+/* ---- folders and the top level ---- */
 
-typedef struct warc_src {
-	npk__warc *w;
-	const npk__winput *in;
-	const npk__wdoc *d;
-} warc_src;
-
-static int warc_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, npk_error *err)
-{
-	return npk__warc_read(((warc_src *)ctx)->w, buf, cap, got, err);
-}
-
-static int warc_meta(void *ctx, npk_meta *m, npk_error *err)
-{
-	warc_src *s = ctx;
-	return npk__wdoc_meta(s->in, s->d, m, err);
-}
-
-/* Pass 2 over a WARC: its documents in record order, which is their path
- * order (interchange/interchange.h). */
-static int add_warc(create_ctx *cx, const char *apath, const entry *e, npk_error *err)
-{
-	const npk__winput *in = &cx->warcs[e->input];
-	npk__warc *w;
-	int rc = npk__warc_open(in->file, &w, err);
-	size_t j = 0;
-	while (rc == NPK_OK) {
-		const npk__warc_rec *r;
-		if ((rc = npk__warc_next(w, &r, err)) != NPK_OK || r == NULL)
-			break;
-		if (!r->is_doc)
-			continue;
-		const npk__wdoc *d = j < in->n ? &in->docs[j++] : NULL;
-		if (d == NULL || d->number != r->number) {
-			rc = npk__fail(err, NPK_E_INPUT, "%s: changed while being archived (record %llu is "
-			               "not what it was when first read)", in->file, (unsigned long long)r->number);
-			break;
-		}
-		size_t pl = strlen(apath) + strlen(d->name) + 1;
-		char *path = malloc(pl);
-		char name[PATH_MAX];
-		if (path == NULL) {
-			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
-			break;
-		}
-		snprintf(path, pl, "%s%s", apath, d->name);
-		snprintf(name, sizeof name, "%s: record %llu at offset %llu", in->file,
-		         (unsigned long long)d->number, (unsigned long long)d->offset);
-		warc_src ws = {w, in, d};
-		doc_src s = {name, d->size, d->media, warc_read, warc_meta, NULL, &ws};
-		rc = add_doc(cx, path, &s, err);
-		free(path);
-	}
-	if (rc == NPK_OK && j != in->n)
-		rc = npk__fail(err, NPK_E_INPUT, "%s: changed while being archived (it holds fewer "
-		               "records than when first read)", in->file);
-	npk__warc_close(w);
-	return rc;
-}
-
-static int add_entries(create_ctx *cx, const char *prefix, entry *v, size_t n, npk_error *err);
+static int add_entries(create_ctx *cx, const char *prefix, const entries *es, npk_error *err);
 
 static int add_dir(create_ctx *cx, const char *apath, const char *src, npk_error *err)
 {
-	DIR *d = opendir(src);
-	NPK_FAIL_IF(d == NULL, err, NPK_E_IO, "%s: %s", src, strerror(errno));
-	entry *v = NULL;
-	size_t n = 0, cap = 0;
-	int rc = NPK_OK;
-	struct dirent *de;
-	char path[PATH_MAX];
-	errno = 0;
-	while (rc == NPK_OK && (de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (snprintf(path, sizeof path, "%s/%s", src, de->d_name) >= (int)sizeof path)
-			rc = npk__fail(err, NPK_E_INPUT, "%s/%s: path too long", src, de->d_name);
-		else
-			rc = entries_add(cx, &v, &n, &cap, de->d_name, path, 0, err);
-		errno = 0;
-	}
-	if (rc == NPK_OK && errno != 0)
-		rc = npk__fail(err, NPK_E_IO, "%s: %s", src, strerror(errno));
-	closedir(d);
-	if (rc == NPK_OK) {
-		qsort(v, n, sizeof *v, entry_cmp);
-		rc = add_entries(cx, apath, v, n, err);
-	}
-	entries_free(v, n);
+	entries es = {0};
+	int rc;
+	NPK_FORWARD_GOTO(rc, list_dir(cx, src, &es, err), out);
+	if (es.n > 1) /* es.v is NULL when there are none */
+		qsort(es.v, es.n, sizeof *es.v, entry_cmp);
+	rc = add_entries(cx, apath, &es, err);
+out:
+	entries_free(&es);
 	return rc;
 }
 
-static int add_entries(create_ctx *cx, const char *prefix, entry *v, size_t n, npk_error *err)
+/* Two entries that would be stored under one name: a name given twice, or
+ * a file "a" beside a folder "a" (which sorts elsewhere, as "a/"). */
+static int check_clash(const entries *es, size_t i, const char *prefix, npk_error *err)
 {
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0 && strcmp(v[i - 1].key, v[i].key) == 0)
-			return npk__fail(err, NPK_E_INPUT, "%s and %s would both be stored as \"%s%s\"",
-			                 v[i - 1].src, v[i].src, prefix, v[i].key);
-		if (v[i].is_dir) {
-			/* A file of the same name sorts elsewhere ("a" vs "a/"). */
-			char name[NAME_MAX + 2];
-			snprintf(name, sizeof name, "%.*s", (int)strlen(v[i].key) - 1, v[i].key);
-			entry probe = {.key = name};
-			const entry *f = bsearch(&probe, v, n, sizeof *v, entry_cmp);
-			if (f != NULL)
-				return npk__fail(err, NPK_E_INPUT,
-				                 "%s and %s would both be stored as \"%s%s\" (one a file, one a folder)",
-				                 f->src, v[i].src, prefix, f->key);
-		}
-		if (is_sidecar(v, n, &v[i]))
-			continue;
-		size_t pl = strlen(prefix), kl = strlen(v[i].key);
-		NPK_FAIL_IF(pl + kl > NPK_PATH_MAX, err, NPK_E_LIMIT,
-		            "%s: path in the archive longer than %u bytes", v[i].src, NPK_PATH_MAX);
-		char *apath = malloc(pl + kl + 1);
-		NPK_FAIL_IF(apath == NULL, err, NPK_E_NOMEM, "out of memory");
-		memcpy(apath, prefix, pl);
-		memcpy(apath + pl, v[i].key, kl + 1);
-		int rc = v[i].kind == K_DIR ? add_dir(cx, apath, v[i].src, err)
-		         : v[i].kind == K_ARC ? add_members(cx, &v[i], err)
-		         : v[i].kind == K_WARC ? add_warc(cx, apath, &v[i], err)
-		         : add_file(cx, apath, v[i].src, v[i].follow, err);
-		free(apath);
-		if (rc != NPK_OK)
-			return rc;
+	const entry *v = es->v;
+	NPK_FAIL_IF(i > 0 && strcmp(v[i - 1].key, v[i].key) == 0, err, NPK_E_INPUT,
+	            "%s and %s would both be stored as \"%s%s\"", v[i - 1].src, v[i].src, prefix,
+	            v[i].key);
+	if (!v[i].is_dir)
+		return NPK_OK;
+	char name[NAME_MAX + 2];
+	snprintf(name, sizeof name, "%.*s", (int)strlen(v[i].key) - 1, v[i].key);
+	entry probe = {.key = name};
+	const entry *f = bsearch(&probe, v, es->n, sizeof *v, entry_cmp);
+	NPK_FAIL_IF(f != NULL, err, NPK_E_INPUT,
+	            "%s and %s would both be stored as \"%s%s\" (one a file, one a folder)", f->src,
+	            v[i].src, prefix, f->key);
+	return NPK_OK;
+}
+
+static int add_entry(create_ctx *cx, const char *prefix, const entry *e, npk_error *err)
+{
+	size_t pl = strlen(prefix), kl = strlen(e->key);
+	NPK_FAIL_IF(pl + kl > NPK_PATH_MAX, err, NPK_E_LIMIT,
+	            "%s: path in the archive longer than %u bytes", e->src, NPK_PATH_MAX);
+	char *apath = malloc(pl + kl + 1);
+	NPK_FAIL_IF(apath == NULL, err, NPK_E_NOMEM, "out of memory");
+	memcpy(apath, prefix, pl);
+	memcpy(apath + pl, e->key, kl + 1);
+	int rc = e->kind == K_DIR ? add_dir(cx, apath, e->src, err)
+	         : e->kind == K_IMPORT ? add_imported(cx, e, err)
+	         : add_file(cx, apath, e->src, e->follow, err);
+	free(apath);
+	return rc;
+}
+
+/* The sorted entries of one folder, under prefix. */
+static int add_entries(create_ctx *cx, const char *prefix, const entries *es, npk_error *err)
+{
+	for (size_t i = 0; i < es->n; i++) {
+		NPK_FORWARD(check_clash(es, i, prefix, err));
+		if (!is_sidecar(es->v, es->n, &es->v[i]))
+			NPK_FORWARD(add_entry(cx, prefix, &es->v[i], err));
 	}
 	return NPK_OK;
 }
 
-static void arc_warn(const char *path, const char *why, void *ctx)
+static void import_skip(const char *path, const char *why, void *ctx)
 {
 	warn(ctx, path, why);
 }
 
-/* A tar, zip or WARC named as an input: read once now (pass 1), its
- * documents written when the path order comes to them. A tar or zip gives
- * its members at the top, as the folder it was made from would; a WARC
- * gives a folder named after it. */
-static int add_import(create_ctx *cx, entry **v, size_t *n, size_t *cap, const char *path,
-                      npk_error *err)
+static void import_note(const char *path, const char *why, void *ctx)
 {
-	int rc;
-	if (npk__warc_input(path)) {
-		npk__winput *nw = realloc(cx->warcs, (cx->nwarcs + 1) * sizeof *nw);
-		NPK_FAIL_IF(nw == NULL, err, NPK_E_NOMEM, "out of memory");
-		cx->warcs = nw;
-		npk__winput *in = &cx->warcs[cx->nwarcs++];
-		rc = npk__winput_scan(path, cx->buf, HEAD_MAX, in, cx->opts ? cx->opts->cancel : NULL, err);
-		if (rc != NPK_OK || in->n == 0) {
-			if (rc == NPK_OK)
-				warn(cx, path, "no response, resource or revisit records: nothing stored from it");
-			return rc;
-		}
-		entry e = {.is_dir = 1, .kind = K_WARC, .input = cx->nwarcs - 1};
-		return entry_push(v, n, cap, &e, in->folder, strlen(in->folder), path, err);
-	}
-	npk__arc **na = realloc(cx->arcs, (cx->narcs + 1) * sizeof *na);
-	NPK_FAIL_IF(na == NULL, err, NPK_E_NOMEM, "out of memory");
-	cx->arcs = na;
-	rc = npk__arc_open(path, arc_warn, cx, &cx->arcs[cx->narcs], err);
-	if (rc != NPK_OK)
-		return rc;
-	npk__arc *a = cx->arcs[cx->narcs++];
-	size_t count = npk__arc_count(a);
-	if (count == 0)
-		warn(cx, path, "no files in it: nothing stored from it");
-	/* members sharing a first component ("x/...") are one entry */
-	for (size_t lo = 0, hi; rc == NPK_OK && lo < count; lo = hi) {
-		const char *p = npk__arc_get(a, lo)->path;
+	const create_ctx *cx = ctx;
+	if (cx->opts && cx->opts->warn)
+		cx->opts->warn(path, why, cx->opts->ctx);
+}
+
+/* An input that importer imp reads: opened now (its pass 1). Its
+ * documents sharing a first component ("x/...") make one top-level entry,
+ * written when the path order comes to it; a tar thus gives its members
+ * as the folder it was made from would, and a WARC a folder named after
+ * it. */
+static int open_import(create_ctx *cx, const npk__importer *imp, const char *path, entries *es,
+                       npk_error *err)
+{
+	source *ns = realloc(cx->srcs, (cx->nsrcs + 1) * sizeof *ns);
+	NPK_FAIL_IF(ns == NULL, err, NPK_E_NOMEM, "out of memory");
+	cx->srcs = ns;
+	void *src;
+	NPK_FORWARD(imp->open(path, &cx->env, &src, err));
+	cx->srcs[cx->nsrcs++] = (source){imp, src};
+	size_t count = imp->count(src);
+	for (size_t lo = 0, hi; lo < count; lo = hi) {
+		const char *p = imp->path(src, lo);
 		const char *slash = strchr(p, '/');
 		size_t kl = slash ? (size_t)(slash - p) : strlen(p);
 		for (hi = lo + 1; slash && hi < count; hi++)
-			if (strncmp(npk__arc_get(a, hi)->path, p, kl + 1) != 0)
+			if (strncmp(imp->path(src, hi), p, kl + 1) != 0)
 				break;
-		entry e = {.is_dir = slash != NULL, .kind = K_ARC, .input = cx->narcs - 1, .lo = lo,
+		entry e = {.is_dir = slash != NULL, .kind = K_IMPORT, .input = cx->nsrcs - 1, .lo = lo,
 		           .hi = hi};
-		rc = entry_push(v, n, cap, &e, p, kl, path, err);
+		NPK_FORWARD(entry_push(es, &e, p, kl, path, err));
 	}
+	return NPK_OK;
+}
+
+/* Once every input is open: each importer's sources together (WARC
+ * revisits name captures in other files). */
+static int link_imports(create_ctx *cx, npk_error *err)
+{
+	void **srcs = malloc((cx->nsrcs ? cx->nsrcs : 1) * sizeof *srcs);
+	NPK_FAIL_IF(srcs == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = NPK_OK;
+	for (size_t k = 0; k < NIMPORTERS; k++) {
+		size_t n = 0;
+		for (size_t i = 0; i < cx->nsrcs; i++)
+			if (cx->srcs[i].imp == importers[k])
+				srcs[n++] = cx->srcs[i].src;
+		if (n > 0 && importers[k]->link != NULL)
+			NPK_FORWARD_GOTO(rc, importers[k]->link(srcs, n, &cx->env, err), out);
+	}
+out:
+	free(srcs);
 	return rc;
 }
 
-/* The top level: folders give their contents, files themselves. */
+static void close_imports(create_ctx *cx)
+{
+	for (size_t i = 0; i < cx->nsrcs; i++)
+		cx->srcs[i].imp->close(cx->srcs[i].src);
+	free(cx->srcs);
+	cx->srcs = NULL;
+	cx->nsrcs = 0;
+}
+
+/* One input named by the caller: one an importer knows, a file, or a
+ * folder (its contents). */
+static int add_input(create_ctx *cx, const char *path, entries *es, npk_error *err)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return npk__fail(err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", path,
+		                 strerror(errno));
+	for (size_t k = 0; k < NIMPORTERS; k++)
+		if (importers[k]->sniff(path, &st))
+			return open_import(cx, importers[k], path, es, err);
+	if (S_ISDIR(st.st_mode))
+		return list_dir(cx, path, es, err);
+	char *tmp = strdup(path);
+	NPK_FAIL_IF(tmp == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = entries_add(cx, es, basename(tmp), path, 1, err);
+	free(tmp);
+	return rc;
+}
+
+/* The top level: every input's entries together, in path order. */
 static int add_inputs(create_ctx *cx, const char *const *inputs, size_t ninputs, npk_error *err)
 {
-	entry *v = NULL;
-	size_t n = 0, cap = 0;
+	cx->env = (npk__import_env){import_skip, import_note, cx, cx->opts ? cx->opts->cancel : NULL};
+	entries es = {0};
 	int rc = NPK_OK;
-	for (size_t i = 0; rc == NPK_OK && i < ninputs; i++) {
-		struct stat st;
-		if (stat(inputs[i], &st) != 0) {
-			rc = npk__fail(err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", inputs[i],
-			               strerror(errno));
-			break;
-		}
-		if (S_ISREG(st.st_mode) && (npk__warc_input(inputs[i]) || npk__arc_is_archive_name(inputs[i]))) {
-			rc = add_import(cx, &v, &n, &cap, inputs[i], err);
-			continue;
-		}
-		if (!S_ISDIR(st.st_mode)) {
-			char *tmp = strdup(inputs[i]);
-			if (tmp == NULL) {
-				rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
-				break;
-			}
-			rc = entries_add(cx, &v, &n, &cap, basename(tmp), inputs[i], 1, err);
-			free(tmp);
-			continue;
-		}
-		DIR *d = opendir(inputs[i]);
-		if (d == NULL) {
-			rc = npk__fail(err, NPK_E_IO, "%s: %s", inputs[i], strerror(errno));
-			break;
-		}
-		struct dirent *de;
-		char path[PATH_MAX];
-		while (rc == NPK_OK && (de = readdir(d)) != NULL) {
-			if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-				continue;
-			size_t il = strlen(inputs[i]);
-			const char *sep = il && inputs[i][il - 1] == '/' ? "" : "/";
-			if (snprintf(path, sizeof path, "%s%s%s", inputs[i], sep, de->d_name) >= (int)sizeof path)
-				rc = npk__fail(err, NPK_E_INPUT, "%s/%s: path too long", inputs[i], de->d_name);
-			else
-				rc = entries_add(cx, &v, &n, &cap, de->d_name, path, 0, err);
-		}
-		closedir(d);
-	}
-	if (rc == NPK_OK && cx->nwarcs > 0)
-		rc = npk__winput_resolve(cx->warcs, cx->nwarcs, cx->opts ? cx->opts->warn : NULL,
-		                         cx->opts ? cx->opts->ctx : NULL, err);
-	if (rc == NPK_OK) {
-		qsort(v, n, sizeof *v, entry_cmp);
-		rc = add_entries(cx, "", v, n, err);
-	}
-	entries_free(v, n);
+	for (size_t i = 0; i < ninputs; i++)
+		NPK_FORWARD_GOTO(rc, add_input(cx, inputs[i], &es, err), out);
+	NPK_FORWARD_GOTO(rc, link_imports(cx, err), out);
+	if (es.n > 1) /* es.v is NULL when there are none */
+		qsort(es.v, es.n, sizeof *es.v, entry_cmp);
+	rc = add_entries(cx, "", &es, err);
+out:
+	entries_free(&es);
+	close_imports(cx);
 	return rc;
 }
 
@@ -713,12 +690,6 @@ out:
 	if (rc != NPK_OK && tmp != NULL)
 		unlink(tmp);
 	npk_writer_free(cx.w);
-	for (size_t i = 0; i < cx.narcs; i++)
-		npk__arc_free(cx.arcs[i]);
-	free(cx.arcs);
-	for (size_t i = 0; i < cx.nwarcs; i++)
-		npk__winput_clear(&cx.warcs[i]);
-	free(cx.warcs);
 	free(cx.head);
 	free(cx.html);
 	free(cx.buf);
