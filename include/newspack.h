@@ -88,8 +88,9 @@ typedef struct npk_seckey npk_seckey;
 NPK_API int npk_keypair_generate(npk_pubkey **pk, npk_seckey **sk, npk_error *err);
 
 /* Writes a secret key file. passphrase NULL writes it unencrypted. The
- * file is created with mode 0600 and O_EXCL unless overwrite is set, in
- * which case it replaces the old one atomically. */
+ * file (mode 0600) is written under a temporary name beside path, synced
+ * and renamed into place, so path never holds half a key; an existing
+ * file is an NPK_E_EXISTS error unless overwrite is set. */
 NPK_API int npk_seckey_save(const npk_seckey *sk, const char *path,
                             const char *passphrase, int overwrite, npk_error *err);
 /* Writes a public key file (mode 0644, same overwrite rule). */

@@ -640,42 +640,26 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 	NPK_FAIL_IF(sk == NULL, err, NPK_E_ARG, "no secret key to sign with");
 	NPK_FAIL_IF(ninputs == 0, err, NPK_E_ARG, "no inputs");
 
-	char *dcopy = strdup(out), *bcopy = strdup(out);
-	char *tmp = NULL;
-	if (dcopy == NULL || bcopy == NULL) {
-		free(dcopy);
-		free(bcopy);
-		return npk__fail(err, NPK_E_NOMEM, "out of memory");
-	}
-	const char *dir = dirname(dcopy), *base = basename(bcopy);
-	size_t tl = strlen(dir) + strlen(base) + 16;
-	tmp = malloc(tl);
-	int rc = NPK_OK, fd = -1;
+	/* OUT is replaced, as it always was (base/base.h, "Atomic output") */
+	const int replace = NPK__OUT_REPLACE;
+	npk__out o = {.fd = -1};
+	int rc = NPK_OK;
 	create_ctx cx = {0};
 	cx.opts = opts;
 	cx.st = st;
 	cx.head = malloc(HEAD_MAX);
 	cx.buf = malloc(HEAD_MAX);
-	if (tmp == NULL || cx.head == NULL || cx.buf == NULL) {
+	if (cx.head == NULL || cx.buf == NULL) {
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 		goto out;
 	}
-	snprintf(tmp, tl, "%s/.%s.tmp-XXXXXX", dir, base);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = npk__fail(err, NPK_E_IO, "%s: cannot create a temporary file in %s: %s", out, dir,
-		               strerror(errno));
-		free(tmp);
-		tmp = NULL;
+	rc = npk__out_open(&o, out, NPK__MODE_FILE, replace, err);
+	if (rc != NPK_OK)
 		goto out;
-	}
-	mode_t um = umask(0);
-	umask(um);
-	fchmod(fd, 0666 & ~um);
 
 	/* Neither the temporary file nor an old archive at OUT is an input. */
 	struct stat sst;
-	if (fstat(fd, &sst) == 0) {
+	if (fstat(o.fd, &sst) == 0) {
 		cx.skip_dev[cx.nskip] = sst.st_dev;
 		cx.skip_ino[cx.nskip++] = sst.st_ino;
 	}
@@ -683,35 +667,19 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 		cx.skip_dev[cx.nskip] = sst.st_dev;
 		cx.skip_ino[cx.nskip++] = sst.st_ino;
 	}
-	rc = npk_writer_new(fd, opts, &cx.w, err);
+	rc = npk_writer_new(o.fd, opts, &cx.w, err);
 	if (rc == NPK_OK)
 		rc = add_inputs(&cx, inputs, ninputs, err);
 	if (rc == NPK_OK && st->documents == 0)
 		rc = npk__fail(err, NPK_E_INPUT, "no documents found in the inputs");
 	if (rc == NPK_OK)
 		rc = npk_writer_finish(cx.w, sk, err);
-	if (rc == NPK_OK && fsync(fd) != 0)
-		rc = npk__fail(err, NPK_E_IO, "%s: fsync: %s", tmp, strerror(errno));
+	if (rc == NPK_OK)
+		rc = npk__out_commit(&o, err);
 	if (rc == NPK_OK)
 		st->bytes_out = npk_writer_size(cx.w);
-	if (close(fd) != 0 && rc == NPK_OK)
-		rc = npk__fail(err, NPK_E_IO, "%s: close: %s", tmp, strerror(errno));
-	fd = -1;
-	if (rc == NPK_OK && rename(tmp, out) != 0)
-		rc = npk__fail(err, NPK_E_IO, "%s: cannot rename into place: %s", out, strerror(errno));
-	if (rc == NPK_OK) {
-		/* Make the rename itself durable. */
-		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
-	}
 out:
-	if (fd >= 0)
-		close(fd);
-	if (rc != NPK_OK && tmp != NULL)
-		unlink(tmp);
+	npk__out_abort(&o);
 	npk_writer_free(cx.w);
 	for (size_t i = 0; i < cx.narcs; i++)
 		npk__arc_free(cx.arcs[i]);
@@ -722,8 +690,5 @@ out:
 	free(cx.head);
 	free(cx.html);
 	free(cx.buf);
-	free(tmp);
-	free(dcopy);
-	free(bcopy);
 	return rc;
 }
