@@ -1,7 +1,8 @@
 /*
  * meta/meta.h - the metadata model (meta.c) and what its extractors share:
  * meta_text.c (plain text and Markdown), meta_yaml.c (front matter),
- * meta_html.c (HTML) and meta_json.c (sidecars); not installed.
+ * meta_html.c (HTML) and meta_json.c (sidecars, and the JSON form of
+ * metadata); not installed.
  */
 #ifndef NPK_META_H
 #define NPK_META_H
@@ -73,6 +74,17 @@ int npk__ci_eq(const char *s, size_t n, const char *word);
 int npk__date_whole(const char *s, size_t n, char out[40]);
 /* Adds a field found in a document within the limits; -1 only when out of memory. */
 int npk__x_add(xctx *x, const char *key, const char *v, size_t n);
+
+/* ---- JSON (meta_json.c) ---- */
+enum { NPK__JSON_PATH = 1, NPK__JSON_ENTRY = 2 };
+/* The JSON form of m (spec/metadata.md 11: KEY: "VALUE", a repeated key,
+ * author and keywords as KEY: ["VALUE", ...] in order), compact with
+ * sorted keys. With fields, an object that holds it as "metadata" beside
+ * d's "path" (NPK__JSON_PATH), "media_type", "size" and "digest"
+ * ("blake2b-256:" and hex; NPK__JSON_ENTRY). *out is malloc'd text, *len
+ * (may be NULL) its length. */
+int npk__meta_json(const npk_meta *m, const npk_entry *d, int fields, char **out, size_t *len,
+                   npk_error *err);
 
 /* ---- HTML (meta_html.c) ---- */
 /* Reads the metadata of an HTML page (its first bytes) into x; -1 when out of memory. */
