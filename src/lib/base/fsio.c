@@ -147,15 +147,13 @@ static int sync_tree(int dfd)
 		struct stat st;
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		int c = -1;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 			rc = -1;
-			break;
-		}
-		if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-			continue;
-		int c = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		rc = c < 0 ? -1 : S_ISDIR(st.st_mode) ? sync_tree(c) : fsync(c);
-		e = errno;
+		else if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
+			rc = (c = openat(dfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ? -1
+			     : S_ISDIR(st.st_mode) ? sync_tree(c) : fsync(c);
+		e = rc != 0 ? errno : 0;
 		if (c >= 0)
 			close(c);
 	}
