@@ -1,5 +1,5 @@
-/* meta_json.c - metadata and JSON, both ways, with jansson (which no other
- * file of the library uses for metadata):
+/* meta_json.c - metadata and JSON, both ways, with jansson (which the rest
+ * of the library does not see; meta_html.c only reads JSON-LD with it):
  * - sidecars: NAME.meta.json, whose fields replace or remove those found
  *   in the document NAME (spec/metadata.md 7); field names map to keys as
  *   in front matter (meta_yaml.c);
