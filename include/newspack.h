@@ -88,8 +88,9 @@ typedef struct npk_seckey npk_seckey;
 NPK_API int npk_keypair_generate(npk_pubkey **pk, npk_seckey **sk, npk_error *err);
 
 /* Writes a secret key file. passphrase NULL writes it unencrypted. The
- * file is created with mode 0600 and O_EXCL unless overwrite is set, in
- * which case it replaces the old one atomically. */
+ * file (mode 0600) is written under a temporary name beside path, synced
+ * and renamed into place, so path never holds half a key; an existing
+ * file is an NPK_E_EXISTS error unless overwrite is set. */
 NPK_API int npk_seckey_save(const npk_seckey *sk, const char *path,
                             const char *passphrase, int overwrite, npk_error *err);
 /* Writes a public key file (mode 0644, same overwrite rule). */
@@ -172,6 +173,12 @@ NPK_API int npk_meta_extract(const char *path, const uint8_t *head, size_t len,
  * found in the document. */
 NPK_API int npk_meta_apply_sidecar(npk_meta *m, const char *json, size_t len,
                                    const char *sidecar_name, npk_error *err);
+/* The metadata as one JSON object, the shape of list --json and of every
+ * export (spec/metadata.md 11): compact, keys sorted, each KEY: "VALUE";
+ * author and keywords, and any key that repeats, as KEY: ["VALUE", ...]
+ * in their order. *out is malloc'd NUL-terminated text that the caller
+ * frees; *len (may be NULL) gets its length. */
+NPK_API int npk_meta_to_json(const npk_meta *m, char **out, size_t *len, npk_error *err);
 /* The media type for a path and its first bytes (static string). */
 NPK_API const char *npk_media_type_guess(const char *path, const uint8_t *head,
                                          size_t len);

@@ -286,27 +286,11 @@ void cli_hex(const uint8_t *p, size_t n, char *out)
 
 json_t *cli_meta_json(const npk_meta *m)
 {
-	json_t *o = json_object();
-	for (size_t i = 0; o && i < npk_meta_count(m); i++) {
-		const char *k, *v;
-		npk_meta_get(m, i, &k, &v);
-		json_t *old = json_object_get(o, k);
-		int always_array = strcmp(k, "author") == 0 || strcmp(k, "keywords") == 0;
-		if (old == NULL && !always_array) {
-			json_object_set_new(o, k, json_string(v));
-		} else if (old == NULL) {
-			json_t *a = json_array();
-			json_array_append_new(a, json_string(v));
-			json_object_set_new(o, k, a);
-		} else if (json_is_array(old)) {
-			json_array_append_new(old, json_string(v));
-		} else {
-			json_t *a = json_array();
-			json_array_append(a, old);
-			json_array_append_new(a, json_string(v));
-			json_object_set_new(o, k, a);
-		}
-	}
+	char *text;
+	if (npk_meta_to_json(m, &text, NULL, NULL) != NPK_OK)
+		return NULL;
+	json_t *o = json_loads(text, 0, NULL);
+	free(text);
 	return o;
 }
 

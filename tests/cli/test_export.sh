@@ -153,6 +153,26 @@ expect_contains "$OUT" "bag ok" "(the bag's check ran)"
 expect_exit 0 "sha512sum -c agrees with the manifests" -- \
 	sh -c 'cd "$1" && grep -v % manifest-sha512.txt | sha512sum --quiet -c - && sha512sum --quiet -c tagmanifest-sha512.txt' sh "$S/bag"
 
+# ---- one JSON shape: what list --json prints is what the exports hold
+cat > "$S/shape.py" <<'PY'
+import json, os, sys
+docs = {d["path"]: d["metadata"] for d in json.load(open(sys.argv[1]))["documents"]}
+text = lambda m: json.dumps(m, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
+bad = []
+for p, m in docs.items():
+    side = os.path.join(sys.argv[2], p + ".meta.json")
+    if m and open(side, encoding="utf-8").read() != text(m) + "\n":
+        bad.append("zip sidecar of " + p)
+lines = [json.loads(l) for l in open(os.path.join(sys.argv[3], "newspack-metadata.jsonl"), encoding="utf-8")]
+bad += ["bag line of " + l["path"] for l in lines if l["metadata"] != docs.get(l["path"])]
+if len(lines) != len(docs) or not any(isinstance(m.get("author"), list) and len(m["author"]) == 1 for m in docs.values()):
+    bad.append("%d bag lines for %d documents, or no document with one author" % (len(lines), len(docs)))
+print("\n".join(bad[:5]))
+sys.exit(1 if bad else 0)
+PY
+expect_exit 0 "zip sidecars and the bag's newspack-metadata.jsonl hold list --json's metadata, byte for byte (one author is [\"NAME\"])" -- \
+	python3 "$S/shape.py" "$S/a.json" "$S/unzip" "$S/bag"
+
 # ---- -v names each document, on stderr
 expect_exit 0 "create -v" -- "$NP" create -v -s "$KEY" "$S/v.npk" "$top/seeds" &&
 	expect_contains "$ERR" "packing 2025-04-flood-report.html" "create -v names each document it packs"

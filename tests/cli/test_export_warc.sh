@@ -157,8 +157,6 @@ def check(cond, msg):
         bad.append(msg)
 def b32(data):
     return "sha256:" + base64.b32encode(hashlib.sha256(data).digest()).decode()
-def norm(md):  # list --json gives author and keywords as arrays always
-    return {k: v[0] if isinstance(v, list) and len(v) == 1 else v for k, v in md.items()}
 check(len(recs) == 1 + 2 * len(docs), "%d records for %d documents" % (len(recs), len(docs)))
 uuid = re.compile(r"<urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}>")
 ids = [r["record_id"] for r in recs]
@@ -211,7 +209,7 @@ for i, d in enumerate(docs):
     check(raw == json.dumps(j, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode("utf-8"),
           "%s: the metadata JSON is not compact with sorted keys" % p)
     check(j == {"path": p, "media_type": d["media_type"], "size": d["size"],
-                "digest": "blake2b-256:" + d["blake2b_256"], "metadata": norm(d["metadata"])},
+                "digest": "blake2b-256:" + d["blake2b_256"], "metadata": d["metadata"]},
           "%s: metadata JSON %r, newspack list --json %r" % (p, j, d))
 byurl = {r["target_uri"]: r for r in recs if r["type"] == "resource"}
 check("https://example.org/news/1" in byurl, "the sidecar's url is not a WARC-Target-URI")

@@ -137,4 +137,49 @@ int npk__pread_full(int fd, void *buf, size_t len, uint64_t off,
 int npk__write_full(int fd, const void *buf, size_t len, const char *name,
                     npk_error *err);
 
+/* ---- Atomic output (fsio.c) ----
+ * Every file or folder newspack makes for the user (an archive, an
+ * export, a key file) is written the same way:
+ * - under a temporary name beside its path, DIR/.NAME.tmp-XXXXXX (the same
+ *   file system, so the rename is atomic), created exclusively: nothing
+ *   already there, a symlink included, is followed or reused; O_CLOEXEC;
+ * - modes, one rule: a secret key 0600, every other file 0644, a folder
+ *   0755 (NPK__MODE_*), less the umask as open(2) does; key files take
+ *   their mode exactly whatever the umask (NPK__OUT_EXACT_MODE), as
+ *   spec/keys.md fixes it;
+ * - durability, one rule: commit fsyncs the file (a folder: every file
+ *   and folder in it, then itself), renames it to its path, then fsyncs
+ *   the folder that holds it;
+ * - it replaces what is at its path only with NPK__OUT_REPLACE; otherwise
+ *   anything there (a dangling symlink too) is an NPK_E_EXISTS error and
+ *   stays as it was, even when it appeared while the output was written.
+ * So the path holds what it held before or the whole output, never a
+ * part; a killed run leaves only its .NAME.tmp-XXXXXX. */
+#define NPK__MODE_SECRET 0600u
+#define NPK__MODE_FILE 0644u
+#define NPK__MODE_FOLDER 0755u
+enum {
+	NPK__OUT_REPLACE = 1,     /* commit replaces an existing path */
+	NPK__OUT_FOLDER = 2,      /* a folder (a BagIt bag), not a file */
+	NPK__OUT_EXACT_MODE = 4,  /* the mode whatever the umask (key files) */
+};
+typedef struct npk__out {
+	int fd;                   /* the temporary file, or folder, for the caller */
+	char *tmp;                /* its path (malloc'd) */
+	const char *path;         /* the final path (the caller's, not copied) */
+	int flags;
+	int made;                 /* tmp exists and is still ours to remove */
+} npk__out;
+/* Creates the temporary file or folder of path with mode (NPK__MODE_*)
+ * and flags (NPK__OUT_*); o->fd is open for writing (a folder: for openat).
+ * On failure nothing is left and o needs no abort. */
+int npk__out_open(npk__out *o, const char *path, unsigned mode, int flags, npk_error *err);
+/* Syncs, closes and renames the output into place, then syncs its folder.
+ * NPK_E_EXISTS when path exists and NPK__OUT_REPLACE is not set. */
+int npk__out_commit(npk__out *o, npk_error *err);
+/* Closes and removes what commit has not put in place, and frees o. Safe
+ * after a failed open or commit and after a successful commit, so one
+ * cleanup label calls it always; o = {.fd = -1} may be aborted too. */
+void npk__out_abort(npk__out *o);
+
 #endif

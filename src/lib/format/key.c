@@ -204,84 +204,19 @@ done:
 	return rc;
 }
 
-/* Makes a rename durable; best effort, as the file itself is already
- * synced and a failure here loses nothing that was there before. */
-static void dir_sync(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path))
-	                  : strdup(".");
-	if (dir == NULL)
-		return;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
-/* Writes a key file with exactly mode. Without overwrite it is created
- * with O_EXCL, so an existing key (or a symlink planted in its place) is
- * never clobbered. With overwrite, a temporary file beside it is written,
- * synced and renamed over it, so path never holds half a key. */
+/* Writes a key file with exactly mode, atomically (base/base.h, "Atomic
+ * output"): path never holds half a key, and an existing key (or a symlink
+ * planted in its place) is replaced only with overwrite, never followed. */
 static int keyfile_write(const char *path, const char *text, size_t len,
-                         mode_t mode, int overwrite, npk_error *err)
+                         unsigned mode, int overwrite, npk_error *err)
 {
-	char *tmp = NULL;
-	int fd = -1, rc;
-
-	if (overwrite) {
-		size_t n = strlen(path) + sizeof ".tmp-XXXXXX";
-		tmp = malloc(n);
-		NPK_FAIL_IF(tmp == NULL, err, NPK_E_NOMEM, "%s: out of memory", path);
-		snprintf(tmp, n, "%s.tmp-XXXXXX", path);
-		fd = mkstemp(tmp);  /* O_EXCL, mode 0600 */
-		if (fd < 0) {
-			rc = npk__fail(err, NPK_E_IO, "%s: cannot create a temporary file: %s",
-			               path, strerror(errno));
-			free(tmp);
-			return rc;
-		}
-	} else {
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-		if (fd < 0 && errno == EEXIST)
-			return npk__fail(err, NPK_E_EXISTS, "%s: already exists; not overwriting it",
-			                 path);
-		NPK_FAIL_IF(fd < 0, err, NPK_E_IO, "%s: %s", path, strerror(errno));
-	}
-	/* The umask may have taken bits off a public key's 0644. */
-	if (fchmod(fd, mode) != 0) {
-		rc = npk__fail(err, NPK_E_IO, "%s: chmod: %s", path, strerror(errno));
-		goto done;
-	}
-	rc = npk__write_full(fd, text, len, path, err);
-	if (rc != NPK_OK)
-		goto done;
-	if (fsync(fd) != 0) {
-		rc = npk__fail(err, NPK_E_IO, "%s: fsync: %s", path, strerror(errno));
-		goto done;
-	}
-	int closed = close(fd);
-	fd = -1;
-	if (closed != 0) {
-		rc = npk__fail(err, NPK_E_IO, "%s: close: %s", path, strerror(errno));
-		goto done;
-	}
-	if (tmp != NULL) {
-		if (rename(tmp, path) != 0) {
-			rc = npk__fail(err, NPK_E_IO, "%s: rename: %s", path, strerror(errno));
-			goto done;
-		}
-		dir_sync(path);
-	}
-	rc = NPK_OK;
+	npk__out o = {.fd = -1};
+	int rc, flags = NPK__OUT_EXACT_MODE | (overwrite ? NPK__OUT_REPLACE : 0);
+	NPK_FORWARD_GOTO(rc, npk__out_open(&o, path, mode, flags, err), done);
+	NPK_FORWARD_GOTO(rc, npk__write_full(o.fd, text, len, path, err), done);
+	rc = npk__out_commit(&o, err);
 done:
-	if (fd >= 0)
-		close(fd);
-	if (rc != NPK_OK)
-		unlink(tmp != NULL ? tmp : path);
-	free(tmp);
+	npk__out_abort(&o);
 	return rc;
 }
 
@@ -295,12 +230,9 @@ static int pubkey_from_text(const char *name, const char *text, size_t len,
 	size_t n;
 	uint8_t *bin = NULL;
 
-	int rc = key_line_find(name, "public", text, len, bare_ok, &line, &n, &where, err);
-	if (rc != NPK_OK)
-		return rc;
-	rc = key_line_decode(name, "public", where, line, n, PK_LEN, &bin, err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(key_line_find(name, "public", text, len, bare_ok, &line, &n, &where, err));
+	NPK_FORWARD(key_line_decode(name, "public", where, line, n, PK_LEN, &bin, err));
+	int rc;
 	if (memcmp(bin, sigalg_ed, 2) != 0) {
 		char alg[16];
 		alg_text(bin, alg);
@@ -332,9 +264,7 @@ int npk_pubkey_parse(const char *text, size_t len, npk_pubkey **out, npk_error *
 {
 	NPK_FAIL_IF(text == NULL || out == NULL, err, NPK_E_ARG,
 	            "npk_pubkey_parse: NULL argument");
-	int rc = npk__init(err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk__init(err));
 	return pubkey_from_text("public key", text, len, 1, out, err);
 }
 
@@ -342,15 +272,11 @@ int npk_pubkey_load(const char *path, npk_pubkey **out, npk_error *err)
 {
 	NPK_FAIL_IF(path == NULL || out == NULL, err, NPK_E_ARG,
 	            "npk_pubkey_load: NULL argument");
-	int rc = npk__init(err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk__init(err));
 	char *text;
 	size_t len;
-	rc = keyfile_read(path, &text, &len, err);
-	if (rc != NPK_OK)
-		return rc;
-	rc = pubkey_from_text(path, text, len, 0, out, err);
+	NPK_FORWARD(keyfile_read(path, &text, &len, err));
+	int rc = pubkey_from_text(path, text, len, 0, out, err);
 	sodium_free(text);
 	return rc;
 }
@@ -360,9 +286,7 @@ int npk_pubkey_save(const npk_pubkey *pk, const char *path, int overwrite,
 {
 	NPK_FAIL_IF(pk == NULL || path == NULL, err, NPK_E_ARG,
 	            "npk_pubkey_save: NULL argument");
-	int rc = npk__init(err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk__init(err));
 
 	uint8_t bin[PK_LEN];
 	char id[17], b64[sodium_base64_ENCODED_LEN(PK_LEN, sodium_base64_VARIANT_ORIGINAL)];
@@ -374,7 +298,7 @@ int npk_pubkey_save(const npk_pubkey *pk, const char *path, int overwrite,
 	npk_keyid_format(pk->id, id);
 	int n = snprintf(text, sizeof text, COMMENT_PREFIX "newspack public key %s\n%s\n",
 	                 id, b64);
-	return keyfile_write(path, text, (size_t)n, 0644, overwrite, err);
+	return keyfile_write(path, text, (size_t)n, NPK__MODE_FILE, overwrite, err);
 }
 
 void npk_pubkey_free(npk_pubkey *pk)
@@ -438,9 +362,7 @@ int npk_keypair_generate(npk_pubkey **pk, npk_seckey **sk, npk_error *err)
 {
 	NPK_FAIL_IF(pk == NULL || sk == NULL, err, NPK_E_ARG,
 	            "npk_keypair_generate: NULL argument");
-	int rc = npk__init(err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk__init(err));
 	npk_seckey *s = seckey_alloc();
 	NPK_FAIL_IF(s == NULL, err, NPK_E_NOMEM, "key generation: out of memory");
 	npk_pubkey *p = malloc(sizeof *p);
@@ -502,15 +424,14 @@ static int seckey_read(const char *path, uint8_t **raw, int *encrypted, npk_erro
 	uint8_t *bin = NULL;
 	char alg[16];
 
-	int rc = keyfile_read(path, &text, &len, err);
-	if (rc != NPK_OK)
-		return rc;
-	rc = key_line_find(path, "secret", text, len, 0, &line, &n, &where, err);
-	if (rc == NPK_OK)
-		rc = key_line_decode(path, "secret", where, line, n, SK_LEN, &bin, err);
+	NPK_FORWARD(keyfile_read(path, &text, &len, err));
+	int rc;
+	NPK_FORWARD_GOTO(rc, key_line_find(path, "secret", text, len, 0, &line, &n, &where, err),
+	                 text_done);
+	rc = key_line_decode(path, "secret", where, line, n, SK_LEN, &bin, err);
+text_done:
 	sodium_free(text);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(rc);
 
 	if (memcmp(bin + SK_OFF_SIGALG, sigalg_ed, 2) != 0) {
 		alg_text(bin + SK_OFF_SIGALG, alg);
@@ -565,14 +486,11 @@ int npk_seckey_file_encrypted(const char *path, int *encrypted, npk_error *err)
 {
 	NPK_FAIL_IF(path == NULL || encrypted == NULL, err, NPK_E_ARG,
 	            "npk_seckey_file_encrypted: NULL argument");
-	int rc = npk__init(err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk__init(err));
 	uint8_t *raw;
-	rc = seckey_read(path, &raw, encrypted, err);
-	if (rc == NPK_OK)
-		sodium_free(raw);
-	return rc;
+	NPK_FORWARD(seckey_read(path, &raw, encrypted, err));
+	sodium_free(raw);
+	return NPK_OK;
 }
 
 int npk_seckey_load(const char *path, const char *passphrase, npk_seckey **out,
@@ -580,27 +498,22 @@ int npk_seckey_load(const char *path, const char *passphrase, npk_seckey **out,
 {
 	NPK_FAIL_IF(path == NULL || out == NULL, err, NPK_E_ARG,
 	            "npk_seckey_load: NULL argument");
-	int rc = npk__init(err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk__init(err));
 
 	uint8_t *raw = NULL, *check = NULL;
 	uint8_t chk[SK_CHK_LEN];
 	int encrypted;
 	npk_seckey *k = NULL;
+	int rc;
 
-	rc = seckey_read(path, &raw, &encrypted, err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(seckey_read(path, &raw, &encrypted, err));
 	if (encrypted) {
 		if (passphrase == NULL) {
 			rc = npk__fail(err, NPK_E_PASSPHRASE,
 			               "%s: this key is encrypted; a passphrase is needed", path);
 			goto done;
 		}
-		rc = seckey_mask(path, raw, passphrase, err);
-		if (rc != NPK_OK)
-			goto done;
+		NPK_FORWARD_GOTO(rc, seckey_mask(path, raw, passphrase, err), done);
 	}
 	/* 3.3. minisign -G -W leaves chk all zero and never reads it back for
 	 * an unencrypted key; any other chk must match. */
@@ -648,13 +561,12 @@ int npk_seckey_save(const npk_seckey *sk, const char *path,
 {
 	NPK_FAIL_IF(sk == NULL || path == NULL, err, NPK_E_ARG,
 	            "npk_seckey_save: NULL argument");
-	int rc = npk__init(err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk__init(err));
 
 	static const char head[] = COMMENT_PREFIX "newspack secret key\n";
 	const size_t b64_len = sodium_base64_ENCODED_LEN(SK_LEN, sodium_base64_VARIANT_ORIGINAL);
 	const size_t text_cap = sizeof head + b64_len + 1;
+	int rc;
 	uint8_t *raw = sodium_malloc(SK_LEN);
 	char *text = sodium_malloc(text_cap);
 	if (raw == NULL || text == NULL) {
@@ -674,16 +586,14 @@ int npk_seckey_save(const npk_seckey *sk, const char *path,
 		randombytes_buf(raw + SK_OFF_SALT, SK_SALT_LEN);
 		npk__st64(raw + SK_OFF_OPS, KDF_OPSLIMIT);
 		npk__st64(raw + SK_OFF_MEM, KDF_MEMLIMIT);
-		rc = seckey_mask(path, raw, passphrase, err);
-		if (rc != NPK_OK)
-			goto done;
+		NPK_FORWARD_GOTO(rc, seckey_mask(path, raw, passphrase, err), done);
 	}
 	memcpy(text, head, sizeof head - 1);
 	sodium_bin2base64(text + sizeof head - 1, b64_len, raw, SK_LEN,
 	                  sodium_base64_VARIANT_ORIGINAL);
 	size_t len = strlen(text);
 	text[len++] = '\n';
-	rc = keyfile_write(path, text, len, 0600, overwrite, err);
+	rc = keyfile_write(path, text, len, NPK__MODE_SECRET, overwrite, err);
 done:
 	sodium_free(text);
 	sodium_free(raw);
@@ -887,9 +797,7 @@ int npk_trust_add_dir(npk_trust *t, const char *dir, npk_error *err)
 		struct stat st;
 		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
 			continue;  /* folders, sockets and dangling links are not keys */
-		rc = npk_pubkey_load(path, &pk, err);
-		if (rc != NPK_OK)
-			goto done;
+		NPK_FORWARD_GOTO(rc, npk_pubkey_load(path, &pk, err), done);
 		char id[17];
 		switch (trust_insert(t, pk)) {
 		case 0:

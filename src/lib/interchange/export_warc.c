@@ -43,12 +43,12 @@
 #include <string.h>
 #include <time.h>
 
-#include <jansson.h>
 #include <sodium.h>
 #include <zlib.h>
 
 #include "format/format.h"
 #include "interchange/interchange.h"
+#include "meta/meta.h"
 
 /* Documents up to this size are read once, into memory. */
 #define WARC_BUFFER_MAX ((size_t)8 << 20)
@@ -107,11 +107,8 @@ static int z_run(wctx *w, int flush)
 		NPK_FAIL_IF(zr != Z_OK && zr != Z_STREAM_END && zr != Z_BUF_ERROR, w->err, NPK_E_IO,
 		            "%s: deflate failed (%d)", w->tmp, zr);
 		int full = w->out_len == sizeof w->out;
-		if (full) {
-			int rc = out_flush(w);
-			if (rc != NPK_OK)
-				return rc;
-		}
+		if (full)
+			NPK_FORWARD(out_flush(w));
 		/* done when the input is taken (what deflate keeps comes out
 		 * later), or, at the end of a member, when its trailer is out */
 		if (flush == Z_FINISH ? zr == Z_STREAM_END : !full && w->z.avail_in == 0)
@@ -124,23 +121,21 @@ static int rec_put(wctx *w, const void *p, size_t n)
 {
 	const uint8_t *s = p;
 	while (n > 0) {
-		int rc;
 		size_t k;
 		if (w->gz) {
 			k = n < ((size_t)1 << 30) ? n : (size_t)1 << 30;
 			w->z.next_in = s;
 			w->z.avail_in = (uInt)k;
-			rc = z_run(w, Z_NO_FLUSH);
+			NPK_FORWARD(z_run(w, Z_NO_FLUSH));
 		} else {
 			k = sizeof w->out - w->out_len;
 			if (k > n)
 				k = n;
 			memcpy(w->out + w->out_len, s, k);
 			w->out_len += k;
-			rc = w->out_len == sizeof w->out ? out_flush(w) : NPK_OK;
+			if (w->out_len == sizeof w->out)
+				NPK_FORWARD(out_flush(w));
 		}
-		if (rc != NPK_OK)
-			return rc;
 		s += k;
 		n -= k;
 	}
@@ -155,24 +150,20 @@ static int rec_begin(wctx *w, const npk_buf *h, uint64_t len)
 	            w->tmp);
 	char cl[64];
 	int n = snprintf(cl, sizeof cl, "Content-Length: %llu\r\n\r\n", (unsigned long long)len);
-	int rc = rec_put(w, "WARC/1.1\r\n", 10);
-	if (rc == NPK_OK)
-		rc = rec_put(w, h->p, h->len);
-	if (rc == NPK_OK)
-		rc = rec_put(w, cl, (size_t)n);
-	return rc;
+	NPK_FORWARD(rec_put(w, "WARC/1.1\r\n", 10));
+	NPK_FORWARD(rec_put(w, h->p, h->len));
+	return rec_put(w, cl, (size_t)n);
 }
 
 /* Ends a record: CRLF CRLF after the block, and its gzip member. */
 static int rec_end(wctx *w)
 {
-	int rc = rec_put(w, "\r\n\r\n", 4);
-	if (rc == NPK_OK && w->gz) {
-		w->z.next_in = NULL;
-		w->z.avail_in = 0;
-		rc = z_run(w, Z_FINISH);
-	}
-	return rc;
+	NPK_FORWARD(rec_put(w, "\r\n\r\n", 4));
+	if (!w->gz)
+		return NPK_OK;
+	w->z.next_in = NULL;
+	w->z.avail_in = 0;
+	return z_run(w, Z_FINISH);
 }
 
 /* ---- Header fields ---- */
@@ -282,11 +273,6 @@ static int uri_ok(const char *u)
 	return 1;
 }
 
-/* A document's WARC-Target-URI: where it was captured ("warc.target_uri",
- * for a document imported from a WARC) or its "url", when that is an
- * absolute URI, else urn:newspack: and its path, RFC 3986 unreserved
- * characters and '/' kept, every other byte %XX (malloc'd; NULL when out
- * of memory). */
 /* A document's WARC-Date: its capture time ("warc.date", for a document
  * imported from a WARC) when that is a WARC date (YYYY-MM-DDThh:mm:ssZ,
  * with an optional fraction), else the archive's creation time. */
@@ -307,6 +293,11 @@ static const char *doc_date(const wctx *w, const npk_entry *d)
 	return v;
 }
 
+/* A document's WARC-Target-URI: where it was captured ("warc.target_uri",
+ * for a document imported from a WARC) or its "url", when that is an
+ * absolute URI, else urn:newspack: and its path, RFC 3986 unreserved
+ * characters and '/' kept, every other byte %XX (malloc'd; NULL when out
+ * of memory). */
 static char *target_uri(const npk_entry *d)
 {
 	const char *keys[] = {"warc.target_uri", "url"};
@@ -343,12 +334,10 @@ static int rec_small(wctx *w, npk_buf *h, const void *blk, size_t len)
 	crypto_hash_sha256(sha, blk, len);
 	sha256_label(sha, label);
 	NPK_FAIL_IF(field(h, "WARC-Block-Digest", label) != 0, w->err, NPK_E_NOMEM, "out of memory");
-	int rc = rec_begin(w, h, len);
-	if (rc == NPK_OK && len > 0)
-		rc = rec_put(w, blk, len);
-	if (rc == NPK_OK)
-		rc = rec_end(w);
-	return rc;
+	NPK_FORWARD(rec_begin(w, h, len));
+	if (len > 0)
+		NPK_FORWARD(rec_put(w, blk, len));
+	return rec_end(w);
 }
 
 static int warcinfo(wctx *w, const char *out)
@@ -382,26 +371,6 @@ static int warcinfo(wctx *w, const char *out)
 	return rc;
 }
 
-/* The metadata record's block: one compact JSON object, keys sorted. */
-static char *doc_json(const npk_entry *d)
-{
-	char digest[12 + 2 * NPK_DIGEST_BYTES + 1];
-	int o = snprintf(digest, sizeof digest, "blake2b-256:");
-	for (size_t i = 0; i < NPK_DIGEST_BYTES; i++)
-		o += snprintf(digest + o, sizeof digest - (size_t)o, "%02x", d->digest[i]);
-	json_t *j = json_object();
-	if (j == NULL)
-		return NULL;
-	json_object_set_new(j, "path", json_string(d->path));
-	json_object_set_new(j, "media_type", json_string(d->media_type));
-	json_object_set_new(j, "size", json_integer((json_int_t)d->size));
-	json_object_set_new(j, "digest", json_string(digest));
-	json_object_set_new(j, "metadata", npk__export_meta_object(d->meta));
-	char *s = json_object_size(j) == 5 ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-	json_decref(j);
-	return s;
-}
-
 static int doc_sink(const uint8_t *p, size_t n, void *ctx)
 {
 	wctx *w = ctx;
@@ -415,12 +384,7 @@ static int doc_sink(const uint8_t *p, size_t n, void *ctx)
 	if (w->mode == SINK_BUFFER)
 		memcpy(w->buf + w->got, p, n);
 	w->got += n;
-	if (w->mode == SINK_WRITE) {
-		int rc = rec_put(w, p, n);
-		if (rc != NPK_OK)
-			return rc;
-	}
-	return 0;
+	return w->mode == SINK_WRITE ? rec_put(w, p, n) : 0;
 }
 
 /* Reads a document (through the archive's digests) to hash it, and to
@@ -434,9 +398,70 @@ static int doc_read(wctx *w, const npk_entry *d, int mode, uint8_t sha[crypto_ha
 	crypto_hash_sha256_init(&w->sha);
 	int rc = npk_reader_read(w->r, d, doc_sink, w, w->err);
 	crypto_hash_sha256_final(&w->sha, sha);
-	if (rc == NPK_OK && w->got != d->size)
-		rc = npk__fail(w->err, NPK_E_FORMAT, "%s: %llu bytes read, but its size is %llu", d->path,
-		               (unsigned long long)w->got, (unsigned long long)d->size);
+	NPK_FORWARD(rc);
+	NPK_FAIL_IF(w->got != d->size, w->err, NPK_E_FORMAT, "%s: %llu bytes read, but its size is %llu",
+	            d->path, (unsigned long long)w->got, (unsigned long long)d->size);
+	return NPK_OK;
+}
+
+/* A larger document, read again as it is written: the same SHA-256, or
+ * the header written before it was wrong. */
+static int doc_again(wctx *w, const npk_entry *d, const uint8_t sha[crypto_hash_sha256_BYTES])
+{
+	uint8_t again[crypto_hash_sha256_BYTES];
+	NPK_FORWARD(doc_read(w, d, SINK_WRITE, again));
+	NPK_FAIL_IF(memcmp(sha, again, sizeof again) != 0, w->err, NPK_E_DIGEST,
+	            "%s: read twice, it gave different bytes", d->path);
+	return NPK_OK;
+}
+
+/* The resource record: the document byte for byte, from w->buf when it
+ * was read once. */
+static int doc_resource(wctx *w, const npk_entry *d, int once,
+                        const uint8_t sha[crypto_hash_sha256_BYTES], const char *rid,
+                        const char *uri)
+{
+	char label[72];
+	sha256_label(sha, label);
+	npk_buf h = {0};
+	int rc;
+	if (field(&h, "WARC-Type", "resource") | field(&h, "WARC-Record-ID", rid) |
+	    field(&h, "WARC-Warcinfo-ID", w->info_id) | field(&h, "WARC-Date", doc_date(w, d)) |
+	    field(&h, "WARC-Target-URI", uri) | field(&h, "Content-Type", d->media_type) |
+	    field(&h, "WARC-Block-Digest", label) | field(&h, "WARC-Payload-Digest", label)) {
+		rc = npk__fail(w->err, NPK_E_NOMEM, "out of memory");
+		goto done;
+	}
+	NPK_FORWARD_GOTO(rc, rec_begin(w, &h, d->size), done);
+	if (once && d->size > 0)
+		NPK_FORWARD_GOTO(rc, rec_put(w, w->buf, (size_t)d->size), done);
+	if (!once)
+		NPK_FORWARD_GOTO(rc, doc_again(w, d, sha), done);
+	rc = rec_end(w);
+done:
+	npk__buf_free(&h);
+	return rc;
+}
+
+/* The metadata record after it: one compact JSON object, keys sorted
+ * (path, media_type, size, digest, metadata; spec/metadata.md 11). */
+static int doc_metadata(wctx *w, const npk_entry *d, const char *rid, const char *mid,
+                        const char *uri)
+{
+	char *js;
+	size_t n;
+	NPK_FORWARD(npk__meta_json(d->meta, d, NPK__JSON_PATH | NPK__JSON_ENTRY, &js, &n, w->err));
+	npk_buf h = {0};
+	int rc;
+	if (field(&h, "WARC-Type", "metadata") | field(&h, "WARC-Record-ID", mid) |
+	    field(&h, "WARC-Warcinfo-ID", w->info_id) | field(&h, "WARC-Refers-To", rid) |
+	    field(&h, "WARC-Date", doc_date(w, d)) | field(&h, "WARC-Target-URI", uri) |
+	    field(&h, "Content-Type", "application/json"))
+		rc = npk__fail(w->err, NPK_E_NOMEM, "out of memory");
+	else
+		rc = rec_small(w, &h, js, n);
+	npk__buf_free(&h);
+	free(js);
 	return rc;
 }
 
@@ -449,50 +474,18 @@ static int doc_records(wctx *w, const npk_entry *d)
 		w->buf = p;
 		w->buf_cap = (size_t)d->size;
 	}
-	uint8_t sha[crypto_hash_sha256_BYTES], again[crypto_hash_sha256_BYTES];
-	int rc = doc_read(w, d, once ? SINK_BUFFER : SINK_HASH, sha);
-	if (rc != NPK_OK)
-		return rc;
-	char label[72], rid[64], mid[64];
-	sha256_label(sha, label);
+	uint8_t sha[crypto_hash_sha256_BYTES];
+	NPK_FORWARD(doc_read(w, d, once ? SINK_BUFFER : SINK_HASH, sha));
+	char rid[64], mid[64];
 	record_id(w, d->ordinal, 'r', rid);
 	record_id(w, d->ordinal, 'm', mid);
 	char *uri = target_uri(d);
-	char *js = doc_json(d);
-	npk_buf h = {0};
-	int bad = uri == NULL || js == NULL;
-	if (!bad)
-		bad = field(&h, "WARC-Type", "resource") | field(&h, "WARC-Record-ID", rid) |
-		      field(&h, "WARC-Warcinfo-ID", w->info_id) | field(&h, "WARC-Date", doc_date(w, d)) |
-		      field(&h, "WARC-Target-URI", uri) | field(&h, "Content-Type", d->media_type) |
-		      field(&h, "WARC-Block-Digest", label) | field(&h, "WARC-Payload-Digest", label);
-	if (bad)
-		rc = npk__fail(w->err, NPK_E_NOMEM, "out of memory");
-	if (rc == NPK_OK)
-		rc = rec_begin(w, &h, d->size);
-	if (rc == NPK_OK && once && d->size > 0)
-		rc = rec_put(w, w->buf, (size_t)d->size);
-	if (rc == NPK_OK && !once) {
-		rc = doc_read(w, d, SINK_WRITE, again);
-		if (rc == NPK_OK && memcmp(sha, again, sizeof sha) != 0)
-			rc = npk__fail(w->err, NPK_E_DIGEST, "%s: read twice, it gave different bytes",
-			               d->path);
-	}
-	if (rc == NPK_OK)
-		rc = rec_end(w);
-	/* the metadata record */
-	h.len = 0;
-	if (rc == NPK_OK &&
-	    (field(&h, "WARC-Type", "metadata") | field(&h, "WARC-Record-ID", mid) |
-	     field(&h, "WARC-Warcinfo-ID", w->info_id) | field(&h, "WARC-Refers-To", rid) |
-	     field(&h, "WARC-Date", doc_date(w, d)) | field(&h, "WARC-Target-URI", uri) |
-	     field(&h, "Content-Type", "application/json")) != 0)
-		rc = npk__fail(w->err, NPK_E_NOMEM, "out of memory");
-	if (rc == NPK_OK)
-		rc = rec_small(w, &h, js, strlen(js));
-	npk__buf_free(&h);
+	NPK_FAIL_IF(uri == NULL, w->err, NPK_E_NOMEM, "out of memory");
+	int rc;
+	NPK_FORWARD_GOTO(rc, doc_resource(w, d, once, sha, rid, uri), done);
+	rc = doc_metadata(w, d, rid, mid, uri);
+done:
 	free(uri);
-	free(js);
 	return rc;
 }
 
@@ -559,6 +552,19 @@ static int archive_identity(wctx *w)
 
 /* ---- Driver ---- */
 
+/* WARC-Date: the archive's creation time. */
+static int warc_date(wctx *w)
+{
+	npk_info in;
+	npk_reader_info(w->r, &in);
+	time_t t = (time_t)in.created;
+	struct tm tm;
+	NPK_FAIL_IF(gmtime_r(&t, &tm) == NULL ||
+	            strftime(w->date, sizeof w->date, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0,
+	            w->err, NPK_E_FORMAT, "the archive's creation time is out of range");
+	return NPK_OK;
+}
+
 int npk__export_warc(npk_reader *r, const char *out, int format, const npk_export_opts *opts,
                      uint64_t *written, npk_error *err)
 {
@@ -570,45 +576,32 @@ int npk__export_warc(npk_reader *r, const char *out, int format, const npk_expor
 	w->opts = opts;
 	w->err = err;
 	w->gz = format == NPK_EXPORT_WARC_GZ;
-	npk_info in;
-	npk_reader_info(r, &in);
-	time_t t = (time_t)in.created;
-	struct tm tm;
-	if (gmtime_r(&t, &tm) == NULL || strftime(w->date, sizeof w->date, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-		free(w);
-		return npk__fail(err, NPK_E_FORMAT, "the archive's creation time is out of range");
-	}
-	int rc = archive_identity(w);
+	npk__out o = {.fd = -1};
+	int rc;
+	NPK_FORWARD_GOTO(rc, warc_date(w), done);
+	NPK_FORWARD_GOTO(rc, archive_identity(w), done);
 	record_id(w, 0, 'i', w->info_id);
-	char *tmp = NULL;
-	if (rc == NPK_OK)
-		rc = npk__export_tmp_open(out, &w->fd, &tmp, err);
-	if (rc != NPK_OK) {
-		free(w);
-		return rc;
-	}
-	w->tmp = tmp;
+	NPK_FORWARD_GOTO(rc, npk__out_open(&o, out, NPK__MODE_FILE, 0, err), done);
+	w->fd = o.fd;
+	w->tmp = o.tmp;
 	/* windowBits 15 + 16: a gzip member (header with no name and time 0) */
-	if (w->gz) {
-		if (deflateInit2(&w->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
-		else
-			w->z_ready = 1;
+	if (w->gz && deflateInit2(&w->z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8,
+	                          Z_DEFAULT_STRATEGY) != Z_OK) {
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+		goto done;
 	}
-	if (rc == NPK_OK)
-		rc = warcinfo(w, out);
-	if (rc == NPK_OK) {
-		rc = npk_reader_list(r, on_doc, w, err);
-		if (rc == NPK_OK && w->rc != NPK_OK)
-			rc = w->rc;
-	}
-	if (rc == NPK_OK && w->out_len > 0)
-		rc = out_flush(w);
+	w->z_ready = w->gz;
+	NPK_FORWARD_GOTO(rc, warcinfo(w, out), done);
+	NPK_FORWARD_GOTO(rc, npk_reader_list(r, on_doc, w, err), done);
+	NPK_FORWARD_GOTO(rc, w->rc, done);
+	NPK_FORWARD_GOTO(rc, out_flush(w), done);
+	NPK_FORWARD_GOTO(rc, npk__out_commit(&o, err), done);
+	if (written)
+		*written = w->docs;
+done:
 	if (w->z_ready)
 		deflateEnd(&w->z);
-	rc = npk__export_tmp_done(w->fd, tmp, out, rc, err);
-	if (written)
-		*written = rc == NPK_OK ? w->docs : 0;
+	npk__out_abort(&o);
 	free(w->buf);
 	free(w);
 	return rc;

@@ -11,8 +11,6 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include <jansson.h>
-
 #include "base/base.h"
 
 /* ---- Import sources ----
@@ -106,22 +104,11 @@ unsigned npk__arc_passes(const void *src);
  * repeats, in any of the WARC inputs. */
 extern const npk__importer npk__import_warc;
 
-/* ---- Exports (export.c, export_warc.c) ---- */
-
-/* A document's metadata as one JSON object, KEY: VALUE, a repeated key
- * (authors) as KEY: [VALUE, ...], in the archive's order. The caller owns
- * it (json_decref); NULL when out of memory. */
-json_t *npk__export_meta_object(const npk_meta *m);
-
-/* Creates a temporary file beside out (DIR/.NAME.tmp-XXXXXX, mode 0644)
- * and opens it for writing: *fd and *tmp (malloc'd name) are set. */
-int npk__export_tmp_open(const char *out, int *fd, char **tmp, npk_error *err);
-
-/* Ends the temporary file of npk__export_tmp_open: when rc is NPK_OK,
- * syncs and closes it and renames it to out (never replacing out);
- * otherwise, or when that fails, closes and removes it. Frees tmp and
- * returns rc or the error met. */
-int npk__export_tmp_done(int fd, char *tmp, const char *out, int rc, npk_error *err);
+/* ---- Exports (export.c, export_warc.c) ----
+ * npk_export (export.c) checks, verifies and dispatches; WARC is written
+ * by export_warc.c, which needs nothing else of export.c. Both write
+ * their output through npk__out (base/base.h) and their JSON through
+ * npk__meta_json (meta/meta.h). */
 
 /* Writes the archive as WARC (NPK_EXPORT_WARC or NPK_EXPORT_WARC_GZ) to
  * out, which npk_export has checked is free, after the archive was

@@ -9,7 +9,7 @@
  *   meta_yaml.c     Markdown front matter
  *   meta_html.c     HTML pages (libxml2)
  *   meta_extract.c  npk_meta_extract: the rules by media type
- *   meta_json.c     NAME.meta.json sidecars
+ *   meta_json.c     NAME.meta.json sidecars, and the JSON form of metadata
  */
 #ifndef NPK_META_H
 #define NPK_META_H
@@ -130,6 +130,17 @@ enum { NPK__FM_NONE, NPK__FM_YAML, NPK__FM_TOML, NPK__FM_UNCLOSED };
  * *body is where the text after it starts. The kind (NPK__FM_*), or -1
  * when out of memory. */
 int npk__front_matter(xctx *x, const char *t, size_t n, size_t *body);
+
+/* ---- JSON (meta_json.c) ---- */
+enum { NPK__JSON_PATH = 1, NPK__JSON_ENTRY = 2 };
+/* The JSON form of m (spec/metadata.md 11: KEY: "VALUE", a repeated key,
+ * author and keywords as KEY: ["VALUE", ...] in order), compact with
+ * sorted keys. With fields, an object that holds it as "metadata" beside
+ * d's "path" (NPK__JSON_PATH), "media_type", "size" and "digest"
+ * ("blake2b-256:" and hex; NPK__JSON_ENTRY). *out is malloc'd text, *len
+ * (may be NULL) its length. */
+int npk__meta_json(const npk_meta *m, const npk_entry *d, int fields, char **out, size_t *len,
+                   npk_error *err);
 
 /* ---- HTML (meta_html.c) ---- */
 /* Reads the metadata of an HTML page (its first bytes) into x; -1 when out of memory. */

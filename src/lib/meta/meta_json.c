@@ -1,6 +1,10 @@
-/* meta_json.c - sidecars: NAME.meta.json, whose fields replace or remove
- * those found in the document NAME (spec/metadata.md 7), read with jansson.
- * Field names map to keys as in front matter (meta_yaml.c). */
+/* meta_json.c - metadata and JSON, both ways, with jansson (which the rest
+ * of the library does not see; meta_html.c only reads JSON-LD with it):
+ * - sidecars: NAME.meta.json, whose fields replace or remove those found
+ *   in the document NAME (spec/metadata.md 7); field names map to keys as
+ *   in front matter (meta_yaml.c);
+ * - the JSON form of metadata (spec/metadata.md 11), the one shape of
+ *   list --json, info --json and every export. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,11 +59,8 @@ static int sidecar_add(npk_meta *t, const char *key, json_t *v, const char *name
 	}
 	size_t klen = strlen(key);
 	int rc = npk__meta_check_pair(key, klen, s, n, err);
-	if (rc != NPK_OK) {
-		char msg[sizeof err->msg];
-		snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
-		return npk__fail(err, rc, "%s: %s", name, msg);
-	}
+	if (rc != NPK_OK)
+		return npk__wrap(err, rc, "%s: ", name);
 	NPK_FAIL_IF(npk__meta_push(t, key, klen, s, n) != 0, err, NPK_E_NOMEM,
 	            "%s: out of memory", name);
 	return NPK_OK;
@@ -124,8 +125,7 @@ int npk_meta_apply_sidecar(npk_meta *m, const char *json, size_t len,
 					               name, jk, ix);
 					goto done;
 				}
-				if ((rc = sidecar_add(t, key, el, name, err)) != NPK_OK)
-					goto done;
+				NPK_FORWARD_GOTO(rc, sidecar_add(t, key, el, name, err), done);
 			}
 			break;
 		}
@@ -134,8 +134,7 @@ int npk_meta_apply_sidecar(npk_meta *m, const char *json, size_t len,
 		case JSON_REAL:
 		case JSON_TRUE:
 		case JSON_FALSE:
-			if ((rc = sidecar_add(t, key, jv, name, err)) != NPK_OK)
-				goto done;
+			NPK_FORWARD_GOTO(rc, sidecar_add(t, key, jv, name, err), done);
 			break;
 		}
 		/* null and [] remove the field */
@@ -158,4 +157,95 @@ done:
 	npk_meta_free(gone);
 	json_decref(root);
 	return rc;
+}
+
+/* ---- The JSON form (spec/metadata.md 11) ---- */
+
+/* Keys whose values are a list even when there is one (spec/metadata.md
+ * 2: one pair per author, per keyword), so readers always get an array. */
+static int always_array(const char *key)
+{
+	return strcmp(key, "author") == 0 || strcmp(key, "keywords") == 0;
+}
+
+/* Adds one pair to o: a string, or the next element of the key's array.
+ * Nonzero when out of memory. */
+static int json_put(json_t *o, const char *key, const char *value)
+{
+	json_t *old = json_object_get(o, key);
+	if (json_is_array(old))
+		return json_array_append_new(old, json_string(value));
+	if (old == NULL && !always_array(key))
+		return json_object_set_new(o, key, json_string(value));
+	/* the first author or keyword, or the second value of a key */
+	json_t *a = json_array();
+	if ((old != NULL && json_array_append(a, old) != 0) ||
+	    json_array_append_new(a, json_string(value)) != 0) {
+		json_decref(a);
+		return -1;
+	}
+	return json_object_set_new(o, key, a);
+}
+
+static json_t *meta_object(const npk_meta *m)
+{
+	json_t *o = json_object();
+	size_t n = npk_meta_count(m);
+	for (size_t i = 0; o != NULL && i < n; i++) {
+		const char *k, *v;
+		npk_meta_get(m, i, &k, &v);
+		if (json_put(o, k, v) != 0) {
+			json_decref(o);
+			o = NULL;
+		}
+	}
+	return o;
+}
+
+/* "blake2b-256:" and the digest in hex. */
+static json_t *digest_string(const uint8_t d[NPK_DIGEST_BYTES])
+{
+	char s[12 + 2 * NPK_DIGEST_BYTES + 1];
+	int o = snprintf(s, sizeof s, "blake2b-256:");
+	for (size_t i = 0; i < NPK_DIGEST_BYTES; i++)
+		o += snprintf(s + o, sizeof s - (size_t)o, "%02x", d[i]);
+	return json_string(s);
+}
+
+/* m's object, or an object of d's fields with m as "metadata". */
+static json_t *json_form(const npk_meta *m, const npk_entry *d, int fields)
+{
+	if (fields == 0)
+		return meta_object(m);
+	json_t *o = json_object();
+	int bad = json_object_set_new(o, "metadata", meta_object(m));
+	if (fields & NPK__JSON_PATH)
+		bad |= json_object_set_new(o, "path", json_string(d->path));
+	if (fields & NPK__JSON_ENTRY)
+		bad |= json_object_set_new(o, "media_type", json_string(d->media_type)) |
+		       json_object_set_new(o, "size", json_integer((json_int_t)d->size)) |
+		       json_object_set_new(o, "digest", digest_string(d->digest));
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+int npk__meta_json(const npk_meta *m, const npk_entry *d, int fields, char **out, size_t *len,
+                   npk_error *err)
+{
+	json_t *o = json_form(m, d, fields);
+	*out = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(o);
+	NPK_FAIL_IF(*out == NULL, err, NPK_E_NOMEM, "out of memory");
+	if (len != NULL)
+		*len = strlen(*out);
+	return NPK_OK;
+}
+
+int npk_meta_to_json(const npk_meta *m, char **out, size_t *len, npk_error *err)
+{
+	NPK_FAIL_IF(m == NULL || out == NULL, err, NPK_E_ARG, "npk_meta_to_json: NULL argument");
+	return npk__meta_json(m, NULL, 0, out, len, err);
 }

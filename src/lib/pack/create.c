@@ -617,42 +617,24 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 	NPK_FAIL_IF(sk == NULL, err, NPK_E_ARG, "no secret key to sign with");
 	NPK_FAIL_IF(ninputs == 0, err, NPK_E_ARG, "no inputs");
 
-	char *dcopy = strdup(out), *bcopy = strdup(out);
-	char *tmp = NULL;
-	if (dcopy == NULL || bcopy == NULL) {
-		free(dcopy);
-		free(bcopy);
-		return npk__fail(err, NPK_E_NOMEM, "out of memory");
-	}
-	const char *dir = dirname(dcopy), *base = basename(bcopy);
-	size_t tl = strlen(dir) + strlen(base) + 16;
-	tmp = malloc(tl);
-	int rc = NPK_OK, fd = -1;
+	/* OUT is replaced, as it always was (base/base.h, "Atomic output") */
+	const int replace = NPK__OUT_REPLACE;
+	npk__out o = {.fd = -1};
+	int rc = NPK_OK;
 	create_ctx cx = {0};
 	cx.opts = opts;
 	cx.st = st;
 	cx.head = malloc(HEAD_MAX);
 	cx.buf = malloc(HEAD_MAX);
-	if (tmp == NULL || cx.head == NULL || cx.buf == NULL) {
+	if (cx.head == NULL || cx.buf == NULL) {
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 		goto out;
 	}
-	snprintf(tmp, tl, "%s/.%s.tmp-XXXXXX", dir, base);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		rc = npk__fail(err, NPK_E_IO, "%s: cannot create a temporary file in %s: %s", out, dir,
-		               strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto out;
-	}
-	mode_t um = umask(0);
-	umask(um);
-	fchmod(fd, 0666 & ~um);
+	NPK_FORWARD_GOTO(rc, npk__out_open(&o, out, NPK__MODE_FILE, replace, err), out);
 
 	/* Neither the temporary file nor an old archive at OUT is an input. */
 	struct stat sst;
-	if (fstat(fd, &sst) == 0) {
+	if (fstat(o.fd, &sst) == 0) {
 		cx.skip_dev[cx.nskip] = sst.st_dev;
 		cx.skip_ino[cx.nskip++] = sst.st_ino;
 	}
@@ -660,41 +642,20 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 		cx.skip_dev[cx.nskip] = sst.st_dev;
 		cx.skip_ino[cx.nskip++] = sst.st_ino;
 	}
-	rc = npk_writer_new(fd, opts, &cx.w, err);
-	if (rc == NPK_OK)
-		rc = add_inputs(&cx, inputs, ninputs, err);
-	if (rc == NPK_OK && st->documents == 0)
+	NPK_FORWARD_GOTO(rc, npk_writer_new(o.fd, opts, &cx.w, err), out);
+	NPK_FORWARD_GOTO(rc, add_inputs(&cx, inputs, ninputs, err), out);
+	if (st->documents == 0) {
 		rc = npk__fail(err, NPK_E_INPUT, "no documents found in the inputs");
-	if (rc == NPK_OK)
-		rc = npk_writer_finish(cx.w, sk, err);
-	if (rc == NPK_OK && fsync(fd) != 0)
-		rc = npk__fail(err, NPK_E_IO, "%s: fsync: %s", tmp, strerror(errno));
-	if (rc == NPK_OK)
-		st->bytes_out = npk_writer_size(cx.w);
-	if (close(fd) != 0 && rc == NPK_OK)
-		rc = npk__fail(err, NPK_E_IO, "%s: close: %s", tmp, strerror(errno));
-	fd = -1;
-	if (rc == NPK_OK && rename(tmp, out) != 0)
-		rc = npk__fail(err, NPK_E_IO, "%s: cannot rename into place: %s", out, strerror(errno));
-	if (rc == NPK_OK) {
-		/* Make the rename itself durable. */
-		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd >= 0) {
-			fsync(dfd);
-			close(dfd);
-		}
+		goto out;
 	}
+	NPK_FORWARD_GOTO(rc, npk_writer_finish(cx.w, sk, err), out);
+	NPK_FORWARD_GOTO(rc, npk__out_commit(&o, err), out);
+	st->bytes_out = npk_writer_size(cx.w);
 out:
-	if (fd >= 0)
-		close(fd);
-	if (rc != NPK_OK && tmp != NULL)
-		unlink(tmp);
+	npk__out_abort(&o);
 	npk_writer_free(cx.w);
 	free(cx.head);
 	free(cx.html);
 	free(cx.buf);
-	free(tmp);
-	free(dcopy);
-	free(bcopy);
 	return rc;
 }
