@@ -745,14 +745,10 @@ static void pf_start(npk_reader *r)
 		pf_stop(r);
 }
 
-static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
+/* Cluster i from read-ahead, once its worker is done; its buffers become
+ * r->cl, ours go to the slot for the next cluster it holds. */
+static int pf_take(npk_reader *r, struct npk_prefetch *pf, uint32_t i, npk_error *err)
 {
-	if (r->cl_cached == (int64_t)i)
-		return NPK_OK;
-	r->cl_cached = -1;
-	struct npk_prefetch *pf = r->pf;
-	if (pf == NULL || i < pf->consumed)
-		goto direct;
 	pthread_mutex_lock(&pf->mu);
 	/* Clusters skipped over are given up once their worker is done. */
 	while (pf->consumed < i) {
@@ -772,7 +768,6 @@ static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
 	pf_slot *s = &pf->slots[i % pf->nslots];
 	while (s->state != 2)
 		pthread_cond_wait(&pf->cv, &pf->mu);
-	/* Take its buffers, leave ours for the next cluster of that slot. */
 	obj_buf t = r->cl;
 	r->cl = s->ob;
 	s->ob = t;
@@ -783,14 +778,19 @@ static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
 	pf->consumed = i + 1;
 	pthread_cond_broadcast(&pf->cv);
 	pthread_mutex_unlock(&pf->mu);
-	if (rc == NPK_OK)
-		r->cl_cached = i;
 	return rc;
-direct:
-	rc = load_cluster_into(r, r->dec, &r->cl, i, err);
-	if (rc == NPK_OK)
-		r->cl_cached = i;
-	return rc;
+}
+
+static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
+{
+	if (r->cl_cached == (int64_t)i)
+		return NPK_OK;
+	r->cl_cached = -1;
+	struct npk_prefetch *pf = r->pf;
+	NPK_FORWARD(pf != NULL && i >= pf->consumed ? pf_take(r, pf, i, err)
+	                                            : load_cluster_into(r, r->dec, &r->cl, i, err));
+	r->cl_cached = i;
+	return NPK_OK;
 }
 
 /* 5.2, 5.3: where entry e says its bytes are must be inside the data. */
