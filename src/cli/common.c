@@ -1,6 +1,7 @@
 /*
- * common.c - errors, exit codes, configuration paths, trust, passphrases,
- * JSON and progress for the newspack command line.
+ * common.c - errors, exit codes, the reading commands' options,
+ * configuration paths, trust, passphrases, JSON and progress for the
+ * newspack command line.
  */
 #include <errno.h>
 #include <signal.h>
