@@ -968,7 +968,8 @@ static int walk_page(walker *w, uint32_t i, npk_error *err)
 		if (w->cb != NULL && (rc = w->cb(&e, w->ctx)) != 0)
 			return rc;
 	}
-	/* A bad entry ends its page: the entries after it are not read. */
+	/* A bad entry ends its page: the entries after it are not read, and
+	 * count as trailing bytes below. */
 	if (rc != NPK_OK) {
 		if (w->wr == NULL)
 			return rc;
