@@ -38,18 +38,18 @@ enum {
 	RO_FORCE = 1 << 8,        /* --force */
 	RO_FORMAT = 1 << 9,       /* --format FORMAT */
 };
-typedef struct ropts {
+typedef struct cli_ropts {
 	const char *pubkey;
 	const char *dir;          /* "." unless -C */
 	const char *format;
 	int json, quiet, verbose, allow_untrusted, force, longfmt;
 	int threads;              /* 0: one per core */
-} ropts;
+} cli_ropts;
 /* Parses the options of cmd, accepting those in the RO_ flags allowed;
  * help prints its --help text. Returns -1 to go on (argv[optind] is the
  * first operand), or an exit code. */
 int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
-                    void (*help)(FILE *), ropts *o);
+                    void (*help)(FILE *), cli_ropts *o);
 /* The -p line of a reading command's --help. */
 #define CLI_TRUST_HELP \
 	"  -p PUBKEY           trust only this public key (default: every key in\n" \

@@ -74,7 +74,7 @@ static void export_progress(uint64_t docs, uint64_t bytes, const char *path, voi
 
 int cmd_export(int argc, char **argv)
 {
-	ropts o;
+	cli_ropts o;
 	int ec = cli_parse_ropts(argc, argv, "export",
 	                         RO_PUBKEY | RO_UNTRUSTED | RO_QUIET | RO_VERBOSE | RO_FORMAT,
 	                         export_help, &o);

@@ -167,7 +167,7 @@ static void on_problem(const npk_problem *p, void *ctx)
 
 /* Verifies the opened archive r and prints what it finds; returns the
  * exit code. */
-static int verify_opened(vctx *v, npk_reader *r, const ropts *o)
+static int verify_opened(vctx *v, npk_reader *r, const cli_ropts *o)
 {
 	npk_info info;
 	npk_reader_info(r, &info);
@@ -192,7 +192,7 @@ static int verify_opened(vctx *v, npk_reader *r, const ropts *o)
 
 int cmd_verify(int argc, char **argv)
 {
-	ropts o;
+	cli_ropts o;
 	int ec = cli_parse_ropts(argc, argv, "verify",
 	                         RO_PUBKEY | RO_JSON | RO_QUIET | RO_VERBOSE | RO_THREADS,
 	                         verify_help, &o);
@@ -286,7 +286,7 @@ static int list_json_all(npk_reader *r, const char *archive, npk_error *err)
 
 int cmd_list(int argc, char **argv)
 {
-	ropts o;
+	cli_ropts o;
 	int ec = cli_parse_ropts(argc, argv, "list", RO_PUBKEY | RO_JSON | RO_UNTRUSTED | RO_LONG,
 	                         list_help, &o);
 	if (ec >= 0)
@@ -377,7 +377,7 @@ static void info_text(const info_view *v)
 
 int cmd_info(int argc, char **argv)
 {
-	ropts o;
+	cli_ropts o;
 	int ec = cli_parse_ropts(argc, argv, "info", RO_PUBKEY | RO_JSON | RO_UNTRUSTED, info_help,
 	                         &o);
 	if (ec >= 0)
@@ -437,7 +437,7 @@ static int cat_doc(npk_reader *r, const char *path, npk_error *err)
 
 int cmd_cat(int argc, char **argv)
 {
-	ropts o;
+	cli_ropts o;
 	int ec = cli_parse_ropts(argc, argv, "cat", RO_PUBKEY | RO_UNTRUSTED, cat_help, &o);
 	if (ec >= 0)
 		return ec;
@@ -483,7 +483,7 @@ static void extract_help(FILE *f)
 
 int cmd_extract(int argc, char **argv)
 {
-	ropts o;
+	cli_ropts o;
 	int ec = cli_parse_ropts(argc, argv, "extract",
 	                         RO_PUBKEY | RO_DIR | RO_FORCE | RO_UNTRUSTED | RO_QUIET |
 	                         RO_VERBOSE | RO_THREADS,

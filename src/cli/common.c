@@ -105,7 +105,7 @@ static int parse_threads(const char *cmd, const char *s, int *out)
 }
 
 int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
-                    void (*help)(FILE *), ropts *o)
+                    void (*help)(FILE *), cli_ropts *o)
 {
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
