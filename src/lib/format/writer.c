@@ -418,6 +418,18 @@ static int writer_start(npk_writer *w, int nthreads, npk_error *err)
 	return NPK_OK;
 }
 
+/* Everything a new writer needs before its header is written. */
+static int writer_init(npk_writer *w, const npk_create_opts *opts, npk_error *err)
+{
+	w->archive_meta = npk_meta_new();
+	NPK_FAIL_IF(w->archive_meta == NULL, err, NPK_E_NOMEM, "out of memory");
+	NPK_FORWARD(writer_configure(w, opts, err));
+	NPK_FORWARD(writer_start(w, opts ? opts->threads : 0, err));
+	if (opts && opts->archive_meta)
+		NPK_FORWARD(npk_meta_merge(w->archive_meta, opts->archive_meta, err));
+	return NPK_OK;
+}
+
 int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
                    npk_error *err)
 {
@@ -428,25 +440,23 @@ int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work_cv, NULL);
 	pthread_cond_init(&w->done_cv, NULL);
-	int rc = NPK_OK;
-	w->archive_meta = npk_meta_new();
-	if (w->archive_meta == NULL) {
-		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
-		goto fail;
+	int rc = writer_init(w, opts, err);
+	if (rc != NPK_OK) {
+		npk_writer_free(w);
+		return rc;
 	}
-	NPK_FORWARD_GOTO(rc, writer_configure(w, opts, err), fail);
-	NPK_FORWARD_GOTO(rc, writer_start(w, opts ? opts->threads : 0, err), fail);
-	if (opts && opts->archive_meta)
-		NPK_FORWARD_GOTO(rc, npk_meta_merge(w->archive_meta, opts->archive_meta, err), fail);
+
+	/* 3. Header */
 	uint8_t h[NPK_HEADER_SIZE];
 	encode_header(h);
 	npk__digest(h, sizeof h, w->header_digest);
-	NPK_FORWARD_GOTO(rc, writer_emit(w, h, sizeof h, err), fail);
+	rc = writer_emit(w, h, sizeof h, err);
+	if (rc != NPK_OK) {
+		npk_writer_free(w);
+		return rc;
+	}
 	*out = w;
 	return NPK_OK;
-fail:
-	npk_writer_free(w);
-	return rc;
 }
 
 int npk__media_ok(const char *m)
