@@ -377,6 +377,20 @@ static void writer_stop(npk_writer *w)
 		job_clear(&w->ring[w->head++ % w->ring_cap]);
 }
 
+/* The encoded metadata of the document being begun (none: an empty list). */
+static int writer_doc_meta(npk_writer *w, const npk_meta *meta, npk_error *err)
+{
+	free(w->meta_enc);
+	w->meta_enc = NULL;
+	if (meta != NULL)
+		return npk__meta_encode(meta, &w->meta_enc, &w->meta_len, err);
+	npk_meta *empty = npk_meta_new();
+	NPK_FAIL_IF(empty == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = npk__meta_encode(empty, &w->meta_enc, &w->meta_len, err);
+	npk_meta_free(empty);
+	return rc;
+}
+
 /* The codec, level, cluster size and timestamp of opts, checked. */
 static int writer_configure(npk_writer *w, const npk_create_opts *opts, npk_error *err)
 {
@@ -468,20 +482,6 @@ int npk__media_ok(const char *m)
 		if (m[i] <= 0x20 || m[i] >= 0x7f)
 			return 0;
 	return 1;
-}
-
-/* The encoded metadata of the document being begun (none: an empty list). */
-static int writer_doc_meta(npk_writer *w, const npk_meta *meta, npk_error *err)
-{
-	free(w->meta_enc);
-	w->meta_enc = NULL;
-	if (meta != NULL)
-		return npk__meta_encode(meta, &w->meta_enc, &w->meta_len, err);
-	npk_meta *empty = npk_meta_new();
-	NPK_FAIL_IF(empty == NULL, err, NPK_E_NOMEM, "out of memory");
-	int rc = npk__meta_encode(empty, &w->meta_enc, &w->meta_len, err);
-	npk_meta_free(empty);
-	return rc;
 }
 
 int npk_writer_begin(npk_writer *w, const char *path, const char *media_type,
