@@ -24,6 +24,37 @@ int cmd_cat(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 
+/* The options of the reading commands (verify, list, info, cat, extract,
+ * export). Each command names those it accepts with these flags. */
+enum {
+	RO_PUBKEY = 1 << 0,       /* -p PUBKEY */
+	RO_DIR = 1 << 1,          /* -C DIR */
+	RO_JSON = 1 << 2,         /* --json */
+	RO_THREADS = 1 << 3,      /* -j N */
+	RO_QUIET = 1 << 4,        /* -q */
+	RO_VERBOSE = 1 << 5,      /* -v */
+	RO_LONG = 1 << 6,         /* -l */
+	RO_UNTRUSTED = 1 << 7,    /* --allow-untrusted */
+	RO_FORCE = 1 << 8,        /* --force */
+	RO_FORMAT = 1 << 9,       /* --format FORMAT */
+};
+typedef struct cli_ropts {
+	const char *pubkey;
+	const char *dir;          /* "." unless -C */
+	const char *format;
+	int json, quiet, verbose, allow_untrusted, force, longfmt;
+	int threads;              /* 0: one per core */
+} cli_ropts;
+/* Parses the options of cmd, accepting those in the RO_ flags allowed;
+ * help prints its --help text. Returns -1 to go on (argv[optind] is the
+ * first operand), or an exit code. */
+int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
+                    void (*help)(FILE *), cli_ropts *o);
+/* The -p line of a reading command's --help. */
+#define CLI_TRUST_HELP \
+	"  -p PUBKEY           trust only this public key (default: every key in\n" \
+	"                      ~/.config/newspack/trusted/, or $XDG_CONFIG_HOME/newspack/trusted/)\n"
+
 /* Prints "newspack: MSG" to stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints err and returns the exit code for its code. */

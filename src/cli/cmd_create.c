@@ -92,7 +92,72 @@ static void on_warn(const char *path, const char *why, void *ctx)
 	cli_warn("%s: %s", path, why);
 }
 
-int cmd_create(int argc, char **argv)
+/* create's options. */
+typedef struct copts {
+	const char *sec, *pfile;  /* -s, --passphrase-file */
+	int quiet, verbose, json, have_time;
+	npk_create_opts opts;
+	npk_meta *meta;           /* --meta: the archive's metadata */
+} copts;
+
+/* --meta KEY=VALUE (arg is changed). Returns -1 to go on, or an exit code. */
+static int parse_meta(char *arg, npk_meta *meta)
+{
+	char *eq = strchr(arg, '=');
+	if (eq == NULL || eq == arg)
+		return cli_usage_error("create", "--meta wants KEY=VALUE, not '%s'", arg);
+	*eq = 0;
+	npk_error err = {0};
+	return npk_meta_add(meta, arg, eq + 1, &err) == NPK_OK ? -1 : cli_fail(&err);
+}
+
+/* --cluster-size (c), --level (l), -j and --threads (j, J). Returns -1 to
+ * go on, or an exit code. */
+static int parse_number(int c, const char *s, npk_create_opts *opts)
+{
+	char *end;
+	errno = 0;
+	long v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 1 || v > (c == 'c' ? 64L << 20 : 1000))
+		return cli_usage_error("create", "bad number '%s'", s);
+	if (c == 'c')
+		opts->cluster_size = (size_t)v;
+	else if (c == 'l')
+		opts->level = (int)v;
+	else
+		opts->threads = (int)v;
+	return -1;
+}
+
+/* --codec. Returns -1 to go on, or an exit code. */
+static int parse_codec(const char *s, npk_create_opts *opts)
+{
+	if (strcmp(s, "zlib") == 0)
+		opts->codec = NPK_CODEC_ZLIB_ID;
+	else if (strcmp(s, "zstd") == 0)
+		opts->codec = NPK_CODEC_ZSTD_ID;
+	else
+		return cli_usage_error("create", "--codec is zlib or zstd, not '%s'", s);
+	return -1;
+}
+
+/* Without --timestamp: $SOURCE_DATE_EPOCH, else now. Returns -1 to go
+ * on, or an exit code. */
+static int default_timestamp(npk_create_opts *opts)
+{
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	if (sde == NULL || sde[0] == 0) {
+		opts->timestamp = (uint64_t)time(NULL);
+		return -1;
+	}
+	if (parse_time(sde, &opts->timestamp) != 0)
+		return cli_usage_error("create", "bad SOURCE_DATE_EPOCH '%s'", sde);
+	return -1;
+}
+
+/* Returns -1 to go on (argv[optind] is OUT.npk, the INPUTs follow), or an
+ * exit code. */
+static int parse_create_opts(int argc, char **argv, copts *co)
 {
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
@@ -106,94 +171,41 @@ int cmd_create(int argc, char **argv)
 		{"json", no_argument, NULL, 'O'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *sec = NULL, *pfile = NULL;
-	int quiet = 0, verbose = 0, json = 0, c, ec = EXIT_USAGE;
-	npk_create_opts opts;
-	memset(&opts, 0, sizeof opts);
-	npk_meta *meta = npk_meta_new();
-	npk_seckey *sk = NULL;
-	npk_error err = {0};
-	int have_time = 0;
-	if (meta == NULL)
-		return EXIT_USAGE;
+	int c, ec = -1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:j:qvh", longopts, NULL)) != -1) {
+	while (ec < 0 && (c = getopt_long(argc, argv, "s:j:qvh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 's': sec = optarg; break;
-		case 'P': pfile = optarg; break;
-		case 'q': quiet = 1; break;
-		case 'v': verbose = 1; break;
-		case 'O': json = 1; break;
-		case 'h': create_help(stdout); ec = 0; goto out;
-		case 'm': {
-			char *eq = strchr(optarg, '=');
-			if (eq == NULL || eq == optarg) {
-				ec = cli_usage_error("create", "--meta wants KEY=VALUE, not '%s'", optarg);
-				goto out;
-			}
-			*eq = 0;
-			if (npk_meta_add(meta, optarg, eq + 1, &err) != NPK_OK) {
-				ec = cli_fail(&err);
-				goto out;
-			}
-			break;
-		}
+		case 's': co->sec = optarg; break;
+		case 'P': co->pfile = optarg; break;
+		case 'q': co->quiet = 1; break;
+		case 'v': co->verbose = 1; break;
+		case 'O': co->json = 1; break;
+		case 'h': create_help(stdout); ec = 0; break;
+		case 'm': ec = parse_meta(optarg, co->meta); break;
 		case 't':
-			if (parse_time(optarg, &opts.timestamp) != 0) {
+			if (parse_time(optarg, &co->opts.timestamp) != 0)
 				ec = cli_usage_error("create", "bad --timestamp '%s'", optarg);
-				goto out;
-			}
-			have_time = 1;
+			co->have_time = 1;
 			break;
 		case 'c':
 		case 'l':
 		case 'j':
-		case 'J': {
-			char *end;
-			errno = 0;
-			long v = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || v < 1 || v > (c == 'c' ? 64L << 20 : 1000)) {
-				ec = cli_usage_error("create", "bad number '%s'", optarg);
-				goto out;
-			}
-			if (c == 'c')
-				opts.cluster_size = (size_t)v;
-			else if (c == 'l')
-				opts.level = (int)v;
-			else
-				opts.threads = (int)v;
-			break;
-		}
-		case 'C':
-			if (strcmp(optarg, "zlib") == 0)
-				opts.codec = NPK_CODEC_ZLIB_ID;
-			else if (strcmp(optarg, "zstd") == 0)
-				opts.codec = NPK_CODEC_ZSTD_ID;
-			else {
-				ec = cli_usage_error("create", "--codec is zlib or zstd, not '%s'", optarg);
-				goto out;
-			}
-			break;
-		default: ec = cli_usage_error("create", "bad option"); goto out;
+		case 'J': ec = parse_number(c, optarg, &co->opts); break;
+		case 'C': ec = parse_codec(optarg, &co->opts); break;
+		default: ec = cli_usage_error("create", "bad option"); break;
 		}
 	}
-	if (argc - optind < 2) {
-		ec = cli_usage_error("create", "need OUT.npk and at least one INPUT");
-		goto out;
-	}
-	if (!have_time) {
-		const char *sde = getenv("SOURCE_DATE_EPOCH");
-		if (sde != NULL && sde[0]) {
-			if (parse_time(sde, &opts.timestamp) != 0) {
-				ec = cli_usage_error("create", "bad SOURCE_DATE_EPOCH '%s'", sde);
-				goto out;
-			}
-		} else {
-			opts.timestamp = (uint64_t)time(NULL);
-		}
-	}
+	if (ec >= 0)
+		return ec;
+	if (argc - optind < 2)
+		return cli_usage_error("create", "need OUT.npk and at least one INPUT");
+	return co->have_time ? -1 : default_timestamp(&co->opts);
+}
 
-	/* The key first: no work is done that cannot be signed. */
+/* The secret key, first: no work is done that cannot be signed. Returns
+ * 0 or an exit code. */
+static int load_seckey(const char *sec, const char *pfile, npk_seckey **sk)
+{
 	struct stat st;
 	const char *keypath = sec ? sec : cli_default_seckey();
 	if (stat(keypath, &st) != 0) {
@@ -202,69 +214,91 @@ int cmd_create(int argc, char **argv)
 			fprintf(stderr, "  Make one with:  newspack keygen\n");
 		else
 			fprintf(stderr, "  Make one with:  newspack keygen -s %s -p %s.pub\n", sec, sec);
-		goto out;
+		return EXIT_USAGE;
 	}
+	npk_error err = {0};
 	int enc = 0;
-	if (npk_seckey_file_encrypted(keypath, &enc, &err) != NPK_OK) {
-		ec = cli_fail(&err);
-		goto out;
-	}
+	if (npk_seckey_file_encrypted(keypath, &enc, &err) != NPK_OK)
+		return cli_fail(&err);
 	char *pass = NULL;
 	if (enc && (pass = cli_passphrase(pfile, "Passphrase: ", 0)) == NULL)
-		goto out;
-	int rc = npk_seckey_load(keypath, pass, &sk, &err);
+		return EXIT_USAGE;
+	int rc = npk_seckey_load(keypath, pass, sk, &err);
 	cli_passphrase_free(pass);
-	if (rc != NPK_OK) {
-		ec = cli_fail(&err);
-		goto out;
-	}
+	return rc == NPK_OK ? 0 : cli_fail(&err);
+}
 
-	cli_progress prog;
-	cli_progress_init(&prog, "packing", 0, quiet);
-	cli_progress_verbose(&prog, verbose && !quiet);
-	opts.archive_meta = meta;
-	opts.warn = on_warn;
-	opts.progress = cli_progress_cb;
-	opts.ctx = &prog;
-	opts.cancel = &cli_interrupted;
-	cli_catch_signals();
-	npk_create_stats stats;
-	const char *out = argv[optind];
-	rc = npk_create(out, (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1),
-	                &opts, sk, &stats, &err);
-	cli_progress_done(&prog);
-	if (rc != NPK_OK) {
-		ec = cli_fail(&err);
-		cli_warn("nothing was written to %s", out);
-		goto out;
-	}
+static void print_summary(const char *out, const copts *co, const npk_create_stats *stats,
+                          const npk_seckey *sk)
+{
 	npk_pubkey *pk = npk_seckey_pubkey(sk);
 	char id[17] = "";
 	if (pk)
 		npk_keyid_format(npk_pubkey_id(pk), id);
 	npk_pubkey_free(pk);
-	double ratio = stats.bytes_in ? (double)stats.bytes_out / (double)stats.bytes_in : 0;
-	if (json) {
+	double ratio = stats->bytes_in ? (double)stats->bytes_out / (double)stats->bytes_in : 0;
+	if (co->json) {
 		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:s, s:I}", "archive", out,
-		                      "documents", (json_int_t)stats.documents, "bytes_in",
-		                      (json_int_t)stats.bytes_in, "bytes_out", (json_int_t)stats.bytes_out,
-		                      "skipped", (json_int_t)stats.skipped, "ratio", ratio, "key_id", id,
-		                      "created", (json_int_t)opts.timestamp);
+		                      "documents", (json_int_t)stats->documents, "bytes_in",
+		                      (json_int_t)stats->bytes_in, "bytes_out", (json_int_t)stats->bytes_out,
+		                      "skipped", (json_int_t)stats->skipped, "ratio", ratio, "key_id", id,
+		                      "created", (json_int_t)co->opts.timestamp);
 		cli_json_print(j);
-	} else if (!quiet) {
+	} else if (!co->quiet) {
 		char a[32], b[32];
-		cli_size(stats.bytes_in, a, sizeof a);
-		cli_size(stats.bytes_out, b, sizeof b);
+		cli_size(stats->bytes_in, a, sizeof a);
+		cli_size(stats->bytes_out, b, sizeof b);
 		printf("%s: %llu %s, %s packed into %s (%.1f%%), signed by key %s\n", out,
-		       (unsigned long long)stats.documents, cli_s(stats.documents, "document", "documents"),
-		       a, b, 100.0 * ratio, id);
-		if (stats.skipped)
+		       (unsigned long long)stats->documents,
+		       cli_s(stats->documents, "document", "documents"), a, b, 100.0 * ratio, id);
+		if (stats->skipped)
 			printf("%llu inputs were skipped (see the warnings above)\n",
-			       (unsigned long long)stats.skipped);
+			       (unsigned long long)stats->skipped);
 	}
-	ec = 0;
+}
+
+/* Packs the n inputs into out, signed with sk, and prints the summary.
+ * Returns an exit code. */
+static int create_run(copts *co, const char *out, char **inputs, size_t n, const npk_seckey *sk)
+{
+	cli_progress prog;
+	cli_progress_init(&prog, "packing", 0, co->quiet);
+	cli_progress_verbose(&prog, co->verbose && !co->quiet);
+	co->opts.archive_meta = co->meta;
+	co->opts.warn = on_warn;
+	co->opts.progress = cli_progress_cb;
+	co->opts.ctx = &prog;
+	co->opts.cancel = &cli_interrupted;
+	cli_catch_signals();
+	npk_create_stats stats;
+	npk_error err = {0};
+	int rc = npk_create(out, (const char *const *)inputs, n, &co->opts, sk, &stats, &err);
+	cli_progress_done(&prog);
+	if (rc != NPK_OK) {
+		int ec = cli_fail(&err);
+		cli_warn("nothing was written to %s", out);
+		return ec;
+	}
+	print_summary(out, co, &stats, sk);
+	return 0;
+}
+
+int cmd_create(int argc, char **argv)
+{
+	copts co;
+	memset(&co, 0, sizeof co);
+	co.meta = npk_meta_new();
+	if (co.meta == NULL)
+		return EXIT_USAGE;
+	npk_seckey *sk = NULL;
+	int ec = parse_create_opts(argc, argv, &co);
+	if (ec >= 0)
+		goto out;
+	if ((ec = load_seckey(co.sec, co.pfile, &sk)) != 0)
+		goto out;
+	ec = create_run(&co, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1), sk);
 out:
 	npk_seckey_free(sk);
-	npk_meta_free(meta);
+	npk_meta_free(co.meta);
 	return ec;
 }

@@ -46,6 +46,63 @@ static int mkdir_p(const char *path, mode_t mode)
 	return mkdir(buf, mode) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* The key files: the default ones in the configuration folder (made if
+ * need be) unless named. Refuses existing ones without force, early,
+ * before asking for a passphrase. Returns 0 or an exit code. */
+static int keygen_paths(const char **sec, const char **pub, int force)
+{
+	if ((*pub == NULL || *sec == NULL) && mkdir_p(cli_config_dir(), 0700) != 0) {
+		cli_warn("%s: %s", cli_config_dir(), strerror(errno));
+		return EXIT_USAGE;
+	}
+	if (*sec == NULL)
+		*sec = cli_default_seckey();
+	if (*pub == NULL)
+		*pub = cli_default_pubkey();
+	struct stat st;
+	if (!force && (stat(*sec, &st) == 0 || stat(*pub, &st) == 0)) {
+		cli_warn("%s exists; refusing to overwrite a key (use -f)",
+		         stat(*sec, &st) == 0 ? *sec : *pub);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The new key's passphrase, not empty. Returns 0 or an exit code. */
+static int keygen_passphrase(const char *pfile, char **pass)
+{
+	*pass = cli_passphrase(pfile, "Passphrase for the new secret key: ", 1);
+	if (*pass == NULL)
+		return EXIT_USAGE;
+	if ((*pass)[0] == 0) {
+		cli_passphrase_free(*pass);
+		*pass = NULL;
+		cli_warn("empty passphrase; use -W for a key without one");
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* Writes the key pair, then trusts the public key: a copy in the trusted
+ * keys folder, named by its key id (id gets it). */
+static int keygen_save(const npk_pubkey *pk, const npk_seckey *sk, const char *sec,
+                       const char *pub, const char *pass, int force, char id[17], npk_error *err)
+{
+	int rc = npk_seckey_save(sk, sec, pass, force, err);
+	if (rc != NPK_OK)
+		return rc;
+	if ((rc = npk_pubkey_save(pk, pub, force, err)) != NPK_OK)
+		return rc;
+	npk_keyid_format(npk_pubkey_id(pk), id);
+	if (mkdir_p(cli_trusted_dir(), 0700) != 0) {
+		snprintf(err->msg, sizeof err->msg, "%s: %s", cli_trusted_dir(), strerror(errno));
+		return err->code = NPK_E_IO;
+	}
+	char tpath[4300];
+	snprintf(tpath, sizeof tpath, "%s/%s.pub", cli_trusted_dir(), id);
+	return npk_pubkey_save(pk, tpath, 1, err);
+}
+
 int cmd_keygen(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -69,56 +126,20 @@ int cmd_keygen(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cli_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
-	if (pub == NULL || sec == NULL) {
-		if (mkdir_p(cli_config_dir(), 0700) != 0) {
-			cli_warn("%s: %s", cli_config_dir(), strerror(errno));
-			return EXIT_USAGE;
-		}
-	}
-	if (sec == NULL)
-		sec = cli_default_seckey();
-	if (pub == NULL)
-		pub = cli_default_pubkey();
-
-	/* Refuse early, before asking for a passphrase. */
-	struct stat st;
-	if (!force && (stat(sec, &st) == 0 || stat(pub, &st) == 0)) {
-		cli_warn("%s exists; refusing to overwrite a key (use -f)",
-		         stat(sec, &st) == 0 ? sec : pub);
-		return EXIT_USAGE;
-	}
+	int ec = keygen_paths(&sec, &pub, force);
+	if (ec != 0)
+		return ec;
 	char *pass = NULL;
-	if (!unencrypted) {
-		pass = cli_passphrase(pfile, "Passphrase for the new secret key: ", 1);
-		if (pass == NULL)
-			return EXIT_USAGE;
-		if (pass[0] == 0) {
-			cli_passphrase_free(pass);
-			cli_warn("empty passphrase; use -W for a key without one");
-			return EXIT_USAGE;
-		}
-	}
+	if (!unencrypted && (ec = keygen_passphrase(pfile, &pass)) != 0)
+		return ec;
 	npk_error err = {0};
 	npk_pubkey *pk = NULL;
 	npk_seckey *sk = NULL;
+	char id[17] = "";
 	int rc = npk_keypair_generate(&pk, &sk, &err);
 	if (rc == NPK_OK)
-		rc = npk_seckey_save(sk, sec, pass, force, &err);
-	if (rc == NPK_OK)
-		rc = npk_pubkey_save(pk, pub, force, &err);
+		rc = keygen_save(pk, sk, sec, pub, pass, force, id, &err);
 	cli_passphrase_free(pass);
-	char id[17] = "";
-	if (rc == NPK_OK) {
-		npk_keyid_format(npk_pubkey_id(pk), id);
-		char tpath[4300];
-		snprintf(tpath, sizeof tpath, "%s/%s.pub", cli_trusted_dir(), id);
-		if (mkdir_p(cli_trusted_dir(), 0700) != 0) {
-			snprintf(err.msg, sizeof err.msg, "%s: %s", cli_trusted_dir(), strerror(errno));
-			rc = err.code = NPK_E_IO;
-		}
-		if (rc == NPK_OK)
-			rc = npk_pubkey_save(pk, tpath, 1, &err);
-	}
 	npk_pubkey_free(pk);
 	npk_seckey_free(sk);
 	if (rc != NPK_OK)

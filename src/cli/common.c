@@ -1,10 +1,12 @@
 /*
- * common.c - errors, exit codes, configuration paths, trust, passphrases,
- * JSON and progress for the newspack command line.
+ * common.c - errors, exit codes, the reading commands' options,
+ * configuration paths, trust, passphrases, JSON and progress for the
+ * newspack command line.
  */
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +70,77 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry 'newspack %s --help'.\n", cmd);
 	return EXIT_USAGE;
+}
+
+enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE, OPT_FORMAT };
+
+/* The RO_ flag that accepts option c (as getopt_long returns it); 0 for
+ * '?', which getopt returns for an unknown option or a missing argument. */
+static unsigned ropt_flag(int c)
+{
+	switch (c) {
+	case 'p': return RO_PUBKEY;
+	case 'C': return RO_DIR;
+	case 'j': return RO_THREADS;
+	case 'q': return RO_QUIET;
+	case 'v': return RO_VERBOSE;
+	case 'l': return RO_LONG;
+	case OPT_JSON: return RO_JSON;
+	case OPT_ALLOW: return RO_UNTRUSTED;
+	case OPT_FORCE: return RO_FORCE;
+	case OPT_FORMAT: return RO_FORMAT;
+	default: return 0;
+	}
+}
+
+/* -j N: -1 to go on, or an exit code. */
+static int parse_threads(const char *cmd, const char *s, int *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*end || end == s || v < 1 || v > 1000)
+		return cli_usage_error(cmd, "bad number '%s'", s);
+	*out = (int)v;
+	return -1;
+}
+
+int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
+                    void (*help)(FILE *), cli_ropts *o)
+{
+	static const struct option longopts[] = {
+		{"help", no_argument, NULL, 'h'},
+		{"json", no_argument, NULL, OPT_JSON},
+		{"allow-untrusted", no_argument, NULL, OPT_ALLOW},
+		{"force", no_argument, NULL, OPT_FORCE},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{NULL, 0, NULL, 0},
+	};
+	memset(o, 0, sizeof *o);
+	o->dir = ".";
+	int c, ec;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "p:C:j:qvlh", longopts, NULL)) != -1) {
+		if (c != 'h' && !(allowed & ropt_flag(c)))
+			return cli_usage_error(cmd, "option not accepted here");
+		switch (c) {
+		case 'p': o->pubkey = optarg; break;
+		case 'C': o->dir = optarg; break;
+		case 'q': o->quiet = 1; break;
+		case 'v': o->verbose = 1; break;
+		case 'l': o->longfmt = 1; break;
+		case 'j':
+			if ((ec = parse_threads(cmd, optarg, &o->threads)) >= 0)
+				return ec;
+			break;
+		case OPT_JSON: o->json = 1; break;
+		case OPT_ALLOW: o->allow_untrusted = 1; break;
+		case OPT_FORCE: o->force = 1; break;
+		case OPT_FORMAT: o->format = optarg; break;
+		case 'h': help(stdout); return 0;
+		default: return cli_usage_error(cmd, "bad option");
+		}
+	}
+	return -1;
 }
 
 const char *cli_config_dir(void)

@@ -411,6 +411,53 @@ DEFINE_TEST(test_archive_verify_names_every_damaged_document)
 	npk_seckey_free(sk);
 }
 
+static int first_stored(const npk_entry *e, void *ctx)
+{
+	npk_entry *out = ctx;
+	if (e->size == 0 || out->path != NULL)
+		return 0;
+	*out = *e;
+	out->path = strdup(e->path);
+	return 0;
+}
+
+DEFINE_TEST(test_archive_load_error_keeps_bare_message)
+{
+	npk_error err = {0};
+	npk_trust *trust = NULL;
+	npk_seckey *sk = test_key(&trust);
+	doc *d = make_docs(50, 3000);
+	CHECK_RC(write_archive("b.npk", d, 50, 16384, sk, &err), NPK_OK, &err);
+	free_docs(d, 50);
+	npk_seckey_free(sk);
+	/* A byte of cluster 0's payload changed: its digest no longer matches. */
+	size_t len;
+	uint8_t *b = (uint8_t *)npk_test_read_file("b.npk", &len);
+	uint64_t mf = npk__ld64(b + len - 32);
+	uint64_t ct = npk__ld64(b + mf + 56) + npk__ld32(b + mf + 64);
+	uint64_t off = npk__ld64(b + ct);
+	uint32_t olen = npk__ld32(b + ct + 8);
+	b[off + 30] ^= 1;
+	npk_test_write_file("b.npk", b, len);
+	free(b);
+	npk_reader *r = NULL;
+	CHECK_RC(npk_reader_open("b.npk", trust, 0, &r, &err), NPK_OK, &err);
+	npk_trust_free(trust);
+	npk_entry e = {0};
+	CHECK_RC(npk_reader_list(r, first_stored, &e, &err), NPK_OK, &err);
+	CHECK(e.path != NULL && e.cluster == 0);
+	int rc = npk_reader_read(r, &e, NULL, NULL, &err);
+	free((char *)(uintptr_t)e.path);
+	npk_reader_free(r);
+	CHECK_EQ_INT(rc, NPK_E_DIGEST);
+	char want[128];
+	snprintf(want, sizeof want, "b.npk: cluster 0 (offset %llu, %u bytes): digest mismatch",
+	         (unsigned long long)off, olen);
+	CHECK_STR(err.msg, want);
+	/* The context is the caller's to show or not: the bare message is kept. */
+	CHECK_STR(npk__bare(&err, NULL), "digest mismatch");
+}
+
 typedef struct first_in {
 	uint32_t cluster;
 	uint64_t ordinal;         /* of the first document reaching cluster, or UINT64_MAX */

@@ -165,8 +165,7 @@ void npk__decoder_free(npk_decoder *d)
 	free(d);
 }
 
-/* RFC 1950 header checks that both decoders must apply alike. */
-static int zlib_header_ok(const uint8_t *src, size_t len)
+int npk__zlib_header_ok(const uint8_t *src, size_t len)
 {
 	return len >= 2 && (src[0] & 0x0f) == 8 && (src[0] >> 4) <= 7 &&
 	       ((unsigned)src[0] << 8 | src[1]) % 31 == 0 && !(src[1] & 0x20);
@@ -175,7 +174,7 @@ static int zlib_header_ok(const uint8_t *src, size_t len)
 static int inflate_zlib(npk_decoder *d, const uint8_t *src, size_t len, uint8_t *dst,
                         size_t raw_len, const char *what, npk_error *err)
 {
-	NPK_FAIL_IF(!zlib_header_ok(src, len), err, NPK_E_FORMAT,
+	NPK_FAIL_IF(!npk__zlib_header_ok(src, len), err, NPK_E_FORMAT,
 	            "%s: not a zlib stream (bad header, or a preset dictionary)", what);
 #ifdef NPK_HAVE_LIBDEFLATE
 	size_t in_used = 0, produced = 0;

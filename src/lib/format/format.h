@@ -110,6 +110,10 @@ void npk__encoder_free(npk_encoder *e);
  * src, *codec is NPK_CODEC_STORED and *out is a copy. */
 int npk__compress(npk_encoder *e, const uint8_t *src, size_t len, unsigned *codec,
                   uint8_t **out, size_t *outlen, npk_error *err);
+/* Whether src starts with an RFC 1950 header that every zlib decoder
+ * takes alike: method 8, a window zlib accepts, good check bits, and no
+ * preset dictionary. */
+int npk__zlib_header_ok(const uint8_t *src, size_t len);
 /* A decoder for every codec; not shared between threads. */
 typedef struct npk_decoder npk_decoder;
 npk_decoder *npk__decoder_new(void);

@@ -87,9 +87,7 @@ struct npk_reader {
 static int read_header(npk_reader *r, npk_error *err)
 {
 	uint8_t h[NPK_HEADER_SIZE];
-	int rc = npk__pread_full(r->fd, h, sizeof h, 0, r->name, err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk__pread_full(r->fd, h, sizeof h, 0, r->name, err));
 	NPK_FAIL_IF(memcmp(h, NPK_MAGIC, NPK_MAGIC_LEN) != 0, err, NPK_E_FORMAT,
 	            "%s: not a newspack archive (bad magic at offset 0)", r->name);
 	r->major = npk__ld16(h + 8);
@@ -109,7 +107,65 @@ static int read_header(npk_reader *r, npk_error *err)
 	return NPK_OK;
 }
 
-/* 11, step 4: the manifest, already authenticated. */
+/* 7.2 Extensions: unknown critical ones stop the reader. */
+static int check_extensions(const npk_reader *r, npk_cur *c, unsigned count, npk_error *err)
+{
+	unsigned prev_type = 0;
+	for (unsigned i = 0; i < count; i++) {
+		uint16_t type = npk__cur_u16(c);
+		uint16_t flags = npk__cur_u16(c);
+		uint32_t elen = npk__cur_u32(c);
+		npk__cur_take(c, elen);
+		NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "%s: manifest extension %u is truncated", r->name, i);
+		NPK_FAIL_IF(type <= prev_type, err, NPK_E_FORMAT,
+		            "%s: manifest extensions out of order", r->name);
+		NPK_FAIL_IF(flags & ~NPK_EXT_CRITICAL, err, NPK_E_FORMAT,
+		            "%s: manifest extension %u has reserved flags set", r->name, type);
+		NPK_FAIL_IF(flags & NPK_EXT_CRITICAL, err, NPK_E_VERSION,
+		            "%s: manifest extension %u is critical and needs a newer reader", r->name, type);
+		prev_type = type;
+	}
+	NPK_FAIL_IF(npk__cur_left(c) != 0, err, NPK_E_FORMAT,
+	            "%s: %zu trailing bytes in the manifest", r->name, npk__cur_left(c));
+	return NPK_OK;
+}
+
+/* 11, step 5: the header is what the manifest's digest says. */
+static int check_header_digest(const npk_reader *r, const uint8_t digest[32], npk_error *err)
+{
+	uint8_t h[NPK_HEADER_SIZE], d[32];
+	NPK_FORWARD(npk__pread_full(r->fd, h, sizeof h, 0, r->name, err));
+	npk__digest(h, sizeof h, d);
+	NPK_FAIL_IF(!npk__digest_same(d, digest), err, NPK_E_DIGEST,
+	            "%s: header digest mismatch (header bytes 0-31 changed)", r->name);
+	return NPK_OK;
+}
+
+/* 10 and 6: the counts within the limits, and the tables ending where
+ * the manifest (at mf_off) starts. */
+static int check_counts(const npk_reader *r, uint64_t mf_off, npk_error *err)
+{
+	NPK_FAIL_IF(r->doc_count > NPK_DOCS_MAX, err, NPK_E_FORMAT,
+	            "%s: %llu documents exceeds the limit of %u", r->name,
+	            (unsigned long long)r->doc_count, NPK_DOCS_MAX);
+	NPK_FAIL_IF(r->cluster_count > NPK_CLUSTERS_MAX, err, NPK_E_FORMAT,
+	            "%s: %u clusters exceeds the limit of %u", r->name, r->cluster_count,
+	            NPK_CLUSTERS_MAX);
+	NPK_FAIL_IF(r->page_count > r->doc_count, err, NPK_E_FORMAT,
+	            "%s: more index pages (%u) than documents", r->name, r->page_count);
+	NPK_FAIL_IF(r->pt_size > NPK_PAGE_TABLE_MAX, err, NPK_E_FORMAT,
+	            "%s: page table of %u bytes exceeds the limit", r->name, r->pt_size);
+	NPK_FAIL_IF((uint64_t)r->cluster_count * NPK_CLUSTER_ENTRY_SIZE != r->ct_size, err,
+	            NPK_E_FORMAT, "%s: cluster table size %u does not match %u clusters", r->name,
+	            r->ct_size, r->cluster_count);
+	uint64_t end;
+	NPK_FAIL_IF(r->pt_off < NPK_HEADER_SIZE || !npk__add64(r->pt_off, r->pt_size, &end) ||
+	            !npk__add64(end, r->ct_size, &end) || end != mf_off,
+	            err, NPK_E_FORMAT, "%s: tables do not end where the manifest starts", r->name);
+	return NPK_OK;
+}
+
+/* 11, step 4: the manifest (7.1), already authenticated. */
 static int parse_manifest(npk_reader *r, const uint8_t *m, size_t len,
                           uint64_t trailer_mf_off, npk_error *err)
 {
@@ -144,171 +200,190 @@ static int parse_manifest(npk_reader *r, const uint8_t *m, size_t len,
 	            r->name, (unsigned long long)r->file_size, (unsigned long long)file_size);
 	NPK_FAIL_IF(mf_off != trailer_mf_off, err, NPK_E_FORMAT,
 	            "%s: trailer and manifest disagree on the manifest offset", r->name);
-	int rc = npk__meta_decode(meta, mlen, r->meta, err);
-	if (rc != NPK_OK)
-		return rc;
-
-	/* 7.2 Extensions: unknown critical ones stop the reader. */
-	unsigned prev_type = 0;
-	for (unsigned i = 0; i < next; i++) {
-		uint16_t type = npk__cur_u16(&c);
-		uint16_t flags = npk__cur_u16(&c);
-		uint32_t elen = npk__cur_u32(&c);
-		npk__cur_take(&c, elen);
-		NPK_FAIL_IF(c.bad, err, NPK_E_FORMAT, "%s: manifest extension %u is truncated", r->name, i);
-		NPK_FAIL_IF(type <= prev_type, err, NPK_E_FORMAT,
-		            "%s: manifest extensions out of order", r->name);
-		NPK_FAIL_IF(flags & ~NPK_EXT_CRITICAL, err, NPK_E_FORMAT,
-		            "%s: manifest extension %u has reserved flags set", r->name, type);
-		NPK_FAIL_IF(flags & NPK_EXT_CRITICAL, err, NPK_E_VERSION,
-		            "%s: manifest extension %u is critical and needs a newer reader", r->name, type);
-		prev_type = type;
-	}
-	NPK_FAIL_IF(npk__cur_left(&c) != 0, err, NPK_E_FORMAT,
-	            "%s: %zu trailing bytes in the manifest", r->name, npk__cur_left(&c));
-
-	/* Header digest (step 5). */
-	uint8_t h[NPK_HEADER_SIZE], d[32];
-	rc = npk__pread_full(r->fd, h, sizeof h, 0, r->name, err);
-	if (rc != NPK_OK)
-		return rc;
-	npk__digest(h, sizeof h, d);
-	NPK_FAIL_IF(!npk__digest_same(d, hd), err, NPK_E_DIGEST,
-	            "%s: header digest mismatch (header bytes 0-31 changed)", r->name);
+	NPK_FORWARD(npk__meta_decode(meta, mlen, r->meta, err));
+	NPK_FORWARD(check_extensions(r, &c, next, err));
+	NPK_FORWARD(check_header_digest(r, hd, err));
 	memcpy(r->pt_digest, ptd, 32);
 	memcpy(r->ct_digest, ctd, 32);
+	return check_counts(r, mf_off, err);
+}
 
-	/* Limits and the table region (6). */
-	NPK_FAIL_IF(r->doc_count > NPK_DOCS_MAX, err, NPK_E_FORMAT,
-	            "%s: %llu documents exceeds the limit of %u", r->name,
-	            (unsigned long long)r->doc_count, NPK_DOCS_MAX);
-	NPK_FAIL_IF(r->cluster_count > NPK_CLUSTERS_MAX, err, NPK_E_FORMAT,
-	            "%s: %u clusters exceeds the limit of %u", r->name, r->cluster_count,
-	            NPK_CLUSTERS_MAX);
-	NPK_FAIL_IF(r->page_count > r->doc_count, err, NPK_E_FORMAT,
-	            "%s: more index pages (%u) than documents", r->name, r->page_count);
-	NPK_FAIL_IF(r->pt_size > NPK_PAGE_TABLE_MAX, err, NPK_E_FORMAT,
-	            "%s: page table of %u bytes exceeds the limit", r->name, r->pt_size);
-	NPK_FAIL_IF((uint64_t)r->cluster_count * NPK_CLUSTER_ENTRY_SIZE != r->ct_size, err,
-	            NPK_E_FORMAT, "%s: cluster table size %u does not match %u clusters", r->name,
-	            r->ct_size, r->cluster_count);
+/* 11, step 2: the trailer (9), which says where the manifest and the
+ * signature block after it are. */
+static int read_trailer(const npk_reader *r, uint64_t *mf_off, uint32_t *mf_len,
+                        uint32_t *sig_len, npk_error *err)
+{
+	uint8_t t[NPK_TRAILER_SIZE];
+	NPK_FAIL_IF(r->file_size < NPK_HEADER_SIZE + NPK_TRAILER_SIZE, err, NPK_E_FORMAT,
+	            "%s: only %llu bytes: too short to be an archive", r->name,
+	            (unsigned long long)r->file_size);
+	NPK_FORWARD(npk__pread_full(r->fd, t, sizeof t, r->file_size - NPK_TRAILER_SIZE, r->name, err));
+	NPK_FAIL_IF(memcmp(t + 24, NPK_TRAILER_MAGIC, 8) != 0, err, NPK_E_FORMAT,
+	            "%s: no trailer at the end of the file (truncated, or bytes appended)", r->name);
+	*mf_off = npk__ld64(t);
+	*mf_len = npk__ld32(t + 8);
+	*sig_len = npk__ld32(t + 12);
+	NPK_FAIL_IF(npk__ld64(t + 16) != 0, err, NPK_E_FORMAT, "%s: trailer reserved field is not zero",
+	            r->name);
+	NPK_FAIL_IF(*mf_len < NPK_MANIFEST_FIXED + 4 || *mf_len > NPK_MANIFEST_MAX, err, NPK_E_FORMAT,
+	            "%s: manifest size %u out of range", r->name, *mf_len);
+	NPK_FAIL_IF(*sig_len < NPK_SIG_FIXED || *sig_len > NPK_SIG_FIXED + NPK_COMMENT_MAX, err,
+	            NPK_E_FORMAT, "%s: signature block size %u out of range", r->name, *sig_len);
 	uint64_t end;
-	NPK_FAIL_IF(r->pt_off < NPK_HEADER_SIZE || !npk__add64(r->pt_off, r->pt_size, &end) ||
-	            !npk__add64(end, r->ct_size, &end) || end != mf_off,
-	            err, NPK_E_FORMAT, "%s: tables do not end where the manifest starts", r->name);
+	NPK_FAIL_IF(*mf_off < NPK_HEADER_SIZE || !npk__add64(*mf_off, *mf_len, &end) ||
+	            !npk__add64(end, *sig_len, &end) ||
+	            end != r->file_size - NPK_TRAILER_SIZE,
+	            err, NPK_E_FORMAT, "%s: trailer points outside the file", r->name);
+	return NPK_OK;
+}
+
+/* 8: the signature block s of sig_len bytes after the manifest m. The
+ * signer's key id and public key are in the manifest (7.1), so the
+ * signature covers them; the block's key id must repeat the first. */
+static int parse_signature(npk_reader *r, const uint8_t *m, const uint8_t *s, uint32_t sig_len,
+                           npk_error *err)
+{
+	NPK_FAIL_IF(memcmp(s, "ED", 2) != 0, err, NPK_E_FORMAT,
+	            "%s: unsupported signature algorithm \"%c%c\"", r->name,
+	            s[0] >= 0x20 && s[0] < 0x7f ? s[0] : '?', s[1] >= 0x20 && s[1] < 0x7f ? s[1] : '?');
+	memcpy(r->key_id, m + 168, 8);
+	memcpy(r->signer, m + 176, 32);
+	NPK_FAIL_IF(memcmp(s + 2, r->key_id, 8) != 0, err, NPK_E_FORMAT,
+	            "%s: the signature's key id differs from the signer named in the manifest", r->name);
+	uint16_t clen = npk__ld16(s + 74);
+	NPK_FAIL_IF((size_t)NPK_SIG_FIXED + clen != sig_len, err, NPK_E_FORMAT,
+	            "%s: trusted comment length does not match the signature block", r->name);
+	memcpy(r->comment, s + 76, clen);
+	r->comment[clen] = 0;
+	return NPK_OK;
+}
+
+/* 11, step 3: the signature over the manifest m verifies, with the
+ * trusted key of its id when there is one (then r->trusted is set), else
+ * with the key the manifest holds; the trusted comment is one line. */
+static int check_signature(npk_reader *r, const npk_trust *trust, const uint8_t *m,
+                           uint32_t mf_len, const uint8_t *s, npk_error *err)
+{
+	size_t clen = npk__ld16(s + 74);
+	const npk_pubkey *tk = trust ? npk__trust_find(trust, r->key_id) : NULL;
+	char id[17];
+	npk_keyid_format(r->key_id, id);
+	const uint8_t *pk = tk ? tk->pk : r->signer;
+	NPK_FAIL_IF(npk__verify(pk, m, mf_len, s + 10, (const char *)s + 76, clen, s + 76 + clen) != NPK_OK,
+	            err, NPK_E_SIGNATURE,
+	            tk ? "%s: signature by trusted key %s does not verify: the archive was changed or forged"
+	               : "%s: signature by key %s does not verify: the archive was changed or forged",
+	            r->name, id);
+	/* The embedded key must be the trusted one too: every byte counts. */
+	NPK_FAIL_IF(tk != NULL && sodium_memcmp(tk->pk, r->signer, 32) != 0, err, NPK_E_SIGNATURE,
+	            "%s: the public key stored in the archive is not trusted key %s, "
+	            "although it claims that key's id: forged or damaged", r->name, id);
+	r->trusted = tk != NULL;
+	/* 8: one line of text, as minisign needs it. */
+	NPK_FAIL_IF(!npk__utf8_ok((const uint8_t *)r->comment, clen) || memchr(r->comment, '\n', clen) ||
+	            memchr(r->comment, '\r', clen), err, NPK_E_FORMAT,
+	            "%s: the trusted comment is not one line of UTF-8 text", r->name);
 	return NPK_OK;
 }
 
 /* 11, steps 2-4: trailer, signature, manifest. */
 static int read_signed(npk_reader *r, const npk_trust *trust, npk_error *err)
 {
-	uint8_t t[NPK_TRAILER_SIZE];
-	NPK_FAIL_IF(r->file_size < NPK_HEADER_SIZE + NPK_TRAILER_SIZE, err, NPK_E_FORMAT,
-	            "%s: only %llu bytes: too short to be an archive", r->name,
-	            (unsigned long long)r->file_size);
-	int rc = npk__pread_full(r->fd, t, sizeof t, r->file_size - NPK_TRAILER_SIZE, r->name, err);
-	if (rc != NPK_OK)
-		return rc;
-	NPK_FAIL_IF(memcmp(t + 24, NPK_TRAILER_MAGIC, 8) != 0, err, NPK_E_FORMAT,
-	            "%s: no trailer at the end of the file (truncated, or bytes appended)", r->name);
-	uint64_t mf_off = npk__ld64(t);
-	uint32_t mf_len = npk__ld32(t + 8), sig_len = npk__ld32(t + 12);
-	NPK_FAIL_IF(npk__ld64(t + 16) != 0, err, NPK_E_FORMAT, "%s: trailer reserved field is not zero",
-	            r->name);
-	NPK_FAIL_IF(mf_len < NPK_MANIFEST_FIXED + 4 || mf_len > NPK_MANIFEST_MAX, err, NPK_E_FORMAT,
-	            "%s: manifest size %u out of range", r->name, mf_len);
-	NPK_FAIL_IF(sig_len < NPK_SIG_FIXED || sig_len > NPK_SIG_FIXED + NPK_COMMENT_MAX, err,
-	            NPK_E_FORMAT, "%s: signature block size %u out of range", r->name, sig_len);
-	uint64_t end;
-	NPK_FAIL_IF(mf_off < NPK_HEADER_SIZE || !npk__add64(mf_off, mf_len, &end) ||
-	            !npk__add64(end, sig_len, &end) ||
-	            end != r->file_size - NPK_TRAILER_SIZE,
-	            err, NPK_E_FORMAT, "%s: trailer points outside the file", r->name);
-
+	uint64_t mf_off = 0;
+	uint32_t mf_len = 0, sig_len = 0;
+	NPK_FORWARD(read_trailer(r, &mf_off, &mf_len, &sig_len, err));
 	size_t blen = (size_t)mf_len + sig_len;
 	uint8_t *b = malloc(blen);
 	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory");
-	rc = npk__pread_full(r->fd, b, blen, mf_off, r->name, err);
-	if (rc != NPK_OK)
-		goto out;
-
-	/* 8. Signature block */
-	const uint8_t *s = b + mf_len;
-	if (memcmp(s, "ED", 2) != 0) {
-		rc = npk__fail(err, NPK_E_FORMAT, "%s: unsupported signature algorithm \"%c%c\"",
-		               r->name, s[0] >= 0x20 && s[0] < 0x7f ? s[0] : '?',
-		               s[1] >= 0x20 && s[1] < 0x7f ? s[1] : '?');
-		goto out;
-	}
-	/* The signer's key id and public key are in the manifest (7.1), so the
-	 * signature covers them; the block's key id must repeat the first. */
-	memcpy(r->key_id, b + 168, 8);
-	memcpy(r->signer, b + 176, 32);
-	if (memcmp(s + 2, r->key_id, 8) != 0) {
-		rc = npk__fail(err, NPK_E_FORMAT,
-		               "%s: the signature's key id differs from the signer named in the manifest",
-		               r->name);
-		goto out;
-	}
-	uint16_t clen = npk__ld16(s + 74);
-	if ((size_t)NPK_SIG_FIXED + clen != sig_len) {
-		rc = npk__fail(err, NPK_E_FORMAT, "%s: trusted comment length does not match the signature block",
-		               r->name);
-		goto out;
-	}
-	memcpy(r->comment, s + 76, clen);
-	r->comment[clen] = 0;
-
-	const npk_pubkey *tk = trust ? npk__trust_find(trust, r->key_id) : NULL;
-	const uint8_t *pk = tk ? tk->pk : r->signer;
-	rc = npk__verify(pk, b, mf_len, s + 10, (const char *)s + 76, clen, s + 76 + clen);
-	if (rc != NPK_OK) {
-		char id[17];
-		npk_keyid_format(r->key_id, id);
-		rc = npk__fail(err, NPK_E_SIGNATURE,
-		               tk ? "%s: signature by trusted key %s does not verify: the archive was changed or forged"
-		                  : "%s: signature by key %s does not verify: the archive was changed or forged",
-		               r->name, id);
-		goto out;
-	}
-	/* The embedded key must be the trusted one too: every byte counts. */
-	if (tk != NULL && sodium_memcmp(tk->pk, r->signer, 32) != 0) {
-		char id[17];
-		npk_keyid_format(r->key_id, id);
-		rc = npk__fail(err, NPK_E_SIGNATURE,
-		               "%s: the public key stored in the archive is not trusted key %s, "
-		               "although it claims that key's id: forged or damaged", r->name, id);
-		goto out;
-	}
-	r->trusted = tk != NULL;
-	/* 8: one line of text, as minisign needs it. */
-	if (!npk__utf8_ok((const uint8_t *)r->comment, clen) || memchr(r->comment, '\n', clen) ||
-	    memchr(r->comment, '\r', clen)) {
-		rc = npk__fail(err, NPK_E_FORMAT,
-		               "%s: the trusted comment is not one line of UTF-8 text", r->name);
-		goto out;
-	}
+	int rc;
+	NPK_FORWARD_GOTO(rc, npk__pread_full(r->fd, b, blen, mf_off, r->name, err), out);
+	NPK_FORWARD_GOTO(rc, parse_signature(r, b, b + mf_len, sig_len, err), out);
+	NPK_FORWARD_GOTO(rc, check_signature(r, trust, b, mf_len, b + mf_len, err), out);
 	rc = parse_manifest(r, b, mf_len, mf_off, err);
 out:
 	free(b);
 	return rc;
 }
 
+/* 11, steps 6 and 7: a table of len bytes at off, whose digest the
+ * manifest holds, into *out (malloc'ed). */
+static int read_table(const npk_reader *r, const char *what, uint64_t off, uint32_t len,
+                      const uint8_t digest[32], uint8_t **out, npk_error *err)
+{
+	uint8_t d[32], *b = malloc(len ? len : 1);
+	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc;
+	NPK_FORWARD_GOTO(rc, npk__pread_full(r->fd, b, len, off, r->name, err), fail);
+	npk__digest(b, len, d);
+	if (!npk__digest_same(d, digest)) {
+		rc = npk__fail(err, NPK_E_DIGEST, "%s: %s digest mismatch (offset %llu)", r->name, what,
+		               (unsigned long long)off);
+		goto fail;
+	}
+	*out = b;
+	return NPK_OK;
+fail:
+	free(b);
+	return rc;
+}
+
+/* 6.1: why page table entry p cannot be right, or NULL. ordinal is where
+ * it must start, prev_end where the object before it ends. */
+static const char *page_ref_problem(const npk_reader *r, const page_ref *p, uint64_t ordinal,
+                                    uint64_t prev_end)
+{
+	uint64_t end = 0;
+	int inside = npk__add64(p->off, p->len, &end) && end <= r->pt_off;
+	return p->off < prev_end ? "starts before the end of the object before it"
+	       : !inside ? "lies outside the body"
+	       : p->len < NPK_OBJ_HEADER_SIZE ? "is shorter than an object header"
+	       : p->raw > NPK_PAGE_RAW_MAX ? "has a raw size above 4 MiB"
+	       : p->len - NPK_OBJ_HEADER_SIZE > p->raw ? "stores more bytes than it decodes to"
+	       : p->count == 0 ? "holds no entries"
+	       : p->first_ordinal != ordinal ? "does not start where the page before it ends"
+	       : p->count > r->doc_count - ordinal ? "holds more documents than the manifest counts"
+	       : NULL;
+}
+
+/* 6.1: page table entry i at the cursor, in the order of its fields, and
+ * checked against the entries before it (see page_ref_problem). */
+static int parse_page_ref(npk_reader *r, npk_cur *c, uint32_t i, uint64_t ordinal,
+                          uint64_t prev_end, npk_error *err)
+{
+	page_ref *p = &r->pages[i];
+	p->off = npk__cur_u64(c);
+	p->len = npk__cur_u32(c);
+	p->raw = npk__cur_u32(c);
+	p->first_ordinal = npk__cur_u64(c);
+	p->count = npk__cur_u32(c);
+	const uint8_t *dg = npk__cur_take(c, 32);
+	uint16_t plen = npk__cur_u16(c);
+	const uint8_t *path = npk__cur_take(c, plen);
+	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "%s: page table is truncated at page %u", r->name, i);
+	memcpy(p->digest, dg, 32);
+	const char *why = page_ref_problem(r, p, ordinal, prev_end);
+	NPK_FAIL_IF(why != NULL, err, NPK_E_FORMAT,
+	            "%s: page table entry %u (offset %llu, length %u, raw size %u, "
+	            "first ordinal %llu, count %u) %s", r->name, i, (unsigned long long)p->off, p->len,
+	            p->raw, (unsigned long long)p->first_ordinal, p->count, why);
+	p->first = malloc((size_t)plen + 1);
+	NPK_FAIL_IF(p->first == NULL, err, NPK_E_NOMEM, "out of memory");
+	memcpy(p->first, path, plen);
+	p->first[plen] = 0;
+	if (npk_path_check(p->first, plen, err) != NPK_OK)
+		return npk__wrap(err, NPK_E_FORMAT, "%s: page table entry %u: first path: ", r->name, i);
+	NPK_FAIL_IF(i > 0 && strcmp(r->pages[i - 1].first, p->first) >= 0, err, NPK_E_FORMAT,
+	            "%s: page table is not sorted: page %u starts with \"%s\", page %u with \"%s\"",
+	            r->name, i - 1, r->pages[i - 1].first, i, p->first);
+	return NPK_OK;
+}
+
 /* 11, step 6: the page table. */
 static int read_page_table(npk_reader *r, npk_error *err)
 {
-	uint8_t *b = malloc(r->pt_size ? r->pt_size : 1);
-	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory");
-	int rc = npk__pread_full(r->fd, b, r->pt_size, r->pt_off, r->name, err);
-	if (rc != NPK_OK)
-		goto out;
-	uint8_t d[32];
-	npk__digest(b, r->pt_size, d);
-	if (!npk__digest_same(d, r->pt_digest)) {
-		rc = npk__fail(err, NPK_E_DIGEST, "%s: page table digest mismatch (offset %llu)", r->name,
-		               (unsigned long long)r->pt_off);
-		goto out;
-	}
+	uint8_t *b = NULL;
+	NPK_FORWARD(read_table(r, "page table", r->pt_off, r->pt_size, r->pt_digest, &b, err));
+	int rc = NPK_OK;
 	r->pages = calloc(r->page_count ? r->page_count : 1, sizeof *r->pages);
 	if (r->pages == NULL) {
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
@@ -318,63 +393,9 @@ static int read_page_table(npk_reader *r, npk_error *err)
 	npk__cur_init(&c, b, r->pt_size);
 	uint64_t ordinal = 0, prev_end = NPK_HEADER_SIZE;
 	for (uint32_t i = 0; i < r->page_count; i++) {
-		page_ref *p = &r->pages[i];
-		p->off = npk__cur_u64(&c);
-		p->len = npk__cur_u32(&c);
-		p->raw = npk__cur_u32(&c);
-		p->first_ordinal = npk__cur_u64(&c);
-		p->count = npk__cur_u32(&c);
-		const uint8_t *dg = npk__cur_take(&c, 32);
-		uint16_t plen = npk__cur_u16(&c);
-		const uint8_t *path = npk__cur_take(&c, plen);
-		if (c.bad) {
-			rc = npk__fail(err, NPK_E_FORMAT, "%s: page table is truncated at page %u", r->name, i);
-			goto out;
-		}
-		memcpy(p->digest, dg, 32);
-		uint64_t end = 0;
-		int inside = npk__add64(p->off, p->len, &end) && end <= r->pt_off;
-		const char *why =
-			p->off < prev_end ? "starts before the end of the object before it"
-			: !inside ? "lies outside the body"
-			: p->len < NPK_OBJ_HEADER_SIZE ? "is shorter than an object header"
-			: p->raw > NPK_PAGE_RAW_MAX ? "has a raw size above 4 MiB"
-			: p->len - NPK_OBJ_HEADER_SIZE > p->raw ? "stores more bytes than it decodes to"
-			: p->count == 0 ? "holds no entries"
-			: p->first_ordinal != ordinal ? "does not start where the page before it ends"
-			: p->count > r->doc_count - ordinal ? "holds more documents than the manifest counts"
-			: NULL;
-		if (why != NULL) {
-			rc = npk__fail(err, NPK_E_FORMAT,
-			               "%s: page table entry %u (offset %llu, length %u, raw size %u, "
-			               "first ordinal %llu, count %u) %s", r->name, i,
-			               (unsigned long long)p->off, p->len, p->raw,
-			               (unsigned long long)p->first_ordinal, p->count, why);
-			goto out;
-		}
-		prev_end = end;
-		ordinal += p->count;
-		p->first = malloc((size_t)plen + 1);
-		if (p->first == NULL) {
-			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
-			goto out;
-		}
-		memcpy(p->first, path, plen);
-		p->first[plen] = 0;
-		if (npk_path_check(p->first, plen, err) != NPK_OK) {
-			char reason[sizeof err->msg];
-			snprintf(reason, sizeof reason, "%s", err ? err->msg : "invalid");
-			rc = npk__fail(err, NPK_E_FORMAT, "%s: page table entry %u: first path: %s",
-			               r->name, i, reason);
-			goto out;
-		}
-		if (i > 0 && strcmp(r->pages[i - 1].first, p->first) >= 0)
-			rc = npk__fail(err, NPK_E_FORMAT,
-			               "%s: page table is not sorted: page %u starts with \"%s\", "
-			               "page %u with \"%s\"", r->name, i - 1, r->pages[i - 1].first, i,
-			               p->first);
-		if (rc != NPK_OK)
-			goto out;
+		NPK_FORWARD_GOTO(rc, parse_page_ref(r, &c, i, ordinal, prev_end, err), out);
+		prev_end = r->pages[i].off + r->pages[i].len;
+		ordinal += r->pages[i].count;
 	}
 	if (npk__cur_left(&c) != 0 || ordinal != r->doc_count)
 		rc = npk__fail(err, NPK_E_FORMAT, "%s: page table does not account for %llu documents",
@@ -384,22 +405,46 @@ out:
 	return rc;
 }
 
+/* 6.2: why cluster table entry cl cannot be right, or NULL. prev_end is
+ * where the object before it ends. */
+static const char *cluster_ref_problem(const npk_reader *r, const cluster_ref *cl,
+                                       uint64_t prev_end)
+{
+	uint64_t end = 0;
+	int inside = npk__add64(cl->off, cl->len, &end) && end <= r->pt_off;
+	return cl->off < prev_end ? "starts before the end of the object before it"
+	       : !inside ? "lies outside the body"
+	       : cl->len < NPK_OBJ_HEADER_SIZE ? "is shorter than an object header"
+	       : cl->raw == 0 || cl->raw > NPK_CLUSTER_RAW_MAX ? "has a raw size outside 1 byte to 64 MiB"
+	       : cl->len - NPK_OBJ_HEADER_SIZE > cl->raw ? "stores more bytes than it decodes to"
+	       : NULL;
+}
+
+/* 6.2: cluster table entry i, in the order of its fields; start is the
+ * data offset of its first byte (5.3). */
+static int parse_cluster_ref(npk_reader *r, const uint8_t *e, uint32_t i, uint64_t start,
+                             uint64_t prev_end, npk_error *err)
+{
+	cluster_ref *cl = &r->clusters[i];
+	cl->off = npk__ld64(e);
+	cl->len = npk__ld32(e + 8);
+	cl->raw = npk__ld32(e + 12);
+	memcpy(cl->digest, e + 16, 32);
+	cl->start = start;
+	const char *why = cluster_ref_problem(r, cl, prev_end);
+	NPK_FAIL_IF(why != NULL, err, NPK_E_FORMAT,
+	            "%s: cluster table entry %u (offset %llu, length %u, raw size %u) %s", r->name, i,
+	            (unsigned long long)cl->off, cl->len, cl->raw, why);
+	return NPK_OK;
+}
+
 /* 11, step 7: the cluster table. */
 static int read_cluster_table(npk_reader *r, npk_error *err)
 {
-	uint64_t ct_off = r->pt_off + r->pt_size;
-	uint8_t *b = malloc(r->ct_size ? r->ct_size : 1);
-	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory");
-	int rc = npk__pread_full(r->fd, b, r->ct_size, ct_off, r->name, err);
-	if (rc != NPK_OK)
-		goto out;
-	uint8_t d[32];
-	npk__digest(b, r->ct_size, d);
-	if (!npk__digest_same(d, r->ct_digest)) {
-		rc = npk__fail(err, NPK_E_DIGEST, "%s: cluster table digest mismatch (offset %llu)",
-		               r->name, (unsigned long long)ct_off);
-		goto out;
-	}
+	uint8_t *b = NULL;
+	NPK_FORWARD(read_table(r, "cluster table", r->pt_off + r->pt_size, r->ct_size, r->ct_digest,
+	                       &b, err));
+	int rc = NPK_OK;
 	r->clusters = calloc(r->cluster_count ? r->cluster_count : 1, sizeof *r->clusters);
 	if (r->clusters == NULL) {
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
@@ -408,30 +453,10 @@ static int read_cluster_table(npk_reader *r, npk_error *err)
 	uint64_t start = 0, prev_end = NPK_HEADER_SIZE;
 	for (uint32_t i = 0; i < r->cluster_count; i++) {
 		const uint8_t *e = b + (size_t)i * NPK_CLUSTER_ENTRY_SIZE;
-		cluster_ref *cl = &r->clusters[i];
-		cl->off = npk__ld64(e);
-		cl->len = npk__ld32(e + 8);
-		cl->raw = npk__ld32(e + 12);
-		memcpy(cl->digest, e + 16, 32);
-		cl->start = start;
-		uint64_t end = 0;
-		int inside = npk__add64(cl->off, cl->len, &end) && end <= r->pt_off;
-		const char *why =
-			cl->off < prev_end ? "starts before the end of the object before it"
-			: !inside ? "lies outside the body"
-			: cl->len < NPK_OBJ_HEADER_SIZE ? "is shorter than an object header"
-			: cl->raw == 0 || cl->raw > NPK_CLUSTER_RAW_MAX ? "has a raw size outside 1 byte to 64 MiB"
-			: cl->len - NPK_OBJ_HEADER_SIZE > cl->raw ? "stores more bytes than it decodes to"
-			: NULL;
-		if (why != NULL) {
-			rc = npk__fail(err, NPK_E_FORMAT,
-			               "%s: cluster table entry %u (offset %llu, length %u, raw size %u) %s",
-			               r->name, i, (unsigned long long)cl->off, cl->len, cl->raw, why);
-			goto out;
-		}
-		prev_end = end;
-		start += cl->raw;
-		r->stored_bytes += cl->len;
+		NPK_FORWARD_GOTO(rc, parse_cluster_ref(r, e, i, start, prev_end, err), out);
+		prev_end = r->clusters[i].off + r->clusters[i].len;
+		start += r->clusters[i].raw;
+		r->stored_bytes += r->clusters[i].len;
 	}
 	if (start != r->doc_bytes)
 		rc = npk__fail(err, NPK_E_FORMAT,
@@ -445,11 +470,10 @@ out:
 int npk_reader_open(const char *path, const npk_trust *trust,
                     int allow_untrusted, npk_reader **out, npk_error *err)
 {
-	int rc = npk__init(err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk__init(err));
 	npk_reader *r = calloc(1, sizeof *r);
 	NPK_FAIL_IF(r == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = NPK_OK;
 	r->fd = -1;
 	r->cl_cached = -1;
 	r->name = strdup(path);
@@ -472,9 +496,10 @@ int npk_reader_open(const char *path, const npk_trust *trust,
 		goto fail;
 	}
 	r->file_size = (uint64_t)st.st_size;
-	if ((rc = read_header(r, err)) != NPK_OK || (rc = read_signed(r, trust, err)) != NPK_OK ||
-	    (rc = read_page_table(r, err)) != NPK_OK || (rc = read_cluster_table(r, err)) != NPK_OK)
-		goto fail;
+	NPK_FORWARD_GOTO(rc, read_header(r, err), fail);
+	NPK_FORWARD_GOTO(rc, read_signed(r, trust, err), fail);
+	NPK_FORWARD_GOTO(rc, read_page_table(r, err), fail);
+	NPK_FORWARD_GOTO(rc, read_cluster_table(r, err), fail);
 	if (!r->trusted && !allow_untrusted) {
 		char id[17];
 		npk_keyid_format(r->key_id, id);
@@ -559,24 +584,27 @@ static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *
 {
 	NPK_FAIL_IF(grow(&o->io, &o->io_cap, len) || grow(&o->raw, &o->raw_cap, raw ? raw : 1),
 	            err, NPK_E_NOMEM, "out of memory reading %s %u", kind, number);
-	int rc = npk__pread_full(r->fd, o->io, len, off, r->name, err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk__pread_full(r->fd, o->io, len, off, r->name, err));
 	uint8_t d[32];
 	npk__digest(o->io, len, d);
-	NPK_FAIL_IF(!npk__digest_same(d, digest), err, NPK_E_DIGEST,
-	            "%s: %s %u (offset %llu, %u bytes): digest mismatch", r->name, kind, number,
-	            (unsigned long long)off, len);
+	/* The problem alone is the bare message: verify's report names the object. */
+	if (!npk__digest_same(d, digest)) {
+		npk__fail(err, NPK_E_DIGEST, "digest mismatch");
+		return npk__wrap(err, NPK_E_DIGEST, "%s: %s %u (offset %llu, %u bytes): ", r->name, kind,
+		                 number, (unsigned long long)off, len);
+	}
 	const uint8_t *h = o->io;
-	NPK_FAIL_IF(memcmp(h, magic, 4) != 0 || h[5] != 0 || npk__ld16(h + 6) != 0 ||
-	            npk__ld32(h + 8) != number || npk__ld32(h + 12) != raw ||
-	            npk__ld32(h + 16) != len - NPK_OBJ_HEADER_SIZE || npk__ld32(h + 20) != count,
-	            err, NPK_E_FORMAT, "%s: %s %u (offset %llu): header disagrees with its table entry",
-	            r->name, kind, number, (unsigned long long)off);
+	if (memcmp(h, magic, 4) != 0 || h[5] != 0 || npk__ld16(h + 6) != 0 ||
+	    npk__ld32(h + 8) != number || npk__ld32(h + 12) != raw ||
+	    npk__ld32(h + 16) != len - NPK_OBJ_HEADER_SIZE || npk__ld32(h + 20) != count) {
+		npk__fail(err, NPK_E_FORMAT, "header disagrees with its table entry");
+		return npk__wrap(err, NPK_E_FORMAT, "%s: %s %u (offset %llu): ", r->name, kind, number,
+		                 (unsigned long long)off);
+	}
 	char what[96];
 	snprintf(what, sizeof what, "%s: %s %u", r->name, kind, number);
-	rc = npk__decompress(dec, h[4], o->io + NPK_OBJ_HEADER_SIZE, len - NPK_OBJ_HEADER_SIZE, o->raw,
-	                     raw, what, err);
+	int rc = npk__decompress(dec, h[4], o->io + NPK_OBJ_HEADER_SIZE, len - NPK_OBJ_HEADER_SIZE,
+	                         o->raw, raw, what, err);
 	o->raw_len = rc == NPK_OK ? raw : 0;
 	return rc;
 }
@@ -717,14 +745,10 @@ static void pf_start(npk_reader *r)
 		pf_stop(r);
 }
 
-static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
+/* Cluster i from read-ahead, once its worker is done; its buffers become
+ * r->cl, ours go to the slot for the next cluster it holds. */
+static int pf_take(npk_reader *r, struct npk_prefetch *pf, uint32_t i, npk_error *err)
 {
-	if (r->cl_cached == (int64_t)i)
-		return NPK_OK;
-	r->cl_cached = -1;
-	struct npk_prefetch *pf = r->pf;
-	if (pf == NULL || i < pf->consumed)
-		goto direct;
 	pthread_mutex_lock(&pf->mu);
 	/* Clusters skipped over are given up once their worker is done. */
 	while (pf->consumed < i) {
@@ -744,7 +768,6 @@ static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
 	pf_slot *s = &pf->slots[i % pf->nslots];
 	while (s->state != 2)
 		pthread_cond_wait(&pf->cv, &pf->mu);
-	/* Take its buffers, leave ours for the next cluster of that slot. */
 	obj_buf t = r->cl;
 	r->cl = s->ob;
 	s->ob = t;
@@ -755,14 +778,38 @@ static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
 	pf->consumed = i + 1;
 	pthread_cond_broadcast(&pf->cv);
 	pthread_mutex_unlock(&pf->mu);
-	if (rc == NPK_OK)
-		r->cl_cached = i;
 	return rc;
-direct:
-	rc = load_cluster_into(r, r->dec, &r->cl, i, err);
-	if (rc == NPK_OK)
-		r->cl_cached = i;
-	return rc;
+}
+
+static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
+{
+	if (r->cl_cached == (int64_t)i)
+		return NPK_OK;
+	r->cl_cached = -1;
+	struct npk_prefetch *pf = r->pf;
+	NPK_FORWARD(pf != NULL && i >= pf->consumed ? pf_take(r, pf, i, err)
+	                                            : load_cluster_into(r, r->dec, &r->cl, i, err));
+	r->cl_cached = i;
+	return NPK_OK;
+}
+
+/* 5.2, 5.3: where entry e says its bytes are must be inside the data. */
+static int check_position(const npk_reader *r, const npk_entry *e, npk_error *err)
+{
+	if (e->size == 0) {
+		NPK_FAIL_IF(e->cluster != NPK_NO_CLUSTER || e->offset != 0, err, NPK_E_FORMAT,
+		            "%s: %s: empty document must have no cluster", r->name, e->path);
+		return NPK_OK;
+	}
+	NPK_FAIL_IF(e->cluster >= r->cluster_count || e->offset >= r->clusters[e->cluster].raw,
+	            err, NPK_E_FORMAT, "%s: %s: position (cluster %u, offset %u) out of range",
+	            r->name, e->path, e->cluster, e->offset);
+	uint64_t end;
+	NPK_FAIL_IF(!npk__add64(r->clusters[e->cluster].start + e->offset, e->size, &end) ||
+	            end > r->doc_bytes, err, NPK_E_FORMAT,
+	            "%s: %s: size %llu runs past the end of the data", r->name, e->path,
+	            (unsigned long long)e->size);
+	return NPK_OK;
 }
 
 /* 5.2: parses one index entry at the cursor into e (strings point into
@@ -784,13 +831,9 @@ static int parse_entry(npk_reader *r, npk_cur *c, npk_entry *e, char *path_buf,
 	            (unsigned long long)e->ordinal);
 	memcpy(path_buf, path, plen);
 	path_buf[plen] = 0;
-	int rc = npk_path_check(path_buf, plen, err);
-	if (rc != NPK_OK) {
-		char msg[sizeof err->msg];
-		snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
-		return npk__fail(err, NPK_E_FORMAT, "%s: index entry %llu: %s", r->name,
-		                 (unsigned long long)e->ordinal, msg);
-	}
+	if (npk_path_check(path_buf, plen, err) != NPK_OK)
+		return npk__wrap(err, NPK_E_FORMAT, "%s: index entry %llu: ", r->name,
+		                 (unsigned long long)e->ordinal);
 	memcpy(e->digest, dg, 32);
 	memcpy(media_buf, media, mlen);
 	media_buf[mlen] = 0;
@@ -798,34 +841,11 @@ static int parse_entry(npk_reader *r, npk_cur *c, npk_entry *e, char *path_buf,
 	for (unsigned i = 0; i < mlen; i++)
 		media_ok &= media[i] > 0x20 && media[i] < 0x7f;
 	NPK_FAIL_IF(!media_ok, err, NPK_E_FORMAT, "%s: %s: bad media type", r->name, path_buf);
-	rc = npk__meta_decode(m, metalen, meta, err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk__meta_decode(m, metalen, meta, err));
 	e->path = path_buf;
 	e->media_type = media_buf;
 	e->meta = meta;
-	if (e->size == 0) {
-		NPK_FAIL_IF(e->cluster != NPK_NO_CLUSTER || e->offset != 0, err, NPK_E_FORMAT,
-		            "%s: %s: empty document must have no cluster", r->name, path_buf);
-		return NPK_OK;
-	}
-	NPK_FAIL_IF(e->cluster >= r->cluster_count || e->offset >= r->clusters[e->cluster].raw,
-	            err, NPK_E_FORMAT, "%s: %s: position (cluster %u, offset %u) out of range",
-	            r->name, path_buf, e->cluster, e->offset);
-	uint64_t end;
-	NPK_FAIL_IF(!npk__add64(r->clusters[e->cluster].start + e->offset, e->size, &end) ||
-	            end > r->doc_bytes, err, NPK_E_FORMAT,
-	            "%s: %s: size %llu runs past the end of the data", r->name, path_buf,
-	            (unsigned long long)e->size);
-	return NPK_OK;
-}
-
-/* A load error without its "ARCHIVE: cluster N (offset X, Y bytes): "
- * prefix: the problem report carries those already. */
-static const char *problem_text(const char *msg)
-{
-	const char *p = strstr(msg, "): ");
-	return p ? p + 3 : msg;
+	return check_position(r, e, err);
 }
 
 /* Problems during a walk: list stops at the first; verify reports each. */
@@ -833,7 +853,7 @@ typedef struct walk_report {
 	npk_problem_cb cb;
 	void *ctx;
 	int first;                /* code of the first problem */
-	npk_verify_stats *st;
+	npk_verify_stats *st;     /* never NULL */
 } walk_report;
 
 static void report(walk_report *w, int code, const char *object, uint64_t number,
@@ -847,119 +867,164 @@ static void report(walk_report *w, int code, const char *object, uint64_t number
 	}
 }
 
+/* A walk through every entry in path order (11, step 8). With a report,
+ * problems are reported and the walk goes on; without, the first stops it. */
+typedef struct walker {
+	npk_reader *r;
+	npk_entry_cb cb;
+	void *ctx;
+	walk_report *wr;          /* NULL: the first problem stops the walk */
+	char *path, *prev;        /* this entry's path, the last good entry's */
+	char media[NPK_MEDIA_MAX + 1];
+	npk_meta *meta;
+	npk_pathstack folders;    /* 5.1: no document is another's folder */
+	uint64_t pos;             /* data offset of the next non-empty document (5.3) */
+	int pos_known;            /* 0 after a page or entry that could not be read */
+} walker;
+
+static const char *msg_or(const npk_error *err, const char *dflt)
+{
+	return err ? err->msg : dflt;
+}
+
+/* Index page i cannot be read: none of its documents can be listed. */
+static int page_unreadable(walker *w, uint32_t i, int rc, const npk_error *err)
+{
+	const page_ref *p = &w->r->pages[i];
+	if (w->wr == NULL)
+		return rc;
+	char msg[600];
+	snprintf(msg, sizeof msg, "%s; its %u documents (from \"%s\") cannot be listed",
+	         npk__bare(err, "damaged"), p->count, p->first);
+	w->wr->st->pages_bad++;
+	report(w->wr, rc, "page", i, p->off, NULL, msg);
+	w->wr->st->documents_bad += p->count;
+	w->pos_known = 0;
+	return NPK_OK;
+}
+
+/* 5.2, 5.3, 6.1: entry k of page i, just parsed into e, against what came
+ * before it: the page's first path, path order, folders, the next page's
+ * first path, and the tiling of the data. */
+static int check_entry(walker *w, uint32_t i, uint32_t k, const npk_entry *e, npk_error *err)
+{
+	const npk_reader *r = w->r;
+	const page_ref *p = &r->pages[i];
+	NPK_FAIL_IF(k == 0 && strcmp(w->path, p->first) != 0, err, NPK_E_FORMAT,
+	            "%s: page %u starts with \"%s\", not \"%s\" as its table entry says", r->name, i,
+	            w->path, p->first);
+	int order = w->prev[0] ? strcmp(w->prev, w->path) : -1;
+	NPK_FAIL_IF(order == 0, err, NPK_E_FORMAT, "%s: two documents have the path \"%s\"", r->name,
+	            w->path);
+	NPK_FAIL_IF(order > 0, err, NPK_E_FORMAT, "%s: index not in path order: \"%s\" comes after \"%s\"",
+	            r->name, w->path, w->prev);
+	const char *clash;
+	NPK_FAIL_IF(npk__pathstack_push(&w->folders, w->path, &clash) != 0, err, NPK_E_NOMEM,
+	            "out of memory");
+	NPK_FAIL_IF(clash != NULL, err, NPK_E_FORMAT,
+	            "%s: \"%s\" is a document and also the folder of \"%s\"", r->name, clash, w->path);
+	NPK_FAIL_IF(k + 1 == p->count && i + 1 < r->page_count &&
+	            strcmp(w->path, r->pages[i + 1].first) >= 0,
+	            err, NPK_E_FORMAT, "%s: page %u overlaps page %u", r->name, i, i + 1);
+	if (e->size == 0)
+		return NPK_OK;
+	uint64_t at = r->clusters[e->cluster].start + e->offset;
+	NPK_FAIL_IF(w->pos_known && at != w->pos, err, NPK_E_FORMAT,
+	            "%s: %s: stored at data offset %llu, expected %llu (documents must tile the data)",
+	            r->name, w->path, (unsigned long long)at, (unsigned long long)w->pos);
+	w->pos = at + e->size;
+	w->pos_known = 1;
+	return NPK_OK;
+}
+
+/* Entry k of page i at the cursor, parsed into e and checked. */
+static int next_entry(walker *w, npk_cur *c, uint32_t i, uint32_t k, npk_entry *e,
+                      npk_error *err)
+{
+	memset(e, 0, sizeof *e);
+	e->ordinal = w->r->pages[i].first_ordinal + k;
+	NPK_FORWARD(parse_entry(w->r, c, e, w->path, w->media, w->meta, err));
+	return check_entry(w, i, k, e, err);
+}
+
+/* Index page i: its entries in order, each handed to the callback, then
+ * nothing after them. Returns NPK_OK to go on to the next page. */
+static int walk_page(walker *w, uint32_t i, npk_error *err)
+{
+	npk_reader *r = w->r;
+	const page_ref *p = &r->pages[i];
+	if (w->wr)
+		w->wr->st->pages++;
+	int rc = load_page(r, &r->page, i, err);
+	if (rc != NPK_OK)
+		return page_unreadable(w, i, rc, err);
+	npk_cur c;
+	npk__cur_init(&c, r->page.raw, r->page.raw_len);
+	for (uint32_t k = 0; k < p->count; k++) {
+		npk_entry e;
+		if ((rc = next_entry(w, &c, i, k, &e, err)) != NPK_OK)
+			break;
+		memcpy(w->prev, w->path, strlen(w->path) + 1);
+		if (w->cb != NULL && (rc = w->cb(&e, w->ctx)) != 0)
+			return rc;
+	}
+	/* A bad entry ends its page: the entries after it are not read, and
+	 * count as trailing bytes below. */
+	if (rc != NPK_OK) {
+		if (w->wr == NULL)
+			return rc;
+		report(w->wr, rc, "page", i, p->off, NULL, msg_or(err, "malformed entry"));
+		w->wr->st->pages_bad++;
+		w->pos_known = 0;
+	}
+	if (npk__cur_left(&c) == 0)
+		return NPK_OK;
+	rc = npk__fail(err, NPK_E_FORMAT, "%s: index page %u has %zu trailing bytes", r->name, i,
+	               npk__cur_left(&c));
+	if (w->wr == NULL)
+		return rc;
+	report(w->wr, rc, "page", i, p->off, NULL, msg_or(err, "trailing bytes"));
+	return NPK_OK;
+}
+
+/* 5.3: the documents end where the data does (checked when the last of
+ * them could be placed, and nothing was reported before). */
+static int walk_end(walker *w, npk_error *err)
+{
+	const npk_reader *r = w->r;
+	if (!w->pos_known || w->pos == r->doc_bytes || (w->wr != NULL && w->wr->first != NPK_OK))
+		return NPK_OK;
+	int rc = npk__fail(err, NPK_E_FORMAT, "%s: documents end at data offset %llu of %llu",
+	                   r->name, (unsigned long long)w->pos, (unsigned long long)r->doc_bytes);
+	if (w->wr == NULL)
+		return rc;
+	report(w->wr, rc, "layout", 0, 0, NULL, msg_or(err, ""));
+	return NPK_OK;
+}
+
 /* Walks every entry in path order (11, step 8), checking each page, the
  * order of paths, and that documents tile the data (5.3). With wr set,
  * problems are reported and the walk goes on; without, the first stops it. */
 static int walk(npk_reader *r, npk_entry_cb cb, void *ctx, walk_report *wr, npk_error *err)
 {
-	char *path = malloc(NPK_PATH_MAX + 1), *prev = malloc(NPK_PATH_MAX + 1);
-	char media[NPK_MEDIA_MAX + 1];
-	npk_meta *meta = npk_meta_new();
-	npk_pathstack folders = {0};
+	walker w = {.r = r, .cb = cb, .ctx = ctx, .wr = wr, .pos_known = 1};
+	w.path = malloc(NPK_PATH_MAX + 1);
+	w.prev = malloc(NPK_PATH_MAX + 1);
+	w.meta = npk_meta_new();
 	int rc = NPK_OK;
-	if (path == NULL || prev == NULL || meta == NULL) {
+	if (w.path == NULL || w.prev == NULL || w.meta == NULL) {
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 		goto out;
 	}
-	prev[0] = 0;
-	/* Expected logical position of the next non-empty document. */
-	uint64_t pos = 0;
-	int pos_known = 1;
-	for (uint32_t i = 0; i < r->page_count; i++) {
-		const page_ref *p = &r->pages[i];
-		if (wr && wr->st)
-			wr->st->pages++;
-		rc = load_page(r, &r->page, i, err);
-		if (rc != NPK_OK) {
-			if (!wr)
-				goto out;
-			if (wr->st)
-				wr->st->pages_bad++;
-			char msg[600];
-			snprintf(msg, sizeof msg, "%s; its %u documents (from \"%s\") cannot be listed",
-			         err ? problem_text(err->msg) : "damaged", p->count, p->first);
-			report(wr, rc, "page", i, p->off, NULL, msg);
-			if (wr->st)
-				wr->st->documents_bad += p->count;
-			pos_known = 0;
-			rc = NPK_OK;
-			continue;
-		}
-		npk_cur c;
-		npk__cur_init(&c, r->page.raw, r->page.raw_len);
-		for (uint32_t k = 0; k < p->count; k++) {
-			npk_entry e;
-			memset(&e, 0, sizeof e);
-			e.ordinal = p->first_ordinal + k;
-			rc = parse_entry(r, &c, &e, path, media, meta, err);
-			if (rc == NPK_OK && k == 0 && strcmp(path, p->first) != 0)
-				rc = npk__fail(err, NPK_E_FORMAT, "%s: page %u starts with \"%s\", not \"%s\" as its table entry says",
-				               r->name, i, path, p->first);
-			int order = prev[0] ? strcmp(prev, path) : -1;
-			if (rc == NPK_OK && order == 0)
-				rc = npk__fail(err, NPK_E_FORMAT, "%s: two documents have the path \"%s\"",
-				               r->name, path);
-			else if (rc == NPK_OK && order > 0)
-				rc = npk__fail(err, NPK_E_FORMAT,
-				               "%s: index not in path order: \"%s\" comes after \"%s\"",
-				               r->name, path, prev);
-			if (rc == NPK_OK) {
-				const char *clash;
-				if (npk__pathstack_push(&folders, path, &clash) != 0)
-					rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
-				else if (clash != NULL)
-					rc = npk__fail(err, NPK_E_FORMAT,
-					               "%s: \"%s\" is a document and also the folder of \"%s\"",
-					               r->name, clash, path);
-			}
-			if (rc == NPK_OK && k + 1 == p->count && i + 1 < r->page_count &&
-			    strcmp(path, r->pages[i + 1].first) >= 0)
-				rc = npk__fail(err, NPK_E_FORMAT, "%s: page %u overlaps page %u", r->name, i, i + 1);
-			if (rc == NPK_OK && e.size > 0) {
-				uint64_t at = r->clusters[e.cluster].start + e.offset;
-				if (pos_known && at != pos)
-					rc = npk__fail(err, NPK_E_FORMAT,
-					               "%s: %s: stored at data offset %llu, expected %llu (documents must tile the data)",
-					               r->name, path, (unsigned long long)at, (unsigned long long)pos);
-				pos = at + e.size;
-				pos_known = 1;
-			}
-			if (rc != NPK_OK) {
-				if (!wr)
-					goto out;
-				report(wr, rc, "page", i, p->off, NULL, err ? err->msg : "malformed entry");
-				if (wr->st)
-					wr->st->pages_bad++;
-				pos_known = 0;
-				rc = NPK_OK;
-				break;
-			}
-			memcpy(prev, path, strlen(path) + 1);
-			if (cb != NULL && (rc = cb(&e, ctx)) != 0)
-				goto out;
-		}
-		if (rc == NPK_OK && npk__cur_left(&c) != 0) {
-			rc = npk__fail(err, NPK_E_FORMAT, "%s: index page %u has %zu trailing bytes",
-			               r->name, i, npk__cur_left(&c));
-			if (!wr)
-				goto out;
-			report(wr, rc, "page", i, p->off, NULL, err ? err->msg : "trailing bytes");
-			rc = NPK_OK;
-		}
-	}
-	if (pos_known && pos != r->doc_bytes && (wr == NULL || wr->first == NPK_OK)) {
-		rc = npk__fail(err, NPK_E_FORMAT, "%s: documents end at data offset %llu of %llu",
-		               r->name, (unsigned long long)pos, (unsigned long long)r->doc_bytes);
-		if (wr) {
-			report(wr, rc, "layout", 0, 0, NULL, err ? err->msg : "");
-			rc = NPK_OK;
-		}
-	}
+	w.prev[0] = 0;
+	for (uint32_t i = 0; i < r->page_count; i++)
+		NPK_FORWARD_GOTO(rc, walk_page(&w, i, err), out);
+	rc = walk_end(&w, err);
 out:
-	npk__pathstack_free(&folders);
-	free(path);
-	free(prev);
-	npk_meta_free(meta);
+	npk__pathstack_free(&w.folders);
+	free(w.path);
+	free(w.prev);
+	npk_meta_free(w.meta);
 	return rc;
 }
 
@@ -1100,13 +1165,11 @@ static int check_cluster(verify_ctx *v, uint32_t i)
 		npk_error e2 = {0};
 		int rc = load_cluster(v->r, i, &e2);
 		v->cstate[i] = rc == NPK_OK ? 1 : 2;
-		if (v->wr->st) {
-			v->wr->st->clusters++;
-			if (rc != NPK_OK)
-				v->wr->st->clusters_bad++;
+		v->wr->st->clusters++;
+		if (rc != NPK_OK) {
+			v->wr->st->clusters_bad++;
+			report(v->wr, rc, "cluster", i, v->r->clusters[i].off, NULL, npk__bare(&e2, ""));
 		}
-		if (rc != NPK_OK)
-			report(v->wr, rc, "cluster", i, v->r->clusters[i].off, NULL, problem_text(e2.msg));
 	}
 	return v->cstate[i] == 1;
 }
@@ -1115,10 +1178,8 @@ static int verify_doc(const npk_entry *e, void *ctx)
 {
 	verify_ctx *v = ctx;
 	npk_reader *r = v->r;
-	if (v->wr->st) {
-		v->wr->st->documents++;
-		v->wr->st->bytes += e->size;
-	}
+	v->wr->st->documents++;
+	v->wr->st->bytes += e->size;
 	/* Every cluster the document touches must be intact. */
 	int ok = 1;
 	if (e->size > 0) {
@@ -1134,8 +1195,7 @@ static int verify_doc(const npk_entry *e, void *ctx)
 		char msg[700];
 		snprintf(msg, sizeof msg, "%s", ok ? e2.msg : "stored in a damaged cluster");
 		report(v->wr, rc, "document", e->ordinal, 0, e->path, msg);
-		if (v->wr->st)
-			v->wr->st->documents_bad++;
+		v->wr->st->documents_bad++;
 	}
 	v->docs++;
 	v->bytes += e->size;

@@ -82,6 +82,130 @@ struct npk_writer {
 	int failed;               /* a write failed: the output is unusable */
 };
 
+/* ---- Encoders: one per structure of spec/format.md, each writing the
+ * fields in the order reader.c's parser of that structure reads them. */
+
+/* 3. Header (read_header); required and optional flags and the reserved
+ * bytes are zero. */
+static void encode_header(uint8_t h[NPK_HEADER_SIZE])
+{
+	memset(h, 0, NPK_HEADER_SIZE);
+	memcpy(h, NPK_MAGIC, NPK_MAGIC_LEN);
+	npk__st16(h + 8, NPK_FORMAT_MAJOR);
+	npk__st16(h + 10, NPK_FORMAT_MINOR);
+}
+
+/* 4.1 Object header (load_object) of a job whose payload is made. */
+static void encode_object_header(job *j, unsigned codec)
+{
+	uint8_t *h = j->header;
+	memcpy(h, j->magic, 4);
+	h[4] = (uint8_t)codec;
+	h[5] = 0;
+	npk__st16(h + 6, 0);
+	npk__st32(h + 8, j->number);
+	npk__st32(h + 12, (uint32_t)j->raw.len);
+	npk__st32(h + 16, (uint32_t)j->zlen);
+	npk__st32(h + 20, j->count);
+}
+
+/* 5.2 Index entry (parse_entry) of the document being ended. */
+static int encode_entry(npk_buf *pg, const npk_writer *w, const uint8_t digest[32],
+                        npk_error *err)
+{
+	size_t plen = strlen(w->path), mlen = strlen(w->media);
+	NPK_FAIL_IF(npk__buf_u16(pg, (uint16_t)plen) || npk__buf_put(pg, w->path, plen) ||
+	            npk__buf_u64(pg, w->doc_size) || npk__buf_u32(pg, w->doc_cluster) ||
+	            npk__buf_u32(pg, w->doc_offset) || npk__buf_put(pg, digest, 32) ||
+	            npk__buf_u8(pg, (uint8_t)mlen) || npk__buf_put(pg, w->media, mlen) ||
+	            npk__buf_u16(pg, (uint16_t)w->meta_len) ||
+	            npk__buf_put(pg, w->meta_enc, w->meta_len),
+	            err, NPK_E_NOMEM, "out of memory");
+	return NPK_OK;
+}
+
+/* 6.1 Page table entry (parse_page_ref) of page job j, written at off. */
+static int encode_page_ref(npk_buf *t, uint64_t off, const job *j, npk_error *err)
+{
+	size_t plen = strlen(j->first_path);
+	NPK_FAIL_IF(npk__buf_u64(t, off) || npk__buf_u32(t, (uint32_t)(NPK_OBJ_HEADER_SIZE + j->zlen)) ||
+	            npk__buf_u32(t, npk__ld32(j->header + 12)) || npk__buf_u64(t, j->first_ordinal) ||
+	            npk__buf_u32(t, j->count) || npk__buf_put(t, j->digest, 32) ||
+	            npk__buf_u16(t, (uint16_t)plen) || npk__buf_put(t, j->first_path, plen),
+	            err, NPK_E_NOMEM, "out of memory");
+	NPK_FAIL_IF(t->len > NPK_PAGE_TABLE_MAX, err, NPK_E_LIMIT, "page table larger than %u bytes",
+	            NPK_PAGE_TABLE_MAX);
+	return NPK_OK;
+}
+
+/* 6.2 Cluster table entry (parse_cluster_ref) of cluster job j, written
+ * at off. */
+static int encode_cluster_ref(npk_buf *t, uint64_t off, const job *j, npk_error *err)
+{
+	NPK_FAIL_IF(npk__buf_u64(t, off) || npk__buf_u32(t, (uint32_t)(NPK_OBJ_HEADER_SIZE + j->zlen)) ||
+	            npk__buf_u32(t, npk__ld32(j->header + 12)) || npk__buf_put(t, j->digest, 32),
+	            err, NPK_E_NOMEM, "out of memory");
+	return NPK_OK;
+}
+
+/* 7.1 Manifest (parse_manifest), at the end of the tables (which start
+ * at pt_off). A signature block of sig_len bytes and the trailer follow
+ * it, which makes *file_size. */
+static int encode_manifest(npk_buf *m, const npk_writer *w, const npk_pubkey *pk,
+                           uint64_t pt_off, size_t sig_len, uint64_t *file_size, npk_error *err)
+{
+	uint8_t *am = NULL;
+	size_t amlen = 0;
+	NPK_FORWARD(npk__meta_encode(w->archive_meta, &am, &amlen, err));
+	uint8_t pt_digest[32], ct_digest[32];
+	npk__digest(w->page_table.p, w->page_table.len, pt_digest);
+	npk__digest(w->cluster_table.p, w->cluster_table.len, ct_digest);
+	uint64_t mf_off = w->off;
+	*file_size = mf_off + NPK_MANIFEST_FIXED + amlen + 2 + sig_len + NPK_TRAILER_SIZE;
+	int nomem = npk__buf_put(m, NPK_MANIFEST_MAGIC, 4) || npk__buf_u32(m, 0) ||
+	            npk__buf_u64(m, *file_size) || npk__buf_u64(m, mf_off) ||
+	            npk__buf_u64(m, w->timestamp) || npk__buf_u64(m, w->docs) ||
+	            npk__buf_u64(m, w->doc_bytes) || npk__buf_u32(m, w->cluster_no) ||
+	            npk__buf_u32(m, w->page_no) || npk__buf_u64(m, pt_off) ||
+	            npk__buf_u32(m, (uint32_t)w->page_table.len) ||
+	            npk__buf_u32(m, (uint32_t)w->cluster_table.len) ||
+	            npk__buf_put(m, w->header_digest, 32) || npk__buf_put(m, pt_digest, 32) ||
+	            npk__buf_put(m, ct_digest, 32) || npk__buf_put(m, pk->id, 8) ||
+	            npk__buf_put(m, pk->pk, 32) || npk__buf_u16(m, (uint16_t)amlen) ||
+	            npk__buf_put(m, am, amlen) ||
+	            npk__buf_u16(m, 0); /* 7.2: no extensions */
+	free(am);
+	NPK_FAIL_IF(nomem, err, NPK_E_NOMEM, "out of memory");
+	return NPK_OK;
+}
+
+/* 8. Signature block (parse_signature, check_signature): minisign's "ED"
+ * signature of the manifest m, then the trusted comment and its global
+ * signature. */
+static int encode_signature(npk_buf *s, const npk_seckey *sk, const npk_pubkey *pk,
+                            const npk_buf *m, const char *comment, npk_error *err)
+{
+	size_t clen = strlen(comment);
+	uint8_t sig[64], global[64];
+	NPK_FORWARD(npk__sign(sk, m->p, m->len, comment, clen, sig, global, err));
+	NPK_FAIL_IF(npk__buf_put(s, "ED", 2) || npk__buf_put(s, pk->id, 8) ||
+	            npk__buf_put(s, sig, 64) || npk__buf_u16(s, (uint16_t)clen) ||
+	            npk__buf_put(s, comment, clen) || npk__buf_put(s, global, 64),
+	            err, NPK_E_NOMEM, "out of memory");
+	return NPK_OK;
+}
+
+/* 9. Trailer (read_trailer); the reserved field is zero. */
+static void encode_trailer(uint8_t t[NPK_TRAILER_SIZE], uint64_t mf_off, size_t mf_len,
+                           size_t sig_len)
+{
+	memset(t, 0, NPK_TRAILER_SIZE);
+	npk__st64(t, mf_off);
+	npk__st32(t + 8, (uint32_t)mf_len);
+	npk__st32(t + 12, (uint32_t)sig_len);
+	memcpy(t + 24, NPK_TRAILER_MAGIC, 8);
+}
+
 static int writer_emit(npk_writer *w, const void *p, size_t len, npk_error *err)
 {
 	int rc = npk__write_full(w->fd, p, len, "archive", err);
@@ -100,18 +224,10 @@ static void job_run(job *j, npk_encoder *enc)
 	j->rc = npk__compress(enc, j->raw.p, j->raw.len, &codec, &j->z, &j->zlen, &j->err);
 	if (j->rc != NPK_OK)
 		return;
-	uint8_t *h = j->header;
-	memcpy(h, j->magic, 4);
-	h[4] = (uint8_t)codec;
-	h[5] = 0;
-	npk__st16(h + 6, 0);
-	npk__st32(h + 8, j->number);
-	npk__st32(h + 12, (uint32_t)j->raw.len);
-	npk__st32(h + 16, (uint32_t)j->zlen);
-	npk__st32(h + 20, j->count);
+	encode_object_header(j, codec);
 	crypto_generichash_state hs;
 	crypto_generichash_init(&hs, NULL, 0, 32);
-	crypto_generichash_update(&hs, h, NPK_OBJ_HEADER_SIZE);
+	crypto_generichash_update(&hs, j->header, NPK_OBJ_HEADER_SIZE);
 	crypto_generichash_update(&hs, j->z, j->zlen);
 	crypto_generichash_final(&hs, j->digest, 32);
 	/* The raw bytes are no longer needed: free them early. */
@@ -143,47 +259,43 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Writes the oldest job once it is done, and records its table entry. */
-static int job_write(npk_writer *w, npk_error *err)
+/* Frees what a job holds. */
+static void job_clear(job *j)
 {
-	job *j = &w->ring[w->head % w->ring_cap];
+	free(j->z);
+	free(j->first_path);
+	npk__buf_free(&j->raw);
+	memset(j, 0, sizeof *j);
+}
+
+/* The oldest job's outcome, once it is done. */
+static int job_wait(npk_writer *w, job *j, npk_error *err)
+{
 	if (w->nworkers > 0) {
 		pthread_mutex_lock(&w->mu);
 		while (!j->done)
 			pthread_cond_wait(&w->done_cv, &w->mu);
 		pthread_mutex_unlock(&w->mu);
 	}
-	int rc = j->rc;
-	if (rc != NPK_OK && err != NULL)
+	if (j->rc != NPK_OK && err != NULL)
 		*err = j->err;
+	return j->rc;
+}
+
+/* Writes the oldest job once it is done, and records its table entry. */
+static int job_write(npk_writer *w, npk_error *err)
+{
+	job *j = &w->ring[w->head % w->ring_cap];
 	uint64_t off = w->off;
-	uint32_t len = (uint32_t)(NPK_OBJ_HEADER_SIZE + j->zlen);
-	if (rc == NPK_OK)
-		rc = writer_emit(w, j->header, NPK_OBJ_HEADER_SIZE, err);
-	if (rc == NPK_OK)
-		rc = writer_emit(w, j->z, j->zlen, err);
-	uint32_t raw = npk__ld32(j->header + 12);
-	if (rc == NPK_OK && j->magic[3] == 'C') {
-		npk_buf *t = &w->cluster_table;
-		if (npk__buf_u64(t, off) || npk__buf_u32(t, len) || npk__buf_u32(t, raw) ||
-		    npk__buf_put(t, j->digest, 32))
-			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
-	} else if (rc == NPK_OK) {
-		size_t plen = strlen(j->first_path);
-		npk_buf *t = &w->page_table;
-		if (npk__buf_u64(t, off) || npk__buf_u32(t, len) || npk__buf_u32(t, raw) ||
-		    npk__buf_u64(t, j->first_ordinal) || npk__buf_u32(t, j->count) ||
-		    npk__buf_put(t, j->digest, 32) || npk__buf_u16(t, (uint16_t)plen) ||
-		    npk__buf_put(t, j->first_path, plen))
-			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
-		else if (t->len > NPK_PAGE_TABLE_MAX)
-			rc = npk__fail(err, NPK_E_LIMIT, "page table larger than %u bytes",
-			               NPK_PAGE_TABLE_MAX);
-	}
-	free(j->z);
-	free(j->first_path);
-	npk__buf_free(&j->raw);
-	memset(j, 0, sizeof *j);
+	int rc;
+	NPK_FORWARD_GOTO(rc, job_wait(w, j, err), done);
+	NPK_FORWARD_GOTO(rc, writer_emit(w, j->header, NPK_OBJ_HEADER_SIZE, err), done);
+	NPK_FORWARD_GOTO(rc, writer_emit(w, j->z, j->zlen, err), done);
+	rc = memcmp(j->magic, NPK_CLUSTER_MAGIC, 4) == 0
+	     ? encode_cluster_ref(&w->cluster_table, off, j, err)
+	     : encode_page_ref(&w->page_table, off, j, err);
+done:
+	job_clear(j);
 	w->head++;
 	if (rc != NPK_OK)
 		w->failed = 1;
@@ -195,12 +307,12 @@ static int job_write(npk_writer *w, npk_error *err)
 static int job_submit(npk_writer *w, const char *magic, uint32_t number, uint32_t count,
                       npk_buf *raw, uint64_t first_ordinal, char *first_path, npk_error *err)
 {
-	int rc = NPK_OK;
-	while (rc == NPK_OK && w->tail - w->head == w->ring_cap)
-		rc = job_write(w, err);
-	if (rc != NPK_OK) {
-		free(first_path);
-		return rc;
+	while (w->tail - w->head == w->ring_cap) {
+		int rc = job_write(w, err);
+		if (rc != NPK_OK) {
+			free(first_path);
+			return rc;
+		}
 	}
 	job *j = &w->ring[w->tail % w->ring_cap];
 	memset(j, 0, sizeof *j);
@@ -230,10 +342,9 @@ static int writer_flush_cluster(npk_writer *w, npk_error *err)
 		return NPK_OK;
 	NPK_FAIL_IF(w->cluster_no >= NPK_CLUSTERS_MAX, err, NPK_E_LIMIT,
 	            "more than %u clusters", NPK_CLUSTERS_MAX);
-	int rc = job_submit(w, NPK_CLUSTER_MAGIC, w->cluster_no, 0, &w->cluster, 0, NULL, err);
-	if (rc == NPK_OK)
-		w->cluster_no++;
-	return rc;
+	NPK_FORWARD(job_submit(w, NPK_CLUSTER_MAGIC, w->cluster_no, 0, &w->cluster, 0, NULL, err));
+	w->cluster_no++;
+	return NPK_OK;
 }
 
 static int writer_flush_page(npk_writer *w, npk_error *err)
@@ -262,90 +373,96 @@ static void writer_stop(npk_writer *w)
 			pthread_join(w->workers[i], NULL);
 		w->nworkers = 0;
 	}
-	while (w->head != w->tail) {
-		job *j = &w->ring[w->head++ % w->ring_cap];
-		free(j->z);
-		free(j->first_path);
-		npk__buf_free(&j->raw);
-	}
+	while (w->head != w->tail)
+		job_clear(&w->ring[w->head++ % w->ring_cap]);
 }
 
-int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
-                   npk_error *err)
+/* The encoded metadata of the document being begun (none: an empty list). */
+static int writer_doc_meta(npk_writer *w, const npk_meta *meta, npk_error *err)
 {
-	int rc = npk__init(err);
-	if (rc != NPK_OK)
-		return rc;
-	npk_writer *w = calloc(1, sizeof *w);
-	if (w == NULL)
-		return npk__fail(err, NPK_E_NOMEM, "out of memory");
-	w->fd = fd;
-	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->work_cv, NULL);
-	pthread_cond_init(&w->done_cv, NULL);
+	free(w->meta_enc);
+	w->meta_enc = NULL;
+	if (meta != NULL)
+		return npk__meta_encode(meta, &w->meta_enc, &w->meta_len, err);
+	npk_meta *empty = npk_meta_new();
+	NPK_FAIL_IF(empty == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = npk__meta_encode(empty, &w->meta_enc, &w->meta_len, err);
+	npk_meta_free(empty);
+	return rc;
+}
+
+/* The codec, level, cluster size and timestamp of opts, checked. */
+static int writer_configure(npk_writer *w, const npk_create_opts *opts, npk_error *err)
+{
 	w->cluster_target = opts && opts->cluster_size ? opts->cluster_size : NPK_CLUSTER_TARGET;
 	w->codec = opts && opts->codec ? (unsigned)opts->codec : NPK_CODEC_ZLIB;
 	int zstd = w->codec == NPK_CODEC_ZSTD;
 	w->level = opts && opts->level ? opts->level : zstd ? NPK_ZSTD_LEVEL : NPK_ZLIB_LEVEL;
 	w->timestamp = opts ? opts->timestamp : 0;
-	w->archive_meta = npk_meta_new();
-	if (w->archive_meta == NULL) {
-		free(w);
-		return npk__fail(err, NPK_E_NOMEM, "out of memory");
-	}
-	if (w->codec != NPK_CODEC_ZLIB && !zstd) {
-		npk_writer_free(w);
-		return npk__fail(err, NPK_E_ARG, "unknown codec %u", w->codec);
-	}
-	if (w->level < 1 || w->level > (zstd ? 19 : 9)) {
-		npk_writer_free(w);
-		return npk__fail(err, NPK_E_ARG, "%s level must be 1-%d", zstd ? "zstd" : "zlib",
-		                 zstd ? 19 : 9);
-	}
-	if (w->cluster_target == 0 || w->cluster_target > NPK_CLUSTER_RAW_MAX) {
-		npk_writer_free(w);
-		return npk__fail(err, NPK_E_ARG, "cluster size must be 1 to %u bytes",
-		                 NPK_CLUSTER_RAW_MAX);
-	}
+	NPK_FAIL_IF(w->codec != NPK_CODEC_ZLIB && !zstd, err, NPK_E_ARG, "unknown codec %u", w->codec);
+	NPK_FAIL_IF(w->level < 1 || w->level > (zstd ? 19 : 9), err, NPK_E_ARG,
+	            "%s level must be 1-%d", zstd ? "zstd" : "zlib", zstd ? 19 : 9);
+	NPK_FAIL_IF(w->cluster_target == 0 || w->cluster_target > NPK_CLUSTER_RAW_MAX, err, NPK_E_ARG,
+	            "cluster size must be 1 to %u bytes", NPK_CLUSTER_RAW_MAX);
+	return NPK_OK;
+}
 
-	/* Threads: 0 means one per core; 1 compresses on this thread. */
+/* The job ring and the compressors: 0 threads means one per core; 1
+ * compresses on the writing thread. */
+static int writer_start(npk_writer *w, int nthreads, npk_error *err)
+{
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t threads = opts && opts->threads > 0 ? (size_t)opts->threads
-	                                           : cores > 0 ? (size_t)cores : 1;
+	size_t threads = nthreads > 0 ? (size_t)nthreads : cores > 0 ? (size_t)cores : 1;
 	if (threads > 64)
 		threads = 64;
 	w->ring_cap = threads > 1 ? 2 * threads + 2 : 1;
 	w->ring = calloc(w->ring_cap, sizeof *w->ring);
 	w->enc = npk__encoder_new(w->codec, w->level);
-	if (w->ring == NULL || w->enc == NULL) {
+	NPK_FAIL_IF(w->ring == NULL || w->enc == NULL, err, NPK_E_NOMEM,
+	            "out of memory starting the compressor");
+	if (threads < 2)
+		return NPK_OK;
+	w->workers = calloc(threads, sizeof *w->workers);
+	for (size_t i = 0; w->workers != NULL && i < threads; i++) {
+		if (pthread_create(&w->workers[i], NULL, worker_main, w) != 0)
+			break;
+		w->nworkers++;
+	}
+	NPK_FAIL_IF(w->nworkers == 0, err, NPK_E_NOMEM, "cannot start compressing threads");
+	return NPK_OK;
+}
+
+/* Everything a new writer needs before its header is written. */
+static int writer_init(npk_writer *w, const npk_create_opts *opts, npk_error *err)
+{
+	w->archive_meta = npk_meta_new();
+	NPK_FAIL_IF(w->archive_meta == NULL, err, NPK_E_NOMEM, "out of memory");
+	NPK_FORWARD(writer_configure(w, opts, err));
+	NPK_FORWARD(writer_start(w, opts ? opts->threads : 0, err));
+	if (opts && opts->archive_meta)
+		NPK_FORWARD(npk_meta_merge(w->archive_meta, opts->archive_meta, err));
+	return NPK_OK;
+}
+
+int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
+                   npk_error *err)
+{
+	NPK_FORWARD(npk__init(err));
+	npk_writer *w = calloc(1, sizeof *w);
+	NPK_FAIL_IF(w == NULL, err, NPK_E_NOMEM, "out of memory");
+	w->fd = fd;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->work_cv, NULL);
+	pthread_cond_init(&w->done_cv, NULL);
+	int rc = writer_init(w, opts, err);
+	if (rc != NPK_OK) {
 		npk_writer_free(w);
-		return npk__fail(err, NPK_E_NOMEM, "out of memory starting the compressor");
-	}
-	if (threads > 1) {
-		w->workers = calloc(threads, sizeof *w->workers);
-		for (size_t i = 0; w->workers != NULL && i < threads; i++) {
-			if (pthread_create(&w->workers[i], NULL, worker_main, w) != 0)
-				break;
-			w->nworkers++;
-		}
-		if (w->nworkers == 0) {
-			npk_writer_free(w);
-			return npk__fail(err, NPK_E_NOMEM, "cannot start compressing threads");
-		}
-	}
-	if (opts && opts->archive_meta) {
-		rc = npk_meta_merge(w->archive_meta, opts->archive_meta, err);
-		if (rc != NPK_OK) {
-			npk_writer_free(w);
-			return rc;
-		}
+		return rc;
 	}
 
 	/* 3. Header */
-	uint8_t h[NPK_HEADER_SIZE] = {0};
-	memcpy(h, NPK_MAGIC, NPK_MAGIC_LEN);
-	npk__st16(h + 8, NPK_FORMAT_MAJOR);
-	npk__st16(h + 10, NPK_FORMAT_MINOR);
+	uint8_t h[NPK_HEADER_SIZE];
+	encode_header(h);
 	npk__digest(h, sizeof h, w->header_digest);
 	rc = writer_emit(w, h, sizeof h, err);
 	if (rc != NPK_OK) {
@@ -361,9 +478,7 @@ int npk_writer_begin(npk_writer *w, const char *path, const char *media_type,
 {
 	NPK_FAIL_IF(w->failed, err, NPK_E_IO, "archive: an earlier write failed");
 	NPK_FAIL_IF(w->in_doc, err, NPK_E_ARG, "%s: previous document not ended", path);
-	int rc = npk_path_check(path, strlen(path), err);
-	if (rc != NPK_OK)
-		return rc;
+	NPK_FORWARD(npk_path_check(path, strlen(path), err));
 	if (w->prev_path != NULL && strcmp(w->prev_path, path) >= 0)
 		return npk__fail(err, strcmp(w->prev_path, path) == 0 ? NPK_E_INPUT : NPK_E_ARG,
 		                 strcmp(w->prev_path, path) == 0 ? "%s: two documents have this path"
@@ -380,19 +495,7 @@ int npk_writer_begin(npk_writer *w, const char *path, const char *media_type,
 	NPK_FAIL_IF(w->docs >= NPK_DOCS_MAX, err, NPK_E_LIMIT, "more than %u documents",
 	            NPK_DOCS_MAX);
 
-	free(w->meta_enc);
-	w->meta_enc = NULL;
-	if (meta != NULL) {
-		rc = npk__meta_encode(meta, &w->meta_enc, &w->meta_len, err);
-	} else {
-		npk_meta *empty = npk_meta_new();
-		rc = empty ? npk__meta_encode(empty, &w->meta_enc, &w->meta_len, err)
-		           : npk__fail(err, NPK_E_NOMEM, "out of memory");
-		npk_meta_free(empty);
-	}
-	if (rc != NPK_OK)
-		return rc;
-
+	NPK_FORWARD(writer_doc_meta(w, meta, err));
 	char *copy = strdup(path);
 	if (copy == NULL)
 		return npk__fail(err, NPK_E_NOMEM, "out of memory");
@@ -404,16 +507,10 @@ int npk_writer_begin(npk_writer *w, const char *path, const char *media_type,
 	 * one, so reading it inflates one cluster; a large one fills the rest
 	 * of the open cluster and continues in the next ones (5.3). */
 	if (size > 0 && w->cluster.len > 0 && w->cluster.len + size > w->cluster_target &&
-	    size <= w->cluster_target) {
-		rc = writer_flush_cluster(w, err);
-		if (rc != NPK_OK)
-			return rc;
-	}
-	if (size > 0 && w->cluster.len >= w->cluster_target) {
-		rc = writer_flush_cluster(w, err);
-		if (rc != NPK_OK)
-			return rc;
-	}
+	    size <= w->cluster_target)
+		NPK_FORWARD(writer_flush_cluster(w, err));
+	if (size > 0 && w->cluster.len >= w->cluster_target)
+		NPK_FORWARD(writer_flush_cluster(w, err));
 	w->doc_cluster = size ? w->cluster_no : NPK_NO_CLUSTER;
 	w->doc_offset = size ? (uint32_t)w->cluster.len : 0;
 	w->doc_size = size;
@@ -433,11 +530,8 @@ int npk_writer_data(npk_writer *w, const void *buf, size_t len, npk_error *err)
 	crypto_generichash_update(&w->hs, p, len);
 	w->doc_seen += len;
 	while (len > 0) {
-		if (w->cluster.len >= w->cluster_target) {
-			int rc = writer_flush_cluster(w, err);
-			if (rc != NPK_OK)
-				return rc;
-		}
+		if (w->cluster.len >= w->cluster_target)
+			NPK_FORWARD(writer_flush_cluster(w, err));
 		size_t room = w->cluster_target - w->cluster.len;
 		size_t n = len < room ? len : room;
 		if (npk__buf_put(&w->cluster, p, n) != 0)
@@ -461,24 +555,15 @@ int npk_writer_end(npk_writer *w, npk_error *err)
 	/* 5.2 Index entry */
 	size_t plen = strlen(w->path), mlen = strlen(w->media);
 	size_t elen = 2 + plen + 8 + 4 + 4 + 32 + 1 + mlen + 2 + w->meta_len;
-	if (w->page_entries > 0 && w->page.len + elen > NPK_PAGE_TARGET) {
-		int rc = writer_flush_page(w, err);
-		if (rc != NPK_OK)
-			return rc;
-	}
+	if (w->page_entries > 0 && w->page.len + elen > NPK_PAGE_TARGET)
+		NPK_FORWARD(writer_flush_page(w, err));
 	if (w->page_entries == 0) {
 		w->page_first_path = strdup(w->path);
 		if (w->page_first_path == NULL)
 			return npk__fail(err, NPK_E_NOMEM, "out of memory");
 		w->page_first_ordinal = w->docs;
 	}
-	npk_buf *pg = &w->page;
-	if (npk__buf_u16(pg, (uint16_t)plen) || npk__buf_put(pg, w->path, plen) ||
-	    npk__buf_u64(pg, w->doc_size) || npk__buf_u32(pg, w->doc_cluster) ||
-	    npk__buf_u32(pg, w->doc_offset) || npk__buf_put(pg, digest, 32) ||
-	    npk__buf_u8(pg, (uint8_t)mlen) || npk__buf_put(pg, w->media, mlen) ||
-	    npk__buf_u16(pg, (uint16_t)w->meta_len) || npk__buf_put(pg, w->meta_enc, w->meta_len))
-		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	NPK_FORWARD(encode_entry(&w->page, w, digest, err));
 	w->page_entries++;
 	w->docs++;
 	w->doc_bytes += w->doc_size;
@@ -501,102 +586,49 @@ static void writer_comment(const npk_writer *w, char *out, size_t len)
 	         (unsigned long long)w->timestamp, when, (unsigned long long)w->docs);
 }
 
+/* 7-9: the manifest, its signature block and the trailer, after the
+ * tables (which start at pt_off). */
+static int writer_seal(npk_writer *w, const npk_seckey *sk, uint64_t pt_off, npk_error *err)
+{
+	char comment[NPK_COMMENT_MAX + 1];
+	writer_comment(w, comment, sizeof comment);
+	npk_pubkey *pk = npk_seckey_pubkey(sk);
+	NPK_FAIL_IF(pk == NULL, err, NPK_E_NOMEM, "out of memory");
+	npk_buf m = {0}, s = {0};
+	uint8_t t[NPK_TRAILER_SIZE];
+	uint64_t mf_off = w->off, file_size = 0;
+	int rc;
+	NPK_FORWARD_GOTO(rc, encode_manifest(&m, w, pk, pt_off, NPK_SIG_FIXED + strlen(comment),
+	                                     &file_size, err), out);
+	NPK_FORWARD_GOTO(rc, encode_signature(&s, sk, pk, &m, comment, err), out);
+	encode_trailer(t, mf_off, m.len, s.len);
+	NPK_FORWARD_GOTO(rc, writer_emit(w, m.p, m.len, err), out);
+	NPK_FORWARD_GOTO(rc, writer_emit(w, s.p, s.len, err), out);
+	NPK_FORWARD_GOTO(rc, writer_emit(w, t, sizeof t, err), out);
+	if (w->off != file_size)
+		rc = npk__fail(err, NPK_E_IO, "archive: wrote %llu bytes, expected %llu",
+		               (unsigned long long)w->off, (unsigned long long)file_size);
+out:
+	npk_pubkey_free(pk);
+	npk__buf_free(&m);
+	npk__buf_free(&s);
+	return rc;
+}
+
 int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 {
 	NPK_FAIL_IF(w->failed, err, NPK_E_IO, "archive: an earlier write failed");
 	NPK_FAIL_IF(w->in_doc, err, NPK_E_ARG, "%s: document not ended", w->path);
 	NPK_FAIL_IF(sk == NULL, err, NPK_E_ARG, "no secret key to sign with");
-	int rc = writer_flush_cluster(w, err);
-	if (rc == NPK_OK)
-		rc = writer_flush_page(w, err);
-	while (rc == NPK_OK && w->head != w->tail)
-		rc = job_write(w, err);
-	if (rc != NPK_OK)
-		return rc;
-
+	NPK_FORWARD(writer_flush_cluster(w, err));
+	NPK_FORWARD(writer_flush_page(w, err));
+	while (w->head != w->tail)
+		NPK_FORWARD(job_write(w, err));
 	/* 6. Tables: page table, then cluster table. */
 	uint64_t pt_off = w->off;
-	uint8_t pt_digest[32], ct_digest[32];
-	npk__digest(w->page_table.p, w->page_table.len, pt_digest);
-	npk__digest(w->cluster_table.p, w->cluster_table.len, ct_digest);
-	rc = writer_emit(w, w->page_table.p, w->page_table.len, err);
-	if (rc == NPK_OK)
-		rc = writer_emit(w, w->cluster_table.p, w->cluster_table.len, err);
-	if (rc != NPK_OK)
-		return rc;
-
-	/* 7. Manifest */
-	uint8_t *am = NULL;
-	size_t amlen = 0;
-	rc = npk__meta_encode(w->archive_meta, &am, &amlen, err);
-	if (rc != NPK_OK)
-		return rc;
-	npk_pubkey *pk = npk_seckey_pubkey(sk);
-	if (pk == NULL) {
-		free(am);
-		return npk__fail(err, NPK_E_NOMEM, "out of memory");
-	}
-	char comment[NPK_COMMENT_MAX + 1];
-	writer_comment(w, comment, sizeof comment);
-	size_t clen = strlen(comment);
-	uint64_t mf_off = w->off;
-	size_t mf_len = NPK_MANIFEST_FIXED + amlen + 2;
-	size_t sig_len = NPK_SIG_FIXED + clen;
-	uint64_t file_size = mf_off + mf_len + sig_len + NPK_TRAILER_SIZE;
-
-	npk_buf m = {0};
-	int nomem = npk__buf_put(&m, NPK_MANIFEST_MAGIC, 4) || npk__buf_u32(&m, 0) ||
-	            npk__buf_u64(&m, file_size) || npk__buf_u64(&m, mf_off) ||
-	            npk__buf_u64(&m, w->timestamp) || npk__buf_u64(&m, w->docs) ||
-	            npk__buf_u64(&m, w->doc_bytes) || npk__buf_u32(&m, w->cluster_no) ||
-	            npk__buf_u32(&m, w->page_no) || npk__buf_u64(&m, pt_off) ||
-	            npk__buf_u32(&m, (uint32_t)w->page_table.len) ||
-	            npk__buf_u32(&m, (uint32_t)w->cluster_table.len) ||
-	            npk__buf_put(&m, w->header_digest, 32) || npk__buf_put(&m, pt_digest, 32) ||
-	            npk__buf_put(&m, ct_digest, 32) || npk__buf_put(&m, pk->id, 8) ||
-	            npk__buf_put(&m, pk->pk, 32) || npk__buf_u16(&m, (uint16_t)amlen) ||
-	            npk__buf_put(&m, am, amlen) || npk__buf_u16(&m, 0);
-	free(am);
-	if (nomem) {
-		npk_pubkey_free(pk);
-		npk__buf_free(&m);
-		return npk__fail(err, NPK_E_NOMEM, "out of memory");
-	}
-
-	/* 8. Signature block */
-	uint8_t sig[64], global[64];
-	rc = npk__sign(sk, m.p, m.len, comment, clen, sig, global, err);
-	if (rc != NPK_OK) {
-		npk_pubkey_free(pk);
-		npk__buf_free(&m);
-		return rc;
-	}
-	npk_buf s = {0};
-	nomem = npk__buf_put(&s, "ED", 2) || npk__buf_put(&s, pk->id, 8) ||
-	        npk__buf_put(&s, sig, 64) || npk__buf_u16(&s, (uint16_t)clen) ||
-	        npk__buf_put(&s, comment, clen) || npk__buf_put(&s, global, 64);
-	npk_pubkey_free(pk);
-
-	/* 9. Trailer */
-	uint8_t t[NPK_TRAILER_SIZE] = {0};
-	npk__st64(t, mf_off);
-	npk__st32(t + 8, (uint32_t)mf_len);
-	npk__st32(t + 12, (uint32_t)sig_len);
-	memcpy(t + 24, NPK_TRAILER_MAGIC, 8);
-	if (nomem)
-		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
-	if (rc == NPK_OK)
-		rc = writer_emit(w, m.p, m.len, err);
-	if (rc == NPK_OK)
-		rc = writer_emit(w, s.p, s.len, err);
-	if (rc == NPK_OK)
-		rc = writer_emit(w, t, sizeof t, err);
-	npk__buf_free(&m);
-	npk__buf_free(&s);
-	if (rc == NPK_OK && w->off != file_size)
-		rc = npk__fail(err, NPK_E_IO, "archive: wrote %llu bytes, expected %llu",
-		               (unsigned long long)w->off, (unsigned long long)file_size);
-	return rc;
+	NPK_FORWARD(writer_emit(w, w->page_table.p, w->page_table.len, err));
+	NPK_FORWARD(writer_emit(w, w->cluster_table.p, w->cluster_table.len, err));
+	return writer_seal(w, sk, pt_off, err);
 }
 
 uint64_t npk_writer_size(const npk_writer *w)

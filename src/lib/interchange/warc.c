@@ -1112,13 +1112,6 @@ static int cod_fill2(npk__warc *w, size_t i, npk_error *err)
 	return NPK_OK;
 }
 
-/* RFC 1950 header: CM 8, a window that zlib takes, check bits, no dictionary. */
-static int zlib_header_ok(const uint8_t *p, size_t n)
-{
-	return n >= 2 && (p[0] & 0x0f) == 8 && (p[0] >> 4) <= 7 &&
-	       ((unsigned)p[0] << 8 | p[1]) % 31 == 0 && !(p[1] & 0x20);
-}
-
 static int zs_start(npk__warc *w, coder *c, int bits, npk_error *err)
 {
 	int zrc = c->zs_ready ? inflateReset2(&c->zs, bits) : inflateInit2(&c->zs, bits);
@@ -1150,7 +1143,7 @@ static int cod_start(npk__warc *w, size_t i, npk_error *err)
 		return zs_start(w, c, 15 + 16, err);
 	}
 	if (c->kind == COD_DEFLATE)
-		return zs_start(w, c, zlib_header_ok(p, n) ? 15 : -15, err);
+		return zs_start(w, c, npk__zlib_header_ok(p, n) ? 15 : -15, err);
 	c->br = BrotliDecoderCreateInstance(NULL, NULL, NULL);
 	NPK_FAIL_IF(c->br == NULL, err, NPK_E_NOMEM, "%s: out of memory starting brotli", w->name);
 	c->mode = MODE_BR;
