@@ -21,12 +21,17 @@ endif
 ifeq ($(SANITIZE),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
+# newspack, the reading program, links only these (src/cli/main.c);
+# newspack-full links everything.
+LEAN_PKGS := libsodium zlib libzstd jansson $(if $(HAVE_LIBDEFLATE),libdeflate)
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE $(DEFS) $(WARN) $(WERROR) \
               $(CFLAGS) $(SANFLAGS) -Iinclude -Isrc/lib $(PKG_CFLAGS) -fPIC -fvisibility=hidden
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
 LIBS    := $(PKG_LIBS) -lpthread
+LEAN_LIBS := $(shell $(PKG_CONFIG) --libs $(LEAN_PKGS) 2>/dev/null) -lpthread
+LIBEXECDIR ?= $(PREFIX)/libexec
 
 B := build
 LIB_SRC := $(wildcard src/lib/*/*.c)
@@ -38,10 +43,10 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(B)/%.o)
 SOVER   := 1
 
 .PHONY: all deps demo check unit cli-test examples clean install uninstall bench fuzz fuzz-replay valgrind
-all: newspack libnewspack.a libnewspack.so
+all: newspack newspack-full libnewspack.a libnewspack.so
 
 # Objects are rebuilt when the flags change (SANITIZE=1, CI=true, CFLAGS=...).
-FLAGS_ID := $(shell echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cksum | cut -d' ' -f1)
+FLAGS_ID := $(shell echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LIBEXECDIR)' | cksum | cut -d' ' -f1)
 FLAGS_STAMP := $(B)/.flags-$(FLAGS_ID)
 $(FLAGS_STAMP):
 	@mkdir -p $(B)
@@ -59,7 +64,18 @@ libnewspack.a: $(LIB_OBJ)
 libnewspack.so: $(LIB_OBJ)
 	$(CC) -shared -Wl,-soname,libnewspack.so.$(SOVER) $(ALL_LDFLAGS) -o $@ $^ $(LIBS)
 
-newspack: $(CLI_OBJ) libnewspack.a
+# Two programs (src/cli/main.c): newspack-full has every command; newspack,
+# for keygen and the reading commands, links only LEAN_LIBS and runs create
+# and export in newspack-full. A reading path that reached libarchive or
+# libxml2 would fail this link.
+FULL_ONLY_OBJ := $(B)/src/cli/cmd_create.o $(B)/src/cli/cmd_export.o
+LEAN_CLI_OBJ := $(filter-out $(FULL_ONLY_OBJ) $(B)/src/cli/main.o,$(CLI_OBJ)) $(B)/lean/main.o
+$(B)/lean/main.o: src/cli/main.c src/cli/cli.h include/newspack.h $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DNPK_CLI_LEAN -DNPK_LIBEXECDIR='"$(LIBEXECDIR)/newspack"' -c $< -o $@
+newspack: $(LEAN_CLI_OBJ) libnewspack.a
+	$(CC) $(ALL_LDFLAGS) -o $@ $(LEAN_CLI_OBJ) libnewspack.a $(LEAN_LIBS)
+newspack-full: $(CLI_OBJ) libnewspack.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) libnewspack.a $(LIBS)
 
 # Unit tests: every DEFINE_TEST(name) in tests/unit/*.c is collected by grep.
@@ -109,7 +125,7 @@ fuzz: $(FUZZ_BIN)
 # valgrind memcheck over the command, attack, vector, export and HTML suites: any memory error or leak in
 # any newspack run makes it exit 99, which fails the check that ran it.
 valgrind: all $(B)/tests/faultshim.so
-	@printf '#!/bin/sh\nexec valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect "%s/newspack" "$$@"\n' "$(CURDIR)" > $(B)/valgrind-newspack
+	@printf '#!/bin/sh\nexec valgrind -q --trace-children=yes --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect "%s/newspack" "$$@"\n' "$(CURDIR)" > $(B)/valgrind-newspack
 	@chmod +x $(B)/valgrind-newspack
 	@for t in test_cli test_hostile test_vectors test_export test_export_warc test_html test_import test_warc; do \
 		NPK_TEST_NP=$(CURDIR)/$(B)/valgrind-newspack NPK_INSTRUMENTED=1 sh tests/cli/$$t.sh > $(B)/valgrind-$$t.log 2>&1; \
@@ -158,9 +174,10 @@ $(B)/newspack.pc: newspack.pc.in include/newspack.h
 	    -e 's|^libdir=.*|libdir=$(LIBDIR)|' newspack.pc.in > $@
 
 install: all $(B)/newspack.pc
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(LIBEXECDIR)/newspack $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(PREFIX)/include \
 	    $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(COMPDIR)
 	install -m 755 newspack $(DESTDIR)$(PREFIX)/bin/newspack
+	install -m 755 newspack-full $(DESTDIR)$(LIBEXECDIR)/newspack/newspack-full
 	install -m 644 libnewspack.a $(DESTDIR)$(LIBDIR)/libnewspack.a
 	install -m 755 libnewspack.so $(DESTDIR)$(LIBDIR)/libnewspack.so.$(SOVER)
 	ln -sf libnewspack.so.$(SOVER) $(DESTDIR)$(LIBDIR)/libnewspack.so
@@ -171,6 +188,8 @@ install: all $(B)/newspack.pc
 	install -m 644 contrib/newspack.bash-completion $(DESTDIR)$(COMPDIR)/newspack
 
 uninstall:
+	rm -f $(DESTDIR)$(LIBEXECDIR)/newspack/newspack-full
+	-rmdir $(DESTDIR)$(LIBEXECDIR)/newspack 2>/dev/null
 	rm -f $(DESTDIR)$(PREFIX)/bin/newspack $(DESTDIR)$(LIBDIR)/libnewspack.a \
 	      $(DESTDIR)$(LIBDIR)/libnewspack.so $(DESTDIR)$(LIBDIR)/libnewspack.so.$(SOVER) \
 	      $(DESTDIR)$(LIBDIR)/pkgconfig/newspack.pc $(DESTDIR)$(PREFIX)/include/newspack.h \
@@ -178,4 +197,4 @@ uninstall:
 	      $(DESTDIR)$(COMPDIR)/newspack
 
 clean:
-	rm -rf $(B) newspack libnewspack.a libnewspack.so demo examples/verify_list
+	rm -rf $(B) newspack newspack-full libnewspack.a libnewspack.so demo examples/verify_list

@@ -4,7 +4,8 @@
 # bench/RESULTS.md. See bench/README.md.
 #
 #   sh bench/run.sh [-n N] [-r R] [-s SEED] [--scale] [--corpus [DIR]] [--cold]
-#                   [--extract-to DIR] [--only-scale] [--only-corpus] [--keep] [--no-results]
+#                   [--extract-to DIR] [--only-scale] [--only-corpus] [--only-startup]
+#                   [--keep] [--no-results]
 #
 # POSIX sh starts it; the rest needs bash (EPOCHREALTIME, arrays).
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -42,6 +43,7 @@ while [ $# -gt 0 ]; do
 	--corpus) CORPUS=1
 		if [ $# -gt 1 ] && [ "${2#-}" = "$2" ]; then SHARED=$2; shift; fi ;;
 	--only-corpus) CORPUS=1; MAIN=0 ;;
+	--only-startup) MAIN=0 ;;
 	--cold) COLD=1 ;;
 	--keep) KEEP=1 ;;
 	--extract-to) EXTRACT_TO=$2; shift ;;
@@ -66,7 +68,7 @@ die() { say "run.sh: $*"; exit 1; }
 # ------------------------------------------------------------------ peers
 need_tools() {
 	local missing="" t
-	for t in tar gzip pigz zip unzip zimwriterfs zimcheck zimdump minisign; do
+	for t in tar gzip pigz zip unzip zimwriterfs zimcheck zimdump minisign hyperfine mksquashfs unsquashfs; do
 		command -v "$t" >/dev/null 2>&1 || missing="$missing $t"
 	done
 	[ -x /usr/bin/time ] || missing="$missing /usr/bin/time"
@@ -76,7 +78,7 @@ need_tools() {
 		sh "$ROOT/bench/deps.sh" || die "bench/deps.sh failed"
 	else
 		say "the benchmark needs:$missing"
-		say "Run:  sudo apt-get install pigz zip unzip zim-tools minisign time"
+		say "Run:  sudo apt-get install pigz zip unzip zim-tools minisign time hyperfine squashfs-tools"
 		exit 1
 	fi
 }
@@ -598,6 +600,65 @@ run_corpus() {
 	CORPUS_DESC="$n files, $bytes bytes of \`$(basename "$(dirname "$S")")/$(basename "$S")\`"
 }
 
+# ------------------------------------------------------------------ start-up
+# Every run: the reading commands on the real corpus (or 10,000 generated
+# articles when ../shared/corpus is missing) beside unsquashfs on a squashfs
+# image of the same files (gzip, as newspack's zlib), timed by hyperfine
+# without a shell: here start-up is most of the time, and what a reader
+# waits for before one article shows.
+libs() { # PROGRAM: the shared libraries it loads
+	LD_TRACE_LOADED_OBJECTS=1 "$1" 2>/dev/null | grep -c '\.so'
+}
+hf() { # KEY COMMAND...: median wall time (us) over 40 runs, into WALL[KEY]
+	local key=$1
+	shift
+	hyperfine -N --warmup 5 --runs 40 --export-json "$W/hf.json" -- "$*" >/dev/null 2>&1 ||
+		say "  hyperfine failed: $*"
+	WALL[$key]=$(python3 -c 'import json,sys; print(int(json.load(open(sys.argv[1]))["results"][0]["median"]*1e6))' "$W/hf.json" 2>/dev/null || echo 0)
+	say "  $(printf '%-44s' "$key") $(fmt_time "${WALL[$key]}")"
+}
+run_startup() {
+	local S=$SHARED O=$W/out-startup doc full=$ROOT/newspack-full
+	if [ ! -d "$S" ]; then
+		S=$W/corpus-10000-s$SEED
+		corpus "$S" 10000
+	fi
+	S=$(cd "$S" && pwd)
+	mkdir -p "$O"
+	rm -f "$O/a.npk" "$O/a.sqfs"
+	"$NPK" create -q -s "$K/npk.key" --timestamp 2025-01-01 "$O/a.npk" "$S" || die "create for start-up failed"
+	mksquashfs "$S" "$O/a.sqfs" -comp gzip -noappend -quiet -no-progress >/dev/null || die "mksquashfs failed"
+	doc=$("$NPK" list -p "$K/npk.pub" "$O/a.npk" | awk '{ l[NR] = $0 } END { print l[int((NR + 1) / 2)] }')
+	say "start-up: $(basename "$S"), the middle document $doc"
+	STARTUP_LIBS="newspack $(libs "$NPK"), newspack-full $(libs "$full"), unsquashfs $(libs "$(command -v unsquashfs)")"
+	hf s.info "$NPK" info -p "$K/npk.pub" "$O/a.npk"
+	hf s.cat "$NPK" cat -p "$K/npk.pub" "$O/a.npk" "$doc"
+	hf s.cat.full "$full" cat -p "$K/npk.pub" "$O/a.npk" "$doc"
+	hf s.cat.sq unsquashfs -cat "$O/a.sqfs" "$doc"
+	hf s.list "$NPK" list -p "$K/npk.pub" "$O/a.npk"
+	hf s.list.full "$full" list -p "$K/npk.pub" "$O/a.npk"
+	hf s.list.sq unsquashfs -l "$O/a.sqfs"
+	{
+		echo "| command | median | / unsquashfs |"
+		echo "|---------|-------:|-------------:|"
+		echo "| \`newspack info\` (open, signature, manifest) | $(fmt_time "${WALL[s.info]}") | - |"
+		echo "| \`newspack cat\` of the middle document | $(fmt_time "${WALL[s.cat]}") | $(ratio "${WALL[s.cat]}" "${WALL[s.cat.sq]}") |"
+		echo "| the same with every library loaded (\`newspack-full cat\`) | $(fmt_time "${WALL[s.cat.full]}") | $(ratio "${WALL[s.cat.full]}" "${WALL[s.cat.sq]}") |"
+		echo "| \`unsquashfs -cat\` of the same file | $(fmt_time "${WALL[s.cat.sq]}") | 1 |"
+		echo "| \`newspack list\` | $(fmt_time "${WALL[s.list]}") | $(ratio "${WALL[s.list]}" "${WALL[s.list.sq]}") |"
+		echo "| the same with every library loaded (\`newspack-full list\`) | $(fmt_time "${WALL[s.list.full]}") | $(ratio "${WALL[s.list.full]}" "${WALL[s.list.sq]}") |"
+		echo "| \`unsquashfs -l\` | $(fmt_time "${WALL[s.list.sq]}") | 1 |"
+	} >"$W/table-startup.md"
+	TARGETS=()
+	local r
+	r=$(ratio4 "${WALL[s.cat]}" "${WALL[s.cat.sq]}")
+	target "cat vs unsquashfs" "$r" 1.0 "newspack cat / unsquashfs -cat = $r (at most 1.0), checking the signature and every digest it reads"
+	r=$(ratio4 "${WALL[s.list]}" "${WALL[s.list.sq]}")
+	target "list vs unsquashfs" "$r" 1.0 "newspack list / unsquashfs -l = $r (at most 1.0), checking the signature and every index page"
+	printf '%s\n' "${TARGETS[@]}" >"$W/targets-startup.md"
+	STARTUP_DESC="$(find "$S" -type f | wc -l) files of \`$(basename "$(dirname "$S")")/$(basename "$S")\`; archive $(fsize "$O/a.npk") bytes, squashfs image $(fsize "$O/a.sqfs") bytes"
+}
+
 # ------------------------------------------------------------------ RESULTS.md
 # RESULTS.md keeps one section per kind of run (main, scale, corpus) between
 # markers; a run replaces its own sections and keeps the others.
@@ -619,6 +680,7 @@ say "timer floor (/usr/bin/time true): $(fmt_time "$FLOOR")"
 if [ "$MAIN" = 1 ]; then run_main; fi
 if [ "$SCALE" = 1 ]; then run_scale; fi
 if [ "$CORPUS" = 1 ]; then run_corpus; fi
+run_startup
 
 END=$(us_now)
 TOTAL=$((END - ${START/./}))
@@ -691,4 +753,17 @@ if [ "$CORPUS" = 1 ]; then
 	cat "$W/section-corpus.md"
 	[ "$WRITE" = 1 ] && put_section corpus "$W/section-corpus.md"
 fi
+{
+	echo "## Start-up of the reading commands"
+	echo
+	echo "$DATE, every run of \`sh bench/run.sh\`: $STARTUP_DESC; median of 40 runs each by \`hyperfine -N\` (no shell), warm cache. Shared libraries loaded: $STARTUP_LIBS."
+	echo
+	cat "$W/table-startup.md"
+	echo
+	echo "| target | measured | verdict |"
+	echo "|--------|----------|---------|"
+	cat "$W/targets-startup.md"
+} >"$W/section-startup.md"
+cat "$W/section-startup.md"
+[ "$WRITE" = 1 ] && put_section startup "$W/section-startup.md"
 exit 0

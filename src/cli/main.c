@@ -1,15 +1,38 @@
 /*
  * main.c - newspack: dispatch to the subcommands.
+ *
+ * Two programs are built from these sources (Makefile). newspack-full has
+ * every command. newspack (built with NPK_CLI_LEAN) runs keygen and the
+ * reading commands, verify, list, info, cat and extract, and loads only
+ * what they need: libsodium, zlib (libdeflate), zstd and jansson. The
+ * commands that need the interchange libraries (libarchive, libxml2,
+ * brotli, nettle: create and export, and --version, which names
+ * libarchive's version) it hands to newspack-full by exec, as git hands
+ * https to git-remote-https, so that reading an article never pays for
+ * loading them.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include <archive.h>
 #include <sodium.h>
 #include <zlib.h>
 #include <zstd.h>
+#ifndef NPK_CLI_LEAN
+#include <archive.h>
+#endif
 
 #include "cli.h"
+
+#ifdef NPK_CLI_LEAN
+#define FULL_ONLY(fn) NULL
+#ifndef NPK_LIBEXECDIR
+#define NPK_LIBEXECDIR "/usr/local/libexec/newspack"
+#endif
+#else
+#define FULL_ONLY(fn) fn
+#endif
 
 static const struct {
 	const char *name;
@@ -17,14 +40,56 @@ static const struct {
 	const char *summary;
 } commands[] = {
 	{"keygen", cmd_keygen, "make a signing key pair"},
-	{"create", cmd_create, "pack files and folders into a signed archive"},
+	{"create", FULL_ONLY(cmd_create), "pack files and folders into a signed archive"},
 	{"verify", cmd_verify, "check the signature and every byte of an archive"},
 	{"list", cmd_list, "list the documents of an archive with their metadata"},
 	{"info", cmd_info, "show an archive's metadata, counts, sizes and signer"},
 	{"cat", cmd_cat, "write one document to standard output"},
 	{"extract", cmd_extract, "write documents to a folder"},
-	{"export", cmd_export, "write the documents as tar, zip, a BagIt bag or WARC"},
+	{"export", FULL_ONLY(cmd_export), "write the documents as tar, zip, a BagIt bag or WARC"},
 };
+
+#ifdef NPK_CLI_LEAN
+/* Tries dir/name; returns only when it cannot be run. */
+static void try_exec(const char *dir, const char *name, char **argv)
+{
+	char path[PATH_MAX];
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) < sizeof path &&
+	    access(path, X_OK) == 0)
+		execv(path, argv);
+}
+
+/* Runs argv in newspack-full: beside this program (the build tree), in
+ * ../libexec/newspack from it (an installed tree, wherever DESTDIR put
+ * it), or in the folder it was built for. Returns only on failure. */
+static int run_full(char **argv)
+{
+	char self[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	self[n > 0 ? n : 0] = 0;
+	char *slash = strrchr(self, '/');
+	if (slash != NULL) {
+		*slash = 0;
+		try_exec(self, "newspack-full", argv);
+		try_exec(self, "../libexec/newspack/newspack-full", argv);
+	}
+	try_exec(NPK_LIBEXECDIR, "newspack-full", argv);
+	cli_warn("'%s' runs in newspack-full, which is not beside this program nor in %s: "
+	         "install newspack whole (make install)", argv[1], NPK_LIBEXECDIR);
+	return EXIT_USAGE;
+}
+#endif
+
+/* Runs command i with its arguments (argv[0] is the command's name). */
+static int run(size_t i, int argc, char **argv, char **all)
+{
+#ifdef NPK_CLI_LEAN
+	if (commands[i].fn == NULL)
+		return run_full(all);
+#endif
+	(void)all;
+	return commands[i].fn(argc, argv);
+}
 
 static void usage(FILE *f)
 {
@@ -66,18 +131,23 @@ int main(int argc, char **argv)
 	}
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+#ifdef NPK_CLI_LEAN
+		return run_full(argv);
+#else
 		printf("newspack %s (format %d.%d; zlib streams by %s, zlib %s, zstd %s, libsodium %s, %s)\n",
 		       NPK_VERSION_STRING, NPK_FORMAT_MAJOR, NPK_FORMAT_MINOR, npk_deflate_name(),
 		       zlibVersion(), ZSTD_versionString(), sodium_version_string(),
 		       archive_version_string());
 		return 0;
+#endif
 	}
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
 		if (argc > 2 && strcmp(cmd, "help") == 0 && argv[2][0] != '-') {
 			for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 				if (strcmp(argv[2], commands[i].name) == 0) {
 					char *av[] = {argv[2], (char *)"--help", NULL};
-					return commands[i].fn(2, av);
+					char *all[] = {argv[0], argv[2], (char *)"--help", NULL};
+					return run(i, 2, av, all);
 				}
 			cli_warn("no command '%s'", argv[2]);
 			fprintf(stderr, "Try 'newspack help'.\n");
@@ -88,7 +158,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
 		if (strcmp(cmd, commands[i].name) == 0)
-			return commands[i].fn(argc - 1, argv + 1);
+			return run(i, argc - 1, argv + 1, argv);
 	cli_warn("no command '%s'", cmd);
 	fprintf(stderr, "Try 'newspack help'.\n");
 	return EXIT_USAGE;

@@ -30,6 +30,18 @@ size_t npk__utf8_bad_at(const uint8_t *s, size_t len)
 {
 	size_t i = 0;
 	while (i < len) {
+		/* eight ASCII bytes at a time, none of them NUL: most text */
+		while (len - i >= 8) {
+			uint64_t w, t;
+			memcpy(&w, s + i, 8);
+			/* t's top bit in a byte is set when its low seven bits are not all 0 */
+			t = (w & 0x7F7F7F7F7F7F7F7Fu) + 0x7F7F7F7F7F7F7F7Fu;
+			if (((w | ~t) & 0x8080808080808080u) != 0)
+				break;
+			i += 8;
+		}
+		if (i == len)
+			break;
 		uint8_t c = s[i];
 		if (c == 0)
 			return i;
