@@ -46,7 +46,7 @@ SOVER   := 1
 all: newspack newspack-full libnewspack.a libnewspack.so
 
 # Objects are rebuilt when the flags change (SANITIZE=1, CI=true, CFLAGS=...).
-FLAGS_ID := $(shell echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) $(LIBEXECDIR)' | cksum | cut -d' ' -f1)
+FLAGS_ID := $(shell echo '$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS)' | cksum | cut -d' ' -f1)
 FLAGS_STAMP := $(B)/.flags-$(FLAGS_ID)
 $(FLAGS_STAMP):
 	@mkdir -p $(B)
@@ -70,7 +70,13 @@ libnewspack.so: $(LIB_OBJ)
 # libxml2 would fail this link.
 FULL_ONLY_OBJ := $(B)/src/cli/cmd_create.o $(B)/src/cli/cmd_export.o
 LEAN_CLI_OBJ := $(filter-out $(FULL_ONLY_OBJ) $(B)/src/cli/main.o,$(CLI_OBJ)) $(B)/lean/main.o
-$(B)/lean/main.o: src/cli/main.c src/cli/cli.h include/newspack.h $(FLAGS_STAMP)
+# (only this object knows LIBEXECDIR: install with another PREFIX rebuilds it alone)
+LEAN_STAMP := $(B)/lean/.libexec-$(shell echo '$(LIBEXECDIR)' | cksum | cut -d' ' -f1)
+$(LEAN_STAMP):
+	@mkdir -p $(dir $@)
+	@rm -f $(B)/lean/.libexec-*
+	@touch $@
+$(B)/lean/main.o: src/cli/main.c src/cli/cli.h include/newspack.h $(FLAGS_STAMP) $(LEAN_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DNPK_CLI_LEAN -DNPK_LIBEXECDIR='"$(LIBEXECDIR)/newspack"' -c $< -o $@
 newspack: $(LEAN_CLI_OBJ) libnewspack.a

@@ -87,6 +87,28 @@ expect_exit 2 "create --meta with a bad key exits 2" -- "$NP" create -s "$KEYS/t
 	expect_contains "$ERR" 'metadata key "Bad Key"' "a bad metadata key is named"
 expect_true "no archive was made by the usage errors" -- test ! -e "$S/t.npk"
 
+# ---------------------------------------------------------------- two programs
+echo "-- newspack reads without the interchange libraries; create and export run in newspack-full"
+# libs PROGRAM: the shared libraries it loads, one name a line
+libs() { LD_TRACE_LOADED_OBJECTS=1 "$1" | awk '{ print $1 }'; }
+libs "$top/newspack" > "$S/libs-lean"
+libs "$top/newspack-full" > "$S/libs-full"
+for l in libarchive libxml2 libbrotlidec libnettle libicuuc libstdc++; do
+	expect_not_contains "$S/libs-lean" "$l" "newspack does not load $l"
+done
+expect_contains "$S/libs-full" "libarchive" "newspack-full loads libarchive"
+expect_contains "$S/libs-full" "libxml2" "newspack-full loads libxml2"
+# A newspack without its newspack-full still reads, and says what is missing.
+mkdir -p "$S/alone"
+cp "$top/newspack" "$S/alone/newspack"
+expect_exit 0 "newspack alone lists an archive" -- "$S/alone/newspack" list -p "$top/spec/vectors/test.pub" "$top/spec/vectors/vector.npk" &&
+	expect_contains "$OUT" "b/note.md" "and prints its documents"
+expect_exit 2 "newspack alone refuses create" -- "$S/alone/newspack" create "$S/alone/x.npk" "$top/seeds" &&
+	expect_contains "$ERR" "'create' runs in newspack-full, which is not beside this program" \
+		"and says that newspack-full is missing"
+expect_true "and writes nothing" -- test ! -e "$S/alone/x.npk"
+expect_exit 2 "newspack alone refuses export" -- "$S/alone/newspack" export "$top/spec/vectors/vector.npk" "$S/alone/x.tar"
+
 # ---------------------------------------------------------------- keygen
 echo "-- keygen"
 KG="$S/kg-config"

@@ -16,12 +16,13 @@ P=/usr
 # shellcheck disable=SC2086
 set -- ${NPK_MAKE_VARS:-}
 expect_exit 0 "make install DESTDIR=... PREFIX=/usr" -- make -C "$top" --no-print-directory -s "$@" install DESTDIR="$R" PREFIX=$P
-for f in bin/newspack lib/libnewspack.a lib/libnewspack.so lib/libnewspack.so.1 lib/pkgconfig/newspack.pc \
+for f in bin/newspack libexec/newspack/newspack-full lib/libnewspack.a lib/libnewspack.so lib/libnewspack.so.1 lib/pkgconfig/newspack.pc \
 	include/newspack.h share/man/man1/newspack.1 share/man/man5/npk.5 \
 	share/bash-completion/completions/newspack; do
 	expect_true "installed: $P/$f" -- test -e "$R$P/$f"
 done
-expect_exit 0 "the installed newspack runs" -- "$R$P/bin/newspack" --version
+expect_exit 0 "the installed newspack runs, and finds its newspack-full for --version" -- "$R$P/bin/newspack" --version &&
+	expect_contains "$OUT" "libarchive" "which names the libarchive of newspack-full"
 
 # A program built with the installed pkg-config file, against the shared
 # library (run from the scratch root through its rpath).

@@ -2,7 +2,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <libxml/parser.h>
 #include <sodium.h>
 
 #include "base/base.h"
@@ -151,7 +150,5 @@ int npk__init(npk_error *err)
 {
 	if (sodium_init() < 0)
 		return npk__fail(err, NPK_E_ARG, "libsodium could not be initialised");
-	/* libxml2 sets itself up once, before any thread may parse */
-	xmlInitParser();
 	return NPK_OK;
 }

@@ -73,7 +73,8 @@ struct npk_reader {
 	size_t threads;           /* for read-ahead; 0 = one per core */
 	npk_progress_cb progress; /* called by verify after each document */
 	void *progress_ctx;
-	struct npk_prefetch *pf;
+	struct npk_prefetch *pf;  /* read-ahead of clusters */
+	struct npk_prefetch *ppf; /* read-ahead of index pages, for a walk */
 	int64_t cl_cached;        /* cluster number in cl, or -1 */
 
 	/* the entry returned by npk_reader_find */
@@ -514,7 +515,7 @@ fail:
 	return rc;
 }
 
-static void pf_stop(npk_reader *r);
+static void pf_stop(struct npk_prefetch **pp);
 
 static void obj_free(obj_buf *o)
 {
@@ -526,7 +527,8 @@ void npk_reader_free(npk_reader *r)
 {
 	if (r == NULL)
 		return;
-	pf_stop(r);
+	pf_stop(&r->pf);
+	pf_stop(&r->ppf);
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->pages != NULL)
@@ -609,10 +611,11 @@ static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *
 	return rc;
 }
 
-static int load_page(npk_reader *r, obj_buf *o, uint32_t i, npk_error *err)
+static int load_page_into(npk_reader *r, npk_decoder *dec, obj_buf *o, uint32_t i,
+                          npk_error *err)
 {
 	const page_ref *p = &r->pages[i];
-	return load_object(r, r->dec, o, "index page", NPK_PAGE_MAGIC, i, p->off, p->len, p->raw,
+	return load_object(r, dec, o, "index page", NPK_PAGE_MAGIC, i, p->off, p->len, p->raw,
 	                   p->digest, p->count, err);
 }
 
@@ -625,12 +628,16 @@ static int load_cluster_into(npk_reader *r, npk_decoder *dec, obj_buf *o, uint32
 }
 
 /*
- * Read-ahead for the walks that go through the clusters in order (verify,
- * extract of everything): worker threads read, check and decode the next
- * clusters while this thread hashes and writes documents. Cluster i goes in
- * slot i % nslots; a worker takes the next cluster only while that slot is
- * free, so memory holds at most nslots clusters.
+ * Read-ahead of objects of one kind taken in order: clusters for the walks
+ * that go through them (verify, extract of everything), index pages for a
+ * walk of the index (list). Worker threads read, check and decode the next
+ * objects while this thread parses entries, hashes and writes documents.
+ * Object i goes in slot i % nslots; a worker takes the next object only
+ * while that slot is free, so memory holds at most nslots objects.
  */
+typedef int (*obj_loader)(npk_reader *r, npk_decoder *dec, obj_buf *o, uint32_t i,
+                          npk_error *err);
+
 typedef struct pf_slot {
 	obj_buf ob;
 	int state;                /* 0 free, 1 loading, 2 ready */
@@ -640,6 +647,8 @@ typedef struct pf_slot {
 
 struct npk_prefetch {
 	npk_reader *r;
+	obj_loader load;
+	uint32_t count;           /* objects of the kind */
 	pthread_t *threads;
 	size_t nthreads;
 	pthread_mutex_t mu;
@@ -657,7 +666,7 @@ static void *pf_main(void *arg)
 	npk_decoder *dec = npk__decoder_new();
 	pthread_mutex_lock(&pf->mu);
 	for (;;) {
-		while (!pf->stop && (pf->next >= pf->r->cluster_count ||
+		while (!pf->stop && (pf->next >= pf->count ||
 		                     pf->next >= pf->consumed + pf->nslots ||
 		                     pf->slots[pf->next % pf->nslots].state != 0))
 			pthread_cond_wait(&pf->cv, &pf->mu);
@@ -667,7 +676,7 @@ static void *pf_main(void *arg)
 		pf_slot *s = &pf->slots[i % pf->nslots];
 		s->state = 1;
 		pthread_mutex_unlock(&pf->mu);
-		s->rc = dec ? load_cluster_into(pf->r, dec, &s->ob, i, &s->err)
+		s->rc = dec ? pf->load(pf->r, dec, &s->ob, i, &s->err)
 		            : npk__fail(&s->err, NPK_E_NOMEM, "out of memory");
 		pthread_mutex_lock(&pf->mu);
 		s->state = 2;
@@ -678,9 +687,9 @@ static void *pf_main(void *arg)
 	return NULL;
 }
 
-static void pf_stop(npk_reader *r)
+static void pf_stop(struct npk_prefetch **pp)
 {
-	struct npk_prefetch *pf = r->pf;
+	struct npk_prefetch *pf = *pp;
 	if (pf == NULL)
 		return;
 	pthread_mutex_lock(&pf->mu);
@@ -696,7 +705,7 @@ static void pf_stop(npk_reader *r)
 	free(pf->threads);
 	free(pf->slots);
 	free(pf);
-	r->pf = NULL;
+	*pp = NULL;
 }
 
 size_t npk__reader_threads(const npk_reader *r)
@@ -707,20 +716,18 @@ size_t npk__reader_threads(const npk_reader *r)
 	return cores > 0 ? (size_t)cores : 1;
 }
 
-/* Starts read-ahead with the reader's thread count; without threads, or
- * when anything fails, reading simply stays on this thread. */
-static void pf_start(npk_reader *r)
+/* Starts read-ahead of count objects, the largest taking biggest bytes,
+ * with the reader's thread count; without threads, or when anything fails,
+ * reading simply stays on this thread. */
+static void pf_start(npk_reader *r, struct npk_prefetch **pp, obj_loader load, uint32_t count,
+                     uint64_t biggest)
 {
 	size_t threads = npk__reader_threads(r);
-	if (threads < 2 || r->cluster_count < 2 || r->pf != NULL)
+	if (threads < 2 || count < 2 || *pp != NULL)
 		return;
 	if (threads > 16)
 		threads = 16;
-	/* Slots are bounded in bytes too, whatever the clusters claim. */
-	uint64_t biggest = 1;
-	for (uint32_t i = 0; i < r->cluster_count; i++)
-		if ((uint64_t)r->clusters[i].raw + r->clusters[i].len > biggest)
-			biggest = (uint64_t)r->clusters[i].raw + r->clusters[i].len;
+	/* Slots are bounded in bytes too, whatever the tables claim. */
 	size_t nslots = 2 * threads + 1;
 	if (nslots * biggest > (256u << 20))
 		nslots = (size_t)((256u << 20) / biggest);
@@ -730,24 +737,44 @@ static void pf_start(npk_reader *r)
 	if (pf == NULL)
 		return;
 	pf->r = r;
+	pf->load = load;
+	pf->count = count;
 	pf->nslots = nslots;
 	pf->slots = calloc(nslots, sizeof *pf->slots);
 	pf->threads = calloc(threads, sizeof *pf->threads);
 	pthread_mutex_init(&pf->mu, NULL);
 	pthread_cond_init(&pf->cv, NULL);
-	r->pf = pf;
+	*pp = pf;
 	for (size_t i = 0; pf->slots && pf->threads && i < threads; i++) {
 		if (pthread_create(&pf->threads[i], NULL, pf_main, pf) != 0)
 			break;
 		pf->nthreads++;
 	}
 	if (pf->nthreads == 0)
-		pf_stop(r);
+		pf_stop(pp);
 }
 
-/* Cluster i from read-ahead, once its worker is done; its buffers become
- * r->cl, ours go to the slot for the next cluster it holds. */
-static int pf_take(npk_reader *r, struct npk_prefetch *pf, uint32_t i, npk_error *err)
+static void pf_start_clusters(npk_reader *r)
+{
+	uint64_t biggest = 1;
+	for (uint32_t i = 0; i < r->cluster_count; i++)
+		if ((uint64_t)r->clusters[i].raw + r->clusters[i].len > biggest)
+			biggest = (uint64_t)r->clusters[i].raw + r->clusters[i].len;
+	pf_start(r, &r->pf, load_cluster_into, r->cluster_count, biggest);
+}
+
+static void pf_start_pages(npk_reader *r)
+{
+	uint64_t biggest = 1;
+	for (uint32_t i = 0; i < r->page_count; i++)
+		if ((uint64_t)r->pages[i].raw + r->pages[i].len > biggest)
+			biggest = (uint64_t)r->pages[i].raw + r->pages[i].len;
+	pf_start(r, &r->ppf, load_page_into, r->page_count, biggest);
+}
+
+/* Object i from read-ahead, once its worker is done; its buffers become
+ * *into, ours go to the slot for the next object it holds. */
+static int pf_take(struct npk_prefetch *pf, uint32_t i, obj_buf *into, npk_error *err)
 {
 	pthread_mutex_lock(&pf->mu);
 	/* Clusters skipped over are given up once their worker is done. */
@@ -768,8 +795,8 @@ static int pf_take(npk_reader *r, struct npk_prefetch *pf, uint32_t i, npk_error
 	pf_slot *s = &pf->slots[i % pf->nslots];
 	while (s->state != 2)
 		pthread_cond_wait(&pf->cv, &pf->mu);
-	obj_buf t = r->cl;
-	r->cl = s->ob;
+	obj_buf t = *into;
+	*into = s->ob;
 	s->ob = t;
 	int rc = s->rc;
 	if (rc != NPK_OK && err != NULL)
@@ -787,7 +814,7 @@ static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
 		return NPK_OK;
 	r->cl_cached = -1;
 	struct npk_prefetch *pf = r->pf;
-	NPK_FORWARD(pf != NULL && i >= pf->consumed ? pf_take(r, pf, i, err)
+	NPK_FORWARD(pf != NULL && i >= pf->consumed ? pf_take(pf, i, &r->cl, err)
 	                                            : load_cluster_into(r, r->dec, &r->cl, i, err));
 	r->cl_cached = i;
 	return NPK_OK;
@@ -955,7 +982,9 @@ static int walk_page(walker *w, uint32_t i, npk_error *err)
 	const page_ref *p = &r->pages[i];
 	if (w->wr)
 		w->wr->st->pages++;
-	int rc = load_page(r, &r->page, i, err);
+	struct npk_prefetch *pf = r->ppf;
+	int rc = pf != NULL && i >= pf->consumed ? pf_take(pf, i, &r->page, err)
+	                                         : load_page_into(r, r->dec, &r->page, i, err);
 	if (rc != NPK_OK)
 		return page_unreadable(w, i, rc, err);
 	npk_cur c;
@@ -1017,10 +1046,15 @@ static int walk(npk_reader *r, npk_entry_cb cb, void *ctx, walk_report *wr, npk_
 		goto out;
 	}
 	w.prev[0] = 0;
+	/* A list reads the pages ahead; verify and extract read clusters ahead
+	 * instead, which is where their time goes. */
+	if (r->pf == NULL)
+		pf_start_pages(r);
 	for (uint32_t i = 0; i < r->page_count; i++)
 		NPK_FORWARD_GOTO(rc, walk_page(&w, i, err), out);
 	rc = walk_end(&w, err);
 out:
+	pf_stop(&r->ppf);
 	npk__pathstack_free(&w.folders);
 	free(w.path);
 	free(w.prev);
@@ -1047,7 +1081,7 @@ int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
 	}
 	NPK_FAIL_IF(lo == 0, err, NPK_E_NOTFOUND, "%s: no document \"%s\"", r->name, path);
 	uint32_t pg = lo - 1;
-	int rc = load_page(r, &r->fpage, pg, err);
+	int rc = load_page_into(r, r->dec, &r->fpage, pg, err);
 	if (rc != NPK_OK)
 		return rc;
 	char *buf = realloc(r->found_path, NPK_PATH_MAX + 1);
@@ -1139,9 +1173,9 @@ void npk_reader_set_progress(npk_reader *r, npk_progress_cb fn, void *ctx)
 void npk__reader_readahead(npk_reader *r, int on)
 {
 	if (on)
-		pf_start(r);
+		pf_start_clusters(r);
 	else
-		pf_stop(r);
+		pf_stop(&r->pf);
 }
 
 int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
@@ -1238,12 +1272,12 @@ int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
 	verify_ctx v = {r, &wr, calloc(r->cluster_count ? r->cluster_count : 1, 1), err, 0, 0};
 	NPK_FAIL_IF(v.cstate == NULL, err, NPK_E_NOMEM, "out of memory");
 	check_layout(r, &wr);
-	pf_start(r);
+	pf_start_clusters(r);
 	int rc = walk(r, verify_doc, &v, &wr, err);
 	/* Clusters no readable entry led to are checked too. */
 	for (uint32_t i = 0; rc == NPK_OK && i < r->cluster_count; i++)
 		check_cluster(&v, i);
-	pf_stop(r);
+	pf_stop(&r->pf);
 	free(v.cstate);
 	if (rc != NPK_OK)
 		return rc;

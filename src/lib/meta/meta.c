@@ -23,6 +23,22 @@ struct npk_meta {
 
 #define VALUE_MAX 65535u        /* a value length is a u16 in the encoding */
 
+/* Per lead byte: the length of its sequence (0: NUL, a continuation byte
+ * or a byte that never starts one) and the bounds of the byte after it,
+ * which rule out overlong forms, surrogates and code points past U+10FFFF
+ * (RFC 3629, section 4). */
+static const struct utf8_lead { uint8_t len, lo, hi; } utf8_lead[256] = {
+	[0x01 ... 0x7F] = {1, 0, 0},
+	[0xC2 ... 0xDF] = {2, 0x80, 0xBF},
+	[0xE0] = {3, 0xA0, 0xBF},
+	[0xE1 ... 0xEC] = {3, 0x80, 0xBF},
+	[0xED] = {3, 0x80, 0x9F},
+	[0xEE ... 0xEF] = {3, 0x80, 0xBF},
+	[0xF0] = {4, 0x90, 0xBF},
+	[0xF1 ... 0xF3] = {4, 0x80, 0xBF},
+	[0xF4] = {4, 0x80, 0x8F},
+};
+
 /* Offset of the first byte that makes s invalid UTF-8 (overlong forms,
  * surrogates, code points above U+10FFFF, truncated sequences) or is a
  * NUL; len when all of s is valid. */
@@ -42,40 +58,14 @@ size_t npk__utf8_bad_at(const uint8_t *s, size_t len)
 		}
 		if (i == len)
 			break;
-		uint8_t c = s[i];
-		if (c == 0)
+		const struct utf8_lead *l = &utf8_lead[s[i]];
+		size_t n = l->len;
+		if (n == 0 || n > len - i)
 			return i;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		size_t need;
-		uint8_t lo = 0x80, hi = 0xBF;
-		if (c >= 0xC2 && c <= 0xDF) {
-			need = 1;
-		} else if (c >= 0xE0 && c <= 0xEF) {
-			need = 2;
-			if (c == 0xE0)
-				lo = 0xA0;      /* overlong */
-			else if (c == 0xED)
-				hi = 0x9F;      /* surrogates */
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			need = 3;
-			if (c == 0xF0)
-				lo = 0x90;      /* overlong */
-			else if (c == 0xF4)
-				hi = 0x8F;      /* above U+10FFFF */
-		} else {
+		if (n > 1 && (s[i + 1] < l->lo || s[i + 1] > l->hi || (n > 2 && (s[i + 2] & 0xC0) != 0x80) ||
+		              (n > 3 && (s[i + 3] & 0xC0) != 0x80)))
 			return i;
-		}
-		if (need > len - i - 1)
-			return i;
-		if (s[i + 1] < lo || s[i + 1] > hi)
-			return i;
-		for (size_t k = 2; k <= need; k++)
-			if ((s[i + k] & 0xC0) != 0x80)
-				return i;
-		i += need + 1;
+		i += n;
 	}
 	return len;
 }

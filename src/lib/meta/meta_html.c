@@ -17,12 +17,14 @@
  */
 #define _GNU_SOURCE /* strcasestr */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <strings.h>
 #include <string.h>
 
 #include <jansson.h>
 #include <libxml/HTMLparser.h>
+#include <libxml/parser.h>
 #include <libxml/tree.h>
 
 #include "meta/meta.h"
@@ -733,8 +735,13 @@ static void hctx_free(hctx *h)
 		free(h->keywords[i]);
 }
 
+/* libxml2 sets itself up once, before its first parse on any thread;
+ * here, so that only programs that read HTML load and start it. */
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
 int npk__html_rules(xctx *x, const char *s, size_t n)
 {
+	pthread_once(&xml_once, xmlInitParser);
 	hctx h;
 	memset(&h, 0, sizeof h);
 	for (int f = 0; f < F_COUNT; f++)
