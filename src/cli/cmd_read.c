@@ -430,8 +430,11 @@ static int cat_doc(npk_reader *r, const char *path, npk_error *err)
 	if (rc != NPK_OK)
 		return rc;
 	rc = npk_reader_read(r, e, sink_stdout, NULL, err);
-	if (rc == NPK_E_IO && err->msg[0] == 0)
+	/* the sink's failure comes back as its code alone */
+	if (rc == NPK_E_IO && err->msg[0] == 0) {
+		err->code = rc;
 		snprintf(err->msg, sizeof err->msg, "standard output: write error");
+	}
 	return rc;
 }
 

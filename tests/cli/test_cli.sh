@@ -527,6 +527,15 @@ expect_not_contains "$OUT" "note.txt.meta.json" "the sidecar is not stored as a 
 grep -F '"path":"note.txt"' "$OUT" > "$S/note-line"
 expect_contains "$S/note-line" '"title":"A note from the sidecar"' "the sidecar's title is the document's title"
 expect_contains "$S/note-line" '"author":["One","Two"]' "the sidecar's authors, in order"
+# cat to a full disk: a document larger than stdio's buffer fails in the
+# middle of the read, not at the final flush
+mkdir -p "$X/big"
+awk 'BEGIN { for (i = 0; i < 20000; i++) printf "line %d of a long article, to fill the output\n", i }' > "$X/big/long.txt"
+expect_exit 0 "create of a 1 MB document" -- "$NP" create -q -s "$KEYS/test.key" --timestamp "$TS" "$X/big.npk" "$X/big"
+if [ -w /dev/full ]; then
+	expect_exit 2 "cat of it to a full disk (/dev/full) exits 2" -- sh -c '"$1" cat "$2" long.txt > /dev/full' sh "$NP" "$X/big.npk" &&
+		expect_contains "$ERR" "standard output: write error" "and says that standard output failed"
+fi
 expect_exit 0 "list of it" -- "$NP" list "$XA"
 cp "$OUT" "$X/paths"
 expect_eq "$(wc -l < "$X/paths" | tr -d ' ')" 6 "six documents are listed"
