@@ -66,92 +66,141 @@ static int sidecar_add(npk_meta *t, const char *key, json_t *v, const char *name
 	return NPK_OK;
 }
 
+/* Parses the text of a sidecar: JSON, a UTF-8 byte order mark allowed,
+ * duplicate keys refused (spec/metadata.md 7). */
+static int sidecar_parse(const char *json, size_t len, const char *name, json_t **root,
+                         npk_error *err)
+{
+	if (len >= 3 && memcmp(json, "\xEF\xBB\xBF", 3) == 0) {
+		json += 3;
+		len -= 3;
+	}
+	json_error_t je;
+	*root = json_loadb(json ? json : "", len, JSON_REJECT_DUPLICATES, &je);
+	if (*root == NULL)
+		return npk__fail(err, NPK_E_INPUT, "%s: line %d, column %d: %s", name,
+		                 je.line, je.column, je.text);
+	return NPK_OK;
+}
+
+/* Maps a member name to a metadata key in keybuf, as front matter does
+ * (spec/metadata.md 6.1), and sets *key. */
+static int sidecar_key(const char *jk, char keybuf[NPK_META_KEY_MAX + 1], const char **key,
+                       const char *name, npk_error *err)
+{
+	size_t jkl = strlen(jk);
+	*key = npk__meta_key_map(jk, jkl, keybuf);
+	if (*key == NULL) {
+		char shown[80];
+		npk__meta_key_show(jk, jkl, shown);
+		return npk__fail(err, NPK_E_INPUT, "%s: key \"%s\" is not a metadata key "
+		                 "(1-%u bytes of a-z, 0-9, '_', '.' and '-')", name, shown,
+		                 NPK_META_KEY_MAX);
+	}
+	return NPK_OK;
+}
+
+/* Adds one pair per element of the array jv, member jk, to t. */
+static int sidecar_array(npk_meta *t, const char *key, const char *jk, json_t *jv,
+                         const char *name, npk_error *err)
+{
+	size_t ix;
+	json_t *el;
+	json_array_foreach(jv, ix, el) {
+		NPK_FAIL_IF(json_is_object(el) || json_is_array(el) || json_is_null(el),
+		            err, NPK_E_INPUT, "%s: key \"%s\": element %zu must be a string, "
+		            "a number or a boolean", name, jk, ix);
+		NPK_FORWARD(sidecar_add(t, key, el, name, err));
+	}
+	return NPK_OK;
+}
+
+/* Adds the value jv of member jk to t under key; null adds nothing. */
+static int sidecar_value(npk_meta *t, const char *key, const char *jk, json_t *jv,
+                         const char *name, npk_error *err)
+{
+	switch (json_typeof(jv)) {
+	case JSON_OBJECT:
+		return npk__fail(err, NPK_E_INPUT, "%s: key \"%s\": nested objects are not "
+		                 "supported", name, jk);
+	case JSON_NULL:
+		break;
+	case JSON_ARRAY:
+		return sidecar_array(t, key, jk, jv, name, err);
+	case JSON_STRING:
+	case JSON_INTEGER:
+	case JSON_REAL:
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return sidecar_add(t, key, jv, name, err);
+	}
+	return NPK_OK;
+}
+
+/* One member: its values into t, or its key into gone when it removes
+ * the field. */
+static int sidecar_member(npk_meta *t, npk_meta *gone, const char *jk, json_t *jv,
+                          const char *name, npk_error *err)
+{
+	char keybuf[NPK_META_KEY_MAX + 1];
+	const char *key;
+	NPK_FORWARD(sidecar_key(jk, keybuf, &key, name, err));
+	/* of two members that map to one key, the later wins */
+	npk_meta_remove(t, key);
+	npk_meta_remove(gone, key);
+	NPK_FORWARD(sidecar_value(t, key, jk, jv, name, err));
+	/* null and [] remove the field */
+	NPK_FAIL_IF(npk_meta_find(t, key) == NULL &&
+	            npk__meta_push(gone, key, strlen(key), "", 0) != 0,
+	            err, NPK_E_NOMEM, "%s: out of memory", name);
+	return NPK_OK;
+}
+
+/* Reads every member of root into t and gone. */
+static int sidecar_read(npk_meta *t, npk_meta *gone, json_t *root, const char *name,
+                        npk_error *err)
+{
+	NPK_FAIL_IF(!json_is_object(root), err, NPK_E_INPUT,
+	            "%s: the top level must be a JSON object", name);
+	const char *jk;
+	json_t *jv;
+	json_object_foreach(root, jk, jv)
+		NPK_FORWARD(sidecar_member(t, gone, jk, jv, name, err));
+	return NPK_OK;
+}
+
+/* Applies what was read: the pairs of t replace those of their keys in
+ * m, and the keys in gone are removed from m. */
+static int sidecar_commit(npk_meta *m, npk_meta *t, const npk_meta *gone, const char *name,
+                          npk_error *err)
+{
+	NPK_FAIL_IF(npk__meta_splice(m, t, 1) != 0, err, NPK_E_NOMEM, "%s: out of memory", name);
+	for (size_t i = 0; i < npk_meta_count(gone); i++) {
+		const char *k;
+		npk_meta_get(gone, i, &k, NULL);
+		npk_meta_remove(m, k);
+	}
+	return NPK_OK;
+}
+
 int npk_meta_apply_sidecar(npk_meta *m, const char *json, size_t len,
                            const char *sidecar_name, npk_error *err)
 {
 	const char *name = sidecar_name ? sidecar_name : "sidecar";
 	NPK_FAIL_IF(m == NULL || (json == NULL && len), err, NPK_E_ARG,
 	            "npk_meta_apply_sidecar: no list or no input");
-	if (len >= 3 && memcmp(json, "\xEF\xBB\xBF", 3) == 0) {
-		json += 3;
-		len -= 3;
-	}
-	json_error_t je;
-	json_t *root = json_loadb(json ? json : "", len, JSON_REJECT_DUPLICATES, &je);
-	if (root == NULL)
-		return npk__fail(err, NPK_E_INPUT, "%s: line %d, column %d: %s", name,
-		                 je.line, je.column, je.text);
+	json_t *root;
+	NPK_FORWARD(sidecar_parse(json, len, name, &root, err));
+	/* Everything goes into t (and the removals into gone) first, so that a
+	 * bad field leaves m as it was. */
 	npk_meta *t = npk_meta_new(), *gone = npk_meta_new();
 	int rc = NPK_OK;
 	if (t == NULL || gone == NULL) {
 		rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", name);
 		goto done;
 	}
-	if (!json_is_object(root)) {
-		rc = npk__fail(err, NPK_E_INPUT, "%s: the top level must be a JSON object", name);
-		goto done;
-	}
-	/* Everything goes into t (and the removals into gone) first, so that a
-	 * bad field leaves m as it was. */
-	const char *jk;
-	json_t *jv;
-	json_object_foreach(root, jk, jv) {
-		char keybuf[NPK_META_KEY_MAX + 1], shown[80];
-		size_t jkl = strlen(jk);
-		const char *key = npk__meta_key_map(jk, jkl, keybuf);
-		if (key == NULL) {
-			npk__meta_key_show(jk, jkl, shown);
-			rc = npk__fail(err, NPK_E_INPUT, "%s: key \"%s\" is not a metadata key "
-			               "(1-%u bytes of a-z, 0-9, '_', '.' and '-')", name, shown,
-			               NPK_META_KEY_MAX);
-			goto done;
-		}
-		npk_meta_remove(t, key);
-		npk_meta_remove(gone, key);
-		switch (json_typeof(jv)) {
-		case JSON_OBJECT:
-			rc = npk__fail(err, NPK_E_INPUT, "%s: key \"%s\": nested objects are not "
-			               "supported", name, jk);
-			goto done;
-		case JSON_NULL:
-			break;
-		case JSON_ARRAY: {
-			size_t ix;
-			json_t *el;
-			json_array_foreach(jv, ix, el) {
-				if (json_is_object(el) || json_is_array(el) || json_is_null(el)) {
-					rc = npk__fail(err, NPK_E_INPUT, "%s: key \"%s\": element %zu "
-					               "must be a string, a number or a boolean",
-					               name, jk, ix);
-					goto done;
-				}
-				NPK_FORWARD_GOTO(rc, sidecar_add(t, key, el, name, err), done);
-			}
-			break;
-		}
-		case JSON_STRING:
-		case JSON_INTEGER:
-		case JSON_REAL:
-		case JSON_TRUE:
-		case JSON_FALSE:
-			NPK_FORWARD_GOTO(rc, sidecar_add(t, key, jv, name, err), done);
-			break;
-		}
-		/* null and [] remove the field */
-		if (npk_meta_find(t, key) == NULL && npk__meta_push(gone, key, strlen(key), "", 0) != 0) {
-			rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", name);
-			goto done;
-		}
-	}
-	if (npk__meta_splice(m, t, 1) != 0) {
-		rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", name);
-		goto done;
-	}
-	for (size_t i = 0; i < npk_meta_count(gone); i++) {
-		const char *k;
-		npk_meta_get(gone, i, &k, NULL);
-		npk_meta_remove(m, k);
-	}
+	NPK_FORWARD_GOTO(rc, sidecar_read(t, gone, root, name, err), done);
+	rc = sidecar_commit(m, t, gone, name, err);
 done:
 	npk_meta_free(t);
 	npk_meta_free(gone);
