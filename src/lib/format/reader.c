@@ -42,6 +42,7 @@ typedef struct obj_buf {
 	uint8_t *raw;             /* decoded contents */
 	size_t raw_cap;
 	size_t raw_len;
+	int valid;                /* a page whose entries passed page_valid */
 } obj_buf;
 
 struct npk_reader {
@@ -608,6 +609,7 @@ static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *
 	int rc = npk__decompress(dec, h[4], o->io + NPK_OBJ_HEADER_SIZE, len - NPK_OBJ_HEADER_SIZE,
 	                         o->raw, raw, what, err);
 	o->raw_len = rc == NPK_OK ? raw : 0;
+	o->valid = 0;
 	return rc;
 }
 
@@ -617,6 +619,47 @@ static int load_page_into(npk_reader *r, npk_decoder *dec, obj_buf *o, uint32_t 
 	const page_ref *p = &r->pages[i];
 	return load_object(r, dec, o, "index page", NPK_PAGE_MAGIC, i, p->off, p->len, p->raw,
 	                   p->digest, p->count, err);
+}
+
+/* The checks of one entry (5.2) that need nothing outside its page: the
+ * path, the media type and the metadata list. */
+static int entry_valid(npk_cur *c)
+{
+	uint16_t plen = npk__cur_u16(c);
+	const uint8_t *path = npk__cur_take(c, plen);
+	npk__cur_take(c, 8 + 4 + 4 + 32);
+	uint8_t mlen = npk__cur_u8(c);
+	const uint8_t *media = npk__cur_take(c, mlen);
+	uint16_t metalen = npk__cur_u16(c);
+	const uint8_t *m = npk__cur_take(c, metalen);
+	if (c->bad || mlen == 0 || npk_path_check((const char *)path, plen, NULL) != NPK_OK)
+		return 0;
+	for (unsigned i = 0; i < mlen; i++)
+		if (media[i] <= 0x20 || media[i] >= 0x7f)
+			return 0;
+	return npk__meta_valid(m, metalen);
+}
+
+/* Whether every entry of a loaded page passes entry_valid, so that
+ * parse_entry need not check them again. A worker thread runs it on the
+ * page it read ahead; anything it does not take is checked again, and
+ * reported, on the walk's own thread. */
+static int page_valid(const npk_reader *r, const obj_buf *o, uint32_t i)
+{
+	npk_cur c;
+	npk__cur_init(&c, o->raw, o->raw_len);
+	for (uint32_t k = 0; k < r->pages[i].count; k++)
+		if (!entry_valid(&c))
+			return 0;
+	return 1;
+}
+
+static int load_page_ahead(npk_reader *r, npk_decoder *dec, obj_buf *o, uint32_t i,
+                           npk_error *err)
+{
+	NPK_FORWARD(load_page_into(r, dec, o, i, err));
+	o->valid = page_valid(r, o, i);
+	return NPK_OK;
 }
 
 static int load_cluster_into(npk_reader *r, npk_decoder *dec, obj_buf *o, uint32_t i,
@@ -769,7 +812,7 @@ static void pf_start_pages(npk_reader *r)
 	for (uint32_t i = 0; i < r->page_count; i++)
 		if ((uint64_t)r->pages[i].raw + r->pages[i].len > biggest)
 			biggest = (uint64_t)r->pages[i].raw + r->pages[i].len;
-	pf_start(r, &r->ppf, load_page_into, r->page_count, biggest);
+	pf_start(r, &r->ppf, load_page_ahead, r->page_count, biggest);
 }
 
 /* Object i from read-ahead, once its worker is done; its buffers become
@@ -842,7 +885,7 @@ static int check_position(const npk_reader *r, const npk_entry *e, npk_error *er
 /* 5.2: parses one index entry at the cursor into e (strings point into
  * the page, which stays alive) and checks it on its own. */
 static int parse_entry(npk_reader *r, npk_cur *c, npk_entry *e, char *path_buf,
-                       char *media_buf, npk_meta *meta, npk_error *err)
+                       char *media_buf, npk_meta *meta, int valid, npk_error *err)
 {
 	uint16_t plen = npk__cur_u16(c);
 	const uint8_t *path = npk__cur_take(c, plen);
@@ -858,17 +901,21 @@ static int parse_entry(npk_reader *r, npk_cur *c, npk_entry *e, char *path_buf,
 	            (unsigned long long)e->ordinal);
 	memcpy(path_buf, path, plen);
 	path_buf[plen] = 0;
-	if (npk_path_check(path_buf, plen, err) != NPK_OK)
-		return npk__wrap(err, NPK_E_FORMAT, "%s: index entry %llu: ", r->name,
-		                 (unsigned long long)e->ordinal);
 	memcpy(e->digest, dg, 32);
 	memcpy(media_buf, media, mlen);
 	media_buf[mlen] = 0;
-	int media_ok = mlen > 0;
-	for (unsigned i = 0; i < mlen; i++)
-		media_ok &= media[i] > 0x20 && media[i] < 0x7f;
-	NPK_FAIL_IF(!media_ok, err, NPK_E_FORMAT, "%s: %s: bad media type", r->name, path_buf);
-	NPK_FORWARD(npk__meta_decode(m, metalen, meta, err));
+	if (valid) {
+		NPK_FORWARD(npk__meta_decode_valid(m, metalen, meta, err));
+	} else {
+		if (npk_path_check(path_buf, plen, err) != NPK_OK)
+			return npk__wrap(err, NPK_E_FORMAT, "%s: index entry %llu: ", r->name,
+			                 (unsigned long long)e->ordinal);
+		int media_ok = mlen > 0;
+		for (unsigned i = 0; i < mlen; i++)
+			media_ok &= media[i] > 0x20 && media[i] < 0x7f;
+		NPK_FAIL_IF(!media_ok, err, NPK_E_FORMAT, "%s: %s: bad media type", r->name, path_buf);
+		NPK_FORWARD(npk__meta_decode(m, metalen, meta, err));
+	}
 	e->path = path_buf;
 	e->media_type = media_buf;
 	e->meta = meta;
@@ -970,7 +1017,7 @@ static int next_entry(walker *w, npk_cur *c, uint32_t i, uint32_t k, npk_entry *
 {
 	memset(e, 0, sizeof *e);
 	e->ordinal = w->r->pages[i].first_ordinal + k;
-	NPK_FORWARD(parse_entry(w->r, c, e, w->path, w->media, w->meta, err));
+	NPK_FORWARD(parse_entry(w->r, c, e, w->path, w->media, w->meta, w->r->page.valid, err));
 	return check_entry(w, i, k, e, err);
 }
 
@@ -1094,7 +1141,7 @@ int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
 		npk_entry *e = &r->found;
 		memset(e, 0, sizeof *e);
 		e->ordinal = r->pages[pg].first_ordinal + k;
-		rc = parse_entry(r, &c, e, r->found_path, r->found_media, r->found_meta, err);
+		rc = parse_entry(r, &c, e, r->found_path, r->found_media, r->found_meta, 0, err);
 		if (rc != NPK_OK)
 			return rc;
 		/* The page's order is what makes the search right: check it. */

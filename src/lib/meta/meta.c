@@ -473,33 +473,41 @@ int npk__meta_encode(const npk_meta *m, uint8_t **out, size_t *len, npk_error *e
 	return NPK_OK;
 }
 
-/* Reads pair i of an encoded list into m, after the key *prev. */
-static int pair_decode(npk_cur *c, unsigned i, span *prev, npk_meta *m, npk_error *err)
+/* Reads pair i of an encoded list into m (when not NULL), after the key
+ * *prev; check: whether to check the key and the value. */
+static int pair_decode(npk_cur *c, unsigned i, span *prev, npk_meta *m, int check,
+                       npk_error *err)
 {
 	size_t klen = npk__cur_u8(c);
 	const char *key = (const char *)npk__cur_take(c, klen);
 	size_t vlen = npk__cur_u16(c);
 	const uint8_t *val = npk__cur_take(c, vlen);
 	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "metadata: pair %u truncated", i);
-	NPK_FAIL_IF(!npk__meta_key_ok(key, klen), err, NPK_E_FORMAT,
-	            "metadata: key %u is not a valid key", i);
-	NPK_FAIL_IF(prev->s && key_cmp(prev->s, prev->n, key, klen) > 0, err, NPK_E_FORMAT,
-	            "metadata: key %u out of order", i);
-	NPK_FAIL_IF(!npk__utf8_ok(val, vlen), err, NPK_E_FORMAT, "metadata: value %u (key "
-	            "\"%.*s\") is not valid UTF-8", i, (int)klen, key);
-	NPK_FAIL_IF(pair_make(&m->v[m->n], key, klen, (const char *)val, vlen) != 0, err,
-	            NPK_E_NOMEM, "metadata: out of memory");
-	m->n++;
+	if (check) {
+		NPK_FAIL_IF(!npk__meta_key_ok(key, klen), err, NPK_E_FORMAT,
+		            "metadata: key %u is not a valid key", i);
+		NPK_FAIL_IF(prev->s && key_cmp(prev->s, prev->n, key, klen) > 0, err, NPK_E_FORMAT,
+		            "metadata: key %u out of order", i);
+		NPK_FAIL_IF(!npk__utf8_ok(val, vlen), err, NPK_E_FORMAT, "metadata: value %u (key "
+		            "\"%.*s\") is not valid UTF-8", i, (int)klen, key);
+	}
+	if (m != NULL) {
+		NPK_FAIL_IF(pair_make(&m->v[m->n], key, klen, (const char *)val, vlen) != 0, err,
+		            NPK_E_NOMEM, "metadata: out of memory");
+		m->n++;
+	}
 	prev->s = key;
 	prev->n = klen;
 	return NPK_OK;
 }
 
-int npk__meta_decode(const uint8_t *p, size_t len, npk_meta *m, npk_error *err)
+/* npk__meta_decode, npk__meta_valid and npk__meta_decode_valid: m may be
+ * NULL (check only), check may be off (bytes checked before). */
+static int meta_decode(const uint8_t *p, size_t len, npk_meta *m, int check, npk_error *err)
 {
-	NPK_FAIL_IF(m == NULL || (p == NULL && len), err, NPK_E_ARG,
-	            "npk__meta_decode: no list or no input");
-	npk__meta_clear(m);
+	NPK_FAIL_IF(p == NULL && len, err, NPK_E_ARG, "npk__meta_decode: no input");
+	if (m != NULL)
+		npk__meta_clear(m);
 	NPK_FAIL_IF(len > NPK_META_MAX, err, NPK_E_FORMAT, "metadata: %zu bytes, "
 	            "more than the limit of %u", len, NPK_META_MAX);
 	npk_cur c;
@@ -510,16 +518,34 @@ int npk__meta_decode(const uint8_t *p, size_t len, npk_meta *m, npk_error *err)
 	 * allocating for it. */
 	NPK_FAIL_IF((size_t)count * 4 > npk__cur_left(&c), err, NPK_E_FORMAT,
 	            "metadata: %u pairs cannot fit in %zu bytes", count, npk__cur_left(&c));
-	NPK_FAIL_IF(count && meta_reserve(m, count) != 0, err, NPK_E_NOMEM,
+	NPK_FAIL_IF(m != NULL && count && meta_reserve(m, count) != 0, err, NPK_E_NOMEM,
 	            "metadata: out of memory");
 	int rc;
 	span prev = {NULL, 0};
 	for (unsigned i = 0; i < count; i++)
-		NPK_FORWARD_GOTO(rc, pair_decode(&c, i, &prev, m, err), fail);
+		NPK_FORWARD_GOTO(rc, pair_decode(&c, i, &prev, m, check, err), fail);
 	if (npk__cur_left(&c) == 0)
 		return NPK_OK;
 	rc = npk__fail(err, NPK_E_FORMAT, "metadata: %zu trailing bytes", npk__cur_left(&c));
 fail:
-	npk__meta_clear(m);
+	if (m != NULL)
+		npk__meta_clear(m);
 	return rc;
+}
+
+int npk__meta_decode(const uint8_t *p, size_t len, npk_meta *m, npk_error *err)
+{
+	NPK_FAIL_IF(m == NULL, err, NPK_E_ARG, "npk__meta_decode: no list");
+	return meta_decode(p, len, m, 1, err);
+}
+
+int npk__meta_valid(const uint8_t *p, size_t len)
+{
+	return meta_decode(p, len, NULL, 1, NULL) == NPK_OK;
+}
+
+int npk__meta_decode_valid(const uint8_t *p, size_t len, npk_meta *m, npk_error *err)
+{
+	NPK_FAIL_IF(m == NULL, err, NPK_E_ARG, "npk__meta_decode: no list");
+	return meta_decode(p, len, m, 0, err);
 }

@@ -41,6 +41,12 @@ int npk__meta_encode(const npk_meta *m, uint8_t **out, size_t *len,
  * values valid UTF-8, no trailing bytes) into m, which is cleared first. */
 int npk__meta_decode(const uint8_t *p, size_t len, npk_meta *m,
                      npk_error *err);
+/* Whether npk__meta_decode would take the list (a check that keeps nothing,
+ * for the reader's worker threads). */
+int npk__meta_valid(const uint8_t *p, size_t len);
+/* npk__meta_decode of a list that npk__meta_valid took: the same pairs,
+ * without checking them again. */
+int npk__meta_decode_valid(const uint8_t *p, size_t len, npk_meta *m, npk_error *err);
 void npk__meta_clear(npk_meta *m);
 /* A printable copy of a possibly bad key for messages, cut after 64 bytes. */
 void npk__meta_key_show(const char *key, size_t len, char out[80]);
