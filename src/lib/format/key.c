@@ -151,55 +151,53 @@ static int key_line_decode(const char *name, const char *kind, const char *where
 
 /* ---- Files ---- */
 
+/* Reads what is left of fd into buf (KEYFILE_MAX + 1 bytes), NUL-ended.
+ * One byte more than allowed is read, to tell "too large" apart. */
+static int keyfile_fill(int fd, const char *path, char *buf, size_t *outlen,
+                        npk_error *err)
+{
+	size_t len = 0;
+	while (len <= KEYFILE_MAX) {
+		ssize_t n = read(fd, buf + len, KEYFILE_MAX + 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		NPK_FAIL_IF(n < 0, err, NPK_E_IO, "%s: read: %s", path, strerror(errno));
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	NPK_FAIL_IF(len > KEYFILE_MAX, err, NPK_E_KEY,
+	            "%s: too large for a key file (over %u bytes)", path, KEYFILE_MAX);
+	buf[len] = '\0';
+	*outlen = len;
+	return NPK_OK;
+}
+
+/* keyfile_read on an open fd, which the caller closes. */
+static int keyfile_read_fd(int fd, const char *path, char **out, size_t *outlen,
+                           npk_error *err)
+{
+	struct stat st;
+	NPK_FAIL_IF(fstat(fd, &st) != 0, err, NPK_E_IO, "%s: %s", path, strerror(errno));
+	NPK_FAIL_IF(!S_ISREG(st.st_mode), err, NPK_E_IO, "%s: not a regular file", path);
+	char *buf = sodium_malloc(KEYFILE_MAX + 1);
+	NPK_FAIL_IF(buf == NULL, err, NPK_E_NOMEM, "%s: out of memory", path);
+	int rc = keyfile_fill(fd, path, buf, outlen, err);
+	if (rc != NPK_OK) {
+		sodium_free(buf);
+		return rc;
+	}
+	*out = buf;
+	return NPK_OK;
+}
+
 /* Reads a whole key file, NUL-terminated, into sodium_malloc memory (a
  * secret key file holds the key in base64); the caller sodium_frees *out. */
 static int keyfile_read(const char *path, char **out, size_t *outlen, npk_error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	NPK_FAIL_IF(fd < 0, err, NPK_E_IO, "%s: %s", path, strerror(errno));
-
-	char *buf = NULL;
-	size_t len = 0;
-	struct stat st;
-	int rc;
-	if (fstat(fd, &st) != 0) {
-		rc = npk__fail(err, NPK_E_IO, "%s: %s", path, strerror(errno));
-		goto done;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		rc = npk__fail(err, NPK_E_IO, "%s: not a regular file", path);
-		goto done;
-	}
-	buf = sodium_malloc(KEYFILE_MAX + 1);
-	if (buf == NULL) {
-		rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", path);
-		goto done;
-	}
-	/* One byte more than allowed is read, to tell "too large" apart. */
-	while (len <= KEYFILE_MAX) {
-		ssize_t n = read(fd, buf + len, KEYFILE_MAX + 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = npk__fail(err, NPK_E_IO, "%s: read: %s", path, strerror(errno));
-			goto done;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	if (len > KEYFILE_MAX) {
-		rc = npk__fail(err, NPK_E_KEY, "%s: too large for a key file (over %u bytes)",
-		               path, KEYFILE_MAX);
-		goto done;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*outlen = len;
-	buf = NULL;
-	rc = NPK_OK;
-done:
-	sodium_free(buf);
+	int rc = keyfile_read_fd(fd, path, out, outlen, err);
 	close(fd);
 	return rc;
 }
@@ -413,39 +411,41 @@ static int seckey_mask(const char *name, uint8_t *raw, const char *passphrase,
 	return NPK_OK;
 }
 
-/* Reads a secret key file and checks everything that does not need the
- * passphrase (3.4). *raw is the 158 decoded bytes in sodium_malloc memory,
- * still encrypted if the file is; the caller sodium_frees it. */
-static int seckey_read(const char *path, uint8_t **raw, int *encrypted, npk_error *err)
+/* Reads a secret key file's text and decodes its key line (1., 3.1.) into
+ * *bin, SK_LEN bytes of sodium_malloc memory the caller sodium_frees. The
+ * text, base64 of a possibly unencrypted key, is wiped on every path. */
+static int seckey_decode(const char *path, uint8_t **bin, npk_error *err)
 {
-	char *text = NULL;
+	char *text;
 	size_t len, n;
 	const char *line, *where;
-	uint8_t *bin = NULL;
-	char alg[16];
+	int rc;
 
 	NPK_FORWARD(keyfile_read(path, &text, &len, err));
-	int rc;
 	NPK_FORWARD_GOTO(rc, key_line_find(path, "secret", text, len, 0, &line, &n, &where, err),
-	                 text_done);
-	rc = key_line_decode(path, "secret", where, line, n, SK_LEN, &bin, err);
-text_done:
+	                 done);
+	rc = key_line_decode(path, "secret", where, line, n, SK_LEN, bin, err);
+done:
 	sodium_free(text);
-	NPK_FORWARD(rc);
+	return rc;
+}
 
+/* 3.4. step 2: the three algorithm tags; *encrypted from kdf_alg. */
+static int seckey_algs_check(const char *path, const uint8_t *bin, int *encrypted,
+                             npk_error *err)
+{
+	char alg[16];
 	if (memcmp(bin + SK_OFF_SIGALG, sigalg_ed, 2) != 0) {
 		alg_text(bin + SK_OFF_SIGALG, alg);
-		rc = npk__fail(err, NPK_E_KEY,
-		               "%s: unsupported signature algorithm %s (only \"Ed\", Ed25519, is known)",
-		               path, alg);
-		goto fail;
+		return npk__fail(err, NPK_E_KEY,
+		                 "%s: unsupported signature algorithm %s (only \"Ed\", Ed25519, is known)",
+		                 path, alg);
 	}
 	if (memcmp(bin + SK_OFF_CHKALG, chkalg_b2, 2) != 0) {
 		alg_text(bin + SK_OFF_CHKALG, alg);
-		rc = npk__fail(err, NPK_E_KEY,
-		               "%s: unsupported checksum algorithm %s (only \"B2\", BLAKE2b, is known)",
-		               path, alg);
-		goto fail;
+		return npk__fail(err, NPK_E_KEY,
+		                 "%s: unsupported checksum algorithm %s (only \"B2\", BLAKE2b, is known)",
+		                 path, alg);
 	}
 	if (memcmp(bin + SK_OFF_KDFALG, kdfalg_scrypt, 2) == 0) {
 		*encrypted = 1;
@@ -453,28 +453,40 @@ text_done:
 		*encrypted = 0;
 	} else {
 		alg_text(bin + SK_OFF_KDFALG, alg);
-		rc = npk__fail(err, NPK_E_KEY,
-		               "%s: unsupported key derivation %s (only \"Sc\", scrypt, or none)",
-		               path, alg);
-		goto fail;
+		return npk__fail(err, NPK_E_KEY,
+		                 "%s: unsupported key derivation %s (only \"Sc\", scrypt, or none)",
+		                 path, alg);
 	}
+	return NPK_OK;
+}
+
+/* 3.4. step 3: an encrypted key's KDF limits, before anything is derived. */
+static int seckey_kdf_check(const char *path, const uint8_t *bin, npk_error *err)
+{
+	uint64_t ops = npk__ld64(bin + SK_OFF_OPS), mem = npk__ld64(bin + SK_OFF_MEM);
+	NPK_FAIL_IF(mem > KDF_MEMLIMIT_MAX, err, NPK_E_KEY,
+	            "%s: the key asks scrypt for %" PRIu64 " bytes of memory; "
+	            "more than %llu is refused", path, mem, KDF_MEMLIMIT_MAX);
+	NPK_FAIL_IF(ops > KDF_OPSLIMIT_MAX, err, NPK_E_KEY,
+	            "%s: the key asks scrypt for %" PRIu64 " operations; "
+	            "more than %llu is refused", path, ops, KDF_OPSLIMIT_MAX);
+	return NPK_OK;
+}
+
+/* Reads a secret key file and checks everything that does not need the
+ * passphrase (3.4). *raw is the 158 decoded bytes in sodium_malloc memory,
+ * still encrypted if the file is; the caller sodium_frees it. */
+static int seckey_read(const char *path, uint8_t **raw, int *encrypted, npk_error *err)
+{
+	uint8_t *bin;
+	int rc;
+
+	NPK_FORWARD(seckey_decode(path, &bin, err));
+	NPK_FORWARD_GOTO(rc, seckey_algs_check(path, bin, encrypted, err), fail);
 	/* An unencrypted key's KDF fields mean nothing: minisign -C -W leaves
 	 * the old ones in place. Only an encrypted key's are checked. */
-	if (*encrypted) {
-		uint64_t ops = npk__ld64(bin + SK_OFF_OPS), mem = npk__ld64(bin + SK_OFF_MEM);
-		if (mem > KDF_MEMLIMIT_MAX) {
-			rc = npk__fail(err, NPK_E_KEY,
-			               "%s: the key asks scrypt for %" PRIu64 " bytes of memory; "
-			               "more than %llu is refused", path, mem, KDF_MEMLIMIT_MAX);
-			goto fail;
-		}
-		if (ops > KDF_OPSLIMIT_MAX) {
-			rc = npk__fail(err, NPK_E_KEY,
-			               "%s: the key asks scrypt for %" PRIu64 " operations; "
-			               "more than %llu is refused", path, ops, KDF_OPSLIMIT_MAX);
-			goto fail;
-		}
-	}
+	if (*encrypted)
+		NPK_FORWARD_GOTO(rc, seckey_kdf_check(path, bin, err), fail);
 	*raw = bin;
 	return NPK_OK;
 fail:
@@ -493,6 +505,60 @@ int npk_seckey_file_encrypted(const char *path, int *encrypted, npk_error *err)
 	return NPK_OK;
 }
 
+/* 3.4. step 4, then 3.2.: decrypts an encrypted key in place. */
+static int seckey_unlock(const char *path, uint8_t *raw, const char *passphrase,
+                         npk_error *err)
+{
+	NPK_FAIL_IF(passphrase == NULL, err, NPK_E_PASSPHRASE,
+	            "%s: this key is encrypted; a passphrase is needed", path);
+	return seckey_mask(path, raw, passphrase, err);
+}
+
+/* 3.4. step 5 (3.3.): minisign -G -W leaves chk all zero and never reads it
+ * back for an unencrypted key; any other chk must match. */
+static int seckey_chk_verify(const char *path, const uint8_t *raw, int encrypted,
+                             npk_error *err)
+{
+	uint8_t chk[SK_CHK_LEN];
+	int rc = NPK_OK;
+
+	seckey_chk(raw, chk);
+	if ((encrypted || !sodium_is_zero(raw + SK_OFF_CHK, SK_CHK_LEN)) &&
+	    sodium_memcmp(chk, raw + SK_OFF_CHK, SK_CHK_LEN) != 0)
+		rc = encrypted
+		     ? npk__fail(err, NPK_E_PASSPHRASE, "%s: wrong passphrase", path)
+		     : npk__fail(err, NPK_E_KEY, "%s: checksum mismatch (damaged key)", path);
+	sodium_memzero(chk, sizeof chk);
+	return rc;
+}
+
+/* 3.4. step 6: the public half must be the one the seed makes; this also
+ * covers keys whose zero chk proves nothing. */
+static int seckey_halves_verify(const char *path, const uint8_t *raw, npk_error *err)
+{
+	uint8_t *check = sodium_malloc(SK_SECRET_LEN);
+	NPK_FAIL_IF(check == NULL, err, NPK_E_NOMEM, "%s: out of memory", path);
+	uint8_t pk[NPK_PUBKEY_BYTES];
+	crypto_sign_seed_keypair(pk, check, raw + SK_OFF_SK);
+	sodium_free(check);  /* wipes */
+	NPK_FAIL_IF(sodium_memcmp(pk, raw + SK_OFF_SK + 32, NPK_PUBKEY_BYTES) != 0,
+	            err, NPK_E_KEY,
+	            "%s: the secret and public halves do not match (damaged key)", path);
+	return NPK_OK;
+}
+
+/* A new npk_seckey holding the key id and secret of a checked raw key. */
+static int seckey_from_raw(const char *path, const uint8_t *raw, npk_seckey **out,
+                           npk_error *err)
+{
+	npk_seckey *k = seckey_alloc();
+	NPK_FAIL_IF(k == NULL, err, NPK_E_NOMEM, "%s: out of memory", path);
+	memcpy(k->id, raw + SK_OFF_ID, NPK_KEYID_BYTES);
+	memcpy(k->sk, raw + SK_OFF_SK, SK_SECRET_LEN);
+	*out = k;
+	return NPK_OK;
+}
+
 int npk_seckey_load(const char *path, const char *passphrase, npk_seckey **out,
                     npk_error *err)
 {
@@ -500,60 +566,39 @@ int npk_seckey_load(const char *path, const char *passphrase, npk_seckey **out,
 	            "npk_seckey_load: NULL argument");
 	NPK_FORWARD(npk__init(err));
 
-	uint8_t *raw = NULL, *check = NULL;
-	uint8_t chk[SK_CHK_LEN];
-	int encrypted;
-	npk_seckey *k = NULL;
-	int rc;
-
+	uint8_t *raw;
+	int encrypted, rc;
 	NPK_FORWARD(seckey_read(path, &raw, &encrypted, err));
-	if (encrypted) {
-		if (passphrase == NULL) {
-			rc = npk__fail(err, NPK_E_PASSPHRASE,
-			               "%s: this key is encrypted; a passphrase is needed", path);
-			goto done;
-		}
-		NPK_FORWARD_GOTO(rc, seckey_mask(path, raw, passphrase, err), done);
-	}
-	/* 3.3. minisign -G -W leaves chk all zero and never reads it back for
-	 * an unencrypted key; any other chk must match. */
-	seckey_chk(raw, chk);
-	if (encrypted || !sodium_is_zero(raw + SK_OFF_CHK, SK_CHK_LEN)) {
-		if (sodium_memcmp(chk, raw + SK_OFF_CHK, SK_CHK_LEN) != 0) {
-			rc = encrypted
-			     ? npk__fail(err, NPK_E_PASSPHRASE, "%s: wrong passphrase", path)
-			     : npk__fail(err, NPK_E_KEY, "%s: checksum mismatch (damaged key)", path);
-			goto done;
-		}
-	}
-	/* The public half must be the one the seed makes: this also covers
-	 * keys whose zero chk proves nothing. */
-	check = sodium_malloc(SK_SECRET_LEN);
-	if (check == NULL) {
-		rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", path);
-		goto done;
-	}
-	uint8_t pk[NPK_PUBKEY_BYTES];
-	crypto_sign_seed_keypair(pk, check, raw + SK_OFF_SK);
-	if (sodium_memcmp(pk, raw + SK_OFF_SK + 32, NPK_PUBKEY_BYTES) != 0) {
-		rc = npk__fail(err, NPK_E_KEY,
-		               "%s: the secret and public halves do not match (damaged key)", path);
-		goto done;
-	}
-	k = seckey_alloc();
-	if (k == NULL) {
-		rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", path);
-		goto done;
-	}
-	memcpy(k->id, raw + SK_OFF_ID, NPK_KEYID_BYTES);
-	memcpy(k->sk, raw + SK_OFF_SK, SK_SECRET_LEN);
-	*out = k;
-	rc = NPK_OK;
+	if (encrypted)
+		NPK_FORWARD_GOTO(rc, seckey_unlock(path, raw, passphrase, err), done);
+	NPK_FORWARD_GOTO(rc, seckey_chk_verify(path, raw, encrypted, err), done);
+	NPK_FORWARD_GOTO(rc, seckey_halves_verify(path, raw, err), done);
+	rc = seckey_from_raw(path, raw, out, err);
 done:
-	sodium_memzero(chk, sizeof chk);
-	sodium_free(check);
-	sodium_free(raw);
+	sodium_free(raw);  /* wipes */
 	return rc;
+}
+
+/* Lays out sk as the 158 bytes of a key file (3.1.) in raw, encrypted with
+ * passphrase unless it is NULL. An unencrypted key is written as minisign
+ * -W does (zero KDF fields) except that chk is filled in, so damage is
+ * caught on load. */
+static int seckey_encode(const npk_seckey *sk, const char *path,
+                         const char *passphrase, uint8_t *raw, npk_error *err)
+{
+	memset(raw, 0, SK_LEN);
+	memcpy(raw + SK_OFF_SIGALG, sigalg_ed, 2);
+	memcpy(raw + SK_OFF_KDFALG, passphrase ? kdfalg_scrypt : kdfalg_none, 2);
+	memcpy(raw + SK_OFF_CHKALG, chkalg_b2, 2);
+	memcpy(raw + SK_OFF_ID, sk->id, NPK_KEYID_BYTES);
+	memcpy(raw + SK_OFF_SK, sk->sk, SK_SECRET_LEN);
+	seckey_chk(raw, raw + SK_OFF_CHK);
+	if (passphrase == NULL)
+		return NPK_OK;
+	randombytes_buf(raw + SK_OFF_SALT, SK_SALT_LEN);
+	npk__st64(raw + SK_OFF_OPS, KDF_OPSLIMIT);
+	npk__st64(raw + SK_OFF_MEM, KDF_MEMLIMIT);
+	return seckey_mask(path, raw, passphrase, err);
 }
 
 int npk_seckey_save(const npk_seckey *sk, const char *path,
@@ -573,21 +618,7 @@ int npk_seckey_save(const npk_seckey *sk, const char *path,
 		rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", path);
 		goto done;
 	}
-	/* An unencrypted key is written as minisign -W does (zero KDF fields)
-	 * except that chk is filled in, so damage is caught on load. */
-	memset(raw, 0, SK_LEN);
-	memcpy(raw + SK_OFF_SIGALG, sigalg_ed, 2);
-	memcpy(raw + SK_OFF_KDFALG, passphrase ? kdfalg_scrypt : kdfalg_none, 2);
-	memcpy(raw + SK_OFF_CHKALG, chkalg_b2, 2);
-	memcpy(raw + SK_OFF_ID, sk->id, NPK_KEYID_BYTES);
-	memcpy(raw + SK_OFF_SK, sk->sk, SK_SECRET_LEN);
-	seckey_chk(raw, raw + SK_OFF_CHK);
-	if (passphrase != NULL) {
-		randombytes_buf(raw + SK_OFF_SALT, SK_SALT_LEN);
-		npk__st64(raw + SK_OFF_OPS, KDF_OPSLIMIT);
-		npk__st64(raw + SK_OFF_MEM, KDF_MEMLIMIT);
-		NPK_FORWARD_GOTO(rc, seckey_mask(path, raw, passphrase, err), done);
-	}
+	NPK_FORWARD_GOTO(rc, seckey_encode(sk, path, passphrase, raw, err), done);
 	memcpy(text, head, sizeof head - 1);
 	sodium_bin2base64(text + sizeof head - 1, b64_len, raw, SK_LEN,
 	                  sodium_base64_VARIANT_ORIGINAL);
@@ -741,6 +772,91 @@ static int trust_name_ok(const char *name)
 	return name[0] != '.' && n > 4 && strcmp(name + n - 4, ".pub") == 0;
 }
 
+/* The names of a folder's key files. */
+typedef struct name_list {
+	char **v;
+	size_t n, cap;
+} name_list;
+
+static void name_list_free(name_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+}
+
+static int name_list_push(name_list *l, const char *name, const char *dir, npk_error *err)
+{
+	if (l->n == l->cap) {
+		size_t c = l->cap ? l->cap * 2 : 16;
+		char **p = c <= SIZE_MAX / sizeof *p ? realloc(l->v, c * sizeof *p) : NULL;
+		NPK_FAIL_IF(p == NULL, err, NPK_E_NOMEM, "%s: out of memory", dir);
+		l->v = p;
+		l->cap = c;
+	}
+	l->v[l->n] = strdup(name);
+	NPK_FAIL_IF(l->v[l->n] == NULL, err, NPK_E_NOMEM, "%s: out of memory", dir);
+	l->n++;
+	return NPK_OK;
+}
+
+/* 6. step 2: the key file names of d, sorted by name so that which file
+ * is blamed first does not depend on the order the file system lists
+ * them. */
+static int trust_names_read(DIR *d, const char *dir, name_list *l, npk_error *err)
+{
+	struct dirent *e;
+	errno = 0;
+	while ((e = readdir(d)) != NULL) {
+		if (trust_name_ok(e->d_name))
+			NPK_FORWARD(name_list_push(l, e->d_name, dir, err));
+		errno = 0;
+	}
+	NPK_FAIL_IF(errno != 0, err, NPK_E_IO, "%s: %s", dir, strerror(errno));
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof *l->v, name_cmp);
+	return NPK_OK;
+}
+
+/* npk_trust_add for a key read from path, which its messages name. */
+static int trust_add_from(npk_trust *t, const npk_pubkey *pk, const char *path,
+                          npk_error *err)
+{
+	char id[17];
+	switch (trust_insert(t, pk)) {
+	case 0:
+		return NPK_OK;
+	case 1:
+		npk_keyid_format(pk->id, id);
+		return npk__fail(err, NPK_E_KEY, "%s: two trusted keys share id %s", path, id);
+	default:
+		return npk__fail(err, NPK_E_NOMEM, "%s: out of memory", path);
+	}
+}
+
+/* 6. steps 2-4: adds dir/name, which must be a valid public key file if
+ * it is a regular file at all. */
+static int trust_add_file(npk_trust *t, const char *dir, const char *name,
+                          npk_error *err)
+{
+	size_t plen = strlen(dir) + strlen(name) + 2;
+	char *path = malloc(plen);
+	NPK_FAIL_IF(path == NULL, err, NPK_E_NOMEM, "%s: out of memory", dir);
+	snprintf(path, plen, "%s/%s", dir, name);
+
+	npk_pubkey *pk = NULL;
+	struct stat st;
+	int rc = NPK_OK;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		goto done;  /* folders, sockets and dangling links are not keys */
+	NPK_FORWARD_GOTO(rc, npk_pubkey_load(path, &pk, err), done);
+	rc = trust_add_from(t, pk, path, err);
+done:
+	npk_pubkey_free(pk);
+	free(path);
+	return rc;
+}
+
 int npk_trust_add_dir(npk_trust *t, const char *dir, npk_error *err)
 {
 	NPK_FAIL_IF(t == NULL || dir == NULL, err, NPK_E_ARG,
@@ -750,78 +866,17 @@ int npk_trust_add_dir(npk_trust *t, const char *dir, npk_error *err)
 		return NPK_OK;  /* no trusted keys folder: nothing is trusted */
 	NPK_FAIL_IF(d == NULL, err, NPK_E_IO, "%s: %s", dir, strerror(errno));
 
-	char **names = NULL, *path = NULL;
-	size_t n = 0, cap = 0, n0 = t->n;
-	npk_pubkey *pk = NULL;
-	int rc = NPK_OK;
-	struct dirent *e;
-
-	/* Sorted by name so that which file is blamed first does not depend
-	 * on the order the file system lists them. */
-	errno = 0;
-	while ((e = readdir(d)) != NULL) {
-		if (!trust_name_ok(e->d_name))
-			continue;
-		if (n == cap) {
-			size_t c = cap ? cap * 2 : 16;
-			char **p = c <= SIZE_MAX / sizeof *p ? realloc(names, c * sizeof *p) : NULL;
-			if (p == NULL) {
-				rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", dir);
-				goto done;
-			}
-			names = p;
-			cap = c;
-		}
-		if ((names[n] = strdup(e->d_name)) == NULL) {
-			rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", dir);
-			goto done;
-		}
-		n++;
-		errno = 0;
-	}
-	if (errno != 0) {
-		rc = npk__fail(err, NPK_E_IO, "%s: %s", dir, strerror(errno));
-		goto done;
-	}
-	if (n > 1)
-		qsort(names, n, sizeof *names, name_cmp);
-
-	for (size_t i = 0; i < n; i++) {
-		free(path);
-		size_t plen = strlen(dir) + strlen(names[i]) + 2;
-		if ((path = malloc(plen)) == NULL) {
-			rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", dir);
-			goto done;
-		}
-		snprintf(path, plen, "%s/%s", dir, names[i]);
-		struct stat st;
-		if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-			continue;  /* folders, sockets and dangling links are not keys */
-		NPK_FORWARD_GOTO(rc, npk_pubkey_load(path, &pk, err), done);
-		char id[17];
-		switch (trust_insert(t, pk)) {
-		case 0:
-			break;
-		case 1:
-			npk_keyid_format(pk->id, id);
-			rc = npk__fail(err, NPK_E_KEY, "%s: two trusted keys share id %s", path, id);
-			goto done;
-		default:
-			rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", path);
-			goto done;
-		}
-		npk_pubkey_free(pk);
-		pk = NULL;
-	}
+	name_list names = {.v = NULL};
+	size_t n0 = t->n;
+	int rc;
+	NPK_FORWARD_GOTO(rc, trust_names_read(d, dir, &names, err), done);
+	for (size_t i = 0; i < names.n; i++)
+		NPK_FORWARD_GOTO(rc, trust_add_file(t, dir, names.v[i], err), done);
 done:
-	/* All of the folder or none of it. */
+	/* 6. step 5: all of the folder or none of it. */
 	if (rc != NPK_OK)
 		t->n = n0;
-	npk_pubkey_free(pk);
-	free(path);
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	name_list_free(&names);
 	closedir(d);
 	return rc;
 }
