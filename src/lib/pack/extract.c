@@ -91,6 +91,140 @@ static void cache_drop(exctx *x)
 	cache_trim(x, 0);
 }
 
+/* Whether path's folder (its first dlen bytes) is the one last opened. */
+static int cache_hit(const exctx *x, const char *path, size_t dlen)
+{
+	return x->cache_fd >= 0 && x->cache_len == dlen && memcmp(x->cache_dir, path, dlen) == 0;
+}
+
+/* Whether path's folder lies under a folder known to be absent, and so
+ * is absent too. */
+static int under_missing(const exctx *x, const char *path, size_t dlen)
+{
+	return x->missing != NULL && dlen >= x->missing_len &&
+	       memcmp(path, x->missing, x->missing_len) == 0 &&
+	       (dlen == x->missing_len || path[x->missing_len] == '/');
+}
+
+/* How many folders of the chain path's folder (dlen bytes) begins with. */
+static size_t chain_shared(const exctx *x, const char *path, size_t dlen)
+{
+	size_t k = 0;
+	while (k < x->chain_n && x->chain_end[k] <= dlen &&
+	       (x->chain_end[k] == dlen || path[x->chain_end[k]] == '/') &&
+	       memcmp(x->cache_dir, path, x->chain_end[k]) == 0)
+		k++;
+	return k;
+}
+
+/* Remembers the folder path[0..end) as absent (best effort: a failed
+ * allocation only costs a later look-up). */
+static void note_missing(exctx *x, const char *path, size_t end)
+{
+	char *m = malloc(end + 1);
+	if (m == NULL)
+		return;
+	memcpy(m, path, end);
+	m[end] = 0;
+	free(x->missing);
+	x->missing = m;
+	x->missing_len = end;
+}
+
+/* Makes the folder comp in fd unless it exists; path[0..end) names it. */
+static int make_comp(exctx *x, int fd, const char *comp, const char *path, size_t end)
+{
+	NPK_FAIL_IF(mkdirat(fd, comp, 0755) != 0 && errno != EEXIST, x->ferr, NPK_E_IO,
+	            "%s/%.*s: %s", x->dir, (int)end, path, strerror(errno));
+	return NPK_OK;
+}
+
+/* Fails on the folder path[0..end) that would not open with error e: a
+ * symbolic link or a non-folder there is unsafe, anything else is I/O.
+ * Returns -1, the open_* failure. */
+static int comp_fail(exctx *x, const char *path, size_t end, int e)
+{
+	npk__fail(x->ferr, e == ELOOP || e == ENOTDIR ? NPK_E_UNSAFE : NPK_E_IO,
+	          "%s/%.*s: %s", x->dir, (int)end, path,
+	          e == ELOOP ? "is a symbolic link; refusing to follow it"
+	          : e == ENOTDIR ? "exists and is not a folder" : strerror(e));
+	return -1;
+}
+
+/* Opens (making it first when create) the folder comp in fd, never
+ * following a symlink; path[0..end) names it. Returns its fd, -2 when it
+ * does not exist and create is off, or -1 with x->ferr set. fd stays open. */
+static int open_comp(exctx *x, int fd, const char *comp, const char *path, size_t end, int create)
+{
+	if (create && make_comp(x, fd, comp, path, end) != NPK_OK)
+		return -1;
+	int nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (nfd >= 0)
+		return nfd;
+	int e = errno;
+	struct stat st;
+	/* O_NOFOLLOW with O_DIRECTORY says ENOTDIR for a symlink: tell them apart */
+	if (e == ENOTDIR && fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK(st.st_mode))
+		e = ELOOP;
+	if (e == ENOENT && !create) {
+		note_missing(x, path, end); /* nothing there yet: no conflict */
+		return -2;
+	}
+	return comp_fail(x, path, end, e);
+}
+
+/* Keeps nfd, the folder path[0..end), in the chain while there is room.
+ * Returns 1 when the chain took it, 0 when it is still the caller's. */
+static int chain_push(exctx *x, const char *path, size_t end, int nfd)
+{
+	if (x->chain_n >= CHAIN_MAX)
+		return 0;
+	memcpy(x->cache_dir, path, end);
+	x->chain_fd[x->chain_n] = nfd;
+	x->chain_end[x->chain_n++] = end;
+	return 1;
+}
+
+/* Caches fd as the folder path[0..dlen): in the chain, or held on its
+ * own (own) when deeper. */
+static void cache_keep(exctx *x, const char *path, size_t dlen, int fd, int own)
+{
+	memcpy(x->cache_dir, path, dlen);
+	x->cache_len = dlen;
+	x->cache_fd = fd;
+	x->cache_own = own;
+}
+
+/* Opens the folder path[0..dlen) from the deepest one the chain shares
+ * with it, one component at a time. Returns as open_parent. */
+static int chain_walk(exctx *x, const char *path, size_t dlen, int create)
+{
+	size_t k = chain_shared(x, path, dlen);
+	cache_trim(x, k);
+	int fd = k ? x->chain_fd[k - 1] : x->root;
+	int own = 0;              /* fd is beyond the chain: ours to close */
+	size_t at = k ? x->chain_end[k - 1] + 1 : 0;
+	char comp[NPK_COMPONENT_MAX + 1];
+	while (at <= dlen) {
+		const char *p = path + at;
+		const char *slash = memchr(p, '/', dlen - at);
+		size_t n = slash ? (size_t)(slash - p) : dlen - at;
+		size_t end = at + n;
+		memcpy(comp, p, n);
+		comp[n] = 0;
+		int nfd = open_comp(x, fd, comp, path, end, create);
+		if (own)
+			close(fd);
+		if (nfd < 0)
+			return nfd;
+		fd = nfd;
+		own = !chain_push(x, path, end, nfd);
+		at = end + 1;
+	}
+	cache_keep(x, path, dlen, fd, own);
+	return fd;
+}
+
 /* Opens (creating when asked) the folder holding path, component by
  * component, never following a symlink. Returns an fd that the caller
  * borrows (do not close it), -2 when a folder does not exist yet and
@@ -107,81 +241,11 @@ static int open_parent(exctx *x, const char *path, int create, const char **leaf
 	}
 	size_t dlen = (size_t)(last - path);
 	*leaf = last + 1;
-	if (x->cache_fd >= 0 && x->cache_len == dlen && memcmp(x->cache_dir, path, dlen) == 0)
+	if (cache_hit(x, path, dlen))
 		return x->cache_fd;
-	/* Everything under a folder known to be absent is absent too. */
-	if (!create && x->missing != NULL && dlen >= x->missing_len &&
-	    memcmp(path, x->missing, x->missing_len) == 0 &&
-	    (dlen == x->missing_len || path[x->missing_len] == '/'))
+	if (!create && under_missing(x, path, dlen))
 		return -2;
-	size_t k = 0;
-	while (k < x->chain_n && x->chain_end[k] <= dlen &&
-	       (x->chain_end[k] == dlen || path[x->chain_end[k]] == '/') &&
-	       memcmp(x->cache_dir, path, x->chain_end[k]) == 0)
-		k++;
-	cache_trim(x, k);
-	int fd = k ? x->chain_fd[k - 1] : x->root;
-	int own = 0;              /* fd is beyond the chain: ours to close */
-	size_t at = k ? x->chain_end[k - 1] + 1 : 0;
-	char comp[NPK_COMPONENT_MAX + 1];
-	while (at <= dlen) {
-		const char *p = path + at;
-		const char *slash = memchr(p, '/', dlen - at);
-		size_t n = slash ? (size_t)(slash - p) : dlen - at;
-		size_t end = at + n;
-		memcpy(comp, p, n);
-		comp[n] = 0;
-		if (create && mkdirat(fd, comp, 0755) != 0 && errno != EEXIST) {
-			npk__fail(x->ferr, NPK_E_IO, "%s/%.*s: %s", x->dir, (int)end, path,
-			          strerror(errno));
-			if (own)
-				close(fd);
-			return -1;
-		}
-		int nfd = openat(fd, comp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		int e = errno;
-		struct stat st;
-		/* O_NOFOLLOW with O_DIRECTORY says ENOTDIR for a symlink: tell them apart */
-		if (nfd < 0 && e == ENOTDIR && fstatat(fd, comp, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    S_ISLNK(st.st_mode))
-			e = ELOOP;
-		if (own)
-			close(fd);
-		if (nfd < 0) {
-			if (e == ENOENT && !create) {
-				/* nothing there yet: no conflict */
-				char *m = malloc(end + 1);
-				if (m != NULL) {
-					memcpy(m, path, end);
-					m[end] = 0;
-					free(x->missing);
-					x->missing = m;
-					x->missing_len = end;
-				}
-				return -2;
-			}
-			npk__fail(x->ferr, e == ELOOP || e == ENOTDIR ? NPK_E_UNSAFE : NPK_E_IO,
-			          "%s/%.*s: %s", x->dir, (int)end, path,
-			          e == ELOOP ? "is a symbolic link; refusing to follow it"
-			          : e == ENOTDIR ? "exists and is not a folder" : strerror(e));
-			return -1;
-		}
-		fd = nfd;
-		own = 1;
-		if (x->chain_n < CHAIN_MAX) {
-			memcpy(x->cache_dir, path, end);
-			x->chain_fd[x->chain_n] = nfd;
-			x->chain_end[x->chain_n++] = end;
-			own = 0;
-		}
-		at = end + 1;
-	}
-	/* the whole folder: in the chain, or held on its own when deeper */
-	memcpy(x->cache_dir, path, dlen);
-	x->cache_len = dlen;
-	x->cache_fd = fd;
-	x->cache_own = own;
-	return fd;
+	return chain_walk(x, path, dlen, create);
 }
 
 static int check_target(exctx *x, const npk_entry *e)
