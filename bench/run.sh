@@ -607,7 +607,7 @@ run_corpus() {
 # without a shell: here start-up is most of the time, and what a reader
 # waits for before one article shows.
 libs() { # PROGRAM: the shared libraries it loads
-	LD_TRACE_LOADED_OBJECTS=1 "$1" 2>/dev/null | grep -c '\.so'
+	LD_TRACE_LOADED_OBJECTS=1 "$1" 2>/dev/null | grep -v linux-vdso | grep -c '\.so'
 }
 hf() { # KEY COMMAND...: median wall time (us) over 40 runs, into WALL[KEY]
 	local key=$1
