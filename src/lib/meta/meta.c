@@ -14,11 +14,17 @@ typedef struct meta_pair {
 	char *key;              /* one allocation: key NUL value NUL */
 	char *value;            /* points into key's allocation */
 	size_t klen, vlen;
+	int borrowed;           /* key is in the list's block, not allocated */
 } meta_pair;
 
+/* A decoded list keeps its pairs in one block, reused by the next decode
+ * into the same list: a walk of the index decodes thousands of lists into
+ * one, without allocating for each pair. */
 struct npk_meta {
 	meta_pair *v;
 	size_t n, cap;
+	char *block;
+	size_t block_cap;
 };
 
 #define VALUE_MAX 65535u        /* a value length is a u16 in the encoding */
@@ -177,7 +183,14 @@ static int pair_make(meta_pair *p, const char *key, size_t klen,
 	p->value = b + klen + 1;
 	p->klen = klen;
 	p->vlen = vlen;
+	p->borrowed = 0;
 	return 0;
+}
+
+static void pair_free(meta_pair *p)
+{
+	if (!p->borrowed)
+		free(p->key);
 }
 
 static int meta_reserve(npk_meta *m, size_t extra)
@@ -226,7 +239,7 @@ void npk__meta_clear(npk_meta *m)
 	if (m == NULL)
 		return;
 	for (size_t i = 0; i < m->n; i++)
-		free(m->v[i].key);
+		pair_free(&m->v[i]);
 	m->n = 0;
 }
 
@@ -236,6 +249,7 @@ void npk_meta_free(npk_meta *m)
 		return;
 	npk__meta_clear(m);
 	free(m->v);
+	free(m->block);
 	free(m);
 }
 
@@ -269,12 +283,12 @@ int npk_meta_set(npk_meta *m, const char *key, const char *value, npk_error *err
 	meta_pair p;
 	NPK_FAIL_IF(pair_make(&p, key, klen, value, vlen) != 0, err, NPK_E_NOMEM,
 	            "metadata key \"%s\": out of memory", key);
-	free(m->v[first].key);
+	pair_free(&m->v[first]);
 	m->v[first] = p;
 	size_t n = first + 1;
 	for (size_t i = first + 1; i < m->n; i++) {
 		if (pair_is(&m->v[i], key, klen))
-			free(m->v[i].key);
+			pair_free(&m->v[i]);
 		else
 			m->v[n++] = m->v[i];
 	}
@@ -289,7 +303,7 @@ void npk_meta_remove(npk_meta *m, const char *key)
 	size_t klen = strlen(key), n = 0;
 	for (size_t i = 0; i < m->n; i++) {
 		if (pair_is(&m->v[i], key, klen))
-			free(m->v[i].key);
+			pair_free(&m->v[i]);
 		else
 			m->v[n++] = m->v[i];
 	}
@@ -377,7 +391,7 @@ int npk__meta_splice(npk_meta *dst, const npk_meta *src, int replace)
 	if (replace)
 		for (size_t i = 0; i < dst->n; i++)
 			if (keys_have(k, nk, dst->v[i].key))
-				free(dst->v[i].key);
+				pair_free(&dst->v[i]);
 	free(k);
 	free(dst->v);
 	dst->v = v;
@@ -473,6 +487,21 @@ int npk__meta_encode(const npk_meta *m, uint8_t **out, size_t *len, npk_error *e
 	return NPK_OK;
 }
 
+/* Puts a decoded pair in m's block, after the pairs already there; the
+ * block holds the whole encoded list, which is longer than its pairs with
+ * their NULs (meta_decode). */
+static void pair_place(npk_meta *m, const char *key, size_t klen, const char *val, size_t vlen)
+{
+	const meta_pair *last = m->n ? &m->v[m->n - 1] : NULL;
+	char *b = last ? last->value + last->vlen + 1 : m->block;
+	memcpy(b, key, klen);
+	b[klen] = 0;
+	if (vlen)
+		memcpy(b + klen + 1, val, vlen);
+	b[klen + 1 + vlen] = 0;
+	m->v[m->n++] = (meta_pair){b, b + klen + 1, klen, vlen, 1};
+}
+
 /* Reads pair i of an encoded list into m (when not NULL), after the key
  * *prev; check: whether to check the key and the value. */
 static int pair_decode(npk_cur *c, unsigned i, span *prev, npk_meta *m, int check,
@@ -491,14 +520,23 @@ static int pair_decode(npk_cur *c, unsigned i, span *prev, npk_meta *m, int chec
 		NPK_FAIL_IF(!npk__utf8_ok(val, vlen), err, NPK_E_FORMAT, "metadata: value %u (key "
 		            "\"%.*s\") is not valid UTF-8", i, (int)klen, key);
 	}
-	if (m != NULL) {
-		NPK_FAIL_IF(pair_make(&m->v[m->n], key, klen, (const char *)val, vlen) != 0, err,
-		            NPK_E_NOMEM, "metadata: out of memory");
-		m->n++;
-	}
+	if (m != NULL)
+		pair_place(m, key, klen, (const char *)val, vlen);
 	prev->s = key;
 	prev->n = klen;
 	return NPK_OK;
+}
+
+static int block_reserve(npk_meta *m, size_t len)
+{
+	if (len <= m->block_cap)
+		return 0;
+	char *b = realloc(m->block, len);
+	if (b == NULL)
+		return -1;
+	m->block = b;
+	m->block_cap = len;
+	return 0;
 }
 
 /* npk__meta_decode, npk__meta_valid and npk__meta_decode_valid: m may be
@@ -518,8 +556,8 @@ static int meta_decode(const uint8_t *p, size_t len, npk_meta *m, int check, npk
 	 * allocating for it. */
 	NPK_FAIL_IF((size_t)count * 4 > npk__cur_left(&c), err, NPK_E_FORMAT,
 	            "metadata: %u pairs cannot fit in %zu bytes", count, npk__cur_left(&c));
-	NPK_FAIL_IF(m != NULL && count && meta_reserve(m, count) != 0, err, NPK_E_NOMEM,
-	            "metadata: out of memory");
+	NPK_FAIL_IF(m != NULL && count && (meta_reserve(m, count) != 0 || block_reserve(m, len) != 0),
+	            err, NPK_E_NOMEM, "metadata: out of memory");
 	int rc;
 	span prev = {NULL, 0};
 	for (unsigned i = 0; i < count; i++)
