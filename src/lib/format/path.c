@@ -31,6 +31,12 @@ const char *npk__show(const char *s, size_t len, char *out, size_t cap)
 	return out;
 }
 
+/* The bytes a path check stops at: '/', what 5.1 refuses (C0 controls,
+ * DEL, backslash), and 0xC2, which may start a C1 control. */
+static const uint8_t path_stop[256] = {
+	[0x00 ... 0x1F] = 1, ['/'] = 1, ['\\'] = 1, [0x7F] = 1, [0xC2] = 1,
+};
+
 int npk_path_check(const char *path, size_t len, npk_error *err)
 {
 	char shown[160];
@@ -43,7 +49,9 @@ int npk_path_check(const char *path, size_t len, npk_error *err)
 	NPK_FAIL_IF(path[0] == '/', err, NPK_E_UNSAFE, "%s: absolute path",
 	            npk__show(path, len, shown, sizeof shown));
 	size_t start = 0;
-	for (size_t i = 0; i <= len; i++) {
+	for (size_t i = 0;; i++) {
+		while (i < len && !path_stop[(unsigned char)path[i]])
+			i++;
 		unsigned char c = i < len ? (unsigned char)path[i] : 0;
 		if (i < len && c == '\\')
 			return npk__fail(err, NPK_E_UNSAFE, "%s: backslash in path",
@@ -67,6 +75,8 @@ int npk_path_check(const char *path, size_t len, npk_error *err)
 			return npk__fail(err, NPK_E_LIMIT, "%s: a path component is longer than %u bytes",
 			                 npk__show(path, len, shown, sizeof shown), NPK_COMPONENT_MAX);
 		start = i + 1;
+		if (i >= len)
+			break;
 	}
 	return NPK_OK;
 }

@@ -52,24 +52,28 @@ size_t npk__utf8_bad_at(const uint8_t *s, size_t len)
 {
 	size_t i = 0;
 	while (i < len) {
-		/* eight ASCII bytes at a time, none of them NUL: most text */
-		while (len - i >= 8) {
-			uint64_t w, t;
-			memcpy(&w, s + i, 8);
-			/* t's top bit in a byte is set when its low seven bits are not all 0 */
-			t = (w & 0x7F7F7F7F7F7F7F7Fu) + 0x7F7F7F7F7F7F7F7Fu;
-			if (((w | ~t) & 0x8080808080808080u) != 0)
-				break;
-			i += 8;
+		if (s[i] < 0x80) {
+			if (s[i] == 0)
+				return i;
+			i++;
+			/* then eight ASCII bytes at a time, none of them NUL: most text */
+			while (len - i >= 8) {
+				uint64_t w, t;
+				memcpy(&w, s + i, 8);
+				/* t's top bit in a byte is set when its low seven bits are not all 0 */
+				t = (w & 0x7F7F7F7F7F7F7F7Fu) + 0x7F7F7F7F7F7F7F7Fu;
+				if (((w | ~t) & 0x8080808080808080u) != 0)
+					break;
+				i += 8;
+			}
+			continue;
 		}
-		if (i == len)
-			break;
 		const struct utf8_lead *l = &utf8_lead[s[i]];
 		size_t n = l->len;
 		if (n == 0 || n > len - i)
 			return i;
-		if (n > 1 && (s[i + 1] < l->lo || s[i + 1] > l->hi || (n > 2 && (s[i + 2] & 0xC0) != 0x80) ||
-		              (n > 3 && (s[i + 3] & 0xC0) != 0x80)))
+		if (s[i + 1] < l->lo || s[i + 1] > l->hi || (n > 2 && (s[i + 2] & 0xC0) != 0x80) ||
+		    (n > 3 && (s[i + 3] & 0xC0) != 0x80))
 			return i;
 		i += n;
 	}
