@@ -96,8 +96,6 @@ int npk__pathstack_push(npk_pathstack *s, const char *path, const char **clash);
 void npk__pathstack_free(npk_pathstack *s);
 
 /* ---- Reader (reader.c) ---- */
-/* Starts (on) or stops read-ahead of clusters in order. */
-void npk__reader_readahead(npk_reader *r, int on);
 /* The reader's thread count, 0 (one per core) resolved. */
 size_t npk__reader_threads(const npk_reader *r);
 

@@ -671,10 +671,10 @@ static int load_cluster_into(npk_reader *r, npk_decoder *dec, obj_buf *o, uint32
 }
 
 /*
- * Read-ahead of objects of one kind taken in order: clusters for the walks
- * that go through them (verify, extract of everything), index pages for a
- * walk of the index (list). Worker threads read, check and decode the next
- * objects while this thread parses entries, hashes and writes documents.
+ * Read-ahead of objects of one kind taken in order: clusters for verify,
+ * which goes through all of them, index pages for the other walks of the
+ * index (list, extract). Worker threads read, check and decode the next
+ * objects while this thread parses entries and hashes documents.
  * Object i goes in slot i % nslots; a worker takes the next object only
  * while that slot is free, so memory holds at most nslots objects.
  */
@@ -1093,8 +1093,8 @@ static int walk(npk_reader *r, npk_entry_cb cb, void *ctx, walk_report *wr, npk_
 		goto out;
 	}
 	w.prev[0] = 0;
-	/* A list reads the pages ahead; verify and extract read clusters ahead
-	 * instead, which is where their time goes. */
+	/* Pages are read ahead, but in verify, whose workers read the clusters
+	 * ahead instead: that is where its time goes. */
 	if (r->pf == NULL)
 		pf_start_pages(r);
 	for (uint32_t i = 0; i < r->page_count; i++)
@@ -1215,14 +1215,6 @@ void npk_reader_set_progress(npk_reader *r, npk_progress_cb fn, void *ctx)
 {
 	r->progress = fn;
 	r->progress_ctx = ctx;
-}
-
-void npk__reader_readahead(npk_reader *r, int on)
-{
-	if (on)
-		pf_start_clusters(r);
-	else
-		pf_stop(&r->pf);
 }
 
 int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
