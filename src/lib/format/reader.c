@@ -621,23 +621,55 @@ static int load_page_into(npk_reader *r, npk_decoder *dec, obj_buf *o, uint32_t 
 	                   p->digest, p->count, err);
 }
 
-/* The checks of one entry (5.2) that need nothing outside its page: the
- * path, the media type and the metadata list. */
-static int entry_valid(npk_cur *c)
+/* An index entry (5.2) as its page holds it. */
+typedef struct raw_entry {
+	const uint8_t *path, *digest, *media, *meta;
+	uint16_t plen, metalen;
+	uint8_t mlen;
+	uint64_t size;
+	uint32_t cluster, offset;
+} raw_entry;
+
+/* Takes entry x's fields from c, which is bad when the page ends first. */
+static void take_entry(npk_cur *c, raw_entry *x)
 {
-	uint16_t plen = npk__cur_u16(c);
-	const uint8_t *path = npk__cur_take(c, plen);
-	npk__cur_take(c, 8 + 4 + 4 + 32);
-	uint8_t mlen = npk__cur_u8(c);
-	const uint8_t *media = npk__cur_take(c, mlen);
-	uint16_t metalen = npk__cur_u16(c);
-	const uint8_t *m = npk__cur_take(c, metalen);
-	if (c->bad || mlen == 0 || npk_path_check((const char *)path, plen, NULL) != NPK_OK)
-		return 0;
-	for (unsigned i = 0; i < mlen; i++)
-		if (media[i] <= 0x20 || media[i] >= 0x7f)
-			return 0;
-	return npk__meta_valid(m, metalen);
+	x->plen = npk__cur_u16(c);
+	x->path = npk__cur_take(c, x->plen);
+	x->size = npk__cur_u64(c);
+	x->cluster = npk__cur_u32(c);
+	x->offset = npk__cur_u32(c);
+	x->digest = npk__cur_take(c, 32);
+	x->mlen = npk__cur_u8(c);
+	x->media = npk__cur_take(c, x->mlen);
+	x->metalen = npk__cur_u16(c);
+	x->meta = npk__cur_take(c, x->metalen);
+}
+
+/* The checks of entry x that need nothing outside its page, but for its
+ * metadata list (npk__meta_decode checks that): the path and the media
+ * type. */
+static int check_fields(const npk_reader *r, const raw_entry *x, uint64_t ordinal,
+                        npk_error *err)
+{
+	if (npk_path_check((const char *)x->path, x->plen, err) != NPK_OK)
+		return npk__wrap(err, NPK_E_FORMAT, "%s: index entry %llu: ", r->name,
+		                 (unsigned long long)ordinal);
+	int media_ok = x->mlen > 0;
+	for (unsigned i = 0; i < x->mlen; i++)
+		media_ok &= x->media[i] > 0x20 && x->media[i] < 0x7f;
+	NPK_FAIL_IF(!media_ok, err, NPK_E_FORMAT, "%s: %.*s: bad media type", r->name,
+	            (int)x->plen, (const char *)x->path);
+	return NPK_OK;
+}
+
+/* Whether the next entry of c passes every check that needs nothing
+ * outside its page. */
+static int entry_valid(const npk_reader *r, npk_cur *c)
+{
+	raw_entry x;
+	take_entry(c, &x);
+	return !c->bad && check_fields(r, &x, 0, NULL) == NPK_OK &&
+	       npk__meta_valid(x.meta, x.metalen);
 }
 
 /* Whether every entry of a loaded page passes entry_valid, so that
@@ -649,7 +681,7 @@ static int page_valid(const npk_reader *r, const obj_buf *o, uint32_t i)
 	npk_cur c;
 	npk__cur_init(&c, o->raw, o->raw_len);
 	for (uint32_t k = 0; k < r->pages[i].count; k++)
-		if (!entry_valid(&c))
+		if (!entry_valid(r, &c))
 			return 0;
 	return 1;
 }
@@ -887,35 +919,23 @@ static int check_position(const npk_reader *r, const npk_entry *e, npk_error *er
 static int parse_entry(npk_reader *r, npk_cur *c, npk_entry *e, char *path_buf,
                        char *media_buf, npk_meta *meta, int valid, npk_error *err)
 {
-	uint16_t plen = npk__cur_u16(c);
-	const uint8_t *path = npk__cur_take(c, plen);
-	e->size = npk__cur_u64(c);
-	e->cluster = npk__cur_u32(c);
-	e->offset = npk__cur_u32(c);
-	const uint8_t *dg = npk__cur_take(c, 32);
-	uint8_t mlen = npk__cur_u8(c);
-	const uint8_t *media = npk__cur_take(c, mlen);
-	uint16_t metalen = npk__cur_u16(c);
-	const uint8_t *m = npk__cur_take(c, metalen);
+	raw_entry x;
+	take_entry(c, &x);
 	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "%s: index entry %llu is truncated", r->name,
 	            (unsigned long long)e->ordinal);
-	memcpy(path_buf, path, plen);
-	path_buf[plen] = 0;
-	memcpy(e->digest, dg, 32);
-	memcpy(media_buf, media, mlen);
-	media_buf[mlen] = 0;
-	if (valid) {
-		NPK_FORWARD(npk__meta_decode_valid(m, metalen, meta, err));
-	} else {
-		if (npk_path_check(path_buf, plen, err) != NPK_OK)
-			return npk__wrap(err, NPK_E_FORMAT, "%s: index entry %llu: ", r->name,
-			                 (unsigned long long)e->ordinal);
-		int media_ok = mlen > 0;
-		for (unsigned i = 0; i < mlen; i++)
-			media_ok &= media[i] > 0x20 && media[i] < 0x7f;
-		NPK_FAIL_IF(!media_ok, err, NPK_E_FORMAT, "%s: %s: bad media type", r->name, path_buf);
-		NPK_FORWARD(npk__meta_decode(m, metalen, meta, err));
-	}
+	/* a page a worker checked whole (page_valid) is not checked again */
+	if (!valid)
+		NPK_FORWARD(check_fields(r, &x, e->ordinal, err));
+	NPK_FORWARD(valid ? npk__meta_decode_valid(x.meta, x.metalen, meta, err)
+	                  : npk__meta_decode(x.meta, x.metalen, meta, err));
+	memcpy(path_buf, x.path, x.plen);
+	path_buf[x.plen] = 0;
+	memcpy(media_buf, x.media, x.mlen);
+	media_buf[x.mlen] = 0;
+	memcpy(e->digest, x.digest, 32);
+	e->size = x.size;
+	e->cluster = x.cluster;
+	e->offset = x.offset;
 	e->path = path_buf;
 	e->media_type = media_buf;
 	e->meta = meta;
