@@ -822,16 +822,8 @@ static int trust_names_read(DIR *d, const char *dir, name_list *l, npk_error *er
 static int trust_add_from(npk_trust *t, const npk_pubkey *pk, const char *path,
                           npk_error *err)
 {
-	char id[17];
-	switch (trust_insert(t, pk)) {
-	case 0:
-		return NPK_OK;
-	case 1:
-		npk_keyid_format(pk->id, id);
-		return npk__fail(err, NPK_E_KEY, "%s: two trusted keys share id %s", path, id);
-	default:
-		return npk__fail(err, NPK_E_NOMEM, "%s: out of memory", path);
-	}
+	int rc = npk_trust_add(t, pk, err);
+	return rc == NPK_OK ? rc : npk__wrap(err, rc, "%s: ", path);
 }
 
 /* 6. steps 2-4: adds dir/name, which must be a valid public key file if
