@@ -23,8 +23,7 @@ typedef struct meta_pair {
 struct npk_meta {
 	meta_pair *v;
 	size_t n, cap;
-	char *block;
-	size_t block_cap;
+	npk_buf block;          /* its len stays 0: only the room is used */
 };
 
 #define VALUE_MAX 65535u        /* a value length is a u16 in the encoding */
@@ -253,7 +252,7 @@ void npk_meta_free(npk_meta *m)
 		return;
 	npk__meta_clear(m);
 	free(m->v);
-	free(m->block);
+	npk__buf_free(&m->block);
 	free(m);
 }
 
@@ -497,7 +496,7 @@ int npk__meta_encode(const npk_meta *m, uint8_t **out, size_t *len, npk_error *e
 static void pair_place(npk_meta *m, const char *key, size_t klen, const char *val, size_t vlen)
 {
 	const meta_pair *last = m->n ? &m->v[m->n - 1] : NULL;
-	char *b = last ? last->value + last->vlen + 1 : m->block;
+	char *b = last ? last->value + last->vlen + 1 : (char *)m->block.p;
 	memcpy(b, key, klen);
 	b[klen] = 0;
 	if (vlen)
@@ -531,18 +530,6 @@ static int pair_decode(npk_cur *c, unsigned i, span *prev, npk_meta *m, int chec
 	return NPK_OK;
 }
 
-static int block_reserve(npk_meta *m, size_t len)
-{
-	if (len <= m->block_cap)
-		return 0;
-	char *b = realloc(m->block, len);
-	if (b == NULL)
-		return -1;
-	m->block = b;
-	m->block_cap = len;
-	return 0;
-}
-
 /* npk__meta_decode, npk__meta_valid and npk__meta_decode_valid: m may be
  * NULL (check only), check may be off (bytes checked before). */
 static int meta_decode(const uint8_t *p, size_t len, npk_meta *m, int check, npk_error *err)
@@ -560,7 +547,7 @@ static int meta_decode(const uint8_t *p, size_t len, npk_meta *m, int check, npk
 	 * allocating for it. */
 	NPK_FAIL_IF((size_t)count * 4 > npk__cur_left(&c), err, NPK_E_FORMAT,
 	            "metadata: %u pairs cannot fit in %zu bytes", count, npk__cur_left(&c));
-	NPK_FAIL_IF(m != NULL && count && (meta_reserve(m, count) != 0 || block_reserve(m, len) != 0),
+	NPK_FAIL_IF(m != NULL && count && (meta_reserve(m, count) != 0 || npk__buf_reserve(&m->block, len) != 0),
 	            err, NPK_E_NOMEM, "metadata: out of memory");
 	int rc;
 	span prev = {NULL, 0};
