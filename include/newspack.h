@@ -299,6 +299,14 @@ NPK_API void npk_reader_set_progress(npk_reader *r, npk_progress_cb fn, void *ct
  * an extract of everything; 0 (the default) means one per core, 1 none. */
 NPK_API void npk_reader_set_threads(npk_reader *r, int threads);
 
+/* Whether npk_reader_list and npk_reader_find decode each document's
+ * metadata list (the default, decode = 1). With 0, for a caller that shows
+ * only paths, sizes and media types, an entry's meta is NULL and metadata
+ * lists are neither decoded nor checked (spec 11, step 8 still checks every
+ * page's digest and every other field). npk_reader_verify always checks
+ * them. */
+NPK_API void npk_reader_set_meta(npk_reader *r, int decode);
+
 /* Calls cb for every document in path order, reading and checking one
  * index page at a time. cb returns 0 to go on, non-zero to stop (that value
  * is returned). */

@@ -226,7 +226,8 @@ static void list_help(FILE *f)
 	        "Usage: newspack list [-p PUBKEY] [-l | --json] [--allow-untrusted] ARCHIVE\n"
 	        "\n"
 	        "Lists the documents in path order, one path a line. Reads the index only,\n"
-	        "checking the signature and the digest of every index page it reads.\n"
+	        "checking the signature and the digest of every index page it reads;\n"
+	        "documents' metadata is read (and checked) with -l and --json, and by verify.\n"
 	        "\n" CLI_TRUST_HELP
 	        "  -l                  long: size, media type, date and title too\n"
 	        "  --json              every field and all metadata, as JSON\n"
@@ -297,6 +298,8 @@ int cmd_list(int argc, char **argv)
 	if ((ec = cli_open(argv[optind], o.pubkey, o.allow_untrusted, &r)) != 0)
 		return ec;
 	npk_error err = {0};
+	/* paths alone need no metadata: it is left undecoded and unchecked */
+	npk_reader_set_meta(r, o.json || o.longfmt);
 	int rc = o.json ? list_json_all(r, argv[optind], &err)
 	                : npk_reader_list(r, o.longfmt ? list_long : list_plain, NULL, &err);
 	npk_reader_free(r);

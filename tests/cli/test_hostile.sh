@@ -98,6 +98,22 @@ expect_true "forge.py made at least 50 cases (made $n)" -- test "$n" -ge 50
 expect_true "no case wrote /etc/evil.txt" -- test ! -e /etc/evil.txt
 expect_true "no case wrote evil.txt beside the jails" -- test ! -e "$S/jail/evil.txt" -a ! -e "$S/evil.txt"
 
+# A metadata list that breaks 5.5: `list` of paths alone does not read
+# metadata, so it lists both documents; list -l and --json, which show it,
+# refuse and name the document; verify (above) reports it.
+for name in meta-bad-utf8 meta-bad-key meta-unsorted; do
+	A="$C/$name.npk"
+	expect_exit 0 "$name: list of paths alone exits 0" -- "$NP" list -p "$PUB" "$A" &&
+		expect_eq "$(cat "$OUT")" "a.txt
+b.txt" "$name: and shows both paths"
+	for form in -l --json; do
+		expect_exit 1 "$name: list $form refuses it (exit 1)" -- "$NP" list $form -p "$PUB" "$A" &&
+			expect_contains "$ERR" "$name.npk: a.txt: metadata:" "$name: list $form names the archive and the document"
+	done
+	expect_exit 1 "$name: cat a.txt refuses it (exit 1)" -- "$NP" cat -p "$PUB" "$A" a.txt &&
+		expect_eq "$(wc -c < "$OUT")" "0" "$name: cat wrote nothing"
+done
+
 # The two forms of a Unicode name are two files (spec/format.md 5.1).
 U="$S/jail/unicode-normalisation/out"
 expect_eq "$(ls "$U" | wc -l)" "2" "NFC and NFD names are extracted as two files"

@@ -399,6 +399,17 @@ def cases():
         {"hooks": {"entries": lambda e: e.__setitem__(slice(0, 16), e[8:16] + e[0:8])}}, 1,
         "page table is not sorted")
 
+    # ---- metadata lists (5.5) in index entries; `list` of paths alone
+    # does not read them, list -l and --json, cat and extract do
+    add("meta-bad-utf8", "a title that is not UTF-8",
+        [(b"a.txt", b"Words of the story. " * 20, [("title", b"caf\xe9")]), (b"b.txt", b"Words of the story. " * 30)], {}, 1,
+        "a.txt: metadata: value 0 (key \"title\") is not valid UTF-8")
+    add("meta-bad-key", "a key with a capital letter",
+        [(b"a.txt", b"Words of the story. " * 20, [("Title", "x")]), (b"b.txt", b"Words of the story. " * 30)], {}, 1, "a.txt: metadata")
+    add("meta-unsorted", "keys out of order",
+        [(b"a.txt", b"Words of the story. " * 20, [("title", "x"), ("author", "y")]), (b"b.txt", b"Words of the story. " * 30)], {}, 1,
+        "a.txt: metadata")
+
     # ---- sizes, offsets and counts
     add("size-larger", "a declared size larger than the data", D,
         {"hooks": {"entries": set_entry(-1, size=10 ** 6)}}, 1, "runs past the end of the data")

@@ -125,6 +125,58 @@ static npk_seckey *test_key(npk_trust **trust)
 	return sk;
 }
 
+typedef struct paths_seen {
+	const doc *d;
+	size_t n, bad;
+} paths_seen;
+
+static int no_meta_entry(const npk_entry *e, void *ctx)
+{
+	paths_seen *s = ctx;
+	if (e->meta != NULL || s->n >= 300 || strcmp(e->path, s->d[s->n].path) != 0 ||
+	    e->size != s->d[s->n].len)
+		s->bad++;
+	s->n++;
+	return 0;
+}
+
+/* npk_reader_set_meta(r, 0): walks and find hand entries without metadata,
+ * every other field as before; 1 brings it back. */
+DEFINE_TEST(test_archive_without_meta)
+{
+	npk_error err = {0};
+	npk_trust *trust = NULL;
+	npk_seckey *sk = test_key(&trust);
+	CHECK(sk != NULL);
+	doc *d = make_docs(300, 3000);
+	CHECK_RC(write_archive("a.npk", d, 300, 8192, sk, &err), NPK_OK, &err);
+	npk_reader *r = NULL;
+	CHECK_RC(npk_reader_open("a.npk", trust, 0, &r, &err), NPK_OK, &err);
+	npk_reader_set_meta(r, 0);
+	paths_seen s = {d, 0, 0};
+	CHECK_RC(npk_reader_list(r, no_meta_entry, &s, &err), NPK_OK, &err);
+	CHECK_EQ_INT(s.n, 300);
+	CHECK_EQ_INT(s.bad, 0);
+	const npk_entry *e = NULL;
+	CHECK_RC(npk_reader_find(r, d[123].path, &e, &err), NPK_OK, &err);
+	CHECK(e->meta == NULL);
+	collect c = {0};
+	CHECK_RC(npk_reader_read(r, e, sink, &c, &err), NPK_OK, &err);
+	CHECK_EQ_INT(c.len, d[123].len);
+	CHECK(c.len == 0 || memcmp(c.p, d[123].data, c.len) == 0);
+	free(c.p);
+	npk_verify_stats st;
+	CHECK_RC(npk_reader_verify(r, NULL, NULL, &st, &err), NPK_OK, &err);
+	CHECK_EQ_INT(st.documents, 300);
+	npk_reader_set_meta(r, 1);
+	CHECK_RC(npk_reader_find(r, d[123].path, &e, &err), NPK_OK, &err);
+	CHECK_STR(npk_meta_find(e->meta, "title"), "Document number 123 of the test set");
+	npk_reader_free(r);
+	npk_trust_free(trust);
+	npk_seckey_free(sk);
+	free_docs(d, 300);
+}
+
 DEFINE_TEST(test_archive_round_trip)
 {
 	npk_error err = {0};

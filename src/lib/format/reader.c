@@ -72,6 +72,7 @@ struct npk_reader {
 	obj_buf cl;               /* cluster cache */
 	npk_decoder *dec;
 	size_t threads;           /* for read-ahead; 0 = one per core */
+	int no_meta;              /* walks and find leave metadata lists undecoded */
 	npk_progress_cb progress; /* called by verify after each document */
 	void *progress_ctx;
 	struct npk_prefetch *pf;  /* read-ahead of clusters */
@@ -669,7 +670,7 @@ static int entry_valid(const npk_reader *r, npk_cur *c)
 	raw_entry x;
 	take_entry(c, &x);
 	return !c->bad && check_fields(r, &x, 0, NULL) == NPK_OK &&
-	       npk__meta_valid(x.meta, x.metalen);
+	       (r->no_meta || npk__meta_valid(x.meta, x.metalen));
 }
 
 /* Whether every entry of a loaded page passes entry_valid, so that
@@ -848,7 +849,8 @@ static void pf_start_pages(npk_reader *r)
 }
 
 /* Object i from read-ahead, once its worker is done; its buffers become
- * *into, ours go to the slot for the next object it holds. */
+ * *into, ours go to the slot for the next object it holds. When no worker
+ * has taken object i yet, this thread loads it itself rather than wait. */
 static int pf_take(struct npk_prefetch *pf, uint32_t i, obj_buf *into, npk_error *err)
 {
 	pthread_mutex_lock(&pf->mu);
@@ -864,8 +866,13 @@ static int pf_take(struct npk_prefetch *pf, uint32_t i, obj_buf *into, npk_error
 		}
 		pf->consumed++;
 	}
-	if (pf->next <= i)
-		pf->next = i;
+	if (pf->next <= i) {
+		pf->next = i + 1;
+		pf->consumed = i + 1;
+		pthread_cond_broadcast(&pf->cv);
+		pthread_mutex_unlock(&pf->mu);
+		return pf->load(pf->r, pf->r->dec, into, i, err);
+	}
 	pthread_cond_broadcast(&pf->cv);
 	pf_slot *s = &pf->slots[i % pf->nslots];
 	while (s->state != 2)
@@ -926,8 +933,15 @@ static int parse_entry(npk_reader *r, npk_cur *c, npk_entry *e, char *path_buf,
 	/* a page a worker checked whole (page_valid) is not checked again */
 	if (!valid)
 		NPK_FORWARD(check_fields(r, &x, e->ordinal, err));
-	NPK_FORWARD(valid ? npk__meta_decode_valid(x.meta, x.metalen, meta, err)
-	                  : npk__meta_decode(x.meta, x.metalen, meta, err));
+	int rc = NPK_OK;
+	if (r->no_meta)
+		meta = NULL;
+	else if (valid)
+		rc = npk__meta_decode_valid(x.meta, x.metalen, meta, err);
+	else
+		rc = npk__meta_decode(x.meta, x.metalen, meta, err);
+	if (rc != NPK_OK)
+		return npk__wrap(err, rc, "%s: %.*s: ", r->name, (int)x.plen, (const char *)x.path);
 	memcpy(path_buf, x.path, x.plen);
 	path_buf[x.plen] = 0;
 	memcpy(media_buf, x.media, x.mlen);
@@ -1056,7 +1070,8 @@ static int walk_page(walker *w, uint32_t i, npk_error *err)
 		return page_unreadable(w, i, rc, err);
 	npk_cur c;
 	npk__cur_init(&c, r->page.raw, r->page.raw_len);
-	for (uint32_t k = 0; k < p->count; k++) {
+	uint32_t k;
+	for (k = 0; k < p->count; k++) {
 		npk_entry e;
 		if ((rc = next_entry(w, &c, i, k, &e, err)) != NPK_OK)
 			break;
@@ -1064,14 +1079,16 @@ static int walk_page(walker *w, uint32_t i, npk_error *err)
 		if (w->cb != NULL && (rc = w->cb(&e, w->ctx)) != 0)
 			return rc;
 	}
-	/* A bad entry ends its page: the entries after it are not read, and
-	 * count as trailing bytes below. */
+	/* A bad entry ends its page: the entries after it are not read (nor
+	 * reported again as trailing bytes). */
 	if (rc != NPK_OK) {
 		if (w->wr == NULL)
 			return rc;
 		report(w->wr, rc, "page", i, p->off, NULL, msg_or(err, "malformed entry"));
 		w->wr->st->pages_bad++;
+		w->wr->st->documents_bad += p->count - k;
 		w->pos_known = 0;
+		return NPK_OK;
 	}
 	if (npk__cur_left(&c) == 0)
 		return NPK_OK;
@@ -1231,6 +1248,11 @@ void npk_reader_set_threads(npk_reader *r, int threads)
 	r->threads = threads > 0 ? (size_t)threads : 0;
 }
 
+void npk_reader_set_meta(npk_reader *r, int decode)
+{
+	r->no_meta = !decode;
+}
+
 void npk_reader_set_progress(npk_reader *r, npk_progress_cb fn, void *ctx)
 {
 	r->progress = fn;
@@ -1332,7 +1354,11 @@ int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
 	NPK_FAIL_IF(v.cstate == NULL, err, NPK_E_NOMEM, "out of memory");
 	check_layout(r, &wr);
 	pf_start_clusters(r);
+	/* verify checks every metadata list, whatever walks were told */
+	int no_meta = r->no_meta;
+	r->no_meta = 0;
 	int rc = walk(r, verify_doc, &v, &wr, err);
+	r->no_meta = no_meta;
 	/* Clusters no readable entry led to are checked too. */
 	for (uint32_t i = 0; rc == NPK_OK && i < r->cluster_count; i++)
 		check_cluster(&v, i);
