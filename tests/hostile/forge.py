@@ -314,6 +314,29 @@ def truncated_stream(clusters):
     clusters[1].payload = clusters[1].payload[:-6]
 
 
+RESERVED_TEXT = b"ABCDEFGH" * 8 + b"H" * 258
+
+
+def reserved_length_cluster(clusters):
+    """A zlib stream whose fixed-Huffman block (RFC 1951 3.2.6) holds the
+    literals of "ABCDEFGH" * 8, then length symbol 287, which RFC 1951
+    reserves (zlib refuses it; libdeflate reads it as length 258), distance 1,
+    and the end of the block; its Adler-32 is that of RESERVED_TEXT, what a
+    reader reading 287 as 258 gets."""
+    bits = [1, 1, 0]  # BFINAL 1, BTYPE 01 (fixed), least significant bit first
+
+    def code(value, n):  # Huffman codes go most significant bit first
+        bits.extend((value >> i) & 1 for i in range(n - 1, -1, -1))
+    for c in b"ABCDEFGH" * 8:
+        code(0x30 + c, 8)
+    code(0xC0 + 287 - 280, 8)
+    code(0, 5)  # distance symbol 0: distance 1
+    code(0, 7)  # end of block
+    bits += [0] * (-len(bits) % 8)
+    stream = bytes(sum(bits[i + j] << j for j in range(8)) for i in range(0, len(bits), 8))
+    clusters[0].payload = b"\x78\x9c" + stream + struct.pack(">I", zlib.adler32(RESERVED_TEXT))
+
+
 def other_key(m):
     m["signing_key"] = KEYS["other"]
 
@@ -468,6 +491,9 @@ def cases():
         {"hooks": {"clusters": truncated_stream}}, 1, "corrupt or truncated zlib stream")
     add("zlib-trailing", "bytes after the end of a zlib stream", D,
         {"hooks": {"clusters": trailing_bytes}}, 1, "trailing bytes after the zlib stream")
+    add("zlib-reserved-length", "a zlib stream using length symbol 287, which RFC 1951 reserves",
+        [(b"a.txt", RESERVED_TEXT)], {"hooks": {"clusters": reserved_length_cluster}}, 1,
+        "cluster 0: corrupt")
     add("codec-unknown", "codec 7", D,
         {"hooks": {"clusters": lambda cl: setattr(cl[0], "codec", 7)}}, 2, "codec 7 is not supported")
     add("stored-larger-than-raw", "stored_size above raw_size", D,

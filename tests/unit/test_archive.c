@@ -345,6 +345,122 @@ DEFINE_TEST(test_archive_codec_zlib)
 	npk__decoder_free(dec);
 }
 
+/* zlib streams using what RFC 1951 reserves, each with the Adler-32 of what
+ * a reader that reads the reserved code as libdeflate does would produce:
+ * every build refuses them (spec/format.md 4.3), whichever library inflates.
+ * Each holds one final block; the literals A and B have 2-bit codes, the
+ * end of block and one length symbol too, distance 0 a 1-bit code. */
+static const uint8_t hlit31[] = { /* 288 literal/length code lengths (HLIT 31) */
+	0x78, 0x9c, 0xfd, 0xe0, 0x01, 0x04, 0x00, 0x00, 0x00, 0x80, 0x20, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x78, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0xf0, 0x00, 0x00, 0x00, 0x40, 0xb8, 0x00, 0x03, 0xde, 0x01, 0x4a};
+static const uint8_t hdist30[] = { /* 31 distance code lengths (HDIST 30) */
+	0x78, 0x9c, 0xed, 0xfe, 0x01, 0x04, 0x00, 0x00, 0x00, 0x80, 0x20, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x78, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0xf0, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x80, 0x0b, 0x03, 0xde, 0x01, 0x4a};
+static const uint8_t sym286[] = { /* HLIT 30, and length symbol 286 used */
+	0x78, 0x9c, 0xf5, 0xe0, 0x01, 0x04, 0x00, 0x00, 0x00, 0x80, 0x20, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x78, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x30, 0x00, 0x00, 0x00, 0x38, 0x5c, 0x2d, 0x92, 0x43, 0x08};
+
+static uint32_t npk_test_adler32(const uint8_t *p, size_t n)
+{
+	uint32_t a = 1, b = 0;
+	for (size_t i = 0; i < n; i++) {
+		a = (a + p[i]) % 65521;
+		b = (b + a) % 65521;
+	}
+	return b << 16 | a;
+}
+
+/* Bits written least significant first (RFC 1951 3.1.1). */
+typedef struct bitw {
+	uint8_t *out;
+	size_t n, cap;
+	uint64_t acc;
+	unsigned nacc;
+} bitw;
+
+static void put_bits(bitw *w, unsigned v, unsigned bits)
+{
+	w->acc |= (uint64_t)v << w->nacc;
+	w->nacc += bits;
+	while (w->nacc >= 8 && w->n < w->cap) {
+		w->out[w->n++] = (uint8_t)w->acc;
+		w->acc >>= 8;
+		w->nacc -= 8;
+	}
+}
+
+/* A Huffman code, whose bits go most significant first. */
+static void put_code(bitw *w, unsigned v, unsigned bits)
+{
+	unsigned r = 0;
+	for (unsigned i = 0; i < bits; i++)
+		r |= ((v >> i) & 1u) << (bits - 1 - i);
+	put_bits(w, r, bits);
+}
+
+/* A zlib stream of one fixed-Huffman block: "ABCDEFGH" x 8, then length
+ * symbol `len` (286 and 287 are reserved; read here as libdeflate reads
+ * them, 258), distance 1, end of block; text gets what it decodes to. */
+static size_t fixed_block(unsigned len, uint8_t *out, size_t cap, uint8_t *text, size_t *tlen)
+{
+	bitw w = {out, 0, cap, 0, 0};
+	put_bits(&w, 0x78, 8);
+	put_bits(&w, 0x9c, 8);
+	put_bits(&w, 3, 3); /* BFINAL 1, BTYPE 01 */
+	*tlen = 0;
+	for (int k = 0; k < 64; k++) {
+		uint8_t c = (uint8_t)"ABCDEFGH"[k % 8];
+		put_code(&w, 0x30u + c, 8);
+		text[(*tlen)++] = c;
+	}
+	if (len < 280)
+		put_code(&w, len - 256, 7);
+	else
+		put_code(&w, 0xC0u + len - 280, 8);
+	put_code(&w, 0, 5); /* distance 1 */
+	size_t copy = len >= 285 ? 258 : 3 + (len - 257);
+	memset(text + *tlen, 'H', copy);
+	*tlen += copy;
+	put_code(&w, 0, 7); /* end of block */
+	put_bits(&w, 0, (8 - w.nacc % 8) % 8);
+	uint32_t a = npk_test_adler32(text, *tlen);
+	for (int k = 3; k >= 0; k--)
+		put_bits(&w, (a >> (8 * k)) & 0xff, 8);
+	return w.n;
+}
+
+DEFINE_TEST(test_archive_codec_zlib_reserved)
+{
+	npk_error err;
+	uint8_t z[128], text[400], out[400];
+	size_t tlen;
+	npk_decoder *dec = npk__decoder_new();
+	/* the same block with length symbol 285 (258 bytes) is good */
+	size_t zlen = fixed_block(285, z, sizeof z, text, &tlen);
+	CHECK_RC(npk__decompress(dec, NPK_CODEC_ZLIB, z, zlen, out, tlen, "t", &err), NPK_OK, &err);
+	CHECK(memcmp(out, text, tlen) == 0);
+	for (unsigned len = 286; len <= 287; len++) {
+		zlen = fixed_block(len, z, sizeof z, text, &tlen);
+		CHECK_RC(npk__decompress(dec, NPK_CODEC_ZLIB, z, zlen, out, tlen, "t", &err),
+		         NPK_E_FORMAT, &err);
+		CHECK(strstr(err.msg, "t: corrupt") == err.msg);
+	}
+	const struct { const uint8_t *z; size_t len, raw; } bad[] = {
+		{hlit31, sizeof hlit31, 5}, {hdist30, sizeof hdist30, 5}, {sym286, sizeof sym286, 260}};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		CHECK_RC(npk__decompress(dec, NPK_CODEC_ZLIB, bad[i].z, bad[i].len, out, bad[i].raw,
+		                         "t", &err), NPK_E_FORMAT, &err);
+		CHECK(strstr(err.msg, "t: corrupt") == err.msg);
+	}
+	npk__decoder_free(dec);
+}
+
 DEFINE_TEST(test_archive_codec_zstd)
 {
 	codec_bounds(NPK_CODEC_ZSTD);
