@@ -114,6 +114,17 @@ b.txt" "$name: and shows both paths"
 		expect_eq "$(wc -c < "$OUT")" "0" "$name: cat wrote nothing"
 done
 
+# cat may stop decoding a cluster once its document is out (spec/format.md
+# 4.3): in zlib-truncated, the stream of cluster 1 (the end of news/005.txt,
+# news/006.txt, news/007.txt, the start of news/008.txt) ends short:
+# news/006.txt lies whole before the cut, news/008.txt needs all of it.
+A="$C/zlib-truncated.npk"
+python3 -c 'import sys; sys.stdout.write("Article 6\nBy A. Writer\n\n" + "Words of the story. " * 62)' > "$S/006.txt"
+expect_exit 0 "zlib-truncated: cat of news/006.txt, before the cut, exits 0" -- "$NP" cat -p "$PUB" "$A" news/006.txt &&
+	expect_same "$OUT" "$S/006.txt" "zlib-truncated: and gives the document whole"
+expect_exit 1 "zlib-truncated: cat of news/008.txt, across the cut, exits 1" -- "$NP" cat -p "$PUB" "$A" news/008.txt &&
+	expect_eq "$(wc -c < "$OUT")" "0" "zlib-truncated: and writes nothing"
+
 # The two forms of a Unicode name are two files (spec/format.md 5.1).
 U="$S/jail/unicode-normalisation/out"
 expect_eq "$(ls "$U" | wc -l)" "2" "NFC and NFD names are extracted as two files"

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <zlib.h>
+
 #include "format/format.h"
 #include "newspack.h"
 #include "test.h"
@@ -459,6 +461,44 @@ DEFINE_TEST(test_archive_codec_zlib_reserved)
 		CHECK(strstr(err.msg, "t: corrupt") == err.msg);
 	}
 	npk__decoder_free(dec);
+}
+
+/* Streams zlib makes in every level and strategy, stored blocks, fixed and
+ * dynamic codes, long and short matches, are all read (no false alarm). */
+DEFINE_TEST(test_archive_codec_zlib_any_encoder)
+{
+	static const int strategies[] = {Z_DEFAULT_STRATEGY, Z_FILTERED, Z_HUFFMAN_ONLY, Z_RLE,
+	                                 Z_FIXED};
+	size_t cap = 120000;
+	uint8_t *raw = malloc(cap), *z = malloc(cap + 1024), *out = malloc(cap);
+	CHECK(raw && z && out);
+	npk_decoder *dec = npk__decoder_new();
+	npk_error err;
+	for (size_t size = 1; size <= cap; size = size * 9 + 3) {
+		for (size_t k = 0; k < size; k++) /* text, runs and noise */
+			raw[k] = k % 5000 < 3000 ? (uint8_t)"the story of the day, "[k % 22]
+			       : k % 5000 < 3500 ? 'x' : (uint8_t)rng();
+		for (int level = 0; level <= 9; level++)
+			for (size_t st = 0; st < sizeof strategies / sizeof strategies[0]; st++) {
+				z_stream zs;
+				memset(&zs, 0, sizeof zs);
+				CHECK(deflateInit2(&zs, level, Z_DEFLATED, 15, 8, strategies[st]) == Z_OK);
+				zs.next_in = raw;
+				zs.avail_in = (uInt)size;
+				zs.next_out = z;
+				zs.avail_out = (uInt)(cap + 1024);
+				CHECK(deflate(&zs, Z_FINISH) == Z_STREAM_END);
+				size_t zlen = zs.total_out;
+				deflateEnd(&zs);
+				CHECK_RC(npk__decompress(dec, NPK_CODEC_ZLIB, z, zlen, out, size, "t", &err),
+				         NPK_OK, &err);
+				CHECK(memcmp(out, raw, size) == 0);
+			}
+	}
+	npk__decoder_free(dec);
+	free(raw);
+	free(z);
+	free(out);
 }
 
 DEFINE_TEST(test_archive_codec_zstd)

@@ -5,6 +5,10 @@
  * which is several times faster than zlib at the same ratio, and with zlib
  * otherwise; both give standard RFC 1950 streams that any zlib reader
  * decodes, and each gives the same bytes for the same input every time.
+ * They are read with zlib in every build: libdeflate reads a few streams
+ * that RFC 1951 forbids instead of refusing them (length symbols 286 and
+ * 287, more than 286 length or 30 distance codes), and a signed archive
+ * must get one verdict whichever library a reader was built with.
  * zstd frames (codec 2, RFC 8878) are made and read with libzstd.
  *
  * Decoding is bounded by the declared raw size whatever the payload says,
@@ -33,9 +37,8 @@ struct npk_encoder {
 };
 
 struct npk_decoder {
-#ifdef NPK_HAVE_LIBDEFLATE
-	struct libdeflate_decompressor *ld;
-#endif
+	z_stream zs;              /* reset for each stream */
+	int zs_ready;
 	ZSTD_DCtx *zd;
 };
 
@@ -143,13 +146,11 @@ npk_decoder *npk__decoder_new(void)
 	npk_decoder *d = calloc(1, sizeof *d);
 	if (d == NULL)
 		return NULL;
-#ifdef NPK_HAVE_LIBDEFLATE
-	d->ld = libdeflate_alloc_decompressor();
-	if (d->ld == NULL) {
+	if (inflateInit(&d->zs) != Z_OK) {
 		free(d);
 		return NULL;
 	}
-#endif
+	d->zs_ready = 1;
 	return d;
 }
 
@@ -157,10 +158,8 @@ void npk__decoder_free(npk_decoder *d)
 {
 	if (d == NULL)
 		return;
-#ifdef NPK_HAVE_LIBDEFLATE
-	if (d->ld)
-		libdeflate_free_decompressor(d->ld);
-#endif
+	if (d->zs_ready)
+		inflateEnd(&d->zs);
 	ZSTD_freeDCtx(d->zd);
 	free(d);
 }
@@ -171,39 +170,38 @@ int npk__zlib_header_ok(const uint8_t *src, size_t len)
 	       ((unsigned)src[0] << 8 | src[1]) % 31 == 0 && !(src[1] & 0x20);
 }
 
+/* Only the first want bytes of a stream of raw_len: inflate stops there. */
+static int inflate_zlib_prefix(npk_decoder *d, const uint8_t *src, size_t len, uint8_t *dst,
+                               size_t want, const char *what, npk_error *err)
+{
+	z_stream *zs = &d->zs;
+	NPK_FAIL_IF(inflateReset(zs) != Z_OK, err, NPK_E_NOMEM, "zlib: cannot start inflate");
+	zs->next_in = (Bytef *)(uintptr_t)src;
+	zs->avail_in = (uInt)len;
+	zs->next_out = dst;
+	zs->avail_out = (uInt)want;
+	int rc = inflate(zs, Z_SYNC_FLUSH);
+	NPK_FAIL_IF((rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) || zs->total_out != want,
+	            err, NPK_E_FORMAT, "%s: corrupt or truncated zlib stream", what);
+	return NPK_OK;
+}
+
 static int inflate_zlib(npk_decoder *d, const uint8_t *src, size_t len, uint8_t *dst,
-                        size_t raw_len, const char *what, npk_error *err)
+                        size_t raw_len, size_t want, const char *what, npk_error *err)
 {
 	NPK_FAIL_IF(!npk__zlib_header_ok(src, len), err, NPK_E_FORMAT,
 	            "%s: not a zlib stream (bad header, or a preset dictionary)", what);
-#ifdef NPK_HAVE_LIBDEFLATE
-	size_t in_used = 0, produced = 0;
-	enum libdeflate_result r = libdeflate_zlib_decompress_ex(d->ld, src, len, dst, raw_len,
-	                                                         &in_used, &produced);
-	if (r == LIBDEFLATE_INSUFFICIENT_SPACE)
-		return npk__fail(err, NPK_E_FORMAT, "%s: inflates to more than its declared %zu bytes",
-		                 what, raw_len);
-	NPK_FAIL_IF(r != LIBDEFLATE_SUCCESS, err, NPK_E_FORMAT,
-	            "%s: corrupt or truncated zlib stream", what);
-	NPK_FAIL_IF(produced != raw_len, err, NPK_E_FORMAT,
-	            "%s: inflates to %zu bytes, declared %zu", what, produced, raw_len);
-	NPK_FAIL_IF(in_used != len, err, NPK_E_FORMAT,
-	            "%s: %zu trailing bytes after the zlib stream", what, len - in_used);
-	return NPK_OK;
-#else
-	(void)d;
-	z_stream zs;
-	memset(&zs, 0, sizeof zs);
-	if (inflateInit(&zs) != Z_OK)
-		return npk__fail(err, NPK_E_NOMEM, "zlib: cannot start inflate");
-	zs.next_in = (Bytef *)(uintptr_t)src;
-	zs.avail_in = (uInt)len;
-	zs.next_out = dst;
-	zs.avail_out = (uInt)raw_len;
-	int rc = inflate(&zs, Z_FINISH);
-	size_t produced = zs.total_out;
-	size_t left_in = zs.avail_in;
-	inflateEnd(&zs);
+	if (want < raw_len)
+		return inflate_zlib_prefix(d, src, len, dst, want, what, err);
+	z_stream *zs = &d->zs;
+	NPK_FAIL_IF(inflateReset(zs) != Z_OK, err, NPK_E_NOMEM, "zlib: cannot start inflate");
+	zs->next_in = (Bytef *)(uintptr_t)src;
+	zs->avail_in = (uInt)len;
+	zs->next_out = dst;
+	zs->avail_out = (uInt)raw_len;
+	int rc = inflate(zs, Z_FINISH);
+	size_t produced = zs->total_out;
+	size_t left_in = zs->avail_in;
 	/* The output is capped at the declared size, so a bomb stops here. */
 	if (rc == Z_BUF_ERROR && produced == raw_len && left_in > 0)
 		return npk__fail(err, NPK_E_FORMAT,
@@ -215,7 +213,6 @@ static int inflate_zlib(npk_decoder *d, const uint8_t *src, size_t len, uint8_t 
 	NPK_FAIL_IF(left_in != 0, err, NPK_E_FORMAT,
 	            "%s: %zu trailing bytes after the zlib stream", what, left_in);
 	return NPK_OK;
-#endif
 }
 
 static int inflate_zstd(npk_decoder *d, const uint8_t *src, size_t len, uint8_t *dst,
@@ -250,6 +247,13 @@ static int inflate_zstd(npk_decoder *d, const uint8_t *src, size_t len, uint8_t 
 int npk__decompress(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
                     uint8_t *dst, size_t raw_len, const char *what, npk_error *err)
 {
+	return npk__decompress_prefix(d, codec, src, len, dst, raw_len, raw_len, what, err);
+}
+
+int npk__decompress_prefix(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
+                           uint8_t *dst, size_t raw_len, size_t want, const char *what,
+                           npk_error *err)
+{
 	NPK_FAIL_IF(len > UINT32_MAX || raw_len > UINT32_MAX, err, NPK_E_FORMAT, "%s: too large",
 	            what);
 	switch (codec) {
@@ -260,7 +264,8 @@ int npk__decompress(npk_decoder *d, unsigned codec, const uint8_t *src, size_t l
 			memcpy(dst, src, len);
 		return NPK_OK;
 	case NPK_CODEC_ZLIB:
-		return inflate_zlib(d, src, len, dst, raw_len, what, err);
+		return inflate_zlib(d, src, len, dst, raw_len, want < raw_len ? want : raw_len, what,
+		                    err);
 	case NPK_CODEC_ZSTD:
 		return inflate_zstd(d, src, len, dst, raw_len, what, err);
 	default:

@@ -121,5 +121,11 @@ void npk__decoder_free(npk_decoder *d);
  * in messages. */
 int npk__decompress(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
                     uint8_t *dst, size_t raw_len, const char *what, npk_error *err);
+/* The same, but a zlib stream is decoded only as far as its first want
+ * bytes (at most raw_len), whose checks end there: for a reader that needs
+ * no more of an object whose stored bytes matched their digest. */
+int npk__decompress_prefix(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
+                           uint8_t *dst, size_t raw_len, size_t want, const char *what,
+                           npk_error *err);
 
 #endif

@@ -584,7 +584,8 @@ static int grow(uint8_t **p, size_t *cap, size_t need)
  * header against what the table says, and decodes it into o->raw. */
 static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *kind,
                        const char *magic, uint32_t number, uint64_t off, uint32_t len,
-                       uint32_t raw, const uint8_t digest[32], uint32_t count, npk_error *err)
+                       uint32_t raw, const uint8_t digest[32], uint32_t count, uint32_t want,
+                       npk_error *err)
 {
 	NPK_FAIL_IF(grow(&o->io, &o->io_cap, len) || grow(&o->raw, &o->raw_cap, raw ? raw : 1),
 	            err, NPK_E_NOMEM, "out of memory reading %s %u", kind, number);
@@ -607,9 +608,9 @@ static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *
 	}
 	char what[96];
 	snprintf(what, sizeof what, "%s: %s %u", r->name, kind, number);
-	int rc = npk__decompress(dec, h[4], o->io + NPK_OBJ_HEADER_SIZE, len - NPK_OBJ_HEADER_SIZE,
-	                         o->raw, raw, what, err);
-	o->raw_len = rc == NPK_OK ? raw : 0;
+	int rc = npk__decompress_prefix(dec, h[4], o->io + NPK_OBJ_HEADER_SIZE,
+	                                len - NPK_OBJ_HEADER_SIZE, o->raw, raw, want, what, err);
+	o->raw_len = rc == NPK_OK ? want : 0;
 	o->valid = 0;
 	return rc;
 }
@@ -619,7 +620,7 @@ static int load_page_into(npk_reader *r, npk_decoder *dec, obj_buf *o, uint32_t 
 {
 	const page_ref *p = &r->pages[i];
 	return load_object(r, dec, o, "index page", NPK_PAGE_MAGIC, i, p->off, p->len, p->raw,
-	                   p->digest, p->count, err);
+	                   p->digest, p->count, p->raw, err);
 }
 
 /* An index entry (5.2) as its page holds it. */
@@ -700,7 +701,7 @@ static int load_cluster_into(npk_reader *r, npk_decoder *dec, obj_buf *o, uint32
 {
 	const cluster_ref *c = &r->clusters[i];
 	return load_object(r, dec, o, "cluster", NPK_CLUSTER_MAGIC, i, c->off, c->len, c->raw,
-	                   c->digest, 0, err);
+	                   c->digest, 0, c->raw, err);
 }
 
 /*
@@ -892,12 +893,29 @@ static int pf_take(struct npk_prefetch *pf, uint32_t i, obj_buf *into, npk_error
 
 static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
 {
-	if (r->cl_cached == (int64_t)i)
+	if (r->cl_cached == (int64_t)i && r->cl.raw_len == r->clusters[i].raw)
 		return NPK_OK;
 	r->cl_cached = -1;
 	struct npk_prefetch *pf = r->pf;
 	NPK_FORWARD(pf != NULL && i >= pf->consumed ? pf_take(pf, i, &r->cl, err)
 	                                            : load_cluster_into(r, r->dec, &r->cl, i, err));
+	r->cl_cached = i;
+	return NPK_OK;
+}
+
+/* The first want bytes of cluster i, for one document read on its own
+ * (cat): its stored bytes are checked whole against their digest, and
+ * decoding stops once the document is out (spec/format.md 11). */
+static int load_cluster_head(npk_reader *r, uint32_t i, uint32_t want, npk_error *err)
+{
+	if (r->cl_cached == (int64_t)i && r->cl.raw_len >= want)
+		return NPK_OK;
+	if (r->pf != NULL)
+		return load_cluster(r, i, err);
+	r->cl_cached = -1;
+	const cluster_ref *c = &r->clusters[i];
+	NPK_FORWARD(load_object(r, r->dec, &r->cl, "cluster", NPK_CLUSTER_MAGIC, i, c->off, c->len,
+	                        c->raw, c->digest, 0, want, err));
 	r->cl_cached = i;
 	return NPK_OK;
 }
@@ -1213,7 +1231,7 @@ static int read_doc(npk_reader *r, const npk_entry *e, npk_sink sink, void *ctx,
 	int rc;
 	/* One cluster: check the document's own digest before output. */
 	if (off + left <= r->clusters[c].raw) {
-		if ((rc = load_cluster(r, c, err)) != NPK_OK)
+		if ((rc = load_cluster_head(r, c, (uint32_t)(off + left), err)) != NPK_OK)
 			return rc;
 		npk__digest(r->cl.raw + off, (size_t)left, d);
 		NPK_FAIL_IF(!npk__digest_same(d, e->digest), err, NPK_E_DIGEST,
