@@ -64,12 +64,24 @@ int cli_exit_code(int npk_code);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* The configuration folder: $XDG_CONFIG_HOME/newspack, else
- * ~/.config/newspack. Static storage. */
+/* The configuration folder (spec/keys.md 6): $XDG_CONFIG_HOME/newspack
+ * when XDG_CONFIG_HOME is absolute, else HOME/.config/newspack, HOME being
+ * $HOME when absolute, else the password database's home folder. NULL when
+ * no absolute folder is found: nothing is then read from or written to a
+ * folder relative to the current one. Static storage. */
 const char *cli_config_dir(void);
+/* The default key files and the trusted keys folder in it, or NULL. */
 const char *cli_default_seckey(void);
 const char *cli_default_pubkey(void);
 const char *cli_trusted_dir(void);
+/* Why cli_config_dir() is NULL. */
+#define CLI_NO_CONFIG_WHY "neither XDG_CONFIG_HOME nor HOME is an absolute path, and the password\n" \
+	"  database names no home folder"
+/* path, or a note saying there is none (for help texts). */
+const char *cli_shown(const char *path);
+/* The lines after "not trusted": how to read or trust it anyway, and why
+ * no folder was searched when there was none. */
+void cli_untrusted_hint(void);
 
 /* The trust set: the key in pubkey_path if given, else every key in the
  * trusted keys folder. Returns an exit code (0 on success). */

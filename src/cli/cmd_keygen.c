@@ -28,7 +28,8 @@ static void keygen_help(FILE *f)
 	        "The secret key is written with mode 0600 and encrypted (scrypt) unless -W.\n"
 	        "The public key is also copied to %s/ so that this machine trusts\n"
 	        "what it signs. Give the .pub file to whoever must check your archives.\n",
-	        cli_default_seckey(), cli_default_pubkey(), cli_trusted_dir());
+	        cli_shown(cli_default_seckey()), cli_shown(cli_default_pubkey()),
+	        cli_shown(cli_trusted_dir()));
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -51,6 +52,11 @@ static int mkdir_p(const char *path, mode_t mode)
  * before asking for a passphrase. Returns 0 or an exit code. */
 static int keygen_paths(const char **sec, const char **pub, int force)
 {
+	if ((*pub == NULL || *sec == NULL) && cli_config_dir() == NULL) {
+		cli_warn("no folder for the default key files: " CLI_NO_CONFIG_WHY
+		         ".\n  Name them with -s SECKEY -p PUBKEY, or set HOME.");
+		return EXIT_USAGE;
+	}
 	if ((*pub == NULL || *sec == NULL) && mkdir_p(cli_config_dir(), 0700) != 0) {
 		cli_warn("%s: %s", cli_config_dir(), strerror(errno));
 		return EXIT_USAGE;
@@ -84,7 +90,7 @@ static int keygen_passphrase(const char *pfile, char **pass)
 }
 
 /* Writes the key pair, then trusts the public key: a copy in the trusted
- * keys folder, named by its key id (id gets it). */
+ * keys folder, named by its key id (id gets it), when there is a folder. */
 static int keygen_save(const npk_pubkey *pk, const npk_seckey *sk, const char *sec,
                        const char *pub, const char *pass, int force, char id[17], npk_error *err)
 {
@@ -94,6 +100,8 @@ static int keygen_save(const npk_pubkey *pk, const npk_seckey *sk, const char *s
 	if ((rc = npk_pubkey_save(pk, pub, force, err)) != NPK_OK)
 		return rc;
 	npk_keyid_format(npk_pubkey_id(pk), id);
+	if (cli_trusted_dir() == NULL)
+		return NPK_OK;
 	if (mkdir_p(cli_trusted_dir(), 0700) != 0) {
 		snprintf(err->msg, sizeof err->msg, "%s: %s", cli_trusted_dir(), strerror(errno));
 		return err->code = NPK_E_IO;
@@ -146,8 +154,11 @@ int cmd_keygen(int argc, char **argv)
 		return cli_fail(&err);
 	printf("Key id:      %s\n"
 	       "Secret key:  %s%s\n"
-	       "Public key:  %s\n"
-	       "Trusted in:  %s/%s.pub\n",
-	       id, sec, unencrypted ? " (not encrypted)" : "", pub, cli_trusted_dir(), id);
+	       "Public key:  %s\n",
+	       id, sec, unencrypted ? " (not encrypted)" : "", pub);
+	if (cli_trusted_dir() != NULL)
+		printf("Trusted in:  %s/%s.pub\n", cli_trusted_dir(), id);
+	else
+		printf("Trusted in:  nowhere: " CLI_NO_CONFIG_WHY "\n");
 	return 0;
 }

@@ -215,6 +215,8 @@ int cmd_verify(int argc, char **argv)
 	}
 	ec = verify_opened(&v, r, &o);
 	npk_reader_free(r);
+	if (ec == EXIT_UNTRUSTED && o.pubkey == NULL && cli_trusted_dir() == NULL && !o.quiet)
+		cli_warn("no key is trusted from a folder: " CLI_NO_CONFIG_WHY);
 	return ec;
 }
 

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,24 +144,47 @@ int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
 	return -1;
 }
 
+/* The home folder: $HOME when absolute, else the password database's
+ * (HOME is unset under env -i and some services). NULL when neither is an
+ * absolute path: a relative one would be read from the current folder. */
+static const char *home_dir(void)
+{
+	const char *home = getenv("HOME");
+	if (home != NULL && home[0] == '/')
+		return home;
+	struct passwd *pw = getpwuid(getuid());
+	return pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+}
+
 const char *cli_config_dir(void)
 {
 	static char dir[4096];
-	if (dir[0] == 0) {
+	static int done;
+	if (!done) {
+		done = 1;
+		/* XDG Base Directory: a relative XDG_CONFIG_HOME is ignored */
 		const char *x = getenv("XDG_CONFIG_HOME");
-		const char *home = getenv("HOME");
+		const char *home = home_dir();
 		if (x != NULL && x[0] == '/')
 			snprintf(dir, sizeof dir, "%s/newspack", x);
-		else
-			snprintf(dir, sizeof dir, "%s/.config/newspack", home ? home : ".");
+		else if (home != NULL)
+			snprintf(dir, sizeof dir, "%s/.config/newspack", home);
 	}
-	return dir;
+	return dir[0] ? dir : NULL;
+}
+
+const char *cli_shown(const char *path)
+{
+	return path ? path : "(none: HOME is not an absolute path)";
 }
 
 static const char *config_path(char *buf, size_t len, const char *name)
 {
+	const char *dir = cli_config_dir();
+	if (dir == NULL)
+		return NULL;
 	if (buf[0] == 0)
-		snprintf(buf, len, "%s/%s", cli_config_dir(), name);
+		snprintf(buf, len, "%s/%s", dir, name);
 	return buf;
 }
 
@@ -197,8 +221,10 @@ int cli_load_trust(const char *pubkey_path, npk_trust **out)
 		if (rc == NPK_OK)
 			rc = npk_trust_add(t, pk, &err);
 		npk_pubkey_free(pk);
-	} else {
+	} else if (cli_trusted_dir() != NULL) {
 		rc = npk_trust_add_dir(t, cli_trusted_dir(), &err);
+	} else {
+		rc = NPK_OK; /* no folder to trust keys from: none is trusted */
 	}
 	if (rc != NPK_OK) {
 		npk_trust_free(t);
@@ -206,6 +232,17 @@ int cli_load_trust(const char *pubkey_path, npk_trust **out)
 	}
 	*out = t;
 	return 0;
+}
+
+void cli_untrusted_hint(void)
+{
+	const char *dir = cli_trusted_dir();
+	if (dir != NULL)
+		fprintf(stderr, "  To read it anyway, add --allow-untrusted; to trust the key, put its .pub file\n"
+		                "  in %s/ or name it with -p.\n", dir);
+	else
+		fprintf(stderr, "  To read it anyway, add --allow-untrusted; to trust the key, name it with -p.\n"
+		                "  No key is trusted from a folder: " CLI_NO_CONFIG_WHY ".\n");
 }
 
 int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
@@ -220,8 +257,7 @@ int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
 	npk_trust_free(t);
 	if (rc == NPK_E_UNTRUSTED) {
 		cli_warn("%s", err.msg);
-		fprintf(stderr, "  To read it anyway, add --allow-untrusted; to trust the key, put its .pub file\n"
-		                "  in %s/ or name it with -p.\n", cli_trusted_dir());
+		cli_untrusted_hint();
 		return EXIT_UNTRUSTED;
 	}
 	return rc == NPK_OK ? 0 : cli_fail(&err);

@@ -56,5 +56,26 @@ if [ -n "$pwhome" ] && [ "${pwhome#/}" != "$pwhome" ]; then
 else
 	note "no absolute home folder in the password database; its use is not checked"
 fi
+# A user the password database does not know, without HOME: no folder at all.
+if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null 2>&1 &&
+	! getent passwd 54321 > /dev/null 2>&1; then
+	chmod 0777 "$P"
+	nobody() {
+		in_dir "$P" setpriv --reuid=54321 --regid=54321 --clear-groups env -i "$@"
+	}
+	expect_exit 3 "no home folder at all: the planted key is not trusted" -- nobody "$NP" verify "$A" &&
+		expect_contains "$ERR" "no key is trusted from a folder" "verify says no folder was searched"
+	expect_exit 3 "no home folder: list exits 3" -- nobody "$NP" list "$A" &&
+		expect_contains "$ERR" "No key is trusted from a folder" "list's hint says why"
+	expect_exit 0 "no home folder: verify -p test.pub still trusts the named key" -- \
+		nobody "$NP" verify -p "$KEYS/test.pub" "$A"
+	expect_exit 2 "no home folder: keygen without -s/-p is refused" -- nobody "$NP" keygen -W &&
+		expect_contains "$ERR" "no folder for the default key files" "keygen says why"
+	expect_true "keygen wrote nothing under the current folder" -- test ! -e "$P/.config/newspack/newspack.key"
+	expect_exit 0 "no home folder: keygen -W -s k -p k.pub works" -- nobody "$NP" keygen -W -s k -p k.pub &&
+		expect_contains "$OUT" "Trusted in:  nowhere" "keygen says the key is trusted nowhere"
+else
+	note "not root, or no setpriv: the case of no home folder at all is not checked"
+fi
 
 finish
