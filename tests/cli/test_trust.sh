@@ -3,7 +3,11 @@
 # reading commands print.
 #   (1) with HOME unset or relative and XDG_CONFIG_HOME unset or relative,
 #       no trusted key is read from the current folder; the home folder
-#       comes from the password database.
+#       comes from the password database;
+#   (2) a signer is named by its fingerprint (spec/keys.md 4.1), derived
+#       from its public key: an attacker's key that claims the trusted key's
+#       id gives an untrusted report whose fingerprint is not the genuine
+#       one; keygen and info print it, in text and JSON.
 . "$(dirname "$0")/lib.sh"
 suite_begin trust
 
@@ -77,5 +81,87 @@ if [ "$(id -u)" = 0 ] && command -v setpriv > /dev/null 2>&1 &&
 else
 	note "not root, or no setpriv: the case of no home folder at all is not checked"
 fi
+
+# ---------------------------------------------------------------- (2)
+echo "-- (2) fingerprints: a key id is only claimed"
+UNTRUSTING="$S/untrusting"
+mkdir -p "$UNTRUSTING/newspack/trusted"
+TRUSTING="$S/trusting"
+mkdir -p "$TRUSTING/newspack/trusted"
+cp "$KEYS/test.pub" "$TRUSTING/newspack/trusted/$TEST_ID.pub"
+# fp PUBFILE: the fingerprint of a public key file, computed here from
+# spec/keys.md 4.1: BLAKE2b-256 of the 32-byte key, its first 16 bytes in
+# lowercase hex, in groups of four digits.
+fp() {
+	python3 - "$1" <<'PY'
+import base64, hashlib, sys
+raw = base64.b64decode(open(sys.argv[1]).read().split("\n")[1])
+h = hashlib.blake2b(raw[10:42], digest_size=32).hexdigest()[:32]
+print(" ".join(h[i:i + 4] for i in range(0, 32, 4)))
+PY
+}
+# The attacker's key: other.key's key pair under test.key's key id
+# (spec/keys.md 2 and 3.1; the checksum of 3.3 recomputed).
+F="$S/forged"
+mkdir -p "$F"
+python3 - "$KEYS/other.key" "$KEYS/test.pub" "$F/forged.key" "$F/forged.pub" <<'PY'
+import base64, hashlib, sys
+sec = bytearray(base64.b64decode(open(sys.argv[1]).read().split("\n")[1]))
+kid = base64.b64decode(open(sys.argv[2]).read().split("\n")[1])[2:10]
+sec[54:62] = kid
+sec[126:158] = hashlib.blake2b(b"Ed" + bytes(sec[54:62]) + bytes(sec[62:126]), digest_size=32).digest()
+pub = b"Ed" + kid + bytes(sec[94:126])
+with open(sys.argv[3], "w") as f:
+    f.write("untrusted comment: forged\n" + base64.b64encode(bytes(sec)).decode() + "\n")
+with open(sys.argv[4], "w") as f:
+    f.write("untrusted comment: forged\n" + base64.b64encode(pub).decode() + "\n")
+PY
+FP_TEST=$(fp "$KEYS/test.pub")
+FP_FORGED=$(fp "$F/forged.pub")
+info "test.pub: $FP_TEST; the forged key: $FP_FORGED"
+expect_true "the forged key is not test.pub's" -- test "$FP_TEST" != "$FP_FORGED"
+B="$S/forged.npk"
+expect_exit 0 "an archive signed by the forged key" -- \
+	"$NP" create -q -s "$F/forged.key" --timestamp "$TS" "$B" "$IN"
+expect_exit 3 "verify of the genuine archive, nothing trusted, exits 3" -- \
+	env XDG_CONFIG_HOME="$UNTRUSTING" "$NP" verify "$A" &&
+	expect_contains "$OUT" "claiming to be key $TEST_ID, which is not trusted" "the genuine report says the id is claimed" &&
+	expect_contains "$OUT" "fingerprint $FP_TEST" "the genuine report names test.pub's fingerprint"
+cp "$OUT" "$S/report-genuine"
+expect_exit 3 "verify of the forged archive, nothing trusted, exits 3" -- \
+	env XDG_CONFIG_HOME="$UNTRUSTING" "$NP" verify "$B" &&
+	expect_contains "$OUT" "claiming to be key $TEST_ID, which is not trusted" "the forged report says the id is claimed" &&
+	expect_contains "$OUT" "fingerprint $FP_FORGED" "the forged report names the forged key's fingerprint" &&
+	expect_not_contains "$OUT" "$FP_TEST" "the forged report does not show the genuine fingerprint"
+sed "s|$B|ARCHIVE|" "$OUT" > "$S/report-forged"
+sed "s|$A|ARCHIVE|" "$S/report-genuine" > "$S/report-genuine2"
+if cmp -s "$S/report-genuine2" "$S/report-forged"; then
+	fail "the two reports differ" "$(cat "$S/report-forged")"
+else
+	pass "the two reports differ"
+fi
+expect_exit 3 "verify --json of the forged archive exits 3" -- \
+	env XDG_CONFIG_HOME="$UNTRUSTING" "$NP" verify --json "$B" &&
+	expect_contains "$OUT" "\"fingerprint\": \"$FP_FORGED\"" "verify --json has the forged key's fingerprint"
+expect_exit 3 "list of the forged archive exits 3" -- \
+	env XDG_CONFIG_HOME="$UNTRUSTING" "$NP" list "$B" &&
+	expect_contains "$ERR" "claiming to be key $TEST_ID, which is not trusted (fingerprint $FP_FORGED)" \
+		"list's refusal names the fingerprint"
+expect_exit 0 "info --allow-untrusted of the forged archive" -- \
+	env XDG_CONFIG_HOME="$UNTRUSTING" "$NP" info --allow-untrusted "$B" &&
+	expect_contains "$OUT" "Signed by:     a key claiming to be key $TEST_ID (NOT trusted)" "info says the id is claimed" &&
+	expect_contains "$OUT" "Fingerprint:   $FP_FORGED" "info prints the forged key's fingerprint"
+expect_exit 0 "info --json --allow-untrusted of the forged archive" -- \
+	env XDG_CONFIG_HOME="$UNTRUSTING" "$NP" info --json --allow-untrusted "$B" &&
+	expect_contains "$OUT" "\"fingerprint\": \"$FP_FORGED\"" "info --json has the fingerprint"
+expect_exit 0 "info of the genuine archive, trusted" -- \
+	env XDG_CONFIG_HOME="$TRUSTING" "$NP" info "$A" &&
+	expect_contains "$OUT" "Fingerprint:   $FP_TEST" "info prints the trusted key's fingerprint"
+expect_exit 1 "with test.pub trusted, the forged archive fails (exit 1)" -- \
+	env XDG_CONFIG_HOME="$TRUSTING" "$NP" verify "$B"
+K="$S/kg"
+mkdir -p "$K"
+expect_exit 0 "keygen -W exits 0" -- "$NP" keygen -W -s "$K/k.key" -p "$K/k.pub" &&
+	expect_contains "$OUT" "Fingerprint: $(fp "$K/k.pub")" "keygen prints the new key's fingerprint"
 
 finish
