@@ -123,6 +123,13 @@ NPK_API const uint8_t *npk_pubkey_bytes(const npk_pubkey *pk); /* 32 bytes */
 /* Formats a key id as minisign does: %016X of the id read as a
          * little-endian 64-bit number. out must hold 17 bytes. */
 NPK_API void npk_keyid_format(const uint8_t id[NPK_KEYID_BYTES], char out[17]);
+/* Formats the fingerprint of a public key (spec/keys.md 4.1), which,
+ * unlike the key id, is derived from the key itself: 8 groups of 4
+ * lowercase hex digits, "4b65 c626 ...". out must hold NPK_FINGERPRINT_LEN
+ * bytes. */
+#define NPK_FINGERPRINT_LEN 40
+NPK_API void npk_fingerprint_format(const uint8_t pk[NPK_PUBKEY_BYTES],
+                                    char out[NPK_FINGERPRINT_LEN]);
 
 /* A set of trusted public keys. */
 typedef struct npk_trust npk_trust;

@@ -111,6 +111,25 @@ static int keygen_save(const npk_pubkey *pk, const npk_seckey *sk, const char *s
 	return npk_pubkey_save(pk, tpath, 1, err);
 }
 
+/* What was made and where: the id, and the fingerprint that, unlike the
+ * id, cannot be claimed by another key (keys.md 4.1). */
+static void keygen_print(const npk_pubkey *pk, const char *sec, const char *pub,
+                         int unencrypted)
+{
+	char id[17], fp[NPK_FINGERPRINT_LEN];
+	npk_keyid_format(npk_pubkey_id(pk), id);
+	npk_fingerprint_format(npk_pubkey_bytes(pk), fp);
+	printf("Key id:      %s\n"
+	       "Fingerprint: %s\n"
+	       "Secret key:  %s%s\n"
+	       "Public key:  %s\n",
+	       id, fp, sec, unencrypted ? " (not encrypted)" : "", pub);
+	if (cli_trusted_dir() != NULL)
+		printf("Trusted in:  %s/%s.pub\n", cli_trusted_dir(), id);
+	else
+		printf("Trusted in:  nowhere: " CLI_NO_CONFIG_WHY "\n");
+}
+
 int cmd_keygen(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -147,18 +166,10 @@ int cmd_keygen(int argc, char **argv)
 	int rc = npk_keypair_generate(&pk, &sk, &err);
 	if (rc == NPK_OK)
 		rc = keygen_save(pk, sk, sec, pub, pass, force, id, &err);
+	if (rc == NPK_OK)
+		keygen_print(pk, sec, pub, unencrypted);
 	cli_passphrase_free(pass);
 	npk_pubkey_free(pk);
 	npk_seckey_free(sk);
-	if (rc != NPK_OK)
-		return cli_fail(&err);
-	printf("Key id:      %s\n"
-	       "Secret key:  %s%s\n"
-	       "Public key:  %s\n",
-	       id, sec, unencrypted ? " (not encrypted)" : "", pub);
-	if (cli_trusted_dir() != NULL)
-		printf("Trusted in:  %s/%s.pub\n", cli_trusted_dir(), id);
-	else
-		printf("Trusted in:  nowhere: " CLI_NO_CONFIG_WHY "\n");
-	return 0;
+	return rc == NPK_OK ? 0 : cli_fail(&err);
 }

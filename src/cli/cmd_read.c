@@ -36,7 +36,8 @@ typedef struct verify_result {
 	int ec;                   /* the exit code */
 	const npk_info *info;
 	const npk_verify_stats *st;
-	const char *key_id;
+	const char *key_id;       /* as the manifest claims it */
+	const char *fingerprint;  /* of the key that checked the signature */
 } verify_result;
 
 /* verify prints text or JSON: one printer each, driven by one walk. */
@@ -93,10 +94,11 @@ static void text_result(vctx *v, const verify_result *res)
 		       (unsigned long long)st->clusters, (unsigned long long)st->pages_bad,
 		       (unsigned long long)st->pages);
 	else if (!res->info->trusted)
-		printf("UNTRUSTED  %s: intact (%llu %s, %s), but signed by key %s, "
-		       "which is not trusted\n",
+		printf("UNTRUSTED  %s: intact (%llu %s, %s), but signed by a key claiming to be "
+		       "key %s, which is not trusted (fingerprint %s)\n",
 		       v->archive, (unsigned long long)st->documents,
-		       cli_s(st->documents, "document", "documents"), sz, res->key_id);
+		       cli_s(st->documents, "document", "documents"), sz, res->key_id,
+		       res->fingerprint);
 	else
 		printf("OK  %s: signature by trusted key %s; %llu %s (%s) in %llu %s and "
 		       "%llu index %s, every digest matches\n",
@@ -143,6 +145,7 @@ static void json_result(vctx *v, const verify_result *res)
 	json_object_set_new(j, "ok", json_boolean(res->ec == 0));
 	json_object_set_new(j, "signature_valid", json_true());
 	json_object_set_new(j, "key_id", json_string(res->key_id));
+	json_object_set_new(j, "fingerprint", json_string(res->fingerprint));
 	json_object_set_new(j, "trusted", json_boolean(res->info->trusted));
 	json_object_set_new(j, "documents", json_integer((json_int_t)st->documents));
 	json_object_set_new(j, "documents_damaged", json_integer((json_int_t)st->documents_bad));
@@ -171,8 +174,9 @@ static int verify_opened(vctx *v, npk_reader *r, const cli_ropts *o)
 {
 	npk_info info;
 	npk_reader_info(r, &info);
-	char id[17];
+	char id[17], fp[NPK_FINGERPRINT_LEN];
 	npk_keyid_format(info.key_id, id);
+	npk_fingerprint_format(info.signer, fp);
 	npk_reader_set_threads(r, o->threads);
 	cli_progress prog;
 	cli_progress_init(&prog, "verifying", info.documents, o->quiet || o->json);
@@ -185,7 +189,7 @@ static int verify_opened(vctx *v, npk_reader *r, const cli_ropts *o)
 	cli_progress_done(&prog);
 	v->prog = NULL;
 	verify_result res = {rc, rc != NPK_OK ? cli_exit_code(rc) : info.trusted ? 0 : EXIT_UNTRUSTED,
-	                     &info, &st, id};
+	                     &info, &st, id, fp};
 	v->pr->result(v, &res);
 	return res.ec;
 }
@@ -330,7 +334,7 @@ static void info_help(FILE *f)
 typedef struct info_view {
 	const char *archive;
 	npk_info in;
-	char id[17], when[40], signer[65];
+	char id[17], when[40], signer[65], fp[NPK_FINGERPRINT_LEN];
 	double ratio;             /* archive size over content size */
 } info_view;
 
@@ -343,6 +347,7 @@ static void info_json(const info_view *v)
 	snprintf(ver, sizeof ver, "%u.%u", in->version_major, in->version_minor);
 	json_object_set_new(j, "format_version", json_string(ver));
 	json_object_set_new(j, "key_id", json_string(v->id));
+	json_object_set_new(j, "fingerprint", json_string(v->fp));
 	json_object_set_new(j, "signer_public_key", json_string(v->signer));
 	json_object_set_new(j, "trusted", json_boolean(in->trusted));
 	json_object_set_new(j, "trusted_comment", json_string(in->comment));
@@ -365,7 +370,11 @@ static void info_text(const info_view *v)
 	printf("Archive:       %s\n", v->archive);
 	printf("Format:        npk %u.%u\n", in->version_major, in->version_minor);
 	printf("Created:       %s\n", v->when);
-	printf("Signed by:     key %s (%s)\n", v->id, in->trusted ? "trusted" : "NOT trusted");
+	if (in->trusted)
+		printf("Signed by:     key %s (trusted)\n", v->id);
+	else
+		printf("Signed by:     a key claiming to be key %s (NOT trusted)\n", v->id);
+	printf("Fingerprint:   %s\n", v->fp);
 	printf("Documents:     %llu\n", (unsigned long long)in->documents);
 	printf("Content:       %s (%llu bytes)\n", a, (unsigned long long)in->bytes);
 	printf("Archive size:  %s (%llu bytes, %.1f%% of the content)\n", b,
@@ -396,6 +405,7 @@ int cmd_info(int argc, char **argv)
 	v.archive = argv[optind];
 	npk_reader_info(r, &v.in);
 	npk_keyid_format(v.in.key_id, v.id);
+	npk_fingerprint_format(v.in.signer, v.fp);
 	cli_time(v.in.created, v.when, sizeof v.when);
 	cli_hex(v.in.signer, 32, v.signer);
 	v.ratio = v.in.bytes ? (double)v.in.file_size / (double)v.in.bytes : 0;

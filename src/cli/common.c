@@ -253,14 +253,25 @@ int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
 	if (ec != 0)
 		return ec;
 	npk_error err = {0};
-	int rc = npk_reader_open(path, t, allow_untrusted, out, &err);
+	/* untrusted signers are refused here, so that the refusal can name the
+	 * key by its fingerprint and not by the id it claims alone */
+	int rc = npk_reader_open(path, t, 1, out, &err);
 	npk_trust_free(t);
-	if (rc == NPK_E_UNTRUSTED) {
-		cli_warn("%s", err.msg);
-		cli_untrusted_hint();
-		return EXIT_UNTRUSTED;
-	}
-	return rc == NPK_OK ? 0 : cli_fail(&err);
+	if (rc != NPK_OK)
+		return cli_fail(&err);
+	npk_info in;
+	npk_reader_info(*out, &in);
+	if (in.trusted || allow_untrusted)
+		return 0;
+	char id[17], fp[NPK_FINGERPRINT_LEN];
+	npk_keyid_format(in.key_id, id);
+	npk_fingerprint_format(in.signer, fp);
+	cli_warn("%s: valid signature by a key claiming to be key %s, which is not trusted "
+	         "(fingerprint %s)", path, id, fp);
+	cli_untrusted_hint();
+	npk_reader_free(*out);
+	*out = NULL;
+	return EXIT_UNTRUSTED;
 }
 
 static char *read_line_fd(int fd)
