@@ -7,7 +7,10 @@
 #   (2) a signer is named by its fingerprint (spec/keys.md 4.1), derived
 #       from its public key: an attacker's key that claims the trusted key's
 #       id gives an untrusted report whose fingerprint is not the genuine
-#       one; keygen and info print it, in text and JSON.
+#       one; keygen and info print it, in text and JSON;
+#   (3) values from an archive (paths, titles, dates, archive metadata)
+#       reach the terminal with control and bidi characters escaped, in
+#       list, list -l, info, verify and extract -v; --json keeps them exact.
 . "$(dirname "$0")/lib.sh"
 suite_begin trust
 
@@ -163,5 +166,93 @@ K="$S/kg"
 mkdir -p "$K"
 expect_exit 0 "keygen -W exits 0" -- "$NP" keygen -W -s "$K/k.key" -p "$K/k.pub" &&
 	expect_contains "$OUT" "Fingerprint: $(fp "$K/k.pub")" "keygen prints the new key's fingerprint"
+
+# ---------------------------------------------------------------- (3)
+echo "-- (3) control and bidi characters are escaped in what is printed"
+E="$S/escape"
+mkdir -p "$E"
+# A forged archive (tests/hostile/forge.py, signed by test.key) whose
+# values hold ESC sequences, line breaks that forge report lines, C1 and
+# bidi controls; the document at BIDI has a digest that does not match, so
+# that verify names it.
+BIDI="$(printf 'evil\342\200\256txt.exe')"
+python3 - "$top" "$E" <<'PY'
+import json, os, sys
+sys.path.insert(0, os.path.join(sys.argv[1], "tests", "hostile"))
+import forge
+key = forge.Key(os.path.join(sys.argv[1], "tests", "keys", "test.key"))
+fake = "\nSigned by:     key 0D99CDDB830FBFC8 (trusted)"
+docs = [(b"a.txt", b"first\n" * 100, [("date", "\x1b[31m2025"), ("title", "\x1b[2J" + fake)]),
+        (b"b.txt", b"second\n" * 100, [("title", "bidi \u202e\u2066\u061c\u200f c1 \u009b31m del \x7f end")]),
+        ("evil\u202etxt.exe".encode(), b"third\n" * 100, [("title", "plain")])]
+archive_meta = [("creator", "\u202ereversed"), ("description", "cr\rline\x1b[K"),
+                ("title", "archive\x1b]0;pwned\x07" + fake)]
+def bad_digest(entries):
+    entries[2]["digest"] = b"\0" * 32
+open(os.path.join(sys.argv[2], "e.npk"), "wb").write(
+    forge.forge(docs, key, archive_meta=archive_meta))
+open(os.path.join(sys.argv[2], "d.npk"), "wb").write(
+    forge.forge(docs, key, archive_meta=archive_meta, hooks={"entries": bad_digest}))
+json.dump({"docs": [[d[0].decode(), dict(d[2])] for d in docs], "archive": dict(archive_meta)},
+          open(os.path.join(sys.argv[2], "want.json"), "w"))
+PY
+# clean FILE DESC: FILE holds no C0 control but LF, no DEL, no C1 and no
+# bidi control, and no line that starts like a forged report line.
+clean() {
+	if python3 - "$1" <<'PY'
+import re, sys
+t = open(sys.argv[1], "rb").read().decode("utf-8", "replace")
+bad = re.findall("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", t)
+sys.exit(1 if bad else 0)
+PY
+	then
+		pass "$2: no control or bidi character"
+	else
+		fail "$2: no control or bidi character"
+		show_file "$(basename "$1")" "$1"
+	fi
+}
+X="env XDG_CONFIG_HOME=$TRUSTING"
+expect_exit 0 "list -l of the forged archive exits 0" -- $X "$NP" list -l "$E/e.npk" &&
+	clean "$OUT" "list -l" &&
+	expect_eq "$(wc -l < "$OUT" | tr -d ' ')" 3 "list -l: one line per document, no forged line" &&
+	expect_contains "$OUT" '\x1B[2J\x0ASigned by:' "list -l shows the title's ESC and line break escaped" &&
+	expect_contains "$OUT" '\xE2\x80\xAE' "list -l shows the bidi control escaped"
+expect_exit 0 "list of the forged archive exits 0" -- $X "$NP" list "$E/e.npk" &&
+	clean "$OUT" "list" &&
+	expect_contains "$OUT" 'evil\xE2\x80\xAEtxt.exe' "list shows the path's bidi control escaped"
+expect_exit 0 "info of the forged archive exits 0" -- $X "$NP" info "$E/e.npk" &&
+	clean "$OUT" "info" &&
+	expect_eq "$(grep -c '^Signed by:' "$OUT")" 1 "info: one 'Signed by:' line, the real one" &&
+	expect_contains "$OUT" 'archive\x1B]0;pwned\x07\x0ASigned by:' "info shows the archive title escaped" &&
+	expect_contains "$OUT" 'cr\x0Dline\x1B[K' "info shows the CR and ESC of the description escaped"
+expect_exit 1 "verify of the forged archive with a bad digest exits 1" -- $X "$NP" verify "$E/d.npk" &&
+	clean "$OUT" "verify" &&
+	expect_contains "$OUT" 'DAMAGED  evil\xE2\x80\xAEtxt.exe' "verify names the damaged document escaped"
+mkdir -p "$E/x"
+expect_exit 0 "extract -v of the forged archive exits 0" -- $X "$NP" extract -v -C "$E/x" "$E/e.npk"
+clean "$ERR" "extract -v"
+expect_true "extract writes the path as it is" -- test -f "$E/x/$BIDI"
+# --json keeps every value exact (jansson escapes what JSON needs).
+for c in "list --json" "info --json"; do
+	expect_exit 0 "$c of the forged archive exits 0" -- $X "$NP" $c "$E/e.npk" &&
+		clean "$OUT" "$c"
+	cp "$OUT" "$E/$(echo "$c" | tr -d ' -').json"
+done
+if python3 - "$E" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+want = json.load(open(os.path.join(d, "want.json")))
+lst = json.load(open(os.path.join(d, "listjson.json")))
+inf = json.load(open(os.path.join(d, "infojson.json")))
+got = [[e["path"], e["metadata"]] for e in lst["documents"]]
+assert sorted(got) == sorted(want["docs"]), got
+assert inf["metadata"] == want["archive"], inf["metadata"]
+PY
+then
+	pass "list --json and info --json give every value exactly"
+else
+	fail "list --json and info --json give every value exactly"
+fi
 
 finish
