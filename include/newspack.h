@@ -131,6 +131,15 @@ NPK_API void npk_keyid_format(const uint8_t id[NPK_KEYID_BYTES], char out[17]);
 NPK_API void npk_fingerprint_format(const uint8_t pk[NPK_PUBKEY_BYTES],
                                     char out[NPK_FINGERPRINT_LEN]);
 
+/* Copies s (len bytes, as read from an archive or any outside source) to
+ * out for a terminal or a log, with every byte that could be obeyed or
+ * reorder the line written as \xNN: C0 controls (line breaks too), DEL,
+ * backslash, the C1 controls U+0080-U+009F, the bidirectional controls
+ * U+061C, U+200E, U+200F, U+202A-U+202E and U+2066-U+2069, and every byte
+ * of s when s is not valid UTF-8. A cap of 4 * len + 4 holds any s; a
+ * smaller one cuts the text with "...". Returns out. */
+NPK_API const char *npk_text_escape(const char *s, size_t len, char *out, size_t cap);
+
 /* A set of trusted public keys. */
 typedef struct npk_trust npk_trust;
 NPK_API npk_trust *npk_trust_new(void);

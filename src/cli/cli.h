@@ -110,6 +110,20 @@ void cli_hex(const uint8_t *p, size_t n, char *out);
 json_t *cli_meta_json(const npk_meta *m);
 /* Dumps j (stolen) to stdout with a newline. */
 void cli_json_print(json_t *j);
+/* Dumps j (not stolen) to stdout with json_dumps flags, with DEL, C1 and
+ * bidi controls as \uXXXX (jansson escapes C0 controls). */
+void cli_json_dump(json_t *j, size_t flags);
+
+/* s, a value from an archive, for a terminal: control and bidi characters
+ * escaped as \xNN by npk_text_escape, in one of CLI_SHOW_SLOTS buffers
+ * used in turn (so one printf can show that many values). Main thread. */
+#define CLI_SHOW_SLOTS 8
+const char *cli_show(const char *s);
+/* A library message for a terminal: as cli_show, but backslashes are kept,
+ * for the library has already shown the values it quotes with
+ * npk_text_escape's \xNN (only a path that passed npk_path_check, which
+ * may hold bidi controls but no backslash, is quoted as it is). */
+const char *cli_show_msg(const char *s);
 
 /* Set by SIGINT, SIGTERM or SIGHUP once cli_catch_signals() ran: long work
  * then stops cleanly and removes its temporary files. */

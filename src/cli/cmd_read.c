@@ -63,12 +63,13 @@ static void text_problem(vctx *v, const npk_problem *p)
 	if (v->prog != NULL)
 		cli_progress_done(v->prog);
 	if (p->path)
-		printf("DAMAGED  %s  (%s)\n", p->path, p->message);
+		printf("DAMAGED  %s  (%s)\n", cli_show(p->path), cli_show_msg(p->message));
 	else if (strcmp(p->object, "layout") == 0)
-		printf("DAMAGED  layout at offset %llu: %s\n", (unsigned long long)p->offset, p->message);
+		printf("DAMAGED  layout at offset %llu: %s\n", (unsigned long long)p->offset,
+		       cli_show_msg(p->message));
 	else
 		printf("DAMAGED  %s %llu at offset %llu: %s\n", p->object, (unsigned long long)p->number,
-		       (unsigned long long)p->offset, p->message);
+		       (unsigned long long)p->offset, cli_show_msg(p->message));
 }
 
 static void text_unopened(vctx *v, int rc, const char *msg, int ec)
@@ -76,7 +77,7 @@ static void text_unopened(vctx *v, int rc, const char *msg, int ec)
 	(void)rc;
 	(void)ec;
 	if (!v->quiet)
-		printf("FAILED  %s\n", msg);
+		printf("FAILED  %s\n", cli_show_msg(msg));
 }
 
 static void text_result(vctx *v, const verify_result *res)
@@ -240,10 +241,12 @@ static void list_help(FILE *f)
 	        "  --allow-untrusted   read an archive signed by a key that is not trusted\n");
 }
 
+/* Every value from the archive is printed through cli_show: a path may
+ * hold bidi controls, a title an ESC sequence or a line break. */
 static int list_plain(const npk_entry *e, void *ctx)
 {
 	(void)ctx;
-	puts(e->path);
+	puts(cli_show(e->path));
 	return ferror(stdout) ? NPK_E_IO : 0;
 }
 
@@ -252,8 +255,10 @@ static int list_long(const npk_entry *e, void *ctx)
 	(void)ctx;
 	const char *date = npk_meta_find(e->meta, "date");
 	const char *title = npk_meta_find(e->meta, "title");
-	printf("%12llu  %-22s  %-10.10s  %s%s%s\n", (unsigned long long)e->size, e->media_type,
-	       date ? date : "-", e->path, title ? "  " : "", title ? title : "");
+	char day[11];
+	snprintf(day, sizeof day, "%s", date ? date : "-"); /* the day of a date and time */
+	printf("%12llu  %-22s  %-10s  %s%s%s\n", (unsigned long long)e->size, cli_show(e->media_type),
+	       cli_show(day), cli_show(e->path), title ? "  " : "", title ? cli_show(title) : "");
 	return ferror(stdout) ? NPK_E_IO : 0;
 }
 
@@ -272,7 +277,7 @@ static int list_json(const npk_entry *e, void *ctx)
 	uint64_t *n = ctx;
 	json_t *o = entry_json(e);
 	fputs((*n)++ ? ",\n    " : "\n    ", stdout);
-	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	cli_json_dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return ferror(stdout) ? NPK_E_IO : 0;
 }
@@ -283,7 +288,7 @@ static int list_json_all(npk_reader *r, const char *archive, npk_error *err)
 	uint64_t n = 0;
 	json_t *a = json_string(archive);
 	printf("{\n  \"archive\": ");
-	json_dumpf(a, stdout, JSON_ENCODE_ANY);
+	cli_json_dump(a, JSON_ENCODE_ANY);
 	json_decref(a);
 	printf(",\n  \"documents\": [");
 	int rc = npk_reader_list(r, list_json, &n, err);
@@ -384,8 +389,8 @@ static void info_text(const info_view *v)
 	for (size_t i = 0; i < npk_meta_count(in->meta); i++) {
 		const char *k, *val;
 		npk_meta_get(in->meta, i, &k, &val);
-		printf("%c%s:%*s%s\n", k[0] >= 'a' && k[0] <= 'z' ? k[0] - 32 : k[0], k + 1,
-		       (int)(strlen(k) < 14 ? 14 - strlen(k) : 1), "", val);
+		printf("%c%s:%*s%s\n", k[0] >= 'a' && k[0] <= 'z' ? k[0] - 32 : k[0], cli_show(k + 1),
+		       (int)(strlen(k) < 14 ? 14 - strlen(k) : 1), "", cli_show(val));
 	}
 }
 

@@ -58,7 +58,7 @@ int cli_exit_code(int code)
 
 int cli_fail(const npk_error *err)
 {
-	cli_warn("%s", err->msg[0] ? err->msg : npk_strerror(err->code));
+	cli_warn("%s", err->msg[0] ? cli_show_msg(err->msg) : npk_strerror(err->code));
 	return cli_exit_code(err->code);
 }
 
@@ -414,9 +414,89 @@ json_t *cli_meta_json(const npk_meta *m)
 	return o;
 }
 
+/* One of the CLI_SHOW_SLOTS buffers, in turn, with room for n bytes. */
+static char *show_slot(size_t n)
+{
+	static char *slot[CLI_SHOW_SLOTS];
+	static size_t cap[CLI_SHOW_SLOTS];
+	static unsigned next;
+	unsigned k = next++ % CLI_SHOW_SLOTS;
+	if (n > cap[k]) {
+		char *p = realloc(slot[k], n);
+		if (p == NULL)
+			return NULL;
+		slot[k] = p;
+		cap[k] = n;
+	}
+	return slot[k];
+}
+
+const char *cli_show(const char *s)
+{
+	size_t len = strlen(s);
+	char *out = show_slot(4 * len + 4);
+	return out ? npk_text_escape(s, len, out, 4 * len + 4) : "(out of memory)";
+}
+
+const char *cli_show_msg(const char *s)
+{
+	size_t len = strlen(s), o = 0;
+	char *out = show_slot(4 * len + 4);
+	if (out == NULL)
+		return "(out of memory)";
+	/* the runs between backslashes: a backslash is ASCII, never inside a
+	 * UTF-8 sequence */
+	for (size_t i = 0; i <= len; i++) {
+		size_t n = strcspn(s + i, "\\");
+		npk_text_escape(s + i, n, out + o, 4 * len + 4 - o);
+		o += strlen(out + o);
+		i += n;
+		if (i < len)
+			out[o++] = '\\';
+	}
+	out[o] = 0;
+	return out;
+}
+
+/* The code point of the UTF-8 sequence of n (1-3) bytes at u. */
+static unsigned utf8_point(const unsigned char *u, size_t n)
+{
+	if (n == 1)
+		return u[0];
+	if (n == 2)
+		return (unsigned)(u[0] & 0x1F) << 6 | (u[1] & 0x3F);
+	return (unsigned)(u[0] & 0x0F) << 12 | (unsigned)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+}
+
+/* JSON text t as jansson wrote it (valid UTF-8, C0 controls escaped),
+ * with the other characters that npk_text_escape escapes (DEL, C1 and bidi
+ * controls) written as \uXXXX too: the same values, safe on a terminal. */
+static void json_put(const char *t, FILE *f)
+{
+	const unsigned char *u = (const unsigned char *)t;
+	for (size_t i = 0; u[i];) {
+		size_t n = u[i] < 0x80 ? 1 : u[i] < 0xE0 ? 2 : u[i] < 0xF0 ? 3 : 4;
+		char shown[20];
+		if ((u[i] == 0x7F || u[i] >= 0x80) && n < 4 &&
+		    npk_text_escape(t + i, n, shown, sizeof shown)[0] == '\\')
+			fprintf(f, "\\u%04x", utf8_point(u + i, n));
+		else
+			fwrite(u + i, 1, n, f);
+		i += n;
+	}
+}
+
+void cli_json_dump(json_t *j, size_t flags)
+{
+	char *t = json_dumps(j, flags);
+	if (t != NULL)
+		json_put(t, stdout);
+	free(t);
+}
+
 void cli_json_print(json_t *j)
 {
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	cli_json_dump(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(j);
 }
@@ -448,9 +528,9 @@ void cli_progress_verbose(cli_progress *p, int verbose)
 void cli_progress_cb(uint64_t docs, uint64_t bytes, const char *path, void *ctx)
 {
 	cli_progress *p = ctx;
-	/* paths here passed npk_path_check: no control characters to fear */
+	/* paths passed npk_path_check, but may hold bidi controls */
 	if (p->verbose && path != NULL) {
-		fprintf(stderr, "%s %s\n", p->verb, path);
+		fprintf(stderr, "%s %s\n", p->verb, cli_show(path));
 		return;
 	}
 	if (!p->enabled)
