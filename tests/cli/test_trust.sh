@@ -10,7 +10,8 @@
 #       one; keygen and info print it, in text and JSON;
 #   (3) values from an archive (paths, titles, dates, archive metadata)
 #       reach the terminal with control and bidi characters escaped, in
-#       list, list -l, info, verify and extract -v; --json keeps them exact.
+#       list, list -l, info, verify and extract -v; --json keeps them exact;
+#   (4) a NUL byte in a passphrase file is refused, not cut at.
 . "$(dirname "$0")/lib.sh"
 suite_begin trust
 
@@ -254,5 +255,22 @@ then
 else
 	fail "list --json and info --json give every value exactly"
 fi
+
+# ---------------------------------------------------------------- (4)
+echo "-- (4) a NUL in a passphrase file"
+N="$S/nul"
+mkdir -p "$N"
+printf 'abc\n' > "$N/abc.pass"
+printf 'abc\000def\n' > "$N/nul.pass"
+expect_exit 0 "keygen of a key encrypted with passphrase abc" -- \
+	"$NP" keygen -s "$N/enc.key" -p "$N/enc.pub" --passphrase-file "$N/abc.pass"
+expect_exit 2 "create with the passphrase 'abc<NUL>def' is refused (exit 2), not cut to 'abc'" -- \
+	"$NP" create -q -s "$N/enc.key" --passphrase-file "$N/nul.pass" "$N/a.npk" "$IN" &&
+	expect_contains "$ERR" "$N/nul.pass: the passphrase holds a NUL byte" "the message names the file and the NUL"
+expect_true "no archive was written" -- test ! -e "$N/a.npk"
+expect_exit 2 "keygen with the passphrase 'abc<NUL>def' is refused (exit 2)" -- \
+	"$NP" keygen -s "$N/k.key" -p "$N/k.pub" --passphrase-file "$N/nul.pass" &&
+	expect_contains "$ERR" "$N/nul.pass: the passphrase holds a NUL byte" "keygen's message names the file and the NUL"
+expect_true "keygen wrote no key" -- test ! -e "$N/k.key" -a ! -e "$N/k.pub"
 
 finish
