@@ -93,9 +93,11 @@ int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
 
 /* Reads a passphrase from file (first line) or, if file is NULL, from the
  * terminal (twice when confirm). Returns a malloc'ed string or NULL after
- * printing why. */
+ * printing why; a NUL byte in the line is refused, not cut at. */
 char *cli_passphrase(const char *file, const char *prompt, int confirm);
 void cli_passphrase_free(char *p);
+/* Wipes the n bytes of p, then frees it. */
+void cli_passphrase_wipe(char *p, size_t n);
 
 /* one or many, by n */
 const char *cli_s(uint64_t n, const char *one, const char *many);

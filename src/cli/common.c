@@ -274,33 +274,52 @@ int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
 	return EXIT_UNTRUSTED;
 }
 
-static char *read_line_fd(int fd)
+/* Why read_line_fd gave no line. */
+enum { LINE_OK, LINE_LONG, LINE_NUL, LINE_NOMEM };
+
+/* The first line of fd, without its LF (and a CR before it); NULL with
+ * *why set when it is too long or holds a NUL byte, which would cut the
+ * passphrase short. */
+static char *read_line_fd(int fd, int *why)
 {
 	size_t cap = 1024, n = 0;
 	char *p = malloc(cap);
-	if (p == NULL)
-		return NULL;
-	for (;;) {
+	*why = p == NULL ? LINE_NOMEM : LINE_OK;
+	for (; p != NULL;) {
 		char ch;
 		ssize_t r = read(fd, &ch, 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0 || ch == '\n')
 			break;
-		if (n + 1 == cap) {
-			free(p);
-			return NULL; /* longer than any sane passphrase */
+		if (n + 1 == cap || ch == 0) {
+			*why = ch == 0 ? LINE_NUL : LINE_LONG; /* no sane passphrase is longer */
+			cli_passphrase_wipe(p, n);
+			return NULL;
 		}
 		p[n++] = ch;
 	}
+	if (p == NULL)
+		return NULL;
 	if (n > 0 && p[n - 1] == '\r')
 		n--;
 	p[n] = 0;
 	return p;
 }
 
-static char *prompt_tty(const char *prompt)
+/* What read_line_fd's why says, for "FILE: ..." */
+static const char *line_problem(int why)
 {
+	return why == LINE_NUL ? "the passphrase holds a NUL byte"
+	       : why == LINE_LONG ? "the passphrase is longer than 1023 bytes"
+	       : why == LINE_NOMEM ? "out of memory" : "no terminal";
+}
+
+/* The line typed at the terminal, or NULL with *why set (LINE_OK: there
+ * is no terminal). */
+static char *prompt_tty(const char *prompt, int *why)
+{
+	*why = LINE_OK;
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
@@ -314,7 +333,7 @@ static char *prompt_tty(const char *prompt)
 	if (write(fd, prompt, strlen(prompt)) < 0) {
 		/* nothing to do: the read below still works */
 	}
-	char *p = read_line_fd(fd);
+	char *p = read_line_fd(fd, why);
 	if (have)
 		tcsetattr(fd, TCSAFLUSH, &old);
 	if (write(fd, "\n", 1) < 0) {
@@ -332,19 +351,23 @@ char *cli_passphrase(const char *file, const char *prompt, int confirm)
 			cli_warn("%s: %s", file, strerror(errno));
 			return NULL;
 		}
-		char *p = read_line_fd(fd);
+		int why;
+		char *p = read_line_fd(fd, &why);
 		close(fd);
 		if (p == NULL)
-			cli_warn("%s: cannot read a passphrase", file);
+			cli_warn("%s: %s", file, line_problem(why));
 		return p;
 	}
-	char *p = prompt_tty(prompt);
-	if (p == NULL) {
+	int why;
+	char *p = prompt_tty(prompt, &why);
+	if (p == NULL && why == LINE_OK)
 		cli_warn("a passphrase is needed but there is no terminal; use --passphrase-file FILE");
+	else if (p == NULL)
+		cli_warn("%s", line_problem(why));
+	if (p == NULL)
 		return NULL;
-	}
 	if (confirm) {
-		char *q = prompt_tty("Passphrase (again): ");
+		char *q = prompt_tty("Passphrase (again): ", &why);
 		if (q == NULL || strcmp(p, q) != 0) {
 			cli_warn("the passphrases do not match");
 			cli_passphrase_free(p);
@@ -356,14 +379,18 @@ char *cli_passphrase(const char *file, const char *prompt, int confirm)
 	return p;
 }
 
+void cli_passphrase_wipe(char *p, size_t n)
+{
+	volatile char *v = p;
+	while (n-- > 0)
+		*v++ = 0;
+	free(p);
+}
+
 void cli_passphrase_free(char *p)
 {
-	if (p != NULL) {
-		volatile char *v = p;
-		while (*v)
-			*v++ = 0;
-		free(p);
-	}
+	if (p != NULL)
+		cli_passphrase_wipe(p, strlen(p));
 }
 
 const char *cli_s(uint64_t n, const char *one, const char *many)
