@@ -11,7 +11,9 @@
 #   (3) values from an archive (paths, titles, dates, archive metadata)
 #       reach the terminal with control and bidi characters escaped, in
 #       list, list -l, info, verify and extract -v; --json keeps them exact;
-#   (4) a NUL byte in a passphrase file is refused, not cut at.
+#   (4) a NUL byte in a passphrase file is refused, not cut at;
+#   (5) keygen refuses one file for both keys (same name, other spelling,
+#       hard link) before writing anything.
 . "$(dirname "$0")/lib.sh"
 suite_begin trust
 
@@ -272,5 +274,26 @@ expect_exit 2 "keygen with the passphrase 'abc<NUL>def' is refused (exit 2)" -- 
 	"$NP" keygen -s "$N/k.key" -p "$N/k.pub" --passphrase-file "$N/nul.pass" &&
 	expect_contains "$ERR" "$N/nul.pass: the passphrase holds a NUL byte" "keygen's message names the file and the NUL"
 expect_true "keygen wrote no key" -- test ! -e "$N/k.key" -a ! -e "$N/k.pub"
+
+# ---------------------------------------------------------------- (5)
+echo "-- (5) keygen: the secret and the public key in one file"
+G="$S/same"
+mkdir -p "$G"
+printf 'keep me\n' > "$G/F"
+cp "$G/F" "$G/F.orig"
+expect_exit 2 "keygen -W -f -s F -p F is refused (exit 2)" -- "$NP" keygen -W -f -s "$G/F" -p "$G/F" &&
+	expect_contains "$ERR" "one file" "the message says both are one file"
+expect_same "$G/F" "$G/F.orig" "F is unchanged"
+expect_exit 2 "keygen -W -s G -p ./G (a new file, two spellings) is refused" -- \
+	in_dir "$G" "$NP" keygen -W -s G -p ./G
+expect_true "G was not written" -- test ! -e "$G/G"
+mkdir -p "$G/d"
+expect_exit 2 "keygen -W -s d/../H -p H is refused" -- in_dir "$G" "$NP" keygen -W -s d/../H -p H
+expect_true "H was not written" -- test ! -e "$G/H"
+ln "$G/F" "$G/L"
+expect_exit 2 "keygen -W -f -s F -p L (a hard link to F) is refused" -- \
+	"$NP" keygen -W -f -s "$G/F" -p "$G/L"
+expect_same "$G/F" "$G/F.orig" "F is unchanged"
+expect_exit 0 "keygen -W -s G -p G.pub still works" -- in_dir "$G" "$NP" keygen -W -s G -p G.pub
 
 finish
