@@ -47,9 +47,37 @@ static int mkdir_p(const char *path, mode_t mode)
 	return mkdir(buf, mode) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* The folder of path (stat'ed into st) and where its last name starts. */
+static int parent_stat(const char *path, struct stat *st, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4200];
+	if (slash == NULL)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	*name = slash ? slash + 1 : path;
+	return stat(dir, st);
+}
+
+/* Whether a and b are one file: the same device and inode when both
+ * exist (other spellings, hard links), else the same name in one folder. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+	if (ea || eb)
+		return ea && eb && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	const char *na, *nb;
+	if (parent_stat(a, &sa, &na) != 0 || parent_stat(b, &sb, &nb) != 0)
+		return strcmp(a, b) == 0;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && strcmp(na, nb) == 0;
+}
+
 /* The key files: the default ones in the configuration folder (made if
- * need be) unless named. Refuses existing ones without force, early,
- * before asking for a passphrase. Returns 0 or an exit code. */
+ * need be) unless named. Refuses one file for both, and existing ones
+ * without force, early, before asking for a passphrase or writing
+ * anything. Returns 0 or an exit code. */
 static int keygen_paths(const char **sec, const char **pub, int force)
 {
 	if ((*pub == NULL || *sec == NULL) && cli_config_dir() == NULL) {
@@ -65,6 +93,10 @@ static int keygen_paths(const char **sec, const char **pub, int force)
 		*sec = cli_default_seckey();
 	if (*pub == NULL)
 		*pub = cli_default_pubkey();
+	if (same_file(*sec, *pub)) {
+		cli_warn("%s and %s are one file; the secret and the public key need two", *sec, *pub);
+		return EXIT_USAGE;
+	}
 	struct stat st;
 	if (!force && (stat(*sec, &st) == 0 || stat(*pub, &st) == 0)) {
 		cli_warn("%s exists; refusing to overwrite a key (use -f)",
