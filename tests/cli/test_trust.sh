@@ -13,7 +13,10 @@
 #       list, list -l, info, verify and extract -v; --json keeps them exact;
 #   (4) a NUL byte in a passphrase file is refused, not cut at;
 #   (5) keygen refuses one file for both keys (same name, other spelling,
-#       hard link) before writing anything.
+#       hard link) before writing anything;
+#   (6) verify of a file it cannot read reports an I/O error on stderr
+#       (exit 2), not a FAILED line that reads like damage; --json prints a
+#       JSON error object.
 . "$(dirname "$0")/lib.sh"
 suite_begin trust
 
@@ -295,5 +298,37 @@ expect_exit 2 "keygen -W -f -s F -p L (a hard link to F) is refused" -- \
 	"$NP" keygen -W -f -s "$G/F" -p "$G/L"
 expect_same "$G/F" "$G/F.orig" "F is unchanged"
 expect_exit 0 "keygen -W -s G -p G.pub still works" -- in_dir "$G" "$NP" keygen -W -s G -p G.pub
+
+# ---------------------------------------------------------------- (6)
+echo "-- (6) verify of a missing file"
+M="$S/missing.npk"
+expect_exit 2 "verify missing.npk exits 2" -- "$NP" verify "$M" &&
+	expect_contains "$ERR" "newspack: $M: No such file or directory" "the I/O error is on stderr" &&
+	expect_eq "$(file_size "$OUT")" 0 "nothing on stdout (no FAILED line)"
+expect_exit 2 "verify -q missing.npk exits 2" -- "$NP" verify -q "$M" &&
+	expect_contains "$ERR" "No such file or directory" "verify -q still says why on stderr" &&
+	expect_eq "$(file_size "$OUT")" 0 "verify -q prints nothing on stdout"
+expect_exit 2 "verify of a folder exits 2" -- "$NP" verify "$S" &&
+	expect_contains "$ERR" "not a regular file" "the error is on stderr" &&
+	expect_eq "$(file_size "$OUT")" 0 "nothing on stdout"
+expect_exit 2 "verify --json missing.npk exits 2" -- "$NP" verify --json "$M" &&
+	expect_contains "$ERR" "No such file or directory" "verify --json says why on stderr too"
+if python3 - "$OUT" "$M" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["archive"] == sys.argv[2], j
+assert j["ok"] is False and j["exit_code"] == 2, j
+assert j["error"] == "not found" and "No such file or directory" in j["message"], j
+assert j["signature_valid"] is None, j
+PY
+then
+	pass "verify --json prints an error object: ok false, error, message, exit_code 2, signature_valid null"
+else
+	fail "verify --json prints an error object: ok false, error, message, exit_code 2, signature_valid null"
+	show_last
+fi
+printf 'this is not an archive\n' > "$S/garbage.npk"
+expect_exit 1 "verify of a file that is not an archive still exits 1" -- "$NP" verify "$S/garbage.npk" &&
+	expect_contains "$OUT" "FAILED" "and says FAILED on stdout"
 
 finish
