@@ -22,7 +22,7 @@ static void verify_help(FILE *f)
 	        "Every damaged document is named, not just the first.\n"
 	        "\n" CLI_TRUST_HELP
 	        "  --json              print a JSON report (schema in newspack(1))\n"
-	        "  -q                  print nothing; the exit code tells\n"
+	        "  -q                  print nothing on stdout; the exit code tells\n"
 	        "  -v                  name each document as it is checked (on stderr)\n"
 	        "  -j N                read and decode with N threads (default: one per core)\n"
 	        "\n"
@@ -72,11 +72,20 @@ static void text_problem(vctx *v, const npk_problem *p)
 		       (unsigned long long)p->offset, cli_show_msg(p->message));
 }
 
+/* Whether open's failure rc is about reaching the file (missing, not a
+ * file, unreadable, out of memory), not about what the archive holds. */
+static int unreadable(int rc)
+{
+	return rc == NPK_E_IO || rc == NPK_E_NOTFOUND || rc == NPK_E_NOMEM || rc == NPK_E_ARG ||
+	       rc == NPK_E_CANCELED;
+}
+
+/* An archive that is damaged FAILED on stdout; a file that could not be
+ * read is an error on stderr (cmd_verify), even with -q. */
 static void text_unopened(vctx *v, int rc, const char *msg, int ec)
 {
-	(void)rc;
 	(void)ec;
-	if (!v->quiet)
+	if (!v->quiet && !unreadable(rc))
 		printf("FAILED  %s\n", cli_show_msg(msg));
 }
 
@@ -130,8 +139,9 @@ static void json_unopened(vctx *v, int rc, const char *msg, int ec)
 	json_t *j = json_object();
 	json_object_set_new(j, "archive", json_string(v->archive));
 	json_object_set_new(j, "ok", json_false());
-	json_object_set_new(j, "signature_valid", json_boolean(rc != NPK_E_SIGNATURE &&
-	                                                       rc != NPK_E_FORMAT));
+	/* null: the signature was not reached */
+	json_object_set_new(j, "signature_valid", unreadable(rc) ? json_null()
+	                    : json_boolean(rc != NPK_E_SIGNATURE && rc != NPK_E_FORMAT));
 	json_object_set_new(j, "error", json_string(npk_strerror(rc)));
 	json_object_set_new(j, "message", json_string(msg));
 	json_object_set_new(j, "exit_code", json_integer(ec));
@@ -216,6 +226,8 @@ int cmd_verify(int argc, char **argv)
 	if (rc != NPK_OK) {
 		ec = cli_exit_code(rc);
 		v.pr->unopened(&v, rc, err.msg, ec);
+		if (unreadable(rc))
+			cli_fail(&err);
 		return ec;
 	}
 	ec = verify_opened(&v, r, &o);

@@ -447,7 +447,7 @@ expect_exit 3 "verify --json -p other.pub exits 3" -- "$NP" verify --json -p "$K
 	expect_contains "$OUT" '"trusted": false' "verify --json of an untrusted signer has \"trusted\": false"
 expect_exit 3 "verify with nothing trusted exits 3" -- env XDG_CONFIG_HOME="$UNTRUSTING" "$NP" verify "$A"
 expect_exit 2 "verify of a missing file exits 2" -- "$NP" verify "$S/no-such.npk" &&
-	expect_contains "$OUT" "No such file or directory" "verify of a missing file says so"
+	expect_contains "$ERR" "No such file or directory" "verify of a missing file says so (on stderr)"
 printf 'this is not an archive\n' > "$S/garbage.npk"
 expect_exit 1 "verify of a file that is not an archive exits 1" -- "$NP" verify "$S/garbage.npk" &&
 	expect_contains "$OUT" "FAILED" "verify of garbage says FAILED"
