@@ -16,7 +16,9 @@
 #       hard link) before writing anything;
 #   (6) verify of a file it cannot read reports an I/O error on stderr
 #       (exit 2), not a FAILED line that reads like damage; --json prints a
-#       JSON error object.
+#       JSON error object;
+#   (7) extract -C DIR makes DIR and its parents when missing (mode 0777
+#       less the umask), silently unless -v.
 . "$(dirname "$0")/lib.sh"
 suite_begin trust
 
@@ -330,5 +332,27 @@ fi
 printf 'this is not an archive\n' > "$S/garbage.npk"
 expect_exit 1 "verify of a file that is not an archive still exits 1" -- "$NP" verify "$S/garbage.npk" &&
 	expect_contains "$OUT" "FAILED" "and says FAILED on stdout"
+
+# ---------------------------------------------------------------- (7)
+echo "-- (7) extract -C makes a missing folder"
+C="$S/extract"
+mkdir -p "$C"
+X="env XDG_CONFIG_HOME=$TRUSTING"
+expect_exit 0 "extract -C new/a/b (missing, with its parents) exits 0" -- \
+	sh -c 'umask 027 && exec "$@"' sh $X "$NP" extract -q -C "$C/new/a/b" "$A" &&
+	expect_same "$C/new/a/b/one.txt" "$IN/one.txt" "the documents are in the new folder" &&
+	expect_eq "$(file_size "$ERR")" 0 "nothing is said about the folder without -v"
+expect_eq "$(ls -ld "$C/new" "$C/new/a" "$C/new/a/b" | cut -c 1-10 | sort -u)" "drwxr-x---" \
+	"the folders have mode 0777 less the umask (027)"
+expect_exit 0 "extract -v -C other/dir exits 0" -- $X "$NP" extract -v -C "$C/other/dir" "$A" &&
+	expect_contains "$ERR" "created folder $C/other/dir" "-v says the folder was made"
+expect_exit 0 "extract -v -C of an existing folder exits 0" -- $X "$NP" extract -v -C "$C/new" "$A" &&
+	expect_not_contains "$ERR" "created folder" "-v says nothing of a folder that was there"
+printf 'a file\n' > "$C/file"
+expect_exit 2 "extract -C file/sub (a file in the way) exits 2" -- $X "$NP" extract -C "$C/file/sub" "$A" &&
+	expect_contains "$ERR" "$C/file/sub" "the message names the folder"
+expect_exit 3 "extract -C of an untrusted archive makes no folder" -- \
+	env XDG_CONFIG_HOME="$UNTRUSTING" "$NP" extract -C "$C/untrusted" "$A"
+expect_true "no folder was made for the untrusted archive" -- test ! -e "$C/untrusted"
 
 finish
