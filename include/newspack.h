@@ -374,6 +374,8 @@ typedef struct npk_extract_opts {
 	void (*progress)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
 	void *ctx;
 	const volatile int *cancel;   /* as in npk_create_opts */
+	int make_dir;   /* a missing dir is made with its parents (mode 0777 less the
+	                 * umask) once the checks passed; else it is NPK_E_NOTFOUND */
 } npk_extract_opts;
 NPK_API int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
                         size_t npaths, const npk_extract_opts *opts,

@@ -3,6 +3,7 @@
  * extract. Each opens the archive through the library, which checks the
  * signature and the digest of everything it reads before handing it over.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -506,7 +507,7 @@ static void extract_help(FILE *f)
 	        "followed. Existing files are never overwritten without --force, and a conflict\n"
 	        "is reported before anything is written.\n"
 	        "\n" CLI_TRUST_HELP
-	        "  -C DIR              extract under DIR, which must exist\n"
+	        "  -C DIR              extract under DIR (made with its parents if missing)\n"
 	        "  --force             replace existing files\n"
 	        "  --allow-untrusted   extract an archive signed by a key that is not trusted\n"
 	        "  -j N                with 2 or more (the default on a multi-core machine),\n"
@@ -536,7 +537,9 @@ int cmd_extract(int argc, char **argv)
 	cli_progress prog;
 	cli_progress_init(&prog, "extracting", in.documents, o.quiet);
 	cli_progress_verbose(&prog, o.verbose && !o.quiet);
-	npk_extract_opts xo = {o.force, cli_progress_cb, &prog, &cli_interrupted};
+	/* -C DIR: made with its parents when missing, as unzip -d does */
+	npk_extract_opts xo = {o.force, cli_progress_cb, &prog, &cli_interrupted, 1};
+	int made = access(o.dir, F_OK) != 0 && errno == ENOENT;
 	cli_catch_signals();
 	npk_error err = {0};
 	uint64_t n = 0;
@@ -545,6 +548,8 @@ int cmd_extract(int argc, char **argv)
 	                     (size_t)npaths, &xo, &n, &err);
 	cli_progress_done(&prog);
 	npk_reader_free(r);
+	if (made && o.verbose && !o.quiet && access(o.dir, F_OK) == 0)
+		fprintf(stderr, "created folder %s\n", o.dir);
 	if (rc != NPK_OK) {
 		ec = cli_fail(&err);
 		if (n)

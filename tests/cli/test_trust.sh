@@ -348,6 +348,8 @@ expect_exit 0 "extract -v -C other/dir exits 0" -- $X "$NP" extract -v -C "$C/ot
 	expect_contains "$ERR" "created folder $C/other/dir" "-v says the folder was made"
 expect_exit 0 "extract -v -C of an existing folder exits 0" -- $X "$NP" extract -v -C "$C/new" "$A" &&
 	expect_not_contains "$ERR" "created folder" "-v says nothing of a folder that was there"
+expect_exit 2 "extract -C new2 of a PATH the archive lacks exits 2" -- $X "$NP" extract -C "$C/new2" "$A" no/such
+expect_true "the refused extract made no folder" -- test ! -e "$C/new2"
 printf 'a file\n' > "$C/file"
 expect_exit 2 "extract -C file/sub (a file in the way) exits 2" -- $X "$NP" extract -C "$C/file/sub" "$A" &&
 	expect_contains "$ERR" "$C/file/sub" "the message names the folder"
