@@ -123,6 +123,22 @@ NPK_API const uint8_t *npk_pubkey_bytes(const npk_pubkey *pk); /* 32 bytes */
 /* Formats a key id as minisign does: %016X of the id read as a
          * little-endian 64-bit number. out must hold 17 bytes. */
 NPK_API void npk_keyid_format(const uint8_t id[NPK_KEYID_BYTES], char out[17]);
+/* Formats the fingerprint of a public key (spec/keys.md 4.1), which,
+ * unlike the key id, is derived from the key itself: 8 groups of 4
+ * lowercase hex digits, "4b65 c626 ...". out must hold NPK_FINGERPRINT_LEN
+ * bytes. */
+#define NPK_FINGERPRINT_LEN 40
+NPK_API void npk_fingerprint_format(const uint8_t pk[NPK_PUBKEY_BYTES],
+                                    char out[NPK_FINGERPRINT_LEN]);
+
+/* Copies s (len bytes, as read from an archive or any outside source) to
+ * out for a terminal or a log, with every byte that could be obeyed or
+ * reorder the line written as \xNN: C0 controls (line breaks too), DEL,
+ * backslash, the C1 controls U+0080-U+009F, the bidirectional controls
+ * U+061C, U+200E, U+200F, U+202A-U+202E and U+2066-U+2069, and every byte
+ * of s when s is not valid UTF-8. A cap of 4 * len + 4 holds any s; a
+ * smaller one cuts the text with "...". Returns out. */
+NPK_API const char *npk_text_escape(const char *s, size_t len, char *out, size_t cap);
 
 /* A set of trusted public keys. */
 typedef struct npk_trust npk_trust;
@@ -358,6 +374,8 @@ typedef struct npk_extract_opts {
 	void (*progress)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
 	void *ctx;
 	const volatile int *cancel;   /* as in npk_create_opts */
+	int make_dir;   /* a missing dir is made with its parents (mode 0777 less the
+	                 * umask) once the checks passed; else it is NPK_E_NOTFOUND */
 } npk_extract_opts;
 NPK_API int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
                         size_t npaths, const npk_extract_opts *opts,

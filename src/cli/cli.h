@@ -64,12 +64,24 @@ int cli_exit_code(int npk_code);
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* The configuration folder: $XDG_CONFIG_HOME/newspack, else
- * ~/.config/newspack. Static storage. */
+/* The configuration folder (spec/keys.md 6): $XDG_CONFIG_HOME/newspack
+ * when XDG_CONFIG_HOME is absolute, else HOME/.config/newspack, HOME being
+ * $HOME when absolute, else the password database's home folder. NULL when
+ * no absolute folder is found: nothing is then read from or written to a
+ * folder relative to the current one. Static storage. */
 const char *cli_config_dir(void);
+/* The default key files and the trusted keys folder in it, or NULL. */
 const char *cli_default_seckey(void);
 const char *cli_default_pubkey(void);
 const char *cli_trusted_dir(void);
+/* Why cli_config_dir() is NULL. */
+#define CLI_NO_CONFIG_WHY "neither XDG_CONFIG_HOME nor HOME is an absolute path, and the password\n" \
+	"  database names no home folder"
+/* path, or a note saying there is none (for help texts). */
+const char *cli_shown(const char *path);
+/* The lines after "not trusted": how to read or trust it anyway, and why
+ * no folder was searched when there was none. */
+void cli_untrusted_hint(void);
 
 /* The trust set: the key in pubkey_path if given, else every key in the
  * trusted keys folder. Returns an exit code (0 on success). */
@@ -81,9 +93,11 @@ int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
 
 /* Reads a passphrase from file (first line) or, if file is NULL, from the
  * terminal (twice when confirm). Returns a malloc'ed string or NULL after
- * printing why. */
+ * printing why; a NUL byte in the line is refused, not cut at. */
 char *cli_passphrase(const char *file, const char *prompt, int confirm);
 void cli_passphrase_free(char *p);
+/* Wipes the n bytes of p, then frees it. */
+void cli_passphrase_wipe(char *p, size_t n);
 
 /* one or many, by n */
 const char *cli_s(uint64_t n, const char *one, const char *many);
@@ -98,6 +112,20 @@ void cli_hex(const uint8_t *p, size_t n, char *out);
 json_t *cli_meta_json(const npk_meta *m);
 /* Dumps j (stolen) to stdout with a newline. */
 void cli_json_print(json_t *j);
+/* Dumps j (not stolen) to stdout with json_dumps flags, with DEL, C1 and
+ * bidi controls as \uXXXX (jansson escapes C0 controls). */
+void cli_json_dump(json_t *j, size_t flags);
+
+/* s, a value from an archive, for a terminal: control and bidi characters
+ * escaped as \xNN by npk_text_escape, in one of CLI_SHOW_SLOTS buffers
+ * used in turn (so one printf can show that many values). Main thread. */
+#define CLI_SHOW_SLOTS 8
+const char *cli_show(const char *s);
+/* A library message for a terminal: as cli_show, but backslashes are kept,
+ * for the library has already shown the values it quotes with
+ * npk_text_escape's \xNN (only a path that passed npk_path_check, which
+ * may hold bidi controls but no backslash, is quoted as it is). */
+const char *cli_show_msg(const char *s);
 
 /* Set by SIGINT, SIGTERM or SIGHUP once cli_catch_signals() ran: long work
  * then stops cleanly and removes its temporary files. */

@@ -50,7 +50,7 @@ static void create_help(FILE *f)
 	        "The archive is written to a temporary file beside OUT.npk, synced, and renamed,\n"
 	        "so OUT.npk is never left half-written. The same inputs, key and timestamp always\n"
 	        "give the same bytes.\n",
-	        cli_default_seckey());
+	        cli_shown(cli_default_seckey()));
 }
 
 /* Unix seconds, YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SSZ. */
@@ -208,6 +208,10 @@ static int load_seckey(const char *sec, const char *pfile, npk_seckey **sk)
 {
 	struct stat st;
 	const char *keypath = sec ? sec : cli_default_seckey();
+	if (keypath == NULL) {
+		cli_warn("no secret key: " CLI_NO_CONFIG_WHY "; name it with -s SECKEY");
+		return EXIT_USAGE;
+	}
 	if (stat(keypath, &st) != 0) {
 		cli_warn("no secret key at %s", keypath);
 		if (sec == NULL)

@@ -28,7 +28,8 @@ static void keygen_help(FILE *f)
 	        "The secret key is written with mode 0600 and encrypted (scrypt) unless -W.\n"
 	        "The public key is also copied to %s/ so that this machine trusts\n"
 	        "what it signs. Give the .pub file to whoever must check your archives.\n",
-	        cli_default_seckey(), cli_default_pubkey(), cli_trusted_dir());
+	        cli_shown(cli_default_seckey()), cli_shown(cli_default_pubkey()),
+	        cli_shown(cli_trusted_dir()));
 }
 
 static int mkdir_p(const char *path, mode_t mode)
@@ -46,11 +47,44 @@ static int mkdir_p(const char *path, mode_t mode)
 	return mkdir(buf, mode) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* The folder of path (stat'ed into st) and where its last name starts. */
+static int parent_stat(const char *path, struct stat *st, const char **name)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4200];
+	if (slash == NULL)
+		snprintf(dir, sizeof dir, ".");
+	else
+		snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	*name = slash ? slash + 1 : path;
+	return stat(dir, st);
+}
+
+/* Whether a and b are one file: the same device and inode when both
+ * exist (other spellings, hard links), else the same name in one folder. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	int ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+	if (ea || eb)
+		return ea && eb && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	const char *na, *nb;
+	if (parent_stat(a, &sa, &na) != 0 || parent_stat(b, &sb, &nb) != 0)
+		return strcmp(a, b) == 0;
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino && strcmp(na, nb) == 0;
+}
+
 /* The key files: the default ones in the configuration folder (made if
- * need be) unless named. Refuses existing ones without force, early,
- * before asking for a passphrase. Returns 0 or an exit code. */
+ * need be) unless named. Refuses one file for both, and existing ones
+ * without force, early, before asking for a passphrase or writing
+ * anything. Returns 0 or an exit code. */
 static int keygen_paths(const char **sec, const char **pub, int force)
 {
+	if ((*pub == NULL || *sec == NULL) && cli_config_dir() == NULL) {
+		cli_warn("no folder for the default key files: " CLI_NO_CONFIG_WHY
+		         ".\n  Name them with -s SECKEY -p PUBKEY, or set HOME.");
+		return EXIT_USAGE;
+	}
 	if ((*pub == NULL || *sec == NULL) && mkdir_p(cli_config_dir(), 0700) != 0) {
 		cli_warn("%s: %s", cli_config_dir(), strerror(errno));
 		return EXIT_USAGE;
@@ -59,6 +93,10 @@ static int keygen_paths(const char **sec, const char **pub, int force)
 		*sec = cli_default_seckey();
 	if (*pub == NULL)
 		*pub = cli_default_pubkey();
+	if (same_file(*sec, *pub)) {
+		cli_warn("%s and %s are one file; the secret and the public key need two", *sec, *pub);
+		return EXIT_USAGE;
+	}
 	struct stat st;
 	if (!force && (stat(*sec, &st) == 0 || stat(*pub, &st) == 0)) {
 		cli_warn("%s exists; refusing to overwrite a key (use -f)",
@@ -84,7 +122,7 @@ static int keygen_passphrase(const char *pfile, char **pass)
 }
 
 /* Writes the key pair, then trusts the public key: a copy in the trusted
- * keys folder, named by its key id (id gets it). */
+ * keys folder, named by its key id (id gets it), when there is a folder. */
 static int keygen_save(const npk_pubkey *pk, const npk_seckey *sk, const char *sec,
                        const char *pub, const char *pass, int force, char id[17], npk_error *err)
 {
@@ -94,6 +132,8 @@ static int keygen_save(const npk_pubkey *pk, const npk_seckey *sk, const char *s
 	if ((rc = npk_pubkey_save(pk, pub, force, err)) != NPK_OK)
 		return rc;
 	npk_keyid_format(npk_pubkey_id(pk), id);
+	if (cli_trusted_dir() == NULL)
+		return NPK_OK;
 	if (mkdir_p(cli_trusted_dir(), 0700) != 0) {
 		snprintf(err->msg, sizeof err->msg, "%s: %s", cli_trusted_dir(), strerror(errno));
 		return err->code = NPK_E_IO;
@@ -101,6 +141,25 @@ static int keygen_save(const npk_pubkey *pk, const npk_seckey *sk, const char *s
 	char tpath[4300];
 	snprintf(tpath, sizeof tpath, "%s/%s.pub", cli_trusted_dir(), id);
 	return npk_pubkey_save(pk, tpath, 1, err);
+}
+
+/* What was made and where: the id, and the fingerprint that, unlike the
+ * id, cannot be claimed by another key (keys.md 4.1). */
+static void keygen_print(const npk_pubkey *pk, const char *sec, const char *pub,
+                         int unencrypted)
+{
+	char id[17], fp[NPK_FINGERPRINT_LEN];
+	npk_keyid_format(npk_pubkey_id(pk), id);
+	npk_fingerprint_format(npk_pubkey_bytes(pk), fp);
+	printf("Key id:      %s\n"
+	       "Fingerprint: %s\n"
+	       "Secret key:  %s%s\n"
+	       "Public key:  %s\n",
+	       id, fp, sec, unencrypted ? " (not encrypted)" : "", pub);
+	if (cli_trusted_dir() != NULL)
+		printf("Trusted in:  %s/%s.pub\n", cli_trusted_dir(), id);
+	else
+		printf("Trusted in:  nowhere: " CLI_NO_CONFIG_WHY "\n");
 }
 
 int cmd_keygen(int argc, char **argv)
@@ -139,15 +198,10 @@ int cmd_keygen(int argc, char **argv)
 	int rc = npk_keypair_generate(&pk, &sk, &err);
 	if (rc == NPK_OK)
 		rc = keygen_save(pk, sk, sec, pub, pass, force, id, &err);
+	if (rc == NPK_OK)
+		keygen_print(pk, sec, pub, unencrypted);
 	cli_passphrase_free(pass);
 	npk_pubkey_free(pk);
 	npk_seckey_free(sk);
-	if (rc != NPK_OK)
-		return cli_fail(&err);
-	printf("Key id:      %s\n"
-	       "Secret key:  %s%s\n"
-	       "Public key:  %s\n"
-	       "Trusted in:  %s/%s.pub\n",
-	       id, sec, unencrypted ? " (not encrypted)" : "", pub, cli_trusted_dir(), id);
-	return 0;
+	return rc == NPK_OK ? 0 : cli_fail(&err);
 }

@@ -3,6 +3,7 @@
  * extract. Each opens the archive through the library, which checks the
  * signature and the digest of everything it reads before handing it over.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@ static void verify_help(FILE *f)
 	        "Every damaged document is named, not just the first.\n"
 	        "\n" CLI_TRUST_HELP
 	        "  --json              print a JSON report (schema in newspack(1))\n"
-	        "  -q                  print nothing; the exit code tells\n"
+	        "  -q                  print nothing on stdout; the exit code tells\n"
 	        "  -v                  name each document as it is checked (on stderr)\n"
 	        "  -j N                read and decode with N threads (default: one per core)\n"
 	        "\n"
@@ -36,7 +37,8 @@ typedef struct verify_result {
 	int ec;                   /* the exit code */
 	const npk_info *info;
 	const npk_verify_stats *st;
-	const char *key_id;
+	const char *key_id;       /* as the manifest claims it */
+	const char *fingerprint;  /* of the key that checked the signature */
 } verify_result;
 
 /* verify prints text or JSON: one printer each, driven by one walk. */
@@ -62,20 +64,30 @@ static void text_problem(vctx *v, const npk_problem *p)
 	if (v->prog != NULL)
 		cli_progress_done(v->prog);
 	if (p->path)
-		printf("DAMAGED  %s  (%s)\n", p->path, p->message);
+		printf("DAMAGED  %s  (%s)\n", cli_show(p->path), cli_show_msg(p->message));
 	else if (strcmp(p->object, "layout") == 0)
-		printf("DAMAGED  layout at offset %llu: %s\n", (unsigned long long)p->offset, p->message);
+		printf("DAMAGED  layout at offset %llu: %s\n", (unsigned long long)p->offset,
+		       cli_show_msg(p->message));
 	else
 		printf("DAMAGED  %s %llu at offset %llu: %s\n", p->object, (unsigned long long)p->number,
-		       (unsigned long long)p->offset, p->message);
+		       (unsigned long long)p->offset, cli_show_msg(p->message));
 }
 
+/* Whether open's failure rc is about reaching the file (missing, not a
+ * file, unreadable, out of memory), not about what the archive holds. */
+static int unreadable(int rc)
+{
+	return rc == NPK_E_IO || rc == NPK_E_NOTFOUND || rc == NPK_E_NOMEM || rc == NPK_E_ARG ||
+	       rc == NPK_E_CANCELED;
+}
+
+/* An archive that is damaged FAILED on stdout; a file that could not be
+ * read is an error on stderr (cmd_verify), even with -q. */
 static void text_unopened(vctx *v, int rc, const char *msg, int ec)
 {
-	(void)rc;
 	(void)ec;
-	if (!v->quiet)
-		printf("FAILED  %s\n", msg);
+	if (!v->quiet && !unreadable(rc))
+		printf("FAILED  %s\n", cli_show_msg(msg));
 }
 
 static void text_result(vctx *v, const verify_result *res)
@@ -93,10 +105,11 @@ static void text_result(vctx *v, const verify_result *res)
 		       (unsigned long long)st->clusters, (unsigned long long)st->pages_bad,
 		       (unsigned long long)st->pages);
 	else if (!res->info->trusted)
-		printf("UNTRUSTED  %s: intact (%llu %s, %s), but signed by key %s, "
-		       "which is not trusted\n",
+		printf("UNTRUSTED  %s: intact (%llu %s, %s), but signed by a key claiming to be "
+		       "key %s, which is not trusted (fingerprint %s)\n",
 		       v->archive, (unsigned long long)st->documents,
-		       cli_s(st->documents, "document", "documents"), sz, res->key_id);
+		       cli_s(st->documents, "document", "documents"), sz, res->key_id,
+		       res->fingerprint);
 	else
 		printf("OK  %s: signature by trusted key %s; %llu %s (%s) in %llu %s and "
 		       "%llu index %s, every digest matches\n",
@@ -127,8 +140,9 @@ static void json_unopened(vctx *v, int rc, const char *msg, int ec)
 	json_t *j = json_object();
 	json_object_set_new(j, "archive", json_string(v->archive));
 	json_object_set_new(j, "ok", json_false());
-	json_object_set_new(j, "signature_valid", json_boolean(rc != NPK_E_SIGNATURE &&
-	                                                       rc != NPK_E_FORMAT));
+	/* null: the signature was not reached */
+	json_object_set_new(j, "signature_valid", unreadable(rc) ? json_null()
+	                    : json_boolean(rc != NPK_E_SIGNATURE && rc != NPK_E_FORMAT));
 	json_object_set_new(j, "error", json_string(npk_strerror(rc)));
 	json_object_set_new(j, "message", json_string(msg));
 	json_object_set_new(j, "exit_code", json_integer(ec));
@@ -143,6 +157,7 @@ static void json_result(vctx *v, const verify_result *res)
 	json_object_set_new(j, "ok", json_boolean(res->ec == 0));
 	json_object_set_new(j, "signature_valid", json_true());
 	json_object_set_new(j, "key_id", json_string(res->key_id));
+	json_object_set_new(j, "fingerprint", json_string(res->fingerprint));
 	json_object_set_new(j, "trusted", json_boolean(res->info->trusted));
 	json_object_set_new(j, "documents", json_integer((json_int_t)st->documents));
 	json_object_set_new(j, "documents_damaged", json_integer((json_int_t)st->documents_bad));
@@ -171,8 +186,9 @@ static int verify_opened(vctx *v, npk_reader *r, const cli_ropts *o)
 {
 	npk_info info;
 	npk_reader_info(r, &info);
-	char id[17];
+	char id[17], fp[NPK_FINGERPRINT_LEN];
 	npk_keyid_format(info.key_id, id);
+	npk_fingerprint_format(info.signer, fp);
 	npk_reader_set_threads(r, o->threads);
 	cli_progress prog;
 	cli_progress_init(&prog, "verifying", info.documents, o->quiet || o->json);
@@ -185,7 +201,7 @@ static int verify_opened(vctx *v, npk_reader *r, const cli_ropts *o)
 	cli_progress_done(&prog);
 	v->prog = NULL;
 	verify_result res = {rc, rc != NPK_OK ? cli_exit_code(rc) : info.trusted ? 0 : EXIT_UNTRUSTED,
-	                     &info, &st, id};
+	                     &info, &st, id, fp};
 	v->pr->result(v, &res);
 	return res.ec;
 }
@@ -211,10 +227,14 @@ int cmd_verify(int argc, char **argv)
 	if (rc != NPK_OK) {
 		ec = cli_exit_code(rc);
 		v.pr->unopened(&v, rc, err.msg, ec);
+		if (unreadable(rc))
+			cli_fail(&err);
 		return ec;
 	}
 	ec = verify_opened(&v, r, &o);
 	npk_reader_free(r);
+	if (ec == EXIT_UNTRUSTED && o.pubkey == NULL && cli_trusted_dir() == NULL && !o.quiet)
+		cli_warn("no key is trusted from a folder: " CLI_NO_CONFIG_WHY);
 	return ec;
 }
 
@@ -234,10 +254,12 @@ static void list_help(FILE *f)
 	        "  --allow-untrusted   read an archive signed by a key that is not trusted\n");
 }
 
+/* Every value from the archive is printed through cli_show: a path may
+ * hold bidi controls, a title an ESC sequence or a line break. */
 static int list_plain(const npk_entry *e, void *ctx)
 {
 	(void)ctx;
-	puts(e->path);
+	puts(cli_show(e->path));
 	return ferror(stdout) ? NPK_E_IO : 0;
 }
 
@@ -246,8 +268,10 @@ static int list_long(const npk_entry *e, void *ctx)
 	(void)ctx;
 	const char *date = npk_meta_find(e->meta, "date");
 	const char *title = npk_meta_find(e->meta, "title");
-	printf("%12llu  %-22s  %-10.10s  %s%s%s\n", (unsigned long long)e->size, e->media_type,
-	       date ? date : "-", e->path, title ? "  " : "", title ? title : "");
+	char day[11];
+	snprintf(day, sizeof day, "%s", date ? date : "-"); /* the day of a date and time */
+	printf("%12llu  %-22s  %-10s  %s%s%s\n", (unsigned long long)e->size, cli_show(e->media_type),
+	       cli_show(day), cli_show(e->path), title ? "  " : "", title ? cli_show(title) : "");
 	return ferror(stdout) ? NPK_E_IO : 0;
 }
 
@@ -266,7 +290,7 @@ static int list_json(const npk_entry *e, void *ctx)
 	uint64_t *n = ctx;
 	json_t *o = entry_json(e);
 	fputs((*n)++ ? ",\n    " : "\n    ", stdout);
-	json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	cli_json_dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return ferror(stdout) ? NPK_E_IO : 0;
 }
@@ -277,7 +301,7 @@ static int list_json_all(npk_reader *r, const char *archive, npk_error *err)
 	uint64_t n = 0;
 	json_t *a = json_string(archive);
 	printf("{\n  \"archive\": ");
-	json_dumpf(a, stdout, JSON_ENCODE_ANY);
+	cli_json_dump(a, JSON_ENCODE_ANY);
 	json_decref(a);
 	printf(",\n  \"documents\": [");
 	int rc = npk_reader_list(r, list_json, &n, err);
@@ -328,7 +352,7 @@ static void info_help(FILE *f)
 typedef struct info_view {
 	const char *archive;
 	npk_info in;
-	char id[17], when[40], signer[65];
+	char id[17], when[40], signer[65], fp[NPK_FINGERPRINT_LEN];
 	double ratio;             /* archive size over content size */
 } info_view;
 
@@ -341,6 +365,7 @@ static void info_json(const info_view *v)
 	snprintf(ver, sizeof ver, "%u.%u", in->version_major, in->version_minor);
 	json_object_set_new(j, "format_version", json_string(ver));
 	json_object_set_new(j, "key_id", json_string(v->id));
+	json_object_set_new(j, "fingerprint", json_string(v->fp));
 	json_object_set_new(j, "signer_public_key", json_string(v->signer));
 	json_object_set_new(j, "trusted", json_boolean(in->trusted));
 	json_object_set_new(j, "trusted_comment", json_string(in->comment));
@@ -363,7 +388,11 @@ static void info_text(const info_view *v)
 	printf("Archive:       %s\n", v->archive);
 	printf("Format:        npk %u.%u\n", in->version_major, in->version_minor);
 	printf("Created:       %s\n", v->when);
-	printf("Signed by:     key %s (%s)\n", v->id, in->trusted ? "trusted" : "NOT trusted");
+	if (in->trusted)
+		printf("Signed by:     key %s (trusted)\n", v->id);
+	else
+		printf("Signed by:     a key claiming to be key %s (NOT trusted)\n", v->id);
+	printf("Fingerprint:   %s\n", v->fp);
 	printf("Documents:     %llu\n", (unsigned long long)in->documents);
 	printf("Content:       %s (%llu bytes)\n", a, (unsigned long long)in->bytes);
 	printf("Archive size:  %s (%llu bytes, %.1f%% of the content)\n", b,
@@ -373,8 +402,8 @@ static void info_text(const info_view *v)
 	for (size_t i = 0; i < npk_meta_count(in->meta); i++) {
 		const char *k, *val;
 		npk_meta_get(in->meta, i, &k, &val);
-		printf("%c%s:%*s%s\n", k[0] >= 'a' && k[0] <= 'z' ? k[0] - 32 : k[0], k + 1,
-		       (int)(strlen(k) < 14 ? 14 - strlen(k) : 1), "", val);
+		printf("%c%s:%*s%s\n", k[0] >= 'a' && k[0] <= 'z' ? k[0] - 32 : k[0], cli_show(k + 1),
+		       (int)(strlen(k) < 14 ? 14 - strlen(k) : 1), "", cli_show(val));
 	}
 }
 
@@ -394,6 +423,7 @@ int cmd_info(int argc, char **argv)
 	v.archive = argv[optind];
 	npk_reader_info(r, &v.in);
 	npk_keyid_format(v.in.key_id, v.id);
+	npk_fingerprint_format(v.in.signer, v.fp);
 	cli_time(v.in.created, v.when, sizeof v.when);
 	cli_hex(v.in.signer, 32, v.signer);
 	v.ratio = v.in.bytes ? (double)v.in.file_size / (double)v.in.bytes : 0;
@@ -477,7 +507,7 @@ static void extract_help(FILE *f)
 	        "followed. Existing files are never overwritten without --force, and a conflict\n"
 	        "is reported before anything is written.\n"
 	        "\n" CLI_TRUST_HELP
-	        "  -C DIR              extract under DIR, which must exist\n"
+	        "  -C DIR              extract under DIR (made with its parents if missing)\n"
 	        "  --force             replace existing files\n"
 	        "  --allow-untrusted   extract an archive signed by a key that is not trusted\n"
 	        "  -j N                with 2 or more (the default on a multi-core machine),\n"
@@ -507,7 +537,9 @@ int cmd_extract(int argc, char **argv)
 	cli_progress prog;
 	cli_progress_init(&prog, "extracting", in.documents, o.quiet);
 	cli_progress_verbose(&prog, o.verbose && !o.quiet);
-	npk_extract_opts xo = {o.force, cli_progress_cb, &prog, &cli_interrupted};
+	/* -C DIR: made with its parents when missing, as unzip -d does */
+	npk_extract_opts xo = {o.force, cli_progress_cb, &prog, &cli_interrupted, 1};
+	int made = access(o.dir, F_OK) != 0 && errno == ENOENT;
 	cli_catch_signals();
 	npk_error err = {0};
 	uint64_t n = 0;
@@ -516,6 +548,8 @@ int cmd_extract(int argc, char **argv)
 	                     (size_t)npaths, &xo, &n, &err);
 	cli_progress_done(&prog);
 	npk_reader_free(r);
+	if (made && o.verbose && !o.quiet && access(o.dir, F_OK) == 0)
+		fprintf(stderr, "created folder %s\n", o.dir);
 	if (rc != NPK_OK) {
 		ec = cli_fail(&err);
 		if (n)

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,7 +58,7 @@ int cli_exit_code(int code)
 
 int cli_fail(const npk_error *err)
 {
-	cli_warn("%s", err->msg[0] ? err->msg : npk_strerror(err->code));
+	cli_warn("%s", err->msg[0] ? cli_show_msg(err->msg) : npk_strerror(err->code));
 	return cli_exit_code(err->code);
 }
 
@@ -143,24 +144,47 @@ int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
 	return -1;
 }
 
+/* The home folder: $HOME when absolute, else the password database's
+ * (HOME is unset under env -i and some services). NULL when neither is an
+ * absolute path: a relative one would be read from the current folder. */
+static const char *home_dir(void)
+{
+	const char *home = getenv("HOME");
+	if (home != NULL && home[0] == '/')
+		return home;
+	struct passwd *pw = getpwuid(getuid());
+	return pw != NULL && pw->pw_dir != NULL && pw->pw_dir[0] == '/' ? pw->pw_dir : NULL;
+}
+
 const char *cli_config_dir(void)
 {
 	static char dir[4096];
-	if (dir[0] == 0) {
+	static int done;
+	if (!done) {
+		done = 1;
+		/* XDG Base Directory: a relative XDG_CONFIG_HOME is ignored */
 		const char *x = getenv("XDG_CONFIG_HOME");
-		const char *home = getenv("HOME");
+		const char *home = home_dir();
 		if (x != NULL && x[0] == '/')
 			snprintf(dir, sizeof dir, "%s/newspack", x);
-		else
-			snprintf(dir, sizeof dir, "%s/.config/newspack", home ? home : ".");
+		else if (home != NULL)
+			snprintf(dir, sizeof dir, "%s/.config/newspack", home);
 	}
-	return dir;
+	return dir[0] ? dir : NULL;
+}
+
+const char *cli_shown(const char *path)
+{
+	return path ? path : "(none: HOME is not an absolute path)";
 }
 
 static const char *config_path(char *buf, size_t len, const char *name)
 {
+	const char *dir = cli_config_dir();
+	if (dir == NULL)
+		return NULL;
 	if (buf[0] == 0)
-		snprintf(buf, len, "%s/%s", cli_config_dir(), name);
+		snprintf(buf, len, "%s/%s", dir, name);
 	return buf;
 }
 
@@ -197,8 +221,10 @@ int cli_load_trust(const char *pubkey_path, npk_trust **out)
 		if (rc == NPK_OK)
 			rc = npk_trust_add(t, pk, &err);
 		npk_pubkey_free(pk);
-	} else {
+	} else if (cli_trusted_dir() != NULL) {
 		rc = npk_trust_add_dir(t, cli_trusted_dir(), &err);
+	} else {
+		rc = NPK_OK; /* no folder to trust keys from: none is trusted */
 	}
 	if (rc != NPK_OK) {
 		npk_trust_free(t);
@@ -206,6 +232,17 @@ int cli_load_trust(const char *pubkey_path, npk_trust **out)
 	}
 	*out = t;
 	return 0;
+}
+
+void cli_untrusted_hint(void)
+{
+	const char *dir = cli_trusted_dir();
+	if (dir != NULL)
+		fprintf(stderr, "  To read it anyway, add --allow-untrusted; to trust the key, put its .pub file\n"
+		                "  in %s/ or name it with -p.\n", dir);
+	else
+		fprintf(stderr, "  To read it anyway, add --allow-untrusted; to trust the key, name it with -p.\n"
+		                "  No key is trusted from a folder: " CLI_NO_CONFIG_WHY ".\n");
 }
 
 int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
@@ -216,44 +253,73 @@ int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
 	if (ec != 0)
 		return ec;
 	npk_error err = {0};
-	int rc = npk_reader_open(path, t, allow_untrusted, out, &err);
+	/* untrusted signers are refused here, so that the refusal can name the
+	 * key by its fingerprint and not by the id it claims alone */
+	int rc = npk_reader_open(path, t, 1, out, &err);
 	npk_trust_free(t);
-	if (rc == NPK_E_UNTRUSTED) {
-		cli_warn("%s", err.msg);
-		fprintf(stderr, "  To read it anyway, add --allow-untrusted; to trust the key, put its .pub file\n"
-		                "  in %s/ or name it with -p.\n", cli_trusted_dir());
-		return EXIT_UNTRUSTED;
-	}
-	return rc == NPK_OK ? 0 : cli_fail(&err);
+	if (rc != NPK_OK)
+		return cli_fail(&err);
+	npk_info in;
+	npk_reader_info(*out, &in);
+	if (in.trusted || allow_untrusted)
+		return 0;
+	char id[17], fp[NPK_FINGERPRINT_LEN];
+	npk_keyid_format(in.key_id, id);
+	npk_fingerprint_format(in.signer, fp);
+	cli_warn("%s: valid signature by a key claiming to be key %s, which is not trusted "
+	         "(fingerprint %s)", path, id, fp);
+	cli_untrusted_hint();
+	npk_reader_free(*out);
+	*out = NULL;
+	return EXIT_UNTRUSTED;
 }
 
-static char *read_line_fd(int fd)
+/* Why read_line_fd gave no line. */
+enum { LINE_OK, LINE_LONG, LINE_NUL, LINE_NOMEM };
+
+/* The first line of fd, without its LF (and a CR before it); NULL with
+ * *why set when it is too long or holds a NUL byte, which would cut the
+ * passphrase short. */
+static char *read_line_fd(int fd, int *why)
 {
 	size_t cap = 1024, n = 0;
 	char *p = malloc(cap);
-	if (p == NULL)
-		return NULL;
-	for (;;) {
+	*why = p == NULL ? LINE_NOMEM : LINE_OK;
+	for (; p != NULL;) {
 		char ch;
 		ssize_t r = read(fd, &ch, 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0 || ch == '\n')
 			break;
-		if (n + 1 == cap) {
-			free(p);
-			return NULL; /* longer than any sane passphrase */
+		if (n + 1 == cap || ch == 0) {
+			*why = ch == 0 ? LINE_NUL : LINE_LONG; /* no sane passphrase is longer */
+			cli_passphrase_wipe(p, n);
+			return NULL;
 		}
 		p[n++] = ch;
 	}
+	if (p == NULL)
+		return NULL;
 	if (n > 0 && p[n - 1] == '\r')
 		n--;
 	p[n] = 0;
 	return p;
 }
 
-static char *prompt_tty(const char *prompt)
+/* What read_line_fd's why says, for "FILE: ..." */
+static const char *line_problem(int why)
 {
+	return why == LINE_NUL ? "the passphrase holds a NUL byte"
+	       : why == LINE_LONG ? "the passphrase is longer than 1023 bytes"
+	       : why == LINE_NOMEM ? "out of memory" : "no terminal";
+}
+
+/* The line typed at the terminal, or NULL with *why set (LINE_OK: there
+ * is no terminal). */
+static char *prompt_tty(const char *prompt, int *why)
+{
+	*why = LINE_OK;
 	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
@@ -267,7 +333,7 @@ static char *prompt_tty(const char *prompt)
 	if (write(fd, prompt, strlen(prompt)) < 0) {
 		/* nothing to do: the read below still works */
 	}
-	char *p = read_line_fd(fd);
+	char *p = read_line_fd(fd, why);
 	if (have)
 		tcsetattr(fd, TCSAFLUSH, &old);
 	if (write(fd, "\n", 1) < 0) {
@@ -285,19 +351,23 @@ char *cli_passphrase(const char *file, const char *prompt, int confirm)
 			cli_warn("%s: %s", file, strerror(errno));
 			return NULL;
 		}
-		char *p = read_line_fd(fd);
+		int why;
+		char *p = read_line_fd(fd, &why);
 		close(fd);
 		if (p == NULL)
-			cli_warn("%s: cannot read a passphrase", file);
+			cli_warn("%s: %s", file, line_problem(why));
 		return p;
 	}
-	char *p = prompt_tty(prompt);
-	if (p == NULL) {
+	int why;
+	char *p = prompt_tty(prompt, &why);
+	if (p == NULL && why == LINE_OK)
 		cli_warn("a passphrase is needed but there is no terminal; use --passphrase-file FILE");
+	else if (p == NULL)
+		cli_warn("%s", line_problem(why));
+	if (p == NULL)
 		return NULL;
-	}
 	if (confirm) {
-		char *q = prompt_tty("Passphrase (again): ");
+		char *q = prompt_tty("Passphrase (again): ", &why);
 		if (q == NULL || strcmp(p, q) != 0) {
 			cli_warn("the passphrases do not match");
 			cli_passphrase_free(p);
@@ -309,14 +379,18 @@ char *cli_passphrase(const char *file, const char *prompt, int confirm)
 	return p;
 }
 
+void cli_passphrase_wipe(char *p, size_t n)
+{
+	volatile char *v = p;
+	while (n-- > 0)
+		*v++ = 0;
+	free(p);
+}
+
 void cli_passphrase_free(char *p)
 {
-	if (p != NULL) {
-		volatile char *v = p;
-		while (*v)
-			*v++ = 0;
-		free(p);
-	}
+	if (p != NULL)
+		cli_passphrase_wipe(p, strlen(p));
 }
 
 const char *cli_s(uint64_t n, const char *one, const char *many)
@@ -367,9 +441,89 @@ json_t *cli_meta_json(const npk_meta *m)
 	return o;
 }
 
+/* One of the CLI_SHOW_SLOTS buffers, in turn, with room for n bytes. */
+static char *show_slot(size_t n)
+{
+	static char *slot[CLI_SHOW_SLOTS];
+	static size_t cap[CLI_SHOW_SLOTS];
+	static unsigned next;
+	unsigned k = next++ % CLI_SHOW_SLOTS;
+	if (n > cap[k]) {
+		char *p = realloc(slot[k], n);
+		if (p == NULL)
+			return NULL;
+		slot[k] = p;
+		cap[k] = n;
+	}
+	return slot[k];
+}
+
+const char *cli_show(const char *s)
+{
+	size_t len = strlen(s);
+	char *out = show_slot(4 * len + 4);
+	return out ? npk_text_escape(s, len, out, 4 * len + 4) : "(out of memory)";
+}
+
+const char *cli_show_msg(const char *s)
+{
+	size_t len = strlen(s), o = 0;
+	char *out = show_slot(4 * len + 4);
+	if (out == NULL)
+		return "(out of memory)";
+	/* the runs between backslashes: a backslash is ASCII, never inside a
+	 * UTF-8 sequence */
+	for (size_t i = 0; i <= len; i++) {
+		size_t n = strcspn(s + i, "\\");
+		npk_text_escape(s + i, n, out + o, 4 * len + 4 - o);
+		o += strlen(out + o);
+		i += n;
+		if (i < len)
+			out[o++] = '\\';
+	}
+	out[o] = 0;
+	return out;
+}
+
+/* The code point of the UTF-8 sequence of n (1-3) bytes at u. */
+static unsigned utf8_point(const unsigned char *u, size_t n)
+{
+	if (n == 1)
+		return u[0];
+	if (n == 2)
+		return (unsigned)(u[0] & 0x1F) << 6 | (u[1] & 0x3F);
+	return (unsigned)(u[0] & 0x0F) << 12 | (unsigned)(u[1] & 0x3F) << 6 | (u[2] & 0x3F);
+}
+
+/* JSON text t as jansson wrote it (valid UTF-8, C0 controls escaped),
+ * with the other characters that npk_text_escape escapes (DEL, C1 and bidi
+ * controls) written as \uXXXX too: the same values, safe on a terminal. */
+static void json_put(const char *t, FILE *f)
+{
+	const unsigned char *u = (const unsigned char *)t;
+	for (size_t i = 0; u[i];) {
+		size_t n = u[i] < 0x80 ? 1 : u[i] < 0xE0 ? 2 : u[i] < 0xF0 ? 3 : 4;
+		char shown[20];
+		if ((u[i] == 0x7F || u[i] >= 0x80) && n < 4 &&
+		    npk_text_escape(t + i, n, shown, sizeof shown)[0] == '\\')
+			fprintf(f, "\\u%04x", utf8_point(u + i, n));
+		else
+			fwrite(u + i, 1, n, f);
+		i += n;
+	}
+}
+
+void cli_json_dump(json_t *j, size_t flags)
+{
+	char *t = json_dumps(j, flags);
+	if (t != NULL)
+		json_put(t, stdout);
+	free(t);
+}
+
 void cli_json_print(json_t *j)
 {
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	cli_json_dump(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(j);
 }
@@ -401,9 +555,9 @@ void cli_progress_verbose(cli_progress *p, int verbose)
 void cli_progress_cb(uint64_t docs, uint64_t bytes, const char *path, void *ctx)
 {
 	cli_progress *p = ctx;
-	/* paths here passed npk_path_check: no control characters to fear */
+	/* paths passed npk_path_check, but may hold bidi controls */
 	if (p->verbose && path != NULL) {
-		fprintf(stderr, "%s %s\n", p->verb, path);
+		fprintf(stderr, "%s %s\n", p->verb, cli_show(path));
 		return;
 	}
 	if (!p->enabled)

@@ -116,7 +116,7 @@ static void usage(FILE *f)
 	        "Exit codes: 0 ok; 1 verification failed (bad signature or damaged data);\n"
 	        "2 usage or input/output error; 3 valid signature by an untrusted key.\n"
 	        "Format: spec/format.md. Every command takes --help.\n",
-	        cli_config_dir());
+	        cli_shown(cli_config_dir()));
 }
 
 int main(int argc, char **argv)

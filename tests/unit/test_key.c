@@ -896,6 +896,34 @@ static const char doc_text[] =
 	"Human rights groups urge protection for captured soldiers.\n"
 	"\x00\x01\x02 binary bytes too \xff\xfe\n";
 
+/* keys.md 4.1: the fingerprint vectors, and a key that claims another's id
+ * has another fingerprint. */
+DEFINE_TEST(test_key_fingerprint)
+{
+	npk_error err = { 0 };
+	npk_pubkey *pk, *claim;
+	char fp[NPK_FINGERPRINT_LEN], fp2[NPK_FINGERPRINT_LEN];
+
+	CHECK_RC(npk_pubkey_parse(VEC_PUB, strlen(VEC_PUB), &pk, &err), NPK_OK, &err);
+	npk_fingerprint_format(npk_pubkey_bytes(pk), fp);
+	npk_pubkey_free(pk);
+	CHECK_STR(fp, "9d24 e2ee af27 c2a0 88a5 64a3 2fc0 3a88");
+	CHECK_RC(npk_pubkey_load("../../../spec/vectors/test.pub", &pk, &err), NPK_OK, &err);
+	npk_fingerprint_format(npk_pubkey_bytes(pk), fp);
+	CHECK_STR(fp, "4b65 c626 38c1 19f4 0c06 881f 8010 0f22");
+	CHECK_EQ_INT(strlen(fp), NPK_FINGERPRINT_LEN - 1);
+
+	uint8_t other[32];
+	memcpy(other, npk_pubkey_bytes(pk), 32);
+	other[31] ^= 1;
+	CHECK_RC(npk_pubkey_from_raw(npk_pubkey_id(pk), other, &claim, &err), NPK_OK, &err);
+	npk_fingerprint_format(npk_pubkey_bytes(claim), fp2);
+	CHECK(memcmp(npk_pubkey_id(pk), npk_pubkey_id(claim), 8) == 0);
+	CHECK(strcmp(fp, fp2) != 0);
+	npk_pubkey_free(claim);
+	npk_pubkey_free(pk);
+}
+
 /* (a) A minisign -G -W key loads, and what npk__sign makes with it
  * minisign -V accepts; and the other way round. */
 DEFINE_TEST(test_key_minisign_plain)

@@ -90,7 +90,8 @@ typedef struct npk_pathstack {
 	size_t n, cap;
 } npk_pathstack;
 /* s (len bytes, from outside) made safe to print: control bytes, DEL, C1
- * controls and backslashes as \\xNN, cut with "..." to fit cap. */
+ * and bidi controls and backslashes as \\xNN, cut with "..." to fit cap
+ * (npk_text_escape). */
 const char *npk__show(const char *s, size_t len, char *out, size_t cap);
 int npk__pathstack_push(npk_pathstack *s, const char *path, const char **clash);
 void npk__pathstack_free(npk_pathstack *s);

@@ -319,6 +319,23 @@ void npk_keyid_format(const uint8_t id[NPK_KEYID_BYTES], char out[17])
 	snprintf(out, 17, "%016" PRIX64, npk__ld64(id));
 }
 
+/* keys.md 4.1: the first 16 bytes of BLAKE2b-256(pk), in lowercase hex,
+ * four digits a group, the groups separated by one space. */
+void npk_fingerprint_format(const uint8_t pk[NPK_PUBKEY_BYTES], char out[NPK_FINGERPRINT_LEN])
+{
+	static const char hx[] = "0123456789abcdef";
+	uint8_t h[32];
+	crypto_generichash(h, sizeof h, pk, NPK_PUBKEY_BYTES, NULL, 0);
+	char *o = out;
+	for (int i = 0; i < 16; i++) {
+		if (i > 0 && i % 2 == 0)
+			*o++ = ' ';
+		*o++ = hx[h[i] >> 4];
+		*o++ = hx[h[i] & 15];
+	}
+	*o = 0;
+}
+
 /* ---- Secret keys ---- */
 
 static npk_seckey *seckey_alloc(void)

@@ -4,31 +4,54 @@
 
 #include "format/format.h"
 
+/* How many bytes at s[i] are escaped as \xNN (0: a plain byte): C0
+ * controls, DEL, backslash, any byte of invalid UTF-8, and in UTF-8 the C1
+ * controls (C2 80-9F) and the bidirectional controls U+061C (D8 9C),
+ * U+200E-200F, U+202A-202E (E2 80 ..) and U+2066-2069 (E2 81 ..), with
+ * which a value could reorder what a terminal shows. */
+static size_t show_special(const unsigned char *s, size_t i, size_t len, int utf8)
+{
+	unsigned char c = s[i];
+	if (c < 0x20 || c == 0x7F || c == '\\' || (c >= 0x80 && !utf8))
+		return 1;
+	if (c == 0xC2 && i + 1 < len && s[i + 1] <= 0x9F)
+		return 2;
+	if (c == 0xD8 && i + 1 < len && s[i + 1] == 0x9C)
+		return 2;
+	if (c != 0xE2 || i + 2 >= len)
+		return 0;
+	unsigned char c1 = s[i + 1], c2 = s[i + 2];
+	if ((c1 == 0x80 && (c2 == 0x8E || c2 == 0x8F || (c2 >= 0xAA && c2 <= 0xAE))) ||
+	    (c1 == 0x81 && c2 >= 0xA6 && c2 <= 0xA9))
+		return 3;
+	return 0;
+}
+
 const char *npk__show(const char *s, size_t len, char *out, size_t cap)
 {
+	const unsigned char *u = (const unsigned char *)s;
 	size_t o = 0;
-	int utf8 = npk__utf8_ok((const uint8_t *)s, len);
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		int c1 = utf8 && c == 0xC2 && i + 1 < len && (unsigned char)s[i + 1] >= 0x80 &&
-		         (unsigned char)s[i + 1] <= 0x9F;
-		int plain = c >= 0x20 && c != 0x7F && c != '\\' && !c1 && (utf8 || c < 0x80);
-		size_t need = plain ? 1 : c1 ? 8 : 4;
-		if (o + need + 4 > cap) {
+	int utf8 = npk__utf8_ok(u, len);
+	for (size_t i = 0; i < len;) {
+		size_t n = show_special(u, i, len, utf8);
+		if (o + (n ? 4 * n : 1) + 4 > cap) {
 			if (cap >= 4)
 				memcpy(out + (o < cap - 4 ? o : cap - 4), "...", 4);
 			return out;
 		}
-		if (plain)
-			out[o++] = (char)c;
-		else if (c1)
-			o += (size_t)snprintf(out + o, cap - o, "\\x%02X\\x%02X", c, (unsigned char)s[++i]);
-		else
-			o += (size_t)snprintf(out + o, cap - o, "\\x%02X", c);
+		if (n == 0)
+			out[o++] = s[i++];
+		for (; n > 0; n--)
+			o += (size_t)snprintf(out + o, cap - o, "\\x%02X", u[i++]);
 	}
 	if (cap > 0)
 		out[o < cap ? o : cap - 1] = 0;
 	return out;
+}
+
+const char *npk_text_escape(const char *s, size_t len, char *out, size_t cap)
+{
+	return npk__show(s, len, out, cap);
 }
 
 /* The bytes a path check stops at: '/', what 5.1 refuses (C0 controls,

@@ -250,6 +250,8 @@ static int open_parent(exctx *x, const char *path, int create, const char **leaf
 
 static int check_target(exctx *x, const npk_entry *e)
 {
+	if (x->root < 0)
+		return NPK_OK; /* the output folder is still to be made: nothing is in the way */
 	const char *leaf;
 	int fd = open_parent(x, e->path, 0, &leaf);
 	if (fd == -2)
@@ -695,6 +697,32 @@ static int write_pass(exctx *x, npk_error *err)
 	return rc;
 }
 
+/* Makes the missing output folder and its parents (opts->make_dir), mode
+ * 0777 less the umask as unzip -d does, once pass 1 found nothing wrong,
+ * so that a refused extract makes nothing; then opens it. */
+static int make_root(exctx *x, npk_error *err)
+{
+	char *p = strdup(x->dir);
+	NPK_FAIL_IF(p == NULL, err, NPK_E_NOMEM, "out of memory");
+	int e = 0;
+	for (char *s = p + 1; e == 0; s++) {
+		if (*s != '/' && *s != 0)
+			continue;
+		char c = *s;
+		*s = 0;
+		if (mkdir(p, 0777) != 0 && errno != EEXIST)
+			e = errno;
+		*s = c;
+		if (c == 0)
+			break;
+	}
+	free(p);
+	x->root = e ? -1 : open(x->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	NPK_FAIL_IF(x->root < 0, err, NPK_E_IO, "%s: cannot make this folder: %s", x->dir,
+	            strerror(e ? e : errno));
+	return NPK_OK;
+}
+
 int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
                 size_t npaths, const npk_extract_opts *opts,
                 uint64_t *written, npk_error *err)
@@ -715,8 +743,9 @@ int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
 	if (access("/proc/self/fd", X_OK) != 0)
 		x.no_tmpfile = 1;
 	x.root = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	NPK_FAIL_IF(x.root < 0, err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", dir,
-	            strerror(errno));
+	int make = x.root < 0 && errno == ENOENT && opts != NULL && opts->make_dir && dir[0];
+	NPK_FAIL_IF(x.root < 0 && !make, err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s",
+	            dir, strerror(errno));
 	x.matched = calloc(x.npaths ? x.npaths : 1, 1);
 	x.doc = malloc(sizeof *x.doc);
 	int rc = NPK_OK;
@@ -727,6 +756,8 @@ int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
 	x.doc->fd = -1;
 
 	NPK_FORWARD_GOTO(rc, check_pass(&x, err), out);
+	if (x.root < 0)
+		NPK_FORWARD_GOTO(rc, make_root(&x, err), out);
 	rc = write_pass(&x, err);
 	if (written)
 		*written = x.docs;
@@ -735,6 +766,7 @@ out:
 	free(x.doc);
 	free(x.missing);
 	free(x.matched);
-	close(x.root);
+	if (x.root >= 0)
+		close(x.root);
 	return rc;
 }
