@@ -114,6 +114,21 @@ b.txt" "$name: and shows both paths"
 		expect_eq "$(wc -c < "$OUT")" "0" "$name: cat wrote nothing"
 done
 
+# A codec this reader does not know is not damage: verify says the cluster
+# and its documents need a newer reader (exit 2) and prints no DAMAGED line;
+# with real damage too, the damage decides (exit 1, above).
+A="$C/codec-unknown.npk"
+expect_exit 2 "codec-unknown: verify exits 2" -- "$NP" verify -p "$PUB" "$A" &&
+	expect_not_contains "$OUT" "DAMAGED" "codec-unknown: and prints no DAMAGED line" &&
+	expect_contains "$OUT" "UNSUPPORTED  cluster 0" "codec-unknown: it names the cluster it cannot decode" &&
+	expect_contains "$OUT" "UNSUPPORTED  news/000.txt" "codec-unknown: and the documents stored in it"
+expect_exit 1 "codec-unknown-and-damage: verify exits 1" -- "$NP" verify -p "$PUB" "$C/codec-unknown-and-damage.npk" &&
+	expect_contains "$OUT" "UNSUPPORTED  cluster 0" "codec-unknown-and-damage: cluster 0 is unsupported" &&
+	expect_contains "$OUT" "DAMAGED  cluster 1" "codec-unknown-and-damage: cluster 1 is damaged"
+run "$NP" verify --json -p "$PUB" "$C/codec-unknown-and-damage.npk"
+expect_eq "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["documents_damaged"], d["documents_unsupported"])' "$OUT" 2>&1)" \
+	"4 5" "codec-unknown-and-damage: --json counts 4 documents damaged (news/005.txt lies in both clusters) and 5 unsupported"
+
 # cat may stop decoding a cluster once its document is out (spec/format.md
 # 4.3): in zlib-truncated, the stream of cluster 1 (the end of news/005.txt,
 # news/006.txt, news/007.txt, the start of news/008.txt) ends short:

@@ -496,6 +496,9 @@ def cases():
         "cluster 0: corrupt")
     add("codec-unknown", "codec 7", D,
         {"hooks": {"clusters": lambda cl: setattr(cl[0], "codec", 7)}}, 2, "codec 7 is not supported")
+    add("codec-unknown-and-damage", "codec 7 in cluster 0, and cluster 1's stream cut short", D,
+        {"hooks": {"clusters": lambda cl: (setattr(cl[0], "codec", 7), truncated_stream(cl))}}, 1,
+        "corrupt or truncated zlib stream")
     add("stored-larger-than-raw", "stored_size above raw_size", D,
         {"hooks": {"clusters": lambda cl: (setattr(cl[0], "codec", 0),
                                            setattr(cl[0], "payload", cl[0].raw + b"x"))}},
