@@ -356,11 +356,14 @@ typedef struct npk_verify_stats {
 	uint64_t clusters, clusters_bad;
 	uint64_t pages, pages_bad;
 	uint64_t bytes;           /* document bytes checked */
+	/* what this reader cannot decode (a newer codec): not damage */
+	uint64_t documents_unsupported, clusters_unsupported, pages_unsupported;
 } npk_verify_stats;
 
 /* Checks every byte: the layout, every page, every cluster and every
  * document digest. Every problem is reported to cb (may be NULL); the
- * return is NPK_OK, or the code of the first problem. */
+ * return is NPK_OK, or the code of the first damage, or NPK_E_VERSION when
+ * the only problems are objects this reader cannot decode. */
 NPK_API int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
                               npk_verify_stats *stats, npk_error *err);
 

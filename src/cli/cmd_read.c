@@ -63,14 +63,17 @@ static void text_problem(vctx *v, const npk_problem *p)
 		return;
 	if (v->prog != NULL)
 		cli_progress_done(v->prog);
+	/* what only a newer reader can decode is not damage */
+	const char *what = p->code == NPK_E_VERSION ? "UNSUPPORTED" : "DAMAGED";
 	if (p->path)
-		printf("DAMAGED  %s  (%s)\n", cli_show(p->path), cli_show_msg(p->message));
+		printf("%s  %s  (%s)\n", what, cli_show(p->path), cli_show_msg(p->message));
 	else if (strcmp(p->object, "layout") == 0)
-		printf("DAMAGED  layout at offset %llu: %s\n", (unsigned long long)p->offset,
+		printf("%s  layout at offset %llu: %s\n", what, (unsigned long long)p->offset,
 		       cli_show_msg(p->message));
 	else
-		printf("DAMAGED  %s %llu at offset %llu: %s\n", p->object, (unsigned long long)p->number,
-		       (unsigned long long)p->offset, cli_show_msg(p->message));
+		printf("%s  %s %llu at offset %llu: %s\n", what, p->object,
+		       (unsigned long long)p->number, (unsigned long long)p->offset,
+		       cli_show_msg(p->message));
 }
 
 /* Whether open's failure rc is about reaching the file (missing, not a
@@ -97,13 +100,23 @@ static void text_result(vctx *v, const verify_result *res)
 		return;
 	char sz[32];
 	cli_size(st->bytes, sz, sizeof sz);
-	if (res->rc != NPK_OK)
+	if (res->rc == NPK_E_VERSION)
+		printf("UNSUPPORTED  %s: nothing it could check is damaged, but %llu of %llu documents (%llu "
+		       "%s, %llu index %s) need a newer reader\n",
+		       v->archive, (unsigned long long)st->documents_unsupported,
+		       (unsigned long long)res->info->documents,
+		       (unsigned long long)st->clusters_unsupported,
+		       cli_s(st->clusters_unsupported, "cluster", "clusters"),
+		       (unsigned long long)st->pages_unsupported,
+		       cli_s(st->pages_unsupported, "page", "pages"));
+	else if (res->rc != NPK_OK)
 		printf("FAILED  %s: %llu of %llu documents damaged, %llu of %llu clusters and "
-		       "%llu of %llu index pages damaged\n",
+		       "%llu of %llu index pages damaged%s\n",
 		       v->archive, (unsigned long long)st->documents_bad,
 		       (unsigned long long)res->info->documents, (unsigned long long)st->clusters_bad,
 		       (unsigned long long)st->clusters, (unsigned long long)st->pages_bad,
-		       (unsigned long long)st->pages);
+		       (unsigned long long)st->pages,
+		       st->documents_unsupported ? "; more need a newer reader" : "");
 	else if (!res->info->trusted)
 		printf("UNTRUSTED  %s: intact (%llu %s, %s), but signed by a key claiming to be "
 		       "key %s, which is not trusted (fingerprint %s)\n",
@@ -165,6 +178,11 @@ static void json_result(vctx *v, const verify_result *res)
 	json_object_set_new(j, "clusters_damaged", json_integer((json_int_t)st->clusters_bad));
 	json_object_set_new(j, "pages", json_integer((json_int_t)st->pages));
 	json_object_set_new(j, "pages_damaged", json_integer((json_int_t)st->pages_bad));
+	json_object_set_new(j, "documents_unsupported",
+	                    json_integer((json_int_t)st->documents_unsupported));
+	json_object_set_new(j, "clusters_unsupported",
+	                    json_integer((json_int_t)st->clusters_unsupported));
+	json_object_set_new(j, "pages_unsupported", json_integer((json_int_t)st->pages_unsupported));
 	json_object_set_new(j, "bytes", json_integer((json_int_t)st->bytes));
 	json_object_set_new(j, "problems", v->problems ? v->problems : json_array());
 	v->problems = NULL;

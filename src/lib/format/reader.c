@@ -985,7 +985,8 @@ typedef struct walk_report {
 static void report(walk_report *w, int code, const char *object, uint64_t number,
                    uint64_t offset, const char *path, const char *message)
 {
-	if (w->first == NPK_OK)
+	/* damage decides the verdict over what only needs a newer reader */
+	if (w->first == NPK_OK || (w->first == NPK_E_VERSION && code != NPK_E_VERSION))
 		w->first = code;
 	if (w->cb) {
 		npk_problem p = {code, object, number, offset, path, message};
@@ -1022,9 +1023,10 @@ static int page_unreadable(walker *w, uint32_t i, int rc, const npk_error *err)
 	char msg[600];
 	snprintf(msg, sizeof msg, "%s; its %u documents (from \"%s\") cannot be listed",
 	         npk__bare(err, "damaged"), p->count, p->first);
-	w->wr->st->pages_bad++;
+	npk_verify_stats *st = w->wr->st;
 	report(w->wr, rc, "page", i, p->off, NULL, msg);
-	w->wr->st->documents_bad += p->count;
+	*(rc == NPK_E_VERSION ? &st->pages_unsupported : &st->pages_bad) += 1;
+	*(rc == NPK_E_VERSION ? &st->documents_unsupported : &st->documents_bad) += p->count;
 	w->pos_known = 0;
 	return NPK_OK;
 }
@@ -1292,19 +1294,24 @@ typedef struct verify_ctx {
 	uint64_t docs, bytes;     /* for progress */
 } verify_ctx;
 
+/* Cluster states in verify_ctx.cstate. */
+enum { CL_UNCHECKED, CL_GOOD, CL_BAD, CL_UNSUPPORTED };
+
+/* Checks cluster i once; returns its state. */
 static int check_cluster(verify_ctx *v, uint32_t i)
 {
-	if (v->cstate[i] == 0) {
+	if (v->cstate[i] == CL_UNCHECKED) {
 		npk_error e2 = {0};
 		int rc = load_cluster(v->r, i, &e2);
-		v->cstate[i] = rc == NPK_OK ? 1 : 2;
+		v->cstate[i] = rc == NPK_OK ? CL_GOOD : rc == NPK_E_VERSION ? CL_UNSUPPORTED : CL_BAD;
 		v->wr->st->clusters++;
 		if (rc != NPK_OK) {
-			v->wr->st->clusters_bad++;
+			*(rc == NPK_E_VERSION ? &v->wr->st->clusters_unsupported
+			                      : &v->wr->st->clusters_bad) += 1;
 			report(v->wr, rc, "cluster", i, v->r->clusters[i].off, NULL, npk__bare(&e2, ""));
 		}
 	}
-	return v->cstate[i] == 1;
+	return v->cstate[i];
 }
 
 static int verify_doc(const npk_entry *e, void *ctx)
@@ -1313,22 +1320,29 @@ static int verify_doc(const npk_entry *e, void *ctx)
 	npk_reader *r = v->r;
 	v->wr->st->documents++;
 	v->wr->st->bytes += e->size;
-	/* Every cluster the document touches must be intact. */
-	int ok = 1;
+	/* Every cluster the document touches must be intact; one this reader
+	 * cannot decode makes it unsupported, unless another is damaged. */
+	int bad = 0, unsupported = 0;
 	if (e->size > 0) {
 		uint64_t end = r->clusters[e->cluster].start + e->offset + e->size;
-		for (uint32_t c = e->cluster; c < r->cluster_count && r->clusters[c].start < end; c++)
-			ok &= check_cluster(v, c);
+		for (uint32_t c = e->cluster; c < r->cluster_count && r->clusters[c].start < end; c++) {
+			int state = check_cluster(v, c);
+			bad |= state == CL_BAD;
+			unsupported |= state == CL_UNSUPPORTED;
+		}
 	}
 	npk_error e2 = {0};
-	int rc = NPK_E_DIGEST;
-	if (ok)
+	int rc = bad ? NPK_E_DIGEST : unsupported ? NPK_E_VERSION : NPK_OK;
+	if (rc == NPK_OK)
 		rc = read_doc(r, e, NULL, NULL, &e2);
 	if (rc != NPK_OK) {
 		char msg[700];
-		snprintf(msg, sizeof msg, "%s", ok ? e2.msg : "stored in a damaged cluster");
+		snprintf(msg, sizeof msg, "%s", bad ? "stored in a damaged cluster"
+		                                : unsupported ? "stored in a cluster this reader cannot decode"
+		                                              : e2.msg);
 		report(v->wr, rc, "document", e->ordinal, 0, e->path, msg);
-		v->wr->st->documents_bad++;
+		*(rc == NPK_E_VERSION ? &v->wr->st->documents_unsupported
+		                      : &v->wr->st->documents_bad) += 1;
 	}
 	v->docs++;
 	v->bytes += e->size;
