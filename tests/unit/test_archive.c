@@ -142,6 +142,45 @@ static int no_meta_entry(const npk_entry *e, void *ctx)
 	return 0;
 }
 
+/* Metadata too long to encode (65535 bytes, spec/format.md 5.5) is refused
+ * with the document named, and the archive's own with "archive metadata". */
+DEFINE_TEST(test_archive_meta_too_long_names_document)
+{
+	npk_error err = {0};
+	npk_seckey *sk = test_key(NULL);
+	CHECK(sk != NULL);
+	npk_meta *m = npk_meta_new();
+	char key[8], *val = malloc(1001);
+	memset(val, 'v', 1000);
+	val[1000] = 0;
+	for (int i = 0; i < 70; i++) {
+		snprintf(key, sizeof key, "k%03d", i);
+		CHECK_RC(npk_meta_add(m, key, val, &err), NPK_OK, &err);
+	}
+	int fd = open("a.npk", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	npk_create_opts o;
+	memset(&o, 0, sizeof o);
+	npk_writer *w = NULL;
+	CHECK_RC(npk_writer_new(fd, &o, &w, &err), NPK_OK, &err);
+	CHECK_RC(npk_writer_begin(w, "news/a.txt", "text/plain", m, 1, &err), NPK_E_LIMIT, &err);
+	CHECK(strstr(err.msg, "news/a.txt: metadata: more than 65535 bytes") == err.msg);
+	npk_writer_free(w);
+	close(fd);
+	fd = open("a.npk", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	o.archive_meta = m;
+	w = NULL;
+	int rc = npk_writer_new(fd, &o, &w, &err);
+	if (rc == NPK_OK)
+		rc = npk_writer_finish(w, sk, &err);
+	CHECK_RC(rc, NPK_E_LIMIT, &err);
+	CHECK(strstr(err.msg, "archive metadata: more than 65535 bytes") == err.msg);
+	npk_writer_free(w);
+	close(fd);
+	npk_meta_free(m);
+	free(val);
+	npk_seckey_free(sk);
+}
+
 /* npk_reader_set_meta(r, 0): walks and find hand entries without metadata,
  * every other field as before; 1 brings it back. */
 DEFINE_TEST(test_archive_without_meta)
