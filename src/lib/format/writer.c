@@ -156,7 +156,9 @@ static int encode_manifest(npk_buf *m, const npk_writer *w, const npk_pubkey *pk
 {
 	uint8_t *am = NULL;
 	size_t amlen = 0;
-	NPK_FORWARD(npk__meta_encode(w->archive_meta, &am, &amlen, err));
+	int rc = npk__meta_encode(w->archive_meta, &am, &amlen, err);
+	if (rc != NPK_OK) /* "archive metadata: ..." */
+		return npk__wrap(err, rc, "archive ");
 	uint8_t pt_digest[32], ct_digest[32];
 	npk__digest(w->page_table.p, w->page_table.len, pt_digest);
 	npk__digest(w->cluster_table.p, w->cluster_table.len, ct_digest);
@@ -495,7 +497,9 @@ int npk_writer_begin(npk_writer *w, const char *path, const char *media_type,
 	NPK_FAIL_IF(w->docs >= NPK_DOCS_MAX, err, NPK_E_LIMIT, "more than %u documents",
 	            NPK_DOCS_MAX);
 
-	NPK_FORWARD(writer_doc_meta(w, meta, err));
+	int rc = writer_doc_meta(w, meta, err);
+	if (rc != NPK_OK)
+		return npk__wrap(err, rc, "%s: ", path);
 	char *copy = strdup(path);
 	if (copy == NULL)
 		return npk__fail(err, NPK_E_NOMEM, "out of memory");
