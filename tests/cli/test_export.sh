@@ -153,6 +153,38 @@ expect_contains "$OUT" "bag ok" "(the bag's check ran)"
 expect_exit 0 "sha512sum -c agrees with the manifests" -- \
 	sh -c 'cd "$1" && grep -v % manifest-sha512.txt | sha512sum --quiet -c - && sha512sum --quiet -c tagmanifest-sha512.txt' sh "$S/bag"
 
+# ---- bag-info.txt: a CR or LF in a value is a continuation line, never a new tag (RFC 8493 2.2.2)
+cr=$(printf '\r')
+expect_exit 0 "an archive whose title, creator and license hold CR, LF and CRLF" -- \
+	"$NP" create -q -s "$KEY" --timestamp 2025-06-01 --meta "title=Title${cr}Injected-Title: x" \
+	--meta "creator=Desk${cr}
+Injected-Creator: y" --meta "license=CC-BY${cr}Injected-License: z" "$S/cr.npk" "$top/seeds"
+expect_exit 0 "export --format bagit" -- "$NP" export -q -p "$PUB" --format bagit "$S/cr.npk" "$S/crbag"
+cat > "$S/baginfo.py" <<'PY'
+import re, sys
+# RFC 8493 2.2.2: lines end in CR, LF or CRLF; a line that starts with white
+# space continues the value before it
+text = open(sys.argv[1], "rb").read().decode("utf-8")
+tags = []
+for line in re.split(r"\r\n|\r|\n", text)[:-1]:
+    if line[:1] in (" ", "\t"):
+        tags[-1][1] += "\n" + line.lstrip(" \t")
+        continue
+    label, value = line.split(": ", 1)
+    tags.append([label, value])
+want = {"External-Description": "Title\nInjected-Title: x", "Source-Organization": "Desk\nInjected-Creator: y",
+        "Newspack-License": "CC-BY\nInjected-License: z"}
+got = dict(tags)
+labels = [t[0] for t in tags]
+bad = [l for l in labels if l not in want and l not in ("Bagging-Date", "Payload-Oxum", "Bag-Software-Agent", "Newspack-Signer-Key-Id")]
+bad += ["%s: %r" % (k, got.get(k)) for k, v in want.items() if got.get(k) != v]
+if len(set(labels)) != len(labels): bad.append("a label twice")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+expect_exit 0 "bag-info.txt parses back to exactly the given tags, CR folded as LF is" -- \
+	python3 "$S/baginfo.py" "$S/crbag/bag-info.txt"
+
 # ---- one JSON shape: what list --json prints is what the exports hold
 cat > "$S/shape.py" <<'PY'
 import json, os, sys
