@@ -251,6 +251,23 @@ static int bag_hash_line(ectx *x, int dirfd, const char *name, FILE *out)
 	return NPK_OK;
 }
 
+/* One "Label: value" line of bag-info.txt. A reader ends a line at CR,
+ * LF or CRLF (RFC 8493 2.2.2), so each of them in the value becomes a
+ * continuation line: the value can never start a tag of its own. */
+static void bag_label(FILE *f, const char *label, const char *v)
+{
+	fprintf(f, "%s: ", label);
+	for (const char *p = v; *p; p++) {
+		if (*p == '\r' && p[1] == '\n')
+			p++;
+		if (*p == '\r' || *p == '\n')
+			fputs("\n  ", f);
+		else
+			fputc(*p, f);
+	}
+	fputc('\n', f);
+}
+
 /* bag-info.txt (RFC 8493 2.2.2): labels from the archive's metadata. */
 static void bag_info(ectx *x, FILE *f)
 {
@@ -269,15 +286,7 @@ static void bag_info(ectx *x, FILE *f)
 		const char *v = npk_meta_find(in.meta, map[i].key);
 		if (v == NULL)
 			continue;
-		fprintf(f, "%s: ", map[i].label);
-		/* a value's line breaks become continuation lines */
-		for (const char *p = v; *p; p++) {
-			if (*p == '\n')
-				fputs("\n  ", f);
-			else if (*p != '\r')
-				fputc(*p, f);
-		}
-		fputc('\n', f);
+		bag_label(f, map[i].label, v);
 	}
 	fprintf(f, "Bagging-Date: %s\n", date);
 	fprintf(f, "Payload-Oxum: %llu.%llu\n", (unsigned long long)x->bytes,
@@ -287,8 +296,8 @@ static void bag_info(ectx *x, FILE *f)
 	npk_keyid_format(in.key_id, id);
 	fprintf(f, "Newspack-Signer-Key-Id: %s\n", id);
 	const char *lic = npk_meta_find(in.meta, "license");
-	if (lic != NULL && strchr(lic, '\n') == NULL)
-		fprintf(f, "Newspack-License: %s\n", lic);
+	if (lic != NULL)
+		bag_label(f, "Newspack-License", lic);
 }
 
 /* ---- Driver ---- */
