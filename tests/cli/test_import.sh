@@ -70,6 +70,31 @@ expect_exit 0 "a tar in reverse order, larger than the window" -- $MK "$S/revers
 run /usr/bin/time -f '%M' $MK "$S/reverse2.npk" "$S/reverse.tar"
 info "peak RSS importing a 45 MB tar in reverse order: $(tail -n 1 "$ERR") KiB"
 
+# memory is bounded whatever the input: sidecars are not kept from the
+# listing on (160 sidecars of 1 MiB, long names, in a 1 MB tar.gz)
+python3 - "$S/sidecars.tar.gz" <<'PY'
+import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w:gz", format=tarfile.PAX_FORMAT) as t:
+    d = "d" * 200 + "/"
+    for i in range(160):
+        name = d + "%03d-" % i + "n" * 100 + ".txt"
+        for path, data in ((name, b"Document %d\n" % i),
+                           (name + ".meta.json", b'{"title": "Sidecar %d"}' % i + b" " * ((1 << 20) - 100))):
+            ti = tarfile.TarInfo(path)
+            ti.size = len(data)
+            t.addfile(ti, io.BytesIO(data))
+PY
+expect_exit 0 "a tar.gz of 160 documents with 1 MiB sidecars and long names" -- \
+	/usr/bin/time -f '%M' $MK "$S/sidecars.npk" "$S/sidecars.tar.gz"
+rss=$(tail -n 1 "$ERR")
+"$NP" list --json -p "$PUB" "$S/sidecars.npk" > "$S/sidecars.json"
+expect_contains "$S/sidecars.json" '"title":"Sidecar 159"' "its sidecars are applied"
+if [ "${NPK_INSTRUMENTED:-}" = 1 ]; then
+	note "instrumented run: peak RSS $rss KiB not bounded (the sanitizers keep freed memory)"
+else
+	expect_true "its peak RSS ($rss KiB) stays under 100 MB" -- test "$rss" -lt 100000
+fi
+
 # a tar and a folder together: their documents interleave in path order
 mkdir -p "$S/mix/one" "$S/mix/two"
 cp -r "$IN/news" "$S/mix/one/"
