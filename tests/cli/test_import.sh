@@ -159,10 +159,23 @@ head -c $(($(file_size "$S/reverse.tar") / 3)) "$S/reverse.tar" | gzip -1 > "$S/
 refuse cut.tar.gz "cut.tar.gz: member" "a tar.gz cut short in a member"
 expect_true "no temporary file is left" -- test -z "$(find "$S" -maxdepth 1 -name '.*tmp*')"
 
-expect_exit 0 "links and special members are skipped" -- "$NP" create -s "$KEY" "$S/links.npk" "$S/links.tar" &&
+expect_exit 0 "symbolic links and special members are skipped" -- "$NP" create -s "$KEY" "$S/links.npk" "$S/links.tar" &&
 	expect_contains "$ERR" "links.tar: l: symbolic link not imported" "a symbolic link is named" &&
-	expect_contains "$ERR" "links.tar: h: hard link not imported" "a hard link is named" &&
 	expect_contains "$ERR" "links.tar: fifo: special file not imported" "a FIFO is named" &&
-	expect_contains "$OUT" "3 inputs were skipped" "and counted"
+	expect_contains "$OUT" "2 inputs were skipped" "and counted" &&
+	expect_eq "$("$NP" cat -p "$PUB" "$S/links.npk" h)" "one" "a hard link is a document with its member's bytes"
+
+# hard links: the tar of a folder gives every file the folder has
+mkdir -p "$S/hard/a" "$S/hard/z"
+printf 'Linked story\nBy Jane Doe\n\nText.\n' > "$S/hard/z/story.txt"
+ln "$S/hard/z/story.txt" "$S/hard/a/story.txt"
+ln "$S/hard/z/story.txt" "$S/hard/copy.txt"
+expect_exit 0 "the folder with hard links" -- $MK "$S/hard.npk" "$S/hard"
+for t in gnu bsd; do
+	if [ $t = gnu ]; then tar -C "$S/hard" -cf "$S/hard-$t.tar" z a copy.txt
+	else bsdtar -C "$S/hard" -cf "$S/hard-$t.tar" z a copy.txt; fi
+	expect_exit 0 "create from the $t tar of it" -- $MK "$S/hard-$t.npk" "$S/hard-$t.tar" &&
+		expect_same "$S/hard-$t.npk" "$S/hard.npk" "the $t tar with hard links gives the folder's archive byte for byte"
+done
 
 finish
