@@ -43,6 +43,9 @@ typedef struct item {
 	int has_side;             /* PATH.meta.json is its sidecar */
 	int is_sidecar;           /* PATH is NAME.meta.json of a member NAME */
 	int spooled_side;         /* pass 1 copied this member's text to side_off */
+	char *link;               /* a hard link: the path of the member it names */
+	size_t owner;             /* the item whose member holds its bytes (itself
+	                           * but for a hard link) */
 	/* pass 2 */
 	uint64_t data_off;        /* its bytes in the spool, or UNSPOOLED */
 	uint64_t attr_off;        /* its attributes in the spool */
@@ -54,7 +57,8 @@ typedef struct arc {
 	char *file;
 	item *items;              /* in path order once listed */
 	size_t n;
-	size_t *by_seq;           /* the items in member order */
+	size_t *by_seq;           /* the items with a member of their own, in member order */
+	size_t nown;
 	size_t next_seq;          /* pass 2: the next of by_seq to reach */
 	size_t listed;            /* bytes the list holds, within NPK__ARC_LIST_MAX */
 	struct archive *ar;
@@ -138,22 +142,33 @@ static int ar_next(arc *a, struct archive_entry **e, npk_error *err)
 	return NPK_OK;
 }
 
-/* The member's path as it will be stored: "./" prefixes dropped. NULL when
- * the member has no name (*why says what is wrong then). */
+/* A path as it will be stored: "./" prefixes dropped. */
+static const char *strip_dots(const char *p)
+{
+	while (p[0] == '.' && p[1] == '/')
+		for (p += 2; *p == '/';)
+			p++;
+	return p;
+}
+
+/* The member's path as it will be stored. NULL when the member has no
+ * name (*why says what is wrong then). */
 static const char *member_path(struct archive_entry *e, const char **why)
 {
 	const char *p = archive_entry_pathname_utf8(e);
 	if (p == NULL)
 		p = archive_entry_pathname(e);
-	*why = NULL;
-	if (p == NULL) {
-		*why = "its name cannot be read as UTF-8";
-		return NULL;
-	}
-	while (p[0] == '.' && p[1] == '/')
-		for (p += 2; *p == '/';)
-			p++;
-	return p;
+	*why = p == NULL ? "its name cannot be read as UTF-8" : NULL;
+	return p != NULL ? strip_dots(p) : NULL;
+}
+
+/* The member a hard link names, as stored; NULL when it cannot be read. */
+static const char *link_target(struct archive_entry *e)
+{
+	const char *t = archive_entry_hardlink_utf8(e);
+	if (t == NULL)
+		t = archive_entry_hardlink(e);
+	return t != NULL ? strip_dots(t) : NULL;
 }
 
 static int member_fail(arc *a, const char *path, npk_error *err)
@@ -391,6 +406,13 @@ static int list_add(arc *a, struct archive_entry *e, const char *p, uint64_t seq
 	it->path = strdup(p);
 	NPK_FAIL_IF(it->path == NULL, err, NPK_E_NOMEM, "out of memory");
 	a->n++;
+	const char *target = archive_entry_hardlink(e) ? link_target(e) : NULL;
+	if (target != NULL) {
+		a->listed += strlen(target) + 1;
+		it->link = strdup(target);
+		NPK_FAIL_IF(it->link == NULL, err, NPK_E_NOMEM, "out of memory");
+		return NPK_OK;
+	}
 	int maybe_sidecar = npk__sidecar_base(p) > 0;
 	if (archive_entry_size_is_set(e) && archive_entry_size(e) >= 0 &&
 	    !(maybe_sidecar && archive_entry_size(e) <= NPK__SIDECAR_MAX)) {
@@ -411,11 +433,13 @@ static int list_member(arc *a, struct archive_entry *e, size_t *cap, const npk__
 	            (unsigned long long)seq + 1, why);
 	if (archive_entry_filetype(e) == AE_IFDIR)
 		return NPK_OK;
-	if (archive_entry_filetype(e) != AE_IFREG || archive_entry_hardlink(e) != NULL) {
+	/* a hard link has the type of what it names, or none */
+	int hard = archive_entry_hardlink(e) != NULL && archive_entry_filetype(e) == 0;
+	if (archive_entry_filetype(e) != AE_IFREG && !hard) {
 		char where[PATH_MAX + 64];
 		snprintf(where, sizeof where, "%s: %s", a->file, p);
-		skip(env, where, archive_entry_hardlink(e) ? "hard link not imported (only regular files are stored)"
-		     : archive_entry_filetype(e) == AE_IFLNK ? "symbolic link not imported (only regular files are stored)"
+		skip(env, where, archive_entry_filetype(e) == AE_IFLNK
+		     ? "symbolic link not imported (only regular files are stored)"
 		     : "special file not imported (only regular files are stored)");
 		return NPK_OK;
 	}
@@ -469,7 +493,7 @@ static int attach_sidecars(arc *a, npk_error *err)
 	for (size_t i = 0; i < a->n; i++) {
 		item *it = &a->items[i];
 		size_t bl = npk__sidecar_base(it->path);
-		if (bl == 0)
+		if (bl == 0 || it->link != NULL) /* a hard link is always a document */
 			continue;
 		snprintf(base, sizeof base, "%.*s", (int)bl, it->path);
 		item *doc = find(a, base);
@@ -493,6 +517,40 @@ static int attach_sidecars(arc *a, npk_error *err)
 	return NPK_OK;
 }
 
+/* A hard link is a document with the bytes of the member it names,
+ * through other links: that member must be a document. Otherwise the link
+ * is skipped, with a warning. */
+static void resolve_links(arc *a, const npk__import_env *env)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		item *it = &a->items[i];
+		if (it->link == NULL)
+			continue;
+		const item *t = find(a, it->link);
+		for (size_t hops = 0; t != NULL && t->link != NULL && hops < a->n; hops++)
+			t = find(a, t->link);
+		if (t != NULL && t->link == NULL) {
+			it->seq = t->seq; /* now the member that holds its bytes */
+			it->size = t->size;
+			continue;
+		}
+		char where[PATH_MAX + 64], why[NPK_PATH_MAX + 64];
+		snprintf(where, sizeof where, "%s: %s", a->file, it->path);
+		snprintf(why, sizeof why, "hard link to \"%s\", which is not imported", it->link);
+		skip(env, where, why);
+		it->is_sidecar = 1; /* leaves the list */
+	}
+	size_t keep = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->items[i].is_sidecar) {
+			free(a->items[i].path);
+			free(a->items[i].link);
+		} else
+			a->items[keep++] = a->items[i];
+	}
+	a->n = keep;
+}
+
 typedef struct seq_ix {
 	uint64_t seq;
 	size_t i;
@@ -504,7 +562,8 @@ static int seq_cmp(const void *x, const void *y)
 	return a < b ? -1 : a > b;
 }
 
-/* The items in the file's order, for pass 2 to meet them in turn. */
+/* The items with a member of their own in the file's order, for pass 2
+ * to meet them in turn; and each hard link's owner, whose users it joins. */
 static int map_positions(arc *a, npk_error *err)
 {
 	a->by_seq = malloc((a->n ? a->n : 1) * sizeof *a->by_seq);
@@ -514,11 +573,22 @@ static int map_positions(arc *a, npk_error *err)
 		return npk__fail(err, NPK_E_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < a->n; i++)
-		v[i] = (seq_ix){a->items[i].seq, i};
-	if (a->n > 1)
-		qsort(v, a->n, sizeof *v, seq_cmp);
-	for (size_t i = 0; i < a->n; i++)
+		if (a->items[i].link == NULL)
+			v[a->nown++] = (seq_ix){a->items[i].seq, i};
+	if (a->nown > 1)
+		qsort(v, a->nown, sizeof *v, seq_cmp);
+	for (size_t i = 0; i < a->nown; i++) {
 		a->by_seq[i] = v[i].i;
+		a->items[v[i].i].owner = v[i].i;
+	}
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->items[i].link == NULL)
+			continue;
+		seq_ix key = {a->items[i].seq, 0};
+		const seq_ix *o = bsearch(&key, v, a->nown, sizeof *v, seq_cmp);
+		a->items[i].owner = o->i; /* resolve_links found it */
+		a->items[o->i].users++;
+	}
 	free(v);
 	return NPK_OK;
 }
@@ -537,6 +607,7 @@ static int index_members(arc *a, const npk__import_env *env, npk_error *err)
 		qsort(a->items, a->n, sizeof *a->items, item_cmp);
 	NPK_FORWARD(check_paths(a, err));
 	NPK_FORWARD(attach_sidecars(a, err));
+	resolve_links(a, env);
 	return map_positions(a, err);
 }
 
@@ -556,8 +627,10 @@ static void arc_close(void *src)
 		archive_read_free(a->ar);
 	if (a->spool >= 0)
 		close(a->spool);
-	for (size_t i = 0; i < a->n; i++)
+	for (size_t i = 0; i < a->n; i++) {
 		free(a->items[i].path);
+		free(a->items[i].link);
+	}
 	npk_meta_free(a->cur_meta);
 	if (a->utf8 != (locale_t)0)
 		freelocale(a->utf8);
@@ -616,7 +689,7 @@ static int read_to(arc *a, size_t o, npk_error *err)
 			return npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: member \"%s\" is gone (the "
 			                     "file changed while being read)", a->file, a->items[o].path);
 		uint64_t seq = a->pos++;
-		size_t k = a->next_seq < a->n ? a->by_seq[a->next_seq] : NONE;
+		size_t k = a->next_seq < a->nown ? a->by_seq[a->next_seq] : NONE;
 		if (k == NONE || a->items[k].seq != seq)
 			continue;
 		a->next_seq++;
@@ -662,13 +735,14 @@ static int arc_next(void *src, const npk__import_item **it, npk_error *err)
 	a->streaming = 0;
 	if (a->cur == a->n)
 		return NPK_OK;
-	item *m = &a->items[a->cur];
+	const item *m = &a->items[a->cur];
+	item *o = &a->items[m->owner];
 	enter(a);
-	int rc = fetch(a, a->cur, err);
+	int rc = fetch(a, m->owner, err);
 	leave(a);
 	NPK_FORWARD(rc);
-	m->users--;
-	a->off = m->data_off;
+	o->users--;
+	a->off = o->data_off;
 	a->left = m->size;
 	snprintf(a->name, sizeof a->name, "%s: %s", a->file, m->path);
 	a->it = (npk__import_item){m->path, m->size, NULL, a->name};
@@ -724,18 +798,19 @@ static int apply_sidecar(arc *a, const item *it, npk_meta *m, npk_error *err)
 	return rc;
 }
 
-/* The member's user.newspack.* attributes, then its NAME.meta.json. */
+/* The member's user.newspack.* attributes (a hard link's: those of the
+ * member it names), then its NAME.meta.json. */
 static int arc_meta(void *src, npk_meta *m, npk_error *err)
 {
 	arc *a = src;
 	NPK_FAIL_IF(a->cur == NONE || a->cur == a->n, err, NPK_E_ARG, "%s: no member", a->file);
-	const item *it = &a->items[a->cur];
+	const item *it = &a->items[a->cur], *o = &a->items[it->owner];
 	if (a->streaming && a->cur_meta != NULL)
 		NPK_FORWARD(npk_meta_merge(m, a->cur_meta, err));
-	if (!a->streaming && it->attr_len > 0) {
+	if (!a->streaming && o->attr_len > 0) {
 		npk_meta *attrs = npk_meta_new();
 		NPK_FAIL_IF(attrs == NULL, err, NPK_E_NOMEM, "out of memory");
-		int rc = unspool_attrs(a, it, attrs, err);
+		int rc = unspool_attrs(a, o, attrs, err);
 		if (rc == NPK_OK)
 			rc = npk_meta_merge(m, attrs, err);
 		npk_meta_free(attrs);

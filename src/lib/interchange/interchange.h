@@ -78,7 +78,8 @@ typedef struct npk__importer {
  * .tar.xz, .txz, .tar.zst, .tzst, .tar.bz2, .tbz2, .zip). Its regular
  * members are its documents, at the top of the archive as the folder it
  * was made from would give them; NAME.meta.json beside NAME is NAME's
- * sidecar, and user.newspack.* extended attributes are metadata. Other
+ * sidecar, and user.newspack.* extended attributes are metadata. A hard
+ * link to a regular member is a document with that member's bytes; other
  * members are skipped through env->skip (folders silently).
  *
  * The members come in any order, and documents are needed in path order:
