@@ -188,13 +188,16 @@ expect_exit 0 "bag-info.txt parses back to exactly the given tags, CR folded as 
 # ---- one JSON shape: what list --json prints is what the exports hold
 cat > "$S/shape.py" <<'PY'
 import json, os, sys
-docs = {d["path"]: d["metadata"] for d in json.load(open(sys.argv[1]))["documents"]}
+listed = json.load(open(sys.argv[1]))["documents"]
+docs = {d["path"]: d["metadata"] for d in listed}
 text = lambda m: json.dumps(m, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 bad = []
-for p, m in docs.items():
-    side = os.path.join(sys.argv[2], p + ".meta.json")
-    if m and open(side, encoding="utf-8").read() != text(m) + "\n":
-        bad.append("zip sidecar of " + p)
+for d in listed:
+    # newspack's own sidecar: the JSON form, marked, with the media type
+    own = dict(d["metadata"], **{"@newspack": 1, "@media_type": d["media_type"]})
+    side = os.path.join(sys.argv[2], d["path"] + ".meta.json")
+    if open(side, encoding="utf-8").read() != text(own) + "\n":
+        bad.append("zip sidecar of " + d["path"])
 lines = [json.loads(l) for l in open(os.path.join(sys.argv[3], "newspack-metadata.jsonl"), encoding="utf-8")]
 bad += ["bag line of " + l["path"] for l in lines if l["metadata"] != docs.get(l["path"])]
 if len(lines) != len(docs) or not any(isinstance(m.get("author"), list) and len(m["author"]) == 1 for m in docs.values()):
@@ -202,7 +205,7 @@ if len(lines) != len(docs) or not any(isinstance(m.get("author"), list) and len(
 print("\n".join(bad[:5]))
 sys.exit(1 if bad else 0)
 PY
-expect_exit 0 "zip sidecars and the bag's newspack-metadata.jsonl hold list --json's metadata, byte for byte (one author is [\"NAME\"])" -- \
+expect_exit 0 "zip sidecars (marked \"@newspack\": 1, with \"@media_type\") and the bag's newspack-metadata.jsonl hold list --json's metadata, byte for byte (one author is [\"NAME\"])" -- \
 	python3 "$S/shape.py" "$S/a.json" "$S/unzip" "$S/bag"
 
 # ---- export, then create: the same metadata, whatever the keys (tags, link,

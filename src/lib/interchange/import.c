@@ -31,6 +31,7 @@
 #include "interchange/interchange.h"
 
 #define XATTR_PREFIX "user.newspack."
+#define XATTR_MARK "user.newspack"
 #define NONE SIZE_MAX
 #define UNSPOOLED UINT64_MAX
 
@@ -44,6 +45,10 @@ typedef struct item {
 	int is_sidecar;           /* PATH is NAME.meta.json of a member NAME */
 	int spooled_side;         /* pass 1 copied this member's text to side_off */
 	char *link;               /* a hard link: the path of the member it names */
+	int marked;               /* newspack's (spec/metadata.md 10.1): its attributes
+	                           * are its whole metadata, and it is a document */
+	char *media;              /* the media type its mark or own sidecar gives */
+	char *names;              /* an own sidecar: the document it names */
 	size_t owner;             /* the item whose member holds its bytes (itself
 	                           * but for a hard link) */
 	/* pass 2 */
@@ -281,15 +286,20 @@ static int unspool_attrs(arc *a, const item *it, npk_meta *m, npk_error *err)
 	return rc;
 }
 
-/* One user.newspack.NAME attribute as metadata: KEY.N repeats KEY when
- * KEY came before (as npk_export writes repeats). */
-static int xattr_add(npk_meta *m, const char *name, const void *value, size_t size,
+/* One user.newspack.NAME attribute as metadata. On a member newspack
+ * marked, KEY#N is the N-th repeat of KEY; on another, KEY.N is when KEY
+ * came before (as earlier versions wrote repeats). */
+static int xattr_add(npk_meta *m, const char *name, const void *value, size_t size, int marked,
                      npk_error *err)
 {
 	char key[NPK_META_KEY_MAX + 32];
 	snprintf(key, sizeof key, "%s", name);
-	char *dot = strrchr(key, '.');
-	if (dot != NULL && dot[1] >= '1' && dot[1] <= '9' && strspn(dot + 1, "0123456789") == strlen(dot + 1)) {
+	char *dot = strrchr(key, marked ? '#' : '.');
+	if (marked && dot != NULL && dot[1] >= '1' && dot[1] <= '9' &&
+	    strspn(dot + 1, "0123456789") == strlen(dot + 1))
+		*dot = 0;
+	else if (!marked && dot != NULL && dot[1] >= '1' && dot[1] <= '9' &&
+	         strspn(dot + 1, "0123456789") == strlen(dot + 1)) {
 		*dot = 0;
 		if (npk_meta_find(m, key) == NULL)
 			*dot = '.';
@@ -307,8 +317,8 @@ static int xattr_add(npk_meta *m, const char *name, const void *value, size_t si
 
 /* The member's user.newspack.* attributes as metadata; *out NULL when
  * there are none. */
-static int xattr_meta(arc *a, struct archive_entry *e, const char *path, npk_meta **out,
-                      npk_error *err)
+static int xattr_meta(arc *a, struct archive_entry *e, const char *path, int marked,
+                      npk_meta **out, npk_error *err)
 {
 	*out = NULL;
 	const char *name;
@@ -321,7 +331,7 @@ static int xattr_meta(arc *a, struct archive_entry *e, const char *path, npk_met
 			continue;
 		if (*out == NULL && (*out = npk_meta_new()) == NULL)
 			return npk__fail(err, NPK_E_NOMEM, "out of memory");
-		int rc = xattr_add(*out, name + pl, value, size, err);
+		int rc = xattr_add(*out, name + pl, value, size, marked, err);
 		if (rc != NPK_OK) {
 			npk_meta_free(*out);
 			*out = NULL;
@@ -332,6 +342,32 @@ static int xattr_meta(arc *a, struct archive_entry *e, const char *path, npk_met
 		}
 	}
 	return NPK_OK;
+}
+
+/* The mark newspack export puts on its members (user.newspack, the text
+ * of an own sidecar without metadata): 1 and the media type it gives
+ * (malloc'd, or NULL) when the member has it. */
+static int xattr_mark(struct archive_entry *e, char **media, npk_error *err)
+{
+	const char *name;
+	const void *value;
+	size_t size;
+	*media = NULL;
+	archive_entry_xattr_reset(e);
+	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+		if (strcmp(name, XATTR_MARK) != 0)
+			continue;
+		char *doc;
+		int own = npk__sidecar_own(value, size, media, &doc);
+		free(doc);
+		NPK_FAIL_IF(own < 0, err, NPK_E_NOMEM, "out of memory");
+		if (*media != NULL && !npk__media_ok(*media)) {
+			free(*media);
+			*media = NULL;
+		}
+		return own;
+	}
+	return 0;
 }
 
 /* ---- pass 1: the list of members ---- */
@@ -413,7 +449,12 @@ static int list_add(arc *a, struct archive_entry *e, const char *p, uint64_t seq
 		NPK_FAIL_IF(it->link == NULL, err, NPK_E_NOMEM, "out of memory");
 		return NPK_OK;
 	}
-	int maybe_sidecar = npk__sidecar_base(p) > 0;
+	int mark = xattr_mark(e, &it->media, err);
+	if (mark < 0)
+		return mark;
+	it->marked = mark;
+	a->listed += it->media ? strlen(it->media) + 1 : 0;
+	int maybe_sidecar = !it->marked && npk__sidecar_base(p) > 0;
 	if (archive_entry_size_is_set(e) && archive_entry_size(e) >= 0 &&
 	    !(maybe_sidecar && archive_entry_size(e) <= NPK__SIDECAR_MAX)) {
 		it->size = (uint64_t)archive_entry_size(e);
@@ -485,33 +526,97 @@ static int check_paths(const arc *a, npk_error *err)
 	return NPK_OK;
 }
 
+/* A NAME.meta.json that may be a sidecar: not a hard link, not a member
+ * newspack marked as a document. */
+static int candidate(const item *it)
+{
+	return npk__sidecar_base(it->path) > 0 && it->link == NULL && !it->marked;
+}
+
+/* What a candidate's text says when it is newspack's own sidecar: the
+ * media type and the document it names, kept in the item for attach. */
+static int read_own(arc *a, item *c, npk_error *err)
+{
+	if (!c->spooled_side || c->side_len == 0)
+		return NPK_OK;
+	char *t = malloc(c->side_len);
+	NPK_FAIL_IF(t == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = spool_get(a, t, c->side_len, c->side_off, err);
+	int own = rc == NPK_OK && memmem(t, c->side_len, "\"@newspack\"", 11) != NULL
+	          ? npk__sidecar_own(t, c->side_len, &c->media, &c->names) : 0;
+	free(t);
+	NPK_FORWARD(rc);
+	NPK_FAIL_IF(own < 0, err, NPK_E_NOMEM, "out of memory");
+	a->listed += (c->media ? strlen(c->media) : 0) + (c->names ? strlen(c->names) : 0);
+	return NPK_OK;
+}
+
+/* Sidecar c goes to doc, with the media type it gives. */
+static int attach(arc *a, item *c, item *doc, npk_error *err)
+{
+	NPK_FAIL_IF(c->size > NPK__SIDECAR_MAX || !c->spooled_side, err, NPK_E_LIMIT,
+	            "%s: %s: sidecar larger than %u bytes", a->file, c->path, NPK__SIDECAR_MAX);
+	doc->has_side = 1;
+	doc->side_off = c->side_off;
+	doc->side_len = c->side_len;
+	if (c->media != NULL && npk__media_ok(c->media) && doc->media == NULL) {
+		doc->media = c->media;
+		c->media = NULL;
+	}
+	c->is_sidecar = 1;
+	return NPK_OK;
+}
+
+/* The document an own sidecar names ("@document"), in its folder. */
+static item *named_doc(const arc *a, const item *c)
+{
+	char path[NPK_PATH_MAX + 1];
+	const char *slash = strrchr(c->path, '/');
+	int dl = slash ? (int)(slash - c->path + 1) : 0;
+	if (strchr(c->names, '/') != NULL ||
+	    snprintf(path, sizeof path, "%.*s%s", dl, c->path, c->names) >= (int)sizeof path)
+		return NULL;
+	item *d = find(a, path);
+	return d != NULL && d != c && d->link == NULL && !d->has_side ? d : NULL;
+}
+
 /* NAME.meta.json beside NAME is NAME's sidecar, not a document: its text
- * moves to NAME and it leaves the list. */
+ * goes to NAME and it leaves the list. First newspack's own sidecars that
+ * name their document (zip exports give them when NAME.meta.json is a
+ * document too, spec/metadata.md 7.1); then the others, beside a NAME
+ * without one (a NAME.meta.json whose NAME has an own sidecar that names
+ * it stays a document). */
 static int attach_sidecars(arc *a, npk_error *err)
 {
-	char base[NPK_PATH_MAX + 1];
+	for (size_t i = 0; i < a->n; i++)
+		if (candidate(&a->items[i]))
+			NPK_FORWARD(read_own(a, &a->items[i], err));
 	for (size_t i = 0; i < a->n; i++) {
-		item *it = &a->items[i];
-		size_t bl = npk__sidecar_base(it->path);
-		if (bl == 0 || it->link != NULL) /* a hard link is always a document */
+		item *c = &a->items[i], *doc;
+		if (candidate(c) && c->names != NULL && (doc = named_doc(a, c)) != NULL)
+			NPK_FORWARD(attach(a, c, doc, err));
+	}
+	char base[NPK_PATH_MAX + 1];
+	for (size_t i = a->n; i-- > 0;) { /* NAME.meta.json.meta.json before NAME.meta.json */
+		item *c = &a->items[i];
+		if (!candidate(c) || c->is_sidecar || c->names != NULL)
 			continue;
-		snprintf(base, sizeof base, "%.*s", (int)bl, it->path);
+		snprintf(base, sizeof base, "%.*s", (int)npk__sidecar_base(c->path), c->path);
 		item *doc = find(a, base);
-		if (doc == NULL) /* a NAME.meta.json without NAME is a document: read in turn */
-			continue;
-		NPK_FAIL_IF(it->size > NPK__SIDECAR_MAX || !it->spooled_side, err, NPK_E_LIMIT,
-		            "%s: %s: sidecar larger than %u bytes", a->file, it->path, NPK__SIDECAR_MAX);
-		doc->has_side = 1;
-		doc->side_off = it->side_off;
-		doc->side_len = it->side_len;
-		it->is_sidecar = 1;
+		/* a NAME.meta.json without NAME is a document: read in turn */
+		if (doc != NULL && !doc->has_side && !doc->is_sidecar)
+			NPK_FORWARD(attach(a, c, doc, err));
 	}
 	size_t keep = 0;
 	for (size_t i = 0; i < a->n; i++) {
-		if (a->items[i].is_sidecar)
-			free(a->items[i].path);
-		else
-			a->items[keep++] = a->items[i];
+		item *it = &a->items[i];
+		if (it->is_sidecar) {
+			free(it->path);
+			free(it->media);
+		} else
+			a->items[keep++] = *it;
+		free(it->names);
+		it->names = NULL;
 	}
 	a->n = keep;
 	return NPK_OK;
@@ -545,6 +650,7 @@ static void resolve_links(arc *a, const npk__import_env *env)
 		if (a->items[i].is_sidecar) {
 			free(a->items[i].path);
 			free(a->items[i].link);
+			free(a->items[i].media);
 		} else
 			a->items[keep++] = a->items[i];
 	}
@@ -630,6 +736,7 @@ static void arc_close(void *src)
 	for (size_t i = 0; i < a->n; i++) {
 		free(a->items[i].path);
 		free(a->items[i].link);
+		free(a->items[i].media);
 	}
 	npk_meta_free(a->cur_meta);
 	if (a->utf8 != (locale_t)0)
@@ -700,7 +807,7 @@ static int read_to(arc *a, size_t o, npk_error *err)
 			                     "\"%s\" (the file changed while being read)", a->file,
 			                     (unsigned long long)seq + 1, it->path);
 		npk_meta *m;
-		NPK_FORWARD(xattr_meta(a, e, p, &m, err));
+		NPK_FORWARD(xattr_meta(a, e, p, it->marked, &m, err));
 		if (k == o && it->users == 1) {
 			a->streaming = 1;
 			a->cur_meta = m;
@@ -745,7 +852,7 @@ static int arc_next(void *src, const npk__import_item **it, npk_error *err)
 	a->off = o->data_off;
 	a->left = m->size;
 	snprintf(a->name, sizeof a->name, "%s: %s", a->file, m->path);
-	a->it = (npk__import_item){m->path, m->size, NULL, a->name};
+	a->it = (npk__import_item){m->path, m->size, m->media ? m->media : o->media, a->name};
 	*it = &a->it;
 	return NPK_OK;
 }
@@ -805,6 +912,8 @@ static int arc_meta(void *src, npk_meta *m, npk_error *err)
 	arc *a = src;
 	NPK_FAIL_IF(a->cur == NONE || a->cur == a->n, err, NPK_E_ARG, "%s: no member", a->file);
 	const item *it = &a->items[a->cur], *o = &a->items[it->owner];
+	if (o->marked) /* its attributes are its whole metadata */
+		npk__meta_clear(m);
 	if (a->streaming && a->cur_meta != NULL)
 		NPK_FORWARD(npk_meta_merge(m, a->cur_meta, err));
 	if (!a->streaming && o->attr_len > 0) {
