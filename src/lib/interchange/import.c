@@ -42,7 +42,7 @@ typedef struct item {
 	uint64_t side_off;        /* its sidecar's text in the spool */
 	size_t side_len;
 	int has_side;             /* PATH.meta.json is its sidecar */
-	int is_sidecar;           /* PATH is NAME.meta.json of a member NAME */
+	int gone;                 /* leaves the list: a sidecar, or a link to nothing */
 	int spooled_side;         /* pass 1 copied this member's text to side_off */
 	char *link;               /* a hard link: the path of the member it names */
 	int marked;               /* newspack's (spec/metadata.md 10.1): its attributes
@@ -563,7 +563,7 @@ static int attach(arc *a, item *c, item *doc, npk_error *err)
 		doc->media = c->media;
 		c->media = NULL;
 	}
-	c->is_sidecar = 1;
+	c->gone = 1;
 	return NPK_OK;
 }
 
@@ -599,18 +599,18 @@ static int attach_sidecars(arc *a, npk_error *err)
 	char base[NPK_PATH_MAX + 1];
 	for (size_t i = a->n; i-- > 0;) { /* NAME.meta.json.meta.json before NAME.meta.json */
 		item *c = &a->items[i];
-		if (!candidate(c) || c->is_sidecar || c->names != NULL)
+		if (!candidate(c) || c->gone || c->names != NULL)
 			continue;
 		snprintf(base, sizeof base, "%.*s", (int)npk__sidecar_base(c->path), c->path);
 		item *doc = find(a, base);
 		/* a NAME.meta.json without NAME is a document: read in turn */
-		if (doc != NULL && !doc->has_side && !doc->is_sidecar)
+		if (doc != NULL && !doc->has_side && !doc->gone)
 			NPK_FORWARD(attach(a, c, doc, err));
 	}
 	size_t keep = 0;
 	for (size_t i = 0; i < a->n; i++) {
 		item *it = &a->items[i];
-		if (it->is_sidecar) {
+		if (it->gone) {
 			free(it->path);
 			free(it->media);
 		} else
@@ -643,11 +643,11 @@ static void resolve_links(arc *a, const npk__import_env *env)
 		snprintf(where, sizeof where, "%s: %s", a->file, it->path);
 		snprintf(why, sizeof why, "hard link to \"%s\", which is not imported", it->link);
 		skip(env, where, why);
-		it->is_sidecar = 1; /* leaves the list */
+		it->gone = 1;
 	}
 	size_t keep = 0;
 	for (size_t i = 0; i < a->n; i++) {
-		if (a->items[i].is_sidecar) {
+		if (a->items[i].gone) {
 			free(a->items[i].path);
 			free(a->items[i].link);
 			free(a->items[i].media);
