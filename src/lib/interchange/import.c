@@ -345,29 +345,30 @@ static int xattr_meta(arc *a, struct archive_entry *e, const char *path, int mar
 }
 
 /* The mark newspack export puts on its members (user.newspack, the text
- * of an own sidecar without metadata): 1 and the media type it gives
- * (malloc'd, or NULL) when the member has it. */
-static int xattr_mark(struct archive_entry *e, char **media, npk_error *err)
+ * of an own sidecar without metadata): it->marked, and it->media the
+ * media type it gives. */
+static int xattr_mark(arc *a, struct archive_entry *e, item *it, npk_error *err)
 {
 	const char *name;
 	const void *value;
 	size_t size;
-	*media = NULL;
 	archive_entry_xattr_reset(e);
 	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
 		if (strcmp(name, XATTR_MARK) != 0)
 			continue;
 		char *doc;
-		int own = npk__sidecar_own(value, size, media, &doc);
+		int own = npk__sidecar_own(value, size, &it->media, &doc);
 		free(doc);
 		NPK_FAIL_IF(own < 0, err, NPK_E_NOMEM, "out of memory");
-		if (*media != NULL && !npk__media_ok(*media)) {
-			free(*media);
-			*media = NULL;
+		it->marked = own;
+		if (it->media != NULL && !npk__media_ok(it->media)) {
+			free(it->media);
+			it->media = NULL;
 		}
-		return own;
+		a->listed += it->media ? strlen(it->media) + 1 : 0;
+		return NPK_OK;
 	}
-	return 0;
+	return NPK_OK;
 }
 
 /* ---- pass 1: the list of members ---- */
@@ -418,10 +419,9 @@ static int measure(arc *a, item *it, int maybe_sidecar, npk_error *err)
 	return NPK_OK;
 }
 
-/* One more item: the member seq at path p. The list is bounded, whatever
- * the file: names are what it keeps. */
-static int list_add(arc *a, struct archive_entry *e, const char *p, uint64_t seq, size_t *cap,
-                    npk_error *err)
+/* A new item at path p, at the end of the list. The list is bounded,
+ * whatever the file: names are what it keeps. */
+static int list_grow(arc *a, const char *p, size_t *cap, item **out, npk_error *err)
 {
 	a->listed += strlen(p) + 1 + sizeof(item) + sizeof(size_t);
 	NPK_FAIL_IF(a->listed > NPK__ARC_LIST_MAX, err, NPK_E_LIMIT, "%s: more members than newspack "
@@ -434,14 +434,24 @@ static int list_add(arc *a, struct archive_entry *e, const char *p, uint64_t seq
 		a->items = nv;
 		*cap = nc;
 	}
-	item *it = &a->items[a->n];
+	item *it = *out = &a->items[a->n];
 	memset(it, 0, sizeof *it);
-	it->seq = seq;
 	it->data_off = UNSPOOLED;
 	it->users = 1;
 	it->path = strdup(p);
 	NPK_FAIL_IF(it->path == NULL, err, NPK_E_NOMEM, "out of memory");
 	a->n++;
+	return NPK_OK;
+}
+
+/* One more item: the member seq at path p, with its size, its mark, and
+ * a hard link's target. */
+static int list_add(arc *a, struct archive_entry *e, const char *p, uint64_t seq, size_t *cap,
+                    npk_error *err)
+{
+	item *it = NULL;
+	NPK_FORWARD(list_grow(a, p, cap, &it, err));
+	it->seq = seq;
 	const char *target = archive_entry_hardlink(e) ? link_target(e) : NULL;
 	if (target != NULL) {
 		a->listed += strlen(target) + 1;
@@ -449,11 +459,7 @@ static int list_add(arc *a, struct archive_entry *e, const char *p, uint64_t seq
 		NPK_FAIL_IF(it->link == NULL, err, NPK_E_NOMEM, "out of memory");
 		return NPK_OK;
 	}
-	int mark = xattr_mark(e, &it->media, err);
-	if (mark < 0)
-		return mark;
-	it->marked = mark;
-	a->listed += it->media ? strlen(it->media) + 1 : 0;
+	NPK_FORWARD(xattr_mark(a, e, it, err));
 	int maybe_sidecar = !it->marked && npk__sidecar_base(p) > 0;
 	if (archive_entry_size_is_set(e) && archive_entry_size(e) >= 0 &&
 	    !(maybe_sidecar && archive_entry_size(e) <= NPK__SIDECAR_MAX)) {
