@@ -215,6 +215,8 @@ RT="$S/rt"
 mkdir -p "$RT/src"
 printf '# A heading extraction would take\n\nBody.\n' > "$RT/src/doc.md"
 printf '{"title": null, "tags": ["a", "b"]}' > "$RT/src/doc.md.meta.json"
+printf 'Two\n' > "$RT/src/two.txt"
+printf '{"title": "T", "title.1": "a key named title.1", "author": ["A", "B"]}' > "$RT/src/two.txt.meta.json"
 python3 - "$RT" <<'PY'
 import io, sys, tarfile
 rt = sys.argv[1]
@@ -225,14 +227,14 @@ def mk(name, members):
             ti.size = len(data)
             ti.pax_headers = {"SCHILY.xattr.user.newspack" + k: v for k, v in attrs}
             t.addfile(ti, io.BytesIO(data))
-# title.1 before title: a key of its own, not a repeat
+# keys a sidecar would alias
 mk("odd.tar", [("odd/x.txt", b"Plain text\nBy Jane Doe\n",
-                [(".title.1", "a key named title.1"), (".title", "T"), (".tags", "t1"),
-                 (".link", "https://example.org/l"), (".author", "A"), (".author.1", "B")]),
+                [(".tags", "t1"), (".link", "https://example.org/l")]),
                ("odd/y.txt", b"Y\n", [(".title", "line\nbreak\rand \u00e9")])])
 # a member newspack marks as a document: never a sidecar
 mk("clash.tar", [("clash/x.txt", b"x\n", [(".title", "X")]),
-                 ("clash/x.txt.meta.json", b'{"title": "I am a document"}', [("", "1"), (".title", "J")])])
+                 ("clash/x.txt.meta.json", b'{"title": "I am a document"}',
+                  [("", '{"@newspack":1}'), (".title", "J")])])
 PY
 CORPUS="$top/../shared/corpus"
 slice=""
@@ -277,6 +279,12 @@ sys.exit(0 if a == b else 1)' "$RT/$rt_n.json" "$RT/$rt_n.bag/newspack-metadata.
 }
 roundtrip full "tags, link, title.1, a removed title, x.meta.json beside x, and the corpus slice" \
 	"$RT/src" "$RT/odd.tar" "$RT/clash.tar" $slice
+expect_exit 0 "(the archive holds those cases)" -- python3 -c 'import json,sys
+d = {x["path"]: x["metadata"] for x in json.load(open(sys.argv[1]))["documents"]}
+ok = (d["two.txt"] == {"author": ["A", "B"], "title": "T", "title.1": "a key named title.1"} and
+      d["odd/x.txt"].get("tags") == "t1" and d["odd/x.txt"].get("link") and d["doc.md"] == {"keywords": ["a", "b"]} and
+      d["clash/x.txt"] == {"title": "X"} and d["clash/x.txt.meta.json"] == {"title": "J"})
+sys.exit(0 if ok else 1)' "$RT/full.json"
 # the zip unpacked: its sidecars are read by create from the folder (x.meta.json
 # beside x cannot be told from a sidecar there, so that case is left out)
 roundtrip folder "the same without x.meta.json" "$RT/src" "$RT/odd.tar" $slice
