@@ -114,6 +114,29 @@ for f in tar tar.gz zip; do
 		expect_same "$S/back-$f.npk" "$S/ref.npk" "export to $f and back gives the same archive, byte for byte"
 done
 
+# a member newspack marked: KEY#N is the N-th repeat of KEY whatever order
+# the attributes come in, a key title.1 is itself, and its attributes are
+# its whole metadata (the byline extraction would find is not added)
+python3 - "$S" <<'PY'
+import io, sys, tarfile
+for name, order in (("marked-a.tar", ("author", "author#1", "author#2")), ("marked-b.tar", ("author#2", "author#1", "author"))):
+    with tarfile.open(f"{sys.argv[1]}/{name}", "w", format=tarfile.PAX_FORMAT) as t:
+        data = b"Story\nBy Someone Else\n"
+        ti = tarfile.TarInfo("story.txt")
+        ti.size = len(data)
+        vals = {"author": "A", "author#1": "B", "author#2": "C"}
+        ti.pax_headers = {"SCHILY.xattr.user.newspack": '{"@media_type":"text/x-story","@newspack":1}',
+                          "SCHILY.xattr.user.newspack.title.1": "own key"}
+        ti.pax_headers.update({"SCHILY.xattr.user.newspack." + k: vals[k] for k in order})
+        t.addfile(ti, io.BytesIO(data))
+PY
+for f in marked-a marked-b; do
+	expect_exit 0 "create from $f.tar" -- $MK "$S/$f.npk" "$S/$f.tar" &&
+		expect_eq "$("$NP" list --json -p "$PUB" "$S/$f.npk" | python3 -c 'import json,sys; d=json.load(sys.stdin)["documents"][0]; print(d["media_type"], json.dumps(d["metadata"], sort_keys=True))')" \
+			'text/x-story {"author": ["A", "B", "C"], "title.1": "own key"}' \
+			"$f.tar: authors in #N order, title.1 its own key, the mark's media type, nothing extracted"
+done
+
 # ---- refusals: nothing written
 python3 - "$S" <<'EOF'
 import io, sys, tarfile
