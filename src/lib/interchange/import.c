@@ -315,33 +315,71 @@ static int xattr_add(npk_meta *m, const char *name, const void *value, size_t si
 	return rc;
 }
 
+/* An attribute user.newspack.NAME, and its place among its key's values
+ * (N of NAME = KEY#N on a marked member, else 0). */
+typedef struct xattr {
+	const char *name;
+	const void *value;
+	size_t size;
+	unsigned long nth;
+	size_t ix;
+} xattr;
+
+static int xattr_cmp(const void *x, const void *y)
+{
+	const xattr *p = x, *q = y;
+	if (p->nth != q->nth)
+		return p->nth < q->nth ? -1 : 1;
+	return p->ix < q->ix ? -1 : p->ix > q->ix;
+}
+
+/* The member's user.newspack.NAME attributes in *v (*n of them); on a
+ * marked member in the order their #N give, whatever order the tar holds
+ * them in. */
+static int xattr_list(struct archive_entry *e, int marked, xattr **v, size_t *n, npk_error *err)
+{
+	const char *name;
+	const void *value;
+	size_t size, pl = strlen(XATTR_PREFIX);
+	*n = 0;
+	*v = malloc((size_t)archive_entry_xattr_reset(e) * sizeof **v + 1);
+	NPK_FAIL_IF(*v == NULL, err, NPK_E_NOMEM, "out of memory");
+	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
+		if (strncmp(name, XATTR_PREFIX, pl) != 0)
+			continue;
+		const char *hash = marked ? strrchr(name, '#') : NULL;
+		unsigned long nth = hash && hash[1] >= '1' && hash[1] <= '9' ? strtoul(hash + 1, NULL, 10) : 0;
+		(*v)[*n] = (xattr){name, value, size, nth, *n};
+		(*n)++;
+	}
+	if (marked && *n > 1)
+		qsort(*v, *n, sizeof **v, xattr_cmp);
+	return NPK_OK;
+}
+
 /* The member's user.newspack.* attributes as metadata; *out NULL when
  * there are none. */
 static int xattr_meta(arc *a, struct archive_entry *e, const char *path, int marked,
                       npk_meta **out, npk_error *err)
 {
+	xattr *v;
+	size_t n;
 	*out = NULL;
-	const char *name;
-	const void *value;
-	size_t size;
-	size_t pl = strlen(XATTR_PREFIX);
-	archive_entry_xattr_reset(e);
-	while (archive_entry_xattr_next(e, &name, &value, &size) == ARCHIVE_OK) {
-		if (strncmp(name, XATTR_PREFIX, pl) != 0)
-			continue;
-		if (*out == NULL && (*out = npk_meta_new()) == NULL)
-			return npk__fail(err, NPK_E_NOMEM, "out of memory");
-		int rc = xattr_add(*out, name + pl, value, size, marked, err);
-		if (rc != NPK_OK) {
-			npk_meta_free(*out);
-			*out = NULL;
-			if (rc == NPK_E_NOMEM)
-				return rc;
-			return npk__wrap(err, NPK_E_INPUT, "%s: member \"%s\": attribute %s: ", a->file, path,
-			                 name);
-		}
+	NPK_FORWARD(xattr_list(e, marked, &v, &n, err));
+	int rc = n > 0 && (*out = npk_meta_new()) == NULL ? npk__fail(err, NPK_E_NOMEM, "out of memory")
+	                                                   : NPK_OK;
+	size_t i;
+	for (i = 0; rc == NPK_OK && i < n; i++)
+		rc = xattr_add(*out, v[i].name + strlen(XATTR_PREFIX), v[i].value, v[i].size, marked, err);
+	if (rc != NPK_OK) {
+		npk_meta_free(*out);
+		*out = NULL;
+		if (rc != NPK_E_NOMEM)
+			rc = npk__wrap(err, NPK_E_INPUT, "%s: member \"%s\": attribute %s: ", a->file, path,
+			               v[i - 1].name);
 	}
-	return NPK_OK;
+	free(v);
+	return rc;
 }
 
 /* The mark newspack export puts on its members (user.newspack, the text
