@@ -659,6 +659,44 @@ run_startup() {
 	STARTUP_DESC="$(find "$S" -type f | wc -l) files of \`$(basename "$(dirname "$S")")/$(basename "$S")\`; archive $(fsize "$O/a.npk") bytes, squashfs image $(fsize "$O/a.sqfs") bytes"
 }
 
+# ------------------------------------------------------------------ tar import order
+# Every run: create from a .tar.xz of 24 members of 9 MiB, in path order
+# and in reverse path order. The importer reads the file twice whatever
+# its order (the listing, then once in file order, spooling what comes
+# early): reverse order may cost at most 1.2 times path order.
+run_import_order() {
+	local D=$W/import-order O=$W/out-import i
+	mkdir -p "$D/in" "$O"
+	if [ ! -f "$D/reverse.tar.xz" ]; then
+		say "import order: generating 24 members of 9 MiB"
+		for i in $(seq -w 1 24); do
+			head -c 9437184 /dev/urandom >"$D/in/m$i.bin"
+		done
+		(cd "$D/in" && ls | sort) >"$D/path.list"
+		sort -r "$D/path.list" >"$D/reverse.list"
+		tar -C "$D/in" -cf - -T "$D/path.list" | xz -0 -T2 >"$D/path.tar.xz"
+		tar -C "$D/in" -cf - -T "$D/reverse.list" | xz -0 -T2 >"$D/reverse.tar.xz"
+		rm -rf "$D/in"
+	fi
+	say "import order: 24 members of 9 MiB in a .tar.xz"
+	measure i.path "create from the tar.xz in path order" "$R" fast "rm -f $O/a.npk" -- \
+		"$NPK" create -q -s "$K/npk.key" --timestamp 2025-01-01 "$O/a.npk" "$D/path.tar.xz"
+	measure i.reverse "create from the tar.xz in reverse order" "$R" fast "rm -f $O/a.npk" -- \
+		"$NPK" create -q -s "$K/npk.key" --timestamp 2025-01-01 "$O/a.npk" "$D/reverse.tar.xz"
+	{
+		echo "| input | median wall | cpu | max RSS |"
+		echo "|-------|------------:|----:|--------:|"
+		echo "| path order | $(fmt_time "${WALL[i.path]}") | $(fmt_time "${CPU[i.path]}") | $(fmt_mib "${RSS[i.path]}") |"
+		echo "| reverse order | $(fmt_time "${WALL[i.reverse]}") | $(fmt_time "${CPU[i.reverse]}") | $(fmt_mib "${RSS[i.reverse]}") |"
+	} >"$W/table-import.md"
+	TARGETS=()
+	local r
+	r=$(ratio4 "${WALL[i.reverse]}" "${WALL[i.path]}")
+	target "import order" "$r" 1.2 "reverse / path order = $r (at most 1.2)"
+	printf '%s\n' "${TARGETS[@]}" >"$W/targets-import.md"
+	IMPORT_DESC="$(fsize "$D/path.tar.xz") and $(fsize "$D/reverse.tar.xz") bytes"
+}
+
 # ------------------------------------------------------------------ RESULTS.md
 # RESULTS.md keeps one section per kind of run (main, scale, corpus) between
 # markers; a run replaces its own sections and keeps the others.
@@ -681,6 +719,7 @@ if [ "$MAIN" = 1 ]; then run_main; fi
 if [ "$SCALE" = 1 ]; then run_scale; fi
 if [ "$CORPUS" = 1 ]; then run_corpus; fi
 run_startup
+run_import_order
 
 END=$(us_now)
 TOTAL=$((END - ${START/./}))
@@ -766,4 +805,17 @@ fi
 } >"$W/section-startup.md"
 cat "$W/section-startup.md"
 [ "$WRITE" = 1 ] && put_section startup "$W/section-startup.md"
+{
+	echo "## Import order"
+	echo
+	echo "$DATE, every run of \`sh bench/run.sh\`: \`newspack create\` from a .tar.xz of 24 members of 9 MiB of random bytes ($IMPORT_DESC), its members in path order and in reverse path order; medians of $R runs."
+	echo
+	cat "$W/table-import.md"
+	echo
+	echo "| target | measured | verdict |"
+	echo "|--------|----------|---------|"
+	cat "$W/targets-import.md"
+} >"$W/section-import.md"
+cat "$W/section-import.md"
+[ "$WRITE" = 1 ] && put_section import "$W/section-import.md"
 exit 0

@@ -153,16 +153,51 @@ expect_contains "$OUT" "bag ok" "(the bag's check ran)"
 expect_exit 0 "sha512sum -c agrees with the manifests" -- \
 	sh -c 'cd "$1" && grep -v % manifest-sha512.txt | sha512sum --quiet -c - && sha512sum --quiet -c tagmanifest-sha512.txt' sh "$S/bag"
 
+# ---- bag-info.txt: a CR or LF in a value is a continuation line, never a new tag (RFC 8493 2.2.2)
+cr=$(printf '\r')
+expect_exit 0 "an archive whose title, creator and license hold CR, LF and CRLF" -- \
+	"$NP" create -q -s "$KEY" --timestamp 2025-06-01 --meta "title=Title${cr}Injected-Title: x" \
+	--meta "creator=Desk${cr}
+Injected-Creator: y" --meta "license=CC-BY${cr}Injected-License: z" "$S/cr.npk" "$top/seeds"
+expect_exit 0 "export --format bagit" -- "$NP" export -q -p "$PUB" --format bagit "$S/cr.npk" "$S/crbag"
+cat > "$S/baginfo.py" <<'PY'
+import re, sys
+# RFC 8493 2.2.2: lines end in CR, LF or CRLF; a line that starts with white
+# space continues the value before it
+text = open(sys.argv[1], "rb").read().decode("utf-8")
+tags = []
+for line in re.split(r"\r\n|\r|\n", text)[:-1]:
+    if line[:1] in (" ", "\t"):
+        tags[-1][1] += "\n" + line.lstrip(" \t")
+        continue
+    label, value = line.split(": ", 1)
+    tags.append([label, value])
+want = {"External-Description": "Title\nInjected-Title: x", "Source-Organization": "Desk\nInjected-Creator: y",
+        "Newspack-License": "CC-BY\nInjected-License: z"}
+got = dict(tags)
+labels = [t[0] for t in tags]
+bad = [l for l in labels if l not in want and l not in ("Bagging-Date", "Payload-Oxum", "Bag-Software-Agent", "Newspack-Signer-Key-Id")]
+bad += ["%s: %r" % (k, got.get(k)) for k, v in want.items() if got.get(k) != v]
+if len(set(labels)) != len(labels): bad.append("a label twice")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+PY
+expect_exit 0 "bag-info.txt parses back to exactly the given tags, CR folded as LF is" -- \
+	python3 "$S/baginfo.py" "$S/crbag/bag-info.txt"
+
 # ---- one JSON shape: what list --json prints is what the exports hold
 cat > "$S/shape.py" <<'PY'
 import json, os, sys
-docs = {d["path"]: d["metadata"] for d in json.load(open(sys.argv[1]))["documents"]}
+listed = json.load(open(sys.argv[1]))["documents"]
+docs = {d["path"]: d["metadata"] for d in listed}
 text = lambda m: json.dumps(m, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 bad = []
-for p, m in docs.items():
-    side = os.path.join(sys.argv[2], p + ".meta.json")
-    if m and open(side, encoding="utf-8").read() != text(m) + "\n":
-        bad.append("zip sidecar of " + p)
+for d in listed:
+    # newspack's own sidecar: the JSON form, marked, with the media type
+    own = dict(d["metadata"], **{"@newspack": 1, "@media_type": d["media_type"]})
+    side = os.path.join(sys.argv[2], d["path"] + ".meta.json")
+    if open(side, encoding="utf-8").read() != text(own) + "\n":
+        bad.append("zip sidecar of " + d["path"])
 lines = [json.loads(l) for l in open(os.path.join(sys.argv[3], "newspack-metadata.jsonl"), encoding="utf-8")]
 bad += ["bag line of " + l["path"] for l in lines if l["metadata"] != docs.get(l["path"])]
 if len(lines) != len(docs) or not any(isinstance(m.get("author"), list) and len(m["author"]) == 1 for m in docs.values()):
@@ -170,8 +205,98 @@ if len(lines) != len(docs) or not any(isinstance(m.get("author"), list) and len(
 print("\n".join(bad[:5]))
 sys.exit(1 if bad else 0)
 PY
-expect_exit 0 "zip sidecars and the bag's newspack-metadata.jsonl hold list --json's metadata, byte for byte (one author is [\"NAME\"])" -- \
+expect_exit 0 "zip sidecars (marked \"@newspack\": 1, with \"@media_type\") and the bag's newspack-metadata.jsonl hold list --json's metadata, byte for byte (one author is [\"NAME\"])" -- \
 	python3 "$S/shape.py" "$S/a.json" "$S/unzip" "$S/bag"
+
+# ---- export, then create: the same metadata, whatever the keys (tags, link,
+# title.1, keys extraction would find, a document named x.meta.json beside x),
+# for tar, tar.gz and zip, and the zip unpacked; and on a slice of the corpus
+RT="$S/rt"
+mkdir -p "$RT/src"
+printf '# A heading extraction would take\n\nBody.\n' > "$RT/src/doc.md"
+printf '{"title": null, "tags": ["a", "b"]}' > "$RT/src/doc.md.meta.json"
+printf 'Two\n' > "$RT/src/two.txt"
+printf '{"title": "T", "title.1": "a key named title.1", "author": ["A", "B"]}' > "$RT/src/two.txt.meta.json"
+python3 - "$RT" <<'PY'
+import io, sys, tarfile
+rt = sys.argv[1]
+def mk(name, members):
+    with tarfile.open(f"{rt}/{name}", "w", format=tarfile.PAX_FORMAT) as t:
+        for path, data, attrs in members:
+            ti = tarfile.TarInfo(path)
+            ti.size = len(data)
+            ti.pax_headers = {"SCHILY.xattr.user.newspack" + k: v for k, v in attrs}
+            t.addfile(ti, io.BytesIO(data))
+# keys a sidecar would alias
+mk("odd.tar", [("odd/x.txt", b"Plain text\nBy Jane Doe\n",
+                [(".tags", "t1"), (".link", "https://example.org/l")]),
+               ("odd/y.txt", b"Y\n", [(".title", "line\nbreak\rand \u00e9")])])
+# a member newspack marks as a document: never a sidecar
+mk("clash.tar", [("clash/x.txt", b"x\n", [(".title", "X")]),
+                 ("clash/x.txt.meta.json", b'{"title": "I am a document"}',
+                  [("", '{"@newspack":1}'), (".title", "J")])])
+PY
+CORPUS="$top/../shared/corpus"
+slice=""
+if [ -d "$CORPUS/html" ] && [ -f "$CORPUS/warc/example.warc.gz" ]; then
+	slice="$CORPUS/html $CORPUS/warc/example.warc.gz"
+else
+	note "no ../shared/corpus: the round trip runs without its slice"
+fi
+cat > "$S/same.py" <<'PY'
+import json, sys
+# (a folder gives no media types: they are guessed again from the files)
+media = "--no-media" not in sys.argv
+def docs(f):
+    return {d["path"]: (d["blake2b_256"], d["media_type"] if media else "", d["metadata"]) for d in json.load(open(f))["documents"]}
+a, b = docs(sys.argv[1]), docs(sys.argv[2])
+bad = [p for p in sorted(set(a) | set(b)) if a.get(p) != b.get(p)]
+for p in bad[:5]:
+    print(p, a.get(p), b.get(p))
+print("%d documents, %d differ" % (len(a), len(bad)))
+sys.exit(1 if bad or not a else 0)
+PY
+roundtrip() { # NAME DESC INPUTS...: create, then export to each form and create again
+	rt_n=$1 rt_d=$2
+	shift 2
+	expect_exit 0 "$rt_d: the archive" -- "$NP" create -q -s "$KEY" --timestamp 2025-06-01 "$RT/$rt_n.npk" "$@" ||
+		return
+	"$NP" list --json -p "$PUB" "$RT/$rt_n.npk" > "$RT/$rt_n.json"
+	for f in tar tar.gz zip; do
+		expect_exit 0 "$rt_d: export to $f" -- "$NP" export -q -p "$PUB" "$RT/$rt_n.npk" "$RT/$rt_n.$f" &&
+			expect_exit 0 "$rt_d: create from the $f" -- "$NP" create -q -s "$KEY" --timestamp 2025-06-01 \
+				"$RT/$rt_n-$f.npk" "$RT/$rt_n.$f" &&
+			"$NP" list --json -p "$PUB" "$RT/$rt_n-$f.npk" > "$RT/$rt_n-$f.json" &&
+			expect_exit 0 "$rt_d: export to $f, then create, gives the same paths, bytes, media types and metadata" -- \
+				python3 "$S/same.py" "$RT/$rt_n.json" "$RT/$rt_n-$f.json"
+	done
+	expect_exit 0 "$rt_d: export --format bagit" -- "$NP" export -q -p "$PUB" --format bagit "$RT/$rt_n.npk" "$RT/$rt_n.bag" &&
+		expect_exit 0 "$rt_d: the bag's newspack-metadata.jsonl holds every document's metadata" -- \
+			python3 -c 'import json,sys
+a = {d["path"]: d["metadata"] for d in json.load(open(sys.argv[1]))["documents"]}
+b = {l["path"]: l["metadata"] for l in map(json.loads, open(sys.argv[2], encoding="utf-8"))}
+sys.exit(0 if a == b else 1)' "$RT/$rt_n.json" "$RT/$rt_n.bag/newspack-metadata.jsonl"
+}
+roundtrip full "tags, link, title.1, a removed title, x.meta.json beside x, and the corpus slice" \
+	"$RT/src" "$RT/odd.tar" "$RT/clash.tar" $slice
+expect_exit 0 "(the archive holds those cases)" -- python3 -c 'import json,sys
+d = {x["path"]: x["metadata"] for x in json.load(open(sys.argv[1]))["documents"]}
+ok = (d["two.txt"] == {"author": ["A", "B"], "title": "T", "title.1": "a key named title.1"} and
+      d["odd/x.txt"].get("tags") == "t1" and d["odd/x.txt"].get("link") and d["doc.md"] == {"keywords": ["a", "b"]} and
+      d["clash/x.txt"] == {"title": "X"} and d["clash/x.txt.meta.json"] == {"title": "J"})
+sys.exit(0 if ok else 1)' "$RT/full.json"
+# the zip unpacked: its sidecars are read by create from the folder (x.meta.json
+# beside x cannot be told from a sidecar there, so that case is left out)
+roundtrip folder "the same without x.meta.json" "$RT/src" "$RT/odd.tar" $slice
+mkdir -p "$RT/unzip"
+expect_exit 0 "unzip the export" -- $U8 sh -c 'cd "$1" && unzip -q "$2"' sh "$RT/unzip" "$RT/folder.zip"
+expect_exit 0 "create from the unzipped folder" -- "$NP" create -q -s "$KEY" --timestamp 2025-06-01 \
+	"$RT/folder-unzip.npk" "$RT/unzip"
+"$NP" list --json -p "$PUB" "$RT/folder-unzip.npk" > "$RT/folder-unzip.json"
+expect_exit 0 "export to zip, unzip, then create gives the same paths, bytes and metadata" -- \
+	python3 "$S/same.py" "$RT/folder.json" "$RT/folder-unzip.json" --no-media
+expect_eq "$(python3 -c 'import json,sys; print([d["metadata"] for d in json.load(open(sys.argv[1]))["documents"] if d["path"] == "doc.md"][0])' "$RT/full.json")" \
+	"{'keywords': ['a', 'b']}" "(the title extraction would find was removed by the sidecar)"
 
 # ---- -v names each document, on stderr
 expect_exit 0 "create -v" -- "$NP" create -v -s "$KEY" "$S/v.npk" "$top/seeds" &&

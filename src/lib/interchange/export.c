@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <locale.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,11 @@
 #include "interchange/interchange.h"
 #include "meta/meta.h"
 
+/* A document whose sidecar cannot be NAME.meta.json, and its name. */
+struct clash {
+	char *doc, *side;
+};
+
 typedef struct ectx {
 	npk_reader *r;
 	const npk_export_opts *opts;
@@ -44,6 +50,9 @@ typedef struct ectx {
 	int rc;
 	/* tar and zip */
 	struct archive *a;
+	/* zip: the documents D whose D.meta.json is a document too, by path */
+	struct clash *clash;
+	size_t nclash;
 	/* bags */
 	int data_fd;              /* the bag's data/ folder */
 	const char *bag;          /* its temporary path, for messages */
@@ -89,9 +98,17 @@ static struct archive_entry *ar_entry(ectx *x, const char *path, uint64_t size)
 }
 
 /* Each pair as the pax extended attribute user.newspack.KEY, a repeated
- * key (authors) with .1, .2 ... after the first. */
-static void ar_xattrs(struct archive_entry *e, const npk_meta *m)
+ * key (authors) with #1, #2 ... after the first ('#' is in no key, so a
+ * key title.1 stays itself), and user.newspack, which marks the member as
+ * newspack's: its attributes are its whole metadata, and it is a document
+ * even when named NAME.meta.json (spec/metadata.md 10.1). */
+static int ar_xattrs(ectx *x, struct archive_entry *e, const npk_entry *d)
 {
+	char *mark;
+	NPK_FORWARD(npk__sidecar_json(NULL, d->media_type, NULL, &mark, NULL, x->err));
+	archive_entry_xattr_add_entry(e, "user.newspack", mark, strlen(mark));
+	free(mark);
+	const npk_meta *m = d->meta;
 	size_t n = npk_meta_count(m);
 	for (size_t i = 0; i < n; i++) {
 		const char *k, *v;
@@ -106,9 +123,10 @@ static void ar_xattrs(struct archive_entry *e, const npk_meta *m)
 		if (nth == 0)
 			snprintf(name, sizeof name, "user.newspack.%s", k);
 		else
-			snprintf(name, sizeof name, "user.newspack.%s.%zu", k, nth);
+			snprintf(name, sizeof name, "user.newspack.%s#%zu", k, nth);
 		archive_entry_xattr_add_entry(e, name, v, strlen(v));
 	}
+	return NPK_OK;
 }
 
 static int ar_header(ectx *x, struct archive_entry *e, const char *path)
@@ -122,14 +140,111 @@ static int ar_header(ectx *x, struct archive_entry *e, const char *path)
 	return NPK_OK;
 }
 
-/* zip: the metadata in a sidecar NAME.meta.json that newspack create reads
- * back (spec/metadata.md 7 and 11). */
+static int clash_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct clash *)a)->doc, ((const struct clash *)b)->doc);
+}
+
+/* Whether the archive holds a document at path. */
+static int has_doc(ectx *x, const char *path, int *yes)
+{
+	const npk_entry *e;
+	int rc = npk_reader_find(x->r, path, &e, x->err);
+	*yes = rc == NPK_OK;
+	return rc == NPK_E_NOTFOUND ? NPK_OK : rc;
+}
+
+/* The sidecar name of D when D.meta.json is a document: D.N.meta.json for
+ * the first N from 1 such that neither it nor D.N is a document (so that
+ * no other sidecar has its name). */
+static int clash_name(ectx *x, struct clash *c)
+{
+	char alt[NPK_PATH_MAX + 32];
+	for (unsigned long n = 1;; n++) {
+		int taken, base_taken;
+		snprintf(alt, sizeof alt, "%s.%lu", c->doc, n);
+		NPK_FORWARD(has_doc(x, alt, &base_taken));
+		snprintf(alt, sizeof alt, "%s.%lu.meta.json", c->doc, n);
+		NPK_FORWARD(has_doc(x, alt, &taken));
+		if (!taken && !base_taken)
+			break;
+	}
+	c->side = strdup(alt);
+	NPK_FAIL_IF(c->side == NULL, x->err, NPK_E_NOMEM, "out of memory");
+	return NPK_OK;
+}
+
+/* The paths NAME.meta.json of the archive, gathered by npk_reader_list. */
+typedef struct side_scan {
+	char **v;
+	size_t n, cap;
+} side_scan;
+
+static int scan_doc(const npk_entry *d, void *ctx)
+{
+	side_scan *s = ctx;
+	if (npk__sidecar_base(d->path) == 0)
+		return 0;
+	if (s->n == s->cap) {
+		size_t nc = s->cap ? s->cap * 2 : 16;
+		char **nv = realloc(s->v, nc * sizeof *nv);
+		if (nv == NULL)
+			return -1;
+		s->v = nv;
+		s->cap = nc;
+	}
+	return (s->v[s->n] = strdup(d->path)) != NULL ? (s->n++, 0) : -1;
+}
+
+/* zip: which documents D have a document D.meta.json beside them, and the
+ * name their sidecar takes instead (read before anything is written). */
+static int clash_scan(ectx *x)
+{
+	side_scan s = {0};
+	npk_reader_set_meta(x->r, 0);
+	int rc = npk_reader_list(x->r, scan_doc, &s, x->err);
+	npk_reader_set_meta(x->r, 1);
+	if (rc == -1)
+		rc = npk__fail(x->err, NPK_E_NOMEM, "out of memory");
+	if (rc == NPK_OK && s.n > 0 && (x->clash = calloc(s.n, sizeof *x->clash)) == NULL)
+		rc = npk__fail(x->err, NPK_E_NOMEM, "out of memory");
+	for (size_t i = 0; rc == NPK_OK && i < s.n; i++) {
+		int yes;
+		s.v[i][npk__sidecar_base(s.v[i])] = 0;
+		rc = has_doc(x, s.v[i], &yes);
+		if (rc == NPK_OK && yes) {
+			struct clash *c = &x->clash[x->nclash++];
+			c->doc = s.v[i];
+			s.v[i] = NULL;
+			rc = clash_name(x, c);
+		}
+	}
+	for (size_t i = 0; i < s.n; i++)
+		free(s.v[i]);
+	free(s.v);
+	if (x->nclash > 1)
+		qsort(x->clash, x->nclash, sizeof *x->clash, clash_cmp);
+	return rc;
+}
+
+/* zip: the document's metadata and media type in newspack's own sidecar
+ * NAME.meta.json, which newspack create reads back as they are
+ * (spec/metadata.md 7.1); when NAME.meta.json is a document too, in the
+ * sidecar chosen by clash_scan, which names NAME. */
 static int ar_sidecar(ectx *x, const npk_entry *d)
 {
-	char *js, side[NPK_PATH_MAX + 16];
+	char *js, side[NPK_PATH_MAX + 32];
 	size_t n;
-	NPK_FORWARD(npk__meta_json(d->meta, NULL, 0, &js, &n, x->err));
-	snprintf(side, sizeof side, "%s.meta.json", d->path);
+	struct clash key = {(char *)(uintptr_t)d->path, NULL};
+	const struct clash *hit = x->nclash ? bsearch(&key, x->clash, x->nclash, sizeof *x->clash,
+	                                              clash_cmp) : NULL;
+	const char *base = strrchr(d->path, '/');
+	base = base ? base + 1 : d->path;
+	NPK_FORWARD(npk__sidecar_json(d->meta, d->media_type, hit ? base : NULL, &js, &n, x->err));
+	if (hit != NULL)
+		snprintf(side, sizeof side, "%s", hit->side);
+	else
+		snprintf(side, sizeof side, "%s.meta.json", d->path);
 	struct archive_entry *se = ar_entry(x, side, n + 1);
 	int rc = NPK_OK;
 	if (se == NULL)
@@ -148,15 +263,15 @@ static int ar_doc(ectx *x, const npk_entry *d)
 {
 	struct archive_entry *e = ar_entry(x, d->path, d->size);
 	NPK_FAIL_IF(e == NULL, x->err, NPK_E_NOMEM, "out of memory");
-	if (x->format != NPK_EXPORT_ZIP)
-		ar_xattrs(e, d->meta);
-	int rc = ar_header(x, e, d->path);
+	int rc = x->format != NPK_EXPORT_ZIP ? ar_xattrs(x, e, d) : NPK_OK;
+	if (rc == NPK_OK)
+		rc = ar_header(x, e, d->path);
 	archive_entry_free(e);
 	NPK_FORWARD(rc);
 	NPK_FORWARD(npk_reader_read(x->r, d, ar_sink, x, x->err));
 	if (archive_write_finish_entry(x->a) != ARCHIVE_OK)
 		return ar_fail(x, d->path);
-	if (x->format == NPK_EXPORT_ZIP && npk_meta_count(d->meta) > 0)
+	if (x->format == NPK_EXPORT_ZIP)
 		return ar_sidecar(x, d);
 	return NPK_OK;
 }
@@ -251,6 +366,23 @@ static int bag_hash_line(ectx *x, int dirfd, const char *name, FILE *out)
 	return NPK_OK;
 }
 
+/* One "Label: value" line of bag-info.txt. A reader ends a line at CR,
+ * LF or CRLF (RFC 8493 2.2.2), so each of them in the value becomes a
+ * continuation line: the value can never start a tag of its own. */
+static void bag_label(FILE *f, const char *label, const char *v)
+{
+	fprintf(f, "%s: ", label);
+	for (const char *p = v; *p; p++) {
+		if (*p == '\r' && p[1] == '\n')
+			p++;
+		if (*p == '\r' || *p == '\n')
+			fputs("\n  ", f);
+		else
+			fputc(*p, f);
+	}
+	fputc('\n', f);
+}
+
 /* bag-info.txt (RFC 8493 2.2.2): labels from the archive's metadata. */
 static void bag_info(ectx *x, FILE *f)
 {
@@ -269,15 +401,7 @@ static void bag_info(ectx *x, FILE *f)
 		const char *v = npk_meta_find(in.meta, map[i].key);
 		if (v == NULL)
 			continue;
-		fprintf(f, "%s: ", map[i].label);
-		/* a value's line breaks become continuation lines */
-		for (const char *p = v; *p; p++) {
-			if (*p == '\n')
-				fputs("\n  ", f);
-			else if (*p != '\r')
-				fputc(*p, f);
-		}
-		fputc('\n', f);
+		bag_label(f, map[i].label, v);
 	}
 	fprintf(f, "Bagging-Date: %s\n", date);
 	fprintf(f, "Payload-Oxum: %llu.%llu\n", (unsigned long long)x->bytes,
@@ -287,8 +411,8 @@ static void bag_info(ectx *x, FILE *f)
 	npk_keyid_format(in.key_id, id);
 	fprintf(f, "Newspack-Signer-Key-Id: %s\n", id);
 	const char *lic = npk_meta_find(in.meta, "license");
-	if (lic != NULL && strchr(lic, '\n') == NULL)
-		fprintf(f, "Newspack-License: %s\n", lic);
+	if (lic != NULL)
+		bag_label(f, "Newspack-License", lic);
 }
 
 /* ---- Driver ---- */
@@ -341,6 +465,8 @@ static int export_archive(ectx *x, const char *out)
 	locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	locale_t before = utf8 != (locale_t)0 ? uselocale(utf8) : (locale_t)0;
 	int rc;
+	if (x->format == NPK_EXPORT_ZIP)
+		NPK_FORWARD_GOTO(rc, clash_scan(x), done);
 	NPK_FORWARD_GOTO(rc, ar_open(x, o.fd, out), done);
 	NPK_FORWARD_GOTO(rc, list_docs(x), done);
 	if (archive_write_close(x->a) != ARCHIVE_OK) {
@@ -350,6 +476,11 @@ static int export_archive(ectx *x, const char *out)
 	rc = npk__out_commit(&o, x->err);
 done:
 	archive_write_free(x->a);
+	for (size_t i = 0; i < x->nclash; i++) {
+		free(x->clash[i].doc);
+		free(x->clash[i].side);
+	}
+	free(x->clash);
 	if (utf8 != (locale_t)0) {
 		uselocale(before);
 		freelocale(utf8);

@@ -78,17 +78,19 @@ typedef struct npk__importer {
  * .tar.xz, .txz, .tar.zst, .tzst, .tar.bz2, .tbz2, .zip). Its regular
  * members are its documents, at the top of the archive as the folder it
  * was made from would give them; NAME.meta.json beside NAME is NAME's
- * sidecar, and user.newspack.* extended attributes are metadata. Other
+ * sidecar, and user.newspack.* extended attributes are metadata. A hard
+ * link to a regular member is a document with that member's bytes; other
  * members are skipped through env->skip (folders silently).
  *
  * The members come in any order, and documents are needed in path order:
- * each miss reads the stream forward, keeping the members soon needed in
- * a bounded window (NPK__ARC_WINDOW bytes), or starts a new pass over the
- * file when the member wanted was already passed. Nothing is unpacked to
- * disk. */
+ * the file is read twice, whatever its order (the listing, then once in
+ * the file's order), and the members reached before their turn wait in a
+ * temporary file (in TMPDIR, unlinked at once; never larger than the
+ * input's contents). Nothing is unpacked to the disk where it could be
+ * seen, and memory is bounded: the member list holds at most
+ * NPK__ARC_LIST_MAX bytes of names and sizes. */
 extern const npk__importer npk__import_arc;
-#define NPK__ARC_WINDOW (32u << 20)   /* bytes of members kept for later */
-#define NPK__ARC_BIG (8u << 20)       /* larger members are streamed, never kept */
+#define NPK__ARC_LIST_MAX (48u << 20)
 /* Passes over the file of an npk__import_arc source so far (for reports
  * and tests). */
 unsigned npk__arc_passes(const void *src);

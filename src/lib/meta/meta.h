@@ -157,6 +157,15 @@ int npk__html_rules(xctx *x, const char *s, size_t n);
  * by create from folders and from tar and zip inputs. */
 #define NPK__SIDECAR_SUFFIX ".meta.json"
 #define NPK__SIDECAR_MAX (1u << 20)
+/* newspack's own sidecar (spec/metadata.md 7.1): the JSON form of m with
+ * "@newspack": 1, and "@media_type" and "@document" when not NULL. *out is
+ * malloc'd text, *len (may be NULL) its length. */
+int npk__sidecar_json(const npk_meta *m, const char *media, const char *document, char **out,
+                      size_t *len, npk_error *err);
+/* 1 when the text is newspack's own sidecar, with copies (malloc'd, or
+ * NULL when absent) of its "@media_type" and "@document"; 0 when it is
+ * another sidecar or no JSON; -1 when out of memory. */
+int npk__sidecar_own(const char *json, size_t len, char **media, char **document);
 /* The length of NAME when path is NAME.meta.json (NAME not empty), else 0. */
 static inline size_t npk__sidecar_base(const char *path)
 {

@@ -2,7 +2,8 @@
  * of the library does not see; meta_html.c only reads JSON-LD with it):
  * - sidecars: NAME.meta.json, whose fields replace or remove those found
  *   in the document NAME (spec/metadata.md 7); field names map to keys as
- *   in front matter (meta_yaml.c);
+ *   in front matter (meta_yaml.c); newspack's own sidecars (marked
+ *   "@newspack") hold a document's whole metadata, read as written;
  * - the JSON form of metadata (spec/metadata.md 11), the one shape of
  *   list --json, info --json and every export. */
 #include <stdio.h>
@@ -183,6 +184,96 @@ static int sidecar_commit(npk_meta *m, npk_meta *t, const npk_meta *gone, const 
 	return NPK_OK;
 }
 
+static json_t *meta_object(const npk_meta *m);
+
+/* ---- newspack's own sidecars (spec/metadata.md 7.1) ----
+ * The sidecars newspack writes (zip exports) are marked "@newspack": 1 and
+ * hold a document's whole metadata: keys as stored (no alias, no case
+ * folding), each a string or an array of strings, and replace everything
+ * extracted from the document. "@media_type" is its media type and
+ * "@document" the name of the document when the sidecar is not named after
+ * it. Members starting with '@' cannot be metadata keys, so a reader that
+ * knows no marker refuses the file rather than misread it. */
+
+#define OWN_MARK "@newspack"
+#define OWN_MEDIA "@media_type"
+#define OWN_DOC "@document"
+
+/* Adds one value of an own sidecar's member (a string) to t. */
+static int own_add(npk_meta *t, const char *key, json_t *v, const char *name, npk_error *err)
+{
+	NPK_FAIL_IF(!json_is_string(v), err, NPK_E_INPUT, "%s: key \"%s\": a newspack sidecar "
+	            "holds strings and arrays of strings", name, key);
+	return sidecar_add(t, key, v, name, err);
+}
+
+/* Reads an own sidecar's members into t. */
+static int own_read(npk_meta *t, json_t *root, const char *name, npk_error *err)
+{
+	json_t *mark = json_object_get(root, OWN_MARK);
+	NPK_FAIL_IF(!json_is_integer(mark) || json_integer_value(mark) != 1, err, NPK_E_INPUT,
+	            "%s: \"" OWN_MARK "\" is not 1: written by a newer newspack?", name);
+	const char *jk;
+	json_t *jv;
+	json_object_foreach(root, jk, jv) {
+		if (strcmp(jk, OWN_MARK) == 0 || strcmp(jk, OWN_MEDIA) == 0 || strcmp(jk, OWN_DOC) == 0)
+			continue;
+		if (!json_is_array(jv)) {
+			NPK_FORWARD(own_add(t, jk, jv, name, err));
+			continue;
+		}
+		size_t ix;
+		json_t *el;
+		json_array_foreach(jv, ix, el)
+			NPK_FORWARD(own_add(t, jk, el, name, err));
+	}
+	return NPK_OK;
+}
+
+/* A copy of root's string member key, or NULL; -1 when out of memory. */
+static int own_string(json_t *root, const char *key, char **out)
+{
+	json_t *v = json_object_get(root, key);
+	*out = NULL;
+	if (!json_is_string(v))
+		return 0;
+	*out = strdup(json_string_value(v));
+	return *out == NULL ? -1 : 0;
+}
+
+int npk__sidecar_own(const char *json, size_t len, char **media, char **document)
+{
+	*media = NULL;
+	*document = NULL;
+	json_t *root;
+	npk_error ignored = {0};
+	if (sidecar_parse(json, len, "", &root, &ignored) != NPK_OK)
+		return 0;
+	int own = json_is_object(root) && json_object_get(root, OWN_MARK) != NULL;
+	if (own && (own_string(root, OWN_MEDIA, media) != 0 || own_string(root, OWN_DOC, document) != 0)) {
+		free(*media);
+		*media = NULL;
+		own = -1;
+	}
+	json_decref(root);
+	return own;
+}
+
+int npk__sidecar_json(const npk_meta *m, const char *media, const char *document, char **out,
+                      size_t *len, npk_error *err)
+{
+	json_t *o = meta_object(m);
+	int bad = o == NULL || json_object_set_new(o, OWN_MARK, json_integer(1)) != 0 ||
+	          (media != NULL && json_object_set_new(o, OWN_MEDIA, json_string(media)) != 0) ||
+	          (document != NULL && json_object_set_new(o, OWN_DOC, json_string(document)) != 0);
+	*out = bad ? NULL : json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	NPK_FAIL_IF(*out == NULL, err, NPK_E_NOMEM, "out of memory");
+	if (len != NULL)
+		*len = strlen(*out);
+	return NPK_OK;
+}
+
 int npk_meta_apply_sidecar(npk_meta *m, const char *json, size_t len,
                            const char *sidecar_name, npk_error *err)
 {
@@ -199,7 +290,12 @@ int npk_meta_apply_sidecar(npk_meta *m, const char *json, size_t len,
 		rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", name);
 		goto done;
 	}
-	NPK_FORWARD_GOTO(rc, sidecar_read(t, gone, root, name, err), done);
+	if (json_is_object(root) && json_object_get(root, OWN_MARK) != NULL) {
+		/* newspack's own: the whole metadata, in place of what was extracted */
+		NPK_FORWARD_GOTO(rc, own_read(t, root, name, err), done);
+		npk__meta_clear(m);
+	} else
+		NPK_FORWARD_GOTO(rc, sidecar_read(t, gone, root, name, err), done);
 	rc = sidecar_commit(m, t, gone, name, err);
 done:
 	npk_meta_free(t);
