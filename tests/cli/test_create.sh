@@ -1,0 +1,68 @@
+#!/bin/sh
+# test_create.sh - newspack create and its inputs:
+#   OUT is never a file that is one of the INPUTs (by device and inode, or
+#     inside an INPUT folder the walk reaches), never a file that is not a
+#     newspack archive, and an archive is replaced only with --force; each
+#     refusal exits 2, says why and leaves OUT byte for byte;
+#   arguments given the wrong way round (a folder as OUT) say so.
+. "$(dirname "$0")/lib.sh"
+suite_begin create
+
+KEY="$KEYS/test.key"
+PUB="$KEYS/test.pub"
+MK="$NP create -q -s $KEY --timestamp 2025-06-01"
+
+IN="$S/in"
+mkdir -p "$IN/sub"
+printf 'First article\n' > "$IN/a.md"
+printf 'Second article\n' > "$IN/b.md"
+printf 'Third\n' > "$IN/sub/c.txt"
+expect_exit 0 "the reference archive" -- $MK "$S/ref.npk" "$IN"
+
+# ---- OUT: never an input, never a file that is not an archive, --force
+# refused OUT DESC MESSAGE -- CREATE ARGS...: exit 2, the message, OUT kept.
+refused() {
+	_out=$1
+	_desc=$2
+	_msg=$3
+	shift 4
+	cp "$_out" "$S/before"
+	expect_exit 2 "$_desc: refused" -- $MK "$@" &&
+		expect_contains "$ERR" "$_msg" "$_desc: says why" &&
+		expect_same "$_out" "$S/before" "$_desc: OUT is left byte for byte"
+	expect_true "$_desc: no temporary file is left" -- \
+		test -z "$(find "$S" -name '.*.tmp-*')"
+}
+cd "$IN" || exit 2
+refused a.md "OUT forgotten (create *.md)" "a.md: exists and is not a newspack archive; not replacing it" \
+	-- a.md b.md
+cd "$top" || exit 2
+refused "$IN/a.md" "a text file as OUT, with --force" "a.md: exists and is not a newspack archive" \
+	-- --force "$IN/a.md" "$IN/b.md"
+cp "$S/ref.npk" "$S/old.npk"
+refused "$S/old.npk" "an existing archive without --force" "old.npk: already exists; --force replaces an archive" \
+	-- "$S/old.npk" "$IN"
+refused "$S/old.npk" "OUT is also an INPUT" "old.npk: is also an INPUT" \
+	-- --force "$S/old.npk" "$S/old.npk" "$IN/b.md"
+ln "$S/old.npk" "$S/hardlink.npk"
+refused "$S/old.npk" "OUT is an INPUT under another name (a hard link)" "old.npk: is also an INPUT" \
+	-- --force "$S/old.npk" "$S/hardlink.npk"
+rm -f "$S/hardlink.npk"
+cp "$S/ref.npk" "$IN/sub/inside.npk"
+refused "$IN/sub/inside.npk" "OUT inside an INPUT folder" "inside.npk: lies inside the INPUT folder" \
+	-- --force "$IN/sub/inside.npk" "$S/in/"
+rm -f "$IN/sub/inside.npk"
+expect_exit 0 "an existing archive with --force" -- $MK --force "$S/old.npk" "$IN/b.md" &&
+	$MK "$S/fresh.npk" "$IN/b.md" &&
+	expect_same "$S/old.npk" "$S/fresh.npk" "it is replaced by the new archive"
+expect_exit 0 "a new OUT inside the INPUT folder" -- $MK "$IN/new.npk" "$IN" &&
+	expect_same "$IN/new.npk" "$S/ref.npk" "it is not an input of itself"
+rm -f "$IN/new.npk"
+
+# ---- arguments the wrong way round
+expect_exit 2 "a folder as OUT (arguments swapped)" -- $MK "$IN/" "$S/swapped.npk" &&
+	expect_contains "$ERR" "in/: OUT must be a file to write, not a folder" "says what is wrong" &&
+	expect_contains "$ERR" "Usage: newspack create [OPTIONS] OUT.npk INPUT..." "and how it is used"
+expect_true "nothing is written" -- test ! -e "$S/swapped.npk"
+
+finish
