@@ -204,6 +204,10 @@ typedef struct npk_create_opts {
 	/* When set and *cancel becomes non-zero (from a signal handler, say),
 	 * the work stops with NPK_E_CANCELED and its temporary file is removed. */
 	const volatile int *cancel;
+	/* Replace an existing archive at out. out is never replaced when it is
+	 * not a newspack archive, nor when it is one of the inputs or inside an
+	 * input folder (NPK_E_EXISTS); without force, nor when it exists. */
+	int force;
 } npk_create_opts;
 
 typedef struct npk_create_stats {
@@ -224,7 +228,8 @@ typedef struct npk_create_stats {
  * (spec/metadata.md, section 10). Every WARC digest is checked first: a
  * malformed or damaged record fails the whole call, naming it.
  * The archive is written to a temporary file beside out, synced and
- * renamed over out, so out never holds a partial archive. */
+ * renamed over out, so out never holds a partial archive. An existing out
+ * is replaced only as opts->force says; a folder at out is NPK_E_ARG. */
 NPK_API int npk_create(const char *out, const char *const *inputs, size_t ninputs,
                        const npk_create_opts *opts, const npk_seckey *sk,
                        npk_create_stats *stats, npk_error *err);

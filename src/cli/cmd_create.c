@@ -43,13 +43,16 @@ static void create_help(FILE *f)
 	        "  --level N            zlib 1-9 (default 7), zstd 1-19 (default 8)\n"
 	        "  -j N                 compress with N threads (default: one per core); the\n"
 	        "                       archive is the same for any N\n"
+	        "  --force              replace OUT.npk when it is a newspack archive\n"
 	        "  --json               print the summary as JSON\n"
 	        "  -q                   no progress and no summary\n"
 	        "  -v                   name each document as it is packed (on stderr)\n"
 	        "\n"
 	        "The archive is written to a temporary file beside OUT.npk, synced, and renamed,\n"
 	        "so OUT.npk is never left half-written. The same inputs, key and timestamp always\n"
-	        "give the same bytes.\n",
+	        "give the same bytes. An existing OUT.npk is replaced only with --force, and only\n"
+	        "when it is a newspack archive that is not one of the INPUTs (nor inside an INPUT\n"
+	        "folder); anything else at OUT.npk is refused and left as it was.\n",
 	        cli_default_seckey());
 }
 
@@ -169,6 +172,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		{"codec", required_argument, NULL, 'C'},
 		{"threads", required_argument, NULL, 'J'},
 		{"json", no_argument, NULL, 'O'},
+		{"force", no_argument, NULL, 'f'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, ec = -1;
@@ -180,6 +184,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		case 'q': co->quiet = 1; break;
 		case 'v': co->verbose = 1; break;
 		case 'O': co->json = 1; break;
+		case 'f': co->opts.force = 1; break;
 		case 'h': create_help(stdout); ec = 0; break;
 		case 'm': ec = parse_meta(optarg, co->meta); break;
 		case 't':
@@ -276,6 +281,8 @@ static int create_run(copts *co, const char *out, char **inputs, size_t n, const
 	cli_progress_done(&prog);
 	if (rc != NPK_OK) {
 		int ec = cli_fail(&err);
+		if (rc == NPK_E_ARG) /* OUT and an INPUT swapped, say */
+			fprintf(stderr, "Usage: newspack create [OPTIONS] OUT.npk INPUT...\n");
 		cli_warn("nothing was written to %s", out);
 		return ec;
 	}

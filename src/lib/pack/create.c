@@ -607,6 +607,83 @@ out:
 	return rc;
 }
 
+/* ---- OUT: never an input, never a file that is not an archive ---- */
+
+/* 1 when the folder (dev, ino) is dfd's folder or one above it, so that a
+ * walk of it reaches what dfd holds. Closes dfd. */
+static int reaches(int dfd, dev_t dev, ino_t ino)
+{
+	struct stat st, up;
+	int hit = 0;
+	while (dfd >= 0 && fstat(dfd, &st) == 0) {
+		if ((hit = st.st_dev == dev && st.st_ino == ino) != 0)
+			break;
+		int p = openat(dfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int top = p < 0 || fstat(p, &up) != 0 || (up.st_dev == st.st_dev && up.st_ino == st.st_ino);
+		close(dfd);
+		dfd = p;
+		if (top)
+			break;
+	}
+	if (dfd >= 0)
+		close(dfd);
+	return hit;
+}
+
+/* The folder that holds path, open for openat; -1 with errno. */
+static int open_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL)
+		return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	free(dir);
+	return fd;
+}
+
+/* OUT as found (st): one of the inputs, or inside an input folder? */
+static int out_is_input(const char *out, const struct stat *st, const char *const *inputs,
+                        size_t n, npk_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct stat is;
+		if (stat(inputs[i], &is) != 0)
+			continue; /* said when the input is read */
+		NPK_FAIL_IF(is.st_dev == st->st_dev && is.st_ino == st->st_ino, err, NPK_E_EXISTS,
+		            "%s: is also an INPUT (%s); not replacing it", out, inputs[i]);
+		NPK_FAIL_IF(S_ISDIR(is.st_mode) && reaches(open_parent(out), is.st_dev, is.st_ino), err,
+		            NPK_E_EXISTS, "%s: lies inside the INPUT folder %s; not replacing it", out,
+		            inputs[i]);
+	}
+	return NPK_OK;
+}
+
+/* What is at OUT may be replaced: nothing, or with force an archive that
+ * is not an input (README, "Replacing files"). */
+static int check_out(const char *out, const char *const *inputs, size_t n, int force,
+                     npk_error *err)
+{
+	struct stat st;
+	NPK_FAIL_IF(stat(out, &st) == 0 && S_ISDIR(st.st_mode), err, NPK_E_ARG,
+	            "%s: OUT must be a file to write, not a folder", out);
+	int fd = open(out, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return NPK_OK;
+	NPK_FAIL_IF(fd < 0, err, NPK_E_EXISTS, "%s: exists and cannot be read (%s); not replacing it",
+	            out, strerror(errno));
+	uint8_t magic[NPK_MAGIC_LEN];
+	int npk = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	          pread(fd, magic, sizeof magic, 0) == (ssize_t)sizeof magic &&
+	          memcmp(magic, NPK_MAGIC, sizeof magic) == 0;
+	close(fd);
+	NPK_FORWARD(out_is_input(out, &st, inputs, n, err));
+	NPK_FAIL_IF(!npk, err, NPK_E_EXISTS, "%s: exists and is not a newspack archive; not replacing it",
+	            out);
+	NPK_FAIL_IF(!force, err, NPK_E_EXISTS, "%s: already exists; --force replaces an archive", out);
+	return NPK_OK;
+}
+
 int npk_create(const char *out, const char *const *inputs, size_t ninputs,
                const npk_create_opts *opts, const npk_seckey *sk,
                npk_create_stats *stats, npk_error *err)
@@ -617,8 +694,10 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 	NPK_FAIL_IF(sk == NULL, err, NPK_E_ARG, "no secret key to sign with");
 	NPK_FAIL_IF(ninputs == 0, err, NPK_E_ARG, "no inputs");
 
-	/* OUT is replaced, as it always was (base/base.h, "Atomic output") */
-	const int replace = NPK__OUT_REPLACE;
+	int force = opts && opts->force;
+	NPK_FORWARD(check_out(out, inputs, ninputs, force, err));
+	/* without force, an OUT made meanwhile is kept (base/base.h, "Atomic output") */
+	const int replace = force ? NPK__OUT_REPLACE : 0;
 	npk__out o = {.fd = -1};
 	int rc = NPK_OK;
 	create_ctx cx = {0};
@@ -632,7 +711,8 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 	}
 	NPK_FORWARD_GOTO(rc, npk__out_open(&o, out, NPK__MODE_FILE, replace, err), out);
 
-	/* Neither the temporary file nor an old archive at OUT is an input. */
+	/* The temporary file is not an input (nor an old archive at OUT, which
+	 * check_out found outside the inputs). */
 	struct stat sst;
 	if (fstat(o.fd, &sst) == 0) {
 		cx.skip_dev[cx.nskip] = sst.st_dev;
