@@ -203,20 +203,54 @@ static ssize_t read_some(int fd, uint8_t *p, size_t len)
 	return (ssize_t)got;
 }
 
+/* What is not a regular file, for messages. */
+static const char *kind_of(mode_t m)
+{
+	return S_ISFIFO(m) ? "a FIFO" : S_ISDIR(m) ? "a folder" : S_ISLNK(m) ? "a symbolic link"
+	       : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+	       : S_ISSOCK(m) ? "a socket" : "a special file";
+}
+
+/* Opens name (under the folder dfd) to read, as the regular file the
+ * listing saw: O_NONBLOCK and O_NOCTTY so that a FIFO or a device swapped
+ * in since then cannot block or take over the open, O_NOFOLLOW unless
+ * follow, then fstat refuses what is not a regular file. shown names it
+ * in messages; NPK_E_NOTFOUND when it is gone. */
+static int open_file(int dfd, const char *name, int follow, const char *shown, int *fd,
+                     struct stat *st, npk_error *err)
+{
+	*fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+	                        (follow ? 0 : O_NOFOLLOW));
+	if (*fd < 0)
+		return npk__fail(err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", shown,
+		                 strerror(errno));
+	int rc = NPK_OK;
+	if (fstat(*fd, st) != 0)
+		rc = npk__fail(err, NPK_E_IO, "%s: %s", shown, strerror(errno));
+	else if (!S_ISREG(st->st_mode))
+		rc = npk__fail(err, NPK_E_INPUT, "%s: %s, not a regular file", shown, kind_of(st->st_mode));
+	if (rc != NPK_OK) {
+		close(*fd);
+		*fd = -1;
+	}
+	return rc;
+}
+
 static int read_sidecar(const char *src, npk_meta *meta, npk_error *err)
 {
 	char path[PATH_MAX];
 	NPK_FAIL_IF(snprintf(path, sizeof path, "%s%s", src, NPK__SIDECAR_SUFFIX) >= (int)sizeof path,
 	            err, NPK_E_INPUT, "%s: path too long", src);
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
+	int fd;
+	struct stat st;
+	int rc = open_file(AT_FDCWD, path, 0, path, &fd, &st, err);
+	if (rc == NPK_E_NOTFOUND)
 		return NPK_OK;
-	NPK_FAIL_IF(fd < 0, err, NPK_E_IO, "%s: %s", path, strerror(errno));
+	NPK_FORWARD(rc);
 	uint8_t *b = malloc(NPK__SIDECAR_MAX + 1);
 	ssize_t n = b ? read_some(fd, b, NPK__SIDECAR_MAX + 1) : -1;
 	int saved = errno;
 	close(fd);
-	int rc;
 	if (b == NULL)
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 	else if (n < 0)
@@ -399,16 +433,11 @@ static int file_check(void *ctx, npk_error *err)
 static int add_file(create_ctx *cx, const char *apath, const char *src, int follow,
                     npk_error *err)
 {
-	/* O_NOFOLLOW: a file swapped for a symlink since the walk is refused. */
-	file_src f = {open(src, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW)), src, follow, {0}};
-	NPK_FAIL_IF(f.fd < 0, err, NPK_E_IO, "%s: %s", src, strerror(errno));
-	int rc;
-	if (fstat(f.fd, &f.st) != 0 || !S_ISREG(f.st.st_mode))
-		rc = npk__fail(err, NPK_E_INPUT, "%s: not a regular file", src);
-	else {
-		doc_src s = {src, (uint64_t)f.st.st_size, NULL, file_read, file_meta, file_check, &f};
-		rc = add_doc(cx, apath, &s, err);
-	}
+	/* a file swapped for a symlink or a FIFO since the walk is refused */
+	file_src f = {-1, src, follow, {0}};
+	NPK_FORWARD(open_file(AT_FDCWD, src, follow, src, &f.fd, &f.st, err));
+	doc_src s = {src, (uint64_t)f.st.st_size, NULL, file_read, file_meta, file_check, &f};
+	int rc = add_doc(cx, apath, &s, err);
 	close(f.fd);
 	return rc;
 }
