@@ -4,7 +4,9 @@
 #     inside an INPUT folder the walk reaches), never a file that is not a
 #     newspack archive, and an archive is replaced only with --force; each
 #     refusal exits 2, says why and leaves OUT byte for byte;
-#   arguments given the wrong way round (a folder as OUT) say so.
+#   arguments given the wrong way round (a folder as OUT) say so;
+#   names of 246 to 255 bytes (no room for NAME.meta.json beside them) are
+#     archived and extracted byte for byte.
 . "$(dirname "$0")/lib.sh"
 suite_begin create
 
@@ -64,5 +66,18 @@ expect_exit 2 "a folder as OUT (arguments swapped)" -- $MK "$IN/" "$S/swapped.np
 	expect_contains "$ERR" "in/: OUT must be a file to write, not a folder" "says what is wrong" &&
 	expect_contains "$ERR" "Usage: newspack create [OPTIONS] OUT.npk INPUT..." "and how it is used"
 expect_true "nothing is written" -- test ! -e "$S/swapped.npk"
+
+# ---- names with no room for a sidecar beside them
+L="$S/long"
+mkdir -p "$L"
+long255=$(printf '%0251d' 0).txt
+cjk82=$(i=0; while [ $i -lt 82 ]; do printf '\346\226\260'; i=$((i + 1)); done)
+printf 'two hundred and fifty-five bytes\n' > "$L/$long255"
+printf 'eighty-two CJK characters\n' > "$L/$cjk82"
+printf 'short\n' > "$L/short.txt"
+mkdir -p "$S/long.out"
+expect_exit 0 "names of 246 and 255 bytes are archived" -- $MK "$S/long.npk" "$L" &&
+	expect_exit 0 "and extracted" -- "$NP" extract -q -p "$PUB" -C "$S/long.out" "$S/long.npk" &&
+	expect_true "byte for byte" -- diff -r "$L" "$S/long.out"
 
 finish
