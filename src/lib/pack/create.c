@@ -243,6 +243,10 @@ static int read_sidecar(const char *src, npk_meta *meta, npk_error *err)
 	            err, NPK_E_INPUT, "%s: path too long", src);
 	int fd;
 	struct stat st;
+	/* a name of 246 to 255 bytes leaves no room for a sidecar beside it */
+	const char *slash = strrchr(path, '/');
+	if (strlen(slash ? slash + 1 : path) > NAME_MAX)
+		return NPK_OK;
 	int rc = open_file(AT_FDCWD, path, 0, path, &fd, &st, err);
 	if (rc == NPK_E_NOTFOUND)
 		return NPK_OK;
