@@ -6,7 +6,10 @@
 #     refusal exits 2, says why and leaves OUT byte for byte;
 #   arguments given the wrong way round (a folder as OUT) say so;
 #   names of 246 to 255 bytes (no room for NAME.meta.json beside them) are
-#     archived and extracted byte for byte.
+#     archived and extracted byte for byte;
+#   a tree 2,045 folders deep (archive paths of 4,095 bytes) is archived
+#     and extracted byte for byte, and a short archive path under an INPUT
+#     folder whose path is near PATH_MAX is archived.
 . "$(dirname "$0")/lib.sh"
 suite_begin create
 
@@ -79,5 +82,57 @@ mkdir -p "$S/long.out"
 expect_exit 0 "names of 246 and 255 bytes are archived" -- $MK "$S/long.npk" "$L" &&
 	expect_exit 0 "and extracted" -- "$NP" extract -q -p "$PUB" -C "$S/long.out" "$S/long.npk" &&
 	expect_true "byte for byte" -- diff -r "$L" "$S/long.out"
+
+# ---- deep trees: made and compared by relative chdir (absolute paths
+# exceed PATH_MAX); the listing is "PATH SIZE SHA-256" in path order.
+cat > "$S/tree.py" <<'PY'
+import hashlib, os, sys
+sys.setrecursionlimit(100000)
+def make(depth):
+    for k in range(depth):
+        if k % 500 == 0:
+            with open("f%d.txt" % k, "w") as f:
+                f.write("level %d\n" % k)
+        os.mkdir("d")
+        os.chdir("d")
+    with open("f.txt", "w") as f:
+        f.write("the bottom\n")
+def listing(prefix, out):
+    for name in sorted(os.listdir(".")):
+        if os.path.isdir(name):
+            os.chdir(name)
+            listing(prefix + name + "/", out)
+            os.chdir("..")
+        else:
+            with open(name, "rb") as f:
+                b = f.read()
+            out.append("%s%s %d %s" % (prefix, name, len(b), hashlib.sha256(b).hexdigest()))
+    return out
+os.chdir(sys.argv[2])
+if sys.argv[1] == "make":
+    make(int(sys.argv[3]))
+else:
+    sys.stdout.write("\n".join(listing("", [])) + "\n")
+PY
+mkdir -p "$S/deep" "$S/deep.out"
+python3 "$S/tree.py" make "$S/deep" 2045
+python3 "$S/tree.py" list "$S/deep" > "$S/deep.list"
+expect_eq "$(cut -d ' ' -f 1 "$S/deep.list" | awk '{ print length }' | sort -n | tail -n 1)" "4095" \
+	"the deepest archive path is 4,095 bytes"
+expect_exit 0 "a tree 2,045 folders deep is archived" -- $MK "$S/deep.npk" "$S/deep" &&
+	expect_exit 0 "and extracted" -- "$NP" extract -q -p "$PUB" -C "$S/deep.out" "$S/deep.npk" &&
+	python3 "$S/tree.py" list "$S/deep.out" > "$S/deep.out.list" &&
+	expect_same "$S/deep.out.list" "$S/deep.list" "byte for byte"
+cat > "$S/short.sh" <<'SH'
+# cd DIR, then create OUT from an INPUT of 2,040 folders "d/" (4,080 bytes)
+cd "$1" || exit 9
+shift
+rel=$(i=0; while [ $i -lt 2040 ]; do printf 'd/'; i=$((i + 1)); done)
+exec "$@" "$rel"
+SH
+expect_exit 0 "a short archive path under an INPUT path of 4,080 bytes" -- \
+	sh "$S/short.sh" "$S/deep" $MK "$S/short.npk" &&
+	expect_exit 0 "lists" -- "$NP" list -p "$PUB" "$S/short.npk" &&
+	expect_eq "$(cat "$OUT")" "d/d/d/d/f.txt" "it holds the file under its short path"
 
 finish
