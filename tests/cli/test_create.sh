@@ -133,6 +133,6 @@ SH
 expect_exit 0 "a short archive path under an INPUT path of 4,080 bytes" -- \
 	sh "$S/short.sh" "$S/deep" $MK "$S/short.npk" &&
 	expect_exit 0 "lists" -- "$NP" list -p "$PUB" "$S/short.npk" &&
-	expect_eq "$(cat "$OUT")" "d/d/d/d/f.txt" "it holds the file under its short path"
+	expect_eq "$(cat "$OUT")" "d/d/d/d/d/f.txt" "it holds the file under its short path"
 
 finish

@@ -6,7 +6,10 @@
  * that documents come out in global path byte order (spec/format.md 5.1)
  * without holding the whole list: a folder "x" sorts as "x/", which is
  * where its files fall among its siblings. Memory is bounded by the
- * largest single folder, not by the collection.
+ * largest single folder (and the folders above it), not by the collection.
+ * The walk is a loop over a stack of folders, not a recursion, and opens
+ * everything with openat() relative to its folder: a tree as deep as
+ * archive paths go, under any prefix, needs no path longer than a name.
  *
  * The archive is written to a temporary file beside OUT, synced and
  * renamed, so OUT holds the old archive or the new one, never a part.
@@ -34,9 +37,10 @@ enum { K_FILE, K_DIR, K_IMPORT };
 
 typedef struct entry {
 	char *key;                /* name, with "/" appended for folders */
-	char *src;                /* path on disk */
+	char *src;                /* path on disk, for messages */
+	const char *dir;          /* at the top: the INPUT folder holding it, or NULL */
 	int is_dir;               /* K_DIR, or K_IMPORT with a folder */
-	int follow;               /* named on the command line: follow a symlink */
+	int follow;               /* an INPUT file, opened by src: a symlink is followed */
 	int kind;
 	size_t input;             /* K_IMPORT: which of the sources */
 	size_t lo, hi;            /* K_IMPORT: its documents [lo, hi) */
@@ -122,53 +126,63 @@ static int entry_push(entries *es, const entry *e, const char *name, size_t name
 	return NPK_OK;
 }
 
-/* Adds one candidate; returns NPK_OK also when it is skipped. */
-static int entries_add(create_ctx *cx, entries *es, const char *name, const char *src, int follow,
-                       npk_error *err)
+/* Adds one candidate like e, named name (at, under the folder dfd, on
+ * disk); returns NPK_OK also when it is skipped. */
+static int entries_add(create_ctx *cx, entries *es, const entry *e, const char *name, int dfd,
+                       const char *at, npk_error *err)
 {
 	struct stat st;
-	if ((follow ? stat(src, &st) : lstat(src, &st)) != 0)
-		return npk__fail(err, NPK_E_IO, "%s: %s", src, strerror(errno));
+	if (fstatat(dfd, at, &st, e->follow ? 0 : AT_SYMLINK_NOFOLLOW) != 0)
+		return npk__fail(err, NPK_E_IO, "%s: %s", e->src, strerror(errno));
 	for (int i = 0; i < cx->nskip; i++)
 		if (st.st_dev == cx->skip_dev[i] && st.st_ino == cx->skip_ino[i])
 			return NPK_OK; /* the archive being written */
 	if (S_ISLNK(st.st_mode)) {
-		warn(cx, src, "symbolic link not archived (only regular files are stored)");
+		warn(cx, e->src, "symbolic link not archived (only regular files are stored)");
 		return NPK_OK;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-		warn(cx, src, "special file not archived (only regular files are stored)");
+		warn(cx, e->src, "special file not archived (only regular files are stored)");
 		return NPK_OK;
 	}
-	entry e = {.is_dir = S_ISDIR(st.st_mode), .follow = follow};
-	e.kind = e.is_dir ? K_DIR : K_FILE;
-	return entry_push(es, &e, name, strlen(name), src, err);
+	entry d = *e;
+	d.is_dir = S_ISDIR(st.st_mode);
+	d.kind = d.is_dir ? K_DIR : K_FILE;
+	return entry_push(es, &d, name, strlen(name), e->src, err);
 }
 
-/* The entries of folder dir, unsorted. */
-static int list_dir(create_ctx *cx, const char *dir, entries *es, npk_error *err)
+/* The entries of the folder dfd (shown as dir), unsorted; top: the INPUT
+ * folder they are in, when they make the top level. */
+static int list_dir(create_ctx *cx, int dfd, const char *dir, const char *top, entries *es,
+                    npk_error *err)
 {
-	DIR *d = opendir(dir);
+	int fd = dup(dfd); /* closedir closes it */
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d == NULL && fd >= 0)
+		close(fd);
 	NPK_FAIL_IF(d == NULL, err, NPK_E_IO, "%s: %s", dir, strerror(errno));
 	size_t dl = strlen(dir);
 	const char *sep = dl && dir[dl - 1] == '/' ? "" : "/";
-	char path[PATH_MAX];
+	char *path = malloc(dl + 1 + NAME_MAX + 1);
 	struct dirent *de;
 	int rc = NPK_OK;
+	if (path == NULL) {
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+		goto out;
+	}
 	errno = 0;
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (snprintf(path, sizeof path, "%s%s%s", dir, sep, de->d_name) >= (int)sizeof path) {
-			rc = npk__fail(err, NPK_E_INPUT, "%s/%s: path too long", dir, de->d_name);
-			goto out;
-		}
-		NPK_FORWARD_GOTO(rc, entries_add(cx, es, de->d_name, path, 0, err), out);
+		snprintf(path, dl + 1 + NAME_MAX + 1, "%s%s%s", dir, sep, de->d_name);
+		entry e = {.src = path, .dir = top};
+		NPK_FORWARD_GOTO(rc, entries_add(cx, es, &e, de->d_name, dfd, de->d_name, err), out);
 		errno = 0;
 	}
 	if (errno != 0)
 		rc = npk__fail(err, NPK_E_IO, "%s: %s", dir, strerror(errno));
 out:
+	free(path);
 	closedir(d);
 	return rc;
 }
@@ -236,46 +250,61 @@ static int open_file(int dfd, const char *name, int follow, const char *shown, i
 	return rc;
 }
 
-static int read_sidecar(const char *src, npk_meta *meta, npk_error *err)
+/* NAME.meta.json beside the file at (under the folder dfd; shown as src)
+ * applied to meta, when there is one. */
+static int read_sidecar(int dfd, const char *at, const char *src, npk_meta *meta, npk_error *err)
 {
-	char path[PATH_MAX];
-	NPK_FAIL_IF(snprintf(path, sizeof path, "%s%s", src, NPK__SIDECAR_SUFFIX) >= (int)sizeof path,
-	            err, NPK_E_INPUT, "%s: path too long", src);
-	int fd;
-	struct stat st;
 	/* a name of 246 to 255 bytes leaves no room for a sidecar beside it */
-	const char *slash = strrchr(path, '/');
-	if (strlen(slash ? slash + 1 : path) > NAME_MAX)
+	const char *slash = strrchr(at, '/');
+	if (strlen(slash ? slash + 1 : at) + strlen(NPK__SIDECAR_SUFFIX) > NAME_MAX)
 		return NPK_OK;
-	int rc = open_file(AT_FDCWD, path, 0, path, &fd, &st, err);
+	size_t al = strlen(at), sl = strlen(src), xl = strlen(NPK__SIDECAR_SUFFIX);
+	char *name = malloc(al + xl + 1), *path = malloc(sl + xl + 1);
+	int fd = -1, rc;
+	struct stat st;
+	uint8_t *b = NULL;
+	ssize_t n = -1;
+	if (name == NULL || path == NULL) {
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(name, at, al);
+	memcpy(name + al, NPK__SIDECAR_SUFFIX, xl + 1);
+	memcpy(path, src, sl);
+	memcpy(path + sl, NPK__SIDECAR_SUFFIX, xl + 1);
+	rc = open_file(dfd, name, 0, path, &fd, &st, err);
 	if (rc == NPK_E_NOTFOUND)
-		return NPK_OK;
-	NPK_FORWARD(rc);
-	uint8_t *b = malloc(NPK__SIDECAR_MAX + 1);
-	ssize_t n = b ? read_some(fd, b, NPK__SIDECAR_MAX + 1) : -1;
-	int saved = errno;
-	close(fd);
+		rc = NPK_OK;
+	if (fd < 0)
+		goto out;
+	b = malloc(NPK__SIDECAR_MAX + 1);
+	n = b ? read_some(fd, b, NPK__SIDECAR_MAX + 1) : -1;
 	if (b == NULL)
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 	else if (n < 0)
-		rc = npk__fail(err, NPK_E_IO, "%s: %s", path, strerror(saved));
+		rc = npk__fail(err, NPK_E_IO, "%s: %s", path, strerror(errno));
 	else if (n > (ssize_t)NPK__SIDECAR_MAX)
 		rc = npk__fail(err, NPK_E_LIMIT, "%s: sidecar larger than %u bytes", path, NPK__SIDECAR_MAX);
 	else
 		rc = npk_meta_apply_sidecar(meta, (const char *)b, (size_t)n, path, err);
+out:
+	if (fd >= 0)
+		close(fd);
 	free(b);
+	free(name);
+	free(path);
 	return rc;
 }
 
 /* After a file was read whole: was it written to, truncated or replaced
  * meanwhile? Its size, modification and change times are those it had
  * when opened, and its name still leads to the file that was read. */
-static int changed_since(int fd, const struct stat *before, const char *src, int follow,
-                         npk_error *err)
+static int changed_since(int fd, const struct stat *before, int dfd, const char *at,
+                         const char *src, int follow, npk_error *err)
 {
 	struct stat now, named;
 	NPK_FAIL_IF(fstat(fd, &now) != 0, err, NPK_E_IO, "%s: %s", src, strerror(errno));
-	int r = follow ? stat(src, &named) : lstat(src, &named);
+	int r = fstatat(dfd, at, &named, follow ? 0 : AT_SYMLINK_NOFOLLOW);
 	const char *what =
 		r != 0 || named.st_ino != now.st_ino || named.st_dev != now.st_dev
 		? "it was replaced or removed"
@@ -409,7 +438,9 @@ out:
 
 typedef struct file_src {
 	int fd;
-	const char *src;
+	int dfd;                  /* the folder holding it, or AT_FDCWD */
+	const char *at;           /* its name there */
+	const char *src;          /* for messages */
 	int follow;
 	struct stat st;
 } file_src;
@@ -425,22 +456,23 @@ static int file_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, npk_error
 
 static int file_meta(void *ctx, npk_meta *m, npk_error *err)
 {
-	return read_sidecar(((file_src *)ctx)->src, m, err);
+	const file_src *f = ctx;
+	return read_sidecar(f->dfd, f->at, f->src, m, err);
 }
 
 static int file_check(void *ctx, npk_error *err)
 {
 	file_src *f = ctx;
-	return changed_since(f->fd, &f->st, f->src, f->follow, err);
+	return changed_since(f->fd, &f->st, f->dfd, f->at, f->src, f->follow, err);
 }
 
-static int add_file(create_ctx *cx, const char *apath, const char *src, int follow,
+static int add_file(create_ctx *cx, const char *apath, int dfd, const char *at, const entry *e,
                     npk_error *err)
 {
 	/* a file swapped for a symlink or a FIFO since the walk is refused */
-	file_src f = {-1, src, follow, {0}};
-	NPK_FORWARD(open_file(AT_FDCWD, src, follow, src, &f.fd, &f.st, err));
-	doc_src s = {src, (uint64_t)f.st.st_size, NULL, file_read, file_meta, file_check, &f};
+	file_src f = {-1, dfd, at, e->src, e->follow, {0}};
+	NPK_FORWARD(open_file(dfd, at, e->follow, e->src, &f.fd, &f.st, err));
+	doc_src s = {e->src, (uint64_t)f.st.st_size, NULL, file_read, file_meta, file_check, &f};
 	int rc = add_doc(cx, apath, &s, err);
 	close(f.fd);
 	return rc;
@@ -470,19 +502,37 @@ static int add_imported(create_ctx *cx, const entry *e, npk_error *err)
 
 /* ---- folders and the top level ---- */
 
-static int add_entries(create_ctx *cx, const char *prefix, const entries *es, npk_error *err);
+/* A folder being walked. Only the innermost keeps its folder open: one
+ * above it is opened again by ".." from the folder below, and known again
+ * by its device and inode, so a walk as deep as archive paths go holds
+ * two descriptors, not one per level. */
+typedef struct frame {
+	entries es;               /* its entries, sorted */
+	size_t i;                 /* the next one */
+	char *prefix;             /* its path in the archive with "/"; "" at the top */
+	const char *src;          /* on disk, for messages (NULL at the top) */
+	int fd;                   /* the folder; -1 at the top, or while one below is walked */
+	struct stat st;
+} frame;
 
-static int add_dir(create_ctx *cx, const char *apath, const char *src, npk_error *err)
+typedef struct walk {
+	frame *v;
+	size_t n, cap;
+} walk;
+
+static void frame_free(frame *f)
 {
-	entries es = {0};
-	int rc;
-	NPK_FORWARD_GOTO(rc, list_dir(cx, src, &es, err), out);
-	if (es.n > 1) /* es.v is NULL when there are none */
-		qsort(es.v, es.n, sizeof *es.v, entry_cmp);
-	rc = add_entries(cx, apath, &es, err);
-out:
-	entries_free(&es);
-	return rc;
+	entries_free(&f->es);
+	free(f->prefix);
+	if (f->fd >= 0)
+		close(f->fd);
+}
+
+static void walk_free(walk *wk)
+{
+	while (wk->n > 0)
+		frame_free(&wk->v[--wk->n]);
+	free(wk->v);
 }
 
 /* Two entries that would be stored under one name: a name given twice, or
@@ -505,31 +555,150 @@ static int check_clash(const entries *es, size_t i, const char *prefix, npk_erro
 	return NPK_OK;
 }
 
-static int add_entry(create_ctx *cx, const char *prefix, const entry *e, npk_error *err)
+/* Where e is on disk, for openat: the folder *dfd (*own when opened here,
+ * else -1) and the name *at there (malloc'd: the key without its "/"). */
+static int entry_at(const frame *f, const entry *e, int *dfd, int *own, char **at, npk_error *err)
 {
-	size_t pl = strlen(prefix), kl = strlen(e->key);
+	*own = -1;
+	*dfd = f->fd;
+	*at = e->follow ? strdup(e->src) : strndup(e->key, strlen(e->key) - (e->is_dir ? 1 : 0));
+	NPK_FAIL_IF(*at == NULL, err, NPK_E_NOMEM, "out of memory");
+	if (e->follow)
+		*dfd = AT_FDCWD;
+	else if (e->dir != NULL) /* at the top: its INPUT folder */
+		*dfd = *own = open(e->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dfd == -1) {
+		int rc = npk__fail(err, NPK_E_IO, "%s: %s", e->dir, strerror(errno));
+		free(*at);
+		return rc;
+	}
+	return NPK_OK;
+}
+
+/* A folder the walk comes to, opened and listed (*nf: its frame). */
+static int open_folder(create_ctx *cx, const frame *f, const entry *e, frame *nf, npk_error *err)
+{
+	int dfd, own;
+	char *at;
+	NPK_FORWARD(entry_at(f, e, &dfd, &own, &at, err));
+	nf->fd = openat(dfd, at, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC |
+	                         (e->follow ? 0 : O_NOFOLLOW));
+	int saved = errno;
+	free(at);
+	if (own >= 0)
+		close(own);
+	NPK_FAIL_IF(nf->fd < 0, err, NPK_E_IO, "%s: %s", e->src, strerror(saved));
+	nf->src = e->src;
+	NPK_FAIL_IF(fstat(nf->fd, &nf->st) != 0, err, NPK_E_IO, "%s: %s", e->src, strerror(errno));
+	NPK_FORWARD(list_dir(cx, nf->fd, e->src, NULL, &nf->es, err));
+	if (nf->es.n > 1) /* es.v is NULL when there are none */
+		qsort(nf->es.v, nf->es.n, sizeof *nf->es.v, entry_cmp);
+	return NPK_OK;
+}
+
+/* Into the folder e (stored under apath, which the new frame takes). */
+static int walk_down(create_ctx *cx, walk *wk, const entry *e, char *apath, npk_error *err)
+{
+	if (wk->n == wk->cap) {
+		size_t nc = wk->cap ? wk->cap * 2 : 16;
+		frame *nv = realloc(wk->v, nc * sizeof *nv);
+		if (nv == NULL) {
+			free(apath);
+			return npk__fail(err, NPK_E_NOMEM, "out of memory");
+		}
+		wk->v = nv;
+		wk->cap = nc;
+	}
+	frame *f = &wk->v[wk->n - 1], *nf = &wk->v[wk->n];
+	*nf = (frame){.prefix = apath, .fd = -1};
+	int rc = open_folder(cx, f, e, nf, err);
+	if (rc != NPK_OK) {
+		frame_free(nf);
+		return rc;
+	}
+	wk->n++;
+	if (f->fd >= 0) { /* opened again by walk_up */
+		close(f->fd);
+		f->fd = -1;
+	}
+	return NPK_OK;
+}
+
+/* Out of the innermost folder, back into the one above it. */
+static int walk_up(walk *wk, npk_error *err)
+{
+	frame *f = &wk->v[--wk->n];
+	int rc = NPK_OK;
+	if (wk->n > 1) {
+		frame *p = &wk->v[wk->n - 1];
+		struct stat st;
+		p->fd = openat(f->fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (p->fd < 0 || fstat(p->fd, &st) != 0 || st.st_dev != p->st.st_dev ||
+		    st.st_ino != p->st.st_ino)
+			rc = npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: changed while being "
+			                   "archived (it was moved); no archive was written", f->src);
+	}
+	frame_free(f);
+	return rc;
+}
+
+/* One entry of the innermost folder: a document, an importer's documents,
+ * or a folder to walk into. */
+static int walk_entry(create_ctx *cx, walk *wk, const entry *e, npk_error *err)
+{
+	const frame *f = &wk->v[wk->n - 1];
+	size_t pl = strlen(f->prefix), kl = strlen(e->key);
 	NPK_FAIL_IF(pl + kl > NPK_PATH_MAX, err, NPK_E_LIMIT,
 	            "%s: path in the archive longer than %u bytes", e->src, NPK_PATH_MAX);
 	char *apath = malloc(pl + kl + 1);
 	NPK_FAIL_IF(apath == NULL, err, NPK_E_NOMEM, "out of memory");
-	memcpy(apath, prefix, pl);
+	memcpy(apath, f->prefix, pl);
 	memcpy(apath + pl, e->key, kl + 1);
-	int rc = e->kind == K_DIR ? add_dir(cx, apath, e->src, err)
-	         : e->kind == K_IMPORT ? add_imported(cx, e, err)
-	         : add_file(cx, apath, e->src, e->follow, err);
+	if (e->kind == K_DIR)
+		return walk_down(cx, wk, e, apath, err);
+	int rc, dfd, own;
+	char *at;
+	if (e->kind == K_IMPORT)
+		rc = add_imported(cx, e, err);
+	else if ((rc = entry_at(f, e, &dfd, &own, &at, err)) == NPK_OK) {
+		rc = add_file(cx, apath, dfd, at, e, err);
+		free(at);
+		if (own >= 0)
+			close(own);
+	}
 	free(apath);
 	return rc;
 }
 
-/* The sorted entries of one folder, under prefix. */
-static int add_entries(create_ctx *cx, const char *prefix, const entries *es, npk_error *err)
+/* Walks the top level (top, which it takes) and every folder below it. */
+static int walk_all(create_ctx *cx, entries *top, npk_error *err)
 {
-	for (size_t i = 0; i < es->n; i++) {
-		NPK_FORWARD(check_clash(es, i, prefix, err));
-		if (!is_sidecar(es->v, es->n, &es->v[i]))
-			NPK_FORWARD(add_entry(cx, prefix, &es->v[i], err));
+	walk wk = {0};
+	int rc = NPK_OK;
+	char *prefix = strdup("");
+	wk.v = malloc(16 * sizeof *wk.v);
+	if (prefix == NULL || wk.v == NULL) {
+		free(prefix);
+		free(wk.v);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory"); /* top is the caller's still */
 	}
-	return NPK_OK;
+	wk.cap = 16;
+	wk.v[wk.n++] = (frame){.es = *top, .prefix = prefix, .fd = -1};
+	*top = (entries){0};
+	while (wk.n > 0) {
+		frame *f = &wk.v[wk.n - 1];
+		if (f->i == f->es.n) {
+			NPK_FORWARD_GOTO(rc, walk_up(&wk, err), out);
+			continue;
+		}
+		size_t i = f->i++;
+		NPK_FORWARD_GOTO(rc, check_clash(&f->es, i, f->prefix, err), out);
+		if (!is_sidecar(f->es.v, f->es.n, &f->es.v[i]))
+			NPK_FORWARD_GOTO(rc, walk_entry(cx, &wk, &f->es.v[i], err), out);
+	}
+out:
+	walk_free(&wk);
+	return rc;
 }
 
 static void import_skip(const char *path, const char *why, void *ctx)
@@ -613,11 +782,17 @@ static int add_input(create_ctx *cx, const char *path, entries *es, npk_error *e
 	for (size_t k = 0; k < NIMPORTERS; k++)
 		if (importers[k]->sniff(path, &st))
 			return open_import(cx, importers[k], path, es, err);
-	if (S_ISDIR(st.st_mode))
-		return list_dir(cx, path, es, err);
+	if (S_ISDIR(st.st_mode)) {
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+		NPK_FAIL_IF(fd < 0, err, NPK_E_IO, "%s: %s", path, strerror(errno));
+		int rc = list_dir(cx, fd, path, path, es, err);
+		close(fd);
+		return rc;
+	}
 	char *tmp = strdup(path);
 	NPK_FAIL_IF(tmp == NULL, err, NPK_E_NOMEM, "out of memory");
-	int rc = entries_add(cx, es, basename(tmp), path, 1, err);
+	entry e = {.src = (char *)(uintptr_t)path, .follow = 1};
+	int rc = entries_add(cx, es, &e, basename(tmp), AT_FDCWD, path, err);
 	free(tmp);
 	return rc;
 }
@@ -633,7 +808,7 @@ static int add_inputs(create_ctx *cx, const char *const *inputs, size_t ninputs,
 	NPK_FORWARD_GOTO(rc, link_imports(cx, err), out);
 	if (es.n > 1) /* es.v is NULL when there are none */
 		qsort(es.v, es.n, sizeof *es.v, entry_cmp);
-	rc = add_entries(cx, "", &es, err);
+	rc = walk_all(cx, &es, err);
 out:
 	entries_free(&es);
 	close_imports(cx);
