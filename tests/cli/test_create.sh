@@ -9,7 +9,9 @@
 #     archived and extracted byte for byte;
 #   a tree 2,045 folders deep (archive paths of 4,095 bytes) is archived
 #     and extracted byte for byte, and a short archive path under an INPUT
-#     folder whose path is near PATH_MAX is archived.
+#     folder whose path is near PATH_MAX is archived;
+#   NAME.meta.json is a sidecar only beside NAME in the same folder: one
+#     from another INPUT is stored as a document.
 . "$(dirname "$0")/lib.sh"
 suite_begin create
 
@@ -134,5 +136,24 @@ expect_exit 0 "a short archive path under an INPUT path of 4,080 bytes" -- \
 	sh "$S/short.sh" "$S/deep" $MK "$S/short.npk" &&
 	expect_exit 0 "lists" -- "$NP" list -p "$PUB" "$S/short.npk" &&
 	expect_eq "$(cat "$OUT")" "d/d/d/d/d/f.txt" "it holds the file under its short path"
+
+# ---- a sidecar counts only beside its NAME
+mkdir -p "$S/side/d1" "$S/side/d2"
+printf 'Plain text\n' > "$S/side/d1/x"
+printf '{"title": "Not for d1/x"}' > "$S/side/d2/x.meta.json"
+printf '{"title": "For d1/y"}' > "$S/side/d1/y.meta.json"
+printf 'Why\n' > "$S/side/d1/y"
+for form in folders files; do
+	if [ $form = folders ]; then set -- "$S/side/d1" "$S/side/d2"; else
+		set -- "$S/side/d1/x" "$S/side/d2/x.meta.json" "$S/side/d1/y" "$S/side/d1/y.meta.json"; fi
+	expect_exit 0 "d1/x and d2/x.meta.json as $form" -- $MK "$S/side-$form.npk" "$@" &&
+		expect_exit 0 "$form: lists" -- "$NP" list --json -p "$PUB" "$S/side-$form.npk" &&
+		expect_contains "$OUT" '"path":"x.meta.json"' "$form: x.meta.json from another INPUT is a document" &&
+		expect_not_contains "$OUT" 'Not for d1/x' "$form: and not x's sidecar" &&
+		expect_contains "$OUT" '"title":"For d1/y"' "$form: y.meta.json beside y is y's sidecar" &&
+		expect_not_contains "$OUT" '"path":"y.meta.json"' "$form: and not a document"
+	"$NP" cat -p "$PUB" "$S/side-$form.npk" x.meta.json > "$S/side.cat" 2>&1
+	expect_same "$S/side.cat" "$S/side/d2/x.meta.json" "$form: stored byte for byte"
+done
 
 finish
