@@ -39,6 +39,8 @@ typedef struct entry {
 	char *key;                /* name, with "/" appended for folders */
 	char *src;                /* path on disk, for messages */
 	const char *dir;          /* at the top: the INPUT folder holding it, or NULL */
+	dev_t pdev;               /* the folder holding it (a sidecar is beside its NAME) */
+	ino_t pino;
 	int is_dir;               /* K_DIR, or K_IMPORT with a folder */
 	int follow;               /* an INPUT file, opened by src: a symlink is followed */
 	int kind;
@@ -165,9 +167,11 @@ static int list_dir(create_ctx *cx, int dfd, const char *dir, const char *top, e
 	const char *sep = dl && dir[dl - 1] == '/' ? "" : "/";
 	char *path = malloc(dl + 1 + NAME_MAX + 1);
 	struct dirent *de;
+	struct stat st;
 	int rc = NPK_OK;
-	if (path == NULL) {
-		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+	if (path == NULL || fstat(dfd, &st) != 0) {
+		rc = path ? npk__fail(err, NPK_E_IO, "%s: %s", dir, strerror(errno))
+		     : npk__fail(err, NPK_E_NOMEM, "out of memory");
 		goto out;
 	}
 	errno = 0;
@@ -175,7 +179,7 @@ static int list_dir(create_ctx *cx, int dfd, const char *dir, const char *top, e
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
 		snprintf(path, dl + 1 + NAME_MAX + 1, "%s%s%s", dir, sep, de->d_name);
-		entry e = {.src = path, .dir = top};
+		entry e = {.src = path, .dir = top, .pdev = st.st_dev, .pino = st.st_ino};
 		NPK_FORWARD_GOTO(rc, entries_add(cx, es, &e, de->d_name, dfd, de->d_name, err), out);
 		errno = 0;
 	}
@@ -187,7 +191,8 @@ out:
 	return rc;
 }
 
-/* NAME.meta.json is a sidecar when NAME is a file among the same entries. */
+/* NAME.meta.json is a sidecar when NAME is a file among the same entries,
+ * in the same folder (at the top, INPUTs from several folders meet). */
 static int is_sidecar(const entry *v, size_t n, const entry *e)
 {
 	size_t bl = e->kind == K_FILE ? npk__sidecar_base(e->key) : 0;
@@ -198,7 +203,7 @@ static int is_sidecar(const entry *v, size_t n, const entry *e)
 	base[bl] = 0;
 	entry probe = {.key = base};
 	const entry *hit = bsearch(&probe, v, n, sizeof *v, entry_cmp);
-	return hit != NULL && hit->kind == K_FILE;
+	return hit != NULL && hit->kind == K_FILE && hit->pdev == e->pdev && hit->pino == e->pino;
 }
 
 static ssize_t read_some(int fd, uint8_t *p, size_t len)
@@ -771,6 +776,8 @@ static void close_imports(create_ctx *cx)
 	cx->nsrcs = 0;
 }
 
+static int open_parent(const char *path);
+
 /* One input named by the caller: one an importer knows, a file, or a
  * folder (its contents). */
 static int add_input(create_ctx *cx, const char *path, entries *es, npk_error *err)
@@ -792,6 +799,13 @@ static int add_input(create_ctx *cx, const char *path, entries *es, npk_error *e
 	char *tmp = strdup(path);
 	NPK_FAIL_IF(tmp == NULL, err, NPK_E_NOMEM, "out of memory");
 	entry e = {.src = (char *)(uintptr_t)path, .follow = 1};
+	int pfd = open_parent(path);
+	if (pfd >= 0 && fstat(pfd, &st) == 0) {
+		e.pdev = st.st_dev;
+		e.pino = st.st_ino;
+	}
+	if (pfd >= 0)
+		close(pfd);
 	int rc = entries_add(cx, es, &e, basename(tmp), AT_FDCWD, path, err);
 	free(tmp);
 	return rc;
