@@ -11,7 +11,9 @@
 #     and extracted byte for byte, and a short archive path under an INPUT
 #     folder whose path is near PATH_MAX is archived;
 #   NAME.meta.json is a sidecar only beside NAME in the same folder: one
-#     from another INPUT is stored as a document.
+#     from another INPUT is stored as a document;
+#   --timestamp and SOURCE_DATE_EPOCH dates out of range (2025-02-31, a
+#     29 February outside a leap year, hour 24, ...) are refused, exit 2.
 . "$(dirname "$0")/lib.sh"
 suite_begin create
 
@@ -154,6 +156,24 @@ for form in folders files; do
 		expect_not_contains "$OUT" '"path":"y.meta.json"' "$form: and not a document"
 	"$NP" cat -p "$PUB" "$S/side-$form.npk" x.meta.json > "$S/side.cat" 2>&1
 	expect_same "$S/side.cat" "$S/side/d2/x.meta.json" "$form: stored byte for byte"
+done
+
+# ---- dates out of range are refused, not normalised
+for t in 2025-02-31 2025-02-29 2100-02-29 2025-04-31 2025-00-10 2025-13-01 2025-01-00 2025-01-32 \
+	2025-06-01T24:00:00Z 2025-06-01T23:60:00Z 2025-06-01T23:59:60Z; do
+	rm -f "$S/t.npk"
+	expect_exit 2 "--timestamp $t is refused" -- $MK --timestamp "$t" "$S/t.npk" "$IN/b.md" &&
+		expect_contains "$ERR" "bad --timestamp '$t'" "--timestamp $t: says so"
+	rm -f "$S/t.npk"
+	expect_exit 2 "SOURCE_DATE_EPOCH=$t is refused" -- env SOURCE_DATE_EPOCH="$t" \
+		"$NP" create -q -s "$KEY" "$S/t.npk" "$IN/b.md" &&
+		expect_contains "$ERR" "bad SOURCE_DATE_EPOCH '$t'" "SOURCE_DATE_EPOCH=$t: says so"
+done
+for t in 2024-02-29 2000-02-29 2025-12-31T23:59:59Z; do
+	rm -f "$S/t.npk"
+	expect_exit 0 "--timestamp $t is a date" -- $MK --timestamp "$t" "$S/t.npk" "$IN/b.md" &&
+		expect_exit 0 "info" -- "$NP" info -p "$PUB" "$S/t.npk" &&
+		expect_contains "$OUT" "${t%%T*}" "$t: is the archive's date"
 done
 
 finish
