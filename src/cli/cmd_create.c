@@ -35,7 +35,8 @@ static void create_help(FILE *f)
 	        "  --passphrase-file F  read the key's passphrase from F's first line ('-': stdin)\n"
 	        "  --meta KEY=VALUE     archive metadata: title, description, creator, license,\n"
 	        "                       created, or any key of [a-z0-9_.-]; repeat for more\n"
-	        "  --timestamp T        creation time: Unix seconds or YYYY-MM-DD[THH:MM:SSZ]\n"
+	        "  --timestamp T        creation time: Unix seconds or YYYY-MM-DD[THH:MM:SSZ], a\n"
+	        "                       date that exists (2025-02-31 is refused)\n"
 	        "                       (default: $SOURCE_DATE_EPOCH, else now)\n"
 	        "  --cluster-size N     target uncompressed cluster size in bytes (default 1048576)\n"
 	        "  --codec zlib|zstd    zlib (the default, read by every reader) or zstd (smaller\n"
@@ -56,7 +57,28 @@ static void create_help(FILE *f)
 	        cli_default_seckey());
 }
 
-/* Unix seconds, YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SSZ. */
+/* n digits of s as a number in [lo, hi]; -1 when they are not. */
+static int digits(const char *s, int n, int lo, int hi)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v >= lo && v <= hi ? v : -1;
+}
+
+static int month_days(int y, int m)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return days[m - 1] + (m == 2 && leap);
+}
+
+/* Unix seconds, YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS[Z]. Every field is
+ * checked against its range (the day against its month, leap years
+ * included): a date that does not exist is refused, never normalised. */
 static int parse_time(const char *s, uint64_t *out)
 {
 	char *end;
@@ -68,20 +90,25 @@ static int parse_time(const char *s, uint64_t *out)
 		*out = v;
 		return 0;
 	}
+	size_t n = strlen(s);
+	if ((n != 10 && n != 19 && n != 20) || s[4] != '-' || s[7] != '-')
+		return -1;
 	struct tm tm;
 	memset(&tm, 0, sizeof tm);
-	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end == NULL)
+	int y = digits(s, 4, 1970, 9999), m = digits(s + 5, 2, 1, 12);
+	int d = y < 0 || m < 0 ? -1 : digits(s + 8, 2, 1, month_days(y, m));
+	if (d < 0)
 		return -1;
-	if (*end == 'T' || *end == ' ') {
-		end = strptime(end + 1, "%H:%M:%S", &tm);
-		if (end == NULL)
+	if (n > 10) {
+		if ((s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':' || (n == 20 && s[19] != 'Z'))
 			return -1;
-		if (*end == 'Z')
-			end++;
+		if ((tm.tm_hour = digits(s + 11, 2, 0, 23)) < 0 || (tm.tm_min = digits(s + 14, 2, 0, 59)) < 0 ||
+		    (tm.tm_sec = digits(s + 17, 2, 0, 59)) < 0)
+			return -1;
 	}
-	if (*end)
-		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
 	time_t t = timegm(&tm);
 	if (t < 0)
 		return -1;
