@@ -13,7 +13,8 @@
 #   NAME.meta.json is a sidecar only beside NAME in the same folder: one
 #     from another INPUT is stored as a document;
 #   --timestamp and SOURCE_DATE_EPOCH dates out of range (2025-02-31, a
-#     29 February outside a leap year, hour 24, ...) are refused, exit 2.
+#     29 February outside a leap year, hour 24, ...) are refused, exit 2;
+#   the summary counts skipped inputs in the singular and the plural.
 . "$(dirname "$0")/lib.sh"
 suite_begin create
 
@@ -175,5 +176,15 @@ for t in 2024-02-29 2000-02-29 2025-12-31T23:59:59Z; do
 		expect_exit 0 "info" -- "$NP" info -p "$PUB" "$S/t.npk" &&
 		expect_contains "$OUT" "${t%%T*}" "$t: is the archive's date"
 done
+
+# ---- the summary's count of skipped inputs
+mkdir -p "$S/skip"
+printf 'kept\n' > "$S/skip/kept.txt"
+ln -s kept.txt "$S/skip/link1"
+expect_exit 0 "one symbolic link skipped" -- "$NP" create -s "$KEY" "$S/skip1.npk" "$S/skip" &&
+	expect_contains "$OUT" "1 input was skipped (see the warning above)" "is counted in the singular"
+ln -s kept.txt "$S/skip/link2"
+expect_exit 0 "two symbolic links skipped" -- "$NP" create -s "$KEY" "$S/skip2.npk" "$S/skip" &&
+	expect_contains "$OUT" "2 inputs were skipped (see the warnings above)" "are counted in the plural"
 
 finish
