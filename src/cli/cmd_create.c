@@ -284,8 +284,9 @@ static void print_summary(const char *out, const copts *co, const npk_create_sta
 		       (unsigned long long)stats->documents,
 		       cli_s(stats->documents, "document", "documents"), a, b, 100.0 * ratio, id);
 		if (stats->skipped)
-			printf("%llu inputs were skipped (see the warnings above)\n",
-			       (unsigned long long)stats->skipped);
+			printf("%llu %s (see the %s above)\n", (unsigned long long)stats->skipped,
+			       cli_s(stats->skipped, "input was skipped", "inputs were skipped"),
+			       cli_s(stats->skipped, "warning", "warnings"));
 	}
 }
 
