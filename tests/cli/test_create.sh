@@ -14,7 +14,13 @@
 #     from another INPUT is stored as a document;
 #   --timestamp and SOURCE_DATE_EPOCH dates out of range (2025-02-31, a
 #     29 February outside a leap year, hour 24, ...) are refused, exit 2;
-#   the summary counts skipped inputs in the singular and the plural.
+#   the summary counts skipped inputs in the singular and the plural;
+#   --exclude PATTERN leaves out what matches the archive path or a name;
+#   --files-from LIST reads INPUTs from LIST (a file, or - for stdin; lines,
+#     or NUL-separated with --null), each one SOURCE or SOURCE<TAB>PATH to
+#     store a file under PATH in the archive; refusals name the line;
+#   --no-import stores a tar, zip or WARC INPUT as the file itself, byte for
+#     byte.
 . "$(dirname "$0")/lib.sh"
 suite_begin create
 
@@ -186,5 +192,69 @@ expect_exit 0 "one symbolic link skipped" -- "$NP" create -s "$KEY" "$S/skip1.np
 ln -s kept.txt "$S/skip/link2"
 expect_exit 0 "two symbolic links skipped" -- "$NP" create -s "$KEY" "$S/skip2.npk" "$S/skip" &&
 	expect_contains "$OUT" "2 inputs were skipped (see the warnings above)" "are counted in the plural"
+
+# ---- --exclude
+X="$S/x"
+mkdir -p "$X/sub" "$X/tmp"
+printf 'keep\n' > "$X/keep.txt"
+printf 'log\n' > "$X/skip.log"
+printf 'log\n' > "$X/sub/a.log"
+printf 'keep2\n' > "$X/sub/keep2.txt"
+printf 'tmp\n' > "$X/tmp/x.txt"
+lists() { # DESC WANT ARGS...: create with ARGS, then list gives WANT
+	_d=$1
+	_w=$2
+	shift 2
+	rm -f "$S/l.npk"
+	expect_exit 0 "$_d" -- $MK "$S/l.npk" "$@" &&
+		expect_exit 0 "$_d: lists" -- "$NP" list -p "$PUB" "$S/l.npk" &&
+		expect_eq "$(cat "$OUT" | tr '\n' ' ')" "$_w" "$_d: gives $_w"
+}
+lists "--exclude by name, twice" "keep.txt sub/keep2.txt " --exclude '*.log' --exclude tmp "$X"
+lists "--exclude by archive path" "keep.txt skip.log tmp/x.txt " --exclude 'sub/*' "$X"
+lists "--exclude a folder by its path" "keep.txt skip.log sub/a.log sub/keep2.txt " --exclude 'tmp' "$X"
+
+# ---- --files-from
+cd "$S" || exit 2
+printf 'x/keep.txt\nx/sub/keep2.txt\tshards/01/k2.txt\nx/tmp/x.txt\tshards/00/x.txt\n' > "$S/files.list"
+lists "--files-from with archive paths" "keep.txt shards/00/x.txt shards/01/k2.txt " --files-from files.list
+"$NP" cat -p "$PUB" "$S/l.npk" shards/01/k2.txt > "$S/k2.cat"
+expect_same "$S/k2.cat" "$X/sub/keep2.txt" "a file stored under its given path, byte for byte"
+printf 'x/keep.txt\000x/sub/keep2.txt\tdeep/k.txt\000' > "$S/files.nul"
+lists "--files-from --null" "deep/k.txt keep.txt " --null --files-from files.nul
+printf 'x/sub\n' > "$S/folder.list"
+lists "--files-from naming a folder" "a.log keep2.txt " --files-from folder.list
+lists "--files-from with INPUTs too" "a.log keep.txt keep2.txt " --files-from folder.list x/keep.txt
+rm -f "$S/l.npk" "$S/one.npk"
+expect_exit 0 "--files-from - reads stdin" -- sh -c '"$@" < "$0"' "$S/files.list" $MK "$S/l.npk" --files-from - &&
+	$MK "$S/one.npk" --files-from files.list &&
+	expect_same "$S/l.npk" "$S/one.npk" "the same archive as from the file"
+badlist() { # DESC LINE MESSAGE
+	printf '%b' "$2" > "$S/bad.list"
+	rm -f "$S/bad.npk"
+	expect_exit 2 "--files-from: $1 is refused" -- $MK "$S/bad.npk" --files-from bad.list &&
+		expect_contains "$ERR" "$3" "--files-from: $1: says why"
+	expect_true "--files-from: $1: nothing is written" -- test ! -e "$S/bad.npk"
+}
+badlist "a folder with an archive path" 'x/sub\tsub\n' "x/sub: only a file can be given a path in the archive"
+badlist "a path given twice" 'x/keep.txt\ta.txt\nx/tmp/x.txt\ta.txt\n' 'would both be stored as "a.txt"'
+badlist "a file and a folder at one path" 'x/keep.txt\ta\nx/tmp/x.txt\ta/b\n' '"a" would be both a file and a folder'
+badlist "an unsafe archive path" 'x/keep.txt\t../a\n' '"." or ".." in path'
+badlist "an empty archive path" 'x/keep.txt\t\n' "bad.list: line 1: no path after the tab"
+badlist "a missing file" 'x/nothing.txt\n' "x/nothing.txt: No such file or directory"
+rm -f "$S/bad.npk"
+expect_exit 2 "--files-from a missing list" -- $MK "$S/bad.npk" --files-from "$S/none.list" &&
+	expect_contains "$ERR" "none.list: No such file or directory" "says so"
+cd "$top" || exit 2
+
+# ---- --no-import: evidence byte for byte
+tar -C "$X" -cf "$S/leak.tar" .
+(cd "$X" && zip -qr "$S/leak.zip" .)
+lists "--no-import keeps a tar and a zip as files" "leak.tar leak.zip " --no-import "$S/leak.tar" "$S/leak.zip"
+for f in leak.tar leak.zip; do
+	"$NP" cat -p "$PUB" "$S/l.npk" $f > "$S/$f.cat"
+	expect_same "$S/$f.cat" "$S/$f" "--no-import: $f byte for byte"
+done
+lists "without --no-import the tar is read" "keep.txt skip.log sub/a.log sub/keep2.txt tmp/x.txt " "$S/leak.tar"
 
 finish
