@@ -208,6 +208,18 @@ typedef struct npk_create_opts {
 	 * not a newspack archive, nor when it is one of the inputs or inside an
 	 * input folder (NPK_E_EXISTS); without force, nor when it exists. */
 	int force;
+	/* fnmatch(3) patterns (no flags): a file or folder whose path in the
+	 * archive, or any name in that path, matches one is left out (a
+	 * folder with all it holds). Members of an imported tar, zip or WARC
+	 * are not matched one by one (its folder is). */
+	const char *const *exclude;
+	size_t nexclude;
+	/* Store an INPUT that is a tar, zip or WARC as the file itself, byte
+	 * for byte, instead of reading its members. */
+	int no_import;
+	/* NULL, or one per input: paths[i], when not NULL, is the path in the
+	 * archive of inputs[i], which must then be a regular file. */
+	const char *const *paths;
 } npk_create_opts;
 
 typedef struct npk_create_stats {

@@ -45,6 +45,14 @@ static void create_help(FILE *f)
 	        "  -j N                 compress with N threads (default: one per core); the\n"
 	        "                       archive is the same for any N\n"
 	        "  --force              replace OUT.npk when it is a newspack archive\n"
+	        "  --exclude PATTERN    leave out a file or folder whose path in the archive, or\n"
+	        "                       any name in it, matches PATTERN (fnmatch: * ? [...]);\n"
+	        "                       repeat for more (tar, zip and WARC members are not matched)\n"
+	        "  --files-from LIST    more INPUTs, one a line of LIST ('-': stdin); a line\n"
+	        "                       SOURCE<TAB>PATH stores the file SOURCE under PATH\n"
+	        "  --null               LIST's records end with NUL, not a line break\n"
+	        "  --no-import          store a tar, zip or WARC INPUT as the file itself, byte\n"
+	        "                       for byte (evidence), instead of reading its members\n"
 	        "  --json               print the summary as JSON\n"
 	        "  -q                   no progress and no summary\n"
 	        "  -v                   name each document as it is packed (on stderr)\n"
@@ -128,6 +136,15 @@ typedef struct copts {
 	int quiet, verbose, json, have_time;
 	npk_create_opts opts;
 	npk_meta *meta;           /* --meta: the archive's metadata */
+	const char **exclude;     /* --exclude, in argv */
+	size_t nexclude;
+	const char *list;         /* --files-from */
+	int null;                 /* --null */
+	/* the INPUTs: argv's, then the list's (pointing into text) */
+	char **inputs;
+	const char **paths;       /* each INPUT's path in the archive, or NULL */
+	size_t ninputs, cap;
+	char *text;               /* the list, read whole */
 } copts;
 
 /* --meta KEY=VALUE (arg is changed). Returns -1 to go on, or an exit code. */
@@ -185,6 +202,19 @@ static int default_timestamp(npk_create_opts *opts)
 	return -1;
 }
 
+/* --exclude PATTERN, kept in argv. Returns -1 to go on, or an exit code. */
+static int add_exclude(copts *co, const char *pat)
+{
+	const char **nv = realloc(co->exclude, (co->nexclude + 1) * sizeof *nv);
+	if (nv == NULL)
+		return cli_usage_error("create", "out of memory");
+	nv[co->nexclude++] = pat;
+	co->exclude = nv;
+	co->opts.exclude = co->exclude;
+	co->opts.nexclude = co->nexclude;
+	return -1;
+}
+
 /* Returns -1 to go on (argv[optind] is OUT.npk, the INPUTs follow), or an
  * exit code. */
 static int parse_create_opts(int argc, char **argv, copts *co)
@@ -200,6 +230,10 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		{"threads", required_argument, NULL, 'J'},
 		{"json", no_argument, NULL, 'O'},
 		{"force", no_argument, NULL, 'f'},
+		{"exclude", required_argument, NULL, 'x'},
+		{"files-from", required_argument, NULL, 'T'},
+		{"null", no_argument, NULL, '0'},
+		{"no-import", no_argument, NULL, 'N'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, ec = -1;
@@ -212,6 +246,10 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		case 'v': co->verbose = 1; break;
 		case 'O': co->json = 1; break;
 		case 'f': co->opts.force = 1; break;
+		case 'x': ec = add_exclude(co, optarg); break;
+		case 'T': co->list = optarg; break;
+		case '0': co->null = 1; break;
+		case 'N': co->opts.no_import = 1; break;
 		case 'h': create_help(stdout); ec = 0; break;
 		case 'm': ec = parse_meta(optarg, co->meta); break;
 		case 't':
@@ -229,8 +267,10 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 	}
 	if (ec >= 0)
 		return ec;
-	if (argc - optind < 2)
+	if (argc - optind < (co->list ? 1 : 2))
 		return cli_usage_error("create", "need OUT.npk and at least one INPUT");
+	if (co->list && strcmp(co->list, "-") == 0 && co->pfile && strcmp(co->pfile, "-") == 0)
+		return cli_usage_error("create", "--files-from - and --passphrase-file - both want stdin");
 	return co->have_time ? -1 : default_timestamp(&co->opts);
 }
 
@@ -318,6 +358,104 @@ static int create_run(copts *co, const char *out, char **inputs, size_t n, const
 	return 0;
 }
 
+/* The whole of the --files-from list (co->text, NUL-terminated). Returns
+ * -1 to go on, or an exit code. */
+static int read_list(copts *co, size_t *len)
+{
+	FILE *f = strcmp(co->list, "-") == 0 ? stdin : fopen(co->list, "rb");
+	if (f == NULL) {
+		cli_warn("%s: %s", co->list, strerror(errno));
+		return EXIT_USAGE;
+	}
+	size_t cap = 4096, n = 0, got;
+	char *t = malloc(cap);
+	while (t != NULL && (got = fread(t + n, 1, cap - n - 1, f)) > 0) {
+		n += got;
+		char *nt = n + 1 == cap ? realloc(t, cap *= 2) : t;
+		if (nt == NULL)
+			free(t);
+		t = nt;
+	}
+	const char *bad = t == NULL ? "out of memory" : ferror(f) ? strerror(errno) : NULL;
+	if (f != stdin)
+		fclose(f);
+	if (bad != NULL) {
+		free(t);
+		cli_warn("%s: %s", co->list, bad);
+		return EXIT_USAGE;
+	}
+	t[n] = 0;
+	co->text = t;
+	*len = n;
+	return -1;
+}
+
+/* One more INPUT, stored under path (NULL: as INPUTs are). */
+static int push_input(copts *co, char *src, const char *path)
+{
+	if (co->ninputs == co->cap) {
+		size_t nc = co->cap ? co->cap * 2 : 64;
+		char **ni = realloc(co->inputs, nc * sizeof *ni);
+		if (ni != NULL)
+			co->inputs = ni;
+		const char **np = ni ? realloc(co->paths, nc * sizeof *np) : NULL;
+		if (np == NULL)
+			return -1;
+		co->paths = np;
+		co->cap = nc;
+	}
+	co->inputs[co->ninputs] = src;
+	co->paths[co->ninputs++] = path;
+	return 0;
+}
+
+/* --files-from: each record (a line, or NUL-terminated with --null) is
+ * SOURCE or SOURCE<TAB>PATH. Returns -1 to go on, or an exit code. */
+static int parse_list(copts *co)
+{
+	size_t len, line = 0;
+	int ec = read_list(co, &len);
+	if (ec >= 0)
+		return ec;
+	char sep = co->null ? 0 : '\n';
+	for (char *r = co->text, *end = co->text + len, *next; r < end; r = next + 1) {
+		next = memchr(r, sep, (size_t)(end - r));
+		if (next == NULL)
+			next = end;
+		*next = 0;
+		line++;
+		if (*r == 0)
+			continue;
+		char *tab = strchr(r, '\t');
+		if (tab != NULL)
+			*tab = 0;
+		if (tab != NULL && (tab == r || tab[1] == 0)) {
+			cli_warn("%s: %s %zu: no %s the tab", co->list, co->null ? "record" : "line", line,
+			         tab == r ? "file before" : "path after");
+			return EXIT_USAGE;
+		}
+		if (push_input(co, r, tab ? tab + 1 : NULL) != 0) {
+			cli_warn("out of memory");
+			return EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+/* The INPUTs: argv's, then the list's. Returns -1 to go on, or an exit
+ * code. */
+static int gather_inputs(copts *co, char **argv, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (push_input(co, argv[i], NULL) != 0)
+			return cli_usage_error("create", "out of memory");
+	if (co->list == NULL)
+		return -1;
+	int ec = parse_list(co);
+	co->opts.paths = co->paths;
+	return ec;
+}
+
 int cmd_create(int argc, char **argv)
 {
 	copts co;
@@ -329,11 +467,17 @@ int cmd_create(int argc, char **argv)
 	int ec = parse_create_opts(argc, argv, &co);
 	if (ec >= 0)
 		goto out;
+	if ((ec = gather_inputs(&co, argv + optind + 1, (size_t)(argc - optind - 1))) >= 0)
+		goto out;
 	if ((ec = load_seckey(co.sec, co.pfile, &sk)) != 0)
 		goto out;
-	ec = create_run(&co, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1), sk);
+	ec = create_run(&co, argv[optind], co.inputs, co.ninputs, sk);
 out:
 	npk_seckey_free(sk);
 	npk_meta_free(co.meta);
+	free(co.exclude);
+	free(co.inputs);
+	free(co.paths);
+	free(co.text);
 	return ec;
 }

@@ -17,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@
 static const npk__importer *const importers[] = {&npk__import_warc, &npk__import_arc};
 #define NIMPORTERS (sizeof importers / sizeof *importers)
 
-enum { K_FILE, K_DIR, K_IMPORT };
+enum { K_FILE, K_DIR, K_IMPORT, K_NAMED };
 
 typedef struct entry {
 	char *key;                /* name, with "/" appended for folders */
@@ -45,13 +46,19 @@ typedef struct entry {
 	int follow;               /* an INPUT file, opened by src: a symlink is followed */
 	int kind;
 	size_t input;             /* K_IMPORT: which of the sources */
-	size_t lo, hi;            /* K_IMPORT: its documents [lo, hi) */
+	size_t lo, hi;            /* K_IMPORT, K_NAMED: its documents [lo, hi) */
 } entry;
 
 typedef struct entries {
 	entry *v;
 	size_t n, cap;
 } entries;
+
+/* A file INPUT given its path in the archive. */
+typedef struct named_input {
+	const char *path;         /* in the archive */
+	const char *src;          /* on disk */
+} named_input;
 
 /* An input an importer reads. */
 typedef struct source {
@@ -71,6 +78,8 @@ typedef struct create_ctx {
 	uint8_t *buf;
 	source *srcs;             /* the inputs importers read */
 	size_t nsrcs;
+	named_input *named;       /* the INPUTs given paths, in path order */
+	size_t nnamed;
 	npk__import_env env;      /* theirs: warnings and the cancel flag */
 } create_ctx;
 
@@ -505,6 +514,100 @@ static int add_imported(create_ctx *cx, const entry *e, npk_error *err)
 	return NPK_OK;
 }
 
+/* ---- what is left out, and files given their paths ---- */
+
+/* Whether path (in the archive, a folder's with its "/") or a name in it
+ * matches an --exclude pattern. */
+static int excluded(const create_ctx *cx, const char *path)
+{
+	size_t n = cx->opts ? cx->opts->nexclude : 0;
+	if (n == 0)
+		return 0;
+	char *p = strdup(path);
+	if (p == NULL)
+		return 0; /* out of memory comes up at the next allocation */
+	size_t len = strlen(p);
+	if (len > 0 && p[len - 1] == '/')
+		p[len - 1] = 0;
+	int hit = 0;
+	for (size_t i = 0; i < n && !hit; i++) {
+		const char *pat = cx->opts->exclude[i];
+		hit = fnmatch(pat, p, 0) == 0;
+		for (char *c = p, *slash; !hit && c != NULL; c = slash ? slash + 1 : NULL) {
+			slash = strchr(c, '/');
+			if (slash)
+				*slash = 0;
+			hit = fnmatch(pat, c, 0) == 0;
+			if (slash)
+				*slash = '/';
+		}
+	}
+	free(p);
+	return hit;
+}
+
+static int add_file(create_ctx *cx, const char *apath, int dfd, const char *at, const entry *e,
+                    npk_error *err);
+
+/* The files [lo, hi) of an entry of INPUTs given their paths. */
+static int add_named(create_ctx *cx, const entry *e, npk_error *err)
+{
+	for (size_t i = e->lo; i < e->hi; i++) {
+		const named_input *nd = &cx->named[i];
+		if (excluded(cx, nd->path))
+			continue;
+		entry f = {.src = (char *)(uintptr_t)nd->src, .follow = 1};
+		NPK_FORWARD(add_file(cx, nd->path, AT_FDCWD, nd->src, &f, err));
+	}
+	return NPK_OK;
+}
+
+static int named_cmp(const void *a, const void *b)
+{
+	return strcmp(((const named_input *)a)->path, ((const named_input *)b)->path);
+}
+
+/* The INPUTs given paths, sorted: none twice, none both a file and a
+ * folder ("a" and "a/b"). */
+static int named_check(const create_ctx *cx, npk_error *err)
+{
+	const named_input *v = cx->named;
+	for (size_t i = 0; i < cx->nnamed; i++) {
+		NPK_FAIL_IF(i > 0 && strcmp(v[i - 1].path, v[i].path) == 0, err, NPK_E_INPUT,
+		            "%s and %s would both be stored as \"%s\"", v[i - 1].src, v[i].src, v[i].path);
+		for (const char *s = strchr(v[i].path, '/'); s != NULL; s = strchr(s + 1, '/')) {
+			char *dir = strndup(v[i].path, (size_t)(s - v[i].path));
+			NPK_FAIL_IF(dir == NULL, err, NPK_E_NOMEM, "out of memory");
+			named_input probe = {.path = dir};
+			const named_input *f = bsearch(&probe, v, cx->nnamed, sizeof *v, named_cmp);
+			free(dir);
+			NPK_FAIL_IF(f != NULL, err, NPK_E_INPUT, "%s and %s: \"%.*s\" would be both a file and "
+			            "a folder", f->src, v[i].src, (int)(s - v[i].path), v[i].path);
+		}
+	}
+	return NPK_OK;
+}
+
+/* The INPUTs given paths as top-level entries: those that share a first
+ * component ("x/...") make one, as an importer's documents do. */
+static int named_entries(create_ctx *cx, entries *es, npk_error *err)
+{
+	if (cx->nnamed > 1)
+		qsort(cx->named, cx->nnamed, sizeof *cx->named, named_cmp);
+	NPK_FORWARD(named_check(cx, err));
+	for (size_t lo = 0, hi; lo < cx->nnamed; lo = hi) {
+		const char *p = cx->named[lo].path;
+		const char *slash = strchr(p, '/');
+		size_t kl = slash ? (size_t)(slash - p) : strlen(p);
+		for (hi = lo + 1; slash && hi < cx->nnamed; hi++)
+			if (strncmp(cx->named[hi].path, p, kl + 1) != 0)
+				break;
+		entry e = {.is_dir = slash != NULL, .kind = K_NAMED, .lo = lo, .hi = hi};
+		NPK_FORWARD(entry_push(es, &e, p, kl, cx->named[lo].src, err));
+	}
+	return NPK_OK;
+}
+
 /* ---- folders and the top level ---- */
 
 /* A folder being walked. Only the innermost keeps its folder open: one
@@ -659,12 +762,18 @@ static int walk_entry(create_ctx *cx, walk *wk, const entry *e, npk_error *err)
 	NPK_FAIL_IF(apath == NULL, err, NPK_E_NOMEM, "out of memory");
 	memcpy(apath, f->prefix, pl);
 	memcpy(apath + pl, e->key, kl + 1);
+	if (e->kind != K_NAMED && excluded(cx, apath)) {
+		free(apath);
+		return NPK_OK;
+	}
 	if (e->kind == K_DIR)
 		return walk_down(cx, wk, e, apath, err);
 	int rc, dfd, own;
 	char *at;
 	if (e->kind == K_IMPORT)
 		rc = add_imported(cx, e, err);
+	else if (e->kind == K_NAMED)
+		rc = add_named(cx, e, err);
 	else if ((rc = entry_at(f, e, &dfd, &own, &at, err)) == NPK_OK) {
 		rc = add_file(cx, apath, dfd, at, e, err);
 		free(at);
@@ -780,13 +889,20 @@ static int open_parent(const char *path);
 
 /* One input named by the caller: one an importer knows, a file, or a
  * folder (its contents). */
-static int add_input(create_ctx *cx, const char *path, entries *es, npk_error *err)
+static int add_input(create_ctx *cx, const char *path, const char *as, entries *es,
+                     npk_error *err)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return npk__fail(err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", path,
 		                 strerror(errno));
-	for (size_t k = 0; k < NIMPORTERS; k++)
+	if (as != NULL) {
+		NPK_FAIL_IF(!S_ISREG(st.st_mode), err, NPK_E_INPUT,
+		            "%s: only a file can be given a path in the archive", path);
+		cx->named[cx->nnamed++] = (named_input){as, path};
+		return NPK_OK;
+	}
+	for (size_t k = 0; k < NIMPORTERS && !(cx->opts && cx->opts->no_import); k++)
 		if (importers[k]->sniff(path, &st))
 			return open_import(cx, importers[k], path, es, err);
 	if (S_ISDIR(st.st_mode)) {
@@ -817,8 +933,12 @@ static int add_inputs(create_ctx *cx, const char *const *inputs, size_t ninputs,
 	cx->env = (npk__import_env){import_skip, import_note, cx, cx->opts ? cx->opts->cancel : NULL};
 	entries es = {0};
 	int rc = NPK_OK;
+	const char *const *as = cx->opts ? cx->opts->paths : NULL;
+	if (as != NULL && (cx->named = malloc(ninputs * sizeof *cx->named)) == NULL)
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < ninputs; i++)
-		NPK_FORWARD_GOTO(rc, add_input(cx, inputs[i], &es, err), out);
+		NPK_FORWARD_GOTO(rc, add_input(cx, inputs[i], as ? as[i] : NULL, &es, err), out);
+	NPK_FORWARD_GOTO(rc, named_entries(cx, &es, err), out);
 	NPK_FORWARD_GOTO(rc, link_imports(cx, err), out);
 	if (es.n > 1) /* es.v is NULL when there are none */
 		qsort(es.v, es.n, sizeof *es.v, entry_cmp);
@@ -826,6 +946,8 @@ static int add_inputs(create_ctx *cx, const char *const *inputs, size_t ninputs,
 out:
 	entries_free(&es);
 	close_imports(cx);
+	free(cx->named);
+	cx->named = NULL;
 	return rc;
 }
 
