@@ -20,7 +20,9 @@
 #     or NUL-separated with --null), each one SOURCE or SOURCE<TAB>PATH to
 #     store a file under PATH in the archive; refusals name the line;
 #   --no-import stores a tar, zip or WARC INPUT as the file itself, byte for
-#     byte.
+#     byte;
+#   a file's modification time (whole seconds, before the archive's time)
+#     and its executable bit are kept as file.mtime and file.executable.
 . "$(dirname "$0")/lib.sh"
 suite_begin create
 
@@ -256,5 +258,23 @@ for f in leak.tar leak.zip; do
 	expect_same "$S/$f.cat" "$S/$f" "--no-import: $f byte for byte"
 done
 lists "without --no-import the tar is read" "keep.txt skip.log sub/a.log sub/keep2.txt tmp/x.txt " "$S/leak.tar"
+
+# ---- modification time and executable bit
+M="$S/m"
+mkdir -p "$M"
+printf 'old\n' > "$M/old.txt"
+printf 'new\n' > "$M/new.txt"
+printf '#!/bin/sh\n' > "$M/run.sh"
+chmod 755 "$M/run.sh"
+touch -d @1700000000.75 "$M/old.txt" "$M/run.sh"
+touch -d @1760000000 "$M/new.txt"
+rm -f "$S/m.npk"
+expect_exit 0 "files with old and new times, one executable" -- $MK --timestamp 1750000000 "$S/m.npk" "$M" &&
+	expect_exit 0 "lists" -- "$NP" list --json -p "$PUB" "$S/m.npk" &&
+	expect_contains "$OUT" '"path":"old.txt","size":4,' "old.txt is there" &&
+	expect_contains "$OUT" '"file.mtime":"1700000000"}' "its time, in whole seconds" &&
+	expect_contains "$OUT" '"file.executable":"yes","file.mtime":"1700000000"' "run.sh is executable" &&
+	expect_not_contains "$OUT" '"file.mtime":"1760000000"' "a time after the archive's is clamped (not stored)"
+expect_eq "$(grep -c 'file.executable' "$OUT")" "1" "only run.sh is marked executable"
 
 finish
