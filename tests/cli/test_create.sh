@@ -272,7 +272,7 @@ rm -f "$S/m.npk"
 expect_exit 0 "files with old and new times, one executable" -- $MK --timestamp 1750000000 "$S/m.npk" "$M" &&
 	expect_exit 0 "lists" -- "$NP" list --json -p "$PUB" "$S/m.npk" &&
 	expect_contains "$OUT" '"path":"old.txt","size":4,' "old.txt is there" &&
-	expect_contains "$OUT" '"file.mtime":"1700000000"}' "its time, in whole seconds" &&
+	expect_contains "$OUT" '"metadata":{"file.mtime":"1700000000","title":"old"}' "its time, in whole seconds" &&
 	expect_contains "$OUT" '"file.executable":"yes","file.mtime":"1700000000"' "run.sh is executable" &&
 	expect_not_contains "$OUT" '"file.mtime":"1760000000"' "a time after the archive's is clamped (not stored)"
 expect_eq "$(grep -c 'file.executable' "$OUT")" "1" "only run.sh is marked executable"

@@ -457,6 +457,7 @@ typedef struct file_src {
 	const char *src;          /* for messages */
 	int follow;
 	struct stat st;
+	uint64_t created;         /* the archive's time */
 } file_src;
 
 static int file_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, npk_error *err)
@@ -468,9 +469,27 @@ static int file_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, npk_error
 	return NPK_OK;
 }
 
+/* The file's modification time in whole seconds and its executable bit
+ * (spec/metadata.md 2.1), set over what the document gave: a time at or
+ * after the archive's is clamped to it, and then not stored (the vector
+ * and every archive of fresh files keep their bytes). */
+static int file_attrs(const file_src *f, uint64_t created, npk_meta *m, npk_error *err)
+{
+	npk_meta_remove(m, "file.mtime");
+	npk_meta_remove(m, "file.executable");
+	if (f->st.st_mode & S_IXUSR)
+		NPK_FORWARD(npk_meta_add(m, "file.executable", "yes", err));
+	if (f->st.st_mtim.tv_sec < 0 || (uint64_t)f->st.st_mtim.tv_sec >= created)
+		return NPK_OK;
+	char t[24];
+	snprintf(t, sizeof t, "%llu", (unsigned long long)f->st.st_mtim.tv_sec);
+	return npk_meta_add(m, "file.mtime", t, err);
+}
+
 static int file_meta(void *ctx, npk_meta *m, npk_error *err)
 {
 	const file_src *f = ctx;
+	NPK_FORWARD(file_attrs(f, f->created, m, err));
 	return read_sidecar(f->dfd, f->at, f->src, m, err);
 }
 
@@ -484,7 +503,7 @@ static int add_file(create_ctx *cx, const char *apath, int dfd, const char *at, 
                     npk_error *err)
 {
 	/* a file swapped for a symlink or a FIFO since the walk is refused */
-	file_src f = {-1, dfd, at, e->src, e->follow, {0}};
+	file_src f = {-1, dfd, at, e->src, e->follow, {0}, cx->opts ? cx->opts->timestamp : 0};
 	NPK_FORWARD(open_file(dfd, at, e->follow, e->src, &f.fd, &f.st, err));
 	doc_src s = {e->src, (uint64_t)f.st.st_size, NULL, file_read, file_meta, file_check, &f};
 	int rc = add_doc(cx, apath, &s, err);
