@@ -22,7 +22,8 @@
 #   --no-import stores a tar, zip or WARC INPUT as the file itself, byte for
 #     byte;
 #   a file's modification time (whole seconds, before the archive's time)
-#     and its executable bit are kept as file.mtime and file.executable.
+#     and its executable bit are kept as file.mtime and file.executable,
+#     and extract restores them (one thread or two) unless --no-mtime.
 . "$(dirname "$0")/lib.sh"
 suite_begin create
 
@@ -276,5 +277,17 @@ expect_exit 0 "files with old and new times, one executable" -- $MK --timestamp 
 	expect_contains "$OUT" '"file.executable":"yes","file.mtime":"1700000000"' "run.sh is executable" &&
 	expect_not_contains "$OUT" '"file.mtime":"1760000000"' "a time after the archive's is clamped (not stored)"
 expect_eq "$(grep -c 'file.executable' "$OUT")" "1" "only run.sh is marked executable"
+for j in 1 2; do
+	mkdir -p "$S/m$j.out"
+	expect_exit 0 "extract -j $j" -- "$NP" extract -q -j $j -p "$PUB" -C "$S/m$j.out" "$S/m.npk" &&
+		expect_eq "$(stat -c %Y "$S/m$j.out/old.txt") $(stat -c %Y "$S/m$j.out/run.sh")" \
+			"1700000000 1700000000" "extract -j $j: sets the modification times" &&
+		expect_true "extract -j $j: run.sh is executable" -- test -x "$S/m$j.out/run.sh" &&
+		expect_true "extract -j $j: old.txt is not" -- test ! -x "$S/m$j.out/old.txt"
+done
+mkdir -p "$S/mn.out"
+expect_exit 0 "extract --no-mtime" -- "$NP" extract -q --no-mtime -p "$PUB" -C "$S/mn.out" "$S/m.npk" &&
+	expect_true "--no-mtime: the time of extraction" -- test "$(stat -c %Y "$S/mn.out/old.txt")" -gt 1750000000 &&
+	expect_true "--no-mtime: no executable bit" -- test ! -x "$S/mn.out/run.sh"
 
 finish
