@@ -375,6 +375,9 @@ typedef struct npk_extract_opts {
 	void (*progress)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
 	void *ctx;
 	const volatile int *cancel;   /* as in npk_create_opts */
+	/* Leave file.mtime and file.executable (spec/metadata.md 2.1) unset:
+	 * files get the time of extraction and no execute permission. */
+	int no_mtime;
 } npk_extract_opts;
 NPK_API int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
                         size_t npaths, const npk_extract_opts *opts,
