@@ -695,7 +695,7 @@ static int entry_at(const frame *f, const entry *e, int *dfd, int *own, char **a
 	else if (e->dir != NULL) /* at the top: its INPUT folder */
 		*dfd = *own = open(e->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (*dfd == -1) {
-		int rc = npk__fail(err, NPK_E_IO, "%s: %s", e->dir, strerror(errno));
+		int rc = npk__fail(err, NPK_E_IO, "%s: %s", e->dir ? e->dir : e->src, strerror(errno));
 		free(*at);
 		return rc;
 	}
