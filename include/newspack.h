@@ -220,6 +220,22 @@ typedef struct npk_create_opts {
 	/* When set and *cancel becomes non-zero (from a signal handler, say),
 	 * the work stops with NPK_E_CANCELED and its temporary file is removed. */
 	const volatile int *cancel;
+	/* Replace an existing archive at out. out is never replaced when it is
+	 * not a newspack archive, nor when it is one of the inputs or inside an
+	 * input folder (NPK_E_EXISTS); without force, nor when it exists. */
+	int force;
+	/* fnmatch(3) patterns (no flags): a file or folder whose path in the
+	 * archive, or any name in that path, matches one is left out (a
+	 * folder with all it holds). Members of an imported tar, zip or WARC
+	 * are not matched one by one (its folder is). */
+	const char *const *exclude;
+	size_t nexclude;
+	/* Store an INPUT that is a tar, zip or WARC as the file itself, byte
+	 * for byte, instead of reading its members. */
+	int no_import;
+	/* NULL, or one per input: paths[i], when not NULL, is the path in the
+	 * archive of inputs[i], which must then be a regular file. */
+	const char *const *paths;
 } npk_create_opts;
 
 typedef struct npk_create_stats {
@@ -240,7 +256,8 @@ typedef struct npk_create_stats {
  * (spec/metadata.md, section 10). Every WARC digest is checked first: a
  * malformed or damaged record fails the whole call, naming it.
  * The archive is written to a temporary file beside out, synced and
- * renamed over out, so out never holds a partial archive. */
+ * renamed over out, so out never holds a partial archive. An existing out
+ * is replaced only as opts->force says; a folder at out is NPK_E_ARG. */
 NPK_API int npk_create(const char *out, const char *const *inputs, size_t ninputs,
                        const npk_create_opts *opts, const npk_seckey *sk,
                        npk_create_stats *stats, npk_error *err);
@@ -379,6 +396,9 @@ typedef struct npk_extract_opts {
 	const volatile int *cancel;   /* as in npk_create_opts */
 	int make_dir;   /* a missing dir is made with its parents (mode 0777 less the
 	                 * umask) once the checks passed; else it is NPK_E_NOTFOUND */
+	/* Leave file.mtime and file.executable (spec/metadata.md 2.1) unset:
+	 * files get the time of extraction and no execute permission. */
+	int no_mtime;
 } npk_extract_opts;
 NPK_API int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
                         size_t npaths, const npk_extract_opts *opts,

@@ -37,12 +37,14 @@ enum {
 	RO_UNTRUSTED = 1 << 7,    /* --allow-untrusted */
 	RO_FORCE = 1 << 8,        /* --force */
 	RO_FORMAT = 1 << 9,       /* --format FORMAT */
+	RO_NO_MTIME = 1 << 10,    /* --no-mtime */
 };
 typedef struct cli_ropts {
 	const char *pubkey;
 	const char *dir;          /* "." unless -C */
 	const char *format;
 	int json, quiet, verbose, allow_untrusted, force, longfmt;
+	int no_mtime;
 	int threads;              /* 0: one per core */
 } cli_ropts;
 /* Parses the options of cmd, accepting those in the RO_ flags allowed;

@@ -35,7 +35,8 @@ static void create_help(FILE *f)
 	        "  --passphrase-file F  read the key's passphrase from F's first line ('-': stdin)\n"
 	        "  --meta KEY=VALUE     archive metadata: title, description, creator, license,\n"
 	        "                       created, or any key of [a-z0-9_.-]; repeat for more\n"
-	        "  --timestamp T        creation time: Unix seconds or YYYY-MM-DD[THH:MM:SSZ]\n"
+	        "  --timestamp T        creation time: Unix seconds or YYYY-MM-DD[THH:MM:SSZ], a\n"
+	        "                       date that exists (2025-02-31 is refused)\n"
 	        "                       (default: $SOURCE_DATE_EPOCH, else now)\n"
 	        "  --cluster-size N     target uncompressed cluster size in bytes (default 1048576)\n"
 	        "  --codec zlib|zstd    zlib (the default, read by every reader) or zstd (smaller\n"
@@ -43,17 +44,49 @@ static void create_help(FILE *f)
 	        "  --level N            zlib 1-9 (default 7), zstd 1-19 (default 8)\n"
 	        "  -j N                 compress with N threads (default: one per core); the\n"
 	        "                       archive is the same for any N\n"
+	        "  --force              replace OUT.npk when it is a newspack archive\n"
+	        "  --exclude PATTERN    leave out a file or folder whose path in the archive, or\n"
+	        "                       any name in it, matches PATTERN (fnmatch: * ? [...]);\n"
+	        "                       repeat for more (tar, zip and WARC members are not matched)\n"
+	        "  --files-from LIST    more INPUTs, one a line of LIST ('-': stdin); a line\n"
+	        "                       SOURCE<TAB>PATH stores the file SOURCE under PATH\n"
+	        "  --null               LIST's records end with NUL, not a line break\n"
+	        "  --no-import          store a tar, zip or WARC INPUT as the file itself, byte\n"
+	        "                       for byte (evidence), instead of reading its members\n"
 	        "  --json               print the summary as JSON\n"
 	        "  -q                   no progress and no summary\n"
 	        "  -v                   name each document as it is packed (on stderr)\n"
 	        "\n"
 	        "The archive is written to a temporary file beside OUT.npk, synced, and renamed,\n"
 	        "so OUT.npk is never left half-written. The same inputs, key and timestamp always\n"
-	        "give the same bytes.\n",
+	        "give the same bytes. An existing OUT.npk is replaced only with --force, and only\n"
+	        "when it is a newspack archive that is not one of the INPUTs (nor inside an INPUT\n"
+	        "folder); anything else at OUT.npk is refused and left as it was.\n",
 	        cli_shown(cli_default_seckey()));
 }
 
-/* Unix seconds, YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SSZ. */
+/* n digits of s as a number in [lo, hi]; -1 when they are not. */
+static int digits(const char *s, int n, int lo, int hi)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v >= lo && v <= hi ? v : -1;
+}
+
+static int month_days(int y, int m)
+{
+	static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return days[m - 1] + (m == 2 && leap);
+}
+
+/* Unix seconds, YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS[Z]. Every field is
+ * checked against its range (the day against its month, leap years
+ * included): a date that does not exist is refused, never normalised. */
 static int parse_time(const char *s, uint64_t *out)
 {
 	char *end;
@@ -65,20 +98,25 @@ static int parse_time(const char *s, uint64_t *out)
 		*out = v;
 		return 0;
 	}
+	size_t n = strlen(s);
+	if ((n != 10 && n != 19 && n != 20) || s[4] != '-' || s[7] != '-')
+		return -1;
 	struct tm tm;
 	memset(&tm, 0, sizeof tm);
-	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end == NULL)
+	int y = digits(s, 4, 1970, 9999), m = digits(s + 5, 2, 1, 12);
+	int d = y < 0 || m < 0 ? -1 : digits(s + 8, 2, 1, month_days(y, m));
+	if (d < 0)
 		return -1;
-	if (*end == 'T' || *end == ' ') {
-		end = strptime(end + 1, "%H:%M:%S", &tm);
-		if (end == NULL)
+	if (n > 10) {
+		if ((s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':' || (n == 20 && s[19] != 'Z'))
 			return -1;
-		if (*end == 'Z')
-			end++;
+		if ((tm.tm_hour = digits(s + 11, 2, 0, 23)) < 0 || (tm.tm_min = digits(s + 14, 2, 0, 59)) < 0 ||
+		    (tm.tm_sec = digits(s + 17, 2, 0, 59)) < 0)
+			return -1;
 	}
-	if (*end)
-		return -1;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
 	time_t t = timegm(&tm);
 	if (t < 0)
 		return -1;
@@ -98,6 +136,15 @@ typedef struct copts {
 	int quiet, verbose, json, have_time;
 	npk_create_opts opts;
 	npk_meta *meta;           /* --meta: the archive's metadata */
+	const char **exclude;     /* --exclude, in argv */
+	size_t nexclude;
+	const char *list;         /* --files-from */
+	int null;                 /* --null */
+	/* the INPUTs: argv's, then the list's (pointing into text) */
+	char **inputs;
+	const char **paths;       /* each INPUT's path in the archive, or NULL */
+	size_t ninputs, cap;
+	char *text;               /* the list, read whole */
 } copts;
 
 /* --meta KEY=VALUE (arg is changed). Returns -1 to go on, or an exit code. */
@@ -155,6 +202,19 @@ static int default_timestamp(npk_create_opts *opts)
 	return -1;
 }
 
+/* --exclude PATTERN, kept in argv. Returns -1 to go on, or an exit code. */
+static int add_exclude(copts *co, const char *pat)
+{
+	const char **nv = realloc(co->exclude, (co->nexclude + 1) * sizeof *nv);
+	if (nv == NULL)
+		return cli_usage_error("create", "out of memory");
+	nv[co->nexclude++] = pat;
+	co->exclude = nv;
+	co->opts.exclude = co->exclude;
+	co->opts.nexclude = co->nexclude;
+	return -1;
+}
+
 /* Returns -1 to go on (argv[optind] is OUT.npk, the INPUTs follow), or an
  * exit code. */
 static int parse_create_opts(int argc, char **argv, copts *co)
@@ -169,6 +229,11 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		{"codec", required_argument, NULL, 'C'},
 		{"threads", required_argument, NULL, 'J'},
 		{"json", no_argument, NULL, 'O'},
+		{"force", no_argument, NULL, 'f'},
+		{"exclude", required_argument, NULL, 'x'},
+		{"files-from", required_argument, NULL, 'T'},
+		{"null", no_argument, NULL, '0'},
+		{"no-import", no_argument, NULL, 'N'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, ec = -1;
@@ -180,6 +245,11 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		case 'q': co->quiet = 1; break;
 		case 'v': co->verbose = 1; break;
 		case 'O': co->json = 1; break;
+		case 'f': co->opts.force = 1; break;
+		case 'x': ec = add_exclude(co, optarg); break;
+		case 'T': co->list = optarg; break;
+		case '0': co->null = 1; break;
+		case 'N': co->opts.no_import = 1; break;
 		case 'h': create_help(stdout); ec = 0; break;
 		case 'm': ec = parse_meta(optarg, co->meta); break;
 		case 't':
@@ -197,8 +267,10 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 	}
 	if (ec >= 0)
 		return ec;
-	if (argc - optind < 2)
+	if (argc - optind < (co->list ? 1 : 2))
 		return cli_usage_error("create", "need OUT.npk and at least one INPUT");
+	if (co->list && strcmp(co->list, "-") == 0 && co->pfile && strcmp(co->pfile, "-") == 0)
+		return cli_usage_error("create", "--files-from - and --passphrase-file - both want stdin");
 	return co->have_time ? -1 : default_timestamp(&co->opts);
 }
 
@@ -256,8 +328,9 @@ static void print_summary(const char *out, const copts *co, const npk_create_sta
 		       (unsigned long long)stats->documents,
 		       cli_s(stats->documents, "document", "documents"), a, b, 100.0 * ratio, id);
 		if (stats->skipped)
-			printf("%llu inputs were skipped (see the warnings above)\n",
-			       (unsigned long long)stats->skipped);
+			printf("%llu %s (see the %s above)\n", (unsigned long long)stats->skipped,
+			       cli_s(stats->skipped, "input was skipped", "inputs were skipped"),
+			       cli_s(stats->skipped, "warning", "warnings"));
 	}
 }
 
@@ -280,11 +353,111 @@ static int create_run(copts *co, const char *out, char **inputs, size_t n, const
 	cli_progress_done(&prog);
 	if (rc != NPK_OK) {
 		int ec = cli_fail(&err);
+		if (rc == NPK_E_ARG) /* OUT and an INPUT swapped, say */
+			fprintf(stderr, "Usage: newspack create [OPTIONS] OUT.npk INPUT...\n");
 		cli_warn("nothing was written to %s", out);
 		return ec;
 	}
 	print_summary(out, co, &stats, sk);
 	return 0;
+}
+
+/* The whole of the --files-from list (co->text, NUL-terminated). Returns
+ * -1 to go on, or an exit code. */
+static int read_list(copts *co, size_t *len)
+{
+	FILE *f = strcmp(co->list, "-") == 0 ? stdin : fopen(co->list, "rb");
+	if (f == NULL) {
+		cli_warn("%s: %s", co->list, strerror(errno));
+		return EXIT_USAGE;
+	}
+	size_t cap = 4096, n = 0, got;
+	char *t = malloc(cap);
+	while (t != NULL && (got = fread(t + n, 1, cap - n - 1, f)) > 0) {
+		n += got;
+		char *nt = n + 1 == cap ? realloc(t, cap *= 2) : t;
+		if (nt == NULL)
+			free(t);
+		t = nt;
+	}
+	const char *bad = t == NULL ? "out of memory" : ferror(f) ? strerror(errno) : NULL;
+	if (f != stdin)
+		fclose(f);
+	if (bad != NULL) {
+		free(t);
+		cli_warn("%s: %s", co->list, bad);
+		return EXIT_USAGE;
+	}
+	t[n] = 0;
+	co->text = t;
+	*len = n;
+	return -1;
+}
+
+/* One more INPUT, stored under path (NULL: as INPUTs are). */
+static int push_input(copts *co, char *src, const char *path)
+{
+	if (co->ninputs == co->cap) {
+		size_t nc = co->cap ? co->cap * 2 : 64;
+		char **ni = realloc(co->inputs, nc * sizeof *ni);
+		if (ni != NULL)
+			co->inputs = ni;
+		const char **np = ni ? realloc(co->paths, nc * sizeof *np) : NULL;
+		if (np == NULL)
+			return -1;
+		co->paths = np;
+		co->cap = nc;
+	}
+	co->inputs[co->ninputs] = src;
+	co->paths[co->ninputs++] = path;
+	return 0;
+}
+
+/* --files-from: each record (a line, or NUL-terminated with --null) is
+ * SOURCE or SOURCE<TAB>PATH. Returns -1 to go on, or an exit code. */
+static int parse_list(copts *co)
+{
+	size_t len, line = 0;
+	int ec = read_list(co, &len);
+	if (ec >= 0)
+		return ec;
+	char sep = co->null ? 0 : '\n';
+	for (char *r = co->text, *end = co->text + len, *next; r < end; r = next + 1) {
+		next = memchr(r, sep, (size_t)(end - r));
+		if (next == NULL)
+			next = end;
+		*next = 0;
+		line++;
+		if (*r == 0)
+			continue;
+		char *tab = strchr(r, '\t');
+		if (tab != NULL)
+			*tab = 0;
+		if (tab != NULL && (tab == r || tab[1] == 0)) {
+			cli_warn("%s: %s %zu: no %s the tab", co->list, co->null ? "record" : "line", line,
+			         tab == r ? "file before" : "path after");
+			return EXIT_USAGE;
+		}
+		if (push_input(co, r, tab ? tab + 1 : NULL) != 0) {
+			cli_warn("out of memory");
+			return EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+/* The INPUTs: argv's, then the list's. Returns -1 to go on, or an exit
+ * code. */
+static int gather_inputs(copts *co, char **argv, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (push_input(co, argv[i], NULL) != 0)
+			return cli_usage_error("create", "out of memory");
+	if (co->list == NULL)
+		return -1;
+	int ec = parse_list(co);
+	co->opts.paths = co->paths;
+	return ec;
 }
 
 int cmd_create(int argc, char **argv)
@@ -298,11 +471,17 @@ int cmd_create(int argc, char **argv)
 	int ec = parse_create_opts(argc, argv, &co);
 	if (ec >= 0)
 		goto out;
+	if ((ec = gather_inputs(&co, argv + optind + 1, (size_t)(argc - optind - 1))) >= 0)
+		goto out;
 	if ((ec = load_seckey(co.sec, co.pfile, &sk)) != 0)
 		goto out;
-	ec = create_run(&co, argv[optind], argv + optind + 1, (size_t)(argc - optind - 1), sk);
+	ec = create_run(&co, argv[optind], co.inputs, co.ninputs, sk);
 out:
 	npk_seckey_free(sk);
 	npk_meta_free(co.meta);
+	free(co.exclude);
+	free(co.inputs);
+	free(co.paths);
+	free(co.text);
 	return ec;
 }

@@ -515,7 +515,7 @@ int cmd_cat(int argc, char **argv)
 static void extract_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack extract [-p PUBKEY] [-C DIR] [-j N] [--force] [--allow-untrusted] ARCHIVE [PATH...]\n"
+	        "Usage: newspack extract [-p PUBKEY] [-C DIR] [-j N] [--force] [--no-mtime] [--allow-untrusted] ARCHIVE [PATH...]\n"
 	        "\n"
 	        "Writes documents under DIR (default: the current folder), all of them or the\n"
 	        "PATHs named (a folder path selects everything under it). Each file is written\n"
@@ -527,6 +527,8 @@ static void extract_help(FILE *f)
 	        "\n" CLI_TRUST_HELP
 	        "  -C DIR              extract under DIR (made with its parents if missing)\n"
 	        "  --force             replace existing files\n"
+	        "  --no-mtime          leave the files' times and execute permission as written\n"
+	        "                      (by default: file.mtime and file.executable, if stored)\n"
 	        "  --allow-untrusted   extract an archive signed by a key that is not trusted\n"
 	        "  -j N                with 2 or more (the default on a multi-core machine),\n"
 	        "                      files are created and written on a second thread while\n"
@@ -540,7 +542,7 @@ int cmd_extract(int argc, char **argv)
 	cli_ropts o;
 	int ec = cli_parse_ropts(argc, argv, "extract",
 	                         RO_PUBKEY | RO_DIR | RO_FORCE | RO_UNTRUSTED | RO_QUIET |
-	                         RO_VERBOSE | RO_THREADS,
+	                         RO_VERBOSE | RO_THREADS | RO_NO_MTIME,
 	                         extract_help, &o);
 	if (ec >= 0)
 		return ec;
@@ -556,7 +558,7 @@ int cmd_extract(int argc, char **argv)
 	cli_progress_init(&prog, "extracting", in.documents, o.quiet);
 	cli_progress_verbose(&prog, o.verbose && !o.quiet);
 	/* -C DIR: made with its parents when missing, as unzip -d does */
-	npk_extract_opts xo = {o.force, cli_progress_cb, &prog, &cli_interrupted, 1};
+	npk_extract_opts xo = {o.force, cli_progress_cb, &prog, &cli_interrupted, 1, o.no_mtime};
 	int made = access(o.dir, F_OK) != 0 && errno == ENOENT;
 	cli_catch_signals();
 	npk_error err = {0};

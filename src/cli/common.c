@@ -73,7 +73,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE, OPT_FORMAT };
+enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE, OPT_FORMAT, OPT_NO_MTIME };
 
 /* The RO_ flag that accepts option c (as getopt_long returns it); 0 for
  * '?', which getopt returns for an unknown option or a missing argument. */
@@ -89,6 +89,7 @@ static unsigned ropt_flag(int c)
 	case OPT_JSON: return RO_JSON;
 	case OPT_ALLOW: return RO_UNTRUSTED;
 	case OPT_FORCE: return RO_FORCE;
+	case OPT_NO_MTIME: return RO_NO_MTIME;
 	case OPT_FORMAT: return RO_FORMAT;
 	default: return 0;
 	}
@@ -113,6 +114,7 @@ int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
 		{"json", no_argument, NULL, OPT_JSON},
 		{"allow-untrusted", no_argument, NULL, OPT_ALLOW},
 		{"force", no_argument, NULL, OPT_FORCE},
+		{"no-mtime", no_argument, NULL, OPT_NO_MTIME},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{NULL, 0, NULL, 0},
 	};
@@ -136,6 +138,7 @@ int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
 		case OPT_JSON: o->json = 1; break;
 		case OPT_ALLOW: o->allow_untrusted = 1; break;
 		case OPT_FORCE: o->force = 1; break;
+		case OPT_NO_MTIME: o->no_mtime = 1; break;
 		case OPT_FORMAT: o->format = optarg; break;
 		case 'h': help(stdout); return 0;
 		default: return cli_usage_error(cmd, "bad option");

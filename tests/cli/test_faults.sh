@@ -53,7 +53,7 @@ else
 		esac
 		expect_exit 2 "create when big.txt $fault: exit 2" -- \
 			env LD_PRELOAD="$SHIM" NPK_FAULT=$fault NPK_FAULT_FILE=big.txt \
-			"$NP" create -q -s "$KEY" "$S/keep.npk" "$IN" &&
+			"$NP" create --force -q -s "$KEY" "$S/keep.npk" "$IN" &&
 			expect_contains "$ERR" "big.txt" "create when big.txt $fault: the message names the file" &&
 			expect_contains "$ERR" "$why" "create when big.txt $fault: and says \"$why\""
 		expect_same "$S/keep.npk" "$S/keep.orig" "create when big.txt $fault: the old archive is untouched"
@@ -93,7 +93,7 @@ while [ $i -lt $trials ]; do
 	rm -f "$K/target.npk"
 	[ $((i % 2)) = 1 ] && cp "$K/old.npk" "$K/target.npk"
 	delay=$(awk -v i=$i -v t=$ms 'BEGIN { srand(1000 + i); printf "%.3f", rand() * t * 1.3 / 1000 }')
-	"$NP" create -q -s "$KEY" "$K/target.npk" "$SRC" >/dev/null 2>&1 &
+	"$NP" create --force -q -s "$KEY" "$K/target.npk" "$SRC" >/dev/null 2>&1 &
 	pid=$!
 	sleep "$delay"
 	kill -9 $pid 2>/dev/null
@@ -152,7 +152,7 @@ limited() { # BLOCKS CMD...
 	sh -c 'trap "" XFSZ; ulimit -f "$0"; exec "$@"' "$_b" "$@"
 }
 cp "$S/keep.orig" "$S/keep.npk"
-expect_exit 2 "create past a 1 MiB file size limit exits 2" -- limited 2048 "$NP" create -q -s "$KEY" "$S/keep.npk" "$K/full.npk" &&
+expect_exit 2 "create past a 1 MiB file size limit exits 2" -- limited 2048 "$NP" create --force -q -s "$KEY" "$S/keep.npk" "$K/full.npk" &&
 	expect_contains "$ERR" "File too large" "and says the file is too large"
 expect_same "$S/keep.npk" "$S/keep.orig" "the archive it was to replace is untouched"
 expect_eq "$(leftovers "$S" keep.npk)" "0" "and no temporary file is left"
@@ -164,7 +164,7 @@ expect_true "no file of the archive has its name unless whole" -- \
 if [ "$(id -u)" = 0 ] && mkdir -p "$S/tmpfs" && mount -t tmpfs -o size=1m newspack-test "$S/tmpfs" 2>/dev/null; then
 	"$NP" create -q -s "$KEY" "$S/tmpfs/small.npk" "$IN/small.txt"
 	cp "$S/tmpfs/small.npk" "$S/small.orig"
-	expect_exit 2 "create on a full 1 MiB tmpfs exits 2" -- "$NP" create -q -s "$KEY" "$S/tmpfs/small.npk" "$K/full.npk" &&
+	expect_exit 2 "create on a full 1 MiB tmpfs exits 2" -- "$NP" create --force -q -s "$KEY" "$S/tmpfs/small.npk" "$K/full.npk" &&
 		expect_contains "$ERR" "No space left on device" "and says the disk is full"
 	expect_same "$S/tmpfs/small.npk" "$S/small.orig" "the archive on the full disk is untouched"
 	expect_eq "$(leftovers "$S/tmpfs" small.npk)" "0" "and no temporary file is left on it"

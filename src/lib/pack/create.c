@@ -6,7 +6,10 @@
  * that documents come out in global path byte order (spec/format.md 5.1)
  * without holding the whole list: a folder "x" sorts as "x/", which is
  * where its files fall among its siblings. Memory is bounded by the
- * largest single folder, not by the collection.
+ * largest single folder (and the folders above it), not by the collection.
+ * The walk is a loop over a stack of folders, not a recursion, and opens
+ * everything with openat() relative to its folder: a tree as deep as
+ * archive paths go, under any prefix, needs no path longer than a name.
  *
  * The archive is written to a temporary file beside OUT, synced and
  * renamed, so OUT holds the old archive or the new one, never a part.
@@ -14,6 +17,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,22 +34,31 @@
 static const npk__importer *const importers[] = {&npk__import_warc, &npk__import_arc};
 #define NIMPORTERS (sizeof importers / sizeof *importers)
 
-enum { K_FILE, K_DIR, K_IMPORT };
+enum { K_FILE, K_DIR, K_IMPORT, K_NAMED };
 
 typedef struct entry {
 	char *key;                /* name, with "/" appended for folders */
-	char *src;                /* path on disk */
+	char *src;                /* path on disk, for messages */
+	const char *dir;          /* at the top: the INPUT folder holding it, or NULL */
+	dev_t pdev;               /* the folder holding it (a sidecar is beside its NAME) */
+	ino_t pino;
 	int is_dir;               /* K_DIR, or K_IMPORT with a folder */
-	int follow;               /* named on the command line: follow a symlink */
+	int follow;               /* an INPUT file, opened by src: a symlink is followed */
 	int kind;
 	size_t input;             /* K_IMPORT: which of the sources */
-	size_t lo, hi;            /* K_IMPORT: its documents [lo, hi) */
+	size_t lo, hi;            /* K_IMPORT, K_NAMED: its documents [lo, hi) */
 } entry;
 
 typedef struct entries {
 	entry *v;
 	size_t n, cap;
 } entries;
+
+/* A file INPUT given its path in the archive. */
+typedef struct named_input {
+	const char *path;         /* in the archive */
+	const char *src;          /* on disk */
+} named_input;
 
 /* An input an importer reads. */
 typedef struct source {
@@ -65,6 +78,8 @@ typedef struct create_ctx {
 	uint8_t *buf;
 	source *srcs;             /* the inputs importers read */
 	size_t nsrcs;
+	named_input *named;       /* the INPUTs given paths, in path order */
+	size_t nnamed;
 	npk__import_env env;      /* theirs: warnings and the cancel flag */
 } create_ctx;
 
@@ -122,58 +137,71 @@ static int entry_push(entries *es, const entry *e, const char *name, size_t name
 	return NPK_OK;
 }
 
-/* Adds one candidate; returns NPK_OK also when it is skipped. */
-static int entries_add(create_ctx *cx, entries *es, const char *name, const char *src, int follow,
-                       npk_error *err)
+/* Adds one candidate like e, named name (at, under the folder dfd, on
+ * disk); returns NPK_OK also when it is skipped. */
+static int entries_add(create_ctx *cx, entries *es, const entry *e, const char *name, int dfd,
+                       const char *at, npk_error *err)
 {
 	struct stat st;
-	if ((follow ? stat(src, &st) : lstat(src, &st)) != 0)
-		return npk__fail(err, NPK_E_IO, "%s: %s", src, strerror(errno));
+	if (fstatat(dfd, at, &st, e->follow ? 0 : AT_SYMLINK_NOFOLLOW) != 0)
+		return npk__fail(err, NPK_E_IO, "%s: %s", e->src, strerror(errno));
 	for (int i = 0; i < cx->nskip; i++)
 		if (st.st_dev == cx->skip_dev[i] && st.st_ino == cx->skip_ino[i])
 			return NPK_OK; /* the archive being written */
 	if (S_ISLNK(st.st_mode)) {
-		warn(cx, src, "symbolic link not archived (only regular files are stored)");
+		warn(cx, e->src, "symbolic link not archived (only regular files are stored)");
 		return NPK_OK;
 	}
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-		warn(cx, src, "special file not archived (only regular files are stored)");
+		warn(cx, e->src, "special file not archived (only regular files are stored)");
 		return NPK_OK;
 	}
-	entry e = {.is_dir = S_ISDIR(st.st_mode), .follow = follow};
-	e.kind = e.is_dir ? K_DIR : K_FILE;
-	return entry_push(es, &e, name, strlen(name), src, err);
+	entry d = *e;
+	d.is_dir = S_ISDIR(st.st_mode);
+	d.kind = d.is_dir ? K_DIR : K_FILE;
+	return entry_push(es, &d, name, strlen(name), e->src, err);
 }
 
-/* The entries of folder dir, unsorted. */
-static int list_dir(create_ctx *cx, const char *dir, entries *es, npk_error *err)
+/* The entries of the folder dfd (shown as dir), unsorted; top: the INPUT
+ * folder they are in, when they make the top level. */
+static int list_dir(create_ctx *cx, int dfd, const char *dir, const char *top, entries *es,
+                    npk_error *err)
 {
-	DIR *d = opendir(dir);
+	int fd = dup(dfd); /* closedir closes it */
+	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (d == NULL && fd >= 0)
+		close(fd);
 	NPK_FAIL_IF(d == NULL, err, NPK_E_IO, "%s: %s", dir, strerror(errno));
 	size_t dl = strlen(dir);
 	const char *sep = dl && dir[dl - 1] == '/' ? "" : "/";
-	char path[PATH_MAX];
+	char *path = malloc(dl + 1 + NAME_MAX + 1);
 	struct dirent *de;
+	struct stat st;
 	int rc = NPK_OK;
+	if (path == NULL || fstat(dfd, &st) != 0) {
+		rc = path ? npk__fail(err, NPK_E_IO, "%s: %s", dir, strerror(errno))
+		     : npk__fail(err, NPK_E_NOMEM, "out of memory");
+		goto out;
+	}
 	errno = 0;
 	while ((de = readdir(d)) != NULL) {
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		if (snprintf(path, sizeof path, "%s%s%s", dir, sep, de->d_name) >= (int)sizeof path) {
-			rc = npk__fail(err, NPK_E_INPUT, "%s/%s: path too long", dir, de->d_name);
-			goto out;
-		}
-		NPK_FORWARD_GOTO(rc, entries_add(cx, es, de->d_name, path, 0, err), out);
+		snprintf(path, dl + 1 + NAME_MAX + 1, "%s%s%s", dir, sep, de->d_name);
+		entry e = {.src = path, .dir = top, .pdev = st.st_dev, .pino = st.st_ino};
+		NPK_FORWARD_GOTO(rc, entries_add(cx, es, &e, de->d_name, dfd, de->d_name, err), out);
 		errno = 0;
 	}
 	if (errno != 0)
 		rc = npk__fail(err, NPK_E_IO, "%s: %s", dir, strerror(errno));
 out:
+	free(path);
 	closedir(d);
 	return rc;
 }
 
-/* NAME.meta.json is a sidecar when NAME is a file among the same entries. */
+/* NAME.meta.json is a sidecar when NAME is a file among the same entries,
+ * in the same folder (at the top, INPUTs from several folders meet). */
 static int is_sidecar(const entry *v, size_t n, const entry *e)
 {
 	size_t bl = e->kind == K_FILE ? npk__sidecar_base(e->key) : 0;
@@ -184,7 +212,7 @@ static int is_sidecar(const entry *v, size_t n, const entry *e)
 	base[bl] = 0;
 	entry probe = {.key = base};
 	const entry *hit = bsearch(&probe, v, n, sizeof *v, entry_cmp);
-	return hit != NULL && hit->kind == K_FILE;
+	return hit != NULL && hit->kind == K_FILE && hit->pdev == e->pdev && hit->pino == e->pino;
 }
 
 static ssize_t read_some(int fd, uint8_t *p, size_t len)
@@ -203,41 +231,94 @@ static ssize_t read_some(int fd, uint8_t *p, size_t len)
 	return (ssize_t)got;
 }
 
-static int read_sidecar(const char *src, npk_meta *meta, npk_error *err)
+/* What is not a regular file, for messages. */
+static const char *kind_of(mode_t m)
 {
-	char path[PATH_MAX];
-	NPK_FAIL_IF(snprintf(path, sizeof path, "%s%s", src, NPK__SIDECAR_SUFFIX) >= (int)sizeof path,
-	            err, NPK_E_INPUT, "%s: path too long", src);
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 && errno == ENOENT)
+	return S_ISFIFO(m) ? "a FIFO" : S_ISDIR(m) ? "a folder" : S_ISLNK(m) ? "a symbolic link"
+	       : S_ISCHR(m) ? "a character device" : S_ISBLK(m) ? "a block device"
+	       : S_ISSOCK(m) ? "a socket" : "a special file";
+}
+
+/* Opens name (under the folder dfd) to read, as the regular file the
+ * listing saw: O_NONBLOCK and O_NOCTTY so that a FIFO or a device swapped
+ * in since then cannot block or take over the open, O_NOFOLLOW unless
+ * follow, then fstat refuses what is not a regular file. shown names it
+ * in messages; NPK_E_NOTFOUND when it is gone. */
+static int open_file(int dfd, const char *name, int follow, const char *shown, int *fd,
+                     struct stat *st, npk_error *err)
+{
+	*fd = openat(dfd, name, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC |
+	                        (follow ? 0 : O_NOFOLLOW));
+	if (*fd < 0)
+		return npk__fail(err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", shown,
+		                 strerror(errno));
+	int rc = NPK_OK;
+	if (fstat(*fd, st) != 0)
+		rc = npk__fail(err, NPK_E_IO, "%s: %s", shown, strerror(errno));
+	else if (!S_ISREG(st->st_mode))
+		rc = npk__fail(err, NPK_E_INPUT, "%s: %s, not a regular file", shown, kind_of(st->st_mode));
+	if (rc != NPK_OK) {
+		close(*fd);
+		*fd = -1;
+	}
+	return rc;
+}
+
+/* NAME.meta.json beside the file at (under the folder dfd; shown as src)
+ * applied to meta, when there is one. */
+static int read_sidecar(int dfd, const char *at, const char *src, npk_meta *meta, npk_error *err)
+{
+	/* a name of 246 to 255 bytes leaves no room for a sidecar beside it */
+	const char *slash = strrchr(at, '/');
+	if (strlen(slash ? slash + 1 : at) + strlen(NPK__SIDECAR_SUFFIX) > NAME_MAX)
 		return NPK_OK;
-	NPK_FAIL_IF(fd < 0, err, NPK_E_IO, "%s: %s", path, strerror(errno));
-	uint8_t *b = malloc(NPK__SIDECAR_MAX + 1);
-	ssize_t n = b ? read_some(fd, b, NPK__SIDECAR_MAX + 1) : -1;
-	int saved = errno;
-	close(fd);
-	int rc;
+	size_t al = strlen(at), sl = strlen(src), xl = strlen(NPK__SIDECAR_SUFFIX);
+	char *name = malloc(al + xl + 1), *path = malloc(sl + xl + 1);
+	int fd = -1, rc;
+	struct stat st;
+	uint8_t *b = NULL;
+	ssize_t n = -1;
+	if (name == NULL || path == NULL) {
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(name, at, al);
+	memcpy(name + al, NPK__SIDECAR_SUFFIX, xl + 1);
+	memcpy(path, src, sl);
+	memcpy(path + sl, NPK__SIDECAR_SUFFIX, xl + 1);
+	rc = open_file(dfd, name, 0, path, &fd, &st, err);
+	if (rc == NPK_E_NOTFOUND)
+		rc = NPK_OK;
+	if (fd < 0)
+		goto out;
+	b = malloc(NPK__SIDECAR_MAX + 1);
+	n = b ? read_some(fd, b, NPK__SIDECAR_MAX + 1) : -1;
 	if (b == NULL)
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 	else if (n < 0)
-		rc = npk__fail(err, NPK_E_IO, "%s: %s", path, strerror(saved));
+		rc = npk__fail(err, NPK_E_IO, "%s: %s", path, strerror(errno));
 	else if (n > (ssize_t)NPK__SIDECAR_MAX)
 		rc = npk__fail(err, NPK_E_LIMIT, "%s: sidecar larger than %u bytes", path, NPK__SIDECAR_MAX);
 	else
 		rc = npk_meta_apply_sidecar(meta, (const char *)b, (size_t)n, path, err);
+out:
+	if (fd >= 0)
+		close(fd);
 	free(b);
+	free(name);
+	free(path);
 	return rc;
 }
 
 /* After a file was read whole: was it written to, truncated or replaced
  * meanwhile? Its size, modification and change times are those it had
  * when opened, and its name still leads to the file that was read. */
-static int changed_since(int fd, const struct stat *before, const char *src, int follow,
-                         npk_error *err)
+static int changed_since(int fd, const struct stat *before, int dfd, const char *at,
+                         const char *src, int follow, npk_error *err)
 {
 	struct stat now, named;
 	NPK_FAIL_IF(fstat(fd, &now) != 0, err, NPK_E_IO, "%s: %s", src, strerror(errno));
-	int r = follow ? stat(src, &named) : lstat(src, &named);
+	int r = fstatat(dfd, at, &named, follow ? 0 : AT_SYMLINK_NOFOLLOW);
 	const char *what =
 		r != 0 || named.st_ino != now.st_ino || named.st_dev != now.st_dev
 		? "it was replaced or removed"
@@ -371,9 +452,12 @@ out:
 
 typedef struct file_src {
 	int fd;
-	const char *src;
+	int dfd;                  /* the folder holding it, or AT_FDCWD */
+	const char *at;           /* its name there */
+	const char *src;          /* for messages */
 	int follow;
 	struct stat st;
+	uint64_t created;         /* the archive's time */
 } file_src;
 
 static int file_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, npk_error *err)
@@ -385,30 +469,44 @@ static int file_read(void *ctx, uint8_t *buf, size_t cap, size_t *got, npk_error
 	return NPK_OK;
 }
 
+/* The file's modification time in whole seconds and its executable bit
+ * (spec/metadata.md 2.1), set over what the document gave: a time at or
+ * after the archive's is clamped to it, and then not stored (the vector
+ * and every archive of fresh files keep their bytes). */
+static int file_attrs(const file_src *f, uint64_t created, npk_meta *m, npk_error *err)
+{
+	npk_meta_remove(m, "file.mtime");
+	npk_meta_remove(m, "file.executable");
+	if (f->st.st_mode & S_IXUSR)
+		NPK_FORWARD(npk_meta_add(m, "file.executable", "yes", err));
+	if (f->st.st_mtim.tv_sec < 0 || (uint64_t)f->st.st_mtim.tv_sec >= created)
+		return NPK_OK;
+	char t[24];
+	snprintf(t, sizeof t, "%llu", (unsigned long long)f->st.st_mtim.tv_sec);
+	return npk_meta_add(m, "file.mtime", t, err);
+}
+
 static int file_meta(void *ctx, npk_meta *m, npk_error *err)
 {
-	return read_sidecar(((file_src *)ctx)->src, m, err);
+	const file_src *f = ctx;
+	NPK_FORWARD(file_attrs(f, f->created, m, err));
+	return read_sidecar(f->dfd, f->at, f->src, m, err);
 }
 
 static int file_check(void *ctx, npk_error *err)
 {
 	file_src *f = ctx;
-	return changed_since(f->fd, &f->st, f->src, f->follow, err);
+	return changed_since(f->fd, &f->st, f->dfd, f->at, f->src, f->follow, err);
 }
 
-static int add_file(create_ctx *cx, const char *apath, const char *src, int follow,
+static int add_file(create_ctx *cx, const char *apath, int dfd, const char *at, const entry *e,
                     npk_error *err)
 {
-	/* O_NOFOLLOW: a file swapped for a symlink since the walk is refused. */
-	file_src f = {open(src, O_RDONLY | O_CLOEXEC | (follow ? 0 : O_NOFOLLOW)), src, follow, {0}};
-	NPK_FAIL_IF(f.fd < 0, err, NPK_E_IO, "%s: %s", src, strerror(errno));
-	int rc;
-	if (fstat(f.fd, &f.st) != 0 || !S_ISREG(f.st.st_mode))
-		rc = npk__fail(err, NPK_E_INPUT, "%s: not a regular file", src);
-	else {
-		doc_src s = {src, (uint64_t)f.st.st_size, NULL, file_read, file_meta, file_check, &f};
-		rc = add_doc(cx, apath, &s, err);
-	}
+	/* a file swapped for a symlink or a FIFO since the walk is refused */
+	file_src f = {-1, dfd, at, e->src, e->follow, {0}, cx->opts ? cx->opts->timestamp : 0};
+	NPK_FORWARD(open_file(dfd, at, e->follow, e->src, &f.fd, &f.st, err));
+	doc_src s = {e->src, (uint64_t)f.st.st_size, NULL, file_read, file_meta, file_check, &f};
+	int rc = add_doc(cx, apath, &s, err);
 	close(f.fd);
 	return rc;
 }
@@ -435,21 +533,133 @@ static int add_imported(create_ctx *cx, const entry *e, npk_error *err)
 	return NPK_OK;
 }
 
+/* ---- what is left out, and files given their paths ---- */
+
+/* Whether path (in the archive, a folder's with its "/") or a name in it
+ * matches an --exclude pattern. */
+static int excluded(const create_ctx *cx, const char *path)
+{
+	size_t n = cx->opts ? cx->opts->nexclude : 0;
+	if (n == 0)
+		return 0;
+	char *p = strdup(path);
+	if (p == NULL)
+		return 0; /* out of memory comes up at the next allocation */
+	size_t len = strlen(p);
+	if (len > 0 && p[len - 1] == '/')
+		p[len - 1] = 0;
+	int hit = 0;
+	for (size_t i = 0; i < n && !hit; i++) {
+		const char *pat = cx->opts->exclude[i];
+		hit = fnmatch(pat, p, 0) == 0;
+		for (char *c = p, *slash; !hit && c != NULL; c = slash ? slash + 1 : NULL) {
+			slash = strchr(c, '/');
+			if (slash)
+				*slash = 0;
+			hit = fnmatch(pat, c, 0) == 0;
+			if (slash)
+				*slash = '/';
+		}
+	}
+	free(p);
+	return hit;
+}
+
+static int add_file(create_ctx *cx, const char *apath, int dfd, const char *at, const entry *e,
+                    npk_error *err);
+
+/* The files [lo, hi) of an entry of INPUTs given their paths. */
+static int add_named(create_ctx *cx, const entry *e, npk_error *err)
+{
+	for (size_t i = e->lo; i < e->hi; i++) {
+		const named_input *nd = &cx->named[i];
+		if (excluded(cx, nd->path))
+			continue;
+		entry f = {.src = (char *)(uintptr_t)nd->src, .follow = 1};
+		NPK_FORWARD(add_file(cx, nd->path, AT_FDCWD, nd->src, &f, err));
+	}
+	return NPK_OK;
+}
+
+static int named_cmp(const void *a, const void *b)
+{
+	return strcmp(((const named_input *)a)->path, ((const named_input *)b)->path);
+}
+
+/* The INPUTs given paths, sorted: none twice, none both a file and a
+ * folder ("a" and "a/b"). */
+static int named_check(const create_ctx *cx, npk_error *err)
+{
+	const named_input *v = cx->named;
+	for (size_t i = 0; i < cx->nnamed; i++) {
+		NPK_FAIL_IF(i > 0 && strcmp(v[i - 1].path, v[i].path) == 0, err, NPK_E_INPUT,
+		            "%s and %s would both be stored as \"%s\"", v[i - 1].src, v[i].src, v[i].path);
+		for (const char *s = strchr(v[i].path, '/'); s != NULL; s = strchr(s + 1, '/')) {
+			char *dir = strndup(v[i].path, (size_t)(s - v[i].path));
+			NPK_FAIL_IF(dir == NULL, err, NPK_E_NOMEM, "out of memory");
+			named_input probe = {.path = dir};
+			const named_input *f = bsearch(&probe, v, cx->nnamed, sizeof *v, named_cmp);
+			free(dir);
+			NPK_FAIL_IF(f != NULL, err, NPK_E_INPUT, "%s and %s: \"%.*s\" would be both a file and "
+			            "a folder", f->src, v[i].src, (int)(s - v[i].path), v[i].path);
+		}
+	}
+	return NPK_OK;
+}
+
+/* The INPUTs given paths as top-level entries: those that share a first
+ * component ("x/...") make one, as an importer's documents do. */
+static int named_entries(create_ctx *cx, entries *es, npk_error *err)
+{
+	if (cx->nnamed > 1)
+		qsort(cx->named, cx->nnamed, sizeof *cx->named, named_cmp);
+	NPK_FORWARD(named_check(cx, err));
+	for (size_t lo = 0, hi; lo < cx->nnamed; lo = hi) {
+		const char *p = cx->named[lo].path;
+		const char *slash = strchr(p, '/');
+		size_t kl = slash ? (size_t)(slash - p) : strlen(p);
+		for (hi = lo + 1; slash && hi < cx->nnamed; hi++)
+			if (strncmp(cx->named[hi].path, p, kl + 1) != 0)
+				break;
+		entry e = {.is_dir = slash != NULL, .kind = K_NAMED, .lo = lo, .hi = hi};
+		NPK_FORWARD(entry_push(es, &e, p, kl, cx->named[lo].src, err));
+	}
+	return NPK_OK;
+}
+
 /* ---- folders and the top level ---- */
 
-static int add_entries(create_ctx *cx, const char *prefix, const entries *es, npk_error *err);
+/* A folder being walked. Only the innermost keeps its folder open: one
+ * above it is opened again by ".." from the folder below, and known again
+ * by its device and inode, so a walk as deep as archive paths go holds
+ * two descriptors, not one per level. */
+typedef struct frame {
+	entries es;               /* its entries, sorted */
+	size_t i;                 /* the next one */
+	char *prefix;             /* its path in the archive with "/"; "" at the top */
+	const char *src;          /* on disk, for messages (NULL at the top) */
+	int fd;                   /* the folder; -1 at the top, or while one below is walked */
+	struct stat st;
+} frame;
 
-static int add_dir(create_ctx *cx, const char *apath, const char *src, npk_error *err)
+typedef struct walk {
+	frame *v;
+	size_t n, cap;
+} walk;
+
+static void frame_free(frame *f)
 {
-	entries es = {0};
-	int rc;
-	NPK_FORWARD_GOTO(rc, list_dir(cx, src, &es, err), out);
-	if (es.n > 1) /* es.v is NULL when there are none */
-		qsort(es.v, es.n, sizeof *es.v, entry_cmp);
-	rc = add_entries(cx, apath, &es, err);
-out:
-	entries_free(&es);
-	return rc;
+	entries_free(&f->es);
+	free(f->prefix);
+	if (f->fd >= 0)
+		close(f->fd);
+}
+
+static void walk_free(walk *wk)
+{
+	while (wk->n > 0)
+		frame_free(&wk->v[--wk->n]);
+	free(wk->v);
 }
 
 /* Two entries that would be stored under one name: a name given twice, or
@@ -472,31 +682,156 @@ static int check_clash(const entries *es, size_t i, const char *prefix, npk_erro
 	return NPK_OK;
 }
 
-static int add_entry(create_ctx *cx, const char *prefix, const entry *e, npk_error *err)
+/* Where e is on disk, for openat: the folder *dfd (*own when opened here,
+ * else -1) and the name *at there (malloc'd: the key without its "/"). */
+static int entry_at(const frame *f, const entry *e, int *dfd, int *own, char **at, npk_error *err)
 {
-	size_t pl = strlen(prefix), kl = strlen(e->key);
+	*own = -1;
+	*dfd = f->fd;
+	*at = e->follow ? strdup(e->src) : strndup(e->key, strlen(e->key) - (e->is_dir ? 1 : 0));
+	NPK_FAIL_IF(*at == NULL, err, NPK_E_NOMEM, "out of memory");
+	if (e->follow)
+		*dfd = AT_FDCWD;
+	else if (e->dir != NULL) /* at the top: its INPUT folder */
+		*dfd = *own = open(e->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (*dfd == -1) {
+		int rc = npk__fail(err, NPK_E_IO, "%s: %s", e->dir ? e->dir : e->src, strerror(errno));
+		free(*at);
+		return rc;
+	}
+	return NPK_OK;
+}
+
+/* A folder the walk comes to, opened and listed (*nf: its frame). */
+static int open_folder(create_ctx *cx, const frame *f, const entry *e, frame *nf, npk_error *err)
+{
+	int dfd, own;
+	char *at;
+	NPK_FORWARD(entry_at(f, e, &dfd, &own, &at, err));
+	nf->fd = openat(dfd, at, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC |
+	                         (e->follow ? 0 : O_NOFOLLOW));
+	int saved = errno;
+	free(at);
+	if (own >= 0)
+		close(own);
+	NPK_FAIL_IF(nf->fd < 0, err, NPK_E_IO, "%s: %s", e->src, strerror(saved));
+	nf->src = e->src;
+	NPK_FAIL_IF(fstat(nf->fd, &nf->st) != 0, err, NPK_E_IO, "%s: %s", e->src, strerror(errno));
+	NPK_FORWARD(list_dir(cx, nf->fd, e->src, NULL, &nf->es, err));
+	if (nf->es.n > 1) /* es.v is NULL when there are none */
+		qsort(nf->es.v, nf->es.n, sizeof *nf->es.v, entry_cmp);
+	return NPK_OK;
+}
+
+/* Into the folder e (stored under apath, which the new frame takes). */
+static int walk_down(create_ctx *cx, walk *wk, const entry *e, char *apath, npk_error *err)
+{
+	if (wk->n == wk->cap) {
+		size_t nc = wk->cap ? wk->cap * 2 : 16;
+		frame *nv = realloc(wk->v, nc * sizeof *nv);
+		if (nv == NULL) {
+			free(apath);
+			return npk__fail(err, NPK_E_NOMEM, "out of memory");
+		}
+		wk->v = nv;
+		wk->cap = nc;
+	}
+	frame *f = &wk->v[wk->n - 1], *nf = &wk->v[wk->n];
+	*nf = (frame){.prefix = apath, .fd = -1};
+	int rc = open_folder(cx, f, e, nf, err);
+	if (rc != NPK_OK) {
+		frame_free(nf);
+		return rc;
+	}
+	wk->n++;
+	if (f->fd >= 0) { /* opened again by walk_up */
+		close(f->fd);
+		f->fd = -1;
+	}
+	return NPK_OK;
+}
+
+/* Out of the innermost folder, back into the one above it. */
+static int walk_up(walk *wk, npk_error *err)
+{
+	frame *f = &wk->v[--wk->n];
+	int rc = NPK_OK;
+	if (wk->n > 1) {
+		frame *p = &wk->v[wk->n - 1];
+		struct stat st;
+		p->fd = openat(f->fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (p->fd < 0 || fstat(p->fd, &st) != 0 || st.st_dev != p->st.st_dev ||
+		    st.st_ino != p->st.st_ino)
+			rc = npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: changed while being "
+			                   "archived (it was moved); no archive was written", f->src);
+	}
+	frame_free(f);
+	return rc;
+}
+
+/* One entry of the innermost folder: a document, an importer's documents,
+ * or a folder to walk into. */
+static int walk_entry(create_ctx *cx, walk *wk, const entry *e, npk_error *err)
+{
+	const frame *f = &wk->v[wk->n - 1];
+	size_t pl = strlen(f->prefix), kl = strlen(e->key);
 	NPK_FAIL_IF(pl + kl > NPK_PATH_MAX, err, NPK_E_LIMIT,
 	            "%s: path in the archive longer than %u bytes", e->src, NPK_PATH_MAX);
 	char *apath = malloc(pl + kl + 1);
 	NPK_FAIL_IF(apath == NULL, err, NPK_E_NOMEM, "out of memory");
-	memcpy(apath, prefix, pl);
+	memcpy(apath, f->prefix, pl);
 	memcpy(apath + pl, e->key, kl + 1);
-	int rc = e->kind == K_DIR ? add_dir(cx, apath, e->src, err)
-	         : e->kind == K_IMPORT ? add_imported(cx, e, err)
-	         : add_file(cx, apath, e->src, e->follow, err);
+	if (e->kind != K_NAMED && excluded(cx, apath)) {
+		free(apath);
+		return NPK_OK;
+	}
+	if (e->kind == K_DIR)
+		return walk_down(cx, wk, e, apath, err);
+	int rc, dfd, own;
+	char *at;
+	if (e->kind == K_IMPORT)
+		rc = add_imported(cx, e, err);
+	else if (e->kind == K_NAMED)
+		rc = add_named(cx, e, err);
+	else if ((rc = entry_at(f, e, &dfd, &own, &at, err)) == NPK_OK) {
+		rc = add_file(cx, apath, dfd, at, e, err);
+		free(at);
+		if (own >= 0)
+			close(own);
+	}
 	free(apath);
 	return rc;
 }
 
-/* The sorted entries of one folder, under prefix. */
-static int add_entries(create_ctx *cx, const char *prefix, const entries *es, npk_error *err)
+/* Walks the top level (top, which it takes) and every folder below it. */
+static int walk_all(create_ctx *cx, entries *top, npk_error *err)
 {
-	for (size_t i = 0; i < es->n; i++) {
-		NPK_FORWARD(check_clash(es, i, prefix, err));
-		if (!is_sidecar(es->v, es->n, &es->v[i]))
-			NPK_FORWARD(add_entry(cx, prefix, &es->v[i], err));
+	walk wk = {0};
+	int rc = NPK_OK;
+	char *prefix = strdup("");
+	wk.v = malloc(16 * sizeof *wk.v);
+	if (prefix == NULL || wk.v == NULL) {
+		free(prefix);
+		free(wk.v);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory"); /* top is the caller's still */
 	}
-	return NPK_OK;
+	wk.cap = 16;
+	wk.v[wk.n++] = (frame){.es = *top, .prefix = prefix, .fd = -1};
+	*top = (entries){0};
+	while (wk.n > 0) {
+		frame *f = &wk.v[wk.n - 1];
+		if (f->i == f->es.n) {
+			NPK_FORWARD_GOTO(rc, walk_up(&wk, err), out);
+			continue;
+		}
+		size_t i = f->i++;
+		NPK_FORWARD_GOTO(rc, check_clash(&f->es, i, f->prefix, err), out);
+		if (!is_sidecar(f->es.v, f->es.n, &f->es.v[i]))
+			NPK_FORWARD_GOTO(rc, walk_entry(cx, &wk, &f->es.v[i], err), out);
+	}
+out:
+	walk_free(&wk);
+	return rc;
 }
 
 static void import_skip(const char *path, const char *why, void *ctx)
@@ -569,22 +904,44 @@ static void close_imports(create_ctx *cx)
 	cx->nsrcs = 0;
 }
 
+static int open_parent(const char *path);
+
 /* One input named by the caller: one an importer knows, a file, or a
  * folder (its contents). */
-static int add_input(create_ctx *cx, const char *path, entries *es, npk_error *err)
+static int add_input(create_ctx *cx, const char *path, const char *as, entries *es,
+                     npk_error *err)
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
 		return npk__fail(err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", path,
 		                 strerror(errno));
-	for (size_t k = 0; k < NIMPORTERS; k++)
+	if (as != NULL) {
+		NPK_FAIL_IF(!S_ISREG(st.st_mode), err, NPK_E_INPUT,
+		            "%s: only a file can be given a path in the archive", path);
+		cx->named[cx->nnamed++] = (named_input){as, path};
+		return NPK_OK;
+	}
+	for (size_t k = 0; k < NIMPORTERS && !(cx->opts && cx->opts->no_import); k++)
 		if (importers[k]->sniff(path, &st))
 			return open_import(cx, importers[k], path, es, err);
-	if (S_ISDIR(st.st_mode))
-		return list_dir(cx, path, es, err);
+	if (S_ISDIR(st.st_mode)) {
+		int fd = open(path, O_RDONLY | O_DIRECTORY | O_NONBLOCK | O_CLOEXEC);
+		NPK_FAIL_IF(fd < 0, err, NPK_E_IO, "%s: %s", path, strerror(errno));
+		int rc = list_dir(cx, fd, path, path, es, err);
+		close(fd);
+		return rc;
+	}
 	char *tmp = strdup(path);
 	NPK_FAIL_IF(tmp == NULL, err, NPK_E_NOMEM, "out of memory");
-	int rc = entries_add(cx, es, basename(tmp), path, 1, err);
+	entry e = {.src = (char *)(uintptr_t)path, .follow = 1};
+	int pfd = open_parent(path);
+	if (pfd >= 0 && fstat(pfd, &st) == 0) {
+		e.pdev = st.st_dev;
+		e.pino = st.st_ino;
+	}
+	if (pfd >= 0)
+		close(pfd);
+	int rc = entries_add(cx, es, &e, basename(tmp), AT_FDCWD, path, err);
 	free(tmp);
 	return rc;
 }
@@ -595,16 +952,99 @@ static int add_inputs(create_ctx *cx, const char *const *inputs, size_t ninputs,
 	cx->env = (npk__import_env){import_skip, import_note, cx, cx->opts ? cx->opts->cancel : NULL};
 	entries es = {0};
 	int rc = NPK_OK;
+	const char *const *as = cx->opts ? cx->opts->paths : NULL;
+	if (as != NULL && (cx->named = malloc(ninputs * sizeof *cx->named)) == NULL)
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < ninputs; i++)
-		NPK_FORWARD_GOTO(rc, add_input(cx, inputs[i], &es, err), out);
+		NPK_FORWARD_GOTO(rc, add_input(cx, inputs[i], as ? as[i] : NULL, &es, err), out);
+	NPK_FORWARD_GOTO(rc, named_entries(cx, &es, err), out);
 	NPK_FORWARD_GOTO(rc, link_imports(cx, err), out);
 	if (es.n > 1) /* es.v is NULL when there are none */
 		qsort(es.v, es.n, sizeof *es.v, entry_cmp);
-	rc = add_entries(cx, "", &es, err);
+	rc = walk_all(cx, &es, err);
 out:
 	entries_free(&es);
 	close_imports(cx);
+	free(cx->named);
+	cx->named = NULL;
 	return rc;
+}
+
+/* ---- OUT: never an input, never a file that is not an archive ---- */
+
+/* 1 when the folder (dev, ino) is dfd's folder or one above it, so that a
+ * walk of it reaches what dfd holds. Closes dfd. */
+static int reaches(int dfd, dev_t dev, ino_t ino)
+{
+	struct stat st, up;
+	int hit = 0;
+	while (dfd >= 0 && fstat(dfd, &st) == 0) {
+		if ((hit = st.st_dev == dev && st.st_ino == ino) != 0)
+			break;
+		int p = openat(dfd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int top = p < 0 || fstat(p, &up) != 0 || (up.st_dev == st.st_dev && up.st_ino == st.st_ino);
+		close(dfd);
+		dfd = p;
+		if (top)
+			break;
+	}
+	if (dfd >= 0)
+		close(dfd);
+	return hit;
+}
+
+/* The folder that holds path, open for openat; -1 with errno. */
+static int open_parent(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (slash == NULL)
+		return open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	char *dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	int fd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	free(dir);
+	return fd;
+}
+
+/* OUT as found (st): one of the inputs, or inside an input folder? */
+static int out_is_input(const char *out, const struct stat *st, const char *const *inputs,
+                        size_t n, npk_error *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct stat is;
+		if (stat(inputs[i], &is) != 0)
+			continue; /* said when the input is read */
+		NPK_FAIL_IF(is.st_dev == st->st_dev && is.st_ino == st->st_ino, err, NPK_E_EXISTS,
+		            "%s: is also an INPUT (%s); not replacing it", out, inputs[i]);
+		NPK_FAIL_IF(S_ISDIR(is.st_mode) && reaches(open_parent(out), is.st_dev, is.st_ino), err,
+		            NPK_E_EXISTS, "%s: lies inside the INPUT folder %s; not replacing it", out,
+		            inputs[i]);
+	}
+	return NPK_OK;
+}
+
+/* What is at OUT may be replaced: nothing, or with force an archive that
+ * is not an input (README, "Replacing files"). */
+static int check_out(const char *out, const char *const *inputs, size_t n, int force,
+                     npk_error *err)
+{
+	struct stat st;
+	NPK_FAIL_IF(stat(out, &st) == 0 && S_ISDIR(st.st_mode), err, NPK_E_ARG,
+	            "%s: OUT must be a file to write, not a folder", out);
+	int fd = open(out, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return NPK_OK;
+	NPK_FAIL_IF(fd < 0, err, NPK_E_EXISTS, "%s: exists and cannot be read (%s); not replacing it",
+	            out, strerror(errno));
+	uint8_t magic[NPK_MAGIC_LEN];
+	int npk = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	          pread(fd, magic, sizeof magic, 0) == (ssize_t)sizeof magic &&
+	          memcmp(magic, NPK_MAGIC, sizeof magic) == 0;
+	close(fd);
+	NPK_FORWARD(out_is_input(out, &st, inputs, n, err));
+	NPK_FAIL_IF(!npk, err, NPK_E_EXISTS, "%s: exists and is not a newspack archive; not replacing it",
+	            out);
+	NPK_FAIL_IF(!force, err, NPK_E_EXISTS, "%s: already exists; --force replaces an archive", out);
+	return NPK_OK;
 }
 
 int npk_create(const char *out, const char *const *inputs, size_t ninputs,
@@ -617,8 +1057,10 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 	NPK_FAIL_IF(sk == NULL, err, NPK_E_ARG, "no secret key to sign with");
 	NPK_FAIL_IF(ninputs == 0, err, NPK_E_ARG, "no inputs");
 
-	/* OUT is replaced, as it always was (base/base.h, "Atomic output") */
-	const int replace = NPK__OUT_REPLACE;
+	int force = opts && opts->force;
+	NPK_FORWARD(check_out(out, inputs, ninputs, force, err));
+	/* without force, an OUT made meanwhile is kept (base/base.h, "Atomic output") */
+	const int replace = force ? NPK__OUT_REPLACE : 0;
 	npk__out o = {.fd = -1};
 	int rc = NPK_OK;
 	create_ctx cx = {0};
@@ -632,7 +1074,8 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 	}
 	NPK_FORWARD_GOTO(rc, npk__out_open(&o, out, NPK__MODE_FILE, replace, err), out);
 
-	/* Neither the temporary file nor an old archive at OUT is an input. */
+	/* The temporary file is not an input (nor an old archive at OUT, which
+	 * check_out found outside the inputs). */
 	struct stat sst;
 	if (fstat(o.fd, &sst) == 0) {
 		cx.skip_dev[cx.nskip] = sst.st_dev;

@@ -285,6 +285,7 @@ typedef struct xdoc {
 	int unnamed;              /* O_TMPFILE: named by linkat at the end */
 	char tmp[64];             /* otherwise its temporary name */
 	char path[NPK_PATH_MAX + 1];
+	uint8_t attrs[9];         /* file.mtime (u64, all ones: none), file.executable */
 } xdoc;
 
 static int doc_begin(exctx *x, xdoc *d, const char *path, size_t len)
@@ -343,10 +344,41 @@ static void doc_abort(exctx *x, xdoc *d)
 /* Gives a complete, checked document its name. Without --force a file
  * that appeared since the check is kept: linkat and RENAME_NOREPLACE
  * refuse atomically, a check just before the rename does elsewhere. */
+/* A document's file.mtime and file.executable (spec/metadata.md 2.1) as
+ * the 9 bytes doc_commit sets; all ones and 0 when unset or --no-mtime. */
+static void doc_attrs(const exctx *x, const npk_meta *m, uint8_t a[9])
+{
+	const char *t = m && !(x->opts && x->opts->no_mtime) ? npk_meta_find(m, "file.mtime") : NULL;
+	const char *e = m && !(x->opts && x->opts->no_mtime) ? npk_meta_find(m, "file.executable") : NULL;
+	char *end = NULL;
+	unsigned long long v = t && t[0] >= '0' && t[0] <= '9' ? strtoull(t, &end, 10) : ~0ull;
+	npk__st64(a, v != ~0ull && *end == 0 && v <= INT64_MAX ? v : ~0ull);
+	a[8] = e != NULL && strcmp(e, "yes") == 0;
+}
+
+/* Sets the attributes on the open file: its modification time, and
+ * execute permission where it has read permission. */
+static int doc_set_attrs(exctx *x, xdoc *d)
+{
+	uint64_t t = npk__ld64(d->attrs);
+	struct timespec ts[2] = {{0, UTIME_OMIT}, {(time_t)t, 0}};
+	struct stat st;
+	NPK_FAIL_IF(d->attrs[8] && (fstat(d->fd, &st) != 0 ||
+	            fchmod(d->fd, (st.st_mode & 07777) | ((st.st_mode & 0444) >> 2)) != 0),
+	            x->ferr, NPK_E_IO, "%s/%s: chmod: %s", x->dir, d->path, strerror(errno));
+	NPK_FAIL_IF(t != ~0ull && futimens(d->fd, ts) != 0, x->ferr, NPK_E_IO, "%s/%s: set time: %s",
+	            x->dir, d->path, strerror(errno));
+	return NPK_OK;
+}
+
 static int doc_commit(exctx *x, xdoc *d)
 {
 	int force = x->opts && x->opts->force;
-	int rc = NPK_OK;
+	int rc = doc_set_attrs(x, d);
+	if (rc != NPK_OK) {
+		doc_abort(x, d);
+		return rc;
+	}
 	if (d->unnamed) {
 		char proc[64];
 		snprintf(proc, sizeof proc, "/proc/self/fd/%d", d->fd);
@@ -435,6 +467,7 @@ static void fw_run_chunk(fwriter *w, xdoc *d, const uint8_t *p, size_t n)
 		case R_BEGIN: rc = doc_begin(x, d, (const char *)b, len); break;
 		case R_DATA: rc = doc_write(x, d, b, len); break;
 		case R_COMMIT:
+			memcpy(d->attrs, b, len < sizeof d->attrs ? len : sizeof d->attrs);
 			rc = doc_commit(x, d);
 			if (rc == NPK_OK)
 				w->docs++;
@@ -609,8 +642,10 @@ static int write_doc_handed(exctx *x, const npk_entry *e, size_t plen)
 {
 	NPK_FORWARD(fw_put(x->fw, R_BEGIN, e->path, plen));
 	int rc = npk_reader_read(x->r, e, sink_doc, x, x->err);
+	uint8_t a[9];
+	doc_attrs(x, e->meta, a);
 	if (rc == NPK_OK)
-		return fw_put(x->fw, R_COMMIT, NULL, 0);
+		return fw_put(x->fw, R_COMMIT, a, sizeof a);
 	/* the writer's own failure is already in it; anything else aborts */
 	if (fw_failed(x->fw) == NPK_OK)
 		fw_put(x->fw, R_ABORT, NULL, 0);
@@ -628,6 +663,7 @@ static int write_doc(exctx *x, const npk_entry *e)
 		doc_abort(x, x->doc);
 		return rc;
 	}
+	doc_attrs(x, e->meta, x->doc->attrs);
 	NPK_FORWARD(doc_commit(x, x->doc));
 	x->docs++;
 	return NPK_OK;
