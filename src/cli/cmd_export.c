@@ -12,7 +12,8 @@
 static void export_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack export [-p PUBKEY] [--format FORMAT] [--allow-untrusted] [-q] ARCHIVE OUT\n"
+	        "Usage: newspack export [-p PUBKEY] [--format FORMAT] [--allow-untrusted] [-q] [-v]\n"
+	        "                       ARCHIVE OUT\n"
 	        "\n"
 	        "Verifies the whole archive, then writes its documents, byte for byte, in a\n"
 	        "format other tools read. FORMAT is taken from OUT's name, or given:\n"

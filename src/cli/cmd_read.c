@@ -16,7 +16,7 @@
 static void verify_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack verify [-p PUBKEY] [--json] [-q] [-j N] ARCHIVE\n"
+	        "Usage: newspack verify [-p PUBKEY] [--json] [-q] [-v] [-j N] ARCHIVE\n"
 	        "\n"
 	        "Checks the signature over the manifest, then every byte of the archive: the\n"
 	        "layout, every index page, every cluster and the digest of every document.\n"
@@ -515,7 +515,8 @@ int cmd_cat(int argc, char **argv)
 static void extract_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack extract [-p PUBKEY] [-C DIR] [-j N] [--force] [--no-mtime] [--allow-untrusted] ARCHIVE [PATH...]\n"
+	        "Usage: newspack extract [-p PUBKEY] [-C DIR] [-j N] [--force] [--no-mtime]\n"
+	        "                        [--allow-untrusted] [-q] [-v] ARCHIVE [PATH...]\n"
 	        "\n"
 	        "Writes documents under DIR (default: the current folder), all of them or the\n"
 	        "PATHs named (a folder path selects everything under it). Each file is written\n"

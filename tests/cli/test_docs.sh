@@ -24,7 +24,8 @@ for line in sys.stdin:
     if line.startswith("Usage:"):
         opts.update(re.findall(r"\[(--?[A-Za-z][\w-]*)", line))
         opts.update(re.findall(r"\|\s*(--?[A-Za-z][\w-]*)", line))
-    m = re.match(r"\s+((?:--?[A-Za-z][\w-]*(?:[ =][A-Z|a-z=.,-]+)?(?:,\s*)?)+)", line)
+    # the option column: from the indent to the gap before the description
+    m = re.match(r"\s+(-\S.*?)(?:\s{2,}|$)", line)
     if m:
         opts.update(re.findall(r"(?<![\w-])(--?[A-Za-z][\w-]*)", m.group(1)))
 print("\n".join(sorted(o for o in opts if o != "--help")))'
@@ -52,7 +53,8 @@ files = {"keygen": "cmd_keygen.c", "create": "cmd_create.c", "export": "cmd_expo
 src = open(os.path.join(d, files.get(cmd, "common.c"))).read()
 if cmd in files:
     names = re.findall(r'\{"([a-z][\w-]*)",\s*(?:no|required|optional)_argument', src)
-    print("\n".join(sorted("--" + n for n in set(names) if n != "help")))
+    if names:
+        print("\n".join(sorted("--" + n for n in set(names) if n != "help")))
 PY
 }
 
