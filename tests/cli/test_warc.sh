@@ -143,6 +143,47 @@ expect_exit 0 "export the 15 captures' archive to WARC" -- "$NP" export -q -p "$
 	expect_eq "$(python3 "$S/again.py" "$S/all.json" "$S/again.json")" "$total $total True" \
 		"every document comes back byte for byte with its capture's target URI and date"
 
+# ---- generated records: mkwarc.py gives rec(type, uri, block) and http(body, coding)
+cat > "$S/mkwarc.py" <<'EOF'
+import base64, hashlib
+def rec(typ, uri, block, extra=b""):
+    d = "sha1:" + base64.b32encode(hashlib.sha1(block).digest()).decode()
+    h = (b"WARC/1.0\r\nWARC-Type: " + typ.encode() + b"\r\nWARC-Target-URI: " + uri +
+         b"\r\nWARC-Date: 2025-01-02T03:04:05Z\r\nWARC-Record-ID: <urn:uuid:" +
+         hashlib.md5(uri + block).hexdigest().encode() + b">\r\nWARC-Block-Digest: " + d.encode() +
+         b"\r\nContent-Type: application/http; msgtype=response\r\n" + extra +
+         b"Content-Length: " + str(len(block)).encode() + b"\r\n\r\n")
+    return h + block + b"\r\n\r\n"
+def http(body, enc=None):
+    h = b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+    if enc:
+        h += b"Content-Encoding: " + enc + b"\r\n"
+    return h + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+EOF
+
+# ---- a decompression bomb: Content-Encoding "gzip, gzip" over 128 MiB of zeros, a record of
+# a few hundred bytes, is kept as captured (spec/metadata.md 10.2: decoded at most 100 times the
+# captured payload and 64 MiB, over a floor of 1 MiB), with a warning; the next record follows
+python3 - "$S" <<'EOF'
+import gzip, sys
+sys.path.insert(0, sys.argv[1])
+from mkwarc import rec, http
+bomb = gzip.compress(gzip.compress(b"\0" * (128 << 20), 9, mtime=0), 9, mtime=0)
+page = b"<html><head><title>After the bomb</title></head><body>ok</body></html>"
+open(sys.argv[1] + "/bomb.warc", "wb").write(
+    rec("response", b"http://bomb.example/", http(bomb, b"gzip, gzip")) +
+    rec("response", b"http://bomb.example/next", http(page)))
+open(sys.argv[1] + "/bomb.len", "w").write(str(len(bomb)))
+EOF
+rm -f "$S/bomb.npk"
+expect_exit 0 "a gzip bomb record does not stop the import" -- $MK "$S/bomb.npk" "$S/bomb.warc" &&
+	expect_contains "$ERR" "bomb.warc: record 1 at offset 0:" "the warning names the file, the record and its offset" &&
+	expect_contains "$ERR" "kept as captured" "and says the payload is kept as captured" &&
+	"$NP" list --json -p "$PUB" "$S/bomb.npk" > "$S/bomb.json" &&
+	expect_eq "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["documents"]; print(len(d), d[0]["size"], d[0]["metadata"].get("warc.payload"), d[1]["metadata"].get("title"))' "$S/bomb.json")" \
+		"2 $(cat "$S/bomb.len") as-captured After the bomb" \
+		"the bomb is stored as its $(cat "$S/bomb.len") captured bytes, marked warc.payload=as-captured; the next page follows"
+
 # ---- refusals
 refuse() { # CODE FILE MESSAGE DESC
 	rm -f "$S/refused.npk"
