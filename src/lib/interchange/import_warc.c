@@ -30,6 +30,8 @@ typedef struct wdoc {
 	char *type, *uri, *date, *id, *media, *http_type, *payload_digest;
 	char *refers_to, *refers_uri, *refers_date, *profile, *truncated;
 	int status;
+	int captured;             /* the payload as captured: decoding gave up */
+	char *problem;            /* why it is not decoded whole, or NULL */
 	const char *revisit_of;   /* the path of the document repeated */
 } wdoc;
 
@@ -173,19 +175,42 @@ static void wdoc_clear(wdoc *d)
 {
 	char *const f[] = {d->path, d->type, d->uri, d->date, d->id, d->media, d->http_type,
 	                   d->payload_digest, d->refers_to, d->refers_uri, d->refers_date, d->profile,
-	                   d->truncated};
+	                   d->truncated, d->problem};
 	for (size_t i = 0; i < sizeof f / sizeof *f; i++)
 		free(f[i]);
+}
+
+/* A document not decoded whole (warc.h): the payload as captured, or
+ * what decodes, with a warning naming the record. */
+static int decode_note(wsrc *in, wdoc *d, const npk__warc_rec *r, const npk__import_env *env,
+                       npk_error *err)
+{
+	if (r->decoded == NPK__WARC_WHOLE)
+		return NPK_OK;
+	d->captured = r->decoded == NPK__WARC_CAPTURED;
+	if (d->captured)
+		d->size = r->payload_length;
+	d->problem = strdup(r->problem);
+	NPK_FAIL_IF(d->problem == NULL, err, NPK_E_NOMEM, "out of memory");
+	if (env->note == NULL)
+		return NPK_OK;
+	char why[400];
+	snprintf(why, sizeof why, "record %llu at offset %llu: %s; kept %s (%llu bytes)",
+	         (unsigned long long)d->number, (unsigned long long)d->offset, r->problem,
+	         d->captured ? "as captured" : "what decodes", (unsigned long long)d->size);
+	env->note(in->file, why, env->ctx);
+	return NPK_OK;
 }
 
 /* Every record of pass 1: each document kept, and read to its end, which
  * sizes it and checks its codings and digests. */
 static int scan_records(wsrc *in, npk__warc *w, uint8_t *buf, size_t len,
-                        const volatile int *cancel, npk_error *err)
+                        const npk__import_env *env, npk_error *err)
 {
 	size_t cap = 0;
 	for (;;) {
-		NPK_FAIL_IF(cancel && *cancel, err, NPK_E_CANCELED, "canceled while reading %s", in->file);
+		NPK_FAIL_IF(env->cancel && *env->cancel, err, NPK_E_CANCELED, "canceled while reading %s",
+		            in->file);
 		const npk__warc_rec *r;
 		NPK_FORWARD(npk__warc_next(w, &r, err));
 		if (r == NULL)
@@ -199,11 +224,12 @@ static int scan_records(wsrc *in, npk__warc *w, uint8_t *buf, size_t len,
 			NPK_FORWARD(npk__warc_read(w, buf, len, &got, err));
 			d->size += got;
 		} while (got > 0);
+		NPK_FORWARD(decode_note(in, d, r, env, err));
 	}
 }
 
 /* Pass 1 over the file at path; buf is scratch of len bytes. */
-static int scan(wsrc *in, const char *path, uint8_t *buf, size_t len, const volatile int *cancel,
+static int scan(wsrc *in, const char *path, uint8_t *buf, size_t len, const npk__import_env *env,
                 npk_error *err)
 {
 	in->file = strdup(path);
@@ -214,7 +240,7 @@ static int scan(wsrc *in, const char *path, uint8_t *buf, size_t len, const vola
 		return npk__wrap(err, NPK_E_INPUT, "%s: its name cannot be a folder in an archive: ", path);
 	npk__warc *w;
 	NPK_FORWARD(npk__warc_open(path, &w, err));
-	int rc = scan_records(in, w, buf, len, cancel, err);
+	int rc = scan_records(in, w, buf, len, env, err);
 	npk__warc_stats st;
 	npk__warc_get_stats(w, &st);
 	npk__warc_close(w);
@@ -415,6 +441,8 @@ static int warc_meta(void *src, npk_meta *m, npk_error *err)
 		{"http.content_type", d->http_type}, {"warc.refers_to", d->revisit_of},
 		{"warc.refers_to_uri", d->refers_uri}, {"warc.refers_to_date", d->refers_date},
 		{"warc.profile", d->profile},
+		{"warc.payload", d->problem ? d->captured ? "as-captured" : "partial" : NULL},
+		{"warc.problem", d->problem},
 	};
 	for (size_t i = 0; i < sizeof kv / sizeof *kv; i++)
 		NPK_FORWARD(put(m, kv[i][0], kv[i][1], err));
@@ -445,7 +473,7 @@ static int warc_open(const char *path, const npk__import_env *env, void **src, n
 	*src = NULL;
 	wsrc *in = calloc(1, sizeof *in);
 	uint8_t *buf = malloc(SCAN_BUF);
-	int rc = in && buf ? scan(in, path, buf, SCAN_BUF, env->cancel, err)
+	int rc = in && buf ? scan(in, path, buf, SCAN_BUF, env, err)
 	         : npk__fail(err, NPK_E_NOMEM, "out of memory");
 	free(buf);
 	if (rc != NPK_OK) {
@@ -502,6 +530,8 @@ static int warc_next(void *src, const npk__import_item **it, npk_error *err)
 		return npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: changed while being archived "
 		                     "(record %llu is not what it was when first read)", in->file,
 		                     (unsigned long long)r->number);
+	if (d->captured)
+		NPK_FORWARD(npk__warc_captured(in->w, err));
 	in->cur = d;
 	snprintf(in->name, sizeof in->name, "%s: record %llu at offset %llu", in->file,
 	         (unsigned long long)d->number, (unsigned long long)d->offset);

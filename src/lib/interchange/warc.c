@@ -40,7 +40,6 @@
 #define HDR_MAX (1024u * 1024)      /* a WARC header, an HTTP header */
 #define PEEK_MAX 1024u              /* the first line of a chunked body */
 #define CODINGS_MAX 4               /* content codings undone, at most */
-#define DOC_MAX ((uint64_t)4 << 30) /* bytes out of one content decoder */
 
 /* ---- Digests ---- */
 
@@ -249,7 +248,7 @@ typedef struct coder {
 	uint8_t *in;              /* IO_BUF bytes from the layer below */
 	size_t in_pos, in_len;
 	int in_eof;
-	uint64_t out;             /* bytes given out, against DOC_MAX */
+	uint64_t out;             /* bytes given out, against decode_bound */
 } coder;
 
 struct npk__warc {
@@ -275,6 +274,8 @@ struct npk__warc {
 	int s_eof;
 	/* the current record */
 	int in_rec, doc_done, at_end, stopped;
+	int captured;             /* the document is the payload as captured */
+	uint64_t given;           /* bytes of the document given so far */
 	uint64_t at_num, at_off;  /* for messages */
 	npk__warc_rec rec;
 	npk_buf hdr, vals, hhdr, hvals;
@@ -328,6 +329,19 @@ static int broken(npk__warc *w, npk_error *err, const char *fmt, ...)
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
 	return wfail(w, err, NPK_E_INPUT, "%s", msg);
+}
+
+/* Stops giving the document, outcome (warc.h) and why in rec. */
+static void give_up(npk__warc *w, int outcome, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void give_up(npk__warc *w, int outcome, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(w->rec.problem, sizeof w->rec.problem, fmt, ap);
+	va_end(ap);
+	w->rec.decoded = outcome;
+	w->stopped = 1;
 }
 
 /* ---- File and gzip layers ---- */
@@ -936,6 +950,7 @@ static int read_http(npk__warc *w, npk_error *err)
 		w->pre_len = h->len;
 		return NPK_OK;
 	}
+	r->payload_length = r->block_length - h->len;
 	if (tenc != NULL && has_token(tenc, "chunked") && (rc = chunk_sniff(w, err)) != NPK_OK)
 		return rc;
 	r->http_chunked = w->chunked;
@@ -1226,6 +1241,17 @@ static void pass_step(coder *c, uint8_t *dst, size_t cap, size_t *got)
 		c->mode = MODE_DONE;
 }
 
+/* The most a decoded body may be (warc.h): NPK__WARC_DECODE_RATIO times
+ * what was captured and NPK__WARC_DECODE_MAX, at least
+ * NPK__WARC_DECODE_FLOOR. */
+static uint64_t decode_bound(const npk__warc *w)
+{
+	uint64_t n = w->rec.payload_length;
+	uint64_t b = n > NPK__WARC_DECODE_MAX / NPK__WARC_DECODE_RATIO ? NPK__WARC_DECODE_MAX
+	                                                                : n * NPK__WARC_DECODE_RATIO;
+	return b > NPK__WARC_DECODE_FLOOR ? b : NPK__WARC_DECODE_FLOOR;
+}
+
 /* The output of coder i: what is below it with one coding undone. */
 static int cod_read(npk__warc *w, size_t i, uint8_t *dst, size_t cap, size_t *got, npk_error *err)
 {
@@ -1249,9 +1275,13 @@ static int cod_read(npk__warc *w, size_t i, uint8_t *dst, size_t cap, size_t *go
 			return rc;
 	}
 	c->out += *got;
-	if (c->out > DOC_MAX)
-		return wfail(w, err, NPK_E_LIMIT, "the body decoded from its %s content coding is larger"
-		             " than 4 GiB", cod_name(c));
+	uint64_t bound = decode_bound(w);
+	if (c->out > bound) {
+		/* a bomb, or a body too large to be worth decoding: not given */
+		*got = 0;
+		give_up(w, NPK__WARC_CAPTURED, "%s content coding: the %" PRIu64 " bytes captured decode"
+		        " to more than %" PRIu64, cod_name(c), w->rec.payload_length, bound);
+	}
 	return NPK_OK;
 }
 
@@ -1307,6 +1337,11 @@ static int check_digests(npk__warc *w, npk_error *err)
 	hash_final(&w->ha, a);
 	if (memcmp(a, w->wp.d, w->wp.len) == 0)
 		return NPK_OK;
+	if (w->chunked && w->captured) {
+		/* not de-chunked this time: the check of the first pass stands */
+		w->dg.skipped_unknown++;
+		return NPK_OK;
+	}
 	if (w->chunked) {
 		hash_final(&w->hc, b);
 		if (memcmp(b, w->wp.d, w->wp.len) == 0) {
@@ -1326,7 +1361,7 @@ static int finish(npk__warc *w, npk_error *err)
 	if (w->doc_done)
 		return NPK_OK;
 	do {
-		if (w->stopped)
+		if (w->stopped || w->captured)
 			break;
 		if ((rc = pay_read(w, w->scratch, IO_BUF, &n, err)) != NPK_OK)
 			return rc;
@@ -1367,6 +1402,8 @@ static void record_reset(npk__warc *w)
 		coder_reset(&w->cod[i]);
 	w->ncod = 0;
 	w->stopped = 0;
+	w->captured = 0;
+	w->given = 0;
 	w->doc_done = 0;
 }
 
@@ -1412,7 +1449,7 @@ static int next_record(npk__warc *w, const npk__warc_rec **out, npk_error *err)
 	if ((rc = read_header(w, err)) != NPK_OK || (rc = parse_header(w, err)) != NPK_OK)
 		return rc;
 	count_type(&w->st, r);
-	w->blk_left = r->block_length;
+	w->blk_left = r->payload_length = r->block_length;
 	digest_parse(r->block_digest, &w->wb);
 	digest_parse(r->payload_digest, &w->wp);
 	hash_init(&w->hb, w->wb.alg);
@@ -1528,9 +1565,12 @@ int npk__warc_read(npk__warc *w, uint8_t *buf, size_t cap, size_t *got, npk_erro
 	if (w->doc_done)
 		return NPK_OK;
 	int rc = NPK_OK;
-	if (!w->stopped)
+	if (w->captured)
+		rc = body_read(w, buf, cap, got, err);
+	else if (!w->stopped)
 		rc = w->ncod > 0 ? cod_read(w, w->ncod - 1, buf, cap, got, err)
 		                 : pay_read(w, buf, cap, got, err);
+	w->given += *got;
 	if (rc == NPK_OK && *got == 0)
 		rc = finish(w, err);
 	if (rc != NPK_OK) {
@@ -1538,6 +1578,14 @@ int npk__warc_read(npk__warc *w, uint8_t *buf, size_t cap, size_t *got, npk_erro
 		*got = 0;
 	}
 	return rc;
+}
+
+int npk__warc_captured(npk__warc *w, npk_error *err)
+{
+	NPK_FAIL_IF(!w->in_rec || !w->rec.is_doc || w->doc_done || w->given > 0, err, NPK_E_ARG,
+	            "%s: no document to read as captured", w->name);
+	w->captured = 1;
+	return NPK_OK;
 }
 
 void npk__warc_get_stats(const npk__warc *w, npk__warc_stats *st)
