@@ -184,6 +184,41 @@ expect_exit 0 "a gzip bomb record does not stop the import" -- $MK "$S/bomb.npk"
 		"2 $(cat "$S/bomb.len") as-captured After the bomb" \
 		"the bomb is stored as its $(cat "$S/bomb.len") captured bytes, marked warc.payload=as-captured; the next page follows"
 
+# ---- one odd record never stops a crawl: an origin gzip body cut short (the WARC digests match)
+# keeps what decodes; a 33 KB target URI is cut in the metadata; both with a warning naming the
+# file, the record and its offset, and the records after them are imported
+python3 - "$S" <<'EOF'
+import gzip, sys
+sys.path.insert(0, sys.argv[1])
+from mkwarc import rec, http
+text = b"<html><head><title>Cut short</title></head><body>" + b"".join(
+    b"<p>paragraph %d of a page whose body the server cut short</p>\n" % i for i in range(2000)) + b"</body></html>"
+z = gzip.compress(text, 6, mtime=0)
+cut = z[: len(z) // 2]
+long_uri = b"http://long.example/?q=" + b"x" * 33000
+page = b"<html><head><title>After them</title></head><body>ok</body></html>"
+recs = [rec("response", b"http://cut.example/", http(cut, b"gzip")),
+        rec("response", long_uri, http(b"<html><body>long</body></html>")),
+        rec("response", b"http://cut.example/next", http(page))]
+open(sys.argv[1] + "/odd.warc", "wb").write(b"".join(recs))
+open(sys.argv[1] + "/odd.text", "wb").write(text)
+open(sys.argv[1] + "/odd.at", "w").write(str(len(recs[0])))
+EOF
+rm -f "$S/odd.npk"
+at2=$(cat "$S/odd.at")
+expect_exit 0 "a cut-short gzip body and a 33 KB URI do not stop the import" -- $MK "$S/odd.npk" "$S/odd.warc" &&
+	expect_contains "$ERR" "odd.warc: record 1 at offset 0: gzip content coding" "the cut body's warning names the file, record, offset and coding" &&
+	expect_contains "$ERR" "kept what decodes" "and says what was kept" &&
+	expect_contains "$ERR" "odd.warc: record 2 at offset $at2: " "the long URI's warning names the file, record and offset" &&
+	"$NP" list --json -p "$PUB" "$S/odd.npk" > "$S/odd.json" &&
+	expect_eq "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["documents"]; print(len(d), d[0]["metadata"].get("warc.payload"), len(d[1]["metadata"].get("warc.target_uri", "")) <= 4096, d[2]["metadata"].get("title"))' "$S/odd.json")" \
+		"3 partial True After them" "three documents: the cut one marked partial, the long URI cut, the page after them" &&
+	"$NP" cat -p "$PUB" "$S/odd.npk" "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["documents"][0]["path"])' "$S/odd.json")" > "$S/odd.got" &&
+	expect_true "the cut document is what decodes: a non-empty prefix of the page" -- python3 -c '
+import sys
+a, b = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+sys.exit(0 if 1000 < len(a) < len(b) and b.startswith(a) else 1)' "$S/odd.got" "$S/odd.text"
+
 # ---- refusals
 refuse() { # CODE FILE MESSAGE DESC
 	rm -f "$S/refused.npk"
