@@ -21,6 +21,10 @@
 #include "interchange/warc.h"
 
 #define SLUG_MAX 120
+/* Header values longer than this are cut in the metadata (a document's
+ * metadata is at most 65535 bytes, spec/format.md 10); the record as
+ * captured keeps them whole. */
+#define VALUE_MAX 2048
 #define SCAN_BUF (64u << 10)
 
 /* A document: a response, resource or revisit record. */
@@ -32,6 +36,7 @@ typedef struct wdoc {
 	int status;
 	int captured;             /* the payload as captured: decoding gave up */
 	char *problem;            /* why it is not decoded whole, or NULL */
+	const char *cut;          /* the first header field cut, or NULL */
 	const char *revisit_of;   /* the path of the document repeated */
 } wdoc;
 
@@ -61,11 +66,27 @@ static int warc_sniff(const char *path, const struct stat *st)
 	return npk__warc_sniff(path);
 }
 
-static char *dup_or_null(const char *s, int *bad)
+/* The first n bytes of s, n cut back to the start of a UTF-8 character. */
+static size_t utf8_cut(const char *s, size_t n)
+{
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+/* A copy of the header value s of field name, cut at VALUE_MAX bytes
+ * (*cut then names the first field cut). */
+static char *dup_value(const char *s, const char *name, const char **cut, int *bad)
 {
 	if (s == NULL)
 		return NULL;
-	char *d = strdup(s);
+	size_t n = strlen(s);
+	if (n > VALUE_MAX) {
+		n = utf8_cut(s, VALUE_MAX);
+		if (*cut == NULL)
+			*cut = name;
+	}
+	char *d = strndup(s, n);
 	if (d == NULL)
 		*bad = 1;
 	return d;
@@ -154,18 +175,19 @@ static int keep_doc(wsrc *in, size_t *cap, const npk__warc_rec *r, npk_error *er
 	d->number = r->number;
 	d->offset = r->offset;
 	d->status = r->http ? r->http_status : 0;
-	d->type = dup_or_null(r->type, &bad);
-	d->uri = dup_or_null(r->target_uri, &bad);
-	d->date = dup_or_null(r->date, &bad);
-	d->id = dup_or_null(r->record_id, &bad);
-	d->media = dup_or_null(r->media_type, &bad);
-	d->http_type = dup_or_null(r->http ? r->http_content_type : NULL, &bad);
-	d->payload_digest = dup_or_null(r->payload_digest, &bad);
-	d->refers_to = dup_or_null(r->refers_to, &bad);
-	d->refers_uri = dup_or_null(r->refers_to_uri, &bad);
-	d->refers_date = dup_or_null(r->refers_to_date, &bad);
-	d->profile = dup_or_null(r->profile, &bad);
-	d->truncated = dup_or_null(r->truncated, &bad);
+	const char **c = &d->cut;
+	d->type = dup_value(r->type, "WARC-Type", c, &bad);
+	d->uri = dup_value(r->target_uri, "WARC-Target-URI", c, &bad);
+	d->date = dup_value(r->date, "WARC-Date", c, &bad);
+	d->id = dup_value(r->record_id, "WARC-Record-ID", c, &bad);
+	d->media = dup_value(r->media_type, "Content-Type", c, &bad);
+	d->http_type = dup_value(r->http ? r->http_content_type : NULL, "HTTP Content-Type", c, &bad);
+	d->payload_digest = dup_value(r->payload_digest, "WARC-Payload-Digest", c, &bad);
+	d->refers_to = dup_value(r->refers_to, "WARC-Refers-To", c, &bad);
+	d->refers_uri = dup_value(r->refers_to_uri, "WARC-Refers-To-Target-URI", c, &bad);
+	d->refers_date = dup_value(r->refers_to_date, "WARC-Refers-To-Date", c, &bad);
+	d->profile = dup_value(r->profile, "WARC-Profile", c, &bad);
+	d->truncated = dup_value(r->truncated, "WARC-Truncated", c, &bad);
 	in->n++;
 	NPK_FAIL_IF(bad, err, NPK_E_NOMEM, "out of memory");
 	return NPK_OK;
@@ -185,6 +207,13 @@ static void wdoc_clear(wdoc *d)
 static int decode_note(wsrc *in, wdoc *d, const npk__warc_rec *r, const npk__import_env *env,
                        npk_error *err)
 {
+	char why[400];
+	if (d->cut != NULL && env->note != NULL) {
+		snprintf(why, sizeof why, "record %llu at offset %llu: %s is longer than %u bytes: cut in "
+		         "the metadata (warc.cut)", (unsigned long long)d->number,
+		         (unsigned long long)d->offset, d->cut, VALUE_MAX);
+		env->note(in->file, why, env->ctx);
+	}
 	if (r->decoded == NPK__WARC_WHOLE)
 		return NPK_OK;
 	d->captured = r->decoded == NPK__WARC_CAPTURED;
@@ -194,7 +223,6 @@ static int decode_note(wsrc *in, wdoc *d, const npk__warc_rec *r, const npk__imp
 	NPK_FAIL_IF(d->problem == NULL, err, NPK_E_NOMEM, "out of memory");
 	if (env->note == NULL)
 		return NPK_OK;
-	char why[400];
 	snprintf(why, sizeof why, "record %llu at offset %llu: %s; kept %s (%llu bytes)",
 	         (unsigned long long)d->number, (unsigned long long)d->offset, r->problem,
 	         d->captured ? "as captured" : "what decodes", (unsigned long long)d->size);
@@ -417,6 +445,11 @@ static int put(npk_meta *m, const char *key, const char *value, npk_error *err)
 			v[o++] = (char)c;
 	}
 	v[o] = 0;
+	if (o > VALUE_MAX) {
+		o = VALUE_MAX;    /* cut before a %XX, not inside it */
+		o -= v[o - 1] == '%' ? 1 : v[o - 2] == '%' ? 2 : 0;
+		v[utf8_cut(v, o)] = 0;
+	}
 	int rc = npk_meta_set(m, key, v, err);
 	free(v);
 	return rc;
@@ -442,12 +475,12 @@ static int warc_meta(void *src, npk_meta *m, npk_error *err)
 		{"warc.refers_to_uri", d->refers_uri}, {"warc.refers_to_date", d->refers_date},
 		{"warc.profile", d->profile},
 		{"warc.payload", d->problem ? d->captured ? "as-captured" : "partial" : NULL},
-		{"warc.problem", d->problem},
+		{"warc.problem", d->problem}, {"warc.cut", d->cut},
 	};
 	for (size_t i = 0; i < sizeof kv / sizeof *kv; i++)
 		NPK_FORWARD(put(m, kv[i][0], kv[i][1], err));
 	/* the page's own canonical address wins; else where it was captured */
-	if (npk_meta_find(m, "url") == NULL && d->uri && strchr(d->uri, ':'))
+	if (npk_meta_find(m, "url") == NULL && d->uri && strchr(d->uri, ':') && d->cut == NULL)
 		return put(m, "url", d->uri, err);
 	return NPK_OK;
 }

@@ -313,22 +313,22 @@ static int wfail(npk__warc *w, npk_error *err, int code, const char *fmt, ...)
 	                 w->at_num, w->at_off, msg);
 }
 
-/* A broken coding or framing: the end of what can be given when the
- * record says it is truncated (WARC-Truncated), an error otherwise. */
+/* A broken coding or framing (servers cut bodies short, the WARC
+ * digests still match): the end of what can be given, never an error, so
+ * that one odd record does not stop a crawl. npk__warc_read makes it
+ * NPK__WARC_CAPTURED when nothing decoded. */
 static int broken(npk__warc *w, npk_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int broken(npk__warc *w, npk_error *err, const char *fmt, ...)
 {
-	if (w->rec.truncated != NULL) {
-		w->stopped = 1;
-		return NPK_OK;
-	}
-	char msg[300];
+	(void)err;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(w->rec.problem, sizeof w->rec.problem, fmt, ap);
 	va_end(ap);
-	return wfail(w, err, NPK_E_INPUT, "%s", msg);
+	w->rec.decoded = NPK__WARC_PARTIAL;
+	w->stopped = 1;
+	return NPK_OK;
 }
 
 /* Stops giving the document, outcome (warc.h) and why in rec. */
@@ -1571,6 +1571,8 @@ int npk__warc_read(npk__warc *w, uint8_t *buf, size_t cap, size_t *got, npk_erro
 		rc = w->ncod > 0 ? cod_read(w, w->ncod - 1, buf, cap, got, err)
 		                 : pay_read(w, buf, cap, got, err);
 	w->given += *got;
+	if (w->stopped && w->rec.decoded == NPK__WARC_PARTIAL && w->given == 0)
+		w->rec.decoded = NPK__WARC_CAPTURED;
 	if (rc == NPK_OK && *got == 0)
 		rc = finish(w, err);
 	if (rc != NPK_OK) {
