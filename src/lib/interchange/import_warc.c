@@ -401,9 +401,9 @@ static void link_input(wsrc *in, const refs *x, const npk__import_env *env)
 	char why[1024];
 	const char *uri = first->refers_uri ? first->refers_uri : first->uri ? first->uri : "(no URI)";
 	snprintf(why, sizeof why, "%llu revisit record%s name%s a capture not among the inputs, "
-	         "the first record %llu (%s%s%s); stored with what the record%s say",
+	         "the first record %llu at offset %llu (%s%s%s); stored with what the record%s say",
 	         (unsigned long long)missing, missing == 1 ? "" : "s", missing == 1 ? "s" : "",
-	         (unsigned long long)first->number, uri, first->refers_date ? " at " : "",
+	         (unsigned long long)first->number, (unsigned long long)first->offset, uri, first->refers_date ? " at " : "",
 	         first->refers_date ? first->refers_date : "", missing == 1 ? "" : "s");
 	env->note(in->file, why, env->ctx);
 }
