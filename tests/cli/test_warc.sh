@@ -219,6 +219,33 @@ import sys
 a, b = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
 sys.exit(0 if 1000 < len(a) < len(b) and b.startswith(a) else 1)' "$S/odd.got" "$S/odd.text"
 
+# ---- memory is bounded whatever the input: 8,000 records with ten header values of 2,000 bytes
+# each (160 MB of values, a .warc.gz of a few hundred KB) are imported in less than 64 MiB
+python3 - "$S" <<'EOF'
+import gzip, sys
+out = gzip.open(sys.argv[1] + "/many.warc.gz", "wb", 6)
+for i in range(8000):
+    v = lambda c: (c * 1990 + "%010d" % i).encode()
+    block = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain; x=" + v("t") + b"\r\n\r\nrecord %d\n" % i
+    out.write(b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: http://many.example/" + v("u") +
+              b"\r\nWARC-Date: 2025-01-02T03:04:05Z " + v("d") + b"\r\nWARC-Record-ID: <urn:x:" + v("i") +
+              b">\r\nWARC-Payload-Digest: x:" + v("p") + b"\r\nWARC-Refers-To: " + v("r") +
+              b"\r\nWARC-Refers-To-Target-URI: " + v("f") + b"\r\nWARC-Refers-To-Date: " + v("g") +
+              b"\r\nWARC-Profile: " + v("o") + b"\r\nWARC-Identified-Payload-Type: " + v("y") +
+              b"\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: " +
+              str(len(block)).encode() + b"\r\n\r\n" + block + b"\r\n\r\n")
+out.close()
+EOF
+rm -f "$S/many.npk"
+if [ -x /usr/bin/time ]; then
+	expect_exit 0 "8,000 records with long header values are imported" -- \
+		/usr/bin/time -f "peak %M KB" -o "$S/many.rss" $MK "$S/many.npk" "$S/many.warc.gz" &&
+		expect_eq "$("$NP" list -p "$PUB" "$S/many.npk" | wc -l | tr -d ' ')" 8000 "all 8,000 documents are there" &&
+		expect_true "in less than 64 MiB ($(cat "$S/many.rss"))" -- test "$(tr -dc 0-9 < "$S/many.rss")" -lt 65536
+else
+	note "no /usr/bin/time: the memory bound of a WARC import is not measured"
+fi
+
 # ---- refusals
 refuse() { # CODE FILE MESSAGE DESC
 	rm -f "$S/refused.npk"
