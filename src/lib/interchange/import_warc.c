@@ -16,6 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "format/format.h"
 #include "interchange/interchange.h"
 #include "interchange/warc.h"
@@ -27,15 +29,24 @@
 #define VALUE_MAX 2048
 #define SCAN_BUF (64u << 10)
 
-/* A document: a response, resource or revisit record. */
+/* A document: a response, resource or revisit record. Only what names
+ * it, sizes it and links revisits is kept from pass 1, in fixed size
+ * (header values are read again in pass 2): memory does not grow with
+ * the length of the headers. */
 typedef struct wdoc {
 	uint64_t number, offset, size;
-	char *path;               /* in the archive: FOLDER/NNNNNN-SLUG.EXT */
-	char *type, *uri, *date, *id, *media, *http_type, *payload_digest;
-	char *refers_to, *refers_uri, *refers_date, *profile, *truncated;
-	int status;
+	char *path;               /* in the archive: FOLDER/NNNNNN-SLUG.EXT; after
+	                           * pass 1 only -SLUG.EXT, until named */
+	int revisit, agnostic;    /* a revisit; of a uri-agnostic profile */
 	int captured;             /* the payload as captured: decoding gave up */
+	int has_id, has_ref, has_digest;
+	uint8_t id[16];           /* hash of WARC-Record-ID */
+	uint8_t ref[16];          /* revisits: hash of WARC-Refers-To */
+	uint8_t dig_uri[16];      /* hash of the payload digest and the URI (a
+	                           * revisit's WARC-Refers-To-Target-URI) */
+	uint8_t dig[16];          /* hash of the payload digest alone */
 	char *problem;            /* why it is not decoded whole, or NULL */
+	char *shown;              /* revisits: "URI at DATE" for warnings, cut */
 	const char *cut;          /* the first header field cut, or NULL */
 	const char *revisit_of;   /* the path of the document repeated */
 } wdoc;
@@ -51,6 +62,7 @@ typedef struct wsrc {
 	size_t given;             /* documents given so far */
 	int ended;
 	const wdoc *cur;
+	const npk__warc_rec *rec; /* its record, header values read again */
 	npk__import_item it;
 	char name[PATH_MAX];      /* "FILE: record N at offset O", for messages */
 } wsrc;
@@ -74,22 +86,59 @@ static size_t utf8_cut(const char *s, size_t n)
 	return n;
 }
 
-/* A copy of the header value s of field name, cut at VALUE_MAX bytes
- * (*cut then names the first field cut). */
-static char *dup_value(const char *s, const char *name, const char **cut, int *bad)
+/* Whether a header value goes into metadata as it is: UTF-8 text without
+ * control characters; else those bytes are percent-encoded (URIs). */
+static int value_clean(const char *v, size_t n)
 {
-	if (s == NULL)
-		return NULL;
-	size_t n = strlen(s);
-	if (n > VALUE_MAX) {
-		n = utf8_cut(s, VALUE_MAX);
-		if (*cut == NULL)
-			*cut = name;
-	}
-	char *d = strndup(s, n);
-	if (d == NULL)
-		*bad = 1;
-	return d;
+	int clean = npk__utf8_ok((const uint8_t *)v, n);
+	for (size_t i = 0; clean && i < n; i++)
+		clean = (unsigned char)v[i] >= 0x20 && v[i] != 0x7f;
+	return clean;
+}
+
+/* The length of v as metadata (percent-encoded when not clean). */
+static size_t value_len(const char *v)
+{
+	size_t n = strlen(v), o = n;
+	if (value_clean(v, n))
+		return n;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)v[i] < 0x20 || (unsigned char)v[i] >= 0x7f)
+			o += 2;
+	return o;
+}
+
+/* The header fields of a record that its document's metadata holds, in
+ * the order of warc_meta. */
+enum { V_TYPE, V_URI, V_DATE, V_ID, V_PDIG, V_TRUNC, V_HTYPE, V_RURI, V_RDATE, V_PROFILE, V_COUNT };
+static void capture_values(const npk__warc_rec *r, const char *v[V_COUNT])
+{
+	v[V_TYPE] = r->type;
+	v[V_URI] = r->target_uri;
+	v[V_DATE] = r->date;
+	v[V_ID] = r->record_id;
+	v[V_PDIG] = r->payload_digest;
+	v[V_TRUNC] = r->truncated;
+	v[V_HTYPE] = r->http ? r->http_content_type : NULL;
+	v[V_RURI] = r->refers_to_uri;
+	v[V_RDATE] = r->refers_to_date;
+	v[V_PROFILE] = r->profile;
+}
+
+/* The first of those fields too long to be kept whole, or NULL. */
+static const char *cut_field(const npk__warc_rec *r)
+{
+	static const char *const names[V_COUNT] = {
+		"WARC-Type", "WARC-Target-URI", "WARC-Date", "WARC-Record-ID", "WARC-Payload-Digest",
+		"WARC-Truncated", "HTTP Content-Type", "WARC-Refers-To-Target-URI",
+		"WARC-Refers-To-Date", "WARC-Profile",
+	};
+	const char *v[V_COUNT];
+	capture_values(r, v);
+	for (size_t i = 0; i < V_COUNT; i++)
+		if (v[i] != NULL && value_len(v[i]) > VALUE_MAX)
+			return names[i];
+	return NULL;
 }
 
 /* The target URI as one safe path component: the scheme of http and https
@@ -144,20 +193,76 @@ static int ends_with(const char *s, const char *suffix)
 	return a >= b && strcasecmp(s + a - b, suffix) == 0;
 }
 
+/* The path's tail after the record number: -SLUG.EXT (pass 1). */
+static char *path_tail(const npk__warc_rec *r)
+{
+	char sl[SLUG_MAX + 1];
+	slug(r->target_uri, sl);
+	const char *ext = media_ext(r->media_type);
+	if (ends_with(sl, ext) || (strcmp(ext, ".html") == 0 && ends_with(sl, ".htm")) ||
+	    (strcmp(ext, ".jpg") == 0 && ends_with(sl, ".jpeg")))
+		ext = "";
+	size_t cap = sizeof sl + 8;
+	char *t = malloc(cap);
+	if (t != NULL)
+		snprintf(t, cap, "%s%s%s", sl[0] ? "-" : "", sl, ext);
+	return t;
+}
+
+/* FOLDER/NNNNNN-SLUG.EXT, once the width of the numbers is known. */
 static int name_doc(wdoc *d, const char *folder, int width, npk_error *err)
 {
-	char s[SLUG_MAX + 1];
-	slug(d->uri, s);
-	const char *ext = media_ext(d->media);
-	if (ends_with(s, ext) || (strcmp(ext, ".html") == 0 && ends_with(s, ".htm")) ||
-	    (strcmp(ext, ".jpg") == 0 && ends_with(s, ".jpeg")))
-		ext = "";
-	size_t cap = strlen(folder) + 1 + (size_t)width + 1 + sizeof s + 8;
+	char *tail = d->path;
+	size_t cap = strlen(folder) + 1 + (size_t)width + 24 + strlen(tail) + 1;
 	d->path = malloc(cap);
+	if (d->path != NULL)
+		snprintf(d->path, cap, "%s/%0*llu%s", folder, width, (unsigned long long)d->number, tail);
+	free(tail);
 	NPK_FAIL_IF(d->path == NULL, err, NPK_E_NOMEM, "out of memory");
-	snprintf(d->path, cap, "%s/%0*llu%s%s%s", folder, width, (unsigned long long)d->number,
-	         s[0] ? "-" : "", s, ext);
 	return NPK_OK;
+}
+
+/* A 16-byte hash of a and b, so that revisits are linked without
+ * keeping the header values. */
+static void hash2(const char *a, const char *b, uint8_t out[16])
+{
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, 16);
+	crypto_generichash_update(&st, (const uint8_t *)a, strlen(a) + 1);
+	if (b != NULL)
+		crypto_generichash_update(&st, (const uint8_t *)b, strlen(b) + 1);
+	crypto_generichash_final(&st, out, 16);
+}
+
+/* "sha-1:ABC" and "SHA1:ABC" are one digest: the label lower case,
+ * without '-'; hashed with uri (NULL: the digest alone). */
+static void digest_hash(const char *digest, const char *uri, uint8_t out[16])
+{
+	char label[32];
+	size_t n = 0;
+	const char *colon = strchr(digest, ':');
+	const char *p = digest;
+	for (; colon && p < colon && n + 1 < sizeof label; p++)
+		if (*p != '-')
+			label[n++] = *p >= 'A' && *p <= 'Z' ? (char)(*p - 'A' + 'a') : *p;
+	label[n] = 0;
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, 16);
+	crypto_generichash_update(&st, (const uint8_t *)label, n + 1);
+	crypto_generichash_update(&st, (const uint8_t *)p, strlen(p) + 1);
+	if (uri != NULL)
+		crypto_generichash_update(&st, (const uint8_t *)uri, strlen(uri) + 1);
+	crypto_generichash_final(&st, out, 16);
+}
+
+/* "URI at DATE" of a revisit, for the warning when its capture is missing. */
+static char *revisit_shown(const npk__warc_rec *r)
+{
+	const char *uri = r->refers_to_uri ? r->refers_to_uri : r->target_uri ? r->target_uri : "(no URI)";
+	char s[300];
+	snprintf(s, sizeof s, "%.*s%s%.40s", (int)utf8_cut(uri, strlen(uri) > 200 ? 200 : strlen(uri)),
+	         uri, r->refers_to_date ? " at " : "", r->refers_to_date ? r->refers_to_date : "");
+	return strdup(s);
 }
 
 static int keep_doc(wsrc *in, size_t *cap, const npk__warc_rec *r, npk_error *err)
@@ -169,37 +274,34 @@ static int keep_doc(wsrc *in, size_t *cap, const npk__warc_rec *r, npk_error *er
 		in->docs = nv;
 		*cap = nc;
 	}
-	wdoc *d = &in->docs[in->n];
+	wdoc *d = &in->docs[in->n++];
 	memset(d, 0, sizeof *d);
-	int bad = 0;
 	d->number = r->number;
 	d->offset = r->offset;
-	d->status = r->http ? r->http_status : 0;
-	const char **c = &d->cut;
-	d->type = dup_value(r->type, "WARC-Type", c, &bad);
-	d->uri = dup_value(r->target_uri, "WARC-Target-URI", c, &bad);
-	d->date = dup_value(r->date, "WARC-Date", c, &bad);
-	d->id = dup_value(r->record_id, "WARC-Record-ID", c, &bad);
-	d->media = dup_value(r->media_type, "Content-Type", c, &bad);
-	d->http_type = dup_value(r->http ? r->http_content_type : NULL, "HTTP Content-Type", c, &bad);
-	d->payload_digest = dup_value(r->payload_digest, "WARC-Payload-Digest", c, &bad);
-	d->refers_to = dup_value(r->refers_to, "WARC-Refers-To", c, &bad);
-	d->refers_uri = dup_value(r->refers_to_uri, "WARC-Refers-To-Target-URI", c, &bad);
-	d->refers_date = dup_value(r->refers_to_date, "WARC-Refers-To-Date", c, &bad);
-	d->profile = dup_value(r->profile, "WARC-Profile", c, &bad);
-	d->truncated = dup_value(r->truncated, "WARC-Truncated", c, &bad);
-	in->n++;
-	NPK_FAIL_IF(bad, err, NPK_E_NOMEM, "out of memory");
+	d->revisit = strcasecmp(r->type, "revisit") == 0;
+	d->agnostic = d->revisit && r->profile && strstr(r->profile, "uri-agnostic") != NULL;
+	d->cut = cut_field(r);
+	if ((d->has_id = r->record_id != NULL))
+		hash2(r->record_id, NULL, d->id);
+	if ((d->has_ref = d->revisit && r->refers_to != NULL))
+		hash2(r->refers_to, NULL, d->ref);
+	if ((d->has_digest = r->payload_digest != NULL)) {
+		const char *uri = d->revisit && r->refers_to_uri ? r->refers_to_uri : r->target_uri;
+		digest_hash(r->payload_digest, uri ? uri : "", d->dig_uri);
+		digest_hash(r->payload_digest, NULL, d->dig);
+	}
+	d->path = path_tail(r);
+	d->shown = d->revisit ? revisit_shown(r) : NULL;
+	NPK_FAIL_IF(d->path == NULL || (d->revisit && d->shown == NULL), err, NPK_E_NOMEM,
+	            "out of memory");
 	return NPK_OK;
 }
 
 static void wdoc_clear(wdoc *d)
 {
-	char *const f[] = {d->path, d->type, d->uri, d->date, d->id, d->media, d->http_type,
-	                   d->payload_digest, d->refers_to, d->refers_uri, d->refers_date, d->profile,
-	                   d->truncated, d->problem};
-	for (size_t i = 0; i < sizeof f / sizeof *f; i++)
-		free(f[i]);
+	free(d->path);
+	free(d->problem);
+	free(d->shown);
 }
 
 /* A document not decoded whole (warc.h): the payload as captured, or
@@ -284,8 +386,9 @@ static int scan(wsrc *in, const char *path, uint8_t *buf, size_t len, const npk_
 /* ---- revisits ---- */
 
 typedef struct ref {
+	uint8_t key[16];
+	size_t seq;               /* order among the inputs: the first wins */
 	const wdoc *d;
-	char key[256];            /* record id, or digest and URI */
 } ref;
 
 /* The captures of all the inputs by record id, by payload digest and
@@ -297,26 +400,9 @@ typedef struct refs {
 
 static int ref_cmp(const void *a, const void *b)
 {
-	return strcmp(((const ref *)a)->key, ((const ref *)b)->key);
-}
-
-/* "sha-1:ABC" and "SHA1:ABC" are one digest */
-static void digest_key(const char *digest, const char *uri, char out[256])
-{
-	size_t n = 0;
-	const char *colon = strchr(digest, ':');
-	for (const char *p = digest; *p && n < 128; p++) {
-		char c = *p;
-		if (colon && p < colon) {
-			if (c == '-')
-				continue;
-			if (c >= 'A' && c <= 'Z')
-				c = (char)(c - 'A' + 'a');
-		}
-		out[n++] = c;
-	}
-	out[n++] = ' ';
-	snprintf(out + n, 256 - n, "%s", uri ? uri : "");
+	const ref *x = a, *y = b;
+	int c = memcmp(x->key, y->key, 16);
+	return c != 0 ? c : x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
 static void refs_free(refs *x)
@@ -324,6 +410,13 @@ static void refs_free(refs *x)
 	free(x->ids);
 	free(x->digests);
 	free(x->anyuri);
+}
+
+static void ref_put(ref *r, const uint8_t key[16], size_t seq, const wdoc *d)
+{
+	memcpy(r->key, key, 16);
+	r->seq = seq;
+	r->d = d;
 }
 
 static int refs_build(void *const *srcs, size_t n, refs *x, npk_error *err)
@@ -336,19 +429,15 @@ static int refs_build(void *const *srcs, size_t n, refs *x, npk_error *err)
 	x->anyuri = calloc(total ? total : 1, sizeof *x->anyuri);
 	NPK_FAIL_IF(x->ids == NULL || x->digests == NULL || x->anyuri == NULL, err, NPK_E_NOMEM,
 	            "out of memory");
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0, seq = 0; i < n; i++) {
 		const wsrc *in = srcs[i];
-		for (size_t j = 0; j < in->n; j++) {
+		for (size_t j = 0; j < in->n; j++, seq++) {
 			const wdoc *d = &in->docs[j];
-			if (d->id) {
-				x->ids[x->ni].d = d;
-				snprintf(x->ids[x->ni++].key, sizeof x->ids->key, "%s", d->id);
-			}
-			if (d->payload_digest && strcmp(d->type, "revisit") != 0) {
-				x->digests[x->nd].d = d;
-				digest_key(d->payload_digest, d->uri, x->digests[x->nd].key);
-				x->anyuri[x->nd].d = d;
-				digest_key(d->payload_digest, NULL, x->anyuri[x->nd++].key);
+			if (d->has_id)
+				ref_put(&x->ids[x->ni++], d->id, seq, d);
+			if (d->has_digest && !d->revisit) {
+				ref_put(&x->digests[x->nd], d->dig_uri, seq, d);
+				ref_put(&x->anyuri[x->nd++], d->dig, seq, d);
 			}
 		}
 	}
@@ -358,26 +447,31 @@ static int refs_build(void *const *srcs, size_t n, refs *x, npk_error *err)
 	return NPK_OK;
 }
 
+/* The first of the captures with key, in input order. */
+static const wdoc *ref_find(const ref *v, size_t n, const uint8_t key[16])
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (memcmp(v[mid].key, key, 16) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && memcmp(v[lo].key, key, 16) == 0 ? v[lo].d : NULL;
+}
+
 /* The capture the revisit d repeats: by its WARC-Refers-To, else by its
  * payload digest and URI, else (uri-agnostic profile) by the digest
  * alone. NULL when it is not among the inputs. */
 static const wdoc *refs_find(const refs *x, const wdoc *d)
 {
-	ref probe = {0};
-	const ref *hit = NULL;
-	if (d->refers_to) {
-		snprintf(probe.key, sizeof probe.key, "%s", d->refers_to);
-		hit = bsearch(&probe, x->ids, x->ni, sizeof *x->ids, ref_cmp);
-	}
-	if (hit == NULL && d->payload_digest) {
-		digest_key(d->payload_digest, d->refers_uri ? d->refers_uri : d->uri, probe.key);
-		hit = bsearch(&probe, x->digests, x->nd, sizeof *x->digests, ref_cmp);
-	}
-	if (hit == NULL && d->payload_digest && d->profile && strstr(d->profile, "uri-agnostic")) {
-		digest_key(d->payload_digest, NULL, probe.key);
-		hit = bsearch(&probe, x->anyuri, x->nd, sizeof *x->anyuri, ref_cmp);
-	}
-	return hit ? hit->d : NULL;
+	const wdoc *hit = d->has_ref ? ref_find(x->ids, x->ni, d->ref) : NULL;
+	if (hit == NULL && d->has_digest)
+		hit = ref_find(x->digests, x->nd, d->dig_uri);
+	if (hit == NULL && d->has_digest && d->agnostic)
+		hit = ref_find(x->anyuri, x->nd, d->dig);
+	return hit;
 }
 
 /* Links the revisits of one input; one warning for those whose capture
@@ -388,7 +482,7 @@ static void link_input(wsrc *in, const refs *x, const npk__import_env *env)
 	uint64_t missing = 0;
 	for (size_t j = 0; j < in->n; j++) {
 		wdoc *d = &in->docs[j];
-		if (strcmp(d->type, "revisit") != 0)
+		if (!d->revisit)
 			continue;
 		const wdoc *hit = refs_find(x, d);
 		if (hit != NULL)
@@ -399,12 +493,11 @@ static void link_input(wsrc *in, const refs *x, const npk__import_env *env)
 	if (missing == 0 || env->note == NULL)
 		return;
 	char why[1024];
-	const char *uri = first->refers_uri ? first->refers_uri : first->uri ? first->uri : "(no URI)";
 	snprintf(why, sizeof why, "%llu revisit record%s name%s a capture not among the inputs, "
-	         "the first record %llu at offset %llu (%s%s%s); stored with what the record%s say",
+	         "the first record %llu at offset %llu (%s); stored with what the record%s say",
 	         (unsigned long long)missing, missing == 1 ? "" : "s", missing == 1 ? "s" : "",
-	         (unsigned long long)first->number, (unsigned long long)first->offset, uri, first->refers_date ? " at " : "",
-	         first->refers_date ? first->refers_date : "", missing == 1 ? "" : "s");
+	         (unsigned long long)first->number, (unsigned long long)first->offset, first->shown,
+	         missing == 1 ? "" : "s");
 	env->note(in->file, why, env->ctx);
 }
 
@@ -423,23 +516,21 @@ out:
 /* ---- metadata ---- */
 
 /* A header value as metadata: bytes that are not UTF-8 text are
- * percent-encoded (URIs), control characters too. */
+ * percent-encoded (URIs), control characters too; cut at VALUE_MAX bytes. */
 static int put(npk_meta *m, const char *key, const char *value, npk_error *err)
 {
 	if (value == NULL || value[0] == 0)
 		return NPK_OK;
 	size_t n = strlen(value);
-	int clean = npk__utf8_ok((const uint8_t *)value, n);
-	for (size_t i = 0; clean && i < n; i++)
-		clean = (unsigned char)value[i] >= 0x20 && value[i] != 0x7f;
-	if (clean)
+	if (value_clean(value, n) && n <= VALUE_MAX)
 		return npk_meta_set(m, key, value, err);
 	char *v = malloc(3 * n + 1);
 	NPK_FAIL_IF(v == NULL, err, NPK_E_NOMEM, "out of memory");
 	size_t o = 0;
+	int clean = value_clean(value, n);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)value[i];
-		if (c < 0x20 || c >= 0x7f)
+		if (!clean && (c < 0x20 || c >= 0x7f))
 			o += (size_t)sprintf(v + o, "%%%02X", c);
 		else
 			v[o++] = (char)c;
@@ -447,7 +538,7 @@ static int put(npk_meta *m, const char *key, const char *value, npk_error *err)
 	v[o] = 0;
 	if (o > VALUE_MAX) {
 		o = VALUE_MAX;    /* cut before a %XX, not inside it */
-		o -= v[o - 1] == '%' ? 1 : v[o - 2] == '%' ? 2 : 0;
+		o -= !clean && v[o - 1] == '%' ? 1 : !clean && v[o - 2] == '%' ? 2 : 0;
 		v[utf8_cut(v, o)] = 0;
 	}
 	int rc = npk_meta_set(m, key, v, err);
@@ -456,32 +547,36 @@ static int put(npk_meta *m, const char *key, const char *value, npk_error *err)
 }
 
 /* The capture's metadata of the current document (interchange.h), set
- * over what was extracted from it. */
+ * over what was extracted from it; the header values come from its
+ * record, read again. */
 static int warc_meta(void *src, npk_meta *m, npk_error *err)
 {
 	const wsrc *in = src;
 	const wdoc *d = in->cur;
-	NPK_FAIL_IF(d == NULL, err, NPK_E_ARG, "%s: no record", in->file);
+	NPK_FAIL_IF(d == NULL || in->rec == NULL, err, NPK_E_ARG, "%s: no record", in->file);
+	const npk__warc_rec *r = in->rec;
+	const char *v[V_COUNT];
+	capture_values(r, v);
 	char num[3][24];
 	snprintf(num[0], sizeof num[0], "%llu", (unsigned long long)d->number);
 	snprintf(num[1], sizeof num[1], "%llu", (unsigned long long)d->offset);
-	snprintf(num[2], sizeof num[2], "%d", d->status);
+	snprintf(num[2], sizeof num[2], "%d", r->http ? r->http_status : 0);
 	const char *const kv[][2] = {
 		{"warc.file", in->folder}, {"warc.record", num[0]}, {"warc.offset", num[1]},
-		{"warc.type", d->type}, {"warc.target_uri", d->uri}, {"warc.date", d->date},
-		{"warc.record_id", d->id}, {"warc.payload_digest", d->payload_digest},
-		{"warc.truncated", d->truncated}, {"http.status", d->status ? num[2] : NULL},
-		{"http.content_type", d->http_type}, {"warc.refers_to", d->revisit_of},
-		{"warc.refers_to_uri", d->refers_uri}, {"warc.refers_to_date", d->refers_date},
-		{"warc.profile", d->profile},
+		{"warc.type", v[V_TYPE]}, {"warc.target_uri", v[V_URI]}, {"warc.date", v[V_DATE]},
+		{"warc.record_id", v[V_ID]}, {"warc.payload_digest", v[V_PDIG]},
+		{"warc.truncated", v[V_TRUNC]}, {"http.status", r->http && r->http_status ? num[2] : NULL},
+		{"http.content_type", v[V_HTYPE]}, {"warc.refers_to", d->revisit_of},
+		{"warc.refers_to_uri", v[V_RURI]}, {"warc.refers_to_date", v[V_RDATE]},
+		{"warc.profile", v[V_PROFILE]},
 		{"warc.payload", d->problem ? d->captured ? "as-captured" : "partial" : NULL},
 		{"warc.problem", d->problem}, {"warc.cut", d->cut},
 	};
 	for (size_t i = 0; i < sizeof kv / sizeof *kv; i++)
 		NPK_FORWARD(put(m, kv[i][0], kv[i][1], err));
 	/* the page's own canonical address wins; else where it was captured */
-	if (npk_meta_find(m, "url") == NULL && d->uri && strchr(d->uri, ':') && d->cut == NULL)
-		return put(m, "url", d->uri, err);
+	if (npk_meta_find(m, "url") == NULL && v[V_URI] && strchr(v[V_URI], ':') && d->cut == NULL)
+		return put(m, "url", v[V_URI], err);
 	return NPK_OK;
 }
 
@@ -548,6 +643,7 @@ static int warc_next(void *src, const npk__import_item **it, npk_error *err)
 	wsrc *in = src;
 	*it = NULL;
 	in->cur = NULL;
+	in->rec = NULL;
 	if (in->ended)
 		return NPK_OK;
 	if (in->w == NULL)
@@ -559,7 +655,11 @@ static int warc_next(void *src, const npk__import_item **it, npk_error *err)
 	if (r == NULL)
 		return warc_end(in, err);
 	const wdoc *d = in->given < in->n ? &in->docs[in->given++] : NULL;
-	if (d == NULL || d->number != r->number)
+	uint8_t id[16];
+	if (r->record_id != NULL)
+		hash2(r->record_id, NULL, id);
+	if (d == NULL || d->number != r->number || d->has_id != (r->record_id != NULL) ||
+	    (d->has_id && memcmp(id, d->id, sizeof id) != 0))
 		return npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: changed while being archived "
 		                     "(record %llu is not what it was when first read)", in->file,
 		                     (unsigned long long)r->number);
@@ -568,7 +668,8 @@ static int warc_next(void *src, const npk__import_item **it, npk_error *err)
 	in->cur = d;
 	snprintf(in->name, sizeof in->name, "%s: record %llu at offset %llu", in->file,
 	         (unsigned long long)d->number, (unsigned long long)d->offset);
-	in->it = (npk__import_item){d->path, d->size, d->media, in->name};
+	in->rec = r;
+	in->it = (npk__import_item){d->path, d->size, r->media_type, in->name};
 	*it = &in->it;
 	return NPK_OK;
 }
