@@ -233,7 +233,8 @@ done
 cat > "$S/back.py" <<'PY'
 import json, sys, urllib.parse
 orig = json.load(open(sys.argv[1]))["documents"]
-back = json.load(open(sys.argv[2]))["documents"]
+# the pages; each record as captured is a document too (warc.form), not compared here
+back = [d for d in json.load(open(sys.argv[2]))["documents"] if d["metadata"].get("warc.form") != "record"]
 by_uri = {d["metadata"].get("warc.target_uri"): d for d in back}
 bad = 0
 for d in orig:

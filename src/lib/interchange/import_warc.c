@@ -51,17 +51,36 @@ typedef struct wdoc {
 	const char *revisit_of;   /* the path of the document repeated */
 } wdoc;
 
+/* A record as captured, every record of the file: FOLDER/NNNNNN.warc. */
+typedef struct wraw {
+	uint64_t number, offset, size;
+	char *path;
+} wraw;
+
+/* A document of the input in path order: a page (docs) or a record as
+ * captured (recs). */
+typedef struct witem {
+	size_t i;
+	int raw;
+} witem;
+
 /* One WARC input. */
 typedef struct wsrc {
 	char *file;               /* as named on the command line */
 	char *folder;             /* its base name: the folder in the archive */
-	wdoc *docs;               /* in record order, which is path order */
+	wdoc *docs;               /* pages, in record order */
 	size_t n;
-	/* pass 2 */
-	npk__warc *w;
-	size_t given;             /* documents given so far */
+	wraw *recs;               /* records, in order */
+	size_t nrec;
+	witem *items;             /* both, in path order */
+	size_t nitems;
+	/* pass 2: the pages are read by w, the records as captured by wr,
+	 * each moving forward through the file */
+	npk__warc *w, *wr;
+	size_t given;             /* items given so far */
 	int ended;
-	const wdoc *cur;
+	const wdoc *cur;          /* the current page, or NULL */
+	const wraw *cur_raw;      /* the current record, or NULL */
 	const npk__warc_rec *rec; /* its record, header values read again */
 	npk__import_item it;
 	char name[PATH_MAX];      /* "FILE: record N at offset O", for messages */
@@ -297,6 +316,23 @@ static int keep_doc(wsrc *in, size_t *cap, const npk__warc_rec *r, npk_error *er
 	return NPK_OK;
 }
 
+static int keep_raw(wsrc *in, size_t *cap, const npk__warc_rec *r, npk_error *err)
+{
+	if (in->nrec == *cap) {
+		size_t nc = *cap ? *cap * 2 : 64;
+		wraw *nv = realloc(in->recs, nc * sizeof *nv);
+		NPK_FAIL_IF(nv == NULL, err, NPK_E_NOMEM, "out of memory");
+		in->recs = nv;
+		*cap = nc;
+	}
+	wraw *x = &in->recs[in->nrec++];
+	*x = (wraw){r->number, r->offset, 0, NULL};
+	NPK_FAIL_IF(!npk__add64(r->header_length, r->block_length, &x->size), err, NPK_E_INPUT,
+	            "%s: record %llu at offset %llu: Content-Length is too large", in->file,
+	            (unsigned long long)r->number, (unsigned long long)r->offset);
+	return NPK_OK;
+}
+
 static void wdoc_clear(wdoc *d)
 {
 	free(d->path);
@@ -337,7 +373,7 @@ static int decode_note(wsrc *in, wdoc *d, const npk__warc_rec *r, const npk__imp
 static int scan_records(wsrc *in, npk__warc *w, uint8_t *buf, size_t len,
                         const npk__import_env *env, npk_error *err)
 {
-	size_t cap = 0;
+	size_t cap = 0, rcap = 0;
 	for (;;) {
 		NPK_FAIL_IF(env->cancel && *env->cancel, err, NPK_E_CANCELED, "canceled while reading %s",
 		            in->file);
@@ -345,6 +381,7 @@ static int scan_records(wsrc *in, npk__warc *w, uint8_t *buf, size_t len,
 		NPK_FORWARD(npk__warc_next(w, &r, err));
 		if (r == NULL)
 			return NPK_OK;
+		NPK_FORWARD(keep_raw(in, &rcap, r, err));
 		if (!r->is_doc)
 			continue;
 		NPK_FORWARD(keep_doc(in, &cap, r, err));
@@ -356,6 +393,31 @@ static int scan_records(wsrc *in, npk__warc *w, uint8_t *buf, size_t len,
 		} while (got > 0);
 		NPK_FORWARD(decode_note(in, d, r, env, err));
 	}
+}
+
+/* Names the records as captured (FOLDER/NNNNNN.warc: no page's path is
+ * that, a page's having "-" or another extension after the number) and
+ * lists pages and records in path order: by number, then by name. */
+static int list_items(wsrc *in, int width, npk_error *err)
+{
+	in->items = calloc(in->n + in->nrec + 1, sizeof *in->items);
+	NPK_FAIL_IF(in->items == NULL, err, NPK_E_NOMEM, "out of memory");
+	size_t j = 0;
+	for (size_t i = 0; i < in->nrec; i++) {
+		wraw *x = &in->recs[i];
+		size_t cap = strlen(in->folder) + (size_t)width + 32;
+		x->path = malloc(cap);
+		NPK_FAIL_IF(x->path == NULL, err, NPK_E_NOMEM, "out of memory");
+		snprintf(x->path, cap, "%s/%0*llu.warc", in->folder, width, (unsigned long long)x->number);
+		int page = j < in->n && in->docs[j].number == x->number;
+		int first = page && strcmp(in->docs[j].path, x->path) < 0;
+		if (first)
+			in->items[in->nitems++] = (witem){j++, 0};
+		in->items[in->nitems++] = (witem){i, 1};
+		if (page && !first)
+			in->items[in->nitems++] = (witem){j++, 0};
+	}
+	return NPK_OK;
 }
 
 /* Pass 1 over the file at path; buf is scratch of len bytes. */
@@ -380,7 +442,7 @@ static int scan(wsrc *in, const char *path, uint8_t *buf, size_t len, const npk_
 		width++;
 	for (size_t i = 0; i < in->n; i++)
 		NPK_FORWARD(name_doc(&in->docs[i], in->folder, width, err));
-	return NPK_OK;
+	return list_items(in, width, err);
 }
 
 /* ---- revisits ---- */
@@ -549,11 +611,46 @@ static int put(npk_meta *m, const char *key, const char *value, npk_error *err)
 /* The capture's metadata of the current document (interchange.h), set
  * over what was extracted from it; the header values come from its
  * record, read again. */
+/* A record as captured: where it was, what it is, and that it is one. */
+static int raw_meta(const wsrc *in, npk_meta *m, npk_error *err)
+{
+	const wraw *x = in->cur_raw;
+	const npk__warc_rec *r = in->rec;
+	char num[2][24];
+	snprintf(num[0], sizeof num[0], "%llu", (unsigned long long)x->number);
+	snprintf(num[1], sizeof num[1], "%llu", (unsigned long long)x->offset);
+	const char *const kv[][2] = {
+		{"warc.file", in->folder}, {"warc.record", num[0]}, {"warc.offset", num[1]},
+		{"warc.type", r->type}, {"warc.target_uri", r->target_uri}, {"warc.date", r->date},
+		{"warc.record_id", r->record_id}, {"warc.form", "record"},
+	};
+	for (size_t i = 0; i < sizeof kv / sizeof *kv; i++)
+		NPK_FORWARD(put(m, kv[i][0], kv[i][1], err));
+	return NPK_OK;
+}
+
+/* The record as captured that a page was decoded from. */
+static const char *page_record(const wsrc *in, const wdoc *d)
+{
+	size_t lo = 0, hi = in->nrec;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (in->recs[mid].number < d->number)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < in->nrec && in->recs[lo].number == d->number ? in->recs[lo].path : NULL;
+}
+
 static int warc_meta(void *src, npk_meta *m, npk_error *err)
 {
 	const wsrc *in = src;
 	const wdoc *d = in->cur;
-	NPK_FAIL_IF(d == NULL || in->rec == NULL, err, NPK_E_ARG, "%s: no record", in->file);
+	NPK_FAIL_IF((d == NULL && in->cur_raw == NULL) || in->rec == NULL, err, NPK_E_ARG,
+	            "%s: no record", in->file);
+	if (d == NULL)
+		return raw_meta(in, m, err);
 	const npk__warc_rec *r = in->rec;
 	const char *v[V_COUNT];
 	capture_values(r, v);
@@ -571,6 +668,7 @@ static int warc_meta(void *src, npk_meta *m, npk_error *err)
 		{"warc.profile", v[V_PROFILE]},
 		{"warc.payload", d->problem ? d->captured ? "as-captured" : "partial" : NULL},
 		{"warc.problem", d->problem}, {"warc.cut", d->cut},
+		{"warc.capture", page_record(in, d)},
 	};
 	for (size_t i = 0; i < sizeof kv / sizeof *kv; i++)
 		NPK_FORWARD(put(m, kv[i][0], kv[i][1], err));
@@ -589,8 +687,13 @@ static void warc_close(void *src)
 		return;
 	for (size_t i = 0; i < in->n; i++)
 		wdoc_clear(&in->docs[i]);
+	for (size_t i = 0; i < in->nrec; i++)
+		free(in->recs[i].path);
 	npk__warc_close(in->w);
+	npk__warc_close(in->wr);
 	free(in->docs);
+	free(in->recs);
+	free(in->items);
 	free(in->file);
 	free(in->folder);
 	free(in);
@@ -608,68 +711,133 @@ static int warc_open(const char *path, const npk__import_env *env, void **src, n
 		warc_close(in);
 		return rc;
 	}
-	if (in->n == 0 && env->skip != NULL)
-		env->skip(path, "no response, resource or revisit records: nothing stored from it", env->ctx);
 	*src = in;
 	return NPK_OK;
 }
 
 static size_t warc_count(const void *src)
 {
-	return ((const wsrc *)src)->n;
+	return ((const wsrc *)src)->nitems;
 }
 
 static const char *warc_path(const void *src, size_t i)
 {
 	const wsrc *in = src;
-	return i < in->n ? in->docs[i].path : NULL;
+	if (i >= in->nitems)
+		return NULL;
+	const witem *t = &in->items[i];
+	return t->raw ? in->recs[t->i].path : in->docs[t->i].path;
 }
 
-/* After the last document: no more in the file, which is closed. */
-static int warc_end(wsrc *in, npk_error *err)
+static int changed(const wsrc *in, uint64_t number, npk_error *err)
 {
-	if (in->given != in->n)
+	if (number == 0)
 		return npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: changed while being archived "
 		                     "(it holds fewer records than when first read)", in->file);
+	return npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: changed while being archived "
+	                     "(record %llu is not what it was when first read)", in->file,
+	                     (unsigned long long)number);
+}
+
+/* Opens *w (raw: records as captured) when it is not yet. */
+static int reader(const wsrc *in, npk__warc **w, int raw, npk_error *err)
+{
+	if (*w != NULL)
+		return NPK_OK;
+	NPK_FORWARD(npk__warc_open(in->file, w, err));
+	if (raw)
+		npk__warc_set_raw(*w);
+	return NPK_OK;
+}
+
+/* After the last item: no more pages nor records in the file. */
+static int warc_end(wsrc *in, npk_error *err)
+{
+	const npk__warc_rec *r;
+	NPK_FORWARD(reader(in, &in->w, 0, err));
+	NPK_FORWARD(reader(in, &in->wr, 1, err));
+	do
+		NPK_FORWARD(npk__warc_next(in->w, &r, err));
+	while (r != NULL && !r->is_doc);
+	if (r == NULL)
+		NPK_FORWARD(npk__warc_next(in->wr, &r, err));
+	if (r != NULL)
+		return changed(in, r->number, err);
 	npk__warc_close(in->w);
-	in->w = NULL;
+	npk__warc_close(in->wr);
+	in->w = in->wr = NULL;
 	in->ended = 1;
 	return NPK_OK;
 }
 
-/* Pass 2: the next document record, which must be the one pass 1 saw. */
+/* The next page: the next response, resource or revisit record of w,
+ * which must be the one pass 1 saw. */
+static int next_page(wsrc *in, const wdoc *d, npk_error *err)
+{
+	const npk__warc_rec *r;
+	NPK_FORWARD(reader(in, &in->w, 0, err));
+	do
+		NPK_FORWARD(npk__warc_next(in->w, &r, err));
+	while (r != NULL && !r->is_doc);
+	if (r == NULL)
+		return changed(in, 0, err);
+	uint8_t id[16];
+	if (r->record_id != NULL)
+		hash2(r->record_id, NULL, id);
+	if (d->number != r->number || d->has_id != (r->record_id != NULL) ||
+	    (d->has_id && memcmp(id, d->id, sizeof id) != 0))
+		return changed(in, r->number, err);
+	if (d->captured)
+		NPK_FORWARD(npk__warc_captured(in->w, err));
+	in->cur = d;
+	in->rec = r;
+	return NPK_OK;
+}
+
+/* The next record as captured, from wr. */
+static int next_raw(wsrc *in, const wraw *x, npk_error *err)
+{
+	const npk__warc_rec *r;
+	NPK_FORWARD(reader(in, &in->wr, 1, err));
+	NPK_FORWARD(npk__warc_next(in->wr, &r, err));
+	if (r == NULL)
+		return changed(in, 0, err);
+	if (r->number != x->number || r->header_length + r->block_length != x->size)
+		return changed(in, r->number, err);
+	in->cur_raw = x;
+	in->rec = r;
+	return NPK_OK;
+}
+
+/* Pass 2: the next item in path order. */
 static int warc_next(void *src, const npk__import_item **it, npk_error *err)
 {
 	wsrc *in = src;
 	*it = NULL;
 	in->cur = NULL;
+	in->cur_raw = NULL;
 	in->rec = NULL;
 	if (in->ended)
 		return NPK_OK;
-	if (in->w == NULL)
-		NPK_FORWARD(npk__warc_open(in->file, &in->w, err));
-	const npk__warc_rec *r;
-	do
-		NPK_FORWARD(npk__warc_next(in->w, &r, err));
-	while (r != NULL && !r->is_doc);
-	if (r == NULL)
+	if (in->given == in->nitems)
 		return warc_end(in, err);
-	const wdoc *d = in->given < in->n ? &in->docs[in->given++] : NULL;
-	uint8_t id[16];
-	if (r->record_id != NULL)
-		hash2(r->record_id, NULL, id);
-	if (d == NULL || d->number != r->number || d->has_id != (r->record_id != NULL) ||
-	    (d->has_id && memcmp(id, d->id, sizeof id) != 0))
-		return npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: changed while being archived "
-		                     "(record %llu is not what it was when first read)", in->file,
-		                     (unsigned long long)r->number);
-	if (d->captured)
-		NPK_FORWARD(npk__warc_captured(in->w, err));
-	in->cur = d;
+	const witem *t = &in->items[in->given++];
+	uint64_t number, offset;
+	if (t->raw) {
+		const wraw *x = &in->recs[t->i];
+		NPK_FORWARD(next_raw(in, x, err));
+		number = x->number;
+		offset = x->offset;
+		in->it = (npk__import_item){x->path, x->size, "application/warc", in->name};
+	} else {
+		const wdoc *d = &in->docs[t->i];
+		NPK_FORWARD(next_page(in, d, err));
+		number = d->number;
+		offset = d->offset;
+		in->it = (npk__import_item){d->path, d->size, in->rec->media_type, in->name};
+	}
 	snprintf(in->name, sizeof in->name, "%s: record %llu at offset %llu", in->file,
-	         (unsigned long long)d->number, (unsigned long long)d->offset);
-	in->rec = r;
-	in->it = (npk__import_item){d->path, d->size, r->media_type, in->name};
+	         (unsigned long long)number, (unsigned long long)offset);
 	*it = &in->it;
 	return NPK_OK;
 }
@@ -678,8 +846,9 @@ static int warc_read(void *src, uint8_t *buf, size_t cap, size_t *got, npk_error
 {
 	wsrc *in = src;
 	*got = 0;
-	NPK_FAIL_IF(in->cur == NULL, err, NPK_E_ARG, "%s: no record to read", in->file);
-	return npk__warc_read(in->w, buf, cap, got, err);
+	NPK_FAIL_IF(in->cur == NULL && in->cur_raw == NULL, err, NPK_E_ARG, "%s: no record to read",
+	            in->file);
+	return npk__warc_read(in->cur_raw ? in->wr : in->w, buf, cap, got, err);
 }
 
 const npk__importer npk__import_warc = {

@@ -275,6 +275,8 @@ struct npk__warc {
 	/* the current record */
 	int in_rec, doc_done, at_end, stopped;
 	int captured;             /* the document is the payload as captured */
+	int raw;                  /* records as captured (npk__warc_set_raw) */
+	size_t hdr_given;         /* raw: bytes of hdr given so far */
 	uint64_t given;           /* bytes of the document given so far */
 	uint64_t at_num, at_off;  /* for messages */
 	npk__warc_rec rec;
@@ -1321,6 +1323,10 @@ static int check_digests(npk__warc *w, npk_error *err)
 	}
 	if (r->payload_digest == NULL)
 		return NPK_OK;
+	if (w->raw) {
+		w->dg.skipped_unknown++;
+		return NPK_OK;
+	}
 	if (type_is(r, "revisit")) {
 		w->dg.skipped_revisit++;
 		return NPK_OK;
@@ -1403,6 +1409,7 @@ static void record_reset(npk__warc *w)
 	w->ncod = 0;
 	w->stopped = 0;
 	w->captured = 0;
+	w->hdr_given = 0;
 	w->given = 0;
 	w->doc_done = 0;
 }
@@ -1449,12 +1456,18 @@ static int next_record(npk__warc *w, const npk__warc_rec **out, npk_error *err)
 	if ((rc = read_header(w, err)) != NPK_OK || (rc = parse_header(w, err)) != NPK_OK)
 		return rc;
 	count_type(&w->st, r);
+	r->header_length = w->hdr.len;
 	w->blk_left = r->payload_length = r->block_length;
 	digest_parse(r->block_digest, &w->wb);
 	digest_parse(r->payload_digest, &w->wp);
 	hash_init(&w->hb, w->wb.alg);
 	hash_init(&w->ha, w->wp.alg);
 	hash_init(&w->hc, w->wp.alg);
+	if (w->raw) {
+		r->media_type = "application/warc";
+		*out = r;
+		return NPK_OK;
+	}
 	int http_type = type_is(r, "response") || type_is(r, "revisit") || type_is(r, "request");
 	if (http_type && r->content_type != NULL &&
 	    strncasecmp(r->content_type, "application/http", 16) == 0 &&
@@ -1556,16 +1569,46 @@ int npk__warc_next(npk__warc *w, const npk__warc_rec **rec, npk_error *err)
 	return rc;
 }
 
+/* Raw: the header as captured, then the block. */
+static int raw_read_rec(npk__warc *w, uint8_t *buf, size_t cap, size_t *got, npk_error *err)
+{
+	if (w->hdr_given < w->hdr.len) {
+		size_t k = w->hdr.len - w->hdr_given;
+		k = k < cap ? k : cap;
+		memcpy(buf, w->hdr.p + w->hdr_given, k);
+		w->hdr_given += k;
+		*got = k;
+		return NPK_OK;
+	}
+	const uint8_t *p;
+	size_t n;
+	int rc = blk_peek(w, &p, &n, err);
+	if (rc != NPK_OK || n == 0)
+		return rc;
+	n = n < cap ? n : cap;
+	memcpy(buf, p, n);
+	blk_drop(w, p, n);
+	*got = n;
+	return NPK_OK;
+}
+
+void npk__warc_set_raw(npk__warc *w)
+{
+	w->raw = 1;
+}
+
 int npk__warc_read(npk__warc *w, uint8_t *buf, size_t cap, size_t *got, npk_error *err)
 {
 	*got = 0;
 	NPK_FAIL_IF(w->failed, err, w->failed, "%s: reading stopped at an earlier error", w->name);
-	NPK_FAIL_IF(!w->in_rec || !w->rec.is_doc || cap == 0, err, NPK_E_ARG,
+	NPK_FAIL_IF(!w->in_rec || !(w->rec.is_doc || w->raw) || cap == 0, err, NPK_E_ARG,
 	            "%s: no document to read", w->name);
 	if (w->doc_done)
 		return NPK_OK;
 	int rc = NPK_OK;
-	if (w->captured)
+	if (w->raw)
+		rc = raw_read_rec(w, buf, cap, got, err);
+	else if (w->captured)
 		rc = body_read(w, buf, cap, got, err);
 	else if (!w->stopped)
 		rc = w->ncod > 0 ? cod_read(w, w->ncod - 1, buf, cap, got, err)

@@ -55,6 +55,8 @@ typedef struct npk__warc_rec {
 	const char *truncated;      /* WARC-Truncated */
 	const char *identified_type;/* WARC-Identified-Payload-Type */
 	uint64_t block_length;    /* Content-Length */
+	uint64_t header_length;   /* bytes of the WARC header as captured, from
+	                           * "WARC/" to the blank line that ends it */
 	/* HTTP, when the block is an HTTP response (application/http) */
 	int http;                 /* 1 when an HTTP response header was parsed */
 	int http_status;          /* e.g. 200; 0 when none */
@@ -98,6 +100,13 @@ int npk__warc_next(npk__warc *w, const npk__warc_rec **rec, npk_error *err);
  * is NPK_E_DIGEST, a broken coding or framing NPK_E_INPUT). Only for a
  * record with is_doc set. */
 int npk__warc_read(npk__warc *w, uint8_t *buf, size_t cap, size_t *got, npk_error *err);
+
+/* Makes w a reader of records as captured: npk__warc_read then gives,
+ * for every record, its header_length bytes of WARC header and its block,
+ * byte for byte; nothing in the block is parsed (no HTTP fields in rec),
+ * the block digest is checked, the payload digest is not (a first pass
+ * that decodes checks it). Call before the first npk__warc_next. */
+void npk__warc_set_raw(npk__warc *w);
 
 /* Before the first read of the current document: give the payload as
  * captured (payload_length bytes: the HTTP body with its chunked framing
