@@ -10,7 +10,10 @@
  *             archive's metadata, newspack-created, newspack-signer-key-id,
  *             newspack-documents;
  * then for each document, in path order:
- *   resource  the document byte for byte; WARC-Target-URI is its
+ *   a record as captured (imported from a WARC: "warc.form" is "record")
+ *             written as it is; the page decoded from it ("warc.capture")
+ *             gives no record (spec/metadata.md 10.2);
+ *   resource  any other document byte for byte; WARC-Target-URI is its
  *             "warc.target_uri" or its "url"
  *             metadata when that is an absolute URI, else
  *             urn:newspack:PATH (percent-encoded);

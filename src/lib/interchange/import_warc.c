@@ -3,11 +3,13 @@
  * npk__import_warc (see interchange.h).
  *
  * Pass 1 (open) reads every record of the file (warc.c checks the
- * framing, codings and digests) and keeps, for each document, what names
- * it and what its metadata will say; link then ties revisits to the
+ * framing, codings and digests) and keeps, for each record and page, in
+ * fixed size, what names and sizes it; link then ties revisits to the
  * captures they repeat, across all the WARC inputs. Pass 2 (next, read)
- * reads the file again, record by record, when the path order reaches
- * its folder, and checks that it still holds what pass 1 saw.
+ * reads the file again when the path order reaches its folder, with two
+ * readers moving forward: one decodes the pages, the other gives the
+ * records as captured; both check that the file still holds what pass 1
+ * saw, and the header values come from there.
  */
 #define _GNU_SOURCE /* strcasecmp, basename */
 #include <limits.h>
