@@ -249,7 +249,10 @@ for i in range(8000):
 out.close()
 EOF
 rm -f "$S/many.npk"
-if [ -x /usr/bin/time ]; then
+if [ "${NPK_INSTRUMENTED:-}" = 1 ]; then
+	note "instrumented run (sanitizers or valgrind): the memory of a WARC import is not measured"
+	expect_exit 0 "8,000 records with long header values are imported" -- $MK "$S/many.npk" "$S/many.warc.gz"
+elif [ -x /usr/bin/time ]; then
 	expect_exit 0 "8,000 records with long header values are imported" -- \
 		/usr/bin/time -f "peak %M KB" -o "$S/many.rss" $MK "$S/many.npk" "$S/many.warc.gz" &&
 		expect_eq "$("$NP" list -p "$PUB" "$S/many.npk" | wc -l | tr -d ' ')" 16000 "all 8,000 pages and their 8,000 records as captured are there" &&

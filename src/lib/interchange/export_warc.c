@@ -664,7 +664,8 @@ static int archive_identity(wctx *w)
 	id_meta(st, in.meta);
 	int rc = npk_reader_list(w->r, id_entry, w, w->err);
 	crypto_generichash_final(st, w->identity, sizeof w->identity);
-	qsort(w->records, w->nrecords, 16, hash_cmp);
+	if (w->nrecords > 0)
+		qsort(w->records, w->nrecords, 16, hash_cmp);
 	return rc;
 }
 
