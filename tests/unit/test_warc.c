@@ -746,7 +746,9 @@ DEFINE_TEST(test_warc_partial_chunked_digest)
 	free(z);
 	CHECK_RC(rc, NPK_OK, &e);
 	CHECK_EQ_INT(r->decoded, NPK__WARC_PARTIAL);
-	CHECK(doc.len < sizeof text && memcmp(doc.p, text, doc.len) == 0);
+	/* the bytes before the damaged block are the page's (inflate may give
+	 * some of that block before it sees the damage) */
+	CHECK(doc.len > 50000 && doc.len < sizeof text && memcmp(doc.p, text, 50000) == 0);
 	npk__warc_close(w);
 	npk__buf_free(&doc);
 	npk__buf_free(&body);
