@@ -371,4 +371,26 @@ for f in $(cd "$C" && ls); do
 		"$NP" create -q -s "$KEY" "$S/rt2.npk" "$S/rt.warc.gz"
 done
 
+# ---- which documents are written as captured records: an archive made before records were kept
+# (pages only, as a folder with the same metadata gives it) exports each as a resource record;
+# a document marked warc.form record that is not one whole WARC record is a resource too; a page
+# whose warc.capture is in the archive gives no record of its own
+mkdir -p "$S/old"
+printf '<html><title>Old page</title></html>\n' > "$S/old/000003-example.com.html"
+printf '{"warc.target_uri": "http://example.com/", "warc.date": "2017-03-06T04:02:06Z", "warc.type": "response", "warc.capture": "old/000003.warc"}\n' \
+	> "$S/old/000003-example.com.html.meta.json"
+printf 'not a record\n' > "$S/old/000009.warc"
+printf '{"warc.form": "record"}\n' > "$S/old/000009.warc.meta.json"
+rm -f "$S/old.npk" "$S/old.warc"
+expect_exit 0 "an archive of pages without their records" -- "$NP" create -q -s "$KEY" "$S/old.npk" "$S/old" &&
+	expect_exit 0 "exports" -- "$NP" export -q -p "$PUB" "$S/old.npk" "$S/old.warc" &&
+	expect_eq "$("$IDX" index "$S/old.warc" | python3 -c 'import json,sys; print(" ".join(json.loads(l)["warc-type"] for l in sys.stdin))')" \
+		"warcinfo resource metadata resource metadata" \
+		"the page whose record is missing and the document that is not a record are resource records, each with its metadata record"
+rm -f "$S/one.npk" "$S/one.warc"
+expect_exit 0 "an archive of example.warc.gz" -- "$NP" create -q -s "$KEY" "$S/one.npk" "$C/example.warc.gz" &&
+	expect_exit 0 "exports" -- "$NP" export -q -p "$PUB" "$S/one.npk" "$S/one.warc" &&
+	expect_eq "$("$IDX" index "$S/one.warc" | grep -c '"resource"')" 0 \
+		"its pages give no resource record: their captured records stand for them"
+
 finish
