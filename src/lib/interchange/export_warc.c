@@ -10,7 +10,10 @@
  *             archive's metadata, newspack-created, newspack-signer-key-id,
  *             newspack-documents;
  * then for each document, in path order:
- *   resource  the document byte for byte; WARC-Target-URI is its
+ *   a record as captured (imported from a WARC: "warc.form" is "record")
+ *             written as it is; the page decoded from it ("warc.capture")
+ *             gives no record (spec/metadata.md 10.2);
+ *   resource  any other document byte for byte; WARC-Target-URI is its
  *             "warc.target_uri" or its "url"
  *             metadata when that is an absolute URI, else
  *             urn:newspack:PATH (percent-encoded);
@@ -41,6 +44,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <sodium.h>
@@ -52,6 +56,9 @@
 
 /* Documents up to this size are read once, into memory. */
 #define WARC_BUFFER_MAX ((size_t)8 << 20)
+/* The WARC header of a larger record as captured must be in its first
+ * HEAD_MAX bytes to be written as it is. */
+#define HEAD_MAX ((size_t)64 << 10)
 /* Contexts of the BLAKE2b hashes behind the record ids. */
 static const char ID_ARCHIVE[] = "newspack WARC export: archive identity 1";
 static const char ID_RECORD[] = "newspack WARC export: record id 1";
@@ -81,6 +88,11 @@ typedef struct wctx {
 	uint64_t got, want;
 	uint8_t *buf;             /* its content, when read once */
 	size_t buf_cap;
+	uint8_t head[HEAD_MAX];   /* its first bytes, when read to be hashed */
+	/* hashes of the paths of the records as captured, sorted */
+	uint8_t (*records)[16];
+	size_t nrecords, records_cap;
+	crypto_generichash_state id_st; /* the archive's identity, being hashed */
 } wctx;
 
 static int cancelled(const wctx *w)
@@ -383,6 +395,8 @@ static int doc_sink(const uint8_t *p, size_t n, void *ctx)
 	crypto_hash_sha256_update(&w->sha, p, n);
 	if (w->mode == SINK_BUFFER)
 		memcpy(w->buf + w->got, p, n);
+	if (w->mode == SINK_HASH && w->got < HEAD_MAX)
+		memcpy(w->head + w->got, p, n < HEAD_MAX - w->got ? n : HEAD_MAX - (size_t)w->got);
 	w->got += n;
 	return w->mode == SINK_WRITE ? rec_put(w, p, n) : 0;
 }
@@ -489,10 +503,112 @@ done:
 	return rc;
 }
 
+/* ---- Records as captured (spec/metadata.md 10.2, "WARC fidelity") ---- */
+
+static void path_hash(const char *path, uint8_t out[16])
+{
+	crypto_generichash(out, 16, (const uint8_t *)path, strlen(path), NULL, 0);
+}
+
+/* A record as captured: "warc.form" is "record", application/warc. */
+static int is_record(const npk_entry *d)
+{
+	const char *f = npk_meta_find(d->meta, "warc.form");
+	return f != NULL && strcmp(f, "record") == 0 && strcmp(d->media_type, "application/warc") == 0;
+}
+
+static int hash_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+/* A page decoded from a record as captured that the archive holds: that
+ * record is written in its place. */
+static int page_of_record(const wctx *w, const npk_entry *d)
+{
+	const char *c = npk_meta_find(d->meta, "warc.capture");
+	uint8_t h[16];
+	if (c == NULL || w->nrecords == 0)
+		return 0;
+	path_hash(c, h);
+	return bsearch(h, w->records, w->nrecords, 16, hash_cmp) != NULL;
+}
+
+static int note_record(wctx *w, const npk_entry *d)
+{
+	if (!is_record(d))
+		return 0;
+	if (w->nrecords == w->records_cap) {
+		size_t nc = w->records_cap ? 2 * w->records_cap : 64;
+		uint8_t (*nv)[16] = realloc(w->records, nc * sizeof *nv);
+		if (nv == NULL)
+			return npk__fail(w->err, NPK_E_NOMEM, "out of memory");
+		w->records = nv;
+		w->records_cap = nc;
+	}
+	path_hash(d->path, w->records[w->nrecords++]);
+	return 0;
+}
+
+/* Whether p[0, n) starts one whole WARC record of size bytes: "WARC/",
+ * a header ending in CRLF CRLF, and a Content-Length that ends the block
+ * at size. */
+static int record_whole(const uint8_t *p, size_t n, uint64_t size)
+{
+	if (n < 5 || memcmp(p, "WARC/", 5) != 0)
+		return 0;
+	size_t hl = 0;
+	for (size_t i = 0; i + 4 <= n && hl == 0; i++)
+		if (memcmp(p + i, "\r\n\r\n", 4) == 0)
+			hl = i + 4;
+	static const char cl[] = "\r\ncontent-length:";
+	for (size_t i = 0; hl > 0 && i + sizeof cl - 1 < hl; i++) {
+		if (strncasecmp((const char *)p + i, cl, sizeof cl - 1) != 0)
+			continue;
+		uint64_t v = 0;
+		size_t k = i + sizeof cl - 1;
+		while (k < hl && (p[k] == ' ' || p[k] == '\t'))
+			k++;
+		if (k >= hl || !is_digit(p[k]))
+			return 0;
+		for (; k < hl && is_digit(p[k]); k++)
+			if (!npk__mul64(v, 10, &v) || !npk__add64(v, (uint64_t)(p[k] - '0'), &v))
+				return 0;
+		return npk__add64(v, hl, &v) && v == size;
+	}
+	return 0;
+}
+
+/* A record as captured, written as it is (its own header, its digests);
+ * one that is not a whole record is written as any document. */
+static int doc_record(wctx *w, const npk_entry *d)
+{
+	int once = d->size <= WARC_BUFFER_MAX;
+	if (once && d->size > w->buf_cap) {
+		uint8_t *p = realloc(w->buf, (size_t)d->size);
+		NPK_FAIL_IF(p == NULL, w->err, NPK_E_NOMEM, "out of memory");
+		w->buf = p;
+		w->buf_cap = (size_t)d->size;
+	}
+	uint8_t sha[crypto_hash_sha256_BYTES];
+	NPK_FORWARD(doc_read(w, d, once ? SINK_BUFFER : SINK_HASH, sha));
+	const uint8_t *p = once ? w->buf : w->head;
+	size_t n = once ? (size_t)d->size : d->size < HEAD_MAX ? (size_t)d->size : HEAD_MAX;
+	if (!record_whole(p, n, d->size))
+		return doc_records(w, d);
+	NPK_FAIL_IF(w->gz && deflateReset(&w->z) != Z_OK, w->err, NPK_E_IO, "%s: deflate failed",
+	            w->tmp);
+	if (once)
+		NPK_FORWARD(rec_put(w, w->buf, (size_t)d->size));
+	else
+		NPK_FORWARD(doc_again(w, d, sha));
+	return rec_end(w);
+}
+
 static int on_doc(const npk_entry *d, void *ctx)
 {
 	wctx *w = ctx;
-	int rc = doc_records(w, d);
+	int rc = page_of_record(w, d) ? NPK_OK : is_record(d) ? doc_record(w, d) : doc_records(w, d);
 	if (rc != NPK_OK)
 		return w->rc = rc;
 	w->docs++;
@@ -519,7 +635,8 @@ static void id_meta(crypto_generichash_state *st, const npk_meta *m)
 
 static int id_entry(const npk_entry *d, void *ctx)
 {
-	crypto_generichash_state *st = ctx;
+	wctx *w = ctx;
+	crypto_generichash_state *st = &w->id_st;
 	uint8_t n[8];
 	crypto_generichash_update(st, (const uint8_t *)d->path, strlen(d->path) + 1);
 	crypto_generichash_update(st, (const uint8_t *)d->media_type, strlen(d->media_type) + 1);
@@ -527,26 +644,28 @@ static int id_entry(const npk_entry *d, void *ctx)
 	crypto_generichash_update(st, n, sizeof n);
 	crypto_generichash_update(st, d->digest, sizeof d->digest);
 	id_meta(st, d->meta);
-	return 0;
+	return note_record(w, d);
 }
 
 static int archive_identity(wctx *w)
 {
 	npk_info in;
 	npk_reader_info(w->r, &in);
-	crypto_generichash_state st;
-	crypto_generichash_init(&st, NULL, 0, sizeof w->identity);
-	crypto_generichash_update(&st, (const uint8_t *)ID_ARCHIVE, sizeof ID_ARCHIVE);
+	crypto_generichash_state *st = &w->id_st;
+	crypto_generichash_init(st, NULL, 0, sizeof w->identity);
+	crypto_generichash_update(st, (const uint8_t *)ID_ARCHIVE, sizeof ID_ARCHIVE);
 	uint8_t n[24];
 	npk__st64(n, in.created);
 	npk__st64(n + 8, in.documents);
 	npk__st64(n + 16, in.bytes);
-	crypto_generichash_update(&st, in.key_id, sizeof in.key_id);
-	crypto_generichash_update(&st, in.signer, sizeof in.signer);
-	crypto_generichash_update(&st, n, sizeof n);
-	id_meta(&st, in.meta);
-	int rc = npk_reader_list(w->r, id_entry, &st, w->err);
-	crypto_generichash_final(&st, w->identity, sizeof w->identity);
+	crypto_generichash_update(st, in.key_id, sizeof in.key_id);
+	crypto_generichash_update(st, in.signer, sizeof in.signer);
+	crypto_generichash_update(st, n, sizeof n);
+	id_meta(st, in.meta);
+	int rc = npk_reader_list(w->r, id_entry, w, w->err);
+	crypto_generichash_final(st, w->identity, sizeof w->identity);
+	if (w->nrecords > 0)
+		qsort(w->records, w->nrecords, 16, hash_cmp);
 	return rc;
 }
 
@@ -603,6 +722,7 @@ done:
 		deflateEnd(&w->z);
 	npk__out_abort(&o);
 	free(w->buf);
+	free(w->records);
 	free(w);
 	return rc;
 }

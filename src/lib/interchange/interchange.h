@@ -98,12 +98,12 @@ unsigned npk__arc_passes(const void *src);
 /* A WARC capture (import_warc.c), named .warc or .warc.gz or starting
  * with "WARC/" (after gunzip). A WARC file FILE gives a folder named
  * after it; each response, resource and revisit record N becomes the
- * document FILE/NNNNNN-SLUG.EXT, N zero-padded to the same width in the
- * file (so path order is record order and one pass reads the file in
- * turn), SLUG the target URI made safe, EXT from the media type. Its
- * metadata is the page's own (HTML) plus the capture's
- * (spec/metadata.md, "WARC"). link ties each revisit to the capture it
- * repeats, in any of the WARC inputs. */
+ * page FILE/NNNNNN-SLUG.EXT, N zero-padded to the same width in the
+ * file (so path order is record order), SLUG the target URI made safe,
+ * EXT from the media type, and every record the document
+ * FILE/NNNNNN.warc, the record as captured. The page's metadata is its
+ * own (HTML) plus the capture's (spec/metadata.md, "WARC"). link ties
+ * each revisit to the capture it repeats, in any of the WARC inputs. */
 extern const npk__importer npk__import_warc;
 
 /* ---- Exports (export.c, export_warc.c) ----

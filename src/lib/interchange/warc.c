@@ -40,7 +40,6 @@
 #define HDR_MAX (1024u * 1024)      /* a WARC header, an HTTP header */
 #define PEEK_MAX 1024u              /* the first line of a chunked body */
 #define CODINGS_MAX 4               /* content codings undone, at most */
-#define DOC_MAX ((uint64_t)4 << 30) /* bytes out of one content decoder */
 
 /* ---- Digests ---- */
 
@@ -249,7 +248,7 @@ typedef struct coder {
 	uint8_t *in;              /* IO_BUF bytes from the layer below */
 	size_t in_pos, in_len;
 	int in_eof;
-	uint64_t out;             /* bytes given out, against DOC_MAX */
+	uint64_t out;             /* bytes given out, against decode_bound */
 } coder;
 
 struct npk__warc {
@@ -275,6 +274,10 @@ struct npk__warc {
 	int s_eof;
 	/* the current record */
 	int in_rec, doc_done, at_end, stopped;
+	int captured;             /* the document is the payload as captured */
+	int raw;                  /* records as captured (npk__warc_set_raw) */
+	size_t hdr_given;         /* raw: bytes of hdr given so far */
+	uint64_t given;           /* bytes of the document given so far */
 	uint64_t at_num, at_off;  /* for messages */
 	npk__warc_rec rec;
 	npk_buf hdr, vals, hhdr, hvals;
@@ -312,22 +315,35 @@ static int wfail(npk__warc *w, npk_error *err, int code, const char *fmt, ...)
 	                 w->at_num, w->at_off, msg);
 }
 
-/* A broken coding or framing: the end of what can be given when the
- * record says it is truncated (WARC-Truncated), an error otherwise. */
+/* A broken coding or framing (servers cut bodies short, the WARC
+ * digests still match): the end of what can be given, never an error, so
+ * that one odd record does not stop a crawl. npk__warc_read makes it
+ * NPK__WARC_CAPTURED when nothing decoded. */
 static int broken(npk__warc *w, npk_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static int broken(npk__warc *w, npk_error *err, const char *fmt, ...)
 {
-	if (w->rec.truncated != NULL) {
-		w->stopped = 1;
-		return NPK_OK;
-	}
-	char msg[300];
+	(void)err;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(w->rec.problem, sizeof w->rec.problem, fmt, ap);
 	va_end(ap);
-	return wfail(w, err, NPK_E_INPUT, "%s", msg);
+	w->rec.decoded = NPK__WARC_PARTIAL;
+	w->stopped = 1;
+	return NPK_OK;
+}
+
+/* Stops giving the document, outcome (warc.h) and why in rec. */
+static void give_up(npk__warc *w, int outcome, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void give_up(npk__warc *w, int outcome, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(w->rec.problem, sizeof w->rec.problem, fmt, ap);
+	va_end(ap);
+	w->rec.decoded = outcome;
+	w->stopped = 1;
 }
 
 /* ---- File and gzip layers ---- */
@@ -936,6 +952,7 @@ static int read_http(npk__warc *w, npk_error *err)
 		w->pre_len = h->len;
 		return NPK_OK;
 	}
+	r->payload_length = r->block_length - h->len;
 	if (tenc != NULL && has_token(tenc, "chunked") && (rc = chunk_sniff(w, err)) != NPK_OK)
 		return rc;
 	r->http_chunked = w->chunked;
@@ -1226,6 +1243,17 @@ static void pass_step(coder *c, uint8_t *dst, size_t cap, size_t *got)
 		c->mode = MODE_DONE;
 }
 
+/* The most a decoded body may be (warc.h): NPK__WARC_DECODE_RATIO times
+ * what was captured and NPK__WARC_DECODE_MAX, at least
+ * NPK__WARC_DECODE_FLOOR. */
+static uint64_t decode_bound(const npk__warc *w)
+{
+	uint64_t n = w->rec.payload_length;
+	uint64_t b = n > NPK__WARC_DECODE_MAX / NPK__WARC_DECODE_RATIO ? NPK__WARC_DECODE_MAX
+	                                                                : n * NPK__WARC_DECODE_RATIO;
+	return b > NPK__WARC_DECODE_FLOOR ? b : NPK__WARC_DECODE_FLOOR;
+}
+
 /* The output of coder i: what is below it with one coding undone. */
 static int cod_read(npk__warc *w, size_t i, uint8_t *dst, size_t cap, size_t *got, npk_error *err)
 {
@@ -1249,9 +1277,13 @@ static int cod_read(npk__warc *w, size_t i, uint8_t *dst, size_t cap, size_t *go
 			return rc;
 	}
 	c->out += *got;
-	if (c->out > DOC_MAX)
-		return wfail(w, err, NPK_E_LIMIT, "the body decoded from its %s content coding is larger"
-		             " than 4 GiB", cod_name(c));
+	uint64_t bound = decode_bound(w);
+	if (c->out > bound) {
+		/* a bomb, or a body too large to be worth decoding: not given */
+		*got = 0;
+		give_up(w, NPK__WARC_CAPTURED, "%s content coding: the %" PRIu64 " bytes captured decode"
+		        " to more than %" PRIu64, cod_name(c), w->rec.payload_length, bound);
+	}
 	return NPK_OK;
 }
 
@@ -1291,6 +1323,10 @@ static int check_digests(npk__warc *w, npk_error *err)
 	}
 	if (r->payload_digest == NULL)
 		return NPK_OK;
+	if (w->raw) {
+		w->dg.skipped_unknown++;
+		return NPK_OK;
+	}
 	if (type_is(r, "revisit")) {
 		w->dg.skipped_revisit++;
 		return NPK_OK;
@@ -1307,6 +1343,12 @@ static int check_digests(npk__warc *w, npk_error *err)
 	hash_final(&w->ha, a);
 	if (memcmp(a, w->wp.d, w->wp.len) == 0)
 		return NPK_OK;
+	if (w->chunked && (w->captured || w->stopped)) {
+		/* not de-chunked to its end (read as captured, or decoding
+		 * stopped): only the digest as recorded can be checked */
+		w->dg.skipped_unknown++;
+		return NPK_OK;
+	}
 	if (w->chunked) {
 		hash_final(&w->hc, b);
 		if (memcmp(b, w->wp.d, w->wp.len) == 0) {
@@ -1326,7 +1368,7 @@ static int finish(npk__warc *w, npk_error *err)
 	if (w->doc_done)
 		return NPK_OK;
 	do {
-		if (w->stopped)
+		if (w->stopped || w->captured)
 			break;
 		if ((rc = pay_read(w, w->scratch, IO_BUF, &n, err)) != NPK_OK)
 			return rc;
@@ -1367,6 +1409,9 @@ static void record_reset(npk__warc *w)
 		coder_reset(&w->cod[i]);
 	w->ncod = 0;
 	w->stopped = 0;
+	w->captured = 0;
+	w->hdr_given = 0;
+	w->given = 0;
 	w->doc_done = 0;
 }
 
@@ -1412,12 +1457,18 @@ static int next_record(npk__warc *w, const npk__warc_rec **out, npk_error *err)
 	if ((rc = read_header(w, err)) != NPK_OK || (rc = parse_header(w, err)) != NPK_OK)
 		return rc;
 	count_type(&w->st, r);
-	w->blk_left = r->block_length;
+	r->header_length = w->hdr.len;
+	w->blk_left = r->payload_length = r->block_length;
 	digest_parse(r->block_digest, &w->wb);
 	digest_parse(r->payload_digest, &w->wp);
 	hash_init(&w->hb, w->wb.alg);
 	hash_init(&w->ha, w->wp.alg);
 	hash_init(&w->hc, w->wp.alg);
+	if (w->raw) {
+		r->media_type = "application/warc";
+		*out = r;
+		return NPK_OK;
+	}
 	int http_type = type_is(r, "response") || type_is(r, "revisit") || type_is(r, "request");
 	if (http_type && r->content_type != NULL &&
 	    strncasecmp(r->content_type, "application/http", 16) == 0 &&
@@ -1519,18 +1570,53 @@ int npk__warc_next(npk__warc *w, const npk__warc_rec **rec, npk_error *err)
 	return rc;
 }
 
+/* Raw: the header as captured, then the block. */
+static int raw_read_rec(npk__warc *w, uint8_t *buf, size_t cap, size_t *got, npk_error *err)
+{
+	if (w->hdr_given < w->hdr.len) {
+		size_t k = w->hdr.len - w->hdr_given;
+		k = k < cap ? k : cap;
+		memcpy(buf, w->hdr.p + w->hdr_given, k);
+		w->hdr_given += k;
+		*got = k;
+		return NPK_OK;
+	}
+	const uint8_t *p;
+	size_t n;
+	int rc = blk_peek(w, &p, &n, err);
+	if (rc != NPK_OK || n == 0)
+		return rc;
+	n = n < cap ? n : cap;
+	memcpy(buf, p, n);
+	blk_drop(w, p, n);
+	*got = n;
+	return NPK_OK;
+}
+
+void npk__warc_set_raw(npk__warc *w)
+{
+	w->raw = 1;
+}
+
 int npk__warc_read(npk__warc *w, uint8_t *buf, size_t cap, size_t *got, npk_error *err)
 {
 	*got = 0;
 	NPK_FAIL_IF(w->failed, err, w->failed, "%s: reading stopped at an earlier error", w->name);
-	NPK_FAIL_IF(!w->in_rec || !w->rec.is_doc || cap == 0, err, NPK_E_ARG,
+	NPK_FAIL_IF(!w->in_rec || !(w->rec.is_doc || w->raw) || cap == 0, err, NPK_E_ARG,
 	            "%s: no document to read", w->name);
 	if (w->doc_done)
 		return NPK_OK;
 	int rc = NPK_OK;
-	if (!w->stopped)
+	if (w->raw)
+		rc = raw_read_rec(w, buf, cap, got, err);
+	else if (w->captured)
+		rc = body_read(w, buf, cap, got, err);
+	else if (!w->stopped)
 		rc = w->ncod > 0 ? cod_read(w, w->ncod - 1, buf, cap, got, err)
 		                 : pay_read(w, buf, cap, got, err);
+	w->given += *got;
+	if (w->stopped && w->rec.decoded == NPK__WARC_PARTIAL && w->given == 0)
+		w->rec.decoded = NPK__WARC_CAPTURED;
 	if (rc == NPK_OK && *got == 0)
 		rc = finish(w, err);
 	if (rc != NPK_OK) {
@@ -1538,6 +1624,14 @@ int npk__warc_read(npk__warc *w, uint8_t *buf, size_t cap, size_t *got, npk_erro
 		*got = 0;
 	}
 	return rc;
+}
+
+int npk__warc_captured(npk__warc *w, npk_error *err)
+{
+	NPK_FAIL_IF(!w->in_rec || !w->rec.is_doc || w->doc_done || w->given > 0, err, NPK_E_ARG,
+	            "%s: no document to read as captured", w->name);
+	w->captured = 1;
+	return NPK_OK;
 }
 
 void npk__warc_get_stats(const npk__warc *w, npk__warc_stats *st)

@@ -17,7 +17,9 @@
  *
  * WARC-Block-Digest and WARC-Payload-Digest (sha1, sha256, sha512, md5;
  * base32, hex or base64) are checked where present, when the document is
- * read to its end. Every error names the file, the record's number and
+ * read to its end. A broken chunked framing or content coding, or a
+ * decoded body past a bound, does not stop the reading (rec->decoded).
+ * Every error names the file, the record's number and
  * its offset: "FILE: record 12 at offset 34567: ...".
  */
 #ifndef NPK_WARC_H
@@ -53,16 +55,34 @@ typedef struct npk__warc_rec {
 	const char *truncated;      /* WARC-Truncated */
 	const char *identified_type;/* WARC-Identified-Payload-Type */
 	uint64_t block_length;    /* Content-Length */
+	uint64_t header_length;   /* bytes of the WARC header as captured, from
+	                           * "WARC/" to the blank line that ends it */
 	/* HTTP, when the block is an HTTP response (application/http) */
 	int http;                 /* 1 when an HTTP response header was parsed */
 	int http_status;          /* e.g. 200; 0 when none */
 	const char *http_content_type;     /* Content-Type of the HTTP response */
 	const char *http_content_encoding; /* Content-Encoding as captured, or NULL */
 	int http_chunked;         /* the payload was in chunked framing */
+	uint64_t payload_length;  /* the HTTP body as recorded (the block after
+	                           * the HTTP header), else the block's length */
+	/* Set while the document is read: how it was decoded. */
+	int decoded;              /* NPK__WARC_WHOLE, _PARTIAL or _CAPTURED */
+	char problem[200];        /* why not whole ("" when whole) */
 	/* The document: media type (lower case, no parameters; from the HTTP
 	 * or record Content-Type, "application/octet-stream" when none) */
 	const char *media_type;
 } npk__warc_rec;
+
+/* What npk__warc_read gave of a document (rec->decoded). PARTIAL: a
+ * broken framing or coding stopped it, what decoded before was given;
+ * CAPTURED: nothing decoded, or the decoded size passed the bound below,
+ * so the document is to be read again as captured (npk__warc_captured).
+ * The bound on a decoded body: NPK__WARC_DECODE_RATIO times its captured
+ * size and NPK__WARC_DECODE_MAX, but always NPK__WARC_DECODE_FLOOR. */
+enum { NPK__WARC_WHOLE, NPK__WARC_PARTIAL, NPK__WARC_CAPTURED };
+#define NPK__WARC_DECODE_RATIO 100u
+#define NPK__WARC_DECODE_MAX ((uint64_t)64 << 20)
+#define NPK__WARC_DECODE_FLOOR ((uint64_t)1 << 20)
 
 /* Opens a WARC file. name is used in messages (usually path). */
 int npk__warc_open(const char *path, npk__warc **out, npk_error *err);
@@ -80,6 +100,18 @@ int npk__warc_next(npk__warc *w, const npk__warc_rec **rec, npk_error *err);
  * is NPK_E_DIGEST, a broken coding or framing NPK_E_INPUT). Only for a
  * record with is_doc set. */
 int npk__warc_read(npk__warc *w, uint8_t *buf, size_t cap, size_t *got, npk_error *err);
+
+/* Makes w a reader of records as captured: npk__warc_read then gives,
+ * for every record, its header_length bytes of WARC header and its block,
+ * byte for byte; nothing in the block is parsed (no HTTP fields in rec),
+ * the block digest is checked, the payload digest is not (a first pass
+ * that decodes checks it). Call before the first npk__warc_next. */
+void npk__warc_set_raw(npk__warc *w);
+
+/* Before the first read of the current document: give the payload as
+ * captured (payload_length bytes: the HTTP body with its chunked framing
+ * and content codings left as they are). */
+int npk__warc_captured(npk__warc *w, npk_error *err);
 
 /* Records and bytes seen so far, by type, for reports. */
 typedef struct npk__warc_stats {
