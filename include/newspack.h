@@ -249,12 +249,15 @@ typedef struct npk_create_stats {
  * its contents, recursively; a file contributes itself under its base name.
  * NAME.meta.json beside NAME is read as NAME's sidecar and not stored.
  * An input that is a tar or zip (by its name: .tar, .tar.gz, .tgz, .tar.xz,
- * .tar.zst, .tar.bz2, .zip) contributes its regular members under their
- * own paths, read as a stream; a WARC capture (.warc, .warc.gz, or a file
- * starting with a WARC record) contributes a folder named after it with a
- * document for each response, resource and revisit record
+ * .txz, .tar.zst, .tzst, .tar.bz2, .tbz2, .zip) contributes its regular
+ * members (and hard links to them) under their own paths, read as a stream;
+ * a WARC capture (.warc, .warc.gz, or a file starting with a WARC record)
+ * contributes a folder named after it with a document for each response,
+ * resource and revisit record, and every record as captured
  * (spec/metadata.md, section 10). Every WARC digest is checked first: a
- * malformed or damaged record fails the whole call, naming it.
+ * malformed or damaged record fails the whole call, naming it; a body that
+ * cannot be decoded is kept as captured, with a warning. With
+ * opts->no_import such inputs are stored as the files themselves.
  * The archive is written to a temporary file beside out, synced and
  * renamed over out, so out never holds a partial archive. An existing out
  * is replaced only as opts->force says; a folder at out is NPK_E_ARG. */
