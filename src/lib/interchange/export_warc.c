@@ -479,17 +479,25 @@ static int doc_metadata(wctx *w, const npk_entry *d, const char *rid, const char
 	return rc;
 }
 
-static int doc_records(wctx *w, const npk_entry *d)
+/* Reads document d, checked, into w->buf when it fits WARC_BUFFER_MAX
+ * (*once set), else only its SHA-256 and first bytes (w->head). */
+static int doc_take(wctx *w, const npk_entry *d, int *once, uint8_t sha[crypto_hash_sha256_BYTES])
 {
-	int once = d->size <= WARC_BUFFER_MAX;
-	if (once && d->size > w->buf_cap) {
+	*once = d->size <= WARC_BUFFER_MAX;
+	if (*once && d->size > w->buf_cap) {
 		uint8_t *p = realloc(w->buf, (size_t)d->size);
 		NPK_FAIL_IF(p == NULL, w->err, NPK_E_NOMEM, "out of memory");
 		w->buf = p;
 		w->buf_cap = (size_t)d->size;
 	}
+	return doc_read(w, d, *once ? SINK_BUFFER : SINK_HASH, sha);
+}
+
+static int doc_records(wctx *w, const npk_entry *d)
+{
+	int once;
 	uint8_t sha[crypto_hash_sha256_BYTES];
-	NPK_FORWARD(doc_read(w, d, once ? SINK_BUFFER : SINK_HASH, sha));
+	NPK_FORWARD(doc_take(w, d, &once, sha));
 	char rid[64], mid[64];
 	record_id(w, d->ordinal, 'r', rid);
 	record_id(w, d->ordinal, 'm', mid);
@@ -583,15 +591,9 @@ static int record_whole(const uint8_t *p, size_t n, uint64_t size)
  * one that is not a whole record is written as any document. */
 static int doc_record(wctx *w, const npk_entry *d)
 {
-	int once = d->size <= WARC_BUFFER_MAX;
-	if (once && d->size > w->buf_cap) {
-		uint8_t *p = realloc(w->buf, (size_t)d->size);
-		NPK_FAIL_IF(p == NULL, w->err, NPK_E_NOMEM, "out of memory");
-		w->buf = p;
-		w->buf_cap = (size_t)d->size;
-	}
+	int once;
 	uint8_t sha[crypto_hash_sha256_BYTES];
-	NPK_FORWARD(doc_read(w, d, once ? SINK_BUFFER : SINK_HASH, sha));
+	NPK_FORWARD(doc_take(w, d, &once, sha));
 	const uint8_t *p = once ? w->buf : w->head;
 	size_t n = once ? (size_t)d->size : d->size < HEAD_MAX ? (size_t)d->size : HEAD_MAX;
 	if (!record_whole(p, n, d->size))
