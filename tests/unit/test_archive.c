@@ -181,6 +181,52 @@ DEFINE_TEST(test_archive_meta_too_long_names_document)
 	npk_seckey_free(sk);
 }
 
+typedef struct read_all {
+	npk_reader *r;
+	size_t docs, bad;
+} read_all;
+
+static int read_each(const npk_entry *e, void *ctx)
+{
+	read_all *a = ctx;
+	/* a copy: the entry is the walk's, and read may use the reader */
+	npk_entry copy = *e;
+	npk_error err;
+	collect c = {0};
+	a->bad += npk_reader_read(a->r, &copy, sink, &c, &err) != NPK_OK || c.len != e->size;
+	free(c.p);
+	a->docs++;
+	return 0;
+}
+
+/* Reading every document in order decodes each cluster at most twice (the
+ * first document only as far as it goes, then the whole cluster), however
+ * many documents it holds. */
+DEFINE_TEST(test_archive_read_in_order_decodes_clusters_at_most_twice)
+{
+	npk_error err = {0};
+	npk_trust *trust = NULL;
+	npk_seckey *sk = test_key(&trust);
+	CHECK(sk != NULL);
+	doc *d = make_docs(600, 2000);
+	CHECK_RC(write_archive("a.npk", d, 600, 65536, sk, &err), NPK_OK, &err);
+	npk_reader *r = NULL;
+	CHECK_RC(npk_reader_open("a.npk", trust, 0, &r, &err), NPK_OK, &err);
+	npk_reader_set_threads(r, 1);
+	npk_info in;
+	npk_reader_info(r, &in);
+	CHECK(in.documents / in.clusters >= 20);
+	read_all a = {r, 0, 0};
+	CHECK_RC(npk_reader_list(r, read_each, &a, &err), NPK_OK, &err);
+	CHECK_EQ_INT(a.docs, 600);
+	CHECK_EQ_INT(a.bad, 0);
+	CHECK(npk__reader_cluster_loads(r) <= 2 * in.clusters);
+	npk_reader_free(r);
+	npk_trust_free(trust);
+	npk_seckey_free(sk);
+	free_docs(d, 600);
+}
+
 /* npk_reader_set_meta(r, 0): walks and find hand entries without metadata,
  * every other field as before; 1 brings it back. */
 DEFINE_TEST(test_archive_without_meta)

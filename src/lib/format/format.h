@@ -99,6 +99,9 @@ void npk__pathstack_free(npk_pathstack *s);
 /* ---- Reader (reader.c) ---- */
 /* The reader's thread count, 0 (one per core) resolved. */
 size_t npk__reader_threads(const npk_reader *r);
+/* How many times clusters were decoded by npk_reader_read and find (not
+ * by read-ahead): a test's measure of work, not a statistic. */
+uint64_t npk__reader_cluster_loads(const npk_reader *r);
 
 /* ---- Codecs (codec.c, spec/format.md 4.3) ---- */
 /* An encoder for one codec and level; not shared between threads. */

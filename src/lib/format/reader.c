@@ -78,6 +78,7 @@ struct npk_reader {
 	struct npk_prefetch *pf;  /* read-ahead of clusters */
 	struct npk_prefetch *ppf; /* read-ahead of index pages, for a walk */
 	int64_t cl_cached;        /* cluster number in cl, or -1 */
+	uint64_t cl_loads;        /* clusters decoded on this thread */
 
 	/* the entry returned by npk_reader_find */
 	npk_entry found;
@@ -700,6 +701,8 @@ static int load_cluster_into(npk_reader *r, npk_decoder *dec, obj_buf *o, uint32
                              npk_error *err)
 {
 	const cluster_ref *c = &r->clusters[i];
+	if (dec == r->dec)
+		r->cl_loads++;
 	return load_object(r, dec, o, "cluster", NPK_CLUSTER_MAGIC, i, c->off, c->len, c->raw,
 	                   c->digest, 0, c->raw, err);
 }
@@ -783,6 +786,11 @@ static void pf_stop(struct npk_prefetch **pp)
 	free(pf->slots);
 	free(pf);
 	*pp = NULL;
+}
+
+uint64_t npk__reader_cluster_loads(const npk_reader *r)
+{
+	return r->cl_loads;
 }
 
 size_t npk__reader_threads(const npk_reader *r)
@@ -910,9 +918,12 @@ static int load_cluster_head(npk_reader *r, uint32_t i, uint32_t want, npk_error
 {
 	if (r->cl_cached == (int64_t)i && r->cl.raw_len >= want)
 		return NPK_OK;
-	if (r->pf != NULL)
+	/* A second document of the same cluster: the whole of it, so that a
+	 * caller reading documents in order decodes each cluster at most twice. */
+	if (r->pf != NULL || r->cl_cached == (int64_t)i)
 		return load_cluster(r, i, err);
 	r->cl_cached = -1;
+	r->cl_loads++;
 	const cluster_ref *c = &r->clusters[i];
 	NPK_FORWARD(load_object(r, r->dec, &r->cl, "cluster", NPK_CLUSTER_MAGIC, i, c->off, c->len,
 	                        c->raw, c->digest, 0, want, err));
