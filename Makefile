@@ -21,9 +21,10 @@ endif
 ifeq ($(SANITIZE),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
-# newspack, the reading program, links only these (src/cli/main.c);
-# newspack-full links everything.
-LEAN_PKGS := libsodium zlib libzstd jansson $(if $(HAVE_LIBDEFLATE),libdeflate)
+# newspack, the reading program, links only these (src/cli/main.c): it
+# never compresses, so not libdeflate (format/encode.c); newspack-full
+# links everything.
+LEAN_PKGS := libsodium zlib libzstd jansson
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE $(DEFS) $(WARN) $(WERROR) \
