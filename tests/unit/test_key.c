@@ -705,6 +705,39 @@ DEFINE_TEST(test_key_sign_verify)
 	npk_seckey_free(osk);
 }
 
+/* keys.md 5.2: the forgery a lenient Ed25519 accepts. With A the identity
+ * point (01 00 .. 00), R the identity and S = 0, the cofactorless equation
+ * [S]B = R + [k]A reads identity = identity for every k, so the pair
+ * "verifies" any message and any comment without a secret key (OpenSSL 3
+ * accepts it). newspack must refuse it, as must every small-order A or R. */
+DEFINE_TEST(test_key_small_order_forgery)
+{
+	static const uint8_t small[][32] = {
+		{1},                                      /* identity, order 1 */
+		{0xec, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}, /* (0, -1), order 2 */
+		{0},                                      /* (sqrt(-1), 0), order 4 */
+		{0x26, 0xe8, 0x95, 0x8f, 0xc2, 0xb2, 0x27, 0xb0, 0x45, 0xc3, 0xf4, 0x89,
+		 0xf2, 0xef, 0x98, 0xf0, 0xd5, 0xdf, 0xac, 0x05, 0xd3, 0xc6, 0x33, 0x39,
+		 0xb1, 0x38, 0x02, 0x88, 0x6d, 0x53, 0xfc, 0x05}, /* order 8 */
+	};
+	const char *comment = "timestamp:1737676800\tnewspack archive";
+	uint8_t msg[214] = {'N', 'P', 'K', 'M'}, forged[64] = {1}; /* R = identity, S = 0 */
+	for (size_t a = 0; a < sizeof small / sizeof small[0]; a++) {
+		CHECK_EQ_INT(npk__verify(small[a], msg, sizeof msg, forged, comment, strlen(comment),
+		                         forged), NPK_E_SIGNATURE);
+		CHECK_EQ_INT(npk__verify(small[a], NULL, 0, forged, NULL, 0, forged), NPK_E_SIGNATURE);
+		/* R of small order under the same key, S = 0 */
+		for (size_t r = 0; r < sizeof small / sizeof small[0]; r++) {
+			uint8_t sig[64] = {0};
+			memcpy(sig, small[r], 32);
+			CHECK_EQ_INT(npk__verify(small[a], msg, sizeof msg, sig, NULL, 0, sig),
+			             NPK_E_SIGNATURE);
+		}
+	}
+}
+
 /* ---- Trust sets ---- */
 
 DEFINE_TEST(test_key_trust)
