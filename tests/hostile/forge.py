@@ -337,6 +337,85 @@ def reserved_length_cluster(clusters):
     clusters[0].payload = b"\x78\x9c" + stream + struct.pack(">I", zlib.adler32(RESERVED_TEXT))
 
 
+def xxh64(data, seed=0):
+    """XXH64 (the zstd content checksum is its low 32 bits, RFC 8878 3.1.1)."""
+    M = (1 << 64) - 1
+    P1, P2, P3 = 0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
+    P4, P5 = 0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5
+    rotl = lambda x, r: ((x << r) | (x >> (64 - r))) & M  # noqa: E731
+    u64 = lambda i: int.from_bytes(data[i:i + 8], "little")  # noqa: E731
+
+    def rnd(acc, v):
+        return rotl((acc + v * P2) & M, 31) * P1 & M
+    n, p = len(data), 0
+    if n >= 32:
+        v = [(seed + P1 + P2) & M, (seed + P2) & M, seed, (seed - P1) & M]
+        while p + 32 <= n:
+            v = [rnd(v[j], u64(p + 8 * j)) for j in range(4)]
+            p += 32
+        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M
+        for x in v:
+            h = ((h ^ rnd(0, x)) * P1 + P4) & M
+    else:
+        h = (seed + P5) & M
+    h = (h + n) & M
+    while p + 8 <= n:
+        h = (rotl(h ^ rnd(0, u64(p)), 27) * P1 + P4) & M
+        p += 8
+    if p + 4 <= n:
+        h = (rotl(h ^ (int.from_bytes(data[p:p + 4], "little") * P1 & M), 23) * P2 + P3) & M
+        p += 4
+    while p < n:
+        h = rotl(h ^ (data[p] * P5 & M), 11) * P1 & M
+        p += 1
+    h = (h ^ (h >> 33)) * P2 & M
+    h = (h ^ (h >> 29)) * P3 & M
+    return h ^ (h >> 32)
+
+
+def zstd_rle(flip_checksum):
+    """A hook making cluster 0, whose bytes are one byte repeated, one zstd
+    frame (codec 2, 4.3): single segment, a 2-byte content size, one RLE
+    block, and the optional Content_Checksum, right or with a bit flipped;
+    the pages are stored (codec 0)."""
+    def f(clusters):
+        c = clusters[0]
+        n = len(c.raw)
+        assert 256 <= n <= 65791 and c.raw == c.raw[:1] * n
+        check = xxh64(c.raw) & 0xFFFFFFFF ^ int(flip_checksum)
+        c.codec = 2
+        c.payload = (b"\x28\xb5\x2f\xfd" + bytes([0x64]) + struct.pack("<H", n - 256) +
+                     ((n << 3) | 2 | 1).to_bytes(3, "little") + c.raw[:1] +
+                     struct.pack("<I", check))
+    return f
+
+
+def stored_pages(pages):
+    for p in pages:
+        p.codec, p.payload = 0, p.raw
+
+
+IDENTITY = b"\x01" + b"\0" * 31   # the identity point: small order (keys.md 5)
+
+
+def small_order_signer(m):
+    """The embedded signer is the identity point, under a key id nobody
+    trusts; see small_order_signature."""
+    m.update(signer_key_id=b"SMALLORD", signer_public_key=IDENTITY)
+
+
+def small_order_signature(s):
+    """R = identity, S = 0: [S]B = R + [k]A holds for every message under
+    A = identity, so an Ed25519 without the small-order rule of keys.md 5
+    takes this for a valid signature by an untrusted key (exit 3)."""
+    forged = IDENTITY + b"\0" * 32
+    A = npkcheck._pt_decode(IDENTITY)
+    k = int.from_bytes(hashlib.sha512(forged[:32] + IDENTITY + s["comment"]).digest(), "little")
+    assert npkcheck._pt_equal(npkcheck._pt_mul(0, npkcheck._B),
+                              npkcheck._pt_add(A, npkcheck._pt_mul(k, A)))
+    s.update(sig=forged, **{"global": forged})
+
+
 def other_key(m):
     m["signing_key"] = KEYS["other"]
 
@@ -434,6 +513,12 @@ def cases():
         "a.txt: metadata")
 
     # ---- sizes, offsets and counts
+    add("empty-doc-cluster", "an empty document naming cluster 0",
+        with_docs(b"a.txt", b"b.txt") + [(b"empty.txt", b"")],
+        {"hooks": {"entries": set_entry(2, cluster=0)}}, 1, "empty.txt: empty document must have no cluster")
+    add("empty-doc-offset", "an empty document with cluster FFFFFFFF and offset 5",
+        with_docs(b"a.txt", b"b.txt") + [(b"empty.txt", b"")],
+        {"hooks": {"entries": set_entry(2, offset=5)}}, 1, "empty.txt: empty document must have no cluster")
     add("size-larger", "a declared size larger than the data", D,
         {"hooks": {"entries": set_entry(-1, size=10 ** 6)}}, 1, "runs past the end of the data")
     add("size-smaller", "a declared size smaller: documents do not tile", D,
@@ -499,6 +584,9 @@ def cases():
     add("codec-unknown-and-damage", "codec 7 in cluster 0, and cluster 1's stream cut short", D,
         {"hooks": {"clusters": lambda cl: (setattr(cl[0], "codec", 7), truncated_stream(cl))}}, 1,
         "corrupt or truncated zlib stream")
+    add("zstd-checksum-wrong", "a zstd frame whose optional content checksum is wrong",
+        [(b"a.txt", b"z" * 3000)], {"hooks": {"clusters": zstd_rle(True), "pages": stored_pages}},
+        1, "cluster 0: corrupt zstd frame")
     add("stored-larger-than-raw", "stored_size above raw_size", D,
         {"hooks": {"clusters": lambda cl: (setattr(cl[0], "codec", 0),
                                            setattr(cl[0], "payload", cl[0].raw + b"x"))}},
@@ -529,6 +617,10 @@ def cases():
     add("garbage-after", "100 bytes after the trailer", D, fil(append), 1, "no trailer at the end of the file")
     add("truncated", "the last 1000 bytes cut", D, fil(lambda f: f.__delitem__(slice(-1000, None))),
         1, "no trailer at the end of the file")
+    add("small-order-key", "the forgery a lenient Ed25519 accepts: the identity point as signer "
+        "key, R = identity and S = 0", D,
+        {"hooks": {"manifest": small_order_signer, "signature": small_order_signature}}, 1,
+        "signature by key 44524F4C4C414D53 does not verify")
     add("comment-newline", "a line break in the trusted comment", D,
         {"comment": "timestamp:1\nforged: yes"}, 1, "trusted comment is not one line")
     add("critical-extension", "an unknown critical manifest extension", D,
@@ -538,6 +630,11 @@ def cases():
     # ---- not refused, on purpose (spec/format.md 5.1): two documents whose
     # names differ only by Unicode normalisation are two paths.
     add("unicode-normalisation", "NFC and NFD forms of one name", with_docs(nfd, nfc), {}, 0, "every digest matches")
+    # An optional zstd checksum that is right, in a frame of one RLE block, and
+    # an empty document as 5.2 says (cluster FFFFFFFF, offset 0).
+    add("zstd-checksum-right", "a zstd frame with a right content checksum",
+        [(b"a.txt", b"z" * 3000), (b"empty.txt", b"")],
+        {"hooks": {"clusters": zstd_rle(False), "pages": stored_pages}}, 0, "every digest matches")
     return c
 
 
