@@ -7,11 +7,13 @@ be checked for completeness against the C implementation.
 
 Codecs (section 4.3): 0 (stored) and 1 (zlib) with the standard library. For
 codec 2 (zstd) the frame header and block headers (RFC 8878 section 3.1.1) are
-parsed and checked here, with the standard library; decoding the frame needs a
-zstd module, which the standard library has only from Python 3.14 on
-(compression.zstd). That one is used when present, else the third-party
-zstandard module when installed; without either, an intact zstd object is
-reported as needing a newer reader (exit 2, section 11.1).
+parsed and checked here, with the standard library, and a frame of raw and RLE
+blocks only is decoded here too, its optional content checksum (XXH64) checked;
+decoding compressed blocks needs a zstd module, which the standard library has
+only from Python 3.14 on (compression.zstd). That one is used when present, else
+the third-party zstandard module when installed; without either, an intact zstd
+object with compressed blocks is reported as needing a newer reader (exit 2,
+section 11.1).
 
     npkcheck.py verify ARCHIVE [-p PUBKEY_FILE]
         Every check of spec/format.md section 11 (steps 1-9). Exit 0: valid and
@@ -1344,6 +1346,7 @@ def zstd_frame(payload, raw_size):
     # The blocks, to find where the frame ends.
     block_max = min(window, ZSTD_MAX_BLOCK)
     blocks = 0
+    parts = []           # (Block_Type, payload offset of its content, Block_Size)
     known = 0            # bytes that raw and RLE blocks give
     while True:
         if pos + 3 > n:
@@ -1361,6 +1364,7 @@ def zstd_frame(payload, raw_size):
         size = 1 if btype == 1 else bsize
         if pos + size > n:
             return None, "zstd frame is truncated: %s runs past the payload's end" % blk
+        parts.append((btype, pos, bsize))
         pos += size
         if btype != 2:
             known += bsize
@@ -1370,6 +1374,7 @@ def zstd_frame(payload, raw_size):
     if checksum:
         if pos + 4 > n:
             return None, "zstd frame is truncated: the payload ends inside its Content_Checksum"
+        info["checksum_value"] = int.from_bytes(payload[pos:pos + 4], "little")
         pos += 4
     if known > raw_size:
         return None, "zstd frame: its raw and RLE blocks alone give %d bytes, more than " \
@@ -1384,8 +1389,58 @@ def zstd_frame(payload, raw_size):
             what = "%d bytes" % len(rest)
         return None, "zstd frame ends at payload byte %d of %d, followed by %s (the payload " \
             "must hold one frame and nothing else)" % (pos, n, what)
-    info.update(blocks=blocks, frame_size=pos)
+    info.update(blocks=blocks, frame_size=pos, parts=parts)
     return info, None
+
+
+def xxh64(data, seed=0):
+    """XXH64 (github.com/Cyan4973/xxHash, doc/xxhash_spec.md), whose low 32
+    bits are a zstd frame's Content_Checksum (RFC 8878 section 3.1.1)."""
+    M = (1 << 64) - 1
+    P1, P2, P3 = 0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
+    P4, P5 = 0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5
+
+    def rotl(x, r):
+        return ((x << r) | (x >> (64 - r))) & M
+
+    def rnd(acc, lane):
+        return rotl((acc + lane * P2) & M, 31) * P1 & M
+    n, p = len(data), 0
+    if n >= 32:
+        v = [(seed + P1 + P2) & M, (seed + P2) & M, seed, (seed - P1) & M]
+        lanes = memoryview(data).cast("B")
+        while p + 32 <= n:
+            v = [rnd(v[j], int.from_bytes(lanes[p + 8 * j:p + 8 * j + 8], "little"))
+                 for j in range(4)]
+            p += 32
+        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M
+        for x in v:
+            h = ((h ^ rnd(0, x)) * P1 + P4) & M
+    else:
+        h = (seed + P5) & M
+    h = (h + n) & M
+    while p + 8 <= n:
+        h = (rotl(h ^ rnd(0, int.from_bytes(data[p:p + 8], "little")), 27) * P1 + P4) & M
+        p += 8
+    if p + 4 <= n:
+        h = (rotl(h ^ (int.from_bytes(data[p:p + 4], "little") * P1 & M), 23) * P2 + P3) & M
+        p += 4
+    while p < n:
+        h = rotl(h ^ (data[p] * P5 & M), 11) * P1 & M
+        p += 1
+    h = (h ^ (h >> 33)) * P2 & M
+    h = (h ^ (h >> 29)) * P3 & M
+    return h ^ (h >> 32)
+
+
+def zstd_plain(payload, info):
+    """The content of a frame whose blocks are all Raw_Block or RLE_Block
+    (RFC 8878 section 3.1.1.2.2), which needs no entropy decoder; None when
+    a block is compressed."""
+    if any(t == 2 for t, _, _ in info["parts"]):
+        return None
+    return b"".join(payload[at:at + size] if t == 0 else payload[at:at + 1] * size
+                    for t, at, size in info["parts"])
 
 
 def zstd_describe(info):
@@ -1402,6 +1457,17 @@ def decode_zstd(payload, raw_size):
     info, why = zstd_frame(payload, raw_size)
     if info is None:
         return None, why
+    out = zstd_plain(payload, info)
+    if out is not None:
+        # Raw and RLE blocks only: decoded here, with or without a zstd module;
+        # a checksum, when the frame has one, MUST match (4.3).
+        if len(out) != raw_size:
+            return None, "zstd frame produced %d bytes, not raw_size %d" % (len(out), raw_size)
+        want = info.get("checksum_value")
+        if want is not None and xxh64(out) & 0xFFFFFFFF != want:
+            return None, "zstd frame: Content_Checksum %08x is not the low 32 bits of XXH64 " \
+                "of the content, %08x" % (want, xxh64(out) & 0xFFFFFFFF)
+        return out, None
     if ZSTD_DECODE is None:
         return None, Newer("codec 2 (zstd) cannot be decoded by this Python: needs a newer reader "
                            "(Python 3.14 or later, or the zstandard module); the frame header "
