@@ -89,7 +89,7 @@ MAX_DOCUMENTS = (1 << 32) - 2
 OBJ_HEADER = 24
 CLUSTER_ENTRY = 48
 PAGE_ENTRY_FIXED = 62
-ENTRY_FIXED = 55
+ENTRY_FIXED = 53             # section 5.2, without path, media type and metadata
 NO_CLUSTER = 0xFFFFFFFF
 CODEC_NAMES = {0: "stored", 1: "zlib", 2: "zstd"}
 
