@@ -587,6 +587,16 @@ def cases():
     add("zstd-checksum-wrong", "a zstd frame whose optional content checksum is wrong",
         [(b"a.txt", b"z" * 3000)], {"hooks": {"clusters": zstd_rle(True), "pages": stored_pages}},
         1, "cluster 0: corrupt zstd frame")
+    # Behind a page this reader cannot decode, the data stream is still checked
+    # (spec/format.md 11, verify): world/013.txt, which has world/012.txt's
+    # content, points at its bytes, so every digest matches but the documents
+    # do not tile; that is damage (exit 1), not only "needs a newer reader".
+    add("tiling-behind-unsupported-page", "index page 0 in codec 7, and a document of page 1 "
+        "stored at the place of the one before it",
+        [(p, D[12][1] if p == b"world/013.txt" else t) for p, t in D],
+        {"hooks": {"pages": lambda pg: setattr(pg[0], "codec", 7),
+                   "entries": lambda e: e[13].update(cluster=e[12]["cluster"], offset=e[12]["offset"])}},
+        1, "documents must tile the data")
     add("stored-larger-than-raw", "stored_size above raw_size", D,
         {"hooks": {"clusters": lambda cl: (setattr(cl[0], "codec", 0),
                                            setattr(cl[0], "payload", cl[0].raw + b"x"))}},
