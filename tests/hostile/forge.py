@@ -416,6 +416,14 @@ def small_order_signature(s):
     s.update(sig=forged, **{"global": forged})
 
 
+def extra_stream_bytes(clusters):
+    """100 bytes more at the end of the last cluster, in no document."""
+    c = clusters[-1]
+    c.raw = c.raw + b"x" * 100
+    c.raw_size = len(c.raw)
+    c.payload = zlib_encode(c.raw)
+
+
 def other_key(m):
     m["signing_key"] = KEYS["other"]
 
@@ -597,6 +605,15 @@ def cases():
         {"hooks": {"pages": lambda pg: setattr(pg[0], "codec", 7),
                    "entries": lambda e: e[13].update(cluster=e[12]["cluster"], offset=e[12]["offset"])}},
         1, "documents must tile the data")
+    # The same behind a page in the middle: the last cluster holds 100 bytes
+    # more than the documents, so the data stream does not end where the last
+    # document does (5.3); every digest matches.
+    add("stream-end-behind-unsupported-page", "index page 1 in codec 7, and 100 bytes of the "
+        "data stream after the last document", D,
+        {"hooks": {"pages": lambda pg: setattr(pg[1], "codec", 7),
+                   "clusters": extra_stream_bytes,
+                   "manifest": lambda m: m.update(content_bytes=m["content_bytes"] + 100)}},
+        1, "documents end at data offset")
     add("stored-larger-than-raw", "stored_size above raw_size", D,
         {"hooks": {"clusters": lambda cl: (setattr(cl[0], "codec", 0),
                                            setattr(cl[0], "payload", cl[0].raw + b"x"))}},
