@@ -1074,6 +1074,14 @@ class Archive(object):
             for e in self.entries[k] or []:
                 yield e
 
+    def all_entries_and_gaps(self):
+        """The entries in index order, with None where a page could not be read."""
+        for k in sorted(self.entries):
+            if self.entries[k] is None:
+                yield None
+            for e in self.entries[k] or []:
+                yield e
+
     def verify_body(self):
         """Steps 8 and 9: tiling of the body, every page, the order of all paths,
         the tiling of the data stream, every cluster and every document."""
@@ -1095,13 +1103,18 @@ class Archive(object):
                 else:
                     text = "is damaged: " + text
                 self.problem("index page %d" % k, p["offset"], text)
-        # paths strictly increasing across pages, and the data stream tiling (5.3)
+        # paths strictly increasing across pages, and the data stream tiling (5.3),
+        # going on past pages that could not be read (section 11, verify): the
+        # first document after one sets pos again
         all_pages = all(self.entries.get(k) is not None for k in range(len(self.pages)))
         prev = None
         pos = 0
-        tiling_ok = True
+        pos_known = True
         chain = []           # earlier paths that may still be the folder of a later one
-        for e in self.all_entries():
+        for e in self.all_entries_and_gaps():
+            if e is None:
+                pos_known = False
+                continue
             if prev is not None and e["path"] <= prev["path"]:
                 self.problem("index page %d" % e["page"], e["file_offset"],
                              "entry %s does not sort after %s" % (show_text(e["path"]),
@@ -1114,20 +1127,21 @@ class Archive(object):
                              " (section 5.1)" % (show_text(e["path"]), show_text(folder)))
             if e["size"] == 0 or e.get("stream") is None:
                 continue
-            if all_pages and e["stream"] != pos:
-                tiling_ok = False
+            if pos_known and e["stream"] != pos:
                 self.problem("index page %d" % e["page"], e["file_offset"],
                              "document %s starts at stream offset %d, not at %d where the "
                              "previous document ends (section 5.3)"
                              % (show_text(e["path"]), e["stream"], pos))
             pos = e["stream"] + e["size"]
-        if all_pages and pos != m["content_bytes"] and (tiling_ok or pos < m["content_bytes"]):
+            pos_known = True
+        damaged = not all_newer(t for _, _, t in self.problems)
+        if pos_known and not damaged and pos != m["content_bytes"]:
             self.problem("data stream", m["page_table_offset"],
                          "the documents end at stream offset %d, not at content_bytes %d"
                          % (pos, m["content_bytes"]))
         if not all_pages:
-            self.info.append("the data stream tiling was checked only where index pages "
-                             "could be read")
+            self.info.append("the data stream tiling was checked where index pages could be "
+                             "read, from the first document after each page that could not")
         # every cluster, and every document's digest, cluster by cluster
         pieces = {}          # cluster -> list of (entry, lo, hi) in cluster-relative bytes
         for e in self.all_entries():
