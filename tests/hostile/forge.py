@@ -650,6 +650,14 @@ def cases():
         "signature by key 44524F4C4C414D53 does not verify")
     add("comment-newline", "a line break in the trusted comment", D,
         {"comment": "timestamp:1\nforged: yes"}, 1, "trusted comment is not one line")
+    add("comment-cr", "a CR in the trusted comment", D,
+        {"comment": "timestamp:1\rforged: yes"}, 1, "trusted comment is not one line")
+    add("comment-nul", "a NUL in the trusted comment", D,
+        {"comment": b"timestamp:1\0forged"}, 1, "trusted comment is not one line")
+    add("comment-bad-utf8", "a trusted comment that is not UTF-8", D,
+        {"comment": b"timestamp:1\tcaf\xe9"}, 1, "trusted comment is not one line")
+    add("comment-1025", "a trusted comment of 1025 bytes (signature_size 1165)", D,
+        {"comment": "c" * 1025}, 1, "signature block size 1165 out of range")
     add("critical-extension", "an unknown critical manifest extension", D,
         {"hooks": {"manifest": mf(extensions=struct.pack("<HHHI", 1, 7, 1, 0)[:0] +
                                   struct.pack("<H", 1) + struct.pack("<HHI", 9, 1, 0))}}, 2, "is critical and needs a newer reader")
@@ -657,6 +665,10 @@ def cases():
     # ---- not refused, on purpose (spec/format.md 5.1): two documents whose
     # names differ only by Unicode normalisation are two paths.
     add("unicode-normalisation", "NFC and NFD forms of one name", with_docs(nfd, nfc), {}, 0, "every digest matches")
+    # The longest trusted comment (1024 bytes, signature_size 1164), with a TAB
+    # and another control character, which the rule of section 8 allows.
+    add("comment-1024", "a trusted comment of 1024 bytes with a TAB and an ESC",
+        D, {"comment": "timestamp:1\t\x1b" + "c" * 1011}, 0, "every digest matches")
     # An optional zstd checksum that is right, in a frame of one RLE block, and
     # an empty document as 5.2 says (cluster FFFFFFFF, offset 0).
     add("zstd-checksum-right", "a zstd frame with a right content checksum",
