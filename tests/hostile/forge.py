@@ -545,6 +545,9 @@ def cases():
         {"hooks": {"pages": lambda p: setattr(p[0], "count", 0xFFFFFFFF)}}, 1, "holds more documents than the manifest counts")
     add("page-raw-size-wrong", "a page's raw_size larger than its data", D,
         {"hooks": {"pages": lambda p: setattr(p[0], "raw_size", p[0].raw_size + 1)}}, 1, "inflates to 848 bytes, declared 849")
+    add("page-raw-size-zero", "a page of raw_size 0, stored, that claims 8 entries", D,
+        {"hooks": {"pages": lambda p: (set_all(p[:1], codec=0, payload=b"", raw_size=0))}}, 1,
+        "index entry 0 is truncated")
     add("cluster-raw-size-limit", "a cluster raw_size above 64 MiB", D,
         {"hooks": {"cluster_table": lambda t: t[0].update(raw_size=0xFFFFFFFF)}}, 1, "raw size outside 1 byte to 64 MiB")
     add("cluster-offset-past-end", "a cluster offset past the end of the file", D,
