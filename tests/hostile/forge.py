@@ -503,6 +503,9 @@ def cases():
         "two documents have the path \"a.txt\"")
     add("path-folder-of-another", "'a' and 'a/b' both documents", with_docs(b"a", b"a/b"), {}, 1,
         "\"a\" is a document and also the folder of \"a/b\"")
+    add("path-folder-behind-siblings", "'a' and 'a/c' with 'a-b' and 'a.txt' between them",
+        with_docs(b"a", b"a-b", b"a.txt", b"a/c"), {}, 1,
+        "\"a\" is a document and also the folder of \"a/c\"")
     add("path-unsorted", "entries out of order in a page", with_docs(b"b.txt", b"a.txt"), {}, 1,
         "\"a.txt\" comes after \"b.txt\"")
     add("path-unsorted-pages", "page first paths out of order", D,
