@@ -22,8 +22,8 @@ section 11.1).
         found is printed with the structure and offset. Exit 2: usage or
         input/output error, or the archive needs a newer reader (section 11.1:
         a newer version_major, an unknown required_flags bit or critical
-        extension, an unknown codec, or codec 2 without a zstd module) and
-        nothing found is damaged.
+        extension, an unknown codec, or zstd compressed blocks without a zstd
+        module) and nothing found is damaged.
 
     npkcheck.py dump ARCHIVE
         An annotated map of every byte: each structure and field with its offset,
