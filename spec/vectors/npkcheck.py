@@ -7,11 +7,13 @@ be checked for completeness against the C implementation.
 
 Codecs (section 4.3): 0 (stored) and 1 (zlib) with the standard library. For
 codec 2 (zstd) the frame header and block headers (RFC 8878 section 3.1.1) are
-parsed and checked here, with the standard library; decoding the frame needs a
-zstd module, which the standard library has only from Python 3.14 on
-(compression.zstd). That one is used when present, else the third-party
-zstandard module when installed; without either, an intact zstd object is
-reported as needing a newer reader (exit 2, section 11.1).
+parsed and checked here, with the standard library, and a frame of raw and RLE
+blocks only is decoded here too, its optional content checksum (XXH64) checked;
+decoding compressed blocks needs a zstd module, which the standard library has
+only from Python 3.14 on (compression.zstd). That one is used when present, else
+the third-party zstandard module when installed; without either, an intact zstd
+object with compressed blocks is reported as needing a newer reader (exit 2,
+section 11.1).
 
     npkcheck.py verify ARCHIVE [-p PUBKEY_FILE]
         Every check of spec/format.md section 11 (steps 1-9). Exit 0: valid and
@@ -20,8 +22,8 @@ reported as needing a newer reader (exit 2, section 11.1).
         found is printed with the structure and offset. Exit 2: usage or
         input/output error, or the archive needs a newer reader (section 11.1:
         a newer version_major, an unknown required_flags bit or critical
-        extension, an unknown codec, or codec 2 without a zstd module) and
-        nothing found is damaged.
+        extension, an unknown codec, or zstd compressed blocks without a zstd
+        module) and nothing found is damaged.
 
     npkcheck.py dump ARCHIVE
         An annotated map of every byte: each structure and field with its offset,
@@ -87,7 +89,7 @@ MAX_DOCUMENTS = (1 << 32) - 2
 OBJ_HEADER = 24
 CLUSTER_ENTRY = 48
 PAGE_ENTRY_FIXED = 62
-ENTRY_FIXED = 55
+ENTRY_FIXED = 53             # section 5.2, without path, media type and metadata
 NO_CLUSTER = 0xFFFFFFFF
 CODEC_NAMES = {0: "stored", 1: "zlib", 2: "zstd"}
 
@@ -1072,6 +1074,14 @@ class Archive(object):
             for e in self.entries[k] or []:
                 yield e
 
+    def all_entries_and_gaps(self):
+        """The entries in index order, with None where a page could not be read."""
+        for k in sorted(self.entries):
+            if self.entries[k] is None:
+                yield None
+            for e in self.entries[k] or []:
+                yield e
+
     def verify_body(self):
         """Steps 8 and 9: tiling of the body, every page, the order of all paths,
         the tiling of the data stream, every cluster and every document."""
@@ -1093,13 +1103,18 @@ class Archive(object):
                 else:
                     text = "is damaged: " + text
                 self.problem("index page %d" % k, p["offset"], text)
-        # paths strictly increasing across pages, and the data stream tiling (5.3)
+        # paths strictly increasing across pages, and the data stream tiling (5.3),
+        # going on past pages that could not be read (section 11, verify): the
+        # first document after one sets pos again
         all_pages = all(self.entries.get(k) is not None for k in range(len(self.pages)))
         prev = None
         pos = 0
-        tiling_ok = True
+        pos_known = True
         chain = []           # earlier paths that may still be the folder of a later one
-        for e in self.all_entries():
+        for e in self.all_entries_and_gaps():
+            if e is None:
+                pos_known = False
+                continue
             if prev is not None and e["path"] <= prev["path"]:
                 self.problem("index page %d" % e["page"], e["file_offset"],
                              "entry %s does not sort after %s" % (show_text(e["path"]),
@@ -1112,20 +1127,21 @@ class Archive(object):
                              " (section 5.1)" % (show_text(e["path"]), show_text(folder)))
             if e["size"] == 0 or e.get("stream") is None:
                 continue
-            if all_pages and e["stream"] != pos:
-                tiling_ok = False
+            if pos_known and e["stream"] != pos:
                 self.problem("index page %d" % e["page"], e["file_offset"],
                              "document %s starts at stream offset %d, not at %d where the "
                              "previous document ends (section 5.3)"
                              % (show_text(e["path"]), e["stream"], pos))
             pos = e["stream"] + e["size"]
-        if all_pages and pos != m["content_bytes"] and (tiling_ok or pos < m["content_bytes"]):
+            pos_known = True
+        damaged = not all_newer(t for _, _, t in self.problems)
+        if pos_known and not damaged and pos != m["content_bytes"]:
             self.problem("data stream", m["page_table_offset"],
                          "the documents end at stream offset %d, not at content_bytes %d"
                          % (pos, m["content_bytes"]))
         if not all_pages:
-            self.info.append("the data stream tiling was checked only where index pages "
-                             "could be read")
+            self.info.append("the data stream tiling was checked where index pages could be "
+                             "read, from the first document after each page that could not")
         # every cluster, and every document's digest, cluster by cluster
         pieces = {}          # cluster -> list of (entry, lo, hi) in cluster-relative bytes
         for e in self.all_entries():
@@ -1344,6 +1360,7 @@ def zstd_frame(payload, raw_size):
     # The blocks, to find where the frame ends.
     block_max = min(window, ZSTD_MAX_BLOCK)
     blocks = 0
+    parts = []           # (Block_Type, payload offset of its content, Block_Size)
     known = 0            # bytes that raw and RLE blocks give
     while True:
         if pos + 3 > n:
@@ -1361,6 +1378,7 @@ def zstd_frame(payload, raw_size):
         size = 1 if btype == 1 else bsize
         if pos + size > n:
             return None, "zstd frame is truncated: %s runs past the payload's end" % blk
+        parts.append((btype, pos, bsize))
         pos += size
         if btype != 2:
             known += bsize
@@ -1370,6 +1388,7 @@ def zstd_frame(payload, raw_size):
     if checksum:
         if pos + 4 > n:
             return None, "zstd frame is truncated: the payload ends inside its Content_Checksum"
+        info["checksum_value"] = int.from_bytes(payload[pos:pos + 4], "little")
         pos += 4
     if known > raw_size:
         return None, "zstd frame: its raw and RLE blocks alone give %d bytes, more than " \
@@ -1384,8 +1403,58 @@ def zstd_frame(payload, raw_size):
             what = "%d bytes" % len(rest)
         return None, "zstd frame ends at payload byte %d of %d, followed by %s (the payload " \
             "must hold one frame and nothing else)" % (pos, n, what)
-    info.update(blocks=blocks, frame_size=pos)
+    info.update(blocks=blocks, frame_size=pos, parts=parts)
     return info, None
+
+
+def xxh64(data, seed=0):
+    """XXH64 (github.com/Cyan4973/xxHash, doc/xxhash_spec.md), whose low 32
+    bits are a zstd frame's Content_Checksum (RFC 8878 section 3.1.1)."""
+    M = (1 << 64) - 1
+    P1, P2, P3 = 0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
+    P4, P5 = 0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5
+
+    def rotl(x, r):
+        return ((x << r) | (x >> (64 - r))) & M
+
+    def rnd(acc, lane):
+        return rotl((acc + lane * P2) & M, 31) * P1 & M
+    n, p = len(data), 0
+    if n >= 32:
+        v = [(seed + P1 + P2) & M, (seed + P2) & M, seed, (seed - P1) & M]
+        lanes = memoryview(data).cast("B")
+        while p + 32 <= n:
+            v = [rnd(v[j], int.from_bytes(lanes[p + 8 * j:p + 8 * j + 8], "little"))
+                 for j in range(4)]
+            p += 32
+        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M
+        for x in v:
+            h = ((h ^ rnd(0, x)) * P1 + P4) & M
+    else:
+        h = (seed + P5) & M
+    h = (h + n) & M
+    while p + 8 <= n:
+        h = (rotl(h ^ rnd(0, int.from_bytes(data[p:p + 8], "little")), 27) * P1 + P4) & M
+        p += 8
+    if p + 4 <= n:
+        h = (rotl(h ^ (int.from_bytes(data[p:p + 4], "little") * P1 & M), 23) * P2 + P3) & M
+        p += 4
+    while p < n:
+        h = rotl(h ^ (data[p] * P5 & M), 11) * P1 & M
+        p += 1
+    h = (h ^ (h >> 33)) * P2 & M
+    h = (h ^ (h >> 29)) * P3 & M
+    return h ^ (h >> 32)
+
+
+def zstd_plain(payload, info):
+    """The content of a frame whose blocks are all Raw_Block or RLE_Block
+    (RFC 8878 section 3.1.1.2.2), which needs no entropy decoder; None when
+    a block is compressed."""
+    if any(t == 2 for t, _, _ in info["parts"]):
+        return None
+    return b"".join(payload[at:at + size] if t == 0 else payload[at:at + 1] * size
+                    for t, at, size in info["parts"])
 
 
 def zstd_describe(info):
@@ -1402,6 +1471,17 @@ def decode_zstd(payload, raw_size):
     info, why = zstd_frame(payload, raw_size)
     if info is None:
         return None, why
+    out = zstd_plain(payload, info)
+    if out is not None:
+        # Raw and RLE blocks only: decoded here, with or without a zstd module;
+        # a checksum, when the frame has one, MUST match (4.3).
+        if len(out) != raw_size:
+            return None, "zstd frame produced %d bytes, not raw_size %d" % (len(out), raw_size)
+        want = info.get("checksum_value")
+        if want is not None and xxh64(out) & 0xFFFFFFFF != want:
+            return None, "zstd frame: Content_Checksum %08x is not the low 32 bits of XXH64 " \
+                "of the content, %08x" % (want, xxh64(out) & 0xFFFFFFFF)
+        return out, None
     if ZSTD_DECODE is None:
         return None, Newer("codec 2 (zstd) cannot be decoded by this Python: needs a newer reader "
                            "(Python 3.14 or later, or the zstandard module); the frame header "

@@ -12,8 +12,10 @@
 #       expected digests, dump) are what npkcheck.py prints now, and the README
 #       gives the vector's SHA-256 and BLAKE2b-256;
 #   (e) codec 2 (zstd, format.md section 4.3): hand-made frames that break a
-#       rule of 4.3 are refused as damage whether or not this Python has a zstd
-#       module; with ./newspack built, an archive made by create --codec zstd
+#       rule of 4.3 (a wrong content checksum among them) are refused as damage
+#       whether or not this Python has a zstd module, and valid frames of raw
+#       and RLE blocks decode either way; with ./newspack built, an archive
+#       made by create --codec zstd
 #       holds codec 2 objects and npkcheck.py verify -p either exits 0 when a
 #       zstd module is importable (compression.zstd or zstandard; extract then
 #       gives the inputs back) or exits 2 saying "needs a newer reader" when
@@ -270,9 +272,10 @@ else
 	info "this Python has no zstd module: zstd archives must be refused with exit 2"
 fi
 
-# Frames made by hand (raw blocks, RFC 8878 section 3.1.1), each breaking one
-# rule of format.md section 4.3, must be refused as damage, module or not; a
-# valid one must decode, or need a newer reader when there is no module.
+# Frames made by hand (raw and RLE blocks, RFC 8878 section 3.1.1), each
+# breaking one rule of format.md section 4.3, must be refused as damage, module
+# or not; a valid one must decode, module or not (npkcheck.py decodes raw and
+# RLE blocks itself; compressed blocks are the zstd archive's, below).
 cat > "$S/frames.py" << 'PYEOF'
 import importlib.util, sys
 spec = importlib.util.spec_from_file_location("npkcheck", sys.argv[1])
@@ -288,8 +291,22 @@ def raw_block(data, last=True):
     return ((len(data) << 3) | int(last)).to_bytes(3, "little") + data
 
 
+def rle_block(byte, size, last=True):
+    return ((size << 3) | 2 | int(last)).to_bytes(3, "little") + byte
+
+
 # single segment, 1-byte Frame_Content_Size, one raw block
 good = MAGIC + bytes([0x20, n]) + raw_block(content)
+# with a Content_Checksum: the low 32 bits of XXH64 of the content; the
+# XXH64 of 78 bytes is checked against its published value first
+check = npk.xxh64(content) & 0xFFFFFFFF
+checked = MAGIC + bytes([0x24, n]) + raw_block(content) + check.to_bytes(4, "little")
+rle = b"z" * 200
+rle_frame = MAGIC + bytes([0x24, 200]) + rle_block(b"z", 100, False) + rle_block(b"z", 100) \
+    + (npk.xxh64(rle) & 0xFFFFFFFF).to_bytes(4, "little")
+if npk.xxh64(b"") != 0xEF46DB3751D8E999 or npk.xxh64(b"a") != 0xD24EC4F1A98C6E5B:
+    print("npkcheck.py's XXH64 is wrong")
+    sys.exit(1)
 skippable = (0x184D2A50).to_bytes(4, "little") + (0).to_bytes(4, "little")
 bad = {
     "no content size": MAGIC + bytes([0x00, 0x00]) + raw_block(content),
@@ -302,18 +319,18 @@ bad = {
     "a skippable frame after it": good + skippable,
     "a skippable frame first": skippable + good,
     "no last block": MAGIC + bytes([0x20, n]) + raw_block(content, last=False),
+    "a wrong content checksum": MAGIC + bytes([0x24, n]) + raw_block(content)
+    + (check ^ 1).to_bytes(4, "little"),
 }
 ok = True
-for name, f in [("a valid frame", good),
-                ("a valid frame with Dictionary_ID 0",
-                 MAGIC + bytes([0x21, 0, n]) + raw_block(content))]:
-    out, why = npk.decode_payload(2, f, n)
-    if have and out != content:
-        print("%s does not decode: %s" % (name, why))
-        ok = False
-    elif not have and (out is not None or not isinstance(why, npk.Newer)
-                       or "needs a newer reader" not in why):
-        print("%s, without a zstd module: %r, %r" % (name, out, why))
+for name, f, want in [("a valid frame", good, content),
+                      ("a valid frame with Dictionary_ID 0",
+                       MAGIC + bytes([0x21, 0, n]) + raw_block(content), content),
+                      ("a valid frame with a content checksum", checked, content),
+                      ("a valid frame of two RLE blocks with a checksum", rle_frame, rle)]:
+    out, why = npk.decode_payload(2, f, len(want))
+    if out != want:
+        print("%s does not decode (zstd module: %s): %s" % (name, have, why))
         ok = False
 for name, f in bad.items():
     out, why = npk.decode_payload(2, f, n)
@@ -325,9 +342,9 @@ for name, f in bad.items():
 sys.exit(0 if ok else 1)
 PYEOF
 if python3 "$S/frames.py" "$CHECK" "$have_zstd" < /dev/null > "$S/frames.out" 2>&1; then
-	pass "npkcheck.py refuses hand-made zstd frames that break format.md 4.3 (content size, dictionary, window, one frame)"
+	pass "npkcheck.py refuses hand-made zstd frames that break format.md 4.3 (content size, dictionary, window, one frame, checksum) and decodes valid ones"
 else
-	fail "npkcheck.py refuses hand-made zstd frames that break format.md 4.3 (content size, dictionary, window, one frame)"
+	fail "npkcheck.py refuses hand-made zstd frames that break format.md 4.3 (content size, dictionary, window, one frame, checksum) and decodes valid ones"
 	show "$S/frames.out"
 fi
 

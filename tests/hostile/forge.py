@@ -337,6 +337,93 @@ def reserved_length_cluster(clusters):
     clusters[0].payload = b"\x78\x9c" + stream + struct.pack(">I", zlib.adler32(RESERVED_TEXT))
 
 
+def xxh64(data, seed=0):
+    """XXH64 (the zstd content checksum is its low 32 bits, RFC 8878 3.1.1)."""
+    M = (1 << 64) - 1
+    P1, P2, P3 = 0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
+    P4, P5 = 0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5
+    rotl = lambda x, r: ((x << r) | (x >> (64 - r))) & M  # noqa: E731
+    u64 = lambda i: int.from_bytes(data[i:i + 8], "little")  # noqa: E731
+
+    def rnd(acc, v):
+        return rotl((acc + v * P2) & M, 31) * P1 & M
+    n, p = len(data), 0
+    if n >= 32:
+        v = [(seed + P1 + P2) & M, (seed + P2) & M, seed, (seed - P1) & M]
+        while p + 32 <= n:
+            v = [rnd(v[j], u64(p + 8 * j)) for j in range(4)]
+            p += 32
+        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M
+        for x in v:
+            h = ((h ^ rnd(0, x)) * P1 + P4) & M
+    else:
+        h = (seed + P5) & M
+    h = (h + n) & M
+    while p + 8 <= n:
+        h = (rotl(h ^ rnd(0, u64(p)), 27) * P1 + P4) & M
+        p += 8
+    if p + 4 <= n:
+        h = (rotl(h ^ (int.from_bytes(data[p:p + 4], "little") * P1 & M), 23) * P2 + P3) & M
+        p += 4
+    while p < n:
+        h = rotl(h ^ (data[p] * P5 & M), 11) * P1 & M
+        p += 1
+    h = (h ^ (h >> 33)) * P2 & M
+    h = (h ^ (h >> 29)) * P3 & M
+    return h ^ (h >> 32)
+
+
+def zstd_rle(flip_checksum):
+    """A hook making cluster 0, whose bytes are one byte repeated, one zstd
+    frame (codec 2, 4.3): single segment, a 2-byte content size, one RLE
+    block, and the optional Content_Checksum, right or with a bit flipped;
+    the pages are stored (codec 0)."""
+    def f(clusters):
+        c = clusters[0]
+        n = len(c.raw)
+        assert 256 <= n <= 65791 and c.raw == c.raw[:1] * n
+        check = xxh64(c.raw) & 0xFFFFFFFF ^ int(flip_checksum)
+        c.codec = 2
+        c.payload = (b"\x28\xb5\x2f\xfd" + bytes([0x64]) + struct.pack("<H", n - 256) +
+                     ((n << 3) | 2 | 1).to_bytes(3, "little") + c.raw[:1] +
+                     struct.pack("<I", check))
+    return f
+
+
+def stored_pages(pages):
+    for p in pages:
+        p.codec, p.payload = 0, p.raw
+
+
+IDENTITY = b"\x01" + b"\0" * 31   # the identity point: small order (keys.md 5)
+
+
+def small_order_signer(m):
+    """The embedded signer is the identity point, under a key id nobody
+    trusts; see small_order_signature."""
+    m.update(signer_key_id=b"SMALLORD", signer_public_key=IDENTITY)
+
+
+def small_order_signature(s):
+    """R = identity, S = 0: [S]B = R + [k]A holds for every message under
+    A = identity, so an Ed25519 without the small-order rule of keys.md 5
+    takes this for a valid signature by an untrusted key (exit 3)."""
+    forged = IDENTITY + b"\0" * 32
+    A = npkcheck._pt_decode(IDENTITY)
+    k = int.from_bytes(hashlib.sha512(forged[:32] + IDENTITY + s["comment"]).digest(), "little")
+    assert npkcheck._pt_equal(npkcheck._pt_mul(0, npkcheck._B),
+                              npkcheck._pt_add(A, npkcheck._pt_mul(k, A)))
+    s.update(sig=forged, **{"global": forged})
+
+
+def extra_stream_bytes(clusters):
+    """100 bytes more at the end of the last cluster, in no document."""
+    c = clusters[-1]
+    c.raw = c.raw + b"x" * 100
+    c.raw_size = len(c.raw)
+    c.payload = zlib_encode(c.raw)
+
+
 def other_key(m):
     m["signing_key"] = KEYS["other"]
 
@@ -416,6 +503,9 @@ def cases():
         "two documents have the path \"a.txt\"")
     add("path-folder-of-another", "'a' and 'a/b' both documents", with_docs(b"a", b"a/b"), {}, 1,
         "\"a\" is a document and also the folder of \"a/b\"")
+    add("path-folder-behind-siblings", "'a' and 'a/c' with 'a-b' and 'a.txt' between them",
+        with_docs(b"a", b"a-b", b"a.txt", b"a/c"), {}, 1,
+        "\"a\" is a document and also the folder of \"a/c\"")
     add("path-unsorted", "entries out of order in a page", with_docs(b"b.txt", b"a.txt"), {}, 1,
         "\"a.txt\" comes after \"b.txt\"")
     add("path-unsorted-pages", "page first paths out of order", D,
@@ -434,6 +524,12 @@ def cases():
         "a.txt: metadata")
 
     # ---- sizes, offsets and counts
+    add("empty-doc-cluster", "an empty document naming cluster 0",
+        with_docs(b"a.txt", b"b.txt") + [(b"empty.txt", b"")],
+        {"hooks": {"entries": set_entry(2, cluster=0)}}, 1, "empty.txt: empty document must have no cluster")
+    add("empty-doc-offset", "an empty document with cluster FFFFFFFF and offset 5",
+        with_docs(b"a.txt", b"b.txt") + [(b"empty.txt", b"")],
+        {"hooks": {"entries": set_entry(2, offset=5)}}, 1, "empty.txt: empty document must have no cluster")
     add("size-larger", "a declared size larger than the data", D,
         {"hooks": {"entries": set_entry(-1, size=10 ** 6)}}, 1, "runs past the end of the data")
     add("size-smaller", "a declared size smaller: documents do not tile", D,
@@ -452,6 +548,9 @@ def cases():
         {"hooks": {"pages": lambda p: setattr(p[0], "count", 0xFFFFFFFF)}}, 1, "holds more documents than the manifest counts")
     add("page-raw-size-wrong", "a page's raw_size larger than its data", D,
         {"hooks": {"pages": lambda p: setattr(p[0], "raw_size", p[0].raw_size + 1)}}, 1, "inflates to 848 bytes, declared 849")
+    add("page-raw-size-zero", "a page of raw_size 0, stored, that claims 8 entries", D,
+        {"hooks": {"pages": lambda p: (set_all(p[:1], codec=0, payload=b"", raw_size=0))}}, 1,
+        "index entry 0 is truncated")
     add("cluster-raw-size-limit", "a cluster raw_size above 64 MiB", D,
         {"hooks": {"cluster_table": lambda t: t[0].update(raw_size=0xFFFFFFFF)}}, 1, "raw size outside 1 byte to 64 MiB")
     add("cluster-offset-past-end", "a cluster offset past the end of the file", D,
@@ -499,6 +598,28 @@ def cases():
     add("codec-unknown-and-damage", "codec 7 in cluster 0, and cluster 1's stream cut short", D,
         {"hooks": {"clusters": lambda cl: (setattr(cl[0], "codec", 7), truncated_stream(cl))}}, 1,
         "corrupt or truncated zlib stream")
+    add("zstd-checksum-wrong", "a zstd frame whose optional content checksum is wrong",
+        [(b"a.txt", b"z" * 3000)], {"hooks": {"clusters": zstd_rle(True), "pages": stored_pages}},
+        1, "cluster 0: corrupt zstd frame")
+    # Behind a page this reader cannot decode, the data stream is still checked
+    # (spec/format.md 11, verify): world/013.txt, which has world/012.txt's
+    # content, points at its bytes, so every digest matches but the documents
+    # do not tile; that is damage (exit 1), not only "needs a newer reader".
+    add("tiling-behind-unsupported-page", "index page 0 in codec 7, and a document of page 1 "
+        "stored at the place of the one before it",
+        [(p, D[12][1] if p == b"world/013.txt" else t) for p, t in D],
+        {"hooks": {"pages": lambda pg: setattr(pg[0], "codec", 7),
+                   "entries": lambda e: e[13].update(cluster=e[12]["cluster"], offset=e[12]["offset"])}},
+        1, "documents must tile the data")
+    # The same behind a page in the middle: the last cluster holds 100 bytes
+    # more than the documents, so the data stream does not end where the last
+    # document does (5.3); every digest matches.
+    add("stream-end-behind-unsupported-page", "index page 1 in codec 7, and 100 bytes of the "
+        "data stream after the last document", D,
+        {"hooks": {"pages": lambda pg: setattr(pg[1], "codec", 7),
+                   "clusters": extra_stream_bytes,
+                   "manifest": lambda m: m.update(content_bytes=m["content_bytes"] + 100)}},
+        1, "documents end at data offset")
     add("stored-larger-than-raw", "stored_size above raw_size", D,
         {"hooks": {"clusters": lambda cl: (setattr(cl[0], "codec", 0),
                                            setattr(cl[0], "payload", cl[0].raw + b"x"))}},
@@ -529,8 +650,20 @@ def cases():
     add("garbage-after", "100 bytes after the trailer", D, fil(append), 1, "no trailer at the end of the file")
     add("truncated", "the last 1000 bytes cut", D, fil(lambda f: f.__delitem__(slice(-1000, None))),
         1, "no trailer at the end of the file")
+    add("small-order-key", "the forgery a lenient Ed25519 accepts: the identity point as signer "
+        "key, R = identity and S = 0", D,
+        {"hooks": {"manifest": small_order_signer, "signature": small_order_signature}}, 1,
+        "signature by key 44524F4C4C414D53 does not verify")
     add("comment-newline", "a line break in the trusted comment", D,
         {"comment": "timestamp:1\nforged: yes"}, 1, "trusted comment is not one line")
+    add("comment-cr", "a CR in the trusted comment", D,
+        {"comment": "timestamp:1\rforged: yes"}, 1, "trusted comment is not one line")
+    add("comment-nul", "a NUL in the trusted comment", D,
+        {"comment": b"timestamp:1\0forged"}, 1, "trusted comment is not one line")
+    add("comment-bad-utf8", "a trusted comment that is not UTF-8", D,
+        {"comment": b"timestamp:1\tcaf\xe9"}, 1, "trusted comment is not one line")
+    add("comment-1025", "a trusted comment of 1025 bytes (signature_size 1165)", D,
+        {"comment": "c" * 1025}, 1, "signature block size 1165 out of range")
     add("critical-extension", "an unknown critical manifest extension", D,
         {"hooks": {"manifest": mf(extensions=struct.pack("<HHHI", 1, 7, 1, 0)[:0] +
                                   struct.pack("<H", 1) + struct.pack("<HHI", 9, 1, 0))}}, 2, "is critical and needs a newer reader")
@@ -538,6 +671,15 @@ def cases():
     # ---- not refused, on purpose (spec/format.md 5.1): two documents whose
     # names differ only by Unicode normalisation are two paths.
     add("unicode-normalisation", "NFC and NFD forms of one name", with_docs(nfd, nfc), {}, 0, "every digest matches")
+    # The longest trusted comment (1024 bytes, signature_size 1164), with a TAB
+    # and another control character, which the rule of section 8 allows.
+    add("comment-1024", "a trusted comment of 1024 bytes with a TAB and an ESC",
+        D, {"comment": "timestamp:1\t\x1b" + "c" * 1011}, 0, "every digest matches")
+    # An optional zstd checksum that is right, in a frame of one RLE block, and
+    # an empty document as 5.2 says (cluster FFFFFFFF, offset 0).
+    add("zstd-checksum-right", "a zstd frame with a right content checksum",
+        [(b"a.txt", b"z" * 3000), (b"empty.txt", b"")],
+        {"hooks": {"clusters": zstd_rle(False), "pages": stored_pages}}, 0, "every digest matches")
     return c
 
 

@@ -1132,11 +1132,13 @@ static int walk_page(walker *w, uint32_t i, npk_error *err)
 }
 
 /* 5.3: the documents end where the data does (checked when the last of
- * them could be placed, and nothing was reported before). */
+ * them could be placed, and no damage was reported before: what only needs
+ * a newer reader does not hide damage, spec/format.md 11.1). */
 static int walk_end(walker *w, npk_error *err)
 {
 	const npk_reader *r = w->r;
-	if (!w->pos_known || w->pos == r->doc_bytes || (w->wr != NULL && w->wr->first != NPK_OK))
+	int damaged = w->wr != NULL && w->wr->first != NPK_OK && w->wr->first != NPK_E_VERSION;
+	if (!w->pos_known || w->pos == r->doc_bytes || damaged)
 		return NPK_OK;
 	int rc = npk__fail(err, NPK_E_FORMAT, "%s: documents end at data offset %llu of %llu",
 	                   r->name, (unsigned long long)w->pos, (unsigned long long)r->doc_bytes);
