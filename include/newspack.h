@@ -297,7 +297,20 @@ typedef struct npk_entry {
 	uint32_t cluster;         /* first cluster (0xFFFFFFFF when empty) */
 	uint32_t offset;          /* offset in that cluster's data */
 	const npk_meta *meta;
+	/* version 1.1 (spec/format.md 15.7); a 1.0 archive's entries read as
+	 * documents with no leaf (UINT64_MAX) and a zero salt */
+	unsigned kind;            /* NPK_KIND_DOCUMENT, ... */
+	uint64_t leaf;
+	uint8_t salt[16];
 } npk_entry;
+
+/* Entry kinds (spec/format.md 15.7). */
+enum {
+	NPK_KIND_DOCUMENT = 0,
+	NPK_KIND_WITHDRAWN = 1,
+	NPK_KIND_FOLDER = 2,
+	NPK_KIND_SYMLINK = 3
+};
 
 typedef struct npk_info {
 	unsigned version_major, version_minor;

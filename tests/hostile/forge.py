@@ -640,8 +640,10 @@ def cases():
         {"hooks": {"signature": lambda s: s.update(key_id=KEYS["other"].key_id)}}, 1, "key id differs from the signer named in the manifest")
     add("version-newer", "version_major 2", D, {"hooks": {"header": hdr(8, "<H", 2)}}, 2, "needs a newer reader")
     add("version-zero", "version_major 0", D, {"hooks": {"header": hdr(8, "<H", 0)}}, 1, "unknown format version 0.0")
-    add("flags-unknown", "an unknown required flag", D, {"hooks": {"header": hdr(12, "<I", 1)}}, 2,
-        "newer")
+    add("flags-unknown", "an unknown required flag (bit 1; bit 0 is version 1.1's)", D,
+        {"hooks": {"header": hdr(12, "<I", 2)}}, 2, "newer")
+    add("flags-11-version-10", "required flag bit 0 (version 1.1) in a version 1.0 header", D,
+        {"hooks": {"header": hdr(12, "<I", 1)}}, 1, "version 1.1 and flag bit 0 go together")
     add("header-reserved", "a reserved header byte set", D, {"hooks": {"header": hdr(20, "<B", 1)}},
         1, "reserved")
     add("header-changed-unsigned", "version_minor changed after signing", D,

@@ -15,6 +15,8 @@
 #define NPK_HEADER_SIZE 32u
 #define NPK_MAGIC "\x89NPK\r\n\x1a\n"
 #define NPK_MAGIC_LEN 8u
+/* 15.1: required_flags bit 0 marks a version 1.1 archive. */
+#define NPK_REQ_CONTAINER11 0x00000001u
 
 /* 4. Objects: clusters and index pages share one 24-byte header. */
 #define NPK_OBJ_HEADER_SIZE 24u
@@ -23,6 +25,7 @@
 #define NPK_CODEC_STORED 0u
 #define NPK_CODEC_ZLIB 1u
 #define NPK_CODEC_ZSTD 2u
+#define NPK_PAGE_FLAG_V11 0x01u    /* 15.7: a page of version 1.1 entries */
 
 /* 6. Tables */
 #define NPK_CLUSTER_ENTRY_SIZE 48u
@@ -33,6 +36,21 @@
 #define NPK_MANIFEST_MAGIC "NPKM"
 #define NPK_MANIFEST_FIXED 210u    /* up to and including meta_len */
 #define NPK_EXT_CRITICAL 0x0001u
+#define NPK_EXT_DIRECTORY 1u       /* 15.3: the section directory */
+
+/* 15.3 Section directory records */
+#define NPK_SECTION_RECORD 56u
+#define NPK_SECTIONS_MAX 65536u
+#define NPK_SECTION_CRITICAL 0x0001u
+#define NPK_SECTION_TAIL 0x0002u
+
+/* 15.5 Tail trailer */
+#define NPK_TAIL_MAGIC "NPKTAIL\n"
+
+/* 15.7 Index entry, version 1.1 */
+#define NPK_ENTRY11_FIXED 84u      /* with ref_kind 0, without path, media, meta */
+#define NPK_KIND_MAX 3u
+#define NPK_REF_INLINE 0u
 
 /* 8. Signature block */
 #define NPK_SIG_FIXED 140u         /* without the trusted comment */

@@ -35,6 +35,13 @@ typedef struct cluster_ref {
 	uint64_t start;           /* logical offset of its first byte (5.3) */
 } cluster_ref;
 
+/* A section named by the directory (15.3). */
+typedef struct section_ref {
+	uint16_t type, flags;
+	uint64_t off, len;
+	uint8_t digest[32];
+} section_ref;
+
 /* An object (page or cluster) read, checked and decoded into memory. */
 typedef struct obj_buf {
 	uint8_t *io;              /* the stored object */
@@ -50,7 +57,13 @@ struct npk_reader {
 	char *name;
 	uint64_t file_size;
 	unsigned major, minor;
-	uint32_t optional_flags;
+	uint32_t required_flags, optional_flags;
+	int header_reserved;      /* a reserved header byte is set: acted on at 15.2, 5b */
+	int v11;                  /* required_flags bit 0: version 1.1 (15.1) */
+	uint64_t signed_size;     /* the signed part: file_size unless a tail follows (15.5) */
+	int has_tail;
+	section_ref *sections;    /* the directory (15.3), in its order */
+	uint32_t section_count;
 
 	/* manifest (7) */
 	uint64_t created, doc_count, doc_bytes, pt_off;
@@ -87,7 +100,8 @@ struct npk_reader {
 	npk_meta *found_meta;
 };
 
-/* 11, step 1: the header. */
+/* 11, step 1 (15.2, step 1): the header's magic. Its other fields are
+ * acted upon only once its digest matched (check_version). */
 static int read_header(npk_reader *r, npk_error *err)
 {
 	uint8_t h[NPK_HEADER_SIZE];
@@ -96,41 +110,119 @@ static int read_header(npk_reader *r, npk_error *err)
 	            "%s: not a newspack archive (bad magic at offset 0)", r->name);
 	r->major = npk__ld16(h + 8);
 	r->minor = npk__ld16(h + 10);
-	uint32_t required = npk__ld32(h + 12);
+	r->required_flags = npk__ld32(h + 12);
 	r->optional_flags = npk__ld32(h + 16);
+	for (size_t i = 20; i < NPK_HEADER_SIZE; i++)
+		if (h[i] != 0 && r->header_reserved == 0)
+			r->header_reserved = (int)i;
+	return NPK_OK;
+}
+
+/* 15.2, step 5b: the version and flags of a header whose digest matched,
+ * so that a changed bit reads as damage, never as "needs a newer reader". */
+static int check_version(npk_reader *r, npk_error *err)
+{
 	NPK_FAIL_IF(r->major > NPK_FORMAT_MAJOR, err, NPK_E_VERSION,
 	            "%s: format version %u.%u needs a newer reader (this one reads %u.x)", r->name,
 	            r->major, r->minor, NPK_FORMAT_MAJOR);
 	NPK_FAIL_IF(r->major != NPK_FORMAT_MAJOR, err, NPK_E_FORMAT,
 	            "%s: unknown format version %u.%u", r->name, r->major, r->minor);
-	NPK_FAIL_IF(required != 0, err, NPK_E_VERSION,
-	            "%s: required feature flags 0x%08x need a newer reader", r->name, required);
-	for (size_t i = 20; i < NPK_HEADER_SIZE; i++)
-		NPK_FAIL_IF(h[i] != 0, err, NPK_E_FORMAT, "%s: reserved header byte %zu is not zero",
-		            r->name, i);
+	NPK_FAIL_IF(r->required_flags & ~NPK_REQ_CONTAINER11, err, NPK_E_VERSION,
+	            "%s: required feature flags 0x%08x need a newer reader", r->name, r->required_flags);
+	NPK_FAIL_IF(r->header_reserved != 0, err, NPK_E_FORMAT,
+	            "%s: reserved header byte %d is not zero", r->name, r->header_reserved);
+	r->v11 = (r->required_flags & NPK_REQ_CONTAINER11) != 0;
+	NPK_FAIL_IF(r->v11 != (r->minor >= 1), err, NPK_E_FORMAT,
+	            "%s: format version %u.%u with required flags 0x%08x: version 1.1 and flag bit 0 "
+	            "go together", r->name, r->major, r->minor, r->required_flags);
+	NPK_FAIL_IF(r->has_tail && !r->v11, err, NPK_E_FORMAT,
+	            "%s: a version 1.0 archive followed by an unsigned tail", r->name);
 	return NPK_OK;
 }
 
-/* 7.2 Extensions: unknown critical ones stop the reader. */
-static int check_extensions(const npk_reader *r, npk_cur *c, unsigned count, npk_error *err)
+/* 15.3: why directory record d cannot be right, or NULL. prev is the
+ * record before it (NULL for the first). */
+static const char *section_problem(const npk_reader *r, const section_ref *d,
+                                   const section_ref *prev, uint32_t reserved)
+{
+	uint64_t end = 0;
+	int inside = d->off >= NPK_HEADER_SIZE && npk__add64(d->off, d->len, &end) && end <= r->pt_off;
+	return d->type == 0 || d->type == NPK_EXT_DIRECTORY || d->type == 5 ? "has a type that is not a section"
+	       : prev && (d->type < prev->type || (d->type == prev->type && d->off <= prev->off))
+	           ? "is out of (type, offset) order"
+	       : d->flags & ~NPK_SECTION_CRITICAL ? "has reserved flags set"
+	       : reserved != 0 ? "has a reserved field that is not zero"
+	       : d->len == 0 ? "is empty"
+	       : !inside ? "lies outside the body"
+	       : NULL;
+}
+
+/* 15.3: the section directory, data of extension type 1; every count and
+ * bound is checked before use. No section type is known yet: unknown
+ * critical ones need a newer reader, the others are kept for the tiling
+ * and verify's digests. */
+static int parse_directory(npk_reader *r, const uint8_t *data, uint32_t len, npk_error *err)
+{
+	NPK_FAIL_IF(len < 4, err, NPK_E_FORMAT, "%s: section directory is truncated", r->name);
+	uint32_t count = npk__ld32(data);
+	NPK_FAIL_IF(count > NPK_SECTIONS_MAX || len != 4 + (uint64_t)count * NPK_SECTION_RECORD, err,
+	            NPK_E_FORMAT, "%s: section directory of %u bytes does not hold %u sections",
+	            r->name, len, count);
+	r->sections = calloc(count ? count : 1, sizeof *r->sections);
+	NPK_FAIL_IF(r->sections == NULL, err, NPK_E_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < count; i++) {
+		const uint8_t *e = data + 4 + (size_t)i * NPK_SECTION_RECORD;
+		section_ref *d = &r->sections[i];
+		d->type = npk__ld16(e);
+		d->flags = npk__ld16(e + 2);
+		d->off = npk__ld64(e + 8);
+		d->len = npk__ld64(e + 16);
+		memcpy(d->digest, e + 24, 32);
+		const char *why = section_problem(r, d, i ? d - 1 : NULL, npk__ld32(e + 4));
+		NPK_FAIL_IF(why != NULL, err, NPK_E_FORMAT,
+		            "%s: section %u (type %u, offset %llu, length %llu) %s", r->name, i, d->type,
+		            (unsigned long long)d->off, (unsigned long long)d->len, why);
+		NPK_FAIL_IF(d->flags & NPK_SECTION_CRITICAL, err, NPK_E_VERSION,
+		            "%s: section %u (type %u) is critical and needs a newer reader", r->name, i,
+		            d->type);
+		r->section_count = i + 1;
+	}
+	return NPK_OK;
+}
+
+/* 7.2 Extensions: unknown critical ones stop the reader; type 1 is the
+ * section directory of version 1.1 (15.3). */
+static int check_extensions(npk_reader *r, npk_cur *c, unsigned count, npk_error *err)
 {
 	unsigned prev_type = 0;
+	int directory = 0;
 	for (unsigned i = 0; i < count; i++) {
 		uint16_t type = npk__cur_u16(c);
 		uint16_t flags = npk__cur_u16(c);
 		uint32_t elen = npk__cur_u32(c);
-		npk__cur_take(c, elen);
+		const uint8_t *data = npk__cur_take(c, elen);
 		NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "%s: manifest extension %u is truncated", r->name, i);
 		NPK_FAIL_IF(type <= prev_type, err, NPK_E_FORMAT,
 		            "%s: manifest extensions out of order", r->name);
 		NPK_FAIL_IF(flags & ~NPK_EXT_CRITICAL, err, NPK_E_FORMAT,
 		            "%s: manifest extension %u has reserved flags set", r->name, type);
+		prev_type = type;
+		if (type == NPK_EXT_DIRECTORY && r->v11) {
+			NPK_FAIL_IF(!(flags & NPK_EXT_CRITICAL), err, NPK_E_FORMAT,
+			            "%s: the section directory is not marked critical", r->name);
+			NPK_FORWARD(parse_directory(r, data, elen, err));
+			directory = 1;
+			continue;
+		}
+		NPK_FAIL_IF(type == NPK_EXT_DIRECTORY, err, NPK_E_FORMAT,
+		            "%s: a section directory in a version 1.0 archive", r->name);
 		NPK_FAIL_IF(flags & NPK_EXT_CRITICAL, err, NPK_E_VERSION,
 		            "%s: manifest extension %u is critical and needs a newer reader", r->name, type);
-		prev_type = type;
 	}
 	NPK_FAIL_IF(npk__cur_left(c) != 0, err, NPK_E_FORMAT,
 	            "%s: %zu trailing bytes in the manifest", r->name, npk__cur_left(c));
+	NPK_FAIL_IF(r->v11 && !directory, err, NPK_E_FORMAT,
+	            "%s: a version 1.1 archive without a section directory", r->name);
 	return NPK_OK;
 }
 
@@ -199,29 +291,53 @@ static int parse_manifest(npk_reader *r, const uint8_t *m, size_t len,
 	NPK_FAIL_IF(c.bad, err, NPK_E_FORMAT, "%s: manifest is truncated", r->name);
 	NPK_FAIL_IF(reserved != 0, err, NPK_E_FORMAT, "%s: manifest reserved field is not zero",
 	            r->name);
-	NPK_FAIL_IF(file_size != r->file_size, err, NPK_E_FORMAT,
+	NPK_FAIL_IF(file_size != r->signed_size, err, NPK_E_FORMAT,
 	            "%s: file is %llu bytes but the signed manifest says %llu (truncated or appended to)",
-	            r->name, (unsigned long long)r->file_size, (unsigned long long)file_size);
+	            r->name, (unsigned long long)r->signed_size, (unsigned long long)file_size);
 	NPK_FAIL_IF(mf_off != trailer_mf_off, err, NPK_E_FORMAT,
 	            "%s: trailer and manifest disagree on the manifest offset", r->name);
+	/* 15.2: the header digest before anything the header says is acted on */
+	NPK_FORWARD(check_header_digest(r, hd, err));
+	NPK_FORWARD(check_version(r, err));
 	NPK_FORWARD(npk__meta_decode(meta, mlen, r->meta, err));
 	NPK_FORWARD(check_extensions(r, &c, next, err));
-	NPK_FORWARD(check_header_digest(r, hd, err));
 	memcpy(r->pt_digest, ptd, 32);
 	memcpy(r->ct_digest, ctd, 32);
 	return check_counts(r, mf_off, err);
 }
 
+/* 15.5: a file ending in a tail trailer has an unsigned tail; the signed
+ * part is then its first signed_size bytes. Nothing else of the tail is
+ * read here: it is never trusted. */
+static int find_signed_part(npk_reader *r, npk_error *err)
+{
+	uint8_t t[NPK_TRAILER_SIZE];
+	r->signed_size = r->file_size;
+	if (r->file_size < 96)
+		return NPK_OK;
+	NPK_FORWARD(npk__pread_full(r->fd, t, sizeof t, r->file_size - NPK_TRAILER_SIZE, r->name, err));
+	if (memcmp(t + 24, NPK_TAIL_MAGIC, 8) != 0)
+		return NPK_OK;
+	uint64_t size = npk__ld64(t);
+	NPK_FAIL_IF(size < NPK_HEADER_SIZE + NPK_TRAILER_SIZE || size > r->file_size - 36, err,
+	            NPK_E_FORMAT, "%s: the tail trailer's signed size %llu is out of range", r->name,
+	            (unsigned long long)size);
+	r->signed_size = size;
+	r->has_tail = 1;
+	return NPK_OK;
+}
+
 /* 11, step 2: the trailer (9), which says where the manifest and the
  * signature block after it are. */
-static int read_trailer(const npk_reader *r, uint64_t *mf_off, uint32_t *mf_len,
+static int read_trailer(npk_reader *r, uint64_t *mf_off, uint32_t *mf_len,
                         uint32_t *sig_len, npk_error *err)
 {
 	uint8_t t[NPK_TRAILER_SIZE];
 	NPK_FAIL_IF(r->file_size < NPK_HEADER_SIZE + NPK_TRAILER_SIZE, err, NPK_E_FORMAT,
 	            "%s: only %llu bytes: too short to be an archive", r->name,
 	            (unsigned long long)r->file_size);
-	NPK_FORWARD(npk__pread_full(r->fd, t, sizeof t, r->file_size - NPK_TRAILER_SIZE, r->name, err));
+	NPK_FORWARD(find_signed_part(r, err));
+	NPK_FORWARD(npk__pread_full(r->fd, t, sizeof t, r->signed_size - NPK_TRAILER_SIZE, r->name, err));
 	NPK_FAIL_IF(memcmp(t + 24, NPK_TRAILER_MAGIC, 8) != 0, err, NPK_E_FORMAT,
 	            "%s: no trailer at the end of the file (truncated, or bytes appended)", r->name);
 	*mf_off = npk__ld64(t);
@@ -236,7 +352,7 @@ static int read_trailer(const npk_reader *r, uint64_t *mf_off, uint32_t *mf_len,
 	uint64_t end;
 	NPK_FAIL_IF(*mf_off < NPK_HEADER_SIZE || !npk__add64(*mf_off, *mf_len, &end) ||
 	            !npk__add64(end, *sig_len, &end) ||
-	            end != r->file_size - NPK_TRAILER_SIZE,
+	            end != r->signed_size - NPK_TRAILER_SIZE,
 	            err, NPK_E_FORMAT, "%s: trailer points outside the file", r->name);
 	return NPK_OK;
 }
@@ -539,6 +655,7 @@ void npk_reader_free(npk_reader *r)
 			free(r->pages[i].first);
 	free(r->pages);
 	free(r->clusters);
+	free(r->sections);
 	obj_free(&r->page);
 	obj_free(&r->fpage);
 	obj_free(&r->cl);
@@ -584,7 +701,7 @@ static int grow(uint8_t **p, size_t *cap, size_t need)
 /* Reads an object (4), checks its digest before anything else, then its
  * header against what the table says, and decodes it into o->raw. */
 static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *kind,
-                       const char *magic, uint32_t number, uint64_t off, uint32_t len,
+                       const char *magic, unsigned flags, uint32_t number, uint64_t off, uint32_t len,
                        uint32_t raw, const uint8_t digest[32], uint32_t count, uint32_t want,
                        npk_error *err)
 {
@@ -600,7 +717,7 @@ static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *
 		                 number, (unsigned long long)off, len);
 	}
 	const uint8_t *h = o->io;
-	if (memcmp(h, magic, 4) != 0 || h[5] != 0 || npk__ld16(h + 6) != 0 ||
+	if (memcmp(h, magic, 4) != 0 || h[5] != flags || npk__ld16(h + 6) != 0 ||
 	    npk__ld32(h + 8) != number || npk__ld32(h + 12) != raw ||
 	    npk__ld32(h + 16) != len - NPK_OBJ_HEADER_SIZE || npk__ld32(h + 20) != count) {
 		npk__fail(err, NPK_E_FORMAT, "header disagrees with its table entry");
@@ -620,21 +737,24 @@ static int load_page_into(npk_reader *r, npk_decoder *dec, obj_buf *o, uint32_t 
                           npk_error *err)
 {
 	const page_ref *p = &r->pages[i];
-	return load_object(r, dec, o, "index page", NPK_PAGE_MAGIC, i, p->off, p->len, p->raw,
+	return load_object(r, dec, o, "index page", NPK_PAGE_MAGIC, r->v11 ? NPK_PAGE_FLAG_V11 : 0u,
+	                   i, p->off, p->len, p->raw,
 	                   p->digest, p->count, p->raw, err);
 }
 
-/* An index entry (5.2) as its page holds it. */
+/* An index entry (5.2, 15.7) as its page holds it. */
 typedef struct raw_entry {
-	const uint8_t *path, *digest, *media, *meta;
+	const uint8_t *path, *digest, *media, *meta, *salt;
 	uint16_t plen, metalen;
 	uint8_t mlen;
-	uint64_t size;
+	uint64_t size, leaf;
 	uint32_t cluster, offset;
+	unsigned kind, flags, ref_kind;
 } raw_entry;
 
-/* Takes entry x's fields from c, which is bad when the page ends first. */
-static void take_entry(npk_cur *c, raw_entry *x)
+/* 5.2: a version 1.0 entry's fields from c, which is bad when the page
+ * ends first. */
+static void take_entry10(npk_cur *c, raw_entry *x)
 {
 	x->plen = npk__cur_u16(c);
 	x->path = npk__cur_take(c, x->plen);
@@ -646,6 +766,55 @@ static void take_entry(npk_cur *c, raw_entry *x)
 	x->media = npk__cur_take(c, x->mlen);
 	x->metalen = npk__cur_u16(c);
 	x->meta = npk__cur_take(c, x->metalen);
+	x->leaf = UINT64_MAX;
+}
+
+/* 15.7: a version 1.1 entry: entry_len bounds it (c goes bad when it
+ * crosses the page's end, e when a field crosses entry_len); the bytes
+ * after the fields known here belong to later versions and are skipped.
+ * An unknown kind, flag or ref_kind stops at once: what follows cannot be
+ * parsed (parse_entry says it needs a newer reader). */
+static void take_entry11(npk_cur *c, raw_entry *x)
+{
+	uint32_t elen = npk__cur_u32(c);
+	const uint8_t *body = elen >= 4 ? npk__cur_take(c, elen - 4) : npk__cur_take(c, SIZE_MAX);
+	npk_cur e;
+	npk__cur_init(&e, body, body ? elen - 4 : 0);
+	x->kind = npk__cur_u8(&e);
+	x->flags = npk__cur_u8(&e);
+	x->plen = npk__cur_u16(&e);
+	x->path = npk__cur_take(&e, x->plen);
+	x->size = npk__cur_u64(&e);
+	x->ref_kind = npk__cur_u8(&e);
+	if (x->kind > NPK_KIND_MAX || x->flags != 0 || x->ref_kind != NPK_REF_INLINE)
+		return;
+	x->cluster = npk__cur_u32(&e);
+	x->offset = npk__cur_u32(&e);
+	x->digest = npk__cur_take(&e, 32);
+	x->leaf = npk__cur_u64(&e);
+	x->salt = npk__cur_take(&e, 16);
+	x->mlen = npk__cur_u8(&e);
+	x->media = npk__cur_take(&e, x->mlen);
+	x->metalen = npk__cur_u16(&e);
+	x->meta = npk__cur_take(&e, x->metalen);
+	if (e.bad)
+		c->bad = 1;
+}
+
+/* Takes entry x's fields from c, which is bad when the entry is cut. */
+static void take_entry(const npk_reader *r, npk_cur *c, raw_entry *x)
+{
+	memset(x, 0, sizeof *x);
+	if (r->v11)
+		take_entry11(c, x);
+	else
+		take_entry10(c, x);
+}
+
+/* 15.7: an entry of a kind, flag or ref_kind this reader does not know. */
+static int entry_newer(const raw_entry *x)
+{
+	return x->kind > NPK_KIND_MAX || x->flags != 0 || x->ref_kind != NPK_REF_INLINE;
 }
 
 /* The checks of entry x that need nothing outside its page, but for its
@@ -670,8 +839,8 @@ static int check_fields(const npk_reader *r, const raw_entry *x, uint64_t ordina
 static int entry_valid(const npk_reader *r, npk_cur *c)
 {
 	raw_entry x;
-	take_entry(c, &x);
-	return !c->bad && check_fields(r, &x, 0, NULL) == NPK_OK &&
+	take_entry(r, c, &x);
+	return !c->bad && !entry_newer(&x) && check_fields(r, &x, 0, NULL) == NPK_OK &&
 	       (r->no_meta || npk__meta_valid(x.meta, x.metalen));
 }
 
@@ -703,7 +872,7 @@ static int load_cluster_into(npk_reader *r, npk_decoder *dec, obj_buf *o, uint32
 	const cluster_ref *c = &r->clusters[i];
 	if (dec == r->dec)
 		r->cl_loads++;
-	return load_object(r, dec, o, "cluster", NPK_CLUSTER_MAGIC, i, c->off, c->len, c->raw,
+	return load_object(r, dec, o, "cluster", NPK_CLUSTER_MAGIC, 0u, i, c->off, c->len, c->raw,
 	                   c->digest, 0, c->raw, err);
 }
 
@@ -925,7 +1094,7 @@ static int load_cluster_head(npk_reader *r, uint32_t i, uint32_t want, npk_error
 	r->cl_cached = -1;
 	r->cl_loads++;
 	const cluster_ref *c = &r->clusters[i];
-	NPK_FORWARD(load_object(r, r->dec, &r->cl, "cluster", NPK_CLUSTER_MAGIC, i, c->off, c->len,
+	NPK_FORWARD(load_object(r, r->dec, &r->cl, "cluster", NPK_CLUSTER_MAGIC, 0u, i, c->off, c->len,
 	                        c->raw, c->digest, 0, want, err));
 	r->cl_cached = i;
 	return NPK_OK;
@@ -950,13 +1119,38 @@ static int check_position(const npk_reader *r, const npk_entry *e, npk_error *er
 	return NPK_OK;
 }
 
+/* 15.7: what each kind of entry holds. */
+static int check_kind(const npk_reader *r, const npk_entry *e, npk_error *err)
+{
+	static const char *const media[] = {NULL, NULL, "inode/directory", "inode/symlink"};
+	uint8_t empty[32];
+	if (e->kind == NPK_KIND_DOCUMENT)
+		return NPK_OK;
+	if (e->kind == NPK_KIND_SYMLINK) {
+		NPK_FAIL_IF(e->size == 0 || e->size > NPK_PATH_MAX, err, NPK_E_FORMAT,
+		            "%s: %s: a symbolic link's target must be 1 to %u bytes", r->name, e->path,
+		            NPK_PATH_MAX);
+	} else {
+		npk__digest("", 0, empty);
+		NPK_FAIL_IF(e->size != 0 || !npk__digest_same(e->digest, empty), err, NPK_E_FORMAT,
+		            "%s: %s: a %s holds no content", r->name, e->path,
+		            e->kind == NPK_KIND_FOLDER ? "folder" : "withdrawn document");
+	}
+	NPK_FAIL_IF(media[e->kind] != NULL && strcmp(e->media_type, media[e->kind]) != 0, err,
+	            NPK_E_FORMAT, "%s: %s: media type must be %s", r->name, e->path, media[e->kind]);
+	return NPK_OK;
+}
+
 /* 5.2: parses one index entry at the cursor into e (strings point into
  * the page, which stays alive) and checks it on its own. */
 static int parse_entry(npk_reader *r, npk_cur *c, npk_entry *e, char *path_buf,
                        char *media_buf, npk_meta *meta, int valid, npk_error *err)
 {
 	raw_entry x;
-	take_entry(c, &x);
+	take_entry(r, c, &x);
+	NPK_FAIL_IF(!c->bad && entry_newer(&x), err, NPK_E_VERSION,
+	            "%s: index entry %llu (kind %u, flags 0x%02x, ref kind %u) needs a newer reader",
+	            r->name, (unsigned long long)e->ordinal, x.kind, x.flags, x.ref_kind);
 	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "%s: index entry %llu is truncated", r->name,
 	            (unsigned long long)e->ordinal);
 	/* a page a worker checked whole (page_valid) is not checked again */
@@ -982,7 +1176,12 @@ static int parse_entry(npk_reader *r, npk_cur *c, npk_entry *e, char *path_buf,
 	e->path = path_buf;
 	e->media_type = media_buf;
 	e->meta = meta;
-	return check_position(r, e, err);
+	e->kind = x.kind;
+	e->leaf = x.leaf;
+	if (x.salt)
+		memcpy(e->salt, x.salt, 16);
+	NPK_FORWARD(check_position(r, e, err));
+	return check_kind(r, e, err);
 }
 
 /* Problems during a walk: list stops at the first; verify reports each. */
@@ -1364,17 +1563,26 @@ static int verify_doc(const npk_entry *e, void *ctx)
 	return 0;
 }
 
-/* 11, step 9: every object is referenced once and they tile the body. */
-static void check_layout(npk_reader *r, walk_report *wr)
+static int section_by_offset(const void *a, const void *b)
+{
+	const section_ref *x = a, *y = b;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* 11, step 9 and 15.4: every object and section is referenced once and
+ * together they tile the body. S is the directory sorted by offset. */
+static void check_layout(npk_reader *r, walk_report *wr, const section_ref *S)
 {
 	uint64_t pos = NPK_HEADER_SIZE;
-	uint32_t p = 0, c = 0;
+	uint32_t p = 0, c = 0, s = 0;
 	char msg[200];
-	while (p < r->page_count || c < r->cluster_count) {
+	while (p < r->page_count || c < r->cluster_count || s < r->section_count) {
 		if (p < r->page_count && r->pages[p].off == pos) {
 			pos += r->pages[p++].len;
 		} else if (c < r->cluster_count && r->clusters[c].off == pos) {
 			pos += r->clusters[c++].len;
+		} else if (s < r->section_count && S[s].off == pos) {
+			pos += S[s++].len;
 		} else {
 			snprintf(msg, sizeof msg, "no object starts at offset %llu: bytes not covered by any digest",
 			         (unsigned long long)pos);
@@ -1389,6 +1597,46 @@ static void check_layout(npk_reader *r, walk_report *wr)
 	}
 }
 
+/* 15.4: section i's bytes against its digest, read in pieces (a section
+ * may be larger than memory). */
+static void check_section(npk_reader *r, walk_report *wr, uint32_t i)
+{
+	const section_ref *d = &r->sections[i];
+	crypto_generichash_state st;
+	uint8_t buf[1 << 16], got[32];
+	npk_error e2 = {0};
+	crypto_generichash_init(&st, NULL, 0, 32);
+	for (uint64_t at = 0; at < d->len;) {
+		size_t n = d->len - at < sizeof buf ? (size_t)(d->len - at) : sizeof buf;
+		if (npk__pread_full(r->fd, buf, n, d->off + at, r->name, &e2) != NPK_OK) {
+			report(wr, NPK_E_IO, "section", i, d->off, NULL, npk__bare(&e2, "read error"));
+			return;
+		}
+		crypto_generichash_update(&st, buf, n);
+		at += n;
+	}
+	crypto_generichash_final(&st, got, 32);
+	char msg[120];
+	snprintf(msg, sizeof msg, "section %u (type %u) does not match its digest", i, d->type);
+	if (!npk__digest_same(got, d->digest))
+		report(wr, NPK_E_DIGEST, "section", i, d->off, NULL, msg);
+}
+
+/* 15.4: the tiling with the sections, then each section's digest. */
+static int check_body(npk_reader *r, walk_report *wr, npk_error *err)
+{
+	section_ref *S = malloc((r->section_count ? r->section_count : 1) * sizeof *S);
+	NPK_FAIL_IF(S == NULL, err, NPK_E_NOMEM, "out of memory");
+	if (r->section_count)
+		memcpy(S, r->sections, r->section_count * sizeof *S);
+	qsort(S, r->section_count, sizeof *S, section_by_offset);
+	check_layout(r, wr, S);
+	free(S);
+	for (uint32_t i = 0; i < r->section_count; i++)
+		check_section(r, wr, i);
+	return NPK_OK;
+}
+
 int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
                       npk_verify_stats *stats, npk_error *err)
 {
@@ -1397,12 +1645,16 @@ int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
 	memset(wr.st, 0, sizeof *wr.st);
 	verify_ctx v = {r, &wr, calloc(r->cluster_count ? r->cluster_count : 1, 1), err, 0, 0};
 	NPK_FAIL_IF(v.cstate == NULL, err, NPK_E_NOMEM, "out of memory");
-	check_layout(r, &wr);
+	int rc = check_body(r, &wr, err);
+	if (rc != NPK_OK) {
+		free(v.cstate);
+		return rc;
+	}
 	pf_start_clusters(r);
 	/* verify checks every metadata list, whatever walks were told */
 	int no_meta = r->no_meta;
 	r->no_meta = 0;
-	int rc = walk(r, verify_doc, &v, &wr, err);
+	rc = walk(r, verify_doc, &v, &wr, err);
 	r->no_meta = no_meta;
 	/* Clusters no readable entry led to are checked too. */
 	for (uint32_t i = 0; rc == NPK_OK && i < r->cluster_count; i++)
