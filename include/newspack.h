@@ -32,7 +32,7 @@ extern "C" {
 
 #define NPK_VERSION_STRING "0.1.0"
 #define NPK_FORMAT_MAJOR 1
-#define NPK_FORMAT_MINOR 0
+#define NPK_FORMAT_MINOR 1
 
 /* Error codes. The numbers are stable: they never change meaning. */
 typedef enum npk_err {
@@ -236,6 +236,13 @@ typedef struct npk_create_opts {
 	/* NULL, or one per input: paths[i], when not NULL, is the path in the
 	 * archive of inputs[i], which must then be a regular file. */
 	const char *const *paths;
+	/* Write format version 1.0 (spec/format.md 1-14), for 1.0 readers,
+	 * instead of 1.1 (section 15). */
+	int format_10;
+	/* Version 1.1: the key whose secret derives each document's salt
+	 * (spec/format.md 15.7); npk_create sets it to its signing key. NULL:
+	 * npk_writer_* write zero salts. */
+	const npk_seckey *salt_key;
 } npk_create_opts;
 
 typedef struct npk_create_stats {

@@ -45,6 +45,7 @@ static void create_help(FILE *f)
 	        "  --codec zlib|zstd    zlib (the default, read by every reader) or zstd (smaller\n"
 	        "                       and faster; needs a reader that knows it)\n"
 	        "  --level N            zlib 1-9 (default 7), zstd 1-19 (default 8)\n"
+	        "  --format-version V   1.1 (the default) or 1.0, for readers of version 1.0\n"
 	        "  -j N, --threads N    compress with N threads (default: one per core); the\n"
 	        "                       archive is the same for any N\n"
 	        "  --force              replace OUT.npk when it is a newspack archive\n"
@@ -191,6 +192,18 @@ static int parse_codec(const char *s, npk_create_opts *opts)
 	return -1;
 }
 
+/* --format-version. Returns -1 to go on, or an exit code. */
+static int parse_format_version(const char *s, npk_create_opts *opts)
+{
+	if (strcmp(s, "1.0") == 0)
+		opts->format_10 = 1;
+	else if (strcmp(s, "1.1") == 0)
+		opts->format_10 = 0;
+	else
+		return cli_usage_error("create", "--format-version is 1.1 or 1.0, not '%s'", s);
+	return -1;
+}
+
 /* Without --timestamp: $SOURCE_DATE_EPOCH, else now. Returns -1 to go
  * on, or an exit code. */
 static int default_timestamp(npk_create_opts *opts)
@@ -237,6 +250,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		{"files-from", required_argument, NULL, 'T'},
 		{"null", no_argument, NULL, '0'},
 		{"no-import", no_argument, NULL, 'N'},
+		{"format-version", required_argument, NULL, 'F'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, ec = -1;
@@ -265,6 +279,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		case 'j':
 		case 'J': ec = parse_number(c, optarg, &co->opts); break;
 		case 'C': ec = parse_codec(optarg, &co->opts); break;
+		case 'F': ec = parse_format_version(optarg, &co->opts); break;
 		default: ec = cli_usage_error("create", "bad option"); break;
 		}
 	}

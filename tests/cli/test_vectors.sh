@@ -11,7 +11,7 @@ expect_exit 0 "the vector verifies with its committed key" -- \
 expect_contains "$OUT" "57C796F641C5EBD9" "verify names the vector's key id"
 
 expect_exit 0 "the vector is made again from its inputs" -- \
-	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24T00:00:00Z \
+	"$NP" create -q -s "$V/test.key" --format-version 1.0 --timestamp 2025-01-24T00:00:00Z \
 	--meta "title=newspack test vector" --meta license=CC0-1.0 "$S/again.npk" "$V/input"
 # The vector's zlib streams are libdeflate's (format.md 4.3): a zlib-only
 # build makes the same documents in other bytes.
@@ -23,7 +23,7 @@ else
 fi
 
 SOURCE_DATE_EPOCH=1737676800 expect_exit 0 "SOURCE_DATE_EPOCH gives the same timestamp" -- \
-	"$NP" create -q -s "$V/test.key" \
+	"$NP" create -q -s "$V/test.key" --format-version 1.0 \
 	--meta "title=newspack test vector" --meta license=CC0-1.0 "$S/sde.npk" "$V/input"
 expect_same "$S/sde.npk" "$S/again.npk" "and the same bytes"
 

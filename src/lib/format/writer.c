@@ -21,6 +21,7 @@
 /* A cluster or page on its way to the file (4.1). */
 typedef struct job {
 	const char *magic;
+	unsigned flags;           /* object header flags (4.1, 15.7) */
 	uint32_t number, count;
 	npk_buf raw;
 	uint8_t *z;               /* compressed payload */
@@ -40,6 +41,8 @@ struct npk_writer {
 	unsigned codec;
 	int level;
 	uint64_t timestamp;
+	int v11;                  /* format version 1.1 (spec/format.md 15) */
+	uint8_t salt_key[32];     /* 15.7; zero without opts->salt_key */
 	npk_meta *archive_meta;
 	uint8_t header_digest[32];
 
@@ -85,14 +88,15 @@ struct npk_writer {
 /* ---- Encoders: one per structure of spec/format.md, each writing the
  * fields in the order reader.c's parser of that structure reads them. */
 
-/* 3. Header (read_header); required and optional flags and the reserved
- * bytes are zero. */
-static void encode_header(uint8_t h[NPK_HEADER_SIZE])
+/* 3. Header (read_header, check_version): version 1.1 sets required flag
+ * bit 0 (15.1); optional flags and the reserved bytes are zero. */
+static void encode_header(uint8_t h[NPK_HEADER_SIZE], int v11)
 {
 	memset(h, 0, NPK_HEADER_SIZE);
 	memcpy(h, NPK_MAGIC, NPK_MAGIC_LEN);
 	npk__st16(h + 8, NPK_FORMAT_MAJOR);
-	npk__st16(h + 10, NPK_FORMAT_MINOR);
+	npk__st16(h + 10, v11 ? 1 : 0);
+	npk__st32(h + 12, v11 ? NPK_REQ_CONTAINER11 : 0);
 }
 
 /* 4.1 Object header (load_object) of a job whose payload is made. */
@@ -101,7 +105,7 @@ static void encode_object_header(job *j, unsigned codec)
 	uint8_t *h = j->header;
 	memcpy(h, j->magic, 4);
 	h[4] = (uint8_t)codec;
-	h[5] = 0;
+	h[5] = (uint8_t)j->flags;
 	npk__st16(h + 6, 0);
 	npk__st32(h + 8, j->number);
 	npk__st32(h + 12, (uint32_t)j->raw.len);
@@ -109,10 +113,57 @@ static void encode_object_header(job *j, unsigned codec)
 	npk__st32(h + 20, j->count);
 }
 
+/* 15.7: the salt of the document being ended: keyed BLAKE2b-128 over
+ * path_len, path and digest, so the same inputs and key give the same
+ * archive. */
+static void entry_salt(const npk_writer *w, const uint8_t digest[32], uint8_t salt[16])
+{
+	crypto_generichash_state st;
+	uint8_t plen[2];
+	size_t n = strlen(w->path);
+	npk__st16(plen, (uint16_t)n);
+	crypto_generichash_init(&st, w->salt_key, sizeof w->salt_key, 16);
+	crypto_generichash_update(&st, plen, 2);
+	crypto_generichash_update(&st, (const uint8_t *)w->path, n);
+	crypto_generichash_update(&st, digest, 32);
+	crypto_generichash_final(&st, salt, 16);
+}
+
+/* The length of the entry encode_entry writes. */
+static size_t entry_len(const npk_writer *w)
+{
+	size_t plen = strlen(w->path), mlen = strlen(w->media);
+	return (w->v11 ? NPK_ENTRY11_FIXED : 53u) + plen + mlen + w->meta_len;
+}
+
+/* 15.7 Index entry of version 1.1 (take_entry11): a document (kind 0),
+ * inline (ref_kind 0), leaf = the order it was added. */
+static int encode_entry11(npk_buf *pg, const npk_writer *w, const uint8_t digest[32],
+                          npk_error *err)
+{
+	size_t plen = strlen(w->path), mlen = strlen(w->media);
+	uint8_t salt[16] = {0};
+	if (!sodium_is_zero(w->salt_key, sizeof w->salt_key))
+		entry_salt(w, digest, salt);
+	NPK_FAIL_IF(npk__buf_u32(pg, (uint32_t)entry_len(w)) || npk__buf_u8(pg, NPK_KIND_DOCUMENT) ||
+	            npk__buf_u8(pg, 0) || npk__buf_u16(pg, (uint16_t)plen) ||
+	            npk__buf_put(pg, w->path, plen) || npk__buf_u64(pg, w->doc_size) ||
+	            npk__buf_u8(pg, NPK_REF_INLINE) || npk__buf_u32(pg, w->doc_cluster) ||
+	            npk__buf_u32(pg, w->doc_offset) || npk__buf_put(pg, digest, 32) ||
+	            npk__buf_u64(pg, w->docs) || npk__buf_put(pg, salt, 16) ||
+	            npk__buf_u8(pg, (uint8_t)mlen) || npk__buf_put(pg, w->media, mlen) ||
+	            npk__buf_u16(pg, (uint16_t)w->meta_len) ||
+	            npk__buf_put(pg, w->meta_enc, w->meta_len),
+	            err, NPK_E_NOMEM, "out of memory");
+	return NPK_OK;
+}
+
 /* 5.2 Index entry (parse_entry) of the document being ended. */
 static int encode_entry(npk_buf *pg, const npk_writer *w, const uint8_t digest[32],
                         npk_error *err)
 {
+	if (w->v11)
+		return encode_entry11(pg, w, digest, err);
 	size_t plen = strlen(w->path), mlen = strlen(w->media);
 	NPK_FAIL_IF(npk__buf_u16(pg, (uint16_t)plen) || npk__buf_put(pg, w->path, plen) ||
 	            npk__buf_u64(pg, w->doc_size) || npk__buf_u32(pg, w->doc_cluster) ||
@@ -148,6 +199,17 @@ static int encode_cluster_ref(npk_buf *t, uint64_t off, const job *j, npk_error 
 	return NPK_OK;
 }
 
+/* 7.2, 15.3: the extensions: none in version 1.0; in 1.1 the section
+ * directory (critical), empty for now. */
+#define EXT_DIRECTORY_EMPTY 12u   /* type, flags, length, count */
+static int encode_extensions(npk_buf *m, int v11)
+{
+	if (!v11)
+		return npk__buf_u16(m, 0);
+	return npk__buf_u16(m, 1) || npk__buf_u16(m, NPK_EXT_DIRECTORY) ||
+	       npk__buf_u16(m, NPK_EXT_CRITICAL) || npk__buf_u32(m, 4) || npk__buf_u32(m, 0);
+}
+
 /* 7.1 Manifest (parse_manifest), at the end of the tables (which start
  * at pt_off). A signature block of sig_len bytes and the trailer follow
  * it, which makes *file_size. */
@@ -163,7 +225,8 @@ static int encode_manifest(npk_buf *m, const npk_writer *w, const npk_pubkey *pk
 	npk__digest(w->page_table.p, w->page_table.len, pt_digest);
 	npk__digest(w->cluster_table.p, w->cluster_table.len, ct_digest);
 	uint64_t mf_off = w->off;
-	*file_size = mf_off + NPK_MANIFEST_FIXED + amlen + 2 + sig_len + NPK_TRAILER_SIZE;
+	*file_size = mf_off + NPK_MANIFEST_FIXED + amlen + 2 + (w->v11 ? EXT_DIRECTORY_EMPTY : 0) +
+	             sig_len + NPK_TRAILER_SIZE;
 	int nomem = npk__buf_put(m, NPK_MANIFEST_MAGIC, 4) || npk__buf_u32(m, 0) ||
 	            npk__buf_u64(m, *file_size) || npk__buf_u64(m, mf_off) ||
 	            npk__buf_u64(m, w->timestamp) || npk__buf_u64(m, w->docs) ||
@@ -175,7 +238,7 @@ static int encode_manifest(npk_buf *m, const npk_writer *w, const npk_pubkey *pk
 	            npk__buf_put(m, ct_digest, 32) || npk__buf_put(m, pk->id, 8) ||
 	            npk__buf_put(m, pk->pk, 32) || npk__buf_u16(m, (uint16_t)amlen) ||
 	            npk__buf_put(m, am, amlen) ||
-	            npk__buf_u16(m, 0); /* 7.2: no extensions */
+	            encode_extensions(m, w->v11);
 	free(am);
 	NPK_FAIL_IF(nomem, err, NPK_E_NOMEM, "out of memory");
 	return NPK_OK;
@@ -319,6 +382,7 @@ static int job_submit(npk_writer *w, const char *magic, uint32_t number, uint32_
 	job *j = &w->ring[w->tail % w->ring_cap];
 	memset(j, 0, sizeof *j);
 	j->magic = magic;
+	j->flags = w->v11 && memcmp(magic, NPK_PAGE_MAGIC, 4) == 0 ? NPK_PAGE_FLAG_V11 : 0u;
 	j->number = number;
 	j->count = count;
 	j->raw = *raw;            /* the buffer moves into the job */
@@ -393,6 +457,18 @@ static int writer_doc_meta(npk_writer *w, const npk_meta *meta, npk_error *err)
 	return rc;
 }
 
+/* 15.7: the salt key, H("newspack salt key" || the 64 secret key bytes). */
+static void salt_key_derive(const npk_seckey *sk, uint8_t key[32])
+{
+	static const char label[] = "newspack salt key";
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, (const uint8_t *)label, sizeof label - 1);
+	crypto_generichash_update(&st, sk->sk, 64);
+	crypto_generichash_final(&st, key, 32);
+	sodium_memzero(&st, sizeof st);
+}
+
 /* The codec, level, cluster size and timestamp of opts, checked. */
 static int writer_configure(npk_writer *w, const npk_create_opts *opts, npk_error *err)
 {
@@ -401,6 +477,9 @@ static int writer_configure(npk_writer *w, const npk_create_opts *opts, npk_erro
 	int zstd = w->codec == NPK_CODEC_ZSTD;
 	w->level = opts && opts->level ? opts->level : zstd ? NPK_ZSTD_LEVEL : NPK_ZLIB_LEVEL;
 	w->timestamp = opts ? opts->timestamp : 0;
+	w->v11 = !(opts && opts->format_10);
+	if (opts && opts->salt_key)
+		salt_key_derive(opts->salt_key, w->salt_key);
 	NPK_FAIL_IF(w->codec != NPK_CODEC_ZLIB && !zstd, err, NPK_E_ARG, "unknown codec %u", w->codec);
 	NPK_FAIL_IF(w->level < 1 || w->level > (zstd ? 19 : 9), err, NPK_E_ARG,
 	            "%s level must be 1-%d", zstd ? "zstd" : "zlib", zstd ? 19 : 9);
@@ -464,7 +543,7 @@ int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
 
 	/* 3. Header */
 	uint8_t h[NPK_HEADER_SIZE];
-	encode_header(h);
+	encode_header(h, w->v11);
 	npk__digest(h, sizeof h, w->header_digest);
 	rc = writer_emit(w, h, sizeof h, err);
 	if (rc != NPK_OK) {
@@ -557,8 +636,7 @@ int npk_writer_end(npk_writer *w, npk_error *err)
 	crypto_generichash_final(&w->hs, digest, 32);
 
 	/* 5.2 Index entry */
-	size_t plen = strlen(w->path), mlen = strlen(w->media);
-	size_t elen = 2 + plen + 8 + 4 + 4 + 32 + 1 + mlen + 2 + w->meta_len;
+	size_t elen = entry_len(w);
 	if (w->page_entries > 0 && w->page.len + elen > NPK_PAGE_TARGET)
 		NPK_FORWARD(writer_flush_page(w, err));
 	if (w->page_entries == 0) {
@@ -662,5 +740,6 @@ void npk_writer_free(npk_writer *w)
 	free(w->prev_path);
 	free(w->meta_enc);
 	npk_meta_free(w->archive_meta);
+	sodium_memzero(w->salt_key, sizeof w->salt_key);
 	free(w);
 }

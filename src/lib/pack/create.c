@@ -1085,7 +1085,11 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 		cx.skip_dev[cx.nskip] = sst.st_dev;
 		cx.skip_ino[cx.nskip++] = sst.st_ino;
 	}
-	NPK_FORWARD_GOTO(rc, npk_writer_new(o.fd, opts, &cx.w, err), out);
+	npk_create_opts wo = {0};
+	if (opts)
+		wo = *opts;
+	wo.salt_key = sk; /* format 15.7: salts keyed by the signer's secret */
+	NPK_FORWARD_GOTO(rc, npk_writer_new(o.fd, &wo, &cx.w, err), out);
 	NPK_FORWARD_GOTO(rc, add_inputs(&cx, inputs, ninputs, err), out);
 	if (st->documents == 0) {
 		rc = npk__fail(err, NPK_E_INPUT, "no documents found in the inputs");
