@@ -55,6 +55,7 @@ import bisect
 import hashlib
 import io
 import os
+import struct
 import sys
 import time
 import zlib
@@ -91,6 +92,14 @@ CLUSTER_ENTRY = 48
 PAGE_ENTRY_FIXED = 62
 ENTRY_FIXED = 53             # section 5.2, without path, media type and metadata
 NO_CLUSTER = 0xFFFFFFFF
+TAIL_MAGIC = b"NPKTAIL\n"     # section 15.5
+CONTAINER11 = 1              # section 15.1: required_flags bit 0
+EXT_DIRECTORY = 1            # section 15.3
+SECTION_RECORD = 56
+MAX_SECTIONS = 65536
+ENTRY11_FIXED = 84           # section 15.7, ref_kind 0, without path, media type, metadata
+KIND_NAMES = {0: "document", 1: "withdrawn", 2: "folder", 3: "symlink"}
+KIND_MEDIA = {2: b"inode/directory", 3: b"inode/symlink"}
 CODEC_NAMES = {0: "stored", 1: "zlib", 2: "zstd"}
 
 
@@ -510,6 +519,11 @@ class Archive(object):
         self.page_ok = {}
         self.cluster_ok = {}
         self.doc_problems = 0
+        self.signed_size = self.size    # section 15.5: the file without its unsigned tail
+        self.has_tail = False
+        self.v11 = False
+        self.sections = []              # section 15.3: the directory's records
+        self.later = []                 # manifest problems acted on after the header digest
 
     def close(self):
         self.f.close()
@@ -552,11 +566,16 @@ class Archive(object):
 
     def check_header(self):
         h = self.parse_header()
-        bad = False
         if h["magic"] != HEADER_MAGIC:
             self.problem("header magic", 0, "is %s, not 89 4E 50 4B 0D 0A 1A 0A: not a newspack "
                          "archive, or its line endings or eighth bit were mangled" % h["magic"].hex(" "))
             raise Stop()
+        # Section 15.2: the other fields are acted on only once the header digest
+        # matched (check_version), so a changed bit reads as damage, not as newer.
+
+    def check_version(self):
+        """Section 15.2, step 5b: the header's version and flags."""
+        h = self.header
         if h["major"] > KNOWN_MAJOR:
             self.problem("header version_major", 8, Newer("is %d: a newer reader is needed (this "
                          "one reads version %d)" % (h["major"], KNOWN_MAJOR)))
@@ -564,21 +583,48 @@ class Archive(object):
         if h["major"] != KNOWN_MAJOR:
             self.problem("header version_major", 8, "is %d, an unknown version" % h["major"])
             raise Stop()
-        if h["minor"] != 0:
-            self.info.append("header version_minor is %d (newer than 0): read on, "
+        if h["minor"] > 1:
+            self.info.append("header version_minor is %d (newer than 1): read on, "
                              "as section 12 says" % h["minor"])
-        if h["required_flags"] != 0:
+        if h["required_flags"] & ~CONTAINER11:
             self.problem("header required_flags", 12, Newer("0x%08x has bits this reader does not "
                          "know: a newer reader is needed" % h["required_flags"]))
-            bad = True
+            raise Stop()
         if h["optional_flags"] != 0:
             self.info.append("header optional_flags 0x%08x: unknown bits ignored"
                              % h["optional_flags"])
+        bad = False
         if h["reserved"] != bytes(12):
             self.problem("header reserved", 20, "is not zero: %s" % h["reserved"].hex(" "))
             bad = True
+        self.v11 = bool(h["required_flags"] & CONTAINER11)
+        if self.v11 != (h["minor"] >= 1):
+            self.problem("header", 10, "version 1.%d with required_flags 0x%08x: version 1.1 and "
+                         "flag bit 0 go together (section 15.1)" % (h["minor"], h["required_flags"]))
+            bad = True
+        if self.has_tail and not self.v11:
+            self.problem("tail", self.signed_size, "a version 1.0 archive followed by an unsigned "
+                         "tail (section 15.5)")
+            bad = True
         if bad:
             raise Stop()
+
+    def find_signed_part(self):
+        """Section 15.5: a file ending in "NPKTAIL\\n" has an unsigned tail."""
+        if self.size < 96:
+            return
+        t = self.read(self.size - 32, 32)
+        if t[24:] != TAIL_MAGIC:
+            return
+        signed = struct.unpack_from("<Q", t, 0)[0]
+        if not 64 <= signed <= self.size - 36:
+            self.problem("tail trailer signed_size", self.size - 32, "%d is not 64 to %d"
+                         % (signed, self.size - 36))
+            raise Stop()
+        self.signed_size = signed
+        self.has_tail = True
+        self.info.append("an unsigned tail of %d bytes follows the signed part (never trusted; "
+                         "not checked by this reader)" % (self.size - signed))
 
     # -- step 2: trailer (section 9) ---------------------------------------
     def parse_trailer(self):
@@ -586,7 +632,8 @@ class Archive(object):
             self.problem("trailer", max(self.size - 32, 0),
                          "the file has %d bytes, fewer than 64" % self.size)
             raise Stop()
-        base = self.size - 32
+        self.find_signed_part()
+        base = self.signed_size - 32
         c = Cursor(self.read(base, 32), base)
         t = {}
         t["manifest_offset"] = c.u64("manifest_offset")
@@ -625,9 +672,9 @@ class Archive(object):
                          % t["manifest_offset"])
             bad = True
         total = t["manifest_offset"] + t["manifest_size"] + t["signature_size"] + 32
-        if total != self.size:
+        if total != self.signed_size:
             self.problem("trailer", base, "manifest_offset + manifest_size + signature_size + 32"
-                         " = %d, but the file has %d bytes" % (total, self.size))
+                         " = %d, but the signed part has %d bytes" % (total, self.signed_size))
             bad = True
         if bad:
             raise Stop()
@@ -752,6 +799,8 @@ class Archive(object):
                     problems.append((eoff, "extension %d: type %d is 0 or not greater than the "
                                      "previous type %d" % (i, etype, prev)))
                 prev = etype
+                if etype == EXT_DIRECTORY:
+                    continue            # the section directory: check_directory
                 if eflags & ~1:
                     problems.append((eoff + 2, "extension %d (type %d): reserved flag bits set "
                                      "(0x%04x)" % (i, etype, eflags)))
@@ -773,20 +822,22 @@ class Archive(object):
         return m
 
     def check_manifest(self):
-        probs = []
-        m = self.parse_manifest(probs)
+        later = []
+        m = self.parse_manifest(later)
         mo = self.trailer["manifest_offset"]
         if m.get("truncated"):
-            for off, text in probs:
+            for off, text in later:
                 self.problem("manifest", off, text)
             raise Stop()
+        self.later = later              # metadata, extensions: after the header digest
+        probs = []
         if m["magic"] != MANIFEST_MAGIC:
             probs.append((mo, "magic is %s, not \"NPKM\"" % show_bytes(m["magic"])))
         if m["reserved"] != 0:
             probs.append((mo + 4, "reserved is %d, not 0" % m["reserved"]))
-        if m["file_size"] != self.size:
-            probs.append((mo + 8, "file_size %d is not the file's size %d (truncated or "
-                          "appended to)" % (m["file_size"], self.size)))
+        if m["file_size"] != self.signed_size:
+            probs.append((mo + 8, "file_size %d is not the signed part's size %d (truncated or "
+                          "appended to)" % (m["file_size"], self.signed_size)))
         if m["manifest_offset"] != mo:
             probs.append((mo + 16, "manifest_offset %d is not the trailer's %d"
                           % (m["manifest_offset"], mo)))
@@ -800,6 +851,73 @@ class Archive(object):
         if H(self.header["raw"]) != self.manifest["header_digest"]:
             self.problem("header", 0, "H(header) is %s, not the manifest's header_digest %s"
                          % (H(self.header["raw"]).hex(), self.manifest["header_digest"].hex()))
+            raise Stop()
+
+    def check_manifest_rest(self):
+        """Section 15.2, step 5c: metadata and extensions, then the directory."""
+        for off, text in self.later:
+            self.problem("manifest", off, text)
+        if self.later:
+            raise Stop()
+        dirs = [(f, d) for t, f, d in self.manifest["extensions"] if t == EXT_DIRECTORY]
+        mo = self.trailer["manifest_offset"]
+        if not self.v11:
+            if dirs:
+                self.problem("manifest", mo, "a section directory (extension type 1) in a "
+                             "version 1.0 archive")
+                raise Stop()
+            return
+        if not dirs:
+            self.problem("manifest", mo, "a version 1.1 archive without a section directory")
+            raise Stop()
+        flags, data = dirs[0]
+        if not flags & 1:
+            self.problem("manifest", mo, "the section directory is not marked critical")
+            raise Stop()
+        self.check_directory(data)
+
+    def check_directory(self, data):
+        """Section 15.3: the section directory's records, every bound checked."""
+        mo = self.trailer["manifest_offset"]
+        pto = self.manifest["page_table_offset"]
+        if len(data) < 4:
+            self.problem("section directory", mo, "has %d bytes, fewer than 4" % len(data))
+            raise Stop()
+        count = struct.unpack_from("<I", data, 0)[0]
+        if count > MAX_SECTIONS or len(data) != 4 + SECTION_RECORD * count:
+            self.problem("section directory", mo, "%d bytes do not hold %d sections"
+                         % (len(data), count))
+            raise Stop()
+        prev = None
+        for i in range(count):
+            typ, flags, res, off, length = struct.unpack_from("<HHIQQ", data, 4 + SECTION_RECORD * i)
+            digest = data[4 + SECTION_RECORD * i + 24:4 + SECTION_RECORD * (i + 1)]
+            why = None
+            if typ in (0, 1, 5):
+                why = "type %d is not a section type" % typ
+            elif prev is not None and (typ, off) <= prev:
+                why = "is out of (type, offset) order"
+            elif flags & ~1:
+                why = "has reserved flags set (0x%04x)" % flags
+            elif res:
+                why = "has a reserved field that is not zero"
+            elif length == 0:
+                why = "is empty"
+            elif off < 32 or off + length > pto:
+                why = "lies outside the body (32 to %d)" % pto
+            if why:
+                self.problem("section directory", mo, "section %d (type %d, offset %d, length %d) %s"
+                             % (i, typ, off, length, why))
+                raise Stop()
+            if flags & 1:
+                self.problem("section directory", mo, Newer("section %d: critical section type %d "
+                             "is not known: a newer reader is needed" % (i, typ)))
+                raise Stop()
+            self.info.append("section %d: type %d (%d bytes at %d, not critical) skipped, but "
+                             "tiled and its digest checked" % (i, typ, length, off))
+            self.sections.append({"number": i, "type": typ, "offset": off, "length": length,
+                                  "digest": digest})
+            prev = (typ, off)
 
     # -- step 6: page table (section 6.1) ----------------------------------
     def parse_page_table(self, raw, base, problems, count):
@@ -978,6 +1096,8 @@ class Archive(object):
         self.check_signature(trusted)
         self.check_manifest()
         self.check_header_digest()
+        self.check_version()
+        self.check_manifest_rest()
         self.check_page_table()
         self.check_cluster_table()
 
@@ -1012,8 +1132,9 @@ class Archive(object):
         o = self.parse_object_header(raw, off)
         if o["magic"] != magic:
             probs.append((off, "magic is %s, not %s" % (show_bytes(o["magic"]), show_bytes(magic))))
-        if o["flags"] != 0:
-            probs.append((off + 5, "flags is %d, not 0" % o["flags"]))
+        want_flags = 1 if kind == "page" and self.v11 else 0    # section 15.7
+        if o["flags"] != want_flags:
+            probs.append((off + 5, "flags is %d, not %d" % (o["flags"], want_flags)))
         if o["reserved"] != 0:
             probs.append((off + 6, "reserved is %d, not 0" % o["reserved"]))
         if o["number"] != number:
@@ -1043,7 +1164,8 @@ class Archive(object):
         if data is None:
             return None, probs
         nxt = self.pages[k + 1]["first_path"] if k + 1 < len(self.pages) else None
-        entries, eprobs, _ = parse_entries(data, e, nxt, self.clusters, self.manifest["content_bytes"])
+        entries, eprobs, _ = parse_entries(data, e, nxt, self.clusters, self.manifest["content_bytes"],
+                                           self.v11)
         return entries, probs + [(e["offset"] + OBJ_HEADER, "decoded byte %d: %s" % (o, t))
                                  for o, t in eprobs]
 
@@ -1055,6 +1177,7 @@ class Archive(object):
     def check_body_tiling(self):
         objs = [(p["offset"], p["length"], "page %d" % p["number"]) for p in self.pages]
         objs += [(c["offset"], c["length"], "cluster %d" % c["number"]) for c in self.clusters]
+        objs += [(x["offset"], x["length"], "section %d" % x["number"]) for x in self.sections]
         objs.sort()
         pos = 32
         for off, length, name in objs:
@@ -1087,6 +1210,10 @@ class Archive(object):
         the tiling of the data stream, every cluster and every document."""
         m = self.manifest
         self.check_body_tiling()
+        for x in self.sections:         # section 15.4: every section's digest, known or not
+            if H(self.read(x["offset"], x["length"])) != x["digest"]:
+                self.problem("section %d" % x["number"], x["offset"], "type %d: H(section) does "
+                             "not match the directory's digest" % x["type"])
         for k in range(len(self.pages)):
             entries, probs = self.read_page(k)
             for off, text in probs:
@@ -1530,8 +1657,20 @@ def decode_payload(codec, payload, raw_size):
     return out, None
 
 
-def parse_entries(data, page, next_first, clusters, content_bytes):
-    """Parses a page's decoded bytes (sections 5.2 and 6.1). Returns
+def kind_problem(e):
+    """Section 15.7: what each kind of entry holds."""
+    k = e["kind"]
+    if k == 3 and not 1 <= e["size"] <= MAX_PATH:
+        return "a symbolic link's target must be 1 to %d bytes" % MAX_PATH
+    if k in (1, 2) and (e["size"] != 0 or e["digest"] != H(b"")):
+        return "a %s holds no content" % KIND_NAMES[k]
+    if k in KIND_MEDIA and e["media"] != KIND_MEDIA[k]:
+        return "media type must be %s" % KIND_MEDIA[k].decode()
+    return None
+
+
+def parse_entries(data, page, next_first, clusters, content_bytes, v11=False):
+    """Parses a page's decoded bytes (sections 5.2, 15.7 and 6.1). Returns
     (entries or None, problems as (offset in decoded bytes, text), fields)."""
     probs = []
     c = Cursor(data, 0)
@@ -1543,6 +1682,15 @@ def parse_entries(data, page, next_first, clusters, content_bytes):
             e = {"page": k, "ordinal": page["first_ordinal"] + n, "decoded_offset": c.pos,
                  "file_offset": base_file}
             c.fields.append(Field(c.pos, 0, "-- entry %d (ordinal %d)" % (n, e["ordinal"]), b"", None))
+            e["kind"], e["leaf"], e["salt"] = 0, None, None
+            if v11:                     # section 15.7
+                start = c.pos
+                elen = c.u32("entry_len")
+                if elen < 4 or elen - 4 > c.left():
+                    raise Short("entry %d's entry_len %d" % (n, elen), start)
+                end = start + elen
+                e["kind"] = c.u8("kind")
+                eflags = c.u8("flags")
             plen = c.u16("path_len")
             e["path"] = c.take(plen, "path")
             c.fields[-1].value = show_text(e["path"])
@@ -1551,11 +1699,20 @@ def parse_entries(data, page, next_first, clusters, content_bytes):
                 c.note("INVALID")
                 probs.append((c.fields[-1].off, "entry %d: %s" % (n, pp)))
             e["size"] = c.u64("size")
+            if v11:
+                ref_kind = c.u8("ref_kind")
+                if e["kind"] not in KIND_NAMES or eflags or ref_kind != 0:
+                    probs.append((start, Newer("entry %d: kind %d, flags 0x%02x, ref_kind %d: a "
+                                 "newer reader is needed" % (n, e["kind"], eflags, ref_kind))))
+                    return None, probs, c.fields
             e["cluster"] = c.u32("cluster")
             if e["cluster"] == NO_CLUSTER:
                 c.fields[-1].value = "FFFFFFFF (none)"
             e["offset"] = c.u32("offset")
             e["digest"] = c.take(32, "digest")
+            if v11:
+                e["leaf"] = c.u64("leaf")
+                e["salt"] = c.take(16, "salt")
             mlen = c.u8("media_len")
             e["media"] = c.take(mlen, "media_type")
             c.fields[-1].value = show_bytes(e["media"])
@@ -1569,6 +1726,16 @@ def parse_entries(data, page, next_first, clusters, content_bytes):
             mprobs = []
             e["meta"] = parse_meta(c, meta_len, mprobs, "metadata of %s" % show_text(e["path"]))
             probs.extend(mprobs)
+            if v11:
+                if c.pos > end:
+                    probs.append((start, "entry %d: its fields run past its entry_len %d"
+                                  % (n, elen)))
+                    return None, probs, c.fields
+                if c.pos < end:
+                    c.take(end - c.pos, "later fields (skipped, section 15.7)")
+                kp = kind_problem(e)
+                if kp:
+                    probs.append((start, "entry %d (%s): %s" % (n, show_text(e["path"]), kp)))
             # position (5.2)
             e["stream"] = None
             where = "entry %d (%s)" % (n, show_text(e["path"]))
@@ -1936,6 +2103,7 @@ def dump(arc, name, d):
     except Stop:
         d.line("the file is too small to hold a header")
         return 1
+    arc.v11 = bool(h["required_flags"] & CONTAINER11)     # section 15.7: entries of 1.1
     d.heading("Header (section 3)", 0, 32)
     d.fields(h["fields"])
     hd = H(h["raw"])
@@ -1989,7 +2157,8 @@ def dump(arc, name, d):
             i = p["number"]
             if i + 1 < len(pages):
                 nxt = pages[i + 1]["first_path"]
-            ents, eprobs, fields = parse_entries(data, p, nxt, clusters, m.get("content_bytes", 0))
+            ents, eprobs, fields = parse_entries(data, p, nxt, clusters, m.get("content_bytes", 0),
+                                                  arc.v11)
             if ents is None:
                 # show what could be parsed anyway
                 why = "; ".join("+%d: %s" % (a, b) for a, b in eprobs)

@@ -1,0 +1,2185 @@
+#!/usr/bin/env python3
+"""npkcheck: an independent reader of newspack archives (.npk), version 1.0.
+
+Written from spec/format.md and spec/keys.md alone, with the Python standard
+library only (Ed25519 is implemented below from RFC 8032), so that the spec can
+be checked for completeness against the C implementation.
+
+Codecs (section 4.3): 0 (stored) and 1 (zlib) with the standard library. For
+codec 2 (zstd) the frame header and block headers (RFC 8878 section 3.1.1) are
+parsed and checked here, with the standard library, and a frame of raw and RLE
+blocks only is decoded here too, its optional content checksum (XXH64) checked;
+decoding compressed blocks needs a zstd module, which the standard library has
+only from Python 3.14 on (compression.zstd). That one is used when present, else
+the third-party zstandard module when installed; without either, an intact zstd
+object with compressed blocks is reported as needing a newer reader (exit 2,
+section 11.1).
+
+    npkcheck.py verify ARCHIVE [-p PUBKEY_FILE]
+        Every check of spec/format.md section 11 (steps 1-9). Exit 0: valid and
+        signed by the key in PUBKEY_FILE. Exit 3: valid, but the signer is not
+        that key (or no key was given). Exit 1: something failed; every problem
+        found is printed with the structure and offset. Exit 2: usage or
+        input/output error, or the archive needs a newer reader (section 11.1:
+        a newer version_major, an unknown required_flags bit or critical
+        extension, an unknown codec, or zstd compressed blocks without a zstd
+        module) and nothing found is damaged.
+
+    npkcheck.py dump ARCHIVE
+        An annotated map of every byte: each structure and field with its offset,
+        size, raw bytes and decoded value, the decoded entries of each index page,
+        the documents each cluster holds, and the expected digests. Exit 0 when
+        the archive checks out (signer not judged), 2 when it needs a newer
+        reader, 1 otherwise.
+
+    npkcheck.py digests [--whole-file] ARCHIVE
+        Runs verify without a key; if everything checks out, prints as a
+        Markdown table every digest the archive stores (header, tables, objects,
+        documents, and H512(manifest) that the signature signs), each with the
+        bytes it covers and where it is stored (spec/vectors/README.md holds this
+        table for the test vector). With --whole-file, the file's size, SHA-256
+        and BLAKE2b-256 instead. Exit codes as verify's, except that 3 is 0.
+
+    npkcheck.py extract ARCHIVE DIR [-p PUBKEY_FILE]
+        Runs verify; if everything checks out, writes every document under DIR
+        (each through a temporary file renamed into place once its digest
+        matched). With -p, an archive not signed by that key is refused (exit 3);
+        without -p the signer is reported and the documents are written.
+
+Section numbers in comments refer to spec/format.md unless keys.md is named.
+"""
+
+import argparse
+import base64
+import bisect
+import hashlib
+import io
+import os
+import sys
+import time
+import zlib
+
+# ---------------------------------------------------------------------------
+# Constants (sections 3, 4, 7, 8, 9, 10)
+
+HEADER_MAGIC = b"\x89NPK\r\n\x1a\n"
+TRAILER_MAGIC = b"\x89NPKEND\n"
+CLUSTER_MAGIC = b"NPKC"
+PAGE_MAGIC = b"NPKP"
+MANIFEST_MAGIC = b"NPKM"
+SIG_ALG = b"ED"
+KNOWN_MAJOR = 1
+
+MiB = 1 << 20
+MAX_PATH = 4096
+MAX_COMPONENT = 255
+MAX_MEDIA = 255
+MAX_META = 65535
+MAX_COMMENT = 1024
+MAX_MANIFEST = 1 * MiB
+MIN_MANIFEST = 214          # section 9
+SIG_FIXED = 140             # section 8: 76 + 64
+SIGNER_KEY_ID_AT = 168      # section 7.1: signer_key_id, then signer_public_key
+SIGNER_PK_AT = 176
+MAX_CLUSTER_RAW = 64 * MiB
+MAX_PAGE_RAW = 4 * MiB
+MAX_PAGE_TABLE = 256 * MiB
+MAX_CLUSTERS = 1 << 24
+MAX_DOCUMENTS = (1 << 32) - 2
+OBJ_HEADER = 24
+CLUSTER_ENTRY = 48
+PAGE_ENTRY_FIXED = 62
+ENTRY_FIXED = 53             # section 5.2, without path, media type and metadata
+NO_CLUSTER = 0xFFFFFFFF
+CODEC_NAMES = {0: "stored", 1: "zlib", 2: "zstd"}
+
+
+def H(data):
+    """BLAKE2b-256, unkeyed (section 1)."""
+    return hashlib.blake2b(data, digest_size=32).digest()
+
+
+def H512(data):
+    """BLAKE2b-512, unkeyed (section 1)."""
+    return hashlib.blake2b(data, digest_size=64).digest()
+
+
+# ---------------------------------------------------------------------------
+# Ed25519 verification, RFC 8032 section 5.1 (pure Ed25519, no context).
+
+_P = 2 ** 255 - 19
+_L = 2 ** 252 + 27742317777372353535851937790883648493
+_D = (-121665 * pow(121666, _P - 2, _P)) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+_BX = 15112221349535400772501151409588531511454012693041857206046113283949847762202
+_BY = 46316835694926478169428394003475163141307993866256225615783033603165251855960
+_B = (_BX, _BY, 1, (_BX * _BY) % _P)
+_IDENTITY = (0, 1, 1, 0)
+
+
+def _pt_add(p, q):
+    """Addition in extended coordinates (RFC 8032 section 5.1.4)."""
+    x1, y1, z1, t1 = p
+    x2, y2, z2, t2 = q
+    a = (y1 - x1) * (y2 - x2) % _P
+    b = (y1 + x1) * (y2 + x2) % _P
+    c = t1 * 2 * _D * t2 % _P
+    d = z1 * 2 * z2 % _P
+    e, f, g, h = b - a, d - c, d + c, b + a
+    return (e * f % _P, g * h % _P, f * g % _P, e * h % _P)
+
+
+def _pt_mul(s, p):
+    q = _IDENTITY
+    while s > 0:
+        if s & 1:
+            q = _pt_add(q, p)
+        p = _pt_add(p, p)
+        s >>= 1
+    return q
+
+
+def _pt_equal(p, q):
+    # x1/z1 == x2/z2 and y1/z1 == y2/z2
+    return ((p[0] * q[2] - q[0] * p[2]) % _P == 0 and
+            (p[1] * q[2] - q[1] * p[2]) % _P == 0)
+
+
+def _pt_decode(s):
+    """Point decoding, RFC 8032 section 5.1.3. None when the encoding is invalid
+    or not canonical (y >= p, or x = 0 with the sign bit set)."""
+    if len(s) != 32:
+        return None
+    y = int.from_bytes(s, "little")
+    sign = y >> 255
+    y &= (1 << 255) - 1
+    if y >= _P:
+        return None
+    u = (y * y - 1) % _P
+    v = (_D * y * y + 1) % _P
+    x = u * pow(v, 3, _P) * pow(u * pow(v, 7, _P), (_P - 5) // 8, _P) % _P
+    vxx = v * x * x % _P
+    if vxx == u:
+        pass
+    elif vxx == (-u) % _P:
+        x = x * _SQRT_M1 % _P
+    else:
+        return None
+    if x == 0 and sign == 1:
+        return None
+    if (x & 1) != sign:
+        x = _P - x
+    return (x, y, 1, x * y % _P)
+
+
+def ed25519_small_order(public_key):
+    """True when the key decodes to a point of order 1, 2, 4 or 8. RFC 8032
+    accepts such keys; with one, a signature can verify without any secret
+    (libsodium refuses them)."""
+    a = _pt_decode(public_key)
+    return a is not None and _pt_equal(_pt_mul(8, a), _IDENTITY)
+
+
+def ed25519_verify(public_key, message, signature):
+    """RFC 8032 section 5.1.7, with the cofactorless equation [S]B = R + [k]A,
+    and the rejections of keys.md section 5: S < L, canonical encodings, and
+    neither A nor R of small order."""
+    if len(public_key) != 32 or len(signature) != 64:
+        return False
+    a = _pt_decode(public_key)
+    r = _pt_decode(signature[:32])
+    if a is None or r is None:
+        return False
+    if _pt_equal(_pt_mul(8, a), _IDENTITY) or _pt_equal(_pt_mul(8, r), _IDENTITY):
+        return False
+    s = int.from_bytes(signature[32:], "little")
+    if s >= _L:
+        return False
+    k = int.from_bytes(hashlib.sha512(signature[:32] + public_key + message).digest(),
+                       "little") % _L
+    return _pt_equal(_pt_mul(s, _B), _pt_add(r, _pt_mul(k, a)))
+
+
+# ---------------------------------------------------------------------------
+# Key files (keys.md sections 1, 2 and 4)
+
+def key_id_text(key_id):
+    """keys.md section 4: the 8 bytes as a little-endian u64, 16 uppercase hex digits."""
+    return "%016X" % int.from_bytes(key_id, "little")
+
+
+class KeyFileError(Exception):
+    pass
+
+
+def load_public_key(path):
+    """Returns (key_id, pk) from a public key file (keys.md sections 1 and 2)."""
+    try:
+        with open(path, "rb") as f:
+            text = f.read(4097)
+    except OSError as e:
+        raise KeyFileError("cannot read %s: %s" % (path, e.strerror))
+    if len(text) > 4096:
+        raise KeyFileError("%s: more than 4096 bytes" % path)
+    if b"\0" in text:
+        raise KeyFileError("%s: holds a NUL byte" % path)
+    nl = text.find(b"\n")
+    if not text.startswith(b"untrusted comment: ") or nl < 0:
+        raise KeyFileError("%s: line 1 is not 'untrusted comment: ...'" % path)
+    rest = text[nl + 1:]
+    nl2 = rest.find(b"\n")
+    line2, after = (rest, b"") if nl2 < 0 else (rest[:nl2], rest[nl2 + 1:])
+    # CR before any LF, and spaces, tabs, CR and LF after the key.
+    line2 = line2.rstrip(b" \t\r")
+    if after.strip(b" \t\r\n"):
+        raise KeyFileError("%s: text after line 2" % path)
+    if not line2:
+        raise KeyFileError("%s: line 2 is missing or empty" % path)
+    try:
+        raw = base64.b64decode(line2, validate=True)
+    except (ValueError, base64.binascii.Error):
+        raise KeyFileError("%s: line 2 is not base64" % path)
+    if base64.b64encode(raw) != line2:
+        raise KeyFileError("%s: line 2 is not canonical base64" % path)
+    if len(raw) != 42:
+        raise KeyFileError("%s: line 2 decodes to %d bytes, not 42" % (path, len(raw)))
+    if raw[:2] != b"Ed":
+        raise KeyFileError("%s: sig_alg is not 'Ed'" % path)
+    return raw[2:10], raw[10:42]
+
+
+# ---------------------------------------------------------------------------
+# Small helpers
+
+class Short(Exception):
+    """A field runs past the end of the bytes that hold it."""
+
+    def __init__(self, what, offset):
+        Exception.__init__(self, "%s runs past the end" % what)
+        self.what = what
+        self.offset = offset
+
+
+class Newer(str):
+    """A problem's text when the problem is that a newer reader is needed
+    (section 11.1, exit code 2), not damage: a newer version_major, an unknown
+    required_flags bit, critical extension or codec, or codec 2 without a zstd
+    decoder in this Python."""
+
+
+def all_newer(texts):
+    """True when there are problems and each one only says a newer reader is needed."""
+    texts = list(texts)
+    return bool(texts) and all(isinstance(t, Newer) for t in texts)
+
+
+class Field(object):
+    __slots__ = ("off", "size", "name", "raw", "value", "note")
+
+    def __init__(self, off, size, name, raw, value, note=""):
+        self.off, self.size, self.name = off, size, name
+        self.raw, self.value, self.note = raw, value, note
+
+
+class Cursor(object):
+    """Reads fields from bytes; base is the offset of data[0] (file offset, or
+    offset in an object's decoded bytes). Every field read is recorded."""
+
+    def __init__(self, data, base=0):
+        self.data = data
+        self.base = base
+        self.pos = 0
+        self.fields = []
+
+    def left(self):
+        return len(self.data) - self.pos
+
+    def take(self, n, name, value=None):
+        if n > self.left():
+            raise Short(name, self.base + self.pos)
+        raw = self.data[self.pos:self.pos + n]
+        self.fields.append(Field(self.base + self.pos, n, name, raw, value))
+        self.pos += n
+        return raw
+
+    def _int(self, n, name):
+        raw = self.take(n, name)
+        v = int.from_bytes(raw, "little")
+        self.fields[-1].value = v
+        return v
+
+    def u8(self, name):
+        return self._int(1, name)
+
+    def u16(self, name):
+        return self._int(2, name)
+
+    def u32(self, name):
+        return self._int(4, name)
+
+    def u64(self, name):
+        return self._int(8, name)
+
+    def note(self, text):
+        f = self.fields[-1]
+        f.note = (f.note + "; " + text) if f.note else text
+
+
+def at(off):
+    return "offset %d (0x%x)" % (off, off)
+
+
+def show_bytes(b, limit=60):
+    """A printable rendering of bytes, Python-escaped, cut after limit characters
+    (never inside an escape)."""
+    s = ""
+    for c in b:
+        if c == 0x5C:
+            t = "\\\\"
+        elif c == 0x22:
+            t = '\\"'
+        elif 0x20 <= c < 0x7F:
+            t = chr(c)
+        else:
+            t = {0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r"}.get(c, "\\x%02x" % c)
+        if len(s) + len(t) > limit:
+            return '"' + s + '"...'
+        s += t
+    return '"' + s + '"'
+
+
+def show_text(b, limit=200):
+    """Decoded UTF-8 shown as such (escaping controls), for paths and metadata."""
+    try:
+        t = b.decode("utf-8")
+    except UnicodeDecodeError:
+        return show_bytes(b, limit)
+    out = ""
+    for ch in t:
+        o = ord(ch)
+        if ch == "\\":
+            tok = "\\\\"
+        elif ch == '"':
+            tok = '\\"'
+        elif o < 0x20 or o == 0x7F:
+            tok = {0x0A: "\\n", 0x09: "\\t", 0x0D: "\\r"}.get(o, "\\x%02x" % o)
+        else:
+            tok = ch
+        if len(out) + len(tok) > limit:
+            return '"' + out + '"...'
+        out += tok
+    return '"' + out + '"'
+
+
+# ---------------------------------------------------------------------------
+# Validation of paths, media types and metadata lists (sections 5.1, 5.2, 5.5)
+
+def utf8_ok(b):
+    """RFC 3629 UTF-8. CPython's strict decoder refuses overlong forms,
+    surrogates and code points above U+10FFFF."""
+    try:
+        b.decode("utf-8", "strict")
+        return True
+    except UnicodeDecodeError:
+        return False
+
+
+def path_problem(p):
+    """None when p is a valid path (section 5.1), else what is wrong."""
+    if not 1 <= len(p) <= MAX_PATH:
+        return "path length %d is not 1 to %d" % (len(p), MAX_PATH)
+    if not utf8_ok(p):
+        return "path is not valid UTF-8"
+    for c in p:
+        if c < 0x20 or c == 0x7F:
+            return "path holds the control byte %02x" % c
+    for c in p.decode("utf-8"):
+        if 0x80 <= ord(c) <= 0x9F:
+            return "path holds the C1 control U+%04X" % ord(c)
+    if b"\\" in p:
+        return "path holds a backslash"
+    if p.startswith(b"/"):
+        return "path begins with /"
+    for comp in p.split(b"/"):
+        if len(comp) == 0:
+            return "path has an empty component"
+        if len(comp) > MAX_COMPONENT:
+            return "path component of %d bytes (more than %d)" % (len(comp), MAX_COMPONENT)
+        if comp in (b".", b".."):
+            return "path has a '%s' component" % comp.decode()
+    return None
+
+
+def media_problem(m):
+    if not 1 <= len(m) <= MAX_MEDIA:
+        return "media type length %d is not 1 to %d" % (len(m), MAX_MEDIA)
+    for c in m:
+        if not 0x21 <= c <= 0x7E:
+            return "media type holds byte %02x (not printable ASCII 21-7E)" % c
+    return None
+
+
+KEY_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_.-")
+
+
+def parse_meta(cur, length, problems, where):
+    """Parses a metadata list (section 5.5) of exactly `length` bytes at the
+    cursor. Records problems as (offset, text). Returns the list of pairs."""
+    end = cur.pos + length
+    start_off = cur.base + cur.pos
+    pairs = []
+    if length < 2:
+        problems.append((start_off, "%s: a metadata list of %d bytes has no count "
+                         "(an empty list is the two bytes 00 00)" % (where, length)))
+        cur.take(length, "metadata (malformed)")
+        return pairs
+    sub = Cursor(cur.data[cur.pos:end], cur.base + cur.pos)
+    try:
+        count = sub.u16("count (pairs)")
+        prev = None
+        for i in range(count):
+            klen = sub.u8("key_len")
+            if not 1 <= klen <= 64:
+                sub.note("INVALID: not 1 to 64")
+                problems.append((sub.fields[-1].off,
+                                 "%s: pair %d key_len %d is not 1 to 64" % (where, i, klen)))
+            key = sub.take(klen, "key")
+            sub.fields[-1].value = show_bytes(key)
+            if not all(c in KEY_CHARS for c in key):
+                sub.note("INVALID key characters")
+                problems.append((sub.fields[-1].off,
+                                 "%s: pair %d key %s holds bytes outside a-z 0-9 _ . -"
+                                 % (where, i, show_bytes(key))))
+            if prev is not None and key < prev:
+                sub.note("OUT OF ORDER")
+                problems.append((sub.fields[-1].off, "%s: key %s sorts before the previous "
+                                 "key %s" % (where, show_bytes(key), show_bytes(prev))))
+            prev = key
+            vlen = sub.u16("value_len")
+            val = sub.take(vlen, "value")
+            sub.fields[-1].value = show_text(val)
+            if not utf8_ok(val):
+                sub.note("INVALID UTF-8")
+                problems.append((sub.fields[-1].off,
+                                 "%s: value of key %s is not valid UTF-8" % (where, show_bytes(key))))
+            elif b"\0" in val:
+                sub.note("INVALID: holds NUL")
+                problems.append((sub.fields[-1].off,
+                                 "%s: value of key %s holds a NUL byte" % (where, show_bytes(key))))
+            pairs.append((key, val))
+        if sub.left():
+            problems.append((sub.base + sub.pos, "%s: %d bytes after the last of %d pairs"
+                             % (where, sub.left(), count)))
+            sub.take(sub.left(), "trailing bytes (INVALID)")
+    except Short as e:
+        problems.append((e.offset, "%s: %s (the count of pairs does not match meta_len)"
+                         % (where, e)))
+        if sub.left():
+            sub.take(sub.left(), "truncated pair (INVALID)")
+    cur.fields.extend(sub.fields)
+    cur.pos = end
+    return pairs
+
+
+# ---------------------------------------------------------------------------
+# The archive reader
+
+class Stop(Exception):
+    """A check that later steps depend on failed; nothing more can be trusted."""
+
+
+class Archive(object):
+    def __init__(self, path):
+        self.path = path
+        self.f = open(path, "rb")
+        self.size = os.fstat(self.f.fileno()).st_size
+        self.problems = []          # (structure, offset, text); text may be Newer
+        self.info = []              # informative lines for verify's output
+        # filled as the steps go
+        self.header = None
+        self.trailer = None
+        self.manifest = None
+        self.manifest_bytes = None
+        self.sig = None
+        self.signer_trusted = False
+        self.signature_ok = False
+        self.pages = []             # page table entries (dicts)
+        self.clusters = []          # cluster table entries (dicts)
+        self.cluster_start = []
+        self.entries = {}           # page number -> list of entry dicts
+        self.page_ok = {}
+        self.cluster_ok = {}
+        self.doc_problems = 0
+
+    def close(self):
+        self.f.close()
+
+    def problem(self, where, off, text):
+        self.problems.append((where, off, text))
+
+    def needs_newer_only(self):
+        """True when every problem found says a newer reader is needed (exit 2)."""
+        return all_newer(t for _, _, t in self.problems)
+
+    def read(self, off, n):
+        if off < 0 or n < 0 or off + n > self.size:
+            raise Short("read of %d bytes" % n, off)
+        self.f.seek(off)
+        b = self.f.read(n)
+        if len(b) != n:
+            raise Short("read of %d bytes" % n, off)
+        return b
+
+    # -- step 1: header (section 3) ----------------------------------------
+    def parse_header(self):
+        if self.size < 32:
+            self.problem("header", 0, "the file has %d bytes, fewer than the 32 of a header"
+                         % self.size)
+            raise Stop()
+        raw = self.read(0, 32)
+        c = Cursor(raw, 0)
+        h = {"raw": raw}
+        h["magic"] = c.take(8, "magic")
+        c.fields[-1].value = show_bytes(h["magic"])
+        h["major"] = c.u16("version_major")
+        h["minor"] = c.u16("version_minor")
+        h["required_flags"] = c.u32("required_flags")
+        h["optional_flags"] = c.u32("optional_flags")
+        h["reserved"] = c.take(12, "reserved")
+        h["fields"] = c.fields
+        self.header = h
+        return h
+
+    def check_header(self):
+        h = self.parse_header()
+        bad = False
+        if h["magic"] != HEADER_MAGIC:
+            self.problem("header magic", 0, "is %s, not 89 4E 50 4B 0D 0A 1A 0A: not a newspack "
+                         "archive, or its line endings or eighth bit were mangled" % h["magic"].hex(" "))
+            raise Stop()
+        if h["major"] > KNOWN_MAJOR:
+            self.problem("header version_major", 8, Newer("is %d: a newer reader is needed (this "
+                         "one reads version %d)" % (h["major"], KNOWN_MAJOR)))
+            raise Stop()
+        if h["major"] != KNOWN_MAJOR:
+            self.problem("header version_major", 8, "is %d, an unknown version" % h["major"])
+            raise Stop()
+        if h["minor"] != 0:
+            self.info.append("header version_minor is %d (newer than 0): read on, "
+                             "as section 12 says" % h["minor"])
+        if h["required_flags"] != 0:
+            self.problem("header required_flags", 12, Newer("0x%08x has bits this reader does not "
+                         "know: a newer reader is needed" % h["required_flags"]))
+            bad = True
+        if h["optional_flags"] != 0:
+            self.info.append("header optional_flags 0x%08x: unknown bits ignored"
+                             % h["optional_flags"])
+        if h["reserved"] != bytes(12):
+            self.problem("header reserved", 20, "is not zero: %s" % h["reserved"].hex(" "))
+            bad = True
+        if bad:
+            raise Stop()
+
+    # -- step 2: trailer (section 9) ---------------------------------------
+    def parse_trailer(self):
+        if self.size < 64:
+            self.problem("trailer", max(self.size - 32, 0),
+                         "the file has %d bytes, fewer than 64" % self.size)
+            raise Stop()
+        base = self.size - 32
+        c = Cursor(self.read(base, 32), base)
+        t = {}
+        t["manifest_offset"] = c.u64("manifest_offset")
+        t["manifest_size"] = c.u32("manifest_size")
+        t["signature_size"] = c.u32("signature_size")
+        t["reserved"] = c.take(8, "reserved")
+        t["magic"] = c.take(8, "magic")
+        c.fields[-1].value = show_bytes(t["magic"])
+        t["fields"] = c.fields
+        t["offset"] = base
+        self.trailer = t
+        return t
+
+    def check_trailer(self):
+        t = self.parse_trailer()
+        base = t["offset"]
+        bad = False
+        if t["magic"] != TRAILER_MAGIC:
+            self.problem("trailer magic", base + 24, "is %s, not 89 4E 50 4B 45 4E 44 0A (the file "
+                         "is truncated, appended to, or not an archive)" % t["magic"].hex(" "))
+            bad = True
+        if t["reserved"] != bytes(8):
+            self.problem("trailer reserved", base + 16, "is not zero")
+            bad = True
+        # 214: the fixed part, an empty metadata list (00 00) and no extension.
+        if not MIN_MANIFEST <= t["manifest_size"] <= MAX_MANIFEST:
+            self.problem("trailer manifest_size", base + 8, "%d is not %d to %d"
+                         % (t["manifest_size"], MIN_MANIFEST, MAX_MANIFEST))
+            bad = True
+        if not SIG_FIXED <= t["signature_size"] <= SIG_FIXED + MAX_COMMENT:
+            self.problem("trailer signature_size", base + 12, "%d is not %d to %d"
+                         % (t["signature_size"], SIG_FIXED, SIG_FIXED + MAX_COMMENT))
+            bad = True
+        if t["manifest_offset"] < 32:
+            self.problem("trailer manifest_offset", base, "%d is less than 32"
+                         % t["manifest_offset"])
+            bad = True
+        total = t["manifest_offset"] + t["manifest_size"] + t["signature_size"] + 32
+        if total != self.size:
+            self.problem("trailer", base, "manifest_offset + manifest_size + signature_size + 32"
+                         " = %d, but the file has %d bytes" % (total, self.size))
+            bad = True
+        if bad:
+            raise Stop()
+
+    # -- step 3: signature block (section 8, keys.md section 5) ------------
+    def parse_signature(self):
+        t = self.trailer
+        off = t["manifest_offset"] + t["manifest_size"]
+        raw = self.read(off, t["signature_size"])
+        c = Cursor(raw, off)
+        s = {"offset": off}
+        s["alg"] = c.take(2, "signature_algorithm")
+        c.fields[-1].value = show_bytes(s["alg"])
+        s["key_id"] = c.take(8, "key_id")
+        c.fields[-1].value = "KEYID " + key_id_text(s["key_id"])
+        s["signature"] = c.take(64, "signature")
+        s["comment_len"] = c.u16("comment_len")
+        n = min(s["comment_len"], c.left())
+        s["comment"] = c.take(n, "trusted_comment")
+        c.fields[-1].value = show_text(s["comment"], 400)
+        s["global"] = c.take(min(64, c.left()), "global_signature")
+        if c.left():
+            c.take(c.left(), "(bytes beyond comment_len)")
+        s["fields"] = c.fields
+        self.sig = s
+        return s
+
+    def check_signature(self, trusted):
+        t = self.trailer
+        mo = t["manifest_offset"]
+        self.manifest_bytes = self.read(mo, t["manifest_size"])
+        s = self.parse_signature()
+        off = s["offset"]
+        if s["alg"] != SIG_ALG:
+            self.problem("signature block signature_algorithm", off, "is %s, not \"ED\""
+                         % show_bytes(s["alg"]))
+            raise Stop()
+        # The signer's key id and public key are in the manifest (section 7.1),
+        # read here only to choose the key; the signature then covers them.
+        m_kid = self.manifest_bytes[SIGNER_KEY_ID_AT:SIGNER_KEY_ID_AT + 8]
+        m_pk = self.manifest_bytes[SIGNER_PK_AT:SIGNER_PK_AT + 32]
+        if s["key_id"] != m_kid:
+            self.problem("signature block key_id", off + 2, "%s is not the manifest's "
+                         "signer_key_id %s (at %s)" % (key_id_text(s["key_id"]), key_id_text(m_kid),
+                                                      at(mo + SIGNER_KEY_ID_AT)))
+            raise Stop()
+        if s["comment_len"] + SIG_FIXED != t["signature_size"]:
+            self.problem("signature block comment_len", off + 74, "%d + %d is not the trailer's "
+                         "signature_size %d" % (s["comment_len"], SIG_FIXED, t["signature_size"]))
+            raise Stop()
+        com = s["comment"]
+        if not utf8_ok(com) or b"\0" in com or b"\n" in com or b"\r" in com:
+            self.problem("signature block trusted_comment", off + 76,
+                         "is not UTF-8 text without NUL or line breaks")
+        kid = key_id_text(s["key_id"])
+        if trusted is not None and trusted[0] == s["key_id"]:
+            if trusted[1] != m_pk:
+                self.problem("manifest signer_public_key", mo + SIGNER_PK_AT,
+                             "differs from the trusted key with key ID %s: the archive is forged"
+                             % kid)
+                raise Stop()
+            pk = trusted[1]
+            self.signer_trusted = True
+        else:
+            pk = m_pk
+            self.signer_trusted = False
+        if ed25519_small_order(pk):
+            self.info.append("signer_public_key %s has small order, which keys.md section 5 "
+                             "refuses" % pk.hex())
+        h = H512(self.manifest_bytes)
+        ok1 = ed25519_verify(pk, h, s["signature"])
+        ok2 = ed25519_verify(pk, s["signature"] + com, s["global"])
+        if not ok1:
+            self.problem("signature block signature", off + 10, "Ed25519 signature over "
+                         "H512(manifest) does not verify with key ID %s: forged or damaged "
+                         "(manifest at %s)" % (kid, at(mo)))
+        if not ok2:
+            self.problem("signature block global_signature", off + 76 + s["comment_len"],
+                         "Ed25519 signature over signature || trusted_comment does not verify "
+                         "with key ID %s: forged or damaged" % kid)
+        if not (ok1 and ok2):
+            raise Stop()
+        self.signature_ok = True
+
+    # -- step 4: manifest (section 7) --------------------------------------
+    def parse_manifest(self, problems):
+        mo = self.trailer["manifest_offset"]
+        c = Cursor(self.manifest_bytes, mo)
+        m = {}
+        try:
+            m["magic"] = c.take(4, "magic")
+            c.fields[-1].value = show_bytes(m["magic"])
+            m["reserved"] = c.u32("reserved")
+            for name in ("file_size", "manifest_offset", "created", "document_count",
+                         "content_bytes"):
+                m[name] = c.u64(name)
+            m["cluster_count"] = c.u32("cluster_count")
+            m["page_count"] = c.u32("page_count")
+            m["page_table_offset"] = c.u64("page_table_offset")
+            m["page_table_size"] = c.u32("page_table_size")
+            m["cluster_table_size"] = c.u32("cluster_table_size")
+            for name in ("header_digest", "page_table_digest", "cluster_table_digest"):
+                m[name] = c.take(32, name)
+            m["signer_key_id"] = c.take(8, "signer_key_id")
+            c.fields[-1].value = "KEYID " + key_id_text(m["signer_key_id"])
+            m["signer_public_key"] = c.take(32, "signer_public_key")
+            m["meta_len"] = c.u16("meta_len")
+            if m["meta_len"] > c.left():
+                raise Short("metadata", c.base + c.pos)
+            m["meta"] = parse_meta(c, m["meta_len"], problems, "archive metadata")
+            m["extension_count"] = c.u16("extension_count")
+            m["extensions"] = []
+            prev = 0
+            for i in range(m["extension_count"]):
+                eoff = c.base + c.pos
+                etype = c.u16("extension type")
+                eflags = c.u16("extension flags")
+                elen = c.u32("extension length")
+                edata = c.take(elen, "extension data")
+                m["extensions"].append((etype, eflags, edata))
+                if etype == 0 or etype <= prev:
+                    problems.append((eoff, "extension %d: type %d is 0 or not greater than the "
+                                     "previous type %d" % (i, etype, prev)))
+                prev = etype
+                if eflags & ~1:
+                    problems.append((eoff + 2, "extension %d (type %d): reserved flag bits set "
+                                     "(0x%04x)" % (i, etype, eflags)))
+                if eflags & 1:
+                    problems.append((eoff, Newer("extension %d: critical extension type %d is "
+                                     "not known: a newer reader is needed" % (i, etype))))
+                else:
+                    self.info.append("manifest extension type %d (%d bytes, not critical) "
+                                     "skipped" % (etype, elen))
+            if c.left():
+                problems.append((c.base + c.pos, "%d bytes after the last extension" % c.left()))
+                c.take(c.left(), "trailing bytes (INVALID)")
+        except Short as e:
+            problems.append((e.offset, "manifest field %s runs past the manifest's end "
+                             "(manifest_size %d)" % (e.what, len(self.manifest_bytes))))
+            m["truncated"] = True
+        m["fields"] = c.fields
+        self.manifest = m
+        return m
+
+    def check_manifest(self):
+        probs = []
+        m = self.parse_manifest(probs)
+        mo = self.trailer["manifest_offset"]
+        if m.get("truncated"):
+            for off, text in probs:
+                self.problem("manifest", off, text)
+            raise Stop()
+        if m["magic"] != MANIFEST_MAGIC:
+            probs.append((mo, "magic is %s, not \"NPKM\"" % show_bytes(m["magic"])))
+        if m["reserved"] != 0:
+            probs.append((mo + 4, "reserved is %d, not 0" % m["reserved"]))
+        if m["file_size"] != self.size:
+            probs.append((mo + 8, "file_size %d is not the file's size %d (truncated or "
+                          "appended to)" % (m["file_size"], self.size)))
+        if m["manifest_offset"] != mo:
+            probs.append((mo + 16, "manifest_offset %d is not the trailer's %d"
+                          % (m["manifest_offset"], mo)))
+        for off, text in probs:
+            self.problem("manifest", off, text)
+        if probs:
+            raise Stop()
+
+    # -- step 5: header digest ---------------------------------------------
+    def check_header_digest(self):
+        if H(self.header["raw"]) != self.manifest["header_digest"]:
+            self.problem("header", 0, "H(header) is %s, not the manifest's header_digest %s"
+                         % (H(self.header["raw"]).hex(), self.manifest["header_digest"].hex()))
+
+    # -- step 6: page table (section 6.1) ----------------------------------
+    def parse_page_table(self, raw, base, problems, count):
+        c = Cursor(raw, base)
+        pages = []
+        try:
+            for k in range(count):
+                e = {"number": k, "entry_offset": c.base + c.pos}
+                e["offset"] = c.u64("page %d offset" % k)
+                e["length"] = c.u32("page %d length" % k)
+                e["raw_size"] = c.u32("page %d raw_size" % k)
+                e["first_ordinal"] = c.u64("page %d first_ordinal" % k)
+                e["count"] = c.u32("page %d count" % k)
+                e["digest"] = c.take(32, "page %d digest" % k)
+                e["first_len"] = c.u16("page %d first_len" % k)
+                e["first_path"] = c.take(e["first_len"], "page %d first_path" % k)
+                c.fields[-1].value = show_text(e["first_path"])
+                pages.append(e)
+            if c.left():
+                problems.append((c.base + c.pos, "%d bytes after the last of %d entries"
+                                 % (c.left(), count)))
+                c.take(c.left(), "trailing bytes (INVALID)")
+        except Short as e:
+            problems.append((e.offset, "%s runs past the end of the page table "
+                             "(page_table_size %d, page_count %d)" % (e.what, len(raw), count)))
+            if c.left():
+                c.take(c.left(), "truncated entry (INVALID)")
+            pages = None
+        return pages, c.fields
+
+    def check_page_table(self):
+        m = self.manifest
+        mo = self.trailer["manifest_offset"]
+        pto = m["page_table_offset"]
+        fail = []
+        if m["document_count"] > MAX_DOCUMENTS:
+            fail.append("document_count %d is more than %d" % (m["document_count"], MAX_DOCUMENTS))
+        if m["page_table_size"] > MAX_PAGE_TABLE:
+            fail.append("page_table_size %d is more than 256 MiB" % m["page_table_size"])
+        if m["cluster_count"] > MAX_CLUSTERS:
+            fail.append("cluster_count %d is more than 2^24" % m["cluster_count"])
+        if pto < 32:
+            fail.append("page_table_offset %d is less than 32" % pto)
+        if pto + m["page_table_size"] + m["cluster_table_size"] != mo:
+            fail.append("page_table_offset + page_table_size + cluster_table_size = %d, not "
+                        "manifest_offset %d" % (pto + m["page_table_size"] +
+                                                m["cluster_table_size"], mo))
+        if m["page_count"] > m["document_count"]:
+            fail.append("page_count %d is more than document_count %d"
+                        % (m["page_count"], m["document_count"]))
+        if m["page_table_size"] < PAGE_ENTRY_FIXED * m["page_count"] + m["page_count"]:
+            fail.append("page_table_size %d is too small for %d entries"
+                        % (m["page_table_size"], m["page_count"]))
+        if fail:
+            for text in fail:
+                self.problem("manifest", mo, text)
+            raise Stop()
+        raw = self.read(pto, m["page_table_size"])
+        if H(raw) != m["page_table_digest"]:
+            self.problem("page table", pto, "H(page table) is %s, not the manifest's "
+                         "page_table_digest %s" % (H(raw).hex(), m["page_table_digest"].hex()))
+            raise Stop()
+        probs = []
+        pages, _ = self.parse_page_table(raw, pto, probs, m["page_count"])
+        if pages is None:
+            for off, text in probs:
+                self.problem("page table", off, text)
+            raise Stop()
+        ordinal = 0
+        prev_off = None
+        prev_path = None
+        for e in pages:
+            k = e["number"]
+            where = "page table entry %d" % k
+            eo = e["entry_offset"]
+            if e["offset"] < 32 or e["offset"] + e["length"] > pto:
+                probs.append((eo, "%s: page object at %d, length %d, is not inside the body "
+                              "(32 to %d)" % (where, e["offset"], e["length"], pto)))
+            if prev_off is not None and e["offset"] <= prev_off:
+                probs.append((eo, "%s: offset %d is not greater than page %d's %d"
+                              % (where, e["offset"], k - 1, prev_off)))
+            prev_off = e["offset"]
+            if e["length"] < OBJ_HEADER:
+                probs.append((eo + 8, "%s: length %d is less than 24" % (where, e["length"])))
+            elif not e["length"] - OBJ_HEADER <= e["raw_size"]:
+                probs.append((eo + 12, "%s: raw_size %d is less than the stored size %d"
+                              % (where, e["raw_size"], e["length"] - OBJ_HEADER)))
+            if e["raw_size"] > MAX_PAGE_RAW:
+                probs.append((eo + 12, "%s: raw_size %d is more than 4 MiB" % (where, e["raw_size"])))
+            if e["first_ordinal"] != ordinal:
+                probs.append((eo + 16, "%s: first_ordinal %d, expected %d"
+                              % (where, e["first_ordinal"], ordinal)))
+            if e["count"] < 1:
+                probs.append((eo + 24, "%s: count is 0" % where))
+            ordinal += e["count"]
+            pp = path_problem(e["first_path"])
+            if pp:
+                probs.append((eo + 62, "%s: first_path: %s" % (where, pp)))
+            if prev_path is not None and e["first_path"] <= prev_path:
+                probs.append((eo + 62, "%s: first_path %s does not sort after page %d's %s"
+                              % (where, show_text(e["first_path"]), k - 1, show_text(prev_path))))
+            prev_path = e["first_path"]
+        if ordinal != m["document_count"]:
+            probs.append((pto, "the page counts add up to %d, not document_count %d"
+                          % (ordinal, m["document_count"])))
+        for off, text in probs:
+            self.problem("page table", off, text)
+        if probs:
+            raise Stop()
+        self.pages = pages
+
+    # -- step 7: cluster table (section 6.2) -------------------------------
+    def parse_cluster_table(self, raw, base):
+        c = Cursor(raw, base)
+        clusters = []
+        for i in range(len(raw) // CLUSTER_ENTRY):
+            e = {"number": i, "entry_offset": c.base + c.pos}
+            e["offset"] = c.u64("cluster %d offset" % i)
+            e["length"] = c.u32("cluster %d length" % i)
+            e["raw_size"] = c.u32("cluster %d raw_size" % i)
+            e["digest"] = c.take(32, "cluster %d digest" % i)
+            clusters.append(e)
+        return clusters, c.fields
+
+    def check_cluster_table(self):
+        m = self.manifest
+        pto = m["page_table_offset"]
+        cto = pto + m["page_table_size"]
+        if m["cluster_table_size"] != CLUSTER_ENTRY * m["cluster_count"]:
+            self.problem("manifest", self.trailer["manifest_offset"] + 68,
+                         "cluster_table_size %d is not 48 * cluster_count (%d)"
+                         % (m["cluster_table_size"], m["cluster_count"]))
+            raise Stop()
+        raw = self.read(cto, m["cluster_table_size"])
+        if H(raw) != m["cluster_table_digest"]:
+            self.problem("cluster table", cto, "H(cluster table) is %s, not the manifest's "
+                         "cluster_table_digest %s" % (H(raw).hex(), m["cluster_table_digest"].hex()))
+            raise Stop()
+        clusters, _ = self.parse_cluster_table(raw, cto)
+        probs = []
+        prev = None
+        total = 0
+        for e in clusters:
+            i, eo = e["number"], e["entry_offset"]
+            where = "cluster table entry %d" % i
+            if e["offset"] < 32 or e["offset"] + e["length"] > pto:
+                probs.append((eo, "%s: cluster object at %d, length %d, is not inside the body "
+                              "(32 to %d)" % (where, e["offset"], e["length"], pto)))
+            if prev is not None and e["offset"] <= prev:
+                probs.append((eo, "%s: offset %d is not greater than cluster %d's %d"
+                              % (where, e["offset"], i - 1, prev)))
+            prev = e["offset"]
+            if e["length"] < OBJ_HEADER:
+                probs.append((eo + 8, "%s: length %d is less than 24" % (where, e["length"])))
+            elif e["length"] - OBJ_HEADER > e["raw_size"]:
+                probs.append((eo + 12, "%s: raw_size %d is less than the stored size %d"
+                              % (where, e["raw_size"], e["length"] - OBJ_HEADER)))
+            if not 1 <= e["raw_size"] <= MAX_CLUSTER_RAW:
+                probs.append((eo + 12, "%s: raw_size %d is not 1 to 64 MiB" % (where, e["raw_size"])))
+            e["start"] = total
+            total += e["raw_size"]
+        if total != m["content_bytes"]:
+            probs.append((cto, "the clusters' raw_size add up to %d, not content_bytes %d"
+                          % (total, m["content_bytes"])))
+        for off, text in probs:
+            self.problem("cluster table", off, text)
+        if probs:
+            raise Stop()
+        self.clusters = clusters
+        self.cluster_start = [e["start"] for e in clusters]
+
+    def open(self, trusted):
+        """Steps 1 to 7 of section 11. Raises Stop after recording problems."""
+        self.check_header()
+        self.check_trailer()
+        self.check_signature(trusted)
+        self.check_manifest()
+        self.check_header_digest()
+        self.check_page_table()
+        self.check_cluster_table()
+
+    # -- objects (sections 4.1 and 4.3) ------------------------------------
+    def parse_object_header(self, raw, base):
+        c = Cursor(raw[:OBJ_HEADER], base)
+        o = {}
+        o["magic"] = c.take(4, "magic")
+        c.fields[-1].value = show_bytes(o["magic"])
+        o["codec"] = c.u8("codec")
+        c.fields[-1].value = "%d (%s)" % (o["codec"], CODEC_NAMES.get(o["codec"], "unknown"))
+        o["flags"] = c.u8("flags")
+        o["reserved"] = c.u16("reserved")
+        o["number"] = c.u32("number")
+        o["raw_size"] = c.u32("raw_size")
+        o["stored_size"] = c.u32("stored_size")
+        o["count"] = c.u32("count")
+        o["fields"] = c.fields
+        return o
+
+    def decode_object(self, kind, number, entry, want_count):
+        """Reads, checks and decodes page or cluster `number` (section 11, "To read
+        an index page"). Returns (decoded bytes or None, list of (offset, text))."""
+        off, length = entry["offset"], entry["length"]
+        probs = []
+        raw = self.read(off, length)
+        if H(raw) != entry["digest"]:
+            probs.append((off, "H(object) is %s, not the table's digest %s"
+                          % (H(raw).hex(), entry["digest"].hex())))
+            return None, probs
+        magic = PAGE_MAGIC if kind == "page" else CLUSTER_MAGIC
+        o = self.parse_object_header(raw, off)
+        if o["magic"] != magic:
+            probs.append((off, "magic is %s, not %s" % (show_bytes(o["magic"]), show_bytes(magic))))
+        if o["flags"] != 0:
+            probs.append((off + 5, "flags is %d, not 0" % o["flags"]))
+        if o["reserved"] != 0:
+            probs.append((off + 6, "reserved is %d, not 0" % o["reserved"]))
+        if o["number"] != number:
+            probs.append((off + 8, "number is %d, not %d" % (o["number"], number)))
+        if o["raw_size"] != entry["raw_size"]:
+            probs.append((off + 12, "raw_size is %d, the table says %d"
+                          % (o["raw_size"], entry["raw_size"])))
+        if o["stored_size"] != length - OBJ_HEADER:
+            probs.append((off + 16, "stored_size is %d, the table's length says %d"
+                          % (o["stored_size"], length - OBJ_HEADER)))
+        if o["count"] != want_count:
+            probs.append((off + 20, "count is %d, expected %d" % (o["count"], want_count)))
+        if o["codec"] not in CODEC_NAMES:
+            probs.append((off + 4, Newer("codec %d is not supported: a newer reader is needed"
+                                         % o["codec"])))
+        if probs:
+            return None, probs
+        payload = raw[OBJ_HEADER:]
+        data, why = decode_payload(o["codec"], payload, entry["raw_size"])
+        if data is None:
+            probs.append((off + OBJ_HEADER, why))
+        return data, probs
+
+    def read_page(self, k):
+        e = self.pages[k]
+        data, probs = self.decode_object("page", k, e, e["count"])
+        if data is None:
+            return None, probs
+        nxt = self.pages[k + 1]["first_path"] if k + 1 < len(self.pages) else None
+        entries, eprobs, _ = parse_entries(data, e, nxt, self.clusters, self.manifest["content_bytes"])
+        return entries, probs + [(e["offset"] + OBJ_HEADER, "decoded byte %d: %s" % (o, t))
+                                 for o, t in eprobs]
+
+    def read_cluster(self, i):
+        e = self.clusters[i]
+        return self.decode_object("cluster", i, e, 0)
+
+    # -- steps 8 and 9 -----------------------------------------------------
+    def check_body_tiling(self):
+        objs = [(p["offset"], p["length"], "page %d" % p["number"]) for p in self.pages]
+        objs += [(c["offset"], c["length"], "cluster %d" % c["number"]) for c in self.clusters]
+        objs.sort()
+        pos = 32
+        for off, length, name in objs:
+            if off != pos:
+                what = "overlaps the previous object" if off < pos else \
+                    "leaves %d bytes unaccounted for before it" % (off - pos)
+                self.problem("body", off, "%s starts at %d, not at %d where the previous "
+                             "object ends: %s" % (name, off, pos, what))
+            pos = off + length
+        pto = self.manifest["page_table_offset"]
+        if pos != pto:
+            self.problem("body", pos, "the body objects end at %d, not at page_table_offset %d"
+                         % (pos, pto))
+
+    def all_entries(self):
+        for k in sorted(self.entries):
+            for e in self.entries[k] or []:
+                yield e
+
+    def all_entries_and_gaps(self):
+        """The entries in index order, with None where a page could not be read."""
+        for k in sorted(self.entries):
+            if self.entries[k] is None:
+                yield None
+            for e in self.entries[k] or []:
+                yield e
+
+    def verify_body(self):
+        """Steps 8 and 9: tiling of the body, every page, the order of all paths,
+        the tiling of the data stream, every cluster and every document."""
+        m = self.manifest
+        self.check_body_tiling()
+        for k in range(len(self.pages)):
+            entries, probs = self.read_page(k)
+            for off, text in probs:
+                self.problem("index page %d" % k, self.pages[k]["offset"] if off is None else off, text)
+            self.entries[k] = entries
+            self.page_ok[k] = entries is not None and not probs
+            if entries is None:
+                p = self.pages[k]
+                text = "its %d documents (ordinals %d to %d, from %s) cannot be checked" \
+                    % (p["count"], p["first_ordinal"], p["first_ordinal"] + p["count"] - 1,
+                       show_text(p["first_path"]))
+                if all_newer(t for _, t in probs):
+                    text = Newer("cannot be read by this reader: " + text)
+                else:
+                    text = "is damaged: " + text
+                self.problem("index page %d" % k, p["offset"], text)
+        # paths strictly increasing across pages, and the data stream tiling (5.3),
+        # going on past pages that could not be read (section 11, verify): the
+        # first document after one sets pos again
+        all_pages = all(self.entries.get(k) is not None for k in range(len(self.pages)))
+        prev = None
+        pos = 0
+        pos_known = True
+        chain = []           # earlier paths that may still be the folder of a later one
+        for e in self.all_entries_and_gaps():
+            if e is None:
+                pos_known = False
+                continue
+            if prev is not None and e["path"] <= prev["path"]:
+                self.problem("index page %d" % e["page"], e["file_offset"],
+                             "entry %s does not sort after %s" % (show_text(e["path"]),
+                                                                  show_text(prev["path"])))
+            prev = e
+            folder = folder_of(chain, e["path"])
+            if folder is not None:
+                self.problem("index page %d" % e["page"], e["file_offset"],
+                             "document %s is inside document %s, which would have to be a folder"
+                             " (section 5.1)" % (show_text(e["path"]), show_text(folder)))
+            if e["size"] == 0 or e.get("stream") is None:
+                continue
+            if pos_known and e["stream"] != pos:
+                self.problem("index page %d" % e["page"], e["file_offset"],
+                             "document %s starts at stream offset %d, not at %d where the "
+                             "previous document ends (section 5.3)"
+                             % (show_text(e["path"]), e["stream"], pos))
+            pos = e["stream"] + e["size"]
+            pos_known = True
+        damaged = not all_newer(t for _, _, t in self.problems)
+        if pos_known and not damaged and pos != m["content_bytes"]:
+            self.problem("data stream", m["page_table_offset"],
+                         "the documents end at stream offset %d, not at content_bytes %d"
+                         % (pos, m["content_bytes"]))
+        if not all_pages:
+            self.info.append("the data stream tiling was checked where index pages could be "
+                             "read, from the first document after each page that could not")
+        # every cluster, and every document's digest, cluster by cluster
+        pieces = {}          # cluster -> list of (entry, lo, hi) in cluster-relative bytes
+        for e in self.all_entries():
+            e["hasher"] = hashlib.blake2b(digest_size=32)
+            e["bad_clusters"] = []
+            e["unreadable_clusters"] = []
+            if e["size"] == 0 or e.get("stream") is None:
+                continue
+            s, end = e["stream"], e["stream"] + e["size"]
+            i = bisect.bisect_right(self.cluster_start, s) - 1
+            while s < end and i < len(self.clusters):
+                cs = self.cluster_start[i]
+                ce = cs + self.clusters[i]["raw_size"]
+                lo, hi = s - cs, min(end, ce) - cs
+                pieces.setdefault(i, []).append((e, lo, hi))
+                s = cs + hi
+                i += 1
+        for i in range(len(self.clusters)):
+            data, probs = self.read_cluster(i)
+            self.cluster_ok[i] = data is not None
+            held = [e["path"] for e, _, _ in pieces.get(i, [])]
+            for off, text in probs:
+                self.problem("cluster %d" % i, off, text)
+            if data is None:
+                names = ", ".join(show_text(p) for p in held) or "(none known)"
+                newer = all_newer(t for _, t in probs)
+                if newer:
+                    text = Newer("cannot be decoded by this reader; documents stored in it: %s"
+                                 % names)
+                else:
+                    text = "is damaged; documents stored in it: %s" % names
+                self.problem("cluster %d" % i, self.clusters[i]["offset"], text)
+                for e, _, _ in pieces.get(i, []):
+                    e["unreadable_clusters" if newer else "bad_clusters"].append(i)
+                continue
+            for e, lo, hi in pieces.get(i, []):
+                e["hasher"].update(data[lo:hi])
+        for e in self.all_entries():
+            if e.get("stream") is None and e["size"] > 0:
+                continue
+            if e["bad_clusters"]:
+                self.doc_problems += 1
+                self.problem("document %s" % show_text(e["path"]), e["file_offset"],
+                             "cannot be checked: stored in damaged cluster(s) %s (entry at "
+                             "decoded byte %d of index page %d)"
+                             % (", ".join(str(i) for i in e["bad_clusters"]), e["decoded_offset"],
+                                e["page"]))
+            elif e["unreadable_clusters"]:
+                self.problem("document %s" % show_text(e["path"]), e["file_offset"],
+                             Newer("cannot be checked: stored in cluster(s) %s, which this reader "
+                                   "cannot decode (entry at decoded byte %d of index page %d)"
+                                   % (", ".join(str(i) for i in e["unreadable_clusters"]),
+                                      e["decoded_offset"], e["page"])))
+            elif e["hasher"].digest() != e["digest"]:
+                self.doc_problems += 1
+                self.problem("document %s" % show_text(e["path"]), e["file_offset"],
+                             "H(content) is %s, not the entry's digest %s (entry at decoded "
+                             "byte %d of index page %d)" % (e["hasher"].hexdigest(), e["digest"].hex(),
+                                                             e["decoded_offset"], e["page"]))
+
+    def document_bytes(self, e, cache):
+        """Content of one document; cache holds the last decoded cluster.
+        Only called after verify found no problem."""
+        if e["size"] == 0:
+            return b""
+        out = []
+        s, end = e["stream"], e["stream"] + e["size"]
+        i = bisect.bisect_right(self.cluster_start, s) - 1
+        while s < end:
+            if cache.get("i") != i:
+                data, probs = self.read_cluster(i)
+                if data is None:
+                    raise Stop()
+                cache.clear()
+                cache["i"], cache["data"] = i, data
+            cs = self.cluster_start[i]
+            hi = min(end, cs + len(cache["data"])) - cs
+            out.append(cache["data"][s - cs:hi])
+            s = cs + hi
+            i += 1
+        return b"".join(out)
+
+
+def folder_of(chain, path):
+    """Section 5.1: no document's path is a folder of another's. Called with the
+    paths in increasing order; chain keeps the earlier paths that `path` begins
+    with followed by a byte up to "/" (only those can be the folder of a later
+    path; each is a prefix of the next). Returns the earlier path that is a
+    folder of `path`, or None."""
+    while chain:
+        p = chain[-1]
+        if len(path) > len(p) and path.startswith(p) and path[len(p)] <= 0x2F:
+            break
+        chain.pop()
+    found = None
+    for p in chain:
+        if path[len(p)] == 0x2F:
+            found = p
+            break
+    chain.append(path)
+    return found
+
+
+# ---------------------------------------------------------------------------
+# Codec 2: Zstandard (section 4.3, RFC 8878)
+
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"          # 0xFD2FB528, little-endian
+ZSTD_MAX_WINDOW_LOG = 26                  # section 4.3: at most 64 MiB
+ZSTD_MAX_WINDOW = 1 << ZSTD_MAX_WINDOW_LOG
+ZSTD_MAX_BLOCK = 128 * 1024               # RFC 8878 section 3.1.1.2.3
+
+
+def _zstd_decoder():
+    """This Python's zstd decoder: (name, decode) where decode(frame, raw_size)
+    returns the decoded bytes, at most raw_size + 1 of them, or raises
+    ValueError; (None, None) when there is none. The standard library has one
+    from Python 3.14 on (compression.zstd); otherwise the third-party zstandard
+    module is used when it is installed."""
+    try:
+        from compression import zstd as std
+    except ImportError:
+        std = None
+    if std is not None:
+        def decode_std(frame, raw_size):
+            opts = {}
+            param = getattr(std, "DecompressionParameter", None)
+            if param is not None and hasattr(param, "window_log_max"):
+                opts[param.window_log_max] = ZSTD_MAX_WINDOW_LOG
+            try:
+                d = std.ZstdDecompressor(options=opts or None)
+                out = d.decompress(frame, raw_size)
+                # Output stopped at raw_size: the frame must end there and produce
+                # nothing more.
+                for _ in range(16):
+                    if d.eof or d.needs_input:
+                        break
+                    more = d.decompress(b"", 1)
+                    if more:
+                        return out + more
+                if not d.eof:
+                    raise ValueError("the frame ends before its last block")
+                if d.unused_data:
+                    raise ValueError("%d bytes follow the frame" % len(d.unused_data))
+                return out
+            except std.ZstdError as e:
+                raise ValueError(str(e))
+        return "compression.zstd", decode_std
+    try:
+        import zstandard
+    except ImportError:
+        return None, None
+
+    def decode_zstandard(frame, raw_size):
+        try:
+            # The frame declares its content size (checked before this is called),
+            # so the output buffer is raw_size bytes and no more.
+            d = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
+            return d.decompress(frame, max_output_size=raw_size)
+        except zstandard.ZstdError as e:
+            raise ValueError(str(e))
+    return "zstandard", decode_zstandard
+
+
+ZSTD_DECODER_NAME, ZSTD_DECODE = _zstd_decoder()
+
+
+def zstd_frame(payload, raw_size):
+    """The checks of section 4.3 for codec 2 that need no decoder, with the
+    standard library: parses the frame header (RFC 8878 section 3.1.1.1) and
+    walks the block headers (3.1.1.2) to the end of the frame. Returns (info,
+    None), info a dict describing the frame, or (None, why)."""
+    n = len(payload)
+    if payload[:4] != ZSTD_MAGIC:
+        if n >= 4 and int.from_bytes(payload[:4], "little") & 0xFFFFFFF0 == 0x184D2A50:
+            return None, "zstd payload begins with a skippable frame, not a Zstandard frame"
+        return None, "zstd payload does not begin with the Zstandard magic number 28 B5 2F FD"
+    if n < 6:
+        return None, "zstd frame header is truncated (the payload has %d bytes)" % n
+    fhd = payload[4]
+    fcs_flag, single, reserved = fhd >> 6, (fhd >> 5) & 1, (fhd >> 3) & 1
+    checksum, did_flag = (fhd >> 2) & 1, fhd & 3
+    info = {"descriptor": fhd, "single_segment": bool(single), "checksum": bool(checksum)}
+    if reserved:
+        return None, "zstd frame: Frame_Header_Descriptor 0x%02x has the reserved bit set" % fhd
+    pos = 5
+    window = None
+    if not single:
+        wd = payload[pos]
+        pos += 1
+        base = 1 << (10 + (wd >> 3))
+        window = base + (base >> 3) * (wd & 7)
+    did_size = (0, 1, 2, 4)[did_flag]
+    fcs_size = (single, 2, 4, 8)[fcs_flag]
+    if pos + did_size + fcs_size > n:
+        return None, "zstd frame header is truncated (the payload has %d bytes)" % n
+    dict_id = int.from_bytes(payload[pos:pos + did_size], "little") if did_size else None
+    pos += did_size
+    fcs = None
+    if fcs_size:
+        fcs = int.from_bytes(payload[pos:pos + fcs_size], "little") + (256 if fcs_size == 2 else 0)
+    pos += fcs_size
+    if single:
+        window = fcs
+    info.update(header_size=pos, window=window, content_size=fcs, dictionary_id=dict_id)
+    why = []
+    if fcs is None:
+        why.append("the frame does not declare its content size")
+    elif fcs != raw_size:
+        why.append("the frame declares content size %d, not raw_size %d" % (fcs, raw_size))
+    if dict_id:
+        why.append("the frame names dictionary %d (Dictionary_ID must be 0 or absent)" % dict_id)
+    if window > ZSTD_MAX_WINDOW:
+        why.append("the frame needs a window of %d bytes, more than 64 MiB (2^26)" % window)
+    if why:
+        return None, "zstd frame: " + "; ".join(why)
+    # The blocks, to find where the frame ends.
+    block_max = min(window, ZSTD_MAX_BLOCK)
+    blocks = 0
+    parts = []           # (Block_Type, payload offset of its content, Block_Size)
+    known = 0            # bytes that raw and RLE blocks give
+    while True:
+        if pos + 3 > n:
+            return None, "zstd frame is truncated: the payload ends before its last block " \
+                "(after %d blocks)" % blocks
+        bh = int.from_bytes(payload[pos:pos + 3], "little")
+        last, btype, bsize = bh & 1, (bh >> 1) & 3, bh >> 3
+        blk = "block %d (payload byte %d)" % (blocks, pos)
+        pos += 3
+        if btype == 3:
+            return None, "zstd frame: %s has the reserved Block_Type 3" % blk
+        if bsize > block_max:
+            return None, "zstd frame: %s: Block_Size %d is more than Block_Maximum_Size %d" \
+                % (blk, bsize, block_max)
+        size = 1 if btype == 1 else bsize
+        if pos + size > n:
+            return None, "zstd frame is truncated: %s runs past the payload's end" % blk
+        parts.append((btype, pos, bsize))
+        pos += size
+        if btype != 2:
+            known += bsize
+        blocks += 1
+        if last:
+            break
+    if checksum:
+        if pos + 4 > n:
+            return None, "zstd frame is truncated: the payload ends inside its Content_Checksum"
+        info["checksum_value"] = int.from_bytes(payload[pos:pos + 4], "little")
+        pos += 4
+    if known > raw_size:
+        return None, "zstd frame: its raw and RLE blocks alone give %d bytes, more than " \
+            "raw_size %d" % (known, raw_size)
+    if pos < n:
+        rest = payload[pos:]
+        if rest[:4] == ZSTD_MAGIC:
+            what = "a second Zstandard frame"
+        elif len(rest) >= 4 and int.from_bytes(rest[:4], "little") & 0xFFFFFFF0 == 0x184D2A50:
+            what = "a skippable frame"
+        else:
+            what = "%d bytes" % len(rest)
+        return None, "zstd frame ends at payload byte %d of %d, followed by %s (the payload " \
+            "must hold one frame and nothing else)" % (pos, n, what)
+    info.update(blocks=blocks, frame_size=pos, parts=parts)
+    return info, None
+
+
+def xxh64(data, seed=0):
+    """XXH64 (github.com/Cyan4973/xxHash, doc/xxhash_spec.md), whose low 32
+    bits are a zstd frame's Content_Checksum (RFC 8878 section 3.1.1)."""
+    M = (1 << 64) - 1
+    P1, P2, P3 = 0x9E3779B185EBCA87, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9
+    P4, P5 = 0x85EBCA77C2B2AE63, 0x27D4EB2F165667C5
+
+    def rotl(x, r):
+        return ((x << r) | (x >> (64 - r))) & M
+
+    def rnd(acc, lane):
+        return rotl((acc + lane * P2) & M, 31) * P1 & M
+    n, p = len(data), 0
+    if n >= 32:
+        v = [(seed + P1 + P2) & M, (seed + P2) & M, seed, (seed - P1) & M]
+        lanes = memoryview(data).cast("B")
+        while p + 32 <= n:
+            v = [rnd(v[j], int.from_bytes(lanes[p + 8 * j:p + 8 * j + 8], "little"))
+                 for j in range(4)]
+            p += 32
+        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M
+        for x in v:
+            h = ((h ^ rnd(0, x)) * P1 + P4) & M
+    else:
+        h = (seed + P5) & M
+    h = (h + n) & M
+    while p + 8 <= n:
+        h = (rotl(h ^ rnd(0, int.from_bytes(data[p:p + 8], "little")), 27) * P1 + P4) & M
+        p += 8
+    if p + 4 <= n:
+        h = (rotl(h ^ (int.from_bytes(data[p:p + 4], "little") * P1 & M), 23) * P2 + P3) & M
+        p += 4
+    while p < n:
+        h = rotl(h ^ (data[p] * P5 & M), 11) * P1 & M
+        p += 1
+    h = (h ^ (h >> 33)) * P2 & M
+    h = (h ^ (h >> 29)) * P3 & M
+    return h ^ (h >> 32)
+
+
+def zstd_plain(payload, info):
+    """The content of a frame whose blocks are all Raw_Block or RLE_Block
+    (RFC 8878 section 3.1.1.2.2), which needs no entropy decoder; None when
+    a block is compressed."""
+    if any(t == 2 for t, _, _ in info["parts"]):
+        return None
+    return b"".join(payload[at:at + size] if t == 0 else payload[at:at + 1] * size
+                    for t, at, size in info["parts"])
+
+
+def zstd_describe(info):
+    return "content size %d, %s, window %d bytes, %s, %d block%s, %d bytes" % (
+        info["content_size"],
+        "no dictionary" if info["dictionary_id"] is None else "Dictionary_ID 0",
+        info["window"], "checksum" if info["checksum"] else "no checksum",
+        info["blocks"], "" if info["blocks"] == 1 else "s", info["frame_size"])
+
+
+def decode_zstd(payload, raw_size):
+    """Section 4.3, codec 2. Returns (bytes, None) or (None, why); why is Newer
+    when the frame checks out but this Python has no zstd decoder."""
+    info, why = zstd_frame(payload, raw_size)
+    if info is None:
+        return None, why
+    out = zstd_plain(payload, info)
+    if out is not None:
+        # Raw and RLE blocks only: decoded here, with or without a zstd module;
+        # a checksum, when the frame has one, MUST match (4.3).
+        if len(out) != raw_size:
+            return None, "zstd frame produced %d bytes, not raw_size %d" % (len(out), raw_size)
+        want = info.get("checksum_value")
+        if want is not None and xxh64(out) & 0xFFFFFFFF != want:
+            return None, "zstd frame: Content_Checksum %08x is not the low 32 bits of XXH64 " \
+                "of the content, %08x" % (want, xxh64(out) & 0xFFFFFFFF)
+        return out, None
+    if ZSTD_DECODE is None:
+        return None, Newer("codec 2 (zstd) cannot be decoded by this Python: needs a newer reader "
+                           "(Python 3.14 or later, or the zstandard module); the frame header "
+                           "checks out (%s)" % zstd_describe(info))
+    try:
+        out = ZSTD_DECODE(payload, raw_size)
+    except (ValueError, MemoryError) as e:
+        return None, "zstd frame is corrupt (%s): %s" % (ZSTD_DECODER_NAME, e)
+    if len(out) != raw_size:
+        return None, "zstd frame produced %d bytes, not raw_size %d" % (len(out), raw_size)
+    return out, None
+
+
+def decode_payload(codec, payload, raw_size):
+    """Section 4.3. Returns (bytes, None) or (None, why)."""
+    if codec == 0:
+        if len(payload) != raw_size:
+            return None, "codec 0 (stored): stored_size %d is not raw_size %d" % (len(payload), raw_size)
+        return payload, None
+    if codec == 2:
+        return decode_zstd(payload, raw_size)
+    if codec != 1:
+        return None, Newer("codec %d is not supported: a newer reader is needed" % codec)
+    d = zlib.decompressobj()
+    extra = b""
+    try:
+        out = d.decompress(payload, raw_size)
+        # Output stopped at raw_size: the stream must end there and produce nothing
+        # more. Feed the rest one output byte at a time.
+        while not d.eof:
+            tail = d.unconsumed_tail
+            extra = d.decompress(tail, 1)
+            if extra or d.eof or not tail or d.unconsumed_tail == tail:
+                break
+    except zlib.error as e:
+        return None, "zlib stream is corrupt: %s" % e
+    if extra:
+        return None, "zlib stream would produce more than raw_size %d bytes" % raw_size
+    if not d.eof:
+        return None, "zlib stream is truncated: it has not ended after %d of %d bytes" \
+            % (len(out), raw_size)
+    if len(out) != raw_size:
+        return None, "zlib stream produced %d bytes, not raw_size %d" % (len(out), raw_size)
+    if d.unused_data:
+        return None, "%d bytes follow the end of the zlib stream" % len(d.unused_data)
+    return out, None
+
+
+def parse_entries(data, page, next_first, clusters, content_bytes):
+    """Parses a page's decoded bytes (sections 5.2 and 6.1). Returns
+    (entries or None, problems as (offset in decoded bytes, text), fields)."""
+    probs = []
+    c = Cursor(data, 0)
+    entries = []
+    k = page["number"]
+    base_file = page["offset"]
+    try:
+        for n in range(page["count"]):
+            e = {"page": k, "ordinal": page["first_ordinal"] + n, "decoded_offset": c.pos,
+                 "file_offset": base_file}
+            c.fields.append(Field(c.pos, 0, "-- entry %d (ordinal %d)" % (n, e["ordinal"]), b"", None))
+            plen = c.u16("path_len")
+            e["path"] = c.take(plen, "path")
+            c.fields[-1].value = show_text(e["path"])
+            pp = path_problem(e["path"])
+            if pp:
+                c.note("INVALID")
+                probs.append((c.fields[-1].off, "entry %d: %s" % (n, pp)))
+            e["size"] = c.u64("size")
+            e["cluster"] = c.u32("cluster")
+            if e["cluster"] == NO_CLUSTER:
+                c.fields[-1].value = "FFFFFFFF (none)"
+            e["offset"] = c.u32("offset")
+            e["digest"] = c.take(32, "digest")
+            mlen = c.u8("media_len")
+            e["media"] = c.take(mlen, "media_type")
+            c.fields[-1].value = show_bytes(e["media"])
+            mp = media_problem(e["media"])
+            if mp:
+                c.note("INVALID")
+                probs.append((c.fields[-1].off, "entry %d (%s): %s" % (n, show_text(e["path"]), mp)))
+            meta_len = c.u16("meta_len")
+            if meta_len > c.left():
+                raise Short("metadata", c.pos)
+            mprobs = []
+            e["meta"] = parse_meta(c, meta_len, mprobs, "metadata of %s" % show_text(e["path"]))
+            probs.extend(mprobs)
+            # position (5.2)
+            e["stream"] = None
+            where = "entry %d (%s)" % (n, show_text(e["path"]))
+            if e["size"] == 0:
+                if e["cluster"] != NO_CLUSTER or e["offset"] != 0:
+                    probs.append((e["decoded_offset"], "%s: empty document with cluster %d and "
+                                  "offset %d (must be FFFFFFFF and 0)" % (where, e["cluster"], e["offset"])))
+            elif e["cluster"] >= len(clusters):
+                probs.append((e["decoded_offset"], "%s: cluster %d, but there are %d clusters"
+                              % (where, e["cluster"], len(clusters))))
+            elif e["offset"] >= clusters[e["cluster"]]["raw_size"]:
+                probs.append((e["decoded_offset"], "%s: offset %d is not less than cluster %d's "
+                              "raw_size %d" % (where, e["offset"], e["cluster"],
+                                               clusters[e["cluster"]]["raw_size"])))
+            else:
+                s = clusters[e["cluster"]]["start"] + e["offset"]
+                if s + e["size"] > content_bytes:
+                    probs.append((e["decoded_offset"], "%s: stream bytes %d to %d run past the "
+                                  "data stream's end %d" % (where, s, s + e["size"], content_bytes)))
+                else:
+                    e["stream"] = s
+            # order within the page, and against the page table (6.1)
+            if n == 0 and e["path"] != page["first_path"]:
+                probs.append((e["decoded_offset"], "first entry %s is not the page table's "
+                              "first_path %s" % (show_text(e["path"]), show_text(page["first_path"]))))
+            if entries and e["path"] <= entries[-1]["path"]:
+                probs.append((e["decoded_offset"], "%s does not sort after %s"
+                              % (where, show_text(entries[-1]["path"]))))
+            entries.append(e)
+        if c.left():
+            probs.append((c.pos, "%d bytes after the last of %d entries" % (c.left(), page["count"])))
+            c.take(c.left(), "trailing bytes (INVALID)")
+        if entries and next_first is not None and entries[-1]["path"] >= next_first:
+            probs.append((entries[-1]["decoded_offset"], "last entry %s does not sort before the "
+                          "next page's first_path %s" % (show_text(entries[-1]["path"]),
+                                                         show_text(next_first))))
+    except Short as ex:
+        probs.append((ex.offset, "%s runs past the page's decoded bytes (count %d)"
+                      % (ex.what, page["count"])))
+        if c.left():
+            c.take(c.left(), "truncated entry (INVALID)")
+        return None, probs, c.fields
+    if probs:
+        return None, probs, c.fields
+    return entries, probs, c.fields
+
+
+# ---------------------------------------------------------------------------
+# verify and extract
+
+def report(arc, out):
+    """One line per problem: FAIL for damage, NEWER for what needs a newer reader."""
+    for where, off, text in arc.problems:
+        out.write("%s %s, %s: %s\n" % ("NEWER" if isinstance(text, Newer) else "FAIL ",
+                                        where, at(off), text))
+
+
+def run_checks(path, trusted, out):
+    """Opens and checks everything. Returns (archive, exit code)."""
+    try:
+        arc = Archive(path)
+    except OSError as e:
+        sys.stderr.write("npkcheck: cannot open %s: %s\n" % (path, e.strerror))
+        return None, 2
+    try:
+        try:
+            arc.open(trusted)
+            arc.verify_body()
+        except Stop:
+            pass
+        except Short as e:
+            arc.problem("archive", e.offset, "%s past the end of the file (%d bytes)"
+                        % (e.what, arc.size))
+    except OSError as e:
+        sys.stderr.write("npkcheck: reading %s: %s\n" % (path, e.strerror))
+        return arc, 2
+    for line in arc.info:
+        out.write("info  %s\n" % line)
+    if arc.problems and arc.needs_newer_only():
+        report(arc, out)
+        out.write("%s: needs a newer reader: this one cannot check all of it (%d item(s) above); "
+                  "no damage found in what it could check\n" % (path, len(arc.problems)))
+        if arc.signature_ok:
+            out.write("valid signature by %s key ID %s\n" % (
+                "trusted" if arc.signer_trusted else "untrusted", key_id_text(arc.sig["key_id"])))
+        return arc, 2
+    if arc.problems:
+        report(arc, out)
+        out.write("%s: %d problem(s) found; the archive is NOT valid\n" % (path, len(arc.problems)))
+        return arc, 1
+    m = arc.manifest
+    kid = key_id_text(arc.sig["key_id"])
+    out.write("%s: %d documents, %d content bytes in %d clusters, %d index pages; header, "
+              "trailer, manifest, tables, every page, cluster and document digest check out\n"
+              % (path, m["document_count"], m["content_bytes"], m["cluster_count"], m["page_count"]))
+    out.write("trusted comment: %s\n" % show_text(arc.sig["comment"], 1100))
+    if arc.signer_trusted:
+        out.write("valid signature by trusted key ID %s\n" % kid)
+        return arc, 0
+    if trusted is not None:
+        out.write("valid signature by untrusted key ID %s (the trusted key is %s)\n"
+                  % (kid, key_id_text(trusted[0])))
+    else:
+        out.write("valid signature by untrusted key ID %s\n" % kid)
+    return arc, 3
+
+
+def cmd_verify(args):
+    trusted = load_trusted(args)
+    if trusted == "error":
+        return 2
+    arc, rc = run_checks(args.archive, trusted, sys.stdout)
+    if arc:
+        arc.close()
+    return rc
+
+
+def load_trusted(args):
+    if not args.pubkey:
+        return None
+    try:
+        return load_public_key(args.pubkey)
+    except KeyFileError as e:
+        sys.stderr.write("npkcheck: %s\n" % e)
+        return "error"
+
+
+def cmd_extract(args):
+    trusted = load_trusted(args)
+    if trusted == "error":
+        return 2
+    arc, rc = run_checks(args.archive, trusted, sys.stdout)
+    if arc is None:
+        return rc
+    try:
+        if rc in (1, 2):
+            sys.stderr.write("npkcheck: nothing extracted\n")
+            return rc
+        if rc == 3 and trusted is not None:
+            sys.stderr.write("npkcheck: not signed by the given key; nothing extracted\n")
+            return 3
+        if rc == 3:
+            sys.stderr.write("npkcheck: no key given (-p): extracting from an archive signed by "
+                             "untrusted key ID %s\n" % key_id_text(arc.sig["key_id"]))
+        return extract_all(arc, args.dir)
+    finally:
+        arc.close()
+
+
+def extract_all(arc, dest):
+    cache = {}
+    n = 0
+    try:
+        os.makedirs(dest, exist_ok=True)
+        for e in arc.all_entries():
+            data = arc.document_bytes(e, cache)
+            if H(data) != e["digest"]:
+                sys.stderr.write("npkcheck: %s: digest mismatch, not written\n" % show_text(e["path"]))
+                return 1
+            # The path was checked (section 5.1): relative, no "." or ".." component.
+            rel = e["path"].decode("utf-8")
+            target = os.path.join(dest, *rel.split("/"))
+            parent = os.path.dirname(target)
+            os.makedirs(parent, exist_ok=True)
+            tmp = os.path.join(parent, ".npkcheck-tmp-%d" % os.getpid())
+            with open(tmp, "wb") as f:
+                f.write(data)
+            os.replace(tmp, target)
+            n += 1
+    except (OSError, Stop) as e:
+        sys.stderr.write("npkcheck: extract failed: %s\n" % e)
+        return 2
+    sys.stdout.write("extracted %d documents to %s\n" % (n, dest))
+    return 0
+
+
+# ---------------------------------------------------------------------------
+# digests
+
+def md_code(text):
+    """text as a Markdown code span that can stand in a table cell."""
+    text = text.replace("|", "\\|")
+    run = longest = 0
+    for ch in text:
+        run = run + 1 if ch == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return fence + pad + text + pad + fence
+
+
+def span(off, size):
+    """The bytes off to off + size - 1, as in the README's table."""
+    return "%d-%d" % (off, off + size - 1) if size else "none, at %d" % off
+
+
+def whole_file_table(name, data):
+    return ("Whole-file digests of %s (%d bytes):\n\n"
+            "| Algorithm | Digest |\n"
+            "|-----------|--------|\n"
+            "| SHA-256 | `%s` |\n"
+            "| BLAKE2b-256 | `%s` |\n"
+            % (md_code(name), len(data), hashlib.sha256(data).hexdigest(), H(data).hex()))
+
+
+def digests_table(arc):
+    """Every digest a verified archive stores, with what it covers and where it
+    is stored, as a Markdown table."""
+    m = arc.manifest
+    mo, ms = arc.trailer["manifest_offset"], arc.trailer["manifest_size"]
+    pto, pts, cts = m["page_table_offset"], m["page_table_size"], m["cluster_table_size"]
+    rows = [("header (bytes 0-31)", m["header_digest"].hex(),
+             "manifest `header_digest` (%d)" % (mo + 72)),
+            ("page table (%s)" % span(pto, pts), m["page_table_digest"].hex(),
+             "manifest `page_table_digest` (%d)" % (mo + 104)),
+            ("cluster table (%s)" % span(pto + pts, cts), m["cluster_table_digest"].hex(),
+             "manifest `cluster_table_digest` (%d)" % (mo + 136))]
+    objs = [(c["offset"], "cluster", c, "cluster table entry %d (%d)"
+             % (c["number"], c["entry_offset"] + 16)) for c in arc.clusters]
+    objs += [(p["offset"], "page", p, "page table entry %d (%d)"
+              % (p["number"], p["entry_offset"] + 28)) for p in arc.pages]
+    for off, kind, e, where in sorted(objs, key=lambda x: x[0]):
+        rows.append(("%s %d object (%s)" % (kind, e["number"], span(off, e["length"])),
+                     e["digest"].hex(), where))
+    for e in arc.all_entries():
+        page = arc.pages[e["page"]]
+        rows.append(("document %s%s" % (md_code(e["path"].decode("utf-8")),
+                                        " (empty)" if e["size"] == 0 else ""),
+                     e["digest"].hex(),
+                     "page %d, entry %d (decoded byte +%d)"
+                     % (e["page"], e["ordinal"] - page["first_ordinal"],
+                        e["decoded_offset"] + 18 + len(e["path"]))))
+    rows.append(("H512(manifest) (%s)" % span(mo, ms), H512(arc.manifest_bytes).hex(),
+                 "signed by `signature` (%d)" % (arc.sig["offset"] + 10)))
+    out = ["| What | Digest | Stored at (offset) |",
+           "|------|--------|--------------------|"]
+    out += ["| %s | `%s` | %s |" % r for r in rows]
+    return "\n".join(out) + "\n"
+
+
+def cmd_digests(args):
+    if args.whole_file:
+        try:
+            with open(args.archive, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            sys.stderr.write("npkcheck: cannot read %s: %s\n" % (args.archive, e.strerror))
+            return 2
+        sys.stdout.write(whole_file_table(args.archive, data))
+        return 0
+    buf = io.StringIO()
+    arc, rc = run_checks(args.archive, None, buf)
+    if arc is None:
+        return rc
+    try:
+        if rc not in (0, 3):
+            sys.stderr.write(buf.getvalue())
+            sys.stderr.write("npkcheck: verify did not pass (exit %d); no digests printed\n" % rc)
+            return rc
+        sys.stdout.write(digests_table(arc))
+        return 0
+    finally:
+        arc.close()
+
+
+# ---------------------------------------------------------------------------
+# dump
+
+HEX_ROW = 16
+
+
+def hex_rows(raw):
+    """Rows of hex. Fields up to 64 bytes are shown whole; longer ones as their
+    first 32 and last 16 bytes."""
+    def rows(b):
+        return [" ".join("%02x" % x for x in b[i:i + HEX_ROW]) for i in range(0, len(b), HEX_ROW)]
+    if len(raw) <= 64:
+        return rows(raw) or [""]
+    return rows(raw[:32]) + ["... %d bytes not shown ..." % (len(raw) - 48)] + rows(raw[-16:])
+
+
+class Dumper(object):
+    def __init__(self, out):
+        self.out = out
+
+    def line(self, s=""):
+        self.out.write(s.rstrip() + "\n")
+
+    def heading(self, title, off, size):
+        self.line()
+        self.line("%s: offset %d (0x%x), %d bytes, to %d (0x%x)" % (title, off, off, size,
+                                                                    off + size, off + size))
+
+    def fields(self, fields, relative=False):
+        for f in fields:
+            if f.size == 0 and f.name.startswith("--"):
+                self.line("  %s, at +%d" % (f.name, f.off))
+                continue
+            if relative:
+                pos = "%8s %-10s" % ("+%d" % f.off, "+0x%x" % f.off)
+            else:
+                pos = "%8d %-10s" % (f.off, "0x%x" % f.off)
+            rows = hex_rows(f.raw)
+            val = "" if f.value is None else str(f.value)
+            if f.note:
+                val = (val + "  " if val else "") + "[" + f.note + "]"
+            self.line("%s %5d  %-22s %-47s  %s" % (pos, f.size, f.name, rows[0], val))
+            for r in rows[1:]:
+                self.line("%s %5s  %-22s %s" % (" " * 19, "", "", r))
+
+    def note(self, text):
+        self.line("  -> " + text)
+
+
+def ok_or(actual, expected):
+    return "ok" if actual == expected else "MISMATCH (computed %s)" % actual.hex()
+
+
+def document_content(doc, clusters, cluster_data):
+    """A document's bytes from decoded clusters, or None if one is missing."""
+    if doc["size"] == 0:
+        return b""
+    if doc.get("stream") is None:
+        return None
+    out = []
+    s, end = doc["stream"], doc["stream"] + doc["size"]
+    for c in clusters:
+        cs, ce = c["start"], c["start"] + c["raw_size"]
+        if ce <= s or cs >= end:
+            continue
+        data = cluster_data.get(c["number"])
+        if data is None:
+            return None
+        out.append(data[max(s, cs) - cs:min(end, ce) - cs])
+    return b"".join(out)
+
+
+def cmd_dump(args):
+    out = sys.stdout
+    try:
+        arc = Archive(args.archive)
+    except OSError as e:
+        sys.stderr.write("npkcheck: cannot open %s: %s\n" % (args.archive, e.strerror))
+        return 2
+    try:
+        return dump(arc, args.archive, Dumper(out))
+    finally:
+        arc.close()
+
+
+def dump(arc, name, d):
+    whole = arc.read(0, arc.size)
+    d.line("npkcheck dump of %s" % name)
+    d.line("file size   %d bytes" % arc.size)
+    d.line("SHA-256     %s" % hashlib.sha256(whole).hexdigest())
+    d.line("BLAKE2b-256 %s" % H(whole).hex())
+    d.line()
+    d.line("Columns: offset (decimal, hex), size in bytes, field, raw bytes, decoded value.")
+    d.line("Offsets are file offsets, except those written +N: offsets in an object's decoded")
+    d.line("bytes. Fields over 64 bytes show their first 32 and last 16 bytes.")
+    expected = []
+    problems = []
+    try:
+        h = arc.parse_header()
+    except Stop:
+        d.line("the file is too small to hold a header")
+        return 1
+    d.heading("Header (section 3)", 0, 32)
+    d.fields(h["fields"])
+    hd = H(h["raw"])
+    try:
+        t = arc.parse_trailer()
+    except Stop:
+        d.line("the file is too small to hold a trailer")
+        return 1
+    mo, ms, ss = t["manifest_offset"], t["manifest_size"], t["signature_size"]
+    if mo + ms + ss + 32 != arc.size or ms > MAX_MANIFEST or ss < SIG_FIXED or mo < 32:
+        d.heading("Trailer (section 9)", t["offset"], 32)
+        d.fields(t["fields"])
+        d.note("the trailer does not describe this file; nothing more can be located")
+        return 1
+    arc.manifest_bytes = arc.read(mo, ms)
+    m = arc.parse_manifest(problems)
+    s = arc.parse_signature()
+    layout_ok = not m.get("truncated")
+    pages, clusters = [], []
+    pt_fields, ct_fields = [], []
+    if layout_ok:
+        pto = m["page_table_offset"]
+        pts, cts = m["page_table_size"], m["cluster_table_size"]
+        layout_ok = (32 <= pto and pto + pts + cts == mo and cts == 48 * m["cluster_count"]
+                     and pts <= MAX_PAGE_TABLE)
+    if layout_ok:
+        praw = arc.read(pto, pts)
+        craw = arc.read(pto + pts, cts)
+        pages, pt_fields = arc.parse_page_table(praw, pto, problems, m["page_count"])
+        clusters, ct_fields = arc.parse_cluster_table(craw, pto + pts)
+        start = 0
+        for c in clusters:
+            c["start"] = start
+            start += c["raw_size"]
+        arc.clusters = clusters
+        arc.cluster_start = [c["start"] for c in clusters]
+        pages = pages or []
+    # decode every page first, so that clusters can name their documents
+    page_dumps = {}
+    docs = []
+    for p in pages:
+        if p["offset"] + p["length"] > arc.size or p["length"] < OBJ_HEADER:
+            page_dumps[p["number"]] = None
+            continue
+        raw = arc.read(p["offset"], p["length"])
+        o = arc.parse_object_header(raw, p["offset"])
+        data, why = decode_payload(o["codec"], raw[OBJ_HEADER:], o["raw_size"])
+        ents, fields = None, []
+        if data is not None:
+            nxt = None
+            i = p["number"]
+            if i + 1 < len(pages):
+                nxt = pages[i + 1]["first_path"]
+            ents, eprobs, fields = parse_entries(data, p, nxt, clusters, m.get("content_bytes", 0))
+            if ents is None:
+                # show what could be parsed anyway
+                why = "; ".join("+%d: %s" % (a, b) for a, b in eprobs)
+        page_dumps[p["number"]] = (raw, o, data, why, fields)
+        if ents:
+            docs.extend(ents)
+    # objects in file order
+    objs = [("page", p) for p in pages] + [("cluster", c) for c in clusters]
+    objs.sort(key=lambda x: x[1]["offset"])
+    cluster_data = {}
+    d.line()
+    d.line("Layout")
+    d.line("  %10s %10s  %s" % ("offset", "size", "structure"))
+    d.line("  %10d %10d  header" % (0, 32))
+    for kind, e in objs:
+        d.line("  %10d %10d  %s %d object" % (e["offset"], e["length"], kind, e["number"]))
+    if layout_ok:
+        d.line("  %10d %10d  page table (%d entries)" % (pto, pts, len(pages)))
+        d.line("  %10d %10d  cluster table (%d entries)" % (pto + pts, cts, len(clusters)))
+    d.line("  %10d %10d  manifest" % (mo, ms))
+    d.line("  %10d %10d  signature block" % (mo + ms, ss))
+    d.line("  %10d %10d  trailer" % (arc.size - 32, 32))
+    d.line("  %10d             end of file" % arc.size)
+    for kind, e in objs:
+        n = e["number"]
+        if e["offset"] + e["length"] > arc.size or e["length"] < OBJ_HEADER:
+            d.heading("%s %d object: outside the file" % (kind.capitalize(), n), e["offset"], e["length"])
+            continue
+        raw = arc.read(e["offset"], e["length"])
+        dig = H(raw)
+        expected.append(("%s %d object" % (kind, n), dig))
+        title = "Index page %d object (sections 4.1, 5.2)" % n if kind == "page" else \
+            "Cluster %d object (sections 4.1, 4.2)" % n
+        d.heading(title, e["offset"], e["length"])
+        o = arc.parse_object_header(raw, e["offset"])
+        d.fields(o["fields"])
+        d.fields([Field(e["offset"] + OBJ_HEADER, len(raw) - OBJ_HEADER, "payload",
+                        raw[OBJ_HEADER:], "%s, %d bytes" % (CODEC_NAMES.get(o["codec"], "?"),
+                                                           len(raw) - OBJ_HEADER))])
+        d.note("H(object) = %s  %s" % (dig.hex(), ok_or(dig, e["digest"])))
+        if o["codec"] == 2:
+            info, why = zstd_frame(raw[OBJ_HEADER:], e["raw_size"])
+            d.note("zstd frame: %s" % zstd_describe(info) if info else why)
+        if kind == "page":
+            pd = page_dumps.get(n)
+            if pd is None:
+                continue
+            _, _, data, why, fields = pd
+            if data is None:
+                d.note("cannot decode: %s" % why)
+                continue
+            d.note("decoded: %d bytes, %d entries%s" % (len(data), e["count"],
+                                                         "" if not why else "; PROBLEMS: " + why))
+            d.fields(fields, relative=True)
+        else:
+            data, why = decode_payload(o["codec"], raw[OBJ_HEADER:], e["raw_size"])
+            if data is None:
+                d.note("cannot decode: %s" % why)
+                continue
+            cluster_data[n] = data
+            cs = e["start"]
+            ce = cs + e["raw_size"]
+            d.note("decoded: %d bytes, data stream bytes %d to %d" % (len(data), cs, ce))
+            for doc in docs:
+                st = doc.get("stream")
+                if st is None or doc["size"] == 0 or st >= ce or st + doc["size"] <= cs:
+                    continue
+                lo, hi = max(st, cs) - cs, min(st + doc["size"], ce) - cs
+                part = ""
+                if st < cs:
+                    part += ", continued from cluster %d" % (n - 1)
+                if st + doc["size"] > ce:
+                    part += ", continues in cluster %d" % (n + 1)
+                d.line("  +%-8d %8d bytes  %s (size %d%s)" % (lo, hi - lo, show_text(doc["path"]),
+                                                             doc["size"], part))
+                d.line("  %10s %s" % ("", show_bytes(data[lo:hi], 100)))
+    if layout_ok:
+        d.heading("Page table (section 6.1)", pto, pts)
+        d.fields(pt_fields)
+        d.note("H(page table) = %s  %s" % (H(praw).hex(), ok_or(H(praw), m["page_table_digest"])))
+        d.heading("Cluster table (section 6.2)", pto + pts, cts)
+        d.fields(ct_fields)
+        d.note("H(cluster table) = %s  %s" % (H(craw).hex(), ok_or(H(craw), m["cluster_table_digest"])))
+        expected.insert(0, ("cluster table", H(craw)))
+        expected.insert(0, ("page table", H(praw)))
+    d.heading("Manifest (section 7)", mo, ms)
+    for f in m["fields"]:
+        if f.name == "created" and isinstance(f.value, int):
+            try:
+                when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(f.value))
+            except (OverflowError, OSError, ValueError):
+                when = "(out of this system's range)"
+            f.value = "%d = %s" % (f.value, when)
+    d.fields(m["fields"])
+    expected.insert(0, ("header", hd))
+    d.note("H512(manifest) = %s" % H512(arc.manifest_bytes).hex())
+    d.heading("Signature block (section 8)", mo + ms, ss)
+    d.fields(s["fields"])
+    hm = H512(arc.manifest_bytes)
+    spk = m.get("signer_public_key", b"")
+    ok1 = ed25519_verify(spk, hm, s["signature"])
+    ok2 = ed25519_verify(spk, s["signature"] + s["comment"], s["global"])
+    d.note("key_id %s the manifest's signer_key_id" % ("equals" if s["key_id"] == m.get("signer_key_id")
+                                                       else "DIFFERS FROM"))
+    d.note("signature over H512(manifest) with signer_public_key: %s" % ("good" if ok1 else "BAD"))
+    d.note("global_signature over signature || trusted_comment: %s" % ("good" if ok2 else "BAD"))
+    d.note("minisign line 2: %s" % base64.b64encode(s["alg"] + s["key_id"] + s["signature"]).decode())
+    d.note("minisign line 4: %s" % base64.b64encode(s["global"]).decode())
+    d.heading("Trailer (section 9)", t["offset"], 32)
+    d.fields(t["fields"])
+    d.line()
+    d.line("Expected digests (BLAKE2b-256 unless marked)")
+    for label, dig in expected:
+        d.line("  %-28s %s" % (label, dig.hex()))
+    for doc in docs:
+        content = document_content(doc, clusters, cluster_data)
+        if content is None:
+            shown = "(not computable: a cluster is damaged)"
+        else:
+            shown = H(content).hex()
+            if H(content) != doc["digest"]:
+                shown += "  MISMATCH (entry says %s)" % doc["digest"].hex()
+        d.line("  %-28s %s" % ("document " + show_text(doc["path"]), shown))
+    d.line("  %-28s %s" % ("manifest (H512)", hm[:32].hex()))
+    d.line("  %-28s %s" % ("", hm[32:].hex()))
+    # the verdict
+    d.line()
+    rc = 0
+    for off, text in problems:
+        d.line("problem: %s: %s" % (at(off), text))
+        rc = 1
+    d.line("verify (without a trusted key):")
+    buf = io.StringIO()
+    a2 = Archive(arc.path)
+    try:
+        try:
+            a2.open(None)
+            a2.verify_body()
+        except Stop:
+            pass
+        except Short as e:
+            a2.problem("archive", e.offset, "%s past the end of the file" % e.what)
+    finally:
+        a2.close()
+    if a2.problems:
+        report(a2, buf)
+        rc = 2 if rc == 0 and a2.needs_newer_only() else 1
+    else:
+        buf.write("all checks pass; valid signature by untrusted key ID %s\n"
+                  % key_id_text(a2.sig["key_id"]))
+    for ln in buf.getvalue().splitlines():
+        d.line("  " + ln)
+    return rc
+
+
+# ---------------------------------------------------------------------------
+
+def main(argv):
+    ap = argparse.ArgumentParser(prog="npkcheck.py",
+                                 description="Independent reader of newspack archives (.npk).")
+    sub = ap.add_subparsers(dest="command", metavar="COMMAND")
+    v = sub.add_parser("verify", help="check every byte of an archive")
+    v.add_argument("archive")
+    v.add_argument("-p", "--pubkey", help="public key file of the trusted signer")
+    dp = sub.add_parser("dump", help="annotated byte map of an archive")
+    dp.add_argument("archive")
+    x = sub.add_parser("extract", help="verify, then write every document under DIR")
+    x.add_argument("archive")
+    x.add_argument("dir")
+    x.add_argument("-p", "--pubkey", help="public key file of the trusted signer")
+    dg = sub.add_parser("digests", help="verify, then print every stored digest as a Markdown "
+                        "table")
+    dg.add_argument("archive")
+    dg.add_argument("--whole-file", action="store_true",
+                    help="print the file's size, SHA-256 and BLAKE2b-256 instead")
+    args = ap.parse_args(argv)
+    if args.command == "verify":
+        return cmd_verify(args)
+    if args.command == "dump":
+        return cmd_dump(args)
+    if args.command == "extract":
+        return cmd_extract(args)
+    if args.command == "digests":
+        return cmd_digests(args)
+    ap.print_usage(sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except BrokenPipeError:
+        sys.exit(2)
