@@ -27,6 +27,34 @@ SOURCE_DATE_EPOCH=1737676800 expect_exit 0 "SOURCE_DATE_EPOCH gives the same tim
 	--meta "title=newspack test vector" --meta license=CC0-1.0 "$S/sde.npk" "$V/input"
 expect_same "$S/sde.npk" "$S/again.npk" "and the same bytes"
 
+# Format 1.1 (spec/format.md 15): the default; vector-1.1.npk is made from
+# the same inputs, key and timestamp. The 1.0 reader of spec/vectors/1.0/
+# says it needs a newer reader (exit 2), never that it is damaged.
+expect_exit 0 "the 1.1 vector verifies" -- "$NP" verify -p "$V/test.pub" "$V/vector-1.1.npk"
+expect_exit 0 "the 1.1 vector is made again by default" -- \
+	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24T00:00:00Z \
+	--meta "title=newspack test vector" --meta license=CC0-1.0 "$S/again11.npk" "$V/input"
+if "$NP" --version | grep -q 'zlib streams by libdeflate'; then
+	expect_same "$S/again11.npk" "$V/vector-1.1.npk" "and is byte for byte the committed 1.1 vector"
+fi
+expect_exit 0 "info says format 1.1" -- "$NP" info -p "$V/test.pub" "$V/vector-1.1.npk"
+expect_contains "$OUT" "npk 1.1" "info names the format version"
+if command -v python3 >/dev/null 2>&1; then
+	expect_exit 0 "npkcheck.py verifies the 1.1 vector" -- \
+		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/vector-1.1.npk"
+	expect_exit 0 "npkcheck.py verifies the 1.0 vector" -- \
+		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/1.0/vector.npk"
+	expect_exit 0 "the 1.0 npkcheck.py verifies the 1.0 vector" -- \
+		python3 "$V/1.0/npkcheck.py" verify -p "$V/test.pub" "$V/1.0/vector.npk"
+	expect_exit 2 "the 1.0 npkcheck.py on the 1.1 vector: exit 2" -- \
+		python3 "$V/1.0/npkcheck.py" verify -p "$V/test.pub" "$V/vector-1.1.npk"
+	expect_contains "$OUT" "needs a newer reader" "it says it needs a newer reader"
+	expect_true "the 1.0 vector under 1.0/ is the committed vector" -- \
+		cmp "$V/1.0/vector.npk" "$V/vector.npk"
+else
+	note "python3 is not installed: npkcheck.py not run"
+fi
+
 mkdir -p "$S/out"
 expect_exit 0 "the vector extracts" -- \
 	"$NP" extract -q -p "$V/test.pub" -C "$S/out" "$V/vector.npk"
