@@ -1166,8 +1166,9 @@ class Archive(object):
         nxt = self.pages[k + 1]["first_path"] if k + 1 < len(self.pages) else None
         entries, eprobs, _ = parse_entries(data, e, nxt, self.clusters, self.manifest["content_bytes"],
                                            self.v11)
-        return entries, probs + [(e["offset"] + OBJ_HEADER, "decoded byte %d: %s" % (o, t))
-                                 for o, t in eprobs]
+        # an entry that needs a newer reader (15.7) keeps saying so
+        return entries, probs + [(e["offset"] + OBJ_HEADER, (Newer if isinstance(t, Newer) else str)(
+            "decoded byte %d: %s" % (o, t))) for o, t in eprobs]
 
     def read_cluster(self, i):
         e = self.clusters[i]

@@ -40,7 +40,7 @@ no_temp_files() {
 echo "-- help, version, usage errors"
 ver=$(sed -n 's/^#define NPK_VERSION_STRING "\(.*\)"$/\1/p' "$top/include/newspack.h")
 expect_exit 0 "--version exits 0" -- "$NP" --version &&
-	expect_contains "$OUT" "newspack $ver (format 1.0" "--version prints the version $ver and format 1.0"
+	expect_contains "$OUT" "newspack $ver (format 1.1" "--version prints the version $ver and format 1.1"
 expect_exit 0 "help exits 0" -- "$NP" help &&
 	expect_contains "$OUT" "Usage: newspack COMMAND" "help prints the usage line"
 expect_exit 0 "--help exits 0" -- "$NP" --help &&

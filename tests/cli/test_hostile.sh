@@ -85,6 +85,10 @@ while IFS='	' read -r name code text what; do
 	run "$NP" extract -q -p "$PUB" -C "$J/out" "$A"
 	if [ "$code" = 0 ]; then
 		[ "$RC" = 0 ] && pass "$name: extract exits 0" || { fail "$name: extract exits 0" "got $RC"; show_last; }
+	elif [ "$name" = v11-section-digest ] || [ "$name" = v11-section-gap ]; then
+		# damage only verify looks for (spec/format.md 15.4): the documents are intact
+		[ "$RC" = 0 ] && pass "$name: extract writes the intact documents" ||
+			{ fail "$name: extract exits 0" "got $RC"; show_last; }
 	elif [ "$RC" = 0 ] || [ "$RC" -ge 128 ]; then
 		fail "$name: extract refuses it" "got exit code $RC"
 		show_last
