@@ -22,7 +22,8 @@ ifeq ($(SANITIZE),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 # newspack, the reading program, links only these (src/cli/main.c): it
-# never compresses, so not libdeflate (format/encode.c); newspack-full
+# never compresses, so not libdeflate (format/encode.c: 6 shared objects with libc and the
+# loader); newspack-full
 # links everything.
 LEAN_PKGS := libsodium zlib libzstd jansson
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
