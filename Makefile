@@ -22,8 +22,8 @@ ifeq ($(SANITIZE),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 endif
 # newspack, the reading program, links only these (src/cli/main.c): it
-# never compresses, so not libdeflate (format/encode.c); newspack-full
-# links everything.
+# never compresses, so not libdeflate (format/encode.c); with libc and the
+# loader, 6 shared objects. newspack-full links everything.
 LEAN_PKGS := libsodium zlib libzstd jansson
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)

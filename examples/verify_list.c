@@ -49,10 +49,13 @@ int main(int argc, char **argv)
 	if ((rc = npk_reader_open(argv[1], trust, 1, &r, &err)) != NPK_OK)
 		goto out;
 	npk_info info;
-	char id[17];
+	char id[17], fp[NPK_FINGERPRINT_LEN];
 	npk_reader_info(r, &info);
 	npk_keyid_format(info.key_id, id);
-	printf("signed by key %s (%s)\n", id, info.trusted ? "trusted" : "not trusted");
+	npk_fingerprint_format(info.signer, fp);
+	/* the id is what the archive claims; the fingerprint is the key's own */
+	printf("signed by a key claiming id %s, fingerprint %s (%s)\n", id, fp,
+	       info.trusted ? "trusted" : "not trusted");
 	if ((rc = npk_reader_verify(r, on_problem, NULL, NULL, &err)) != NPK_OK)
 		goto out;
 	rc = npk_reader_list(r, on_entry, NULL, &err);

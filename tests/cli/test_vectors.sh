@@ -71,7 +71,7 @@ expect_contains "$OUT" '"author":["Ana Lima","Ben Ode"]' "authors from front mat
 if [ -x "$top/examples/verify_list" ]; then
 	expect_exit 0 "examples/verify_list verifies and lists the vector" -- \
 		"$top/examples/verify_list" "$V/vector.npk" "$V/test.pub" &&
-		expect_contains "$OUT" "signed by key 57C796F641C5EBD9 (trusted)" "it names the trusted signer" &&
+		expect_contains "$OUT" "signed by a key claiming id 57C796F641C5EBD9, fingerprint 4b65 c626 38c1 19f4 0c06 881f 8010 0f22 (trusted)" "it names the trusted signer by its claimed id and its fingerprint" &&
 		expect_contains "$OUT" "a.txt  Harbour council approves new sea wall" "it lists titles"
 else
 	note "examples/verify_list is not built (make examples)"

@@ -874,10 +874,18 @@ DEFINE_TEST(test_archive_trust)
 	/* Signed by a key the reader does not trust: valid, but untrusted. */
 	CHECK_RC(npk_reader_open("t.npk", theirs, 0, &r, &err), NPK_E_UNTRUSTED, &err);
 	CHECK(strstr(err.msg, "not trusted") != NULL);
+	char msg[sizeof err.msg];
+	memcpy(msg, err.msg, sizeof msg);
 	CHECK_RC(npk_reader_open("t.npk", theirs, 1, &r, &err), NPK_OK, &err);
 	npk_info in;
 	npk_reader_info(r, &in);
 	CHECK(!in.trusted);
+	/* the key id is only claimed: the message names the key by its
+	 * fingerprint too (spec/keys.md 4.1) */
+	char fp[NPK_FINGERPRINT_LEN];
+	npk_fingerprint_format(in.signer, fp);
+	CHECK(strstr(msg, "claiming to be key") != NULL);
+	CHECK(strstr(msg, fp) != NULL);
 	npk_reader_free(r);
 	/* Swap the signer's public key in the manifest for another: a forgery. */
 	size_t len;

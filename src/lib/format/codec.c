@@ -54,18 +54,29 @@ int npk__zlib_header_ok(const uint8_t *src, size_t len)
 	       ((unsigned)src[0] << 8 | src[1]) % 31 == 0 && !(src[1] & 0x20);
 }
 
-/* Only the first want bytes of a stream of raw_len: inflate stops there. */
-static int inflate_zlib_prefix(npk_decoder *d, const uint8_t *src, size_t len, uint8_t *dst,
-                               size_t want, const char *what, npk_error *err)
+/* Inflates src into dst, at most cap bytes, with flush; *zrc gets
+ * inflate's result, and d->zs tells how far it went. */
+static int zs_inflate(npk_decoder *d, const uint8_t *src, size_t len, uint8_t *dst, size_t cap,
+                      int flush, int *zrc, npk_error *err)
 {
 	z_stream *zs = &d->zs;
 	NPK_FAIL_IF(inflateReset(zs) != Z_OK, err, NPK_E_NOMEM, "zlib: cannot start inflate");
 	zs->next_in = (Bytef *)(uintptr_t)src;
 	zs->avail_in = (uInt)len;
 	zs->next_out = dst;
-	zs->avail_out = (uInt)want;
-	int rc = inflate(zs, Z_SYNC_FLUSH);
-	NPK_FAIL_IF((rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) || zs->total_out != want,
+	zs->avail_out = (uInt)cap;
+	*zrc = inflate(zs, flush);
+	return NPK_OK;
+}
+
+/* Only the first want bytes of a stream of raw_len: inflate stops there. */
+static int inflate_zlib_prefix(npk_decoder *d, const uint8_t *src, size_t len, uint8_t *dst,
+                               size_t want, const char *what, npk_error *err)
+{
+	int rc = Z_OK;
+	NPK_FORWARD(zs_inflate(d, src, len, dst, want, Z_SYNC_FLUSH, &rc, err));
+	NPK_FAIL_IF((rc != Z_OK && rc != Z_STREAM_END && rc != Z_BUF_ERROR) ||
+	            d->zs.total_out != want,
 	            err, NPK_E_FORMAT, "%s: corrupt or truncated zlib stream", what);
 	return NPK_OK;
 }
@@ -77,13 +88,9 @@ static int inflate_zlib(npk_decoder *d, const uint8_t *src, size_t len, uint8_t 
 	            "%s: not a zlib stream (bad header, or a preset dictionary)", what);
 	if (want < raw_len)
 		return inflate_zlib_prefix(d, src, len, dst, want, what, err);
-	z_stream *zs = &d->zs;
-	NPK_FAIL_IF(inflateReset(zs) != Z_OK, err, NPK_E_NOMEM, "zlib: cannot start inflate");
-	zs->next_in = (Bytef *)(uintptr_t)src;
-	zs->avail_in = (uInt)len;
-	zs->next_out = dst;
-	zs->avail_out = (uInt)raw_len;
-	int rc = inflate(zs, Z_FINISH);
+	int rc = Z_OK;
+	NPK_FORWARD(zs_inflate(d, src, len, dst, raw_len, Z_FINISH, &rc, err));
+	const z_stream *zs = &d->zs;
 	size_t produced = zs->total_out;
 	size_t left_in = zs->avail_in;
 	/* The output is capped at the declared size, so a bomb stops here. */

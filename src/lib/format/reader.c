@@ -621,10 +621,12 @@ int npk_reader_open(const char *path, const npk_trust *trust,
 	NPK_FORWARD_GOTO(rc, read_page_table(r, err), fail);
 	NPK_FORWARD_GOTO(rc, read_cluster_table(r, err), fail);
 	if (!r->trusted && !allow_untrusted) {
-		char id[17];
+		char id[17], fp[NPK_FINGERPRINT_LEN];
 		npk_keyid_format(r->key_id, id);
+		npk_fingerprint_format(r->signer, fp);
 		rc = npk__fail(err, NPK_E_UNTRUSTED,
-		               "%s: valid signature by key %s, which is not trusted", path, id);
+		               "%s: valid signature by a key claiming to be key %s, which is not "
+		               "trusted (fingerprint %s)", path, id, fp);
 		goto fail;
 	}
 	*out = r;

@@ -963,6 +963,22 @@ static int read_http(npk__warc *w, npk_error *err)
 
 /* ---- The payload and the document ---- */
 
+/* Up to cap bytes of the block into dst (*got 0 at its end). */
+static int blk_copy(npk__warc *w, uint8_t *dst, size_t cap, size_t *got, npk_error *err)
+{
+	const uint8_t *p;
+	size_t n;
+	*got = 0;
+	int rc = blk_peek(w, &p, &n, err);
+	if (rc != NPK_OK || n == 0)
+		return rc;
+	n = n < cap ? n : cap;
+	memcpy(dst, p, n);
+	blk_drop(w, p, n);
+	*got = n;
+	return NPK_OK;
+}
+
 /* The payload as recorded: bytes read ahead, then the rest of the block. */
 static int body_read(npk__warc *w, uint8_t *dst, size_t cap, size_t *got, npk_error *err)
 {
@@ -976,17 +992,8 @@ static int body_read(npk__warc *w, uint8_t *dst, size_t cap, size_t *got, npk_er
 		*got = k;
 		return NPK_OK;
 	}
-	const uint8_t *p;
-	size_t n;
-	int rc = blk_peek(w, &p, &n, err);
-	if (rc != NPK_OK || n == 0)
-		return rc;
-	if (n > cap)
-		n = cap;
-	memcpy(dst, p, n);
-	blk_drop(w, p, n);
-	hash_update(&w->ha, dst, n);
-	*got = n;
+	NPK_FORWARD(blk_copy(w, dst, cap, got, err));
+	hash_update(&w->ha, dst, *got);
 	return NPK_OK;
 }
 
@@ -1581,16 +1588,7 @@ static int raw_read_rec(npk__warc *w, uint8_t *buf, size_t cap, size_t *got, npk
 		*got = k;
 		return NPK_OK;
 	}
-	const uint8_t *p;
-	size_t n;
-	int rc = blk_peek(w, &p, &n, err);
-	if (rc != NPK_OK || n == 0)
-		return rc;
-	n = n < cap ? n : cap;
-	memcpy(buf, p, n);
-	blk_drop(w, p, n);
-	*got = n;
-	return NPK_OK;
+	return blk_copy(w, buf, cap, got, err);
 }
 
 void npk__warc_set_raw(npk__warc *w)

@@ -103,6 +103,21 @@ static size_t ordinal_at(const char *s, size_t n)
 	return 0;
 }
 
+/* ", 2025" or " 2025" from p (the year of "March 3, 2025" and "3 March
+ * 2025"): the offset after it, or 0 when there is none. */
+static size_t year_after(const char *s, size_t n, size_t p, int *y)
+{
+	size_t sp, k;
+	if (p < n && s[p] == ',')
+		p++;
+	if ((sp = npk__spaces(s + p, n - p)) == 0)
+		return 0;
+	p += sp;
+	if ((k = digits(s + p, n - p, 4, 4, y)) == 0)
+		return 0;
+	return p + k;
+}
+
 static int days_in(int y, int m)
 {
 	static const int d[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -264,14 +279,8 @@ static size_t date_core_at(const char *s, size_t n, dt *t, int *iso)
 			return 0;
 		p += k;
 		p += ordinal_at(s + p, n - p);
-		if (p < n && s[p] == ',')
-			p++;
-		if ((sp = npk__spaces(s + p, n - p)) == 0)
+		if ((p = year_after(s, n, p, &c)) == 0)
 			return 0;
-		p += sp;
-		if ((k = digits(s + p, n - p, 4, 4, &c)) == 0)
-			return 0;
-		p += k;
 		t->y = c;
 		t->mo = m;
 		t->d = a;
@@ -284,14 +293,8 @@ static size_t date_core_at(const char *s, size_t n, dt *t, int *iso)
 		if ((m = month_at(s + p, n - p, &k)) == 0)
 			return 0;
 		p += k;
-		if (p < n && s[p] == ',')
-			p++;
-		if ((sp = npk__spaces(s + p, n - p)) == 0)
+		if ((p = year_after(s, n, p, &c)) == 0)
 			return 0;
-		p += sp;
-		if ((k = digits(s + p, n - p, 4, 4, &c)) == 0)
-			return 0;
-		p += k;
 		t->y = c;
 		t->mo = m;
 		t->d = a;
