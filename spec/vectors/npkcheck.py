@@ -1307,6 +1307,8 @@ class Archive(object):
                 continue
             for e, lo, hi in pieces.get(i, []):
                 e["hasher"].update(data[lo:hi])
+                if e["kind"] == 3:      # section 15.7: a link's target is checked too
+                    e.setdefault("target", []).append(data[lo:hi])
         for e in self.all_entries():
             if e.get("stream") is None and e["size"] > 0:
                 continue
@@ -1329,6 +1331,10 @@ class Archive(object):
                              "H(content) is %s, not the entry's digest %s (entry at decoded "
                              "byte %d of index page %d)" % (e["hasher"].hexdigest(), e["digest"].hex(),
                                                              e["decoded_offset"], e["page"]))
+            elif e["kind"] == 3 and target_problem(b"".join(e.get("target", []))):
+                self.doc_problems += 1
+                self.problem("document %s" % show_text(e["path"]), e["file_offset"],
+                             target_problem(b"".join(e.get("target", []))))
 
     def document_bytes(self, e, cache):
         """Content of one document; cache holds the last decoded cluster.
@@ -1670,6 +1676,13 @@ def kind_problem(e):
     return None
 
 
+def target_problem(t):
+    """Section 15.7: a symbolic link's target, once its digest matched."""
+    if b"\0" in t or not utf8_ok(t):
+        return "the symbolic link's target is not UTF-8 text without NUL"
+    return None
+
+
 def parse_entries(data, page, next_first, clusters, content_bytes, v11=False):
     """Parses a page's decoded bytes (sections 5.2, 15.7 and 6.1). Returns
     (entries or None, problems as (offset in decoded bytes, text), fields)."""
@@ -1892,6 +1905,15 @@ def extract_all(arc, dest):
     try:
         os.makedirs(dest, exist_ok=True)
         for e in arc.all_entries():
+            # section 15.7: a withdrawn document has no content to write; a
+            # link is written only when asked for, which this reader never is
+            if e["kind"] in (1, 3):
+                sys.stderr.write("npkcheck: %s: %s, not written\n" % (
+                    show_text(e["path"]), "withdrawn" if e["kind"] == 1 else "a symbolic link"))
+                continue
+            if e["kind"] == 2:
+                os.makedirs(os.path.join(dest, *e["path"].decode("utf-8").split("/")), exist_ok=True)
+                continue
             data = arc.document_bytes(e, cache)
             if H(data) != e["digest"]:
                 sys.stderr.write("npkcheck: %s: digest mismatch, not written\n" % show_text(e["path"]))

@@ -174,8 +174,9 @@ class Obj(object):
 
 def forge(docs, key, cluster_size=4096, page_entries=8, hooks=None, archive_meta=None,
           created=1737676800, comment=None, v11=False, sections=(), tail=None):
-    """docs: list of (path bytes, data bytes[, meta pairs]) in the order to
-    store. hooks: dict of functions, each called with what a step made:
+    """docs: list of (path bytes, data bytes[, meta pairs or None[, kind]])
+    in the order to store; kind (15.7, v11 only) 2 and 3 get the media type
+    of their kind, data is a link's target. hooks: dict of functions, each called with what a step made:
       entries(list of dict), clusters(list of Obj), pages(list of Obj),
       body(list of Obj, in file order), page_table(list of dict),
       cluster_table(list of dict), header(bytearray), manifest(dict),
@@ -193,9 +194,12 @@ def forge(docs, key, cluster_size=4096, page_entries=8, hooks=None, archive_meta
     stream = b""
     for d in docs:
         path, data = d[0], d[1]
-        meta = d[2] if len(d) > 2 else [("title", "Document " + path.decode("utf-8", "replace"))]
+        meta = d[2] if len(d) > 2 and d[2] is not None else \
+            [("title", "Document " + path.decode("utf-8", "replace"))]
+        kind = d[3] if len(d) > 3 else 0
+        media = {2: b"inode/directory", 3: b"inode/symlink"}.get(kind, b"text/plain")
         entries.append({"path": path, "size": len(data), "digest": H(data),
-                        "media": b"text/plain", "meta_raw": meta_list(meta),
+                        "media": media, "meta_raw": meta_list(meta), "kind": kind,
                         "stream_off": len(stream), "leaf": len(entries)})
         stream += data
     clusters = []
@@ -321,6 +325,23 @@ def default_docs(n=24):
         text = ("Article %d\nBy A. Writer\n\n" % i + "Words of the story. " * (20 + 7 * i)).encode()
         docs.append((b"%s/%03d.txt" % (folder, i), text))
     return docs
+
+
+def kinds_docs():
+    """Every entry kind of 15.7: documents, an empty folder (with a time),
+    a withdrawn document, and symbolic links, safe and not."""
+    return [(b"a.txt", b"alpha\n"),
+            (b"empty", b"", [("file.mtime", "1000000000")], 2),
+            (b"gone.txt", b"", None, 1),
+            (b"links/abs", b"/etc/passwd", None, 3),
+            (b"links/chain", b"up", None, 3),            # a link to a link
+            (b"links/deep/down", b"../../a.txt", None, 3),
+            (b"links/escape", b"../../x", None, 3),
+            (b"links/late", b"sub/..", None, 3),         # ".." after a name
+            (b"links/mid", b"a/../../x", None, 3),
+            (b"links/up", b"../a.txt", None, 3),
+            (b"news/b.txt", b"beta\n"),
+            (b"top", b"news", None, 3)]                 # a link to a folder
 
 
 def with_docs(*paths):
@@ -774,6 +795,33 @@ def cases():
     add("v11-flag-flipped-unsigned", "required flag bit 1 set after signing (damage, not newer: "
         "the header digest is checked first)", D,
         dict(V, file=lambda f: struct.pack_into("<I", f, 12, 3)), 1, "header digest mismatch")
+    # entry kinds (15.7): an archive of every kind, then each kind's rules broken
+    K = kinds_docs()
+    kd = lambda *d: [(b"a.txt", b"alpha\n" * 100)] + list(d)  # noqa: E731
+    add("v11-kinds", "a document, an empty folder, a withdrawn document and links (some unsafe)",
+        K, V, 0, "every digest matches")
+    add("v11-withdrawn-with-content", "a withdrawn document that holds bytes", D,
+        {"v11": True, "hooks": {"entries": set_entry(2, kind=1)}}, 1, "holds no content")
+    add("v11-folder-media", "an empty folder of media type text/plain", kd((b"d", b"", None, 2)),
+        {"v11": True, "hooks": {"entries": set_entry(1, media=b"text/plain")}}, 1,
+        "media type must be inode/directory")
+    add("v11-link-media", "a symbolic link of media type text/plain", kd((b"l", b"a.txt", None, 3)),
+        {"v11": True, "hooks": {"entries": set_entry(1, media=b"text/plain")}}, 1,
+        "media type must be inode/symlink")
+    add("v11-link-empty", "a symbolic link with an empty target", kd((b"l", b"", None, 3)), V, 1,
+        "must be 1 to 4096 bytes")
+    add("v11-link-4097", "a symbolic link with a target of 4097 bytes",
+        kd((b"l", b"t/" * 2048 + b"x", None, 3)), V, 1, "must be 1 to 4096 bytes")
+    add("v11-link-nul", "a symbolic link whose target holds a NUL", kd((b"l", b"a\0b", None, 3)), V,
+        1, "target is not UTF-8 text without NUL")
+    add("v11-link-bad-utf8", "a symbolic link whose target is not UTF-8",
+        kd((b"l", b"caf\xe9", None, 3)), V, 1, "target is not UTF-8 text without NUL")
+    add("v11-folder-holds-entry", "an empty folder that holds a document",
+        kd((b"d", b"", None, 2), (b"d/x.txt", b"x")), V, 1,
+        "\"d\" is a document and also the folder of \"d/x.txt\"")
+    add("v11-link-holds-entry", "a symbolic link that holds a document (written through it)",
+        kd((b"l", b".", None, 3), (b"l/x.txt", b"x")), V, 1,
+        "\"l\" is a document and also the folder of \"l/x.txt\"")
 
     # ---- not refused, on purpose (spec/format.md 5.1): two documents whose
     # names differ only by Unicode normalisation are two paths.
@@ -811,11 +859,26 @@ def check_tree(out, name, top):
     return 1 if bad else 0
 
 
+def write_kinds(out):
+    """tests/cli/test_kinds.sh: OUT/kinds.npk (kinds_docs, signed by the test
+    key), and OUT/link-bad.npk, whose link's target holds a NUL."""
+    os.makedirs(out, exist_ok=True)
+    key = Key(os.path.join(TOP, "tests", "keys", "test.key"))
+    for name, docs in (("kinds", kinds_docs()),
+                       ("link-bad", [(b"a.txt", b"alpha\n" * 100), (b"l", b"a\0b", None, 3)])):
+        with open(os.path.join(out, name + ".npk"), "wb") as f:
+            f.write(forge(sorted(docs, key=lambda d: d[0]), key, v11=True))
+    return 0
+
+
 def main(argv):
     if len(argv) == 5 and argv[1] == "tree":
         return check_tree(argv[2], argv[3], argv[4])
+    if len(argv) == 3 and argv[1] == "kinds":
+        return write_kinds(argv[2])
     if len(argv) != 2:
-        sys.stderr.write("usage: forge.py OUTDIR | forge.py tree OUTDIR NAME DIR\n")
+        sys.stderr.write("usage: forge.py OUTDIR | forge.py tree OUTDIR NAME DIR | "
+                         "forge.py kinds OUTDIR\n")
         return 2
     out = argv[1]
     os.makedirs(out, exist_ok=True)
@@ -833,7 +896,9 @@ def main(argv):
         with open(os.path.join(out, name + ".npk"), "wb") as f:
             f.write(data)
         with open(os.path.join(out, name + ".docs.json"), "w") as f:
-            json.dump([[d[0].hex(), hashlib.sha256(d[1]).hexdigest()] for d in docs], f)
+            # documents only: folders, links and withdrawn entries are no files to cat or find
+            json.dump([[d[0].hex(), hashlib.sha256(d[1]).hexdigest()] for d in docs
+                       if len(d) < 4 or d[3] == 0], f)
         rows.append("%s\t%d\t%s\t%s\n" % (name, code, text, what))
     with open(os.path.join(out, "cases.tsv"), "w") as f:
         f.writelines(rows)

@@ -1477,6 +1477,52 @@ static int read_doc(npk_reader *r, const npk_entry *e, npk_sink sink, void *ctx,
 	return NPK_OK;
 }
 
+/* 15.7: a symbolic link's target, gathered whole (at most NPK_PATH_MAX
+ * bytes) so that it is checked before any of it reaches the sink. */
+typedef struct link_target {
+	uint8_t b[NPK_PATH_MAX];
+	size_t n;
+} link_target;
+
+static int target_sink(const uint8_t *buf, size_t len, void *ctx)
+{
+	link_target *t = ctx;
+	if (len > sizeof t->b - t->n)
+		return NPK_E_FORMAT;
+	memcpy(t->b + t->n, buf, len);
+	t->n += len;
+	return 0;
+}
+
+/* A link's content: its digest, then 1 to 4096 bytes of UTF-8 without NUL
+ * (a signed archive that breaks this is damaged all the same). */
+static int read_target(npk_reader *r, const npk_entry *e, npk_sink sink, void *ctx,
+                       npk_error *err)
+{
+	link_target *t = malloc(sizeof *t);
+	NPK_FAIL_IF(t == NULL, err, NPK_E_NOMEM, "out of memory");
+	t->n = 0;
+	int rc = e->size == 0 || e->size > NPK_PATH_MAX
+	         ? npk__fail(err, NPK_E_FORMAT, "%s: %s: a symbolic link's target must be 1 to %u "
+	                     "bytes", r->name, e->path, NPK_PATH_MAX)
+	         : read_doc(r, e, target_sink, t, err);
+	if (rc == NPK_OK && (memchr(t->b, 0, t->n) != NULL || !npk__utf8_ok(t->b, t->n)))
+		rc = npk__fail(err, NPK_E_FORMAT, "%s: %s: the symbolic link's target is not UTF-8 text "
+		               "without NUL", r->name, e->path);
+	if (rc == NPK_OK && sink)
+		rc = sink(t->b, t->n, ctx);
+	free(t);
+	return rc;
+}
+
+/* An entry's content, read by its kind's rules (15.7). */
+static int read_entry(npk_reader *r, const npk_entry *e, npk_sink sink, void *ctx,
+                      npk_error *err)
+{
+	return e->kind == NPK_KIND_SYMLINK ? read_target(r, e, sink, ctx, err)
+	                                   : read_doc(r, e, sink, ctx, err);
+}
+
 void npk_reader_set_threads(npk_reader *r, int threads)
 {
 	r->threads = threads > 0 ? (size_t)threads : 0;
@@ -1496,7 +1542,7 @@ void npk_reader_set_progress(npk_reader *r, npk_progress_cb fn, void *ctx)
 int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
                     void *ctx, npk_error *err)
 {
-	return read_doc(r, e, sink, ctx, err);
+	return read_entry(r, e, sink, ctx, err);
 }
 
 /* Verification state for the per-document callback. */
@@ -1548,7 +1594,7 @@ static int verify_doc(const npk_entry *e, void *ctx)
 	npk_error e2 = {0};
 	int rc = bad ? NPK_E_DIGEST : unsupported ? NPK_E_VERSION : NPK_OK;
 	if (rc == NPK_OK)
-		rc = read_doc(r, e, NULL, NULL, &e2);
+		rc = read_entry(r, e, NULL, NULL, &e2);
 	if (rc != NPK_OK) {
 		char msg[700];
 		snprintf(msg, sizeof msg, "%s", bad ? "stored in a damaged cluster"
