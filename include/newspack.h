@@ -375,7 +375,10 @@ NPK_API int npk_reader_find(npk_reader *r, const char *path, const npk_entry **o
                             npk_error *err);
 /* Reads a document's content. Each cluster's digest is checked before any
  * of its bytes reach sink; a document held in one cluster also has its own
- * digest checked first. sink returns 0 to go on. */
+ * digest checked first. sink returns 0 to go on. A symbolic link's content
+ * is its target, handed to sink whole once its digest matched and it is
+ * 1 to 4096 bytes of UTF-8 without NUL (else NPK_E_FORMAT); a folder or a
+ * withdrawn document has none (spec/format.md 15.7). */
 typedef int (*npk_sink)(const uint8_t *buf, size_t len, void *ctx);
 NPK_API int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
                             void *ctx, npk_error *err);
@@ -408,7 +411,7 @@ NPK_API int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
                               npk_verify_stats *stats, npk_error *err);
 
 /* Extracts documents under dir (which must exist). paths NULL extracts
- * all. Nothing is written outside dir: no "..", absolute path or symlink
+ * all; a path that names only withdrawn documents is NPK_E_NOTFOUND. Nothing is written outside dir: no "..", absolute path or symlink
  * is followed. Without force, existing files are refused before anything
  * is written. Each file is written unnamed (or under a temporary name),
  * checked, and only then named. */
@@ -422,6 +425,15 @@ typedef struct npk_extract_opts {
 	/* Leave file.mtime and file.executable (spec/metadata.md 2.1) unset:
 	 * files get the time of extraction and no execute permission. */
 	int no_mtime;
+	/* Entries of version 1.1 (spec/format.md 15.7): empty folders are made
+	 * (file.mtime as for files); withdrawn documents are never written;
+	 * symbolic links are written only with symlinks set, and only when
+	 * their target stays inside dir (15.7), else skipped. Every link's
+	 * target is read and checked (a bad one is NPK_E_FORMAT). notice, if
+	 * set, is called for each folder made and link written (why NULL) and
+	 * for each link or withdrawn document not written (why says so). */
+	int symlinks;
+	void (*notice)(const npk_entry *e, const char *why, void *ctx);
 } npk_extract_opts;
 NPK_API int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
                         size_t npaths, const npk_extract_opts *opts,

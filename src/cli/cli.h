@@ -38,6 +38,7 @@ enum {
 	RO_FORCE = 1 << 8,        /* --force */
 	RO_FORMAT = 1 << 9,       /* --format FORMAT */
 	RO_NO_MTIME = 1 << 10,    /* --no-mtime */
+	RO_SYMLINKS = 1 << 11,    /* --symlinks */
 };
 typedef struct cli_ropts {
 	const char *pubkey;
@@ -45,6 +46,7 @@ typedef struct cli_ropts {
 	const char *format;
 	int json, quiet, verbose, allow_untrusted, force, longfmt;
 	int no_mtime;
+	int symlinks;
 	int threads;              /* 0: one per core */
 } cli_ropts;
 /* Parses the options of cmd, accepting those in the RO_ flags allowed;

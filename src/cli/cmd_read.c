@@ -266,48 +266,112 @@ static void list_help(FILE *f)
 	        "Lists the documents in path order, one path a line. Reads the index only,\n"
 	        "checking the signature and the digest of every index page it reads;\n"
 	        "documents' metadata is read (and checked) with -l and --json, and by verify.\n"
+	        "An empty folder's path ends with '/'; a withdrawn document is followed by a\n"
+	        "TAB and \"(withdrawn)\". -l and --json also read each symbolic link's target.\n"
 	        "\n" CLI_TRUST_HELP
-	        "  -l                  long: size, media type, date and title too\n"
+	        "  -l                  long: size (or the kind: folder, symlink, withdrawn),\n"
+	        "                      media type, date, path (a link's with '-> TARGET') and\n"
+	        "                      title\n"
 	        "  --json              every field and all metadata, as JSON\n"
 	        "  --allow-untrusted   read an archive signed by a key that is not trusted\n");
 }
 
+/* Kind names of list -l and --json (spec/format.md 15.7). */
+static const char *kind_name(unsigned kind)
+{
+	static const char *const names[] = {"document", "withdrawn", "folder", "symlink"};
+	return kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
+}
+
+/* A symbolic link's target, read (and checked: 15.7) into buf. */
+typedef struct target_buf {
+	char s[4097];
+	size_t n;
+} target_buf;
+
+static int target_sink(const uint8_t *buf, size_t len, void *ctx)
+{
+	target_buf *t = ctx;
+	if (len >= sizeof t->s - t->n)
+		return NPK_E_FORMAT;
+	memcpy(t->s + t->n, buf, len);
+	t->n += len;
+	t->s[t->n] = 0;
+	return 0;
+}
+
+static int read_target(npk_reader *r, const npk_entry *e, target_buf *t, npk_error *err)
+{
+	t->n = 0;
+	t->s[0] = 0;
+	return npk_reader_read(r, e, target_sink, t, err);
+}
+
+/* What list callbacks share: the reader (for links' targets) and the
+ * error a failed read leaves. */
+typedef struct list_ctx {
+	npk_reader *r;
+	npk_error *err;
+	uint64_t n;               /* --json: entries printed */
+} list_ctx;
+
 /* Every value from the archive is printed through cli_show: a path may
- * hold bidi controls, a title an ESC sequence or a line break. */
+ * hold bidi controls, a title an ESC sequence or a line break. Plain list
+ * reads no content: a link is its path alone. */
 static int list_plain(const npk_entry *e, void *ctx)
 {
 	(void)ctx;
-	puts(cli_show(e->path));
+	if (e->kind == NPK_KIND_FOLDER)
+		printf("%s/\n", cli_show(e->path));
+	else if (e->kind == NPK_KIND_WITHDRAWN)
+		printf("%s\t(withdrawn)\n", cli_show(e->path));
+	else
+		puts(cli_show(e->path));
 	return ferror(stdout) ? NPK_E_IO : 0;
 }
 
 static int list_long(const npk_entry *e, void *ctx)
 {
-	(void)ctx;
+	list_ctx *l = ctx;
 	const char *date = npk_meta_find(e->meta, "date");
 	const char *title = npk_meta_find(e->meta, "title");
-	char day[11];
+	char day[11], size[24];
+	target_buf t = {{0}, 0};
+	if (e->kind == NPK_KIND_SYMLINK && read_target(l->r, e, &t, l->err) != NPK_OK)
+		return l->err->code;
 	snprintf(day, sizeof day, "%s", date ? date : "-"); /* the day of a date and time */
-	printf("%12llu  %-22s  %-10s  %s%s%s\n", (unsigned long long)e->size, cli_show(e->media_type),
-	       cli_show(day), cli_show(e->path), title ? "  " : "", title ? cli_show(title) : "");
+	if (e->kind == NPK_KIND_DOCUMENT)
+		snprintf(size, sizeof size, "%llu", (unsigned long long)e->size);
+	else
+		snprintf(size, sizeof size, "%s", kind_name(e->kind));
+	printf("%12s  %-22s  %-10s  %s%s%s%s%s%s\n", size, cli_show(e->media_type), cli_show(day),
+	       cli_show(e->path), e->kind == NPK_KIND_FOLDER ? "/" : "",
+	       e->kind == NPK_KIND_SYMLINK ? " -> " : "", cli_show(t.s), title ? "  " : "",
+	       title ? cli_show(title) : "");
 	return ferror(stdout) ? NPK_E_IO : 0;
 }
 
-static json_t *entry_json(const npk_entry *e)
+static json_t *entry_json(const npk_entry *e, const char *target)
 {
 	char hex[65];
 	cli_hex(e->digest, 32, hex);
-	json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "path", e->path, "size", (json_int_t)e->size,
-	                      "media_type", e->media_type, "blake2b_256", hex);
+	json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s}", "path", e->path, "kind",
+	                      kind_name(e->kind), "size", (json_int_t)e->size, "media_type",
+	                      e->media_type, "blake2b_256", hex);
+	if (target != NULL)
+		json_object_set_new(o, "target", json_string(target));
 	json_object_set_new(o, "metadata", cli_meta_json(e->meta));
 	return o;
 }
 
 static int list_json(const npk_entry *e, void *ctx)
 {
-	uint64_t *n = ctx;
-	json_t *o = entry_json(e);
-	fputs((*n)++ ? ",\n    " : "\n    ", stdout);
+	list_ctx *l = ctx;
+	target_buf t;
+	if (e->kind == NPK_KIND_SYMLINK && read_target(l->r, e, &t, l->err) != NPK_OK)
+		return l->err->code;
+	json_t *o = entry_json(e, e->kind == NPK_KIND_SYMLINK ? t.s : NULL);
+	fputs(l->n++ ? ",\n    " : "\n    ", stdout);
 	cli_json_dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return ferror(stdout) ? NPK_E_IO : 0;
@@ -316,14 +380,14 @@ static int list_json(const npk_entry *e, void *ctx)
 /* list --json, streamed, so memory stays flat for any number of documents. */
 static int list_json_all(npk_reader *r, const char *archive, npk_error *err)
 {
-	uint64_t n = 0;
+	list_ctx l = {r, err, 0};
 	json_t *a = json_string(archive);
 	printf("{\n  \"archive\": ");
 	cli_json_dump(a, JSON_ENCODE_ANY);
 	json_decref(a);
 	printf(",\n  \"documents\": [");
-	int rc = npk_reader_list(r, list_json, &n, err);
-	printf("%s]\n}\n", n ? "\n  " : "");
+	int rc = npk_reader_list(r, list_json, &l, err);
+	printf("%s]\n}\n", l.n ? "\n  " : "");
 	return rc;
 }
 
@@ -342,8 +406,9 @@ int cmd_list(int argc, char **argv)
 	npk_error err = {0};
 	/* paths alone need no metadata: it is left undecoded and unchecked */
 	npk_reader_set_meta(r, o.json || o.longfmt);
+	list_ctx l = {r, &err, 0};
 	int rc = o.json ? list_json_all(r, argv[optind], &err)
-	                : npk_reader_list(r, o.longfmt ? list_long : list_plain, NULL, &err);
+	                : npk_reader_list(r, o.longfmt ? list_long : list_plain, &l, &err);
 	npk_reader_free(r);
 	if (fflush(stdout) != 0 && rc == NPK_OK) {
 		cli_warn("standard output: write error");
@@ -462,7 +527,9 @@ static void cat_help(FILE *f)
 	        "\n"
 	        "Writes one document to standard output, byte for byte. Reads the index page\n"
 	        "and the cluster that hold it, and checks their digests and the document's own\n"
-	        "before writing anything.\n"
+	        "before writing anything. A symbolic link gives its target, as stored (no line\n"
+	        "break is added). An empty folder or a withdrawn document has no content: cat\n"
+	        "says so and exits 2, as for a path the archive does not hold.\n"
 	        "\n" CLI_TRUST_HELP
 	        "  --allow-untrusted   read an archive signed by a key that is not trusted\n");
 }
@@ -473,13 +540,21 @@ static int sink_stdout(const uint8_t *buf, size_t len, void *ctx)
 	return fwrite(buf, 1, len, stdout) == len ? 0 : NPK_E_IO;
 }
 
-/* Writes the document at path to standard output. */
-static int cat_doc(npk_reader *r, const char *path, npk_error *err)
+/* Writes the document at path to standard output: a link's target too;
+ * a folder or a withdrawn document is an error (15.7). */
+static int cat_doc(npk_reader *r, const char *archive, const char *path, npk_error *err)
 {
 	const npk_entry *e = NULL;
 	int rc = npk_reader_find(r, path, &e, err);
 	if (rc != NPK_OK)
 		return rc;
+	if (e->kind == NPK_KIND_FOLDER || e->kind == NPK_KIND_WITHDRAWN) {
+		err->code = NPK_E_NOTFOUND;
+		snprintf(err->msg, sizeof err->msg, "%s: %s: %s", archive, path,
+		         e->kind == NPK_KIND_FOLDER ? "is an empty folder, not a document"
+		                                    : "was withdrawn: the archive holds no content for it");
+		return err->code;
+	}
 	rc = npk_reader_read(r, e, sink_stdout, NULL, err);
 	/* the sink's failure comes back as its code alone */
 	if (rc == NPK_E_IO && err->msg[0] == 0) {
@@ -501,7 +576,7 @@ int cmd_cat(int argc, char **argv)
 	if ((ec = cli_open(argv[optind], o.pubkey, o.allow_untrusted, &r)) != 0)
 		return ec;
 	npk_error err = {0};
-	int rc = cat_doc(r, argv[optind + 1], &err);
+	int rc = cat_doc(r, argv[optind], argv[optind + 1], &err);
 	npk_reader_free(r);
 	if (rc == NPK_OK && fflush(stdout) != 0) {
 		cli_warn("standard output: write error");
@@ -516,7 +591,8 @@ static void extract_help(FILE *f)
 {
 	fprintf(f,
 	        "Usage: newspack extract [-p PUBKEY] [-C DIR] [-j N] [--force] [--no-mtime]\n"
-	        "                        [--allow-untrusted] [-q] [-v] ARCHIVE [PATH...]\n"
+	        "                        [--symlinks] [--allow-untrusted] [-q] [-v]\n"
+	        "                        ARCHIVE [PATH...]\n"
 	        "\n"
 	        "Writes documents under DIR (default: the current folder), all of them or the\n"
 	        "PATHs named (a folder path selects everything under it). Each file is written\n"
@@ -525,11 +601,16 @@ static void extract_help(FILE *f)
 	        "Nothing is written outside DIR: no '..', absolute path or symbolic link is\n"
 	        "followed. Existing files are never overwritten without --force, and a conflict\n"
 	        "is reported before anything is written.\n"
+	        "Empty folders are made. Withdrawn documents are not written (a note names\n"
+	        "each). Symbolic links are written only with --symlinks, and only when the\n"
+	        "target is relative and stays under DIR (spec/format.md 15.7); every other\n"
+	        "link is skipped with a warning, and the summary counts them.\n"
 	        "\n" CLI_TRUST_HELP
 	        "  -C DIR              extract under DIR (made with its parents if missing)\n"
 	        "  --force             replace existing files\n"
 	        "  --no-mtime          leave the files' times and execute permission as written\n"
 	        "                      (by default: file.mtime and file.executable, if stored)\n"
+	        "  --symlinks          write symbolic links whose target stays under DIR\n"
 	        "  --allow-untrusted   extract an archive signed by a key that is not trusted\n"
 	        "  -j N                with 2 or more (the default on a multi-core machine),\n"
 	        "                      files are created and written on a second thread while\n"
@@ -538,12 +619,54 @@ static void extract_help(FILE *f)
 	        "  -v                  name each document as it is written (on stderr)\n");
 }
 
+/* What extract did with entries other than documents (notice). */
+typedef struct extract_tally {
+	cli_progress prog;        /* first: the options' ctx serves both callbacks */
+	int quiet;
+	uint64_t folders, links, skipped, withdrawn;
+} extract_tally;
+
+static void extract_notice(const npk_entry *e, const char *why, void *ctx)
+{
+	extract_tally *t = ctx;
+	if (why == NULL) {
+		*(e->kind == NPK_KIND_FOLDER ? &t->folders : &t->links) += 1;
+		return;
+	}
+	cli_progress_done(&t->prog);
+	if (e->kind == NPK_KIND_WITHDRAWN) {
+		t->withdrawn++;
+		if (!t->quiet)
+			fprintf(stderr, "note: %s: withdrawn, not written\n", cli_show(e->path));
+		return;
+	}
+	t->skipped++;
+	cli_warn("%s: symbolic link not written: %s", cli_show(e->path), why);
+}
+
+/* "extracted 3 documents, 1 folder and 2 symbolic links to DIR", and the
+ * links skipped. */
+static void extract_summary(const extract_tally *t, uint64_t n, const char *dir)
+{
+	fprintf(stderr, "extracted %llu %s", (unsigned long long)n, cli_s(n, "document", "documents"));
+	if (t->folders)
+		fprintf(stderr, "%s%llu %s", t->links ? ", " : " and ", (unsigned long long)t->folders,
+		        cli_s(t->folders, "empty folder", "empty folders"));
+	if (t->links)
+		fprintf(stderr, " and %llu %s", (unsigned long long)t->links,
+		        cli_s(t->links, "symbolic link", "symbolic links"));
+	fprintf(stderr, " to %s\n", dir);
+	if (t->skipped)
+		fprintf(stderr, "%llu %s skipped (see above)\n", (unsigned long long)t->skipped,
+		        cli_s(t->skipped, "symbolic link", "symbolic links"));
+}
+
 int cmd_extract(int argc, char **argv)
 {
 	cli_ropts o;
 	int ec = cli_parse_ropts(argc, argv, "extract",
 	                         RO_PUBKEY | RO_DIR | RO_FORCE | RO_UNTRUSTED | RO_QUIET |
-	                         RO_VERBOSE | RO_THREADS | RO_NO_MTIME,
+	                         RO_VERBOSE | RO_THREADS | RO_NO_MTIME | RO_SYMLINKS,
 	                         extract_help, &o);
 	if (ec >= 0)
 		return ec;
@@ -555,11 +678,12 @@ int cmd_extract(int argc, char **argv)
 	npk_reader_set_threads(r, o.threads);
 	npk_info in;
 	npk_reader_info(r, &in);
-	cli_progress prog;
-	cli_progress_init(&prog, "extracting", in.documents, o.quiet);
-	cli_progress_verbose(&prog, o.verbose && !o.quiet);
+	extract_tally t = {.quiet = o.quiet};
+	cli_progress_init(&t.prog, "extracting", in.documents, o.quiet);
+	cli_progress_verbose(&t.prog, o.verbose && !o.quiet);
 	/* -C DIR: made with its parents when missing, as unzip -d does */
-	npk_extract_opts xo = {o.force, cli_progress_cb, &prog, &cli_interrupted, 1, o.no_mtime};
+	npk_extract_opts xo = {o.force, cli_progress_cb, &t, &cli_interrupted, 1, o.no_mtime,
+	                       o.symlinks, extract_notice};
 	int made = access(o.dir, F_OK) != 0 && errno == ENOENT;
 	cli_catch_signals();
 	npk_error err = {0};
@@ -567,7 +691,7 @@ int cmd_extract(int argc, char **argv)
 	int npaths = argc - optind - 1;
 	int rc = npk_extract(r, o.dir, npaths ? (const char *const *)argv + optind + 1 : NULL,
 	                     (size_t)npaths, &xo, &n, &err);
-	cli_progress_done(&prog);
+	cli_progress_done(&t.prog);
 	npk_reader_free(r);
 	if (made && o.verbose && !o.quiet && access(o.dir, F_OK) == 0)
 		fprintf(stderr, "created folder %s\n", o.dir);
@@ -578,7 +702,6 @@ int cmd_extract(int argc, char **argv)
 		return ec;
 	}
 	if (!o.quiet)
-		fprintf(stderr, "extracted %llu %s to %s\n", (unsigned long long)n,
-		        cli_s(n, "document", "documents"), o.dir);
+		extract_summary(&t, n, o.dir);
 	return 0;
 }

@@ -73,7 +73,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE, OPT_FORMAT, OPT_NO_MTIME };
+enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE, OPT_FORMAT, OPT_NO_MTIME, OPT_SYMLINKS };
 
 /* The RO_ flag that accepts option c (as getopt_long returns it); 0 for
  * '?', which getopt returns for an unknown option or a missing argument. */
@@ -91,6 +91,7 @@ static unsigned ropt_flag(int c)
 	case OPT_FORCE: return RO_FORCE;
 	case OPT_NO_MTIME: return RO_NO_MTIME;
 	case OPT_FORMAT: return RO_FORMAT;
+	case OPT_SYMLINKS: return RO_SYMLINKS;
 	default: return 0;
 	}
 }
@@ -116,6 +117,7 @@ int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
 		{"force", no_argument, NULL, OPT_FORCE},
 		{"no-mtime", no_argument, NULL, OPT_NO_MTIME},
 		{"format", required_argument, NULL, OPT_FORMAT},
+		{"symlinks", no_argument, NULL, OPT_SYMLINKS},
 		{NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof *o);
@@ -140,6 +142,7 @@ int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
 		case OPT_FORCE: o->force = 1; break;
 		case OPT_NO_MTIME: o->no_mtime = 1; break;
 		case OPT_FORMAT: o->format = optarg; break;
+		case OPT_SYMLINKS: o->symlinks = 1; break;
 		case 'h': help(stdout); return 0;
 		default: return cli_usage_error(cmd, "bad option");
 		}

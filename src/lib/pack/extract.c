@@ -9,6 +9,10 @@
  * written; the second writes each document unnamed (O_TMPFILE) in its
  * folder, or under a temporary name where that is not supported, checks
  * its digest, and only then gives it its name.
+ * Entries of version 1.1 (spec/format.md 15.7): an empty folder is made; a
+ * withdrawn document is never written; a symbolic link only on request,
+ * when its target stays inside the output folder (link_unsafe), made by
+ * symlinkat and never followed afterwards (O_NOFOLLOW again).
  */
 #define _GNU_SOURCE /* renameat2, O_TMPFILE */
 #include <errno.h>
@@ -22,6 +26,8 @@
 #include "format/format.h"
 
 #define CHAIN_MAX 32
+
+enum { R_BEGIN = 1, R_DATA, R_COMMIT, R_ABORT, R_FOLDER, R_LINK };
 
 typedef struct exctx {
 	npk_reader *r;
@@ -53,13 +59,20 @@ typedef struct exctx {
 	long pid;
 	unsigned tmp_counter;
 	int no_tmpfile;           /* O_TMPFILE or /proc/self/fd is unavailable */
+	char target[NPK_PATH_MAX + 1]; /* the last symbolic link's target */
+	size_t target_len;
+	int skipped;              /* the last entry was not written (notice) */
 } exctx;
 
-static int selected(exctx *x, const char *path)
+/* Whether entry e is to be extracted. matched[i] is 1 once path i named
+ * something that can be written, 2 while it named only withdrawn
+ * documents. */
+static int selected(exctx *x, const npk_entry *e)
 {
 	if (x->paths == NULL)
 		return 1;
 	int hit = 0;
+	const char *path = e->path;
 	size_t pl = strlen(path);
 	for (size_t i = 0; i < x->npaths; i++) {
 		size_t n = strlen(x->paths[i]);
@@ -67,7 +80,10 @@ static int selected(exctx *x, const char *path)
 			n--;
 		/* A requested folder selects everything under it. */
 		if (strncmp(path, x->paths[i], n) == 0 && (pl == n || path[n] == '/')) {
-			x->matched[i] = 1;
+			if (e->kind != NPK_KIND_WITHDRAWN)
+				x->matched[i] = 1;
+			else if (x->matched[i] == 0)
+				x->matched[i] = 2;
 			hit = 1;
 		}
 	}
@@ -418,6 +434,77 @@ static int doc_commit(exctx *x, xdoc *d)
 	return rc;
 }
 
+/* ---- Folders and links (spec/format.md 15.7) ----
+ * Made on the file system thread, as documents are: the folder cache is
+ * that thread's. Their records: R_FOLDER is the 9 attribute bytes then
+ * the path; R_LINK is the path's length (u16), the path, the target. */
+
+/* Makes the empty folder path, or takes the one there, and sets its time. */
+static int make_folder(exctx *x, const char *path, const uint8_t a[9])
+{
+	const char *leaf;
+	int dfd = open_parent(x, path, 1, &leaf);
+	if (dfd < 0)
+		return x->ferr ? x->ferr->code : NPK_E_IO;
+	int fd = open_comp(x, dfd, leaf, path, strlen(path), 1);
+	if (fd < 0)
+		return x->ferr ? x->ferr->code : NPK_E_IO;
+	uint64_t t = npk__ld64(a);
+	struct timespec ts[2] = {{0, UTIME_OMIT}, {(time_t)t, 0}};
+	int rc = NPK_OK;
+	if (t != ~0ull && futimens(fd, ts) != 0)
+		rc = npk__fail(x->ferr, NPK_E_IO, "%s/%s: set time: %s", x->dir, path, strerror(errno));
+	close(fd);
+	return rc;
+}
+
+/* Makes the symbolic link path -> target. Without --force an existing
+ * name is kept (symlinkat refuses it); with it, the link is made under a
+ * temporary name and renamed over the file. */
+static int make_link(exctx *x, const char *path, const char *target)
+{
+	const char *leaf;
+	int dfd = open_parent(x, path, 1, &leaf);
+	if (dfd < 0)
+		return x->ferr ? x->ferr->code : NPK_E_IO;
+	if (!(x->opts && x->opts->force)) {
+		if (symlinkat(target, dfd, leaf) == 0)
+			return NPK_OK;
+		return npk__fail(x->ferr, errno == EEXIST ? NPK_E_EXISTS : NPK_E_IO, "%s/%s: %s", x->dir,
+		                 path, errno == EEXIST ? "exists (use --force to overwrite)" : strerror(errno));
+	}
+	char tmp[64];
+	int r = -1;
+	for (int tries = 0; r != 0 && tries < 16; tries++) {
+		snprintf(tmp, sizeof tmp, ".npk-extract-%ld-%u", x->pid, x->tmp_counter++);
+		if ((r = symlinkat(target, dfd, tmp)) != 0 && errno != EEXIST)
+			break;
+	}
+	if (r == 0 && renameat(dfd, tmp, dfd, leaf) == 0)
+		return NPK_OK;
+	int e = errno;
+	if (r == 0)
+		unlinkat(dfd, tmp, 0);
+	return npk__fail(x->ferr, NPK_E_IO, "%s/%s: %s", x->dir, path, strerror(e));
+}
+
+/* Runs an R_FOLDER or R_LINK record of len bytes. */
+static int run_record(exctx *x, uint32_t type, const uint8_t *b, size_t len)
+{
+	char path[NPK_PATH_MAX + 1], target[NPK_PATH_MAX + 1];
+	if (type == R_FOLDER) {
+		memcpy(path, b + 9, len - 9);
+		path[len - 9] = 0;
+		return make_folder(x, path, b);
+	}
+	size_t plen = npk__ld16(b);
+	memcpy(path, b + 2, plen);
+	path[plen] = 0;
+	memcpy(target, b + 2 + plen, len - 2 - plen);
+	target[len - 2 - plen] = 0;
+	return make_link(x, path, target);
+}
+
 /* ---- The file writer ----
  * With two threads or more, pass 2 hands the file system work to a second
  * thread, so that reading, inflating and hashing (this thread) overlap
@@ -427,7 +514,6 @@ static int doc_commit(exctx *x, xdoc *d)
  * names a document on COMMIT only, so a document that fails its check is
  * never seen under its name, exactly as without the writer. */
 
-enum { R_BEGIN = 1, R_DATA, R_COMMIT, R_ABORT };
 #define CHUNK_SIZE (256u << 10)
 #define CHUNK_COUNT 16
 #define REC_HEADER 8 /* u32 type, u32 length, then the bytes */
@@ -466,6 +552,8 @@ static void fw_run_chunk(fwriter *w, xdoc *d, const uint8_t *p, size_t n)
 		switch (type) {
 		case R_BEGIN: rc = doc_begin(x, d, (const char *)b, len); break;
 		case R_DATA: rc = doc_write(x, d, b, len); break;
+		case R_FOLDER:
+		case R_LINK: rc = run_record(x, type, b, len); break;
 		case R_COMMIT:
 			memcpy(d->attrs, b, len < sizeof d->attrs ? len : sizeof d->attrs);
 			rc = doc_commit(x, d);
@@ -669,14 +757,171 @@ static int write_doc(exctx *x, const npk_entry *e)
 	return NPK_OK;
 }
 
+/* ---- Entries other than documents (spec/format.md 15.7) ---- */
+
+static int target_sink(const uint8_t *buf, size_t len, void *ctx)
+{
+	exctx *x = ctx;
+	if (len > NPK_PATH_MAX - x->target_len)
+		return NPK_E_FORMAT; /* cannot happen: the reader checked the size */
+	memcpy(x->target + x->target_len, buf, len);
+	x->target_len += len;
+	return 0;
+}
+
+/* Reads link e's target into x->target; the reader checks it (15.7). */
+static int read_target(exctx *x, const npk_entry *e)
+{
+	x->target_len = 0;
+	NPK_FORWARD(npk_reader_read(x->r, e, target_sink, x, x->err));
+	x->target[x->target_len] = 0;
+	return NPK_OK;
+}
+
+/* Why a link at path to target is not to be made: NULL when the target,
+ * resolved against the link's own folder, stays inside the output folder.
+ * It must be relative, and ".." may only open it: after a name, ".." would
+ * go back from wherever that name leads, which may itself be a link; the
+ * opening ".." may not climb above the output folder. */
+static const char *link_unsafe(const char *path, const char *target)
+{
+	if (target[0] == '/')
+		return "its target is an absolute path";
+	long depth = 0;           /* folders between the output folder and the link */
+	for (const char *p = strchr(path, '/'); p != NULL; p = strchr(p + 1, '/'))
+		depth++;
+	int named = 0;            /* a name came before */
+	for (const char *p = target; *p != 0;) {
+		size_t n = strcspn(p, "/");
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			if (named)
+				return "its target has a \"..\" after a name";
+			if (--depth < 0)
+				return "its target leaves the output folder";
+		} else if (n > 0 && !(n == 1 && p[0] == '.'))
+			named = 1;
+		p += n + (p[n] == '/');
+	}
+	return NULL;
+}
+
+static void notice(exctx *x, const npk_entry *e, const char *why)
+{
+	x->skipped = why != NULL;
+	if (x->opts && x->opts->notice)
+		x->opts->notice(e, why, x->opts->ctx);
+}
+
+/* What is at e's path in the output folder, never following a link:
+ * 1 with st filled, 0 for nothing, or an error code (negative). */
+static int stat_leaf(exctx *x, const npk_entry *e, struct stat *st)
+{
+	if (x->root < 0)
+		return 0; /* the output folder is still to be made */
+	const char *leaf;
+	int fd = open_parent(x, e->path, 0, &leaf);
+	if (fd == -2)
+		return 0;
+	if (fd < 0)
+		return -(x->ferr ? x->ferr->code : NPK_E_IO);
+	return fstatat(fd, leaf, st, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+/* Pass 1 for a link to be made: a file or a link in its way is replaced
+ * with --force (by rename, which never follows it), else a conflict. */
+static int check_link(exctx *x, const npk_entry *e)
+{
+	struct stat st;
+	int at = stat_leaf(x, e, &st);
+	if (at <= 0)
+		return -at;
+	NPK_FAIL_IF(!S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode), x->ferr, NPK_E_EXISTS,
+	            "%s/%s: exists and is not a file or a symbolic link", x->dir, e->path);
+	NPK_FAIL_IF(!(x->opts && x->opts->force), x->ferr, NPK_E_EXISTS,
+	            "%s/%s: exists (use --force to overwrite)", x->dir, e->path);
+	return NPK_OK;
+}
+
+/* Pass 1 for an empty folder: nothing but a folder may be in its way. */
+static int check_folder(exctx *x, const npk_entry *e)
+{
+	struct stat st;
+	int at = stat_leaf(x, e, &st);
+	if (at <= 0)
+		return -at;
+	if (S_ISDIR(st.st_mode))
+		return NPK_OK;
+	return npk__fail(x->ferr, S_ISLNK(st.st_mode) ? NPK_E_UNSAFE : NPK_E_EXISTS, "%s/%s: %s",
+	                 x->dir, e->path, S_ISLNK(st.st_mode) ? "is a symbolic link; refusing to follow it"
+	                                                      : "exists and is not a folder");
+}
+
+/* Pass 1: what is in the way of entry e. A link's target is read (and so
+ * checked) here already, so that a bad one stops before anything is
+ * written; only a link that will be made is checked like a document. */
+static int check_entry(exctx *x, const npk_entry *e)
+{
+	switch (e->kind) {
+	case NPK_KIND_FOLDER: return check_folder(x, e);
+	case NPK_KIND_WITHDRAWN: return NPK_OK;
+	case NPK_KIND_SYMLINK:
+		NPK_FORWARD(read_target(x, e));
+		if (!(x->opts && x->opts->symlinks) || link_unsafe(e->path, x->target))
+			return NPK_OK;
+		return check_link(x, e);
+	default: return check_target(x, e);
+	}
+}
+
+/* Pass 2 for a folder or a link: hands its record to the file system
+ * thread (or runs it); a link that is not to be made is only noticed. */
+static int write_other(exctx *x, const npk_entry *e)
+{
+	uint8_t rec[2 + 2 * NPK_PATH_MAX];
+	size_t plen = strlen(e->path), len;
+	uint32_t type = e->kind == NPK_KIND_FOLDER ? R_FOLDER : R_LINK;
+	if (type == R_FOLDER) {
+		doc_attrs(x, e->meta, rec);
+		memcpy(rec + 9, e->path, plen);
+		len = 9 + plen;
+	} else {
+		NPK_FORWARD(read_target(x, e));
+		const char *why = x->opts && x->opts->symlinks ? link_unsafe(e->path, x->target)
+		                                               : "written only with --symlinks";
+		if (why != NULL) {
+			notice(x, e, why);
+			return NPK_OK;
+		}
+		npk__st16(rec, (uint16_t)plen);
+		memcpy(rec + 2, e->path, plen);
+		memcpy(rec + 2 + plen, x->target, x->target_len);
+		len = 2 + plen + x->target_len;
+	}
+	NPK_FORWARD(x->fw ? fw_put(x->fw, type, rec, len) : run_record(x, type, rec, len));
+	notice(x, e, NULL);
+	return NPK_OK;
+}
+
+/* Pass 2: writes entry e by its kind. */
+static int write_entry(exctx *x, const npk_entry *e)
+{
+	if (e->kind == NPK_KIND_WITHDRAWN) {
+		notice(x, e, "withdrawn");
+		return NPK_OK;
+	}
+	if (e->kind == NPK_KIND_FOLDER || e->kind == NPK_KIND_SYMLINK)
+		return write_other(x, e);
+	return write_doc(x, e);
+}
+
 static int on_entry(const npk_entry *e, void *ctx)
 {
 	exctx *x = ctx;
-	if (!selected(x, e->path))
+	if (!selected(x, e))
 		return 0;
 	int rc;
 	if (x->pass == 1) {
-		rc = check_target(x, e);
+		rc = check_entry(x, e);
 		if (rc == NPK_E_EXISTS && x->conflicts++ == 0) {
 			x->rc = rc;
 			if (x->err)
@@ -685,9 +930,12 @@ static int on_entry(const npk_entry *e, void *ctx)
 			return x->rc = rc;
 		return 0;
 	}
-	rc = write_doc(x, e);
+	x->skipped = 0;
+	rc = write_entry(x, e);
 	if (rc != NPK_OK)
 		return x->rc = rc;
+	if (x->skipped)
+		return 0; /* progress names what is written */
 	x->sent++;
 	x->bytes += e->size;
 	if (x->opts && x->opts->progress)
@@ -706,9 +954,12 @@ static int check_pass(exctx *x, npk_error *err)
 		return npk__fail(err, NPK_E_EXISTS, x->conflicts > 1 ? "%s (and %llu more)" : "%s",
 		                 x->first_conflict.msg, (unsigned long long)(x->conflicts - 1));
 	NPK_FORWARD(rc);
-	for (size_t i = 0; i < x->npaths; i++)
+	for (size_t i = 0; i < x->npaths; i++) {
 		NPK_FAIL_IF(!x->matched[i], err, NPK_E_NOTFOUND,
 		            "no document or folder \"%s\" in the archive", x->paths[i]);
+		NPK_FAIL_IF(x->matched[i] == 2, err, NPK_E_NOTFOUND,
+		            "\"%s\" was withdrawn from the archive: nothing to extract", x->paths[i]);
+	}
 	return NPK_OK;
 }
 
