@@ -355,9 +355,9 @@ static json_t *entry_json(const npk_entry *e, const char *target)
 {
 	char hex[65];
 	cli_hex(e->digest, 32, hex);
-	json_t *o = json_pack("{s:s, s:s, s:I, s:s, s:s}", "path", e->path, "kind",
-	                      kind_name(e->kind), "size", (json_int_t)e->size, "media_type",
-	                      e->media_type, "blake2b_256", hex);
+	json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s}", "path", e->path, "size",
+	                      (json_int_t)e->size, "media_type", e->media_type, "blake2b_256", hex,
+	                      "kind", kind_name(e->kind));
 	if (target != NULL)
 		json_object_set_new(o, "target", json_string(target));
 	json_object_set_new(o, "metadata", cli_meta_json(e->meta));
