@@ -1260,3 +1260,23 @@ DEFINE_TEST(test_meta_html_meta_names)
 	CHECK_STR(npk_meta_find(m, "language"), "en_US");
 	npk_meta_free(m);
 }
+
+/* npk_text_escape: plain runs kept, controls, backslash, invalid UTF-8 and
+ * bidirectional controls as \xNN, and a cut that ends in "..." within cap. */
+DEFINE_TEST(test_text_escape)
+{
+	char out[64];
+	CHECK_STR(npk_text_escape("plain/path.txt", 14, out, sizeof out), "plain/path.txt");
+	CHECK_STR(npk_text_escape("a\\b\nc\x7f", 6, out, sizeof out), "a\\x5Cb\\x0Ac\\x7F");
+	CHECK_STR(npk_text_escape("caf\xc3\xa9", 5, out, sizeof out), "caf\xc3\xa9");
+	CHECK_STR(npk_text_escape("caf\xe9", 4, out, sizeof out), "caf\\xE9");
+	CHECK_STR(npk_text_escape("x\xe2\x80\xaey", 5, out, sizeof out), "x\\xE2\\x80\\xAEy");
+	CHECK_STR(npk_text_escape("x\xc2\x85y", 4, out, sizeof out), "x\\xC2\\x85y");
+	/* cap 10: at most 5 plain bytes and "...", as before the run copy */
+	CHECK_STR(npk_text_escape("abcdefghij", 10, out, 10), "abcdef...");
+	CHECK_STR(npk_text_escape("abcdef", 6, out, 10), "abcdef");
+	CHECK_STR(npk_text_escape("abcdefg", 7, out, 10), "abcdef...");
+	CHECK_STR(npk_text_escape("abc\ndefg", 8, out, 10), "abc...");
+	CHECK_STR(npk_text_escape("abcdefgh", 8, out, 4), "...");
+	CHECK_STR(npk_text_escape("", 0, out, 10), "");
+}

@@ -27,22 +27,45 @@ static size_t show_special(const unsigned char *s, size_t i, size_t len, int utf
 	return 0;
 }
 
+/* Bytes shown as they are without a closer look: printable ASCII but
+ * backslash. */
+static const uint8_t show_plain[256] = {
+	[0x20 ... 0x5B] = 1, [0x5D ... 0x7E] = 1,
+};
+
 const char *npk__show(const char *s, size_t len, char *out, size_t cap)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t o = 0;
-	int utf8 = npk__utf8_ok(u, len);
-	for (size_t i = 0; i < len;) {
-		size_t n = show_special(u, i, len, utf8);
-		if (o + (n ? 4 * n : 1) + 4 > cap) {
-			if (cap >= 4)
-				memcpy(out + (o < cap - 4 ? o : cap - 4), "...", 4);
-			return out;
+	int utf8 = -1; /* whether s is UTF-8: found out at its first byte above 7F */
+	size_t i = 0;
+	while (i < len) {
+		size_t j = i, room = cap > o + 4 ? cap - o - 4 : 0;
+		while (j < len && show_plain[u[j]])
+			j++;
+		if (j > i) { /* a run of plain bytes: as much as fits */
+			size_t run = j - i < room ? j - i : room;
+			memcpy(out + o, s + i, run);
+			o += run;
+			i += run;
+			if (run == room && i < len)
+				break;
+			continue;
 		}
+		if (utf8 < 0 && u[i] >= 0x80)
+			utf8 = npk__utf8_ok(u, len);
+		size_t n = show_special(u, i, len, utf8);
+		if (o + (n ? 4 * n : 1) + 4 > cap)
+			break;
 		if (n == 0)
 			out[o++] = s[i++];
 		for (; n > 0; n--)
 			o += (size_t)snprintf(out + o, cap - o, "\\x%02X", u[i++]);
+	}
+	if (i < len) { /* cut short: "..." where it fits */
+		if (cap >= 4)
+			memcpy(out + (o < cap - 4 ? o : cap - 4), "...", 4);
+		return out;
 	}
 	if (cap > 0)
 		out[o < cap ? o : cap - 1] = 0;

@@ -34,6 +34,12 @@ typedef struct job {
 	npk_error err;
 } job;
 
+/* One compressor for clusters and one for index pages: version 1.1
+ * stores pages with zstd whatever the clusters' codec (15.8). */
+typedef struct encoders {
+	npk_encoder *cluster, *page;
+} encoders;
+
 struct npk_writer {
 	int fd;
 	uint64_t off;             /* bytes written so far */
@@ -67,7 +73,7 @@ struct npk_writer {
 	pthread_mutex_t mu;
 	pthread_cond_t work_cv, done_cv;
 	int stopping;
-	npk_encoder *enc;         /* for jobs run on the writing thread */
+	encoders enc;             /* for jobs run on the writing thread */
 
 	/* open document */
 	int in_doc;
@@ -283,9 +289,10 @@ static int writer_emit(npk_writer *w, const void *p, size_t len, npk_error *err)
 }
 
 /* Compresses a job and hashes the object it makes; runs on any thread. */
-static void job_run(job *j, npk_encoder *enc)
+static void job_run(job *j, const encoders *e)
 {
 	unsigned codec;
+	npk_encoder *enc = memcmp(j->magic, NPK_PAGE_MAGIC, 4) == 0 ? e->page : e->cluster;
 	j->rc = npk__compress(enc, j->raw.p, j->raw.len, &codec, &j->z, &j->zlen, &j->err);
 	if (j->rc != NPK_OK)
 		return;
@@ -299,10 +306,27 @@ static void job_run(job *j, npk_encoder *enc)
 	npk__buf_free(&j->raw);
 }
 
+/* The encoders of w's codecs; NULL members when out of memory. */
+static encoders encoders_new(const npk_writer *w)
+{
+	encoders e = {npk__encoder_new(w->codec, w->level), NULL};
+	e.page = !w->v11 ? e.cluster
+	       : npk__encoder_new(NPK_CODEC_ZSTD, w->codec == NPK_CODEC_ZSTD ? w->level : NPK_ZSTD_LEVEL);
+	return e;
+}
+
+static void encoders_free(encoders *e)
+{
+	if (e->page != e->cluster)
+		npk__encoder_free(e->page);
+	npk__encoder_free(e->cluster);
+	e->cluster = e->page = NULL;
+}
+
 static void *worker_main(void *arg)
 {
 	npk_writer *w = arg;
-	npk_encoder *enc = npk__encoder_new(w->codec, w->level);
+	encoders enc = encoders_new(w);
 	pthread_mutex_lock(&w->mu);
 	for (;;) {
 		while (!w->stopping && w->next_work == w->tail)
@@ -311,8 +335,8 @@ static void *worker_main(void *arg)
 			break; /* stopping, and nothing left to do */
 		job *j = &w->ring[w->next_work++ % w->ring_cap];
 		pthread_mutex_unlock(&w->mu);
-		if (enc != NULL)
-			job_run(j, enc);
+		if (enc.cluster != NULL && enc.page != NULL)
+			job_run(j, &enc);
 		else
 			j->rc = npk__fail(&j->err, NPK_E_NOMEM, "out of memory starting a compressor");
 		pthread_mutex_lock(&w->mu);
@@ -320,7 +344,7 @@ static void *worker_main(void *arg)
 		pthread_cond_broadcast(&w->done_cv);
 	}
 	pthread_mutex_unlock(&w->mu);
-	npk__encoder_free(enc);
+	encoders_free(&enc);
 	return NULL;
 }
 
@@ -390,7 +414,7 @@ static int job_submit(npk_writer *w, const char *magic, uint32_t number, uint32_
 	j->first_ordinal = first_ordinal;
 	j->first_path = first_path;
 	if (w->nworkers == 0) {
-		job_run(j, w->enc);
+		job_run(j, &w->enc);
 		j->done = 1;
 		w->tail++;
 		return job_write(w, err);
@@ -498,8 +522,8 @@ static int writer_start(npk_writer *w, int nthreads, npk_error *err)
 		threads = 64;
 	w->ring_cap = threads > 1 ? 2 * threads + 2 : 1;
 	w->ring = calloc(w->ring_cap, sizeof *w->ring);
-	w->enc = npk__encoder_new(w->codec, w->level);
-	NPK_FAIL_IF(w->ring == NULL || w->enc == NULL, err, NPK_E_NOMEM,
+	w->enc = encoders_new(w);
+	NPK_FAIL_IF(w->ring == NULL || w->enc.cluster == NULL || w->enc.page == NULL, err, NPK_E_NOMEM,
 	            "out of memory starting the compressor");
 	if (threads < 2)
 		return NPK_OK;
@@ -729,7 +753,7 @@ void npk_writer_free(npk_writer *w)
 	pthread_cond_destroy(&w->done_cv);
 	free(w->ring);
 	free(w->workers);
-	npk__encoder_free(w->enc);
+	encoders_free(&w->enc);
 	npk__buf_free(&w->cluster);
 	npk__buf_free(&w->cluster_table);
 	npk__buf_free(&w->page);
