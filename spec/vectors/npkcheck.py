@@ -5,15 +5,14 @@ Written from spec/format.md and spec/keys.md alone, with the Python standard
 library only (Ed25519 is implemented below from RFC 8032), so that the spec can
 be checked for completeness against the C implementation.
 
-Codecs (section 4.3): 0 (stored) and 1 (zlib) with the standard library. For
-codec 2 (zstd) the frame header and block headers (RFC 8878 section 3.1.1) are
-parsed and checked here, with the standard library, and a frame of raw and RLE
-blocks only is decoded here too, its optional content checksum (XXH64) checked;
-decoding compressed blocks needs a zstd module, which the standard library has
-only from Python 3.14 on (compression.zstd). That one is used when present, else
-the third-party zstandard module when installed; without either, an intact zstd
-object with compressed blocks is reported as needing a newer reader (exit 2,
-section 11.1).
+Codecs (section 4.3): 0 (stored) and 1 (zlib) with the standard library, and
+2 (zstd) with a Zstandard decoder written here from RFC 8878 (raw, RLE and
+compressed blocks: Huffman literals, FSE sequences, repeat offsets; the
+optional content checksum, XXH64, checked), so that no module is needed. It
+is slow (a few MB/s): when this Python has a zstd module, that one decodes
+compressed blocks instead, for speed: compression.zstd (standard library from
+Python 3.14 on), else the third-party zstandard module. Set the environment
+variable NPKCHECK_PURE_ZSTD=1 to use the decoder here always (the tests do).
 
     npkcheck.py verify ARCHIVE [-p PUBKEY_FILE]
         Every check of spec/format.md section 11 (steps 1-9). Exit 0: valid and
@@ -22,8 +21,7 @@ section 11.1).
         found is printed with the structure and offset. Exit 2: usage or
         input/output error, or the archive needs a newer reader (section 11.1:
         a newer version_major, an unknown required_flags bit or critical
-        extension, an unknown codec, or zstd compressed blocks without a zstd
-        module) and nothing found is damaged.
+        extension, an unknown codec) and nothing found is damaged.
 
     npkcheck.py dump ARCHIVE
         An annotated map of every byte: each structure and field with its offset,
@@ -272,8 +270,7 @@ class Short(Exception):
 class Newer(str):
     """A problem's text when the problem is that a newer reader is needed
     (section 11.1, exit code 2), not damage: a newer version_major, an unknown
-    required_flags bit, critical extension or codec, or codec 2 without a zstd
-    decoder in this Python."""
+    required_flags bit, critical extension or codec."""
 
 
 def all_newer(texts):
