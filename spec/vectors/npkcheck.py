@@ -1546,12 +1546,15 @@ def xxh64(data, seed=0):
         return rotl((acc + lane * P2) & M, 31) * P1 & M
     n, p = len(data), 0
     if n >= 32:
-        v = [(seed + P1 + P2) & M, (seed + P2) & M, seed, (seed - P1) & M]
-        lanes = memoryview(data).cast("B")
-        while p + 32 <= n:
-            v = [rnd(v[j], int.from_bytes(lanes[p + 8 * j:p + 8 * j + 8], "little"))
-                 for j in range(4)]
-            p += 32
+        v1, v2, v3, v4 = (seed + P1 + P2) & M, (seed + P2) & M, seed, (seed - P1) & M
+        p = n - n % 32
+        # Stripes of four 8-byte lanes, one accumulator each: rnd, inlined for speed.
+        for a, b, c, d in struct.iter_unpack("<4Q", memoryview(data)[:p]):
+            v1, v2 = (v1 + a * P2) & M, (v2 + b * P2) & M
+            v3, v4 = (v3 + c * P2) & M, (v4 + d * P2) & M
+            v1, v2 = ((v1 << 31 | v1 >> 33) & M) * P1 & M, ((v2 << 31 | v2 >> 33) & M) * P1 & M
+            v3, v4 = ((v3 << 31 | v3 >> 33) & M) * P1 & M, ((v4 << 31 | v4 >> 33) & M) * P1 & M
+        v = [v1, v2, v3, v4]
         h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M
         for x in v:
             h = ((h ^ rnd(0, x)) * P1 + P4) & M
