@@ -1585,7 +1585,7 @@ def xxh64(data, seed=0):
 # Frame_Content_Size (raw_size), so nothing grows past those bounds.
 
 # Literals_Length_Code and Match_Length_Code: (Baseline, Number_of_Bits)
-# (3.1.1.3.2.1.1).
+# (3.1.1.3.2, "Sequence Codes for Lengths and Offsets").
 ZSTD_LL_CODES = [(n, 0) for n in range(16)] + [
     (16, 1), (18, 1), (20, 1), (22, 1), (24, 2), (28, 2), (32, 3), (40, 3),
     (48, 4), (64, 6), (128, 7), (256, 8), (512, 9), (1024, 10), (2048, 11),
@@ -1595,7 +1595,7 @@ ZSTD_ML_CODES = [(n + 3, 0) for n in range(32)] + [
     (67, 4), (83, 4), (99, 5), (131, 7), (259, 8), (515, 9), (1027, 10),
     (2051, 11), (4099, 12), (8195, 13), (16387, 14), (32771, 15), (65539, 16)]
 
-# Default distributions (3.1.1.3.2.2) and Accuracy_Log limits (4.1.1) of the
+# Default distributions (3.1.1.3.2) and Accuracy_Log limits (4.1.1) of the
 # three sequence symbol types, in the order their tables come in a block.
 ZSTD_SEQ_KINDS = (
     # name, largest code, largest Accuracy_Log, default distribution, its log
@@ -1829,7 +1829,7 @@ def zstd_literals(block, state, block_max):
         raise ValueError("the literals section (%d literals in %d bytes) %s" % (
             regen, size, "runs past the block" if size > len(block)
             else "holds more than Block_Maximum_Size"))
-    body = bytes(block[hsize:size])
+    body = block[hsize:size]
     if ltype == 0:
         return body, size
     if ltype == 1:
@@ -1858,6 +1858,8 @@ def zstd_sequences_header(block, pos, state):
         count, pos = ((b[0] - 128) << 8) + b[1], pos + 2
     else:
         count, pos = b[1] + (b[2] << 8) + 0x7F00, pos + 3
+    if pos > len(block):
+        raise ValueError("the block ends inside Number_of_Sequences")
     if count == 0:
         return 0, None, pos
     if pos >= len(block):
@@ -1875,7 +1877,7 @@ def zstd_sequences_header(block, pos, state):
 
 
 def zstd_seq_table(block, pos, mode, kind, previous):
-    """3.1.1.3.2.1 (Compression_Mode): one table: Predefined, RLE,
+    """3.1.1.3.2.1, Symbol_Compression_Modes: one table: Predefined, RLE,
     FSE_Compressed or Repeat. Returns (table, position after it)."""
     name, max_symbol, max_log, default, default_log = kind
     if mode == 0:
@@ -1895,7 +1897,7 @@ def zstd_seq_table(block, pos, mode, kind, previous):
 
 
 def zstd_sequences(stream, count, tables):
-    """3.1.1.3.2.2 (Decoding Sequences): yields (Literals_Length,
+    """3.1.1.3.2, "Decoding Sequences": yields (Literals_Length,
     Match_Length, Offset_Value) count times; the bitstream must be used up
     exactly."""
     (ll_log, ll_cells), (of_log, of_cells), (ml_log, ml_cells) = tables
@@ -1932,7 +1934,7 @@ def zstd_sequences(stream, count, tables):
 
 
 def zstd_offset(offset_value, literals_length, reps):
-    """3.1.2.1 (Repeat offsets): the offset an Offset_Value names, updating the
+    """3.1.1.5, Repeat Offsets: the offset an Offset_Value names, updating the
     three recent offsets reps in place."""
     if offset_value > 3:
         offset = offset_value - 3
@@ -1949,7 +1951,7 @@ def zstd_offset(offset_value, literals_length, reps):
 
 
 def zstd_execute(out, literals, sequences, reps, limit, window):
-    """3.1.2 (Sequence Execution): appends to out each sequence's literals and
+    """3.1.1.4, Sequence Execution: appends to out each sequence's literals and
     match, then the literals left; out may not grow past limit, and a match
     may reach back neither past the frame's start nor past Window_Size."""
     lp = 0
