@@ -6,8 +6,10 @@
 #       without --check (Content_Checksum), of text from ../shared/corpus (one
 #       over 128 KiB, so several blocks), random, repetitive and skewed bytes,
 #       fixed-size records, an empty input and a single byte, decode byte for
-#       byte; so do two frames made by hand (RLE literals with no sequences,
-#       and a compressed block with a wrong Content_Checksum is refused);
+#       byte; so does a 1 MiB text frame at level 1, whose window (512 KiB) is
+#       smaller than its content (a Window_Descriptor, no single segment); a
+#       frame made by hand of RLE literals and no sequences decodes, and a
+#       frame of compressed blocks with a wrong Content_Checksum is refused;
 #   (b) an archive made by newspack create --codec zstd passes npkcheck.py
 #       verify -p (exit 0), and npkcheck.py extract gives its inputs back;
 #   (c) damaged frames (cut at many lengths, a bit flipped at many offsets,
@@ -139,24 +141,28 @@ expect_contains "$S/hand.out" "rle ok" "a hand-made block of RLE literals and no
 expect_contains "$S/hand.out" "trailing ok" "and with bytes after its empty sequences section it is refused"
 expect_contains "$S/hand.out" "checksum ok" "a frame of compressed blocks with a wrong Content_Checksum is refused, naming it"
 
-# Speed, for information: a 1 MiB text frame at level 3.
+# A 1 MiB text frame at level 1: a 512 KiB window, so not a single segment;
+# and the decoder's speed on it, for information.
 cat "$S/in/text-big" "$S/in/text-big" "$S/in/text-big" "$S/in/text-big" "$S/in/text-big" \
 	"$S/in/text-big" "$S/in/text-big" "$S/in/text-big" | head -c 1048576 > "$S/mib"
-zstd -q -f -3 "$S/mib" -o "$S/mib.zst" < /dev/null
+zstd -q -f -1 "$S/mib" -o "$S/mib.zst" < /dev/null
 python3 - "$CHECK" "$S/mib.zst" "$S/mib" > "$S/speed.out" 2>&1 << 'PYEOF'
 import importlib.util, sys, time
 spec = importlib.util.spec_from_file_location("npkcheck", sys.argv[1])
 npk = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(npk)
 frame, want = open(sys.argv[2], "rb").read(), open(sys.argv[3], "rb").read()
+info, why = npk.zstd_frame(frame, len(want))
+print("window %s" % (info["window"] if info and not info["single_segment"] else why or "single"))
 t = time.time()
 out, why = npk.decode_zstd(frame, len(want))
 t = time.time() - t
 print("%s: %.2f MB/s (%d bytes in %.2f s)" % ("ok" if out == want else "FAIL",
       len(want) / t / 1e6, len(want), t))
 PYEOF
-expect_contains "$S/speed.out" "ok:" "a 1 MiB text frame decodes byte for byte" &&
-	info "pure-Python zstd decoder speed: $(sed 's/^ok: //' "$S/speed.out")"
+expect_contains "$S/speed.out" "window 524288" "the 1 MiB level 1 frame has a window of 512 KiB" &&
+	expect_contains "$S/speed.out" "ok:" "and decodes byte for byte" &&
+	info "pure-Python zstd decoder speed: $(sed -n 's/^ok: //p' "$S/speed.out")"
 
 # ------------------------------------------------------------ (b) archives
 mkdir -p "$S/docs/sub"
