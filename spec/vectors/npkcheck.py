@@ -5,15 +5,14 @@ Written from spec/format.md and spec/keys.md alone, with the Python standard
 library only (Ed25519 is implemented below from RFC 8032), so that the spec can
 be checked for completeness against the C implementation.
 
-Codecs (section 4.3): 0 (stored) and 1 (zlib) with the standard library. For
-codec 2 (zstd) the frame header and block headers (RFC 8878 section 3.1.1) are
-parsed and checked here, with the standard library, and a frame of raw and RLE
-blocks only is decoded here too, its optional content checksum (XXH64) checked;
-decoding compressed blocks needs a zstd module, which the standard library has
-only from Python 3.14 on (compression.zstd). That one is used when present, else
-the third-party zstandard module when installed; without either, an intact zstd
-object with compressed blocks is reported as needing a newer reader (exit 2,
-section 11.1).
+Codecs (section 4.3): 0 (stored) and 1 (zlib) with the standard library, and
+2 (zstd) with a Zstandard decoder written here from RFC 8878 (raw, RLE and
+compressed blocks: Huffman literals, FSE sequences, repeat offsets; the
+optional content checksum, XXH64, checked), so that no module is needed. It
+is slow (a few MB/s): when this Python has a zstd module, that one decodes
+compressed blocks instead, for speed: compression.zstd (standard library from
+Python 3.14 on), else the third-party zstandard module. Set the environment
+variable NPKCHECK_PURE_ZSTD=1 to use the decoder here always (the tests do).
 
     npkcheck.py verify ARCHIVE [-p PUBKEY_FILE]
         Every check of spec/format.md section 11 (steps 1-9). Exit 0: valid and
@@ -22,8 +21,7 @@ section 11.1).
         found is printed with the structure and offset. Exit 2: usage or
         input/output error, or the archive needs a newer reader (section 11.1:
         a newer version_major, an unknown required_flags bit or critical
-        extension, an unknown codec, or zstd compressed blocks without a zstd
-        module) and nothing found is damaged.
+        extension, an unknown codec) and nothing found is damaged.
 
     npkcheck.py dump ARCHIVE
         An annotated map of every byte: each structure and field with its offset,
@@ -272,8 +270,7 @@ class Short(Exception):
 class Newer(str):
     """A problem's text when the problem is that a newer reader is needed
     (section 11.1, exit code 2), not damage: a newer version_major, an unknown
-    required_flags bit, critical extension or codec, or codec 2 without a zstd
-    decoder in this Python."""
+    required_flags bit, critical extension or codec."""
 
 
 def all_newer(texts):
@@ -1555,12 +1552,15 @@ def xxh64(data, seed=0):
         return rotl((acc + lane * P2) & M, 31) * P1 & M
     n, p = len(data), 0
     if n >= 32:
-        v = [(seed + P1 + P2) & M, (seed + P2) & M, seed, (seed - P1) & M]
-        lanes = memoryview(data).cast("B")
-        while p + 32 <= n:
-            v = [rnd(v[j], int.from_bytes(lanes[p + 8 * j:p + 8 * j + 8], "little"))
-                 for j in range(4)]
-            p += 32
+        v1, v2, v3, v4 = (seed + P1 + P2) & M, (seed + P2) & M, seed, (seed - P1) & M
+        p = n - n % 32
+        # Stripes of four 8-byte lanes, one accumulator each: rnd, inlined for speed.
+        for a, b, c, d in struct.iter_unpack("<4Q", memoryview(data)[:p]):
+            v1, v2 = (v1 + a * P2) & M, (v2 + b * P2) & M
+            v3, v4 = (v3 + c * P2) & M, (v4 + d * P2) & M
+            v1, v2 = ((v1 << 31 | v1 >> 33) & M) * P1 & M, ((v2 << 31 | v2 >> 33) & M) * P1 & M
+            v3, v4 = ((v3 << 31 | v3 >> 33) & M) * P1 & M, ((v4 << 31 | v4 >> 33) & M) * P1 & M
+        v = [v1, v2, v3, v4]
         h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M
         for x in v:
             h = ((h ^ rnd(0, x)) * P1 + P4) & M
@@ -1581,14 +1581,454 @@ def xxh64(data, seed=0):
     return h ^ (h >> 32)
 
 
-def zstd_plain(payload, info):
-    """The content of a frame whose blocks are all Raw_Block or RLE_Block
-    (RFC 8878 section 3.1.1.2.2), which needs no entropy decoder; None when
-    a block is compressed."""
-    if any(t == 2 for t, _, _ in info["parts"]):
-        return None
-    return b"".join(payload[at:at + size] if t == 0 else payload[at:at + 1] * size
-                    for t, at, size in info["parts"])
+# ---------------------------------------------------------------------------
+# A Zstandard frame decoder (RFC 8878), standard library only
+#
+# Frame and block headers are checked by zstd_frame above; this decodes the
+# blocks it found. Section numbers here are RFC 8878's. Every malformed input
+# raises ValueError: each size is checked against the bytes that hold it, the
+# output of a block against Block_Maximum_Size and the frame's against its
+# Frame_Content_Size (raw_size), so nothing grows past those bounds.
+
+# Literals_Length_Code and Match_Length_Code: (Baseline, Number_of_Bits)
+# (3.1.1.3.2, "Sequence Codes for Lengths and Offsets").
+ZSTD_LL_CODES = [(n, 0) for n in range(16)] + [
+    (16, 1), (18, 1), (20, 1), (22, 1), (24, 2), (28, 2), (32, 3), (40, 3),
+    (48, 4), (64, 6), (128, 7), (256, 8), (512, 9), (1024, 10), (2048, 11),
+    (4096, 12), (8192, 13), (16384, 14), (32768, 15), (65536, 16)]
+ZSTD_ML_CODES = [(n + 3, 0) for n in range(32)] + [
+    (35, 1), (37, 1), (39, 1), (41, 1), (43, 2), (47, 2), (51, 3), (59, 3),
+    (67, 4), (83, 4), (99, 5), (131, 7), (259, 8), (515, 9), (1027, 10),
+    (2051, 11), (4099, 12), (8195, 13), (16387, 14), (32771, 15), (65539, 16)]
+
+# Default distributions (3.1.1.3.2) and Accuracy_Log limits (4.1.1) of the
+# three sequence symbol types, in the order their tables come in a block.
+ZSTD_SEQ_KINDS = (
+    # name, largest code, largest Accuracy_Log, default distribution, its log
+    ("literals lengths", 35, 9, [4, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 1, 1,
+                                 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 2, 1, 1, 1, 1, 1,
+                                 -1, -1, -1, -1], 6),
+    ("offsets", 31, 8, [1, 1, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1,
+                        1, 1, 1, 1, 1, 1, 1, 1, -1, -1, -1, -1, -1], 5),
+    ("match lengths", 52, 9, [1, 4, 3, 2, 2, 2, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1,
+                              1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+                              1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -1, -1,
+                              -1, -1, -1, -1, -1], 6),
+)
+ZSTD_HUF_MAX_BITS = 11        # 4.2.1: Max_Number_of_Bits
+ZSTD_HUF_MAX_LOG = 6          # 4.2.1.2: Accuracy_Log of the weights' FSE table
+
+# NPKCHECK_PURE_ZSTD=1 makes decode_zstd use the decoder below even when this
+# Python has a zstd module (the tests use it to exercise this decoder).
+ZSTD_PURE = os.environ.get("NPKCHECK_PURE_ZSTD", "") not in ("", "0")
+
+
+def zstd_backward_bits(data, what):
+    """A backward bitstream (4.1, 4.2.2) as a string of '0' and '1' in reading
+    order: the last byte's highest set bit ends the stream and is dropped, and
+    the bits before it are read from the highest down. Returns (bits, n): n
+    useful bits, then 64 '0's, which stand for the zeros a reader gets past the
+    stream's start."""
+    if not data or data[-1] == 0:
+        raise ValueError("%s: the bitstream %s" % (
+            what, "is empty" if not data else "ends in a 0 byte (no end mark)"))
+    bits = bin(int.from_bytes(data, "little"))[3:]
+    return bits + "0" * 64, len(bits)
+
+
+def zstd_forward_bits(data, p, n):
+    """n bits (n <= 24) at bit p of data, read forward, least significant bit
+    first (4.1.1); bits past the end read as 0 (the caller checks the end)."""
+    i = p >> 3
+    return (int.from_bytes(data[i:i + 4], "little") >> (p & 7)) & ((1 << n) - 1)
+
+
+def fse_distribution(data, max_log, max_symbol, what):
+    """4.1.1, FSE_Table_Description: (normalized counts, Accuracy_Log, the
+    number of bytes it took)."""
+    log = zstd_forward_bits(data, 0, 4) + 5
+    if log > max_log:
+        raise ValueError("%s: Accuracy_Log %d is more than %d" % (what, log, max_log))
+    p, remaining, counts = 4, 1 << log, []
+    while remaining > 0 and len(counts) <= max_symbol:
+        # A value from 0 to remaining + 1, in `bits` bits, or one fewer for the
+        # smallest ones.
+        top = remaining + 1
+        bits = top.bit_length()
+        low_mask, small = (1 << (bits - 1)) - 1, (1 << bits) - 1 - top
+        v = zstd_forward_bits(data, p, bits)
+        if v & low_mask < small:
+            v &= low_mask
+            p += bits - 1
+        else:
+            v = v - small if v > low_mask else v
+            p += bits
+        counts.append(v - 1)             # -1: "less than 1", counts as one
+        remaining -= abs(v - 1)
+        if v == 1:                       # probability 0: a 2-bit repeat flag
+            repeat = 3
+            while repeat == 3 and len(counts) <= max_symbol:
+                repeat = zstd_forward_bits(data, p, 2)
+                p += 2
+                counts += [0] * repeat
+    if remaining != 0 or len(counts) > max_symbol + 1:
+        raise ValueError("%s: the probabilities do not add up to %d over symbols 0 to %d"
+                         % (what, 1 << log, max_symbol))
+    size = (p + 7) >> 3
+    if size > len(data):
+        raise ValueError("%s: the table description runs past the end" % what)
+    return counts, log, size
+
+
+def fse_table(counts, log, what):
+    """4.1.1, from normalized distribution to decoding table: (log, cells),
+    each cell (Symbol, Number_of_Bits, Baseline)."""
+    size = 1 << log
+    symbols = [0] * size
+    high = size                          # "less than 1" symbols from the end
+    for s, c in enumerate(counts):
+        if c == -1:
+            high -= 1
+            symbols[high] = s
+    step, mask, pos = (size >> 1) + (size >> 3) + 3, size - 1, 0
+    for s, c in enumerate(counts):
+        for _ in range(c):
+            symbols[pos] = s
+            pos = (pos + step) & mask
+            while pos >= high:
+                pos = (pos + step) & mask
+    if pos != 0:
+        raise ValueError("%s: the distribution does not fill the table" % what)
+    # Each symbol's cells, in state order, take the next states: the first
+    # ones one bit more than the later ones.
+    nxt = [1 if c == -1 else c for c in counts]
+    cells = []
+    for s in symbols:
+        x = nxt[s]
+        nxt[s] += 1
+        nb = log + 1 - x.bit_length()
+        cells.append((s, nb, (x << nb) - size))
+    return log, cells
+
+
+def huf_fse_weights(data):
+    """4.2.1.2: Huffman weights compressed with FSE, two interleaved states
+    sharing one table, until the bitstream is overrun."""
+    what = "Huffman weights"
+    counts, log, used = fse_distribution(data, ZSTD_HUF_MAX_LOG, ZSTD_HUF_MAX_BITS, what)
+    cells = fse_table(counts, log, what)[1]
+    bits, n = zstd_backward_bits(data[used:], what)
+    states = [int(bits[0:log], 2), int(bits[log:2 * log], 2)]
+    p, i, weights = 2 * log, 0, []
+    while len(weights) < 255:
+        sym, nb, base = cells[states[i]]
+        weights.append(sym)
+        states[i] = base + int(bits[p:p + nb] or "0", 2)
+        p += nb
+        if p > n:                        # overrun: the other state's symbol ends it
+            weights.append(cells[states[1 - i]][0])
+            break
+        i ^= 1
+    if p <= n or len(weights) > 255:
+        raise ValueError("%s: more than 255 of them" % what)
+    return weights
+
+
+def huf_tree(data):
+    """4.2.1, Huffman_Tree_Description at the start of data: (table, its size
+    in bytes)."""
+    if not data:
+        raise ValueError("Huffman tree description: missing")
+    head = data[0]
+    if head >= 128:                      # direct: 4 bits a weight
+        count, size = head - 127, 1 + (head - 126) // 2
+        if size > len(data):
+            raise ValueError("Huffman tree description: runs past the end")
+        weights = [w for b in data[1:size] for w in (b >> 4, b & 15)][:count]
+    else:
+        size = 1 + head
+        if head == 0 or size > len(data):
+            raise ValueError("Huffman tree description: FSE-compressed size %d is %s"
+                             % (head, "0" if head == 0 else "past the end"))
+        weights = huf_fse_weights(data[1:size])
+    return huf_table(weights), size
+
+
+def huf_table(weights):
+    """4.2.1.1 and 4.2.1.3: the decoding table of a list of weights, the last
+    symbol's deduced: (Max_Number_of_Bits, symbol of each Max_Number_of_Bits-bit
+    value, Number_of_Bits of each)."""
+    if max(weights, default=0) > ZSTD_HUF_MAX_BITS:
+        raise ValueError("Huffman weights: one is more than %d" % ZSTD_HUF_MAX_BITS)
+    total = sum(1 << w >> 1 for w in weights if w)
+    if total == 0:
+        raise ValueError("Huffman weights: all are 0")
+    max_bits = total.bit_length()        # the power of 2 just above total
+    rest = (1 << max_bits) - total
+    if rest & (rest - 1) or max_bits > ZSTD_HUF_MAX_BITS:
+        raise ValueError("Huffman weights: %s" % ("no last weight completes them to a "
+                         "power of 2" if rest & (rest - 1) else "more than 11 bits a code"))
+    weights = weights + [rest.bit_length()]
+    if 1 not in weights:
+        raise ValueError("Huffman weights: none is 1")
+    # Codes go out by increasing weight, then symbol: a symbol of weight w
+    # takes 2^(w-1) consecutive values of Max_Number_of_Bits bits.
+    symbols, nbits = bytearray(), bytearray()
+    for w, s in sorted((w, s) for s, w in enumerate(weights) if w):
+        symbols += bytes([s]) * (1 << (w - 1))
+        nbits += bytes([max_bits + 1 - w]) * (1 << (w - 1))
+    return max_bits, symbols, nbits
+
+
+def huf_stream(table, data, count, what):
+    """4.2.2: count literals from one Huffman-coded stream, which they must use
+    up exactly. The next Max_Number_of_Bits bits index the table."""
+    max_bits, symbols, nbits = table
+    bits, n = zstd_backward_bits(data, what)
+    out = bytearray(count)
+    p = 0
+    for i in range(count):
+        k = int(bits[p:p + max_bits] or "0", 2)
+        out[i] = symbols[k]
+        p += nbits[k]
+    if p != n:
+        raise ValueError("%s: %d literals use %d bits of the stream's %d"
+                         % (what, count, p, n))
+    return out
+
+
+def huf_literals(table, data, count, streams):
+    """3.1.1.3.1.6 (Jump_Table): the literals of 1 or 4 Huffman streams."""
+    if streams == 1:
+        return huf_stream(table, data, count, "literals stream")
+    if len(data) < 10:
+        raise ValueError("literals: 4 streams in %d bytes" % len(data))
+    sizes = list(struct.unpack_from("<3H", data))
+    sizes.append(len(data) - 6 - sum(sizes))
+    seg = (count + 3) // 4
+    counts = [seg, seg, seg, count - 3 * seg]
+    if sizes[3] < 1 or counts[3] < 0:
+        raise ValueError("literals: the Jump_Table's sizes %s do not fit %d bytes and %d "
+                         "literals" % (sizes[:3], len(data) - 6, count))
+    out, at = bytearray(), 6
+    for k in range(4):
+        out += huf_stream(table, data[at:at + sizes[k]], counts[k], "literals stream %d" % (k + 1))
+        at += sizes[k]
+    return out
+
+
+def zstd_literals(block, state, block_max):
+    """3.1.1.3.1, Literals_Section: (literals, the section's size)."""
+    if not block:
+        raise ValueError("an empty compressed block")
+    ltype, form = block[0] & 3, (block[0] >> 2) & 3
+    if ltype < 2:                        # Raw or RLE: Regenerated_Size only
+        hsize = (1, 2, 1, 3)[form]
+        h = int.from_bytes(block[:hsize], "little")
+        regen = h >> 3 if hsize == 1 else h >> 4
+        size = hsize + (regen if ltype == 0 else 1)
+    else:                                # Compressed or Treeless
+        hsize, width, streams = ((3, 10, 1), (3, 10, 4), (4, 14, 4), (5, 18, 4))[form]
+        h = int.from_bytes(block[:hsize], "little")
+        regen, size = (h >> 4) & ((1 << width) - 1), hsize + (h >> (4 + width))
+    if size > len(block) or regen > block_max:
+        raise ValueError("the literals section (%d literals in %d bytes) %s" % (
+            regen, size, "runs past the block" if size > len(block)
+            else "holds more than Block_Maximum_Size"))
+    body = block[hsize:size]
+    if ltype == 0:
+        return body, size
+    if ltype == 1:
+        return body * regen, size
+    if ltype == 2:
+        state["huffman"], used = huf_tree(body)
+    elif state["huffman"] is None:
+        raise ValueError("treeless literals, but no Huffman table before them in the frame")
+    else:
+        used = 0
+    return huf_literals(state["huffman"], body[used:], regen, streams), size
+
+
+ZSTD_DEFAULT_TABLES = {kind[0]: fse_table(kind[3], kind[4], kind[0]) for kind in ZSTD_SEQ_KINDS}
+
+
+def zstd_sequences_header(block, pos, state):
+    """3.1.1.3.2.1: Number_of_Sequences, then (when not 0) the three decoding
+    tables. Returns (count, tables, position of the bitstream)."""
+    if pos >= len(block):
+        raise ValueError("the block ends before its sequences section")
+    b = block[pos:pos + 3] + b"\0\0"
+    if b[0] < 128:
+        count, pos = b[0], pos + 1
+    elif b[0] < 255:
+        count, pos = ((b[0] - 128) << 8) + b[1], pos + 2
+    else:
+        count, pos = b[1] + (b[2] << 8) + 0x7F00, pos + 3
+    if pos > len(block):
+        raise ValueError("the block ends inside Number_of_Sequences")
+    if count == 0:
+        return 0, None, pos
+    if pos >= len(block):
+        raise ValueError("the block ends before its Symbol_Compression_Modes")
+    modes = block[pos]
+    pos += 1
+    if modes & 3:
+        raise ValueError("Symbol_Compression_Modes 0x%02x has reserved bits set" % modes)
+    tables = []
+    for k, kind in enumerate(ZSTD_SEQ_KINDS):
+        table, pos = zstd_seq_table(block, pos, (modes >> (6 - 2 * k)) & 3, kind, state["fse"][k])
+        tables.append(table)
+    state["fse"] = tables
+    return count, tables, pos
+
+
+def zstd_seq_table(block, pos, mode, kind, previous):
+    """3.1.1.3.2.1, Symbol_Compression_Modes: one table: Predefined, RLE,
+    FSE_Compressed or Repeat. Returns (table, position after it)."""
+    name, max_symbol, max_log, default, default_log = kind
+    if mode == 0:
+        return ZSTD_DEFAULT_TABLES[name], pos
+    if mode == 1:
+        if pos >= len(block) or block[pos] > max_symbol:
+            raise ValueError("%s: RLE_Mode symbol %s" % (
+                name, "missing" if pos >= len(block) else "%d is more than %d"
+                % (block[pos], max_symbol)))
+        return (0, [(block[pos], 0, 0)]), pos + 1
+    if mode == 2:
+        counts, log, used = fse_distribution(block[pos:], max_log, max_symbol, name)
+        return fse_table(counts, log, name), pos + used
+    if previous is None:
+        raise ValueError("%s: Repeat_Mode, but no table before it in the frame" % name)
+    return previous, pos
+
+
+def zstd_sequences(stream, count, tables):
+    """3.1.1.3.2, "Decoding Sequences": yields (Literals_Length,
+    Match_Length, Offset_Value) count times; the bitstream must be used up
+    exactly."""
+    (ll_log, ll_cells), (of_log, of_cells), (ml_log, ml_cells) = tables
+    bits, n = zstd_backward_bits(stream, "sequences")
+
+    def read(p, k):
+        return int(bits[p:p + k] or "0", 2)
+    # Initial states: literals lengths, offsets, match lengths.
+    ll, of, ml = read(0, ll_log), read(ll_log, of_log), read(ll_log + of_log, ml_log)
+    p = ll_log + of_log + ml_log
+    for i in range(count):
+        ll_code, ll_nb, ll_base = ll_cells[ll]
+        of_code, of_nb, of_base = of_cells[of]
+        ml_code, ml_nb, ml_base = ml_cells[ml]
+        # Extra bits: offset, then match length, then literals length.
+        offset_value = (1 << of_code) + read(p, of_code)
+        p += of_code
+        base, nb = ZSTD_ML_CODES[ml_code]
+        match_length = base + read(p, nb)
+        p += nb
+        base, nb = ZSTD_LL_CODES[ll_code]
+        literals_length = base + read(p, nb)
+        p += nb
+        if i + 1 < count:                # state updates: LL, ML, then offsets
+            ll = ll_base + read(p, ll_nb)
+            ml = ml_base + read(p + ll_nb, ml_nb)
+            of = of_base + read(p + ll_nb + ml_nb, of_nb)
+            p += ll_nb + ml_nb + of_nb
+        if p > n:
+            raise ValueError("sequence %d reads past the start of the bitstream" % i)
+        yield literals_length, match_length, offset_value
+    if p != n:
+        raise ValueError("%d sequences leave %d bits of the bitstream unread" % (count, n - p))
+
+
+def zstd_offset(offset_value, literals_length, reps):
+    """3.1.1.5, Repeat Offsets: the offset an Offset_Value names, updating the
+    three recent offsets reps in place."""
+    if offset_value > 3:
+        offset = offset_value - 3
+    else:
+        k = offset_value if literals_length else offset_value + 1
+        if k == 1:
+            return reps[0]
+        if k == 2:
+            reps[0], reps[1] = reps[1], reps[0]
+            return reps[0]
+        offset = reps[2] if k == 3 else reps[0] - 1
+    reps[:] = [offset, reps[0], reps[1]]
+    return offset
+
+
+def zstd_execute(out, literals, sequences, reps, limit, window):
+    """3.1.1.4, Sequence Execution: appends to out each sequence's literals and
+    match, then the literals left; out may not grow past limit, and a match
+    may reach back neither past the frame's start nor past Window_Size."""
+    lp = 0
+    for i, (ll, ml, offset_value) in enumerate(sequences):
+        if lp + ll > len(literals) or len(out) + ll + ml > limit:
+            raise ValueError("sequence %d: %s" % (i, "needs more literals than the block has"
+                             if lp + ll > len(literals) else "the block decodes to more bytes "
+                             "than Block_Maximum_Size or raw_size allow"))
+        out += literals[lp:lp + ll]
+        lp += ll
+        offset = zstd_offset(offset_value, ll, reps)
+        if offset < 1 or offset > len(out) or offset > window:
+            raise ValueError("sequence %d: offset %d reaches %s" % (i, offset, "nowhere"
+                             if offset < 1 else "past Window_Size" if offset > window
+                             else "before the frame's start"))
+        start = len(out) - offset
+        if ml <= offset:
+            out += out[start:start + ml]
+        else:                            # the match overlaps what it writes
+            out += (out[start:] * (ml // offset + 1))[:ml]
+    if len(out) + len(literals) - lp > limit:
+        raise ValueError("the block decodes to more bytes than Block_Maximum_Size or "
+                         "raw_size allow")
+    out += literals[lp:]
+
+
+def zstd_block(block, out, state, limit, window, block_max):
+    """3.1.1.3, Compressed_Block: decodes one block, appending to out."""
+    literals, pos = zstd_literals(block, state, block_max)
+    count, tables, pos = zstd_sequences_header(block, pos, state)
+    if count == 0:
+        if pos != len(block):
+            raise ValueError("%d bytes follow a sequences section of 0 sequences"
+                             % (len(block) - pos))
+        sequences = ()
+    else:
+        sequences = zstd_sequences(block[pos:], count, tables)
+    zstd_execute(out, literals, sequences, state["reps"], limit, window)
+
+
+def zstd_decode_frame(payload, info):
+    """RFC 8878 section 3.1.1: the content of the frame zstd_frame checked,
+    its Content_Checksum too when it has one; raises ValueError."""
+    payload = bytes(payload)
+    size, window = info["content_size"], info["window"]
+    block_max = min(window, ZSTD_MAX_BLOCK)
+    # What one block leaves to the next: the last Huffman table, the last three
+    # FSE tables, the recent offsets (3.1.1.3, Prerequisites).
+    state = {"huffman": None, "fse": [None, None, None], "reps": [1, 4, 8]}
+    out = bytearray()
+    for k, (btype, at, bsize) in enumerate(info["parts"]):
+        if btype == 0:
+            out += payload[at:at + bsize]
+        elif btype == 1:
+            out += payload[at:at + 1] * bsize
+        else:
+            limit = min(size, len(out) + block_max)
+            try:
+                zstd_block(payload[at:at + bsize], out, state, limit, window, block_max)
+            except ValueError as e:
+                raise ValueError("block %d (payload byte %d): %s" % (k, at - 3, e))
+        if len(out) > size:
+            raise ValueError("block %d ends at byte %d of the content, past raw_size %d"
+                             % (k, len(out), size))
+    if len(out) != size:
+        raise ValueError("the frame decodes to %d bytes, not raw_size %d" % (len(out), size))
+    want = info.get("checksum_value")
+    if want is not None and xxh64(out) & 0xFFFFFFFF != want:
+        raise ValueError("Content_Checksum %08x is not the low 32 bits of XXH64 of the "
+                         "content, %08x" % (want, xxh64(out) & 0xFFFFFFFF))
+    return bytes(out)
 
 
 def zstd_describe(info):
@@ -1600,33 +2040,27 @@ def zstd_describe(info):
 
 
 def decode_zstd(payload, raw_size):
-    """Section 4.3, codec 2. Returns (bytes, None) or (None, why); why is Newer
-    when the frame checks out but this Python has no zstd decoder."""
+    """Section 4.3, codec 2. Returns (bytes, None) or (None, why). The frame is
+    decoded here (zstd_decode_frame), or by this Python's zstd module, when it
+    has one, for speed, unless NPKCHECK_PURE_ZSTD is set or the frame has raw
+    and RLE blocks only."""
     info, why = zstd_frame(payload, raw_size)
     if info is None:
         return None, why
-    out = zstd_plain(payload, info)
-    if out is not None:
-        # Raw and RLE blocks only: decoded here, with or without a zstd module;
-        # a checksum, when the frame has one, MUST match (4.3).
+    compressed = any(t == 2 for t, _, _ in info["parts"])
+    if ZSTD_DECODE is not None and compressed and not ZSTD_PURE:
+        try:
+            out = ZSTD_DECODE(payload, raw_size)
+        except (ValueError, MemoryError) as e:
+            return None, "zstd frame is corrupt (%s): %s" % (ZSTD_DECODER_NAME, e)
         if len(out) != raw_size:
             return None, "zstd frame produced %d bytes, not raw_size %d" % (len(out), raw_size)
-        want = info.get("checksum_value")
-        if want is not None and xxh64(out) & 0xFFFFFFFF != want:
-            return None, "zstd frame: Content_Checksum %08x is not the low 32 bits of XXH64 " \
-                "of the content, %08x" % (want, xxh64(out) & 0xFFFFFFFF)
         return out, None
-    if ZSTD_DECODE is None:
-        return None, Newer("codec 2 (zstd) cannot be decoded by this Python: needs a newer reader "
-                           "(Python 3.14 or later, or the zstandard module); the frame header "
-                           "checks out (%s)" % zstd_describe(info))
     try:
-        out = ZSTD_DECODE(payload, raw_size)
-    except (ValueError, MemoryError) as e:
-        return None, "zstd frame is corrupt (%s): %s" % (ZSTD_DECODER_NAME, e)
-    if len(out) != raw_size:
-        return None, "zstd frame produced %d bytes, not raw_size %d" % (len(out), raw_size)
-    return out, None
+        return zstd_decode_frame(payload, info), None
+    except ValueError as e:
+        # A wrong content checksum, when the frame has one, is damage too (4.3).
+        return None, "zstd frame: %s" % e
 
 
 def decode_payload(codec, payload, raw_size):
