@@ -284,6 +284,17 @@ NPK_API int npk_writer_begin(npk_writer *w, const char *path, const char *media_
 NPK_API int npk_writer_data(npk_writer *w, const void *buf, size_t len,
                             npk_error *err);
 NPK_API int npk_writer_end(npk_writer *w, npk_error *err);
+/* Version 1.1 only (spec/format.md 15.7; a 1.0 writer fails with
+ * NPK_E_ARG, naming path): entries in the same path order as documents,
+ * each with its leaf and salt. An empty folder (kind 2): no content,
+ * media type inode/directory; no later entry may lie under path. A
+ * symbolic link (kind 3): its content is target, len bytes (1 to 4096 of
+ * UTF-8 without NUL, else NPK_E_INPUT), media type inode/symlink; the
+ * target is stored as given, never resolved. meta may be NULL. */
+NPK_API int npk_writer_add_folder(npk_writer *w, const char *path, const npk_meta *meta,
+                                  npk_error *err);
+NPK_API int npk_writer_add_symlink(npk_writer *w, const char *path, const char *target,
+                                   size_t len, const npk_meta *meta, npk_error *err);
 /* Writes index, tables, manifest, signature and trailer. */
 NPK_API int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err);
 NPK_API uint64_t npk_writer_size(const npk_writer *w);
