@@ -212,7 +212,9 @@ typedef struct npk_create_opts {
 	int level;                /* zlib 1-9 (0 = 6), zstd 1-19 (0 = 8) */
 	int threads;              /* compressing threads; 0 = one per core */
 	const npk_meta *archive_meta; /* title, description, ... (may be NULL) */
-	/* Called for inputs that are skipped (symlinks, devices, sockets). */
+	/* Called for inputs that are skipped (devices, sockets, a symbolic
+	 * link whose target cannot be stored; with format_10 every symbolic
+	 * link inside a folder). */
 	void (*warn)(const char *path, const char *why, void *ctx);
 	/* Called after each document is added. */
 	void (*progress)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
@@ -250,6 +252,8 @@ typedef struct npk_create_stats {
 	uint64_t bytes_in;        /* sum of document sizes */
 	uint64_t bytes_out;       /* archive size */
 	uint64_t skipped;         /* inputs not archived (see warn) */
+	uint64_t folders;         /* empty folders stored (format 1.1) */
+	uint64_t links;           /* symbolic links stored (format 1.1) */
 } npk_create_stats;
 
 /* Creates the archive at out from files and folders. A folder contributes
