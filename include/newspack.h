@@ -458,10 +458,17 @@ typedef struct npk_export_opts {
 	void (*progress)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
 	void *ctx;
 	const volatile int *cancel;   /* as in npk_create_opts */
+	/* Called for each entry left out (may be NULL): a withdrawn document
+	 * (never exported), a symbolic link in a bag, an empty folder or a
+	 * link in WARC (spec/format.md 15.7). */
+	void (*warn)(const char *path, const char *why, void *ctx);
 } npk_export_opts;
 /* Verifies the whole archive (npk_reader_verify), then writes its
  * documents to out, which must not exist: a file under a temporary name
- * beside it (a folder, for a bag), renamed into place when complete. */
+ * beside it (a folder, for a bag), renamed into place when complete. In
+ * tar and zip, empty folders are directory entries and symbolic links
+ * symlink entries (never followed); in a bag an empty folder is the
+ * folder in data/. */
 NPK_API int npk_export(npk_reader *r, const char *out, int format, const npk_export_opts *opts,
                        uint64_t *written, npk_error *err);
 
