@@ -242,3 +242,97 @@ DEFINE_TEST(writer_folder_link_rules)
 	npk_pubkey_free(pk);
 	npk_seckey_free(sk);
 }
+
+typedef struct warned {
+	char text[2048];
+	size_t len;
+} warned;
+
+static void on_warn(const char *path, const char *why, void *ctx)
+{
+	warned *w = ctx;
+	w->len += (size_t)snprintf(w->text + w->len, sizeof w->text - w->len, "%s: %s\n", path, why);
+}
+
+/* A tree with an empty folder that sorts before a sibling file (e before
+ * e.txt), a folder whose only file is excluded, and links of every sort. */
+static void folders_links_tree(void)
+{
+	CHECK(mkdir("t", 0755) == 0 && mkdir("t/e", 0755) == 0 && mkdir("t/x", 0755) == 0 &&
+	      mkdir("t/l", 0755) == 0);
+	CHECK(npk_test_write_file("t/e.txt", "e\n", 2) == 0);
+	CHECK(npk_test_write_file("t/x/skip.tmp", "s\n", 2) == 0);
+	CHECK(symlink("../e.txt", "t/l/up") == 0 && symlink("/etc/passwd", "t/l/abs") == 0 &&
+	      symlink("e", "t/l/dir") == 0);
+}
+
+DEFINE_TEST(create_folders_and_links)
+{
+	folders_links_tree();
+	warned wd = {0};
+	const char *ex[] = {"*.tmp"};
+	npk_create_opts o;
+	memset(&o, 0, sizeof o);
+	o.exclude = ex;
+	o.nexclude = 1;
+	o.warn = on_warn;
+	o.ctx = &wd;
+	npk_create_stats st;
+	npk_error err = {0};
+	const char *in[] = {"t"};
+	CHECK_RC(create(in, 1, &o, &st, &err), NPK_OK, &err);
+	CHECK_EQ_INT(st.documents, 1);
+	CHECK_EQ_INT(st.folders, 2);
+	CHECK_EQ_INT(st.links, 3);
+	CHECK_EQ_INT(st.skipped, 0);
+	CHECK_STR(wd.text, "");
+	const char *got = dump("out.npk");
+	CHECK(got != NULL);
+	CHECK_STR(got, "folder e inode/directory 0\n"
+	               "doc e.txt text/plain 2\n"
+	               "link l/abs inode/symlink 11 -> /etc/passwd\n"
+	               "link l/dir inode/symlink 1 -> e\n"
+	               "link l/up inode/symlink 8 -> ../e.txt\n"
+	               "folder x inode/directory 0\n");
+}
+
+/* Format 1.0 holds neither: each link is skipped, named; empty folders
+ * are left out; the documents are as in 1.1. */
+DEFINE_TEST(create_folders_and_links_10)
+{
+	folders_links_tree();
+	warned wd = {0};
+	npk_create_opts o;
+	memset(&o, 0, sizeof o);
+	o.format_10 = 1;
+	o.warn = on_warn;
+	o.ctx = &wd;
+	npk_create_stats st;
+	npk_error err = {0};
+	const char *in[] = {"t"};
+	CHECK_RC(create(in, 1, &o, &st, &err), NPK_OK, &err);
+	CHECK_EQ_INT(st.documents, 2);
+	CHECK_EQ_INT(st.folders + st.links, 0);
+	CHECK_EQ_INT(st.skipped, 3);
+	CHECK(strstr(wd.text, "t/l/abs: symbolic link not archived (format 1.0 stores only regular "
+	                      "files)\n") != NULL);
+	CHECK(strstr(wd.text, "t/l/up: ") != NULL && strstr(wd.text, "t/l/dir: ") != NULL);
+}
+
+/* Nothing but an empty folder under the INPUT folder is still an archive;
+ * an INPUT folder with nothing in it is none. */
+DEFINE_TEST(create_only_empty_folders)
+{
+	CHECK(mkdir("t", 0755) == 0 && mkdir("t/e", 0755) == 0 && mkdir("u", 0755) == 0);
+	npk_create_stats st;
+	npk_error err = {0};
+	const char *in[] = {"t"}, *in2[] = {"u"};
+	CHECK_RC(create(in, 1, NULL, &st, &err), NPK_OK, &err);
+	CHECK_EQ_INT(st.folders, 1);
+	const char *got = dump("out.npk");
+	CHECK(got != NULL);
+	CHECK_STR(got, "folder e inode/directory 0\n");
+	CHECK(unlink("out.npk") == 0);
+	CHECK_RC(create(in2, 1, NULL, &st, &err), NPK_E_INPUT, &err);
+	CHECK(has(&err, "no documents found in the inputs"));
+}
