@@ -212,7 +212,9 @@ typedef struct npk_create_opts {
 	int level;                /* zlib 1-9 (0 = 6), zstd 1-19 (0 = 8) */
 	int threads;              /* compressing threads; 0 = one per core */
 	const npk_meta *archive_meta; /* title, description, ... (may be NULL) */
-	/* Called for inputs that are skipped (symlinks, devices, sockets). */
+	/* Called for inputs that are skipped (devices, sockets, a symbolic
+	 * link whose target cannot be stored; with format_10 every symbolic
+	 * link inside a folder). */
 	void (*warn)(const char *path, const char *why, void *ctx);
 	/* Called after each document is added. */
 	void (*progress)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
@@ -250,6 +252,8 @@ typedef struct npk_create_stats {
 	uint64_t bytes_in;        /* sum of document sizes */
 	uint64_t bytes_out;       /* archive size */
 	uint64_t skipped;         /* inputs not archived (see warn) */
+	uint64_t folders;         /* empty folders stored (format 1.1) */
+	uint64_t links;           /* symbolic links stored (format 1.1) */
 } npk_create_stats;
 
 /* Creates the archive at out from files and folders. A folder contributes
@@ -284,6 +288,17 @@ NPK_API int npk_writer_begin(npk_writer *w, const char *path, const char *media_
 NPK_API int npk_writer_data(npk_writer *w, const void *buf, size_t len,
                             npk_error *err);
 NPK_API int npk_writer_end(npk_writer *w, npk_error *err);
+/* Version 1.1 only (spec/format.md 15.7; a 1.0 writer fails with
+ * NPK_E_ARG, naming path): entries in the same path order as documents,
+ * each with its leaf and salt. An empty folder (kind 2): no content,
+ * media type inode/directory; no later entry may lie under path. A
+ * symbolic link (kind 3): its content is target, len bytes (1 to 4096 of
+ * UTF-8 without NUL, else NPK_E_INPUT), media type inode/symlink; the
+ * target is stored as given, never resolved. meta may be NULL. */
+NPK_API int npk_writer_add_folder(npk_writer *w, const char *path, const npk_meta *meta,
+                                  npk_error *err);
+NPK_API int npk_writer_add_symlink(npk_writer *w, const char *path, const char *target,
+                                   size_t len, const npk_meta *meta, npk_error *err);
 /* Writes index, tables, manifest, signature and trailer. */
 NPK_API int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err);
 NPK_API uint64_t npk_writer_size(const npk_writer *w);
@@ -455,10 +470,17 @@ typedef struct npk_export_opts {
 	void (*progress)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
 	void *ctx;
 	const volatile int *cancel;   /* as in npk_create_opts */
+	/* Called for each entry left out (may be NULL): a withdrawn document
+	 * (never exported), a symbolic link in a bag, an empty folder or a
+	 * link in WARC (spec/format.md 15.7). */
+	void (*warn)(const char *path, const char *why, void *ctx);
 } npk_export_opts;
 /* Verifies the whole archive (npk_reader_verify), then writes its
  * documents to out, which must not exist: a file under a temporary name
- * beside it (a folder, for a bag), renamed into place when complete. */
+ * beside it (a folder, for a bag), renamed into place when complete. In
+ * tar and zip, empty folders are directory entries and symbolic links
+ * symlink entries (never followed); in a bag an empty folder is the
+ * folder in data/. */
 NPK_API int npk_export(npk_reader *r, const char *out, int format, const npk_export_opts *opts,
                        uint64_t *written, npk_error *err);
 

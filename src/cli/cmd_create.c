@@ -21,8 +21,11 @@ static void create_help(FILE *f)
 	        "itself under its base name. Every file is stored byte for byte. Metadata (title,\n"
 	        "author, date, section, source, language, url) is read from plain-text bylines and\n"
 	        "Markdown front matter, and NAME.meta.json beside NAME overrides it (the sidecar\n"
-	        "itself is not stored). Symbolic links and special files inside folders are skipped\n"
-	        "with a warning; a symbolic link named as an INPUT is followed.\n"
+	        "itself is not stored). A symbolic link inside a folder is stored as a link (its\n"
+	        "target as it is, never followed), and a folder that holds nothing stored as an\n"
+	        "empty folder; special files are skipped with a warning. A symbolic link named as\n"
+	        "an INPUT (or a --files-from line) is followed. With --format-version 1.0, links\n"
+	        "are skipped with a warning and empty folders left out.\n"
 	        "\n"
 	        "Imports: a tar or zip INPUT (.tar .tar.gz .tgz .tar.xz .txz .tar.zst .tzst\n"
 	        ".tar.bz2 .tbz2 .zip) gives its members, as the folder it was made from would,\n"
@@ -333,8 +336,10 @@ static void print_summary(const char *out, const copts *co, const npk_create_sta
 	npk_pubkey_free(pk);
 	double ratio = stats->bytes_in ? (double)stats->bytes_out / (double)stats->bytes_in : 0;
 	if (co->json) {
-		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:f, s:s, s:I}", "archive", out,
-		                      "documents", (json_int_t)stats->documents, "bytes_in",
+		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:s, s:I}", "archive",
+		                      out, "documents", (json_int_t)stats->documents, "folders",
+		                      (json_int_t)stats->folders, "links", (json_int_t)stats->links,
+		                      "bytes_in",
 		                      (json_int_t)stats->bytes_in, "bytes_out", (json_int_t)stats->bytes_out,
 		                      "skipped", (json_int_t)stats->skipped, "ratio", ratio, "key_id", id,
 		                      "created", (json_int_t)co->opts.timestamp);
@@ -346,6 +351,11 @@ static void print_summary(const char *out, const copts *co, const npk_create_sta
 		printf("%s: %llu %s, %s packed into %s (%.1f%%), signed by key %s\n", out,
 		       (unsigned long long)stats->documents,
 		       cli_s(stats->documents, "document", "documents"), a, b, 100.0 * ratio, id);
+		if (stats->folders || stats->links)
+			printf("and %llu %s, %llu %s\n", (unsigned long long)stats->folders,
+			       cli_s(stats->folders, "empty folder", "empty folders"),
+			       (unsigned long long)stats->links,
+			       cli_s(stats->links, "symbolic link", "symbolic links"));
 		if (stats->skipped)
 			printf("%llu %s (see the %s above)\n", (unsigned long long)stats->skipped,
 			       cli_s(stats->skipped, "input was skipped", "inputs were skipped"),

@@ -76,6 +76,12 @@ static void export_progress(uint64_t docs, uint64_t bytes, const char *path, voi
 	cli_progress_cb(docs, bytes, path, ctx);
 }
 
+static void export_warn(const char *path, const char *why, void *ctx)
+{
+	(void)ctx;
+	cli_warn("%s: %s", path, why);
+}
+
 int cmd_export(int argc, char **argv)
 {
 	cli_ropts o;
@@ -105,7 +111,7 @@ int cmd_export(int argc, char **argv)
 	cli_progress_init(&prog, "verifying", in.documents, o.quiet);
 	cli_progress_verbose(&prog, o.verbose && !o.quiet);
 	npk_reader_set_progress(r, cli_progress_cb, &prog);
-	npk_export_opts xo = {export_progress, &prog, &cli_interrupted};
+	npk_export_opts xo = {export_progress, &prog, &cli_interrupted, export_warn};
 	cli_catch_signals();
 	npk_error err = {0};
 	uint64_t n = 0;

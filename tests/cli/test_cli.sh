@@ -382,7 +382,8 @@ else
 fi
 no_temp_files "$R" "the failed creates left no .OUT.tmp-* file"
 
-# Symbolic links are skipped with a warning.
+# Symbolic links inside a folder are stored as links, never followed
+# (format 1.1); format 1.0 skips them with a warning.
 L="$S/links"
 mkdir -p "$L/in"
 printf 'real\n' > "$L/in/real.txt"
@@ -390,11 +391,18 @@ ln -s real.txt "$L/in/link.txt"
 ln -s /etc "$L/in/dirlink"
 expect_exit 0 "create of a folder with symbolic links exits 0" -- \
 	"$NP" create -s "$KEYS/test.key" --timestamp "$TS" "$L/l.npk" "$L/in" &&
-	expect_contains "$ERR" "link.txt: symbolic link not archived" "a symlink to a file is skipped with a warning" &&
-	expect_contains "$ERR" "dirlink: symbolic link not archived" "a symlink to a folder is skipped with a warning" &&
-	expect_contains "$OUT" "2 inputs were skipped" "the summary counts the skipped inputs"
-expect_exit 0 "list of the archive without links" -- "$NP" list "$L/l.npk" &&
-	expect_eq "$(cat "$OUT")" "real.txt" "only the regular file was stored"
+	expect_contains "$OUT" "and 0 empty folders, 2 symbolic links" "the summary counts the links"
+expect_exit 0 "list of the archive with links" -- "$NP" list "$L/l.npk" &&
+	expect_eq "$(cat "$OUT" | tr '\n' ' ')" "dirlink link.txt real.txt " "the links are stored beside the file" &&
+	expect_exit 0 "cat of a link" -- "$NP" cat "$L/l.npk" dirlink &&
+	expect_eq "$(cat "$OUT")" "/etc" "a link to a folder is its target, not followed"
+expect_exit 0 "create --format-version 1.0 of a folder with symbolic links exits 0" -- \
+	"$NP" create -s "$KEYS/test.key" --timestamp "$TS" --format-version 1.0 "$L/l10.npk" "$L/in" &&
+	expect_contains "$ERR" "link.txt: symbolic link not archived" "1.0: a symlink to a file is skipped with a warning" &&
+	expect_contains "$ERR" "dirlink: symbolic link not archived" "1.0: a symlink to a folder is skipped with a warning" &&
+	expect_contains "$OUT" "2 inputs were skipped" "1.0: the summary counts the skipped inputs"
+expect_exit 0 "list of the 1.0 archive without links" -- "$NP" list "$L/l10.npk" &&
+	expect_eq "$(cat "$OUT")" "real.txt" "1.0: only the regular file was stored"
 # A symbolic link named on the command line is what the user asked for: followed.
 expect_exit 0 "create of a symlink named as an input exits 0" -- \
 	"$NP" create -s "$KEYS/test.key" --timestamp "$TS" "$L/named.npk" "$L/in/link.txt" &&

@@ -15,7 +15,8 @@
 #   --timestamp and SOURCE_DATE_EPOCH dates out of range (2025-02-31, a
 #     29 February outside a leap year, hour 24, ...) are refused, exit 2;
 #   the summary counts skipped inputs in the singular and the plural;
-#   --exclude PATTERN leaves out what matches the archive path or a name;
+#   --exclude PATTERN leaves out what matches the archive path or a name
+#     (a folder left with nothing is stored as an empty folder);
 #   --files-from LIST reads INPUTs from LIST (a file, or - for stdin; lines,
 #     or NUL-separated with --null), each one SOURCE or SOURCE<TAB>PATH to
 #     store a file under PATH in the archive; refusals name the line;
@@ -23,7 +24,16 @@
 #     byte;
 #   a file's modification time (whole seconds, before the archive's time)
 #     and its executable bit are kept as file.mtime and file.executable,
-#     and extract restores them (one thread or two) unless --no-mtime.
+#     and extract restores them (one thread or two) unless --no-mtime;
+#   format 1.1 (spec/format.md 15.7): a symbolic link inside a folder is
+#     stored as a link (kind 3, its target as readlink gives it, whatever it
+#     points to), a folder that ends up holding nothing stored (nothing in
+#     it, all excluded or skipped) as an empty folder (kind 2) at its place
+#     in path order ("b" before "b.txt"); a target that is not UTF-8 is
+#     skipped with a warning naming the link; an INPUT or --files-from line
+#     that is a link is followed; the summary and --json count folders and
+#     links; --format-version 1.0 skips links with a warning naming each
+#     and leaves empty folders out.
 . "$(dirname "$0")/lib.sh"
 suite_begin create
 
@@ -189,11 +199,11 @@ done
 # ---- the summary's count of skipped inputs
 mkdir -p "$S/skip"
 printf 'kept\n' > "$S/skip/kept.txt"
-ln -s kept.txt "$S/skip/link1"
-expect_exit 0 "one symbolic link skipped" -- "$NP" create -s "$KEY" "$S/skip1.npk" "$S/skip" &&
+mkfifo "$S/skip/fifo1"
+expect_exit 0 "one FIFO skipped" -- "$NP" create -s "$KEY" "$S/skip1.npk" "$S/skip" &&
 	expect_contains "$OUT" "1 input was skipped (see the warning above)" "is counted in the singular"
-ln -s kept.txt "$S/skip/link2"
-expect_exit 0 "two symbolic links skipped" -- "$NP" create -s "$KEY" "$S/skip2.npk" "$S/skip" &&
+mkfifo "$S/skip/fifo2"
+expect_exit 0 "two FIFOs skipped" -- "$NP" create -s "$KEY" "$S/skip2.npk" "$S/skip" &&
 	expect_contains "$OUT" "2 inputs were skipped (see the warnings above)" "are counted in the plural"
 
 # ---- --exclude
@@ -214,7 +224,7 @@ lists() { # DESC WANT ARGS...: create with ARGS, then list gives WANT
 		expect_eq "$(cat "$OUT" | tr '\n' ' ')" "$_w" "$_d: gives $_w"
 }
 lists "--exclude by name, twice" "keep.txt sub/keep2.txt " --exclude '*.log' --exclude tmp "$X"
-lists "--exclude by archive path" "keep.txt skip.log tmp/x.txt " --exclude 'sub/*' "$X"
+lists "--exclude by archive path (sub is left empty)" "keep.txt skip.log sub tmp/x.txt " --exclude 'sub/*' "$X"
 lists "--exclude a folder by its path" "keep.txt skip.log sub/a.log sub/keep2.txt " --exclude 'tmp' "$X"
 
 # ---- --files-from
@@ -290,4 +300,72 @@ expect_exit 0 "extract --no-mtime" -- "$NP" extract -q --no-mtime -p "$PUB" -C "
 	expect_true "--no-mtime: the time of extraction" -- test "$(stat -c %Y "$S/mn.out/old.txt")" -gt 1750000000 &&
 	expect_true "--no-mtime: no executable bit" -- test ! -x "$S/mn.out/run.sh"
 
+# ---- empty folders and symbolic links (format 1.1, spec/format.md 15.7)
+kinds() { # ARCHIVE: "KIND PATH" for each entry, by the second reader
+	python3 "$top/spec/vectors/npkcheck.py" dump "$1" | awk '$4 == "kind" { k = $NF } $4 == "path" { print (k == "" ? 0 : k), $NF; k = "" }' |
+		tr -d '"' | tr '\n' ' '
+}
+KW="$S/kw"
+mkdir -p "$KW/b" "$KW/c-1" "$KW/empty" "$KW/fifo-only" "$KW/links" "$KW/sub"
+printf 'a\n' > "$KW/a.txt"
+printf 'b\n' > "$KW/b.txt"
+printf 'c\n' > "$KW/c-1/c.txt"
+printf 'tmp\n' > "$KW/sub/only.tmp"
+mkfifo "$KW/fifo-only/f"
+ln -s ../a.txt "$KW/links/rel"
+ln -s /etc/passwd "$KW/links/abs"
+ln -s nowhere "$KW/links/dangling"
+ln -s ../b "$KW/links/dir"
+rm -f "$S/kw.npk" "$S/kw2.npk"
+expect_exit 0 "folders and links: create" -- $MK --exclude '*.tmp' "$S/kw.npk" "$KW" &&
+	expect_contains "$ERR" "fifo-only/f: special file not archived" "folders and links: the FIFO is named" &&
+	expect_eq "$(kinds "$S/kw.npk")" \
+		"0 a.txt 2 b 0 b.txt 0 c-1/c.txt 2 empty 2 fifo-only 3 links/abs 3 links/dangling 3 links/dir 3 links/rel 2 sub " \
+		"folders and links: empty folders (kind 2) and links (kind 3) in path order, b before b.txt"
+expect_exit 0 "folders and links: npkcheck.py verifies" -- python3 "$top/spec/vectors/npkcheck.py" verify -p "$PUB" "$S/kw.npk"
+expect_exit 0 "folders and links: verify" -- "$NP" verify -p "$PUB" "$S/kw.npk"
+for l in rel abs dangling dir; do
+	expect_exit 0 "links/$l: cat" -- "$NP" cat -p "$PUB" "$S/kw.npk" "links/$l" &&
+		expect_eq "$(cat "$OUT")" "$(readlink "$KW/links/$l")" "links/$l: its target, as readlink gives it"
+done
+$MK --exclude '*.tmp' "$S/kw2.npk" "$KW" 2> /dev/null
+expect_same "$S/kw.npk" "$S/kw2.npk" "folders and links: the same inputs give the same bytes"
+rm -f "$S/kw.npk"
+expect_exit 0 "folders and links: the summary" -- "$NP" create -s "$KEY" --exclude '*.tmp' "$S/kw.npk" "$KW" &&
+	expect_contains "$OUT" "and 4 empty folders, 4 symbolic links" "the summary counts folders and links"
+rm -f "$S/kw.npk"
+expect_exit 0 "folders and links: --json" -- "$NP" create -s "$KEY" --json --exclude '*.tmp' "$S/kw.npk" "$KW" &&
+	expect_contains "$OUT" '"folders": 4' "--json counts the folders" &&
+	expect_contains "$OUT" '"links": 4' "--json counts the links" &&
+	expect_contains "$OUT" '"documents": 3' "--json counts documents apart"
+rm -f "$S/kw.npk"
+expect_exit 0 "--exclude a link by name" -- $MK --exclude dangling --exclude '*.tmp' "$S/kw.npk" "$KW" &&
+	expect_eq "$(kinds "$S/kw.npk" | grep -c dangling)" "0" "--exclude leaves the link out"
+rm -f "$S/kw10.npk"
+expect_exit 0 "--format-version 1.0 with folders and links" -- $MK --format-version 1.0 --exclude '*.tmp' "$S/kw10.npk" "$KW" &&
+	expect_contains "$ERR" "links/dangling: symbolic link not archived (format 1.0 stores only regular files)" \
+		"1.0: each link is skipped, named" &&
+	expect_eq "$(kinds "$S/kw10.npk")" "0 a.txt 0 b.txt 0 c-1/c.txt " "1.0: only the documents"
+expect_exit 0 "1.0: npkcheck.py verifies" -- python3 "$top/spec/vectors/npkcheck.py" verify -p "$PUB" "$S/kw10.npk"
+mkdir -p "$S/kwbad"
+printf 'x\n' > "$S/kwbad/x.txt"
+ln -s "$(printf 'bad\377')" "$S/kwbad/notutf8"
+rm -f "$S/kwbad.npk"
+expect_exit 0 "a link whose target is not UTF-8" -- "$NP" create -s "$KEY" "$S/kwbad.npk" "$S/kwbad" &&
+	expect_contains "$ERR" "kwbad/notutf8: symbolic link not archived (its target is not UTF-8)" "is skipped, named" &&
+	expect_contains "$OUT" "1 input was skipped" "and counted as skipped" &&
+	expect_eq "$(kinds "$S/kwbad.npk")" "0 x.txt " "only the file is stored"
+rm -f "$S/kwin.npk"
+expect_exit 0 "an INPUT that is a link is followed" -- $MK "$S/kwin.npk" "$KW/links/rel" &&
+	expect_eq "$(kinds "$S/kwin.npk")" "0 rel " "as a document under the link's name" &&
+	expect_exit 0 "its content" -- "$NP" cat -p "$PUB" "$S/kwin.npk" rel &&
+	expect_same "$OUT" "$KW/a.txt" "is the file the link names"
+ln -s kw/a.txt "$S/toa"
+printf '%s\n%s\t%s\n%s\n' "$S/toa" "$KW/links/abs" "given/passwd-link" "$KW/links" > "$S/kw.list"
+rm -f "$S/kwl.npk"
+expect_exit 0 "--files-from: links and a folder of links" -- $MK "$S/kwl.npk" --files-from "$S/kw.list" &&
+	expect_eq "$(kinds "$S/kwl.npk")" "3 abs 3 dangling 3 dir 0 given/passwd-link 3 rel 0 toa " \
+		"--files-from: a line naming a link follows it; a folder's links are links" &&
+	expect_exit 0 "--files-from: the followed link" -- "$NP" cat -p "$PUB" "$S/kwl.npk" given/passwd-link &&
+	expect_same "$OUT" /etc/passwd "--files-from: SOURCE<TAB>PATH stores what the link names"
 finish

@@ -10,7 +10,14 @@
 #     and tag manifests, Payload-Oxum, nothing unlisted in data/), and its
 #     data/ is the source byte for byte;
 #   and refusals: an existing OUT, a damaged or untrusted archive, an
-#   unknown format; nothing is written then.
+#   unknown format; nothing is written then;
+#   empty folders and symbolic links (format 1.1): tar and zip hold them as
+#     directory and symlink entries, which bsdtar, GNU tar and unzip make
+#     into the source tree again (links compared with readlink), and which
+#     create reads back into the same archive byte for byte; a bag keeps an
+#     empty folder as the folder in data/ and leaves each link out with a
+#     warning naming it (and still follows RFC 8493); WARC leaves both out,
+#     each named.
 . "$(dirname "$0")/lib.sh"
 suite_begin export
 
@@ -323,4 +330,64 @@ expect_eq "$(ls -A "$S" | sort)" "$before" "and nothing was written, not even a 
 expect_exit 3 "an untrusted archive is not exported without --allow-untrusted (exit 3)" -- \
 	"$NP" export -p "$KEYS/other.pub" "$S/a.npk" "$S/u.tar"
 expect_true "and nothing was written" -- test ! -e "$S/u.tar"
+
+# ---- empty folders and symbolic links (format 1.1)
+tree() { # DIR: each path with its type and content (a link: its target)
+	python3 - "$1" <<'PY'
+import os, sys
+top = sys.argv[1]
+for root, dirs, files in os.walk(top):
+    for n in sorted(dirs + files):
+        p = os.path.join(root, n)
+        r = os.path.relpath(p, top)
+        if os.path.islink(p):
+            print("link", r, os.readlink(p))
+        elif os.path.isdir(p):
+            print("dir", r, len(os.listdir(p)))
+        elif not n.endswith(".meta.json"):
+            print("file", r, open(p, "rb").read().hex())
+PY
+}
+KW="$S/kw"
+mkdir -p "$KW/b" "$KW/empty/inner" "$KW/links"
+printf 'a\n' > "$KW/a.txt"
+printf 'b\n' > "$KW/b.txt"
+ln -s ../a.txt "$KW/links/rel"
+ln -s /etc/passwd "$KW/links/abs"
+ln -s ../b "$KW/links/dir"
+tree "$KW" > "$S/kw.tree"
+kmk() { # OUT INPUT: the archive of the bag check's title and creator
+	"$NP" create -q -s "$KEY" --timestamp 2025-06-01 --meta "title=Export test" --meta "creator=Archive desk" "$@"
+}
+expect_exit 0 "folders and links: an archive" -- kmk "$S/kw.npk" "$KW"
+for f in tar zip; do
+	expect_exit 0 "folders and links: export to .$f" -- "$NP" export -p "$PUB" "$S/kw.npk" "$S/kw.$f" &&
+		expect_contains "$ERR" "exported 2 documents" "$f: counts the documents alone"
+	rm -rf "$S/kw-$f" && mkdir -p "$S/kw-$f"
+	if [ $f = tar ]; then
+		expect_exit 0 "GNU tar reads it" -- $U8 tar -xf "$S/kw.tar" -C "$S/kw-$f"
+	else
+		expect_exit 0 "unzip reads it" -- $U8 sh -c 'cd "$1" && unzip -q "$2"' sh "$S/kw-$f" "$S/kw.zip"
+	fi
+	tree "$S/kw-$f" > "$S/kw-$f.tree"
+	expect_same "$S/kw-$f.tree" "$S/kw.tree" "$f: the tree again, empty folders and links (readlink) alike"
+	rm -f "$S/kw-$f.npk"
+	expect_exit 0 "$f: create from it" -- kmk "$S/kw-$f.npk" "$S/kw.$f" &&
+		expect_same "$S/kw-$f.npk" "$S/kw.npk" "$f: export then import gives the archive back byte for byte"
+done
+expect_exit 0 "bsdtar lists the links as links" -- $U8 bsdtar -tvf "$S/kw.tar" &&
+	expect_contains "$OUT" "links/rel -> ../a.txt" "bsdtar: links/rel is a link to ../a.txt" &&
+	expect_contains "$OUT" "empty/inner/" "bsdtar: the empty folder is a directory entry"
+rm -rf "$S/kwbag"
+expect_exit 0 "folders and links: export --format bagit" -- "$NP" export -p "$PUB" --format bagit "$S/kw.npk" "$S/kwbag" &&
+	expect_contains "$ERR" "links/abs: symbolic link not exported (a bag holds only files)" "bagit: each link is named" &&
+	expect_contains "$ERR" "links/rel: symbolic link not exported" "bagit: every link"
+expect_eq "$(tree "$S/kwbag/data" | tr '\n' ' ')" "file a.txt 610a dir b 0 file b.txt 620a dir empty 1 dir empty/inner 0 " \
+	"bagit: the empty folders are folders in data/, links are left out"
+expect_exit 0 "bagit: the bag with empty folders follows RFC 8493" -- python3 "$S/bagcheck.py" "$S/kwbag"
+rm -f "$S/kw.warc"
+expect_exit 0 "folders and links: export to WARC" -- "$NP" export -p "$PUB" "$S/kw.npk" "$S/kw.warc" &&
+	expect_contains "$ERR" "empty/inner: empty folder not exported (a WARC file holds only records)" "warc: an empty folder is named" &&
+	expect_contains "$ERR" "links/dir: symbolic link not exported (a WARC file holds only records)" "warc: a link is named"
+
 finish

@@ -14,8 +14,15 @@
 #   refusals, each with its own message and nothing written: "..",
 #     absolute and control-character member paths, a path given twice, a
 #     name that is a file and a folder, a name clash with a folder input, a
-#     file that is not a tar or zip, a truncated tar.gz; and links and
-#     special members are skipped with a warning.
+#     file that is not a tar or zip, a truncated tar.gz; and special members
+#     are skipped with a warning;
+#   format 1.1 (spec/format.md 15.7): a directory member with nothing under
+#     it becomes an empty folder, a symbolic link member a link (its target
+#     the link name, never followed), in a tar (GNU tar, bsdtar, Python) and
+#     a zip (zip -y, bsdtar): the same entries as the folder they were made
+#     from gives, byte for byte; a link target that is not UTF-8 is skipped
+#     with a warning naming the member; with --format-version 1.0 links are
+#     skipped with a warning and folders left out, as before.
 . "$(dirname "$0")/lib.sh"
 suite_begin import
 
@@ -182,10 +189,10 @@ head -c $(($(file_size "$S/reverse.tar") / 3)) "$S/reverse.tar" | gzip -1 > "$S/
 refuse cut.tar.gz "cut.tar.gz: member" "a tar.gz cut short in a member"
 expect_true "no temporary file is left" -- test -z "$(find "$S" -maxdepth 1 -name '.*tmp*')"
 
-expect_exit 0 "symbolic links and special members are skipped" -- "$NP" create -s "$KEY" "$S/links.npk" "$S/links.tar" &&
-	expect_contains "$ERR" "links.tar: l: symbolic link not imported" "a symbolic link is named" &&
+expect_exit 0 "special members are skipped" -- "$NP" create -s "$KEY" "$S/links.npk" "$S/links.tar" &&
 	expect_contains "$ERR" "links.tar: fifo: special file not imported" "a FIFO is named" &&
-	expect_contains "$OUT" "2 inputs were skipped" "and counted" &&
+	expect_contains "$OUT" "1 input was skipped" "and counted" &&
+	expect_eq "$("$NP" cat -p "$PUB" "$S/links.npk" l)" "a.txt" "a symbolic link is a link to its target" &&
 	expect_eq "$("$NP" cat -p "$PUB" "$S/links.npk" h)" "one" "a hard link is a document with its member's bytes"
 
 # hard links: the tar of a folder gives every file the folder has
@@ -200,5 +207,49 @@ for t in gnu bsd; do
 	expect_exit 0 "create from the $t tar of it" -- $MK "$S/hard-$t.npk" "$S/hard-$t.tar" &&
 		expect_same "$S/hard-$t.npk" "$S/hard.npk" "the $t tar with hard links gives the folder's archive byte for byte"
 done
+
+# ---- empty folders and symbolic links (format 1.1)
+kinds() { # ARCHIVE: "KIND PATH" for each entry, by the second reader
+	python3 "$top/spec/vectors/npkcheck.py" dump "$1" | awk '$4 == "kind" { k = $NF } $4 == "path" { print (k == "" ? 0 : k), $NF; k = "" }' |
+		tr -d '"' | tr '\n' ' '
+}
+KW="$S/kw"
+mkdir -p "$KW/b" "$KW/empty/inner" "$KW/full" "$KW/links"
+printf 'a\n' > "$KW/a.txt"
+printf 'b\n' > "$KW/b.txt"
+printf 'f\n' > "$KW/full/f.txt"
+ln -s ../a.txt "$KW/links/rel"
+ln -s /etc/passwd "$KW/links/abs"
+ln -s ../b "$KW/links/dir"
+expect_exit 0 "folders and links: the folder" -- $MK "$S/kw.npk" "$KW" &&
+	expect_eq "$(kinds "$S/kw.npk")" "0 a.txt 2 b 0 b.txt 2 empty/inner 0 full/f.txt 3 links/abs 3 links/dir 3 links/rel " \
+		"folders and links: the folder's entries"
+$U8 tar -C "$KW" -cf "$S/kw-gnu.tar" .
+$U8 bsdtar -C "$KW" -cf "$S/kw-bsd.tar" .
+(cd "$KW" && $U8 zip -qry "$S/kw-info.zip" .)
+$U8 bsdtar -C "$KW" --format zip -cf "$S/kw-bsd.zip" .
+for f in kw-gnu.tar kw-bsd.tar kw-info.zip kw-bsd.zip; do
+	expect_exit 0 "create from $f" -- $MK "$S/$f.npk" "$S/$f" &&
+		expect_same "$S/$f.npk" "$S/kw.npk" "$f: empty folders and links give the folder's archive byte for byte"
+done
+rm -f "$S/kw10.npk"
+expect_exit 0 "a tar with folders and links, format 1.0" -- $MK --format-version 1.0 "$S/kw10.npk" "$S/kw-gnu.tar" &&
+	expect_contains "$ERR" "kw-gnu.tar: links/abs: symbolic link not imported (only regular files are stored)" \
+		"1.0: each link is skipped, named" &&
+	expect_eq "$(kinds "$S/kw10.npk")" "0 a.txt 0 b.txt 0 full/f.txt " "1.0: only the files"
+python3 - "$S" <<'EOF2'
+import sys, tarfile
+S = sys.argv[1]
+with tarfile.open(f"{S}/kwbad.tar", "w", format=tarfile.GNU_FORMAT, encoding="latin-1") as t:
+    for name, kind, target in [("d/", tarfile.DIRTYPE, ""), ("d/e/", tarfile.DIRTYPE, ""),
+                               ("bad", tarfile.SYMTYPE, "x\xff"), ("ok", tarfile.SYMTYPE, "d/e")]:
+        ti = tarfile.TarInfo(name)
+        ti.type, ti.linkname = kind, target
+        t.addfile(ti)
+EOF2
+rm -f "$S/kwbad.npk"
+expect_exit 0 "a link member whose target is not UTF-8" -- "$NP" create -s "$KEY" "$S/kwbad.npk" "$S/kwbad.tar" &&
+	expect_contains "$ERR" "kwbad.tar: bad: symbolic link not imported" "is skipped, named" &&
+	expect_eq "$(kinds "$S/kwbad.npk")" "2 d/e 3 ok " "the nested empty folder and the good link are stored"
 
 finish

@@ -98,12 +98,16 @@ static void on_skip(const char *path, const char *why, void *ctx)
 	skipped.n++;
 }
 
+static int arc_v10;           /* open_arc as for format 1.0: no folders, no links */
+
 static int open_arc(const char *file, void **src, npk_error *err)
 {
-	static const npk__import_env env = {on_skip, NULL, NULL, NULL};
+	const npk__import_env env = {on_skip, NULL, NULL, NULL, !arc_v10};
 	memset(&skipped, 0, sizeof skipped);
 	return IMP->open(file, &env, src, err);
 }
+
+static void test_import_skips_special_10(void);
 
 /* Reads the current document whole, in pieces of 1000 bytes. */
 static int read_doc(void *src, uint8_t **out, size_t *len, npk_error *err)
@@ -387,9 +391,54 @@ DEFINE_TEST(test_import_hard_links)
 	IMP->close(src);
 }
 
-/* Symbolic links, FIFOs and folders are not documents: skipped, with a
- * warning for all but the folders. */
+/* Format 1.0: symbolic links, FIFOs and folders are not documents:
+ * skipped, with a warning for all but the folders. */
 DEFINE_TEST(test_import_skips_special)
+{
+	arc_v10 = 1;
+	test_import_skips_special_10();
+	arc_v10 = 0;
+}
+
+/* Format 1.1 (15.7): a symbolic link is a link whose read gives its
+ * target; a folder is an empty folder only when nothing is under it; a
+ * FIFO is skipped, named. */
+DEFINE_TEST(test_import_folders_links)
+{
+	const member m[] = {
+		{"dir", 0, NULL, AE_IFDIR, NULL, NULL, NULL},
+		{"dir/real.txt", 0, "real\n", 0, NULL, NULL, NULL},
+		{"dir/soft", 0, NULL, AE_IFLNK, "../x/y", NULL, NULL},
+		{"empty/", 0, NULL, AE_IFDIR, NULL, NULL, NULL},
+		{"empty", 0, NULL, AE_IFDIR, NULL, NULL, NULL},
+		{"fifo", 0, NULL, AE_IFIFO, NULL, NULL, NULL},
+	};
+	CHECK(make_arc("kinds.tar", 0, m, 6) == 0);
+	npk_error err = {0};
+	void *src;
+	CHECK_RC(open_arc("kinds.tar", &src, &err), NPK_OK, &err);
+	static const char *const paths[] = {"dir/real.txt", "dir/soft", "empty"};
+	static const unsigned kinds[] = {NPK_KIND_DOCUMENT, NPK_KIND_SYMLINK, NPK_KIND_FOLDER};
+	int bad = IMP->count(src) != 3;
+	char got[16] = "";
+	for (size_t i = 0; !bad && i < 3; i++) {
+		const npk__import_item *it;
+		bad = IMP->next(src, &it, &err) != NPK_OK || strcmp(it->path, paths[i]) != 0 ||
+		      it->kind != kinds[i];
+		uint8_t *p = NULL;
+		size_t len = 0;
+		if (!bad && i == 1 && read_doc(src, &p, &len, &err) == NPK_OK)
+			snprintf(got, sizeof got, "%.*s", (int)len, (const char *)p);
+		free(p);
+	}
+	IMP->close(src);
+	CHECK(!bad);
+	CHECK_STR(got, "../x/y");
+	CHECK_EQ_INT(skipped.n, 1);
+	CHECK(strstr(skipped.text, "kinds.tar: fifo: special file not imported") != NULL);
+}
+
+static void test_import_skips_special_10(void)
 {
 	const member m[] = {
 		{"dir", 0, NULL, AE_IFDIR, NULL, NULL, NULL},
@@ -531,7 +580,7 @@ static int make_warc(const char *which)
 
 static int open_warc(void **src, npk_error *err)
 {
-	static const npk__import_env env = {on_skip, NULL, NULL, NULL};
+	static const npk__import_env env = {on_skip, NULL, NULL, NULL, 1};
 	memset(&skipped, 0, sizeof skipped);
 	return WIMP->open("cap.warc", &env, src, err);
 }

@@ -77,6 +77,7 @@ struct npk_writer {
 
 	/* open document */
 	int in_doc;
+	unsigned kind;            /* 15.7: NPK_KIND_DOCUMENT, _FOLDER or _SYMLINK */
 	char *path;               /* current path; also the last one added */
 	char *prev_path;
 	char media[NPK_MEDIA_MAX + 1];
@@ -142,8 +143,9 @@ static size_t entry_len(const npk_writer *w)
 	return (w->v11 ? NPK_ENTRY11_FIXED : 53u) + plen + mlen + w->meta_len;
 }
 
-/* 15.7 Index entry of version 1.1 (take_entry11): a document (kind 0),
- * inline (ref_kind 0), leaf = the order it was added. */
+/* 15.7 Index entry of version 1.1 (take_entry11): a document, an empty
+ * folder or a symbolic link (w->kind), inline (ref_kind 0), leaf = the
+ * order it was added. */
 static int encode_entry11(npk_buf *pg, const npk_writer *w, const uint8_t digest[32],
                           npk_error *err)
 {
@@ -151,7 +153,7 @@ static int encode_entry11(npk_buf *pg, const npk_writer *w, const uint8_t digest
 	uint8_t salt[16] = {0};
 	if (!sodium_is_zero(w->salt_key, sizeof w->salt_key))
 		entry_salt(w, digest, salt);
-	NPK_FAIL_IF(npk__buf_u32(pg, (uint32_t)entry_len(w)) || npk__buf_u8(pg, NPK_KIND_DOCUMENT) ||
+	NPK_FAIL_IF(npk__buf_u32(pg, (uint32_t)entry_len(w)) || npk__buf_u8(pg, (uint8_t)w->kind) ||
 	            npk__buf_u8(pg, 0) || npk__buf_u16(pg, (uint16_t)plen) ||
 	            npk__buf_put(pg, w->path, plen) || npk__buf_u64(pg, w->doc_size) ||
 	            npk__buf_u8(pg, NPK_REF_INLINE) || npk__buf_u32(pg, w->doc_cluster) ||
@@ -578,12 +580,17 @@ int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
 	return NPK_OK;
 }
 
-int npk_writer_begin(npk_writer *w, const char *path, const char *media_type,
-                     const npk_meta *meta, uint64_t size, npk_error *err)
+/* Begins an entry of kind (15.7) at path: a document, or the content of
+ * a symbolic link (its target); an empty folder has none. */
+static int writer_begin(npk_writer *w, unsigned kind, const char *path, const char *media_type,
+                        const npk_meta *meta, uint64_t size, npk_error *err)
 {
 	NPK_FAIL_IF(w->failed, err, NPK_E_IO, "archive: an earlier write failed");
 	NPK_FAIL_IF(w->in_doc, err, NPK_E_ARG, "%s: previous document not ended", path);
 	NPK_FORWARD(npk_path_check(path, strlen(path), err));
+	NPK_FAIL_IF(kind != NPK_KIND_DOCUMENT && !w->v11, err, NPK_E_ARG,
+	            "%s: format 1.0 has no %s; write 1.1", path,
+	            kind == NPK_KIND_FOLDER ? "empty folders" : "symbolic links");
 	if (w->prev_path != NULL && strcmp(w->prev_path, path) >= 0)
 		return npk__fail(err, strcmp(w->prev_path, path) == 0 ? NPK_E_INPUT : NPK_E_ARG,
 		                 strcmp(w->prev_path, path) == 0 ? "%s: two documents have this path"
@@ -622,9 +629,37 @@ int npk_writer_begin(npk_writer *w, const char *path, const char *media_type,
 	w->doc_offset = size ? (uint32_t)w->cluster.len : 0;
 	w->doc_size = size;
 	w->doc_seen = 0;
+	w->kind = kind;
 	crypto_generichash_init(&w->hs, NULL, 0, 32);
 	w->in_doc = 1;
 	return NPK_OK;
+}
+
+int npk_writer_begin(npk_writer *w, const char *path, const char *media_type,
+                     const npk_meta *meta, uint64_t size, npk_error *err)
+{
+	return writer_begin(w, NPK_KIND_DOCUMENT, path, media_type, meta, size, err);
+}
+
+int npk_writer_add_folder(npk_writer *w, const char *path, const npk_meta *meta, npk_error *err)
+{
+	NPK_FORWARD(writer_begin(w, NPK_KIND_FOLDER, path, "inode/directory", meta, 0, err));
+	return npk_writer_end(w, err);
+}
+
+int npk_writer_add_symlink(npk_writer *w, const char *path, const char *target, size_t len,
+                           const npk_meta *meta, npk_error *err)
+{
+	NPK_FAIL_IF(len == 0 || len > NPK_PATH_MAX, err, NPK_E_INPUT,
+	            "%s: a symbolic link's target must be 1 to %u bytes, not %zu", path,
+	            NPK_PATH_MAX, len);
+	NPK_FAIL_IF(memchr(target, 0, len) != NULL, err, NPK_E_INPUT,
+	            "%s: the symbolic link's target holds a NUL byte", path);
+	NPK_FAIL_IF(!npk__utf8_ok((const uint8_t *)target, len), err, NPK_E_INPUT,
+	            "%s: the symbolic link's target is not UTF-8", path);
+	NPK_FORWARD(writer_begin(w, NPK_KIND_SYMLINK, path, "inode/symlink", meta, len, err));
+	NPK_FORWARD(npk_writer_data(w, target, len, err));
+	return npk_writer_end(w, err);
 }
 
 int npk_writer_data(npk_writer *w, const void *buf, size_t len, npk_error *err)

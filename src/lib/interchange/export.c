@@ -259,8 +259,52 @@ static int ar_sidecar(ectx *x, const npk_entry *d)
 	return rc;
 }
 
+/* A symbolic link's target (15.7: 1 to 4096 bytes), read through its
+ * digests. */
+typedef struct target_buf {
+	char t[NPK_PATH_MAX + 1];
+	size_t n;
+} target_buf;
+
+static int target_sink(const uint8_t *buf, size_t len, void *ctx)
+{
+	target_buf *b = ctx;
+	if (len > NPK_PATH_MAX - b->n)
+		return -1; /* the reader checked the size: cannot happen */
+	memcpy(b->t + b->n, buf, len);
+	b->n += len;
+	return 0;
+}
+
+/* An empty folder as a directory entry, a symbolic link as a symlink
+ * entry with its target (never followed: nothing is read from the disk). */
+static int ar_other(ectx *x, const npk_entry *d)
+{
+	target_buf b = {.n = 0};
+	if (d->kind == NPK_KIND_SYMLINK) {
+		int rc = npk_reader_read(x->r, d, target_sink, &b, x->err);
+		NPK_FAIL_IF(rc == -1, x->err, NPK_E_FORMAT, "%s: symbolic link target too long", d->path);
+		NPK_FORWARD(rc);
+		b.t[b.n] = 0;
+	}
+	struct archive_entry *e = ar_entry(x, d->path, 0);
+	NPK_FAIL_IF(e == NULL, x->err, NPK_E_NOMEM, "out of memory");
+	archive_entry_set_filetype(e, d->kind == NPK_KIND_FOLDER ? AE_IFDIR : AE_IFLNK);
+	archive_entry_set_perm(e, d->kind == NPK_KIND_FOLDER ? 0755 : 0777);
+	if (d->kind == NPK_KIND_SYMLINK)
+		archive_entry_set_symlink_utf8(e, b.t);
+	int rc = ar_header(x, e, d->path);
+	archive_entry_free(e);
+	NPK_FORWARD(rc);
+	if (archive_write_finish_entry(x->a) != ARCHIVE_OK)
+		return ar_fail(x, d->path);
+	return NPK_OK;
+}
+
 static int ar_doc(ectx *x, const npk_entry *d)
 {
+	if (d->kind != NPK_KIND_DOCUMENT)
+		return ar_other(x, d);
 	struct archive_entry *e = ar_entry(x, d->path, d->size);
 	NPK_FAIL_IF(e == NULL, x->err, NPK_E_NOMEM, "out of memory");
 	int rc = x->format != NPK_EXPORT_ZIP ? ar_xattrs(x, e, d) : NPK_OK;
@@ -317,8 +361,21 @@ static void bag_path(FILE *f, const char *p)
 	}
 }
 
+/* An empty folder is the folder itself in data/: RFC 8493 lets the payload
+ * hold any tree, and its manifests list files only (so nothing checks
+ * it). */
+static int bag_folder(ectx *x, const npk_entry *d)
+{
+	NPK_FORWARD(bag_mkdirs(x, d->path));
+	if (mkdirat(x->data_fd, d->path, 0755) != 0)
+		return npk__fail(x->err, NPK_E_IO, "%s/data/%s: %s", x->bag, d->path, strerror(errno));
+	return NPK_OK;
+}
+
 static int bag_doc(ectx *x, const npk_entry *d)
 {
+	if (d->kind == NPK_KIND_FOLDER)
+		return bag_folder(x, d);
 	NPK_FORWARD(bag_mkdirs(x, d->path));
 	x->out_fd = openat(x->data_fd, d->path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	                   0644);
@@ -417,12 +474,31 @@ static void bag_info(ectx *x, FILE *f)
 
 /* ---- Driver ---- */
 
+/* What format x cannot hold (15.7): a withdrawn document anywhere, a
+ * symbolic link in a bag. NULL when it goes out. */
+static const char *left_out(const ectx *x, const npk_entry *d)
+{
+	if (d->kind == NPK_KIND_WITHDRAWN)
+		return "withdrawn document not exported (its content is not in the archive)";
+	if (d->kind == NPK_KIND_SYMLINK && x->format == NPK_EXPORT_BAGIT)
+		return "symbolic link not exported (a bag holds only files)";
+	return NULL;
+}
+
 static int on_doc(const npk_entry *d, void *ctx)
 {
 	ectx *x = ctx;
+	const char *why = left_out(x, d);
+	if (why != NULL) {
+		if (x->opts && x->opts->warn)
+			x->opts->warn(d->path, why, x->opts->ctx);
+		return 0;
+	}
 	int rc = x->format == NPK_EXPORT_BAGIT ? bag_doc(x, d) : ar_doc(x, d);
 	if (rc != NPK_OK)
 		return x->rc = rc;
+	if (d->kind != NPK_KIND_DOCUMENT)
+		return 0; /* counted as no document (Payload-Oxum, "exported N documents") */
 	x->docs++;
 	x->bytes += d->size;
 	if (x->opts && x->opts->progress)

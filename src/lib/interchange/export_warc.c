@@ -610,6 +610,16 @@ static int doc_record(wctx *w, const npk_entry *d)
 static int on_doc(const npk_entry *d, void *ctx)
 {
 	wctx *w = ctx;
+	if (d->kind != NPK_KIND_DOCUMENT) { /* 15.7: no record holds a folder or a link */
+		if (w->opts && w->opts->warn)
+			w->opts->warn(d->path, d->kind == NPK_KIND_WITHDRAWN
+			              ? "withdrawn document not exported (its content is not in the archive)"
+			              : d->kind == NPK_KIND_FOLDER
+			              ? "empty folder not exported (a WARC file holds only records)"
+			              : "symbolic link not exported (a WARC file holds only records)",
+			              w->opts->ctx);
+		return 0;
+	}
 	int rc = page_of_record(w, d) ? NPK_OK : is_record(d) ? doc_record(w, d) : doc_records(w, d);
 	if (rc != NPK_OK)
 		return w->rc = rc;

@@ -45,6 +45,8 @@ typedef struct item {
 	int gone;                 /* leaves the list: a sidecar, or a link to nothing */
 	int spooled_side;         /* pass 1 copied this member's text to side_off */
 	char *link;               /* a hard link: the path of the member it names */
+	unsigned kind;            /* NPK_KIND_DOCUMENT, _FOLDER or _SYMLINK (15.7) */
+	char *target;             /* a symbolic link's target (its size bytes) */
 	int marked;               /* newspack's (spec/metadata.md 10.1): its attributes
 	                           * are its whole metadata, and it is a document */
 	char *media;              /* the media type its mark or own sidecar gives */
@@ -507,8 +509,64 @@ static int list_add(arc *a, struct archive_entry *e, const char *p, uint64_t seq
 	return measure(a, it, maybe_sidecar, err);
 }
 
+/* A member's symbolic link target, as stored; *why when it cannot be
+ * (15.7: 1 to 4096 bytes of UTF-8 without NUL). */
+static const char *symlink_target(struct archive_entry *e, const char **why)
+{
+	const char *t = archive_entry_symlink_utf8(e);
+	if (t == NULL)
+		t = archive_entry_symlink(e);
+	size_t n = t ? strlen(t) : 0;
+	*why = t == NULL ? "symbolic link not imported (its target cannot be read as UTF-8)"
+	       : n == 0 ? "symbolic link not imported (its target is empty)"
+	       : n > NPK_PATH_MAX ? "symbolic link not imported (its target is longer than 4096 bytes)"
+	       : !npk__utf8_ok((const uint8_t *)t, n)
+	       ? "symbolic link not imported (its target is not UTF-8)" : NULL;
+	return *why ? NULL : t;
+}
+
+/* A directory member (an empty folder, once check_folders finds nothing
+ * under it) or a symbolic link member (target: its link name, never
+ * followed), in format 1.1. */
+static int list_other(arc *a, struct archive_entry *e, const char *p, unsigned kind,
+                      uint64_t seq, size_t *cap, const npk__import_env *env, npk_error *err)
+{
+	char dir[NPK_PATH_MAX + 2];
+	size_t pl = strlen(p);
+	if (kind == NPK_KIND_FOLDER && pl > 0 && p[pl - 1] == '/' && pl <= NPK_PATH_MAX + 1) {
+		snprintf(dir, sizeof dir, "%.*s", (int)pl - 1, p); /* "d/" is the folder d */
+		p = dir;
+	}
+	/* "./" is the top itself; a folder whose path cannot be stored is left
+	 * out, as every folder was before 1.1 (what is in it says so) */
+	if (kind == NPK_KIND_FOLDER && (p[0] == 0 || npk_path_check(p, strlen(p), err) != NPK_OK))
+		return NPK_OK;
+	const char *why = NULL, *t = kind == NPK_KIND_SYMLINK ? symlink_target(e, &why) : NULL;
+	if (why != NULL) {
+		char where[PATH_MAX + 64];
+		snprintf(where, sizeof where, "%s: %s", a->file, p);
+		skip(env, where, why);
+		return NPK_OK;
+	}
+	if (npk_path_check(p, strlen(p), err) != NPK_OK)
+		return npk__wrap(err, NPK_E_INPUT, "%s: member %llu cannot be stored: ", a->file,
+		                 (unsigned long long)seq + 1);
+	item *it = NULL;
+	NPK_FORWARD(list_grow(a, p, cap, &it, err));
+	it->seq = seq;
+	it->kind = kind;
+	if (t != NULL) {
+		a->listed += strlen(t) + 1;
+		it->size = strlen(t);
+		it->target = strdup(t);
+		NPK_FAIL_IF(it->target == NULL, err, NPK_E_NOMEM, "out of memory");
+	}
+	return NPK_OK;
+}
+
 /* One member of pass 1: listed when it is a regular file whose path can
- * be stored; skipped with a warning when it is another kind of file. */
+ * be stored (in format 1.1 also a folder or a symbolic link); skipped with
+ * a warning when it is another kind of file. */
 static int list_member(arc *a, struct archive_entry *e, size_t *cap, const npk__import_env *env,
                        npk_error *err)
 {
@@ -517,7 +575,9 @@ static int list_member(arc *a, struct archive_entry *e, size_t *cap, const npk__
 	NPK_FAIL_IF(p == NULL, err, NPK_E_INPUT, "%s: member %llu: %s", a->file,
 	            (unsigned long long)seq + 1, why);
 	if (archive_entry_filetype(e) == AE_IFDIR)
-		return NPK_OK;
+		return env->v11 ? list_other(a, e, p, NPK_KIND_FOLDER, seq, cap, env, err) : NPK_OK;
+	if (archive_entry_filetype(e) == AE_IFLNK && env->v11)
+		return list_other(a, e, p, NPK_KIND_SYMLINK, seq, cap, env, err);
 	/* a hard link has the type of what it names, or none */
 	int hard = archive_entry_hardlink(e) != NULL && archive_entry_filetype(e) == 0;
 	if (archive_entry_filetype(e) != AE_IFREG && !hard) {
@@ -547,6 +607,47 @@ static int list_members(arc *a, const npk__import_env *env, npk_error *err)
 	}
 }
 
+/* The first item at or after path, in the sorted list. */
+static size_t lower_bound(const arc *a, const char *path)
+{
+	size_t lo = 0, hi = a->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(a->items[mid].path, path) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* A directory member stays only when nothing is stored under it (an empty
+ * folder, 15.7), once: a folder given twice, or beside a member under it,
+ * leaves the list. */
+static void check_folders(arc *a)
+{
+	char under[NPK_PATH_MAX + 2];
+	for (size_t i = 0; i < a->n; i++) {
+		item *it = &a->items[i];
+		if (it->kind != NPK_KIND_FOLDER)
+			continue;
+		size_t pl = (size_t)snprintf(under, sizeof under, "%s/", it->path);
+		size_t k = lower_bound(a, under);
+		it->gone = (k < a->n && strncmp(a->items[k].path, under, pl) == 0) ||
+		           (i + 1 < a->n && strcmp(a->items[i + 1].path, it->path) == 0) ||
+		           (i > 0 && a->items[i - 1].kind != NPK_KIND_FOLDER &&
+		            strcmp(a->items[i - 1].path, it->path) == 0);
+	}
+	size_t keep = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->items[i].gone)
+			free(a->items[i].path);
+		else
+			a->items[keep++] = a->items[i];
+	}
+	a->n = keep;
+}
+
 /* The sorted paths can all be stored: none twice, and none that is a
  * file and also a folder ("a" and "a/b"). */
 static int check_paths(const arc *a, npk_error *err)
@@ -574,7 +675,8 @@ static int check_paths(const arc *a, npk_error *err)
  * newspack marked as a document. */
 static int candidate(const item *it)
 {
-	return npk__sidecar_base(it->path) > 0 && it->link == NULL && !it->marked;
+	return npk__sidecar_base(it->path) > 0 && it->link == NULL && !it->marked &&
+	       it->kind == NPK_KIND_DOCUMENT;
 }
 
 /* What a candidate's text says when it is newspack's own sidecar: the
@@ -621,7 +723,8 @@ static item *named_doc(const arc *a, const item *c)
 	    snprintf(path, sizeof path, "%.*s%s", dl, c->path, c->names) >= (int)sizeof path)
 		return NULL;
 	item *d = find(a, path);
-	return d != NULL && d != c && d->link == NULL && !d->has_side ? d : NULL;
+	return d != NULL && d != c && d->link == NULL && !d->has_side && d->kind == NPK_KIND_DOCUMENT
+	       ? d : NULL;
 }
 
 /* NAME.meta.json beside NAME is NAME's sidecar, not a document: its text
@@ -648,7 +751,7 @@ static int attach_sidecars(arc *a, npk_error *err)
 		snprintf(base, sizeof base, "%.*s", (int)npk__sidecar_base(c->path), c->path);
 		item *doc = find(a, base);
 		/* a NAME.meta.json without NAME is a document: read in turn */
-		if (doc != NULL && !doc->has_side && !doc->gone)
+		if (doc != NULL && !doc->has_side && !doc->gone && doc->kind == NPK_KIND_DOCUMENT)
 			NPK_FORWARD(attach(a, c, doc, err));
 	}
 	size_t keep = 0;
@@ -657,6 +760,7 @@ static int attach_sidecars(arc *a, npk_error *err)
 		if (it->gone) {
 			free(it->path);
 			free(it->media);
+			free(it->target);
 		} else
 			a->items[keep++] = *it;
 		free(it->names);
@@ -678,7 +782,7 @@ static void resolve_links(arc *a, const npk__import_env *env)
 		const item *t = find(a, it->link);
 		for (size_t hops = 0; t != NULL && t->link != NULL && hops < a->n; hops++)
 			t = find(a, t->link);
-		if (t != NULL && t->link == NULL) {
+		if (t != NULL && t->link == NULL && t->kind == NPK_KIND_DOCUMENT) {
 			it->seq = t->seq; /* now the member that holds its bytes */
 			it->size = t->size;
 			continue;
@@ -695,6 +799,7 @@ static void resolve_links(arc *a, const npk__import_env *env)
 			free(a->items[i].path);
 			free(a->items[i].link);
 			free(a->items[i].media);
+			free(a->items[i].target);
 		} else
 			a->items[keep++] = a->items[i];
 	}
@@ -722,8 +827,8 @@ static int map_positions(arc *a, npk_error *err)
 		free(v);
 		return npk__fail(err, NPK_E_NOMEM, "out of memory");
 	}
-	for (size_t i = 0; i < a->n; i++)
-		if (a->items[i].link == NULL)
+	for (size_t i = 0; i < a->n; i++) /* folders and symbolic links have no bytes to read */
+		if (a->items[i].link == NULL && a->items[i].kind == NPK_KIND_DOCUMENT)
 			v[a->nown++] = (seq_ix){a->items[i].seq, i};
 	if (a->nown > 1)
 		qsort(v, a->nown, sizeof *v, seq_cmp);
@@ -755,6 +860,7 @@ static int index_members(arc *a, const npk__import_env *env, npk_error *err)
 	NPK_FORWARD(rc);
 	if (a->n > 1) /* a->items is NULL when there are none */
 		qsort(a->items, a->n, sizeof *a->items, item_cmp);
+	check_folders(a);
 	NPK_FORWARD(check_paths(a, err));
 	NPK_FORWARD(attach_sidecars(a, err));
 	resolve_links(a, env);
@@ -781,6 +887,7 @@ static void arc_close(void *src)
 		free(a->items[i].path);
 		free(a->items[i].link);
 		free(a->items[i].media);
+		free(a->items[i].target);
 	}
 	npk_meta_free(a->cur_meta);
 	if (a->utf8 != (locale_t)0)
@@ -887,6 +994,13 @@ static int arc_next(void *src, const npk__import_item **it, npk_error *err)
 	if (a->cur == a->n)
 		return NPK_OK;
 	const item *m = &a->items[a->cur];
+	snprintf(a->name, sizeof a->name, "%s: %s", a->file, m->path);
+	if (m->kind != NPK_KIND_DOCUMENT) { /* read gives a link's target */
+		a->left = m->size;
+		a->it = (npk__import_item){m->path, m->size, NULL, a->name, m->kind};
+		*it = &a->it;
+		return NPK_OK;
+	}
 	item *o = &a->items[m->owner];
 	enter(a);
 	int rc = fetch(a, m->owner, err);
@@ -896,7 +1010,8 @@ static int arc_next(void *src, const npk__import_item **it, npk_error *err)
 	a->off = o->data_off;
 	a->left = m->size;
 	snprintf(a->name, sizeof a->name, "%s: %s", a->file, m->path);
-	a->it = (npk__import_item){m->path, m->size, m->media ? m->media : o->media, a->name};
+	a->it = (npk__import_item){m->path, m->size, m->media ? m->media : o->media, a->name,
+	                           NPK_KIND_DOCUMENT};
 	*it = &a->it;
 	return NPK_OK;
 }
@@ -919,6 +1034,13 @@ static int arc_read(void *src, uint8_t *buf, size_t cap, size_t *got, npk_error 
 	*got = 0;
 	NPK_FAIL_IF(a->cur == NONE || a->cur == a->n, err, NPK_E_ARG, "%s: no member to read", a->file);
 	const item *it = &a->items[a->cur];
+	if (it->kind == NPK_KIND_SYMLINK) {
+		size_t n = a->left < cap ? (size_t)a->left : cap;
+		memcpy(buf, it->target + (it->size - a->left), n);
+		a->left -= n;
+		*got = n;
+		return NPK_OK;
+	}
 	if (!a->streaming)
 		return read_spooled(a, buf, cap, got, err);
 	enter(a);

@@ -830,13 +830,15 @@ static int warc_next(void *src, const npk__import_item **it, npk_error *err)
 		NPK_FORWARD(next_raw(in, x, err));
 		number = x->number;
 		offset = x->offset;
-		in->it = (npk__import_item){x->path, x->size, "application/warc", in->name};
+		in->it = (npk__import_item){x->path, x->size, "application/warc", in->name,
+		                            NPK_KIND_DOCUMENT};
 	} else {
 		const wdoc *d = &in->docs[t->i];
 		NPK_FORWARD(next_page(in, d, err));
 		number = d->number;
 		offset = d->offset;
-		in->it = (npk__import_item){d->path, d->size, in->rec->media_type, in->name};
+		in->it = (npk__import_item){d->path, d->size, in->rec->media_type, in->name,
+		                            NPK_KIND_DOCUMENT};
 	}
 	snprintf(in->name, sizeof in->name, "%s: record %llu at offset %llu", in->file,
 	         (unsigned long long)number, (unsigned long long)offset);

@@ -34,6 +34,7 @@ typedef struct npk__import_env {
 	void (*note)(const char *path, const char *why, void *ctx);
 	void *ctx;                /* both callbacks' (may be NULL) */
 	const volatile int *cancel; /* may be NULL */
+	int v11;                  /* the archive holds empty folders and links (15.7) */
 } npk__import_env;
 
 /* The current document of a source, valid until the source's next call. */
@@ -42,6 +43,8 @@ typedef struct npk__import_item {
 	uint64_t size;            /* in bytes, exactly */
 	const char *media;        /* the media type the source gives, or NULL */
 	const char *name;         /* how messages name it ("FILE: MEMBER") */
+	unsigned kind;            /* NPK_KIND_DOCUMENT, _FOLDER (size 0) or _SYMLINK
+	                           * (read gives its target, size bytes) */
 } npk__import_item;
 
 typedef struct npk__importer {

@@ -34,7 +34,9 @@
 static const npk__importer *const importers[] = {&npk__import_warc, &npk__import_arc};
 #define NIMPORTERS (sizeof importers / sizeof *importers)
 
-enum { K_FILE, K_DIR, K_IMPORT, K_NAMED };
+/* K_LINK: a symbolic link met in a folder (format 1.1); K_DONE: an empty
+ * folder stored before its turn (settle_folders). */
+enum { K_FILE, K_DIR, K_IMPORT, K_NAMED, K_LINK, K_DONE };
 
 typedef struct entry {
 	char *key;                /* name, with "/" appended for folders */
@@ -45,6 +47,8 @@ typedef struct entry {
 	int is_dir;               /* K_DIR, or K_IMPORT with a folder */
 	int follow;               /* an INPUT file, opened by src: a symlink is followed */
 	int kind;
+	char *target;             /* K_LINK: the link's target, as readlinkat gave it */
+	int full;                 /* K_DIR: settle_folders found something to store in it */
 	size_t input;             /* K_IMPORT: which of the sources */
 	size_t lo, hi;            /* K_IMPORT, K_NAMED: its documents [lo, hi) */
 } entry;
@@ -81,6 +85,8 @@ typedef struct create_ctx {
 	named_input *named;       /* the INPUTs given paths, in path order */
 	size_t nnamed;
 	npk__import_env env;      /* theirs: warnings and the cancel flag */
+	int v11;                  /* empty folders and links are stored (15.7) */
+	int quiet;                /* settle_folders' look inside: no warnings */
 } create_ctx;
 
 static int entry_cmp(const void *a, const void *b)
@@ -93,12 +99,15 @@ static void entries_free(entries *es)
 	for (size_t i = 0; i < es->n; i++) {
 		free(es->v[i].key);
 		free(es->v[i].src);
+		free(es->v[i].target);
 	}
 	free(es->v);
 }
 
 static void warn(create_ctx *cx, const char *path, const char *why)
 {
+	if (cx->quiet)
+		return;
 	cx->st->skipped++;
 	if (cx->opts && cx->opts->warn)
 		cx->opts->warn(path, why, cx->opts->ctx);
@@ -123,6 +132,7 @@ static int entry_push(entries *es, const entry *e, const char *name, size_t name
 	}
 	entry *d = &es->v[es->n];
 	*d = *e;
+	d->target = NULL;
 	d->key = malloc(namelen + 2);
 	d->src = strdup(src);
 	if (d->key == NULL || d->src == NULL) {
@@ -137,6 +147,36 @@ static int entry_push(entries *es, const entry *e, const char *name, size_t name
 	return NPK_OK;
 }
 
+/* A symbolic link met in a folder (at, under dfd), with its target: never
+ * followed, whatever it points to (extract decides what is safe). In
+ * format 1.0, or when the target cannot be stored (15.7: 1 to 4096 bytes
+ * of UTF-8), it is skipped with a warning. */
+static int link_add(create_ctx *cx, entries *es, const entry *e, const char *name, int dfd,
+                    const char *at, npk_error *err)
+{
+	if (!cx->v11) {
+		warn(cx, e->src, "symbolic link not archived (format 1.0 stores only regular files)");
+		return NPK_OK;
+	}
+	char t[NPK_PATH_MAX + 1];
+	ssize_t n = readlinkat(dfd, at, t, sizeof t);
+	NPK_FAIL_IF(n < 0, err, NPK_E_IO, "%s: %s", e->src, strerror(errno));
+	const char *why = n == 0 || n > (ssize_t)NPK_PATH_MAX
+	                  ? "symbolic link not archived (its target is longer than 4096 bytes)"
+	                  : !npk__utf8_ok((const uint8_t *)t, (size_t)n)
+	                  ? "symbolic link not archived (its target is not UTF-8)" : NULL;
+	if (why != NULL) {
+		warn(cx, e->src, why);
+		return NPK_OK;
+	}
+	entry d = *e;
+	d.kind = K_LINK;
+	NPK_FORWARD(entry_push(es, &d, name, strlen(name), e->src, err));
+	es->v[es->n - 1].target = strndup(t, (size_t)n);
+	NPK_FAIL_IF(es->v[es->n - 1].target == NULL, err, NPK_E_NOMEM, "out of memory");
+	return NPK_OK;
+}
+
 /* Adds one candidate like e, named name (at, under the folder dfd, on
  * disk); returns NPK_OK also when it is skipped. */
 static int entries_add(create_ctx *cx, entries *es, const entry *e, const char *name, int dfd,
@@ -148,10 +188,8 @@ static int entries_add(create_ctx *cx, entries *es, const entry *e, const char *
 	for (int i = 0; i < cx->nskip; i++)
 		if (st.st_dev == cx->skip_dev[i] && st.st_ino == cx->skip_ino[i])
 			return NPK_OK; /* the archive being written */
-	if (S_ISLNK(st.st_mode)) {
-		warn(cx, e->src, "symbolic link not archived (only regular files are stored)");
-		return NPK_OK;
-	}
+	if (S_ISLNK(st.st_mode))
+		return link_add(cx, es, e, name, dfd, at, err);
 	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
 		warn(cx, e->src, "special file not archived (only regular files are stored)");
 		return NPK_OK;
@@ -416,12 +454,49 @@ static int copy_doc(create_ctx *cx, const doc_src *s, const doc_head *h, npk_err
 	return NPK_OK;
 }
 
+/* After each entry written (apath): the caller's progress. */
+static void progressed(create_ctx *cx, const char *apath)
+{
+	if (cx->opts && cx->opts->progress)
+		cx->opts->progress(cx->st->documents, cx->st->bytes_in, apath, cx->opts->ctx);
+}
+
 static void counted(create_ctx *cx, const char *apath, uint64_t size)
 {
 	cx->st->documents++;
 	cx->st->bytes_in += size;
-	if (cx->opts && cx->opts->progress)
-		cx->opts->progress(cx->st->documents, cx->st->bytes_in, apath, cx->opts->ctx);
+	progressed(cx, apath);
+}
+
+/* Entries of every kind written so far. */
+static uint64_t stored(const create_ctx *cx)
+{
+	return cx->st->documents + cx->st->folders + cx->st->links;
+}
+
+/* An empty folder (15.7, kind 2) at apath; src names it in messages. */
+static int add_folder(create_ctx *cx, const char *apath, const char *src, npk_error *err)
+{
+	NPK_FAIL_IF(canceled(cx), err, NPK_E_CANCELED, "canceled before %s", src);
+	int rc = npk_writer_add_folder(cx->w, apath, NULL, err);
+	if (rc != NPK_OK)
+		return npk__wrap(err, rc, "%s: cannot be stored: ", src);
+	cx->st->folders++;
+	progressed(cx, apath);
+	return NPK_OK;
+}
+
+/* A symbolic link (15.7, kind 3) at apath, its target as read. */
+static int add_link(create_ctx *cx, const char *apath, const char *src, const char *target,
+                    size_t len, npk_error *err)
+{
+	NPK_FAIL_IF(canceled(cx), err, NPK_E_CANCELED, "canceled before %s", src);
+	int rc = npk_writer_add_symlink(cx->w, apath, target, len, NULL, err);
+	if (rc != NPK_OK)
+		return npk__wrap(err, rc, "%s: cannot be stored: ", src);
+	cx->st->links++;
+	progressed(cx, apath);
+	return NPK_OK;
 }
 
 static int add_doc(create_ctx *cx, const char *apath, const doc_src *s, npk_error *err)
@@ -513,6 +588,26 @@ static int add_file(create_ctx *cx, const char *apath, int dfd, const char *at, 
 
 /* ---- the documents of an importer's source ---- */
 
+/* The source's current item: a document, an empty folder, or a symbolic
+ * link whose target the source reads. */
+static int add_item(create_ctx *cx, const npk__importer *imp, void *src,
+                    const npk__import_item *it, npk_error *err)
+{
+	if (it->kind == NPK_KIND_FOLDER)
+		return add_folder(cx, it->path, it->name, err);
+	if (it->kind != NPK_KIND_SYMLINK) {
+		doc_src s = {it->name, it->size, it->media, imp->read, imp->meta, NULL, src};
+		return add_doc(cx, it->path, &s, err);
+	}
+	char t[NPK_PATH_MAX];
+	size_t n = 0, got = 1;
+	while (got > 0 && n < it->size && n < sizeof t) {
+		NPK_FORWARD(imp->read(src, (uint8_t *)t + n, sizeof t - n, &got, err));
+		n += got;
+	}
+	return add_link(cx, it->path, it->name, t, n, err);
+}
+
 /* Documents [lo, hi) of a source, which gives them in turn; after its
  * last, the source must hold no more. */
 static int add_imported(create_ctx *cx, const entry *e, npk_error *err)
@@ -523,8 +618,7 @@ static int add_imported(create_ctx *cx, const entry *e, npk_error *err)
 	for (size_t i = e->lo; i < e->hi; i++) {
 		NPK_FORWARD(imp->next(in->src, &it, err));
 		NPK_FAIL_IF(it == NULL, err, NPK_E_INPUT, "%s: fewer documents than listed", e->src);
-		doc_src s = {it->name, it->size, it->media, imp->read, imp->meta, NULL, in->src};
-		NPK_FORWARD(add_doc(cx, it->path, &s, err));
+		NPK_FORWARD(add_item(cx, imp, in->src, it, err));
 	}
 	if (e->hi < imp->count(in->src))
 		return NPK_OK;
@@ -640,6 +734,7 @@ typedef struct frame {
 	const char *src;          /* on disk, for messages (NULL at the top) */
 	int fd;                   /* the folder; -1 at the top, or while one below is walked */
 	struct stat st;
+	uint64_t before;          /* entries stored when the walk came into it */
 } frame;
 
 typedef struct walk {
@@ -737,7 +832,7 @@ static int walk_down(create_ctx *cx, walk *wk, const entry *e, char *apath, npk_
 		wk->cap = nc;
 	}
 	frame *f = &wk->v[wk->n - 1], *nf = &wk->v[wk->n];
-	*nf = (frame){.prefix = apath, .fd = -1};
+	*nf = (frame){.prefix = apath, .fd = -1, .before = stored(cx)};
 	int rc = open_folder(cx, f, e, nf, err);
 	if (rc != NPK_OK) {
 		frame_free(nf);
@@ -751,12 +846,18 @@ static int walk_down(create_ctx *cx, walk *wk, const entry *e, char *apath, npk_
 	return NPK_OK;
 }
 
-/* Out of the innermost folder, back into the one above it. */
-static int walk_up(walk *wk, npk_error *err)
+/* Out of the innermost folder, back into the one above it. A folder that
+ * holds no stored entry (nothing in it, or all of it left out) is stored
+ * as an empty folder in format 1.1 (15.7), where its path falls. */
+static int walk_up(create_ctx *cx, walk *wk, npk_error *err)
 {
 	frame *f = &wk->v[--wk->n];
 	int rc = NPK_OK;
-	if (wk->n > 1) {
+	if (wk->n > 0 && cx->v11 && stored(cx) == f->before) {
+		f->prefix[strlen(f->prefix) - 1] = 0; /* its "/" */
+		rc = add_folder(cx, f->prefix, f->src, err);
+	}
+	if (rc == NPK_OK && wk->n > 1) {
 		frame *p = &wk->v[wk->n - 1];
 		struct stat st;
 		p->fd = openat(f->fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -789,7 +890,9 @@ static int walk_entry(create_ctx *cx, walk *wk, const entry *e, npk_error *err)
 		return walk_down(cx, wk, e, apath, err);
 	int rc, dfd, own;
 	char *at;
-	if (e->kind == K_IMPORT)
+	if (e->kind == K_LINK)
+		rc = add_link(cx, apath, e->src, e->target, strlen(e->target), err);
+	else if (e->kind == K_IMPORT)
 		rc = add_imported(cx, e, err);
 	else if (e->kind == K_NAMED)
 		rc = add_named(cx, e, err);
@@ -801,6 +904,82 @@ static int walk_entry(create_ctx *cx, walk *wk, const entry *e, npk_error *err)
 	}
 	free(apath);
 	return rc;
+}
+
+/* Into the folder entry j of the innermost frame, before its turn. */
+static int walk_into(create_ctx *cx, walk *wk, size_t j, npk_error *err)
+{
+	const frame *f = &wk->v[wk->n - 1];
+	const entry *e = &f->es.v[j];
+	size_t pl = strlen(f->prefix), kl = strlen(e->key);
+	char *apath = malloc(pl + kl + 1);
+	NPK_FAIL_IF(apath == NULL, err, NPK_E_NOMEM, "out of memory");
+	memcpy(apath, f->prefix, pl);
+	memcpy(apath + pl, e->key, kl + 1);
+	return walk_down(cx, wk, e, apath, err);
+}
+
+/* Whether the folder e of frame f (stored under apath, with its "/") would
+ * store nothing: listed quietly, nothing in it but what is skipped, a
+ * sidecar or left out. */
+static int folder_empty(create_ctx *cx, const frame *f, const entry *e, const char *apath,
+                        int *empty, npk_error *err)
+{
+	frame nf = {.fd = -1};
+	cx->quiet = 1;
+	int rc = open_folder(cx, f, e, &nf, err);
+	cx->quiet = 0;
+	*empty = 1;
+	size_t al = strlen(apath);
+	char *p = malloc(al + NAME_MAX + 2);
+	if (rc == NPK_OK && p == NULL)
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+	for (size_t k = 0; rc == NPK_OK && *empty && k < nf.es.n; k++) {
+		snprintf(p, al + NAME_MAX + 2, "%s%s", apath, nf.es.v[k].key);
+		*empty = is_sidecar(nf.es.v, nf.es.n, &nf.es.v[k]) || excluded(cx, p);
+	}
+	free(p);
+	frame_free(&nf);
+	return rc;
+}
+
+/* Paths sort as bytes, and a folder "x" sorts among its siblings as "x/"
+ * (where its contents fall), after "x.txt" and "x-1": an empty folder "x"
+ * is stored as "x", before them. So before entry i of the innermost frame
+ * f, *j is a folder of f not yet walked whose name is a prefix of entry
+ * i's, followed there by a byte below '/', and that is empty; else
+ * SIZE_MAX. */
+static int settle_folders(create_ctx *cx, frame *f, size_t i, size_t *j, npk_error *err)
+{
+	*j = SIZE_MAX;
+	const char *k = f->es.v[i].key;
+	size_t pl = strlen(f->prefix);
+	if (!cx->v11 || f->es.v[i].kind == K_DONE)
+		return NPK_OK;
+	for (size_t l = 1; k[l] != 0 && k[l] != '/'; l++) {
+		if ((unsigned char)k[l] >= '/')
+			continue;
+		char name[NAME_MAX + 2], apath[NPK_PATH_MAX + NAME_MAX + 2];
+		snprintf(name, sizeof name, "%.*s/", (int)l, k);
+		entry probe = {.key = name};
+		entry *d = bsearch(&probe, f->es.v, f->es.n, sizeof *f->es.v, entry_cmp);
+		if (d == NULL || d->kind != K_DIR || d->full)
+			continue;
+		name[l] = 0; /* a file of that name too: check_clash says so in turn */
+		if (bsearch(&probe, f->es.v, f->es.n, sizeof *f->es.v, entry_cmp) != NULL)
+			continue;
+		snprintf(apath, sizeof apath, "%s%.*s/", f->prefix, (int)l, k);
+		int empty;
+		if (pl + l > NPK_PATH_MAX || excluded(cx, apath))
+			continue;
+		NPK_FORWARD(folder_empty(cx, f, d, apath, &empty, err));
+		d->full = !empty;
+		if (empty) {
+			*j = (size_t)(d - f->es.v);
+			return NPK_OK;
+		}
+	}
+	return NPK_OK;
 }
 
 /* Walks the top level (top, which it takes) and every folder below it. */
@@ -821,12 +1000,19 @@ static int walk_all(create_ctx *cx, entries *top, npk_error *err)
 	while (wk.n > 0) {
 		frame *f = &wk.v[wk.n - 1];
 		if (f->i == f->es.n) {
-			NPK_FORWARD_GOTO(rc, walk_up(&wk, err), out);
+			NPK_FORWARD_GOTO(rc, walk_up(cx, &wk, err), out);
+			continue;
+		}
+		size_t j;
+		NPK_FORWARD_GOTO(rc, settle_folders(cx, f, f->i, &j, err), out);
+		if (j != SIZE_MAX) { /* an empty folder that sorts before entry i */
+			f->es.v[j].kind = K_DONE;
+			NPK_FORWARD_GOTO(rc, walk_into(cx, &wk, j, err), out);
 			continue;
 		}
 		size_t i = f->i++;
 		NPK_FORWARD_GOTO(rc, check_clash(&f->es, i, f->prefix, err), out);
-		if (!is_sidecar(f->es.v, f->es.n, &f->es.v[i]))
+		if (f->es.v[i].kind != K_DONE && !is_sidecar(f->es.v, f->es.n, &f->es.v[i]))
 			NPK_FORWARD_GOTO(rc, walk_entry(cx, &wk, &f->es.v[i], err), out);
 	}
 out:
@@ -949,7 +1135,8 @@ static int add_input(create_ctx *cx, const char *path, const char *as, entries *
 /* The top level: every input's entries together, in path order. */
 static int add_inputs(create_ctx *cx, const char *const *inputs, size_t ninputs, npk_error *err)
 {
-	cx->env = (npk__import_env){import_skip, import_note, cx, cx->opts ? cx->opts->cancel : NULL};
+	cx->env = (npk__import_env){import_skip, import_note, cx, cx->opts ? cx->opts->cancel : NULL,
+	                            cx->v11};
 	entries es = {0};
 	int rc = NPK_OK;
 	const char *const *as = cx->opts ? cx->opts->paths : NULL;
@@ -1066,6 +1253,7 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 	create_ctx cx = {0};
 	cx.opts = opts;
 	cx.st = st;
+	cx.v11 = !(opts && opts->format_10);
 	cx.head = malloc(HEAD_MAX);
 	cx.buf = malloc(HEAD_MAX);
 	if (cx.head == NULL || cx.buf == NULL) {
@@ -1091,7 +1279,7 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 	wo.salt_key = sk; /* format 15.7: salts keyed by the signer's secret */
 	NPK_FORWARD_GOTO(rc, npk_writer_new(o.fd, &wo, &cx.w, err), out);
 	NPK_FORWARD_GOTO(rc, add_inputs(&cx, inputs, ninputs, err), out);
-	if (st->documents == 0) {
+	if (stored(&cx) == 0) {
 		rc = npk__fail(err, NPK_E_INPUT, "no documents found in the inputs");
 		goto out;
 	}
