@@ -224,7 +224,7 @@ lists() { # DESC WANT ARGS...: create with ARGS, then list gives WANT
 		expect_eq "$(cat "$OUT" | tr '\n' ' ')" "$_w" "$_d: gives $_w"
 }
 lists "--exclude by name, twice" "keep.txt sub/keep2.txt " --exclude '*.log' --exclude tmp "$X"
-lists "--exclude by archive path (sub is left empty)" "keep.txt skip.log sub tmp/x.txt " --exclude 'sub/*' "$X"
+lists "--exclude by archive path (sub is left empty)" "keep.txt skip.log sub/ tmp/x.txt " --exclude 'sub/*' "$X"
 lists "--exclude a folder by its path" "keep.txt skip.log sub/a.log sub/keep2.txt " --exclude 'tmp' "$X"
 
 # ---- --files-from
