@@ -1238,6 +1238,7 @@ class Archive(object):
         prev = None
         pos = 0
         pos_known = True
+        runs = Runs()        # version 1.1: the extents read (section 15.7, coverage)
         chain = []           # earlier paths that may still be the folder of a later one
         for e in self.all_entries_and_gaps():
             if e is None:
@@ -1255,6 +1256,9 @@ class Archive(object):
                              " (section 5.1)" % (show_text(e["path"]), show_text(folder)))
             if e["size"] == 0 or e.get("stream") is None:
                 continue
+            if self.v11:                # section 15.7: any extent, shared or not
+                cover_add(runs, e["stream"], e["stream"] + e["size"])
+                continue
             if pos_known and e["stream"] != pos:
                 self.problem("index page %d" % e["page"], e["file_offset"],
                              "document %s starts at stream offset %d, not at %d where the "
@@ -1263,7 +1267,14 @@ class Archive(object):
             pos = e["stream"] + e["size"]
             pos_known = True
         damaged = not all_newer(t for _, _, t in self.problems)
-        if pos_known and not damaged and pos != m["content_bytes"]:
+        if self.v11:
+            complete = all(self.page_ok.get(k) for k in range(len(self.pages)))
+            gap = cover_gap(runs, m["content_bytes"]) if complete else None
+            if gap is not None:
+                self.problem("data stream", m["page_table_offset"],
+                             "stream bytes %d to %d belong to no document: every stored byte "
+                             "must lie in a document's extent (section 15.7)" % (gap[0], gap[1] - 1))
+        elif pos_known and not damaged and pos != m["content_bytes"]:
             self.problem("data stream", m["page_table_offset"],
                          "the documents end at stream offset %d, not at content_bytes %d"
                          % (pos, m["content_bytes"]))
@@ -1351,6 +1362,33 @@ class Archive(object):
             s = cs + hi
             i += 1
         return b"".join(out)
+
+
+class Runs(list):
+    """Section 15.7: covered stream bytes as [start, end] runs; one run while
+    extents come in increasing order."""
+    unsorted = False
+
+
+def cover_add(runs, s, t):
+    if runs and runs[-1][0] <= s <= runs[-1][1]:
+        runs[-1][1] = max(runs[-1][1], t)
+        return
+    if runs and s < runs[-1][0]:
+        runs.unsorted = True
+    runs.append([s, t])
+
+
+def cover_gap(runs, total):
+    """The first stream bytes [a, b) in no extent, or None when there are none."""
+    if runs.unsorted:
+        runs.sort()
+    covered = 0
+    for s, t in runs:
+        if s > covered:
+            return covered, s
+        covered = max(covered, t)
+    return (covered, total) if covered < total else None
 
 
 def folder_of(chain, path):
