@@ -1403,8 +1403,8 @@ static int walk_page(walker *w, uint32_t i, npk_error *err)
 static int cover_end(walker *w, npk_error *err)
 {
 	const npk_reader *r = w->r;
-	uint64_t end, gap = cover_gap(&w->cover, r->doc_bytes, &end);
-	if (!w->complete || gap == r->doc_bytes)
+	uint64_t end, gap;
+	if (!w->complete || (gap = cover_gap(&w->cover, r->doc_bytes, &end)) == r->doc_bytes)
 		return NPK_OK;
 	int rc = npk__fail(err, NPK_E_FORMAT, "%s: data bytes %llu to %llu belong to no document "
 	                   "(every stored byte must be in a document's extent)", r->name,
