@@ -1231,7 +1231,8 @@ class Archive(object):
                 else:
                     text = "is damaged: " + text
                 self.problem("index page %d" % k, p["offset"], text)
-        # paths strictly increasing across pages, and the data stream tiling (5.3),
+        # paths strictly increasing across pages, and the data stream tiling (5.3;
+        # in version 1.1 the coverage rule of 15.7 instead),
         # going on past pages that could not be read (section 11, verify): the
         # first document after one sets pos again
         all_pages = all(self.entries.get(k) is not None for k in range(len(self.pages)))
@@ -1278,7 +1279,11 @@ class Archive(object):
             self.problem("data stream", m["page_table_offset"],
                          "the documents end at stream offset %d, not at content_bytes %d"
                          % (pos, m["content_bytes"]))
-        if not all_pages:
+        if self.v11 and not complete:
+            self.info.append("the coverage of the data stream (section 15.7) was not concluded: "
+                             "an index page that could not be read may hold the only extent of "
+                             "some stored bytes")
+        elif not all_pages:
             self.info.append("the data stream tiling was checked where index pages could be "
                              "read, from the first document after each page that could not")
         # every cluster, and every document's digest, cluster by cluster
