@@ -1228,13 +1228,15 @@ class Archive(object):
                 else:
                     text = "is damaged: " + text
                 self.problem("index page %d" % k, p["offset"], text)
-        # paths strictly increasing across pages, and the data stream tiling (5.3),
+        # paths strictly increasing across pages, and the data stream tiling (5.3;
+        # in version 1.1 the coverage rule of 15.7 instead),
         # going on past pages that could not be read (section 11, verify): the
         # first document after one sets pos again
         all_pages = all(self.entries.get(k) is not None for k in range(len(self.pages)))
         prev = None
         pos = 0
         pos_known = True
+        runs = Runs()        # version 1.1: the extents read (section 15.7, coverage)
         chain = []           # earlier paths that may still be the folder of a later one
         for e in self.all_entries_and_gaps():
             if e is None:
@@ -1252,6 +1254,9 @@ class Archive(object):
                              " (section 5.1)" % (show_text(e["path"]), show_text(folder)))
             if e["size"] == 0 or e.get("stream") is None:
                 continue
+            if self.v11:                # section 15.7: any extent, shared or not
+                cover_add(runs, e["stream"], e["stream"] + e["size"])
+                continue
             if pos_known and e["stream"] != pos:
                 self.problem("index page %d" % e["page"], e["file_offset"],
                              "document %s starts at stream offset %d, not at %d where the "
@@ -1260,11 +1265,22 @@ class Archive(object):
             pos = e["stream"] + e["size"]
             pos_known = True
         damaged = not all_newer(t for _, _, t in self.problems)
-        if pos_known and not damaged and pos != m["content_bytes"]:
+        if self.v11:
+            complete = all(self.page_ok.get(k) for k in range(len(self.pages)))
+            gap = cover_gap(runs, m["content_bytes"]) if complete else None
+            if gap is not None:
+                self.problem("data stream", m["page_table_offset"],
+                             "stream bytes %d to %d belong to no document: every stored byte "
+                             "must lie in a document's extent (section 15.7)" % (gap[0], gap[1] - 1))
+        elif pos_known and not damaged and pos != m["content_bytes"]:
             self.problem("data stream", m["page_table_offset"],
                          "the documents end at stream offset %d, not at content_bytes %d"
                          % (pos, m["content_bytes"]))
-        if not all_pages:
+        if self.v11 and not complete:
+            self.info.append("the coverage of the data stream (section 15.7) was not concluded: "
+                             "an index page that could not be read may hold the only extent of "
+                             "some stored bytes")
+        elif not all_pages:
             self.info.append("the data stream tiling was checked where index pages could be "
                              "read, from the first document after each page that could not")
         # every cluster, and every document's digest, cluster by cluster
@@ -1354,6 +1370,33 @@ class Archive(object):
             s = cs + hi
             i += 1
         return b"".join(out)
+
+
+class Runs(list):
+    """Section 15.7: covered stream bytes as [start, end] runs; one run while
+    extents come in increasing order."""
+    unsorted = False
+
+
+def cover_add(runs, s, t):
+    if runs and runs[-1][0] <= s <= runs[-1][1]:
+        runs[-1][1] = max(runs[-1][1], t)
+        return
+    if runs and s < runs[-1][0]:
+        runs.unsorted = True
+    runs.append([s, t])
+
+
+def cover_gap(runs, total):
+    """The first stream bytes [a, b) in no extent, or None when there are none."""
+    if runs.unsorted:
+        runs.sort()
+    covered = 0
+    for s, t in runs:
+        if s > covered:
+            return covered, s
+        covered = max(covered, t)
+    return (covered, total) if covered < total else None
 
 
 def folder_of(chain, path):

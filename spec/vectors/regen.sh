@@ -1,80 +1,120 @@
 #!/bin/sh
-# regen.sh - makes the test vector again and refreshes what README.md shows of it.
+# regen.sh - makes every test vector again from its sources, and refreshes
+# what README.md shows of the 1.0 vector.
 #
-# Run it in spec/vectors/ (sh regen.sh) with ../../newspack built (make in the
-# project root), after a change to the format, to what newspack writes, or to
-# npkcheck.py's dump. It
-#   1. makes vector.npk from input/ with test.key, the fixed timestamp and the
-#      archive metadata, by the command README.md shows;
-#   2. checks it with npkcheck.py verify -p test.pub (must exit 0), and the
+# Run it with ../../newspack built (make in the project root) and python3,
+# after a change to the format, to what newspack writes, to forge.py or to
+# npkcheck.py's dump:
+#   sh spec/vectors/regen.sh          makes the vectors in place
+#   sh spec/vectors/regen.sh OUTDIR   makes them in OUTDIR only (the same
+#                                     names under it), and touches nothing
+#                                     here: tests/cli/test_vectors.sh compares
+#                                     them with the committed ones
+# It
+#   1. makes vector.npk (create --format-version 1.0; also kept as
+#      1.0/vector.npk) and vector-1.1.npk (create, version 1.1 by default)
+#      from input/ with test.key, the fixed timestamp and the archive
+#      metadata, by the commands README.md shows;
+#   2. makes the forged 1.1 vectors 1.1/*.npk and 1.1/vectors.tsv (name,
+#      exit code of verify, what it exercises) with
+#      tests/hostile/vectors11.py, signed with test.key;
+#   3. checks them with npkcheck.py verify -p test.pub (vector.npk and
+#      vector-1.1.npk must exit 0, each 1.1/ vector with its code), and the
 #      whole-file digests with sha256sum and b2sum where they are installed;
-#   3. replaces, in README.md, the lines between each pair of marker comments
-#      <!-- NAME begin --> and <!-- NAME end --> with npkcheck.py's output:
+#   4. in place only: replaces, in README.md, the lines between each pair of
+#      marker comments <!-- NAME begin --> and <!-- NAME end --> with
+#      npkcheck.py's output:
 #        file-digests   npkcheck.py digests --whole-file vector.npk
 #        digests        npkcheck.py digests vector.npk
 #        dump           npkcheck.py dump vector.npk (in a ```text fence)
 #      Everything outside the markers stays as it is.
-# It says whether vector.npk and README.md changed. Nothing is written unless
-# every step passed. Exit 0 on success, 1 on any failure.
+# In place, it says which files changed. Nothing is written unless every
+# step passed. Exit 0 on success, 1 on any failure.
 
 set -u
 cd "$(dirname "$0")" || exit 1
+here=$(pwd)
 NP=../../newspack
+FORGE11=../../tests/hostile/vectors11.py
+OUTDIR=${1:-}
 
 die() {
 	echo "regen.sh: $*" >&2
 	exit 1
 }
 
+[ $# -le 1 ] || die "usage: regen.sh [OUTDIR]"
 [ -x "$NP" ] || die "$NP is not built: run make in the project root first"
-command -v python3 > /dev/null 2>&1 || die "python3 is needed (npkcheck.py)"
-for f in test.key test.pub npkcheck.py README.md input; do
+command -v python3 > /dev/null 2>&1 || die "python3 is needed (npkcheck.py, vectors11.py)"
+for f in test.key test.pub npkcheck.py README.md input "$FORGE11"; do
 	[ -e "$f" ] || die "$f is missing: run this in spec/vectors/"
 done
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/npk-regen.XXXXXX") || die "cannot make a temporary folder"
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
+new="$tmp/new"
+mkdir -p "$new/1.0" "$new/1.1" || die "cannot make a temporary folder"
 
-# 1. The vector, made in the temporary folder first.
-echo "regen.sh: $("$NP" --version 2>&1 | head -n 1)"
+# 1. The two vectors newspack makes, in the temporary folder first.
+[ -n "$OUTDIR" ] || echo "regen.sh: $("$NP" --version 2>&1 | head -n 1)"
 case $("$NP" --version 2>&1) in
-*"libdeflate 1.14"*) ;;
-*libdeflate*)
-	echo "regen.sh: warning: the committed vector is made by newspack built with libdeflate 1.14;" \
-		"another version may compress to other bytes (format.md section 4.3)" >&2
+*"zlib streams by libdeflate"*) ;;
+*)
+	echo "regen.sh: warning: the committed vectors are made by newspack built with libdeflate 1.14;" \
+		"this build makes zlib streams with zlib, in other bytes (format.md section 4.3)" >&2
 	;;
 esac
-"$NP" create -q -s test.key --timestamp 2025-01-24T00:00:00Z \
-	--meta title="newspack test vector" --meta license=CC0-1.0 "$tmp/vector.npk" input ||
-	die "newspack create failed"
+for v in 1.0:vector.npk 1.1:vector-1.1.npk; do
+	"$NP" create -q -s test.key --format-version "${v%%:*}" --timestamp 2025-01-24T00:00:00Z \
+		--meta title="newspack test vector" --meta license=CC0-1.0 "$new/${v#*:}" input ||
+		die "newspack create --format-version ${v%%:*} failed"
+done
+cp "$new/vector.npk" "$new/1.0/vector.npk" || die "cannot copy the new vector"
 
-# 2. Checks, and npkcheck.py's output, from the new vector under its own name.
-{ mkdir "$tmp/v" && cp "$tmp/vector.npk" "$tmp/v/vector.npk"; } || die "cannot copy the new vector"
-here=$(pwd)
+# 2. The forged 1.1 vectors.
+python3 "$FORGE11" "$new/1.1" || die "vectors11.py failed"
+
+# 3. Checks, and npkcheck.py's output, from the new vectors under their own names.
 CHECK="$here/npkcheck.py"
-(cd "$tmp/v" && python3 "$CHECK" verify vector.npk -p "$here/test.pub") > "$tmp/verify.txt" 2>&1 || {
-	cat "$tmp/verify.txt" >&2
-	die "npkcheck.py verify of the new vector with test.pub did not exit 0"
-}
-(cd "$tmp/v" && python3 "$CHECK" digests --whole-file vector.npk) > "$tmp/file-digests" ||
+for v in vector.npk vector-1.1.npk; do
+	(cd "$new" && python3 "$CHECK" verify "$v" -p "$here/test.pub") > "$tmp/verify.txt" 2>&1 || {
+		cat "$tmp/verify.txt" >&2
+		die "npkcheck.py verify of the new $v with test.pub did not exit 0"
+	}
+done
+while IFS='	' read -r name code what; do
+	(cd "$new/1.1" && python3 "$CHECK" verify "$name.npk" -p "$here/test.pub") > "$tmp/verify.txt" 2>&1
+	rc=$?
+	[ "$rc" = "$code" ] || {
+		cat "$tmp/verify.txt" >&2
+		die "npkcheck.py verify of 1.1/$name.npk exited $rc, not $code"
+	}
+done < "$new/1.1/vectors.tsv"
+(cd "$new" && python3 "$CHECK" digests --whole-file vector.npk) > "$tmp/file-digests" ||
 	die "npkcheck.py digests --whole-file failed"
-(cd "$tmp/v" && python3 "$CHECK" digests vector.npk) > "$tmp/digests" ||
+(cd "$new" && python3 "$CHECK" digests vector.npk) > "$tmp/digests" ||
 	die "npkcheck.py digests failed"
-(cd "$tmp/v" && python3 "$CHECK" dump vector.npk) > "$tmp/dump" ||
+(cd "$new" && python3 "$CHECK" dump vector.npk) > "$tmp/dump" ||
 	die "npkcheck.py dump of the new vector did not exit 0"
 if command -v sha256sum > /dev/null 2>&1; then
-	d=$(sha256sum < "$tmp/vector.npk" | cut -d ' ' -f 1)
+	d=$(sha256sum < "$new/vector.npk" | cut -d ' ' -f 1)
 	grep -F -e "| SHA-256 | \`$d\` |" "$tmp/file-digests" > /dev/null ||
 		die "npkcheck.py and sha256sum disagree about the vector's SHA-256 ($d)"
 fi
 if command -v b2sum > /dev/null 2>&1; then
-	d=$(b2sum -l 256 < "$tmp/vector.npk" | cut -d ' ' -f 1)
+	d=$(b2sum -l 256 < "$new/vector.npk" | cut -d ' ' -f 1)
 	grep -F -e "| BLAKE2b-256 | \`$d\` |" "$tmp/file-digests" > /dev/null ||
 		die "npkcheck.py and b2sum disagree about the vector's BLAKE2b-256 ($d)"
 fi
 
-# 3. README.md, block by block.
+# Into OUTDIR: every vector, nothing else.
+if [ -n "$OUTDIR" ]; then
+	mkdir -p "$OUTDIR" && cp -R "$new/." "$OUTDIR/" || die "cannot write to $OUTDIR"
+	exit 0
+fi
+
+# 4. README.md, block by block.
 # fill NAME FILE FENCE IN OUT: IN with the lines between NAME's markers replaced
 # by FILE (inside a ```FENCE fence when FENCE is not empty), written to OUT.
 fill() {
@@ -102,12 +142,20 @@ fill digests "$tmp/digests" "" "$tmp/readme.1" "$tmp/readme.2"
 fill dump "$tmp/dump" text "$tmp/readme.2" "$tmp/readme.3"
 
 # Everything passed: write.
-if cmp -s "$tmp/vector.npk" vector.npk; then
-	echo "regen.sh: vector.npk unchanged"
-else
-	cp "$tmp/vector.npk" vector.npk || die "cannot write vector.npk"
-	echo "regen.sh: vector.npk made again ($(wc -c < vector.npk | tr -d ' ') bytes)"
-fi
+mkdir -p 1.0 1.1 || die "cannot make 1.0/ and 1.1/"
+for f in vector.npk vector-1.1.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/*.npk; do
+	[ -e "$f" ] && [ ! -e "$new/$f" ] || continue
+	rm -f "$f" && echo "regen.sh: $f removed (no longer made)"
+done
+(cd "$new" && ls vector.npk vector-1.1.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/*.npk) > "$tmp/made"
+while IFS= read -r f; do
+	if cmp -s "$new/$f" "$f"; then
+		echo "regen.sh: $f unchanged"
+	else
+		cp "$new/$f" "$f" || die "cannot write $f"
+		echo "regen.sh: $f made again ($(wc -c < "$f" | tr -d ' ') bytes)"
+	fi
+done < "$tmp/made"
 if cmp -s "$tmp/readme.3" README.md; then
 	echo "regen.sh: README.md unchanged"
 else

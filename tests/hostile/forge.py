@@ -173,7 +173,7 @@ class Obj(object):
 # ---------------------------------------------------------------- the writer
 
 def forge(docs, key, cluster_size=4096, page_entries=8, hooks=None, archive_meta=None,
-          created=1737676800, comment=None, v11=False, sections=(), tail=None):
+          created=1737676800, comment=None, v11=False, sections=(), tail=None, layout=None):
     """docs: list of (path bytes, data bytes[, meta pairs or None[, kind]])
     in the order to store; kind (15.7, v11 only) 2 and 3 get the media type
     of their kind, data is a link's target. hooks: dict of functions, each called with what a step made:
@@ -184,7 +184,10 @@ def forge(docs, key, cluster_size=4096, page_entries=8, hooks=None, archive_meta
     v11: version 1.1 (spec/format.md 15): the header, page flags, entries
     of 15.7, and a section directory of sections (list of Section, placed
     after the pages); tail: None, or a list of Section for an unsigned tail
-    (15.5), which a 1.0 archive may be given too.
+    (15.5), which a 1.0 archive may be given too. layout: None (contents
+    stored in path order, back to back: 5.3), or a function of the entries
+    and their contents that returns the data stream and sets each entry's
+    "stream_off" (15.7: shared bytes, any order).
     """
     hooks = hooks or {}
     hook = lambda name, value: hooks[name](value) if name in hooks else None  # noqa: E731
@@ -202,6 +205,8 @@ def forge(docs, key, cluster_size=4096, page_entries=8, hooks=None, archive_meta
                         "media": media, "meta_raw": meta_list(meta), "kind": kind,
                         "stream_off": len(stream), "leaf": len(entries)})
         stream += data
+    if layout is not None:
+        stream = layout(entries, [d[1] for d in docs])
     clusters = []
     starts = []
     pos = 0
@@ -214,7 +219,7 @@ def forge(docs, key, cluster_size=4096, page_entries=8, hooks=None, archive_meta
         if e["size"] == 0:
             e["cluster"], e["offset"] = 0xFFFFFFFF, 0
         else:
-            c = e["stream_off"] // cluster_size
+            c = min(e["stream_off"] // cluster_size, len(clusters) - 1)
             e["cluster"], e["offset"] = c, e["stream_off"] - starts[c]
     hook("entries", entries)
     hook("clusters", clusters)
@@ -346,6 +351,40 @@ def kinds_docs():
 
 def with_docs(*paths):
     return [(p, b"content of " + p) for p in paths]
+
+
+def dedup_layout(entries, datas):
+    """15.7: each content stored once: a content found in the stream so far
+    is pointed at; one whose start the stream ends with overlaps it."""
+    stream = b""
+    for e, data in zip(entries, datas):
+        if not data:
+            continue
+        at = stream.find(data)
+        if at < 0:
+            k = max([k for k in range(1, len(data)) if stream.endswith(data[:k])] or [0])
+            at = len(stream) - k
+            stream += data[k:]
+        e["stream_off"] = at
+    return stream
+
+
+def reverse_layout(entries, datas):
+    """Contents stored in reverse path order (15.7: clusters out of path order)."""
+    stream = b""
+    for e, data in reversed(list(zip(entries, datas))):
+        e["stream_off"] = len(stream)
+        stream += data
+    return stream
+
+
+def hidden_bytes_layout(entries, datas):
+    """Contents in path order with 77 bytes that no entry names after the sixth."""
+    stream = b""
+    for i, (e, data) in enumerate(zip(entries, datas)):
+        e["stream_off"] = len(stream)
+        stream += data + (b"hidden! " * 10)[:77] * (i == 5)
+    return stream
 
 
 def set_entry(i, **kv):
@@ -768,8 +807,7 @@ def cases():
         "header disagrees with its table entry")
     add("v11-kind-unknown", "an entry of kind 9", D,
         {"v11": True, "hooks": {"entries": set_entry(3, kind=9)}}, 2, "needs a newer reader")
-    add("v11-ref-kind-2", "an entry whose content is in an earlier edition (ref_kind 2, not yet "
-        "defined)", D, {"v11": True, "hooks": {"entries": set_entry(3, ref_kind=2)}}, 2,
+    add("v11-ref-kind-2", "an entry of ref_kind 2 (no such ref_kind in 1.1)", D, {"v11": True, "hooks": {"entries": set_entry(3, ref_kind=2)}}, 2,
         "needs a newer reader")
     add("v11-entry-flags", "an entry with a flag bit set", D,
         {"v11": True, "hooks": {"entries": set_entry(0, flags=1)}}, 2, "needs a newer reader")
@@ -822,6 +860,24 @@ def cases():
     add("v11-link-holds-entry", "a symbolic link that holds a document (written through it)",
         kd((b"l", b".", None, 3), (b"l/x.txt", b"x")), V, 1,
         "\"l\" is a document and also the folder of \"l/x.txt\"")
+    # 15.7: shared bytes and any order in 1.1, coverage of every stored byte
+    add("v11-shared-bytes", "two documents with one content stored once (one extent)",
+        D[:4] + [(D[4][0], D[2][1])] + D[5:], dict(V, layout=dedup_layout), 0, "every digest matches")
+    add("v11-shared-overlap", "a document inside another's extent and one that overlaps its end",
+        D[:4] + [(D[4][0], D[3][1][40:300]), (D[5][0], D[3][1][-90:] + b"and more words")] + D[6:],
+        dict(V, layout=dedup_layout), 0, "every digest matches")
+    add("v11-clusters-out-of-order", "contents stored in reverse path order across 12 clusters", D,
+        dict(V, layout=reverse_layout), 0, "every digest matches")
+    add("v11-unreferenced-bytes", "77 stored bytes that are in no document's extent", D,
+        dict(V, layout=hidden_bytes_layout), 1, "belong to no document")
+    add("v11-extent-past-stream", "the last document's extent 10 bytes past the data stream", D,
+        dict(V, hooks={"entries": lambda es: es[-1].update(offset=es[-1]["offset"] + 10)}), 1,
+        "runs past the end of the data")
+    add("v11-ref-kind-1", "an entry whose content is in an earlier edition (ref_kind 1, defined by "
+        "the editions issue)", D, {"v11": True, "hooks": {"entries": set_entry(3, ref_kind=1)}}, 2,
+        "needs a newer reader")
+    add("v11-10-out-of-order", "a version 1.0 archive whose contents are stored in reverse path "
+        "order", D, {"layout": reverse_layout}, 1, "documents must tile the data")
 
     # ---- not refused, on purpose (spec/format.md 5.1): two documents whose
     # names differ only by Unicode normalisation are two paths.

@@ -1206,6 +1206,64 @@ static void report(walk_report *w, int code, const char *object, uint64_t number
 	}
 }
 
+/* 15.7, coverage: the data stream extents of the entries read, as runs of
+ * covered bytes; one run while extents come in increasing order. */
+typedef struct cover_run {
+	uint64_t start, end;
+} cover_run;
+
+typedef struct cover_runs {
+	cover_run *v;
+	size_t n, cap;
+	int unsorted;             /* an extent started before the last run */
+} cover_runs;
+
+static int cover_add(cover_runs *c, uint64_t s, uint64_t t)
+{
+	cover_run *last = c->n ? &c->v[c->n - 1] : NULL;
+	if (last && last->start <= s && s <= last->end) {
+		if (t > last->end)
+			last->end = t;
+		return NPK_OK;
+	}
+	c->unsorted |= last && s < last->start;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 16;
+		cover_run *v = realloc(c->v, cap * sizeof *v);
+		if (v == NULL)
+			return NPK_E_NOMEM;
+		c->v = v;
+		c->cap = cap;
+	}
+	c->v[c->n++] = (cover_run){s, t};
+	return NPK_OK;
+}
+
+static int run_by_start(const void *a, const void *b)
+{
+	const cover_run *x = a, *y = b;
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+/* The first stream byte of [0, total) in no run, with the end of that gap
+ * in *gap_end; total when every byte is covered. */
+static uint64_t cover_gap(cover_runs *c, uint64_t total, uint64_t *gap_end)
+{
+	if (c->unsorted)
+		qsort(c->v, c->n, sizeof *c->v, run_by_start);
+	uint64_t covered = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->v[i].start > covered) {
+			*gap_end = c->v[i].start;
+			return covered;
+		}
+		if (c->v[i].end > covered)
+			covered = c->v[i].end;
+	}
+	*gap_end = total;
+	return covered < total ? covered : total;
+}
+
 /* A walk through every entry in path order (11, step 8). With a report,
  * problems are reported and the walk goes on; without, the first stops it. */
 typedef struct walker {
@@ -1219,6 +1277,8 @@ typedef struct walker {
 	npk_pathstack folders;    /* 5.1: no document is another's folder */
 	uint64_t pos;             /* data offset of the next non-empty document (5.3) */
 	int pos_known;            /* 0 after a page or entry that could not be read */
+	int complete;             /* 1.1: 0 once an entry was hidden (11, 15.7) */
+	cover_runs cover;         /* 1.1: the extents read so far (15.7) */
 } walker;
 
 static const char *msg_or(const npk_error *err, const char *dflt)
@@ -1240,6 +1300,7 @@ static int page_unreadable(walker *w, uint32_t i, int rc, const npk_error *err)
 	*(rc == NPK_E_VERSION ? &st->pages_unsupported : &st->pages_bad) += 1;
 	*(rc == NPK_E_VERSION ? &st->documents_unsupported : &st->documents_bad) += p->count;
 	w->pos_known = 0;
+	w->complete = 0;
 	return NPK_OK;
 }
 
@@ -1269,6 +1330,10 @@ static int check_entry(walker *w, uint32_t i, uint32_t k, const npk_entry *e, np
 	if (e->size == 0)
 		return NPK_OK;
 	uint64_t at = r->clusters[e->cluster].start + e->offset;
+	/* 1.1: extents anywhere in the data, shared or not; 1.0: a tiling */
+	if (r->v11)
+		return cover_add(&w->cover, at, at + e->size) == NPK_OK
+		               ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "out of memory");
 	NPK_FAIL_IF(w->pos_known && at != w->pos, err, NPK_E_FORMAT,
 	            "%s: %s: stored at data offset %llu, expected %llu (documents must tile the data)",
 	            r->name, w->path, (unsigned long long)at, (unsigned long long)w->pos);
@@ -1320,6 +1385,7 @@ static int walk_page(walker *w, uint32_t i, npk_error *err)
 		w->wr->st->pages_bad++;
 		w->wr->st->documents_bad += p->count - k;
 		w->pos_known = 0;
+		w->complete = 0;
 		return NPK_OK;
 	}
 	if (npk__cur_left(&c) == 0)
@@ -1332,12 +1398,31 @@ static int walk_page(walker *w, uint32_t i, npk_error *err)
 	return NPK_OK;
 }
 
+/* 15.7: in 1.1 every byte of the data is in some entry's extent (checked
+ * when no entry was hidden: a hidden one may hold the only extent). */
+static int cover_end(walker *w, npk_error *err)
+{
+	const npk_reader *r = w->r;
+	uint64_t end, gap;
+	if (!w->complete || (gap = cover_gap(&w->cover, r->doc_bytes, &end)) == r->doc_bytes)
+		return NPK_OK;
+	int rc = npk__fail(err, NPK_E_FORMAT, "%s: data bytes %llu to %llu belong to no document "
+	                   "(every stored byte must be in a document's extent)", r->name,
+	                   (unsigned long long)gap, (unsigned long long)end - 1);
+	if (w->wr == NULL)
+		return rc;
+	report(w->wr, rc, "layout", 0, 0, NULL, msg_or(err, ""));
+	return NPK_OK;
+}
+
 /* 5.3: the documents end where the data does (checked when the last of
  * them could be placed, and no damage was reported before: what only needs
  * a newer reader does not hide damage, spec/format.md 11.1). */
 static int walk_end(walker *w, npk_error *err)
 {
 	const npk_reader *r = w->r;
+	if (r->v11)
+		return cover_end(w, err);
 	int damaged = w->wr != NULL && w->wr->first != NPK_OK && w->wr->first != NPK_E_VERSION;
 	if (!w->pos_known || w->pos == r->doc_bytes || damaged)
 		return NPK_OK;
@@ -1354,7 +1439,7 @@ static int walk_end(walker *w, npk_error *err)
  * problems are reported and the walk goes on; without, the first stops it. */
 static int walk(npk_reader *r, npk_entry_cb cb, void *ctx, walk_report *wr, npk_error *err)
 {
-	walker w = {.r = r, .cb = cb, .ctx = ctx, .wr = wr, .pos_known = 1};
+	walker w = {.r = r, .cb = cb, .ctx = ctx, .wr = wr, .pos_known = 1, .complete = 1};
 	w.path = malloc(NPK_PATH_MAX + 1);
 	w.prev = malloc(NPK_PATH_MAX + 1);
 	w.meta = npk_meta_new();
@@ -1373,6 +1458,7 @@ static int walk(npk_reader *r, npk_entry_cb cb, void *ctx, walk_report *wr, npk_
 	rc = walk_end(&w, err);
 out:
 	pf_stop(&r->ppf);
+	free(w.cover.v);
 	npk__pathstack_free(&w.folders);
 	free(w.path);
 	free(w.prev);
