@@ -92,6 +92,7 @@ CLUSTER_ENTRY = 48
 PAGE_ENTRY_FIXED = 62
 ENTRY_FIXED = 53             # section 5.2, without path, media type and metadata
 NO_CLUSTER = 0xFFFFFFFF
+NO_LEAF = 0xFFFFFFFFFFFFFFFF  # section 15.7: no leaf number
 TAIL_MAGIC = b"NPKTAIL\n"     # section 15.5
 CONTAINER11 = 1              # section 15.1: required_flags bit 0
 EXT_DIRECTORY = 1            # section 15.3
@@ -524,6 +525,8 @@ class Archive(object):
         self.v11 = False
         self.sections = []              # section 15.3: the directory's records
         self.later = []                 # manifest problems acted on after the header digest
+        self.tail_problems = []         # section 15.5: (structure, offset, text), never an outcome
+        self.tail_sections = 0
 
     def close(self):
         self.f.close()
@@ -624,7 +627,7 @@ class Archive(object):
         self.signed_size = signed
         self.has_tail = True
         self.info.append("an unsigned tail of %d bytes follows the signed part (never trusted; "
-                         "not checked by this reader)" % (self.size - signed))
+                         "checked for its own integrity only, section 15.5)" % (self.size - signed))
 
     # -- step 2: trailer (section 9) ---------------------------------------
     def parse_trailer(self):
@@ -879,45 +882,15 @@ class Archive(object):
     def check_directory(self, data):
         """Section 15.3: the section directory's records, every bound checked."""
         mo = self.trailer["manifest_offset"]
-        pto = self.manifest["page_table_offset"]
-        if len(data) < 4:
-            self.problem("section directory", mo, "has %d bytes, fewer than 4" % len(data))
+        records, why = directory_records(data, 32, self.manifest["page_table_offset"], False)
+        if why:
+            self.problem("section directory", mo, why)
             raise Stop()
-        count = struct.unpack_from("<I", data, 0)[0]
-        if count > MAX_SECTIONS or len(data) != 4 + SECTION_RECORD * count:
-            self.problem("section directory", mo, "%d bytes do not hold %d sections"
-                         % (len(data), count))
-            raise Stop()
-        prev = None
-        for i in range(count):
-            typ, flags, res, off, length = struct.unpack_from("<HHIQQ", data, 4 + SECTION_RECORD * i)
-            digest = data[4 + SECTION_RECORD * i + 24:4 + SECTION_RECORD * (i + 1)]
-            why = None
-            if typ in (0, 1, 5):
-                why = "type %d is not a section type" % typ
-            elif prev is not None and (typ, off) <= prev:
-                why = "is out of (type, offset) order"
-            elif flags & ~1:
-                why = "has reserved flags set (0x%04x)" % flags
-            elif res:
-                why = "has a reserved field that is not zero"
-            elif length == 0:
-                why = "is empty"
-            elif off < 32 or off + length > pto:
-                why = "lies outside the body (32 to %d)" % pto
-            if why:
-                self.problem("section directory", mo, "section %d (type %d, offset %d, length %d) %s"
-                             % (i, typ, off, length, why))
-                raise Stop()
-            if flags & 1:
-                self.problem("section directory", mo, Newer("section %d: critical section type %d "
-                             "is not known: a newer reader is needed" % (i, typ)))
-                raise Stop()
+        for x in records:
             self.info.append("section %d: type %d (%d bytes at %d, not critical) skipped, but "
-                             "tiled and its digest checked" % (i, typ, length, off))
-            self.sections.append({"number": i, "type": typ, "offset": off, "length": length,
-                                  "digest": digest})
-            prev = (typ, off)
+                             "tiled and its digest checked" % (x["number"], x["type"],
+                                                               x["length"], x["offset"]))
+        self.sections = records
 
     # -- step 6: page table (section 6.1) ----------------------------------
     def parse_page_table(self, raw, base, problems, count):
@@ -1329,6 +1302,60 @@ class Archive(object):
                              "H(content) is %s, not the entry's digest %s (entry at decoded "
                              "byte %d of index page %d)" % (e["hasher"].hexdigest(), e["digest"].hex(),
                                                              e["decoded_offset"], e["page"]))
+
+    def check_tail(self):
+        """Section 15.5: the unsigned tail, checked for its own integrity only.
+        Its findings go to tail_problems: they never change the outcome."""
+        if not self.has_tail:
+            return
+        end = self.size - 32
+        t = parse_tail_trailer(self.read(end, 32))
+        doff, dlen = t["directory_offset"], t["directory_len"]
+        if t["reserved"]:
+            self.tail_problems.append(("tail trailer reserved", end + 20, "is not zero"))
+            return
+        if doff < self.signed_size or doff + dlen != end or dlen > 4 + SECTION_RECORD * MAX_SECTIONS:
+            self.tail_problems.append(("tail trailer", end, "the tail directory (%d bytes at %d) "
+                                       "does not lie between the signed part (%d bytes) and the "
+                                       "tail trailer (at %d)" % (dlen, doff, self.signed_size, end)))
+            return
+        records, why = directory_records(self.read(doff, dlen), self.signed_size, doff, True)
+        if why:
+            self.tail_problems.append(("tail directory", doff, why))
+            return
+        self.tail_sections = len(records)
+        pos = self.signed_size
+        for x in sorted(records, key=lambda x: x["offset"]):
+            if x["offset"] != pos:
+                break
+            pos += x["length"]
+        if pos != doff:
+            self.tail_problems.append(("tail", pos, "the tail's sections do not tile it: a gap "
+                                       "or an overlap at %d (its directory starts at %d); their "
+                                       "digests are not checked" % (pos, doff)))
+            return
+        for x in records:
+            if H(self.read(x["offset"], x["length"])) != x["digest"]:
+                self.tail_problems.append(("tail section %d" % x["number"], x["offset"],
+                                           "type %d: H(section) does not match the tail "
+                                           "directory's digest" % x["type"]))
+        if not self.tail_problems:
+            self.info.append("the unsigned tail's %d section(s) and directory are intact (its own "
+                             "digests; never trusted)" % len(records))
+
+    def check_leaves(self):
+        """Section 15.7: leaf numbers other than FFFFFFFFFFFFFFFF are distinct."""
+        first = {}
+        for e in self.all_entries():
+            leaf = e.get("leaf")
+            if leaf is None or leaf == NO_LEAF:
+                continue
+            if leaf in first:
+                self.problem("document %s" % show_text(e["path"]), e["file_offset"],
+                             "leaf %d is also the leaf of %s (leaf numbers must be distinct)"
+                             % (leaf, show_text(first[leaf])))
+            else:
+                first[leaf] = e["path"]
 
     def document_bytes(self, e, cache):
         """Content of one document; cache holds the last decoded cluster.
@@ -1784,6 +1811,54 @@ def parse_entries(data, page, next_first, clusters, content_bytes, v11=False):
     return entries, probs, c.fields
 
 
+def directory_records(data, lo, hi, tail):
+    """Sections 15.3 and 15.5: the records of a section directory (tail False)
+    or of the tail directory (tail True: flag bit 1 in every record), each in
+    [lo, hi). Returns (records, None), or (None, why); why is a Newer for an
+    unknown critical section (no section type is known yet)."""
+    if len(data) < 4:
+        return None, "has %d bytes, fewer than 4" % len(data)
+    count = struct.unpack_from("<I", data, 0)[0]
+    if count > MAX_SECTIONS or len(data) != 4 + SECTION_RECORD * count:
+        return None, "%d bytes do not hold %d sections" % (len(data), count)
+    records = []
+    prev = None
+    for i in range(count):
+        typ, flags, res, off, length = struct.unpack_from("<HHIQQ", data, 4 + SECTION_RECORD * i)
+        digest = data[4 + SECTION_RECORD * i + 24:4 + SECTION_RECORD * (i + 1)]
+        why = None
+        if typ in (0, 1, 5):
+            why = "type %d is not a section type" % typ
+        elif prev is not None and (typ, off) <= prev:
+            why = "is out of (type, offset) order"
+        elif flags & ~(3 if tail else 1):
+            why = "has reserved flags set (0x%04x)" % flags
+        elif tail and not flags & 2:
+            why = "lacks flag bit 1 (outside the signed part, section 15.5)"
+        elif res:
+            why = "has a reserved field that is not zero"
+        elif length == 0:
+            why = "is empty"
+        elif off < lo or off + length > hi:
+            why = "lies outside the %s (%d to %d)" % ("tail" if tail else "body", lo, hi)
+        if why:
+            return None, "section %d (type %d, offset %d, length %d) %s" % (i, typ, off, length, why)
+        if flags & 1:
+            return None, Newer("section %d: critical section type %d is not known: a newer "
+                               "reader is needed" % (i, typ))
+        records.append({"number": i, "type": typ, "flags": flags, "offset": off,
+                        "length": length, "digest": digest})
+        prev = (typ, off)
+    return records, None
+
+
+def parse_tail_trailer(raw):
+    """Section 15.5: the tail trailer's fields (the last 32 bytes)."""
+    signed, doff, dlen, res = struct.unpack_from("<QQII", raw, 0)
+    return {"signed_size": signed, "directory_offset": doff, "directory_len": dlen,
+            "reserved": res}
+
+
 # ---------------------------------------------------------------------------
 # verify and extract
 
@@ -1805,6 +1880,8 @@ def run_checks(path, trusted, out):
         try:
             arc.open(trusted)
             arc.verify_body()
+            arc.check_leaves()
+            arc.check_tail()
         except Stop:
             pass
         except Short as e:
@@ -1815,6 +1892,9 @@ def run_checks(path, trusted, out):
         return arc, 2
     for line in arc.info:
         out.write("info  %s\n" % line)
+    # section 15.5: the tail's own lines; the exit code is the signed part's
+    for where, off, text in arc.tail_problems:
+        out.write("TAIL  %s, %s: %s\n" % (where, at(off), text))
     if arc.problems and arc.needs_newer_only():
         report(arc, out)
         out.write("%s: needs a newer reader: this one cannot check all of it (%d item(s) above); "

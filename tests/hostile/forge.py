@@ -774,6 +774,24 @@ def cases():
     add("v11-flag-flipped-unsigned", "required flag bit 1 set after signing (damage, not newer: "
         "the header digest is checked first)", D,
         dict(V, file=lambda f: struct.pack_into("<I", f, 12, 3)), 1, "header digest mismatch")
+    # the unsigned tail (15.5) is never the verdict: verify says TAIL and exits as for the signed part
+    add("v11-tail-digest", "a tail section whose bytes do not match the tail directory's digest", D,
+        {"v11": True, "tail": [Section(0, 3, b"parity" * 30, False, b"\x11" * 32)]}, 0,
+        "TAIL  section 0")
+    add("v11-tail-directory-outside", "a tail trailer whose directory_offset lies past the file", D,
+        dict(V, tail=[Section(0, 3, b"parity" * 30)],
+             file=lambda f: struct.pack_into("<Q", f, len(f) - 24, 10 ** 12)), 0, "TAIL  at offset")
+    add("v11-tail-signed-size", "a tail trailer whose signed_size does not lead to the signed "
+        "trailer", D, dict(V, tail=[Section(0, 3, b"parity" * 30)],
+                           file=lambda f: struct.pack_into("<Q", f, len(f) - 32,
+                                                           struct.unpack_from("<Q", f, len(f) - 32)[0] + 8)),
+        1, "no trailer at the end of the file")
+    # leaf numbers (15.7): distinct, but for "none"; only verify checks it (as 15.4)
+    add("v11-leaf-duplicate", "two entries with leaf number 2", D,
+        {"v11": True, "hooks": {"entries": set_entry(5, leaf=2)}}, 1, "leaf 2 is also the leaf of")
+    add("v11-leaf-none", "every entry with leaf FFFFFFFFFFFFFFFF (none)", D,
+        {"v11": True, "hooks": {"entries": lambda es: [e.update(leaf=2 ** 64 - 1) for e in es]}},
+        0, "every digest matches")
 
     # ---- not refused, on purpose (spec/format.md 5.1): two documents whose
     # names differ only by Unicode normalisation are two paths.
