@@ -162,6 +162,18 @@ expect_eq "$(tail_json "$OUT")" "True True 0 0 0" "v11-tail: --json has the tail
 run "$NP" verify --json -p "$PUB" "$C/v11-leaf-duplicate.npk"
 expect_contains "$OUT" "leaf 2 is also the leaf of" "v11-leaf-duplicate: --json names the duplicate leaf" &&
 	expect_eq "$(tail_json "$OUT")" "False None 0 1 1" "v11-leaf-duplicate: one problem, exit code 1, no tail"
+# npkcheck.py dump annotates the 1.1 structures: the section directory and
+# its sections, the version 1.1 entry fields, the tail and its trailer
+run python3 "$top/spec/vectors/npkcheck.py" dump "$C/v11-sections-two.npk"
+expect_contains "$OUT" "Section directory (section 15.3, manifest extension type 1)" "dump: the section directory" &&
+	expect_contains "$OUT" "Section 1, type 6 (content digest index)" "dump: each section, by type" &&
+	expect_contains "$OUT" "0 (document)" "dump: an entry's kind by name" &&
+	expect_contains "$OUT" "0 (inline: cluster and offset)" "dump: an entry's ref_kind by name"
+run python3 "$top/spec/vectors/npkcheck.py" dump "$C/v11-tail-digest.npk"
+expect_contains "$OUT" "Tail trailer (section 15.5)" "dump: the tail trailer" &&
+	expect_contains "$OUT" "Tail directory (section 15.5; record format of 15.3)" "dump: the tail directory" &&
+	expect_contains "$OUT" "MISMATCH (the directory says 1111" "dump: the tail section's digest mismatch" &&
+	expect_contains "$OUT" "TAIL  tail section 0" "dump: the verdict's TAIL line"
 
 # cat may stop decoding a cluster once its document is out (spec/format.md
 # 4.3): in zlib-truncated, the stream of cluster 1 (the end of news/005.txt,
