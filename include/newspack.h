@@ -390,7 +390,7 @@ typedef struct npk_problem {
 	const char *message;
 	/* 1: a finding about the unsigned tail (spec/format.md 15.5; object
 	 * "tail" or "tail section"), which is never trusted: it changes neither
-	 * the return of npk_reader_verify nor any count above but tail_problems */
+	 * the return of npk_reader_verify nor any count but tail_problems */
 	int tail;
 } npk_problem;
 typedef void (*npk_problem_cb)(const npk_problem *p, void *ctx);

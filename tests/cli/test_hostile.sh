@@ -142,7 +142,7 @@ tail_json() { # FILE: intact, the tail's problems, the other problems, exit code
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); t=d["tail"]
 print(t["present"], t["intact"], len(t["problems"]), len(d["problems"]), d["exit_code"])' "$1" 2>&1
 }
-for name in v11-tail-digest v11-tail-directory-outside; do
+for name in v11-tail-digest v11-tail-directory-outside v11-tail-flag-missing v11-tail-gap; do
 	A="$C/$name.npk"
 	expect_exit 0 "$name: verify exits 0 (the signed part is intact)" -- "$NP" verify -p "$PUB" "$A" &&
 		expect_contains "$OUT" "TAIL  " "$name: the damaged tail is on a TAIL line" &&

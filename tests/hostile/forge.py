@@ -786,6 +786,13 @@ def cases():
                            file=lambda f: struct.pack_into("<Q", f, len(f) - 32,
                                                            struct.unpack_from("<Q", f, len(f) - 32)[0] + 8)),
         1, "no trailer at the end of the file")
+    add("v11-tail-flag-missing", "a tail directory record without flag bit 1", D,
+        dict(V, tail=[Section(0, 3, b"parity" * 30)],
+             file=lambda f: struct.pack_into("<H", f, struct.unpack_from("<Q", f, len(f) - 24)[0] + 6, 0)),
+        0, "lacks flag bit 1")
+    add("v11-tail-gap", "a tail section one byte shorter than the bytes before the tail directory", D,
+        {"v11": True, "tail": [Section(0, 3, b"parity" * 30, False, None, 179)]}, 0,
+        "the tail's sections do not tile it")
     # leaf numbers (15.7): distinct, but for "none"; only verify checks it (as 15.4)
     add("v11-leaf-duplicate", "two entries with leaf number 2", D,
         {"v11": True, "hooks": {"entries": set_entry(5, leaf=2)}}, 1, "leaf 2 is also the leaf of")

@@ -192,9 +192,9 @@ DEFINE_TEST(test_format11_tail_directory)
 	rec nobit[] = {{3, 0, 0, 2000, 100}};
 	CHECK(refused(nobit, 1, 1, NPK_E_FORMAT, "lacks flag bit 1"));
 	CHECK_EQ_INT(parse(nobit, 1, 1, &err), NPK_E_FORMAT);
-	CHECK(strstr(err.msg, "a.npk: tail directory: section 0") != NULL);
-	/* the bare message (a TAIL line's) names neither the archive nor the directory */
-	CHECK(strncmp(npk__bare(&err, ""), "section 0 (type 3", 17) == 0);
+	CHECK(strstr(err.msg, "a.npk: the tail directory's section 0 (type 3") != NULL);
+	/* the bare message (a TAIL line's) does not name the archive */
+	CHECK(strncmp(npk__bare(&err, ""), "the tail directory's section 0 (type 3", 38) == 0);
 	rec inbody[] = {{3, NPK_SECTION_TAIL, 0, 100, 10}};
 	CHECK(refused(inbody, 1, 1, NPK_E_FORMAT, "lies outside the tail"));
 	rec past[] = {{3, NPK_SECTION_TAIL, 0, 2990, 11}};

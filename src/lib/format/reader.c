@@ -157,7 +157,7 @@ static const char *section_problem(const section_ref *d, const section_ref *prev
 }
 
 /* 15.3, 15.5: the records of a directory of n sections into S; the
- * messages name neither the archive nor the directory (the caller does). */
+ * messages do not name the archive (the caller does). */
 static int take_sections(const uint8_t *data, uint32_t n, uint64_t lo, uint64_t hi, int tail,
                          section_ref *S, npk_error *err)
 {
@@ -170,11 +170,12 @@ static int take_sections(const uint8_t *data, uint32_t n, uint64_t lo, uint64_t 
 		d->len = npk__ld64(e + 16);
 		memcpy(d->digest, e + 24, 32);
 		const char *why = section_problem(d, i ? d - 1 : NULL, npk__ld32(e + 4), lo, hi, tail);
-		NPK_FAIL_IF(why != NULL, err, NPK_E_FORMAT, "section %u (type %u, offset %llu, length "
-		            "%llu) %s", i, d->type, (unsigned long long)d->off,
+		const char *in = tail ? "the tail directory's " : "";
+		NPK_FAIL_IF(why != NULL, err, NPK_E_FORMAT, "%ssection %u (type %u, offset %llu, length "
+		            "%llu) %s", in, i, d->type, (unsigned long long)d->off,
 		            (unsigned long long)d->len, why);
 		NPK_FAIL_IF(d->flags & NPK_SECTION_CRITICAL, err, NPK_E_VERSION,
-		            "section %u (type %u) is critical and needs a newer reader", i, d->type);
+		            "%ssection %u (type %u) is critical and needs a newer reader", in, i, d->type);
 	}
 	return NPK_OK;
 }
@@ -196,7 +197,7 @@ int npk__parse_sections(const uint8_t *data, size_t len, uint64_t lo, uint64_t h
 	int rc = take_sections(data, n, lo, hi, tail, S, err);
 	if (rc != NPK_OK) {
 		free(S);
-		return npk__wrap(err, rc, tail ? "%s: tail directory: " : "%s: ", name);
+		return npk__wrap(err, rc, "%s: ", name);
 	}
 	*out = S;
 	*count = n;
@@ -1765,10 +1766,11 @@ static void check_tail(npk_reader *r, walk_report *wr)
 	section_ref *S = NULL;
 	npk_error e2 = {0};
 	int rc = read_tail_directory(r, &dir, &len, &off, &e2);
+	uint64_t at = rc == NPK_OK ? off : r->file_size - NPK_TRAILER_SIZE;
 	if (rc == NPK_OK)
 		rc = npk__parse_sections(dir, len, r->signed_size, off, 1, r->name, &S, &n, &e2);
 	if (rc != NPK_OK)
-		report_tail(wr, rc, "tail", 0, r->file_size - NPK_TRAILER_SIZE, npk__bare(&e2, ""));
+		report_tail(wr, rc, "tail", 0, at, npk__bare(&e2, ""));
 	else
 		check_tail_sections(r, wr, S, n, off);
 	wr->st->tail_sections = n;
