@@ -1844,6 +1844,8 @@ static int leaf_dup(const npk_entry *e, void *ctx)
 static int check_leaves(verify_ctx *v, npk_error *err)
 {
 	NPK_FAIL_IF(v->leaves_lost, err, NPK_E_NOMEM, "out of memory");
+	if (v->nleaves < 2)
+		return NPK_OK;
 	uint64_t *L = v->leaves;
 	size_t n = 0;
 	qsort(L, v->nleaves, sizeof *L, leaf_order);
