@@ -406,6 +406,10 @@ typedef struct npk_problem {
 	uint64_t offset;          /* file offset of the object */
 	const char *path;         /* the document, or NULL */
 	const char *message;
+	/* 1: a finding about the unsigned tail (spec/format.md 15.5; object
+	 * "tail" or "tail section"), which is never trusted: it changes neither
+	 * the return of npk_reader_verify nor any count but tail_problems */
+	int tail;
 } npk_problem;
 typedef void (*npk_problem_cb)(const npk_problem *p, void *ctx);
 
@@ -416,6 +420,17 @@ typedef struct npk_verify_stats {
 	uint64_t bytes;           /* document bytes checked */
 	/* what this reader cannot decode (a newer codec): not damage */
 	uint64_t documents_unsupported, clusters_unsupported, pages_unsupported;
+	/* version 1.1 (spec/format.md 15): the sections of the directory, and
+	 * of them those of a type this reader does not know (not critical:
+	 * skipped, but tiled and their digests checked) */
+	uint64_t sections, sections_unknown;
+	/* the entries read, by kind (15.7); documents above counts them all */
+	uint64_t kind_documents, kind_withdrawn, kind_folders, kind_links;
+	/* the unsigned tail (15.5): whether there is one, the sections its
+	 * directory names (when it could be read), and the problems reported
+	 * about it (0: intact) */
+	int tail;
+	uint64_t tail_sections, tail_problems;
 } npk_verify_stats;
 
 /* Checks every byte: the layout, every page, every cluster and every

@@ -90,6 +90,7 @@ CLUSTER_ENTRY = 48
 PAGE_ENTRY_FIXED = 62
 ENTRY_FIXED = 53             # section 5.2, without path, media type and metadata
 NO_CLUSTER = 0xFFFFFFFF
+NO_LEAF = 0xFFFFFFFFFFFFFFFF  # section 15.7: no leaf number
 TAIL_MAGIC = b"NPKTAIL\n"     # section 15.5
 CONTAINER11 = 1              # section 15.1: required_flags bit 0
 EXT_DIRECTORY = 1            # section 15.3
@@ -98,6 +99,10 @@ MAX_SECTIONS = 65536
 ENTRY11_FIXED = 84           # section 15.7, ref_kind 0, without path, media type, metadata
 KIND_NAMES = {0: "document", 1: "withdrawn", 2: "folder", 3: "symlink"}
 KIND_MEDIA = {2: b"inode/directory", 3: b"inode/symlink"}
+SECTION_TYPE_NAMES = {2: "survival copies", 3: "parity", 4: "Merkle tree", 6: "content digest "
+                      "index", 7: "full-text index", 8: "encryption stanzas"}   # section 15.6
+REF_KIND_NAMES = {0: "inline: cluster and offset", 1: "extent of this file's data stream: not yet "
+                  "defined", 2: "extent of an earlier edition: not yet defined"}
 CODEC_NAMES = {0: "stored", 1: "zlib", 2: "zstd"}
 
 
@@ -521,6 +526,8 @@ class Archive(object):
         self.v11 = False
         self.sections = []              # section 15.3: the directory's records
         self.later = []                 # manifest problems acted on after the header digest
+        self.tail_problems = []         # section 15.5: (structure, offset, text), never an outcome
+        self.tail_sections = 0
 
     def close(self):
         self.f.close()
@@ -621,7 +628,7 @@ class Archive(object):
         self.signed_size = signed
         self.has_tail = True
         self.info.append("an unsigned tail of %d bytes follows the signed part (never trusted; "
-                         "not checked by this reader)" % (self.size - signed))
+                         "checked for its own integrity only, section 15.5)" % (self.size - signed))
 
     # -- step 2: trailer (section 9) ---------------------------------------
     def parse_trailer(self):
@@ -876,45 +883,15 @@ class Archive(object):
     def check_directory(self, data):
         """Section 15.3: the section directory's records, every bound checked."""
         mo = self.trailer["manifest_offset"]
-        pto = self.manifest["page_table_offset"]
-        if len(data) < 4:
-            self.problem("section directory", mo, "has %d bytes, fewer than 4" % len(data))
+        records, why = directory_records(data, 32, self.manifest["page_table_offset"], False)
+        if why:
+            self.problem("section directory", mo, why)
             raise Stop()
-        count = struct.unpack_from("<I", data, 0)[0]
-        if count > MAX_SECTIONS or len(data) != 4 + SECTION_RECORD * count:
-            self.problem("section directory", mo, "%d bytes do not hold %d sections"
-                         % (len(data), count))
-            raise Stop()
-        prev = None
-        for i in range(count):
-            typ, flags, res, off, length = struct.unpack_from("<HHIQQ", data, 4 + SECTION_RECORD * i)
-            digest = data[4 + SECTION_RECORD * i + 24:4 + SECTION_RECORD * (i + 1)]
-            why = None
-            if typ in (0, 1, 5):
-                why = "type %d is not a section type" % typ
-            elif prev is not None and (typ, off) <= prev:
-                why = "is out of (type, offset) order"
-            elif flags & ~1:
-                why = "has reserved flags set (0x%04x)" % flags
-            elif res:
-                why = "has a reserved field that is not zero"
-            elif length == 0:
-                why = "is empty"
-            elif off < 32 or off + length > pto:
-                why = "lies outside the body (32 to %d)" % pto
-            if why:
-                self.problem("section directory", mo, "section %d (type %d, offset %d, length %d) %s"
-                             % (i, typ, off, length, why))
-                raise Stop()
-            if flags & 1:
-                self.problem("section directory", mo, Newer("section %d: critical section type %d "
-                             "is not known: a newer reader is needed" % (i, typ)))
-                raise Stop()
+        for x in records:
             self.info.append("section %d: type %d (%d bytes at %d, not critical) skipped, but "
-                             "tiled and its digest checked" % (i, typ, length, off))
-            self.sections.append({"number": i, "type": typ, "offset": off, "length": length,
-                                  "digest": digest})
-            prev = (typ, off)
+                             "tiled and its digest checked" % (x["number"], x["type"],
+                                                               x["length"], x["offset"]))
+        self.sections = records
 
     # -- step 6: page table (section 6.1) ----------------------------------
     def parse_page_table(self, raw, base, problems, count):
@@ -1348,6 +1325,60 @@ class Archive(object):
                 self.doc_problems += 1
                 self.problem("document %s" % show_text(e["path"]), e["file_offset"],
                              target_problem(b"".join(e.get("target", []))))
+
+    def check_tail(self):
+        """Section 15.5: the unsigned tail, checked for its own integrity only.
+        Its findings go to tail_problems: they never change the outcome."""
+        if not self.has_tail:
+            return
+        end = self.size - 32
+        t = parse_tail_trailer(self.read(end, 32))
+        doff, dlen = t["directory_offset"], t["directory_len"]
+        if t["reserved"]:
+            self.tail_problems.append(("tail trailer reserved", end + 20, "is not zero"))
+            return
+        if doff < self.signed_size or doff + dlen != end or dlen > 4 + SECTION_RECORD * MAX_SECTIONS:
+            self.tail_problems.append(("tail trailer", end, "the tail directory (%d bytes at %d) "
+                                       "does not lie between the signed part (%d bytes) and the "
+                                       "tail trailer (at %d)" % (dlen, doff, self.signed_size, end)))
+            return
+        records, why = directory_records(self.read(doff, dlen), self.signed_size, doff, True)
+        if why:
+            self.tail_problems.append(("tail directory", doff, why))
+            return
+        self.tail_sections = len(records)
+        pos = self.signed_size
+        for x in sorted(records, key=lambda x: x["offset"]):
+            if x["offset"] != pos:
+                break
+            pos += x["length"]
+        if pos != doff:
+            self.tail_problems.append(("tail", pos, "the tail's sections do not tile it: a gap "
+                                       "or an overlap at %d (its directory starts at %d); their "
+                                       "digests are not checked" % (pos, doff)))
+            return
+        for x in records:
+            if H(self.read(x["offset"], x["length"])) != x["digest"]:
+                self.tail_problems.append(("tail section %d" % x["number"], x["offset"],
+                                           "type %d: H(section) does not match the tail "
+                                           "directory's digest" % x["type"]))
+        if not self.tail_problems:
+            self.info.append("the unsigned tail's %d section(s) and directory are intact (its own "
+                             "digests; never trusted)" % len(records))
+
+    def check_leaves(self):
+        """Section 15.7: leaf numbers other than FFFFFFFFFFFFFFFF are distinct."""
+        first = {}
+        for e in self.all_entries():
+            leaf = e.get("leaf")
+            if leaf is None or leaf == NO_LEAF:
+                continue
+            if leaf in first:
+                self.problem("document %s" % show_text(e["path"]), e["file_offset"],
+                             "leaf %d is also the leaf of %s (leaf numbers must be distinct)"
+                             % (leaf, show_text(first[leaf])))
+            else:
+                first[leaf] = e["path"]
 
     def document_bytes(self, e, cache):
         """Content of one document; cache holds the last decoded cluster.
@@ -2177,11 +2208,16 @@ def parse_entries(data, page, next_first, clusters, content_bytes, v11=False):
             if v11:                     # section 15.7
                 start = c.pos
                 elen = c.u32("entry_len")
+                c.note("the whole entry, this field included")
                 if elen < 4 or elen - 4 > c.left():
                     raise Short("entry %d's entry_len %d" % (n, elen), start)
                 end = start + elen
                 e["kind"] = c.u8("kind")
+                c.fields[-1].value = "%d (%s)" % (e["kind"], KIND_NAMES.get(e["kind"], "UNKNOWN: "
+                                                                             "needs a newer reader"))
                 eflags = c.u8("flags")
+                if eflags:
+                    c.note("reserved bits set: needs a newer reader")
             plen = c.u16("path_len")
             e["path"] = c.take(plen, "path")
             c.fields[-1].value = show_text(e["path"])
@@ -2192,6 +2228,7 @@ def parse_entries(data, page, next_first, clusters, content_bytes, v11=False):
             e["size"] = c.u64("size")
             if v11:
                 ref_kind = c.u8("ref_kind")
+                c.fields[-1].value = "%d (%s)" % (ref_kind, REF_KIND_NAMES.get(ref_kind, "unknown"))
                 if e["kind"] not in KIND_NAMES or eflags or ref_kind != 0:
                     probs.append((start, Newer("entry %d: kind %d, flags 0x%02x, ref_kind %d: a "
                                  "newer reader is needed" % (n, e["kind"], eflags, ref_kind))))
@@ -2203,7 +2240,10 @@ def parse_entries(data, page, next_first, clusters, content_bytes, v11=False):
             e["digest"] = c.take(32, "digest")
             if v11:
                 e["leaf"] = c.u64("leaf")
+                if e["leaf"] == NO_LEAF:
+                    c.fields[-1].value = "FFFFFFFFFFFFFFFF (none)"
                 e["salt"] = c.take(16, "salt")
+                c.note("per document; not checked")
             mlen = c.u8("media_len")
             e["media"] = c.take(mlen, "media_type")
             c.fields[-1].value = show_bytes(e["media"])
@@ -2274,6 +2314,54 @@ def parse_entries(data, page, next_first, clusters, content_bytes, v11=False):
     return entries, probs, c.fields
 
 
+def directory_records(data, lo, hi, tail):
+    """Sections 15.3 and 15.5: the records of a section directory (tail False)
+    or of the tail directory (tail True: flag bit 1 in every record), each in
+    [lo, hi). Returns (records, None), or (None, why); why is a Newer for an
+    unknown critical section (no section type is known yet)."""
+    if len(data) < 4:
+        return None, "has %d bytes, fewer than 4" % len(data)
+    count = struct.unpack_from("<I", data, 0)[0]
+    if count > MAX_SECTIONS or len(data) != 4 + SECTION_RECORD * count:
+        return None, "%d bytes do not hold %d sections" % (len(data), count)
+    records = []
+    prev = None
+    for i in range(count):
+        typ, flags, res, off, length = struct.unpack_from("<HHIQQ", data, 4 + SECTION_RECORD * i)
+        digest = data[4 + SECTION_RECORD * i + 24:4 + SECTION_RECORD * (i + 1)]
+        why = None
+        if typ in (0, 1, 5):
+            why = "type %d is not a section type" % typ
+        elif prev is not None and (typ, off) <= prev:
+            why = "is out of (type, offset) order"
+        elif flags & ~(3 if tail else 1):
+            why = "has reserved flags set (0x%04x)" % flags
+        elif tail and not flags & 2:
+            why = "lacks flag bit 1 (outside the signed part, section 15.5)"
+        elif res:
+            why = "has a reserved field that is not zero"
+        elif length == 0:
+            why = "is empty"
+        elif off < lo or off + length > hi:
+            why = "lies outside the %s (%d to %d)" % ("tail" if tail else "body", lo, hi)
+        if why:
+            return None, "section %d (type %d, offset %d, length %d) %s" % (i, typ, off, length, why)
+        if flags & 1:
+            return None, Newer("section %d: critical section type %d is not known: a newer "
+                               "reader is needed" % (i, typ))
+        records.append({"number": i, "type": typ, "flags": flags, "offset": off,
+                        "length": length, "digest": digest})
+        prev = (typ, off)
+    return records, None
+
+
+def parse_tail_trailer(raw):
+    """Section 15.5: the tail trailer's fields (the last 32 bytes)."""
+    signed, doff, dlen, res = struct.unpack_from("<QQII", raw, 0)
+    return {"signed_size": signed, "directory_offset": doff, "directory_len": dlen,
+            "reserved": res}
+
+
 # ---------------------------------------------------------------------------
 # verify and extract
 
@@ -2295,6 +2383,8 @@ def run_checks(path, trusted, out):
         try:
             arc.open(trusted)
             arc.verify_body()
+            arc.check_leaves()
+            arc.check_tail()
         except Stop:
             pass
         except Short as e:
@@ -2305,6 +2395,9 @@ def run_checks(path, trusted, out):
         return arc, 2
     for line in arc.info:
         out.write("info  %s\n" % line)
+    # section 15.5: the tail's own lines; the exit code is the signed part's
+    for where, off, text in arc.tail_problems:
+        out.write("TAIL  %s, %s: %s\n" % (where, at(off), text))
     if arc.problems and arc.needs_newer_only():
         report(arc, out)
         out.write("%s: needs a newer reader: this one cannot check all of it (%d item(s) above); "
@@ -2573,6 +2666,95 @@ def document_content(doc, clusters, cluster_data):
     return b"".join(out)
 
 
+def directory_fields(data, base, tail):
+    """Sections 15.3 and 15.5: a directory's bytes as fields, however wrong."""
+    c = Cursor(data, base)
+    try:
+        count = c.u32("count")
+        for i in range(count):
+            c.fields.append(Field(c.pos, 0, "-- section %d" % i, b"", None))
+            c.u16("type")
+            typ = c.fields[-1].value
+            c.fields[-1].value = "%d (%s)" % (typ, SECTION_TYPE_NAMES.get(typ, "reserved"))
+            flags = c.u16("flags")
+            names = [n for bit, n in ((1, "critical"), (2, "outside the signed part"))
+                     if flags & bit]
+            c.fields[-1].value = "0x%04x (%s)" % (flags, ", ".join(names) or "none")
+            if flags & ~(3 if tail else 1):
+                c.note("INVALID: reserved bits" if not tail or flags & ~3 else "INVALID")
+            if tail and not flags & 2:
+                c.note("INVALID: bit 1 must be set in the tail")
+            c.u32("reserved")
+            c.u64("offset")
+            c.u64("length")
+            c.take(32, "digest")
+        if c.left():
+            c.take(c.left(), "trailing bytes (INVALID)")
+    except Short:
+        if c.left():
+            c.take(c.left(), "truncated (INVALID)")
+    return c.fields
+
+
+def tail_trailer_fields(raw, base):
+    """Section 15.5: the tail trailer's fields."""
+    c = Cursor(raw, base)
+    c.u64("signed_size")
+    c.u64("directory_offset")
+    c.u32("directory_len")
+    c.u32("reserved")
+    c.take(8, "magic")
+    c.fields[-1].value = show_bytes(c.fields[-1].raw)
+    return c.fields
+
+
+def dump_sections(d, arc, records, what, expected):
+    """Each section's bytes and its digest (15.4 in the body, 15.5 in the tail)."""
+    for x in records:
+        raw = arc.read(x["offset"], x["length"])
+        dig = H(raw)
+        d.heading("%s %d, type %d (%s)" % (what, x["number"], x["type"],
+                                          SECTION_TYPE_NAMES.get(x["type"], "reserved")),
+                  x["offset"], x["length"])
+        d.fields([Field(x["offset"], len(raw), "bytes", raw, None)])
+        d.note("H(section) = %s  %s" % (dig.hex(), "ok" if dig == x["digest"] else
+                                        "MISMATCH (the directory says %s)" % x["digest"].hex()))
+        expected.append(("%s %d" % (what.lower(), x["number"]), dig))
+
+
+def dump_tail(d, arc, expected):
+    """Section 15.5: the tail trailer, the tail directory and the tail's
+    sections; returns the layout lines. Never trusted: shown, not used."""
+    end = arc.size - 32
+    raw = arc.read(end, 32)
+    t = parse_tail_trailer(raw)
+    doff, dlen = t["directory_offset"], t["directory_len"]
+    lines = []
+    records = []
+    inside = arc.signed_size <= doff and doff + dlen == end
+    if inside:
+        data = arc.read(doff, dlen)
+        records, why = directory_records(data, arc.signed_size, doff, True)
+        records = records or []
+        for x in records:
+            lines.append((x["offset"], x["length"], "tail section %d (type %d)"
+                          % (x["number"], x["type"])))
+        lines.append((doff, dlen, "tail directory (%d records)" % len(records)))
+        dump_sections(d, arc, records, "Tail section", expected)
+        d.heading("Tail directory (section 15.5; record format of 15.3)", doff, dlen)
+        d.fields(directory_fields(data, doff, True))
+        if why:
+            d.note("PROBLEM: %s" % why)
+    lines.append((end, 32, "tail trailer"))
+    d.heading("Tail trailer (section 15.5)", end, 32)
+    d.fields(tail_trailer_fields(raw, end))
+    if not inside:
+        d.note("PROBLEM: the tail directory (%d bytes at %d) does not end at the tail trailer"
+               % (dlen, doff))
+    d.note("the tail is never trusted: a damaged tail changes no verdict")
+    return lines
+
+
 def cmd_dump(args):
     out = sys.stdout
     try:
@@ -2613,7 +2795,7 @@ def dump(arc, name, d):
         d.line("the file is too small to hold a trailer")
         return 1
     mo, ms, ss = t["manifest_offset"], t["manifest_size"], t["signature_size"]
-    if mo + ms + ss + 32 != arc.size or ms > MAX_MANIFEST or ss < SIG_FIXED or mo < 32:
+    if mo + ms + ss + 32 != arc.signed_size or ms > MAX_MANIFEST or ss < SIG_FIXED or mo < 32:
         d.heading("Trailer (section 9)", t["offset"], 32)
         d.fields(t["fields"])
         d.note("the trailer does not describe this file; nothing more can be located")
@@ -2665,8 +2847,18 @@ def dump(arc, name, d):
         page_dumps[p["number"]] = (raw, o, data, why, fields)
         if ents:
             docs.extend(ents)
+    # the section directory (15.3), where the manifest holds it
+    dir_data, dir_off, ext_type, sections = None, None, None, []
+    for f in m.get("fields", []):
+        if f.name == "extension type":
+            ext_type = f.value
+        elif f.name == "extension data" and ext_type == EXT_DIRECTORY and arc.v11:
+            dir_data, dir_off = f.raw, f.off
+    if dir_data is not None and layout_ok:
+        sections = directory_records(dir_data, 32, pto, False)[0] or []
     # objects in file order
     objs = [("page", p) for p in pages] + [("cluster", c) for c in clusters]
+    objs += [("section", x) for x in sections]
     objs.sort(key=lambda x: x[1]["offset"])
     cluster_data = {}
     d.line()
@@ -2674,16 +2866,29 @@ def dump(arc, name, d):
     d.line("  %10s %10s  %s" % ("offset", "size", "structure"))
     d.line("  %10d %10d  header" % (0, 32))
     for kind, e in objs:
-        d.line("  %10d %10d  %s %d object" % (e["offset"], e["length"], kind, e["number"]))
+        d.line("  %10d %10d  %s %d %s" % (e["offset"], e["length"], kind, e["number"],
+                                          "(type %d)" % e["type"] if kind == "section" else "object"))
     if layout_ok:
         d.line("  %10d %10d  page table (%d entries)" % (pto, pts, len(pages)))
         d.line("  %10d %10d  cluster table (%d entries)" % (pto + pts, cts, len(clusters)))
     d.line("  %10d %10d  manifest" % (mo, ms))
     d.line("  %10d %10d  signature block" % (mo + ms, ss))
-    d.line("  %10d %10d  trailer" % (arc.size - 32, 32))
+    d.line("  %10d %10d  trailer" % (arc.signed_size - 32, 32))
+    tail_lines = []
+    if arc.has_tail:
+        d.line("  %10d             end of the signed part; the unsigned tail (section 15.5):"
+               % arc.signed_size)
+        tail_out = io.StringIO()
+        tail_expected = []
+        tail_lines = dump_tail(Dumper(tail_out), arc, tail_expected)
+        for off, size, what in tail_lines:
+            d.line("  %10d %10d  %s" % (off, size, what))
     d.line("  %10d             end of file" % arc.size)
     for kind, e in objs:
         n = e["number"]
+        if kind == "section":
+            dump_sections(d, arc, [e], "Section", expected)
+            continue
         if e["offset"] + e["length"] > arc.size or e["length"] < OBJ_HEADER:
             d.heading("%s %d object: outside the file" % (kind.capitalize(), n), e["offset"], e["length"])
             continue
@@ -2746,6 +2951,9 @@ def dump(arc, name, d):
         expected.insert(0, ("page table", H(praw)))
     d.heading("Manifest (section 7)", mo, ms)
     for f in m["fields"]:
+        if f.name == "extension data" and f.off == dir_off:
+            f.value = "the section directory (below)"
+    for f in m["fields"]:
         if f.name == "created" and isinstance(f.value, int):
             try:
                 when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(f.value))
@@ -2767,8 +2975,15 @@ def dump(arc, name, d):
     d.note("global_signature over signature || trusted_comment: %s" % ("good" if ok2 else "BAD"))
     d.note("minisign line 2: %s" % base64.b64encode(s["alg"] + s["key_id"] + s["signature"]).decode())
     d.note("minisign line 4: %s" % base64.b64encode(s["global"]).decode())
+    if dir_data is not None:
+        d.heading("Section directory (section 15.3, manifest extension type 1)", dir_off,
+                  len(dir_data))
+        d.fields(directory_fields(dir_data, dir_off, False))
     d.heading("Trailer (section 9)", t["offset"], 32)
     d.fields(t["fields"])
+    if arc.has_tail:
+        d.out.write(tail_out.getvalue())
+        expected += tail_expected
     d.line()
     d.line("Expected digests (BLAKE2b-256 unless marked)")
     for label, dig in expected:
@@ -2797,6 +3012,8 @@ def dump(arc, name, d):
         try:
             a2.open(None)
             a2.verify_body()
+            a2.check_leaves()
+            a2.check_tail()
         except Stop:
             pass
         except Short as e:
@@ -2809,6 +3026,8 @@ def dump(arc, name, d):
     else:
         buf.write("all checks pass; valid signature by untrusted key ID %s\n"
                   % key_id_text(a2.sig["key_id"]))
+    for where, off, text in a2.tail_problems:
+        buf.write("TAIL  %s, %s: %s\n" % (where, at(off), text))
     for ln in buf.getvalue().splitlines():
         d.line("  " + ln)
     return rc

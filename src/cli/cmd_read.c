@@ -53,6 +53,7 @@ struct vctx {
 	const char *archive;
 	int quiet;
 	json_t *problems;         /* JSON: the problems so far */
+	json_t *tail_problems;    /* JSON: those about the unsigned tail */
 	cli_progress *prog;       /* cleared before a problem is printed */
 	const verify_printer *pr;
 };
@@ -63,6 +64,17 @@ static void text_problem(vctx *v, const npk_problem *p)
 		return;
 	if (v->prog != NULL)
 		cli_progress_done(v->prog);
+	/* the unsigned tail is never the verdict (spec/format.md 15.5) */
+	if (p->tail && strcmp(p->object, "tail section") == 0) {
+		printf("TAIL  section %llu at offset %llu: %s\n", (unsigned long long)p->number,
+		       (unsigned long long)p->offset, cli_show_msg(p->message));
+		return;
+	}
+	if (p->tail) {
+		printf("TAIL  at offset %llu: %s\n", (unsigned long long)p->offset,
+		       cli_show_msg(p->message));
+		return;
+	}
 	/* what only a newer reader can decode is not damage */
 	const char *what = p->code == NPK_E_VERSION ? "UNSUPPORTED" : "DAMAGED";
 	if (p->path)
@@ -91,6 +103,33 @@ static void text_unopened(vctx *v, int rc, const char *msg, int ec)
 	(void)ec;
 	if (!v->quiet && !unreadable(rc))
 		printf("FAILED  %s\n", cli_show_msg(msg));
+}
+
+/* The 1.1 container's line (spec/format.md 15), after the verdict. */
+static void text_container(const verify_result *res)
+{
+	const npk_verify_stats *st = res->st;
+	char tail[160];
+	if (!st->tail)
+		snprintf(tail, sizeof tail, "no unsigned tail");
+	else if (st->tail_problems == 0)
+		snprintf(tail, sizeof tail, "an unsigned tail of %llu %s, intact (never trusted)",
+		         (unsigned long long)st->tail_sections,
+		         cli_s(st->tail_sections, "section", "sections"));
+	else
+		snprintf(tail, sizeof tail, "an unsigned tail, damaged (%llu TAIL %s; never trusted, "
+		         "not part of the verdict)", (unsigned long long)st->tail_problems,
+		         cli_s(st->tail_problems, "line", "lines"));
+	printf("  format %u.%u: %llu %s (%llu known, %llu unknown and not critical); entries: %llu "
+	       "%s, %llu withdrawn, %llu empty %s, %llu symbolic %s; %s\n",
+	       res->info->version_major, res->info->version_minor,
+	       (unsigned long long)st->sections, cli_s(st->sections, "section", "sections"),
+	       (unsigned long long)(st->sections - st->sections_unknown),
+	       (unsigned long long)st->sections_unknown, (unsigned long long)st->kind_documents,
+	       cli_s(st->kind_documents, "document", "documents"),
+	       (unsigned long long)st->kind_withdrawn, (unsigned long long)st->kind_folders,
+	       cli_s(st->kind_folders, "folder", "folders"), (unsigned long long)st->kind_links,
+	       cli_s(st->kind_links, "link", "links"), tail);
 }
 
 static void text_result(vctx *v, const verify_result *res)
@@ -130,12 +169,15 @@ static void text_result(vctx *v, const verify_result *res)
 		       cli_s(st->documents, "document", "documents"), sz,
 		       (unsigned long long)st->clusters, cli_s(st->clusters, "cluster", "clusters"),
 		       (unsigned long long)st->pages, cli_s(st->pages, "page", "pages"));
+	if (res->info->version_minor >= 1)
+		text_container(res);
 }
 
 static const verify_printer text_printer = {text_problem, text_unopened, text_result};
 
 static void json_problem(vctx *v, const npk_problem *p)
 {
+	json_t **list = p->tail ? &v->tail_problems : &v->problems;
 	json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "object", p->object, "number",
 	                      (json_int_t)p->number, "error", npk_strerror(p->code), "message",
 	                      p->message ? p->message : "");
@@ -143,9 +185,9 @@ static void json_problem(vctx *v, const npk_problem *p)
 		json_object_set_new(o, "offset", json_integer((json_int_t)p->offset));
 	if (p->path)
 		json_object_set_new(o, "path", json_string(p->path));
-	if (v->problems == NULL)
-		v->problems = json_array();
-	json_array_append_new(v->problems, o);
+	if (*list == NULL)
+		*list = json_array();
+	json_array_append_new(*list, o);
 }
 
 static void json_unopened(vctx *v, int rc, const char *msg, int ec)
@@ -160,6 +202,26 @@ static void json_unopened(vctx *v, int rc, const char *msg, int ec)
 	json_object_set_new(j, "message", json_string(msg));
 	json_object_set_new(j, "exit_code", json_integer(ec));
 	cli_json_print(j);
+}
+
+/* The 1.1 container (spec/format.md 15): its sections, entries by kind,
+ * and the unsigned tail with its own problems (never the verdict). */
+static void json_container(vctx *v, json_t *j, const npk_verify_stats *st)
+{
+	json_object_set_new(j, "sections", json_pack("{s:I, s:I, s:I}", "count",
+	                    (json_int_t)st->sections, "known",
+	                    (json_int_t)(st->sections - st->sections_unknown), "unknown",
+	                    (json_int_t)st->sections_unknown));
+	json_object_set_new(j, "entries", json_pack("{s:I, s:I, s:I, s:I}", "documents",
+	                    (json_int_t)st->kind_documents, "withdrawn",
+	                    (json_int_t)st->kind_withdrawn, "folders", (json_int_t)st->kind_folders,
+	                    "links", (json_int_t)st->kind_links));
+	json_t *t = json_pack("{s:b, s:I, s:o}", "present", st->tail, "sections",
+	                      (json_int_t)st->tail_sections, "intact",
+	                      st->tail ? json_boolean(st->tail_problems == 0) : json_null());
+	json_object_set_new(t, "problems", v->tail_problems ? v->tail_problems : json_array());
+	v->tail_problems = NULL;
+	json_object_set_new(j, "tail", t);
 }
 
 static void json_result(vctx *v, const verify_result *res)
@@ -186,6 +248,7 @@ static void json_result(vctx *v, const verify_result *res)
 	json_object_set_new(j, "bytes", json_integer((json_int_t)st->bytes));
 	json_object_set_new(j, "problems", v->problems ? v->problems : json_array());
 	v->problems = NULL;
+	json_container(v, j, st);
 	json_object_set_new(j, "exit_code", json_integer(res->ec));
 	cli_json_print(j);
 }
@@ -234,7 +297,7 @@ int cmd_verify(int argc, char **argv)
 		return ec;
 	if (argc - optind != 1)
 		return cli_usage_error("verify", "need exactly one ARCHIVE");
-	vctx v = {argv[optind], o.quiet, NULL, NULL, o.json ? &json_printer : &text_printer};
+	vctx v = {argv[optind], o.quiet, NULL, NULL, NULL, o.json ? &json_printer : &text_printer};
 	npk_trust *t = NULL;
 	if ((ec = cli_load_trust(o.pubkey, &t)) != 0)
 		return ec;

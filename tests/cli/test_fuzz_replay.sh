@@ -17,4 +17,9 @@ for t in archive pubkey seckey meta_text meta_markdown meta_html sidecar warc; d
 	expect_exit 0 "fuzz target $t runs its $n inputs without a crash" -- "$bin" "$corpus" &&
 		expect_contains "$OUT" "replay_$t: $n inputs" "and ran each of them"
 done
+# the archive corpus holds format 1.1 too (spec/format.md 15): the default
+# create output, sections in the body, an unsigned tail (seeds.sh)
+for s in vector-1.1 many-1.1 v11-sections-two v11-tail v11-tail-digest; do
+	expect_true "the archive corpus holds seed-$s.npk" -- test -s "$top/tests/fuzz/corpus/archive/seed-$s.npk"
+done
 finish

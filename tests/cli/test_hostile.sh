@@ -85,8 +85,9 @@ while IFS='	' read -r name code text what; do
 	run "$NP" extract -q -p "$PUB" -C "$J/out" "$A"
 	if [ "$code" = 0 ]; then
 		[ "$RC" = 0 ] && pass "$name: extract exits 0" || { fail "$name: extract exits 0" "got $RC"; show_last; }
-	elif [ "$name" = v11-section-digest ] || [ "$name" = v11-section-gap ]; then
-		# damage only verify looks for (spec/format.md 15.4): the documents are intact
+	elif [ "$name" = v11-section-digest ] || [ "$name" = v11-section-gap ] ||
+		[ "$name" = v11-leaf-duplicate ]; then
+		# damage only verify looks for (spec/format.md 15.4, 15.7): the documents are intact
 		[ "$RC" = 0 ] && pass "$name: extract writes the intact documents" ||
 			{ fail "$name: extract exits 0" "got $RC"; show_last; }
 	elif [ "$RC" = 0 ] || [ "$RC" -ge 128 ]; then
@@ -133,6 +134,46 @@ expect_exit 1 "codec-unknown-and-damage: verify exits 1" -- "$NP" verify -p "$PU
 run "$NP" verify --json -p "$PUB" "$C/codec-unknown-and-damage.npk"
 expect_eq "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["documents_damaged"], d["documents_unsupported"])' "$OUT" 2>&1)" \
 	"4 5" "codec-unknown-and-damage: --json counts 4 documents damaged (news/005.txt lies in both clusters) and 5 unsupported"
+
+# The unsigned tail (spec/format.md 15.5) is never the verdict: a damaged
+# tail is reported on TAIL lines of its own (and in --json's "tail"), and
+# the exit code is the signed part's; an intact tail gives no TAIL line.
+tail_json() { # FILE: intact, the tail's problems, the other problems, exit code
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); t=d["tail"]
+print(t["present"], t["intact"], len(t["problems"]), len(d["problems"]), d["exit_code"])' "$1" 2>&1
+}
+for name in v11-tail-digest v11-tail-directory-outside v11-tail-flag-missing v11-tail-gap; do
+	A="$C/$name.npk"
+	expect_exit 0 "$name: verify exits 0 (the signed part is intact)" -- "$NP" verify -p "$PUB" "$A" &&
+		expect_contains "$OUT" "TAIL  " "$name: the damaged tail is on a TAIL line" &&
+		expect_not_contains "$OUT" "DAMAGED" "$name: and on no DAMAGED line" &&
+		expect_contains "$OUT" "an unsigned tail, damaged (1 TAIL line" "$name: the summary says the tail is damaged"
+	run python3 "$top/spec/vectors/npkcheck.py" verify "$A" -p "$PUB"
+	expect_contains "$OUT" "TAIL  " "$name: npkcheck.py reports the tail on a TAIL line too"
+	run "$NP" verify --json -p "$PUB" "$A"
+	expect_eq "$(tail_json "$OUT")" "True False 1 0 0" "$name: --json has the tail not intact, its one problem in tail.problems, none in problems, exit code 0"
+done
+A="$C/v11-tail.npk"
+expect_exit 0 "v11-tail: verify exits 0" -- "$NP" verify -p "$PUB" "$A" &&
+	expect_not_contains "$OUT" "TAIL" "v11-tail: an intact tail gives no TAIL line" &&
+	expect_contains "$OUT" "an unsigned tail of 1 section, intact" "v11-tail: the summary says the tail is intact"
+run "$NP" verify --json -p "$PUB" "$A"
+expect_eq "$(tail_json "$OUT")" "True True 0 0 0" "v11-tail: --json has the tail present and intact"
+run "$NP" verify --json -p "$PUB" "$C/v11-leaf-duplicate.npk"
+expect_contains "$OUT" "leaf 2 is also the leaf of" "v11-leaf-duplicate: --json names the duplicate leaf" &&
+	expect_eq "$(tail_json "$OUT")" "False None 0 1 1" "v11-leaf-duplicate: one problem, exit code 1, no tail"
+# npkcheck.py dump annotates the 1.1 structures: the section directory and
+# its sections, the version 1.1 entry fields, the tail and its trailer
+run python3 "$top/spec/vectors/npkcheck.py" dump "$C/v11-sections-two.npk"
+expect_contains "$OUT" "Section directory (section 15.3, manifest extension type 1)" "dump: the section directory" &&
+	expect_contains "$OUT" "Section 1, type 6 (content digest index)" "dump: each section, by type" &&
+	expect_contains "$OUT" "0 (document)" "dump: an entry's kind by name" &&
+	expect_contains "$OUT" "0 (inline: cluster and offset)" "dump: an entry's ref_kind by name"
+run python3 "$top/spec/vectors/npkcheck.py" dump "$C/v11-tail-digest.npk"
+expect_contains "$OUT" "Tail trailer (section 15.5)" "dump: the tail trailer" &&
+	expect_contains "$OUT" "Tail directory (section 15.5; record format of 15.3)" "dump: the tail directory" &&
+	expect_contains "$OUT" "MISMATCH (the directory says 1111" "dump: the tail section's digest mismatch" &&
+	expect_contains "$OUT" "TAIL  tail section 0" "dump: the verdict's TAIL line"
 
 # cat may stop decoding a cluster once its document is out (spec/format.md
 # 4.3): in zlib-truncated, the stream of cluster 1 (the end of news/005.txt,

@@ -23,11 +23,12 @@ mk() { # NAME [create options] INPUT...
 	exit 1
 }
 
-# archive: the spec vector, the seeds in each codec, many small clusters
-# and pages, odd paths and an empty document.
+# archive: the spec vectors, the seeds in each codec, many small clusters
+# and pages, odd paths and an empty document (format 1.0, then 1.1).
 cp spec/vectors/vector.npk "$C/archive/seed-vector.npk"
-mk seeds "$C/archive/seed-seeds-zlib.npk" seeds
-mk seeds "$C/archive/seed-seeds-zstd.npk" --codec zstd seeds
+cp spec/vectors/vector-1.1.npk "$C/archive/seed-vector-1.1.npk"
+mk seeds "$C/archive/seed-seeds-zlib.npk" --format-version 1.0 seeds
+mk seeds "$C/archive/seed-seeds-zstd.npk" --format-version 1.0 --codec zstd seeds
 mkdir -p "$T/many/a/b" "$T/many/c"
 i=0
 while [ $i -lt 40 ]; do
@@ -37,8 +38,21 @@ done
 : >"$T/many/c/empty.txt"
 printf '# Heading\n\nText.\n' >"$T/many/c/note.md"
 printf '\316\261\316\262 \342\200\224 non-ASCII name\n' >"$T/many/c/$(printf '\316\261\316\262').txt"
-mk many "$C/archive/seed-many.npk" --cluster-size 4096 --meta title="seed archive" \
+mk many "$C/archive/seed-many.npk" --format-version 1.0 --cluster-size 4096 \
+	--meta title="seed archive" --meta creator=newspack "$T/many"
+mk many-1.1 "$C/archive/seed-many-1.1.npk" --cluster-size 4096 --meta title="seed archive" \
 	--meta creator=newspack "$T/many"
+# format 1.1 structures create does not write yet (spec/format.md 15):
+# sections in the body, an unsigned tail, entries with later fields and
+# with kinds, from the hostile suite's writer
+python3 tests/hostile/forge.py "$T/forge" >/dev/null || {
+	echo "seeds.sh: forge.py failed" >&2
+	exit 1
+}
+for c in v11-sections-two v11-tail v11-tail-digest v11-entry-later-fields v11-leaf-duplicate \
+	v11-kind-unknown; do
+	cp "$T/forge/$c.npk" "$C/archive/seed-$c.npk"
+done
 
 # keys
 cp tests/keys/test.pub "$C/pubkey/seed-test.pub"

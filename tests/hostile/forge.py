@@ -878,6 +878,31 @@ def cases():
         "needs a newer reader")
     add("v11-10-out-of-order", "a version 1.0 archive whose contents are stored in reverse path "
         "order", D, {"layout": reverse_layout}, 1, "documents must tile the data")
+    # the unsigned tail (15.5) is never the verdict: verify says TAIL and exits as for the signed part
+    add("v11-tail-digest", "a tail section whose bytes do not match the tail directory's digest", D,
+        {"v11": True, "tail": [Section(0, 3, b"parity" * 30, False, b"\x11" * 32)]}, 0,
+        "TAIL  section 0")
+    add("v11-tail-directory-outside", "a tail trailer whose directory_offset lies past the file", D,
+        dict(V, tail=[Section(0, 3, b"parity" * 30)],
+             file=lambda f: struct.pack_into("<Q", f, len(f) - 24, 10 ** 12)), 0, "TAIL  at offset")
+    add("v11-tail-signed-size", "a tail trailer whose signed_size does not lead to the signed "
+        "trailer", D, dict(V, tail=[Section(0, 3, b"parity" * 30)],
+                           file=lambda f: struct.pack_into("<Q", f, len(f) - 32,
+                                                           struct.unpack_from("<Q", f, len(f) - 32)[0] + 8)),
+        1, "no trailer at the end of the file")
+    add("v11-tail-flag-missing", "a tail directory record without flag bit 1", D,
+        dict(V, tail=[Section(0, 3, b"parity" * 30)],
+             file=lambda f: struct.pack_into("<H", f, struct.unpack_from("<Q", f, len(f) - 24)[0] + 6, 0)),
+        0, "lacks flag bit 1")
+    add("v11-tail-gap", "a tail section one byte shorter than the bytes before the tail directory", D,
+        {"v11": True, "tail": [Section(0, 3, b"parity" * 30, False, None, 179)]}, 0,
+        "the tail's sections do not tile it")
+    # leaf numbers (15.7): distinct, but for "none"; only verify checks it (as 15.4)
+    add("v11-leaf-duplicate", "two entries with leaf number 2", D,
+        {"v11": True, "hooks": {"entries": set_entry(5, leaf=2)}}, 1, "leaf 2 is also the leaf of")
+    add("v11-leaf-none", "every entry with leaf FFFFFFFFFFFFFFFF (none)", D,
+        {"v11": True, "hooks": {"entries": lambda es: [e.update(leaf=2 ** 64 - 1) for e in es]}},
+        0, "every digest matches")
 
     # ---- not refused, on purpose (spec/format.md 5.1): two documents whose
     # names differ only by Unicode normalisation are two paths.

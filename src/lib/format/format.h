@@ -115,6 +115,38 @@ int npk__pathstack_push(npk_pathstack *s, const char *path, const char **clash);
 void npk__pathstack_free(npk_pathstack *s);
 
 /* ---- Reader (reader.c) ---- */
+/* A section named by a directory (15.3), or by the tail directory (15.5). */
+typedef struct npk_section {
+	uint16_t type, flags;
+	uint64_t off, len;
+	uint8_t digest[32];
+} npk_section;
+/* Parses the directory data (count, then 56-byte records) of len bytes:
+ * every record in (type, offset) order, its reserved bits and bytes zero,
+ * at least 1 byte long and inside [lo, hi). tail: the tail directory,
+ * whose records all have flag bit 1 (15.5); else the section directory,
+ * whose records must not. On success *out (malloc'ed, freed by the
+ * caller) holds *count records; NPK_E_FORMAT names the first bad record,
+ * NPK_E_VERSION the first critical one (no section type is known yet).
+ * name is the archive's, for messages. */
+int npk__parse_sections(const uint8_t *data, size_t len, uint64_t lo, uint64_t hi, int tail,
+                        const char *name, npk_section **out, uint32_t *count, npk_error *err);
+
+/* An index entry (5.2, 15.7) as its page holds it: pointers into the page. */
+typedef struct npk_raw_entry {
+	const uint8_t *path, *digest, *media, *meta, *salt;
+	uint16_t plen, metalen;
+	uint8_t mlen;
+	uint64_t size, leaf;
+	uint32_t cluster, offset;
+	unsigned kind, flags, ref_kind;
+} npk_raw_entry;
+/* 15.7: takes a version 1.1 entry from c into x (zeroed by the caller).
+ * c goes bad when entry_len crosses the end of c or a field crosses
+ * entry_len; fields after those it knows are skipped; an unknown kind,
+ * flags or ref_kind stops it after ref_kind (x tells which). */
+void npk__take_entry11(npk_cur *c, npk_raw_entry *x);
+
 /* The reader's thread count, 0 (one per core) resolved. */
 size_t npk__reader_threads(const npk_reader *r);
 /* How many times clusters were decoded by npk_reader_read and find (not

@@ -36,11 +36,7 @@ typedef struct cluster_ref {
 } cluster_ref;
 
 /* A section named by the directory (15.3). */
-typedef struct section_ref {
-	uint16_t type, flags;
-	uint64_t off, len;
-	uint8_t digest[32];
-} section_ref;
+typedef npk_section section_ref;
 
 /* An object (page or cluster) read, checked and decoded into memory. */
 typedef struct obj_buf {
@@ -140,54 +136,81 @@ static int check_version(npk_reader *r, npk_error *err)
 	return NPK_OK;
 }
 
-/* 15.3: why directory record d cannot be right, or NULL. prev is the
- * record before it (NULL for the first). */
-static const char *section_problem(const npk_reader *r, const section_ref *d,
-                                   const section_ref *prev, uint32_t reserved)
+/* 15.3, 15.5: why directory record d cannot be right, or NULL. prev is
+ * the record before it (NULL for the first); [lo, hi) the bytes it must
+ * lie in; tail: a record of the tail directory. */
+static const char *section_problem(const section_ref *d, const section_ref *prev,
+                                   uint32_t reserved, uint64_t lo, uint64_t hi, int tail)
 {
 	uint64_t end = 0;
-	int inside = d->off >= NPK_HEADER_SIZE && npk__add64(d->off, d->len, &end) && end <= r->pt_off;
+	int inside = d->off >= lo && npk__add64(d->off, d->len, &end) && end <= hi;
 	return d->type == 0 || d->type == NPK_EXT_DIRECTORY || d->type == 5 ? "has a type that is not a section"
 	       : prev && (d->type < prev->type || (d->type == prev->type && d->off <= prev->off))
 	           ? "is out of (type, offset) order"
-	       : d->flags & ~NPK_SECTION_CRITICAL ? "has reserved flags set"
+	       : d->flags & ~(NPK_SECTION_CRITICAL | NPK_SECTION_TAIL) ? "has reserved flags set"
+	       : tail && !(d->flags & NPK_SECTION_TAIL) ? "lacks flag bit 1 (outside the signed part)"
+	       : !tail && d->flags & NPK_SECTION_TAIL ? "has reserved flags set"
 	       : reserved != 0 ? "has a reserved field that is not zero"
 	       : d->len == 0 ? "is empty"
-	       : !inside ? "lies outside the body"
+	       : !inside ? (tail ? "lies outside the tail" : "lies outside the body")
 	       : NULL;
 }
 
-/* 15.3: the section directory, data of extension type 1; every count and
- * bound is checked before use. No section type is known yet: unknown
- * critical ones need a newer reader, the others are kept for the tiling
- * and verify's digests. */
-static int parse_directory(npk_reader *r, const uint8_t *data, uint32_t len, npk_error *err)
+/* 15.3, 15.5: the records of a directory of n sections into S; the
+ * messages do not name the archive (the caller does). */
+static int take_sections(const uint8_t *data, uint32_t n, uint64_t lo, uint64_t hi, int tail,
+                         section_ref *S, npk_error *err)
 {
-	NPK_FAIL_IF(len < 4, err, NPK_E_FORMAT, "%s: section directory is truncated", r->name);
-	uint32_t count = npk__ld32(data);
-	NPK_FAIL_IF(count > NPK_SECTIONS_MAX || len != 4 + (uint64_t)count * NPK_SECTION_RECORD, err,
-	            NPK_E_FORMAT, "%s: section directory of %u bytes does not hold %u sections",
-	            r->name, len, count);
-	r->sections = calloc(count ? count : 1, sizeof *r->sections);
-	NPK_FAIL_IF(r->sections == NULL, err, NPK_E_NOMEM, "out of memory");
-	for (uint32_t i = 0; i < count; i++) {
+	for (uint32_t i = 0; i < n; i++) {
 		const uint8_t *e = data + 4 + (size_t)i * NPK_SECTION_RECORD;
-		section_ref *d = &r->sections[i];
+		section_ref *d = &S[i];
 		d->type = npk__ld16(e);
 		d->flags = npk__ld16(e + 2);
 		d->off = npk__ld64(e + 8);
 		d->len = npk__ld64(e + 16);
 		memcpy(d->digest, e + 24, 32);
-		const char *why = section_problem(r, d, i ? d - 1 : NULL, npk__ld32(e + 4));
-		NPK_FAIL_IF(why != NULL, err, NPK_E_FORMAT,
-		            "%s: section %u (type %u, offset %llu, length %llu) %s", r->name, i, d->type,
-		            (unsigned long long)d->off, (unsigned long long)d->len, why);
+		const char *why = section_problem(d, i ? d - 1 : NULL, npk__ld32(e + 4), lo, hi, tail);
+		const char *in = tail ? "the tail directory's " : "";
+		NPK_FAIL_IF(why != NULL, err, NPK_E_FORMAT, "%ssection %u (type %u, offset %llu, length "
+		            "%llu) %s", in, i, d->type, (unsigned long long)d->off,
+		            (unsigned long long)d->len, why);
 		NPK_FAIL_IF(d->flags & NPK_SECTION_CRITICAL, err, NPK_E_VERSION,
-		            "%s: section %u (type %u) is critical and needs a newer reader", r->name, i,
-		            d->type);
-		r->section_count = i + 1;
+		            "%ssection %u (type %u) is critical and needs a newer reader", in, i, d->type);
 	}
 	return NPK_OK;
+}
+
+/* 15.3, 15.5: a directory's records; every count and bound is checked
+ * before use. */
+int npk__parse_sections(const uint8_t *data, size_t len, uint64_t lo, uint64_t hi, int tail,
+                        const char *name, npk_section **out, uint32_t *count, npk_error *err)
+{
+	const char *what = tail ? "tail directory" : "section directory";
+	*out = NULL;
+	*count = 0;
+	NPK_FAIL_IF(len < 4, err, NPK_E_FORMAT, "%s: %s is truncated", name, what);
+	uint32_t n = npk__ld32(data);
+	NPK_FAIL_IF(n > NPK_SECTIONS_MAX || len != 4 + (uint64_t)n * NPK_SECTION_RECORD, err,
+	            NPK_E_FORMAT, "%s: %s of %zu bytes does not hold %u sections", name, what, len, n);
+	section_ref *S = calloc(n ? n : 1, sizeof *S);
+	NPK_FAIL_IF(S == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = take_sections(data, n, lo, hi, tail, S, err);
+	if (rc != NPK_OK) {
+		free(S);
+		return npk__wrap(err, rc, "%s: ", name);
+	}
+	*out = S;
+	*count = n;
+	return NPK_OK;
+}
+
+/* 15.3: the section directory, data of extension type 1. No section type
+ * is known yet: unknown critical ones need a newer reader, the others are
+ * kept for the tiling and verify's digests. */
+static int parse_directory(npk_reader *r, const uint8_t *data, uint32_t len, npk_error *err)
+{
+	return npk__parse_sections(data, len, NPK_HEADER_SIZE, r->pt_off, 0, r->name, &r->sections,
+	                           &r->section_count, err);
 }
 
 /* 7.2 Extensions: unknown critical ones stop the reader; type 1 is the
@@ -745,14 +768,7 @@ static int load_page_into(npk_reader *r, npk_decoder *dec, obj_buf *o, uint32_t 
 }
 
 /* An index entry (5.2, 15.7) as its page holds it. */
-typedef struct raw_entry {
-	const uint8_t *path, *digest, *media, *meta, *salt;
-	uint16_t plen, metalen;
-	uint8_t mlen;
-	uint64_t size, leaf;
-	uint32_t cluster, offset;
-	unsigned kind, flags, ref_kind;
-} raw_entry;
+typedef npk_raw_entry raw_entry;
 
 /* 5.2: a version 1.0 entry's fields from c, which is bad when the page
  * ends first. */
@@ -776,7 +792,7 @@ static void take_entry10(npk_cur *c, raw_entry *x)
  * after the fields known here belong to later versions and are skipped.
  * An unknown kind, flag or ref_kind stops at once: what follows cannot be
  * parsed (parse_entry says it needs a newer reader). */
-static void take_entry11(npk_cur *c, raw_entry *x)
+void npk__take_entry11(npk_cur *c, raw_entry *x)
 {
 	uint32_t elen = npk__cur_u32(c);
 	const uint8_t *body = elen >= 4 ? npk__cur_take(c, elen - 4) : npk__cur_take(c, SIZE_MAX);
@@ -808,7 +824,7 @@ static void take_entry(const npk_reader *r, npk_cur *c, raw_entry *x)
 {
 	memset(x, 0, sizeof *x);
 	if (r->v11)
-		take_entry11(c, x);
+		npk__take_entry11(c, x);
 	else
 		take_entry10(c, x);
 }
@@ -1201,7 +1217,7 @@ static void report(walk_report *w, int code, const char *object, uint64_t number
 	if (w->first == NPK_OK || (w->first == NPK_E_VERSION && code != NPK_E_VERSION))
 		w->first = code;
 	if (w->cb) {
-		npk_problem p = {code, object, number, offset, path, message};
+		npk_problem p = {code, object, number, offset, path, message, 0};
 		w->cb(&p, w->ctx);
 	}
 }
@@ -1638,6 +1654,9 @@ typedef struct verify_ctx {
 	uint8_t *cstate;          /* per cluster: 0 unchecked, 1 good, 2 bad */
 	npk_error *err;
 	uint64_t docs, bytes;     /* for progress */
+	uint64_t *leaves;         /* 15.7: every leaf number but "none", in walk order */
+	size_t nleaves, leaves_cap;
+	int leaves_lost;          /* out of memory: the leaves cannot be checked */
 } verify_ctx;
 
 /* Cluster states in verify_ctx.cstate. */
@@ -1660,10 +1679,13 @@ static int check_cluster(verify_ctx *v, uint32_t i)
 	return v->cstate[i];
 }
 
+static void note_entry(verify_ctx *v, const npk_entry *e);
+
 static int verify_doc(const npk_entry *e, void *ctx)
 {
 	verify_ctx *v = ctx;
 	npk_reader *r = v->r;
+	note_entry(v, e);
 	v->wr->st->documents++;
 	v->wr->st->bytes += e->size;
 	/* Every cluster the document touches must be intact; one this reader
@@ -1731,25 +1753,34 @@ static void check_layout(npk_reader *r, walk_report *wr, const section_ref *S)
 	}
 }
 
-/* 15.4: section i's bytes against its digest, read in pieces (a section
- * may be larger than memory). */
-static void check_section(npk_reader *r, walk_report *wr, uint32_t i)
+/* H of len bytes of the file at off, read in pieces (a section may be
+ * larger than memory). */
+static int hash_range(const npk_reader *r, uint64_t off, uint64_t len, uint8_t out[32],
+                      npk_error *err)
 {
-	const section_ref *d = &r->sections[i];
 	crypto_generichash_state st;
-	uint8_t buf[1 << 16], got[32];
-	npk_error e2 = {0};
+	uint8_t buf[1 << 16];
 	crypto_generichash_init(&st, NULL, 0, 32);
-	for (uint64_t at = 0; at < d->len;) {
-		size_t n = d->len - at < sizeof buf ? (size_t)(d->len - at) : sizeof buf;
-		if (npk__pread_full(r->fd, buf, n, d->off + at, r->name, &e2) != NPK_OK) {
-			report(wr, NPK_E_IO, "section", i, d->off, NULL, npk__bare(&e2, "read error"));
-			return;
-		}
+	for (uint64_t at = 0; at < len;) {
+		size_t n = len - at < sizeof buf ? (size_t)(len - at) : sizeof buf;
+		NPK_FORWARD(npk__pread_full(r->fd, buf, n, off + at, r->name, err));
 		crypto_generichash_update(&st, buf, n);
 		at += n;
 	}
-	crypto_generichash_final(&st, got, 32);
+	crypto_generichash_final(&st, out, 32);
+	return NPK_OK;
+}
+
+/* 15.4: section i's bytes against its digest. */
+static void check_section(npk_reader *r, walk_report *wr, uint32_t i)
+{
+	const section_ref *d = &r->sections[i];
+	uint8_t got[32];
+	npk_error e2 = {0};
+	if (hash_range(r, d->off, d->len, got, &e2) != NPK_OK) {
+		report(wr, NPK_E_IO, "section", i, d->off, NULL, npk__bare(&e2, "read error"));
+		return;
+	}
 	char msg[120];
 	snprintf(msg, sizeof msg, "section %u (type %u) does not match its digest", i, d->type);
 	if (!npk__digest_same(got, d->digest))
@@ -1771,13 +1802,214 @@ static int check_body(npk_reader *r, walk_report *wr, npk_error *err)
 	return NPK_OK;
 }
 
+/* 15.5: a finding about the unsigned tail. The tail is never trusted, so
+ * it is reported on its own and never becomes an outcome (w->first). */
+static void report_tail(walk_report *w, int code, const char *object, uint64_t number,
+                        uint64_t offset, const char *message)
+{
+	w->st->tail_problems++;
+	if (w->cb) {
+		npk_problem p = {code, object, number, offset, NULL, message, 1};
+		w->cb(&p, w->ctx);
+	}
+}
+
+/* 15.5: whether the tail's sections, in increasing offset, tile
+ * [signed_size, dir_off); else reports where they stop doing so. */
+static int tail_tiled(npk_reader *r, walk_report *wr, const section_ref *S, uint32_t n,
+                      uint64_t dir_off)
+{
+	section_ref *T = malloc((n ? n : 1) * sizeof *T);
+	uint64_t pos = r->signed_size;
+	if (T == NULL) {
+		report_tail(wr, NPK_E_NOMEM, "tail", 0, pos, "out of memory");
+		return 0;
+	}
+	memcpy(T, S, n * sizeof *T);
+	qsort(T, n, sizeof *T, section_by_offset);
+	for (uint32_t i = 0; i < n && T[i].off == pos; i++)
+		pos += T[i].len;
+	free(T);
+	if (pos == dir_off)
+		return 1;
+	char msg[200];
+	snprintf(msg, sizeof msg, "the tail's sections do not tile it: a gap or an overlap at "
+	         "offset %llu (its directory starts at %llu); their digests are not checked",
+	         (unsigned long long)pos, (unsigned long long)dir_off);
+	report_tail(wr, NPK_E_FORMAT, "tail", 0, pos, msg);
+	return 0;
+}
+
+/* 15.5: each tail section against its digest, once they tile the tail
+ * (so that no byte is read twice). */
+static void check_tail_sections(npk_reader *r, walk_report *wr, const section_ref *S,
+                                uint32_t n, uint64_t dir_off)
+{
+	char msg[120];
+	uint8_t got[32];
+	npk_error e2 = {0};
+	if (!tail_tiled(r, wr, S, n, dir_off))
+		return;
+	for (uint32_t i = 0; i < n; i++) {
+		if (hash_range(r, S[i].off, S[i].len, got, &e2) != NPK_OK) {
+			report_tail(wr, e2.code, "tail section", i, S[i].off, npk__bare(&e2, "read error"));
+		} else if (!npk__digest_same(got, S[i].digest)) {
+			snprintf(msg, sizeof msg, "section %u (type %u) does not match its digest", i,
+			         S[i].type);
+			report_tail(wr, NPK_E_DIGEST, "tail section", i, S[i].off, msg);
+		}
+	}
+}
+
+/* 15.5: reads the tail directory that the tail trailer names, which
+ * must end where the tail trailer starts, after the signed part. The
+ * messages do not name the archive: they are the tail's own lines. */
+static int read_tail_directory(const npk_reader *r, uint8_t **dir, uint32_t *len,
+                               uint64_t *off, npk_error *err)
+{
+	uint8_t t[NPK_TRAILER_SIZE];
+	uint64_t end = r->file_size - NPK_TRAILER_SIZE, dir_end;
+	NPK_FORWARD(npk__pread_full(r->fd, t, sizeof t, end, r->name, err));
+	*off = npk__ld64(t + 8);
+	*len = npk__ld32(t + 16);
+	NPK_FAIL_IF(npk__ld32(t + 20) != 0, err, NPK_E_FORMAT,
+	            "the tail trailer's reserved field is not zero");
+	NPK_FAIL_IF(*off < r->signed_size || !npk__add64(*off, *len, &dir_end) || dir_end != end,
+	            err, NPK_E_FORMAT, "the tail directory (%u bytes at offset %llu) does not lie "
+	            "between the signed part (%llu bytes) and the tail trailer (at %llu)", *len,
+	            (unsigned long long)*off, (unsigned long long)r->signed_size,
+	            (unsigned long long)end);
+	NPK_FAIL_IF(*len > 4 + NPK_SECTION_RECORD * NPK_SECTIONS_MAX, err, NPK_E_FORMAT,
+	            "the tail directory of %u bytes exceeds the limit", *len);
+	*dir = malloc(*len ? *len : 1);
+	NPK_FAIL_IF(*dir == NULL, err, NPK_E_NOMEM, "out of memory");
+	return npk__pread_full(r->fd, *dir, *len, *off, r->name, err);
+}
+
+/* 15.5: the unsigned tail, checked for its own integrity only. */
+static void check_tail(npk_reader *r, walk_report *wr)
+{
+	if (!r->has_tail)
+		return;
+	wr->st->tail = 1;
+	uint8_t *dir = NULL;
+	uint32_t len = 0, n = 0;
+	uint64_t off = 0;
+	section_ref *S = NULL;
+	npk_error e2 = {0};
+	int rc = read_tail_directory(r, &dir, &len, &off, &e2);
+	uint64_t at = rc == NPK_OK ? off : r->file_size - NPK_TRAILER_SIZE;
+	if (rc == NPK_OK)
+		rc = npk__parse_sections(dir, len, r->signed_size, off, 1, r->name, &S, &n, &e2);
+	if (rc != NPK_OK)
+		report_tail(wr, rc, "tail", 0, at, npk__bare(&e2, ""));
+	else
+		check_tail_sections(r, wr, S, n, off);
+	wr->st->tail_sections = n;
+	free(S);
+	free(dir);
+}
+
+/* 15.7: entry e counted by kind, and its leaf kept for check_leaves
+ * (8 bytes an entry). */
+static void note_entry(verify_ctx *v, const npk_entry *e)
+{
+	npk_verify_stats *st = v->wr->st;
+	uint64_t *by_kind[] = {&st->kind_documents, &st->kind_withdrawn, &st->kind_folders,
+	                       &st->kind_links};
+	if (e->kind <= NPK_KIND_MAX)
+		(*by_kind[e->kind])++;
+	if (e->leaf == UINT64_MAX || v->leaves_lost)
+		return;
+	if (v->nleaves == v->leaves_cap) {
+		size_t cap = v->leaves_cap ? 2 * v->leaves_cap : 1024;
+		uint64_t *p = cap <= SIZE_MAX / sizeof *p ? realloc(v->leaves, cap * sizeof *p) : NULL;
+		if (p == NULL) {
+			v->leaves_lost = 1;
+			return;
+		}
+		v->leaves = p;
+		v->leaves_cap = cap;
+	}
+	v->leaves[v->nleaves++] = e->leaf;
+}
+
+static int leaf_order(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The leaf numbers that two entries or more share, and the first path
+ * found with each. */
+typedef struct leaf_dups {
+	walk_report *wr;
+	uint64_t *leaf;           /* sorted, each once */
+	char **first;
+	size_t n;
+	int lost;
+} leaf_dups;
+
+/* A walk's callback: entry e against the first entry with its leaf. */
+static int leaf_dup(const npk_entry *e, void *ctx)
+{
+	leaf_dups *d = ctx;
+	const uint64_t *hit = e->leaf == UINT64_MAX ? NULL
+	                      : bsearch(&e->leaf, d->leaf, d->n, sizeof *d->leaf, leaf_order);
+	if (hit == NULL)
+		return 0;
+	char **first = &d->first[hit - d->leaf];
+	if (*first == NULL) {
+		d->lost |= (*first = strdup(e->path)) == NULL;
+		return 0;
+	}
+	char msg[NPK_PATH_MAX + 100];
+	snprintf(msg, sizeof msg, "leaf %llu is also the leaf of \"%s\" (leaf numbers must be "
+	         "distinct)", (unsigned long long)e->leaf, *first);
+	report(d->wr, NPK_E_FORMAT, "document", e->ordinal, 0, e->path, msg);
+	return 0;
+}
+
+/* 15.7: leaf numbers other than "none" are distinct across the index.
+ * The leaves are sorted; only when two are equal is the index walked
+ * again, to name both entries. */
+static int check_leaves(verify_ctx *v, npk_error *err)
+{
+	NPK_FAIL_IF(v->leaves_lost, err, NPK_E_NOMEM, "out of memory");
+	if (v->nleaves < 2)
+		return NPK_OK;
+	uint64_t *L = v->leaves;
+	size_t n = 0;
+	qsort(L, v->nleaves, sizeof *L, leaf_order);
+	for (size_t i = 1; i < v->nleaves; i++)
+		if (L[i] == L[i - 1] && (n == 0 || L[n - 1] != L[i]))
+			L[n++] = L[i];    /* n <= i - 1: the values still to read are after i */
+	if (n == 0)
+		return NPK_OK;
+	npk_verify_stats scratch;
+	memset(&scratch, 0, sizeof scratch);
+	walk_report quiet = {NULL, NULL, NPK_OK, &scratch};
+	leaf_dups d = {v->wr, L, calloc(n, sizeof(char *)), n, 0};
+	NPK_FAIL_IF(d.first == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = walk(v->r, leaf_dup, &d, &quiet, err);
+	for (size_t i = 0; i < n; i++)
+		free(d.first[i]);
+	free(d.first);
+	NPK_FAIL_IF(rc == NPK_OK && d.lost, err, NPK_E_NOMEM, "out of memory");
+	return rc;
+}
+
 int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
                       npk_verify_stats *stats, npk_error *err)
 {
 	npk_verify_stats local;
 	walk_report wr = {cb, ctx, NPK_OK, stats ? stats : &local};
 	memset(wr.st, 0, sizeof *wr.st);
-	verify_ctx v = {r, &wr, calloc(r->cluster_count ? r->cluster_count : 1, 1), err, 0, 0};
+	/* 15.6: no section type is known yet (an unknown critical one has
+	 * stopped the reader at open) */
+	wr.st->sections = wr.st->sections_unknown = r->section_count;
+	verify_ctx v = {.r = r, .wr = &wr, .err = err,
+	                .cstate = calloc(r->cluster_count ? r->cluster_count : 1, 1)};
 	NPK_FAIL_IF(v.cstate == NULL, err, NPK_E_NOMEM, "out of memory");
 	int rc = check_body(r, &wr, err);
 	if (rc != NPK_OK) {
@@ -1794,6 +2026,11 @@ int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
 	for (uint32_t i = 0; rc == NPK_OK && i < r->cluster_count; i++)
 		check_cluster(&v, i);
 	pf_stop(&r->pf);
+	if (rc == NPK_OK)
+		rc = check_leaves(&v, err);
+	free(v.leaves);
+	if (rc == NPK_OK)
+		check_tail(r, &wr);
 	free(v.cstate);
 	if (rc != NPK_OK)
 		return rc;
