@@ -302,7 +302,7 @@ expect_exit 0 "extract --no-mtime" -- "$NP" extract -q --no-mtime -p "$PUB" -C "
 
 # ---- empty folders and symbolic links (format 1.1, spec/format.md 15.7)
 kinds() { # ARCHIVE: "KIND PATH" for each entry, by the second reader
-	python3 "$top/spec/vectors/npkcheck.py" dump "$1" | awk '$4 == "kind" { k = $NF } $4 == "path" { print (k == "" ? 0 : k), $NF; k = "" }' |
+	python3 "$top/spec/vectors/npkcheck.py" dump "$1" | awk '$4 == "kind" { k = $(NF-1) } $4 == "path" { print (k == "" ? 0 : k), $NF; k = "" }' |
 		tr -d '"' | tr '\n' ' '
 }
 KW="$S/kw"
