@@ -1035,13 +1035,23 @@ static void pf_start_clusters(npk_reader *r)
 	pf_start(r, &r->pf, load_cluster_into, r->cluster_count, biggest);
 }
 
+/* Below this many page bytes (stored and decoded), starting threads and
+ * handing pages over costs more than it saves: list of the 5,497 corpus
+ * files (2 MiB) took 5.6 ms with read-ahead and 4.8 ms without, three
+ * times the corpus (6 MiB) the same either way, 100,000 articles (35 MiB)
+ * 70 ms with and 120 ms without. */
+#define PAGES_AHEAD_MIN (8u << 20)
+
 static void pf_start_pages(npk_reader *r)
 {
-	uint64_t biggest = 1;
-	for (uint32_t i = 0; i < r->page_count; i++)
-		if ((uint64_t)r->pages[i].raw + r->pages[i].len > biggest)
-			biggest = (uint64_t)r->pages[i].raw + r->pages[i].len;
-	pf_start(r, &r->ppf, load_page_ahead, r->page_count, biggest);
+	uint64_t biggest = 1, total = 0;
+	for (uint32_t i = 0; i < r->page_count; i++) {
+		uint64_t n = (uint64_t)r->pages[i].raw + r->pages[i].len;
+		biggest = n > biggest ? n : biggest;
+		total += n;
+	}
+	if (total >= PAGES_AHEAD_MIN)
+		pf_start(r, &r->ppf, load_page_ahead, r->page_count, biggest);
 }
 
 /* Object i from read-ahead, once its worker is done; its buffers become
