@@ -606,10 +606,6 @@ class Archive(object):
             self.problem("header", 10, "version 1.%d with required_flags 0x%08x: version 1.1 and "
                          "flag bit 0 go together (section 15.1)" % (h["minor"], h["required_flags"]))
             bad = True
-        if self.has_tail and not self.v11:
-            self.problem("tail", self.signed_size, "a version 1.0 archive followed by an unsigned "
-                         "tail (section 15.5)")
-            bad = True
         if bad:
             raise Stop()
 

@@ -159,6 +159,19 @@ expect_exit 0 "v11-tail: verify exits 0" -- "$NP" verify -p "$PUB" "$A" &&
 	expect_contains "$OUT" "an unsigned tail of 1 section, intact" "v11-tail: the summary says the tail is intact"
 run "$NP" verify --json -p "$PUB" "$A"
 expect_eq "$(tail_json "$OUT")" "True True 0 0 0" "v11-tail: --json has the tail present and intact"
+# A tail after a 1.0 archive (parity protecting a 1.0 archive) is read as
+# after 1.1; the 1.0 reader, which knows no tail, calls the file damaged and
+# reads it again once the file is cut at the tail trailer's signed_size.
+A="$C/v11-tail-on-10.npk"
+expect_exit 0 "v11-tail-on-10: verify reads a 1.0 archive followed by a tail" -- "$NP" verify -p "$PUB" "$A"
+expect_exit 0 "v11-tail-on-10: info reads it" -- "$NP" info -p "$PUB" "$A" &&
+	expect_contains "$OUT" "npk 1.0" "v11-tail-on-10: and says it is format 1.0"
+expect_exit 1 "v11-tail-on-10: the 1.0 reader of spec/vectors/1.0/ calls it damaged" -- \
+	python3 "$top/spec/vectors/1.0/npkcheck.py" verify -p "$PUB" "$A"
+n=$(python3 -c 'import struct,sys; print(struct.unpack("<Q", open(sys.argv[1], "rb").read()[-32:-24])[0])' "$A")
+head -c "$n" "$A" > "$S/tail-cut.npk"
+expect_exit 0 "v11-tail-on-10: cut at signed_size, the 1.0 reader verifies it" -- \
+	python3 "$top/spec/vectors/1.0/npkcheck.py" verify -p "$PUB" "$S/tail-cut.npk"
 run "$NP" verify --json -p "$PUB" "$C/v11-leaf-duplicate.npk"
 expect_contains "$OUT" "leaf 2 is also the leaf of" "v11-leaf-duplicate: --json names the duplicate leaf" &&
 	expect_eq "$(tail_json "$OUT")" "False None 0 1 1" "v11-leaf-duplicate: one problem, exit code 1, no tail"

@@ -131,8 +131,6 @@ static int check_version(npk_reader *r, npk_error *err)
 	NPK_FAIL_IF(r->v11 != (r->minor >= 1), err, NPK_E_FORMAT,
 	            "%s: format version %u.%u with required flags 0x%08x: version 1.1 and flag bit 0 "
 	            "go together", r->name, r->major, r->minor, r->required_flags);
-	NPK_FAIL_IF(r->has_tail && !r->v11, err, NPK_E_FORMAT,
-	            "%s: a version 1.0 archive followed by an unsigned tail", r->name);
 	return NPK_OK;
 }
 
