@@ -1038,10 +1038,12 @@ static int damage_outcome(exctx *x, npk_error *err)
 {
 	if (x->damage_rc == NPK_OK)
 		return NPK_OK;
-	const char *name = npk__reader_name(x->r);
+	/* a problem that hides no document (a page's trailing bytes, the
+	 * layout) names the archive already */
 	if (x->damaged == 0)
-		return npk__fail(err, x->damage_rc, "%s: %s", name, x->first_damage.msg);
-	return npk__fail(err, x->damage_rc, "%s: %llu of %llu documents damaged, not written", name,
+		return npk__fail(err, x->damage_rc, "%s", x->first_damage.msg);
+	return npk__fail(err, x->damage_rc, "%s: %llu of %llu documents damaged, not written",
+	                 npk__reader_name(x->r),
 	                 (unsigned long long)x->damaged,
 	                 (unsigned long long)(x->selected + x->hidden));
 }
