@@ -410,6 +410,10 @@ typedef struct npk_problem {
 	 * "tail" or "tail section"), which is never trusted: it changes neither
 	 * the return of npk_reader_verify nor any count but tail_problems */
 	int tail;
+	/* the documents this problem hides: for a page that cannot be read,
+	 * those it holds (or those after its bad entry), none of them listed;
+	 * else 0 */
+	uint64_t hidden;
 } npk_problem;
 typedef void (*npk_problem_cb)(const npk_problem *p, void *ctx);
 
@@ -444,7 +448,14 @@ NPK_API int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
  * all; a path that names only withdrawn documents is NPK_E_NOTFOUND. Nothing is written outside dir: no "..", absolute path or symlink
  * is followed. Without force, existing files are refused before anything
  * is written. Each file is written unnamed (or under a temporary name),
- * checked, and only then named. */
+ * checked, and only then named.
+ * Damage does not stop it (spec/format.md 11, on_damage = CONTINUE): every
+ * document whose clusters and digest check out is written; an index page
+ * that cannot be read, a damaged cluster and each document not written are
+ * reported to damaged, and the return is then the damage's code
+ * (NPK_E_DIGEST, NPK_E_FORMAT; NPK_E_VERSION when all of it only needs a
+ * newer reader) with a message counting the documents not written. Damage
+ * in the header, manifest, signature or tables fails npk_reader_open. */
 typedef struct npk_extract_opts {
 	int force;
 	void (*progress)(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
@@ -464,6 +475,11 @@ typedef struct npk_extract_opts {
 	 * for each link or withdrawn document not written (why says so). */
 	int symlinks;
 	void (*notice)(const npk_entry *e, const char *why, void *ctx);
+	/* Called (may be NULL) for each problem that leaves documents unwritten,
+	 * as npk_reader_verify reports it: object "page" (hidden: the documents
+	 * it hides), "cluster" (once, before its first document), "document"
+	 * (path set: one document not written), or "layout". */
+	void (*damaged)(const npk_problem *p, void *ctx);
 } npk_extract_opts;
 NPK_API int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
                         size_t npaths, const npk_extract_opts *opts,

@@ -39,9 +39,12 @@ variable NPKCHECK_PURE_ZSTD=1 to use the decoder here always (the tests do).
         and BLAKE2b-256 instead. Exit codes as verify's, except that 3 is 0.
 
     npkcheck.py extract ARCHIVE DIR [-p PUBKEY_FILE]
-        Runs verify; if everything checks out, writes every document under DIR
-        (each through a temporary file renamed into place once its digest
-        matched). With -p, an archive not signed by that key is refused (exit 3);
+        Runs verify; once steps 1 to 7 checked out, writes every document whose
+        clusters and digest check out under DIR (each through a temporary file
+        renamed into place once its digest matched), and names each one it does
+        not write: damage goes on (section 11, on_damage = CONTINUE), and the
+        exit code is then verify's (1, or 2 when all of it needs a newer
+        reader). With -p, an archive not signed by that key is refused (exit 3);
         without -p the signer is reported and the documents are written.
 
 Section numbers in comments refer to spec/format.md unless keys.md is named.
@@ -528,6 +531,7 @@ class Archive(object):
         self.later = []                 # manifest problems acted on after the header digest
         self.tail_problems = []         # section 15.5: (structure, offset, text), never an outcome
         self.tail_sections = 0
+        self.body_checked = False       # steps 1 to 7 passed and step 9 ran
 
     def close(self):
         self.f.close()
@@ -2379,6 +2383,7 @@ def run_checks(path, trusted, out):
         try:
             arc.open(trusted)
             arc.verify_body()
+            arc.body_checked = True
             arc.check_leaves()
             arc.check_tail()
         except Stop:
@@ -2451,26 +2456,60 @@ def cmd_extract(args):
     if arc is None:
         return rc
     try:
-        if rc in (1, 2):
+        # section 11: a failure in steps 1 to 7 writes nothing; damage after
+        # them costs only the documents it touches
+        if rc in (1, 2) and not arc.body_checked:
             sys.stderr.write("npkcheck: nothing extracted\n")
             return rc
-        if rc == 3 and trusted is not None:
+        if trusted is not None and not arc.signer_trusted:
             sys.stderr.write("npkcheck: not signed by the given key; nothing extracted\n")
             return 3
-        if rc == 3:
+        if not arc.signer_trusted:
             sys.stderr.write("npkcheck: no key given (-p): extracting from an archive signed by "
                              "untrusted key ID %s\n" % key_id_text(arc.sig["key_id"]))
-        return extract_all(arc, args.dir)
+        n_rc = extract_all(arc, args.dir)
+        return n_rc if n_rc == 2 or rc not in (1, 2) else rc
     finally:
         arc.close()
+
+
+def extract_damage(arc):
+    """The documents verify found damaged, each named (section 11,
+    on_damage = CONTINUE): those of index pages that could not be read, and
+    those stored in a damaged cluster or failing their digest. Returns the
+    count and the entries not to write (by id)."""
+    hidden = 0
+    for k in sorted(arc.entries):
+        if arc.entries[k] is None:
+            p = arc.pages[k]
+            hidden += p["count"]
+            sys.stderr.write("npkcheck: index page %d cannot be read: its %d documents (from %s) "
+                             "are not written\n" % (k, p["count"], show_text(p["first_path"])))
+    bad = set()
+    for e in arc.all_entries():
+        if e["kind"] in (1, 2) or (e["size"] > 0 and e.get("stream") is None):
+            continue
+        why = None
+        if e.get("bad_clusters") or e.get("unreadable_clusters"):
+            why = "stored in cluster(s) %s, which cannot be read" % ", ".join(
+                str(i) for i in e.get("bad_clusters", []) + e.get("unreadable_clusters", []))
+        elif "hasher" in e and e["hasher"].digest() != e["digest"]:
+            why = "digest mismatch"
+        if why is not None:
+            bad.add(id(e))
+            sys.stderr.write("npkcheck: %s: %s, not written\n" % (show_text(e["path"]), why))
+    return hidden + len(bad), bad
 
 
 def extract_all(arc, dest):
     cache = {}
     n = 0
+    damaged, bad = extract_damage(arc)
     try:
         os.makedirs(dest, exist_ok=True)
         for e in arc.all_entries():
+            if id(e) in bad:
+                continue
             # section 15.7: a withdrawn document has no content to write; a
             # link is written only when asked for, which this reader never is
             if e["kind"] in (1, 3):
@@ -2481,9 +2520,10 @@ def extract_all(arc, dest):
                 os.makedirs(os.path.join(dest, *e["path"].decode("utf-8").split("/")), exist_ok=True)
                 continue
             data = arc.document_bytes(e, cache)
-            if H(data) != e["digest"]:
+            if H(data) != e["digest"]:      # verify found it intact: cannot happen
                 sys.stderr.write("npkcheck: %s: digest mismatch, not written\n" % show_text(e["path"]))
-                return 1
+                damaged += 1
+                continue
             # The path was checked (section 5.1): relative, no "." or ".." component.
             rel = e["path"].decode("utf-8")
             target = os.path.join(dest, *rel.split("/"))
@@ -2498,6 +2538,10 @@ def extract_all(arc, dest):
         sys.stderr.write("npkcheck: extract failed: %s\n" % e)
         return 2
     sys.stdout.write("extracted %d documents to %s\n" % (n, dest))
+    if damaged:
+        sys.stderr.write("npkcheck: %d of %d documents damaged, not written\n"
+                         % (damaged, arc.manifest["document_count"]))
+        return 1
     return 0
 
 

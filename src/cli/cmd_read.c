@@ -668,6 +668,10 @@ static void extract_help(FILE *f)
 	        "each). Symbolic links are written only with --symlinks, and only when the\n"
 	        "target is relative and stays under DIR (spec/format.md 15.7); every other\n"
 	        "link is skipped with a warning, and the summary counts them.\n"
+	        "Damage does not stop it: every document whose digest checks out is written;\n"
+	        "each damaged one (and a damaged cluster or index page) is named on standard\n"
+	        "output as verify names it, is not written, and the exit code is 1. Damage in\n"
+	        "the header, manifest or tables still stops it before anything is written.\n"
 	        "\n" CLI_TRUST_HELP
 	        "  -C DIR              extract under DIR (made with its parents if missing)\n"
 	        "  --force             replace existing files\n"
@@ -678,15 +682,21 @@ static void extract_help(FILE *f)
 	        "  -j N                with 2 or more (the default on a multi-core machine),\n"
 	        "                      files are created and written on a second thread while\n"
 	        "                      this one reads and checks; -j 1 does all on one thread\n"
-	        "  -q                  no progress and no summary\n"
-	        "  -v                  name each document as it is written (on stderr)\n");
+	        "  -q                  no progress, no summary and no DAMAGED lines\n"
+	        "  -v                  name each document as it is written (on stderr)\n"
+	        "\n"
+	        "Exit codes: 0 all written; 1 bad signature or damaged data (every intact\n"
+	        "document is written all the same); 2 usage or I/O error, a file in the way,\n"
+	        "or parts this reader cannot decode; 3 signed by a key that is not trusted.\n");
 }
 
 /* What extract did with entries other than documents (notice). */
 typedef struct extract_tally {
-	cli_progress prog;        /* first: the options' ctx serves both callbacks */
+	cli_progress prog;        /* first: the options' ctx serves every callback */
 	int quiet;
 	uint64_t folders, links, skipped, withdrawn;
+	uint64_t problems;        /* damage reported (extract_damaged) */
+	vctx v;                   /* to print it as verify does */
 } extract_tally;
 
 static void extract_notice(const npk_entry *e, const char *why, void *ctx)
@@ -705,6 +715,23 @@ static void extract_notice(const npk_entry *e, const char *why, void *ctx)
 	}
 	t->skipped++;
 	cli_warn("%s: symbolic link not written: %s", cli_show(e->path), why);
+}
+
+/* A damaged page, cluster or document, not written: named on stdout as
+ * verify names it (spec/format.md 11, on_damage = CONTINUE). */
+static void extract_damaged(const npk_problem *p, void *ctx)
+{
+	extract_tally *t = ctx;
+	t->problems++;
+	text_problem(&t->v, p);
+}
+
+/* Whether extract's rc is damage it went on past, every intact document
+ * written (not a failure that stopped it). */
+static int extract_damage(int rc, const extract_tally *t)
+{
+	return t->problems > 0 && (rc == NPK_E_DIGEST || rc == NPK_E_FORMAT || rc == NPK_E_VERSION ||
+	                           rc == NPK_E_LIMIT);
 }
 
 /* "extracted 3 documents, 1 folder and 2 symbolic links to DIR", and the
@@ -742,11 +769,14 @@ int cmd_extract(int argc, char **argv)
 	npk_info in;
 	npk_reader_info(r, &in);
 	extract_tally t = {.quiet = o.quiet};
+	t.v.archive = argv[optind];
+	t.v.quiet = o.quiet;
+	t.v.prog = &t.prog;
 	cli_progress_init(&t.prog, "extracting", in.documents, o.quiet);
 	cli_progress_verbose(&t.prog, o.verbose && !o.quiet);
 	/* -C DIR: made with its parents when missing, as unzip -d does */
 	npk_extract_opts xo = {o.force, cli_progress_cb, &t, &cli_interrupted, 1, o.no_mtime,
-	                       o.symlinks, extract_notice};
+	                       o.symlinks, extract_notice, extract_damaged};
 	int made = access(o.dir, F_OK) != 0 && errno == ENOENT;
 	cli_catch_signals();
 	npk_error err = {0};
@@ -758,6 +788,13 @@ int cmd_extract(int argc, char **argv)
 	npk_reader_free(r);
 	if (made && o.verbose && !o.quiet && access(o.dir, F_OK) == 0)
 		fprintf(stderr, "created folder %s\n", o.dir);
+	if (extract_damage(rc, &t)) {
+		/* the DAMAGED lines, then what was written, then the count not written */
+		fflush(stdout);
+		if (!o.quiet)
+			extract_summary(&t, n, o.dir);
+		return cli_fail(&err);
+	}
 	if (rc != NPK_OK) {
 		ec = cli_fail(&err);
 		if (n)

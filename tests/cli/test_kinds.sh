@@ -145,6 +145,10 @@ for form in -l --json; do
 done
 expect_exit 1 "cat of the link refuses it" -- "$NP" cat -p "$PUB" "$B" l &&
 	expect_eq "$(wc -c < "$OUT")" "0" "and writes nothing"
-expect_exit 1 "extract refuses it before anything is written" -- "$NP" extract -p "$PUB" -C "$S/bad-out" "$B" &&
-	expect_true "nothing was written" -- test ! -e "$S/bad-out"
+# extract goes on past damage (spec/format.md 11, on_damage = CONTINUE):
+# the link is named and not made, the document beside it is written
+expect_exit 1 "extract names the link as damaged (exit 1)" -- "$NP" extract -p "$PUB" -C "$S/bad-out" "$B" &&
+	expect_contains "$OUT" "DAMAGED  l  (" "extract names the link" &&
+	expect_contains "$ERR" "link-bad.npk: 1 of 2 documents damaged, not written" "and counts it" &&
+	expect_eq "$(cd "$S/bad-out" && find . | sort | tr '\n' ' ')" ". ./a.txt " "only the intact document was written"
 finish

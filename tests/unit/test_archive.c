@@ -751,25 +751,48 @@ DEFINE_TEST(test_archive_load_error_keeps_bare_message)
 	CHECK_STR(npk__bare(&err, NULL), "digest mismatch");
 }
 
-typedef struct first_in {
+typedef struct stored_in {
 	uint32_t cluster;
-	uint64_t ordinal;         /* of the first document reaching cluster, or UINT64_MAX */
+	uint8_t *in;              /* per ordinal: 1 when the document has a byte in cluster */
+	uint64_t count;           /* how many do */
 	const uint32_t *raw;      /* raw size of each cluster */
-} first_in;
+} stored_in;
 
-/* Finds the first document (in path order) with a byte in fi->cluster. */
-static int find_first_in(const npk_entry *e, void *ctx)
+/* Marks the documents with a byte in si->cluster. */
+static int find_stored_in(const npk_entry *e, void *ctx)
 {
-	first_in *fi = ctx;
-	if (e->size == 0 || fi->ordinal != UINT64_MAX)
+	stored_in *si = ctx;
+	if (e->size == 0)
 		return 0;
 	uint64_t end = e->offset + e->size; /* bytes from the start of e->cluster */
 	uint32_t c = e->cluster;
-	while (c < fi->cluster && end > fi->raw[c])
-		end -= fi->raw[c++];
-	if (c >= fi->cluster && e->cluster <= fi->cluster)
-		fi->ordinal = e->ordinal;
+	while (c < si->cluster && end > si->raw[c])
+		end -= si->raw[c++];
+	if (c >= si->cluster && e->cluster <= si->cluster) {
+		si->in[e->ordinal] = 1;
+		si->count++;
+	}
 	return 0;
+}
+
+/* What extract reported as damaged (npk_extract_opts.damaged). */
+typedef struct damage_seen {
+	uint64_t clusters, documents, other;
+	int64_t cluster;          /* the last cluster named */
+	uint8_t *named;           /* per ordinal: named as a damaged document */
+} damage_seen;
+
+static void on_damaged(const npk_problem *p, void *ctx)
+{
+	damage_seen *ds = ctx;
+	if (strcmp(p->object, "cluster") == 0) {
+		ds->clusters++;
+		ds->cluster = (int64_t)p->number;
+	} else if (strcmp(p->object, "document") == 0 && p->path != NULL) {
+		ds->documents++;
+		ds->named[p->number] = 1;
+	} else
+		ds->other++;
 }
 
 /* No name under dir starts with ".npk-extract-". */
@@ -818,9 +841,10 @@ DEFINE_TEST(test_archive_extract_threads_and_damage)
 		CHECK(no_temp_left(dir));
 	}
 
-	/* Damage cluster 3: extract stops there with the damage named; every
-	 * document before the first that reaches cluster 3 is written, none
-	 * from it on has its name, and nothing temporary is left. */
+	/* Damage cluster 3: extract goes on past it (spec/format.md 11,
+	 * on_damage = CONTINUE): every document with no byte in cluster 3 is
+	 * written, none with one has its name, each is named once through the
+	 * callback after the cluster, and nothing temporary is left. */
 	size_t len;
 	uint8_t *b = (uint8_t *)npk_test_read_file("x.npk", &len);
 	uint64_t mf = npk__ld64(b + len - 32);
@@ -840,20 +864,40 @@ DEFINE_TEST(test_archive_extract_threads_and_damage)
 		npk_reader *r = NULL;
 		CHECK_RC(npk_reader_open("x2.npk", trust, 0, &r, &err), NPK_OK, &err);
 		npk_reader_set_threads(r, threads);
-		first_in fi = {3, UINT64_MAX, raw};
-		CHECK_RC(npk_reader_list(r, find_first_in, &fi, &err), NPK_OK, &err);
-		CHECK(fi.ordinal != UINT64_MAX && fi.ordinal > 0);
+		stored_in si = {3, calloc(n, 1), 0, raw};
+		CHECK_RC(npk_reader_list(r, find_stored_in, &si, &err), NPK_OK, &err);
+		CHECK(si.count > 0 && si.count < n);
+		damage_seen ds = {0, 0, 0, -1, calloc(n, 1)};
+		npk_extract_opts o;
+		memset(&o, 0, sizeof o);
+		o.damaged = on_damaged;
+		o.ctx = &ds;
 		uint64_t written = 0;
-		CHECK_RC(npk_extract(r, dir, NULL, 0, NULL, &written, &err), NPK_E_DIGEST, &err);
-		CHECK(strstr(err.msg, "cluster 3") != NULL);
+		CHECK_RC(npk_extract(r, dir, NULL, 0, &o, &written, &err), NPK_E_DIGEST, &err);
+		char want[128];
+		snprintf(want, sizeof want, "x2.npk: %llu of %zu documents damaged, not written",
+		         (unsigned long long)si.count, n);
+		CHECK_STR(err.msg, want);
 		npk_reader_free(r);
-		CHECK_EQ_INT(written, fi.ordinal);
+		CHECK_EQ_INT(written, n - si.count);
+		CHECK_EQ_INT(ds.clusters, 1);
+		CHECK_EQ_INT(ds.cluster, 3);
+		CHECK_EQ_INT(ds.documents, si.count);
+		CHECK_EQ_INT(ds.other, 0);
 		for (size_t i = 0; i < n; i++) {
 			char path[128];
 			struct stat st;
 			snprintf(path, sizeof path, "%s/%s", dir, d[i].path);
-			CHECK_EQ_INT(stat(path, &st) == 0, i < fi.ordinal);
+			CHECK_EQ_INT(stat(path, &st) == 0, !si.in[i]);
+			CHECK_EQ_INT(ds.named[i], si.in[i]);
+			size_t got_len = 0;
+			char *got = si.in[i] ? NULL : npk_test_read_file(path, &got_len);
+			CHECK(si.in[i] || (got != NULL && got_len == d[i].len &&
+			                   (got_len == 0 || memcmp(got, d[i].data, got_len) == 0)));
+			free(got);
 		}
+		free(si.in);
+		free(ds.named);
 		CHECK(no_temp_left(dir));
 	}
 	free(raw);

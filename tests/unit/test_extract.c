@@ -270,3 +270,217 @@ DEFINE_TEST(test_extract_progress_and_cancel)
 	CHECK_EQ_INT(tmp, 0);
 	npk_trust_free(trust);
 }
+
+/* The number of files under dir, at any depth. */
+static int count_files(const char *dir)
+{
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "find '%s' -type f | wc -l", dir);
+	FILE *p = popen(cmd, "r");
+	int n = -1;
+	if (p != NULL) {
+		if (fscanf(p, "%d", &n) != 1)
+			n = -1;
+		pclose(p);
+	}
+	return n;
+}
+
+/* ---- Damage: extract goes on (spec/format.md 11, on_damage = CONTINUE) ---- */
+
+#define MANY 2000
+
+/* Document i of y.npk: its path and its text (about 300 bytes). */
+static void many_doc(size_t i, char path[64], char text[400])
+{
+	snprintf(path, 64, "folder-%02zu/a-document-with-a-longer-name-%04zu.txt", i % 20, i);
+	int n = snprintf(text, 400, "document %zu\n", i);
+	while (n < 300)
+		n += snprintf(text + n, 400 - (size_t)n, "%zu,", i * 7919 % 10007 + (size_t)n);
+}
+
+/* y.npk: MANY documents in 4 KiB clusters (over 100) and several index
+ * pages, signed by a new key trusted in *trust. Documents are added in
+ * path order, so document i has ordinal order[i]. */
+static int make_many(npk_trust **trust, npk_error *err)
+{
+	npk_pubkey *pk = NULL;
+	npk_seckey *sk = NULL;
+	int rc = npk_keypair_generate(&pk, &sk, err);
+	if (rc != NPK_OK)
+		return rc;
+	*trust = npk_trust_new();
+	rc = npk_trust_add(*trust, pk, err);
+	int fd = open("y.npk", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	npk_create_opts o;
+	memset(&o, 0, sizeof o);
+	o.timestamp = 1737676800;
+	o.cluster_size = 4096;
+	npk_writer *w = NULL;
+	if (rc == NPK_OK)
+		rc = fd < 0 ? NPK_E_IO : npk_writer_new(fd, &o, &w, err);
+	/* path order: by folder, then by number */
+	for (size_t f = 0; rc == NPK_OK && f < 20; f++)
+		for (size_t i = f; rc == NPK_OK && i < MANY; i += 20) {
+			char path[64], text[400];
+			many_doc(i, path, text);
+			size_t n = strlen(text);
+			rc = npk_writer_begin(w, path, "text/plain", NULL, n, err);
+			if (rc == NPK_OK)
+				rc = npk_writer_data(w, text, n, err);
+			if (rc == NPK_OK)
+				rc = npk_writer_end(w, err);
+		}
+	if (rc == NPK_OK)
+		rc = npk_writer_finish(w, sk, err);
+	npk_writer_free(w);
+	if (fd >= 0)
+		close(fd);
+	npk_pubkey_free(pk);
+	npk_seckey_free(sk);
+	return rc;
+}
+
+static uint32_t ld32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The file offset of the object with magic and number k (spec 4.1), found
+ * by its header in the body; 0 when there is none. */
+static size_t find_object(const uint8_t *b, size_t len, const char *magic, uint32_t k)
+{
+	for (size_t at = 32; at + 24 <= len; at++)
+		if (memcmp(b + at, magic, 4) == 0 && ld32(b + at + 8) == k && b[at + 7] == 0 &&
+		    b[at + 6] == 0)
+			return at;
+	return 0;
+}
+
+/* Per ordinal: the cluster each document starts in, from the intact archive. */
+typedef struct where {
+	uint32_t cluster[MANY];
+	char *path[MANY];
+} where;
+
+static int note_where(const npk_entry *e, void *ctx)
+{
+	where *wh = ctx;
+	wh->cluster[e->ordinal] = e->cluster;
+	wh->path[e->ordinal] = strdup(e->path);
+	return 0;
+}
+
+typedef struct damage_log {
+	size_t pages, clusters, documents, other;
+	uint64_t page, page_hidden, cluster;
+	uint8_t named[MANY];
+} damage_log;
+
+static void on_damage(const npk_problem *p, void *ctx)
+{
+	damage_log *d = ctx;
+	if (strcmp(p->object, "page") == 0) {
+		d->pages++;
+		d->page = p->number;
+		d->page_hidden = p->hidden;
+	} else if (strcmp(p->object, "cluster") == 0) {
+		d->clusters++;
+		d->cluster = p->number;
+	} else if (strcmp(p->object, "document") == 0 && p->path && p->number < MANY) {
+		d->documents++;
+		d->named[p->number] = 1;
+	} else
+		d->other++;
+}
+
+DEFINE_TEST(test_extract_goes_on_past_damage)
+{
+	npk_error err = {0};
+	npk_trust *trust = NULL;
+	CHECK_RC(make_many(&trust, &err), NPK_OK, &err);
+	static where wh;
+	npk_reader *r = NULL;
+	CHECK_RC(npk_reader_open("y.npk", trust, 0, &r, &err), NPK_OK, &err);
+	npk_info in;
+	npk_reader_info(r, &in);
+	CHECK(in.clusters > 100 && in.pages >= 3);
+	CHECK_RC(npk_reader_list(r, note_where, &wh, &err), NPK_OK, &err);
+	npk_reader_free(r);
+
+	/* One byte of cluster 1 and one of index page 2. */
+	size_t len = 0;
+	uint8_t *b = (uint8_t *)npk_test_read_file("y.npk", &len);
+	size_t c1 = find_object(b, len, "NPKC", 1), p2 = find_object(b, len, "NPKP", 2);
+	CHECK(c1 > 0 && p2 > 0);
+	b[c1 + 40] ^= 0x10;
+	b[p2 + 40] ^= 0x10;
+	CHECK(npk_test_write_file("y.npk", b, len) == 0);
+	free(b);
+
+	static damage_log dl;
+	npk_extract_opts o = {0};
+	o.damaged = on_damage;
+	o.ctx = &dl;
+	uint64_t written = 0;
+	CHECK(mkdir("out", 0755) == 0);
+	CHECK_RC(npk_reader_open("y.npk", trust, 0, &r, &err), NPK_OK, &err);
+	int rc = npk_extract(r, "out", NULL, 0, &o, &written, &err);
+	npk_reader_free(r);
+	CHECK_RC(rc, NPK_E_DIGEST, &err);
+	CHECK_EQ_INT(dl.pages, 1);
+	CHECK_EQ_INT(dl.page, 2);
+	CHECK_EQ_INT(dl.clusters, 1);
+	CHECK_EQ_INT(dl.cluster, 1);
+	CHECK_EQ_INT(dl.other, 0);
+	CHECK(dl.documents > 0 && dl.page_hidden > 0);
+
+	/* Written: every document but those named (cluster 1's) and those the
+	 * page hides, a run of page_hidden ordinals; each byte for byte. */
+	size_t missing = 0, first_hidden = MANY, last_hidden = 0;
+	for (size_t k = 0; k < MANY; k++) {
+		char full[128], path[64], text[400];
+		snprintf(full, sizeof full, "out/%s", wh.path[k]);
+		size_t i = (size_t)atoi(strrchr(wh.path[k], '-') + 1);
+		many_doc(i, path, text);
+		CHECK_STR(path, wh.path[k]);
+		if (dl.named[k]) {
+			CHECK(wh.cluster[k] <= 1);
+			CHECK(!exists(full));
+		} else if (!exists(full)) {
+			missing++;
+			first_hidden = k < first_hidden ? k : first_hidden;
+			last_hidden = k;
+		} else
+			CHECK(holds("out", wh.path[k], text));
+		/* a document starting in cluster 1 is named, unless its page is hidden */
+		CHECK(wh.cluster[k] != 1 || dl.named[k] || !exists(full));
+	}
+	CHECK_EQ_INT(missing, dl.page_hidden);
+	CHECK_EQ_INT(last_hidden - first_hidden + 1, dl.page_hidden);
+	CHECK_EQ_INT(written, MANY - dl.documents - dl.page_hidden);
+	char want[128];
+	snprintf(want, sizeof want, "y.npk: %llu of %d documents damaged, not written",
+	         (unsigned long long)(dl.documents + dl.page_hidden), MANY);
+	CHECK_STR(err.msg, want);
+	CHECK_EQ_INT(count_files("out"), (int)written);
+
+	/* A selection: one document of the hidden page is damage, not "no
+	 * such document"; one elsewhere is written and nothing is reported. */
+	memset(&dl, 0, sizeof dl);
+	const char *one[] = {wh.path[first_hidden + 1]};
+	const char *other[] = {wh.path[MANY - 1]};
+	CHECK_RC(npk_reader_open("y.npk", trust, 0, &r, &err), NPK_OK, &err);
+	CHECK(mkdir("sel", 0755) == 0);
+	CHECK_RC(npk_extract(r, "sel", one, 1, &o, &written, &err), NPK_E_DIGEST, &err);
+	CHECK_EQ_INT(written, 0);
+	CHECK_EQ_INT(dl.pages, 1);
+	CHECK_RC(npk_extract(r, "sel", other, 1, &o, &written, &err), NPK_OK, &err);
+	CHECK_EQ_INT(written, 1);
+	CHECK_EQ_INT(dl.pages, 1);
+	npk_reader_free(r);
+	CHECK_EQ_INT(count_names("sel"), 2); /* the document and its folder */
+	for (size_t k = 0; k < MANY; k++)
+		free(wh.path[k]);
+	npk_trust_free(trust);
+}

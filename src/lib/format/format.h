@@ -147,6 +147,22 @@ typedef struct npk_raw_entry {
  * flags or ref_kind stops it after ref_kind (x tells which). */
 void npk__take_entry11(npk_cur *c, npk_raw_entry *x);
 
+/* Walks the index as npk_reader_verify does (spec/format.md 11, step 8):
+ * a page that cannot be read, or a bad entry, is reported to pcb (with the
+ * documents it hides) and the walk goes on; cb as in npk_reader_list.
+ * Returns cb's non-zero value or a failure that ends the walk (memory),
+ * else NPK_OK whatever was reported. */
+int npk__reader_walk(npk_reader *r, npk_entry_cb cb, void *ctx, npk_problem_cb pcb, void *pctx,
+                     npk_error *err);
+/* The cluster the last npk_reader_read failed on (its file offset in
+ * *offset), or -1 when it failed on the document itself or did not. */
+int64_t npk__reader_failed_cluster(const npk_reader *r, uint64_t *offset);
+/* The first path of index page i and of page i + 1 (NULL after the last):
+ * the page holds the paths from first up to, not including, next (6.1). */
+void npk__reader_page_paths(const npk_reader *r, uint32_t i, const char **first,
+                            const char **next);
+/* The archive's name, as messages give it. */
+const char *npk__reader_name(const npk_reader *r);
 /* The reader's thread count, 0 (one per core) resolved. */
 size_t npk__reader_threads(const npk_reader *r);
 /* How many times clusters were decoded by npk_reader_read and find (not

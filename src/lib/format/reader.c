@@ -87,6 +87,13 @@ struct npk_reader {
 	struct npk_prefetch *pf;  /* read-ahead of clusters */
 	struct npk_prefetch *ppf; /* read-ahead of index pages, for a walk */
 	int64_t cl_cached;        /* cluster number in cl, or -1 */
+	/* The last cluster found damaged, and why: the other documents stored
+	 * in it fail at once instead of each reading and hashing it again
+	 * (extract goes on past damage, spec/format.md 11). */
+	int64_t cl_bad;
+	int cl_bad_rc;
+	npk_error cl_bad_err;
+	int64_t cl_failed;        /* the cluster the last read failed on, or -1 */
 	uint64_t cl_loads;        /* clusters decoded on this thread */
 
 	/* the entry returned by npk_reader_find */
@@ -617,6 +624,8 @@ int npk_reader_open(const char *path, const npk_trust *trust,
 	int rc = NPK_OK;
 	r->fd = -1;
 	r->cl_cached = -1;
+	r->cl_bad = -1;
+	r->cl_failed = -1;
 	r->name = strdup(path);
 	r->meta = npk_meta_new();
 	r->found_meta = npk_meta_new();
@@ -1094,14 +1103,47 @@ static int pf_take(struct npk_prefetch *pf, uint32_t i, obj_buf *into, npk_error
 	return rc;
 }
 
+/* Whether rc says the archive's bytes are bad (not I/O or memory): what a
+ * second read of the same cluster would find again. */
+static int is_damage(int rc)
+{
+	return rc == NPK_E_DIGEST || rc == NPK_E_FORMAT || rc == NPK_E_VERSION || rc == NPK_E_LIMIT;
+}
+
+/* Cluster i failed to load with rc: remembered when it is damage. */
+static int cluster_failed(npk_reader *r, uint32_t i, int rc, const npk_error *err)
+{
+	r->cl_failed = i;
+	if (is_damage(rc)) {
+		r->cl_bad = i;
+		r->cl_bad_rc = rc;
+		if (err != NULL)
+			r->cl_bad_err = *err;
+	}
+	return rc;
+}
+
+/* Cluster i is the one last found damaged: its failure again, unread. */
+static int cluster_known_bad(npk_reader *r, uint32_t i, npk_error *err)
+{
+	r->cl_failed = i;
+	if (err != NULL)
+		*err = r->cl_bad_err;
+	return r->cl_bad_rc;
+}
+
 static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
 {
 	if (r->cl_cached == (int64_t)i && r->cl.raw_len == r->clusters[i].raw)
 		return NPK_OK;
+	if (r->cl_bad == (int64_t)i)
+		return cluster_known_bad(r, i, err);
 	r->cl_cached = -1;
 	struct npk_prefetch *pf = r->pf;
-	NPK_FORWARD(pf != NULL && i >= pf->consumed ? pf_take(pf, i, &r->cl, err)
-	                                            : load_cluster_into(r, r->dec, &r->cl, i, err));
+	int rc = pf != NULL && i >= pf->consumed ? pf_take(pf, i, &r->cl, err)
+	                                         : load_cluster_into(r, r->dec, &r->cl, i, err);
+	if (rc != NPK_OK)
+		return cluster_failed(r, i, rc, err);
 	r->cl_cached = i;
 	return NPK_OK;
 }
@@ -1115,13 +1157,15 @@ static int load_cluster_head(npk_reader *r, uint32_t i, uint32_t want, npk_error
 		return NPK_OK;
 	/* A second document of the same cluster: the whole of it, so that a
 	 * caller reading documents in order decodes each cluster at most twice. */
-	if (r->pf != NULL || r->cl_cached == (int64_t)i)
+	if (r->pf != NULL || r->cl_cached == (int64_t)i || r->cl_bad == (int64_t)i)
 		return load_cluster(r, i, err);
 	r->cl_cached = -1;
 	r->cl_loads++;
 	const cluster_ref *c = &r->clusters[i];
-	NPK_FORWARD(load_object(r, r->dec, &r->cl, "cluster", NPK_CLUSTER_MAGIC, 0u, i, c->off, c->len,
-	                        c->raw, c->digest, 0, want, err));
+	int rc = load_object(r, r->dec, &r->cl, "cluster", NPK_CLUSTER_MAGIC, 0u, i, c->off, c->len,
+	                     c->raw, c->digest, 0, want, err);
+	if (rc != NPK_OK)
+		return cluster_failed(r, i, rc, err);
 	r->cl_cached = i;
 	return NPK_OK;
 }
@@ -1216,6 +1260,7 @@ typedef struct walk_report {
 	void *ctx;
 	int first;                /* code of the first problem */
 	npk_verify_stats *st;     /* never NULL */
+	uint64_t hidden;          /* for the next report: the documents it hides */
 } walk_report;
 
 static void report(walk_report *w, int code, const char *object, uint64_t number,
@@ -1225,9 +1270,10 @@ static void report(walk_report *w, int code, const char *object, uint64_t number
 	if (w->first == NPK_OK || (w->first == NPK_E_VERSION && code != NPK_E_VERSION))
 		w->first = code;
 	if (w->cb) {
-		npk_problem p = {code, object, number, offset, path, message, 0};
+		npk_problem p = {code, object, number, offset, path, message, 0, w->hidden};
 		w->cb(&p, w->ctx);
 	}
+	w->hidden = 0;
 }
 
 /* 15.7, coverage: the data stream extents of the entries read, as runs of
@@ -1320,6 +1366,7 @@ static int page_unreadable(walker *w, uint32_t i, int rc, const npk_error *err)
 	snprintf(msg, sizeof msg, "%s; its %u documents (from \"%s\") cannot be listed",
 	         npk__bare(err, "damaged"), p->count, p->first);
 	npk_verify_stats *st = w->wr->st;
+	w->wr->hidden = p->count;
 	report(w->wr, rc, "page", i, p->off, NULL, msg);
 	*(rc == NPK_E_VERSION ? &st->pages_unsupported : &st->pages_bad) += 1;
 	*(rc == NPK_E_VERSION ? &st->documents_unsupported : &st->documents_bad) += p->count;
@@ -1405,6 +1452,7 @@ static int walk_page(walker *w, uint32_t i, npk_error *err)
 	if (rc != NPK_OK) {
 		if (w->wr == NULL)
 			return rc;
+		w->wr->hidden = p->count - k;
 		report(w->wr, rc, "page", i, p->off, NULL, msg_or(err, "malformed entry"));
 		w->wr->st->pages_bad++;
 		w->wr->st->documents_bad += p->count - k;
@@ -1493,6 +1541,34 @@ out:
 int npk_reader_list(npk_reader *r, npk_entry_cb cb, void *ctx, npk_error *err)
 {
 	return walk(r, cb, ctx, NULL, err);
+}
+
+int npk__reader_walk(npk_reader *r, npk_entry_cb cb, void *ctx, npk_problem_cb pcb, void *pctx,
+                     npk_error *err)
+{
+	npk_verify_stats st;
+	memset(&st, 0, sizeof st);
+	walk_report wr = {pcb, pctx, NPK_OK, &st, 0};
+	return walk(r, cb, ctx, &wr, err);
+}
+
+int64_t npk__reader_failed_cluster(const npk_reader *r, uint64_t *offset)
+{
+	if (r->cl_failed >= 0 && offset != NULL)
+		*offset = r->clusters[r->cl_failed].off;
+	return r->cl_failed;
+}
+
+void npk__reader_page_paths(const npk_reader *r, uint32_t i, const char **first,
+                            const char **next)
+{
+	*first = i < r->page_count ? r->pages[i].first : NULL;
+	*next = i + 1 < r->page_count ? r->pages[i + 1].first : NULL;
+}
+
+const char *npk__reader_name(const npk_reader *r)
+{
+	return r->name;
 }
 
 int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
@@ -1629,6 +1705,7 @@ static int read_target(npk_reader *r, const npk_entry *e, npk_sink sink, void *c
 static int read_entry(npk_reader *r, const npk_entry *e, npk_sink sink, void *ctx,
                       npk_error *err)
 {
+	r->cl_failed = -1;
 	return e->kind == NPK_KIND_SYMLINK ? read_target(r, e, sink, ctx, err)
 	                                   : read_doc(r, e, sink, ctx, err);
 }
@@ -1817,7 +1894,7 @@ static void report_tail(walk_report *w, int code, const char *object, uint64_t n
 {
 	w->st->tail_problems++;
 	if (w->cb) {
-		npk_problem p = {code, object, number, offset, NULL, message, 1};
+		npk_problem p = {code, object, number, offset, NULL, message, 1, 0};
 		w->cb(&p, w->ctx);
 	}
 }
@@ -1996,7 +2073,7 @@ static int check_leaves(verify_ctx *v, npk_error *err)
 		return NPK_OK;
 	npk_verify_stats scratch;
 	memset(&scratch, 0, sizeof scratch);
-	walk_report quiet = {NULL, NULL, NPK_OK, &scratch};
+	walk_report quiet = {NULL, NULL, NPK_OK, &scratch, 0};
 	leaf_dups d = {v->wr, L, calloc(n, sizeof(char *)), n, 0};
 	NPK_FAIL_IF(d.first == NULL, err, NPK_E_NOMEM, "out of memory");
 	int rc = walk(v->r, leaf_dup, &d, &quiet, err);
@@ -2011,7 +2088,7 @@ int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
                       npk_verify_stats *stats, npk_error *err)
 {
 	npk_verify_stats local;
-	walk_report wr = {cb, ctx, NPK_OK, stats ? stats : &local};
+	walk_report wr = {cb, ctx, NPK_OK, stats ? stats : &local, 0};
 	memset(wr.st, 0, sizeof *wr.st);
 	/* 15.6: no section type is known yet (an unknown critical one has
 	 * stopped the reader at open) */

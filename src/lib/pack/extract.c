@@ -9,6 +9,11 @@
  * written; the second writes each document unnamed (O_TMPFILE) in its
  * folder, or under a temporary name where that is not supported, checks
  * its digest, and only then gives it its name.
+ * Damage does not stop it (spec/format.md 11, on_damage = CONTINUE): an
+ * index page that cannot be read hides its documents, a document whose
+ * cluster or digest is bad is dropped unnamed; each is reported through
+ * opts->damaged, every other document is written, and the return is the
+ * damage's code.
  * Entries of version 1.1 (spec/format.md 15.7): an empty folder is made; a
  * withdrawn document is never written; a symbolic link only on request,
  * when its target stays inside the output folder (link_unsafe), made by
@@ -62,11 +67,27 @@ typedef struct exctx {
 	char target[NPK_PATH_MAX + 1]; /* the last symbolic link's target */
 	size_t target_len;
 	int skipped;              /* the last entry was not written (notice) */
+	/* Damage (spec/format.md 11, on_damage = CONTINUE) */
+	uint64_t selected;        /* entries selected, seen by pass 1 */
+	uint64_t hidden;          /* entries in pages that cannot be read */
+	uint64_t damaged;         /* entries not written for damage, hidden ones too */
+	int damage_rc;            /* the code that decides the outcome, or NPK_OK */
+	int hard_rc;              /* a walk failure that is not damage (I/O) */
+	npk_error first_damage;
+	uint8_t *cl_reported;     /* per cluster: already reported */
+	uint64_t cl_count;
 } exctx;
+
+/* Whether rc says the archive's bytes are bad, rather than that reading
+ * or writing failed: damage is reported and extract goes on. */
+static int is_damage(int rc)
+{
+	return rc == NPK_E_DIGEST || rc == NPK_E_FORMAT || rc == NPK_E_VERSION || rc == NPK_E_LIMIT;
+}
 
 /* Whether entry e is to be extracted. matched[i] is 1 once path i named
  * something that can be written, 2 while it named only withdrawn
- * documents. */
+ * documents, 3 while it may name documents of a page that cannot be read. */
 static int selected(exctx *x, const npk_entry *e)
 {
 	if (x->paths == NULL)
@@ -864,11 +885,16 @@ static int check_entry(exctx *x, const npk_entry *e)
 	switch (e->kind) {
 	case NPK_KIND_FOLDER: return check_folder(x, e);
 	case NPK_KIND_WITHDRAWN: return NPK_OK;
-	case NPK_KIND_SYMLINK:
-		NPK_FORWARD(read_target(x, e));
+	case NPK_KIND_SYMLINK: {
+		/* a damaged target is reported by pass 2, which fails on it again */
+		int rc = read_target(x, e);
+		if (is_damage(rc))
+			return NPK_OK;
+		NPK_FORWARD(rc);
 		if (!(x->opts && x->opts->symlinks) || link_unsafe(e->path, x->target))
 			return NPK_OK;
 		return check_link(x, e);
+	}
 	default: return check_target(x, e);
 	}
 }
@@ -914,6 +940,114 @@ static int write_entry(exctx *x, const npk_entry *e)
 	return write_doc(x, e);
 }
 
+/* ---- Damage (spec/format.md 11, on_damage = CONTINUE) ---- */
+
+/* Records problem p, which leaves docs documents unwritten: damage decides
+ * the outcome over what only needs a newer reader (11.1). */
+static void damage(exctx *x, const npk_problem *p, uint64_t docs)
+{
+	x->damaged += docs;
+	if (x->damage_rc == NPK_OK || (x->damage_rc == NPK_E_VERSION && p->code != NPK_E_VERSION)) {
+		x->damage_rc = p->code;
+		npk__fail(&x->first_damage, p->code, "%s", p->message);
+	}
+	if (x->opts && x->opts->damaged)
+		x->opts->damaged(p, x->opts->ctx);
+}
+
+/* Whether path p (n bytes, no trailing slash) or a path under it may sort
+ * in [first, next) (next NULL: no end), that is, be on that page (6.1). */
+static int may_hold(const char *first, const char *next, const char *p, size_t n)
+{
+	char lo[NPK_PATH_MAX + 2], hi[NPK_PATH_MAX + 2];
+	if (n > NPK_PATH_MAX)
+		return 0;
+	/* p itself, and the paths under it: from "p/" up to "p0" ('0' follows '/') */
+	memcpy(lo, p, n);
+	memcpy(hi, p, n);
+	lo[n] = 0;
+	int self = strcmp(first, lo) <= 0 && (next == NULL || strcmp(lo, next) < 0);
+	lo[n] = '/';
+	hi[n] = '0';
+	lo[n + 1] = hi[n + 1] = 0;
+	return self || (strcmp(first, hi) < 0 && (next == NULL || strcmp(lo, next) < 0));
+}
+
+/* Whether index page i may hold a selected document; marks the requested
+ * paths it may hold, so that they are not "not found". */
+static int page_selected(exctx *x, uint32_t i)
+{
+	if (x->paths == NULL)
+		return 1;
+	const char *first, *next;
+	npk__reader_page_paths(x->r, i, &first, &next);
+	if (first == NULL)
+		return 1;
+	int hit = 0;
+	for (size_t k = 0; k < x->npaths; k++) {
+		size_t n = strlen(x->paths[k]);
+		while (n > 0 && x->paths[k][n - 1] == '/')
+			n--;
+		if (!may_hold(first, next, x->paths[k], n))
+			continue;
+		hit = 1;
+		if (x->matched[k] != 1)
+			x->matched[k] = 3;
+	}
+	return hit;
+}
+
+/* Pass 1: a problem of the index. A page that cannot be read hides its
+ * documents; anything but damage (a read error) ends extract after the walk. */
+static void index_problem(const npk_problem *p, void *ctx)
+{
+	exctx *x = ctx;
+	if (!is_damage(p->code)) {
+		if (x->hard_rc == NPK_OK)
+			x->hard_rc = npk__fail(x->err, p->code, "%s: %s %llu: %s", npk__reader_name(x->r),
+			                       p->object, (unsigned long long)p->number, p->message);
+		return;
+	}
+	if (strcmp(p->object, "page") == 0 && !page_selected(x, (uint32_t)p->number))
+		return;
+	x->hidden += p->hidden;
+	damage(x, p, p->hidden);
+}
+
+/* Pass 2: entry e could not be read (rc, x->err says why). A damaged
+ * cluster is reported once, before the first of its documents. */
+static void entry_damaged(exctx *x, const npk_entry *e, int rc)
+{
+	uint64_t off = 0;
+	int64_t c = npk__reader_failed_cluster(x->r, &off);
+	const char *why = c < 0 ? x->err->msg
+	                  : rc == NPK_E_VERSION ? "stored in a cluster this reader cannot decode"
+	                                        : "stored in a damaged cluster";
+	if (c >= 0 && (uint64_t)c < x->cl_count && !x->cl_reported[c]) {
+		x->cl_reported[c] = 1;
+		npk_problem pc = {rc, "cluster", (uint64_t)c, off, NULL, npk__bare(x->err, "damaged"), 0, 0};
+		damage(x, &pc, 0);
+	}
+	npk_problem pd = {rc, "document", e->ordinal, 0, e->path, why, 0, 0};
+	damage(x, &pd, 1);
+}
+
+/* The outcome once both passes ran: NPK_OK, or the damage's code with a
+ * message that counts what was not written. */
+static int damage_outcome(exctx *x, npk_error *err)
+{
+	if (x->damage_rc == NPK_OK)
+		return NPK_OK;
+	/* a problem that hides no document (a page's trailing bytes, the
+	 * layout) names the archive already */
+	if (x->damaged == 0)
+		return npk__fail(err, x->damage_rc, "%s", x->first_damage.msg);
+	return npk__fail(err, x->damage_rc, "%s: %llu of %llu documents damaged, not written",
+	                 npk__reader_name(x->r),
+	                 (unsigned long long)x->damaged,
+	                 (unsigned long long)(x->selected + x->hidden));
+}
+
 static int on_entry(const npk_entry *e, void *ctx)
 {
 	exctx *x = ctx;
@@ -921,6 +1055,7 @@ static int on_entry(const npk_entry *e, void *ctx)
 		return 0;
 	int rc;
 	if (x->pass == 1) {
+		x->selected++;
 		rc = check_entry(x, e);
 		if (rc == NPK_E_EXISTS && x->conflicts++ == 0) {
 			x->rc = rc;
@@ -932,6 +1067,11 @@ static int on_entry(const npk_entry *e, void *ctx)
 	}
 	x->skipped = 0;
 	rc = write_entry(x, e);
+	/* damage drops this entry only; the writer's own failure stops all */
+	if (rc != NPK_OK && is_damage(rc) && !(x->fw && fw_failed(x->fw) != NPK_OK)) {
+		entry_damaged(x, e, rc);
+		return 0;
+	}
 	if (rc != NPK_OK)
 		return x->rc = rc;
 	if (x->skipped)
@@ -947,7 +1087,9 @@ static int on_entry(const npk_entry *e, void *ctx)
 static int check_pass(exctx *x, npk_error *err)
 {
 	x->pass = 1;
-	int rc = npk_reader_list(x->r, on_entry, x, err);
+	int rc = npk__reader_walk(x->r, on_entry, x, index_problem, x, err);
+	if (rc == NPK_OK)
+		rc = x->hard_rc;
 	if (rc == NPK_OK)
 		rc = x->rc;
 	if (rc == NPK_E_EXISTS)
@@ -955,7 +1097,7 @@ static int check_pass(exctx *x, npk_error *err)
 		                 x->first_conflict.msg, (unsigned long long)(x->conflicts - 1));
 	NPK_FORWARD(rc);
 	for (size_t i = 0; i < x->npaths; i++) {
-		NPK_FAIL_IF(!x->matched[i], err, NPK_E_NOTFOUND,
+		NPK_FAIL_IF(x->matched[i] == 0, err, NPK_E_NOTFOUND,
 		            "no document or folder \"%s\" in the archive", x->paths[i]);
 		NPK_FAIL_IF(x->matched[i] == 2, err, NPK_E_NOTFOUND,
 		            "\"%s\" was withdrawn from the archive: nothing to extract", x->paths[i]);
@@ -971,7 +1113,8 @@ static int write_pass(exctx *x, npk_error *err)
 	fwriter fw;
 	if (npk__reader_threads(x->r) > 1 && fw_start(&fw, x) == 0)
 		x->fw = &fw;
-	int rc = npk_reader_list(x->r, on_entry, x, err);
+	/* the index's problems were reported by pass 1: the same pages fail again */
+	int rc = npk__reader_walk(x->r, on_entry, x, NULL, NULL, err);
 	if (rc == NPK_OK)
 		rc = x->rc;
 	if (x->fw != NULL) {
@@ -1014,6 +1157,9 @@ int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
                 size_t npaths, const npk_extract_opts *opts,
                 uint64_t *written, npk_error *err)
 {
+	npk_error local;
+	if (err == NULL)
+		err = &local; /* the damage report reads the reader's message */
 	exctx x = {0};
 	x.r = r;
 	x.dir = dir;
@@ -1035,8 +1181,12 @@ int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
 	            dir, strerror(errno));
 	x.matched = calloc(x.npaths ? x.npaths : 1, 1);
 	x.doc = malloc(sizeof *x.doc);
+	npk_info in;
+	npk_reader_info(r, &in);
+	x.cl_count = in.clusters;
+	x.cl_reported = calloc(in.clusters ? in.clusters : 1, 1);
 	int rc = NPK_OK;
-	if (x.matched == NULL || x.doc == NULL) {
+	if (x.matched == NULL || x.doc == NULL || x.cl_reported == NULL) {
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 		goto out;
 	}
@@ -1048,11 +1198,14 @@ int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
 	rc = write_pass(&x, err);
 	if (written)
 		*written = x.docs;
+	if (rc == NPK_OK)
+		rc = damage_outcome(&x, err);
 out:
 	cache_drop(&x);
 	free(x.doc);
 	free(x.missing);
 	free(x.matched);
+	free(x.cl_reported);
 	if (x.root >= 0)
 		close(x.root);
 	return rc;
