@@ -20,39 +20,68 @@ static const struct { const char *path, *text; } docs[] = {
 };
 #define NDOCS (sizeof docs / sizeof docs[0])
 
-/* x.npk of docs, signed by a new key trusted in *trust. */
-static int make_archive(npk_trust **trust, npk_error *err)
+/* An archive being written by a new key that *trust trusts. */
+typedef struct signed_out {
+	npk_pubkey *pk;
+	npk_seckey *sk;
+	npk_writer *w;
+	int fd;
+} signed_out;
+
+/* Starts file with clusters of cluster_size bytes (0: the default). */
+static int out_open(signed_out *s, const char *file, size_t cluster_size, npk_trust **trust,
+                    npk_error *err)
 {
-	npk_pubkey *pk = NULL;
-	npk_seckey *sk = NULL;
-	int rc = npk_keypair_generate(&pk, &sk, err);
+	memset(s, 0, sizeof *s);
+	s->fd = -1;
+	int rc = npk_keypair_generate(&s->pk, &s->sk, err);
 	if (rc != NPK_OK)
 		return rc;
 	*trust = npk_trust_new();
-	rc = npk_trust_add(*trust, pk, err);
-	int fd = open("x.npk", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	rc = npk_trust_add(*trust, s->pk, err);
+	s->fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	npk_create_opts o;
 	memset(&o, 0, sizeof o);
 	o.timestamp = 1737676800;
-	npk_writer *w = NULL;
+	o.cluster_size = cluster_size;
 	if (rc == NPK_OK)
-		rc = fd < 0 ? NPK_E_IO : npk_writer_new(fd, &o, &w, err);
-	for (size_t i = 0; rc == NPK_OK && i < NDOCS; i++) {
-		size_t n = strlen(docs[i].text);
-		rc = npk_writer_begin(w, docs[i].path, "text/plain", NULL, n, err);
-		if (rc == NPK_OK)
-			rc = npk_writer_data(w, docs[i].text, n, err);
-		if (rc == NPK_OK)
-			rc = npk_writer_end(w, err);
-	}
-	if (rc == NPK_OK)
-		rc = npk_writer_finish(w, sk, err);
-	npk_writer_free(w);
-	if (fd >= 0)
-		close(fd);
-	npk_pubkey_free(pk);
-	npk_seckey_free(sk);
+		rc = s->fd < 0 ? NPK_E_IO : npk_writer_new(s->fd, &o, &s->w, err);
 	return rc;
+}
+
+/* Adds a text/plain document. */
+static int out_add(signed_out *s, const char *path, const char *text, npk_error *err)
+{
+	size_t n = strlen(text);
+	int rc = npk_writer_begin(s->w, path, "text/plain", NULL, n, err);
+	if (rc == NPK_OK)
+		rc = npk_writer_data(s->w, text, n, err);
+	if (rc == NPK_OK)
+		rc = npk_writer_end(s->w, err);
+	return rc;
+}
+
+/* Signs the archive when rc is NPK_OK, and frees everything. */
+static int out_close(signed_out *s, int rc, npk_error *err)
+{
+	if (rc == NPK_OK)
+		rc = npk_writer_finish(s->w, s->sk, err);
+	npk_writer_free(s->w);
+	if (s->fd >= 0)
+		close(s->fd);
+	npk_pubkey_free(s->pk);
+	npk_seckey_free(s->sk);
+	return rc;
+}
+
+/* x.npk of docs, signed by a new key trusted in *trust. */
+static int make_archive(npk_trust **trust, npk_error *err)
+{
+	signed_out s;
+	int rc = out_open(&s, "x.npk", 0, trust, err);
+	for (size_t i = 0; rc == NPK_OK && i < NDOCS; i++)
+		rc = out_add(&s, docs[i].path, docs[i].text, err);
+	return out_close(&s, rc, err);
 }
 
 /* Extracts paths (NULL: all) of x.npk into dir. */
@@ -304,41 +333,16 @@ static void many_doc(size_t i, char path[64], char text[400])
  * path order, so document i has ordinal order[i]. */
 static int make_many(npk_trust **trust, npk_error *err)
 {
-	npk_pubkey *pk = NULL;
-	npk_seckey *sk = NULL;
-	int rc = npk_keypair_generate(&pk, &sk, err);
-	if (rc != NPK_OK)
-		return rc;
-	*trust = npk_trust_new();
-	rc = npk_trust_add(*trust, pk, err);
-	int fd = open("y.npk", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	npk_create_opts o;
-	memset(&o, 0, sizeof o);
-	o.timestamp = 1737676800;
-	o.cluster_size = 4096;
-	npk_writer *w = NULL;
-	if (rc == NPK_OK)
-		rc = fd < 0 ? NPK_E_IO : npk_writer_new(fd, &o, &w, err);
+	signed_out s;
+	int rc = out_open(&s, "y.npk", 4096, trust, err);
 	/* path order: by folder, then by number */
 	for (size_t f = 0; rc == NPK_OK && f < 20; f++)
 		for (size_t i = f; rc == NPK_OK && i < MANY; i += 20) {
 			char path[64], text[400];
 			many_doc(i, path, text);
-			size_t n = strlen(text);
-			rc = npk_writer_begin(w, path, "text/plain", NULL, n, err);
-			if (rc == NPK_OK)
-				rc = npk_writer_data(w, text, n, err);
-			if (rc == NPK_OK)
-				rc = npk_writer_end(w, err);
+			rc = out_add(&s, path, text, err);
 		}
-	if (rc == NPK_OK)
-		rc = npk_writer_finish(w, sk, err);
-	npk_writer_free(w);
-	if (fd >= 0)
-		close(fd);
-	npk_pubkey_free(pk);
-	npk_seckey_free(sk);
-	return rc;
+	return out_close(&s, rc, err);
 }
 
 static uint32_t ld32(const uint8_t *p)
