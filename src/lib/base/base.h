@@ -133,6 +133,9 @@ int npk__digest_same(const uint8_t a[32], const uint8_t b[32]);
 /* Reads exactly len bytes at off; NPK_E_FORMAT if the file is shorter. */
 int npk__pread_full(int fd, void *buf, size_t len, uint64_t off,
                     const char *name, npk_error *err);
+/* Writes all of buf at off. */
+int npk__pwrite_full(int fd, const void *buf, size_t len, uint64_t off, const char *name,
+                     npk_error *err);
 /* Writes all of buf. */
 int npk__write_full(int fd, const void *buf, size_t len, const char *name,
                     npk_error *err);

@@ -36,6 +36,24 @@ int npk__pread_full(int fd, void *buf, size_t len, uint64_t off,
 	return NPK_OK;
 }
 
+int npk__pwrite_full(int fd, const void *buf, size_t len, uint64_t off, const char *name,
+                     npk_error *err)
+{
+	const uint8_t *p = buf;
+	while (len > 0) {
+		ssize_t n = pwrite(fd, p, len, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return npk__fail(err, NPK_E_IO, "%s: write at offset %llu: %s", name,
+			                 (unsigned long long)off, n < 0 ? strerror(errno) : "nothing written");
+		p += n;
+		len -= (size_t)n;
+		off += (uint64_t)n;
+	}
+	return NPK_OK;
+}
+
 int npk__write_full(int fd, const void *buf, size_t len, const char *name,
                     npk_error *err)
 {

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include <sodium.h>
+
 #include "base/base.h"
 #include "meta/meta.h"
 
@@ -131,6 +133,25 @@ typedef struct npk_section {
  * name is the archive's, for messages. */
 int npk__parse_sections(const uint8_t *data, size_t len, uint64_t lo, uint64_t hi, int tail,
                         const char *name, npk_section **out, uint32_t *count, npk_error *err);
+
+/* ---- The unsigned tail (tail.c, spec/format.md 15.5) ----
+ * npk__tail_begin cuts fd to signed_size (a tail already there goes);
+ * then for each section: section_begin, write..., section_end (sections
+ * go back to back, digested as written); npk__tail_finish writes the tail
+ * directory and the tail trailer. Free always. */
+typedef struct npk__tail {
+	int fd, open;
+	uint64_t signed_size, off;
+	npk_section *secs;
+	uint32_t n, cap;
+	crypto_generichash_state h;
+} npk__tail;
+int npk__tail_begin(npk__tail *t, int fd, uint64_t signed_size, npk_error *err);
+int npk__tail_section_begin(npk__tail *t, uint16_t type, npk_error *err);
+int npk__tail_write(npk__tail *t, const void *p, size_t len, npk_error *err);
+int npk__tail_section_end(npk__tail *t, npk_error *err);
+int npk__tail_finish(npk__tail *t, npk_error *err);
+void npk__tail_free(npk__tail *t);
 
 /* An index entry (5.2, 15.7) as its page holds it: pointers into the page. */
 typedef struct npk_raw_entry {
