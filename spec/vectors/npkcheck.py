@@ -47,6 +47,20 @@ variable NPKCHECK_PURE_ZSTD=1 to use the decoder here always (the tests do).
         reader). With -p, an archive not signed by that key is refused (exit 3);
         without -p the signer is reported and the documents are written.
 
+    npkcheck.py protect ARCHIVE OUT [--parity PERCENT] [--geometry K,P,S]
+        Verifies ARCHIVE (without a key), then writes to OUT its signed part
+        and a new unsigned tail: the parity section of section 15.10 (by
+        newspack's choice of k, p and S for PERCENT, default 5, or K,P,S),
+        the survival copies of 15.9, the tail directory and trailer of 15.5.
+
+    npkcheck.py repair ARCHIVE OUT
+        Section 15.10's repair: finds the parity section, marks the blocks by
+        CRC-32, rebuilds each stripe with the reference codec of 15.12 (below,
+        verbatim), verifies the rebuilt signed part and only then writes it,
+        with its tail written again, to OUT. Exit 0 repaired (or nothing to
+        repair), 1 cannot (a stripe lost more blocks than it has intact
+        parity, or the result does not verify), 2 usage or input/output error.
+
 Section numbers in comments refer to spec/format.md unless keys.md is named.
 """
 
@@ -55,6 +69,7 @@ import base64
 import bisect
 import hashlib
 import io
+import mmap
 import os
 import struct
 import sys
@@ -2546,6 +2561,503 @@ def extract_all(arc, dest):
 
 
 # ---------------------------------------------------------------------------
+# protect and repair: the tail of sections 15.9 (survival copies) and 15.10
+# (parity), written by the writer rules and newspack's choices there, and the
+# repair algorithm of 15.10 with the reference codec of 15.12
+
+COPY_MAGIC = b"NPKCOPY\n"         # section 15.9
+PARITY_MAGIC = b"NPKPRTY\n"       # section 15.10
+SEC_COPIES = 2
+SEC_PARITY = 3
+PARITY_B = 4096                   # newspack's block size B
+PARITY_GROUP_MAX = 1 << 25        # newspack: the parity of one group, p S B, at most 32 MiB
+PARITY_MAX_BYTES = 1 << 40        # 15.10: G p S B at most 2^40
+
+# --- reference codec begin (spec/format.md 15.12) ---
+# GF(2^8) with the polynomial x^8 + x^4 + x^3 + x^2 + 1 (0x11D); 2 generates it.
+def gf_tables():
+    """EXP[e] = 2^e, twice over so that EXP[a + b] needs no mod; LOG[2^e] = e."""
+    exp, log = [0] * 510, [0] * 256
+    x = 1
+    for e in range(255):
+        exp[e] = exp[e + 255] = x
+        log[x] = e
+        x <<= 1
+        if x & 0x100:
+            x ^= 0x11D
+    return exp, log
+
+
+EXP, LOG = gf_tables()
+
+
+def mul(a, b):
+    return EXP[LOG[a] + LOG[b]] if a and b else 0
+
+
+def inv(a):                      # a != 0
+    return EXP[255 - LOG[a]]
+
+
+def coef(k, j, i):
+    """C[j][i] of 15.10: parity row j (0 to p - 1), data position i (0 to k - 1)."""
+    return inv((k + j) ^ i)
+
+
+# Multiplying a whole block by a constant c: bytes.translate with the table of
+# c times every byte value, then XOR of blocks as integers (little-endian).
+TIMES = [bytes(mul(c, v) for v in range(256)) for c in range(256)]
+
+
+def scaled(c, block):
+    """c * block, as an integer to XOR into a sum."""
+    return int.from_bytes(block.translate(TIMES[c]), "little")
+
+
+def encode(k, p, data):
+    """The p parity blocks of a stripe. data: its k data blocks in order (any
+    iterable), bytes of one length; a zero block stands for a missing one."""
+    parity = [0] * p
+    for i, block in enumerate(data):
+        for j in range(p):
+            parity[j] ^= scaled(coef(k, j, i), block)
+    return [v.to_bytes(len(block), "little") for v in parity]
+
+
+def invert(m):
+    """The inverse of a square matrix over GF(2^8), by Gauss-Jordan elimination."""
+    e = len(m)
+    a = [list(row) + [int(r == c) for c in range(e)] for r, row in enumerate(m)]
+    for c in range(e):
+        r = next(r for r in range(c, e) if a[r][c])   # exists: m is invertible
+        a[c], a[r] = a[r], a[c]
+        t = inv(a[c][c])
+        a[c] = [mul(t, v) for v in a[c]]
+        for r in range(e):
+            if r != c and a[r][c]:
+                f = a[r][c]
+                a[r] = [v ^ mul(f, w) for v, w in zip(a[r], a[c])]
+    return [row[e:] for row in a]
+
+
+def repair(k, lost, rows, blocks):
+    """Rebuilds the lost data blocks of a stripe (15.10, repair step 4).
+    lost: the lost data positions; rows: the intact parity rows, at least
+    len(lost) of them; blocks[i]: data block i for every i not lost (a zero
+    block past the data), blocks[k + j]: parity block j for every j in rows.
+    Returns {i: the rebuilt block i} for every i in lost."""
+    lost = sorted(lost)
+    use = sorted(rows)[:len(lost)]
+    n = len(blocks[k + use[0]]) if use else 0
+    y = []                       # syndromes: Y_a = P_j + the intact data's part of it
+    for j in use:
+        acc = int.from_bytes(blocks[k + j], "little")
+        for i in range(k):
+            if i not in lost:
+                acc ^= scaled(coef(k, j, i), blocks[i])
+        y.append(acc.to_bytes(n, "little"))
+    minv = invert([[coef(k, j, i) for i in lost] for j in use])
+    out = {}
+    for c, i in enumerate(lost):
+        acc = 0
+        for a in range(len(use)):
+            acc ^= scaled(minv[c][a], y[a])
+        out[i] = acc.to_bytes(n, "little")
+    return out
+# --- reference codec end ---
+
+
+def crc32(data):
+    """CRC-32 of ISO-HDLC (15.9), as zlib computes it."""
+    return zlib.crc32(data) & 0xFFFFFFFF
+
+
+def ceil_div(a, b):
+    return -(-a // b)
+
+
+def newspack_geometry(n, percent):
+    """15.10, newspack's choice for --parity percent over n data blocks of
+    PARITY_B bytes: (k, p, S)."""
+    k = min(240, 25600 // (100 + percent))
+    p = ceil_div(k * percent, 100)
+    while k + p > 256:
+        k -= 1
+    if n < k:
+        k, p = n, ceil_div(n * percent, 100)
+    s = min(ceil_div(n, k), max(1, PARITY_GROUP_MAX // (p * PARITY_B)))
+    return k, p, s
+
+
+class Geometry(object):
+    """The numbers of a parity section (15.10) over a signed part of size bytes."""
+
+    def __init__(self, size, b, k, p, s, offset):
+        self.size, self.b, self.k, self.p, self.s, self.offset = size, b, k, p, s, offset
+        self.n = ceil_div(size, b)
+        self.g = ceil_div(self.n, k * s)
+        self.parity_blocks = self.g * p * s
+        self.t = 4 * (self.n + self.parity_blocks)
+        self.length = 128 + 2 * self.t + self.parity_blocks * b
+        self.blocks_at = offset + 64 + self.t              # parity block 0
+        self.table_b_at = self.blocks_at + self.parity_blocks * b
+        self.copy2_at = self.table_b_at + self.t           # the header's second copy
+
+    def block(self, g, i, s):
+        """Data block number of position (g, i, s); n or more is a zero block."""
+        return (g * self.k + i) * self.s + s
+
+    def header(self):
+        h = struct.pack("<8s4H4I3QI", PARITY_MAGIC, 1, self.k, self.p, 0, self.b, self.s, self.g,
+                        0, self.size, self.n, self.offset, 0)
+        return h + struct.pack("<I", crc32(h))
+
+
+def parse_parity_header(raw):
+    """15.10: a Geometry from 64 bytes, or (None, why) when a rule fails."""
+    if len(raw) != 64 or raw[:8] != PARITY_MAGIC:
+        return None, "no parity header magic"
+    (ver, k, p, res1, b, s, g, res2, size, n, offset, res3) = struct.unpack_from("<4H4I3QI", raw, 8)
+    if crc32(raw[:60]) != struct.unpack_from("<I", raw, 60)[0]:
+        return None, "header_crc does not match"
+    if ver != 1 or res1 or res2 or res3:
+        return None, "version %d or a reserved field not zero" % ver
+    if not (1 <= k <= 255 and 1 <= p <= 255 and k + p <= 256):
+        return None, "k %d, p %d out of range" % (k, p)
+    if b & (b - 1) or not 512 <= b <= 1048576 or s < 1 or size < 64:
+        return None, "block_size %d, stripes %d or protected_size %d out of range" % (b, s, size)
+    geo = Geometry(size, b, k, p, s, offset)
+    if n != geo.n or g != geo.g or geo.parity_blocks * b > PARITY_MAX_BYTES:
+        return None, "data_blocks %d or groups %d do not follow from the rest" % (n, g)
+    return geo, None
+
+
+def copy_extents(arc):
+    """15.9, newspack's three extents: the header, the two tables, and the
+    manifest with the signature block and signed trailer. (Encryption
+    stanzas, section type 8, have no archive yet.)"""
+    mo = arc.trailer["manifest_offset"]
+    pto = arc.manifest["page_table_offset"]
+    ext = [(0, 32)]
+    if mo > pto:
+        ext.append((pto, mo - pto))
+    ext.append((mo, arc.signed_size - mo))
+    return ext
+
+
+def write_parity(fd, geo):
+    """Appends the parity section of geo (15.10) at geo.offset, computing it
+    from the signed part in [0, geo.size) of fd. Each group is coded in one
+    call of encode: the S blocks of one position, consecutive in the file,
+    make one block of S B bytes (15.12)."""
+    k, p, s, b = geo.k, geo.p, geo.s, geo.b
+    crcs = []
+    parity_crcs = []
+
+    def positions(g):
+        for i in range(k):
+            first = geo.block(g, i, 0) * b
+            chunk = os.pread(fd, max(0, min(s * b, geo.size - first)), first)
+            for at in range(0, len(chunk), b):
+                crcs.append(crc32(chunk[at:at + b]))
+            yield chunk + bytes(s * b - len(chunk))
+
+    pos = geo.blocks_at
+    for g in range(geo.g):
+        for row in encode(k, p, positions(g)):
+            os.pwrite(fd, row, pos)
+            pos += len(row)
+            parity_crcs.extend(crc32(row[at:at + b]) for at in range(0, len(row), b))
+    table = struct.pack("<%dI" % (geo.n + geo.parity_blocks), *(crcs + parity_crcs))
+    for off in (geo.offset + 64, geo.table_b_at):
+        os.pwrite(fd, table, off)
+    for off in (geo.offset, geo.copy2_at):
+        os.pwrite(fd, geo.header(), off)
+    return geo.length
+
+
+def write_copies(fd, size, extents, offset):
+    """Appends the survival copies (15.9) at offset. The parity section comes
+    first in newspack's tail, so pad_len is 0."""
+    head = struct.pack("<8sQII", COPY_MAGIC, size, len(extents), 0)
+    head += b"".join(struct.pack("<QQ", o, n) for o, n in extents)
+    head += struct.pack("<I", crc32(head))
+    os.pwrite(fd, head, offset)
+    pos = offset + len(head)
+    for o, n in extents:
+        os.pwrite(fd, os.pread(fd, n, o), pos)
+        pos += n
+    return pos - offset
+
+
+def section_digest(fd, off, length):
+    h = hashlib.blake2b(digest_size=32)
+    done = 0
+    while done < length:
+        chunk = os.pread(fd, min(1 << 22, length - done), off + done)
+        h.update(chunk)
+        done += len(chunk)
+    return h.digest()
+
+
+def write_tail(path, size, shape, extents):
+    """Writes, after the signed part of size bytes that path holds, the tail
+    of 15.5: the parity section (shape: B, k, p, S), the survival copies when
+    extents is not None, the tail directory and the tail trailer. Returns
+    the Geometry."""
+    fd = os.open(path, os.O_RDWR)
+    try:
+        os.ftruncate(fd, size)
+        b, k, p, s = shape
+        geo = Geometry(size, b, k, p, s, size)
+        sections = [(SEC_PARITY, size, write_parity(fd, geo))]
+        if extents is not None:
+            off = size + sections[0][2]
+            sections.append((SEC_COPIES, off, write_copies(fd, size, extents, off)))
+        directory = struct.pack("<I", len(sections))
+        for typ, off, length in sorted(sections):        # (type, offset) order
+            directory += struct.pack("<HHIQQ", typ, 2, 0, off, length)
+            directory += section_digest(fd, off, length)
+        doff = sections[-1][1] + sections[-1][2]
+        os.pwrite(fd, directory, doff)
+        os.pwrite(fd, struct.pack("<QQII8s", size, doff, len(directory), 0, TAIL_MAGIC),
+                  doff + len(directory))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    return geo
+
+
+def checked(path):
+    """Verifies path (without a key): (archive, "") when it checks out, else
+    (None, what verify printed)."""
+    out = io.StringIO()
+    arc, rc = run_checks(path, None, out)
+    if rc in (0, 3):
+        return arc, ""
+    if arc:
+        arc.close()
+    return None, out.getvalue()
+
+
+def new_beside(out_path):
+    return os.path.join(os.path.dirname(os.path.abspath(out_path)),
+                        ".npkcheck-%d-%s" % (os.getpid(), os.path.basename(out_path)))
+
+
+def protect_shape(args, size):
+    """(k, p, S): newspack's choice for --parity, or --geometry's, or None."""
+    n = ceil_div(size, PARITY_B)
+    if args.geometry is None:
+        return newspack_geometry(n, args.parity) if 1 <= args.parity <= 100 else None
+    try:
+        k, p, s = (int(v) for v in args.geometry.split(","))
+    except ValueError:
+        return None
+    ok = 1 <= k <= 255 and 1 <= p <= 255 and k + p <= 256 and s >= 1
+    return (k, p, s) if ok and ceil_div(n, k * s) * p * s * PARITY_B <= PARITY_MAX_BYTES else None
+
+
+def cmd_protect(args):
+    arc, why = checked(args.archive)
+    if arc is None:
+        sys.stderr.write(why + "npkcheck: %s does not verify: not protected\n" % args.archive)
+        return 1
+    size, extents = arc.signed_size, copy_extents(arc)
+    arc.close()
+    shape = protect_shape(args, size)
+    if shape is None:
+        sys.stderr.write("npkcheck: --parity must be 1 to 100, --geometry K,P,S with k and p 1 "
+                         "to 255, k + p <= 256, S >= 1 (15.10)\n")
+        return 2
+    tmp = new_beside(args.out)
+    try:
+        with open(args.archive, "rb") as src, open(tmp, "wb") as dst:
+            copy_bytes(src, dst, size)
+        geo = write_tail(tmp, size, (PARITY_B,) + shape, extents)
+        os.replace(tmp, args.out)
+    except OSError as e:
+        sys.stderr.write("npkcheck: protect failed: %s\n" % e)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        return 2
+    sys.stdout.write("%s: %d data blocks of %d bytes; k %d, p %d, %d stripe(s) per group, %d "
+                     "group(s): parity section of %d bytes, then %d survival copies\n"
+                     % (args.out, geo.n, geo.b, geo.k, geo.p, geo.s, geo.g, geo.length,
+                        len(extents)))
+    return 0
+
+
+def copy_bytes(src, dst, n):
+    while n > 0:
+        chunk = src.read(min(n, 1 << 22))
+        if not chunk:
+            raise OSError("the file ends early")
+        dst.write(chunk)
+        n -= len(chunk)
+
+
+def find_parity(f, size):
+    """15.10 repair step 1: (Geometry or None, whether the tail holds survival
+    copies), from the tail directory's type-3 record, else by scanning for a
+    header copy that lies where its own section_offset puts it."""
+    candidates = []
+    copies = None
+    if size >= 96 and pread(f, size - 8, 8) == TAIL_MAGIC:
+        t = parse_tail_trailer(pread(f, size - 32, 32))
+        if t["directory_offset"] + t["directory_len"] == size - 32:
+            records, why = directory_records(pread(f, t["directory_offset"], t["directory_len"]),
+                                             t["signed_size"], t["directory_offset"], True)
+            if records is not None:
+                copies = any(x["type"] == SEC_COPIES for x in records)
+                candidates = [at for x in records if x["type"] == SEC_PARITY
+                              for at in (x["offset"], x["offset"] + x["length"] - 64)]
+    if size == 0:
+        return None, False
+    mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+    try:
+        at = mm.find(PARITY_MAGIC)
+        while at >= 0:
+            candidates.append(at)
+            at = mm.find(PARITY_MAGIC, at + 1)
+        if copies is None:
+            copies = scan_copies(mm)
+    finally:
+        mm.close()
+    for at in candidates:
+        geo, why = parse_parity_header(pread(f, at, 64))
+        if geo and at in (geo.offset, geo.copy2_at):
+            return geo, copies
+    return None, copies
+
+
+def scan_copies(mm):
+    """15.9: a survival copies header with a valid header_crc, anywhere."""
+    at = mm.find(COPY_MAGIC)
+    while at >= 0:
+        head = mm[at:at + 24]
+        if len(head) == 24:
+            count = struct.unpack_from("<I", head, 16)[0]
+            raw = mm[at:at + 28 + 16 * count]
+            if 1 <= count <= 16 and len(raw) == 28 + 16 * count and \
+                    crc32(raw[:-4]) == struct.unpack_from("<I", raw, len(raw) - 4)[0]:
+                return True
+        at = mm.find(COPY_MAGIC, at + 1)
+    return False
+
+
+def pread(f, off, n):
+    """Up to n bytes at off; fewer past the end of the file."""
+    return os.pread(f.fileno(), n, off) if off >= 0 else b""
+
+
+def mark_blocks(f, geo):
+    """15.10 repair step 2: (lost data blocks, lost parity blocks), as sets."""
+    tables = []
+    for off in (geo.offset + 64, geo.table_b_at):
+        raw = pread(f, off, geo.t)
+        tables.append(struct.unpack("<%dI" % (len(raw) // 4), raw[:len(raw) // 4 * 4]))
+
+    def intact(x, data):
+        return any(x < len(t) and t[x] == crc32(data) for t in tables)
+
+    lost_data = set()
+    for x in range(geo.n):
+        want = min(geo.b, geo.size - x * geo.b)
+        data = pread(f, x * geo.b, want)
+        if len(data) != want or not intact(x, data):
+            lost_data.add(x)
+    lost_parity = set()
+    for x in range(geo.parity_blocks):
+        data = pread(f, geo.blocks_at + x * geo.b, geo.b)
+        if len(data) != geo.b or not intact(geo.n + x, data):
+            lost_parity.add(x)
+    return lost_data, lost_parity
+
+
+def repair_stripes(f, geo, lost_data, lost_parity, out_fd):
+    """15.10 repair step 4, each stripe with a lost data block: writes the
+    rebuilt blocks into out_fd. Returns (blocks rebuilt, stripes that
+    cannot be repaired)."""
+    k, b = geo.k, geo.b
+    stripes = sorted({((x // (k * geo.s)), x % geo.s) for x in lost_data})
+    rebuilt, cannot = 0, []
+    for g, s in stripes:
+        lost = [i for i in range(k) if geo.block(g, i, s) in lost_data]
+        rows = [j for j in range(geo.p) if (g * geo.p + j) * geo.s + s not in lost_parity]
+        if len(lost) > len(rows):
+            cannot.append((g, s, len(lost), len(rows)))
+            continue
+        blocks = {}
+        for i in range(k):
+            x = geo.block(g, i, s)
+            if i not in lost:          # intact: all its bytes are there; past the data, zero
+                blocks[i] = pread(f, x * b, min(b, geo.size - x * b) if x < geo.n else 0)
+                blocks[i] += bytes(b - len(blocks[i]))
+        for j in rows[:len(lost)]:
+            blocks[k + j] = pread(f, geo.blocks_at + ((g * geo.p + j) * geo.s + s) * b, b)
+        for i, data in repair(k, lost, rows, blocks).items():
+            x = geo.block(g, i, s)
+            os.pwrite(out_fd, data[:geo.size - x * b], x * b)
+            rebuilt += 1
+    return rebuilt, cannot
+
+
+def cmd_repair(args):
+    tmp = new_beside(args.out)
+    try:
+        with open(args.archive, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            geo, copies = find_parity(f, size)
+            if geo is None:
+                sys.stderr.write("npkcheck: %s: no parity section found (15.10): cannot repair\n"
+                                 % args.archive)
+                return 1
+            lost_data, lost_parity = mark_blocks(f, geo)
+            sys.stdout.write("%s: parity section at %d: %d data blocks of %d bytes, k %d, p %d, "
+                             "%d stripe(s) per group, %d group(s); %d data and %d parity "
+                             "block(s) lost\n" % (args.archive, geo.offset, geo.n, geo.b, geo.k,
+                                                  geo.p, geo.s, geo.g, len(lost_data),
+                                                  len(lost_parity)))
+            with open(tmp, "wb") as dst:       # what is there, then zeros to geo.size
+                f.seek(0)
+                copy_bytes(f, dst, min(size, geo.size))
+                dst.truncate(geo.size)
+            fd = os.open(tmp, os.O_RDWR)
+            try:
+                rebuilt, cannot = repair_stripes(f, geo, lost_data, lost_parity, fd)
+            finally:
+                os.close(fd)
+        for g, s, e, j in cannot:
+            sys.stdout.write("stripe %d of group %d: %d data blocks lost, %d parity blocks "
+                             "intact: cannot be repaired\n" % (s, g, e, j))
+        if cannot:
+            sys.stderr.write("npkcheck: %s: %d stripe(s) cannot be repaired\n"
+                             % (args.archive, len(cannot)))
+            os.unlink(tmp)
+            return 1
+        arc, why = checked(tmp)
+        if arc is None:
+            sys.stderr.write(why + "npkcheck: %s: the rebuilt signed part does not verify: "
+                             "not written\n" % args.archive)
+            os.unlink(tmp)
+            return 1
+        extents = copy_extents(arc) if copies else None
+        arc.close()
+        write_tail(tmp, geo.size, (geo.b, geo.k, geo.p, geo.s), extents)
+        os.replace(tmp, args.out)
+    except OSError as e:
+        sys.stderr.write("npkcheck: repair failed: %s\n" % e)
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        return 2
+    sys.stdout.write("%s: %d data block(s) rebuilt; the signed part verifies; the tail written "
+                     "again (parity%s)\n" % (args.out, rebuilt, ", survival copies" if copies
+                                             else ""))
+    return 0
+
+
+# ---------------------------------------------------------------------------
 # digests
 
 def md_code(text):
@@ -3093,7 +3605,23 @@ def main(argv):
     dg.add_argument("archive")
     dg.add_argument("--whole-file", action="store_true",
                     help="print the file's size, SHA-256 and BLAKE2b-256 instead")
+    pr = sub.add_parser("protect", help="write ARCHIVE with a new tail of parity and survival "
+                        "copies (sections 15.9, 15.10) to OUT")
+    pr.add_argument("archive")
+    pr.add_argument("out")
+    pr.add_argument("--parity", type=int, default=5, metavar="PERCENT",
+                    help="parity in percent of the signed part, 1 to 100 (default 5)")
+    pr.add_argument("--geometry", metavar="K,P,S",
+                    help="k, p and S instead of newspack's choice for PERCENT (B stays 4096)")
+    rp = sub.add_parser("repair", help="rebuild damaged bytes of ARCHIVE with its parity "
+                        "(section 15.10), write the result to OUT")
+    rp.add_argument("archive")
+    rp.add_argument("out")
     args = ap.parse_args(argv)
+    if args.command == "protect":
+        return cmd_protect(args)
+    if args.command == "repair":
+        return cmd_repair(args)
     if args.command == "verify":
         return cmd_verify(args)
     if args.command == "dump":
