@@ -17,10 +17,15 @@
 #      metadata, by the commands README.md shows;
 #   2. makes the forged 1.1 vectors 1.1/*.npk and 1.1/vectors.tsv (name,
 #      exit code of verify, what it exercises) with
-#      tests/hostile/vectors11.py, signed with test.key;
+#      tests/hostile/vectors11.py, signed with test.key, then the parity
+#      vectors (1.1/protected.npk, damaged.npk, interleaved.npk,
+#      interleaved-damaged.npk) with tests/parity/parity_vectors.py, which
+#      protects a forged archive with npkcheck.py protect and damages it;
 #   3. checks them with npkcheck.py verify -p test.pub (vector.npk and
-#      vector-1.1.npk must exit 0, each 1.1/ vector with its code), and the
-#      whole-file digests with sha256sum and b2sum where they are installed;
+#      vector-1.1.npk must exit 0, each 1.1/ vector with its code), that
+#      npkcheck.py repair of each damaged parity vector gives its protected
+#      one byte for byte, and the whole-file digests with sha256sum and
+#      b2sum where they are installed;
 #   4. in place only: replaces, in README.md, the lines between each pair of
 #      marker comments <!-- NAME begin --> and <!-- NAME end --> with
 #      npkcheck.py's output:
@@ -36,6 +41,7 @@ cd "$(dirname "$0")" || exit 1
 here=$(pwd)
 NP=../../newspack
 FORGE11=../../tests/hostile/vectors11.py
+PARITY=../../tests/parity/parity_vectors.py
 OUTDIR=${1:-}
 
 die() {
@@ -46,7 +52,7 @@ die() {
 [ $# -le 1 ] || die "usage: regen.sh [OUTDIR]"
 [ -x "$NP" ] || die "$NP is not built: run make in the project root first"
 command -v python3 > /dev/null 2>&1 || die "python3 is needed (npkcheck.py, vectors11.py)"
-for f in test.key test.pub npkcheck.py README.md input "$FORGE11"; do
+for f in test.key test.pub npkcheck.py README.md input "$FORGE11" "$PARITY"; do
 	[ -e "$f" ] || die "$f is missing: run this in spec/vectors/"
 done
 
@@ -74,6 +80,7 @@ cp "$new/vector.npk" "$new/1.0/vector.npk" || die "cannot copy the new vector"
 
 # 2. The forged 1.1 vectors.
 python3 "$FORGE11" "$new/1.1" || die "vectors11.py failed"
+python3 "$PARITY" "$new/1.1" || die "parity_vectors.py failed"
 
 # 3. Checks, and npkcheck.py's output, from the new vectors under their own names.
 CHECK="$here/npkcheck.py"
@@ -91,6 +98,13 @@ while IFS='	' read -r name code what; do
 		die "npkcheck.py verify of 1.1/$name.npk exited $rc, not $code"
 	}
 done < "$new/1.1/vectors.tsv"
+for v in protected:damaged interleaved:interleaved-damaged; do
+	python3 "$CHECK" repair "$new/1.1/${v#*:}.npk" "$tmp/repaired.npk" > "$tmp/verify.txt" 2>&1 &&
+		cmp -s "$tmp/repaired.npk" "$new/1.1/${v%%:*}.npk" || {
+		cat "$tmp/verify.txt" >&2
+		die "npkcheck.py repair of 1.1/${v#*:}.npk does not give 1.1/${v%%:*}.npk"
+	}
+done
 (cd "$new" && python3 "$CHECK" digests --whole-file vector.npk) > "$tmp/file-digests" ||
 	die "npkcheck.py digests --whole-file failed"
 (cd "$new" && python3 "$CHECK" digests vector.npk) > "$tmp/digests" ||
