@@ -60,6 +60,8 @@ variable NPKCHECK_PURE_ZSTD=1 to use the decoder here always (the tests do).
         with its tail written again, to OUT. Exit 0 repaired (or nothing to
         repair), 1 cannot (a stripe lost more blocks than it has intact
         parity, or the result does not verify), 2 usage or input/output error.
+        The tail is written as protect writes it (the parity with the
+        geometry found, then the survival copies), whatever tail was there.
 
 Section numbers in comments refer to spec/format.md unless keys.md is named.
 """
@@ -2898,52 +2900,31 @@ def copy_bytes(src, dst, n):
 
 
 def find_parity(f, size):
-    """15.10 repair step 1: (Geometry or None, whether the tail holds survival
-    copies), from the tail directory's type-3 record, else by scanning for a
-    header copy that lies where its own section_offset puts it."""
+    """15.10 repair step 1: the Geometry of the parity section named by the
+    tail directory's type-3 record, else of a header copy found by scanning
+    that lies where its own section_offset puts it; None when there is none."""
     candidates = []
-    copies = None
     if size >= 96 and pread(f, size - 8, 8) == TAIL_MAGIC:
         t = parse_tail_trailer(pread(f, size - 32, 32))
         if t["directory_offset"] + t["directory_len"] == size - 32:
             records, why = directory_records(pread(f, t["directory_offset"], t["directory_len"]),
                                              t["signed_size"], t["directory_offset"], True)
-            if records is not None:
-                copies = any(x["type"] == SEC_COPIES for x in records)
-                candidates = [at for x in records if x["type"] == SEC_PARITY
-                              for at in (x["offset"], x["offset"] + x["length"] - 64)]
-    if size == 0:
-        return None, False
-    mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
-    try:
-        at = mm.find(PARITY_MAGIC)
-        while at >= 0:
-            candidates.append(at)
-            at = mm.find(PARITY_MAGIC, at + 1)
-        if copies is None:
-            copies = scan_copies(mm)
-    finally:
-        mm.close()
+            candidates = [at for x in records or [] if x["type"] == SEC_PARITY
+                          for at in (x["offset"], x["offset"] + x["length"] - 64)]
+    if size > 0:
+        mm = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        try:
+            at = mm.find(PARITY_MAGIC)
+            while at >= 0:
+                candidates.append(at)
+                at = mm.find(PARITY_MAGIC, at + 1)
+        finally:
+            mm.close()
     for at in candidates:
         geo, why = parse_parity_header(pread(f, at, 64))
         if geo and at in (geo.offset, geo.copy2_at):
-            return geo, copies
-    return None, copies
-
-
-def scan_copies(mm):
-    """15.9: a survival copies header with a valid header_crc, anywhere."""
-    at = mm.find(COPY_MAGIC)
-    while at >= 0:
-        head = mm[at:at + 24]
-        if len(head) == 24:
-            count = struct.unpack_from("<I", head, 16)[0]
-            raw = mm[at:at + 28 + 16 * count]
-            if 1 <= count <= 16 and len(raw) == 28 + 16 * count and \
-                    crc32(raw[:-4]) == struct.unpack_from("<I", raw, len(raw) - 4)[0]:
-                return True
-        at = mm.find(COPY_MAGIC, at + 1)
-    return False
+            return geo
+    return None
 
 
 def pread(f, off, n):
@@ -3008,7 +2989,7 @@ def cmd_repair(args):
     try:
         with open(args.archive, "rb") as f:
             size = os.fstat(f.fileno()).st_size
-            geo, copies = find_parity(f, size)
+            geo = find_parity(f, size)
             if geo is None:
                 sys.stderr.write("npkcheck: %s: no parity section found (15.10): cannot repair\n"
                                  % args.archive)
@@ -3042,7 +3023,7 @@ def cmd_repair(args):
                              "not written\n" % args.archive)
             os.unlink(tmp)
             return 1
-        extents = copy_extents(arc) if copies else None
+        extents = copy_extents(arc)       # the tail as protect writes it, whatever was there
         arc.close()
         write_tail(tmp, geo.size, (geo.b, geo.k, geo.p, geo.s), extents)
         os.replace(tmp, args.out)
@@ -3052,8 +3033,7 @@ def cmd_repair(args):
             os.unlink(tmp)
         return 2
     sys.stdout.write("%s: %d data block(s) rebuilt; the signed part verifies; the tail written "
-                     "again (parity%s)\n" % (args.out, rebuilt, ", survival copies" if copies
-                                             else ""))
+                     "again (parity, survival copies)\n" % (args.out, rebuilt))
     return 0
 
 
