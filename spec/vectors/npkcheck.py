@@ -2939,8 +2939,9 @@ def mark_blocks(f, geo):
         raw = pread(f, off, geo.t)
         tables.append(struct.unpack("<%dI" % (len(raw) // 4), raw[:len(raw) // 4 * 4]))
 
-    def intact(x, data):
-        return any(x < len(t) and t[x] == crc32(data) for t in tables)
+    def intact(x, data):            # copy A or copy B of the table says so
+        crc = crc32(data)
+        return any(x < len(t) and t[x] == crc for t in tables)
 
     lost_data = set()
     for x in range(geo.n):
@@ -2972,9 +2973,9 @@ def repair_stripes(f, geo, lost_data, lost_parity, out_fd):
         blocks = {}
         for i in range(k):
             x = geo.block(g, i, s)
-            if i not in lost:          # intact: all its bytes are there; past the data, zero
-                blocks[i] = pread(f, x * b, min(b, geo.size - x * b) if x < geo.n else 0)
-                blocks[i] += bytes(b - len(blocks[i]))
+            if i not in lost:          # its real bytes (none past the data), then zeros
+                real = max(0, min(b, geo.size - x * b))
+                blocks[i] = pread(f, x * b, real).ljust(b, b"\0")
         for j in rows[:len(lost)]:
             blocks[k + j] = pread(f, geo.blocks_at + ((g * geo.p + j) * geo.s + s) * b, b)
         for i, data in repair(k, lost, rows, blocks).items():
