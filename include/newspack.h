@@ -245,6 +245,11 @@ typedef struct npk_create_opts {
 	 * (spec/format.md 15.7); npk_create sets it to its signing key. NULL:
 	 * npk_writer_* write zero salts. */
 	const npk_seckey *salt_key;
+	/* Version 1.1: write no survival copies (spec/format.md 15.9). By
+	 * default npk_create ends the archive with an unsigned tail holding
+	 * copies of its header, tables, manifest and signature, which a reader
+	 * uses when an original is damaged. */
+	int no_copies;
 } npk_create_opts;
 
 typedef struct npk_create_stats {
