@@ -215,14 +215,12 @@ static int copies_by_scan(int fd, uint64_t file_size, const char *name, npk__cop
 	return rc;
 }
 
-int npk__copies_find(int fd, uint64_t file_size, const char *name, npk__copies *c,
+int npk__copies_find(int fd, uint64_t file_size, const char *name, int scan, npk__copies *c,
                      npk_error *err)
 {
 	int rc = copies_by_directory(fd, file_size, name, c, err);
-	if (rc == NPK_E_NOMEM || rc == NPK_E_IO)
+	if (rc == NPK_OK || rc == NPK_E_NOMEM || rc == NPK_E_IO || !scan)
 		return rc;
-	if (rc == NPK_OK)
-		return NPK_OK;
 	rc = copies_by_scan(fd, file_size, name, c, err);
 	c->by_scan = 1;
 	return rc;

@@ -185,9 +185,10 @@ int npk__copies_write(npk__tail *t, int fd, uint64_t signed_size, npk_error *err
 int npk__copies_parse(const uint8_t *h, size_t avail, uint64_t at, uint64_t file_size,
                       npk__copies *c, npk_error *err);
 /* Finds the survival copies of the archive on fd: the tail directory's
- * type-2 record, else the last valid header found scanning backward.
- * NPK_E_FORMAT when there are none; nothing found is trusted. */
-int npk__copies_find(int fd, uint64_t file_size, const char *name, npk__copies *c,
+ * type-2 record, else (when scan is set) the last valid header found
+ * scanning backward. NPK_E_FORMAT when there are none; nothing found is
+ * trusted. */
+int npk__copies_find(int fd, uint64_t file_size, const char *name, int scan, npk__copies *c,
                      npk_error *err);
 /* The extent of c whose copy holds all of [off, off + len), or NULL. */
 const npk__copy_extent *npk__copies_cover(const npk__copies *c, uint64_t off, uint64_t len);
@@ -221,6 +222,21 @@ int64_t npk__reader_failed_cluster(const npk_reader *r, uint64_t *offset);
  * the page holds the paths from first up to, not including, next (6.1). */
 void npk__reader_page_paths(const npk_reader *r, uint32_t i, const char **first,
                             const char **next);
+/* 15.9: an original of the signed part that failed its check at open,
+ * and whose survival copy served instead: what a repair writes back. */
+#define NPK_FIXES_MAX 8u
+typedef struct npk__fix {
+	unsigned what;            /* NPK_COPY_* (include/newspack.h) */
+	uint64_t off, len;        /* where the original lies in the file */
+	uint8_t *bytes;           /* its len good bytes, from the copy; owned by the reader */
+	char msg[512];            /* why the original failed, without the archive's name */
+} npk__fix;
+/* The fixes of r, in the order found (at most NPK_FIXES_MAX; none when
+ * every original passed). Write each fix's bytes at its offset to repair
+ * the signed part; NPK_COPY_TAIL_TRAILER has no bytes (len 0): the tail
+ * trailer did not lead to the copies, so the tail must be written again
+ * (npk__tail_*) after signed_size. Valid while r is. */
+size_t npk__reader_fixes(const npk_reader *r, const npk__fix **fixes);
 /* The archive's name, as messages give it. */
 const char *npk__reader_name(const npk_reader *r);
 /* The reader's thread count, 0 (one per core) resolved. */
