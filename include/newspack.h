@@ -245,6 +245,11 @@ typedef struct npk_create_opts {
 	 * (spec/format.md 15.7); npk_create sets it to its signing key. NULL:
 	 * npk_writer_* write zero salts. */
 	const npk_seckey *salt_key;
+	/* npk_create: Reed-Solomon parity of this percentage (1-100; 0 none)
+	 * in the unsigned tail (spec/format.md 15.10), written after the
+	 * signed part, read back once, before the archive is renamed into
+	 * place. Version 1.1 only (NPK_E_ARG with format_10). */
+	unsigned parity;
 } npk_create_opts;
 
 typedef struct npk_create_stats {
