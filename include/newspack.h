@@ -552,6 +552,10 @@ typedef void (*npk_parity_range_cb)(const npk_parity_range *r, void *ctx);
  * where the damage is and whether repair can rebuild it. */
 NPK_API int npk_parity_check(const char *path, npk_parity_info *info, npk_parity_range_cb range,
                              void *ctx, npk_error *err);
+/* Only step 1, by the tail directory (no scan, no block read): the
+ * geometry of path's parity section, for an archive known intact.
+ * NPK_E_NOTFOUND when the tail directory names none. */
+NPK_API int npk_parity_find(const char *path, npk_parity_info *info, npk_error *err);
 /* Adds parity of percent (1-100; newspack's geometry, 15.10) to the
  * archive at path, 1.0 or 1.1, without its key: the signed part is read
  * once and copied into a new file beside it with the tail (parity, then

@@ -116,7 +116,7 @@ static void repair_range(const npk_parity_range *r, void *ctx)
 	if (x->json)
 		json_array_append_new(x->ranges, cli_parity_range_json(r));
 	else
-		cli_parity_range_text(r, x->archive);
+		cli_parity_range_text(r);
 }
 
 static void repair_print(repair_ctx *x, int rc, const npk_error *err, const npk_parity_info *pi,

@@ -47,9 +47,9 @@ json_t *cli_parity_range_json(const npk_parity_range *r)
 	                 (json_int_t)r->count, "repairable", r->repairable);
 }
 
-void cli_parity_range_text(const npk_parity_range *r, const char *archive)
+void cli_parity_range_text(const npk_parity_range *r)
 {
-	printf("DAMAGED  %s: bytes %llu to %llu (blocks %llu to %llu): %s\n", archive,
+	printf("DAMAGED  bytes %llu to %llu (blocks %llu to %llu): %s\n",
 	       (unsigned long long)r->offset, (unsigned long long)(r->offset + r->len - 1),
 	       (unsigned long long)r->first, (unsigned long long)(r->first + r->count - 1),
 	       r->repairable ? "parity can repair them" : "beyond what parity can repair");

@@ -506,3 +506,18 @@ int npk_parity_check(const char *path, npk_parity_info *info, npk_parity_range_c
 	close(fd);
 	return rc;
 }
+
+int npk_parity_find(const char *path, npk_parity_info *info, npk_error *err)
+{
+	npk__par_state ps;
+	memset(info, 0, sizeof *info);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	NPK_FAIL_IF(fd < 0, err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", path,
+	            strerror(errno));
+	int rc = npk__par_open(&ps, fd, path, 0, err);
+	if (rc == NPK_OK)
+		npk__par_info(&ps, info);
+	npk__par_free(&ps);
+	close(fd);
+	return rc;
+}
