@@ -225,7 +225,7 @@ static uint8_t *write_protected(const char *path, uint64_t size, const npk__par_
 	npk_error err;
 	int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0 || write(fd, d, size) != (ssize_t)size ||
-	    npk__par_tail(fd, fd, fd, -1, g, path, &err) != NPK_OK) {
+	    npk__par_tail(fd, fd, fd, -1, g, 0, NULL, path, &err) != NPK_OK) {
 		fprintf(stderr, "  %s\n", err.msg);
 		free(d);
 		d = NULL;

@@ -144,10 +144,11 @@ int npk__par_write(npk__tail *t, int src, int copy_fd, int back, const npk__par_
 
 /* The whole tail after the signed part of geom->size bytes (protect.c):
  * cuts out there, then the parity section (npk__par_write with src,
- * copy_fd and back), then the survival copies, then the tail directory
- * and trailer. geom's offset is ignored (the parity comes first). */
-int npk__par_tail(int out, int back, int src, int copy_fd, const npk__par_geom *geom,
-                  const char *name, npk_error *err);
+ * copy_fd and back), then, with copies, the survival copies (15.9), then
+ * the tail directory and trailer; *end (may be NULL) gets the file's
+ * size. geom's offset is ignored (the parity comes first). */
+int npk__par_tail(int out, int back, int src, int copy_fd, const npk__par_geom *geom, int copies,
+                  uint64_t *end, const char *name, npk_error *err);
 
 /* ---- Repair (repair.c) ---- */
 /* Step 4: rebuilds the lost data blocks of ps (no stripe bad) into the

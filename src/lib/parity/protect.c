@@ -15,8 +15,8 @@
 
 #include "parity/parity.h"
 
-int npk__par_tail(int out, int back, int src, int copy_fd, const npk__par_geom *geom,
-                  const char *name, npk_error *err)
+int npk__par_tail(int out, int back, int src, int copy_fd, const npk__par_geom *geom, int copies,
+                  uint64_t *end, const char *name, npk_error *err)
 {
 	npk__tail t;
 	npk__par_geom g = *geom;
@@ -24,10 +24,13 @@ int npk__par_tail(int out, int back, int src, int copy_fd, const npk__par_geom *
 	int rc = npk__tail_begin(&t, out, g.size, err);
 	if (rc == NPK_OK)
 		rc = npk__par_write(&t, src, copy_fd, back, &g, name, err);
-	/* The survival copies (15.9) go here, after the parity, once the
-	 * copies writer is merged: npk__copies_write(&t, out, g.size, err). */
+	/* 15.9: the copies read the signed part where it now is, in out */
+	if (rc == NPK_OK && copies)
+		rc = npk__copies_write(&t, back, g.size, err);
 	if (rc == NPK_OK)
 		rc = npk__tail_finish(&t, err);
+	if (rc == NPK_OK && end)
+		*end = t.off;
 	npk__tail_free(&t);
 	return rc;
 }
@@ -84,7 +87,7 @@ int npk_protect(const char *path, unsigned percent, npk_parity_info *info, npk_e
 	NPK_FORWARD_GOTO(rc, npk__par_choose(&g, size, percent, err), out);
 	NPK_FORWARD_GOTO(rc, npk__out_open(&o, path, NPK__MODE_FILE, NPK__OUT_REPLACE, err), out);
 	NPK_FORWARD_GOTO(rc, open_back(&o, &back, err), out);
-	NPK_FORWARD_GOTO(rc, npk__par_tail(o.fd, back, fd, o.fd, &g, path, err), out);
+	NPK_FORWARD_GOTO(rc, npk__par_tail(o.fd, back, fd, o.fd, &g, 1, NULL, path, err), out);
 	/* what was copied must be the archive, whole: else nothing changes */
 	if ((rc = verify_path(o.tmp, 1, err)) != NPK_OK) {
 		npk__wrap(err, rc, "%s is damaged (protect it once repaired): ", path);
@@ -163,7 +166,7 @@ static int repair_run(repair_job *j, const npk_repair_opts *opts, int *written, 
 	if (rc != NPK_OK)
 		return npk__wrap(err, NPK_E_DIGEST, "%s: cannot repair: the rebuilt archive does not "
 		                 "verify; nothing was written: ", j->path);
-	NPK_FORWARD(npk__par_tail(j->o.fd, j->back, j->back, -1, &ps->g, j->path, err));
+	NPK_FORWARD(npk__par_tail(j->o.fd, j->back, j->back, -1, &ps->g, 1, NULL, j->path, err));
 	NPK_FORWARD(npk__out_commit(&j->o, err));
 	*written = 1;
 	return NPK_OK;
