@@ -49,7 +49,8 @@ fi
 head -c "$(wc -c < "$V/vector-1.1.npk")" "$V/vector-1.1-copies.npk" > "$S/signed11.npk"
 expect_same "$S/signed11.npk" "$V/vector-1.1.npk" "its signed part is the 1.1 vector"
 expect_exit 0 "the vector with survival copies verifies" -- \
-	"$NP" verify -p "$V/test.pub" "$V/vector-1.1-copies.npk"
+	"$NP" verify -p "$V/test.pub" "$V/vector-1.1-copies.npk" &&
+	expect_contains "$OUT" "survival copies of 3 extents" "verify names its survival copies"
 expect_exit 0 "info says format 1.1" -- "$NP" info -p "$V/test.pub" "$V/vector-1.1.npk"
 expect_contains "$OUT" "npk 1.1" "info names the format version"
 if command -v python3 >/dev/null 2>&1; then
