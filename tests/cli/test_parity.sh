@@ -11,7 +11,8 @@
 #   - beyond capacity (a 10% burst): verify says so, repair exits 1, says it
 #     cannot and writes nothing; parity forged to look intact (its CRC
 #     entries rewritten) never gives a wrong archive: repair exits 1;
-#   - --in-place, -o, an existing OUT, an intact archive, no parity;
+#   - --in-place, -o, an existing OUT, an intact archive, no parity; without
+#     parity, a header and manifest served by their survival copies;
 #   - protect of a 1.0 archive (cut at its signed size, the same bytes) and
 #     of a damaged archive (refused, unchanged); bad --parity values.
 # The same damage runs on the corpus (../shared/corpus) when it is there.
@@ -189,6 +190,22 @@ dmg "$S/plain.npk" flips
 expect_exit 1 "repair without parity exits 1" -- "$NP" repair "$S/plain.npk" &&
 	expect_contains "$ERR" "no parity section was found" "and says there is no parity"
 expect_exit 2 "-o and --in-place together are refused" -- "$NP" repair -o x --in-place "$P"
+
+# ---- without parity: the header and the signed trailer damaged, served by
+# their survival copies (15.9), are written back from them
+cp "$A" "$S/nc.npk"
+python3 - "$S/nc.npk" "$(signed_size "$A")" << 'EOF'
+import sys
+path, signed = sys.argv[1], int(sys.argv[2])
+d = bytearray(open(path, 'rb').read())
+d[0:32] = bytes(32)
+d[signed - 100:signed - 60] = b'\xa5' * 40
+open(path, 'wb').write(d)
+EOF
+expect_exit 1 "copies: verify of the damaged archive exits 1" -- "$NP" verify -p "$PUB" "$S/nc.npk"
+expect_exit 0 "copies: repair without parity exits 0" -- "$NP" repair "$S/nc.npk" &&
+	expect_contains "$OUT" "from its survival copies" "copies: repair says it used the copies"
+expect_same "$S/nc.repaired.npk" "$A" "copies: the repaired archive equals the undamaged one, byte for byte"
 
 # ---- protect: a 1.0 archive, a damaged one, bad percentages
 A10="$S/a10.npk"

@@ -419,10 +419,27 @@ int npk__par_mark(npk__par_state *ps, int fd, int copy_fd, npk_error *err)
 	if (rc == NPK_OK)
 		rc = mark_parity(ps, fd, buf, chunk, err);
 	free(buf);
-	for (uint64_t grp = 0; rc == NPK_OK && grp < g->G; grp++)
-		for (uint64_t s = 0; s < g->S; s++)
-			ps->stripes_bad += !npk__par_stripe_ok(ps, grp, s);
+	if (rc == NPK_OK)
+		npk__par_count(ps);
 	return rc;
+}
+
+void npk__par_count(npk__par_state *ps)
+{
+	ps->stripes_bad = 0;
+	for (uint64_t grp = 0; grp < ps->g.G; grp++)
+		for (uint64_t s = 0; s < ps->g.S; s++)
+			ps->stripes_bad += !npk__par_stripe_ok(ps, grp, s);
+}
+
+int npk__par_accept(npk__par_state *ps, uint64_t b, const uint8_t *bytes)
+{
+	if (b >= ps->g.N || !npk__par_is_lost(ps, b) ||
+	    !crc_ok(ps, b, (uint32_t)crc32(0, bytes, (uInt)npk__par_block_len(&ps->g, b))))
+		return 0;
+	set_lost(ps, b, 0);
+	ps->lost_data--;
+	return 1;
 }
 
 uint64_t npk__par_source(const npk__par_state *ps, uint64_t b)

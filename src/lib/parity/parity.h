@@ -124,6 +124,11 @@ static inline int npk__par_is_lost(const npk__par_state *ps, uint64_t x)
 {
 	return ps->lost[x >> 3] >> (x & 7) & 1;
 }
+/* Counts stripes_bad again (after npk__par_accept). */
+void npk__par_count(npk__par_state *ps);
+/* Takes bytes (data block b's length) for lost block b when their CRC-32
+ * is its entry: 1 when taken (b is then intact). */
+int npk__par_accept(npk__par_state *ps, uint64_t b, const uint8_t *bytes);
 /* 1 when (grp, s) has no more lost data blocks than intact parity */
 int npk__par_stripe_ok(const npk__par_state *ps, uint64_t grp, uint64_t s);
 /* where data block b is read in the damaged file */
