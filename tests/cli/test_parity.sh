@@ -129,6 +129,10 @@ cp "$C5" "$P"
 for kind in bursts flips ends burst4 parity insert delete; do
 	repair_case small "$P" "$kind"
 done
+# parity without survival copies: repair writes the tail as it was
+expect_exit 0 "create --parity 5 --no-copies" -- \
+	"$NP" create -q -s "$SEC" --cluster-size 65536 --parity 5 --no-copies "$S/nc5.npk" "$T" &&
+	repair_case nocopies "$S/nc5.npk" burst4
 
 # ---- beyond capacity: nothing written, said so, exit 1
 cp "$P" "$S/big.npk"

@@ -113,6 +113,10 @@ typedef struct npk__par_state {
  * at its end), or -1 with err set. */
 int64_t npk__par_read(int fd, void *buf, size_t len, uint64_t off, const char *name,
                       npk_error *err);
+/* The tail directory of fd (file size fs) when the tail trailer and the
+ * directory pass checks 1-2 of 15.5: 1 and *out (malloc'ed) its *n
+ * records; else 0. */
+int npk__tail_directory(int fd, uint64_t fs, const char *name, npk_section **out, uint32_t *n);
 /* Step 1: finds the section of fd (the tail directory's type-3 record,
  * else, with scan, a header copy anywhere, scanning back from the end)
  * and reads its tables. NPK_E_NOTFOUND when there is none. */

@@ -185,6 +185,23 @@ static int take_fixes(repair_job *j, npk_error *err)
 	return rc;
 }
 
+/* The tail is written again as it was: parity, then the survival copies
+ * unless the tail directory, intact, names none (when it is lost, as
+ * newspack writes it: with them). */
+static int had_copies(const repair_job *j)
+{
+	npk_section *S;
+	uint32_t n;
+	int copies = 1;
+	if (npk__tail_directory(j->fd, j->ps.file_size, j->path, &S, &n)) {
+		copies = 0;
+		for (uint32_t i = 0; i < n; i++)
+			copies |= S[i].type == NPK_SECTION_COPIES;
+		free(S);
+	}
+	return copies;
+}
+
 static int not_verified(repair_job *j, npk_error *err)
 {
 	return npk__wrap(err, NPK_E_DIGEST, "%s: cannot repair: the rebuilt archive does not verify; "
@@ -207,7 +224,8 @@ static int repair_run(repair_job *j, const npk_repair_opts *opts, int *written, 
 	NPK_FORWARD(npk__par_rebuild(ps, j->fd, j->o.fd, j->back, err));
 	if (verify_path(j->o.tmp, 0, err) != NPK_OK)
 		return not_verified(j, err);
-	NPK_FORWARD(npk__par_tail(j->o.fd, j->back, j->back, -1, &ps->g, 1, NULL, j->path, err));
+	NPK_FORWARD(npk__par_tail(j->o.fd, j->back, j->back, -1, &ps->g, had_copies(j), NULL, j->path,
+	                          err));
 	NPK_FORWARD(npk__out_commit(&j->o, err));
 	*written = 1;
 	return NPK_OK;
