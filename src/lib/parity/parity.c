@@ -181,8 +181,8 @@ int npk__tail_directory(int fd, uint64_t fs, const char *name, npk_section **out
 		return 0;
 	uint64_t ss = npk__ld64(tr), doff = npk__ld64(tr + 8);
 	uint32_t dlen = npk__ld32(tr + 16);
-	if (dlen > 4 + NPK_SECTION_RECORD * NPK_SECTIONS_MAX || doff > fs - 32 ||
-	    doff + dlen != fs - 32 || ss > doff)
+	if (npk__ld32(tr + 20) != 0 || dlen > 4 + NPK_SECTION_RECORD * NPK_SECTIONS_MAX ||
+	    doff > fs - 32 || doff + dlen != fs - 32 || ss > doff)
 		return 0;
 	uint8_t *d = malloc(dlen ? dlen : 1);
 	int ok = d != NULL && npk__par_read(fd, d, dlen, doff, name, &e2) == dlen &&
