@@ -45,7 +45,8 @@ int npk__par_choose(npk__par_geom *g, uint64_t size, unsigned percent, npk_error
 	uint64_t s = ceil_div(g->N, k);
 	if (s > (s_max ? s_max : 1))
 		s = s_max ? s_max : 1;
-	NPK_FAIL_IF(ceil_div(g->N, k * s) > UINT32_MAX, err, NPK_E_ARG, "parity: the archive is too large");
+	NPK_FAIL_IF(ceil_div(g->N, k * s) > UINT32_MAX, err, NPK_E_ARG,
+	            "parity: the archive is too large");
 	g->S = (uint32_t)s;
 	g->G = (uint32_t)ceil_div(g->N, k * s);
 	return NPK_OK;
