@@ -26,6 +26,7 @@
 
 #include "format/format.h"
 #include "interchange/interchange.h"
+#include "parity/parity.h"
 
 #define HEAD_MAX (64u << 10)
 
@@ -1249,6 +1250,21 @@ out:
 	return rc;
 }
 
+/* 15.10: the parity section, then (copies) the survival copies, after the
+ * signed part of *size bytes, read back once from the temporary file;
+ * *size becomes the file's size. */
+static int add_parity(const npk__out *o, uint64_t *size, unsigned percent, int copies,
+                      npk_error *err)
+{
+	npk__par_geom g;
+	NPK_FORWARD(npk__par_choose(&g, *size, percent, err));
+	int back = open(o->tmp, O_RDONLY | O_CLOEXEC);
+	NPK_FAIL_IF(back < 0, err, NPK_E_IO, "%s: %s", o->tmp, strerror(errno));
+	int rc = npk__par_tail(o->fd, back, back, -1, &g, copies, size, o->path, err);
+	close(back);
+	return rc;
+}
+
 int npk_create(const char *out, const char *const *inputs, size_t ninputs,
                const npk_create_opts *opts, const npk_seckey *sk,
                npk_create_stats *stats, npk_error *err)
@@ -1258,6 +1274,11 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 	memset(st, 0, sizeof *st);
 	NPK_FAIL_IF(sk == NULL, err, NPK_E_ARG, "no secret key to sign with");
 	NPK_FAIL_IF(ninputs == 0, err, NPK_E_ARG, "no inputs");
+	NPK_FAIL_IF(opts && opts->parity && opts->format_10, err, NPK_E_ARG,
+	            "parity needs format 1.1: a 1.0 reader cannot read a tail (newspack protect adds "
+	            "it later)");
+	NPK_FAIL_IF(opts && opts->parity > 100, err, NPK_E_ARG,
+	            "parity: %u%% is not a percentage from 1 to 100", opts->parity);
 
 	int force = opts && opts->force;
 	NPK_FORWARD(check_out(out, inputs, ninputs, force, err));
@@ -1300,7 +1321,10 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 	}
 	NPK_FORWARD_GOTO(rc, npk_writer_finish(cx.w, sk, err), out);
 	st->bytes_out = npk_writer_size(cx.w);
-	if (cx.v11 && !(opts && opts->no_copies))
+	if (opts && opts->parity)
+		NPK_FORWARD_GOTO(rc, add_parity(&o, &st->bytes_out, opts->parity, !opts->no_copies, err),
+		                 out);
+	else if (cx.v11 && !(opts && opts->no_copies))
 		NPK_FORWARD_GOTO(rc, write_copies(o.fd, &st->bytes_out, err), out);
 	NPK_FORWARD_GOTO(rc, npk__out_commit(&o, err), out);
 out:
