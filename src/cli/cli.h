@@ -23,6 +23,7 @@ int cmd_info(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_salvage(int argc, char **argv);
 
 /* The options of the reading commands (verify, list, info, cat, extract,
  * export). Each command names those it accepts with these flags. */

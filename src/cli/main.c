@@ -47,6 +47,7 @@ static const struct {
 	{"cat", cmd_cat, "write one document to standard output"},
 	{"extract", cmd_extract, "write documents to a folder"},
 	{"export", FULL_ONLY(cmd_export), "write the documents as tar, zip, a BagIt bag or WARC"},
+	{"salvage", cmd_salvage, "write every provable document of a badly damaged archive"},
 };
 
 #ifdef NPK_CLI_LEAN
