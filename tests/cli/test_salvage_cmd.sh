@@ -4,7 +4,8 @@
 # archive (../shared/corpus), damaged as extract cannot read it:
 #   - the page table destroyed, the cluster table, both, the header: each
 #     rebuilt from the objects the scan finds, every document back, byte
-#     for byte (exit 0);
+#     for byte (exit 0); the trailer destroyed: the manifest found by its
+#     magic;
 #   - a damaged cluster: its documents named (as verify names them), all
 #     others written byte for byte, none of those named (exit 1);
 #   - bytes inserted between two objects: every object found again at its
@@ -155,6 +156,10 @@ salvage_all both-header "$S/both-header.npk" "$T"
 expect_contains "$S/report-both-header" "REBUILT  header" "both-header: says the header was made anew"
 run "$NP" extract -p "$PUB" -C "$S/x-both" "$S/both.npk"
 expect_eq "$RC" 1 "both: extract alone cannot read it (exit 1)"
+
+# the trailer destroyed: the manifest found by its own magic
+cp "$A" "$S/trailer.npk"; mangle "$S/trailer.npk" $(($(file_size "$A") - 32)) 32
+salvage_all trailer "$S/trailer.npk" "$T"
 
 # a damaged cluster: 2 KiB in the middle of cluster 3
 set -- $(layout "$A" cluster 3)

@@ -49,6 +49,8 @@ typedef struct sv {
 	uint32_t *by_num, *by_digest; /* indexes into obj, sorted */
 	uint64_t trail[SV_TRAIL_MAX]; /* ring of trailer offsets, in file order */
 	uint64_t ntrail;
+	uint64_t mfs[SV_TRAIL_MAX];   /* ring of manifest magic offsets */
+	uint64_t nmfs;
 	uint8_t *hbuf;            /* SV_HASH_BUF bytes */
 	/* the manifest chosen (7), with its signature block */
 	uint8_t *signed_end;      /* manifest, signature block (mf_len + sig_len) */
@@ -142,6 +144,8 @@ static int scan_at(sv *s, const uint8_t *b, size_t n, size_t i, uint64_t base, n
 {
 	if (b[i] == 0x89 && n - i >= 8 && memcmp(b + i, NPK_TRAILER_MAGIC, 8) == 0)
 		s->trail[s->ntrail++ % SV_TRAIL_MAX] = base + i;
+	if (b[i] == 'N' && n - i >= 8 && memcmp(b + i, NPK_MANIFEST_MAGIC "\0\0\0\0", 8) == 0)
+		s->mfs[s->nmfs++ % SV_TRAIL_MAX] = base + i;
 	if (b[i] == 'N' && n - i >= NPK_OBJ_HEADER_SIZE)
 		return add_object(s, b + i, base + i, err);
 	return NPK_OK;
@@ -230,9 +234,71 @@ static int try_trailer(sv *s, uint64_t t)
 	return rc;
 }
 
+/* 7.1, 7.2, 8: the length of the manifest that starts b (n bytes) and of
+ * the signature block after it, from their own fields; 0 when they do not
+ * fit in b. */
+static size_t manifest_extent(const uint8_t *b, size_t n, uint32_t *mf_len, uint32_t *sig_len)
+{
+	npk_cur c;
+	npk__cur_init(&c, b, n);
+	npk__cur_take(&c, NPK_MANIFEST_FIXED - 2);
+	npk__cur_take(&c, npk__cur_u16(&c));
+	unsigned count = npk__cur_u16(&c);
+	for (unsigned i = 0; i < count && !c.bad; i++) {
+		npk__cur_take(&c, 4);
+		npk__cur_take(&c, npk__cur_u32(&c));
+	}
+	if (c.bad || c.off > NPK_MANIFEST_MAX)
+		return 0;
+	*mf_len = (uint32_t)c.off;
+	npk__cur_take(&c, 74);
+	*sig_len = NPK_SIG_FIXED + npk__cur_u16(&c);
+	return c.bad || *sig_len > NPK_SIG_FIXED + NPK_COMMENT_MAX || n - *mf_len < *sig_len
+	       ? 0 : *mf_len + *sig_len;
+}
+
+/* A manifest magic at off whose trailer is lost: the manifest and the
+ * signature block delimit themselves; tried as the trailer after them. */
+static int try_manifest(sv *s, uint64_t off, uint8_t *b)
+{
+	size_t cap = NPK_MANIFEST_MAX + NPK_SIG_FIXED + NPK_COMMENT_MAX;
+	size_t n = s->size - off < cap ? (size_t)(s->size - off) : cap;
+	uint32_t mf_len, sig_len;
+	npk_error e;
+	if (npk__pread_full(s->fd, b, n, off, s->name, &e) != NPK_OK ||
+	    manifest_extent(b, n, &mf_len, &sig_len) == 0 || signature_ok(s, b, mf_len, b + mf_len,
+	                                                                  sig_len) != NPK_OK)
+		return NPK_E_FORMAT;
+	uint8_t *keep = malloc((size_t)mf_len + sig_len);
+	if (keep == NULL)
+		return NPK_E_NOMEM;
+	memcpy(keep, b, (size_t)mf_len + sig_len);
+	free(s->signed_end);
+	s->signed_end = keep;
+	s->found_at = off;
+	s->mf_len = mf_len;
+	s->sig_len = sig_len;
+	s->mf_off = npk__ld64(keep + 16);
+	return NPK_OK;
+}
+
+/* Every manifest magic found, from the last (15.11 step 2, last). */
+static int try_manifests(sv *s)
+{
+	uint8_t *b = malloc(NPK_MANIFEST_MAX + NPK_SIG_FIXED + NPK_COMMENT_MAX);
+	if (b == NULL)
+		return NPK_E_NOMEM;
+	int rc = NPK_E_FORMAT;
+	uint64_t lo = s->nmfs > SV_TRAIL_MAX ? s->nmfs - SV_TRAIL_MAX : 0;
+	for (uint64_t k = s->nmfs; rc != NPK_OK && rc != NPK_E_NOMEM && k-- > lo;)
+		rc = try_manifest(s, s->mfs[k % SV_TRAIL_MAX], b);
+	free(b);
+	return rc;
+}
+
 /* The places a signed trailer may be, in the order 15.11 step 1 tries
  * them: the end, the tail trailer's signed_size, then every magic found,
- * from the last. */
+ * from the last; then every manifest magic, for a lost trailer. */
 static int find_manifest(sv *s, npk_error *err)
 {
 	int rc = NPK_E_FORMAT;
@@ -249,6 +315,8 @@ static int find_manifest(sv *s, npk_error *err)
 	for (uint64_t k = s->ntrail; rc != NPK_OK && rc != NPK_E_NOMEM && k-- > lo;)
 		if (s->trail[k % SV_TRAIL_MAX] >= 24)
 			rc = try_trailer(s, s->trail[k % SV_TRAIL_MAX] - 24);
+	if (rc != NPK_OK && rc != NPK_E_NOMEM)
+		rc = try_manifests(s);
 	NPK_FAIL_IF(rc == NPK_E_NOMEM, err, rc, "out of memory");
 	NPK_FAIL_IF(rc != NPK_OK, err, NPK_E_SIGNATURE,
 	            "%s: no manifest whose signature verifies, at the end of the file or anywhere in "
