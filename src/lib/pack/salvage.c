@@ -55,7 +55,7 @@ typedef struct sv {
 	/* the manifest chosen (7), with its signature block */
 	uint8_t *signed_end;      /* manifest, signature block (mf_len + sig_len) */
 	uint64_t found_at;        /* where that manifest was found */
-	uint64_t signed_size, mf_off, pt_off, doc_count;
+	uint64_t signed_size, mf_off, pt_off, doc_count, content_bytes;
 	uint32_t mf_len, sig_len, pt_size, ct_size, page_count, cluster_count;
 	uint8_t hd[32], ptd[32], ctd[32];
 	int v11;
@@ -63,6 +63,8 @@ typedef struct sv {
 	uint32_t nsecs;
 	uint8_t header[NPK_HEADER_SIZE];
 	uint8_t *pt, *ct;         /* the proven tables */
+	int ct_unproven;          /* ct rebuilt without proof: its clusters lie after the signed part */
+	uint64_t ct_end;          /* then where they end */
 	npk_decoder *dec;
 } sv;
 
@@ -351,6 +353,7 @@ static int take_manifest(sv *s, npk_error *err)
 	const uint8_t *m = s->signed_end;
 	s->signed_size = npk__ld64(m + 8);
 	s->doc_count = npk__ld64(m + 32);
+	s->content_bytes = npk__ld64(m + 40);
 	s->cluster_count = npk__ld32(m + 48);
 	s->page_count = npk__ld32(m + 52);
 	s->pt_off = npk__ld64(m + 56);
@@ -659,8 +662,59 @@ static int rebuild_pages(sv *s, int tiled)
 	return 0;
 }
 
+/* The raw size of each of the clusters that are not found, so that all
+ * add up to content_bytes (6.2) when they can (else 1: the reader takes
+ * an unproven table whose sizes do not add up); 0 when one would exceed
+ * 64 MiB. *last: the last one's. */
+static uint64_t missing_raw(const sv *s, uint64_t *last)
+{
+	uint64_t known = 0, missing = 0;
+	for (uint32_t i = 0; i < s->cluster_count; i++) {
+		const sv_obj *o = object_numbered(s, 0, i);
+		known += o ? o->raw : 0;
+		missing += o == NULL;
+	}
+	if (missing == 0 || known + missing > s->content_bytes)
+		return *last = 1;
+	uint64_t each = (s->content_bytes - known) / missing;
+	*last = s->content_bytes - known - each * (missing - 1);
+	return each <= NPK_CLUSTER_RAW_MAX && *last <= NPK_CLUSTER_RAW_MAX ? each : 0;
+}
+
+/* 15.11, "Unproven cluster table": for cluster i the object found with
+ * that number (the tiling's first), placed after the signed part, back to
+ * back; a number not found gets 24 zero bytes, which no reader takes. Only
+ * the documents' own digests then prove anything. */
+static int unproven_clusters(sv *s)
+{
+	uint64_t last = 0, each = missing_raw(s, &last), off = s->signed_size, seen = 0;
+	uint8_t *b = malloc(s->ct_size ? s->ct_size : 1);
+	if (each == 0 || b == NULL) {
+		free(b);
+		return 0;
+	}
+	uint64_t missing = 0;
+	for (uint32_t i = 0; i < s->cluster_count; i++)
+		missing += object_numbered(s, 0, i) == NULL;
+	for (uint32_t i = 0; i < s->cluster_count; i++) {
+		const sv_obj *o = object_numbered(s, 0, i);
+		uint8_t *e = b + (size_t)i * NPK_CLUSTER_ENTRY_SIZE;
+		seen += o == NULL;
+		uint32_t len = o ? o->len : NPK_OBJ_HEADER_SIZE;
+		npk__st64(e, off);
+		npk__st32(e + 8, len);
+		npk__st32(e + 12, o ? o->raw : (uint32_t)(seen == missing ? last : each));
+		memset(e + 16, 0, 32);
+		off += len;
+	}
+	s->ct = b;
+	s->ct_unproven = 1;
+	s->ct_end = off;
+	return 1;
+}
+
 /* 15.11 step 3 for one table: found, else rebuilt (the offsets found,
- * then the tiling's); else lost. */
+ * then the tiling's); else lost, or for the cluster table unproven. */
 static int prove_table(sv *s, int first, npk_error *err)
 {
 	const char *what = first ? "page table" : "cluster table";
@@ -673,6 +727,10 @@ static int prove_table(sv *s, int first, npk_error *err)
 			note(s, what, 0, off, off, NPK_SALVAGE_REBUILT);
 			return NPK_OK;
 		}
+	if (!first && unproven_clusters(s)) {
+		note(s, what, 0, off, off, NPK_SALVAGE_UNPROVEN);
+		return NPK_OK;
+	}
 	note(s, what, 0, off, off, NPK_SALVAGE_LOST);
 	return npk__fail(err, NPK_E_DIGEST,
 	                 "%s: the %s is damaged and cannot be rebuilt from the objects found (%s), "
@@ -704,6 +762,24 @@ static int place_object(sv *s, int fd, const char *what, uint32_t number, uint64
 	return NPK_OK;
 }
 
+/* Cluster i of an unproven table: the object found with its number, at
+ * the table's offset (unproven_clusters), or zeros. */
+static int place_unproven(sv *s, int fd, uint32_t i, uint64_t off, uint32_t len, npk_error *err)
+{
+	const sv_obj *o = object_numbered(s, 0, i);
+	if (o == NULL || o->len != len) {
+		note(s, "cluster", i, off, off, NPK_SALVAGE_LOST);
+		return NPK_OK;
+	}
+	for (uint64_t done = 0; done < len;) {
+		size_t n = len - done < SV_HASH_BUF ? (size_t)(len - done) : SV_HASH_BUF;
+		NPK_FORWARD(npk__pread_full(s->fd, s->hbuf, n, o->off + done, s->name, err));
+		NPK_FORWARD(npk__pwrite_full(fd, s->hbuf, n, off + done, "the salvage file", err));
+		done += n;
+	}
+	return NPK_OK;
+}
+
 static int place_objects(sv *s, int fd, npk_error *err)
 {
 	npk_cur c;
@@ -723,11 +799,29 @@ static int place_objects(sv *s, int fd, npk_error *err)
 		const uint8_t *e = s->ct + (size_t)i * NPK_CLUSTER_ENTRY_SIZE;
 		uint64_t off = npk__ld64(e);
 		uint32_t len = npk__ld32(e + 8);
+		if (s->ct_unproven) {
+			NPK_FORWARD(place_unproven(s, fd, i, off, len, err));
+			continue;
+		}
 		if (len > s->signed_size || off > s->signed_size - len)
 			return NPK_OK;
 		NPK_FORWARD(place_object(s, fd, "cluster", i, off, len, e + 16, err));
 	}
 	return NPK_OK;
+}
+
+/* Unproven clusters lie after the signed part: a tail (15.5) with an
+ * empty directory after them, which extract does not read. */
+static int write_tail(sv *s, int fd, npk_error *err)
+{
+	if (!s->ct_unproven)
+		return NPK_OK;
+	uint8_t t[4 + NPK_TRAILER_SIZE] = {0};
+	npk__st64(t + 4, s->signed_size);
+	npk__st64(t + 12, s->ct_end);
+	npk__st32(t + 20, 4);
+	memcpy(t + 28, NPK_TAIL_MAGIC, 8);
+	return npk__pwrite_full(fd, t, sizeof t, s->ct_end, "the salvage file", err);
 }
 
 /* The signed part as it was written (2), from the proven pieces; what
@@ -739,8 +833,10 @@ static int write_proven(sv *s, int fd, npk_error *err)
 	npk__st32(tr + 8, s->mf_len);
 	npk__st32(tr + 12, s->sig_len);
 	memcpy(tr + 24, NPK_TRAILER_MAGIC, 8);
-	NPK_FAIL_IF(ftruncate(fd, (off_t)s->signed_size) != 0, err, NPK_E_IO,
+	uint64_t size = s->ct_unproven ? s->ct_end + 4 + NPK_TRAILER_SIZE : s->signed_size;
+	NPK_FAIL_IF(ftruncate(fd, (off_t)size) != 0, err, NPK_E_IO,
 	            "the salvage file: %s", strerror(errno));
+	NPK_FORWARD(write_tail(s, fd, err));
 	NPK_FORWARD(npk__pwrite_full(fd, s->header, NPK_HEADER_SIZE, 0, "the salvage file", err));
 	NPK_FORWARD(place_objects(s, fd, err));
 	NPK_FORWARD(npk__pwrite_full(fd, s->pt, s->pt_size, s->pt_off, "the salvage file", err));
@@ -791,7 +887,8 @@ static int extract_proven(sv *s, const char *dir, npk_error *err)
 	int rc = write_proven(s, fd, err);
 	close(fd);
 	if (rc == NPK_OK)
-		rc = npk_reader_open(tmp, s->o->trust, 1, &r, err);
+		rc = s->ct_unproven ? npk__reader_open_unproven(tmp, s->o->trust, &r, err)
+		                    : npk_reader_open(tmp, s->o->trust, 1, &r, err);
 	unlink(tmp);
 	free(tmp);
 	if (rc == NPK_OK && (rc = npk__reader_set_name(r, s->name)) != NPK_OK)
