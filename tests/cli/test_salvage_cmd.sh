@@ -22,7 +22,7 @@
 #     signer: exit 3, nothing written;
 #   - --json gives the same counts.
 . "$(dirname "$0")/lib.sh"
-suite_begin salvage_cmd
+suite_begin salvage-cmd
 
 PUB="$KEYS/test.pub"
 

@@ -25,16 +25,20 @@
 #define SV_CHUNK (4u << 20)       /* bytes scanned per read */
 #define SV_HASH_BUF (1u << 20)    /* bytes hashed per read */
 #define SV_OBJ_MAX (1u << 19)     /* object records kept: 15.11 memory bound */
-#define SV_TRAIL_MAX 4096u        /* trailer magics kept, the last ones found */
+#define SV_TRAIL_MAX 1024u        /* trailer and manifest magics kept, the last ones found */
 #define SV_NONE UINT64_MAX
 
 /* One object header found by the scan (4.1), and the digest of the
- * object it starts: about 80 bytes, the only memory the scan keeps. */
+ * object it starts: about 80 bytes, the only memory the scan keeps. The
+ * digest is computed when first needed (a table entry of the same length,
+ * or a table rebuilt), so that headers that happen to lie in document
+ * bytes cost no hashing of what they claim to hold. */
 typedef struct sv_obj {
 	uint64_t off;             /* where it was found */
 	uint64_t tiled;           /* where the tiling of the objects found puts it, or SV_NONE */
 	uint32_t len, raw, number, count;
 	uint8_t page, codec, flags;
+	uint8_t hashed;           /* digest holds H of the object: 1, or a read failed: 2 */
 	uint8_t digest[32];
 } sv_obj;
 
@@ -46,7 +50,7 @@ typedef struct sv {
 	npk_salvage_stats *st;
 	sv_obj *obj;
 	size_t nobj, cap;
-	uint32_t *by_num, *by_digest; /* indexes into obj, sorted */
+	uint32_t *by_num, *by_len; /* indexes into obj, sorted */
 	uint64_t trail[SV_TRAIL_MAX]; /* ring of trailer offsets, in file order */
 	uint64_t ntrail;
 	uint64_t mfs[SV_TRAIL_MAX];   /* ring of manifest magic offsets */
@@ -135,7 +139,6 @@ static int add_object(sv *s, const uint8_t *h, uint64_t off, npk_error *err)
 	              .number = npk__ld32(h + 8), .count = npk__ld32(h + 20),
 	              .page = h[3] == 'P', .codec = h[4], .flags = h[5]};
 	o->len = NPK_OBJ_HEADER_SIZE + npk__ld32(h + 16);
-	NPK_FORWARD(hash_at(s, off, o->len, o->digest, err));
 	s->nobj++;
 	return NPK_OK;
 }
@@ -456,11 +459,12 @@ static int by_number(const void *a, const void *b, const void *ctx)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
-static int by_digest(const void *a, const void *b, const void *ctx)
+static int by_len(const void *a, const void *b, const void *ctx)
 {
-	const sv_obj *o = ctx;
-	int c = memcmp(o[*(const uint32_t *)a].digest, o[*(const uint32_t *)b].digest, 32);
-	return c ? c : (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
+	const sv_obj *o = ctx, *x = &o[*(const uint32_t *)a], *y = &o[*(const uint32_t *)b];
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
 }
 
 /* qsort with a context, without qsort_r (not C11): insertion into runs
@@ -507,15 +511,15 @@ static int index_objects(sv *s, npk_error *err)
 	size_t n = s->nobj ? s->nobj : 1;
 	uint32_t *tmp = malloc(n * sizeof *tmp);
 	s->by_num = malloc(n * sizeof *s->by_num);
-	s->by_digest = malloc(n * sizeof *s->by_digest);
-	if (tmp == NULL || s->by_num == NULL || s->by_digest == NULL) {
+	s->by_len = malloc(n * sizeof *s->by_len);
+	if (tmp == NULL || s->by_num == NULL || s->by_len == NULL) {
 		free(tmp);
 		return npk__fail(err, NPK_E_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < s->nobj; i++)
-		s->by_num[i] = s->by_digest[i] = (uint32_t)i;
+		s->by_num[i] = s->by_len[i] = (uint32_t)i;
 	sort_idx(s->by_num, s->nobj, s->obj, by_number, tmp);
-	sort_idx(s->by_digest, s->nobj, s->obj, by_digest, tmp);
+	sort_idx(s->by_len, s->nobj, s->obj, by_len, tmp);
 	free(tmp);
 	tile(s);
 	return NPK_OK;
@@ -523,7 +527,7 @@ static int index_objects(sv *s, npk_error *err)
 
 /* The first object found with this kind and number that the tiling
  * keeps (else the first found), or NULL. */
-static const sv_obj *object_numbered(const sv *s, int page, uint32_t number)
+static sv_obj *object_numbered(const sv *s, int page, uint32_t number)
 {
 	size_t lo = 0, hi = s->nobj;
 	while (lo < hi) {
@@ -534,9 +538,9 @@ static const sv_obj *object_numbered(const sv *s, int page, uint32_t number)
 		else
 			hi = mid;
 	}
-	const sv_obj *first = NULL;
+	sv_obj *first = NULL;
 	for (size_t i = lo; i < s->nobj; i++) {
-		const sv_obj *o = &s->obj[s->by_num[i]];
+		sv_obj *o = &s->obj[s->by_num[i]];
 		if (o->page != page || o->number != number)
 			break;
 		if (o->tiled != SV_NONE)
@@ -547,19 +551,32 @@ static const sv_obj *object_numbered(const sv *s, int page, uint32_t number)
 	return first;
 }
 
-/* An object found whose H is digest, wherever it lies, or NULL. */
-static const sv_obj *object_digest(const sv *s, const uint8_t digest[32])
+/* H of object o, computed once; NULL when it cannot be read. */
+static const uint8_t *obj_digest(sv *s, sv_obj *o)
+{
+	npk_error e;
+	if (o->hashed == 0)
+		o->hashed = hash_at(s, o->off, o->len, o->digest, &e) == NPK_OK ? 1 : 2;
+	return o->hashed == 1 ? o->digest : NULL;
+}
+
+/* The first object found of length len whose H is digest, wherever it
+ * lies, or NULL. */
+static const sv_obj *object_digest(sv *s, uint32_t len, const uint8_t digest[32])
 {
 	size_t lo = 0, hi = s->nobj;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (memcmp(s->obj[s->by_digest[mid]].digest, digest, 32) < 0)
+		if (s->obj[s->by_len[mid]].len < len)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < s->nobj && memcmp(s->obj[s->by_digest[lo]].digest, digest, 32) == 0)
-		return &s->obj[s->by_digest[lo]];
+	for (; lo < s->nobj && s->obj[s->by_len[lo]].len == len; lo++) {
+		const uint8_t *d = obj_digest(s, &s->obj[s->by_len[lo]]);
+		if (d != NULL && memcmp(d, digest, 32) == 0)
+			return &s->obj[s->by_len[lo]];
+	}
 	return NULL;
 }
 
@@ -572,9 +589,9 @@ static int rebuild_clusters(sv *s, int tiled)
 	if (b == NULL)
 		return 0;
 	for (uint32_t i = 0; i < s->cluster_count; i++) {
-		const sv_obj *o = object_numbered(s, 0, i);
+		sv_obj *o = object_numbered(s, 0, i);
 		uint8_t *e = b + (size_t)i * NPK_CLUSTER_ENTRY_SIZE;
-		if (o == NULL || (tiled && o->tiled == SV_NONE)) {
+		if (o == NULL || (tiled && o->tiled == SV_NONE) || obj_digest(s, o) == NULL) {
 			free(b);
 			return 0;
 		}
@@ -622,11 +639,11 @@ out:
 }
 
 /* One page table entry (6.1) for page object o. */
-static int put_page_ref(sv *s, npk_buf *b, const sv_obj *o, uint64_t ordinal, int tiled,
+static int put_page_ref(sv *s, npk_buf *b, sv_obj *o, uint64_t ordinal, int tiled,
                         uint8_t *raw, char *path)
 {
 	int plen = first_path(s, o, raw, path);
-	if (plen < 0)
+	if (plen < 0 || obj_digest(s, o) == NULL)
 		return -1;
 	return npk__buf_u64(b, tiled ? o->tiled : o->off) || npk__buf_u32(b, o->len) ||
 	       npk__buf_u32(b, o->raw) || npk__buf_u64(b, ordinal) || npk__buf_u32(b, o->count) ||
@@ -644,7 +661,7 @@ static int rebuild_pages(sv *s, int tiled)
 	uint64_t ordinal = 0;
 	int ok = raw != NULL && path != NULL;
 	for (uint32_t k = 0; k < s->page_count && ok; k++) {
-		const sv_obj *o = object_numbered(s, 1, k);
+		sv_obj *o = object_numbered(s, 1, k);
 		ok = o != NULL && !(tiled && o->tiled == SV_NONE) &&
 		     put_page_ref(s, &b, o, ordinal, tiled, raw, path) == 0;
 		ordinal += ok ? o->count : 0;
@@ -746,8 +763,8 @@ static int prove_table(sv *s, int first, npk_error *err)
 static int place_object(sv *s, int fd, const char *what, uint32_t number, uint64_t off,
                         uint32_t len, const uint8_t digest[32], npk_error *err)
 {
-	const sv_obj *o = object_digest(s, digest);
-	if (o == NULL || o->len != len) {
+	const sv_obj *o = object_digest(s, len, digest);
+	if (o == NULL) {
 		note(s, what, number, off, off, NPK_SALVAGE_LOST);
 		return NPK_OK;
 	}
@@ -910,7 +927,7 @@ static void sv_free(sv *s)
 		close(s->fd);
 	free(s->obj);
 	free(s->by_num);
-	free(s->by_digest);
+	free(s->by_len);
 	free(s->hbuf);
 	free(s->signed_end);
 	free(s->secs);
