@@ -965,6 +965,7 @@ int npk_salvage(const char *path, const char *dir, const npk_salvage_opts *opts,
                 npk_salvage_stats *stats, npk_error *err)
 {
 	NPK_FORWARD(npk__init(err));
+	NPK_FAIL_IF(path == NULL || dir == NULL, err, NPK_E_ARG, "salvage: no archive or no folder");
 	npk_salvage_stats dummy;
 	static const npk_salvage_opts none;
 	sv s = {.fd = -1, .name = path, .o = opts ? opts : &none, .st = stats ? stats : &dummy};
