@@ -13,6 +13,8 @@
 #     page, the documents of that page only are lost;
 #   - a burst over 10% of the file: every document outside it written,
 #     as many as verify finds intact, each equal to its input;
+#   - the header, tables and manifest destroyed with copies of them after
+#     the signed part (as 15.9 keeps them): each taken from its copy;
 #   - the manifest destroyed with no copy anywhere: a clear error, exit 1,
 #     nothing written (the folder is not even made);
 #   - the cluster table destroyed beside a damaged cluster: each document
@@ -215,6 +217,23 @@ salvage_part inserted-page "$S/ins-page.npk" "$T" "$S/ins-page-ref.npk"
 size=$(file_size "$A")
 cp "$A" "$S/burst.npk"; mangle "$S/burst.npk" $((size * 4 / 10)) $((size / 10 + 1))
 salvage_part burst "$S/burst.npk" "$T"
+
+# copies of the header, the tables and the manifest, signature block and
+# trailer appended as 15.9 keeps them (back to back after the signed part),
+# then every original destroyed: each structure is taken from its copy
+python3 - "$A" "$S/copies.npk" "$PT_OFF" << 'EOF'
+import sys
+d = open(sys.argv[1], 'rb').read()
+pt = int(sys.argv[3])
+body = bytearray(d)
+body[0:32] = bytes(32)
+body[pt:] = bytes(len(d) - pt)
+open(sys.argv[2], 'wb').write(bytes(body) + b'\0' * 4096 + d[0:32] + d[pt:])
+EOF
+salvage_all copies "$S/copies.npk" "$T"
+expect_contains "$S/report-copies" "MOVED    manifest" "copies: the manifest taken from its copy"
+expect_contains "$S/report-copies" "MOVED    page table" "copies: the page table taken from its copy"
+expect_contains "$S/report-copies" "MOVED    header" "copies: the header taken from its copy"
 
 # the manifest destroyed, no copy anywhere: nothing can be proven
 cp "$A" "$S/mf.npk"; mangle "$S/mf.npk" "$MF_OFF" 100
