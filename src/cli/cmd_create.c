@@ -50,6 +50,9 @@ static void create_help(FILE *f)
 	        "                       its index pages with zstd either way\n"
 	        "  --level N            zlib 1-9 (default 7), zstd 1-19 (default 8)\n"
 	        "  --format-version V   1.1 (the default) or 1.0, for readers of version 1.0\n"
+	        "  --no-copies          no survival copies: by default a 1.1 archive ends with a\n"
+	        "                       tail holding a second copy of its header, tables and\n"
+	        "                       signed manifest, read when an original is damaged\n"
 	        "  -j N, --threads N    compress with N threads (default: one per core); the\n"
 	        "                       archive is the same for any N\n"
 	        "  --force              replace OUT.npk when it is a newspack archive\n"
@@ -255,6 +258,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		{"null", no_argument, NULL, '0'},
 		{"no-import", no_argument, NULL, 'N'},
 		{"format-version", required_argument, NULL, 'F'},
+		{"no-copies", no_argument, NULL, 'K'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, ec = -1;
@@ -271,6 +275,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		case 'T': co->list = optarg; break;
 		case '0': co->null = 1; break;
 		case 'N': co->opts.no_import = 1; break;
+		case 'K': co->opts.no_copies = 1; break;
 		case 'h': create_help(stdout); ec = 0; break;
 		case 'm': ec = parse_meta(optarg, co->meta); break;
 		case 't':

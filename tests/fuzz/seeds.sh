@@ -50,6 +50,7 @@ python3 tests/hostile/forge.py "$T/forge" >/dev/null || {
 	exit 1
 }
 for c in v11-sections-two v11-tail v11-tail-digest v11-entry-later-fields v11-leaf-duplicate \
+	v11-copies v11-copies-page-table \
 	v11-kind-unknown; do
 	cp "$T/forge/$c.npk" "$C/archive/seed-$c.npk"
 done

@@ -1234,6 +1234,21 @@ static int check_out(const char *out, const char *const *inputs, size_t n, int f
 	return NPK_OK;
 }
 
+/* 15.9: a tail holding the survival copies after the signed part of
+ * *size bytes, which becomes the file's size. A 1.0 reader reads no tail. */
+static int write_copies(int fd, uint64_t *size, npk_error *err)
+{
+	npk__tail t;
+	int rc;
+	NPK_FORWARD_GOTO(rc, npk__tail_begin(&t, fd, *size, err), out);
+	NPK_FORWARD_GOTO(rc, npk__copies_write(&t, fd, *size, err), out);
+	NPK_FORWARD_GOTO(rc, npk__tail_finish(&t, err), out);
+	*size = t.off;
+out:
+	npk__tail_free(&t);
+	return rc;
+}
+
 int npk_create(const char *out, const char *const *inputs, size_t ninputs,
                const npk_create_opts *opts, const npk_seckey *sk,
                npk_create_stats *stats, npk_error *err)
@@ -1284,8 +1299,10 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 		goto out;
 	}
 	NPK_FORWARD_GOTO(rc, npk_writer_finish(cx.w, sk, err), out);
-	NPK_FORWARD_GOTO(rc, npk__out_commit(&o, err), out);
 	st->bytes_out = npk_writer_size(cx.w);
+	if (cx.v11 && !(opts && opts->no_copies))
+		NPK_FORWARD_GOTO(rc, write_copies(o.fd, &st->bytes_out, err), out);
+	NPK_FORWARD_GOTO(rc, npk__out_commit(&o, err), out);
 out:
 	npk__out_abort(&o);
 	npk_writer_free(cx.w);
