@@ -2,9 +2,10 @@
  * salvage.c - writes every document of a badly damaged archive that can
  * still be proven against its signature (spec/format.md 15.11).
  *
- * One forward pass over the file finds every object header (4.1) and every
- * signed trailer magic (9), at any offset, and keeps a small record of
- * each object with the digest of its bytes. Then: a manifest whose
+ * One forward pass over the file finds every object header (4.1), every
+ * signed trailer magic (9) and manifest magic (7.1), at any offset, and
+ * keeps a small record of each object (its digest computed when first
+ * needed). Then: a manifest whose
  * signature verifies (the trailer at the end, or any trailer found), the
  * header and the two tables (the originals, a copy before the manifest
  * found, or rebuilt from the objects found, each accepted only when its
