@@ -5,8 +5,8 @@
 #     the input, shifted where bytes were inserted or deleted); the same seed
 #     gives the same bytes, another seed others; shapes chain with "+";
 #     damage that does not fit is refused and names the problem.
-#   layout.py: the structures of an archive without a tail (against
-#     npkcheck.py dump), and the sections of a tail built here from the spec
+#   layout.py: the structures of an archive without a tail, and with
+#     --objects its pages and clusters (against npkcheck.py dump), and the sections of a tail built here from the spec
 #     (15.5 directory and trailer, 15.9 copies, 15.10 parity header).
 . "$(dirname "$0")/lib.sh"
 suite_begin damage-tool
@@ -179,6 +179,11 @@ expect_eq "$(($(at "$S/lay" clustertable) + $(val "$S/lay" clustertable)))" "$mo
 expect_true "layout: the page table at the manifest's page_table_offset" -- \
 	grep -q "^ *$(at "$S/lay" pagetable) .*page table" "$S/dump"
 expect_eq "$(grep -c '^tail\|^section\|^copy\|^parity' "$S/lay")" 0 "layout: no tail lines"
+python3 "$LAY" --objects "$A" | awk '$1 ~ /^(page|cluster)\./ { split($1, n, "."); print $2, $3, n[1], n[2] }' |
+	sort -n > "$S/objs"
+awk '$NF == "object" && ($3 == "page" || $3 == "cluster") { print $1, $2, $3, $4 }' "$S/dump" | sort -n > "$S/dump-objs"
+expect_true "layout --objects: the archive has pages and clusters" -- test -s "$S/dump-objs"
+expect_same "$S/objs" "$S/dump-objs" "layout --objects: every page and cluster where npkcheck.py dump puts it"
 
 # ---- a tail built here from the spec: parity (15.10 header), copies (15.9)
 python3 - "$A" "$S/t.npk" > "$S/t.want" << 'EOF'

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """layout.py: where an archive's structures are, so that the survival battery can aim at them.
 
-    python3 tests/survival/layout.py ARCHIVE
+    python3 tests/survival/layout.py [--objects] ARCHIVE
 
 Prints one line "NAME OFFSET LENGTH" per structure (decimal file offsets), reading the tail
 trailer and directory (spec/format.md 15.5), the signed trailer (9) and the manifest (7), and
@@ -19,6 +19,7 @@ the tail sections it knows (15.9 survival copies, 15.10 parity):
     copy.manifest O L                block and trailer; copy.OFFSET for any other extent)
     copies.header O L                type 2: its own header and padding
     parity.header O 64, parity.crc O T, parity.blocks O L, parity.crc2 O T, parity.header2 O 64
+    page.N O L, cluster.N O L        with --objects: every index page and cluster (the tables)
 
 No checking beyond what finding these needs: run it on the intact archive, then damage a copy.
 Standard library only.
@@ -77,10 +78,30 @@ def parity(f, off):
             ("parity.header2", off + 64 + 2 * t + blocks, 64)]
 
 
+def objects(f, pt_off, pt_size, ct_size):
+    """The lines of every page and cluster, from the tables (6.1, 6.2)."""
+    f.seek(pt_off)
+    pt = f.read(pt_size)
+    ct = f.read(ct_size)
+    out, o = [], 0
+    while o + 62 <= len(pt):
+        off, length = u("QI", pt, o)
+        out.append((f"page.{len(out)}", off, length))
+        o += 62 + u("H", pt, o + 60)[0]
+    for i in range(len(ct) // 48):
+        off, length = u("QI", ct, 48 * i)
+        out.append((f"cluster.{i}", off, length))
+    return out
+
+
 def main():
-    if len(sys.argv) != 2:
+    args = sys.argv[1:]
+    objs = bool(args) and args[0] == "--objects"
+    if objs:
+        args = args[1:]
+    if len(args) != 1:
         sys.exit(__doc__)
-    with open(sys.argv[1], "rb") as f:
+    with open(args[0], "rb") as f:
         size = f.seek(0, 2)
         ssize, tt = signed_part(f, size)
         f.seek(ssize - 32)
@@ -109,6 +130,8 @@ def main():
                 elif typ == 3:
                     more += parity(f, off)
             lines += [("tail.directory", d_off, d_len), ("tail.trailer", size - 32, 32)] + more
+        if objs:
+            lines += objects(f, pt_off, pt_size, ct_size)
     for name, off, length in lines:
         print(name, off, length)
 
