@@ -149,8 +149,14 @@ WALL[create5]=$(printf '%s\n' $c5 | median)
 SIZE[a0]=$(fsize "$A0")
 SIZE[a5]=$( [ "${RC[create5]}" = 0 ] && fsize "$A5" || echo 0)
 [ "${SIZE[a0]}" -ge $((MB * 1000000)) ] || say "note: the archive has $(fmt_size "${SIZE[a0]}"), under $MB MB"
+# The signed part (create may end the archive with a tail of survival copies):
+# the bytes both tools protect, and what every case damages
+SIGNED=$(where "$A0" signed | awk '{ print $2 }')
+[ -n "$SIGNED" ] || die "layout.py cannot read $A0"
+A0S=$W/a-signed.npk
+head -c "$SIGNED" "$A0" >"$A0S"
 
-# protect a copy: the archive the damage cases start from (its signed part is A0)
+# protect a copy (its tail is written again): the archive the cases damage
 AP=$W/ap.npk
 cp "$A0" "$AP"
 say "protect --parity 5"
@@ -173,11 +179,11 @@ fi
 # critical packets (CRIT bytes, most of them a checksum per slice) once in the
 # index file and 1 + floor(log2(count)) times in the volume, beside the
 # blocks (SLICE + 68 bytes each); a first run with one block measures CRIT.
-SLICE=$(( ( (SIZE[a0] + 32767) / 32768 + 4095) / 4096 * 4096 ))
-DSLICE=$(( ( (SIZE[a0] + 1999) / 2000 + 3) / 4 * 4 ))
+SLICE=$(( ( (SIGNED + 32767) / 32768 + 4095) / 4096 * 4096 ))
+DSLICE=$(( ( (SIGNED + 1999) / 2000 + 3) / 4 * 4 ))
 PARITY_BYTES=$PAR_LEN
 if [ "$PARITY_BYTES" = 0 ]; then
-	PARITY_BYTES=$((SIZE[a0] * 12 / 240))   # no newspack parity: what --parity 5 would hold
+	PARITY_BYTES=$((SIGNED * 12 / 240))   # no newspack parity: what --parity 5 would hold
 	say "par2 sized after 12/240 of the archive, as newspack has none"
 fi
 par2_count() { # CRIT SLICE BYTES
@@ -194,7 +200,7 @@ par2_make() { # DIR SLICE: par2 files of a.npk in DIR, as large as PARITY_BYTES
 	local d=$1 s=$2 one count
 	rm -rf "$d"
 	mkdir -p "$d"
-	ln "$A0" "$d/a.npk" 2>/dev/null || cp "$A0" "$d/a.npk"
+	ln "$A0S" "$d/a.npk" 2>/dev/null || cp "$A0S" "$d/a.npk"
 	(cd "$d" && par2 create -q -q -n1 -s"$s" -c1 a.npk.par2 a.npk >/dev/null) || return 1
 	one=$(cat "$d"/*.par2 | wc -c)
 	count=$(par2_count $(( (one - s - 68) / 2 )) "$s" "$PARITY_BYTES")
@@ -205,7 +211,7 @@ par2_make() { # DIR SLICE: par2 files of a.npk in DIR, as large as PARITY_BYTES
 	rm -f "$d/a.npk"
 	SIZE[par2-$s]=$(cat "$d"/*.par2 | wc -c)
 	COUNT[$s]=$count
-	BLOCKS[$s]=$(( (SIZE[a0] + s - 1) / s ))
+	BLOCKS[$s]=$(( (SIGNED + s - 1) / s ))
 }
 declare -A COUNT BLOCKS
 say "par2 create"
@@ -213,7 +219,7 @@ par2_make "$W/par2" "$SLICE" || die "par2 create failed"
 par2_make "$W/par2d" "$DSLICE" || die "par2 create (default slices) failed"
 
 # ------------------------------------------------------------------ the damage
-# Each case damages the data (the signed part, A0) once: par2 repairs that file
+# Each case damages the data (the signed part, A0S) once: par2 repairs that file
 # with its own recovery files beside it; newspack repairs the same bytes
 # followed by its tail. Shapes that name the end of the file (a cut) or
 # newspack's own structures apply to each tool's own file, as noted.
@@ -226,10 +232,10 @@ run_par2() { # CASE DIR DAMAGED0 KEY: repairs a copy of DAMAGED0 with DIR's file
 	cp "$dir"/*.par2 "$x/"
 	cp "$d0" "$x/a.npk"
 	[ -n "${PAR2_DAMAGE:-}" ] && python3 "$DMG" --seed "$CSEED" "$x/$(cd "$x" && ls -S *.vol*.par2 | head -n 1)" \
-		"$x/$(cd "$x" && ls -S *.vol*.par2 | head -n 1)" $PAR2_DAMAGE >>"$W/$c.damage"
+		"$x/$(cd "$x" && ls -S *.vol*.par2 | head -n 1)" $PAR2_DAMAGE >>"$W/$c.damage-par2"
 	cd "$x" && timed "$c-$key" par2 repair -q -q a.npk.par2
 	cd "$ROOT" || die "cd $ROOT"
-	if [ "${RC[$c-$key]}" = 0 ] && cmp -s "$x/a.npk" "$A0"; then RES[$c-$key]=yes; else RES[$c-$key]=no; fi
+	if [ "${RC[$c-$key]}" = 0 ] && cmp -s "$x/a.npk" "$A0S"; then RES[$c-$key]=yes; else RES[$c-$key]=no; fi
 	TIM[$c-$key]=${WALL[$c-$key]}
 	rm -rf "$x"
 }
@@ -243,7 +249,7 @@ run_npk() { # CASE DAMAGED
 	timed "$c-npk" "$NPK" repair -o "$W/$c.rep" "$d"
 	if [ "${RC[$c-npk]}" = 0 ] && cmp -s "$W/$c.rep" "$AP"; then
 		RES[$c-npk]=yes
-	elif [ "${RC[$c-npk]}" = 0 ] && cmp -s -n "${SIZE[a0]}" "$W/$c.rep" "$AP"; then
+	elif [ "${RC[$c-npk]}" = 0 ] && cmp -s -n "$SIGNED" "$W/$c.rep" "$AP"; then
 		RES[$c-npk]="signed part only"
 	else
 		RES[$c-npk]=no
@@ -252,14 +258,14 @@ run_npk() { # CASE DAMAGED
 	rm -f "$W/$c.rep"
 }
 with_tail() { # DAMAGED0 OUT: DAMAGED0 followed by newspack's tail
-	{ cat "$1"; tail -c +$((SIZE[a0] + 1)) "$AP"; } >"$2"
+	{ cat "$1"; tail -c +$((SIGNED + 1)) "$AP"; } >"$2"
 }
 
 CASES=()
 declare -A DESC
 # case_run NAME SEED DESCRIPTION SHAPE... [--own SHAPE...] [--par2data SHAPE...] [--par2vol SHAPE...]
-# SHAPE (damage.py) damages A0, for both tools; --own then damages newspack's
-# file (A0 so damaged, followed by its tail), --par2data par2's data file,
+# SHAPE (damage.py) damages A0S, for both tools; --own then damages newspack's
+# file (A0S so damaged, followed by its tail), --par2data par2's data file,
 # --par2vol par2's recovery file.
 case_run() {
 	local c=$1 desc=$3 data=() own=() p2d=() p2v=() cur=data a
@@ -278,10 +284,11 @@ case_run() {
 	say "case $c: $desc"
 	local d0=$W/$c.d0 d=$W/$c.npk
 	: >"$W/$c.damage"
+	: >"$W/$c.damage-par2"
 	if [ ${#data[@]} -gt 0 ]; then
-		python3 "$DMG" --seed "$CSEED" "$A0" "$d0" "${data[@]}" >>"$W/$c.damage" || die "damage.py failed: ${data[*]}"
+		python3 "$DMG" --seed "$CSEED" "$A0S" "$d0" "${data[@]}" >>"$W/$c.damage" || die "damage.py failed: ${data[*]}"
 	else
-		cp "$A0" "$d0"
+		cp "$A0S" "$d0"
 	fi
 	if [ -f "$AP" ]; then
 		with_tail "$d0" "$d"
@@ -293,7 +300,7 @@ case_run() {
 		RES[$c-npk]="n/a"
 	fi
 	if [ ${#p2d[@]} -gt 0 ]; then
-		python3 "$DMG" --seed "$CSEED" "$d0" "$d0" "${p2d[@]}" >>"$W/$c.damage" || die "damage.py failed: ${p2d[*]}"
+		python3 "$DMG" --seed "$CSEED" "$d0" "$d0" "${p2d[@]}" >>"$W/$c.damage-par2" || die "damage.py failed: ${p2d[*]}"
 	fi
 	PAR2_DAMAGE=${p2v[*]:-}
 	run_par2 "$c" "$W/par2" "$d0" par2
@@ -316,10 +323,11 @@ if [ -f "$AP" ]; then
 	case_run parity $((S0 + 7)) "bursts inside the parity section (par2: inside its recovery file)" \
 		--own burst 1MiB --in "$(rng parity.blocks)" + burst 4K --at "$PAR_OFF" \
 		--par2vol burst 1MiB + burst 4K --at 0
-	set -- $(where "$AP" manifest)
+	set -- $(where "$AP" manifest) $(where "$AP" tables)
+	tb=$(($4 / 2 < 512 ? $4 / 2 : 512))
 	case_run copies $((S0 + 8)) "bursts inside each copy of the critical structures (par2: the originals)" \
-		burst 32 --at 0 + burst 512 --in "$(rng tables)" + burst 200 --in "$1:$((SIZE[a0] - $1))" \
-		--own burst 32 --in "$(rng copy.header)" + burst 512 --in "$(rng copy.tables)" + \
+		burst 32 --at 0 + burst "$tb" --in "$(rng tables)" + burst 200 --in "$1:$((SIGNED - $1))" \
+		--own burst 32 --in "$(rng copy.header)" + burst "$tb" --in "$(rng copy.tables)" + \
 		burst 200 --in "$(rng copy.manifest)"
 fi
 case_run shifted $((S0 + 9)) "1000 bytes inserted at 40% (a shifted tail)" insert 1000 --at 40%
@@ -328,7 +336,7 @@ case_run beyond $((S0 + 10)) "beyond capacity: one burst of 10%" burst 10% --at 
 # salvage of the case beyond capacity: what it recovers, its memory
 SALV=""
 if [ -f "$AP" ]; then
-	python3 "$DMG" --seed $((S0 + 10)) "$A0" "$W/beyond.d0" burst 10% --at 30% >/dev/null
+	python3 "$DMG" --seed $((S0 + 10)) "$A0S" "$W/beyond.d0" burst 10% --at 30% >/dev/null
 	with_tail "$W/beyond.d0" "$W/beyond.npk"
 	rm -f "$W/beyond.d0"
 	out=/dev/shm/newspack-survival-$$
@@ -354,7 +362,7 @@ target() { # NAME VALUE LIMIT TEXT
 	TARGETS+=("| $1 | $4 | $v |")
 	say "  target $1: $4 -> $v"
 }
-damaged() { # CASE: the bytes its damage changed, inserted or cut (a flip: one)
+damaged() { # CASE: the bytes its damage changed, inserted or cut in newspack's file (a flip: one)
 	awk '$1 == "flip" { n++ } $1 !~ /^#/ && $1 != "flip" { n += $3 } END { printf "%d", n }' "$W/$1.damage"
 }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN{ printf "%.1f%%", 100 * a / b }'; }
@@ -363,10 +371,10 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN{ printf "%.1f%%", 100 * a / b }'; }
 	echo
 	echo "$DATE, \`sh bench/survival.sh --mb $MB\` (or \`sh bench/run.sh --only-survival\`), seed $SEED; $(nproc) cores, $(grep -m 1 'model name' /proc/cpuinfo | sed 's/.*: //'); warm cache."
 	echo
-	echo "- the archive: $NART articles of \`build/bench-gen\`, $((SIZE[a0])) bytes ($(fmt_size "${SIZE[a0]}")); \`newspack protect --parity 5\` adds a parity section of $PAR_LEN bytes ($(pct "$PAR_LEN" "${SIZE[a0]}")) in $(fmt_time "${WALL[protect]}")"
+	echo "- the archive: $NART articles of \`build/bench-gen\`, $((SIZE[a0])) bytes ($(fmt_size "${SIZE[a0]}")), of which $SIGNED signed (the rest: its tail); \`newspack protect --parity 5\` of it adds a parity section of $PAR_LEN bytes ($(pct "$PAR_LEN" "$SIGNED") of the signed part) in $(fmt_time "${WALL[protect]}")"
 	echo "- par2 (par2cmdline $(par2 -V 2>&1 | head -n 1 | awk '{print $NF}')) at equal bytes: \`par2 create -n1 -s$SLICE -c${COUNT[$SLICE]}\`, slices of $SLICE bytes (the smallest multiple of 4 KiB, newspack's block, under par2's limit of 32768 slices), ${COUNT[$SLICE]} recovery blocks ($(pct "${COUNT[$SLICE]}" "${BLOCKS[$SLICE]}") of the slices; its checksums fill the rest), $((SIZE[par2-$SLICE])) bytes of files ($(ratio4 "${SIZE[par2-$SLICE]}" "$PARITY_BYTES") x newspack's parity section), made in $(fmt_time "${WALL[par2-create-$SLICE]}")"
 	echo "- par2 with its default 2000 slices: \`-s$DSLICE -c${COUNT[$DSLICE]}\`, $((SIZE[par2-$DSLICE])) bytes ($(ratio4 "${SIZE[par2-$DSLICE]}" "$PARITY_BYTES") x), made in $(fmt_time "${WALL[par2-create-$DSLICE]}")"
-	echo "- each case damages the archive once (tests/survival/damage.py, seeded; the damage lines are in build/bench/survival-$MB/CASE.damage); newspack repairs those bytes followed by its tail (\`newspack repair -o\`), par2 the same bytes with its files beside them (\`par2 repair\`); *yes* means the output equals the undamaged file byte for byte (\`cmp\`); the time is the wall time of the repair"
+	echo "- each case damages the archive once (tests/survival/damage.py, seeded; the lines it printed are kept in build/bench/survival-$MB/CASE.damage, and CASE.damage-par2 for what only par2's files get; the bytes column counts newspack's); newspack repairs those bytes followed by its tail (\`newspack repair -o\`), par2 the same bytes with its files beside them (\`par2 repair\`); *yes* means the output equals the undamaged file byte for byte (\`cmp\`); the time is the wall time of the repair"
 	echo
 	echo "| damage | bytes | newspack repair | par2, equal bytes | par2, default slices |"
 	echo "|--------|------:|-----------------|-------------------|----------------------|"
@@ -387,9 +395,12 @@ target "create reads once" "$r" 1.01 "bytes create --parity 5 read / create read
 r=$(ratio4 "${RCHAR[protect]:-0}" "${SIZE[a0]}")
 [ "${RC[protect]}" = 0 ] || r="-"
 target "protect reads once" "$r" 1.05 "bytes protect read (rchar) / archive = $r (at most 1.05: once)"
-r=$(ratio4 "${TIM[burst4-npk]:-0}" "${TIM[burst4-par2]:-0}")
-[ "${RES[burst4-npk]:-}" = yes ] || r="-"
-target "repair time" "$r" 1.0 "repair of the 4% burst / par2 repair of it = $r (at most 1.0)"
+# against the par2 that repaired it (equal bytes first, else default slices)
+p2=par2
+[ "${RES[burst4-par2]:-}" = yes ] || p2=par2d
+r=$(ratio4 "${TIM[burst4-npk]:-0}" "${TIM[burst4-$p2]:-0}")
+[ "${RES[burst4-npk]:-}" = yes ] && [ "${RES[burst4-$p2]:-}" = yes ] || r="-"
+target "repair time" "$r" 1.0 "repair of the 4% burst / par2 repair of it ($( [ $p2 = par2 ] && echo "equal bytes" || echo "default slices")) = $r (at most 1.0)"
 mx=0
 for k in protect salvage "${CASES[@]/%/-npk}"; do
 	[ -n "${RSS[$k]:-}" ] && [ "${RSS[$k]}" -gt "$mx" ] && mx=${RSS[$k]}
@@ -424,5 +435,5 @@ if [ "$WRITE" = 1 ]; then
 		{ echo; echo "<!-- begin survival -->"; cat "$T"; echo "<!-- end survival -->"; } >>"$RESULTS"
 	fi
 fi
-[ "$KEEP" = 1 ] || rm -rf "$W/par2" "$W/par2d" "$A0" "$A5" "$AP"
+[ "$KEEP" = 1 ] || rm -rf "$W/par2" "$W/par2d" "$A0" "$A0S" "$A5" "$AP"
 exit 0
