@@ -245,6 +245,11 @@ typedef struct npk_create_opts {
 	 * (spec/format.md 15.7); npk_create sets it to its signing key. NULL:
 	 * npk_writer_* write zero salts. */
 	const npk_seckey *salt_key;
+	/* npk_create: Reed-Solomon parity of this percentage (1-100; 0 none)
+	 * in the unsigned tail (spec/format.md 15.10), written after the
+	 * signed part, read back once, before the archive is renamed into
+	 * place. Version 1.1 only (NPK_E_ARG with format_10). */
+	unsigned parity;
 } npk_create_opts;
 
 typedef struct npk_create_stats {
@@ -514,6 +519,69 @@ typedef struct npk_export_opts {
  * folder in data/. */
 NPK_API int npk_export(npk_reader *r, const char *out, int format, const npk_export_opts *opts,
                        uint64_t *written, npk_error *err);
+
+/* ---- Parity and repair (spec/format.md 15.10) ---- */
+
+/* A parity section and what it finds in a file. */
+typedef struct npk_parity_info {
+	uint32_t k, p;            /* data and parity blocks of a stripe */
+	uint32_t block_size, stripes, groups;
+	uint64_t protected_size;  /* the signed part it covers */
+	uint64_t data_blocks, parity_blocks;
+	uint64_t section_offset;  /* where the section was written */
+	int64_t shift;            /* bytes inserted (> 0) or deleted (< 0) before it */
+	int header_copies;        /* header copies intact where they belong (0-2) */
+	uint64_t lost_data, lost_parity;  /* blocks whose CRC-32 fails */
+	uint64_t moved;           /* data blocks found at the shift (step 3) */
+	uint64_t stripes_bad;     /* stripes with more lost blocks than intact parity */
+} npk_parity_info;
+/* A run of lost data blocks [first, first + count), bytes [offset,
+ * offset + len) of the signed part; repairable when every stripe it
+ * touches can be rebuilt. */
+typedef struct npk_parity_range {
+	uint64_t first, count, offset, len;
+	int repairable;
+} npk_parity_range;
+typedef void (*npk_parity_range_cb)(const npk_parity_range *r, void *ctx);
+
+/* Steps 1-3 of 15.10 on path: finds the parity section (by the tail
+ * directory, else by scanning for a header copy), checks every block's
+ * CRC-32 and calls range (may be NULL) for each run of lost data blocks.
+ * NPK_E_NOTFOUND when there is no parity section; NPK_OK otherwise,
+ * damaged or not (info says). Nothing of it is trusted: it only says
+ * where the damage is and whether repair can rebuild it. */
+NPK_API int npk_parity_check(const char *path, npk_parity_info *info, npk_parity_range_cb range,
+                             void *ctx, npk_error *err);
+/* Only step 1, by the tail directory (no scan, no block read): the
+ * geometry of path's parity section, for an archive known intact.
+ * NPK_E_NOTFOUND when the tail directory names none. */
+NPK_API int npk_parity_find(const char *path, npk_parity_info *info, npk_error *err);
+/* Adds parity of percent (1-100; newspack's geometry, 15.10) to the
+ * archive at path, 1.0 or 1.1, without its key: the signed part is read
+ * once and copied into a new file beside it with the tail (parity, then
+ * survival copies), which must verify (signature, every digest) before it
+ * is renamed over path. An existing tail is replaced. A damaged archive
+ * is refused (NPK_E_DIGEST, NPK_E_FORMAT, NPK_E_SIGNATURE). */
+NPK_API int npk_protect(const char *path, unsigned percent, npk_parity_info *info,
+                        npk_error *err);
+typedef struct npk_repair_opts {
+	/* where the repaired archive goes (must not exist); NULL: path with
+	 * ".repaired" before its ".npk" (or after it when it has none) */
+	const char *out;
+	int in_place;             /* over path, once the repaired copy verified */
+	npk_parity_range_cb range; /* each run of lost data blocks (may be NULL) */
+	void *ctx;
+} npk_repair_opts;
+/* Rebuilds the lost blocks of path from its parity (15.10 repair), checks
+ * that the rebuilt signed part verifies (signature, every digest), writes
+ * the tail again with the same geometry and commits the file atomically.
+ * *written is 0 when nothing was damaged (nothing is written), else 1.
+ * NPK_E_DIGEST when the damage is beyond the parity or the rebuilt bytes
+ * do not verify, NPK_E_FORMAT when there is no usable parity; nothing is
+ * written then. out_path (may be NULL) receives the path written
+ * (malloc'ed, the caller frees it). */
+NPK_API int npk_repair(const char *path, const npk_repair_opts *opts, npk_parity_info *info,
+                       int *written, char **out_path, npk_error *err);
 
 /* Checks that a path is valid in an archive (spec/format.md, "Paths"). */
 NPK_API int npk_path_check(const char *path, size_t len, npk_error *err);

@@ -23,6 +23,16 @@ int cmd_info(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_protect(int argc, char **argv);
+int cmd_repair(int argc, char **argv);
+/* Parity (parity_report.c, spec/format.md 15.10): --parity's PERCENT (1 to
+ * 100; 0 when it is not one), p/k as "5%" or "10.3%", the info and a
+ * damaged range as JSON, and a damaged range's DAMAGED line. */
+unsigned cli_parity_arg(const char *s);
+void cli_parity_percent(const npk_parity_info *pi, char *out, size_t len);
+json_t *cli_parity_json(const npk_parity_info *pi);
+json_t *cli_parity_range_json(const npk_parity_range *r);
+void cli_parity_range_text(const npk_parity_range *r);
 
 /* The options of the reading commands (verify, list, info, cat, extract,
  * export). Each command names those it accepts with these flags. */

@@ -50,6 +50,9 @@ static void create_help(FILE *f)
 	        "                       its index pages with zstd either way\n"
 	        "  --level N            zlib 1-9 (default 7), zstd 1-19 (default 8)\n"
 	        "  --format-version V   1.1 (the default) or 1.0, for readers of version 1.0\n"
+	        "  --parity PERCENT     add Reed-Solomon parity, 1 to 100 percent of the archive\n"
+	        "                       (default 0: none; 5 for cold storage), so that newspack\n"
+	        "                       repair can rebuild damaged bytes (format 1.1)\n"
 	        "  -j N, --threads N    compress with N threads (default: one per core); the\n"
 	        "                       archive is the same for any N\n"
 	        "  --force              replace OUT.npk when it is a newspack archive\n"
@@ -222,6 +225,16 @@ static int default_timestamp(npk_create_opts *opts)
 	return -1;
 }
 
+/* --parity PERCENT: 0 (none) or 1 to 100. Returns -1 to go on, or an
+ * exit code. */
+static int parse_parity(const char *s, npk_create_opts *opts)
+{
+	opts->parity = strcmp(s, "0") == 0 ? 0 : cli_parity_arg(s);
+	if (opts->parity == 0 && strcmp(s, "0") != 0)
+		return cli_usage_error("create", "--parity takes a percentage from 0 to 100, not '%s'", s);
+	return -1;
+}
+
 /* --exclude PATTERN, kept in argv. Returns -1 to go on, or an exit code. */
 static int add_exclude(copts *co, const char *pat)
 {
@@ -255,6 +268,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		{"null", no_argument, NULL, '0'},
 		{"no-import", no_argument, NULL, 'N'},
 		{"format-version", required_argument, NULL, 'F'},
+		{"parity", required_argument, NULL, 'R'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, ec = -1;
@@ -284,11 +298,15 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		case 'J': ec = parse_number(c, optarg, &co->opts); break;
 		case 'C': ec = parse_codec(optarg, &co->opts); break;
 		case 'F': ec = parse_format_version(optarg, &co->opts); break;
+		case 'R': ec = parse_parity(optarg, &co->opts); break;
 		default: ec = cli_usage_error("create", "bad option"); break;
 		}
 	}
 	if (ec >= 0)
 		return ec;
+	if (co->opts.parity && co->opts.format_10)
+		return cli_usage_error("create", "--parity needs format 1.1: a 1.0 reader cannot read "
+		                       "the tail that holds it (newspack protect adds parity later)");
 	if (argc - optind < (co->list ? 1 : 2))
 		return cli_usage_error("create", "need OUT.npk and at least one INPUT");
 	if (co->list && strcmp(co->list, "-") == 0 && co->pfile && strcmp(co->pfile, "-") == 0)

@@ -56,6 +56,8 @@ struct vctx {
 	json_t *tail_problems;    /* JSON: those about the unsigned tail */
 	cli_progress *prog;       /* cleared before a problem is printed */
 	const verify_printer *pr;
+	int json;
+	json_t *parity;           /* JSON: the parity section (15.10), or NULL */
 };
 
 static void text_problem(vctx *v, const npk_problem *p)
@@ -200,6 +202,8 @@ static void json_unopened(vctx *v, int rc, const char *msg, int ec)
 	                    : json_boolean(rc != NPK_E_SIGNATURE && rc != NPK_E_FORMAT));
 	json_object_set_new(j, "error", json_string(npk_strerror(rc)));
 	json_object_set_new(j, "message", json_string(msg));
+	json_object_set_new(j, "parity", v->parity ? v->parity : json_null());
+	v->parity = NULL;
 	json_object_set_new(j, "exit_code", json_integer(ec));
 	cli_json_print(j);
 }
@@ -249,6 +253,8 @@ static void json_result(vctx *v, const verify_result *res)
 	json_object_set_new(j, "problems", v->problems ? v->problems : json_array());
 	v->problems = NULL;
 	json_container(v, j, st);
+	json_object_set_new(j, "parity", v->parity ? v->parity : json_null());
+	v->parity = NULL;
 	json_object_set_new(j, "exit_code", json_integer(res->ec));
 	cli_json_print(j);
 }
@@ -259,6 +265,52 @@ static void on_problem(const npk_problem *p, void *ctx)
 {
 	vctx *v = ctx;
 	v->pr->problem(v, p);
+}
+
+static void parity_range(const npk_parity_range *r, void *ctx)
+{
+	vctx *v = ctx;
+	if (v->json)
+		json_array_append_new(json_object_get(v->parity, "damaged"), cli_parity_range_json(r));
+	else if (!v->quiet)
+		cli_parity_range_text(r);
+}
+
+/* spec/format.md 15.10: the parity section, when there is one. Every
+ * block's CRC-32 is checked only when the archive or its tail is damaged
+ * (each run of lost blocks is a DAMAGED line, before the verdict);
+ * else the header says what it is. Returns the line after the verdict. */
+static void parity_check(vctx *v, int damaged, char *line, size_t len)
+{
+	npk_parity_info pi;
+	npk_error err = {0};
+	*line = 0;
+	if (v->json)
+		v->parity = json_pack("{s:o}", "damaged", json_array());
+	int rc = damaged ? npk_parity_check(v->archive, &pi, parity_range, v, &err)
+	                 : npk_parity_find(v->archive, &pi, &err);
+	if (rc != NPK_OK) {
+		json_decref(v->parity);
+		v->parity = NULL;
+		return;
+	}
+	char pc[16];
+	cli_parity_percent(&pi, pc, sizeof pc);
+	int n = snprintf(line, len, "  parity: %s, k=%u p=%u, %llu data blocks of %u bytes", pc, pi.k,
+	                 pi.p, (unsigned long long)pi.data_blocks, pi.block_size);
+	if (n > 0 && (size_t)n < len && damaged)
+		snprintf(line + n, len - (size_t)n, "; %llu data and %llu parity blocks damaged: %s",
+		         (unsigned long long)pi.lost_data, (unsigned long long)pi.lost_parity,
+		         pi.stripes_bad ? "beyond what parity can repair (newspack extract still writes "
+		         "every intact document)" : pi.lost_data + pi.lost_parity
+		         ? "parity can repair them (newspack repair)" : "none");
+	if (v->json) {
+		json_t *g = cli_parity_json(&pi);
+		json_object_update(v->parity, g);
+		json_decref(g);
+		json_object_set_new(v->parity, "checked", json_boolean(damaged));
+		json_object_set_new(v->parity, "repairable", json_boolean(pi.stripes_bad == 0));
+	}
 }
 
 /* Verifies the opened archive r and prints what it finds; returns the
@@ -281,9 +333,14 @@ static int verify_opened(vctx *v, npk_reader *r, const cli_ropts *o)
 	int rc = npk_reader_verify(r, on_problem, v, &st, &err);
 	cli_progress_done(&prog);
 	v->prog = NULL;
+	char parity[400] = "";
+	if (st.tail || rc != NPK_OK)
+		parity_check(v, rc != NPK_OK || st.tail_problems > 0, parity, sizeof parity);
 	verify_result res = {rc, rc != NPK_OK ? cli_exit_code(rc) : info.trusted ? 0 : EXIT_UNTRUSTED,
 	                     &info, &st, id, fp};
 	v->pr->result(v, &res);
+	if (*parity && !v->quiet && !v->json)
+		puts(parity);
 	return res.ec;
 }
 
@@ -297,7 +354,8 @@ int cmd_verify(int argc, char **argv)
 		return ec;
 	if (argc - optind != 1)
 		return cli_usage_error("verify", "need exactly one ARCHIVE");
-	vctx v = {argv[optind], o.quiet, NULL, NULL, NULL, o.json ? &json_printer : &text_printer};
+	vctx v = {argv[optind], o.quiet, NULL, NULL, NULL, o.json ? &json_printer : &text_printer,
+	          o.json, NULL};
 	npk_trust *t = NULL;
 	if ((ec = cli_load_trust(o.pubkey, &t)) != 0)
 		return ec;
@@ -307,7 +365,12 @@ int cmd_verify(int argc, char **argv)
 	npk_trust_free(t);
 	if (rc != NPK_OK) {
 		ec = cli_exit_code(rc);
+		char parity[400] = "";
+		if (!unreadable(rc))
+			parity_check(&v, 1, parity, sizeof parity);
 		v.pr->unopened(&v, rc, err.msg, ec);
+		if (*parity && !v.quiet && !v.json)
+			puts(parity);
 		if (unreadable(rc))
 			cli_fail(&err);
 		return ec;

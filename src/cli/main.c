@@ -6,8 +6,8 @@
  * reading commands, verify, list, info, cat and extract, and loads only
  * what they need: libsodium, zlib (libdeflate), zstd and jansson. The
  * commands that need the interchange libraries (libarchive, libxml2,
- * brotli, nettle: create and export, and --version, which names
- * libarchive's version) it hands to newspack-full by exec, as git hands
+ * brotli, nettle; ISA-L: create, export, protect and repair, and
+ * --version, which names libarchive's version) it hands to newspack-full by exec, as git hands
  * https to git-remote-https, so that reading an article never pays for
  * loading them.
  */
@@ -47,6 +47,8 @@ static const struct {
 	{"cat", cmd_cat, "write one document to standard output"},
 	{"extract", cmd_extract, "write documents to a folder"},
 	{"export", FULL_ONLY(cmd_export), "write the documents as tar, zip, a BagIt bag or WARC"},
+	{"protect", FULL_ONLY(cmd_protect), "add Reed-Solomon parity to an archive"},
+	{"repair", FULL_ONLY(cmd_repair), "rebuild a damaged archive from its parity"},
 };
 
 #ifdef NPK_CLI_LEAN

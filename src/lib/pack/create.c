@@ -26,6 +26,7 @@
 
 #include "format/format.h"
 #include "interchange/interchange.h"
+#include "parity/parity.h"
 
 #define HEAD_MAX (64u << 10)
 
@@ -1234,6 +1235,19 @@ static int check_out(const char *out, const char *const *inputs, size_t n, int f
 	return NPK_OK;
 }
 
+/* spec/format.md 15.10: the tail after the signed part of size bytes,
+ * read back once from the temporary file. */
+static int add_parity(const npk__out *o, uint64_t size, unsigned percent, npk_error *err)
+{
+	npk__par_geom g;
+	NPK_FORWARD(npk__par_choose(&g, size, percent, err));
+	int back = open(o->tmp, O_RDONLY | O_CLOEXEC);
+	NPK_FAIL_IF(back < 0, err, NPK_E_IO, "%s: %s", o->tmp, strerror(errno));
+	int rc = npk__par_tail(o->fd, back, back, -1, &g, o->path, err);
+	close(back);
+	return rc;
+}
+
 int npk_create(const char *out, const char *const *inputs, size_t ninputs,
                const npk_create_opts *opts, const npk_seckey *sk,
                npk_create_stats *stats, npk_error *err)
@@ -1243,6 +1257,11 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 	memset(st, 0, sizeof *st);
 	NPK_FAIL_IF(sk == NULL, err, NPK_E_ARG, "no secret key to sign with");
 	NPK_FAIL_IF(ninputs == 0, err, NPK_E_ARG, "no inputs");
+	NPK_FAIL_IF(opts && opts->parity && opts->format_10, err, NPK_E_ARG,
+	            "parity needs format 1.1: a 1.0 reader cannot read a tail (newspack protect adds "
+	            "it later)");
+	NPK_FAIL_IF(opts && opts->parity > 100, err, NPK_E_ARG,
+	            "parity: %u%% is not a percentage from 1 to 100", opts->parity);
 
 	int force = opts && opts->force;
 	NPK_FORWARD(check_out(out, inputs, ninputs, force, err));
@@ -1284,8 +1303,12 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 		goto out;
 	}
 	NPK_FORWARD_GOTO(rc, npk_writer_finish(cx.w, sk, err), out);
+	if (opts && opts->parity)
+		NPK_FORWARD_GOTO(rc, add_parity(&o, npk_writer_size(cx.w), opts->parity, err), out);
 	NPK_FORWARD_GOTO(rc, npk__out_commit(&o, err), out);
 	st->bytes_out = npk_writer_size(cx.w);
+	if (opts && opts->parity && stat(out, &sst) == 0)
+		st->bytes_out = (uint64_t)sst.st_size; /* the tail too */
 out:
 	npk__out_abort(&o);
 	npk_writer_free(cx.w);
