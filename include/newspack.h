@@ -490,6 +490,58 @@ NPK_API int npk_extract(npk_reader *r, const char *dir, const char *const *paths
                         size_t npaths, const npk_extract_opts *opts,
                         uint64_t *written, npk_error *err);
 
+/* ---- Salvage (spec/format.md 15.11) ---- */
+
+/* What salvage found of a structure that was not where and as it should
+ * be (an intact one is not reported). */
+enum {
+	NPK_SALVAGE_INTACT = 0,
+	NPK_SALVAGE_MOVED = 1,    /* proven bytes found at another offset (found) */
+	NPK_SALVAGE_REBUILT = 2,  /* rebuilt from the objects found; its digest matched */
+	NPK_SALVAGE_LOST = 3      /* damaged or not found: not used */
+};
+typedef struct npk_salvage_note {
+	const char *structure;    /* "header", "manifest", "page table", "cluster table",
+	                           * "index page", "cluster" */
+	uint64_t number;          /* the page's or cluster's number, else 0 */
+	uint64_t offset;          /* where it belongs in the archive */
+	uint64_t found;           /* where its bytes were found (NPK_SALVAGE_MOVED) */
+	int state;                /* NPK_SALVAGE_* */
+} npk_salvage_note;
+typedef struct npk_salvage_opts {
+	const npk_trust *trust;   /* as npk_reader_open */
+	int allow_untrusted;
+	/* How documents are written, as npk_extract (make_dir is always set);
+	 * extract.damaged names each page, cluster and document not written. */
+	npk_extract_opts extract;
+	void (*note)(const npk_salvage_note *n, void *ctx);
+	void *note_ctx;
+} npk_salvage_opts;
+typedef struct npk_salvage_stats {
+	uint64_t documents;       /* index entries the signed manifest counts */
+	uint64_t written;         /* documents written */
+	uint64_t objects;         /* object headers the scan found */
+	uint64_t moved, lost;     /* structures found elsewhere, and not found */
+	int trusted;              /* the signer is in the trust set */
+	uint8_t key_id[NPK_KEYID_BYTES];
+	uint8_t signer[NPK_PUBKEY_BYTES];
+} npk_salvage_stats;
+/* Writes under dir (made with its parents) every document of the archive
+ * at path that can still be proven against its signature, however the
+ * file was damaged (spec/format.md 15.11): the signed manifest is looked
+ * for anywhere in the file, the tables and objects by their signed
+ * digests wherever they lie, a lost table rebuilt from the object headers
+ * found. A document is written only when its bytes match its proven
+ * digest, as npk_extract writes it. Returns NPK_OK when every document was
+ * written; the damage's code (NPK_E_DIGEST, NPK_E_FORMAT) when some were
+ * not, each reported to opts->extract.damaged; NPK_E_UNTRUSTED (nothing
+ * written) for a signer not trusted unless allow_untrusted; NPK_E_SIGNATURE
+ * or NPK_E_DIGEST, nothing written, when no manifest or no page table can
+ * be proven. Memory stays bounded: about 80 bytes per object found (at
+ * most 2^19 objects) and one object at a time. stats may be NULL. */
+NPK_API int npk_salvage(const char *path, const char *dir, const npk_salvage_opts *opts,
+                        npk_salvage_stats *stats, npk_error *err);
+
 /* ---- Exporting ---- */
 
 /* Formats of npk_export. */

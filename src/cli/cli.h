@@ -33,6 +33,7 @@ void cli_parity_percent(const npk_parity_info *pi, char *out, size_t len);
 json_t *cli_parity_json(const npk_parity_info *pi);
 json_t *cli_parity_range_json(const npk_parity_range *r);
 void cli_parity_range_text(const npk_parity_range *r);
+int cmd_salvage(int argc, char **argv);
 
 /* The options of the reading commands (verify, list, info, cat, extract,
  * export). Each command names those it accepts with these flags. */

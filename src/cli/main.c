@@ -49,6 +49,7 @@ static const struct {
 	{"export", FULL_ONLY(cmd_export), "write the documents as tar, zip, a BagIt bag or WARC"},
 	{"protect", FULL_ONLY(cmd_protect), "add Reed-Solomon parity to an archive"},
 	{"repair", FULL_ONLY(cmd_repair), "rebuild a damaged archive from its parity"},
+	{"salvage", cmd_salvage, "write every provable document of a badly damaged archive"},
 };
 
 #ifdef NPK_CLI_LEAN

@@ -13,7 +13,7 @@ suite_begin docs
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 MAN="$top/man/newspack.1"
-CMDS="keygen create verify list info cat extract export"
+CMDS="keygen create verify list info cat extract export salvage"
 
 # Options named in a --help text: the option column, and the usage line.
 help_opts() { # CMD

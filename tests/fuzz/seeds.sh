@@ -54,6 +54,30 @@ for c in v11-sections-two v11-tail v11-tail-digest v11-entry-later-fields v11-le
 	cp "$T/forge/$c.npk" "$C/archive/seed-$c.npk"
 done
 
+# salvage (spec/format.md 15.11): archives of many clusters whole, with a
+# table or the trailer destroyed, and with bytes inserted between objects
+mkdir -p "$C/salvage"
+rm -f "$C/salvage"/seed-*
+cp "$C/archive/seed-many.npk" "$C/archive/seed-many-1.1.npk" "$C/archive/seed-v11-tail.npk" \
+	"$C/salvage/"
+python3 - "$C/salvage" << 'EOF'
+import struct, sys
+c = sys.argv[1]
+for v in ('many', 'many-1.1'):
+    d = open('%s/seed-%s.npk' % (c, v), 'rb').read()
+    mf = struct.unpack_from('<Q', d, len(d) - 32)[0]
+    pt, pts, cts = struct.unpack_from('<QII', d, mf + 56)
+    def put(name, b):
+        open('%s/seed-%s-%s.npk' % (c, v, name), 'wb').write(b)
+    put('page-table', d[:pt] + bytes(pts) + d[pt + pts:])
+    put('cluster-table', d[:pt + pts] + bytes(cts) + d[pt + pts + cts:])
+    put('tables', d[:pt] + bytes(pts + cts) + d[mf:])
+    put('trailer', d[:-32] + bytes(32))
+    off = struct.unpack_from('<Q', d, pt + pts + 48 * 2)[0]
+    put('inserted', d[:off] + bytes(range(100)) + d[off:])
+EOF
+for f in many many-1.1 v11-tail; do mv "$C/salvage/seed-$f.npk" "$C/salvage/seed-$f-whole.npk"; done
+
 # keys
 cp tests/keys/test.pub "$C/pubkey/seed-test.pub"
 cp tests/keys/other.pub "$C/pubkey/seed-other.pub"

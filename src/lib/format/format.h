@@ -184,6 +184,9 @@ void npk__reader_page_paths(const npk_reader *r, uint32_t i, const char **first,
                             const char **next);
 /* The archive's name, as messages give it. */
 const char *npk__reader_name(const npk_reader *r);
+/* Names the archive in messages from now on (salvage reads a file it put
+ * together from another's proven bytes: 15.11); NPK_E_NOMEM. */
+int npk__reader_set_name(npk_reader *r, const char *name);
 /* The reader's thread count, 0 (one per core) resolved. */
 size_t npk__reader_threads(const npk_reader *r);
 /* How many times clusters were decoded by npk_reader_read and find (not

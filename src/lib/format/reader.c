@@ -1566,6 +1566,16 @@ void npk__reader_page_paths(const npk_reader *r, uint32_t i, const char **first,
 	*next = i + 1 < r->page_count ? r->pages[i + 1].first : NULL;
 }
 
+int npk__reader_set_name(npk_reader *r, const char *name)
+{
+	char *n = strdup(name);
+	if (n == NULL)
+		return NPK_E_NOMEM;
+	free(r->name);
+	r->name = n;
+	return NPK_OK;
+}
+
 const char *npk__reader_name(const npk_reader *r)
 {
 	return r->name;

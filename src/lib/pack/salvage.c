@@ -1,0 +1,877 @@
+/*
+ * salvage.c - writes every document of a badly damaged archive that can
+ * still be proven against its signature (spec/format.md 15.11).
+ *
+ * One forward pass over the file finds every object header (4.1) and every
+ * signed trailer magic (9), at any offset, and keeps a small record of
+ * each object with the digest of its bytes. Then: a manifest whose
+ * signature verifies (the trailer at the end, or any trailer found), the
+ * header and the two tables (the originals, a copy before the manifest
+ * found, or rebuilt from the objects found, each accepted only when its
+ * digest is the signed one), and each page and cluster by its signed
+ * digest wherever it was found. The proven bytes are put back where they
+ * belong in a temporary file beside the output, which npk_extract then
+ * reads as any archive: every document is checked and written as extract
+ * does it (15.11 says why that is enough), the others named.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "format/format.h"
+
+#define SV_CHUNK (4u << 20)       /* bytes scanned per read */
+#define SV_HASH_BUF (1u << 20)    /* bytes hashed per read */
+#define SV_OBJ_MAX (1u << 19)     /* object records kept: 15.11 memory bound */
+#define SV_TRAIL_MAX 4096u        /* trailer magics kept, the last ones found */
+#define SV_NONE UINT64_MAX
+
+/* One object header found by the scan (4.1), and the digest of the
+ * object it starts: about 80 bytes, the only memory the scan keeps. */
+typedef struct sv_obj {
+	uint64_t off;             /* where it was found */
+	uint64_t tiled;           /* where the tiling of the objects found puts it, or SV_NONE */
+	uint32_t len, raw, number, count;
+	uint8_t page, codec, flags;
+	uint8_t digest[32];
+} sv_obj;
+
+typedef struct sv {
+	int fd;
+	const char *name;
+	uint64_t size;
+	const npk_salvage_opts *o;
+	npk_salvage_stats *st;
+	sv_obj *obj;
+	size_t nobj, cap;
+	uint32_t *by_num, *by_digest; /* indexes into obj, sorted */
+	uint64_t trail[SV_TRAIL_MAX]; /* ring of trailer offsets, in file order */
+	uint64_t ntrail;
+	uint64_t mfs[SV_TRAIL_MAX];   /* ring of manifest magic offsets */
+	uint64_t nmfs;
+	uint8_t *hbuf;            /* SV_HASH_BUF bytes */
+	/* the manifest chosen (7), with its signature block */
+	uint8_t *signed_end;      /* manifest, signature block (mf_len + sig_len) */
+	uint64_t found_at;        /* where that manifest was found */
+	uint64_t signed_size, mf_off, pt_off, doc_count;
+	uint32_t mf_len, sig_len, pt_size, ct_size, page_count, cluster_count;
+	uint8_t hd[32], ptd[32], ctd[32];
+	int v11;
+	npk_section *secs;        /* the section directory (15.3), sorted by offset */
+	uint32_t nsecs;
+	uint8_t header[NPK_HEADER_SIZE];
+	uint8_t *pt, *ct;         /* the proven tables */
+	npk_decoder *dec;
+} sv;
+
+static void note(sv *s, const char *what, uint64_t number, uint64_t off, uint64_t found, int state)
+{
+	if (state == NPK_SALVAGE_MOVED)
+		s->st->moved++;
+	if (state == NPK_SALVAGE_LOST)
+		s->st->lost++;
+	if (s->o->note == NULL)
+		return;
+	npk_salvage_note n = {what, number, off, found, state};
+	s->o->note(&n, s->o->note_ctx);
+}
+
+/* ---- 15.11 step 2: the scan ---- */
+
+/* 4.1 and 10: whether the 24 bytes h at off can start an object of this
+ * file, every field bounded. */
+static int header_plausible(const sv *s, const uint8_t *h, uint64_t off)
+{
+	int page = memcmp(h, NPK_PAGE_MAGIC, 4) == 0;
+	if (!page && memcmp(h, NPK_CLUSTER_MAGIC, 4) != 0)
+		return 0;
+	uint32_t raw = npk__ld32(h + 12), stored = npk__ld32(h + 16), count = npk__ld32(h + 20);
+	uint64_t end;
+	if (h[4] > NPK_CODEC_ZSTD || npk__ld16(h + 6) != 0 || stored > raw ||
+	    (h[4] == NPK_CODEC_STORED && stored != raw) ||
+	    !npk__add64(off, (uint64_t)NPK_OBJ_HEADER_SIZE + stored, &end) || end > s->size)
+		return 0;
+	if (page)
+		return h[5] <= NPK_PAGE_FLAG_V11 && count >= 1 && raw <= NPK_PAGE_RAW_MAX;
+	return h[5] == 0 && count == 0 && raw >= 1 && raw <= NPK_CLUSTER_RAW_MAX;
+}
+
+/* H of len bytes at off (2.1: the digest of an object). */
+static int hash_at(sv *s, uint64_t off, uint64_t len, uint8_t out[32], npk_error *err)
+{
+	crypto_generichash_state h;
+	crypto_generichash_init(&h, NULL, 0, 32);
+	while (len > 0) {
+		size_t n = len < SV_HASH_BUF ? (size_t)len : SV_HASH_BUF;
+		NPK_FORWARD(npk__pread_full(s->fd, s->hbuf, n, off, s->name, err));
+		crypto_generichash_update(&h, s->hbuf, n);
+		off += n;
+		len -= n;
+	}
+	crypto_generichash_final(&h, out, 32);
+	return NPK_OK;
+}
+
+static int add_object(sv *s, const uint8_t *h, uint64_t off, npk_error *err)
+{
+	if (!header_plausible(s, h, off))
+		return NPK_OK;
+	NPK_FAIL_IF(s->nobj >= SV_OBJ_MAX, err, NPK_E_LIMIT,
+	            "%s: more than %u object headers: beyond salvage's memory bound", s->name,
+	            SV_OBJ_MAX);
+	if (s->nobj == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 256;
+		sv_obj *p = realloc(s->obj, cap * sizeof *p);
+		NPK_FAIL_IF(p == NULL, err, NPK_E_NOMEM, "out of memory");
+		s->obj = p;
+		s->cap = cap;
+	}
+	sv_obj *o = &s->obj[s->nobj];
+	*o = (sv_obj){.off = off, .tiled = SV_NONE, .raw = npk__ld32(h + 12),
+	              .number = npk__ld32(h + 8), .count = npk__ld32(h + 20),
+	              .page = h[3] == 'P', .codec = h[4], .flags = h[5]};
+	o->len = NPK_OBJ_HEADER_SIZE + npk__ld32(h + 16);
+	NPK_FORWARD(hash_at(s, off, o->len, o->digest, err));
+	s->nobj++;
+	return NPK_OK;
+}
+
+/* The magics at position i of the chunk b (n bytes, at file offset base,
+ * with up to 23 bytes of the next chunk after it). */
+static int scan_at(sv *s, const uint8_t *b, size_t n, size_t i, uint64_t base, npk_error *err)
+{
+	if (b[i] == 0x89 && n - i >= 8 && memcmp(b + i, NPK_TRAILER_MAGIC, 8) == 0)
+		s->trail[s->ntrail++ % SV_TRAIL_MAX] = base + i;
+	if (b[i] == 'N' && n - i >= 8 && memcmp(b + i, NPK_MANIFEST_MAGIC "\0\0\0\0", 8) == 0)
+		s->mfs[s->nmfs++ % SV_TRAIL_MAX] = base + i;
+	if (b[i] == 'N' && n - i >= NPK_OBJ_HEADER_SIZE)
+		return add_object(s, b + i, base + i, err);
+	return NPK_OK;
+}
+
+static int scan(sv *s, npk_error *err)
+{
+	uint8_t *b = malloc(SV_CHUNK + NPK_OBJ_HEADER_SIZE);
+	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = NPK_OK;
+	for (uint64_t base = 0; base < s->size && rc == NPK_OK; base += SV_CHUNK) {
+		uint64_t left = s->size - base;
+		size_t own = left < SV_CHUNK ? (size_t)left : SV_CHUNK;
+		size_t n = left < SV_CHUNK + NPK_OBJ_HEADER_SIZE ? (size_t)left
+		                                                 : SV_CHUNK + NPK_OBJ_HEADER_SIZE;
+		NPK_FORWARD_GOTO(rc, npk__pread_full(s->fd, b, n, base, s->name, err), out);
+		for (size_t i = 0; i < own && rc == NPK_OK; i++)
+			if (b[i] == 'N' || b[i] == 0x89)
+				rc = scan_at(s, b, n, i, base, err);
+	}
+out:
+	free(b);
+	s->st->objects = s->nobj;
+	return rc;
+}
+
+/* ---- 15.11 step 1: a manifest that verifies ---- */
+
+/* The signature block after manifest m (8, 11 step 3): "ED", the key id
+ * of the manifest, the comment's length and text, the signature by the
+ * trusted key of that id, else by the key the manifest holds (then
+ * s->st->trusted is 0). NPK_OK, or NPK_E_SIGNATURE. */
+static int signature_ok(sv *s, const uint8_t *m, uint32_t mf_len, const uint8_t *sg,
+                        uint32_t sig_len)
+{
+	if (mf_len < NPK_MANIFEST_FIXED + 2 || memcmp(m, NPK_MANIFEST_MAGIC, 4) != 0 ||
+	    memcmp(sg, "ED", 2) != 0 || memcmp(sg + 2, m + 168, 8) != 0)
+		return NPK_E_SIGNATURE;
+	size_t clen = npk__ld16(sg + 74);
+	if (NPK_SIG_FIXED + clen != sig_len || !npk__utf8_ok(sg + 76, clen) || memchr(sg + 76, 0, clen) ||
+	    memchr(sg + 76, '\n', clen) || memchr(sg + 76, '\r', clen))
+		return NPK_E_SIGNATURE;
+	const npk_pubkey *tk = s->o->trust ? npk__trust_find(s->o->trust, m + 168) : NULL;
+	if (npk__verify(tk ? tk->pk : m + 176, m, mf_len, sg + 10, (const char *)sg + 76, clen,
+	                sg + 76 + clen) != NPK_OK)
+		return NPK_E_SIGNATURE;
+	if (tk != NULL && sodium_memcmp(tk->pk, m + 176, 32) != 0)
+		return NPK_E_SIGNATURE;
+	memcpy(s->st->key_id, m + 168, 8);
+	memcpy(s->st->signer, m + 176, 32);
+	s->st->trusted = tk != NULL;
+	return NPK_OK;
+}
+
+/* 9: the trailer whose magic is at t + 24; the manifest and signature
+ * block it names end at t, wherever t is (bytes may have moved). NPK_OK
+ * when the signature verifies (s->st->trusted says with which key). */
+static int try_trailer(sv *s, uint64_t t)
+{
+	uint8_t tr[NPK_TRAILER_SIZE];
+	npk_error e;
+	if (t > s->size - NPK_TRAILER_SIZE || npk__pread_full(s->fd, tr, sizeof tr, t, s->name, &e))
+		return NPK_E_FORMAT;
+	uint32_t mf_len = npk__ld32(tr + 8), sig_len = npk__ld32(tr + 12);
+	if (memcmp(tr + 24, NPK_TRAILER_MAGIC, 8) != 0 || npk__ld64(tr + 16) != 0 ||
+	    mf_len < NPK_MANIFEST_FIXED + 4 || mf_len > NPK_MANIFEST_MAX || sig_len < NPK_SIG_FIXED ||
+	    sig_len > NPK_SIG_FIXED + NPK_COMMENT_MAX || (uint64_t)mf_len + sig_len > t)
+		return NPK_E_FORMAT;
+	uint8_t *b = malloc((size_t)mf_len + sig_len);
+	if (b == NULL)
+		return NPK_E_NOMEM;
+	uint64_t at = t - mf_len - sig_len;
+	int rc = npk__pread_full(s->fd, b, (size_t)mf_len + sig_len, at, s->name, &e);
+	if (rc == NPK_OK)
+		rc = signature_ok(s, b, mf_len, b + mf_len, sig_len);
+	if (rc == NPK_OK) {
+		free(s->signed_end);
+		s->signed_end = b;
+		s->found_at = at;
+		s->mf_len = mf_len;
+		s->sig_len = sig_len;
+		s->mf_off = npk__ld64(tr);
+		return rc;
+	}
+	free(b);
+	return rc;
+}
+
+/* 7.1, 7.2, 8: the length of the manifest that starts b (n bytes) and of
+ * the signature block after it, from their own fields; 0 when they do not
+ * fit in b. */
+static size_t manifest_extent(const uint8_t *b, size_t n, uint32_t *mf_len, uint32_t *sig_len)
+{
+	npk_cur c;
+	npk__cur_init(&c, b, n);
+	npk__cur_take(&c, NPK_MANIFEST_FIXED - 2);
+	npk__cur_take(&c, npk__cur_u16(&c));
+	unsigned count = npk__cur_u16(&c);
+	for (unsigned i = 0; i < count && !c.bad; i++) {
+		npk__cur_take(&c, 4);
+		npk__cur_take(&c, npk__cur_u32(&c));
+	}
+	if (c.bad || c.off > NPK_MANIFEST_MAX)
+		return 0;
+	*mf_len = (uint32_t)c.off;
+	npk__cur_take(&c, 74);
+	*sig_len = NPK_SIG_FIXED + npk__cur_u16(&c);
+	return c.bad || *sig_len > NPK_SIG_FIXED + NPK_COMMENT_MAX || n - *mf_len < *sig_len
+	       ? 0 : *mf_len + *sig_len;
+}
+
+/* A manifest magic at off whose trailer is lost: the manifest and the
+ * signature block delimit themselves; tried as the trailer after them. */
+static int try_manifest(sv *s, uint64_t off, uint8_t *b)
+{
+	size_t cap = NPK_MANIFEST_MAX + NPK_SIG_FIXED + NPK_COMMENT_MAX;
+	size_t n = s->size - off < cap ? (size_t)(s->size - off) : cap;
+	uint32_t mf_len, sig_len;
+	npk_error e;
+	if (npk__pread_full(s->fd, b, n, off, s->name, &e) != NPK_OK ||
+	    manifest_extent(b, n, &mf_len, &sig_len) == 0 || signature_ok(s, b, mf_len, b + mf_len,
+	                                                                  sig_len) != NPK_OK)
+		return NPK_E_FORMAT;
+	uint8_t *keep = malloc((size_t)mf_len + sig_len);
+	if (keep == NULL)
+		return NPK_E_NOMEM;
+	memcpy(keep, b, (size_t)mf_len + sig_len);
+	free(s->signed_end);
+	s->signed_end = keep;
+	s->found_at = off;
+	s->mf_len = mf_len;
+	s->sig_len = sig_len;
+	s->mf_off = npk__ld64(keep + 16);
+	return NPK_OK;
+}
+
+/* Every manifest magic found, from the last (15.11 step 2, last). */
+static int try_manifests(sv *s)
+{
+	uint8_t *b = malloc(NPK_MANIFEST_MAX + NPK_SIG_FIXED + NPK_COMMENT_MAX);
+	if (b == NULL)
+		return NPK_E_NOMEM;
+	int rc = NPK_E_FORMAT;
+	uint64_t lo = s->nmfs > SV_TRAIL_MAX ? s->nmfs - SV_TRAIL_MAX : 0;
+	for (uint64_t k = s->nmfs; rc != NPK_OK && rc != NPK_E_NOMEM && k-- > lo;)
+		rc = try_manifest(s, s->mfs[k % SV_TRAIL_MAX], b);
+	free(b);
+	return rc;
+}
+
+/* The places a signed trailer may be, in the order 15.11 step 1 tries
+ * them: the end, the tail trailer's signed_size, then every magic found,
+ * from the last; then every manifest magic, for a lost trailer. */
+static int find_manifest(sv *s, npk_error *err)
+{
+	int rc = NPK_E_FORMAT;
+	if (s->size >= NPK_HEADER_SIZE + NPK_TRAILER_SIZE)
+		rc = try_trailer(s, s->size - NPK_TRAILER_SIZE);
+	uint8_t tt[NPK_TRAILER_SIZE];
+	npk_error e;
+	if (rc != NPK_OK && s->size >= 96 &&
+	    npk__pread_full(s->fd, tt, sizeof tt, s->size - NPK_TRAILER_SIZE, s->name, &e) == NPK_OK &&
+	    memcmp(tt + 24, NPK_TAIL_MAGIC, 8) == 0 && npk__ld64(tt) >= 64 &&
+	    npk__ld64(tt) <= s->size)
+		rc = try_trailer(s, npk__ld64(tt) - NPK_TRAILER_SIZE);
+	uint64_t lo = s->ntrail > SV_TRAIL_MAX ? s->ntrail - SV_TRAIL_MAX : 0;
+	for (uint64_t k = s->ntrail; rc != NPK_OK && rc != NPK_E_NOMEM && k-- > lo;)
+		if (s->trail[k % SV_TRAIL_MAX] >= 24)
+			rc = try_trailer(s, s->trail[k % SV_TRAIL_MAX] - 24);
+	if (rc != NPK_OK && rc != NPK_E_NOMEM)
+		rc = try_manifests(s);
+	NPK_FAIL_IF(rc == NPK_E_NOMEM, err, rc, "out of memory");
+	NPK_FAIL_IF(rc != NPK_OK, err, NPK_E_SIGNATURE,
+	            "%s: no manifest whose signature verifies, at the end of the file or anywhere in "
+	            "it: nothing can be proven, nothing was written", s->name);
+	return NPK_OK;
+}
+
+/* ---- the manifest's fields (7.1) ---- */
+
+/* 7.2, 15.3: the extensions after the metadata; the section directory
+ * marks version 1.1. */
+static int take_extensions(sv *s, npk_cur *c, npk_error *err)
+{
+	unsigned count = npk__cur_u16(c);
+	for (unsigned i = 0; i < count && !c->bad; i++) {
+		uint16_t type = npk__cur_u16(c);
+		npk__cur_u16(c);
+		uint32_t len = npk__cur_u32(c);
+		const uint8_t *data = npk__cur_take(c, len);
+		if (type != NPK_EXT_DIRECTORY || data == NULL)
+			continue;
+		s->v11 = 1;
+		NPK_FORWARD(npk__parse_sections(data, len, NPK_HEADER_SIZE, s->pt_off, 0, s->name,
+		                                &s->secs, &s->nsecs, err));
+	}
+	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "%s: the signed manifest is truncated", s->name);
+	return NPK_OK;
+}
+
+static int take_manifest(sv *s, npk_error *err)
+{
+	const uint8_t *m = s->signed_end;
+	s->signed_size = npk__ld64(m + 8);
+	s->doc_count = npk__ld64(m + 32);
+	s->cluster_count = npk__ld32(m + 48);
+	s->page_count = npk__ld32(m + 52);
+	s->pt_off = npk__ld64(m + 56);
+	s->pt_size = npk__ld32(m + 64);
+	s->ct_size = npk__ld32(m + 68);
+	memcpy(s->hd, m + 72, 32);
+	memcpy(s->ptd, m + 104, 32);
+	memcpy(s->ctd, m + 136, 32);
+	uint64_t end;
+	NPK_FAIL_IF(npk__ld64(m + 16) != s->mf_off || s->pt_off < NPK_HEADER_SIZE ||
+	            s->pt_size > NPK_PAGE_TABLE_MAX || s->cluster_count > NPK_CLUSTERS_MAX ||
+	            (uint64_t)s->cluster_count * NPK_CLUSTER_ENTRY_SIZE != s->ct_size ||
+	            !npk__add64(s->pt_off, (uint64_t)s->pt_size + s->ct_size, &end) || end != s->mf_off ||
+	            !npk__add64(s->mf_off, (uint64_t)s->mf_len + s->sig_len + NPK_TRAILER_SIZE, &end) ||
+	            end != s->signed_size,
+	            err, NPK_E_FORMAT, "%s: the signed manifest's offsets and sizes disagree", s->name);
+	s->st->documents = s->doc_count;
+	npk_cur c;
+	npk__cur_init(&c, m + NPK_MANIFEST_FIXED, s->mf_len - NPK_MANIFEST_FIXED);
+	npk__cur_take(&c, npk__ld16(m + 208));
+	return take_extensions(s, &c, err);
+}
+
+/* ---- 15.11 step 3: header and tables ---- */
+
+/* len bytes at off into *out (malloc'ed) when their H is digest. */
+static int take_proven(sv *s, uint64_t off, uint32_t len, const uint8_t digest[32], uint8_t **out)
+{
+	uint64_t end;
+	npk_error e;
+	if (!npk__add64(off, len, &end) || end > s->size)
+		return 0;
+	uint8_t *b = malloc(len ? len : 1), d[32];
+	if (b == NULL || npk__pread_full(s->fd, b, len, off, s->name, &e) != NPK_OK) {
+		free(b);
+		return 0;
+	}
+	npk__digest(b, len, d);
+	if (!npk__digest_same(d, digest)) {
+		free(b);
+		return 0;
+	}
+	*out = b;
+	return 1;
+}
+
+/* 3: the original header, the one before the tables' copy, or the header
+ * a writer makes of version 1.1 or 1.0 (nothing else in it is free). */
+static int prove_header(sv *s, npk_error *err)
+{
+	uint64_t at[2] = {0, s->found_at - (s->mf_off - s->pt_off) - NPK_HEADER_SIZE};
+	for (size_t i = 0; i < 2; i++) {
+		uint8_t *h = NULL;
+		if (at[i] <= s->found_at && take_proven(s, at[i], NPK_HEADER_SIZE, s->hd, &h)) {
+			memcpy(s->header, h, NPK_HEADER_SIZE);
+			free(h);
+			if (i > 0)
+				note(s, "header", 0, 0, at[i], NPK_SALVAGE_MOVED);
+			return NPK_OK;
+		}
+	}
+	uint8_t d[32];
+	memset(s->header, 0, NPK_HEADER_SIZE);
+	memcpy(s->header, NPK_MAGIC, NPK_MAGIC_LEN);
+	npk__st16(s->header + 8, 1);
+	npk__st16(s->header + 10, (uint16_t)s->v11);
+	npk__st32(s->header + 12, s->v11 ? NPK_REQ_CONTAINER11 : 0);
+	npk__digest(s->header, NPK_HEADER_SIZE, d);
+	NPK_FAIL_IF(!npk__digest_same(d, s->hd), err, NPK_E_DIGEST,
+	            "%s: no header matches the signed header digest, nothing was written", s->name);
+	note(s, "header", 0, 0, 0, NPK_SALVAGE_REBUILT);
+	return NPK_OK;
+}
+
+/* A table (the page table: first, else the cluster table) in place or
+ * just before the manifest found, when its H is the signed one. */
+static int table_found(sv *s, int first, uint8_t **out)
+{
+	uint64_t off = first ? s->pt_off : s->pt_off + s->pt_size;
+	uint32_t len = first ? s->pt_size : s->ct_size;
+	const uint8_t *dg = first ? s->ptd : s->ctd;
+	const char *what = first ? "page table" : "cluster table";
+	uint64_t moved = s->found_at - (s->mf_off - off);
+	if (take_proven(s, off, len, dg, out))
+		return 1;
+	if (moved <= s->found_at && moved != off && take_proven(s, moved, len, dg, out)) {
+		note(s, what, 0, off, moved, NPK_SALVAGE_MOVED);
+		return 1;
+	}
+	return 0;
+}
+
+static int by_number(const void *a, const void *b, const void *ctx)
+{
+	const sv_obj *o = ctx, *x = &o[*(const uint32_t *)a], *y = &o[*(const uint32_t *)b];
+	if (x->page != y->page)
+		return x->page < y->page ? -1 : 1;
+	if (x->number != y->number)
+		return x->number < y->number ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static int by_digest(const void *a, const void *b, const void *ctx)
+{
+	const sv_obj *o = ctx;
+	int c = memcmp(o[*(const uint32_t *)a].digest, o[*(const uint32_t *)b].digest, 32);
+	return c ? c : (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
+}
+
+/* qsort with a context, without qsort_r (not C11): insertion into runs
+ * merged bottom-up, O(n log n). */
+static void sort_idx(uint32_t *v, size_t n, const sv_obj *o,
+                     int (*cmp)(const void *, const void *, const void *), uint32_t *tmp)
+{
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid || j < hi)
+				tmp[k++] = j >= hi || (i < mid && cmp(&v[i], &v[j], o) <= 0) ? v[i++]
+				                                                                   : v[j++];
+		}
+		memcpy(v, tmp, n * sizeof *v);
+	}
+}
+
+/* The tiling of the objects found (2, rule 4; 15.4): from offset 32, in
+ * the order found, each object where the one before it ends (and over
+ * the directory's sections); an object that starts inside the one before
+ * it lies inside it and takes no place. Inserted or deleted bytes between
+ * objects, or inside a damaged one, do not move what follows them. */
+static void tile(sv *s)
+{
+	uint64_t pos = NPK_HEADER_SIZE, end = 0;
+	uint32_t k = 0;
+	for (size_t i = 0; i < s->nobj; i++) {
+		sv_obj *o = &s->obj[i];
+		if (o->off < end)
+			continue;
+		for (; k < s->nsecs && s->secs[k].off <= pos; k++)
+			if (s->secs[k].off == pos)
+				pos += s->secs[k].len;
+		o->tiled = pos;
+		pos += o->len;
+		end = o->off + o->len;
+	}
+}
+
+static int index_objects(sv *s, npk_error *err)
+{
+	size_t n = s->nobj ? s->nobj : 1;
+	uint32_t *tmp = malloc(n * sizeof *tmp);
+	s->by_num = malloc(n * sizeof *s->by_num);
+	s->by_digest = malloc(n * sizeof *s->by_digest);
+	if (tmp == NULL || s->by_num == NULL || s->by_digest == NULL) {
+		free(tmp);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < s->nobj; i++)
+		s->by_num[i] = s->by_digest[i] = (uint32_t)i;
+	sort_idx(s->by_num, s->nobj, s->obj, by_number, tmp);
+	sort_idx(s->by_digest, s->nobj, s->obj, by_digest, tmp);
+	free(tmp);
+	tile(s);
+	return NPK_OK;
+}
+
+/* The first object found with this kind and number that the tiling
+ * keeps (else the first found), or NULL. */
+static const sv_obj *object_numbered(const sv *s, int page, uint32_t number)
+{
+	size_t lo = 0, hi = s->nobj;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const sv_obj *o = &s->obj[s->by_num[mid]];
+		if (o->page < page || (o->page == page && o->number < number))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	const sv_obj *first = NULL;
+	for (size_t i = lo; i < s->nobj; i++) {
+		const sv_obj *o = &s->obj[s->by_num[i]];
+		if (o->page != page || o->number != number)
+			break;
+		if (o->tiled != SV_NONE)
+			return o;
+		if (first == NULL)
+			first = o;
+	}
+	return first;
+}
+
+/* An object found whose H is digest, wherever it lies, or NULL. */
+static const sv_obj *object_digest(const sv *s, const uint8_t digest[32])
+{
+	size_t lo = 0, hi = s->nobj;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (memcmp(s->obj[s->by_digest[mid]].digest, digest, 32) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < s->nobj && memcmp(s->obj[s->by_digest[lo]].digest, digest, 32) == 0)
+		return &s->obj[s->by_digest[lo]];
+	return NULL;
+}
+
+/* 6.2 rebuilt: one entry per cluster number from the objects found, at
+ * the offsets found (tiled: at the tiling's), kept when its H is the
+ * signed one. */
+static int rebuild_clusters(sv *s, int tiled)
+{
+	uint8_t *b = malloc(s->ct_size ? s->ct_size : 1), d[32];
+	if (b == NULL)
+		return 0;
+	for (uint32_t i = 0; i < s->cluster_count; i++) {
+		const sv_obj *o = object_numbered(s, 0, i);
+		uint8_t *e = b + (size_t)i * NPK_CLUSTER_ENTRY_SIZE;
+		if (o == NULL || (tiled && o->tiled == SV_NONE)) {
+			free(b);
+			return 0;
+		}
+		npk__st64(e, tiled ? o->tiled : o->off);
+		npk__st32(e + 8, o->len);
+		npk__st32(e + 12, o->raw);
+		memcpy(e + 16, o->digest, 32);
+	}
+	npk__digest(b, s->ct_size, d);
+	if (!npk__digest_same(d, s->ctd)) {
+		free(b);
+		return 0;
+	}
+	s->ct = b;
+	return 1;
+}
+
+/* The path of the first entry of page object o (5.2, 15.7), decoded,
+ * into buf (at least NPK_PATH_MAX bytes); its length, or -1. */
+static int first_path(sv *s, const sv_obj *o, uint8_t *raw, char *buf)
+{
+	uint8_t *io = malloc(o->len);
+	npk_error e;
+	int n = -1;
+	if (io == NULL || npk__pread_full(s->fd, io, o->len, o->off, s->name, &e) != NPK_OK ||
+	    npk__decompress(s->dec, o->codec, io + NPK_OBJ_HEADER_SIZE, o->len - NPK_OBJ_HEADER_SIZE,
+	                    raw, o->raw, "index page", &e) != NPK_OK)
+		goto out;
+	npk_cur c;
+	npk_raw_entry x = {0};
+	npk__cur_init(&c, raw, o->raw);
+	if (o->flags & NPK_PAGE_FLAG_V11) {
+		npk__take_entry11(&c, &x);
+	} else {
+		x.plen = npk__cur_u16(&c);
+		x.path = npk__cur_take(&c, x.plen);
+	}
+	if (x.path != NULL && x.plen >= 1 && x.plen <= NPK_PATH_MAX) {
+		memcpy(buf, x.path, x.plen);
+		n = x.plen;
+	}
+out:
+	free(io);
+	return n;
+}
+
+/* One page table entry (6.1) for page object o. */
+static int put_page_ref(sv *s, npk_buf *b, const sv_obj *o, uint64_t ordinal, int tiled,
+                        uint8_t *raw, char *path)
+{
+	int plen = first_path(s, o, raw, path);
+	if (plen < 0)
+		return -1;
+	return npk__buf_u64(b, tiled ? o->tiled : o->off) || npk__buf_u32(b, o->len) ||
+	       npk__buf_u32(b, o->raw) || npk__buf_u64(b, ordinal) || npk__buf_u32(b, o->count) ||
+	       npk__buf_put(b, o->digest, 32) || npk__buf_u16(b, (uint16_t)plen) ||
+	       npk__buf_put(b, path, (size_t)plen);
+}
+
+/* 6.1 rebuilt, as rebuild_clusters does: the ordinals add up the
+ * counts, the first paths are decoded from the pages. */
+static int rebuild_pages(sv *s, int tiled)
+{
+	npk_buf b = {0};
+	uint8_t *raw = malloc(NPK_PAGE_RAW_MAX), d[32];
+	char *path = malloc(NPK_PATH_MAX);
+	uint64_t ordinal = 0;
+	int ok = raw != NULL && path != NULL;
+	for (uint32_t k = 0; k < s->page_count && ok; k++) {
+		const sv_obj *o = object_numbered(s, 1, k);
+		ok = o != NULL && !(tiled && o->tiled == SV_NONE) &&
+		     put_page_ref(s, &b, o, ordinal, tiled, raw, path) == 0;
+		ordinal += ok ? o->count : 0;
+	}
+	free(raw);
+	free(path);
+	if (ok && b.len == s->pt_size) {
+		npk__digest(b.p, b.len, d);
+		if (npk__digest_same(d, s->ptd)) {
+			s->pt = b.p ? b.p : malloc(1);
+			return s->pt != NULL;
+		}
+	}
+	npk__buf_free(&b);
+	return 0;
+}
+
+/* 15.11 step 3 for one table: found, else rebuilt (the offsets found,
+ * then the tiling's); else lost. */
+static int prove_table(sv *s, int first, npk_error *err)
+{
+	const char *what = first ? "page table" : "cluster table";
+	uint8_t **out = first ? &s->pt : &s->ct;
+	uint64_t off = first ? s->pt_off : s->pt_off + s->pt_size;
+	if (table_found(s, first, out))
+		return NPK_OK;
+	for (int tiled = 0; tiled < 2; tiled++)
+		if (first ? rebuild_pages(s, tiled) : rebuild_clusters(s, tiled)) {
+			note(s, what, 0, off, off, NPK_SALVAGE_REBUILT);
+			return NPK_OK;
+		}
+	note(s, what, 0, off, off, NPK_SALVAGE_LOST);
+	return npk__fail(err, NPK_E_DIGEST,
+	                 "%s: the %s is damaged and cannot be rebuilt from the objects found (%s), "
+	                 "nothing was written", s->name, what,
+	                 first ? "no document can be proven without it"
+	                       : "its clusters are damaged or lost");
+}
+
+/* ---- 15.11 step 4: the proven archive, put back together ---- */
+
+/* The object of table entry (off, len, digest) into fd at off, from
+ * wherever it was found; a note when moved or lost. */
+static int place_object(sv *s, int fd, const char *what, uint32_t number, uint64_t off,
+                        uint32_t len, const uint8_t digest[32], npk_error *err)
+{
+	const sv_obj *o = object_digest(s, digest);
+	if (o == NULL || o->len != len) {
+		note(s, what, number, off, off, NPK_SALVAGE_LOST);
+		return NPK_OK;
+	}
+	if (o->off != off)
+		note(s, what, number, off, o->off, NPK_SALVAGE_MOVED);
+	for (uint64_t done = 0; done < len;) {
+		size_t n = len - done < SV_HASH_BUF ? (size_t)(len - done) : SV_HASH_BUF;
+		NPK_FORWARD(npk__pread_full(s->fd, s->hbuf, n, o->off + done, s->name, err));
+		NPK_FORWARD(npk__pwrite_full(fd, s->hbuf, n, off + done, "the salvage file", err));
+		done += n;
+	}
+	return NPK_OK;
+}
+
+static int place_objects(sv *s, int fd, npk_error *err)
+{
+	npk_cur c;
+	npk__cur_init(&c, s->pt, s->pt_size);
+	for (uint32_t k = 0; k < s->page_count; k++) {
+		uint64_t off = npk__cur_u64(&c);
+		uint32_t len = npk__cur_u32(&c);
+		npk__cur_take(&c, 16);
+		const uint8_t *dg = npk__cur_take(&c, 32);
+		npk__cur_take(&c, npk__cur_u16(&c));
+		/* a signed table that does not parse: npk_reader_open names it */
+		if (c.bad || len > s->signed_size || off > s->signed_size - len)
+			return NPK_OK;
+		NPK_FORWARD(place_object(s, fd, "index page", k, off, len, dg, err));
+	}
+	for (uint32_t i = 0; i < s->cluster_count; i++) {
+		const uint8_t *e = s->ct + (size_t)i * NPK_CLUSTER_ENTRY_SIZE;
+		uint64_t off = npk__ld64(e);
+		uint32_t len = npk__ld32(e + 8);
+		if (len > s->signed_size || off > s->signed_size - len)
+			return NPK_OK;
+		NPK_FORWARD(place_object(s, fd, "cluster", i, off, len, e + 16, err));
+	}
+	return NPK_OK;
+}
+
+/* The signed part as it was written (2), from the proven pieces; what
+ * was not found stays zero, which its digest refuses. */
+static int write_proven(sv *s, int fd, npk_error *err)
+{
+	uint8_t tr[NPK_TRAILER_SIZE] = {0};
+	npk__st64(tr, s->mf_off);
+	npk__st32(tr + 8, s->mf_len);
+	npk__st32(tr + 12, s->sig_len);
+	memcpy(tr + 24, NPK_TRAILER_MAGIC, 8);
+	NPK_FAIL_IF(ftruncate(fd, (off_t)s->signed_size) != 0, err, NPK_E_IO,
+	            "the salvage file: %s", strerror(errno));
+	NPK_FORWARD(npk__pwrite_full(fd, s->header, NPK_HEADER_SIZE, 0, "the salvage file", err));
+	NPK_FORWARD(place_objects(s, fd, err));
+	NPK_FORWARD(npk__pwrite_full(fd, s->pt, s->pt_size, s->pt_off, "the salvage file", err));
+	NPK_FORWARD(npk__pwrite_full(fd, s->ct, s->ct_size, s->pt_off + s->pt_size,
+	                             "the salvage file", err));
+	NPK_FORWARD(npk__pwrite_full(fd, s->signed_end, (size_t)s->mf_len + s->sig_len, s->mf_off,
+	                             "the salvage file", err));
+	return npk__pwrite_full(fd, tr, sizeof tr, s->signed_size - NPK_TRAILER_SIZE,
+	                        "the salvage file", err);
+}
+
+/* mkdir -p dir (mode 0777 less the umask), as extract -C does. */
+static int make_dirs(const char *dir, npk_error *err)
+{
+	char *p = strdup(dir);
+	NPK_FAIL_IF(p == NULL, err, NPK_E_NOMEM, "out of memory");
+	for (char *q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = 0;
+		if (mkdir(p, 0777) != 0 && errno != EEXIST)
+			break;
+		*q = '/';
+	}
+	int ok = mkdir(p, 0777) == 0 || errno == EEXIST;
+	int e = errno;
+	free(p);
+	NPK_FAIL_IF(!ok, err, NPK_E_IO, "%s: %s", dir, strerror(e));
+	return NPK_OK;
+}
+
+/* Writes the proven archive to a temporary file in dir, opens it (and
+ * removes its name: the reader keeps it open), and extracts it. */
+static int extract_proven(sv *s, const char *dir, npk_error *err)
+{
+	NPK_FORWARD(make_dirs(dir, err));
+	size_t n = strlen(dir) + 32;
+	char *tmp = malloc(n);
+	NPK_FAIL_IF(tmp == NULL, err, NPK_E_NOMEM, "out of memory");
+	snprintf(tmp, n, "%s/.npk-salvage-XXXXXX", dir);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		int e = errno;
+		free(tmp);
+		return npk__fail(err, NPK_E_IO, "%s: cannot make a temporary file: %s", dir, strerror(e));
+	}
+	npk_reader *r = NULL;
+	int rc = write_proven(s, fd, err);
+	close(fd);
+	if (rc == NPK_OK)
+		rc = npk_reader_open(tmp, s->o->trust, 1, &r, err);
+	unlink(tmp);
+	free(tmp);
+	if (rc == NPK_OK && (rc = npk__reader_set_name(r, s->name)) != NPK_OK)
+		npk__fail(err, rc, "out of memory");
+	if (rc != NPK_OK) {
+		npk_reader_free(r);
+		return npk__wrap(err, rc, "%s: the proven parts: ", s->name);
+	}
+	npk_extract_opts xo = s->o->extract;
+	xo.make_dir = 1;
+	rc = npk_extract(r, dir, NULL, 0, &xo, &s->st->written, err);
+	npk_reader_free(r);
+	return rc;
+}
+
+static void sv_free(sv *s)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->obj);
+	free(s->by_num);
+	free(s->by_digest);
+	free(s->hbuf);
+	free(s->signed_end);
+	free(s->secs);
+	free(s->pt);
+	free(s->ct);
+	npk__decoder_free(s->dec);
+}
+
+static int open_archive(sv *s, npk_error *err)
+{
+	s->fd = open(s->name, O_RDONLY | O_CLOEXEC);
+	NPK_FAIL_IF(s->fd < 0, err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", s->name,
+	            strerror(errno));
+	struct stat st;
+	NPK_FAIL_IF(fstat(s->fd, &st) != 0 || !S_ISREG(st.st_mode), err, NPK_E_IO,
+	            "%s: not a regular file", s->name);
+	s->size = (uint64_t)st.st_size;
+	s->hbuf = malloc(SV_HASH_BUF);
+	s->dec = npk__decoder_new();
+	NPK_FAIL_IF(s->hbuf == NULL || s->dec == NULL, err, NPK_E_NOMEM, "out of memory");
+	return NPK_OK;
+}
+
+static int untrusted(const sv *s, npk_error *err)
+{
+	char id[17], fp[NPK_FINGERPRINT_LEN];
+	npk_keyid_format(s->st->key_id, id);
+	npk_fingerprint_format(s->st->signer, fp);
+	return npk__fail(err, NPK_E_UNTRUSTED,
+	                 "%s: valid signature by a key claiming to be key %s, which is not trusted "
+	                 "(fingerprint %s)", s->name, id, fp);
+}
+
+int npk_salvage(const char *path, const char *dir, const npk_salvage_opts *opts,
+                npk_salvage_stats *stats, npk_error *err)
+{
+	NPK_FORWARD(npk__init(err));
+	npk_salvage_stats dummy;
+	static const npk_salvage_opts none;
+	sv s = {.fd = -1, .name = path, .o = opts ? opts : &none, .st = stats ? stats : &dummy};
+	memset(s.st, 0, sizeof *s.st);
+	int rc;
+	NPK_FORWARD_GOTO(rc, open_archive(&s, err), out);
+	NPK_FORWARD_GOTO(rc, scan(&s, err), out);
+	NPK_FORWARD_GOTO(rc, find_manifest(&s, err), out);
+	if (!s.st->trusted && !s.o->allow_untrusted) {
+		rc = untrusted(&s, err);
+		goto out;
+	}
+	if (s.found_at != s.mf_off)
+		note(&s, "manifest", 0, s.mf_off, s.found_at, NPK_SALVAGE_MOVED);
+	NPK_FORWARD_GOTO(rc, take_manifest(&s, err), out);
+	NPK_FORWARD_GOTO(rc, index_objects(&s, err), out);
+	NPK_FORWARD_GOTO(rc, prove_header(&s, err), out);
+	NPK_FORWARD_GOTO(rc, prove_table(&s, 1, err), out);
+	NPK_FORWARD_GOTO(rc, prove_table(&s, 0, err), out);
+	rc = extract_proven(&s, dir, err);
+out:
+	sv_free(&s);
+	return rc;
+}
