@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_survival.sh - the damage battery of issue 13 part 3 at make-check size,
 # on archives of the corpus (../shared/corpus, 14 MB), made once per run in a
-# folder under /tmp (removed when every case passed). The damage comes from
+# folder under /tmp (removed at the end; NPK_SURVIVAL_KEEP=1 keeps it). The damage comes from
 # tests/survival/damage.py with a fixed seed per case; a failing case shows
 # the lines it printed (offsets), which reproduce it.
 #
@@ -13,7 +13,8 @@
 # and each copy of the critical structures (header, tables, manifest with
 # signature block and trailer), both copies of the tables and manifest, the
 # tail trailer; bytes inserted and bytes deleted (a shifted tail); and once
-# with --in-place. verify exits 1 when the signed part is damaged, 0 when only
+# with --in-place. protect --parity 5 of the archive without parity gives the
+# bytes create --parity 5 gives; protect of a 1.0 archive, damaged, repaired. verify exits 1 when the signed part is damaged, 0 when only
 # the tail is. Beyond capacity (a burst of 10%): repair exits 1, says it
 # cannot and writes nothing; salvage writes every document outside the damage
 # (tests/survival/docmap.py), byte for byte; with the header and the tables
@@ -76,10 +77,10 @@ damage() {
 # ------------------------------------------------------------------ the archives
 P="$T/p.npk"
 expect_exit 0 "create --parity 5 of the corpus" -- \
-	"$NP" create -q -s "$KEYS/test.key" --parity 5 "$P" "$CORPUS" || rm -f "$P"
+	"$NP" create -q -s "$KEYS/test.key" --timestamp 2025-01-01 --parity 5 "$P" "$CORPUS" || rm -f "$P"
 N="$T/n.npk"
-expect_exit 0 "create of the corpus (no parity)" -- "$NP" create -q -s "$KEYS/test.key" "$N" "$CORPUS" ||
-	rm -f "$N"
+expect_exit 0 "create of the corpus (no parity)" -- \
+	"$NP" create -q -s "$KEYS/test.key" --timestamp 2025-01-01 "$N" "$CORPUS" || rm -f "$N"
 if [ -f "$P" ]; then
 	info "the corpus: $NDOCS documents; with --parity 5, $(file_size "$P") bytes"
 	expect_true "the parity archive has a parity section (type 3)" -- has "$P" section.3
@@ -91,16 +92,17 @@ if [ -f "$N" ]; then
 fi
 
 # ------------------------------------------------------------------ with parity: repair
-# repair_case NAME VERIFY SEED SHAPE...: damages P, checks that verify exits
-# VERIFY, then that repair -o writes P again and leaves the damage alone.
+# repair_case NAME VERIFY SEED SHAPE...: damages BASE (P unless set),
+# checks that verify exits VERIFY, then that repair -o writes BASE again and
+# leaves the damage alone.
 repair_case() {
-	_c=$1 _v=$2 _s=$3
+	_c=$1 _v=$2 _s=$3 _b=${BASE:-$P}
 	shift 3
-	if [ ! -f "$P" ]; then
-		fail "$_c: repaired byte for byte" "no archive with parity to damage: create --parity 5 failed"
+	if [ ! -f "$_b" ]; then
+		fail "$_c: repaired byte for byte" "no archive with parity to damage: create --parity 5 or protect failed"
 		return
 	fi
-	damage "$_c" "$P" "$_s" "$@" || return
+	damage "$_c" "$_b" "$_s" "$@" || return
 	D="$T/$_c.npk"
 	_sum=$(cksum < "$D")
 	run "$NP" verify -q -p "$PUB" "$D"
@@ -112,11 +114,11 @@ repair_case() {
 	fi
 	rm -f "$T/$_c.rep"
 	run "$NP" repair -o "$T/$_c.rep" "$D"
-	if [ "$RC" = 0 ] && cmp -s "$T/$_c.rep" "$P"; then
+	if [ "$RC" = 0 ] && cmp -s "$T/$_c.rep" "$_b"; then
 		pass "$_c: repair -o exits 0 and writes the undamaged archive byte for byte"
 	else
 		fail "$_c: repair -o exits 0 and writes the undamaged archive byte for byte" \
-			"$(cmp "$T/$_c.rep" "$P" 2>&1 | head -n 1)" "damage (damage.py --seed $_s IN OUT $*):"
+			"$(cmp "$T/$_c.rep" "$_b" 2>&1 | head -n 1)" "damage (damage.py --seed $_s IN OUT $*):"
 		show_file damage "$S/$_c.damage"
 		show_last
 	fi
@@ -172,6 +174,29 @@ if [ -f "$P" ] && damage inplace "$P" 132 flips 60; then
 else
 	fail "inplace: repair --in-place" "no archive with parity to damage: create --parity 5 failed"
 fi
+
+# protect: the archive without parity, then a 1.0 archive
+if [ -f "$N" ] && [ -f "$P" ]; then
+	cp "$N" "$T/prot.npk"
+	expect_exit 0 "protect --parity 5 of the archive without parity exits 0" -- \
+		"$NP" protect "$T/prot.npk" --parity 5 &&
+		expect_same "$T/prot.npk" "$P" "protect gives the bytes create --parity 5 gives"
+	rm -f "$T/prot.npk"
+else
+	fail "protect --parity 5 gives the bytes create --parity 5 gives" "create failed"
+fi
+V10="$T/v10.npk"
+if "$NP" create -q -s "$KEYS/test.key" --timestamp 2025-01-01 --format-version 1.0 "$V10" "$CORPUS" 2> "$S/v10.err" &&
+	cp "$V10" "$T/v10p.npk" && expect_exit 0 "protect of a 1.0 archive exits 0" -- \
+	"$NP" protect "$T/v10p.npk" --parity 5; then
+	expect_true "and keeps its signed part" -- cmp -s -n "$(file_size "$V10")" "$V10" "$T/v10p.npk"
+	BASE="$T/v10p.npk"
+	repair_case v10-burst4 1 148 burst 4%
+	BASE=""
+else
+	fail "protect of a 1.0 archive, damaged, repaired" "$(cat "$S/v10.err")"
+fi
+rm -f "$V10" "$T/v10p.npk"
 
 # ------------------------------------------------------------------ salvage
 # salvage_case NAME DAMAGED EXPECTED: salvage -C writes every path of EXPECTED,
