@@ -304,6 +304,13 @@ declare -A DESC
 # SHAPE (damage.py) damages A0S, for both tools; --own then damages newspack's
 # file (A0S so damaged, followed by its tail), --par2data par2's data file,
 # --par2vol par2's recovery file.
+case_broken() { # CASE SHAPE: damage.py refused the shape: the case shows it
+	say "  damage.py refused: $2"
+	RES[$1-npk]="not run (damage.py refused \`$2\`)"
+	RES[$1-par2]="-"
+	RES[$1-par2d]="-"
+	rm -f "$W/$1.d0" "$W/$1.npk"
+}
 case_run() {
 	local c=$1 desc=$3 data=() own=() p2d=() p2v=() cur=data a
 	CSEED=$2
@@ -323,21 +330,21 @@ case_run() {
 	: >"$W/$c.damage"
 	: >"$W/$c.damage-par2"
 	if [ ${#data[@]} -gt 0 ]; then
-		python3 "$DMG" --seed "$CSEED" "$A0S" "$d0" "${data[@]}" >>"$W/$c.damage" || die "damage.py failed: ${data[*]}"
+		python3 "$DMG" --seed "$CSEED" "$A0S" "$d0" "${data[@]}" >>"$W/$c.damage" || { case_broken "$c" "${data[*]}"; return; }
 	else
 		cp "$A0S" "$d0"
 	fi
 	if [ -f "$AP" ]; then
 		with_tail "$d0" "$d"
 		if [ ${#own[@]} -gt 0 ]; then
-			python3 "$DMG" --seed "$CSEED" "$d" "$d" "${own[@]}" >>"$W/$c.damage" || die "damage.py failed: ${own[*]}"
+			python3 "$DMG" --seed "$CSEED" "$d" "$d" "${own[@]}" >>"$W/$c.damage" || { case_broken "$c" "${own[*]}"; return; }
 		fi
 		run_npk "$c" "$d"
 	else
 		RES[$c-npk]="n/a"
 	fi
 	if [ ${#p2d[@]} -gt 0 ]; then
-		python3 "$DMG" --seed "$CSEED" "$d0" "$d0" "${p2d[@]}" >>"$W/$c.damage-par2" || die "damage.py failed: ${p2d[*]}"
+		python3 "$DMG" --seed "$CSEED" "$d0" "$d0" "${p2d[@]}" >>"$W/$c.damage-par2" || { case_broken "$c" "${p2d[*]}"; return; }
 	fi
 	PAR2_DAMAGE=${p2v[*]:-}
 	run_par2 "$c" "$W/par2" "$d0" par2
@@ -362,10 +369,15 @@ if [ -f "$AP" ]; then
 		--par2vol burst 1MiB + burst 4K --at 0
 	set -- $(where "$AP" manifest) $(where "$AP" tables)
 	tb=$(($4 / 2 < 512 ? $4 / 2 : 512))
-	case_run copies $((S0 + 8)) "bursts inside each copy of the critical structures (par2: the originals)" \
-		burst 32 --at 0 + burst "$tb" --in "$(rng tables)" + burst 200 --in "$1:$((SIGNED - $1))" \
-		--own burst 32 --in "$(rng copy.header)" + burst "$tb" --in "$(rng copy.tables)" + \
-		burst 200 --in "$(rng copy.manifest)"
+	if where "$AP" copy.header >/dev/null; then
+		case_run copies $((S0 + 8)) "bursts inside each copy of the critical structures (par2: the originals)" \
+			burst 32 --at 0 + burst "$tb" --in "$(rng tables)" + burst 200 --in "$1:$((SIGNED - $1))" \
+			--own burst 32 --in "$(rng copy.header)" + burst "$tb" --in "$(rng copy.tables)" + \
+			burst 200 --in "$(rng copy.manifest)"
+	else
+		case_run copies $((S0 + 8)) "bursts inside the critical structures (this archive has no survival copies)" \
+			burst 32 --at 0 + burst "$tb" --in "$(rng tables)" + burst 200 --in "$1:$((SIGNED - $1))"
+	fi
 fi
 case_run shifted $((S0 + 9)) "1000 bytes inserted at 40% (a shifted tail)" insert 1000 --at 40%
 case_run beyond $((S0 + 10)) "beyond capacity: one burst of 10%" burst 10% --at 30%
@@ -388,9 +400,8 @@ fi
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 T=$W/section.md
 cell() { # KEY: "yes, 1.23 s"
-	local r=${RES[$1]:-"-"}
-	[ "$r" = "-" ] || [ "$r" = "n/a" ] && { echo "$r"; return; }
-	echo "$r, $(fmt_time "${TIM[$1]}")"
+	local r=${RES[$1]:-"-"} t=${TIM[$1]:-}
+	if [ -z "$t" ]; then echo "$r"; else echo "$r, $(fmt_time "$t")"; fi
 }
 TARGETS=()
 target() { # NAME VALUE LIMIT TEXT
