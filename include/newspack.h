@@ -245,6 +245,11 @@ typedef struct npk_create_opts {
 	 * (spec/format.md 15.7); npk_create sets it to its signing key. NULL:
 	 * npk_writer_* write zero salts. */
 	const npk_seckey *salt_key;
+	/* Version 1.1: write no survival copies (spec/format.md 15.9). By
+	 * default npk_create ends the archive with an unsigned tail holding
+	 * copies of its header, tables, manifest and signature, which a reader
+	 * uses when an original is damaged. */
+	int no_copies;
 	/* npk_create: Reed-Solomon parity of this percentage (1-100; 0 none)
 	 * in the unsigned tail (spec/format.md 15.10), written after the
 	 * signed part, read back once, before the archive is renamed into
@@ -353,7 +358,18 @@ typedef struct npk_info {
 	int trusted;              /* 1 when the signer is in the trust set */
 	const char *comment;      /* the signed (trusted) comment */
 	const npk_meta *meta;     /* archive metadata */
+	/* Survival copies (spec/format.md 15.9): the structures whose original
+	 * is damaged and whose copy in the tail served instead (NPK_COPY_*
+	 * bits); 0 when every original is intact. The archive reads as intact;
+	 * npk_reader_verify reports each as damage. */
+	unsigned copies_served;
 } npk_info;
+#define NPK_COPY_HEADER 0x01u        /* the 32-byte header */
+#define NPK_COPY_PAGE_TABLE 0x02u
+#define NPK_COPY_CLUSTER_TABLE 0x04u
+#define NPK_COPY_MANIFEST 0x08u      /* manifest, signature block and signed trailer */
+#define NPK_COPY_TAIL_TRAILER 0x10u  /* the tail trailer did not lead to the copies,
+                                        found by scanning the file */
 
 /* Opens an archive: checks the header and trailer, the signature over the
  * manifest, the manifest, and the digests of the page and cluster tables.
@@ -406,7 +422,10 @@ NPK_API int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
 /* One problem found by a full verification. */
 typedef struct npk_problem {
 	int code;                 /* NPK_E_DIGEST, NPK_E_FORMAT, ... */
-	const char *object;       /* "cluster", "page", "document", "layout" */
+	const char *object;       /* "cluster", "page", "document", "layout"; a damaged
+	                             original whose survival copy serves (15.9): "header",
+	                             "page table", "cluster table", "manifest",
+	                             "tail trailer" (number 0) */
 	uint64_t number;          /* cluster, page or document number */
 	uint64_t offset;          /* file offset of the object */
 	const char *path;         /* the document, or NULL */
@@ -440,6 +459,11 @@ typedef struct npk_verify_stats {
 	 * about it (0: intact) */
 	int tail;
 	uint64_t tail_sections, tail_problems;
+	/* the survival copies (15.9): the extents the tail holds a copy of (0:
+	 * none found), and the damaged originals whose copy served (NPK_COPY_*
+	 * bits, as npk_info's copies_served; each is also a problem) */
+	uint64_t copies;
+	unsigned copies_served;
 } npk_verify_stats;
 
 /* Checks every byte: the layout, every page, every cluster and every

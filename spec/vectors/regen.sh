@@ -12,7 +12,8 @@
 #                                     them with the committed ones
 # It
 #   1. makes vector.npk (create --format-version 1.0; also kept as
-#      1.0/vector.npk) and vector-1.1.npk (create, version 1.1 by default)
+#      1.0/vector.npk), vector-1.1.npk (create --no-copies, version 1.1 by
+#      default) and vector-1.1-copies.npk (create: 1.1 with survival copies)
 #      from input/ with test.key, the fixed timestamp and the archive
 #      metadata, by the commands README.md shows;
 #   2. makes the forged 1.1 vectors 1.1/*.npk and 1.1/vectors.tsv (name,
@@ -65,11 +66,19 @@ case $("$NP" --version 2>&1) in
 		"this build makes zlib streams with zlib, in other bytes (format.md section 4.3)" >&2
 	;;
 esac
-for v in 1.0:vector.npk 1.1:vector-1.1.npk; do
-	"$NP" create -q -s test.key --format-version "${v%%:*}" --timestamp 2025-01-24T00:00:00Z \
-		--meta title="newspack test vector" --meta license=CC0-1.0 "$new/${v#*:}" input ||
-		die "newspack create --format-version ${v%%:*} failed"
-done
+# vector-1.1.npk without survival copies (as before they were the default),
+# vector-1.1-copies.npk by default: the same signed part, then the tail
+# holding its survival copies (format.md 15.9)
+make_vector() { # make_vector OUT CREATE-OPTION...
+	out=$1
+	shift
+	"$NP" create -q -s test.key --timestamp 2025-01-24T00:00:00Z "$@" \
+		--meta title="newspack test vector" --meta license=CC0-1.0 "$new/$out" input ||
+		die "newspack create $* failed"
+}
+make_vector vector.npk --format-version 1.0
+make_vector vector-1.1.npk --format-version 1.1 --no-copies
+make_vector vector-1.1-copies.npk --format-version 1.1
 cp "$new/vector.npk" "$new/1.0/vector.npk" || die "cannot copy the new vector"
 
 # 2. The forged 1.1 vectors.
@@ -77,7 +86,7 @@ python3 "$FORGE11" "$new/1.1" || die "vectors11.py failed"
 
 # 3. Checks, and npkcheck.py's output, from the new vectors under their own names.
 CHECK="$here/npkcheck.py"
-for v in vector.npk vector-1.1.npk; do
+for v in vector.npk vector-1.1.npk vector-1.1-copies.npk; do
 	(cd "$new" && python3 "$CHECK" verify "$v" -p "$here/test.pub") > "$tmp/verify.txt" 2>&1 || {
 		cat "$tmp/verify.txt" >&2
 		die "npkcheck.py verify of the new $v with test.pub did not exit 0"
@@ -143,11 +152,11 @@ fill dump "$tmp/dump" text "$tmp/readme.2" "$tmp/readme.3"
 
 # Everything passed: write.
 mkdir -p 1.0 1.1 || die "cannot make 1.0/ and 1.1/"
-for f in vector.npk vector-1.1.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/*.npk; do
+for f in vector.npk vector-1.1.npk vector-1.1-copies.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/*.npk; do
 	[ -e "$f" ] && [ ! -e "$new/$f" ] || continue
 	rm -f "$f" && echo "regen.sh: $f removed (no longer made)"
 done
-(cd "$new" && ls vector.npk vector-1.1.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/*.npk) > "$tmp/made"
+(cd "$new" && ls vector.npk vector-1.1.npk vector-1.1-copies.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/*.npk) > "$tmp/made"
 while IFS= read -r f; do
 	if cmp -s "$new/$f" "$f"; then
 		echo "regen.sh: $f unchanged"

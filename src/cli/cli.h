@@ -103,6 +103,13 @@ void cli_untrusted_hint(void);
 int cli_load_trust(const char *pubkey_path, npk_trust **out);
 /* Opens an archive for list, info, cat or extract: refuses untrusted
  * signers unless allow_untrusted. Returns an exit code. */
+/* Survival copies (spec/format.md 15.9): the name of an NPK_COPY_* bit;
+ * whether a problem's object is one; the names of bits, "header and the
+ * page table", into buf; one warning on stderr when any served at open. */
+const char *cli_copy_name(unsigned bit);
+int cli_copy_object(const char *object);
+const char *cli_copy_names(unsigned bits, char *buf, size_t len);
+void cli_copies_warn(const char *path, unsigned served);
 int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
              npk_reader **out);
 

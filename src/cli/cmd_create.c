@@ -53,6 +53,9 @@ static void create_help(FILE *f)
 	        "  --parity PERCENT     add Reed-Solomon parity, 1 to 100 percent of the archive\n"
 	        "                       (default 0: none; 5 for cold storage), so that newspack\n"
 	        "                       repair can rebuild damaged bytes (format 1.1)\n"
+	        "  --no-copies          no survival copies: by default a 1.1 archive ends with a\n"
+	        "                       tail holding a second copy of its header, tables and\n"
+	        "                       signed manifest, read when an original is damaged\n"
 	        "  -j N, --threads N    compress with N threads (default: one per core); the\n"
 	        "                       archive is the same for any N\n"
 	        "  --force              replace OUT.npk when it is a newspack archive\n"
@@ -269,6 +272,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		{"no-import", no_argument, NULL, 'N'},
 		{"format-version", required_argument, NULL, 'F'},
 		{"parity", required_argument, NULL, 'R'},
+		{"no-copies", no_argument, NULL, 'K'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, ec = -1;
@@ -285,6 +289,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		case 'T': co->list = optarg; break;
 		case '0': co->null = 1; break;
 		case 'N': co->opts.no_import = 1; break;
+		case 'K': co->opts.no_copies = 1; break;
 		case 'h': create_help(stdout); ec = 0; break;
 		case 'm': ec = parse_meta(optarg, co->meta); break;
 		case 't':

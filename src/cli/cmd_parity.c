@@ -135,6 +135,9 @@ static void repair_print(repair_ctx *x, int rc, const npk_error *err, const npk_
 			json_object_set_new(j, "message", json_string(err->msg));
 		}
 		cli_json_print(j);
+	} else if (rc == NPK_OK && written && pi->k == 0) {
+		printf("repaired %s from its survival copies (spec/format.md 15.9); %s verifies "
+		       "(signature and every digest)\n", x->archive, out);
 	} else if (rc == NPK_OK && written) {
 		printf("repaired %s: %llu damaged data %s rebuilt%s, %llu parity %s; %s verifies "
 		       "(signature and every digest)\n",

@@ -81,8 +81,8 @@ static void text_problem(vctx *v, const npk_problem *p)
 	const char *what = p->code == NPK_E_VERSION ? "UNSUPPORTED" : "DAMAGED";
 	if (p->path)
 		printf("%s  %s  (%s)\n", what, cli_show(p->path), cli_show_msg(p->message));
-	else if (strcmp(p->object, "layout") == 0)
-		printf("%s  layout at offset %llu: %s\n", what, (unsigned long long)p->offset,
+	else if (strcmp(p->object, "layout") == 0 || cli_copy_object(p->object))
+		printf("%s  %s at offset %llu: %s\n", what, p->object, (unsigned long long)p->offset,
 		       cli_show_msg(p->message));
 	else
 		printf("%s  %s %llu at offset %llu: %s\n", what, p->object,
@@ -122,8 +122,17 @@ static void text_container(const verify_result *res)
 		snprintf(tail, sizeof tail, "an unsigned tail, damaged (%llu TAIL %s; never trusted, "
 		         "not part of the verdict)", (unsigned long long)st->tail_problems,
 		         cli_s(st->tail_problems, "line", "lines"));
+	char copies[200] = "";
+	if (st->copies_served) {
+		char names[100];
+		snprintf(copies, sizeof copies, "; survival copies serve the damaged %s",
+		         cli_copy_names(st->copies_served, names, sizeof names));
+	} else if (st->copies) {
+		snprintf(copies, sizeof copies, "; survival copies of %llu %s", (unsigned long long)
+		         st->copies, cli_s(st->copies, "extent", "extents"));
+	}
 	printf("  format %u.%u: %llu %s (%llu known, %llu unknown and not critical); entries: %llu "
-	       "%s, %llu withdrawn, %llu empty %s, %llu symbolic %s; %s\n",
+	       "%s, %llu withdrawn, %llu empty %s, %llu symbolic %s; %s%s\n",
 	       res->info->version_major, res->info->version_minor,
 	       (unsigned long long)st->sections, cli_s(st->sections, "section", "sections"),
 	       (unsigned long long)(st->sections - st->sections_unknown),
@@ -131,7 +140,7 @@ static void text_container(const verify_result *res)
 	       cli_s(st->kind_documents, "document", "documents"),
 	       (unsigned long long)st->kind_withdrawn, (unsigned long long)st->kind_folders,
 	       cli_s(st->kind_folders, "folder", "folders"), (unsigned long long)st->kind_links,
-	       cli_s(st->kind_links, "link", "links"), tail);
+	       cli_s(st->kind_links, "link", "links"), tail, copies);
 }
 
 static void text_result(vctx *v, const verify_result *res)
@@ -226,6 +235,13 @@ static void json_container(vctx *v, json_t *j, const npk_verify_stats *st)
 	json_object_set_new(t, "problems", v->tail_problems ? v->tail_problems : json_array());
 	v->tail_problems = NULL;
 	json_object_set_new(j, "tail", t);
+	/* 15.9: the survival copies, and the damaged originals they serve */
+	json_t *served = json_array();
+	for (unsigned bit = NPK_COPY_HEADER; bit <= NPK_COPY_TAIL_TRAILER; bit <<= 1)
+		if (st->copies_served & bit)
+			json_array_append_new(served, json_string(cli_copy_name(bit)));
+	json_object_set_new(j, "copies", json_pack("{s:I, s:o}", "extents",
+	                    (json_int_t)st->copies, "serve", served));
 }
 
 static void json_result(vctx *v, const verify_result *res)

@@ -251,6 +251,56 @@ void cli_untrusted_hint(void)
 		                "  No key is trusted from a folder: " CLI_NO_CONFIG_WHY ".\n");
 }
 
+const char *cli_copy_name(unsigned bit)
+{
+	return bit == NPK_COPY_HEADER          ? "header"
+	       : bit == NPK_COPY_PAGE_TABLE    ? "page table"
+	       : bit == NPK_COPY_CLUSTER_TABLE ? "cluster table"
+	       : bit == NPK_COPY_MANIFEST      ? "manifest"
+	                                       : "tail trailer";
+}
+
+int cli_copy_object(const char *object)
+{
+	for (unsigned bit = NPK_COPY_HEADER; bit <= NPK_COPY_TAIL_TRAILER; bit <<= 1)
+		if (strcmp(object, cli_copy_name(bit)) == 0)
+			return 1;
+	return 0;
+}
+
+const char *cli_copy_names(unsigned bits, char *buf, size_t len)
+{
+	unsigned n = 0, total = 0;
+	for (unsigned b = bits; b; b &= b - 1)
+		total++;
+	buf[0] = 0;
+	for (unsigned bit = NPK_COPY_HEADER; bit <= NPK_COPY_TAIL_TRAILER; bit <<= 1) {
+		if (!(bits & bit))
+			continue;
+		size_t at = strlen(buf);
+		snprintf(buf + at, len - at, "%s%s", n == 0 ? "" : n + 1 == total ? " and the " : ", the ",
+		         cli_copy_name(bit));
+		n++;
+	}
+	return buf;
+}
+
+void cli_copies_warn(const char *path, unsigned served)
+{
+	if (served == 0)
+		return;
+	char names[120];
+	cli_copy_names(served, names, sizeof names);
+	int many = (served & (served - 1)) != 0;
+	if (served == NPK_COPY_TAIL_TRAILER)
+		cli_warn("warning: %s: the tail trailer is damaged; the survival copies in the tail "
+		         "give the signed part: run newspack repair", cli_show(path));
+	else
+		cli_warn("warning: %s: the %s %s damaged; %s survival %s in the tail %s: run newspack "
+		         "repair", cli_show(path), names, many ? "are" : "is", many ? "their" : "its",
+		         many ? "copies" : "copy", many ? "serve" : "serves");
+}
+
 int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
              npk_reader **out)
 {
@@ -267,6 +317,7 @@ int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
 		return cli_fail(&err);
 	npk_info in;
 	npk_reader_info(*out, &in);
+	cli_copies_warn(path, in.copies_served);
 	if (in.trusted || allow_untrusted)
 		return 0;
 	char id[17], fp[NPK_FINGERPRINT_LEN];

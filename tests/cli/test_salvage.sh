@@ -12,7 +12,8 @@
 #   - list exits 0 while the index is intact.
 # A page that cannot be read hides its documents: they are the run of paths
 # that starts at the page's first path. extract PATH... the same way. Damage
-# in the header or the page table still writes nothing. Last, the corpus
+# in the header or the page table of an archive without survival copies
+# (format.md 15.9) still writes nothing. Last, the corpus
 # (../shared/corpus) with 4 KiB inside cluster 0: every intact document back.
 . "$(dirname "$0")/lib.sh"
 suite_begin salvage
@@ -179,14 +180,17 @@ expect_exit 2 "page1: a path in no page's range is still not found (exit 2)" -- 
 	expect_contains "$ERR" 'no document or folder "zzz-none"' "page1: and says so"
 
 # ---- damage in the header or the page table still stops everything
+# without survival copies (format.md 15.9; test_copies.sh damages them with)
+A0="$S/no-copies.npk"
+"$NP" create -q -s "$KEYS/test.key" --cluster-size 16384 --no-copies "$A0" "$T"
 D="$S/header.npk"
-cp "$A" "$D"
+cp "$A0" "$D"
 damage "$D" 0 32
 expect_exit 1 "header: extract exits 1" -- "$NP" extract -p "$PUB" -C "$S/header-out" "$D" &&
 	expect_true "header: nothing written, the folder not made" -- test ! -e "$S/header-out"
 D="$S/pagetable.npk"
-cp "$A" "$D"
-damage "$D" $(($(file_size "$A") - 3000)) 512
+cp "$A0" "$D"
+damage "$D" $(($(file_size "$A0") - 3000)) 512
 run "$NP" verify -p "$PUB" "$D"
 expect_eq "$RC" 1 "pagetable: verify exits 1"
 expect_exit 1 "pagetable: extract exits 1" -- "$NP" extract -p "$PUB" -C "$S/pt-out" "$D" &&

@@ -31,17 +31,33 @@ expect_same "$S/sde.npk" "$S/again.npk" "and the same bytes"
 # the same inputs, key and timestamp. The 1.0 reader of spec/vectors/1.0/
 # says it needs a newer reader (exit 2), never that it is damaged.
 expect_exit 0 "the 1.1 vector verifies" -- "$NP" verify -p "$V/test.pub" "$V/vector-1.1.npk"
-expect_exit 0 "the 1.1 vector is made again by default" -- \
-	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24T00:00:00Z \
+expect_exit 0 "the 1.1 vector is made again with --no-copies" -- \
+	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24T00:00:00Z --no-copies \
 	--meta "title=newspack test vector" --meta license=CC0-1.0 "$S/again11.npk" "$V/input"
 if "$NP" --version | grep -q 'zlib streams by libdeflate'; then
 	expect_same "$S/again11.npk" "$V/vector-1.1.npk" "and is byte for byte the committed 1.1 vector"
 fi
+# By default a 1.1 archive ends with its survival copies (format.md 15.9):
+# vector-1.1-copies.npk is the same signed part, then the tail.
+expect_exit 0 "the 1.1 vector with survival copies is made again by default" -- \
+	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24T00:00:00Z \
+	--meta "title=newspack test vector" --meta license=CC0-1.0 "$S/again11c.npk" "$V/input"
+if "$NP" --version | grep -q 'zlib streams by libdeflate'; then
+	expect_same "$S/again11c.npk" "$V/vector-1.1-copies.npk" \
+		"and is byte for byte the committed vector-1.1-copies.npk"
+fi
+head -c "$(wc -c < "$V/vector-1.1.npk")" "$V/vector-1.1-copies.npk" > "$S/signed11.npk"
+expect_same "$S/signed11.npk" "$V/vector-1.1.npk" "its signed part is the 1.1 vector"
+expect_exit 0 "the vector with survival copies verifies" -- \
+	"$NP" verify -p "$V/test.pub" "$V/vector-1.1-copies.npk" &&
+	expect_contains "$OUT" "survival copies of 3 extents" "verify names its survival copies"
 expect_exit 0 "info says format 1.1" -- "$NP" info -p "$V/test.pub" "$V/vector-1.1.npk"
 expect_contains "$OUT" "npk 1.1" "info names the format version"
 if command -v python3 >/dev/null 2>&1; then
 	expect_exit 0 "npkcheck.py verifies the 1.1 vector" -- \
 		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/vector-1.1.npk"
+	expect_exit 0 "npkcheck.py verifies the 1.1 vector with survival copies" -- \
+		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/vector-1.1-copies.npk"
 	expect_exit 0 "npkcheck.py verifies the 1.0 vector" -- \
 		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/1.0/vector.npk"
 	expect_exit 0 "the 1.0 npkcheck.py verifies the 1.0 vector" -- \
@@ -99,7 +115,8 @@ fi
 if command -v python3 >/dev/null 2>&1; then
 	expect_exit 0 "regen.sh makes every vector again into a temporary folder" -- \
 		sh "$V/regen.sh" "$S/regen"
-	for f in 1.1/vectors.tsv $(cd "$V" && ls 1.1/*.npk) vector.npk vector-1.1.npk 1.0/vector.npk; do
+	for f in 1.1/vectors.tsv $(cd "$V" && ls 1.1/*.npk) vector.npk vector-1.1.npk \
+		vector-1.1-copies.npk 1.0/vector.npk; do
 		case $f in
 		1.1/*) ;;
 		*) "$NP" --version | grep -q 'zlib streams by libdeflate' || continue ;;

@@ -11,7 +11,7 @@ C=tests/fuzz/corpus
 K=tests/keys/test.key
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
-for t in archive pubkey seckey meta_text meta_markdown meta_html sidecar; do
+for t in archive pubkey seckey meta_text meta_markdown meta_html sidecar parity; do
 	mkdir -p "$C/$t"
 	rm -f "$C/$t"/seed-*
 done
@@ -50,6 +50,7 @@ python3 tests/hostile/forge.py "$T/forge" >/dev/null || {
 	exit 1
 }
 for c in v11-sections-two v11-tail v11-tail-digest v11-entry-later-fields v11-leaf-duplicate \
+	v11-copies v11-copies-page-table \
 	v11-kind-unknown; do
 	cp "$T/forge/$c.npk" "$C/archive/seed-$c.npk"
 done
@@ -117,4 +118,21 @@ printf '{"title": "T\\u00e9\\ud83d\\ude00", "author": ["A", "B"], "date": null, 
 	>"$C/sidecar/seed-unicode.json"
 printf '{"title": 1}' >"$C/sidecar/seed-number.json"
 printf '[]' >"$C/sidecar/seed-array.json"
+# parity (spec/format.md 15.10): the seeds protected at 5% and 100%, and
+# damaged in a data block, in table A and header copy 1, and with the tail
+# trailer cut (found by scanning)
+mk seeds "$C/parity/seed-seeds-5.npk" --parity 5 seeds
+mk seeds "$C/parity/seed-seeds-100.npk" --parity 100 --no-copies seeds
+python3 - "$C/parity" << 'EOF'
+import os, sys
+d = sys.argv[1]
+good = open(os.path.join(d, 'seed-seeds-5.npk'), 'rb').read()
+size = int.from_bytes(good[-32:-24], 'little')
+def put(name, b):
+    open(os.path.join(d, name), 'wb').write(b)
+put('seed-data-damaged.npk', good[:100] + bytes(300) + good[400:])
+put('seed-table-damaged.npk', good[:size] + bytes(100) + good[size + 100:])
+put('seed-cut.npk', good[:-40])
+put('seed-inserted.npk', good[:1000] + b'inserted' * 9 + good[1000:])
+EOF
 echo "seeds.sh: written under $C"

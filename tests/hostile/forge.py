@@ -558,6 +558,52 @@ def fil(fn):
     return {"file": fn}
 
 
+def copies_tail(change=None, damage=None):
+    """A file hook: a tail holding the survival copies (15.9) of the signed
+    part f (header, tables, manifest to signed trailer), as newspack's create
+    writes it. change(data) edits the section before it is digested (a
+    forger can: the tail is not signed); damage(f) the signed part after."""
+    def fn(f):
+        signed = len(f)
+        mf = struct.unpack_from("<Q", f, signed - 32)[0]
+        pt = struct.unpack_from("<Q", f, mf + 56)[0]
+        ext = [(o, n) for o, n in ((0, 32), (pt, mf - pt), (mf, signed - mf)) if n > 0]
+        head = b"NPKCOPY\n" + struct.pack("<QI", signed, len(ext))
+        recs = b"".join(struct.pack("<QQ", o, n) for o, n in ext)
+        pad = max(0, signed + 4096 - (signed + 28 + len(recs)))
+        head += struct.pack("<I", pad) + recs
+        data = bytearray(head + struct.pack("<I", zlib.crc32(head)) + bytes(pad) +
+                         b"".join(bytes(f[o:o + n]) for o, n in ext))
+        if change:
+            change(data, signed)
+        d = struct.pack("<I", 1) + struct.pack("<HHIQQ", 2, 2, 0, signed, len(data)) + H(bytes(data))
+        f += data + d + struct.pack("<QQII", signed, signed + len(data), len(d), 0) + b"NPKTAIL\n"
+        if damage:
+            damage(f, signed)
+    return {"file": fn}
+
+
+def copies_page_table(f, signed):
+    """Damages the first 8 bytes of the page table of f."""
+    mf = struct.unpack_from("<Q", f, signed - 32)[0]
+    pt = struct.unpack_from("<Q", f, mf + 56)[0]
+    f[pt:pt + 8] = b"\xa5" * 8
+
+
+def copies_head(count=None, length=None):
+    """A change of the copies section: its count or first record's length
+    set, its header_crc made right again (only the bounds then stop it)."""
+    def change(data, signed):
+        n = struct.unpack_from("<I", data, 16)[0]
+        if count is not None:
+            struct.pack_into("<I", data, 16, count)
+        if length is not None:
+            struct.pack_into("<Q", data, 32, length)
+        h = 24 + 16 * n
+        struct.pack_into("<I", data, h, zlib.crc32(bytes(data[:h])))
+    return change
+
+
 def prepend(f):
     f[0:0] = b"GARBAGE!" * 4
 
@@ -904,6 +950,22 @@ def cases():
     add("v11-leaf-none", "every entry with leaf FFFFFFFFFFFFFFFF (none)", D,
         {"v11": True, "hooks": {"entries": lambda es: [e.update(leaf=2 ** 64 - 1) for e in es]}},
         0, "every digest matches")
+    # survival copies (15.9): a damaged original is damage for every reader (exit 1), even when
+    # newspack reads through its copy; a copy is checked as its original would be
+    add("v11-copies", "a tail holding the survival copies of the header, tables and manifest", D,
+        dict(V, **copies_tail()), 0, "survival copies of 3 extents")
+    add("v11-copies-page-table", "the page table damaged, its survival copy intact", D,
+        dict(V, **copies_tail(damage=copies_page_table)), 1, "its survival copy in the tail serves")
+    add("v11-copies-forged", "the manifest damaged, and its survival copy changed (a forged copy)", D,
+        dict(V, **copies_tail(change=lambda d, s: d.__setitem__(slice(len(d) - 300, len(d) - 299), b"X"),
+                              damage=lambda f, s: f.__setitem__(slice(s - 300, s - 299), b"Y"))),
+        1, "does not verify")
+    add("v11-copies-count-huge", "the page table damaged, a copies header of 4294967295 extents", D,
+        dict(V, **copies_tail(change=copies_head(count=2 ** 32 - 1), damage=copies_page_table)), 1,
+        "page table digest mismatch")
+    add("v11-copies-past-end", "the page table damaged, a copy of 2^63 bytes past the file's end", D,
+        dict(V, **copies_tail(change=copies_head(length=2 ** 63), damage=copies_page_table)), 1,
+        "page table digest mismatch")
 
     # ---- not refused, on purpose (spec/format.md 5.1): two documents whose
     # names differ only by Unicode normalisation are two paths.

@@ -174,7 +174,8 @@ typedef struct npk__out {
 	int made;                 /* tmp exists and is still ours to remove */
 } npk__out;
 /* Creates the temporary file or folder of path with mode (NPK__MODE_*)
- * and flags (NPK__OUT_*); o->fd is open for writing (a folder: for openat).
+ * and flags (NPK__OUT_*); o->fd is open for reading and writing (a folder:
+ * for openat).
  * On failure nothing is left and o needs no abort. */
 int npk__out_open(npk__out *o, const char *path, unsigned mode, int flags, npk_error *err);
 /* Syncs, closes and renames the output into place, then syncs its folder.

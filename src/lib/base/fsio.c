@@ -119,7 +119,7 @@ static int tmp_create(npk__out *o, unsigned mode)
 			o->made = 1;
 			o->fd = open(o->tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		} else if (!folder) {
-			o->fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+			o->fd = open(o->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 			             (mode_t)mode);
 			o->made = o->fd >= 0;
 		}

@@ -153,6 +153,46 @@ int npk__tail_section_end(npk__tail *t, npk_error *err);
 int npk__tail_finish(npk__tail *t, npk_error *err);
 void npk__tail_free(npk__tail *t);
 
+/* ---- Survival copies (copies.c, spec/format.md 15.9) ---- */
+#define NPK_SECTION_COPIES 2u
+#define NPK_COPY_MAGIC "NPKCOPY\n"
+#define NPK_COPY_EXTENTS_MAX 16u
+#define NPK_COPY_PAD_MAX (1u << 20)
+#define NPK_COPY_HEAD_MAX (28u + 16u * NPK_COPY_EXTENTS_MAX)
+#define NPK_COPY_GAP 4096u         /* the first copy this far after the signed part */
+/* One copied extent: off and len in the signed part; pos, the file offset
+ * of its copy. */
+typedef struct npk__copy_extent {
+	uint64_t off, len, pos;
+} npk__copy_extent;
+typedef struct npk__copies {
+	uint64_t at, len;         /* the section */
+	uint64_t signed_size;     /* as the section says */
+	uint32_t count;
+	int by_scan;              /* found by scanning, not by the tail directory */
+	npk__copy_extent ext[NPK_COPY_EXTENTS_MAX];
+} npk__copies;
+/* Writes the survival copies of the signed part of fd (signed_size
+ * bytes: header, tables, manifest to signed trailer, found from the
+ * signed trailer and the manifest) as the next section of t, padded so
+ * that the first copy starts at least NPK_COPY_GAP bytes after the signed
+ * part (no padding when a section before it, parity, already does so).
+ * fd must be open for reading. */
+int npk__copies_write(npk__tail *t, int fd, uint64_t signed_size, npk_error *err);
+/* Parses the section header h (avail bytes, read at file offset at) and
+ * checks it (15.9: magic, counts, header_crc, records in order inside the
+ * signed part, copies inside a file of file_size bytes). */
+int npk__copies_parse(const uint8_t *h, size_t avail, uint64_t at, uint64_t file_size,
+                      npk__copies *c, npk_error *err);
+/* Finds the survival copies of the archive on fd: the tail directory's
+ * type-2 record, else (when scan is set) the last valid header found
+ * scanning backward. NPK_E_FORMAT when there are none; nothing found is
+ * trusted. */
+int npk__copies_find(int fd, uint64_t file_size, const char *name, int scan, npk__copies *c,
+                     npk_error *err);
+/* The extent of c whose copy holds all of [off, off + len), or NULL. */
+const npk__copy_extent *npk__copies_cover(const npk__copies *c, uint64_t off, uint64_t len);
+
 /* An index entry (5.2, 15.7) as its page holds it: pointers into the page. */
 typedef struct npk_raw_entry {
 	const uint8_t *path, *digest, *media, *meta, *salt;
@@ -182,6 +222,21 @@ int64_t npk__reader_failed_cluster(const npk_reader *r, uint64_t *offset);
  * the page holds the paths from first up to, not including, next (6.1). */
 void npk__reader_page_paths(const npk_reader *r, uint32_t i, const char **first,
                             const char **next);
+/* 15.9: an original of the signed part that failed its check at open,
+ * and whose survival copy served instead: what a repair writes back. */
+#define NPK_FIXES_MAX 8u
+typedef struct npk__fix {
+	unsigned what;            /* NPK_COPY_* (include/newspack.h) */
+	uint64_t off, len;        /* where the original lies in the file */
+	uint8_t *bytes;           /* its len good bytes, from the copy; owned by the reader */
+	char msg[512];            /* why the original failed, without the archive's name */
+} npk__fix;
+/* The fixes of r, in the order found (at most NPK_FIXES_MAX; none when
+ * every original passed). Write each fix's bytes at its offset to repair
+ * the signed part; NPK_COPY_TAIL_TRAILER has no bytes (len 0): the tail
+ * trailer did not lead to the copies, so the tail must be written again
+ * (npk__tail_*) after signed_size. Valid while r is. */
+size_t npk__reader_fixes(const npk_reader *r, const npk__fix **fixes);
 /* The archive's name, as messages give it. */
 const char *npk__reader_name(const npk_reader *r);
 /* Names the archive in messages from now on (salvage reads a file it put

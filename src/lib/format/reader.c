@@ -96,6 +96,14 @@ struct npk_reader {
 	int64_t cl_failed;        /* the cluster the last read failed on, or -1 */
 	uint64_t cl_loads;        /* clusters decoded on this thread */
 
+	/* 15.9: the survival copies, once the originals failed a check of
+	 * steps 1-7 (NULL: the originals only), and the damaged originals
+	 * whose copy served */
+	npk__copies *copies;
+	npk__fix fixes[NPK_FIXES_MAX];
+	uint32_t nfixes;
+	unsigned served;          /* NPK_COPY_* bits */
+
 	/* the entry returned by npk_reader_find */
 	npk_entry found;
 	char *found_path;
@@ -105,20 +113,57 @@ struct npk_reader {
 
 /* 11, step 1 (15.2, step 1): the header's magic. Its other fields are
  * acted upon only once its digest matched (check_version). */
-static int read_header(npk_reader *r, npk_error *err)
+static int take_header(npk_reader *r, const uint8_t *h, npk_error *err)
 {
-	uint8_t h[NPK_HEADER_SIZE];
-	NPK_FORWARD(npk__pread_full(r->fd, h, sizeof h, 0, r->name, err));
 	NPK_FAIL_IF(memcmp(h, NPK_MAGIC, NPK_MAGIC_LEN) != 0, err, NPK_E_FORMAT,
 	            "%s: not a newspack archive (bad magic at offset 0)", r->name);
 	r->major = npk__ld16(h + 8);
 	r->minor = npk__ld16(h + 10);
 	r->required_flags = npk__ld32(h + 12);
 	r->optional_flags = npk__ld32(h + 16);
+	r->header_reserved = 0;
 	for (size_t i = 20; i < NPK_HEADER_SIZE; i++)
 		if (h[i] != 0 && r->header_reserved == 0)
 			r->header_reserved = (int)i;
 	return NPK_OK;
+}
+
+/* With survival copies (15.9) the header is chosen by its digest at step
+ * 5a (check_header_digest), whose bytes are then taken. */
+static int read_header(npk_reader *r, npk_error *err)
+{
+	uint8_t h[NPK_HEADER_SIZE];
+	NPK_FORWARD(npk__pread_full(r->fd, h, sizeof h, 0, r->name, err));
+	return r->copies ? NPK_OK : take_header(r, h, err);
+}
+
+/* 15.9: reads len bytes at off of the signed part: the original (copy 0)
+ * or its survival copy (copy 1), which is only a candidate. */
+static int src_read(const npk_reader *r, int copy, void *buf, size_t len, uint64_t off,
+                    npk_error *err)
+{
+	if (!copy)
+		return npk__pread_full(r->fd, buf, len, off, r->name, err);
+	const npk__copy_extent *x = r->copies ? npk__copies_cover(r->copies, off, len) : NULL;
+	NPK_FAIL_IF(x == NULL, err, NPK_E_FORMAT, "%s: no survival copy of bytes %llu to %llu",
+	            r->name, (unsigned long long)off, (unsigned long long)(off + len));
+	return npk__pread_full(r->fd, buf, len, x->pos + (off - x->off), r->name, err);
+}
+
+/* 15.9: the original at off (len bytes, held in bytes, owned by the
+ * reader from now on) failed with the message in why: its copy serves. */
+static void copy_serves(npk_reader *r, unsigned what, uint64_t off, uint64_t len, uint8_t *bytes,
+                        const npk_error *why)
+{
+	npk__fix *f = &r->fixes[r->nfixes++];
+	const char *m = npk__bare(why, "damaged");
+	size_t nl = strlen(r->name);
+	/* the message without the archive's name: verify names it already */
+	if (strncmp(m, r->name, nl) == 0 && m[nl] == ':' && m[nl + 1] == ' ')
+		m += nl + 2;
+	*f = (npk__fix){what, off, len, bytes, {0}};
+	snprintf(f->msg, sizeof f->msg, "%s", m);
+	r->served |= what;
 }
 
 /* 15.2, step 5b: the version and flags of a header whose digest matched,
@@ -255,14 +300,34 @@ static int check_extensions(npk_reader *r, npk_cur *c, unsigned count, npk_error
 }
 
 /* 11, step 5: the header is what the manifest's digest says. */
-static int check_header_digest(const npk_reader *r, const uint8_t digest[32], npk_error *err)
+static int header_matches(const npk_reader *r, int copy, const uint8_t digest[32], uint8_t *h,
+                          npk_error *err)
 {
-	uint8_t h[NPK_HEADER_SIZE], d[32];
-	NPK_FORWARD(npk__pread_full(r->fd, h, sizeof h, 0, r->name, err));
-	npk__digest(h, sizeof h, d);
+	uint8_t d[32];
+	NPK_FORWARD(src_read(r, copy, h, NPK_HEADER_SIZE, 0, err));
+	npk__digest(h, NPK_HEADER_SIZE, d);
 	NPK_FAIL_IF(!npk__digest_same(d, digest), err, NPK_E_DIGEST,
 	            "%s: header digest mismatch (header bytes 0-31 changed)", r->name);
 	return NPK_OK;
+}
+
+/* 11, step 5: the header is what the manifest's digest says; else, with
+ * survival copies, its copy if that is (15.9), whose fields are taken. */
+static int check_header_digest(npk_reader *r, const uint8_t digest[32], npk_error *err)
+{
+	uint8_t h[NPK_HEADER_SIZE];
+	int rc = header_matches(r, 0, digest, h, err);
+	if (rc == NPK_OK || r->copies == NULL)
+		return rc == NPK_OK && r->copies ? take_header(r, h, err) : rc;
+	npk_error e2 = {0};
+	uint8_t *c = malloc(NPK_HEADER_SIZE);
+	NPK_FAIL_IF(c == NULL, err, NPK_E_NOMEM, "out of memory");
+	if (header_matches(r, 1, digest, c, &e2) != NPK_OK) {
+		free(c);
+		return rc;
+	}
+	copy_serves(r, NPK_COPY_HEADER, 0, NPK_HEADER_SIZE, c, err);
+	return take_header(r, c, err);
 }
 
 /* 10 and 6: the counts within the limits, and the tables ending where
@@ -341,6 +406,17 @@ static int find_signed_part(npk_reader *r, npk_error *err)
 {
 	uint8_t t[NPK_TRAILER_SIZE];
 	r->signed_size = r->file_size;
+	if (r->copies != NULL) {
+		/* 15.9: the size the copies were found with (the tail trailer's
+		 * when it led to them) */
+		r->signed_size = r->copies->signed_size;
+		r->has_tail = 1;
+		NPK_FAIL_IF(r->signed_size < NPK_HEADER_SIZE + NPK_TRAILER_SIZE ||
+		            r->signed_size > r->file_size - 36, err, NPK_E_FORMAT,
+		            "%s: the survival copies' signed size %llu is out of range", r->name,
+		            (unsigned long long)r->signed_size);
+		return NPK_OK;
+	}
 	if (r->file_size < 96)
 		return NPK_OK;
 	NPK_FORWARD(npk__pread_full(r->fd, t, sizeof t, r->file_size - NPK_TRAILER_SIZE, r->name, err));
@@ -357,7 +433,7 @@ static int find_signed_part(npk_reader *r, npk_error *err)
 
 /* 11, step 2: the trailer (9), which says where the manifest and the
  * signature block after it are. */
-static int read_trailer(npk_reader *r, uint64_t *mf_off, uint32_t *mf_len,
+static int read_trailer(npk_reader *r, int copy, uint64_t *mf_off, uint32_t *mf_len,
                         uint32_t *sig_len, npk_error *err)
 {
 	uint8_t t[NPK_TRAILER_SIZE];
@@ -365,7 +441,7 @@ static int read_trailer(npk_reader *r, uint64_t *mf_off, uint32_t *mf_len,
 	            "%s: only %llu bytes: too short to be an archive", r->name,
 	            (unsigned long long)r->file_size);
 	NPK_FORWARD(find_signed_part(r, err));
-	NPK_FORWARD(npk__pread_full(r->fd, t, sizeof t, r->signed_size - NPK_TRAILER_SIZE, r->name, err));
+	NPK_FORWARD(src_read(r, copy, t, sizeof t, r->signed_size - NPK_TRAILER_SIZE, err));
 	NPK_FAIL_IF(memcmp(t + 24, NPK_TRAILER_MAGIC, 8) != 0, err, NPK_E_FORMAT,
 	            "%s: no trailer at the end of the file (truncated, or bytes appended)", r->name);
 	*mf_off = npk__ld64(t);
@@ -382,6 +458,11 @@ static int read_trailer(npk_reader *r, uint64_t *mf_off, uint32_t *mf_len,
 	            !npk__add64(end, *sig_len, &end) ||
 	            end != r->signed_size - NPK_TRAILER_SIZE,
 	            err, NPK_E_FORMAT, "%s: trailer points outside the file", r->name);
+	/* 15.9: a copy's trailer names the offset its record copies from */
+	const npk__copy_extent *x = copy ? npk__copies_cover(r->copies, *mf_off, 1) : NULL;
+	NPK_FAIL_IF(copy && (x == NULL || x->off != *mf_off || x->off + x->len != r->signed_size),
+	            err, NPK_E_FORMAT, "%s: the survival copy of the manifest is not where its "
+	            "trailer says", r->name);
 	return NPK_OK;
 }
 
@@ -434,34 +515,69 @@ static int check_signature(npk_reader *r, const npk_trust *trust, const uint8_t 
 	return NPK_OK;
 }
 
-/* 11, steps 2-4: trailer, signature, manifest. */
+/* 15.9: whether the frozen prefix of manifest m (step 4) holds, which
+ * with survival copies decides, with steps 2-3, between original and copy
+ * (parse_manifest checks the same fields again, in its own order). */
+static int manifest_prefix(const npk_reader *r, const uint8_t *m, uint64_t mf_off,
+                           npk_error *err)
+{
+	NPK_FAIL_IF(memcmp(m, NPK_MANIFEST_MAGIC, 4) != 0 || npk__ld32(m + 4) != 0 ||
+	            npk__ld64(m + 8) != r->signed_size || npk__ld64(m + 16) != mf_off, err,
+	            NPK_E_FORMAT, "%s: the manifest's first fields do not match the file", r->name);
+	return NPK_OK;
+}
+
+/* 11, steps 2-3 (and 4's prefix with copies): trailer, signature, from
+ * the original or the copy, into *b (malloc'ed: [mf_off, signed_size)). */
+static int signed_from(npk_reader *r, const npk_trust *trust, int copy, uint8_t **b,
+                       uint64_t *mf_off, uint32_t *mf_len, npk_error *err)
+{
+	uint32_t sig_len = 0;
+	*b = NULL;
+	NPK_FORWARD(read_trailer(r, copy, mf_off, mf_len, &sig_len, err));
+	size_t blen = (size_t)*mf_len + sig_len + NPK_TRAILER_SIZE;
+	uint8_t *p = malloc(blen);
+	NPK_FAIL_IF(p == NULL, err, NPK_E_NOMEM, "out of memory");
+	*b = p;
+	NPK_FORWARD(src_read(r, copy, p, blen, *mf_off, err));
+	NPK_FORWARD(parse_signature(r, p, p + *mf_len, sig_len, err));
+	NPK_FORWARD(check_signature(r, trust, p, *mf_len, p + *mf_len, err));
+	return r->copies ? manifest_prefix(r, p, *mf_off, err) : NPK_OK;
+}
+
+/* 11, steps 2-4: trailer, signature, manifest; with survival copies, the
+ * copy of [manifest_offset, signed_size) when the original fails (15.9). */
 static int read_signed(npk_reader *r, const npk_trust *trust, npk_error *err)
 {
 	uint64_t mf_off = 0;
-	uint32_t mf_len = 0, sig_len = 0;
-	NPK_FORWARD(read_trailer(r, &mf_off, &mf_len, &sig_len, err));
-	size_t blen = (size_t)mf_len + sig_len;
-	uint8_t *b = malloc(blen);
-	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory");
-	int rc;
-	NPK_FORWARD_GOTO(rc, npk__pread_full(r->fd, b, blen, mf_off, r->name, err), out);
-	NPK_FORWARD_GOTO(rc, parse_signature(r, b, b + mf_len, sig_len, err), out);
-	NPK_FORWARD_GOTO(rc, check_signature(r, trust, b, mf_len, b + mf_len, err), out);
-	rc = parse_manifest(r, b, mf_len, mf_off, err);
-out:
+	uint32_t mf_len = 0;
+	uint8_t *b = NULL;
+	int rc = signed_from(r, trust, 0, &b, &mf_off, &mf_len, err);
+	if (rc != NPK_OK && r->copies != NULL && rc != NPK_E_NOMEM) {
+		npk_error e2 = {0};
+		uint8_t *c = NULL;
+		if (signed_from(r, trust, 1, &c, &mf_off, &mf_len, &e2) == NPK_OK) {
+			copy_serves(r, NPK_COPY_MANIFEST, mf_off, r->signed_size - mf_off, c, err);
+			free(b);
+			return parse_manifest(r, c, mf_len, mf_off, err);
+		}
+		free(c);
+	}
+	if (rc == NPK_OK)
+		rc = parse_manifest(r, b, mf_len, mf_off, err);
 	free(b);
 	return rc;
 }
 
 /* 11, steps 6 and 7: a table of len bytes at off, whose digest the
  * manifest holds, into *out (malloc'ed). */
-static int read_table(const npk_reader *r, const char *what, uint64_t off, uint32_t len,
-                      const uint8_t digest[32], uint8_t **out, npk_error *err)
+static int table_from(const npk_reader *r, int copy, const char *what, uint64_t off,
+                      uint32_t len, const uint8_t digest[32], uint8_t **out, npk_error *err)
 {
 	uint8_t d[32], *b = malloc(len ? len : 1);
 	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory");
 	int rc;
-	NPK_FORWARD_GOTO(rc, npk__pread_full(r->fd, b, len, off, r->name, err), fail);
+	NPK_FORWARD_GOTO(rc, src_read(r, copy, b, len, off, err), fail);
 	npk__digest(b, len, d);
 	if (!npk__digest_same(d, digest)) {
 		rc = npk__fail(err, NPK_E_DIGEST, "%s: %s digest mismatch (offset %llu)", r->name, what,
@@ -473,6 +589,25 @@ static int read_table(const npk_reader *r, const char *what, uint64_t off, uint3
 fail:
 	free(b);
 	return rc;
+}
+
+/* With survival copies, the table's copy when the original fails (15.9);
+ * the fix keeps a copy of its bytes. */
+static int read_table(npk_reader *r, const char *what, unsigned bit, uint64_t off, uint32_t len,
+                      const uint8_t digest[32], uint8_t **out, npk_error *err)
+{
+	int rc = table_from(r, 0, what, off, len, digest, out, err);
+	if (rc != NPK_E_DIGEST && rc != NPK_E_FORMAT)
+		return rc;
+	npk_error e2 = {0};
+	uint8_t *keep = r->copies ? malloc(len ? len : 1) : NULL;
+	if (keep == NULL || table_from(r, 1, what, off, len, digest, out, &e2) != NPK_OK) {
+		free(keep);
+		return rc;
+	}
+	memcpy(keep, *out, len);
+	copy_serves(r, bit, off, len, keep, err);
+	return NPK_OK;
 }
 
 /* 6.1: why page table entry p cannot be right, or NULL. ordinal is where
@@ -530,7 +665,8 @@ static int parse_page_ref(npk_reader *r, npk_cur *c, uint32_t i, uint64_t ordina
 static int read_page_table(npk_reader *r, npk_error *err)
 {
 	uint8_t *b = NULL;
-	NPK_FORWARD(read_table(r, "page table", r->pt_off, r->pt_size, r->pt_digest, &b, err));
+	NPK_FORWARD(read_table(r, "page table", NPK_COPY_PAGE_TABLE, r->pt_off, r->pt_size,
+	                       r->pt_digest, &b, err));
 	int rc = NPK_OK;
 	r->pages = calloc(r->page_count ? r->page_count : 1, sizeof *r->pages);
 	if (r->pages == NULL) {
@@ -590,8 +726,8 @@ static int parse_cluster_ref(npk_reader *r, const uint8_t *e, uint32_t i, uint64
 static int read_cluster_table(npk_reader *r, npk_error *err)
 {
 	uint8_t *b = NULL;
-	NPK_FORWARD(read_table(r, "cluster table", r->pt_off + r->pt_size, r->ct_size, r->ct_digest,
-	                       &b, err));
+	NPK_FORWARD(read_table(r, "cluster table", NPK_COPY_CLUSTER_TABLE, r->pt_off + r->pt_size,
+	                       r->ct_size, r->ct_digest, &b, err));
 	int rc = NPK_OK;
 	r->clusters = calloc(r->cluster_count ? r->cluster_count : 1, sizeof *r->clusters);
 	if (r->clusters == NULL) {
@@ -615,13 +751,12 @@ out:
 	return rc;
 }
 
-int npk_reader_open(const char *path, const npk_trust *trust,
-                    int allow_untrusted, npk_reader **out, npk_error *err)
+/* A reader of path, opened, nothing read yet. */
+static int reader_make(const char *path, npk_reader **out, npk_error *err)
 {
-	NPK_FORWARD(npk__init(err));
 	npk_reader *r = calloc(1, sizeof *r);
 	NPK_FAIL_IF(r == NULL, err, NPK_E_NOMEM, "out of memory");
-	int rc = NPK_OK;
+	*out = r;
 	r->fd = -1;
 	r->cl_cached = -1;
 	r->cl_bad = -1;
@@ -630,40 +765,114 @@ int npk_reader_open(const char *path, const npk_trust *trust,
 	r->meta = npk_meta_new();
 	r->found_meta = npk_meta_new();
 	r->dec = npk__decoder_new();
-	if (r->name == NULL || r->meta == NULL || r->found_meta == NULL || r->dec == NULL) {
-		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
-		goto fail;
-	}
+	NPK_FAIL_IF(r->name == NULL || r->meta == NULL || r->found_meta == NULL || r->dec == NULL,
+	            err, NPK_E_NOMEM, "out of memory");
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (r->fd < 0) {
-		rc = npk__fail(err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", path,
-		               strerror(errno));
-		goto fail;
-	}
+	NPK_FAIL_IF(r->fd < 0, err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", path,
+	            strerror(errno));
 	struct stat st;
-	if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		rc = npk__fail(err, NPK_E_IO, "%s: not a regular file", path);
-		goto fail;
-	}
+	NPK_FAIL_IF(fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode), err, NPK_E_IO,
+	            "%s: not a regular file", path);
 	r->file_size = (uint64_t)st.st_size;
-	NPK_FORWARD_GOTO(rc, read_header(r, err), fail);
-	NPK_FORWARD_GOTO(rc, read_signed(r, trust, err), fail);
-	NPK_FORWARD_GOTO(rc, read_page_table(r, err), fail);
-	NPK_FORWARD_GOTO(rc, read_cluster_table(r, err), fail);
-	if (!r->trusted && !allow_untrusted) {
+	return NPK_OK;
+}
+
+/* 11, steps 1-7 (15.2). */
+static int open_steps(npk_reader *r, const npk_trust *trust, npk_error *err)
+{
+	NPK_FORWARD(read_header(r, err));
+	NPK_FORWARD(read_signed(r, trust, err));
+	NPK_FORWARD(read_page_table(r, err));
+	return read_cluster_table(r, err);
+}
+
+/* 15.9: whether to look for survival copies by scanning the file, which
+ * may be long: only when it starts or ends as newspack's files do. */
+static int worth_scanning(const npk_reader *r)
+{
+	uint8_t h[8], t[8];
+	npk_error e2 = {0};
+	if (r->file_size < 64 || npk__pread_full(r->fd, h, 8, 0, r->name, &e2) != NPK_OK ||
+	    npk__pread_full(r->fd, t, 8, r->file_size - 8, r->name, &e2) != NPK_OK)
+		return 0;
+	return memcmp(h, NPK_MAGIC, 8) == 0 || memcmp(t, NPK_TAIL_MAGIC, 8) == 0 ||
+	       memcmp(t, NPK_TRAILER_MAGIC, 8) == 0;
+}
+
+/* 15.9: the tail trailer did not lead to the copies, which were found by
+ * scanning and give another signed size: it is damaged too. */
+static void note_tail_trailer(npk_reader *r, const npk_error *why)
+{
+	npk_reader probe = {.fd = r->fd, .name = r->name, .file_size = r->file_size};
+	npk_error e2 = {0};
+	if (!r->copies->by_scan ||
+	    (find_signed_part(&probe, &e2) == NPK_OK && probe.has_tail &&
+	     probe.signed_size == r->copies->signed_size))
+		return;
+	copy_serves(r, NPK_COPY_TAIL_TRAILER, r->file_size - NPK_TRAILER_SIZE, 0, NULL, why);
+}
+
+/* 15.9: the first open of r failed with damage (err): again, with the
+ * survival copies as candidates. On success *rp is the new reader; on
+ * failure err is left as it was, and so is *rp. */
+static int open_rescue(npk_reader **rp, const npk_trust *trust, npk_error *err)
+{
+	npk_reader *r = *rp, *s = NULL;
+	npk_error e2 = {0};
+	npk__copies *c = malloc(sizeof *c);
+	if (c == NULL || npk__copies_find(r->fd, r->file_size, r->name, worth_scanning(r), c,
+	                                  &e2) != NPK_OK) {
+		free(c);
+		return err->code;
+	}
+	int rc = reader_make(r->name, &s, &e2);
+	if (rc == NPK_OK && s->file_size == r->file_size) {
+		s->copies = c;
+		c = NULL;
+		note_tail_trailer(s, err);
+		rc = open_steps(s, trust, &e2);
+	}
+	free(c);
+	if (rc != NPK_OK || s->file_size != r->file_size || s->served == 0) {
+		npk_reader_free(s);
+		return err->code;
+	}
+	npk_reader_free(r);
+	*rp = s;
+	return NPK_OK;
+}
+
+int npk_reader_open(const char *path, const npk_trust *trust,
+                    int allow_untrusted, npk_reader **out, npk_error *err)
+{
+	NPK_FORWARD(npk__init(err));
+	npk_reader *r = NULL;
+	int rc = reader_make(path, &r, err);
+	if (rc == NPK_OK)
+		rc = open_steps(r, trust, err);
+	/* 15.9: damage, not "newer", I/O or memory */
+	if (rc == NPK_E_FORMAT || rc == NPK_E_DIGEST || rc == NPK_E_SIGNATURE || rc == NPK_E_LIMIT)
+		rc = open_rescue(&r, trust, err);
+	if (rc == NPK_OK && !r->trusted && !allow_untrusted) {
 		char id[17], fp[NPK_FINGERPRINT_LEN];
 		npk_keyid_format(r->key_id, id);
 		npk_fingerprint_format(r->signer, fp);
 		rc = npk__fail(err, NPK_E_UNTRUSTED,
 		               "%s: valid signature by a key claiming to be key %s, which is not "
 		               "trusted (fingerprint %s)", path, id, fp);
-		goto fail;
+	}
+	if (rc != NPK_OK) {
+		npk_reader_free(r);
+		return rc;
 	}
 	*out = r;
 	return NPK_OK;
-fail:
-	npk_reader_free(r);
-	return rc;
+}
+
+size_t npk__reader_fixes(const npk_reader *r, const npk__fix **fixes)
+{
+	*fixes = r->fixes;
+	return r->nfixes;
 }
 
 static void pf_stop(struct npk_prefetch **pp);
@@ -688,6 +897,9 @@ void npk_reader_free(npk_reader *r)
 	free(r->pages);
 	free(r->clusters);
 	free(r->sections);
+	for (uint32_t i = 0; i < r->nfixes; i++)
+		free(r->fixes[i].bytes);
+	free(r->copies);
 	obj_free(&r->page);
 	obj_free(&r->fpage);
 	obj_free(&r->cl);
@@ -716,6 +928,7 @@ void npk_reader_info(const npk_reader *r, npk_info *info)
 	info->trusted = r->trusted;
 	info->comment = r->comment;
 	info->meta = r->meta;
+	info->copies_served = r->served;
 }
 
 static int grow(uint8_t **p, size_t *cap, size_t need)
@@ -1935,6 +2148,63 @@ static int tail_tiled(npk_reader *r, walk_report *wr, const section_ref *S, uint
 	return 0;
 }
 
+/* Whether len bytes at a and at b of the file are equal; -1 when they
+ * cannot be read. */
+static int same_bytes(const npk_reader *r, uint64_t a, uint64_t b, uint64_t len)
+{
+	uint8_t x[1 << 15], y[1 << 15];
+	npk_error e2 = {0};
+	for (uint64_t at = 0; at < len;) {
+		size_t n = len - at < sizeof x ? (size_t)(len - at) : sizeof x;
+		if (npk__pread_full(r->fd, x, n, a + at, r->name, &e2) != NPK_OK ||
+		    npk__pread_full(r->fd, y, n, b + at, r->name, &e2) != NPK_OK)
+			return -1;
+		if (memcmp(x, y, n) != 0)
+			return 0;
+		at += n;
+	}
+	return 1;
+}
+
+/* Whether an original of [off, off + len) failed and its copy served. */
+static int served_in(const npk_reader *r, uint64_t off, uint64_t len)
+{
+	for (uint32_t i = 0; i < r->nfixes; i++)
+		if (r->fixes[i].len && r->fixes[i].off < off + len && off < r->fixes[i].off + r->fixes[i].len)
+			return 1;
+	return 0;
+}
+
+/* 15.9: tail section i (type 2, its digest matched) holds copies equal to
+ * their originals; an extent whose copy served is not compared. */
+static void check_copies(npk_reader *r, walk_report *wr, const section_ref *d, uint32_t i)
+{
+	npk__copies c;
+	uint8_t h[NPK_COPY_HEAD_MAX];
+	npk_error e2 = {0};
+	size_t n = d->len < sizeof h ? (size_t)d->len : sizeof h;
+	char msg[200];
+	if (npk__pread_full(r->fd, h, n, d->off, r->name, &e2) != NPK_OK ||
+	    npk__copies_parse(h, n, d->off, r->file_size, &c, &e2) != NPK_OK ||
+	    c.len != d->len || c.signed_size != r->signed_size) {
+		snprintf(msg, sizeof msg, "section %u (survival copies) cannot be read: %s", i,
+		         c.len != d->len && e2.code == NPK_OK ? "its length does not match"
+		         : npk__bare(&e2, "another signed size"));
+		report_tail(wr, NPK_E_FORMAT, "tail section", i, d->off, msg);
+		return;
+	}
+	wr->st->copies = c.count;
+	for (uint32_t k = 0; k < c.count; k++) {
+		const npk__copy_extent *x = &c.ext[k];
+		if (served_in(r, x->off, x->len) || same_bytes(r, x->off, x->pos, x->len) == 1)
+			continue;
+		snprintf(msg, sizeof msg, "section %u: the survival copy of bytes %llu to %llu (at "
+		         "offset %llu) does not match its original", i, (unsigned long long)x->off,
+		         (unsigned long long)(x->off + x->len), (unsigned long long)x->pos);
+		report_tail(wr, NPK_E_DIGEST, "tail section", i, x->pos, msg);
+	}
+}
+
 /* 15.5: each tail section against its digest, once they tile the tail
  * (so that no byte is read twice). */
 static void check_tail_sections(npk_reader *r, walk_report *wr, const section_ref *S,
@@ -1952,6 +2222,8 @@ static void check_tail_sections(npk_reader *r, walk_report *wr, const section_re
 			snprintf(msg, sizeof msg, "section %u (type %u) does not match its digest", i,
 			         S[i].type);
 			report_tail(wr, NPK_E_DIGEST, "tail section", i, S[i].off, msg);
+		} else if (S[i].type == NPK_SECTION_COPIES) {
+			check_copies(r, wr, &S[i], i);
 		}
 	}
 }
@@ -1967,6 +2239,9 @@ static int read_tail_directory(const npk_reader *r, uint8_t **dir, uint32_t *len
 	NPK_FORWARD(npk__pread_full(r->fd, t, sizeof t, end, r->name, err));
 	*off = npk__ld64(t + 8);
 	*len = npk__ld32(t + 16);
+	/* with survival copies, a tail trailer that did not lead to them */
+	NPK_FAIL_IF(memcmp(t + 24, NPK_TAIL_MAGIC, 8) != 0 || npk__ld64(t) != r->signed_size, err,
+	            NPK_E_FORMAT, "the tail trailer is damaged");
 	NPK_FAIL_IF(npk__ld32(t + 20) != 0, err, NPK_E_FORMAT,
 	            "the tail trailer's reserved field is not zero");
 	NPK_FAIL_IF(*off < r->signed_size || !npk__add64(*off, *len, &dir_end) || dir_end != end,
@@ -2094,6 +2369,34 @@ static int check_leaves(verify_ctx *v, npk_error *err)
 	return rc;
 }
 
+/* 15.9: the name of a structure a survival copy may serve. */
+static const char *copy_name(unsigned what)
+{
+	return what == NPK_COPY_HEADER          ? "header"
+	       : what == NPK_COPY_PAGE_TABLE    ? "page table"
+	       : what == NPK_COPY_CLUSTER_TABLE ? "cluster table"
+	       : what == NPK_COPY_MANIFEST      ? "manifest"
+	                                        : "tail trailer";
+}
+
+/* 15.9: each damaged original whose copy served is damage all the same,
+ * so that a scrub finds it while the copy is still there. */
+static void report_fixes(npk_reader *r, walk_report *wr)
+{
+	wr->st->copies_served = r->served;
+	if (r->copies)
+		wr->st->copies = r->copies->count;
+	for (uint32_t i = 0; i < r->nfixes; i++) {
+		const npk__fix *f = &r->fixes[i];
+		char msg[700];
+		snprintf(msg, sizeof msg, "%s; %s", f->msg, f->what == NPK_COPY_TAIL_TRAILER
+		         ? "the survival copies, found by scanning the file, give the signed part"
+		         : "its survival copy in the tail serves");
+		report(wr, f->what == NPK_COPY_TAIL_TRAILER || f->what == NPK_COPY_MANIFEST
+		       ? NPK_E_FORMAT : NPK_E_DIGEST, copy_name(f->what), 0, f->off, NULL, msg);
+	}
+}
+
 int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
                       npk_verify_stats *stats, npk_error *err)
 {
@@ -2106,6 +2409,7 @@ int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
 	verify_ctx v = {.r = r, .wr = &wr, .err = err,
 	                .cstate = calloc(r->cluster_count ? r->cluster_count : 1, 1)};
 	NPK_FAIL_IF(v.cstate == NULL, err, NPK_E_NOMEM, "out of memory");
+	report_fixes(r, &wr);
 	int rc = check_body(r, &wr, err);
 	if (rc != NPK_OK) {
 		free(v.cstate);

@@ -1235,15 +1235,32 @@ static int check_out(const char *out, const char *const *inputs, size_t n, int f
 	return NPK_OK;
 }
 
-/* spec/format.md 15.10: the tail after the signed part of size bytes,
- * read back once from the temporary file. */
-static int add_parity(const npk__out *o, uint64_t size, unsigned percent, npk_error *err)
+/* 15.9: a tail holding the survival copies after the signed part of
+ * *size bytes, which becomes the file's size. A 1.0 reader reads no tail. */
+static int write_copies(int fd, uint64_t *size, npk_error *err)
+{
+	npk__tail t;
+	int rc;
+	NPK_FORWARD_GOTO(rc, npk__tail_begin(&t, fd, *size, err), out);
+	NPK_FORWARD_GOTO(rc, npk__copies_write(&t, fd, *size, err), out);
+	NPK_FORWARD_GOTO(rc, npk__tail_finish(&t, err), out);
+	*size = t.off;
+out:
+	npk__tail_free(&t);
+	return rc;
+}
+
+/* 15.10: the parity section, then (copies) the survival copies, after the
+ * signed part of *size bytes, read back once from the temporary file;
+ * *size becomes the file's size. */
+static int add_parity(const npk__out *o, uint64_t *size, unsigned percent, int copies,
+                      npk_error *err)
 {
 	npk__par_geom g;
-	NPK_FORWARD(npk__par_choose(&g, size, percent, err));
+	NPK_FORWARD(npk__par_choose(&g, *size, percent, err));
 	int back = open(o->tmp, O_RDONLY | O_CLOEXEC);
 	NPK_FAIL_IF(back < 0, err, NPK_E_IO, "%s: %s", o->tmp, strerror(errno));
-	int rc = npk__par_tail(o->fd, back, back, -1, &g, o->path, err);
+	int rc = npk__par_tail(o->fd, back, back, -1, &g, copies, size, o->path, err);
 	close(back);
 	return rc;
 }
@@ -1303,12 +1320,13 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 		goto out;
 	}
 	NPK_FORWARD_GOTO(rc, npk_writer_finish(cx.w, sk, err), out);
-	if (opts && opts->parity)
-		NPK_FORWARD_GOTO(rc, add_parity(&o, npk_writer_size(cx.w), opts->parity, err), out);
-	NPK_FORWARD_GOTO(rc, npk__out_commit(&o, err), out);
 	st->bytes_out = npk_writer_size(cx.w);
-	if (opts && opts->parity && stat(out, &sst) == 0)
-		st->bytes_out = (uint64_t)sst.st_size; /* the tail too */
+	if (opts && opts->parity)
+		NPK_FORWARD_GOTO(rc, add_parity(&o, &st->bytes_out, opts->parity, !opts->no_copies, err),
+		                 out);
+	else if (cx.v11 && !(opts && opts->no_copies))
+		NPK_FORWARD_GOTO(rc, write_copies(o.fd, &st->bytes_out, err), out);
+	NPK_FORWARD_GOTO(rc, npk__out_commit(&o, err), out);
 out:
 	npk__out_abort(&o);
 	npk_writer_free(cx.w);

@@ -170,14 +170,13 @@ static int header_at(npk__par_state *ps, int fd, uint64_t off, npk__par_geom *g,
 	return npk__par_header_parse(h, g, &e2) == NPK_OK;
 }
 
-/* Step 1 by the tail directory's type-3 record: 1 when its header (or its
- * second copy) is where the record says. */
-static int find_by_directory(npk__par_state *ps, int fd)
+int npk__tail_directory(int fd, uint64_t fs, const char *name, npk_section **out, uint32_t *n)
 {
-	uint8_t tr[NPK_TRAILER_SIZE], h[NPK__PAR_HEADER];
+	uint8_t tr[NPK_TRAILER_SIZE];
 	npk_error e2;
-	uint64_t fs = ps->file_size;
-	if (fs < 96 || npk__par_read(fd, tr, sizeof tr, fs - 32, ps->name, &e2) != 32 ||
+	*out = NULL;
+	*n = 0;
+	if (fs < 96 || npk__par_read(fd, tr, sizeof tr, fs - 32, name, &e2) != 32 ||
 	    memcmp(tr + 24, NPK_TAIL_MAGIC, 8) != 0)
 		return 0;
 	uint64_t ss = npk__ld64(tr), doff = npk__ld64(tr + 8);
@@ -186,26 +185,35 @@ static int find_by_directory(npk__par_state *ps, int fd)
 	    doff + dlen != fs - 32 || ss > doff)
 		return 0;
 	uint8_t *d = malloc(dlen ? dlen : 1);
-	npk_section *S = NULL;
-	uint32_t n = 0;
+	int ok = d != NULL && npk__par_read(fd, d, dlen, doff, name, &e2) == dlen &&
+	         npk__parse_sections(d, dlen, ss, doff, 1, name, out, n, &e2) == NPK_OK;
+	free(d);
+	return ok;
+}
+
+/* Step 1 by the tail directory's type-3 record: 1 when its header (or its
+ * second copy) is where the record says. */
+static int find_by_directory(npk__par_state *ps, int fd)
+{
+	uint8_t h[NPK__PAR_HEADER];
+	npk_section *S;
+	uint32_t n;
 	int found = 0;
-	if (d != NULL && npk__par_read(fd, d, dlen, doff, ps->name, &e2) == dlen &&
-	    npk__parse_sections(d, dlen, ss, doff, 1, ps->name, &S, &n, &e2) == NPK_OK) {
-		for (uint32_t i = 0; i < n && !found; i++) {
-			if (S[i].type != NPK__PAR_TYPE || S[i].len < 2 * NPK__PAR_HEADER)
-				continue;
-			npk__par_geom g;
-			found = (header_at(ps, fd, S[i].off, &g, h) ||
-			         header_at(ps, fd, S[i].off + S[i].len - NPK__PAR_HEADER, &g, h)) &&
-			        g.offset == S[i].off && npk__par_section_len(&g) == S[i].len;
-			if (found) {
-				ps->g = g;
-				ps->base = S[i].off;
-			}
+	if (!npk__tail_directory(fd, ps->file_size, ps->name, &S, &n))
+		return 0;
+	for (uint32_t i = 0; i < n && !found; i++) {
+		if (S[i].type != NPK__PAR_TYPE || S[i].len < 2 * NPK__PAR_HEADER)
+			continue;
+		npk__par_geom g;
+		found = (header_at(ps, fd, S[i].off, &g, h) ||
+		         header_at(ps, fd, S[i].off + S[i].len - NPK__PAR_HEADER, &g, h)) &&
+		        g.offset == S[i].off && npk__par_section_len(&g) == S[i].len;
+		if (found) {
+			ps->g = g;
+			ps->base = S[i].off;
 		}
 	}
 	free(S);
-	free(d);
 	return found;
 }
 
@@ -419,10 +427,27 @@ int npk__par_mark(npk__par_state *ps, int fd, int copy_fd, npk_error *err)
 	if (rc == NPK_OK)
 		rc = mark_parity(ps, fd, buf, chunk, err);
 	free(buf);
-	for (uint64_t grp = 0; rc == NPK_OK && grp < g->G; grp++)
-		for (uint64_t s = 0; s < g->S; s++)
-			ps->stripes_bad += !npk__par_stripe_ok(ps, grp, s);
+	if (rc == NPK_OK)
+		npk__par_count(ps);
 	return rc;
+}
+
+void npk__par_count(npk__par_state *ps)
+{
+	ps->stripes_bad = 0;
+	for (uint64_t grp = 0; grp < ps->g.G; grp++)
+		for (uint64_t s = 0; s < ps->g.S; s++)
+			ps->stripes_bad += !npk__par_stripe_ok(ps, grp, s);
+}
+
+int npk__par_accept(npk__par_state *ps, uint64_t b, const uint8_t *bytes)
+{
+	if (b >= ps->g.N || !npk__par_is_lost(ps, b) ||
+	    !crc_ok(ps, b, (uint32_t)crc32(0, bytes, (uInt)npk__par_block_len(&ps->g, b))))
+		return 0;
+	set_lost(ps, b, 0);
+	ps->lost_data--;
+	return 1;
 }
 
 uint64_t npk__par_source(const npk__par_state *ps, uint64_t b)

@@ -113,6 +113,10 @@ typedef struct npk__par_state {
  * at its end), or -1 with err set. */
 int64_t npk__par_read(int fd, void *buf, size_t len, uint64_t off, const char *name,
                       npk_error *err);
+/* The tail directory of fd (file size fs) when the tail trailer and the
+ * directory pass checks 1-2 of 15.5: 1 and *out (malloc'ed) its *n
+ * records; else 0. */
+int npk__tail_directory(int fd, uint64_t fs, const char *name, npk_section **out, uint32_t *n);
 /* Step 1: finds the section of fd (the tail directory's type-3 record,
  * else, with scan, a header copy anywhere, scanning back from the end)
  * and reads its tables. NPK_E_NOTFOUND when there is none. */
@@ -124,6 +128,11 @@ static inline int npk__par_is_lost(const npk__par_state *ps, uint64_t x)
 {
 	return ps->lost[x >> 3] >> (x & 7) & 1;
 }
+/* Counts stripes_bad again (after npk__par_accept). */
+void npk__par_count(npk__par_state *ps);
+/* Takes bytes (data block b's length) for lost block b when their CRC-32
+ * is its entry: 1 when taken (b is then intact). */
+int npk__par_accept(npk__par_state *ps, uint64_t b, const uint8_t *bytes);
 /* 1 when (grp, s) has no more lost data blocks than intact parity */
 int npk__par_stripe_ok(const npk__par_state *ps, uint64_t grp, uint64_t s);
 /* where data block b is read in the damaged file */
@@ -144,10 +153,11 @@ int npk__par_write(npk__tail *t, int src, int copy_fd, int back, const npk__par_
 
 /* The whole tail after the signed part of geom->size bytes (protect.c):
  * cuts out there, then the parity section (npk__par_write with src,
- * copy_fd and back), then the survival copies, then the tail directory
- * and trailer. geom's offset is ignored (the parity comes first). */
-int npk__par_tail(int out, int back, int src, int copy_fd, const npk__par_geom *geom,
-                  const char *name, npk_error *err);
+ * copy_fd and back), then, with copies, the survival copies (15.9), then
+ * the tail directory and trailer; *end (may be NULL) gets the file's
+ * size. geom's offset is ignored (the parity comes first). */
+int npk__par_tail(int out, int back, int src, int copy_fd, const npk__par_geom *geom, int copies,
+                  uint64_t *end, const char *name, npk_error *err);
 
 /* ---- Repair (repair.c) ---- */
 /* Step 4: rebuilds the lost data blocks of ps (no stripe bad) into the
