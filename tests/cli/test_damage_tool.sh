@@ -6,7 +6,8 @@
 #     gives the same bytes, another seed others; shapes chain with "+";
 #     damage that does not fit is refused and names the problem.
 #   layout.py: the structures of an archive without a tail, and with
-#     --objects its pages and clusters (against npkcheck.py dump), and the sections of a tail built here from the spec
+#     --objects its pages and clusters (against npkcheck.py dump), the
+#     survival copies of an archive create makes (equal to the originals), the sections of a tail built here from the spec
 #     (15.5 directory and trailer, 15.9 copies, 15.10 parity header).
 . "$(dirname "$0")/lib.sh"
 suite_begin damage-tool
@@ -161,7 +162,8 @@ expect_exit 1 "a bad size is refused" -- python3 "$DMG" "$IN" "$S/x" burst 12q &
 A="$S/a.npk"
 mkdir -p "$S/tree/x"
 for i in 1 2 3 4 5; do printf 'article %s\n' "$i" > "$S/tree/x/a$i.txt"; done
-expect_exit 0 "create a small archive" -- "$NP" create -q -s "$KEYS/test.key" "$A" "$S/tree" || finish
+expect_exit 0 "create a small archive without a tail" -- \
+	"$NP" create -q -s "$KEYS/test.key" --no-copies "$A" "$S/tree" || finish
 ASIZE=$(file_size "$A")
 expect_exit 0 "layout.py exits 0" -- python3 "$LAY" "$A" && cp "$OUT" "$S/lay"
 python3 "$CHECK" dump "$A" > "$S/dump"
@@ -236,4 +238,17 @@ copy=$(awk '$1 == "copy.manifest" { print $2, $3 }' "$S/t.want")
 set -- $copy
 expect_true "layout: copy.manifest holds the manifest, signature block and trailer" -- \
 	cmp -s -i "$mo:$1" -n "$2" "$A" "$S/t.npk"
+
+# ---- the survival copies create writes by default (spec 15.9)
+AC="$S/c.npk"
+expect_exit 0 "create a small archive with its survival copies" -- \
+	"$NP" create -q -s "$KEYS/test.key" "$AC" "$S/tree" &&
+	expect_exit 0 "layout.py of it exits 0" -- python3 "$LAY" "$AC" && cp "$OUT" "$S/lay-c" &&
+	expect_eq "$(val "$S/lay-c" signed) $(at "$S/lay-c" section.2)" "$(val "$S/lay-c" signed) $(val "$S/lay-c" signed)" \
+		"layout: its copies (section type 2) start the tail, after the signed part" &&
+	for x in header tables manifest; do
+		set -- $(at "$S/lay-c" "$x") $(at "$S/lay-c" "copy.$x") $(val "$S/lay-c" "copy.$x")
+		expect_true "layout: copy.$x holds the bytes of the $x" -- test $# = 3 &&
+			expect_true "layout: copy.$x at $2 equals the $x at $1" -- cmp -s -i "$1:$2" -n "$3" "$AC" "$AC"
+	done
 finish
