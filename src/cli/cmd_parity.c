@@ -139,11 +139,14 @@ static void repair_print(repair_ctx *x, int rc, const npk_error *err, const npk_
 		printf("repaired %s from its survival copies (spec/format.md 15.9); %s verifies "
 		       "(signature and every digest)\n", x->archive, out);
 	} else if (rc == NPK_OK && written) {
+		char moved[96] = "";
+		if (pi->moved)
+			snprintf(moved, sizeof moved, " (%llu more found where bytes were inserted or "
+			         "deleted)", (unsigned long long)pi->moved);
 		printf("repaired %s: %llu damaged data %s rebuilt%s, %llu parity %s; %s verifies "
 		       "(signature and every digest)\n",
 		       x->archive, (unsigned long long)pi->lost_data,
-		       cli_s(pi->lost_data, "block", "blocks"),
-		       pi->moved ? " (and some found at a shift)" : "",
+		       cli_s(pi->lost_data, "block", "blocks"), moved,
 		       (unsigned long long)pi->lost_parity, cli_s(pi->lost_parity, "block", "blocks"),
 		       out);
 	} else if (rc == NPK_OK) {

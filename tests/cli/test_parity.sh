@@ -5,8 +5,8 @@
 #     for byte; it verifies; verify says "parity: 5%, k=240 p=12";
 #   - each damage of issue 13 scaled to the file (three bursts of 1%, 60
 #     single-bit flips, the first 16 KiB zeroed and the last 0.5% cut, one
-#     burst of 4%, a burst inside the parity section, bytes inserted and
-#     bytes deleted): verify exits 1 and names the damaged byte ranges as
+#     burst of 4%, a burst inside the parity section, bytes inserted, bytes
+#     deleted, both at two places): verify exits 1 and names the damaged byte ranges as
 #     repairable; repair exits 0 and its output equals the undamaged file;
 #   - beyond capacity (a 10% burst): verify says so, repair exits 1, says it
 #     cannot and writes nothing; parity forged to look intact (its CRC
@@ -52,6 +52,9 @@ elif kind == 'insert':          # 777 bytes inserted in the middle
     data[n // 2:n // 2] = b'X' * 777
 elif kind == 'delete':          # 1000 bytes deleted at a third
     del data[n // 3:n // 3 + 1000]
+elif kind == 'shifts':          # 777 bytes inserted at a quarter, 1000 deleted at three quarters
+    del data[n * 3 // 4:n * 3 // 4 + 1000]
+    data[n // 4:n // 4] = b'Y' * 777
 elif kind == 'burst10':         # one burst of 10%: beyond the parity
     burst(int(n * 0.3), n // 10)
 open(path, 'wb').write(data)
@@ -126,7 +129,7 @@ expect_exit 0 "protect --parity 10" -- "$NP" protect --parity 10 "$P" &&
 expect_exit 0 "verify after --parity 10" -- "$NP" verify -p "$PUB" "$P"
 cp "$C5" "$P"
 
-for kind in bursts flips ends burst4 parity insert delete; do
+for kind in bursts flips ends burst4 parity insert delete shifts; do
 	repair_case small "$P" "$kind"
 done
 # parity without survival copies: repair writes the tail as it was
@@ -245,7 +248,7 @@ if [ ! -d "$CORPUS" ]; then
 fi
 CP="$S/corpus.npk"
 expect_exit 0 "create --parity 5 of the corpus" -- "$NP" create -q -s "$SEC" --parity 5 "$CP" "$CORPUS" || finish
-for kind in bursts flips ends burst4 parity insert; do
+for kind in bursts flips ends burst4 parity insert shifts; do
 	repair_case corpus "$CP" "$kind"
 done
 cp "$CP" "$S/cbig.npk"

@@ -307,6 +307,15 @@ DEFINE_TEST(test_parity_round_trip)
 	memcpy(ins + 10333, file + 10000, flen - 10000);
 	npk_test_write_file("a", ins, flen + 333);
 	CHECK_EQ_INT(repair_file("a", d, size, &bad), 1);
+	/* 333 bytes inserted at 3000 and 1000 deleted at 15000: the blocks
+	 * between sit at +333, found by the rolling CRC; those after at -667,
+	 * the section's own shift */
+	memcpy(ins, file, 3000);
+	memset(ins + 3000, 'y', 333);
+	memcpy(ins + 3333, file + 3000, 12000);
+	memcpy(ins + 15333, file + 16000, flen - 16000);
+	npk_test_write_file("a", ins, flen - 667);
+	CHECK_EQ_INT(repair_file("a", d, size, &bad), 1);
 	free(ins);
 	free(file);
 	free(d);

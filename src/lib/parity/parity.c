@@ -45,7 +45,8 @@ int npk__par_choose(npk__par_geom *g, uint64_t size, unsigned percent, npk_error
 	uint64_t s = ceil_div(g->N, k);
 	if (s > (s_max ? s_max : 1))
 		s = s_max ? s_max : 1;
-	NPK_FAIL_IF(ceil_div(g->N, k * s) > UINT32_MAX, err, NPK_E_ARG, "parity: the archive is too large");
+	NPK_FAIL_IF(ceil_div(g->N, k * s) > UINT32_MAX, err, NPK_E_ARG,
+	            "parity: the archive is too large");
 	g->S = (uint32_t)s;
 	g->G = (uint32_t)ceil_div(g->N, k * s);
 	return NPK_OK;
@@ -181,8 +182,8 @@ int npk__tail_directory(int fd, uint64_t fs, const char *name, npk_section **out
 		return 0;
 	uint64_t ss = npk__ld64(tr), doff = npk__ld64(tr + 8);
 	uint32_t dlen = npk__ld32(tr + 16);
-	if (dlen > 4 + NPK_SECTION_RECORD * NPK_SECTIONS_MAX || doff > fs - 32 ||
-	    doff + dlen != fs - 32 || ss > doff)
+	if (npk__ld32(tr + 20) != 0 || dlen > 4 + NPK_SECTION_RECORD * NPK_SECTIONS_MAX ||
+	    doff > fs - 32 || doff + dlen != fs - 32 || ss > doff)
 		return 0;
 	uint8_t *d = malloc(dlen ? dlen : 1);
 	int ok = d != NULL && npk__par_read(fd, d, dlen, doff, name, &e2) == dlen &&
@@ -343,38 +344,168 @@ static int mark_data(npk__par_state *ps, int fd, int copy_fd, uint8_t *buf, size
 	return NPK_OK;
 }
 
-/* Whether data block b sits at b B + shift in the file; its bytes in buf. */
-static int moved_ok(npk__par_state *ps, int fd, uint64_t b, uint8_t *buf)
+/* Whether data block b is at file offset at (its bytes then in buf). */
+static int block_at(npk__par_state *ps, int fd, uint64_t b, int64_t at, uint8_t *buf)
 {
 	npk_error e2;
-	uint64_t len = npk__par_block_len(&ps->g, b);
-	int64_t at = (int64_t)(b * ps->g.B) + ps->shift;
-	if (b >= ps->g.N || at < 0 || (uint64_t)at + len > ps->file_size ||
+	uint64_t len = b < ps->g.N ? npk__par_block_len(&ps->g, b) : 0;
+	if (len == 0 || at < 0 || (uint64_t)at + len > ps->file_size ||
 	    npk__par_read(fd, buf, len, (uint64_t)at, ps->name, &e2) != (int64_t)len)
 		return 0;
 	return crc_ok(ps, b, (uint32_t)crc32(0, buf, (uInt)len));
 }
 
-/* Step 3: a lost data block is taken from b B + shift when its CRC and
- * that of block b - 1 or b + 1 at the same shift match their entries. */
+/* Takes lost data block b from file offset at when it and block b - 1 or
+ * b + 1 at the same shift match their entries (step 3); 1 when taken. */
+static int take_moved(npk__par_state *ps, int fd, int copy_fd, uint64_t b, int64_t at,
+                      uint8_t *buf, npk_error *err)
+{
+	uint8_t *nb = buf + ps->g.B;
+	int64_t B = ps->g.B;
+	if (!npk__par_is_lost(ps, b) || !block_at(ps, fd, b, at, buf) ||
+	    !((b > 0 && block_at(ps, fd, b - 1, at - B, nb)) || block_at(ps, fd, b + 1, at + B, nb)))
+		return 0;
+	set_lost(ps, b, 0);
+	ps->lost_data--;
+	ps->nmoved++;
+	if (copy_fd >= 0 && npk__pwrite_full(copy_fd, buf, npk__par_block_len(&ps->g, b), b * ps->g.B,
+	                                     "repaired archive", err) != NPK_OK)
+		return -1;
+	return 1;
+}
+
+/* Step 3 at the section's own shift: block b at b B + shift. */
 static int mark_moved(npk__par_state *ps, int fd, int copy_fd, uint8_t *buf, npk_error *err)
 {
-	const npk__par_geom *g = &ps->g;
-	uint8_t *nb = buf + g->B;
-	ps->moved = malloc(sizeof *ps->moved * (ps->lost_data ? ps->lost_data : 1));
-	NPK_FAIL_IF(ps->moved == NULL, err, NPK_E_NOMEM, "out of memory");
-	for (uint64_t b = 0; b < g->N; b++) {
-		if (!npk__par_is_lost(ps, b) || !moved_ok(ps, fd, b, buf) ||
-		    !((b > 0 && moved_ok(ps, fd, b - 1, nb)) || moved_ok(ps, fd, b + 1, nb)))
+	for (uint64_t b = 0; b < ps->g.N; b++)
+		if (take_moved(ps, fd, copy_fd, b, (int64_t)(b * ps->g.B) + ps->shift, buf, err) < 0)
+			return err->code;
+	return NPK_OK;
+}
+
+/* ---- Step 3 at any shift: a rolling CRC-32 over every window of B bytes.
+ * With reg the CRC register (before the final XOR) of window m[o, o + B),
+ * that of m[o + 1, o + B + 1) is
+ *     step(reg, m[o + B]) ^ out[m[o]] ^ K
+ * where step is one byte of the CRC, out[a] the register of a followed by
+ * B zero bytes from 0, and K that of B + 1 zero bytes from 0xFFFFFFFF
+ * XOR that of B zero bytes (the CRC is affine in its input). */
+typedef struct roll {
+	const z_crc_t *t;
+	uint32_t out[256], k;
+	uint64_t *cand;       /* crc << 32 | b, sorted (b is checked again by its CRC) */
+	size_t ncand;
+	uint8_t filter[8192]; /* a bit per value of crc >> 16 */
+} roll;
+
+static uint32_t roll_step(const roll *r, uint32_t reg, uint8_t c)
+{
+	return (reg >> 8) ^ (uint32_t)r->t[(reg ^ c) & 0xff];
+}
+
+static void roll_tables(roll *r, uint32_t B)
+{
+	r->t = get_crc_table();
+	for (unsigned a = 0; a < 256; a++) {
+		uint32_t reg = roll_step(r, 0, (uint8_t)a);
+		for (uint32_t i = 0; i < B; i++)
+			reg = roll_step(r, reg, 0);
+		r->out[a] = reg;
+	}
+	uint32_t x = 0xFFFFFFFFu;
+	for (uint32_t i = 0; i < B; i++)
+		x = roll_step(r, x, 0);
+	r->k = x ^ roll_step(r, x, 0);
+}
+
+static int by_value(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The lost full-size data blocks, by their entries in tables A and B. */
+static int roll_candidates(npk__par_state *ps, roll *r, npk_error *err)
+{
+	r->cand = malloc(sizeof *r->cand * 2 * (ps->lost_data ? ps->lost_data : 1));
+	NPK_FAIL_IF(r->cand == NULL, err, NPK_E_NOMEM, "out of memory");
+	for (uint64_t b = 0; b < ps->g.N && r->ncand < 2 * ps->lost_data; b++) {
+		if (!npk__par_is_lost(ps, b) || npk__par_block_len(&ps->g, b) != ps->g.B)
 			continue;
-		ps->moved[ps->nmoved++] = b;
-		set_lost(ps, b, 0);
-		ps->lost_data--;
-		if (copy_fd >= 0)
-			NPK_FORWARD(npk__pwrite_full(copy_fd, buf, npk__par_block_len(g, b), b * g->B,
-			                             "repaired archive", err));
+		for (int t = 0; t < 2; t++) {
+			const uint8_t *tab = t ? ps->tb : ps->ta;
+			uint64_t have = t ? ps->b_len : ps->a_len;
+			if (4 * b + 4 > have)
+				continue;
+			uint64_t crc = npk__ld32(tab + 4 * b);
+			r->cand[r->ncand++] = crc << 32 | b;
+			r->filter[crc >> 19] |= (uint8_t)(1u << (crc >> 16 & 7));
+		}
+	}
+	qsort(r->cand, r->ncand, sizeof *r->cand, by_value);
+	return NPK_OK;
+}
+
+/* A window whose CRC is crc at file offset at: every lost block with that
+ * entry is tried there. */
+static int roll_hit(npk__par_state *ps, roll *r, int fd, int copy_fd, uint32_t crc, uint64_t at,
+                    uint8_t *buf, npk_error *err)
+{
+	if (!(r->filter[crc >> 19] >> (crc >> 16 & 7) & 1))
+		return NPK_OK;
+	size_t lo = 0, hi = r->ncand;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (r->cand[mid] >> 32 < crc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < r->ncand && r->cand[lo] >> 32 == crc; lo++) {
+		uint64_t b = r->cand[lo] & 0xFFFFFFFFu;
+		if (take_moved(ps, fd, copy_fd, b, (int64_t)at, buf, err) < 0)
+			return err->code;
 	}
 	return NPK_OK;
+}
+
+/* Rolls over [from, from + len) of the file held in win, len >= B. */
+static int roll_chunk(npk__par_state *ps, roll *r, int fd, int copy_fd, const uint8_t *win,
+                      uint64_t from, uint64_t len, uint8_t *buf, npk_error *err)
+{
+	uint32_t B = ps->g.B, reg = (uint32_t)crc32(0, win, B) ^ 0xFFFFFFFFu;
+	for (uint64_t x = 0;; x++) {
+		NPK_FORWARD(roll_hit(ps, r, fd, copy_fd, reg ^ 0xFFFFFFFFu, from + x, buf, err));
+		if (x + B >= len || ps->lost_data == 0)
+			return NPK_OK;
+		reg = roll_step(r, reg, win[x + B]) ^ r->out[win[x]] ^ r->k;
+	}
+}
+
+static int mark_rolling(npk__par_state *ps, int fd, int copy_fd, uint8_t *buf, npk_error *err)
+{
+	enum { CHUNK = 1 << 20 };
+	uint64_t B = ps->g.B;
+	roll *r = calloc(1, sizeof *r);
+	uint8_t *win = malloc(CHUNK + B);
+	int rc = r == NULL || win == NULL ? npk__fail(err, NPK_E_NOMEM, "out of memory") : NPK_OK;
+	if (rc == NPK_OK)
+		rc = roll_candidates(ps, r, err);
+	if (rc == NPK_OK)
+		roll_tables(r, (uint32_t)B);
+	for (uint64_t at = 0; rc == NPK_OK && r->ncand > 0 && ps->lost_data > 0 &&
+	                      at + B <= ps->file_size; at += CHUNK) {
+		int64_t got = npk__par_read(fd, win, CHUNK + B - 1, at, ps->name, err);
+		if (got < 0)
+			rc = err->code;
+		else if ((uint64_t)got >= B)
+			rc = roll_chunk(ps, r, fd, copy_fd, win, at, (uint64_t)got, buf, err);
+	}
+	if (r != NULL)
+		free(r->cand);
+	free(r);
+	free(win);
+	return rc;
 }
 
 /* Step 2 over the parity blocks, where this file holds the section. */
@@ -424,6 +555,8 @@ int npk__par_mark(npk__par_state *ps, int fd, int copy_fd, npk_error *err)
 		rc = mark_data(ps, fd, copy_fd, buf, chunk, err);
 	if (rc == NPK_OK && ps->shift != 0 && ps->lost_data > 0)
 		rc = mark_moved(ps, fd, copy_fd, buf, err);
+	if (rc == NPK_OK && ps->shift != 0 && ps->lost_data > 0)
+		rc = mark_rolling(ps, fd, copy_fd, buf, err);
 	if (rc == NPK_OK)
 		rc = mark_parity(ps, fd, buf, chunk, err);
 	free(buf);
@@ -450,28 +583,12 @@ int npk__par_accept(npk__par_state *ps, uint64_t b, const uint8_t *bytes)
 	return 1;
 }
 
-uint64_t npk__par_source(const npk__par_state *ps, uint64_t b)
-{
-	uint64_t lo = 0, hi = ps->nmoved;
-	while (lo < hi) {
-		uint64_t mid = lo + (hi - lo) / 2;
-		if (ps->moved[mid] < b)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	int moved = lo < ps->nmoved && ps->moved[lo] == b;
-	return (uint64_t)((int64_t)(b * ps->g.B) + (moved ? ps->shift : 0));
-}
-
 void npk__par_free(npk__par_state *ps)
 {
 	free(ps->ta);
 	free(ps->tb);
 	free(ps->lost);
-	free(ps->moved);
 	ps->ta = ps->tb = ps->lost = NULL;
-	ps->moved = NULL;
 }
 
 void npk__par_info(const npk__par_state *ps, npk_parity_info *info)

@@ -103,8 +103,7 @@ typedef struct npk__par_state {
 	uint8_t *ta, *tb;     /* CRC tables A and B (T bytes each) */
 	uint64_t a_len, b_len; /* bytes of each that the file still holds */
 	uint8_t *lost;        /* bitmap: N data blocks, then G p S parity blocks */
-	uint64_t *moved;      /* data blocks found at b B + shift (step 3), sorted */
-	uint64_t nmoved;
+	uint64_t nmoved;      /* data blocks found at another offset (step 3) */
 	uint64_t lost_data, lost_parity;
 	uint64_t stripes_bad; /* stripes with more lost data blocks than intact parity */
 } npk__par_state;
@@ -135,8 +134,6 @@ void npk__par_count(npk__par_state *ps);
 int npk__par_accept(npk__par_state *ps, uint64_t b, const uint8_t *bytes);
 /* 1 when (grp, s) has no more lost data blocks than intact parity */
 int npk__par_stripe_ok(const npk__par_state *ps, uint64_t grp, uint64_t s);
-/* where data block b is read in the damaged file */
-uint64_t npk__par_source(const npk__par_state *ps, uint64_t b);
 void npk__par_free(npk__par_state *ps);
 /* what ps found, for the public API */
 void npk__par_info(const npk__par_state *ps, npk_parity_info *info);
