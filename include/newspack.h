@@ -522,7 +522,9 @@ enum {
 	NPK_SALVAGE_INTACT = 0,
 	NPK_SALVAGE_MOVED = 1,    /* proven bytes found at another offset (found) */
 	NPK_SALVAGE_REBUILT = 2,  /* rebuilt from the objects found; its digest matched */
-	NPK_SALVAGE_LOST = 3      /* damaged or not found: not used */
+	NPK_SALVAGE_LOST = 3,     /* damaged or not found: not used */
+	NPK_SALVAGE_UNPROVEN = 4  /* the cluster table: rebuilt, its digest did not match;
+	                           * each document is proven by its own digest alone */
 };
 typedef struct npk_salvage_note {
 	const char *structure;    /* "header", "manifest", "page table", "cluster table",

@@ -45,7 +45,8 @@ static void salvage_help(FILE *f)
 static const char *state_name(int state)
 {
 	return state == NPK_SALVAGE_MOVED ? "moved" : state == NPK_SALVAGE_REBUILT ? "rebuilt"
-	       : state == NPK_SALVAGE_LOST ? "lost" : "intact";
+	       : state == NPK_SALVAGE_LOST ? "lost" : state == NPK_SALVAGE_UNPROVEN ? "unproven"
+	       : "intact";
 }
 
 static void on_note(const npk_salvage_note *n, void *ctx)
@@ -72,6 +73,9 @@ static void on_note(const npk_salvage_note *n, void *ctx)
 	else if (n->state == NPK_SALVAGE_REBUILT)
 		printf("REBUILT  %s: %s; its digest is the signed one\n", n->structure,
 		       strcmp(n->structure, "header") == 0 ? "made anew" : "from the objects found");
+	else if (n->state == NPK_SALVAGE_UNPROVEN)
+		printf("UNPROVEN %s: damaged, and its clusters do not rebuild it; each document is "
+		       "proven by its own digest alone\n", n->structure);
 	else if (num[0] == 0) /* a page or cluster: extract names it DAMAGED, with its documents */
 		printf("LOST     %s at offset %llu: damaged, not found anywhere\n", n->structure,
 		       (unsigned long long)n->offset);

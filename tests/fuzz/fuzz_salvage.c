@@ -21,13 +21,21 @@ static int remove_one(const char *path, const struct stat *st, int type, struct 
 	return 0;
 }
 
+static char dir[64];
+
+static void remove_dir(void)
+{
+	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char dir[64];
 	if (dir[0] == 0) {
 		snprintf(dir, sizeof dir, "%s", "/tmp/npk-fuzz-salvage-XXXXXX");
 		if (mkdtemp(dir) == NULL)
 			return 0;
+		atexit(remove_dir);
 	}
 	char path[64];
 	int fd = fuzz_memfile(data, size, path);

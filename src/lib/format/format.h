@@ -242,6 +242,14 @@ const char *npk__reader_name(const npk_reader *r);
 /* Names the archive in messages from now on (salvage reads a file it put
  * together from another's proven bytes: 15.11); NPK_E_NOMEM. */
 int npk__reader_set_name(npk_reader *r, const char *name);
+/* npk_reader_open for salvage (spec/format.md 15.11), of an archive whose
+ * cluster table could not be proven: it is read without its digest, its
+ * clusters without theirs (and may lie anywhere in the file, the tail
+ * too), and only each document's own digest proves its bytes. Untrusted
+ * signers are not refused. For npk_extract only, which names a file only
+ * once its digest matched: never for cat, whose output streams. */
+int npk__reader_open_unproven(const char *path, const npk_trust *trust, npk_reader **out,
+                              npk_error *err);
 /* The reader's thread count, 0 (one per core) resolved. */
 size_t npk__reader_threads(const npk_reader *r);
 /* How many times clusters were decoded by npk_reader_read and find (not

@@ -676,10 +676,11 @@ static int fw_put(fwriter *w, uint32_t type, const void *p, size_t len)
 		uint8_t *c = w->chunk[w->tail % CHUNK_COUNT] + w->fill;
 		npk__st32(c, type);
 		npk__st32(c + 4, (uint32_t)n);
-		if (n > 0)
+		if (n > 0) {
 			memcpy(c + REC_HEADER, b, n);
+			b += n; /* not on a record without data: b may be NULL */
+		}
 		w->fill += REC_HEADER + n;
-		b += n;
 		len -= n;
 	} while (len > 0);
 	return NPK_OK;

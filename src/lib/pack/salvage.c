@@ -25,16 +25,20 @@
 #define SV_CHUNK (4u << 20)       /* bytes scanned per read */
 #define SV_HASH_BUF (1u << 20)    /* bytes hashed per read */
 #define SV_OBJ_MAX (1u << 19)     /* object records kept: 15.11 memory bound */
-#define SV_TRAIL_MAX 4096u        /* trailer magics kept, the last ones found */
+#define SV_TRAIL_MAX 1024u        /* trailer and manifest magics kept, the last ones found */
 #define SV_NONE UINT64_MAX
 
 /* One object header found by the scan (4.1), and the digest of the
- * object it starts: about 80 bytes, the only memory the scan keeps. */
+ * object it starts: about 80 bytes, the only memory the scan keeps. The
+ * digest is computed when first needed (a table entry of the same length,
+ * or a table rebuilt), so that headers that happen to lie in document
+ * bytes cost no hashing of what they claim to hold. */
 typedef struct sv_obj {
 	uint64_t off;             /* where it was found */
 	uint64_t tiled;           /* where the tiling of the objects found puts it, or SV_NONE */
 	uint32_t len, raw, number, count;
 	uint8_t page, codec, flags;
+	uint8_t hashed;           /* digest holds H of the object: 1, or a read failed: 2 */
 	uint8_t digest[32];
 } sv_obj;
 
@@ -46,7 +50,7 @@ typedef struct sv {
 	npk_salvage_stats *st;
 	sv_obj *obj;
 	size_t nobj, cap;
-	uint32_t *by_num, *by_digest; /* indexes into obj, sorted */
+	uint32_t *by_num, *by_len; /* indexes into obj, sorted */
 	uint64_t trail[SV_TRAIL_MAX]; /* ring of trailer offsets, in file order */
 	uint64_t ntrail;
 	uint64_t mfs[SV_TRAIL_MAX];   /* ring of manifest magic offsets */
@@ -55,7 +59,7 @@ typedef struct sv {
 	/* the manifest chosen (7), with its signature block */
 	uint8_t *signed_end;      /* manifest, signature block (mf_len + sig_len) */
 	uint64_t found_at;        /* where that manifest was found */
-	uint64_t signed_size, mf_off, pt_off, doc_count;
+	uint64_t signed_size, mf_off, pt_off, doc_count, content_bytes;
 	uint32_t mf_len, sig_len, pt_size, ct_size, page_count, cluster_count;
 	uint8_t hd[32], ptd[32], ctd[32];
 	int v11;
@@ -63,6 +67,8 @@ typedef struct sv {
 	uint32_t nsecs;
 	uint8_t header[NPK_HEADER_SIZE];
 	uint8_t *pt, *ct;         /* the proven tables */
+	int ct_unproven;          /* ct rebuilt without proof: its clusters lie after the signed part */
+	uint64_t ct_end;          /* then where they end */
 	npk_decoder *dec;
 } sv;
 
@@ -133,7 +139,6 @@ static int add_object(sv *s, const uint8_t *h, uint64_t off, npk_error *err)
 	              .number = npk__ld32(h + 8), .count = npk__ld32(h + 20),
 	              .page = h[3] == 'P', .codec = h[4], .flags = h[5]};
 	o->len = NPK_OBJ_HEADER_SIZE + npk__ld32(h + 16);
-	NPK_FORWARD(hash_at(s, off, o->len, o->digest, err));
 	s->nobj++;
 	return NPK_OK;
 }
@@ -351,6 +356,7 @@ static int take_manifest(sv *s, npk_error *err)
 	const uint8_t *m = s->signed_end;
 	s->signed_size = npk__ld64(m + 8);
 	s->doc_count = npk__ld64(m + 32);
+	s->content_bytes = npk__ld64(m + 40);
 	s->cluster_count = npk__ld32(m + 48);
 	s->page_count = npk__ld32(m + 52);
 	s->pt_off = npk__ld64(m + 56);
@@ -453,11 +459,12 @@ static int by_number(const void *a, const void *b, const void *ctx)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
-static int by_digest(const void *a, const void *b, const void *ctx)
+static int by_len(const void *a, const void *b, const void *ctx)
 {
-	const sv_obj *o = ctx;
-	int c = memcmp(o[*(const uint32_t *)a].digest, o[*(const uint32_t *)b].digest, 32);
-	return c ? c : (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
+	const sv_obj *o = ctx, *x = &o[*(const uint32_t *)a], *y = &o[*(const uint32_t *)b];
+	if (x->len != y->len)
+		return x->len < y->len ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
 }
 
 /* qsort with a context, without qsort_r (not C11): insertion into runs
@@ -504,15 +511,15 @@ static int index_objects(sv *s, npk_error *err)
 	size_t n = s->nobj ? s->nobj : 1;
 	uint32_t *tmp = malloc(n * sizeof *tmp);
 	s->by_num = malloc(n * sizeof *s->by_num);
-	s->by_digest = malloc(n * sizeof *s->by_digest);
-	if (tmp == NULL || s->by_num == NULL || s->by_digest == NULL) {
+	s->by_len = malloc(n * sizeof *s->by_len);
+	if (tmp == NULL || s->by_num == NULL || s->by_len == NULL) {
 		free(tmp);
 		return npk__fail(err, NPK_E_NOMEM, "out of memory");
 	}
 	for (size_t i = 0; i < s->nobj; i++)
-		s->by_num[i] = s->by_digest[i] = (uint32_t)i;
+		s->by_num[i] = s->by_len[i] = (uint32_t)i;
 	sort_idx(s->by_num, s->nobj, s->obj, by_number, tmp);
-	sort_idx(s->by_digest, s->nobj, s->obj, by_digest, tmp);
+	sort_idx(s->by_len, s->nobj, s->obj, by_len, tmp);
 	free(tmp);
 	tile(s);
 	return NPK_OK;
@@ -520,7 +527,7 @@ static int index_objects(sv *s, npk_error *err)
 
 /* The first object found with this kind and number that the tiling
  * keeps (else the first found), or NULL. */
-static const sv_obj *object_numbered(const sv *s, int page, uint32_t number)
+static sv_obj *object_numbered(const sv *s, int page, uint32_t number)
 {
 	size_t lo = 0, hi = s->nobj;
 	while (lo < hi) {
@@ -531,9 +538,9 @@ static const sv_obj *object_numbered(const sv *s, int page, uint32_t number)
 		else
 			hi = mid;
 	}
-	const sv_obj *first = NULL;
+	sv_obj *first = NULL;
 	for (size_t i = lo; i < s->nobj; i++) {
-		const sv_obj *o = &s->obj[s->by_num[i]];
+		sv_obj *o = &s->obj[s->by_num[i]];
 		if (o->page != page || o->number != number)
 			break;
 		if (o->tiled != SV_NONE)
@@ -544,19 +551,32 @@ static const sv_obj *object_numbered(const sv *s, int page, uint32_t number)
 	return first;
 }
 
-/* An object found whose H is digest, wherever it lies, or NULL. */
-static const sv_obj *object_digest(const sv *s, const uint8_t digest[32])
+/* H of object o, computed once; NULL when it cannot be read. */
+static const uint8_t *obj_digest(sv *s, sv_obj *o)
+{
+	npk_error e;
+	if (o->hashed == 0)
+		o->hashed = hash_at(s, o->off, o->len, o->digest, &e) == NPK_OK ? 1 : 2;
+	return o->hashed == 1 ? o->digest : NULL;
+}
+
+/* The first object found of length len whose H is digest, wherever it
+ * lies, or NULL. */
+static const sv_obj *object_digest(sv *s, uint32_t len, const uint8_t digest[32])
 {
 	size_t lo = 0, hi = s->nobj;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
-		if (memcmp(s->obj[s->by_digest[mid]].digest, digest, 32) < 0)
+		if (s->obj[s->by_len[mid]].len < len)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < s->nobj && memcmp(s->obj[s->by_digest[lo]].digest, digest, 32) == 0)
-		return &s->obj[s->by_digest[lo]];
+	for (; lo < s->nobj && s->obj[s->by_len[lo]].len == len; lo++) {
+		const uint8_t *d = obj_digest(s, &s->obj[s->by_len[lo]]);
+		if (d != NULL && memcmp(d, digest, 32) == 0)
+			return &s->obj[s->by_len[lo]];
+	}
 	return NULL;
 }
 
@@ -569,9 +589,9 @@ static int rebuild_clusters(sv *s, int tiled)
 	if (b == NULL)
 		return 0;
 	for (uint32_t i = 0; i < s->cluster_count; i++) {
-		const sv_obj *o = object_numbered(s, 0, i);
+		sv_obj *o = object_numbered(s, 0, i);
 		uint8_t *e = b + (size_t)i * NPK_CLUSTER_ENTRY_SIZE;
-		if (o == NULL || (tiled && o->tiled == SV_NONE)) {
+		if (o == NULL || (tiled && o->tiled == SV_NONE) || obj_digest(s, o) == NULL) {
 			free(b);
 			return 0;
 		}
@@ -619,11 +639,11 @@ out:
 }
 
 /* One page table entry (6.1) for page object o. */
-static int put_page_ref(sv *s, npk_buf *b, const sv_obj *o, uint64_t ordinal, int tiled,
+static int put_page_ref(sv *s, npk_buf *b, sv_obj *o, uint64_t ordinal, int tiled,
                         uint8_t *raw, char *path)
 {
 	int plen = first_path(s, o, raw, path);
-	if (plen < 0)
+	if (plen < 0 || obj_digest(s, o) == NULL)
 		return -1;
 	return npk__buf_u64(b, tiled ? o->tiled : o->off) || npk__buf_u32(b, o->len) ||
 	       npk__buf_u32(b, o->raw) || npk__buf_u64(b, ordinal) || npk__buf_u32(b, o->count) ||
@@ -641,7 +661,7 @@ static int rebuild_pages(sv *s, int tiled)
 	uint64_t ordinal = 0;
 	int ok = raw != NULL && path != NULL;
 	for (uint32_t k = 0; k < s->page_count && ok; k++) {
-		const sv_obj *o = object_numbered(s, 1, k);
+		sv_obj *o = object_numbered(s, 1, k);
 		ok = o != NULL && !(tiled && o->tiled == SV_NONE) &&
 		     put_page_ref(s, &b, o, ordinal, tiled, raw, path) == 0;
 		ordinal += ok ? o->count : 0;
@@ -659,8 +679,59 @@ static int rebuild_pages(sv *s, int tiled)
 	return 0;
 }
 
+/* The raw size of each of the clusters that are not found, so that all
+ * add up to content_bytes (6.2) when they can (else 1: the reader takes
+ * an unproven table whose sizes do not add up); 0 when one would exceed
+ * 64 MiB. *last: the last one's. */
+static uint64_t missing_raw(const sv *s, uint64_t *last)
+{
+	uint64_t known = 0, missing = 0;
+	for (uint32_t i = 0; i < s->cluster_count; i++) {
+		const sv_obj *o = object_numbered(s, 0, i);
+		known += o ? o->raw : 0;
+		missing += o == NULL;
+	}
+	if (missing == 0 || known + missing > s->content_bytes)
+		return *last = 1;
+	uint64_t each = (s->content_bytes - known) / missing;
+	*last = s->content_bytes - known - each * (missing - 1);
+	return each <= NPK_CLUSTER_RAW_MAX && *last <= NPK_CLUSTER_RAW_MAX ? each : 0;
+}
+
+/* 15.11, "Unproven cluster table": for cluster i the object found with
+ * that number (the tiling's first), placed after the signed part, back to
+ * back; a number not found gets 24 zero bytes, which no reader takes. Only
+ * the documents' own digests then prove anything. */
+static int unproven_clusters(sv *s)
+{
+	uint64_t last = 0, each = missing_raw(s, &last), off = s->signed_size, seen = 0;
+	uint8_t *b = malloc(s->ct_size ? s->ct_size : 1);
+	if (each == 0 || b == NULL) {
+		free(b);
+		return 0;
+	}
+	uint64_t missing = 0;
+	for (uint32_t i = 0; i < s->cluster_count; i++)
+		missing += object_numbered(s, 0, i) == NULL;
+	for (uint32_t i = 0; i < s->cluster_count; i++) {
+		const sv_obj *o = object_numbered(s, 0, i);
+		uint8_t *e = b + (size_t)i * NPK_CLUSTER_ENTRY_SIZE;
+		seen += o == NULL;
+		uint32_t len = o ? o->len : NPK_OBJ_HEADER_SIZE;
+		npk__st64(e, off);
+		npk__st32(e + 8, len);
+		npk__st32(e + 12, o ? o->raw : (uint32_t)(seen == missing ? last : each));
+		memset(e + 16, 0, 32);
+		off += len;
+	}
+	s->ct = b;
+	s->ct_unproven = 1;
+	s->ct_end = off;
+	return 1;
+}
+
 /* 15.11 step 3 for one table: found, else rebuilt (the offsets found,
- * then the tiling's); else lost. */
+ * then the tiling's); else lost, or for the cluster table unproven. */
 static int prove_table(sv *s, int first, npk_error *err)
 {
 	const char *what = first ? "page table" : "cluster table";
@@ -673,6 +744,10 @@ static int prove_table(sv *s, int first, npk_error *err)
 			note(s, what, 0, off, off, NPK_SALVAGE_REBUILT);
 			return NPK_OK;
 		}
+	if (!first && unproven_clusters(s)) {
+		note(s, what, 0, off, off, NPK_SALVAGE_UNPROVEN);
+		return NPK_OK;
+	}
 	note(s, what, 0, off, off, NPK_SALVAGE_LOST);
 	return npk__fail(err, NPK_E_DIGEST,
 	                 "%s: the %s is damaged and cannot be rebuilt from the objects found (%s), "
@@ -688,13 +763,31 @@ static int prove_table(sv *s, int first, npk_error *err)
 static int place_object(sv *s, int fd, const char *what, uint32_t number, uint64_t off,
                         uint32_t len, const uint8_t digest[32], npk_error *err)
 {
-	const sv_obj *o = object_digest(s, digest);
-	if (o == NULL || o->len != len) {
+	const sv_obj *o = object_digest(s, len, digest);
+	if (o == NULL) {
 		note(s, what, number, off, off, NPK_SALVAGE_LOST);
 		return NPK_OK;
 	}
 	if (o->off != off)
 		note(s, what, number, off, o->off, NPK_SALVAGE_MOVED);
+	for (uint64_t done = 0; done < len;) {
+		size_t n = len - done < SV_HASH_BUF ? (size_t)(len - done) : SV_HASH_BUF;
+		NPK_FORWARD(npk__pread_full(s->fd, s->hbuf, n, o->off + done, s->name, err));
+		NPK_FORWARD(npk__pwrite_full(fd, s->hbuf, n, off + done, "the salvage file", err));
+		done += n;
+	}
+	return NPK_OK;
+}
+
+/* Cluster i of an unproven table: the object found with its number, at
+ * the table's offset (unproven_clusters), or zeros. */
+static int place_unproven(sv *s, int fd, uint32_t i, uint64_t off, uint32_t len, npk_error *err)
+{
+	const sv_obj *o = object_numbered(s, 0, i);
+	if (o == NULL || o->len != len) {
+		note(s, "cluster", i, off, off, NPK_SALVAGE_LOST);
+		return NPK_OK;
+	}
 	for (uint64_t done = 0; done < len;) {
 		size_t n = len - done < SV_HASH_BUF ? (size_t)(len - done) : SV_HASH_BUF;
 		NPK_FORWARD(npk__pread_full(s->fd, s->hbuf, n, o->off + done, s->name, err));
@@ -723,11 +816,29 @@ static int place_objects(sv *s, int fd, npk_error *err)
 		const uint8_t *e = s->ct + (size_t)i * NPK_CLUSTER_ENTRY_SIZE;
 		uint64_t off = npk__ld64(e);
 		uint32_t len = npk__ld32(e + 8);
+		if (s->ct_unproven) {
+			NPK_FORWARD(place_unproven(s, fd, i, off, len, err));
+			continue;
+		}
 		if (len > s->signed_size || off > s->signed_size - len)
 			return NPK_OK;
 		NPK_FORWARD(place_object(s, fd, "cluster", i, off, len, e + 16, err));
 	}
 	return NPK_OK;
+}
+
+/* Unproven clusters lie after the signed part: a tail (15.5) with an
+ * empty directory after them, which extract does not read. */
+static int write_tail(sv *s, int fd, npk_error *err)
+{
+	if (!s->ct_unproven)
+		return NPK_OK;
+	uint8_t t[4 + NPK_TRAILER_SIZE] = {0};
+	npk__st64(t + 4, s->signed_size);
+	npk__st64(t + 12, s->ct_end);
+	npk__st32(t + 20, 4);
+	memcpy(t + 28, NPK_TAIL_MAGIC, 8);
+	return npk__pwrite_full(fd, t, sizeof t, s->ct_end, "the salvage file", err);
 }
 
 /* The signed part as it was written (2), from the proven pieces; what
@@ -739,8 +850,10 @@ static int write_proven(sv *s, int fd, npk_error *err)
 	npk__st32(tr + 8, s->mf_len);
 	npk__st32(tr + 12, s->sig_len);
 	memcpy(tr + 24, NPK_TRAILER_MAGIC, 8);
-	NPK_FAIL_IF(ftruncate(fd, (off_t)s->signed_size) != 0, err, NPK_E_IO,
+	uint64_t size = s->ct_unproven ? s->ct_end + 4 + NPK_TRAILER_SIZE : s->signed_size;
+	NPK_FAIL_IF(ftruncate(fd, (off_t)size) != 0, err, NPK_E_IO,
 	            "the salvage file: %s", strerror(errno));
+	NPK_FORWARD(write_tail(s, fd, err));
 	NPK_FORWARD(npk__pwrite_full(fd, s->header, NPK_HEADER_SIZE, 0, "the salvage file", err));
 	NPK_FORWARD(place_objects(s, fd, err));
 	NPK_FORWARD(npk__pwrite_full(fd, s->pt, s->pt_size, s->pt_off, "the salvage file", err));
@@ -791,7 +904,8 @@ static int extract_proven(sv *s, const char *dir, npk_error *err)
 	int rc = write_proven(s, fd, err);
 	close(fd);
 	if (rc == NPK_OK)
-		rc = npk_reader_open(tmp, s->o->trust, 1, &r, err);
+		rc = s->ct_unproven ? npk__reader_open_unproven(tmp, s->o->trust, &r, err)
+		                    : npk_reader_open(tmp, s->o->trust, 1, &r, err);
 	unlink(tmp);
 	free(tmp);
 	if (rc == NPK_OK && (rc = npk__reader_set_name(r, s->name)) != NPK_OK)
@@ -813,7 +927,7 @@ static void sv_free(sv *s)
 		close(s->fd);
 	free(s->obj);
 	free(s->by_num);
-	free(s->by_digest);
+	free(s->by_len);
 	free(s->hbuf);
 	free(s->signed_end);
 	free(s->secs);
@@ -851,6 +965,7 @@ int npk_salvage(const char *path, const char *dir, const npk_salvage_opts *opts,
                 npk_salvage_stats *stats, npk_error *err)
 {
 	NPK_FORWARD(npk__init(err));
+	NPK_FAIL_IF(path == NULL || dir == NULL, err, NPK_E_ARG, "salvage: no archive or no folder");
 	npk_salvage_stats dummy;
 	static const npk_salvage_opts none;
 	sv s = {.fd = -1, .name = path, .o = opts ? opts : &none, .st = stats ? stats : &dummy};
