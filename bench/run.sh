@@ -5,7 +5,8 @@
 #
 #   sh bench/run.sh [-n N] [-r R] [-s SEED] [--scale] [--corpus [DIR]] [--cold]
 #                   [--extract-to DIR] [--only-scale] [--only-corpus] [--only-startup]
-#                   [--keep] [--no-results]
+#                   [--keep] [--no-results] [--survival]
+#   sh bench/run.sh --only-survival [--mb MB] [-r R] [-s SEED]   (bench/survival.sh)
 #
 # POSIX sh starts it; the rest needs bash (EPOCHREALTIME, arrays).
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -21,6 +22,7 @@ SEED=1
 SCALE=0
 CORPUS=0
 MAIN=1
+SURVIVAL=0
 COLD=0
 KEEP=0
 WRITE=1
@@ -30,7 +32,7 @@ SLOW=${BENCH_SLOW:-12}      # a peer whose first run takes longer (seconds) runs
 FASTRUNS=${BENCH_FASTRUNS:-11}  # a command whose first run is under 0.5 s runs this often
 
 usage() {
-	sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -44,6 +46,8 @@ while [ $# -gt 0 ]; do
 		if [ $# -gt 1 ] && [ "${2#-}" = "$2" ]; then SHARED=$2; shift; fi ;;
 	--only-corpus) CORPUS=1; MAIN=0 ;;
 	--only-startup) MAIN=0 ;;
+	--survival) SURVIVAL=1 ;;
+	--only-survival) shift; exec bash "$(dirname "$0")/survival.sh" "$@" ;;
 	--cold) COLD=1 ;;
 	--keep) KEEP=1 ;;
 	--extract-to) EXTRACT_TO=$2; shift ;;
@@ -818,4 +822,7 @@ cat "$W/section-startup.md"
 } >"$W/section-import.md"
 cat "$W/section-import.md"
 [ "$WRITE" = 1 ] && put_section import "$W/section-import.md"
+if [ "$SURVIVAL" = 1 ]; then
+	bash "$ROOT/bench/survival.sh" -r "$R" -s "$SEED" $([ "$WRITE" = 1 ] || echo --no-results)
+fi
 exit 0
