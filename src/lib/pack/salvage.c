@@ -759,6 +759,18 @@ static int prove_table(sv *s, int first, npk_error *err)
 
 /* ---- 15.11 step 4: the proven archive, put back together ---- */
 
+/* len bytes of the archive at from, to the salvage file at to. */
+static int copy_object(sv *s, int fd, uint64_t from, uint64_t to, uint64_t len, npk_error *err)
+{
+	for (uint64_t done = 0; done < len;) {
+		size_t n = len - done < SV_HASH_BUF ? (size_t)(len - done) : SV_HASH_BUF;
+		NPK_FORWARD(npk__pread_full(s->fd, s->hbuf, n, from + done, s->name, err));
+		NPK_FORWARD(npk__pwrite_full(fd, s->hbuf, n, to + done, "the salvage file", err));
+		done += n;
+	}
+	return NPK_OK;
+}
+
 /* The object of table entry (off, len, digest) into fd at off, from
  * wherever it was found; a note when moved or lost. */
 static int place_object(sv *s, int fd, const char *what, uint32_t number, uint64_t off,
@@ -771,13 +783,7 @@ static int place_object(sv *s, int fd, const char *what, uint32_t number, uint64
 	}
 	if (o->off != off)
 		note(s, what, number, off, o->off, NPK_SALVAGE_MOVED);
-	for (uint64_t done = 0; done < len;) {
-		size_t n = len - done < SV_HASH_BUF ? (size_t)(len - done) : SV_HASH_BUF;
-		NPK_FORWARD(npk__pread_full(s->fd, s->hbuf, n, o->off + done, s->name, err));
-		NPK_FORWARD(npk__pwrite_full(fd, s->hbuf, n, off + done, "the salvage file", err));
-		done += n;
-	}
-	return NPK_OK;
+	return copy_object(s, fd, o->off, off, len, err);
 }
 
 /* Cluster i of an unproven table: the object found with its number, at
@@ -789,13 +795,7 @@ static int place_unproven(sv *s, int fd, uint32_t i, uint64_t off, uint32_t len,
 		note(s, "cluster", i, off, off, NPK_SALVAGE_LOST);
 		return NPK_OK;
 	}
-	for (uint64_t done = 0; done < len;) {
-		size_t n = len - done < SV_HASH_BUF ? (size_t)(len - done) : SV_HASH_BUF;
-		NPK_FORWARD(npk__pread_full(s->fd, s->hbuf, n, o->off + done, s->name, err));
-		NPK_FORWARD(npk__pwrite_full(fd, s->hbuf, n, off + done, "the salvage file", err));
-		done += n;
-	}
-	return NPK_OK;
+	return copy_object(s, fd, o->off, off, len, err);
 }
 
 static int place_objects(sv *s, int fd, npk_error *err)
