@@ -266,24 +266,48 @@ static int find_by_scan(npk__par_state *ps, int fd)
 	return 1;
 }
 
+/* Entries of a CRC table held in memory at once (1 MiB): the tables are
+ * read a slice at a time, as the blocks they check are. */
+#define TAB_WINDOW (256u << 10)
+
 static int read_tables(npk__par_state *ps, int fd, npk_error *err)
 {
 	uint64_t T = npk__par_table_len(&ps->g);
-	/* a table larger than the file is a lie: no allocation for it */
+	/* a table larger than the file is a lie */
 	NPK_FAIL_IF(T > ps->file_size, err, NPK_E_FORMAT,
 	            "%s: the parity section's tables are larger than the file", ps->name);
-	ps->ta = malloc(T ? T : 1);
-	ps->tb = malloc(T ? T : 1);
-	NPK_FAIL_IF(ps->ta == NULL || ps->tb == NULL, err, NPK_E_NOMEM, "out of memory");
-	uint64_t a = ps->base + NPK__PAR_HEADER;
-	uint64_t b = a + T + npk__par_nparity(&ps->g) * ps->g.B;
-	int64_t na = npk__par_read(fd, ps->ta, T, a, ps->name, err);
-	int64_t nb = na < 0 ? -1 : npk__par_read(fd, ps->tb, T, b, ps->name, err);
-	if (nb < 0)
-		return err->code;
-	ps->a_len = (uint64_t)na;
-	ps->b_len = (uint64_t)nb;
+	ps->fd = fd;
+	ps->ta_off = ps->base + NPK__PAR_HEADER;
+	ps->tb_off = ps->ta_off + T + npk__par_nparity(&ps->g) * ps->g.B;
+	uint64_t fs = ps->file_size;
+	ps->a_len = ps->ta_off >= fs ? 0 : fs - ps->ta_off < T ? fs - ps->ta_off : T;
+	ps->b_len = ps->tb_off >= fs ? 0 : fs - ps->tb_off < T ? fs - ps->tb_off : T;
+	ps->wa.buf = malloc(4 * TAB_WINDOW);
+	ps->wb.buf = malloc(4 * TAB_WINDOW);
+	NPK_FAIL_IF(ps->wa.buf == NULL || ps->wb.buf == NULL, err, NPK_E_NOMEM, "out of memory");
 	return NPK_OK;
+}
+
+/* Entry x of table t (0: A, 1: B) into *crc: 0 when the file no longer
+ * holds it or cannot be read there (the entry then matches nothing). */
+static int tab_entry(npk__par_state *ps, int t, uint64_t x, uint32_t *crc)
+{
+	struct npk__par_window *w = t ? &ps->wb : &ps->wa;
+	uint64_t have = (t ? ps->b_len : ps->a_len) / 4;
+	if (x >= have)
+		return 0;
+	if (x < w->first || x - w->first >= w->n) {
+		uint64_t n = have - x < TAB_WINDOW ? have - x : TAB_WINDOW;
+		npk_error e2;
+		w->n = 0;
+		if (npk__par_read(ps->fd, w->buf, (size_t)(4 * n), (t ? ps->tb_off : ps->ta_off) + 4 * x,
+		                  ps->name, &e2) != (int64_t)(4 * n))
+			return 0;
+		w->first = x;
+		w->n = n;
+	}
+	*crc = npk__ld32(w->buf + 4 * (x - w->first));
+	return 1;
 }
 
 int npk__par_open(npk__par_state *ps, int fd, const char *name, int scan, npk_error *err)
@@ -307,10 +331,10 @@ int npk__par_open(npk__par_state *ps, int fd, const char *name, int scan, npk_er
 
 /* Whether crc is entry x of table A or of table B (entries the file no
  * longer holds match nothing). */
-static int crc_ok(const npk__par_state *ps, uint64_t x, uint32_t crc)
+static int crc_ok(npk__par_state *ps, uint64_t x, uint32_t crc)
 {
-	return (4 * x + 4 <= ps->a_len && npk__ld32(ps->ta + 4 * x) == crc) ||
-	       (4 * x + 4 <= ps->b_len && npk__ld32(ps->tb + 4 * x) == crc);
+	uint32_t e;
+	return (tab_entry(ps, 0, x, &e) && e == crc) || (tab_entry(ps, 1, x, &e) && e == crc);
 }
 
 static void set_lost(npk__par_state *ps, uint64_t x, int lost)
@@ -433,11 +457,10 @@ static int roll_candidates(npk__par_state *ps, roll *r, npk_error *err)
 		if (!npk__par_is_lost(ps, b) || npk__par_block_len(&ps->g, b) != ps->g.B)
 			continue;
 		for (int t = 0; t < 2; t++) {
-			const uint8_t *tab = t ? ps->tb : ps->ta;
-			uint64_t have = t ? ps->b_len : ps->a_len;
-			if (4 * b + 4 > have)
+			uint32_t e;
+			if (!tab_entry(ps, t, b, &e))
 				continue;
-			uint64_t crc = npk__ld32(tab + 4 * b);
+			uint64_t crc = e;
 			r->cand[r->ncand++] = crc << 32 | b;
 			r->filter[crc >> 19] |= (uint8_t)(1u << (crc >> 16 & 7));
 		}
@@ -585,10 +608,10 @@ int npk__par_accept(npk__par_state *ps, uint64_t b, const uint8_t *bytes)
 
 void npk__par_free(npk__par_state *ps)
 {
-	free(ps->ta);
-	free(ps->tb);
+	free(ps->wa.buf);
+	free(ps->wb.buf);
 	free(ps->lost);
-	ps->ta = ps->tb = ps->lost = NULL;
+	ps->wa.buf = ps->wb.buf = ps->lost = NULL;
 }
 
 void npk__par_info(const npk__par_state *ps, npk_parity_info *info)

@@ -100,8 +100,12 @@ typedef struct npk__par_state {
 	uint64_t base;        /* where the section's first byte is in this file */
 	int64_t shift;        /* base - section_offset: bytes inserted (> 0) or deleted */
 	int header_copies;    /* header copies that were intact where expected (0-2) */
-	uint8_t *ta, *tb;     /* CRC tables A and B (T bytes each) */
+	int fd;               /* the file, which holds the tables */
+	uint64_t ta_off, tb_off; /* where CRC tables A and B are in it */
 	uint64_t a_len, b_len; /* bytes of each that the file still holds */
+	struct npk__par_window { uint8_t *buf; uint64_t first, n; } wa, wb;
+	                      /* a window of each table: read in slices, so that
+	                       * memory stays bounded whatever the archive's size */
 	uint8_t *lost;        /* bitmap: N data blocks, then G p S parity blocks */
 	uint64_t nmoved;      /* data blocks found at another offset (step 3) */
 	uint64_t lost_data, lost_parity;
