@@ -448,12 +448,22 @@ static int by_value(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The lost full-size data blocks, by their entries in tables A and B. */
-static int roll_candidates(npk__par_state *ps, roll *r, npk_error *err)
+/* Candidates looked for in one pass over the file (16 MiB of them): more
+ * lost blocks take more passes, so that memory stays bounded. */
+#define ROLL_MAX ((size_t)1 << 21)
+
+/* The lost full-size data blocks from *from on, by their entries in
+ * tables A and B, as many as one pass takes; *from moves past them. */
+static int roll_candidates(npk__par_state *ps, roll *r, uint64_t *from, npk_error *err)
 {
-	r->cand = malloc(sizeof *r->cand * 2 * (ps->lost_data ? ps->lost_data : 1));
+	uint64_t want = 2 * ps->lost_data < ROLL_MAX ? 2 * ps->lost_data : ROLL_MAX;
+	if (r->cand == NULL)
+		r->cand = malloc(sizeof *r->cand * (want ? want : 1));
 	NPK_FAIL_IF(r->cand == NULL, err, NPK_E_NOMEM, "out of memory");
-	for (uint64_t b = 0; b < ps->g.N && r->ncand < 2 * ps->lost_data; b++) {
+	memset(r->filter, 0, sizeof r->filter);
+	r->ncand = 0;
+	uint64_t b = *from;
+	for (; b < ps->g.N && r->ncand + 2 <= want; b++) {
 		if (!npk__par_is_lost(ps, b) || npk__par_block_len(&ps->g, b) != ps->g.B)
 			continue;
 		for (int t = 0; t < 2; t++) {
@@ -465,6 +475,7 @@ static int roll_candidates(npk__par_state *ps, roll *r, npk_error *err)
 			r->filter[crc >> 19] |= (uint8_t)(1u << (crc >> 16 & 7));
 		}
 	}
+	*from = b;
 	qsort(r->cand, r->ncand, sizeof *r->cand, by_value);
 	return NPK_OK;
 }
@@ -513,16 +524,17 @@ static int mark_rolling(npk__par_state *ps, int fd, int copy_fd, uint8_t *buf, n
 	uint8_t *win = malloc(CHUNK + B);
 	int rc = r == NULL || win == NULL ? npk__fail(err, NPK_E_NOMEM, "out of memory") : NPK_OK;
 	if (rc == NPK_OK)
-		rc = roll_candidates(ps, r, err);
-	if (rc == NPK_OK)
 		roll_tables(r, (uint32_t)B);
-	for (uint64_t at = 0; rc == NPK_OK && r->ncand > 0 && ps->lost_data > 0 &&
-	                      at + B <= ps->file_size; at += CHUNK) {
-		int64_t got = npk__par_read(fd, win, CHUNK + B - 1, at, ps->name, err);
-		if (got < 0)
-			rc = err->code;
-		else if ((uint64_t)got >= B)
-			rc = roll_chunk(ps, r, fd, copy_fd, win, at, (uint64_t)got, buf, err);
+	for (uint64_t from = 0; rc == NPK_OK && from < ps->g.N && ps->lost_data > 0;) {
+		rc = roll_candidates(ps, r, &from, err);
+		for (uint64_t at = 0; rc == NPK_OK && r->ncand > 0 && ps->lost_data > 0 &&
+		                      at + B <= ps->file_size; at += CHUNK) {
+			int64_t got = npk__par_read(fd, win, CHUNK + B - 1, at, ps->name, err);
+			if (got < 0)
+				rc = err->code;
+			else if ((uint64_t)got >= B)
+				rc = roll_chunk(ps, r, fd, copy_fd, win, at, (uint64_t)got, buf, err);
+		}
 	}
 	if (r != NULL)
 		free(r->cand);
