@@ -664,37 +664,36 @@ void npk__par_ranges(const npk__par_state *ps, npk_parity_range_cb cb, void *ctx
 	}
 }
 
-int npk_parity_check(const char *path, npk_parity_info *info, npk_parity_range_cb range,
-                     void *ctx, npk_error *err)
+/* npk_parity_check (mark: every block is checked, scan: the section may be
+ * found by a scan) and npk_parity_find (neither). */
+static int parity_run(const char *path, int mark, npk_parity_info *info, npk_parity_range_cb range,
+                      void *ctx, npk_error *err)
 {
 	npk__par_state ps;
 	memset(info, 0, sizeof *info);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	NPK_FAIL_IF(fd < 0, err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", path,
 	            strerror(errno));
-	int rc = npk__par_open(&ps, fd, path, 1, err);
-	if (rc == NPK_OK)
+	int rc = npk__par_open(&ps, fd, path, mark, err);
+	if (rc == NPK_OK && mark)
 		rc = npk__par_mark(&ps, fd, -1, err);
 	if (rc == NPK_OK) {
 		npk__par_info(&ps, info);
-		npk__par_ranges(&ps, range, ctx);
+		if (mark)
+			npk__par_ranges(&ps, range, ctx);
 	}
 	npk__par_free(&ps);
 	close(fd);
 	return rc;
 }
 
+int npk_parity_check(const char *path, npk_parity_info *info, npk_parity_range_cb range,
+                     void *ctx, npk_error *err)
+{
+	return parity_run(path, 1, info, range, ctx, err);
+}
+
 int npk_parity_find(const char *path, npk_parity_info *info, npk_error *err)
 {
-	npk__par_state ps;
-	memset(info, 0, sizeof *info);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	NPK_FAIL_IF(fd < 0, err, errno == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO, "%s: %s", path,
-	            strerror(errno));
-	int rc = npk__par_open(&ps, fd, path, 0, err);
-	if (rc == NPK_OK)
-		npk__par_info(&ps, info);
-	npk__par_free(&ps);
-	close(fd);
-	return rc;
+	return parity_run(path, 0, info, NULL, NULL, err);
 }
