@@ -661,6 +661,29 @@ typedef struct npk_repair_opts {
 NPK_API int npk_repair(const char *path, const npk_repair_opts *opts, npk_parity_info *info,
                        int *written, char **out_path, npk_error *err);
 
+/* ---- Per-article proofs (spec/format.md 15.13, 15.14) ---- */
+
+/* One proof: a leaf, its inclusion path, the signed manifest. */
+typedef struct npk_proof {
+	uint8_t *leaf;            /* leaf data (15.13) */
+	size_t leaf_len;
+	uint64_t index, size;     /* leaf number, tree size */
+	uint8_t (*hashes)[32];    /* RFC 9162 inclusion path, leaf upward */
+	unsigned nhashes;
+	uint8_t *manifest;        /* the manifest (7.1) */
+	size_t manifest_len;
+	uint8_t *sig;             /* the archive's signature block (8) */
+	size_t sig_len;
+	char **stamps;            /* "kind base64" of each stamp line, none in v1 */
+	size_t nstamps;
+} npk_proof;
+NPK_API void npk_proof_clear(npk_proof *p);
+/* The proof of the document at path in r, checked against the signed
+ * root before it is returned. NPK_E_NOTFOUND: no such path, or the
+ * archive holds no Merkle tree (made without one); NPK_E_DIGEST: the
+ * stored tree does not lead to the signed root. */
+NPK_API int npk_prove(npk_reader *r, const char *path, npk_proof *out, npk_error *err);
+
 /* Checks that a path is valid in an archive (spec/format.md, "Paths"). */
 NPK_API int npk_path_check(const char *path, size_t len, npk_error *err);
 

@@ -153,6 +153,65 @@ int npk__tail_section_end(npk__tail *t, npk_error *err);
 int npk__tail_finish(npk__tail *t, npk_error *err);
 void npk__tail_free(npk__tail *t);
 
+/* ---- Merkle tree (merkle.c, spec/format.md 15.13, 15.14) ---- */
+#define NPK_EXT_MERKLE 2u          /* manifest extension: tree_size, root */
+#define NPK_EXT_MERKLE_LEN 40u
+#define NPK_SECTION_TREE 4u        /* body section: the stored levels */
+#define NPK_TREE_MAGIC "NPKTREE\n"
+#define NPK_TREE_HEADER 24u
+#define NPK_TREE_STRIDE 8u         /* the stride newspack writes */
+#define NPK_TREE_STRIDE_MAX 16u
+#define NPK_TREE_SIZE_MAX 0xFFFFFFFEull
+#define NPK_PROOF_HASHES_MAX 64u
+#define NPK_LEAF_ENTRY 0u          /* leaf_type: an index entry */
+/* The fields of a leaf's data (15.13), pointing into someone else's bytes. */
+typedef struct npk_leaf {
+	unsigned type, kind;
+	const char *path;
+	size_t path_len;
+	uint64_t size;
+	const uint8_t *digest;    /* 32 bytes: H(content) */
+	const char *media;
+	size_t media_len;
+	const uint8_t *meta;      /* the metadata list (5.5), its count included */
+	size_t meta_len;
+	const uint8_t *salt;      /* 16 bytes */
+} npk_leaf;
+int npk__leaf_encode(npk_buf *out, const npk_leaf *l, npk_error *err);
+/* Parses leaf data exactly (every field checked: 5.1 path, media type,
+ * 5.5 metadata list, nothing after the salt). */
+int npk__leaf_parse(const uint8_t *p, size_t len, npk_leaf *l, npk_error *err);
+void npk__leaf_hash(const uint8_t *leaf, size_t len, uint8_t out[32]);   /* SHA256(00 || leaf) */
+void npk__node_hash(const uint8_t l[32], const uint8_t r[32], uint8_t out[32]); /* SHA256(01 || l || r) */
+/* The root of leaves added one by one (RFC 9162 2.1.1): O(log n) memory. */
+typedef struct npk_mth {
+	uint8_t stack[64][32];
+	uint64_t n;
+} npk_mth;
+void npk__mth_init(npk_mth *t);
+void npk__mth_add(npk_mth *t, const uint8_t leaf_hash[32]);
+void npk__mth_root(const npk_mth *t, uint8_t out[32]);
+/* The number of hashes of an inclusion proof of leaf m in a tree of n. */
+unsigned npk__proof_len(uint64_t m, uint64_t n);
+/* RFC 9162 2.1.3.2: 0 when path proves leaf_hash as leaf m of the tree
+ * of n leaves whose root is root; else -1 and *why says what failed. */
+int npk__verify_inclusion(uint64_t m, uint64_t n, const uint8_t leaf_hash[32],
+                          const uint8_t (*path)[32], unsigned len, const uint8_t root[32],
+                          const char **why);
+/* The stored levels (section type 4): the section's length for n leaves
+ * at this stride (0, or -1 when it overflows), where level L starts. */
+int npk__tree_layout(uint64_t n, unsigned stride, uint64_t *section_len);
+uint64_t npk__tree_level_offset(uint64_t n, unsigned stride, unsigned level);
+/* Reads len bytes at off of the section (off 0: its magic). */
+typedef int (*npk_tree_read)(void *ctx, uint64_t off, void *buf, size_t len, npk_error *err);
+/* PATH(m) of RFC 9162 2.1.3.1 from the stored nodes, into path (at least
+ * NPK_PROOF_HASHES_MAX), *len hashes; reads O(log n) nodes. */
+int npk__tree_path(uint64_t n, unsigned stride, npk_tree_read rd, void *ctx, uint64_t m,
+                   uint8_t (*path)[32], unsigned *len, npk_error *err);
+/* mth(0, n) from the stored nodes. */
+int npk__tree_root(uint64_t n, unsigned stride, npk_tree_read rd, void *ctx, uint8_t out[32],
+                   npk_error *err);
+
 /* ---- Survival copies (copies.c, spec/format.md 15.9) ---- */
 #define NPK_SECTION_COPIES 2u
 #define NPK_COPY_MAGIC "NPKCOPY\n"
