@@ -89,7 +89,7 @@ int npk_prove(npk_reader *r, const char *path, npk_proof *out, npk_error *err)
 	NPK_FAIL_IF(e->leaf >= n, err, NPK_E_DIGEST,
 	            "%s: \"%s\" has leaf %llu, past the Merkle tree's %llu leaves: run newspack verify",
 	            name, path, (unsigned long long)e->leaf, (unsigned long long)n);
-	unsigned stride, len;
+	unsigned stride = 0, len = 0;
 	NPK_FORWARD(tree_stride(&t, n, &stride, err));
 	uint8_t hashes[NPK_PROOF_HASHES_MAX][32], lh[32];
 	memcpy(lh, hash, 32);

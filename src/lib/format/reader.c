@@ -301,21 +301,21 @@ static int take_merkle(npk_reader *r, uint16_t flags, const uint8_t *data, uint3
 	return NPK_OK;
 }
 
-/* 15.13: the root extension and exactly one type-4 section, or neither. */
+/* 15.13: with the root extension, exactly one type-4 section holds the
+ * tree. Without it a type-4 section is skipped as an unknown one: 15.6
+ * reserved the type before 15.13 defined it. */
 static int find_tree(npk_reader *r, npk_error *err)
 {
 	uint32_t n = 0;
+	r->tree_sec = -1;
+	if (!r->has_tree)
+		return NPK_OK;
 	for (uint32_t i = 0; i < r->section_count; i++)
 		if (r->sections[i].type == NPK_SECTION_TREE && n++ == 0)
 			r->tree_sec = i;
-	NPK_FAIL_IF(n > 1, err, NPK_E_FORMAT, "%s: %u Merkle tree sections (at most one)", r->name,
-	            n);
-	NPK_FAIL_IF(n != (uint32_t)r->has_tree, err, NPK_E_FORMAT,
-	            r->has_tree ? "%s: a Merkle root without the tree's section"
-	                        : "%s: a Merkle tree section without the root in the manifest",
-	            r->name);
-	if (n == 0)
-		r->tree_sec = -1;
+	NPK_FAIL_IF(n != 1, err, NPK_E_FORMAT, n ? "%s: %u Merkle tree sections (one only)"
+	                                         : "%s: a Merkle root without the tree's section%.0u",
+	            r->name, n);
 	return NPK_OK;
 }
 
@@ -2155,6 +2155,7 @@ static int check_cluster(verify_ctx *v, uint32_t i)
 }
 
 static void note_entry(verify_ctx *v, const npk_entry *e);
+static void tree_leaf(verify_ctx *v, const npk_entry *e);
 
 static int verify_doc(const npk_entry *e, void *ctx)
 {
@@ -2739,9 +2740,10 @@ int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
 	npk_verify_stats local;
 	walk_report wr = {cb, ctx, NPK_OK, stats ? stats : &local, 0};
 	memset(wr.st, 0, sizeof *wr.st);
-	/* 15.6: no section type is known yet (an unknown critical one has
-	 * stopped the reader at open) */
-	wr.st->sections = wr.st->sections_unknown = r->section_count;
+	/* 15.6: the body's only known section is the Merkle tree's (an
+	 * unknown critical one has stopped the reader at open) */
+	wr.st->sections = r->section_count;
+	wr.st->sections_unknown = r->section_count - (r->tree_sec >= 0);
 	verify_ctx v = {.r = r, .wr = &wr, .err = err,
 	                .cstate = calloc(r->cluster_count ? r->cluster_count : 1, 1)};
 	NPK_FAIL_IF(v.cstate == NULL, err, NPK_E_NOMEM, "out of memory");
