@@ -213,7 +213,7 @@ int npk__tree_root(uint64_t n, unsigned stride, npk_tree_read rd, void *ctx, uin
                    npk_error *err);
 
 /* The root of the perfect tree over the count hashes of h (a power of
- * two), into h's first 32 bytes (writer.c). */
+ * two), into h's first 32 bytes. */
 void npk__perfect_root(uint8_t *h, size_t count);
 
 /* ---- Survival copies (copies.c, spec/format.md 15.9) ---- */

@@ -382,3 +382,10 @@ int npk__tree_root(uint64_t n, unsigned stride, npk_tree_read rd, void *ctx, uin
 	free(t.buf);
 	return rc;
 }
+
+void npk__perfect_root(uint8_t *h, size_t count)
+{
+	for (; count > 1; count /= 2)
+		for (size_t j = 0; j < count / 2; j++)
+			npk__node_hash(h + 64 * j, h + 64 * j + 32, h + 32 * j);
+}

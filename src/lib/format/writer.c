@@ -741,13 +741,6 @@ static int tree_add(npk_writer *w, const uint8_t digest[32], const uint8_t salt[
 	return NPK_OK;
 }
 
-void npk__perfect_root(uint8_t *h, size_t cnt)
-{
-	for (; cnt > 1; cnt /= 2)
-		for (size_t j = 0; j < cnt / 2; j++)
-			npk__node_hash(h + 64 * j, h + 64 * j + 32, h + 32 * j);
-}
-
 /* Level l (l > 0) of the spool from the stored level below it: each node
  * the root of 2^stride nodes, read back 2^stride * 32 bytes at a time. */
 static int spool_level(npk_writer *w, unsigned l, uint8_t *buf, npk_error *err)
