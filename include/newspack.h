@@ -250,6 +250,11 @@ typedef struct npk_create_opts {
 	 * copies of its header, tables, manifest and signature, which a reader
 	 * uses when an original is damaged. */
 	int no_copies;
+	/* Version 1.1: write no Merkle tree (spec/format.md 15.13): no
+	 * per-article proofs. By default the manifest holds the root of an
+	 * RFC 9162 tree over the entries' leaves and the body its stored
+	 * levels, from which npk_prove builds a proof of one document. */
+	int no_tree;
 	/* npk_create: Reed-Solomon parity of this percentage (1-100; 0 none)
 	 * in the unsigned tail (spec/format.md 15.10), written after the
 	 * signed part, read back once, before the archive is renamed into
@@ -363,6 +368,11 @@ typedef struct npk_info {
 	 * bits); 0 when every original is intact. The archive reads as intact;
 	 * npk_reader_verify reports each as damage. */
 	unsigned copies_served;
+	/* The Merkle tree (spec/format.md 15.13), as the signed manifest
+	 * gives it: 0 when the archive has none (no per-article proofs). */
+	int tree;
+	uint64_t tree_size;       /* leaves */
+	uint8_t tree_root[32];    /* SHA-256 */
 } npk_info;
 #define NPK_COPY_HEADER 0x01u        /* the 32-byte header */
 #define NPK_COPY_PAGE_TABLE 0x02u
@@ -464,6 +474,13 @@ typedef struct npk_verify_stats {
 	 * bits, as npk_info's copies_served; each is also a problem) */
 	uint64_t copies;
 	unsigned copies_served;
+	/* the Merkle tree (15.13): whether the archive has one, its size and
+	 * root (as the manifest says), and the problems reported about it (0:
+	 * every leaf, level and the root check) */
+	int tree;
+	uint64_t tree_size;
+	uint8_t tree_root[32];
+	uint64_t tree_problems;
 } npk_verify_stats;
 
 /* Checks every byte: the layout, every page, every cluster and every

@@ -244,3 +244,148 @@ uint64_t npk__tree_level_offset(uint64_t n, unsigned stride, unsigned level)
 		return UINT64_MAX;
 	return off;
 }
+
+/* Reading stored nodes through the caller's callback: every offset and
+ * length is checked against the section's length from the layout. */
+typedef struct tree_rd {
+	uint64_t n, len;          /* leaves; the section's length */
+	unsigned s;               /* stride */
+	npk_tree_read rd;
+	void *ctx;
+	uint8_t *buf;             /* a block of 2^r stored hashes */
+	size_t cap;
+	npk_error *err;
+} tree_rd;
+
+static int tree_open(tree_rd *t, uint64_t n, unsigned stride, npk_tree_read rd, void *ctx,
+                     npk_error *err)
+{
+	memset(t, 0, sizeof *t);
+	NPK_FAIL_IF(stride == 0 || stride > NPK_TREE_STRIDE_MAX, err, NPK_E_FORMAT,
+	            "the Merkle tree section: stride %u is not 1 to %u", stride, NPK_TREE_STRIDE_MAX);
+	NPK_FAIL_IF(npk__tree_layout(n, stride, &t->len) != 0, err, NPK_E_FORMAT,
+	            "the Merkle tree section: %llu leaves are too many", (unsigned long long)n);
+	NPK_FAIL_IF(rd == NULL, err, NPK_E_ARG, "the Merkle tree section: no reader");
+	t->n = n;
+	t->s = stride;
+	t->rd = rd;
+	t->ctx = ctx;
+	t->err = err;
+	return NPK_OK;
+}
+
+/* Where the 2^r hashes of stored level l0 from hash first lie in the
+ * section: 0, or -1 when they are not all inside level l0. */
+static int tree_block(const tree_rd *t, unsigned l0, uint64_t first, uint64_t count,
+                      uint64_t *off)
+{
+	uint64_t base = npk__tree_level_offset(t->n, t->s, l0), last, rel, end;
+	if (l0 >= 64 || base == UINT64_MAX || !npk__add64(first, count, &last) ||
+	    last > (t->n >> l0) || !npk__mul64(first, 32, &rel) || !npk__add64(base, rel, off) ||
+	    !npk__add64(*off, 32 * count, &end) || end > t->len)
+		return -1;
+	return 0;
+}
+
+/* node(L, i) of 15.13: a stored hash, or the root of the perfect tree over
+ * the 2^r hashes of the stored level L0 = L - r below it (one read). */
+static int tree_node(tree_rd *t, unsigned level, uint64_t i, uint8_t out[32])
+{
+	unsigned r = level % t->s, l0 = level - r;
+	uint64_t count = (uint64_t)1 << r, off;
+	NPK_FAIL_IF(level >= 64 || i > (UINT64_MAX >> r) || tree_block(t, l0, i << r, count, &off) != 0,
+	            t->err, NPK_E_FORMAT, "the Merkle tree section: node %llu of level %u is not in it",
+	            (unsigned long long)i, level);
+	if (count == 1)
+		return t->rd(t->ctx, off, out, 32, t->err);
+	size_t bytes = (size_t)(32 * count);
+	if (t->cap < bytes) {
+		uint8_t *p = realloc(t->buf, bytes);
+		NPK_FAIL_IF(p == NULL, t->err, NPK_E_NOMEM, "the Merkle tree section: out of memory");
+		t->buf = p;
+		t->cap = bytes;
+	}
+	NPK_FORWARD(t->rd(t->ctx, off, t->buf, bytes, t->err));
+	for (uint64_t w = count; w > 1; w /= 2)
+		for (uint64_t j = 0; j < w / 2; j++)
+			npk__node_hash(t->buf + 64 * j, t->buf + 64 * j + 32, t->buf + 32 * j);
+	memcpy(out, t->buf, 32);
+	return NPK_OK;
+}
+
+/* The largest power of two below w (w >= 2). */
+static uint64_t split_point(uint64_t w)
+{
+	return (uint64_t)1 << (bit_len(w - 1) - 1);
+}
+
+/* mth(a, b) of 15.13 from the stored nodes (0 <= a < b <= n): a range of
+ * RFC 9162 (a perfect subtree, or one that ends at n) takes O(log n)
+ * nodes; the recursion is at most 64 deep. */
+static int tree_mth(tree_rd *t, uint64_t a, uint64_t b, uint8_t out[32])
+{
+	uint64_t w = b - a;
+	if ((w & (w - 1)) == 0 && (a & (w - 1)) == 0) {
+		unsigned level = (unsigned)__builtin_ctzll(w);
+		return tree_node(t, level, a >> level, out);
+	}
+	uint64_t k = split_point(w);
+	uint8_t l[32], r[32];
+	NPK_FORWARD(tree_mth(t, a, a + k, l));
+	NPK_FORWARD(tree_mth(t, a + k, b, r));
+	npk__node_hash(l, r, out);
+	return NPK_OK;
+}
+
+/* PATH(m, D[0:n]) of RFC 9162 2.1.3.1 from the root down, each step one
+ * mth of the other side; given leaf upward. */
+int npk__tree_path(uint64_t n, unsigned stride, npk_tree_read rd, void *ctx, uint64_t m,
+                   uint8_t (*path)[32], unsigned *len, npk_error *err)
+{
+	tree_rd t;
+	uint8_t down[NPK_PROOF_HASHES_MAX][32];
+	unsigned d = 0;
+	int rc = NPK_OK;
+	*len = 0;
+	NPK_FORWARD(tree_open(&t, n, stride, rd, ctx, err));
+	NPK_FAIL_IF(m >= n, err, NPK_E_ARG, "leaf %llu is past the Merkle tree's %llu leaves",
+	            (unsigned long long)m, (unsigned long long)n);
+	for (uint64_t a = 0, b = n; b - a > 1 && rc == NPK_OK;) {
+		uint64_t k = split_point(b - a);
+		if (m < a + k) {
+			rc = tree_mth(&t, a + k, b, down[d++]);
+			b = a + k;
+		} else {
+			rc = tree_mth(&t, a, a + k, down[d++]);
+			a += k;
+		}
+	}
+	free(t.buf);
+	if (rc != NPK_OK)
+		return rc;
+	for (unsigned i = 0; i < d; i++)
+		memcpy(path[i], down[d - 1 - i], 32);
+	*len = d;
+	return NPK_OK;
+}
+
+int npk__tree_root(uint64_t n, unsigned stride, npk_tree_read rd, void *ctx, uint8_t out[32],
+                   npk_error *err)
+{
+	tree_rd t;
+	NPK_FORWARD(tree_open(&t, n, stride, rd, ctx, err));
+	if (n == 0) {
+		crypto_hash_sha256(out, NULL, 0);
+		return NPK_OK;
+	}
+	int rc = tree_mth(&t, 0, n, out);
+	free(t.buf);
+	return rc;
+}
+
+void npk__perfect_root(uint8_t *h, size_t count)
+{
+	for (; count > 1; count /= 2)
+		for (size_t j = 0; j < count / 2; j++)
+			npk__node_hash(h + 64 * j, h + 64 * j + 32, h + 32 * j);
+}
