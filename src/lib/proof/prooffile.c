@@ -69,22 +69,6 @@ int npk__b64_put(npk_buf *b, const uint8_t *p, size_t len)
 	return 0;
 }
 
-/* ---- npk_proof ---- */
-
-void npk_proof_clear(npk_proof *p)
-{
-	if (p == NULL)
-		return;
-	free(p->leaf);
-	free(p->hashes);
-	free(p->manifest);
-	free(p->sig);
-	for (size_t i = 0; i < p->nstamps; i++)
-		free(p->stamps[i]);
-	free(p->stamps);
-	memset(p, 0, sizeof *p);
-}
-
 /* ---- Formatting ---- */
 
 /* Whether the trusted comment c (len bytes) follows 8's rule. */
