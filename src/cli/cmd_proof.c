@@ -302,34 +302,48 @@ static int check_keys(check_opts *o)
 	return npk_pubkey_load(o->pubkey, &o->given, &err) == NPK_OK ? 0 : cli_fail(&err);
 }
 
+/* Doubles the buffer *p of *cap bytes: NULL, or why it cannot. */
+static const char *grow(char **p, size_t *cap)
+{
+	if (*cap >= PROOF_FILE_MAX)
+		return "larger than 256 MiB: not a proof file";
+	size_t ncap = *cap ? *cap * 2 : 65536;
+	char *q = realloc(*p, ncap);
+	if (q == NULL)
+		return "out of memory";
+	*p = q;
+	*cap = ncap;
+	return NULL;
+}
+
 /* The proof file, whole (at most PROOF_FILE_MAX bytes); "-" is stdin. */
 static char *read_proof(const char *path, size_t *len)
 {
 	int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC);
-	size_t cap = 1 << 16, n = 0;
-	char *p = fd >= 0 ? malloc(cap) : NULL;
-	for (ssize_t r = 1; p != NULL && r > 0;) {
-		if (n == cap && (cap >= PROOF_FILE_MAX || (p = realloc(p, cap *= 2)) == NULL))
-			break;
-		r = read(fd, p + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			r = 1;
-		else if (r < 0)
-			break;
-		else
-			n += (size_t)r;
-		if (r == 0) {
-			close(fd);
-			*len = n;
-			return p;
+	size_t cap = 0, n = 0;
+	char *p = NULL;
+	const char *why = fd < 0 ? strerror(errno) : NULL;
+	while (why == NULL) {
+		if (n == cap) {
+			why = grow(&p, &cap);
+			continue;
 		}
+		ssize_t r = read(fd, p + n, cap - n);
+		if (r == 0)
+			break;
+		if (r < 0 && errno != EINTR)
+			why = strerror(errno);
+		n += r > 0 ? (size_t)r : 0;
 	}
-	int e = p != NULL && n == cap ? EFBIG : errno;
-	cli_warn("%s: cannot read the proof: %s", path, fd < 0 ? strerror(errno) : strerror(e));
 	if (fd >= 0)
 		close(fd);
-	free(p);
-	return NULL;
+	if (why != NULL) {
+		cli_warn("%s: cannot read the proof: %s", path, why);
+		free(p);
+		return NULL;
+	}
+	*len = n;
+	return p;
 }
 
 /* Opens DIR/path for reading, component by component with O_NOFOLLOW:
@@ -374,7 +388,8 @@ static void doc_unreadable(const char *dir, const char *path, int e, npk_error *
 	         "is followed)" : strerror(e));
 }
 
-/* Checks p, and its document when there is one: DOCUMENT, or -C DIR. */
+/* Checks p, and its document when there is one: DOCUMENT, or -C DIR
+ * (found once the check has read the leaf's path). */
 static int check_one(check_opts *o, const npk_proof *p, npk_proof_result *res, npk_error *err)
 {
 	if (o->dir == NULL)
@@ -382,21 +397,17 @@ static int check_one(check_opts *o, const npk_proof *p, npk_proof_result *res, n
 	int rc = npk_proof_check(p, o->given, o->trust, NULL, res, err);
 	if ((rc != NPK_OK && rc != NPK_E_UNTRUSTED) || res->path == NULL)
 		return rc;
-	char *path = strdup(res->path);
-	int fd = -1, e = path ? open_under(o->dir, path, &fd) : ENOMEM;
-	npk_proof_result_clear(res);
+	int fd = -1, e = open_under(o->dir, res->path, &fd);
 	if (e != 0) {
-		rc = npk_proof_check(p, o->given, o->trust, NULL, res, err);
-		doc_unreadable(o->dir, path ? path : "", e, err);
+		doc_unreadable(o->dir, res->path, e, err);
 		res->status = NPK_PROOF_UNREADABLE;
-		free(path);
 		return err->code;
 	}
 	char name[4200];
-	snprintf(name, sizeof name, "%s/%s", o->dir, path);
+	snprintf(name, sizeof name, "%s/%s", o->dir, res->path);
+	npk_proof_result_clear(res);
 	rc = npk_proof_check_fd(p, o->given, o->trust, fd, name, res, err);
 	close(fd);
-	free(path);
 	return rc;
 }
 
