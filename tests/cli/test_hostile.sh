@@ -26,6 +26,13 @@ PUB="$KEYS/test.pub"
 t0=$(date +%s)
 expect_exit 0 "forge.py writes the hostile archives" -- python3 "$FORGE" "$C" || finish
 info "forge.py: $(cat "$OUT") in $(($(date +%s) - t0)) s"
+# --help is usage, never an output folder named --help (one was once committed)
+mkdir -p "$S/help"
+expect_exit 0 "forge.py --help exits 0" -- sh -c 'cd "$1" && exec python3 "$2" --help' sh "$S/help" "$FORGE" &&
+	expect_contains "$OUT" "usage: forge.py OUTDIR" "forge.py --help prints its usage"
+expect_eq "$(ls -A "$S/help")" "" "forge.py --help writes nothing"
+expect_exit 2 "forge.py refuses another option (exit 2)" -- sh -c 'cd "$1" && exec python3 "$2" -o x' sh "$S/help" "$FORGE"
+expect_eq "$(ls -A "$S/help")" "" "and writes nothing"
 
 # every path a case names, listed from the archive's own documents
 cat_all() { # ARCHIVE: cats each document forge.py put in the case

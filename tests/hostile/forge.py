@@ -19,6 +19,11 @@ behind the signature, which is what the hostile suite checks.
                         checks what an extract of case NAME left in DIR:
                         every file is one of the case's documents, at its
                         path, whole and byte for byte; nothing else
+    forge.py kinds OUTDIR
+                        writes OUTDIR/kinds.npk and OUTDIR/link-bad.npk,
+                        the archives of tests/cli/test_kinds.sh
+    forge.py --help     prints this; any other argument starting with "-"
+                        is refused (never taken for an OUTDIR)
 
 Standard library only; Ed25519 signing is the RFC 8032 reference
 algorithm over the point arithmetic of spec/vectors/npkcheck.py.
@@ -1183,14 +1188,24 @@ def write_kinds(out):
     return 0
 
 
+USAGE = "usage: forge.py OUTDIR | forge.py tree OUTDIR NAME DIR | forge.py kinds OUTDIR\n"
+
+
 def main(argv):
+    if len(argv) == 2 and argv[1] in ("-h", "--help"):
+        sys.stdout.write(USAGE + "\n" + __doc__.split("\n\n", 1)[1])
+        return 0
+    # an OUTDIR that looks like an option is a mistake, never a folder to make
+    if any(a.startswith("-") for a in argv[1:]):
+        sys.stderr.write("forge.py: unknown option %s\n%s" %
+                         ([a for a in argv[1:] if a.startswith("-")][0], USAGE))
+        return 2
     if len(argv) == 5 and argv[1] == "tree":
         return check_tree(argv[2], argv[3], argv[4])
     if len(argv) == 3 and argv[1] == "kinds":
         return write_kinds(argv[2])
     if len(argv) != 2:
-        sys.stderr.write("usage: forge.py OUTDIR | forge.py tree OUTDIR NAME DIR | "
-                         "forge.py kinds OUTDIR\n")
+        sys.stderr.write(USAGE)
         return 2
     out = argv[1]
     os.makedirs(out, exist_ok=True)
