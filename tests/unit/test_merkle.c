@@ -360,9 +360,10 @@ static int check_tree(unsigned n, unsigned stride, unsigned *most_reads)
 		bad = npk__tree_path(n, stride, section_read, &s, m, path, &gl, &err) != NPK_OK ||
 		      gl != wl || gl != npk__proof_len(m, n) || memcmp(path, want, 32 * (size_t)wl) != 0 ||
 		      npk__verify_inclusion(m, n, ref_leaf[m], (const uint8_t (*)[32])path, gl, root, &why) != 0;
-		/* O(log n): at most one read per hash of the path and per perfect
-		 * subtree of the one right border it needs */
-		bad = bad || s.reads > 2 * bits(n);
+		/* O(log n), as spec 15.13 says: at most 2 ceil(log2(n)) reads,
+		 * one per hash of the path and per perfect subtree of the one
+		 * hash that is not a perfect subtree */
+		bad = bad || s.reads > 2 * bits(n - 1);
 		if (s.reads > *most_reads)
 			*most_reads = s.reads;
 		if (bad)
