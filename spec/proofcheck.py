@@ -223,12 +223,15 @@ def check(p, document):
              "the document's digest is not the one the proof holds")
         doc = f"matches ({len(document)} bytes, BLAKE2b-256 {d['digest'].hex()})"
     fp = hashlib.blake2b(f["public_key"], digest_size=32).hexdigest()[:32]
-    created = datetime.datetime.fromtimestamp(f["created"], datetime.timezone.utc)
+    try:
+        created = f"{datetime.datetime.fromtimestamp(f['created'], datetime.timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
+    except (ValueError, OverflowError, OSError):  # past year 9999: the seconds as they are
+        created = f"{f['created']} seconds after 1970"
     return [f"path: {d['path']}", f"title: {d['title']}", f"date: {d['date']}",
             f"leaf {p['m']} of {p['n']}, Merkle root {f['root'].hex()}", f"document: {doc}",
             f"signer key id: {kid(f['key_id'])} (the manifest's and the signature line's)",
             f"signer fingerprint: {' '.join(fp[i:i + 4] for i in range(0, 32, 4))}",
-            f"archive created: {created:%Y-%m-%dT%H:%M:%SZ} (the signer's own claim)",
+            f"archive created: {created} (the signer's own claim)",
             "signature: NOT checked here: minisign -V checks it with the signer's public key"] + \
         [f"stamp {k}: not checked" for k in p["stamps"]]
 
