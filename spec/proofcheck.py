@@ -11,7 +11,7 @@ signer and prints that key's id and fingerprint (keys.md 4, 4.1) to compare with
 usage: python3 proofcheck.py PROOF [DOCUMENT]
 exit:  0 valid (the signature is minisign's to check), 1 invalid, 2 unreadable or usage
 """
-import base64, datetime, hashlib, re, sys
+import base64, binascii, datetime, hashlib, re, sys
 
 
 class Invalid(Exception):  # the proof breaks a rule: exit 1
@@ -38,7 +38,7 @@ def utf8(b):  # strict (RFC 3629): no overlong form, no surrogate, nothing past 
         return None
 
 
-class Cursor:
+class Cursor:  # little-endian fields, in order, each inside the bytes
     def __init__(self, data, what):
         self.d, self.p, self.what = data, 0, what
 
@@ -55,32 +55,30 @@ class Cursor:
 
 
 def metadata(c, what):
-    """A metadata list (5.5) after its u16 meta_len: [(key, value)]."""
-    m = Cursor(c.take(c.u(2)), f"{what} metadata list")
-    pairs = []
+    """A metadata list (5.5), after its u16 length: [(key, value)]."""
+    m, pairs = Cursor(c.take(c.u(2)), f"{what} metadata list"), []
     for _ in range(m.u(2)):
         key = m.take(m.u(1))
         need(re.fullmatch(rb"[a-z0-9_.-]{1,64}", key), f"{what} metadata: invalid key {key!r}")
-        need(not pairs or pairs[-1][0] <= key.decode(), f"{what} metadata: key {key.decode()} out of order")
+        key = key.decode()
+        need(not pairs or pairs[-1][0] <= key, f"{what} metadata: key {key} out of order")
         value = utf8(m.take(m.u(2)))
-        need(value is not None and "\0" not in value, f"{what} metadata: {key.decode()} is not UTF-8 without NUL")
-        pairs.append((key.decode(), value))
+        need(value is not None and "\0" not in value, f"{what} metadata: {key} is not UTF-8 without NUL")
+        pairs.append((key, value))
     m.end()
     return pairs
 
 
 def manifest(m):
-    """The manifest (7.1, 7.2) and its Merkle root (15.13): a dict of what the proof needs."""
-    need(len(m) <= 1 << 20, "the manifest is over 1 MiB")
+    """The manifest (7.1, 7.2) and its Merkle root (15.13): what a proof needs of it."""
     c = Cursor(m, "the manifest")
     need(c.take(4) == b"NPKM", "the manifest does not begin with NPKM")
     need(c.u(4) == 0, "the manifest's reserved field is not 0")
     f = {k: c.u(8) for k in ("file_size", "manifest_offset", "created", "documents", "content_bytes")}
-    clusters, _pages, _pt_offset, _pt_size, ct_size = c.u(4), c.u(4), c.u(8), c.u(4), c.u(4)
-    need(ct_size == 48 * clusters, "the manifest's cluster_table_size is not 48 * cluster_count")
+    clusters, _pages, _pt_offset, _pt_size = c.u(4), c.u(4), c.u(8), c.u(4)
+    need(c.u(4) == 48 * clusters, "the manifest's cluster_table_size is not 48 * cluster_count")
     c.take(96)  # the header, page table and cluster table digests: not a proof's business
-    f["key_id"], f["public_key"] = c.take(8), c.take(32)
-    f["meta"] = metadata(c, "the manifest's")
+    f["key_id"], f["public_key"], f["meta"] = c.take(8), c.take(32), metadata(c, "the manifest's")
     ext, last = {}, 0
     for _ in range(c.u(2)):
         t, flags, data = c.u(2), c.u(2), c.take(c.u(4))
@@ -137,10 +135,12 @@ def verify_inclusion(m, n, r, path, root):
     need(sn == 0 and r == root, "the inclusion proof does not lead to the manifest's Merkle root")
 
 
-class Lines:
-    """The proof's lines, read in order: each fits one pattern of 15.14 or the proof is invalid."""
+class Lines:  # the proof's lines in order: each fits its pattern of 15.14, or the proof is invalid
     def __init__(self, lines):
         self.lines, self.i = lines, 0
+
+    def at(self, prefix):
+        return self.i < len(self.lines) and self.lines[self.i].startswith(prefix)
 
     def take(self, prefix, what, pattern=rb".*"):
         line = self.lines[self.i] if self.i < len(self.lines) else b"(the end of the file)"
@@ -151,9 +151,11 @@ class Lines:
 
     def b64(self, prefix, what, size=None):
         text = self.take(prefix, what, rb"[A-Za-z0-9+/]*={0,2}")
-        need(len(text) % 4 == 0 and base64.b64encode(base64.b64decode(text)) == text,
-             f"line {self.i}: {what} is not canonical base64")
-        data = base64.b64decode(text)
+        try:
+            data = base64.b64decode(text, validate=True)
+        except binascii.Error:
+            data = None
+        need(data is not None and base64.b64encode(data) == text, f"line {self.i}: {what} is not canonical base64")
         need(size is None or len(data) == size, f"line {self.i}: {what} is {len(data)} bytes, not {size}")
         return data
 
@@ -163,38 +165,37 @@ class Lines:
         return v
 
 
-def version(first):
-    if first != b"npk-proof/v1":
-        raise Unreadable((f"a proof of version {first[11:].decode()}: a newer checker is needed"
-                          if re.fullmatch(rb"npk-proof/v[0-9]+", first) else "not a newspack proof"))
+def version(line):
+    if line != b"npk-proof/v1":
+        raise Unreadable(f"a proof of version {line[11:].decode()}: a newer checker is needed"
+                         if re.fullmatch(rb"npk-proof/v[0-9]+", line) else "not a newspack proof")
 
 
 def grammar(ls):
-    """Step 1: one proof's lines, in order; returns its fields."""
+    """Step 1 of 15.14: one proof's lines; returns its fields."""
     ls.take(b"npk-proof/v1", "npk-proof/v1", rb"")
-    p = {"leaf": ls.b64(b"leaf ", "leaf <base64>"), "m": ls.dec(b"index ", "index <m>")}
-    p["n"] = ls.dec(b"size ", "size <n>")
+    p = {"leaf": ls.b64(b"leaf ", "leaf <base64>"), "m": ls.dec(b"index ", "index <m>"),
+         "n": ls.dec(b"size ", "size <n>"), "hashes": [], "stamps": []}
     need(len(p["leaf"]) <= 4 + 4096 + 8 + 32 + 1 + 255 + 2 + 65535 + 16, "the leaf data is too long")
-    m, n, hashes = p["m"], p["n"], []
-    while ls.i < len(ls.lines) and ls.lines[ls.i].startswith(b"hash "):
-        hashes.append(ls.b64(b"hash ", "hash <base64 of 32 bytes>", 32))
+    while ls.at(b"hash "):
+        p["hashes"].append(ls.b64(b"hash ", "hash <base64 of 32 bytes>", 32))
+    m, n = p["m"], p["n"]
     need(m < n, f"index {m} is past the tree size {n}")
     inner = (m ^ (n - 1)).bit_length()
     want = inner + bin(m >> inner).count("1")
-    need(len(hashes) == want, f"{len(hashes)} hash lines: the proof of leaf {m} of {n} has {want}")
-    p["hashes"], p["manifest"] = hashes, ls.b64(b"manifest ", "manifest <base64>")
+    need(len(p["hashes"]) == want, f"{len(p['hashes'])} hash lines: the proof of leaf {m} of {n} has {want}")
+    p["manifest"] = ls.b64(b"manifest ", "manifest <base64>")
     need(len(p["manifest"]) <= 1 << 20, "the manifest is over 1 MiB")
     ls.take(b"untrusted comment: newspack archive manifest", "the untrusted comment", rb"")
     p["sig"] = ls.b64(b"", "the signature line (base64 of 74 bytes)", 74)
     p["comment"] = ls.take(b"trusted comment: ", "trusted comment: ...")
     ls.b64(b"", "the global signature line (base64 of 64 bytes)", 64)
-    p["stamps"] = []
-    while ls.i < len(ls.lines) and ls.lines[ls.i].startswith(b"stamp "):
+    while ls.at(b"stamp "):
         kind = ls.lines[ls.i][6:].split(b" ")[0]
         need(re.fullmatch(rb"[!-~]+", kind), f"line {ls.i + 1}: stamp <kind> <base64> expected")
         ls.b64(b"stamp " + kind + b" ", "stamp <kind> <base64>")
         p["stamps"].append(kind.decode())
-    if ls.i < len(ls.lines) and ls.lines[ls.i] != b"npk-proof/v1":  # not the next proof
+    if ls.i < len(ls.lines) and ls.lines[ls.i] != b"npk-proof/v1":  # neither the end nor a proof
         if re.fullmatch(rb"npk-proof/v[0-9]+", ls.lines[ls.i]):
             version(ls.lines[ls.i])
         need(False, f"line {ls.i + 1}: a stamp line, the next proof or the end expected")
@@ -206,8 +207,8 @@ def check(p, document):
     f = manifest(p["manifest"])
     need(p["n"] == f["tree_size"], f"size {p['n']} is not the manifest's tree size {f['tree_size']}")
     sig, comment = p["sig"], p["comment"]
-    need(sig[:2] == b"ED", "the signature line's algorithm is not ED")
     kid = lambda b: "%016X" % int.from_bytes(b, "little")  # noqa: E731 (keys.md 4)
+    need(sig[:2] == b"ED", "the signature line's algorithm is not ED")
     need(sig[2:10] == f["key_id"],
          f"the signature names key {kid(sig[2:10])}, the manifest's signer is {kid(f['key_id'])}")
     need(len(comment) <= 1024 and utf8(comment) is not None and b"\0" not in comment,
@@ -241,12 +242,9 @@ def main(argv):
         print("usage: python3 proofcheck.py PROOF [DOCUMENT]", file=sys.stderr)
         return 2
     try:
-        with open(argv[0], "rb") as fh:
-            data = fh.read()
-        document = None
+        data, document = open(argv[0], "rb").read(), None
         if len(argv) == 2:
-            with open(argv[1], "rb") as fh:
-                document = fh.read()
+            document = open(argv[1], "rb").read()
         version(data.split(b"\n", 1)[0].rstrip(b"\r"))
         need(b"\r" not in data, "a CR (0D) byte: every line ends with LF alone")
         need(data.endswith(b"\n"), "the file does not end with LF")
