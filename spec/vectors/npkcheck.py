@@ -21,7 +21,10 @@ variable NPKCHECK_PURE_ZSTD=1 to use the decoder here always (the tests do).
         found is printed with the structure and offset. Exit 2: usage or
         input/output error, or the archive needs a newer reader (section 11.1:
         a newer version_major, an unknown required_flags bit or critical
-        extension, an unknown codec) and nothing found is damaged.
+        extension, an unknown codec) and nothing found is damaged. An archive
+        with a Merkle root (section 15.13) has its tree checked too: every
+        entry's leaf hash against the stored level 0, the number of leaves,
+        each stored level against the one below, and the root.
 
     npkcheck.py dump ARCHIVE
         An annotated map of every byte: each structure and field with its offset,
@@ -114,6 +117,9 @@ NO_LEAF = 0xFFFFFFFFFFFFFFFF  # section 15.7: no leaf number
 TAIL_MAGIC = b"NPKTAIL\n"     # section 15.5
 CONTAINER11 = 1              # section 15.1: required_flags bit 0
 EXT_DIRECTORY = 1            # section 15.3
+EXT_MERKLE = 2               # section 15.13: the Merkle root (tree_size, root)
+SECTION_TREE = 4             # section 15.13: the stored tree levels
+TREE_MAGIC = b"NPKTREE\n"
 SECTION_RECORD = 56
 MAX_SECTIONS = 65536
 ENTRY11_FIXED = 84           # section 15.7, ref_kind 0, without path, media type, metadata
@@ -545,6 +551,8 @@ class Archive(object):
         self.has_tail = False
         self.v11 = False
         self.sections = []              # section 15.3: the directory's records
+        self.bad_sections = set()       # numbers of the sections whose digest does not match
+        self.tree_section = None        # section 15.13: the record of type 4, with a root
         self.later = []                 # manifest problems acted on after the header digest
         self.tail_problems = []         # section 15.5: (structure, offset, text), never an outcome
         self.tail_sections = 0
@@ -822,6 +830,12 @@ class Archive(object):
                 prev = etype
                 if etype == EXT_DIRECTORY:
                     continue            # the section directory: check_directory
+                if etype == EXT_MERKLE:  # section 15.13: not critical, 40 bytes
+                    why = merkle_extension(eflags, edata, m)
+                    if why:
+                        problems.append((eoff, "extension %d (type 2, the Merkle root): %s"
+                                         % (i, why)))
+                    continue
                 if eflags & ~1:
                     problems.append((eoff + 2, "extension %d (type %d): reserved flag bits set "
                                      "(0x%04x)" % (i, etype, eflags)))
@@ -883,9 +897,10 @@ class Archive(object):
         dirs = [(f, d) for t, f, d in self.manifest["extensions"] if t == EXT_DIRECTORY]
         mo = self.trailer["manifest_offset"]
         if not self.v11:
-            if dirs:
-                self.problem("manifest", mo, "a section directory (extension type 1) in a "
-                             "version 1.0 archive")
+            if dirs or "tree" in self.manifest:
+                self.problem("manifest", mo, "a %s in a version 1.0 archive" % (
+                    "section directory (extension type 1)" if dirs else
+                    "Merkle root (extension type 2)"))
                 raise Stop()
             return
         if not dirs:
@@ -904,7 +919,17 @@ class Archive(object):
         if why:
             self.problem("section directory", mo, why)
             raise Stop()
+        trees = [x for x in records if x["type"] == SECTION_TREE]
+        if "tree" in self.manifest:     # section 15.13: the root names exactly one tree section
+            if len(trees) != 1:
+                self.problem("section directory", mo, "the manifest holds a Merkle root "
+                             "(extension type 2) and %d Merkle tree sections (type 4), not one"
+                             % len(trees))
+                raise Stop()
+            self.tree_section = trees[0]
         for x in records:
+            if x is self.tree_section:
+                continue
             self.info.append("section %d: type %d (%d bytes at %d, not critical) skipped, but "
                              "tiled and its digest checked" % (x["number"], x["type"],
                                                                x["length"], x["offset"]))
@@ -1204,6 +1229,7 @@ class Archive(object):
         self.check_body_tiling()
         for x in self.sections:         # section 15.4: every section's digest, known or not
             if H(self.read(x["offset"], x["length"])) != x["digest"]:
+                self.bad_sections.add(x["number"])
                 self.problem("section %d" % x["number"], x["offset"], "type %d: H(section) does "
                              "not match the directory's digest" % x["type"])
         for k in range(len(self.pages)):
@@ -1396,6 +1422,52 @@ class Archive(object):
                              % (leaf, show_text(first[leaf])))
             else:
                 first[leaf] = e["path"]
+
+    def check_tree(self):
+        """Section 15.13, step 9: the stored levels, every entry's leaf against level 0,
+        the number of leaves, each stored level against the one below, and the root."""
+        x = self.tree_section
+        if x is None or x["number"] in self.bad_sections:
+            return                      # no tree, or its digest failed (reported)
+        n, root = self.manifest["tree"]
+        data = self.read(x["offset"], x["length"])
+        where = "Merkle tree section %d" % x["number"]
+        why = tree_header_problem(data, n)
+        if why:
+            self.problem(where, x["offset"], "the Merkle tree section: " + why)
+            return
+        stride = data[16]
+        levels = tree_levels(n, stride)[0]
+        count = 0
+        for e in self.all_entries():
+            leaf = e.get("leaf")
+            if leaf is None or leaf == NO_LEAF:
+                continue
+            count += 1
+            if leaf >= n:
+                self.problem("document %s" % show_text(e["path"]), e["file_offset"],
+                             "leaf %d is past the Merkle tree's %d leaves" % (leaf, n))
+            elif e["kind"] != 1 and \
+                    sha256(b"\0" + leaf_data(e)) != data[24 + 32 * leaf:56 + 32 * leaf]:
+                self.problem("document %s" % show_text(e["path"]), e["file_offset"],
+                             "its leaf hash does not match leaf %d of the Merkle tree" % leaf)
+        if all(self.page_ok.get(k) for k in range(len(self.pages))) and count != n:
+            self.problem(where, x["offset"], "%d entries have a leaf; the Merkle tree has %d "
+                         "leaves" % (count, n))
+        for (_, below, _), (level, off, c) in zip(levels, levels[1:]):
+            step = 32 << stride         # 2^stride hashes of the level below
+            for i in range(c):
+                if merkle_root(data[below + step * i:below + step * (i + 1)]) != \
+                        data[off + 32 * i:off + 32 * i + 32]:
+                    self.problem(where, x["offset"] + off + 32 * i, "Merkle tree level %d hash "
+                                 "%d does not match the level below" % (level, i))
+                    break
+        if merkle_root(data[24:24 + 32 * n]) != root:
+            self.problem(where, x["offset"], "the Merkle root does not match the tree")
+        elif not self.problems:
+            self.info.append("the Merkle tree (section %d): %d leaves, stride %d, root %s: every "
+                             "leaf, stored level and the root check out (15.13)"
+                             % (x["number"], n, stride, root.hex()))
 
     def document_bytes(self, e, cache):
         """Content of one document; cache holds the last decoded cluster.
@@ -2272,6 +2344,7 @@ def parse_entries(data, page, next_first, clusters, content_bytes, v11=False):
             if meta_len > c.left():
                 raise Short("metadata", c.pos)
             mprobs = []
+            e["meta_raw"] = c.data[c.pos:c.pos + meta_len]   # section 15.13: in the leaf data
             e["meta"] = parse_meta(c, meta_len, mprobs, "metadata of %s" % show_text(e["path"]))
             probs.extend(mprobs)
             if v11:
@@ -2363,6 +2436,9 @@ def directory_records(data, lo, hi, tail):
             why = "lies outside the %s (%d to %d)" % ("tail" if tail else "body", lo, hi)
         if why:
             return None, "section %d (type %d, offset %d, length %d) %s" % (i, typ, off, length, why)
+        if flags & 1 and typ == SECTION_TREE and not tail:
+            return None, "section %d (type 4, the Merkle tree) is marked critical; the type " \
+                "is not (section 15.6)" % i
         if flags & 1:
             return None, Newer("section %d: critical section type %d is not known: a newer "
                                "reader is needed" % (i, typ))
@@ -2370,6 +2446,77 @@ def directory_records(data, lo, hi, tail):
                         "length": length, "digest": digest})
         prev = (typ, off)
     return records, None
+
+
+def sha256(data):
+    return hashlib.sha256(data).digest()
+
+
+def merkle_extension(flags, data, m):
+    """Section 15.13: manifest extension type 2; sets m["tree"] = (tree_size, root)."""
+    if flags:
+        return "flags 0x%04x, not 0 (it is not critical)" % flags
+    if len(data) != 40:
+        return "%d bytes, not 40" % len(data)
+    n = struct.unpack_from("<Q", data, 0)[0]
+    if n > MAX_DOCUMENTS:
+        return "tree_size %d is over 2^32 - 2" % n
+    m["tree"] = (n, data[8:])
+    return None
+
+
+def leaf_data(e):
+    """Section 15.13: the leaf data of an index entry (leaf_type 0)."""
+    return (bytes([0, e["kind"]]) + struct.pack("<H", len(e["path"])) + e["path"] +
+            struct.pack("<Q", e["size"]) + e["digest"] + bytes([len(e["media"])]) + e["media"] +
+            struct.pack("<H", len(e["meta_raw"])) + e["meta_raw"] + e["salt"])
+
+
+def merkle_root(hashes):
+    """RFC 9162 2.1.1: MTH of the 32-byte leaf hashes concatenated in `hashes`
+    (SHA256("") for none), with a stack of equal-sized subtrees as a writer keeps it."""
+    stack = []                          # (leaves under it, hash)
+    for i in range(0, len(hashes), 32):
+        size, h = 1, hashes[i:i + 32]
+        while stack and stack[-1][0] == size:
+            h = sha256(b"\1" + stack.pop()[1] + h)
+            size *= 2
+        stack.append((size, h))
+    if not stack:
+        return sha256(b"")
+    r = stack[-1][1]
+    for _, h in reversed(stack[:-1]):
+        r = sha256(b"\1" + h + r)
+    return r
+
+
+def tree_levels(n, stride):
+    """Section 15.13: the stored levels [(L, offset in the section, hashes)] and the
+    section's length, 24 + 32 * the hashes of every stored level."""
+    levels, off, level = [], 24, 0
+    while n >> level >= 1:
+        levels.append((level, off, n >> level))
+        off += 32 * (n >> level)
+        level += stride
+    return levels, off
+
+
+def tree_header_problem(data, n):
+    """Section 15.13: the tree section's fixed fields and length; None when they hold."""
+    if len(data) < 24 or data[:8] != TREE_MAGIC:
+        return "it does not begin with NPKTREE"
+    size = struct.unpack_from("<Q", data, 8)[0]
+    if size != n:
+        return "its tree_size %d is not the manifest's %d" % (size, n)
+    if not 1 <= data[16] <= 16:
+        return "stride %d is not 1 to 16" % data[16]
+    if any(data[17:24]):
+        return "its reserved bytes are not zero"
+    length = tree_levels(n, data[16])[1]
+    if len(data) != length:
+        return "%d bytes, not the %d its %d leaves with stride %d take" % (len(data), length,
+                                                                           n, data[16])
+    return None
 
 
 def parse_tail_trailer(raw):
@@ -2402,6 +2549,7 @@ def run_checks(path, trusted, out):
             arc.verify_body()
             arc.body_checked = True
             arc.check_leaves()
+            arc.check_tree()
             arc.check_tail()
         except Stop:
             pass
@@ -3546,6 +3694,7 @@ def dump(arc, name, d):
             a2.open(None)
             a2.verify_body()
             a2.check_leaves()
+            a2.check_tree()
             a2.check_tail()
         except Stop:
             pass

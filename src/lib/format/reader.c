@@ -619,10 +619,14 @@ static int read_signed(npk_reader *r, const npk_trust *trust, npk_error *err)
 		npk_error e2 = {0};
 		uint8_t *c = NULL;
 		if (signed_from(r, trust, 1, &c, &mf_off, &mf_len, &e2) == NPK_OK) {
-			copy_serves(r, NPK_COPY_MANIFEST, mf_off, r->signed_size - mf_off, c, err);
+			/* the fix owns c; the reader keeps its own copy (prove) */
+			size_t len = (size_t)(r->signed_size - mf_off);
 			free(b);
-			b = c;
-			rc = NPK_OK;
+			b = malloc(len);
+			if (b != NULL)
+				memcpy(b, c, len);
+			copy_serves(r, NPK_COPY_MANIFEST, mf_off, len, c, err);
+			rc = b != NULL ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "out of memory");
 		} else {
 			free(c);
 		}
