@@ -224,8 +224,8 @@ int cmd_prove(int argc, char **argv)
 static void check_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack check-proof [-p PUBKEY] [--json] PROOF [DOCUMENT]\n"
-	        "       newspack check-proof [-p PUBKEY] [--json] PROOF -C DIR\n"
+	        "Usage: newspack check-proof [-p PUBKEY] [--json] [-q] PROOF [DOCUMENT]\n"
+	        "       newspack check-proof [-p PUBKEY] [--json] [-q] PROOF -C DIR\n"
 	        "\n"
 	        "Checks a proof written by 'newspack prove' (spec/format.md 15.14) with nothing\n"
 	        "but the proof, the signer's public key and, if given, the document: the\n"
@@ -233,7 +233,8 @@ static void check_help(FILE *f)
 	        "leaf to the signed Merkle root, and that the document's bytes are the ones the\n"
 	        "archive held. Prints the path, title and date, the leaf, the signer's key id\n"
 	        "and fingerprint, and the archive's creation time, which is the signer's own\n"
-	        "claim. A file of several proofs is checked proof by proof.\n"
+	        "claim. A file of several proofs is checked proof by proof; PROOF - reads\n"
+	        "standard input.\n"
 	        "\n"
 	        "  -p PUBKEY           the key that must have signed (default: a key among those\n"
 	        "                      in ~/.config/newspack/trusted/, or $XDG_CONFIG_HOME/newspack/\n"

@@ -117,6 +117,12 @@ expect_exit 0 "check-proof with the signer among the trusted keys: VALID" -- \
 	"$NP" check-proof "$P/flood.proof" &&
 	expect_contains "$OUT" "a trusted key" "it says the key is trusted"
 rm -f "$XDG_CONFIG_HOME/newspack/trusted/test.pub"
+expect_exit 0 "check-proof - reads the proof from standard input" -- \
+	sh -c '"$1" check-proof -p "$2" - < "$3"' sh "$NP" "$KEYS/test.pub" "$P/flood.proof" &&
+	expect_contains "$OUT" "PROOF: VALID" "it says VALID"
+expect_exit 0 "check-proof -q prints nothing" -- \
+	"$NP" check-proof -q -p "$KEYS/test.pub" "$P/flood.proof" &&
+	expect_true "stdout is empty" -- test ! -s "$OUT"
 expect_exit 0 "check-proof with the document: VALID" -- \
 	"$NP" check-proof -p "$KEYS/test.pub" "$P/flood.proof" "$IN/news/2025/flood.txt" &&
 	expect_contains "$OUT" "document:  matches" "the document matches"
