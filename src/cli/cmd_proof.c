@@ -147,40 +147,61 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* path gets b under a temporary name beside it, synced, then renamed:
+/* Fills the temporary file tmp (made by mkstemp: fd) with b, mode 0644
+ * less the umask, synced. */
+static int tmp_fill(int fd, const textbuf *b)
+{
+	mode_t mask = umask(0);
+	umask(mask);
+	return fchmod(fd, 0644 & ~mask) == 0 && write_all(fd, b->p, b->len) == 0 && fsync(fd) == 0
+	       ? 0 : -1;
+}
+
+/* Puts tmp at path: rename with force, else link, which never replaces
+ * what appeared there meanwhile; then syncs the folder (dir, dlen bytes
+ * of path; "." when 0). */
+static int tmp_commit(const char *tmp, const char *path, int dlen, int force)
+{
+	if (force ? rename(tmp, path) != 0 : link(tmp, path) != 0)
+		return -1;
+	if (!force)
+		unlink(tmp);
+	char *dir = dlen ? strndup(path, (size_t)dlen) : strdup(".");
+	int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+	return 0;
+}
+
+/* path gets b under a temporary name beside it, synced, then named:
  * path holds what it held before or every proof, never a part. */
 static int write_atomic(const char *path, const textbuf *b, int force)
 {
-	struct stat st;
-	if (!force && lstat(path, &st) == 0) {
-		cli_warn("%s: exists; add --force to replace it", path);
-		return EXIT_USAGE;
-	}
 	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	if (tmp == NULL) {
-		cli_warn("out of memory");
-		return EXIT_USAGE;
-	}
 	const char *slash = strrchr(path, '/');
-	int dl = slash ? (int)(slash - path + 1) : 0;
-	snprintf(tmp, n, "%.*s.%s.tmp-XXXXXX", dl, path, slash ? slash + 1 : path);
-	int fd = mkstemp(tmp);
-	int ok = fd >= 0 && fchmod(fd, 0644) == 0 && write_all(fd, b->p, b->len) == 0 &&
-	         fsync(fd) == 0;
-	int e = errno;
-	if (fd >= 0 && close(fd) != 0 && ok)
-		ok = 0, e = errno;
-	if (ok && rename(tmp, path) != 0)
-		ok = 0, e = errno;
-	if (!ok && fd >= 0)
-		unlink(tmp);
-	free(tmp);
-	if (!ok) {
-		cli_warn("%s: cannot write: %s", path, strerror(e));
-		return EXIT_USAGE;
+	int dlen = slash ? (int)(slash - path + 1) : 0;
+	char *tmp = malloc(n);
+	int fd = -1, ok = 0, e = ENOMEM;
+	if (tmp != NULL) {
+		snprintf(tmp, n, "%.*s.%s.tmp-XXXXXX", dlen, path, path + dlen);
+		fd = mkstemp(tmp);
+		ok = fd >= 0 && tmp_fill(fd, b) == 0;
+		ok = fd >= 0 && close(fd) == 0 && ok && tmp_commit(tmp, path, dlen, force) == 0;
+		e = errno;
+		if (!ok && fd >= 0)
+			unlink(tmp);
 	}
-	return 0;
+	free(tmp);
+	if (ok)
+		return 0;
+	if (e == EEXIST)
+		cli_warn("%s: exists; add --force to replace it", path);
+	else
+		cli_warn("%s: cannot write: %s", path, strerror(e));
+	return EXIT_USAGE;
 }
 
 static int prove_output(const prove_opts *o, const textbuf *b, json_t *list)
