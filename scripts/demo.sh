@@ -1,6 +1,6 @@
 #!/bin/sh
 # make demo: a demo key without passphrase in a scratch folder, an archive of
-# seeds/, then verify, list, info, cat and extract it. Nothing outside demo/
+# seeds/, then verify, list, info, cat and extract it, and prove one article. Nothing outside demo/
 # is touched: XDG_CONFIG_HOME points into it.
 set -eu
 rm -rf demo
@@ -33,3 +33,8 @@ printf '\n$ diff -r -x "*.meta.json" seeds demo/out\n'
 # A sidecar is metadata, not a document: it is read at create, not stored.
 diff -r -x '*.meta.json' seeds demo/out
 echo "identical: every document came back byte for byte"
+# One article on its own: its proof, checked with the extracted file and the
+# signer's public key only (spec/format.md 15.14).
+run ./newspack prove demo/seeds.npk 000_087c6aae1e53e9e7.txt -o demo/seed.proof
+run ./newspack check-proof -p demo/config/newspack/newspack.pub demo/seed.proof \
+	demo/out/000_087c6aae1e53e9e7.txt

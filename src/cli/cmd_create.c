@@ -56,6 +56,9 @@ static void create_help(FILE *f)
 	        "  --no-copies          no survival copies: by default a 1.1 archive ends with a\n"
 	        "                       tail holding a second copy of its header, tables and\n"
 	        "                       signed manifest, read when an original is damaged\n"
+	        "  --no-tree            no Merkle tree: by default a 1.1 archive holds one over\n"
+	        "                       its documents, from which newspack prove proves one\n"
+	        "                       document on its own (about 32 bytes a document)\n"
 	        "  -j N, --threads N    compress with N threads (default: one per core); the\n"
 	        "                       archive is the same for any N\n"
 	        "  --force              replace OUT.npk when it is a newspack archive\n"
@@ -273,6 +276,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		{"format-version", required_argument, NULL, 'F'},
 		{"parity", required_argument, NULL, 'R'},
 		{"no-copies", no_argument, NULL, 'K'},
+		{"no-tree", no_argument, NULL, 'E'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, ec = -1;
@@ -290,6 +294,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		case '0': co->null = 1; break;
 		case 'N': co->opts.no_import = 1; break;
 		case 'K': co->opts.no_copies = 1; break;
+		case 'E': co->opts.no_tree = 1; break;
 		case 'h': create_help(stdout); ec = 0; break;
 		case 'm': ec = parse_meta(optarg, co->meta); break;
 		case 't':

@@ -143,6 +143,23 @@ static void text_container(const verify_result *res)
 	       cli_s(st->kind_links, "link", "links"), tail, copies);
 }
 
+/* 15.13: the Merkle tree's line, after the container's. */
+static void text_tree(const npk_verify_stats *st)
+{
+	char hex[65];
+	cli_hex(st->tree_root, 32, hex);
+	if (!st->tree)
+		printf("  tree: none (no per-article proofs)\n");
+	else if (st->tree_problems == 0)
+		printf("  tree: %llu %s, root %s, every leaf matches its entry (per-article proofs)\n",
+		       (unsigned long long)st->tree_size, cli_s(st->tree_size, "leaf", "leaves"), hex);
+	else
+		printf("  tree: %llu %s, root %s, DAMAGED (%llu %s above)\n",
+		       (unsigned long long)st->tree_size, cli_s(st->tree_size, "leaf", "leaves"), hex,
+		       (unsigned long long)st->tree_problems,
+		       cli_s(st->tree_problems, "problem", "problems"));
+}
+
 static void text_result(vctx *v, const verify_result *res)
 {
 	const npk_verify_stats *st = res->st;
@@ -180,8 +197,10 @@ static void text_result(vctx *v, const verify_result *res)
 		       cli_s(st->documents, "document", "documents"), sz,
 		       (unsigned long long)st->clusters, cli_s(st->clusters, "cluster", "clusters"),
 		       (unsigned long long)st->pages, cli_s(st->pages, "page", "pages"));
-	if (res->info->version_minor >= 1)
+	if (res->info->version_minor >= 1) {
 		text_container(res);
+		text_tree(st);
+	}
 }
 
 static const verify_printer text_printer = {text_problem, text_unopened, text_result};
@@ -242,6 +261,12 @@ static void json_container(vctx *v, json_t *j, const npk_verify_stats *st)
 			json_array_append_new(served, json_string(cli_copy_name(bit)));
 	json_object_set_new(j, "copies", json_pack("{s:I, s:o}", "extents",
 	                    (json_int_t)st->copies, "serve", served));
+	/* 15.13: the Merkle tree */
+	char hex[65];
+	cli_hex(st->tree_root, 32, hex);
+	json_object_set_new(j, "tree", st->tree ? json_pack("{s:I, s:s, s:b, s:I}", "size",
+	                    (json_int_t)st->tree_size, "root", hex, "ok", st->tree_problems == 0,
+	                    "problems", (json_int_t)st->tree_problems) : json_null());
 }
 
 static void json_result(vctx *v, const verify_result *res)
@@ -577,7 +602,7 @@ static void info_help(FILE *f)
 typedef struct info_view {
 	const char *archive;
 	npk_info in;
-	char id[17], when[40], signer[65], fp[NPK_FINGERPRINT_LEN];
+	char id[17], when[40], signer[65], fp[NPK_FINGERPRINT_LEN], root[65];
 	double ratio;             /* archive size over content size */
 } info_view;
 
@@ -600,6 +625,9 @@ static void info_json(const info_view *v)
 	json_object_set_new(j, "ratio", json_real(v->ratio));
 	json_object_set_new(j, "clusters", json_integer((json_int_t)in->clusters));
 	json_object_set_new(j, "index_pages", json_integer((json_int_t)in->pages));
+	json_object_set_new(j, "merkle_root", in->tree ? json_string(v->root) : json_null());
+	json_object_set_new(j, "tree_size", in->tree ? json_integer((json_int_t)in->tree_size)
+	                                              : json_null());
 	json_object_set_new(j, "metadata", cli_meta_json(in->meta));
 	cli_json_print(j);
 }
@@ -624,6 +652,11 @@ static void info_text(const info_view *v)
 	       (unsigned long long)in->file_size, 100.0 * v->ratio);
 	printf("Clusters:      %llu\n", (unsigned long long)in->clusters);
 	printf("Index pages:   %llu\n", (unsigned long long)in->pages);
+	if (in->tree)
+		printf("Merkle root:   %s (%llu %s: per-article proofs)\n", v->root,
+		       (unsigned long long)in->tree_size, in->tree_size == 1 ? "leaf" : "leaves");
+	else if (in->version_minor >= 1)
+		printf("Merkle root:   none (no per-article proofs)\n");
 	for (size_t i = 0; i < npk_meta_count(in->meta); i++) {
 		const char *k, *val;
 		npk_meta_get(in->meta, i, &k, &val);
@@ -651,6 +684,7 @@ int cmd_info(int argc, char **argv)
 	npk_fingerprint_format(v.in.signer, v.fp);
 	cli_time(v.in.created, v.when, sizeof v.when);
 	cli_hex(v.in.signer, 32, v.signer);
+	cli_hex(v.in.tree_root, 32, v.root);
 	v.ratio = v.in.bytes ? (double)v.in.file_size / (double)v.in.bytes : 0;
 	if (o.json)
 		info_json(&v);

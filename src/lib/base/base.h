@@ -139,6 +139,10 @@ int npk__pwrite_full(int fd, const void *buf, size_t len, uint64_t off, const ch
 /* Writes all of buf. */
 int npk__write_full(int fd, const void *buf, size_t len, const char *name,
                     npk_error *err);
+/* A temporary file of no name in $TMPDIR (else /tmp), read and written
+ * with pread and pwrite, gone when closed: scratch space of bounded
+ * memory (the writer's Merkle leaves). */
+int npk__scratch_fd(int *fd, npk_error *err);
 
 /* ---- Atomic output (fsio.c) ----
  * Every file or folder newspack makes for the user (an archive, an

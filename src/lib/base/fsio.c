@@ -76,6 +76,29 @@ int npk__write_full(int fd, const void *buf, size_t len, const char *name,
 /* Six characters for a temporary name: getrandom, or the clock and a
  * counter when it is not there (the name need not be secret: O_EXCL and
  * mkdir make it ours). */
+int npk__scratch_fd(int *fd, npk_error *err)
+{
+	const char *dir = getenv("TMPDIR");
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+#ifdef O_TMPFILE
+	*fd = open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, 0600);
+	if (*fd >= 0)
+		return NPK_OK;
+#endif
+	size_t n = strlen(dir) + 24;
+	char *path = malloc(n);
+	NPK_FAIL_IF(path == NULL, err, NPK_E_NOMEM, "out of memory");
+	snprintf(path, n, "%s/.npk-scratch-XXXXXX", dir);
+	*fd = mkostemp(path, O_CLOEXEC);
+	int e = errno;
+	if (*fd >= 0)
+		unlink(path);
+	free(path);
+	NPK_FAIL_IF(*fd < 0, err, NPK_E_IO, "%s: cannot make a temporary file: %s", dir, strerror(e));
+	return NPK_OK;
+}
+
 static void tmp_suffix(char out[6])
 {
 	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";

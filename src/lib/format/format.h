@@ -212,6 +212,10 @@ int npk__tree_path(uint64_t n, unsigned stride, npk_tree_read rd, void *ctx, uin
 int npk__tree_root(uint64_t n, unsigned stride, npk_tree_read rd, void *ctx, uint8_t out[32],
                    npk_error *err);
 
+/* The root of the perfect tree over the count hashes of h (a power of
+ * two), into h's first 32 bytes. */
+void npk__perfect_root(uint8_t *h, size_t count);
+
 /* ---- Survival copies (copies.c, spec/format.md 15.9) ---- */
 #define NPK_SECTION_COPIES 2u
 #define NPK_COPY_MAGIC "NPKCOPY\n"
@@ -298,6 +302,19 @@ typedef struct npk__fix {
 size_t npk__reader_fixes(const npk_reader *r, const npk__fix **fixes);
 /* The archive's name, as messages give it. */
 const char *npk__reader_name(const npk_reader *r);
+/* 15.13: the Merkle tree's section (offset, length), size and root as
+ * the manifest gives them; NPK_E_NOTFOUND when the archive has none. */
+int npk__reader_tree(const npk_reader *r, uint64_t *off, uint64_t *len, uint64_t *n,
+                     const uint8_t **root);
+/* npk_reader_find, with the entry's leaf data (15.13) and its hash: *leaf
+ * NULL when the entry has no leaf (none, or withdrawn). Valid until the
+ * next find or walk. */
+int npk__reader_find_leaf(npk_reader *r, const char *path, const npk_entry **e,
+                          const npk_buf **leaf, const uint8_t **hash, npk_error *err);
+/* The manifest and the signature block as they verified at open. */
+void npk__reader_signed(const npk_reader *r, const uint8_t **mf, size_t *mf_len,
+                        const uint8_t **sig, size_t *sig_len);
+int npk__reader_fd(const npk_reader *r);
 /* Names the archive in messages from now on (salvage reads a file it put
  * together from another's proven bytes: 15.11); NPK_E_NOMEM. */
 int npk__reader_set_name(npk_reader *r, const char *name);

@@ -108,6 +108,20 @@ struct npk_reader {
 	uint32_t nfixes;
 	unsigned served;          /* NPK_COPY_* bits */
 
+	/* 15.13: the Merkle tree: the root extension, its section (index into
+	 * sections, or -1) and its stride once read; with want_leaf set,
+	 * parse_entry makes each entry's leaf data and hash */
+	int has_tree;
+	uint64_t tree_size;
+	uint8_t tree_root[32];
+	int64_t tree_sec;
+	int want_leaf, leaf_ok;
+	npk_buf leaf;
+	uint8_t leaf_hash[32];
+	int walk_complete;        /* the last walk read every entry */
+	uint8_t *signed_bytes;    /* the manifest and signature block, as verified */
+	uint32_t mf_len, sig_len;
+
 	/* the entry returned by npk_reader_find */
 	npk_entry found;
 	char *found_path;
@@ -228,6 +242,8 @@ static int take_sections(const uint8_t *data, uint32_t n, uint64_t lo, uint64_t 
 		NPK_FAIL_IF(why != NULL, err, NPK_E_FORMAT, "%ssection %u (type %u, offset %llu, length "
 		            "%llu) %s", in, i, d->type, (unsigned long long)d->off,
 		            (unsigned long long)d->len, why);
+		NPK_FAIL_IF(!tail && d->type == NPK_SECTION_TREE && d->flags & NPK_SECTION_CRITICAL, err,
+		            NPK_E_FORMAT, "section %u (type 4, the Merkle tree) is marked critical", i);
 		NPK_FAIL_IF(d->flags & NPK_SECTION_CRITICAL, err, NPK_E_VERSION,
 		            "%ssection %u (type %u) is critical and needs a newer reader", in, i, d->type);
 	}
@@ -267,8 +283,45 @@ static int parse_directory(npk_reader *r, const uint8_t *data, uint32_t len, npk
 	                           &r->section_count, err);
 }
 
+/* 15.13: the Merkle root, data of extension type 2 (not critical). */
+static int take_merkle(npk_reader *r, uint16_t flags, const uint8_t *data, uint32_t len,
+                       npk_error *err)
+{
+	NPK_FAIL_IF(flags & NPK_EXT_CRITICAL, err, NPK_E_FORMAT,
+	            "%s: the Merkle root extension is marked critical", r->name);
+	NPK_FAIL_IF(len != NPK_EXT_MERKLE_LEN, err, NPK_E_FORMAT,
+	            "%s: the Merkle root extension is %u bytes, not %u", r->name, len,
+	            NPK_EXT_MERKLE_LEN);
+	r->tree_size = npk__ld64(data);
+	NPK_FAIL_IF(r->tree_size > NPK_TREE_SIZE_MAX, err, NPK_E_FORMAT,
+	            "%s: the Merkle tree claims %llu leaves", r->name,
+	            (unsigned long long)r->tree_size);
+	memcpy(r->tree_root, data + 8, 32);
+	r->has_tree = 1;
+	return NPK_OK;
+}
+
+/* 15.13: with the root extension, exactly one type-4 section holds the
+ * tree. Without it a type-4 section is skipped as an unknown one: 15.6
+ * reserved the type before 15.13 defined it. */
+static int find_tree(npk_reader *r, npk_error *err)
+{
+	uint32_t n = 0;
+	r->tree_sec = -1;
+	if (!r->has_tree)
+		return NPK_OK;
+	for (uint32_t i = 0; i < r->section_count; i++)
+		if (r->sections[i].type == NPK_SECTION_TREE && n++ == 0)
+			r->tree_sec = i;
+	NPK_FAIL_IF(n != 1, err, NPK_E_FORMAT, n ? "%s: %u Merkle tree sections (one only)"
+	                                         : "%s: a Merkle root without the tree's section%.0u",
+	            r->name, n);
+	return NPK_OK;
+}
+
 /* 7.2 Extensions: unknown critical ones stop the reader; type 1 is the
- * section directory of version 1.1 (15.3). */
+ * section directory of version 1.1 (15.3), type 2 the Merkle root
+ * (15.13). */
 static int check_extensions(npk_reader *r, npk_cur *c, unsigned count, npk_error *err)
 {
 	unsigned prev_type = 0;
@@ -291,8 +344,13 @@ static int check_extensions(npk_reader *r, npk_cur *c, unsigned count, npk_error
 			directory = 1;
 			continue;
 		}
-		NPK_FAIL_IF(type == NPK_EXT_DIRECTORY, err, NPK_E_FORMAT,
-		            "%s: a section directory in a version 1.0 archive", r->name);
+		if (type == NPK_EXT_MERKLE && r->v11) {
+			NPK_FORWARD(take_merkle(r, flags, data, elen, err));
+			continue;
+		}
+		NPK_FAIL_IF(type == NPK_EXT_DIRECTORY || type == NPK_EXT_MERKLE, err, NPK_E_FORMAT,
+		            "%s: a %s in a version 1.0 archive", r->name,
+		            type == NPK_EXT_DIRECTORY ? "section directory" : "Merkle root");
 		NPK_FAIL_IF(flags & NPK_EXT_CRITICAL, err, NPK_E_VERSION,
 		            "%s: manifest extension %u is critical and needs a newer reader", r->name, type);
 	}
@@ -300,7 +358,7 @@ static int check_extensions(npk_reader *r, npk_cur *c, unsigned count, npk_error
 	            "%s: %zu trailing bytes in the manifest", r->name, npk__cur_left(c));
 	NPK_FAIL_IF(r->v11 && !directory, err, NPK_E_FORMAT,
 	            "%s: a version 1.1 archive without a section directory", r->name);
-	return NPK_OK;
+	return find_tree(r, err);
 }
 
 /* 11, step 5: the header is what the manifest's digest says. */
@@ -561,15 +619,26 @@ static int read_signed(npk_reader *r, const npk_trust *trust, npk_error *err)
 		npk_error e2 = {0};
 		uint8_t *c = NULL;
 		if (signed_from(r, trust, 1, &c, &mf_off, &mf_len, &e2) == NPK_OK) {
-			copy_serves(r, NPK_COPY_MANIFEST, mf_off, r->signed_size - mf_off, c, err);
+			/* the fix owns c; the reader keeps its own copy (prove) */
+			size_t len = (size_t)(r->signed_size - mf_off);
 			free(b);
-			return parse_manifest(r, c, mf_len, mf_off, err);
+			b = malloc(len);
+			if (b != NULL)
+				memcpy(b, c, len);
+			copy_serves(r, NPK_COPY_MANIFEST, mf_off, len, c, err);
+			rc = b != NULL ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "out of memory");
+		} else {
+			free(c);
 		}
-		free(c);
 	}
 	if (rc == NPK_OK)
 		rc = parse_manifest(r, b, mf_len, mf_off, err);
-	free(b);
+	free(r->signed_bytes);
+	r->signed_bytes = rc == NPK_OK ? b : NULL;
+	r->mf_len = mf_len;
+	r->sig_len = (uint32_t)(r->signed_size - mf_off - mf_len - NPK_TRAILER_SIZE);
+	if (rc != NPK_OK)
+		free(b);
 	return rc;
 }
 
@@ -768,6 +837,7 @@ static int reader_make(const char *path, npk_reader **out, npk_error *err)
 	r->cl_cached = -1;
 	r->cl_bad = -1;
 	r->cl_failed = -1;
+	r->tree_sec = -1;
 	r->name = strdup(path);
 	r->meta = npk_meta_new();
 	r->found_meta = npk_meta_new();
@@ -931,6 +1001,8 @@ void npk_reader_free(npk_reader *r)
 	free(r->found_path);
 	npk__decoder_free(r->dec);
 	npk_meta_free(r->found_meta);
+	npk__buf_free(&r->leaf);
+	free(r->signed_bytes);
 	npk_meta_free(r->meta);
 	free(r->name);
 	free(r);
@@ -954,6 +1026,9 @@ void npk_reader_info(const npk_reader *r, npk_info *info)
 	info->comment = r->comment;
 	info->meta = r->meta;
 	info->copies_served = r->served;
+	info->tree = r->has_tree;
+	info->tree_size = r->tree_size;
+	memcpy(info->tree_root, r->tree_root, 32);
 }
 
 static int grow(uint8_t **p, size_t *cap, size_t need)
@@ -1455,6 +1530,24 @@ static int check_kind(const npk_reader *r, const npk_entry *e, npk_error *err)
 	return NPK_OK;
 }
 
+/* 15.13: with want_leaf set, the leaf data of entry x and its hash
+ * (none for an entry without a leaf, or withdrawn). */
+static int make_leaf(npk_reader *r, const raw_entry *x, npk_error *err)
+{
+	r->leaf_ok = 0;
+	if (!r->want_leaf || x->leaf == UINT64_MAX || x->kind == NPK_KIND_WITHDRAWN)
+		return NPK_OK;
+	npk_leaf l = {.type = NPK_LEAF_ENTRY, .kind = x->kind, .path = (const char *)x->path,
+	              .path_len = x->plen, .size = x->size, .digest = x->digest,
+	              .media = (const char *)x->media, .media_len = x->mlen, .meta = x->meta,
+	              .meta_len = x->metalen, .salt = x->salt};
+	r->leaf.len = 0;
+	NPK_FORWARD(npk__leaf_encode(&r->leaf, &l, err));
+	npk__leaf_hash(r->leaf.p, r->leaf.len, r->leaf_hash);
+	r->leaf_ok = 1;
+	return NPK_OK;
+}
+
 /* 5.2: parses one index entry at the cursor into e (strings point into
  * the page, which stays alive) and checks it on its own. */
 static int parse_entry(npk_reader *r, npk_cur *c, npk_entry *e, char *path_buf,
@@ -1495,7 +1588,8 @@ static int parse_entry(npk_reader *r, npk_cur *c, npk_entry *e, char *path_buf,
 	if (x.salt)
 		memcpy(e->salt, x.salt, 16);
 	NPK_FORWARD(check_position(r, e, err));
-	return check_kind(r, e, err);
+	NPK_FORWARD(check_kind(r, e, err));
+	return make_leaf(r, &x, err);
 }
 
 /* Problems during a walk: list stops at the first; verify reports each. */
@@ -1772,6 +1866,7 @@ static int walk(npk_reader *r, npk_entry_cb cb, void *ctx, walk_report *wr, npk_
 	for (uint32_t i = 0; i < r->page_count; i++)
 		NPK_FORWARD_GOTO(rc, walk_page(&w, i, err), out);
 	rc = walk_end(&w, err);
+	r->walk_complete = w.complete;
 out:
 	pf_stop(&r->ppf);
 	free(w.cover.v);
@@ -1818,6 +1913,43 @@ int npk__reader_set_name(npk_reader *r, const char *name)
 	free(r->name);
 	r->name = n;
 	return NPK_OK;
+}
+
+int npk__reader_tree(const npk_reader *r, uint64_t *off, uint64_t *len, uint64_t *n,
+                     const uint8_t **root)
+{
+	if (!r->has_tree || r->tree_sec < 0)
+		return NPK_E_NOTFOUND;
+	*off = r->sections[r->tree_sec].off;
+	*len = r->sections[r->tree_sec].len;
+	*n = r->tree_size;
+	*root = r->tree_root;
+	return NPK_OK;
+}
+
+int npk__reader_find_leaf(npk_reader *r, const char *path, const npk_entry **e,
+                          const npk_buf **leaf, const uint8_t **hash, npk_error *err)
+{
+	r->want_leaf = 1;
+	int rc = npk_reader_find(r, path, e, err);
+	r->want_leaf = 0;
+	*leaf = rc == NPK_OK && r->leaf_ok ? &r->leaf : NULL;
+	*hash = r->leaf_hash;
+	return rc;
+}
+
+void npk__reader_signed(const npk_reader *r, const uint8_t **mf, size_t *mf_len,
+                        const uint8_t **sig, size_t *sig_len)
+{
+	*mf = r->signed_bytes;
+	*mf_len = r->mf_len;
+	*sig = r->signed_bytes ? r->signed_bytes + r->mf_len : NULL;
+	*sig_len = r->sig_len;
+}
+
+int npk__reader_fd(const npk_reader *r)
+{
+	return r->fd;
 }
 
 const char *npk__reader_name(const npk_reader *r)
@@ -1996,6 +2128,14 @@ typedef struct verify_ctx {
 	uint64_t *leaves;         /* 15.7: every leaf number but "none", in walk order */
 	size_t nleaves, leaves_cap;
 	int leaves_lost;          /* out of memory: the leaves cannot be checked */
+	/* 15.13: the Merkle tree's section, once its header and digest check
+	 * (ok), and a window of its level 0 */
+	int tree_ok;
+	unsigned stride;
+	uint64_t tree_off, tree_leaves;
+	uint8_t *win;
+	uint64_t win_at;
+	size_t win_len;
 } verify_ctx;
 
 /* Cluster states in verify_ctx.cstate. */
@@ -2019,6 +2159,7 @@ static int check_cluster(verify_ctx *v, uint32_t i)
 }
 
 static void note_entry(verify_ctx *v, const npk_entry *e);
+static void tree_leaf(verify_ctx *v, const npk_entry *e);
 
 static int verify_doc(const npk_entry *e, void *ctx)
 {
@@ -2110,24 +2251,27 @@ static int hash_range(const npk_reader *r, uint64_t off, uint64_t len, uint8_t o
 	return NPK_OK;
 }
 
-/* 15.4: section i's bytes against its digest. */
-static void check_section(npk_reader *r, walk_report *wr, uint32_t i)
+/* 15.4: section i's bytes against its digest; 1 when they match. */
+static int check_section(npk_reader *r, walk_report *wr, uint32_t i)
 {
 	const section_ref *d = &r->sections[i];
 	uint8_t got[32];
 	npk_error e2 = {0};
 	if (hash_range(r, d->off, d->len, got, &e2) != NPK_OK) {
 		report(wr, NPK_E_IO, "section", i, d->off, NULL, npk__bare(&e2, "read error"));
-		return;
+		return 0;
 	}
 	char msg[120];
 	snprintf(msg, sizeof msg, "section %u (type %u) does not match its digest", i, d->type);
-	if (!npk__digest_same(got, d->digest))
-		report(wr, NPK_E_DIGEST, "section", i, d->off, NULL, msg);
+	if (npk__digest_same(got, d->digest))
+		return 1;
+	report(wr, NPK_E_DIGEST, "section", i, d->off, NULL, msg);
+	return 0;
 }
 
-/* 15.4: the tiling with the sections, then each section's digest. */
-static int check_body(npk_reader *r, walk_report *wr, npk_error *err)
+/* 15.4: the tiling with the sections, then each section's digest;
+ * *tree_intact: the Merkle tree's section matched its digest. */
+static int check_body(npk_reader *r, walk_report *wr, int *tree_intact, npk_error *err)
 {
 	section_ref *S = malloc((r->section_count ? r->section_count : 1) * sizeof *S);
 	NPK_FAIL_IF(S == NULL, err, NPK_E_NOMEM, "out of memory");
@@ -2136,8 +2280,10 @@ static int check_body(npk_reader *r, walk_report *wr, npk_error *err)
 	qsort(S, r->section_count, sizeof *S, section_by_offset);
 	check_layout(r, wr, S);
 	free(S);
+	*tree_intact = 0;
 	for (uint32_t i = 0; i < r->section_count; i++)
-		check_section(r, wr, i);
+		if (check_section(r, wr, i) && (int64_t)i == r->tree_sec)
+			*tree_intact = 1;
 	return NPK_OK;
 }
 
@@ -2320,6 +2466,7 @@ static void note_entry(verify_ctx *v, const npk_entry *e)
 	                       &st->kind_links};
 	if (e->kind <= NPK_KIND_MAX)
 		(*by_kind[e->kind])++;
+	tree_leaf(v, e);
 	if (e->leaf == UINT64_MAX || v->leaves_lost)
 		return;
 	if (v->nleaves == v->leaves_cap) {
@@ -2428,37 +2575,210 @@ static void report_fixes(npk_reader *r, walk_report *wr)
 	}
 }
 
+/* ---- 15.13: the Merkle tree ---- */
+
+#define TREE_WIN (64u * 1024u) /* bytes of level 0 read at a time */
+
+static void tree_report(verify_ctx *v, const char *object, uint64_t number, const char *path,
+                        const char *msg)
+{
+	v->wr->st->tree_problems++;
+	report(v->wr, NPK_E_FORMAT, object, number, 0, path, msg);
+}
+
+/* Why the section's 24-byte header h does not fit a tree of n leaves
+ * whose section is len bytes, or NULL. */
+static const char *tree_header_problem(const uint8_t *h, uint64_t n, uint64_t len)
+{
+	uint64_t want = 0;
+	return memcmp(h, NPK_TREE_MAGIC, 8) != 0 ? "has a bad magic"
+	       : npk__ld64(h + 8) != n ? "has another number of leaves than the manifest's root"
+	       : h[16] < 1 || h[16] > NPK_TREE_STRIDE_MAX ? "has a stride outside 1 to 16"
+	       : !sodium_is_zero(h + 17, 7) ? "has reserved bytes that are not zero"
+	       : npk__tree_layout(n, h[16], &want) != 0 || want != len
+	           ? "is not as long as the levels it must hold"
+	           : NULL;
+}
+
+/* Step 2: the section's header, once its digest matched (intact). */
+static int tree_open(verify_ctx *v, int intact, npk_error *err)
+{
+	npk_reader *r = v->r;
+	v->wr->st->tree = r->has_tree;
+	v->wr->st->tree_size = r->tree_size;
+	memcpy(v->wr->st->tree_root, r->tree_root, 32);
+	if (!r->has_tree || !intact)
+		return NPK_OK;
+	const section_ref *d = &r->sections[r->tree_sec];
+	uint8_t h[NPK_TREE_HEADER];
+	npk_error e2 = {0};
+	const char *why = d->len < sizeof h ? "is shorter than its header"
+	                  : npk__pread_full(r->fd, h, sizeof h, d->off, r->name, &e2) != NPK_OK
+	                      ? npk__bare(&e2, "cannot be read")
+	                      : tree_header_problem(h, r->tree_size, d->len);
+	if (why != NULL) {
+		char msg[200];
+		snprintf(msg, sizeof msg, "the Merkle tree section %s", why);
+		tree_report(v, "section", (uint64_t)r->tree_sec, NULL, msg);
+		return NPK_OK;
+	}
+	v->win = malloc(TREE_WIN);
+	NPK_FAIL_IF(v->win == NULL, err, NPK_E_NOMEM, "out of memory");
+	v->tree_ok = 1;
+	v->stride = h[16];
+	v->tree_off = d->off;
+	return NPK_OK;
+}
+
+/* Leaf hash i of level 0, through the window; NULL on a read error. */
+static const uint8_t *tree_leaf_at(verify_ctx *v, uint64_t i)
+{
+	uint64_t at = NPK_TREE_HEADER + 32 * i;
+	if (at < v->win_at || at + 32 > v->win_at + v->win_len) {
+		uint64_t left = NPK_TREE_HEADER + 32 * v->r->tree_size - at;
+		v->win_len = left < TREE_WIN ? (size_t)left : TREE_WIN;
+		v->win_at = at;
+		npk_error e2;
+		if (npk__pread_full(v->r->fd, v->win, v->win_len, v->tree_off + at, v->r->name, &e2) !=
+		    NPK_OK) {
+			v->win_len = 0;
+			return NULL;
+		}
+	}
+	return v->win + (at - v->win_at);
+}
+
+/* Step 3: entry e against its leaf (parse_entry made its hash). */
+static void tree_leaf(verify_ctx *v, const npk_entry *e)
+{
+	npk_reader *r = v->r;
+	if (!r->has_tree || e->leaf == UINT64_MAX)
+		return;
+	v->tree_leaves++;
+	if (!v->tree_ok)
+		return;
+	char msg[200];
+	const uint8_t *h = e->leaf < r->tree_size ? tree_leaf_at(v, e->leaf) : NULL;
+	if (e->leaf >= r->tree_size)
+		snprintf(msg, sizeof msg, "leaf %llu is past the Merkle tree's %llu leaves",
+		         (unsigned long long)e->leaf, (unsigned long long)r->tree_size);
+	else if (h == NULL)
+		snprintf(msg, sizeof msg, "the Merkle tree's leaf %llu cannot be read",
+		         (unsigned long long)e->leaf);
+	else if (r->leaf_ok && memcmp(h, r->leaf_hash, 32) != 0)
+		snprintf(msg, sizeof msg, "does not match leaf %llu of the Merkle tree",
+		         (unsigned long long)e->leaf);
+	else
+		return;
+	tree_report(v, "document", e->ordinal, e->path, msg);
+}
+
+static int tree_read(void *ctx, uint64_t off, void *buf, size_t len, npk_error *err)
+{
+	const verify_ctx *v = ctx;
+	const section_ref *d = &v->r->sections[v->r->tree_sec];
+	NPK_FAIL_IF(off > d->len || len > d->len - off, err, NPK_E_FORMAT,
+	            "%s: a read past the Merkle tree section", v->r->name);
+	return npk__pread_full(v->r->fd, buf, len, v->tree_off + off, v->r->name, err);
+}
+
+/* Step 5 for level l: each hash against the 2^stride hashes below it;
+ * 0 when they all match. */
+static int tree_level(verify_ctx *v, unsigned l, uint8_t *buf)
+{
+	uint64_t n = v->r->tree_size, below = npk__tree_level_offset(n, v->stride, l - v->stride),
+	         at = npk__tree_level_offset(n, v->stride, l);
+	size_t block = (size_t)32 << v->stride;
+	uint8_t stored[32];
+	char msg[200];
+	npk_error e2 = {0};
+	for (uint64_t i = 0; i < n >> l; i++) {
+		if (tree_read(v, below + i * block, buf, block, &e2) != NPK_OK ||
+		    tree_read(v, at + 32 * i, stored, 32, &e2) != NPK_OK) {
+			tree_report(v, "section", (uint64_t)v->r->tree_sec, NULL, npk__bare(&e2, ""));
+			return -1;
+		}
+		npk__perfect_root(buf, (size_t)1 << v->stride);
+		if (memcmp(buf, stored, 32) == 0)
+			continue;
+		snprintf(msg, sizeof msg, "Merkle tree level %u hash %llu does not match the level below",
+		         l, (unsigned long long)i);
+		tree_report(v, "section", (uint64_t)v->r->tree_sec, NULL, msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Steps 4 and 5: the count of leaves, the stored levels, the root. */
+static int tree_finish(verify_ctx *v, npk_error *err)
+{
+	npk_reader *r = v->r;
+	char msg[200];
+	if (r->has_tree && r->walk_complete && v->tree_leaves != r->tree_size) {
+		snprintf(msg, sizeof msg, "the Merkle tree has %llu leaves, but %llu entries have a leaf",
+		         (unsigned long long)r->tree_size, (unsigned long long)v->tree_leaves);
+		tree_report(v, "section", (uint64_t)r->tree_sec, NULL, msg);
+	}
+	if (!v->tree_ok)
+		return NPK_OK;
+	uint8_t *buf = malloc((size_t)32 << v->stride), root[32];
+	NPK_FAIL_IF(buf == NULL, err, NPK_E_NOMEM, "out of memory");
+	int bad = 0;
+	for (unsigned l = v->stride; !bad && l < 64 && r->tree_size >> l; l += v->stride)
+		bad = tree_level(v, l, buf);
+	free(buf);
+	npk_error e2 = {0};
+	if (bad)
+		return NPK_OK;
+	if (npk__tree_root(r->tree_size, v->stride, tree_read, v, root, &e2) != NPK_OK)
+		tree_report(v, "section", (uint64_t)r->tree_sec, NULL, npk__bare(&e2, ""));
+	else if (memcmp(root, r->tree_root, 32) != 0)
+		tree_report(v, "section", (uint64_t)r->tree_sec, NULL,
+		            "the Merkle root in the manifest does not match the tree");
+	return NPK_OK;
+}
+
 int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
                       npk_verify_stats *stats, npk_error *err)
 {
 	npk_verify_stats local;
 	walk_report wr = {cb, ctx, NPK_OK, stats ? stats : &local, 0};
 	memset(wr.st, 0, sizeof *wr.st);
-	/* 15.6: no section type is known yet (an unknown critical one has
-	 * stopped the reader at open) */
-	wr.st->sections = wr.st->sections_unknown = r->section_count;
+	/* 15.6: the body's only known section is the Merkle tree's (an
+	 * unknown critical one has stopped the reader at open) */
+	wr.st->sections = r->section_count;
+	wr.st->sections_unknown = r->section_count - (r->tree_sec >= 0);
 	verify_ctx v = {.r = r, .wr = &wr, .err = err,
 	                .cstate = calloc(r->cluster_count ? r->cluster_count : 1, 1)};
 	NPK_FAIL_IF(v.cstate == NULL, err, NPK_E_NOMEM, "out of memory");
 	report_fixes(r, &wr);
-	int rc = check_body(r, &wr, err);
+	int intact = 0;
+	int rc = check_body(r, &wr, &intact, err);
+	if (rc == NPK_OK)
+		rc = tree_open(&v, intact, err);
 	if (rc != NPK_OK) {
 		free(v.cstate);
 		return rc;
 	}
 	pf_start_clusters(r);
-	/* verify checks every metadata list, whatever walks were told */
+	/* verify checks every metadata list, whatever walks were told, and
+	 * each entry's leaf */
 	int no_meta = r->no_meta;
 	r->no_meta = 0;
+	r->want_leaf = r->has_tree;
 	rc = walk(r, verify_doc, &v, &wr, err);
 	r->no_meta = no_meta;
+	r->want_leaf = 0;
 	/* Clusters no readable entry led to are checked too. */
 	for (uint32_t i = 0; rc == NPK_OK && i < r->cluster_count; i++)
 		check_cluster(&v, i);
 	pf_stop(&r->pf);
 	if (rc == NPK_OK)
 		rc = check_leaves(&v, err);
+	if (rc == NPK_OK)
+		rc = tree_finish(&v, err);
 	free(v.leaves);
+	free(v.win);
 	if (rc == NPK_OK)
 		check_tail(r, &wr);
 	free(v.cstate);

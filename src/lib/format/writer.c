@@ -18,6 +18,8 @@
 
 #include "format/format.h"
 
+#define TREE_SPOOL_BUF (64u * 1024u) /* leaf hashes buffered before the scratch file */
+
 /* A cluster or page on its way to the file (4.1). */
 typedef struct job {
 	const char *magic;
@@ -90,6 +92,16 @@ struct npk_writer {
 	npk_pathstack folders;    /* 5.1: no document is another's folder */
 	uint64_t docs, doc_bytes;
 	int failed;               /* a write failed: the output is unusable */
+
+	/* 15.13: the Merkle tree over the entries' leaves */
+	int tree;                 /* write it (version 1.1, not opts->no_tree) */
+	npk_mth mth;              /* the root so far: O(log n) */
+	npk_buf leaf;             /* the leaf data being hashed */
+	int spool;                /* scratch file: level 0, then the levels above */
+	uint8_t spool_buf[TREE_SPOOL_BUF];
+	size_t spool_fill;        /* bytes of spool_buf not yet written */
+	uint64_t tree_off, tree_len;
+	uint8_t tree_digest[32], root[32];
 };
 
 /* ---- Encoders: one per structure of spec/format.md, each writing the
@@ -147,12 +159,9 @@ static size_t entry_len(const npk_writer *w)
  * folder or a symbolic link (w->kind), inline (ref_kind 0), leaf = the
  * order it was added. */
 static int encode_entry11(npk_buf *pg, const npk_writer *w, const uint8_t digest[32],
-                          npk_error *err)
+                          const uint8_t salt[16], npk_error *err)
 {
 	size_t plen = strlen(w->path), mlen = strlen(w->media);
-	uint8_t salt[16] = {0};
-	if (!sodium_is_zero(w->salt_key, sizeof w->salt_key))
-		entry_salt(w, digest, salt);
 	NPK_FAIL_IF(npk__buf_u32(pg, (uint32_t)entry_len(w)) || npk__buf_u8(pg, (uint8_t)w->kind) ||
 	            npk__buf_u8(pg, 0) || npk__buf_u16(pg, (uint16_t)plen) ||
 	            npk__buf_put(pg, w->path, plen) || npk__buf_u64(pg, w->doc_size) ||
@@ -168,10 +177,10 @@ static int encode_entry11(npk_buf *pg, const npk_writer *w, const uint8_t digest
 
 /* 5.2 Index entry (parse_entry) of the document being ended. */
 static int encode_entry(npk_buf *pg, const npk_writer *w, const uint8_t digest[32],
-                        npk_error *err)
+                        const uint8_t salt[16], npk_error *err)
 {
 	if (w->v11)
-		return encode_entry11(pg, w, digest, err);
+		return encode_entry11(pg, w, digest, salt, err);
 	size_t plen = strlen(w->path), mlen = strlen(w->media);
 	NPK_FAIL_IF(npk__buf_u16(pg, (uint16_t)plen) || npk__buf_put(pg, w->path, plen) ||
 	            npk__buf_u64(pg, w->doc_size) || npk__buf_u32(pg, w->doc_cluster) ||
@@ -207,15 +216,24 @@ static int encode_cluster_ref(npk_buf *t, uint64_t off, const job *j, npk_error 
 	return NPK_OK;
 }
 
-/* 7.2, 15.3: the extensions: none in version 1.0; in 1.1 the section
- * directory (critical), empty for now. */
-#define EXT_DIRECTORY_EMPTY 12u   /* type, flags, length, count */
-static int encode_extensions(npk_buf *m, int v11)
+/* 7.2, 15.3, 15.13: the extensions: none in version 1.0; in 1.1 the
+ * section directory (critical), naming the tree's section when there is
+ * one, then the Merkle root (type 2, not critical). Non-zero on no memory. */
+static int encode_extensions(npk_buf *m, const npk_writer *w)
 {
-	if (!v11)
+	if (!w->v11)
 		return npk__buf_u16(m, 0);
-	return npk__buf_u16(m, 1) || npk__buf_u16(m, NPK_EXT_DIRECTORY) ||
-	       npk__buf_u16(m, NPK_EXT_CRITICAL) || npk__buf_u32(m, 4) || npk__buf_u32(m, 0);
+	uint32_t nsec = w->tree ? 1 : 0;
+	int bad = npk__buf_u16(m, (uint16_t)(1 + nsec)) || npk__buf_u16(m, NPK_EXT_DIRECTORY) ||
+	          npk__buf_u16(m, NPK_EXT_CRITICAL) ||
+	          npk__buf_u32(m, 4 + NPK_SECTION_RECORD * nsec) || npk__buf_u32(m, nsec);
+	if (bad || !w->tree)
+		return bad;
+	return npk__buf_u16(m, NPK_SECTION_TREE) || npk__buf_u16(m, 0) || npk__buf_u32(m, 0) ||
+	       npk__buf_u64(m, w->tree_off) || npk__buf_u64(m, w->tree_len) ||
+	       npk__buf_put(m, w->tree_digest, 32) || npk__buf_u16(m, NPK_EXT_MERKLE) ||
+	       npk__buf_u16(m, 0) || npk__buf_u32(m, NPK_EXT_MERKLE_LEN) ||
+	       npk__buf_u64(m, w->mth.n) || npk__buf_put(m, w->root, 32);
 }
 
 /* 7.1 Manifest (parse_manifest), at the end of the tables (which start
@@ -229,12 +247,17 @@ static int encode_manifest(npk_buf *m, const npk_writer *w, const npk_pubkey *pk
 	int rc = npk__meta_encode(w->archive_meta, &am, &amlen, err);
 	if (rc != NPK_OK) /* "archive metadata: ..." */
 		return npk__wrap(err, rc, "archive ");
+	npk_buf ext = {0};
+	if (encode_extensions(&ext, w) != 0) {
+		free(am);
+		npk__buf_free(&ext);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	}
 	uint8_t pt_digest[32], ct_digest[32];
 	npk__digest(w->page_table.p, w->page_table.len, pt_digest);
 	npk__digest(w->cluster_table.p, w->cluster_table.len, ct_digest);
 	uint64_t mf_off = w->off;
-	*file_size = mf_off + NPK_MANIFEST_FIXED + amlen + 2 + (w->v11 ? EXT_DIRECTORY_EMPTY : 0) +
-	             sig_len + NPK_TRAILER_SIZE;
+	*file_size = mf_off + NPK_MANIFEST_FIXED + amlen + ext.len + sig_len + NPK_TRAILER_SIZE;
 	int nomem = npk__buf_put(m, NPK_MANIFEST_MAGIC, 4) || npk__buf_u32(m, 0) ||
 	            npk__buf_u64(m, *file_size) || npk__buf_u64(m, mf_off) ||
 	            npk__buf_u64(m, w->timestamp) || npk__buf_u64(m, w->docs) ||
@@ -245,9 +268,9 @@ static int encode_manifest(npk_buf *m, const npk_writer *w, const npk_pubkey *pk
 	            npk__buf_put(m, w->header_digest, 32) || npk__buf_put(m, pt_digest, 32) ||
 	            npk__buf_put(m, ct_digest, 32) || npk__buf_put(m, pk->id, 8) ||
 	            npk__buf_put(m, pk->pk, 32) || npk__buf_u16(m, (uint16_t)amlen) ||
-	            npk__buf_put(m, am, amlen) ||
-	            encode_extensions(m, w->v11);
+	            npk__buf_put(m, am, amlen) || npk__buf_put(m, ext.p, ext.len);
 	free(am);
+	npk__buf_free(&ext);
 	NPK_FAIL_IF(nomem, err, NPK_E_NOMEM, "out of memory");
 	return NPK_OK;
 }
@@ -504,6 +527,7 @@ static int writer_configure(npk_writer *w, const npk_create_opts *opts, npk_erro
 	w->level = opts && opts->level ? opts->level : zstd ? NPK_ZSTD_LEVEL : NPK_ZLIB_LEVEL;
 	w->timestamp = opts ? opts->timestamp : 0;
 	w->v11 = !(opts && opts->format_10);
+	w->tree = w->v11 && !(opts && opts->no_tree);
 	if (opts && opts->salt_key)
 		salt_key_derive(opts->salt_key, w->salt_key);
 	NPK_FAIL_IF(w->codec != NPK_CODEC_ZLIB && !zstd, err, NPK_E_ARG, "unknown codec %u", w->codec);
@@ -545,6 +569,9 @@ static int writer_init(npk_writer *w, const npk_create_opts *opts, npk_error *er
 	w->archive_meta = npk_meta_new();
 	NPK_FAIL_IF(w->archive_meta == NULL, err, NPK_E_NOMEM, "out of memory");
 	NPK_FORWARD(writer_configure(w, opts, err));
+	npk__mth_init(&w->mth);
+	if (w->tree)
+		NPK_FORWARD(npk__scratch_fd(&w->spool, err));
 	NPK_FORWARD(writer_start(w, opts ? opts->threads : 0, err));
 	if (opts && opts->archive_meta)
 		NPK_FORWARD(npk_meta_merge(w->archive_meta, opts->archive_meta, err));
@@ -558,6 +585,7 @@ int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
 	npk_writer *w = calloc(1, sizeof *w);
 	NPK_FAIL_IF(w == NULL, err, NPK_E_NOMEM, "out of memory");
 	w->fd = fd;
+	w->spool = -1;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work_cv, NULL);
 	pthread_cond_init(&w->done_cv, NULL);
@@ -684,6 +712,96 @@ int npk_writer_data(npk_writer *w, const void *buf, size_t len, npk_error *err)
 	return NPK_OK;
 }
 
+/* ---- 15.13: the Merkle tree ---- */
+
+static int spool_flush(npk_writer *w, npk_error *err)
+{
+	uint64_t at = (w->mth.n - w->spool_fill / 32) * 32;
+	int rc = npk__pwrite_full(w->spool, w->spool_buf, w->spool_fill, at, "the leaf spool", err);
+	w->spool_fill = 0;
+	return rc;
+}
+
+/* The leaf of the entry being ended (15.13): its hash joins the root
+ * and level 0 in the spool. */
+static int tree_add(npk_writer *w, const uint8_t digest[32], const uint8_t salt[16],
+                    npk_error *err)
+{
+	npk_leaf l = {.type = NPK_LEAF_ENTRY, .kind = w->kind, .path = w->path,
+	              .path_len = strlen(w->path), .size = w->doc_size, .digest = digest,
+	              .media = w->media, .media_len = strlen(w->media), .meta = w->meta_enc,
+	              .meta_len = w->meta_len, .salt = salt};
+	w->leaf.len = 0;
+	NPK_FORWARD(npk__leaf_encode(&w->leaf, &l, err));
+	if (w->spool_fill == sizeof w->spool_buf)
+		NPK_FORWARD(spool_flush(w, err));
+	npk__leaf_hash(w->leaf.p, w->leaf.len, w->spool_buf + w->spool_fill);
+	npk__mth_add(&w->mth, w->spool_buf + w->spool_fill);
+	w->spool_fill += 32;
+	return NPK_OK;
+}
+
+/* Level l (l > 0) of the spool from the stored level below it: each node
+ * the root of 2^stride nodes, read back 2^stride * 32 bytes at a time. */
+static int spool_level(npk_writer *w, unsigned l, uint8_t *buf, npk_error *err)
+{
+	uint64_t n = w->mth.n, below = npk__tree_level_offset(n, NPK_TREE_STRIDE, l - NPK_TREE_STRIDE),
+	         at = npk__tree_level_offset(n, NPK_TREE_STRIDE, l);
+	size_t block = (size_t)32 << NPK_TREE_STRIDE;
+	for (uint64_t i = 0; i < n >> l; i++) {
+		NPK_FORWARD(npk__pread_full(w->spool, buf, block, below - NPK_TREE_HEADER + i * block,
+		                            "the leaf spool", err));
+		npk__perfect_root(buf, (size_t)1 << NPK_TREE_STRIDE);
+		NPK_FORWARD(npk__pwrite_full(w->spool, buf, 32, at - NPK_TREE_HEADER + i * 32,
+		                             "the leaf spool", err));
+	}
+	return NPK_OK;
+}
+
+/* The section of the stored levels (15.13), written at the end of the
+ * body: the header, then the spool, hashed as it goes. */
+static int tree_emit(npk_writer *w, uint8_t *buf, size_t cap, npk_error *err)
+{
+	uint8_t h[NPK_TREE_HEADER] = {0};
+	memcpy(h, NPK_TREE_MAGIC, 8);
+	npk__st64(h + 8, w->mth.n);
+	h[16] = NPK_TREE_STRIDE;
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, h, sizeof h);
+	w->tree_off = w->off;
+	NPK_FORWARD(writer_emit(w, h, sizeof h, err));
+	for (uint64_t at = 0; at < w->tree_len - NPK_TREE_HEADER;) {
+		uint64_t left = w->tree_len - NPK_TREE_HEADER - at;
+		size_t n = left < cap ? (size_t)left : cap;
+		NPK_FORWARD(npk__pread_full(w->spool, buf, n, at, "the leaf spool", err));
+		crypto_generichash_update(&st, buf, n);
+		NPK_FORWARD(writer_emit(w, buf, n, err));
+		at += n;
+	}
+	crypto_generichash_final(&st, w->tree_digest, 32);
+	return NPK_OK;
+}
+
+static int tree_write(npk_writer *w, npk_error *err)
+{
+	NPK_FORWARD(spool_flush(w, err));
+	npk__mth_root(&w->mth, w->root);
+	NPK_FAIL_IF(npk__tree_layout(w->mth.n, NPK_TREE_STRIDE, &w->tree_len) != 0, err,
+	            NPK_E_LIMIT, "the Merkle tree of %llu leaves is too large",
+	            (unsigned long long)w->mth.n);
+	size_t cap = 1u << 20;
+	uint8_t *buf = malloc(cap);
+	NPK_FAIL_IF(buf == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = NPK_OK;
+	for (unsigned l = NPK_TREE_STRIDE; l < 64 && rc == NPK_OK && w->mth.n >> l; l += NPK_TREE_STRIDE)
+		rc = spool_level(w, l, buf, err);
+	if (rc == NPK_OK)
+		rc = tree_emit(w, buf, cap, err);
+	free(buf);
+	return rc;
+}
+
 int npk_writer_end(npk_writer *w, npk_error *err)
 {
 	NPK_FAIL_IF(!w->in_doc, err, NPK_E_ARG, "no document begun");
@@ -691,8 +809,12 @@ int npk_writer_end(npk_writer *w, npk_error *err)
 		return npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: shrank while being read "
 		                     "(%llu of %llu bytes)", w->path, (unsigned long long)w->doc_seen,
 		                     (unsigned long long)w->doc_size);
-	uint8_t digest[32];
+	uint8_t digest[32], salt[16] = {0};
 	crypto_generichash_final(&w->hs, digest, 32);
+	if (w->v11 && !sodium_is_zero(w->salt_key, sizeof w->salt_key))
+		entry_salt(w, digest, salt);
+	if (w->tree)
+		NPK_FORWARD(tree_add(w, digest, salt, err));
 
 	/* 5.2 Index entry */
 	size_t elen = entry_len(w);
@@ -704,7 +826,7 @@ int npk_writer_end(npk_writer *w, npk_error *err)
 			return npk__fail(err, NPK_E_NOMEM, "out of memory");
 		w->page_first_ordinal = w->docs;
 	}
-	NPK_FORWARD(encode_entry(&w->page, w, digest, err));
+	NPK_FORWARD(encode_entry(&w->page, w, digest, salt, err));
 	w->page_entries++;
 	w->docs++;
 	w->doc_bytes += w->doc_size;
@@ -765,6 +887,8 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 	NPK_FORWARD(writer_flush_page(w, err));
 	while (w->head != w->tail)
 		NPK_FORWARD(job_write(w, err));
+	if (w->tree)
+		NPK_FORWARD(tree_write(w, err));
 	/* 6. Tables: page table, then cluster table. */
 	uint64_t pt_off = w->off;
 	NPK_FORWARD(writer_emit(w, w->page_table.p, w->page_table.len, err));
@@ -798,6 +922,9 @@ void npk_writer_free(npk_writer *w)
 	free(w->path);
 	free(w->prev_path);
 	free(w->meta_enc);
+	npk__buf_free(&w->leaf);
+	if (w->spool >= 0)
+		close(w->spool);
 	npk_meta_free(w->archive_meta);
 	sodium_memzero(w->salt_key, sizeof w->salt_key);
 	free(w);
