@@ -137,4 +137,15 @@ put('seed-table-damaged.npk', good[:size] + bytes(100) + good[size + 100:])
 put('seed-cut.npk', good[:-40])
 put('seed-inserted.npk', good[:1000] + b'inserted' * 9 + good[1000:])
 EOF
+# proof (spec/format.md 15.14): a proof of one document, a file of three,
+# one with a stamp line, one in CRLF
+mkdir -p "$C/proof"
+rm -f "$C/proof"/seed-*
+mk seeds "$T/proof.npk" seeds
+first=$("$NP" list -p tests/keys/test.pub "$T/proof.npk" | head -n 3)
+# shellcheck disable=SC2086
+"$NP" prove -p tests/keys/test.pub "$T/proof.npk" $first -o "$C/proof/seed-three.proof"
+awk '/^npk-proof/ { n++ } n == 1' "$C/proof/seed-three.proof" >"$C/proof/seed-one.proof"
+{ cat "$C/proof/seed-one.proof"; echo "stamp rfc3161 AAAA"; } >"$C/proof/seed-stamp.proof"
+sed 's/$/\r/' "$C/proof/seed-one.proof" >"$C/proof/seed-crlf.proof"
 echo "seeds.sh: written under $C"
