@@ -292,6 +292,34 @@ recipe_dir "$S/r-by-other" "$S/by-other.proof" "$IN/b/note.md" "$PUB"
 recipe "$S/r-by-other"
 expect_eq "$RC" 1 "the recipe fails with a proof signed by another key, checked with test.pub"
 
+# A trusted comment may be empty or end with a space (format.md 8): its
+# line is the one that may end with a space (15.14). The manifest of the
+# small proof with file_size for that comment, signed again with test.key.
+python3 - "$top" "$KEY" "$S/small.proof" "$S/comment" << 'EOF'
+import base64, hashlib, struct, sys
+sys.path.insert(0, sys.argv[1] + "/tests/hostile")
+import forge
+key, lines = forge.Key(sys.argv[2]), open(sys.argv[3], "rb").read().split(b"\n")
+i = next(k for k, l in enumerate(lines) if l.startswith(b"manifest "))
+man = bytearray(base64.b64decode(lines[i][9:]))
+for name, comment in (("-empty", b""), ("-space", b"checked by hand ")):
+    mo = struct.unpack_from("<Q", man, 16)[0]
+    struct.pack_into("<Q", man, 8, mo + len(man) + 140 + len(comment) + 32)
+    sig = key.sign(hashlib.blake2b(bytes(man), digest_size=64).digest())
+    lines[i] = b"manifest " + base64.b64encode(bytes(man))
+    lines[i + 2] = base64.b64encode(b"ED" + key.key_id + sig)
+    lines[i + 3] = b"trusted comment: " + comment
+    lines[i + 4] = base64.b64encode(key.sign(sig + comment))
+    open(sys.argv[4] + name + ".proof", "wb").write(b"\n".join(lines))
+EOF
+for x in empty space; do
+	recipe_dir "$S/r-$x" "$S/comment-$x.proof" "$IN/b/note.md" "$PUB"
+	recipe "$S/r-$x"
+	expect_eq "$RC" 0 "the recipe accepts a proof whose trusted comment is $x-ended (format.md 8 allows it)"
+	expect_exit 0 "  ... and so does newspack check-proof" -- \
+		"$NP" check-proof -p "$PUB" "$S/comment-$x.proof" "$IN/b/note.md"
+done
+
 # ---------------------------------------------------------------- (4)
 echo "-- (4) the proof vector, spec/vectors/1.1/proof.txt"
 V="$top/spec/vectors"
