@@ -1,5 +1,5 @@
 #!/bin/sh
-# Suite "proof_recipe": a proof is checked without newspack, by the recipe of
+# Suite "proof-recipe": a proof is checked without newspack, by the recipe of
 # spec/format.md 15.14 "Checking a proof by hand" (stock minisign, and
 # spec/proofcheck.py, which shares no code with newspack).
 #   (1) the recipe, taken from the spec and run verbatim with sh, accepts the
@@ -25,7 +25,7 @@
 #       newspack verify agrees).
 # minisign and python3 are required: without either the suite fails.
 . "$(dirname "$0")/lib.sh"
-suite_begin proof_recipe
+suite_begin proof-recipe
 
 for tool in minisign python3 base64 sed; do
 	if ! command -v "$tool" > /dev/null 2>&1; then
