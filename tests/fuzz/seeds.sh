@@ -148,4 +148,50 @@ first=$("$NP" list -p tests/keys/test.pub "$T/proof.npk" | head -n 3)
 awk '/^npk-proof/ { n++ } n == 1' "$C/proof/seed-three.proof" >"$C/proof/seed-one.proof"
 { cat "$C/proof/seed-one.proof"; echo "stamp rfc3161 AAAA"; } >"$C/proof/seed-stamp.proof"
 sed 's/$/\r/' "$C/proof/seed-one.proof" >"$C/proof/seed-crlf.proof"
+# proof_leaf (spec/format.md 15.13, 15.14): leaf data of each kind with a
+# true proof in a tree of 5 leaves (stride 1, the input long enough to be
+# the section too), leaf type 1, a cut leaf, a byte after the salt, an
+# index past the size
+mkdir -p "$C/proof_leaf"
+rm -f "$C/proof_leaf"/seed-*
+python3 - "$C/proof_leaf" << 'EOF'
+import hashlib, os, struct, sys
+d = sys.argv[1]
+H = lambda b: hashlib.sha256(b).digest()
+def mth(h):
+    if len(h) == 1: return h[0]
+    k = 1
+    while 2 * k < len(h): k *= 2
+    return H(b'\1' + mth(h[:k]) + mth(h[k:]))
+def path(m, h):
+    if len(h) <= 1: return []
+    k = 1
+    while 2 * k < len(h): k *= 2
+    return path(m, h[:k]) + [mth(h[k:])] if m < k else path(m - k, h[k:]) + [mth(h[:k])]
+def leaf(kind, p, size, media, meta):
+    m = struct.pack('<H', len(meta)) + b''.join(
+        bytes([len(k)]) + k + struct.pack('<H', len(v)) + v for k, v in meta)
+    return (bytes([0, kind]) + struct.pack('<H', len(p)) + p + struct.pack('<Q', size) +
+            bytes(range(32)) + bytes([len(media)]) + media + struct.pack('<H', len(m)) + m +
+            bytes(range(16, 32)))
+def put(name, stride, m, n, data, hashes, root, k=None, pad=400):
+    k = len(hashes) if k is None else k
+    b = (bytes([stride, k]) + struct.pack('<QQH', m, n, len(data)) + data + root +
+         b''.join(hashes))
+    open(os.path.join(d, 'seed-' + name), 'wb').write(b + bytes(max(0, pad - len(b))))
+doc = leaf(0, b'news/2025/a.html', 1234, b'text/html',
+           [(b'date', b'2025-01-24'), (b'title', b'A title \xc3\xa9')])
+kinds = {'document': doc, 'folder': leaf(2, b'news/empty', 0, b'inode/directory', []),
+         'link': leaf(3, b'news/latest', 6, b'inode/symlink', [])}
+for name, data in kinds.items():
+    h = [H(b'\0' + bytes([i])) for i in range(5)]
+    h[1] = H(b'\0' + data)
+    put(name, 1, 1, 5, data, path(1, h), mth(h))
+h = [H(b'\0' + doc)] + [H(b'\0' + struct.pack('<H', i)) for i in range(1, 300)]
+put('document-300', 8, 0, 300, doc, path(0, h), mth(h), pad=24 + 32 * 301)
+put('type1', 1, 0, 1, b'\1' + doc[1:], [], H(b''))
+put('cut', 1, 0, 1, doc[:-1], [], H(b''))
+put('trailing', 1, 0, 1, doc + b'\0', [], H(b''))
+put('past', 16, 5, 5, doc, [H(b'')] * 3, H(b''))
+EOF
 echo "seeds.sh: written under $C"

@@ -19,6 +19,11 @@ behind the signature, which is what the hostile suite checks.
                         checks what an extract of case NAME left in DIR:
                         every file is one of the case's documents, at its
                         path, whole and byte for byte; nothing else
+    forge.py kinds OUTDIR
+                        writes OUTDIR/kinds.npk and OUTDIR/link-bad.npk,
+                        the archives of tests/cli/test_kinds.sh
+    forge.py --help     prints this; any other argument starting with "-"
+                        is refused (never taken for an OUTDIR)
 
 Standard library only; Ed25519 signing is the RFC 8032 reference
 algorithm over the point arithmetic of spec/vectors/npkcheck.py.
@@ -144,6 +149,84 @@ def directory(sections, tail=False):
     return struct.pack("<I", len(sections)) + b"".join(x.record(tail) for x in sections)
 
 
+# ---------------------------------------------------------------- the Merkle tree (15.13)
+
+def leaf_data(e):
+    """Leaf data of an entry (15.13, leaf type 0): kind, path, size, digest,
+    media type, metadata list and salt, each length-prefixed as the table."""
+    path, media, meta = e["path"], e["media"], e["meta_raw"]
+    return (struct.pack("<BBH", 0, e.get("kind", 0), len(path)) + path +
+            struct.pack("<Q", e["size"]) + e["digest"] + struct.pack("<B", len(media)) + media +
+            struct.pack("<H", len(meta)) + meta + e.get("salt", b"\0" * 16))
+
+
+def leaf_hash(data):
+    return hashlib.sha256(b"\0" + data).digest()
+
+
+def node_hash(left, right):
+    return hashlib.sha256(b"\1" + left + right).digest()
+
+
+def mth(hashes):
+    """RFC 9162 2.1.1 over leaf hashes: split at the largest power of two
+    below n, no duplicated last node."""
+    n = len(hashes)
+    if n == 0:
+        return hashlib.sha256(b"").digest()
+    if n == 1:
+        return hashes[0]
+    k = 1
+    while k * 2 < n:
+        k *= 2
+    return node_hash(mth(hashes[:k]), mth(hashes[k:]))
+
+
+def tree_levels(level0, stride):
+    """The stored levels 0, s, 2s, ... while n >> L >= 1: hash i of level L
+    is the perfect tree over leaves [i 2^L, (i+1) 2^L)."""
+    levels, cur, L = [list(level0)], list(level0), 0
+    while True:
+        for _ in range(stride):
+            cur = [node_hash(cur[2 * i], cur[2 * i + 1]) for i in range(len(cur) // 2)]
+        L += stride
+        if not cur:
+            return levels
+        levels.append(cur)
+
+
+def make_tree(entries, opts, hook):
+    """The tree of 15.13 for the entries with a leaf: (section data or None,
+    manifest extension record or None). opts: stride (8), section and ext
+    (True: write it). Hooks, each before the next step uses what it got:
+    tree_leaves(list: level 0, leaf order; hashes may be changed, added or
+    removed, and the tree's size is its length), tree_levels(list of the
+    stored levels, lists of hashes), tree(dict: magic, size, stride,
+    reserved, root, ext_size, ext_type, ext_flags of the section's header and
+    the extension), tree_section(bytearray: the section's data),
+    tree_ext(bytearray: the extension's data)."""
+    with_leaf = [e for e in entries if e.get("leaf", 0) != 2 ** 64 - 1]
+    level0 = [b"\0" * 32] * len(with_leaf)
+    for e in with_leaf:
+        if 0 <= e["leaf"] < len(level0):
+            level0[e["leaf"]] = leaf_hash(leaf_data(e))
+    hook("tree_leaves", level0)
+    stride = opts.get("stride", 8)
+    levels = tree_levels(level0, stride)
+    hook("tree_levels", levels)
+    t = {"magic": b"NPKTREE\n", "size": len(level0), "stride": stride, "reserved": b"\0" * 7,
+         "root": mth(level0), "ext_size": len(level0), "ext_type": 2, "ext_flags": 0}
+    hook("tree", t)
+    sec = bytearray(t["magic"] + struct.pack("<QB", t["size"], t["stride"]) + t["reserved"] +
+                    b"".join(b"".join(lv) for lv in levels))
+    hook("tree_section", sec)
+    ext = bytearray(struct.pack("<Q", t["ext_size"]) + t["root"])
+    hook("tree_ext", ext)
+    rec = struct.pack("<HHI", t["ext_type"], t["ext_flags"], len(ext)) + bytes(ext)
+    return (bytes(sec) if opts.get("section", True) else None,
+            rec if opts.get("ext", True) else None)
+
+
 def zlib_encode(raw):
     return zlib.compress(raw, 6)
 
@@ -173,7 +256,8 @@ class Obj(object):
 # ---------------------------------------------------------------- the writer
 
 def forge(docs, key, cluster_size=4096, page_entries=8, hooks=None, archive_meta=None,
-          created=1737676800, comment=None, v11=False, sections=(), tail=None, layout=None):
+          created=1737676800, comment=None, v11=False, sections=(), tail=None, layout=None,
+          tree=None):
     """docs: list of (path bytes, data bytes[, meta pairs or None[, kind]])
     in the order to store; kind (15.7, v11 only) 2 and 3 get the media type
     of their kind, data is a link's target. hooks: dict of functions, each called with what a step made:
@@ -187,7 +271,11 @@ def forge(docs, key, cluster_size=4096, page_entries=8, hooks=None, archive_meta
     (15.5), which a 1.0 archive may be given too. layout: None (contents
     stored in path order, back to back: 5.3), or a function of the entries
     and their contents that returns the data stream and sets each entry's
-    "stream_off" (15.7: shared bytes, any order).
+    "stream_off" (15.7: shared bytes, any order). tree: None, or True or a
+    dict of make_tree's options: a Merkle tree (15.13) over the entries
+    with a leaf, each given a salt of its own, as a body section of type 4
+    (placed among the sections by type) and manifest extension type 2
+    (after the directory; in a 1.0 archive alone); make_tree's hooks.
     """
     hooks = hooks or {}
     hook = lambda name, value: hooks[name](value) if name in hooks else None  # noqa: E731
@@ -204,6 +292,8 @@ def forge(docs, key, cluster_size=4096, page_entries=8, hooks=None, archive_meta
         entries.append({"path": path, "size": len(data), "digest": H(data),
                         "media": media, "meta_raw": meta_list(meta), "kind": kind,
                         "stream_off": len(stream), "leaf": len(entries)})
+        if tree is not None:
+            entries[-1]["salt"] = H(b"salt " + path)[:16]
         stream += data
     if layout is not None:
         stream = layout(entries, [d[1] for d in docs])
@@ -223,6 +313,13 @@ def forge(docs, key, cluster_size=4096, page_entries=8, hooks=None, archive_meta
             e["cluster"], e["offset"] = c, e["stream_off"] - starts[c]
     hook("entries", entries)
     hook("clusters", clusters)
+    sections, tree_ext = list(sections), None
+    if tree is not None:
+        opts = {} if tree is True else dict(tree)
+        tree_sec, tree_ext = make_tree(entries, opts, hook)
+        if tree_sec is not None and v11:  # 1.0 has no directory to name it
+            at = len([x for x in sections if x.type <= 4])
+            sections.insert(at, Section(at, 4, tree_sec, opts.get("critical", False)))
 
     pages = []
     for i in range(0, len(entries), page_entries):
@@ -280,9 +377,14 @@ def forge(docs, key, cluster_size=4096, page_entries=8, hooks=None, archive_meta
          "page_table_digest": H(pt), "cluster_table_digest": H(ct),
          "signer_key_id": key.key_id, "signer_public_key": key.pk, "meta": am,
          "extensions": b"\0\0", "signing_key": key, "sig_key_id": None}
+    exts = []
     if v11:
         d = directory(sections)
-        m["extensions"] = struct.pack("<HHHI", 1, 1, 1, len(d)) + d
+        exts.append(struct.pack("<HHI", 1, 1, len(d)) + d)
+    if tree_ext is not None:
+        exts.append(tree_ext)
+    if exts:
+        m["extensions"] = struct.pack("<H", len(exts)) + b"".join(exts)
     hook("manifest", m)
     mlen = 210 + len(m["meta"]) + len(m["extensions"])
     slen = 140 + len(comment)
@@ -967,6 +1069,77 @@ def cases():
         dict(V, **copies_tail(change=copies_head(length=2 ** 63), damage=copies_page_table)), 1,
         "page table digest mismatch")
 
+    # the Merkle tree (15.13): every case is validly signed, so only the tree's rules catch it.
+    # v11-tree-*: the section's contents, which verify alone checks (step 9; extract writes the
+    # documents); v11-root-*: the extension and the directory rule, which every reader checks
+    # at open (step 5c)
+    T = lambda t=True, **k: dict(V, tree=t, **k)  # noqa: E731
+    TH = lambda name, fn, t=True, **k: T(t, hooks={name: fn}, **k)  # noqa: E731
+    ok = "every leaf matches its entry"
+    D300 = [(b"d/%03d.txt" % i, b"story %d\n" % i) for i in range(300)]
+    add("v11-tree", "a Merkle tree of stride 8 over 24 documents, each with a salt", D, T(), 0, ok)
+    add("v11-tree-stride-1", "a Merkle tree storing every level (stride 1)", D, T({"stride": 1}), 0, ok)
+    add("v11-tree-stride-16", "a Merkle tree of stride 16 (level 0 alone)", D, T({"stride": 16}), 0, ok)
+    add("v11-tree-one", "a Merkle tree of one document", D[:1], T(), 0, ok)
+    add("v11-tree-300", "a Merkle tree of 300 documents (levels 0 and 8 stored)", D300, T(), 0, ok)
+    add("v11-tree-no-root", "a type-4 section without the root extension (skipped as an unknown "
+        "section: 15.6 reserved the type before 15.13)", D, T({"ext": False}), 0,
+        "every digest matches")
+    add("v11-tree-leaf-wrong", "level 0's hash 5 not the leaf hash of its entry (the levels above "
+        "and the root made from it)", D, TH("tree_leaves", lambda lv: lv.__setitem__(5, H(b"x"))), 1,
+        "does not match leaf 5 of the Merkle tree")
+    add("v11-tree-level-wrong", "hash 3 of the stored level 2 (stride 2) changed", D,
+        TH("tree_levels", lambda ls: ls[1].__setitem__(3, H(b"x")), {"stride": 2}), 1,
+        "Merkle tree level 2 hash 3 does not match the level below")
+    add("v11-tree-level8-wrong", "the one hash of level 8 of 300 documents (stride 8) changed", D300,
+        TH("tree_levels", lambda ls: ls[1].__setitem__(0, H(b"x"))), 1,
+        "Merkle tree level 8 hash 0 does not match the level below")
+    add("v11-tree-root-wrong", "the extension's root not the tree's", D,
+        TH("tree", lambda t: t.update(root=H(b"another root"))), 1,
+        "the Merkle root in the manifest does not match the tree")
+    add("v11-tree-size-disagree", "the section's tree_size 25, the extension's 24", D,
+        TH("tree", lambda t: t.update(size=25)), 1,
+        "has another number of leaves than the manifest's root")
+    add("v11-tree-size-larger", "a tree of 25 leaves (section, levels and root agree) over 24 "
+        "entries with a leaf", D, TH("tree_leaves", lambda lv: lv.append(H(b"x"))), 1,
+        "the Merkle tree has 25 leaves, but 24 entries have a leaf")
+    add("v11-tree-leaf-past", "an entry whose leaf (24) is past the tree's 24 leaves", D,
+        TH("entries", set_entry(23, leaf=24)), 1, "leaf 24 is past the Merkle tree's 24 leaves")
+    add("v11-tree-stride-0", "a section of stride 0", D, TH("tree", lambda t: t.update(stride=0)), 1,
+        "has a stride outside 1 to 16")
+    add("v11-tree-stride-17", "a section of stride 17", D, TH("tree", lambda t: t.update(stride=17)),
+        1, "has a stride outside 1 to 16")
+    add("v11-tree-reserved", "a reserved byte of the section's header set", D,
+        TH("tree", lambda t: t.update(reserved=b"\0\0\0\1\0\0\0")), 1,
+        "has reserved bytes that are not zero")
+    add("v11-tree-short", "the section one hash short of its levels", D,
+        TH("tree_section", lambda b: b.__delitem__(slice(-32, None))), 1,
+        "is not as long as the levels it must hold")
+    add("v11-tree-long", "the section one hash longer than its levels", D,
+        TH("tree_section", lambda b: b.extend(H(b"x"))), 1, "is not as long as the levels it must hold")
+    add("v11-tree-magic", "a section whose magic is NPKTREE\\r", D,
+        TH("tree", lambda t: t.update(magic=b"NPKTREE\r")), 1, "the Merkle tree section has a bad magic")
+    add("v11-root-no-section", "the root extension with no type-4 section", D, T({"section": False}),
+        1, "a Merkle root without the tree's section")
+    add("v11-root-two-sections", "the root extension and two type-4 sections", D,
+        T(sections=[Section(0, 4, b"tree" * 10)]), 1, "2 Merkle tree sections (one only)")
+    add("v11-root-critical", "the root extension marked critical", D,
+        TH("tree", lambda t: t.update(ext_flags=1)), 1, "the Merkle root extension is marked critical")
+    add("v11-root-flags-reserved", "the root extension with reserved flag bit 1 set", D,
+        TH("tree", lambda t: t.update(ext_flags=2)), 1, "manifest extension 2 has reserved flags set")
+    add("v11-root-length-39", "a root extension of 39 bytes", D,
+        TH("tree_ext", lambda b: b.__delitem__(slice(-1, None))), 1,
+        "the Merkle root extension is 39 bytes, not 40")
+    add("v11-root-length-41", "a root extension of 41 bytes", D, TH("tree_ext", lambda b: b.append(0)),
+        1, "the Merkle root extension is 41 bytes, not 40")
+    add("v11-root-size-huge", "the extension's tree_size 2^32 - 1 (the limit is 2^32 - 2)", D,
+        TH("tree", lambda t: t.update(ext_size=2 ** 32 - 1)), 1,
+        "the Merkle tree claims 4294967295 leaves")
+    add("v11-root-section-critical", "the tree's section marked critical", D, T({"critical": True}),
+        1, "section 0 (type 4, the Merkle tree) is marked critical")
+    add("v11-root-in-10", "the root extension in a version 1.0 archive", D, {"tree": True}, 1,
+        "a Merkle root in a version 1.0 archive")
+
     # ---- not refused, on purpose (spec/format.md 5.1): two documents whose
     # names differ only by Unicode normalisation are two paths.
     add("unicode-normalisation", "NFC and NFD forms of one name", with_docs(nfd, nfc), {}, 0, "every digest matches")
@@ -1015,14 +1188,24 @@ def write_kinds(out):
     return 0
 
 
+USAGE = "usage: forge.py OUTDIR | forge.py tree OUTDIR NAME DIR | forge.py kinds OUTDIR\n"
+
+
 def main(argv):
+    if len(argv) == 2 and argv[1] in ("-h", "--help"):
+        sys.stdout.write(USAGE + "\n" + __doc__.split("\n\n", 1)[1])
+        return 0
+    # an OUTDIR that looks like an option is a mistake, never a folder to make
+    if any(a.startswith("-") for a in argv[1:]):
+        sys.stderr.write("forge.py: unknown option %s\n%s" %
+                         ([a for a in argv[1:] if a.startswith("-")][0], USAGE))
+        return 2
     if len(argv) == 5 and argv[1] == "tree":
         return check_tree(argv[2], argv[3], argv[4])
     if len(argv) == 3 and argv[1] == "kinds":
         return write_kinds(argv[2])
     if len(argv) != 2:
-        sys.stderr.write("usage: forge.py OUTDIR | forge.py tree OUTDIR NAME DIR | "
-                         "forge.py kinds OUTDIR\n")
+        sys.stderr.write(USAGE)
         return 2
     out = argv[1]
     os.makedirs(out, exist_ok=True)

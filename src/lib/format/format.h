@@ -199,7 +199,8 @@ int npk__verify_inclusion(uint64_t m, uint64_t n, const uint8_t leaf_hash[32],
                           const uint8_t (*path)[32], unsigned len, const uint8_t root[32],
                           const char **why);
 /* The stored levels (section type 4): the section's length for n leaves
- * at this stride (0, or -1 when it overflows), where level L starts. */
+ * at this stride (0, or -1 when it overflows or the stride is not 1 to
+ * 16), where level L starts (UINT64_MAX then). */
 int npk__tree_layout(uint64_t n, unsigned stride, uint64_t *section_len);
 uint64_t npk__tree_level_offset(uint64_t n, unsigned stride, unsigned level);
 /* Reads len bytes at off of the section (off 0: its magic). */

@@ -9,8 +9,6 @@
 
 /* ---- Leaf data (15.13) ---- */
 
-#define LEAF_PATH_MAX 4096u
-
 int npk__leaf_encode(npk_buf *out, const npk_leaf *l, npk_error *err)
 {
 	NPK_FAIL_IF(l->type != NPK_LEAF_ENTRY, err, NPK_E_ARG, "leaf data: leaf type %u is not known",
@@ -18,7 +16,7 @@ int npk__leaf_encode(npk_buf *out, const npk_leaf *l, npk_error *err)
 	NPK_FAIL_IF(l->kind != NPK_KIND_DOCUMENT && l->kind != NPK_KIND_FOLDER &&
 	            l->kind != NPK_KIND_SYMLINK, err, NPK_E_ARG,
 	            "leaf data: kind %u has no leaf data", l->kind);
-	NPK_FAIL_IF(l->path_len == 0 || l->path_len > LEAF_PATH_MAX, err, NPK_E_ARG,
+	NPK_FAIL_IF(l->path_len == 0 || l->path_len > NPK_PATH_MAX, err, NPK_E_ARG,
 	            "leaf data: a path of %zu bytes", l->path_len);
 	NPK_FAIL_IF(l->media_len == 0 || l->media_len > NPK_MEDIA_MAX, err, NPK_E_ARG,
 	            "leaf data: a media type of %zu bytes", l->media_len);
@@ -76,8 +74,8 @@ static int leaf_take_head(npk_cur *c, npk_leaf *l, npk_error *err)
 	l->path_len = npk__cur_u16(c);
 	l->path = (const char *)npk__cur_take(c, l->path_len);
 	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "leaf data: truncated in its path");
-	NPK_FAIL_IF(l->path_len == 0 || l->path_len > LEAF_PATH_MAX, err, NPK_E_FORMAT,
-	            "leaf data: a path of %zu bytes (1 to %u)", l->path_len, LEAF_PATH_MAX);
+	NPK_FAIL_IF(l->path_len == 0 || l->path_len > NPK_PATH_MAX, err, NPK_E_FORMAT,
+	            "leaf data: a path of %zu bytes (1 to %u)", l->path_len, NPK_PATH_MAX);
 	if (npk_path_check(l->path, l->path_len, err) != NPK_OK)
 		return npk__wrap(err, NPK_E_FORMAT, "leaf data: ");
 	l->size = npk__cur_u64(c);

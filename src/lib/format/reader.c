@@ -294,8 +294,8 @@ static int take_merkle(npk_reader *r, uint16_t flags, const uint8_t *data, uint3
 	            NPK_EXT_MERKLE_LEN);
 	r->tree_size = npk__ld64(data);
 	NPK_FAIL_IF(r->tree_size > NPK_TREE_SIZE_MAX, err, NPK_E_FORMAT,
-	            "%s: the Merkle tree claims %llu leaves", r->name,
-	            (unsigned long long)r->tree_size);
+	            "%s: the Merkle tree claims %llu leaves (at most %llu)", r->name,
+	            (unsigned long long)r->tree_size, (unsigned long long)NPK_TREE_SIZE_MAX);
 	memcpy(r->tree_root, data + 8, 32);
 	r->has_tree = 1;
 	return NPK_OK;
@@ -2583,7 +2583,9 @@ static void tree_report(verify_ctx *v, const char *object, uint64_t number, cons
                         const char *msg)
 {
 	v->wr->st->tree_problems++;
-	report(v->wr, NPK_E_FORMAT, object, number, 0, path, msg);
+	/* a section problem names the section's offset; an entry's, its path */
+	uint64_t off = path == NULL && v->r->tree_sec >= 0 ? v->r->sections[v->r->tree_sec].off : 0;
+	report(v->wr, NPK_E_FORMAT, object, number, off, path, msg);
 }
 
 /* Why the section's 24-byte header h does not fit a tree of n leaves
