@@ -749,6 +749,7 @@ typedef struct npk_proof_result {
 	 * NULL when the metadata holds none */
 	char *path, *title, *date;
 	uint64_t size;            /* the document's size as the leaf says */
+	unsigned kind;            /* the leaf's entry: NPK_KIND_DOCUMENT, _FOLDER, _SYMLINK */
 	uint64_t leaf, tree_size;
 	uint8_t root[32];         /* from the manifest (step 2 on) */
 	int document;             /* NPK_PROOF_DOC_* */

@@ -147,40 +147,61 @@ static int write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* path gets b under a temporary name beside it, synced, then renamed:
+/* Fills the temporary file tmp (made by mkstemp: fd) with b, mode 0644
+ * less the umask, synced. */
+static int tmp_fill(int fd, const textbuf *b)
+{
+	mode_t mask = umask(0);
+	umask(mask);
+	return fchmod(fd, 0644 & ~mask) == 0 && write_all(fd, b->p, b->len) == 0 && fsync(fd) == 0
+	       ? 0 : -1;
+}
+
+/* Puts tmp at path: rename with force, else link, which never replaces
+ * what appeared there meanwhile; then syncs the folder (dir, dlen bytes
+ * of path; "." when 0). */
+static int tmp_commit(const char *tmp, const char *path, int dlen, int force)
+{
+	if (force ? rename(tmp, path) != 0 : link(tmp, path) != 0)
+		return -1;
+	if (!force)
+		unlink(tmp);
+	char *dir = dlen ? strndup(path, (size_t)dlen) : strdup(".");
+	int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+	return 0;
+}
+
+/* path gets b under a temporary name beside it, synced, then named:
  * path holds what it held before or every proof, never a part. */
 static int write_atomic(const char *path, const textbuf *b, int force)
 {
-	struct stat st;
-	if (!force && lstat(path, &st) == 0) {
-		cli_warn("%s: exists; add --force to replace it", path);
-		return EXIT_USAGE;
-	}
 	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	if (tmp == NULL) {
-		cli_warn("out of memory");
-		return EXIT_USAGE;
-	}
 	const char *slash = strrchr(path, '/');
-	int dl = slash ? (int)(slash - path + 1) : 0;
-	snprintf(tmp, n, "%.*s.%s.tmp-XXXXXX", dl, path, slash ? slash + 1 : path);
-	int fd = mkstemp(tmp);
-	int ok = fd >= 0 && fchmod(fd, 0644) == 0 && write_all(fd, b->p, b->len) == 0 &&
-	         fsync(fd) == 0;
-	int e = errno;
-	if (fd >= 0 && close(fd) != 0 && ok)
-		ok = 0, e = errno;
-	if (ok && rename(tmp, path) != 0)
-		ok = 0, e = errno;
-	if (!ok && fd >= 0)
-		unlink(tmp);
-	free(tmp);
-	if (!ok) {
-		cli_warn("%s: cannot write: %s", path, strerror(e));
-		return EXIT_USAGE;
+	int dlen = slash ? (int)(slash - path + 1) : 0;
+	char *tmp = malloc(n);
+	int fd = -1, ok = 0, e = ENOMEM;
+	if (tmp != NULL) {
+		snprintf(tmp, n, "%.*s.%s.tmp-XXXXXX", dlen, path, path + dlen);
+		fd = mkstemp(tmp);
+		ok = fd >= 0 && tmp_fill(fd, b) == 0;
+		ok = fd >= 0 && close(fd) == 0 && ok && tmp_commit(tmp, path, dlen, force) == 0;
+		e = errno;
+		if (!ok && fd >= 0)
+			unlink(tmp);
 	}
-	return 0;
+	free(tmp);
+	if (ok)
+		return 0;
+	if (e == EEXIST)
+		cli_warn("%s: exists; add --force to replace it", path);
+	else
+		cli_warn("%s: cannot write: %s", path, strerror(e));
+	return EXIT_USAGE;
 }
 
 static int prove_output(const prove_opts *o, const textbuf *b, json_t *list)
@@ -224,8 +245,8 @@ int cmd_prove(int argc, char **argv)
 static void check_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack check-proof [-p PUBKEY] [--json] PROOF [DOCUMENT]\n"
-	        "       newspack check-proof [-p PUBKEY] [--json] PROOF -C DIR\n"
+	        "Usage: newspack check-proof [-p PUBKEY] [--json] [-q] PROOF [DOCUMENT]\n"
+	        "       newspack check-proof [-p PUBKEY] [--json] [-q] PROOF -C DIR\n"
 	        "\n"
 	        "Checks a proof written by 'newspack prove' (spec/format.md 15.14) with nothing\n"
 	        "but the proof, the signer's public key and, if given, the document: the\n"
@@ -233,7 +254,8 @@ static void check_help(FILE *f)
 	        "leaf to the signed Merkle root, and that the document's bytes are the ones the\n"
 	        "archive held. Prints the path, title and date, the leaf, the signer's key id\n"
 	        "and fingerprint, and the archive's creation time, which is the signer's own\n"
-	        "claim. A file of several proofs is checked proof by proof.\n"
+	        "claim. A file of several proofs is checked proof by proof; PROOF - reads\n"
+	        "standard input.\n"
 	        "\n"
 	        "  -p PUBKEY           the key that must have signed (default: a key among those\n"
 	        "                      in ~/.config/newspack/trusted/, or $XDG_CONFIG_HOME/newspack/\n"
@@ -346,46 +368,107 @@ static char *read_proof(const char *path, size_t *len)
 	return p;
 }
 
-/* Opens DIR/path for reading, component by component with O_NOFOLLOW:
- * no link is followed, so nothing outside DIR is read. */
-static int open_under(const char *dir, const char *path, int *fd_out)
+/* The folder that holds DIR/path's last component, opened component by
+ * component with O_NOFOLLOW: no link is followed, so nothing outside DIR
+ * is reached. *name is that component (in path, which is cut). */
+static int open_parent(const char *dir, char *path, const char **name, int *fd_out)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	char *copy = strdup(path);
-	char *s = copy, *slash;
-	while (fd >= 0 && copy != NULL && (slash = strchr(s, '/')) != NULL) {
+	char *s = path, *slash;
+	while (fd >= 0 && (slash = strchr(s, '/')) != NULL) {
 		*slash = 0;
 		int next = openat(fd, s, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int e = errno;
 		close(fd);
+		errno = e;
 		fd = next;
 		s = slash + 1;
 	}
-	int e = errno;
-	if (fd >= 0 && copy != NULL) {
-		int leaf = openat(fd, s, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-		e = errno;
-		close(fd);
-		fd = leaf;
+	*name = s;
+	*fd_out = fd;
+	return fd >= 0 ? 0 : errno;
+}
+
+/* A pipe holding the len bytes of p (a link's target fits its buffer),
+ * its writing end closed: content for npk_proof_check_fd. */
+static int pipe_of(const char *p, size_t len, int *fd)
+{
+	int pp[2];
+	if (pipe(pp) != 0)
+		return errno;
+	int ok = len == 0 || write(pp[1], p, len) == (ssize_t)len;
+	close(pp[1]);
+	if (!ok) {
+		close(pp[0]);
+		return EIO;
+	}
+	*fd = pp[0];
+	return 0;
+}
+
+static int open_file(int dfd, const char *name, int *fd)
+{
+	struct stat st;
+	*fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (*fd < 0)
+		return errno;
+	if (fstat(*fd, &st) == 0 && S_ISREG(st.st_mode))
+		return 0;
+	close(*fd);
+	*fd = -1;
+	return EINVAL;
+}
+
+/* An empty folder's content is none (15.7: size 0, H("")). */
+static int open_folder(int dfd, const char *name, int *fd)
+{
+	int d = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (d < 0)
+		return errno;
+	close(d);
+	return pipe_of("", 0, fd);
+}
+
+/* A link's content is its target, read, never followed. */
+static int open_link(int dfd, const char *name, int *fd)
+{
+	char t[4097];
+	ssize_t n = readlinkat(dfd, name, t, sizeof t);
+	if (n < 0)
+		return errno;
+	return (size_t)n == sizeof t ? E2BIG : pipe_of(t, (size_t)n, fd);
+}
+
+/* The content of DIR/path for an entry of this kind, on *fd. */
+static int open_under(const char *dir, const char *path, unsigned kind, int *fd)
+{
+	char *copy = strdup(path);
+	const char *name;
+	int dfd, e = copy == NULL ? ENOMEM : open_parent(dir, copy, &name, &dfd);
+	*fd = -1;
+	if (e == 0) {
+		e = kind == NPK_KIND_FOLDER ? open_folder(dfd, name, fd)
+		    : kind == NPK_KIND_SYMLINK ? open_link(dfd, name, fd) : open_file(dfd, name, fd);
+		close(dfd);
 	}
 	free(copy);
-	struct stat st;
-	if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
-		close(fd);
-		fd = -1;
-		e = EINVAL;
-	}
-	*fd_out = fd;
-	return fd >= 0 ? 0 : (copy == NULL ? ENOMEM : e);
+	return e;
 }
 
 /* "DIR/PATH: why" into err, as the check of an unreadable document. */
-static void doc_unreadable(const char *dir, const char *path, int e, npk_error *err)
+static void doc_unreadable(const char *dir, const char *path, unsigned kind, int e,
+                           npk_error *err)
 {
+	const char *why = e == EINVAL && kind == NPK_KIND_SYMLINK ? "not a symbolic link"
+	                  : e == EINVAL ? "not a regular file"
+	                  : e == ENOTDIR && kind == NPK_KIND_FOLDER ? "not a folder, or a symbolic "
+	                    "link or not a folder on its way (no link is followed)"
+	                  : e == ELOOP || e == ENOTDIR ? "a symbolic link or not a folder on its way "
+	                    "(no link is followed)"
+	                  : e == E2BIG ? "a link target longer than 4096 bytes" : strerror(e);
 	err->code = e == ENOENT ? NPK_E_NOTFOUND : NPK_E_IO;
 	snprintf(err->msg, sizeof err->msg, "%s/%s: cannot open the document: %s", dir,
-	         cli_show(path), e == EINVAL ? "not a regular file"
-	         : e == ELOOP || e == ENOTDIR ? "a symbolic link or not a folder on its way (no link "
-	         "is followed)" : strerror(e));
+	         cli_show(path), why);
 }
 
 /* Checks p, and its document when there is one: DOCUMENT, or -C DIR
@@ -397,9 +480,9 @@ static int check_one(check_opts *o, const npk_proof *p, npk_proof_result *res, n
 	int rc = npk_proof_check(p, o->given, o->trust, NULL, res, err);
 	if ((rc != NPK_OK && rc != NPK_E_UNTRUSTED) || res->path == NULL)
 		return rc;
-	int fd = -1, e = open_under(o->dir, res->path, &fd);
+	int fd = -1, e = open_under(o->dir, res->path, res->kind, &fd);
 	if (e != 0) {
-		doc_unreadable(o->dir, res->path, e, err);
+		doc_unreadable(o->dir, res->path, res->kind, e, err);
 		res->status = NPK_PROOF_UNREADABLE;
 		return err->code;
 	}
@@ -449,7 +532,8 @@ static void text_fields(const check_opts *o, const npk_proof_result *res)
 {
 	char when[40], root[65];
 	if (res->steps >= 5 || res->path != NULL) {
-		printf("  path:      %s\n", cli_show(res->path));
+		printf("  path:      %s%s\n", cli_show(res->path), res->kind == NPK_KIND_FOLDER
+		       ? " (an empty folder)" : res->kind == NPK_KIND_SYMLINK ? " (a symbolic link)" : "");
 		printf("  title:     %s\n", res->title ? cli_show(res->title) : "(none)");
 		printf("  date:      %s\n", res->date ? cli_show(res->date) : "(none)");
 	}
@@ -539,6 +623,8 @@ static void json_result(check_opts *o, const report *rp)
 		json_object_set_new(j, "leaf", json_integer((json_int_t)res->leaf));
 		json_object_set_new(j, "tree_size", json_integer((json_int_t)res->tree_size));
 		json_object_set_new(j, "document", json_string(doc_state(res)));
+		json_object_set_new(j, "kind", json_string(res->kind == NPK_KIND_FOLDER ? "folder"
+		                    : res->kind == NPK_KIND_SYMLINK ? "symlink" : "document"));
 		json_object_set_new(j, "stamps", json_stamps(rp->p));
 	}
 	if (res->steps >= 3) {

@@ -107,9 +107,9 @@ static void usage(FILE *f)
 	        "\n"
 	        "Commands:\n");
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-		fprintf(f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+		fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f,
-	        "  help      show this text, or 'newspack help COMMAND'\n"
+	        "  help        show this text, or 'newspack help COMMAND'\n"
 	        "\n"
 	        "A first session:\n"
 	        "  newspack keygen                     # key pair in %s/\n"

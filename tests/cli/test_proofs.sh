@@ -117,6 +117,12 @@ expect_exit 0 "check-proof with the signer among the trusted keys: VALID" -- \
 	"$NP" check-proof "$P/flood.proof" &&
 	expect_contains "$OUT" "a trusted key" "it says the key is trusted"
 rm -f "$XDG_CONFIG_HOME/newspack/trusted/test.pub"
+expect_exit 0 "check-proof - reads the proof from standard input" -- \
+	sh -c '"$1" check-proof -p "$2" - < "$3"' sh "$NP" "$KEYS/test.pub" "$P/flood.proof" &&
+	expect_contains "$OUT" "PROOF: VALID" "it says VALID"
+expect_exit 0 "check-proof -q prints nothing" -- \
+	"$NP" check-proof -q -p "$KEYS/test.pub" "$P/flood.proof" &&
+	expect_true "stdout is empty" -- test ! -s "$OUT"
 expect_exit 0 "check-proof with the document: VALID" -- \
 	"$NP" check-proof -p "$KEYS/test.pub" "$P/flood.proof" "$IN/news/2025/flood.txt" &&
 	expect_contains "$OUT" "document:  matches" "the document matches"
@@ -148,6 +154,29 @@ ln -s "$S/news-moved" "$X/news"
 expect_exit 2 "nor a link in a folder on the way" -- \
 	"$NP" check-proof -p "$KEYS/test.pub" "$P/flood.proof" -C "$X" &&
 	expect_contains "$OUT" "no link is followed" "it says so"
+
+# an empty folder and a symbolic link have leaves too: their content is
+# none, and the link's target (spec/format.md 15.7)
+K="$S/kinds"
+mkdir -p "$K/in/empty" "$K/in/news"
+printf 'Text\n' > "$K/in/news/a.txt"
+ln -s a.txt "$K/in/news/latest"
+expect_exit 0 "create an archive with an empty folder and a link" -- \
+	"$NP" create -s "$KEYS/test.key" --timestamp "$TS" "$K/k.npk" "$K/in"
+expect_exit 0 "prove the folder and the link" -- \
+	"$NP" prove -p "$KEYS/test.pub" "$K/k.npk" empty news/latest -o "$K/k.proof"
+expect_exit 0 "extract --symlinks" -- "$NP" extract --symlinks -p "$KEYS/test.pub" -C "$K/x" "$K/k.npk"
+expect_exit 0 "check-proof -C: the folder and the link match" -- \
+	"$NP" check-proof -p "$KEYS/test.pub" "$K/k.proof" -C "$K/x" &&
+	expect_eq "$(grep -c '^  document:  matches' "$OUT")" "2" "both match" &&
+	expect_contains "$OUT" "path:      empty (an empty folder)" "the folder is named as one" &&
+	expect_contains "$OUT" "path:      news/latest (a symbolic link)" "the link is named as one"
+rm "$K/x/news/latest"
+ln -s elsewhere.txt "$K/x/news/latest"
+expect_exit 1 "a link with another target does not match" -- \
+	"$NP" check-proof -p "$KEYS/test.pub" "$K/k.proof" -C "$K/x" &&
+	expect_contains "$OUT" "news/latest: the document is 13 bytes, the proof says 5" \
+	"the target's size is compared"
 
 # ---------------------------------------------------------------- (3)
 echo "-- (3) what must fail"

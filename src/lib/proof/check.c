@@ -245,6 +245,7 @@ static int check_leaf(const npk_proof *p, npk_leaf *l, npk_proof_result *out, np
 {
 	NPK_FORWARD(npk__leaf_parse(p->leaf, p->leaf_len, l, err));
 	out->size = l->size;
+	out->kind = l->kind;
 	return leaf_fields(l, out, err);
 }
 
