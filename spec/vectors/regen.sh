@@ -12,10 +12,13 @@
 #                                     them with the committed ones
 # It
 #   1. makes vector.npk (create --format-version 1.0; also kept as
-#      1.0/vector.npk), vector-1.1.npk (create --no-copies, version 1.1 by
-#      default) and vector-1.1-copies.npk (create: 1.1 with survival copies)
-#      from input/ with test.key, the fixed timestamp and the archive
-#      metadata, by the commands README.md shows;
+#      1.0/vector.npk), vector-1.1.npk (create --no-copies --no-tree, version
+#      1.1 by default), vector-1.1-copies.npk (create --no-tree: 1.1 with
+#      survival copies) and vector-1.1-tree.npk (create --no-copies: 1.1 with
+#      the Merkle tree of format.md 15.13) from input/ with test.key, the
+#      fixed timestamp and the archive metadata, by the commands README.md
+#      shows, and 1.1/proof.txt (newspack prove of b/note.md in
+#      vector-1.1-tree.npk, format.md 15.14);
 #   2. makes the forged 1.1 vectors 1.1/*.npk and 1.1/vectors.tsv (name,
 #      exit code of verify, what it exercises) with
 #      tests/hostile/vectors11.py, signed with test.key, then the parity
@@ -23,7 +26,8 @@
 #      interleaved-damaged.npk) with tests/parity/parity_vectors.py, which
 #      protects a forged archive with npkcheck.py protect and damages it;
 #   3. checks them with npkcheck.py verify -p test.pub (vector.npk and
-#      vector-1.1.npk must exit 0, each 1.1/ vector with its code), that
+#      vector-1.1*.npk must exit 0, each 1.1/ vector with its code), the
+#      proof with ../proofcheck.py and newspack check-proof (exit 0), that
 #      npkcheck.py repair of each damaged parity vector gives its protected
 #      one byte for byte, and the whole-file digests with sha256sum and
 #      b2sum where they are installed;
@@ -53,7 +57,7 @@ die() {
 [ $# -le 1 ] || die "usage: regen.sh [OUTDIR]"
 [ -x "$NP" ] || die "$NP is not built: run make in the project root first"
 command -v python3 > /dev/null 2>&1 || die "python3 is needed (npkcheck.py, vectors11.py)"
-for f in test.key test.pub npkcheck.py README.md input "$FORGE11" "$PARITY"; do
+for f in test.key test.pub npkcheck.py ../proofcheck.py README.md input "$FORGE11" "$PARITY"; do
 	[ -e "$f" ] || die "$f is missing: run this in spec/vectors/"
 done
 
@@ -73,8 +77,9 @@ case $("$NP" --version 2>&1) in
 	;;
 esac
 # vector-1.1.npk without survival copies (as before they were the default),
-# vector-1.1-copies.npk by default: the same signed part, then the tail
-# holding its survival copies (format.md 15.9)
+# vector-1.1-copies.npk: the same signed part, then the tail holding its
+# survival copies (format.md 15.9); both without the Merkle tree (as before
+# it was the default), and vector-1.1-tree.npk with it (format.md 15.13)
 make_vector() { # make_vector OUT CREATE-OPTION...
 	out=$1
 	shift
@@ -83,9 +88,12 @@ make_vector() { # make_vector OUT CREATE-OPTION...
 		die "newspack create $* failed"
 }
 make_vector vector.npk --format-version 1.0
-make_vector vector-1.1.npk --format-version 1.1 --no-copies
-make_vector vector-1.1-copies.npk --format-version 1.1
+make_vector vector-1.1.npk --format-version 1.1 --no-copies --no-tree
+make_vector vector-1.1-copies.npk --format-version 1.1 --no-tree
+make_vector vector-1.1-tree.npk --format-version 1.1 --no-copies
 cp "$new/vector.npk" "$new/1.0/vector.npk" || die "cannot copy the new vector"
+"$NP" prove -p test.pub -o "$new/1.1/proof.txt" "$new/vector-1.1-tree.npk" b/note.md > /dev/null ||
+	die "newspack prove of b/note.md in vector-1.1-tree.npk failed"
 
 # 2. The forged 1.1 vectors.
 python3 "$FORGE11" "$new/1.1" || die "vectors11.py failed"
@@ -93,12 +101,17 @@ python3 "$PARITY" "$new/1.1" || die "parity_vectors.py failed"
 
 # 3. Checks, and npkcheck.py's output, from the new vectors under their own names.
 CHECK="$here/npkcheck.py"
-for v in vector.npk vector-1.1.npk vector-1.1-copies.npk; do
+for v in vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk; do
 	(cd "$new" && python3 "$CHECK" verify "$v" -p "$here/test.pub") > "$tmp/verify.txt" 2>&1 || {
 		cat "$tmp/verify.txt" >&2
 		die "npkcheck.py verify of the new $v with test.pub did not exit 0"
 	}
 done
+python3 ../proofcheck.py "$new/1.1/proof.txt" input/b/note.md > "$tmp/verify.txt" 2>&1 &&
+	"$NP" check-proof -p test.pub "$new/1.1/proof.txt" input/b/note.md >> "$tmp/verify.txt" 2>&1 || {
+	cat "$tmp/verify.txt" >&2
+	die "proofcheck.py or newspack check-proof does not accept the new 1.1/proof.txt"
+}
 while IFS='	' read -r name code what; do
 	(cd "$new/1.1" && python3 "$CHECK" verify "$name.npk" -p "$here/test.pub") > "$tmp/verify.txt" 2>&1
 	rc=$?
@@ -166,11 +179,13 @@ fill dump "$tmp/dump" text "$tmp/readme.2" "$tmp/readme.3"
 
 # Everything passed: write.
 mkdir -p 1.0 1.1 || die "cannot make 1.0/ and 1.1/"
-for f in vector.npk vector-1.1.npk vector-1.1-copies.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/*.npk; do
+for f in vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk 1.0/vector.npk 1.1/vectors.tsv \
+	1.1/proof.txt 1.1/*.npk; do
 	[ -e "$f" ] && [ ! -e "$new/$f" ] || continue
 	rm -f "$f" && echo "regen.sh: $f removed (no longer made)"
 done
-(cd "$new" && ls vector.npk vector-1.1.npk vector-1.1-copies.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/*.npk) > "$tmp/made"
+(cd "$new" && ls vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk 1.0/vector.npk \
+	1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk) > "$tmp/made"
 while IFS= read -r f; do
 	if cmp -s "$new/$f" "$f"; then
 		echo "regen.sh: $f unchanged"

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Suite "proof_recipe": a proof is checked without newspack, by the recipe of
+# Suite "proof-recipe": a proof is checked without newspack, by the recipe of
 # spec/format.md 15.14 "Checking a proof by hand" (stock minisign, and
 # spec/proofcheck.py, which shares no code with newspack).
 #   (1) the recipe, taken from the spec and run verbatim with sh, accepts the
@@ -16,12 +16,16 @@
 #       archive;
 #   (3) minisign refuses, so the recipe fails: a changed trusted comment,
 #       another signer's key;
-#   (4) spec/vectors/npkcheck.py checks the Merkle tree of format.md 15.13:
+#   (4) the proof vector spec/vectors/1.1/proof.txt: newspack check-proof,
+#       proofcheck.py and the recipe accept it with its document and
+#       spec/vectors/test.pub, and refuse it with another document;
+#   (5) spec/vectors/npkcheck.py checks the Merkle tree of format.md 15.13:
 #       archives with a tree verify, and a tree section, a stored level, the
-#       root or the tree size changed (and signed again) are damage.
+#       root or the tree size changed (and signed again) are damage (and
+#       newspack verify agrees).
 # minisign and python3 are required: without either the suite fails.
 . "$(dirname "$0")/lib.sh"
-suite_begin proof_recipe
+suite_begin proof-recipe
 
 for tool in minisign python3 base64 sed; do
 	if ! command -v "$tool" > /dev/null 2>&1; then
@@ -130,13 +134,15 @@ info "the proof of $doc: $(file_size "$S/big.proof") bytes, $n hashes"
 
 # ---------------------------------------------------------------- (2)
 echo "-- (2) proofcheck.py refuses what is wrong"
-# must_fail DESC MESSAGE PROOF [DOCUMENT]: proofcheck.py exits 1 with MESSAGE.
+# must_fail DESC MESSAGE PROOF [DOCUMENT]: proofcheck.py exits 1 with
+# MESSAGE, and newspack check-proof exits 1 too.
 must_fail() {
 	_d=$1
 	_m=$2
 	shift 2
 	expect_exit 1 "proofcheck.py refuses $_d" -- python3 "$PC" "$@" &&
 		expect_contains "$ERR" "$_m" "  ... saying \"$_m\""
+	expect_exit 1 "  ... and so does newspack check-proof" -- "$NP" check-proof -p "$PUB" "$@"
 }
 cp "$IN/b/note.md" "$S/longer.md" && printf 'x' >> "$S/longer.md"
 must_fail "the document one byte longer" "the document is 120 bytes, the proof says 119" "$S/small.proof" "$S/longer.md"
@@ -272,6 +278,8 @@ expect_eq "$RC" 1 "the recipe fails with a changed trusted comment" &&
 	expect_contains "$ERR" "Comment signature verification failed" "  ... minisign says the comment signature failed"
 expect_exit 0 "  ... which proofcheck.py alone does not check (minisign's job)" -- \
 	python3 "$PC" "$S/comment.proof" "$IN/b/note.md"
+expect_exit 1 "  ... and newspack check-proof refuses it" -- \
+	"$NP" check-proof -p "$PUB" "$S/comment.proof" "$IN/b/note.md"
 recipe_dir "$S/r-other" "$S/small.proof" "$IN/b/note.md" "$KEYS/other.pub"
 recipe "$S/r-other"
 expect_eq "$RC" 1 "the recipe fails with another signer's public key (tests/keys/other.pub)" &&
@@ -284,8 +292,57 @@ recipe_dir "$S/r-by-other" "$S/by-other.proof" "$IN/b/note.md" "$PUB"
 recipe "$S/r-by-other"
 expect_eq "$RC" 1 "the recipe fails with a proof signed by another key, checked with test.pub"
 
+# A trusted comment may be empty or end with a space (format.md 8), but a
+# proof's lines never end with a space (15.14): such a proof, made from the
+# small proof's manifest with file_size for that comment, signed again with
+# test.key, is refused by proofcheck.py and check-proof, though minisign
+# accepts its signature.
+python3 - "$top" "$KEY" "$S/small.proof" "$S/comment" << 'EOF'
+import base64, hashlib, struct, sys
+sys.path.insert(0, sys.argv[1] + "/tests/hostile")
+import forge
+key, lines = forge.Key(sys.argv[2]), open(sys.argv[3], "rb").read().split(b"\n")
+i = next(k for k, l in enumerate(lines) if l.startswith(b"manifest "))
+man = bytearray(base64.b64decode(lines[i][9:]))
+for name, comment in (("-empty", b""), ("-space", b"checked by hand ")):
+    mo = struct.unpack_from("<Q", man, 16)[0]
+    struct.pack_into("<Q", man, 8, mo + len(man) + 140 + len(comment) + 32)
+    sig = key.sign(hashlib.blake2b(bytes(man), digest_size=64).digest())
+    lines[i] = b"manifest " + base64.b64encode(bytes(man))
+    lines[i + 2] = base64.b64encode(b"ED" + key.key_id + sig)
+    lines[i + 3] = b"trusted comment: " + comment
+    lines[i + 4] = base64.b64encode(key.sign(sig + comment))
+    open(sys.argv[4] + name + ".proof", "wb").write(b"\n".join(lines))
+EOF
+for x in empty space; do
+	must_fail "a proof whose trusted comment is $x-ended" "line 9 ends with a space" "$S/comment-$x.proof" "$IN/b/note.md"
+	recipe_dir "$S/r-$x" "$S/comment-$x.proof" "$IN/b/note.md" "$PUB"
+	recipe "$S/r-$x"
+	expect_eq "$RC" 1 "  ... and the recipe fails" &&
+		expect_contains "$OUT" "Signature and comment signature verified" "  ... though minisign accepts the signature"
+done
+
 # ---------------------------------------------------------------- (4)
-echo "-- (4) npkcheck.py checks the Merkle tree (format.md 15.13)"
+echo "-- (4) the proof vector, spec/vectors/1.1/proof.txt"
+V="$top/spec/vectors"
+expect_exit 0 "newspack check-proof -p test.pub 1.1/proof.txt input/b/note.md" -- \
+	"$NP" check-proof -p "$V/test.pub" "$V/1.1/proof.txt" "$V/input/b/note.md" &&
+	expect_contains "$OUT" "PROOF: VALID" "  ... says VALID"
+expect_exit 0 "proofcheck.py 1.1/proof.txt input/b/note.md" -- \
+	python3 "$PC" "$V/1.1/proof.txt" "$V/input/b/note.md" &&
+	expect_contains "$OUT" "leaf 2 of 3" "  ... leaf 2 of 3" &&
+	expect_contains "$OUT" "signer fingerprint: 4b65 c626 38c1 19f4 0c06 881f 8010 0f22" \
+		"  ... signed by the key of spec/vectors/test.pub (keys.md 4.1)"
+recipe_dir "$S/r-vector" "$V/1.1/proof.txt" "$V/input/b/note.md" "$V/test.pub"
+recipe "$S/r-vector"
+expect_eq "$RC" 0 "the recipe accepts the proof vector with spec/vectors/test.pub"
+expect_exit 1 "newspack check-proof of the proof vector with another document" -- \
+	"$NP" check-proof -p "$V/test.pub" "$V/1.1/proof.txt" "$V/input/a.txt"
+expect_exit 1 "proofcheck.py of the proof vector with another document" -- \
+	python3 "$PC" "$V/1.1/proof.txt" "$V/input/a.txt"
+
+# ---------------------------------------------------------------- (5)
+echo "-- (5) npkcheck.py checks the Merkle tree (format.md 15.13)"
 for x in small big; do
 	expect_exit 0 "npkcheck.py verify -p test.pub of the $x archive" -- python3 "$NPKCHECK" verify "$S/$x.npk" -p "$PUB" &&
 		expect_contains "$OUT" "every leaf, stored level and the root check out" "  ... and says the tree checks out"

@@ -31,16 +31,16 @@ expect_same "$S/sde.npk" "$S/again.npk" "and the same bytes"
 # the same inputs, key and timestamp. The 1.0 reader of spec/vectors/1.0/
 # says it needs a newer reader (exit 2), never that it is damaged.
 expect_exit 0 "the 1.1 vector verifies" -- "$NP" verify -p "$V/test.pub" "$V/vector-1.1.npk"
-expect_exit 0 "the 1.1 vector is made again with --no-copies" -- \
-	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24T00:00:00Z --no-copies \
+expect_exit 0 "the 1.1 vector is made again with --no-copies --no-tree" -- \
+	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24T00:00:00Z --no-copies --no-tree \
 	--meta "title=newspack test vector" --meta license=CC0-1.0 "$S/again11.npk" "$V/input"
 if "$NP" --version | grep -q 'zlib streams by libdeflate'; then
 	expect_same "$S/again11.npk" "$V/vector-1.1.npk" "and is byte for byte the committed 1.1 vector"
 fi
 # By default a 1.1 archive ends with its survival copies (format.md 15.9):
 # vector-1.1-copies.npk is the same signed part, then the tail.
-expect_exit 0 "the 1.1 vector with survival copies is made again by default" -- \
-	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24T00:00:00Z \
+expect_exit 0 "the 1.1 vector with survival copies is made again with --no-tree" -- \
+	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24T00:00:00Z --no-tree \
 	--meta "title=newspack test vector" --meta license=CC0-1.0 "$S/again11c.npk" "$V/input"
 if "$NP" --version | grep -q 'zlib streams by libdeflate'; then
 	expect_same "$S/again11c.npk" "$V/vector-1.1-copies.npk" \
@@ -51,6 +51,21 @@ expect_same "$S/signed11.npk" "$V/vector-1.1.npk" "its signed part is the 1.1 ve
 expect_exit 0 "the vector with survival copies verifies" -- \
 	"$NP" verify -p "$V/test.pub" "$V/vector-1.1-copies.npk" &&
 	expect_contains "$OUT" "survival copies of 3 extents" "verify names its survival copies"
+# vector-1.1-tree.npk: the same with the Merkle tree (format.md 15.13), and
+# 1.1/proof.txt, the proof of b/note.md in it (15.14; checked by
+# test_proof_recipe.sh).
+expect_exit 0 "the 1.1 vector with the Merkle tree verifies" -- \
+	"$NP" verify -p "$V/test.pub" "$V/vector-1.1-tree.npk" &&
+	expect_contains "$OUT" "tree: 3 leaves" "verify names its tree"
+expect_exit 0 "the 1.1 vector with the Merkle tree is made again with --no-copies" -- \
+	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24T00:00:00Z --no-copies \
+	--meta "title=newspack test vector" --meta license=CC0-1.0 "$S/again11t.npk" "$V/input"
+expect_exit 0 "newspack prove b/note.md of it" -- \
+	"$NP" prove -p "$V/test.pub" -o "$S/again-proof.txt" "$S/again11t.npk" b/note.md
+if "$NP" --version | grep -q 'zlib streams by libdeflate'; then
+	expect_same "$S/again11t.npk" "$V/vector-1.1-tree.npk" "and is byte for byte the committed vector-1.1-tree.npk"
+	expect_same "$S/again-proof.txt" "$V/1.1/proof.txt" "and its proof is byte for byte 1.1/proof.txt"
+fi
 expect_exit 0 "info says format 1.1" -- "$NP" info -p "$V/test.pub" "$V/vector-1.1.npk"
 expect_contains "$OUT" "npk 1.1" "info names the format version"
 if command -v python3 >/dev/null 2>&1; then
@@ -58,6 +73,9 @@ if command -v python3 >/dev/null 2>&1; then
 		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/vector-1.1.npk"
 	expect_exit 0 "npkcheck.py verifies the 1.1 vector with survival copies" -- \
 		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/vector-1.1-copies.npk"
+	expect_exit 0 "npkcheck.py verifies the 1.1 vector with the Merkle tree" -- \
+		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/vector-1.1-tree.npk" &&
+		expect_contains "$OUT" "every leaf, stored level and the root check out" "npkcheck.py checks its tree"
 	expect_exit 0 "npkcheck.py verifies the 1.0 vector" -- \
 		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/1.0/vector.npk"
 	expect_exit 0 "the 1.0 npkcheck.py verifies the 1.0 vector" -- \
@@ -142,8 +160,9 @@ if command -v python3 >/dev/null 2>&1; then
 	expect_exit 0 "regen.sh makes every vector again into a temporary folder" -- \
 		sh "$V/regen.sh" "$S/regen"
 	for f in 1.1/vectors.tsv $(cd "$V" && ls 1.1/*.npk) vector.npk vector-1.1.npk \
-		vector-1.1-copies.npk 1.0/vector.npk; do
+		vector-1.1-copies.npk vector-1.1-tree.npk 1.1/proof.txt 1.0/vector.npk; do
 		case $f in
+		1.1/proof.txt) "$NP" --version | grep -q 'zlib streams by libdeflate' || continue ;;
 		1.1/*) ;;
 		*) "$NP" --version | grep -q 'zlib streams by libdeflate' || continue ;;
 		esac
