@@ -701,6 +701,84 @@ NPK_API void npk_proof_clear(npk_proof *p);
  * stored tree does not lead to the signed root. */
 NPK_API int npk_prove(npk_reader *r, const char *path, npk_proof *out, npk_error *err);
 
+/* The text of one proof (15.14, version 1) into *out (malloc'd, *len
+ * bytes, NUL-terminated; the caller frees it). NPK_E_ARG for a proof the
+ * text cannot hold (a trusted comment that is empty or ends with a space,
+ * a signature block of the wrong size, a limit exceeded). */
+NPK_API int npk_proof_format(const npk_proof *p, char **out, size_t *len, npk_error *err);
+/* Reading a proof file of one or more proofs: init, then npk_proof_next
+ * until it returns NPK_E_NOTFOUND (no proof left). name is the file's,
+ * for messages, which say which proof and which line. The text is strict
+ * (15.14): a violation inside a proof is NPK_E_FORMAT (INVALID); a file
+ * whose first line is not "npk-proof/..." is NPK_E_INPUT ("not a newspack
+ * proof"), a proof of another version NPK_E_VERSION. After a failure the
+ * reader skips to the next line that starts a proof (or the end). t->number
+ * is the number (from 1) of the proof just read, t->line its first line. */
+typedef struct npk_proof_text {
+	const char *name;
+	const char *p;
+	size_t len, pos;
+	uint64_t line;            /* the line at pos, from 1 */
+	unsigned number;          /* proofs begun so far */
+	uint64_t first_line;      /* of the proof last begun */
+} npk_proof_text;
+NPK_API void npk_proof_text_init(npk_proof_text *t, const char *name, const char *p, size_t len);
+NPK_API int npk_proof_next(npk_proof_text *t, npk_proof *out, npk_error *err);
+/* Every proof of text, all or nothing: *out (malloc'd, *n proofs; each
+ * cleared with npk_proof_clear, then the array freed). */
+NPK_API int npk_proof_parse(const char *text, size_t len, const char *name, npk_proof **out,
+                            size_t *n, npk_error *err);
+
+/* What checking a proof found (15.14 "Checking a proof"). */
+enum {
+	NPK_PROOF_VALID = 0,      /* signed by the key given or a trusted key */
+	NPK_PROOF_INVALID = 1,
+	NPK_PROOF_UNREADABLE = 2, /* the document could not be read */
+	NPK_PROOF_UNTRUSTED = 3   /* valid, signer not among the trusted keys */
+};
+enum {
+	NPK_PROOF_DOC_UNCHECKED = 0,
+	NPK_PROOF_DOC_MATCH = 1,
+	NPK_PROOF_DOC_MISMATCH = 2
+};
+typedef struct npk_proof_result {
+	int status;               /* NPK_PROOF_* */
+	int steps;                /* how far the check got: 1 the text, 2 the manifest,
+	                           * 3 the signature, 4 the leaf, 5 inclusion, 6 document */
+	/* from the leaf (step 4 on): malloc'd, NUL-terminated; title and date
+	 * NULL when the metadata holds none */
+	char *path, *title, *date;
+	uint64_t size;            /* the document's size as the leaf says */
+	uint64_t leaf, tree_size;
+	uint8_t root[32];         /* from the manifest (step 2 on) */
+	int document;             /* NPK_PROOF_DOC_* */
+	/* the signer (step 2 on): the key id the manifest claims, and the key
+	 * that checked the signature (step 3 on) */
+	uint8_t key_id[NPK_KEYID_BYTES];
+	uint8_t signer[NPK_PUBKEY_BYTES];
+	char fingerprint[NPK_FINGERPRINT_LEN];
+	int trusted;              /* signed by the key given or a trusted key */
+	int given;                /* checked with the key given (-p) */
+	uint64_t created;         /* the manifest's created: the signer's claim */
+	size_t nstamps;           /* stamp lines, none checked in version 1 */
+} npk_proof_result;
+/* Steps 2-6 of 15.14 on a parsed proof: the manifest and its Merkle root,
+ * the signature (by given when not NULL, which must have signed it; else
+ * a key of trust, may be NULL; else the manifest's own key: UNTRUSTED),
+ * the leaf, the inclusion path, and the document at path document (NULL:
+ * not checked) or open on document_fd (npk_proof_check_fd; -1: none).
+ * Fills out (clear it with npk_proof_result_clear) and returns NPK_OK
+ * (VALID), NPK_E_UNTRUSTED (UNTRUSTED), NPK_E_FORMAT, NPK_E_SIGNATURE or
+ * NPK_E_DIGEST (INVALID), NPK_E_VERSION (a manifest extension that needs a
+ * newer checker), NPK_E_IO or NPK_E_NOTFOUND (the document could not be
+ * read; out->status UNREADABLE), NPK_E_NOMEM; err says why. */
+NPK_API int npk_proof_check(const npk_proof *p, const npk_pubkey *given, const npk_trust *trust,
+                            const char *document, npk_proof_result *out, npk_error *err);
+NPK_API int npk_proof_check_fd(const npk_proof *p, const npk_pubkey *given,
+                               const npk_trust *trust, int document_fd, const char *doc_name,
+                               npk_proof_result *out, npk_error *err);
+NPK_API void npk_proof_result_clear(npk_proof_result *r);
+
 /* Checks that a path is valid in an archive (spec/format.md, "Paths"). */
 NPK_API int npk_path_check(const char *path, size_t len, npk_error *err);
 

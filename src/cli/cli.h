@@ -35,6 +35,9 @@ json_t *cli_parity_range_json(const npk_parity_range *r);
 void cli_parity_range_text(const npk_parity_range *r);
 
 int cmd_salvage(int argc, char **argv);
+/* Per-article proofs (cmd_proof.c, spec/format.md 15.14). */
+int cmd_prove(int argc, char **argv);
+int cmd_check_proof(int argc, char **argv);
 
 /* The options of the reading commands (verify, list, info, cat, extract,
  * export). Each command names those it accepts with these flags. */

@@ -51,6 +51,8 @@ static const struct {
 	{"repair", FULL_ONLY(cmd_repair), "rebuild a damaged archive from its parity"},
 
 	{"salvage", cmd_salvage, "write every provable document of a badly damaged archive"},
+	{"prove", cmd_prove, "write a proof that documents were in a signed archive"},
+	{"check-proof", cmd_check_proof, "check a proof with the signer's key and the document"},
 };
 
 #ifdef NPK_CLI_LEAN

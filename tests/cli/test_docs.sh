@@ -13,7 +13,7 @@ suite_begin docs
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 MAN="$top/man/newspack.1"
-CMDS="keygen create verify list info cat extract export salvage"
+CMDS="keygen create verify list info cat extract export salvage prove check-proof"
 
 # Options named in a --help text: the option column, and the usage line.
 help_opts() { # CMD
@@ -49,8 +49,13 @@ source_opts() { # CMD
 	python3 - "$top/src/cli" "$1" <<'PY'
 import re, sys, os
 d, cmd = sys.argv[1], sys.argv[2]
-files = {"keygen": "cmd_keygen.c", "create": "cmd_create.c", "export": "cmd_export.c"}
+files = {"keygen": "cmd_keygen.c", "create": "cmd_create.c", "export": "cmd_export.c",
+         "prove": "cmd_proof.c", "check-proof": "cmd_proof.c"}
 src = open(os.path.join(d, files.get(cmd, "common.c"))).read()
+# one file, two commands: the table of the command's own parser
+parse = {"prove": "prove_parse", "check-proof": "check_parse"}
+if cmd in parse:
+    src = src.split("static int %s(" % parse[cmd], 1)[1].split("\n}\n", 1)[0]
 if cmd in files:
     names = re.findall(r'\{"([a-z][\w-]*)",\s*(?:no|required|optional)_argument', src)
     if names:
