@@ -417,6 +417,26 @@ gens=""
 for n in "${SIZES[@]}"; do
 	[ "${GEN_T[$n]:-0}" -gt 0 ] && gens="$gens, $(grp "$n"): $(fmt_time "${GEN_T[$n]}")"
 done
+# summary SIZES...: one row per size, medians (and the worst) over the documents
+summary() {
+	local n
+	for n in "$@"; do
+		awk -F' *[|] *' -v n="$n" '
+			function med(a, k,   i, j, t) { for (i = 1; i <= k; i++) for (j = i + 1; j <= k; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+				return k % 2 ? a[(k + 1) / 2] : (a[k / 2] + a[k / 2 + 1]) / 2 }
+			function mx(a, k,   i, m) { m = a[1]; for (i = 2; i <= k; i++) if (a[i] > m) m = a[i]; return m }
+			FNR == 1 { f++ }
+			$2 != n { next }
+			f == 1 { p++; b[p] = $6; h[p] = $5; wo[p] = $8; w[p] = $9 + 0; c[p] = $10 + 0; k[p] = $11 + 0 }
+			f == 2 { q++; rd[q] = $4; tr[q] = $9 + 0; nr[q] = $14; gsub(/[*]/, "", nr[q]); ar[q] = $16 }
+			END { if (!p) exit
+				printf "| %s | %d (%d to %d) | %d | %d | %.1f / %.1f ms | %.1f / %.1f ms | %.1f ms | %d | %d | %.0f | %.0f |\n", n,
+					med(b, p), minv(b, p), mx(b, p), mx(h, p), mx(wo, p), med(w, p), mx(w, p), med(c, p), mx(c, p), med(k, p),
+					med(rd, q), mx(tr, q), med(nr, q), med(ar, q) }
+			function minv(a, k,   i, m) { m = a[1]; for (i = 2; i <= k; i++) if (a[i] < m) m = a[i]; return m }
+		' "$PROVE_ROWS" "$READ_ROWS"
+	done
+}
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
 T=$W/section.md
 {
@@ -428,9 +448,17 @@ T=$W/section.md
 	echo "- **other work shared the machine**: while this ran, processes other than the benchmark used $OTHERS (the busy time of /proc/stat minus this script's children; load average $LOAD0 at the start, $LOAD1 at the end). $(awk -v o="${OTHERS%%%*}" 'BEGIN{ if (o + 0 >= 10) print "The times are those of a shared machine: slower, and noisier, than on an idle one; the sizes and bytes read are exact."; else print "The machine was close to idle." }')"
 	echo "- $("$NPK" --version 2>&1 | head -n 1), commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && git diff --quiet HEAD -- src include 2>/dev/null || echo ' with local changes')"
 	echo "- corpora: \`build/bench-gen -n N -s $SEED\` (mean 3.1 KB a document);$(for n in "${SIZES[@]}"; do printf ' %s: %s of content, %s on disk;' "$(grp "$n")" "$(fmt_size "${CONTENT[$n]}")" "$(fmt_size "${DISK[$n]}")"; done) each corpus is deleted after its size (unless it was there before, or \`--keep\`), so at most $(fmt_size "$PEAK_DISK") were under build/bench/ at once"
-	echo "- create: \`newspack create -q -s KEY --timestamp 2025-01-01 OUT CORPUS\` (the tree, the default) and the same with \`--no-tree\`, one thread per core (\`-j\` default), alternating, one archive on disk at a time, after \`sync\`; wall time around GNU time (\`%M\`: max RSS; CPU user+sys); medians"
+	echo "- create: \`newspack create -q -s KEY --timestamp 2025-01-01 OUT CORPUS\` (the tree, the default) and the same with \`--no-tree\`, one thread per core (\`-j\` default), alternating, one archive on disk at a time, after \`sync\`; wall time around GNU time (\`%M\`: max RSS; CPU user+sys); medians. On a shared machine the CPU ratio is the steadier measure of the tree's cost: wall times there move with what else runs"
 	echo "- prove: \`newspack prove -p PUB ARCHIVE PATH -o FILE\` of the first, middle and last document of the index (path order) and three drawn at random (seed $SEED); warm: median of $K runs after one untimed run; **cold**: median of $K runs, the archive's pages evicted from the page cache before each run by \`posix_fadvise(POSIX_FADV_DONTNEED)\` (python3, no root needed for clean pages; \`fincore\` counted ${RESIDENT:-?} pages of the archive resident after it), the program and its libraries still cached; check-proof: \`newspack check-proof -q -p PUB PROOF DOCUMENT\`, warm, median of $K. These are timed around the command alone with bash's EPOCHREALTIME: starting an external \`/bin/true\` that way costs $(fmt_time "$FLOOR") here, included in each time"
 	echo "- bytes read: one more \`prove\` under \`strace -ff -y -e trace=read,pread64,readv,preadv,preadv2\`; every pread64 of the archive classed by its offset (tests/survival/layout.py and spec 6, 7, 15.3: header, trailers, manifest and signature = *opening*; the page table; the cluster table; the document's index page; the Merkle tree section, type 4)"
+	echo
+	echo "### Summary"
+	echo
+	echo "Over the ${NPROVE[$BIG]} documents of each size (tables below): medians, and the worst where it says so."
+	echo
+	echo "| documents | proof, bytes (median, range) | hashes (most) | without manifest and metadata (most) | prove warm (median / slowest) | prove cold (median / slowest) | check-proof | bytes prove reads (median) | of the tree section (most) | page + tables + manifest + signature / proof | archive / proof |"
+	echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+	summary "${SIZES[@]}"
 	echo
 	echo "### create's extra cost for the tree"
 	echo
@@ -453,6 +481,8 @@ T=$W/section.md
 	echo "| documents | document | read from the archive | opening | page table | cluster table | index page | tree section | other | all reads (libraries, key) | proof | page + page table + manifest + signature | / proof | archive | / proof |"
 	echo "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|"
 	cat "$READ_ROWS"
+	echo
+	echo "Every command's opening reads the page table and the cluster table whole (the cost model in bench/README.md: about 0.7 bytes a document), so at large sizes they are most of what prove reads; its reads of the tree section follow the proof's path, O(log n) hashes (about 20 KB in some 25 reads), whatever the size."
 	echo
 	echo "| target | measured | verdict |"
 	echo "|--------|----------|---------|"
