@@ -269,7 +269,7 @@ corpus() { # DIR N: generated once; reused while N, the seed and the generator m
 	GENERATED=1
 }
 
-declare -A GEN_T CONTENT DISK CW CC CR SZ NPROVE PW PC PB PB2
+declare -A GEN_T CONTENT DISK CW CC CR SZ NPROVE PW PC PB2
 START=$(us_now)
 B0=$(busy)
 kids_cpu; C0=$(cat "$W/kids")
@@ -355,7 +355,7 @@ for n in "${SIZES[@]}"; do
 		rm -f "$PR"
 		"$NPK" prove -p "$PUB" "$ARCH" "$P" -o "$PR" --json >"$W/prove.json" || die "prove $P failed"
 		leaf=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["proofs"][0]["leaf"])' "$W/prove.json")
-		read -r pbytes phash pman pleaf pmeta <<<"$(py proof "$PR")"
+		read -r pbytes phash pman _ pmeta <<<"$(py proof "$PR")"
 		quick "prove" 0 "$NPK" prove -p "$PUB" "$ARCH" "$P" -o "$W/q.proof"
 		pw=$Q
 		sync
@@ -371,15 +371,15 @@ for n in "${SIZES[@]}"; do
 		mkdir -p "$W/strace"
 		strace -ff -qq -y -s 0 -e trace=read,pread64,readv,preadv,preadv2 -o "$W/strace/t" \
 			"$NPK" prove -p "$PUB" "$ARCH" "$P" -o "$W/s.proof" >/dev/null 2>&1 || die "prove under strace failed"
-		read -r rd_a rd_open rd_pt rd_ct rd_page rd_tree rd_other rd_all rd_calls rd_tcalls <<<"$(py reads "$ARCH" "$P" "$W/strace"/t.*)"
+		read -r rd_a rd_open rd_pt rd_ct rd_page rd_tree rd_other rd_all _ rd_tcalls <<<"$(py reads "$ARCH" "$P" "$W/strace"/t.*)"
 		rm -rf "$W/strace" "$W/s.proof"
-		read -r pg_k pg_len pg_count pt_size ct_size m_size sig_size tree_len <<<"$(py page "$ARCH" "$P")"
+		read -r _ pg_len pg_count pt_size _ m_size sig_size _ <<<"$(py page "$ARCH" "$P")"
 		nearest=$((pg_len + pt_size + m_size + sig_size))
 		say "  $pos (leaf $leaf): proof $pbytes B, $phash hashes; prove $(fmt_time "$pw") warm, $(fmt_time "$pc") cold; check-proof $(fmt_time "$ck"); read $rd_a B of the archive ($rd_tree of the tree in $rd_tcalls reads)"
 		echo "| $(grp "$n") | $pos | $(grp "$leaf") | $phash | $(grp "$pbytes") | $(grp "$pman") | $(grp "$((pbytes - pman - (pmeta * 4 + 2) / 3))") | $(fmt_time "$pw") | $(fmt_time "$pc") | $(fmt_time "$ck") | $(fmt_mib "$prss") |" >>"$PROVE_ROWS"
 		echo "| $(grp "$n") | $pos | $(grp "$rd_a") | $(grp "$rd_open") | $(grp "$rd_pt") | $(grp "$rd_ct") | $(grp "$rd_page") | $(grp "$rd_tree") ($rd_tcalls reads) | $(grp "$rd_other") | $(grp "$rd_all") | $(grp "$pbytes") | $(grp "$nearest") ($(grp "$pg_len") + $(grp "$pt_size") + $(grp "$m_size") + $(grp "$sig_size")), $((pg_count - 1)) other entries | **$(ratio "$nearest" "$pbytes")** | $(grp "${SZ[$n.tree]}") | $(awk -v a="${SZ[$n.tree]}" -v b="$pbytes" 'BEGIN{ printf "%.0f", a / b }') |" >>"$READ_ROWS"
 		NPROVE[$n]=$((NPROVE[$n] + 1))
-		PW[$n.$pos.$line]=$pw PC[$n.$pos.$line]=$pc PB[$n.$pos.$line]=$pbytes
+		PW[$n.$pos.$line]=$pw PC[$n.$pos.$line]=$pc
 		PB2[$n.$pos.$line]=$((pbytes - pman - (pmeta * 4 + 2) / 3))
 		RESIDENT=$res_after
 	done
