@@ -7,6 +7,7 @@
 #                   [--extract-to DIR] [--only-scale] [--only-corpus] [--only-startup]
 #                   [--keep] [--no-results] [--survival]
 #   sh bench/run.sh --only-survival [--mb MB] [-r R] [-s SEED]   (bench/survival.sh)
+#   sh bench/run.sh --only-proofs [--max N] [-r R] [-k K] [-s SEED]   (bench/proofs.sh)
 #
 # POSIX sh starts it; the rest needs bash (EPOCHREALTIME, arrays).
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -32,7 +33,7 @@ SLOW=${BENCH_SLOW:-12}      # a peer whose first run takes longer (seconds) runs
 FASTRUNS=${BENCH_FASTRUNS:-11}  # a command whose first run is under 0.5 s runs this often
 
 usage() {
-	sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -48,6 +49,7 @@ while [ $# -gt 0 ]; do
 	--only-startup) MAIN=0 ;;
 	--survival) SURVIVAL=1 ;;
 	--only-survival) shift; exec bash "$(dirname "$0")/survival.sh" "$@" ;;
+	--only-proofs) shift; exec bash "$(dirname "$0")/proofs.sh" "$@" ;;
 	--cold) COLD=1 ;;
 	--keep) KEEP=1 ;;
 	--extract-to) EXTRACT_TO=$2; shift ;;
