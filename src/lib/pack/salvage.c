@@ -96,6 +96,8 @@ typedef struct sv {
 	sv_obj *win;              /* SV_WINDOWS windows of wlen records */
 	size_t wlen;              /* SV_WIN, or less with a small budget */
 	uint64_t win_at[SV_WINDOWS]; /* the first record of each, or SV_NONE */
+	size_t win_n[SV_WINDOWS];    /* its records */
+	uint8_t win_dirty[SV_WINDOWS]; /* digests computed since it was read */
 	unsigned win_next;
 	npk_error rerr;           /* the first read or write of the file that failed */
 	uint64_t trail[SV_TRAIL_MAX]; /* ring of trailer offsets, in file order */
@@ -837,6 +839,17 @@ static int index_objects(sv *s, npk_error *err)
 
 /* ---- the lookups, the same in memory and on disk ---- */
 
+/* Window w back to the file when digests were computed in it. */
+static int win_flush(sv *s, unsigned w)
+{
+	if (s->rerr.code != NPK_OK)
+		return s->rerr.code;
+	if (!s->win_dirty[w])
+		return NPK_OK;
+	s->win_dirty[w] = 0;
+	return rec_write(s, s->win_at[w], s->win + w * s->wlen, s->win_n[w], &s->rerr);
+}
+
 /* Record i of order ord in the file, through the windows; NULL when a
  * read failed (s->rerr says which). Valid until the next call. */
 static const sv_obj *win_get(sv *s, int ord, uint64_t i)
@@ -847,9 +860,11 @@ static const sv_obj *win_get(sv *s, int ord, uint64_t i)
 		w++;
 	if (w == SV_WINDOWS) {
 		w = s->win_next++ % SV_WINDOWS;
-		size_t n = s->nobj - first < s->wlen ? (size_t)(s->nobj - first) : s->wlen;
+		if (win_flush(s, w) != NPK_OK)
+			return NULL;
+		s->win_n[w] = s->nobj - first < s->wlen ? (size_t)(s->nobj - first) : s->wlen;
 		s->win_at[w] = SV_NONE;
-		if (s->rerr.code != NPK_OK || rec_read(s, at, s->win + w * s->wlen, n, &s->rerr) != NPK_OK)
+		if (rec_read(s, at, s->win + w * s->wlen, s->win_n[w], &s->rerr) != NPK_OK)
 			return NULL;
 		s->win_at[w] = at;
 	}
@@ -880,8 +895,11 @@ static void rec_put(sv *s, const sv_rec *r)
 		return;
 	}
 	for (unsigned w = 0; w < SV_WINDOWS; w++)
-		if (s->win_at[w] != SV_NONE && r->at - s->win_at[w] < s->wlen)
+		if (s->win_at[w] != SV_NONE && r->at - s->win_at[w] < s->win_n[w]) {
 			s->win[w * s->wlen + (size_t)(r->at - s->win_at[w])] = r->o;
+			s->win_dirty[w] = 1;
+			return;
+		}
 	if (s->rerr.code == NPK_OK)
 		rec_write(s, r->at, &r->o, 1, &s->rerr);
 }
@@ -964,9 +982,22 @@ static const uint8_t *obj_digest(sv *s, sv_rec *r)
 }
 
 /* The first object found of length len whose H is digest, wherever it
- * lies, into *out; 0 when there is none. */
-static int object_digest(sv *s, uint32_t len, const uint8_t digest[32], sv_rec *out)
+ * lies, into *out; 0 when there is none. H covers the object's header,
+ * so every object that matches has the kind and number of the one signed:
+ * those found with the number expected (page, number) come first (by
+ * offset: the same answer), which spares hashing every other object of
+ * that length, many at small cluster sizes. */
+static int object_digest(sv *s, int page, uint32_t number, uint32_t len,
+                         const uint8_t digest[32], sv_rec *out)
 {
+	uint64_t key = (uint64_t)page << 32 | number;
+	for (uint64_t i = lower_bound(s, SV_NUM, key); i < s->nobj; i++) {
+		if (!rec_get(s, SV_NUM, i, out) || rec_key(SV_NUM, &out->o) != key)
+			break;
+		const uint8_t *d = out->o.len == len ? obj_digest(s, out) : NULL;
+		if (d != NULL && memcmp(d, digest, 32) == 0)
+			return 1;
+	}
 	for (uint64_t i = lower_bound(s, SV_LEN, len); i < s->nobj; i++) {
 		if (!rec_get(s, SV_LEN, i, out) || out->o.len != len)
 			return 0;
@@ -1177,7 +1208,7 @@ static int place_object(sv *s, int fd, const char *what, uint32_t number, uint64
                         uint32_t len, const uint8_t digest[32], npk_error *err)
 {
 	sv_rec r;
-	if (!object_digest(s, len, digest, &r)) {
+	if (!object_digest(s, strcmp(what, "cluster") != 0, number, len, digest, &r)) {
 		note(s, what, number, off, off, NPK_SALVAGE_LOST);
 		return NPK_OK;
 	}
@@ -1294,7 +1325,11 @@ static int extract_proven(sv *s, const char *dir, npk_error *err)
 	npk_reader *r = NULL;
 	int rc = rec_checked(s, write_proven(s, fd, err), err);
 	close(fd);
+	/* the reader reads the tables from the file: no second copy */
 	records_free(s);
+	free(s->pt);
+	free(s->ct);
+	s->pt = s->ct = NULL;
 	if (rc == NPK_OK)
 		rc = s->ct_unproven ? npk__reader_open_unproven(tmp, s->o->trust, &r, err)
 		                    : npk_reader_open(tmp, s->o->trust, 1, &r, err);
