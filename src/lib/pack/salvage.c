@@ -19,7 +19,7 @@
  * they go to a second temporary file in the output folder, unlinked at
  * once, sorted there by an external merge sort into one copy by number
  * and one by length, which the lookups read through a few small windows
- * (rec_get). Above rec_get nothing knows which it is.
+ * (rec_get). Above the lookups nothing knows which it is.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -47,10 +47,10 @@
 #define SV_NONE UINT64_MAX
 
 /* One object header found by the scan (4.1), and the digest of the
- * object it starts: about 80 bytes, the only memory the scan keeps. The
- * digest is computed when first needed (a table entry of the same length,
- * or a table rebuilt), so that headers that happen to lie in document
- * bytes cost no hashing of what they claim to hold. */
+ * object it starts: 72 bytes, all the scan keeps of an object. The digest
+ * is computed when first needed (a table entry of the same number or
+ * length, or a table rebuilt), so that headers that happen to lie in
+ * document bytes cost no hashing of what they claim to hold. */
 typedef struct sv_obj {
 	uint64_t off;             /* where it was found */
 	uint64_t tiled;           /* where the tiling of the objects found puts it, or SV_NONE */
