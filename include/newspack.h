@@ -559,6 +559,10 @@ typedef struct npk_salvage_opts {
 	npk_extract_opts extract;
 	void (*note)(const npk_salvage_note *n, void *ctx);
 	void *note_ctx;
+	/* Object records kept in memory before they go to a temporary file in
+	 * dir, sorted there (spec/format.md 15.11). 0: the default, 2^18;
+	 * tests lower it (a larger value is taken as the default). */
+	size_t record_budget;
 } npk_salvage_opts;
 typedef struct npk_salvage_stats {
 	uint64_t documents;       /* index entries the signed manifest counts */
@@ -580,8 +584,9 @@ typedef struct npk_salvage_stats {
  * not, each reported to opts->extract.damaged; NPK_E_UNTRUSTED (nothing
  * written) for a signer not trusted unless allow_untrusted; NPK_E_SIGNATURE
  * or NPK_E_DIGEST, nothing written, when no manifest or no page table can
- * be proven. Memory stays bounded: about 80 bytes per object found (at
- * most 2^19 objects) and one object at a time. stats may be NULL. */
+ * be proven. Memory stays bounded: about 72 bytes per object found up
+ * to 2^18 objects, beyond that a temporary file in dir of 216 bytes per
+ * object, and one object at a time. stats may be NULL. */
 NPK_API int npk_salvage(const char *path, const char *dir, const npk_salvage_opts *opts,
                         npk_salvage_stats *stats, npk_error *err);
 

@@ -161,7 +161,7 @@ int cmd_salvage(int argc, char **argv)
 	npk_salvage_opts so = {trust, o.allow_untrusted,
 	                       {o.force, cli_progress_cb, &t.prog, &cli_interrupted, 1, o.no_mtime,
 	                        o.symlinks, NULL, on_damaged},
-	                       on_note, &t};
+	                       on_note, &t, 0};
 	/* extract's callbacks share one context: the damage goes to the report */
 	so.extract.ctx = &t;
 	so.extract.progress = NULL;

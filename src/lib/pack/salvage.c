@@ -14,6 +14,12 @@
  * belong in a temporary file beside the output, which npk_extract then
  * reads as any archive: every document is checked and written as extract
  * does it (15.11 says why that is enough), the others named.
+ *
+ * The records stay in memory up to a budget (SV_MEM_RECORDS); beyond it
+ * they go to a second temporary file in the output folder, unlinked at
+ * once, sorted there by an external merge sort into one copy by number
+ * and one by length, which the lookups read through a few small windows
+ * (rec_get). Above the lookups nothing knows which it is.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,15 +31,26 @@
 
 #define SV_CHUNK (4u << 20)       /* bytes scanned per read */
 #define SV_HASH_BUF (1u << 20)    /* bytes hashed per read */
-#define SV_OBJ_MAX (1u << 19)     /* object records kept: 15.11 memory bound */
+/* Records kept in memory (15.11): 18 MiB of them and 3 MiB of indexes,
+ * at the default sizes an archive of about 250 GiB; a larger one sorts
+ * them on disk with the same 18 MiB, so that salvage stays well within
+ * 64 MiB beside the scan's 4 MiB and one object at a time. */
+#define SV_MEM_RECORDS (1u << 18)
+#define SV_SORT_MIN 3u            /* a merge needs two runs and its output */
+#define SV_FANIN 64u              /* runs merged at once */
+#define SV_WIN 256u               /* records a lookup reads at once (18 KiB) */
+#define SV_WINDOWS 4u             /* and keeps */
+#define SV_SAMPLES (1u << 16)     /* keys kept of each sorted copy (512 KiB) */
+/* (a budget below these lowers them too, so that the tests' small
+ * budgets take every path of the file's code) */
 #define SV_TRAIL_MAX 1024u        /* trailer and manifest magics kept, the last ones found */
 #define SV_NONE UINT64_MAX
 
 /* One object header found by the scan (4.1), and the digest of the
- * object it starts: about 80 bytes, the only memory the scan keeps. The
- * digest is computed when first needed (a table entry of the same length,
- * or a table rebuilt), so that headers that happen to lie in document
- * bytes cost no hashing of what they claim to hold. */
+ * object it starts: 72 bytes, all the scan keeps of an object. The digest
+ * is computed when first needed (a table entry of the same number or
+ * length, or a table rebuilt), so that headers that happen to lie in
+ * document bytes cost no hashing of what they claim to hold. */
 typedef struct sv_obj {
 	uint64_t off;             /* where it was found */
 	uint64_t tiled;           /* where the tiling of the objects found puts it, or SV_NONE */
@@ -43,15 +60,46 @@ typedef struct sv_obj {
 	uint8_t digest[32];
 } sv_obj;
 
+/* Three areas of the record file, each as long as the records: the order
+ * found, then the copies by number and by length in two of them. Their
+ * offsets in bytes must fit an off_t. */
+#define SV_REC_MAX ((uint64_t)INT64_MAX / sizeof(sv_obj) / 3)
+
+/* The orders of the records: found (by offset), by (page, number, off),
+ * by (len, off). */
+enum { SV_OFF, SV_NUM, SV_LEN };
+
+/* A record read, and where it lies (in obj, or in the record file) so
+ * that its digest can be stored back (rec_put). */
+typedef struct sv_rec {
+	sv_obj o;
+	uint64_t at;
+} sv_rec;
+
 typedef struct sv {
 	int fd;
 	const char *name;
 	uint64_t size;
 	const npk_salvage_opts *o;
 	npk_salvage_stats *st;
-	sv_obj *obj;
-	size_t nobj, cap;
-	uint32_t *by_num, *by_len; /* indexes into obj, sorted */
+	sv_obj *obj;              /* the records; in the file, its buffer */
+	uint64_t nobj;
+	size_t cap, budget;
+	uint32_t *by_num, *by_len; /* in memory: indexes into obj, sorted */
+	/* beyond the budget: the record file in dir and what reads it */
+	const char *dir;
+	int rf;                   /* the record file, or -1: in memory */
+	size_t nbuf;              /* records in obj not yet written (the scan) */
+	uint64_t area[3];         /* which area holds each order */
+	uint64_t *keys[3];        /* of SV_NUM and SV_LEN: every stride-th record's key */
+	uint64_t nkeys, stride;
+	sv_obj *win;              /* SV_WINDOWS windows of wlen records */
+	size_t wlen;              /* SV_WIN, or less with a small budget */
+	uint64_t win_at[SV_WINDOWS]; /* the first record of each, or SV_NONE */
+	size_t win_n[SV_WINDOWS];    /* its records */
+	uint8_t win_dirty[SV_WINDOWS]; /* digests computed since it was read */
+	unsigned win_next;
+	npk_error rerr;           /* the first read or write of the file that failed */
 	uint64_t trail[SV_TRAIL_MAX]; /* ring of trailer offsets, in file order */
 	uint64_t ntrail;
 	uint64_t mfs[SV_TRAIL_MAX];   /* ring of manifest magic offsets */
@@ -83,6 +131,102 @@ static void note(sv *s, const char *what, uint64_t number, uint64_t off, uint64_
 		return;
 	npk_salvage_note n = {what, number, off, found, state};
 	s->o->note(&n, s->o->note_ctx);
+}
+
+/* mkdir -p dir (mode 0777 less the umask), as extract -C does. */
+static int make_dirs(const char *dir, npk_error *err)
+{
+	char *p = strdup(dir);
+	NPK_FAIL_IF(p == NULL, err, NPK_E_NOMEM, "out of memory");
+	for (char *q = p + 1; *q; q++) {
+		if (*q != '/')
+			continue;
+		*q = 0;
+		if (mkdir(p, 0777) != 0 && errno != EEXIST)
+			break;
+		*q = '/';
+	}
+	int ok = mkdir(p, 0777) == 0 || errno == EEXIST;
+	int e = errno;
+	free(p);
+	NPK_FAIL_IF(!ok, err, NPK_E_IO, "%s: %s", dir, strerror(e));
+	return NPK_OK;
+}
+
+/* A temporary file dir/.npk-salvage-XXXXXX, dir made with its parents;
+ * its name in *path (malloc'ed). */
+static int make_temp(const char *dir, char **path, int *fd, npk_error *err)
+{
+	NPK_FORWARD(make_dirs(dir, err));
+	size_t n = strlen(dir) + 32;
+	char *tmp = malloc(n);
+	NPK_FAIL_IF(tmp == NULL, err, NPK_E_NOMEM, "out of memory");
+	snprintf(tmp, n, "%s/.npk-salvage-XXXXXX", dir);
+	*fd = mkstemp(tmp);
+	if (*fd < 0) {
+		int e = errno;
+		free(tmp);
+		return npk__fail(err, NPK_E_IO, "%s: cannot make a temporary file: %s", dir, strerror(e));
+	}
+	*path = tmp;
+	return NPK_OK;
+}
+
+/* ---- the records: in memory, or beyond the budget in a file ---- */
+
+static int rec_read(sv *s, uint64_t at, sv_obj *p, size_t n, npk_error *err)
+{
+	return npk__pread_full(s->rf, p, n * sizeof *p, at * sizeof *p, "salvage's record file", err);
+}
+
+static int rec_write(sv *s, uint64_t at, const sv_obj *p, size_t n, npk_error *err)
+{
+	return npk__pwrite_full(s->rf, p, n * sizeof *p, at * sizeof *p, "salvage's record file",
+	                        err);
+}
+
+/* The records buffered in obj to the end of area SV_OFF. */
+static int spill_flush(sv *s, npk_error *err)
+{
+	int rc = rec_write(s, s->nobj - s->nbuf, s->obj, s->nbuf, err);
+	s->nbuf = 0;
+	return rc;
+}
+
+/* One record past the budget: the records go to a file in dir, unlinked
+ * at once so that nothing is left behind; obj becomes its buffer. */
+static int spill_start(sv *s, npk_error *err)
+{
+	char *tmp = NULL;
+	NPK_FORWARD(make_temp(s->dir, &tmp, &s->rf, err));
+	unlink(tmp);
+	free(tmp);
+	s->nbuf = (size_t)s->nobj;
+	return spill_flush(s, err);
+}
+
+/* Room in obj for one more record: obj grown up to the budget (or the 3
+ * records a merge needs), then the file. */
+static int make_room(sv *s, npk_error *err)
+{
+	if (s->rf < 0 && s->nobj == s->budget)
+		NPK_FORWARD(spill_start(s, err));
+	if (s->rf >= 0) {
+		NPK_FAIL_IF(s->nobj >= SV_REC_MAX, err, NPK_E_LIMIT,
+		            "%s: more than %llu object headers: beyond what salvage's record file "
+		            "can hold", s->name, (unsigned long long)SV_REC_MAX);
+		return s->nbuf == s->cap ? spill_flush(s, err) : NPK_OK;
+	}
+	if (s->nobj < s->cap)
+		return NPK_OK;
+	size_t lim = s->budget > SV_SORT_MIN ? s->budget : SV_SORT_MIN;
+	size_t cap = s->cap ? 2 * s->cap : 256;
+	cap = cap < lim ? cap : lim;
+	sv_obj *p = realloc(s->obj, cap * sizeof *p);
+	NPK_FAIL_IF(p == NULL, err, NPK_E_NOMEM, "out of memory");
+	s->obj = p;
+	s->cap = cap;
+	return NPK_OK;
 }
 
 /* ---- 15.11 step 2: the scan ---- */
@@ -125,17 +269,8 @@ static int add_object(sv *s, const uint8_t *h, uint64_t off, npk_error *err)
 {
 	if (!header_plausible(s, h, off))
 		return NPK_OK;
-	NPK_FAIL_IF(s->nobj >= SV_OBJ_MAX, err, NPK_E_LIMIT,
-	            "%s: more than %u object headers: beyond salvage's memory bound", s->name,
-	            SV_OBJ_MAX);
-	if (s->nobj == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 256;
-		sv_obj *p = realloc(s->obj, cap * sizeof *p);
-		NPK_FAIL_IF(p == NULL, err, NPK_E_NOMEM, "out of memory");
-		s->obj = p;
-		s->cap = cap;
-	}
-	sv_obj *o = &s->obj[s->nobj];
+	NPK_FORWARD(make_room(s, err));
+	sv_obj *o = &s->obj[s->rf >= 0 ? s->nbuf++ : (size_t)s->nobj];
 	*o = (sv_obj){.off = off, .tiled = SV_NONE, .raw = npk__ld32(h + 12),
 	              .number = npk__ld32(h + 8), .count = npk__ld32(h + 20),
 	              .page = h[3] == 'P', .codec = h[4], .flags = h[5]};
@@ -172,6 +307,8 @@ static int scan(sv *s, npk_error *err)
 			if (b[i] == 'N' || b[i] == 0x89)
 				rc = scan_at(s, b, n, i, base, err);
 	}
+	if (rc == NPK_OK && s->rf >= 0)
+		rc = spill_flush(s, err);
 out:
 	free(b);
 	s->st->objects = s->nobj;
@@ -450,22 +587,39 @@ static int table_found(sv *s, int first, uint8_t **out)
 	return 0;
 }
 
+static uint64_t rec_key(int ord, const sv_obj *o)
+{
+	return ord == SV_NUM ? (uint64_t)o->page << 32 | o->number : o->len;
+}
+
+static int rec_cmp(int ord, const sv_obj *x, const sv_obj *y)
+{
+	uint64_t a = rec_key(ord, x), b = rec_key(ord, y);
+	if (a != b)
+		return a < b ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static int num_cmp(const void *a, const void *b)
+{
+	return rec_cmp(SV_NUM, a, b);
+}
+
+static int len_cmp(const void *a, const void *b)
+{
+	return rec_cmp(SV_LEN, a, b);
+}
+
 static int by_number(const void *a, const void *b, const void *ctx)
 {
-	const sv_obj *o = ctx, *x = &o[*(const uint32_t *)a], *y = &o[*(const uint32_t *)b];
-	if (x->page != y->page)
-		return x->page < y->page ? -1 : 1;
-	if (x->number != y->number)
-		return x->number < y->number ? -1 : 1;
-	return x->off < y->off ? -1 : x->off > y->off;
+	const sv_obj *o = ctx;
+	return rec_cmp(SV_NUM, &o[*(const uint32_t *)a], &o[*(const uint32_t *)b]);
 }
 
 static int by_len(const void *a, const void *b, const void *ctx)
 {
-	const sv_obj *o = ctx, *x = &o[*(const uint32_t *)a], *y = &o[*(const uint32_t *)b];
-	if (x->len != y->len)
-		return x->len < y->len ? -1 : 1;
-	return x->off < y->off ? -1 : x->off > y->off;
+	const sv_obj *o = ctx;
+	return rec_cmp(SV_LEN, &o[*(const uint32_t *)a], &o[*(const uint32_t *)b]);
 }
 
 /* qsort with a context, without qsort_r (not C11): insertion into runs
@@ -490,26 +644,26 @@ static void sort_idx(uint32_t *v, size_t n, const sv_obj *o,
  * the directory's sections); an object that starts inside the one before
  * it lies inside it and takes no place. Inserted or deleted bytes between
  * objects, or inside a damaged one, do not move what follows them. */
-static void tile(sv *s)
+typedef struct sv_tiling {
+	uint64_t pos, end;
+	uint32_t k;
+} sv_tiling;
+
+static void tile_one(const sv *s, sv_tiling *t, sv_obj *o)
 {
-	uint64_t pos = NPK_HEADER_SIZE, end = 0;
-	uint32_t k = 0;
-	for (size_t i = 0; i < s->nobj; i++) {
-		sv_obj *o = &s->obj[i];
-		if (o->off < end)
-			continue;
-		for (; k < s->nsecs && s->secs[k].off <= pos; k++)
-			if (s->secs[k].off == pos)
-				pos += s->secs[k].len;
-		o->tiled = pos;
-		pos += o->len;
-		end = o->off + o->len;
-	}
+	if (o->off < t->end)
+		return;
+	for (; t->k < s->nsecs && s->secs[t->k].off <= t->pos; t->k++)
+		if (s->secs[t->k].off == t->pos)
+			t->pos += s->secs[t->k].len;
+	o->tiled = t->pos;
+	t->pos += o->len;
+	t->end = o->off + o->len;
 }
 
-static int index_objects(sv *s, npk_error *err)
+static int index_in_memory(sv *s, npk_error *err)
 {
-	size_t n = s->nobj ? s->nobj : 1;
+	size_t n = s->nobj ? (size_t)s->nobj : 1;
 	uint32_t *tmp = malloc(n * sizeof *tmp);
 	s->by_num = malloc(n * sizeof *s->by_num);
 	s->by_len = malloc(n * sizeof *s->by_len);
@@ -519,66 +673,339 @@ static int index_objects(sv *s, npk_error *err)
 	}
 	for (size_t i = 0; i < s->nobj; i++)
 		s->by_num[i] = s->by_len[i] = (uint32_t)i;
-	sort_idx(s->by_num, s->nobj, s->obj, by_number, tmp);
-	sort_idx(s->by_len, s->nobj, s->obj, by_len, tmp);
+	sort_idx(s->by_num, (size_t)s->nobj, s->obj, by_number, tmp);
+	sort_idx(s->by_len, (size_t)s->nobj, s->obj, by_len, tmp);
 	free(tmp);
-	tile(s);
+	sv_tiling t = {NPK_HEADER_SIZE, 0, 0};
+	for (size_t i = 0; i < s->nobj; i++)
+		tile_one(s, &t, &s->obj[i]);
 	return NPK_OK;
 }
 
-/* The first object found with this kind and number that the tiling
- * keeps (else the first found), or NULL. */
-static sv_obj *object_numbered(const sv *s, int page, uint32_t number)
+/* ---- beyond the budget: the records sorted on disk ---- */
+
+/* The records of area src, cap at a time, sorted into order ord in obj
+ * and written to area dst; tiled on the way when they are read in the
+ * order found. */
+static int make_runs(sv *s, int ord, uint64_t src, uint64_t dst, int tiling, npk_error *err)
 {
-	size_t lo = 0, hi = s->nobj;
+	sv_tiling t = {NPK_HEADER_SIZE, 0, 0};
+	uint64_t n = s->nobj;
+	for (uint64_t i = 0; i < n; i += s->cap) {
+		size_t c = n - i < s->cap ? (size_t)(n - i) : s->cap;
+		NPK_FORWARD(rec_read(s, src * n + i, s->obj, c, err));
+		for (size_t j = 0; tiling && j < c; j++)
+			tile_one(s, &t, &s->obj[j]);
+		qsort(s->obj, c, sizeof *s->obj, ord == SV_NUM ? num_cmp : len_cmp);
+		NPK_FORWARD(rec_write(s, dst * n + i, s->obj, c, err));
+	}
+	return NPK_OK;
+}
+
+/* A merge splits obj into slots of w records: one per run merged (fan)
+ * and one for its output; at least 1 record each. */
+static size_t merge_width(const sv *s)
+{
+	size_t w = s->cap / (SV_FANIN + 1);
+	return w ? w : 1;
+}
+
+static size_t merge_fan(const sv *s)
+{
+	size_t k = s->cap / merge_width(s) - 1;
+	return k < SV_FANIN ? k : SV_FANIN;
+}
+
+/* A run being merged: records next to end of its area are still to be
+ * read; slot[cur, len) are read. */
+typedef struct sv_run {
+	uint64_t next, end;
+	size_t cur, len;
+} sv_run;
+
+static int run_fill(sv *s, sv_run *r, sv_obj *slot, uint64_t area, npk_error *err)
+{
+	size_t w = merge_width(s);
+	r->cur = 0;
+	r->len = r->end - r->next < w ? (size_t)(r->end - r->next) : w;
+	if (r->len > 0)
+		NPK_FORWARD(rec_read(s, area * s->nobj + r->next, slot, r->len, err));
+	r->next += r->len;
+	return NPK_OK;
+}
+
+/* The run of r (of k) whose next record comes first in order ord; k
+ * when all are done. */
+static size_t run_first(const sv *s, int ord, const sv_run *r, size_t k)
+{
+	size_t w = merge_width(s), best = k;
+	for (size_t j = 0; j < k; j++)
+		if (r[j].cur < r[j].len &&
+		    (best == k || rec_cmp(ord, &s->obj[j * w + r[j].cur],
+		                          &s->obj[best * w + r[best].cur]) < 0))
+			best = j;
+	return best;
+}
+
+/* The runs of run records from record first of area from, merge_fan of
+ * them, merged into one at the same place of area to. */
+static int merge_group(sv *s, int ord, uint64_t from, uint64_t to, uint64_t first, uint64_t run,
+                       npk_error *err)
+{
+	size_t w = merge_width(s), k = merge_fan(s), nout = 0, j;
+	sv_run r[SV_FANIN];
+	sv_obj *out = s->obj + k * w;
+	uint64_t at = to * s->nobj + first;
+	for (j = 0; j < k; j++) {
+		uint64_t b = first + j * run < s->nobj ? first + j * run : s->nobj;
+		r[j] = (sv_run){b, b + (s->nobj - b < run ? s->nobj - b : run), 0, 0};
+		NPK_FORWARD(run_fill(s, &r[j], s->obj + j * w, from, err));
+	}
+	while ((j = run_first(s, ord, r, k)) < k) {
+		out[nout++] = s->obj[j * w + r[j].cur++];
+		if (r[j].cur == r[j].len)
+			NPK_FORWARD(run_fill(s, &r[j], s->obj + j * w, from, err));
+		if (nout == w) {
+			NPK_FORWARD(rec_write(s, at, out, nout, err));
+			at += nout;
+			nout = 0;
+		}
+	}
+	return rec_write(s, at, out, nout, err);
+}
+
+/* Sorts the records of area src into order ord: runs of cap records
+ * sorted in memory into area a, then merged merge_fan at a time from a
+ * to b, pass after pass (swapping a and b) until one run is left; the
+ * first sort, from the order found, tiles them. s->area[ord] is where
+ * they end. */
+static int ext_sort(sv *s, int ord, uint64_t src, uint64_t a, uint64_t b, npk_error *err)
+{
+	NPK_FORWARD(make_runs(s, ord, src, a, src == SV_OFF && ord == SV_NUM, err));
+	uint64_t k = merge_fan(s);
+	for (uint64_t run = s->cap; run < s->nobj; run = run > s->nobj / k ? s->nobj : run * k) {
+		for (uint64_t first = 0; first < s->nobj; first += run * k)
+			NPK_FORWARD(merge_group(s, ord, a, b, first, run, err));
+		uint64_t t = a;
+		a = b;
+		b = t;
+	}
+	s->area[ord] = a;
+	return NPK_OK;
+}
+
+/* The key of every stride-th record of order ord, SV_SAMPLES at most,
+ * which narrow a lookup to stride records. */
+static int take_keys(sv *s, int ord, npk_error *err)
+{
+	uint64_t most = s->cap < SV_SAMPLES ? s->cap : SV_SAMPLES;
+	s->stride = (s->nobj + most - 1) / most;
+	s->nkeys = (s->nobj + s->stride - 1) / s->stride;
+	s->keys[ord] = malloc((size_t)s->nkeys * sizeof *s->keys[ord]);
+	NPK_FAIL_IF(s->keys[ord] == NULL, err, NPK_E_NOMEM, "out of memory");
+	for (uint64_t k = 0; k < s->nkeys; k++) {
+		sv_obj o;
+		NPK_FORWARD(rec_read(s, s->area[ord] * s->nobj + k * s->stride, &o, 1, err));
+		s->keys[ord][k] = rec_key(ord, &o);
+	}
+	return NPK_OK;
+}
+
+/* The records in the file (three areas of nobj records), one copy by
+ * number and one by length. The records carry the digest cache, so an
+ * object may be hashed once in each copy: at most twice, to keep memory
+ * bounded. */
+static int index_on_disk(sv *s, npk_error *err)
+{
+	NPK_FORWARD(ext_sort(s, SV_NUM, SV_OFF, SV_OFF, 1, err));
+	uint64_t x = s->area[SV_NUM], a = x == 0 ? 1 : 0, b = 3 - x - a;
+	NPK_FORWARD(ext_sort(s, SV_LEN, x, a, b, err));
+	NPK_FORWARD(take_keys(s, SV_NUM, err));
+	NPK_FORWARD(take_keys(s, SV_LEN, err));
+	free(s->obj);
+	s->obj = NULL;
+	s->wlen = s->cap < SV_WIN ? s->cap : SV_WIN;
+	s->win = malloc(SV_WINDOWS * s->wlen * sizeof *s->win);
+	NPK_FAIL_IF(s->win == NULL, err, NPK_E_NOMEM, "out of memory");
+	for (unsigned w = 0; w < SV_WINDOWS; w++)
+		s->win_at[w] = SV_NONE;
+	return NPK_OK;
+}
+
+static int index_objects(sv *s, npk_error *err)
+{
+	return s->rf >= 0 ? index_on_disk(s, err) : index_in_memory(s, err);
+}
+
+/* ---- the lookups, the same in memory and on disk ---- */
+
+/* Window w back to the file when digests were computed in it. */
+static int win_flush(sv *s, unsigned w)
+{
+	if (s->rerr.code != NPK_OK)
+		return s->rerr.code;
+	if (!s->win_dirty[w])
+		return NPK_OK;
+	s->win_dirty[w] = 0;
+	return rec_write(s, s->win_at[w], s->win + w * s->wlen, s->win_n[w], &s->rerr);
+}
+
+/* Record i of order ord in the file, through the windows; NULL when a
+ * read failed (s->rerr says which). Valid until the next call. */
+static const sv_obj *win_get(sv *s, int ord, uint64_t i)
+{
+	uint64_t first = i / s->wlen * s->wlen, at = s->area[ord] * s->nobj + first;
+	unsigned w = 0;
+	while (w < SV_WINDOWS && s->win_at[w] != at)
+		w++;
+	if (w == SV_WINDOWS) {
+		w = s->win_next++ % SV_WINDOWS;
+		if (win_flush(s, w) != NPK_OK)
+			return NULL;
+		s->win_n[w] = s->nobj - first < s->wlen ? (size_t)(s->nobj - first) : s->wlen;
+		s->win_at[w] = SV_NONE;
+		if (rec_read(s, at, s->win + w * s->wlen, s->win_n[w], &s->rerr) != NPK_OK)
+			return NULL;
+		s->win_at[w] = at;
+	}
+	return &s->win[w * s->wlen + (size_t)(i - first)];
+}
+
+/* Record i of order ord, a copy; 0 when it cannot be read. */
+static int rec_get(sv *s, int ord, uint64_t i, sv_rec *r)
+{
+	if (s->rf < 0) {
+		r->at = (ord == SV_NUM ? s->by_num : s->by_len)[i];
+		r->o = s->obj[r->at];
+		return 1;
+	}
+	const sv_obj *o = win_get(s, ord, i);
+	if (o == NULL)
+		return 0;
+	r->o = *o;
+	r->at = s->area[ord] * s->nobj + i;
+	return 1;
+}
+
+/* r back where it was read (its digest computed). */
+static void rec_put(sv *s, const sv_rec *r)
+{
+	if (s->rf < 0) {
+		s->obj[r->at] = r->o;
+		return;
+	}
+	for (unsigned w = 0; w < SV_WINDOWS; w++)
+		if (s->win_at[w] != SV_NONE && r->at - s->win_at[w] < s->win_n[w]) {
+			s->win[w * s->wlen + (size_t)(r->at - s->win_at[w])] = r->o;
+			s->win_dirty[w] = 1;
+			return;
+		}
+	if (s->rerr.code == NPK_OK)
+		rec_write(s, r->at, &r->o, 1, &s->rerr);
+}
+
+/* rc, unless a read or write of the record file failed (the lookups then
+ * found nothing): that error. */
+static int rec_checked(sv *s, int rc, npk_error *err)
+{
+	if (s->rerr.code == NPK_OK)
+		return rc;
+	*err = s->rerr;
+	return s->rerr.code;
+}
+
+/* [*lo, *hi) narrowed by the keys kept to where the first record of
+ * order ord with a key of at least key lies. */
+static void narrow(const sv *s, int ord, uint64_t key, uint64_t *lo, uint64_t *hi)
+{
+	uint64_t a = 0, b = s->nkeys;
+	while (a < b) {
+		uint64_t mid = a + (b - a) / 2;
+		if (s->keys[ord][mid] < key)
+			a = mid + 1;
+		else
+			b = mid;
+	}
+	*lo = a ? (a - 1) * s->stride + 1 : 0;
+	*hi = a < s->nkeys ? a * s->stride : s->nobj;
+}
+
+/* The first record of order ord whose key is at least key (nobj when a
+ * read failed). */
+static uint64_t lower_bound(sv *s, int ord, uint64_t key)
+{
+	uint64_t lo = 0, hi = s->nobj;
+	sv_rec r;
+	if (s->rf >= 0)
+		narrow(s, ord, key, &lo, &hi);
 	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const sv_obj *o = &s->obj[s->by_num[mid]];
-		if (o->page < page || (o->page == page && o->number < number))
+		uint64_t mid = lo + (hi - lo) / 2;
+		if (!rec_get(s, ord, mid, &r))
+			return s->nobj;
+		if (rec_key(ord, &r.o) < key)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	sv_obj *first = NULL;
-	for (size_t i = lo; i < s->nobj; i++) {
-		sv_obj *o = &s->obj[s->by_num[i]];
-		if (o->page != page || o->number != number)
-			break;
-		if (o->tiled != SV_NONE)
-			return o;
-		if (first == NULL)
-			first = o;
-	}
-	return first;
+	return lo;
 }
 
-/* H of object o, computed once; NULL when it cannot be read. */
-static const uint8_t *obj_digest(sv *s, sv_obj *o)
+/* The first object found with this kind and number that the tiling
+ * keeps (else the first found) into *out; 0 when there is none. */
+static int object_numbered(sv *s, int page, uint32_t number, sv_rec *out)
+{
+	uint64_t key = (uint64_t)page << 32 | number;
+	int found = 0;
+	sv_rec r;
+	for (uint64_t i = lower_bound(s, SV_NUM, key); i < s->nobj; i++) {
+		if (!rec_get(s, SV_NUM, i, &r) || rec_key(SV_NUM, &r.o) != key)
+			break;
+		if (r.o.tiled != SV_NONE || !found)
+			*out = r;
+		if (r.o.tiled != SV_NONE)
+			return 1;
+		found = 1;
+	}
+	return found;
+}
+
+/* H of the object of r, computed once (stored back); NULL when it cannot
+ * be read. */
+static const uint8_t *obj_digest(sv *s, sv_rec *r)
 {
 	npk_error e;
-	if (o->hashed == 0)
-		o->hashed = hash_at(s, o->off, o->len, o->digest, &e) == NPK_OK ? 1 : 2;
-	return o->hashed == 1 ? o->digest : NULL;
+	if (r->o.hashed == 0) {
+		r->o.hashed = hash_at(s, r->o.off, r->o.len, r->o.digest, &e) == NPK_OK ? 1 : 2;
+		rec_put(s, r);
+	}
+	return r->o.hashed == 1 ? r->o.digest : NULL;
 }
 
 /* The first object found of length len whose H is digest, wherever it
- * lies, or NULL. */
-static const sv_obj *object_digest(sv *s, uint32_t len, const uint8_t digest[32])
+ * lies, into *out; 0 when there is none. H covers the object's header,
+ * so every object that matches has the kind and number of the one signed:
+ * those found with the number expected (page, number) come first (by
+ * offset: the same answer), which spares hashing every other object of
+ * that length, many at small cluster sizes. */
+static int object_digest(sv *s, int page, uint32_t number, uint32_t len,
+                         const uint8_t digest[32], sv_rec *out)
 {
-	size_t lo = 0, hi = s->nobj;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->obj[s->by_len[mid]].len < len)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (; lo < s->nobj && s->obj[s->by_len[lo]].len == len; lo++) {
-		const uint8_t *d = obj_digest(s, &s->obj[s->by_len[lo]]);
+	uint64_t key = (uint64_t)page << 32 | number;
+	for (uint64_t i = lower_bound(s, SV_NUM, key); i < s->nobj; i++) {
+		if (!rec_get(s, SV_NUM, i, out) || rec_key(SV_NUM, &out->o) != key)
+			break;
+		const uint8_t *d = out->o.len == len ? obj_digest(s, out) : NULL;
 		if (d != NULL && memcmp(d, digest, 32) == 0)
-			return &s->obj[s->by_len[lo]];
+			return 1;
 	}
-	return NULL;
+	for (uint64_t i = lower_bound(s, SV_LEN, len); i < s->nobj; i++) {
+		if (!rec_get(s, SV_LEN, i, out) || out->o.len != len)
+			return 0;
+		const uint8_t *d = obj_digest(s, out);
+		if (d != NULL && memcmp(d, digest, 32) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /* 6.2 rebuilt: one entry per cluster number from the objects found, at
@@ -590,16 +1017,17 @@ static int rebuild_clusters(sv *s, int tiled)
 	if (b == NULL)
 		return 0;
 	for (uint32_t i = 0; i < s->cluster_count; i++) {
-		sv_obj *o = object_numbered(s, 0, i);
+		sv_rec r;
 		uint8_t *e = b + (size_t)i * NPK_CLUSTER_ENTRY_SIZE;
-		if (o == NULL || (tiled && o->tiled == SV_NONE) || obj_digest(s, o) == NULL) {
+		if (!object_numbered(s, 0, i, &r) || (tiled && r.o.tiled == SV_NONE) ||
+		    obj_digest(s, &r) == NULL) {
 			free(b);
 			return 0;
 		}
-		npk__st64(e, tiled ? o->tiled : o->off);
-		npk__st32(e + 8, o->len);
-		npk__st32(e + 12, o->raw);
-		memcpy(e + 16, o->digest, 32);
+		npk__st64(e, tiled ? r.o.tiled : r.o.off);
+		npk__st32(e + 8, r.o.len);
+		npk__st32(e + 12, r.o.raw);
+		memcpy(e + 16, r.o.digest, 32);
 	}
 	npk__digest(b, s->ct_size, d);
 	if (!npk__digest_same(d, s->ctd)) {
@@ -639,12 +1067,13 @@ out:
 	return n;
 }
 
-/* One page table entry (6.1) for page object o. */
-static int put_page_ref(sv *s, npk_buf *b, sv_obj *o, uint64_t ordinal, int tiled,
+/* One page table entry (6.1) for the page object of r. */
+static int put_page_ref(sv *s, npk_buf *b, sv_rec *r, uint64_t ordinal, int tiled,
                         uint8_t *raw, char *path)
 {
+	const sv_obj *o = &r->o;
 	int plen = first_path(s, o, raw, path);
-	if (plen < 0 || obj_digest(s, o) == NULL)
+	if (plen < 0 || obj_digest(s, r) == NULL)
 		return -1;
 	return npk__buf_u64(b, tiled ? o->tiled : o->off) || npk__buf_u32(b, o->len) ||
 	       npk__buf_u32(b, o->raw) || npk__buf_u64(b, ordinal) || npk__buf_u32(b, o->count) ||
@@ -662,10 +1091,10 @@ static int rebuild_pages(sv *s, int tiled)
 	uint64_t ordinal = 0;
 	int ok = raw != NULL && path != NULL;
 	for (uint32_t k = 0; k < s->page_count && ok; k++) {
-		sv_obj *o = object_numbered(s, 1, k);
-		ok = o != NULL && !(tiled && o->tiled == SV_NONE) &&
-		     put_page_ref(s, &b, o, ordinal, tiled, raw, path) == 0;
-		ordinal += ok ? o->count : 0;
+		sv_rec r;
+		ok = object_numbered(s, 1, k, &r) && !(tiled && r.o.tiled == SV_NONE) &&
+		     put_page_ref(s, &b, &r, ordinal, tiled, raw, path) == 0;
+		ordinal += ok ? r.o.count : 0;
 	}
 	free(raw);
 	free(path);
@@ -684,13 +1113,14 @@ static int rebuild_pages(sv *s, int tiled)
  * add up to content_bytes (6.2) when they can (else 1: the reader takes
  * an unproven table whose sizes do not add up); 0 when one would exceed
  * 64 MiB. *last: the last one's. */
-static uint64_t missing_raw(const sv *s, uint64_t *last)
+static uint64_t missing_raw(sv *s, uint64_t *last)
 {
 	uint64_t known = 0, missing = 0;
 	for (uint32_t i = 0; i < s->cluster_count; i++) {
-		const sv_obj *o = object_numbered(s, 0, i);
-		known += o ? o->raw : 0;
-		missing += o == NULL;
+		sv_rec r;
+		int found = object_numbered(s, 0, i, &r);
+		known += found ? r.o.raw : 0;
+		missing += !found;
 	}
 	if (missing == 0 || known + missing > s->content_bytes)
 		return *last = 1;
@@ -712,16 +1142,17 @@ static int unproven_clusters(sv *s)
 		return 0;
 	}
 	uint64_t missing = 0;
+	sv_rec r;
 	for (uint32_t i = 0; i < s->cluster_count; i++)
-		missing += object_numbered(s, 0, i) == NULL;
+		missing += !object_numbered(s, 0, i, &r);
 	for (uint32_t i = 0; i < s->cluster_count; i++) {
-		const sv_obj *o = object_numbered(s, 0, i);
+		int found = object_numbered(s, 0, i, &r);
 		uint8_t *e = b + (size_t)i * NPK_CLUSTER_ENTRY_SIZE;
-		seen += o == NULL;
-		uint32_t len = o ? o->len : NPK_OBJ_HEADER_SIZE;
+		seen += !found;
+		uint32_t len = found ? r.o.len : NPK_OBJ_HEADER_SIZE;
 		npk__st64(e, off);
 		npk__st32(e + 8, len);
-		npk__st32(e + 12, o ? o->raw : (uint32_t)(seen == missing ? last : each));
+		npk__st32(e + 12, found ? r.o.raw : (uint32_t)(seen == missing ? last : each));
 		memset(e + 16, 0, 32);
 		off += len;
 	}
@@ -776,26 +1207,26 @@ static int copy_object(sv *s, int fd, uint64_t from, uint64_t to, uint64_t len, 
 static int place_object(sv *s, int fd, const char *what, uint32_t number, uint64_t off,
                         uint32_t len, const uint8_t digest[32], npk_error *err)
 {
-	const sv_obj *o = object_digest(s, len, digest);
-	if (o == NULL) {
+	sv_rec r;
+	if (!object_digest(s, strcmp(what, "cluster") != 0, number, len, digest, &r)) {
 		note(s, what, number, off, off, NPK_SALVAGE_LOST);
 		return NPK_OK;
 	}
-	if (o->off != off)
-		note(s, what, number, off, o->off, NPK_SALVAGE_MOVED);
-	return copy_object(s, fd, o->off, off, len, err);
+	if (r.o.off != off)
+		note(s, what, number, off, r.o.off, NPK_SALVAGE_MOVED);
+	return copy_object(s, fd, r.o.off, off, len, err);
 }
 
 /* Cluster i of an unproven table: the object found with its number, at
  * the table's offset (unproven_clusters), or zeros. */
 static int place_unproven(sv *s, int fd, uint32_t i, uint64_t off, uint32_t len, npk_error *err)
 {
-	const sv_obj *o = object_numbered(s, 0, i);
-	if (o == NULL || o->len != len) {
+	sv_rec r;
+	if (!object_numbered(s, 0, i, &r) || r.o.len != len) {
 		note(s, "cluster", i, off, off, NPK_SALVAGE_LOST);
 		return NPK_OK;
 	}
-	return copy_object(s, fd, o->off, off, len, err);
+	return copy_object(s, fd, r.o.off, off, len, err);
 }
 
 static int place_objects(sv *s, int fd, npk_error *err)
@@ -866,44 +1297,39 @@ static int write_proven(sv *s, int fd, npk_error *err)
 	                        "the salvage file", err);
 }
 
-/* mkdir -p dir (mode 0777 less the umask), as extract -C does. */
-static int make_dirs(const char *dir, npk_error *err)
+/* The records are not needed once the proven archive is written: their
+ * memory (and file) is not held while it is extracted. */
+static void records_free(sv *s)
 {
-	char *p = strdup(dir);
-	NPK_FAIL_IF(p == NULL, err, NPK_E_NOMEM, "out of memory");
-	for (char *q = p + 1; *q; q++) {
-		if (*q != '/')
-			continue;
-		*q = 0;
-		if (mkdir(p, 0777) != 0 && errno != EEXIST)
-			break;
-		*q = '/';
-	}
-	int ok = mkdir(p, 0777) == 0 || errno == EEXIST;
-	int e = errno;
-	free(p);
-	NPK_FAIL_IF(!ok, err, NPK_E_IO, "%s: %s", dir, strerror(e));
-	return NPK_OK;
+	if (s->rf >= 0)
+		close(s->rf);
+	s->rf = -1;
+	free(s->obj);
+	free(s->by_num);
+	free(s->by_len);
+	free(s->keys[SV_NUM]);
+	free(s->keys[SV_LEN]);
+	free(s->win);
+	s->obj = s->win = NULL;
+	s->by_num = s->by_len = NULL;
+	s->keys[SV_NUM] = s->keys[SV_LEN] = NULL;
 }
 
 /* Writes the proven archive to a temporary file in dir, opens it (and
  * removes its name: the reader keeps it open), and extracts it. */
 static int extract_proven(sv *s, const char *dir, npk_error *err)
 {
-	NPK_FORWARD(make_dirs(dir, err));
-	size_t n = strlen(dir) + 32;
-	char *tmp = malloc(n);
-	NPK_FAIL_IF(tmp == NULL, err, NPK_E_NOMEM, "out of memory");
-	snprintf(tmp, n, "%s/.npk-salvage-XXXXXX", dir);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(tmp);
-		return npk__fail(err, NPK_E_IO, "%s: cannot make a temporary file: %s", dir, strerror(e));
-	}
+	char *tmp = NULL;
+	int fd = -1;
+	NPK_FORWARD(make_temp(dir, &tmp, &fd, err));
 	npk_reader *r = NULL;
-	int rc = write_proven(s, fd, err);
+	int rc = rec_checked(s, write_proven(s, fd, err), err);
 	close(fd);
+	/* the reader reads the tables from the file: no second copy */
+	records_free(s);
+	free(s->pt);
+	free(s->ct);
+	s->pt = s->ct = NULL;
 	if (rc == NPK_OK)
 		rc = s->ct_unproven ? npk__reader_open_unproven(tmp, s->o->trust, &r, err)
 		                    : npk_reader_open(tmp, s->o->trust, 1, &r, err);
@@ -926,9 +1352,7 @@ static void sv_free(sv *s)
 {
 	if (s->fd >= 0)
 		close(s->fd);
-	free(s->obj);
-	free(s->by_num);
-	free(s->by_len);
+	records_free(s);
 	free(s->hbuf);
 	free(s->signed_end);
 	free(s->secs);
@@ -969,7 +1393,10 @@ int npk_salvage(const char *path, const char *dir, const npk_salvage_opts *opts,
 	NPK_FAIL_IF(path == NULL || dir == NULL, err, NPK_E_ARG, "salvage: no archive or no folder");
 	npk_salvage_stats dummy;
 	static const npk_salvage_opts none;
-	sv s = {.fd = -1, .name = path, .o = opts ? opts : &none, .st = stats ? stats : &dummy};
+	sv s = {.fd = -1, .name = path, .o = opts ? opts : &none, .st = stats ? stats : &dummy,
+	        .dir = dir, .rf = -1, .budget = SV_MEM_RECORDS};
+	if (s.o->record_budget > 0 && s.o->record_budget < SV_MEM_RECORDS)
+		s.budget = s.o->record_budget;
 	memset(s.st, 0, sizeof *s.st);
 	int rc;
 	NPK_FORWARD_GOTO(rc, open_archive(&s, err), out);
@@ -984,8 +1411,8 @@ int npk_salvage(const char *path, const char *dir, const npk_salvage_opts *opts,
 	NPK_FORWARD_GOTO(rc, take_manifest(&s, err), out);
 	NPK_FORWARD_GOTO(rc, index_objects(&s, err), out);
 	NPK_FORWARD_GOTO(rc, prove_header(&s, err), out);
-	NPK_FORWARD_GOTO(rc, prove_table(&s, 1, err), out);
-	NPK_FORWARD_GOTO(rc, prove_table(&s, 0, err), out);
+	NPK_FORWARD_GOTO(rc, rec_checked(&s, prove_table(&s, 1, err), err), out);
+	NPK_FORWARD_GOTO(rc, rec_checked(&s, prove_table(&s, 0, err), err), out);
 	rc = extract_proven(&s, dir, err);
 out:
 	sv_free(&s);
