@@ -785,6 +785,13 @@ NPK_API int npk_proof_check_fd(const npk_proof *p, const npk_pubkey *given,
                                npk_proof_result *out, npk_error *err);
 NPK_API void npk_proof_result_clear(npk_proof_result *r);
 
+/* Writes len bytes of p to path the way every newspack output is written
+ * (a temporary name beside it, synced, renamed; mode 0644 less the umask):
+ * path holds what it held before or all of p, never a part. Without
+ * overwrite an existing path is NPK_E_EXISTS and stays as it was. */
+NPK_API int npk_write_file(const char *path, const void *p, size_t len, int overwrite,
+                           npk_error *err);
+
 /* Checks that a path is valid in an archive (spec/format.md, "Paths"). */
 NPK_API int npk_path_check(const char *path, size_t len, npk_error *err);
 

@@ -132,84 +132,30 @@ static int prove_one(npk_reader *r, const char *path, textbuf *b, json_t *list)
 	return rc == NPK_OK ? 0 : cli_fail(&err);
 }
 
-/* Writes all of p to fd. */
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* Fills the temporary file tmp (made by mkstemp: fd) with b, mode 0644
- * less the umask, synced. */
-static int tmp_fill(int fd, const textbuf *b)
-{
-	mode_t mask = umask(0);
-	umask(mask);
-	return fchmod(fd, 0644 & ~mask) == 0 && write_all(fd, b->p, b->len) == 0 && fsync(fd) == 0
-	       ? 0 : -1;
-}
-
-/* Puts tmp at path: rename with force, else link, which never replaces
- * what appeared there meanwhile; then syncs the folder (dir, dlen bytes
- * of path; "." when 0). */
-static int tmp_commit(const char *tmp, const char *path, int dlen, int force)
-{
-	if (force ? rename(tmp, path) != 0 : link(tmp, path) != 0)
-		return -1;
-	if (!force)
-		unlink(tmp);
-	char *dir = dlen ? strndup(path, (size_t)dlen) : strdup(".");
-	int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	free(dir);
-	return 0;
-}
-
-/* path gets b under a temporary name beside it, synced, then named:
+/* path gets b by the one way newspack writes a file (npk_write_file):
  * path holds what it held before or every proof, never a part. */
 static int write_atomic(const char *path, const textbuf *b, int force)
 {
-	size_t n = strlen(path) + 16;
-	const char *slash = strrchr(path, '/');
-	int dlen = slash ? (int)(slash - path + 1) : 0;
-	char *tmp = malloc(n);
-	int fd = -1, ok = 0, e = ENOMEM;
-	if (tmp != NULL) {
-		snprintf(tmp, n, "%.*s.%s.tmp-XXXXXX", dlen, path, path + dlen);
-		fd = mkstemp(tmp);
-		ok = fd >= 0 && tmp_fill(fd, b) == 0;
-		ok = fd >= 0 && close(fd) == 0 && ok && tmp_commit(tmp, path, dlen, force) == 0;
-		e = errno;
-		if (!ok && fd >= 0)
-			unlink(tmp);
-	}
-	free(tmp);
-	if (ok)
+	npk_error err = {0};
+	int rc = npk_write_file(path, b->p, b->len, force, &err);
+	if (rc == NPK_OK)
 		return 0;
-	if (e == EEXIST)
+	if (rc == NPK_E_EXISTS)
 		cli_warn("%s: exists; add --force to replace it", path);
 	else
-		cli_warn("%s: cannot write: %s", path, strerror(e));
+		cli_warn("%s", err.msg);
 	return EXIT_USAGE;
 }
 
-static int prove_output(const prove_opts *o, const textbuf *b, json_t *list)
+static int prove_output(const prove_opts *o, const textbuf *b, int nproofs, json_t *list)
 {
 	if (o->out != NULL) {
 		int ec = write_atomic(o->out, b, o->force);
 		if (ec == 0 && list != NULL)
 			cli_json_print(json_pack("{s:s, s:O}", "file", o->out, "proofs", list));
+		else if (ec == 0)
+			printf("%s: %d %s, %zu bytes\n", o->out, nproofs, nproofs == 1 ? "proof" : "proofs",
+			       b->len);
 		return ec;
 	}
 	if (fwrite(b->p, 1, b->len, stdout) != b->len || fflush(stdout) != 0) {
@@ -234,7 +180,7 @@ int cmd_prove(int argc, char **argv)
 		ec = prove_one(r, argv[i], &b, list);
 	npk_reader_free(r);
 	if (ec == 0)
-		ec = prove_output(&o, &b, list);
+		ec = prove_output(&o, &b, argc - optind - 1, list);
 	json_decref(list);
 	free(b.p);
 	return ec;

@@ -296,3 +296,15 @@ void npk__out_abort(npk__out *o)
 	free(o->tmp);
 	*o = (npk__out){.fd = -1};
 }
+
+int npk_write_file(const char *path, const void *p, size_t len, int overwrite, npk_error *err)
+{
+	npk__out o = {.fd = -1};
+	int rc = npk__out_open(&o, path, NPK__MODE_FILE, overwrite ? NPK__OUT_REPLACE : 0, err);
+	if (rc == NPK_OK)
+		rc = npk__write_full(o.fd, p, len, path, err);
+	if (rc == NPK_OK)
+		rc = npk__out_commit(&o, err);
+	npk__out_abort(&o);
+	return rc;
+}
