@@ -213,6 +213,9 @@ int npk__tree_path(uint64_t n, unsigned stride, npk_tree_read rd, void *ctx, uin
 int npk__tree_root(uint64_t n, unsigned stride, npk_tree_read rd, void *ctx, uint8_t out[32],
                    npk_error *err);
 
+/* Why the section's 24-byte header h (15.13) does not fit a tree of n
+ * leaves whose section is len bytes, or NULL (verify and prove). */
+const char *npk__tree_header_problem(const uint8_t *h, uint64_t n, uint64_t len);
 /* The root of the perfect tree over the count hashes of h (a power of
  * two), into h's first 32 bytes. */
 void npk__perfect_root(uint8_t *h, size_t count);

@@ -5,6 +5,8 @@
  */
 #include <stdlib.h>
 
+#include <sodium.h>
+
 #include "format/format.h"
 
 /* ---- Leaf data (15.13) ---- */
@@ -386,4 +388,16 @@ void npk__perfect_root(uint8_t *h, size_t count)
 	for (; count > 1; count /= 2)
 		for (size_t j = 0; j < count / 2; j++)
 			npk__node_hash(h + 64 * j, h + 64 * j + 32, h + 32 * j);
+}
+
+const char *npk__tree_header_problem(const uint8_t *h, uint64_t n, uint64_t len)
+{
+	uint64_t want = 0;
+	return memcmp(h, NPK_TREE_MAGIC, 8) != 0 ? "has a bad magic"
+	       : npk__ld64(h + 8) != n ? "has another number of leaves than the manifest's root"
+	       : h[16] < 1 || h[16] > NPK_TREE_STRIDE_MAX ? "has a stride outside 1 to 16"
+	       : !sodium_is_zero(h + 17, 7) ? "has reserved bytes that are not zero"
+	       : npk__tree_layout(n, h[16], &want) != 0 || want != len
+	           ? "is not as long as the levels it must hold"
+	           : NULL;
 }

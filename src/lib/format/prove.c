@@ -7,8 +7,6 @@
  */
 #include <stdlib.h>
 
-#include <sodium.h>
-
 #include "format/format.h"
 
 typedef struct tree_src {
@@ -29,15 +27,11 @@ static int tree_read(void *ctx, uint64_t off, void *buf, size_t len, npk_error *
 static int tree_stride(const tree_src *t, uint64_t n, unsigned *stride, npk_error *err)
 {
 	uint8_t h[NPK_TREE_HEADER];
-	uint64_t want = 0;
 	NPK_FAIL_IF(t->len < sizeof h, err, NPK_E_FORMAT, "%s: the Merkle tree section is truncated",
 	            t->name);
 	NPK_FORWARD(npk__pread_full(t->fd, h, sizeof h, t->off, t->name, err));
-	NPK_FAIL_IF(memcmp(h, NPK_TREE_MAGIC, 8) != 0 || npk__ld64(h + 8) != n || h[16] < 1 ||
-	            h[16] > NPK_TREE_STRIDE_MAX || !sodium_is_zero(h + 17, 7) ||
-	            npk__tree_layout(n, h[16], &want) != 0 || want != t->len,
-	            err, NPK_E_DIGEST, "%s: the Merkle tree section's header is damaged: run "
-	            "newspack verify", t->name);
+	NPK_FAIL_IF(npk__tree_header_problem(h, n, t->len) != NULL, err, NPK_E_DIGEST,
+	            "%s: the Merkle tree section's header is damaged: run newspack verify", t->name);
 	*stride = h[16];
 	return NPK_OK;
 }

@@ -2588,20 +2588,6 @@ static void tree_report(verify_ctx *v, const char *object, uint64_t number, cons
 	report(v->wr, NPK_E_FORMAT, object, number, off, path, msg);
 }
 
-/* Why the section's 24-byte header h does not fit a tree of n leaves
- * whose section is len bytes, or NULL. */
-static const char *tree_header_problem(const uint8_t *h, uint64_t n, uint64_t len)
-{
-	uint64_t want = 0;
-	return memcmp(h, NPK_TREE_MAGIC, 8) != 0 ? "has a bad magic"
-	       : npk__ld64(h + 8) != n ? "has another number of leaves than the manifest's root"
-	       : h[16] < 1 || h[16] > NPK_TREE_STRIDE_MAX ? "has a stride outside 1 to 16"
-	       : !sodium_is_zero(h + 17, 7) ? "has reserved bytes that are not zero"
-	       : npk__tree_layout(n, h[16], &want) != 0 || want != len
-	           ? "is not as long as the levels it must hold"
-	           : NULL;
-}
-
 /* Step 2: the section's header, once its digest matched (intact). */
 static int tree_open(verify_ctx *v, int intact, npk_error *err)
 {
@@ -2617,7 +2603,7 @@ static int tree_open(verify_ctx *v, int intact, npk_error *err)
 	const char *why = d->len < sizeof h ? "is shorter than its header"
 	                  : npk__pread_full(r->fd, h, sizeof h, d->off, r->name, &e2) != NPK_OK
 	                      ? npk__bare(&e2, "cannot be read")
-	                      : tree_header_problem(h, r->tree_size, d->len);
+	                      : npk__tree_header_problem(h, r->tree_size, d->len);
 	if (why != NULL) {
 		char msg[200];
 		snprintf(msg, sizeof msg, "the Merkle tree section %s", why);
