@@ -339,6 +339,12 @@ typedef struct npk_entry {
 	unsigned kind;            /* NPK_KIND_DOCUMENT, ... */
 	uint64_t leaf;
 	uint8_t salt[16];
+	/* editions (spec/format.md 15.15): the edition whose index holds the
+	 * entry (0 in a lone archive), and the edition whose data stream holds
+	 * its content (ref_kind 1: an earlier one; else the same) */
+	uint32_t edition;
+	uint32_t ref_edition;
+	unsigned ref_kind;
 } npk_entry;
 
 /* Entry kinds (spec/format.md 15.7). */
@@ -373,6 +379,15 @@ typedef struct npk_info {
 	int tree;
 	uint64_t tree_size;       /* leaves */
 	uint8_t tree_root[32];    /* SHA-256 */
+	/* Editions (spec/format.md 15.15): the newest file's edition number (0:
+	 * a base or a lone archive), the edition whose state is read (--at),
+	 * and H(manifest) of the base (the chain's name) and of this file. The
+	 * fields above describe the file of edition at_edition (its counts are
+	 * its own entries'); npk_reader_edition gives each edition's. */
+	uint32_t edition;
+	uint32_t at_edition;
+	uint8_t base_digest[32];
+	uint8_t manifest_digest[32];
 } npk_info;
 #define NPK_COPY_HEADER 0x01u        /* the 32-byte header */
 #define NPK_COPY_PAGE_TABLE 0x02u
@@ -390,6 +405,47 @@ NPK_API int npk_reader_open(const char *path, const npk_trust *trust,
                             int allow_untrusted, npk_reader **out, npk_error *err);
 NPK_API void npk_reader_free(npk_reader *r);
 NPK_API void npk_reader_info(const npk_reader *r, npk_info *info);
+
+/* ---- Editions (spec/format.md 15.15) ----
+ * npk_reader_open on an edition opens its chain: the earlier files are
+ * found beside it by the names their links give (or among opts->files)
+ * and opened as they are needed; list, find, read, verify, extract, export
+ * and prove then see the chain's state. */
+#define NPK_AT_NEWEST 0
+#define NPK_AT_EDITION 1
+#define NPK_AT_TIME 2
+typedef struct npk_chain_opts {
+	const char *const *files; /* --chain: earlier files of the chain, in any order */
+	size_t nfiles;
+	int at;                   /* NPK_AT_*: the state read */
+	uint32_t at_edition;      /* NPK_AT_EDITION */
+	uint64_t at_time;         /* NPK_AT_TIME: the newest edition created at or before */
+	int all;                  /* npk_reader_list: every entry of every edition up to the
+	                           * state, by path then edition, withdrawals included */
+	/* called for each file of opts->files that is not in the chain */
+	void (*warn)(const char *file, const char *why, void *ctx);
+	void *ctx;
+} npk_chain_opts;
+NPK_API int npk_reader_open_chain(const char *path, const npk_trust *trust,
+                                  int allow_untrusted, const npk_chain_opts *opts,
+                                  npk_reader **out, npk_error *err);
+/* One edition of the chain of r (0 .. info.edition), as its manifest and
+ * link give it; opens its file when not yet open (NPK_E_NOTFOUND naming a
+ * missing one). */
+typedef struct npk_edition_info {
+	uint32_t edition;
+	const char *file;         /* as found */
+	uint64_t created;
+	uint64_t entries;         /* its own index entries */
+	uint64_t tree_size;
+	uint8_t key_id[NPK_KEYID_BYTES];
+	uint8_t signer[NPK_PUBKEY_BYTES];
+	int rotated;              /* signed by another key than edition - 1, by its statement */
+	uint8_t manifest_digest[32];
+	uint64_t file_size;
+} npk_edition_info;
+NPK_API int npk_reader_edition(npk_reader *r, uint32_t e, npk_edition_info *out,
+                               npk_error *err);
 
 /* Progress of a long task: documents and content bytes done so far, and
  * the document just done. */
@@ -530,6 +586,46 @@ typedef struct npk_extract_opts {
 NPK_API int npk_extract(npk_reader *r, const char *dir, const char *const *paths,
                         size_t npaths, const npk_extract_opts *opts,
                         uint64_t *written, npk_error *err);
+
+/* ---- Appending an edition (spec/format.md 15.15) ---- */
+typedef struct npk_append_opts {
+	/* timestamp, codec, level, threads, warn, progress, ctx, cancel,
+	 * exclude, no_import, paths, no_copies, parity as for npk_create;
+	 * archive_meta NULL keeps the previous edition's; force replaces an
+	 * existing out that is no file of the chain */
+	npk_create_opts create;
+	const char *const *withdraw;  /* paths of the state to withdraw */
+	size_t nwithdraw;
+	const char *reason;           /* withdrawn.reason of each, or NULL */
+	const char *rotation;         /* an npk-rotation/v1 file, or NULL */
+	const npk_chain_opts *chain;  /* earlier files (files, nfiles); may be NULL */
+	int fork;                     /* append after a PREVIOUS that is not the newest */
+} npk_append_opts;
+typedef struct npk_append_stats {
+	uint32_t edition;             /* the new edition's number */
+	uint64_t added, replaced, unchanged, withdrawn;
+	uint64_t referenced;          /* entries whose content is in an earlier edition */
+	uint64_t bytes_in;            /* content bytes of the entries written */
+	uint64_t bytes_stored;        /* of them, stored in the new file */
+	uint64_t bytes_out;           /* the new file's size */
+	uint64_t tree_size;
+} npk_append_stats;
+/* Writes out, the edition after previous (which is never changed), holding
+ * what inputs add or change in the chain's state and the withdrawals.
+ * NPK_E_NOTFOUND when nothing is new (no file then). As npk_create: a
+ * temporary file beside out, synced and renamed; out is never a file of
+ * the chain. */
+NPK_API int npk_append(const char *previous, const char *out, const char *const *inputs,
+                       size_t ninputs, const npk_append_opts *opts, const npk_seckey *sk,
+                       npk_append_stats *stats, npk_error *err);
+/* The npk-rotation/v1 text (malloc'ed) by which old, the signer of
+ * previous, lets new_key sign the edition after it. */
+NPK_API int npk_rotation_make(const char *previous, const npk_chain_opts *chain,
+                              const npk_seckey *old, const npk_pubkey *new_key, char **text,
+                              size_t *len, npk_error *err);
+
+/* ---- Checking a chain (spec/format.md 15.15) ----
+ * OWNER: the tree/check-chain work: npk_check_chain and its report. */
 
 /* ---- Salvage (spec/format.md 15.11) ---- */
 

@@ -220,6 +220,133 @@ const char *npk__tree_header_problem(const uint8_t *h, uint64_t n, uint64_t len)
  * two), into h's first 32 bytes. */
 void npk__perfect_root(uint8_t *h, size_t count);
 
+/* ---- Editions (edition.c, spec/format.md 15.15): pure encoding ---- */
+#define NPK_EXT_EDITION 3u         /* manifest extension: the edition link (critical) */
+#define NPK_EDITION_FIXED 82u      /* the link without prev_name and rotation */
+#define NPK_EDITION_MAX 0xFFFFFFFEu
+#define NPK_EDITION_ROTATION 0x00000001u   /* link flag: a rotation statement follows */
+#define NPK_ROTATION_MAGIC "NPKROT1\n"
+#define NPK_ROTATION_STATEMENT 120u
+#define NPK_ROTATION_LEN (NPK_ROTATION_STATEMENT + 64u)
+#define NPK_LEAF_WITHDRAWAL 1u     /* leaf_type of a withdrawal in an edition */
+#define NPK_REF_EDITION 1u         /* ref_kind: an extent of an earlier edition */
+#define NPK_ENTRY11_FIXED_REF1 88u /* the fixed fields with ref_kind 1 */
+#define NPK_SECTION_PATHS 9u       /* body section: the path filter */
+#define NPK_PATHS_MAGIC "NPKPATHS"
+#define NPK_PATHS_HEADER 32u
+#define NPK_PATHS_HASHES 7u        /* what newspack writes: k */
+#define NPK_PATHS_BITS_PER 10u     /* and m per entry */
+#define NPK_PATHS_BITS_MAX (1ull << 35)
+#define NPK_REASON_KEY "withdrawn.reason"
+#define NPK_REASON_MAX 1024u
+/* The edition link (15.15), parsed: pointers into the manifest. */
+typedef struct npk_edition_link {
+	uint32_t edition, flags;
+	const uint8_t *prev_digest;   /* 32 bytes: H(previous manifest) */
+	const uint8_t *base_digest;   /* 32 bytes: H(edition 0's manifest) */
+	uint64_t prev_tree_size;
+	const char *prev_name;        /* name_len bytes, not NUL-terminated */
+	size_t name_len;
+	const uint8_t *statement;     /* NPK_ROTATION_STATEMENT bytes, or NULL */
+	const uint8_t *rotation_sig;  /* 64 bytes, or NULL */
+} npk_edition_link;
+/* Parses the extension data (len bytes) exactly: NPK_E_FORMAT names the
+ * first bad field (edition 0, reserved flag bits, the length, prev_name
+ * not one valid path component). */
+int npk__link_parse(const uint8_t *p, size_t len, npk_edition_link *l, npk_error *err);
+/* Appends the extension data of l (not the 7.2 record header) to out. */
+int npk__link_encode(npk_buf *out, const npk_edition_link *l, npk_error *err);
+/* The rotation statement (15.15) naming the new key for edition. */
+void npk__rotation_statement(uint8_t out[NPK_ROTATION_STATEMENT], const uint8_t base[32],
+                             const uint8_t prev[32], uint32_t edition, const uint8_t new_id[8],
+                             const uint8_t new_pk[32]);
+/* Ed25519(old secret key, H512(statement)) */
+int npk__rotation_sign(const npk_seckey *old, const uint8_t st[NPK_ROTATION_STATEMENT],
+                       uint8_t sig[64], npk_error *err);
+/* Whether l's statement lets new_id/new_pk sign edition l->edition after
+ * a previous edition signed by old_pk: NULL when it does, else why not. */
+const char *npk__rotation_check(const npk_edition_link *l, const uint8_t old_pk[32],
+                                const uint8_t new_id[8], const uint8_t new_pk[32]);
+/* The rotation file (npk-rotation/v1): text of the statement and signature
+ * (malloc'ed into *out), and its parse (exact: 15.14's line rules). */
+int npk__rotation_format(const uint8_t st[NPK_ROTATION_STATEMENT], const uint8_t sig[64],
+                         char **out, size_t *len, npk_error *err);
+int npk__rotation_parse(const char *text, size_t len, const char *name,
+                        uint8_t st[NPK_ROTATION_STATEMENT], uint8_t sig[64], npk_error *err);
+/* The path filter (section type 9): m for count entries as newspack
+ * writes it; the probes of a path, set or tested on filter (m / 8 bytes). */
+uint64_t npk__paths_bits(uint64_t count);
+void npk__paths_add(uint8_t *filter, uint64_t m, unsigned k, const char *path, size_t len);
+int npk__paths_has(const uint8_t *filter, uint64_t m, unsigned k, const char *path, size_t len);
+/* The section's 32-byte header: encode, and why it does not fit a
+ * section of len bytes for count entries (NULL when it does). */
+void npk__paths_header(uint8_t h[NPK_PATHS_HEADER], uint64_t count, uint64_t m, unsigned k);
+const char *npk__paths_header_problem(const uint8_t *h, uint64_t len, uint64_t count,
+                                      uint64_t *m, unsigned *k);
+/* An edition's tree section (15.15): the nodes [p >> L, n >> L) of each
+ * stored level. Length for leaves [p, n) at this stride (0, or -1 on
+ * overflow or a bad stride / p > n), and where level L starts in it
+ * (UINT64_MAX when L is not stored there). p = 0: npk__tree_layout. */
+int npk__etree_layout(uint64_t p, uint64_t n, unsigned stride, uint64_t *section_len);
+uint64_t npk__etree_level_offset(uint64_t p, uint64_t n, unsigned stride, unsigned level);
+/* Resumes the incremental root at p leaves from the roots of the perfect
+ * subtrees of [0, p), largest first (popcount(p) hashes: the "border"). */
+void npk__mth_resume(npk_mth *t, uint64_t p, const uint8_t (*border)[32]);
+
+/* ---- Editions: consistency proofs (merkle.c; RFC 9162 2.1.4) ---- */
+/* OWNER: the tree/check-chain work. Proof of size m -> n from the stored
+ * nodes of a whole tree read through rd (as npk__tree_path), and its check
+ * (0, else -1 and *why). At most NPK_PROOF_HASHES_MAX hashes. */
+int npk__tree_consistency(uint64_t m, uint64_t n, unsigned stride, npk_tree_read rd, void *ctx,
+                          uint8_t (*proof)[32], unsigned *len, npk_error *err);
+int npk__verify_consistency(uint64_t m, uint64_t n, const uint8_t root_m[32],
+                            const uint8_t root_n[32], const uint8_t (*proof)[32], unsigned len,
+                            const char **why);
+
+/* ---- Editions: the chain (chain.c, reader.c; 15.15) ----
+ * OWNER: the chain reader. A reader opened by npk_reader_open on an
+ * edition is the chain's *top*: the public npk_reader_* functions then
+ * read the chain's state. A *file reader* sees one file alone. */
+/* Opens one file as a file reader. expect NULL: step 3 checks the
+ * signature (trust, allow_untrusted as npk_reader_open); else
+ * H(manifest) MUST equal expect (32 bytes) instead ("is not edition k of
+ * this chain", NPK_E_DIGEST). */
+int npk__reader_open_file(const char *path, const uint8_t *expect, const npk_trust *trust,
+                          int allow_untrusted, npk_reader **out, npk_error *err);
+/* r's own file: its edition link (NULL: not an edition) and H(manifest). */
+const npk_edition_link *npk__reader_link(const npk_reader *r);
+const uint8_t *npk__reader_manifest_digest(const npk_reader *r);
+/* The chain of r: editions newest + 1 (1 for a lone archive, whose file
+ * reader is r itself), the edition whose state is read (--at), and the
+ * file reader of edition e, opened on first use as 15.15 finds it
+ * (NPK_E_NOTFOUND naming a missing file, NPK_E_DIGEST one that is not
+ * the edition). Valid while r is. */
+uint32_t npk__chain_count(const npk_reader *r);
+uint32_t npk__chain_at(const npk_reader *r);
+int npk__chain_file(npk_reader *r, uint32_t e, npk_reader **out, npk_error *err);
+/* The file name of edition e as found (or as its link names it when
+ * missing). */
+const char *npk__chain_name(const npk_reader *r, uint32_t e);
+/* Reads size bytes of file reader fr's data stream at (cluster, offset),
+ * each cluster checked against fr's table, then all of it against digest
+ * (npk_reader_read's checks and sink rules). */
+int npk__reader_read_extent(npk_reader *fr, uint32_t cluster, uint32_t offset, uint64_t size,
+                            const uint8_t digest[32], npk_sink sink, void *ctx, npk_error *err);
+
+/* ---- Editions: the tree across files (chaintree.c; 15.15) ----
+ * OWNER: the tree/check-chain work. A npk_tree_read over the whole tree
+ * of the chain state's first n leaves, as if one file held its 15.13
+ * section: offsets are those of npk__tree_level_offset(n, stride, L);
+ * reads go to the editions that store each node. */
+typedef struct npk__chain_tree {
+	npk_reader *top;
+	uint64_t n;
+	unsigned stride;
+	npk_error *err;
+} npk__chain_tree;
+int npk__chain_tree_init(npk__chain_tree *t, npk_reader *top, uint64_t n, npk_error *err);
+int npk__chain_tree_read(void *ctx, uint64_t off, void *buf, size_t len, npk_error *err);
+
 /* ---- Survival copies (copies.c, spec/format.md 15.9) ---- */
 #define NPK_SECTION_COPIES 2u
 #define NPK_COPY_MAGIC "NPKCOPY\n"
