@@ -229,6 +229,7 @@ int npk__chain_file(npk_reader *r, uint32_t e, npk_reader **out, npk_error *err)
 	            npk__reader_name(r), e, c->count - 1);
 	chain_ed *d = &c->ed[e];
 	if (d->state == 1) {
+		npk__reader_inherit(d->fr, r);
 		*out = d->fr;
 		return NPK_OK;
 	}
@@ -254,6 +255,7 @@ int npk__chain_file(npk_reader *r, uint32_t e, npk_reader **out, npk_error *err)
 	}
 	d->fr = fr;
 	d->state = 1;
+	npk__reader_inherit(fr, r);
 	*out = fr;
 	return NPK_OK;
 }
@@ -659,10 +661,10 @@ static int merge_step(merge *m, char *path, npk_entry_cb cb, void *ctx, npk_erro
 	return NPK_OK;
 }
 
-int npk__chain_list(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err)
+static int chain_list(npk_reader *top, int all, npk_entry_cb cb, void *ctx, npk_error *err)
 {
 	npk__chain *c = npk__reader_chain(top);
-	merge m = {.all = c->all};
+	merge m = {.all = all};
 	npk_error failed = {0};
 	char *path = malloc(NPK_PATH_MAX + 1);
 	int rc = path == NULL ? npk__fail(err, NPK_E_NOMEM, "out of memory")
@@ -679,4 +681,14 @@ int npk__chain_list(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err)
 	if (err != NULL)
 		*err = failed;
 	return npk__wrap(err, rc, "%s: the state is incomplete: ", npk__reader_name(top));
+}
+
+int npk__chain_list(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err)
+{
+	return chain_list(top, npk__reader_chain(top)->all, cb, ctx, err);
+}
+
+int npk__chain_walk(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err)
+{
+	return chain_list(top, 0, cb, ctx, err);
 }

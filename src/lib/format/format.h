@@ -345,6 +345,7 @@ void npk__chain_free(npk__chain *c);
 int npk__chain_find(npk_reader *top, const char *path, const npk_entry **out, npk_reader **fr,
                     npk_error *err);
 int npk__chain_list(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err);
+int npk__chain_walk(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err); /* the state */
 int npk__chain_read(npk_reader *top, const npk_entry *e, npk_sink sink, void *ctx,
                     npk_error *err);
 void npk__chain_info(const npk_reader *top, npk_info *info);
@@ -360,6 +361,8 @@ int npk__reader_read_ref(npk_reader *fr, const npk_entry *e, npk_sink sink, void
 int npk__manifest_digest_file(const char *path, uint8_t out[32], npk_error *err);
 /* 15.15 "Trust": the newest signer is trusted through a rotation. */
 void npk__reader_set_trusted(npk_reader *r, int trusted);
+/* The settings of top (npk_reader_set_meta, _threads) given to fr. */
+void npk__reader_inherit(npk_reader *fr, const npk_reader *top);
 /* The path filter's section (type 9) of r's directory, or NULL. */
 const npk_section *npk__reader_paths_section(const npk_reader *r);
 /* The entries of file reader r in path order, one at a time, checked as a

@@ -1049,6 +1049,12 @@ out:
 	return rc;
 }
 
+void npk__reader_inherit(npk_reader *fr, const npk_reader *top)
+{
+	fr->no_meta = top->no_meta;
+	fr->threads = top->threads;
+}
+
 void npk__reader_set_trusted(npk_reader *r, int trusted)
 {
 	r->trusted = trusted;
@@ -2115,6 +2121,9 @@ void npk__iter_free(npk__iter *it)
 int npk__reader_walk(npk_reader *r, npk_entry_cb cb, void *ctx, npk_problem_cb pcb, void *pctx,
                      npk_error *err)
 {
+	/* a chain (extract): its state, the first problem ends it */
+	if (r->chain != NULL)
+		return npk__chain_walk(r, cb, ctx, err);
 	npk_verify_stats st;
 	memset(&st, 0, sizeof st);
 	walk_report wr = {pcb, pctx, NPK_OK, &st, 0};
