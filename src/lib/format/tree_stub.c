@@ -34,3 +34,19 @@ __attribute__((weak)) const char *npk__chain_name(const npk_reader *r, uint32_t 
 	(void)e;
 	return npk__reader_name(r);
 }
+
+__attribute__((weak)) int npk__reader_open_file(const char *path, const uint8_t *expect,
+                                                const npk_trust *trust, int allow_untrusted,
+                                                npk_reader **out, npk_error *err)
+{
+	(void)expect;
+	return npk_reader_open(path, trust, allow_untrusted, out, err);
+}
+
+__attribute__((weak)) int npk_reader_open_chain(const char *path, const npk_trust *trust,
+                                                int allow_untrusted, const npk_chain_opts *opts,
+                                                npk_reader **out, npk_error *err)
+{
+	(void)opts;
+	return npk_reader_open(path, trust, allow_untrusted, out, err);
+}
