@@ -48,6 +48,8 @@ int cmd_salvage(int argc, char **argv);
 /* Per-article proofs (cmd_proof.c, spec/format.md 15.14). */
 int cmd_prove(int argc, char **argv);
 int cmd_check_proof(int argc, char **argv);
+/* Editions (cmd_chain.c, spec/format.md 15.15). */
+int cmd_check_chain(int argc, char **argv);
 
 /* The options of the reading commands (verify, list, info, cat, extract,
  * export). Each command names those it accepts with these flags. */

@@ -55,6 +55,7 @@ static const struct {
 	{"salvage", cmd_salvage, "write every provable document of a badly damaged archive"},
 	{"prove", cmd_prove, "write a proof that documents were in a signed archive"},
 	{"check-proof", cmd_check_proof, "check a proof with the signer's key and the document"},
+	{"check-chain", cmd_check_chain, "check that each edition of a chain only added to the one before"},
 };
 
 #ifdef NPK_CLI_LEAN
