@@ -386,6 +386,22 @@ typedef struct npk__chain_tree {
 } npk__chain_tree;
 int npk__chain_tree_init(npk__chain_tree *t, npk_reader *top, uint64_t n, npk_error *err);
 int npk__chain_tree_read(void *ctx, uint64_t off, void *buf, size_t len, npk_error *err);
+/* The mapping under npk__chain_tree_read, without files (tests give
+ * editions in memory): count editions, bounds gives edition e's leaves
+ * [p, n), read reads its own tree section (15.15 layout). Reads len bytes
+ * at off of the virtual 15.13 section of the first n leaves. */
+typedef struct npk__etree_src {
+	uint32_t count;
+	int (*bounds)(void *ctx, uint32_t e, uint64_t *p, uint64_t *n, npk_error *err);
+	int (*read)(void *ctx, uint32_t e, uint64_t off, void *buf, size_t len, npk_error *err);
+	void *ctx;
+} npk__etree_src;
+int npk__chain_tree_map(const npk__etree_src *src, uint64_t n, unsigned stride, uint64_t off,
+                        void *buf, size_t len, npk_error *err);
+/* Why the 24-byte header h of an edition's tree section (leaves [p, n),
+ * len bytes) does not fit, or NULL; *stride its stride. */
+const char *npk__etree_header_problem(const uint8_t *h, uint64_t p, uint64_t n, uint64_t len,
+                                      unsigned *stride);
 
 /* ---- Editions: writing one (writer.c; 15.15) ----
  * OWNER: the append work. npk__writer_edition, right after
