@@ -3,6 +3,7 @@
  * chain found, missing, reordered, substituted or misnumbered. The chains
  * are written here with npk_writer and the writer's edition spec. */
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -450,4 +451,54 @@ DEFINE_TEST(test_chain_misnumbered)
 	CHECK_RC(cat_str(r, "a.txt", s, &err), NPK_E_FORMAT, &err);
 	CHECK(strstr(err.msg, "twob.npk (edition 2) names another base than news.e0001.npk") != NULL);
 	npk_reader_free(r);
+}
+
+static int count_entry(const npk_entry *e, void *ctx)
+{
+	(void)e;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+/* 400 editions read with the usual limit of 1024 open files: each file
+ * holds one descriptor while the chain is open. */
+DEFINE_TEST(test_chain_400_files)
+{
+	npk_error err = {0};
+	npk_seckey *sk = test_key();
+	CHECK(sk != NULL);
+	chain_b b = {.sk = sk, .ts = T0};
+	npk__mth_init(&b.mth);
+	int rc = NPK_OK;
+	char name[64], path[32], text[32];
+	for (unsigned k = 0; rc == NPK_OK && k <= 400; k++) {
+		snprintf(path, sizeof path, "p%03u.txt", k);
+		snprintf(text, sizeof text, "edition %u", k);
+		cdoc d[] = {{path, text, 0, 0, 0, 0}};
+		snprintf(name, sizeof name, k ? "news.e%04u.npk" : "news.npk", k);
+		b.ts = T0 + k;
+		rc = b_write(&b, name, d, 1, NULL, 0, 0, NULL, &err);
+	}
+	free(b.leaves);
+	npk_seckey_free(sk);
+	CHECK_RC(rc, NPK_OK, &err);
+	struct rlimit lim;
+	CHECK(getrlimit(RLIMIT_NOFILE, &lim) == 0);
+	struct rlimit low = lim;
+	if (low.rlim_cur > 1024)
+		low.rlim_cur = 1024;
+	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	npk_reader *r = NULL;
+	uint64_t n = 0;
+	char s[64];
+	rc = npk_reader_open("news.e0400.npk", NULL, 1, &r, &err);
+	if (rc == NPK_OK)
+		rc = npk_reader_list(r, count_entry, &n, &err);
+	if (rc == NPK_OK)
+		rc = cat_str(r, "p000.txt", s, &err);
+	npk_reader_free(r);
+	setrlimit(RLIMIT_NOFILE, &lim);
+	CHECK_RC(rc, NPK_OK, &err);
+	CHECK_EQ_INT(n, 401);
+	CHECK_STR(s, "edition 0");
 }
