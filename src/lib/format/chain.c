@@ -369,7 +369,7 @@ static void chain_trust(npk_reader *top, const npk_trust *trust)
 	npk__chain *c = npk__reader_chain(top);
 	npk_info ti;
 	npk__reader_file_info(top, &ti);
-	if (trust == NULL || ti.trusted)
+	if (trust == NULL || npk_trust_count(trust) == 0 || ti.trusted)
 		return;
 	for (uint32_t e = c->count - 1; e-- > 0;) {
 		npk_reader *fr;
