@@ -2366,6 +2366,10 @@ static int read_entry(npk_reader *r, const npk_entry *e, npk_sink sink, void *ct
                       npk_error *err)
 {
 	r->cl_failed = -1;
+	/* 15.15: its position is in another file's data stream */
+	NPK_FAIL_IF(e->ref_kind == NPK_REF_EDITION, err, NPK_E_ARG,
+	            "%s: %s: its content is in edition %u: read it through the chain", r->name,
+	            e->path, e->ref_edition);
 	return e->kind == NPK_KIND_SYMLINK ? read_target(r, e, sink, ctx, err)
 	                                   : read_doc(r, e, sink, ctx, err);
 }
@@ -2391,9 +2395,6 @@ int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
 {
 	if (r->chain != NULL)
 		return npk__chain_read(r, e, sink, ctx, err);
-	NPK_FAIL_IF(e->ref_kind == NPK_REF_EDITION, err, NPK_E_ARG,
-	            "%s: %s: its content is in edition %u: read it through the chain", r->name,
-	            e->path, e->ref_edition);
 	return read_entry(r, e, sink, ctx, err);
 }
 
