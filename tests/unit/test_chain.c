@@ -566,3 +566,31 @@ DEFINE_TEST(test_chain_rotation)
 	npk_seckey_free(sk);
 	npk_seckey_free(sk2);
 }
+
+/* A reference past the named edition's data is damage, found by the
+ * listing and by the read, against that edition's tables. */
+DEFINE_TEST(test_chain_bad_reference)
+{
+	npk_error err = {0};
+	npk_seckey *sk = test_key();
+	CHECK(sk != NULL);
+	chain_b b = {.sk = sk, .ts = T0};
+	npk__mth_init(&b.mth);
+	static const cdoc e0[] = {{"a.txt", "A0", 0, 0, 0, 0}};
+	static const cdoc e1[] = {{"f.txt", "A0", 1, 0, 0, 60000}};
+	int rc = b_write(&b, "news.npk", e0, 1, NULL, 0, 0, NULL, &err);
+	if (rc == NPK_OK)
+		rc = b_write(&b, "news.e0001.npk", e1, 1, NULL, 0, 0, NULL, &err);
+	free(b.leaves);
+	npk_seckey_free(sk);
+	CHECK_RC(rc, NPK_OK, &err);
+	npk_reader *r = NULL;
+	char s[1024];
+	CHECK_RC(npk_reader_open("news.e0001.npk", NULL, 1, &r, &err), NPK_OK, &err);
+	rc = list_str(r, s, 0, &err);
+	CHECK_RC(rc, NPK_E_FORMAT, &err);
+	CHECK(strstr(err.msg, "news.npk: f.txt: position (cluster 0, offset 60000) out of range") != NULL);
+	CHECK_RC(cat_str(r, "f.txt", s, &err), NPK_E_FORMAT, &err);
+	CHECK(strstr(err.msg, "news.npk: f.txt: position (cluster 0, offset 60000) out of range") != NULL);
+	npk_reader_free(r);
+}

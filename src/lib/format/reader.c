@@ -2398,6 +2398,13 @@ int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
 	return read_entry(r, e, sink, ctx, err);
 }
 
+int npk__reader_check_ref(const npk_reader *fr, const npk_entry *e, npk_error *err)
+{
+	npk_entry x = *e;
+	x.ref_kind = NPK_REF_INLINE;
+	return check_position(fr, &x, err);
+}
+
 int npk__reader_read_ref(npk_reader *fr, const npk_entry *e, npk_sink sink, void *ctx,
                          npk_error *err)
 {
