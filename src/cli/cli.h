@@ -34,6 +34,16 @@ json_t *cli_parity_json(const npk_parity_info *pi);
 json_t *cli_parity_range_json(const npk_parity_range *r);
 void cli_parity_range_text(const npk_parity_range *r);
 
+/* Editions (cmd_append.c, spec/format.md 15.15): append and rotate; and
+ * what they share with create (cmd_create.c): --timestamp's forms, the
+ * secret key (-s, --passphrase-file; 0 or an exit code), and the time
+ * without --timestamp ($SOURCE_DATE_EPOCH, else now; -1 to go on). */
+int cmd_append(int argc, char **argv);
+int cmd_rotate(int argc, char **argv);
+int cli_parse_time(const char *s, uint64_t *out);
+int cli_load_seckey(const char *sec, const char *pfile, npk_seckey **sk);
+int cli_default_timestamp(npk_create_opts *opts);
+
 int cmd_salvage(int argc, char **argv);
 /* Per-article proofs (cmd_proof.c, spec/format.md 15.14). */
 int cmd_prove(int argc, char **argv);
