@@ -100,7 +100,7 @@ static void text_edition(const npk_chain_edition *e)
 	npk_keyid_format(e->key_id, id);
 	npk_fingerprint_format(e->signer, fp);
 	printf("edition %u  %s  %s  %llu %s  tree %llu  key %s (%s%s)", e->edition,
-	       cli_show(e->file), when, (unsigned long long)e->entries,
+	       cli_show(e->file ? e->file : "?"), when, (unsigned long long)e->entries,
 	       cli_s(e->entries, "entry", "entries"), (unsigned long long)e->tree_size, id, fp,
 	       e->signature_ok ? "" : ", SIGNATURE DOES NOT VERIFY");
 	if (e->rotated) {
