@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "format/format.h"
@@ -41,8 +42,10 @@ struct npk__chain {
 	chain_ed *ed;
 	chain_cand *cands;        /* --chain files */
 	size_t ncands;
-	char *dir;                /* the folder of the newest file, links resolved */
+	char *dir;                /* the folder of the newest file, links resolved, with its
+	                           * final '/' ("" for the current folder) */
 	int all;
+	npk_reader *last_read;    /* the file whose cluster is cached */
 	void (*warn)(const char *file, const char *why, void *ctx);
 	void *ctx;
 	int warned;
@@ -113,11 +116,11 @@ static int locate(npk__chain *c, const npk_edition_link *l, const uint8_t d[32],
 			*path = strdup(c->cands[i].path);
 			return *path ? NPK_OK : NPK_E_NOMEM;
 		}
-	size_t n = strlen(c->dir) + 1 + l->name_len + 1;
+	size_t n = strlen(c->dir) + l->name_len + 1;
 	char *p = malloc(n);
 	if (p == NULL)
 		return NPK_E_NOMEM;
-	snprintf(p, n, "%s/%.*s", c->dir, (int)l->name_len, l->prev_name);
+	snprintf(p, n, "%s%.*s", c->dir, (int)l->name_len, l->prev_name);
 	if (access(p, F_OK) != 0) {
 		free(p);
 		return NPK_E_NOTFOUND;
@@ -317,6 +320,23 @@ static void warn_unused(npk__chain *c)
 			c->warn(c->cands[i].path, "is not a file of this chain", c->ctx);
 }
 
+/* The folder of path with its final '/', as given (names in messages
+ * stay as the user wrote them), or after symbolic links when path is one. */
+static int folder_of(const char *path, char **out, npk_error *err)
+{
+	struct stat st;
+	char *p = lstat(path, &st) == 0 && S_ISLNK(st.st_mode) ? realpath(path, NULL) : strdup(path);
+	NPK_FAIL_IF(p == NULL, err, errno == ENOMEM ? NPK_E_NOMEM : NPK_E_IO, "%s: %s", path,
+	            strerror(errno));
+	char *slash = strrchr(p, '/');
+	if (slash != NULL)
+		slash[1] = 0;
+	else
+		p[0] = 0;
+	*out = p;
+	return NPK_OK;
+}
+
 static int chain_make(npk_reader *top, const char *path, const npk_chain_opts *o,
                       npk__chain **out, npk_error *err)
 {
@@ -326,12 +346,8 @@ static int chain_make(npk_reader *top, const char *path, const npk_chain_opts *o
 	c->count = npk__reader_link(top)->edition + 1;
 	c->at = c->count - 1;
 	c->ed = calloc(c->count, sizeof *c->ed);
-	char *real = realpath(path, NULL);
-	NPK_FAIL_IF(c->ed == NULL || real == NULL, err, real ? NPK_E_NOMEM : NPK_E_IO,
-	            "%s: %s", path, real ? "out of memory" : strerror(errno));
-	char *slash = strrchr(real, '/');
-	*(slash == real ? slash + 1 : slash) = 0;
-	c->dir = real;
+	NPK_FAIL_IF(c->ed == NULL, err, NPK_E_NOMEM, "out of memory");
+	NPK_FORWARD(folder_of(path, &c->dir, err));
 	chain_ed *d = &c->ed[c->at];
 	d->file = strdup(path);
 	NPK_FAIL_IF(d->file == NULL, err, NPK_E_NOMEM, "out of memory");
@@ -353,7 +369,7 @@ static void chain_trust(npk_reader *top, const npk_trust *trust)
 	npk__chain *c = npk__reader_chain(top);
 	npk_info ti;
 	npk__reader_file_info(top, &ti);
-	if (trust == NULL || ti.trusted)
+	if (trust == NULL || npk_trust_count(trust) == 0 || ti.trusted)
 		return;
 	for (uint32_t e = c->count - 1; e-- > 0;) {
 		npk_reader *fr;
@@ -526,8 +542,10 @@ int npk__chain_find(npk_reader *top, const char *path, const npk_entry **out, np
 		if (e > 0 && !may_hold(&c->ed[e], fr, path))
 			continue;
 		int rc = npk_reader_find(fr, path, &x, err);
-		if (rc == NPK_E_NOTFOUND)
+		if (rc == NPK_E_NOTFOUND) {
+			npk__reader_drop(fr, NPK__DROP_FIND);
 			continue;
+		}
 		NPK_FORWARD(rc);
 		NPK_FAIL_IF(x->kind == NPK_KIND_WITHDRAWN, err, NPK_E_NOTFOUND,
 		            "%s: \"%s\" was withdrawn in edition %u", npk__reader_name(top), path, e);
@@ -551,6 +569,11 @@ int npk__chain_read(npk_reader *top, const npk_entry *e, npk_sink sink, void *ct
 		return npk__wrap(err, chain_damage(&e2), "%s: %s: its content is in edition %u, and ",
 		                 npk__reader_name(top), e->path, in);
 	}
+	/* one cached cluster for the chain, not one per edition read */
+	npk__chain *c = npk__reader_chain(top);
+	if (c->last_read != NULL && c->last_read != fr)
+		npk__reader_drop(c->last_read, NPK__DROP_CLUSTER);
+	c->last_read = fr;
 	if (e->ref_kind == NPK_REF_EDITION)
 		return npk__reader_read_ref(fr, e, sink, ctx, err);
 	return npk_reader_read(fr, e, sink, ctx, err);
@@ -560,6 +583,7 @@ int npk__chain_read(npk_reader *top, const npk_entry *e, npk_sink sink, void *ct
 
 typedef struct merge {
 	npk__iter **it;           /* per edition; NULL when its file failed */
+	npk_reader **fr;
 	const npk_entry **cur;    /* its current entry; NULL at its end */
 	uint32_t *heap, n;        /* editions with an entry, smallest first */
 	int all;
@@ -597,8 +621,10 @@ static void sift_down(merge *m, uint32_t i)
 static int advance(merge *m, uint32_t e, npk_error *err)
 {
 	NPK_FORWARD(npk__iter_next(m->it[e], &m->cur[e], err));
-	if (m->cur[e] == NULL)
+	if (m->cur[e] == NULL) {
+		npk__reader_drop(m->fr[e], NPK__DROP_LIST);
 		m->heap[0] = m->heap[--m->n];
+	}
 	if (m->n > 0)
 		sift_down(m, 0);
 	return NPK_OK;
@@ -610,6 +636,7 @@ static void merge_free(merge *m, uint32_t count)
 		for (uint32_t e = 0; e < count; e++)
 			npk__iter_free(m->it[e]);
 	free(m->it);
+	free(m->fr);
 	free(m->cur);
 	free(m->heap);
 }
@@ -623,7 +650,8 @@ static int merge_init(npk_reader *top, merge *m, npk_error *failed, npk_error *e
 	m->it = calloc(n, sizeof *m->it);
 	m->cur = calloc(n, sizeof *m->cur);
 	m->heap = calloc(n, sizeof *m->heap);
-	NPK_FAIL_IF(!m->it || !m->cur || !m->heap, err, NPK_E_NOMEM, "out of memory");
+	m->fr = calloc(n, sizeof *m->fr);
+	NPK_FAIL_IF(!m->it || !m->cur || !m->heap || !m->fr, err, NPK_E_NOMEM, "out of memory");
 	for (uint32_t e = 0; e < n; e++) {
 		npk_reader *fr;
 		npk_error e2 = {0};
@@ -632,6 +660,7 @@ static int merge_init(npk_reader *top, merge *m, npk_error *failed, npk_error *e
 				*failed = e2;
 			continue;
 		}
+		m->fr[e] = fr;
 		NPK_FORWARD(npk__iter_new(fr, &m->it[e], err));
 		NPK_FORWARD(npk__iter_next(m->it[e], &m->cur[e], err));
 		if (m->cur[e] != NULL)
