@@ -15,15 +15,15 @@
 
 #define PROOF_FILE_MAX (256u << 20)
 
-enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE };
+enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE, OPT_ARCHIVE, OPT_CHAIN, OPT_AT };
 
 /* ---- prove ---- */
 
 static void prove_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack prove [-p PUBKEY] [--allow-untrusted] ARCHIVE PATH... [-o FILE]\n"
-	        "                      [--force] [--json]\n"
+	        "Usage: newspack prove [-p PUBKEY] [--allow-untrusted] [--chain FILE]... [--at EDITION]\n"
+	        "                      ARCHIVE PATH... [-o FILE] [--force] [--json]\n"
 	        "\n"
 	        "Writes a proof that each document PATH was in ARCHIVE, signed: a short text\n"
 	        "(spec/format.md 15.14) holding the document's leaf of the archive's Merkle tree,\n"
@@ -39,6 +39,8 @@ static void prove_help(FILE *f)
 	        "                      temporary name, then renamed; default: standard output)\n"
 	        "  --force             replace an existing FILE\n"
 	        "  --json              print a summary (path, leaf, tree size, hashes, bytes); needs -o\n"
+	        CLI_CHAIN_HELP
+	        "                      (an edition: the proof holds that edition's manifest)\n"
 	        "\n"
 	        "Example:\n"
 	        "  newspack prove news.npk 2024/05/flood.html -o flood.proof\n"
@@ -52,6 +54,7 @@ static void prove_help(FILE *f)
 typedef struct prove_opts {
 	const char *pubkey, *out;
 	int json, allow_untrusted, force;
+	npk_chain_opts chain;     /* --chain, --at (spec/format.md 15.15) */
 } prove_opts;
 
 static int prove_parse(int argc, char **argv, prove_opts *o)
@@ -61,9 +64,11 @@ static int prove_parse(int argc, char **argv, prove_opts *o)
 		{"json", no_argument, NULL, OPT_JSON},
 		{"allow-untrusted", no_argument, NULL, OPT_ALLOW},
 		{"force", no_argument, NULL, OPT_FORCE},
+		{"chain", required_argument, NULL, OPT_CHAIN},
+		{"at", required_argument, NULL, OPT_AT},
 		{NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, ec = -1;
 	memset(o, 0, sizeof *o);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:o:h", longopts, NULL)) != -1) {
@@ -73,9 +78,13 @@ static int prove_parse(int argc, char **argv, prove_opts *o)
 		case OPT_JSON: o->json = 1; break;
 		case OPT_ALLOW: o->allow_untrusted = 1; break;
 		case OPT_FORCE: o->force = 1; break;
+		case OPT_CHAIN: ec = cli_add_chain("prove", optarg, &o->chain); break;
+		case OPT_AT: ec = cli_parse_at("prove", optarg, &o->chain); break;
 		case 'h': prove_help(stdout); return 0;
 		default: return cli_usage_error("prove", "bad option");
 		}
+		if (ec >= 0)
+			return ec;
 	}
 	if (argc - optind < 2)
 		return cli_usage_error("prove", "need ARCHIVE and at least one PATH");
@@ -172,7 +181,8 @@ int cmd_prove(int argc, char **argv)
 	if (ec >= 0)
 		return ec;
 	npk_reader *r = NULL;
-	if ((ec = cli_open(argv[optind], o.pubkey, o.allow_untrusted, &r)) != 0)
+	cli_ropts ro = {.pubkey = o.pubkey, .allow_untrusted = o.allow_untrusted, .chain = o.chain};
+	if ((ec = cli_open_ro(argv[optind], &ro, &r)) != 0)
 		return ec;
 	textbuf b = {0};
 	json_t *list = o.json ? json_array() : NULL;
@@ -191,8 +201,10 @@ int cmd_prove(int argc, char **argv)
 static void check_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack check-proof [-p PUBKEY] [--json] [-q] PROOF [DOCUMENT]\n"
-	        "       newspack check-proof [-p PUBKEY] [--json] [-q] PROOF -C DIR\n"
+	        "Usage: newspack check-proof [-p PUBKEY] [--json] [-q] [--archive NEWEST.npk] PROOF\n"
+	        "                            [DOCUMENT]\n"
+	        "       newspack check-proof [-p PUBKEY] [--json] [-q] [--archive NEWEST.npk] PROOF\n"
+	        "                            -C DIR\n"
 	        "\n"
 	        "Checks a proof written by 'newspack prove' (spec/format.md 15.14) with nothing\n"
 	        "but the proof, the signer's public key and, if given, the document: the\n"
@@ -211,6 +223,9 @@ static void check_help(FILE *f)
 	        "                      DIR' writes it); no symbolic link is followed\n"
 	        "  --json              print a JSON report (schema in newspack(1))\n"
 	        "  -q                  print nothing on stdout; the exit code tells\n"
+	        "  --archive NEWEST.npk  the proof MUST be of an edition of this chain (spec/format.md\n"
+	        "                      15.15); says whether the document is still the current\n"
+	        "                      version, or was replaced or withdrawn in a later edition\n"
 	        "\n"
 	        "Example:\n"
 	        "  newspack check-proof -p signer.pub flood.proof flood.html\n"
@@ -224,7 +239,8 @@ static void check_help(FILE *f)
 }
 
 typedef struct check_opts {
-	const char *pubkey, *dir, *proof, *doc;
+	const char *pubkey, *dir, *proof, *doc, *archive;
+	npk_reader *chain;        /* --archive, opened once */
 	int json, quiet;
 	npk_pubkey *given;
 	npk_trust *trust;
@@ -237,6 +253,7 @@ static int check_parse(int argc, char **argv, check_opts *o)
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"json", no_argument, NULL, OPT_JSON},
+		{"archive", required_argument, NULL, OPT_ARCHIVE},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -244,6 +261,7 @@ static int check_parse(int argc, char **argv, check_opts *o)
 	while ((c = getopt_long(argc, argv, "p:C:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': o->pubkey = optarg; break;
+		case OPT_ARCHIVE: o->archive = optarg; break;
 		case 'C': o->dir = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case OPT_JSON: o->json = 1; break;
@@ -478,7 +496,8 @@ static void text_fields(const check_opts *o, const npk_proof_result *res)
 {
 	char when[40], root[65];
 	if (res->steps >= 5 || res->path != NULL) {
-		printf("  path:      %s%s\n", cli_show(res->path), res->kind == NPK_KIND_FOLDER
+		printf("  path:      %s%s%s\n", res->kind == NPK_KIND_WITHDRAWN ? "withdrawal of " : "",
+		       cli_show(res->path), res->kind == NPK_KIND_FOLDER
 		       ? " (an empty folder)" : res->kind == NPK_KIND_SYMLINK ? " (a symbolic link)" : "");
 		printf("  title:     %s\n", res->title ? cli_show(res->title) : "(none)");
 		printf("  date:      %s\n", res->date ? cli_show(res->date) : "(none)");
@@ -507,10 +526,34 @@ static void text_fields(const check_opts *o, const npk_proof_result *res)
 typedef struct report {
 	const npk_proof *p;       /* NULL when it could not be parsed */
 	const npk_proof_result *res;
+	const npk_proof_fate *fate; /* --archive, when the proof was checked */
 	const char *msg;          /* why, when not VALID */
 	unsigned number;
 	int several;
 } report;
+
+/* 15.15: what became of the document in the chain of --archive. */
+static json_t *json_str_or_null(const char *s);
+static void text_fate(const npk_proof_fate *f)
+{
+	if (f->fate == NPK_FATE_CURRENT)
+		printf("  chain:     edition %u; still the current version (the chain has %u %s)\n",
+		       f->edition, f->editions, cli_s(f->editions, "edition", "editions"));
+	else if (f->fate == NPK_FATE_REPLACED)
+		printf("  chain:     edition %u; replaced in edition %u\n", f->edition, f->changed_in);
+	else
+		printf("  chain:     edition %u; withdrawn in edition %u%s%s%s\n", f->edition,
+		       f->changed_in, f->reason ? " (reason: " : "", f->reason ? cli_show(f->reason)
+		       : "", f->reason ? ")" : "");
+}
+
+static json_t *json_fate(const npk_proof_fate *f)
+{
+	static const char *const names[] = {"current", "replaced", "withdrawn"};
+	return json_pack("{s:I, s:s, s:o, s:o}", "edition", (json_int_t)f->edition, "status",
+	                 names[f->fate], "changed_in", f->fate == NPK_FATE_CURRENT ? json_null()
+	                 : json_integer(f->changed_in), "reason", json_str_or_null(f->reason));
+}
 
 static void text_result(check_opts *o, const report *rp)
 {
@@ -526,6 +569,8 @@ static void text_result(check_opts *o, const report *rp)
 	if (rp->p == NULL)
 		return;
 	text_fields(o, res);
+	if (rp->fate != NULL)
+		text_fate(rp->fate);
 	for (size_t i = 0; i < rp->p->nstamps; i++)
 		printf("  stamp:     %s (not checked: version 1 defines no stamp kind)\n",
 		       cli_show(rp->p->stamps[i]));
@@ -573,6 +618,8 @@ static void json_result(check_opts *o, const report *rp)
 		                    : res->kind == NPK_KIND_SYMLINK ? "symlink" : "document"));
 		json_object_set_new(j, "stamps", json_stamps(rp->p));
 	}
+	if (rp->fate != NULL)
+		json_object_set_new(j, "chain", json_fate(rp->fate));
 	if (res->steps >= 3) {
 		json_object_set_new(j, "root", json_string(root));
 		json_object_set_new(j, "signer", json_signer(res));
@@ -610,10 +657,20 @@ static void check_parsed(check_opts *o, const npk_proof *p, unsigned n, int seve
 	npk_proof_result res;
 	npk_error err = {0};
 	char msg[700];
-	int rc = check_one(o, p, &res, &err);
+	npk_proof_fate fate = {0};
+	int rc = check_one(o, p, &res, &err), fated = 0;
+	if (o->chain != NULL && (rc == NPK_OK || rc == NPK_E_UNTRUSTED)) {
+		int fr = npk_proof_fate_of(o->chain, p, &fate, &err);
+		fated = fr == NPK_OK;
+		if (!fated) {
+			rc = fr;
+			res.status = fr == NPK_E_DIGEST ? NPK_PROOF_INVALID : NPK_PROOF_UNREADABLE;
+		}
+	}
 	snprintf(msg, sizeof msg, "%s: proof %u: %s", o->proof, n, err.msg);
-	report rp = {p, &res, rc == NPK_OK ? NULL : msg, n, several};
+	report rp = {p, &res, fated ? &fate : NULL, rc == NPK_OK ? NULL : msg, n, several};
 	report_one(o, &rp);
+	npk_proof_fate_clear(&fate);
 	npk_proof_result_clear(&res);
 }
 
@@ -625,7 +682,7 @@ static void parse_failed(check_opts *o, int rc, const npk_error *err, unsigned n
 	memset(&res, 0, sizeof res);
 	res.steps = 1;
 	res.status = rc == NPK_E_FORMAT ? NPK_PROOF_INVALID : NPK_PROOF_UNREADABLE;
-	report rp = {NULL, &res, err->msg, n, several};
+	report rp = {NULL, &res, NULL, err->msg, n, several};
 	report_one(o, &rp);
 }
 
@@ -662,6 +719,11 @@ int cmd_check_proof(int argc, char **argv)
 		                     "with -C DIR", o.proof);
 	else if (text == NULL)
 		ec = EXIT_USAGE;
+	if (ec == 0 && o.archive != NULL) {
+		npk_error err = {0};
+		if (npk_reader_open_chain(o.archive, o.trust, 1, NULL, &o.chain, &err) != NPK_OK)
+			ec = cli_fail(&err);
+	}
 	if (ec == 0) {
 		o.list = o.json ? json_array() : NULL;
 		ec = check_all(&o, text, len);
@@ -671,6 +733,7 @@ int cmd_check_proof(int argc, char **argv)
 		cli_json_print(json_pack("{s:o, s:s}", "proofs", o.list, "status", names[ec & 3]));
 	}
 	free(text);
+	npk_reader_free(o.chain);
 	npk_pubkey_free(o.given);
 	npk_trust_free(o.trust);
 	return ec;

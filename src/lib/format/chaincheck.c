@@ -371,12 +371,15 @@ static void open_editions(cc *c)
 		npk_error err = {0};
 		ed_state *d = &c->ed[e];
 		d->info.edition = e;
-		d->info.file = npk__chain_name(c->top, e);
 		d->info.ok = 1;
 		if (npk__chain_file(c->top, e, &d->fr, &err) != NPK_OK) {
+			d->info.file = npk__chain_name(c->top, e);
 			problem(c, e, NULL, err.code, "%s", err.msg);
 			return;
 		}
+		d->info.file = npk__chain_name(c->top, e);
+		if (d->info.file == NULL)
+			d->info.file = npk__reader_name(d->fr);
 		d->real = real_of(npk__reader_name(d->fr));
 		c->low = e;
 		c->res->checked++;
@@ -409,7 +412,7 @@ static void check_editions(cc *c)
 static void finish(cc *c)
 {
 	ed_state *top = &c->ed[c->count - 1];
-	c->res->trusted = c->low == 0 && c->trusted && top->parsed;
+	c->res->trusted = c->trusted && top->parsed;
 	if (top->parsed) {
 		c->res->tree_size = top->mv.tree_size;
 		memcpy(c->res->root, top->info.tree_root, 32);
