@@ -11,13 +11,25 @@
 
 /* ---- Leaf data (15.13) ---- */
 
+/* 15.13, 15.15: leaf type 0 is an entry of kind 0, 2 or 3; leaf type 1 a
+ * withdrawal (kind 1) of no content: size 0, digest H(""). */
+static int leaf_is_withdrawal_of_nothing(const npk_leaf *l)
+{
+	uint8_t empty[32];
+	crypto_generichash(empty, 32, NULL, 0, NULL, 0);
+	return l->size == 0 && l->digest != NULL && sodium_memcmp(l->digest, empty, 32) == 0;
+}
+
 int npk__leaf_encode(npk_buf *out, const npk_leaf *l, npk_error *err)
 {
-	NPK_FAIL_IF(l->type != NPK_LEAF_ENTRY, err, NPK_E_ARG, "leaf data: leaf type %u is not known",
-	            l->type);
-	NPK_FAIL_IF(l->kind != NPK_KIND_DOCUMENT && l->kind != NPK_KIND_FOLDER &&
-	            l->kind != NPK_KIND_SYMLINK, err, NPK_E_ARG,
+	NPK_FAIL_IF(l->type != NPK_LEAF_ENTRY && l->type != NPK_LEAF_WITHDRAWAL, err, NPK_E_ARG,
+	            "leaf data: leaf type %u is not known", l->type);
+	NPK_FAIL_IF(l->type == NPK_LEAF_ENTRY && l->kind != NPK_KIND_DOCUMENT &&
+	            l->kind != NPK_KIND_FOLDER && l->kind != NPK_KIND_SYMLINK, err, NPK_E_ARG,
 	            "leaf data: kind %u has no leaf data", l->kind);
+	NPK_FAIL_IF(l->type == NPK_LEAF_WITHDRAWAL && (l->kind != NPK_KIND_WITHDRAWN ||
+	            !leaf_is_withdrawal_of_nothing(l)), err, NPK_E_ARG,
+	            "leaf data: a withdrawal's leaf has kind 1, size 0 and the digest of nothing");
 	NPK_FAIL_IF(l->path_len == 0 || l->path_len > NPK_PATH_MAX, err, NPK_E_ARG,
 	            "leaf data: a path of %zu bytes", l->path_len);
 	NPK_FAIL_IF(l->media_len == 0 || l->media_len > NPK_MEDIA_MAX, err, NPK_E_ARG,
@@ -66,13 +78,15 @@ static int leaf_take_head(npk_cur *c, npk_leaf *l, npk_error *err)
 {
 	l->type = npk__cur_u8(c);
 	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "leaf data: empty");
-	NPK_FAIL_IF(l->type != NPK_LEAF_ENTRY, err, NPK_E_FORMAT, "leaf data: leaf type %u is not known",
-	            l->type);
+	NPK_FAIL_IF(l->type != NPK_LEAF_ENTRY && l->type != NPK_LEAF_WITHDRAWAL, err, NPK_E_FORMAT,
+	            "leaf data: leaf type %u is not known", l->type);
 	l->kind = npk__cur_u8(c);
 	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "leaf data: truncated before its kind");
-	NPK_FAIL_IF(l->kind != NPK_KIND_DOCUMENT && l->kind != NPK_KIND_FOLDER &&
-	            l->kind != NPK_KIND_SYMLINK, err, NPK_E_FORMAT,
+	NPK_FAIL_IF(l->type == NPK_LEAF_ENTRY && l->kind != NPK_KIND_DOCUMENT &&
+	            l->kind != NPK_KIND_FOLDER && l->kind != NPK_KIND_SYMLINK, err, NPK_E_FORMAT,
 	            "leaf data: kind %u is not a document (0), folder (2) or link (3)", l->kind);
+	NPK_FAIL_IF(l->type == NPK_LEAF_WITHDRAWAL && l->kind != NPK_KIND_WITHDRAWN, err,
+	            NPK_E_FORMAT, "leaf data: a withdrawal (leaf type 1) has kind %u, not 1", l->kind);
 	l->path_len = npk__cur_u16(c);
 	l->path = (const char *)npk__cur_take(c, l->path_len);
 	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "leaf data: truncated in its path");
@@ -83,6 +97,8 @@ static int leaf_take_head(npk_cur *c, npk_leaf *l, npk_error *err)
 	l->size = npk__cur_u64(c);
 	l->digest = npk__cur_take(c, 32);
 	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "leaf data: truncated in its size or digest");
+	NPK_FAIL_IF(l->type == NPK_LEAF_WITHDRAWAL && !leaf_is_withdrawal_of_nothing(l), err,
+	            NPK_E_FORMAT, "leaf data: a withdrawal has a size or digest of content");
 	return NPK_OK;
 }
 
@@ -400,4 +416,115 @@ const char *npk__tree_header_problem(const uint8_t *h, uint64_t n, uint64_t len)
 	       : npk__tree_layout(n, h[16], &want) != 0 || want != len
 	           ? "is not as long as the levels it must hold"
 	           : NULL;
+}
+
+/* ---- Consistency proofs (RFC 9162 2.1.4; spec/format.md 15.15) ---- */
+
+/* PROOF(m, D[0:n]) of RFC 9162 2.1.4.1, SUBPROOF unrolled from the root
+ * down with absolute leaf numbers: each step one mth of the other side;
+ * given deepest first, as the RFC appends them. */
+int npk__tree_consistency(uint64_t m, uint64_t n, unsigned stride, npk_tree_read rd, void *ctx,
+                          uint8_t (*proof)[32], unsigned *len, npk_error *err)
+{
+	tree_rd t;
+	uint8_t down[NPK_PROOF_HASHES_MAX][32];
+	unsigned d = 0;
+	int rc = NPK_OK, whole = 1;
+	*len = 0;
+	NPK_FORWARD(tree_open(&t, n, stride, rd, ctx, err));
+	NPK_FAIL_IF(m > n, err, NPK_E_ARG, "a consistency proof from %llu to %llu leaves: the tree shrank",
+	            (unsigned long long)m, (unsigned long long)n);
+	if (m == 0 || m == n)
+		return NPK_OK;        /* empty: 15.15 (m = 0), RFC 9162 (m = n) */
+	uint64_t a = 0, b = n;
+	while (rc == NPK_OK && m != b) {
+		uint64_t k = split_point(b - a);
+		if (m <= a + k) {
+			rc = tree_mth(&t, a + k, b, down[d++]);
+			b = a + k;
+		} else {
+			rc = tree_mth(&t, a, a + k, down[d++]);
+			a += k;
+			whole = 0;
+		}
+	}
+	if (rc == NPK_OK && !whole)
+		rc = tree_mth(&t, a, b, down[d++]);   /* MTH(D[m]) of SUBPROOF(m, D[m], false) */
+	free(t.buf);
+	if (rc != NPK_OK)
+		return rc;
+	for (unsigned i = 0; i < d; i++)
+		memcpy(proof[i], down[d - 1 - i], 32);
+	*len = d;
+	return NPK_OK;
+}
+
+/* chainInner / chainInnerRight / chainBorderRight of verify.go: the
+ * hashes of the inner part of the path to leaf m - 1, at the levels from
+ * the seed's up, on either side (both) or only those on the left. */
+static void chain_inner(uint8_t h[32], const uint8_t (*p)[32], unsigned len, uint64_t mask,
+                        int right_only)
+{
+	for (unsigned i = 0; i < len; i++) {
+		if ((mask >> i) & 1)
+			npk__node_hash(p[i], h, h);
+		else if (!right_only)
+			npk__node_hash(h, p[i], h);
+	}
+}
+
+static void chain_border(uint8_t h[32], const uint8_t (*p)[32], unsigned len)
+{
+	for (unsigned i = 0; i < len; i++)
+		npk__node_hash(p[i], h, h);
+}
+
+/* RFC 9162 2.1.4.2, as transparency-dev/merkle proof/verify.go
+ * VerifyConsistency: every rule on the sizes and the proof's length
+ * before any hash. */
+int npk__verify_consistency(uint64_t m, uint64_t n, const uint8_t root_m[32],
+                            const uint8_t root_n[32], const uint8_t (*proof)[32], unsigned len,
+                            const char **why)
+{
+	const char *dummy;
+	if (why == NULL)
+		why = &dummy;
+	*why = NULL;
+	if (n < m)
+		return *why = "the newer tree is smaller than the older one", -1;
+	if (m == n) {
+		if (len != 0)
+			return *why = "the trees are of one size but the proof is not empty", -1;
+		if (!npk__digest_same(root_m, root_n))
+			return *why = "the trees are of one size but their roots differ", -1;
+		return 0;
+	}
+	if (m == 0)
+		return len != 0 ? (*why = "a proof from the empty tree must be empty", -1) : 0;
+	if (len == 0)
+		return *why = "the proof is empty", -1;
+	unsigned inner = bit_len((m - 1) ^ (n - 1)), shift = (unsigned)__builtin_ctzll(m);
+	unsigned border = inner < 64 ? (unsigned)__builtin_popcountll((m - 1) >> inner) : 0u;
+	inner -= shift;           /* shift < inner when m < n */
+	const uint8_t *seed = root_m;
+	unsigned start = 0;
+	if (m != (uint64_t)1 << shift) {
+		seed = proof[0];
+		start = 1;
+	}
+	if (len != start + inner + border)
+		return *why = "wrong number of hashes for these tree sizes", -1;
+	uint64_t mask = (m - 1) >> shift;
+	uint8_t h1[32], h2[32];
+	memcpy(h1, seed, 32);
+	memcpy(h2, seed, 32);
+	chain_inner(h1, proof + start, inner, mask, 1);
+	chain_border(h1, proof + start + inner, border);
+	if (!npk__digest_same(h1, root_m))
+		return *why = "the proof does not lead to the older root", -1;
+	chain_inner(h2, proof + start, inner, mask, 0);
+	chain_border(h2, proof + start + inner, border);
+	if (!npk__digest_same(h2, root_n))
+		return *why = "the proof does not lead to the newer root", -1;
+	return 0;
 }
