@@ -94,6 +94,9 @@ static void text_problem(vctx *v, const npk_problem *p)
 	const char *what = p->code == NPK_E_VERSION ? "UNSUPPORTED" : "DAMAGED";
 	if (p->path)
 		printf("%s  %s  (%s)\n", what, cli_show(p->path), cli_show_msg(p->message));
+	else if (strcmp(p->object, "edition") == 0)   /* a chain's (15.15) */
+		printf("%s  edition %llu: %s\n", what, (unsigned long long)p->number,
+		       cli_show_msg(p->message));
 	else if (strcmp(p->object, "layout") == 0 || cli_copy_object(p->object))
 		printf("%s  %s at offset %llu: %s\n", what, p->object, (unsigned long long)p->offset,
 		       cli_show_msg(p->message));
