@@ -11,6 +11,7 @@
  * referred to (ref_kind 1). The writer holds the bytes of an entry that
  * may be left out until the state has said.
  */
+#define _GNU_SOURCE /* O_TMPFILE */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -465,6 +466,72 @@ static void withdrawals_free(npk__withdrawal *v, size_t n)
 	free(v);
 }
 
+/* ---- the new file: nameless until it is whole ---- */
+
+/* The edition is written to a file without a name (O_TMPFILE) in OUT's
+ * folder, so that a killed append leaves nothing at all; it gets its name
+ * once synced. o->tmp names it through /proc for the tail's read back;
+ * o->made stays 0 (nothing to remove). Where the file system or /proc
+ * cannot do that: npk__out's named temporary file. */
+static int edition_out_open(npk__out *o, const char *out, int replace, npk_error *err)
+{
+#ifdef O_TMPFILE
+	const char *slash = strrchr(out, '/');
+	char *dir = slash ? strndup(out, slash == out ? 1 : (size_t)(slash - out)) : strdup(".");
+	NPK_FAIL_IF(dir == NULL, err, NPK_E_NOMEM, "out of memory");
+	int fd = access("/proc/self/fd", X_OK) == 0
+	         ? open(dir, O_RDWR | O_TMPFILE | O_CLOEXEC, NPK__MODE_FILE) : -1;
+	free(dir);
+	if (fd >= 0) {
+		*o = (npk__out){.fd = fd, .path = out, .flags = replace};
+		o->tmp = malloc(48);
+		if (o->tmp != NULL)
+			snprintf(o->tmp, 48, "/proc/self/fd/%d", fd);
+		NPK_FAIL_IF(o->tmp == NULL, err, NPK_E_NOMEM, "out of memory");
+		return NPK_OK;
+	}
+#endif
+	return npk__out_open(o, out, NPK__MODE_FILE, replace, err);
+}
+
+/* Syncs the file and gives it OUT's name: linked there (an existing OUT
+ * stays, NPK_E_EXISTS), or with replace linked beside it and renamed. */
+static int edition_out_commit(npk__out *o, npk_error *err)
+{
+	if (o->made || strncmp(o->tmp, "/proc/self/fd/", 14) != 0)
+		return npk__out_commit(o, err);
+	NPK_FAIL_IF(fsync(o->fd) != 0, err, NPK_E_IO, "%s: fsync: %s", o->path, strerror(errno));
+	if (!(o->flags & NPK__OUT_REPLACE)) {
+		if (linkat(AT_FDCWD, o->tmp, AT_FDCWD, o->path, AT_SYMLINK_FOLLOW) != 0)
+			return npk__fail(err, errno == EEXIST ? NPK_E_EXISTS : NPK_E_IO, "%s: %s",
+			                 o->path, errno == EEXIST ? "already exists; not overwriting it"
+			                                          : strerror(errno));
+	} else {
+		size_t n = strlen(o->path) + 32;
+		char *t = malloc(n);
+		NPK_FAIL_IF(t == NULL, err, NPK_E_NOMEM, "out of memory");
+		snprintf(t, n, "%s.tmp-%08x", o->path, randombytes_random());
+		int rc = linkat(AT_FDCWD, o->tmp, AT_FDCWD, t, AT_SYMLINK_FOLLOW) != 0 ||
+		         rename(t, o->path) != 0 ? -1 : 0;
+		int e = errno;
+		if (rc != 0)
+			unlink(t);
+		free(t);
+		NPK_FAIL_IF(rc != 0, err, NPK_E_IO, "%s: cannot rename into place: %s", o->path,
+		            strerror(e));
+	}
+	const char *slash = strrchr(o->path, '/');
+	char *dir = slash ? strndup(o->path, slash == o->path ? 1 : (size_t)(slash - o->path))
+	                  : strdup(".");
+	int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+	if (dfd >= 0) {
+		(void)fsync(dfd); /* best effort, as npk__out_commit */
+		close(dfd);
+	}
+	free(dir);
+	return NPK_OK;
+}
+
 /* ---- writing ---- */
 
 /* What npk_append works with, freed at its end. */
@@ -545,7 +612,7 @@ static int append_write(append_run *a, const char *const *inputs, size_t ninputs
 	if (wo.archive_meta == NULL)
 		wo.archive_meta = a->pv.info.meta;
 	const int replace = wo.force ? NPK__OUT_REPLACE : 0;
-	NPK_FORWARD(npk__out_open(&a->o, a->out, NPK__MODE_FILE, replace, err));
+	NPK_FORWARD(edition_out_open(&a->o, a->out, replace, err));
 	NPK_FORWARD(npk_writer_new(a->o.fd, &wo, &a->w, err));
 	NPK_FORWARD(npk__writer_edition(a->w, &a->spec, err));
 	npk_create_stats cst = {0};
@@ -555,7 +622,7 @@ static int append_write(append_run *a, const char *const *inputs, size_t ninputs
 	npk_append_stats *st = a->cx.st;
 	st->bytes_out = npk_writer_size(a->w);
 	NPK_FORWARD(npk__pack_tail(&a->o, &wo, &st->bytes_out, err));
-	NPK_FORWARD(npk__out_commit(&a->o, err));
+	NPK_FORWARD(edition_out_commit(&a->o, err));
 	st->edition = a->pv.edition;
 	st->withdrawn = opts->nwithdraw;
 	st->tree_size = a->pv.p + npk__writer_entries(a->w);
