@@ -2428,7 +2428,7 @@ typedef struct verify_ctx {
 	size_t win_len;
 	/* 15.15, an edition: its link, its leaves [tree_p, tree_size), the
 	 * chain's top (NULL: the file alone) and its path filter (paths_ok:
-	 * the header checked; the filter in memory, or read bit by bit) */
+	 * the header checked and the filter read, at most PATHS_MEM_MAX) */
 	const npk_edition_link *link;
 	npk_reader *top;
 	uint64_t tree_p;
