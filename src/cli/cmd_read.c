@@ -16,12 +16,19 @@
 static void verify_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack verify [-p PUBKEY] [--json] [-q] [-v] [-j N] ARCHIVE\n"
+	        "Usage: newspack verify [-p PUBKEY] [--json] [-q] [-v] [-j N]\n"
+	        "                       [--chain FILE]... [--at EDITION|DATE] ARCHIVE\n"
 	        "\n"
 	        "Checks the signature over the manifest, then every byte of the archive: the\n"
 	        "layout, every index page, every cluster and the digest of every document.\n"
 	        "Every damaged document is named, not just the first.\n"
+	        "Given an edition, verifies every file of its chain, oldest first (each\n"
+	        "file's signer on an \"edition\" line), the links between them, the tree across\n"
+	        "the chain, the contents referred to in earlier files, the withdrawals and\n"
+	        "the folder rule of the state; a missing file is damage (exit 1).\n"
 	        "\n" CLI_TRUST_HELP
+	        "  --chain FILE        an earlier file of the chain not found beside ARCHIVE\n"
+	        "  --at EDITION|DATE   verify the chain up to that edition\n"
 	        "  --json              print a JSON report (schema in newspack(1))\n"
 	        "  -q                  print nothing on stdout; the exit code tells\n"
 	        "  -v                  name each document as it is checked (on stderr)\n"
@@ -58,7 +65,15 @@ struct vctx {
 	const verify_printer *pr;
 	int json;
 	json_t *parity;           /* JSON: the parity section (15.10), or NULL */
+	json_t *editions;         /* JSON: a chain's editions (15.15), or NULL */
 };
+
+/* spec/format.md 15.15: verify of a chain reports each edition's file
+ * and signer as a problem of object "edition" with code NPK_OK. */
+static int edition_line(const npk_problem *p)
+{
+	return p->code == NPK_OK && strcmp(p->object, "edition") == 0;
+}
 
 static void text_problem(vctx *v, const npk_problem *p)
 {
@@ -77,10 +92,18 @@ static void text_problem(vctx *v, const npk_problem *p)
 		       cli_show_msg(p->message));
 		return;
 	}
+	if (edition_line(p)) {
+		printf("edition %llu %s: %s\n", (unsigned long long)p->number,
+		       p->path ? cli_show(p->path) : "?", cli_show_msg(p->message));
+		return;
+	}
 	/* what only a newer reader can decode is not damage */
 	const char *what = p->code == NPK_E_VERSION ? "UNSUPPORTED" : "DAMAGED";
 	if (p->path)
 		printf("%s  %s  (%s)\n", what, cli_show(p->path), cli_show_msg(p->message));
+	else if (strcmp(p->object, "edition") == 0)   /* a chain's (15.15) */
+		printf("%s  edition %llu: %s\n", what, (unsigned long long)p->number,
+		       cli_show_msg(p->message));
 	else if (strcmp(p->object, "layout") == 0 || cli_copy_object(p->object))
 		printf("%s  %s at offset %llu: %s\n", what, p->object, (unsigned long long)p->offset,
 		       cli_show_msg(p->message));
@@ -167,11 +190,12 @@ static void text_result(vctx *v, const verify_result *res)
 		return;
 	char sz[32];
 	cli_size(st->bytes, sz, sizeof sz);
+	/* a chain (15.15): the entries of every file verified */
+	unsigned long long total = res->info->edition ? st->documents : res->info->documents;
 	if (res->rc == NPK_E_VERSION)
 		printf("UNSUPPORTED  %s: nothing it could check is damaged, but %llu of %llu documents (%llu "
 		       "%s, %llu index %s) need a newer reader\n",
-		       v->archive, (unsigned long long)st->documents_unsupported,
-		       (unsigned long long)res->info->documents,
+		       v->archive, (unsigned long long)st->documents_unsupported, total,
 		       (unsigned long long)st->clusters_unsupported,
 		       cli_s(st->clusters_unsupported, "cluster", "clusters"),
 		       (unsigned long long)st->pages_unsupported,
@@ -179,8 +203,8 @@ static void text_result(vctx *v, const verify_result *res)
 	else if (res->rc != NPK_OK)
 		printf("FAILED  %s: %llu of %llu documents damaged, %llu of %llu clusters and "
 		       "%llu of %llu index pages damaged%s\n",
-		       v->archive, (unsigned long long)st->documents_bad,
-		       (unsigned long long)res->info->documents, (unsigned long long)st->clusters_bad,
+		       v->archive, (unsigned long long)st->documents_bad, total,
+		       (unsigned long long)st->clusters_bad,
 		       (unsigned long long)st->clusters, (unsigned long long)st->pages_bad,
 		       (unsigned long long)st->pages,
 		       st->documents_unsupported ? "; more need a newer reader" : "");
@@ -207,6 +231,14 @@ static const verify_printer text_printer = {text_problem, text_unopened, text_re
 
 static void json_problem(vctx *v, const npk_problem *p)
 {
+	if (edition_line(p)) {
+		if (v->editions == NULL)
+			v->editions = json_array();
+		json_array_append_new(v->editions, json_pack("{s:I, s:s, s:s}", "edition",
+		                      (json_int_t)p->number, "file", p->path ? p->path : "",
+		                      "summary", p->message ? p->message : ""));
+		return;
+	}
 	json_t **list = p->tail ? &v->tail_problems : &v->problems;
 	json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "object", p->object, "number",
 	                      (json_int_t)p->number, "error", npk_strerror(p->code), "message",
@@ -293,6 +325,9 @@ static void json_result(vctx *v, const verify_result *res)
 	json_object_set_new(j, "bytes", json_integer((json_int_t)st->bytes));
 	json_object_set_new(j, "problems", v->problems ? v->problems : json_array());
 	v->problems = NULL;
+	if (v->editions != NULL)   /* a chain (15.15): oldest first */
+		json_object_set_new(j, "editions", v->editions);
+	v->editions = NULL;
 	json_container(v, j, st);
 	json_object_set_new(j, "parity", v->parity ? v->parity : json_null());
 	v->parity = NULL;
@@ -385,24 +420,33 @@ static int verify_opened(vctx *v, npk_reader *r, const cli_ropts *o)
 	return res.ec;
 }
 
+/* A --chain FILE that is no file of the chain (15.15). */
+static void verify_chain_warn(const char *file, const char *why, void *ctx)
+{
+	(void)ctx;
+	cli_warn("%s: %s", file, why);
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	cli_ropts o;
 	int ec = cli_parse_ropts(argc, argv, "verify",
-	                         RO_PUBKEY | RO_JSON | RO_QUIET | RO_VERBOSE | RO_THREADS,
+	                         RO_PUBKEY | RO_JSON | RO_QUIET | RO_VERBOSE | RO_THREADS | RO_CHAIN,
 	                         verify_help, &o);
 	if (ec >= 0)
 		return ec;
 	if (argc - optind != 1)
 		return cli_usage_error("verify", "need exactly one ARCHIVE");
 	vctx v = {argv[optind], o.quiet, NULL, NULL, NULL, o.json ? &json_printer : &text_printer,
-	          o.json, NULL};
+	          o.json, NULL, NULL};
 	npk_trust *t = NULL;
 	if ((ec = cli_load_trust(o.pubkey, &t)) != 0)
 		return ec;
 	npk_error err = {0};
 	npk_reader *r = NULL;
-	int rc = npk_reader_open(v.archive, t, 1, &r, &err);
+	npk_chain_opts chain = o.chain;
+	chain.warn = verify_chain_warn;
+	int rc = npk_reader_open_chain(v.archive, t, 1, &chain, &r, &err);
 	npk_trust_free(t);
 	if (rc != NPK_OK) {
 		ec = cli_exit_code(rc);

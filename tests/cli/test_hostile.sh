@@ -251,4 +251,41 @@ bomb "verify -j 1" "$NP" verify -j 1 -p "$PUB" "$B"
 bomb "cat" "$NP" cat -p "$PUB" "$B" zeros.bin
 bomb "extract -j 1" "$NP" extract -j 1 -p "$PUB" -C "$S/bomb-out" "$B"
 expect_eq "$(ls -A "$S/bomb-out")" "" "the bomb: extract wrote nothing"
+
+# Editions (spec/format.md 15.15): tests/hostile/editions.py forges chains,
+# each case changing one thing of a good chain and signing again, so that
+# it reaches the check it targets. npkcheck.py and newspack verify (given
+# the newest file, the others beside it) give each case its exit code.
+E="$S/editions"
+VPUB="$top/spec/vectors/test.pub"    # editions.py signs with spec/vectors/test.key
+expect_exit 0 "editions.py writes the forged chains" -- \
+	python3 "$top/tests/hostile/editions.py" "$E" || finish
+# newspack knows editions when it has append (format.md 15.15)
+np_editions=0
+"$NP" append --help > /dev/null 2>&1 && np_editions=1
+[ "$np_editions" = 1 ] || note "this newspack has no append: editions checked by npkcheck.py only"
+n=0
+while IFS='	' read -r name newest code what; do
+	n=$((n + 1))
+	A="$E/$name/$newest"
+	expect_exit "$code" "edition case $name: npkcheck.py verify exits $code ($what)" -- \
+		python3 "$top/spec/vectors/npkcheck.py" verify -p "$VPUB" "$A"
+	[ "$np_editions" = 1 ] || continue
+	expect_exit "$code" "edition case $name: newspack verify exits $code too" -- \
+		"$NP" verify -p "$VPUB" "$A"
+done < "$E/cases.tsv"
+expect_true "editions.py made 17 cases or more ($n)" -- test "$n" -ge 17
+# and each names the problem it targets
+ed_says() { # CASE TEXT: newspack verify of CASE's newest file says TEXT
+	_f=$(awk -F '\t' -v n="$1" '$1 == n { print $2 }' "$E/cases.tsv")
+	[ "$np_editions" = 1 ] || return 0
+	"$NP" verify -p "$VPUB" "$E/$1/$_f" > "$S/ed-says" 2>&1
+	expect_contains "$S/ed-says" "$2" "edition case $1: verify says \"$2\""
+}
+ed_says filter-missing "the path filter does not hold d.txt"
+ed_says withdraw-absent "withdraws z.txt, which the state before edition 1 does not hold"
+ed_says state-folder "is a document and also the folder of \"a.txt/inner.txt\""
+ed_says signer-no-statement "did not authorise"
+ed_says root "the Merkle root in the manifest does not match the tree of the chain"
+ed_says ref-past-stream "runs past the end of the data"
 finish
