@@ -85,6 +85,18 @@ if command -v python3 >/dev/null 2>&1; then
 	expect_contains "$OUT" "needs a newer reader" "it says it needs a newer reader"
 	expect_true "the 1.0 vector under 1.0/ is the committed vector" -- \
 		cmp "$V/1.0/vector.npk" "$V/vector.npk"
+	# The stranger's-reader rule (format.md 15.15): 1.1/npkcheck.py, the
+	# reader before editions, refuses an edition (its link is critical).
+	expect_exit 0 "editions.py forges chains of editions" -- \
+		python3 "$top/tests/hostile/editions.py" "$S/forged-ed"
+	for f in good/news.e0001.npk good/news.e0002.npk; do
+		expect_exit 2 "the 1.1 npkcheck.py (before editions) on edition $f: exit 2" -- \
+			python3 "$V/1.1/npkcheck.py" verify -p "$V/test.pub" "$S/forged-ed/$f" &&
+			expect_contains "$OUT" "critical extension type 3 is not known: a newer reader is needed" \
+				"it says the edition needs a newer reader"
+	done
+	expect_exit 0 "the 1.1 npkcheck.py verifies the base of that chain" -- \
+		python3 "$V/1.1/npkcheck.py" verify -p "$V/test.pub" "$S/forged-ed/good/news.npk"
 else
 	note "python3 is not installed: npkcheck.py not run"
 fi

@@ -346,6 +346,83 @@ typedef struct npk__chain_tree {
 } npk__chain_tree;
 int npk__chain_tree_init(npk__chain_tree *t, npk_reader *top, uint64_t n, npk_error *err);
 int npk__chain_tree_read(void *ctx, uint64_t off, void *buf, size_t len, npk_error *err);
+/* The mapping under npk__chain_tree_read, without files (tests give
+ * editions in memory): count editions, bounds gives edition e's leaves
+ * [p, n), read reads its own tree section (15.15 layout). Reads len bytes
+ * at off of the virtual 15.13 section of the first n leaves. */
+typedef struct npk__etree_src {
+	uint32_t count;
+	int (*bounds)(void *ctx, uint32_t e, uint64_t *p, uint64_t *n, npk_error *err);
+	int (*read)(void *ctx, uint32_t e, uint64_t off, void *buf, size_t len, npk_error *err);
+	void *ctx;
+} npk__etree_src;
+int npk__chain_tree_map(const npk__etree_src *src, uint64_t n, unsigned stride, uint64_t off,
+                        void *buf, size_t len, npk_error *err);
+/* Why the 24-byte header h of an edition's tree section (leaves [p, n),
+ * len bytes) does not fit, or NULL; *stride its stride. */
+const char *npk__etree_header_problem(const uint8_t *h, uint64_t p, uint64_t n, uint64_t len,
+                                      unsigned *stride);
+
+/* ---- Editions: writing one (writer.c; 15.15) ----
+ * OWNER: the append work. npk__writer_edition, right after
+ * npk_writer_new (version 1.1 with a tree), makes the writer write an
+ * edition: leaves from spec->prev_tree_size, the root over the chain, the
+ * edition's tree section, the path filter and the link. Each entry begun
+ * is put to the caller's state (begin, then end with its digest), which
+ * says whether it is written, left out (unchanged) or written as a
+ * reference to an earlier edition's extent (ref_kind 1); the withdrawals
+ * are written in their places in path order. spec and what it points to
+ * must outlive the writer. */
+#define NPK__ED_KEEP 0             /* write the entry and its content */
+#define NPK__ED_SKIP 1             /* unchanged: nothing written */
+#define NPK__ED_REF 2              /* write the entry with ref_kind 1 (ref) */
+typedef struct npk__ed_entry {     /* an entry whose content was all given */
+	unsigned kind;
+	const char *path, *media;
+	uint64_t size;
+	const uint8_t *digest;        /* 32 bytes */
+	const uint8_t *meta;          /* the metadata list as encoded (5.5) */
+	size_t meta_len;
+} npk__ed_entry;
+typedef struct npk__ed_ref {
+	uint32_t edition, cluster, offset;
+} npk__ed_ref;
+typedef struct npk__withdrawal {
+	const char *path;
+	const char *media;            /* the media type of the version withdrawn */
+	const npk_meta *meta;         /* withdrawn.reason, or NULL */
+} npk__withdrawal;
+typedef struct npk_edition_spec {
+	uint32_t edition;
+	const uint8_t *prev_digest;   /* 32 bytes */
+	const uint8_t *base_digest;   /* 32 bytes */
+	uint64_t prev_tree_size;      /* p: the leaves of the chain before it */
+	const char *prev_name;
+	const uint8_t *statement;     /* NPK_ROTATION_STATEMENT bytes, or NULL */
+	const uint8_t *rotation_sig;  /* 64 bytes with a statement */
+	unsigned stride;              /* the base's */
+	const uint8_t (*border)[32];  /* popcount(p) roots of [0, p), largest first */
+	npk_tree_read rd;             /* the chain's tree of p leaves (15.13 offsets) */
+	void *rd_ctx;
+	const npk__withdrawal *withdraw; /* in strictly increasing path order */
+	size_t nwithdraw;
+	/* path is begun (kind, size): *hold = 1 keeps its bytes in the open
+	 * cluster until end decides (at most NPK_CLUSTER_RAW_MAX bytes) */
+	int (*begin)(void *ctx, const char *path, unsigned kind, uint64_t size, int *hold,
+	             npk_error *err);
+	/* *action: NPK__ED_KEEP, _SKIP (only a held entry or one of no
+	 * content) or _REF (held, or of no content; *ref filled) */
+	int (*end)(void *ctx, const npk__ed_entry *e, int *action, npk__ed_ref *ref,
+	           npk_error *err);
+	void *ctx;
+} npk_edition_spec;
+int npk__writer_edition(npk_writer *w, const npk_edition_spec *spec, npk_error *err);
+/* The entries the writer wrote (withdrawals included). */
+uint64_t npk__writer_entries(const npk_writer *w);
+/* The roots of the perfect subtrees of [0, p) (popcount(p), largest
+ * first) from the stored nodes of a tree of p leaves read through rd. */
+int npk__tree_border(uint64_t p, unsigned stride, npk_tree_read rd, void *ctx,
+                     uint8_t (*border)[32], npk_error *err);
 
 /* ---- Survival copies (copies.c, spec/format.md 15.9) ---- */
 #define NPK_SECTION_COPIES 2u

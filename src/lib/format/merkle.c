@@ -401,3 +401,114 @@ const char *npk__tree_header_problem(const uint8_t *h, uint64_t n, uint64_t len)
 	           ? "is not as long as the levels it must hold"
 	           : NULL;
 }
+
+/* ---- Consistency proofs (RFC 9162 2.1.4; spec/format.md 15.15) ---- */
+
+/* PROOF(m, D[0:n]) of RFC 9162 2.1.4.1, SUBPROOF unrolled from the root
+ * down with absolute leaf numbers: each step one mth of the other side;
+ * given deepest first, as the RFC appends them. */
+int npk__tree_consistency(uint64_t m, uint64_t n, unsigned stride, npk_tree_read rd, void *ctx,
+                          uint8_t (*proof)[32], unsigned *len, npk_error *err)
+{
+	tree_rd t;
+	uint8_t down[NPK_PROOF_HASHES_MAX][32];
+	unsigned d = 0;
+	int rc = NPK_OK, whole = 1;
+	*len = 0;
+	NPK_FORWARD(tree_open(&t, n, stride, rd, ctx, err));
+	NPK_FAIL_IF(m > n, err, NPK_E_ARG, "a consistency proof from %llu to %llu leaves: the tree shrank",
+	            (unsigned long long)m, (unsigned long long)n);
+	if (m == 0 || m == n)
+		return NPK_OK;        /* empty: 15.15 (m = 0), RFC 9162 (m = n) */
+	uint64_t a = 0, b = n;
+	while (rc == NPK_OK && m != b) {
+		uint64_t k = split_point(b - a);
+		if (m <= a + k) {
+			rc = tree_mth(&t, a + k, b, down[d++]);
+			b = a + k;
+		} else {
+			rc = tree_mth(&t, a, a + k, down[d++]);
+			a += k;
+			whole = 0;
+		}
+	}
+	if (rc == NPK_OK && !whole)
+		rc = tree_mth(&t, a, b, down[d++]);   /* MTH(D[m]) of SUBPROOF(m, D[m], false) */
+	free(t.buf);
+	if (rc != NPK_OK)
+		return rc;
+	for (unsigned i = 0; i < d; i++)
+		memcpy(proof[i], down[d - 1 - i], 32);
+	*len = d;
+	return NPK_OK;
+}
+
+/* chainInner / chainInnerRight / chainBorderRight of verify.go: the
+ * hashes of the inner part of the path to leaf m - 1, at the levels from
+ * the seed's up, on either side (both) or only those on the left. */
+static void chain_inner(uint8_t h[32], const uint8_t (*p)[32], unsigned len, uint64_t mask,
+                        int right_only)
+{
+	for (unsigned i = 0; i < len; i++) {
+		if ((mask >> i) & 1)
+			npk__node_hash(p[i], h, h);
+		else if (!right_only)
+			npk__node_hash(h, p[i], h);
+	}
+}
+
+static void chain_border(uint8_t h[32], const uint8_t (*p)[32], unsigned len)
+{
+	for (unsigned i = 0; i < len; i++)
+		npk__node_hash(p[i], h, h);
+}
+
+/* RFC 9162 2.1.4.2, as transparency-dev/merkle proof/verify.go
+ * VerifyConsistency: every rule on the sizes and the proof's length
+ * before any hash. */
+int npk__verify_consistency(uint64_t m, uint64_t n, const uint8_t root_m[32],
+                            const uint8_t root_n[32], const uint8_t (*proof)[32], unsigned len,
+                            const char **why)
+{
+	const char *dummy;
+	if (why == NULL)
+		why = &dummy;
+	*why = NULL;
+	if (n < m)
+		return *why = "the newer tree is smaller than the older one", -1;
+	if (m == n) {
+		if (len != 0)
+			return *why = "the trees are of one size but the proof is not empty", -1;
+		if (!npk__digest_same(root_m, root_n))
+			return *why = "the trees are of one size but their roots differ", -1;
+		return 0;
+	}
+	if (m == 0)
+		return len != 0 ? (*why = "a proof from the empty tree must be empty", -1) : 0;
+	if (len == 0)
+		return *why = "the proof is empty", -1;
+	unsigned inner = bit_len((m - 1) ^ (n - 1)), shift = (unsigned)__builtin_ctzll(m);
+	unsigned border = inner < 64 ? (unsigned)__builtin_popcountll((m - 1) >> inner) : 0u;
+	inner -= shift;           /* shift < inner when m < n */
+	const uint8_t *seed = root_m;
+	unsigned start = 0;
+	if (m != (uint64_t)1 << shift) {
+		seed = proof[0];
+		start = 1;
+	}
+	if (len != start + inner + border)
+		return *why = "wrong number of hashes for these tree sizes", -1;
+	uint64_t mask = (m - 1) >> shift;
+	uint8_t h1[32], h2[32];
+	memcpy(h1, seed, 32);
+	memcpy(h2, seed, 32);
+	chain_inner(h1, proof + start, inner, mask, 1);
+	chain_border(h1, proof + start + inner, border);
+	if (!npk__digest_same(h1, root_m))
+		return *why = "the proof does not lead to the older root", -1;
+	chain_inner(h2, proof + start, inner, mask, 0);
+	chain_border(h2, proof + start + inner, border);
+	if (!npk__digest_same(h2, root_n))
+		return *why = "the proof does not lead to the newer root", -1;
+	return 0;
+}

@@ -102,6 +102,19 @@ struct npk_writer {
 	size_t spool_fill;        /* bytes of spool_buf not yet written */
 	uint64_t tree_off, tree_len;
 	uint8_t tree_digest[32], root[32];
+
+	/* 15.15: an edition (NULL: a lone archive or a base) */
+	const npk_edition_spec *ed;
+	uint64_t leaf_base;       /* p: the first leaf of this file */
+	unsigned stride;          /* of the tree section */
+	size_t wd_next;           /* the next withdrawal to write */
+	int held;                 /* the entry's bytes may still be dropped */
+	size_t held_from;         /* where they start in the open cluster */
+	int ref;                  /* the entry is written with ref_kind 1 */
+	uint32_t ref_edition;
+	npk_buf paths;            /* the entries' paths, NUL-terminated: the path filter */
+	uint64_t paths_off, paths_len;
+	uint8_t paths_digest[32];
 };
 
 /* ---- Encoders: one per structure of spec/format.md, each writing the
@@ -152,12 +165,23 @@ static void entry_salt(const npk_writer *w, const uint8_t digest[32], uint8_t sa
 static size_t entry_len(const npk_writer *w)
 {
 	size_t plen = strlen(w->path), mlen = strlen(w->media);
-	return (w->v11 ? NPK_ENTRY11_FIXED : 53u) + plen + mlen + w->meta_len;
+	size_t fixed = !w->v11 ? 53u : w->ref ? NPK_ENTRY11_FIXED_REF1 : NPK_ENTRY11_FIXED;
+	return fixed + plen + mlen + w->meta_len;
+}
+
+/* 15.7, 15.15: where the content is: ref_kind 0 and (cluster, offset) of
+ * this file, or ref_kind 1 and the edition that stores it. */
+static int encode_ref(npk_buf *pg, const npk_writer *w)
+{
+	if (!w->ref)
+		return npk__buf_u8(pg, NPK_REF_INLINE);
+	return npk__buf_u8(pg, NPK_REF_EDITION) || npk__buf_u32(pg, w->ref_edition);
 }
 
 /* 15.7 Index entry of version 1.1 (take_entry11): a document, an empty
- * folder or a symbolic link (w->kind), inline (ref_kind 0), leaf = the
- * order it was added. */
+ * folder, a symbolic link or (15.15) a withdrawal (w->kind), inline
+ * (ref_kind 0) or in an earlier edition (ref_kind 1), leaf = the order it
+ * was added after the chain's earlier leaves. */
 static int encode_entry11(npk_buf *pg, const npk_writer *w, const uint8_t digest[32],
                           const uint8_t salt[16], npk_error *err)
 {
@@ -165,9 +189,9 @@ static int encode_entry11(npk_buf *pg, const npk_writer *w, const uint8_t digest
 	NPK_FAIL_IF(npk__buf_u32(pg, (uint32_t)entry_len(w)) || npk__buf_u8(pg, (uint8_t)w->kind) ||
 	            npk__buf_u8(pg, 0) || npk__buf_u16(pg, (uint16_t)plen) ||
 	            npk__buf_put(pg, w->path, plen) || npk__buf_u64(pg, w->doc_size) ||
-	            npk__buf_u8(pg, NPK_REF_INLINE) || npk__buf_u32(pg, w->doc_cluster) ||
+	            encode_ref(pg, w) || npk__buf_u32(pg, w->doc_cluster) ||
 	            npk__buf_u32(pg, w->doc_offset) || npk__buf_put(pg, digest, 32) ||
-	            npk__buf_u64(pg, w->docs) || npk__buf_put(pg, salt, 16) ||
+	            npk__buf_u64(pg, w->leaf_base + w->docs) || npk__buf_put(pg, salt, 16) ||
 	            npk__buf_u8(pg, (uint8_t)mlen) || npk__buf_put(pg, w->media, mlen) ||
 	            npk__buf_u16(pg, (uint16_t)w->meta_len) ||
 	            npk__buf_put(pg, w->meta_enc, w->meta_len),
@@ -216,24 +240,54 @@ static int encode_cluster_ref(npk_buf *t, uint64_t off, const job *j, npk_error 
 	return NPK_OK;
 }
 
-/* 7.2, 15.3, 15.13: the extensions: none in version 1.0; in 1.1 the
- * section directory (critical), naming the tree's section when there is
- * one, then the Merkle root (type 2, not critical). Non-zero on no memory. */
-static int encode_extensions(npk_buf *m, const npk_writer *w)
+/* 15.3: a section directory record (not critical). */
+static int encode_section(npk_buf *m, unsigned type, uint64_t off, uint64_t len,
+                          const uint8_t digest[32])
+{
+	return npk__buf_u16(m, (uint16_t)type) || npk__buf_u16(m, 0) || npk__buf_u32(m, 0) ||
+	       npk__buf_u64(m, off) || npk__buf_u64(m, len) || npk__buf_put(m, digest, 32);
+}
+
+/* 7.2, 15.3, 15.13, 15.15: the extensions: none in version 1.0; in 1.1
+ * the section directory (critical), naming the tree's section when there
+ * is one (and an edition's path filter), then the Merkle root (type 2, not
+ * critical), then an edition's link (type 3, critical, its data in link).
+ * Non-zero on no memory. */
+static int encode_extensions(npk_buf *m, const npk_writer *w, const npk_buf *link)
 {
 	if (!w->v11)
 		return npk__buf_u16(m, 0);
-	uint32_t nsec = w->tree ? 1 : 0;
-	int bad = npk__buf_u16(m, (uint16_t)(1 + nsec)) || npk__buf_u16(m, NPK_EXT_DIRECTORY) ||
-	          npk__buf_u16(m, NPK_EXT_CRITICAL) ||
+	uint32_t nsec = (w->tree ? 1 : 0) + (w->ed ? 1 : 0);
+	int bad = npk__buf_u16(m, (uint16_t)(1 + (w->tree ? 1 : 0) + (w->ed ? 1 : 0))) ||
+	          npk__buf_u16(m, NPK_EXT_DIRECTORY) || npk__buf_u16(m, NPK_EXT_CRITICAL) ||
 	          npk__buf_u32(m, 4 + NPK_SECTION_RECORD * nsec) || npk__buf_u32(m, nsec);
 	if (bad || !w->tree)
 		return bad;
-	return npk__buf_u16(m, NPK_SECTION_TREE) || npk__buf_u16(m, 0) || npk__buf_u32(m, 0) ||
-	       npk__buf_u64(m, w->tree_off) || npk__buf_u64(m, w->tree_len) ||
-	       npk__buf_put(m, w->tree_digest, 32) || npk__buf_u16(m, NPK_EXT_MERKLE) ||
-	       npk__buf_u16(m, 0) || npk__buf_u32(m, NPK_EXT_MERKLE_LEN) ||
-	       npk__buf_u64(m, w->mth.n) || npk__buf_put(m, w->root, 32);
+	bad = encode_section(m, NPK_SECTION_TREE, w->tree_off, w->tree_len, w->tree_digest) ||
+	      (w->ed && encode_section(m, NPK_SECTION_PATHS, w->paths_off, w->paths_len,
+	                               w->paths_digest)) ||
+	      npk__buf_u16(m, NPK_EXT_MERKLE) || npk__buf_u16(m, 0) ||
+	      npk__buf_u32(m, NPK_EXT_MERKLE_LEN) || npk__buf_u64(m, w->mth.n) ||
+	      npk__buf_put(m, w->root, 32);
+	if (bad || !w->ed)
+		return bad;
+	return npk__buf_u16(m, NPK_EXT_EDITION) || npk__buf_u16(m, NPK_EXT_CRITICAL) ||
+	       npk__buf_u32(m, (uint32_t)link->len) || npk__buf_put(m, link->p, link->len);
+}
+
+/* 15.15: the edition link's data, or nothing without an edition. */
+static int encode_link(npk_buf *out, const npk_writer *w, npk_error *err)
+{
+	const npk_edition_spec *ed = w->ed;
+	if (ed == NULL)
+		return NPK_OK;
+	npk_edition_link l = {.edition = ed->edition,
+	                      .flags = ed->statement ? NPK_EDITION_ROTATION : 0,
+	                      .prev_digest = ed->prev_digest, .base_digest = ed->base_digest,
+	                      .prev_tree_size = ed->prev_tree_size, .prev_name = ed->prev_name,
+	                      .name_len = strlen(ed->prev_name), .statement = ed->statement,
+	                      .rotation_sig = ed->rotation_sig};
+	return npk__link_encode(out, &l, err);
 }
 
 /* 7.1 Manifest (parse_manifest), at the end of the tables (which start
@@ -247,12 +301,15 @@ static int encode_manifest(npk_buf *m, const npk_writer *w, const npk_pubkey *pk
 	int rc = npk__meta_encode(w->archive_meta, &am, &amlen, err);
 	if (rc != NPK_OK) /* "archive metadata: ..." */
 		return npk__wrap(err, rc, "archive ");
-	npk_buf ext = {0};
-	if (encode_extensions(&ext, w) != 0) {
+	npk_buf ext = {0}, link = {0};
+	rc = encode_link(&link, w, err);
+	if (rc != NPK_OK || encode_extensions(&ext, w, &link) != 0) {
 		free(am);
 		npk__buf_free(&ext);
-		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+		npk__buf_free(&link);
+		return rc != NPK_OK ? rc : npk__fail(err, NPK_E_NOMEM, "out of memory");
 	}
+	npk__buf_free(&link);
 	uint8_t pt_digest[32], ct_digest[32];
 	npk__digest(w->page_table.p, w->page_table.len, pt_digest);
 	npk__digest(w->cluster_table.p, w->cluster_table.len, ct_digest);
@@ -528,6 +585,7 @@ static int writer_configure(npk_writer *w, const npk_create_opts *opts, npk_erro
 	w->timestamp = opts ? opts->timestamp : 0;
 	w->v11 = !(opts && opts->format_10);
 	w->tree = w->v11 && !(opts && opts->no_tree);
+	w->stride = NPK_TREE_STRIDE;
 	if (opts && opts->salt_key)
 		salt_key_derive(opts->salt_key, w->salt_key);
 	NPK_FAIL_IF(w->codec != NPK_CODEC_ZLIB && !zstd, err, NPK_E_ARG, "unknown codec %u", w->codec);
@@ -608,6 +666,8 @@ int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
 	return NPK_OK;
 }
 
+static int withdrawals_before(npk_writer *w, const char *path, npk_error *err);
+
 /* Begins an entry of kind (15.7) at path: a document, or the content of
  * a symbolic link (its target); an empty folder has none. */
 static int writer_begin(npk_writer *w, unsigned kind, const char *path, const char *media_type,
@@ -615,6 +675,8 @@ static int writer_begin(npk_writer *w, unsigned kind, const char *path, const ch
 {
 	NPK_FAIL_IF(w->failed, err, NPK_E_IO, "archive: an earlier write failed");
 	NPK_FAIL_IF(w->in_doc, err, NPK_E_ARG, "%s: previous document not ended", path);
+	if (w->ed != NULL)
+		NPK_FORWARD(withdrawals_before(w, path, err));
 	NPK_FORWARD(npk_path_check(path, strlen(path), err));
 	NPK_FAIL_IF(kind != NPK_KIND_DOCUMENT && !w->v11, err, NPK_E_ARG,
 	            "%s: format 1.0 has no %s; write 1.1", path,
@@ -634,6 +696,11 @@ static int writer_begin(npk_writer *w, unsigned kind, const char *path, const ch
 	            path);
 	NPK_FAIL_IF(w->docs >= NPK_DOCS_MAX, err, NPK_E_LIMIT, "more than %u documents",
 	            NPK_DOCS_MAX);
+	NPK_FAIL_IF(w->leaf_base + w->docs >= NPK_TREE_SIZE_MAX, err, NPK_E_LIMIT,
+	            "more than %llu leaves in the chain", (unsigned long long)NPK_TREE_SIZE_MAX);
+	int hold = 0;
+	if (w->ed != NULL)
+		NPK_FORWARD(w->ed->begin(w->ed->ctx, path, kind, size, &hold, err));
 
 	int rc = writer_doc_meta(w, meta, err);
 	if (rc != NPK_OK)
@@ -653,6 +720,15 @@ static int writer_begin(npk_writer *w, unsigned kind, const char *path, const ch
 		NPK_FORWARD(writer_flush_cluster(w, err));
 	if (size > 0 && w->cluster.len >= w->cluster_target)
 		NPK_FORWARD(writer_flush_cluster(w, err));
+	/* held bytes stay in the open cluster until the state decides */
+	NPK_FAIL_IF(hold && size > NPK_CLUSTER_RAW_MAX, err, NPK_E_LIMIT,
+	            "%s: %llu bytes: too large to compare with the previous edition (at most %u)",
+	            path, (unsigned long long)size, NPK_CLUSTER_RAW_MAX);
+	if (hold && w->cluster.len + size > NPK_CLUSTER_RAW_MAX)
+		NPK_FORWARD(writer_flush_cluster(w, err));
+	w->held = hold && size > 0;
+	w->held_from = w->cluster.len;
+	w->ref = 0;
 	w->doc_cluster = size ? w->cluster_no : NPK_NO_CLUSTER;
 	w->doc_offset = size ? (uint32_t)w->cluster.len : 0;
 	w->doc_size = size;
@@ -699,7 +775,9 @@ int npk_writer_data(npk_writer *w, const void *buf, size_t len, npk_error *err)
 		                     "(expected %llu bytes)", w->path, (unsigned long long)w->doc_size);
 	crypto_generichash_update(&w->hs, p, len);
 	w->doc_seen += len;
-	while (len > 0) {
+	if (w->held && npk__buf_put(&w->cluster, p, len) != 0)
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	while (len > 0 && !w->held) {
 		if (w->cluster.len >= w->cluster_target)
 			NPK_FORWARD(writer_flush_cluster(w, err));
 		size_t room = w->cluster_target - w->cluster.len;
@@ -716,7 +794,7 @@ int npk_writer_data(npk_writer *w, const void *buf, size_t len, npk_error *err)
 
 static int spool_flush(npk_writer *w, npk_error *err)
 {
-	uint64_t at = (w->mth.n - w->spool_fill / 32) * 32;
+	uint64_t at = (w->mth.n - w->leaf_base - w->spool_fill / 32) * 32;
 	int rc = npk__pwrite_full(w->spool, w->spool_buf, w->spool_fill, at, "the leaf spool", err);
 	w->spool_fill = 0;
 	return rc;
@@ -727,7 +805,8 @@ static int spool_flush(npk_writer *w, npk_error *err)
 static int tree_add(npk_writer *w, const uint8_t digest[32], const uint8_t salt[16],
                     npk_error *err)
 {
-	npk_leaf l = {.type = NPK_LEAF_ENTRY, .kind = w->kind, .path = w->path,
+	unsigned type = w->kind == NPK_KIND_WITHDRAWN ? NPK_LEAF_WITHDRAWAL : NPK_LEAF_ENTRY;
+	npk_leaf l = {.type = type, .kind = w->kind, .path = w->path,
 	              .path_len = strlen(w->path), .size = w->doc_size, .digest = digest,
 	              .media = w->media, .media_len = strlen(w->media), .meta = w->meta_enc,
 	              .meta_len = w->meta_len, .salt = salt};
@@ -741,18 +820,36 @@ static int tree_add(npk_writer *w, const uint8_t digest[32], const uint8_t salt[
 	return NPK_OK;
 }
 
+/* Where level l starts in the section: 15.13's layout, or an edition's
+ * (15.15: the nodes [p >> l, n >> l)). */
+static uint64_t level_offset(const npk_writer *w, unsigned l)
+{
+	if (w->ed == NULL)
+		return npk__tree_level_offset(w->mth.n, w->stride, l);
+	return npk__etree_level_offset(w->leaf_base, w->mth.n, w->stride, l);
+}
+
 /* Level l (l > 0) of the spool from the stored level below it: each node
- * the root of 2^stride nodes, read back 2^stride * 32 bytes at a time. */
+ * the root of 2^stride nodes, read back 2^stride * 32 bytes at a time. In
+ * an edition, a node's first children may be nodes of the earlier
+ * editions (before p >> (l - stride)): read through the chain's tree. */
 static int spool_level(npk_writer *w, unsigned l, uint8_t *buf, npk_error *err)
 {
-	uint64_t n = w->mth.n, below = npk__tree_level_offset(n, NPK_TREE_STRIDE, l - NPK_TREE_STRIDE),
-	         at = npk__tree_level_offset(n, NPK_TREE_STRIDE, l);
-	size_t block = (size_t)32 << NPK_TREE_STRIDE;
-	for (uint64_t i = 0; i < n >> l; i++) {
-		NPK_FORWARD(npk__pread_full(w->spool, buf, block, below - NPK_TREE_HEADER + i * block,
-		                            "the leaf spool", err));
-		npk__perfect_root(buf, (size_t)1 << NPK_TREE_STRIDE);
-		NPK_FORWARD(npk__pwrite_full(w->spool, buf, 32, at - NPK_TREE_HEADER + i * 32,
+	unsigned s = w->stride;
+	uint64_t p = w->leaf_base, n = w->mth.n, below = level_offset(w, l - s) - NPK_TREE_HEADER,
+	         at = level_offset(w, l) - NPK_TREE_HEADER, c0 = p >> (l - s);
+	size_t kids = (size_t)1 << s;
+	for (uint64_t i = p >> l; i < n >> l; i++) {
+		uint64_t j0 = i << s;
+		size_t old = j0 < c0 ? (size_t)(c0 - j0) : 0;
+		if (old > 0)
+			NPK_FORWARD(w->ed->rd(w->ed->rd_ctx,
+			                      npk__tree_level_offset(p, s, l - s) + j0 * 32, buf,
+			                      old * 32, err));
+		NPK_FORWARD(npk__pread_full(w->spool, buf + old * 32, (kids - old) * 32,
+		                            below + (j0 + old - c0) * 32, "the leaf spool", err));
+		npk__perfect_root(buf, kids);
+		NPK_FORWARD(npk__pwrite_full(w->spool, buf, 32, at + (i - (p >> l)) * 32,
 		                             "the leaf spool", err));
 	}
 	return NPK_OK;
@@ -765,7 +862,7 @@ static int tree_emit(npk_writer *w, uint8_t *buf, size_t cap, npk_error *err)
 	uint8_t h[NPK_TREE_HEADER] = {0};
 	memcpy(h, NPK_TREE_MAGIC, 8);
 	npk__st64(h + 8, w->mth.n);
-	h[16] = NPK_TREE_STRIDE;
+	h[16] = (uint8_t)w->stride;
 	crypto_generichash_state st;
 	crypto_generichash_init(&st, NULL, 0, 32);
 	crypto_generichash_update(&st, h, sizeof h);
@@ -783,24 +880,67 @@ static int tree_emit(npk_writer *w, uint8_t *buf, size_t cap, npk_error *err)
 	return NPK_OK;
 }
 
+static int paths_write(npk_writer *w, npk_error *err);
+
 static int tree_write(npk_writer *w, npk_error *err)
 {
 	NPK_FORWARD(spool_flush(w, err));
 	npk__mth_root(&w->mth, w->root);
-	NPK_FAIL_IF(npk__tree_layout(w->mth.n, NPK_TREE_STRIDE, &w->tree_len) != 0, err,
-	            NPK_E_LIMIT, "the Merkle tree of %llu leaves is too large",
-	            (unsigned long long)w->mth.n);
+	uint64_t p = w->leaf_base, n = w->mth.n;
+	int bad = w->ed ? npk__etree_layout(p, n, w->stride, &w->tree_len)
+	                : npk__tree_layout(n, w->stride, &w->tree_len);
+	NPK_FAIL_IF(bad != 0, err, NPK_E_LIMIT, "the Merkle tree of %llu leaves is too large",
+	            (unsigned long long)n);
 	size_t cap = 1u << 20;
 	uint8_t *buf = malloc(cap);
 	NPK_FAIL_IF(buf == NULL, err, NPK_E_NOMEM, "out of memory");
 	int rc = NPK_OK;
-	for (unsigned l = NPK_TREE_STRIDE; l < 64 && rc == NPK_OK && w->mth.n >> l; l += NPK_TREE_STRIDE)
+	for (unsigned l = w->stride; l < 64 && rc == NPK_OK && (n >> l) > (p >> l); l += w->stride)
 		rc = spool_level(w, l, buf, err);
 	if (rc == NPK_OK)
 		rc = tree_emit(w, buf, cap, err);
 	free(buf);
 	return rc;
 }
+
+/* The entry is ended, written or not: the next must follow its path. */
+static void entry_done(npk_writer *w)
+{
+	w->in_doc = 0;
+	w->held = 0;
+	w->ref = 0;
+	free(w->prev_path);
+	w->prev_path = w->path;
+	w->path = NULL;
+}
+
+/* 15.15: what the state says of the entry just ended (digest): written,
+ * left out (its held bytes dropped) or referring to an earlier edition. */
+static int edition_decide(npk_writer *w, const uint8_t digest[32], int *action, npk_error *err)
+{
+	npk__ed_entry e = {w->kind, w->path, w->media, w->doc_size, digest, w->meta_enc,
+	                   w->meta_len};
+	npk__ed_ref ref = {0};
+	*action = NPK__ED_KEEP;
+	NPK_FORWARD(w->ed->end(w->ed->ctx, &e, action, &ref, err));
+	if (*action == NPK__ED_KEEP)
+		return NPK_OK;
+	NPK_FAIL_IF(w->doc_size > 0 && !w->held, err, NPK_E_ARG,
+	            "%s: its bytes were not held: it cannot be left out", w->path);
+	if (w->held)
+		w->cluster.len = w->held_from;
+	if (*action != NPK__ED_REF)
+		return NPK_OK;
+	NPK_FAIL_IF(w->doc_size == 0 || ref.edition >= w->ed->edition, err, NPK_E_ARG,
+	            "%s: a reference needs content in an earlier edition", w->path);
+	w->ref = 1;
+	w->ref_edition = ref.edition;
+	w->doc_cluster = ref.cluster;
+	w->doc_offset = ref.offset;
+	return NPK_OK;
+}
+
+static int entry_write(npk_writer *w, const uint8_t digest[32], npk_error *err);
 
 int npk_writer_end(npk_writer *w, npk_error *err)
 {
@@ -809,8 +949,24 @@ int npk_writer_end(npk_writer *w, npk_error *err)
 		return npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: shrank while being read "
 		                     "(%llu of %llu bytes)", w->path, (unsigned long long)w->doc_seen,
 		                     (unsigned long long)w->doc_size);
-	uint8_t digest[32], salt[16] = {0};
+	uint8_t digest[32];
 	crypto_generichash_final(&w->hs, digest, 32);
+	if (w->ed != NULL) {
+		int action;
+		NPK_FORWARD(edition_decide(w, digest, &action, err));
+		if (action == NPK__ED_SKIP) {
+			entry_done(w);
+			return NPK_OK;
+		}
+	}
+	return entry_write(w, digest, err);
+}
+
+/* The index entry of the entry ended, its leaf, and (in an edition) its
+ * path for the filter. */
+static int entry_write(npk_writer *w, const uint8_t digest[32], npk_error *err)
+{
+	uint8_t salt[16] = {0};
 	if (w->v11 && !sodium_is_zero(w->salt_key, sizeof w->salt_key))
 		entry_salt(w, digest, salt);
 	if (w->tree)
@@ -827,13 +983,62 @@ int npk_writer_end(npk_writer *w, npk_error *err)
 		w->page_first_ordinal = w->docs;
 	}
 	NPK_FORWARD(encode_entry(&w->page, w, digest, salt, err));
+	if (w->ed != NULL)
+		NPK_FAIL_IF(npk__buf_put(&w->paths, w->path, strlen(w->path) + 1) != 0, err,
+		            NPK_E_NOMEM, "out of memory");
 	w->page_entries++;
 	w->docs++;
-	w->doc_bytes += w->doc_size;
-	w->in_doc = 0;
-	free(w->prev_path);
-	w->prev_path = w->path;
-	w->path = NULL;
+	w->doc_bytes += w->ref ? 0 : w->doc_size;
+	entry_done(w);
+	return NPK_OK;
+}
+
+/* 15.15: a withdrawal of wd->path (kind 1: no content, digest H(""),
+ * the media type of the version withdrawn), with a leaf of type 1. Not a
+ * folder of what follows: the path leaves the state. */
+static int writer_withdraw(npk_writer *w, const npk__withdrawal *wd, npk_error *err)
+{
+	const char *path = wd->path;
+	NPK_FORWARD(npk_path_check(path, strlen(path), err));
+	NPK_FAIL_IF(w->prev_path != NULL && strcmp(w->prev_path, path) >= 0, err, NPK_E_ARG,
+	            "%s: withdrawals must come in path order", path);
+	NPK_FAIL_IF(!npk__media_ok(wd->media), err, NPK_E_INPUT, "%s: bad media type \"%s\"", path,
+	            wd->media);
+	NPK_FAIL_IF(w->docs >= NPK_DOCS_MAX || w->leaf_base + w->docs >= NPK_TREE_SIZE_MAX, err,
+	            NPK_E_LIMIT, "too many entries");
+	int rc = writer_doc_meta(w, wd->meta, err);
+	if (rc != NPK_OK)
+		return npk__wrap(err, rc, "%s: ", path);
+	char *copy = strdup(path);
+	NPK_FAIL_IF(copy == NULL, err, NPK_E_NOMEM, "out of memory");
+	free(w->path);
+	w->path = copy;
+	snprintf(w->media, sizeof w->media, "%s", wd->media);
+	w->kind = NPK_KIND_WITHDRAWN;
+	w->doc_size = w->doc_seen = 0;
+	w->doc_cluster = NPK_NO_CLUSTER;
+	w->doc_offset = 0;
+	w->held = w->ref = 0;
+	w->in_doc = 1;
+	uint8_t digest[32];
+	npk__digest(NULL, 0, digest);
+	return entry_write(w, digest, err);
+}
+
+/* The withdrawals that come before path (in path order); path itself
+ * withdrawn and given is refused. */
+static int withdrawals_before(npk_writer *w, const char *path, npk_error *err)
+{
+	const npk_edition_spec *ed = w->ed;
+	while (w->wd_next < ed->nwithdraw) {
+		const npk__withdrawal *wd = &ed->withdraw[w->wd_next];
+		int c = path ? strcmp(wd->path, path) : -1;
+		NPK_FAIL_IF(c == 0, err, NPK_E_INPUT, "%s: is both given and withdrawn", path);
+		if (c > 0)
+			break;
+		w->wd_next++;
+		NPK_FORWARD(writer_withdraw(w, wd, err));
+	}
 	return NPK_OK;
 }
 
@@ -845,8 +1050,11 @@ static void writer_comment(const npk_writer *w, char *out, size_t len)
 	char when[32] = "?";
 	if (gmtime_r(&t, &tm) != NULL)
 		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	snprintf(out, len, "timestamp:%llu\tnewspack archive\tcreated:%s\tdocuments:%llu",
-	         (unsigned long long)w->timestamp, when, (unsigned long long)w->docs);
+	char what[48] = "newspack archive";
+	if (w->ed != NULL)
+		snprintf(what, sizeof what, "newspack archive edition %u", (unsigned)w->ed->edition);
+	snprintf(out, len, "timestamp:%llu\t%s\tcreated:%s\tdocuments:%llu",
+	         (unsigned long long)w->timestamp, what, when, (unsigned long long)w->docs);
 }
 
 /* 7-9: the manifest, its signature block and the trailer, after the
@@ -883,12 +1091,19 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 	NPK_FAIL_IF(w->failed, err, NPK_E_IO, "archive: an earlier write failed");
 	NPK_FAIL_IF(w->in_doc, err, NPK_E_ARG, "%s: document not ended", w->path);
 	NPK_FAIL_IF(sk == NULL, err, NPK_E_ARG, "no secret key to sign with");
+	if (w->ed != NULL) {
+		NPK_FORWARD(withdrawals_before(w, NULL, err));
+		NPK_FAIL_IF(w->docs == 0, err, NPK_E_NOTFOUND,
+		            "nothing to append: every input is unchanged");
+	}
 	NPK_FORWARD(writer_flush_cluster(w, err));
 	NPK_FORWARD(writer_flush_page(w, err));
 	while (w->head != w->tail)
 		NPK_FORWARD(job_write(w, err));
 	if (w->tree)
 		NPK_FORWARD(tree_write(w, err));
+	if (w->ed != NULL)
+		NPK_FORWARD(paths_write(w, err));
 	/* 6. Tables: page table, then cluster table. */
 	uint64_t pt_off = w->off;
 	NPK_FORWARD(writer_emit(w, w->page_table.p, w->page_table.len, err));
@@ -899,6 +1114,95 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 uint64_t npk_writer_size(const npk_writer *w)
 {
 	return w->off;
+}
+
+/* ---- 15.15: editions ---- */
+
+int npk__writer_edition(npk_writer *w, const npk_edition_spec *spec, npk_error *err)
+{
+	NPK_FAIL_IF(!w->tree, err, NPK_E_ARG,
+	            "an edition needs format 1.1 and its Merkle tree (not --no-tree)");
+	NPK_FAIL_IF(w->docs > 0 || w->in_doc || w->prev_path != NULL, err, NPK_E_ARG,
+	            "an edition is set before its first entry");
+	NPK_FAIL_IF(spec->edition < 1 || spec->edition > NPK_EDITION_MAX, err, NPK_E_LIMIT,
+	            "edition %u: editions are numbered 1 to %u", (unsigned)spec->edition,
+	            NPK_EDITION_MAX);
+	NPK_FAIL_IF(spec->stride < 1 || spec->stride > NPK_TREE_STRIDE_MAX, err, NPK_E_FORMAT,
+	            "the base's tree stride %u is not 1 to %u", spec->stride, NPK_TREE_STRIDE_MAX);
+	NPK_FAIL_IF(spec->prev_tree_size >= NPK_TREE_SIZE_MAX, err, NPK_E_LIMIT,
+	            "the chain holds %llu leaves already",
+	            (unsigned long long)spec->prev_tree_size);
+	w->ed = spec;
+	w->leaf_base = spec->prev_tree_size;
+	w->stride = spec->stride;
+	npk__mth_resume(&w->mth, spec->prev_tree_size, spec->border);
+	return NPK_OK;
+}
+
+uint64_t npk__writer_entries(const npk_writer *w)
+{
+	return w->docs;
+}
+
+/* The path filter (section type 9) over the entries' paths. */
+static int paths_write(npk_writer *w, npk_error *err)
+{
+	uint64_t m = npk__paths_bits(w->docs);
+	uint8_t h[NPK_PATHS_HEADER];
+	npk__paths_header(h, w->docs, m, NPK_PATHS_HASHES);
+	uint8_t *f = calloc(1, (size_t)(m / 8));
+	NPK_FAIL_IF(f == NULL, err, NPK_E_NOMEM, "out of memory");
+	for (size_t at = 0; at < w->paths.len;) {
+		const char *p = (const char *)w->paths.p + at;
+		size_t len = strlen(p);
+		npk__paths_add(f, m, NPK_PATHS_HASHES, p, len);
+		at += len + 1;
+	}
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, h, sizeof h);
+	crypto_generichash_update(&st, f, (size_t)(m / 8));
+	crypto_generichash_final(&st, w->paths_digest, 32);
+	w->paths_off = w->off;
+	w->paths_len = sizeof h + m / 8;
+	int rc = writer_emit(w, h, sizeof h, err);
+	if (rc == NPK_OK)
+		rc = writer_emit(w, f, (size_t)(m / 8), err);
+	free(f);
+	return rc;
+}
+
+/* node(b, i) of a tree of p leaves from its stored levels (15.13): the
+ * root of 2^r nodes of the stored level b - r below it. */
+static int stored_node(uint64_t p, unsigned s, npk_tree_read rd, void *ctx, unsigned b,
+                       uint64_t i, uint8_t *buf, npk_error *err)
+{
+	unsigned l0 = b / s * s, r = b - l0;
+	size_t count = (size_t)1 << r;
+	NPK_FORWARD(rd(ctx, npk__tree_level_offset(p, s, l0) + (i << r) * 32, buf, count * 32, err));
+	npk__perfect_root(buf, count);
+	return NPK_OK;
+}
+
+int npk__tree_border(uint64_t p, unsigned stride, npk_tree_read rd, void *ctx,
+                     uint8_t (*border)[32], npk_error *err)
+{
+	NPK_FAIL_IF(stride < 1 || stride > NPK_TREE_STRIDE_MAX, err, NPK_E_FORMAT,
+	            "tree stride %u is not 1 to %u", stride, NPK_TREE_STRIDE_MAX);
+	uint8_t *buf = malloc((size_t)32 << (stride - 1));
+	NPK_FAIL_IF(buf == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = NPK_OK;
+	uint64_t a = 0;
+	unsigned k = 0;
+	for (unsigned b = 64; b-- > 0 && rc == NPK_OK;) {
+		if (!(p >> b & 1))
+			continue;
+		rc = stored_node(p, stride, rd, ctx, b, a >> b, buf, err);
+		memcpy(border[k++], buf, 32);
+		a += (uint64_t)1 << b;
+	}
+	free(buf);
+	return rc;
 }
 
 void npk_writer_free(npk_writer *w)
@@ -923,6 +1227,7 @@ void npk_writer_free(npk_writer *w)
 	free(w->prev_path);
 	free(w->meta_enc);
 	npk__buf_free(&w->leaf);
+	npk__buf_free(&w->paths);
 	if (w->spool >= 0)
 		close(w->spool);
 	npk_meta_free(w->archive_meta);
