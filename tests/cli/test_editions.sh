@@ -576,7 +576,7 @@ chmod a-w "$K9"/*.npk
 (cd "$K9" && sha256sum -- *.npk) > "$T/kill.before"
 t1=$(date +%s%N)
 expect_exit 0 "append of the whole BBC corpus (2,225 articles), timed" -- \
-	"$NP" append -q -j 1 -s "$KEY" --timestamp "$(ts_of 31)" "$K9/news.e0030.npk" "$T/full.npk" "$CORPUS"
+	"$NP" append -q -s "$KEY" --timestamp "$(ts_of 31)" "$K9/news.e0030.npk" "$T/full.npk" "$CORPUS"
 t2=$(date +%s%N)
 ms=$(((t2 - t1) / 1000000))
 rm -f "$T/full.npk"
@@ -584,7 +584,7 @@ info "append of the corpus takes $ms ms; kills fall at random in the first $((ms
 bad=0 killed=0 done_=0 i=0
 while [ $i -lt 12 ]; do
 	delay=$(awk -v i=$i -v t=$ms 'BEGIN { srand(500 + i); printf "%.3f", rand() * t * 1.2 / 1000 }')
-	"$NP" append -q -j 1 -s "$KEY" --timestamp "$(ts_of 31)" "$K9/news.e0030.npk" "$K9/news.e0031.npk" "$CORPUS" > /dev/null 2>&1 &
+	"$NP" append -q -s "$KEY" --timestamp "$(ts_of 31)" "$K9/news.e0030.npk" "$K9/news.e0031.npk" "$CORPUS" > /dev/null 2>&1 &
 	pid=$!
 	sleep "$delay"
 	kill -9 $pid 2>/dev/null && killed=$((killed + 1))
