@@ -626,6 +626,63 @@ NPK_API int npk_rotation_make(const char *previous, const npk_chain_opts *chain,
 
 /* ---- Checking a chain (spec/format.md 15.15) ----
  * OWNER: the tree/check-chain work: npk_check_chain and its report. */
+/* What npk_check_chain found of one edition, in edition order. */
+typedef struct npk_chain_edition {
+	uint32_t edition;
+	const char *file;         /* as found */
+	uint64_t created;         /* Unix seconds, the signer's claim */
+	uint64_t entries;         /* its own index entries */
+	uint64_t tree_size;
+	uint8_t tree_root[32];
+	uint8_t manifest_digest[32];
+	uint8_t key_id[NPK_KEYID_BYTES];
+	uint8_t signer[NPK_PUBKEY_BYTES];
+	int signature_ok;         /* its own signature checks with its own key */
+	int key_trusted;          /* that key is trusted (or is the key given) */
+	int rotated;              /* another key than edition - 1's, by a valid statement */
+	uint8_t rotated_from[NPK_KEYID_BYTES];
+	int consistent;           /* edition >= 1: the consistency proof from edition - 1
+	                           * checked against both signed roots */
+	int root_ok;              /* the root from its stored nodes is the signed root */
+	int ok;                   /* no problem of its own */
+} npk_chain_edition;
+/* One problem (each makes the chain DAMAGED). */
+typedef struct npk_chain_problem {
+	uint32_t edition;         /* the edition concerned, UINT32_MAX: the chain's files */
+	const char *file;         /* NULL when not known */
+	const char *other;        /* the other file (a fork, a predecessor), or NULL */
+	int code;                 /* NPK_E_* */
+	const char *message;      /* without the file names before it */
+} npk_chain_problem;
+typedef struct npk_check_chain_opts {
+	const npk_chain_opts *chain;  /* --chain files (files, nfiles, warn); may be NULL */
+	/* -p: the newest signer MUST be this key or rotated from it (then
+	 * trust is not consulted); NULL: trust decides */
+	const npk_pubkey *given;
+	void (*edition)(const npk_chain_edition *e, void *ctx);
+	void (*problem)(const npk_chain_problem *p, void *ctx);
+	void *ctx;
+} npk_check_chain_opts;
+typedef struct npk_chain_result {
+	uint32_t editions;        /* newest + 1 */
+	uint32_t checked;         /* editions whose files were read */
+	uint64_t problems;
+	uint32_t forks;
+	int trusted;              /* the newest signer is trusted (15.15 "Trust") */
+	uint64_t tree_size;       /* the newest edition's */
+	uint8_t root[32];
+	uint8_t base_digest[32];
+} npk_chain_result;
+/* Checks the chain whose newest file is newest without reading documents
+ * (15.15): each file once (header, trailer, its signature with its own
+ * key, manifest, tables, tree section digest and root), the links, the
+ * consistency proof of each edition against the one before, forks among
+ * the chain's files, opts->chain's and the *.npk files beside newest.
+ * NPK_OK when the chain was checked (res->problems says whether it is
+ * damaged); else why newest could not be read at all. */
+NPK_API int npk_check_chain(const char *newest, const npk_trust *trust,
+                            const npk_check_chain_opts *opts, npk_chain_result *res,
+                            npk_error *err);
 
 /* ---- Salvage (spec/format.md 15.11) ---- */
 

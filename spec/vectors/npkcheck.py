@@ -26,6 +26,22 @@ variable NPKCHECK_PURE_ZSTD=1 to use the decoder here always (the tests do).
         entry's leaf hash against the stored level 0, the number of leaves,
         each stored level against the one below, and the root.
 
+    npkcheck.py verify NEWEST [-p PUBKEY_FILE] [--chain FILE...]
+        An edition (section 15.15: a manifest with an edition link) is read as
+        its chain: the earlier files are found among --chain FILEs by the
+        digest of their manifest, else by the name each link gives, beside
+        NEWEST. Every file is checked (its signature reported, each bound to
+        the next by prev_digest), with the checks of the chain (edition
+        numbers down to a base, base_digest, prev_tree_size, the stride, key
+        rotation statements), each edition's tree (its leaves [p, n), its
+        stored nodes over those of earlier files, the root over every leaf of
+        the chain), its path filter, references to earlier editions
+        (ref_kind 1: the extent in that edition's data stream and the
+        content's digest), withdrawals of paths the state held, and the
+        folder rule of the state after each edition. A missing file is a
+        problem (exit 1). The signer is trusted when it is the key of
+        PUBKEY_FILE or rotated from it by valid statements.
+
     npkcheck.py dump ARCHIVE
         An annotated map of every byte: each structure and field with its offset,
         size, raw bytes and decoded value, the decoded entries of each index page,
@@ -119,6 +135,11 @@ CONTAINER11 = 1              # section 15.1: required_flags bit 0
 EXT_DIRECTORY = 1            # section 15.3
 EXT_MERKLE = 2               # section 15.13: the Merkle root (tree_size, root)
 SECTION_TREE = 4             # section 15.13: the stored tree levels
+EXT_EDITION = 3              # section 15.15: the edition link (critical)
+SECTION_PATHS = 9            # section 15.15: the path filter
+PATHS_MAGIC = b"NPKPATHS"
+ROTATION_MAGIC = b"NPKROT1\n"
+MAX_EDITION = 0xFFFFFFFE
 TREE_MAGIC = b"NPKTREE\n"
 SECTION_RECORD = 56
 MAX_SECTIONS = 65536
@@ -127,8 +148,8 @@ KIND_NAMES = {0: "document", 1: "withdrawn", 2: "folder", 3: "symlink"}
 KIND_MEDIA = {2: b"inode/directory", 3: b"inode/symlink"}
 SECTION_TYPE_NAMES = {2: "survival copies", 3: "parity", 4: "Merkle tree", 6: "content digest "
                       "index", 7: "full-text index", 8: "encryption stanzas"}   # section 15.6
-REF_KIND_NAMES = {0: "inline: cluster and offset", 1: "extent of this file's data stream: not yet "
-                  "defined", 2: "extent of an earlier edition: not yet defined"}
+REF_KIND_NAMES = {0: "inline: cluster and offset", 1: "an extent of an earlier edition's data "
+                  "stream (15.15)"}
 CODEC_NAMES = {0: "stored", 1: "zlib", 2: "zstd"}
 
 
@@ -553,6 +574,8 @@ class Archive(object):
         self.sections = []              # section 15.3: the directory's records
         self.bad_sections = set()       # numbers of the sections whose digest does not match
         self.tree_section = None        # section 15.13: the record of type 4, with a root
+        self.paths_section = None       # section 15.15: an edition's path filter (type 9)
+        self.edition = 0                # section 15.15: the link's edition number (0: none)
         self.later = []                 # manifest problems acted on after the header digest
         self.tail_problems = []         # section 15.5: (structure, offset, text), never an outcome
         self.tail_sections = 0
@@ -830,6 +853,12 @@ class Archive(object):
                 prev = etype
                 if etype == EXT_DIRECTORY:
                     continue            # the section directory: check_directory
+                if etype == EXT_EDITION:  # section 15.15: critical, checked at 5c
+                    why = edition_link(eflags, edata, m)
+                    if why:
+                        problems.append((eoff, "extension %d (type 3, the edition link): %s"
+                                         % (i, why)))
+                    continue
                 if etype == EXT_MERKLE:  # section 15.13: not critical, 40 bytes
                     why = merkle_extension(eflags, edata, m)
                     if why:
@@ -897,10 +926,11 @@ class Archive(object):
         dirs = [(f, d) for t, f, d in self.manifest["extensions"] if t == EXT_DIRECTORY]
         mo = self.trailer["manifest_offset"]
         if not self.v11:
-            if dirs or "tree" in self.manifest:
+            if dirs or "tree" in self.manifest or "link" in self.manifest:
                 self.problem("manifest", mo, "a %s in a version 1.0 archive" % (
                     "section directory (extension type 1)" if dirs else
-                    "Merkle root (extension type 2)"))
+                    "Merkle root (extension type 2)" if "tree" in self.manifest else
+                    "edition link (extension type 3)"))
                 raise Stop()
             return
         if not dirs:
@@ -911,6 +941,24 @@ class Archive(object):
             self.problem("manifest", mo, "the section directory is not marked critical")
             raise Stop()
         self.check_directory(data)
+        link = self.manifest.get("link")
+        if link is None:
+            return
+        # section 15.15: an edition holds the root, the tree section and one path filter
+        why = None
+        filters = [x for x in self.sections if x["type"] == SECTION_PATHS]
+        if "tree" not in self.manifest:
+            why = "an edition link without the Merkle root (extension type 2)"
+        elif self.manifest["tree"][0] < link["prev_tree_size"]:
+            why = "tree_size %d is less than the link's prev_tree_size %d" % (
+                self.manifest["tree"][0], link["prev_tree_size"])
+        elif len(filters) != 1:
+            why = "an edition with %d path filter sections (type 9), not one" % len(filters)
+        if why:
+            self.problem("manifest", mo, why)
+            raise Stop()
+        self.paths_section = filters[0]
+        self.edition = link["edition"]
 
     def check_directory(self, data):
         """Section 15.3: the section directory's records, every bound checked."""
@@ -928,7 +976,7 @@ class Archive(object):
                 raise Stop()
             self.tree_section = trees[0]
         for x in records:
-            if x is self.tree_section:
+            if x is self.tree_section or (x["type"] == SECTION_PATHS and "link" in self.manifest):
                 continue
             self.info.append("section %d: type %d (%d bytes at %d, not critical) skipped, but "
                              "tiled and its digest checked" % (x["number"], x["type"],
@@ -1117,6 +1165,27 @@ class Archive(object):
         self.check_page_table()
         self.check_cluster_table()
 
+    def open_earlier(self, trusted, expect, edition):
+        """Section 15.15: an earlier file of a chain is bound by the digest of
+        its manifest (expect, the next edition's prev_digest); its signature
+        is checked too, as verify reports every file's signer."""
+        self.check_header()
+        self.check_trailer()
+        t = self.trailer
+        got = H(self.read(t["manifest_offset"], t["manifest_size"]))
+        if got != expect:
+            self.problem("manifest", t["manifest_offset"], "is not edition %d of this chain: "
+                         "H(manifest) is %s, not the prev_digest %s of edition %d"
+                         % (edition, got.hex(), expect.hex(), edition + 1))
+            raise Stop()
+        self.check_signature(trusted)
+        self.check_manifest()
+        self.check_header_digest()
+        self.check_version()
+        self.check_manifest_rest()
+        self.check_page_table()
+        self.check_cluster_table()
+
     # -- objects (sections 4.1 and 4.3) ------------------------------------
     def parse_object_header(self, raw, base):
         c = Cursor(raw[:OBJ_HEADER], base)
@@ -1181,7 +1250,7 @@ class Archive(object):
             return None, probs
         nxt = self.pages[k + 1]["first_path"] if k + 1 < len(self.pages) else None
         entries, eprobs, _ = parse_entries(data, e, nxt, self.clusters, self.manifest["content_bytes"],
-                                           self.v11)
+                                           self.v11, self.edition)
         # an entry that needs a newer reader (15.7) keeps saying so
         return entries, probs + [(e["offset"] + OBJ_HEADER, (Newer if isinstance(t, Newer) else str)(
             "decoded byte %d: %s" % (o, t))) for o, t in eprobs]
@@ -1468,6 +1537,101 @@ class Archive(object):
             self.info.append("the Merkle tree (section %d): %d leaves, stride %d, root %s: every "
                              "leaf, stored level and the root check out (15.13)"
                              % (x["number"], n, stride, root.hex()))
+
+    def check_paths(self):
+        """Section 15.15: an edition's path filter holds every entry's path."""
+        x = self.paths_section
+        if x is None or x["number"] in self.bad_sections:
+            return
+        data = self.read(x["offset"], x["length"])
+        where = "path filter section %d" % x["number"]
+        why, m, k = paths_header_problem(data, self.manifest["document_count"])
+        if why:
+            self.problem(where, x["offset"], "the path filter: " + why)
+            return
+        for e in self.all_entries():
+            if not all(data[32 + (b >> 3)] >> (b & 7) & 1 for b in path_probes(e["path"], m, k)):
+                self.problem(where, x["offset"], "the path filter does not hold %s"
+                             % show_text(e["path"]))
+
+    def stored_nodes(self):
+        """The tree section's stored nodes {(L, i): hash} (sections 15.13,
+        15.15), once its header checks; None otherwise."""
+        x = self.tree_section
+        if x is None or x["number"] in self.bad_sections:
+            return None
+        n = self.manifest["tree"][0]
+        p = self.manifest["link"]["prev_tree_size"] if "link" in self.manifest else 0
+        data = self.read(x["offset"], x["length"])
+        if tree_header_problem(data, n, p):
+            return None
+        nodes = {}
+        for level, off, c in etree_levels(p, n, data[16])[0]:
+            for j in range(c):
+                nodes[(level, (p >> level) + j)] = data[off + 32 * j:off + 32 * j + 32]
+        return nodes
+
+    def check_etree(self, known):
+        """Section 15.15: an edition's tree section. Its entries' leaves are
+        [p, n) (level 0 at leaf - p, a withdrawal's of leaf type 1), n - p of
+        them; each stored node above level 0 against its 2^s children of the
+        stored level below (those before p >> (L - s): known, the stored nodes
+        of the earlier editions); the root over every leaf of the chain.
+        known None: the file alone, whose straddling nodes and root need the
+        chain."""
+        x = self.tree_section
+        if x is None or x["number"] in self.bad_sections:
+            return
+        p = self.manifest["link"]["prev_tree_size"]
+        n, root = self.manifest["tree"]
+        data = self.read(x["offset"], x["length"])
+        where = "Merkle tree section %d" % x["number"]
+        why = tree_header_problem(data, n, p)
+        if why:
+            self.problem(where, x["offset"], "the Merkle tree section: " + why)
+            return
+        stride = data[16]
+        count = 0
+        for e in self.all_entries():
+            leaf = e.get("leaf")
+            if leaf is None or leaf == NO_LEAF:
+                continue
+            count += 1
+            lt = 1 if e["kind"] == 1 else 0
+            if not p <= leaf < n:
+                self.problem("document %s" % show_text(e["path"]), e["file_offset"],
+                             "leaf %d is not one of this edition's leaves %d to %d" % (leaf, p, n - 1))
+            elif sha256(b"\0" + leaf_data(e, lt)) != data[24 + 32 * (leaf - p):56 + 32 * (leaf - p)]:
+                self.problem("document %s" % show_text(e["path"]), e["file_offset"],
+                             "its leaf hash does not match leaf %d of the Merkle tree" % leaf)
+        if all(self.page_ok.get(k) for k in range(len(self.pages))) and count != n - p:
+            self.problem(where, x["offset"], "%d entries have a leaf; the edition adds %d leaves "
+                         "(%d to %d)" % (count, n - p, p, n - 1))
+        nodes = self.stored_nodes()
+        have = dict(known or {})
+        have.update(nodes)
+        levels = etree_levels(p, n, stride)[0]
+        unknown = 0
+        for level, off, c in levels[1:]:
+            below = level - stride
+            for j in range(c):
+                i = (p >> level) + j
+                kids = [have.get((below, t)) for t in range(i << stride, (i + 1) << stride)]
+                if None in kids:
+                    unknown += 1
+                    continue
+                if merkle_root(b"".join(kids)) != nodes[(level, i)]:
+                    self.problem(where, x["offset"] + off + 32 * j, "Merkle tree level %d hash %d "
+                                 "does not match the level below" % (level, i))
+                    break
+        leaves = [have.get((0, i)) for i in range(n)]
+        if None in leaves or unknown:
+            self.info.append("edition %d alone: %d stored node(s) and the root depend on the "
+                             "leaves of earlier editions, which only the chain can check"
+                             % (self.edition, unknown))
+        elif merkle_root(b"".join(leaves)) != root:
+            self.problem(where, x["offset"], "the Merkle root does not match the tree of the "
+                         "chain's %d leaves" % n)
 
     def document_bytes(self, e, cache):
         """Content of one document; cache holds the last decoded cluster.
@@ -2280,7 +2444,7 @@ def target_problem(t):
     return None
 
 
-def parse_entries(data, page, next_first, clusters, content_bytes, v11=False):
+def parse_entries(data, page, next_first, clusters, content_bytes, v11=False, edition=0):
     """Parses a page's decoded bytes (sections 5.2, 15.7 and 6.1). Returns
     (entries or None, problems as (offset in decoded bytes, text), fields)."""
     probs = []
@@ -2318,10 +2482,14 @@ def parse_entries(data, page, next_first, clusters, content_bytes, v11=False):
             if v11:
                 ref_kind = c.u8("ref_kind")
                 c.fields[-1].value = "%d (%s)" % (ref_kind, REF_KIND_NAMES.get(ref_kind, "unknown"))
-                if e["kind"] not in KIND_NAMES or eflags or ref_kind != 0:
+                # section 15.15: ref_kind 1 is known in an edition only
+                if e["kind"] not in KIND_NAMES or eflags or ref_kind > (1 if edition else 0):
                     probs.append((start, Newer("entry %d: kind %d, flags 0x%02x, ref_kind %d: a "
                                  "newer reader is needed" % (n, e["kind"], eflags, ref_kind))))
                     return None, probs, c.fields
+                e["ref_kind"] = ref_kind
+                if ref_kind == 1:
+                    e["ref_edition"] = c.u32("edition")
             e["cluster"] = c.u32("cluster")
             if e["cluster"] == NO_CLUSTER:
                 c.fields[-1].value = "FFFFFFFF (none)"
@@ -2360,7 +2528,15 @@ def parse_entries(data, page, next_first, clusters, content_bytes, v11=False):
             # position (5.2)
             e["stream"] = None
             where = "entry %d (%s)" % (n, show_text(e["path"]))
-            if e["size"] == 0:
+            if e.get("ref_kind") == 1:
+                # section 15.15: checked against the named edition's tables by the chain
+                if e["ref_edition"] >= edition:
+                    probs.append((e["decoded_offset"], "%s: refers to edition %d, not an edition "
+                                  "before this one (%d)" % (where, e["ref_edition"], edition)))
+                elif e["kind"] in (1, 2):
+                    probs.append((e["decoded_offset"], "%s: a %s refers to content of edition %d"
+                                  % (where, KIND_NAMES[e["kind"]], e["ref_edition"])))
+            elif e["size"] == 0:
                 if e["cluster"] != NO_CLUSTER or e["offset"] != 0:
                     probs.append((e["decoded_offset"], "%s: empty document with cluster %d and "
                                   "offset %d (must be FFFFFFFF and 0)" % (where, e["cluster"], e["offset"])))
@@ -2465,11 +2641,65 @@ def merkle_extension(flags, data, m):
     return None
 
 
-def leaf_data(e):
-    """Section 15.13: the leaf data of an index entry (leaf_type 0)."""
-    return (bytes([0, e["kind"]]) + struct.pack("<H", len(e["path"])) + e["path"] +
+def leaf_data(e, leaf_type=0):
+    """Section 15.13: the leaf data of an index entry (leaf_type 0; 1: a
+    withdrawal in an edition, section 15.15)."""
+    return (bytes([leaf_type, e["kind"]]) + struct.pack("<H", len(e["path"])) + e["path"] +
             struct.pack("<Q", e["size"]) + e["digest"] + bytes([len(e["media"])]) + e["media"] +
             struct.pack("<H", len(e["meta_raw"])) + e["meta_raw"] + e["salt"])
+
+
+def edition_link(flags, data, m):
+    """Section 15.15: manifest extension type 3; sets m["link"]."""
+    if flags != 1:
+        return "flags 0x%04x, not 1 (the link is critical)" % flags
+    if len(data) < 82:
+        return "%d bytes, fewer than 82" % len(data)
+    ed, lflags = struct.unpack_from("<II", data, 0)
+    ptree, nlen = struct.unpack_from("<QH", data, 72)
+    want = 82 + nlen + (184 if lflags & 1 else 0)
+    if len(data) != want:
+        return "%d bytes, not the %d its fields take" % (len(data), want)
+    if not 1 <= ed <= MAX_EDITION:
+        return "edition %d is not 1 to 2^32 - 2" % ed
+    if lflags & ~1:
+        return "reserved flag bits are set (0x%08x)" % lflags
+    name = data[82:82 + nlen]
+    if not 1 <= nlen <= 255 or b"/" in name or name in (b".", b"..") or b"\0" in name or \
+            not utf8_ok(name):
+        return "prev_name %s is not one path component" % show_text(name)
+    rot = data[82 + nlen:] if lflags & 1 else None
+    m["link"] = {"edition": ed, "flags": lflags, "prev_digest": data[8:40],
+                 "base_digest": data[40:72], "prev_tree_size": ptree, "prev_name": name,
+                 "statement": rot[:120] if rot else None,
+                 "rotation_signature": rot[120:] if rot else None}
+    return None
+
+
+def path_probes(path, m, k):
+    """Section 15.15: the bits of the path filter that path sets."""
+    d = H(path)
+    h1 = struct.unpack_from("<Q", d, 0)[0]
+    h2 = struct.unpack_from("<Q", d, 8)[0] | 1
+    return [(h1 + j * h2) % (1 << 64) % m for j in range(k)]
+
+
+def paths_header_problem(data, count):
+    """Section 15.15: the path filter's header; (why or None, m, k)."""
+    if len(data) < 32 or data[:8] != PATHS_MAGIC:
+        return "it does not begin with NPKPATHS", 0, 0
+    cnt, m, k = struct.unpack_from("<QQB", data, 8)
+    if cnt != count:
+        return "its count %d is not the edition's %d entries" % (cnt, count), 0, 0
+    if not 64 <= m <= 1 << 35 or m % 64:
+        return "bits %d is not a multiple of 64 from 64 to 2^35" % m, 0, 0
+    if not 1 <= k <= 32:
+        return "hashes %d is not 1 to 32" % k, 0, 0
+    if any(data[25:32]):
+        return "its reserved bytes are not zero", 0, 0
+    if len(data) != 32 + m // 8:
+        return "%d bytes, not 32 + %d / 8" % (len(data), m), 0, 0
+    return None, m, k
 
 
 def merkle_root(hashes):
@@ -2501,8 +2731,22 @@ def tree_levels(n, stride):
     return levels, off
 
 
-def tree_header_problem(data, n):
-    """Section 15.13: the tree section's fixed fields and length; None when they hold."""
+def etree_levels(p, n, stride):
+    """Section 15.15: an edition's stored levels [(L, offset in the section,
+    hashes)], the nodes [p >> L, n >> L) of L = 0, s, 2s, ... while there are
+    any, and the section's length; p = 0: the levels of 15.13."""
+    levels, off, level = [], 24, 0
+    while (n >> level) > (p >> level):
+        c = (n >> level) - (p >> level)
+        levels.append((level, off, c))
+        off += 32 * c
+        level += stride
+    return levels, off
+
+
+def tree_header_problem(data, n, p=0):
+    """Sections 15.13 and 15.15: the tree section's fixed fields and length
+    (an edition's holds the leaves [p, n)); None when they hold."""
     if len(data) < 24 or data[:8] != TREE_MAGIC:
         return "it does not begin with NPKTREE"
     size = struct.unpack_from("<Q", data, 8)[0]
@@ -2512,7 +2756,7 @@ def tree_header_problem(data, n):
         return "stride %d is not 1 to 16" % data[16]
     if any(data[17:24]):
         return "its reserved bytes are not zero"
-    length = tree_levels(n, data[16])[1]
+    length = etree_levels(p, n, data[16])[1]
     if len(data) != length:
         return "%d bytes, not the %d its %d leaves with stride %d take" % (len(data), length,
                                                                            n, data[16])
@@ -2536,7 +2780,254 @@ def report(arc, out):
                                         where, at(off), text))
 
 
-def run_checks(path, trusted, out):
+def manifest_digest_of(path):
+    """H(manifest) of the archive at path, or None when its header or trailer
+    does not lead to one (section 15.15: finding the files of a chain)."""
+    try:
+        a = Archive(path)
+    except OSError:
+        return None
+    try:
+        a.check_header()
+        a.check_trailer()
+        t = a.trailer
+        return H(a.read(t["manifest_offset"], t["manifest_size"]))
+    except (Stop, Short, OSError):
+        return None
+    finally:
+        a.close()
+
+
+def find_chain(newest, trusted, files, problems):
+    """Section 15.15: the files of newest's chain, following the links: among
+    files by the digest of their manifest, else by prev_name beside newest.
+    Returns the archives opened, oldest first (not back to a base when one is
+    missing or is not the edition its successor names); problems gets
+    (where, text) for each."""
+    folder = os.path.dirname(os.path.realpath(newest.path))
+    chain, cur = [newest], newest
+    while "link" in cur.manifest:
+        lk = cur.manifest["link"]
+        k = lk["edition"]
+        name = lk["prev_name"].decode("utf-8", "replace")
+        path = next((f for f in files if manifest_digest_of(f) == lk["prev_digest"]), None)
+        if path is None and os.path.isfile(os.path.join(folder, name)):
+            path = os.path.join(folder, name)
+        if path is None:
+            problems.append(("edition %d" % (k - 1), "edition %d (%s, manifest digest %s) is "
+                             "missing: not beside %s; name it with --chain"
+                             % (k - 1, name, lk["prev_digest"].hex()[:16],
+                                os.path.basename(newest.path))))
+            break
+        try:
+            prev = Archive(path)
+        except OSError as e:
+            problems.append(("edition %d" % (k - 1), "%s cannot be opened: %s" % (path, e.strerror)))
+            break
+        try:
+            prev.open_earlier(trusted, lk["prev_digest"], k - 1)
+        except (Stop, Short):
+            chain.append(prev)
+            break
+        pe = prev.manifest["link"]["edition"] if "link" in prev.manifest else 0
+        chain.append(prev)
+        if pe != k - 1:
+            problems.append(("edition %d" % k, "the edition numbers do not go down by one: %s "
+                             "(edition %d) follows %s, which is edition %d"
+                             % (cur.path, k, path, pe)))
+            break
+        cur = prev
+    chain.reverse()
+    return chain
+
+
+def key_text(a):
+    return key_id_text(a.manifest["signer_key_id"])
+
+
+def rotation_problem(a, prev):
+    """Section 15.15: a's signer against prev's; None when it may sign."""
+    lk, m, pm = a.manifest["link"], a.manifest, prev.manifest
+    same = m["signer_public_key"] == pm["signer_public_key"] and \
+        m["signer_key_id"] == pm["signer_key_id"]
+    st, sig = lk["statement"], lk["rotation_signature"]
+    if same:
+        return "holds a rotation statement but is signed by the key of edition %d" \
+            % (lk["edition"] - 1) if st else None
+    why = None
+    if st is None:
+        why = "no rotation statement"
+    elif st[:8] != ROTATION_MAGIC or any(st[76:80]):
+        why = "its rotation statement is malformed"
+    elif st[8:40] != lk["base_digest"] or st[40:72] != lk["prev_digest"] or \
+            struct.unpack_from("<I", st, 72)[0] != lk["edition"]:
+        why = "its rotation statement is for another chain or edition"
+    elif st[80:88] != m["signer_key_id"] or st[88:120] != m["signer_public_key"]:
+        why = "its rotation statement names another key"
+    elif not ed25519_verify(pm["signer_public_key"], H512(st), sig):
+        why = "its rotation signature does not verify"
+    if why is None:
+        return None
+    return "edition %d is signed by key %s, which the signer of edition %d did not authorise " \
+        "(%s)" % (lk["edition"], key_text(a), lk["edition"] - 1, why)
+
+
+def chain_links(chain, problems):
+    """Section 15.15, the checks of the chain: a base numbered 0 with a tree,
+    every base_digest, prev_tree_size and stride, each signer."""
+    base = chain[0]
+    if "tree" not in base.manifest:
+        problems.append(("edition 0", "the base %s has no Merkle tree" % base.path))
+        return
+    bd = H(base.manifest_bytes)
+    stride = base.read(base.tree_section["offset"] + 16, 1)[0]
+    for prev, a in zip(chain, chain[1:]):
+        lk = a.manifest["link"]
+        where = "edition %d" % lk["edition"]
+        if lk["base_digest"] != bd:
+            problems.append((where, "%s: base_digest %s is not H(manifest) of the base %s"
+                             % (a.path, lk["base_digest"].hex(), base.path)))
+        if lk["prev_tree_size"] != prev.manifest["tree"][0]:
+            problems.append((where, "%s: prev_tree_size %d is not the tree_size %d of %s"
+                             % (a.path, lk["prev_tree_size"], prev.manifest["tree"][0], prev.path)))
+        if a.read(a.tree_section["offset"] + 16, 1)[0] != stride:
+            problems.append((where, "%s: its tree's stride is not the base's %d" % (a.path, stride)))
+        why = rotation_problem(a, prev)
+        if why:
+            problems.append((where, "%s: %s" % (a.path, why)))
+
+
+def extent_problem(t, e):
+    """Section 15.15: a ref_kind 1 entry's extent in the data stream of t
+    (the edition it names), and its content's digest."""
+    cl, off, size = e["cluster"], e["offset"], e["size"]
+    if size == 0:
+        ok = cl == NO_CLUSTER and off == 0 and e["digest"] == H(b"")
+        return None if ok else "an empty extent must have cluster FFFFFFFF, offset 0"
+    if cl >= len(t.clusters) or off >= t.clusters[cl]["raw_size"]:
+        return "cluster %d, offset %d is not in the data stream of edition %d" % (
+            cl, off, e["ref_edition"])
+    s = t.clusters[cl]["start"] + off
+    if s + size > t.manifest["content_bytes"]:
+        return "stream bytes %d to %d run past the end %d of edition %d's data stream" % (
+            s, s + size, t.manifest["content_bytes"], e["ref_edition"])
+    h = hashlib.blake2b(digest_size=32)
+    end, i = s + size, cl
+    while s < end:
+        data, _ = t.read_cluster(i)
+        if data is None:
+            return "cluster %d of edition %d is damaged" % (i, e["ref_edition"])
+        cs = t.cluster_start[i]
+        h.update(data[s - cs:min(end, cs + len(data)) - cs])
+        s = cs + len(data)
+        i += 1
+    if h.digest() != e["digest"]:
+        return "H(content) in edition %d is %s, not the entry's digest %s" % (
+            e["ref_edition"], h.hexdigest(), e["digest"].hex())
+    return None
+
+
+def chain_state(chain):
+    """Section 15.15: the state edition by edition: withdrawals of paths the
+    state holds, references into earlier editions, the folder rule."""
+    state = {}
+    for k, a in enumerate(chain):
+        for e in a.all_entries():
+            where = "document %s" % show_text(e["path"])
+            if k and e["kind"] == 1 and e["path"] not in state:
+                a.problem(where, e["file_offset"], "withdraws a path that the chain's state "
+                          "before edition %d does not hold" % k)
+            if e.get("ref_kind") == 1 and e["ref_edition"] < k:
+                why = extent_problem(chain[e["ref_edition"]], e)
+                if why:
+                    a.problem(where, e["file_offset"], why)
+                else:
+                    a.info.append("%s: its content, in edition %d, matches its digest"
+                                  % (show_text(e["path"]), e["ref_edition"]))
+            if e["kind"] == 1:
+                state.pop(e["path"], None)
+            else:
+                state[e["path"]] = k
+        folders = []
+        for path in sorted(state):
+            f = folder_of(folders, path)
+            if f is not None:
+                a.problem("state", 0, "in the state at edition %d, %s is inside %s, which would "
+                          "have to be a folder (section 5.1)" % (k, show_text(path), show_text(f)))
+    return state
+
+
+def run_chain(newest, trusted, out, files):
+    """Section 15.15: verify of a chain given its newest edition (steps 1-7
+    passed): every file oldest first, the chain checks, the state."""
+    problems = []
+    chain = find_chain(newest, trusted, files, problems)
+    whole = not problems and all(not a.problems for a in chain) and \
+        "link" not in chain[0].manifest
+    if whole:
+        chain_links(chain, problems)
+    known = {}
+    for a in chain:
+        if a.problems:
+            continue
+        try:
+            a.verify_body()
+            a.body_checked = True
+            a.check_leaves()
+            if "link" in a.manifest:
+                a.check_etree(known if whole else None)
+                a.check_paths()
+            else:
+                a.check_tree()
+            a.check_tail()
+            known.update(a.stored_nodes() or {})
+        except Stop:
+            pass
+        except Short as e:
+            a.problem("archive", e.offset, "%s past the end of the file (%d bytes)" % (e.what, a.size))
+    if whole and all(a.body_checked for a in chain):
+        chain_state(chain)
+    bad = False
+    newer = True
+    for a in chain:
+        ed = a.manifest["link"]["edition"] if a.manifest and "link" in a.manifest else 0
+        if a.manifest and a.signature_ok:
+            out.write("edition %d %s: %d entries, signed by %s key ID %s%s\n" % (
+                ed, a.path, a.manifest["document_count"],
+                "trusted" if a.signer_trusted else "untrusted", key_text(a),
+                ", rotated by a statement of the previous signer"
+                if ed and a.manifest["link"]["statement"] else ""))
+        else:
+            out.write("edition ? %s: NOT valid\n" % a.path)
+        for line in a.info:
+            out.write("info  %s\n" % line)
+        for where, off, text in a.tail_problems:
+            out.write("TAIL  %s: %s, %s: %s\n" % (a.path, where, at(off), text))
+        report(a, out)
+        bad |= bool(a.problems)
+        newer &= a.needs_newer_only()
+    for where, text in problems:
+        out.write("FAIL  chain, %s: %s\n" % (where, text))
+    total = len(problems) + sum(len(a.problems) for a in chain)
+    if problems or (bad and not newer):
+        out.write("%s: %d problem(s) found; the chain is NOT valid\n" % (newest.path, total))
+        return 1
+    if bad:
+        out.write("%s: needs a newer reader: this one cannot check all of the chain\n" % newest.path)
+        return 2
+    trusted_any = any(a.signer_trusted for a in chain)
+    out.write("%s: a chain of %d editions; every file, the links, the tree across the chain, "
+              "the path filters and the state check out\n" % (newest.path, len(chain)))
+    # section 15.15, trust: a trusted signer of some edition, and a valid
+    # statement at every key change after it (checked above)
+    out.write("valid signature by %s key ID %s%s\n" % (
+        "trusted" if trusted_any else "untrusted", key_text(newest),
+        "" if newest.signer_trusted or not trusted_any else
+        " (rotated from a trusted key by valid statements)"))
+    return 0 if trusted_any else 3
+
+
+def run_checks(path, trusted, out, files=()):
     """Opens and checks everything. Returns (archive, exit code)."""
     try:
         arc = Archive(path)
@@ -2546,6 +3037,8 @@ def run_checks(path, trusted, out):
     try:
         try:
             arc.open(trusted)
+            if "link" in arc.manifest:  # section 15.15: an edition reads as its chain
+                return arc, run_chain(arc, trusted, out, files)
             arc.verify_body()
             arc.body_checked = True
             arc.check_leaves()
@@ -2597,7 +3090,7 @@ def cmd_verify(args):
     trusted = load_trusted(args)
     if trusted == "error":
         return 2
-    arc, rc = run_checks(args.archive, trusted, sys.stdout)
+    arc, rc = run_checks(args.archive, trusted, sys.stdout, args.chain)
     if arc:
         arc.close()
     return rc
@@ -3724,6 +4217,8 @@ def main(argv):
     v = sub.add_parser("verify", help="check every byte of an archive")
     v.add_argument("archive")
     v.add_argument("-p", "--pubkey", help="public key file of the trusted signer")
+    v.add_argument("--chain", nargs="+", default=[], metavar="FILE",
+                   help="earlier editions of the chain (section 15.15), in any order")
     dp = sub.add_parser("dump", help="annotated byte map of an archive")
     dp.add_argument("archive")
     x = sub.add_parser("extract", help="verify, then write every document under DIR")

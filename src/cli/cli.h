@@ -34,10 +34,22 @@ json_t *cli_parity_json(const npk_parity_info *pi);
 json_t *cli_parity_range_json(const npk_parity_range *r);
 void cli_parity_range_text(const npk_parity_range *r);
 
+/* Editions (cmd_append.c, spec/format.md 15.15): append and rotate; and
+ * what they share with create (cmd_create.c): --timestamp's forms, the
+ * secret key (-s, --passphrase-file; 0 or an exit code), and the time
+ * without --timestamp ($SOURCE_DATE_EPOCH, else now; -1 to go on). */
+int cmd_append(int argc, char **argv);
+int cmd_rotate(int argc, char **argv);
+int cli_parse_time(const char *s, uint64_t *out);
+int cli_load_seckey(const char *sec, const char *pfile, npk_seckey **sk);
+int cli_default_timestamp(npk_create_opts *opts);
+
 int cmd_salvage(int argc, char **argv);
 /* Per-article proofs (cmd_proof.c, spec/format.md 15.14). */
 int cmd_prove(int argc, char **argv);
 int cmd_check_proof(int argc, char **argv);
+/* Editions (cmd_chain.c, spec/format.md 15.15). */
+int cmd_check_chain(int argc, char **argv);
 
 /* The options of the reading commands (verify, list, info, cat, extract,
  * export). Each command names those it accepts with these flags. */
@@ -54,6 +66,8 @@ enum {
 	RO_FORMAT = 1 << 9,       /* --format FORMAT */
 	RO_NO_MTIME = 1 << 10,    /* --no-mtime */
 	RO_SYMLINKS = 1 << 11,    /* --symlinks */
+	RO_CHAIN = 1 << 12,       /* --chain FILE (repeatable), --at EDITION|DATE */
+	RO_ALL = 1 << 13,         /* --all (list) */
 };
 typedef struct cli_ropts {
 	const char *pubkey;
@@ -63,12 +77,25 @@ typedef struct cli_ropts {
 	int no_mtime;
 	int symlinks;
 	int threads;              /* 0: one per core */
+	npk_chain_opts chain;     /* --chain, --at, --all (spec/format.md 15.15) */
 } cli_ropts;
 /* Parses the options of cmd, accepting those in the RO_ flags allowed;
  * help prints its --help text. Returns -1 to go on (argv[optind] is the
  * first operand), or an exit code. */
 int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
                     void (*help)(FILE *), cli_ropts *o);
+/* --at EDITION|YYYY-MM-DD[THH:MM:SSZ] into c (a date: the end of that day,
+ * UTC); -1 to go on, or an exit code (usage). */
+int cli_parse_at(const char *cmd, const char *s, npk_chain_opts *c);
+/* --chain FILE: added to c (the array lives until exit). */
+int cli_add_chain(const char *cmd, const char *file, npk_chain_opts *c);
+/* The --chain and --at lines of a reading command's --help. */
+#define CLI_CHAIN_HELP \
+	"  --chain FILE        an earlier edition of ARCHIVE's chain, where it is not beside\n" \
+	"                      ARCHIVE under the name its link gives (repeatable, any order)\n" \
+	"  --at EDITION|DATE   the state at that edition, or at the newest edition created\n" \
+	"                      at or before DATE (YYYY-MM-DD: the end of that day, or\n" \
+	"                      YYYY-MM-DDTHH:MM:SSZ)\n"
 /* The -p line of a reading command's --help. */
 #define CLI_TRUST_HELP \
 	"  -p PUBKEY           trust only this public key (default: every key in\n" \
@@ -116,6 +143,10 @@ const char *cli_copy_names(unsigned bits, char *buf, size_t len);
 void cli_copies_warn(const char *path, unsigned served);
 int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
              npk_reader **out);
+/* The same with o's -p, --allow-untrusted and chain options (--chain, --at,
+ * --all): an edition opens as its chain (spec/format.md 15.15), and each
+ * --chain file that is not in it is named in a warning. */
+int cli_open_ro(const char *path, const cli_ropts *o, npk_reader **out);
 
 /* Reads a passphrase from file (first line) or, if file is NULL, from the
  * terminal (twice when confirm). Returns a malloc'ed string or NULL after

@@ -104,7 +104,7 @@ static int month_days(int y, int m)
 /* Unix seconds, YYYY-MM-DD, or YYYY-MM-DDTHH:MM:SS[Z]. Every field is
  * checked against its range (the day against its month, leap years
  * included): a date that does not exist is refused, never normalised. */
-static int parse_time(const char *s, uint64_t *out)
+int cli_parse_time(const char *s, uint64_t *out)
 {
 	char *end;
 	if (s[0] != 0 && strspn(s, "0123456789") == strlen(s)) {
@@ -219,14 +219,14 @@ static int parse_format_version(const char *s, npk_create_opts *opts)
 
 /* Without --timestamp: $SOURCE_DATE_EPOCH, else now. Returns -1 to go
  * on, or an exit code. */
-static int default_timestamp(npk_create_opts *opts)
+int cli_default_timestamp(npk_create_opts *opts)
 {
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	if (sde == NULL || sde[0] == 0) {
 		opts->timestamp = (uint64_t)time(NULL);
 		return -1;
 	}
-	if (parse_time(sde, &opts->timestamp) != 0)
+	if (cli_parse_time(sde, &opts->timestamp) != 0)
 		return cli_usage_error("create", "bad SOURCE_DATE_EPOCH '%s'", sde);
 	return -1;
 }
@@ -298,7 +298,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		case 'h': create_help(stdout); ec = 0; break;
 		case 'm': ec = parse_meta(optarg, co->meta); break;
 		case 't':
-			if (parse_time(optarg, &co->opts.timestamp) != 0)
+			if (cli_parse_time(optarg, &co->opts.timestamp) != 0)
 				ec = cli_usage_error("create", "bad --timestamp '%s'", optarg);
 			co->have_time = 1;
 			break;
@@ -321,12 +321,12 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		return cli_usage_error("create", "need OUT.npk and at least one INPUT");
 	if (co->list && strcmp(co->list, "-") == 0 && co->pfile && strcmp(co->pfile, "-") == 0)
 		return cli_usage_error("create", "--files-from - and --passphrase-file - both want stdin");
-	return co->have_time ? -1 : default_timestamp(&co->opts);
+	return co->have_time ? -1 : cli_default_timestamp(&co->opts);
 }
 
 /* The secret key, first: no work is done that cannot be signed. Returns
  * 0 or an exit code. */
-static int load_seckey(const char *sec, const char *pfile, npk_seckey **sk)
+int cli_load_seckey(const char *sec, const char *pfile, npk_seckey **sk)
 {
 	struct stat st;
 	const char *keypath = sec ? sec : cli_default_seckey();
@@ -530,7 +530,7 @@ int cmd_create(int argc, char **argv)
 		goto out;
 	if ((ec = gather_inputs(&co, argv + optind + 1, (size_t)(argc - optind - 1))) >= 0)
 		goto out;
-	if ((ec = load_seckey(co.sec, co.pfile, &sk)) != 0)
+	if ((ec = cli_load_seckey(co.sec, co.pfile, &sk)) != 0)
 		goto out;
 	ec = create_run(&co, argv[optind], co.inputs, co.ninputs, sk);
 out:

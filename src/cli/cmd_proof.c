@@ -478,7 +478,8 @@ static void text_fields(const check_opts *o, const npk_proof_result *res)
 {
 	char when[40], root[65];
 	if (res->steps >= 5 || res->path != NULL) {
-		printf("  path:      %s%s\n", cli_show(res->path), res->kind == NPK_KIND_FOLDER
+		printf("  path:      %s%s%s\n", res->kind == NPK_KIND_WITHDRAWN ? "withdrawal of " : "",
+		       cli_show(res->path), res->kind == NPK_KIND_FOLDER
 		       ? " (an empty folder)" : res->kind == NPK_KIND_SYMLINK ? " (a symbolic link)" : "");
 		printf("  title:     %s\n", res->title ? cli_show(res->title) : "(none)");
 		printf("  date:      %s\n", res->date ? cli_show(res->date) : "(none)");

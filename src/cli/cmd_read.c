@@ -428,19 +428,25 @@ int cmd_verify(int argc, char **argv)
 static void list_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack list [-p PUBKEY] [-l | --json] [--allow-untrusted] ARCHIVE\n"
+	        "Usage: newspack list [-p PUBKEY] [-l | --json] [--allow-untrusted]\n"
+	        "                     [--chain FILE]... [--at EDITION|DATE] [--all] ARCHIVE\n"
 	        "\n"
 	        "Lists the documents in path order, one path a line. Reads the index only,\n"
 	        "checking the signature and the digest of every index page it reads;\n"
 	        "documents' metadata is read (and checked) with -l and --json, and by verify.\n"
 	        "An empty folder's path ends with '/'; a withdrawn document is followed by a\n"
 	        "TAB and \"(withdrawn)\". -l and --json also read each symbolic link's target.\n"
+	        "Given an edition, lists its chain's state: each path's newest version,\n"
+	        "withdrawn documents left out (spec/format.md 15.15).\n"
 	        "\n" CLI_TRUST_HELP
 	        "  -l                  long: size (or the kind: folder, symlink, withdrawn),\n"
 	        "                      media type, date, path (a link's with '-> TARGET') and\n"
 	        "                      title\n"
 	        "  --json              every field and all metadata, as JSON\n"
-	        "  --allow-untrusted   read an archive signed by a key that is not trusted\n");
+	        "  --allow-untrusted   read an archive signed by a key that is not trusted\n"
+	        CLI_CHAIN_HELP
+	        "  --all               every entry of every edition up to the state, by path\n"
+	        "                      then edition, withdrawals included (-l: a column e<N>)\n");
 }
 
 /* Kind names of list -l and --json (spec/format.md 15.7). */
@@ -480,6 +486,7 @@ typedef struct list_ctx {
 	npk_reader *r;
 	npk_error *err;
 	uint64_t n;               /* --json: entries printed */
+	int chain;                /* an edition's chain: each entry's edition shown */
 } list_ctx;
 
 /* Every value from the archive is printed through cli_show: a path may
@@ -511,6 +518,8 @@ static int list_long(const npk_entry *e, void *ctx)
 		snprintf(size, sizeof size, "%llu", (unsigned long long)e->size);
 	else
 		snprintf(size, sizeof size, "%s", kind_name(e->kind));
+	if (l->chain)
+		printf("e%-5u ", e->edition);
 	printf("%12s  %-22s  %-10s  %s%s%s%s%s%s\n", size, cli_show(e->media_type), cli_show(day),
 	       cli_show(e->path), e->kind == NPK_KIND_FOLDER ? "/" : "",
 	       e->kind == NPK_KIND_SYMLINK ? " -> " : "", cli_show(t.s), title ? "  " : "",
@@ -538,6 +547,8 @@ static int list_json(const npk_entry *e, void *ctx)
 	if (e->kind == NPK_KIND_SYMLINK && read_target(l->r, e, &t, l->err) != NPK_OK)
 		return l->err->code;
 	json_t *o = entry_json(e, e->kind == NPK_KIND_SYMLINK ? t.s : NULL);
+	if (l->chain)
+		json_object_set_new(o, "edition", json_integer(e->edition));
 	fputs(l->n++ ? ",\n    " : "\n    ", stdout);
 	cli_json_dump(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
@@ -545,9 +556,9 @@ static int list_json(const npk_entry *e, void *ctx)
 }
 
 /* list --json, streamed, so memory stays flat for any number of documents. */
-static int list_json_all(npk_reader *r, const char *archive, npk_error *err)
+static int list_json_all(npk_reader *r, const char *archive, int chain, npk_error *err)
 {
-	list_ctx l = {r, err, 0};
+	list_ctx l = {r, err, 0, chain};
 	json_t *a = json_string(archive);
 	printf("{\n  \"archive\": ");
 	cli_json_dump(a, JSON_ENCODE_ANY);
@@ -561,20 +572,22 @@ static int list_json_all(npk_reader *r, const char *archive, npk_error *err)
 int cmd_list(int argc, char **argv)
 {
 	cli_ropts o;
-	int ec = cli_parse_ropts(argc, argv, "list", RO_PUBKEY | RO_JSON | RO_UNTRUSTED | RO_LONG,
-	                         list_help, &o);
+	int ec = cli_parse_ropts(argc, argv, "list", RO_PUBKEY | RO_JSON | RO_UNTRUSTED | RO_LONG |
+	                         RO_CHAIN | RO_ALL, list_help, &o);
 	if (ec >= 0)
 		return ec;
 	if (argc - optind != 1)
 		return cli_usage_error("list", "need exactly one ARCHIVE");
 	npk_reader *r = NULL;
-	if ((ec = cli_open(argv[optind], o.pubkey, o.allow_untrusted, &r)) != 0)
+	if ((ec = cli_open_ro(argv[optind], &o, &r)) != 0)
 		return ec;
 	npk_error err = {0};
 	/* paths alone need no metadata: it is left undecoded and unchecked */
 	npk_reader_set_meta(r, o.json || o.longfmt);
-	list_ctx l = {r, &err, 0};
-	int rc = o.json ? list_json_all(r, argv[optind], &err)
+	npk_info in;
+	npk_reader_info(r, &in);
+	list_ctx l = {r, &err, 0, in.edition > 0 || o.chain.all};
+	int rc = o.json ? list_json_all(r, argv[optind], l.chain, &err)
 	                : npk_reader_list(r, o.longfmt ? list_long : list_plain, &l, &err);
 	npk_reader_free(r);
 	if (fflush(stdout) != 0 && rc == NPK_OK) {
@@ -589,24 +602,95 @@ int cmd_list(int argc, char **argv)
 static void info_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack info [-p PUBKEY] [--json] [--allow-untrusted] ARCHIVE\n"
+	        "Usage: newspack info [-p PUBKEY] [--json] [--allow-untrusted]\n"
+	        "                     [--chain FILE]... [--at EDITION|DATE] ARCHIVE\n"
 	        "\n"
 	        "Shows the archive's metadata, creation time, signer, counts and sizes. Reads\n"
-	        "the header, the signed manifest and the tables, not the documents.\n"
+	        "the header, the signed manifest and the tables, not the documents. Given an\n"
+	        "edition, also shows its chain: each edition's file, date, entries and signer\n"
+	        "(the counts above are those of the edition read).\n"
 	        "\n" CLI_TRUST_HELP
 	        "  --json              as JSON\n"
-	        "  --allow-untrusted   show an archive signed by a key that is not trusted\n");
+	        "  --allow-untrusted   show an archive signed by a key that is not trusted\n"
+	        CLI_CHAIN_HELP);
 }
 
 /* What info shows, formatted once for both printers. */
 typedef struct info_view {
+	npk_reader *r;
+	int chain_rc;             /* the first edition that could not be opened */
 	const char *archive;
 	npk_info in;
 	char id[17], when[40], signer[65], fp[NPK_FINGERPRINT_LEN], root[65];
 	double ratio;             /* archive size over content size */
 } info_view;
 
-static void info_json(const info_view *v)
+/* 15.15: the chain of an edition, one line (or object) per edition; an
+ * edition whose file cannot be opened is named, and remembered. */
+static int info_edition(info_view *v, uint32_t e, npk_edition_info *ei, npk_error *err)
+{
+	int rc = npk_reader_edition(v->r, e, ei, err);
+	if (rc != NPK_OK && v->chain_rc == NPK_OK)
+		v->chain_rc = rc == NPK_E_NOTFOUND ? NPK_E_FORMAT : rc;
+	return rc;
+}
+
+static void info_chain_text(info_view *v)
+{
+	char h[65];
+	cli_hex(v->in.base_digest, 32, h);
+	printf("Edition:       %u of a chain (the state at edition %u)\n", v->in.edition,
+	       v->in.at_edition);
+	printf("Chain:         %s (the base's manifest digest)\n", h);
+	for (uint32_t e = 0; e <= v->in.edition; e++) {
+		npk_edition_info ei;
+		npk_error err = {0};
+		char when[40], id[17];
+		if (info_edition(v, e, &ei, &err) != NPK_OK) {
+			printf("  e%-4u  %s\n", e, cli_show_msg(err.msg));
+			continue;
+		}
+		cli_time(ei.created, when, sizeof when);
+		npk_keyid_format(ei.key_id, id);
+		printf("  e%-4u  %s  %s  %llu %s  key %s%s\n", e, cli_show(ei.file), when,
+		       (unsigned long long)ei.entries, ei.entries == 1 ? "entry" : "entries", id,
+		       ei.rotated ? " (rotated)" : "");
+	}
+}
+
+static void info_chain_json(info_view *v, json_t *j)
+{
+	char h[65];
+	json_object_set_new(j, "edition", json_integer(v->in.edition));
+	json_object_set_new(j, "at_edition", json_integer(v->in.at_edition));
+	cli_hex(v->in.base_digest, 32, h);
+	json_object_set_new(j, "base_digest", json_string(h));
+	cli_hex(v->in.manifest_digest, 32, h);
+	json_object_set_new(j, "manifest_digest", json_string(h));
+	json_t *a = json_array();
+	for (uint32_t e = 0; e <= v->in.edition; e++) {
+		npk_edition_info ei;
+		npk_error err = {0};
+		char when[40], id[17];
+		if (info_edition(v, e, &ei, &err) != NPK_OK) {
+			json_array_append_new(a, json_pack("{s:I, s:s}", "edition", (json_int_t)e, "error",
+			                                   err.msg));
+			continue;
+		}
+		cli_time(ei.created, when, sizeof when);
+		npk_keyid_format(ei.key_id, id);
+		cli_hex(ei.manifest_digest, 32, h);
+		json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:s, s:b, s:s}",
+		                                   "edition", (json_int_t)e, "file", ei.file, "created",
+		                                   when, "entries", (json_int_t)ei.entries, "tree_size",
+		                                   (json_int_t)ei.tree_size, "file_size",
+		                                   (json_int_t)ei.file_size, "key_id", id, "rotated",
+		                                   ei.rotated, "manifest_digest", h));
+	}
+	json_object_set_new(j, "chain", a);
+}
+
+static void info_json(info_view *v)
 {
 	const npk_info *in = &v->in;
 	json_t *j = json_pack("{s:s, s:s, s:s, s:I}", "archive", v->archive, "format", "npk",
@@ -629,10 +713,12 @@ static void info_json(const info_view *v)
 	json_object_set_new(j, "tree_size", in->tree ? json_integer((json_int_t)in->tree_size)
 	                                              : json_null());
 	json_object_set_new(j, "metadata", cli_meta_json(in->meta));
+	if (in->edition > 0)
+		info_chain_json(v, j);
 	cli_json_print(j);
 }
 
-static void info_text(const info_view *v)
+static void info_text(info_view *v)
 {
 	const npk_info *in = &v->in;
 	char a[32], b[32];
@@ -663,21 +749,25 @@ static void info_text(const info_view *v)
 		printf("%c%s:%*s%s\n", k[0] >= 'a' && k[0] <= 'z' ? k[0] - 32 : k[0], cli_show(k + 1),
 		       (int)(strlen(k) < 14 ? 14 - strlen(k) : 1), "", cli_show(val));
 	}
+	if (in->edition > 0)
+		info_chain_text(v);
 }
 
 int cmd_info(int argc, char **argv)
 {
 	cli_ropts o;
-	int ec = cli_parse_ropts(argc, argv, "info", RO_PUBKEY | RO_JSON | RO_UNTRUSTED, info_help,
-	                         &o);
+	int ec = cli_parse_ropts(argc, argv, "info", RO_PUBKEY | RO_JSON | RO_UNTRUSTED | RO_CHAIN,
+	                         info_help, &o);
 	if (ec >= 0)
 		return ec;
 	if (argc - optind != 1)
 		return cli_usage_error("info", "need exactly one ARCHIVE");
 	npk_reader *r = NULL;
-	if ((ec = cli_open(argv[optind], o.pubkey, o.allow_untrusted, &r)) != 0)
+	if ((ec = cli_open_ro(argv[optind], &o, &r)) != 0)
 		return ec;
 	info_view v;
+	v.r = r;
+	v.chain_rc = NPK_OK;
 	v.archive = argv[optind];
 	npk_reader_info(r, &v.in);
 	npk_keyid_format(v.in.key_id, v.id);
@@ -691,7 +781,8 @@ int cmd_info(int argc, char **argv)
 	else
 		info_text(&v);
 	npk_reader_free(r);
-	return 0;
+	/* an edition that could not be opened was shown: the chain is damaged */
+	return v.chain_rc == NPK_OK ? 0 : cli_exit_code(v.chain_rc);
 }
 
 /* ---- cat ---- */
@@ -699,15 +790,18 @@ int cmd_info(int argc, char **argv)
 static void cat_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack cat [-p PUBKEY] [--allow-untrusted] ARCHIVE PATH\n"
+	        "Usage: newspack cat [-p PUBKEY] [--allow-untrusted] [--chain FILE]...\n"
+	        "                    [--at EDITION|DATE] ARCHIVE PATH\n"
 	        "\n"
 	        "Writes one document to standard output, byte for byte. Reads the index page\n"
 	        "and the cluster that hold it, and checks their digests and the document's own\n"
 	        "before writing anything. A symbolic link gives its target, as stored (no line\n"
 	        "break is added). An empty folder or a withdrawn document has no content: cat\n"
-	        "says so and exits 2, as for a path the archive does not hold.\n"
+	        "says so and exits 2, as for a path the archive does not hold. Given an\n"
+	        "edition, writes the path's newest version in its chain.\n"
 	        "\n" CLI_TRUST_HELP
-	        "  --allow-untrusted   read an archive signed by a key that is not trusted\n");
+	        "  --allow-untrusted   read an archive signed by a key that is not trusted\n"
+	        CLI_CHAIN_HELP);
 }
 
 static int sink_stdout(const uint8_t *buf, size_t len, void *ctx)
@@ -743,13 +837,14 @@ static int cat_doc(npk_reader *r, const char *archive, const char *path, npk_err
 int cmd_cat(int argc, char **argv)
 {
 	cli_ropts o;
-	int ec = cli_parse_ropts(argc, argv, "cat", RO_PUBKEY | RO_UNTRUSTED, cat_help, &o);
+	int ec = cli_parse_ropts(argc, argv, "cat", RO_PUBKEY | RO_UNTRUSTED | RO_CHAIN, cat_help,
+	                         &o);
 	if (ec >= 0)
 		return ec;
 	if (argc - optind != 2)
 		return cli_usage_error("cat", "need ARCHIVE and PATH");
 	npk_reader *r = NULL;
-	if ((ec = cli_open(argv[optind], o.pubkey, o.allow_untrusted, &r)) != 0)
+	if ((ec = cli_open_ro(argv[optind], &o, &r)) != 0)
 		return ec;
 	npk_error err = {0};
 	int rc = cat_doc(r, argv[optind], argv[optind + 1], &err);
@@ -768,6 +863,7 @@ static void extract_help(FILE *f)
 	fprintf(f,
 	        "Usage: newspack extract [-p PUBKEY] [-C DIR] [-j N] [--force] [--no-mtime]\n"
 	        "                        [--symlinks] [--allow-untrusted] [-q] [-v]\n"
+	        "                        [--chain FILE]... [--at EDITION|DATE]\n"
 	        "                        ARCHIVE [PATH...]\n"
 	        "\n"
 	        "Writes documents under DIR (default: the current folder), all of them or the\n"
@@ -785,6 +881,7 @@ static void extract_help(FILE *f)
 	        "each damaged one (and a damaged cluster or index page) is named on standard\n"
 	        "output as verify names it, is not written, and the exit code is 1. Damage in\n"
 	        "the header, manifest or tables still stops it before anything is written.\n"
+	        "Given an edition, writes its chain's state (each path's newest version).\n"
 	        "\n" CLI_TRUST_HELP
 	        "  -C DIR              extract under DIR (made with its parents if missing)\n"
 	        "  --force             replace existing files\n"
@@ -797,6 +894,7 @@ static void extract_help(FILE *f)
 	        "                      this one reads and checks; -j 1 does all on one thread\n"
 	        "  -q                  no progress, no summary and no DAMAGED lines\n"
 	        "  -v                  name each document as it is written (on stderr)\n"
+	        CLI_CHAIN_HELP
 	        "\n"
 	        "Exit codes: 0 all written; 1 bad signature or damaged data (every intact\n"
 	        "document is written all the same); 2 usage or I/O error, a file in the way,\n"
@@ -869,14 +967,14 @@ int cmd_extract(int argc, char **argv)
 	cli_ropts o;
 	int ec = cli_parse_ropts(argc, argv, "extract",
 	                         RO_PUBKEY | RO_DIR | RO_FORCE | RO_UNTRUSTED | RO_QUIET |
-	                         RO_VERBOSE | RO_THREADS | RO_NO_MTIME | RO_SYMLINKS,
+	                         RO_VERBOSE | RO_THREADS | RO_NO_MTIME | RO_SYMLINKS | RO_CHAIN,
 	                         extract_help, &o);
 	if (ec >= 0)
 		return ec;
 	if (argc - optind < 1)
 		return cli_usage_error("extract", "need an ARCHIVE");
 	npk_reader *r = NULL;
-	if ((ec = cli_open(argv[optind], o.pubkey, o.allow_untrusted, &r)) != 0)
+	if ((ec = cli_open_ro(argv[optind], &o, &r)) != 0)
 		return ec;
 	npk_reader_set_threads(r, o.threads);
 	npk_info in;

@@ -3,6 +3,7 @@
  * configuration paths, trust, passphrases, JSON and progress for the
  * newspack command line.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <signal.h>
 #include <fcntl.h>
@@ -73,7 +74,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
-enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE, OPT_FORMAT, OPT_NO_MTIME, OPT_SYMLINKS };
+enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE, OPT_FORMAT, OPT_NO_MTIME, OPT_SYMLINKS, OPT_CHAIN,
+       OPT_AT, OPT_ALL };
 
 /* The RO_ flag that accepts option c (as getopt_long returns it); 0 for
  * '?', which getopt returns for an unknown option or a missing argument. */
@@ -92,6 +94,9 @@ static unsigned ropt_flag(int c)
 	case OPT_NO_MTIME: return RO_NO_MTIME;
 	case OPT_FORMAT: return RO_FORMAT;
 	case OPT_SYMLINKS: return RO_SYMLINKS;
+	case OPT_CHAIN: return RO_CHAIN;
+	case OPT_AT: return RO_CHAIN;
+	case OPT_ALL: return RO_ALL;
 	default: return 0;
 	}
 }
@@ -107,6 +112,69 @@ static int parse_threads(const char *cmd, const char *s, int *out)
 	return -1;
 }
 
+/* The --chain files of this run (freed at exit). */
+static const char **chain_files;
+
+static void chain_files_free(void)
+{
+	free(chain_files);
+}
+
+int cli_add_chain(const char *cmd, const char *file, npk_chain_opts *c)
+{
+	const char **v = realloc(chain_files, (c->nfiles + 1) * sizeof *v);
+	if (v == NULL)
+		return cli_usage_error(cmd, "out of memory");
+	if (chain_files == NULL)
+		atexit(chain_files_free);
+	chain_files = v;
+	v[c->nfiles++] = file;
+	c->files = v;
+	return -1;
+}
+
+/* "YYYY-MM-DD" and "THH:MM:SSZ" as numbers; 1 when s is exactly that. */
+static int take_date(const char *s, int *f)
+{
+	static const char pat[] = "dddd-dd-ddTdd:dd:ddZ";
+	size_t n = strlen(s);
+	if (n != 10 && n != sizeof pat - 1)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (pat[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != pat[i])
+			return 0;
+	f[3] = 23, f[4] = 59, f[5] = 59;
+	return n == 10 ? sscanf(s, "%4d-%2d-%2d", &f[0], &f[1], &f[2]) == 3
+	               : sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ", &f[0], &f[1], &f[2], &f[3], &f[4],
+	                        &f[5]) == 6;
+}
+
+int cli_parse_at(const char *cmd, const char *s, npk_chain_opts *c)
+{
+	int f[6];
+	char *end;
+	if (isdigit((unsigned char)s[0]) && strlen(s) <= 10) {
+		unsigned long v = strtoul(s, &end, 10);
+		if (*end == 0 && v <= 0xFFFFFFFEul) {
+			c->at = NPK_AT_EDITION;
+			c->at_edition = (uint32_t)v;
+			return -1;
+		}
+	}
+	if (!take_date(s, f) || f[1] < 1 || f[1] > 12 || f[2] < 1 || f[2] > 31 || f[3] > 23 ||
+	    f[4] > 59 || f[5] > 59)
+		return cli_usage_error(cmd, "--at takes an edition number or a date "
+		                       "(YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ), not '%s'", s);
+	struct tm tm = {.tm_year = f[0] - 1900, .tm_mon = f[1] - 1, .tm_mday = f[2],
+	                .tm_hour = f[3], .tm_min = f[4], .tm_sec = f[5]};
+	time_t t = timegm(&tm);
+	if (t < 0 || tm.tm_mday != f[2])
+		return cli_usage_error(cmd, "--at: no such date '%s'", s);
+	c->at = NPK_AT_TIME;
+	c->at_time = (uint64_t)t;
+	return -1;
+}
+
 int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
                     void (*help)(FILE *), cli_ropts *o)
 {
@@ -118,6 +186,9 @@ int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
 		{"no-mtime", no_argument, NULL, OPT_NO_MTIME},
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"symlinks", no_argument, NULL, OPT_SYMLINKS},
+		{"chain", required_argument, NULL, OPT_CHAIN},
+		{"at", required_argument, NULL, OPT_AT},
+		{"all", no_argument, NULL, OPT_ALL},
 		{NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof *o);
@@ -143,6 +214,15 @@ int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
 		case OPT_NO_MTIME: o->no_mtime = 1; break;
 		case OPT_FORMAT: o->format = optarg; break;
 		case OPT_SYMLINKS: o->symlinks = 1; break;
+		case OPT_CHAIN:
+			if ((ec = cli_add_chain(cmd, optarg, &o->chain)) >= 0)
+				return ec;
+			break;
+		case OPT_AT:
+			if ((ec = cli_parse_at(cmd, optarg, &o->chain)) >= 0)
+				return ec;
+			break;
+		case OPT_ALL: o->chain.all = 1; break;
 		case 'h': help(stdout); return 0;
 		default: return cli_usage_error(cmd, "bad option");
 		}
@@ -301,8 +381,30 @@ void cli_copies_warn(const char *path, unsigned served)
 		         many ? "copies" : "copy", many ? "serve" : "serves");
 }
 
+static void chain_warn(const char *file, const char *why, void *ctx)
+{
+	(void)ctx;
+	cli_warn("warning: %s: %s", cli_show(file), cli_show_msg(why));
+}
+
+static int open_with(const char *path, const char *pubkey_path, int allow_untrusted,
+                     const npk_chain_opts *chain, npk_reader **out);
+
 int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
              npk_reader **out)
+{
+	return open_with(path, pubkey_path, allow_untrusted, NULL, out);
+}
+
+int cli_open_ro(const char *path, const cli_ropts *o, npk_reader **out)
+{
+	npk_chain_opts c = o->chain;
+	c.warn = chain_warn;
+	return open_with(path, o->pubkey, o->allow_untrusted, &c, out);
+}
+
+static int open_with(const char *path, const char *pubkey_path, int allow_untrusted,
+                     const npk_chain_opts *chain, npk_reader **out)
 {
 	npk_trust *t = NULL;
 	int ec = cli_load_trust(pubkey_path, &t);
@@ -311,7 +413,7 @@ int cli_open(const char *path, const char *pubkey_path, int allow_untrusted,
 	npk_error err = {0};
 	/* untrusted signers are refused here, so that the refusal can name the
 	 * key by its fingerprint and not by the id it claims alone */
-	int rc = npk_reader_open(path, t, 1, out, &err);
+	int rc = npk_reader_open_chain(path, t, 1, chain, out, &err);
 	npk_trust_free(t);
 	if (rc != NPK_OK)
 		return cli_fail(&err);

@@ -41,6 +41,8 @@ static const struct {
 } commands[] = {
 	{"keygen", cmd_keygen, "make a signing key pair"},
 	{"create", FULL_ONLY(cmd_create), "pack files and folders into a signed archive"},
+	{"append", FULL_ONLY(cmd_append), "write the next edition of an archive: only what is new"},
+	{"rotate", FULL_ONLY(cmd_rotate), "let a new key sign the next edition of an archive"},
 	{"verify", cmd_verify, "check the signature and every byte of an archive"},
 	{"list", cmd_list, "list the documents of an archive with their metadata"},
 	{"info", cmd_info, "show an archive's metadata, counts, sizes and signer"},
@@ -53,6 +55,7 @@ static const struct {
 	{"salvage", cmd_salvage, "write every provable document of a badly damaged archive"},
 	{"prove", cmd_prove, "write a proof that documents were in a signed archive"},
 	{"check-proof", cmd_check_proof, "check a proof with the signer's key and the document"},
+	{"check-chain", cmd_check_chain, "check that each edition of a chain only added to the one before"},
 };
 
 #ifdef NPK_CLI_LEAN

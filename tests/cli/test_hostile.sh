@@ -251,4 +251,28 @@ bomb "verify -j 1" "$NP" verify -j 1 -p "$PUB" "$B"
 bomb "cat" "$NP" cat -p "$PUB" "$B" zeros.bin
 bomb "extract -j 1" "$NP" extract -j 1 -p "$PUB" -C "$S/bomb-out" "$B"
 expect_eq "$(ls -A "$S/bomb-out")" "" "the bomb: extract wrote nothing"
+
+# Editions (spec/format.md 15.15): tests/hostile/editions.py forges chains,
+# each case changing one thing of a good chain and signing again, so that
+# it reaches the check it targets. npkcheck.py and newspack verify (given
+# the newest file, the others beside it) give each case its exit code.
+E="$S/editions"
+VPUB="$top/spec/vectors/test.pub"    # editions.py signs with spec/vectors/test.key
+expect_exit 0 "editions.py writes the forged chains" -- \
+	python3 "$top/tests/hostile/editions.py" "$E" || finish
+# newspack knows editions when it has append (format.md 15.15)
+np_editions=0
+"$NP" append --help > /dev/null 2>&1 && np_editions=1
+[ "$np_editions" = 1 ] || note "this newspack has no append: editions checked by npkcheck.py only"
+n=0
+while IFS='	' read -r name newest code what; do
+	n=$((n + 1))
+	A="$E/$name/$newest"
+	expect_exit "$code" "edition case $name: npkcheck.py verify exits $code ($what)" -- \
+		python3 "$top/spec/vectors/npkcheck.py" verify -p "$VPUB" "$A"
+	[ "$np_editions" = 1 ] || continue
+	expect_exit "$code" "edition case $name: newspack verify exits $code too" -- \
+		"$NP" verify -p "$VPUB" "$A"
+done < "$E/cases.tsv"
+expect_true "editions.py made 16 cases or more ($n)" -- test "$n" -ge 16
 finish

@@ -658,6 +658,39 @@ static int parse_with(const npk_buf *b, long at, uint8_t v, npk_error *err)
 	return npk__leaf_parse(copy, b->len, &l, err);
 }
 
+/* 15.15: a withdrawal's leaf (type 1): kind 1, size 0, digest H(""). */
+DEFINE_TEST(test_merkle_leaf_withdrawal)
+{
+	uint8_t empty[32];
+	crypto_generichash(empty, 32, NULL, 0, NULL, 0);
+	npk_leaf in = leaf_sample(), out;
+	in.type = NPK_LEAF_WITHDRAWAL;
+	in.kind = NPK_KIND_WITHDRAWN;
+	in.size = 0;
+	in.digest = empty;
+	npk_buf b = {0};
+	npk_error err;
+	CHECK_RC(npk__leaf_encode(&b, &in, &err), NPK_OK, &err);
+	CHECK(b.p[0] == 1 && b.p[1] == 1);
+	CHECK_RC(npk__leaf_parse(b.p, b.len, &out, &err), NPK_OK, &err);
+	CHECK(out.type == 1 && out.kind == 1 && out.size == 0);
+	CHECK_RC(parse_with(&b, 1, 0, &err), NPK_E_FORMAT, &err);
+	CHECK_STR(err.msg, "leaf data: a withdrawal (leaf type 1) has kind 0, not 1");
+	CHECK_RC(parse_with(&b, 20, 1, &err), NPK_E_FORMAT, &err);       /* size 1 */
+	CHECK_STR(err.msg, "leaf data: a withdrawal has a size or digest of content");
+	CHECK_RC(parse_with(&b, 28, (uint8_t)(empty[0] ^ 1), &err), NPK_E_FORMAT, &err);
+	CHECK_STR(err.msg, "leaf data: a withdrawal has a size or digest of content");
+	/* an entry leaf of kind 1, and a withdrawal of content, are not written */
+	npk_buf c = {0};
+	in.type = NPK_LEAF_ENTRY;
+	CHECK_RC(npk__leaf_encode(&c, &in, &err), NPK_E_ARG, &err);
+	in.type = NPK_LEAF_WITHDRAWAL;
+	in.size = 5;
+	CHECK_RC(npk__leaf_encode(&c, &in, &err), NPK_E_ARG, &err);
+	npk__buf_free(&b);
+	npk__buf_free(&c);
+}
+
 DEFINE_TEST(test_merkle_leaf_data)
 {
 	npk_buf b = {0};
@@ -691,9 +724,12 @@ DEFINE_TEST(test_merkle_leaf_data)
 	CHECK_RC(npk__leaf_parse(b.p, b.len, &out, &err), NPK_E_FORMAT, &err);
 	CHECK_STR(err.msg, "leaf data: 1 bytes after the salt");
 	b.len--;
-	/* leaf type: 1 (withdrawals) and the others are not known */
+	/* leaf type: 1 is a withdrawal (15.15: kind 1, no content), the
+	 * others are not known */
 	CHECK_RC(parse_with(&b, 0, 1, &err), NPK_E_FORMAT, &err);
-	CHECK_STR(err.msg, "leaf data: leaf type 1 is not known");
+	CHECK_STR(err.msg, "leaf data: a withdrawal (leaf type 1) has kind 0, not 1");
+	CHECK_RC(parse_with(&b, 0, 2, &err), NPK_E_FORMAT, &err);
+	CHECK_STR(err.msg, "leaf data: leaf type 2 is not known");
 	CHECK_RC(parse_with(&b, 0, 200, &err), NPK_E_FORMAT, &err);
 	CHECK_STR(err.msg, "leaf data: leaf type 200 is not known");
 	/* kind: 0, 2, 3 */

@@ -333,6 +333,46 @@ const char *npk__chain_name(const npk_reader *r, uint32_t e);
 int npk__reader_read_extent(npk_reader *fr, uint32_t cluster, uint32_t offset, uint64_t size,
                             const uint8_t digest[32], npk_sink sink, void *ctx, npk_error *err);
 
+/* The chain reader's own (chain.c, reader.c). npk__chain is the top
+ * reader's chain, freed with it. */
+typedef struct npk__chain npk__chain;
+npk__chain *npk__reader_chain(const npk_reader *r);
+void npk__reader_set_chain(npk_reader *r, npk__chain *c);
+void npk__chain_free(npk__chain *c);
+/* The state's functions behind npk_reader_find (*fr: the file reader
+ * whose index answered, may be NULL), _list, _read and _info on a top
+ * reader. */
+int npk__chain_find(npk_reader *top, const char *path, const npk_entry **out, npk_reader **fr,
+                    npk_error *err);
+int npk__chain_list(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err);
+int npk__chain_walk(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err); /* the state */
+int npk__chain_read(npk_reader *top, const npk_entry *e, npk_sink sink, void *ctx,
+                    npk_error *err);
+void npk__chain_info(const npk_reader *top, npk_info *info);
+/* npk_reader_info of one file, whatever reader r is. */
+void npk__reader_file_info(const npk_reader *r, npk_info *info);
+/* e's content (ref_kind 1) in the data stream of file reader fr (of
+ * edition e->ref_edition): its position checked against fr's tables, then
+ * read as npk_reader_read does (a link's target checked). */
+int npk__reader_read_ref(npk_reader *fr, const npk_entry *e, npk_sink sink, void *ctx,
+                         npk_error *err);
+/* H(manifest) of the archive at path, read from its trailer (nothing
+ * checked: the chain compares it with the digest a link names). */
+int npk__manifest_digest_file(const char *path, uint8_t out[32], npk_error *err);
+/* 15.15 "Trust": the newest signer is trusted through a rotation. */
+void npk__reader_set_trusted(npk_reader *r, int trusted);
+/* The settings of top (npk_reader_set_meta, _threads) given to fr. */
+void npk__reader_inherit(npk_reader *fr, const npk_reader *top);
+/* The path filter's section (type 9) of r's directory, or NULL. */
+const npk_section *npk__reader_paths_section(const npk_reader *r);
+/* The entries of file reader r in path order, one at a time, checked as a
+ * walk checks them (order, folders, coverage at the end); *e NULL at the
+ * end. The entry lives until the next call. */
+typedef struct npk__iter npk__iter;
+int npk__iter_new(npk_reader *r, npk__iter **out, npk_error *err);
+int npk__iter_next(npk__iter *it, const npk_entry **e, npk_error *err);
+void npk__iter_free(npk__iter *it);
+
 /* ---- Editions: the tree across files (chaintree.c; 15.15) ----
  * OWNER: the tree/check-chain work. A npk_tree_read over the whole tree
  * of the chain state's first n leaves, as if one file held its 15.13
@@ -472,6 +512,8 @@ typedef struct npk_raw_entry {
 	uint64_t size, leaf;
 	uint32_t cluster, offset;
 	unsigned kind, flags, ref_kind;
+	uint32_t ref_edition;     /* ref_kind 1 (15.15) */
+	int editions;             /* set by the caller in an edition: ref_kind 1 is parsed */
 } npk_raw_entry;
 /* 15.7: takes a version 1.1 entry from c into x (zeroed by the caller).
  * c goes bad when entry_len crosses the end of c or a field crosses

@@ -11,13 +11,25 @@
 
 /* ---- Leaf data (15.13) ---- */
 
+/* 15.13, 15.15: leaf type 0 is an entry of kind 0, 2 or 3; leaf type 1 a
+ * withdrawal (kind 1) of no content: size 0, digest H(""). */
+static int leaf_is_withdrawal_of_nothing(const npk_leaf *l)
+{
+	uint8_t empty[32];
+	crypto_generichash(empty, 32, NULL, 0, NULL, 0);
+	return l->size == 0 && l->digest != NULL && sodium_memcmp(l->digest, empty, 32) == 0;
+}
+
 int npk__leaf_encode(npk_buf *out, const npk_leaf *l, npk_error *err)
 {
-	NPK_FAIL_IF(l->type != NPK_LEAF_ENTRY, err, NPK_E_ARG, "leaf data: leaf type %u is not known",
-	            l->type);
-	NPK_FAIL_IF(l->kind != NPK_KIND_DOCUMENT && l->kind != NPK_KIND_FOLDER &&
-	            l->kind != NPK_KIND_SYMLINK, err, NPK_E_ARG,
+	NPK_FAIL_IF(l->type != NPK_LEAF_ENTRY && l->type != NPK_LEAF_WITHDRAWAL, err, NPK_E_ARG,
+	            "leaf data: leaf type %u is not known", l->type);
+	NPK_FAIL_IF(l->type == NPK_LEAF_ENTRY && l->kind != NPK_KIND_DOCUMENT &&
+	            l->kind != NPK_KIND_FOLDER && l->kind != NPK_KIND_SYMLINK, err, NPK_E_ARG,
 	            "leaf data: kind %u has no leaf data", l->kind);
+	NPK_FAIL_IF(l->type == NPK_LEAF_WITHDRAWAL && (l->kind != NPK_KIND_WITHDRAWN ||
+	            !leaf_is_withdrawal_of_nothing(l)), err, NPK_E_ARG,
+	            "leaf data: a withdrawal's leaf has kind 1, size 0 and the digest of nothing");
 	NPK_FAIL_IF(l->path_len == 0 || l->path_len > NPK_PATH_MAX, err, NPK_E_ARG,
 	            "leaf data: a path of %zu bytes", l->path_len);
 	NPK_FAIL_IF(l->media_len == 0 || l->media_len > NPK_MEDIA_MAX, err, NPK_E_ARG,
@@ -66,13 +78,15 @@ static int leaf_take_head(npk_cur *c, npk_leaf *l, npk_error *err)
 {
 	l->type = npk__cur_u8(c);
 	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "leaf data: empty");
-	NPK_FAIL_IF(l->type != NPK_LEAF_ENTRY, err, NPK_E_FORMAT, "leaf data: leaf type %u is not known",
-	            l->type);
+	NPK_FAIL_IF(l->type != NPK_LEAF_ENTRY && l->type != NPK_LEAF_WITHDRAWAL, err, NPK_E_FORMAT,
+	            "leaf data: leaf type %u is not known", l->type);
 	l->kind = npk__cur_u8(c);
 	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "leaf data: truncated before its kind");
-	NPK_FAIL_IF(l->kind != NPK_KIND_DOCUMENT && l->kind != NPK_KIND_FOLDER &&
-	            l->kind != NPK_KIND_SYMLINK, err, NPK_E_FORMAT,
+	NPK_FAIL_IF(l->type == NPK_LEAF_ENTRY && l->kind != NPK_KIND_DOCUMENT &&
+	            l->kind != NPK_KIND_FOLDER && l->kind != NPK_KIND_SYMLINK, err, NPK_E_FORMAT,
 	            "leaf data: kind %u is not a document (0), folder (2) or link (3)", l->kind);
+	NPK_FAIL_IF(l->type == NPK_LEAF_WITHDRAWAL && l->kind != NPK_KIND_WITHDRAWN, err,
+	            NPK_E_FORMAT, "leaf data: a withdrawal (leaf type 1) has kind %u, not 1", l->kind);
 	l->path_len = npk__cur_u16(c);
 	l->path = (const char *)npk__cur_take(c, l->path_len);
 	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "leaf data: truncated in its path");
@@ -83,6 +97,8 @@ static int leaf_take_head(npk_cur *c, npk_leaf *l, npk_error *err)
 	l->size = npk__cur_u64(c);
 	l->digest = npk__cur_take(c, 32);
 	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "leaf data: truncated in its size or digest");
+	NPK_FAIL_IF(l->type == NPK_LEAF_WITHDRAWAL && !leaf_is_withdrawal_of_nothing(l), err,
+	            NPK_E_FORMAT, "leaf data: a withdrawal has a size or digest of content");
 	return NPK_OK;
 }
 

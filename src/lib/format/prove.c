@@ -65,14 +65,33 @@ static int proof_fill(npk_proof *p, const npk_reader *r, const npk_buf *leaf,
 	return NPK_OK;
 }
 
+/* PATH(m) of the tree of n leaves: from the one file's section, or (a
+ * chain, 15.15) from the nodes stored in each edition. */
+static int prove_path(npk_reader *r, tree_src *t, uint64_t n, uint64_t m,
+                      uint8_t (*hashes)[32], unsigned *len, npk_error *err)
+{
+	unsigned stride = 0;
+	if (npk__chain_count(r) > 1) {
+		npk__chain_tree ct;
+		NPK_FORWARD(npk__chain_tree_init(&ct, r, n, err));
+		return npk__tree_path(n, ct.stride, npk__chain_tree_read, &ct, m, hashes, len, err);
+	}
+	NPK_FORWARD(tree_stride(t, n, &stride, err));
+	return npk__tree_path(n, stride, tree_read, t, m, hashes, len, err);
+}
+
 int npk_prove(npk_reader *r, const char *path, npk_proof *out, npk_error *err)
 {
 	memset(out, 0, sizeof *out);
-	const char *name = npk__reader_name(r);
-	tree_src t = {npk__reader_fd(r), name, 0, 0};
+	/* the state read (--at): its edition's file signs the root proven */
+	npk_reader *fr = r;
+	if (npk__chain_count(r) > 1)
+		NPK_FORWARD(npk__chain_file(r, npk__chain_at(r), &fr, err));
+	const char *name = npk__reader_name(fr);
+	tree_src t = {npk__reader_fd(fr), name, 0, 0};
 	uint64_t n;
 	const uint8_t *root, *hash;
-	NPK_FAIL_IF(npk__reader_tree(r, &t.off, &t.len, &n, &root) != NPK_OK, err, NPK_E_NOTFOUND,
+	NPK_FAIL_IF(npk__reader_tree(fr, &t.off, &t.len, &n, &root) != NPK_OK, err, NPK_E_NOTFOUND,
 	            "%s holds no Merkle tree (made by an earlier newspack or with --no-tree): "
 	            "create it again to prove its documents", name);
 	const npk_entry *e;
@@ -83,19 +102,18 @@ int npk_prove(npk_reader *r, const char *path, npk_proof *out, npk_error *err)
 	NPK_FAIL_IF(e->leaf >= n, err, NPK_E_DIGEST,
 	            "%s: \"%s\" has leaf %llu, past the Merkle tree's %llu leaves: run newspack verify",
 	            name, path, (unsigned long long)e->leaf, (unsigned long long)n);
-	unsigned stride = 0, len = 0;
-	NPK_FORWARD(tree_stride(&t, n, &stride, err));
+	unsigned len = 0;
 	uint8_t hashes[NPK_PROOF_HASHES_MAX][32], lh[32];
 	memcpy(lh, hash, 32);
 	uint64_t m = e->leaf;
-	NPK_FORWARD(npk__tree_path(n, stride, tree_read, &t, m, hashes, &len, err));
+	NPK_FORWARD(prove_path(r, &t, n, m, hashes, &len, err));
 	const char *why = NULL;
 	NPK_FAIL_IF(npk__verify_inclusion(m, n, lh, (const uint8_t(*)[32])hashes, len, root, &why) != 0,
 	            err, NPK_E_DIGEST, "%s: the stored Merkle tree does not lead \"%s\" to the signed "
 	            "root (%s): run newspack verify", name, path, why ? why : "mismatch");
 	out->index = m;
 	out->size = n;
-	int rc = proof_fill(out, r, leaf, hashes, len, err);
+	int rc = proof_fill(out, fr, leaf, hashes, len, err);
 	if (rc != NPK_OK)
 		npk_proof_clear(out);
 	return rc;

@@ -122,6 +122,17 @@ struct npk_reader {
 	uint8_t *signed_bytes;    /* the manifest and signature block, as verified */
 	uint32_t mf_len, sig_len;
 
+	/* 15.15: the edition link (pointers into signed_bytes), H(manifest),
+	 * the digest expected instead of a signature (npk__reader_open_file),
+	 * the path filter's section (index, or -1), and the chain when this is
+	 * its top reader (chain.c) */
+	int has_link;
+	npk_edition_link link;
+	uint8_t mf_digest[32];
+	const uint8_t *expect;
+	int64_t paths_sec;
+	npk__chain *chain;
+
 	/* the entry returned by npk_reader_find */
 	npk_entry found;
 	char *found_path;
@@ -244,6 +255,9 @@ static int take_sections(const uint8_t *data, uint32_t n, uint64_t lo, uint64_t 
 		            (unsigned long long)d->len, why);
 		NPK_FAIL_IF(!tail && d->type == NPK_SECTION_TREE && d->flags & NPK_SECTION_CRITICAL, err,
 		            NPK_E_FORMAT, "section %u (type 4, the Merkle tree) is marked critical", i);
+		NPK_FAIL_IF(!tail && d->type == NPK_SECTION_PATHS && d->flags & NPK_SECTION_CRITICAL,
+		            err, NPK_E_FORMAT, "section %u (type 9, the path filter) is marked critical",
+		            i);
 		NPK_FAIL_IF(d->flags & NPK_SECTION_CRITICAL, err, NPK_E_VERSION,
 		            "%ssection %u (type %u) is critical and needs a newer reader", in, i, d->type);
 	}
@@ -319,6 +333,40 @@ static int find_tree(npk_reader *r, npk_error *err)
 	return NPK_OK;
 }
 
+/* 15.15: the edition link, data of extension type 3 (critical). */
+static int take_link(npk_reader *r, uint16_t flags, const uint8_t *data, uint32_t len,
+                     npk_error *err)
+{
+	NPK_FAIL_IF(!(flags & NPK_EXT_CRITICAL), err, NPK_E_FORMAT,
+	            "%s: the edition link is not marked critical", r->name);
+	if (npk__link_parse(data, len, &r->link, err) != NPK_OK)
+		return npk__wrap(err, NPK_E_FORMAT, "%s: the edition link: ", r->name);
+	r->has_link = 1;
+	return NPK_OK;
+}
+
+/* 15.15: an edition holds the Merkle root (with tree_size at least the
+ * previous one), the tree section and exactly one path filter. */
+static int link_rules(npk_reader *r, npk_error *err)
+{
+	uint32_t n = 0;
+	for (uint32_t i = 0; i < r->section_count; i++)
+		if (r->sections[i].type == NPK_SECTION_PATHS && n++ == 0)
+			r->paths_sec = i;
+	if (!r->has_link)
+		return NPK_OK;
+	NPK_FAIL_IF(!r->has_tree, err, NPK_E_FORMAT,
+	            "%s: an edition link without the Merkle root", r->name);
+	NPK_FAIL_IF(r->tree_size < r->link.prev_tree_size, err, NPK_E_FORMAT,
+	            "%s: the Merkle tree has %llu leaves, fewer than the %llu of the previous edition",
+	            r->name, (unsigned long long)r->tree_size,
+	            (unsigned long long)r->link.prev_tree_size);
+	NPK_FAIL_IF(n != 1, err, NPK_E_FORMAT, n ? "%s: %u path filter sections (one only)"
+	                                         : "%s: an edition without its path filter section%.0u",
+	            r->name, n);
+	return NPK_OK;
+}
+
 /* 7.2 Extensions: unknown critical ones stop the reader; type 1 is the
  * section directory of version 1.1 (15.3), type 2 the Merkle root
  * (15.13). */
@@ -348,9 +396,15 @@ static int check_extensions(npk_reader *r, npk_cur *c, unsigned count, npk_error
 			NPK_FORWARD(take_merkle(r, flags, data, elen, err));
 			continue;
 		}
-		NPK_FAIL_IF(type == NPK_EXT_DIRECTORY || type == NPK_EXT_MERKLE, err, NPK_E_FORMAT,
+		if (type == NPK_EXT_EDITION && r->v11) {
+			NPK_FORWARD(take_link(r, flags, data, elen, err));
+			continue;
+		}
+		NPK_FAIL_IF(type == NPK_EXT_DIRECTORY || type == NPK_EXT_MERKLE ||
+		            type == NPK_EXT_EDITION, err, NPK_E_FORMAT,
 		            "%s: a %s in a version 1.0 archive", r->name,
-		            type == NPK_EXT_DIRECTORY ? "section directory" : "Merkle root");
+		            type == NPK_EXT_DIRECTORY ? "section directory"
+		            : type == NPK_EXT_MERKLE ? "Merkle root" : "edition link");
 		NPK_FAIL_IF(flags & NPK_EXT_CRITICAL, err, NPK_E_VERSION,
 		            "%s: manifest extension %u is critical and needs a newer reader", r->name, type);
 	}
@@ -358,7 +412,8 @@ static int check_extensions(npk_reader *r, npk_cur *c, unsigned count, npk_error
 	            "%s: %zu trailing bytes in the manifest", r->name, npk__cur_left(c));
 	NPK_FAIL_IF(r->v11 && !directory, err, NPK_E_FORMAT,
 	            "%s: a version 1.1 archive without a section directory", r->name);
-	return find_tree(r, err);
+	NPK_FORWARD(find_tree(r, err));
+	return link_rules(r, err);
 }
 
 /* 11, step 5: the header is what the manifest's digest says. */
@@ -577,6 +632,19 @@ static int check_signature(npk_reader *r, const npk_trust *trust, const uint8_t 
 	return NPK_OK;
 }
 
+/* 15.15: an earlier file of a chain is bound by the digest of its
+ * manifest, which the next edition's link holds, instead of a signature. */
+static int check_expected(npk_reader *r, npk_error *err)
+{
+	char got[65], want[65];
+	if (npk__digest_same(r->mf_digest, r->expect))
+		return NPK_OK;
+	sodium_bin2hex(got, sizeof got, r->mf_digest, 32);
+	sodium_bin2hex(want, sizeof want, r->expect, 32);
+	return npk__fail(err, NPK_E_DIGEST, "%s: its manifest digest is %.16s..., not the %.16s... "
+	                 "that the chain names", r->name, got, want);
+}
+
 /* 15.9: whether the frozen prefix of manifest m (step 4) holds, which
  * with survival copies decides, with steps 2-3, between original and copy
  * (parse_manifest checks the same fields again, in its own order). */
@@ -603,7 +671,11 @@ static int signed_from(npk_reader *r, const npk_trust *trust, int copy, uint8_t 
 	*b = p;
 	NPK_FORWARD(src_read(r, copy, p, blen, *mf_off, err));
 	NPK_FORWARD(parse_signature(r, p, p + *mf_len, sig_len, err));
-	NPK_FORWARD(check_signature(r, trust, p, *mf_len, p + *mf_len, err));
+	npk__digest(p, *mf_len, r->mf_digest);
+	if (r->expect != NULL)
+		NPK_FORWARD(check_expected(r, err));
+	else
+		NPK_FORWARD(check_signature(r, trust, p, *mf_len, p + *mf_len, err));
 	return r->copies ? manifest_prefix(r, p, *mf_off, err) : NPK_OK;
 }
 
@@ -838,6 +910,7 @@ static int reader_make(const char *path, npk_reader **out, npk_error *err)
 	r->cl_bad = -1;
 	r->cl_failed = -1;
 	r->tree_sec = -1;
+	r->paths_sec = -1;
 	r->name = strdup(path);
 	r->meta = npk_meta_new();
 	r->found_meta = npk_meta_new();
@@ -904,6 +977,7 @@ static int open_rescue(npk_reader **rp, const npk_trust *trust, npk_error *err)
 	}
 	int rc = reader_make(r->name, &s, &e2);
 	if (rc == NPK_OK && s->file_size == r->file_size) {
+		s->expect = r->expect;
 		s->copies = c;
 		c = NULL;
 		note_tail_trailer(s, err);
@@ -919,18 +993,20 @@ static int open_rescue(npk_reader **rp, const npk_trust *trust, npk_error *err)
 	return NPK_OK;
 }
 
-int npk_reader_open(const char *path, const npk_trust *trust,
-                    int allow_untrusted, npk_reader **out, npk_error *err)
+int npk__reader_open_file(const char *path, const uint8_t *expect, const npk_trust *trust,
+                          int allow_untrusted, npk_reader **out, npk_error *err)
 {
 	NPK_FORWARD(npk__init(err));
 	npk_reader *r = NULL;
 	int rc = reader_make(path, &r, err);
-	if (rc == NPK_OK)
+	if (rc == NPK_OK) {
+		r->expect = expect;
 		rc = open_steps(r, trust, err);
+	}
 	/* 15.9: damage, not "newer", I/O or memory */
 	if (rc == NPK_E_FORMAT || rc == NPK_E_DIGEST || rc == NPK_E_SIGNATURE || rc == NPK_E_LIMIT)
 		rc = open_rescue(&r, trust, err);
-	if (rc == NPK_OK && !r->trusted && !allow_untrusted) {
+	if (rc == NPK_OK && expect == NULL && !r->trusted && !allow_untrusted) {
 		char id[17], fp[NPK_FINGERPRINT_LEN];
 		npk_keyid_format(r->key_id, id);
 		npk_fingerprint_format(r->signer, fp);
@@ -942,8 +1018,56 @@ int npk_reader_open(const char *path, const npk_trust *trust,
 		npk_reader_free(r);
 		return rc;
 	}
+	r->expect = NULL;         /* the caller's bytes, checked: not kept */
 	*out = r;
 	return NPK_OK;
+}
+
+int npk_reader_open(const char *path, const npk_trust *trust,
+                    int allow_untrusted, npk_reader **out, npk_error *err)
+{
+	return npk_reader_open_chain(path, trust, allow_untrusted, NULL, out, err);
+}
+
+int npk__manifest_digest_file(const char *path, uint8_t out[32], npk_error *err)
+{
+	NPK_FORWARD(npk__init(err));
+	npk_reader *r = NULL;
+	uint64_t mf_off = 0;
+	uint32_t mf_len = 0, sig_len = 0;
+	uint8_t *m = NULL;
+	int rc;
+	NPK_FORWARD_GOTO(rc, reader_make(path, &r, err), out);
+	NPK_FORWARD_GOTO(rc, read_trailer(r, 0, &mf_off, &mf_len, &sig_len, err), out);
+	rc = (m = malloc(mf_len ? mf_len : 1)) == NULL ? npk__fail(err, NPK_E_NOMEM, "out of memory")
+	     : npk__pread_full(r->fd, m, mf_len, mf_off, r->name, err);
+	if (rc == NPK_OK)
+		npk__digest(m, mf_len, out);
+out:
+	free(m);
+	npk_reader_free(r);
+	return rc;
+}
+
+void npk__reader_inherit(npk_reader *fr, const npk_reader *top)
+{
+	fr->no_meta = top->no_meta;
+	fr->threads = top->threads;
+}
+
+void npk__reader_set_trusted(npk_reader *r, int trusted)
+{
+	r->trusted = trusted;
+}
+
+const npk_edition_link *npk__reader_link(const npk_reader *r)
+{
+	return r->has_link ? &r->link : NULL;
+}
+
+const uint8_t *npk__reader_manifest_digest(const npk_reader *r)
+{
+	return r->mf_digest;
 }
 
 size_t npk__reader_fixes(const npk_reader *r, const npk__fix **fixes)
@@ -982,6 +1106,7 @@ void npk_reader_free(npk_reader *r)
 {
 	if (r == NULL)
 		return;
+	npk__chain_free(r->chain);
 	pf_stop(&r->pf);
 	pf_stop(&r->ppf);
 	if (r->fd >= 0)
@@ -1010,6 +1135,15 @@ void npk_reader_free(npk_reader *r)
 
 void npk_reader_info(const npk_reader *r, npk_info *info)
 {
+	if (r->chain != NULL) {
+		npk__chain_info(r, info);
+		return;
+	}
+	npk__reader_file_info(r, info);
+}
+
+void npk__reader_file_info(const npk_reader *r, npk_info *info)
+{
 	memset(info, 0, sizeof *info);
 	info->version_major = r->major;
 	info->version_minor = r->minor;
@@ -1029,6 +1163,9 @@ void npk_reader_info(const npk_reader *r, npk_info *info)
 	info->tree = r->has_tree;
 	info->tree_size = r->tree_size;
 	memcpy(info->tree_root, r->tree_root, 32);
+	info->edition = info->at_edition = r->has_link ? r->link.edition : 0;
+	memcpy(info->base_digest, r->has_link ? r->link.base_digest : r->mf_digest, 32);
+	memcpy(info->manifest_digest, r->mf_digest, 32);
 }
 
 static int grow(uint8_t **p, size_t *cap, size_t need)
@@ -1126,8 +1263,11 @@ void npk__take_entry11(npk_cur *c, raw_entry *x)
 	x->path = npk__cur_take(&e, x->plen);
 	x->size = npk__cur_u64(&e);
 	x->ref_kind = npk__cur_u8(&e);
-	if (x->kind > NPK_KIND_MAX || x->flags != 0 || x->ref_kind != NPK_REF_INLINE)
+	if (x->kind > NPK_KIND_MAX || x->flags != 0 ||
+	    (x->ref_kind != NPK_REF_INLINE && (x->ref_kind != NPK_REF_EDITION || !x->editions)))
 		return;
+	if (x->ref_kind == NPK_REF_EDITION)
+		x->ref_edition = npk__cur_u32(&e);
 	x->cluster = npk__cur_u32(&e);
 	x->offset = npk__cur_u32(&e);
 	x->digest = npk__cur_take(&e, 32);
@@ -1145,16 +1285,19 @@ void npk__take_entry11(npk_cur *c, raw_entry *x)
 static void take_entry(const npk_reader *r, npk_cur *c, raw_entry *x)
 {
 	memset(x, 0, sizeof *x);
+	x->editions = r->has_link;
 	if (r->v11)
 		npk__take_entry11(c, x);
 	else
 		take_entry10(c, x);
 }
 
-/* 15.7: an entry of a kind, flag or ref_kind this reader does not know. */
+/* 15.7: an entry of a kind, flag or ref_kind this reader does not know
+ * (ref_kind 1 only in an edition, 15.15). */
 static int entry_newer(const raw_entry *x)
 {
-	return x->kind > NPK_KIND_MAX || x->flags != 0 || x->ref_kind != NPK_REF_INLINE;
+	return x->kind > NPK_KIND_MAX || x->flags != 0 ||
+	       (x->ref_kind != NPK_REF_INLINE && (x->ref_kind != NPK_REF_EDITION || !x->editions));
 }
 
 /* The checks of entry x that need nothing outside its page, but for its
@@ -1488,6 +1631,9 @@ static int load_cluster_head(npk_reader *r, uint32_t i, uint32_t want, npk_error
 /* 5.2, 5.3: where entry e says its bytes are must be inside the data. */
 static int check_position(const npk_reader *r, const npk_entry *e, npk_error *err)
 {
+	/* 15.15: checked against the named edition's tables, by the chain */
+	if (e->ref_kind == NPK_REF_EDITION)
+		return NPK_OK;
 	if (e->size == 0) {
 		NPK_FAIL_IF(e->cluster != NPK_NO_CLUSTER || e->offset != 0, err, NPK_E_FORMAT,
 		            "%s: %s: empty document must have no cluster", r->name, e->path);
@@ -1535,9 +1681,12 @@ static int check_kind(const npk_reader *r, const npk_entry *e, npk_error *err)
 static int make_leaf(npk_reader *r, const raw_entry *x, npk_error *err)
 {
 	r->leaf_ok = 0;
-	if (!r->want_leaf || x->leaf == UINT64_MAX || x->kind == NPK_KIND_WITHDRAWN)
+	/* a withdrawal has a leaf of its own in an edition only (15.15) */
+	if (!r->want_leaf || x->leaf == UINT64_MAX ||
+	    (x->kind == NPK_KIND_WITHDRAWN && !r->has_link))
 		return NPK_OK;
-	npk_leaf l = {.type = NPK_LEAF_ENTRY, .kind = x->kind, .path = (const char *)x->path,
+	npk_leaf l = {.type = x->kind == NPK_KIND_WITHDRAWN ? NPK_LEAF_WITHDRAWAL : NPK_LEAF_ENTRY,
+	              .kind = x->kind, .path = (const char *)x->path,
 	              .path_len = x->plen, .size = x->size, .digest = x->digest,
 	              .media = (const char *)x->media, .media_len = x->mlen, .meta = x->meta,
 	              .meta_len = x->metalen, .salt = x->salt};
@@ -1587,6 +1736,13 @@ static int parse_entry(npk_reader *r, npk_cur *c, npk_entry *e, char *path_buf,
 	e->leaf = x.leaf;
 	if (x.salt)
 		memcpy(e->salt, x.salt, 16);
+	e->edition = r->has_link ? r->link.edition : 0;
+	e->ref_kind = x.ref_kind;
+	e->ref_edition = x.ref_kind == NPK_REF_EDITION ? x.ref_edition : e->edition;
+	NPK_FAIL_IF(x.ref_kind == NPK_REF_EDITION && (x.ref_edition >= e->edition ||
+	            (x.kind != NPK_KIND_DOCUMENT && x.kind != NPK_KIND_SYMLINK)), err, NPK_E_FORMAT,
+	            "%s: %s: content in edition %u, which is not an edition before %u", r->name,
+	            e->path, x.ref_edition, e->edition);
 	NPK_FORWARD(check_position(r, e, err));
 	NPK_FORWARD(check_kind(r, e, err));
 	return make_leaf(r, &x, err);
@@ -1736,7 +1892,8 @@ static int check_entry(walker *w, uint32_t i, uint32_t k, const npk_entry *e, np
 	NPK_FAIL_IF(k + 1 == p->count && i + 1 < r->page_count &&
 	            strcmp(w->path, r->pages[i + 1].first) >= 0,
 	            err, NPK_E_FORMAT, "%s: page %u overlaps page %u", r->name, i, i + 1);
-	if (e->size == 0)
+	/* 15.15: content in an earlier edition has no extent in this file */
+	if (e->size == 0 || e->ref_kind == NPK_REF_EDITION)
 		return NPK_OK;
 	uint64_t at = r->clusters[e->cluster].start + e->offset;
 	/* 1.1: extents anywhere in the data, shared or not; 1.0: a tiling */
@@ -1879,12 +2036,94 @@ out:
 
 int npk_reader_list(npk_reader *r, npk_entry_cb cb, void *ctx, npk_error *err)
 {
+	if (r->chain != NULL)
+		return npk__chain_list(r, cb, ctx, err);
 	return walk(r, cb, ctx, NULL, err);
+}
+
+/* 15.15: the entries of one file in path order, pulled one at a time
+ * (the chain merges one per edition), with the checks of a walk. */
+struct npk__iter {
+	walker w;
+	uint32_t page, k;
+	int loaded, done;
+	npk_cur c;
+	npk_entry e;
+};
+
+int npk__iter_new(npk_reader *r, npk__iter **out, npk_error *err)
+{
+	npk__iter *it = calloc(1, sizeof *it);
+	NPK_FAIL_IF(it == NULL, err, NPK_E_NOMEM, "out of memory");
+	*out = it;
+	it->w = (walker){.r = r, .pos_known = 1, .complete = 1};
+	it->w.path = malloc(NPK_PATH_MAX + 1);
+	it->w.prev = malloc(NPK_PATH_MAX + 1);
+	it->w.meta = npk_meta_new();
+	NPK_FAIL_IF(it->w.path == NULL || it->w.prev == NULL || it->w.meta == NULL, err,
+	            NPK_E_NOMEM, "out of memory");
+	it->w.prev[0] = 0;
+	return NPK_OK;
+}
+
+/* The next page that holds an entry, loaded into r->page. */
+static int iter_page(npk__iter *it, npk_error *err)
+{
+	npk_reader *r = it->w.r;
+	while (!it->loaded || it->k == r->pages[it->page].count) {
+		if (it->loaded) {
+			NPK_FAIL_IF(npk__cur_left(&it->c) != 0, err, NPK_E_FORMAT,
+			            "%s: index page %u has %zu trailing bytes", r->name, it->page,
+			            npk__cur_left(&it->c));
+			it->page++;
+			it->k = 0;
+			it->loaded = 0;
+		}
+		if (it->page >= r->page_count)
+			return NPK_E_NOTFOUND;
+		NPK_FORWARD(load_page_into(r, r->dec, &r->page, it->page, err));
+		npk__cur_init(&it->c, r->page.raw, r->page.raw_len);
+		it->loaded = 1;
+	}
+	return NPK_OK;
+}
+
+int npk__iter_next(npk__iter *it, const npk_entry **out, npk_error *err)
+{
+	*out = NULL;
+	if (it->done)
+		return NPK_OK;
+	int rc = iter_page(it, err);
+	if (rc == NPK_E_NOTFOUND) {
+		it->done = 1;
+		return walk_end(&it->w, err);
+	}
+	NPK_FORWARD(rc);
+	NPK_FORWARD(next_entry(&it->w, &it->c, it->page, it->k, &it->e, err));
+	memcpy(it->w.prev, it->w.path, strlen(it->w.path) + 1);
+	it->k++;
+	*out = &it->e;
+	return NPK_OK;
+}
+
+void npk__iter_free(npk__iter *it)
+{
+	if (it == NULL)
+		return;
+	free(it->w.cover.v);
+	npk__pathstack_free(&it->w.folders);
+	free(it->w.path);
+	free(it->w.prev);
+	npk_meta_free(it->w.meta);
+	free(it);
 }
 
 int npk__reader_walk(npk_reader *r, npk_entry_cb cb, void *ctx, npk_problem_cb pcb, void *pctx,
                      npk_error *err)
 {
+	/* a chain (extract): its state, the first problem ends it */
+	if (r->chain != NULL)
+		return npk__chain_walk(r, cb, ctx, err);
 	npk_verify_stats st;
 	memset(&st, 0, sizeof st);
 	walk_report wr = {pcb, pctx, NPK_OK, &st, 0};
@@ -1930,6 +2169,11 @@ int npk__reader_tree(const npk_reader *r, uint64_t *off, uint64_t *len, uint64_t
 int npk__reader_find_leaf(npk_reader *r, const char *path, const npk_entry **e,
                           const npk_buf **leaf, const uint8_t **hash, npk_error *err)
 {
+	npk_reader *fr = NULL;
+	if (r->chain != NULL) {
+		NPK_FORWARD(npk__chain_find(r, path, e, &fr, err));
+		return npk__reader_find_leaf(fr, path, e, leaf, hash, err);
+	}
 	r->want_leaf = 1;
 	int rc = npk_reader_find(r, path, e, err);
 	r->want_leaf = 0;
@@ -1960,6 +2204,8 @@ const char *npk__reader_name(const npk_reader *r)
 int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
                     npk_error *err)
 {
+	if (r->chain != NULL)
+		return npk__chain_find(r, path, out, NULL, err);
 	/* Binary search for the last page whose first path <= path. */
 	uint32_t lo = 0, hi = r->page_count;
 	while (lo < hi) {
@@ -2115,7 +2361,50 @@ void npk_reader_set_progress(npk_reader *r, npk_progress_cb fn, void *ctx)
 int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
                     void *ctx, npk_error *err)
 {
+	if (r->chain != NULL)
+		return npk__chain_read(r, e, sink, ctx, err);
+	NPK_FAIL_IF(e->ref_kind == NPK_REF_EDITION, err, NPK_E_ARG,
+	            "%s: %s: its content is in edition %u: read it through the chain", r->name,
+	            e->path, e->ref_edition);
 	return read_entry(r, e, sink, ctx, err);
+}
+
+int npk__reader_read_ref(npk_reader *fr, const npk_entry *e, npk_sink sink, void *ctx,
+                         npk_error *err)
+{
+	npk_entry x = *e;
+	x.ref_kind = NPK_REF_INLINE;
+	NPK_FORWARD(check_position(fr, &x, err));
+	return read_entry(fr, &x, sink, ctx, err);
+}
+
+int npk__reader_read_extent(npk_reader *fr, uint32_t cluster, uint32_t offset, uint64_t size,
+                            const uint8_t digest[32], npk_sink sink, void *ctx, npk_error *err)
+{
+	npk_entry x;
+	memset(&x, 0, sizeof x);
+	x.path = "the extent";
+	x.media_type = "application/octet-stream";
+	x.cluster = cluster;
+	x.offset = offset;
+	x.size = size;
+	memcpy(x.digest, digest, 32);
+	return npk__reader_read_ref(fr, &x, sink, ctx, err);
+}
+
+const npk_section *npk__reader_paths_section(const npk_reader *r)
+{
+	return r->paths_sec >= 0 ? &r->sections[r->paths_sec] : NULL;
+}
+
+npk__chain *npk__reader_chain(const npk_reader *r)
+{
+	return r->chain;
+}
+
+void npk__reader_set_chain(npk_reader *r, npk__chain *c)
+{
+	r->chain = c;
 }
 
 /* Verification state for the per-document callback. */

@@ -26,6 +26,7 @@
 
 #include "format/format.h"
 #include "interchange/interchange.h"
+#include "pack/pack.h"
 #include "parity/parity.h"
 
 #define HEAD_MAX (64u << 10)
@@ -1212,8 +1213,8 @@ static int out_is_input(const char *out, const struct stat *st, const char *cons
 
 /* What is at OUT may be replaced: nothing, or with force an archive that
  * is not an input (README, "Replacing files"). */
-static int check_out(const char *out, const char *const *inputs, size_t n, int force,
-                     npk_error *err)
+int npk__pack_check_out(const char *out, const char *const *inputs, size_t n, int force,
+                        npk_error *err)
 {
 	struct stat st;
 	NPK_FAIL_IF(stat(out, &st) == 0 && S_ISDIR(st.st_mode), err, NPK_E_ARG,
@@ -1265,28 +1266,33 @@ static int add_parity(const npk__out *o, uint64_t *size, unsigned percent, int c
 	return rc;
 }
 
-int npk_create(const char *out, const char *const *inputs, size_t ninputs,
-               const npk_create_opts *opts, const npk_seckey *sk,
-               npk_create_stats *stats, npk_error *err)
+int npk__pack_tail(const npk__out *o, const npk_create_opts *opts, uint64_t *size,
+                   npk_error *err)
 {
-	npk_create_stats local;
-	npk_create_stats *st = stats ? stats : &local;
-	memset(st, 0, sizeof *st);
-	NPK_FAIL_IF(sk == NULL, err, NPK_E_ARG, "no secret key to sign with");
-	NPK_FAIL_IF(ninputs == 0, err, NPK_E_ARG, "no inputs");
+	if (opts && opts->parity)
+		return add_parity(o, size, opts->parity, !opts->no_copies, err);
+	if (!(opts && (opts->format_10 || opts->no_copies)))
+		return write_copies(o->fd, size, err);
+	return NPK_OK;
+}
+
+int npk__pack_opts_check(const npk_create_opts *opts, npk_error *err)
+{
 	NPK_FAIL_IF(opts && opts->parity && opts->format_10, err, NPK_E_ARG,
 	            "parity needs format 1.1: a 1.0 reader cannot read a tail (newspack protect adds "
 	            "it later)");
 	NPK_FAIL_IF(opts && opts->parity > 100, err, NPK_E_ARG,
 	            "parity: %u%% is not a percentage from 1 to 100", opts->parity);
+	return NPK_OK;
+}
 
-	int force = opts && opts->force;
-	NPK_FORWARD(check_out(out, inputs, ninputs, force, err));
-	/* without force, an OUT made meanwhile is kept (base/base.h, "Atomic output") */
-	const int replace = force ? NPK__OUT_REPLACE : 0;
-	npk__out o = {.fd = -1};
+int npk__pack_inputs(npk_writer *w, const npk__out *o, const char *const *inputs,
+                     size_t ninputs, const npk_create_opts *opts, npk_create_stats *st,
+                     npk_error *err)
+{
 	int rc = NPK_OK;
 	create_ctx cx = {0};
+	cx.w = w;
 	cx.opts = opts;
 	cx.st = st;
 	cx.v11 = !(opts && opts->format_10);
@@ -1296,42 +1302,60 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 		goto out;
 	}
-	NPK_FORWARD_GOTO(rc, npk__out_open(&o, out, NPK__MODE_FILE, replace, err), out);
-
 	/* The temporary file is not an input (nor an old archive at OUT, which
-	 * check_out found outside the inputs). */
+	 * npk__pack_check_out found outside the inputs). */
 	struct stat sst;
-	if (fstat(o.fd, &sst) == 0) {
+	if (fstat(o->fd, &sst) == 0) {
 		cx.skip_dev[cx.nskip] = sst.st_dev;
 		cx.skip_ino[cx.nskip++] = sst.st_ino;
 	}
-	if (stat(out, &sst) == 0) {
+	if (stat(o->path, &sst) == 0) {
 		cx.skip_dev[cx.nskip] = sst.st_dev;
 		cx.skip_ino[cx.nskip++] = sst.st_ino;
 	}
+	rc = add_inputs(&cx, inputs, ninputs, err);
+out:
+	free(cx.head);
+	free(cx.html);
+	free(cx.buf);
+	return rc;
+}
+
+int npk_create(const char *out, const char *const *inputs, size_t ninputs,
+               const npk_create_opts *opts, const npk_seckey *sk,
+               npk_create_stats *stats, npk_error *err)
+{
+	npk_create_stats local;
+	npk_create_stats *st = stats ? stats : &local;
+	memset(st, 0, sizeof *st);
+	NPK_FAIL_IF(sk == NULL, err, NPK_E_ARG, "no secret key to sign with");
+	NPK_FAIL_IF(ninputs == 0, err, NPK_E_ARG, "no inputs");
+	NPK_FORWARD(npk__pack_opts_check(opts, err));
+
+	int force = opts && opts->force;
+	NPK_FORWARD(npk__pack_check_out(out, inputs, ninputs, force, err));
+	/* without force, an OUT made meanwhile is kept (base/base.h, "Atomic output") */
+	const int replace = force ? NPK__OUT_REPLACE : 0;
+	npk__out o = {.fd = -1};
+	npk_writer *w = NULL;
+	int rc = NPK_OK;
+	NPK_FORWARD_GOTO(rc, npk__out_open(&o, out, NPK__MODE_FILE, replace, err), out);
 	npk_create_opts wo = {0};
 	if (opts)
 		wo = *opts;
 	wo.salt_key = sk; /* format 15.7: salts keyed by the signer's secret */
-	NPK_FORWARD_GOTO(rc, npk_writer_new(o.fd, &wo, &cx.w, err), out);
-	NPK_FORWARD_GOTO(rc, add_inputs(&cx, inputs, ninputs, err), out);
-	if (stored(&cx) == 0) {
+	NPK_FORWARD_GOTO(rc, npk_writer_new(o.fd, &wo, &w, err), out);
+	NPK_FORWARD_GOTO(rc, npk__pack_inputs(w, &o, inputs, ninputs, opts, st, err), out);
+	if (st->documents + st->folders + st->links == 0) {
 		rc = npk__fail(err, NPK_E_INPUT, "no documents found in the inputs");
 		goto out;
 	}
-	NPK_FORWARD_GOTO(rc, npk_writer_finish(cx.w, sk, err), out);
-	st->bytes_out = npk_writer_size(cx.w);
-	if (opts && opts->parity)
-		NPK_FORWARD_GOTO(rc, add_parity(&o, &st->bytes_out, opts->parity, !opts->no_copies, err),
-		                 out);
-	else if (cx.v11 && !(opts && opts->no_copies))
-		NPK_FORWARD_GOTO(rc, write_copies(o.fd, &st->bytes_out, err), out);
+	NPK_FORWARD_GOTO(rc, npk_writer_finish(w, sk, err), out);
+	st->bytes_out = npk_writer_size(w);
+	NPK_FORWARD_GOTO(rc, npk__pack_tail(&o, opts, &st->bytes_out, err), out);
 	NPK_FORWARD_GOTO(rc, npk__out_commit(&o, err), out);
 out:
 	npk__out_abort(&o);
-	npk_writer_free(cx.w);
-	free(cx.head);
-	free(cx.html);
-	free(cx.buf);
+	npk_writer_free(w);
 	return rc;
 }

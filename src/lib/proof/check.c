@@ -52,7 +52,8 @@ static int manifest_fields(npk_cur *c, npk_mview *v, uint64_t *pt_off, npk_error
 
 /* 15.3: the section directory; *trees counts its type-4 records. */
 static int manifest_directory(const uint8_t *data, uint32_t len, uint16_t flags,
-                              uint64_t pt_off, unsigned *trees, npk_error *err)
+                              uint64_t pt_off, unsigned *trees, unsigned *filters,
+                              npk_mview *v, npk_error *err)
 {
 	npk_section *S = NULL;
 	uint32_t n = 0;
@@ -60,9 +61,41 @@ static int manifest_directory(const uint8_t *data, uint32_t len, uint16_t flags,
 	            "the manifest's section directory is not marked critical");
 	NPK_FORWARD(npk__parse_sections(data, len, NPK_HEADER_SIZE, pt_off, 0, "the manifest",
 	                                &S, &n, err));
-	for (uint32_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++) {
+		if (S[i].type == NPK_SECTION_TREE)
+			v->tree_sec = S[i];
 		*trees += S[i].type == NPK_SECTION_TREE;
+		*filters += S[i].type == NPK_SECTION_PATHS;
+	}
 	free(S);
+	return NPK_OK;
+}
+
+/* 15.15: extension type 3, the edition link (critical). */
+static int manifest_link(const uint8_t *data, uint32_t len, uint16_t flags, npk_mview *v,
+                         npk_error *err)
+{
+	NPK_FAIL_IF(!(flags & NPK_EXT_CRITICAL), err, NPK_E_FORMAT,
+	            "the manifest's edition link is not marked critical");
+	if (npk__link_parse(data, len, &v->link, err) != NPK_OK)
+		return npk__wrap(err, NPK_E_FORMAT, "the manifest's edition link: ");
+	v->has_link = 1;
+	return NPK_OK;
+}
+
+/* 15.15: an edition's manifest also holds the root over at least the
+ * leaves before it, the tree section and one path filter. */
+static int manifest_link_rules(const npk_mview *v, unsigned filters, npk_error *err)
+{
+	if (!v->has_link)
+		return NPK_OK;
+	NPK_FAIL_IF(!v->has_root, err, NPK_E_FORMAT, "the manifest holds an edition link but no "
+	            "Merkle root");
+	NPK_FAIL_IF(v->tree_size < v->link.prev_tree_size, err, NPK_E_FORMAT, "the manifest's "
+	            "Merkle tree of %llu leaves is smaller than the %llu of the edition before",
+	            (unsigned long long)v->tree_size, (unsigned long long)v->link.prev_tree_size);
+	NPK_FAIL_IF(filters != 1, err, NPK_E_FORMAT, "the manifest holds an edition link but its "
+	            "section directory names %u path filters, not 1", filters);
 	return NPK_OK;
 }
 
@@ -85,7 +118,7 @@ static int manifest_root(const uint8_t *data, uint32_t len, uint16_t flags, npk_
 /* 7.2: the extensions, in strictly increasing type, nothing after them. */
 static int manifest_extensions(npk_cur *c, npk_mview *v, uint64_t pt_off, npk_error *err)
 {
-	unsigned count = npk__cur_u16(c), prev = 0, trees = 0;
+	unsigned count = npk__cur_u16(c), prev = 0, trees = 0, filters = 0;
 	int directory = 0;
 	for (unsigned i = 0; i < count; i++) {
 		uint16_t type = npk__cur_u16(c), flags = npk__cur_u16(c);
@@ -98,10 +131,13 @@ static int manifest_extensions(npk_cur *c, npk_mview *v, uint64_t pt_off, npk_er
 		            "%u has reserved flags set", type);
 		prev = type;
 		if (type == NPK_EXT_DIRECTORY) {
-			NPK_FORWARD(manifest_directory(data, len, flags, pt_off, &trees, err));
+			NPK_FORWARD(manifest_directory(data, len, flags, pt_off, &trees, &filters, v,
+			                               err));
 			directory = 1;
 		} else if (type == NPK_EXT_MERKLE) {
 			NPK_FORWARD(manifest_root(data, len, flags, v, err));
+		} else if (type == NPK_EXT_EDITION) {
+			NPK_FORWARD(manifest_link(data, len, flags, v, err));
 		} else {
 			NPK_FAIL_IF(flags & NPK_EXT_CRITICAL, err, NPK_E_VERSION, "the manifest's "
 			            "extension %u is critical and needs a newer newspack", type);
@@ -112,7 +148,7 @@ static int manifest_extensions(npk_cur *c, npk_mview *v, uint64_t pt_off, npk_er
 	NPK_FAIL_IF(v->has_root && (!directory || trees != 1), err, NPK_E_FORMAT, "the manifest "
 	            "holds a Merkle root but its section directory names %u tree sections, not 1",
 	            trees);
-	return NPK_OK;
+	return manifest_link_rules(v, filters, err);
 }
 
 int npk__manifest_view(const uint8_t *m, size_t len, npk_mview *v, npk_error *err)

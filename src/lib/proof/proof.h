@@ -7,6 +7,7 @@
 #define NPK_PROOF_H
 
 #include "base/base.h"
+#include "format/format.h"
 
 /* 15.14 The proof file, version 1 */
 #define NPK_PROOF_MAGIC "npk-proof/v1"
@@ -41,11 +42,16 @@ typedef struct npk_mview {
 	int has_root;             /* the type-2 extension is there */
 	uint64_t tree_size;
 	const uint8_t *root;      /* 32 bytes */
+	/* editions (15.15): the edition link, type 3 (critical) */
+	int has_link;
+	npk_edition_link link;
+	npk_section tree_sec;     /* the directory's type-4 record (has_root) */
 } npk_mview;
 /* Parses manifest m (len bytes) strictly: magic, reserved zero, the fixed
  * fields, the metadata list (5.5), the extensions (7.2: increasing types,
  * reserved flags zero, the section directory, the Merkle root of length
- * 40 with flags 0 and tree_size <= 2^32 - 2), nothing after them. */
+ * 40 with flags 0 and tree_size <= 2^32 - 2, the edition link of 15.15
+ * with its rules), nothing after them. */
 int npk__manifest_view(const uint8_t *m, size_t len, npk_mview *v, npk_error *err);
 
 #endif

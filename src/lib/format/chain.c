@@ -1,0 +1,694 @@
+/*
+ * format/chain.c - a chain of editions read as one archive (spec/format.md
+ * 15.15). npk_reader_open on an edition makes the chain's *top* reader: its
+ * own fields are the newest file's (signature checked), and the chain holds
+ * a file reader per edition, opened when first needed, each bound to the
+ * one after it by the digest of its manifest and checked against that
+ * edition's link. find, list, read and info on the top read the state.
+ *
+ * File descriptors: each file reader opened holds one (the top one more),
+ * so a listing of a chain of N editions holds N + 1: a chain of 400 files
+ * fits the usual limit of 1024.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "format/format.h"
+
+typedef struct chain_ed {
+	npk_reader *fr;           /* its file reader, once open */
+	char *file;               /* as found, or as the next link names it */
+	uint8_t digest[32];       /* H(manifest), as the next edition names it */
+	int state;                /* 0 not tried, 1 open, -1 failed (err) */
+	npk_error *err;           /* malloc'ed: a chain may be long */
+	uint8_t *filter;          /* the path filter (15.15), once read */
+	uint64_t m;
+	unsigned k;
+	int filter_state;         /* 0 not read, 1 read, -1 none usable: search */
+} chain_ed;
+
+typedef struct chain_cand {
+	char *path;
+	uint8_t digest[32];
+	int ok, used;
+} chain_cand;
+
+struct npk__chain {
+	uint32_t count, at;       /* editions 0 .. count - 1; the state read */
+	chain_ed *ed;
+	chain_cand *cands;        /* --chain files */
+	size_t ncands;
+	char *dir;                /* the folder of the newest file, links resolved */
+	int all;
+	void (*warn)(const char *file, const char *why, void *ctx);
+	void *ctx;
+	int warned;
+};
+
+void npk__chain_free(npk__chain *c)
+{
+	if (c == NULL)
+		return;
+	for (uint32_t e = 0; e < c->count; e++) {
+		npk_reader_free(c->ed[e].fr);
+		free(c->ed[e].file);
+		free(c->ed[e].filter);
+		free(c->ed[e].err);
+	}
+	for (size_t i = 0; i < c->ncands; i++)
+		free(c->cands[i].path);
+	free(c->cands);
+	free(c->ed);
+	free(c->dir);
+	free(c);
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+static void hex16(const uint8_t d[32], char out[17])
+{
+	char h[65];
+	sodium_bin2hex(h, sizeof h, d, 32);
+	memcpy(out, h, 16);
+	out[16] = 0;
+}
+
+uint32_t npk__chain_count(const npk_reader *r)
+{
+	const npk__chain *c = npk__reader_chain(r);
+	return c ? c->count : 1;
+}
+
+uint32_t npk__chain_at(const npk_reader *r)
+{
+	const npk__chain *c = npk__reader_chain(r);
+	return c ? c->at : 0;
+}
+
+const char *npk__chain_name(const npk_reader *r, uint32_t e)
+{
+	const npk__chain *c = npk__reader_chain(r);
+	if (c == NULL)
+		return e == 0 ? npk__reader_name(r) : NULL;
+	return e < c->count ? c->ed[e].file : NULL;
+}
+
+/* ---- Finding and checking the files (15.15) ---- */
+
+/* Where edition e (named by digest d) is: a --chain file of that digest,
+ * else prev_name beside the newest file; NULL (and *path untouched) when
+ * neither. */
+static int locate(npk__chain *c, const npk_edition_link *l, const uint8_t d[32], char **path)
+{
+	for (size_t i = 0; i < c->ncands; i++)
+		if (c->cands[i].ok && npk__digest_same(c->cands[i].digest, d)) {
+			c->cands[i].used = 1;
+			*path = strdup(c->cands[i].path);
+			return *path ? NPK_OK : NPK_E_NOMEM;
+		}
+	size_t n = strlen(c->dir) + 1 + l->name_len + 1;
+	char *p = malloc(n);
+	if (p == NULL)
+		return NPK_E_NOMEM;
+	snprintf(p, n, "%s/%.*s", c->dir, (int)l->name_len, l->prev_name);
+	if (access(p, F_OK) != 0) {
+		free(p);
+		return NPK_E_NOTFOUND;
+	}
+	*path = p;
+	return NPK_OK;
+}
+
+/* The stride of fr's tree section (its header's byte 16), or 0. */
+static unsigned tree_stride(npk_reader *fr)
+{
+	uint64_t off, len, n;
+	const uint8_t *root;
+	uint8_t h[NPK_TREE_HEADER];
+	npk_error e2 = {0};
+	if (npk__reader_tree(fr, &off, &len, &n, &root) != NPK_OK || len < NPK_TREE_HEADER ||
+	    npk__pread_full(npk__reader_fd(fr), h, sizeof h, off, npk__reader_name(fr), &e2) != NPK_OK)
+		return 0;
+	return h[16];
+}
+
+/* 15.15 "Checks of the chain": edition e's file fr against next, the
+ * file of edition e + 1, whose link names it. */
+static int link_check(uint32_t e, npk_reader *fr, npk_reader *next, npk_error *err)
+{
+	const npk_edition_link *l = npk__reader_link(next), *lp = npk__reader_link(fr);
+	const char *a = npk__reader_name(fr), *b = npk__reader_name(next);
+	npk_info fi, ni;
+	npk__reader_file_info(fr, &fi);
+	npk__reader_file_info(next, &ni);
+	NPK_FAIL_IF(e == 0 && lp != NULL, err, NPK_E_FORMAT, "%s is edition %u, but %s (edition 1) "
+	            "names it as the base, edition 0", a, lp ? lp->edition : 0, b);
+	NPK_FAIL_IF(e > 0 && lp == NULL, err, NPK_E_FORMAT, "%s is a base (edition 0), but %s "
+	            "(edition %u) names it as edition %u", a, b, e + 1, e);
+	NPK_FAIL_IF(e > 0 && lp->edition != e, err, NPK_E_FORMAT, "%s is edition %u, but %s "
+	            "(edition %u) names it as edition %u", a, lp->edition, b, e + 1, e);
+	const uint8_t *base = e == 0 ? npk__reader_manifest_digest(fr) : lp->base_digest;
+	NPK_FAIL_IF(!npk__digest_same(base, l->base_digest), err, NPK_E_FORMAT,
+	            "%s (edition %u) names another base than %s (edition %u): not one chain", b,
+	            e + 1, a, e);
+	NPK_FAIL_IF(!fi.tree, err, NPK_E_FORMAT, "%s (edition %u) holds no Merkle tree: it cannot "
+	            "be an edition of a chain", a, e);
+	NPK_FAIL_IF(fi.tree_size != l->prev_tree_size, err, NPK_E_FORMAT,
+	            "%s (edition %u) says the previous edition has %llu leaves, but %s has %llu", b,
+	            e + 1, (unsigned long long)l->prev_tree_size, a,
+	            (unsigned long long)fi.tree_size);
+	unsigned sa = tree_stride(fr), sb = tree_stride(next);
+	NPK_FAIL_IF(sa != sb, err, NPK_E_FORMAT, "%s (edition %u) has a tree stride of %u, %s "
+	            "(edition %u) of %u: every edition has its base's", b, e + 1, sb, a, e, sa);
+	int same = memcmp(fi.key_id, ni.key_id, 8) == 0 && memcmp(fi.signer, ni.signer, 32) == 0;
+	char id[17];
+	npk_keyid_format(ni.key_id, id);
+	NPK_FAIL_IF(same && l->statement != NULL, err, NPK_E_FORMAT, "%s (edition %u) holds a "
+	            "rotation statement but is signed by the same key as %s", b, e + 1, a);
+	const char *why = same ? NULL : npk__rotation_check(l, fi.signer, ni.key_id, ni.signer);
+	NPK_FAIL_IF(why != NULL, err, NPK_E_FORMAT, "%s: edition %u is signed by key %s, which the "
+	            "signer of edition %u (%s) did not authorise: %s", b, e + 1, id, e, a, why);
+	return NPK_OK;
+}
+
+/* Opens edition e < newest, found and checked as 15.15 says. */
+static int open_earlier(npk_reader *top, npk__chain *c, uint32_t e, npk_reader **out,
+                        npk_error *err)
+{
+	npk_reader *next = NULL, *fr = NULL;
+	NPK_FORWARD(npk__chain_file(top, e + 1, &next, err));
+	const npk_edition_link *l = npk__reader_link(next);
+	chain_ed *d = &c->ed[e];
+	memcpy(d->digest, l->prev_digest, 32);
+	char hx[17], got[17], *path = NULL;
+	hex16(d->digest, hx);
+	int rc = locate(c, l, d->digest, &path);
+	if (rc == NPK_E_NOMEM)
+		return npk__fail(err, rc, "out of memory");
+	if (rc != NPK_OK) {
+		d->file = strndup(l->prev_name, l->name_len);
+		return npk__fail(err, NPK_E_NOTFOUND, "edition %u (%.*s, manifest digest %s...) is "
+		                 "missing: not beside %s; name it with --chain", e, (int)l->name_len,
+		                 l->prev_name, hx, base_name(c->ed[e + 1].file));
+	}
+	free(d->file);
+	d->file = path;
+	uint8_t md[32];
+	NPK_FORWARD(npk__manifest_digest_file(path, md, err));
+	hex16(md, got);
+	NPK_FAIL_IF(!npk__digest_same(md, d->digest), err, NPK_E_DIGEST, "%s is not edition %u of "
+	            "this chain: its manifest digest is %s..., %s (edition %u) names %s...", path, e,
+	            got, npk__reader_name(next), e + 1, hx);
+	NPK_FORWARD(npk__reader_open_file(path, d->digest, NULL, 1, &fr, err));
+	rc = link_check(e, fr, next, err);
+	if (rc != NPK_OK) {
+		npk_reader_free(fr);
+		return rc;
+	}
+	*out = fr;
+	return NPK_OK;
+}
+
+int npk__chain_file(npk_reader *r, uint32_t e, npk_reader **out, npk_error *err)
+{
+	npk__chain *c = npk__reader_chain(r);
+	if (c == NULL) {
+		NPK_FAIL_IF(e != 0, err, NPK_E_ARG, "%s holds edition 0 only, not %u",
+		            npk__reader_name(r), e);
+		*out = r;
+		return NPK_OK;
+	}
+	NPK_FAIL_IF(e >= c->count, err, NPK_E_ARG, "%s: no edition %u (the newest is %u)",
+	            npk__reader_name(r), e, c->count - 1);
+	chain_ed *d = &c->ed[e];
+	if (d->state == 1) {
+		npk__reader_inherit(d->fr, r);
+		*out = d->fr;
+		return NPK_OK;
+	}
+	if (d->state == -1) {
+		if (err != NULL)
+			*err = *d->err;
+		return d->err->code;
+	}
+	npk_error e2 = {0};
+	npk_reader *fr = NULL;
+	int rc = e + 1 == c->count
+	         ? npk__reader_open_file(d->file, d->digest, NULL, 1, &fr, &e2)
+	         : open_earlier(r, c, e, &fr, &e2);
+	if (rc != NPK_OK) {
+		d->err = rc == NPK_E_NOMEM ? NULL : malloc(sizeof *d->err);
+		if (d->err == NULL) /* not remembered: it may pass later */
+			return npk__fail(err, rc, "%s", e2.msg);
+		d->state = -1;
+		*d->err = e2;
+		if (err != NULL)
+			*err = e2;
+		return rc;
+	}
+	d->fr = fr;
+	d->state = 1;
+	npk__reader_inherit(fr, r);
+	*out = fr;
+	return NPK_OK;
+}
+
+int npk_reader_edition(npk_reader *r, uint32_t e, npk_edition_info *out, npk_error *err)
+{
+	npk_reader *fr;
+	NPK_FORWARD(npk__chain_file(r, e, &fr, err));
+	npk_info in;
+	npk__reader_file_info(fr, &in);
+	const npk_edition_link *l = npk__reader_link(fr);
+	memset(out, 0, sizeof *out);
+	out->edition = e;
+	out->file = npk__chain_name(r, e);
+	out->created = in.created;
+	out->entries = in.documents;
+	out->tree_size = in.tree_size;
+	memcpy(out->key_id, in.key_id, 8);
+	memcpy(out->signer, in.signer, 32);
+	/* a statement is only allowed, and required, at a key change */
+	out->rotated = l != NULL && l->statement != NULL;
+	memcpy(out->manifest_digest, in.manifest_digest, 32);
+	out->file_size = in.file_size;
+	return NPK_OK;
+}
+
+/* ---- Opening ---- */
+
+/* The --chain files and their manifest digests; one that cannot be read
+ * is named in a warning. */
+static int take_files(npk__chain *c, const npk_chain_opts *o, npk_error *err)
+{
+	if (o == NULL || o->nfiles == 0)
+		return NPK_OK;
+	c->cands = calloc(o->nfiles, sizeof *c->cands);
+	NPK_FAIL_IF(c->cands == NULL, err, NPK_E_NOMEM, "out of memory");
+	c->ncands = o->nfiles;
+	for (size_t i = 0; i < o->nfiles; i++) {
+		npk_error e2 = {0};
+		c->cands[i].path = strdup(o->files[i]);
+		NPK_FAIL_IF(c->cands[i].path == NULL, err, NPK_E_NOMEM, "out of memory");
+		c->cands[i].ok = npk__manifest_digest_file(o->files[i], c->cands[i].digest, &e2) == NPK_OK;
+		if (!c->cands[i].ok && c->warn)
+			c->warn(o->files[i], e2.msg, c->ctx);
+	}
+	return NPK_OK;
+}
+
+/* The --chain files that are in no place of the chain (called once every
+ * edition was looked for). */
+static void warn_unused(npk__chain *c)
+{
+	if (c->warned || c->warn == NULL)
+		return;
+	c->warned = 1;
+	for (size_t i = 0; i < c->ncands; i++)
+		if (c->cands[i].ok && !c->cands[i].used &&
+		    !npk__digest_same(c->cands[i].digest, c->ed[c->count - 1].digest))
+			c->warn(c->cands[i].path, "is not a file of this chain", c->ctx);
+}
+
+static int chain_make(npk_reader *top, const char *path, const npk_chain_opts *o,
+                      npk__chain **out, npk_error *err)
+{
+	npk__chain *c = calloc(1, sizeof *c);
+	NPK_FAIL_IF(c == NULL, err, NPK_E_NOMEM, "out of memory");
+	*out = c;
+	c->count = npk__reader_link(top)->edition + 1;
+	c->at = c->count - 1;
+	c->ed = calloc(c->count, sizeof *c->ed);
+	char *real = realpath(path, NULL);
+	NPK_FAIL_IF(c->ed == NULL || real == NULL, err, real ? NPK_E_NOMEM : NPK_E_IO,
+	            "%s: %s", path, real ? "out of memory" : strerror(errno));
+	char *slash = strrchr(real, '/');
+	*(slash == real ? slash + 1 : slash) = 0;
+	c->dir = real;
+	chain_ed *d = &c->ed[c->at];
+	d->file = strdup(path);
+	NPK_FAIL_IF(d->file == NULL, err, NPK_E_NOMEM, "out of memory");
+	memcpy(d->digest, npk__reader_manifest_digest(top), 32);
+	if (o != NULL) {
+		c->all = o->all;
+		c->warn = o->warn;
+		c->ctx = o->ctx;
+	}
+	return take_files(c, o, err);
+}
+
+/* 15.15 "Trust": an untrusted newest signer is trusted when an earlier
+ * edition's signer is, every key change between them holding a valid
+ * statement (checked as each file opens). Editions are opened downward
+ * only while the key changes. */
+static void chain_trust(npk_reader *top, const npk_trust *trust)
+{
+	npk__chain *c = npk__reader_chain(top);
+	npk_info ti;
+	npk__reader_file_info(top, &ti);
+	if (trust == NULL || ti.trusted)
+		return;
+	for (uint32_t e = c->count - 1; e-- > 0;) {
+		npk_reader *fr;
+		npk_info fi;
+		npk_error e2 = {0};
+		if (npk__chain_file(top, e, &fr, &e2) != NPK_OK)
+			return;
+		npk__reader_file_info(fr, &fi);
+		const npk_pubkey *k = npk__trust_find(trust, fi.key_id);
+		if (k != NULL && sodium_memcmp(k->pk, fi.signer, 32) == 0) {
+			npk__reader_set_trusted(top, 1);
+			return;
+		}
+	}
+}
+
+/* --at (15.15): the state at an edition, or at the newest edition created
+ * at or before a time. */
+static int chain_at(npk_reader *top, const npk_chain_opts *o, npk_error *err)
+{
+	npk__chain *c = npk__reader_chain(top);
+	const char *name = npk__reader_name(top);
+	if (o == NULL || o->at == NPK_AT_NEWEST)
+		return NPK_OK;
+	if (o->at == NPK_AT_EDITION) {
+		NPK_FAIL_IF(o->at_edition >= c->count, err, NPK_E_ARG,
+		            "%s: no edition %u (the newest is %u)", name, o->at_edition, c->count - 1);
+		c->at = o->at_edition;
+	} else {
+		for (uint32_t e = c->count;; e--) {
+			npk_reader *fr;
+			npk_info in;
+			NPK_FAIL_IF(e == 0, err, NPK_E_NOTFOUND, "%s: no edition was created at or before "
+			            "the time given (%llu)", name, (unsigned long long)o->at_time);
+			NPK_FORWARD(npk__chain_file(top, e - 1, &fr, err));
+			npk__reader_file_info(fr, &in);
+			if (in.created <= o->at_time) {
+				c->at = e - 1;
+				break;
+			}
+		}
+	}
+	npk_reader *fr;
+	return npk__chain_file(top, c->at, &fr, err);
+}
+
+/* --at on a lone archive: edition 0 only. */
+static int lone_at(npk_reader *r, const npk_chain_opts *o, npk_error *err)
+{
+	npk_info in;
+	if (o == NULL || o->at == NPK_AT_NEWEST)
+		return NPK_OK;
+	npk__reader_file_info(r, &in);
+	NPK_FAIL_IF(o->at == NPK_AT_EDITION && o->at_edition != 0, err, NPK_E_ARG,
+	            "%s: no edition %u (it is not an edition of a chain: it holds edition 0 only)",
+	            npk__reader_name(r), o->at_edition);
+	NPK_FAIL_IF(o->at == NPK_AT_TIME && in.created > o->at_time, err, NPK_E_NOTFOUND,
+	            "%s: no edition was created at or before the time given (%llu)",
+	            npk__reader_name(r), (unsigned long long)o->at_time);
+	return NPK_OK;
+}
+
+static int refuse_untrusted(npk_reader *r, npk_error *err)
+{
+	npk_info in;
+	char id[17], fp[NPK_FINGERPRINT_LEN];
+	npk__reader_file_info(r, &in);
+	npk_keyid_format(in.key_id, id);
+	npk_fingerprint_format(in.signer, fp);
+	return npk__fail(err, NPK_E_UNTRUSTED, "%s: valid signature by a key claiming to be key %s, "
+	                 "which is not trusted (fingerprint %s)", npk__reader_name(r), id, fp);
+}
+
+int npk_reader_open_chain(const char *path, const npk_trust *trust, int allow_untrusted,
+                          const npk_chain_opts *opts, npk_reader **out, npk_error *err)
+{
+	npk_reader *r = NULL;
+	npk__chain *c = NULL;
+	NPK_FORWARD(npk__reader_open_file(path, NULL, trust, 1, &r, err));
+	int rc;
+	if (npk__reader_link(r) == NULL) {
+		NPK_FORWARD_GOTO(rc, lone_at(r, opts, err), fail);
+	} else {
+		rc = chain_make(r, path, opts, &c, err);
+		npk__reader_set_chain(r, c);
+		NPK_FORWARD_GOTO(rc, rc, fail);
+		chain_trust(r, trust);
+		NPK_FORWARD_GOTO(rc, chain_at(r, opts, err), fail);
+	}
+	npk_info in;
+	npk__reader_file_info(r, &in);
+	if (!in.trusted && !allow_untrusted) {
+		rc = refuse_untrusted(r, err);
+		goto fail;
+	}
+	*out = r;
+	return NPK_OK;
+fail:
+	npk_reader_free(r);
+	return rc;
+}
+
+/* ---- The state (15.15 "The state of a chain") ---- */
+
+void npk__chain_info(const npk_reader *top, npk_info *info)
+{
+	const npk__chain *c = npk__reader_chain(top);
+	const npk_reader *fr = c->ed[c->at].state == 1 && c->at + 1 < c->count ? c->ed[c->at].fr : top;
+	npk_info ti;
+	npk__reader_file_info(top, &ti);
+	npk__reader_file_info(fr, info);
+	info->trusted = ti.trusted;
+	info->edition = c->count - 1;
+	info->at_edition = c->at;
+	memcpy(info->base_digest, ti.base_digest, 32);
+}
+
+/* A failure of an earlier file, as a command that needs it sees it:
+ * damage of the chain (exit 1, 15.15), not a missing document. */
+static int chain_damage(npk_error *err)
+{
+	if (err->code == NPK_E_NOTFOUND)
+		err->code = NPK_E_FORMAT;
+	return err->code;
+}
+
+/* The path filter of edition e's file fr: whether path may be there (1),
+ * or surely not (0). A filter that cannot be read or checked says 1: the
+ * index is searched (verify reports the damage). */
+static int may_hold(chain_ed *d, npk_reader *fr, const char *path)
+{
+	if (d->filter_state == 0) {
+		const npk_section *s = npk__reader_paths_section(fr);
+		npk_info in;
+		npk_error e2 = {0};
+		uint8_t h[32];
+		npk__reader_file_info(fr, &in);
+		d->filter_state = -1;
+		uint8_t *b = s && s->len <= NPK_PATHS_HEADER + NPK_PATHS_BITS_MAX / 8 ? malloc(s->len) : NULL;
+		if (b != NULL &&
+		    npk__pread_full(npk__reader_fd(fr), b, s->len, s->off, npk__reader_name(fr), &e2) == NPK_OK) {
+			npk__digest(b, s->len, h);
+			if (npk__digest_same(h, s->digest) &&
+			    npk__paths_header_problem(b, s->len, in.documents, &d->m, &d->k) == NULL) {
+				d->filter = b;
+				d->filter_state = 1;
+				b = NULL;
+			}
+		}
+		free(b);
+	}
+	return d->filter_state != 1 ||
+	       npk__paths_has(d->filter + NPK_PATHS_HEADER, d->m, d->k, path, strlen(path));
+}
+
+int npk__chain_find(npk_reader *top, const char *path, const npk_entry **out, npk_reader **frp,
+                    npk_error *err)
+{
+	npk__chain *c = npk__reader_chain(top);
+	for (uint32_t e = c->at + 1; e-- > 0;) {
+		npk_reader *fr;
+		const npk_entry *x;
+		npk_error e2 = {0};
+		if (npk__chain_file(top, e, &fr, &e2) != NPK_OK) {
+			if (err != NULL)
+				*err = e2;
+			return npk__wrap(err, chain_damage(&e2), "%s: \"%s\" is not in editions %u to %u, "
+			                 "and ", npk__reader_name(top), path, e + 1, c->at);
+		}
+		if (e > 0 && !may_hold(&c->ed[e], fr, path))
+			continue;
+		int rc = npk_reader_find(fr, path, &x, err);
+		if (rc == NPK_E_NOTFOUND)
+			continue;
+		NPK_FORWARD(rc);
+		NPK_FAIL_IF(x->kind == NPK_KIND_WITHDRAWN, err, NPK_E_NOTFOUND,
+		            "%s: \"%s\" was withdrawn in edition %u", npk__reader_name(top), path, e);
+		*out = x;
+		if (frp != NULL)
+			*frp = fr;
+		return NPK_OK;
+	}
+	return npk__fail(err, NPK_E_NOTFOUND, "%s: no document \"%s\"", npk__reader_name(top), path);
+}
+
+int npk__chain_read(npk_reader *top, const npk_entry *e, npk_sink sink, void *ctx,
+                    npk_error *err)
+{
+	npk_reader *fr;
+	uint32_t in = e->ref_kind == NPK_REF_EDITION ? e->ref_edition : e->edition;
+	npk_error e2 = {0};
+	if (npk__chain_file(top, in, &fr, &e2) != NPK_OK) {
+		if (err != NULL)
+			*err = e2;
+		return npk__wrap(err, chain_damage(&e2), "%s: %s: its content is in edition %u, and ",
+		                 npk__reader_name(top), e->path, in);
+	}
+	if (e->ref_kind == NPK_REF_EDITION)
+		return npk__reader_read_ref(fr, e, sink, ctx, err);
+	return npk_reader_read(fr, e, sink, ctx, err);
+}
+
+/* ---- Listing: a k-way merge of the editions' indexes ---- */
+
+typedef struct merge {
+	npk__iter **it;           /* per edition; NULL when its file failed */
+	const npk_entry **cur;    /* its current entry; NULL at its end */
+	uint32_t *heap, n;        /* editions with an entry, smallest first */
+	int all;
+} merge;
+
+/* Whether edition a's entry comes before b's: path order, then the newest
+ * first (the state) or the oldest first (--all). */
+static int before(const merge *m, uint32_t a, uint32_t b)
+{
+	int cmp = strcmp(m->cur[a]->path, m->cur[b]->path);
+	if (cmp != 0)
+		return cmp < 0;
+	return m->all ? a < b : a > b;
+}
+
+static void sift_down(merge *m, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, s = i;
+		if (l < m->n && before(m, m->heap[l], m->heap[s]))
+			s = l;
+		if (l + 1 < m->n && before(m, m->heap[l + 1], m->heap[s]))
+			s = l + 1;
+		if (s == i)
+			return;
+		uint32_t t = m->heap[i];
+		m->heap[i] = m->heap[s];
+		m->heap[s] = t;
+		i = s;
+	}
+}
+
+/* Edition e's next entry; it leaves the heap's top (where it was) at its
+ * end. */
+static int advance(merge *m, uint32_t e, npk_error *err)
+{
+	NPK_FORWARD(npk__iter_next(m->it[e], &m->cur[e], err));
+	if (m->cur[e] == NULL)
+		m->heap[0] = m->heap[--m->n];
+	if (m->n > 0)
+		sift_down(m, 0);
+	return NPK_OK;
+}
+
+static void merge_free(merge *m, uint32_t count)
+{
+	if (m->it != NULL)
+		for (uint32_t e = 0; e < count; e++)
+			npk__iter_free(m->it[e]);
+	free(m->it);
+	free(m->cur);
+	free(m->heap);
+}
+
+/* Opens editions 0 .. at and their first entries; *failed keeps the first
+ * file that could not be opened (the others are listed). */
+static int merge_init(npk_reader *top, merge *m, npk_error *failed, npk_error *err)
+{
+	npk__chain *c = npk__reader_chain(top);
+	uint32_t n = c->at + 1;
+	m->it = calloc(n, sizeof *m->it);
+	m->cur = calloc(n, sizeof *m->cur);
+	m->heap = calloc(n, sizeof *m->heap);
+	NPK_FAIL_IF(!m->it || !m->cur || !m->heap, err, NPK_E_NOMEM, "out of memory");
+	for (uint32_t e = 0; e < n; e++) {
+		npk_reader *fr;
+		npk_error e2 = {0};
+		if (npk__chain_file(top, e, &fr, &e2) != NPK_OK) {
+			if (failed->code == NPK_OK)
+				*failed = e2;
+			continue;
+		}
+		NPK_FORWARD(npk__iter_new(fr, &m->it[e], err));
+		NPK_FORWARD(npk__iter_next(m->it[e], &m->cur[e], err));
+		if (m->cur[e] != NULL)
+			m->heap[m->n++] = e;
+	}
+	for (uint32_t i = m->n / 2 + 1; i-- > 0;)
+		sift_down(m, i);
+	return NPK_OK;
+}
+
+/* One step: the smallest path's entry given to cb (the newest version of
+ * it unless withdrawn; every version with --all), its editions advanced. */
+static int merge_step(merge *m, char *path, npk_entry_cb cb, void *ctx, npk_error *err)
+{
+	uint32_t e = m->heap[0];
+	const npk_entry *x = m->cur[e];
+	int rc;
+	if (m->all || x->kind != NPK_KIND_WITHDRAWN)
+		if ((rc = cb(x, ctx)) != 0)
+			return rc;
+	if (m->all)
+		return advance(m, e, err);
+	memcpy(path, x->path, strlen(x->path) + 1);
+	NPK_FORWARD(advance(m, e, err));
+	while (m->n > 0 && strcmp(m->cur[m->heap[0]]->path, path) == 0)
+		NPK_FORWARD(advance(m, m->heap[0], err));
+	return NPK_OK;
+}
+
+static int chain_list(npk_reader *top, int all, npk_entry_cb cb, void *ctx, npk_error *err)
+{
+	npk__chain *c = npk__reader_chain(top);
+	merge m = {.all = all};
+	npk_error failed = {0};
+	char *path = malloc(NPK_PATH_MAX + 1);
+	int rc = path == NULL ? npk__fail(err, NPK_E_NOMEM, "out of memory")
+	                      : merge_init(top, &m, &failed, err);
+	while (rc == NPK_OK && m.n > 0)
+		rc = merge_step(&m, path, cb, ctx, err);
+	merge_free(&m, c->at + 1);
+	free(path);
+	if (c->at + 1 == c->count)
+		warn_unused(c);
+	if (rc != NPK_OK || failed.code == NPK_OK)
+		return rc;
+	rc = chain_damage(&failed);
+	if (err != NULL)
+		*err = failed;
+	return npk__wrap(err, rc, "%s: the state is incomplete: ", npk__reader_name(top));
+}
+
+int npk__chain_list(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err)
+{
+	return chain_list(top, npk__reader_chain(top)->all, cb, ctx, err);
+}
+
+int npk__chain_walk(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err)
+{
+	return chain_list(top, 0, cb, ctx, err);
+}
