@@ -86,7 +86,7 @@ fmt_size() { awk -v b="$1" 'BEGIN{ if (b < 1000000) printf "%.1f KB", b/1000; el
 ratio4() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.4f", a/b }'; }
 le() { awk -v a="$1" -v b="$2" 'BEGIN{ exit !(a <= b) }'; }
 fsize() { stat -c %s "$1"; }
-ed_file() { if [ "$1" = 0 ]; then echo "$CH/news.npk"; else printf '%s/news.e%04d.npk' "$CH" "$1"; fi; }
+ed_file() { if [ "$1" = 0 ]; then echo "$CH/news.npk"; else printf '%s/news.e%04d.npk\n' "$CH" "$1"; fi; }
 ts_of() { date -u -d "2025-01-01 +$1 days" +%Y-%m-%dT06:00:00Z; }
 busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 kids_cpu() { times >"$W/times"; awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } print s }' "$W/times"; }
@@ -140,7 +140,7 @@ reads() {
 	rm -rf "$W/strace"
 	mkdir -p "$W/strace"
 	strace -ff -qq -y -s 0 -e trace=openat,open,read,pread64,readv,preadv,preadv2 -o "$W/strace/t" \
-		"$@" >/dev/null 2>"$W/$key.err" || die "$key under strace failed: $(head -n 3 "$W/$key.err")"
+		"$@" >/dev/null 2>"$W/$key.err" || say "  $key under strace failed: $(head -n 3 "$W/$key.err")"
 	python3 - "$W/strace" "${CHAIN[@]}" <<'PY'
 import os, re, sys
 d, files = sys.argv[1], sys.argv[2:]
@@ -282,7 +282,19 @@ ED_SIZE=$(sort -n -k1,1 -u "$W/appends" | awk '$1 <= '"$NED"' { print $5 }' | me
 ONE=$W/one.npk
 if [ ! -f "$ONE" ]; then
 	say "one archive of all $TOTAL documents"
-	timed_run one "$NPK" create -q -s "$KEYS/npk.key" --timestamp "$(ts_of "$NED")" "$ONE" "$W/base" "$W"/ed/*
+	# the folders share their date folders (2024/...), so the files are
+	# named one by one: SOURCE<TAB>PATH lines
+	python3 - "$W" >"$W/one.list" <<'PY' || die "listing the corpus failed"
+import os, sys
+w = sys.argv[1]
+roots = [os.path.join(w, "base")] + sorted(os.path.join(w, "ed", d) for d in os.listdir(os.path.join(w, "ed")))
+for r in roots:
+    for dp, dn, fn in os.walk(r):
+        for f in fn:
+            p = os.path.join(dp, f)
+            sys.stdout.write("%s\t%s\n" % (p, os.path.relpath(p, r)))
+PY
+	timed_run one "$NPK" create -q -s "$KEYS/npk.key" --timestamp "$(ts_of "$NED")" --files-from "$W/one.list" "$ONE"
 	must 0 one
 	put one_us "$T_WALL"
 fi
@@ -322,13 +334,14 @@ cmp -s "$W/list-chain.out" "$W/list-one.out" || die "list of the chain and of th
 LC=$(printf '%s\n' $lc | median) LO=$(printf '%s\n' $lo | median)
 LCR=$(printf '%s\n' $lcr | median) LOR=$(printf '%s\n' $lor | median)
 say "  list: chain $(fmt_time "$LC"), one archive $(fmt_time "$LO")"
-timed_run verify "$NPK" verify -q -p "$PUB" "$NEWEST"
-must 0 verify
-VW=$T_WALL VR=$T_RSS
+# verify and check-chain must pass; when they do not, the run goes on and
+# the targets say so (what failed is kept in the section)
+timed_run verify "$NPK" verify -p "$PUB" "$NEWEST"
+VW=$T_WALL VR=$T_RSS VRC=$T_RC
+[ "$VRC" = 0 ] || say "  verify of the chain exited $VRC: $(grep -v '^OK' "$W/verify.out" | head -n 3)"
 timed_run check "$NPK" check-chain -p "$PUB" "$NEWEST"
-must 0 check
-KW=$T_WALL KR=$T_RSS
-grep -q "CHAIN: VALID" "$W/check.out" || die "check-chain did not say CHAIN: VALID"
+KW=$T_WALL KR=$T_RSS KRC=$T_RC
+grep -q "CHAIN: VALID" "$W/check.out" || { KRC="${KRC}, no CHAIN: VALID"; say "  check-chain: $(tail -n 3 "$W/check.out")"; }
 timed_run verify-one "$NPK" verify -q -p "$PUB" "$ONE"
 must 0 verify-one
 VOW=$T_WALL
@@ -367,10 +380,12 @@ target "list" "$r" 2 "list of the chain / list of one archive of the same $TOTAL
 mx=0
 for v in "${CR_[new]}" "${CR_[mid]}" "${CR_[base]}" "$LCR" "$VR" "$KR"; do [ "$v" -gt "$mx" ] && mx=$v; done
 target "memory" "$mx" 65536 "largest max RSS of cat, list, verify and check-chain of the chain = $(fmt_mib "$mx") (at most 64 MiB)"
+target "verify passes" "$VRC" 0 "verify of the chain exits $VRC$( [ "$VRC" = 0 ] || echo ": $(grep -v '^OK' "$W/verify.out" | head -n 1 | cut -c 1-160)") (0)"
+target "check-chain passes" "${KRC%%,*}" 0 "check-chain of the chain exits $KRC (0, CHAIN: VALID)"
 ok=$([ "$RV_MAXO" = 1 ] && [ "$RV_MINO" = 1 ] && echo "$RV_WORST" || echo 9)
-target "verify reads once" "$ok" 1.01 "verify opened each of the $RV_N files once (opens per file: $RV_MINO to $RV_MAXO) and read $(ratio4 "$RV_GOT" "$RV_SIZE") of their bytes; the most of one file: $RV_WORST of $RV_WF (at most 1.01)"
+target "verify reads once" "$ok" 1.01 "verify opened each of the $RV_N files $RV_MINO to $RV_MAXO times (once) and read $(ratio4 "$RV_GOT" "$RV_SIZE") of their bytes; the most of one file: $RV_WORST of $RV_WF (at most 1.01)"
 ok=$([ "$RK_MAXO" = 1 ] && [ "$RK_MINO" = 1 ] && echo "$RK_WORST" || echo 9)
-target "check-chain reads once" "$ok" 1.01 "check-chain opened each file once (opens per file: $RK_MINO to $RK_MAXO) and read $(ratio4 "$RK_GOT" "$RK_SIZE") of their bytes (no document); the most of one file: $RK_WORST of $RK_WF (at most 1.01)"
+target "check-chain reads once" "$ok" 1.01 "check-chain opened each file $RK_MINO to $RK_MAXO times (once) and read $(ratio4 "$RK_GOT" "$RK_SIZE") of their bytes (no document); the most of one file: $RK_WORST of $RK_WF (at most 1.01)"
 
 # ------------------------------------------------------------------ the section
 DATE=$(date -u '+%Y-%m-%d %H:%M UTC')
