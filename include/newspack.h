@@ -683,6 +683,23 @@ typedef struct npk_chain_result {
 NPK_API int npk_check_chain(const char *newest, const npk_trust *trust,
                             const npk_check_chain_opts *opts, npk_chain_result *res,
                             npk_error *err);
+/* check-proof --archive (15.15): what became of the document proven by
+ * p in the chain of r (opened on the chain's newest file). */
+enum { NPK_FATE_CURRENT = 0, NPK_FATE_REPLACED = 1, NPK_FATE_WITHDRAWN = 2 };
+typedef struct npk_proof_fate {
+	uint32_t edition;         /* the edition whose manifest the proof holds */
+	uint32_t editions;        /* the chain's: newest + 1 */
+	int fate;                 /* NPK_FATE_* */
+	uint32_t changed_in;      /* the first edition after it that replaced or withdrew it */
+	char *reason;             /* withdrawn.reason (malloc'ed), or NULL */
+} npk_proof_fate;
+/* NPK_E_DIGEST "the proof is not of this chain" when p's manifest is not
+ * the manifest of an edition of r's chain; NPK_E_NOTFOUND naming a file
+ * of the chain that is missing. Clear out with npk_proof_fate_clear. */
+struct npk_proof;
+NPK_API int npk_proof_fate_of(npk_reader *r, const struct npk_proof *p, npk_proof_fate *out,
+                              npk_error *err);
+NPK_API void npk_proof_fate_clear(npk_proof_fate *f);
 
 /* ---- Salvage (spec/format.md 15.11) ---- */
 

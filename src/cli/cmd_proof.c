@@ -15,7 +15,7 @@
 
 #define PROOF_FILE_MAX (256u << 20)
 
-enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE };
+enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE, OPT_ARCHIVE };
 
 /* ---- prove ---- */
 
@@ -191,8 +191,10 @@ int cmd_prove(int argc, char **argv)
 static void check_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack check-proof [-p PUBKEY] [--json] [-q] PROOF [DOCUMENT]\n"
-	        "       newspack check-proof [-p PUBKEY] [--json] [-q] PROOF -C DIR\n"
+	        "Usage: newspack check-proof [-p PUBKEY] [--json] [-q] [--archive NEWEST.npk] PROOF\n"
+	        "                            [DOCUMENT]\n"
+	        "       newspack check-proof [-p PUBKEY] [--json] [-q] [--archive NEWEST.npk] PROOF\n"
+	        "                            -C DIR\n"
 	        "\n"
 	        "Checks a proof written by 'newspack prove' (spec/format.md 15.14) with nothing\n"
 	        "but the proof, the signer's public key and, if given, the document: the\n"
@@ -211,6 +213,9 @@ static void check_help(FILE *f)
 	        "                      DIR' writes it); no symbolic link is followed\n"
 	        "  --json              print a JSON report (schema in newspack(1))\n"
 	        "  -q                  print nothing on stdout; the exit code tells\n"
+	        "  --archive NEWEST.npk  the proof MUST be of an edition of this chain (spec/format.md\n"
+	        "                      15.15); says whether the document is still the current\n"
+	        "                      version, or was replaced or withdrawn in a later edition\n"
 	        "\n"
 	        "Example:\n"
 	        "  newspack check-proof -p signer.pub flood.proof flood.html\n"
@@ -224,7 +229,8 @@ static void check_help(FILE *f)
 }
 
 typedef struct check_opts {
-	const char *pubkey, *dir, *proof, *doc;
+	const char *pubkey, *dir, *proof, *doc, *archive;
+	npk_reader *chain;        /* --archive, opened once */
 	int json, quiet;
 	npk_pubkey *given;
 	npk_trust *trust;
@@ -237,6 +243,7 @@ static int check_parse(int argc, char **argv, check_opts *o)
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"json", no_argument, NULL, OPT_JSON},
+		{"archive", required_argument, NULL, OPT_ARCHIVE},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
@@ -244,6 +251,7 @@ static int check_parse(int argc, char **argv, check_opts *o)
 	while ((c = getopt_long(argc, argv, "p:C:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': o->pubkey = optarg; break;
+		case OPT_ARCHIVE: o->archive = optarg; break;
 		case 'C': o->dir = optarg; break;
 		case 'q': o->quiet = 1; break;
 		case OPT_JSON: o->json = 1; break;
@@ -508,10 +516,34 @@ static void text_fields(const check_opts *o, const npk_proof_result *res)
 typedef struct report {
 	const npk_proof *p;       /* NULL when it could not be parsed */
 	const npk_proof_result *res;
+	const npk_proof_fate *fate; /* --archive, when the proof was checked */
 	const char *msg;          /* why, when not VALID */
 	unsigned number;
 	int several;
 } report;
+
+/* 15.15: what became of the document in the chain of --archive. */
+static json_t *json_str_or_null(const char *s);
+static void text_fate(const npk_proof_fate *f)
+{
+	if (f->fate == NPK_FATE_CURRENT)
+		printf("  chain:     edition %u; still the current version (the chain has %u %s)\n",
+		       f->edition, f->editions, cli_s(f->editions, "edition", "editions"));
+	else if (f->fate == NPK_FATE_REPLACED)
+		printf("  chain:     edition %u; replaced in edition %u\n", f->edition, f->changed_in);
+	else
+		printf("  chain:     edition %u; withdrawn in edition %u%s%s%s\n", f->edition,
+		       f->changed_in, f->reason ? " (reason: " : "", f->reason ? cli_show(f->reason)
+		       : "", f->reason ? ")" : "");
+}
+
+static json_t *json_fate(const npk_proof_fate *f)
+{
+	static const char *const names[] = {"current", "replaced", "withdrawn"};
+	return json_pack("{s:I, s:s, s:o, s:o}", "edition", (json_int_t)f->edition, "status",
+	                 names[f->fate], "changed_in", f->fate == NPK_FATE_CURRENT ? json_null()
+	                 : json_integer(f->changed_in), "reason", json_str_or_null(f->reason));
+}
 
 static void text_result(check_opts *o, const report *rp)
 {
@@ -527,6 +559,8 @@ static void text_result(check_opts *o, const report *rp)
 	if (rp->p == NULL)
 		return;
 	text_fields(o, res);
+	if (rp->fate != NULL)
+		text_fate(rp->fate);
 	for (size_t i = 0; i < rp->p->nstamps; i++)
 		printf("  stamp:     %s (not checked: version 1 defines no stamp kind)\n",
 		       cli_show(rp->p->stamps[i]));
@@ -574,6 +608,8 @@ static void json_result(check_opts *o, const report *rp)
 		                    : res->kind == NPK_KIND_SYMLINK ? "symlink" : "document"));
 		json_object_set_new(j, "stamps", json_stamps(rp->p));
 	}
+	if (rp->fate != NULL)
+		json_object_set_new(j, "chain", json_fate(rp->fate));
 	if (res->steps >= 3) {
 		json_object_set_new(j, "root", json_string(root));
 		json_object_set_new(j, "signer", json_signer(res));
@@ -611,10 +647,20 @@ static void check_parsed(check_opts *o, const npk_proof *p, unsigned n, int seve
 	npk_proof_result res;
 	npk_error err = {0};
 	char msg[700];
-	int rc = check_one(o, p, &res, &err);
+	npk_proof_fate fate = {0};
+	int rc = check_one(o, p, &res, &err), fated = 0;
+	if (o->chain != NULL && (rc == NPK_OK || rc == NPK_E_UNTRUSTED)) {
+		int fr = npk_proof_fate_of(o->chain, p, &fate, &err);
+		fated = fr == NPK_OK;
+		if (!fated) {
+			rc = fr;
+			res.status = fr == NPK_E_DIGEST ? NPK_PROOF_INVALID : NPK_PROOF_UNREADABLE;
+		}
+	}
 	snprintf(msg, sizeof msg, "%s: proof %u: %s", o->proof, n, err.msg);
-	report rp = {p, &res, rc == NPK_OK ? NULL : msg, n, several};
+	report rp = {p, &res, fated ? &fate : NULL, rc == NPK_OK ? NULL : msg, n, several};
 	report_one(o, &rp);
+	npk_proof_fate_clear(&fate);
 	npk_proof_result_clear(&res);
 }
 
@@ -626,7 +672,7 @@ static void parse_failed(check_opts *o, int rc, const npk_error *err, unsigned n
 	memset(&res, 0, sizeof res);
 	res.steps = 1;
 	res.status = rc == NPK_E_FORMAT ? NPK_PROOF_INVALID : NPK_PROOF_UNREADABLE;
-	report rp = {NULL, &res, err->msg, n, several};
+	report rp = {NULL, &res, NULL, err->msg, n, several};
 	report_one(o, &rp);
 }
 
@@ -663,6 +709,11 @@ int cmd_check_proof(int argc, char **argv)
 		                     "with -C DIR", o.proof);
 	else if (text == NULL)
 		ec = EXIT_USAGE;
+	if (ec == 0 && o.archive != NULL) {
+		npk_error err = {0};
+		if (npk_reader_open_chain(o.archive, o.trust, 1, NULL, &o.chain, &err) != NPK_OK)
+			ec = cli_fail(&err);
+	}
 	if (ec == 0) {
 		o.list = o.json ? json_array() : NULL;
 		ec = check_all(&o, text, len);
@@ -672,6 +723,7 @@ int cmd_check_proof(int argc, char **argv)
 		cli_json_print(json_pack("{s:o, s:s}", "proofs", o.list, "status", names[ec & 3]));
 	}
 	free(text);
+	npk_reader_free(o.chain);
 	npk_pubkey_free(o.given);
 	npk_trust_free(o.trust);
 	return ec;

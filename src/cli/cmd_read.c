@@ -58,7 +58,15 @@ struct vctx {
 	const verify_printer *pr;
 	int json;
 	json_t *parity;           /* JSON: the parity section (15.10), or NULL */
+	json_t *editions;         /* JSON: a chain's editions (15.15), or NULL */
 };
+
+/* spec/format.md 15.15: verify of a chain reports each edition's file
+ * and signer as a problem of object "edition" with code NPK_OK. */
+static int edition_line(const npk_problem *p)
+{
+	return p->code == NPK_OK && strcmp(p->object, "edition") == 0;
+}
 
 static void text_problem(vctx *v, const npk_problem *p)
 {
@@ -77,10 +85,18 @@ static void text_problem(vctx *v, const npk_problem *p)
 		       cli_show_msg(p->message));
 		return;
 	}
+	if (edition_line(p)) {
+		printf("edition %llu %s: %s\n", (unsigned long long)p->number,
+		       p->path ? cli_show(p->path) : "?", cli_show_msg(p->message));
+		return;
+	}
 	/* what only a newer reader can decode is not damage */
 	const char *what = p->code == NPK_E_VERSION ? "UNSUPPORTED" : "DAMAGED";
 	if (p->path)
 		printf("%s  %s  (%s)\n", what, cli_show(p->path), cli_show_msg(p->message));
+	else if (strcmp(p->object, "edition") == 0)   /* a chain's (15.15) */
+		printf("%s  edition %llu: %s\n", what, (unsigned long long)p->number,
+		       cli_show_msg(p->message));
 	else if (strcmp(p->object, "layout") == 0 || cli_copy_object(p->object))
 		printf("%s  %s at offset %llu: %s\n", what, p->object, (unsigned long long)p->offset,
 		       cli_show_msg(p->message));
@@ -207,6 +223,14 @@ static const verify_printer text_printer = {text_problem, text_unopened, text_re
 
 static void json_problem(vctx *v, const npk_problem *p)
 {
+	if (edition_line(p)) {
+		if (v->editions == NULL)
+			v->editions = json_array();
+		json_array_append_new(v->editions, json_pack("{s:I, s:s, s:s}", "edition",
+		                      (json_int_t)p->number, "file", p->path ? p->path : "",
+		                      "summary", p->message ? p->message : ""));
+		return;
+	}
 	json_t **list = p->tail ? &v->tail_problems : &v->problems;
 	json_t *o = json_pack("{s:s, s:I, s:s, s:s}", "object", p->object, "number",
 	                      (json_int_t)p->number, "error", npk_strerror(p->code), "message",
@@ -293,6 +317,9 @@ static void json_result(vctx *v, const verify_result *res)
 	json_object_set_new(j, "bytes", json_integer((json_int_t)st->bytes));
 	json_object_set_new(j, "problems", v->problems ? v->problems : json_array());
 	v->problems = NULL;
+	if (v->editions != NULL)   /* a chain (15.15): oldest first */
+		json_object_set_new(j, "editions", v->editions);
+	v->editions = NULL;
 	json_container(v, j, st);
 	json_object_set_new(j, "parity", v->parity ? v->parity : json_null());
 	v->parity = NULL;
@@ -396,7 +423,7 @@ int cmd_verify(int argc, char **argv)
 	if (argc - optind != 1)
 		return cli_usage_error("verify", "need exactly one ARCHIVE");
 	vctx v = {argv[optind], o.quiet, NULL, NULL, NULL, o.json ? &json_printer : &text_printer,
-	          o.json, NULL};
+	          o.json, NULL, NULL};
 	npk_trust *t = NULL;
 	if ((ec = cli_load_trust(o.pubkey, &t)) != 0)
 		return ec;

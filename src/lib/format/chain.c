@@ -14,6 +14,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "format/format.h"
@@ -41,7 +42,8 @@ struct npk__chain {
 	chain_ed *ed;
 	chain_cand *cands;        /* --chain files */
 	size_t ncands;
-	char *dir;                /* the folder of the newest file, links resolved */
+	char *dir;                /* the folder of the newest file, links resolved, with its
+	                           * final '/' ("" for the current folder) */
 	int all;
 	void (*warn)(const char *file, const char *why, void *ctx);
 	void *ctx;
@@ -113,11 +115,11 @@ static int locate(npk__chain *c, const npk_edition_link *l, const uint8_t d[32],
 			*path = strdup(c->cands[i].path);
 			return *path ? NPK_OK : NPK_E_NOMEM;
 		}
-	size_t n = strlen(c->dir) + 1 + l->name_len + 1;
+	size_t n = strlen(c->dir) + l->name_len + 1;
 	char *p = malloc(n);
 	if (p == NULL)
 		return NPK_E_NOMEM;
-	snprintf(p, n, "%s/%.*s", c->dir, (int)l->name_len, l->prev_name);
+	snprintf(p, n, "%s%.*s", c->dir, (int)l->name_len, l->prev_name);
 	if (access(p, F_OK) != 0) {
 		free(p);
 		return NPK_E_NOTFOUND;
@@ -317,6 +319,23 @@ static void warn_unused(npk__chain *c)
 			c->warn(c->cands[i].path, "is not a file of this chain", c->ctx);
 }
 
+/* The folder of path with its final '/', as given (names in messages
+ * stay as the user wrote them), or after symbolic links when path is one. */
+static int folder_of(const char *path, char **out, npk_error *err)
+{
+	struct stat st;
+	char *p = lstat(path, &st) == 0 && S_ISLNK(st.st_mode) ? realpath(path, NULL) : strdup(path);
+	NPK_FAIL_IF(p == NULL, err, errno == ENOMEM ? NPK_E_NOMEM : NPK_E_IO, "%s: %s", path,
+	            strerror(errno));
+	char *slash = strrchr(p, '/');
+	if (slash != NULL)
+		slash[1] = 0;
+	else
+		p[0] = 0;
+	*out = p;
+	return NPK_OK;
+}
+
 static int chain_make(npk_reader *top, const char *path, const npk_chain_opts *o,
                       npk__chain **out, npk_error *err)
 {
@@ -326,12 +345,8 @@ static int chain_make(npk_reader *top, const char *path, const npk_chain_opts *o
 	c->count = npk__reader_link(top)->edition + 1;
 	c->at = c->count - 1;
 	c->ed = calloc(c->count, sizeof *c->ed);
-	char *real = realpath(path, NULL);
-	NPK_FAIL_IF(c->ed == NULL || real == NULL, err, real ? NPK_E_NOMEM : NPK_E_IO,
-	            "%s: %s", path, real ? "out of memory" : strerror(errno));
-	char *slash = strrchr(real, '/');
-	*(slash == real ? slash + 1 : slash) = 0;
-	c->dir = real;
+	NPK_FAIL_IF(c->ed == NULL, err, NPK_E_NOMEM, "out of memory");
+	NPK_FORWARD(folder_of(path, &c->dir, err));
 	chain_ed *d = &c->ed[c->at];
 	d->file = strdup(path);
 	NPK_FAIL_IF(d->file == NULL, err, NPK_E_NOMEM, "out of memory");

@@ -333,6 +333,18 @@ const char *npk__chain_name(const npk_reader *r, uint32_t e);
 int npk__reader_read_extent(npk_reader *fr, uint32_t cluster, uint32_t offset, uint64_t size,
                             const uint8_t digest[32], npk_sink sink, void *ctx, npk_error *err);
 
+/* ---- Editions: verify (reader.c, chainverify.c; 15.15) ----
+ * OWNER: the verify work. One file fr of a chain: top is the chain's top
+ * reader (NULL: fr alone, whose nodes over earlier leaves and contents in
+ * earlier editions are reported as checkable only with the chain, as
+ * NPK_E_NOTFOUND); each (may be NULL) sees every entry read. A chain:
+ * every file oldest first, the chain's checks, the state's. */
+int npk__reader_verify_file(npk_reader *fr, npk_reader *top, npk_entry_cb each, void *each_ctx,
+                            npk_problem_cb cb, void *ctx, npk_verify_stats *stats,
+                            npk_error *err);
+int npk__chain_verify(npk_reader *top, npk_problem_cb cb, void *ctx, npk_verify_stats *stats,
+                      npk_error *err);
+
 /* The chain reader's own (chain.c, reader.c). npk__chain is the top
  * reader's chain, freed with it. */
 typedef struct npk__chain npk__chain;
