@@ -84,7 +84,7 @@ def manifest(m):
         t, flags, data = c.u(2), c.u(2), c.take(c.u(4))
         need(t > last, f"the manifest's extension type {t} follows type {last}: not increasing")
         need(flags in (0, 1), f"the manifest's extension type {t} has reserved flag bits set")
-        if flags and t not in (1, 2):
+        if flags and t not in (1, 2, 3):
             raise Unreadable(f"the manifest holds critical extension type {t}: a newer checker is needed")
         ext[t], last = (flags, data), t
     c.end()
@@ -98,26 +98,54 @@ def manifest(m):
     need(flags == 1 and len(d) == 4 + 56 * count, "the manifest holds no valid section directory")
     trees = sum(d[4 + 56 * i:6 + 56 * i] == b"\4\0" for i in range(count))
     need(trees == 1, f"the section directory holds {trees} Merkle tree sections (type 4), not one")
+    f["edition"] = 0
+    if 3 in ext:
+        filters = sum(d[4 + 56 * i:6 + 56 * i] == b"\x09\0" for i in range(count))
+        edition_link(f, *ext[3], filters)
     return f
+
+
+def edition_link(f, flags, d, filters):
+    """The edition link, manifest extension type 3 (15.15): its fields and rules."""
+    need(flags == 1, "the edition link (extension type 3) is not marked critical")
+    need(len(d) >= 82, "the edition link is shorter than 82 bytes")
+    edition, lflags = int.from_bytes(d[0:4], "little"), int.from_bytes(d[4:8], "little")
+    prev_tree_size, name_len = int.from_bytes(d[72:80], "little"), int.from_bytes(d[80:82], "little")
+    need(1 <= edition <= 2**32 - 2, f"the edition link's edition {edition} is not 1 to 2^32 - 2")
+    need(lflags & ~1 == 0, "the edition link has reserved flag bits set")
+    need(len(d) == 82 + name_len + (184 if lflags & 1 else 0),
+         "the edition link's length does not fit its name and rotation statement")
+    name = utf8(d[82:82 + name_len])
+    need(name is not None and 1 <= name_len <= 255 and "/" not in name and "\0" not in name
+         and name not in (".", ".."), "the edition link's previous file name is not one path component")
+    need(f["tree_size"] >= prev_tree_size,
+         f"the Merkle tree of {f['tree_size']} leaves is smaller than the {prev_tree_size} before this edition")
+    need(filters == 1, f"the section directory of an edition holds {filters} path filters (type 9), not one")
+    f["edition"] = edition
 
 
 def leaf(d):
     """The leaf data (15.13), parsed exactly."""
     c = Cursor(d, "the leaf data")
-    need(c.u(1) == 0, "the leaf's leaf_type is not 0 (an index entry)")
-    need(c.u(1) in (0, 2, 3), "the leaf's kind is not 0, 2 or 3")
+    leaf_type, kind = c.u(1), c.u(1)
+    need(leaf_type in (0, 1), "the leaf's leaf_type is not 0 (an index entry) or 1 (a withdrawal, 15.15)")
+    need(kind in (0, 2, 3) if leaf_type == 0 else kind == 1,
+         "the leaf's kind is not 0, 2 or 3" if leaf_type == 0 else "a withdrawal's leaf is not of kind 1")
     raw = c.take(c.u(2))
     path = utf8(raw)
     need(path is not None and 1 <= len(raw) <= 4096 and not re.search("[\0-\x1f\x7f-\x9f\\\\]", path)
          and all(p not in ("", ".", "..") and len(p.encode()) <= 255 for p in path.split("/")),
          f"the leaf's path {raw!r} is not a valid path (5.1)")
     size, digest = c.u(8), c.take(32)
+    need(leaf_type == 0 or (size == 0 and digest == hashlib.blake2b(b"", digest_size=32).digest()),
+         "a withdrawal's leaf has a size or digest of content")
     need(re.fullmatch(rb"[!-~]+", c.take(c.u(1))), "the leaf's media type is not 1 to 255 printable ASCII bytes")
     meta = metadata(c, "the leaf's")
     c.take(16)  # salt
     c.end()
     first = lambda key: next((v for k, v in meta if k == key), "")  # noqa: E731
-    return {"path": path, "size": size, "digest": digest, "title": first("title"), "date": first("date")}
+    return {"path": path, "size": size, "digest": digest, "title": first("title"), "date": first("date"),
+            "withdrawal": leaf_type == 1}
 
 
 def verify_inclusion(m, n, r, path, root):
@@ -228,12 +256,14 @@ def check(p, document):
         created = f"{datetime.datetime.fromtimestamp(f['created'], datetime.timezone.utc):%Y-%m-%dT%H:%M:%SZ}"
     except (ValueError, OverflowError, OSError):  # past year 9999: the seconds as they are
         created = f"{f['created']} seconds after 1970"
-    return [f"path: {d['path']}", f"title: {d['title']}", f"date: {d['date']}",
-            f"leaf {p['m']} of {p['n']}, Merkle root {f['root'].hex()}", f"document: {doc}",
-            f"signer key id: {kid(f['key_id'])} (the manifest's and the signature line's)",
-            f"signer fingerprint: {' '.join(fp[i:i + 4] for i in range(0, 32, 4))}",
-            f"archive created: {created} (the signer's own claim)",
-            "signature: NOT checked here: minisign -V checks it with the signer's public key"] + \
+    what = "withdrawal of " if d["withdrawal"] else ""
+    edition = [f"edition: {f['edition']} of its chain (15.15)"] if f["edition"] else []
+    return [f"path: {what}{d['path']}", f"title: {d['title']}", f"date: {d['date']}"] + edition + [
+        f"leaf {p['m']} of {p['n']}, Merkle root {f['root'].hex()}", f"document: {doc}",
+        f"signer key id: {kid(f['key_id'])} (the manifest's and the signature line's)",
+        f"signer fingerprint: {' '.join(fp[i:i + 4] for i in range(0, 32, 4))}",
+        f"archive created: {created} (the signer's own claim)",
+        "signature: NOT checked here: minisign -V checks it with the signer's public key"] + \
         [f"stamp {k}: not checked" for k in p["stamps"]]
 
 

@@ -15,15 +15,15 @@
 
 #define PROOF_FILE_MAX (256u << 20)
 
-enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE, OPT_ARCHIVE };
+enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE, OPT_ARCHIVE, OPT_CHAIN, OPT_AT };
 
 /* ---- prove ---- */
 
 static void prove_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack prove [-p PUBKEY] [--allow-untrusted] ARCHIVE PATH... [-o FILE]\n"
-	        "                      [--force] [--json]\n"
+	        "Usage: newspack prove [-p PUBKEY] [--allow-untrusted] [--chain FILE]... [--at EDITION]\n"
+	        "                      ARCHIVE PATH... [-o FILE] [--force] [--json]\n"
 	        "\n"
 	        "Writes a proof that each document PATH was in ARCHIVE, signed: a short text\n"
 	        "(spec/format.md 15.14) holding the document's leaf of the archive's Merkle tree,\n"
@@ -39,6 +39,8 @@ static void prove_help(FILE *f)
 	        "                      temporary name, then renamed; default: standard output)\n"
 	        "  --force             replace an existing FILE\n"
 	        "  --json              print a summary (path, leaf, tree size, hashes, bytes); needs -o\n"
+	        CLI_CHAIN_HELP
+	        "                      (an edition: the proof holds that edition's manifest)\n"
 	        "\n"
 	        "Example:\n"
 	        "  newspack prove news.npk 2024/05/flood.html -o flood.proof\n"
@@ -52,6 +54,7 @@ static void prove_help(FILE *f)
 typedef struct prove_opts {
 	const char *pubkey, *out;
 	int json, allow_untrusted, force;
+	npk_chain_opts chain;     /* --chain, --at (spec/format.md 15.15) */
 } prove_opts;
 
 static int prove_parse(int argc, char **argv, prove_opts *o)
@@ -61,9 +64,11 @@ static int prove_parse(int argc, char **argv, prove_opts *o)
 		{"json", no_argument, NULL, OPT_JSON},
 		{"allow-untrusted", no_argument, NULL, OPT_ALLOW},
 		{"force", no_argument, NULL, OPT_FORCE},
+		{"chain", required_argument, NULL, OPT_CHAIN},
+		{"at", required_argument, NULL, OPT_AT},
 		{NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, ec = -1;
 	memset(o, 0, sizeof *o);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:o:h", longopts, NULL)) != -1) {
@@ -73,9 +78,13 @@ static int prove_parse(int argc, char **argv, prove_opts *o)
 		case OPT_JSON: o->json = 1; break;
 		case OPT_ALLOW: o->allow_untrusted = 1; break;
 		case OPT_FORCE: o->force = 1; break;
+		case OPT_CHAIN: ec = cli_add_chain("prove", optarg, &o->chain); break;
+		case OPT_AT: ec = cli_parse_at("prove", optarg, &o->chain); break;
 		case 'h': prove_help(stdout); return 0;
 		default: return cli_usage_error("prove", "bad option");
 		}
+		if (ec >= 0)
+			return ec;
 	}
 	if (argc - optind < 2)
 		return cli_usage_error("prove", "need ARCHIVE and at least one PATH");
@@ -172,7 +181,8 @@ int cmd_prove(int argc, char **argv)
 	if (ec >= 0)
 		return ec;
 	npk_reader *r = NULL;
-	if ((ec = cli_open(argv[optind], o.pubkey, o.allow_untrusted, &r)) != 0)
+	cli_ropts ro = {.pubkey = o.pubkey, .allow_untrusted = o.allow_untrusted, .chain = o.chain};
+	if ((ec = cli_open_ro(argv[optind], &ro, &r)) != 0)
 		return ec;
 	textbuf b = {0};
 	json_t *list = o.json ? json_array() : NULL;
