@@ -383,6 +383,12 @@ expect_exit 0 "with --chain naming it, the chain reads whole" -- \
 expect_exit 1 "verify with a missing edition exits 1" -- "$NP" verify -p "$PUB" "$M/news.e0030.npk"
 cat "$OUT" "$ERR" > "$T/both"
 expect_contains "$T/both" "news.e0003.npk" "naming the missing file"
+expect_exit 0 "verify --chain naming it verifies the whole chain" -- \
+	"$NP" verify -p "$PUB" --chain "$T/elsewhere/news.e0003.npk" "$M/news.e0030.npk"
+expect_exit 0 "export --chain naming it exports the state" -- \
+	"$NP" export -q -p "$PUB" --chain "$T/elsewhere/news.e0003.npk" "$M/news.e0030.npk" "$T/missing.tar" &&
+	expect_eq "$(tar tf "$T/missing.tar" | LC_ALL=C sort | tr '\n' ' ')" "$(tr '\n' ' ' < "$T/state/30.list")" \
+	"the tar holds the state's paths"
 
 # reordered: every earlier file elsewhere, named by --chain in another order
 O="$T/reordered"
