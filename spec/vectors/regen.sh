@@ -19,6 +19,13 @@
 #      fixed timestamp and the archive metadata, by the commands README.md
 #      shows, and 1.1/proof.txt (newspack prove of b/note.md in
 #      vector-1.1-tree.npk, format.md 15.14);
+#   1b. makes the chain of editions (format.md 15.15) editions/base.npk
+#      (create --no-copies from input/), editions/base.e0001.npk (append of
+#      editions/input-1/: adds, replaces, refers to content of the base) and
+#      editions/base.e0002.npk (append of editions/input-2/ signed by
+#      editions/other.key, with the rotation statement editions/rotation.txt
+#      that newspack rotate makes with test.key, and a withdrawal with a
+#      reason), each with its own fixed timestamp;
 #   2. makes the forged 1.1 vectors 1.1/*.npk and 1.1/vectors.tsv (name,
 #      exit code of verify, what it exercises) with
 #      tests/hostile/vectors11.py, signed with test.key, then the parity
@@ -57,7 +64,8 @@ die() {
 [ $# -le 1 ] || die "usage: regen.sh [OUTDIR]"
 [ -x "$NP" ] || die "$NP is not built: run make in the project root first"
 command -v python3 > /dev/null 2>&1 || die "python3 is needed (npkcheck.py, vectors11.py)"
-for f in test.key test.pub npkcheck.py ../proofcheck.py README.md input "$FORGE11" "$PARITY"; do
+for f in test.key test.pub npkcheck.py 1.1/npkcheck.py ../proofcheck.py README.md input editions/input-1 \
+	editions/input-2 editions/other.key editions/other.pub "$FORGE11" "$PARITY"; do
 	[ -e "$f" ] || die "$f is missing: run this in spec/vectors/"
 done
 
@@ -65,7 +73,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/npk-regen.XXXXXX") || die "cannot make a tempor
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 new="$tmp/new"
-mkdir -p "$new/1.0" "$new/1.1" || die "cannot make a temporary folder"
+mkdir -p "$new/1.0" "$new/1.1" "$new/editions" || die "cannot make a temporary folder"
 
 # 1. The two vectors newspack makes, in the temporary folder first.
 [ -n "$OUTDIR" ] || echo "regen.sh: $("$NP" --version 2>&1 | head -n 1)"
@@ -95,6 +103,20 @@ cp "$new/vector.npk" "$new/1.0/vector.npk" || die "cannot copy the new vector"
 "$NP" prove -p test.pub -o "$new/1.1/proof.txt" "$new/vector-1.1-tree.npk" b/note.md > /dev/null ||
 	die "newspack prove of b/note.md in vector-1.1-tree.npk failed"
 
+# 1b. The chain of editions (format.md 15.15): a base and two editions.
+E="$new/editions"
+"$NP" create -q -s test.key --timestamp 2025-01-24T00:00:00Z --no-copies \
+	--meta title="newspack test vector" --meta license=CC0-1.0 "$E/base.npk" input ||
+	die "newspack create of editions/base.npk failed"
+"$NP" append -q -s test.key --timestamp 2025-01-25T00:00:00Z --no-copies "$E/base.npk" "$E" \
+	editions/input-1 || die "newspack append of editions/input-1 failed"
+"$NP" rotate -s test.key -p editions/other.pub -o "$E/rotation.txt" "$E/base.e0001.npk" \
+	> /dev/null 2>&1 || die "newspack rotate to editions/other.pub failed"
+"$NP" append -q -s editions/other.key --rotation "$E/rotation.txt" \
+	--timestamp 2025-01-26T00:00:00Z --no-copies --withdraw b/empty.txt \
+	--reason "published in error" "$E/base.e0001.npk" "$E" editions/input-2 ||
+	die "newspack append of editions/input-2 failed"
+
 # 2. The forged 1.1 vectors.
 python3 "$FORGE11" "$new/1.1" || die "vectors11.py failed"
 python3 "$PARITY" "$new/1.1" || die "parity_vectors.py failed"
@@ -112,6 +134,15 @@ python3 ../proofcheck.py "$new/1.1/proof.txt" input/b/note.md > "$tmp/verify.txt
 	cat "$tmp/verify.txt" >&2
 	die "proofcheck.py or newspack check-proof does not accept the new 1.1/proof.txt"
 }
+# the chain: both readers verify it (the newest edition: every file), and
+# the reader before editions says the newest needs a newer reader
+"$NP" verify -q -p test.pub "$E/base.e0002.npk" > "$tmp/verify.txt" 2>&1 &&
+	python3 "$CHECK" verify "$E/base.e0002.npk" -p test.pub >> "$tmp/verify.txt" 2>&1 || {
+	cat "$tmp/verify.txt" >&2
+	die "newspack or npkcheck.py verify of the new editions/base.e0002.npk did not exit 0"
+}
+python3 1.1/npkcheck.py verify -p test.pub "$E/base.e0002.npk" > "$tmp/verify.txt" 2>&1
+[ $? = 2 ] || die "1.1/npkcheck.py (before editions) did not refuse editions/base.e0002.npk with exit 2"
 while IFS='	' read -r name code what; do
 	(cd "$new/1.1" && python3 "$CHECK" verify "$name.npk" -p "$here/test.pub") > "$tmp/verify.txt" 2>&1
 	rc=$?
@@ -178,14 +209,14 @@ fill digests "$tmp/digests" "" "$tmp/readme.1" "$tmp/readme.2"
 fill dump "$tmp/dump" text "$tmp/readme.2" "$tmp/readme.3"
 
 # Everything passed: write.
-mkdir -p 1.0 1.1 || die "cannot make 1.0/ and 1.1/"
+mkdir -p 1.0 1.1 editions || die "cannot make 1.0/, 1.1/ and editions/"
 for f in vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk 1.0/vector.npk 1.1/vectors.tsv \
-	1.1/proof.txt 1.1/*.npk; do
+	1.1/proof.txt 1.1/*.npk editions/*.npk editions/rotation.txt; do
 	[ -e "$f" ] && [ ! -e "$new/$f" ] || continue
 	rm -f "$f" && echo "regen.sh: $f removed (no longer made)"
 done
 (cd "$new" && ls vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk 1.0/vector.npk \
-	1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk) > "$tmp/made"
+	1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk editions/*.npk editions/rotation.txt) > "$tmp/made"
 while IFS= read -r f; do
 	if cmp -s "$new/$f" "$f"; then
 		echo "regen.sh: $f unchanged"

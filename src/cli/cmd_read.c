@@ -183,11 +183,12 @@ static void text_result(vctx *v, const verify_result *res)
 		return;
 	char sz[32];
 	cli_size(st->bytes, sz, sizeof sz);
+	/* a chain (15.15): the entries of every file verified */
+	unsigned long long total = res->info->edition ? st->documents : res->info->documents;
 	if (res->rc == NPK_E_VERSION)
 		printf("UNSUPPORTED  %s: nothing it could check is damaged, but %llu of %llu documents (%llu "
 		       "%s, %llu index %s) need a newer reader\n",
-		       v->archive, (unsigned long long)st->documents_unsupported,
-		       (unsigned long long)res->info->documents,
+		       v->archive, (unsigned long long)st->documents_unsupported, total,
 		       (unsigned long long)st->clusters_unsupported,
 		       cli_s(st->clusters_unsupported, "cluster", "clusters"),
 		       (unsigned long long)st->pages_unsupported,
@@ -195,8 +196,8 @@ static void text_result(vctx *v, const verify_result *res)
 	else if (res->rc != NPK_OK)
 		printf("FAILED  %s: %llu of %llu documents damaged, %llu of %llu clusters and "
 		       "%llu of %llu index pages damaged%s\n",
-		       v->archive, (unsigned long long)st->documents_bad,
-		       (unsigned long long)res->info->documents, (unsigned long long)st->clusters_bad,
+		       v->archive, (unsigned long long)st->documents_bad, total,
+		       (unsigned long long)st->clusters_bad,
 		       (unsigned long long)st->clusters, (unsigned long long)st->pages_bad,
 		       (unsigned long long)st->pages,
 		       st->documents_unsupported ? "; more need a newer reader" : "");

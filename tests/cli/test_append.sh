@@ -102,6 +102,19 @@ else
 	note "spec/vectors/npkcheck.py does not know editions yet: the independent check is skipped"
 fi
 
+# ---- a reference to content that is itself a reference points at its bytes
+R="$S/refref"
+mkdir -p "$R/chain" "$R/in"
+cp "$D/news.npk" "$E1" "$E2" "$R/chain/"
+cp "$S/in1/big.bin" "$R/in/"
+printf '{"title": "Big, third title"}\n' > "$R/in/big.bin.meta.json"
+expect_exit 0 "a third title for big.bin, whose bytes edition 1 referred to" -- \
+	$NP append -s "$KEY" --json --timestamp 2026-01-04 "$R/chain/news.e0002.npk" "$R/chain" "$R/in"
+expect_contains "$OUT" '"referenced": 1' "  ... referenced again"
+expect_contains "$OUT" '"bytes_stored": 0' "  ... with no byte stored"
+expect_exit 0 "  ... and read from the base's bytes" -- "$NP" cat -p "$PUB" "$R/chain/news.e0003.npk" big.bin &&
+	expect_same "$OUT" "$S/in0/big.bin" "  ... byte for byte"
+
 # ---- OUT is never a file of the chain
 expect_exit 2 "OUT equal to PREVIOUS is refused" -- $AP --timestamp 2026-01-04 "$E2" "$E2" "$S/in2"
 expect_exit 2 "  ... even with --force" -- $AP --force --timestamp 2026-01-04 "$E2" "$E2" "$S/in2"

@@ -87,16 +87,19 @@ if command -v python3 >/dev/null 2>&1; then
 		cmp "$V/1.0/vector.npk" "$V/vector.npk"
 	# The stranger's-reader rule (format.md 15.15): 1.1/npkcheck.py, the
 	# reader before editions, refuses an edition (its link is critical).
-	expect_exit 0 "editions.py forges chains of editions" -- \
-		python3 "$top/tests/hostile/editions.py" "$S/forged-ed"
-	for f in good/news.e0001.npk good/news.e0002.npk; do
-		expect_exit 2 "the 1.1 npkcheck.py (before editions) on edition $f: exit 2" -- \
-			python3 "$V/1.1/npkcheck.py" verify -p "$V/test.pub" "$S/forged-ed/$f" &&
+	for f in base.e0001.npk base.e0002.npk; do
+		expect_exit 2 "the 1.1 npkcheck.py (before editions) on editions/$f: exit 2" -- \
+			python3 "$V/1.1/npkcheck.py" verify -p "$V/test.pub" "$V/editions/$f" &&
 			expect_contains "$OUT" "critical extension type 3 is not known: a newer reader is needed" \
 				"it says the edition needs a newer reader"
 	done
-	expect_exit 0 "the 1.1 npkcheck.py verifies the base of that chain" -- \
-		python3 "$V/1.1/npkcheck.py" verify -p "$V/test.pub" "$S/forged-ed/good/news.npk"
+	expect_exit 0 "the 1.1 npkcheck.py verifies the chain's base" -- \
+		python3 "$V/1.1/npkcheck.py" verify -p "$V/test.pub" "$V/editions/base.npk"
+	expect_exit 0 "npkcheck.py verifies the chain of editions/ from its newest file" -- \
+		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/editions/base.e0002.npk" &&
+		expect_contains "$OUT" "a chain of 3 editions" "npkcheck.py reads the three files" &&
+		expect_contains "$OUT" "\"a.txt\": its content, in edition 0, matches its digest" \
+			"npkcheck.py checks the reference to the base"
 else
 	note "python3 is not installed: npkcheck.py not run"
 fi
@@ -119,6 +122,31 @@ done < "$V/1.1/vectors.tsv"
 expect_true "1.1/vectors.tsv lists 9 vectors or more ($n)" -- test "$n" -ge 9
 expect_eq "$(cd "$V/1.1" && ls *.npk | sed 's/\.npk$//' | sort | tr '\n' ' ')" \
 	"$(cut -f 1 "$V/1.1/vectors.tsv" | sort | tr '\n' ' ')" "every 1.1/*.npk is in vectors.tsv, and only those"
+
+# The chain of editions/ (format.md 15.15): a base, edition 1 (adds,
+# replaces, refers to the base's content) and edition 2 (withdraws with a
+# reason, signed by editions/other.key, rotated from test.key). verify of
+# the newest file verifies all three, each with its signer.
+ED="$V/editions"
+expect_exit 0 "editions/: verify of the newest edition" -- "$NP" verify -p "$V/test.pub" "$ED/base.e0002.npk" &&
+	expect_contains "$OUT" "edition 0 " "verify names edition 0" &&
+	expect_contains "$OUT" "edition 1 " "verify names edition 1" &&
+	expect_contains "$OUT" "rotated from 57C796F641C5EBD9" "verify says edition 2's key was rotated from the test key" &&
+	expect_contains "$OUT" "1 withdrawn" "verify counts the withdrawal"
+expect_exit 0 "editions/: verify --json" -- "$NP" verify --json -p "$V/test.pub" "$ED/base.e0002.npk" &&
+	expect_eq "$(python3 -c 'import json,sys; print(" ".join(str(e["edition"]) for e in json.load(open(sys.argv[1]))["editions"]))' "$OUT" 2>&1)" \
+		"0 1 2" "verify --json lists the editions, oldest first"
+expect_exit 3 "editions/: without a key, the rotated signer is untrusted (exit 3)" -- \
+	"$NP" verify "$ED/base.e0002.npk"
+mkdir -p "$S/ed-alone"
+cp "$ED/base.e0002.npk" "$S/ed-alone/"
+expect_exit 1 "editions/: the newest file without the others: a missing file (exit 1)" -- \
+	"$NP" verify -p "$V/test.pub" "$S/ed-alone/base.e0002.npk"
+if command -v python3 >/dev/null 2>&1; then
+	expect_exit 1 "editions/: npkcheck.py says so too (exit 1)" -- \
+		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$S/ed-alone/base.e0002.npk" &&
+		expect_contains "$OUT" "is missing" "npkcheck.py names the missing file"
+fi
 
 # Parity (format.md 15.9, 15.10, 15.12): npkcheck.py, written from the spec,
 # repairs each damaged parity vector to its protected one byte for byte; the
@@ -172,7 +200,8 @@ if command -v python3 >/dev/null 2>&1; then
 	expect_exit 0 "regen.sh makes every vector again into a temporary folder" -- \
 		sh "$V/regen.sh" "$S/regen"
 	for f in 1.1/vectors.tsv $(cd "$V" && ls 1.1/*.npk) vector.npk vector-1.1.npk \
-		vector-1.1-copies.npk vector-1.1-tree.npk 1.1/proof.txt 1.0/vector.npk; do
+		vector-1.1-copies.npk vector-1.1-tree.npk 1.1/proof.txt 1.0/vector.npk \
+		editions/base.npk editions/base.e0001.npk editions/base.e0002.npk editions/rotation.txt; do
 		case $f in
 		1.1/proof.txt) "$NP" --version | grep -q 'zlib streams by libdeflate' || continue ;;
 		1.1/*) ;;

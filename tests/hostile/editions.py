@@ -321,6 +321,9 @@ def cases():
         standard((1, {"filter_skip": (b"d.txt",)}), at=1))
     add("withdraw-absent", 1, "edition 1 withdraws a path that the state does not hold",
         _withdraw_absent())
+    add("state-folder", 1, "edition 1 adds a.txt/inner.txt while the state holds the document "
+        "a.txt (the folder rule of the state)",
+        _state_folder())
     add("ref-later", 1, "edition 1 refers to content in edition 1 (not an earlier one)",
         standard((1, {"entry": _ref(lambda r: struct.pack("<III", 1, 0, 0) + r[12:])}), at=1))
     add("ref-past-stream", 1, "edition 1 refers to an extent past the base's data stream",
@@ -345,6 +348,13 @@ def _unrotated():
     ch = Chain().base([(b"a.txt", b"Harbour wall.\n" * 3), (b"c.txt", b"Council minutes.\n")],
                       key)
     return ch.edition(adds=[(b"d.txt", b"New story.\n")], key=other)
+
+
+def _state_folder():
+    key = forge.Key(KEY)
+    ch = Chain().base([(b"a.txt", b"Harbour wall.\n" * 3), (b"c.txt", b"Council minutes.\n")],
+                      key)
+    return ch.edition(adds=[(b"a.txt/inner.txt", b"inside a document\n")])
 
 
 def _withdraw_absent():
