@@ -245,7 +245,8 @@ for k in 4 5 11 12 30; do
 done
 expect_eq "$v" 5 "cat --at 4/5/11/12/30 of politics/001.txt: the base's, then the first, then the second replacement"
 expect_exit 2 "cat of a withdrawn path exits 2" -- "$NP" cat -p "$PUB" "$NEWEST" "sport/003.txt" &&
-	expect_contains "$ERR" "sport/003.txt" "naming the path"
+	expect_contains "$ERR" "sport/003.txt" "naming the path" &&
+	expect_contains "$ERR" "withdrawn in edition 22" "and the edition that withdrew it"
 expect_exit 0 "cat --at 21 of it gives the version before the withdrawal" -- \
 	"$NP" cat -p "$PUB" --at 21 "$NEWEST" sport/003.txt &&
 	expect_same "$OUT" "$(art sport 3)" "byte for byte"
