@@ -142,6 +142,9 @@ mkdir -p "$S/ed-alone"
 cp "$ED/base.e0002.npk" "$S/ed-alone/"
 expect_exit 1 "editions/: the newest file without the others: a missing file (exit 1)" -- \
 	"$NP" verify -p "$V/test.pub" "$S/ed-alone/base.e0002.npk"
+expect_exit 0 "editions/: the others named with --chain" -- \
+	"$NP" verify -p "$V/test.pub" --chain "$ED/base.npk" --chain "$ED/base.e0001.npk" \
+	"$S/ed-alone/base.e0002.npk"
 if command -v python3 >/dev/null 2>&1; then
 	expect_exit 1 "editions/: npkcheck.py says so too (exit 1)" -- \
 		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$S/ed-alone/base.e0002.npk" &&

@@ -3,6 +3,7 @@
  * chain found, missing, reordered, substituted or misnumbered. The chains
  * are written here with npk_writer and the writer's edition spec. */
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +29,7 @@ typedef struct chain_b {
 	char prev_name[64];
 	uint32_t edition;         /* of the next one */
 	uint64_t ts;
+	const uint8_t *statement, *rotation_sig; /* the next one's rotation, or NULL */
 	/* the edition being written */
 	const cdoc *docs;
 	size_t ndocs, at;
@@ -145,6 +147,7 @@ static int b_write(chain_b *b, const char *path, const cdoc *docs, size_t n,
 		.edition = edition ? edition : b->edition, .prev_digest = b->prev,
 		.base_digest = base ? base : b->base, .prev_tree_size = b->n,
 		.prev_name = b->prev_name, .stride = NPK_TREE_STRIDE,
+		.statement = b->statement, .rotation_sig = b->rotation_sig,
 		.border = (const uint8_t (*)[32])b->mth.stack, .rd = b_rd, .rd_ctx = b,
 		.withdraw = wd, .nwithdraw = nwd, .begin = b_begin, .end = b_end, .ctx = b};
 	b->docs = docs;
@@ -450,4 +453,116 @@ DEFINE_TEST(test_chain_misnumbered)
 	CHECK_RC(cat_str(r, "a.txt", s, &err), NPK_E_FORMAT, &err);
 	CHECK(strstr(err.msg, "twob.npk (edition 2) names another base than news.e0001.npk") != NULL);
 	npk_reader_free(r);
+}
+
+static int count_entry(const npk_entry *e, void *ctx)
+{
+	(void)e;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+/* 400 editions read with the usual limit of 1024 open files: each file
+ * holds one descriptor while the chain is open. */
+DEFINE_TEST(test_chain_400_files)
+{
+	npk_error err = {0};
+	npk_seckey *sk = test_key();
+	CHECK(sk != NULL);
+	chain_b b = {.sk = sk, .ts = T0};
+	npk__mth_init(&b.mth);
+	int rc = NPK_OK;
+	char name[64], path[32], text[32];
+	for (unsigned k = 0; rc == NPK_OK && k <= 400; k++) {
+		snprintf(path, sizeof path, "p%03u.txt", k);
+		snprintf(text, sizeof text, "edition %u", k);
+		cdoc d[] = {{path, text, 0, 0, 0, 0}};
+		snprintf(name, sizeof name, k ? "news.e%04u.npk" : "news.npk", k);
+		b.ts = T0 + k;
+		rc = b_write(&b, name, d, 1, NULL, 0, 0, NULL, &err);
+	}
+	free(b.leaves);
+	npk_seckey_free(sk);
+	CHECK_RC(rc, NPK_OK, &err);
+	struct rlimit lim;
+	CHECK(getrlimit(RLIMIT_NOFILE, &lim) == 0);
+	struct rlimit low = lim;
+	if (low.rlim_cur > 1024)
+		low.rlim_cur = 1024;
+	CHECK(setrlimit(RLIMIT_NOFILE, &low) == 0);
+	npk_reader *r = NULL;
+	uint64_t n = 0;
+	char s[64];
+	rc = npk_reader_open("news.e0400.npk", NULL, 1, &r, &err);
+	if (rc == NPK_OK)
+		rc = npk_reader_list(r, count_entry, &n, &err);
+	if (rc == NPK_OK)
+		rc = cat_str(r, "p000.txt", s, &err);
+	npk_reader_free(r);
+	setrlimit(RLIMIT_NOFILE, &lim);
+	CHECK_RC(rc, NPK_OK, &err);
+	CHECK_EQ_INT(n, 401);
+	CHECK_STR(s, "edition 0");
+}
+
+/* A key change: refused without a statement by the previous signer, and
+ * with one the new signer is trusted through the old key (15.15 "Trust"). */
+DEFINE_TEST(test_chain_rotation)
+{
+	npk_error err = {0};
+	npk_seckey *sk = test_key(), *sk2 = test_key();
+	npk_pubkey *pk = sk ? npk_seckey_pubkey(sk) : NULL;
+	npk_pubkey *pk2 = sk2 ? npk_seckey_pubkey(sk2) : NULL;
+	npk_trust *old = npk_trust_new(), *none = npk_trust_new();
+	CHECK(pk != NULL && pk2 != NULL && old != NULL && none != NULL);
+	CHECK_RC(npk_trust_add(old, pk, &err), NPK_OK, &err);
+	static const cdoc e0[] = {{"a.txt", "A0", 0, 0, 0, 0}};
+	static const cdoc e1[] = {{"b.txt", "B1", 0, 0, 0, 0}};
+	chain_b b = {.sk = sk, .ts = T0};
+	npk__mth_init(&b.mth);
+	int rc = b_write(&b, "news.npk", e0, 1, NULL, 0, 0, NULL, &err);
+	chain_b keep = b;
+	uint8_t st[NPK_ROTATION_STATEMENT], sig[64];
+	b.sk = sk2;
+	if (rc == NPK_OK) /* no statement */
+		rc = b_write(&b, "bad.npk", e1, 1, NULL, 0, 0, NULL, &err);
+	keep.leaves = b.leaves;
+	b = keep;
+	npk__rotation_statement(st, b.base, b.prev, 1, npk_pubkey_id(pk2), npk_pubkey_bytes(pk2));
+	if (rc == NPK_OK)
+		rc = npk__rotation_sign(sk, st, sig, &err);
+	b.sk = sk2;
+	b.statement = st;
+	b.rotation_sig = sig;
+	if (rc == NPK_OK)
+		rc = b_write(&b, "good.npk", e1, 1, NULL, 0, 0, NULL, &err);
+	free(b.leaves);
+	npk_reader *r = NULL;
+	char s[64];
+	npk_info in;
+	CHECK_RC(rc, NPK_OK, &err);
+	CHECK_RC(npk_reader_open("bad.npk", NULL, 1, &r, &err), NPK_OK, &err);
+	CHECK_RC(cat_str(r, "a.txt", s, &err), NPK_E_FORMAT, &err);
+	CHECK(strstr(err.msg, "edition 1 is signed by key ") != NULL);
+	CHECK(strstr(err.msg, "did not authorise: no rotation statement") != NULL);
+	npk_reader_free(r);
+	/* the old key trusted: the new signer is, through the statement */
+	CHECK_RC(npk_reader_open("good.npk", old, 0, &r, &err), NPK_OK, &err);
+	npk_reader_info(r, &in);
+	CHECK_EQ_INT(in.trusted, 1);
+	CHECK_RC(cat_str(r, "a.txt", s, &err), NPK_OK, &err);
+	CHECK_STR(s, "A0");
+	npk_edition_info ei;
+	CHECK_RC(npk_reader_edition(r, 1, &ei, &err), NPK_OK, &err);
+	CHECK_EQ_INT(ei.rotated, 1);
+	npk_reader_free(r);
+	/* without the statement, trusting the old key does not help */
+	CHECK_RC(npk_reader_open("bad.npk", old, 0, &r, &err), NPK_E_UNTRUSTED, &err);
+	CHECK_RC(npk_reader_open("good.npk", none, 0, &r, &err), NPK_E_UNTRUSTED, &err);
+	npk_trust_free(old);
+	npk_trust_free(none);
+	npk_pubkey_free(pk);
+	npk_pubkey_free(pk2);
+	npk_seckey_free(sk);
+	npk_seckey_free(sk2);
 }

@@ -45,6 +45,7 @@ struct npk__chain {
 	char *dir;                /* the folder of the newest file, links resolved, with its
 	                           * final '/' ("" for the current folder) */
 	int all;
+	npk_reader *last_read;    /* the file whose cluster is cached */
 	void (*warn)(const char *file, const char *why, void *ctx);
 	void *ctx;
 	int warned;
@@ -541,8 +542,10 @@ int npk__chain_find(npk_reader *top, const char *path, const npk_entry **out, np
 		if (e > 0 && !may_hold(&c->ed[e], fr, path))
 			continue;
 		int rc = npk_reader_find(fr, path, &x, err);
-		if (rc == NPK_E_NOTFOUND)
+		if (rc == NPK_E_NOTFOUND) {
+			npk__reader_drop(fr, NPK__DROP_FIND);
 			continue;
+		}
 		NPK_FORWARD(rc);
 		NPK_FAIL_IF(x->kind == NPK_KIND_WITHDRAWN, err, NPK_E_NOTFOUND,
 		            "%s: \"%s\" was withdrawn in edition %u", npk__reader_name(top), path, e);
@@ -566,6 +569,11 @@ int npk__chain_read(npk_reader *top, const npk_entry *e, npk_sink sink, void *ct
 		return npk__wrap(err, chain_damage(&e2), "%s: %s: its content is in edition %u, and ",
 		                 npk__reader_name(top), e->path, in);
 	}
+	/* one cached cluster for the chain, not one per edition read */
+	npk__chain *c = npk__reader_chain(top);
+	if (c->last_read != NULL && c->last_read != fr)
+		npk__reader_drop(c->last_read, NPK__DROP_CLUSTER);
+	c->last_read = fr;
 	if (e->ref_kind == NPK_REF_EDITION)
 		return npk__reader_read_ref(fr, e, sink, ctx, err);
 	return npk_reader_read(fr, e, sink, ctx, err);
@@ -575,6 +583,7 @@ int npk__chain_read(npk_reader *top, const npk_entry *e, npk_sink sink, void *ct
 
 typedef struct merge {
 	npk__iter **it;           /* per edition; NULL when its file failed */
+	npk_reader **fr;
 	const npk_entry **cur;    /* its current entry; NULL at its end */
 	uint32_t *heap, n;        /* editions with an entry, smallest first */
 	int all;
@@ -612,8 +621,10 @@ static void sift_down(merge *m, uint32_t i)
 static int advance(merge *m, uint32_t e, npk_error *err)
 {
 	NPK_FORWARD(npk__iter_next(m->it[e], &m->cur[e], err));
-	if (m->cur[e] == NULL)
+	if (m->cur[e] == NULL) {
+		npk__reader_drop(m->fr[e], NPK__DROP_LIST);
 		m->heap[0] = m->heap[--m->n];
+	}
 	if (m->n > 0)
 		sift_down(m, 0);
 	return NPK_OK;
@@ -625,6 +636,7 @@ static void merge_free(merge *m, uint32_t count)
 		for (uint32_t e = 0; e < count; e++)
 			npk__iter_free(m->it[e]);
 	free(m->it);
+	free(m->fr);
 	free(m->cur);
 	free(m->heap);
 }
@@ -638,7 +650,8 @@ static int merge_init(npk_reader *top, merge *m, npk_error *failed, npk_error *e
 	m->it = calloc(n, sizeof *m->it);
 	m->cur = calloc(n, sizeof *m->cur);
 	m->heap = calloc(n, sizeof *m->heap);
-	NPK_FAIL_IF(!m->it || !m->cur || !m->heap, err, NPK_E_NOMEM, "out of memory");
+	m->fr = calloc(n, sizeof *m->fr);
+	NPK_FAIL_IF(!m->it || !m->cur || !m->heap || !m->fr, err, NPK_E_NOMEM, "out of memory");
 	for (uint32_t e = 0; e < n; e++) {
 		npk_reader *fr;
 		npk_error e2 = {0};
@@ -647,6 +660,7 @@ static int merge_init(npk_reader *top, merge *m, npk_error *failed, npk_error *e
 				*failed = e2;
 			continue;
 		}
+		m->fr[e] = fr;
 		NPK_FORWARD(npk__iter_new(fr, &m->it[e], err));
 		NPK_FORWARD(npk__iter_next(m->it[e], &m->cur[e], err));
 		if (m->cur[e] != NULL)

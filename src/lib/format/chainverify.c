@@ -270,7 +270,8 @@ int npk__chain_verify(npk_reader *top, npk_problem_cb cb, void *ctx, npk_verify_
 			          "with a Merkle tree and no edition link");
 		if (e > 0 && prev != NULL)
 			check_link(&c, e, fr, &in, &pin, base);
-		report_edition(&c, e, fr, &in, prev ? &pin : NULL, e == at);
+		/* the newest file's signature was checked at open; the others' here */
+		report_edition(&c, e, fr, &in, prev ? &pin : NULL, e + 1 == npk__chain_count(top));
 		prev = fr;
 		pin = in;
 	}

@@ -373,8 +373,15 @@ int npk__reader_read_ref(npk_reader *fr, const npk_entry *e, npk_sink sink, void
 int npk__manifest_digest_file(const char *path, uint8_t out[32], npk_error *err);
 /* 15.15 "Trust": the newest signer is trusted through a rotation. */
 void npk__reader_set_trusted(npk_reader *r, int trusted);
-/* The settings of top (npk_reader_set_meta, _threads) given to fr. */
+/* The settings of top (npk_reader_set_meta, _threads) given to fr, and
+ * top's decoder lent to it (freed with top). */
 void npk__reader_inherit(npk_reader *fr, const npk_reader *top);
+/* Frees what fr holds of the last read (its cached cluster), find (its
+ * page) or listing (its page): a chain keeps only what it uses. */
+#define NPK__DROP_CLUSTER 1u
+#define NPK__DROP_FIND 2u
+#define NPK__DROP_LIST 4u
+void npk__reader_drop(npk_reader *fr, unsigned what);
 /* The path filter's section (type 9) of r's directory, or NULL. */
 const npk_section *npk__reader_paths_section(const npk_reader *r);
 /* The entries of file reader r in path order, one at a time, checked as a

@@ -132,6 +132,7 @@ struct npk_reader {
 	const uint8_t *expect;
 	int64_t paths_sec;
 	npk__chain *chain;
+	int dec_borrowed;         /* dec is the top reader's (a chain's file reader) */
 
 	/* the entry returned by npk_reader_find */
 	npk_entry found;
@@ -1053,6 +1054,32 @@ void npk__reader_inherit(npk_reader *fr, const npk_reader *top)
 {
 	fr->no_meta = top->no_meta;
 	fr->threads = top->threads;
+	/* one decoder for the chain (its state is per call): a decoder per file
+	 * would hold a zstd context for each of hundreds of editions */
+	if (!fr->dec_borrowed && fr != top) {
+		npk__decoder_free(fr->dec);
+		fr->dec = top->dec;
+		fr->dec_borrowed = 1;
+	}
+}
+
+static void obj_free(obj_buf *o);
+
+void npk__reader_drop(npk_reader *fr, unsigned what)
+{
+	if (what & NPK__DROP_CLUSTER) {
+		obj_free(&fr->cl);
+		memset(&fr->cl, 0, sizeof fr->cl);
+		fr->cl_cached = -1;
+	}
+	if (what & NPK__DROP_FIND) {
+		obj_free(&fr->fpage);
+		memset(&fr->fpage, 0, sizeof fr->fpage);
+	}
+	if (what & NPK__DROP_LIST) {
+		obj_free(&fr->page);
+		memset(&fr->page, 0, sizeof fr->page);
+	}
 }
 
 void npk__reader_set_trusted(npk_reader *r, int trusted)
@@ -1124,7 +1151,8 @@ void npk_reader_free(npk_reader *r)
 	obj_free(&r->fpage);
 	obj_free(&r->cl);
 	free(r->found_path);
-	npk__decoder_free(r->dec);
+	if (!r->dec_borrowed)
+		npk__decoder_free(r->dec);
 	npk_meta_free(r->found_meta);
 	npk__buf_free(&r->leaf);
 	free(r->signed_bytes);

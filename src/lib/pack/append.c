@@ -550,6 +550,8 @@ typedef struct append_run {
 	npk_writer *w;
 } append_run;
 
+static void spec_fill(append_run *a, int rotated, size_t nwithdraw);
+
 /* Everything checked before a byte is written. */
 static int append_prepare(append_run *a, const char *previous, const char *out,
                           const char *const *inputs, size_t ninputs,
@@ -585,6 +587,14 @@ static int append_prepare(append_run *a, const char *previous, const char *out,
 	NPK_FAIL_IF(a->border == NULL, err, NPK_E_NOMEM, "out of memory");
 	if (a->pv.p > 0)
 		NPK_FORWARD(prev_border(&a->cx, &a->pv, a->border, &a->ct, &a->ft, &a->spec, err));
+	spec_fill(a, rotated, opts->nwithdraw);
+	return NPK_OK;
+}
+
+/* The edition the writer writes: the link's fields, the tree's border and
+ * reader (set by prev_border), the withdrawals and the state's answers. */
+static void spec_fill(append_run *a, int rotated, size_t nwithdraw)
+{
 	npk_edition_spec *s = &a->spec;
 	s->edition = a->pv.edition;
 	s->prev_digest = a->pv.digest;
@@ -596,11 +606,10 @@ static int append_prepare(append_run *a, const char *previous, const char *out,
 	s->stride = a->pv.stride;
 	s->border = (const uint8_t(*)[32])a->border;
 	s->withdraw = a->wd;
-	s->nwithdraw = opts->nwithdraw;
+	s->nwithdraw = nwithdraw;
 	s->begin = on_begin;
 	s->end = on_end;
 	s->ctx = &a->cx;
-	return NPK_OK;
 }
 
 /* The edition written to a temporary file beside OUT, then renamed. */
