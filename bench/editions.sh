@@ -393,7 +393,7 @@ T=$W/section.md
 {
 	echo "## Editions: appending, and reading a chain"
 	echo
-	echo "$DATE, \`sh bench/editions.sh --base $NBASE --editions $NED --per $PER -r $R -k $K -s $SEED\` (or \`sh bench/run.sh --only-editions\`): this run took $(fmt_time "$TOTAL_US")$( [ -n "$(get gen_us)" ] && echo "; generating the corpus took $(fmt_time "$(get gen_us)") (an earlier run, when resumed)")."
+	echo "$DATE, \`sh bench/editions.sh --base $NBASE --editions $NED --per $PER -r $R -k $K -s $SEED\` (or \`sh bench/run.sh --only-editions\`): this run took $(fmt_time "$TOTAL_US")$( [ -n "$(get gen_us)" ] && echo "; generating the corpus took $(fmt_time "$(get gen_us)") (in this run, or in the earlier one it resumed)")."
 	[ "$NBASE" = 1000000 ] && [ "$NED" = 365 ] && [ "$PER" = 3000 ] || echo "**Not the issue's sizes** (a 1,000,000-document base, 365 editions of 3,000): a smaller run, to show the script works; its figures judge nothing."
 	echo
 	echo "- machine: $(nproc) cores, $(grep -m 1 'model name' /proc/cpuinfo | sed 's/.*: //'); $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) of memory; kernel $(uname -r); $(df -T "$B" | awk 'NR==2 {print $2}') under build/bench/"
