@@ -206,6 +206,20 @@ static int verdict(chain_cli *o, const npk_chain_result *r)
 	return ec;
 }
 
+/* NEWEST itself failed its checks (signature, manifest, tables): the chain
+ * is damaged there; a file that cannot be read at all is exit 2. */
+static int newest_failed(chain_cli *o, int rc, const npk_error *err)
+{
+	if (rc != NPK_E_FORMAT && rc != NPK_E_DIGEST && rc != NPK_E_SIGNATURE)
+		return cli_fail(err);
+	npk_chain_problem p = {UINT32_MAX, o->newest, NULL, rc, err->msg};
+	npk_chain_result r;
+	memset(&r, 0, sizeof r);
+	r.problems = 1;
+	on_problem(&p, o);
+	return verdict(o, &r);
+}
+
 static int chain_keys(chain_cli *o)
 {
 	npk_error err = {0};
@@ -229,8 +243,8 @@ int cmd_check_chain(int argc, char **argv)
 		npk_error err = {0};
 		o.editions = json_array();
 		o.problems = json_array();
-		ec = npk_check_chain(o.newest, o.trust, &co, &r, &err) == NPK_OK ? verdict(&o, &r)
-		     : cli_fail(&err);
+		int rc = npk_check_chain(o.newest, o.trust, &co, &r, &err);
+		ec = rc == NPK_OK ? verdict(&o, &r) : newest_failed(&o, rc, &err);
 	}
 	for (size_t i = 0; i < o.nlines; i++)
 		free(o.lines[i]);

@@ -116,6 +116,21 @@ expect_exit 1 "a damaged tree section in edition 1 (1)" -- "$NP" check-chain -p 
 	"$S/dmg/news.e0002.npk"
 expect_contains "$OUT" "the Merkle tree section (offset" "the section's digest is checked"
 
+mkdir -p "$S/sig"
+cp "$B" "$E1" "$E2" "$S/sig/"
+python3 - "$S/sig/news.e0002.npk" <<'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+t = d.find(b"\x89NPKEND\n") - 24
+mo, ms = int.from_bytes(d[t:t + 8], "little"), int.from_bytes(d[t + 8:t + 12], "little")
+d[mo + ms + 20] ^= 1   # a byte of the newest file's signature
+open(sys.argv[1], "wb").write(d)
+PY
+expect_exit 1 "the newest file's signature does not verify (1)" -- "$NP" check-chain -p "$TP" \
+	"$S/sig/news.e0002.npk"
+expect_contains "$OUT" "CHAIN: DAMAGED" "the verdict names the damage"
+expect_contains "$OUT" "does not verify" "the signature is the problem"
+
 # ---- (3) forged editions, re-signed by the key that signs them ----
 # forge IN OUT SECKEY PYTHON: OUT is IN with its manifest changed by PYTHON
 # (m, a bytearray) and signed again with minisign by SECKEY, the trusted
