@@ -124,6 +124,18 @@ expect_exit 2 "OUT an earlier file of the chain is refused with --force" -- \
 expect_contains "$ERR" "is edition 0 of the chain" "  ... naming the edition"
 expect_same "$D/news.npk" "$S/base.copy" "  ... and the base is as it was"
 
+expect_exit 0 "an archive at OUT that is no file of the chain: another archive to replace" -- \
+	$MK --timestamp 2026-01-01 "$S/other.npk" "$S/in2"
+expect_exit 2 "  ... kept without --force" -- $AP --timestamp 2026-01-04 --withdraw one.txt "$E2" "$S/other.npk"
+expect_contains "$ERR" "already exists" "  ... saying it exists"
+expect_exit 0 "  ... replaced with --force" -- \
+	$AP --force --timestamp 2026-01-04 --withdraw one.txt "$E2" "$S/other.npk"
+expect_exit 0 "  ... by the edition" -- "$NP" list -p "$PUB" --chain "$D/news.npk" --chain "$E1" --chain "$E2" "$S/other.npk" &&
+	expect_eq "$(cat "$OUT")" "big.bin
+five.txt
+sub/four.txt
+two.txt" "  ... which withdrew one.txt from the state"
+
 # ---- an earlier PREVIOUS: refused without --fork
 expect_exit 2 "appending after an edition that another follows is refused" -- \
 	$AP --timestamp 2026-01-04 "$E1" "$S/fork.npk" "$S/in2"

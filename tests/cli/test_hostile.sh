@@ -275,4 +275,17 @@ while IFS='	' read -r name newest code what; do
 		"$NP" verify -p "$VPUB" "$A"
 done < "$E/cases.tsv"
 expect_true "editions.py made 17 cases or more ($n)" -- test "$n" -ge 17
+# and each names the problem it targets
+ed_says() { # CASE TEXT: newspack verify of CASE's newest file says TEXT
+	_f=$(awk -F '\t' -v n="$1" '$1 == n { print $2 }' "$E/cases.tsv")
+	[ "$np_editions" = 1 ] || return 0
+	"$NP" verify -p "$VPUB" "$E/$1/$_f" > "$S/ed-says" 2>&1
+	expect_contains "$S/ed-says" "$2" "edition case $1: verify says \"$2\""
+}
+ed_says filter-missing "the path filter does not hold d.txt"
+ed_says withdraw-absent "withdraws z.txt, which the state before edition 1 does not hold"
+ed_says state-folder "is a document and also the folder of \"a.txt/inner.txt\""
+ed_says signer-no-statement "did not authorise"
+ed_says root "the Merkle root in the manifest does not match the tree of the chain"
+ed_says ref-past-stream "runs past the end of the data"
 finish

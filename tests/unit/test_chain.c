@@ -242,11 +242,10 @@ static int on_listed(const npk_entry *e, void *ctx)
 	return 0;
 }
 
-static int list_str(npk_reader *r, char *out, size_t cap, npk_error *err)
+/* paths: no content read (a listing of a chain missing a file) */
+static int list_str(npk_reader *r, char *out, size_t cap, int paths, npk_error *err)
 {
-	listing l = {.r = r, .err = err, .paths = cap == 0};
-	if (cap == 0)
-		cap = sizeof l.s;
+	listing l = {.r = r, .err = err, .paths = paths};
 	int rc = npk_reader_list(r, on_listed, &l, err);
 	snprintf(out, cap, "%s", l.s);
 	return rc;
@@ -276,7 +275,7 @@ DEFINE_TEST(test_chain_state)
 	CHECK_EQ_INT(in.at_edition, 2);
 	CHECK_EQ_INT(npk__chain_count(r), 3);
 	char s[1024];
-	rc = list_str(r, s, sizeof s, &err);
+	rc = list_str(r, s, sizeof s, 0, &err);
 	CHECK_RC(rc, NPK_OK, &err);
 	CHECK_STR(s, "a.txt=A0@0 b.txt=B1@1 c.txt=C2@2 d/x.txt=X0@0 f.txt=A0@2");
 	/* the reference: f.txt's bytes are read in edition 0's file */
@@ -317,7 +316,7 @@ DEFINE_TEST(test_chain_all_and_at)
 	npk_reader *r = NULL;
 	char s[1024];
 	CHECK_RC(npk_reader_open_chain("news.e0002.npk", NULL, 1, &o, &r, &err), NPK_OK, &err);
-	rc = list_str(r, s, sizeof s, &err);
+	rc = list_str(r, s, sizeof s, 0, &err);
 	npk_reader_free(r);
 	CHECK_RC(rc, NPK_OK, &err);
 	CHECK_STR(s, "a.txt=A0@0 b.txt=B0@0 b.txt=B1@1 c.txt=C0@0 c.txt=-@1 c.txt=C2@2 d/x.txt=X0@0 "
@@ -325,7 +324,7 @@ DEFINE_TEST(test_chain_all_and_at)
 	/* --at 1: c.txt withdrawn, e.txt there */
 	o = (npk_chain_opts){.at = NPK_AT_EDITION, .at_edition = 1};
 	CHECK_RC(npk_reader_open_chain("news.e0002.npk", NULL, 1, &o, &r, &err), NPK_OK, &err);
-	rc = list_str(r, s, sizeof s, &err);
+	rc = list_str(r, s, sizeof s, 0, &err);
 	npk_info in;
 	npk_reader_info(r, &in);
 	npk_reader_free(r);
@@ -375,7 +374,7 @@ DEFINE_TEST(test_chain_missing_and_reordered)
 	CHECK_RC(cat_str(r, "a.txt", s, &err), NPK_E_FORMAT, &err);
 	CHECK(strstr(err.msg, "edition 1 (news.e0001.npk, manifest digest ") != NULL);
 	CHECK(strstr(err.msg, "is missing: not beside news.e0002.npk; name it with --chain") != NULL);
-	CHECK_RC(list_str(r, s, 0, &err), NPK_E_FORMAT, &err);
+	CHECK_RC(list_str(r, s, sizeof s, 1, &err), NPK_E_FORMAT, &err);
 	CHECK(strstr(err.msg, "the state is incomplete") != NULL);
 	CHECK(strstr(err.msg, "edition 1 (news.e0001.npk, manifest digest ") != NULL);
 	CHECK_STR(s, "c.txt=?@2 f.txt=?@2");
@@ -384,7 +383,7 @@ DEFINE_TEST(test_chain_missing_and_reordered)
 	const char *files[] = {"old/zero.npk", "news.e0002.npk", "old/one.npk"};
 	npk_chain_opts o = {.files = files, .nfiles = 3, .warn = on_warn};
 	CHECK_RC(npk_reader_open_chain("news.e0002.npk", NULL, 1, &o, &r, &err), NPK_OK, &err);
-	rc = list_str(r, s, sizeof s, &err);
+	rc = list_str(r, s, sizeof s, 0, &err);
 	CHECK_RC(rc, NPK_OK, &err);
 	CHECK_STR(s, "a.txt=A0@0 b.txt=B1@1 c.txt=C2@2 d/x.txt=X0@0 f.txt=A0@2");
 	CHECK_STR(npk__chain_name(r, 0), "old/zero.npk");
@@ -565,4 +564,32 @@ DEFINE_TEST(test_chain_rotation)
 	npk_pubkey_free(pk2);
 	npk_seckey_free(sk);
 	npk_seckey_free(sk2);
+}
+
+/* A reference past the named edition's data is damage, found by the
+ * listing and by the read, against that edition's tables. */
+DEFINE_TEST(test_chain_bad_reference)
+{
+	npk_error err = {0};
+	npk_seckey *sk = test_key();
+	CHECK(sk != NULL);
+	chain_b b = {.sk = sk, .ts = T0};
+	npk__mth_init(&b.mth);
+	static const cdoc e0[] = {{"a.txt", "A0", 0, 0, 0, 0}};
+	static const cdoc e1[] = {{"f.txt", "A0", 1, 0, 0, 60000}};
+	int rc = b_write(&b, "news.npk", e0, 1, NULL, 0, 0, NULL, &err);
+	if (rc == NPK_OK)
+		rc = b_write(&b, "news.e0001.npk", e1, 1, NULL, 0, 0, NULL, &err);
+	free(b.leaves);
+	npk_seckey_free(sk);
+	CHECK_RC(rc, NPK_OK, &err);
+	npk_reader *r = NULL;
+	char s[1024];
+	CHECK_RC(npk_reader_open("news.e0001.npk", NULL, 1, &r, &err), NPK_OK, &err);
+	rc = list_str(r, s, sizeof s, 1, &err);
+	CHECK_RC(rc, NPK_E_FORMAT, &err);
+	CHECK(strstr(err.msg, "news.npk: f.txt: position (cluster 0, offset 60000) out of range") != NULL);
+	CHECK_RC(cat_str(r, "f.txt", s, &err), NPK_E_FORMAT, &err);
+	CHECK(strstr(err.msg, "news.npk: f.txt: position (cluster 0, offset 60000) out of range") != NULL);
+	npk_reader_free(r);
 }

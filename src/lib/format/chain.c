@@ -369,7 +369,7 @@ static void chain_trust(npk_reader *top, const npk_trust *trust)
 	npk__chain *c = npk__reader_chain(top);
 	npk_info ti;
 	npk__reader_file_info(top, &ti);
-	if (trust == NULL || ti.trusted)
+	if (trust == NULL || npk_trust_count(trust) == 0 || ti.trusted)
 		return;
 	for (uint32_t e = c->count - 1; e-- > 0;) {
 		npk_reader *fr;
@@ -678,6 +678,10 @@ static int merge_step(merge *m, char *path, npk_entry_cb cb, void *ctx, npk_erro
 	uint32_t e = m->heap[0];
 	const npk_entry *x = m->cur[e];
 	int rc;
+	/* 15.15: a reference lies in its edition's data stream (a listing has
+	 * every file open; a missing one is reported at the end) */
+	if (x->ref_kind == NPK_REF_EDITION && x->ref_edition < e && m->fr[x->ref_edition] != NULL)
+		NPK_FORWARD(npk__reader_check_ref(m->fr[x->ref_edition], x, err));
 	if (m->all || x->kind != NPK_KIND_WITHDRAWN)
 		if ((rc = cb(x, ctx)) != 0)
 			return rc;

@@ -368,6 +368,8 @@ void npk__reader_file_info(const npk_reader *r, npk_info *info);
  * read as npk_reader_read does (a link's target checked). */
 int npk__reader_read_ref(npk_reader *fr, const npk_entry *e, npk_sink sink, void *ctx,
                          npk_error *err);
+/* Only the position check of the same (5.2 against fr's tables). */
+int npk__reader_check_ref(const npk_reader *fr, const npk_entry *e, npk_error *err);
 /* H(manifest) of the archive at path, read from its trailer (nothing
  * checked: the chain compares it with the digest a link names). */
 int npk__manifest_digest_file(const char *path, uint8_t out[32], npk_error *err);

@@ -2367,6 +2367,10 @@ static int read_entry(npk_reader *r, const npk_entry *e, npk_sink sink, void *ct
                       npk_error *err)
 {
 	r->cl_failed = -1;
+	/* 15.15: its position is in another file's data stream */
+	NPK_FAIL_IF(e->ref_kind == NPK_REF_EDITION, err, NPK_E_ARG,
+	            "%s: %s: its content is in edition %u: read it through the chain", r->name,
+	            e->path, e->ref_edition);
 	return e->kind == NPK_KIND_SYMLINK ? read_target(r, e, sink, ctx, err)
 	                                   : read_doc(r, e, sink, ctx, err);
 }
@@ -2392,10 +2396,14 @@ int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
 {
 	if (r->chain != NULL)
 		return npk__chain_read(r, e, sink, ctx, err);
-	NPK_FAIL_IF(e->ref_kind == NPK_REF_EDITION, err, NPK_E_ARG,
-	            "%s: %s: its content is in edition %u: read it through the chain", r->name,
-	            e->path, e->ref_edition);
 	return read_entry(r, e, sink, ctx, err);
+}
+
+int npk__reader_check_ref(const npk_reader *fr, const npk_entry *e, npk_error *err)
+{
+	npk_entry x = *e;
+	x.ref_kind = NPK_REF_INLINE;
+	return check_position(fr, &x, err);
 }
 
 int npk__reader_read_ref(npk_reader *fr, const npk_entry *e, npk_sink sink, void *ctx,
@@ -2456,7 +2464,7 @@ typedef struct verify_ctx {
 	size_t win_len;
 	/* 15.15, an edition: its link, its leaves [tree_p, tree_size), the
 	 * chain's top (NULL: the file alone) and its path filter (paths_ok:
-	 * the header checked; the filter in memory, or read bit by bit) */
+	 * the header checked and the filter read, at most PATHS_MEM_MAX) */
 	const npk_edition_link *link;
 	npk_reader *top;
 	uint64_t tree_p;
