@@ -8,6 +8,7 @@
 #                   [--keep] [--no-results] [--survival]
 #   sh bench/run.sh --only-survival [--mb MB] [-r R] [-s SEED]   (bench/survival.sh)
 #   sh bench/run.sh --only-proofs [--max N] [-r R] [-k K] [-s SEED]   (bench/proofs.sh)
+#   sh bench/run.sh --only-editions [--base N] [--editions E] [--per P]   (bench/editions.sh)
 #
 # POSIX sh starts it; the rest needs bash (EPOCHREALTIME, arrays).
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -33,7 +34,7 @@ SLOW=${BENCH_SLOW:-12}      # a peer whose first run takes longer (seconds) runs
 FASTRUNS=${BENCH_FASTRUNS:-11}  # a command whose first run is under 0.5 s runs this often
 
 usage() {
-	sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -50,6 +51,7 @@ while [ $# -gt 0 ]; do
 	--survival) SURVIVAL=1 ;;
 	--only-survival) shift; exec bash "$(dirname "$0")/survival.sh" "$@" ;;
 	--only-proofs) shift; exec bash "$(dirname "$0")/proofs.sh" "$@" ;;
+	--only-editions) shift; exec bash "$(dirname "$0")/editions.sh" "$@" ;;
 	--cold) COLD=1 ;;
 	--keep) KEEP=1 ;;
 	--extract-to) EXTRACT_TO=$2; shift ;;
