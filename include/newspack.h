@@ -59,7 +59,8 @@ typedef enum npk_err {
  * apart without reading the message. The numbers are stable. */
 typedef enum npk_reason {
 	NPK_R_NONE = 0,
-	NPK_R_CHANGED = 1     /* an input file changed while it was read */
+	NPK_R_CHANGED = 1,    /* an input file changed while it was read */
+	NPK_R_OTHER_FILE = 2  /* not the file a chain names: another manifest digest */
 } npk_reason;
 
 typedef struct npk_error {

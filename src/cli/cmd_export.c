@@ -13,7 +13,7 @@ static void export_help(FILE *f)
 {
 	fprintf(f,
 	        "Usage: newspack export [-p PUBKEY] [--format FORMAT] [--allow-untrusted] [-q] [-v]\n"
-	        "                       ARCHIVE OUT\n"
+	        "                       [--chain FILE]... [--at EDITION|DATE] ARCHIVE OUT\n"
 	        "\n"
 	        "Verifies the whole archive, then writes its documents, byte for byte, in a\n"
 	        "format other tools read. FORMAT is taken from OUT's name, or given:\n"
@@ -34,11 +34,13 @@ static void export_help(FILE *f)
 	        "OUT must not exist. It is written under a temporary name beside it and\n"
 	        "renamed when complete, so it never exists half-written; the same archive\n"
 	        "always exports to the same bytes. newspack create of a tar or zip export\n"
-	        "gives back the same metadata and media types.\n"
+	        "gives back the same metadata and media types. Given an edition, the chain's\n"
+	        "state is exported: each path's newest version, withdrawn documents left out.\n"
 	        "\n" CLI_TRUST_HELP
 	        "  --allow-untrusted   export an archive signed by a key that is not trusted\n"
 	        "  -q                  no progress and no summary\n"
-	        "  -v                  name each document as it is checked and written (on stderr)\n");
+	        "  -v                  name each document as it is checked and written (on stderr)\n"
+	        CLI_CHAIN_HELP);
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -86,7 +88,7 @@ int cmd_export(int argc, char **argv)
 {
 	cli_ropts o;
 	int ec = cli_parse_ropts(argc, argv, "export",
-	                         RO_PUBKEY | RO_UNTRUSTED | RO_QUIET | RO_VERBOSE | RO_FORMAT,
+	                         RO_PUBKEY | RO_UNTRUSTED | RO_QUIET | RO_VERBOSE | RO_FORMAT | RO_CHAIN,
 	                         export_help, &o);
 	if (ec >= 0)
 		return ec;
@@ -102,7 +104,7 @@ int cmd_export(int argc, char **argv)
 		return cli_usage_error("export", "format '%s' is not one of tar, tar.gz, zip, bagit, warc, "
 		                       "warc.gz", fmt);
 	npk_reader *r = NULL;
-	if ((ec = cli_open(argv[optind], o.pubkey, o.allow_untrusted, &r)) != 0)
+	if ((ec = cli_open_ro(argv[optind], &o, &r)) != 0)
 		return ec;
 	npk_info in;
 	npk_reader_info(r, &in);

@@ -642,8 +642,8 @@ static int check_expected(npk_reader *r, npk_error *err)
 		return NPK_OK;
 	sodium_bin2hex(got, sizeof got, r->mf_digest, 32);
 	sodium_bin2hex(want, sizeof want, r->expect, 32);
-	return npk__fail(err, NPK_E_DIGEST, "%s: its manifest digest is %.16s..., not the %.16s... "
-	                 "that the chain names", r->name, got, want);
+	return npk__fail_why(err, NPK_E_DIGEST, NPK_R_OTHER_FILE, "%s: its manifest digest is "
+	                     "%.16s..., not the %.16s... that the chain names", r->name, got, want);
 }
 
 /* 15.9: whether the frozen prefix of manifest m (step 4) holds, which
