@@ -210,8 +210,8 @@ static void report_edition(chain_verify *c, uint32_t e, const npk_reader *fr, co
 		npk_keyid_format(pin->key_id, old);
 	npk_info ti;
 	npk_reader_info(c->top, &ti);
-	snprintf(msg, sizeof msg, "%llu entries, signed by %s%s%s%s", (unsigned long long)in->documents,
-	         id, newest ? (ti.trusted ? " (trusted)" : " (untrusted)") : "",
+	snprintf(msg, sizeof msg, "%llu %s, signed by %s%s%s%s", (unsigned long long)in->documents,
+	         in->documents == 1 ? "entry" : "entries", id, newest ? (ti.trusted ? " (trusted)" : " (untrusted)") : "",
 	         rotated ? ", rotated from " : "", rotated ? old : "");
 	if (c->cb) {
 		npk_problem p = {NPK_OK, "edition", e, 0, npk__chain_name(c->top, e), msg, 0, 0};
