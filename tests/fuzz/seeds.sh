@@ -194,4 +194,48 @@ put('cut', 1, 0, 1, doc[:-1], [], H(b''))
 put('trailing', 1, 0, 1, doc + b'\0', [], H(b''))
 put('past', 16, 5, 5, doc, [H(b'')] * 3, H(b''))
 EOF
+# edition (spec/format.md 15.15): an edition link with and without a
+# rotation statement, the vectors' rotation file, a consistency proof of 6
+# leaves in 8 (and one of a tree in itself), a path filter holding a path
+mkdir -p "$C/edition"
+rm -f "$C/edition"/seed-*
+python3 - "$C/edition" spec/vectors/editions/rotation.txt << 'EOF'
+import hashlib, os, struct, sys
+d = sys.argv[1]
+H = lambda b: hashlib.sha256(b).digest()
+def put(name, b):
+    open(os.path.join(d, 'seed-' + name), 'wb').write(b)
+link = (struct.pack('<II', 2, 0) + bytes(range(32)) + bytes(range(32, 64)) +
+        struct.pack('<QH', 6, 14) + b'news.e0001.npk')
+put('link', b'\0' + link)
+rot = (struct.pack('<II', 2, 1) + link[8:] + b'NPKROT1\n' + bytes(range(32)) +
+       bytes(range(32, 64)) + struct.pack('<II', 2, 0) + bytes(40) + bytes(64))
+put('link-rotation', b'\0' + rot)
+put('rotation', b'\1' + open(sys.argv[2], 'rb').read())
+def mth(h):
+    if len(h) == 1: return h[0]
+    k = 1
+    while 2 * k < len(h): k *= 2
+    return H(b'\1' + mth(h[:k]) + mth(h[k:]))
+def sub(m, h, b):   # RFC 9162 2.1.4.1 SUBPROOF
+    n = len(h)
+    if m == n: return [] if b else [mth(h)]
+    k = 1
+    while 2 * k < n: k *= 2
+    if m <= k: return sub(m, h[:k], b) + [mth(h[k:])]
+    return sub(m - k, h[k:], False) + [mth(h[:k])]
+h = [H(b'\0' + bytes([i])) for i in range(8)]
+put('consistency-6-8', b'\2' + struct.pack('<QQ', 6, 8) + mth(h[:6]) + mth(h) +
+    b''.join(sub(6, h, True)))
+put('consistency-8-8', b'\2' + struct.pack('<QQ', 8, 8) + mth(h) + mth(h))
+m, k = 10048, 7
+f = bytearray(m // 8)
+path = b'news/2025/a.html'
+dg = hashlib.blake2b(path, digest_size=32).digest()
+h1, h2 = struct.unpack('<Q', dg[:8])[0], struct.unpack('<Q', dg[8:16])[0] | 1
+for j in range(k):
+    b = ((h1 + j * h2) % 2**64) % m
+    f[b >> 3] |= 1 << (b & 7)
+put('paths', b'\3' + b'NPKPATHS' + struct.pack('<QQB', 1000, m, k) + bytes(7) + bytes(f) + path)
+EOF
 echo "seeds.sh: written under $C"
