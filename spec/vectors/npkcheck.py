@@ -138,6 +138,8 @@ SECTION_TREE = 4             # section 15.13: the stored tree levels
 EXT_EDITION = 3              # section 15.15: the edition link (critical)
 SECTION_PATHS = 9            # section 15.15: the path filter
 PATHS_MAGIC = b"NPKPATHS"
+SECTION_FOLDERS = 10         # section 15.15: the folder filter
+FOLDERS_MAGIC = b"NPKFOLDS"
 ROTATION_MAGIC = b"NPKROT1\n"
 MAX_EDITION = 0xFFFFFFFE
 TREE_MAGIC = b"NPKTREE\n"
@@ -575,6 +577,7 @@ class Archive(object):
         self.bad_sections = set()       # numbers of the sections whose digest does not match
         self.tree_section = None        # section 15.13: the record of type 4, with a root
         self.paths_section = None       # section 15.15: an edition's path filter (type 9)
+        self.folders_section = None     # and its folder filter (type 10), if any
         self.edition = 0                # section 15.15: the link's edition number (0: none)
         self.later = []                 # manifest problems acted on after the header digest
         self.tail_problems = []         # section 15.5: (structure, offset, text), never an outcome
@@ -954,10 +957,15 @@ class Archive(object):
                 self.manifest["tree"][0], link["prev_tree_size"])
         elif len(filters) != 1:
             why = "an edition with %d path filter sections (type 9), not one" % len(filters)
+        folders = [x for x in self.sections if x["type"] == SECTION_FOLDERS]
+        if not why and len(folders) > 1:
+            why = "an edition with %d folder filter sections (type 10), not one at most" % len(
+                folders)
         if why:
             self.problem("manifest", mo, why)
             raise Stop()
         self.paths_section = filters[0]
+        self.folders_section = folders[0] if folders else None
         self.edition = link["edition"]
 
     def check_directory(self, data):
@@ -976,7 +984,8 @@ class Archive(object):
                 raise Stop()
             self.tree_section = trees[0]
         for x in records:
-            if x is self.tree_section or (x["type"] == SECTION_PATHS and "link" in self.manifest):
+            if x is self.tree_section or (x["type"] in (SECTION_PATHS, SECTION_FOLDERS)
+                                          and "link" in self.manifest):
                 continue
             self.info.append("section %d: type %d (%d bytes at %d, not critical) skipped, but "
                              "tiled and its digest checked" % (x["number"], x["type"],
@@ -1553,6 +1562,30 @@ class Archive(object):
             if not all(data[32 + (b >> 3)] >> (b & 7) & 1 for b in path_probes(e["path"], m, k)):
                 self.problem(where, x["offset"], "the path filter does not hold %s"
                              % show_text(e["path"]))
+        self.check_folders()
+
+    def check_folders(self):
+        """Section 15.15: an edition's folder filter holds every folder of its
+        entries' paths ("a" and "a/b" of "a/b/c"), and counts them."""
+        x = self.folders_section
+        if x is None or x["number"] in self.bad_sections:
+            return
+        data = self.read(x["offset"], x["length"])
+        where = "folder filter section %d" % x["number"]
+        folders = set()
+        for e in self.all_entries():
+            p = e["path"]
+            folders.update(p[:i] for i in range(len(p)) if p[i:i + 1] == b"/")
+        # a page that could not be read leaves the count unknown
+        whole = all(v is not None for v in self.entries.values())
+        why, m, k = paths_header_problem(data, len(folders) if whole else None, FOLDERS_MAGIC)
+        if why:
+            self.problem(where, x["offset"], "the folder filter: " + why)
+            return
+        for f in sorted(folders):
+            if not all(data[32 + (b >> 3)] >> (b & 7) & 1 for b in path_probes(f, m, k)):
+                self.problem(where, x["offset"], "the folder filter does not hold %s"
+                             % show_text(f))
 
     def stored_nodes(self):
         """The tree section's stored nodes {(L, i): hash} (sections 15.13,
@@ -2684,13 +2717,14 @@ def path_probes(path, m, k):
     return [(h1 + j * h2) % (1 << 64) % m for j in range(k)]
 
 
-def paths_header_problem(data, count):
-    """Section 15.15: the path filter's header; (why or None, m, k)."""
-    if len(data) < 32 or data[:8] != PATHS_MAGIC:
-        return "it does not begin with NPKPATHS", 0, 0
+def paths_header_problem(data, count, magic=PATHS_MAGIC):
+    """Section 15.15: the path (or folder) filter's header; (why or None, m, k)."""
+    if len(data) < 32 or data[:8] != magic:
+        return "it does not begin with %s" % magic.decode(), 0, 0
     cnt, m, k = struct.unpack_from("<QQB", data, 8)
-    if cnt != count:
-        return "its count %d is not the edition's %d entries" % (cnt, count), 0, 0
+    if count is not None and cnt != count:
+        return "its count %d is not the edition's %d %s" % (
+            cnt, count, "entries" if magic == PATHS_MAGIC else "folders"), 0, 0
     if not 64 <= m <= 1 << 35 or m % 64:
         return "bits %d is not a multiple of 64 from 64 to 2^35" % m, 0, 0
     if not 1 <= k <= 32:

@@ -59,6 +59,22 @@ printf 'x\n' > "$S/inclash/one.txt/x"
 expect_exit 2 "a path under a document of the state is refused (the folder rule)" -- \
 	$AP --timestamp 2026-01-03 "$E1" "$S/x.npk" "$S/inclash"
 expect_contains "$ERR" "\"one.txt\" is a document" "  ... naming the document"
+printf 'a document where the chain has a folder\n' > "$S/insub"
+mkdir -p "$S/indoc"
+cp "$S/insub" "$S/indoc/sub"
+expect_exit 2 "a document at a folder of the state is refused (the folder rule, reversed)" -- \
+	$AP --timestamp 2026-01-03 "$E1" "$S/x.npk" "$S/indoc"
+expect_contains "$ERR" "\"sub\" is a folder of $E1's chain (it holds \"sub/four.txt\")" \
+	"  ... naming the folder and what it holds (edition 1's folder filter holds sub)"
+expect_true "  ... and no file written" -- test ! -e "$S/x.npk"
+expect_exit 2 "withdrawing what a folder holds and adding it as a document in one edition is refused" -- \
+	$AP --timestamp 2026-01-03 --withdraw sub/three.txt --withdraw sub/four.txt "$E1" "$S/x.npk" "$S/indoc"
+expect_contains "$ERR" "withdraw in one edition, add in the next" "  ... saying how (5.1 holds in each file)"
+mkdir -p "$S/inunder/one.txt"
+printf 'x\n' > "$S/inunder/one.txt/x"
+expect_exit 2 "withdrawing a document and adding under it in one edition is refused" -- \
+	$AP --timestamp 2026-01-03 --withdraw one.txt "$E1" "$S/x.npk" "$S/inunder"
+expect_contains "$ERR" "\"one.txt\" and \"one.txt/x\" are both entries of this edition" "  ... naming both"
 expect_exit 2 "a timestamp before PREVIOUS's is refused" -- \
 	$AP --timestamp 2026-01-01 "$E1" "$S/x.npk" "$S/in2"
 expect_contains "$ERR" "is before" "  ... saying so"
@@ -196,6 +212,26 @@ expect_true "killed: no OUT" -- test ! -e "$K/e2.npk"
 expect_eq "$(ls -A "$K" | grep -c tmp)" "0" "killed: no temporary file left beside OUT"
 expect_same "$K/news.e0001.npk" "$K/prev.copy" "killed: PREVIOUS byte for byte as it was"
 expect_exit 0 "the chain still reads" -- "$NP" cat -p "$PUB" "$K/news.e0001.npk" two.txt
+
+# ---- a folder emptied by withdrawals can become a document
+F="$S/fold"
+mkdir -p "$F" "$S/f0/d" "$S/f2"
+printf 'x\n' > "$S/f0/d/x"
+printf 'y\n' > "$S/f0/y"
+printf 'now a document\n' > "$S/f2/d"
+expect_exit 0 "fold: the base holds d/x" -- $MK --timestamp 2026-01-01 "$F/news.npk" "$S/f0"
+expect_exit 0 "fold: edition 1 withdraws d/x" -- \
+	$AP --timestamp 2026-01-02 --withdraw d/x "$F/news.npk" "$F"
+expect_exit 0 "fold: edition 2 adds the document d" -- \
+	$AP --timestamp 2026-01-03 "$F/news.e0001.npk" "$F" "$S/f2"
+expect_exit 0 "fold: the chain verifies" -- "$NP" verify -p "$PUB" "$F/news.e0002.npk"
+expect_exit 0 "fold: list shows d and y" -- "$NP" list -p "$PUB" "$F/news.e0002.npk" &&
+	expect_eq "$(cat "$OUT")" "d
+y" "  ... the state"
+if [ -n "$EDCHECK" ]; then
+	expect_exit 0 "fold: npkcheck.py verifies the chain too" -- \
+		python3 "$CHECK" verify -p "$PUB" "$F/news.e0002.npk"
+fi
 
 # ---- help
 expect_exit 0 "append --help" -- "$NP" append --help

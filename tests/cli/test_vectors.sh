@@ -151,6 +151,35 @@ if command -v python3 >/dev/null 2>&1; then
 		expect_contains "$OUT" "is missing" "npkcheck.py names the missing file"
 fi
 
+# editions-first/: the same chain as the first newspack with editions wrote
+# it, before the folder filter (section type 10, format.md 15.15). Old
+# archives stay readable: verify, check-chain and npkcheck.py read it, the
+# newest file has no folder filter, and an edition appended to it gets one
+# (append searches the old files' indexes for folders instead).
+EF="$V/editions-first"
+expect_exit 0 "editions-first/: verify of the newest edition" -- \
+	"$NP" verify -p "$V/test.pub" "$EF/base.e0002.npk" &&
+	expect_contains "$OUT" "rotated from 57C796F641C5EBD9" "verify shows the rotation"
+expect_exit 0 "editions-first/: check-chain" -- "$NP" check-chain -p "$V/test.pub" "$EF/base.e0002.npk" &&
+	expect_contains "$OUT" "CHAIN: VALID" "check-chain says the chain is valid"
+expect_exit 0 "editions-first/: info --json of the newest file" -- \
+	"$NP" info --json -p "$V/test.pub" "$EF/base.e0002.npk"
+expect_true "editions-first/ differs from editions/ only by the folder filter (a newer file)" -- \
+	sh -c '! cmp -s "$1" "$2"' sh "$EF/base.e0002.npk" "$ED/base.e0002.npk"
+mkdir -p "$S/ef" "$S/ef-in/folder"
+cp "$EF"/*.npk "$S/ef/"
+echo "a new note" >"$S/ef-in/folder/new.txt"
+expect_exit 0 "editions-first/: append to the old chain" -- \
+	"$NP" append -q -s "$ED/other.key" "$S/ef/base.e0002.npk" "$S/ef/base.e0003.npk" "$S/ef-in"
+expect_exit 0 "editions-first/: the chain with the new edition verifies" -- \
+	"$NP" verify -p "$V/test.pub" "$S/ef/base.e0003.npk"
+if command -v python3 >/dev/null 2>&1; then
+	expect_exit 0 "editions-first/: npkcheck.py verifies the old chain" -- \
+		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$EF/base.e0002.npk"
+	expect_exit 0 "editions-first/: npkcheck.py verifies it with the new edition" -- \
+		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$S/ef/base.e0003.npk"
+fi
+
 # Parity (format.md 15.9, 15.10, 15.12): npkcheck.py, written from the spec,
 # repairs each damaged parity vector to its protected one byte for byte; the
 # damage is damage to verify (exit 1 above, in vectors.tsv) and verify says

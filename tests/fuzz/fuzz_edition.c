@@ -67,7 +67,7 @@ static void fz_paths(const uint8_t *p, size_t len)
 	if (len < NPK_PATHS_HEADER)
 		return;
 	for (uint64_t sec = NPK_PATHS_HEADER; sec <= len; sec++) {
-		if (npk__paths_header_problem(p, sec, 1000, &m, &k) != NULL)
+		if (npk__paths_header_problem(p, NPK_PATHS_MAGIC, sec, 1000, &m, &k) != NULL)
 			continue;
 		/* a header that passes describes exactly the bytes given */
 		if (sec != NPK_PATHS_HEADER + m / 8 || k < 1 || k > 32)

@@ -185,18 +185,58 @@ DEFINE_TEST(edition_path_filter)
 	uint8_t h[NPK_PATHS_HEADER];
 	uint64_t gm;
 	unsigned gk;
-	npk__paths_header(h, N, m, NPK_PATHS_HASHES);
-	CHECK(npk__paths_header_problem(h, NPK_PATHS_HEADER + m / 8, N, &gm, &gk) == NULL);
+	npk__paths_header(h, NPK_PATHS_MAGIC, N, m, NPK_PATHS_HASHES);
+	CHECK(npk__paths_header_problem(h, NPK_PATHS_MAGIC, NPK_PATHS_HEADER + m / 8, N, &gm, &gk) == NULL);
 	CHECK(gm == m && gk == NPK_PATHS_HASHES);
-	CHECK(npk__paths_header_problem(h, NPK_PATHS_HEADER + m / 8 + 1, N, &gm, &gk) != NULL);
-	CHECK(npk__paths_header_problem(h, NPK_PATHS_HEADER + m / 8, N + 1, &gm, &gk) != NULL);
+	CHECK(npk__paths_header_problem(h, NPK_PATHS_MAGIC, NPK_PATHS_HEADER + m / 8 + 1, N, &gm, &gk) != NULL);
+	CHECK(npk__paths_header_problem(h, NPK_PATHS_MAGIC, NPK_PATHS_HEADER + m / 8, N + 1, &gm, &gk) != NULL);
 	h[30] = 1;
-	CHECK(npk__paths_header_problem(h, NPK_PATHS_HEADER + m / 8, N, &gm, &gk) != NULL);
-	npk__paths_header(h, N, m + 8, NPK_PATHS_HASHES);
-	CHECK(npk__paths_header_problem(h, NPK_PATHS_HEADER + (m + 8) / 8, N, &gm, &gk) != NULL);
-	npk__paths_header(h, N, m, 0);
-	CHECK(npk__paths_header_problem(h, NPK_PATHS_HEADER + m / 8, N, &gm, &gk) != NULL);
+	CHECK(npk__paths_header_problem(h, NPK_PATHS_MAGIC, NPK_PATHS_HEADER + m / 8, N, &gm, &gk) != NULL);
+	npk__paths_header(h, NPK_PATHS_MAGIC, N, m + 8, NPK_PATHS_HASHES);
+	CHECK(npk__paths_header_problem(h, NPK_PATHS_MAGIC, NPK_PATHS_HEADER + (m + 8) / 8, N, &gm, &gk) != NULL);
+	npk__paths_header(h, NPK_PATHS_MAGIC, N, m, 0);
+	CHECK(npk__paths_header_problem(h, NPK_PATHS_MAGIC, NPK_PATHS_HEADER + m / 8, N, &gm, &gk) != NULL);
 	free(f);
+}
+
+typedef struct folder_list {
+	char got[256];
+	size_t n;
+} folder_list;
+
+static void folder_note(const char *path, size_t len, void *ctx)
+{
+	folder_list *l = ctx;
+	l->n += (size_t)snprintf(l->got + l->n, sizeof l->got - l->n, "%.*s|", (int)len, path);
+}
+
+/* Each folder of a sorted list of paths comes once; the folder filter
+ * has its own magic and a count that only the walk knows. */
+DEFINE_TEST(edition_folder_filter)
+{
+	static const char *const paths[] = {"a", "b/c", "b/d/e", "b/d/f", "b/e", "b0", "c/d/e/f",
+	                                    "c/d/g"};
+	folder_list l = {{0}, 0};
+	const char *prev = NULL;
+	for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+		npk__folders_new(paths[i], prev, folder_note, &l);
+		prev = paths[i];
+	}
+	CHECK(strcmp(l.got, "b|b/d|c|c/d|c/d/e|") == 0);
+
+	uint8_t h[NPK_PATHS_HEADER];
+	uint64_t gm;
+	unsigned gk;
+	npk__paths_header(h, NPK_FOLDERS_MAGIC, 5, 64, NPK_PATHS_HASHES);
+	CHECK(npk__paths_header_problem(h, NPK_FOLDERS_MAGIC, NPK_PATHS_HEADER + 8,
+	                                NPK_FILTER_ANY_COUNT, &gm, &gk) == NULL);
+	CHECK(npk__paths_header_problem(h, NPK_FOLDERS_MAGIC, NPK_PATHS_HEADER + 8, 5, &gm, &gk) ==
+	      NULL);
+	CHECK(npk__paths_header_problem(h, NPK_FOLDERS_MAGIC, NPK_PATHS_HEADER + 8, 6, &gm, &gk) !=
+	      NULL);
+	/* a path filter is not a folder filter, nor the reverse */
+	CHECK(npk__paths_header_problem(h, NPK_PATHS_MAGIC, NPK_PATHS_HEADER + 8,
+	                                NPK_FILTER_ANY_COUNT, &gm, &gk) != NULL);
 }
 
 DEFINE_TEST(edition_tree_layout)

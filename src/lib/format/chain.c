@@ -19,16 +19,21 @@
 
 #include "format/format.h"
 
+typedef struct chain_filter {
+	uint8_t *bits;            /* the section, once read */
+	uint64_t m;
+	unsigned k;
+	int state;                /* 0 not read, 1 read, -1 none usable: search */
+} chain_filter;
+
 typedef struct chain_ed {
 	npk_reader *fr;           /* its file reader, once open */
 	char *file;               /* as found, or as the next link names it */
 	uint8_t digest[32];       /* H(manifest), as the next edition names it */
 	int state;                /* 0 not tried, 1 open, -1 failed (err) */
 	npk_error *err;           /* malloc'ed: a chain may be long */
-	uint8_t *filter;          /* the path filter (15.15), once read */
-	uint64_t m;
-	unsigned k;
-	int filter_state;         /* 0 not read, 1 read, -1 none usable: search */
+	chain_filter paths;       /* its path filter (15.15) */
+	chain_filter folders;     /* and its folder filter */
 } chain_ed;
 
 typedef struct chain_cand {
@@ -58,7 +63,8 @@ void npk__chain_free(npk__chain *c)
 	for (uint32_t e = 0; e < c->count; e++) {
 		npk_reader_free(c->ed[e].fr);
 		free(c->ed[e].file);
-		free(c->ed[e].filter);
+		free(c->ed[e].paths.bits);
+		free(c->ed[e].folders.bits);
 		free(c->ed[e].err);
 	}
 	for (size_t i = 0; i < c->ncands; i++)
@@ -495,33 +501,50 @@ static int chain_damage(npk_error *err)
 	return err->code;
 }
 
-/* The path filter of edition e's file fr: whether path may be there (1),
- * or surely not (0). A filter that cannot be read or checked says 1: the
- * index is searched (verify reports the damage). */
-static int may_hold(chain_ed *d, npk_reader *fr, const char *path)
+/* Filter f of file fr, section sec (NULL: none) with this magic, for
+ * count keys: whether key may be there (1), or surely not (0). A filter
+ * that is absent or cannot be read or checked says 1: the index is
+ * searched (verify reports the damage). */
+static int filter_may(chain_filter *f, npk_reader *fr, const npk_section *sec,
+                      const char *magic, uint64_t count, const char *key, size_t len)
 {
-	if (d->filter_state == 0) {
-		const npk_section *s = npk__reader_paths_section(fr);
-		npk_info in;
+	if (f->state == 0) {
 		npk_error e2 = {0};
 		uint8_t h[32];
-		npk__reader_file_info(fr, &in);
-		d->filter_state = -1;
-		uint8_t *b = s && s->len <= NPK_PATHS_HEADER + NPK_PATHS_BITS_MAX / 8 ? malloc(s->len) : NULL;
-		if (b != NULL &&
-		    npk__pread_full(npk__reader_fd(fr), b, s->len, s->off, npk__reader_name(fr), &e2) == NPK_OK) {
-			npk__digest(b, s->len, h);
-			if (npk__digest_same(h, s->digest) &&
-			    npk__paths_header_problem(b, s->len, in.documents, &d->m, &d->k) == NULL) {
-				d->filter = b;
-				d->filter_state = 1;
+		f->state = -1;
+		uint8_t *b = sec && sec->len <= NPK_PATHS_HEADER + NPK_PATHS_BITS_MAX / 8
+		             ? malloc(sec->len) : NULL;
+		if (b != NULL && npk__pread_full(npk__reader_fd(fr), b, sec->len, sec->off,
+		                                 npk__reader_name(fr), &e2) == NPK_OK) {
+			npk__digest(b, sec->len, h);
+			if (npk__digest_same(h, sec->digest) &&
+			    npk__paths_header_problem(b, magic, sec->len, count, &f->m, &f->k) == NULL) {
+				f->bits = b;
+				f->state = 1;
 				b = NULL;
 			}
 		}
 		free(b);
 	}
-	return d->filter_state != 1 ||
-	       npk__paths_has(d->filter + NPK_PATHS_HEADER, d->m, d->k, path, strlen(path));
+	return f->state != 1 || npk__paths_has(f->bits + NPK_PATHS_HEADER, f->m, f->k, key, len);
+}
+
+/* Whether edition e's file fr may hold path (the path filter). */
+static int may_hold(chain_ed *d, npk_reader *fr, const char *path)
+{
+	npk_info in;
+	npk__reader_file_info(fr, &in);
+	return filter_may(&d->paths, fr, npk__reader_paths_section(fr), NPK_PATHS_MAGIC,
+	                  in.documents, path, strlen(path));
+}
+
+int npk__chain_may_hold_folder(npk_reader *top, uint32_t e, npk_reader *fr, const char *dir)
+{
+	npk__chain *c = npk__reader_chain(top);
+	if (c == NULL || e == 0 || e >= c->count)
+		return 1;
+	return filter_may(&c->ed[e].folders, fr, npk__reader_folders_section(fr),
+	                  NPK_FOLDERS_MAGIC, NPK_FILTER_ANY_COUNT, dir, strlen(dir));
 }
 
 int npk__chain_find(npk_reader *top, const char *path, const npk_entry **out, npk_reader **frp,

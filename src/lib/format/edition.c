@@ -220,27 +220,30 @@ static void put64(uint8_t *p, uint64_t v)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-void npk__paths_header(uint8_t h[NPK_PATHS_HEADER], uint64_t count, uint64_t m, unsigned k)
+void npk__paths_header(uint8_t h[NPK_PATHS_HEADER], const char *magic, uint64_t count,
+                       uint64_t m, unsigned k)
 {
 	memset(h, 0, NPK_PATHS_HEADER);
-	memcpy(h, NPK_PATHS_MAGIC, 8);
+	memcpy(h, magic, 8);
 	put64(h + 8, count);
 	put64(h + 16, m);
 	h[24] = (uint8_t)k;
 }
 
-const char *npk__paths_header_problem(const uint8_t *h, uint64_t len, uint64_t count,
-                                      uint64_t *m, unsigned *k)
+const char *npk__paths_header_problem(const uint8_t *h, const char *magic, uint64_t len,
+                                      uint64_t count, uint64_t *m, unsigned *k)
 {
 	static const uint8_t zero[7];
+	int paths = strcmp(magic, NPK_PATHS_MAGIC) == 0;
 	if (len < NPK_PATHS_HEADER)
 		return "the section is shorter than its 32-byte header";
-	if (memcmp(h, NPK_PATHS_MAGIC, 8) != 0)
-		return "bad magic (not NPKPATHS)";
+	if (memcmp(h, magic, 8) != 0)
+		return paths ? "bad magic (not NPKPATHS)" : "bad magic (not NPKFOLDS)";
 	*m = npk__ld64(h + 16);
 	*k = h[24];
-	if (npk__ld64(h + 8) != count)
-		return "its count is not the number of index entries";
+	if (count != NPK_FILTER_ANY_COUNT && npk__ld64(h + 8) != count)
+		return paths ? "its count is not the number of index entries"
+		             : "its count is not the number of folders of the entries";
 	if (*m < 64 || *m > NPK_PATHS_BITS_MAX || *m % 64 != 0)
 		return "its bit count is not a multiple of 64 from 64 to 2^35";
 	if (*k < 1 || *k > 32)
@@ -250,6 +253,17 @@ const char *npk__paths_header_problem(const uint8_t *h, uint64_t len, uint64_t c
 	if (len != NPK_PATHS_HEADER + *m / 8)
 		return "its length is not 32 + bits / 8";
 	return NULL;
+}
+
+void npk__folders_new(const char *path, const char *prev,
+                      void (*fn)(const char *path, size_t len, void *ctx), void *ctx)
+{
+	for (const char *s = strchr(path, '/'); s != NULL; s = strchr(s + 1, '/')) {
+		size_t n = (size_t)(s - path);
+		/* prev is under "path[0..n]/" when it starts with it, slash included */
+		if (prev == NULL || strncmp(prev, path, n + 1) != 0)
+			fn(path, n, ctx);
+	}
 }
 
 /* ---- An edition's tree section ---- */

@@ -237,6 +237,9 @@ void npk__perfect_root(uint8_t *h, size_t count);
 #define NPK_PATHS_HASHES 7u        /* what newspack writes: k */
 #define NPK_PATHS_BITS_PER 10u     /* and m per entry */
 #define NPK_PATHS_BITS_MAX (1ull << 35)
+#define NPK_SECTION_FOLDERS 10u    /* body section: the folder filter */
+#define NPK_FOLDERS_MAGIC "NPKFOLDS"
+#define NPK_FILTER_ANY_COUNT UINT64_MAX /* header check: count not known */
 #define NPK_REASON_KEY "withdrawn.reason"
 #define NPK_REASON_MAX 1024u
 /* The edition link (15.15), parsed: pointers into the manifest. */
@@ -278,11 +281,20 @@ int npk__rotation_parse(const char *text, size_t len, const char *name,
 uint64_t npk__paths_bits(uint64_t count);
 void npk__paths_add(uint8_t *filter, uint64_t m, unsigned k, const char *path, size_t len);
 int npk__paths_has(const uint8_t *filter, uint64_t m, unsigned k, const char *path, size_t len);
-/* The section's 32-byte header: encode, and why it does not fit a
- * section of len bytes for count entries (NULL when it does). */
-void npk__paths_header(uint8_t h[NPK_PATHS_HEADER], uint64_t count, uint64_t m, unsigned k);
-const char *npk__paths_header_problem(const uint8_t *h, uint64_t len, uint64_t count,
-                                      uint64_t *m, unsigned *k);
+/* The section's 32-byte header (magic NPK_PATHS_MAGIC, or
+ * NPK_FOLDERS_MAGIC for the folder filter, type 10, of the same layout):
+ * encode, and why it does not fit a section of len bytes for count
+ * entries or folders (NULL when it does; NPK_FILTER_ANY_COUNT: any). */
+void npk__paths_header(uint8_t h[NPK_PATHS_HEADER], const char *magic, uint64_t count,
+                       uint64_t m, unsigned k);
+const char *npk__paths_header_problem(const uint8_t *h, const char *magic, uint64_t len,
+                                      uint64_t count, uint64_t *m, unsigned *k);
+/* The folder filter's keys: calls fn with the length of each folder of
+ * path ("a" and "a/b" of "a/b/c") that prev, the path before it in byte
+ * order (or NULL), is not under, so that each folder of a sorted list
+ * comes once. */
+void npk__folders_new(const char *path, const char *prev,
+                      void (*fn)(const char *path, size_t len, void *ctx), void *ctx);
 /* An edition's tree section (15.15): the nodes [p >> L, n >> L) of each
  * stored level. Length for leaves [p, n) at this stride (0, or -1 on
  * overflow or a bad stride / p > n), and where level L starts in it
@@ -361,6 +373,10 @@ int npk__chain_walk(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err)
 int npk__chain_read(npk_reader *top, const npk_entry *e, npk_sink sink, void *ctx,
                     npk_error *err);
 void npk__chain_info(const npk_reader *top, npk_info *info);
+/* Whether edition e's file fr (found by npk__chain_file) may hold an
+ * entry under folder dir: its folder filter (15.15); 1 for the base, a
+ * file without the filter or one that cannot be read. */
+int npk__chain_may_hold_folder(npk_reader *top, uint32_t e, npk_reader *fr, const char *dir);
 /* npk_reader_info of one file, whatever reader r is. */
 void npk__reader_file_info(const npk_reader *r, npk_info *info);
 /* e's content (ref_kind 1) in the data stream of file reader fr (of
@@ -384,8 +400,13 @@ void npk__reader_inherit(npk_reader *fr, const npk_reader *top);
 #define NPK__DROP_FIND 2u
 #define NPK__DROP_LIST 4u
 void npk__reader_drop(npk_reader *fr, unsigned what);
-/* The path filter's section (type 9) of r's directory, or NULL. */
+/* The path filter's section (type 9) of r's directory, or NULL; the
+ * folder filter's (type 10), or NULL. */
 const npk_section *npk__reader_paths_section(const npk_reader *r);
+const npk_section *npk__reader_folders_section(const npk_reader *r);
+/* The first path of file reader r at or after key (after it: strict)
+ * into out (NPK_PATH_MAX + 1 bytes); NPK_E_NOTFOUND past the end. */
+int npk__reader_seek(npk_reader *r, const char *key, int strict, char *out, npk_error *err);
 /* The entries of file reader r in path order, one at a time, checked as a
  * walk checks them (order, folders, coverage at the end); *e NULL at the
  * end. The entry lives until the next call. */

@@ -131,6 +131,7 @@ struct npk_reader {
 	uint8_t mf_digest[32];
 	const uint8_t *expect;
 	int64_t paths_sec;
+	int64_t folders_sec;      /* the folder filter's (15.15), or -1 */
 	npk__chain *chain;
 	int dec_borrowed;         /* dec is the top reader's (a chain's file reader) */
 
@@ -259,6 +260,9 @@ static int take_sections(const uint8_t *data, uint32_t n, uint64_t lo, uint64_t 
 		NPK_FAIL_IF(!tail && d->type == NPK_SECTION_PATHS && d->flags & NPK_SECTION_CRITICAL,
 		            err, NPK_E_FORMAT, "section %u (type 9, the path filter) is marked critical",
 		            i);
+		NPK_FAIL_IF(!tail && d->type == NPK_SECTION_FOLDERS && d->flags & NPK_SECTION_CRITICAL,
+		            err, NPK_E_FORMAT, "section %u (type 10, the folder filter) is marked "
+		            "critical", i);
 		NPK_FAIL_IF(d->flags & NPK_SECTION_CRITICAL, err, NPK_E_VERSION,
 		            "%ssection %u (type %u) is critical and needs a newer reader", in, i, d->type);
 	}
@@ -347,13 +351,17 @@ static int take_link(npk_reader *r, uint16_t flags, const uint8_t *data, uint32_
 }
 
 /* 15.15: an edition holds the Merkle root (with tree_size at least the
- * previous one), the tree section and exactly one path filter. */
+ * previous one), the tree section, exactly one path filter and at most
+ * one folder filter. */
 static int link_rules(npk_reader *r, npk_error *err)
 {
-	uint32_t n = 0;
-	for (uint32_t i = 0; i < r->section_count; i++)
+	uint32_t n = 0, nf = 0;
+	for (uint32_t i = 0; i < r->section_count; i++) {
 		if (r->sections[i].type == NPK_SECTION_PATHS && n++ == 0)
 			r->paths_sec = i;
+		if (r->sections[i].type == NPK_SECTION_FOLDERS && nf++ == 0)
+			r->folders_sec = i;
+	}
 	if (!r->has_link)
 		return NPK_OK;
 	NPK_FAIL_IF(!r->has_tree, err, NPK_E_FORMAT,
@@ -365,6 +373,8 @@ static int link_rules(npk_reader *r, npk_error *err)
 	NPK_FAIL_IF(n != 1, err, NPK_E_FORMAT, n ? "%s: %u path filter sections (one only)"
 	                                         : "%s: an edition without its path filter section%.0u",
 	            r->name, n);
+	NPK_FAIL_IF(nf > 1, err, NPK_E_FORMAT, "%s: %u folder filter sections (one at most)",
+	            r->name, nf);
 	return NPK_OK;
 }
 
@@ -912,6 +922,7 @@ static int reader_make(const char *path, npk_reader **out, npk_error *err)
 	r->cl_failed = -1;
 	r->tree_sec = -1;
 	r->paths_sec = -1;
+	r->folders_sec = -1;
 	r->name = strdup(path);
 	r->meta = npk_meta_new();
 	r->found_meta = npk_meta_new();
@@ -2278,6 +2289,47 @@ int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
 	return npk__fail(err, NPK_E_NOTFOUND, "%s: no document \"%s\"", r->name, path);
 }
 
+int npk__reader_seek(npk_reader *r, const char *key, int strict, char *out, npk_error *err)
+{
+	uint32_t lo = 0, hi = r->page_count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (strcmp(r->pages[mid].first, key) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* pages lo and after begin past key: their first path is the answer */
+	if (lo > 0) {
+		uint32_t pg = lo - 1;
+		NPK_FORWARD(load_page_into(r, r->dec, &r->fpage, pg, err));
+		char *buf = realloc(r->found_path, NPK_PATH_MAX + 1);
+		NPK_FAIL_IF(buf == NULL, err, NPK_E_NOMEM, "out of memory");
+		r->found_path = buf;
+		npk_cur c;
+		npk__cur_init(&c, r->fpage.raw, r->fpage.raw_len);
+		for (uint32_t k = 0; k < r->pages[pg].count; k++) {
+			npk_entry *e = &r->found;
+			memset(e, 0, sizeof *e);
+			e->ordinal = r->pages[pg].first_ordinal + k;
+			NPK_FORWARD(parse_entry(r, &c, e, r->found_path, r->found_media, r->found_meta, 0,
+			                        err));
+			int cmp = strcmp(r->found_path, key);
+			if (cmp > 0 || (cmp == 0 && !strict)) {
+				memcpy(out, r->found_path, strlen(r->found_path) + 1);
+				return NPK_OK;
+			}
+		}
+	}
+	NPK_FAIL_IF(lo >= r->page_count, err, NPK_E_NOTFOUND, "%s: no path after \"%s\"", r->name,
+	            key);
+	const char *first = r->pages[lo].first;
+	NPK_FAIL_IF(strlen(first) > NPK_PATH_MAX, err, NPK_E_FORMAT, "%s: index page %u's first "
+	            "path is too long", r->name, lo);
+	memcpy(out, first, strlen(first) + 1);
+	return NPK_OK;
+}
+
 /* Hands a document's bytes to sink, cluster by cluster (5.3). */
 static int read_doc(npk_reader *r, const npk_entry *e, npk_sink sink, void *ctx,
                     npk_error *err)
@@ -2434,6 +2486,11 @@ const npk_section *npk__reader_paths_section(const npk_reader *r)
 	return r->paths_sec >= 0 ? &r->sections[r->paths_sec] : NULL;
 }
 
+const npk_section *npk__reader_folders_section(const npk_reader *r)
+{
+	return r->has_link && r->folders_sec >= 0 ? &r->sections[r->folders_sec] : NULL;
+}
+
 npk__chain *npk__reader_chain(const npk_reader *r)
 {
 	return r->chain;
@@ -2445,6 +2502,15 @@ void npk__reader_set_chain(npk_reader *r, npk__chain *c)
 }
 
 /* Verification state for the per-document callback. */
+/* A filter section of an edition (15.15) for verify: its header checked
+ * and its bits read (ok), or the problem reported. */
+typedef struct vfilter {
+	int ok;
+	uint8_t *bits;
+	uint64_t m, off, count;
+	unsigned k;
+} vfilter;
+
 typedef struct verify_ctx {
 	npk_reader *r;
 	walk_report *wr;
@@ -2463,15 +2529,15 @@ typedef struct verify_ctx {
 	uint64_t win_at;
 	size_t win_len;
 	/* 15.15, an edition: its link, its leaves [tree_p, tree_size), the
-	 * chain's top (NULL: the file alone) and its path filter (paths_ok:
-	 * the header checked and the filter read, at most PATHS_MEM_MAX) */
+	 * chain's top (NULL: the file alone) and its path and folder filters
+	 * (ok: the header checked and the filter read, at most PATHS_MEM_MAX) */
 	const npk_edition_link *link;
 	npk_reader *top;
 	uint64_t tree_p;
-	int paths_ok;
-	uint8_t *paths;
-	uint64_t paths_m, paths_off;
-	unsigned paths_k;
+	vfilter paths;
+	vfilter folders;          /* the folder filter, when the edition has one */
+	char *fprev;              /* the path before, for the folders */
+	uint64_t folders_seen;
 	npk_entry_cb each;        /* the chain's verify: every entry read */
 	void *each_ctx;
 } verify_ctx;
@@ -2617,9 +2683,9 @@ static int check_section(npk_reader *r, walk_report *wr, uint32_t i)
 }
 
 /* 15.4: the tiling with the sections, then each section's digest;
- * *tree_intact: the Merkle tree's section matched its digest; *paths:
- * the path filter's (15.15) that matched it, or -1. */
-static int check_body(npk_reader *r, walk_report *wr, int *tree_intact, int64_t *paths,
+ * *tree_intact: the Merkle tree's section matched its digest; flt[0],
+ * flt[1]: the path and folder filters' (15.15) that matched it, or -1. */
+static int check_body(npk_reader *r, walk_report *wr, int *tree_intact, int64_t flt[2],
                       npk_error *err)
 {
 	section_ref *S = malloc((r->section_count ? r->section_count : 1) * sizeof *S);
@@ -2630,14 +2696,16 @@ static int check_body(npk_reader *r, walk_report *wr, int *tree_intact, int64_t 
 	check_layout(r, wr, S);
 	free(S);
 	*tree_intact = 0;
-	*paths = -1;
+	flt[0] = flt[1] = -1;
 	for (uint32_t i = 0; i < r->section_count; i++) {
 		if (!check_section(r, wr, i))
 			continue;
 		if ((int64_t)i == r->tree_sec)
 			*tree_intact = 1;
-		if (r->sections[i].type == NPK_SECTION_PATHS)
-			*paths = i;
+		if ((int64_t)i == r->paths_sec)
+			flt[0] = i;
+		if ((int64_t)i == r->folders_sec)
+			flt[1] = i;
 	}
 	return NPK_OK;
 }
@@ -2813,6 +2881,7 @@ static void check_tail(npk_reader *r, walk_report *wr)
 }
 
 static void paths_entry(verify_ctx *v, const npk_entry *e);
+static void folders_entry(verify_ctx *v, const npk_entry *e);
 
 /* 15.7: entry e counted by kind, and its leaf kept for check_leaves
  * (8 bytes an entry). */
@@ -2825,6 +2894,7 @@ static void note_entry(verify_ctx *v, const npk_entry *e)
 		(*by_kind[e->kind])++;
 	tree_leaf(v, e);
 	paths_entry(v, e);
+	folders_entry(v, e);
 	if (e->leaf == UINT64_MAX || v->leaves_lost)
 		return;
 	if (v->nleaves == v->leaves_cap) {
@@ -3177,52 +3247,58 @@ static int tree_finish(verify_ctx *v, npk_error *err)
 
 #define PATHS_MEM_MAX (64u << 20) /* a filter checked in memory, at most */
 
-/* The path filters of an edition, a known section type (one, by 15.15:
- * another count is reported as damage here). */
+/* The path and folder filters of an edition, known section types (one
+ * path filter, by 15.15: another count is reported as damage here; at
+ * most one folder filter, which open checked). */
 static uint32_t edition_sections(verify_ctx *v)
 {
-	uint32_t n = 0;
-	for (uint32_t i = 0; v->link && i < v->r->section_count; i++)
+	uint32_t n = 0, nf = 0;
+	for (uint32_t i = 0; v->link && i < v->r->section_count; i++) {
 		n += v->r->sections[i].type == NPK_SECTION_PATHS;
+		nf += v->r->sections[i].type == NPK_SECTION_FOLDERS;
+	}
 	if (v->link && n != 1)
 		report(v->wr, NPK_E_FORMAT, "layout", 0, 0, NULL,
 		       n ? "an edition holds more than one path filter section"
 		         : "an edition without its path filter section");
-	return n;
+	return n + nf;
 }
 
-/* The path filter (section paths, whose digest matched; -1: none that
- * did): its header, then the filter read whole. */
-static int paths_open(verify_ctx *v, int64_t paths, npk_error *err)
+
+/* Filter section sec (whose digest matched; -1: none that did) with this
+ * magic, for count entries (NPK_FILTER_ANY_COUNT: read from its header). */
+static int filter_open(verify_ctx *v, int64_t sec, const char *magic, uint64_t count,
+                       vfilter *f, npk_error *err)
 {
 	npk_reader *r = v->r;
 	uint8_t h[NPK_PATHS_HEADER];
 	char msg[200];
 	npk_error e2 = {0};
-	if (v->link == NULL || paths < 0)
+	if (v->link == NULL || sec < 0)
 		return NPK_OK;
-	const section_ref *d = &r->sections[paths];
+	const section_ref *d = &r->sections[sec];
 	const char *why = d->len < sizeof h ? "is shorter than its header"
 	                  : npk__pread_full(r->fd, h, sizeof h, d->off, r->name, &e2) != NPK_OK
 	                      ? npk__bare(&e2, "cannot be read")
-	                      : npk__paths_header_problem(h, d->len, r->doc_count, &v->paths_m,
-	                                                  &v->paths_k);
-	if (why == NULL && v->paths_m / 8 > PATHS_MEM_MAX)
+	                      : npk__paths_header_problem(h, magic, d->len, count, &f->m, &f->k);
+	if (why == NULL && f->m / 8 > PATHS_MEM_MAX)
 		why = "is larger than this reader checks";
 	if (why != NULL) {
-		snprintf(msg, sizeof msg, "the path filter %s", why);
-		report(v->wr, NPK_E_FORMAT, "section", (uint64_t)paths, d->off, NULL, msg);
+		snprintf(msg, sizeof msg, "the %s filter %s",
+		         strcmp(magic, NPK_PATHS_MAGIC) == 0 ? "path" : "folder", why);
+		report(v->wr, NPK_E_FORMAT, "section", (uint64_t)sec, d->off, NULL, msg);
 		return NPK_OK;
 	}
-	v->paths = malloc(v->paths_m / 8);
-	NPK_FAIL_IF(v->paths == NULL, err, NPK_E_NOMEM, "out of memory");
-	v->paths_off = d->off;
-	if (npk__pread_full(r->fd, v->paths, v->paths_m / 8, d->off + NPK_PATHS_HEADER, r->name,
+	f->count = npk__ld64(h + 8);
+	f->bits = malloc(f->m / 8);
+	NPK_FAIL_IF(f->bits == NULL, err, NPK_E_NOMEM, "out of memory");
+	f->off = d->off;
+	if (npk__pread_full(r->fd, f->bits, f->m / 8, d->off + NPK_PATHS_HEADER, r->name,
 	                    &e2) != NPK_OK) {
-		report(v->wr, NPK_E_IO, "section", (uint64_t)paths, d->off, NULL, npk__bare(&e2, ""));
+		report(v->wr, NPK_E_IO, "section", (uint64_t)sec, d->off, NULL, npk__bare(&e2, ""));
 		return NPK_OK;
 	}
-	v->paths_ok = 1;
+	f->ok = 1;
 	return NPK_OK;
 }
 
@@ -3230,12 +3306,54 @@ static int paths_open(verify_ctx *v, int64_t paths, npk_error *err)
  * misses one of its own paths would hide that path's newest version. */
 static void paths_entry(verify_ctx *v, const npk_entry *e)
 {
-	if (!v->paths_ok ||
-	    npk__paths_has(v->paths, v->paths_m, v->paths_k, e->path, strlen(e->path)))
+	if (!v->paths.ok ||
+	    npk__paths_has(v->paths.bits, v->paths.m, v->paths.k, e->path, strlen(e->path)))
 		return;
 	char msg[NPK_PATH_MAX + 60];
 	snprintf(msg, sizeof msg, "the path filter does not hold %s", e->path);
-	report(v->wr, NPK_E_FORMAT, "document", e->ordinal, v->paths_off, e->path, msg);
+	report(v->wr, NPK_E_FORMAT, "document", e->ordinal, v->paths.off, e->path, msg);
+}
+
+typedef struct folder_seen {
+	verify_ctx *v;
+	const npk_entry *e;
+} folder_seen;
+
+static void folder_check(const char *path, size_t len, void *ctx)
+{
+	folder_seen *fs = ctx;
+	verify_ctx *v = fs->v;
+	v->folders_seen++;
+	if (!v->folders.ok || npk__paths_has(v->folders.bits, v->folders.m, v->folders.k, path, len))
+		return;
+	char msg[NPK_PATH_MAX + 60];
+	snprintf(msg, sizeof msg, "the folder filter does not hold %.*s", (int)len, path);
+	report(v->wr, NPK_E_FORMAT, "document", fs->e->ordinal, v->folders.off, fs->e->path, msg);
+}
+
+/* Each folder of the entries, met in path order: a folder filter that
+ * misses one would let append store a document where the chain has a
+ * folder. */
+static void folders_entry(verify_ctx *v, const npk_entry *e)
+{
+	if (v->fprev == NULL)
+		return;
+	folder_seen fs = {v, e};
+	npk__folders_new(e->path, v->fprev[0] ? v->fprev : NULL, folder_check, &fs);
+	memcpy(v->fprev, e->path, strlen(e->path) + 1);
+}
+
+/* The folder filter's count, once every page was read. */
+static void folders_end(verify_ctx *v)
+{
+	if (!v->folders.ok || v->fprev == NULL || v->wr->st->pages_bad > 0 ||
+	    v->folders_seen == v->folders.count)
+		return;
+	char msg[160];
+	snprintf(msg, sizeof msg, "the folder filter counts %llu folders, the entries have %llu",
+	         (unsigned long long)v->folders.count, (unsigned long long)v->folders_seen);
+	report(v->wr, NPK_E_FORMAT, "section", (uint64_t)v->r->folders_sec, v->folders.off, NULL,
+	       msg);
 }
 
 static int no_sink(const uint8_t *buf, size_t len, void *ctx)
@@ -3308,16 +3426,22 @@ int npk__reader_verify_file(npk_reader *r, npk_reader *top, npk_entry_cb each, v
 	wr.st->sections_unknown = r->section_count - (r->tree_sec >= 0) - edition_sections(&v);
 	report_fixes(r, &wr);
 	int intact = 0;
-	int64_t paths = -1;
-	int rc = check_body(r, &wr, &intact, &paths, err);
+	int64_t flt[2] = {-1, -1};
+	int rc = check_body(r, &wr, &intact, flt, err);
 	if (rc == NPK_OK)
 		rc = tree_open(&v, intact, err);
 	if (rc == NPK_OK)
-		rc = paths_open(&v, paths, err);
+		rc = filter_open(&v, flt[0], NPK_PATHS_MAGIC, r->doc_count, &v.paths, err);
+	if (rc == NPK_OK)
+		rc = filter_open(&v, flt[1], NPK_FOLDERS_MAGIC, NPK_FILTER_ANY_COUNT, &v.folders, err);
+	if (rc == NPK_OK && v.folders.ok && (v.fprev = calloc(1, NPK_PATH_MAX + 1)) == NULL)
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 	if (rc != NPK_OK) {
 		free(v.cstate);
 		free(v.win);
-		free(v.paths);
+		free(v.paths.bits);
+		free(v.folders.bits);
+		free(v.fprev);
 		return rc;
 	}
 	pf_start_clusters(r);
@@ -3337,9 +3461,13 @@ int npk__reader_verify_file(npk_reader *r, npk_reader *top, npk_entry_cb each, v
 		rc = check_leaves(&v, err);
 	if (rc == NPK_OK)
 		rc = tree_finish(&v, err);
+	if (rc == NPK_OK)
+		folders_end(&v);
 	free(v.leaves);
 	free(v.win);
-	free(v.paths);
+	free(v.paths.bits);
+	free(v.folders.bits);
+	free(v.fprev);
 	if (rc == NPK_OK)
 		check_tail(r, &wr);
 	free(v.cstate);

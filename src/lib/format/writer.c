@@ -115,6 +115,8 @@ struct npk_writer {
 	npk_buf paths;            /* the entries' paths, NUL-terminated: the path filter */
 	uint64_t paths_off, paths_len;
 	uint8_t paths_digest[32];
+	uint64_t folders_off, folders_len; /* the folder filter */
+	uint8_t folders_digest[32];
 };
 
 /* ---- Encoders: one per structure of spec/format.md, each writing the
@@ -257,7 +259,7 @@ static int encode_extensions(npk_buf *m, const npk_writer *w, const npk_buf *lin
 {
 	if (!w->v11)
 		return npk__buf_u16(m, 0);
-	uint32_t nsec = (w->tree ? 1 : 0) + (w->ed ? 1 : 0);
+	uint32_t nsec = (w->tree ? 1 : 0) + (w->ed ? 2 : 0);
 	int bad = npk__buf_u16(m, (uint16_t)(1 + (w->tree ? 1 : 0) + (w->ed ? 1 : 0))) ||
 	          npk__buf_u16(m, NPK_EXT_DIRECTORY) || npk__buf_u16(m, NPK_EXT_CRITICAL) ||
 	          npk__buf_u32(m, 4 + NPK_SECTION_RECORD * nsec) || npk__buf_u32(m, nsec);
@@ -266,6 +268,8 @@ static int encode_extensions(npk_buf *m, const npk_writer *w, const npk_buf *lin
 	bad = encode_section(m, NPK_SECTION_TREE, w->tree_off, w->tree_len, w->tree_digest) ||
 	      (w->ed && encode_section(m, NPK_SECTION_PATHS, w->paths_off, w->paths_len,
 	                               w->paths_digest)) ||
+	      (w->ed && encode_section(m, NPK_SECTION_FOLDERS, w->folders_off, w->folders_len,
+	                               w->folders_digest)) ||
 	      npk__buf_u16(m, NPK_EXT_MERKLE) || npk__buf_u16(m, 0) ||
 	      npk__buf_u32(m, NPK_EXT_MERKLE_LEN) || npk__buf_u64(m, w->mth.n) ||
 	      npk__buf_put(m, w->root, 32);
@@ -667,6 +671,9 @@ int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
 }
 
 static int withdrawals_before(npk_writer *w, const char *path, npk_error *err);
+/* 5.1 holds for every entry of a file, withdrawals too. */
+#define ED_CLASH "\"%s\" and \"%s\" are both entries of this edition, and one is the folder " \
+                 "of the other (5.1): withdraw in one edition, add in the next"
 
 /* Begins an entry of kind (15.7) at path: a document, or the content of
  * a symbolic link (its target); an empty folder has none. */
@@ -691,6 +698,7 @@ static int writer_begin(npk_writer *w, unsigned kind, const char *path, const ch
 	const char *clash;
 	NPK_FAIL_IF(npk__pathstack_push(&w->folders, path, &clash) != 0, err, NPK_E_NOMEM,
 	            "out of memory");
+	NPK_FAIL_IF(clash != NULL && w->ed != NULL, err, NPK_E_INPUT, ED_CLASH, clash, path);
 	NPK_FAIL_IF(clash != NULL, err, NPK_E_INPUT,
 	            "\"%s\" is a document, so \"%s\" cannot be stored under it as a folder", clash,
 	            path);
@@ -881,6 +889,7 @@ static int tree_emit(npk_writer *w, uint8_t *buf, size_t cap, npk_error *err)
 }
 
 static int paths_write(npk_writer *w, npk_error *err);
+static int folders_write(npk_writer *w, npk_error *err);
 
 static int tree_write(npk_writer *w, npk_error *err)
 {
@@ -1004,6 +1013,10 @@ static int writer_withdraw(npk_writer *w, const npk__withdrawal *wd, npk_error *
 	            "%s: withdrawals must come in path order", path);
 	NPK_FAIL_IF(!npk__media_ok(wd->media), err, NPK_E_INPUT, "%s: bad media type \"%s\"", path,
 	            wd->media);
+	const char *clash;
+	NPK_FAIL_IF(npk__pathstack_push(&w->folders, path, &clash) != 0, err, NPK_E_NOMEM,
+	            "out of memory");
+	NPK_FAIL_IF(clash != NULL, err, NPK_E_INPUT, ED_CLASH, clash, path);
 	NPK_FAIL_IF(w->docs >= NPK_DOCS_MAX || w->leaf_base + w->docs >= NPK_TREE_SIZE_MAX, err,
 	            NPK_E_LIMIT, "too many entries");
 	int rc = writer_doc_meta(w, wd->meta, err);
@@ -1102,8 +1115,10 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 		NPK_FORWARD(job_write(w, err));
 	if (w->tree)
 		NPK_FORWARD(tree_write(w, err));
-	if (w->ed != NULL)
+	if (w->ed != NULL) {
 		NPK_FORWARD(paths_write(w, err));
+		NPK_FORWARD(folders_write(w, err));
+	}
 	/* 6. Tables: page table, then cluster table. */
 	uint64_t pt_off = w->off;
 	NPK_FORWARD(writer_emit(w, w->page_table.p, w->page_table.len, err));
@@ -1149,7 +1164,7 @@ static int paths_write(npk_writer *w, npk_error *err)
 {
 	uint64_t m = npk__paths_bits(w->docs);
 	uint8_t h[NPK_PATHS_HEADER];
-	npk__paths_header(h, w->docs, m, NPK_PATHS_HASHES);
+	npk__paths_header(h, NPK_PATHS_MAGIC, w->docs, m, NPK_PATHS_HASHES);
 	uint8_t *f = calloc(1, (size_t)(m / 8));
 	NPK_FAIL_IF(f == NULL, err, NPK_E_NOMEM, "out of memory");
 	for (size_t at = 0; at < w->paths.len;) {
@@ -1169,6 +1184,60 @@ static int paths_write(npk_writer *w, npk_error *err)
 	if (rc == NPK_OK)
 		rc = writer_emit(w, f, (size_t)(m / 8), err);
 	free(f);
+	return rc;
+}
+
+typedef struct folder_fill {
+	uint8_t *f;               /* NULL: count only */
+	uint64_t m, n;
+} folder_fill;
+
+static void folder_one(const char *path, size_t len, void *ctx)
+{
+	folder_fill *ff = ctx;
+	ff->n++;
+	if (ff->f != NULL)
+		npk__paths_add(ff->f, ff->m, NPK_PATHS_HASHES, path, len);
+}
+
+/* Each folder of the entries' paths (in path order) once into ff. */
+static void folders_each(const npk_writer *w, folder_fill *ff)
+{
+	const char *prev = NULL;
+	for (size_t at = 0; at < w->paths.len;) {
+		const char *p = (const char *)w->paths.p + at;
+		npk__folders_new(p, prev, folder_one, ff);
+		prev = p;
+		at += strlen(p) + 1;
+	}
+}
+
+/* The folder filter (section type 10) over the folders of the entries'
+ * paths, so that append finds whether a new path is a folder of the
+ * chain without reading this edition's index. */
+static int folders_write(npk_writer *w, npk_error *err)
+{
+	folder_fill ff = {0};
+	folders_each(w, &ff);
+	uint64_t count = ff.n;
+	ff.m = npk__paths_bits(count);
+	ff.n = 0;
+	ff.f = calloc(1, (size_t)(ff.m / 8));
+	NPK_FAIL_IF(ff.f == NULL, err, NPK_E_NOMEM, "out of memory");
+	folders_each(w, &ff);
+	uint8_t h[NPK_PATHS_HEADER];
+	npk__paths_header(h, NPK_FOLDERS_MAGIC, count, ff.m, NPK_PATHS_HASHES);
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, h, sizeof h);
+	crypto_generichash_update(&st, ff.f, (size_t)(ff.m / 8));
+	crypto_generichash_final(&st, w->folders_digest, 32);
+	w->folders_off = w->off;
+	w->folders_len = sizeof h + ff.m / 8;
+	int rc = writer_emit(w, h, sizeof h, err);
+	if (rc == NPK_OK)
+		rc = writer_emit(w, ff.f, (size_t)(ff.m / 8), err);
+	free(ff.f);
 	return rc;
 }
 

@@ -137,6 +137,50 @@ static int state_folders(append_ctx *cx, const char *path, npk_error *err)
 	return NPK_OK;
 }
 
+/* Whether an entry q under folder "path/" of file fr is in the state (and
+ * not withdrawn by this edition): then path cannot become a document. */
+static int live_under(append_ctx *cx, npk_reader *fr, const char *path, char *q, npk_error *err)
+{
+	size_t n = strlen(path);
+	state_entry s = {0};
+	char *key = malloc(n + 2);
+	NPK_FAIL_IF(key == NULL, err, NPK_E_NOMEM, "out of memory");
+	memcpy(key, path, n);
+	memcpy(key + n, "/", 2);
+	int strict = 0, rc;
+	/* the first entry under it is in the state unless withdrawn since */
+	while ((rc = npk__reader_seek(fr, strict ? q : key, strict, q, err)) == NPK_OK &&
+	       strncmp(q, key, n + 1) == 0) {
+		if (!withdrawn_here(cx, q) && (rc = state_find(cx, q, &s, err)) != NPK_OK)
+			break;
+		if (s.found) {
+			rc = npk__fail(err, NPK_E_INPUT, "\"%s\" is a folder of %s's chain (it holds "
+			               "\"%s\"), so it cannot be stored as a document (withdraw what it "
+			               "holds first)", path, cx->name, q);
+			break;
+		}
+		strict = 1;
+	}
+	state_clear(&s);
+	free(key);
+	return rc == NPK_E_NOTFOUND ? NPK_OK : rc;
+}
+
+/* 15.15, 5.1: path, new to the state, is no folder of the state: each
+ * file that may hold an entry under it (its folder filter) is searched,
+ * from the newest. */
+static int state_under(append_ctx *cx, const char *path, npk_error *err)
+{
+	char q[NPK_PATH_MAX + 1];
+	for (uint32_t e = npk__chain_count(cx->top); e-- > 0;) {
+		npk_reader *fr;
+		NPK_FORWARD(npk__chain_file(cx->top, e, &fr, err));
+		if (npk__chain_may_hold_folder(cx->top, e, fr, path))
+			NPK_FORWARD(live_under(cx, fr, path, q, err));
+	}
+	return NPK_OK;
+}
+
 /* The writer begins path: the state's entry there, and whether the bytes
  * must be held (only an entry of the same kind and size can turn out
  * unchanged or referable). */
@@ -146,6 +190,8 @@ static int on_begin(void *ctx, const char *path, unsigned kind, uint64_t size, i
 	append_ctx *cx = ctx;
 	NPK_FORWARD(state_folders(cx, path, err));
 	NPK_FORWARD(state_find(cx, path, &cx->cur, err));
+	if (!cx->cur.found)
+		NPK_FORWARD(state_under(cx, path, err));
 	*hold = cx->cur.found && cx->cur.kind == kind && cx->cur.size == size && size > 0;
 	return NPK_OK;
 }
