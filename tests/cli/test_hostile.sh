@@ -274,7 +274,7 @@ while IFS='	' read -r name newest code what; do
 	expect_exit "$code" "edition case $name: newspack verify exits $code too" -- \
 		"$NP" verify -p "$VPUB" "$A"
 done < "$E/cases.tsv"
-expect_true "editions.py made 17 cases or more ($n)" -- test "$n" -ge 17
+expect_true "editions.py made 21 cases or more ($n)" -- test "$n" -ge 21
 # and each names the problem it targets
 ed_says() { # CASE TEXT: newspack verify of CASE's newest file says TEXT
 	_f=$(awk -F '\t' -v n="$1" '$1 == n { print $2 }' "$E/cases.tsv")
@@ -283,6 +283,9 @@ ed_says() { # CASE TEXT: newspack verify of CASE's newest file says TEXT
 	expect_contains "$S/ed-says" "$2" "edition case $1: verify says \"$2\""
 }
 ed_says filter-missing "the path filter does not hold d.txt"
+ed_says folders-missing "the folder filter does not hold e"
+ed_says folders-count "the folder filter counts 3 folders, the entries have 2"
+ed_says folders-two "2 folder filter sections (one at most)"
 ed_says withdraw-absent "withdraws z.txt, which the state before edition 1 does not hold"
 ed_says state-folder "is a document and also the folder of \"a.txt/inner.txt\""
 ed_says signer-no-statement "did not authorise"

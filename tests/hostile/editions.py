@@ -10,7 +10,8 @@ with forge.py from the spec alone, and the hostile cases of editions.
 Every chain is a base (a 1.1 archive with a Merkle tree) and editions that
 add, replace, refer to earlier content (ref_kind 1) and withdraw, each with
 its link (manifest extension type 3), its edition tree section (type 4: the
-nodes completed by its own leaves), its path filter (type 9) and its root
+nodes completed by its own leaves), its path filter (type 9), its folder filter (type 10,
+in the folders-* cases) and its root
 over every leaf of the chain. A case changes one thing and signs again
 (spec/vectors/test.key; tests/keys/other.key for a key change), so that it
 reaches the check it targets rather than the signature's.
@@ -85,6 +86,20 @@ def path_filter(paths, count=None, k=7, skip=()):
         for b in probes(p, m, k):
             bits[b >> 3] |= 1 << (b & 7)
     return (b"NPKPATHS" + struct.pack("<QQB", len(paths) if count is None else count, m, k) +
+            b"\0" * 7 + bytes(bits))
+
+
+def folder_filter(paths, count=None, k=7, skip=()):
+    """Section 15.15, type 10: the folders of paths ("a" and "a/b" of "a/b/c")."""
+    folders = sorted({p[:i] for p in paths for i in range(len(p)) if p[i:i + 1] == b"/"})
+    m = paths_bits(len(folders))
+    bits = bytearray(m // 8)
+    for f in folders:
+        if f in skip:
+            continue
+        for b in probes(f, m, k):
+            bits[b >> 3] |= 1 << (b & 7)
+    return (b"NPKFOLDS" + struct.pack("<QQB", len(folders) if count is None else count, m, k) +
             b"\0" * 7 + bytes(bits))
 
 
@@ -228,6 +243,12 @@ class Chain(object):
         # after) fills in the sections, which forge places later.
         sec_tree = forge.Section(0, 4, b"")
         sec_paths = forge.Section(1, 9, path_filter(paths, skip=case.get("filter_skip", ())))
+        secs = [sec_tree, sec_paths]
+        if "folders" in case:   # the folder filter (type 10), one or more times
+            fc = case["folders"]
+            secs += [forge.Section(2 + i, 10, folder_filter(paths, fc.get("count"),
+                                                            skip=fc.get("skip", ())))
+                     for i in range(fc.get("times", 1))]
 
         def fill(cl):
             stored(cl)
@@ -253,7 +274,7 @@ class Chain(object):
             m["extensions"] = struct.pack("<H", cnt + 2) + m["extensions"][2:] + b"".join(recs)
         hooks["manifest"] = exts
         data = forge.forge(docs, key, v11=True, created=created or T0 + 86400 * k, hooks=hooks,
-                           sections=[sec_tree, sec_paths], cluster_size=64)
+                           sections=secs, cluster_size=64)
         self.level0 = level0[:n]
         for path, what, x in want:
             e = entries_out[path]
@@ -319,6 +340,14 @@ def cases():
         _unrotated())
     add("filter-missing", 1, "edition 1's path filter does not hold d.txt",
         standard((1, {"filter_skip": (b"d.txt",)}), at=1))
+    add("folders-good", 0, "edition 1 with its folder filter (type 10: b and e)",
+        standard((1, {"folders": {}}), at=1))
+    add("folders-missing", 1, "edition 1's folder filter does not hold the folder e",
+        standard((1, {"folders": {"skip": (b"e",)}}), at=1))
+    add("folders-count", 1, "edition 1's folder filter counts 3 folders, not 2",
+        standard((1, {"folders": {"count": 3}}), at=1))
+    add("folders-two", 1, "edition 1 holds two folder filters",
+        standard((1, {"folders": {"times": 2}}), at=1))
     add("withdraw-absent", 1, "edition 1 withdraws a path that the state does not hold",
         _withdraw_absent())
     add("state-folder", 1, "edition 1 adds a.txt/inner.txt while the state holds the document "
