@@ -147,6 +147,50 @@ expect_exit 1 "a substituted earlier file is refused" -- \
 expect_exit 0 "what the newest file holds still reads beside it" -- \
 	"$NP" cat -p "$PUB" "$S/sub/news.e0002.npk" c.txt
 
+# a missing middle file: the base's entries may have been replaced or
+# withdrawn there, so only the newer editions' entries are the state's
+# (15.15: what does not depend on it still reads, nothing stale)
+mkdir -p "$S/mid"
+cp "$C/news.npk" "$C/news.e0002.npk" "$S/mid/"
+expect_exit 1 "list with edition 1 missing exits 1" -- "$NP" list -p "$PUB" "$S/mid/news.e0002.npk" &&
+	expect_eq "$(cat "$OUT")" "a.txt
+c.txt" "list shows edition 2's entries, not the base's b.txt B0 (replaced in edition 1)" &&
+	expect_contains "$ERR" "the state is incomplete: edition 1 (news.e0001.npk, manifest digest " "and names the missing edition"
+expect_exit 1 "extract with edition 1 missing exits 1" -- \
+	"$NP" extract -q -p "$PUB" -C "$S/mid/out" "$S/mid/news.e0002.npk" &&
+	expect_eq "$(cd "$S/mid/out" && find . -type f | sort | tr '\n' ' ')" "./c.txt " \
+		"extract writes what does not depend on it (not a.txt, whose bytes are in the base), and nothing stale" &&
+	expect_eq "$(cat "$S/mid/out/c.txt")" C2 "  ... c.txt as edition 2 holds it"
+# a damaged index page of edition 1 (its paths from b.txt on): the same
+mkdir -p "$S/page"
+cp "$C"/news*.npk "$S/page/"
+poff=$(python3 "$top/spec/vectors/npkcheck.py" dump "$S/page/news.e0001.npk" 2>/dev/null |
+	awk '$4 == "page" && $5 == "0" && $6 == "offset" { print $NF; exit }')
+expect_true "npkcheck.py dump gives edition 1's page 0 ($poff)" -- test -n "$poff"
+printf '\377\377\377\377' | dd of="$S/page/news.e0001.npk" bs=1 seek=$((poff + 40)) conv=notrunc 2>/dev/null
+expect_exit 1 "list with a damaged page in edition 1 exits 1" -- "$NP" list -p "$PUB" "$S/page/news.e0002.npk" &&
+	expect_eq "$(cat "$OUT")" "a.txt
+c.txt
+d/x.txt" "list withholds b.txt, which the page may hold (d/x.txt its path filter clears)" &&
+	expect_contains "$ERR" "the state is incomplete (1 path withheld" "it says how many paths it withheld" &&
+	expect_contains "$ERR" "news.e0001.npk: index page 0" "and names the page"
+expect_exit 1 "extract with the damaged page exits 1" -- \
+	"$NP" extract -p "$PUB" -C "$S/page/out" "$S/page/news.e0002.npk" &&
+	expect_eq "$(cd "$S/page/out" && find . -type f | sort | tr '\n' ' ')" "./a.txt ./c.txt ./d/x.txt " \
+		"extract writes the rest" &&
+	expect_contains "$OUT" "DAMAGED  edition 1: the state is incomplete (1 path withheld)" "  ... says what it withheld" &&
+	expect_contains "$OUT" "news.e0001.npk: index page 0" "  ... and names the page"
+expect_exit 0 "cat of a path outside the damaged page still reads" -- \
+	"$NP" cat -p "$PUB" "$S/page/news.e0002.npk" a.txt &&
+	expect_eq "$(cat "$OUT")" A0 "  ... a.txt"
+expect_exit 1 "cat of a path the damaged page may hold exits 1" -- \
+	"$NP" cat -p "$PUB" "$S/page/news.e0002.npk" b.txt &&
+	expect_contains "$ERR" "index page 0" "  ... naming the page"
+expect_exit 0 "cat of a path its path filter clears reads from the base" -- \
+	"$NP" cat -p "$PUB" "$S/page/news.e0002.npk" d/x.txt &&
+	expect_eq "$(cat "$OUT")" X0 "  ... d/x.txt"
+expect_exit 0 "list --at 0 does not need edition 1" -- "$NP" list -p "$PUB" --at 0 "$S/page/news.e0002.npk"
+
 # ---- help and the man page name the options
 expect_exit 0 "list --help exits 0" -- "$NP" list --help &&
 	expect_contains "$OUT" "--at EDITION|DATE" "list --help names --at" &&

@@ -603,13 +603,80 @@ int npk__chain_read(npk_reader *top, const npk_entry *e, npk_sink sink, void *ct
 
 /* ---- Listing: a k-way merge of the editions' indexes ---- */
 
+/* Paths [lo, hi) whose entries in edition e cannot be read (lo NULL:
+ * from the first, hi NULL: to the last): a file that failed, or a page. */
+typedef struct blind {
+	uint32_t e;
+	const char *lo, *hi;
+} blind;
+
 typedef struct merge {
 	npk__iter **it;           /* per edition; NULL when its file failed */
 	npk_reader **fr;
 	const npk_entry **cur;    /* its current entry; NULL at its end */
 	uint32_t *heap, n;        /* editions with an entry, smallest first */
 	int all;
+	blind *bl;                /* what cannot be read, in the order found */
+	size_t nbl, bl_cap;
+	npk_error failed;         /* the first of them, and its edition */
+	uint32_t failed_e;
+	uint64_t withheld;        /* paths whose state depends on them */
+	npk__chain *c;
 } merge;
+
+static int blind_add(merge *m, uint32_t e, const char *lo, const char *hi, const npk_error *why)
+{
+	if (m->nbl == m->bl_cap) {
+		size_t nc = m->bl_cap ? 2 * m->bl_cap : 8;
+		blind *nb = realloc(m->bl, nc * sizeof *nb);
+		if (nb == NULL)
+			return -1;
+		m->bl = nb;
+		m->bl_cap = nc;
+	}
+	m->bl[m->nbl++] = (blind){e, lo, hi};
+	if (m->failed.code == NPK_OK) {
+		m->failed = *why;
+		m->failed_e = e;
+	}
+	return 0;
+}
+
+/* Whether path's state depends on what an edition newer than e cannot
+ * read: then its entry in edition e may not be the state's (15.15). */
+static int blind_above(const merge *m, uint32_t e, const char *path)
+{
+	for (size_t i = 0; i < m->nbl; i++) {
+		const blind *b = &m->bl[i];
+		if (b->e > e && (b->lo == NULL || strcmp(b->lo, path) <= 0) &&
+		    (b->hi == NULL || strcmp(path, b->hi) < 0) &&
+		    /* a page of a file that is open: its path filter may clear it */
+		    (m->fr[b->e] == NULL || b->e == 0 || may_hold(&m->c->ed[b->e], m->fr[b->e], path)))
+			return 1;
+	}
+	return 0;
+}
+
+/* Edition e's next entry into m->cur[e]; a page that cannot be read is
+ * skipped and its paths noted as blind. */
+static int pull(merge *m, uint32_t e, npk_error *err)
+{
+	for (;;) {
+		npk_error e2 = {0};
+		const char *lo, *hi;
+		int rc = npk__iter_next(m->it[e], &m->cur[e], &e2);
+		if (rc == NPK_OK)
+			return NPK_OK;
+		int damage = rc == NPK_E_DIGEST || rc == NPK_E_FORMAT || rc == NPK_E_VERSION ||
+		             rc == NPK_E_LIMIT || rc == NPK_E_IO;
+		if (!damage || npk__iter_skip_page(m->it[e], &lo, &hi) != 0) {
+			if (err != NULL)
+				*err = e2;
+			return rc;
+		}
+		NPK_FAIL_IF(blind_add(m, e, lo, hi, &e2) != 0, err, NPK_E_NOMEM, "out of memory");
+	}
+}
 
 /* Whether edition a's entry comes before b's: path order, then the newest
  * first (the state) or the oldest first (--all). */
@@ -642,7 +709,7 @@ static void sift_down(merge *m, uint32_t i)
  * end. */
 static int advance(merge *m, uint32_t e, npk_error *err)
 {
-	NPK_FORWARD(npk__iter_next(m->it[e], &m->cur[e], err));
+	NPK_FORWARD(pull(m, e, err));
 	if (m->cur[e] == NULL) {
 		npk__reader_drop(m->fr[e], NPK__DROP_LIST);
 		m->heap[0] = m->heap[--m->n];
@@ -661,11 +728,12 @@ static void merge_free(merge *m, uint32_t count)
 	free(m->fr);
 	free(m->cur);
 	free(m->heap);
+	free(m->bl);
 }
 
-/* Opens editions 0 .. at and their first entries; *failed keeps the first
- * file that could not be opened (the others are listed). */
-static int merge_init(npk_reader *top, merge *m, npk_error *failed, npk_error *err)
+/* Opens editions 0 .. at and their first entries; a file that cannot be
+ * opened is blind (the others are listed). */
+static int merge_init(npk_reader *top, merge *m, npk_error *err)
 {
 	npk__chain *c = npk__reader_chain(top);
 	uint32_t n = c->at + 1;
@@ -678,13 +746,13 @@ static int merge_init(npk_reader *top, merge *m, npk_error *failed, npk_error *e
 		npk_reader *fr;
 		npk_error e2 = {0};
 		if (npk__chain_file(top, e, &fr, &e2) != NPK_OK) {
-			if (failed->code == NPK_OK)
-				*failed = e2;
+			NPK_FAIL_IF(blind_add(m, e, NULL, NULL, &e2) != 0, err, NPK_E_NOMEM,
+			            "out of memory");
 			continue;
 		}
 		m->fr[e] = fr;
 		NPK_FORWARD(npk__iter_new(fr, &m->it[e], err));
-		NPK_FORWARD(npk__iter_next(m->it[e], &m->cur[e], err));
+		NPK_FORWARD(pull(m, e, err));
 		if (m->cur[e] != NULL)
 			m->heap[m->n++] = e;
 	}
@@ -704,7 +772,9 @@ static int merge_step(merge *m, char *path, npk_entry_cb cb, void *ctx, npk_erro
 	 * every file open; a missing one is reported at the end) */
 	if (x->ref_kind == NPK_REF_EDITION && x->ref_edition < e && m->fr[x->ref_edition] != NULL)
 		NPK_FORWARD(npk__reader_check_ref(m->fr[x->ref_edition], x, err));
-	if (m->all || x->kind != NPK_KIND_WITHDRAWN)
+	int hide = !m->all && m->nbl > 0 && blind_above(m, e, x->path);
+	m->withheld += hide && x->kind != NPK_KIND_WITHDRAWN;
+	if (!hide && (m->all || x->kind != NPK_KIND_WITHDRAWN))
 		if ((rc = cb(x, ctx)) != 0)
 			return rc;
 	if (m->all)
@@ -716,16 +786,26 @@ static int merge_step(merge *m, char *path, npk_entry_cb cb, void *ctx, npk_erro
 	return NPK_OK;
 }
 
-static int chain_list(npk_reader *top, int all, npk_entry_cb cb, void *ctx, npk_error *err)
+/* A walk's report of what the state lacks (pcb may be NULL: a second
+ * pass, already told): the walk goes on as a file's walk does. */
+typedef struct walk_blind {
+	npk_problem_cb pcb;
+	void *pctx;
+} walk_blind;
+
+static int chain_list(npk_reader *top, int all, const walk_blind *wb, npk_entry_cb cb, void *ctx,
+                      npk_error *err)
 {
 	npk__chain *c = npk__reader_chain(top);
-	merge m = {.all = all};
-	npk_error failed = {0};
+	merge m = {.all = all, .c = c};
 	char *path = malloc(NPK_PATH_MAX + 1);
 	int rc = path == NULL ? npk__fail(err, NPK_E_NOMEM, "out of memory")
-	                      : merge_init(top, &m, &failed, err);
+	                      : merge_init(top, &m, err);
 	while (rc == NPK_OK && m.n > 0)
 		rc = merge_step(&m, path, cb, ctx, err);
+	npk_error failed = m.failed;
+	uint32_t failed_e = m.failed_e;
+	uint64_t withheld = m.withheld;
 	merge_free(&m, c->at + 1);
 	free(path);
 	if (c->at + 1 == c->count)
@@ -733,17 +813,35 @@ static int chain_list(npk_reader *top, int all, npk_entry_cb cb, void *ctx, npk_
 	if (rc != NPK_OK || failed.code == NPK_OK)
 		return rc;
 	rc = chain_damage(&failed);
+	if (wb != NULL) {
+		char msg[sizeof failed.msg + 64];
+		if (withheld > 0)
+			snprintf(msg, sizeof msg, "the state is incomplete (%llu %s withheld): %s",
+			         (unsigned long long)withheld, withheld == 1 ? "path" : "paths", failed.msg);
+		else
+			snprintf(msg, sizeof msg, "the state is incomplete: %s", failed.msg);
+		npk_problem p = {rc, "edition", failed_e, 0, NULL, msg, 0, withheld};
+		if (wb->pcb != NULL)
+			wb->pcb(&p, wb->pctx);
+		return NPK_OK;
+	}
 	if (err != NULL)
 		*err = failed;
+	if (withheld > 0)
+		return npk__wrap(err, rc, "%s: the state is incomplete (%llu %s withheld: an older "
+		                 "edition's version may not be the state's): ", npk__reader_name(top),
+		                 (unsigned long long)withheld, withheld == 1 ? "path" : "paths");
 	return npk__wrap(err, rc, "%s: the state is incomplete: ", npk__reader_name(top));
 }
 
 int npk__chain_list(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err)
 {
-	return chain_list(top, npk__reader_chain(top)->all, cb, ctx, err);
+	return chain_list(top, npk__reader_chain(top)->all, NULL, cb, ctx, err);
 }
 
-int npk__chain_walk(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err)
+int npk__chain_walk(npk_reader *top, npk_entry_cb cb, void *ctx, npk_problem_cb pcb, void *pctx,
+                    npk_error *err)
 {
-	return chain_list(top, 0, cb, ctx, err);
+	walk_blind wb = {pcb, pctx};
+	return chain_list(top, 0, &wb, cb, ctx, err);
 }

@@ -369,7 +369,10 @@ void npk__chain_free(npk__chain *c);
 int npk__chain_find(npk_reader *top, const char *path, const npk_entry **out, npk_reader **fr,
                     npk_error *err);
 int npk__chain_list(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err);
-int npk__chain_walk(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err); /* the state */
+/* The state, for a walk: what cannot be read is one problem to pcb
+ * (object "edition", hidden: the paths withheld), and the walk goes on. */
+int npk__chain_walk(npk_reader *top, npk_entry_cb cb, void *ctx, npk_problem_cb pcb, void *pctx,
+                    npk_error *err);
 int npk__chain_read(npk_reader *top, const npk_entry *e, npk_sink sink, void *ctx,
                     npk_error *err);
 void npk__chain_info(const npk_reader *top, npk_info *info);
@@ -414,6 +417,10 @@ typedef struct npk__iter npk__iter;
 int npk__iter_new(npk_reader *r, npk__iter **out, npk_error *err);
 int npk__iter_next(npk__iter *it, const npk_entry **e, npk_error *err);
 void npk__iter_free(npk__iter *it);
+/* After npk__iter_next failed with damage: the path range [*lo, *hi) of
+ * the page it was in (hi NULL: to the end), which is skipped (-1: none,
+ * the failure was not a page's). The strings live as long as the reader. */
+int npk__iter_skip_page(npk__iter *it, const char **lo, const char **hi);
 
 /* ---- Editions: the tree across files (chaintree.c; 15.15) ----
  * OWNER: the tree/check-chain work. A npk_tree_read over the whole tree

@@ -2146,6 +2146,22 @@ int npk__iter_next(npk__iter *it, const npk_entry **out, npk_error *err)
 	return NPK_OK;
 }
 
+int npk__iter_skip_page(npk__iter *it, const char **lo, const char **hi)
+{
+	const npk_reader *r = it->w.r;
+	if (it->done || it->page >= r->page_count)
+		return -1;
+	*lo = r->pages[it->page].first;
+	*hi = it->page + 1 < r->page_count ? r->pages[it->page + 1].first : NULL;
+	it->page++;
+	it->k = 0;
+	it->loaded = 0;
+	/* the pages after it are still checked, but not the tiling */
+	it->w.pos_known = 0;
+	it->w.complete = 0;
+	return 0;
+}
+
 void npk__iter_free(npk__iter *it)
 {
 	if (it == NULL)
@@ -2161,9 +2177,9 @@ void npk__iter_free(npk__iter *it)
 int npk__reader_walk(npk_reader *r, npk_entry_cb cb, void *ctx, npk_problem_cb pcb, void *pctx,
                      npk_error *err)
 {
-	/* a chain (extract): its state, the first problem ends it */
+	/* a chain (extract): its state, what it lacks reported */
 	if (r->chain != NULL)
-		return npk__chain_walk(r, cb, ctx, err);
+		return npk__chain_walk(r, cb, ctx, pcb, pctx, err);
 	npk_verify_stats st;
 	memset(&st, 0, sizeof st);
 	walk_report wr = {pcb, pctx, NPK_OK, &st, 0};
