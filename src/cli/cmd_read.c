@@ -679,6 +679,36 @@ static int info_edition(info_view *v, uint32_t e, npk_edition_info *ei, npk_erro
 	return rc;
 }
 
+/* An edition's own counts are not the chain's: both are said (the
+ * state's own count needs a listing). */
+static void info_chain_sizes(info_view *v, const char *a, const char *b)
+{
+	const npk_info *in = &v->in;
+	uint64_t entries = 0, bytes = 0;
+	uint32_t files = 0;
+	for (uint32_t e = 0; e <= in->edition; e++) {
+		npk_edition_info ei;
+		npk_error err = {0};
+		if (npk_reader_edition(v->r, e, &ei, &err) != NPK_OK)
+			continue;
+		files++;
+		entries += ei.entries;
+		bytes += ei.file_size;
+	}
+	char c[32];
+	cli_size(bytes, c, sizeof c);
+	printf("Entries:       %llu in this file (edition %u); %llu in the chain's %u files",
+	       (unsigned long long)in->documents, in->edition, (unsigned long long)entries,
+	       in->edition + 1);
+	if (files <= in->edition)
+		printf(" (the %u that could be read)", files);
+	printf("\n");
+	printf("Content:       %s (%llu bytes) stored in this file\n", a,
+	       (unsigned long long)in->bytes);
+	printf("File size:     %s (%llu bytes); the chain's files: %s (%llu bytes)\n", b,
+	       (unsigned long long)in->file_size, c, (unsigned long long)bytes);
+}
+
 static void info_chain_text(info_view *v)
 {
 	char h[65];
@@ -712,6 +742,7 @@ static void info_chain_json(info_view *v, json_t *j)
 	cli_hex(v->in.manifest_digest, 32, h);
 	json_object_set_new(j, "manifest_digest", json_string(h));
 	json_t *a = json_array();
+	uint64_t entries = 0, bytes = 0;
 	for (uint32_t e = 0; e <= v->in.edition; e++) {
 		npk_edition_info ei;
 		npk_error err = {0};
@@ -721,6 +752,8 @@ static void info_chain_json(info_view *v, json_t *j)
 			                                   err.msg));
 			continue;
 		}
+		entries += ei.entries;
+		bytes += ei.file_size;
 		cli_time(ei.created, when, sizeof when);
 		npk_keyid_format(ei.key_id, id);
 		cli_hex(ei.manifest_digest, 32, h);
@@ -732,6 +765,9 @@ static void info_chain_json(info_view *v, json_t *j)
 		                                   ei.rotated, "manifest_digest", h));
 	}
 	json_object_set_new(j, "chain", a);
+	/* the files that could be read: "documents" and "archive_bytes" are this file's */
+	json_object_set_new(j, "chain_entries", json_integer((json_int_t)entries));
+	json_object_set_new(j, "chain_file_bytes", json_integer((json_int_t)bytes));
 }
 
 static void info_json(info_view *v)
@@ -776,10 +812,14 @@ static void info_text(info_view *v)
 	else
 		printf("Signed by:     a key claiming to be key %s (NOT trusted)\n", v->id);
 	printf("Fingerprint:   %s\n", v->fp);
-	printf("Documents:     %llu\n", (unsigned long long)in->documents);
-	printf("Content:       %s (%llu bytes)\n", a, (unsigned long long)in->bytes);
-	printf("Archive size:  %s (%llu bytes, %.1f%% of the content)\n", b,
-	       (unsigned long long)in->file_size, 100.0 * v->ratio);
+	if (in->edition > 0) {
+		info_chain_sizes(v, a, b);
+	} else {
+		printf("Documents:     %llu\n", (unsigned long long)in->documents);
+		printf("Content:       %s (%llu bytes)\n", a, (unsigned long long)in->bytes);
+		printf("Archive size:  %s (%llu bytes, %.1f%% of the content)\n", b,
+		       (unsigned long long)in->file_size, 100.0 * v->ratio);
+	}
 	printf("Clusters:      %llu\n", (unsigned long long)in->clusters);
 	printf("Index pages:   %llu\n", (unsigned long long)in->pages);
 	if (in->tree)

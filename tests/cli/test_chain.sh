@@ -93,11 +93,15 @@ expect_exit 0 "info of an edition exits 0" -- "$NP" info -p "$PUB" "$N" &&
 	expect_contains "$OUT" "Edition:       2 of a chain (the state at edition 2)" \
 		"info says which edition it is" &&
 	expect_contains "$OUT" "  e1     $C/news.e0001.npk  2025-01-25T12:00:00Z  3 entries  key" \
-		"info shows each edition's file, date and entries"
+		"info shows each edition's file, date and entries" &&
+	expect_contains "$OUT" "Entries:       3 in this file (edition 2); 10 in the chain's 3 files" \
+		"info says the newest file's entries and the chain's, not one as the other" &&
+	expect_contains "$OUT" "; the chain's files: " "info gives the size of the chain's files"
 expect_exit 0 "info --json exits 0" -- "$NP" info -p "$PUB" --json "$N" &&
 	expect_true "info --json gives the chain, edition by edition" -- \
 		python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))
 assert j["edition"] == 2 and j["at_edition"] == 2, j
+assert j["documents"] == 3 and j["chain_entries"] == 10, j
 assert [e["entries"] for e in j["chain"]] == [4, 3, 3], j["chain"]
 assert j["chain"][0]["file"].endswith("news.npk")' "$OUT"
 
