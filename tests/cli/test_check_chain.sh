@@ -85,6 +85,8 @@ mkdir -p "$S/alone"
 cp "$B" "$E2" "$S/alone/"
 expect_exit 1 "edition 1 missing (1)" -- "$NP" check-chain -p "$TP" "$S/alone/news.e0002.npk"
 expect_contains "$OUT" "is missing" "the missing edition is named"
+expect_eq "$(grep -c "is missing" "$OUT")" 1 "  ... once (the root it prevents says so without repeating it)"
+expect_contains "$OUT" "its Merkle root cannot be computed without edition 1" "  ... and what it prevents"
 expect_exit 0 "edition 1 named with --chain: valid" -- "$NP" check-chain -p "$TP" --chain "$E1" \
 	"$S/alone/news.e0002.npk"
 

@@ -225,6 +225,11 @@ static void check_tree(cc *c, uint32_t e)
 	uint8_t root[32], proof[NPK_PROOF_HASHES_MAX][32];
 	unsigned len = 0;
 	uint64_t n = d->mv.tree_size;
+	if (c->low > 0) { /* the nodes of the files not read are needed: said once, above */
+		problem(c, e, NULL, NPK_E_FORMAT, "its Merkle root cannot be computed without edition "
+		        "%u", c->low - 1);
+		return;
+	}
 	if (npk__chain_tree_init(&t, c->top, n, &err) != NPK_OK ||
 	    npk__tree_root(n, t.stride, npk__chain_tree_read, &t, root, &err) != NPK_OK) {
 		problem(c, e, NULL, err.code, "its Merkle root cannot be computed: %s", err.msg);
