@@ -205,4 +205,18 @@ void cli_progress_verbose(cli_progress *p, int verbose);
 void cli_progress_cb(uint64_t docs, uint64_t bytes, const char *path, void *ctx);
 void cli_progress_done(cli_progress *p);
 
+/* The INPUTs of create and append: argv's, then the records of
+ * --files-from LIST ('-': stdin), each SOURCE or SOURCE<TAB>PATH, ending
+ * with a line break or (null) a NUL. paths[i]: the path in the archive,
+ * or NULL. Returns -1 to go on, or an exit code (said). */
+typedef struct cli_inputs {
+	char **src;
+	const char **paths;
+	size_t n, cap;
+	char *text;               /* the list, read whole: src and paths point into it */
+} cli_inputs;
+int cli_gather_inputs(const char *cmd, cli_inputs *in, char **argv, size_t n, const char *list,
+                      int null);
+void cli_inputs_free(cli_inputs *in);
+
 #endif

@@ -44,6 +44,9 @@ static void append_help(FILE *f)
 	        "                       (default: $SOURCE_DATE_EPOCH, else now)\n"
 	        "  --cluster-size N, --codec zlib|zstd, --level N, -j N, --parity PERCENT,\n"
 	        "  --no-copies, --exclude PATTERN, --no-import: as create\n"
+	        "  --files-from LIST    more INPUTs, one a line of LIST ('-': stdin); a line\n"
+	        "                       SOURCE<TAB>PATH stores SOURCE at PATH (as create)\n"
+	        "  --null               LIST's records end with NUL, not a line break\n"
 	        "  --force              replace OUT.npk when it is a newspack archive that is no\n"
 	        "                       file of the chain (a file of the chain: never)\n"
 	        "  --json               print the summary as JSON\n"
@@ -91,6 +94,9 @@ typedef struct aopts {
 	npk_meta *meta;
 	const char **exclude, **withdraw, **files;
 	size_t nexclude, nwithdraw, nfiles;
+	const char *list;         /* --files-from */
+	int null;                 /* --null */
+	cli_inputs in;            /* the INPUTs */
 } aopts;
 
 /* Appends s to the list v of n. Returns -1 to go on, or an exit code. */
@@ -163,6 +169,8 @@ static const struct option append_longopts[] = {
 	{"no-import", no_argument, NULL, 'N'},
 	{"parity", required_argument, NULL, 'R'},
 	{"no-copies", no_argument, NULL, 'K'},
+	{"files-from", required_argument, NULL, 'T'},
+	{"null", no_argument, NULL, '0'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -184,6 +192,8 @@ static int parse_append_opts(int argc, char **argv, aopts *ao)
 		case 'N': o->create.no_import = 1; break;
 		case 'K': o->create.no_copies = 1; break;
 		case 'F': o->fork = 1; break;
+		case 'T': ao->list = optarg; break;
+		case '0': ao->null = 1; break;
 		case 'r': o->rotation = optarg; break;
 		case 'W': o->reason = optarg; break;
 		case 'w': ec = push(&ao->withdraw, &ao->nwithdraw, optarg); break;
@@ -209,8 +219,13 @@ static int parse_append_opts(int argc, char **argv, aopts *ao)
 		return ec;
 	if (argc - optind < 2)
 		return cli_usage_error("append", "need PREVIOUS.npk and OUT.npk");
-	if (argc - optind == 2 && ao->nwithdraw == 0)
-		return cli_usage_error("append", "nothing to append: give an INPUT or --withdraw PATH");
+	if (argc - optind == 2 && ao->nwithdraw == 0 && ao->list == NULL)
+		return cli_usage_error("append", "nothing to append: give an INPUT, --files-from LIST "
+		                       "or --withdraw PATH");
+	if (ao->null && ao->list == NULL)
+		return cli_usage_error("append", "--null goes with --files-from");
+	if (ao->list && strcmp(ao->list, "-") == 0 && ao->pfile && strcmp(ao->pfile, "-") == 0)
+		return cli_usage_error("append", "--files-from - and --passphrase-file - both want stdin");
 	if (o->reason != NULL && ao->nwithdraw == 0)
 		return cli_usage_error("append", "--reason goes with --withdraw");
 	return ao->have_time ? -1 : cli_default_timestamp(&o->create);
@@ -280,7 +295,7 @@ static void edition_path(const char *out, const char *previous, uint32_t e, char
 	snprintf(buf, cap, "%.*s/%.*s.e%04u.npk", (int)n, out, (int)sl, name, (unsigned)e);
 }
 
-static int append_run(aopts *ao, char **argv, size_t ninputs, const npk_seckey *sk)
+static int append_run(aopts *ao, char **argv, const npk_seckey *sk)
 {
 	const char *previous = argv[0], *out = argv[1];
 	npk_append_opts *o = &ao->opts;
@@ -292,6 +307,7 @@ static int append_run(aopts *ao, char **argv, size_t ninputs, const npk_seckey *
 	o->chain = &ao->chain;
 	o->withdraw = ao->withdraw;
 	o->nwithdraw = ao->nwithdraw;
+	o->create.paths = ao->in.paths;
 	o->create.exclude = ao->exclude;
 	o->create.nexclude = ao->nexclude;
 	o->create.archive_meta = npk_meta_count(ao->meta) ? ao->meta : NULL;
@@ -302,7 +318,8 @@ static int append_run(aopts *ao, char **argv, size_t ninputs, const npk_seckey *
 	cli_catch_signals();
 	npk_append_stats st;
 	npk_error err = {0};
-	int rc = npk_append(previous, out, (const char *const *)argv + 2, ninputs, o, sk, &st, &err);
+	int rc = npk_append(previous, out, (const char *const *)ao->in.src, ao->in.n, o, sk, &st,
+	                    &err);
 	cli_progress_done(&prog);
 	if (rc != NPK_OK) {
 		int ec = cli_fail(&err);
@@ -330,11 +347,16 @@ int cmd_append(int argc, char **argv)
 	int ec = parse_append_opts(argc, argv, &ao);
 	if (ec >= 0)
 		goto out;
+	ec = cli_gather_inputs("append", &ao.in, argv + optind + 2, (size_t)(argc - optind - 2),
+	                       ao.list, ao.null);
+	if (ec >= 0)
+		goto out;
 	if ((ec = cli_load_seckey(ao.sec, ao.pfile, &sk)) != 0)
 		goto out;
-	ec = append_run(&ao, argv + optind, (size_t)(argc - optind - 2), sk);
+	ec = append_run(&ao, argv + optind, sk);
 out:
 	npk_seckey_free(sk);
+	cli_inputs_free(&ao.in);
 	npk_meta_free(ao.meta);
 	free(ao.exclude);
 	free(ao.withdraw);

@@ -157,11 +157,7 @@ typedef struct copts {
 	size_t nexclude;
 	const char *list;         /* --files-from */
 	int null;                 /* --null */
-	/* the INPUTs: argv's, then the list's (pointing into text) */
-	char **inputs;
-	const char **paths;       /* each INPUT's path in the archive, or NULL */
-	size_t ninputs, cap;
-	char *text;               /* the list, read whole */
+	cli_inputs in;            /* the INPUTs */
 } copts;
 
 /* --meta KEY=VALUE (arg is changed). Returns -1 to go on, or an exit code. */
@@ -419,104 +415,6 @@ static int create_run(copts *co, const char *out, char **inputs, size_t n, const
 	return 0;
 }
 
-/* The whole of the --files-from list (co->text, NUL-terminated). Returns
- * -1 to go on, or an exit code. */
-static int read_list(copts *co, size_t *len)
-{
-	FILE *f = strcmp(co->list, "-") == 0 ? stdin : fopen(co->list, "rb");
-	if (f == NULL) {
-		cli_warn("%s: %s", co->list, strerror(errno));
-		return EXIT_USAGE;
-	}
-	size_t cap = 4096, n = 0, got;
-	char *t = malloc(cap);
-	while (t != NULL && (got = fread(t + n, 1, cap - n - 1, f)) > 0) {
-		n += got;
-		char *nt = n + 1 == cap ? realloc(t, cap *= 2) : t;
-		if (nt == NULL)
-			free(t);
-		t = nt;
-	}
-	const char *bad = t == NULL ? "out of memory" : ferror(f) ? strerror(errno) : NULL;
-	if (f != stdin)
-		fclose(f);
-	if (bad != NULL) {
-		free(t);
-		cli_warn("%s: %s", co->list, bad);
-		return EXIT_USAGE;
-	}
-	t[n] = 0;
-	co->text = t;
-	*len = n;
-	return -1;
-}
-
-/* One more INPUT, stored under path (NULL: as INPUTs are). */
-static int push_input(copts *co, char *src, const char *path)
-{
-	if (co->ninputs == co->cap) {
-		size_t nc = co->cap ? co->cap * 2 : 64;
-		char **ni = realloc(co->inputs, nc * sizeof *ni);
-		if (ni != NULL)
-			co->inputs = ni;
-		const char **np = ni ? realloc(co->paths, nc * sizeof *np) : NULL;
-		if (np == NULL)
-			return -1;
-		co->paths = np;
-		co->cap = nc;
-	}
-	co->inputs[co->ninputs] = src;
-	co->paths[co->ninputs++] = path;
-	return 0;
-}
-
-/* --files-from: each record (a line, or NUL-terminated with --null) is
- * SOURCE or SOURCE<TAB>PATH. Returns -1 to go on, or an exit code. */
-static int parse_list(copts *co)
-{
-	size_t len, line = 0;
-	int ec = read_list(co, &len);
-	if (ec >= 0)
-		return ec;
-	char sep = co->null ? 0 : '\n';
-	for (char *r = co->text, *end = co->text + len, *next; r < end; r = next + 1) {
-		next = memchr(r, sep, (size_t)(end - r));
-		if (next == NULL)
-			next = end;
-		*next = 0;
-		line++;
-		if (*r == 0)
-			continue;
-		char *tab = strchr(r, '\t');
-		if (tab != NULL)
-			*tab = 0;
-		if (tab != NULL && (tab == r || tab[1] == 0)) {
-			cli_warn("%s: %s %zu: no %s the tab", co->list, co->null ? "record" : "line", line,
-			         tab == r ? "file before" : "path after");
-			return EXIT_USAGE;
-		}
-		if (push_input(co, r, tab ? tab + 1 : NULL) != 0) {
-			cli_warn("out of memory");
-			return EXIT_USAGE;
-		}
-	}
-	return -1;
-}
-
-/* The INPUTs: argv's, then the list's. Returns -1 to go on, or an exit
- * code. */
-static int gather_inputs(copts *co, char **argv, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (push_input(co, argv[i], NULL) != 0)
-			return cli_usage_error("create", "out of memory");
-	if (co->list == NULL)
-		return -1;
-	int ec = parse_list(co);
-	co->opts.paths = co->paths;
-	return ec;
-}
-
 int cmd_create(int argc, char **argv)
 {
 	copts co;
@@ -528,17 +426,18 @@ int cmd_create(int argc, char **argv)
 	int ec = parse_create_opts(argc, argv, &co);
 	if (ec >= 0)
 		goto out;
-	if ((ec = gather_inputs(&co, argv + optind + 1, (size_t)(argc - optind - 1))) >= 0)
+	ec = cli_gather_inputs("create", &co.in, argv + optind + 1, (size_t)(argc - optind - 1),
+	                       co.list, co.null);
+	if (ec >= 0)
 		goto out;
+	co.opts.paths = co.in.paths;
 	if ((ec = cli_load_seckey(co.sec, co.pfile, &sk)) != 0)
 		goto out;
-	ec = create_run(&co, argv[optind], co.inputs, co.ninputs, sk);
+	ec = create_run(&co, argv[optind], co.in.src, co.in.n, sk);
 out:
 	npk_seckey_free(sk);
 	npk_meta_free(co.meta);
 	free(co.exclude);
-	free(co.inputs);
-	free(co.paths);
-	free(co.text);
+	cli_inputs_free(&co.in);
 	return ec;
 }

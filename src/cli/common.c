@@ -761,3 +761,106 @@ void cli_catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 }
+
+/* ---- INPUTs: argv's, then a --files-from list's ---- */
+
+/* The whole of the list (in->text, NUL-terminated). Returns -1 to go on,
+ * or an exit code. */
+static int read_list(cli_inputs *in, const char *list, size_t *len)
+{
+	FILE *f = strcmp(list, "-") == 0 ? stdin : fopen(list, "rb");
+	if (f == NULL) {
+		cli_warn("%s: %s", list, strerror(errno));
+		return EXIT_USAGE;
+	}
+	size_t cap = 4096, n = 0, got;
+	char *t = malloc(cap);
+	while (t != NULL && (got = fread(t + n, 1, cap - n - 1, f)) > 0) {
+		n += got;
+		char *nt = n + 1 == cap ? realloc(t, cap *= 2) : t;
+		if (nt == NULL)
+			free(t);
+		t = nt;
+	}
+	const char *bad = t == NULL ? "out of memory" : ferror(f) ? strerror(errno) : NULL;
+	if (f != stdin)
+		fclose(f);
+	if (bad != NULL) {
+		free(t);
+		cli_warn("%s: %s", list, bad);
+		return EXIT_USAGE;
+	}
+	t[n] = 0;
+	in->text = t;
+	*len = n;
+	return -1;
+}
+
+/* One more INPUT, stored under path (NULL: as INPUTs are). */
+static int push_input(cli_inputs *in, char *src, const char *path)
+{
+	if (in->n == in->cap) {
+		size_t nc = in->cap ? in->cap * 2 : 64;
+		char **ni = realloc(in->src, nc * sizeof *ni);
+		if (ni != NULL)
+			in->src = ni;
+		const char **np = ni ? realloc(in->paths, nc * sizeof *np) : NULL;
+		if (np == NULL)
+			return -1;
+		in->paths = np;
+		in->cap = nc;
+	}
+	in->src[in->n] = src;
+	in->paths[in->n++] = path;
+	return 0;
+}
+
+/* --files-from: each record (a line, or NUL-terminated with --null) is
+ * SOURCE or SOURCE<TAB>PATH. Returns -1 to go on, or an exit code. */
+static int parse_list(cli_inputs *in, const char *list, int null)
+{
+	size_t len, line = 0;
+	int ec = read_list(in, list, &len);
+	if (ec >= 0)
+		return ec;
+	char sep = null ? 0 : '\n';
+	for (char *r = in->text, *end = in->text + len, *next; r < end; r = next + 1) {
+		next = memchr(r, sep, (size_t)(end - r));
+		if (next == NULL)
+			next = end;
+		*next = 0;
+		line++;
+		if (*r == 0)
+			continue;
+		char *tab = strchr(r, '\t');
+		if (tab != NULL)
+			*tab = 0;
+		if (tab != NULL && (tab == r || tab[1] == 0)) {
+			cli_warn("%s: %s %zu: no %s the tab", list, null ? "record" : "line", line,
+			         tab == r ? "file before" : "path after");
+			return EXIT_USAGE;
+		}
+		if (push_input(in, r, tab ? tab + 1 : NULL) != 0) {
+			cli_warn("out of memory");
+			return EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
+int cli_gather_inputs(const char *cmd, cli_inputs *in, char **argv, size_t n, const char *list,
+                      int null)
+{
+	for (size_t i = 0; i < n; i++)
+		if (push_input(in, argv[i], NULL) != 0)
+			return cli_usage_error(cmd, "out of memory");
+	return list == NULL ? -1 : parse_list(in, list, null);
+}
+
+void cli_inputs_free(cli_inputs *in)
+{
+	free(in->src);
+	free(in->paths);
+	free(in->text);
+	memset(in, 0, sizeof *in);
+}

@@ -233,6 +233,28 @@ if [ -n "$EDCHECK" ]; then
 		python3 "$CHECK" verify -p "$PUB" "$F/news.e0002.npk"
 fi
 
+# ---- --files-from, as create
+L="$S/list"
+mkdir -p "$L"
+printf 'listed one\n' > "$S/l1.txt"
+printf 'listed two\n' > "$S/l2.txt"
+expect_exit 0 "list: a base" -- $MK --timestamp 2026-01-01 "$L/news.npk" "$S/f0"
+printf '%s\tnew/one.txt\n%s\n' "$S/l1.txt" "$S/l2.txt" > "$S/files.list"
+expect_exit 0 "append --files-from LIST (SOURCE<TAB>PATH and SOURCE lines)" -- \
+	$AP --timestamp 2026-01-02 --files-from "$S/files.list" "$L/news.npk" "$L"
+expect_exit 0 "  ... the chain lists them" -- "$NP" list -p "$PUB" "$L/news.e0001.npk" &&
+	expect_eq "$(cat "$OUT")" "d/x
+l2.txt
+new/one.txt
+y" "  ... at the paths the list gives"
+printf '%s\t%s\0' "$S/l1.txt" "new/two.txt" > "$S/files.nul"
+expect_exit 0 "append --files-from - --null (from stdin)" -- \
+	sh -c "$AP --timestamp 2026-01-03 --null --files-from - '$L/news.e0001.npk' '$L' < '$S/files.nul'"
+expect_exit 0 "  ... cat of the new path" -- "$NP" cat -p "$PUB" "$L/news.e0002.npk" new/two.txt &&
+	expect_eq "$(cat "$OUT")" "listed one" "  ... gives its bytes"
+expect_exit 2 "--null without --files-from is a usage error" -- \
+	$AP --null "$L/news.e0002.npk" "$L" "$S/f2"
+
 # ---- help
 expect_exit 0 "append --help" -- "$NP" append --help
 expect_contains "$OUT" "STEM.eNNNN.npk" "  ... explains the names of editions"
