@@ -238,6 +238,14 @@ static int verify_one(chain_verify *c, uint32_t e, npk_reader **fr, npk_info *in
 	memset(&st, 0, sizeof st);
 	int rc = npk__reader_verify_file(*fr, c->top, each_entry, c, c->cb, c->ctx, &st, &e2);
 	stats_add(c->st, &st);
+	/* memory stays bounded by one file's: what the files read so far hold
+	 * (this one's last cluster and pages, the earlier ones' that its
+	 * references read) is let go */
+	for (uint32_t k = 0; k <= e; k++) {
+		npk_reader *f;
+		if (npk__chain_file(c->top, k, &f, NULL) == NPK_OK)
+			npk__reader_drop(f, NPK__DROP_ALL);
+	}
 	if (rc == NPK_E_NOMEM || rc == NPK_E_IO) {
 		*err = e2;
 		return rc;

@@ -402,6 +402,7 @@ void npk__reader_inherit(npk_reader *fr, const npk_reader *top);
 #define NPK__DROP_CLUSTER 1u
 #define NPK__DROP_FIND 2u
 #define NPK__DROP_LIST 4u
+#define NPK__DROP_ALL 7u
 void npk__reader_drop(npk_reader *fr, unsigned what);
 /* The path filter's section (type 9) of r's directory, or NULL; the
  * folder filter's (type 10), or NULL. */
