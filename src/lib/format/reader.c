@@ -2257,25 +2257,29 @@ const char *npk__reader_name(const npk_reader *r)
 	return r->name;
 }
 
-int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
-                    npk_error *err)
+/* The page that may hold key: the last whose first path <= key, plus 1
+ * (0: key comes before every page). */
+static uint32_t page_after(const npk_reader *r, const char *key)
 {
-	if (r->chain != NULL)
-		return npk__chain_find(r, path, out, NULL, err);
-	/* Binary search for the last page whose first path <= path. */
 	uint32_t lo = 0, hi = r->page_count;
 	while (lo < hi) {
 		uint32_t mid = lo + (hi - lo) / 2;
-		if (strcmp(r->pages[mid].first, path) <= 0)
+		if (strcmp(r->pages[mid].first, key) <= 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	NPK_FAIL_IF(lo == 0, err, NPK_E_NOTFOUND, "%s: no document \"%s\"", r->name, path);
-	uint32_t pg = lo - 1;
-	int rc = load_page_into(r, r->dec, &r->fpage, pg, err);
-	if (rc != NPK_OK)
-		return rc;
+	return lo;
+}
+
+/* Page pg's entries in order until the first whose path is at or after
+ * key (after it: strict), into *out (NULL: none on the page). The page's
+ * order is what makes a search right: it is checked on the way. */
+static int page_scan(npk_reader *r, uint32_t pg, const char *key, int strict,
+                     const npk_entry **out, npk_error *err)
+{
+	*out = NULL;
+	NPK_FORWARD(load_page_into(r, r->dec, &r->fpage, pg, err));
 	char *buf = realloc(r->found_path, NPK_PATH_MAX + 1);
 	NPK_FAIL_IF(buf == NULL, err, NPK_E_NOMEM, "out of memory");
 	r->found_path = buf;
@@ -2286,63 +2290,46 @@ int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
 		npk_entry *e = &r->found;
 		memset(e, 0, sizeof *e);
 		e->ordinal = r->pages[pg].first_ordinal + k;
-		rc = parse_entry(r, &c, e, r->found_path, r->found_media, r->found_meta, 0, err);
-		if (rc != NPK_OK)
-			return rc;
-		/* The page's order is what makes the search right: check it. */
+		NPK_FORWARD(parse_entry(r, &c, e, r->found_path, r->found_media, r->found_meta, 0, err));
 		if (k > 0 && strcmp(prev, r->found_path) >= 0)
 			return npk__fail(err, NPK_E_FORMAT, "%s: index page %u is not in path order "
 			                 "(\"%s\" comes after \"%s\")", r->name, pg, r->found_path, prev);
 		memcpy(prev, r->found_path, strlen(r->found_path) + 1);
-		int cmp = strcmp(r->found_path, path);
-		if (cmp == 0) {
+		int cmp = strcmp(r->found_path, key);
+		if (cmp > 0 || (cmp == 0 && !strict)) {
 			*out = e;
 			return NPK_OK;
 		}
-		if (cmp > 0)
-			break;
 	}
-	return npk__fail(err, NPK_E_NOTFOUND, "%s: no document \"%s\"", r->name, path);
+	return NPK_OK;
+}
+
+int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
+                    npk_error *err)
+{
+	if (r->chain != NULL)
+		return npk__chain_find(r, path, out, NULL, err);
+	uint32_t pg = page_after(r, path);
+	const npk_entry *e = NULL;
+	if (pg > 0)
+		NPK_FORWARD(page_scan(r, pg - 1, path, 0, &e, err));
+	NPK_FAIL_IF(e == NULL || strcmp(e->path, path) != 0, err, NPK_E_NOTFOUND,
+	            "%s: no document \"%s\"", r->name, path);
+	*out = e;
+	return NPK_OK;
 }
 
 int npk__reader_seek(npk_reader *r, const char *key, int strict, char *out, npk_error *err)
 {
-	uint32_t lo = 0, hi = r->page_count;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (strcmp(r->pages[mid].first, key) <= 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	/* pages lo and after begin past key: their first path is the answer */
-	if (lo > 0) {
-		uint32_t pg = lo - 1;
-		NPK_FORWARD(load_page_into(r, r->dec, &r->fpage, pg, err));
-		char *buf = realloc(r->found_path, NPK_PATH_MAX + 1);
-		NPK_FAIL_IF(buf == NULL, err, NPK_E_NOMEM, "out of memory");
-		r->found_path = buf;
-		npk_cur c;
-		npk__cur_init(&c, r->fpage.raw, r->fpage.raw_len);
-		for (uint32_t k = 0; k < r->pages[pg].count; k++) {
-			npk_entry *e = &r->found;
-			memset(e, 0, sizeof *e);
-			e->ordinal = r->pages[pg].first_ordinal + k;
-			NPK_FORWARD(parse_entry(r, &c, e, r->found_path, r->found_media, r->found_meta, 0,
-			                        err));
-			int cmp = strcmp(r->found_path, key);
-			if (cmp > 0 || (cmp == 0 && !strict)) {
-				memcpy(out, r->found_path, strlen(r->found_path) + 1);
-				return NPK_OK;
-			}
-		}
-	}
-	NPK_FAIL_IF(lo >= r->page_count, err, NPK_E_NOTFOUND, "%s: no path after \"%s\"", r->name,
-	            key);
-	const char *first = r->pages[lo].first;
-	NPK_FAIL_IF(strlen(first) > NPK_PATH_MAX, err, NPK_E_FORMAT, "%s: index page %u's first "
-	            "path is too long", r->name, lo);
-	memcpy(out, first, strlen(first) + 1);
+	uint32_t pg = page_after(r, key);
+	const npk_entry *e = NULL;
+	if (pg > 0)
+		NPK_FORWARD(page_scan(r, pg - 1, key, strict, &e, err));
+	/* none there: the next page begins past key */
+	const char *p = e != NULL ? e->path : pg < r->page_count ? r->pages[pg].first : NULL;
+	NPK_FAIL_IF(p == NULL, err, NPK_E_NOTFOUND, "%s: no path after \"%s\"", r->name, key);
+	NPK_FAIL_IF(strlen(p) > NPK_PATH_MAX, err, NPK_E_FORMAT, "%s: a path is too long", r->name);
+	memcpy(out, p, strlen(p) + 1);
 	return NPK_OK;
 }
 
