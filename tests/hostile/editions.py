@@ -77,30 +77,27 @@ def probes(path, m, k):
     return [((h1 + j * h2) % (1 << 64)) % m for j in range(k)]
 
 
-def path_filter(paths, count=None, k=7, skip=()):
-    m = paths_bits(len(paths))
+def bloom(magic, keys, count=None, k=7, skip=()):
+    """Section 15.15: a filter (types 9 and 10) over keys; count None: len(keys)."""
+    m = paths_bits(len(keys))
     bits = bytearray(m // 8)
-    for p in paths:
+    for p in keys:
         if p in skip:
             continue
         for b in probes(p, m, k):
             bits[b >> 3] |= 1 << (b & 7)
-    return (b"NPKPATHS" + struct.pack("<QQB", len(paths) if count is None else count, m, k) +
+    return (magic + struct.pack("<QQB", len(keys) if count is None else count, m, k) +
             b"\0" * 7 + bytes(bits))
+
+
+def path_filter(paths, count=None, k=7, skip=()):
+    return bloom(b"NPKPATHS", paths, count, k, skip)
 
 
 def folder_filter(paths, count=None, k=7, skip=()):
-    """Section 15.15, type 10: the folders of paths ("a" and "a/b" of "a/b/c")."""
+    """Type 10: the folders of paths ("a" and "a/b" of "a/b/c")."""
     folders = sorted({p[:i] for p in paths for i in range(len(p)) if p[i:i + 1] == b"/"})
-    m = paths_bits(len(folders))
-    bits = bytearray(m // 8)
-    for f in folders:
-        if f in skip:
-            continue
-        for b in probes(f, m, k):
-            bits[b >> 3] |= 1 << (b & 7)
-    return (b"NPKFOLDS" + struct.pack("<QQB", len(folders) if count is None else count, m, k) +
-            b"\0" * 7 + bytes(bits))
+    return bloom(b"NPKFOLDS", folders, count, k, skip)
 
 
 def rotation(base, prev, edition, new_key, old_key):
