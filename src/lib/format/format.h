@@ -320,6 +320,13 @@ int npk__reader_share(npk_reader *top, npk_reader **out, npk_error *err);
 /* len bytes at off of r's file (from the sections verify holds, when
  * there). */
 int npk__reader_pread(const npk_reader *r, void *buf, size_t len, uint64_t off, npk_error *err);
+/* Section s's digest into got, its bytes held by r when they match it and
+ * are not too many (npk__reader_pread then reads them from memory); and,
+ * once its checks are done, only what the later editions' checks read of
+ * it held: its tree's levels above 0 and the last 2^stride hashes of
+ * level 0 (its leaves start at p). */
+int npk__reader_hold_tree(npk_reader *r, const npk_section *s, uint8_t got[32], npk_error *err);
+void npk__reader_keep_upper(npk_reader *r, uint64_t p, unsigned stride);
 /* The same of edition e's file, through a small cache of the chain's:
  * the tree nodes and headers that each edition's checks read again. */
 int npk__chain_pread(npk_reader *top, uint32_t e, void *buf, size_t len, uint64_t off,

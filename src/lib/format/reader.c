@@ -2654,6 +2654,13 @@ static int hash_range(const npk_reader *r, uint64_t off, uint64_t len, uint8_t o
 /* len bytes at off of r's file, from a held section when it has them. */
 static int held_read(const npk_reader *r, void *buf, size_t len, uint64_t off, npk_error *err)
 {
+	/* the manifest, signature and trailer, as open read them */
+	uint64_t sb = (uint64_t)r->mf_len + r->sig_len + NPK_TRAILER_SIZE, mf = r->signed_size - sb;
+	if (r->signed_bytes != NULL && r->nfixes == 0 && sb <= r->signed_size && off >= mf &&
+	    len <= sb && off - mf <= sb - len) {
+		memcpy(buf, r->signed_bytes + (off - mf), len);
+		return NPK_OK;
+	}
 	for (int i = 0; i < 2; i++)
 		if (r->held[i].p != NULL && off >= r->held[i].off && len <= r->held[i].len &&
 		    off - r->held[i].off <= r->held[i].len - len) {
@@ -2666,6 +2673,14 @@ static int held_read(const npk_reader *r, void *buf, size_t len, uint64_t off, n
 int npk__reader_pread(const npk_reader *r, void *buf, size_t len, uint64_t off, npk_error *err)
 {
 	return held_read(r, buf, len, off, err);
+}
+
+static int hash_section(npk_reader *r, const section_ref *d, int slot, uint8_t got[32],
+                        npk_error *err);
+
+int npk__reader_hold_tree(npk_reader *r, const npk_section *s, uint8_t got[32], npk_error *err)
+{
+	return hash_section(r, s, 0, got, err);
 }
 
 /* Section d's digest, its bytes held (slot) when it is small enough. */
@@ -2791,8 +2806,7 @@ static int same_bytes(const npk_reader *r, uint64_t a, uint64_t b, uint64_t len)
 	npk_error e2 = {0};
 	for (uint64_t at = 0; at < len;) {
 		size_t n = len - at < sizeof x ? (size_t)(len - at) : sizeof x;
-		if (npk__pread_full(r->fd, x, n, a + at, r->name, &e2) != NPK_OK ||
-		    npk__pread_full(r->fd, y, n, b + at, r->name, &e2) != NPK_OK)
+		if (held_read(r, x, n, a + at, &e2) != NPK_OK || held_read(r, y, n, b + at, &e2) != NPK_OK)
 			return -1;
 		if (memcmp(x, y, n) != 0)
 			return 0;
@@ -2819,7 +2833,7 @@ static void check_copies(npk_reader *r, walk_report *wr, const section_ref *d, u
 	npk_error e2 = {0};
 	size_t n = d->len < sizeof h ? (size_t)d->len : sizeof h;
 	char msg[200];
-	if (npk__pread_full(r->fd, h, n, d->off, r->name, &e2) != NPK_OK ||
+	if (held_read(r, h, n, d->off, &e2) != NPK_OK ||
 	    npk__copies_parse(h, n, d->off, r->file_size, &c, &e2) != NPK_OK ||
 	    c.len != d->len || c.signed_size != r->signed_size) {
 		snprintf(msg, sizeof msg, "section %u (survival copies) cannot be read: %s", i,
@@ -2851,7 +2865,9 @@ static void check_tail_sections(npk_reader *r, walk_report *wr, const section_re
 	if (!tail_tiled(r, wr, S, n, dir_off))
 		return;
 	for (uint32_t i = 0; i < n; i++) {
-		if (hash_range(r, S[i].off, S[i].len, got, &e2) != NPK_OK) {
+		/* the copies, held: compared with their originals below */
+		int slot = S[i].type == NPK_SECTION_COPIES ? 1 : -1;
+		if (hash_section(r, &S[i], slot, got, &e2) != NPK_OK) {
 			report_tail(wr, e2.code, "tail section", i, S[i].off, npk__bare(&e2, "read error"));
 		} else if (!npk__digest_same(got, S[i].digest)) {
 			snprintf(msg, sizeof msg, "section %u (type %u) does not match its digest", i,
@@ -2859,6 +2875,10 @@ static void check_tail_sections(npk_reader *r, walk_report *wr, const section_re
 			report_tail(wr, NPK_E_DIGEST, "tail section", i, S[i].off, msg);
 		} else if (S[i].type == NPK_SECTION_COPIES) {
 			check_copies(r, wr, &S[i], i);
+		}
+		if (slot >= 0) {
+			free(r->held[1].p);
+			r->held[1].p = NULL;
 		}
 	}
 }
@@ -3244,21 +3264,16 @@ static int tree_chain_root(verify_ctx *v)
 
 #define UPPER_KEEP (4u << 20) /* of a chain file's tree, kept at most */
 
-/* After a chain file's verify, its tree's levels above 0 and the last
- * 2^stride hashes of level 0 stay held: the next editions read them
- * again (their nodes' children, the chain's roots). */
-static void keep_upper(verify_ctx *v)
+void npk__reader_keep_upper(npk_reader *r, uint64_t p, unsigned stride)
 {
-	npk_reader *r = v->r;
 	uint8_t *b = NULL;
-	uint64_t at = v->tree_ok ? npk__etree_level_offset(v->tree_p, r->tree_size, v->stride,
-	                                                   v->stride) : UINT64_MAX;
+	uint64_t at = stride >= 1 && stride <= NPK_TREE_STRIDE_MAX
+	              ? npk__etree_level_offset(p, r->tree_size, stride, stride) : UINT64_MAX;
 	if (at > r->held[0].len)
 		at = r->held[0].len;
-	at = at > ((uint64_t)32 << v->stride) ? at - ((uint64_t)32 << v->stride) : 0;
+	at = at > ((uint64_t)32 << stride) ? at - ((uint64_t)32 << stride) : 0;
 	uint64_t len = r->held[0].len - at, off = r->held[0].off + at;
-	if (v->top != NULL && r->held[0].p != NULL && len > 0 && len <= UPPER_KEEP &&
-	    (b = malloc(len)) != NULL)
+	if (r->held[0].p != NULL && len > 0 && len <= UPPER_KEEP && (b = malloc(len)) != NULL)
 		memcpy(b, r->held[0].p + at, len);
 	release_held(r);
 	if (b != NULL) {
@@ -3266,6 +3281,15 @@ static void keep_upper(verify_ctx *v)
 		r->held[0].off = off;
 		r->held[0].len = len;
 	}
+}
+
+/* After a chain file's verify, what npk__reader_keep_upper says stays. */
+static void keep_upper(verify_ctx *v)
+{
+	if (v->top != NULL && v->tree_ok)
+		npk__reader_keep_upper(v->r, v->tree_p, v->stride);
+	else
+		release_held(v->r);
 }
 
 /* Steps 4 and 5: the count of leaves, the stored levels, the root. */
