@@ -134,8 +134,9 @@ struct npk_reader {
 	npk__chain *chain;
 	int dec_borrowed;         /* dec is the top reader's (a chain's file reader) */
 	const npk_reader *shares; /* the newest file's reader: the top's fd and tables */
-	/* verify: the tree and path filter sections, held from their digest's
-	 * read to the end of the file's verify (each byte read once) */
+	/* verify of a chain's file (holding): the tree, path filter and copies
+	 * sections, held from their digest's read to their last check (each
+	 * byte read once); then what later editions read of its tree */
 	struct { uint8_t *p; uint64_t off, len; } held[2];
 	int holding;
 
@@ -2656,8 +2657,8 @@ static int held_read(const npk_reader *r, void *buf, size_t len, uint64_t off, n
 {
 	/* the manifest, signature and trailer, as open read them */
 	uint64_t sb = (uint64_t)r->mf_len + r->sig_len + NPK_TRAILER_SIZE, mf = r->signed_size - sb;
-	if (r->signed_bytes != NULL && r->nfixes == 0 && sb <= r->signed_size && off >= mf &&
-	    len <= sb && off - mf <= sb - len) {
+	if (r->holding && r->signed_bytes != NULL && r->nfixes == 0 && sb <= r->signed_size &&
+	    off >= mf && len <= sb && off - mf <= sb - len) {
 		memcpy(buf, r->signed_bytes + (off - mf), len);
 		return NPK_OK;
 	}
@@ -2866,7 +2867,7 @@ static void check_tail_sections(npk_reader *r, walk_report *wr, const section_re
 		return;
 	for (uint32_t i = 0; i < n; i++) {
 		/* the copies, held: compared with their originals below */
-		int slot = S[i].type == NPK_SECTION_COPIES ? 1 : -1;
+		int slot = r->holding && S[i].type == NPK_SECTION_COPIES ? 1 : -1;
 		if (hash_section(r, &S[i], slot, got, &e2) != NPK_OK) {
 			report_tail(wr, e2.code, "tail section", i, S[i].off, npk__bare(&e2, "read error"));
 		} else if (!npk__digest_same(got, S[i].digest)) {
@@ -3460,15 +3461,17 @@ int npk__reader_verify_file(npk_reader *r, npk_reader *top, npk_entry_cb each, v
 	report_fixes(r, &wr);
 	int intact = 0;
 	int64_t paths = -1;
-	r->holding = 1;
+	/* a chain's file (top): what its checks read again is held, a lone
+	 * archive reads as it did */
+	r->holding = top != NULL;
 	int rc = check_body(r, &wr, &intact, &paths, err);
-	r->holding = 0;
 	if (rc == NPK_OK)
 		rc = tree_open(&v, intact, err);
 	if (rc == NPK_OK)
 		rc = paths_open(&v, paths, err);
 	if (rc != NPK_OK) {
 		release_held(r);
+		r->holding = 0;
 		free(v.cstate);
 		free(v.win);
 		free(v.paths);
@@ -3497,6 +3500,7 @@ int npk__reader_verify_file(npk_reader *r, npk_reader *top, npk_entry_cb each, v
 	free(v.paths);
 	if (rc == NPK_OK)
 		check_tail(r, &wr);
+	r->holding = 0;
 	free(v.cstate);
 	if (rc != NPK_OK)
 		return rc;
