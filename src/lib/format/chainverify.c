@@ -3,7 +3,10 @@
  * 15.15): every file, oldest first, each read once (and the extents that
  * references name), its signer reported; the checks of the chain (edition
  * numbers, base_digest, prev_tree_size, the stride, key rotation);
- * withdrawals of paths the state held; the folder rule of the state.
+ * withdrawals of paths the state held; the folder rule of the state. The
+ * last two come from each file's entries, spilled to a temporary file as
+ * its verify reads them and merged in path order at the end: no file is
+ * read twice, and the memory does not grow with the entries.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,7 +31,7 @@ typedef struct chain_verify {
 	uint64_t *from, *to;      /* edition e's records: [from[e], to[e]) */
 	uint32_t *failed;         /* the editions before e that failed: failed[e] */
 	char *prev;               /* the last path spilled */
-	int spill_bad;
+	int spill_bad, spill_errno;
 } chain_verify;
 
 static void keep_worst(int *first, int code)
@@ -157,8 +160,10 @@ static int each_entry(const npk_entry *en, void *ctx)
 		k++;
 	uint8_t h[5] = {(uint8_t)k, (uint8_t)(k >> 8), (uint8_t)(n - k), (uint8_t)((n - k) >> 8),
 	                en->kind == NPK_KIND_WITHDRAWN};
-	if (fwrite(h, 1, 5, c->spill) != 5 || fwrite(en->path + k, 1, n - k, c->spill) != n - k)
+	if (fwrite(h, 1, 5, c->spill) != 5 || fwrite(en->path + k, 1, n - k, c->spill) != n - k) {
 		c->spill_bad = 1;
+		c->spill_errno = errno;
+	}
 	memcpy(c->prev + k, en->path + k, n - k + 1);
 	c->to[c->edition] += 5 + n - k;
 	return 0;
@@ -389,9 +394,11 @@ static int verify_one(chain_verify *c, uint32_t e, npk_reader **fr, npk_info *in
 static int check_state(chain_verify *c, uint32_t at, npk_error *err)
 {
 	npk_error e2 = {0};
-	NPK_FAIL_IF(c->spill == NULL || c->spill_bad || fflush(c->spill) != 0, err, NPK_E_IO,
+	if (c->spill != NULL && !c->spill_bad && fflush(c->spill) != 0)
+		c->spill_errno = errno;
+	NPK_FAIL_IF(c->spill == NULL || c->spill_bad || c->spill_errno, err, NPK_E_IO,
 	            "verify: the entries of the chain cannot be kept in a temporary file: %s",
-	            strerror(errno));
+	            strerror(c->spill_errno));
 	NPK_FORWARD(merge_spill(c, at + 1, err));
 	npk__chain_warn_unused(c->top);
 	for (uint32_t e = 0; e <= at; e++) {
@@ -431,6 +438,7 @@ int npk__chain_verify(npk_reader *top, npk_problem_cb cb, void *ctx, npk_verify_
 	c.failed = calloc(at + 2, sizeof *c.failed);
 	c.prev = malloc(NPK_PATH_MAX + 1);
 	c.spill = tmpfile();
+	c.spill_errno = c.spill == NULL ? errno : 0;
 	int rc = c.from && c.to && c.failed && c.prev ? NPK_OK
 	         : npk__fail(err, NPK_E_NOMEM, "out of memory");
 	for (uint32_t e = 0; rc == NPK_OK && e <= at; e++) {
