@@ -2650,7 +2650,7 @@ static int hash_range(const npk_reader *r, uint64_t off, uint64_t len, uint8_t o
 	return NPK_OK;
 }
 
-#define HOLD_MAX (40u << 20) /* a tree or path filter section held, at most */
+#define HOLD_MAX (40u << 20) /* a tree, path filter or copies section held, at most */
 
 /* len bytes at off of r's file, from a held section when it has them. */
 static int held_read(const npk_reader *r, void *buf, size_t len, uint64_t off, npk_error *err)
@@ -2691,9 +2691,10 @@ static int hash_section(npk_reader *r, const section_ref *d, int slot, uint8_t g
 	uint8_t *b = slot >= 0 && d->len <= HOLD_MAX ? malloc(d->len ? d->len : 1) : NULL;
 	if (b == NULL)
 		return hash_range(r, d->off, d->len, got, err);
-	if (npk__pread_full(r->fd, b, d->len, d->off, r->name, err) != NPK_OK) {
+	int rc = npk__pread_full(r->fd, b, d->len, d->off, r->name, err);
+	if (rc != NPK_OK) {
 		free(b);
-		return err->code;
+		return rc;
 	}
 	npk__digest(b, d->len, got);
 	if (!npk__digest_same(got, d->digest)) {
