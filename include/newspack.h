@@ -827,6 +827,9 @@ NPK_API int npk_parity_check(const char *path, npk_parity_info *info, npk_parity
  * geometry of path's parity section, for an archive known intact.
  * NPK_E_NOTFOUND when the tail directory names none. */
 NPK_API int npk_parity_find(const char *path, npk_parity_info *info, npk_error *err);
+/* The same in the file r reads (a chain's: its newest file), without
+ * opening it again. */
+NPK_API int npk_reader_parity_find(npk_reader *r, npk_parity_info *info, npk_error *err);
 /* Adds parity of percent (1-100; newspack's geometry, 15.10) to the
  * archive at path, 1.0 or 1.1, without its key: the signed part is read
  * once and copied into a new file beside it with the tail (parity, then

@@ -66,6 +66,7 @@ struct vctx {
 	int json;
 	json_t *parity;           /* JSON: the parity section (15.10), or NULL */
 	json_t *editions;         /* JSON: a chain's editions (15.15), or NULL */
+	npk_reader *r;            /* the archive opened: parity found through it */
 };
 
 /* spec/format.md 15.15: verify of a chain reports each edition's file
@@ -364,7 +365,8 @@ static void parity_check(vctx *v, int damaged, char *line, size_t len)
 	if (v->json)
 		v->parity = json_pack("{s:o}", "damaged", json_array());
 	int rc = damaged ? npk_parity_check(v->archive, &pi, parity_range, v, &err)
-	                 : npk_parity_find(v->archive, &pi, &err);
+	         : v->r != NULL ? npk_reader_parity_find(v->r, &pi, &err)
+	         : npk_parity_find(v->archive, &pi, &err);
 	if (rc != NPK_OK) {
 		json_decref(v->parity);
 		v->parity = NULL;
@@ -410,8 +412,10 @@ static int verify_opened(vctx *v, npk_reader *r, const cli_ropts *o)
 	cli_progress_done(&prog);
 	v->prog = NULL;
 	char parity[400] = "";
+	v->r = r;                 /* the file is not opened again (read once) */
 	if (st.tail || rc != NPK_OK)
 		parity_check(v, rc != NPK_OK || st.tail_problems > 0, parity, sizeof parity);
+	v->r = NULL;
 	verify_result res = {rc, rc != NPK_OK ? cli_exit_code(rc) : info.trusted ? 0 : EXIT_UNTRUSTED,
 	                     &info, &st, id, fp};
 	v->pr->result(v, &res);
@@ -438,7 +442,7 @@ int cmd_verify(int argc, char **argv)
 	if (argc - optind != 1)
 		return cli_usage_error("verify", "need exactly one ARCHIVE");
 	vctx v = {argv[optind], o.quiet, NULL, NULL, NULL, o.json ? &json_printer : &text_printer,
-	          o.json, NULL, NULL};
+	          o.json, NULL, NULL, NULL};
 	npk_trust *t = NULL;
 	if ((ec = cli_load_trust(o.pubkey, &t)) != 0)
 		return ec;

@@ -17,7 +17,8 @@
 #       naming the wrong predecessor; key rotation with newspack rotate;
 #   (7) kill -9 during append leaves the chain byte for byte, and no OUT;
 #   (8) the stranger's reader: the 1.0 and 1.1 npkcheck.py say an edition
-#       needs a newer reader (exit 2).
+#       needs a newer reader (exit 2);
+#   (9) verify and check-chain read each file of a chain once (strace).
 . "$(dirname "$0")/lib.sh"
 suite_begin editions
 
@@ -627,6 +628,97 @@ for v in 1.0 1.1; do
 done
 expect_exit 0 "npkcheck.py 1.1 verify of the base: valid (exit 0)" -- \
 	python3 "$top/spec/vectors/1.1/npkcheck.py" verify "$C/news.npk" -p "$PUB"
+
+# ---------------------------------------------------------------- (9)
+echo "-- (9) verify and check-chain read each file of a chain once"
+# A chain of larger editions (a fixed cost of a few hundred bytes per file,
+# read twice at open, stays under 1% of each). Under strace, per file of
+# the chain: opened exactly once; verify reads at most 1.01x its size;
+# check-chain reads no document (at most a quarter of it) and no range
+# twice beyond 1% of it.
+O="$T/once"
+mkdir -p "$O/site" "$O/chain"
+for d in $DESKS; do
+	mkdir -p "$O/site/$d"
+	for n in $(seq 1 60); do cp "$(art "$d" "$n")" "$O/site/$d/$n.txt"; done
+done
+once_ok=1
+run "$NP" create -q -s "$KEY" --timestamp "$(ts_of 0)" "$O/chain/news.npk" "$O/site"
+[ "$RC" = 0 ] || once_ok=0
+for e in 1 2 3; do
+	[ $once_ok = 1 ] || break
+	for d in $(desk_of $e) $(desk_of $((e + 1))); do
+		for n in $(seq 61 100); do cp "$(art "$d" "$n")" "$O/site/$d/e$e-$n.txt"; done
+	done
+	cp "$(art tech $((300 + e)))" "$O/site/tech/1.txt"
+	extra=""
+	[ $e = 2 ] && rm "$O/site/sport/2.txt" && extra="--withdraw sport/2.txt"
+	# shellcheck disable=SC2086
+	run "$NP" append -s "$KEY" --timestamp "$(ts_of $e)" $extra "$O/chain/$(ed_name $((e - 1)))" \
+		"$O/chain/$(ed_name $e)" "$O/site"
+	[ "$RC" = 0 ] || { once_ok=0; show_last; }
+done
+expect_true "a base of 300 articles and 3 editions of 80, one replacement, one withdrawal" -- \
+	test $once_ok = 1 -a -f "$O/chain/news.e0003.npk"
+reads_once() { # KIND MAX CMD...: opens and bytes read per file of $O/chain under strace
+	_kind=$1 _max=$2
+	shift 2
+	rm -rf "$O/st" && mkdir "$O/st" || return 1
+	strace -ff -qq -y -s 0 -e trace=openat,open,read,pread64,readv,preadv,preadv2 -o "$O/st/t" \
+		"$@" > /dev/null 2>&1
+	python3 - "$_kind" "$_max" "$O/st" "$O/chain"/*.npk <<'PY'
+import os, re, sys
+kind, top, d, files = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4:]
+real = {os.path.realpath(f): f for f in files}
+opens = dict.fromkeys(real, 0)
+got = dict.fromkeys(real, 0)
+ev = {p: {} for p in real}
+ro = re.compile(r'^(?:openat|open)\(.*\) += \d+<([^>]*)>')
+rr = re.compile(r'^(?:pread64|read|readv|preadv|preadv2)\(\d+<([^>]*)>.*\) += (\d+)$')
+rp = re.compile(r'^pread64\(\d+<[^>]*>, [^,]*, \d+, (\d+)\) += (\d+)$')
+for t in os.listdir(d):
+    for line in open(os.path.join(d, t), errors="replace"):
+        line = line.rstrip("\n")
+        m = ro.match(line)
+        if m:
+            if m.group(1) in opens:
+                opens[m.group(1)] += 1
+            continue
+        m = rr.match(line)
+        if not m or m.group(1) not in got:
+            continue
+        got[m.group(1)] += int(m.group(2))
+        q = rp.match(line)
+        if q:  # the ranges read, to count the bytes read more than once
+            o, n = int(q.group(1)), int(q.group(2))
+            e = ev[m.group(1)]
+            e[o] = e.get(o, 0) + 1
+            e[o + n] = e.get(o + n, 0) - 1
+bad = 0
+for p in sorted(real):
+    size = os.path.getsize(p)
+    cov, last, uniq = 0, 0, 0
+    for x in sorted(ev[p]):
+        if cov > 0:
+            uniq += x - last
+        cov += ev[p][x]
+        last = x
+    again = (got[p] - uniq) / size
+    ok = opens[p] == 1 and got[p] / size <= top and again <= 0.01
+    bad += not ok
+    print("%s %s: %d open(s), read %.4fx its size, %.4f of it twice%s" %
+          (kind, os.path.basename(p), opens[p], got[p] / size, again, "" if ok else "  <- FAIL"))
+sys.exit(1 if bad else 0)
+PY
+}
+if command -v strace > /dev/null 2>&1; then
+	expect_true "verify: each file opened once and read at most 1.01x its size" -- \
+		reads_once verify 1.01 "$NP" verify -q -p "$PUB" "$O/chain/news.e0003.npk"
+	expect_true "check-chain: each file opened once, no document read, no range read twice" -- \
+		reads_once check-chain 0.25 "$NP" check-chain -p "$PUB" "$O/chain/news.e0003.npk"
+else
+	fail "strace is not installed (sh scripts/deps.sh installs it): the reads are not measured"
+fi
 
 sums > "$T/sums.end"
 expect_same "$T/sums.end" "$T/sums.month" "after every command above, no file of the chain changed"

@@ -6,9 +6,9 @@
  * one after it by the digest of its manifest and checked against that
  * edition's link. find, list, read and info on the top read the state.
  *
- * File descriptors: each file reader opened holds one (the top one more),
- * so a listing of a chain of N editions holds N + 1: a chain of 400 files
- * fits the usual limit of 1024.
+ * File descriptors: each file reader opened holds one, the newest file's
+ * the top's (each file is opened once), so a listing of a chain of N
+ * editions holds N: a chain of 400 files fits the usual limit of 1024.
  */
 #include <errno.h>
 #include <limits.h>
@@ -26,6 +26,17 @@ typedef struct chain_filter {
 	int state;                /* 0 not read, 1 read, -1 none usable: search */
 } chain_filter;
 
+/* Small reads of a file kept (tree headers and nodes, read again by the
+ * checks of each later edition): at most RC_SLOTS of RC_MAX bytes. */
+#define RC_SLOTS 8
+#define RC_MAX 1024u
+
+typedef struct rcache {
+	uint8_t *b;
+	uint64_t off;
+	size_t len;
+} rcache;
+
 typedef struct chain_ed {
 	npk_reader *fr;           /* its file reader, once open */
 	char *file;               /* as found, or as the next link names it */
@@ -34,6 +45,8 @@ typedef struct chain_ed {
 	npk_error *err;           /* malloc'ed: a chain may be long */
 	chain_filter paths;       /* its path filter (15.15) */
 	chain_filter folders;     /* and its folder filter */
+	rcache rc[RC_SLOTS];
+	unsigned rc_next;
 } chain_ed;
 
 typedef struct chain_cand {
@@ -66,6 +79,8 @@ void npk__chain_free(npk__chain *c)
 		free(c->ed[e].paths.bits);
 		free(c->ed[e].folders.bits);
 		free(c->ed[e].err);
+		for (unsigned i = 0; i < RC_SLOTS; i++)
+			free(c->ed[e].rc[i].b);
 	}
 	for (size_t i = 0; i < c->ncands; i++)
 		free(c->cands[i].path);
@@ -135,22 +150,56 @@ static int locate(npk__chain *c, const npk_edition_link *l, const uint8_t d[32],
 	return NPK_OK;
 }
 
-/* The stride of fr's tree section (its header's byte 16), or 0. */
-static unsigned tree_stride(npk_reader *fr)
+static int rc_read(chain_ed *d, npk_reader *fr, void *buf, size_t len, uint64_t off,
+                   npk_error *err)
+{
+	for (unsigned i = 0; i < RC_SLOTS; i++) {
+		const rcache *x = &d->rc[i];
+		if (x->b != NULL && off >= x->off && len <= x->len && off - x->off <= x->len - len) {
+			memcpy(buf, x->b + (off - x->off), len);
+			return NPK_OK;
+		}
+	}
+	NPK_FORWARD(npk__reader_pread(fr, buf, len, off, err));
+	rcache *x = &d->rc[d->rc_next];
+	if (len == 0 || len > RC_MAX || (x->b == NULL && (x->b = malloc(RC_MAX)) == NULL))
+		return NPK_OK;
+	memcpy(x->b, buf, len);
+	x->off = off;
+	x->len = len;
+	d->rc_next = (d->rc_next + 1) % RC_SLOTS;
+	return NPK_OK;
+}
+
+int npk__chain_pread(npk_reader *top, uint32_t e, void *buf, size_t len, uint64_t off,
+                     npk_error *err)
+{
+	npk__chain *c = npk__reader_chain(top);
+	npk_reader *fr;
+	NPK_FORWARD(npk__chain_file(top, e, &fr, err));
+	if (c == NULL)
+		return npk__reader_pread(fr, buf, len, off, err);
+	return rc_read(&c->ed[e], fr, buf, len, off, err);
+}
+
+/* The stride of edition e's tree section (its header's byte 16), or 0. */
+static unsigned tree_stride(npk_reader *top, uint32_t e, npk_reader *fr)
 {
 	uint64_t off, len, n;
 	const uint8_t *root;
 	uint8_t h[NPK_TREE_HEADER];
 	npk_error e2 = {0};
+	npk__chain *c = npk__reader_chain(top);
 	if (npk__reader_tree(fr, &off, &len, &n, &root) != NPK_OK || len < NPK_TREE_HEADER ||
-	    npk__pread_full(npk__reader_fd(fr), h, sizeof h, off, npk__reader_name(fr), &e2) != NPK_OK)
+	    rc_read(&c->ed[e], fr, h, sizeof h, off, &e2) != NPK_OK)
 		return 0;
 	return h[16];
 }
 
 /* 15.15 "Checks of the chain": edition e's file fr against next, the
  * file of edition e + 1, whose link names it. */
-static int link_check(uint32_t e, npk_reader *fr, npk_reader *next, npk_error *err)
+static int link_check(npk_reader *top, uint32_t e, npk_reader *fr, npk_reader *next,
+                      npk_error *err)
 {
 	const npk_edition_link *l = npk__reader_link(next), *lp = npk__reader_link(fr);
 	const char *a = npk__reader_name(fr), *b = npk__reader_name(next);
@@ -173,7 +222,7 @@ static int link_check(uint32_t e, npk_reader *fr, npk_reader *next, npk_error *e
 	            "%s (edition %u) says the previous edition has %llu leaves, but %s has %llu", b,
 	            e + 1, (unsigned long long)l->prev_tree_size, a,
 	            (unsigned long long)fi.tree_size);
-	unsigned sa = tree_stride(fr), sb = tree_stride(next);
+	unsigned sa = tree_stride(top, e, fr), sb = tree_stride(top, e + 1, next);
 	NPK_FAIL_IF(sa != sb, err, NPK_E_FORMAT, "%s (edition %u) has a tree stride of %u, %s "
 	            "(edition %u) of %u: every edition has its base's", b, e + 1, sb, a, e, sa);
 	int same = memcmp(fi.key_id, ni.key_id, 8) == 0 && memcmp(fi.signer, ni.signer, 32) == 0;
@@ -215,7 +264,7 @@ static int open_earlier(npk_reader *top, npk__chain *c, uint32_t e, npk_reader *
 		return npk__fail(err, rc, "%s is not edition %u of this chain: %s (edition %u) names "
 		                 "manifest digest %s...", path, e, npk__reader_name(next), e + 1, hx);
 	NPK_FORWARD(rc);
-	rc = link_check(e, fr, next, err);
+	rc = link_check(top, e, fr, next, err);
 	if (rc != NPK_OK) {
 		npk_reader_free(fr);
 		return rc;
@@ -248,9 +297,9 @@ int npk__chain_file(npk_reader *r, uint32_t e, npk_reader **out, npk_error *err)
 	}
 	npk_error e2 = {0};
 	npk_reader *fr = NULL;
-	int rc = e + 1 == c->count
-	         ? npk__reader_open_file(d->file, d->digest, NULL, 1, &fr, &e2)
-	         : open_earlier(r, c, e, &fr, &e2);
+	int rc = e + 1 < c->count ? open_earlier(r, c, e, &fr, &e2) : npk__reader_share(r, &fr, &e2);
+	if (rc == NPK_E_NOTFOUND && e + 1 == c->count) /* repaired at open: its own bytes */
+		rc = npk__reader_open_file(d->file, d->digest, NULL, 1, &fr, &e2);
 	if (rc != NPK_OK) {
 		d->err = rc == NPK_E_NOMEM ? NULL : malloc(sizeof *d->err);
 		if (d->err == NULL) /* not remembered: it may pass later */
@@ -316,6 +365,8 @@ static int take_files(npk__chain *c, const npk_chain_opts *o, npk_error *err)
  * edition was looked for). */
 static void warn_unused(npk__chain *c)
 {
+	if (c == NULL)
+		return;
 	if (c->warned || c->warn == NULL)
 		return;
 	c->warned = 1;
@@ -832,6 +883,13 @@ static int chain_list(npk_reader *top, int all, const walk_blind *wb, npk_entry_
 		                 "edition's version may not be the state's): ", npk__reader_name(top),
 		                 (unsigned long long)withheld, withheld == 1 ? "path" : "paths");
 	return npk__wrap(err, rc, "%s: the state is incomplete: ", npk__reader_name(top));
+}
+
+void npk__chain_warn_unused(npk_reader *top)
+{
+	npk__chain *c = npk__reader_chain(top);
+	if (c != NULL && c->at + 1 == c->count)
+		warn_unused(c);
 }
 
 int npk__chain_list(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err)

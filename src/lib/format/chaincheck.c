@@ -81,20 +81,12 @@ static int own_signature_ok(const uint8_t *mf, size_t mf_len, const uint8_t *s, 
 	                   s + 76 + clen) == NPK_OK;
 }
 
-/* 15.4: the tree section's bytes against the directory's digest. */
+/* 15.4: the tree section's bytes against the directory's digest, held
+ * (the roots and proofs read its nodes: each byte is read once). */
 static int section_digest_ok(npk_reader *fr, const npk_section *s, npk_error *err)
 {
-	crypto_generichash_state st;
-	uint8_t buf[1 << 16], got[32];
-	crypto_generichash_init(&st, NULL, 0, 32);
-	for (uint64_t at = 0; at < s->len;) {
-		size_t n = s->len - at < sizeof buf ? (size_t)(s->len - at) : sizeof buf;
-		NPK_FORWARD(npk__pread_full(npk__reader_fd(fr), buf, n, s->off + at,
-		                            npk__reader_name(fr), err));
-		crypto_generichash_update(&st, buf, n);
-		at += n;
-	}
-	crypto_generichash_final(&st, got, 32);
+	uint8_t got[32];
+	NPK_FORWARD(npk__reader_hold_tree(fr, s, got, err));
 	return npk__digest_same(got, s->digest) ? NPK_OK
 	       : npk__fail(err, NPK_E_DIGEST, "does not match its digest");
 }
@@ -146,8 +138,7 @@ static void check_section(cc *c, uint32_t e)
 		return;
 	}
 	const char *why = s->len < sizeof h ? "is truncated" : NULL;
-	if (why == NULL && npk__pread_full(npk__reader_fd(d->fr), h, sizeof h, s->off,
-	                                   npk__reader_name(d->fr), &err) != NPK_OK)
+	if (why == NULL && npk__chain_pread(c->top, e, h, sizeof h, s->off, &err) != NPK_OK)
 		why = "cannot be read";
 	if (why == NULL)
 		why = npk__etree_header_problem(h, d->p, d->mv.tree_size, s->len, &d->stride);
@@ -407,6 +398,7 @@ static void check_editions(cc *c)
 			}
 			if (d->mv.has_root)
 				check_tree(c, e);
+			npk__reader_keep_upper(d->fr, d->p, d->stride);
 			trust_step(c, e);
 		}
 		if (c->o && c->o->edition)

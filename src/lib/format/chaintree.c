@@ -133,7 +133,7 @@ static int file_read(void *ctx, uint32_t e, uint64_t off, void *buf, size_t len,
 	            (unsigned long long)p, (unsigned long long)ne, t->stride);
 	NPK_FAIL_IF(off > sec || len > sec - off, err, NPK_E_FORMAT,
 	            "%s: a read past the Merkle tree section", name);
-	return npk__pread_full(npk__reader_fd(fr), buf, len, at + off, name, err);
+	return npk__chain_pread(t->top, e, buf, len, at + off, err);
 }
 
 int npk__chain_tree_init(npk__chain_tree *t, npk_reader *top, uint64_t n, npk_error *err)
@@ -151,7 +151,7 @@ int npk__chain_tree_init(npk__chain_tree *t, npk_reader *top, uint64_t n, npk_er
 	NPK_FORWARD(edition_tree(t, at, &fr, &p, &ne, &off, &len, err));
 	NPK_FAIL_IF(len < sizeof h, err, NPK_E_DIGEST, "%s: the Merkle tree section is truncated",
 	            npk__reader_name(fr));
-	NPK_FORWARD(npk__pread_full(npk__reader_fd(fr), h, sizeof h, off, npk__reader_name(fr), err));
+	NPK_FORWARD(npk__chain_pread(top, at, h, sizeof h, off, err));
 	const char *why = npk__etree_header_problem(h, p, ne, len, &t->stride);
 	NPK_FAIL_IF(why != NULL, err, NPK_E_DIGEST,
 	            "%s: the Merkle tree section %s: run newspack verify", npk__reader_name(fr), why);

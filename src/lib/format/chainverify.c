@@ -3,9 +3,14 @@
  * 15.15): every file, oldest first, each read once (and the extents that
  * references name), its signer reported; the checks of the chain (edition
  * numbers, base_digest, prev_tree_size, the stride, key rotation);
- * withdrawals of paths the state held; the folder rule of the state.
+ * withdrawals of paths the state held; the folder rule of the state. The
+ * last two come from each file's entries, spilled to a temporary file as
+ * its verify reads them and merged in path order at the end: no file is
+ * read twice, and the memory does not grow with the entries.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "format/format.h"
@@ -19,6 +24,14 @@ typedef struct chain_verify {
 	uint32_t edition;         /* the file being verified */
 	npk_pathstack folders;    /* the state's folder rule */
 	const char *clash_name;
+	/* each file's entries (path, withdrawn), front-coded in path order as
+	 * its verify reads them, for the checks of the state: merged from
+	 * here, not read from the files again (each is read once) */
+	FILE *spill;
+	uint64_t *from, *to;      /* edition e's records: [from[e], to[e]) */
+	uint32_t *failed;         /* the editions before e that failed: failed[e] */
+	char *prev;               /* the last path spilled */
+	int spill_bad, spill_errno;
 } chain_verify;
 
 static void keep_worst(int *first, int code)
@@ -66,15 +79,15 @@ static void stats_add(npk_verify_stats *to, const npk_verify_stats *s)
 	to->tree_problems += s->tree_problems;
 }
 
-/* The stride of fr's tree section, or 0. */
-static unsigned stride_of(const npk_reader *fr)
+/* The stride of edition e's tree section (fr), or 0. */
+static unsigned stride_of(npk_reader *top, uint32_t e, const npk_reader *fr)
 {
 	uint64_t off, len, n;
 	const uint8_t *root;
 	uint8_t h[NPK_TREE_HEADER];
 	npk_error e2 = {0};
 	if (npk__reader_tree(fr, &off, &len, &n, &root) != NPK_OK || len < sizeof h ||
-	    npk__pread_full(npk__reader_fd(fr), h, sizeof h, off, npk__reader_name(fr), &e2) != NPK_OK)
+	    npk__chain_pread(top, e, h, sizeof h, off, &e2) != NPK_OK)
 		return 0;
 	return h[16];
 }
@@ -112,7 +125,7 @@ static void check_link(chain_verify *c, uint32_t e, npk_reader *fr, const npk_in
 		why = "its base_digest is not H(manifest) of the chain's base";
 	else if (l->prev_tree_size != pin->tree_size)
 		why = "its prev_tree_size is not the previous edition's tree_size";
-	else if (base != NULL && stride_of(fr) != stride_of(base))
+	else if (base != NULL && stride_of(c->top, e, fr) != stride_of(c->top, 0, base))
 		why = "its Merkle tree's stride is not the base's";
 	if (why != NULL) {
 		snprintf(msg, sizeof msg, "%s: %s", name, why);
@@ -133,63 +146,190 @@ static void check_link(chain_verify *c, uint32_t e, npk_reader *fr, const npk_in
 	cv_report(c, NPK_E_SIGNATURE, e, NULL, msg);
 }
 
-/* Whether the state before edition e holds path: the newest entry of
- * editions e - 1 .. 0 at path, if any, is not a withdrawal. */
-static int state_holds(chain_verify *c, uint32_t e, const char *path, int *held)
-{
-	*held = 0;
-	for (uint32_t j = e; j-- > 0;) {
-		npk_reader *fr;
-		const npk_entry *found;
-		npk_error e2 = {0};
-		if (npk__chain_file(c->top, j, &fr, &e2) != NPK_OK)
-			return -1;
-		int rc = npk_reader_find(fr, path, &found, &e2);
-		if (rc == NPK_E_NOTFOUND)
-			continue;
-		if (rc != NPK_OK)
-			return -1;
-		*held = found->kind != NPK_KIND_WITHDRAWN;
-		return 0;
-	}
-	return 0;
-}
-
-/* Each entry of edition c->edition: a withdrawal names a path of the
- * state before it. */
+/* Each entry of edition c->edition, spilled (prefix shared with the
+ * last one, suffix, kind); one out of order is left to the file's verify. */
 static int each_entry(const npk_entry *en, void *ctx)
 {
 	chain_verify *c = ctx;
-	int held;
-	char msg[NPK_PATH_MAX + 200];
-	if (c->edition == 0 || en->kind != NPK_KIND_WITHDRAWN)
+	size_t n = strlen(en->path), k = 0;
+	if (c->spill == NULL || c->spill_bad)
 		return 0;
-	if (state_holds(c, c->edition, en->path, &held) != 0) {
+	if (c->to[c->edition] > c->from[c->edition] && strcmp(c->prev, en->path) >= 0)
+		return 0;
+	while (k < n && c->prev[k] == en->path[k])
+		k++;
+	uint8_t h[5] = {(uint8_t)k, (uint8_t)(k >> 8), (uint8_t)(n - k), (uint8_t)((n - k) >> 8),
+	                en->kind == NPK_KIND_WITHDRAWN};
+	if (fwrite(h, 1, 5, c->spill) != 5 || fwrite(en->path + k, 1, n - k, c->spill) != n - k) {
+		c->spill_bad = 1;
+		c->spill_errno = errno;
+	}
+	memcpy(c->prev + k, en->path + k, n - k + 1);
+	c->to[c->edition] += 5 + n - k;
+	return 0;
+}
+
+/* ---- The state, merged from the spilled entries ---- */
+
+typedef struct spill_cur {
+	uint64_t pos, end;
+	uint8_t buf[4096];
+	size_t len, at;
+	char path[NPK_PATH_MAX + 1];
+	int withdrawn;
+} spill_cur;
+
+typedef struct spill_merge {
+	int fd;
+	spill_cur *cur;
+	uint32_t *heap, n;
+} spill_merge;
+
+static int fill(spill_merge *m, spill_cur *s, size_t need)
+{
+	if (s->len - s->at >= need)
+		return 0;
+	memmove(s->buf, s->buf + s->at, s->len - s->at);
+	s->len -= s->at;
+	s->at = 0;
+	size_t want = sizeof s->buf - s->len;
+	if (want > s->end - s->pos)
+		want = (size_t)(s->end - s->pos);
+	npk_error e2 = {0};
+	if (want > 0 && npk__pread_full(m->fd, s->buf + s->len, want, s->pos, "spill", &e2) != NPK_OK)
+		return -1;
+	s->pos += want;
+	s->len += want;
+	return s->len - s->at >= need ? 0 : -1;
+}
+
+/* Edition e's next entry: 1, 0 at its end, -1 when it cannot be read. */
+static int spill_next(spill_merge *m, uint32_t e)
+{
+	spill_cur *s = &m->cur[e];
+	if (s->at == s->len && s->pos == s->end)
+		return 0;
+	if (fill(m, s, 5) != 0)
+		return -1;
+	const uint8_t *h = s->buf + s->at;
+	size_t k = h[0] | (size_t)h[1] << 8, n = h[2] | (size_t)h[3] << 8;
+	s->withdrawn = h[4];
+	s->at += 5;
+	if (k + n > NPK_PATH_MAX || fill(m, s, n) != 0)
+		return -1;
+	memcpy(s->path + k, s->buf + s->at, n);
+	s->path[k + n] = 0;
+	s->at += n;
+	return 1;
+}
+
+/* Path order, then the oldest edition first. */
+static int sp_before(const spill_merge *m, uint32_t a, uint32_t b)
+{
+	int cmp = strcmp(m->cur[a].path, m->cur[b].path);
+	return cmp != 0 ? cmp < 0 : a < b;
+}
+
+static void sp_sift(spill_merge *m, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, s = i;
+		if (l < m->n && sp_before(m, m->heap[l], m->heap[s]))
+			s = l;
+		if (l + 1 < m->n && sp_before(m, m->heap[l + 1], m->heap[s]))
+			s = l + 1;
+		if (s == i)
+			return;
+		uint32_t t = m->heap[i];
+		m->heap[i] = m->heap[s];
+		m->heap[s] = t;
+		i = s;
+	}
+}
+
+/* A withdrawal in edition e names a path of the state before it: the
+ * version of edition pe (UINT32_MAX: none), unless a file between them
+ * could not be read. */
+static void check_withdrawal(chain_verify *c, uint32_t e, const char *path, uint32_t pe,
+                             int prev_withdrawn)
+{
+	char msg[NPK_PATH_MAX + 200];
+	uint32_t lo = pe == UINT32_MAX ? 0 : pe + 1;
+	if (e == 0)
+		return;
+	if (c->failed[e] - c->failed[lo] > 0) {
 		snprintf(msg, sizeof msg, "the withdrawal of %s cannot be checked: an earlier edition "
-		         "cannot be read", en->path);
-		cv_report(c, NPK_E_FORMAT, c->edition, en->path, msg);
-	} else if (!held) {
+		         "cannot be read", path);
+		cv_report(c, NPK_E_FORMAT, e, path, msg);
+	} else if (pe == UINT32_MAX || prev_withdrawn) {
 		snprintf(msg, sizeof msg, "withdraws %s, which the state before edition %u does not "
-		         "hold", en->path, c->edition);
-		cv_report(c, NPK_E_FORMAT, c->edition, en->path, msg);
+		         "hold", path, e);
+		cv_report(c, NPK_E_FORMAT, e, path, msg);
+	}
+}
+
+/* The folder rule (5.1) over the state, in path order. */
+static int state_entry(chain_verify *c, const char *path)
+{
+	const char *clash;
+	char msg[2 * NPK_PATH_MAX + 100];
+	if (npk__pathstack_push(&c->folders, path, &clash) != 0)
+		return NPK_E_NOMEM;
+	if (clash != NULL) {
+		snprintf(msg, sizeof msg, "in the state at edition %u, \"%s\" is a document and also "
+		         "the folder of \"%s\"", npk__chain_at(c->top), clash, path);
+		cv_report(c, NPK_E_FORMAT, npk__chain_at(c->top), path, msg);
 	}
 	return 0;
 }
 
-/* The folder rule (5.1) over the state, listed in path order. */
-static int state_entry(const npk_entry *en, void *ctx)
+/* One path: its versions, oldest first; the newest is the state's. */
+static int merge_path(chain_verify *c, spill_merge *m, char *path)
 {
-	chain_verify *c = ctx;
-	const char *clash;
-	char msg[2 * NPK_PATH_MAX + 100];
-	if (npk__pathstack_push(&c->folders, en->path, &clash) != 0)
-		return NPK_E_NOMEM;
-	if (clash != NULL) {
-		snprintf(msg, sizeof msg, "in the state at edition %u, \"%s\" is a document and also "
-		         "the folder of \"%s\"", npk__chain_at(c->top), clash, en->path);
-		cv_report(c, NPK_E_FORMAT, npk__chain_at(c->top), en->path, msg);
+	uint32_t pe = UINT32_MAX;
+	int pw = 0, r;
+	strcpy(path, m->cur[m->heap[0]].path);
+	while (m->n > 0 && strcmp(m->cur[m->heap[0]].path, path) == 0) {
+		uint32_t e = m->heap[0];
+		if (m->cur[e].withdrawn)
+			check_withdrawal(c, e, path, pe, pw);
+		pe = e;
+		pw = m->cur[e].withdrawn;
+		if ((r = spill_next(m, e)) < 0)
+			return NPK_E_IO;
+		if (r == 0)
+			m->heap[0] = m->heap[--m->n];
+		if (m->n > 0)
+			sp_sift(m, 0);
 	}
-	return 0;
+	return pw ? NPK_OK : state_entry(c, path);
+}
+
+static int merge_spill(chain_verify *c, uint32_t count, npk_error *err)
+{
+	spill_merge m = {fileno(c->spill), calloc(count, sizeof *m.cur), calloc(count, sizeof *m.heap), 0};
+	char *path = malloc(NPK_PATH_MAX + 1);
+	int rc = m.cur && m.heap && path ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "out of memory");
+	for (uint32_t e = 0; rc == NPK_OK && e < count; e++) {
+		m.cur[e].pos = c->from[e];
+		m.cur[e].end = c->to[e];
+		int r = spill_next(&m, e);
+		if (r < 0)
+			rc = npk__fail(err, NPK_E_IO, "verify: the entries kept in a temporary file "
+			               "cannot be read back");
+		else if (r > 0)
+			m.heap[m.n++] = e;
+	}
+	for (uint32_t i = m.n / 2 + 1; rc == NPK_OK && i-- > 0;)
+		sp_sift(&m, i);
+	while (rc == NPK_OK && m.n > 0)
+		if ((rc = merge_path(c, &m, path)) == NPK_E_IO)
+			rc = npk__fail(err, NPK_E_IO, "verify: the entries kept in a temporary file "
+			               "cannot be read back");
+	free(path);
+	free(m.cur);
+	free(m.heap);
+	return rc;
 }
 
 /* Edition e's line: file, entries, signer (problem object "edition",
@@ -235,6 +375,9 @@ static int verify_one(chain_verify *c, uint32_t e, npk_reader **fr, npk_info *in
 	}
 	npk_reader_info(*fr, in);
 	c->edition = e;
+	c->prev[0] = 0;
+	if (c->spill != NULL)
+		c->from[e] = c->to[e] = (uint64_t)ftello(c->spill);
 	memset(&st, 0, sizeof st);
 	int rc = npk__reader_verify_file(*fr, c->top, each_entry, c, c->cb, c->ctx, &st, &e2);
 	stats_add(c->st, &st);
@@ -254,6 +397,41 @@ static int verify_one(chain_verify *c, uint32_t e, npk_reader **fr, npk_info *in
 	return NPK_OK;
 }
 
+/* The checks of the state (withdrawals, the folder rule) from the spilled
+ * entries; a file that failed makes it incomplete, as a listing says. */
+static int check_state(chain_verify *c, uint32_t at, npk_error *err)
+{
+	npk_error e2 = {0};
+	if (c->spill != NULL && !c->spill_bad && fflush(c->spill) != 0)
+		c->spill_errno = errno;
+	NPK_FAIL_IF(c->spill == NULL || c->spill_bad || c->spill_errno, err, NPK_E_IO,
+	            "verify: the entries of the chain cannot be kept in a temporary file: %s",
+	            strerror(c->spill_errno));
+	NPK_FORWARD(merge_spill(c, at + 1, err));
+	npk__chain_warn_unused(c->top);
+	for (uint32_t e = 0; e <= at; e++) {
+		npk_reader *fr;
+		if (npk__chain_file(c->top, e, &fr, &e2) == NPK_OK)
+			continue;
+		int code = e2.code == NPK_E_NOTFOUND ? NPK_E_FORMAT : e2.code;
+		npk__wrap(&e2, code, "%s: the state is incomplete: ", npk__reader_name(c->top));
+		cv_report(c, code == NPK_E_VERSION ? NPK_E_VERSION : NPK_E_FORMAT, at, NULL, e2.msg);
+		break;
+	}
+	return NPK_OK;
+}
+
+static void cv_free(chain_verify *c)
+{
+	npk__pathstack_free(&c->folders);
+	if (c->spill != NULL)
+		fclose(c->spill);
+	free(c->from);
+	free(c->to);
+	free(c->failed);
+	free(c->prev);
+}
+
 int npk__chain_verify(npk_reader *top, npk_problem_cb cb, void *ctx, npk_verify_stats *stats,
                       npk_error *err)
 {
@@ -263,10 +441,18 @@ int npk__chain_verify(npk_reader *top, npk_problem_cb cb, void *ctx, npk_verify_
 	uint32_t at = npk__chain_at(top);
 	npk_reader *base = NULL, *prev = NULL;
 	npk_info in, pin;
-	int rc = NPK_OK;
+	c.from = calloc(at + 1, sizeof *c.from);
+	c.to = calloc(at + 1, sizeof *c.to);
+	c.failed = calloc(at + 2, sizeof *c.failed);
+	c.prev = malloc(NPK_PATH_MAX + 1);
+	c.spill = tmpfile();
+	c.spill_errno = c.spill == NULL ? errno : 0;
+	int rc = c.from && c.to && c.failed && c.prev ? NPK_OK
+	         : npk__fail(err, NPK_E_NOMEM, "out of memory");
 	for (uint32_t e = 0; rc == NPK_OK && e <= at; e++) {
 		npk_reader *fr;
 		rc = verify_one(&c, e, &fr, &in, err);
+		c.failed[e + 1] = c.failed[e] + (fr == NULL);
 		if (rc != NPK_OK || fr == NULL) {
 			prev = NULL;
 			continue;
@@ -283,15 +469,9 @@ int npk__chain_verify(npk_reader *top, npk_problem_cb cb, void *ctx, npk_verify_
 		prev = fr;
 		pin = in;
 	}
-	if (rc == NPK_OK && c.first != NPK_E_NOMEM) {
-		npk_error e2 = {0};
-		int lr = npk_reader_list(top, state_entry, &c, &e2);
-		if (lr == NPK_E_NOMEM)
-			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
-		else if (lr != NPK_OK)
-			cv_report(&c, lr == NPK_E_VERSION ? NPK_E_VERSION : NPK_E_FORMAT, at, NULL, e2.msg);
-	}
-	npk__pathstack_free(&c.folders);
+	if (rc == NPK_OK && c.first != NPK_E_NOMEM)
+		rc = check_state(&c, at, err);
+	cv_free(&c);
 	if (rc != NPK_OK)
 		return rc;
 	if (c.first != NPK_OK)

@@ -325,6 +325,24 @@ int npk__verify_consistency(uint64_t m, uint64_t n, const uint8_t root_m[32],
  * this chain", NPK_E_DIGEST). */
 int npk__reader_open_file(const char *path, const uint8_t *expect, const npk_trust *trust,
                           int allow_untrusted, npk_reader **out, npk_error *err);
+/* The newest file's reader, made from the top without opening the file
+ * again: it shares top's descriptor and tables (top must outlive it);
+ * NPK_E_NOTFOUND (err untouched) when survival copies served the top. */
+int npk__reader_share(npk_reader *top, npk_reader **out, npk_error *err);
+/* len bytes at off of r's file (from the sections verify holds, when
+ * there). */
+int npk__reader_pread(const npk_reader *r, void *buf, size_t len, uint64_t off, npk_error *err);
+/* Section s's digest into got, its bytes held by r when they match it and
+ * are not too many (npk__reader_pread then reads them from memory); and,
+ * once its checks are done, only what the later editions' checks read of
+ * it held: its tree's levels above 0 and the last 2^stride hashes of
+ * level 0 (its leaves start at p). */
+int npk__reader_hold_tree(npk_reader *r, const npk_section *s, uint8_t got[32], npk_error *err);
+void npk__reader_keep_upper(npk_reader *r, uint64_t p, unsigned stride);
+/* The same of edition e's file, through a small cache of the chain's:
+ * the tree nodes and headers that each edition's checks read again. */
+int npk__chain_pread(npk_reader *top, uint32_t e, void *buf, size_t len, uint64_t off,
+                     npk_error *err);
 /* r's own file: its edition link (NULL: not an edition) and H(manifest). */
 const npk_edition_link *npk__reader_link(const npk_reader *r);
 const uint8_t *npk__reader_manifest_digest(const npk_reader *r);
@@ -354,6 +372,9 @@ int npk__reader_read_extent(npk_reader *fr, uint32_t cluster, uint32_t offset, u
 int npk__reader_verify_file(npk_reader *fr, npk_reader *top, npk_entry_cb each, void *each_ctx,
                             npk_problem_cb cb, void *ctx, npk_verify_stats *stats,
                             npk_error *err);
+/* Warns of the --chain files in no place of the chain (once; at the
+ * newest state only), as a listing of the state does. */
+void npk__chain_warn_unused(npk_reader *top);
 int npk__chain_verify(npk_reader *top, npk_problem_cb cb, void *ctx, npk_verify_stats *stats,
                       npk_error *err);
 

@@ -134,6 +134,13 @@ struct npk_reader {
 	int64_t folders_sec;      /* the folder filter's (15.15), or -1 */
 	npk__chain *chain;
 	int dec_borrowed;         /* dec is the top reader's (a chain's file reader) */
+	const npk_reader *shares; /* the newest file's reader: the top's fd and tables */
+	/* verify of a chain's file (holding): the tree, the path filter (or
+	 * the copies) and the folder filter sections, held from their digest's
+	 * read to their last check (each byte read once); then what later
+	 * editions read of its tree */
+	struct { uint8_t *p; uint64_t off, len; } held[3];
+	int holding;
 
 	/* the entry returned by npk_reader_find */
 	npk_entry found;
@@ -1035,6 +1042,38 @@ int npk__reader_open_file(const char *path, const uint8_t *expect, const npk_tru
 	return NPK_OK;
 }
 
+int npk__reader_share(npk_reader *top, npk_reader **out, npk_error *err)
+{
+	/* what survival copies served at open is not the file's own bytes,
+	 * which a file reader shows as they are */
+	if (top->copies != NULL || top->nfixes > 0)
+		return NPK_E_NOTFOUND;
+	npk_reader *fr = malloc(sizeof *fr);
+	NPK_FAIL_IF(fr == NULL, err, NPK_E_NOMEM, "out of memory");
+	*fr = *top;
+	/* what open read is shared (top outlives it: the chain is freed
+	 * first); the caches and the walk state are fr's own */
+	fr->shares = top;
+	fr->chain = NULL;
+	fr->trusted = 0;          /* as an earlier file: bound by the digests */
+	fr->dec_borrowed = 1;
+	fr->pf = fr->ppf = NULL;
+	memset(&fr->page, 0, sizeof fr->page);
+	memset(&fr->fpage, 0, sizeof fr->fpage);
+	memset(&fr->cl, 0, sizeof fr->cl);
+	memset(&fr->leaf, 0, sizeof fr->leaf);
+	memset(&fr->found, 0, sizeof fr->found);
+	fr->cl_cached = fr->cl_bad = fr->cl_failed = -1;
+	fr->found_path = NULL;
+	fr->found_meta = npk_meta_new();
+	if (fr->found_meta == NULL) {
+		free(fr);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	}
+	*out = fr;
+	return NPK_OK;
+}
+
 int npk_reader_open(const char *path, const npk_trust *trust,
                     int allow_untrusted, npk_reader **out, npk_error *err)
 {
@@ -1140,6 +1179,20 @@ static void obj_free(obj_buf *o)
 	free(o->raw);
 }
 
+/* What a reader reads after open: its own, also when it shares the rest. */
+static void release_held(npk_reader *r);
+
+static void reader_free_caches(npk_reader *r)
+{
+	release_held(r);
+	obj_free(&r->page);
+	obj_free(&r->fpage);
+	obj_free(&r->cl);
+	free(r->found_path);
+	npk_meta_free(r->found_meta);
+	npk__buf_free(&r->leaf);
+}
+
 void npk_reader_free(npk_reader *r)
 {
 	if (r == NULL)
@@ -1147,6 +1200,11 @@ void npk_reader_free(npk_reader *r)
 	npk__chain_free(r->chain);
 	pf_stop(&r->pf);
 	pf_stop(&r->ppf);
+	if (r->shares != NULL) {
+		reader_free_caches(r);
+		free(r);
+		return;
+	}
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->pages != NULL)
@@ -1158,14 +1216,9 @@ void npk_reader_free(npk_reader *r)
 	for (uint32_t i = 0; i < r->nfixes; i++)
 		free(r->fixes[i].bytes);
 	free(r->copies);
-	obj_free(&r->page);
-	obj_free(&r->fpage);
-	obj_free(&r->cl);
-	free(r->found_path);
+	reader_free_caches(r);
 	if (!r->dec_borrowed)
 		npk__decoder_free(r->dec);
-	npk_meta_free(r->found_meta);
-	npk__buf_free(&r->leaf);
 	free(r->signed_bytes);
 	npk_meta_free(r->meta);
 	free(r->name);
@@ -2667,13 +2720,81 @@ static int hash_range(const npk_reader *r, uint64_t off, uint64_t len, uint8_t o
 	return NPK_OK;
 }
 
+#define HOLD_MAX (40u << 20) /* a tree, path filter or copies section held, at most */
+
+/* len bytes at off of r's file, from a held section when it has them. */
+static int held_read(const npk_reader *r, void *buf, size_t len, uint64_t off, npk_error *err)
+{
+	/* the manifest, signature and trailer, as open read them */
+	uint64_t sb = (uint64_t)r->mf_len + r->sig_len + NPK_TRAILER_SIZE, mf = r->signed_size - sb;
+	if (r->holding && r->signed_bytes != NULL && r->nfixes == 0 && sb <= r->signed_size &&
+	    off >= mf && len <= sb && off - mf <= sb - len) {
+		memcpy(buf, r->signed_bytes + (off - mf), len);
+		return NPK_OK;
+	}
+	for (int i = 0; i < 3; i++)
+		if (r->held[i].p != NULL && off >= r->held[i].off && len <= r->held[i].len &&
+		    off - r->held[i].off <= r->held[i].len - len) {
+			memcpy(buf, r->held[i].p + (off - r->held[i].off), len);
+			return NPK_OK;
+		}
+	return npk__pread_full(r->fd, buf, len, off, r->name, err);
+}
+
+int npk__reader_pread(const npk_reader *r, void *buf, size_t len, uint64_t off, npk_error *err)
+{
+	return held_read(r, buf, len, off, err);
+}
+
+static int hash_section(npk_reader *r, const section_ref *d, int slot, uint8_t got[32],
+                        npk_error *err);
+
+int npk__reader_hold_tree(npk_reader *r, const npk_section *s, uint8_t got[32], npk_error *err)
+{
+	return hash_section(r, s, 0, got, err);
+}
+
+/* Section d's digest, its bytes held (slot) when it is small enough. */
+static int hash_section(npk_reader *r, const section_ref *d, int slot, uint8_t got[32],
+                        npk_error *err)
+{
+	uint8_t *b = slot >= 0 && d->len <= HOLD_MAX ? malloc(d->len ? d->len : 1) : NULL;
+	if (b == NULL)
+		return hash_range(r, d->off, d->len, got, err);
+	int rc = npk__pread_full(r->fd, b, d->len, d->off, r->name, err);
+	if (rc != NPK_OK) {
+		free(b);
+		return rc;
+	}
+	npk__digest(b, d->len, got);
+	if (!npk__digest_same(got, d->digest)) {
+		free(b);
+		return NPK_OK;
+	}
+	free(r->held[slot].p);
+	r->held[slot].p = b;
+	r->held[slot].off = d->off;
+	r->held[slot].len = d->len;
+	return NPK_OK;
+}
+
+static void release_held(npk_reader *r)
+{
+	for (int i = 0; i < 3; i++) {
+		free(r->held[i].p);
+		r->held[i].p = NULL;
+	}
+}
+
 /* 15.4: section i's bytes against its digest; 1 when they match. */
 static int check_section(npk_reader *r, walk_report *wr, uint32_t i)
 {
 	const section_ref *d = &r->sections[i];
 	uint8_t got[32];
 	npk_error e2 = {0};
-	if (hash_range(r, d->off, d->len, got, &e2) != NPK_OK) {
+	int slot = !r->holding ? -1 : (int64_t)i == r->tree_sec ? 0
+	           : d->type == NPK_SECTION_PATHS ? 1 : d->type == NPK_SECTION_FOLDERS ? 2 : -1;
+	if (hash_section(r, d, slot, got, &e2) != NPK_OK) {
 		report(wr, NPK_E_IO, "section", i, d->off, NULL, npk__bare(&e2, "read error"));
 		return 0;
 	}
@@ -2759,8 +2880,7 @@ static int same_bytes(const npk_reader *r, uint64_t a, uint64_t b, uint64_t len)
 	npk_error e2 = {0};
 	for (uint64_t at = 0; at < len;) {
 		size_t n = len - at < sizeof x ? (size_t)(len - at) : sizeof x;
-		if (npk__pread_full(r->fd, x, n, a + at, r->name, &e2) != NPK_OK ||
-		    npk__pread_full(r->fd, y, n, b + at, r->name, &e2) != NPK_OK)
+		if (held_read(r, x, n, a + at, &e2) != NPK_OK || held_read(r, y, n, b + at, &e2) != NPK_OK)
 			return -1;
 		if (memcmp(x, y, n) != 0)
 			return 0;
@@ -2787,7 +2907,7 @@ static void check_copies(npk_reader *r, walk_report *wr, const section_ref *d, u
 	npk_error e2 = {0};
 	size_t n = d->len < sizeof h ? (size_t)d->len : sizeof h;
 	char msg[200];
-	if (npk__pread_full(r->fd, h, n, d->off, r->name, &e2) != NPK_OK ||
+	if (held_read(r, h, n, d->off, &e2) != NPK_OK ||
 	    npk__copies_parse(h, n, d->off, r->file_size, &c, &e2) != NPK_OK ||
 	    c.len != d->len || c.signed_size != r->signed_size) {
 		snprintf(msg, sizeof msg, "section %u (survival copies) cannot be read: %s", i,
@@ -2819,7 +2939,9 @@ static void check_tail_sections(npk_reader *r, walk_report *wr, const section_re
 	if (!tail_tiled(r, wr, S, n, dir_off))
 		return;
 	for (uint32_t i = 0; i < n; i++) {
-		if (hash_range(r, S[i].off, S[i].len, got, &e2) != NPK_OK) {
+		/* the copies, held: compared with their originals below */
+		int slot = r->holding && S[i].type == NPK_SECTION_COPIES ? 1 : -1;
+		if (hash_section(r, &S[i], slot, got, &e2) != NPK_OK) {
 			report_tail(wr, e2.code, "tail section", i, S[i].off, npk__bare(&e2, "read error"));
 		} else if (!npk__digest_same(got, S[i].digest)) {
 			snprintf(msg, sizeof msg, "section %u (type %u) does not match its digest", i,
@@ -2827,6 +2949,10 @@ static void check_tail_sections(npk_reader *r, walk_report *wr, const section_re
 			report_tail(wr, NPK_E_DIGEST, "tail section", i, S[i].off, msg);
 		} else if (S[i].type == NPK_SECTION_COPIES) {
 			check_copies(r, wr, &S[i], i);
+		}
+		if (slot >= 0) {
+			free(r->held[1].p);
+			r->held[1].p = NULL;
 		}
 	}
 }
@@ -3051,7 +3177,7 @@ static int tree_open(verify_ctx *v, int intact, npk_error *err)
 	uint8_t h[NPK_TREE_HEADER];
 	npk_error e2 = {0};
 	const char *why = d->len < sizeof h ? "is shorter than its header"
-	                  : npk__pread_full(r->fd, h, sizeof h, d->off, r->name, &e2) != NPK_OK
+	                  : held_read(r, h, sizeof h, d->off, &e2) != NPK_OK
 	                      ? npk__bare(&e2, "cannot be read")
 	                  : v->link ? etree_header_problem(h, v->tree_p, r->tree_size, d->len)
 	                            : npk__tree_header_problem(h, r->tree_size, d->len);
@@ -3078,8 +3204,7 @@ static const uint8_t *tree_leaf_at(verify_ctx *v, uint64_t i)
 		v->win_len = left < TREE_WIN ? (size_t)left : TREE_WIN;
 		v->win_at = at;
 		npk_error e2;
-		if (npk__pread_full(v->r->fd, v->win, v->win_len, v->tree_off + at, v->r->name, &e2) !=
-		    NPK_OK) {
+		if (held_read(v->r, v->win, v->win_len, v->tree_off + at, &e2) != NPK_OK) {
 			v->win_len = 0;
 			return NULL;
 		}
@@ -3123,7 +3248,7 @@ static int tree_read(void *ctx, uint64_t off, void *buf, size_t len, npk_error *
 	const section_ref *d = &v->r->sections[v->r->tree_sec];
 	NPK_FAIL_IF(off > d->len || len > d->len - off, err, NPK_E_FORMAT,
 	            "%s: a read past the Merkle tree section", v->r->name);
-	return npk__pread_full(v->r->fd, buf, len, v->tree_off + off, v->r->name, err);
+	return held_read(v->r, buf, len, v->tree_off + off, err);
 }
 
 /* 15.15: the children of node (l, i) of level b = l - stride that lie
@@ -3213,6 +3338,36 @@ static int tree_chain_root(verify_ctx *v)
 	return NPK_OK;
 }
 
+#define UPPER_KEEP (4u << 20) /* of a chain file's tree, kept at most */
+
+void npk__reader_keep_upper(npk_reader *r, uint64_t p, unsigned stride)
+{
+	uint8_t *b = NULL;
+	uint64_t at = stride >= 1 && stride <= NPK_TREE_STRIDE_MAX
+	              ? npk__etree_level_offset(p, r->tree_size, stride, stride) : UINT64_MAX;
+	if (at > r->held[0].len)
+		at = r->held[0].len;
+	at = at > ((uint64_t)32 << stride) ? at - ((uint64_t)32 << stride) : 0;
+	uint64_t len = r->held[0].len - at, off = r->held[0].off + at;
+	if (r->held[0].p != NULL && len > 0 && len <= UPPER_KEEP && (b = malloc(len)) != NULL)
+		memcpy(b, r->held[0].p + at, len);
+	release_held(r);
+	if (b != NULL) {
+		r->held[0].p = b;
+		r->held[0].off = off;
+		r->held[0].len = len;
+	}
+}
+
+/* After a chain file's verify, what npk__reader_keep_upper says stays. */
+static void keep_upper(verify_ctx *v)
+{
+	if (v->top != NULL && v->tree_ok)
+		npk__reader_keep_upper(v->r, v->tree_p, v->stride);
+	else
+		release_held(v->r);
+}
+
 /* Steps 4 and 5: the count of leaves, the stored levels, the root. */
 static int tree_finish(verify_ctx *v, npk_error *err)
 {
@@ -3281,7 +3436,7 @@ static int filter_open(verify_ctx *v, int64_t sec, const char *magic, uint64_t c
 		return NPK_OK;
 	const section_ref *d = &r->sections[sec];
 	const char *why = d->len < sizeof h ? "is shorter than its header"
-	                  : npk__pread_full(r->fd, h, sizeof h, d->off, r->name, &e2) != NPK_OK
+	                  : held_read(r, h, sizeof h, d->off, &e2) != NPK_OK
 	                      ? npk__bare(&e2, "cannot be read")
 	                      : npk__paths_header_problem(h, magic, d->len, count, &f->m, &f->k);
 	if (why == NULL && f->m / 8 > PATHS_MEM_MAX)
@@ -3296,8 +3451,7 @@ static int filter_open(verify_ctx *v, int64_t sec, const char *magic, uint64_t c
 	f->bits = malloc(f->m / 8);
 	NPK_FAIL_IF(f->bits == NULL, err, NPK_E_NOMEM, "out of memory");
 	f->off = d->off;
-	if (npk__pread_full(r->fd, f->bits, f->m / 8, d->off + NPK_PATHS_HEADER, r->name,
-	                    &e2) != NPK_OK) {
+	if (held_read(r, f->bits, f->m / 8, d->off + NPK_PATHS_HEADER, &e2) != NPK_OK) {
 		report(v->wr, NPK_E_IO, "section", (uint64_t)sec, d->off, NULL, npk__bare(&e2, ""));
 		return NPK_OK;
 	}
@@ -3430,6 +3584,9 @@ int npk__reader_verify_file(npk_reader *r, npk_reader *top, npk_entry_cb each, v
 	report_fixes(r, &wr);
 	int intact = 0;
 	int64_t flt[2] = {-1, -1};
+	/* a chain's file (top): what its checks read again is held, a lone
+	 * archive reads as it did */
+	r->holding = top != NULL;
 	int rc = check_body(r, &wr, &intact, flt, err);
 	if (rc == NPK_OK)
 		rc = tree_open(&v, intact, err);
@@ -3440,6 +3597,8 @@ int npk__reader_verify_file(npk_reader *r, npk_reader *top, npk_entry_cb each, v
 	if (rc == NPK_OK && v.folders.ok && (v.fprev = calloc(1, NPK_PATH_MAX + 1)) == NULL)
 		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 	if (rc != NPK_OK) {
+		release_held(r);
+		r->holding = 0;
 		free(v.cstate);
 		free(v.win);
 		free(v.paths.bits);
@@ -3466,6 +3625,7 @@ int npk__reader_verify_file(npk_reader *r, npk_reader *top, npk_entry_cb each, v
 		rc = tree_finish(&v, err);
 	if (rc == NPK_OK)
 		folders_end(&v);
+	keep_upper(&v);
 	free(v.leaves);
 	free(v.win);
 	free(v.paths.bits);
@@ -3473,6 +3633,7 @@ int npk__reader_verify_file(npk_reader *r, npk_reader *top, npk_entry_cb each, v
 	free(v.fprev);
 	if (rc == NPK_OK)
 		check_tail(r, &wr);
+	r->holding = 0;
 	free(v.cstate);
 	if (rc != NPK_OK)
 		return rc;

@@ -697,3 +697,14 @@ int npk_parity_find(const char *path, npk_parity_info *info, npk_error *err)
 {
 	return parity_run(path, 0, info, NULL, NULL, err);
 }
+
+int npk_reader_parity_find(npk_reader *r, npk_parity_info *info, npk_error *err)
+{
+	npk__par_state ps;
+	memset(info, 0, sizeof *info);
+	int rc = npk__par_open(&ps, npk__reader_fd(r), npk__reader_name(r), 0, err);
+	if (rc == NPK_OK)
+		npk__par_info(&ps, info);
+	npk__par_free(&ps);
+	return rc;
+}
