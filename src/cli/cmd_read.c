@@ -410,6 +410,9 @@ static int verify_opened(vctx *v, npk_reader *r, const cli_ropts *o)
 	npk_error err = {0};
 	int rc = npk_reader_verify(r, on_problem, v, &st, &err);
 	cli_progress_done(&prog);
+	/* a verify that could not finish says why (not damage: on stderr) */
+	if (unreadable(rc))
+		cli_warn("%s", cli_show_msg(err.msg));
 	v->prog = NULL;
 	char parity[400] = "";
 	v->r = r;                 /* the file is not opened again (read once) */

@@ -195,6 +195,13 @@ expect_exit 0 "cat of a path its path filter clears reads from the base" -- \
 	expect_eq "$(cat "$OUT")" X0 "  ... d/x.txt"
 expect_exit 0 "list --at 0 does not need edition 1" -- "$NP" list -p "$PUB" --at 0 "$S/page/news.e0002.npk"
 
+# verify keeps the chain's entries in a scratch file in TMPDIR: when it
+# cannot, it says so and where (exit 2: not damage)
+expect_exit 2 "verify with TMPDIR unusable exits 2" -- \
+	env TMPDIR="$S/no-such-folder" "$NP" verify -q -p "$PUB" "$N" &&
+	expect_contains "$ERR" "cannot be kept in a temporary file: $S/no-such-folder: cannot make a temporary file" \
+		"and names the folder"
+
 # ---- help and the man page name the options
 expect_exit 0 "list --help exits 0" -- "$NP" list --help &&
 	expect_contains "$OUT" "--at EDITION|DATE" "list --help names --at" &&

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "format/format.h"
 
@@ -32,6 +33,7 @@ typedef struct chain_verify {
 	uint32_t *failed;         /* the editions before e that failed: failed[e] */
 	char *prev;               /* the last path spilled */
 	int spill_bad, spill_errno;
+	char spill_why[512];      /* why it could not be made */
 } chain_verify;
 
 static void keep_worst(int *first, int code)
@@ -406,7 +408,7 @@ static int check_state(chain_verify *c, uint32_t at, npk_error *err)
 		c->spill_errno = errno;
 	NPK_FAIL_IF(c->spill == NULL || c->spill_bad || c->spill_errno, err, NPK_E_IO,
 	            "verify: the entries of the chain cannot be kept in a temporary file: %s",
-	            strerror(c->spill_errno));
+	            c->spill_why[0] ? c->spill_why : strerror(c->spill_errno));
 	NPK_FORWARD(merge_spill(c, at + 1, err));
 	npk__chain_warn_unused(c->top);
 	for (uint32_t e = 0; e <= at; e++) {
@@ -445,8 +447,15 @@ int npk__chain_verify(npk_reader *top, npk_problem_cb cb, void *ctx, npk_verify_
 	c.to = calloc(at + 1, sizeof *c.to);
 	c.failed = calloc(at + 2, sizeof *c.failed);
 	c.prev = malloc(NPK_PATH_MAX + 1);
-	c.spill = tmpfile();
-	c.spill_errno = c.spill == NULL ? errno : 0;
+	/* in $TMPDIR (else /tmp), as every scratch file of newspack */
+	int sfd = -1;
+	npk_error se = {0};
+	c.spill = npk__scratch_fd(&sfd, &se) == NPK_OK ? fdopen(sfd, "w+b") : NULL;
+	c.spill_errno = c.spill == NULL ? (sfd >= 0 ? errno : EIO) : 0;
+	if (c.spill == NULL && sfd >= 0)
+		close(sfd);
+	if (sfd < 0)
+		snprintf(c.spill_why, sizeof c.spill_why, "%s", se.msg);
 	int rc = c.from && c.to && c.failed && c.prev ? NPK_OK
 	         : npk__fail(err, NPK_E_NOMEM, "out of memory");
 	for (uint32_t e = 0; rc == NPK_OK && e <= at; e++) {
