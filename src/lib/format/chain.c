@@ -182,8 +182,7 @@ int npk__chain_pread(npk_reader *top, uint32_t e, void *buf, size_t len, uint64_
 	return rc_read(&c->ed[e], fr, buf, len, off, err);
 }
 
-/* The stride of edition e's tree section (its header's byte 16), or 0. */
-static unsigned tree_stride(npk_reader *top, uint32_t e, npk_reader *fr)
+unsigned npk__chain_stride(npk_reader *top, uint32_t e, npk_reader *fr)
 {
 	uint64_t off, len, n;
 	const uint8_t *root;
@@ -191,7 +190,8 @@ static unsigned tree_stride(npk_reader *top, uint32_t e, npk_reader *fr)
 	npk_error e2 = {0};
 	npk__chain *c = npk__reader_chain(top);
 	if (npk__reader_tree(fr, &off, &len, &n, &root) != NPK_OK || len < NPK_TREE_HEADER ||
-	    rc_read(&c->ed[e], fr, h, sizeof h, off, &e2) != NPK_OK)
+	    (c ? rc_read(&c->ed[e], fr, h, sizeof h, off, &e2)
+	       : npk__reader_pread(fr, h, sizeof h, off, &e2)) != NPK_OK)
 		return 0;
 	return h[16];
 }
@@ -222,7 +222,7 @@ static int link_check(npk_reader *top, uint32_t e, npk_reader *fr, npk_reader *n
 	            "%s (edition %u) says the previous edition has %llu leaves, but %s has %llu", b,
 	            e + 1, (unsigned long long)l->prev_tree_size, a,
 	            (unsigned long long)fi.tree_size);
-	unsigned sa = tree_stride(top, e, fr), sb = tree_stride(top, e + 1, next);
+	unsigned sa = npk__chain_stride(top, e, fr), sb = npk__chain_stride(top, e + 1, next);
 	NPK_FAIL_IF(sa != sb, err, NPK_E_FORMAT, "%s (edition %u) has a tree stride of %u, %s "
 	            "(edition %u) of %u: every edition has its base's", b, e + 1, sb, a, e, sa);
 	int same = memcmp(fi.key_id, ni.key_id, 8) == 0 && memcmp(fi.signer, ni.signer, 32) == 0;
@@ -731,8 +731,9 @@ static int pull(merge *m, uint32_t e, npk_error *err)
 
 /* Whether edition a's entry comes before b's: path order, then the newest
  * first (the state) or the oldest first (--all). */
-static int before(const merge *m, uint32_t a, uint32_t b)
+static int before(const void *ctx, uint32_t a, uint32_t b)
 {
+	const merge *m = ctx;
 	int cmp = strcmp(m->cur[a]->path, m->cur[b]->path);
 	if (cmp != 0)
 		return cmp < 0;
@@ -741,19 +742,7 @@ static int before(const merge *m, uint32_t a, uint32_t b)
 
 static void sift_down(merge *m, uint32_t i)
 {
-	for (;;) {
-		uint32_t l = 2 * i + 1, s = i;
-		if (l < m->n && before(m, m->heap[l], m->heap[s]))
-			s = l;
-		if (l + 1 < m->n && before(m, m->heap[l + 1], m->heap[s]))
-			s = l + 1;
-		if (s == i)
-			return;
-		uint32_t t = m->heap[i];
-		m->heap[i] = m->heap[s];
-		m->heap[s] = t;
-		i = s;
-	}
+	npk__heap_sift(m->heap, m->n, i, before, m);
 }
 
 /* Edition e's next entry; it leaves the heap's top (where it was) at its

@@ -81,19 +81,6 @@ static void stats_add(npk_verify_stats *to, const npk_verify_stats *s)
 	to->tree_problems += s->tree_problems;
 }
 
-/* The stride of edition e's tree section (fr), or 0. */
-static unsigned stride_of(npk_reader *top, uint32_t e, const npk_reader *fr)
-{
-	uint64_t off, len, n;
-	const uint8_t *root;
-	uint8_t h[NPK_TREE_HEADER];
-	npk_error e2 = {0};
-	if (npk__reader_tree(fr, &off, &len, &n, &root) != NPK_OK || len < sizeof h ||
-	    npk__chain_pread(top, e, h, sizeof h, off, &e2) != NPK_OK)
-		return 0;
-	return h[16];
-}
-
 /* Edition e's signature (the newest's was checked at open; an earlier
  * file is bound to it by the digests, and its own signature is checked
  * here too, as each file's signer is reported). */
@@ -127,7 +114,8 @@ static void check_link(chain_verify *c, uint32_t e, npk_reader *fr, const npk_in
 		why = "its base_digest is not H(manifest) of the chain's base";
 	else if (l->prev_tree_size != pin->tree_size)
 		why = "its prev_tree_size is not the previous edition's tree_size";
-	else if (base != NULL && stride_of(c->top, e, fr) != stride_of(c->top, 0, base))
+	else if (base != NULL &&
+	         npk__chain_stride(c->top, e, fr) != npk__chain_stride(c->top, 0, base))
 		why = "its Merkle tree's stride is not the base's";
 	if (why != NULL) {
 		snprintf(msg, sizeof msg, "%s: %s", name, why);
@@ -226,27 +214,16 @@ static int spill_next(spill_merge *m, uint32_t e)
 }
 
 /* Path order, then the oldest edition first. */
-static int sp_before(const spill_merge *m, uint32_t a, uint32_t b)
+static int sp_before(const void *ctx, uint32_t a, uint32_t b)
 {
+	const spill_merge *m = ctx;
 	int cmp = strcmp(m->cur[a].path, m->cur[b].path);
 	return cmp != 0 ? cmp < 0 : a < b;
 }
 
 static void sp_sift(spill_merge *m, uint32_t i)
 {
-	for (;;) {
-		uint32_t l = 2 * i + 1, s = i;
-		if (l < m->n && sp_before(m, m->heap[l], m->heap[s]))
-			s = l;
-		if (l + 1 < m->n && sp_before(m, m->heap[l + 1], m->heap[s]))
-			s = l + 1;
-		if (s == i)
-			return;
-		uint32_t t = m->heap[i];
-		m->heap[i] = m->heap[s];
-		m->heap[s] = t;
-		i = s;
-	}
+	npk__heap_sift(m->heap, m->n, i, sp_before, m);
 }
 
 /* A withdrawal in edition e names a path of the state before it: the

@@ -266,6 +266,26 @@ void npk__folders_new(const char *path, const char *prev,
 	}
 }
 
+/* ---- A k-way merge's heap of edition numbers ---- */
+
+void npk__heap_sift(uint32_t *heap, uint32_t n, uint32_t i, npk__heap_before before,
+                    const void *ctx)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, s = i;
+		if (l < n && before(ctx, heap[l], heap[s]))
+			s = l;
+		if (l + 1 < n && before(ctx, heap[l + 1], heap[s]))
+			s = l + 1;
+		if (s == i)
+			return;
+		uint32_t t = heap[i];
+		heap[i] = heap[s];
+		heap[s] = t;
+		i = s;
+	}
+}
+
 /* ---- An edition's tree section ---- */
 
 int npk__etree_layout(uint64_t p, uint64_t n, unsigned stride, uint64_t *section_len)

@@ -295,6 +295,12 @@ const char *npk__paths_header_problem(const uint8_t *h, const char *magic, uint6
  * comes once. */
 void npk__folders_new(const char *path, const char *prev,
                       void (*fn)(const char *path, size_t len, void *ctx), void *ctx);
+/* The heap of a k-way merge over editions (a listing of a chain, the
+ * state's checks of verify): heap[0 .. n) holds edition numbers, the one
+ * that before() puts first at the top; moves heap[i] down to its place. */
+typedef int (*npk__heap_before)(const void *ctx, uint32_t a, uint32_t b);
+void npk__heap_sift(uint32_t *heap, uint32_t n, uint32_t i, npk__heap_before before,
+                    const void *ctx);
 /* An edition's tree section (15.15): the nodes [p >> L, n >> L) of each
  * stored level. Length for leaves [p, n) at this stride (0, or -1 on
  * overflow or a bad stride / p > n), and where level L starts in it
@@ -343,6 +349,9 @@ void npk__reader_keep_upper(npk_reader *r, uint64_t p, unsigned stride);
  * the tree nodes and headers that each edition's checks read again. */
 int npk__chain_pread(npk_reader *top, uint32_t e, void *buf, size_t len, uint64_t off,
                      npk_error *err);
+/* The stride of edition e's tree section (its header's byte 16; fr its
+ * file, which may still be opening), or 0: kept as npk__chain_pread keeps. */
+unsigned npk__chain_stride(npk_reader *top, uint32_t e, npk_reader *fr);
 /* r's own file: its edition link (NULL: not an edition) and H(manifest). */
 const npk_edition_link *npk__reader_link(const npk_reader *r);
 const uint8_t *npk__reader_manifest_digest(const npk_reader *r);
