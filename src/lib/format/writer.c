@@ -1159,12 +1159,30 @@ uint64_t npk__writer_entries(const npk_writer *w)
 	return w->docs;
 }
 
+/* A filter section (15.15: the path filter, type 9, or the folder
+ * filter, type 10) of count keys and m bits f, written at the current
+ * offset: its place and digest into *off, *len, digest. */
+static int filter_emit(npk_writer *w, const char *magic, uint64_t count, uint64_t m,
+                       const uint8_t *f, uint64_t *off, uint64_t *len, uint8_t digest[32],
+                       npk_error *err)
+{
+	uint8_t h[NPK_PATHS_HEADER];
+	npk__paths_header(h, magic, count, m, NPK_PATHS_HASHES);
+	crypto_generichash_state st;
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, h, sizeof h);
+	crypto_generichash_update(&st, f, (size_t)(m / 8));
+	crypto_generichash_final(&st, digest, 32);
+	*off = w->off;
+	*len = sizeof h + m / 8;
+	NPK_FORWARD(writer_emit(w, h, sizeof h, err));
+	return writer_emit(w, f, (size_t)(m / 8), err);
+}
+
 /* The path filter (section type 9) over the entries' paths. */
 static int paths_write(npk_writer *w, npk_error *err)
 {
 	uint64_t m = npk__paths_bits(w->docs);
-	uint8_t h[NPK_PATHS_HEADER];
-	npk__paths_header(h, NPK_PATHS_MAGIC, w->docs, m, NPK_PATHS_HASHES);
 	uint8_t *f = calloc(1, (size_t)(m / 8));
 	NPK_FAIL_IF(f == NULL, err, NPK_E_NOMEM, "out of memory");
 	for (size_t at = 0; at < w->paths.len;) {
@@ -1173,16 +1191,8 @@ static int paths_write(npk_writer *w, npk_error *err)
 		npk__paths_add(f, m, NPK_PATHS_HASHES, p, len);
 		at += len + 1;
 	}
-	crypto_generichash_state st;
-	crypto_generichash_init(&st, NULL, 0, 32);
-	crypto_generichash_update(&st, h, sizeof h);
-	crypto_generichash_update(&st, f, (size_t)(m / 8));
-	crypto_generichash_final(&st, w->paths_digest, 32);
-	w->paths_off = w->off;
-	w->paths_len = sizeof h + m / 8;
-	int rc = writer_emit(w, h, sizeof h, err);
-	if (rc == NPK_OK)
-		rc = writer_emit(w, f, (size_t)(m / 8), err);
+	int rc = filter_emit(w, NPK_PATHS_MAGIC, w->docs, m, f, &w->paths_off, &w->paths_len,
+	                     w->paths_digest, err);
 	free(f);
 	return rc;
 }
@@ -1225,18 +1235,8 @@ static int folders_write(npk_writer *w, npk_error *err)
 	ff.f = calloc(1, (size_t)(ff.m / 8));
 	NPK_FAIL_IF(ff.f == NULL, err, NPK_E_NOMEM, "out of memory");
 	folders_each(w, &ff);
-	uint8_t h[NPK_PATHS_HEADER];
-	npk__paths_header(h, NPK_FOLDERS_MAGIC, count, ff.m, NPK_PATHS_HASHES);
-	crypto_generichash_state st;
-	crypto_generichash_init(&st, NULL, 0, 32);
-	crypto_generichash_update(&st, h, sizeof h);
-	crypto_generichash_update(&st, ff.f, (size_t)(ff.m / 8));
-	crypto_generichash_final(&st, w->folders_digest, 32);
-	w->folders_off = w->off;
-	w->folders_len = sizeof h + ff.m / 8;
-	int rc = writer_emit(w, h, sizeof h, err);
-	if (rc == NPK_OK)
-		rc = writer_emit(w, ff.f, (size_t)(ff.m / 8), err);
+	int rc = filter_emit(w, NPK_FOLDERS_MAGIC, count, ff.m, ff.f, &w->folders_off,
+	                     &w->folders_len, w->folders_digest, err);
 	free(ff.f);
 	return rc;
 }
