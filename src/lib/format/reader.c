@@ -2557,7 +2557,6 @@ void npk__reader_set_chain(npk_reader *r, npk__chain *c)
 	r->chain = c;
 }
 
-/* Verification state for the per-document callback. */
 /* A filter section of an edition (15.15) for verify: its header checked
  * and its bits read (ok), or the problem reported. */
 typedef struct vfilter {
@@ -2567,6 +2566,7 @@ typedef struct vfilter {
 	unsigned k;
 } vfilter;
 
+/* Verification state for the per-document callback. */
 typedef struct verify_ctx {
 	npk_reader *r;
 	walk_report *wr;
@@ -3421,7 +3421,6 @@ static uint32_t edition_sections(verify_ctx *v)
 		         : "an edition without its path filter section");
 	return n + nf;
 }
-
 
 /* Filter section sec (whose digest matched; -1: none that did) with this
  * magic, for count entries (NPK_FILTER_ANY_COUNT: read from its header). */
