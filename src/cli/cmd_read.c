@@ -674,6 +674,10 @@ typedef struct info_view {
 	npk_info in;
 	char id[17], when[40], signer[65], fp[NPK_FINGERPRINT_LEN], root[65];
 	double ratio;             /* archive size over content size */
+	/* an edition: the entries and bytes of the chain's files that could
+	 * be read (in.documents and in.file_size are its own file's) */
+	uint64_t chain_entries, chain_bytes;
+	uint32_t chain_files;
 } info_view;
 
 /* 15.15: the chain of an edition, one line (or object) per edition; an
@@ -686,34 +690,37 @@ static int info_edition(info_view *v, uint32_t e, npk_edition_info *ei, npk_erro
 	return rc;
 }
 
-/* An edition's own counts are not the chain's: both are said (the
- * state's own count needs a listing). */
-static void info_chain_sizes(info_view *v, const char *a, const char *b)
+/* The chain's totals, over the files that can be read. */
+static void info_chain_totals(info_view *v)
 {
-	const npk_info *in = &v->in;
-	uint64_t entries = 0, bytes = 0;
-	uint32_t files = 0;
-	for (uint32_t e = 0; e <= in->edition; e++) {
+	for (uint32_t e = 0; e <= v->in.edition; e++) {
 		npk_edition_info ei;
 		npk_error err = {0};
 		if (npk_reader_edition(v->r, e, &ei, &err) != NPK_OK)
 			continue;
-		files++;
-		entries += ei.entries;
-		bytes += ei.file_size;
+		v->chain_files++;
+		v->chain_entries += ei.entries;
+		v->chain_bytes += ei.file_size;
 	}
+}
+
+/* An edition's own counts are not the chain's: both are said (the
+ * state's own count needs a listing). */
+static void info_chain_sizes(const info_view *v, const char *a, const char *b)
+{
+	const npk_info *in = &v->in;
 	char c[32];
-	cli_size(bytes, c, sizeof c);
+	cli_size(v->chain_bytes, c, sizeof c);
 	printf("Entries:       %llu in this file (edition %u); %llu in the chain's %u files",
-	       (unsigned long long)in->documents, in->edition, (unsigned long long)entries,
-	       in->edition + 1);
-	if (files <= in->edition)
-		printf(" (the %u that could be read)", files);
+	       (unsigned long long)in->documents, in->edition,
+	       (unsigned long long)v->chain_entries, in->edition + 1);
+	if (v->chain_files <= in->edition)
+		printf(" (the %u that could be read)", v->chain_files);
 	printf("\n");
 	printf("Content:       %s (%llu bytes) stored in this file\n", a,
 	       (unsigned long long)in->bytes);
 	printf("File size:     %s (%llu bytes); the chain's files: %s (%llu bytes)\n", b,
-	       (unsigned long long)in->file_size, c, (unsigned long long)bytes);
+	       (unsigned long long)in->file_size, c, (unsigned long long)v->chain_bytes);
 }
 
 static void info_chain_text(info_view *v)
@@ -749,7 +756,6 @@ static void info_chain_json(info_view *v, json_t *j)
 	cli_hex(v->in.manifest_digest, 32, h);
 	json_object_set_new(j, "manifest_digest", json_string(h));
 	json_t *a = json_array();
-	uint64_t entries = 0, bytes = 0;
 	for (uint32_t e = 0; e <= v->in.edition; e++) {
 		npk_edition_info ei;
 		npk_error err = {0};
@@ -759,8 +765,6 @@ static void info_chain_json(info_view *v, json_t *j)
 			                                   err.msg));
 			continue;
 		}
-		entries += ei.entries;
-		bytes += ei.file_size;
 		cli_time(ei.created, when, sizeof when);
 		npk_keyid_format(ei.key_id, id);
 		cli_hex(ei.manifest_digest, 32, h);
@@ -773,8 +777,8 @@ static void info_chain_json(info_view *v, json_t *j)
 	}
 	json_object_set_new(j, "chain", a);
 	/* the files that could be read: "documents" and "archive_bytes" are this file's */
-	json_object_set_new(j, "chain_entries", json_integer((json_int_t)entries));
-	json_object_set_new(j, "chain_file_bytes", json_integer((json_int_t)bytes));
+	json_object_set_new(j, "chain_entries", json_integer((json_int_t)v->chain_entries));
+	json_object_set_new(j, "chain_file_bytes", json_integer((json_int_t)v->chain_bytes));
 }
 
 static void info_json(info_view *v)
@@ -856,7 +860,7 @@ int cmd_info(int argc, char **argv)
 	npk_reader *r = NULL;
 	if ((ec = cli_open_ro(argv[optind], &o, &r)) != 0)
 		return ec;
-	info_view v;
+	info_view v = {0};
 	v.r = r;
 	v.chain_rc = NPK_OK;
 	v.archive = argv[optind];
@@ -867,6 +871,8 @@ int cmd_info(int argc, char **argv)
 	cli_hex(v.in.signer, 32, v.signer);
 	cli_hex(v.in.tree_root, 32, v.root);
 	v.ratio = v.in.bytes ? (double)v.in.file_size / (double)v.in.bytes : 0;
+	if (v.in.edition > 0)
+		info_chain_totals(&v);
 	if (o.json)
 		info_json(&v);
 	else
