@@ -9,6 +9,7 @@
 #   sh bench/run.sh --only-survival [--mb MB] [-r R] [-s SEED]   (bench/survival.sh)
 #   sh bench/run.sh --only-proofs [--max N] [-r R] [-k K] [-s SEED]   (bench/proofs.sh)
 #   sh bench/run.sh --only-editions [--base N] [--editions E] [--per P]   (bench/editions.sh)
+#   sh bench/run.sh --only-dedup [--corpus DIR]   (bench/dedup.sh)
 #
 # POSIX sh starts it; the rest needs bash (EPOCHREALTIME, arrays).
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -52,6 +53,7 @@ while [ $# -gt 0 ]; do
 	--only-survival) shift; exec bash "$(dirname "$0")/survival.sh" "$@" ;;
 	--only-proofs) shift; exec bash "$(dirname "$0")/proofs.sh" "$@" ;;
 	--only-editions) shift; exec bash "$(dirname "$0")/editions.sh" "$@" ;;
+	--only-dedup) shift; exec bash "$(dirname "$0")/dedup.sh" "$@" ;;
 	--cold) COLD=1 ;;
 	--keep) KEEP=1 ;;
 	--extract-to) EXTRACT_TO=$2; shift ;;

@@ -210,7 +210,7 @@ typedef struct npk_create_opts {
 	uint64_t timestamp;       /* creation time, Unix seconds UTC */
 	size_t cluster_size;      /* target uncompressed cluster size; 0 = 1 MiB */
 	int codec;                /* NPK_CODEC_*_ID; 0 = zlib */
-	int level;                /* zlib 1-9 (0 = 6), zstd 1-19 (0 = 8) */
+	int level;                /* zlib 1-9, 1-12 with libdeflate (0 = 7), zstd 1-19 (0 = 8) */
 	int threads;              /* compressing threads; 0 = one per core */
 	const npk_meta *archive_meta; /* title, description, ... (may be NULL) */
 	/* Called for inputs that are skipped (devices, sockets, a symbolic
@@ -261,6 +261,11 @@ typedef struct npk_create_opts {
 	 * signed part, read back once, before the archive is renamed into
 	 * place. Version 1.1 only (NPK_E_ARG with format_10). */
 	unsigned parity;
+	/* Version 1.1: store every content, even one already stored (spec/
+	 * format.md 15.7, "Shared bytes"). By default a document whose content
+	 * (digest and size) equals one stored before in the same archive, or
+	 * in an earlier edition of its chain, names that copy instead. */
+	int no_dedup;
 } npk_create_opts;
 
 typedef struct npk_create_stats {
@@ -270,6 +275,8 @@ typedef struct npk_create_stats {
 	uint64_t skipped;         /* inputs not archived (see warn) */
 	uint64_t folders;         /* empty folders stored (format 1.1) */
 	uint64_t links;           /* symbolic links stored (format 1.1) */
+	uint64_t dedup_documents; /* entries whose content was stored before */
+	uint64_t dedup_bytes;     /* their bytes, stored once */
 } npk_create_stats;
 
 /* Creates the archive at out from files and folders. A folder contributes
@@ -610,6 +617,8 @@ typedef struct npk_append_stats {
 	uint64_t bytes_stored;        /* of them, stored in the new file */
 	uint64_t bytes_out;           /* the new file's size */
 	uint64_t tree_size;
+	uint64_t dedup_documents;     /* entries whose content this file stored before */
+	uint64_t dedup_bytes;         /* their bytes (not in bytes_stored) */
 } npk_append_stats;
 /* Writes out, the edition after previous (which is never changed), holding
  * what inputs add or change in the chain's state and the withdrawals.

@@ -246,7 +246,8 @@ static void on_chain_warn(const char *file, const char *why, void *ctx)
 static void print_summary(const aopts *ao, const char *out, const npk_append_stats *s)
 {
 	if (ao->json) {
-		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+		                      "s:I, s:I}",
 		                      "archive", out, "edition", (json_int_t)s->edition, "added",
 		                      (json_int_t)s->added, "replaced", (json_int_t)s->replaced,
 		                      "unchanged", (json_int_t)s->unchanged, "withdrawn",
@@ -254,7 +255,9 @@ static void print_summary(const aopts *ao, const char *out, const npk_append_sta
 		                      "bytes_in", (json_int_t)s->bytes_in, "bytes_stored",
 		                      (json_int_t)s->bytes_stored, "bytes_out", (json_int_t)s->bytes_out,
 		                      "tree_size", (json_int_t)s->tree_size, "created",
-		                      (json_int_t)ao->opts.create.timestamp);
+		                      (json_int_t)ao->opts.create.timestamp, "dedup_documents",
+		                      (json_int_t)s->dedup_documents, "dedup_bytes",
+		                      (json_int_t)s->dedup_bytes);
 		cli_json_print(j);
 		return;
 	}
@@ -269,6 +272,12 @@ static void print_summary(const aopts *ao, const char *out, const npk_append_sta
 	printf("withdrawn   %llu\n", (unsigned long long)s->withdrawn);
 	printf("referenced  %llu (content stored in an earlier edition)\n",
 	       (unsigned long long)s->referenced);
+	if (s->dedup_documents) {
+		char d[32];
+		cli_size(s->dedup_bytes, d, sizeof d);
+		printf("deduplicated %llu (the content of one stored before: %s not stored again)\n",
+		       (unsigned long long)s->dedup_documents, d);
+	}
 	printf("bytes       %s stored, file %s\n", a, b);
 	printf("edition     %u (%llu leaves in the chain)\n", (unsigned)s->edition,
 	       (unsigned long long)s->tree_size);

@@ -48,7 +48,8 @@ static void create_help(FILE *f)
 	        "  --codec zlib|zstd    the documents' codec: zlib (the default, read by every\n"
 	        "                       reader) or zstd (smaller and faster); format 1.1 stores\n"
 	        "                       its index pages with zstd either way\n"
-	        "  --level N            zlib 1-9 (default 7), zstd 1-19 (default 8)\n"
+	        "  --level N            zlib 1-12 (default 7; 10-12 are slower and a few percent\n"
+	        "                       smaller), zstd 1-19 (default 8)\n"
 	        "  --format-version V   1.1 (the default) or 1.0, for readers of version 1.0\n"
 	        "  --parity PERCENT     add Reed-Solomon parity, 1 to 100 percent of the archive\n"
 	        "                       (default 0: none; 5 for cold storage), so that newspack\n"
@@ -59,6 +60,9 @@ static void create_help(FILE *f)
 	        "  --no-tree            no Merkle tree: by default a 1.1 archive holds one over\n"
 	        "                       its documents, from which newspack prove proves one\n"
 	        "                       document on its own (about 32 bytes a document)\n"
+	        "  --no-dedup           store every document's bytes: by default a document whose\n"
+	        "                       content equals one stored before is stored once and\n"
+	        "                       named by both entries\n"
 	        "  -j N, --threads N    compress with N threads (default: one per core); the\n"
 	        "                       archive is the same for any N\n"
 	        "  --force              replace OUT.npk when it is a newspack archive\n"
@@ -273,6 +277,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		{"parity", required_argument, NULL, 'R'},
 		{"no-copies", no_argument, NULL, 'K'},
 		{"no-tree", no_argument, NULL, 'E'},
+		{"no-dedup", no_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, ec = -1;
@@ -291,6 +296,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		case 'N': co->opts.no_import = 1; break;
 		case 'K': co->opts.no_copies = 1; break;
 		case 'E': co->opts.no_tree = 1; break;
+		case 'D': co->opts.no_dedup = 1; break;
 		case 'h': create_help(stdout); ec = 0; break;
 		case 'm': ec = parse_meta(optarg, co->meta); break;
 		case 't':
@@ -360,13 +366,15 @@ static void print_summary(const char *out, const copts *co, const npk_create_sta
 	npk_pubkey_free(pk);
 	double ratio = stats->bytes_in ? (double)stats->bytes_out / (double)stats->bytes_in : 0;
 	if (co->json) {
-		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:s, s:I}", "archive",
-		                      out, "documents", (json_int_t)stats->documents, "folders",
-		                      (json_int_t)stats->folders, "links", (json_int_t)stats->links,
-		                      "bytes_in",
-		                      (json_int_t)stats->bytes_in, "bytes_out", (json_int_t)stats->bytes_out,
-		                      "skipped", (json_int_t)stats->skipped, "ratio", ratio, "key_id", id,
-		                      "created", (json_int_t)co->opts.timestamp);
+		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:s, s:I, s:I, s:I}",
+		                      "archive", out, "documents", (json_int_t)stats->documents,
+		                      "folders", (json_int_t)stats->folders, "links",
+		                      (json_int_t)stats->links, "bytes_in", (json_int_t)stats->bytes_in,
+		                      "bytes_out", (json_int_t)stats->bytes_out, "skipped",
+		                      (json_int_t)stats->skipped, "ratio", ratio, "key_id", id,
+		                      "created", (json_int_t)co->opts.timestamp, "dedup_documents",
+		                      (json_int_t)stats->dedup_documents, "dedup_bytes",
+		                      (json_int_t)stats->dedup_bytes);
 		cli_json_print(j);
 	} else if (!co->quiet) {
 		char a[32], b[32];
@@ -380,6 +388,12 @@ static void print_summary(const char *out, const copts *co, const npk_create_sta
 			       cli_s(stats->folders, "empty folder", "empty folders"),
 			       (unsigned long long)stats->links,
 			       cli_s(stats->links, "symbolic link", "symbolic links"));
+		if (stats->dedup_documents) {
+			cli_size(stats->dedup_bytes, a, sizeof a);
+			printf("%llu %s the content of one stored before: %s not stored again\n",
+			       (unsigned long long)stats->dedup_documents,
+			       cli_s(stats->dedup_documents, "document has", "documents have"), a);
+		}
 		if (stats->skipped)
 			printf("%llu %s (see the %s above)\n", (unsigned long long)stats->skipped,
 			       cli_s(stats->skipped, "input was skipped", "inputs were skipped"),

@@ -678,7 +678,43 @@ typedef struct info_view {
 	 * be read (in.documents and in.file_size are its own file's) */
 	uint64_t chain_entries, chain_bytes;
 	uint32_t chain_files;
+	/* 15.7 "Shared bytes": entries whose content was stored before (ref_kind
+	 * 1, or an extent starting at or before an earlier one's in the file
+	 * that holds it: newspack stores each content once, in path order) */
+	uint64_t dedup_docs, dedup_bytes;
+	int dedup_known;          /* the walk read every entry */
+	uint64_t *last;           /* per edition: the furthest (cluster, offset) */
 } info_view;
+
+static int info_dedup_one(const npk_entry *e, void *ctx)
+{
+	info_view *v = ctx;
+	if (e->size == 0 || (e->kind != NPK_KIND_DOCUMENT && e->kind != NPK_KIND_SYMLINK))
+		return 0;
+	uint64_t at = (uint64_t)e->cluster << 32 | e->offset;
+	uint64_t *last = &v->last[e->ref_edition];
+	if (e->ref_kind == 0 && (*last == UINT64_MAX || at > *last)) {
+		*last = at;
+		return 0;
+	}
+	v->dedup_docs++;
+	v->dedup_bytes += e->size;
+	return 0;
+}
+
+/* What deduplication saved in the state read: one walk of the index. */
+static void info_dedup(info_view *v)
+{
+	npk_error err = {0};
+	v->last = malloc(((size_t)v->in.edition + 1) * sizeof *v->last);
+	if (v->last == NULL)
+		return;
+	memset(v->last, 0xFF, ((size_t)v->in.edition + 1) * sizeof *v->last);
+	npk_reader_set_meta(v->r, 0);
+	v->dedup_known = npk_reader_list(v->r, info_dedup_one, v, &err) == NPK_OK;
+	free(v->last);
+	v->last = NULL;
+}
 
 /* 15.15: the chain of an edition, one line (or object) per edition; an
  * edition whose file cannot be opened is named, and remembered. */
@@ -800,6 +836,10 @@ static void info_json(info_view *v)
 	json_object_set_new(j, "ratio", json_real(v->ratio));
 	json_object_set_new(j, "clusters", json_integer((json_int_t)in->clusters));
 	json_object_set_new(j, "index_pages", json_integer((json_int_t)in->pages));
+	json_object_set_new(j, "dedup_documents", v->dedup_known
+	                    ? json_integer((json_int_t)v->dedup_docs) : json_null());
+	json_object_set_new(j, "dedup_bytes", v->dedup_known
+	                    ? json_integer((json_int_t)v->dedup_bytes) : json_null());
 	json_object_set_new(j, "merkle_root", in->tree ? json_string(v->root) : json_null());
 	json_object_set_new(j, "tree_size", in->tree ? json_integer((json_int_t)in->tree_size)
 	                                              : json_null());
@@ -830,6 +870,14 @@ static void info_text(info_view *v)
 		printf("Content:       %s (%llu bytes)\n", a, (unsigned long long)in->bytes);
 		printf("Archive size:  %s (%llu bytes, %.1f%% of the content)\n", b,
 		       (unsigned long long)in->file_size, 100.0 * v->ratio);
+	}
+	if (v->dedup_known && v->dedup_docs > 0) {
+		cli_size(v->dedup_bytes, a, sizeof a);
+		printf("Deduplicated:  %llu %s the content of another, stored once (%s not stored "
+		       "again)\n", (unsigned long long)v->dedup_docs,
+		       v->dedup_docs == 1 ? "document has" : "documents have", a);
+	} else if (v->dedup_known) {
+		printf("Deduplicated:  none (no two documents share a content)\n");
 	}
 	printf("Clusters:      %llu\n", (unsigned long long)in->clusters);
 	printf("Index pages:   %llu\n", (unsigned long long)in->pages);
@@ -873,6 +921,7 @@ int cmd_info(int argc, char **argv)
 	v.ratio = v.in.bytes ? (double)v.in.file_size / (double)v.in.bytes : 0;
 	if (v.in.edition > 0)
 		info_chain_totals(&v);
+	info_dedup(&v);
 	if (o.json)
 		info_json(&v);
 	else

@@ -75,8 +75,11 @@ static doc *make_docs(size_t n, size_t maxlen)
 		snprintf(d[i].path, sizeof d[i].path, "dir%03zu/doc-%06zu.txt", i / 100, i);
 		d[i].len = i % 7 == 3 ? 0 : rng() % maxlen;
 		d[i].data = malloc(d[i].len + 1);
+		/* text, or random bytes; each begins with its number, so that no
+		 * two are equal (equal ones would share their bytes, 15.7) */
 		for (size_t k = 0; k < d[i].len; k++)
-			d[i].data[k] = i % 3 ? (uint8_t)"news text "[k % 10] : (uint8_t)rng();
+			d[i].data[k] = k < 4 ? (uint8_t)(i >> (8 * k))
+			               : i % 3 ? (uint8_t)"news text "[k % 10] : (uint8_t)rng();
 	}
 	return d;
 }

@@ -67,6 +67,9 @@
 #define NPK_COMPONENT_MAX 255u
 /* NPK_MEDIA_MAX (255) is in meta/meta.h, with npk__media_ok. */
 #define NPK_CLUSTER_RAW_MAX (64u << 20)
+/* The largest content the writer holds until its digest is known, so that
+ * a copy of one stored before can be dropped: larger ones are stored. */
+#define NPK_DEDUP_MAX NPK_CLUSTER_RAW_MAX
 #define NPK_PAGE_RAW_MAX (4u << 20)
 #define NPK_MANIFEST_MAX (1u << 20)
 #define NPK_CLUSTERS_MAX (1u << 24)
@@ -539,6 +542,9 @@ typedef struct npk_edition_spec {
 int npk__writer_edition(npk_writer *w, const npk_edition_spec *spec, npk_error *err);
 /* The entries the writer wrote (withdrawals included). */
 uint64_t npk__writer_entries(const npk_writer *w);
+/* The entries whose content was stored before (15.7 "Shared bytes"), and
+ * their bytes: what deduplication saved. */
+void npk__writer_dedup(const npk_writer *w, uint64_t *docs, uint64_t *bytes);
 /* The roots of the perfect subtrees of [0, p) (popcount(p), largest
  * first) from the stored nodes of a tree of p leaves read through rd. */
 int npk__tree_border(uint64_t p, unsigned stride, npk_tree_read rd, void *ctx,

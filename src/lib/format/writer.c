@@ -16,6 +16,7 @@
 
 #include <sodium.h>
 
+#include "format/dedup.h"
 #include "format/format.h"
 
 #define TREE_SPOOL_BUF (64u * 1024u) /* leaf hashes buffered before the scratch file */
@@ -117,6 +118,11 @@ struct npk_writer {
 	uint8_t paths_digest[32];
 	uint64_t folders_off, folders_len; /* the folder filter */
 	uint8_t folders_digest[32];
+
+	/* 15.7 "Shared bytes": each content stored once in this file */
+	npk__dedup *dedup;        /* the contents stored so far; NULL: no sharing */
+	uint64_t dedup_docs, dedup_bytes; /* entries that named an earlier copy */
+	int shared;               /* the entry names an earlier copy in this file */
 };
 
 /* ---- Encoders: one per structure of spec/format.md, each writing the
@@ -590,11 +596,16 @@ static int writer_configure(npk_writer *w, const npk_create_opts *opts, npk_erro
 	w->v11 = !(opts && opts->format_10);
 	w->tree = w->v11 && !(opts && opts->no_tree);
 	w->stride = NPK_TREE_STRIDE;
+	if (w->v11 && !(opts && opts->no_dedup))
+		NPK_FORWARD(npk__dedup_new(&w->dedup, 0, err));
 	if (opts && opts->salt_key)
 		salt_key_derive(opts->salt_key, w->salt_key);
 	NPK_FAIL_IF(w->codec != NPK_CODEC_ZLIB && !zstd, err, NPK_E_ARG, "unknown codec %u", w->codec);
-	NPK_FAIL_IF(w->level < 1 || w->level > (zstd ? 19 : 9), err, NPK_E_ARG,
-	            "%s level must be 1-%d", zstd ? "zstd" : "zlib", zstd ? 19 : 9);
+	/* libdeflate's levels 10-12 (optimal parsing: slower, a few percent
+	 * smaller) still make plain zlib streams */
+	int zmax = strcmp(npk_deflate_name(), "libdeflate") == 0 ? 12 : 9;
+	NPK_FAIL_IF(w->level < 1 || w->level > (zstd ? 19 : zmax), err, NPK_E_ARG,
+	            "%s level must be 1-%d", zstd ? "zstd" : "zlib", zstd ? 19 : zmax);
 	NPK_FAIL_IF(w->cluster_target == 0 || w->cluster_target > NPK_CLUSTER_RAW_MAX, err, NPK_E_ARG,
 	            "cluster size must be 1 to %u bytes", NPK_CLUSTER_RAW_MAX);
 	return NPK_OK;
@@ -709,6 +720,13 @@ static int writer_begin(npk_writer *w, unsigned kind, const char *path, const ch
 	int hold = 0;
 	if (w->ed != NULL)
 		NPK_FORWARD(w->ed->begin(w->ed->ctx, path, kind, size, &hold, err));
+	NPK_FAIL_IF(hold && size > NPK_CLUSTER_RAW_MAX, err, NPK_E_LIMIT,
+	            "%s: %llu bytes: too large to compare with the previous edition (at most %u)",
+	            path, (unsigned long long)size, NPK_CLUSTER_RAW_MAX);
+	/* a content stored before is dropped once its digest is known: hold
+	 * it (a larger one is always stored, NPK_DEDUP_MAX) */
+	if (w->dedup != NULL && size > 0 && size <= NPK_DEDUP_MAX)
+		hold = 1;
 
 	int rc = writer_doc_meta(w, meta, err);
 	if (rc != NPK_OK)
@@ -728,10 +746,7 @@ static int writer_begin(npk_writer *w, unsigned kind, const char *path, const ch
 		NPK_FORWARD(writer_flush_cluster(w, err));
 	if (size > 0 && w->cluster.len >= w->cluster_target)
 		NPK_FORWARD(writer_flush_cluster(w, err));
-	/* held bytes stay in the open cluster until the state decides */
-	NPK_FAIL_IF(hold && size > NPK_CLUSTER_RAW_MAX, err, NPK_E_LIMIT,
-	            "%s: %llu bytes: too large to compare with the previous edition (at most %u)",
-	            path, (unsigned long long)size, NPK_CLUSTER_RAW_MAX);
+	/* held bytes stay in the open cluster until the entry's end decides */
 	if (hold && w->cluster.len + size > NPK_CLUSTER_RAW_MAX)
 		NPK_FORWARD(writer_flush_cluster(w, err));
 	w->held = hold && size > 0;
@@ -774,18 +789,11 @@ int npk_writer_add_symlink(npk_writer *w, const char *path, const char *target, 
 	return npk_writer_end(w, err);
 }
 
-int npk_writer_data(npk_writer *w, const void *buf, size_t len, npk_error *err)
+/* Bytes of the data stream into the open cluster, which is flushed each
+ * time it reaches the target (5.3: a document continues in the next). */
+static int cluster_put(npk_writer *w, const uint8_t *p, size_t len, npk_error *err)
 {
-	NPK_FAIL_IF(!w->in_doc, err, NPK_E_ARG, "no document begun");
-	const uint8_t *p = buf;
-	if (len > w->doc_size - w->doc_seen)
-		return npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: grew while being read "
-		                     "(expected %llu bytes)", w->path, (unsigned long long)w->doc_size);
-	crypto_generichash_update(&w->hs, p, len);
-	w->doc_seen += len;
-	if (w->held && npk__buf_put(&w->cluster, p, len) != 0)
-		return npk__fail(err, NPK_E_NOMEM, "out of memory");
-	while (len > 0 && !w->held) {
+	while (len > 0) {
 		if (w->cluster.len >= w->cluster_target)
 			NPK_FORWARD(writer_flush_cluster(w, err));
 		size_t room = w->cluster_target - w->cluster.len;
@@ -796,6 +804,23 @@ int npk_writer_data(npk_writer *w, const void *buf, size_t len, npk_error *err)
 		len -= n;
 	}
 	return NPK_OK;
+}
+
+int npk_writer_data(npk_writer *w, const void *buf, size_t len, npk_error *err)
+{
+	NPK_FAIL_IF(!w->in_doc, err, NPK_E_ARG, "no document begun");
+	const uint8_t *p = buf;
+	if (len > w->doc_size - w->doc_seen)
+		return npk__fail_why(err, NPK_E_INPUT, NPK_R_CHANGED, "%s: grew while being read "
+		                     "(expected %llu bytes)", w->path, (unsigned long long)w->doc_size);
+	crypto_generichash_update(&w->hs, p, len);
+	w->doc_seen += len;
+	if (w->held) {
+		NPK_FAIL_IF(npk__buf_put(&w->cluster, p, len) != 0, err, NPK_E_NOMEM,
+		            "out of memory");
+		return NPK_OK;
+	}
+	return cluster_put(w, p, len, err);
 }
 
 /* ---- 15.13: the Merkle tree ---- */
@@ -918,6 +943,7 @@ static void entry_done(npk_writer *w)
 	w->in_doc = 0;
 	w->held = 0;
 	w->ref = 0;
+	w->shared = 0;
 	free(w->prev_path);
 	w->prev_path = w->path;
 	w->path = NULL;
@@ -951,6 +977,58 @@ static int edition_decide(npk_writer *w, const uint8_t digest[32], int *action, 
 
 static int entry_write(npk_writer *w, const uint8_t digest[32], npk_error *err);
 
+/* 15.7 "Shared bytes": a content already stored (same digest and size)
+ * is not stored again; the entry names the first copy, in this file or
+ * (an edition) an earlier one. A content stored for the first time is
+ * remembered where it starts. */
+static int dedup_decide(npk_writer *w, const uint8_t digest[32], npk_error *err)
+{
+	uint32_t here = w->ed != NULL ? w->ed->edition : 0;
+	npk__dedup_rec r;
+	int found = 0;
+	if (w->held)
+		NPK_FORWARD(npk__dedup_find(w->dedup, digest, w->doc_size, &r, &found, err));
+	if (!found) {
+		r = (npk__dedup_rec){.size = w->doc_size, .edition = here,
+		                     .cluster = w->doc_cluster, .offset = w->doc_offset};
+		memcpy(r.digest, digest, 32);
+		return npk__dedup_add(w->dedup, &r, err);
+	}
+	NPK_FAIL_IF(r.edition > here, err, NPK_E_ARG, "%s: a copy in a later edition", w->path);
+	w->cluster.len = w->held_from;
+	w->held = 0;
+	w->doc_cluster = r.cluster;
+	w->doc_offset = r.offset;
+	if (r.edition != here) {
+		w->ref = 1;
+		w->ref_edition = r.edition;
+	} else {
+		w->shared = 1;
+	}
+	w->dedup_docs++;
+	w->dedup_bytes += w->doc_size;
+	return NPK_OK;
+}
+
+/* The held bytes of an entry that keeps them are cut into clusters as
+ * bytes that were never held (5.3): a document larger than the target
+ * fills the open cluster and continues in the next ones. */
+static int held_release(npk_writer *w, npk_error *err)
+{
+	int held = w->held;
+	w->held = 0;
+	if (!held || w->cluster.len <= w->cluster_target || w->cluster.len <= w->held_from)
+		return NPK_OK;
+	size_t n = w->cluster.len - w->held_from;
+	uint8_t *rest = malloc(n);
+	NPK_FAIL_IF(rest == NULL, err, NPK_E_NOMEM, "out of memory");
+	memcpy(rest, w->cluster.p + w->held_from, n);
+	w->cluster.len = w->held_from;
+	int rc = cluster_put(w, rest, n, err);
+	free(rest);
+	return rc;
+}
+
 int npk_writer_end(npk_writer *w, npk_error *err)
 {
 	NPK_FAIL_IF(!w->in_doc, err, NPK_E_ARG, "no document begun");
@@ -968,6 +1046,9 @@ int npk_writer_end(npk_writer *w, npk_error *err)
 			return NPK_OK;
 		}
 	}
+	if (w->dedup != NULL && !w->ref && w->doc_size > 0)
+		NPK_FORWARD(dedup_decide(w, digest, err));
+	NPK_FORWARD(held_release(w, err));
 	return entry_write(w, digest, err);
 }
 
@@ -997,7 +1078,7 @@ static int entry_write(npk_writer *w, const uint8_t digest[32], npk_error *err)
 		            NPK_E_NOMEM, "out of memory");
 	w->page_entries++;
 	w->docs++;
-	w->doc_bytes += w->ref ? 0 : w->doc_size;
+	w->doc_bytes += w->ref || w->shared ? 0 : w->doc_size;
 	entry_done(w);
 	return NPK_OK;
 }
@@ -1159,6 +1240,12 @@ uint64_t npk__writer_entries(const npk_writer *w)
 	return w->docs;
 }
 
+void npk__writer_dedup(const npk_writer *w, uint64_t *docs, uint64_t *bytes)
+{
+	*docs = w->dedup_docs;
+	*bytes = w->dedup_bytes;
+}
+
 /* A filter section (15.15: the path filter, type 9, or the folder
  * filter, type 10) of count keys and m bits f, written at the current
  * offset: its place and digest into *off, *len, digest. */
@@ -1297,6 +1384,7 @@ void npk_writer_free(npk_writer *w)
 	free(w->meta_enc);
 	npk__buf_free(&w->leaf);
 	npk__buf_free(&w->paths);
+	npk__dedup_free(w->dedup);
 	if (w->spool >= 0)
 		close(w->spool);
 	npk_meta_free(w->archive_meta);

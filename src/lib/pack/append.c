@@ -673,8 +673,10 @@ static int append_write(append_run *a, const char *const *inputs, size_t ninputs
 	npk_create_stats cst = {0};
 	if (ninputs > 0)
 		NPK_FORWARD(npk__pack_inputs(a->w, &a->o, inputs, ninputs, &wo, &cst, err));
-	NPK_FORWARD(npk_writer_finish(a->w, sk, err));
 	npk_append_stats *st = a->cx.st;
+	npk__writer_dedup(a->w, &st->dedup_documents, &st->dedup_bytes);
+	st->bytes_stored -= st->dedup_bytes;
+	NPK_FORWARD(npk_writer_finish(a->w, sk, err));
 	st->bytes_out = npk_writer_size(a->w);
 	NPK_FORWARD(npk__pack_tail(&a->o, &wo, &st->bytes_out, err));
 	NPK_FORWARD(edition_out_commit(&a->o, err));

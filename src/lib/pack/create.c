@@ -1350,6 +1350,7 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 		rc = npk__fail(err, NPK_E_INPUT, "no documents found in the inputs");
 		goto out;
 	}
+	npk__writer_dedup(w, &st->dedup_documents, &st->dedup_bytes);
 	NPK_FORWARD_GOTO(rc, npk_writer_finish(w, sk, err), out);
 	st->bytes_out = npk_writer_size(w);
 	NPK_FORWARD_GOTO(rc, npk__pack_tail(&o, opts, &st->bytes_out, err), out);
