@@ -53,6 +53,11 @@ others=$(cd "$CORPUS" && find . ! -type f ! -type d | wc -l | tr -d ' ')
 ndocs=$(wc -l < "$S/docs" | tr -d ' ')
 bytes=$(cd "$CORPUS" && tr '\n' '\0' < "$S/docs" | xargs -0 cat | wc -c | tr -d ' ')
 info "corpus: $ndocs documents, $bytes bytes"
+# the documents whose bytes an earlier one (in path order) holds too, and their bytes
+dups=$(cd "$CORPUS" && tr '\n' '\0' < "$S/docs" | xargs -0 sha256sum | awk '
+	{ sub(/^\.\//, "", $2) } seen[$1]++ { n++ } END { print n + 0 }')
+dupbytes=$(cd "$CORPUS" && tr '\n' '\0' < "$S/docs" | xargs -0 sha256sum | awk '
+	seen[$1]++ { print $2 }' | tr '\n' '\0' | xargs -0 -r cat | wc -c | tr -d ' ')
 
 A="$S/corpus.npk"
 t0=$(now)
@@ -71,7 +76,10 @@ info "verify: $(took "$t0")"
 t0=$(now)
 expect_exit 0 "info --json of the corpus archive" -- "$NP" info --json "$A" &&
 	expect_contains "$OUT" "\"documents\": $ndocs," "info counts $ndocs documents" &&
-	expect_contains "$OUT" "\"content_bytes\": $bytes," "info counts $bytes content bytes"
+	expect_contains "$OUT" "\"content_bytes\": $((bytes - dupbytes))," \
+		"info counts $((bytes - dupbytes)) content bytes: each content once" &&
+	expect_contains "$OUT" "\"dedup_documents\": $dups," "info counts the $dups duplicate files" &&
+	expect_contains "$OUT" "\"dedup_bytes\": $dupbytes," "and their $dupbytes bytes"
 info "clusters: $(sed -n 's/^ *"clusters": \([0-9]*\),$/\1/p' "$OUT"), index pages: $(sed -n 's/^ *"index_pages": \([0-9]*\),$/\1/p' "$OUT")"
 
 t0=$(now)
