@@ -30,6 +30,7 @@ NP=$ROOT/newspack
 KEY=$ROOT/tests/keys/test.key
 PUB=$ROOT/tests/keys/test.pub
 RESULTS=$ROOT/bench/RESULTS.md
+. "$ROOT/bench/lib.sh"
 for t in mksquashfs unsquashfs; do
 	command -v "$t" >/dev/null 2>&1 || { echo "dedup.sh: $t is missing: sh bench/deps.sh" >&2; exit 1; }
 done
@@ -123,15 +124,5 @@ T=$W/section.md
 } >"$T"
 cat "$T"
 
-if [ "$WRITE" = 1 ]; then
-	[ -f "$RESULTS" ] || printf '# newspack benchmark results\n' >"$RESULTS"
-	if grep -q '^<!-- begin dedup -->' "$RESULTS"; then
-		awk -v body="$T" '
-			$0 == "<!-- begin dedup -->" { print; while ((getline l < body) > 0) print l; skip = 1; next }
-			$0 == "<!-- end dedup -->" { skip = 0 }
-			!skip { print }' "$RESULTS" >"$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
-	else
-		{ echo; echo "<!-- begin dedup -->"; cat "$T"; echo "<!-- end dedup -->"; } >>"$RESULTS"
-	fi
-fi
+[ "$WRITE" = 1 ] && put_section dedup "$T"
 exit 0

@@ -57,6 +57,7 @@ GEN=$ROOT/build/bench-gen
 B=$ROOT/build/bench
 W=$B/editions-$NBASE-$NED-$PER-s$SEED   # everything of this run, kept between runs
 RESULTS=$ROOT/bench/RESULTS.md
+. "$ROOT/bench/lib.sh"
 CH=$W/chain
 say() { printf '%s\n' "$*" >&2; }
 die() { say "editions.sh: $*"; exit 1; }
@@ -440,17 +441,7 @@ T=$W/section.md
 } >"$T"
 cat "$T"
 
-if [ "$WRITE" = 1 ]; then
-	[ -f "$RESULTS" ] || printf '# newspack benchmark results\n' >"$RESULTS"
-	if grep -q '^<!-- begin editions -->' "$RESULTS"; then
-		awk -v body="$T" '
-			$0 == "<!-- begin editions -->" { print; while ((getline l < body) > 0) print l; skip = 1; next }
-			$0 == "<!-- end editions -->" { skip = 0 }
-			!skip { print }' "$RESULTS" >"$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
-	else
-		{ echo; echo "<!-- begin editions -->"; cat "$T"; echo "<!-- end editions -->"; } >>"$RESULTS"
-	fi
-fi
+[ "$WRITE" = 1 ] && put_section editions "$T"
 if [ "$KEEP" = 0 ]; then
 	chmod -R u+w "$W" 2>/dev/null
 	rm -rf "$W"

@@ -52,6 +52,7 @@ LAY=$ROOT/tests/survival/layout.py
 B=$ROOT/build/bench
 W=$B/proofs
 RESULTS=$ROOT/bench/RESULTS.md
+. "$ROOT/bench/lib.sh"
 mkdir -p "$W"
 
 say() { printf '%s\n' "$*" >&2; }
@@ -490,16 +491,5 @@ T=$W/section.md
 } >"$T"
 cat "$T"
 
-# RESULTS.md: replace the section "proofs", keep the others (as run.sh does)
-if [ "$WRITE" = 1 ]; then
-	[ -f "$RESULTS" ] || printf '# newspack benchmark results\n' >"$RESULTS"
-	if grep -q '^<!-- begin proofs -->' "$RESULTS"; then
-		awk -v body="$T" '
-			$0 == "<!-- begin proofs -->" { print; while ((getline l < body) > 0) print l; skip = 1; next }
-			$0 == "<!-- end proofs -->" { skip = 0 }
-			!skip { print }' "$RESULTS" >"$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
-	else
-		{ echo; echo "<!-- begin proofs -->"; cat "$T"; echo "<!-- end proofs -->"; } >>"$RESULTS"
-	fi
-fi
+[ "$WRITE" = 1 ] && put_section proofs "$T"
 exit 0

@@ -69,6 +69,7 @@ NPK=$ROOT/newspack
 GEN=$ROOT/build/bench-gen
 W=$ROOT/build/bench
 RESULTS=$ROOT/bench/RESULTS.md
+. "$ROOT/bench/lib.sh"   # put_section: RESULTS.md keeps one section per kind of run
 mkdir -p "$W"
 START=$EPOCHREALTIME
 
@@ -705,22 +706,6 @@ run_import_order() {
 	target "import order" "$r" 1.2 "reverse / path order = $r (at most 1.2)"
 	printf '%s\n' "${TARGETS[@]}" >"$W/targets-import.md"
 	IMPORT_DESC="$(fsize "$D/path.tar.xz") and $(fsize "$D/reverse.tar.xz") bytes"
-}
-
-# ------------------------------------------------------------------ RESULTS.md
-# RESULTS.md keeps one section per kind of run (main, scale, corpus) between
-# markers; a run replaces its own sections and keeps the others.
-put_section() { # NAME FILE
-	local name=$1 body=$2 tmp=$RESULTS.tmp
-	[ -f "$RESULTS" ] || printf '# newspack benchmark results\n\nResults of `sh bench/run.sh` (`make bench`); bench/README.md says what each row measures.\n' >"$RESULTS"
-	if grep -q "^<!-- begin $name -->" "$RESULTS"; then
-		awk -v name="$name" -v body="$body" '
-			$0 == "<!-- begin " name " -->" { print; while ((getline l < body) > 0) print l; skip = 1; next }
-			$0 == "<!-- end " name " -->" { skip = 0 }
-			!skip { print }' "$RESULTS" >"$tmp" && mv "$tmp" "$RESULTS"
-	else
-		{ echo; echo "<!-- begin $name -->"; cat "$body"; echo "<!-- end $name -->"; } >>"$RESULTS"
-	fi
 }
 
 timer_floor

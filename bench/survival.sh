@@ -47,6 +47,7 @@ LAY=$ROOT/tests/survival/layout.py
 B=$ROOT/build/bench
 W=$B/survival-$MB
 RESULTS=$ROOT/bench/RESULTS.md
+. "$ROOT/bench/lib.sh"
 mkdir -p "$W"
 
 say() { printf '%s\n' "$*" >&2; }
@@ -486,17 +487,6 @@ target "repairs" "$( [ -z "$miss" ] && echo 0 || echo 1)" 0 \
 } >>"$T"
 cat "$T"
 
-# RESULTS.md: replace the section "survival", keep the others (as run.sh does)
-if [ "$WRITE" = 1 ]; then
-	[ -f "$RESULTS" ] || printf '# newspack benchmark results\n' >"$RESULTS"
-	if grep -q '^<!-- begin survival -->' "$RESULTS"; then
-		awk -v body="$T" '
-			$0 == "<!-- begin survival -->" { print; while ((getline l < body) > 0) print l; skip = 1; next }
-			$0 == "<!-- end survival -->" { skip = 0 }
-			!skip { print }' "$RESULTS" >"$RESULTS.tmp" && mv "$RESULTS.tmp" "$RESULTS"
-	else
-		{ echo; echo "<!-- begin survival -->"; cat "$T"; echo "<!-- end survival -->"; } >>"$RESULTS"
-	fi
-fi
+[ "$WRITE" = 1 ] && put_section survival "$T"
 [ "$KEEP" = 1 ] || rm -rf "$W/par2" "$W/par2d" "$A0" "$A0S" "$A5" "$AP"
 exit 0
