@@ -1,6 +1,6 @@
 # bench/lib.sh - what the benchmark scripts share; sourced (bash) by run.sh,
-# dedup.sh, editions.sh, proofs.sh and survival.sh after they set RESULTS
-# (the path of bench/RESULTS.md).
+# dedup.sh, editions.sh, merge.sh, proofs.sh and survival.sh after they set
+# RESULTS (the path of bench/RESULTS.md).
 
 # put_section NAME FILE: FILE becomes the section NAME of $RESULTS. Each
 # section sits between the lines <!-- begin NAME --> and <!-- end NAME -->,

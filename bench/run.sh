@@ -10,6 +10,7 @@
 #   sh bench/run.sh --only-proofs [--max N] [-r R] [-k K] [-s SEED]   (bench/proofs.sh)
 #   sh bench/run.sh --only-editions [--base N] [--editions E] [--per P]   (bench/editions.sh)
 #   sh bench/run.sh --only-dedup [--corpus DIR]   (bench/dedup.sh)
+#   sh bench/run.sh --only-merge [-n N] [--shares K] [-r R]   (bench/merge.sh)
 #
 # POSIX sh starts it; the rest needs bash (EPOCHREALTIME, arrays).
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -35,7 +36,7 @@ SLOW=${BENCH_SLOW:-12}      # a peer whose first run takes longer (seconds) runs
 FASTRUNS=${BENCH_FASTRUNS:-11}  # a command whose first run is under 0.5 s runs this often
 
 usage() {
-	sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -54,6 +55,7 @@ while [ $# -gt 0 ]; do
 	--only-proofs) shift; exec bash "$(dirname "$0")/proofs.sh" "$@" ;;
 	--only-editions) shift; exec bash "$(dirname "$0")/editions.sh" "$@" ;;
 	--only-dedup) shift; exec bash "$(dirname "$0")/dedup.sh" "$@" ;;
+	--only-merge) shift; exec bash "$(dirname "$0")/merge.sh" "$@" ;;
 	--cold) COLD=1 ;;
 	--keep) KEEP=1 ;;
 	--extract-to) EXTRACT_TO=$2; shift ;;
