@@ -1772,8 +1772,12 @@ static int load_cluster_head(npk_reader *r, uint32_t i, uint32_t want, npk_error
 	if (r->cl_cached == (int64_t)i && r->cl.raw_len >= want)
 		return NPK_OK;
 	/* A second document of the same cluster: the whole of it, so that a
-	 * caller reading documents in order decodes each cluster at most twice. */
-	if (r->pf != NULL || r->cl_cached == (int64_t)i || r->cl_bad == (int64_t)i)
+	 * caller reading documents in order decodes each cluster at most twice;
+	 * and after a jump (another stretch of the stream) the whole of it too,
+	 * which the jump cache then keeps. */
+	int64_t at = r->cl_cached;
+	if (r->pf != NULL || at == (int64_t)i || r->cl_bad == (int64_t)i ||
+	    (at >= 0 && at + 1 != (int64_t)i) || r->jump_clock > 0)
 		return load_cluster(r, i, err);
 	r->cl_cached = -1;
 	r->cl_loads++;
