@@ -708,8 +708,8 @@ static size_t cover_at(const cover *c, uint64_t s)
 	return lo;
 }
 
-/* Whether stream offset s lies in a run: s < end is the first run's that
- * could hold it. */
+/* Whether stream offset s lies in a run: only the first run that ends at
+ * or after s can hold it (the runs neither overlap nor touch). */
 static int cover_holds(const cover *c, uint64_t s)
 {
 	size_t i = cover_at(c, s);
