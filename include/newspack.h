@@ -483,6 +483,15 @@ NPK_API int npk_reader_list(npk_reader *r, npk_entry_cb cb, void *ctx,
  * valid until the next call on r. NPK_E_NOTFOUND if absent. */
 NPK_API int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
                             npk_error *err);
+/* Where the content of e (an entry of r, from list or find) starts in the
+ * data stream of the file that holds it (spec/format.md 5.3, 15.7:
+ * start(cluster) + offset): r's own file, or with ref_kind 1 the earlier
+ * edition's (15.15), opened when it is not yet. Entries whose extents
+ * start at one offset of one file share those bytes. NPK_E_ARG for an
+ * entry without content; NPK_E_FORMAT when its position is not in that
+ * file's tables; a file of the chain that cannot be opened, as read. */
+NPK_API int npk_reader_stream_offset(npk_reader *r, const npk_entry *e, uint64_t *off,
+                                     npk_error *err);
 /* Reads a document's content. Each cluster's digest is checked before any
  * of its bytes reach sink; a document held in one cluster also has its own
  * digest checked first. sink returns 0 to go on. A symbolic link's content

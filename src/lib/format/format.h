@@ -577,6 +577,14 @@ typedef struct npk__extent_entry {
 } npk__extent_entry;
 int npk__writer_add_extent(npk_writer *w, const npk__extent_entry *x, npk_error *err);
 uint32_t npk__writer_clusters(const npk_writer *w);
+/* 15.7, 15.15: r, a content stored in an earlier file of the chain (r->edition
+ * below the edition's), which an entry of the same digest and size then
+ * names (ref_kind 1) instead of storing it again. Given after
+ * npk__writer_edition and before the first entry, the oldest first: the
+ * first copy given is the one named (another of the same content is not
+ * added). Nothing is done when the writer does not deduplicate. */
+struct npk__dedup_rec;
+int npk__writer_dedup_seed(npk_writer *w, const struct npk__dedup_rec *r, npk_error *err);
 /* The roots of the perfect subtrees of [0, p) (popcount(p), largest
  * first) from the stored nodes of a tree of p leaves read through rd. */
 int npk__tree_border(uint64_t p, unsigned stride, npk_tree_read rd, void *ctx,

@@ -2577,6 +2577,23 @@ int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
 	return read_entry(r, e, sink, ctx, err);
 }
 
+int npk_reader_stream_offset(npk_reader *r, const npk_entry *e, uint64_t *off, npk_error *err)
+{
+	NPK_FAIL_IF(e->size == 0, err, NPK_E_ARG, "%s: \"%s\" has no content", r->name, e->path);
+	npk_reader *fr = r;
+	uint32_t own = r->has_link ? r->link.edition : 0;
+	if (r->chain != NULL)
+		NPK_FORWARD(npk__chain_file(r, e->ref_edition, &fr, err));
+	else
+		NPK_FAIL_IF(e->ref_edition != own, err, NPK_E_ARG, "%s: \"%s\" is stored in edition "
+		            "%u, not in this file", r->name, e->path, (unsigned)e->ref_edition);
+	npk_entry x = *e;
+	x.ref_kind = NPK_REF_INLINE;
+	NPK_FORWARD(check_position(fr, &x, err));
+	*off = fr->clusters[e->cluster].start + e->offset;
+	return NPK_OK;
+}
+
 int npk__reader_check_ref(const npk_reader *fr, const npk_entry *e, npk_error *err)
 {
 	npk_entry x = *e;

@@ -121,7 +121,8 @@ struct npk_writer {
 	uint8_t folders_digest[32];
 
 	/* 15.7 "Shared bytes": each content stored once in this file */
-	npk__dedup *dedup;        /* the contents stored so far; NULL: no sharing */
+	npk__dedup *dedup;        /* the contents stored so far (an edition: and those of the
+	                           * chain's files); NULL: no sharing */
 	uint64_t dedup_docs, dedup_bytes; /* entries that named an earlier copy */
 	int shared;               /* the entry names an earlier copy in this file */
 };
@@ -1330,6 +1331,23 @@ int npk__writer_add_extent(npk_writer *w, const npk__extent_entry *x, npk_error 
 		}
 	}
 	return entry_write(w, x->digest, err);
+}
+
+int npk__writer_dedup_seed(npk_writer *w, const npk__dedup_rec *r, npk_error *err)
+{
+	if (w->dedup == NULL)
+		return NPK_OK;
+	NPK_FAIL_IF(w->ed == NULL || r->edition >= w->ed->edition, err, NPK_E_ARG,
+	            "a content to refer to must be in an earlier edition's file");
+	NPK_FAIL_IF(w->docs > 0 || w->in_doc, err, NPK_E_ARG,
+	            "the contents of the chain are given before the first entry");
+	NPK_FAIL_IF(r->size == 0, err, NPK_E_ARG, "an empty content is never referred to");
+	if (r->size > NPK_DEDUP_MAX)
+		return NPK_OK; /* never looked up: such a content is not held */
+	npk__dedup_rec had;
+	int found;
+	NPK_FORWARD(npk__dedup_find(w->dedup, r->digest, r->size, &had, &found, err));
+	return found ? NPK_OK : npk__dedup_add(w->dedup, r, err);
 }
 
 /* A filter section (15.15: the path filter, type 9, or the folder
