@@ -77,7 +77,7 @@ libnewspack.so: $(LIB_OBJ)
 # and export in newspack-full. A reading path that reached libarchive or
 # libxml2 would fail this link.
 FULL_ONLY_OBJ := $(B)/src/cli/cmd_create.o $(B)/src/cli/cmd_export.o $(B)/src/cli/cmd_parity.o \
-                 $(B)/src/cli/cmd_append.o
+                 $(B)/src/cli/cmd_append.o $(B)/src/cli/cmd_merge.o
 LEAN_CLI_OBJ := $(filter-out $(FULL_ONLY_OBJ) $(B)/src/cli/main.o,$(CLI_OBJ)) $(B)/lean/main.o
 # (only this object knows LIBEXECDIR: install with another PREFIX rebuilds it alone)
 LEAN_STAMP := $(B)/lean/.libexec-$(shell echo '$(LIBEXECDIR)' | cksum | cut -d' ' -f1)

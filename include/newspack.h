@@ -483,6 +483,15 @@ NPK_API int npk_reader_list(npk_reader *r, npk_entry_cb cb, void *ctx,
  * valid until the next call on r. NPK_E_NOTFOUND if absent. */
 NPK_API int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
                             npk_error *err);
+/* Where the content of e (an entry of r, from list or find) starts in the
+ * data stream of the file that holds it (spec/format.md 5.3, 15.7:
+ * start(cluster) + offset): r's own file, or with ref_kind 1 the earlier
+ * edition's (15.15), opened when it is not yet. Entries whose extents
+ * start at one offset of one file share those bytes. NPK_E_ARG for an
+ * entry without content; NPK_E_FORMAT when its position is not in that
+ * file's tables; a file of the chain that cannot be opened, as read. */
+NPK_API int npk_reader_stream_offset(npk_reader *r, const npk_entry *e, uint64_t *off,
+                                     npk_error *err);
 /* Reads a document's content. Each cluster's digest is checked before any
  * of its bytes reach sink; a document held in one cluster also has its own
  * digest checked first. sink returns 0 to go on. A symbolic link's content
@@ -633,6 +642,52 @@ NPK_API int npk_append(const char *previous, const char *out, const char *const 
 NPK_API int npk_rotation_make(const char *previous, const npk_chain_opts *chain,
                               const npk_seckey *old, const npk_pubkey *new_key, char **text,
                               size_t *len, npk_error *err);
+
+/* ---- Merging archives (spec/format.md 15.16) ---- */
+typedef struct npk_merge_opts {
+	/* timestamp, level, threads, cancel, force, parity, no_copies,
+	 * no_dedup as for npk_create; codec 0 takes the first input's (the
+	 * clusters of another codec are recompressed); archive_meta NULL keeps
+	 * the first input's */
+	npk_create_opts create;
+	/* the inputs that win a path held by several inputs with different
+	 * entries, the first named first (each one of the inputs, as given) */
+	const char *const *prefer;
+	size_t nprefer;
+	/* leave out the paths an input's chain withdrew, and their bytes
+	 * (without it an input whose state holds a withdrawal is refused) */
+	int drop_withdrawn;
+	const npk_chain_opts *chain;  /* earlier files of the inputs' chains; may be NULL */
+	const npk_trust *trust;       /* each input's signer must be trusted... */
+	int allow_untrusted;          /* ...unless this is set */
+} npk_merge_opts;
+typedef struct npk_merge_stats {
+	uint64_t inputs;
+	uint64_t documents;           /* entries written (every kind) */
+	uint64_t identical;           /* paths held identically by several inputs */
+	uint64_t preferred;           /* paths held differently, won by --prefer */
+	uint64_t withdrawn_dropped;   /* paths withdrawn in an input's chain, left out */
+	uint64_t clusters;            /* clusters of the output */
+	uint64_t clusters_copied;     /* of them, copied as stored from an input */
+	uint64_t clusters_in;         /* clusters of the inputs' files holding the state */
+	uint64_t bytes_copied;        /* stored bytes of the clusters copied */
+	uint64_t bytes_recompressed;  /* content bytes decoded and stored again */
+	uint64_t dedup_documents;     /* entries whose content another entry stored */
+	uint64_t dedup_bytes;         /* their bytes, stored once */
+	uint64_t bytes_out;           /* the output's size */
+} npk_merge_stats;
+/* Writes out, one lone archive holding the state of every input (a lone
+ * archive, or the newest edition of a chain) in path order, with a new
+ * Merkle tree, signed by sk. Each input is opened and checked (signature,
+ * tables, index, the digest of every cluster copied); a cluster whose
+ * bytes all stay in the output is copied as stored, the other contents are
+ * decoded, checked and stored again. Nothing is written when an input
+ * fails, when a path is held differently by inputs of which no preferred
+ * one wins, or when a withdrawal would be dropped without drop_withdrawn.
+ * As npk_create: a temporary file beside out, synced and renamed. */
+NPK_API int npk_merge(const char *out, const char *const *inputs, size_t ninputs,
+                      const npk_merge_opts *opts, const npk_seckey *sk, npk_merge_stats *stats,
+                      npk_error *err);
 
 /* ---- Checking a chain (spec/format.md 15.15) ----
  * OWNER: the tree/check-chain work: npk_check_chain and its report. */

@@ -17,8 +17,10 @@
 #      survival copies) and vector-1.1-tree.npk (create --no-copies: 1.1 with
 #      the Merkle tree of format.md 15.13) from input/ with test.key, the
 #      fixed timestamp and the archive metadata, by the commands README.md
-#      shows, and 1.1/proof.txt (newspack prove of b/note.md in
-#      vector-1.1-tree.npk, format.md 15.14);
+#      shows, vector-1.1-dedup.npk (the same as vector-1.1-tree.npk, with
+#      input-dedup/c/copy.txt, a copy of input/a.txt, whose content is
+#      stored once: format.md 15.7 "Deduplication"), and 1.1/proof.txt
+#      (newspack prove of b/note.md in vector-1.1-tree.npk, format.md 15.14);
 #   1b. makes the chain of editions (format.md 15.15) editions/base.npk
 #      (create --no-copies from input/), editions/base.e0001.npk (append of
 #      editions/input-1/: adds, replaces, refers to content of the base) and
@@ -64,7 +66,7 @@ die() {
 [ $# -le 1 ] || die "usage: regen.sh [OUTDIR]"
 [ -x "$NP" ] || die "$NP is not built: run make in the project root first"
 command -v python3 > /dev/null 2>&1 || die "python3 is needed (npkcheck.py, vectors11.py)"
-for f in test.key test.pub npkcheck.py 1.1/npkcheck.py ../proofcheck.py README.md input editions/input-1 \
+for f in test.key test.pub npkcheck.py 1.1/npkcheck.py ../proofcheck.py README.md input input-dedup editions/input-1 \
 	editions/input-2 editions/other.key editions/other.pub "$FORGE11" "$PARITY"; do
 	[ -e "$f" ] || die "$f is missing: run this in spec/vectors/"
 done
@@ -88,17 +90,21 @@ esac
 # vector-1.1-copies.npk: the same signed part, then the tail holding its
 # survival copies (format.md 15.9); both without the Merkle tree (as before
 # it was the default), and vector-1.1-tree.npk with it (format.md 15.13)
-make_vector() { # make_vector OUT CREATE-OPTION...
+make_vector() { # make_vector OUT CREATE-OPTION...  (inputs: input/, and $MORE)
 	out=$1
 	shift
+	# shellcheck disable=SC2086
 	"$NP" create -q -s test.key --timestamp 2025-01-24T00:00:00Z "$@" \
-		--meta title="newspack test vector" --meta license=CC0-1.0 "$new/$out" input ||
+		--meta title="newspack test vector" --meta license=CC0-1.0 "$new/$out" input ${MORE:-} ||
 		die "newspack create $* failed"
 }
 make_vector vector.npk --format-version 1.0
 make_vector vector-1.1.npk --format-version 1.1 --no-copies --no-tree
 make_vector vector-1.1-copies.npk --format-version 1.1 --no-tree
 make_vector vector-1.1-tree.npk --format-version 1.1 --no-copies
+# vector-1.1-dedup.npk: the same with input-dedup/c/copy.txt, a copy of
+# a.txt: its entry names a.txt's extent (format.md 15.7)
+MORE=input-dedup make_vector vector-1.1-dedup.npk --format-version 1.1 --no-copies
 cp "$new/vector.npk" "$new/1.0/vector.npk" || die "cannot copy the new vector"
 "$NP" prove -p test.pub -o "$new/1.1/proof.txt" "$new/vector-1.1-tree.npk" b/note.md > /dev/null ||
 	die "newspack prove of b/note.md in vector-1.1-tree.npk failed"
@@ -123,7 +129,7 @@ python3 "$PARITY" "$new/1.1" || die "parity_vectors.py failed"
 
 # 3. Checks, and npkcheck.py's output, from the new vectors under their own names.
 CHECK="$here/npkcheck.py"
-for v in vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk; do
+for v in vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk vector-1.1-dedup.npk; do
 	(cd "$new" && python3 "$CHECK" verify "$v" -p "$here/test.pub") > "$tmp/verify.txt" 2>&1 || {
 		cat "$tmp/verify.txt" >&2
 		die "npkcheck.py verify of the new $v with test.pub did not exit 0"
@@ -210,13 +216,13 @@ fill dump "$tmp/dump" text "$tmp/readme.2" "$tmp/readme.3"
 
 # Everything passed: write.
 mkdir -p 1.0 1.1 editions || die "cannot make 1.0/, 1.1/ and editions/"
-for f in vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk 1.0/vector.npk 1.1/vectors.tsv \
-	1.1/proof.txt 1.1/*.npk editions/*.npk editions/rotation.txt; do
+for f in vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk vector-1.1-dedup.npk \
+	1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk editions/*.npk editions/rotation.txt; do
 	[ -e "$f" ] && [ ! -e "$new/$f" ] || continue
 	rm -f "$f" && echo "regen.sh: $f removed (no longer made)"
 done
-(cd "$new" && ls vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk 1.0/vector.npk \
-	1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk editions/*.npk editions/rotation.txt) > "$tmp/made"
+(cd "$new" && ls vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk vector-1.1-dedup.npk \
+	1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk editions/*.npk editions/rotation.txt) > "$tmp/made"
 while IFS= read -r f; do
 	if cmp -s "$new/$f" "$f"; then
 		echo "regen.sh: $f unchanged"

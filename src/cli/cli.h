@@ -40,6 +40,7 @@ void cli_parity_range_text(const npk_parity_range *r);
  * without --timestamp ($SOURCE_DATE_EPOCH, else now; -1 to go on). */
 int cmd_append(int argc, char **argv);
 int cmd_rotate(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cli_parse_time(const char *s, uint64_t *out);
 int cli_load_seckey(const char *sec, const char *pfile, npk_seckey **sk);
 int cli_default_timestamp(npk_create_opts *opts);

@@ -24,6 +24,9 @@ static void append_help(FILE *f)
 	        "  unchanged  same kind, content, media type and metadata: not written\n"
 	        "  replaced   anything else: the new version is written; a content equal to\n"
 	        "             the old version's is not stored again (referenced)\n"
+	        "A content equal (digest and size) to one stored in any file of the chain, or\n"
+	        "earlier in this edition, is not stored again either: the entry names that copy\n"
+	        "(deduplicated; --no-dedup stores it, and reads no earlier file for it).\n"
 	        "--withdraw PATH removes a path from the state (its old bytes stay in the old\n"
 	        "file, and the chain records the withdrawal). When nothing is new, no file is\n"
 	        "written (exit 2).\n"
@@ -43,7 +46,7 @@ static void append_help(FILE *f)
 	        "  --timestamp T        as create; never before PREVIOUS's creation\n"
 	        "                       (default: $SOURCE_DATE_EPOCH, else now)\n"
 	        "  --cluster-size N, --codec zlib|zstd, --level N, -j N, --parity PERCENT,\n"
-	        "  --no-copies, --exclude PATTERN, --no-import: as create\n"
+	        "  --no-copies, --no-dedup, --exclude PATTERN, --no-import: as create\n"
 	        "  --files-from LIST    more INPUTs, one a line of LIST ('-': stdin); a line\n"
 	        "                       SOURCE<TAB>PATH stores SOURCE at PATH (as create)\n"
 	        "  --null               LIST's records end with NUL, not a line break\n"
@@ -169,6 +172,7 @@ static const struct option append_longopts[] = {
 	{"no-import", no_argument, NULL, 'N'},
 	{"parity", required_argument, NULL, 'R'},
 	{"no-copies", no_argument, NULL, 'K'},
+	{"no-dedup", no_argument, NULL, 'D'},
 	{"files-from", required_argument, NULL, 'T'},
 	{"null", no_argument, NULL, '0'},
 	{NULL, 0, NULL, 0},
@@ -191,6 +195,7 @@ static int parse_append_opts(int argc, char **argv, aopts *ao)
 		case 'f': o->create.force = 1; break;
 		case 'N': o->create.no_import = 1; break;
 		case 'K': o->create.no_copies = 1; break;
+		case 'D': o->create.no_dedup = 1; break;
 		case 'F': o->fork = 1; break;
 		case 'T': ao->list = optarg; break;
 		case '0': ao->null = 1; break;

@@ -678,42 +678,120 @@ typedef struct info_view {
 	 * be read (in.documents and in.file_size are its own file's) */
 	uint64_t chain_entries, chain_bytes;
 	uint32_t chain_files;
-	/* 15.7 "Shared bytes": entries whose content was stored before (ref_kind
-	 * 1, or an extent starting at or before an earlier one's in the file
-	 * that holds it: newspack stores each content once, in path order) */
+	/* 15.7 "Shared bytes": entries whose content was stored before */
 	uint64_t dedup_docs, dedup_bytes;
 	int dedup_known;          /* the walk read every entry */
-	uint64_t *last;           /* per edition: the furthest (cluster, offset) */
 } info_view;
+
+/* The stream bytes [start, end) covered by the extents of a file's entries
+ * read so far: sorted, disjoint runs that do not touch (one while extents
+ * come in increasing order, one per interleaved stretch otherwise). */
+typedef struct cover_run {
+	uint64_t start, end;
+} cover_run;
+typedef struct cover {
+	cover_run *v;
+	size_t n, cap;
+} cover;
+
+/* The first run of c that ends at or after s (c->n: none). */
+static size_t cover_at(const cover *c, uint64_t s)
+{
+	size_t lo = 0, hi = c->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (c->v[mid].end < s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Whether stream offset s lies in a run: only the first run that ends at
+ * or after s can hold it (the runs neither overlap nor touch). */
+static int cover_holds(const cover *c, uint64_t s)
+{
+	size_t i = cover_at(c, s);
+	return i < c->n && c->v[i].start <= s && s < c->v[i].end;
+}
+
+/* Adds [s, t) to c, merged with the runs it touches or overlaps. Returns
+ * -1 when out of memory. */
+static int cover_put(cover *c, uint64_t s, uint64_t t)
+{
+	size_t i = cover_at(c, s), j = i;
+	while (j < c->n && c->v[j].start <= t)
+		j++;
+	if (j > i) { /* runs i .. j - 1 become one */
+		c->v[i].start = c->v[i].start < s ? c->v[i].start : s;
+		c->v[i].end = c->v[j - 1].end > t ? c->v[j - 1].end : t;
+		memmove(c->v + i + 1, c->v + j, (c->n - j) * sizeof *c->v);
+		c->n -= j - i - 1;
+		return 0;
+	}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 4;
+		cover_run *v = realloc(c->v, cap * sizeof *v);
+		if (v == NULL)
+			return -1;
+		c->v = v;
+		c->cap = cap;
+	}
+	memmove(c->v + i + 1, c->v + i, (c->n - i) * sizeof *c->v);
+	c->v[i] = (cover_run){s, t};
+	c->n++;
+	return 0;
+}
+
+/* 15.7 "Shared bytes": the walk that counts the entries whose content was
+ * stored before: those of ref_kind 1, and those of ref_kind 0 whose extent
+ * starts inside the bytes covered by the earlier entries of the same file
+ * (whatever order the writer stored the first copies in). */
+typedef struct dedup_walk {
+	npk_reader *r;
+	cover *file;              /* per edition: its entries' extents so far */
+	uint32_t files;
+	uint64_t docs, bytes;
+} dedup_walk;
 
 static int info_dedup_one(const npk_entry *e, void *ctx)
 {
-	info_view *v = ctx;
+	dedup_walk *d = ctx;
 	if (e->size == 0 || (e->kind != NPK_KIND_DOCUMENT && e->kind != NPK_KIND_SYMLINK))
 		return 0;
-	uint64_t at = (uint64_t)e->cluster << 32 | e->offset;
-	uint64_t *last = &v->last[e->ref_edition];
-	if (e->ref_kind == 0 && (*last == UINT64_MAX || at > *last)) {
-		*last = at;
+	if (e->ref_kind != 0) {
+		d->docs++;
+		d->bytes += e->size;
 		return 0;
 	}
-	v->dedup_docs++;
-	v->dedup_bytes += e->size;
-	return 0;
+	uint64_t at;
+	npk_error err = {0};
+	if (e->ref_edition >= d->files || npk_reader_stream_offset(d->r, e, &at, &err) != NPK_OK)
+		return 1;
+	cover *c = &d->file[e->ref_edition];
+	if (cover_holds(c, at)) {
+		d->docs++;
+		d->bytes += e->size;
+	}
+	return cover_put(c, at, at + e->size) != 0;
 }
 
 /* What deduplication saved in the state read: one walk of the index. */
 static void info_dedup(info_view *v)
 {
 	npk_error err = {0};
-	v->last = malloc(((size_t)v->in.edition + 1) * sizeof *v->last);
-	if (v->last == NULL)
+	dedup_walk d = {.r = v->r, .files = v->in.edition + 1};
+	d.file = calloc(d.files, sizeof *d.file);
+	if (d.file == NULL)
 		return;
-	memset(v->last, 0xFF, ((size_t)v->in.edition + 1) * sizeof *v->last);
 	npk_reader_set_meta(v->r, 0);
-	v->dedup_known = npk_reader_list(v->r, info_dedup_one, v, &err) == NPK_OK;
-	free(v->last);
-	v->last = NULL;
+	v->dedup_known = npk_reader_list(v->r, info_dedup_one, &d, &err) == NPK_OK;
+	v->dedup_docs = d.docs;
+	v->dedup_bytes = d.bytes;
+	for (uint32_t i = 0; i < d.files; i++)
+		free(d.file[i].v);
+	free(d.file);
 }
 
 /* 15.15: the chain of an edition, one line (or object) per edition; an

@@ -43,6 +43,7 @@ static const struct {
 	{"create", FULL_ONLY(cmd_create), "pack files and folders into a signed archive"},
 	{"append", FULL_ONLY(cmd_append), "write the next edition of an archive: only what is new"},
 	{"rotate", FULL_ONLY(cmd_rotate), "let a new key sign the next edition of an archive"},
+	{"merge", FULL_ONLY(cmd_merge), "make one archive from several, or from a chain of editions"},
 	{"verify", cmd_verify, "check the signature and every byte of an archive"},
 	{"list", cmd_list, "list the documents of an archive with their metadata"},
 	{"info", cmd_info, "show an archive's metadata, counts, sizes and signer"},

@@ -5,7 +5,10 @@
 # cat and extract of every copy, --no-dedup, a copy larger than a cluster
 # (still cut into clusters of the target size), empty documents (no
 # sharing), the same inputs giving the same bytes, duplicates within an
-# edition, and a new document whose content equals a withdrawn one.
+# edition, and in an edition a content stored in any earlier file of the
+# chain (15.15 ref_kind 1): a base's, an earlier edition's, a withdrawn
+# one's; append --no-dedup; info's count over a chain and over a file whose
+# first copies are not in increasing order.
 . "$(dirname "$0")/lib.sh"
 suite_begin dedup
 
@@ -95,17 +98,115 @@ cp "$IN/local/harbour.txt" "$S/e1/new/harbour-again.txt"
 expect_exit 0 "append: two new paths of one content, and a withdrawal" -- \
 	$NP append -s "$KEY" --timestamp 2026-02-02 --json --withdraw local/harbour.txt \
 	"$A" "$S/a.e1.npk" "$S/e1"
-expect_eq "$(jget "$OUT" dedup_documents)" 1 "append: the second copy is not stored again"
+expect_eq "$(jget "$OUT" dedup_documents)" 2 \
+	"append: the second copy and the withdrawn document's content are not stored again"
+expect_eq "$(jget "$OUT" bytes_stored)" "$(file_size "$S/e1/new/one.txt")" \
+	"append: only the new story's bytes are stored"
 expect_exit 0 "verify the chain" -- $NP verify -p "$PUB" "$S/a.e1.npk"
 expect_exit 0 "cat of the copy in the edition" -- $NP cat -p "$PUB" "$S/a.e1.npk" new/two.txt &&
 	expect_same "$OUT" "$S/e1/new/two.txt" "the copy reads back"
 expect_exit 2 "the withdrawn path is gone" -- $NP cat -p "$PUB" "$S/a.e1.npk" local/harbour.txt
 expect_exit 0 "a new document with the withdrawn one's content reads" -- \
 	$NP cat -p "$PUB" "$S/a.e1.npk" new/harbour-again.txt &&
-	expect_same "$OUT" "$IN/local/harbour.txt" "its bytes are its own, not the withdrawn path's"
+	expect_same "$OUT" "$IN/local/harbour.txt" "it reads the withdrawn version's bytes, in edition 0"
 if command -v python3 >/dev/null 2>&1; then
 	expect_exit 0 "npkcheck.py accepts the edition" -- \
-		python3 "$CHECK" verify "$S/a.e1.npk" -p "$PUB"
+		python3 "$CHECK" verify "$S/a.e1.npk" -p "$PUB" &&
+		expect_contains "$OUT" '"new/harbour-again.txt": its content, in edition 0, matches' \
+			"npkcheck.py: the copy refers to the base (ref_kind 1)"
 fi
+
+# ---- edition 2: one content of the base, one first stored in edition 1, one new
+mkdir -p "$S/e2/more"
+cp "$IN/wire/flood.txt" "$S/e2/more/flood-again.txt"
+cp "$S/e1/new/one.txt" "$S/e2/more/one-again.txt"
+printf 'A third story, new in edition 2.\n' > "$S/e2/more/fresh.txt"
+one=$(file_size "$S/e1/new/one.txt")
+fresh=$(file_size "$S/e2/more/fresh.txt")
+# --no-dedup first (the same edition 2, written elsewhere): every content stored
+expect_exit 0 "append --no-dedup --json" -- \
+	$NP append -s "$KEY" --timestamp 2026-02-03 --json --no-dedup "$S/a.e1.npk" "$S/nd.e2.npk" "$S/e2"
+expect_eq "$(jget "$OUT" dedup_documents) $(jget "$OUT" bytes_stored)" "0 $((small + one + fresh))" \
+	"append --no-dedup: nothing deduplicated, every byte stored"
+expect_exit 0 "verify the --no-dedup edition" -- $NP verify -p "$PUB" "$S/nd.e2.npk"
+expect_exit 0 "cat from the --no-dedup edition" -- \
+	$NP cat -p "$PUB" "$S/nd.e2.npk" more/flood-again.txt &&
+	expect_same "$OUT" "$IN/wire/flood.txt" "the --no-dedup copy reads back"
+if command -v python3 >/dev/null 2>&1; then
+	expect_exit 0 "npkcheck.py verifies the --no-dedup edition" -- \
+		python3 "$CHECK" verify "$S/nd.e2.npk" -p "$PUB" &&
+		expect_not_contains "$OUT" '"more/flood-again.txt": its content, in edition 0' \
+			"npkcheck.py: with --no-dedup the copy is stored in edition 2"
+fi
+expect_exit 0 "append: contents of edition 0 and of edition 1" -- \
+	$NP append -s "$KEY" --timestamp 2026-02-03 --json "$S/a.e1.npk" "$S/a.e2.npk" "$S/e2"
+expect_eq "$(jget "$OUT" added) $(jget "$OUT" referenced)" "3 0" \
+	"three paths added, none a new version of its own path"
+expect_eq "$(jget "$OUT" dedup_documents) $(jget "$OUT" dedup_bytes)" "2 $((small + one))" \
+	"append --json: the copies of edition 0's and edition 1's contents are deduplicated"
+expect_eq "$(jget "$OUT" bytes_stored)" "$fresh" "bytes_stored counts the new story only"
+expect_exit 0 "verify the chain of three" -- $NP verify -p "$PUB" "$S/a.e2.npk"
+for p in more/flood-again.txt more/one-again.txt more/fresh.txt; do
+	expect_exit 0 "cat $p from edition 2" -- $NP cat -p "$PUB" "$S/a.e2.npk" "$p" &&
+		expect_same "$OUT" "$S/e2/$p" "cat $p gives its bytes"
+done
+expect_true "the deduplicated edition is smaller than the --no-dedup one" -- \
+	[ "$(file_size "$S/a.e2.npk")" -lt "$(file_size "$S/nd.e2.npk")" ]
+if command -v python3 >/dev/null 2>&1; then
+	expect_exit 0 "npkcheck.py verifies the chain of three" -- \
+		python3 "$CHECK" verify "$S/a.e2.npk" -p "$PUB" &&
+		expect_contains "$OUT" '"more/flood-again.txt": its content, in edition 0, matches' \
+			"npkcheck.py: the copy of the base's story is read in edition 0 (ref_kind 1)" &&
+		expect_contains "$OUT" '"more/one-again.txt": its content, in edition 1, matches' \
+			"npkcheck.py: the copy of edition 1's story is read in edition 1 (ref_kind 1)"
+fi
+# the state: 3 in the base, new/two.txt and new/harbour-again.txt in
+# edition 1, the 2 copies of edition 2
+expect_exit 0 "info --json of the chain" -- $NP info --json -p "$PUB" "$S/a.e2.npk"
+expect_eq "$(jget "$OUT" dedup_documents) $(jget "$OUT" dedup_bytes)" \
+	"7 $((3 * small + 3000000 + $(file_size "$IN/local/harbour.txt") + 2 * one))" \
+	"info counts the deduplicated entries of every file of the state"
+
+# ---- a content that only a withdrawn version holds: edition 1 withdraws
+# a.txt, edition 2 stores its old content under another path
+mkdir -p "$S/w0" "$S/w2"
+printf 'A story withdrawn in edition 1.\n' > "$S/w0/a.txt"
+printf 'A story that stays.\n' > "$S/w0/keep.txt"
+cp "$S/w0/a.txt" "$S/w2/b.txt"
+expect_exit 0 "create the base" -- $MK "$S/w.npk" "$S/w0"
+expect_exit 0 "append: withdraw a.txt" -- \
+	$NP append -q -s "$KEY" --timestamp 2026-02-02 --withdraw a.txt "$S/w.npk" "$S/w.e1.npk"
+expect_exit 0 "append: b.txt with a.txt's old content" -- \
+	$NP append -s "$KEY" --timestamp 2026-02-03 --json "$S/w.e1.npk" "$S/w.e2.npk" "$S/w2"
+expect_eq "$(jget "$OUT" dedup_documents) $(jget "$OUT" bytes_stored)" "1 0" \
+	"the withdrawn version's bytes are named, not stored again"
+expect_exit 2 "a.txt is withdrawn" -- $NP cat -p "$PUB" "$S/w.e2.npk" a.txt
+expect_exit 0 "cat b.txt" -- $NP cat -p "$PUB" "$S/w.e2.npk" b.txt &&
+	expect_same "$OUT" "$S/w2/b.txt" "b.txt reads back byte for byte"
+expect_exit 0 "verify the chain" -- $NP verify -p "$PUB" "$S/w.e2.npk"
+if command -v python3 >/dev/null 2>&1; then
+	expect_exit 0 "npkcheck.py verifies it" -- python3 "$CHECK" verify "$S/w.e2.npk" -p "$PUB" &&
+		expect_contains "$OUT" '"b.txt": its content, in edition 0, matches' \
+			"npkcheck.py: b.txt's content is read in edition 0 (ref_kind 1)"
+fi
+# every earlier file is read: without the base the append fails naming it
+mkdir -p "$S/alone"
+cp "$S/w.e1.npk" "$S/alone/"
+expect_exit 2 "append without the base" -- \
+	$NP append -q -s "$KEY" --timestamp 2026-02-03 "$S/alone/w.e1.npk" "$S/alone/w.e2.npk" "$S/w2"
+expect_contains "$ERR" "w.npk" "the error names the missing file"
+expect_true "and nothing is written" -- [ ! -e "$S/alone/w.e2.npk" ]
+
+# ---- info's count when first copies are not stored in increasing order:
+# 1.1/out-of-order stores its contents in reverse path order, none shared
+V11="$top/spec/vectors/1.1"
+expect_exit 0 "info of 1.1/out-of-order" -- $NP info --json -p "$top/spec/vectors/test.pub" \
+	"$V11/out-of-order.npk"
+expect_eq "$(jget "$OUT" dedup_documents) $(jget "$OUT" dedup_bytes)" "0 0" \
+	"contents stored in reverse order share nothing"
+expect_exit 0 "info of 1.1/shared-bytes" -- $NP info --json -p "$top/spec/vectors/test.pub" \
+	"$V11/shared-bytes.npk"
+expect_eq "$(jget "$OUT" dedup_documents)" 2 \
+	"a copy, and a document inside another's extent, share bytes"
 
 finish

@@ -66,6 +66,25 @@ if "$NP" --version | grep -q 'zlib streams by libdeflate'; then
 	expect_same "$S/again11t.npk" "$V/vector-1.1-tree.npk" "and is byte for byte the committed vector-1.1-tree.npk"
 	expect_same "$S/again-proof.txt" "$V/1.1/proof.txt" "and its proof is byte for byte 1.1/proof.txt"
 fi
+# vector-1.1-dedup.npk: the same inputs and input-dedup/c/copy.txt, a copy
+# of a.txt, whose entry names a.txt's extent (format.md 15.7).
+expect_exit 0 "the deduplicated 1.1 vector verifies" -- \
+	"$NP" verify -p "$V/test.pub" "$V/vector-1.1-dedup.npk"
+expect_exit 0 "the deduplicated 1.1 vector is made again from input and input-dedup" -- \
+	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24T00:00:00Z --no-copies \
+	--meta "title=newspack test vector" --meta license=CC0-1.0 "$S/again11d.npk" "$V/input" \
+	"$V/input-dedup"
+if "$NP" --version | grep -q 'zlib streams by libdeflate'; then
+	expect_same "$S/again11d.npk" "$V/vector-1.1-dedup.npk" \
+		"and is byte for byte the committed vector-1.1-dedup.npk"
+fi
+expect_exit 0 "info --json of the deduplicated vector" -- \
+	"$NP" info --json -p "$V/test.pub" "$V/vector-1.1-dedup.npk"
+expect_contains "$OUT" '"dedup_documents": 1,' "info: one document shares another's content"
+expect_contains "$OUT" '"content_bytes": 234,' "info: the data stream holds a.txt once (234 bytes, not 349)"
+expect_exit 0 "cat c/copy.txt of the deduplicated vector" -- \
+	"$NP" cat -p "$V/test.pub" "$V/vector-1.1-dedup.npk" c/copy.txt &&
+	expect_same "$OUT" "$V/input/a.txt" "c/copy.txt reads as a.txt, whose bytes it shares"
 expect_exit 0 "info says format 1.1" -- "$NP" info -p "$V/test.pub" "$V/vector-1.1.npk"
 expect_contains "$OUT" "npk 1.1" "info names the format version"
 if command -v python3 >/dev/null 2>&1; then
@@ -76,6 +95,13 @@ if command -v python3 >/dev/null 2>&1; then
 	expect_exit 0 "npkcheck.py verifies the 1.1 vector with the Merkle tree" -- \
 		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/vector-1.1-tree.npk" &&
 		expect_contains "$OUT" "every leaf, stored level and the root check out" "npkcheck.py checks its tree"
+	expect_exit 0 "npkcheck.py verifies the deduplicated 1.1 vector" -- \
+		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/vector-1.1-dedup.npk" &&
+		expect_contains "$OUT" "4 documents, 234 content bytes" "npkcheck.py reads four documents in 234 bytes"
+	mkdir -p "$S/dedup-py"
+	expect_exit 0 "npkcheck.py extracts the deduplicated 1.1 vector" -- \
+		python3 "$V/npkcheck.py" extract -p "$V/test.pub" "$V/vector-1.1-dedup.npk" "$S/dedup-py" &&
+		expect_same "$S/dedup-py/c/copy.txt" "$V/input/a.txt" "npkcheck.py: c/copy.txt is a.txt"
 	expect_exit 0 "npkcheck.py verifies the 1.0 vector" -- \
 		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/1.0/vector.npk"
 	expect_exit 0 "the 1.0 npkcheck.py verifies the 1.0 vector" -- \
@@ -232,7 +258,7 @@ if command -v python3 >/dev/null 2>&1; then
 	expect_exit 0 "regen.sh makes every vector again into a temporary folder" -- \
 		sh "$V/regen.sh" "$S/regen"
 	for f in 1.1/vectors.tsv $(cd "$V" && ls 1.1/*.npk) vector.npk vector-1.1.npk \
-		vector-1.1-copies.npk vector-1.1-tree.npk 1.1/proof.txt 1.0/vector.npk \
+		vector-1.1-copies.npk vector-1.1-tree.npk vector-1.1-dedup.npk 1.1/proof.txt 1.0/vector.npk \
 		editions/base.npk editions/base.e0001.npk editions/base.e0002.npk editions/rotation.txt; do
 		case $f in
 		1.1/proof.txt) "$NP" --version | grep -q 'zlib streams by libdeflate' || continue ;;

@@ -5,7 +5,8 @@
  * chain is one entry's, and the MTH computed here from the entries' leaf
  * data (15.13) is each edition's signed root; the stored nodes, read
  * across the files, give that root too (an edition's level-8 node
- * straddles the base's leaves). */
+ * straddles the base's leaves). An edition names a content stored in any
+ * earlier file of the chain (15.7), unless --no-dedup. */
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "format/dedup.h"
 #include "format/format.h"
 #include "newspack.h"
 #include "test.h"
@@ -262,4 +264,113 @@ DEFINE_TEST(append_deterministic)
 	CHECK(access("z.npk", F_OK) != 0);
 	npk_seckey_free(sk);
 	npk_pubkey_free(pk);
+}
+
+/* Where e's content is: its file's edition, the stream offset there. */
+static void place_of(npk_reader *top, const char *path, unsigned *ref_kind, uint32_t *ed,
+                     uint64_t *off)
+{
+	const npk_entry *e;
+	npk_error err = {0};
+	*ref_kind = 99;
+	if (npk_reader_find(top, path, &e, &err) != NPK_OK)
+		return;
+	*ref_kind = e->ref_kind;
+	*ed = e->ref_edition;
+	if (npk_reader_stream_offset(top, e, off, &err) != NPK_OK)
+		*ref_kind = 98;
+}
+
+/* 15.7, 15.15: an edition names a content stored in any earlier file of
+ * the chain (the base's, an earlier edition's, a withdrawn version's)
+ * instead of storing it again; --no-dedup stores it. */
+DEFINE_TEST(append_names_copies_in_the_chain)
+{
+	npk_pubkey *pk = NULL;
+	npk_seckey *sk = NULL;
+	npk_error err = {0};
+	CHECK_RC(npk_keypair_generate(&pk, &sk, &err), NPK_OK, &err);
+	CHECK(mkdir("in0", 0755) == 0 && mkdir("in1", 0755) == 0 && mkdir("in2", 0755) == 0);
+	CHECK(npk_test_write_file("in0/a.txt", "alpha story\n", 12) == 0);
+	CHECK(npk_test_write_file("in0/w.txt", "withdrawn story\n", 16) == 0);
+	CHECK(npk_test_write_file("in1/c.txt", "alpha story\n", 12) == 0);
+	CHECK(npk_test_write_file("in1/d.txt", "delta story\n", 12) == 0);
+	CHECK(npk_test_write_file("in2/e.txt", "delta story\n", 12) == 0);
+	CHECK(npk_test_write_file("in2/f.txt", "withdrawn story\n", 16) == 0);
+	npk_create_opts co;
+	memset(&co, 0, sizeof co);
+	co.timestamp = 1767225600;
+	const char *in0[1] = {"in0"};
+	CHECK_RC(npk_create("b.npk", in0, 1, &co, sk, NULL, &err), NPK_OK, &err);
+	npk_append_stats st;
+	CHECK_RC(append_one("b.npk", "b.e0001.npk", "in1", "w.txt", 1767225700, sk, &st, &err),
+	         NPK_OK, &err);
+	CHECK_EQ_INT(st.dedup_documents, 1);
+	CHECK_EQ_INT(st.dedup_bytes, 12);
+	CHECK_EQ_INT(st.bytes_stored, 12);
+	CHECK_RC(append_one("b.e0001.npk", "b.e0002.npk", "in2", NULL, 1767225800, sk, &st, &err),
+	         NPK_OK, &err);
+	CHECK_EQ_INT(st.added, 2);
+	CHECK_EQ_INT(st.dedup_documents, 2);
+	CHECK_EQ_INT(st.dedup_bytes, 28);
+	CHECK_EQ_INT(st.bytes_stored, 0);
+
+	npk_reader *top = NULL;
+	CHECK_RC(npk_reader_open("b.e0002.npk", NULL, 1, &top, &err), NPK_OK, &err);
+	unsigned rk, rk2;
+	uint32_t ed, ed2;
+	uint64_t off, off2;
+	place_of(top, "a.txt", &rk, &ed, &off);
+	place_of(top, "c.txt", &rk2, &ed2, &off2);
+	CHECK(rk == NPK_REF_INLINE && rk2 == NPK_REF_EDITION && ed == 0 && ed2 == 0 && off == off2);
+	place_of(top, "d.txt", &rk, &ed, &off);
+	place_of(top, "e.txt", &rk2, &ed2, &off2);
+	CHECK(rk == NPK_REF_INLINE && rk2 == NPK_REF_EDITION && ed == 1 && ed2 == 1 && off == off2);
+	place_of(top, "f.txt", &rk, &ed, &off);
+	CHECK(rk == NPK_REF_EDITION && ed == 0);
+	const npk_entry *e;
+	npk_buf b = {0};
+	CHECK_RC(npk_reader_find(top, "f.txt", &e, &err), NPK_OK, &err);
+	CHECK_RC(npk_reader_read(top, e, content_is, &b, &err), NPK_OK, &err);
+	CHECK(b.len == 16 && memcmp(b.p, "withdrawn story\n", 16) == 0);
+	npk__buf_free(&b);
+	npk_verify_stats vs;
+	CHECK_RC(npk_reader_verify(top, NULL, NULL, &vs, &err), NPK_OK, &err);
+	npk_reader_free(top);
+
+	/* --no-dedup (a second edition 2, a fork): every content stored again */
+	npk_append_opts o;
+	memset(&o, 0, sizeof o);
+	o.create.timestamp = 1767225800;
+	o.create.no_dedup = 1;
+	o.fork = 1;
+	const char *in2[1] = {"in2"};
+	CHECK_RC(npk_append("b.e0001.npk", "nd.npk", in2, 1, &o, sk, &st, &err), NPK_OK, &err);
+	CHECK_EQ_INT(st.dedup_documents, 0);
+	CHECK_EQ_INT(st.bytes_stored, 28);
+	npk_seckey_free(sk);
+	npk_pubkey_free(pk);
+}
+
+/* npk__writer_dedup_seed: only in an edition, before its first entry,
+ * for an earlier edition; nothing at all without deduplication. */
+DEFINE_TEST(append_seed_arguments)
+{
+	npk_error err = {0};
+	npk_create_opts o;
+	memset(&o, 0, sizeof o);
+	npk__dedup_rec r = {.size = 5, .edition = 0};
+	int fd = open("s.npk", O_RDWR | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0);
+	npk_writer *w = NULL;
+	CHECK_RC(npk_writer_new(fd, &o, &w, &err), NPK_OK, &err);
+	CHECK_RC(npk__writer_dedup_seed(w, &r, &err), NPK_E_ARG, &err);
+	CHECK(strstr(err.msg, "earlier edition") != NULL);
+	npk_writer_free(w);
+	o.no_dedup = 1;
+	w = NULL;
+	CHECK_RC(npk_writer_new(fd, &o, &w, &err), NPK_OK, &err);
+	CHECK_RC(npk__writer_dedup_seed(w, &r, &err), NPK_OK, &err);
+	npk_writer_free(w);
+	close(fd);
 }

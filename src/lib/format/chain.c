@@ -667,6 +667,7 @@ typedef struct merge {
 	const npk_entry **cur;    /* its current entry; NULL at its end */
 	uint32_t *heap, n;        /* editions with an entry, smallest first */
 	int all;
+	int withdrawals;          /* the state's withdrawals too (a merge) */
 	blind *bl;                /* what cannot be read, in the order found */
 	size_t nbl, bl_cap;
 	npk_error failed;         /* the first of them, and its edition */
@@ -814,7 +815,7 @@ static int merge_step(merge *m, char *path, npk_entry_cb cb, void *ctx, npk_erro
 		NPK_FORWARD(npk__reader_check_ref(m->fr[x->ref_edition], x, err));
 	int hide = !m->all && m->nbl > 0 && blind_above(m, e, x->path);
 	m->withheld += hide && x->kind != NPK_KIND_WITHDRAWN;
-	if (!hide && (m->all || x->kind != NPK_KIND_WITHDRAWN))
+	if (!hide && (m->all || m->withdrawals || x->kind != NPK_KIND_WITHDRAWN))
 		if ((rc = cb(x, ctx)) != 0)
 			return rc;
 	if (m->all)
@@ -837,7 +838,7 @@ static int chain_list(npk_reader *top, int all, const walk_blind *wb, npk_entry_
                       npk_error *err)
 {
 	npk__chain *c = npk__reader_chain(top);
-	merge m = {.all = all, .c = c};
+	merge m = {.all = all == 1, .withdrawals = all == 2, .c = c};
 	char *path = malloc(NPK_PATH_MAX + 1);
 	int rc = path == NULL ? npk__fail(err, NPK_E_NOMEM, "out of memory")
 	                      : merge_init(top, &m, err);
@@ -884,6 +885,11 @@ void npk__chain_warn_unused(npk_reader *top)
 int npk__chain_list(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err)
 {
 	return chain_list(top, npk__reader_chain(top)->all, NULL, cb, ctx, err);
+}
+
+int npk__chain_state(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err)
+{
+	return chain_list(top, 2, NULL, cb, ctx, err);
 }
 
 int npk__chain_walk(npk_reader *top, npk_entry_cb cb, void *ctx, npk_problem_cb pcb, void *pctx,

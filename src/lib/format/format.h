@@ -372,6 +372,16 @@ const char *npk__chain_name(const npk_reader *r, uint32_t e);
 /* Reads size bytes of file reader fr's data stream at (cluster, offset),
  * each cluster checked against fr's table, then all of it against digest
  * (npk_reader_read's checks and sink rules). */
+/* Cluster i of file r: its place in the data stream (4.2) and its
+ * object as stored, header and payload (*obj malloc'ed), checked against
+ * the signed cluster table (digest, then every header field, 4.1) but not
+ * decoded: for a verbatim copy. */
+uint32_t npk__reader_cluster_count(const npk_reader *r);
+void npk__reader_cluster_span(const npk_reader *r, uint32_t i, uint64_t *start, uint32_t *raw);
+/* The codec byte of cluster i's header, not yet checked by its digest. */
+int npk__reader_cluster_codec(npk_reader *r, uint32_t i, unsigned *codec, npk_error *err);
+int npk__reader_cluster_object(npk_reader *r, uint32_t i, uint8_t **obj, uint32_t *len,
+                               npk_error *err);
 int npk__reader_read_extent(npk_reader *fr, uint32_t cluster, uint32_t offset, uint64_t size,
                             const uint8_t digest[32], npk_sink sink, void *ctx, npk_error *err);
 
@@ -402,6 +412,10 @@ void npk__chain_free(npk__chain *c);
 int npk__chain_find(npk_reader *top, const char *path, const npk_entry **out, npk_reader **fr,
                     npk_error *err);
 int npk__chain_list(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err);
+/* The state with its withdrawals: for each path in path order, the
+ * newest entry, a withdrawal (kind 1) included; what cannot be read fails
+ * the call (a merge never writes an incomplete state). */
+int npk__chain_state(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err);
 /* The state, for a walk: what cannot be read is one problem to pcb
  * (object "edition", hidden: the paths withheld), and the walk goes on. */
 int npk__chain_walk(npk_reader *top, npk_entry_cb cb, void *ctx, npk_problem_cb pcb, void *pctx,
@@ -545,6 +559,32 @@ uint64_t npk__writer_entries(const npk_writer *w);
 /* The entries whose content was stored before (15.7 "Shared bytes"), and
  * their bytes: what deduplication saved. */
 void npk__writer_dedup(const npk_writer *w, uint64_t *docs, uint64_t *bytes);
+/* A merge (src/lib/pack/merge.c): cluster object obj (len bytes, header
+ * and payload as stored, already checked; the writer takes it) becomes
+ * the next cluster of a lone 1.1 archive as it is, renumbered; its number
+ * into *number. The open cluster is ended first. */
+int npk__writer_copy_cluster(npk_writer *w, uint8_t *obj, uint32_t len, uint32_t *number,
+                             npk_error *err);
+/* An entry whose content (size > 0, digest) is already in the data stream
+ * at (cluster, offset): bytes copied by npk__writer_copy_cluster. */
+typedef struct npk__extent_entry {
+	unsigned kind;            /* NPK_KIND_DOCUMENT or NPK_KIND_SYMLINK */
+	const char *path, *media_type;
+	const npk_meta *meta;
+	uint64_t size;
+	const uint8_t *digest;
+	uint32_t cluster, offset;
+} npk__extent_entry;
+int npk__writer_add_extent(npk_writer *w, const npk__extent_entry *x, npk_error *err);
+uint32_t npk__writer_clusters(const npk_writer *w);
+/* 15.7, 15.15: r, a content stored in an earlier file of the chain (r->edition
+ * below the edition's), which an entry of the same digest and size then
+ * names (ref_kind 1) instead of storing it again. Given after
+ * npk__writer_edition and before the first entry, the oldest first: the
+ * first copy given is the one named (another of the same content is not
+ * added). Nothing is done when the writer does not deduplicate. */
+struct npk__dedup_rec;
+int npk__writer_dedup_seed(npk_writer *w, const struct npk__dedup_rec *r, npk_error *err);
 /* The roots of the perfect subtrees of [0, p) (popcount(p), largest
  * first) from the stored nodes of a tree of p leaves read through rd. */
 int npk__tree_border(uint64_t p, unsigned stride, npk_tree_read rd, void *ctx,

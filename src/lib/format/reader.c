@@ -39,6 +39,8 @@ typedef struct cluster_ref {
 typedef npk_section section_ref;
 
 /* An object (page or cluster) read, checked and decoded into memory. */
+#define NPK_JUMP_CACHE 16         /* clusters kept after a jump, at most */
+
 typedef struct obj_buf {
 	uint8_t *io;              /* the stored object */
 	size_t io_cap;
@@ -79,6 +81,12 @@ struct npk_reader {
 	obj_buf page;             /* for list */
 	obj_buf fpage;            /* for find */
 	obj_buf cl;               /* cluster cache */
+	/* clusters left by a jump (an entry in another stretch of the data
+	 * stream, as a merge of interleaved inputs writes, 15.16): kept, so
+	 * that a walk going back and forth decodes each cluster once */
+	obj_buf jump[NPK_JUMP_CACHE];
+	int64_t jump_id[NPK_JUMP_CACHE];
+	uint64_t jump_used[NPK_JUMP_CACHE], jump_clock;
 	npk_decoder *dec;
 	size_t threads;           /* for read-ahead; 0 = one per core */
 	int no_meta;              /* walks and find leave metadata lists undecoded */
@@ -925,6 +933,8 @@ static int reader_make(const char *path, npk_reader **out, npk_error *err)
 	*out = r;
 	r->fd = -1;
 	r->cl_cached = -1;
+	for (int k = 0; k < NPK_JUMP_CACHE; k++)
+		r->jump_id[k] = -1;
 	r->cl_bad = -1;
 	r->cl_failed = -1;
 	r->tree_sec = -1;
@@ -1061,6 +1071,10 @@ int npk__reader_share(npk_reader *top, npk_reader **out, npk_error *err)
 	memset(&fr->page, 0, sizeof fr->page);
 	memset(&fr->fpage, 0, sizeof fr->fpage);
 	memset(&fr->cl, 0, sizeof fr->cl);
+	memset(fr->jump, 0, sizeof fr->jump);
+	memset(fr->jump_used, 0, sizeof fr->jump_used);
+	for (int k = 0; k < NPK_JUMP_CACHE; k++)
+		fr->jump_id[k] = -1;
 	memset(&fr->leaf, 0, sizeof fr->leaf);
 	memset(&fr->found, 0, sizeof fr->found);
 	fr->cl_cached = fr->cl_bad = fr->cl_failed = -1;
@@ -1115,12 +1129,24 @@ void npk__reader_inherit(npk_reader *fr, const npk_reader *top)
 
 static void obj_free(obj_buf *o);
 
+/* The clusters kept after jumps, forgotten and freed. */
+static void jump_free(npk_reader *r)
+{
+	for (int k = 0; k < NPK_JUMP_CACHE; k++) {
+		obj_free(&r->jump[k]);
+		memset(&r->jump[k], 0, sizeof r->jump[k]);
+		r->jump_id[k] = -1;
+		r->jump_used[k] = 0;
+	}
+}
+
 void npk__reader_drop(npk_reader *fr, unsigned what)
 {
 	if (what & NPK__DROP_CLUSTER) {
 		obj_free(&fr->cl);
 		memset(&fr->cl, 0, sizeof fr->cl);
 		fr->cl_cached = -1;
+		jump_free(fr);
 	}
 	if (what & NPK__DROP_FIND) {
 		obj_free(&fr->fpage);
@@ -1188,6 +1214,7 @@ static void reader_free_caches(npk_reader *r)
 	obj_free(&r->page);
 	obj_free(&r->fpage);
 	obj_free(&r->cl);
+	jump_free(r);
 	free(r->found_path);
 	npk_meta_free(r->found_meta);
 	npk__buf_free(&r->leaf);
@@ -1682,12 +1709,51 @@ static int cluster_known_bad(npk_reader *r, uint32_t i, npk_error *err)
 	return r->cl_bad_rc;
 }
 
+static void obj_swap(obj_buf *a, obj_buf *b)
+{
+	obj_buf t = *a;
+	*a = *b;
+	*b = t;
+}
+
+/* Before cluster i replaces the cached one: a cluster kept after a jump
+ * comes back (1); the cached one is kept when i is not the cluster after
+ * it (a jump), in the place of the least recently used (0). Memory: one
+ * cluster per stretch of the stream that a walk goes back to, at most
+ * NPK_JUMP_CACHE. */
+static int jump_swap(npk_reader *r, uint32_t i)
+{
+	int64_t old = r->cl_cached;
+	int full = old >= 0 && r->cl.raw_len == r->clusters[old].raw;
+	int k, lru = 0;
+	for (k = 0; k < NPK_JUMP_CACHE; k++) {
+		if (r->jump_id[k] == (int64_t)i && r->jump[k].raw_len == r->clusters[i].raw)
+			break;
+		if (r->jump_used[k] < r->jump_used[lru])
+			lru = k;
+	}
+	int back = k < NPK_JUMP_CACHE;
+	if (!back) {
+		if (!full || old + 1 == (int64_t)i)
+			return 0;
+		k = lru; /* the cached cluster goes to the least recent place */
+	}
+	obj_swap(&r->cl, &r->jump[k]);
+	r->jump_id[k] = full ? old : -1;
+	r->jump_used[k] = ++r->jump_clock;
+	if (back)
+		r->cl_cached = i;
+	return back;
+}
+
 static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
 {
 	if (r->cl_cached == (int64_t)i && r->cl.raw_len == r->clusters[i].raw)
 		return NPK_OK;
 	if (r->cl_bad == (int64_t)i)
 		return cluster_known_bad(r, i, err);
+	if (jump_swap(r, i))
+		return NPK_OK;
 	r->cl_cached = -1;
 	struct npk_prefetch *pf = r->pf;
 	int rc = pf != NULL && i >= pf->consumed ? pf_take(pf, i, &r->cl, err)
@@ -1706,8 +1772,12 @@ static int load_cluster_head(npk_reader *r, uint32_t i, uint32_t want, npk_error
 	if (r->cl_cached == (int64_t)i && r->cl.raw_len >= want)
 		return NPK_OK;
 	/* A second document of the same cluster: the whole of it, so that a
-	 * caller reading documents in order decodes each cluster at most twice. */
-	if (r->pf != NULL || r->cl_cached == (int64_t)i || r->cl_bad == (int64_t)i)
+	 * caller reading documents in order decodes each cluster at most twice;
+	 * and after a jump (another stretch of the stream) the whole of it too,
+	 * which the jump cache then keeps. */
+	int64_t at = r->cl_cached;
+	if (r->pf != NULL || at == (int64_t)i || r->cl_bad == (int64_t)i ||
+	    (at >= 0 && at + 1 != (int64_t)i) || r->jump_clock > 0)
 		return load_cluster(r, i, err);
 	r->cl_cached = -1;
 	r->cl_loads++;
@@ -2507,6 +2577,23 @@ int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
 	return read_entry(r, e, sink, ctx, err);
 }
 
+int npk_reader_stream_offset(npk_reader *r, const npk_entry *e, uint64_t *off, npk_error *err)
+{
+	NPK_FAIL_IF(e->size == 0, err, NPK_E_ARG, "%s: \"%s\" has no content", r->name, e->path);
+	npk_reader *fr = r;
+	uint32_t own = r->has_link ? r->link.edition : 0;
+	if (r->chain != NULL)
+		NPK_FORWARD(npk__chain_file(r, e->ref_edition, &fr, err));
+	else
+		NPK_FAIL_IF(e->ref_edition != own, err, NPK_E_ARG, "%s: \"%s\" is stored in edition "
+		            "%u, not in this file", r->name, e->path, (unsigned)e->ref_edition);
+	npk_entry x = *e;
+	x.ref_kind = NPK_REF_INLINE;
+	NPK_FORWARD(check_position(fr, &x, err));
+	*off = fr->clusters[e->cluster].start + e->offset;
+	return NPK_OK;
+}
+
 int npk__reader_check_ref(const npk_reader *fr, const npk_entry *e, npk_error *err)
 {
 	npk_entry x = *e;
@@ -2521,6 +2608,59 @@ int npk__reader_read_ref(npk_reader *fr, const npk_entry *e, npk_sink sink, void
 	x.ref_kind = NPK_REF_INLINE;
 	NPK_FORWARD(check_position(fr, &x, err));
 	return read_entry(fr, &x, sink, ctx, err);
+}
+
+uint32_t npk__reader_cluster_count(const npk_reader *r)
+{
+	return r->cluster_count;
+}
+
+void npk__reader_cluster_span(const npk_reader *r, uint32_t i, uint64_t *start, uint32_t *raw)
+{
+	*start = i < r->cluster_count ? r->clusters[i].start : 0;
+	*raw = i < r->cluster_count ? r->clusters[i].raw : 0;
+}
+
+int npk__reader_cluster_codec(npk_reader *r, uint32_t i, unsigned *codec, npk_error *err)
+{
+	NPK_FAIL_IF(i >= r->cluster_count, err, NPK_E_ARG, "%s: no cluster %u", r->name, i);
+	uint8_t h[5];
+	NPK_FORWARD(npk__pread_full(r->fd, h, sizeof h, r->clusters[i].off, r->name, err));
+	*codec = h[4];
+	return NPK_OK;
+}
+
+int npk__reader_cluster_object(npk_reader *r, uint32_t i, uint8_t **obj, uint32_t *len,
+                               npk_error *err)
+{
+	NPK_FAIL_IF(i >= r->cluster_count, err, NPK_E_ARG, "%s: no cluster %u", r->name, i);
+	NPK_FAIL_IF(r->ct_unproven, err, NPK_E_DIGEST,
+	            "%s: its cluster table is not proven by the signature", r->name);
+	const cluster_ref *cl = &r->clusters[i];
+	uint8_t *b = malloc(cl->len);
+	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory reading cluster %u", i);
+	int rc = npk__pread_full(r->fd, b, cl->len, cl->off, r->name, err);
+	uint8_t d[32];
+	if (rc == NPK_OK) {
+		npk__digest(b, cl->len, d);
+		if (!npk__digest_same(d, cl->digest))
+			rc = npk__fail(err, NPK_E_DIGEST, "%s: cluster %u (offset %llu, %u bytes): digest "
+			               "mismatch", r->name, i, (unsigned long long)cl->off, cl->len);
+	}
+	if (rc == NPK_OK && (memcmp(b, NPK_CLUSTER_MAGIC, 4) != 0 || b[5] != 0 ||
+	                     npk__ld16(b + 6) != 0 || npk__ld32(b + 8) != i ||
+	                     npk__ld32(b + 12) != cl->raw ||
+	                     npk__ld32(b + 16) != cl->len - NPK_OBJ_HEADER_SIZE ||
+	                     npk__ld32(b + 20) != 0))
+		rc = npk__fail(err, NPK_E_FORMAT, "%s: cluster %u (offset %llu): header disagrees with "
+		               "its table entry", r->name, i, (unsigned long long)cl->off);
+	if (rc != NPK_OK) {
+		free(b);
+		return rc;
+	}
+	*obj = b;
+	*len = cl->len;
+	return NPK_OK;
 }
 
 int npk__reader_read_extent(npk_reader *fr, uint32_t cluster, uint32_t offset, uint64_t size,

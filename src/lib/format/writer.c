@@ -33,6 +33,7 @@ typedef struct job {
 	uint8_t digest[32];
 	uint64_t first_ordinal;   /* pages: for the page table */
 	char *first_path;
+	int copy;                 /* a cluster copied as stored: only hashed */
 	int done, rc;
 	npk_error err;
 } job;
@@ -120,7 +121,8 @@ struct npk_writer {
 	uint8_t folders_digest[32];
 
 	/* 15.7 "Shared bytes": each content stored once in this file */
-	npk__dedup *dedup;        /* the contents stored so far; NULL: no sharing */
+	npk__dedup *dedup;        /* the contents stored so far (an edition: and those of the
+	                           * chain's files); NULL: no sharing */
 	uint64_t dedup_docs, dedup_bytes; /* entries that named an earlier copy */
 	int shared;               /* the entry names an earlier copy in this file */
 };
@@ -383,12 +385,14 @@ static int writer_emit(npk_writer *w, const void *p, size_t len, npk_error *err)
 /* Compresses a job and hashes the object it makes; runs on any thread. */
 static void job_run(job *j, const encoders *e)
 {
-	unsigned codec;
-	npk_encoder *enc = memcmp(j->magic, NPK_PAGE_MAGIC, 4) == 0 ? e->page : e->cluster;
-	j->rc = npk__compress(enc, j->raw.p, j->raw.len, &codec, &j->z, &j->zlen, &j->err);
-	if (j->rc != NPK_OK)
-		return;
-	encode_object_header(j, codec);
+	if (!j->copy) {
+		unsigned codec;
+		npk_encoder *enc = memcmp(j->magic, NPK_PAGE_MAGIC, 4) == 0 ? e->page : e->cluster;
+		j->rc = npk__compress(enc, j->raw.p, j->raw.len, &codec, &j->z, &j->zlen, &j->err);
+		if (j->rc != NPK_OK)
+			return;
+		encode_object_header(j, codec);
+	}
 	crypto_generichash_state hs;
 	crypto_generichash_init(&hs, NULL, 0, 32);
 	crypto_generichash_update(&hs, j->header, NPK_OBJ_HEADER_SIZE);
@@ -483,28 +487,21 @@ done:
 	return rc;
 }
 
-/* Hands a full cluster or page to the workers (or compresses it here when
- * there are none), writing finished jobs in order as room is needed. */
-static int job_submit(npk_writer *w, const char *magic, uint32_t number, uint32_t count,
-                      npk_buf *raw, uint64_t first_ordinal, char *first_path, npk_error *err)
+/* The next free job of the ring, once the oldest are written as room is
+ * needed. */
+static int job_slot(npk_writer *w, job **out, npk_error *err)
 {
-	while (w->tail - w->head == w->ring_cap) {
-		int rc = job_write(w, err);
-		if (rc != NPK_OK) {
-			free(first_path);
-			return rc;
-		}
-	}
-	job *j = &w->ring[w->tail % w->ring_cap];
-	memset(j, 0, sizeof *j);
-	j->magic = magic;
-	j->flags = w->v11 && memcmp(magic, NPK_PAGE_MAGIC, 4) == 0 ? NPK_PAGE_FLAG_V11 : 0u;
-	j->number = number;
-	j->count = count;
-	j->raw = *raw;            /* the buffer moves into the job */
-	memset(raw, 0, sizeof *raw);
-	j->first_ordinal = first_ordinal;
-	j->first_path = first_path;
+	while (w->tail - w->head == w->ring_cap)
+		NPK_FORWARD(job_write(w, err));
+	*out = &w->ring[w->tail % w->ring_cap];
+	memset(*out, 0, sizeof **out);
+	return NPK_OK;
+}
+
+/* Hands job j (the ring's next) to the workers, or runs it here when
+ * there are none. */
+static int job_start(npk_writer *w, job *j, npk_error *err)
+{
 	if (w->nworkers == 0) {
 		job_run(j, &w->enc);
 		j->done = 1;
@@ -516,6 +513,28 @@ static int job_submit(npk_writer *w, const char *magic, uint32_t number, uint32_
 	pthread_cond_signal(&w->work_cv);
 	pthread_mutex_unlock(&w->mu);
 	return NPK_OK;
+}
+
+/* Hands a full cluster or page to the workers (or compresses it here when
+ * there are none), writing finished jobs in order as room is needed. */
+static int job_submit(npk_writer *w, const char *magic, uint32_t number, uint32_t count,
+                      npk_buf *raw, uint64_t first_ordinal, char *first_path, npk_error *err)
+{
+	job *j;
+	int rc = job_slot(w, &j, err);
+	if (rc != NPK_OK) {
+		free(first_path);
+		return rc;
+	}
+	j->magic = magic;
+	j->flags = w->v11 && memcmp(magic, NPK_PAGE_MAGIC, 4) == 0 ? NPK_PAGE_FLAG_V11 : 0u;
+	j->number = number;
+	j->count = count;
+	j->raw = *raw;            /* the buffer moves into the job */
+	memset(raw, 0, sizeof *raw);
+	j->first_ordinal = first_ordinal;
+	j->first_path = first_path;
+	return job_start(w, j, err);
 }
 
 static int writer_flush_cluster(npk_writer *w, npk_error *err)
@@ -1244,6 +1263,91 @@ void npk__writer_dedup(const npk_writer *w, uint64_t *docs, uint64_t *bytes)
 {
 	*docs = w->dedup_docs;
 	*bytes = w->dedup_bytes;
+}
+
+/* ---- merge: clusters copied as they are stored ---- */
+
+int npk__writer_copy_cluster(npk_writer *w, uint8_t *obj, uint32_t len, uint32_t *number,
+                             npk_error *err)
+{
+	int rc = NPK_OK;
+	job *j = NULL;
+	if (w->failed || w->in_doc || !w->v11 || w->ed != NULL)
+		rc = npk__fail(err, NPK_E_ARG, "a cluster is copied between entries of a 1.1 archive");
+	else if (len < NPK_OBJ_HEADER_SIZE || (obj[4] != w->codec && obj[4] != NPK_CODEC_STORED))
+		rc = npk__fail(err, NPK_E_ARG, "a copied cluster must be stored or of codec %u",
+		               w->codec);
+	if (rc == NPK_OK)
+		rc = writer_flush_cluster(w, err);
+	if (rc == NPK_OK && w->cluster_no >= NPK_CLUSTERS_MAX)
+		rc = npk__fail(err, NPK_E_LIMIT, "more than %u clusters", NPK_CLUSTERS_MAX);
+	if (rc == NPK_OK)
+		rc = job_slot(w, &j, err);
+	if (rc != NPK_OK) {
+		free(obj);
+		return rc;
+	}
+	/* 4.1: the header is the stored one with this file's number; the
+	 * payload moves to the start of the buffer, which the job owns */
+	j->magic = NPK_CLUSTER_MAGIC;
+	j->copy = 1;
+	j->number = w->cluster_no;
+	memcpy(j->header, obj, NPK_OBJ_HEADER_SIZE);
+	npk__st32(j->header + 8, w->cluster_no);
+	memmove(obj, obj + NPK_OBJ_HEADER_SIZE, len - NPK_OBJ_HEADER_SIZE);
+	j->z = obj;
+	j->zlen = len - NPK_OBJ_HEADER_SIZE;
+	*number = w->cluster_no;
+	w->doc_bytes += npk__ld32(j->header + 12);
+	w->cluster_no++;
+	return job_start(w, j, err);
+}
+
+uint32_t npk__writer_clusters(const npk_writer *w)
+{
+	return w->cluster_no;
+}
+
+int npk__writer_add_extent(npk_writer *w, const npk__extent_entry *x, npk_error *err)
+{
+	NPK_FAIL_IF(x->size == 0 || w->ed != NULL, err, NPK_E_ARG,
+	            "%s: an extent entry names stored bytes of a lone archive", x->path);
+	NPK_FORWARD(writer_begin(w, x->kind, x->path, x->media_type, x->meta, 0, err));
+	w->doc_size = w->doc_seen = x->size;
+	w->doc_cluster = x->cluster;
+	w->doc_offset = x->offset;
+	w->shared = 1; /* its bytes are counted with the cluster copied */
+	if (w->dedup != NULL) {
+		npk__dedup_rec r;
+		int found = 0;
+		NPK_FORWARD(npk__dedup_find(w->dedup, x->digest, x->size, &r, &found, err));
+		if (!found) {
+			r = (npk__dedup_rec){.size = x->size, .cluster = x->cluster, .offset = x->offset};
+			memcpy(r.digest, x->digest, 32);
+			NPK_FORWARD(npk__dedup_add(w->dedup, &r, err));
+		} else if (r.cluster == x->cluster && r.offset == x->offset) {
+			w->dedup_docs++; /* the copy shares them already */
+			w->dedup_bytes += x->size;
+		}
+	}
+	return entry_write(w, x->digest, err);
+}
+
+int npk__writer_dedup_seed(npk_writer *w, const npk__dedup_rec *r, npk_error *err)
+{
+	if (w->dedup == NULL)
+		return NPK_OK;
+	NPK_FAIL_IF(w->ed == NULL || r->edition >= w->ed->edition, err, NPK_E_ARG,
+	            "a content to refer to must be in an earlier edition's file");
+	NPK_FAIL_IF(w->docs > 0 || w->in_doc, err, NPK_E_ARG,
+	            "the contents of the chain are given before the first entry");
+	NPK_FAIL_IF(r->size == 0, err, NPK_E_ARG, "an empty content is never referred to");
+	if (r->size > NPK_DEDUP_MAX)
+		return NPK_OK; /* never looked up: such a content is not held */
+	npk__dedup_rec had;
+	int found;
+	NPK_FORWARD(npk__dedup_find(w->dedup, r->digest, r->size, &had, &found, err));
+	return found ? NPK_OK : npk__dedup_add(w->dedup, r, err);
 }
 
 /* A filter section (15.15: the path filter, type 9, or the folder

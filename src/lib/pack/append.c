@@ -8,8 +8,9 @@
  * the state does not hold is added; one it holds with the same kind,
  * digest, media type and metadata is left out; other ones replace it, and
  * a content equal to the state's version's is not stored again but
- * referred to (ref_kind 1). The writer holds the bytes of an entry that
- * may be left out until the state has said.
+ * referred to (ref_kind 1), and so is one equal to any content stored in
+ * a file of the chain (unless --no-dedup). The writer holds the bytes of
+ * an entry that may be left out until the state has said.
  */
 #define _GNU_SOURCE /* O_TMPFILE */
 #include <errno.h>
@@ -21,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "format/dedup.h"
 #include "format/format.h"
 #include "pack/pack.h"
 
@@ -658,6 +660,41 @@ static void spec_fill(append_run *a, int rotated, size_t nwithdraw)
 	s->ctx = &a->cx;
 }
 
+/* 15.7, 15.15: every content stored in a file of the chain, so that the
+ * edition names it (ref_kind 1) instead of storing it again: one walk of
+ * each file's index, the base's first, so that the oldest copy is the one
+ * named. The contents of versions replaced or withdrawn since count too:
+ * their bytes stay in their files whatever the state says. The set spills
+ * to scratch files past its memory, as for the edition's own contents. */
+static int chain_seed(append_run *a, npk_error *err)
+{
+	npk_reader *top = a->cx.top;
+	for (uint32_t ed = 0; ed < npk__chain_count(top); ed++) {
+		npk_reader *fr;
+		npk__iter *it = NULL;
+		const npk_entry *e;
+		int rc = npk__chain_file(top, ed, &fr, err);
+		if (rc == NPK_OK)
+			rc = npk__iter_new(fr, &it, err);
+		while (rc == NPK_OK && (rc = npk__iter_next(it, &e, err)) == NPK_OK && e != NULL) {
+			if (e->ref_kind != NPK_REF_INLINE || e->size == 0 ||
+			    (e->kind != NPK_KIND_DOCUMENT && e->kind != NPK_KIND_SYMLINK))
+				continue;
+			npk__dedup_rec r = {.size = e->size, .edition = ed, .cluster = e->cluster,
+			                    .offset = e->offset};
+			memcpy(r.digest, e->digest, 32);
+			rc = npk__writer_dedup_seed(a->w, &r, err);
+		}
+		npk__iter_free(it);
+		if (rc == NPK_OK)
+			npk__reader_drop(fr, NPK__DROP_LIST);
+		else if (rc != NPK_E_NOMEM)
+			return npk__wrap(err, rc, "the contents of the chain (deduplication): ");
+		NPK_FORWARD(rc);
+	}
+	return NPK_OK;
+}
+
 /* The edition written to a temporary file beside OUT, then renamed. */
 static int append_write(append_run *a, const char *const *inputs, size_t ninputs,
                         const npk_append_opts *opts, const npk_seckey *sk, npk_error *err)
@@ -670,6 +707,8 @@ static int append_write(append_run *a, const char *const *inputs, size_t ninputs
 	NPK_FORWARD(edition_out_open(&a->o, a->out, replace, err));
 	NPK_FORWARD(npk_writer_new(a->o.fd, &wo, &a->w, err));
 	NPK_FORWARD(npk__writer_edition(a->w, &a->spec, err));
+	if (ninputs > 0 && !wo.no_dedup)
+		NPK_FORWARD(chain_seed(a, err));
 	npk_create_stats cst = {0};
 	if (ninputs > 0)
 		NPK_FORWARD(npk__pack_inputs(a->w, &a->o, inputs, ninputs, &wo, &cst, err));
