@@ -213,7 +213,7 @@ M_CPU=$(printf '%s\n' "${MCPU[@]}" | median)
 M_RSS=$(printf '%s\n' "${MRSS[@]}" | sort -n | tail -n 1)
 # the summary line, for the section (the same merge without --json)
 rm -f "$MERGED"
-SOURCE_DATE_EPOCH=$EPOCH "$NPK" merge -s "$KEY" "$MERGED" "${SHARES[@]}" >"$W/merge.summary" 2>"$W/merge.err" ||
+(cd "$W" && SOURCE_DATE_EPOCH=$EPOCH "$NPK" merge -s "$KEY" merged.npk share-*.npk) >"$W/merge.summary" 2>"$W/merge.err" ||
 	die "merge failed: $(head -n 3 "$W/merge.err")"
 
 # ------------------------------------------------------------------ checks
@@ -280,7 +280,7 @@ T=$W/section.md
 	echo "- the shares: \`newspack create -q -s KEY --timestamp $TS share-KK.npk shard-KK\`, one after the other, one thread per core: $(fmt_time "$SH_US") in all, largest max RSS $(fmt_mib "$SH_RSS"), $(fmt_size "$SH_BYTES") in all"
 	echo "- create of all: \`newspack create -q -s KEY --timestamp $TS all.npk CORPUS\`, $RC run$( [ "$RC" = 1 ] || echo s), one thread per core; merge: \`SOURCE_DATE_EPOCH=$EPOCH newspack merge -s KEY --json merged.npk share-*.npk\`, $R runs; each after \`sync\`, wall time around GNU time (\`%M\`: max RSS; CPU user+sys); medians (max RSS: the largest)"
 	echo "- checked: \`newspack verify\` of the merged archive ($(fmt_time "$V_US"), $(fmt_mib "$V_RSS")); \`newspack list\` of it equals that of the one create ($DOCS paths); \`cat\` of the middle document equals its file"
-	echo "- merge's summary: $(head -n 3 "$W/merge.summary" | paste -sd ' ' | sed 's/|/\\|/g')"
+	echo "- merge's summary: \`$(head -n 4 "$W/merge.summary" | paste -sd ';' | sed 's/;/; /g' | tr -s ' ')\`"
 	echo
 	echo "| | wall | CPU | max RSS | archive |"
 	echo "|---|---:|---:|---:|---:|"

@@ -102,8 +102,12 @@ clusters=$(jget "$S/merge.json" clusters)
 expect_true "--json: the shares have clusters ($clusters)" -- [ "$clusters" -ge 3 ]
 expect_eq "$(jget "$S/merge.json" clusters_copied)" "$clusters" \
 	"--json: every cluster copied verbatim (the shares' paths do not overlap)"
-expect_contains "$S/recipe.out" "$clusters of $clusters clusters copied verbatim" \
-	"the recipe's merge summary says every cluster was copied verbatim"
+if grep -Eq "(^|[^0-9])$clusters of $clusters( clusters)? copied" "$S/recipe.out"; then
+	pass "the recipe's merge summary says all $clusters clusters were copied"
+else
+	fail "the recipe's merge summary says all $clusters clusters were copied"
+	show_file recipe.out "$S/recipe.out"
+fi
 
 # ---- (4) the same inputs, key and time give the same bytes
 expect_same "$S/again.npk" "$MERGED" "merging again (same shares, key, SOURCE_DATE_EPOCH) gives the same bytes"
