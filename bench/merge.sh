@@ -170,6 +170,12 @@ CONTENT=$(find "$C" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f
 SHARDS=()
 for k in $(seq 0 $((NSH - 1))); do SHARDS+=("$W/$(printf 'shard-%02d' "$k")"); done
 
+# warm cache, as run.sh: every file read once before the first timed run,
+# and the shares' folders walked (their entries are not the corpus's)
+say "reading the corpus once"
+find "$C" -type f -print0 | xargs -0 cat >/dev/null
+find "${SHARDS[@]}" >/dev/null
+
 # ------------------------------------------------------------------ the K creates (the shares)
 SH_US=0 SH_RSS=0 SH_BYTES=0 SH_MIN=$N SH_MAX=0
 SHARES=()
@@ -273,7 +279,7 @@ T=$W/section.md
 	echo
 	echo "$DATE, \`sh bench/merge.sh -n $N --shares $NSH -r $R --rcreate $RC -s $SEED\` (or \`sh bench/run.sh --only-merge\`): the whole run took $(fmt_time "$TOTAL")$( [ "$GEN_US" -gt 0 ] && echo ", of which $(fmt_time "$GEN_US") to generate the corpus")$( [ "$SPLIT_US" -gt 0 ] && echo " and $(fmt_time "$SPLIT_US") to split it")."
 	echo
-	echo "- machine: $(nproc) cores, $(grep -m 1 'model name' /proc/cpuinfo | sed 's/.*: //'); $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) of memory; $(df -T "$B" | awk 'NR==2 {print $2}') under build/bench/; warm cache"
+	echo "- machine: $(nproc) cores, $(grep -m 1 'model name' /proc/cpuinfo | sed 's/.*: //'); $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo) of memory; $(df -T "$B" | awk 'NR==2 {print $2}') under build/bench/; warm cache (the corpus read once before the first timed run; merge reads the shares just written)"
 	echo "- other work on the machine: while this ran, processes other than the benchmark used $OTHERS (load average $LOAD0 at the start, $LOAD1 at the end)$(awk -v o="${OTHERS%%%*}" 'BEGIN{ if (o + 0 >= 10) print ": the times are those of a shared machine, the sizes exact" }')"
 	echo "- $("$NPK" --version 2>&1 | head -n 1), commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null)$(cd "$ROOT" && git diff --quiet HEAD -- src include 2>/dev/null || echo ' with local changes')"
 	echo "- corpus: \`build/bench-gen -n $N -s $SEED\`, $(fmt_size "$CONTENT") of content; article i (the number its file name starts with) in folder shard-(i mod $NSH) under its own path (hard links), $SH_MIN to $SH_MAX documents a folder, so the shares hold exactly the paths of the one create"
