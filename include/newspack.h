@@ -675,6 +675,10 @@ typedef struct npk_merge_stats {
 	uint64_t dedup_documents;     /* entries whose content another entry stored */
 	uint64_t dedup_bytes;         /* their bytes, stored once */
 	uint64_t bytes_out;           /* the output's size */
+	/* the most copied stretches a reader of the output in path order goes
+	 * back and forth between (1: inputs that do not interleave; newspack's
+	 * reader keeps up to 16 decoded clusters for it, spec/format.md 15.7) */
+	uint64_t interleave;
 } npk_merge_stats;
 /* Writes out, one lone archive holding the state of every input (a lone
  * archive, or the newest edition of a chain) in path order, with a new

@@ -60,6 +60,8 @@ static void merge_help(FILE *f)
 	        cli_shown(cli_default_seckey()));
 }
 
+#define MERGE_READER_KEEPS 16 /* clusters kept after jumps (spec/format.md 15.7) */
+
 typedef struct mopts {
 	const char *sec, *pfile, *pub;
 	int quiet, json, have_time;
@@ -194,7 +196,7 @@ static void print_summary(const mopts *mo, const char *out, const npk_merge_stat
 {
 	if (mo->json) {
 		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-		                      "s:I, s:I, s:I}",
+		                      "s:I, s:I, s:I, s:I}",
 		                      "archive", out, "inputs", (json_int_t)s->inputs, "documents",
 		                      (json_int_t)s->documents, "identical", (json_int_t)s->identical,
 		                      "preferred", (json_int_t)s->preferred, "withdrawn_dropped",
@@ -206,7 +208,8 @@ static void print_summary(const mopts *mo, const char *out, const npk_merge_stat
 		                      (json_int_t)s->bytes_recompressed, "dedup_documents",
 		                      (json_int_t)s->dedup_documents, "dedup_bytes",
 		                      (json_int_t)s->dedup_bytes, "bytes_out", (json_int_t)s->bytes_out,
-		                      "created", (json_int_t)mo->opts.create.timestamp);
+		                      "created", (json_int_t)mo->opts.create.timestamp, "interleave",
+		                      (json_int_t)s->interleave);
 		cli_json_print(j);
 		return;
 	}
@@ -228,6 +231,24 @@ static void print_summary(const mopts *mo, const char *out, const npk_merge_stat
 	cli_size(s->dedup_bytes, a, sizeof a);
 	printf("deduplicated %llu documents (the content of another: %s stored once)\n",
 	       (unsigned long long)s->dedup_documents, a);
+	if (s->interleave > 1)
+		printf("interleave  %llu copied stretches taken in turn in path order%s\n",
+		       (unsigned long long)s->interleave,
+		       s->interleave > MERGE_READER_KEEPS ? "" : " (readers keep them all)");
+}
+
+/* More stretches taken in turn than newspack's reader keeps decoded: a
+ * full read (verify, extract) decodes a cluster per document. */
+static void warn_interleave(const npk_merge_stats *s)
+{
+	if (s->interleave <= MERGE_READER_KEEPS)
+		return;
+	cli_warn("the inputs' paths interleave: reading the merged archive in path order goes back "
+	         "and forth between %llu stretches of clusters, more than the %d a reader keeps "
+	         "decoded, so verify and extract decode about one cluster per document (many times "
+	         "slower); split the collection by folder or year (ranges of paths) instead, or "
+	         "merge at most %d such parts at a time", (unsigned long long)s->interleave,
+	         MERGE_READER_KEEPS, MERGE_READER_KEEPS);
 }
 
 /* The trust set of -p (or the trusted folder), and -s's own key. */
@@ -280,6 +301,7 @@ static int merge_run(mopts *mo, int n, char **argv, const npk_seckey *sk)
 		return ec;
 	}
 	print_summary(mo, out, &st);
+	warn_interleave(&st);
 	return 0;
 }
 

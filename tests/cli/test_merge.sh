@@ -84,6 +84,30 @@ expect_exit 0 "the shares in the other order" -- $NP merge -q -s "$KEY" $T "$S/m
 run $NP list -p "$PUB" "$S/m3.npk"
 expect_same "$OUT" "$S/l.all" "the order of the inputs does not change what is held"
 
+# ---- 20 shares by a hash of the path: more stretches taken in turn than a reader keeps
+expect_eq "$(jget "$S/m.json" interleave)" 2 "two interleaved shares: readers take 2 stretches in turn"
+W="$S/wide"
+mkdir -p "$W/files" "$W/lists"
+i=0
+while [ $i -lt 400 ]; do
+	printf 'Item %s of the wide collection: %s\n' "$i" "$(printf '%s' "$i" | cksum)" > "$W/files/item-$i.txt"
+	k=$(($(printf '%s' "item-$i.txt" | cksum | cut -d' ' -f1) % 20))
+	printf '%s\t%s\n' "$W/files/item-$i.txt" "item-$i.txt" >> "$W/lists/$k"
+	i=$((i + 1))
+done
+for l in "$W"/lists/*; do
+	$NP create -q -s "$KEY" $T --cluster-size 256 --files-from "$l" "$l.npk" || fail "create $l.npk"
+done
+expect_exit 0 "merge 20 shares split by a hash" -- \
+	sh -c "$NP merge -s '$KEY' $T --json '$W/m.npk' '$W'/lists/*.npk"
+expect_true "--json: more than 16 stretches taken in turn" -- [ "$(jget "$OUT" interleave)" -gt 16 ]
+expect_contains "$ERR" "more than the 16 a reader keeps decoded" "a warning says what that costs readers"
+expect_contains "$ERR" "split the collection by folder or year" "and what to do instead"
+(cd "$W/files" && ls) | LC_ALL=C sort > "$W/expected"
+run $NP list -p "$PUB" "$W/m.npk"
+expect_same "$OUT" "$W/expected" "and the archive holds every file"
+expect_exit 0 "it verifies" -- $NP verify -p "$PUB" "$W/m.npk"
+
 # ---- size: the merge of shares costs about what one archive of everything does
 ms=$(file_size "$M")
 as=$(file_size "$S/all.npk")

@@ -54,6 +54,7 @@ typedef struct stretch {
 	uint32_t c0, c1;
 	int copy;
 	uint32_t out;             /* the output's number of c0 once copied; UINT32_MAX */
+	uint64_t first, last;     /* the output entries that name it, first and last */
 } stretch;
 
 /* One file of an input's chain (a lone archive: one). */
@@ -445,7 +446,8 @@ static int stretches(merge_run *m, const minput *in, mfile *f, npk_error *err)
 				f->st[f->nst - 1].t = f->runs[i].t;
 			continue;
 		}
-		f->st[f->nst++] = (stretch){f->runs[i].s, f->runs[i].t, 0, 0, 0, UINT32_MAX};
+		f->st[f->nst++] = (stretch){f->runs[i].s, f->runs[i].t, 0, 0, 0, UINT32_MAX,
+		                            UINT64_MAX, 0};
 	}
 	free(f->runs);
 	f->runs = NULL;
@@ -569,12 +571,57 @@ static int write_one(merge_run *m, const rec *r, npk_error *err)
 	if (!x->copy)
 		return restore(m, in, f, r, err);
 	NPK_FORWARD(stretch_copy(m, f, x, err));
+	if (x->first == UINT64_MAX)
+		x->first = m->st->documents;
+	x->last = m->st->documents;
 	uint64_t c0s;
 	uint32_t raw;
 	npk__reader_cluster_span(f->fr, x->c0, &c0s, &raw);
 	npk__extent_entry e = {r->kind, r->path, r->media, m->meta, r->size, r->digest,
 	                       x->out + (r->cluster - x->c0), r->offset};
 	return npk__writer_add_extent(m->w, &e, err);
+}
+
+static int event_cmp(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+	return x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : (x[1] > y[1]) - (x[1] < y[1]);
+}
+
+/* The most copied stretches that a reader walking the output in path
+ * order has to go back to at once (15.16): those whose entries' spans
+ * [first, last] overlap. 1 when the inputs do not interleave. */
+static int interleave(merge_run *m, npk_error *err)
+{
+	size_t n = 0, k = 0;
+	for (size_t i = 0; i < m->n; i++)
+		for (uint32_t e = 0; e < m->in[i].nfiles; e++)
+			for (size_t j = 0; j < m->in[i].files[e].nst; j++)
+				n += m->in[i].files[e].st[j].first != UINT64_MAX;
+	if (n == 0)
+		return NPK_OK;
+	int64_t(*ev)[2] = calloc(2 * n, sizeof *ev);
+	NPK_FAIL_IF(ev == NULL, err, NPK_E_NOMEM, "out of memory");
+	for (size_t i = 0; i < m->n; i++)
+		for (uint32_t e = 0; e < m->in[i].nfiles; e++)
+			for (size_t j = 0; j < m->in[i].files[e].nst; j++) {
+				const stretch *x = &m->in[i].files[e].st[j];
+				if (x->first == UINT64_MAX)
+					continue;
+				ev[k][0] = (int64_t)x->first; /* opens, after one closing here */
+				ev[k++][1] = 1;
+				ev[k][0] = (int64_t)x->last + 1;
+				ev[k++][1] = -1;
+			}
+	qsort(ev, k, sizeof *ev, event_cmp);
+	int64_t open = 0;
+	for (size_t i = 0; i < k; i++) {
+		open += ev[i][1];
+		if (open > (int64_t)m->st->interleave)
+			m->st->interleave = (uint64_t)open;
+	}
+	free(ev);
+	return NPK_OK;
 }
 
 static int write_output(merge_run *m, const char *out, const npk_seckey *sk, npk_error *err)
@@ -602,6 +649,7 @@ static int write_output(merge_run *m, const char *out, const npk_seckey *sk, npk
 			wo.progress(m->st->documents, 0, m->r.path, wo.ctx);
 	}
 	npk__writer_dedup(m->w, &m->st->dedup_documents, &m->st->dedup_bytes);
+	NPK_FORWARD(interleave(m, err));
 	NPK_FORWARD(npk_writer_finish(m->w, sk, err));
 	m->st->clusters = npk__writer_clusters(m->w);
 	m->st->bytes_out = npk_writer_size(m->w);
