@@ -18,6 +18,16 @@ ifeq ($(HAVE_LIBISAL),1)
 PKGS    += libisal
 DEFS    += -DNPK_HAVE_ISAL
 endif
+# Full-text search (src/lib/search): libunistring (UAX #29 word breaks, NFKC,
+# case folding) and Snowball's libstemmer; Debian ships no .pc for either.
+# libstemmer has no version call, so the Debian package's version is pinned
+# here and recorded in the index (spec/search.md); elsewhere, pass
+# SNOWBALL_VERSION=x.y.z.
+SEARCH_LIBS := -lunistring -lstemmer
+SNOWBALL_VERSION ?= $(shell dpkg-query -W -f='$${Version}' libstemmer0d 2>/dev/null | sed 's/-[^-]*$$//')
+ifneq ($(SNOWBALL_VERSION),)
+DEFS    += -DNPK_SNOWBALL_VERSION=$(SNOWBALL_VERSION)
+endif
 WARN    := -Wall -Wextra -Wcast-qual -Wcast-align -Wshadow -Wswitch-enum \
            -Wstrict-prototypes -Wundef -Wpointer-arith -Wvla
 OPT     ?= -O2 -g
@@ -37,7 +47,7 @@ PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE $(DEFS) $(WARN) $(WERROR) \
               $(CFLAGS) $(SANFLAGS) -Iinclude -Isrc/lib $(PKG_CFLAGS) -fPIC -fvisibility=hidden
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
-LIBS    := $(PKG_LIBS) -lpthread
+LIBS    := $(PKG_LIBS) $(SEARCH_LIBS) -lpthread
 LEAN_LIBS := $(shell $(PKG_CONFIG) --libs $(LEAN_PKGS) 2>/dev/null) -lpthread
 LIBEXECDIR ?= $(PREFIX)/libexec
 

@@ -1,0 +1,478 @@
+/* search/text.c - language detection and the normalised terms of a text
+ * (spec/search.md 2 and 3), through GNU libunistring (UTF-8 decoding, NFKC,
+ * UAX #29 word breaks, case folding, scripts) and Snowball's libstemmer.
+ * The text is read in pieces of at most 64 KiB, so memory stays bounded
+ * whatever its length. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libstemmer.h>
+#include <unicase.h>
+#include <unictype.h>
+#include <uninorm.h>
+#include <unistr.h>
+#include <unistring/version.h>
+#include <uniwbrk.h>
+
+#include "search/text.h"
+
+#ifndef NPK_SNOWBALL_VERSION
+#error "NPK_SNOWBALL_VERSION is not set: make SNOWBALL_VERSION=x.y.z (the libstemmer built against)"
+#endif
+#define NPK__STR_(x) #x
+#define NPK__STR(x) NPK__STR_(x)
+
+/* ==== Characters ==== */
+
+enum { SC_OTHER, SC_LATIN, SC_CYRILLIC, SC_ARABIC, SC_HANGUL, SC_HAN, SC_KANA, SC_N };
+
+/* Decodes the character at s[0..n), n > 0: its length, and in *c the code
+ * point, or U+FFFD for a byte that does not begin a well-formed sequence
+ * (that byte alone is taken). */
+static size_t dec(const uint8_t *s, size_t n, ucs4_t *c)
+{
+	int k = u8_mbtoucr(c, s, n);
+	if (k <= 0) {
+		*c = 0xFFFD;
+		return 1;
+	}
+	return (size_t)k;
+}
+
+/* The script group of c, by the Unicode Script property. */
+static int script_of(ucs4_t c)
+{
+	if (c < 0x80)
+		return ((c | 0x20) >= 'a' && (c | 0x20) <= 'z') ? SC_LATIN : SC_OTHER;
+	const uc_script_t *s = uc_script(c);
+	if (s == NULL)
+		return SC_OTHER;
+	static const struct { const char *name; int sc; } names[] = {
+		{"Latin", SC_LATIN}, {"Cyrillic", SC_CYRILLIC}, {"Arabic", SC_ARABIC}, {"Hangul", SC_HANGUL},
+		{"Han", SC_HAN}, {"Hiragana", SC_KANA}, {"Katakana", SC_KANA},
+	};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+		if (strcmp(s->name, names[i].name) == 0)
+			return names[i].sc;
+	return SC_OTHER;
+}
+
+/* Written in runs of bigrams: Han, Hiragana, Katakana, Hangul, and the
+ * prolonged sound mark (Script Common) that belongs inside kana words. */
+static int is_cjk(ucs4_t c)
+{
+	if (c < 0x1100)
+		return 0;
+	if (c == 0x30FC)
+		return 1;
+	int sc = script_of(c);
+	return sc == SC_HANGUL || sc == SC_HAN || sc == SC_KANA;
+}
+
+static int is_letter(ucs4_t c)
+{
+	if (c < 0x80)
+		return (c | 0x20) >= 'a' && (c | 0x20) <= 'z';
+	return uc_is_general_category(c, UC_CATEGORY_L);
+}
+
+static int is_letter_or_digit(ucs4_t c)
+{
+	if (c < 0x80)
+		return is_letter(c) || (c >= '0' && c <= '9');
+	return uc_is_general_category(c, UC_CATEGORY_L) || uc_is_general_category(c, UC_CATEGORY_N);
+}
+
+/* s[0..n), valid UTF-8, holds a letter or a digit. */
+static int holds_word(const uint8_t *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		ucs4_t c;
+		i += (size_t)u8_mbtouc_unsafe(&c, s + i, n - i);
+		if (is_letter_or_digit(c))
+			return 1;
+	}
+	return 0;
+}
+
+/* ==== Language ==== */
+
+/* The primary subtag of a language tag, lowercased, into out: 2 or 3 ASCII
+ * letters ending the tag or followed by '-' or '_'. The codes for no
+ * particular language (und, mul, zxx, mis) are not taken. */
+static int tag_lang(const char *tag, char out[8])
+{
+	size_t n = 0;
+	if (tag == NULL)
+		return 0;
+	while (n < 4 && ((tag[n] | 0x20) >= 'a' && (tag[n] | 0x20) <= 'z'))
+		n++;
+	if (n < 2 || n > 3 || (tag[n] != 0 && tag[n] != '-' && tag[n] != '_'))
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		out[i] = (char)(tag[i] | 0x20);
+	out[n] = 0;
+	static const char *const none[] = {"und", "mul", "zxx", "mis"};
+	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
+		if (strcmp(out, none[i]) == 0)
+			return 0;
+	return 1;
+}
+
+/* Letters only Ukrainian writes among the Cyrillic languages looked for:
+ * і ї є ґ and their capitals. */
+static int is_uk_letter(ucs4_t c)
+{
+	return c == 0x0456 || c == 0x0406 || c == 0x0457 || c == 0x0407 || c == 0x0454 ||
+	       c == 0x0404 || c == 0x0491 || c == 0x0490;
+}
+
+int npk__text_lang(const uint8_t *text, size_t len, const char *meta_lang, char out[8])
+{
+	if (tag_lang(meta_lang, out))
+		return NPK_OK;
+	size_t count[SC_N] = {0}, uk = 0;
+	size_t n = len < NPK__LANG_SCAN ? len : NPK__LANG_SCAN;
+	for (size_t i = 0; i < n;) {
+		ucs4_t c;
+		i += dec(text + i, n - i, &c);
+		if (!is_letter(c))
+			continue;
+		count[script_of(c)]++;
+		uk += is_uk_letter(c);
+	}
+	/* Han and kana count together: Japanese writes both. A Hangul
+	 * syllable, an ideograph or a kana writes what alphabets write with two
+	 * letters or more, so it counts twice: else the Latin names and figures
+	 * of a Korean or Chinese article outweigh its text. Ties go to the
+	 * first of this order. */
+	size_t cj = count[SC_HAN] + count[SC_KANA];
+	static const int order[] = {SC_LATIN, SC_CYRILLIC, SC_ARABIC, SC_HANGUL, SC_HAN};
+	int best = SC_OTHER;
+	size_t most = 0;
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++) {
+		size_t k = order[i] == SC_HAN ? 2 * cj :
+		           order[i] == SC_HANGUL ? 2 * count[SC_HANGUL] : count[order[i]];
+		if (k > most) {
+			most = k;
+			best = order[i];
+		}
+	}
+	const char *lang = "und";
+	switch (best) {
+	case SC_LATIN: lang = "en"; break;
+	case SC_CYRILLIC: lang = uk * 100 >= count[SC_CYRILLIC] ? "uk" : "ru"; break;
+	case SC_ARABIC: lang = "ar"; break;
+	case SC_HANGUL: lang = "ko"; break;
+	case SC_HAN: lang = count[SC_KANA] * 10 > cj ? "ja" : "zh"; break;
+	default: break;
+	}
+	memcpy(out, lang, strlen(lang) + 1);
+	return NPK_OK;
+}
+
+/* ==== Terms ==== */
+
+typedef struct {
+	npk__term_cb cb;
+	void *ctx;
+	npk_error *err;
+	struct sb_stemmer *stemmer; /* NULL: no stemming */
+	int stem_script;            /* the script of the words stemmed */
+	uint32_t pos;               /* the next position */
+	int pos_full;               /* 2^32 positions given */
+	uint8_t prev[4];            /* the last character of the open CJK run */
+	size_t prev_len;
+	size_t run;                 /* characters in the open CJK run */
+} terms_st;
+
+/* Gives one term, cut to NPK__TERM_MAX bytes at a character boundary. */
+static int emit(terms_st *st, const uint8_t *s, size_t n)
+{
+	char term[NPK__TERM_MAX + 1];
+	if (n > NPK__TERM_MAX) {
+		n = NPK__TERM_MAX;
+		while (n > 0 && (s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	if (n == 0)
+		return NPK_OK;
+	NPK_FAIL_IF(st->pos_full, st->err, NPK_E_LIMIT, "text: more than 2^32 terms");
+	memcpy(term, s, n);
+	term[n] = 0;
+	st->cb(term, n, st->pos, st->ctx);
+	if (st->pos == UINT32_MAX)
+		st->pos_full = 1;
+	else
+		st->pos++;
+	return NPK_OK;
+}
+
+/* Ends the open CJK run: a run of one character is that character. */
+static int run_end(terms_st *st)
+{
+	int rc = NPK_OK;
+	if (st->run == 1)
+		rc = emit(st, st->prev, st->prev_len);
+	st->run = 0;
+	return rc;
+}
+
+/* Adds a CJK character to the run: each one after the first gives the
+ * bigram of it and the one before. */
+static int run_add(terms_st *st, const uint8_t *c, size_t n)
+{
+	if (st->run > 0) {
+		uint8_t bi[8];
+		memcpy(bi, st->prev, st->prev_len);
+		memcpy(bi + st->prev_len, c, n);
+		NPK_FORWARD(emit(st, bi, st->prev_len + n));
+	}
+	memcpy(st->prev, c, n);
+	st->prev_len = n;
+	st->run++;
+	return NPK_OK;
+}
+
+/* A part of a word outside CJK runs: stemmed when every letter is of the
+ * stemmer's script, then given as a term. */
+static int part_end(terms_st *st, const uint8_t *s, size_t n)
+{
+	if (n == 0 || !holds_word(s, n))
+		return NPK_OK;
+	int stem = st->stemmer != NULL, letters = 0;
+	for (size_t i = 0; stem && i < n;) {
+		ucs4_t c;
+		i += (size_t)u8_mbtouc_unsafe(&c, s + i, n - i);
+		if (is_letter(c)) {
+			letters = 1;
+			stem = script_of(c) == st->stem_script;
+		}
+	}
+	if (!stem || !letters)
+		return emit(st, s, n);
+	const sb_symbol *out = sb_stemmer_stem(st->stemmer, s, (int)n);
+	NPK_FAIL_IF(out == NULL, st->err, NPK_E_NOMEM, "text: out of memory stemming");
+	return emit(st, out, (size_t)sb_stemmer_length(st->stemmer));
+}
+
+/* Arabic harakat (U+064B..U+065F, U+0670) and tatweel (U+0640). */
+static int is_haraka(ucs4_t c)
+{
+	return (c >= 0x064B && c <= 0x065F) || c == 0x0670 || c == 0x0640;
+}
+
+/* Removes the combining marks that follow a Latin letter: NFD, drop, NFC
+ * (café -> cafe). Only called when the word may hold one. Returns a new
+ * buffer (malloc), or NULL when out of memory. */
+static uint8_t *strip_latin_marks(const uint8_t *s, size_t n, size_t *out_len)
+{
+	size_t dn;
+	uint8_t *d = u8_normalize(UNINORM_NFD, s, n, NULL, &dn);
+	if (d == NULL)
+		return NULL;
+	size_t j = 0;
+	int after_latin = 0;
+	for (size_t i = 0; i < dn;) {
+		ucs4_t c;
+		int k = u8_mbtouc_unsafe(&c, d + i, dn - i);
+		if (uc_is_general_category(c, UC_CATEGORY_M)) {
+			if (!after_latin) {
+				memmove(d + j, d + i, (size_t)k);
+				j += (size_t)k;
+			}
+		} else {
+			after_latin = script_of(c) == SC_LATIN;
+			memmove(d + j, d + i, (size_t)k);
+			j += (size_t)k;
+		}
+		i += (size_t)k;
+	}
+	uint8_t *r = u8_normalize(UNINORM_NFC, d, j, NULL, out_len);
+	free(d);
+	return r;
+}
+
+/* The folded word w[0..n) (case folding, NFKC, harakat, ё, ’, Latin marks);
+ * a new buffer, or NULL when out of memory. */
+static uint8_t *fold_word(const uint8_t *w, size_t n, size_t *out_len)
+{
+	size_t fn;
+	uint8_t *f = u8_casefold(w, n, NULL, UNINORM_NFKC, NULL, &fn);
+	if (f == NULL)
+		return NULL;
+	size_t j = 0;
+	int marks = 0;
+	for (size_t i = 0; i < fn;) {
+		ucs4_t c;
+		int k = u8_mbtouc_unsafe(&c, f + i, fn - i);
+		i += (size_t)k;
+		if (is_haraka(c))
+			continue;
+		if (c == 0x0451) /* ё -> е */
+			c = 0x0435;
+		if (c == 0x2019) /* ’ -> ': the apostrophe Snowball's english knows */
+			c = '\'';
+		if (c >= 0x80 && (uc_is_general_category(c, UC_CATEGORY_M) ||
+		                  script_of(c) == SC_LATIN))
+			marks = 1;
+		j += (size_t)u8_uctomb(f + j, c, (ptrdiff_t)(fn - j));
+	}
+	if (!marks) {
+		*out_len = j;
+		return f;
+	}
+	uint8_t *r = strip_latin_marks(f, j, out_len);
+	free(f);
+	return r;
+}
+
+/* One word of UAX #29 that holds a letter or digit: folded, then cut into
+ * CJK runs (bigrams, which may go on in the next word) and the parts
+ * between them (terms). */
+static int word(terms_st *st, const uint8_t *w, size_t n)
+{
+	size_t fn;
+	uint8_t *f = fold_word(w, n, &fn);
+	NPK_FAIL_IF(f == NULL, st->err, NPK_E_NOMEM, "text: out of memory folding a word");
+	int rc = NPK_OK;
+	size_t part = 0;
+	for (size_t i = 0; i < fn && rc == NPK_OK;) {
+		ucs4_t c;
+		int k = u8_mbtouc_unsafe(&c, f + i, fn - i);
+		if (is_cjk(c)) {
+			rc = part_end(st, f + part, i - part);
+			if (rc == NPK_OK)
+				rc = run_add(st, f + i, (size_t)k);
+			part = i + (size_t)k;
+		} else {
+			rc = run_end(st);
+		}
+		i += (size_t)k;
+	}
+	if (rc == NPK_OK)
+		rc = part_end(st, f + part, fn - part);
+	free(f);
+	return rc;
+}
+
+/* Where the piece starting at s[0..n) ends: all of it up to
+ * NPK__TEXT_PIECE bytes; else before the last ASCII white space, U+3001 or
+ * U+3002 that begins after its start and at most NPK__TEXT_PIECE bytes in,
+ * where every word and run ends anyway; else at the last character boundary
+ * at most NPK__TEXT_PIECE bytes in. */
+static size_t piece_end(const uint8_t *s, size_t n)
+{
+	if (n <= NPK__TEXT_PIECE)
+		return n;
+	size_t i = 0, cut = 0, bound = 0;
+	while (i <= NPK__TEXT_PIECE) {
+		ucs4_t c;
+		size_t k = dec(s + i, n - i, &c);
+		bound = i;
+		if (i > 0 && (c == ' ' || (c >= '\t' && c <= '\r') || c == 0x3001 || c == 0x3002))
+			cut = i;
+		i += k;
+	}
+	return cut ? cut : bound;
+}
+
+/* One piece: decoded (invalid bytes to U+FFFD), NFKC, cut into words. buf
+ * holds 3 * NPK__TEXT_PIECE bytes. */
+static int piece(terms_st *st, const uint8_t *s, size_t n, uint8_t *buf)
+{
+	size_t bn = 0;
+	for (size_t i = 0; i < n;) {
+		ucs4_t c;
+		size_t k = dec(s + i, n - i, &c);
+		if (c == 0xFFFD && k == 1) {
+			bn += (size_t)u8_uctomb(buf + bn, c, 3);
+		} else {
+			memcpy(buf + bn, s + i, k);
+			bn += k;
+		}
+		i += k;
+	}
+	size_t nn;
+	uint8_t *nf = u8_normalize(UNINORM_NFKC, buf, bn, NULL, &nn);
+	NPK_FAIL_IF(nf == NULL, st->err, NPK_E_NOMEM, "text: out of memory normalising");
+	char *brk = malloc(nn ? nn : 1);
+	if (brk == NULL) {
+		free(nf);
+		return npk__fail(st->err, NPK_E_NOMEM, "text: out of memory");
+	}
+	u8_wordbreaks(nf, nn, brk);
+	int rc = NPK_OK;
+	for (size_t a = 0; a < nn && rc == NPK_OK;) {
+		size_t b = a + 1;
+		while (b < nn && !brk[b])
+			b++;
+		if (holds_word(nf + a, b - a))
+			rc = word(st, nf + a, b - a);
+		else
+			rc = run_end(st);
+		a = b;
+	}
+	if (rc == NPK_OK)
+		rc = run_end(st);
+	free(brk);
+	free(nf);
+	return rc;
+}
+
+/* The Snowball stemmer of a language and the script it stems. */
+static const struct { const char *lang, *algorithm; int script; } stemmers[] = {
+	{"en", "english", SC_LATIN}, {"ru", "russian", SC_CYRILLIC}, {"ar", "arabic", SC_ARABIC},
+};
+
+int npk__text_terms(const uint8_t *text, size_t len, const char *lang, npk__term_cb cb, void *ctx,
+                    npk_error *err)
+{
+	terms_st st = {.cb = cb, .ctx = ctx, .err = err};
+	for (size_t i = 0; lang && i < sizeof stemmers / sizeof stemmers[0]; i++) {
+		if (strcmp(lang, stemmers[i].lang) != 0)
+			continue;
+		st.stemmer = sb_stemmer_new(stemmers[i].algorithm, "UTF_8");
+		NPK_FAIL_IF(st.stemmer == NULL, err, NPK_E_NOMEM,
+		            "text: cannot start the %s stemmer", stemmers[i].algorithm);
+		st.stem_script = stemmers[i].script;
+	}
+	uint8_t *buf = malloc(3 * (size_t)NPK__TEXT_PIECE);
+	int rc = buf ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "text: out of memory");
+	for (size_t off = 0; rc == NPK_OK && off < len;) {
+		size_t n = piece_end(text + off, len - off);
+		rc = piece(&st, text + off, n, buf);
+		off += n;
+	}
+	free(buf);
+	if (st.stemmer)
+		sb_stemmer_delete(st.stemmer);
+	return rc;
+}
+
+/* ==== Versions ==== */
+
+/* The Unicode version of libunistring's tables, from its NEWS. */
+static const char *unicode_version(int v)
+{
+	switch (v >> 8) {
+	case 0x0100: return "14.0.0";
+	case 0x0101: return "15.0.0";
+	case 0x0102: return "15.1.0";
+	case 0x0103: return "16.0.0";
+	default: return NULL;
+	}
+}
+
+int npk__text_versions(char *out, size_t cap)
+{
+	/* the library loaded, not the headers built with: its tables decide */
+	int v = _libunistring_version;
+	const char *uni = unicode_version(v);
+	if (uni == NULL)
+		return NPK_E_VERSION;
+	int n = snprintf(out, cap, "unicode=%s libunistring=%d.%d.%d snowball=%s", uni, v >> 16,
+	                 (v >> 8) & 0xFF, v & 0xFF, NPK__STR(NPK_SNOWBALL_VERSION));
+	return n < 0 || (size_t)n >= cap ? NPK_E_LIMIT : NPK_OK;
+}
