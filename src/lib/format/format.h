@@ -412,6 +412,19 @@ void npk__chain_free(npk__chain *c);
 int npk__chain_find(npk_reader *top, const char *path, const npk_entry **out, npk_reader **fr,
                     npk_error *err);
 int npk__chain_list(npk_reader *top, npk_entry_cb cb, void *ctx, npk_error *err);
+/* 15.7 coverage (cover.c): the stream bytes covered by extents, as runs;
+ * one run while extents come in increasing order (cover_add). Runs may
+ * overlap or touch; npk__cover_sort orders them by start (once). */
+typedef struct npk__cover_run {
+	uint64_t start, end;
+} npk__cover_run;
+typedef struct npk__cover {
+	npk__cover_run *v;
+	size_t n, cap;
+	int unsorted;             /* an extent started before the last run */
+} npk__cover;
+int npk__cover_add(npk__cover *c, uint64_t s, uint64_t t); /* NPK_OK or NPK_E_NOMEM */
+void npk__cover_sort(npk__cover *c);
 /* The state with its withdrawals: for each path in path order, the
  * newest entry, a withdrawal (kind 1) included; what cannot be read fails
  * the call (a merge never writes an incomplete state). */

@@ -1933,51 +1933,11 @@ static void report(walk_report *w, int code, const char *object, uint64_t number
 	w->hidden = 0;
 }
 
-/* 15.7, coverage: the data stream extents of the entries read, as runs of
- * covered bytes; one run while extents come in increasing order. */
-typedef struct cover_run {
-	uint64_t start, end;
-} cover_run;
-
-typedef struct cover_runs {
-	cover_run *v;
-	size_t n, cap;
-	int unsorted;             /* an extent started before the last run */
-} cover_runs;
-
-static int cover_add(cover_runs *c, uint64_t s, uint64_t t)
-{
-	cover_run *last = c->n ? &c->v[c->n - 1] : NULL;
-	if (last && last->start <= s && s <= last->end) {
-		if (t > last->end)
-			last->end = t;
-		return NPK_OK;
-	}
-	c->unsorted |= last && s < last->start;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? 2 * c->cap : 16;
-		cover_run *v = realloc(c->v, cap * sizeof *v);
-		if (v == NULL)
-			return NPK_E_NOMEM;
-		c->v = v;
-		c->cap = cap;
-	}
-	c->v[c->n++] = (cover_run){s, t};
-	return NPK_OK;
-}
-
-static int run_by_start(const void *a, const void *b)
-{
-	const cover_run *x = a, *y = b;
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
 /* The first stream byte of [0, total) in no run, with the end of that gap
  * in *gap_end; total when every byte is covered. */
-static uint64_t cover_gap(cover_runs *c, uint64_t total, uint64_t *gap_end)
+static uint64_t cover_gap(npk__cover *c, uint64_t total, uint64_t *gap_end)
 {
-	if (c->unsorted)
-		qsort(c->v, c->n, sizeof *c->v, run_by_start);
+	npk__cover_sort(c);
 	uint64_t covered = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->v[i].start > covered) {
@@ -2005,7 +1965,7 @@ typedef struct walker {
 	uint64_t pos;             /* data offset of the next non-empty document (5.3) */
 	int pos_known;            /* 0 after a page or entry that could not be read */
 	int complete;             /* 1.1: 0 once an entry was hidden (11, 15.7) */
-	cover_runs cover;         /* 1.1: the extents read so far (15.7) */
+	npk__cover cover;         /* 1.1: the extents read so far (15.7) */
 } walker;
 
 static const char *msg_or(const npk_error *err, const char *dflt)
@@ -2061,7 +2021,7 @@ static int check_entry(walker *w, uint32_t i, uint32_t k, const npk_entry *e, np
 	uint64_t at = r->clusters[e->cluster].start + e->offset;
 	/* 1.1: extents anywhere in the data, shared or not; 1.0: a tiling */
 	if (r->v11)
-		return cover_add(&w->cover, at, at + e->size) == NPK_OK
+		return npk__cover_add(&w->cover, at, at + e->size) == NPK_OK
 		               ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "out of memory");
 	NPK_FAIL_IF(w->pos_known && at != w->pos, err, NPK_E_FORMAT,
 	            "%s: %s: stored at data offset %llu, expected %llu (documents must tile the data)",

@@ -43,10 +43,6 @@ typedef struct rec {
 	size_t meta_cap;
 } rec;
 
-typedef struct xspan {
-	uint64_t s, t;
-} xspan;
-
 /* A stretch of a file's stream covered by kept extents: copied as its
  * clusters c0..c1 are stored when it starts and ends at their bounds. */
 typedef struct stretch {
@@ -60,9 +56,7 @@ typedef struct stretch {
 /* One file of an input's chain (a lone archive: one). */
 typedef struct mfile {
 	npk_reader *fr;           /* NULL until needed */
-	xspan *runs;
-	size_t nruns, cap;
-	int sorted;
+	npk__cover kept;          /* the kept extents it holds (15.7 cover_add) */
 	stretch *st;
 	size_t nst;
 } mfile;
@@ -269,34 +263,10 @@ static int rec_start(minput *in, const rec *r, mfile **f, uint64_t *s, npk_error
 	return NPK_OK;
 }
 
-/* 15.7's cover_add: one run grows while extents come in order. */
-static int cover_add(mfile *f, uint64_t s, uint64_t t, npk_error *err)
-{
-	if (f->nruns > 0 && f->runs[f->nruns - 1].s <= s && s <= f->runs[f->nruns - 1].t) {
-		if (t > f->runs[f->nruns - 1].t)
-			f->runs[f->nruns - 1].t = t;
-		return NPK_OK;
-	}
-	if (f->nruns > 0 && s < f->runs[f->nruns - 1].s)
-		f->sorted = 0;
-	else if (f->nruns == 0)
-		f->sorted = 1;
-	if (f->nruns == f->cap) {
-		size_t nc = f->cap ? 2 * f->cap : 4;
-		xspan *nr = realloc(f->runs, nc * sizeof *nr);
-		NPK_FAIL_IF(nr == NULL, err, NPK_E_NOMEM, "out of memory");
-		f->runs = nr;
-		f->cap = nc;
-	}
-	f->runs[f->nruns++] = (xspan){s, t};
-	return NPK_OK;
-}
-
 /* The entry of one path held by the inputs of group g (k of them, in
  * input order): *win, or -1 when nothing is written. */
-static int decide(merge_run *m, const size_t *g, size_t k, long *win, npk_error *err)
+static int decide(merge_run *m, const size_t *g, size_t k, long *win)
 {
-	(void)err;
 	minput *in = m->in;
 	size_t w = g[0];
 	int same = 1;
@@ -363,7 +333,7 @@ static int merge_states(merge_run *m, npk_error *err)
 		if (k == 0)
 			break;
 		long w;
-		rc = decide(m, g, k, &w, err);
+		rc = decide(m, g, k, &w);
 		if (rc == NPK_OK && w >= 0) {
 			minput *in = &m->in[w];
 			rec *r = &in->cur;
@@ -378,7 +348,8 @@ static int merge_states(merge_run *m, npk_error *err)
 			uint64_t s;
 			if (rc == NPK_OK && r->size > 0 && r->kind != NPK_KIND_FOLDER &&
 			    (rc = rec_start(in, r, &f, &s, err)) == NPK_OK)
-				rc = cover_add(f, s, s + r->size, err);
+				rc = npk__cover_add(&f->kept, s, s + r->size) == NPK_OK
+				     ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "out of memory");
 			r->input = (uint32_t)w;
 			if (rc == NPK_OK)
 				rc = rec_write(m->merged, r, err);
@@ -408,12 +379,6 @@ static int merge_states(merge_run *m, npk_error *err)
 
 /* ---- what can be copied ---- */
 
-static int span_cmp(const void *a, const void *b)
-{
-	const xspan *x = a, *y = b;
-	return x->s < y->s ? -1 : x->s > y->s;
-}
-
 /* The last cluster of fr starting at or before s. */
 static uint32_t cluster_at(npk_reader *fr, uint64_t s)
 {
@@ -434,23 +399,23 @@ static uint32_t cluster_at(npk_reader *fr, uint64_t s)
 /* File f's stretches: its kept extents joined where they meet; one is
  * copied when it begins and ends at cluster bounds and every cluster in
  * it is stored with the output's codec (or stored as is). */
-static int stretches(merge_run *m, const minput *in, mfile *f, npk_error *err)
+static int stretches(merge_run *m, mfile *f, npk_error *err)
 {
-	if (!f->sorted)
-		qsort(f->runs, f->nruns, sizeof *f->runs, span_cmp);
-	f->st = calloc(f->nruns ? f->nruns : 1, sizeof *f->st);
+	npk__cover *k = &f->kept;
+	npk__cover_sort(k);
+	f->st = calloc(k->n ? k->n : 1, sizeof *f->st);
 	NPK_FAIL_IF(f->st == NULL, err, NPK_E_NOMEM, "out of memory");
-	for (size_t i = 0; i < f->nruns; i++) {
-		if (f->nst > 0 && f->runs[i].s <= f->st[f->nst - 1].t) {
-			if (f->runs[i].t > f->st[f->nst - 1].t)
-				f->st[f->nst - 1].t = f->runs[i].t;
+	for (size_t i = 0; i < k->n; i++) {
+		if (f->nst > 0 && k->v[i].start <= f->st[f->nst - 1].t) {
+			if (k->v[i].end > f->st[f->nst - 1].t)
+				f->st[f->nst - 1].t = k->v[i].end;
 			continue;
 		}
-		f->st[f->nst++] = (stretch){f->runs[i].s, f->runs[i].t, 0, 0, 0, UINT32_MAX,
+		f->st[f->nst++] = (stretch){k->v[i].start, k->v[i].end, 0, 0, 0, UINT32_MAX,
 		                            UINT64_MAX, 0};
 	}
-	free(f->runs);
-	f->runs = NULL;
+	free(k->v);
+	*k = (npk__cover){0};
 	for (size_t i = 0; i < f->nst; i++) {
 		stretch *x = &f->st[i];
 		uint64_t s0, s1;
@@ -467,7 +432,6 @@ static int stretches(merge_run *m, const minput *in, mfile *f, npk_error *err)
 		}
 		m->st->clusters_in += x->c1 - x->c0 + 1;
 	}
-	(void)in;
 	return NPK_OK;
 }
 
@@ -574,9 +538,6 @@ static int write_one(merge_run *m, const rec *r, npk_error *err)
 	if (x->first == UINT64_MAX)
 		x->first = m->st->documents;
 	x->last = m->st->documents;
-	uint64_t c0s;
-	uint32_t raw;
-	npk__reader_cluster_span(f->fr, x->c0, &c0s, &raw);
 	npk__extent_entry e = {r->kind, r->path, r->media, m->meta, r->size, r->digest,
 	                       x->out + (r->cluster - x->c0), r->offset};
 	return npk__writer_add_extent(m->w, &e, err);
@@ -745,7 +706,7 @@ static void run_free(merge_run *m)
 	for (size_t i = 0; m->in != NULL && i < m->n; i++) {
 		minput *in = &m->in[i];
 		for (uint32_t e = 0; in->files != NULL && e < in->nfiles; e++) {
-			free(in->files[e].runs);
+			free(in->files[e].kept.v);
 			free(in->files[e].st);
 		}
 		free(in->files);
@@ -780,8 +741,8 @@ static int merge_do(merge_run *m, const char *out, const char *const *inputs, si
 	NPK_FORWARD(merge_states(m, err));
 	for (size_t i = 0; i < n; i++)
 		for (uint32_t e = 0; e < m->in[i].nfiles; e++)
-			if (m->in[i].files[e].nruns > 0)
-				NPK_FORWARD(stretches(m, &m->in[i], &m->in[i].files[e], err));
+			if (m->in[i].files[e].kept.n > 0)
+				NPK_FORWARD(stretches(m, &m->in[i].files[e], err));
 	return write_output(m, out, sk, err);
 }
 
