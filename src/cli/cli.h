@@ -102,6 +102,9 @@ int cli_add_chain(const char *cmd, const char *file, npk_chain_opts *c);
 	"  -p PUBKEY           trust only this public key (default: every key in\n" \
 	"                      ~/.config/newspack/trusted/, or $XDG_CONFIG_HOME/newspack/trusted/)\n"
 
+/* Appends s to the list *v of *n (a repeated option of cmd). Returns -1
+ * to go on, or an exit code (out of memory). */
+int cli_push(const char *cmd, const char ***v, size_t *n, const char *s);
 /* Prints "newspack: MSG" to stderr. */
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints err and returns the exit code for its code. */

@@ -102,17 +102,6 @@ typedef struct aopts {
 	cli_inputs in;            /* the INPUTs */
 } aopts;
 
-/* Appends s to the list v of n. Returns -1 to go on, or an exit code. */
-static int push(const char ***v, size_t *n, const char *s)
-{
-	const char **nv = realloc(*v, (*n + 1) * sizeof *nv);
-	if (nv == NULL)
-		return cli_usage_error("append", "out of memory");
-	nv[(*n)++] = s;
-	*v = nv;
-	return -1;
-}
-
 /* --meta, numbers and codec. Returns -1 to go on, or an exit code. */
 static int parse_create_like(int c, char *arg, aopts *ao)
 {
@@ -201,9 +190,9 @@ static int parse_append_opts(int argc, char **argv, aopts *ao)
 		case '0': ao->null = 1; break;
 		case 'r': o->rotation = optarg; break;
 		case 'W': o->reason = optarg; break;
-		case 'w': ec = push(&ao->withdraw, &ao->nwithdraw, optarg); break;
-		case 'x': ec = push(&ao->exclude, &ao->nexclude, optarg); break;
-		case 'A': ec = push(&ao->files, &ao->nfiles, optarg); break;
+		case 'w': ec = cli_push("append", &ao->withdraw, &ao->nwithdraw, optarg); break;
+		case 'x': ec = cli_push("append", &ao->exclude, &ao->nexclude, optarg); break;
+		case 'A': ec = cli_push("append", &ao->files, &ao->nfiles, optarg); break;
 		case 'h': append_help(stdout); ec = 0; break;
 		case 't':
 			if (cli_parse_time(optarg, &o->create.timestamp) != 0)
@@ -409,7 +398,7 @@ int cmd_rotate(int argc, char **argv)
 		case 'P': pfile = optarg; break;
 		case 'p': pub = optarg; break;
 		case 'o': out = optarg; break;
-		case 'A': ec = push(&files, &nfiles, optarg); break;
+		case 'A': ec = cli_push("rotate", &files, &nfiles, optarg); break;
 		case 'h': rotate_help(stdout); ec = 0; break;
 		default: ec = cli_usage_error("rotate", "bad option"); break;
 		}

@@ -72,16 +72,6 @@ typedef struct mopts {
 	size_t nprefer, nfiles;
 } mopts;
 
-static int push(const char ***v, size_t *n, const char *s)
-{
-	const char **nv = realloc(*v, (*n + 1) * sizeof *nv);
-	if (nv == NULL)
-		return cli_usage_error("merge", "out of memory");
-	nv[(*n)++] = s;
-	*v = nv;
-	return -1;
-}
-
 static const struct option merge_longopts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{"passphrase-file", required_argument, NULL, 'P'},
@@ -162,8 +152,8 @@ static int parse_merge_opts(int argc, char **argv, mopts *mo)
 		case 'O': mo->json = 1; break;
 		case 'f': o->create.force = 1; break;
 		case 'q': mo->quiet = 1; break;
-		case 'w': ec = push(&mo->prefer, &mo->nprefer, optarg); break;
-		case 'A': ec = push(&mo->files, &mo->nfiles, optarg); break;
+		case 'w': ec = cli_push("merge", &mo->prefer, &mo->nprefer, optarg); break;
+		case 'A': ec = cli_push("merge", &mo->files, &mo->nfiles, optarg); break;
 		case 'h': merge_help(stdout); ec = 0; break;
 		case 'm':
 		case 'C':

@@ -864,3 +864,13 @@ void cli_inputs_free(cli_inputs *in)
 	free(in->text);
 	memset(in, 0, sizeof *in);
 }
+
+int cli_push(const char *cmd, const char ***v, size_t *n, const char *s)
+{
+	const char **nv = realloc(*v, (*n + 1) * sizeof *nv);
+	if (nv == NULL)
+		return cli_usage_error(cmd, "out of memory");
+	nv[(*n)++] = s;
+	*v = nv;
+	return -1;
+}
