@@ -277,13 +277,10 @@ static uint8_t *strip_latin_marks(const uint8_t *s, size_t n, size_t *out_len)
 	for (size_t i = 0; i < dn;) {
 		ucs4_t c;
 		int k = u8_mbtouc_unsafe(&c, d + i, dn - i);
-		if (uc_is_general_category(c, UC_CATEGORY_M)) {
-			if (!after_latin) {
-				memmove(d + j, d + i, (size_t)k);
-				j += (size_t)k;
-			}
-		} else {
+		int mark = uc_is_general_category(c, UC_CATEGORY_M);
+		if (!mark)
 			after_latin = script_of(c) == SC_LATIN;
+		if (!mark || !after_latin) { /* kept */
 			memmove(d + j, d + i, (size_t)k);
 			j += (size_t)k;
 		}
