@@ -75,18 +75,8 @@ done
 [ "$FRESH" = 1 ] && { chmod -R u+w "$W" 2>/dev/null; rm -rf "$W"; }
 mkdir -p "$W" "$CH" "$W/scratch"
 
-# ------------------------------------------------------------------ helpers (as proofs.sh)
-us_now() { local t=$EPOCHREALTIME; echo "${t/./}"; }
-median() {
-	sort -n | awk '{a[NR]=$1} END{ if (NR==0) {print 0; exit}
-		if (NR%2) printf "%.0f\n", a[(NR+1)/2]; else printf "%.0f\n", (a[NR/2]+a[NR/2+1])/2 }'
-}
-fmt_time() { awk -v u="$1" 'BEGIN{ if (u < 1000000) printf "%.1f ms", u/1000; else printf "%.2f s", u/1000000 }'; }
-fmt_mib() { awk -v k="$1" 'BEGIN{ printf "%.1f MiB", k/1024 }'; }
+# ------------------------------------------------------------------ helpers (and those of bench/lib.sh)
 fmt_size() { awk -v b="$1" 'BEGIN{ if (b < 1000000) printf "%.1f KB", b/1000; else printf "%.2f MB", b/1000000 }'; }
-ratio4() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.4f", a/b }'; }
-le() { awk -v a="$1" -v b="$2" 'BEGIN{ exit !(a <= b) }'; }
-fsize() { stat -c %s "$1"; }
 ed_file() { if [ "$1" = 0 ]; then echo "$CH/news.npk"; else printf '%s/news.e%04d.npk\n' "$CH" "$1"; fi; }
 ts_of() { date -u -d "2025-01-01 +$1 days" +%Y-%m-%dT06:00:00Z; }
 busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }

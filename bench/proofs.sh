@@ -69,18 +69,8 @@ done
 [ -x "$GEN" ] || die "$GEN not built: run make build/bench-gen"
 
 # ------------------------------------------------------------------ helpers
-us_now() { local t=$EPOCHREALTIME; echo "${t/./}"; }
-median() {
-	sort -n | awk '{a[NR]=$1} END{ if (NR==0) {print 0; exit}
-		if (NR%2) printf "%.0f\n", a[(NR+1)/2]; else printf "%.0f\n", (a[NR/2]+a[NR/2+1])/2 }'
-}
-fmt_time() { awk -v u="$1" 'BEGIN{ if (u < 1000000) printf "%.1f ms", u/1000; else printf "%.2f s", u/1000000 }'; }
-fmt_mib() { awk -v k="$1" 'BEGIN{ printf "%.1f MiB", k/1024 }'; }
 fmt_size() { awk -v b="$1" 'BEGIN{ if (b < 1000000) printf "%.1f KB", b/1000; else printf "%.2f MB", b/1000000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.3f", a/b }'; }
-ratio4() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.4f", a/b }'; }
-le() { awk -v a="$1" -v b="$2" 'BEGIN{ exit !(a <= b) }'; }
-fsize() { stat -c %s "$1"; }
 grp() { echo "$1"; } # numbers as the other sections print them
 busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; } # jiffies, all cores
 kids_cpu() { # seconds of CPU this shell's finished children used (user + sys)

@@ -122,12 +122,7 @@ cleanup() { [ -n "${EX_BASE:-}" ] && rm -rf "$EX_BASE"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-us_now() { local t=$EPOCHREALTIME; echo "${t/./}"; }
 
-median() { # numbers on stdin
-	sort -n | awk '{a[NR]=$1} END{ if (NR==0) {print 0; exit}
-		if (NR%2) printf "%.0f\n", a[(NR+1)/2]; else printf "%.0f\n", (a[NR/2]+a[NR/2+1])/2 }'
-}
 
 # The cost of starting a process under GNU time here: the floor under every wall time.
 timer_floor() {
@@ -141,14 +136,8 @@ timer_floor() {
 	FLOOR=$(printf '%s\n' $walls | median)
 }
 
-fmt_time() { # microseconds -> "12.3 ms" / "4.56 s"
-	awk -v u="$1" 'BEGIN{ if (u < 1000000) printf "%.1f ms", u/1000; else printf "%.2f s", u/1000000 }'
-}
-fmt_mib() { awk -v k="$1" 'BEGIN{ printf "%.1f MiB", k/1024 }'; }
 fmt_size() { awk -v b="$1" 'BEGIN{ printf "%.2f MB", b/1000000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.3f", a/b }'; }
-ratio4() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.4f", a/b }'; }
-le() { awk -v a="$1" -v b="$2" 'BEGIN{ exit !(a <= b) }'; }
 
 drop_caches() {
 	[ "$COLD" = 1 ] || return 0
@@ -205,7 +194,6 @@ measure() {
 	say "  $(printf '%-44s' "$label") $(printf '%10s' "$(fmt_time ${WALL[$key]})")  cpu $(printf '%10s' "$(fmt_time ${CPU[$key]})")  $(printf '%10s' "$(fmt_mib ${RSS[$key]})")  x$runs"
 }
 
-fsize() { stat -c %s "$1"; }
 
 # corpus DIR N: generates the corpus once; reused while N, SEED and the generator match
 corpus() {

@@ -69,17 +69,7 @@ fi
 [ -x "$GEN" ] || die "$GEN not built: run make build/bench-gen"
 
 # ------------------------------------------------------------------ helpers
-us_now() { local t=$EPOCHREALTIME; echo "${t/./}"; }
-median() {
-	sort -n | awk '{a[NR]=$1} END{ if (NR==0) {print 0; exit}
-		if (NR%2) printf "%.0f\n", a[(NR+1)/2]; else printf "%.0f\n", (a[NR/2]+a[NR/2+1])/2 }'
-}
-fmt_time() { awk -v u="$1" 'BEGIN{ if (u < 1000000) printf "%.1f ms", u/1000; else printf "%.2f s", u/1000000 }'; }
-fmt_mib() { awk -v k="$1" 'BEGIN{ printf "%.1f MiB", k/1024 }'; }
 fmt_size() { awk -v b="$1" 'BEGIN{ printf "%.2f MB", b/1000000 }'; }
-ratio4() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.4f", a/b }'; }
-le() { awk -v a="$1" -v b="$2" 'BEGIN{ exit !(a <= b) }'; }
-fsize() { stat -c %s "$1"; }
 where() { # ARCHIVE NAME: "OFFSET LENGTH" from tests/survival/layout.py
 	python3 "$LAY" "$1" 2>/dev/null | awk -v n="$2" '$1 == n { print $2, $3; f = 1 } END { exit !f }'
 }
