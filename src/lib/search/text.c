@@ -295,16 +295,30 @@ static uint8_t *strip_latin_marks(const uint8_t *s, size_t n, size_t *out_len)
  * a new buffer, or NULL when out of memory. */
 static uint8_t *fold_word(const uint8_t *w, size_t n, size_t *out_len)
 {
+	size_t i = 0;
+	while (i < n && w[i] < 0x80)
+		i++;
+	if (i == n) {
+		/* ASCII: full case folding is A-Z to a-z, NFKC changes nothing,
+		 * and no later rule applies (spec/search.md 2, steps 5-6) */
+		uint8_t *f = malloc(n ? n : 1);
+		if (f == NULL)
+			return NULL;
+		for (i = 0; i < n; i++)
+			f[i] = w[i] >= 'A' && w[i] <= 'Z' ? (uint8_t)(w[i] + 32) : w[i];
+		*out_len = n;
+		return f;
+	}
 	size_t fn;
 	uint8_t *f = u8_casefold(w, n, NULL, UNINORM_NFKC, NULL, &fn);
 	if (f == NULL)
 		return NULL;
 	size_t j = 0;
 	int marks = 0;
-	for (size_t i = 0; i < fn;) {
+	for (size_t at = 0; at < fn;) {
 		ucs4_t c;
-		int k = u8_mbtouc_unsafe(&c, f + i, fn - i);
-		i += (size_t)k;
+		int k = u8_mbtouc_unsafe(&c, f + at, fn - at);
+		at += (size_t)k;
 		if (is_haraka(c))
 			continue;
 		if (c == 0x0451) /* ё -> е */
@@ -380,9 +394,11 @@ static size_t piece_end(const uint8_t *s, size_t n)
 static int piece(terms_st *st, const uint8_t *s, size_t n, uint8_t *buf)
 {
 	size_t bn = 0;
+	int ascii = 1;
 	for (size_t i = 0; i < n;) {
 		ucs4_t c;
 		size_t k = dec(s + i, n - i, &c);
+		ascii &= c < 0x80;
 		if (c == 0xFFFD && k == 1) {
 			bn += (size_t)u8_uctomb(buf + bn, c, 3);
 		} else {
@@ -391,9 +407,12 @@ static int piece(terms_st *st, const uint8_t *s, size_t n, uint8_t *buf)
 		}
 		i += k;
 	}
-	size_t nn;
-	uint8_t *nf = u8_normalize(UNINORM_NFKC, buf, bn, NULL, &nn);
+	/* NFKC leaves ASCII as it is: skip it for an ASCII piece */
+	size_t nn = bn;
+	uint8_t *nf = ascii ? malloc(bn ? bn : 1) : u8_normalize(UNINORM_NFKC, buf, bn, NULL, &nn);
 	NPK_FAIL_IF(nf == NULL, st->err, NPK_E_NOMEM, "text: out of memory normalising");
+	if (ascii)
+		memcpy(nf, buf, bn);
 	char *brk = malloc(nn ? nn : 1);
 	if (brk == NULL) {
 		free(nf);
