@@ -23,7 +23,7 @@ endif
 # libstemmer has no version call, so the Debian package's version is pinned
 # here and recorded in the index (spec/search.md); elsewhere, pass
 # SNOWBALL_VERSION=x.y.z.
-SEARCH_LIBS := -lunistring -lstemmer
+SEARCH_LIBS := -lunistring -lstemmer -lm
 SNOWBALL_VERSION ?= $(shell dpkg-query -W -f='$${Version}' libstemmer0d 2>/dev/null | sed 's/-[^-]*$$//')
 ifneq ($(SNOWBALL_VERSION),)
 DEFS    += -DNPK_SNOWBALL_VERSION=$(SNOWBALL_VERSION)
@@ -87,7 +87,7 @@ libnewspack.so: $(LIB_OBJ)
 # and export in newspack-full. A reading path that reached libarchive or
 # libxml2 would fail this link.
 FULL_ONLY_OBJ := $(B)/src/cli/cmd_create.o $(B)/src/cli/cmd_export.o $(B)/src/cli/cmd_parity.o \
-                 $(B)/src/cli/cmd_append.o $(B)/src/cli/cmd_merge.o
+                 $(B)/src/cli/cmd_append.o $(B)/src/cli/cmd_merge.o $(B)/src/cli/cmd_search.o
 LEAN_CLI_OBJ := $(filter-out $(FULL_ONLY_OBJ) $(B)/src/cli/main.o,$(CLI_OBJ)) $(B)/lean/main.o
 # (only this object knows LIBEXECDIR: install with another PREFIX rebuilds it alone)
 LEAN_STAMP := $(B)/lean/.libexec-$(shell echo '$(LIBEXECDIR)' | cksum | cut -d' ' -f1)

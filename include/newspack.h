@@ -266,6 +266,10 @@ typedef struct npk_create_opts {
 	 * (digest and size) equals one stored before in the same archive, or
 	 * in an earlier edition of its chain, names that copy instead. */
 	int no_dedup;
+	/* Version 1.1: write a full-text index of the documents (spec/
+	 * search.md 9): their text, language and metadata fields, for
+	 * npk_search. */
+	int search_index;
 } npk_create_opts;
 
 typedef struct npk_create_stats {
@@ -277,6 +281,9 @@ typedef struct npk_create_stats {
 	uint64_t links;           /* symbolic links stored (format 1.1) */
 	uint64_t dedup_documents; /* entries whose content was stored before */
 	uint64_t dedup_bytes;     /* their bytes, stored once */
+	uint64_t index_bytes;     /* opts->search_index: the index's two sections */
+	uint64_t index_keys;      /* its distinct keys (field and term) */
+	uint64_t index_truncated; /* documents indexed only in part (NPK__INDEX_DOC_MAX) */
 } npk_create_stats;
 
 /* Creates the archive at out from files and folders. A folder contributes
@@ -501,6 +508,40 @@ NPK_API int npk_reader_stream_offset(npk_reader *r, const npk_entry *e, uint64_t
 typedef int (*npk_sink)(const uint8_t *buf, size_t len, void *ctx);
 NPK_API int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
                             void *ctx, npk_error *err);
+
+/* ---- Full-text search (spec/search.md) ----
+ * Searches the full-text indexes of archives (npk_create_opts.search_index)
+ * and of every file of their chains for query (spec/search.md 8: words,
+ * "phrases", field:value, date:FROM..TO, AND, OR, NOT). Each index page
+ * read is checked against its digest. Hits are ranked by BM25 over every
+ * index given (the title weighted up); a replaced or withdrawn version
+ * never appears. NPK_E_ARG: a bad query; NPK_E_NOTFOUND: an archive
+ * without an index; NPK_E_DIGEST / NPK_E_FORMAT: a damaged index. */
+typedef struct npk_search_opts {
+	size_t limit;             /* hits wanted (0: 10) */
+	int snippets;             /* read each hit's text for a snippet */
+} npk_search_opts;
+typedef struct npk_search_hit {
+	size_t archive;           /* which of the readers given */
+	uint32_t edition;         /* the edition whose index holds the entry */
+	char *path, *title, *date; /* title, date: NULL when it has none */
+	double score;
+	char *snippet;            /* UTF-8 text, or NULL */
+	uint64_t *marks;          /* nmarks pairs [start, end) of bytes of snippet: the
+	                             query's words */
+	size_t nmarks;
+} npk_search_hit;
+typedef struct npk_search_result {
+	npk_search_hit *hits;
+	size_t nhits;
+	uint64_t matched;         /* documents that match */
+	int matched_exact;        /* 0: an estimate (phrases and editions checked only for
+	                             the hits shown) */
+	uint64_t unindexed_files; /* files of a chain without an index: not searched */
+} npk_search_result;
+NPK_API int npk_search(npk_reader *const *readers, size_t n, const char *query,
+                       const npk_search_opts *opts, npk_search_result *res, npk_error *err);
+NPK_API void npk_search_result_free(npk_search_result *res);
 
 /* One problem found by a full verification. */
 typedef struct npk_problem {

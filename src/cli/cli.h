@@ -21,6 +21,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
+int cmd_search(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_protect(int argc, char **argv);

@@ -63,6 +63,9 @@ static void create_help(FILE *f)
 	        "  --no-dedup           store every document's bytes: by default a document whose\n"
 	        "                       content equals one stored before is stored once and\n"
 	        "                       named by both entries\n"
+	        "  --search-index       add a full-text index of the documents' text and metadata\n"
+	        "                       (format 1.1), for newspack search; about a fifth of the\n"
+	        "                       archive's size\n"
 	        "  -j N, --threads N    compress with N threads (default: one per core); the\n"
 	        "                       archive is the same for any N\n"
 	        "  --force              replace OUT.npk when it is a newspack archive\n"
@@ -278,6 +281,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		{"no-copies", no_argument, NULL, 'K'},
 		{"no-tree", no_argument, NULL, 'E'},
 		{"no-dedup", no_argument, NULL, 'D'},
+		{"search-index", no_argument, NULL, 'I'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, ec = -1;
@@ -297,6 +301,7 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		case 'K': co->opts.no_copies = 1; break;
 		case 'E': co->opts.no_tree = 1; break;
 		case 'D': co->opts.no_dedup = 1; break;
+		case 'I': co->opts.search_index = 1; break;
 		case 'h': create_help(stdout); ec = 0; break;
 		case 'm': ec = parse_meta(optarg, co->meta); break;
 		case 't':
@@ -366,7 +371,8 @@ static void print_summary(const char *out, const copts *co, const npk_create_sta
 	npk_pubkey_free(pk);
 	double ratio = stats->bytes_in ? (double)stats->bytes_out / (double)stats->bytes_in : 0;
 	if (co->json) {
-		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:s, s:I, s:I, s:I}",
+		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:s, s:I, s:I, s:I, "
+		                      "s:I, s:I}",
 		                      "archive", out, "documents", (json_int_t)stats->documents,
 		                      "folders", (json_int_t)stats->folders, "links",
 		                      (json_int_t)stats->links, "bytes_in", (json_int_t)stats->bytes_in,
@@ -374,7 +380,9 @@ static void print_summary(const char *out, const copts *co, const npk_create_sta
 		                      (json_int_t)stats->skipped, "ratio", ratio, "key_id", id,
 		                      "created", (json_int_t)co->opts.timestamp, "dedup_documents",
 		                      (json_int_t)stats->dedup_documents, "dedup_bytes",
-		                      (json_int_t)stats->dedup_bytes);
+		                      (json_int_t)stats->dedup_bytes, "index_bytes",
+		                      (json_int_t)stats->index_bytes, "index_keys",
+		                      (json_int_t)stats->index_keys);
 		cli_json_print(j);
 	} else if (!co->quiet) {
 		char a[32], b[32];
@@ -394,6 +402,15 @@ static void print_summary(const char *out, const copts *co, const npk_create_sta
 			       (unsigned long long)stats->dedup_documents,
 			       cli_s(stats->dedup_documents, "document has", "documents have"), a);
 		}
+		if (stats->index_bytes) {
+			cli_size(stats->index_bytes, a, sizeof a);
+			printf("search index: %llu %s, %s\n", (unsigned long long)stats->index_keys,
+			       cli_s(stats->index_keys, "term", "terms"), a);
+		}
+		if (stats->index_truncated)
+			printf("%llu %s longer than 16 MiB: only the first 16 MiB indexed\n",
+			       (unsigned long long)stats->index_truncated,
+			       cli_s(stats->index_truncated, "document is", "documents are"));
 		if (stats->skipped)
 			printf("%llu %s (see the %s above)\n", (unsigned long long)stats->skipped,
 			       cli_s(stats->skipped, "input was skipped", "inputs were skipped"),

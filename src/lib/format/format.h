@@ -464,6 +464,12 @@ void npk__reader_inherit(npk_reader *fr, const npk_reader *top);
 #define NPK__DROP_LIST 4u
 #define NPK__DROP_ALL 7u
 void npk__reader_drop(npk_reader *fr, unsigned what);
+/* Entry number ordinal of file reader r (its place in the index, 5.2),
+ * read from its page (checked as find checks it); valid until the next
+ * call on r. NPK_E_FORMAT past the end. */
+int npk__reader_entry_at(npk_reader *r, uint64_t ordinal, const npk_entry **out, npk_error *err);
+/* The sections of type in r's directory: how many, and the first. */
+uint32_t npk__reader_sections(const npk_reader *r, uint16_t type, const npk_section **first);
 /* The path filter's section (type 9) of r's directory, or NULL; the
  * folder filter's (type 10), or NULL. */
 const npk_section *npk__reader_paths_section(const npk_reader *r);
@@ -572,6 +578,9 @@ uint64_t npk__writer_entries(const npk_writer *w);
 /* The entries whose content was stored before (15.7 "Shared bytes"), and
  * their bytes: what deduplication saved. */
 void npk__writer_dedup(const npk_writer *w, uint64_t *docs, uint64_t *bytes);
+/* After npk_writer_finish: the full-text index's bytes (its two
+ * sections), keys and documents indexed in part; zeros without one. */
+void npk__writer_index(const npk_writer *w, uint64_t *bytes, uint64_t *keys, uint64_t *cut);
 /* A merge (src/lib/pack/merge.c): cluster object obj (len bytes, header
  * and payload as stored, already checked; the writer takes it) becomes
  * the next cluster of a lone 1.1 archive as it is, renumbered; its number
@@ -587,6 +596,11 @@ typedef struct npk__extent_entry {
 	uint64_t size;
 	const uint8_t *digest;
 	uint32_t cluster, offset;
+	/* a writer with a search index: the content's first bytes (at most
+	 * NPK__INDEX_DOC_MAX; cut: it has more), read by the caller */
+	const uint8_t *index_bytes;
+	size_t index_len;
+	int index_cut;
 } npk__extent_entry;
 int npk__writer_add_extent(npk_writer *w, const npk__extent_entry *x, npk_error *err);
 uint32_t npk__writer_clusters(const npk_writer *w);

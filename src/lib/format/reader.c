@@ -2387,6 +2387,46 @@ static int page_scan(npk_reader *r, uint32_t pg, const char *key, int strict,
 	return NPK_OK;
 }
 
+int npk__reader_entry_at(npk_reader *r, uint64_t ordinal, const npk_entry **out, npk_error *err)
+{
+	NPK_FAIL_IF(ordinal >= r->doc_count, err, NPK_E_FORMAT,
+	            "%s: no entry %llu (the index holds %llu)", r->name,
+	            (unsigned long long)ordinal, (unsigned long long)r->doc_count);
+	uint32_t lo = 0, hi = r->page_count;
+	while (hi - lo > 1) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (r->pages[mid].first_ordinal <= ordinal)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	NPK_FORWARD(load_page_into(r, r->dec, &r->fpage, lo, err));
+	char *buf = realloc(r->found_path, NPK_PATH_MAX + 1);
+	NPK_FAIL_IF(buf == NULL, err, NPK_E_NOMEM, "out of memory");
+	r->found_path = buf;
+	npk_cur c;
+	npk__cur_init(&c, r->fpage.raw, r->fpage.raw_len);
+	uint64_t k = ordinal - r->pages[lo].first_ordinal;
+	for (uint64_t i = 0; i <= k; i++) {
+		npk_entry *e = &r->found;
+		memset(e, 0, sizeof *e);
+		e->ordinal = r->pages[lo].first_ordinal + i;
+		NPK_FORWARD(parse_entry(r, &c, e, r->found_path, r->found_media, r->found_meta, 0, err));
+	}
+	*out = &r->found;
+	return NPK_OK;
+}
+
+uint32_t npk__reader_sections(const npk_reader *r, uint16_t type, const npk_section **first)
+{
+	uint32_t n = 0;
+	*first = NULL;
+	for (uint32_t i = 0; i < r->section_count; i++)
+		if (r->sections[i].type == type && n++ == 0)
+			*first = &r->sections[i];
+	return n;
+}
+
 int npk_reader_find(npk_reader *r, const char *path, const npk_entry **out,
                     npk_error *err)
 {

@@ -18,6 +18,8 @@
 
 #include "format/dedup.h"
 #include "format/format.h"
+#include "search/extract.h"
+#include "search/ixwrite.h"
 
 #define TREE_SPOOL_BUF (64u * 1024u) /* leaf hashes buffered before the scratch file */
 
@@ -125,6 +127,15 @@ struct npk_writer {
 	                           * chain's files); NULL: no sharing */
 	uint64_t dedup_docs, dedup_bytes; /* entries that named an earlier copy */
 	int shared;               /* the entry names an earlier copy in this file */
+
+	/* spec/search.md 9: the full-text index */
+	int want_ix;              /* opts->search_index */
+	int ix_threads;
+	npk__ixw *ix;             /* made at the first document */
+	npk_buf ix_doc;           /* the document's first NPK__INDEX_DOC_MAX bytes */
+	int ix_cut;               /* it had more */
+	npk__ixw_result ix_res;
+	int ix_written;
 };
 
 /* ---- Encoders: one per structure of spec/format.md, each writing the
@@ -267,18 +278,24 @@ static int encode_extensions(npk_buf *m, const npk_writer *w, const npk_buf *lin
 {
 	if (!w->v11)
 		return npk__buf_u16(m, 0);
-	uint32_t nsec = (w->tree ? 1 : 0) + (w->ed ? 2 : 0);
+	uint32_t nsec = (w->tree ? 1 : 0) + (w->ed ? 2 : 0) + (w->ix_written ? 2 : 0);
 	int bad = npk__buf_u16(m, (uint16_t)(1 + (w->tree ? 1 : 0) + (w->ed ? 1 : 0))) ||
 	          npk__buf_u16(m, NPK_EXT_DIRECTORY) || npk__buf_u16(m, NPK_EXT_CRITICAL) ||
 	          npk__buf_u32(m, 4 + NPK_SECTION_RECORD * nsec) || npk__buf_u32(m, nsec);
-	if (bad || !w->tree)
-		return bad;
-	bad = encode_section(m, NPK_SECTION_TREE, w->tree_off, w->tree_len, w->tree_digest) ||
+	const npk__ixw_result *ix = &w->ix_res;
+	bad = bad || (w->tree && encode_section(m, NPK_SECTION_TREE, w->tree_off, w->tree_len,
+	                                        w->tree_digest)) ||
+	      (w->ix_written && encode_section(m, NPK__IX_ROOT_TYPE, ix->root_off, ix->root_len,
+	                                       ix->root_digest)) ||
 	      (w->ed && encode_section(m, NPK_SECTION_PATHS, w->paths_off, w->paths_len,
 	                               w->paths_digest)) ||
 	      (w->ed && encode_section(m, NPK_SECTION_FOLDERS, w->folders_off, w->folders_len,
 	                               w->folders_digest)) ||
-	      npk__buf_u16(m, NPK_EXT_MERKLE) || npk__buf_u16(m, 0) ||
+	      (w->ix_written && encode_section(m, NPK__IX_POSTINGS_TYPE, ix->post_off, ix->post_len,
+	                                       ix->post_digest));
+	if (bad || !w->tree)
+		return bad;
+	bad = npk__buf_u16(m, NPK_EXT_MERKLE) || npk__buf_u16(m, 0) ||
 	      npk__buf_u32(m, NPK_EXT_MERKLE_LEN) || npk__buf_u64(m, w->mth.n) ||
 	      npk__buf_put(m, w->root, 32);
 	if (bad || !w->ed)
@@ -615,6 +632,9 @@ static int writer_configure(npk_writer *w, const npk_create_opts *opts, npk_erro
 	w->v11 = !(opts && opts->format_10);
 	w->tree = w->v11 && !(opts && opts->no_tree);
 	w->stride = NPK_TREE_STRIDE;
+	w->want_ix = opts && opts->search_index;
+	NPK_FAIL_IF(w->want_ix && !w->v11, err, NPK_E_ARG,
+	            "a search index needs format 1.1 (not --format 1.0)");
 	if (w->v11 && !(opts && opts->no_dedup))
 		NPK_FORWARD(npk__dedup_new(&w->dedup, 0, err));
 	if (opts && opts->salt_key)
@@ -643,6 +663,7 @@ static int writer_start(npk_writer *w, int nthreads, npk_error *err)
 	w->enc = encoders_new(w);
 	NPK_FAIL_IF(w->ring == NULL || w->enc.cluster == NULL || w->enc.page == NULL, err, NPK_E_NOMEM,
 	            "out of memory starting the compressor");
+	w->ix_threads = (int)threads;
 	if (threads < 2)
 		return NPK_OK;
 	w->workers = calloc(threads, sizeof *w->workers);
@@ -750,6 +771,13 @@ static int writer_begin(npk_writer *w, unsigned kind, const char *path, const ch
 	int rc = writer_doc_meta(w, meta, err);
 	if (rc != NPK_OK)
 		return npk__wrap(err, rc, "%s: ", path);
+	if (w->want_ix && w->ix == NULL && kind == NPK_KIND_DOCUMENT) {
+		npk__ixw_opts io = {.lo = w->leaf_base, .codec = NPK_CODEC_ZSTD,
+		                    .threads = w->ix_threads};
+		NPK_FORWARD(npk__ixw_new(&io, &w->ix, err));
+	}
+	w->ix_doc.len = 0;
+	w->ix_cut = 0;
 	char *copy = strdup(path);
 	if (copy == NULL)
 		return npk__fail(err, NPK_E_NOMEM, "out of memory");
@@ -825,6 +853,18 @@ static int cluster_put(npk_writer *w, const uint8_t *p, size_t len, npk_error *e
 	return NPK_OK;
 }
 
+/* The first NPK__INDEX_DOC_MAX bytes of the document, for its index. */
+static int ix_take(npk_writer *w, const uint8_t *p, size_t len, npk_error *err)
+{
+	size_t room = NPK__INDEX_DOC_MAX - w->ix_doc.len;
+	if (len > room) {
+		w->ix_cut = 1;
+		len = room;
+	}
+	NPK_FAIL_IF(npk__buf_put(&w->ix_doc, p, len) != 0, err, NPK_E_NOMEM, "out of memory");
+	return NPK_OK;
+}
+
 int npk_writer_data(npk_writer *w, const void *buf, size_t len, npk_error *err)
 {
 	NPK_FAIL_IF(!w->in_doc, err, NPK_E_ARG, "no document begun");
@@ -834,6 +874,8 @@ int npk_writer_data(npk_writer *w, const void *buf, size_t len, npk_error *err)
 		                     "(expected %llu bytes)", w->path, (unsigned long long)w->doc_size);
 	crypto_generichash_update(&w->hs, p, len);
 	w->doc_seen += len;
+	if (w->ix != NULL && w->kind == NPK_KIND_DOCUMENT)
+		NPK_FORWARD(ix_take(w, p, len, err));
 	if (w->held) {
 		NPK_FAIL_IF(npk__buf_put(&w->cluster, p, len) != 0, err, NPK_E_NOMEM,
 		            "out of memory");
@@ -1092,6 +1134,9 @@ static int entry_write(npk_writer *w, const uint8_t digest[32], npk_error *err)
 		w->page_first_ordinal = w->docs;
 	}
 	NPK_FORWARD(encode_entry(&w->page, w, digest, salt, err));
+	if (w->ix != NULL && w->kind == NPK_KIND_DOCUMENT)
+		NPK_FORWARD(npk__ixw_doc(w->ix, w->leaf_base + w->docs, w->ix_doc.p, w->ix_doc.len,
+		                         w->ix_cut, w->media, w->meta_enc, w->meta_len, err));
 	if (w->ed != NULL)
 		NPK_FAIL_IF(npk__buf_put(&w->paths, w->path, strlen(w->path) + 1) != 0, err,
 		            NPK_E_NOMEM, "out of memory");
@@ -1199,6 +1244,11 @@ out:
 	return rc;
 }
 
+static int ix_emit(void *ctx, const void *p, size_t len, npk_error *err)
+{
+	return writer_emit(ctx, p, len, err);
+}
+
 int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 {
 	NPK_FAIL_IF(w->failed, err, NPK_E_IO, "archive: an earlier write failed");
@@ -1219,11 +1269,24 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 		NPK_FORWARD(paths_write(w, err));
 		NPK_FORWARD(folders_write(w, err));
 	}
+	if (w->ix != NULL) {
+		NPK_FORWARD(npk__ixw_finish(w->ix, w->leaf_base + w->docs, w->off, ix_emit, w,
+		                            &w->ix_res, err));
+		w->ix_written = 1;
+	}
 	/* 6. Tables: page table, then cluster table. */
 	uint64_t pt_off = w->off;
 	NPK_FORWARD(writer_emit(w, w->page_table.p, w->page_table.len, err));
 	NPK_FORWARD(writer_emit(w, w->cluster_table.p, w->cluster_table.len, err));
 	return writer_seal(w, sk, pt_off, err);
+}
+
+void npk__writer_index(const npk_writer *w, uint64_t *bytes, uint64_t *keys, uint64_t *cut)
+{
+	const npk__ixw_result *r = &w->ix_res;
+	*bytes = w->ix_written ? r->root_len + r->post_len : 0;
+	*keys = w->ix_written ? r->keys : 0;
+	*cut = w->ix_written ? r->truncated : 0;
 }
 
 uint64_t npk_writer_size(const npk_writer *w)
@@ -1317,6 +1380,10 @@ int npk__writer_add_extent(npk_writer *w, const npk__extent_entry *x, npk_error 
 	w->doc_cluster = x->cluster;
 	w->doc_offset = x->offset;
 	w->shared = 1; /* its bytes are counted with the cluster copied */
+	if (w->ix != NULL && x->index_bytes != NULL) {
+		NPK_FORWARD(ix_take(w, x->index_bytes, x->index_len, err));
+		w->ix_cut |= x->index_cut;
+	}
 	if (w->dedup != NULL) {
 		npk__dedup_rec r;
 		int found = 0;
@@ -1489,6 +1556,8 @@ void npk_writer_free(npk_writer *w)
 	npk__buf_free(&w->leaf);
 	npk__buf_free(&w->paths);
 	npk__dedup_free(w->dedup);
+	npk__ixw_free(w->ix);
+	npk__buf_free(&w->ix_doc);
 	if (w->spool >= 0)
 		close(w->spool);
 	npk_meta_free(w->archive_meta);

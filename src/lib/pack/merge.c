@@ -25,6 +25,7 @@
 #include "format/format.h"
 #include "meta/meta.h"
 #include "pack/pack.h"
+#include "search/extract.h"
 
 #define REC_FIXED 64u             /* the fixed fields of a scratch record */
 
@@ -88,6 +89,7 @@ typedef struct merge_run {
 	unsigned codec;
 	rec r;
 	uint8_t *buf;             /* a symbolic link's target */
+	npk_buf text;             /* a document's first bytes, for the search index */
 } merge_run;
 
 /* ---- scratch records ---- */
@@ -514,6 +516,16 @@ static int restore(merge_run *m, minput *in, mfile *f, const rec *r, npk_error *
 	return NPK_OK;
 }
 
+/* The first NPK__INDEX_DOC_MAX bytes of a content, for the index. */
+static int take_text(const uint8_t *p, size_t len, void *ctx)
+{
+	npk_buf *b = ctx;
+	size_t room = NPK__INDEX_DOC_MAX - b->len;
+	if (npk__buf_put(b, p, len < room ? len : room) != 0)
+		npk__buf_free(b); /* NULL: out of memory, said by the caller */
+	return 0;
+}
+
 static int write_one(merge_run *m, const rec *r, npk_error *err)
 {
 	minput *in = &m->in[r->input];
@@ -539,7 +551,18 @@ static int write_one(merge_run *m, const rec *r, npk_error *err)
 		x->first = m->st->documents;
 	x->last = m->st->documents;
 	npk__extent_entry e = {r->kind, r->path, r->media, m->meta, r->size, r->digest,
-	                       x->out + (r->cluster - x->c0), r->offset};
+	                       x->out + (r->cluster - x->c0), r->offset, NULL, 0, 0};
+	if (m->opts->create.search_index && r->kind == NPK_KIND_DOCUMENT) {
+		/* the index takes the text: read it (checked), though the
+		 * clusters are copied as they are */
+		m->text.len = 0;
+		NPK_FORWARD(npk__reader_read_extent(f->fr, r->cluster, r->offset, r->size, r->digest,
+		                                    take_text, &m->text, err));
+		NPK_FAIL_IF(m->text.p == NULL, err, NPK_E_NOMEM, "out of memory");
+		e.index_bytes = m->text.p;
+		e.index_len = m->text.len;
+		e.index_cut = r->size > NPK__INDEX_DOC_MAX;
+	}
 	return npk__writer_add_extent(m->w, &e, err);
 }
 
@@ -700,6 +723,7 @@ static void run_free(merge_run *m)
 	npk_writer_free(m->w);
 	npk_meta_free(m->meta);
 	free(m->buf);
+	npk__buf_free(&m->text);
 	free(m->r.meta);
 	if (m->merged != NULL)
 		fclose(m->merged);

@@ -1,0 +1,1275 @@
+/*
+ * search/search.c - full-text search over the indexes of archives and
+ * their chains (spec/search.md 10): a parsed query's words turned into
+ * keys, each key's postings scored by BM25 with global statistics, the
+ * sets joined by the query's AND, OR and NOT, and the best documents
+ * checked (still current in the chain's state, phrases found in their
+ * text) and shown with a snippet.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format/format.h"
+#include "newspack.h"
+#include "search/extract.h"
+#include "search/ixread.h"
+#include "search/query.h"
+#include "search/text.h"
+
+#define K1 1.2
+#define B 0.75
+#define TITLE_BOOST 2.0
+#define VARIANTS_MAX 16u
+#define TERMS_MAX 64u            /* terms of one query word (a CJK run) */
+#define SNIPPET_BYTES 240u
+#define SNIPPET_SCAN (256u << 10) /* bytes of text looked at for a snippet */
+
+enum { F_BODY = 1, F_TITLE, F_AUTHOR, F_SECTION, F_SOURCE, F_LANG, F_URL, F_DATE };
+
+/* ==== Sets of documents ==== */
+
+typedef struct hit {
+	uint32_t doc;             /* minus the index's lo */
+	float score;
+} hit;
+
+typedef struct set {
+	hit *v;
+	size_t n, cap;
+	int exact;                /* not a superset (phrases to check) */
+} set;
+
+static int set_push(set *s, uint32_t doc, float score)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		hit *v = realloc(s->v, cap * sizeof *v);
+		if (v == NULL)
+			return -1;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = (hit){doc, score};
+	return 0;
+}
+
+static void set_free(set *s)
+{
+	free(s->v);
+	*s = (set){0};
+}
+
+enum { OP_AND, OP_OR_SUM, OP_OR_MAX, OP_MINUS };
+
+/* a op b into out (a and b freed). */
+static int set_join(set *a, set *b, int op, set *out, npk_error *err)
+{
+	set r = {.exact = 1};
+	size_t i = 0, j = 0;
+	int bad = 0;
+	while (!bad && (i < a->n || j < b->n)) {
+		int take_a = j == b->n || (i < a->n && a->v[i].doc < b->v[j].doc);
+		int take_b = i == a->n || (j < b->n && b->v[j].doc < a->v[i].doc);
+		if (take_a) {
+			if (op != OP_AND)
+				bad = set_push(&r, a->v[i].doc, a->v[i].score);
+			i++;
+		} else if (take_b) {
+			if (op == OP_OR_SUM || op == OP_OR_MAX)
+				bad = set_push(&r, b->v[j].doc, b->v[j].score);
+			j++;
+		} else {
+			float s = a->v[i].score, t = b->v[j].score;
+			if (op == OP_AND || op == OP_OR_SUM)
+				bad = set_push(&r, a->v[i].doc, s + t);
+			else if (op == OP_OR_MAX)
+				bad = set_push(&r, a->v[i].doc, s > t ? s : t);
+			i++;
+			j++;
+		}
+	}
+	set_free(a);
+	set_free(b);
+	if (bad) {
+		set_free(&r);
+		return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	}
+	*out = r;
+	return NPK_OK;
+}
+
+static int set_has(const set *s, uint32_t doc)
+{
+	size_t lo = 0, hi = s->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->v[mid].doc < doc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < s->n && s->v[lo].doc == doc;
+}
+
+/* ==== The indexes ==== */
+
+typedef struct unit {
+	size_t archive;           /* of the readers given */
+	npk_reader *top, *fr;     /* the reader given; the file whose index this is */
+	int chain;                /* top reads a chain: check each document is current */
+	uint64_t base;            /* the file's first entry's number (15.15 leaf) */
+	npk__ix *ix;
+	set *leaves;              /* per query leaf, for the checks of inexact queries */
+} unit;
+
+static int unit_read(void *ctx, uint64_t off, void *buf, size_t len, npk_error *err)
+{
+	return npk__reader_pread(ctx, buf, len, off, err);
+}
+
+/* One query word: its variants (one per language's rules), each the terms
+ * the rules make of it, all of which a document must hold. */
+typedef struct variant {
+	char *terms[TERMS_MAX];
+	size_t n;
+} variant;
+
+typedef struct word {
+	variant v[VARIANTS_MAX];
+	size_t n;
+} word;
+
+typedef struct leafq {
+	const npk__qnode *q;
+	word *words;
+	size_t n;
+	set *sets;                /* per unit */
+} leafq;
+
+struct search {
+	const npk_search_opts *o;
+	npk_reader *const *readers;
+	size_t nreaders;
+	unit *units;
+	size_t nunits;
+	const npk__qnode *root;
+	leafq leaves[NPK__QUERY_WORDS];
+	size_t nleaves;
+	char langs[NPK__IX_LANGS_MAX * 4][8];
+	size_t nlangs;
+	double N, avgdl;
+	npk_error *err;
+	/* global document frequencies of the keys looked up */
+	struct dfk { uint8_t key[NPK__IX_KEY_MAX]; size_t len; uint64_t df; } *dfs;
+	size_t ndfs;
+};
+typedef struct search search;
+
+static void units_free(search *s)
+{
+	for (size_t i = 0; i < s->nunits; i++)
+		npk__ix_free(s->units[i].ix);
+	free(s->units);
+}
+
+/* The index of file fr (edition e of top's chain, base its first leaf), if
+ * it has one. */
+static int unit_add(search *s, size_t a, npk_reader *top, npk_reader *fr, int chain, uint64_t base,
+                    int *found, npk_error *err)
+{
+	const npk_section *root, *post;
+	uint32_t nr = npk__reader_sections(fr, 7, &root), np = npk__reader_sections(fr, 11, &post);
+	const char *name = npk__reader_name(fr);
+	if (nr == 0 && np == 0)
+		return NPK_OK;
+	NPK_FAIL_IF(nr != 1 || np != 1, err, NPK_E_FORMAT,
+	            "%s: search index: %u root sections and %u postings sections (one of each)",
+	            name, nr, np);
+	npk__ix *ix;
+	NPK_FORWARD(npk__ix_open(unit_read, fr, root->off, root->len, root->digest, post->off,
+	                         post->len, name, &ix, err));
+	NPK_FAIL_IF(npk__ix_lo(ix) < base, err, NPK_E_FORMAT,
+	            "%s: search index: covers entry %llu, before the file's first (%llu)", name,
+	            (unsigned long long)npk__ix_lo(ix), (unsigned long long)base);
+	unit *u = realloc(s->units, (s->nunits + 1) * sizeof *u);
+	if (u == NULL) {
+		npk__ix_free(ix);
+		return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	}
+	s->units = u;
+	s->units[s->nunits++] = (unit){.archive = a, .top = top, .fr = fr, .chain = chain,
+	                               .base = base, .ix = ix};
+	*found = 1;
+	return NPK_OK;
+}
+
+static int units_open(search *s, npk_search_result *res, npk_error *err)
+{
+	for (size_t a = 0; a < s->nreaders; a++) {
+		npk_reader *r = s->readers[a];
+		int found = 0;
+		if (npk__reader_chain(r) == NULL) {
+			NPK_FORWARD(unit_add(s, a, r, r, 0, 0, &found, err));
+		} else {
+			uint32_t at = npk__chain_at(r);
+			uint64_t base = 0;
+			for (uint32_t e = 0; e <= at; e++) {
+				npk_reader *fr;
+				npk_edition_info ei;
+				NPK_FORWARD(npk__chain_file(r, e, &fr, err));
+				NPK_FORWARD(npk_reader_edition(r, e, &ei, err));
+				int one = 0;
+				NPK_FORWARD(unit_add(s, a, r, fr, 1, base, &one, err));
+				if (!one)
+					res->unindexed_files++;
+				found |= one;
+				base = ei.tree_size;
+			}
+		}
+		NPK_FAIL_IF(!found, err, NPK_E_NOTFOUND,
+		            "%s has no search index: add one with 'newspack search-index %s OUT.npk' "
+		            "(or create it with --search-index)",
+		            npk__reader_name(r), npk__reader_name(r));
+	}
+	double docs = 0, total = 0;
+	for (size_t i = 0; i < s->nunits; i++) {
+		npk__ix *ix = s->units[i].ix;
+		docs += (double)npk__ix_docs(ix);
+		total += (double)npk__ix_total(ix);
+		for (size_t l = 0; l < npk__ix_langs(ix); l++) {
+			const char *code = npk__ix_lang(ix, l, NULL);
+			size_t k = 0;
+			while (k < s->nlangs && strcmp(s->langs[k], code) != 0)
+				k++;
+			if (k == s->nlangs && k < sizeof s->langs / sizeof s->langs[0])
+				snprintf(s->langs[s->nlangs++], sizeof s->langs[0], "%s", code);
+		}
+	}
+	s->N = docs;
+	s->avgdl = docs > 0 ? total / docs : 1;
+	return NPK_OK;
+}
+
+/* ==== Query words into terms ==== */
+
+typedef struct collect {
+	variant *v;
+	int nomem;
+} collect;
+
+static void on_term(const char *term, size_t len, uint32_t pos, void *ctx)
+{
+	(void)pos;
+	collect *c = ctx;
+	if (c->v->n == TERMS_MAX || c->nomem)
+		return;
+	char *t = malloc(len + 1);
+	if (t == NULL) {
+		c->nomem = 1;
+		return;
+	}
+	memcpy(t, term, len + 1);
+	c->v->terms[c->v->n++] = t;
+}
+
+static void variant_free(variant *v)
+{
+	for (size_t i = 0; i < v->n; i++)
+		free(v->terms[i]);
+	v->n = 0;
+}
+
+static int variant_same(const variant *a, const variant *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->terms[i], b->terms[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* The variants of word w[0..n) in field f: the terms of each language of
+ * the indexes that stems (and of none), distinct. */
+static int word_make(search *s, const char *w, size_t n, npk__qfield f, word *out, npk_error *err)
+{
+	int stems = f == NPK__F_TEXT || f == NPK__F_TITLE;
+	out->n = 0;
+	for (size_t l = 0; l <= (stems ? s->nlangs : 0); l++) {
+		const char *lang = l < s->nlangs && stems ? s->langs[l] : NULL;
+		if (l == s->nlangs || !stems)
+			lang = NULL;
+		variant v = {0};
+		collect c = {.v = &v};
+		NPK_FORWARD(npk__text_terms((const uint8_t *)w, n, lang, on_term, &c, err));
+		if (c.nomem) {
+			variant_free(&v);
+			return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+		}
+		int dup = v.n == 0;
+		for (size_t k = 0; k < out->n && !dup; k++)
+			dup = variant_same(&out->v[k], &v);
+		if (dup || out->n == VARIANTS_MAX)
+			variant_free(&v);
+		else
+			out->v[out->n++] = v;
+	}
+	return NPK_OK;
+}
+
+static void leaf_free(leafq *l, size_t nunits)
+{
+	for (size_t i = 0; i < l->n; i++)
+		for (size_t k = 0; k < l->words[i].n; k++)
+			variant_free(&l->words[i].v[k]);
+	free(l->words);
+	if (l->sets != NULL)
+		for (size_t u = 0; u < nunits; u++)
+			set_free(&l->sets[u]);
+	free(l->sets);
+}
+
+/* Each WORDS leaf's words (white space between) and their variants. */
+static int leaves_make(search *s, npk_error *err)
+{
+	const npk__qnode *v[NPK__QUERY_WORDS];
+	s->nleaves = npk__query_leaves(s->root, v, NPK__QUERY_WORDS);
+	for (size_t i = 0; i < s->nleaves; i++) {
+		leafq *l = &s->leaves[i];
+		l->q = v[i];
+		l->sets = calloc(s->nunits ? s->nunits : 1, sizeof *l->sets);
+		NPK_FAIL_IF(l->sets == NULL, err, NPK_E_NOMEM, "search: out of memory");
+		if (v[i]->kind != NPK__Q_WORDS)
+			continue;
+		const char *t = v[i]->text;
+		l->words = calloc(NPK__QUERY_WORDS, sizeof *l->words);
+		NPK_FAIL_IF(l->words == NULL, err, NPK_E_NOMEM, "search: out of memory");
+		for (size_t at = 0; t[at] && l->n < NPK__QUERY_WORDS;) {
+			while (t[at] == ' ' || (t[at] >= '\t' && t[at] <= '\r'))
+				at++;
+			size_t b = at;
+			while (t[b] && !(t[b] == ' ' || (t[b] >= '\t' && t[b] <= '\r')))
+				b++;
+			if (b == at)
+				break;
+			NPK_FORWARD(word_make(s, t + at, b - at, v[i]->field, &l->words[l->n], err));
+			if (l->words[l->n].n > 0)
+				l->n++;
+			at = b;
+		}
+		NPK_FAIL_IF(l->n == 0 && v[i]->field != NPK__F_LANG, err, NPK_E_ARG,
+		            "query: \"%s\" has no word to search for", t);
+	}
+	return NPK_OK;
+}
+
+/* ==== Scoring ==== */
+
+static int key_make(uint8_t field, const char *term, uint8_t key[NPK__IX_KEY_MAX], size_t *len)
+{
+	size_t n = strlen(term);
+	if (n + 1 > NPK__IX_KEY_MAX)
+		return -1;
+	key[0] = field;
+	memcpy(key + 1, term, n);
+	*len = n + 1;
+	return 0;
+}
+
+/* The key's document frequency over every index. */
+static int global_df(search *s, const uint8_t *key, size_t len, uint64_t *df, npk_error *err)
+{
+	for (size_t i = 0; i < s->ndfs; i++) {
+		if (s->dfs[i].len == len && memcmp(s->dfs[i].key, key, len) == 0) {
+			*df = s->dfs[i].df;
+			return NPK_OK;
+		}
+	}
+	uint64_t sum = 0;
+	for (size_t u = 0; u < s->nunits; u++) {
+		npk__postings p = {0};
+		int rc = npk__ix_lookup(s->units[u].ix, key, len, &p, err);
+		sum += p.df;
+		npk__postings_free(&p);
+		NPK_FORWARD(rc);
+	}
+	struct dfk *d = realloc(s->dfs, (s->ndfs + 1) * sizeof *d);
+	NPK_FAIL_IF(d == NULL, err, NPK_E_NOMEM, "search: out of memory");
+	s->dfs = d;
+	memcpy(d[s->ndfs].key, key, len);
+	d[s->ndfs].len = len;
+	d[s->ndfs++].df = sum;
+	*df = sum;
+	return NPK_OK;
+}
+
+/* The documents of unit u holding key, scored by BM25 (weight w; the
+ * body's length normalisation when norm). */
+static int key_set(search *s, unit *u, const uint8_t *key, size_t len, double w, int norm,
+                   set *out, npk_error *err)
+{
+	*out = (set){.exact = 1};
+	uint64_t df = 0;
+	NPK_FORWARD(global_df(s, key, len, &df, err));
+	if (df == 0)
+		return NPK_OK;
+	double idf = log(1.0 + (s->N - (double)df + 0.5) / ((double)df + 0.5));
+	if (idf < 0.01)
+		idf = 0.01;
+	npk__postings p = {0};
+	int rc = npk__ix_lookup(u->ix, key, len, &p, err);
+	uint64_t lo = npk__ix_lo(u->ix);
+	while (rc == NPK_OK) {
+		uint64_t doc, dl = 0;
+		uint32_t tf;
+		int k = npk__postings_next(&p, &doc, &tf, err);
+		if (k <= 0) {
+			rc = k < 0 ? -k : NPK_OK;
+			break;
+		}
+		if (norm)
+			rc = npk__ix_length(u->ix, doc, &dl, err);
+		double f = (double)tf;
+		double d = norm ? K1 * (1 - B + B * (double)dl / s->avgdl) : K1;
+		if (rc == NPK_OK && set_push(out, (uint32_t)(doc - lo), (float)(w * idf * f * (K1 + 1) /
+		                                                              (f + d))) != 0)
+			rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	}
+	npk__postings_free(&p);
+	if (rc != NPK_OK)
+		set_free(out);
+	return rc;
+}
+
+static uint8_t field_code(npk__qfield f)
+{
+	switch (f) {
+	case NPK__F_TEXT: return F_BODY;
+	case NPK__F_TITLE: return F_TITLE;
+	case NPK__F_AUTHOR: return F_AUTHOR;
+	case NPK__F_SECTION: return F_SECTION;
+	case NPK__F_SOURCE: return F_SOURCE;
+	case NPK__F_LANG: return F_LANG;
+	case NPK__F_URL: return F_URL;
+	}
+	return F_BODY;
+}
+
+/* The documents holding term in field f: the text field is the body and
+ * the title, weighted up. */
+static int term_set(search *s, unit *u, npk__qfield f, const char *term, set *out, npk_error *err)
+{
+	uint8_t key[NPK__IX_KEY_MAX];
+	size_t len;
+	*out = (set){.exact = 1};
+	if (key_make(field_code(f), term, key, &len) != 0)
+		return NPK_OK;
+	if (f == NPK__F_TEXT) {
+		set body, title;
+		NPK_FORWARD(key_set(s, u, key, len, 1.0, 1, &body, err));
+		key[0] = F_TITLE;
+		int rc = key_set(s, u, key, len, TITLE_BOOST, 0, &title, err);
+		if (rc != NPK_OK) {
+			set_free(&body);
+			return rc;
+		}
+		return set_join(&body, &title, OP_OR_SUM, out, err);
+	}
+	return key_set(s, u, key, len, f == NPK__F_TITLE ? TITLE_BOOST : 1.0, 0, out, err);
+}
+
+/* A WORDS leaf: every word (any variant: all its terms). */
+static int words_set(search *s, unit *u, const leafq *l, set *out, npk_error *err)
+{
+	*out = (set){.exact = 1};
+	if (l->q->field == NPK__F_LANG) {
+		char code[16];
+		size_t n = strlen(l->q->text);
+		if (n == 0 || n >= sizeof code)
+			return NPK_OK;
+		for (size_t i = 0; i <= n; i++)
+			code[i] = (char)(l->q->text[i] >= 'A' && l->q->text[i] <= 'Z' ? l->q->text[i] + 32
+			                                                          : l->q->text[i]);
+		code[strcspn(code, "-_")] = 0;
+		return term_set(s, u, NPK__F_LANG, code, out, err);
+	}
+	for (size_t w = 0; w < l->n; w++) {
+		set ws = {.exact = 1};
+		for (size_t v = 0; v < l->words[w].n; v++) {
+			const variant *va = &l->words[w].v[v];
+			set vs;
+			NPK_FORWARD(term_set(s, u, l->q->field, va->terms[0], &vs, err));
+			for (size_t t = 1; t < va->n && vs.n > 0; t++) {
+				set ts;
+				int rc = term_set(s, u, l->q->field, va->terms[t], &ts, err);
+				if (rc != NPK_OK) {
+					set_free(&vs);
+					set_free(&ws);
+					return rc;
+				}
+				NPK_FORWARD(set_join(&vs, &ts, OP_AND, &vs, err));
+			}
+			NPK_FORWARD(set_join(&ws, &vs, OP_OR_MAX, &ws, err));
+		}
+		if (w == 0)
+			*out = ws;
+		else
+			NPK_FORWARD(set_join(out, &ws, OP_AND, out, err));
+	}
+	out->exact = !l->q->phrase || l->n < 2;
+	return NPK_OK;
+}
+
+/* 9.1: a date as the index's date terms, YYYY-MM-DD. */
+static void day_text(int32_t days, char out[11])
+{
+	int64_t z = (int64_t)days + 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	int64_t doe = z - era * 146097;
+	int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	int64_t mp = (5 * doy + 2) / 153, d = doy - (153 * mp + 2) / 5 + 1;
+	int64_t m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	if (y < 0)
+		y = 0;
+	if (y > 9999)
+		y = 9999;
+	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+	         (unsigned)d % 100u);
+}
+
+typedef struct date_ctx {
+	search *s;
+	unit *u;
+	set *out;
+	int rc;
+	npk_error *err;
+} date_ctx;
+
+static int date_key(void *ctx, const uint8_t *key, size_t len, uint64_t df)
+{
+	(void)df;
+	date_ctx *d = ctx;
+	npk__postings p = {0};
+	set ks = {.exact = 1};
+	int rc = npk__ix_lookup(d->u->ix, key, len, &p, d->err);
+	uint64_t lo = npk__ix_lo(d->u->ix);
+	while (rc == NPK_OK) {
+		uint64_t doc;
+		uint32_t tf;
+		int k = npk__postings_next(&p, &doc, &tf, d->err);
+		if (k <= 0) {
+			rc = k < 0 ? -k : NPK_OK;
+			break;
+		}
+		if (set_push(&ks, (uint32_t)(doc - lo), 0) != 0)
+			rc = npk__fail(d->err, NPK_E_NOMEM, "search: out of memory");
+	}
+	npk__postings_free(&p);
+	if (rc == NPK_OK)
+		rc = set_join(d->out, &ks, OP_OR_SUM, d->out, d->err);
+	else
+		set_free(&ks);
+	d->rc = rc;
+	return rc != NPK_OK;
+}
+
+/* A DATE leaf: the documents whose date term lies in [from, to], as text
+ * (9.1: a month or a year alone sorts before its first day). */
+static int date_set(search *s, unit *u, const npk__qnode *q, set *out, npk_error *err)
+{
+	char a[11], b[11];
+	day_text(q->from == INT32_MIN ? -719468 : q->from, a);
+	day_text(q->to == INT32_MAX ? 2932896 : q->to, b);
+	uint8_t from[12] = {F_DATE}, to[12] = {F_DATE};
+	memcpy(from + 1, a, 10);
+	memcpy(to + 1, b, 10);
+	*out = (set){.exact = 1};
+	date_ctx d = {.s = s, .u = u, .out = out, .err = err};
+	NPK_FORWARD(npk__ix_keys(u->ix, from, 11, to, 11, date_key, &d, err));
+	return d.rc;
+}
+
+static int leaf_index(const search *s, const npk__qnode *q)
+{
+	for (size_t i = 0; i < s->nleaves; i++)
+		if (s->leaves[i].q == q)
+			return (int)i;
+	return -1;
+}
+
+/* The (super)set of documents of node q in unit u. */
+static int eval(search *s, size_t ui, const npk__qnode *q, set *out, npk_error *err)
+{
+	unit *u = &s->units[ui];
+	if (q->kind == NPK__Q_WORDS || q->kind == NPK__Q_DATE) {
+		leafq *l = &s->leaves[leaf_index(s, q)];
+		set r;
+		NPK_FORWARD(q->kind == NPK__Q_DATE ? date_set(s, u, q, &r, err)
+		                                   : words_set(s, u, l, &r, err));
+		/* a copy for the checks, kept while the query runs */
+		set keep = {.exact = r.exact};
+		if (r.n > 0) {
+			keep.v = malloc(r.n * sizeof *keep.v);
+			if (keep.v == NULL) {
+				set_free(&r);
+				return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+			}
+			memcpy(keep.v, r.v, r.n * sizeof *keep.v);
+			keep.n = keep.cap = r.n;
+		}
+		set_free(&l->sets[ui]);
+		l->sets[ui] = keep;
+		*out = r;
+		return NPK_OK;
+	}
+	if (q->kind == NPK__Q_OR) {
+		set acc = {.exact = 1};
+		for (size_t i = 0; i < q->nkids; i++) {
+			set k;
+			NPK_FORWARD(eval(s, ui, q->kids[i], &k, err));
+			int exact = acc.exact && k.exact;
+			NPK_FORWARD(set_join(&acc, &k, OP_OR_SUM, &acc, err));
+			acc.exact = exact;
+		}
+		*out = acc;
+		return NPK_OK;
+	}
+	if (q->kind == NPK__Q_NOT)
+		return eval(s, ui, q->kids[0], out, err);
+	/* AND: the positive operands joined, then the negated ones taken out
+	 * (only when exact: a phrase not there is checked on the text) */
+	set acc = {0};
+	int first = 1, exact = 1;
+	for (size_t i = 0; i < q->nkids; i++) {
+		if (q->kids[i]->kind == NPK__Q_NOT)
+			continue;
+		set k;
+		NPK_FORWARD(eval(s, ui, q->kids[i], &k, err));
+		exact = exact && k.exact;
+		if (first)
+			acc = k;
+		else
+			NPK_FORWARD(set_join(&acc, &k, OP_AND, &acc, err));
+		first = 0;
+	}
+	for (size_t i = 0; i < q->nkids; i++) {
+		if (q->kids[i]->kind != NPK__Q_NOT)
+			continue;
+		set k;
+		NPK_FORWARD(eval(s, ui, q->kids[i], &k, err));
+		if (!k.exact) {
+			exact = 0;
+			set_free(&k);
+			continue;
+		}
+		for (size_t j = 0; j < k.n; j++)
+			k.v[j].score = 0;
+		NPK_FORWARD(set_join(&acc, &k, OP_MINUS, &acc, err));
+	}
+	acc.exact = exact;
+	*out = acc;
+	return NPK_OK;
+}
+
+/* ==== The best documents: checked and shown ==== */
+
+typedef struct cand {
+	float score;
+	uint32_t unit, doc;
+} cand;
+
+static int cand_cmp(const void *a, const void *b)
+{
+	const cand *p = a, *q = b;
+	if (p->score != q->score)
+		return p->score < q->score ? 1 : -1;
+	if (p->unit != q->unit)
+		return p->unit < q->unit ? -1 : 1;
+	return (p->doc > q->doc) - (p->doc < q->doc);
+}
+
+typedef struct text_sink {
+	npk_buf b;
+	int nomem;
+} text_sink;
+
+static int take_bytes(const uint8_t *buf, size_t len, void *ctx)
+{
+	text_sink *t = ctx;
+	size_t room = NPK__INDEX_DOC_MAX - t->b.len;
+	if (len > room)
+		len = room;
+	if (len && npk__buf_put(&t->b, buf, len) != 0)
+		t->nomem = 1;
+	return 0;
+}
+
+/* A document being checked and shown. */
+typedef struct doc {
+	char *path, *title, *date, *lang_meta;
+	npk_meta *meta;
+	npk_buf text;             /* its text (extract.c), read on first need */
+	int have_text;
+	char lang[8];
+	npk_entry e;              /* path, media and meta point into the strings above */
+	char *media;
+} doc;
+
+static void doc_free(doc *d)
+{
+	free(d->path);
+	free(d->media);
+	npk_meta_free(d->meta);
+	npk__buf_free(&d->text);
+	memset(d, 0, sizeof *d);
+}
+
+static int doc_text(search *s, unit *u, doc *d, npk_error *err)
+{
+	if (d->have_text)
+		return NPK_OK;
+	text_sink t = {0};
+	int rc = npk_reader_read(u->top, &d->e, take_bytes, &t, err);
+	if (rc == NPK_OK && t.nomem)
+		rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	if (rc == NPK_OK)
+		rc = npk__search_text(t.b.p, t.b.len, d->media, &d->text, err);
+	npk__buf_free(&t.b);
+	NPK_FORWARD(rc);
+	npk__text_lang(d->text.p, d->text.len, npk_meta_find(d->meta, "language"), d->lang);
+	d->have_text = 1;
+	(void)s;
+	return NPK_OK;
+}
+
+typedef struct seq {
+	char **t;
+	size_t n, cap;
+	int nomem;
+} seq;
+
+static void on_seq(const char *term, size_t len, uint32_t pos, void *ctx)
+{
+	(void)pos;
+	seq *q = ctx;
+	if (q->nomem)
+		return;
+	if (q->n == q->cap) {
+		size_t cap = q->cap ? q->cap * 2 : 256;
+		char **t = realloc(q->t, cap * sizeof *t);
+		if (t == NULL) {
+			q->nomem = 1;
+			return;
+		}
+		q->t = t;
+		q->cap = cap;
+	}
+	char *c = malloc(len + 1);
+	if (c == NULL) {
+		q->nomem = 1;
+		return;
+	}
+	memcpy(c, term, len + 1);
+	q->t[q->n++] = c;
+}
+
+static void seq_free(seq *q)
+{
+	for (size_t i = 0; i < q->n; i++)
+		free(q->t[i]);
+	free(q->t);
+}
+
+static int seq_make(const char *text, size_t len, const char *lang, seq *q, npk_error *err)
+{
+	*q = (seq){0};
+	int rc = npk__text_terms((const uint8_t *)text, len, lang, on_seq, q, err);
+	if (rc == NPK_OK && q->nomem)
+		rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	if (rc != NPK_OK)
+		seq_free(q);
+	return rc;
+}
+
+/* Whether the terms of needle follow each other somewhere in hay. */
+static int seq_in(const seq *hay, const seq *needle)
+{
+	if (needle->n == 0)
+		return 1;
+	for (size_t i = 0; i + needle->n <= hay->n; i++) {
+		size_t k = 0;
+		while (k < needle->n && strcmp(hay->t[i + k], needle->t[k]) == 0)
+			k++;
+		if (k == needle->n)
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether phrase leaf l is in document d (its text or its title). */
+static int phrase_in(search *s, unit *u, doc *d, const leafq *l, int *yes, npk_error *err)
+{
+	*yes = 0;
+	NPK_FORWARD(doc_text(s, u, d, err));
+	seq needle, hay;
+	NPK_FORWARD(seq_make(l->q->text, strlen(l->q->text), d->lang, &needle, err));
+	int rc = NPK_OK;
+	if (l->q->field == NPK__F_TEXT) {
+		rc = seq_make((const char *)d->text.p, d->text.len, d->lang, &hay, err);
+		if (rc == NPK_OK) {
+			*yes = seq_in(&hay, &needle);
+			seq_free(&hay);
+		}
+	}
+	const char *name = l->q->field == NPK__F_AUTHOR ? "author"
+	                   : l->q->field == NPK__F_SECTION ? "section"
+	                   : l->q->field == NPK__F_SOURCE ? "source"
+	                   : l->q->field == NPK__F_URL ? "url" : "title";
+	int stems = l->q->field == NPK__F_TEXT || l->q->field == NPK__F_TITLE;
+	if (!stems) {
+		seq_free(&needle);
+		NPK_FORWARD(seq_make(l->q->text, strlen(l->q->text), NULL, &needle, err));
+	}
+	for (size_t i = 0; rc == NPK_OK && !*yes && i < npk_meta_count(d->meta); i++) {
+		const char *k, *v;
+		npk_meta_get(d->meta, i, &k, &v);
+		if (strcmp(k, name) != 0)
+			continue;
+		rc = seq_make(v, strlen(v), stems ? d->lang : NULL, &hay, err);
+		if (rc == NPK_OK) {
+			*yes = seq_in(&hay, &needle);
+			seq_free(&hay);
+		}
+	}
+	seq_free(&needle);
+	return rc;
+}
+
+/* Whether document d (number doc of unit ui) answers node q: the sets say,
+ * and phrases are looked for in its text. */
+static int truth(search *s, size_t ui, doc *d, uint32_t docn, const npk__qnode *q, int *yes,
+                 npk_error *err)
+{
+	if (q->kind == NPK__Q_WORDS || q->kind == NPK__Q_DATE) {
+		const leafq *l = &s->leaves[leaf_index(s, q)];
+		*yes = set_has(&l->sets[ui], docn);
+		if (*yes && !l->sets[ui].exact)
+			NPK_FORWARD(phrase_in(s, &s->units[ui], d, l, yes, err));
+		return NPK_OK;
+	}
+	if (q->kind == NPK__Q_NOT) {
+		NPK_FORWARD(truth(s, ui, d, docn, q->kids[0], yes, err));
+		*yes = !*yes;
+		return NPK_OK;
+	}
+	int any = 0, all = 1;
+	for (size_t i = 0; i < q->nkids; i++) {
+		int k;
+		NPK_FORWARD(truth(s, ui, d, docn, q->kids[i], &k, err));
+		any |= k;
+		all &= k;
+		if ((q->kind == NPK__Q_OR && any) || (q->kind == NPK__Q_AND && !all))
+			break;
+	}
+	*yes = q->kind == NPK__Q_OR ? any : all;
+	return NPK_OK;
+}
+
+/* Document number docn of unit u, copied; *current = 0 when a later
+ * edition replaced or withdrew it (or it is not a document). */
+static int doc_load(search *s, unit *u, uint32_t docn, doc *d, int *current, npk_error *err)
+{
+	(void)s;
+	const npk_entry *e;
+	uint64_t n = npk__ix_lo(u->ix) + docn;
+	NPK_FORWARD(npk__reader_entry_at(u->fr, n - u->base, &e, err));
+	*current = e->kind == NPK_KIND_DOCUMENT;
+	d->e = *e;
+	d->path = strdup(e->path);
+	d->media = strdup(e->media_type ? e->media_type : "");
+	d->meta = npk_meta_new();
+	NPK_FAIL_IF(d->path == NULL || d->media == NULL || d->meta == NULL, err, NPK_E_NOMEM,
+	            "search: out of memory");
+	if (e->meta != NULL)
+		NPK_FORWARD(npk_meta_merge(d->meta, e->meta, err));
+	d->e.path = d->path;
+	d->e.media_type = d->media;
+	d->e.meta = d->meta;
+	if (*current && u->chain) {
+		const npk_entry *now;
+		npk_reader *fr = NULL;
+		int rc = npk__chain_find(u->top, d->path, &now, &fr, err);
+		if (rc == NPK_E_NOTFOUND) {
+			*current = 0;
+			return NPK_OK;
+		}
+		NPK_FORWARD(rc);
+		*current = fr == u->fr && now->ordinal == d->e.ordinal;
+	}
+	return NPK_OK;
+}
+
+/* ---- Snippets ---- */
+
+typedef struct mark_ctx {
+	const search *s;
+	int hit;
+} mark_ctx;
+
+static int term_wanted(const search *s, const char *t)
+{
+	for (size_t i = 0; i < s->nleaves; i++) {
+		const leafq *l = &s->leaves[i];
+		if (l->q->kind != NPK__Q_WORDS ||
+		    (l->q->field != NPK__F_TEXT && l->q->field != NPK__F_TITLE))
+			continue;
+		for (size_t w = 0; w < l->n; w++)
+			for (size_t v = 0; v < l->words[w].n; v++)
+				for (size_t k = 0; k < l->words[w].v[v].n; k++)
+					if (strcmp(l->words[w].v[v].terms[k], t) == 0)
+						return 1;
+	}
+	return 0;
+}
+
+static void on_mark(const char *term, size_t len, uint32_t pos, void *ctx)
+{
+	(void)len;
+	(void)pos;
+	mark_ctx *m = ctx;
+	if (!m->hit && term_wanted(m->s, term))
+		m->hit = 1;
+}
+
+static int is_space(uint8_t c)
+{
+	return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Length of the UTF-8 character at p (1 for a bad byte). */
+static size_t char_len(const uint8_t *p, size_t n)
+{
+	size_t k = p[0] < 0x80 ? 1 : p[0] >= 0xF0 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC0 ? 2 : 1;
+	if (k > n)
+		return 1;
+	for (size_t i = 1; i < k; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 1;
+	return k;
+}
+
+/* Whether the character at p (k bytes) is written without spaces (Han,
+ * kana, Hangul: U+1100.. and U+2E80..U+D7FF, U+F900..U+FAFF). */
+static int is_cjk_char(const uint8_t *p, size_t k)
+{
+	if (k != 3)
+		return 0;
+	uint32_t c = (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+	return (c >= 0x2E80 && c <= 0xD7FF) || (c >= 0xF900 && c <= 0xFAFF) ||
+	       (c >= 0x1100 && c <= 0x11FF);
+}
+
+typedef struct tok {
+	size_t a, b;
+	int hit;
+} tok;
+
+/* The text cut into tokens (words between spaces; each CJK character one),
+ * each marked when its terms are the query's. */
+static int tokens_make(const search *s, const doc *d, tok **out, size_t *nout, npk_error *err)
+{
+	const uint8_t *t = d->text.p;
+	size_t n = d->text.len < SNIPPET_SCAN ? d->text.len : SNIPPET_SCAN;
+	tok *v = NULL;
+	size_t nv = 0, cap = 0;
+	for (size_t i = 0; i < n;) {
+		if (is_space(t[i])) {
+			i++;
+			continue;
+		}
+		size_t k = char_len(t + i, n - i), b = i;
+		int cjk = is_cjk_char(t + i, k);
+		if (cjk) {
+			b = i + k;
+		} else {
+			while (b < n && !is_space(t[b])) {
+				size_t kk = char_len(t + b, n - b);
+				if (is_cjk_char(t + b, kk))
+					break;
+				b += kk;
+			}
+		}
+		if (nv == cap) {
+			cap = cap ? cap * 2 : 256;
+			tok *nvv = realloc(v, cap * sizeof *v);
+			if (nvv == NULL) {
+				free(v);
+				return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+			}
+			v = nvv;
+		}
+		v[nv++] = (tok){i, b, 0};
+		i = b;
+	}
+	/* words: their own terms; CJK characters: with the next one (bigrams) */
+	for (size_t i = 0; i < nv; i++) {
+		mark_ctx m = {.s = s};
+		int cjk = is_cjk_char(t + v[i].a, v[i].b - v[i].a);
+		size_t end = v[i].b;
+		if (cjk && i + 1 < nv && v[i + 1].a == v[i].b &&
+		    is_cjk_char(t + v[i + 1].a, v[i + 1].b - v[i + 1].a))
+			end = v[i + 1].b;
+		int rc = npk__text_terms(t + v[i].a, end - v[i].a, d->lang, on_mark, &m, err);
+		if (rc != NPK_OK) {
+			free(v);
+			return rc;
+		}
+		if (m.hit) {
+			v[i].hit = 1;
+			if (end != v[i].b)
+				v[i + 1].hit = 1;
+		}
+	}
+	*out = v;
+	*nout = nv;
+	return NPK_OK;
+}
+
+/* About SNIPPET_BYTES of the text around its densest run of the query's
+ * words, white space made single spaces, each word of the query marked. */
+static int snippet_make(const search *s, const doc *d, npk_search_hit *h, npk_error *err)
+{
+	tok *v = NULL;
+	size_t nv = 0;
+	NPK_FORWARD(tokens_make(s, d, &v, &nv, err));
+	const uint8_t *t = d->text.p;
+	size_t best = 0, best_end = 0, best_hits = 0;
+	for (size_t i = 0, j = 0, hits = 0; i < nv; i++) {
+		if (j < i)
+			j = i;
+		while (j < nv && v[j].b - v[i].a <= SNIPPET_BYTES)
+			hits += v[j++].hit;
+		if (hits > best_hits || (i == 0 && best_hits == 0)) {
+			best_hits = hits;
+			best = i;
+			best_end = j > i ? j : i + 1;
+		}
+		if (j > i)
+			hits -= v[i].hit;
+	}
+	/* a few words before the first marked one, within 60 bytes */
+	size_t from = best;
+	while (best_hits > 0 && !v[from].hit && from < best_end)
+		from++;
+	size_t lead = 0;
+	while (from > 0 && lead < 6 && v[best_end - 1].b - v[from - 1].a <= SNIPPET_BYTES + 60) {
+		from--;
+		lead++;
+	}
+	if (best_hits == 0)
+		from = 0;
+	npk_buf out = {0};
+	npk_buf marks = {0};
+	int bad = 0;
+	if (from > 0)
+		bad |= npk__buf_put(&out, "...", 3);
+	size_t i = from;
+	for (; i < nv && !bad && v[i].b - v[from].a <= SNIPPET_BYTES; i++) {
+		int glue = i > from && v[i].a == v[i - 1].b;
+		if (out.len > 0 && !glue)
+			bad |= npk__buf_put(&out, " ", 1);
+		size_t at = out.len;
+		bad |= npk__buf_put(&out, t + v[i].a, v[i].b - v[i].a);
+		if (v[i].hit) {
+			uint64_t pair[2] = {at, out.len};
+			bad |= npk__buf_put(&marks, pair, sizeof pair);
+		}
+	}
+	if (i < nv)
+		bad |= npk__buf_put(&out, "...", 3);
+	bad |= npk__buf_u8(&out, 0);
+	free(v);
+	if (bad) {
+		npk__buf_free(&out);
+		npk__buf_free(&marks);
+		return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	}
+	h->snippet = (char *)out.p;
+	h->marks = (uint64_t *)(void *)marks.p;
+	h->nmarks = marks.len / (2 * sizeof(uint64_t));
+	return NPK_OK;
+}
+
+static char *dup_or_null(const char *v)
+{
+	return v ? strdup(v) : NULL;
+}
+
+/* Candidate c: checked, and added to the hits when it answers. */
+static int candidate(search *s, const cand *c, int exact, npk_search_result *res, int *taken,
+                     npk_error *err)
+{
+	unit *u = &s->units[c->unit];
+	doc d = {0};
+	int current = 0, rc = doc_load(s, u, c->doc, &d, &current, err);
+	*taken = 0;
+	if (rc == NPK_OK && current && !exact)
+		rc = truth(s, c->unit, &d, c->doc, s->root, &current, err);
+	if (rc == NPK_OK && current && s->o->snippets)
+		rc = doc_text(s, u, &d, err);
+	if (rc == NPK_OK && current) {
+		npk_search_hit *h = &res->hits[res->nhits];
+		memset(h, 0, sizeof *h);
+		h->archive = u->archive;
+		h->path = strdup(d.path);
+		h->title = dup_or_null(npk_meta_find(d.meta, "title"));
+		h->date = dup_or_null(npk_meta_find(d.meta, "date"));
+		h->score = c->score;
+		h->edition = d.e.edition;
+		if (h->path == NULL)
+			rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+		if (rc == NPK_OK && s->o->snippets)
+			rc = snippet_make(s, &d, h, err);
+		res->nhits++;
+		*taken = 1;
+	}
+	doc_free(&d);
+	return rc;
+}
+
+static int heap_less(const cand *a, const cand *b)
+{
+	return cand_cmp(a, b) > 0; /* a ranks below b */
+}
+
+static void heap_down(cand *h, size_t n, size_t i)
+{
+	for (;;) {
+		size_t l = 2 * i + 1, m = i;
+		if (l < n && heap_less(&h[l], &h[m]))
+			m = l;
+		if (l + 1 < n && heap_less(&h[l + 1], &h[m]))
+			m = l + 1;
+		if (m == i)
+			return;
+		cand t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+/* The best k of v[0..n) (a min-heap of k), sorted best first, into out. */
+static size_t top_k(const cand *v, size_t n, size_t k, cand *out)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (m < k) {
+			out[m++] = v[i];
+			if (m == k)
+				for (size_t j = k / 2 + 1; j-- > 0;)
+					heap_down(out, m, j);
+		} else if (heap_less(&out[0], &v[i])) {
+			out[0] = v[i];
+			heap_down(out, m, 0);
+		}
+	}
+	qsort(out, m, sizeof *out, cand_cmp);
+	return m;
+}
+
+static int rank(search *s, set *sets, int exact, npk_search_result *res, npk_error *err)
+{
+	size_t total = 0;
+	for (size_t u = 0; u < s->nunits; u++)
+		total += sets[u].n;
+	res->matched = total;
+	res->matched_exact = exact;
+	for (size_t u = 0; u < s->nunits; u++)
+		res->matched_exact &= !s->units[u].chain;
+	size_t want = s->o->limit ? s->o->limit : 10;
+	res->hits = calloc(want, sizeof *res->hits);
+	NPK_FAIL_IF(res->hits == NULL, err, NPK_E_NOMEM, "search: out of memory");
+	cand *all = malloc((total ? total : 1) * sizeof *all);
+	NPK_FAIL_IF(all == NULL, err, NPK_E_NOMEM, "search: out of memory");
+	size_t k = 0;
+	for (size_t u = 0; u < s->nunits; u++)
+		for (size_t i = 0; i < sets[u].n; i++)
+			all[k++] = (cand){sets[u].v[i].score, (uint32_t)u, sets[u].v[i].doc};
+	/* the best few first; all of them sorted only when checks turn many away */
+	size_t batch = want * 4 + 32, done = 0;
+	cand *top = malloc((batch < total ? batch : total ? total : 1) * sizeof *top);
+	int rc = top ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	size_t m = rc == NPK_OK ? top_k(all, total, batch, top) : 0;
+	for (size_t i = 0; rc == NPK_OK && i < m && res->nhits < want; i++, done++) {
+		int taken;
+		rc = candidate(s, &top[i], exact, res, &taken, err);
+		if (rc == NPK_OK && !taken && !exact)
+			res->matched--;
+	}
+	if (rc == NPK_OK && res->nhits < want && done < total) {
+		qsort(all, total, sizeof *all, cand_cmp);
+		for (size_t i = done; rc == NPK_OK && i < total && res->nhits < want; i++) {
+			int taken;
+			rc = candidate(s, &all[i], exact, res, &taken, err);
+			if (rc == NPK_OK && !taken && !exact)
+				res->matched--;
+		}
+	}
+	free(top);
+	free(all);
+	return rc;
+}
+
+int npk_search(npk_reader *const *readers, size_t n, const char *query,
+               const npk_search_opts *opts, npk_search_result *res, npk_error *err)
+{
+	memset(res, 0, sizeof *res);
+	npk_search_opts def = {.limit = 10, .snippets = 1};
+	search s = {.o = opts ? opts : &def, .readers = readers, .nreaders = n, .err = err};
+	npk__qnode *root = NULL;
+	NPK_FORWARD(npk__query_parse(query, strlen(query), &root, err));
+	s.root = root;
+	set *sets = NULL;
+	int rc = units_open(&s, res, err);
+	if (rc == NPK_OK)
+		rc = leaves_make(&s, err);
+	if (rc == NPK_OK) {
+		sets = calloc(s.nunits ? s.nunits : 1, sizeof *sets);
+		rc = sets ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	}
+	int exact = 1;
+	for (size_t u = 0; rc == NPK_OK && u < s.nunits; u++) {
+		rc = eval(&s, u, root, &sets[u], err);
+		exact &= sets[u].exact;
+	}
+	if (rc == NPK_OK)
+		rc = rank(&s, sets, exact, res, err);
+	for (size_t u = 0; sets && u < s.nunits; u++)
+		set_free(&sets[u]);
+	free(sets);
+	for (size_t i = 0; i < s.nleaves; i++)
+		leaf_free(&s.leaves[i], s.nunits);
+	free(s.dfs);
+	units_free(&s);
+	npk__query_free(root);
+	if (rc != NPK_OK)
+		npk_search_result_free(res);
+	return rc;
+}
+
+void npk_search_result_free(npk_search_result *res)
+{
+	for (size_t i = 0; i < res->nhits; i++) {
+		free(res->hits[i].path);
+		free(res->hits[i].title);
+		free(res->hits[i].date);
+		free(res->hits[i].snippet);
+		free(res->hits[i].marks);
+	}
+	free(res->hits);
+	memset(res, 0, sizeof *res);
+}
