@@ -238,4 +238,21 @@ for j in range(k):
     f[b >> 3] |= 1 << (b & 7)
 put('paths', b'\3' + b'NPKPATHS' + struct.pack('<QQB', 1000, m, k) + bytes(7) + bytes(f) + path)
 EOF
+
+# query (spec/search.md 8): the section's examples, each rule once
+mkdir -p "$C/query"
+rm -f "$C/query"/seed-*
+q() { printf '%s' "$2" >"$C/query/seed-$1"; }
+q words 'climate change'
+q operators 'flood OR storm (harbour AND wall) NOT "sea level"'
+q precedence 'a OR b c -d'
+q fields 'title:"climate change" author:Doe -section:sport source:bbc lang:en url:https://x.example/a'
+q dates 'council date:2025-01..2025-03 -date:2025-02-14 (date:2024 OR date:..1999-12-31)'
+q typographic "$(printf 'author:\342\200\234Jane Doe\342\200\235 \342\200\234council\342\200\235')"
+q scripts "$(printf '정부는 발표 -예산 "وافق المجلس" Совет OR бюджет 中华人民共和国\343\200\200国务院')"
+q words-colon '10:30 http://x.example/a text:x'
+q nested 'a -(b -(c OR (d e)))'
+q error-negated 'a OR -b'
+q error-quote 'a "b c'
+q error-date 'date:2025-02-29..2025-13'
 echo "seeds.sh: written under $C"
