@@ -11,6 +11,7 @@
 #   sh bench/run.sh --only-editions [--base N] [--editions E] [--per P]   (bench/editions.sh)
 #   sh bench/run.sh --only-dedup [--corpus DIR]   (bench/dedup.sh)
 #   sh bench/run.sh --only-merge [-n N] [--shares K] [-r R]   (bench/merge.sh)
+#   sh bench/run.sh --only-search [-n N] [-r R] [--rcreate R]   (bench/search.sh)
 #
 # POSIX sh starts it; the rest needs bash (EPOCHREALTIME, arrays).
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -36,7 +37,7 @@ SLOW=${BENCH_SLOW:-12}      # a peer whose first run takes longer (seconds) runs
 FASTRUNS=${BENCH_FASTRUNS:-11}  # a command whose first run is under 0.5 s runs this often
 
 usage() {
-	sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -56,6 +57,7 @@ while [ $# -gt 0 ]; do
 	--only-editions) shift; exec bash "$(dirname "$0")/editions.sh" "$@" ;;
 	--only-dedup) shift; exec bash "$(dirname "$0")/dedup.sh" "$@" ;;
 	--only-merge) shift; exec bash "$(dirname "$0")/merge.sh" "$@" ;;
+	--only-search) shift; exec bash "$(dirname "$0")/search.sh" "$@" ;;
 	--cold) COLD=1 ;;
 	--keep) KEEP=1 ;;
 	--extract-to) EXTRACT_TO=$2; shift ;;
