@@ -256,8 +256,19 @@ fi
 # index is in both).
 ZIMFLAGS=(-w index.html -I illustration.png -l eng -t "newspack bench" -d "News articles"
 	-c newspack-bench -p newspack-bench -n newspack-bench)
+# The peers' builds take long at 1,000,000 articles: with --keep, a later
+# run reuses them (and their figures, from peers.stamp) while N, the seed
+# and the pages match, to measure newspack again alone.
+PSTAMP=$W/peers.stamp
 Z1=$W/indexed.zim
 Z0=$W/plain.zim
+F0=$W/fts-contentless.db
+F1=$W/fts.db
+pwant="$hwant $(zimwriterfs --version 2>&1 | head -n 1) $(sqlite3 --version | cut -d' ' -f1)"
+if [ -f "$PSTAMP" ] && [ "$(head -n 1 "$PSTAMP")" = "$pwant" ] && [ -f "$Z1" ] && [ -f "$F0" ] && [ -f "$F1" ]; then
+	say "zimwriterfs and sqlite3: reusing the builds of an earlier run ($PSTAMP)"
+	eval "$(tail -n +2 "$PSTAMP")"
+else
 say "zimwriterfs (its own threads, 4 by default)"
 rm -f "$Z1" "$Z0"
 long_run zim-index "$HBYTES" "zimwriterfs (with the Xapian index)" zimwriterfs "${ZIMFLAGS[@]}" "$H" "$Z1"
@@ -308,6 +319,13 @@ cd "$W" || die "cannot enter $W"
 [ "$(sqlite3 "$F0" 'SELECT count(*) FROM doc_docsize')" = "$N" ] || die "the contentless FTS5 table does not hold $N rows"
 S_F0=$(fsize "$F0")
 S_F1=$(fsize "$F1")
+{
+	echo "$pwant"
+	for v in Z1_US Z1_CPU Z1_RSS Z0_US Z0_CPU Z0_RSS S_Z1 S_Z0 F0_US F0_CPU F0_RSS F1_US F1_CPU F1_RSS S_F0 S_F1; do
+		eval "echo $v=\$$v"
+	done
+} >"$PSTAMP"
+fi
 
 # ------------------------------------------------------------------ the query mix
 # 40 queries, by kind. Terms from bench/words.h: common (in 30% to 95% of the

@@ -720,6 +720,8 @@ typedef struct npk_merge_stats {
 	 * back and forth between (1: inputs that do not interleave; newspack's
 	 * reader keeps up to 16 decoded clusters for it, spec/format.md 15.7) */
 	uint64_t interleave;
+	uint64_t index_bytes;         /* create.search_index: the index's sections */
+	uint64_t index_keys;          /* its distinct keys */
 } npk_merge_stats;
 /* Writes out, one lone archive holding the state of every input (a lone
  * archive, or the newest edition of a chain) in path order, with a new

@@ -45,7 +45,8 @@ static void merge_help(FILE *f)
 	        "  --timestamp T        as create (default: $SOURCE_DATE_EPOCH, else now)\n"
 	        "  --codec zlib|zstd    of the clusters compressed again (default: the first\n"
 	        "                       INPUT's); clusters of another codec are recompressed\n"
-	        "  --level N, -j N, --parity PERCENT, --no-copies, --no-dedup: as create\n"
+	        "  --level N, -j N, --parity PERCENT, --no-copies, --no-dedup, --search-index: as\n"
+	        "                       create\n"
 	        "  --force              replace OUT.npk when it is a newspack archive that is none\n"
 	        "                       of the INPUTs' files\n"
 	        "  --json               print the summary as JSON\n"
@@ -63,6 +64,8 @@ static void merge_help(FILE *f)
 #define MERGE_READER_KEEPS 16 /* clusters kept after jumps (spec/format.md 15.7) */
 
 typedef struct mopts {
+	const char *cmd;          /* "merge" or "search-index" */
+	void (*help)(FILE *);
 	const char *sec, *pfile, *pub;
 	int quiet, json, have_time;
 	npk_merge_opts opts;
@@ -89,6 +92,7 @@ static const struct option merge_longopts[] = {
 	{"no-dedup", no_argument, NULL, 'D'},
 	{"json", no_argument, NULL, 'O'},
 	{"force", no_argument, NULL, 'f'},
+	{"search-index", no_argument, NULL, 'I'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -102,30 +106,30 @@ static int parse_value(int c, char *arg, mopts *mo)
 	switch (c) {
 	case 'm':
 		if ((eq = strchr(arg, '=')) == NULL || eq == arg)
-			return cli_usage_error("merge", "--meta wants KEY=VALUE, not '%s'", arg);
+			return cli_usage_error(mo->cmd, "--meta wants KEY=VALUE, not '%s'", arg);
 		*eq = 0;
 		return npk_meta_add(mo->meta, arg, eq + 1, &err) == NPK_OK ? -1 : cli_fail(&err);
 	case 'C':
 		if (strcmp(arg, "zlib") != 0 && strcmp(arg, "zstd") != 0)
-			return cli_usage_error("merge", "--codec is zlib or zstd, not '%s'", arg);
+			return cli_usage_error(mo->cmd, "--codec is zlib or zstd, not '%s'", arg);
 		o->codec = strcmp(arg, "zlib") == 0 ? NPK_CODEC_ZLIB_ID : NPK_CODEC_ZSTD_ID;
 		return -1;
 	case 'R':
 		o->parity = strcmp(arg, "0") == 0 ? 0 : cli_parity_arg(arg);
 		if (o->parity == 0 && strcmp(arg, "0") != 0)
-			return cli_usage_error("merge", "--parity takes a percentage from 0 to 100, not "
+			return cli_usage_error(mo->cmd, "--parity takes a percentage from 0 to 100, not "
 			                       "'%s'", arg);
 		return -1;
 	case 't':
 		if (cli_parse_time(arg, &o->timestamp) != 0)
-			return cli_usage_error("merge", "bad --timestamp '%s'", arg);
+			return cli_usage_error(mo->cmd, "bad --timestamp '%s'", arg);
 		mo->have_time = 1;
 		return -1;
 	default:
 		errno = 0;
 		v = strtol(arg, &end, 10);
 		if (errno || *end || end == arg || v < 1 || v > 1000)
-			return cli_usage_error("merge", "bad number '%s'", arg);
+			return cli_usage_error(mo->cmd, "bad number '%s'", arg);
 		if (c == 'l')
 			o->level = (int)v;
 		else
@@ -149,25 +153,29 @@ static int parse_merge_opts(int argc, char **argv, mopts *mo)
 		case 'W': o->drop_withdrawn = 1; break;
 		case 'K': o->create.no_copies = 1; break;
 		case 'D': o->create.no_dedup = 1; break;
+		case 'I': o->create.search_index = 1; break;
 		case 'O': mo->json = 1; break;
 		case 'f': o->create.force = 1; break;
 		case 'q': mo->quiet = 1; break;
 		case 'w': ec = cli_push("merge", &mo->prefer, &mo->nprefer, optarg); break;
 		case 'A': ec = cli_push("merge", &mo->files, &mo->nfiles, optarg); break;
-		case 'h': merge_help(stdout); ec = 0; break;
+		case 'h': mo->help(stdout); ec = 0; break;
 		case 'm':
 		case 'C':
 		case 'R':
 		case 't':
 		case 'l':
 		case 'j': ec = parse_value(c, optarg, mo); break;
-		default: ec = cli_usage_error("merge", "bad option"); break;
+		default: ec = cli_usage_error(mo->cmd, "bad option"); break;
 		}
 	}
 	if (ec >= 0)
 		return ec;
+	if (mo->opts.create.search_index && strcmp(mo->cmd, "search-index") == 0 &&
+	    argc - optind != 2)
+		return cli_usage_error(mo->cmd, "need ARCHIVE and OUT.npk");
 	if (argc - optind < 2)
-		return cli_usage_error("merge", "need OUT.npk and at least one INPUT.npk");
+		return cli_usage_error(mo->cmd, "need OUT.npk and at least one INPUT.npk");
 	return mo->have_time ? -1 : cli_default_timestamp(&o->create);
 }
 
@@ -200,6 +208,8 @@ static void print_summary(const mopts *mo, const char *out, const npk_merge_stat
 		                      (json_int_t)s->dedup_bytes, "bytes_out", (json_int_t)s->bytes_out,
 		                      "created", (json_int_t)mo->opts.create.timestamp, "interleave",
 		                      (json_int_t)s->interleave);
+		json_object_set_new(j, "index_bytes", json_integer((json_int_t)s->index_bytes));
+		json_object_set_new(j, "index_keys", json_integer((json_int_t)s->index_keys));
 		cli_json_print(j);
 		return;
 	}
@@ -221,6 +231,12 @@ static void print_summary(const mopts *mo, const char *out, const npk_merge_stat
 	cli_size(s->dedup_bytes, a, sizeof a);
 	printf("deduplicated %llu documents (the content of another: %s stored once)\n",
 	       (unsigned long long)s->dedup_documents, a);
+	if (s->index_bytes) {
+		cli_size(s->index_bytes, a, sizeof a);
+		printf("search index %llu terms, %s (%.1f%% of the archive without it)\n",
+		       (unsigned long long)s->index_keys, a,
+		       share(s->index_bytes, s->bytes_out - s->index_bytes));
+	}
 	if (s->interleave > 1)
 		printf("interleave  %llu copied stretches taken in turn in path order%s\n",
 		       (unsigned long long)s->interleave,
@@ -295,15 +311,69 @@ static int merge_run(mopts *mo, int n, char **argv, const npk_seckey *sk)
 	return 0;
 }
 
+static int merge_main(int argc, char **argv, mopts *pm);
+
 int cmd_merge(int argc, char **argv)
 {
 	mopts mo;
 	memset(&mo, 0, sizeof mo);
+	mo.cmd = "merge";
+	mo.help = merge_help;
+	return merge_main(argc, argv, &mo);
+}
+
+static void search_index_help(FILE *f)
+{
+	fprintf(f,
+	        "Usage: newspack search-index [OPTIONS] ARCHIVE OUT.npk\n"
+	        "\n"
+	        "Writes OUT.npk: ARCHIVE with a full-text index of its documents' text and\n"
+	        "metadata (spec/search.md), for newspack search. ARCHIVE is checked first\n"
+	        "(signature, tables, index) and never changed; its clusters are copied as they\n"
+	        "are stored, each checked against ARCHIVE's signed digests, and every document's\n"
+	        "text is read (and checked) for the index. OUT.npk gets a new Merkle tree and is\n"
+	        "signed with -s's key. An archive made with create --search-index needs none.\n"
+	        "\n"
+	        "  -s SECKEY            secret key to sign OUT.npk (default %s)\n"
+	        "  --passphrase-file F  read the key's passphrase from F's first line\n"
+	        "  -p PUBKEY            trust ARCHIVE signed by this key (default: every key in\n"
+	        "                       the trusted folder, and -s's key)\n"
+	        "  --allow-untrusted    index an ARCHIVE whose signer is not trusted\n"
+	        "  --timestamp T, --level N, -j N, --parity PERCENT, --no-copies: as create\n"
+	        "  --force              replace OUT.npk when it is a newspack archive\n"
+	        "  --json               print the summary as JSON\n"
+	        "  -q                   no progress and no summary\n"
+	        "\n"
+	        "Example:\n"
+	        "  newspack search-index news.npk news-searchable.npk\n"
+	        "  newspack search news-searchable.npk 'harbour council'\n",
+	        cli_shown(cli_default_seckey()));
+}
+
+int cmd_search_index(int argc, char **argv)
+{
+	mopts mo;
+	memset(&mo, 0, sizeof mo);
+	mo.cmd = "search-index";
+	mo.help = search_index_help;
+	mo.opts.create.search_index = 1;
+	return merge_main(argc, argv, &mo);
+}
+
+static int merge_main(int argc, char **argv, mopts *pm)
+{
+	mopts mo = *pm;
 	mo.meta = npk_meta_new();
 	if (mo.meta == NULL)
 		return EXIT_USAGE;
 	npk_seckey *sk = NULL;
 	int ec = parse_merge_opts(argc, argv, &mo);
+	if (ec < 0 && strcmp(mo.cmd, "search-index") == 0) {
+		/* ARCHIVE OUT, merge's OUT INPUT */
+		char *t = argv[optind];
+		argv[optind] = argv[optind + 1];
+		argv[optind + 1] = t;
+	}
 	if (ec < 0 && (ec = cli_load_seckey(mo.sec, mo.pfile, &sk)) == 0)
 		ec = merge_run(&mo, argc - optind, argv + optind, sk);
 	npk_seckey_free(sk);

@@ -635,6 +635,8 @@ static int write_output(merge_run *m, const char *out, const npk_seckey *sk, npk
 	npk__writer_dedup(m->w, &m->st->dedup_documents, &m->st->dedup_bytes);
 	NPK_FORWARD(interleave(m, err));
 	NPK_FORWARD(npk_writer_finish(m->w, sk, err));
+	uint64_t cut;
+	npk__writer_index(m->w, &m->st->index_bytes, &m->st->index_keys, &cut);
 	m->st->clusters = npk__writer_clusters(m->w);
 	m->st->bytes_out = npk_writer_size(m->w);
 	NPK_FORWARD(npk__pack_tail(&m->o, &wo, &m->st->bytes_out, err));
