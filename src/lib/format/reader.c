@@ -18,6 +18,8 @@
 #include <sodium.h>
 
 #include "format/format.h"
+#include "search/ixread.h"
+#include "search/ixwrite.h"
 
 typedef struct page_ref {
 	uint64_t off;
@@ -2974,6 +2976,65 @@ static int check_body(npk_reader *r, walk_report *wr, int *tree_intact, int64_t 
 	return NPK_OK;
 }
 
+/* spec/search.md 9: the full-text index, sections 7 and 11, read whole
+ * and checked (their digests were checked with every section's): one of
+ * each, then every page and chunk, their contents and the postings'
+ * tiling (npk__ix_verify). *known: the two when they pair. */
+static int ix_pread(void *ctx, uint64_t off, void *buf, size_t len, npk_error *err)
+{
+	return npk__reader_pread(ctx, buf, len, off, err);
+}
+
+typedef struct ix_report {
+	walk_report *wr;
+	uint64_t off;
+} ix_report;
+
+static void on_ix_problem(void *ctx, const char *msg)
+{
+	ix_report *x = ctx;
+	report(x->wr, NPK_E_FORMAT, "search index", 0, x->off, NULL, msg);
+}
+
+static int check_index(npk_reader *r, walk_report *wr, uint32_t *known, npk_error *err)
+{
+	const npk_section *root, *post;
+	uint32_t nr = npk__reader_sections(r, NPK__IX_ROOT_TYPE, &root);
+	uint32_t np = npk__reader_sections(r, NPK__IX_POSTINGS_TYPE, &post);
+	*known = 0;
+	if (nr == 0 && np == 0)
+		return NPK_OK;
+	char msg[160];
+	if (nr != 1 || np != 1) {
+		snprintf(msg, sizeof msg, "search index: %u root sections (type 7) and %u postings "
+		         "sections (type 11); one of each", nr, np);
+		report(wr, NPK_E_FORMAT, "search index", 0, nr ? root->off : post->off, NULL, msg);
+		return NPK_OK;
+	}
+	*known = 2;
+	npk__ix *ix;
+	npk_error e = {0};
+	int rc = npk__ix_open(ix_pread, r, root->off, root->len, root->digest, post->off, post->len,
+	                      r->name, &ix, &e);
+	if (rc == NPK_E_NOMEM)
+		return npk__fail(err, rc, "out of memory");
+	if (rc != NPK_OK) {
+		report(wr, rc == NPK_E_IO ? NPK_E_IO : NPK_E_FORMAT, "search index", 0, root->off, NULL,
+		       npk__bare(&e, "search index: cannot be read"));
+		return NPK_OK;
+	}
+	ix_report x = {wr, post->off};
+	uint64_t problems = 0;
+	rc = npk__ix_verify(ix, on_ix_problem, &x, &problems, &e);
+	npk__ix_free(ix);
+	if (rc == NPK_E_NOMEM)
+		return npk__fail(err, rc, "out of memory");
+	if (rc != NPK_OK)
+		report(wr, NPK_E_IO, "search index", 0, post->off, NULL,
+		       npk__bare(&e, "search index: read error"));
+	return NPK_OK;
+}
+
 /* 15.5: a finding about the unsigned tail. The tail is never trusted, so
  * it is reported on its own and never becomes an outcome (w->first). */
 static void report_tail(walk_report *w, int code, const char *object, uint64_t number,
@@ -3711,8 +3772,9 @@ int npk__reader_verify_file(npk_reader *r, npk_reader *top, npk_entry_cb each, v
 	npk_verify_stats local;
 	walk_report wr = {cb, ctx, NPK_OK, stats ? stats : &local, 0};
 	memset(wr.st, 0, sizeof *wr.st);
-	/* 15.6: the body's only known section is the Merkle tree's (an
-	 * unknown critical one has stopped the reader at open) */
+	/* 15.6: the body's known sections are the Merkle tree's, an edition's
+	 * filters and the full-text index's (an unknown critical one has
+	 * stopped the reader at open) */
 	wr.st->sections = r->section_count;
 	verify_ctx v = {.r = r, .wr = &wr, .err = err, .top = top, .link = npk__reader_link(r),
 	                .each = each, .each_ctx = each_ctx,
@@ -3727,6 +3789,10 @@ int npk__reader_verify_file(npk_reader *r, npk_reader *top, npk_entry_cb each, v
 	 * archive reads as it did */
 	r->holding = top != NULL;
 	int rc = check_body(r, &wr, &intact, flt, err);
+	uint32_t ix_known = 0;
+	if (rc == NPK_OK)
+		rc = check_index(r, &wr, &ix_known, err);
+	wr.st->sections_unknown -= ix_known;
 	if (rc == NPK_OK)
 		rc = tree_open(&v, intact, err);
 	if (rc == NPK_OK)
