@@ -253,6 +253,9 @@ typedef struct coder {
 
 struct npk__warc {
 	int fd, own_fd, use_read;
+	const uint8_t *mem;       /* npk__warc_open_mem: the file's bytes, instead of fd */
+	size_t mem_len;
+	int no_digests;           /* npk__warc_no_digests */
 	char *name;
 	int failed;
 	/* the file */
@@ -358,6 +361,16 @@ static int raw_read(npk__warc *w, npk_error *err)
 	}
 	if (w->r_eof || w->r_end == RAW_BUF)
 		return NPK_OK;
+	if (w->mem != NULL) {
+		/* r_off never passes mem_len: it only grows by what is copied */
+		size_t k = w->mem_len - (size_t)w->r_off;
+		k = k < RAW_BUF - w->r_end ? k : RAW_BUF - w->r_end;
+		memcpy(w->rb + w->r_end, w->mem + w->r_off, k);
+		w->r_eof = k == 0;
+		w->r_end += k;
+		w->r_off += k;
+		return NPK_OK;
+	}
 	for (;;) {
 		ssize_t n = w->use_read ? read(w->fd, w->rb + w->r_end, RAW_BUF - w->r_end)
 		                        : pread(w->fd, w->rb + w->r_end, RAW_BUF - w->r_end,
@@ -1320,6 +1333,8 @@ static int check_digests(npk__warc *w, npk_error *err)
 {
 	npk__warc_rec *r = &w->rec;
 	uint8_t a[SHA512_DIGEST_SIZE], b[SHA512_DIGEST_SIZE];
+	if (w->no_digests)
+		return NPK_OK;
 	if (r->block_digest != NULL && w->wb.alg == ALG_NONE)
 		w->dg.skipped_unknown++;
 	if (r->block_digest != NULL && w->wb.alg != ALG_NONE) {
@@ -1490,13 +1505,17 @@ static int next_record(npk__warc *w, const npk__warc_rec **out, npk_error *err)
 
 /* ---- Interface (warc.h) ---- */
 
-int npk__warc_open_fd(int fd, const char *name, npk__warc **out, npk_error *err)
+/* A reader of the file at fd, or of mem[0..mem_len) when mem is not NULL. */
+static int warc_open(int fd, const uint8_t *mem, size_t mem_len, const char *name,
+                     npk__warc **out, npk_error *err)
 {
 	*out = NULL;
 	npk__warc *w = calloc(1, sizeof *w);
 	NPK_FAIL_IF(w == NULL, err, NPK_E_NOMEM, "%s: out of memory", name);
 	w->fd = fd;
 	w->own_fd = -1;
+	w->mem = mem;
+	w->mem_len = mem_len;
 	w->name = strdup(name);
 	w->rb = malloc(RAW_BUF);
 	w->sb = malloc(STREAM_BUF);
@@ -1522,6 +1541,23 @@ int npk__warc_open_fd(int fd, const char *name, npk__warc **out, npk_error *err)
 	}
 	*out = w;
 	return NPK_OK;
+}
+
+int npk__warc_open_fd(int fd, const char *name, npk__warc **out, npk_error *err)
+{
+	return warc_open(fd, NULL, 0, name, out, err);
+}
+
+int npk__warc_open_mem(const uint8_t *p, size_t len, const char *name, npk__warc **out,
+                       npk_error *err)
+{
+	static const uint8_t none[1];
+	return warc_open(-1, p != NULL ? p : none, p != NULL ? len : 0, name, out, err);
+}
+
+void npk__warc_no_digests(npk__warc *w)
+{
+	w->no_digests = 1;
 }
 
 int npk__warc_open(const char *path, npk__warc **out, npk_error *err)
@@ -1642,9 +1678,28 @@ void npk__warc_get_digests(const npk__warc *w, npk__warc_digests *d)
 	*d = w->dg;
 }
 
+int npk__warc_sniff_mem(const uint8_t *p, size_t n)
+{
+	uint8_t out[5];
+	if (n < 2 || p[0] != 0x1f || p[1] != 0x8b)
+		return n >= 5 && memcmp(p, "WARC/", 5) == 0;
+	z_stream zs;
+	memset(&zs, 0, sizeof zs);
+	if (inflateInit2(&zs, 15 + 16) != Z_OK)
+		return 0;
+	zs.next_in = (uint8_t *)(uintptr_t)p; /* zlib does not write it; its type is not const */
+	zs.avail_in = (uInt)(n < 4096 ? n : 4096);
+	zs.next_out = out;
+	zs.avail_out = sizeof out;
+	inflate(&zs, Z_NO_FLUSH);
+	int ok = zs.avail_out == 0 && memcmp(out, "WARC/", 5) == 0;
+	inflateEnd(&zs);
+	return ok;
+}
+
 int npk__warc_sniff(const char *path)
 {
-	uint8_t in[4096], out[5];
+	uint8_t in[4096];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
@@ -1660,18 +1715,5 @@ int npk__warc_sniff(const char *path)
 			break;
 	}
 	close(fd);
-	if (n < 2 || in[0] != 0x1f || in[1] != 0x8b)
-		return n >= 5 && memcmp(in, "WARC/", 5) == 0;
-	z_stream zs;
-	memset(&zs, 0, sizeof zs);
-	if (inflateInit2(&zs, 15 + 16) != Z_OK)
-		return 0;
-	zs.next_in = in;
-	zs.avail_in = (uInt)n;
-	zs.next_out = out;
-	zs.avail_out = sizeof out;
-	inflate(&zs, Z_NO_FLUSH);
-	int ok = zs.avail_out == 0 && memcmp(out, "WARC/", 5) == 0;
-	inflateEnd(&zs);
-	return ok;
+	return npk__warc_sniff_mem(in, n);
 }

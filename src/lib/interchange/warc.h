@@ -88,7 +88,15 @@ enum { NPK__WARC_WHOLE, NPK__WARC_PARTIAL, NPK__WARC_CAPTURED };
 int npk__warc_open(const char *path, npk__warc **out, npk_error *err);
 /* The same over an open descriptor (not closed by npk__warc_close). */
 int npk__warc_open_fd(int fd, const char *name, npk__warc **out, npk_error *err);
+/* The same over a file in memory, p[0..len), which must outlive the
+ * reader; name is used in messages. */
+int npk__warc_open_mem(const uint8_t *p, size_t len, const char *name, npk__warc **out,
+                       npk_error *err);
 void npk__warc_close(npk__warc *w);
+
+/* Makes w check no digest: for readers that want the text of records,
+ * not their proof (search/extract.c). Call before the first npk__warc_next. */
+void npk__warc_no_digests(npk__warc *w);
 
 /* Reads the header of the next record (skipping what is left of the
  * current one, which is still checked for framing). *rec is valid until
@@ -135,5 +143,7 @@ void npk__warc_get_digests(const npk__warc *w, npk__warc_digests *d);
 /* 1 when the file looks like a WARC (its first bytes, inflated if gzip,
  * start with "WARC/"). */
 int npk__warc_sniff(const char *path);
+/* The same for a file's first len bytes (the first 4096 are looked at). */
+int npk__warc_sniff_mem(const uint8_t *p, size_t len);
 
 #endif

@@ -136,6 +136,11 @@ enum { NPK__FM_NONE, NPK__FM_YAML, NPK__FM_TOML, NPK__FM_UNCLOSED };
  * *body is where the text after it starts. The kind (NPK__FM_*), or -1
  * when out of memory. */
 int npk__front_matter(xctx *x, const char *t, size_t n, size_t *body);
+/* The same without reading it: the kind, the bytes between the marker
+ * lines, t[*in_start..*in_end), and *body. Unclosed: both run to n; none:
+ * all are 0. */
+int npk__front_matter_find(const char *t, size_t n, size_t *in_start, size_t *in_end,
+                           size_t *body);
 
 /* ---- JSON (meta_json.c) ---- */
 enum { NPK__JSON_PATH = 1, NPK__JSON_ENTRY = 2 };
@@ -149,6 +154,18 @@ int npk__meta_json(const npk_meta *m, const npk_entry *d, int fields, char **out
                    npk_error *err);
 
 /* ---- HTML (meta_html.c) ---- */
+/* Parses a page with libxml2's HTML parser in the charset it is in: a BOM's,
+ * else UTF-8 when the bytes are valid UTF-8, else the charset its head
+ * declares in a <meta>, else fallback (a charset label, e.g. a Content-Type
+ * parameter; NULL: none), else windows-1252. The tree (free it with
+ * xmlFreeDoc), or NULL when even that fails. Shared with search/extract.c,
+ * so that the text indexed is read as the metadata is. */
+struct _xmlDoc;
+struct _xmlDoc *npk__html_parse(const char *s, size_t n, const char *fallback);
+/* The name iconv knows a charset label by, with the web's aliases
+ * (latin1 and ascii are windows-1252, gb2312 is GB18030); label itself
+ * when it has no alias. */
+const char *npk__charset_name(const char *label);
 /* Reads the metadata of an HTML page (its first bytes) into x; -1 when out of memory. */
 int npk__html_rules(xctx *x, const char *s, size_t n);
 

@@ -8,7 +8,9 @@
  * inside a script, a comment or an embedded document is not an element
  * there, so it is not taken), then, when the bytes are in another
  * charset, again in that one. The stored document stays byte-exact; only
- * the metadata is read through the charset.
+ * the metadata is read through the charset. The parse, npk__html_parse,
+ * is shared with search/extract.c, so that a page's indexed text is read
+ * in the same charset as its metadata.
  *
  * Each field has candidates by source, in order of trust: JSON-LD
  * (schema.org NewsArticle and kin), then Open Graph and article:* meta,
@@ -645,7 +647,7 @@ static char *declared_charset(xmlNode *n, int depth)
 /* The label of a charset as iconv knows it, with the web's aliases (the
  * WHATWG Encoding Standard reads latin1 and ascii as windows-1252, and
  * gb2312 as GBK's superset GB18030). */
-static const char *charset_name(const char *label)
+const char *npk__charset_name(const char *label)
 {
 	static const struct { const char *label, *name; } map[] = {
 		{"utf8", "UTF-8"}, {"unicode-1-1-utf-8", "UTF-8"},
@@ -664,9 +666,13 @@ static const char *charset_name(const char *label)
 static const int parse_opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
                               HTML_PARSE_NONET | HTML_PARSE_COMPACT;
 
-/* Parses the page in the charset it is in; NULL when even that fails. */
-static htmlDocPtr parse(const char *s, size_t n)
+/* libxml2 sets itself up once, before its first parse on any thread;
+ * here, so that only programs that read HTML load and start it. */
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+
+htmlDocPtr npk__html_parse(const char *s, size_t n, const char *fallback)
 {
+	pthread_once(&xml_once, xmlInitParser);
 	if (n > (size_t)INT32_MAX)
 		n = INT32_MAX;
 	const char *enc = NULL;
@@ -693,7 +699,8 @@ static htmlDocPtr parse(const char *s, size_t n)
 	if (d == NULL)
 		return NULL;
 	char *declared = declared_charset(xmlDocGetRootElement(d), 0);
-	enc = declared != NULL ? charset_name(declared) : "WINDOWS-1252";
+	enc = declared != NULL ? npk__charset_name(declared)
+	      : fallback != NULL ? npk__charset_name(fallback) : "WINDOWS-1252";
 	htmlDocPtr again = NULL;
 	/* a charset iconv does not know is not tried (libxml2 would complain) */
 	xmlCharEncodingHandlerPtr known = xmlFindCharEncodingHandler(enc);
@@ -735,20 +742,15 @@ static void hctx_free(hctx *h)
 		free(h->keywords[i]);
 }
 
-/* libxml2 sets itself up once, before its first parse on any thread;
- * here, so that only programs that read HTML load and start it. */
-static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
-
 int npk__html_rules(xctx *x, const char *s, size_t n)
 {
-	pthread_once(&xml_once, xmlInitParser);
 	hctx h;
 	memset(&h, 0, sizeof h);
 	for (int f = 0; f < F_COUNT; f++)
 		h.rank[f] = R_NONE;
 	h.author_rank = R_NONE;
 	h.keyword_rank = R_NONE;
-	htmlDocPtr d = parse(s, n);
+	htmlDocPtr d = npk__html_parse(s, n, NULL);
 	if (d != NULL) {
 		walk(&h, xmlDocGetRootElement(d), 0, 0);
 		xmlFreeDoc(d);

@@ -457,26 +457,40 @@ static int is_marker(span l, const char *m)
 	return l.n == 3 && memcmp(l.s, m, 3) == 0;
 }
 
-int npk__front_matter(xctx *x, const char *t, size_t n, size_t *body)
+int npk__front_matter_find(const char *t, size_t n, size_t *in_start, size_t *in_end,
+                           size_t *body)
 {
-	size_t pos = 0, nl = 0, cap = 64;
-	span first;
+	size_t pos = 0;
+	span first, l;
+	*in_start = *in_end = *body = 0;
 	if (!npk__next_line(t, n, &pos, &first))
 		return NPK__FM_NONE;
 	int yaml = is_marker(first, "---"), toml = is_marker(first, "+++");
 	if (!yaml && !toml)
 		return NPK__FM_NONE;
+	*in_start = pos;
+	for (size_t at = pos; npk__next_line(t, n, &pos, &l); at = pos)
+		if (yaml ? is_marker(l, "---") || is_marker(l, "...") : is_marker(l, "+++")) {
+			*in_end = at;
+			*body = pos;
+			return yaml ? NPK__FM_YAML : NPK__FM_TOML;
+		}
+	*in_end = *body = n;
+	return NPK__FM_UNCLOSED;
+}
+
+int npk__front_matter(xctx *x, const char *t, size_t n, size_t *body)
+{
+	size_t pos, end, nl = 0, cap = 64;
+	int kind = npk__front_matter_find(t, n, &pos, &end, body);
+	if (kind != NPK__FM_YAML)
+		return kind;
 
 	span *lines = malloc(cap * sizeof *lines);
 	if (lines == NULL)
 		goto nomem;
 	span l;
-	int closed = 0;
-	while (npk__next_line(t, n, &pos, &l)) {
-		if (yaml ? is_marker(l, "---") || is_marker(l, "...") : is_marker(l, "+++")) {
-			closed = 1;
-			break;
-		}
+	while (npk__next_line(t, end, &pos, &l)) {
 		if (nl == cap) {
 			span *m = realloc(lines, 2 * cap * sizeof *lines);
 			if (m == NULL)
@@ -486,10 +500,9 @@ int npk__front_matter(xctx *x, const char *t, size_t n, size_t *body)
 		}
 		lines[nl++] = l;
 	}
-	int rc = closed && yaml ? fm_parse(x, lines, nl) : 0;
+	int rc = fm_parse(x, lines, nl);
 	free(lines);
-	*body = pos;
-	return rc != 0 ? -1 : !closed ? NPK__FM_UNCLOSED : yaml ? NPK__FM_YAML : NPK__FM_TOML;
+	return rc != 0 ? -1 : NPK__FM_YAML;
 nomem:
 	free(lines);
 	x->nomem = 1;
