@@ -517,6 +517,7 @@ NPK_API int npk_reader_read(npk_reader *r, const npk_entry *e, npk_sink sink,
  * index given (the title weighted up); a replaced or withdrawn version
  * never appears. NPK_E_ARG: a bad query; NPK_E_NOTFOUND: an archive
  * without an index; NPK_E_DIGEST / NPK_E_FORMAT: a damaged index. */
+#define NPK_QUERY_MAX 4096   /* bytes of a query (spec/search.md 8) */
 typedef struct npk_search_opts {
 	size_t limit;             /* hits wanted (0: 10) */
 	int snippets;             /* read each hit's text for a snippet */

@@ -3,6 +3,7 @@
  * archives (and of their chains) asked a query; the best documents, each
  * with a snippet of its text.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@ static void search_help(FILE *f)
 {
 	fprintf(f,
 	        "Usage: newspack search [OPTIONS] ARCHIVE... QUERY\n"
+	        "       newspack search [OPTIONS] -f FILE ARCHIVE...\n"
 	        "\n"
 	        "Searches the full-text index of each ARCHIVE (made by create --search-index or\n"
 	        "newspack search-index; an edition: of every file of its chain) and prints the\n"
@@ -36,6 +38,8 @@ static void search_help(FILE *f)
 	        "  --json              print one JSON object: query, matched, hits (archive, path,\n"
 	        "                      title, date, score, edition, snippet, marks)\n"
 	        "  --no-snippets       do not read the documents for snippets (faster)\n"
+	        "  -f, --query-file F  read QUERY from file F ('-': standard input), a line end at\n"
+	        "                      its end dropped: for scripts, and queries of any character\n"
 	        CLI_TRUST_HELP
 	        "  --allow-untrusted   search an archive whose signer is not trusted\n"
 	        CLI_CHAIN_HELP
@@ -49,13 +53,50 @@ typedef struct sopts {
 	cli_ropts ro;
 	size_t limit;
 	int snippets;
+	const char *qfile;
 } sopts;
+
+/* The query of file name ('-': stdin) into buf: at most NPK_QUERY_MAX
+ * bytes (more is refused by the parser, which is told the size), one line
+ * end at the end dropped. Returns -1 to go on, or an exit code. */
+static int read_query(const char *name, char *buf, size_t cap)
+{
+	FILE *f = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
+	if (f == NULL) {
+		cli_warn("%s: %s", name, strerror(errno));
+		return EXIT_USAGE;
+	}
+	size_t n = fread(buf, 1, cap - 1, f);
+	int more = n == cap - 1 && fgetc(f) != EOF, bad = ferror(f);
+	if (f != stdin)
+		fclose(f);
+	if (bad) {
+		cli_warn("%s: cannot be read", name);
+		return EXIT_USAGE;
+	}
+	if (more) {
+		cli_warn("query: longer than %zu bytes (%s); at most %d are allowed", cap - 2, name,
+		         NPK_QUERY_MAX);
+		return EXIT_USAGE;
+	}
+	if (n > 0 && buf[n - 1] == '\n')
+		n--;
+	if (n > 0 && buf[n - 1] == '\r')
+		n--;
+	buf[n] = 0;
+	if (memchr(buf, 0, n) != NULL) {
+		cli_warn("query: %s holds a NUL byte", name);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
 
 static int parse(int argc, char **argv, sopts *o)
 {
 	static const struct option longopts[] = {
 		{"json", no_argument, NULL, 'J'},
 		{"no-snippets", no_argument, NULL, 'S'},
+		{"query-file", required_argument, NULL, 'f'},
 		{"allow-untrusted", no_argument, NULL, 'U'},
 		{"chain", required_argument, NULL, 'c'},
 		{"at", required_argument, NULL, 'a'},
@@ -64,13 +105,14 @@ static int parse(int argc, char **argv, sopts *o)
 	};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:n:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+p:n:f:h", longopts, NULL)) != -1) {
 		int ec = -1;
 		char *end;
 		switch (c) {
 		case 'p': o->ro.pubkey = optarg; break;
 		case 'J': o->ro.json = 1; break;
 		case 'S': o->snippets = 0; break;
+		case 'f': o->qfile = optarg; break;
 		case 'U': o->ro.allow_untrusted = 1; break;
 		case 'c': ec = cli_add_chain("search", optarg, &o->ro.chain); break;
 		case 'a': ec = cli_parse_at("search", optarg, &o->ro.chain); break;
@@ -164,11 +206,23 @@ int cmd_search(int argc, char **argv)
 	int ec = parse(argc, argv, &o);
 	if (ec >= 0)
 		return ec;
-	if (argc - optind < 2)
-		return cli_usage_error("search", "give ARCHIVE... and QUERY");
-	const char *q = argv[argc - 1];
+	static char qbuf[NPK_QUERY_MAX + 2];
+	const char *q;
+	size_t n;
+	if (o.qfile != NULL) {
+		if (argc - optind < 1)
+			return cli_usage_error("search", "give ARCHIVE...");
+		if ((ec = read_query(o.qfile, qbuf, sizeof qbuf)) >= 0)
+			return ec;
+		q = qbuf;
+		n = (size_t)(argc - optind);
+	} else {
+		if (argc - optind < 2)
+			return cli_usage_error("search", "give ARCHIVE... and QUERY");
+		q = argv[argc - 1];
+		n = (size_t)(argc - optind - 1);
+	}
 	char **names = argv + optind;
-	size_t n = (size_t)(argc - optind - 1);
 	npk_reader **rs = calloc(n, sizeof *rs);
 	if (rs == NULL) {
 		cli_warn("out of memory");
