@@ -404,23 +404,17 @@ static int global_df(search *s, const uint8_t *key, size_t len, uint64_t *df, np
 	return NPK_OK;
 }
 
-/* The documents of unit u holding key, scored by BM25 (weight w; the
- * body's length normalisation when norm). */
-static int key_set(search *s, unit *u, const uint8_t *key, size_t len, double w, int norm,
-                   set *out, npk_error *err)
+/* The documents of unit u holding key, each with its frequency times w,
+ * divided by the body's length normalisation when norm (BM25F's
+ * per-field frequency). */
+static int key_tf(search *s, unit *u, const uint8_t *key, size_t len, double w, int norm,
+                  set *out, npk_error *err)
 {
 	*out = (set){.exact = 1};
-	uint64_t df = 0;
-	NPK_FORWARD(global_df(s, key, len, &df, err));
-	if (df == 0)
-		return NPK_OK;
-	double idf = log(1.0 + (s->N - (double)df + 0.5) / ((double)df + 0.5));
-	if (idf < 0.01)
-		idf = 0.01;
 	npk__postings p = {0};
 	int rc = npk__ix_lookup(u->ix, key, len, &p, err);
 	uint64_t lo = npk__ix_lo(u->ix);
-	while (rc == NPK_OK) {
+	while (rc == NPK_OK && p.df > 0) {
 		uint64_t doc, dl = 0;
 		uint32_t tf;
 		int k = npk__postings_next(&p, &doc, &tf, err);
@@ -430,16 +424,26 @@ static int key_set(search *s, unit *u, const uint8_t *key, size_t len, double w,
 		}
 		if (norm)
 			rc = npk__ix_length(u->ix, doc, &dl, err);
-		double f = (double)tf;
-		double d = norm ? K1 * (1 - B + B * (double)dl / s->avgdl) : K1;
-		if (rc == NPK_OK && set_push(out, (uint32_t)(doc - lo), (float)(w * idf * f * (K1 + 1) /
-		                                                              (f + d))) != 0)
+		double d = norm ? 1 - B + B * (double)dl / s->avgdl : 1;
+		if (rc == NPK_OK && set_push(out, (uint32_t)(doc - lo), (float)(w * tf / d)) != 0)
 			rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
 	}
 	npk__postings_free(&p);
 	if (rc != NPK_OK)
 		set_free(out);
 	return rc;
+}
+
+/* BM25 of each document's frequency (spec/search.md 10.3), weight w. */
+static void saturate(set *t, uint64_t df, double N, double w)
+{
+	double idf = log(1.0 + (N - (double)df + 0.5) / ((double)df + 0.5));
+	if (idf < 0.01)
+		idf = 0.01;
+	for (size_t i = 0; i < t->n; i++) {
+		double f = t->v[i].score;
+		t->v[i].score = (float)(w * idf * f * (K1 + 1) / (f + K1));
+	}
 }
 
 static uint8_t field_code(npk__qfield f)
@@ -462,21 +466,33 @@ static int term_set(search *s, unit *u, npk__qfield f, const char *term, set *ou
 {
 	uint8_t key[NPK__IX_KEY_MAX];
 	size_t len;
+	uint64_t df = 0, tdf = 0;
 	*out = (set){.exact = 1};
 	if (key_make(field_code(f), term, key, &len) != 0)
 		return NPK_OK;
-	if (f == NPK__F_TEXT) {
-		set body, title;
-		NPK_FORWARD(key_set(s, u, key, len, 1.0, 1, &body, err));
-		key[0] = F_TITLE;
-		int rc = key_set(s, u, key, len, TITLE_BOOST, 0, &title, err);
-		if (rc != NPK_OK) {
-			set_free(&body);
-			return rc;
-		}
-		return set_join(&body, &title, OP_OR_SUM, out, err);
+	NPK_FORWARD(global_df(s, key, len, &df, err));
+	if (f != NPK__F_TEXT) {
+		if (df > 0)
+			NPK_FORWARD(key_tf(s, u, key, len, 1.0, 0, out, err));
+		saturate(out, df, s->N, f == NPK__F_TITLE ? TITLE_BOOST : 1.0);
+		return NPK_OK;
 	}
-	return key_set(s, u, key, len, f == NPK__F_TITLE ? TITLE_BOOST : 1.0, 0, out, err);
+	/* the body and the title: one frequency (BM25F), the title's counted
+	 * TITLE_BOOST times, then saturated once */
+	set body = {.exact = 1}, title = {.exact = 1};
+	if (df > 0)
+		NPK_FORWARD(key_tf(s, u, key, len, 1.0, 1, &body, err));
+	key[0] = F_TITLE;
+	int rc = global_df(s, key, len, &tdf, err);
+	if (rc == NPK_OK && tdf > 0)
+		rc = key_tf(s, u, key, len, TITLE_BOOST, 0, &title, err);
+	if (rc != NPK_OK) {
+		set_free(&body);
+		return rc;
+	}
+	NPK_FORWARD(set_join(&body, &title, OP_OR_SUM, out, err));
+	saturate(out, df > tdf ? df : tdf, s->N, 1.0);
+	return NPK_OK;
 }
 
 /* A WORDS leaf: every word (any variant: all its terms). */
