@@ -846,14 +846,19 @@ static unsigned bits_of(uint32_t v)
 	return b;
 }
 
+/* 128 values of bits bits each, from the lowest bit of the first byte up
+ * (9.4): 16 * bits bytes. */
 static void pack(uint8_t *out, const uint32_t *v, unsigned bits)
 {
-	memset(out, 0, 16 * bits);
-	uint64_t k = 0;
-	for (size_t i = 0; i < BLOCK; i++)
-		for (unsigned b = 0; b < bits; b++, k++)
-			if (v[i] >> b & 1)
-				out[k >> 3] |= (uint8_t)(1u << (k & 7));
+	uint64_t acc = 0;
+	unsigned have = 0;
+	for (size_t i = 0; i < BLOCK; i++) {
+		acc |= (uint64_t)v[i] << have; /* have < 8, bits <= 32: within 64 bits */
+		for (have += bits; have >= 8; have -= 8) {
+			*out++ = (uint8_t)acc;
+			acc >>= 8;
+		}
+	}
 }
 
 static int block_full(writer *w, npk_error *err)
