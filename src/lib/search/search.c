@@ -9,6 +9,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unictype.h>
+#include <unistr.h>
 
 #include "format/format.h"
 #include "newspack.h"
@@ -1054,6 +1056,30 @@ static int tokens_make(const search *s, const doc *d, tok **out, size_t *nout, n
 	return NPK_OK;
 }
 
+/* The part of a token w[0..n) to mark: without the punctuation and
+ * symbols before and after its word ("broadband," marks broadband). */
+static void word_span(const uint8_t *w, size_t n, size_t *a, size_t *b)
+{
+	size_t i = 0, end = n;
+	while (i < n) {
+		ucs4_t c;
+		int k = u8_mbtouc(&c, w + i, n - i);
+		if (uc_is_general_category(c, UC_CATEGORY_L) || uc_is_general_category(c, UC_CATEGORY_N))
+			break;
+		i += (size_t)(k > 0 ? k : 1);
+	}
+	for (size_t j = i; j < n;) {
+		ucs4_t c;
+		int k = u8_mbtouc(&c, w + j, n - j);
+		j += (size_t)(k > 0 ? k : 1);
+		if (uc_is_general_category(c, UC_CATEGORY_L) || uc_is_general_category(c, UC_CATEGORY_N) ||
+		    uc_is_general_category(c, UC_CATEGORY_M))
+			end = j;
+	}
+	*a = i < n ? i : 0;
+	*b = i < n ? end : n;
+}
+
 /* About SNIPPET_BYTES of the text around its densest run of the query's
  * words, white space made single spaces, each word of the query marked. */
 static int snippet_make(const search *s, const doc *d, npk_search_hit *h, npk_error *err)
@@ -1100,8 +1126,14 @@ static int snippet_make(const search *s, const doc *d, npk_search_hit *h, npk_er
 		size_t at = out.len;
 		bad |= npk__buf_put(&out, t + v[i].a, v[i].b - v[i].a);
 		if (v[i].hit) {
-			uint64_t pair[2] = {at, out.len};
-			bad |= npk__buf_put(&marks, pair, sizeof pair);
+			size_t ma, mb;
+			word_span(t + v[i].a, v[i].b - v[i].a, &ma, &mb);
+			uint64_t pair[2] = {at + ma, at + mb};
+			uint64_t *last = marks.len ? (uint64_t *)(void *)(marks.p + marks.len) - 2 : NULL;
+			if (glue && last != NULL && last[1] == at && ma == 0)
+				last[1] = pair[1]; /* one mark over characters written together */
+			else
+				bad |= npk__buf_put(&marks, pair, sizeof pair);
 		}
 	}
 	if (i < nv)
