@@ -199,7 +199,7 @@ typedef struct job {
 	int truncated;
 	int state;                /* 0 free, 1 queued, 2 taken, 3 done */
 	/* the result */
-	npk_buf keys;             /* per key: u8 len, key, varint tf */
+	npk_buf keys;             /* per key: u64 hash, u8 len, key, varint tf */
 	uint64_t length;          /* body terms */
 	char lang[8];
 	int rc;
@@ -282,7 +282,8 @@ static int analyze(counter *c, npk_buf *text, job *j, npk_error *err)
 	j->keys.len = 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const slot *s = &c->t[c->order[i]];
-		if (npk__buf_u8(&j->keys, s->len) != 0 ||
+		if (npk__buf_put(&j->keys, &s->hash, sizeof s->hash) != 0 ||
+		    npk__buf_u8(&j->keys, s->len) != 0 ||
 		    npk__buf_put(&j->keys, c->arena.p + s->off, s->len) != 0 ||
 		    put_varint(&j->keys, s->tf) != 0)
 			return npk__fail(err, NPK_E_NOMEM, "out of memory");
@@ -367,12 +368,12 @@ static int table_grow(npk__ixw *x)
 	return 0;
 }
 
-static int list_add(npk__ixw *x, uint64_t doc, const uint8_t *key, size_t n, uint64_t tf,
-                    npk_error *err)
+/* key's list (h its hash_key) gains (doc, tf). */
+static int list_add(npk__ixw *x, uint64_t doc, const uint8_t *key, size_t n, uint64_t h,
+                    uint64_t tf, npk_error *err)
 {
 	if ((x->n + 1) * 2 > x->cap)
 		NPK_FAIL_IF(table_grow(x) != 0, err, NPK_E_NOMEM, "out of memory");
-	uint64_t h = hash_key(key, n);
 	size_t j = h & (x->cap - 1);
 	entry *e = NULL;
 	for (; x->t[j].len; j = (j + 1) & (x->cap - 1)) {
@@ -523,6 +524,9 @@ static int invert(npk__ixw *x, job *j, npk_error *err)
 	}
 	x->truncated += j->truncated != 0;
 	for (size_t i = 0; i < j->keys.len;) {
+		uint64_t h;
+		memcpy(&h, j->keys.p + i, sizeof h);
+		i += sizeof h;
 		size_t n = j->keys.p[i];
 		const uint8_t *key = j->keys.p + i + 1;
 		i += 1 + n;
@@ -533,7 +537,7 @@ static int invert(npk__ixw *x, job *j, npk_error *err)
 			if (!(b & 0x80))
 				break;
 		}
-		NPK_FORWARD(list_add(x, j->doc, key, n, tf, err));
+		NPK_FORWARD(list_add(x, j->doc, key, n, h, tf, err));
 	}
 	if (x->mem > x->o.mem)
 		NPK_FORWARD(run_write(x, err));
