@@ -659,6 +659,10 @@ typedef struct npk_append_opts {
 	const char *rotation;         /* an npk-rotation/v1 file, or NULL */
 	const npk_chain_opts *chain;  /* earlier files (files, nfiles); may be NULL */
 	int fork;                     /* append after a PREVIOUS that is not the newest */
+	/* with create.search_index: the edition's index covers the chain's
+	 * whole state, every current document of the earlier files as well as
+	 * its own (spec/search.md 9.1), for a chain whose files have none */
+	int index_chain;
 } npk_append_opts;
 typedef struct npk_append_stats {
 	uint32_t edition;             /* the new edition's number */
@@ -670,6 +674,8 @@ typedef struct npk_append_stats {
 	uint64_t tree_size;
 	uint64_t dedup_documents;     /* entries whose content this file stored before */
 	uint64_t dedup_bytes;         /* their bytes (not in bytes_stored) */
+	uint64_t index_bytes, index_keys; /* search_index / index_chain: the index's */
+	uint64_t indexed;             /* index_chain: the documents of the state indexed */
 } npk_append_stats;
 /* Writes out, the edition after previous (which is never changed), holding
  * what inputs add or change in the chain's state and the withdrawals.

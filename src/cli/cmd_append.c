@@ -49,6 +49,9 @@ static void append_help(FILE *f)
 	        "  --no-copies, --no-dedup, --exclude PATTERN, --no-import: as create\n"
 	        "  --search-index       a full-text index of this edition's documents (as create);\n"
 	        "                       newspack search reads every file's index of the chain\n"
+	        "  --search-index=all   an index of every current document of the chain, for a\n"
+	        "                       chain whose earlier files have none (search then reads\n"
+	        "                       this one for them all)\n"
 	        "  --files-from LIST    more INPUTs, one a line of LIST ('-': stdin); a line\n"
 	        "                       SOURCE<TAB>PATH stores SOURCE at PATH (as create)\n"
 	        "  --null               LIST's records end with NUL, not a line break\n"
@@ -166,7 +169,7 @@ static const struct option append_longopts[] = {
 	{"no-dedup", no_argument, NULL, 'D'},
 	{"files-from", required_argument, NULL, 'T'},
 	{"null", no_argument, NULL, '0'},
-	{"search-index", no_argument, NULL, 'I'},
+	{"search-index", optional_argument, NULL, 'I'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -188,7 +191,13 @@ static int parse_append_opts(int argc, char **argv, aopts *ao)
 		case 'N': o->create.no_import = 1; break;
 		case 'K': o->create.no_copies = 1; break;
 		case 'D': o->create.no_dedup = 1; break;
-		case 'I': o->create.search_index = 1; break;
+		case 'I':
+			o->create.search_index = 1;
+			if (optarg != NULL && strcmp(optarg, "all") != 0)
+				ec = cli_usage_error("append", "--search-index takes no value or 'all', not "
+				                     "'%s'", optarg);
+			o->index_chain = optarg != NULL;
+			break;
 		case 'F': o->fork = 1; break;
 		case 'T': ao->list = optarg; break;
 		case '0': ao->null = 1; break;

@@ -334,6 +334,11 @@ static void search_index_help(FILE *f)
 	        "text is read (and checked) for the index. OUT.npk gets a new Merkle tree and is\n"
 	        "signed with -s's key. An archive made with create --search-index needs none.\n"
 	        "\n"
+	        "ARCHIVE is a lone archive (or a chain's base). A chain's files are never\n"
+	        "rewritten: its next edition holds the index of the whole chain, made with\n"
+	        "newspack append --search-index=all PREVIOUS OUT INPUT... (an edition adds at\n"
+	        "least one document).\n"
+	        "\n"
 	        "  -s SECKEY            secret key to sign OUT.npk (default %s)\n"
 	        "  --passphrase-file F  read the key's passphrase from F's first line\n"
 	        "  -p PUBKEY            trust ARCHIVE signed by this key (default: every key in\n"
@@ -360,6 +365,30 @@ int cmd_search_index(int argc, char **argv)
 	return merge_main(argc, argv, &mo);
 }
 
+/* search-index writes a lone archive: an edition of a chain (not its
+ * base) gets its index in the chain's next edition instead, since no file
+ * of a chain is rewritten and an edition adds at least one entry (spec/
+ * format.md 15.15). -1 to go on, or an exit code. */
+static int not_edition(const char *archive, const mopts *mo)
+{
+	npk_reader *r;
+	int ec = cli_open(archive, mo->pub, 1, &r);
+	if (ec != 0)
+		return ec;
+	npk_info in;
+	npk_reader_info(r, &in);
+	npk_reader_free(r);
+	if (in.edition == 0)
+		return -1;
+	cli_warn("%s is edition %u of a chain, whose files are never rewritten: put the index of the "
+	         "whole chain in its next edition, with what that edition adds:\n"
+	         "  newspack append --search-index=all %s OUT.npk INPUT...\n"
+	         "(search then reads it for every file before it), or write one indexed archive of "
+	         "the chain's state:\n  newspack merge --search-index OUT.npk %s", archive,
+	         (unsigned)in.edition, archive, archive);
+	return EXIT_USAGE;
+}
+
 static int merge_main(int argc, char **argv, mopts *pm)
 {
 	mopts mo = *pm;
@@ -374,6 +403,8 @@ static int merge_main(int argc, char **argv, mopts *pm)
 		argv[optind] = argv[optind + 1];
 		argv[optind + 1] = t;
 	}
+	if (ec < 0 && strcmp(mo.cmd, "search-index") == 0)
+		ec = not_edition(argv[optind + 1], &mo);
 	if (ec < 0 && (ec = cli_load_seckey(mo.sec, mo.pfile, &sk)) == 0)
 		ec = merge_run(&mo, argc - optind, argv + optind, sk);
 	npk_seckey_free(sk);

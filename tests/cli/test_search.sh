@@ -223,6 +223,29 @@ expect_exit 0 "--at 0: the base's state" -- $SR --json --at 0 "$C/e2.npk" "votes
 expect_eq "$(hits | tr '\n' ' ')" "a.txt " "the base's version at edition 0"
 expect_exit 0 "a file without an index is counted" -- $SR --json "$C/e2.npk" "library"
 expect_eq "$(jget unindexed_files)" 1 "unindexed_files: the withdrawal's edition"
+expect_exit 2 "search-index of an edition" -- $NP search-index -s "$KEY" "$C/e2.npk" "$S/x.npk"
+expect_contains "$ERR" "append --search-index=all" "says how to index a chain"
+# a chain made without indexes, then one edition indexing all of it
+P="$S/plainchain"
+mkdir -p "$P/in" "$P/in2"
+printf 'Lighthouse keeper retires.\n' > "$P/in/keeper.txt"
+printf 'Ferry timetable changes.\n' > "$P/in/ferry.txt"
+expect_exit 0 "a base without an index" -- $MK "$P/base.npk" "$P/in"
+printf 'Ferry timetable changes again for the lighthouse.\n' > "$P/in/ferry.txt"
+expect_exit 0 "an edition without an index" -- \
+	$NP append -q -s "$KEY" --timestamp 2026-03-02 "$P/base.npk" "$P/e1.npk" "$P/in"
+expect_exit 2 "the chain has no index" -- $SR "$P/e1.npk" "ferry"
+printf 'Lighthouse opens to visitors.\n' > "$P/in2/visit.txt"
+expect_exit 0 "append --search-index=all" -- \
+	$NP append -q -s "$KEY" --timestamp 2026-03-03 --search-index=all "$P/e1.npk" "$P/e2.npk" "$P/in2"
+expect_exit 0 "search the whole chain" -- $SR --json "$P/e2.npk" "lighthouse"
+expect_eq "$(hits | sort | tr '\n' ' ')" "ferry.txt keeper.txt visit.txt " \
+	"every file's documents, the current versions"
+expect_eq "$(jget unindexed_files)" 0 "no file left unindexed"
+expect_exit 0 "the replaced version is not shown" -- $SR --json "$P/e2.npk" "timetable"
+expect_eq "$(hits | tr '\n' ' ')" "ferry.txt " "the new ferry.txt"
+expect_exit 0 "check-chain of the indexed chain" -- $NP check-chain -p "$PUB" "$P/e2.npk"
+expect_exit 0 "verify of the indexed chain" -- $NP verify -p "$PUB" "$P/e2.npk"
 
 # ---- a damaged term page: named, exit 1; the other pages still answer
 D="$S/damage"

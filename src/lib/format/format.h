@@ -578,6 +578,14 @@ uint64_t npk__writer_entries(const npk_writer *w);
 /* The entries whose content was stored before (15.7 "Shared bytes"), and
  * their bytes: what deduplication saved. */
 void npk__writer_dedup(const npk_writer *w, uint64_t *docs, uint64_t *bytes);
+/* An edition's full-text index that covers entries of the earlier files
+ * of its chain too (spec/search.md 9.1: from lo): those are given one by
+ * one in increasing number before any entry of the edition's own, which
+ * the index then takes as they are written (append --search-index=all). */
+int npk__writer_index_start(npk_writer *w, uint64_t lo, npk_error *err);
+int npk__writer_index_doc(npk_writer *w, uint64_t doc, const uint8_t *bytes, size_t len, int cut,
+                          const char *media, const uint8_t *meta, size_t meta_len,
+                          npk_error *err);
 /* After npk_writer_finish: the full-text index's bytes (its two
  * sections), keys and documents indexed in part; zeros without one. */
 void npk__writer_index(const npk_writer *w, uint64_t *bytes, uint64_t *keys, uint64_t *cut);

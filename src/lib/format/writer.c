@@ -1281,6 +1281,25 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 	return writer_seal(w, sk, pt_off, err);
 }
 
+int npk__writer_index_start(npk_writer *w, uint64_t lo, npk_error *err)
+{
+	NPK_FAIL_IF(!w->v11 || w->ix != NULL || w->docs > 0 || lo > w->leaf_base, err, NPK_E_ARG,
+	            "a search index of earlier entries is started before any entry");
+	npk__ixw_opts io = {.lo = lo, .codec = NPK_CODEC_ZSTD, .threads = w->ix_threads};
+	NPK_FORWARD(npk__ixw_new(&io, &w->ix, err));
+	w->want_ix = 1;
+	return NPK_OK;
+}
+
+int npk__writer_index_doc(npk_writer *w, uint64_t doc, const uint8_t *bytes, size_t len, int cut,
+                          const char *media, const uint8_t *meta, size_t meta_len,
+                          npk_error *err)
+{
+	NPK_FAIL_IF(w->ix == NULL || doc >= w->leaf_base || w->docs > 0, err, NPK_E_ARG,
+	            "entry %llu is no earlier entry of a search index", (unsigned long long)doc);
+	return npk__ixw_doc(w->ix, doc, bytes, len, cut, media, meta, meta_len, err);
+}
+
 void npk__writer_index(const npk_writer *w, uint64_t *bytes, uint64_t *keys, uint64_t *cut)
 {
 	const npk__ixw_result *r = &w->ix_res;

@@ -24,7 +24,9 @@
 
 #include "format/dedup.h"
 #include "format/format.h"
+#include "meta/meta.h"
 #include "pack/pack.h"
+#include "search/extract.h"
 
 /* The state's entry at the path being written. */
 typedef struct state_entry {
@@ -622,7 +624,7 @@ static int append_prepare(append_run *a, const char *previous, const char *out,
 	NPK_FAIL_IF(co->timestamp < a->pv.info.created, err, NPK_E_ARG, "the timestamp %s is before "
 	            "%s was created (%s): an edition is not older than the one before it", tn,
 	            previous, tp);
-	int rotated;
+	int rotated = 0;
 	NPK_FORWARD(signer_check(&a->pv, sk, opts->rotation, a->statement, a->rot_sig, &rotated,
 	                         previous, err));
 	NPK_FORWARD(out_path(out, &a->pv, &a->out, err));
@@ -695,6 +697,98 @@ static int chain_seed(append_run *a, npk_error *err)
 	return NPK_OK;
 }
 
+typedef struct text_sink {
+	npk_buf *b;
+	int nomem;
+} text_sink;
+
+static int take_text(const uint8_t *p, size_t len, void *ctx)
+{
+	text_sink *t = ctx;
+	size_t room = NPK__INDEX_DOC_MAX - t->b->len;
+	if (len > room)
+		len = room;
+	if (len && npk__buf_put(t->b, p, len) != 0)
+		t->nomem = 1;
+	return 0;
+}
+
+/* Entry e of file fr (whose first leaf is base), indexed when it is the
+ * state's version of its path. */
+static int index_one(append_run *a, npk_reader *fr, const npk_entry *e, uint64_t base,
+                     npk_buf *text, npk_error *err)
+{
+	npk_entry x = *e;
+	char *path = strdup(e->path), *media = strdup(e->media_type ? e->media_type : "");
+	uint8_t *meta = NULL;
+	size_t meta_len = 0;
+	int rc = path && media ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "out of memory");
+	if (rc == NPK_OK && e->meta != NULL)
+		rc = npk__meta_encode(e->meta, &meta, &meta_len, err);
+	const npk_entry *now = NULL;
+	npk_reader *nfr = NULL;
+	int current = 0;
+	if (rc == NPK_OK) {
+		rc = npk__chain_find(a->cx.top, path, &now, &nfr, err);
+		current = rc == NPK_OK && nfr == fr && now->ordinal == x.ordinal;
+		if (rc == NPK_E_NOTFOUND)
+			rc = NPK_OK;
+	}
+	if (rc == NPK_OK && current) {
+		x.path = path;
+		x.media_type = media;
+		x.meta = NULL;
+		text->len = 0;
+		text_sink t = {text, 0};
+		rc = npk_reader_read(a->cx.top, &x, take_text, &t, err);
+		if (rc == NPK_OK && t.nomem)
+			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+		if (rc == NPK_OK)
+			rc = npk__writer_index_doc(a->w, base + x.ordinal, text->p, text->len,
+			                           x.size > NPK__INDEX_DOC_MAX, media, meta, meta_len, err);
+		if (rc == NPK_OK)
+			a->cx.st->indexed++;
+	}
+	free(path);
+	free(media);
+	free(meta);
+	return rc;
+}
+
+/* spec/search.md 9.1: the index of the chain's state, in an edition of
+ * no entry of its own: each file's entries in order (their leaf numbers
+ * increase), the documents that are still the state's read and indexed. */
+static int index_state(append_run *a, npk_error *err)
+{
+	npk_reader *top = a->cx.top;
+	NPK_FORWARD(npk__writer_index_start(a->w, 0, err));
+	npk_buf text = {0};
+	uint64_t base = 0;
+	int rc = NPK_OK;
+	for (uint32_t ed = 0; rc == NPK_OK && ed < npk__chain_count(top); ed++) {
+		npk_reader *fr;
+		npk_edition_info ei;
+		npk__iter *it = NULL;
+		const npk_entry *e;
+		rc = npk__chain_file(top, ed, &fr, err);
+		if (rc == NPK_OK)
+			rc = npk_reader_edition(top, ed, &ei, err);
+		if (rc == NPK_OK)
+			rc = npk__iter_new(fr, &it, err);
+		while (rc == NPK_OK && (rc = npk__iter_next(it, &e, err)) == NPK_OK && e != NULL) {
+			if (e->kind != NPK_KIND_DOCUMENT)
+				continue;
+			rc = index_one(a, fr, e, base, &text, err);
+		}
+		npk__iter_free(it);
+		if (rc == NPK_OK)
+			npk__reader_drop(fr, NPK__DROP_LIST);
+		base = ei.tree_size;
+	}
+	npk__buf_free(&text);
+	return rc;
+}
+
 /* The edition written to a temporary file beside OUT, then renamed. */
 static int append_write(append_run *a, const char *const *inputs, size_t ninputs,
                         const npk_append_opts *opts, const npk_seckey *sk, npk_error *err)
@@ -707,6 +801,8 @@ static int append_write(append_run *a, const char *const *inputs, size_t ninputs
 	NPK_FORWARD(edition_out_open(&a->o, a->out, replace, err));
 	NPK_FORWARD(npk_writer_new(a->o.fd, &wo, &a->w, err));
 	NPK_FORWARD(npk__writer_edition(a->w, &a->spec, err));
+	if (opts->index_chain && wo.search_index)
+		NPK_FORWARD(index_state(a, err));
 	if (ninputs > 0 && !wo.no_dedup)
 		NPK_FORWARD(chain_seed(a, err));
 	npk_create_stats cst = {0};
@@ -716,6 +812,8 @@ static int append_write(append_run *a, const char *const *inputs, size_t ninputs
 	npk__writer_dedup(a->w, &st->dedup_documents, &st->dedup_bytes);
 	st->bytes_stored -= st->dedup_bytes;
 	NPK_FORWARD(npk_writer_finish(a->w, sk, err));
+	uint64_t cut;
+	npk__writer_index(a->w, &st->index_bytes, &st->index_keys, &cut);
 	st->bytes_out = npk_writer_size(a->w);
 	NPK_FORWARD(npk__pack_tail(&a->o, &wo, &st->bytes_out, err));
 	NPK_FORWARD(edition_out_commit(&a->o, err));

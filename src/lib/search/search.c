@@ -121,6 +121,8 @@ typedef struct unit {
 	npk_reader *top, *fr;     /* the reader given; the file whose index this is */
 	int chain;                /* top reads a chain: check each document is current */
 	uint64_t base;            /* the file's first entry's number (15.15 leaf) */
+	const uint64_t *ends;     /* a chain's: each file's end of leaves, editions 0 .. nends - 1 */
+	uint32_t nends;
 	npk__ix *ix;
 	set *leaves;              /* per query leaf, for the checks of inexact queries */
 } unit;
@@ -165,6 +167,8 @@ struct search {
 	/* global document frequencies of the keys looked up */
 	struct dfk { uint8_t key[NPK__IX_KEY_MAX]; size_t len; uint64_t df; } *dfs;
 	size_t ndfs;
+	uint64_t *ends[64];       /* per chain given (at most 64 kept; more: one by one) */
+	size_t nchains;
 };
 typedef struct search search;
 
@@ -177,6 +181,97 @@ static void units_free(search *s)
 
 /* The index of file fr (edition e of top's chain, base its first leaf), if
  * it has one. */
+static int unit_add(search *s, size_t a, npk_reader *top, npk_reader *fr, int chain, uint64_t base,
+                    int *found, npk_error *err);
+
+/* The index of file fr, opened (*ix NULL: it has none). */
+static int index_open(npk_reader *fr, npk__ix **ix, npk_error *err)
+{
+	const npk_section *root, *post;
+	uint32_t nr = npk__reader_sections(fr, 7, &root), np = npk__reader_sections(fr, 11, &post);
+	const char *name = npk__reader_name(fr);
+	*ix = NULL;
+	if (nr == 0 && np == 0)
+		return NPK_OK;
+	NPK_FAIL_IF(nr != 1 || np != 1, err, NPK_E_FORMAT,
+	            "%s: search index: %u root sections and %u postings sections (one of each)",
+	            name, nr, np);
+	return npk__ix_open(unit_read, fr, root->off, root->len, root->digest, post->off,
+	                    post->len, name, ix, err);
+}
+
+/* The indexes of chain r's files, newest first: each one taken unless a
+ * newer one taken covers some of its entries (an index made for the whole
+ * state by search-index covers the files before it); the files with
+ * documents no index taken covers are counted. */
+static int chain_units(search *s, size_t a, npk_reader *r, int *found, npk_search_result *res,
+                       npk_error *err)
+{
+	uint32_t at = npk__chain_at(r), n = at + 1;
+	uint64_t *ends = calloc(n, sizeof *ends);
+	NPK_FAIL_IF(ends == NULL, err, NPK_E_NOMEM, "search: out of memory");
+	if (s->nchains == sizeof s->ends / sizeof s->ends[0]) {
+		free(ends);
+		return npk__fail(err, NPK_E_LIMIT, "search: at most 64 chains at once");
+	}
+	s->ends[s->nchains++] = ends;
+	for (uint32_t e = 0; e < n; e++) {
+		npk_edition_info ei;
+		NPK_FORWARD(npk_reader_edition(r, e, &ei, err));
+		ends[e] = ei.tree_size;
+	}
+	uint64_t free_top = ends[at]; /* leaves [0, free_top): no index taken yet */
+	uint64_t *cov_lo = calloc(n, sizeof *cov_lo), *cov_hi = calloc(n, sizeof *cov_hi);
+	size_t ncov = 0;
+	int rc = cov_lo && cov_hi ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	for (uint32_t e = n; rc == NPK_OK && e-- > 0;) {
+		npk_reader *fr;
+		npk__ix *ix = NULL;
+		rc = npk__chain_file(r, e, &fr, err);
+		if (rc == NPK_OK)
+			rc = index_open(fr, &ix, err);
+		if (rc != NPK_OK || ix == NULL)
+			continue;
+		uint64_t lo = npk__ix_lo(ix), hi = npk__ix_hi(ix), first = e ? ends[e - 1] : 0;
+		if (hi > ends[e] || (lo > first && lo != hi)) {
+			npk__ix_free(ix);
+			rc = npk__fail(err, NPK_E_FORMAT, "%s: search index: covers entries %llu to %llu, "
+			               "not those of its chain up to its own", npk__reader_name(fr),
+			               (unsigned long long)lo, (unsigned long long)hi);
+			break;
+		}
+		if (hi > free_top) { /* a newer index covers these */
+			npk__ix_free(ix);
+			continue;
+		}
+		unit *u = realloc(s->units, (s->nunits + 1) * sizeof *u);
+		if (u == NULL) {
+			npk__ix_free(ix);
+			rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+			break;
+		}
+		s->units = u;
+		s->units[s->nunits++] = (unit){.archive = a, .top = r, .fr = fr, .chain = 1,
+		                               .base = first, .ends = ends, .nends = n, .ix = ix};
+		cov_lo[ncov] = lo;
+		cov_hi[ncov++] = hi;
+		free_top = lo;
+		*found = 1;
+	}
+	/* files holding leaves no taken index covers */
+	for (uint32_t e = 0; rc == NPK_OK && e < n; e++) {
+		uint64_t p = e ? ends[e - 1] : 0, q = ends[e], c = 0;
+		for (size_t k = 0; k < ncov; k++) {
+			uint64_t x = cov_lo[k] > p ? cov_lo[k] : p, y = cov_hi[k] < q ? cov_hi[k] : q;
+			c += y > x ? y - x : 0;
+		}
+		res->unindexed_files += c < q - p;
+	}
+	free(cov_lo);
+	free(cov_hi);
+	return rc;
+}
+
 static int unit_add(search *s, size_t a, npk_reader *top, npk_reader *fr, int chain, uint64_t base,
                     int *found, npk_error *err)
 {
@@ -214,20 +309,7 @@ static int units_open(search *s, npk_search_result *res, npk_error *err)
 		if (npk__reader_chain(r) == NULL) {
 			NPK_FORWARD(unit_add(s, a, r, r, 0, 0, &found, err));
 		} else {
-			uint32_t at = npk__chain_at(r);
-			uint64_t base = 0;
-			for (uint32_t e = 0; e <= at; e++) {
-				npk_reader *fr;
-				npk_edition_info ei;
-				NPK_FORWARD(npk__chain_file(r, e, &fr, err));
-				NPK_FORWARD(npk_reader_edition(r, e, &ei, err));
-				int one = 0;
-				NPK_FORWARD(unit_add(s, a, r, fr, 1, base, &one, err));
-				if (!one)
-					res->unindexed_files++;
-				found |= one;
-				base = ei.tree_size;
-			}
+			NPK_FORWARD(chain_units(s, a, r, &found, res, err));
 		}
 		NPK_FAIL_IF(!found, err, NPK_E_NOTFOUND,
 		            "%s has no search index: add one with 'newspack search-index %s OUT.npk' "
@@ -902,8 +984,24 @@ static int doc_load(search *s, unit *u, uint32_t docn, doc *d, int *current, npk
 {
 	(void)s;
 	const npk_entry *e;
-	uint64_t n = npk__ix_lo(u->ix) + docn;
-	NPK_FORWARD(npk__reader_entry_at(u->fr, n - u->base, &e, err));
+	uint64_t n = npk__ix_lo(u->ix) + docn, first = u->base;
+	npk_reader *fr = u->fr;
+	if (u->ends != NULL && n < u->base) {
+		/* an index of earlier files' entries: the file whose leaves hold n */
+		uint32_t lo = 0, hi = u->nends;
+		while (lo < hi) {
+			uint32_t mid = lo + (hi - lo) / 2;
+			if (u->ends[mid] > n)
+				hi = mid;
+			else
+				lo = mid + 1;
+		}
+		NPK_FAIL_IF(lo >= u->nends, err, NPK_E_FORMAT, "search index: entry %llu is in no file "
+		            "of the chain", (unsigned long long)n);
+		NPK_FORWARD(npk__chain_file(u->top, lo, &fr, err));
+		first = lo ? u->ends[lo - 1] : 0;
+	}
+	NPK_FORWARD(npk__reader_entry_at(fr, n - first, &e, err));
 	*current = e->kind == NPK_KIND_DOCUMENT;
 	d->e = *e;
 	d->path = strdup(e->path);
@@ -918,14 +1016,14 @@ static int doc_load(search *s, unit *u, uint32_t docn, doc *d, int *current, npk
 	d->e.meta = d->meta;
 	if (*current && u->chain) {
 		const npk_entry *now;
-		npk_reader *fr = NULL;
-		int rc = npk__chain_find(u->top, d->path, &now, &fr, err);
+		npk_reader *nfr = NULL;
+		int rc = npk__chain_find(u->top, d->path, &now, &nfr, err);
 		if (rc == NPK_E_NOTFOUND) {
 			*current = 0;
 			return NPK_OK;
 		}
 		NPK_FORWARD(rc);
-		*current = fr == u->fr && now->ordinal == d->e.ordinal;
+		*current = nfr == fr && now->ordinal == d->e.ordinal;
 	}
 	return NPK_OK;
 }
@@ -1303,6 +1401,8 @@ int npk_search(npk_reader *const *readers, size_t n, const char *query,
 		leaf_free(&s.leaves[i], s.nunits);
 	free(s.dfs);
 	units_free(&s);
+	for (size_t i = 0; i < s.nchains; i++)
+		free(s.ends[i]);
 	npk__query_free(root);
 	if (rc != NPK_OK)
 		npk_search_result_free(res);
