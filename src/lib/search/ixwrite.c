@@ -12,6 +12,9 @@
 #include "search/ixwrite.h"
 
 #include <pthread.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +38,7 @@
 #define TF_MAX 65535u
 #define LANGS_MAX 64u
 #define KEY_MAX (1u + NPK__TERM_MAX)
-#define INFLIGHT_MAX (16u << 20) /* document bytes handed to workers at once */
+#define INFLIGHT_MAX (4u << 20)  /* document bytes handed to workers at once */
 
 enum { F_BODY = 1, F_TITLE, F_AUTHOR, F_SECTION, F_SOURCE, F_LANG, F_URL, F_DATE };
 
@@ -482,6 +485,11 @@ static int run_write(npk__ixw *x, npk_error *err)
 	x->n = 0;
 	x->arena.len = 0;
 	x->mem = x->cap * sizeof *x->t;
+#ifdef __GLIBC__
+	/* the lists were many small blocks: give their pages back, so that the
+	 * next run's budget is what the process holds */
+	malloc_trim(0);
+#endif
 	return NPK_OK;
 }
 

@@ -16,7 +16,7 @@
 
 #define NPK__IX_ROOT_TYPE 7u        /* spec/format.md 15.6 */
 #define NPK__IX_POSTINGS_TYPE 11u
-#define NPK__IX_MEM_DEFAULT (40u << 20)
+#define NPK__IX_MEM_DEFAULT (16u << 20)
 
 typedef struct npk__ixw npk__ixw;
 
