@@ -38,6 +38,7 @@
 #define TF_MAX 65535u
 #define LANGS_MAX 64u
 #define KEY_MAX (1u + NPK__TERM_MAX)
+#define RUNS_MAX 32u             /* runs merged at once (memory: a buffer each) */
 #define INFLIGHT_MAX (4u << 20)  /* document bytes handed to workers at once */
 
 enum { F_BODY = 1, F_TITLE, F_AUTHOR, F_SECTION, F_SOURCE, F_LANG, F_URL, F_DATE };
@@ -268,7 +269,7 @@ static int analyze(counter *c, npk_buf *text, job *j, npk_error *err)
 	text->len = 0;
 	npk_meta *m = npk_meta_new();
 	NPK_FAIL_IF(m == NULL, err, NPK_E_NOMEM, "out of memory");
-	int rc = npk__meta_decode(j->meta, j->meta_len, m, err);
+	int rc = j->meta_len ? npk__meta_decode(j->meta, j->meta_len, m, err) : NPK_OK;
 	if (rc == NPK_OK)
 		rc = npk__search_text(j->bytes, j->len, j->media, text, err);
 	if (rc == NPK_OK) {
@@ -313,9 +314,11 @@ typedef struct entry {
 	uint8_t len;
 } entry;
 
+/* A run: a segment of the scratch file, its keys sorted; per key u8
+ * len, key, varint df, then df pairs (varint gap, varint tf), the first
+ * gap from lo. */
 typedef struct run {
-	int fd;
-	uint64_t size;
+	uint64_t off, size;
 } run;
 
 struct npk__ixw {
@@ -337,6 +340,8 @@ struct npk__ixw {
 	size_t cap, n;
 	npk_buf arena;
 	size_t mem;
+	int scratch;              /* the runs' file, -1 until the first */
+	uint64_t scratch_end;
 	run *runs;
 	size_t nruns;
 	uint64_t last_doc;
@@ -415,6 +420,8 @@ static int list_add(npk__ixw *x, uint64_t doc, const uint8_t *key, size_t n, uin
 	return NPK_OK;
 }
 
+static int runs_compact(npk__ixw *x, npk_error *err);
+
 static const npk__ixw *sort_x;
 
 static int entry_cmp(const void *a, const void *b)
@@ -457,14 +464,13 @@ static int run_write(npk__ixw *x, npk_error *err)
 		return npk__fail(err, NPK_E_NOMEM, "out of memory");
 	}
 	x->runs = r;
-	wbuf w = {.fd = -1};
-	int rc = npk__scratch_fd(&w.fd, err);
+	int rc = x->scratch >= 0 ? NPK_OK : npk__scratch_fd(&x->scratch, err);
+	wbuf w = {.fd = x->scratch, .off = x->scratch_end};
 	for (size_t i = 0; i < k && rc == NPK_OK; i++) {
 		const entry *e = v[i];
 		if (npk__buf_u8(&w.b, e->len) != 0 ||
 		    npk__buf_put(&w.b, x->arena.p + e->off, e->len) != 0 ||
-		    put_varint(&w.b, e->df) != 0 || put_varint(&w.b, e->plen) != 0 ||
-		    npk__buf_put(&w.b, e->post, e->plen) != 0)
+		    put_varint(&w.b, e->df) != 0 || npk__buf_put(&w.b, e->post, e->plen) != 0)
 			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 		else if (w.b.len >= (1u << 20))
 			rc = wbuf_flush(&w, err);
@@ -473,12 +479,9 @@ static int run_write(npk__ixw *x, npk_error *err)
 		rc = wbuf_flush(&w, err);
 	free(v);
 	npk__buf_free(&w.b);
-	if (rc != NPK_OK) {
-		if (w.fd >= 0)
-			close(w.fd);
-		return rc;
-	}
-	x->runs[x->nruns++] = (run){.fd = w.fd, .size = w.off};
+	NPK_FORWARD(rc);
+	x->runs[x->nruns++] = (run){.off = x->scratch_end, .size = w.off - x->scratch_end};
+	x->scratch_end = w.off;
 	for (size_t i = 0; i < x->cap; i++)
 		free(x->t[i].post);
 	memset(x->t, 0, x->cap * sizeof *x->t);
@@ -490,7 +493,7 @@ static int run_write(npk__ixw *x, npk_error *err)
 	 * next run's budget is what the process holds */
 	malloc_trim(0);
 #endif
-	return NPK_OK;
+	return x->nruns < RUNS_MAX ? NPK_OK : runs_compact(x, err);
 }
 
 static int lang_count(npk__ixw *x, const char *code)
@@ -624,6 +627,7 @@ int npk__ixw_new(const npk__ixw_opts *o, npk__ixw **out, npk_error *err)
 	npk__ixw *x = calloc(1, sizeof *x);
 	NPK_FAIL_IF(x == NULL, err, NPK_E_NOMEM, "out of memory");
 	x->o = *o;
+	x->scratch = -1;
 	if (x->o.mem == 0)
 		x->o.mem = NPK__IX_MEM_DEFAULT;
 	pthread_mutex_init(&x->mu, NULL);
@@ -702,12 +706,12 @@ int npk__ixw_doc(npk__ixw *x, uint64_t doc, const uint8_t *bytes, size_t len, in
 
 typedef struct cursor {
 	int fd;
-	uint64_t off, size;
-	uint8_t buf[65536];
+	uint64_t off, size;       /* the next byte to read, and the run's end */
+	uint8_t buf[16384];
 	size_t pos, fill;
 	uint8_t key[KEY_MAX];
 	size_t len;
-	uint64_t df, bytes;
+	uint64_t df;
 	int live;
 } cursor;
 
@@ -757,7 +761,6 @@ static int cur_next(cursor *c, npk_error *err)
 	for (size_t i = 0; i < n; i++)
 		NPK_FORWARD(cur_byte(c, &c->key[i], err));
 	NPK_FORWARD(cur_varint(c, &c->df, err));
-	NPK_FORWARD(cur_varint(c, &c->bytes, err));
 	c->live = 1;
 	return NPK_OK;
 }
@@ -986,16 +989,26 @@ static int key_end(writer *w, const uint8_t *key, size_t len, npk_error *err)
 	return NPK_OK;
 }
 
-/* Every run, key by key, into chunks and term pages. */
-static int merge_runs(writer *w, npk_error *err)
+/* Where a merge of runs goes: each key's df, its postings in document
+ * order, its end. */
+typedef struct merge_out {
+	int (*begin)(void *ctx, const uint8_t *key, size_t len, uint64_t df, npk_error *err);
+	int (*posting)(void *ctx, uint64_t doc, uint64_t tf, npk_error *err);
+	int (*end)(void *ctx, const uint8_t *key, size_t len, npk_error *err);
+	void *ctx;
+} merge_out;
+
+/* Every run, key by key in key order, a key's lists one after the other
+ * (the runs are in document order), into o. */
+static int merge_each(npk__ixw *x, const merge_out *o, npk_error *err)
 {
-	npk__ixw *x = w->x;
 	size_t k = x->nruns;
 	cursor *c = calloc(k ? k : 1, sizeof *c);
 	NPK_FAIL_IF(c == NULL, err, NPK_E_NOMEM, "out of memory");
 	int rc = NPK_OK;
 	for (size_t i = 0; i < k && rc == NPK_OK; i++) {
-		c[i] = (cursor){.fd = x->runs[i].fd, .size = x->runs[i].size};
+		c[i] = (cursor){.fd = x->scratch, .off = x->runs[i].off,
+		                .size = x->runs[i].off + x->runs[i].size};
 		rc = cur_next(&c[i], err);
 	}
 	while (rc == NPK_OK) {
@@ -1012,7 +1025,7 @@ static int merge_runs(writer *w, npk_error *err)
 		for (size_t i = 0; i < k; i++)
 			if (c[i].live && key_cmp(c[i].key, c[i].len, key, len) == 0)
 				df += c[i].df;
-		rc = key_begin(w, key, len, df, err);
+		rc = o->begin(o->ctx, key, len, df, err);
 		for (size_t i = 0; i < k && rc == NPK_OK; i++) {
 			if (!c[i].live || key_cmp(c[i].key, c[i].len, key, len) != 0)
 				continue;
@@ -1024,18 +1037,102 @@ static int merge_runs(writer *w, npk_error *err)
 					rc = cur_varint(&c[i], &tf, err);
 				doc += gap;
 				if (rc == NPK_OK)
-					rc = key_posting(w, doc, tf, err);
+					rc = o->posting(o->ctx, doc, tf, err);
 			}
 			if (rc == NPK_OK)
 				rc = cur_next(&c[i], err);
 		}
 		if (rc == NPK_OK)
-			rc = key_end(w, key, len, err);
+			rc = o->end(o->ctx, key, len, err);
 	}
-	if (rc == NPK_OK)
-		rc = term_page_close(w, err);
 	free(c);
 	return rc;
+}
+
+/* ---- Runs merged into one (more than RUNS_MAX) ---- */
+
+typedef struct compact {
+	wbuf w;
+	uint64_t lo, prev;
+	int first;
+} compact;
+
+static int compact_begin(void *ctx, const uint8_t *key, size_t len, uint64_t df, npk_error *err)
+{
+	compact *c = ctx;
+	c->first = 1;
+	if (npk__buf_u8(&c->w.b, (uint8_t)len) != 0 || npk__buf_put(&c->w.b, key, len) != 0 ||
+	    put_varint(&c->w.b, df) != 0)
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	return NPK_OK;
+}
+
+static int compact_posting(void *ctx, uint64_t doc, uint64_t tf, npk_error *err)
+{
+	compact *c = ctx;
+	uint64_t gap = doc - (c->first ? c->lo : c->prev);
+	c->first = 0;
+	c->prev = doc;
+	if (put_varint(&c->w.b, gap) != 0 || put_varint(&c->w.b, tf) != 0)
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	return c->w.b.len >= (1u << 20) ? wbuf_flush(&c->w, err) : NPK_OK;
+}
+
+static int compact_end(void *ctx, const uint8_t *key, size_t len, npk_error *err)
+{
+	(void)ctx;
+	(void)key;
+	(void)len;
+	(void)err;
+	return NPK_OK;
+}
+
+/* The runs, merged into one run of a new scratch file (the old one, and
+ * its space, let go): the merge at the end then reads a bounded number. */
+static int runs_compact(npk__ixw *x, npk_error *err)
+{
+	compact c = {.w = {.fd = -1}, .lo = x->o.lo};
+	NPK_FORWARD(npk__scratch_fd(&c.w.fd, err));
+	merge_out o = {compact_begin, compact_posting, compact_end, &c};
+	int rc = merge_each(x, &o, err);
+	if (rc == NPK_OK)
+		rc = wbuf_flush(&c.w, err);
+	npk__buf_free(&c.w.b);
+	if (rc != NPK_OK) {
+		close(c.w.fd);
+		return rc;
+	}
+	close(x->scratch);
+	x->scratch = c.w.fd;
+	x->scratch_end = c.w.off;
+	x->runs[0] = (run){.off = 0, .size = c.w.off};
+	x->nruns = 1;
+	return NPK_OK;
+}
+
+/* ---- Runs merged into the index ---- */
+
+static int out_begin(void *ctx, const uint8_t *key, size_t len, uint64_t df, npk_error *err)
+{
+	return key_begin(ctx, key, len, df, err);
+}
+
+static int out_posting(void *ctx, uint64_t doc, uint64_t tf, npk_error *err)
+{
+	return key_posting(ctx, doc, tf, err);
+}
+
+static int out_end(void *ctx, const uint8_t *key, size_t len, npk_error *err)
+{
+	return key_end(ctx, key, len, err);
+}
+
+/* Every run, key by key, into chunks and term pages. */
+static int merge_runs(writer *w, npk_error *err)
+{
+	merge_out o = {out_begin, out_posting, out_end, w};
+	NPK_FORWARD(merge_each(w->x, &o, err));
+	return term_page_close(w, err);
 }
 
 static int norms_write(writer *w, uint64_t n, npk_error *err)
@@ -1168,8 +1265,8 @@ void npk__ixw_free(npk__ixw *x)
 		free(x->t[i].post);
 	free(x->t);
 	npk__buf_free(&x->arena);
-	for (size_t i = 0; i < x->nruns; i++)
-		close(x->runs[i].fd);
+	if (x->scratch >= 0)
+		close(x->scratch);
 	free(x->runs);
 	free(x->norms);
 	free(x);
