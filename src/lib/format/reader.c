@@ -89,6 +89,8 @@ struct npk_reader {
 	obj_buf jump[NPK_JUMP_CACHE];
 	int64_t jump_id[NPK_JUMP_CACHE];
 	uint64_t jump_used[NPK_JUMP_CACHE], jump_clock;
+	int random_reads;          /* documents read one by one in no order (search): each
+	                           * cluster decoded only as far as the document */
 	npk_decoder *dec;
 	size_t threads;           /* for read-ahead; 0 = one per core */
 	int no_meta;              /* walks and find leave metadata lists undecoded */
@@ -1779,7 +1781,7 @@ static int load_cluster_head(npk_reader *r, uint32_t i, uint32_t want, npk_error
 	 * which the jump cache then keeps. */
 	int64_t at = r->cl_cached;
 	if (r->pf != NULL || at == (int64_t)i || r->cl_bad == (int64_t)i ||
-	    (at >= 0 && at + 1 != (int64_t)i) || r->jump_clock > 0)
+	    (!r->random_reads && ((at >= 0 && at + 1 != (int64_t)i) || r->jump_clock > 0)))
 		return load_cluster(r, i, err);
 	r->cl_cached = -1;
 	r->cl_loads++;
@@ -2687,6 +2689,11 @@ const npk_section *npk__reader_paths_section(const npk_reader *r)
 const npk_section *npk__reader_folders_section(const npk_reader *r)
 {
 	return r->has_link && r->folders_sec >= 0 ? &r->sections[r->folders_sec] : NULL;
+}
+
+void npk__reader_set_random(npk_reader *r, int random)
+{
+	r->random_reads = random;
 }
 
 npk__chain *npk__reader_chain(const npk_reader *r)

@@ -229,6 +229,8 @@ static int chain_units(search *s, size_t a, npk_reader *r, int *found, npk_searc
 		npk__ix *ix = NULL;
 		rc = npk__chain_file(r, e, &fr, err);
 		if (rc == NPK_OK)
+			npk__reader_set_random(fr, 1);
+		if (rc == NPK_OK)
 			rc = index_open(fr, &ix, err);
 		if (rc != NPK_OK || ix == NULL)
 			continue;
@@ -306,6 +308,7 @@ static int units_open(search *s, npk_search_result *res, npk_error *err)
 	for (size_t a = 0; a < s->nreaders; a++) {
 		npk_reader *r = s->readers[a];
 		int found = 0;
+		npk__reader_set_random(r, 1);
 		if (npk__reader_chain(r) == NULL) {
 			NPK_FORWARD(unit_add(s, a, r, r, 0, 0, &found, err));
 		} else {
@@ -1130,7 +1133,17 @@ static int tokens_make(const search *s, const doc *d, tok **out, size_t *nout, n
 		v[nv++] = (tok){i, b, 0};
 		i = b;
 	}
-	/* words: their own terms; CJK characters: with the next one (bigrams) */
+	/* words: their own terms; CJK characters: with the next one (bigrams).
+	 * A text says the same words again and again: each distinct token's
+	 * answer is kept (memo: its start, length and answer + 1). */
+	size_t mcap = 1024;
+	while (mcap < 2 * nv)
+		mcap *= 2;
+	struct memo { uint64_t h; size_t a, n; int hit; } *memo = calloc(mcap, sizeof *memo);
+	if (memo == NULL) {
+		free(v);
+		return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	}
 	for (size_t i = 0; i < nv; i++) {
 		mark_ctx m = {.s = s};
 		int cjk = is_cjk_char(t + v[i].a, v[i].b - v[i].a);
@@ -1138,10 +1151,24 @@ static int tokens_make(const search *s, const doc *d, tok **out, size_t *nout, n
 		if (cjk && i + 1 < nv && v[i + 1].a == v[i].b &&
 		    is_cjk_char(t + v[i + 1].a, v[i + 1].b - v[i + 1].a))
 			end = v[i + 1].b;
-		int rc = npk__text_terms(t + v[i].a, end - v[i].a, d->lang, on_mark, &m, err);
-		if (rc != NPK_OK) {
-			free(v);
-			return rc;
+		size_t tn = end - v[i].a;
+		uint64_t h = 0xcbf29ce484222325ull;
+		for (size_t k = 0; k < tn; k++)
+			h = (h ^ t[v[i].a + k]) * 0x100000001b3ull;
+		size_t j = h & (mcap - 1);
+		while (memo[j].hit && !(memo[j].h == h && memo[j].n == tn &&
+		                        memcmp(t + memo[j].a, t + v[i].a, tn) == 0))
+			j = (j + 1) & (mcap - 1);
+		if (memo[j].hit) {
+			m.hit = memo[j].hit - 1;
+		} else {
+			int rc = npk__text_terms(t + v[i].a, tn, d->lang, on_mark, &m, err);
+			if (rc != NPK_OK) {
+				free(memo);
+				free(v);
+				return rc;
+			}
+			memo[j] = (struct memo){h, v[i].a, tn, m.hit + 1};
 		}
 		if (m.hit) {
 			v[i].hit = 1;
@@ -1149,6 +1176,7 @@ static int tokens_make(const search *s, const doc *d, tok **out, size_t *nout, n
 				v[i + 1].hit = 1;
 		}
 	}
+	free(memo);
 	*out = v;
 	*nout = nv;
 	return NPK_OK;
