@@ -3,6 +3,8 @@
 #include <ftw.h>
 #include <stdint.h>
 
+#include <uniwbrk.h>
+
 #include "meta/meta.h"
 #include "search/text.h"
 #include "test.h"
@@ -293,6 +295,146 @@ DEFINE_TEST(test_text_positions)
 	CHECK(!t.bad);
 	CHECK_EQ_INT(t.count, 7);
 	CHECK_STR(t.s, "one two 정부 부는 中国 елка abc ");
+}
+
+/* ---- Fast paths against the general rules ---- */
+
+static uint64_t rnd_state = 0x9E3779B97F4A7C15ull;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state ^= rnd_state << 13; /* xorshift64 */
+	rnd_state ^= rnd_state >> 7;
+	rnd_state ^= rnd_state << 17;
+	return (uint32_t)((rnd_state >> 32) % n);
+}
+
+/* The words of the ASCII s[0..n) by npk__text_ascii_word are the segments
+ * of u8_wordbreaks that hold a letter or digit. Returns 1 when they are. */
+static int ascii_words_agree(const uint8_t *s, size_t n)
+{
+	char brk[64];
+	u8_wordbreaks(s, n, brk);
+	size_t from = 0, end;
+	for (size_t a = 0; a < n;) {
+		size_t b = a + 1, word = 0;
+		while (b < n && !brk[b])
+			b++;
+		for (size_t i = a; i < b; i++)
+			word |= ((s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') ||
+			        (s[i] >= '0' && s[i] <= '9');
+		if (word) {
+			if (npk__text_ascii_word(s, n, from, &end) != a || end != b)
+				return 0;
+			from = end;
+		}
+		a = b;
+	}
+	return npk__text_ascii_word(s, n, from, &end) == n;
+}
+
+/* Every string of up to 5 characters over an alphabet of each class, and
+ * 2 million random ones, most of them from the characters that join or
+ * break words. */
+DEFINE_TEST(test_text_ascii_words)
+{
+	static const char small[] = "aZ1_:.,;' \"\r\n-";
+	const size_t k = sizeof small - 1;
+	uint8_t s[40];
+	size_t bad = 0;
+	for (size_t len = 1; len <= 5; len++) {
+		size_t total = 1;
+		for (size_t i = 0; i < len; i++)
+			total *= k;
+		for (size_t v = 0; v < total; v++) {
+			for (size_t i = 0, x = v; i < len; i++, x /= k)
+				s[i] = (uint8_t)small[x % k];
+			bad += !ascii_words_agree(s, len);
+		}
+	}
+	static const char rich[] = "abZ019_:.,;'\" \t\r\n-/";
+	for (int t = 0; t < 2000000; t++) {
+		size_t len = 1 + rnd(32);
+		for (size_t i = 0; i < len; i++)
+			s[i] = rnd(8) ? (uint8_t)rich[rnd(sizeof rich - 1)] : (uint8_t)rnd(128);
+		bad += !ascii_words_agree(s, len);
+	}
+	CHECK_EQ_INT(bad, 0);
+}
+
+typedef struct {
+	uint64_t hash, count;
+} digest;
+
+static void digest_term(const char *term, size_t len, uint32_t pos, void *ctx)
+{
+	digest *d = ctx;
+	for (size_t i = 0; i < len; i++)
+		d->hash = (d->hash ^ (uint8_t)term[i]) * 1099511628211ull;
+	d->hash = (d->hash ^ pos ^ 0x100) * 1099511628211ull;
+	d->count++;
+}
+
+/* The terms of s[0..n) on the fast paths of fast and the general path of
+ * plain are the same. */
+static int paths_agree(npk__text_ctx *fast, npk__text_ctx *plain, const char *s, size_t n,
+                       const char *lang)
+{
+	digest a = {14695981039346656037ull, 0}, b = a;
+	const uint8_t *u = (const uint8_t *)s;
+	npk_error err;
+	if (npk__text_terms_ctx(fast, u, n, lang, digest_term, &a, &err) != NPK_OK ||
+	    npk__text_terms_ctx(plain, u, n, lang, digest_term, &b, &err) != NPK_OK)
+		return 0;
+	return a.hash == b.hash && a.count == b.count;
+}
+
+/* Random texts mixing ASCII words, the characters every rule of
+ * spec/search.md 2 acts on, white space and invalid bytes, short and longer
+ * than a piece, in each language: the fast paths (ASCII spans, the cache
+ * of stems and folded words, kept across texts) give the terms of the
+ * general path. */
+DEFINE_TEST(test_text_fast_paths)
+{
+	static const char *const bits[] = {
+		"The", "council", "councils", "running", "government's", "Ministry", "a", "I", "x1",
+		"2024", "36", ".", ",", ";", ":", "'", "_", "-", "\"", "(", "!", " ", " ", " ",
+		"  ", "\t", "\n", "\r\n", "\v", "\f", "£", "€", "café", "Ångström", "e\xcc\x81",
+		"\xcc\x81", "’", "government’s", "ёлка", "Совет", "утвердил", "бюджет", "Привіт",
+		"وافق",
+		"الْمَجْلِسُ", "ـ", "정부는", "예산을", "政府", "中", "。", "、", "東京タワー", "ー", "ＡＢＣ",
+		"ﬁ", "①", "ß", "İ", "Σ", "\xe2\x80\x8d", "\xf0\x9f\x98\x80", "\xc2\xad", "\xff",
+		"\xc3", "\xe2\x82", "\xed\xa0\x80", "\x01", "\xc2\xa0", "a\xcc\x81" "b",
+	};
+	static const char *const langs[] = {"en", "ru", "ar", "ko", "uk", NULL};
+	static char s[200000];
+	npk__text_ctx *fast, *plain;
+	npk_error err;
+	CHECK_RC(npk__text_ctx_new(&fast, &err), NPK_OK, &err);
+	CHECK_RC(npk__text_ctx_new(&plain, &err), NPK_OK, &err);
+	npk__text_ctx_plain(plain, 1);
+	size_t bad = 0;
+	for (int t = 0; t < 10000; t++) {
+		size_t n = 0, words = t % 1000 == 0 ? 30000 : 1 + rnd(40);
+		for (size_t i = 0; i < words; i++) {
+			const char *b = bits[rnd(sizeof bits / sizeof bits[0])];
+			size_t len = strlen(b);
+			if (n + len > sizeof s)
+				break;
+			memcpy(s + n, b, len);
+			n += len;
+		}
+		bad += !paths_agree(fast, plain, s, n, langs[rnd(sizeof langs / sizeof langs[0])]);
+	}
+	/* words past the size of a cached stem, and one longer than a piece */
+	memset(s, 'a', sizeof s);
+	for (size_t n = 40; n < 80; n++)
+		for (int twice = 0; twice < 2; twice++) /* the second from the cache */
+			bad += !paths_agree(fast, plain, s, n, "en");
+	bad += !paths_agree(fast, plain, s, sizeof s, "en");
+	npk__text_ctx_free(fast);
+	npk__text_ctx_free(plain);
+	CHECK_EQ_INT(bad, 0);
 }
 
 DEFINE_TEST(test_text_versions)

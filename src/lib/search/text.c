@@ -2,7 +2,9 @@
  * (spec/search.md 2 and 3), through GNU libunistring (UTF-8 decoding, NFKC,
  * UAX #29 word breaks, case folding, scripts) and Snowball's libstemmer.
  * The text is read in pieces of at most 64 KiB, so memory stays bounded
- * whatever its length. */
+ * whatever its length. Two fast paths give the same terms as the general
+ * one for the text that is most of the news: spans of ASCII words, and a
+ * cache of the stems and folded forms of the words met. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,14 +50,17 @@ static int script_of(ucs4_t c)
 	const uc_script_t *s = uc_script(c);
 	if (s == NULL)
 		return SC_OTHER;
-	static const struct { const char *name; int sc; } names[] = {
-		{"Latin", SC_LATIN}, {"Cyrillic", SC_CYRILLIC}, {"Arabic", SC_ARABIC}, {"Hangul", SC_HANGUL},
-		{"Han", SC_HAN}, {"Hiragana", SC_KANA}, {"Katakana", SC_KANA},
-	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (strcmp(s->name, names[i].name) == 0)
-			return names[i].sc;
-	return SC_OTHER;
+	/* one name compared at most: the first letter tells them apart */
+	switch (s->name[0]) {
+	case 'L': return strcmp(s->name, "Latin") == 0 ? SC_LATIN : SC_OTHER;
+	case 'C': return strcmp(s->name, "Cyrillic") == 0 ? SC_CYRILLIC : SC_OTHER;
+	case 'A': return strcmp(s->name, "Arabic") == 0 ? SC_ARABIC : SC_OTHER;
+	case 'H': return strcmp(s->name, "Hangul") == 0 ? SC_HANGUL :
+	                 strcmp(s->name, "Han") == 0 ? SC_HAN :
+	                 strcmp(s->name, "Hiragana") == 0 ? SC_KANA : SC_OTHER;
+	case 'K': return strcmp(s->name, "Katakana") == 0 ? SC_KANA : SC_OTHER;
+	default: return SC_OTHER;
+	}
 }
 
 /* Written in runs of bigrams: Han, Hiragana, Katakana, Hangul, and the
@@ -135,6 +140,11 @@ int npk__text_lang(const uint8_t *text, size_t len, const char *meta_lang, char 
 	size_t count[SC_N] = {0}, uk = 0;
 	size_t n = len < NPK__LANG_SCAN ? len : NPK__LANG_SCAN;
 	for (size_t i = 0; i < n;) {
+		if (text[i] < 0x80) { /* an ASCII letter is Latin and not Ukrainian */
+			count[SC_LATIN] += (size_t)is_letter(text[i]);
+			i++;
+			continue;
+		}
 		ucs4_t c;
 		i += dec(text + i, n - i, &c);
 		if (!is_letter(c))
@@ -174,11 +184,43 @@ int npk__text_lang(const uint8_t *text, size_t len, const char *meta_lang, char 
 
 /* ==== Terms ==== */
 
+/* The Snowball stemmer of a language and the script it stems. */
+static const struct { const char *lang, *algorithm; int script; } stemmers[] = {
+	{"en", "english", SC_LATIN}, {"ru", "russian", SC_CYRILLIC}, {"ar", "arabic", SC_ARABIC},
+};
+#define N_STEMMERS (sizeof stemmers / sizeof stemmers[0])
+
+/* A slot of the cache of a context: a word (key) and what a function of the
+ * word alone made of it (val), each of at most MEMO_MAX bytes. The tag names
+ * the function: 1 + the index of a stemmer in stemmers[] for its stem,
+ * MEMO_FOLD for fold_word; 0 marks an empty slot. */
+#define MEMO_MAX 48u
+#define MEMO_SLOTS 16384u /* a power of 2 */
+#define MEMO_FOLD 0x80
 typedef struct {
+	uint8_t tag, klen, vlen;
+	uint8_t key[MEMO_MAX], val[MEMO_MAX];
+} memo_slot;
+
+#define NF_CAP (4 * (size_t)NPK__TEXT_PIECE) /* a span in NFKC, most often */
+
+struct npk__text_ctx {
+	struct sb_stemmer *stemmer[N_STEMMERS]; /* made on first use */
+	uint8_t *buf;     /* 3 * NPK__TEXT_PIECE: a span decoded */
+	uint8_t *nf;      /* NF_CAP: the span in NFKC, when it fits */
+	char *brk;        /* NF_CAP: its word breaks, when they fit */
+	uint8_t *fold;    /* NPK__TEXT_PIECE: an ASCII word folded */
+	memo_slot *memo;  /* MEMO_SLOTS, direct-mapped by the hash of the word */
+	int plain;        /* no fast path (tests) */
+};
+
+typedef struct {
+	npk__text_ctx *c;
 	npk__term_cb cb;
 	void *ctx;
 	npk_error *err;
 	struct sb_stemmer *stemmer; /* NULL: no stemming */
+	int stem_index;             /* its index in stemmers[] */
 	int stem_script;            /* the script of the words stemmed */
 	uint32_t pos;               /* the next position */
 	int pos_full;               /* 2^32 positions given */
@@ -235,6 +277,52 @@ static int run_add(terms_st *st, const uint8_t *c, size_t n)
 	return NPK_OK;
 }
 
+/* The slot of the word s[0..n) for the function tag, or NULL when the word
+ * is too long to be kept or the fast paths are off. The slot keeps the last
+ * word met of those that share it. */
+static memo_slot *memo_find(npk__text_ctx *c, const uint8_t *s, size_t n)
+{
+	if (c->plain || n > MEMO_MAX)
+		return NULL;
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * 16777619u;
+	return &c->memo[h & (MEMO_SLOTS - 1)];
+}
+
+static int memo_hit(const memo_slot *m, int tag, const uint8_t *s, size_t n)
+{
+	return m != NULL && m->tag == tag && m->klen == n && memcmp(m->key, s, n) == 0;
+}
+
+/* Keeps v[0..vn) for the word s[0..n) in m, when it fits. */
+static void memo_put(memo_slot *m, int tag, const uint8_t *s, size_t n, const uint8_t *v, size_t vn)
+{
+	if (m == NULL || vn > MEMO_MAX)
+		return;
+	m->tag = (uint8_t)tag;
+	m->klen = (uint8_t)n;
+	m->vlen = (uint8_t)vn;
+	memcpy(m->key, s, n);
+	memcpy(m->val, v, vn);
+}
+
+/* Gives the stem of the part s[0..n) (spec/search.md 2, step 9). A Snowball
+ * stem depends on the word and the algorithm only, so a word met again takes
+ * the stem kept for it. */
+static int stem_emit(terms_st *st, const uint8_t *s, size_t n)
+{
+	int tag = st->stem_index + 1;
+	memo_slot *m = memo_find(st->c, s, n);
+	if (memo_hit(m, tag, s, n))
+		return emit(st, m->val, m->vlen);
+	const sb_symbol *out = sb_stemmer_stem(st->stemmer, s, (int)n);
+	NPK_FAIL_IF(out == NULL, st->err, NPK_E_NOMEM, "text: out of memory stemming");
+	size_t on = (size_t)sb_stemmer_length(st->stemmer);
+	memo_put(m, tag, s, n, out, on);
+	return emit(st, out, on);
+}
+
 /* A part of a word outside CJK runs: stemmed when every letter is of the
  * stemmer's script, then given as a term. */
 static int part_end(terms_st *st, const uint8_t *s, size_t n)
@@ -252,9 +340,7 @@ static int part_end(terms_st *st, const uint8_t *s, size_t n)
 	}
 	if (!stem || !letters)
 		return emit(st, s, n);
-	const sb_symbol *out = sb_stemmer_stem(st->stemmer, s, (int)n);
-	NPK_FAIL_IF(out == NULL, st->err, NPK_E_NOMEM, "text: out of memory stemming");
-	return emit(st, out, (size_t)sb_stemmer_length(st->stemmer));
+	return stem_emit(st, s, n);
 }
 
 /* Arabic harakat (U+064B..U+065F, U+0670) and tatweel (U+0640). */
@@ -344,9 +430,20 @@ static uint8_t *fold_word(const uint8_t *w, size_t n, size_t *out_len)
  * between them (terms). */
 static int word(terms_st *st, const uint8_t *w, size_t n)
 {
+	/* the folded word depends on the word alone: a word met again takes
+	 * the one kept for it, copied, as stemming may take its slot */
+	uint8_t kept[MEMO_MAX], *made = NULL;
+	const uint8_t *f = kept;
 	size_t fn;
-	uint8_t *f = fold_word(w, n, &fn);
-	NPK_FAIL_IF(f == NULL, st->err, NPK_E_NOMEM, "text: out of memory folding a word");
+	memo_slot *m = memo_find(st->c, w, n);
+	if (memo_hit(m, MEMO_FOLD, w, n)) {
+		fn = m->vlen;
+		memcpy(kept, m->val, fn);
+	} else {
+		f = made = fold_word(w, n, &fn);
+		NPK_FAIL_IF(made == NULL, st->err, NPK_E_NOMEM, "text: out of memory folding");
+		memo_put(m, MEMO_FOLD, w, n, made, fn);
+	}
 	int rc = NPK_OK;
 	size_t part = 0;
 	for (size_t i = 0; i < fn && rc == NPK_OK;) {
@@ -364,7 +461,7 @@ static int word(terms_st *st, const uint8_t *w, size_t n)
 	}
 	if (rc == NPK_OK)
 		rc = part_end(st, f + part, fn - part);
-	free(f);
+	free(made);
 	return rc;
 }
 
@@ -389,37 +486,38 @@ static size_t piece_end(const uint8_t *s, size_t n)
 	return cut ? cut : bound;
 }
 
-/* One piece: decoded (invalid bytes to U+FFFD), NFKC, cut into words. buf
- * holds 3 * NPK__TEXT_PIECE bytes. */
-static int piece(terms_st *st, const uint8_t *s, size_t n, uint8_t *buf)
+/* A span of a piece (the piece itself on the general path): decoded
+ * (invalid bytes to U+FFFD), NFKC, cut into words; a CJK run ends with it. */
+static int span_any(terms_st *st, const uint8_t *s, size_t n)
 {
+	npk__text_ctx *c = st->c;
+	uint8_t *buf = c->buf;
 	size_t bn = 0;
 	int ascii = 1;
 	for (size_t i = 0; i < n;) {
-		ucs4_t c;
-		size_t k = dec(s + i, n - i, &c);
-		ascii &= c < 0x80;
-		if (c == 0xFFFD && k == 1) {
-			bn += (size_t)u8_uctomb(buf + bn, c, 3);
+		ucs4_t ch;
+		size_t k = dec(s + i, n - i, &ch);
+		ascii &= ch < 0x80;
+		if (ch == 0xFFFD && k == 1) {
+			bn += (size_t)u8_uctomb(buf + bn, ch, 3);
 		} else {
 			memcpy(buf + bn, s + i, k);
 			bn += k;
 		}
 		i += k;
 	}
-	/* NFKC leaves ASCII as it is: skip it for an ASCII piece */
+	/* NFKC leaves ASCII as it is: skip it for an ASCII span */
 	size_t nn = bn;
-	uint8_t *nf = ascii ? malloc(bn ? bn : 1) : u8_normalize(UNINORM_NFKC, buf, bn, NULL, &nn);
-	NPK_FAIL_IF(nf == NULL, st->err, NPK_E_NOMEM, "text: out of memory normalising");
-	if (ascii)
-		memcpy(nf, buf, bn);
-	char *brk = malloc(nn ? nn : 1);
-	if (brk == NULL) {
-		free(nf);
-		return npk__fail(st->err, NPK_E_NOMEM, "text: out of memory");
+	uint8_t *nf = buf;
+	if (!ascii) {
+		nn = NF_CAP;
+		nf = u8_normalize(UNINORM_NFKC, buf, bn, c->nf, &nn);
+		NPK_FAIL_IF(nf == NULL, st->err, NPK_E_NOMEM, "text: out of memory normalising");
 	}
-	u8_wordbreaks(nf, nn, brk);
-	int rc = NPK_OK;
+	char *brk = nn <= NF_CAP ? c->brk : malloc(nn);
+	int rc = brk ? NPK_OK : npk__fail(st->err, NPK_E_NOMEM, "text: out of memory");
+	if (rc == NPK_OK)
+		u8_wordbreaks(nf, nn, brk);
 	for (size_t a = 0; a < nn && rc == NPK_OK;) {
 		size_t b = a + 1;
 		while (b < nn && !brk[b])
@@ -432,38 +530,217 @@ static int piece(terms_st *st, const uint8_t *s, size_t n, uint8_t *buf)
 	}
 	if (rc == NPK_OK)
 		rc = run_end(st);
-	free(brk);
-	free(nf);
+	if (brk != c->brk)
+		free(brk);
+	if (nf != buf && nf != c->nf)
+		free(nf);
 	return rc;
 }
 
-/* The Snowball stemmer of a language and the script it stems. */
-static const struct { const char *lang, *algorithm; int script; } stemmers[] = {
-	{"en", "english", SC_LATIN}, {"ru", "russian", SC_CYRILLIC}, {"ar", "arabic", SC_ARABIC},
-};
+/* The UAX #29 word break property of the ASCII characters, from
+ * uc_wordbreak_property of libunistring (Unicode 14): A-Z a-z ALetter, 0-9
+ * Numeric, '_' ExtendNumLet, ':' MidLetter, ',' ';' MidNum, '.' MidNumLet
+ * and '\'' Single_Quote (both MidNumLetQ). The others (CR, LF, Newline,
+ * WSegSpace, Double_Quote, Other) join no letter or digit to anything:
+ * Double_Quote only between Hebrew letters (WB7b, WB7c). */
+enum { WB_OTHER, WB_LETTER, WB_DIGIT, WB_ENL, WB_MIDLETTER, WB_MIDNUM, WB_MIDNUMLETQ };
+
+static uint8_t ascii_wb(uint8_t b)
+{
+	if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z')
+		return WB_LETTER;
+	if (b >= '0' && b <= '9')
+		return WB_DIGIT;
+	switch (b) {
+	case '_': return WB_ENL;
+	case ':': return WB_MIDLETTER;
+	case ',': case ';': return WB_MIDNUM;
+	case '.': case '\'': return WB_MIDNUMLETQ;
+	default: return WB_OTHER;
+	}
+}
+
+/* UAX #29 restricted to ASCII, where no character is Extend, Format or ZWJ
+ * (WB4 ignores nothing) and none is Regional_Indicator, Katakana,
+ * Hebrew_Letter or Extended_Pictographic: letters, digits and '_' join
+ * each other (WB5, WB8-WB10, WB13a, WB13b); a MidLetter or MidNumLetQ joins
+ * two letters (WB6, WB7), a MidNum or MidNumLetQ two digits (WB11, WB12);
+ * everything else breaks (WB999). A segment that holds a letter or digit is
+ * therefore a run of letters, digits and '_' holding one, with such single
+ * middle characters inside; the segments around it give no word. */
+size_t npk__text_ascii_word(const uint8_t *s, size_t n, size_t from, size_t *end)
+{
+	size_t i = from;
+	while (i < n) {
+		while (i < n && (ascii_wb(s[i]) == WB_OTHER || ascii_wb(s[i]) >= WB_MIDLETTER))
+			i++;
+		size_t a = i;
+		int word = 0;
+		while (i < n) {
+			uint8_t c = ascii_wb(s[i]);
+			if (c == WB_LETTER || c == WB_DIGIT || c == WB_ENL) {
+				word |= c != WB_ENL;
+				i++;
+				continue;
+			}
+			if (c == WB_OTHER || i == a || i + 1 >= n)
+				break;
+			uint8_t p = ascii_wb(s[i - 1]), q = ascii_wb(s[i + 1]);
+			if (p == WB_LETTER && q == WB_LETTER && c != WB_MIDNUM)
+				i += 2;
+			else if (p == WB_DIGIT && q == WB_DIGIT && c != WB_MIDLETTER)
+				i += 2;
+			else
+				break;
+		}
+		if (word) {
+			*end = i;
+			return a;
+		}
+	}
+	*end = n;
+	return n;
+}
+
+/* A word of an ASCII span: folding is A-Z to a-z, and NFKC and the rules of
+ * step 6 change nothing (spec/search.md 2, steps 5-6); it holds no CJK
+ * character, so it is one part (step 7), and its letters are Latin, so it
+ * is stemmed when the stemmer is of that script (step 9). */
+static int word_ascii(terms_st *st, const uint8_t *w, size_t n)
+{
+	uint8_t *f = st->c->fold;
+	int letters = 0;
+	for (size_t i = 0; i < n; i++) {
+		f[i] = w[i] >= 'A' && w[i] <= 'Z' ? (uint8_t)(w[i] + 32) : w[i];
+		letters |= (f[i] >= 'a' && f[i] <= 'z');
+	}
+	if (letters && st->stemmer != NULL && st->stem_script == SC_LATIN)
+		return stem_emit(st, f, n);
+	return emit(st, f, n);
+}
+
+/* An ASCII span: its words (no CJK run is open, none opens). */
+static int span_ascii(terms_st *st, const uint8_t *s, size_t n)
+{
+	size_t end;
+	for (size_t a = npk__text_ascii_word(s, n, 0, &end); a < n;
+	     a = npk__text_ascii_word(s, n, end, &end))
+		NPK_FORWARD(word_ascii(st, s + a, end - a));
+	return NPK_OK;
+}
+
+static int is_space(uint8_t b)
+{
+	return b == ' ' || (b >= '\t' && b <= '\r');
+}
+
+/* The end of the token at s[i]: its white space, then the bytes up to the
+ * next white space. *ascii: all its bytes are. */
+static size_t token_end(const uint8_t *s, size_t n, size_t i, int *ascii)
+{
+	uint8_t any = 0;
+	while (i < n && is_space(s[i]))
+		i++;
+	while (i < n && !is_space(s[i]))
+		any |= s[i++];
+	*ascii = any < 0x80;
+	return i;
+}
+
+/* One piece. Its tokens are grouped in spans, all ASCII (the fast path) or
+ * not (the general path), cut before white space. This is the cut between
+ * pieces of spec/search.md 2, step 1, and it changes no term either: an
+ * ASCII byte is never inside a UTF-8 sequence, so decoding is the same; white
+ * space is a starter that no canonical composition takes, so the NFKC of the
+ * piece is the NFKC of its spans joined; UAX #29 joins nothing to white space
+ * but CR LF and WB3d (white space on both sides, in no word), the rules that
+ * look ahead to it (WB6, WB7b, WB12) break there as at the end of the text,
+ * and no rule after it looks back past it (WB4 never skips it, and it is no
+ * letter, digit or regional indicator); and it ends any CJK run, as the end
+ * of a span does. */
+static int piece(terms_st *st, const uint8_t *s, size_t n)
+{
+	if (st->c->plain)
+		return span_any(st, s, n);
+	for (size_t a = 0; a < n;) {
+		int ascii, next;
+		size_t b = token_end(s, n, a, &ascii), t;
+		while (b < n && (t = token_end(s, n, b, &next), next == ascii))
+			b = t;
+		NPK_FORWARD(ascii ? span_ascii(st, s + a, b - a) : span_any(st, s + a, b - a));
+		a = b;
+	}
+	return NPK_OK;
+}
+
+int npk__text_ctx_new(npk__text_ctx **out, npk_error *err)
+{
+	npk__text_ctx *c = calloc(1, sizeof *c);
+	if (c != NULL) {
+		c->buf = malloc(3 * (size_t)NPK__TEXT_PIECE);
+		c->nf = malloc(NF_CAP);
+		c->brk = malloc(NF_CAP);
+		c->fold = malloc(NPK__TEXT_PIECE);
+		c->memo = calloc(MEMO_SLOTS, sizeof *c->memo);
+	}
+	if (c == NULL || !c->buf || !c->nf || !c->brk || !c->fold || !c->memo) {
+		npk__text_ctx_free(c);
+		return npk__fail(err, NPK_E_NOMEM, "text: out of memory");
+	}
+	*out = c;
+	return NPK_OK;
+}
+
+void npk__text_ctx_free(npk__text_ctx *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < N_STEMMERS; i++)
+		if (c->stemmer[i])
+			sb_stemmer_delete(c->stemmer[i]);
+	free(c->buf);
+	free(c->nf);
+	free(c->brk);
+	free(c->fold);
+	free(c->memo);
+	free(c);
+}
+
+void npk__text_ctx_plain(npk__text_ctx *c, int plain)
+{
+	c->plain = plain;
+}
+
+int npk__text_terms_ctx(npk__text_ctx *c, const uint8_t *text, size_t len, const char *lang,
+                        npk__term_cb cb, void *ctx, npk_error *err)
+{
+	terms_st st = {.c = c, .cb = cb, .ctx = ctx, .err = err};
+	for (size_t i = 0; lang && i < N_STEMMERS; i++) {
+		if (strcmp(lang, stemmers[i].lang) != 0)
+			continue;
+		if (c->stemmer[i] == NULL)
+			c->stemmer[i] = sb_stemmer_new(stemmers[i].algorithm, "UTF_8");
+		NPK_FAIL_IF(c->stemmer[i] == NULL, err, NPK_E_NOMEM,
+		            "text: cannot start the %s stemmer", stemmers[i].algorithm);
+		st.stemmer = c->stemmer[i];
+		st.stem_index = (int)i;
+		st.stem_script = stemmers[i].script;
+	}
+	for (size_t off = 0; off < len;) {
+		size_t n = piece_end(text + off, len - off);
+		NPK_FORWARD(piece(&st, text + off, n));
+		off += n;
+	}
+	return NPK_OK;
+}
 
 int npk__text_terms(const uint8_t *text, size_t len, const char *lang, npk__term_cb cb, void *ctx,
                     npk_error *err)
 {
-	terms_st st = {.cb = cb, .ctx = ctx, .err = err};
-	for (size_t i = 0; lang && i < sizeof stemmers / sizeof stemmers[0]; i++) {
-		if (strcmp(lang, stemmers[i].lang) != 0)
-			continue;
-		st.stemmer = sb_stemmer_new(stemmers[i].algorithm, "UTF_8");
-		NPK_FAIL_IF(st.stemmer == NULL, err, NPK_E_NOMEM,
-		            "text: cannot start the %s stemmer", stemmers[i].algorithm);
-		st.stem_script = stemmers[i].script;
-	}
-	uint8_t *buf = malloc(3 * (size_t)NPK__TEXT_PIECE);
-	int rc = buf ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "text: out of memory");
-	for (size_t off = 0; rc == NPK_OK && off < len;) {
-		size_t n = piece_end(text + off, len - off);
-		rc = piece(&st, text + off, n, buf);
-		off += n;
-	}
-	free(buf);
-	if (st.stemmer)
-		sb_stemmer_delete(st.stemmer);
+	npk__text_ctx *c;
+	NPK_FORWARD(npk__text_ctx_new(&c, err));
+	int rc = npk__text_terms_ctx(c, text, len, lang, cb, ctx, err);
+	npk__text_ctx_free(c);
 	return rc;
 }
 
