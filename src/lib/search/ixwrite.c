@@ -110,6 +110,7 @@ typedef struct counter {
 	uint8_t field;            /* of the terms being added */
 	uint64_t body;            /* body terms so far */
 	int nomem;
+	npk__text_ctx *tc;        /* the term rules' stemmers, buffers and cache */
 } counter;
 
 static int counter_grow(counter *c)
@@ -177,6 +178,7 @@ static void counter_clear(counter *c)
 
 static void counter_free(counter *c)
 {
+	npk__text_ctx_free(c->tc);
 	free(c->t);
 	free(c->order);
 	npk__buf_free(&c->arena);
@@ -220,7 +222,8 @@ static int field_terms(counter *c, const npk_meta *m, const char *name, uint8_t 
 		if (strcmp(k, name) != 0)
 			continue;
 		c->field = f;
-		NPK_FORWARD(npk__text_terms((const uint8_t *)v, strlen(v), lang, on_term, c, err));
+		NPK_FORWARD(npk__text_terms_ctx(c->tc, (const uint8_t *)v, strlen(v), lang, on_term, c,
+		                                err));
 	}
 	return NPK_OK;
 }
@@ -265,6 +268,8 @@ static int analyze_meta(counter *c, const npk_meta *m, const char *lang, npk_err
 /* A document's keys and frequencies into j's result. */
 static int analyze(counter *c, npk_buf *text, job *j, npk_error *err)
 {
+	if (c->tc == NULL)
+		NPK_FORWARD(npk__text_ctx_new(&c->tc, err));
 	counter_clear(c);
 	text->len = 0;
 	npk_meta *m = npk_meta_new();
@@ -275,7 +280,7 @@ static int analyze(counter *c, npk_buf *text, job *j, npk_error *err)
 	if (rc == NPK_OK) {
 		npk__text_lang(text->p, text->len, npk_meta_find(m, "language"), j->lang);
 		c->field = F_BODY;
-		rc = npk__text_terms(text->p, text->len, j->lang, on_term, c, err);
+		rc = npk__text_terms_ctx(c->tc, text->p, text->len, j->lang, on_term, c, err);
 	}
 	j->length = c->body;
 	if (rc == NPK_OK)

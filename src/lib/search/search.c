@@ -169,6 +169,7 @@ struct search {
 	size_t ndfs;
 	uint64_t *ends[64];       /* per chain given (at most 64 kept; more: one by one) */
 	size_t nchains;
+	npk__text_ctx *tc;        /* the term rules' stemmers, buffers and cache */
 };
 typedef struct search search;
 
@@ -389,7 +390,7 @@ static int word_make(search *s, const char *w, size_t n, npk__qfield f, word *ou
 			lang = NULL;
 		variant v = {0};
 		collect c = {.v = &v};
-		NPK_FORWARD(npk__text_terms((const uint8_t *)w, n, lang, on_term, &c, err));
+		NPK_FORWARD(npk__text_terms_ctx(s->tc, (const uint8_t *)w, n, lang, on_term, &c, err));
 		if (c.nomem) {
 			variant_free(&v);
 			return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
@@ -886,10 +887,11 @@ static void seq_free(seq *q)
 	free(q->t);
 }
 
-static int seq_make(const char *text, size_t len, const char *lang, seq *q, npk_error *err)
+static int seq_make(search *s, const char *text, size_t len, const char *lang, seq *q,
+                    npk_error *err)
 {
 	*q = (seq){0};
-	int rc = npk__text_terms((const uint8_t *)text, len, lang, on_seq, q, err);
+	int rc = npk__text_terms_ctx(s->tc, (const uint8_t *)text, len, lang, on_seq, q, err);
 	if (rc == NPK_OK && q->nomem)
 		rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
 	if (rc != NPK_OK)
@@ -918,10 +920,10 @@ static int phrase_in(search *s, unit *u, doc *d, const leafq *l, int *yes, npk_e
 	*yes = 0;
 	NPK_FORWARD(doc_text(s, u, d, err));
 	seq needle, hay;
-	NPK_FORWARD(seq_make(l->q->text, strlen(l->q->text), d->lang, &needle, err));
+	NPK_FORWARD(seq_make(s, l->q->text, strlen(l->q->text), d->lang, &needle, err));
 	int rc = NPK_OK;
 	if (l->q->field == NPK__F_TEXT) {
-		rc = seq_make((const char *)d->text.p, d->text.len, d->lang, &hay, err);
+		rc = seq_make(s, (const char *)d->text.p, d->text.len, d->lang, &hay, err);
 		if (rc == NPK_OK) {
 			*yes = seq_in(&hay, &needle);
 			seq_free(&hay);
@@ -934,14 +936,14 @@ static int phrase_in(search *s, unit *u, doc *d, const leafq *l, int *yes, npk_e
 	int stems = l->q->field == NPK__F_TEXT || l->q->field == NPK__F_TITLE;
 	if (!stems) {
 		seq_free(&needle);
-		NPK_FORWARD(seq_make(l->q->text, strlen(l->q->text), NULL, &needle, err));
+		NPK_FORWARD(seq_make(s, l->q->text, strlen(l->q->text), NULL, &needle, err));
 	}
 	for (size_t i = 0; rc == NPK_OK && !*yes && i < npk_meta_count(d->meta); i++) {
 		const char *k, *v;
 		npk_meta_get(d->meta, i, &k, &v);
 		if (strcmp(k, name) != 0)
 			continue;
-		rc = seq_make(v, strlen(v), stems ? d->lang : NULL, &hay, err);
+		rc = seq_make(s, v, strlen(v), stems ? d->lang : NULL, &hay, err);
 		if (rc == NPK_OK) {
 			*yes = seq_in(&hay, &needle);
 			seq_free(&hay);
@@ -1098,7 +1100,7 @@ typedef struct tok {
 
 /* The text cut into tokens (words between spaces; each CJK character one),
  * each marked when its terms are the query's. */
-static int tokens_make(const search *s, const doc *d, tok **out, size_t *nout, npk_error *err)
+static int tokens_make(search *s, const doc *d, tok **out, size_t *nout, npk_error *err)
 {
 	const uint8_t *t = d->text.p;
 	size_t n = d->text.len < SNIPPET_SCAN ? d->text.len : SNIPPET_SCAN;
@@ -1162,7 +1164,7 @@ static int tokens_make(const search *s, const doc *d, tok **out, size_t *nout, n
 		if (memo[j].hit) {
 			m.hit = memo[j].hit - 1;
 		} else {
-			int rc = npk__text_terms(t + v[i].a, tn, d->lang, on_mark, &m, err);
+			int rc = npk__text_terms_ctx(s->tc, t + v[i].a, tn, d->lang, on_mark, &m, err);
 			if (rc != NPK_OK) {
 				free(memo);
 				free(v);
@@ -1208,7 +1210,7 @@ static void word_span(const uint8_t *w, size_t n, size_t *a, size_t *b)
 
 /* About SNIPPET_BYTES of the text around its densest run of the query's
  * words, white space made single spaces, each word of the query marked. */
-static int snippet_make(const search *s, const doc *d, npk_search_hit *h, npk_error *err)
+static int snippet_make(search *s, const doc *d, npk_search_hit *h, npk_error *err)
 {
 	tok *v = NULL;
 	size_t nv = 0;
@@ -1408,7 +1410,9 @@ int npk_search(npk_reader *const *readers, size_t n, const char *query,
 	NPK_FORWARD(npk__query_parse(query, strlen(query), &root, err));
 	s.root = root;
 	set *sets = NULL;
-	int rc = units_open(&s, res, err);
+	int rc = npk__text_ctx_new(&s.tc, err);
+	if (rc == NPK_OK)
+		rc = units_open(&s, res, err);
 	if (rc == NPK_OK)
 		rc = leaves_make(&s, err);
 	if (rc == NPK_OK) {
@@ -1431,6 +1435,7 @@ int npk_search(npk_reader *const *readers, size_t n, const char *query,
 	units_free(&s);
 	for (size_t i = 0; i < s.nchains; i++)
 		free(s.ends[i]);
+	npk__text_ctx_free(s.tc);
 	npk__query_free(root);
 	if (rc != NPK_OK)
 		npk_search_result_free(res);
