@@ -772,7 +772,8 @@ static int writer_begin(npk_writer *w, unsigned kind, const char *path, const ch
 	if (rc != NPK_OK)
 		return npk__wrap(err, rc, "%s: ", path);
 	if (w->want_ix && w->ix == NULL && kind == NPK_KIND_DOCUMENT) {
-		npk__ixw_opts io = {.lo = w->leaf_base, .codec = NPK_CODEC_ZSTD,
+		/* the index's pages follow the clusters' codec (9.2: 1 or 2) */
+		npk__ixw_opts io = {.lo = w->leaf_base, .codec = w->codec,
 		                    .threads = w->ix_threads};
 		NPK_FORWARD(npk__ixw_new(&io, &w->ix, err));
 	}

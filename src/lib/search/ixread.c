@@ -1043,11 +1043,15 @@ static int ver_key(ixver *v, const ixrec *r)
 		         key_print(p.key, p.klen, k), j);
 		ver_tile(v, what, p.ch[j].off, p.ch[j].len);
 	}
+	/* every posting, so that each run is decoded to its end (9.4: nothing
+	 * left over, a chunk's last document its record's last) */
 	for (;;) {
 		uint64_t doc;
 		uint32_t tf;
 		int n = npk__postings_next(&p, &doc, &tf, &e);
-		if (n >= 0)
+		if (n > 0)
+			continue;
+		if (n == 0)
 			break;
 		rc = ver_fail(v, -n, &e);
 		if (rc != NPK_OK || p.run_next >= p.nchunks)
