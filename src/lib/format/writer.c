@@ -1286,7 +1286,7 @@ int npk__writer_index_start(npk_writer *w, uint64_t lo, npk_error *err)
 {
 	NPK_FAIL_IF(!w->v11 || w->ix != NULL || w->docs > 0 || lo > w->leaf_base, err, NPK_E_ARG,
 	            "a search index of earlier entries is started before any entry");
-	npk__ixw_opts io = {.lo = lo, .codec = NPK_CODEC_ZSTD, .threads = w->ix_threads};
+	npk__ixw_opts io = {.lo = lo, .codec = w->codec, .threads = w->ix_threads};
 	NPK_FORWARD(npk__ixw_new(&io, &w->ix, err));
 	w->want_ix = 1;
 	return NPK_OK;
