@@ -38,7 +38,7 @@
 #define TF_MAX 65535u
 #define LANGS_MAX 64u
 #define KEY_MAX (1u + NPK__TERM_MAX)
-#define RUNS_MAX 32u             /* runs merged at once (memory: a buffer each) */
+#define RUNS_MAX 128u            /* runs merged at once (memory: 16 KiB each) */
 #define INFLIGHT_MAX (4u << 20)  /* document bytes handed to workers at once */
 
 enum { F_BODY = 1, F_TITLE, F_AUTHOR, F_SECTION, F_SOURCE, F_LANG, F_URL, F_DATE };
