@@ -338,6 +338,11 @@ struct npk__ixw {
 	uint64_t head, tail;      /* jobs [head, tail) are in the ring */
 	size_t inflight;
 	int stop;
+	/* the inverting thread: takes the counted documents in order */
+	pthread_t inv;
+	int inv_on, inv_stop, inv_rc;
+	npk_error inv_err;
+	pthread_cond_t space;     /* a place in the ring, or the inverting thread failed */
 	counter main_counter;     /* for threads <= 1 */
 	npk_buf main_text;
 	/* the lists */
@@ -592,25 +597,65 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-/* Waits for the oldest job, inverts it and frees its place. */
-static int take_oldest(npk__ixw *x, npk_error *err)
+static void workers_stop(npk__ixw *x);
+
+/* The inverting thread: each counted document in number order joins the
+ * lists (and the runs), so that the caller's thread only hands documents
+ * out. After a failure it only frees the places, for the caller to see. */
+static void *inverter_main(void *arg)
 {
-	job *j = &x->ring[x->head % x->ring_cap];
+	npk__ixw *x = arg;
 	pthread_mutex_lock(&x->mu);
-	while (j->state != 3)
-		pthread_cond_wait(&x->done, &x->mu);
+	for (;;) {
+		job *j = x->head < x->tail ? &x->ring[x->head % x->ring_cap] : NULL;
+		if (j == NULL || j->state != 3) {
+			if (j == NULL && x->inv_stop)
+				break;
+			pthread_cond_wait(&x->done, &x->mu);
+			continue;
+		}
+		int rc = x->inv_rc;
+		pthread_mutex_unlock(&x->mu);
+		npk_error e = {0};
+		if (rc == NPK_OK) {
+			rc = j->rc;
+			if (rc != NPK_OK)
+				e = j->err;
+			else
+				rc = invert(x, j, &e);
+		}
+		pthread_mutex_lock(&x->mu);
+		if (rc != NPK_OK && x->inv_rc == NPK_OK) {
+			x->inv_rc = rc;
+			x->inv_err = e;
+		}
+		x->inflight -= j->len;
+		job_release(j);
+		x->head++;
+		pthread_cond_broadcast(&x->space);
+	}
 	pthread_mutex_unlock(&x->mu);
-	int rc = j->rc;
-	if (rc != NPK_OK)
-		*err = j->err;
-	else
-		rc = invert(x, j, err);
-	x->inflight -= j->len;
-	pthread_mutex_lock(&x->mu);
-	job_release(j);
-	x->head++;
-	pthread_mutex_unlock(&x->mu);
-	return rc;
+	return NULL;
+}
+
+/* Every document handed out inverted, and the threads gone; the first
+ * failure, if any. */
+static int threads_stop(npk__ixw *x, npk_error *err)
+{
+	if (x->inv_on) {
+		pthread_mutex_lock(&x->mu);
+		x->inv_stop = 1;
+		pthread_cond_broadcast(&x->done);
+		pthread_mutex_unlock(&x->mu);
+		pthread_join(x->inv, NULL);
+		x->inv_on = 0;
+	}
+	workers_stop(x);
+	if (x->inv_rc != NPK_OK) {
+		*err = x->inv_err;
+		return x->inv_rc;
+	}
+	return NPK_OK;
 }
 
 static void workers_stop(npk__ixw *x)
@@ -638,6 +683,7 @@ int npk__ixw_new(const npk__ixw_opts *o, npk__ixw **out, npk_error *err)
 	pthread_mutex_init(&x->mu, NULL);
 	pthread_cond_init(&x->work, NULL);
 	pthread_cond_init(&x->done, NULL);
+	pthread_cond_init(&x->space, NULL);
 	int n = o->threads > 1 ? o->threads : 0;
 	if (n > 0) {
 		x->ring_cap = (size_t)n * 8;
@@ -653,6 +699,11 @@ int npk__ixw_new(const npk__ixw_opts *o, npk__ixw **out, npk_error *err)
 				return npk__fail(err, NPK_E_NOMEM, "search index: cannot start a thread");
 			}
 		}
+		if (pthread_create(&x->inv, NULL, inverter_main, x) != 0) {
+			npk__ixw_free(x);
+			return npk__fail(err, NPK_E_NOMEM, "search index: cannot start a thread");
+		}
+		x->inv_on = 1;
 	}
 	*out = x;
 	return NPK_OK;
@@ -672,9 +723,15 @@ int npk__ixw_doc(npk__ixw *x, uint64_t doc, const uint8_t *bytes, size_t len, in
 	}
 	job one = {0}, *j = &one;
 	if (x->nthreads > 0) {
-		while (x->tail - x->head == x->ring_cap ||
-		       (x->tail > x->head && x->inflight + len > INFLIGHT_MAX))
-			NPK_FORWARD(take_oldest(x, err));
+		pthread_mutex_lock(&x->mu);
+		while (x->inv_rc == NPK_OK && (x->tail - x->head == x->ring_cap ||
+		                               (x->tail > x->head && x->inflight + len > INFLIGHT_MAX)))
+			pthread_cond_wait(&x->space, &x->mu);
+		int rc = x->inv_rc;
+		if (rc != NPK_OK)
+			*err = x->inv_err;
+		pthread_mutex_unlock(&x->mu);
+		NPK_FORWARD(rc);
 		j = &x->ring[x->tail % x->ring_cap];
 	}
 	npk_buf keys = j->keys;
@@ -1215,9 +1272,7 @@ static int root_write(writer *w, uint64_t hi, npk__ixw_result *res, npk_error *e
 int npk__ixw_finish(npk__ixw *x, uint64_t hi, uint64_t at, npk__ixw_emit emit_fn, void *ctx,
                     npk__ixw_result *res, npk_error *err)
 {
-	while (x->head < x->tail)
-		NPK_FORWARD(take_oldest(x, err));
-	workers_stop(x);
+	NPK_FORWARD(threads_stop(x, err));
 	NPK_FAIL_IF(hi < x->o.lo || (x->any_doc && hi <= x->last_doc) ||
 	            hi - x->o.lo > ((uint64_t)1 << 32), err, NPK_E_ARG,
 	            "search index: bad end %llu", (unsigned long long)hi);
@@ -1252,7 +1307,8 @@ void npk__ixw_free(npk__ixw *x)
 {
 	if (x == NULL)
 		return;
-	workers_stop(x);
+	npk_error ignored;
+	threads_stop(x, &ignored);
 	if (x->ring != NULL) {
 		for (size_t i = 0; i < x->ring_cap; i++) {
 			job_release(&x->ring[i]);
@@ -1264,6 +1320,7 @@ void npk__ixw_free(npk__ixw *x)
 	pthread_mutex_destroy(&x->mu);
 	pthread_cond_destroy(&x->work);
 	pthread_cond_destroy(&x->done);
+	pthread_cond_destroy(&x->space);
 	counter_free(&x->main_counter);
 	npk__buf_free(&x->main_text);
 	for (size_t i = 0; i < x->cap; i++)
