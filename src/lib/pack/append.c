@@ -697,22 +697,6 @@ static int chain_seed(append_run *a, npk_error *err)
 	return NPK_OK;
 }
 
-typedef struct text_sink {
-	npk_buf *b;
-	int nomem;
-} text_sink;
-
-static int take_text(const uint8_t *p, size_t len, void *ctx)
-{
-	text_sink *t = ctx;
-	size_t room = NPK__INDEX_DOC_MAX - t->b->len;
-	if (len > room)
-		len = room;
-	if (len && npk__buf_put(t->b, p, len) != 0)
-		t->nomem = 1;
-	return 0;
-}
-
 /* Entry e of file fr (whose first leaf is base), indexed when it is the
  * state's version of its path. */
 static int index_one(append_run *a, npk_reader *fr, const npk_entry *e, uint64_t base,
@@ -739,8 +723,8 @@ static int index_one(append_run *a, npk_reader *fr, const npk_entry *e, uint64_t
 		x.media_type = media;
 		x.meta = NULL;
 		text->len = 0;
-		text_sink t = {text, 0};
-		rc = npk_reader_read(a->cx.top, &x, take_text, &t, err);
+		npk__text_sink t = {text, 0};
+		rc = npk_reader_read(a->cx.top, &x, npk__text_sink_take, &t, err);
 		if (rc == NPK_OK && t.nomem)
 			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
 		if (rc == NPK_OK)

@@ -516,16 +516,6 @@ static int restore(merge_run *m, minput *in, mfile *f, const rec *r, npk_error *
 	return NPK_OK;
 }
 
-/* The first NPK__INDEX_DOC_MAX bytes of a content, for the index. */
-static int take_text(const uint8_t *p, size_t len, void *ctx)
-{
-	npk_buf *b = ctx;
-	size_t room = NPK__INDEX_DOC_MAX - b->len;
-	if (npk__buf_put(b, p, len < room ? len : room) != 0)
-		npk__buf_free(b); /* NULL: out of memory, said by the caller */
-	return 0;
-}
-
 static int write_one(merge_run *m, const rec *r, npk_error *err)
 {
 	minput *in = &m->in[r->input];
@@ -556,9 +546,10 @@ static int write_one(merge_run *m, const rec *r, npk_error *err)
 		/* the index takes the text: read it (checked), though the
 		 * clusters are copied as they are */
 		m->text.len = 0;
+		npk__text_sink t = {&m->text, 0};
 		NPK_FORWARD(npk__reader_read_extent(f->fr, r->cluster, r->offset, r->size, r->digest,
-		                                    take_text, &m->text, err));
-		NPK_FAIL_IF(m->text.p == NULL, err, NPK_E_NOMEM, "out of memory");
+		                                    npk__text_sink_take, &t, err));
+		NPK_FAIL_IF(t.nomem, err, NPK_E_NOMEM, "out of memory");
 		e.index_bytes = m->text.p;
 		e.index_len = m->text.len;
 		e.index_cut = r->size > NPK__INDEX_DOC_MAX;

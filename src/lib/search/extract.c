@@ -677,3 +677,14 @@ int npk__search_text(const uint8_t *doc, size_t len, const char *media_type, npk
 	NPK_FAIL_IF(rc != 0 || k.nomem, err, NPK_E_NOMEM, "out of memory reading a document's text");
 	return NPK_OK;
 }
+
+int npk__text_sink_take(const uint8_t *p, size_t len, void *ctx)
+{
+	npk__text_sink *t = ctx;
+	size_t room = NPK__INDEX_DOC_MAX - t->b->len;
+	if (len > room)
+		len = room;
+	if (len > 0 && !t->nomem && npk__buf_put(t->b, p, len) != 0)
+		t->nomem = 1;
+	return 0;
+}

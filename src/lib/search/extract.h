@@ -20,4 +20,13 @@
 int npk__search_text(const uint8_t *doc, size_t len, const char *media_type, npk_buf *out,
                      npk_error *err);
 
+/* An npk_sink (newspack.h) that keeps the first NPK__INDEX_DOC_MAX bytes
+ * of a content in *b, read whole (each cluster checked) and the rest
+ * dropped; nomem is set when b cannot grow. */
+typedef struct npk__text_sink {
+	npk_buf *b;
+	int nomem;
+} npk__text_sink;
+int npk__text_sink_take(const uint8_t *p, size_t len, void *ctx);
+
 #endif

@@ -180,11 +180,6 @@ static void units_free(search *s)
 	free(s->units);
 }
 
-/* The index of file fr (edition e of top's chain, base its first leaf), if
- * it has one. */
-static int unit_add(search *s, size_t a, npk_reader *top, npk_reader *fr, int chain, uint64_t base,
-                    int *found, npk_error *err);
-
 /* The index of file fr, opened (*ix NULL: it has none). */
 static int index_open(npk_reader *fr, npk__ix **ix, npk_error *err)
 {
@@ -199,6 +194,19 @@ static int index_open(npk_reader *fr, npk__ix **ix, npk_error *err)
 	            name, nr, np);
 	return npk__ix_open(unit_read, fr, root->off, root->len, root->digest, post->off,
 	                    post->len, name, ix, err);
+}
+
+/* u joins the indexes searched (its index freed when it cannot). */
+static int unit_push(search *s, const unit *u, npk_error *err)
+{
+	unit *v = realloc(s->units, (s->nunits + 1) * sizeof *v);
+	if (v == NULL) {
+		npk__ix_free(u->ix);
+		return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	}
+	s->units = v;
+	s->units[s->nunits++] = *u;
+	return NPK_OK;
 }
 
 /* The indexes of chain r's files, newest first: each one taken unless a
@@ -247,15 +255,10 @@ static int chain_units(search *s, size_t a, npk_reader *r, int *found, npk_searc
 			npk__ix_free(ix);
 			continue;
 		}
-		unit *u = realloc(s->units, (s->nunits + 1) * sizeof *u);
-		if (u == NULL) {
-			npk__ix_free(ix);
-			rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+		unit u = {.archive = a, .top = r, .fr = fr, .chain = 1, .base = first, .ends = ends,
+		          .nends = n, .ix = ix};
+		if ((rc = unit_push(s, &u, err)) != NPK_OK)
 			break;
-		}
-		s->units = u;
-		s->units[s->nunits++] = (unit){.archive = a, .top = r, .fr = fr, .chain = 1,
-		                               .base = first, .ends = ends, .nends = n, .ix = ix};
 		cov_lo[ncov] = lo;
 		cov_hi[ncov++] = hi;
 		free_top = lo;
@@ -275,33 +278,15 @@ static int chain_units(search *s, size_t a, npk_reader *r, int *found, npk_searc
 	return rc;
 }
 
-static int unit_add(search *s, size_t a, npk_reader *top, npk_reader *fr, int chain, uint64_t base,
-                    int *found, npk_error *err)
+/* A lone archive's index, if it has one. */
+static int lone_unit(search *s, size_t a, npk_reader *r, int *found, npk_error *err)
 {
-	const npk_section *root, *post;
-	uint32_t nr = npk__reader_sections(fr, 7, &root), np = npk__reader_sections(fr, 11, &post);
-	const char *name = npk__reader_name(fr);
-	if (nr == 0 && np == 0)
+	unit u = {.archive = a, .top = r, .fr = r};
+	NPK_FORWARD(index_open(r, &u.ix, err));
+	if (u.ix == NULL)
 		return NPK_OK;
-	NPK_FAIL_IF(nr != 1 || np != 1, err, NPK_E_FORMAT,
-	            "%s: search index: %u root sections and %u postings sections (one of each)",
-	            name, nr, np);
-	npk__ix *ix;
-	NPK_FORWARD(npk__ix_open(unit_read, fr, root->off, root->len, root->digest, post->off,
-	                         post->len, name, &ix, err));
-	NPK_FAIL_IF(npk__ix_lo(ix) < base, err, NPK_E_FORMAT,
-	            "%s: search index: covers entry %llu, before the file's first (%llu)", name,
-	            (unsigned long long)npk__ix_lo(ix), (unsigned long long)base);
-	unit *u = realloc(s->units, (s->nunits + 1) * sizeof *u);
-	if (u == NULL) {
-		npk__ix_free(ix);
-		return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
-	}
-	s->units = u;
-	s->units[s->nunits++] = (unit){.archive = a, .top = top, .fr = fr, .chain = chain,
-	                               .base = base, .ix = ix};
 	*found = 1;
-	return NPK_OK;
+	return unit_push(s, &u, err);
 }
 
 static int units_open(search *s, npk_search_result *res, npk_error *err)
@@ -311,7 +296,7 @@ static int units_open(search *s, npk_search_result *res, npk_error *err)
 		int found = 0;
 		npk__reader_set_random(r, 1);
 		if (npk__reader_chain(r) == NULL) {
-			NPK_FORWARD(unit_add(s, a, r, r, 0, 0, &found, err));
+			NPK_FORWARD(lone_unit(s, a, r, &found, err));
 		} else {
 			NPK_FORWARD(chain_units(s, a, r, &found, res, err));
 		}
@@ -795,22 +780,6 @@ static int cand_cmp(const void *a, const void *b)
 	return (p->doc > q->doc) - (p->doc < q->doc);
 }
 
-typedef struct text_sink {
-	npk_buf b;
-	int nomem;
-} text_sink;
-
-static int take_bytes(const uint8_t *buf, size_t len, void *ctx)
-{
-	text_sink *t = ctx;
-	size_t room = NPK__INDEX_DOC_MAX - t->b.len;
-	if (len > room)
-		len = room;
-	if (len && npk__buf_put(&t->b, buf, len) != 0)
-		t->nomem = 1;
-	return 0;
-}
-
 /* A document being checked and shown. */
 typedef struct doc {
 	char *path, *title, *date, *lang_meta;
@@ -835,13 +804,14 @@ static int doc_text(search *s, unit *u, doc *d, npk_error *err)
 {
 	if (d->have_text)
 		return NPK_OK;
-	text_sink t = {0};
-	int rc = npk_reader_read(u->top, &d->e, take_bytes, &t, err);
+	npk_buf raw = {0};
+	npk__text_sink t = {&raw, 0};
+	int rc = npk_reader_read(u->top, &d->e, npk__text_sink_take, &t, err);
 	if (rc == NPK_OK && t.nomem)
 		rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
 	if (rc == NPK_OK)
-		rc = npk__search_text(t.b.p, t.b.len, d->media, &d->text, err);
-	npk__buf_free(&t.b);
+		rc = npk__search_text(raw.p, raw.len, d->media, &d->text, err);
+	npk__buf_free(&raw);
 	NPK_FORWARD(rc);
 	npk__text_lang(d->text.p, d->text.len, npk_meta_find(d->meta, "language"), d->lang);
 	d->have_text = 1;
