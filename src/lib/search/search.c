@@ -56,6 +56,19 @@ static int set_push(set *s, uint32_t doc, float score)
 	return 0;
 }
 
+/* Room for n more hits at once (no growth by doubling then). */
+static int set_reserve(set *s, size_t n)
+{
+	if (s->cap - s->n >= n)
+		return 0;
+	hit *v = realloc(s->v, (s->n + n) * sizeof *v);
+	if (v == NULL)
+		return -1;
+	s->v = v;
+	s->cap = s->n + n;
+	return 0;
+}
+
 static void set_free(set *s)
 {
 	free(s->v);
@@ -69,7 +82,8 @@ static int set_join(set *a, set *b, int op, set *out, npk_error *err)
 {
 	set r = {.exact = 1};
 	size_t i = 0, j = 0;
-	int bad = 0;
+	int bad = set_reserve(&r, op == OP_AND ? (a->n < b->n ? a->n : b->n)
+	                                       : op == OP_MINUS ? a->n : a->n + b->n);
 	while (!bad && (i < a->n || j < b->n)) {
 		int take_a = j == b->n || (i < a->n && a->v[i].doc < b->v[j].doc);
 		int take_b = i == a->n || (j < b->n && b->v[j].doc < a->v[i].doc);
@@ -487,6 +501,8 @@ static int key_tf(search *s, unit *u, const uint8_t *key, size_t len, double w, 
 	npk__postings p = {0};
 	int rc = npk__ix_lookup(u->ix, key, len, &p, err);
 	uint64_t lo = npk__ix_lo(u->ix);
+	if (rc == NPK_OK && p.df > 0 && set_reserve(out, (size_t)p.df) != 0)
+		rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
 	while (rc == NPK_OK && p.df > 0) {
 		uint64_t doc, dl = 0;
 		uint32_t tf;
@@ -1308,22 +1324,22 @@ static void heap_down(cand *h, size_t n, size_t i)
 	}
 }
 
-/* The best k of v[0..n) (a min-heap of k), sorted best first, into out. */
-static size_t top_k(const cand *v, size_t n, size_t k, cand *out)
+/* The hits v[0..n) of unit u into the min-heap h of the best k (m of
+ * them so far); returns the new m (h is a heap once m reaches k). */
+static size_t top_k_add(cand *h, size_t m, size_t k, const hit *v, size_t n, uint32_t u)
 {
-	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
+		cand c = {v[i].score, u, v[i].doc};
 		if (m < k) {
-			out[m++] = v[i];
+			h[m++] = c;
 			if (m == k)
 				for (size_t j = k / 2 + 1; j-- > 0;)
-					heap_down(out, m, j);
-		} else if (heap_less(&out[0], &v[i])) {
-			out[0] = v[i];
-			heap_down(out, m, 0);
+					heap_down(h, m, j);
+		} else if (heap_less(&h[0], &c)) {
+			h[0] = c;
+			heap_down(h, m, 0);
 		}
 	}
-	qsort(out, m, sizeof *out, cand_cmp);
 	return m;
 }
 
@@ -1339,25 +1355,32 @@ static int rank(search *s, set *sets, int exact, npk_search_result *res, npk_err
 	size_t want = s->o->limit ? s->o->limit : 10;
 	res->hits = calloc(want, sizeof *res->hits);
 	NPK_FAIL_IF(res->hits == NULL, err, NPK_E_NOMEM, "search: out of memory");
-	cand *all = malloc((total ? total : 1) * sizeof *all);
-	NPK_FAIL_IF(all == NULL, err, NPK_E_NOMEM, "search: out of memory");
-	size_t k = 0;
-	for (size_t u = 0; u < s->nunits; u++)
-		for (size_t i = 0; i < sets[u].n; i++)
-			all[k++] = (cand){sets[u].v[i].score, (uint32_t)u, sets[u].v[i].doc};
-	/* the best few first; all of them sorted only when checks turn many away */
+	/* the best few first, chosen from the sets; all of them sorted only
+	 * when checks turn many away */
 	size_t batch = want * 4 + 32, done = 0;
 	cand *top = malloc((batch < total ? batch : total ? total : 1) * sizeof *top);
-	int rc = top ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "search: out of memory");
-	size_t m = rc == NPK_OK ? top_k(all, total, batch, top) : 0;
+	NPK_FAIL_IF(top == NULL, err, NPK_E_NOMEM, "search: out of memory");
+	size_t m = 0;
+	for (size_t u = 0; u < s->nunits; u++)
+		m = top_k_add(top, m, batch, sets[u].v, sets[u].n, (uint32_t)u);
+	qsort(top, m, sizeof *top, cand_cmp);
+	int rc = NPK_OK;
 	for (size_t i = 0; rc == NPK_OK && i < m && res->nhits < want; i++, done++) {
 		int taken;
 		rc = candidate(s, &top[i], exact, res, &taken, err);
 		if (rc == NPK_OK && !taken && !exact)
 			res->matched--;
 	}
+	cand *all = NULL;
 	if (rc == NPK_OK && res->nhits < want && done < total) {
-		qsort(all, total, sizeof *all, cand_cmp);
+		all = malloc(total * sizeof *all);
+		rc = all ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+		size_t k = 0;
+		for (size_t u = 0; rc == NPK_OK && u < s->nunits; u++)
+			for (size_t i = 0; i < sets[u].n; i++)
+				all[k++] = (cand){sets[u].v[i].score, (uint32_t)u, sets[u].v[i].doc};
+		if (rc == NPK_OK)
+			qsort(all, total, sizeof *all, cand_cmp);
 		for (size_t i = done; rc == NPK_OK && i < total && res->nhits < want; i++) {
 			int taken;
 			rc = candidate(s, &all[i], exact, res, &taken, err);
