@@ -38,6 +38,7 @@
 #define TF_MAX 65535u
 #define LANGS_MAX 64u
 #define KEY_MAX (1u + NPK__TERM_MAX)
+#define BATCH 16u                /* documents a worker takes at once */
 #define RUNS_MAX 128u            /* runs merged at once (memory: 16 KiB each) */
 #define INFLIGHT_MAX (4u << 20)  /* document bytes handed to workers at once */
 
@@ -336,6 +337,7 @@ struct npk__ixw {
 	job *ring;
 	size_t ring_cap;
 	uint64_t head, tail;      /* jobs [head, tail) are in the ring */
+	uint64_t claim;           /* jobs [claim, tail) wait for a worker */
 	size_t inflight;
 	int stop;
 	/* the inverting thread: takes the counted documents in order */
@@ -574,21 +576,23 @@ static void *worker_main(void *arg)
 	npk_buf text = {0};
 	pthread_mutex_lock(&x->mu);
 	for (;;) {
-		job *j = NULL;
-		for (uint64_t s = x->head; s < x->tail && j == NULL; s++)
-			if (x->ring[s % x->ring_cap].state == 1)
-				j = &x->ring[s % x->ring_cap];
-		if (j == NULL) {
+		if (x->claim == x->tail) {
 			if (x->stop)
 				break;
 			pthread_cond_wait(&x->work, &x->mu);
 			continue;
 		}
-		j->state = 2;
+		/* up to BATCH documents at once: fewer wake-ups than one each */
+		uint64_t from = x->claim, to = x->tail - from > BATCH ? from + BATCH : x->tail;
+		x->claim = to;
 		pthread_mutex_unlock(&x->mu);
-		j->rc = analyze(&c, &text, j, &j->err);
+		for (uint64_t q = from; q < to; q++) {
+			job *j = &x->ring[q % x->ring_cap];
+			j->rc = analyze(&c, &text, j, &j->err);
+		}
 		pthread_mutex_lock(&x->mu);
-		j->state = 3;
+		for (uint64_t q = from; q < to; q++)
+			x->ring[q % x->ring_cap].state = 3;
 		pthread_cond_broadcast(&x->done);
 	}
 	pthread_mutex_unlock(&x->mu);
@@ -632,7 +636,10 @@ static void *inverter_main(void *arg)
 		x->inflight -= j->len;
 		job_release(j);
 		x->head++;
-		pthread_cond_broadcast(&x->space);
+		/* the caller waits for room: tell it now and then, and when the
+		 * ring is drained or a failure is to be seen */
+		if (x->head % BATCH == 0 || x->head == x->tail || x->inv_rc != NPK_OK)
+			pthread_cond_broadcast(&x->space);
 	}
 	pthread_mutex_unlock(&x->mu);
 	return NULL;
@@ -645,6 +652,7 @@ static int threads_stop(npk__ixw *x, npk_error *err)
 	if (x->inv_on) {
 		pthread_mutex_lock(&x->mu);
 		x->inv_stop = 1;
+		pthread_cond_broadcast(&x->work); /* the last documents, fewer than a batch */
 		pthread_cond_broadcast(&x->done);
 		pthread_mutex_unlock(&x->mu);
 		pthread_join(x->inv, NULL);
@@ -686,7 +694,7 @@ int npk__ixw_new(const npk__ixw_opts *o, npk__ixw **out, npk_error *err)
 	pthread_cond_init(&x->space, NULL);
 	int n = o->threads > 1 ? o->threads : 0;
 	if (n > 0) {
-		x->ring_cap = (size_t)n * 8;
+		x->ring_cap = (size_t)n * 4 * BATCH;
 		x->ring = calloc(x->ring_cap, sizeof *x->ring);
 		x->tids = calloc((size_t)n, sizeof *x->tids);
 		if (x->ring == NULL || x->tids == NULL) {
@@ -725,8 +733,10 @@ int npk__ixw_doc(npk__ixw *x, uint64_t doc, const uint8_t *bytes, size_t len, in
 	if (x->nthreads > 0) {
 		pthread_mutex_lock(&x->mu);
 		while (x->inv_rc == NPK_OK && (x->tail - x->head == x->ring_cap ||
-		                               (x->tail > x->head && x->inflight + len > INFLIGHT_MAX)))
+		                               (x->tail > x->head && x->inflight + len > INFLIGHT_MAX))) {
+			pthread_cond_broadcast(&x->work); /* none may wait while we do */
 			pthread_cond_wait(&x->space, &x->mu);
+		}
 		int rc = x->inv_rc;
 		if (rc != NPK_OK)
 			*err = x->inv_err;
@@ -759,7 +769,8 @@ int npk__ixw_doc(npk__ixw *x, uint64_t doc, const uint8_t *bytes, size_t len, in
 	j->state = 1;
 	x->tail++;
 	x->inflight += len;
-	pthread_cond_signal(&x->work);
+	if (x->tail - x->claim >= BATCH)
+		pthread_cond_signal(&x->work);
 	pthread_mutex_unlock(&x->mu);
 	return NPK_OK;
 }
