@@ -755,8 +755,10 @@ int npk__ixw_doc(npk__ixw *x, uint64_t doc, const uint8_t *bytes, size_t len, in
 		npk__buf_free(&j->keys);
 		return npk__fail(err, NPK_E_NOMEM, "out of memory");
 	}
-	memcpy(j->bytes, bytes, len);
-	memcpy(j->meta, meta_enc, meta_len);
+	if (len > 0)
+		memcpy(j->bytes, bytes, len);
+	if (meta_len > 0)
+		memcpy(j->meta, meta_enc, meta_len);
 	if (x->nthreads == 0) {
 		int rc = analyze(&x->main_counter, &x->main_text, j, err);
 		if (rc == NPK_OK)
