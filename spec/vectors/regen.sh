@@ -19,7 +19,9 @@
 #      fixed timestamp and the archive metadata, by the commands README.md
 #      shows, vector-1.1-dedup.npk (the same as vector-1.1-tree.npk, with
 #      input-dedup/c/copy.txt, a copy of input/a.txt, whose content is
-#      stored once: format.md 15.7 "Deduplication"), and 1.1/proof.txt
+#      stored once: format.md 15.7 "Deduplication"), vector-1.1-search.npk
+#      (the same as vector-1.1-tree.npk with the full-text index of
+#      spec/search.md 9, checked by ../searchcheck.py), and 1.1/proof.txt
 #      (newspack prove of b/note.md in vector-1.1-tree.npk, format.md 15.14);
 #   1b. makes the chain of editions (format.md 15.15) editions/base.npk
 #      (create --no-copies from input/), editions/base.e0001.npk (append of
@@ -105,6 +107,9 @@ make_vector vector-1.1-tree.npk --format-version 1.1 --no-copies
 # vector-1.1-dedup.npk: the same with input-dedup/c/copy.txt, a copy of
 # a.txt: its entry names a.txt's extent (format.md 15.7)
 MORE=input-dedup make_vector vector-1.1-dedup.npk --format-version 1.1 --no-copies
+# vector-1.1-search.npk: the same as vector-1.1-tree.npk with the full-text
+# index, sections 7 and 11 (spec/search.md 9)
+make_vector vector-1.1-search.npk --format-version 1.1 --no-copies --search-index
 cp "$new/vector.npk" "$new/1.0/vector.npk" || die "cannot copy the new vector"
 "$NP" prove -p test.pub -o "$new/1.1/proof.txt" "$new/vector-1.1-tree.npk" b/note.md > /dev/null ||
 	die "newspack prove of b/note.md in vector-1.1-tree.npk failed"
@@ -129,12 +134,17 @@ python3 "$PARITY" "$new/1.1" || die "parity_vectors.py failed"
 
 # 3. Checks, and npkcheck.py's output, from the new vectors under their own names.
 CHECK="$here/npkcheck.py"
-for v in vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk vector-1.1-dedup.npk; do
+for v in vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk vector-1.1-dedup.npk \
+	vector-1.1-search.npk; do
 	(cd "$new" && python3 "$CHECK" verify "$v" -p "$here/test.pub") > "$tmp/verify.txt" 2>&1 || {
 		cat "$tmp/verify.txt" >&2
 		die "npkcheck.py verify of the new $v with test.pub did not exit 0"
 	}
 done
+python3 ../searchcheck.py --check -p test.pub "$new/vector-1.1-search.npk" > "$tmp/verify.txt" 2>&1 || {
+	cat "$tmp/verify.txt" >&2
+	die "searchcheck.py --check of the new vector-1.1-search.npk did not exit 0"
+}
 python3 ../proofcheck.py "$new/1.1/proof.txt" input/b/note.md > "$tmp/verify.txt" 2>&1 &&
 	"$NP" check-proof -p test.pub "$new/1.1/proof.txt" input/b/note.md >> "$tmp/verify.txt" 2>&1 || {
 	cat "$tmp/verify.txt" >&2
@@ -217,12 +227,12 @@ fill dump "$tmp/dump" text "$tmp/readme.2" "$tmp/readme.3"
 # Everything passed: write.
 mkdir -p 1.0 1.1 editions || die "cannot make 1.0/, 1.1/ and editions/"
 for f in vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk vector-1.1-dedup.npk \
-	1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk editions/*.npk editions/rotation.txt; do
+	vector-1.1-search.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk editions/*.npk editions/rotation.txt; do
 	[ -e "$f" ] && [ ! -e "$new/$f" ] || continue
 	rm -f "$f" && echo "regen.sh: $f removed (no longer made)"
 done
 (cd "$new" && ls vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk vector-1.1-dedup.npk \
-	1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk editions/*.npk editions/rotation.txt) > "$tmp/made"
+	vector-1.1-search.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk editions/*.npk editions/rotation.txt) > "$tmp/made"
 while IFS= read -r f; do
 	if cmp -s "$new/$f" "$f"; then
 		echo "regen.sh: $f unchanged"

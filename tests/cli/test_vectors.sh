@@ -85,11 +85,31 @@ expect_contains "$OUT" '"content_bytes": 234,' "info: the data stream holds a.tx
 expect_exit 0 "cat c/copy.txt of the deduplicated vector" -- \
 	"$NP" cat -p "$V/test.pub" "$V/vector-1.1-dedup.npk" c/copy.txt &&
 	expect_same "$OUT" "$V/input/a.txt" "c/copy.txt reads as a.txt, whose bytes it shares"
+# vector-1.1-search.npk: vector-1.1-tree.npk's inputs with the full-text
+# index (spec/search.md 9): verified, made again, searched, and read by
+# searchcheck.py, the index's independent reader.
+expect_exit 0 "the 1.1 vector with a search index verifies" -- \
+	"$NP" verify -p "$V/test.pub" "$V/vector-1.1-search.npk"
+expect_contains "$OUT" "(3 known, 0 unknown" "verify knows its index's two sections"
+expect_exit 0 "the search vector is made again with --search-index" -- \
+	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24T00:00:00Z --no-copies --search-index \
+	--meta "title=newspack test vector" --meta license=CC0-1.0 "$S/again11s.npk" "$V/input"
+if "$NP" --version | grep -q 'zlib streams by libdeflate'; then
+	expect_same "$S/again11s.npk" "$V/vector-1.1-search.npk" \
+		"and is byte for byte the committed vector-1.1-search.npk"
+fi
+expect_exit 0 "search the search vector" -- \
+	"$NP" search --json --no-snippets -p "$V/test.pub" "$V/vector-1.1-search.npk" "vector"
+expect_contains "$OUT" '"matched": ' "search answers from the vector's index"
 expect_exit 0 "info says format 1.1" -- "$NP" info -p "$V/test.pub" "$V/vector-1.1.npk"
 expect_contains "$OUT" "npk 1.1" "info names the format version"
 if command -v python3 >/dev/null 2>&1; then
 	expect_exit 0 "npkcheck.py verifies the 1.1 vector" -- \
 		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/vector-1.1.npk"
+	expect_exit 0 "npkcheck.py verifies the search vector (its sections by their digests)" -- \
+		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/vector-1.1-search.npk"
+	expect_exit 0 "searchcheck.py checks the search vector's whole index" -- \
+		python3 "$top/spec/searchcheck.py" --check -p "$V/test.pub" "$V/vector-1.1-search.npk"
 	expect_exit 0 "npkcheck.py verifies the 1.1 vector with survival copies" -- \
 		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/vector-1.1-copies.npk"
 	expect_exit 0 "npkcheck.py verifies the 1.1 vector with the Merkle tree" -- \
