@@ -79,7 +79,6 @@ mkdir -p "$W" "$CH" "$W/scratch"
 fmt_size() { awk -v b="$1" 'BEGIN{ if (b < 1000000) printf "%.1f KB", b/1000; else printf "%.2f MB", b/1000000 }'; }
 ed_file() { if [ "$1" = 0 ]; then echo "$CH/news.npk"; else printf '%s/news.e%04d.npk\n' "$CH" "$1"; fi; }
 ts_of() { date -u -d "2025-01-01 +$1 days" +%Y-%m-%dT06:00:00Z; }
-busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; }
 kids_cpu() { times >"$W/times"; awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } print s }' "$W/times"; }
 evict() { # FILE...: drops their clean pages from the page cache (no root needed)
 	python3 -c 'import os, sys

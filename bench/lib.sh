@@ -64,3 +64,10 @@ run_progress() {
 	read -r P_WALL P_RSS P_CPU <<<"$(tail -n 1 "$out.time" | awk 'NF == 4 { printf "%.0f %d %.0f", $1 * 1e6, $2, ($3 + $4) * 1e6 }')"
 	: "${P_WALL:=0}" "${P_RSS:=0}" "${P_CPU:=0}"
 }
+
+# CPU, for the share of the machine other work took during a run:
+busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; } # jiffies, all cores
+kids_cpu() { # into $W/kids: seconds of CPU this shell's finished children used (user + sys)
+	times >"$W/times" # in this shell: $(times) would time a subshell's children
+	awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } print s }' "$W/times" >"$W/kids"
+}

@@ -78,11 +78,6 @@ mkdir -p "$W"
 
 # ------------------------------------------------------------------ helpers (and those of bench/lib.sh)
 fmt_size() { awk -v b="$1" 'BEGIN{ if (b < 1000000) printf "%.1f KB", b/1000; else printf "%.2f MB", b/1000000 }'; }
-busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; } # jiffies, all cores
-kids_cpu() { # into $W/kids: seconds of CPU this shell's finished children used (user + sys)
-	times >"$W/times" # in this shell: $(times) would time a subshell's children
-	awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } print s }' "$W/times" >"$W/kids"
-}
 jget() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], "-"))' "$1" "$2"; }
 
 # timed_run KEY CMD...: one run under GNU time, after sync: T_WALL (us),

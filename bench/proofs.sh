@@ -72,11 +72,6 @@ done
 fmt_size() { awk -v b="$1" 'BEGIN{ if (b < 1000000) printf "%.1f KB", b/1000; else printf "%.2f MB", b/1000000 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.3f", a/b }'; }
 grp() { echo "$1"; } # numbers as the other sections print them
-busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; } # jiffies, all cores
-kids_cpu() { # seconds of CPU this shell's finished children used (user + sys)
-	times >"$W/times" # in this shell: $(times) would time a subshell's children
-	awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } print s }' "$W/times" >"$W/kids"
-}
 evict() { # drops FILE's clean pages from the page cache (no root needed)
 	python3 -c 'import os, sys; fd = os.open(sys.argv[1], os.O_RDONLY); os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED); os.close(fd)' "$1"
 }

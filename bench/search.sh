@@ -91,11 +91,6 @@ C=$W/corpus H=$W/html
 # ------------------------------------------------------------------ helpers (and those of bench/lib.sh)
 fmt_size() { awk -v b="$1" 'BEGIN{ if (b < 1000000) printf "%.1f KB", b/1000; else printf "%.2f MB", b/1000000 }'; }
 pct_of() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.1f%%", 100 * a / b }'; }
-busy() { awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8 + $9; exit }' /proc/stat; } # jiffies, all cores
-kids_cpu() { # into $W/kids: seconds of CPU this shell's finished children used (user + sys)
-	times >"$W/times" # in this shell: $(times) would time a subshell's children
-	awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } print s }' "$W/times" >"$W/kids"
-}
 tree_bytes() { find "$1" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
 
 # timed_run KEY CMD...: one run under GNU time, after sync: T_WALL (us),
