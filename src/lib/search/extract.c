@@ -20,6 +20,7 @@
 #include "interchange/warc.h"
 #include "meta/meta.h"
 #include "search/extract.h"
+#include "search/text.h"
 
 #define CHARSET_MAX 64           /* bytes of a charset label kept */
 #define PAYLOAD_STEP (64u * 1024) /* WARC payload bytes read at a time */
@@ -675,6 +676,16 @@ int npk__search_text(const uint8_t *doc, size_t len, const char *media_type, npk
 	npk__buf_free(&pay);
 	npk__buf_free(&tmp);
 	NPK_FAIL_IF(rc != 0 || k.nomem, err, NPK_E_NOMEM, "out of memory reading a document's text");
+	return NPK_OK;
+}
+
+int npk__search_doc(const uint8_t *doc, size_t len, const char *media_type, const npk_meta *meta,
+                    npk_buf *out, char lang[8], npk_error *err)
+{
+	size_t from = out->len;
+	NPK_FORWARD(npk__search_text(doc, len, media_type, out, err));
+	npk__text_lang(out->p ? out->p + from : NULL, out->len - from,
+	               meta ? npk_meta_find(meta, "language") : NULL, lang);
 	return NPK_OK;
 }
 

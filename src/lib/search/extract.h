@@ -20,6 +20,13 @@
 int npk__search_text(const uint8_t *doc, size_t len, const char *media_type, npk_buf *out,
                      npk_error *err);
 
+/* A document's text (npk__search_text, appended to out) and its language
+ * into lang (spec/search.md 3: its language metadata, else detected from
+ * the text): what the index takes, and what a search checks a phrase on.
+ * meta may be NULL. Returns as npk__search_text. */
+int npk__search_doc(const uint8_t *doc, size_t len, const char *media_type,
+                    const struct npk_meta *meta, npk_buf *out, char lang[8], npk_error *err);
+
 /* An npk_sink (newspack.h) that keeps the first NPK__INDEX_DOC_MAX bytes
  * of a content in *b, read whole (each cluster checked) and the rest
  * dropped; nomem is set when b cannot grow. */

@@ -277,9 +277,8 @@ static int analyze(counter *c, npk_buf *text, job *j, npk_error *err)
 	NPK_FAIL_IF(m == NULL, err, NPK_E_NOMEM, "out of memory");
 	int rc = j->meta_len ? npk__meta_decode(j->meta, j->meta_len, m, err) : NPK_OK;
 	if (rc == NPK_OK)
-		rc = npk__search_text(j->bytes, j->len, j->media, text, err);
+		rc = npk__search_doc(j->bytes, j->len, j->media, m, text, j->lang, err);
 	if (rc == NPK_OK) {
-		npk__text_lang(text->p, text->len, npk_meta_find(m, "language"), j->lang);
 		c->field = F_BODY;
 		rc = npk__text_terms_ctx(c->tc, text->p, text->len, j->lang, on_term, c, err);
 	}

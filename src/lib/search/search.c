@@ -657,26 +657,10 @@ static int date_key(void *ctx, const uint8_t *key, size_t len, uint64_t df)
 {
 	(void)df;
 	date_ctx *d = ctx;
-	npk__postings p = {0};
-	set ks = {.exact = 1};
-	int rc = npk__ix_lookup(d->u->ix, key, len, &p, d->err);
-	uint64_t lo = npk__ix_lo(d->u->ix);
-	while (rc == NPK_OK) {
-		uint64_t doc;
-		uint32_t tf;
-		int k = npk__postings_next(&p, &doc, &tf, d->err);
-		if (k <= 0) {
-			rc = k < 0 ? -k : NPK_OK;
-			break;
-		}
-		if (set_push(&ks, (uint32_t)(doc - lo), 0) != 0)
-			rc = npk__fail(d->err, NPK_E_NOMEM, "search: out of memory");
-	}
-	npk__postings_free(&p);
+	set ks;
+	int rc = key_tf(d->s, d->u, key, len, 0.0, 0, &ks, d->err); /* a filter: no score */
 	if (rc == NPK_OK)
 		rc = set_join(d->out, &ks, OP_OR_SUM, d->out, d->err);
-	else
-		set_free(&ks);
 	d->rc = rc;
 	return rc != NPK_OK;
 }
@@ -826,10 +810,9 @@ static int doc_text(search *s, unit *u, doc *d, npk_error *err)
 	if (rc == NPK_OK && t.nomem)
 		rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
 	if (rc == NPK_OK)
-		rc = npk__search_text(raw.p, raw.len, d->media, &d->text, err);
+		rc = npk__search_doc(raw.p, raw.len, d->media, d->meta, &d->text, d->lang, err);
 	npk__buf_free(&raw);
 	NPK_FORWARD(rc);
-	npk__text_lang(d->text.p, d->text.len, npk_meta_find(d->meta, "language"), d->lang);
 	d->have_text = 1;
 	(void)s;
 	return NPK_OK;
