@@ -11,12 +11,18 @@
 # at the issue's size only: N = 1,000,000.
 #
 #   sh bench/search.sh [-n N] [-r R] [--rcreate R] [-s SEED] [--keep] [--no-results]
+#   sh bench/search.sh --peers-only [-n N] [-s SEED]   build the peers' files only
 #   N=20000 sh bench/search.sh              a quick run (minutes; RESULTS.md untouched)
 #
 # -r: timed passes over the query mix (3), after one untimed pass; --rcreate:
 # runs of each create (3 under 200,000 documents, else 1). Everything goes
 # under ${BENCH_DIR:-/tmp}/newspack-search-N-sSEED, removed at the end unless
 # --keep (the corpus and the HTML pages are reused while they match).
+# --peers-only builds the corpus, the pages, the ZIM and the FTS5 databases
+# (hours at 1,000,000 articles), keeps them with their figures and stops: a
+# later run with --keep reuses them and measures newspack and every query in
+# one run. Run it under nice while other work goes on: only its build times,
+# which no target compares, are those of a shared machine.
 if [ -z "${BASH_VERSION:-}" ]; then
 	exec bash "$0" "$@"
 fi
@@ -29,9 +35,10 @@ R=3
 RC=""
 SEED=1
 KEEP=0
+PEERS_ONLY=0
 WRITE=1
 usage() {
-	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 while [ $# -gt 0 ]; do
@@ -41,6 +48,7 @@ while [ $# -gt 0 ]; do
 	--rcreate) RC=$2; shift ;;
 	-s) SEED=$2; shift ;;
 	--keep) KEEP=1 ;;
+	--peers-only) PEERS_ONLY=1 KEEP=1 ;;
 	--no-results) WRITE=0 ;;
 	-h|--help) usage ;;
 	*) echo "search.sh: unknown option $1" >&2; usage ;;
@@ -219,6 +227,10 @@ find "$C" "$H" -type f -print0 | xargs -0 cat >/dev/null
 A0=$W/plain.npk
 A1=$W/indexed.npk
 CW0=() CC0=() CR0=() CW1=() CC1=() CR1=()
+if [ "$PEERS_ONLY" = 1 ]; then
+	say "--peers-only: newspack is not run"
+	HAVE_INDEX=0
+else
 say "newspack create ($RC run$([ "$RC" = 1 ] || echo s) each$([ "$HAVE_INDEX" = 1 ] || echo '; no --search-index in this newspack'))"
 for i in $(seq 1 "$RC"); do
 	rm -f "$A0"
@@ -243,6 +255,7 @@ if [ "$HAVE_INDEX" = 1 ]; then
 	S_NPKI=$(fsize "$A1")
 	timed_run verify "$NPK" verify -q -p "$PUB" "$A1"
 	V_US=$T_WALL
+fi
 fi
 
 # ------------------------------------------------------------------ the ZIM, with and without its Xapian index
@@ -320,6 +333,10 @@ S_F1=$(fsize "$F1")
 		eval "echo $v=\$$v"
 	done
 } >"$PSTAMP"
+fi
+if [ "$PEERS_ONLY" = 1 ]; then
+	say "--peers-only: the peers' files and figures are in $W ($PSTAMP); run again with --keep to measure"
+	exit 0
 fi
 
 # ------------------------------------------------------------------ the query mix

@@ -32,6 +32,8 @@ static void search_help(FILE *f)
 	        "                          either end may be left open: date:2025-06..)\n"
 	        "  flood OR storm          either; AND is the default; NOT word or -word: without\n"
 	        "  (flood OR storm) -sport parentheses group\n"
+	        "Options may come before or after ARCHIVE and QUERY; a QUERY that begins with\n"
+	        "'-' follows \"--\": newspack search news.npk -- \"-sport flood\"\n"
 	        "\n"
 	        "Options:\n"
 	        "  -n N                the N best documents (default 10)\n"
@@ -105,7 +107,7 @@ static int parse(int argc, char **argv, sopts *o)
 	};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+p:n:f:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:n:f:h", longopts, NULL)) != -1) {
 		int ec = -1;
 		char *end;
 		switch (c) {
