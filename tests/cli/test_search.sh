@@ -296,4 +296,26 @@ expect_eq "$(hits | tr '\n' ' ')" "words0.txt " "and finds its document"
 expect_exit 1 "verify reports the damage" -- $NP verify -p "$PUB" "$D/d.npk"
 expect_contains "$OUT" "search index" "verify names the index"
 
+# ---- a damaged cluster of a hit: the snippet's text is read on two threads,
+# and the damage is still named, exit 1; --no-snippets reads no document
+K="$S/cluster"
+mkdir -p "$K/in"
+for i in $(seq 1 40); do
+	printf 'Tide report %d\n\nThe tide table number %d, with the word quay%d.\n' "$i" "$i" "$i" > "$K/in/t$i.txt"
+done
+expect_exit 0 "an archive of small clusters" -- $MK --cluster-size 512 --search-index "$K/k.npk" "$K/in"
+python3 - "$K/k.npk" <<'EOF'
+import sys
+b = bytearray(open(sys.argv[1], "rb").read())
+first = b.index(b"NPKC")
+second = b.index(b"NPKC", first + 4)
+b[second + 40] ^= 0xFF
+open(sys.argv[1], "wb").write(b)
+EOF
+expect_exit 1 "a hit in the damaged cluster" -- $SR "$K/k.npk" "tide"
+expect_contains "$ERR" "cluster 1" "names the cluster"
+expect_contains "$ERR" "digest mismatch" "says what is wrong"
+expect_exit 0 "--no-snippets reads no document" -- $SR --json --no-snippets "$K/k.npk" "tide"
+expect_eq "$(hits | wc -l | tr -d ' ')" 10 "and shows the 10 best"
+
 finish

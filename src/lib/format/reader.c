@@ -2598,6 +2598,40 @@ int npk_reader_stream_offset(npk_reader *r, const npk_entry *e, uint64_t *off, n
 	return NPK_OK;
 }
 
+int npk__reader_read_apart(npk_reader *fr, npk_decoder *dec, const npk_entry *e, npk_buf *out,
+                           npk_error *err)
+{
+	npk_entry x = *e;
+	x.ref_kind = NPK_REF_INLINE;
+	NPK_FAIL_IF(e->kind != NPK_KIND_DOCUMENT, err, NPK_E_ARG, "%s: %s: not a document",
+	            fr->name, e->path);
+	NPK_FORWARD(check_position(fr, &x, err));
+	uint8_t d[32];
+	if (e->size == 0) {
+		npk__digest("", 0, d);
+		NPK_FAIL_IF(!npk__digest_same(d, e->digest), err, NPK_E_DIGEST,
+		            "%s: %s: digest mismatch", fr->name, e->path);
+		return NPK_OK;
+	}
+	const cluster_ref *c = &fr->clusters[e->cluster];
+	NPK_FAIL_IF(e->offset + e->size > c->raw, err, NPK_E_ARG,
+	            "%s: %s: its content spans clusters", fr->name, e->path);
+	obj_buf o = {0};
+	int rc = load_object(fr, dec, &o, "cluster", NPK_CLUSTER_MAGIC, 0u, e->cluster, c->off,
+	                     c->len, c->raw, fr->ct_unproven ? NULL : c->digest, 0,
+	                     (uint32_t)(e->offset + e->size), err);
+	if (rc == NPK_OK) {
+		npk__digest(o.raw + e->offset, (size_t)e->size, d);
+		if (!npk__digest_same(d, e->digest))
+			rc = npk__fail(err, NPK_E_DIGEST, "%s: %s: document digest mismatch", fr->name,
+			               e->path);
+	}
+	if (rc == NPK_OK && npk__buf_put(out, o.raw + e->offset, (size_t)e->size) != 0)
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+	obj_free(&o);
+	return rc;
+}
+
 int npk__reader_check_ref(const npk_reader *fr, const npk_entry *e, npk_error *err)
 {
 	npk_entry x = *e;

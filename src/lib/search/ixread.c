@@ -11,6 +11,7 @@
  * its structure (they still read through bounds-checked cursors).
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -18,7 +19,7 @@
 #include "search/ixread.h"
 
 #define TERM_CACHE 8
-#define NORM_CACHE 4
+#define NORM_CACHE 32            /* 2 MiB decoded: 2,097,152 documents' norms */
 /* A page record of the root takes at least this many bytes: u64 offset,
  * u32 stored, u32 raw, digest, u8 first_len and one byte of key. */
 #define TERM_REC_MIN (8 + 4 + 4 + 32 + 1 + 1)
@@ -149,8 +150,8 @@ uint64_t npk__ix_norm_length(uint8_t c)
 
 /* The bytes of a page at off (of the postings), checked against digest
  * and decoded to exactly raw bytes (9.2): a new buffer in *out. */
-static int page_load(npk__ix *ix, const ixpage *pg, const char *what, uint8_t **out,
-                     npk_error *err)
+static int page_load_with(const npk__ix *ix, npk_decoder *dec, const ixpage *pg,
+                          const char *what, uint8_t **out, npk_error *err)
 {
 	*out = NULL;
 	uint8_t *st = malloc(pg->stored);
@@ -169,14 +170,20 @@ static int page_load(npk__ix *ix, const ixpage *pg, const char *what, uint8_t **
 	}
 	char w[600];
 	snprintf(w, sizeof w, "%s: %s", ix->name, what);
-	NPK_FORWARD_GOTO(rc, npk__decompress(ix->dec, ix->codec, st, pg->stored, raw, pg->raw, w,
-	                                     err), done);
+	NPK_FORWARD_GOTO(rc, npk__decompress(dec, ix->codec, st, pg->stored, raw, pg->raw, w, err),
+	                 done);
 	*out = raw;
 	raw = NULL;
 done:
 	free(st);
 	free(raw);
 	return rc;
+}
+
+static int page_load(npk__ix *ix, const ixpage *pg, const char *what, uint8_t **out,
+                     npk_error *err)
+{
+	return page_load_with(ix, ix->dec, pg, what, out, err);
 }
 
 /* One term record (9.3), read at c after the record whose key r holds. */
@@ -724,18 +731,27 @@ static int run_load(npk__postings *p, npk_error *err)
 	return 0;
 }
 
-/* Value k of a packed array of bits-bit values (9.4: from the lowest bit
- * of the first byte up). */
-static uint32_t unpack(const uint8_t *a, unsigned bits, unsigned k)
+/* The cnt values of a packed array of bits-bit values (9.4: from the
+ * lowest bit of the first byte up) into out; reads exactly the
+ * ceil(cnt * bits / 8) bytes at a (a window of at most 39 bits). */
+static void unpack_all(const uint8_t *a, unsigned bits, unsigned cnt, uint64_t *out)
 {
-	if (bits == 0)
-		return 0;
-	uint64_t pos = (uint64_t)k * bits, w = 0;
-	const uint8_t *b = a + pos / 8;
-	unsigned sh = (unsigned)(pos % 8), need = (sh + bits + 7) / 8;
-	for (unsigned i = 0; i < need; i++)
-		w |= (uint64_t)b[i] << (8 * i);
-	return (uint32_t)((w >> sh) & ((UINT64_C(1) << bits) - 1));
+	if (bits == 0) {
+		for (unsigned k = 0; k < cnt; k++)
+			out[k] = 0;
+		return;
+	}
+	uint64_t acc = 0, mask = (UINT64_C(1) << bits) - 1;
+	unsigned have = 0;
+	for (unsigned k = 0; k < cnt; k++) {
+		while (have < bits) {
+			acc |= (uint64_t)*a++ << have;
+			have += 8;
+		}
+		out[k] = acc & mask;
+		acc >>= bits;
+		have -= bits;
+	}
 }
 
 /* Decodes the next block of the run into p->doc, p->tf. NULL or a reason. */
@@ -756,10 +772,8 @@ static const char *block_next(npk__postings *p)
 		const uint8_t *g = npk__cur_take(&c, 16 * gb), *t = npk__cur_take(&c, 16 * tb);
 		if (c.bad)
 			return "a block runs past the end";
-		for (unsigned k = 0; k < cnt; k++) {
-			gap[k] = unpack(g, gb, k);
-			tf1[k] = unpack(t, tb, k);
-		}
+		unpack_all(g, gb, cnt, gap);
+		unpack_all(t, tb, cnt, tf1);
 	} else {
 		for (unsigned k = 0; k < cnt; k++) {
 			int v;
@@ -797,7 +811,9 @@ static const char *run_end(const npk__postings *p)
 	return NULL;
 }
 
-int npk__postings_next(npk__postings *p, uint64_t *doc, uint32_t *tf, npk_error *err)
+/* Makes p->bi < p->bn (a decoded block with a posting left): 1, or 0
+ * after the last posting, or a negative NPK_E_* code. */
+static int block_fill(npk__postings *p, npk_error *err)
 {
 	if (p->dead)
 		return -npk__fail(err, p->dead, "%s: search index: the postings of this key are "
@@ -825,12 +841,37 @@ int npk__postings_next(npk__postings *p, uint64_t *doc, uint32_t *tf, npk_error 
 		if (why != NULL)
 			return post_damage(p, NPK_E_FORMAT, why, err);
 	}
+	return 1;
+}
+
+int npk__postings_next(npk__postings *p, uint64_t *doc, uint32_t *tf, npk_error *err)
+{
+	int rc = block_fill(p, err);
+	if (rc != 1)
+		return rc;
 	p->cur_doc = p->ix->lo + p->doc[p->bi];
 	p->cur_tf = p->tf[p->bi];
 	p->bi++;
 	p->have_cur = 1;
 	*doc = p->cur_doc;
 	*tf = p->cur_tf;
+	return 1;
+}
+
+int npk__postings_block(npk__postings *p, const uint32_t **docs, const uint32_t **tfs,
+                        size_t *n, npk_error *err)
+{
+	*n = 0;
+	int rc = block_fill(p, err);
+	if (rc != 1)
+		return rc;
+	*docs = p->doc + p->bi;
+	*tfs = p->tf + p->bi;
+	*n = p->bn - p->bi;
+	p->cur_doc = p->ix->lo + p->doc[p->bn - 1];
+	p->cur_tf = p->tf[p->bn - 1];
+	p->bi = p->bn;
+	p->have_cur = 1;
 	return 1;
 }
 
@@ -965,6 +1006,71 @@ int npk__ix_length(npk__ix *ix, uint64_t doc, uint64_t *len, npk_error *err)
 	NPK_FORWARD(norm_page(ix, (uint32_t)(rel / NPK__IX_NORM_DOCS), &s, err));
 	*len = npk__ix_norm_length(s->raw[rel % NPK__IX_NORM_DOCS]);
 	return NPK_OK;
+}
+
+int npk__ix_norms(npk__ix *ix, uint64_t rel, const uint8_t **codes, uint64_t *first,
+                  uint64_t *count, npk_error *err)
+{
+	*codes = NULL;
+	*first = *count = 0;
+	if (rel >= ix->n)
+		return NPK_OK;
+	uint32_t k = (uint32_t)(rel / NPK__IX_NORM_DOCS);
+	ixslot *s;
+	NPK_FORWARD(norm_page(ix, k, &s, err));
+	*codes = s->raw;
+	*first = (uint64_t)k * NPK__IX_NORM_DOCS;
+	*count = s->len;
+	return NPK_OK;
+}
+
+/* Norm pages from, from + step, ... not cached yet, each decoded into
+ * raw[k] (NULL when it failed: read again when needed, which reports it). */
+typedef struct norm_job {
+	const npk__ix *ix;
+	uint32_t from, step;
+	uint8_t **raw;
+	const uint8_t *cached;
+} norm_job;
+
+static void *norm_main(void *arg)
+{
+	norm_job *j = arg;
+	npk_decoder *dec = npk__decoder_new();
+	for (uint32_t k = j->from; dec != NULL && k < j->ix->norm_pages; k += j->step) {
+		npk_error e = {0};
+		if (!j->cached[k] && page_load_with(j->ix, dec, &j->ix->np[k], "search index: norm page",
+		                                    &j->raw[k], &e) != NPK_OK)
+			j->raw[k] = NULL;
+	}
+	npk__decoder_free(dec);
+	return NULL;
+}
+
+void npk__ix_norms_ahead(npk__ix *ix, int threads)
+{
+	if (ix->norm_pages < 2 || ix->norm_pages > NORM_CACHE)
+		return;
+	uint8_t *raw[NORM_CACHE] = {0}, cached[NORM_CACHE] = {0};
+	uint32_t want = 0;
+	for (uint32_t k = 0; k < ix->norm_pages; k++) {
+		for (size_t s = 0; s < NORM_CACHE; s++)
+			cached[k] |= ix->ncache[s].raw != NULL && ix->ncache[s].page == k;
+		want += !cached[k];
+	}
+	if (want == 0)
+		return;
+	norm_job mine = {ix, 0, 1, raw, cached}, theirs = {ix, 1, 2, raw, cached};
+	pthread_t th;
+	int two = threads >= 2 && want >= 2 && pthread_create(&th, NULL, norm_main, &theirs) == 0;
+	if (two)
+		mine.step = 2;
+	norm_main(&mine);
+	if (two)
+		pthread_join(th, NULL);
+	for (uint32_t k = 0; k < ix->norm_pages; k++)
+		if (raw[k] != NULL)
+			cache_put(ix, ix->ncache, NORM_CACHE, k, raw[k], ix->np[k].raw);
 }
 
 /* ---- Verify: everything, and the tiling of 9.6 ---- */

@@ -124,6 +124,12 @@ int npk__ix_lookup(npk__ix *ix, const uint8_t *key, size_t len, npk__postings *p
  * is read and checked (digest, 9.4) when reached; after damage every call
  * fails again. */
 int npk__postings_next(npk__postings *p, uint64_t *doc, uint32_t *tf, npk_error *err);
+/* The rest of the decoded block of postings, at once: 1 with docs[0..n)
+ * (relative: minus lo, increasing) and their tfs, valid until the next
+ * call on p; then 0 and the errors as npk__postings_next, with which it
+ * may be mixed (the block's last posting counts as the last returned). */
+int npk__postings_block(npk__postings *p, const uint32_t **docs, const uint32_t **tfs,
+                        size_t *n, npk_error *err);
 /* Moves to the first posting with a document >= target and returns it as
  * npk__postings_next does; the posting last returned counts, so that
  * seeking to a document at or before it returns it again. Chunks whose
@@ -142,8 +148,19 @@ int npk__ix_keys(npk__ix *ix, const uint8_t *from, size_t flen, const uint8_t *t
 
 /* The length of document doc, L(code) of 9.5, into *len (0 outside
  * [lo, hi)). Reads the norm page (checked: digest, exact raw size) unless
- * one of the last 4 read holds it. Returns NPK_OK or the page's error. */
+ * one of the last 32 read holds it. Returns NPK_OK or the page's error. */
 int npk__ix_length(npk__ix *ix, uint64_t doc, uint64_t *len, npk_error *err);
+/* The norm page holding document rel (minus lo): its codes (9.5), for the
+ * documents first .. first + count - 1 (minus lo), valid until the next
+ * norm page is read; *codes = NULL when rel >= hi - lo. Errors as
+ * npk__ix_length. */
+int npk__ix_norms(npk__ix *ix, uint64_t rel, const uint8_t **codes, uint64_t *first,
+                  uint64_t *count, npk_error *err);
+/* Reads and decodes every norm page not cached yet, on two threads when
+ * threads >= 2, so that a query's scoring finds them all cached: when the
+ * index has 2 to 32 of them (the cache's size) and the query will score
+ * text. A page that fails is left out, to fail when it is needed. */
+void npk__ix_norms_ahead(npk__ix *ix, int threads);
 
 /* Reads and checks everything: every term page, chunk and norm page against
  * its digest and 9.3-9.5 (each key's postings decoded whole), the number of

@@ -7,6 +7,7 @@
  * text) and shown with a snippet.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unictype.h>
@@ -26,6 +27,8 @@
 #define TERMS_MAX 64u            /* terms of one query word (a CJK run) */
 #define SNIPPET_BYTES 240u
 #define SNIPPET_SCAN (256u << 10) /* bytes of text looked at for a snippet */
+#define BATCH_DOCS 16u           /* candidates whose texts are read at once */
+#define BATCH_BYTES (8u << 20)   /* and their bytes, once past the first */
 
 enum { F_BODY = 1, F_TITLE, F_AUTHOR, F_SECTION, F_SOURCE, F_LANG, F_URL, F_DATE };
 
@@ -41,20 +44,6 @@ typedef struct set {
 	size_t n, cap;
 	int exact;                /* not a superset (phrases to check) */
 } set;
-
-static int set_push(set *s, uint32_t doc, float score)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		hit *v = realloc(s->v, cap * sizeof *v);
-		if (v == NULL)
-			return -1;
-		s->v = v;
-		s->cap = cap;
-	}
-	s->v[s->n++] = (hit){doc, score};
-	return 0;
-}
 
 /* Room for n more hits at once (no growth by doubling then). */
 static int set_reserve(set *s, size_t n)
@@ -77,40 +66,68 @@ static void set_free(set *s)
 
 enum { OP_AND, OP_OR_SUM, OP_OR_MAX, OP_MINUS };
 
-/* a op b into out (a and b freed). */
+/* a op b into out (a and b freed; out may be either). The result is
+ * written into the array of one operand, not a new one: a set of a common
+ * word holds most of the documents, and fresh pages cost more than the
+ * join. AND and MINUS write at or before where they read; OR grows the
+ * larger operand by the smaller's size and moves its hits to the end
+ * first, so the merge never overtakes what it still has to read. */
 static int set_join(set *a, set *b, int op, set *out, npk_error *err)
 {
-	set r = {.exact = 1};
-	size_t i = 0, j = 0;
-	int bad = set_reserve(&r, op == OP_AND ? (a->n < b->n ? a->n : b->n)
-	                                       : op == OP_MINUS ? a->n : a->n + b->n);
-	while (!bad && (i < a->n || j < b->n)) {
-		int take_a = j == b->n || (i < a->n && a->v[i].doc < b->v[j].doc);
-		int take_b = i == a->n || (j < b->n && b->v[j].doc < a->v[i].doc);
-		if (take_a) {
+	if ((op == OP_OR_SUM || op == OP_OR_MAX) && a->n < b->n) {
+		set *t = a;      /* symmetric: the larger one is grown */
+		a = b;
+		b = t;
+	}
+	hit *v = a->v;
+	size_t i = 0, j = 0, w = 0, na = a->n, nb = b->n;
+	if ((op == OP_OR_SUM || op == OP_OR_MAX) && nb > 0) {
+		if (a->cap < na + nb) {
+			v = realloc(a->v, (na + nb) * sizeof *v);
+			if (v == NULL) {
+				set_free(a);
+				set_free(b);
+				return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+			}
+		}
+		memmove(v + nb, v, na * sizeof *v);
+		i = nb;
+		na += nb;
+	}
+	const hit *bv = b->v;
+	while (i < na && j < nb) {
+		if (v[i].doc < bv[j].doc) {
 			if (op != OP_AND)
-				bad = set_push(&r, a->v[i].doc, a->v[i].score);
+				v[w++] = v[i];
 			i++;
-		} else if (take_b) {
+		} else if (bv[j].doc < v[i].doc) {
 			if (op == OP_OR_SUM || op == OP_OR_MAX)
-				bad = set_push(&r, b->v[j].doc, b->v[j].score);
+				v[w++] = bv[j];
 			j++;
 		} else {
-			float s = a->v[i].score, t = b->v[j].score;
+			float x = v[i].score, y = bv[j].score;
 			if (op == OP_AND || op == OP_OR_SUM)
-				bad = set_push(&r, a->v[i].doc, s + t);
+				v[w++] = (hit){v[i].doc, x + y};
 			else if (op == OP_OR_MAX)
-				bad = set_push(&r, a->v[i].doc, s > t ? s : t);
+				v[w++] = (hit){v[i].doc, x > y ? x : y};
 			i++;
 			j++;
 		}
 	}
-	set_free(a);
-	set_free(b);
-	if (bad) {
-		set_free(&r);
-		return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	if (op != OP_AND)
+		while (i < na)
+			v[w++] = v[i++];
+	if (op == OP_OR_SUM || op == OP_OR_MAX)
+		while (j < nb)
+			v[w++] = bv[j++];
+	set r = {.v = v, .n = w, .cap = (op == OP_OR_SUM || op == OP_OR_MAX) && nb > 0
+	                                   ? a->n + nb : a->cap, .exact = 1};
+	if (r.n == 0) {
+		free(r.v);
+		r = (set){.exact = 1};
 	}
+	free(b->v);
+	*a = *b = (set){0};
 	*out = r;
 	return NPK_OK;
 }
@@ -139,6 +156,7 @@ typedef struct unit {
 	uint32_t nends;
 	npk__ix *ix;
 	set *leaves;              /* per query leaf, for the checks of inexact queries */
+	int norms_read;           /* its norm pages were read ahead */
 } unit;
 
 static int unit_read(void *ctx, uint64_t off, void *buf, size_t len, npk_error *err)
@@ -177,12 +195,15 @@ struct search {
 	char langs[NPK__IX_LANGS_MAX * 4][8];
 	size_t nlangs;
 	double N, avgdl;
+	double dnorm[256];        /* 1 - b + b * L(code) / avgdl, per norm code (10.3) */
+	int checks;               /* a leaf may be inexact: keep the leaves' sets */
 	npk_error *err;
 	/* global document frequencies of the keys looked up */
 	struct dfk { uint8_t key[NPK__IX_KEY_MAX]; size_t len; uint64_t df; } *dfs;
 	size_t ndfs;
 	uint64_t *ends[64];       /* per chain given (at most 64 kept; more: one by one) */
 	size_t nchains;
+	npk_decoder *dec[2];      /* the texts' reading threads' */
 	npk__text_ctx *tc;        /* the term rules' stemmers, buffers and cache */
 };
 typedef struct search search;
@@ -335,6 +356,8 @@ static int units_open(search *s, npk_search_result *res, npk_error *err)
 	}
 	s->N = docs;
 	s->avgdl = docs > 0 ? total / docs : 1;
+	for (unsigned c = 0; c < 256; c++)
+		s->dnorm[c] = 1 - B + B * (double)npk__ix_norm_length((uint8_t)c) / s->avgdl;
 	return NPK_OK;
 }
 
@@ -447,6 +470,8 @@ static int leaves_make(search *s, npk_error *err)
 		}
 		NPK_FAIL_IF(l->n == 0 && v[i]->field != NPK__F_LANG, err, NPK_E_ARG,
 		            "query: \"%s\" has no word to search for", t);
+		if (v[i]->phrase && l->n >= 2)
+			s->checks = 1;    /* its set is a superset (words_set) */
 	}
 	return NPK_OK;
 }
@@ -493,29 +518,50 @@ static int global_df(search *s, const uint8_t *key, size_t len, uint64_t *df, np
 
 /* The documents of unit u holding key, each with its frequency times w,
  * divided by the body's length normalisation when norm (BM25F's
- * per-field frequency). */
+ * per-field frequency). A block of postings at a time: a common word's
+ * set is most of the documents. */
 static int key_tf(search *s, unit *u, const uint8_t *key, size_t len, double w, int norm,
                   set *out, npk_error *err)
 {
 	*out = (set){.exact = 1};
 	npk__postings p = {0};
 	int rc = npk__ix_lookup(u->ix, key, len, &p, err);
-	uint64_t lo = npk__ix_lo(u->ix);
-	if (rc == NPK_OK && p.df > 0 && set_reserve(out, (size_t)p.df) != 0)
-		rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	const uint8_t *codes = NULL;
+	uint64_t first = 0, count = 0;
 	while (rc == NPK_OK && p.df > 0) {
-		uint64_t doc, dl = 0;
-		uint32_t tf;
-		int k = npk__postings_next(&p, &doc, &tf, err);
+		const uint32_t *docs, *tfs;
+		size_t n;
+		int k = npk__postings_block(&p, &docs, &tfs, &n, err);
 		if (k <= 0) {
 			rc = k < 0 ? -k : NPK_OK;
 			break;
 		}
-		if (norm)
-			rc = npk__ix_length(u->ix, doc, &dl, err);
-		double d = norm ? 1 - B + B * (double)dl / s->avgdl : 1;
-		if (rc == NPK_OK && set_push(out, (uint32_t)(doc - lo), (float)(w * tf / d)) != 0)
+		/* df of them in all: room for them all at the first block */
+		if (set_reserve(out, out->n == 0 && p.df > n ? (size_t)p.df : n) != 0) {
 			rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+			break;
+		}
+		hit *v = out->v + out->n;
+		for (size_t i = 0; i < n; i++) {
+			double d = 1;
+			if (norm) {
+				if (docs[i] - first >= count) {
+					rc = npk__ix_norms(u->ix, docs[i], &codes, &first, &count, err);
+					if (rc != NPK_OK)
+						break;
+					/* a document is below hi (9.4): its norm page exists */
+					if (codes == NULL || docs[i] - first >= count) {
+						rc = npk__fail(err, NPK_E_FORMAT, "search index: no norm "
+						               "for document %u", (unsigned)docs[i]);
+						break;
+					}
+				}
+				d = s->dnorm[codes[docs[i] - first]];
+			}
+			v[i] = (hit){docs[i], (float)(w * tfs[i] / d)};
+		}
+		if (rc == NPK_OK)
+			out->n += n;
 	}
 	npk__postings_free(&p);
 	if (rc != NPK_OK)
@@ -569,6 +615,12 @@ static int term_set(search *s, unit *u, npk__qfield f, const char *term, set *ou
 	/* the body and the title: one frequency (BM25F), the title's counted
 	 * TITLE_BOOST times, then saturated once */
 	set body = {.exact = 1}, title = {.exact = 1};
+	/* a word in more documents than there are norm pages needs most of
+	 * them: all read at once, on two threads */
+	if (df > 0 && !u->norms_read && df >= npk__ix_docs(u->ix) / NPK__IX_NORM_DOCS + 1) {
+		npk__ix_norms_ahead(u->ix, (int)npk__reader_threads(u->top));
+		u->norms_read = 1;
+	}
 	if (df > 0)
 		NPK_FORWARD(key_tf(s, u, key, len, 1.0, 1, &body, err));
 	key[0] = F_TITLE;
@@ -700,7 +752,7 @@ static int eval(search *s, size_t ui, const npk__qnode *q, set *out, npk_error *
 		                                   : words_set(s, u, l, &r, err));
 		/* a copy for the checks, kept while the query runs */
 		set keep = {.exact = r.exact};
-		if (r.n > 0) {
+		if (r.n > 0 && s->checks) {
 			keep.v = malloc(r.n * sizeof *keep.v);
 			if (keep.v == NULL) {
 				set_free(&r);
@@ -1253,35 +1305,153 @@ static char *dup_or_null(const char *v)
 	return v ? strdup(v) : NULL;
 }
 
-/* Candidate c: checked, and added to the hits when it answers. */
-static int candidate(search *s, const cand *c, int exact, npk_search_result *res, int *taken,
-                     npk_error *err)
+/* Candidate c, its document d loaded (current or not): checked, and
+ * added to the hits when it answers. */
+static int candidate(search *s, const cand *c, doc *d, int current, int exact,
+                     npk_search_result *res, int *taken, npk_error *err)
 {
 	unit *u = &s->units[c->unit];
-	doc d = {0};
-	int current = 0, rc = doc_load(s, u, c->doc, &d, &current, err);
+	int rc = NPK_OK;
 	*taken = 0;
-	if (rc == NPK_OK && current && !exact)
-		rc = truth(s, c->unit, &d, c->doc, s->root, &current, err);
+	if (current && !exact)
+		rc = truth(s, c->unit, d, c->doc, s->root, &current, err);
 	if (rc == NPK_OK && current && s->o->snippets)
-		rc = doc_text(s, u, &d, err);
+		rc = doc_text(s, u, d, err);
 	if (rc == NPK_OK && current) {
 		npk_search_hit *h = &res->hits[res->nhits];
 		memset(h, 0, sizeof *h);
 		h->archive = u->archive;
-		h->path = strdup(d.path);
-		h->title = dup_or_null(npk_meta_find(d.meta, "title"));
-		h->date = dup_or_null(npk_meta_find(d.meta, "date"));
+		h->path = strdup(d->path);
+		h->title = dup_or_null(npk_meta_find(d->meta, "title"));
+		h->date = dup_or_null(npk_meta_find(d->meta, "date"));
 		h->score = c->score;
-		h->edition = d.e.edition;
+		h->edition = d->e.edition;
 		if (h->path == NULL)
 			rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
 		if (rc == NPK_OK && s->o->snippets)
-			rc = snippet_make(s, &d, h, err);
+			rc = snippet_make(s, d, h, err);
 		res->nhits++;
 		*taken = 1;
 	}
-	doc_free(&d);
+	return rc;
+}
+
+/* ---- The texts of a batch of candidates, on two threads ---- */
+
+/* A document whose text one thread reads, from file fr. */
+typedef struct apart {
+	npk_reader *fr;
+	doc *d;
+} apart;
+
+typedef struct apart_job {
+	apart *v;
+	size_t n, from, step;     /* v[from], v[from + step], ... */
+	npk_decoder *dec;
+} apart_job;
+
+/* Its text, or none: a failure is met again, and reported, when the
+ * document is read on the search's own thread (doc_text). */
+static void apart_one(apart *a, npk_decoder *dec)
+{
+	npk_buf raw = {0};
+	npk_error e = {0};
+	doc *d = a->d;
+	if (npk__reader_read_apart(a->fr, dec, &d->e, &raw, &e) == NPK_OK &&
+	    npk__search_doc(raw.p, raw.len, d->media, d->meta, &d->text, d->lang, &e) == NPK_OK)
+		d->have_text = 1;
+	else
+		npk__buf_free(&d->text);
+	npk__buf_free(&raw);
+}
+
+static void *apart_main(void *arg)
+{
+	apart_job *j = arg;
+	for (size_t i = j->from; i < j->n; i += j->step)
+		apart_one(&j->v[i], j->dec);
+	return NULL;
+}
+
+/* The texts of the current documents ds[0..m) (of candidates c), read
+ * and extracted ahead, half on a second thread: a hit's cluster is
+ * decoded from its start to the document, most of a query's time when
+ * the query itself is quick. Only what npk_reader_read would read alike
+ * is read here: each document's own file, one cluster. */
+static void texts_read(search *s, const cand *c, doc *ds, const int *cur, size_t m)
+{
+	apart v[BATCH_DOCS];
+	size_t k = 0;
+	for (size_t i = 0; i < m && i < BATCH_DOCS; i++) {
+		const npk_entry *e = &ds[i].e;
+		unit *u = &s->units[c[i].unit];
+		npk_reader *fr = NULL;
+		if (!cur[i] || ds[i].have_text || e->kind != NPK_KIND_DOCUMENT)
+			continue;
+		if (npk__reader_chain(u->top) != NULL) {
+			npk_error e2 = {0};
+			uint32_t in = e->ref_kind == NPK_REF_EDITION ? e->ref_edition : e->edition;
+			if (npk__chain_file(u->top, in, &fr, &e2) != NPK_OK)
+				fr = NULL;
+		} else if (e->ref_kind != NPK_REF_EDITION) {
+			fr = u->top;
+		}
+		if (fr != NULL)
+			v[k++] = (apart){fr, &ds[i]};
+	}
+	for (size_t t = 0; t < 2; t++)
+		if (s->dec[t] == NULL)
+			s->dec[t] = npk__decoder_new();
+	if (k == 0 || s->dec[0] == NULL)
+		return;
+	apart_job mine = {v, k, 0, 1, s->dec[0]}, theirs = {v, k, 1, 2, s->dec[1]};
+	pthread_t th;
+	int two = k >= 2 && s->dec[1] != NULL && npk__reader_threads(s->units[0].top) >= 2 &&
+	          pthread_create(&th, NULL, apart_main, &theirs) == 0;
+	if (two)
+		mine.step = 2;
+	apart_main(&mine);
+	if (two)
+		pthread_join(th, NULL);
+}
+
+/* Candidates c[0..n) in order, checked and shown until the result holds
+ * want hits; *looked: how many were looked at. A batch's entries are
+ * loaded first, then the texts its checks and snippets need, then each
+ * candidate in turn, as one at a time would. */
+static int candidates(search *s, const cand *c, size_t n, int exact, size_t want,
+                      npk_search_result *res, size_t *looked, npk_error *err)
+{
+	doc ds[BATCH_DOCS];
+	int cur[BATCH_DOCS];
+	int rc = NPK_OK;
+	size_t i = 0;
+	while (rc == NPK_OK && i < n && res->nhits < want) {
+		/* when no check can turn a document away, as many as hits wanted */
+		size_t most = exact ? want - res->nhits : BATCH_DOCS, m = 0;
+		uint64_t bytes = 0;
+		if (most > BATCH_DOCS)
+			most = BATCH_DOCS;
+		while (rc == NPK_OK && i + m < n && m < most && (m == 0 || bytes < BATCH_BYTES)) {
+			memset(&ds[m], 0, sizeof ds[m]);
+			rc = doc_load(s, &s->units[c[i + m].unit], c[i + m].doc, &ds[m], &cur[m], err);
+			bytes += ds[m].e.size;
+			m++;
+		}
+		if (rc == NPK_OK && (s->o->snippets || !exact))
+			texts_read(s, c + i, ds, cur, m);
+		size_t k = 0;
+		for (; rc == NPK_OK && k < m && res->nhits < want; k++) {
+			int taken;
+			rc = candidate(s, &c[i + k], &ds[k], cur[k], exact, res, &taken, err);
+			if (rc == NPK_OK && !taken && !exact)
+				res->matched--;
+		}
+		for (size_t j = 0; j < m; j++)
+			doc_free(&ds[j]);
+		i += k;
+	}
+	*looked = i;
 	return rc;
 }
 
@@ -1347,13 +1517,7 @@ static int rank(search *s, set *sets, int exact, npk_search_result *res, npk_err
 	for (size_t u = 0; u < s->nunits; u++)
 		m = top_k_add(top, m, batch, sets[u].v, sets[u].n, (uint32_t)u);
 	qsort(top, m, sizeof *top, cand_cmp);
-	int rc = NPK_OK;
-	for (size_t i = 0; rc == NPK_OK && i < m && res->nhits < want; i++, done++) {
-		int taken;
-		rc = candidate(s, &top[i], exact, res, &taken, err);
-		if (rc == NPK_OK && !taken && !exact)
-			res->matched--;
-	}
+	int rc = candidates(s, top, m, exact, want, res, &done, err);
 	cand *all = NULL;
 	if (rc == NPK_OK && res->nhits < want && done < total) {
 		all = malloc(total * sizeof *all);
@@ -1364,12 +1528,9 @@ static int rank(search *s, set *sets, int exact, npk_search_result *res, npk_err
 				all[k++] = (cand){sets[u].v[i].score, (uint32_t)u, sets[u].v[i].doc};
 		if (rc == NPK_OK)
 			qsort(all, total, sizeof *all, cand_cmp);
-		for (size_t i = done; rc == NPK_OK && i < total && res->nhits < want; i++) {
-			int taken;
-			rc = candidate(s, &all[i], exact, res, &taken, err);
-			if (rc == NPK_OK && !taken && !exact)
-				res->matched--;
-		}
+		size_t more;
+		if (rc == NPK_OK)
+			rc = candidates(s, all + done, total - done, exact, want, res, &more, err);
 	}
 	free(top);
 	free(all);
@@ -1408,6 +1569,8 @@ int npk_search(npk_reader *const *readers, size_t n, const char *query,
 	for (size_t i = 0; i < s.nleaves; i++)
 		leaf_free(&s.leaves[i], s.nunits);
 	free(s.dfs);
+	npk__decoder_free(s.dec[0]);
+	npk__decoder_free(s.dec[1]);
 	units_free(&s);
 	for (size_t i = 0; i < s.nchains; i++)
 		free(s.ends[i]);
