@@ -697,24 +697,64 @@ static void day_text(int32_t days, char out[11])
 	         (unsigned)d % 100u);
 }
 
+#define DATE_BITS_MAX (UINT64_C(1) << 26)  /* documents of a unit marked in a bitmap (8 MiB) */
+
 typedef struct date_ctx {
 	search *s;
 	unit *u;
 	set *out;
+	uint64_t *bits;           /* or the documents marked here, one bit each */
+	uint64_t n;               /* the unit's documents (hi - lo) */
 	int rc;
 	npk_error *err;
 } date_ctx;
 
+/* The documents of one date key: marked, or joined to the set (a filter:
+ * no score). A range of months holds a key per day, each in its own
+ * documents: marks cost a bit each, where joins would copy the set again
+ * for every key. */
 static int date_key(void *ctx, const uint8_t *key, size_t len, uint64_t df)
 {
 	(void)df;
 	date_ctx *d = ctx;
-	set ks;
-	int rc = key_tf(d->s, d->u, key, len, 0.0, 0, &ks, d->err); /* a filter: no score */
-	if (rc == NPK_OK)
-		rc = set_join(d->out, &ks, OP_OR_SUM, d->out, d->err);
+	int rc;
+	if (d->bits != NULL) {
+		npk__postings p = {0};
+		rc = npk__ix_lookup(d->u->ix, key, len, &p, d->err);
+		while (rc == NPK_OK && p.df > 0) {
+			const uint32_t *docs, *tfs;
+			size_t n;
+			int k = npk__postings_block(&p, &docs, &tfs, &n, d->err);
+			if (k <= 0) {
+				rc = k < 0 ? -k : NPK_OK;
+				break;
+			}
+			for (size_t i = 0; i < n; i++)   /* each below hi (9.4): below n */
+				if (docs[i] < d->n)
+					d->bits[docs[i] / 64] |= UINT64_C(1) << (docs[i] % 64);
+		}
+		npk__postings_free(&p);
+	} else {
+		set ks;
+		rc = key_tf(d->s, d->u, key, len, 0.0, 0, &ks, d->err);
+		if (rc == NPK_OK)
+			rc = set_join(d->out, &ks, OP_OR_SUM, d->out, d->err);
+	}
 	d->rc = rc;
 	return rc != NPK_OK;
+}
+
+/* The marked documents, in order, into out (score 0). */
+static int date_marks(const date_ctx *d, set *out, npk_error *err)
+{
+	size_t words = (size_t)((d->n + 63) / 64), count = 0;
+	for (size_t w = 0; w < words; w++)
+		count += (size_t)__builtin_popcountll(d->bits[w]);
+	NPK_FAIL_IF(set_reserve(out, count) != 0, err, NPK_E_NOMEM, "search: out of memory");
+	for (size_t w = 0; w < words; w++)
+		for (uint64_t b = d->bits[w]; b != 0; b &= b - 1)
+			out->v[out->n++] = (hit){(uint32_t)(w * 64 + (size_t)__builtin_ctzll(b)), 0};
+	return NPK_OK;
 }
 
 /* A DATE leaf: the documents whose date term lies in [from, to], as text
@@ -729,8 +769,20 @@ static int date_set(search *s, unit *u, const npk__qnode *q, set *out, npk_error
 	memcpy(to + 1, b, 10);
 	*out = (set){.exact = 1};
 	date_ctx d = {.s = s, .u = u, .out = out, .err = err};
-	NPK_FORWARD(npk__ix_keys(u->ix, from, 11, to, 11, date_key, &d, err));
-	return d.rc;
+	d.n = npk__ix_hi(u->ix) - npk__ix_lo(u->ix);
+	if (d.n > 0 && d.n <= DATE_BITS_MAX) {
+		d.bits = calloc((size_t)((d.n + 63) / 64), sizeof *d.bits);
+		NPK_FAIL_IF(d.bits == NULL, err, NPK_E_NOMEM, "search: out of memory");
+	}
+	int rc = npk__ix_keys(u->ix, from, 11, to, 11, date_key, &d, err);
+	if (rc == NPK_OK)
+		rc = d.rc;
+	if (rc == NPK_OK && d.bits != NULL)
+		rc = date_marks(&d, out, err);
+	free(d.bits);
+	if (rc != NPK_OK)
+		set_free(out);
+	return rc;
 }
 
 static int leaf_index(const search *s, const npk__qnode *q)
