@@ -79,7 +79,6 @@ mkdir -p "$W" "$CH" "$W/scratch"
 fmt_size() { awk -v b="$1" 'BEGIN{ if (b < 1000000) printf "%.1f KB", b/1000; else printf "%.2f MB", b/1000000 }'; }
 ed_file() { if [ "$1" = 0 ]; then echo "$CH/news.npk"; else printf '%s/news.e%04d.npk\n' "$CH" "$1"; fi; }
 ts_of() { date -u -d "2025-01-01 +$1 days" +%Y-%m-%dT06:00:00Z; }
-kids_cpu() { times >"$W/times"; awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } print s }' "$W/times"; }
 evict() { # FILE...: drops their clean pages from the page cache (no root needed)
 	python3 -c 'import os, sys
 for p in sys.argv[1:]:
@@ -160,7 +159,7 @@ PY
 
 START=$(us_now)
 B0=$(busy)
-C0=$(kids_cpu)
+kids_cpu; C0=$(cat "$W/kids")
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 KEYS=$B/keys
 export XDG_CONFIG_HOME=$B/config
@@ -344,7 +343,7 @@ say "  check-chain read $RK_GOT of $RK_SIZE bytes (opens per file $RK_MINO-$RK_M
 END=$(us_now)
 TOTAL_US=$((END - START))
 B1=$(busy)
-C1=$(kids_cpu)
+kids_cpu; C1=$(cat "$W/kids")
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 OTHERS=$(awk -v b="$((B1 - B0))" -v hz="$(getconf CLK_TCK)" -v me="$(awk -v a="$C1" -v b="$C0" 'BEGIN{ print a - b }')" \
 	-v t="$TOTAL_US" -v c="$(nproc)" 'BEGIN{ o = b / hz - me; if (o < 0) o = 0; printf "%.0f%% of the %d cores (%.0f s of CPU)", 100 * o / (t / 1000000 * c), c, o }')
