@@ -42,13 +42,17 @@ endif
 # never compresses, so not libdeflate (format/encode.c); with libc and the
 # loader, 6 shared objects. newspack-full links everything.
 LEAN_PKGS := libsodium zlib libzstd jansson
-PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+# newspack serve (src/cli/cmd_serve.c, serve_*.c), in newspack-full only:
+# GNU libmicrohttpd and cmark (Markdown).
+SERVE_PKGS := libmicrohttpd libcmark
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) $(SERVE_PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=c11 -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE $(DEFS) $(WARN) $(WERROR) \
               $(CFLAGS) $(SANFLAGS) -Iinclude -Isrc/lib $(PKG_CFLAGS) -fPIC -fvisibility=hidden
 ALL_LDFLAGS := $(LDFLAGS) $(SANFLAGS)
 LIBS    := $(PKG_LIBS) $(SEARCH_LIBS) -lpthread
 LEAN_LIBS := $(shell $(PKG_CONFIG) --libs $(LEAN_PKGS) 2>/dev/null) -lpthread
+SERVE_LIBS := $(shell $(PKG_CONFIG) --libs $(SERVE_PKGS) 2>/dev/null)
 LIBEXECDIR ?= $(PREFIX)/libexec
 
 B := build
@@ -86,7 +90,8 @@ libnewspack.so: $(LIB_OBJ)
 # for keygen and the reading commands, links only LEAN_LIBS and runs create
 # and export in newspack-full. A reading path that reached libarchive or
 # libxml2 would fail this link.
-FULL_ONLY_OBJ := $(B)/src/cli/cmd_create.o $(B)/src/cli/cmd_export.o $(B)/src/cli/cmd_parity.o \
+FULL_ONLY_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard src/cli/serve_*.c)) $(B)/src/cli/cmd_serve.o \
+                 $(B)/src/cli/cmd_create.o $(B)/src/cli/cmd_export.o $(B)/src/cli/cmd_parity.o \
                  $(B)/src/cli/cmd_append.o $(B)/src/cli/cmd_merge.o $(B)/src/cli/cmd_search.o
 LEAN_CLI_OBJ := $(filter-out $(FULL_ONLY_OBJ) $(B)/src/cli/main.o,$(CLI_OBJ)) $(B)/lean/main.o
 # (only this object knows LIBEXECDIR: install with another PREFIX rebuilds it alone)
@@ -101,7 +106,7 @@ $(B)/lean/main.o: src/cli/main.c src/cli/cli.h include/newspack.h $(FLAGS_STAMP)
 newspack: $(LEAN_CLI_OBJ) libnewspack.a
 	$(CC) $(ALL_LDFLAGS) -o $@ $(LEAN_CLI_OBJ) libnewspack.a $(LEAN_LIBS)
 newspack-full: $(CLI_OBJ) libnewspack.a
-	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) libnewspack.a $(LIBS)
+	$(CC) $(ALL_LDFLAGS) -o $@ $(CLI_OBJ) libnewspack.a $(LIBS) $(SERVE_LIBS)
 
 # Unit tests: every DEFINE_TEST(name) in tests/unit/*.c is collected by grep.
 $(B)/tests/unit/list.h: $(UNIT_SRC)

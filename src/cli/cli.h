@@ -23,6 +23,7 @@ int cmd_info(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_search_index(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_protect(int argc, char **argv);

@@ -50,6 +50,7 @@ static const struct {
 	{"cat", cmd_cat, "write one document to standard output"},
 	{"search", FULL_ONLY(cmd_search), "find documents by their words in an archive's full-text index"},
 	{"search-index", FULL_ONLY(cmd_search_index), "write an archive again with a full-text index"},
+	{"serve", FULL_ONLY(cmd_serve), "read and search archives in a web browser"},
 	{"extract", cmd_extract, "write documents to a folder"},
 	{"export", FULL_ONLY(cmd_export), "write the documents as tar, zip, a BagIt bag or WARC"},
 	{"protect", FULL_ONLY(cmd_protect), "add Reed-Solomon parity to an archive"},
