@@ -453,15 +453,19 @@ int npk__reader_read_ref(npk_reader *fr, const npk_entry *e, npk_sink sink, void
 /* Only the position check of the same (5.2 against fr's tables). */
 int npk__reader_check_ref(const npk_reader *fr, const npk_entry *e, npk_error *err);
 /* Document e (one of fr's own, or one whose bytes fr holds: 15.15, read in
- * one cluster) appended to out, without fr's caches and with dec: for
- * another thread reading while fr's own thread reads too. The cluster's
- * stored bytes are checked whole against their digest, and the document
- * against its own, as npk_reader_read checks them; a document spread over
- * clusters (NPK_E_ARG) and every failure are left to npk_reader_read,
- * which says what is wrong and remembers damage. */
-struct npk_decoder;
-int npk__reader_read_apart(npk_reader *fr, struct npk_decoder *dec, const npk_entry *e, npk_buf *out,
-                           npk_error *err);
+ * one cluster) appended to out, without fr's caches: for another thread
+ * reading while fr's own thread reads too, with an npk__apart of its own
+ * (a decoder and the cluster it decoded last, at least upto bytes of it,
+ * so that the next documents of that cluster are read from there). The
+ * cluster's stored bytes are checked whole against their digest, and the
+ * document against its own, as npk_reader_read checks them; a document
+ * spread over clusters (NPK_E_ARG) and every failure are left to
+ * npk_reader_read, which says what is wrong and remembers damage. */
+typedef struct npk__apart npk__apart;
+npk__apart *npk__apart_new(void);
+void npk__apart_free(npk__apart *ap);
+int npk__reader_read_apart(npk_reader *fr, npk__apart *ap, const npk_entry *e, uint64_t upto,
+                           npk_buf *out, npk_error *err);
 /* H(manifest) of the archive at path, read from its trailer (nothing
  * checked: the chain compares it with the digest a link names). */
 int npk__manifest_digest_file(const char *path, uint8_t out[32], npk_error *err);

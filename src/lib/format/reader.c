@@ -2598,8 +2598,35 @@ int npk_reader_stream_offset(npk_reader *r, const npk_entry *e, uint64_t *off, n
 	return NPK_OK;
 }
 
-int npk__reader_read_apart(npk_reader *fr, npk_decoder *dec, const npk_entry *e, npk_buf *out,
-                           npk_error *err)
+/* A thread's own decoder and the cluster it decoded last. */
+struct npk__apart {
+	npk_decoder *dec;
+	const npk_reader *fr;     /* whose cluster o holds, or NULL */
+	uint32_t cluster;
+	obj_buf o;                /* o.raw_len: the bytes decoded */
+};
+
+npk__apart *npk__apart_new(void)
+{
+	npk__apart *ap = calloc(1, sizeof *ap);
+	if (ap != NULL && (ap->dec = npk__decoder_new()) == NULL) {
+		free(ap);
+		ap = NULL;
+	}
+	return ap;
+}
+
+void npk__apart_free(npk__apart *ap)
+{
+	if (ap == NULL)
+		return;
+	npk__decoder_free(ap->dec);
+	obj_free(&ap->o);
+	free(ap);
+}
+
+int npk__reader_read_apart(npk_reader *fr, npk__apart *ap, const npk_entry *e, uint64_t upto,
+                           npk_buf *out, npk_error *err)
 {
 	npk_entry x = *e;
 	x.ref_kind = NPK_REF_INLINE;
@@ -2614,22 +2641,27 @@ int npk__reader_read_apart(npk_reader *fr, npk_decoder *dec, const npk_entry *e,
 		return NPK_OK;
 	}
 	const cluster_ref *c = &fr->clusters[e->cluster];
-	NPK_FAIL_IF(e->offset + e->size > c->raw, err, NPK_E_ARG,
-	            "%s: %s: its content spans clusters", fr->name, e->path);
-	obj_buf o = {0};
-	int rc = load_object(fr, dec, &o, "cluster", NPK_CLUSTER_MAGIC, 0u, e->cluster, c->off,
-	                     c->len, c->raw, fr->ct_unproven ? NULL : c->digest, 0,
-	                     (uint32_t)(e->offset + e->size), err);
-	if (rc == NPK_OK) {
-		npk__digest(o.raw + e->offset, (size_t)e->size, d);
-		if (!npk__digest_same(d, e->digest))
-			rc = npk__fail(err, NPK_E_DIGEST, "%s: %s: document digest mismatch", fr->name,
-			               e->path);
+	uint64_t end = e->offset + e->size;
+	NPK_FAIL_IF(end > c->raw, err, NPK_E_ARG, "%s: %s: its content spans clusters", fr->name,
+	            e->path);
+	if (upto < end)
+		upto = end;
+	if (upto > c->raw)
+		upto = c->raw;
+	if (ap->fr != fr || ap->cluster != e->cluster || ap->o.raw_len < end) {
+		ap->fr = NULL;
+		NPK_FORWARD(load_object(fr, ap->dec, &ap->o, "cluster", NPK_CLUSTER_MAGIC, 0u, e->cluster,
+		                        c->off, c->len, c->raw, fr->ct_unproven ? NULL : c->digest, 0,
+		                        (uint32_t)upto, err));
+		ap->fr = fr;
+		ap->cluster = e->cluster;
 	}
-	if (rc == NPK_OK && npk__buf_put(out, o.raw + e->offset, (size_t)e->size) != 0)
-		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
-	obj_free(&o);
-	return rc;
+	npk__digest(ap->o.raw + e->offset, (size_t)e->size, d);
+	NPK_FAIL_IF(!npk__digest_same(d, e->digest), err, NPK_E_DIGEST,
+	            "%s: %s: document digest mismatch", fr->name, e->path);
+	NPK_FAIL_IF(npk__buf_put(out, ap->o.raw + e->offset, (size_t)e->size) != 0, err,
+	            NPK_E_NOMEM, "out of memory");
+	return NPK_OK;
 }
 
 int npk__reader_check_ref(const npk_reader *fr, const npk_entry *e, npk_error *err)

@@ -203,7 +203,7 @@ struct search {
 	size_t ndfs;
 	uint64_t *ends[64];       /* per chain given (at most 64 kept; more: one by one) */
 	size_t nchains;
-	npk_decoder *dec[2];      /* the texts' reading threads' */
+	npk__apart *ap[2];        /* the texts' reading threads' decoders and clusters */
 	npk__text_ctx *tc;        /* the term rules' stemmers, buffers and cache */
 };
 typedef struct search search;
@@ -1394,22 +1394,25 @@ static int candidate(search *s, const cand *c, doc *d, int current, int exact,
 typedef struct apart {
 	npk_reader *fr;
 	doc *d;
+	uint64_t upto;            /* the bytes of its cluster the batch needs */
+	int thread;
 } apart;
 
 typedef struct apart_job {
 	apart *v;
-	size_t n, from, step;     /* v[from], v[from + step], ... */
-	npk_decoder *dec;
+	size_t n;
+	int thread;               /* takes the v[i] of this thread */
+	npk__apart *ap;
 } apart_job;
 
 /* Its text, or none: a failure is met again, and reported, when the
  * document is read on the search's own thread (doc_text). */
-static void apart_one(apart *a, npk_decoder *dec)
+static void apart_one(apart *a, npk__apart *ap)
 {
 	npk_buf raw = {0};
 	npk_error e = {0};
 	doc *d = a->d;
-	if (npk__reader_read_apart(a->fr, dec, &d->e, &raw, &e) == NPK_OK &&
+	if (npk__reader_read_apart(a->fr, ap, &d->e, a->upto, &raw, &e) == NPK_OK &&
 	    npk__search_doc(raw.p, raw.len, d->media, d->meta, &d->text, d->lang, &e) == NPK_OK)
 		d->have_text = 1;
 	else
@@ -1420,16 +1423,28 @@ static void apart_one(apart *a, npk_decoder *dec)
 static void *apart_main(void *arg)
 {
 	apart_job *j = arg;
-	for (size_t i = j->from; i < j->n; i += j->step)
-		apart_one(&j->v[i], j->dec);
+	for (size_t i = 0; i < j->n; i++)
+		if (j->v[i].thread == j->thread)
+			apart_one(&j->v[i], j->ap);
 	return NULL;
 }
 
+static int apart_cmp(const void *x, const void *y)
+{
+	const apart *a = x, *b = y;
+	if (a->fr != b->fr)
+		return (uintptr_t)a->fr < (uintptr_t)b->fr ? -1 : 1;
+	if (a->d->e.cluster != b->d->e.cluster)
+		return a->d->e.cluster < b->d->e.cluster ? -1 : 1;
+	return (a->d->e.offset > b->d->e.offset) - (a->d->e.offset < b->d->e.offset);
+}
+
 /* The texts of the current documents ds[0..m) (of candidates c), read
- * and extracted ahead, half on a second thread: a hit's cluster is
- * decoded from its start to the document, most of a query's time when
- * the query itself is quick. Only what npk_reader_read would read alike
- * is read here: each document's own file, one cluster. */
+ * and extracted ahead on two threads: a hit's cluster is decoded from its
+ * start to the document, most of a query's time when the query itself is
+ * quick. Documents of one cluster go to one thread, in offset order, so
+ * that the cluster is decoded once. Only what npk_reader_read would read
+ * alike is read here: each document's own file, one cluster. */
 static void texts_read(search *s, const cand *c, doc *ds, const int *cur, size_t m)
 {
 	apart v[BATCH_DOCS];
@@ -1449,21 +1464,41 @@ static void texts_read(search *s, const cand *c, doc *ds, const int *cur, size_t
 			fr = u->top;
 		}
 		if (fr != NULL)
-			v[k++] = (apart){fr, &ds[i]};
+			v[k++] = (apart){fr, &ds[i], 0, 0};
 	}
 	for (size_t t = 0; t < 2; t++)
-		if (s->dec[t] == NULL)
-			s->dec[t] = npk__decoder_new();
-	if (k == 0 || s->dec[0] == NULL)
+		if (s->ap[t] == NULL)
+			s->ap[t] = npk__apart_new();
+	if (k == 0 || s->ap[0] == NULL)
 		return;
-	apart_job mine = {v, k, 0, 1, s->dec[0]}, theirs = {v, k, 1, 2, s->dec[1]};
+	/* clusters to threads, the one with less to decode so far taking the next */
+	qsort(v, k, sizeof *v, apart_cmp);
+	int two = k >= 2 && s->ap[1] != NULL && npk__reader_threads(s->units[0].top) >= 2;
+	uint64_t load[2] = {0, 0};
+	for (size_t i = 0; i < k;) {
+		size_t j = i;
+		uint64_t upto = 0;
+		while (j < k && v[j].fr == v[i].fr && v[j].d->e.cluster == v[i].d->e.cluster) {
+			uint64_t end = v[j].d->e.offset + v[j].d->e.size;
+			upto = end > upto ? end : upto;
+			j++;
+		}
+		int t = two && load[1] < load[0];
+		load[t] += upto;
+		for (; i < j; i++) {
+			v[i].upto = upto;
+			v[i].thread = t;
+		}
+	}
+	apart_job mine = {v, k, 0, s->ap[0]}, theirs = {v, k, 1, s->ap[1]};
 	pthread_t th;
-	int two = k >= 2 && s->dec[1] != NULL && npk__reader_threads(s->units[0].top) >= 2 &&
-	          pthread_create(&th, NULL, apart_main, &theirs) == 0;
-	if (two)
-		mine.step = 2;
+	if (two && load[1] > 0 && pthread_create(&th, NULL, apart_main, &theirs) != 0) {
+		for (size_t i = 0; i < k; i++)
+			v[i].thread = 0;
+		two = 0;
+	}
 	apart_main(&mine);
-	if (two)
+	if (two && load[1] > 0)
 		pthread_join(th, NULL);
 }
 
@@ -1621,8 +1656,8 @@ int npk_search(npk_reader *const *readers, size_t n, const char *query,
 	for (size_t i = 0; i < s.nleaves; i++)
 		leaf_free(&s.leaves[i], s.nunits);
 	free(s.dfs);
-	npk__decoder_free(s.dec[0]);
-	npk__decoder_free(s.dec[1]);
+	npk__apart_free(s.ap[0]);
+	npk__apart_free(s.ap[1]);
 	units_free(&s);
 	for (size_t i = 0; i < s.nchains; i++)
 		free(s.ends[i]);
