@@ -158,6 +158,7 @@ typedef struct req_log {
 	unsigned status;
 	uint64_t bytes;
 	size_t raw_len;           /* the URI's length as received */
+	int nul;                  /* it holds %00: decoded, it would end the path or argument early */
 	int seen;                 /* the handler was called once: headers are in */
 } req_log;
 
@@ -170,6 +171,7 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
 		return NULL;
 	clock_gettime(CLOCK_MONOTONIC, &l->t0);
 	l->raw_len = strlen(uri);
+	l->nul = strstr(uri, "%00") != NULL;
 	/* shown escaped: a URI is the client's text */
 	size_t k = 0;
 	for (const unsigned char *p = (const unsigned char *)uri; *p && k + 5 < sizeof l->uri; p++) {
@@ -446,6 +448,16 @@ static struct MHD_Response *stream_response(sv_resp *r)
 	return resp;
 }
 
+/* The body of a HEAD response: never read (HEAD sends none). */
+static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)cls;
+	(void)pos;
+	(void)buf;
+	(void)max;
+	return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
 /* ==== Requests ==== */
 
 static const char *get_arg(void *conn, const char *name)
@@ -572,6 +584,7 @@ static void route(const sv_req *q, sv_resp *r)
 		sv_error_page(r, 404, "Not found", "no archive is served as \"%s\"", slug);
 		return;
 	}
+	r->archive = a;     /* its error pages too say whether it is trusted */
 	if (slash == NULL) {
 		snprintf(r->location, sizeof r->location, "/a/%s/", a->slug);
 		r->status = 301;
@@ -647,7 +660,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	} else if (l->raw_len > URL_MAX) {
 		sv_error_page(&r, 414, "Address too long", "addresses of at most %u bytes are answered",
 		              URL_MAX);
-	} else if (!utf8_ok(url)) {
+	} else if (l->nul || !utf8_ok(url)) {
 		sv_error_page(&r, 400, "Bad address", "the address is not UTF-8 text");
 	} else if (authorised(c, &r, &cookie)) {
 		arg_check ac = {0};
@@ -662,17 +675,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct MHD_Response *resp = NULL;
 	uint64_t nbytes = 0;
 	if (r.stream_a != NULL) {
-		if (is_head) {
-			sbuf empty = {0};
-			resp = body_response(&empty);
-		} else {
+		/* HEAD: a response of the document's size whose body is never
+		 * read, so that its Content-Length is that of GET (a header added
+		 * by hand is replaced by the body's length, 0) */
+		if (is_head)
+			resp = MHD_create_response_from_callback(r.stream_size, 4096, no_body, NULL, NULL);
+		else
 			resp = stream_response(&r);
-		}
-		if (resp != NULL && is_head) {
-			char len[32];
-			snprintf(len, sizeof len, "%llu", (unsigned long long)r.stream_size);
-			MHD_add_response_header(resp, "Content-Length", len);
-		}
 	}
 	if (resp == NULL) {
 		if (r.body.nomem) {
