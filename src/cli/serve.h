@@ -145,6 +145,7 @@ typedef struct sv_resp {
 	char why[600];            /* an error page's message, for the API */
 	int raw;                  /* archived bytes: CSP sandbox, no script anywhere */
 	int frame;                /* an archived page for the sandboxed frame */
+	const sv_archive *archive;  /* the archive asked for, or NULL: named by error pages */
 	/* a document streamed as it is read (larger than SV_BUFFER_MAX) */
 	sv_archive *stream_a;
 	char *stream_path;        /* malloc'd */

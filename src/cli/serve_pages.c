@@ -137,7 +137,7 @@ void sv_error_page(sv_resp *r, unsigned status, const char *title, const char *f
 	r->type = "text/html; charset=utf-8";
 	r->raw = r->frame = 0;
 	r->disposition[0] = 0;
-	page_start(&r->body, title, NULL, NULL);
+	page_start(&r->body, title, r->archive, NULL);
 	sb_printf(&r->body, "<h1>%u ", status);
 	sb_htmls(&r->body, title);
 	sb_puts(&r->body, "</h1>\n<p class=\"banner damage\" id=\"error\">");
@@ -197,6 +197,14 @@ void sv_page_home(const sv_req *q, sv_resp *r)
 	sbuf *b = &r->body;
 	html_ok(r);
 	page_start(b, "Archives", NULL, NULL);
+	size_t untrusted = 0;
+	for (size_t i = 0; i < q->sv->n; i++)
+		untrusted += !q->sv->a[i].trusted;
+	if (untrusted > 0)
+		sb_printf(b, "<p class=\"banner untrusted\" id=\"untrusted\">NOT TRUSTED: %zu of these "
+		          "archives %s signed by a key this server does not trust (marked below). They "
+		          "are shown because the server was started with --allow-untrusted: nothing "
+		          "proves who made them.</p>\n", untrusted, untrusted == 1 ? "is" : "are");
 	sb_printf(b, "<h1>%zu archive%s</h1>\n<table id=\"archives\"><thead><tr><th>Archive</th>"
 	          "<th>Signer</th><th>Created</th><th class=\"num\">Documents</th>"
 	          "<th class=\"num\">Size</th></tr></thead><tbody>\n", q->sv->n,
@@ -1250,7 +1258,7 @@ void sv_page_frame(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
 	htmlDocPtr doc = htmlReadMemory(raw.p ? raw.p : "", (int)(raw.len > INT32_MAX ? INT32_MAX : raw.len),
 	                                base[0] ? base : NULL, cs[0] ? cs : NULL,
 	                                HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-	                                HTML_PARSE_NONET);
+	                                HTML_PARSE_NONET | HTML_PARSE_NODEFDTD);
 	sb_free(&raw);
 	if (doc == NULL) {
 		sv_error_page(r, 500, "Unreadable page", "the page could not be parsed");
