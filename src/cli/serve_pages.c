@@ -849,6 +849,14 @@ static void markdown(sbuf *b, const char *s, size_t n)
 	cmark_node_free(doc);
 }
 
+static int to_nothing(const uint8_t *buf, size_t len, void *ctx)
+{
+	(void)buf;
+	(void)len;
+	(void)ctx;
+	return 0;
+}
+
 static int is_type(const char *t, const char *want)
 {
 	size_t n = strlen(want);
@@ -883,9 +891,15 @@ void sv_page_doc(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
 	sbuf content = {0};
 	int damaged = 0;
 	char why[600] = "";
-	if ((md || text) && e->size <= SV_BUFFER_MAX) {
+	if (e->size <= SV_BUFFER_MAX) {
+		/* the text shown is read here; any other document (a page shown
+		 * in the frame, an image, a download) is read and let go, so that
+		 * its page says so when it is damaged rather than look whole */
 		const npk_entry *e2;
-		rc = sv_read_doc(rd, path, &e2, &content, &err);
+		if (md || text)
+			rc = sv_read_doc(rd, path, &e2, &content, &err);
+		else
+			rc = npk_reader_read(rd, e, to_nothing, NULL, &err);
 		if (rc != NPK_OK) {
 			damaged = 1;
 			snprintf(why, sizeof why, "%s", err.msg);
@@ -1195,7 +1209,8 @@ static void rewrite_node(rewrite *w, xmlNode *n)
 				          attr_is(at, "formaction") || attr_is(at, "background") ||
 				          attr_is(at, "poster") || attr_is(at, "data") || attr_is(at, "cite") ||
 				          attr_is(at, "longdesc") || attr_is(at, "manifest") || attr_is(at, "codebase");
-				int gone = attr_is(at, "srcset") || attr_is(at, "ping") ||
+				/* srcdoc: a page of its own, whose addresses are not rewritten */
+				int gone = attr_is(at, "srcset") || attr_is(at, "ping") || attr_is(at, "srcdoc") ||
 				           (aname && strncasecmp(aname, "on", 2) == 0);
 				if (url) {
 					xmlChar *v = xmlNodeGetContent((xmlNode *)at);
