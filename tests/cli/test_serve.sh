@@ -54,10 +54,11 @@ for f, big in ((sys.argv[1], 0), (sys.argv[2], 1)):
     k = 0
     if big:
         k = max(i for i in range(1, len(starts)) if starts[i] - starts[i - 1] > 1000000)
-    b[starts[k] + 200] ^= 0xFF
+    b[starts[k] + 60] ^= 0xFF
     open(f, "wb").write(b)
 PY
 expect_exit 1 "cat of the damaged document fails" -- $NP cat -p "$PUB" "$S/damage.npk" hurt.txt
+expect_exit 1 "cat of the damaged HTML document fails" -- $NP cat -p "$PUB" "$S/damage.npk" hurt.html
 expect_exit 1 "cat of the damaged big document fails" -- $NP cat -p "$PUB" "$S/bigdmg.npk" big.bin
 
 # ---- refusals at start

@@ -74,6 +74,7 @@ put("in/web/page.html", """<!DOCTYPE html>
 <a href="javascript:alert(1)">js</a>.</p>
 <form action="http://127.0.0.1:9/form"><input name="q"></form>
 <iframe src="http://127.0.0.1:9/framed"></iframe>
+<iframe srcdoc="&lt;img src='http://127.0.0.1:9/srcdoc.png'&gt;"></iframe>
 <object data="http://127.0.0.1:9/object"></object>
 <video poster="http://127.0.0.1:9/poster.png" src="//127.0.0.1:9/video.mp4"></video>
 <svg><a href="http://127.0.0.1:9/svg-link"><text>x</text></a></svg>
@@ -119,3 +120,6 @@ put("big/small.txt", "A small neighbour of the big document.\n")
 
 put("hurt/hurt.txt", "Damaged story\n\n" + "".join(
     "The quarry line %d carries the word zeppelinfield.\n" % i for i in range(60)))
+put("hurt/hurt.html", "<html><head><title>Damaged page</title></head><body>" + "".join(
+    "<p>The quarry page %d holds the word zeppelinfield.</p>" % i for i in range(60)) +
+    "</body></html>")

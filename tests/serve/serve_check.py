@@ -605,6 +605,13 @@ def check_damage(dmg, bigdmg, big_orig):
           ("digest" in t or "damage" in t.lower()),
           "damaged document: its page is a 500 naming the damage, none of its text", st,
           t[t.find("<main>"):][:800])
+    st, h, body = sv.get("/a/%s/doc/hurt.html" % slug)
+    t = body.decode(errors="replace")
+    check(st == 500 and "zeppelinfield" not in t and "<iframe" not in t and "digest" in t,
+          "damaged HTML document: its page is a 500 naming the damage, no frame", st,
+          t[t.find("<main>"):][:800])
+    st, h, body = sv.get("/a/%s/frame/hurt.html" % slug)
+    check(st == 500 and b"zeppelinfield" not in body, "damaged HTML document: its frame is a 500", st)
     st, h, body = sv.get("/api/raw?archive=%s&path=hurt.txt" % slug)
     try:
         j = json.loads(body)
@@ -639,7 +646,7 @@ def check_damage(dmg, bigdmg, big_orig):
         except (ConnectionError, socket.timeout) as e:
             cut = True
         c.close()
-        check(r.status == 200 and clen == len(big_orig) and 16 << 20 < len(got) < clen and
+        check(r.status == 200 and clen == len(big_orig) and 8 << 20 <= len(got) < clen and
               big_orig.startswith(got),
               "big document damaged in its last cluster (%s): cut off after %d of %d bytes, "
               "those bytes right" % (path, len(got), clen), r.status, clen, len(got), cut)
