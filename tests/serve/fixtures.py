@@ -83,6 +83,12 @@ put("in/web/page.html", """<!DOCTYPE html>
 put("in/web/other.html", """<html><head><title>Other page</title></head>
 <body><p>Nothing else here.</p><a href="page.html">back</a></body></html>
 """)
+# enough for several pages of lists (50 a page) and of hits (20 a page)
+months = ["January", "February", "March", "April", "May", "June"]
+for i in range(64):
+    put("in/many/ferry%02d.txt" % i, "Ferry report %d\n\nBy Desk Writer - Harbour Desk %s %d, "
+        "2022\n\nThe ferry ran %d times; the ferry crew counted %d passengers.\n"
+        % (i, months[i % 6], 1 + i % 28, 1 + i % 7, 100 + i))
 os.makedirs(os.path.join(d, "in/empty"), exist_ok=True)
 if not os.path.lexists(os.path.join(d, "in/notes/link.txt")):
     os.symlink("harbour.txt", os.path.join(d, "in/notes/link.txt"))
