@@ -852,6 +852,7 @@ int cmd_serve(int argc, char **argv)
 	const char *cert_file = NULL, *key_file = NULL;
 	unsigned threads = 0;
 	int c, ec;
+	sigset_t stop_sigs, wait_sigs;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:qh", longopts, NULL)) != -1) {
 		char *end;
@@ -958,6 +959,16 @@ int cmd_serve(int argc, char **argv)
 		sigaction(SIGINT, &act, NULL);
 		sigaction(SIGTERM, &act, NULL);
 		signal(SIGPIPE, SIG_IGN);
+		/* blocked here, so in every thread started from now on: they come
+		 * only inside sigsuspend below, where stopping is seen (pause()
+		 * missed a signal arriving between the test and the call, and one
+		 * handled by another thread) */
+		sigemptyset(&stop_sigs);
+		sigaddset(&stop_sigs, SIGINT);
+		sigaddset(&stop_sigs, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &stop_sigs, &wait_sigs);
+		sigdelset(&wait_sigs, SIGINT);
+		sigdelset(&wait_sigs, SIGTERM);
 		unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
 		                 (v6 ? MHD_USE_IPv6 : 0) | (cert ? MHD_USE_TLS : 0);
 		if (!MHD_is_feature_supported(MHD_FEATURE_EPOLL))
@@ -992,7 +1003,7 @@ int cmd_serve(int argc, char **argv)
 		printf("Stop with Ctrl-C.\n");
 		fflush(stdout);
 		while (!stopping)
-			pause();
+			sigsuspend(&wait_sigs);
 		if (!server.quiet)
 			fprintf(stderr, "newspack: serve: stopping\n");
 		MHD_stop_daemon(daemon_h);

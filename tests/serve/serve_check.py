@@ -108,9 +108,9 @@ class Server:
         self.errf.flush()
         return open(self.log, errors="replace").read()
 
-    def stop(self, desc=None):
+    def stop(self, desc=None, sig=signal.SIGTERM):
         t0 = time.time()
-        self.p.send_signal(signal.SIGTERM)
+        self.p.send_signal(sig)
         try:
             rc = self.p.wait(10)
         except subprocess.TimeoutExpired:
@@ -119,7 +119,8 @@ class Server:
             rc = "still running after 10 s"
         took = time.time() - t0
         self.errf.close()
-        check(rc == 0 and took < 5, desc or "server %s stops on SIGTERM, exit 0, promptly" % self.name,
+        check(rc == 0 and took < 5, desc or "server %s stops on %s, exit 0, promptly"
+              % (self.name, signal.Signals(sig).name),
               "exit %s after %.1f s" % (rc, took), open(self.log, errors="replace").read()[-2000:])
 
 
@@ -635,7 +636,7 @@ def check_password(files):
     check(st == 401, "password: a wrong password: 401", st)
     st, h, body = sv.get("/a/news/", headers={"Authorization": "Bearer " + pw})
     check(st == 401, "password: the password as a bearer token: 401", st)
-    sv.stop()
+    sv.stop(sig=signal.SIGINT)
 
 
 def check_damage(dmg, bigdmg, big_orig):
