@@ -89,6 +89,8 @@ for i in range(64):
     put("in/many/ferry%02d.txt" % i, "Ferry report %d\n\nBy Desk Writer - Harbour Desk %s %d, "
         "2022\n\nThe ferry ran %d times; the ferry crew counted %d passengers.\n"
         % (i, months[i % 6], 1 + i % 28, 1 + i % 7, 100 + i))
+# a name that needs escaping in an address: space, # ? % + & " < and not ASCII
+put('in/odd/a b#c?d%e+f&g"h<i ü.txt', "Odd name\n\nA document with an odd name, quokka.\n")
 os.makedirs(os.path.join(d, "in/empty"), exist_ok=True)
 if not os.path.lexists(os.path.join(d, "in/notes/link.txt")):
     os.symlink("harbour.txt", os.path.join(d, "in/notes/link.txt"))

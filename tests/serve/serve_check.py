@@ -321,6 +321,38 @@ def check_pages(sv, slug, arch):
           % (len(want), page - 1), "pages: %s" % seen[:5], "cli: %s" % want[:5], nexts)
     st, h, body = sv.get("/a/%s/search?q=ferry&page=999999999999" % slug)
     check(st == 200, "search: a page number past the end is no error", st)
+    # a document with an odd name, through the links of the pages
+    odd = 'odd/a b#c?d%e+f&g"h<i ü.txt'
+    st, h, body = sv.get("/a/%s/search?q=quokka" % slug)
+    links = [dict(a).get("href") for tag, a in tags_of(body) if tag == "a" and
+             "/doc/odd/" in (dict(a).get("href") or "")]
+    st2, h2, body2 = sv.get(links[0]) if links else (None, {}, b"")
+    check(len(links) == 1 and st2 == 200 and b"A document with an odd name, quokka." in body2
+          and odd.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;").encode()
+          in body2, "an odd name: the search page's link opens its page", links, st2)
+    dl = [dict(a).get("href") for tag, a in tags_of(body2) if tag == "a" and
+          dict(a).get("id") == "download"]
+    st3, h3, body3 = sv.get(dl[0]) if dl else (None, {}, b"")
+    check(st3 == 200 and body3 == open(os.path.join(S, "in", odd), "rb").read(),
+          "an odd name: its download link gives its bytes", dl, st3)
+    for path, want in (("/a/%s/doc/" % slug, (404,)), ("/a/%s/raw/" % slug, (404,)),
+                       ("/a/%s/browse/" % slug, (404, 200)), ("/a/%s/browse/date/abcd" % slug, (404, 400)),
+                       ("/a/%s/browse/section/%%20" % slug, (404, 200)),
+                       ("/a/%s/browse/nothing/x" % slug, (404,)), ("/a/big/search?q=x", (404,)),
+                       ("/a/%s/search" % slug, (200,)), ("/a/%s/search?q=" % slug, (200,)),
+                       ("/a/%s/search?q=harbour&from=2025-13-45" % slug, (200, 400)),
+                       ("/a/%s/search?q=harbour&page=0" % slug, (200,)),
+                       ("/a/%s/search?q=harbour&section=%%22)%%20OR%%20(x" % slug, (200, 400)),
+                       ("/api/list", (400,)), ("/api/doc?archive=%s" % slug, (400,)),
+                       ("/api/raw?archive=%s&path=" % slug, (400,)), ("/api/search", (400,)),
+                       ("/api/search?q=harbour&limit=0", (400,)), ("/api/list?archive=nope", (404,)),
+                       ("/a/%s/url" % slug, (400,)), ("/a/%s/proof/nothing" % slug, (404,)),
+                       ("/a/big/proof/big.bin", (200,)), ("/leave", (200,))):
+        st, h, body = sv.get(path)
+        check(st in want, "%s: %s" % (path, " or ".join(map(str, want))), st, body[:300])
+    st, h, body = sv.get("/api/search?q=harbour&limit=5")
+    check(st == 200 and {x["archive"] for x in json.loads(body)["hits"]} == {"news"},
+          "/api/search without archive=: every archive with an index", st)
     st, h, body = sv.get("/a/%s/browse/date/2025/13" % slug)
     check(st in (400, 404), "browse: a month 13 is an error", st)
     st, h, body = sv.get("/a/%s/browse/all?page=99999999999999999999" % slug)
