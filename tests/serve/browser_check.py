@@ -160,7 +160,6 @@ def main():
     check('<iframe class="page"' in dom and "sandbox=" in dom, "the page with scripts: a frame",
           dom[:1500])
     chromium(base + "/a/csp/frame/scripts.html", "scripts-frame", budget=5000)
-    chromium(base + "/a/csp/raw/scripts.html", budget=3000)
     time.sleep(0.5)
     log = sv.log_text()[len(log_before):]
     check("GET /a/csp/frame/scripts.html 200" in log,
