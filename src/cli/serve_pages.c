@@ -1125,8 +1125,37 @@ void sv_proof(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
 typedef struct rewrite {
 	const sv_archive *a;
 	const char *base;         /* the page's address, or NULL */
+	const char *self;         /* its path in the archive */
 	int changed;
 } rewrite;
+
+/* A page stored without its web address (a saved page among others) has
+ * its relative addresses resolved against its own path under this base. */
+#define LOCAL_BASE "http://archive.invalid/"
+
+static int is_page_name(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	return dot && (strcasecmp(dot, ".html") == 0 || strcasecmp(dot, ".htm") == 0 ||
+	               strcasecmp(dot, ".xhtml") == 0);
+}
+
+/* The address on this server of the document at u (under LOCAL_BASE),
+ * and its #fragment for links; -1 when the archive holds none there. */
+static int local_url(const rewrite *w, const char *u, int link, sbuf *b)
+{
+	size_t n = strcspn(u, "?#");
+	char *path = xmlURIUnescapeString(u, (int)n, NULL);
+	int64_t d = path && strlen(path) > 0 ? sv_path_find(w->a, path) : -1;
+	if (d >= 0) {
+		sb_printf(b, "/a/%s/%s/", w->a->slug, link && is_page_name(path) ? "frame" : "raw");
+		sb_url(b, path, 1);
+		if (link && strchr(u, '#'))
+			sb_puts(b, strchr(u, '#'));
+	}
+	xmlFree(path);
+	return d >= 0 ? 0 : -1;
+}
 
 /* What an address of the page becomes: the capture, for links its page
  * and for the rest its bytes; a link elsewhere goes through /leave;
@@ -1137,15 +1166,26 @@ static char *rewrite_url(const rewrite *w, const char *v, int link)
 		v++;
 	if (*v == '#' && link)
 		return strdup(v);
-	xmlChar *abs = w->base ? xmlBuildURI((const xmlChar *)v, (const xmlChar *)w->base)
-	                       : xmlStrdup((const xmlChar *)v);
+	xmlChar *abs = NULL;
+	if (w->base) {
+		abs = xmlBuildURI((const xmlChar *)v, (const xmlChar *)w->base);
+	} else {
+		sbuf local = {0};
+		sb_puts(&local, LOCAL_BASE);
+		sb_url(&local, w->self, 1);
+		if (!local.nomem)
+			abs = xmlBuildURI((const xmlChar *)v, (const xmlChar *)local.p);
+		sb_free(&local);
+	}
 	if (abs == NULL)
 		return NULL;
 	const char *u = (const char *)abs;
 	int web = strncasecmp(u, "http://", 7) == 0 || strncasecmp(u, "https://", 8) == 0;
 	char *out = NULL;
 	sbuf b = {0};
-	if (web) {
+	if (w->base == NULL && strncmp(u, LOCAL_BASE, strlen(LOCAL_BASE)) == 0) {
+		local_url(w, u + strlen(LOCAL_BASE), link, &b);
+	} else if (web) {
 		/* the capture of the address, without its fragment */
 		char *nofrag = strdup(u);
 		char *hash = nofrag ? strchr(nofrag, '#') : NULL;
@@ -1279,7 +1319,7 @@ void sv_page_frame(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
 		sv_error_page(r, 500, "Unreadable page", "the page could not be parsed");
 		return;
 	}
-	rewrite w = {a, base[0] ? base : NULL, 0};
+	rewrite w = {a, base[0] ? base : NULL, path, 0};
 	rewrite_node(&w, xmlDocGetRootElement(doc));
 	xmlChar *out = NULL;
 	int n = 0;
