@@ -69,7 +69,10 @@ put("in/web/page.html", """<!DOCTYPE html>
 <h1>Ferry timetable changes</h1>
 <p>The winter ferry timetable starts on Monday.</p>
 <img src="http://127.0.0.1:9/outside.png" srcset="http://127.0.0.1:9/big.png 2x">
-<p><a href="other.html">the other page</a>, <a href="https://example.com/news">a page elsewhere</a>,
+<p><a href="other.html#x">the other page</a>, <a href="../notes/harbour.txt?q=1">a text</a>,
+<a href="/web/other.html">the other page from the root</a>, <a href="missing.html">gone</a>,
+<img src="nothing.png"> <img src="pic%20one.gif">
+<a href="https://example.com/news">a page elsewhere</a>,
 <a href="#top">top</a>, <a href="mailto:desk@example.com">mail</a>,
 <a href="javascript:alert(1)">js</a>.</p>
 <form action="http://127.0.0.1:9/form"><input name="q"></form>
@@ -80,6 +83,7 @@ put("in/web/page.html", """<!DOCTYPE html>
 <svg><a href="http://127.0.0.1:9/svg-link"><text>x</text></a></svg>
 </body></html>
 """)
+put("in/web/pic one.gif", b"GIF89a\x01\x00\x01\x00\x00\x00\x00;")
 put("in/web/other.html", """<html><head><title>Other page</title></head>
 <body><p>Nothing else here.</p><a href="page.html">back</a></body></html>
 """)

@@ -398,6 +398,13 @@ def check_pages(sv, slug, arch):
     check_frame(sv, slug, "web/page.html", "an HTML page")
     st, h, body = sv.get("/a/%s/frame/web/page.html" % slug)
     links = [dict(a).get("href") for tag, a in tags_of(body) if tag == "a"]
+    srcs = [dict(a).get("src") for tag, a in tags_of(body) if tag == "img"]
+    check("/a/%s/frame/web/other.html#x" % slug in links and
+          "/a/%s/raw/notes/harbour.txt" % slug in links and
+          "/a/%s/frame/web/other.html" % slug in links and
+          srcs == [None, None, "/a/%s/raw/web/pic%%20one.gif" % slug],
+          "frame: relative links and images to documents of the archive go to them, others dropped",
+          links, srcs)
     check("/leave?u=https%3A%2F%2Fexample.com%2Fnews" in links and "#top" in links and
           "/leave?u=mailto%3Adesk%40example.com" in links,
           "frame: outside links go through /leave, #fragments stay", links)
