@@ -740,6 +740,46 @@ def check_damage(dmg, bigdmg, big_orig):
     sv.stop()
 
 
+def check_streams(sv):
+    """At most 8 large documents stream at once; a client that goes away
+    gives its stream back."""
+    big = open(os.path.join(S, "big/big.bin"), "rb").read()
+    socks = []
+    req = b"GET /a/big/raw/big.bin HTTP/1.1\r\nHost: x\r\n\r\n"
+    for i in range(8):
+        k = socket.create_connection(("127.0.0.1", sv.port), timeout=10)
+        k.sendall(req)
+        k.recv(4096)          # the headers and some bytes: its stream is open
+        socks.append(k)
+    st, h, body = sv.get("/a/big/raw/big.bin")
+    check(st == 503 and h.get("retry-after"), "a 9th large document at once: 503 with Retry-After",
+          st, h)
+    st, h, body = sv.get("/a/news/doc/notes/harbour.txt")
+    check(st == 200, "small documents are still answered meanwhile", st)
+    for k in socks:
+        k.close()
+    # clients going away in the middle, again and again
+    for i in range(24):
+        k = socket.create_connection(("127.0.0.1", sv.port), timeout=10)
+        k.sendall(req)
+        k.recv(65536)
+        k.close()
+    time.sleep(0.5)
+    results = []
+
+    def one():
+        results.append(sv.get("/a/big/raw/big.bin"))
+
+    ts = [threading.Thread(target=one) for i in range(8)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(120)
+    check(len(results) == 8 and all(r[0] == 200 and r[2] == big for r in results),
+          "after 32 clients went away mid-stream, 8 large documents at once, whole and right",
+          [(r[0], len(r[2])) for r in results])
+
+
 def main_check():
     news, big = os.path.join(S, "news.npk"), os.path.join(S, "big.npk")
     files = [news, big]
@@ -754,6 +794,7 @@ def main_check():
     st, h, body = sv.get("/a/big/raw/big.bin")
     check(st == 200 and body == open(os.path.join(S, "big/big.bin"), "rb").read(),
           "the >16 MiB document streamed by /a/SLUG/raw whole and right", st, len(body))
+    check_streams(sv)
     check_search_api(sv, "news", news)
     check_pages(sv, "news", arch)
     check_warc(sv, "news")
