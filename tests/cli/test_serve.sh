@@ -61,6 +61,19 @@ expect_exit 1 "cat of the damaged document fails" -- $NP cat -p "$PUB" "$S/damag
 expect_exit 1 "cat of the damaged HTML document fails" -- $NP cat -p "$PUB" "$S/damage.npk" hurt.html
 expect_exit 1 "cat of the damaged big document fails" -- $NP cat -p "$PUB" "$S/bigdmg.npk" big.bin
 
+# an edition chain: a.txt replaced, c.txt withdrawn
+C="$S/chain"
+mkdir -p "$C/in"
+printf 'Harbour council votes on the flood wall.\n' > "$C/in/a.txt"
+printf 'Library budget grows again.\n' > "$C/in/b.txt"
+printf 'Storm closes harbour road.\n' > "$C/in/c.txt"
+expect_exit 0 "a chain's base" -- $MK --search-index "$C/base.npk" "$C/in"
+printf 'Harbour council rejects the flood wall.\n' > "$C/in/a.txt"
+expect_exit 0 "an edition replacing a.txt" -- \
+	$NP append -q -s "$KEY" --timestamp 2026-03-02 --search-index "$C/base.npk" "$C/e1.npk" "$C/in"
+expect_exit 0 "an edition withdrawing c.txt" -- \
+	$NP append -q -s "$KEY" --timestamp 2026-03-03 --withdraw c.txt --reason test "$C/e1.npk" "$C/e2.npk"
+
 # ---- refusals at start
 expect_exit 3 "an untrusted signer without --allow-untrusted: exit 3" -- \
 	timeout 20 $NP serve -p "$OTHER" --listen 127.0.0.1:0 "$S/news.npk"

@@ -780,6 +780,44 @@ def check_streams(sv):
           [(r[0], len(r[2])) for r in results])
 
 
+def check_chain():
+    """An edition chain: its state, and --at an earlier edition."""
+    e2 = os.path.join(S, "chain", "e2.npk")
+    for at in (None, "0"):
+        extra = ["--at", at] if at else []
+        sv = Server("chain" + (at or ""), ["-p", PUB, "-q"] + extra + [e2])
+        if not sv.up:
+            return
+        what = "chain" + (" --at " + at if at else "")
+        rc, out, err = run("list", "--json", "-p", PUB, *extra, e2)
+        want = json.loads(out)["documents"]
+        st, h, body = sv.get("/api/list?archive=e2")
+        got = json.loads(body).get("documents")
+        check(st == 200 and got == want, "%s: /api/list == list --json" % what,
+              "api %s" % got, "cli %s" % want)
+        for path in ("a.txt", "b.txt", "c.txt"):
+            rc, cat, err = run("cat", "-p", PUB, *extra, e2, path)
+            st, h, body = sv.get("/api/raw?archive=e2&path=" + path)
+            st2, h2, page = sv.get("/a/e2/doc/" + path)
+            if rc == 0:
+                check(st == 200 and body == cat and st2 == 200 and
+                      cat.decode().strip() in page.decode(),
+                      "%s: %s as cat gives it, raw and page" % (what, path), st, st2, body, cat)
+            else:
+                check(st == 404 and st2 == 404, "%s: %s not served (cat exit %d)" % (what, path, rc),
+                      st, st2)
+        st, h, body = sv.get("/api/archives")
+        a = json.loads(body)["archives"][0]
+        check(a.get("edition") == 2 and a.get("at_edition") == (int(at) if at else 2),
+              "%s: /api/archives gives the edition" % what, a)
+        rc, out, err = run("search", "--json", "-p", PUB, *extra, e2, "harbour OR votes OR rejects")
+        want = [x["path"] for x in json.loads(out)["hits"]]
+        st, h, body = sv.get("/api/search?archive=e2&q=harbour+OR+votes+OR+rejects")
+        got = [x["path"] for x in json.loads(body).get("hits", [])] if st == 200 else st
+        check(got == want, "%s: /api/search == search --json" % what, got, want)
+        sv.stop()
+
+
 def main_check():
     news, big = os.path.join(S, "news.npk"), os.path.join(S, "big.npk")
     files = [news, big]
@@ -800,6 +838,7 @@ def main_check():
     check_warc(sv, "news")
     check_http(sv, "news")
     sv.stop()
+    check_chain()
     check_untrusted(files)
     check_token(files)
     check_password(files)
