@@ -149,6 +149,7 @@ static struct MHD_Daemon *daemon_h;
 static atomic_size_t held;            /* response body bytes held */
 static atomic_int streams;
 static volatile sig_atomic_t stopping;
+static int tls;                       /* HTTPS: the token's cookie is Secure */
 
 /* What is known of a request from its first call to its completion. */
 typedef struct req_log {
@@ -718,7 +719,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		MHD_add_response_header(resp, "Retry-After", "2");
 	if (cookie && server.token) {
 		char ck[600];
-		snprintf(ck, sizeof ck, "npk_token=%s; Path=/; HttpOnly; SameSite=Strict", server.token);
+		/* Secure over TLS: cookies do not keep to a port, and the token
+		 * must not go to a plain HTTP service of the same host */
+		snprintf(ck, sizeof ck, "npk_token=%s; Path=/; HttpOnly; SameSite=Strict%s", server.token,
+		         tls ? "; Secure" : "");
 		MHD_add_response_header(resp, "Set-Cookie", ck);
 	}
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
@@ -915,6 +919,7 @@ int cmd_serve(int argc, char **argv)
 		cli_passphrase_free(secret);
 		return EXIT_USAGE;
 	}
+	tls = cert != NULL;
 	if (threads == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = cores > 0 ? 2 * (unsigned)cores : 4;
