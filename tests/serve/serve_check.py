@@ -17,6 +17,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -818,6 +819,41 @@ def check_chain():
         sv.stop()
 
 
+def check_tls(files):
+    """HTTPS with tests/serve/tls-test.crt (a self-signed test certificate)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    crt, key = os.path.join(here, "tls-test.crt"), os.path.join(here, "tls-test.key")
+    tf = os.path.join(S, "token")
+    sv = Server("tls", ["-p", PUB, "-q", "--tls-cert", crt, "--tls-key", key, "--token-file", tf]
+                + files, listen_host="0.0.0.0")
+    if not sv.up:
+        return
+    token = open(tf).read().strip()
+    check("https://" in sv.banner, "TLS: the address printed is https", sv.banner)
+    ctx = ssl.create_default_context(cafile=crt)
+    c = http.client.HTTPSConnection("127.0.0.1", sv.port, timeout=20, context=ctx)
+    c.request("GET", "/a/news/doc/notes/harbour.txt?token=" + token)
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    ck = r.getheader("set-cookie") or ""
+    check(r.status == 200 and b"approved the repairs" in body and ck.endswith("; Secure"),
+          "TLS: a page over HTTPS (certificate verified), the token's cookie Secure", r.status, ck)
+    c = http.client.HTTPSConnection("127.0.0.1", sv.port, timeout=20, context=ctx)
+    c.request("GET", "/a/news/")
+    r = c.getresponse()
+    r.read()
+    c.close()
+    check(r.status == 401, "TLS: the token is still needed", r.status)
+    try:
+        st, h, body = sv.get("/")
+        plain = "answered %d" % st
+    except (ConnectionError, http.client.HTTPException, socket.timeout) as e:
+        plain = None
+    check(plain is None, "TLS: plain HTTP to the port is not answered", plain)
+    sv.stop()
+
+
 def main_check():
     news, big = os.path.join(S, "news.npk"), os.path.join(S, "big.npk")
     files = [news, big]
@@ -841,6 +877,7 @@ def main_check():
     check_chain()
     check_untrusted(files)
     check_token(files)
+    check_tls(files)
     check_password(files)
     check_damage(os.path.join(S, "damage.npk"), os.path.join(S, "bigdmg.npk"),
                  open(os.path.join(S, "big/big.bin"), "rb").read())
