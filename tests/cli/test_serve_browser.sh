@@ -7,7 +7,7 @@
 # sends no request outside the server (tests/serve/browser_check.py).
 # Without chromium this suite fails: sh scripts/deps.sh installs it.
 . "$(dirname "$0")/lib.sh"
-suite_begin serve_browser
+suite_begin serve-browser
 
 if ! command -v chromium > /dev/null 2>&1; then
 	fail "chromium is installed" "chromium is missing: run sh scripts/deps.sh (as root) to install it"
