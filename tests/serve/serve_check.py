@@ -854,6 +854,37 @@ def check_tls(files):
     sv.stop()
 
 
+def check_flood(sv):
+    """1100 idle connections (over the 1024 at once, 512 a client): the
+    extra ones closed, no busy loop, answers again once they go."""
+    import resource
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1400:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    socks = []
+    for i in range(1100):
+        try:
+            socks.append(socket.create_connection(("127.0.0.1", sv.port), timeout=5))
+        except OSError:
+            break
+
+    def ticks():
+        st = open("/proc/%d/stat" % sv.p.pid).read().rsplit(")", 1)[1].split()
+        return int(st[11]) + int(st[12])
+
+    time.sleep(0.5)
+    t0 = ticks()
+    time.sleep(2)
+    spent = ticks() - t0
+    for k in socks:
+        k.close()
+    time.sleep(0.5)
+    st, h, body = sv.get("/")
+    check(len(socks) >= 1000 and spent < 40 and st == 200,
+          "1100 idle connections: no busy loop (%d ticks in 2 s), answers after" % spent,
+          len(socks), spent, st)
+
+
 def main_check():
     news, big = os.path.join(S, "news.npk"), os.path.join(S, "big.npk")
     files = [news, big]
@@ -873,6 +904,7 @@ def main_check():
     check_pages(sv, "news", arch)
     check_warc(sv, "news")
     check_http(sv, "news")
+    check_flood(sv)
     sv.stop()
     check_chain()
     check_untrusted(files)
