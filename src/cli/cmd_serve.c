@@ -159,7 +159,7 @@ typedef struct req_log {
 	unsigned status;
 	uint64_t bytes;
 	size_t raw_len;           /* the URI's length as received */
-	int nul;                  /* it holds %00: decoded, it would end the path or argument early */
+	int nul;                  /* it holds %00, which decoded ends a path or argument early */
 	int seen;                 /* the handler was called once: headers are in */
 } req_log;
 
@@ -680,7 +680,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		 * read, so that its Content-Length is that of GET (a header added
 		 * by hand is replaced by the body's length, 0) */
 		if (is_head)
-			resp = MHD_create_response_from_callback(r.stream_size, 4096, no_body, NULL, NULL);
+			resp = MHD_create_response_from_callback(r.stream_size, 4096, no_body, NULL,
+			                                         NULL);
 		else
 			resp = stream_response(&r);
 	}
@@ -721,8 +722,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		char ck[600];
 		/* Secure over TLS: cookies do not keep to a port, and the token
 		 * must not go to a plain HTTP service of the same host */
-		snprintf(ck, sizeof ck, "npk_token=%s; Path=/; HttpOnly; SameSite=Strict%s", server.token,
-		         tls ? "; Secure" : "");
+		snprintf(ck, sizeof ck, "npk_token=%s; Path=/; HttpOnly; SameSite=Strict%s",
+		         server.token, tls ? "; Secure" : "");
 		MHD_add_response_header(resp, "Set-Cookie", ck);
 	}
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
@@ -974,10 +975,8 @@ int cmd_serve(int argc, char **argv)
 		pthread_sigmask(SIG_BLOCK, &stop_sigs, &wait_sigs);
 		sigdelset(&wait_sigs, SIGINT);
 		sigdelset(&wait_sigs, SIGTERM);
-		unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+		unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
 		                 (v6 ? MHD_USE_IPv6 : 0) | (cert ? MHD_USE_TLS : 0);
-		if (!MHD_is_feature_supported(MHD_FEATURE_EPOLL))
-			flags = (flags & ~(unsigned)MHD_USE_EPOLL) | MHD_USE_POLL;
 		daemon_h = MHD_start_daemon(
 			flags, 0, NULL, NULL, on_request, NULL,
 			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,

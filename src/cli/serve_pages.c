@@ -201,10 +201,11 @@ void sv_page_home(const sv_req *q, sv_resp *r)
 	for (size_t i = 0; i < q->sv->n; i++)
 		untrusted += !q->sv->a[i].trusted;
 	if (untrusted > 0)
-		sb_printf(b, "<p class=\"banner untrusted\" id=\"untrusted\">NOT TRUSTED: %zu of these "
-		          "archives %s signed by a key this server does not trust (marked below). They "
-		          "are shown because the server was started with --allow-untrusted: nothing "
-		          "proves who made them.</p>\n", untrusted, untrusted == 1 ? "is" : "are");
+		sb_printf(b, "<p class=\"banner untrusted\" id=\"untrusted\">NOT TRUSTED: %zu of "
+		          "these archives %s signed by a key this server does not trust (marked "
+		          "below). They are shown because the server was started with "
+		          "--allow-untrusted: nothing proves who made them.</p>\n", untrusted,
+		          untrusted == 1 ? "is" : "are");
 	sb_printf(b, "<h1>%zu archive%s</h1>\n<table id=\"archives\"><thead><tr><th>Archive</th>"
 	          "<th>Signer</th><th>Created</th><th class=\"num\">Documents</th>"
 	          "<th class=\"num\">Size</th></tr></thead><tbody>\n", q->sv->n,
@@ -1250,7 +1251,8 @@ static void rewrite_node(rewrite *w, xmlNode *n)
 				          attr_is(at, "poster") || attr_is(at, "data") || attr_is(at, "cite") ||
 				          attr_is(at, "longdesc") || attr_is(at, "manifest") || attr_is(at, "codebase");
 				/* srcdoc: a page of its own, whose addresses are not rewritten */
-				int gone = attr_is(at, "srcset") || attr_is(at, "ping") || attr_is(at, "srcdoc") ||
+				int gone = attr_is(at, "srcset") || attr_is(at, "ping") ||
+				           attr_is(at, "srcdoc") ||
 				           (aname && strncasecmp(aname, "on", 2) == 0);
 				if (url) {
 					xmlChar *v = xmlNodeGetContent((xmlNode *)at);
