@@ -15,6 +15,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -115,9 +116,15 @@ class Server:
         try:
             rc = self.p.wait(10)
         except subprocess.TimeoutExpired:
+            stacks = ""
+            if shutil.which("gdb"):   # where it hangs, for the failure's details
+                stacks = subprocess.run(["gdb", "-p", str(self.p.pid), "-batch", "-ex",
+                                         "thread apply all bt 6"], capture_output=True,
+                                        timeout=60).stdout.decode(errors="replace")
+                stacks = "\n".join(l for l in stacks.splitlines() if l.startswith(("#", "Thread")))
             self.p.kill()
             rc = self.p.wait()
-            rc = "still running after 10 s"
+            rc = "still running after 10 s\n" + stacks
         took = time.time() - t0
         self.errf.close()
         check(rc == 0 and took < 5, desc or "server %s stops on %s, exit 0, promptly"
