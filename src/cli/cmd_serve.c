@@ -149,6 +149,7 @@ static struct MHD_Daemon *daemon_h;
 static atomic_size_t held;            /* response body bytes held */
 static atomic_int streams;
 static volatile sig_atomic_t stopping;
+static int tls;                       /* HTTPS: the token's cookie is Secure */
 
 /* What is known of a request from its first call to its completion. */
 typedef struct req_log {
@@ -158,6 +159,7 @@ typedef struct req_log {
 	unsigned status;
 	uint64_t bytes;
 	size_t raw_len;           /* the URI's length as received */
+	int nul;                  /* it holds %00, which decoded ends a path or argument early */
 	int seen;                 /* the handler was called once: headers are in */
 } req_log;
 
@@ -170,6 +172,7 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
 		return NULL;
 	clock_gettime(CLOCK_MONOTONIC, &l->t0);
 	l->raw_len = strlen(uri);
+	l->nul = strstr(uri, "%00") != NULL;
 	/* shown escaped: a URI is the client's text */
 	size_t k = 0;
 	for (const unsigned char *p = (const unsigned char *)uri; *p && k + 5 < sizeof l->uri; p++) {
@@ -446,6 +449,16 @@ static struct MHD_Response *stream_response(sv_resp *r)
 	return resp;
 }
 
+/* The body of a HEAD response: never read (HEAD sends none). */
+static ssize_t no_body(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)cls;
+	(void)pos;
+	(void)buf;
+	(void)max;
+	return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
 /* ==== Requests ==== */
 
 static const char *get_arg(void *conn, const char *name)
@@ -572,6 +585,7 @@ static void route(const sv_req *q, sv_resp *r)
 		sv_error_page(r, 404, "Not found", "no archive is served as \"%s\"", slug);
 		return;
 	}
+	r->archive = a;     /* its error pages too say whether it is trusted */
 	if (slash == NULL) {
 		snprintf(r->location, sizeof r->location, "/a/%s/", a->slug);
 		r->status = 301;
@@ -647,7 +661,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	} else if (l->raw_len > URL_MAX) {
 		sv_error_page(&r, 414, "Address too long", "addresses of at most %u bytes are answered",
 		              URL_MAX);
-	} else if (!utf8_ok(url)) {
+	} else if (l->nul || !utf8_ok(url)) {
 		sv_error_page(&r, 400, "Bad address", "the address is not UTF-8 text");
 	} else if (authorised(c, &r, &cookie)) {
 		arg_check ac = {0};
@@ -662,17 +676,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct MHD_Response *resp = NULL;
 	uint64_t nbytes = 0;
 	if (r.stream_a != NULL) {
-		if (is_head) {
-			sbuf empty = {0};
-			resp = body_response(&empty);
-		} else {
+		/* HEAD: a response of the document's size whose body is never
+		 * read, so that its Content-Length is that of GET (a header added
+		 * by hand is replaced by the body's length, 0) */
+		if (is_head)
+			resp = MHD_create_response_from_callback(r.stream_size, 4096, no_body, NULL,
+			                                         NULL);
+		else
 			resp = stream_response(&r);
-		}
-		if (resp != NULL && is_head) {
-			char len[32];
-			snprintf(len, sizeof len, "%llu", (unsigned long long)r.stream_size);
-			MHD_add_response_header(resp, "Content-Length", len);
-		}
 	}
 	if (resp == NULL) {
 		if (r.body.nomem) {
@@ -709,7 +720,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		MHD_add_response_header(resp, "Retry-After", "2");
 	if (cookie && server.token) {
 		char ck[600];
-		snprintf(ck, sizeof ck, "npk_token=%s; Path=/; HttpOnly; SameSite=Strict", server.token);
+		/* Secure over TLS: cookies do not keep to a port, and the token
+		 * must not go to a plain HTTP service of the same host */
+		snprintf(ck, sizeof ck, "npk_token=%s; Path=/; HttpOnly; SameSite=Strict%s",
+		         server.token, tls ? "; Secure" : "");
 		MHD_add_response_header(resp, "Set-Cookie", ck);
 	}
 	MHD_add_response_header(resp, "Cache-Control", "no-store");
@@ -843,6 +857,7 @@ int cmd_serve(int argc, char **argv)
 	const char *cert_file = NULL, *key_file = NULL;
 	unsigned threads = 0;
 	int c, ec;
+	sigset_t stop_sigs, wait_sigs;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:qh", longopts, NULL)) != -1) {
 		char *end;
@@ -905,6 +920,7 @@ int cmd_serve(int argc, char **argv)
 		cli_passphrase_free(secret);
 		return EXIT_USAGE;
 	}
+	tls = cert != NULL;
 	if (threads == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 		threads = cores > 0 ? 2 * (unsigned)cores : 4;
@@ -949,10 +965,18 @@ int cmd_serve(int argc, char **argv)
 		sigaction(SIGINT, &act, NULL);
 		sigaction(SIGTERM, &act, NULL);
 		signal(SIGPIPE, SIG_IGN);
-		unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+		/* blocked here, so in every thread started from now on: they come
+		 * only inside sigsuspend below, where stopping is seen (pause()
+		 * missed a signal arriving between the test and the call, and one
+		 * handled by another thread) */
+		sigemptyset(&stop_sigs);
+		sigaddset(&stop_sigs, SIGINT);
+		sigaddset(&stop_sigs, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &stop_sigs, &wait_sigs);
+		sigdelset(&wait_sigs, SIGINT);
+		sigdelset(&wait_sigs, SIGTERM);
+		unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
 		                 (v6 ? MHD_USE_IPv6 : 0) | (cert ? MHD_USE_TLS : 0);
-		if (!MHD_is_feature_supported(MHD_FEATURE_EPOLL))
-			flags = (flags & ~(unsigned)MHD_USE_EPOLL) | MHD_USE_POLL;
 		daemon_h = MHD_start_daemon(
 			flags, 0, NULL, NULL, on_request, NULL,
 			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
@@ -983,7 +1007,7 @@ int cmd_serve(int argc, char **argv)
 		printf("Stop with Ctrl-C.\n");
 		fflush(stdout);
 		while (!stopping)
-			pause();
+			sigsuspend(&wait_sigs);
 		if (!server.quiet)
 			fprintf(stderr, "newspack: serve: stopping\n");
 		MHD_stop_daemon(daemon_h);

@@ -128,6 +128,8 @@ int sv_index_build(sv_archive *a, npk_error *err);
 const char *sv_doc_path(const sv_archive *a, uint32_t d);
 /* The document captured from url, or -1. */
 int64_t sv_url_find(const sv_archive *a, const char *url);
+/* The document (not a folder or link) at path, or -1. */
+int64_t sv_path_find(const sv_archive *a, const char *path);
 /* The id of value s in v, or -1. */
 int64_t sv_vals_find(const sv_vals *v, const char *s);
 
@@ -145,6 +147,7 @@ typedef struct sv_resp {
 	char why[600];            /* an error page's message, for the API */
 	int raw;                  /* archived bytes: CSP sandbox, no script anywhere */
 	int frame;                /* an archived page for the sandboxed frame */
+	const sv_archive *archive;  /* the archive asked for, or NULL: named by error pages */
 	/* a document streamed as it is read (larger than SV_BUFFER_MAX) */
 	sv_archive *stream_a;
 	char *stream_path;        /* malloc'd */

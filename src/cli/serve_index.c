@@ -590,6 +590,23 @@ int sv_index_build(sv_archive *a, npk_error *err)
 	return NPK_OK;
 }
 
+/* docs[] is in list order, the paths' byte order: a binary search. */
+int64_t sv_path_find(const sv_archive *a, const char *path)
+{
+	size_t lo = 0, hi = a->ndocs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(sv_doc_path(a, (uint32_t)mid), path);
+		if (c == 0)
+			return a->docs[mid].kind == NPK_KIND_DOCUMENT ? (int64_t)mid : -1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
 /* ---- Captures by URL ---- */
 
 /* The document captured from url, found by open addressing over the

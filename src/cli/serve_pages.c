@@ -137,7 +137,7 @@ void sv_error_page(sv_resp *r, unsigned status, const char *title, const char *f
 	r->type = "text/html; charset=utf-8";
 	r->raw = r->frame = 0;
 	r->disposition[0] = 0;
-	page_start(&r->body, title, NULL, NULL);
+	page_start(&r->body, title, r->archive, NULL);
 	sb_printf(&r->body, "<h1>%u ", status);
 	sb_htmls(&r->body, title);
 	sb_puts(&r->body, "</h1>\n<p class=\"banner damage\" id=\"error\">");
@@ -197,6 +197,15 @@ void sv_page_home(const sv_req *q, sv_resp *r)
 	sbuf *b = &r->body;
 	html_ok(r);
 	page_start(b, "Archives", NULL, NULL);
+	size_t untrusted = 0;
+	for (size_t i = 0; i < q->sv->n; i++)
+		untrusted += !q->sv->a[i].trusted;
+	if (untrusted > 0)
+		sb_printf(b, "<p class=\"banner untrusted\" id=\"untrusted\">NOT TRUSTED: %zu of "
+		          "these archives %s signed by a key this server does not trust (marked "
+		          "below). They are shown because the server was started with "
+		          "--allow-untrusted: nothing proves who made them.</p>\n", untrusted,
+		          untrusted == 1 ? "is" : "are");
 	sb_printf(b, "<h1>%zu archive%s</h1>\n<table id=\"archives\"><thead><tr><th>Archive</th>"
 	          "<th>Signer</th><th>Created</th><th class=\"num\">Documents</th>"
 	          "<th class=\"num\">Size</th></tr></thead><tbody>\n", q->sv->n,
@@ -841,6 +850,14 @@ static void markdown(sbuf *b, const char *s, size_t n)
 	cmark_node_free(doc);
 }
 
+static int to_nothing(const uint8_t *buf, size_t len, void *ctx)
+{
+	(void)buf;
+	(void)len;
+	(void)ctx;
+	return 0;
+}
+
 static int is_type(const char *t, const char *want)
 {
 	size_t n = strlen(want);
@@ -875,9 +892,15 @@ void sv_page_doc(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
 	sbuf content = {0};
 	int damaged = 0;
 	char why[600] = "";
-	if ((md || text) && e->size <= SV_BUFFER_MAX) {
+	if (e->size <= SV_BUFFER_MAX) {
+		/* the text shown is read here; any other document (a page shown
+		 * in the frame, an image, a download) is read and let go, so that
+		 * its page says so when it is damaged rather than look whole */
 		const npk_entry *e2;
-		rc = sv_read_doc(rd, path, &e2, &content, &err);
+		if (md || text)
+			rc = sv_read_doc(rd, path, &e2, &content, &err);
+		else
+			rc = npk_reader_read(rd, e, to_nothing, NULL, &err);
 		if (rc != NPK_OK) {
 			damaged = 1;
 			snprintf(why, sizeof why, "%s", err.msg);
@@ -1103,8 +1126,37 @@ void sv_proof(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
 typedef struct rewrite {
 	const sv_archive *a;
 	const char *base;         /* the page's address, or NULL */
+	const char *self;         /* its path in the archive */
 	int changed;
 } rewrite;
+
+/* A page stored without its web address (a saved page among others) has
+ * its relative addresses resolved against its own path under this base. */
+#define LOCAL_BASE "http://archive.invalid/"
+
+static int is_page_name(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	return dot && (strcasecmp(dot, ".html") == 0 || strcasecmp(dot, ".htm") == 0 ||
+	               strcasecmp(dot, ".xhtml") == 0);
+}
+
+/* The address on this server of the document at u (under LOCAL_BASE),
+ * and its #fragment for links; -1 when the archive holds none there. */
+static int local_url(const rewrite *w, const char *u, int link, sbuf *b)
+{
+	size_t n = strcspn(u, "?#");
+	char *path = xmlURIUnescapeString(u, (int)n, NULL);
+	int64_t d = path && strlen(path) > 0 ? sv_path_find(w->a, path) : -1;
+	if (d >= 0) {
+		sb_printf(b, "/a/%s/%s/", w->a->slug, link && is_page_name(path) ? "frame" : "raw");
+		sb_url(b, path, 1);
+		if (link && strchr(u, '#'))
+			sb_puts(b, strchr(u, '#'));
+	}
+	xmlFree(path);
+	return d >= 0 ? 0 : -1;
+}
 
 /* What an address of the page becomes: the capture, for links its page
  * and for the rest its bytes; a link elsewhere goes through /leave;
@@ -1115,15 +1167,26 @@ static char *rewrite_url(const rewrite *w, const char *v, int link)
 		v++;
 	if (*v == '#' && link)
 		return strdup(v);
-	xmlChar *abs = w->base ? xmlBuildURI((const xmlChar *)v, (const xmlChar *)w->base)
-	                       : xmlStrdup((const xmlChar *)v);
+	xmlChar *abs = NULL;
+	if (w->base) {
+		abs = xmlBuildURI((const xmlChar *)v, (const xmlChar *)w->base);
+	} else {
+		sbuf local = {0};
+		sb_puts(&local, LOCAL_BASE);
+		sb_url(&local, w->self, 1);
+		if (!local.nomem)
+			abs = xmlBuildURI((const xmlChar *)v, (const xmlChar *)local.p);
+		sb_free(&local);
+	}
 	if (abs == NULL)
 		return NULL;
 	const char *u = (const char *)abs;
 	int web = strncasecmp(u, "http://", 7) == 0 || strncasecmp(u, "https://", 8) == 0;
 	char *out = NULL;
 	sbuf b = {0};
-	if (web) {
+	if (w->base == NULL && strncmp(u, LOCAL_BASE, strlen(LOCAL_BASE)) == 0) {
+		local_url(w, u + strlen(LOCAL_BASE), link, &b);
+	} else if (web) {
 		/* the capture of the address, without its fragment */
 		char *nofrag = strdup(u);
 		char *hash = nofrag ? strchr(nofrag, '#') : NULL;
@@ -1187,7 +1250,9 @@ static void rewrite_node(rewrite *w, xmlNode *n)
 				          attr_is(at, "formaction") || attr_is(at, "background") ||
 				          attr_is(at, "poster") || attr_is(at, "data") || attr_is(at, "cite") ||
 				          attr_is(at, "longdesc") || attr_is(at, "manifest") || attr_is(at, "codebase");
+				/* srcdoc: a page of its own, whose addresses are not rewritten */
 				int gone = attr_is(at, "srcset") || attr_is(at, "ping") ||
+				           attr_is(at, "srcdoc") ||
 				           (aname && strncasecmp(aname, "on", 2) == 0);
 				if (url) {
 					xmlChar *v = xmlNodeGetContent((xmlNode *)at);
@@ -1250,13 +1315,13 @@ void sv_page_frame(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
 	htmlDocPtr doc = htmlReadMemory(raw.p ? raw.p : "", (int)(raw.len > INT32_MAX ? INT32_MAX : raw.len),
 	                                base[0] ? base : NULL, cs[0] ? cs : NULL,
 	                                HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-	                                HTML_PARSE_NONET);
+	                                HTML_PARSE_NONET | HTML_PARSE_NODEFDTD);
 	sb_free(&raw);
 	if (doc == NULL) {
 		sv_error_page(r, 500, "Unreadable page", "the page could not be parsed");
 		return;
 	}
-	rewrite w = {a, base[0] ? base : NULL, 0};
+	rewrite w = {a, base[0] ? base : NULL, path, 0};
 	rewrite_node(&w, xmlDocGetRootElement(doc));
 	xmlChar *out = NULL;
 	int n = 0;
