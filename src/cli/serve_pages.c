@@ -66,6 +66,10 @@ const char sv_style_css[] =
 	".filters{display:flex;gap:.5rem;flex-wrap:wrap;font-size:.9rem}\n"
 	".filters input{width:8.5rem;padding:.3rem}\n"
 	"pre.text{white-space:pre-wrap;word-wrap:break-word;font:inherit;margin:0}\n"
+	".byline{margin:.2rem 0;color:var(--muted)}.byline a{color:inherit}\n"
+	".lede{font-size:1.1rem;margin:.8rem 0}\n"
+	"details.about{margin:1.5rem 0;border-top:1px solid var(--line);padding-top:.5rem}\n"
+	"details.about summary{cursor:pointer;color:var(--muted)}\n"
 	"article.text{margin:1rem 0}article.text img{max-width:100%}\n"
 	"article.md pre{white-space:pre-wrap;background:#f6f6f8;padding:.6rem;border-radius:6px}\n"
 	"iframe.page{width:100%;height:75vh;border:1px solid var(--line);border-radius:6px}\n"
@@ -864,6 +868,118 @@ static int is_type(const char *t, const char *want)
 	return t && strncasecmp(t, want, n) == 0 && (t[n] == 0 || t[n] == ';' || t[n] == ' ');
 }
 
+/* The linked values of a facet key (author, section, source). */
+static void facet_link(sbuf *b, const sv_archive *a, const char *k, const char *v)
+{
+	sb_printf(b, "<a href=\"/a/%s/browse/%s/", a->slug, k);
+	sb_url(b, v, 0);
+	sb_puts(b, "\">");
+	sb_htmls(b, v);
+	sb_puts(b, "</a>");
+}
+
+/* By AUTHOR, AUTHOR - DATE - SECTION - SOURCE, each linked to its list. */
+static void byline(sbuf *b, const sv_archive *a, const npk_meta *m)
+{
+	static const char *const keys[] = {"author", "date", "section", "source"};
+	int any = 0;
+	sb_puts(b, "<p class=\"byline\" id=\"byline\">");
+	for (int k = 0; k < 4 && m; k++) {
+		int first = 1;
+		for (size_t i = 0; i < npk_meta_count(m); i++) {
+			const char *key, *v;
+			npk_meta_get(m, i, &key, &v);
+			if (strcmp(key, keys[k]) != 0 || *v == 0)
+				continue;
+			if (first && any)
+				sb_puts(b, " <span class=\"sep\">&middot;</span> ");
+			else if (!first)
+				sb_puts(b, ", ");
+			if (first && k == 0)
+				sb_puts(b, "By ");
+			if (k == 1)
+				sb_htmls(b, v);
+			else
+				facet_link(b, a, keys[k], v);
+			first = 0;
+			any = 1;
+			if (k == 1)
+				break;    /* one date */
+		}
+	}
+	sb_puts(b, "</p>\n");
+}
+
+/* Every metadata key once, its values together (in order), then what
+ * names and checks the document. */
+static void meta_table(sbuf *b, const sv_archive *a, const npk_entry *e, const char *path,
+                       const char *mt)
+{
+	const npk_meta *m = e->meta;
+	size_t n = m ? npk_meta_count(m) : 0;
+	sb_puts(b, "<table class=\"kv\" id=\"meta\">\n");
+	for (size_t i = 0; i < n; i++) {
+		const char *k, *v;
+		npk_meta_get(m, i, &k, &v);
+		int seen = 0;
+		for (size_t j = 0; j < i && !seen; j++) {
+			const char *k2, *v2;
+			npk_meta_get(m, j, &k2, &v2);
+			seen = strcmp(k, k2) == 0;
+		}
+		if (seen)
+			continue;
+		sb_puts(b, "<tr><th>");
+		sb_htmls(b, k);
+		sb_puts(b, "</th><td>");
+		int facet = strcmp(k, "author") == 0 || strcmp(k, "section") == 0 ||
+		            strcmp(k, "source") == 0;
+		int addr = strcmp(k, "url") == 0 || strcmp(k, "warc.target_uri") == 0;
+		int count = 0;
+		for (size_t j = i; j < n; j++) {
+			const char *k2, *v2;
+			npk_meta_get(m, j, &k2, &v2);
+			if (strcmp(k, k2) != 0)
+				continue;
+			if (count++)
+				sb_puts(b, facet || addr ? "<br>" : ", ");
+			if (facet) {
+				facet_link(b, a, k, v2);
+			} else if (addr) {
+				sb_puts(b, "<a href=\"/leave?u=");
+				sb_url(b, v2, 0);
+				sb_puts(b, "\">");
+				sb_htmls(b, v2);
+				sb_puts(b, "</a>");
+			} else {
+				sb_htmls(b, v2);
+			}
+		}
+		sb_puts(b, "</td></tr>\n");
+	}
+	char size[32], hex[65];
+	fmt_size(e->size, size, sizeof size);
+	static const char digits_hex[] = "0123456789abcdef";
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = digits_hex[e->digest[i] >> 4];
+		hex[2 * i + 1] = digits_hex[e->digest[i] & 15];
+	}
+	hex[64] = 0;
+	sb_puts(b, "<tr><th>Path</th><td class=\"hash\">");
+	sb_htmls(b, path);
+	sb_puts(b, "</td></tr>\n<tr><th>Type</th><td>");
+	sb_htmls(b, mt);
+	sb_printf(b, ", %s</td></tr>\n<tr><th>BLAKE2b-256</th><td class=\"hash\">%s</td></tr>\n"
+	          "<tr><th>Signer</th><td id=\"signer\">", size, hex);
+	trust_cell(b, a);
+	sb_puts(b, "<div class=\"hash\">");
+	sb_htmls(b, a->fingerprint);
+	sb_puts(b, "</div>");
+	if (a->edition > 0)
+		sb_printf(b, "in edition %u", e->edition);
+	sb_puts(b, "</td></tr>\n</table>\n");
+}
+
 void sv_page_doc(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
 {
 	(void)q;
@@ -930,57 +1046,16 @@ void sv_page_doc(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
 		sb_htmls(b, why);
 		sb_puts(b, " Nothing of this document is shown.</p>\n");
 	}
-	sb_puts(b, "<table class=\"kv\" id=\"meta\">\n");
-	for (size_t i = 0; m && i < npk_meta_count(m); i++) {
-		const char *k, *v;
-		npk_meta_get(m, i, &k, &v);
-		sb_puts(b, "<tr><th>");
-		sb_htmls(b, k);
-		sb_puts(b, "</th><td>");
-		if (strcmp(k, "author") == 0 || strcmp(k, "section") == 0 || strcmp(k, "source") == 0) {
-			sb_printf(b, "<a href=\"/a/%s/browse/%s/", a->slug, k);
-			sb_url(b, v, 0);
-			sb_puts(b, "\">");
-			sb_htmls(b, v);
-			sb_puts(b, "</a>");
-		} else if (strcmp(k, "url") == 0 || strcmp(k, "warc.target_uri") == 0) {
-			sb_puts(b, "<a href=\"/leave?u=");
-			sb_url(b, v, 0);
-			sb_puts(b, "\">");
-			sb_htmls(b, v);
-			sb_puts(b, "</a>");
-		} else {
-			sb_htmls(b, v);
-		}
-		sb_puts(b, "</td></tr>\n");
-	}
-	char size[32], hex[65];
-	fmt_size(e->size, size, sizeof size);
-	static const char digits_hex[] = "0123456789abcdef";
-	for (int i = 0; i < 32; i++) {
-		hex[2 * i] = digits_hex[e->digest[i] >> 4];
-		hex[2 * i + 1] = digits_hex[e->digest[i] & 15];
-	}
-	hex[64] = 0;
-	sb_puts(b, "<tr><th>Path</th><td class=\"hash\">");
-	sb_htmls(b, path);
-	sb_puts(b, "</td></tr>\n<tr><th>Type</th><td>");
-	sb_htmls(b, mt);
-	sb_printf(b, ", %s</td></tr>\n<tr><th>BLAKE2b-256</th><td class=\"hash\">%s</td></tr>\n"
-	          "<tr><th>Signer</th><td id=\"signer\">", size, hex);
+	byline(b, a, m);
+	sb_puts(b, "<p class=\"meta\" id=\"signed\">Signed by ");
 	trust_cell(b, a);
-	if (a->edition > 0)
-		sb_printf(b, "; in edition %u", e->edition);
-	sb_puts(b, "</td></tr>\n</table>\n<p class=\"actions\">");
-	sb_printf(b, "<a href=\"/a/%s/download/", a->slug);
-	sb_url(b, path, 1);
-	sb_puts(b, "\" id=\"download\">Download the original</a>");
-	if (a->has_tree) {
-		sb_printf(b, "<a href=\"/a/%s/proof/", a->slug);
-		sb_url(b, path, 1);
-		sb_puts(b, "\" id=\"proof\">Proof that it is in the signed archive</a>");
-	}
 	sb_puts(b, "</p>\n");
+	const char *lede = m ? npk_meta_find(m, "description") : NULL;
+	if (lede && *lede && !damaged) {
+		sb_puts(b, "<p class=\"lede\">");
+		sb_htmls(b, lede);
+		sb_puts(b, "</p>\n");
+	}
 	if (!damaged) {
 		if (md) {
 			char cs[64];
@@ -1020,7 +1095,18 @@ void sv_page_doc(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
 			sb_puts(b, ": download it to open it.</p>\n");
 		}
 	}
-	sb_puts(b, "</article>\n");
+	sb_puts(b, "<p class=\"actions\">");
+	sb_printf(b, "<a href=\"/a/%s/download/", a->slug);
+	sb_url(b, path, 1);
+	sb_puts(b, "\" id=\"download\">Download the original</a>");
+	if (a->has_tree) {
+		sb_printf(b, "<a href=\"/a/%s/proof/", a->slug);
+		sb_url(b, path, 1);
+		sb_puts(b, "\" id=\"proof\">Proof that it is in the signed archive</a>");
+	}
+	sb_puts(b, "</p>\n<details class=\"about\"><summary>Metadata and integrity</summary>\n");
+	meta_table(b, a, e, path, mt);
+	sb_puts(b, "</details>\n</article>\n");
 	sb_free(&content);
 	sv_reader_give(a, rd);
 	page_end(b);
