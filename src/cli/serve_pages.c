@@ -688,7 +688,9 @@ void sv_page_search(const sv_req *q, sv_archive *a, sv_resp *r)
 	          res.matched_exact ? "" : "about ", (unsigned long long)res.matched,
 	          res.matched == 1 ? "" : "s");
 	sb_puts(b, " <code>");
-	sb_htmls(b, query.p);
+	/* the query as typed, or as the filters made it */
+	int filtered = (from && *from) || (to && *to) || section || source || lang;
+	sb_htmls(b, filtered || !text ? query.p : text);
 	sb_puts(b, "</code></p>\n<ul class=\"docs\" id=\"hits\">\n");
 	for (size_t i = (page - 1) * HITS_PER_PAGE; i < res.nhits; i++) {
 		const npk_search_hit *h = &res.hits[i];
@@ -697,9 +699,11 @@ void sv_page_search(const sv_req *q, sv_archive *a, sv_resp *r)
 		sb_puts(b, "\">");
 		sb_htmls(b, h->title && *h->title ? h->title : h->path);
 		sb_puts(b, "</a><div class=\"meta\">");
-		if (h->date)
+		if (h->date) {
 			sb_htmls(b, h->date);
-		sb_printf(b, " &middot; score %.2f</div>", h->score);
+			sb_puts(b, " &middot; ");
+		}
+		sb_printf(b, "score %.2f</div>", h->score);
 		if (h->snippet && *h->snippet) {
 			sb_puts(b, "<p class=\"snippet\">");
 			size_t at = 0, len = strlen(h->snippet);
@@ -794,8 +798,18 @@ static char *to_utf8(const char *s, size_t n, const char *cs, size_t *out_len)
 	return out;
 }
 
-/* Markdown as HTML by cmark; raw HTML in it shown as text, not run. */
-static void markdown(sbuf *b, const char *s, size_t n)
+/* Whether node (a heading) says exactly title: its one child, text. */
+static int heading_is(cmark_node *node, const char *title)
+{
+	cmark_node *c = cmark_node_first_child(node);
+	const char *t = c ? cmark_node_get_literal(c) : NULL;
+	return title && c && cmark_node_get_type(c) == CMARK_NODE_TEXT && cmark_node_next(c) == NULL &&
+	       t && strcmp(t, title) == 0;
+}
+
+/* Markdown as HTML by cmark; raw HTML in it shown as text, not run; a
+ * first heading that repeats the title (shown above it) left out. */
+static void markdown(sbuf *b, const char *s, size_t n, const char *title)
 {
 	/* front matter (shown above, as metadata) */
 	if (n >= 4 && (strncmp(s, "---\n", 4) == 0 || strncmp(s, "---\r\n", 5) == 0)) {
@@ -847,6 +861,11 @@ static void markdown(sbuf *b, const char *s, size_t n)
 		cmark_node_free(html[i]);
 	}
 	free(html);
+	cmark_node *first = cmark_node_first_child(doc);
+	if (first && cmark_node_get_type(first) == CMARK_NODE_HEADING && heading_is(first, title)) {
+		cmark_node_unlink(first);
+		cmark_node_free(first);
+	}
 	char *out = cmark_render_html(doc, CMARK_OPT_DEFAULT);
 	if (out != NULL)
 		sb_puts(b, out);
@@ -1063,7 +1082,7 @@ void sv_page_doc(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
 			charset_of(mt, cs);
 			char *u = to_utf8(content.p, content.len, cs, &un);
 			sb_puts(b, "<article class=\"text md\" id=\"text\">\n");
-			markdown(b, u ? u : content.p ? content.p : "", u ? un : content.len);
+			markdown(b, u ? u : content.p ? content.p : "", u ? un : content.len, title);
 			sb_puts(b, "</article>\n");
 			free(u);
 		} else if (text) {
