@@ -809,7 +809,7 @@ static inline int cur_byte(cursor *c, uint8_t *b, npk_error *err)
 	return NPK_OK;
 }
 
-static int cur_varint(cursor *c, uint64_t *v, npk_error *err)
+static int cur_varint_slow(cursor *c, uint64_t *v, npk_error *err)
 {
 	*v = 0;
 	for (int s = 0; s < 64; s += 7) {
@@ -818,6 +818,25 @@ static int cur_varint(cursor *c, uint64_t *v, npk_error *err)
 		*v |= (uint64_t)(b & 0x7F) << s;
 		if (!(b & 0x80))
 			return NPK_OK;
+	}
+	return npk__fail(err, NPK_E_IO, "search index: a scratch run is damaged");
+}
+
+/* A varint of at most 10 bytes. Every posting of the merge is two: when
+ * the buffer holds 10 bytes they are read from it directly. */
+static inline int cur_varint(cursor *c, uint64_t *v, npk_error *err)
+{
+	if (c->fill - c->pos < 10)
+		return cur_varint_slow(c, v, err);
+	const uint8_t *p = c->buf + c->pos;
+	uint64_t r = 0;
+	for (int i = 0; i < 10; i++) {
+		r |= (uint64_t)(p[i] & 0x7F) << (7 * i);
+		if (!(p[i] & 0x80)) {
+			c->pos += (size_t)i + 1;
+			*v = r;
+			return NPK_OK;
+		}
 	}
 	return npk__fail(err, NPK_E_IO, "search index: a scratch run is damaged");
 }
@@ -1072,54 +1091,104 @@ typedef struct merge_out {
 	void *ctx;
 } merge_out;
 
+/* The live cursors as a heap, least key first and, for a key, the earliest
+ * run (the cursors are in run order in their array): a merge of k runs
+ * takes O(log k) comparisons a record, not O(k) a key. */
+static int cur_before(const cursor *a, const cursor *b)
+{
+	int d = key_cmp(a->key, a->len, b->key, b->len);
+	return d ? d < 0 : a < b;
+}
+
+static void heap_down(cursor **h, size_t n, size_t i)
+{
+	cursor *v = h[i];
+	for (;;) {
+		size_t l = 2 * i + 1, m = l;
+		if (l >= n)
+			break;
+		if (l + 1 < n && cur_before(h[l + 1], h[l]))
+			m = l + 1;
+		if (!cur_before(h[m], v))
+			break;
+		h[i] = h[m];
+		i = m;
+	}
+	h[i] = v;
+}
+
+static void heap_push(cursor **h, size_t *n, cursor *v)
+{
+	size_t i = (*n)++;
+	while (i > 0 && cur_before(v, h[(i - 1) / 2])) {
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i] = v;
+}
+
+static cursor *heap_pop(cursor **h, size_t *n)
+{
+	cursor *top = h[0];
+	h[0] = h[--*n];
+	if (*n > 0)
+		heap_down(h, *n, 0);
+	return top;
+}
+
+/* The postings of one run's list of the key, into o; the cursor moves to
+ * its next record. */
+static int cur_list(npk__ixw *x, cursor *c, const merge_out *o, npk_error *err)
+{
+	uint64_t doc = x->o.lo;
+	for (uint64_t p = 0; p < c->df; p++) {
+		uint64_t gap, tf;
+		NPK_FORWARD(cur_varint(c, &gap, err));
+		NPK_FORWARD(cur_varint(c, &tf, err));
+		doc += gap;
+		NPK_FORWARD(o->posting(o->ctx, doc, tf, err));
+	}
+	return cur_next(c, err);
+}
+
 /* Every run, key by key in key order, a key's lists one after the other
  * (the runs are in document order), into o. */
 static int merge_each(npk__ixw *x, const merge_out *o, npk_error *err)
 {
-	size_t k = x->nruns;
+	size_t k = x->nruns, n = 0;
 	cursor *c = calloc(k ? k : 1, sizeof *c);
-	NPK_FAIL_IF(c == NULL, err, NPK_E_NOMEM, "out of memory");
-	int rc = NPK_OK;
+	cursor **heap = malloc((k ? k : 1) * sizeof *heap);
+	cursor **same = malloc((k ? k : 1) * sizeof *same);
+	int rc = c && heap && same ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < k && rc == NPK_OK; i++) {
 		c[i] = (cursor){.fd = x->scratch, .off = x->runs[i].off,
 		                .size = x->runs[i].off + x->runs[i].size};
 		rc = cur_next(&c[i], err);
+		if (rc == NPK_OK && c[i].live)
+			heap_push(heap, &n, &c[i]);
 	}
-	while (rc == NPK_OK) {
-		cursor *m = NULL;
-		for (size_t i = 0; i < k; i++)
-			if (c[i].live && (m == NULL || key_cmp(c[i].key, c[i].len, m->key, m->len) < 0))
-				m = &c[i];
-		if (m == NULL)
-			break;
+	while (rc == NPK_OK && n > 0) {
+		/* the runs that hold the least key, in run order */
 		uint8_t key[KEY_MAX];
-		size_t len = m->len;
-		memcpy(key, m->key, len);
+		size_t len = heap[0]->len, ns = 0;
+		memcpy(key, heap[0]->key, len);
 		uint64_t df = 0;
-		for (size_t i = 0; i < k; i++)
-			if (c[i].live && key_cmp(c[i].key, c[i].len, key, len) == 0)
-				df += c[i].df;
+		do {
+			same[ns] = heap_pop(heap, &n);
+			df += same[ns++]->df;
+		} while (n > 0 && key_cmp(heap[0]->key, heap[0]->len, key, len) == 0);
 		rc = o->begin(o->ctx, key, len, df, err);
-		for (size_t i = 0; i < k && rc == NPK_OK; i++) {
-			if (!c[i].live || key_cmp(c[i].key, c[i].len, key, len) != 0)
-				continue;
-			uint64_t doc = x->o.lo;
-			for (uint64_t p = 0; p < c[i].df && rc == NPK_OK; p++) {
-				uint64_t gap, tf;
-				rc = cur_varint(&c[i], &gap, err);
-				if (rc == NPK_OK)
-					rc = cur_varint(&c[i], &tf, err);
-				doc += gap;
-				if (rc == NPK_OK)
-					rc = o->posting(o->ctx, doc, tf, err);
-			}
-			if (rc == NPK_OK)
-				rc = cur_next(&c[i], err);
+		for (size_t i = 0; i < ns && rc == NPK_OK; i++) {
+			rc = cur_list(x, same[i], o, err);
+			if (rc == NPK_OK && same[i]->live)
+				heap_push(heap, &n, same[i]);
 		}
 		if (rc == NPK_OK)
 			rc = o->end(o->ctx, key, len, err);
 	}
 	free(c);
+	free(heap);
+	free(same);
 	return rc;
 }
 
