@@ -60,12 +60,25 @@ static int put_varint(npk_buf *b, uint64_t v)
 	return npk__buf_put(b, t, n);
 }
 
+/* Places a key in the tables (no byte written depends on it): eight
+ * bytes a step, every key byte counted, twice for each term of the text. */
 static uint64_t hash_key(const uint8_t *k, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ k[i]) * 0x100000001b3ull;
-	return h ^ (h >> 29);
+	const uint64_t m = 0x9E3779B97F4A7C15ull;
+	uint64_t h = n * m, w;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, k + i, 8);
+		h = (h ^ w) * m;
+		h ^= h >> 32;
+	}
+	w = 0;
+	for (unsigned s = 0; i < n; i++, s += 8)
+		w |= (uint64_t)k[i] << s;
+	h = (h ^ w) * m;
+	h ^= h >> 33; /* the low bits, which pick the slot, from all of them */
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 33);
 }
 
 uint64_t npk__ix_norm_len(uint8_t c)
@@ -288,15 +301,24 @@ static int analyze(counter *c, npk_buf *text, job *j, npk_error *err)
 	npk_meta_free(m);
 	NPK_FORWARD(rc);
 	NPK_FAIL_IF(c->nomem, err, NPK_E_NOMEM, "out of memory counting terms");
+	/* room for all at once: a tf (at most TF_MAX) takes 3 varint bytes */
 	j->keys.len = 0;
+	NPK_FAIL_IF(npk__buf_reserve(&j->keys, c->n * (sizeof(uint64_t) + 1 + 3) + c->arena.len) != 0,
+	            err, NPK_E_NOMEM, "out of memory");
+	uint8_t *p = j->keys.p;
 	for (size_t i = 0; i < c->n; i++) {
 		const slot *s = &c->t[c->order[i]];
-		if (npk__buf_put(&j->keys, &s->hash, sizeof s->hash) != 0 ||
-		    npk__buf_u8(&j->keys, s->len) != 0 ||
-		    npk__buf_put(&j->keys, c->arena.p + s->off, s->len) != 0 ||
-		    put_varint(&j->keys, s->tf) != 0)
-			return npk__fail(err, NPK_E_NOMEM, "out of memory");
+		memcpy(p, &s->hash, sizeof s->hash);
+		p += sizeof s->hash;
+		*p++ = s->len;
+		memcpy(p, c->arena.p + s->off, s->len);
+		p += s->len;
+		uint32_t v = s->tf;
+		for (; v >= 0x80; v >>= 7)
+			*p++ = (uint8_t)(v | 0x80);
+		*p++ = (uint8_t)v;
 	}
+	j->keys.len = (size_t)(p - j->keys.p);
 	return NPK_OK;
 }
 
