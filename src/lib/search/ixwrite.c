@@ -567,6 +567,18 @@ static int invert(npk__ixw *x, job *j, npk_error *err)
 		NPK_FORWARD(lang_count(x, j->lang));
 	}
 	x->truncated += j->truncated != 0;
+	/* the lists' slots asked of memory all at once, not one miss after
+	 * another: the table is larger than the processor's caches */
+	if ((x->n + 1) * 2 <= x->cap) {
+		for (size_t i = 0; i < j->keys.len;) {
+			uint64_t h;
+			memcpy(&h, j->keys.p + i, sizeof h);
+			__builtin_prefetch(&x->t[h & (x->cap - 1)]);
+			i += sizeof h + 1 + j->keys.p[i + sizeof h];
+			while (j->keys.p[i++] & 0x80)
+				;
+		}
+	}
 	for (size_t i = 0; i < j->keys.len;) {
 		uint64_t h;
 		memcpy(&h, j->keys.p + i, sizeof h);
