@@ -60,12 +60,25 @@ static int put_varint(npk_buf *b, uint64_t v)
 	return npk__buf_put(b, t, n);
 }
 
+/* Places a key in the tables (no byte written depends on it): eight
+ * bytes a step, every key byte counted, twice for each term of the text. */
 static uint64_t hash_key(const uint8_t *k, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ k[i]) * 0x100000001b3ull;
-	return h ^ (h >> 29);
+	const uint64_t m = 0x9E3779B97F4A7C15ull;
+	uint64_t h = n * m, w;
+	size_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, k + i, 8);
+		h = (h ^ w) * m;
+		h ^= h >> 32;
+	}
+	w = 0;
+	for (unsigned s = 0; i < n; i++, s += 8)
+		w |= (uint64_t)k[i] << s;
+	h = (h ^ w) * m;
+	h ^= h >> 33; /* the low bits, which pick the slot, from all of them */
+	h *= 0xff51afd7ed558ccdull;
+	return h ^ (h >> 33);
 }
 
 uint64_t npk__ix_norm_len(uint8_t c)
@@ -288,15 +301,24 @@ static int analyze(counter *c, npk_buf *text, job *j, npk_error *err)
 	npk_meta_free(m);
 	NPK_FORWARD(rc);
 	NPK_FAIL_IF(c->nomem, err, NPK_E_NOMEM, "out of memory counting terms");
+	/* room for all at once: a tf (at most TF_MAX) takes 3 varint bytes */
 	j->keys.len = 0;
+	NPK_FAIL_IF(npk__buf_reserve(&j->keys, c->n * (sizeof(uint64_t) + 1 + 3) + c->arena.len) != 0,
+	            err, NPK_E_NOMEM, "out of memory");
+	uint8_t *p = j->keys.p;
 	for (size_t i = 0; i < c->n; i++) {
 		const slot *s = &c->t[c->order[i]];
-		if (npk__buf_put(&j->keys, &s->hash, sizeof s->hash) != 0 ||
-		    npk__buf_u8(&j->keys, s->len) != 0 ||
-		    npk__buf_put(&j->keys, c->arena.p + s->off, s->len) != 0 ||
-		    put_varint(&j->keys, s->tf) != 0)
-			return npk__fail(err, NPK_E_NOMEM, "out of memory");
+		memcpy(p, &s->hash, sizeof s->hash);
+		p += sizeof s->hash;
+		*p++ = s->len;
+		memcpy(p, c->arena.p + s->off, s->len);
+		p += s->len;
+		uint32_t v = s->tf;
+		for (; v >= 0x80; v >>= 7)
+			*p++ = (uint8_t)(v | 0x80);
+		*p++ = (uint8_t)v;
 	}
+	j->keys.len = (size_t)(p - j->keys.p);
 	return NPK_OK;
 }
 
@@ -545,6 +567,18 @@ static int invert(npk__ixw *x, job *j, npk_error *err)
 		NPK_FORWARD(lang_count(x, j->lang));
 	}
 	x->truncated += j->truncated != 0;
+	/* the lists' slots asked of memory all at once, not one miss after
+	 * another: the table is larger than the processor's caches */
+	if ((x->n + 1) * 2 <= x->cap) {
+		for (size_t i = 0; i < j->keys.len;) {
+			uint64_t h;
+			memcpy(&h, j->keys.p + i, sizeof h);
+			__builtin_prefetch(&x->t[h & (x->cap - 1)]);
+			i += sizeof h + 1 + j->keys.p[i + sizeof h];
+			while (j->keys.p[i++] & 0x80)
+				;
+		}
+	}
 	for (size_t i = 0; i < j->keys.len;) {
 		uint64_t h;
 		memcpy(&h, j->keys.p + i, sizeof h);
@@ -809,7 +843,7 @@ static inline int cur_byte(cursor *c, uint8_t *b, npk_error *err)
 	return NPK_OK;
 }
 
-static int cur_varint(cursor *c, uint64_t *v, npk_error *err)
+static int cur_varint_slow(cursor *c, uint64_t *v, npk_error *err)
 {
 	*v = 0;
 	for (int s = 0; s < 64; s += 7) {
@@ -818,6 +852,25 @@ static int cur_varint(cursor *c, uint64_t *v, npk_error *err)
 		*v |= (uint64_t)(b & 0x7F) << s;
 		if (!(b & 0x80))
 			return NPK_OK;
+	}
+	return npk__fail(err, NPK_E_IO, "search index: a scratch run is damaged");
+}
+
+/* A varint of at most 10 bytes. Every posting of the merge is two: when
+ * the buffer holds 10 bytes they are read from it directly. */
+static inline int cur_varint(cursor *c, uint64_t *v, npk_error *err)
+{
+	if (c->fill - c->pos < 10)
+		return cur_varint_slow(c, v, err);
+	const uint8_t *p = c->buf + c->pos;
+	uint64_t r = 0;
+	for (int i = 0; i < 10; i++) {
+		r |= (uint64_t)(p[i] & 0x7F) << (7 * i);
+		if (!(p[i] & 0x80)) {
+			c->pos += (size_t)i + 1;
+			*v = r;
+			return NPK_OK;
+		}
 	}
 	return npk__fail(err, NPK_E_IO, "search index: a scratch run is damaged");
 }
@@ -1072,54 +1125,104 @@ typedef struct merge_out {
 	void *ctx;
 } merge_out;
 
+/* The live cursors as a heap, least key first and, for a key, the earliest
+ * run (the cursors are in run order in their array): a merge of k runs
+ * takes O(log k) comparisons a record, not O(k) a key. */
+static int cur_before(const cursor *a, const cursor *b)
+{
+	int d = key_cmp(a->key, a->len, b->key, b->len);
+	return d ? d < 0 : a < b;
+}
+
+static void heap_down(cursor **h, size_t n, size_t i)
+{
+	cursor *v = h[i];
+	for (;;) {
+		size_t l = 2 * i + 1, m = l;
+		if (l >= n)
+			break;
+		if (l + 1 < n && cur_before(h[l + 1], h[l]))
+			m = l + 1;
+		if (!cur_before(h[m], v))
+			break;
+		h[i] = h[m];
+		i = m;
+	}
+	h[i] = v;
+}
+
+static void heap_push(cursor **h, size_t *n, cursor *v)
+{
+	size_t i = (*n)++;
+	while (i > 0 && cur_before(v, h[(i - 1) / 2])) {
+		h[i] = h[(i - 1) / 2];
+		i = (i - 1) / 2;
+	}
+	h[i] = v;
+}
+
+static cursor *heap_pop(cursor **h, size_t *n)
+{
+	cursor *top = h[0];
+	h[0] = h[--*n];
+	if (*n > 0)
+		heap_down(h, *n, 0);
+	return top;
+}
+
+/* The postings of one run's list of the key, into o; the cursor moves to
+ * its next record. */
+static int cur_list(npk__ixw *x, cursor *c, const merge_out *o, npk_error *err)
+{
+	uint64_t doc = x->o.lo;
+	for (uint64_t p = 0; p < c->df; p++) {
+		uint64_t gap, tf;
+		NPK_FORWARD(cur_varint(c, &gap, err));
+		NPK_FORWARD(cur_varint(c, &tf, err));
+		doc += gap;
+		NPK_FORWARD(o->posting(o->ctx, doc, tf, err));
+	}
+	return cur_next(c, err);
+}
+
 /* Every run, key by key in key order, a key's lists one after the other
  * (the runs are in document order), into o. */
 static int merge_each(npk__ixw *x, const merge_out *o, npk_error *err)
 {
-	size_t k = x->nruns;
+	size_t k = x->nruns, n = 0;
 	cursor *c = calloc(k ? k : 1, sizeof *c);
-	NPK_FAIL_IF(c == NULL, err, NPK_E_NOMEM, "out of memory");
-	int rc = NPK_OK;
+	cursor **heap = malloc((k ? k : 1) * sizeof *heap);
+	cursor **same = malloc((k ? k : 1) * sizeof *same);
+	int rc = c && heap && same ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "out of memory");
 	for (size_t i = 0; i < k && rc == NPK_OK; i++) {
 		c[i] = (cursor){.fd = x->scratch, .off = x->runs[i].off,
 		                .size = x->runs[i].off + x->runs[i].size};
 		rc = cur_next(&c[i], err);
+		if (rc == NPK_OK && c[i].live)
+			heap_push(heap, &n, &c[i]);
 	}
-	while (rc == NPK_OK) {
-		cursor *m = NULL;
-		for (size_t i = 0; i < k; i++)
-			if (c[i].live && (m == NULL || key_cmp(c[i].key, c[i].len, m->key, m->len) < 0))
-				m = &c[i];
-		if (m == NULL)
-			break;
+	while (rc == NPK_OK && n > 0) {
+		/* the runs that hold the least key, in run order */
 		uint8_t key[KEY_MAX];
-		size_t len = m->len;
-		memcpy(key, m->key, len);
+		size_t len = heap[0]->len, ns = 0;
+		memcpy(key, heap[0]->key, len);
 		uint64_t df = 0;
-		for (size_t i = 0; i < k; i++)
-			if (c[i].live && key_cmp(c[i].key, c[i].len, key, len) == 0)
-				df += c[i].df;
+		do {
+			same[ns] = heap_pop(heap, &n);
+			df += same[ns++]->df;
+		} while (n > 0 && key_cmp(heap[0]->key, heap[0]->len, key, len) == 0);
 		rc = o->begin(o->ctx, key, len, df, err);
-		for (size_t i = 0; i < k && rc == NPK_OK; i++) {
-			if (!c[i].live || key_cmp(c[i].key, c[i].len, key, len) != 0)
-				continue;
-			uint64_t doc = x->o.lo;
-			for (uint64_t p = 0; p < c[i].df && rc == NPK_OK; p++) {
-				uint64_t gap, tf;
-				rc = cur_varint(&c[i], &gap, err);
-				if (rc == NPK_OK)
-					rc = cur_varint(&c[i], &tf, err);
-				doc += gap;
-				if (rc == NPK_OK)
-					rc = o->posting(o->ctx, doc, tf, err);
-			}
-			if (rc == NPK_OK)
-				rc = cur_next(&c[i], err);
+		for (size_t i = 0; i < ns && rc == NPK_OK; i++) {
+			rc = cur_list(x, same[i], o, err);
+			if (rc == NPK_OK && same[i]->live)
+				heap_push(heap, &n, same[i]);
 		}
 		if (rc == NPK_OK)
 			rc = o->end(o->ctx, key, len, err);
 	}
 	free(c);
+	free(heap);
+	free(same);
 	return rc;
 }
 

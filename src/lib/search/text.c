@@ -133,6 +133,23 @@ static int is_uk_letter(ucs4_t c)
 	       c == 0x0404 || c == 0x0491 || c == 0x0490;
 }
 
+/* The ASCII letters of s[0..8) when the eight bytes are ASCII, else 9.
+ * Each byte b < 0x80 is folded (b | 0x20) and tested for 'a'..'z' in its
+ * own lane: adding 0x80 - 'a' sets its top bit when b >= 'a', adding
+ * 0x80 - 'z' - 1 when b > 'z', and neither sum carries out of the lane. */
+static size_t ascii_letters8(const uint8_t *s)
+{
+	const uint64_t ones = 0x0101010101010101ull, top = 0x8080808080808080ull;
+	uint64_t w;
+	memcpy(&w, s, 8);
+	if (w & top)
+		return 9;
+	w |= 0x20 * ones;
+	uint64_t ge_a = w + (0x80 - 'a') * ones, gt_z = w + (0x80 - 'z' - 1) * ones;
+	/* the top bits, one a lane, summed into the highest lane */
+	return (size_t)((((ge_a & ~gt_z & top) >> 7) * ones) >> 56);
+}
+
 int npk__text_lang(const uint8_t *text, size_t len, const char *meta_lang, char out[8])
 {
 	if (tag_lang(meta_lang, out))
@@ -140,6 +157,14 @@ int npk__text_lang(const uint8_t *text, size_t len, const char *meta_lang, char 
 	size_t count[SC_N] = {0}, uk = 0;
 	size_t n = len < NPK__LANG_SCAN ? len : NPK__LANG_SCAN;
 	for (size_t i = 0; i < n;) {
+		if (n - i >= 8) { /* eight ASCII bytes at once: most of the news */
+			size_t k = ascii_letters8(text + i);
+			if (k <= 8) {
+				count[SC_LATIN] += k;
+				i += 8;
+				continue;
+			}
+		}
 		if (text[i] < 0x80) { /* an ASCII letter is Latin and not Ukrainian */
 			count[SC_LATIN] += (size_t)is_letter(text[i]);
 			i++;
@@ -193,14 +218,18 @@ static const struct { const char *lang, *algorithm; int script; } stemmers[] = {
 /* A slot of the cache of a context: a word (key) and what a function of the
  * word alone made of it (val), each of at most MEMO_MAX bytes. The tag names
  * the function: 1 + the index of a stemmer in stemmers[] for its stem,
- * MEMO_FOLD for fold_word; 0 marks an empty slot. */
-#define MEMO_MAX 48u
+ * MEMO_FOLD for fold_word; 0 marks an empty slot. A slot is one cache line
+ * of 64 bytes: a look-up most often misses the processor's caches, and then
+ * waits for one line, not two or three. */
+#define MEMO_MAX 30u
 #define MEMO_SLOTS 16384u /* a power of 2 */
 #define MEMO_FOLD 0x80
 typedef struct {
-	uint8_t tag, klen, vlen;
+	_Alignas(64) uint8_t tag;
+	uint8_t klen, vlen;
 	uint8_t key[MEMO_MAX], val[MEMO_MAX];
 } memo_slot;
+_Static_assert(sizeof(memo_slot) == 64, "a cache slot is one line");
 
 #define NF_CAP (4 * (size_t)NPK__TEXT_PIECE) /* a span in NFKC, most often */
 
@@ -280,14 +309,34 @@ static int run_add(terms_st *st, const uint8_t *c, size_t n)
 /* The slot of the word s[0..n) for the function tag, or NULL when the word
  * is too long to be kept or the fast paths are off. The slot keeps the last
  * word met of those that share it. */
-static memo_slot *memo_find(npk__text_ctx *c, const uint8_t *s, size_t n)
+static uint32_t memo_hash(const uint8_t *s, size_t n)
 {
-	if (c->plain || n > MEMO_MAX)
-		return NULL;
 	uint32_t h = 2166136261u; /* FNV-1a */
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ s[i]) * 16777619u;
+	return h;
+}
+
+/* The same of the word s[0..n) of ASCII folded (A-Z to a-z), not made. */
+static uint32_t memo_hash_folded(const uint8_t *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32u : s[i])) * 16777619u;
+	return h;
+}
+
+/* The slot of a word of n bytes whose memo_hash is h, or NULL. */
+static memo_slot *memo_at(npk__text_ctx *c, size_t n, uint32_t h)
+{
+	if (c->plain || n > MEMO_MAX)
+		return NULL;
 	return &c->memo[h & (MEMO_SLOTS - 1)];
+}
+
+static memo_slot *memo_find(npk__text_ctx *c, const uint8_t *s, size_t n)
+{
+	return memo_at(c, n, c->plain || n > MEMO_MAX ? 0 : memo_hash(s, n));
 }
 
 static int memo_hit(const memo_slot *m, int tag, const uint8_t *s, size_t n)
@@ -310,10 +359,9 @@ static void memo_put(memo_slot *m, int tag, const uint8_t *s, size_t n, const ui
 /* Gives the stem of the part s[0..n) (spec/search.md 2, step 9). A Snowball
  * stem depends on the word and the algorithm only, so a word met again takes
  * the stem kept for it. */
-static int stem_emit(terms_st *st, const uint8_t *s, size_t n)
+static int stem_emit_at(terms_st *st, const uint8_t *s, size_t n, memo_slot *m)
 {
 	int tag = st->stem_index + 1;
-	memo_slot *m = memo_find(st->c, s, n);
 	if (memo_hit(m, tag, s, n))
 		return emit(st, m->val, m->vlen);
 	const sb_symbol *out = sb_stemmer_stem(st->stemmer, s, (int)n);
@@ -321,6 +369,11 @@ static int stem_emit(terms_st *st, const uint8_t *s, size_t n)
 	size_t on = (size_t)sb_stemmer_length(st->stemmer);
 	memo_put(m, tag, s, n, out, on);
 	return emit(st, out, on);
+}
+
+static int stem_emit(terms_st *st, const uint8_t *s, size_t n)
+{
+	return stem_emit_at(st, s, n, memo_find(st->c, s, n));
 }
 
 /* A part of a word outside CJK runs: stemmed when every letter is of the
@@ -545,19 +598,24 @@ static int span_any(terms_st *st, const uint8_t *s, size_t n)
  * Double_Quote only between Hebrew letters (WB7b, WB7c). */
 enum { WB_OTHER, WB_LETTER, WB_DIGIT, WB_ENL, WB_MIDLETTER, WB_MIDNUM, WB_MIDNUMLETQ };
 
+#define WB_OF(b) \
+	(((b) | 0x20) >= 'a' && ((b) | 0x20) <= 'z' ? WB_LETTER : \
+	 (b) >= '0' && (b) <= '9' ? WB_DIGIT : \
+	 (b) == '_' ? WB_ENL : \
+	 (b) == ':' ? WB_MIDLETTER : \
+	 (b) == ',' || (b) == ';' ? WB_MIDNUM : \
+	 (b) == '.' || (b) == '\'' ? WB_MIDNUMLETQ : WB_OTHER)
+#define WB_4(b) WB_OF(b), WB_OF((b) + 1), WB_OF((b) + 2), WB_OF((b) + 3)
+#define WB_16(b) WB_4(b), WB_4((b) + 4), WB_4((b) + 8), WB_4((b) + 12)
+#define WB_64(b) WB_16(b), WB_16((b) + 16), WB_16((b) + 32), WB_16((b) + 48)
+
+/* WB_OF of every byte (WB_OTHER from 0x80 up), looked up: the fast path
+ * asks it of every byte of the text. */
+static const uint8_t wb_table[256] = {WB_64(0), WB_64(64), WB_64(128), WB_64(192)};
+
 static uint8_t ascii_wb(uint8_t b)
 {
-	if ((b | 0x20) >= 'a' && (b | 0x20) <= 'z')
-		return WB_LETTER;
-	if (b >= '0' && b <= '9')
-		return WB_DIGIT;
-	switch (b) {
-	case '_': return WB_ENL;
-	case ':': return WB_MIDLETTER;
-	case ',': case ';': return WB_MIDNUM;
-	case '.': case '\'': return WB_MIDNUMLETQ;
-	default: return WB_OTHER;
-	}
+	return wb_table[b];
 }
 
 /* UAX #29 restricted to ASCII, where no character is Extend, Format or ZWJ
@@ -606,7 +664,7 @@ size_t npk__text_ascii_word(const uint8_t *s, size_t n, size_t from, size_t *end
  * step 6 change nothing (spec/search.md 2, steps 5-6); it holds no CJK
  * character, so it is one part (step 7), and its letters are Latin, so it
  * is stemmed when the stemmer is of that script (step 9). */
-static int word_ascii(terms_st *st, const uint8_t *w, size_t n)
+static int word_ascii(terms_st *st, const uint8_t *w, size_t n, uint32_t h)
 {
 	uint8_t *f = st->c->fold;
 	int letters = 0;
@@ -615,23 +673,69 @@ static int word_ascii(terms_st *st, const uint8_t *w, size_t n)
 		letters |= (f[i] >= 'a' && f[i] <= 'z');
 	}
 	if (letters && st->stemmer != NULL && st->stem_script == SC_LATIN)
-		return stem_emit(st, f, n);
+		return stem_emit_at(st, f, n, memo_at(st->c, n, h));
 	return emit(st, f, n);
 }
 
-/* An ASCII span: its words (no CJK run is open, none opens). */
+/* An ASCII span: its words (no CJK run is open, none opens). When they are
+ * stemmed, the cache slot of each word is asked of memory while the word
+ * before is made a term: a slot is most often not in the processor's
+ * caches, and so the waits overlap work. */
 static int span_ascii(terms_st *st, const uint8_t *s, size_t n)
 {
-	size_t end;
-	for (size_t a = npk__text_ascii_word(s, n, 0, &end); a < n;
-	     a = npk__text_ascii_word(s, n, end, &end))
-		NPK_FORWARD(word_ascii(st, s + a, end - a));
+	int ahead = st->stemmer != NULL && st->stem_script == SC_LATIN && !st->c->plain;
+	size_t end, next_end;
+	size_t a = npk__text_ascii_word(s, n, 0, &end);
+	uint32_t h = a < n && ahead ? memo_hash_folded(s + a, end - a) : 0;
+	while (a < n) {
+		size_t next = npk__text_ascii_word(s, n, end, &next_end);
+		uint32_t next_h = 0;
+		if (next < n && ahead) {
+			next_h = memo_hash_folded(s + next, next_end - next);
+			__builtin_prefetch(&st->c->memo[next_h & (MEMO_SLOTS - 1)]);
+		}
+		NPK_FORWARD(word_ascii(st, s + a, end - a, h));
+		a = next;
+		end = next_end;
+		h = next_h;
+	}
 	return NPK_OK;
+}
+
+/* The first byte of s[i..n) from 0x80 up, or n: eight bytes tested at
+ * once. */
+static size_t next_high(const uint8_t *s, size_t n, size_t i)
+{
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+		memcpy(&w, s + i, 8);
+		if (w & 0x8080808080808080ull)
+			break;
+	}
+	while (i < n && s[i] < 0x80)
+		i++;
+	return i;
 }
 
 static int is_space(uint8_t b)
 {
 	return b == ' ' || (b >= '\t' && b <= '\r');
+}
+
+/* Where the ASCII tokens that begin at s[a] end (see token_end): at the
+ * start of the token that holds the first byte from 0x80 up, found by
+ * going back from that byte over the bytes of its token, then over its
+ * white space. a when the token at a holds one; n when none does. */
+static size_t ascii_tokens_end(const uint8_t *s, size_t n, size_t a)
+{
+	size_t i = next_high(s, n, a);
+	if (i == n)
+		return n;
+	while (i > a && !is_space(s[i - 1]))
+		i--;
+	while (i > a && is_space(s[i - 1]))
+		i--;
+	return i;
 }
 
 /* The end of the token at s[i]: its white space, then the bytes up to the
@@ -663,6 +767,13 @@ static int piece(terms_st *st, const uint8_t *s, size_t n)
 	if (st->c->plain)
 		return span_any(st, s, n);
 	for (size_t a = 0; a < n;) {
+		/* the ASCII tokens from a, found faster than by the loop below */
+		size_t e = ascii_tokens_end(s, n, a);
+		if (e > a) {
+			NPK_FORWARD(span_ascii(st, s + a, e - a));
+			a = e;
+			continue;
+		}
 		int ascii, next;
 		size_t b = token_end(s, n, a, &ascii), t;
 		while (b < n && (t = token_end(s, n, b, &next), next == ascii))
@@ -681,7 +792,9 @@ int npk__text_ctx_new(npk__text_ctx **out, npk_error *err)
 		c->nf = malloc(NF_CAP);
 		c->brk = malloc(NF_CAP);
 		c->fold = malloc(NPK__TEXT_PIECE);
-		c->memo = calloc(MEMO_SLOTS, sizeof *c->memo);
+		c->memo = aligned_alloc(sizeof *c->memo, MEMO_SLOTS * sizeof *c->memo);
+		if (c->memo != NULL)
+			memset(c->memo, 0, MEMO_SLOTS * sizeof *c->memo);
 	}
 	if (c == NULL || !c->buf || !c->nf || !c->brk || !c->fold || !c->memo) {
 		npk__text_ctx_free(c);
