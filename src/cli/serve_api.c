@@ -69,12 +69,7 @@ static int to_target(const uint8_t *buf, size_t len, void *ctx)
 static json_t *entry_json(npk_reader *rd, const npk_entry *e, int chain, npk_error *err)
 {
 	char hex[65];
-	static const char h[] = "0123456789abcdef";
-	for (int i = 0; i < 32; i++) {
-		hex[2 * i] = h[e->digest[i] >> 4];
-		hex[2 * i + 1] = h[e->digest[i] & 15];
-	}
-	hex[64] = 0;
+	cli_hex(e->digest, 32, hex);
 	json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s}", "path", e->path, "size",
 	                      (json_int_t)e->size, "media_type", e->media_type ? e->media_type : "",
 	                      "blake2b_256", hex, "kind", kind_name(e->kind));

@@ -978,12 +978,7 @@ static void meta_table(sbuf *b, const sv_archive *a, const npk_entry *e, const c
 	}
 	char size[32], hex[65];
 	fmt_size(e->size, size, sizeof size);
-	static const char digits_hex[] = "0123456789abcdef";
-	for (int i = 0; i < 32; i++) {
-		hex[2 * i] = digits_hex[e->digest[i] >> 4];
-		hex[2 * i + 1] = digits_hex[e->digest[i] & 15];
-	}
-	hex[64] = 0;
+	cli_hex(e->digest, 32, hex);
 	sb_puts(b, "<tr><th>Path</th><td class=\"hash\">");
 	sb_htmls(b, path);
 	sb_puts(b, "</td></tr>\n<tr><th>Type</th><td>");
@@ -999,26 +994,38 @@ static void meta_table(sbuf *b, const sv_archive *a, const npk_entry *e, const c
 	sb_puts(b, "</td></tr>\n</table>\n");
 }
 
+/* A reader of a and the entry of document path in it, or NULL with r
+ * filled with the error page (503 busy, 404, or the damage). The caller
+ * gives the reader back. */
+static npk_reader *doc_take(sv_archive *a, const char *path, const npk_entry **e, sv_resp *r)
+{
+	npk_error err = {0};
+	npk_reader *rd = sv_reader_take(a, &err);
+	if (rd == NULL) {
+		sv_error_page(r, 503, "Busy", "%s", err.msg);
+		return NULL;
+	}
+	int rc = npk_reader_find(rd, path, e, &err);
+	if (rc == NPK_OK && (*e)->kind == NPK_KIND_DOCUMENT)
+		return rd;
+	sv_reader_give(a, rd);
+	if (rc == NPK_OK || rc == NPK_E_NOTFOUND)
+		sv_error_page(r, 404, "Not found", "%s holds no document \"%s\"", a->slug, path);
+	else
+		sv_error_page(r, sv_status_of(rc), "Damaged archive", "%s", err.msg);
+	return NULL;
+}
+
 void sv_page_doc(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
 {
 	(void)q;
 	sbuf *b = &r->body;
 	npk_error err = {0};
-	npk_reader *rd = sv_reader_take(a, &err);
-	if (rd == NULL) {
-		sv_error_page(r, 503, "Busy", "%s", err.msg);
-		return;
-	}
 	const npk_entry *e;
-	int rc = npk_reader_find(rd, path, &e, &err);
-	if (rc != NPK_OK || e->kind != NPK_KIND_DOCUMENT) {
-		sv_reader_give(a, rd);
-		if (rc == NPK_OK || rc == NPK_E_NOTFOUND)
-			sv_error_page(r, 404, "Not found", "%s holds no document \"%s\"", a->slug, path);
-		else
-			sv_error_page(r, sv_status_of(rc), "Damaged archive", "%s", err.msg);
+	npk_reader *rd = doc_take(a, path, &e, r);
+	if (rd == NULL)
 		return;
-	}
+	int rc;
 	const char *mt = e->media_type ? e->media_type : "application/octet-stream";
 	int html = is_type(mt, "text/html") || is_type(mt, "application/xhtml+xml");
 	int md = is_type(mt, "text/markdown") || is_type(mt, "text/x-markdown");
@@ -1153,21 +1160,11 @@ void sv_raw(const sv_req *q, sv_archive *a, const char *path, int download, sv_r
 {
 	(void)q;
 	npk_error err = {0};
-	npk_reader *rd = sv_reader_take(a, &err);
-	if (rd == NULL) {
-		sv_error_page(r, 503, "Busy", "%s", err.msg);
-		return;
-	}
 	const npk_entry *e;
-	int rc = npk_reader_find(rd, path, &e, &err);
-	if (rc == NPK_OK && e->kind != NPK_KIND_DOCUMENT)
-		rc = sv_fail(&err, NPK_E_NOTFOUND, "%s: \"%s\" is not a document", a->slug, path);
-	if (rc != NPK_OK) {
-		sv_reader_give(a, rd);
-		sv_error_page(r, sv_status_of(rc), rc == NPK_E_NOTFOUND ? "Not found" : "Damaged archive",
-		              "%s", err.msg);
+	npk_reader *rd = doc_take(a, path, &e, r);
+	if (rd == NULL)
 		return;
-	}
+	int rc;
 	const char *mt = e->media_type ? e->media_type : "application/octet-stream";
 	int active = sv_active_type(mt);
 	/* the type's text is copied: e is valid only while rd is ours */
