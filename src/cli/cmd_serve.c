@@ -469,22 +469,9 @@ static const char *get_arg(void *conn, const char *name)
 static int utf8_ok(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	while (*p) {
-		if (*p < 0x80) {
-			p++;
-			continue;
-		}
-		size_t k = *p >= 0xC2 && *p <= 0xDF ? 2 : *p >= 0xE0 && *p <= 0xEF ? 3 : *p >= 0xF0 && *p <= 0xF4 ? 4 : 0;
-		if (k == 0)
+	for (size_t n = strlen(s), i = 0, k; i < n; i += k)
+		if ((k = sv_utf8_len(p + i, n - i)) == 0)
 			return 0;
-		for (size_t i = 1; i < k; i++)
-			if ((p[i] & 0xC0) != 0x80)
-				return 0;
-		if ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] > 0x9F) ||
-		    (p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] > 0x8F))
-			return 0;
-		p += k;
-	}
 	return 1;
 }
 

@@ -37,6 +37,9 @@ void sb_htmls(sbuf *b, const char *s);
  * when keep_slash). */
 void sb_url(sbuf *b, const char *s, int keep_slash);
 void sb_free(sbuf *b);
+/* The length of the UTF-8 character at s (n bytes left, n >= 1), or 0 when
+ * the bytes there are not one (overlong, surrogate, above U+10FFFF, cut). */
+size_t sv_utf8_len(const unsigned char *s, size_t n);
 /* The bytes taken (b emptied); the caller frees them. */
 char *sb_take(sbuf *b, size_t *len);
 

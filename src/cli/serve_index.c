@@ -71,9 +71,7 @@ void sb_printf(sbuf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
-/* The length of the UTF-8 character at s (n bytes left), or 0 when the
- * bytes there are not one (overlong, surrogate, above U+10FFFF, cut). */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t sv_utf8_len(const unsigned char *s, size_t n)
 {
 	unsigned c = s[0];
 	if (c < 0x80)
@@ -108,7 +106,7 @@ void sb_html(sbuf *b, const char *s, size_t n)
 			if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7F) {
 				rep = "";
 			} else if (c >= 0x80) {
-				k = utf8_len(p + i, n - i);
+				k = sv_utf8_len(p + i, n - i);
 				if (k == 0) {
 					rep = "\xEF\xBF\xBD";
 					k = 1;
