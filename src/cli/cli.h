@@ -171,6 +171,18 @@ void cli_size(uint64_t n, char *out, size_t len);
 void cli_time(uint64_t t, char *out, size_t len);
 void cli_hex(const uint8_t *p, size_t n, char *out);
 
+/* An entry's kind as list shows it: document, withdrawn, folder, symlink. */
+const char *cli_kind_name(unsigned kind);
+/* A symbolic link's target, read (and checked: spec/format.md 15.7). */
+typedef struct cli_target {
+	char s[4097];
+	size_t n;
+} cli_target;
+int cli_read_target(npk_reader *r, const npk_entry *e, cli_target *t, npk_error *err);
+/* An entry as list --json and serve's API show it: path, size, media_type,
+ * blake2b_256, kind, target (a link's, when given), metadata. */
+json_t *cli_entry_json(const npk_entry *e, const char *target);
+
 /* Metadata as a JSON object: author and keywords are always arrays; other
  * keys are strings, or arrays when they repeat. */
 json_t *cli_meta_json(const npk_meta *m);

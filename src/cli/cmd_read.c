@@ -501,36 +501,6 @@ static void list_help(FILE *f)
 }
 
 /* Kind names of list -l and --json (spec/format.md 15.7). */
-static const char *kind_name(unsigned kind)
-{
-	static const char *const names[] = {"document", "withdrawn", "folder", "symlink"};
-	return kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
-}
-
-/* A symbolic link's target, read (and checked: 15.7) into buf. */
-typedef struct target_buf {
-	char s[4097];
-	size_t n;
-} target_buf;
-
-static int target_sink(const uint8_t *buf, size_t len, void *ctx)
-{
-	target_buf *t = ctx;
-	if (len >= sizeof t->s - t->n)
-		return NPK_E_FORMAT;
-	memcpy(t->s + t->n, buf, len);
-	t->n += len;
-	t->s[t->n] = 0;
-	return 0;
-}
-
-static int read_target(npk_reader *r, const npk_entry *e, target_buf *t, npk_error *err)
-{
-	t->n = 0;
-	t->s[0] = 0;
-	return npk_reader_read(r, e, target_sink, t, err);
-}
-
 /* What list callbacks share: the reader (for links' targets) and the
  * error a failed read leaves. */
 typedef struct list_ctx {
@@ -561,14 +531,14 @@ static int list_long(const npk_entry *e, void *ctx)
 	const char *date = npk_meta_find(e->meta, "date");
 	const char *title = npk_meta_find(e->meta, "title");
 	char day[11], size[24];
-	target_buf t = {{0}, 0};
-	if (e->kind == NPK_KIND_SYMLINK && read_target(l->r, e, &t, l->err) != NPK_OK)
+	cli_target t = {{0}, 0};
+	if (e->kind == NPK_KIND_SYMLINK && cli_read_target(l->r, e, &t, l->err) != NPK_OK)
 		return l->err->code;
 	snprintf(day, sizeof day, "%s", date ? date : "-"); /* the day of a date and time */
 	if (e->kind == NPK_KIND_DOCUMENT)
 		snprintf(size, sizeof size, "%llu", (unsigned long long)e->size);
 	else
-		snprintf(size, sizeof size, "%s", kind_name(e->kind));
+		snprintf(size, sizeof size, "%s", cli_kind_name(e->kind));
 	if (l->chain)
 		printf("e%-5u ", e->edition);
 	printf("%12s  %-22s  %-10s  %s%s%s%s%s%s\n", size, cli_show(e->media_type), cli_show(day),
@@ -578,26 +548,13 @@ static int list_long(const npk_entry *e, void *ctx)
 	return ferror(stdout) ? NPK_E_IO : 0;
 }
 
-static json_t *entry_json(const npk_entry *e, const char *target)
-{
-	char hex[65];
-	cli_hex(e->digest, 32, hex);
-	json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s}", "path", e->path, "size",
-	                      (json_int_t)e->size, "media_type", e->media_type, "blake2b_256", hex,
-	                      "kind", kind_name(e->kind));
-	if (target != NULL)
-		json_object_set_new(o, "target", json_string(target));
-	json_object_set_new(o, "metadata", cli_meta_json(e->meta));
-	return o;
-}
-
 static int list_json(const npk_entry *e, void *ctx)
 {
 	list_ctx *l = ctx;
-	target_buf t;
-	if (e->kind == NPK_KIND_SYMLINK && read_target(l->r, e, &t, l->err) != NPK_OK)
+	cli_target t;
+	if (e->kind == NPK_KIND_SYMLINK && cli_read_target(l->r, e, &t, l->err) != NPK_OK)
 		return l->err->code;
-	json_t *o = entry_json(e, e->kind == NPK_KIND_SYMLINK ? t.s : NULL);
+	json_t *o = cli_entry_json(e, e->kind == NPK_KIND_SYMLINK ? t.s : NULL);
 	if (l->chain)
 		json_object_set_new(o, "edition", json_integer(e->edition));
 	fputs(l->n++ ? ",\n    " : "\n    ", stdout);

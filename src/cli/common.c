@@ -580,6 +580,45 @@ void cli_time(uint64_t t, char *out, size_t len)
 		snprintf(out, len, "%llu", (unsigned long long)t);
 }
 
+const char *cli_kind_name(unsigned kind)
+{
+	static const char *const names[] = {"document", "withdrawn", "folder", "symlink"};
+	return kind < sizeof names / sizeof names[0] ? names[kind] : "unknown";
+}
+
+static int target_sink(const uint8_t *buf, size_t len, void *ctx)
+{
+	cli_target *t = ctx;
+	if (len >= sizeof t->s - t->n)
+		return NPK_E_FORMAT;
+	memcpy(t->s + t->n, buf, len);
+	t->n += len;
+	t->s[t->n] = 0;
+	return 0;
+}
+
+int cli_read_target(npk_reader *r, const npk_entry *e, cli_target *t, npk_error *err)
+{
+	t->n = 0;
+	t->s[0] = 0;
+	return npk_reader_read(r, e, target_sink, t, err);
+}
+
+json_t *cli_entry_json(const npk_entry *e, const char *target)
+{
+	char hex[65];
+	cli_hex(e->digest, 32, hex);
+	json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s}", "path", e->path, "size",
+	                      (json_int_t)e->size, "media_type", e->media_type, "blake2b_256", hex,
+	                      "kind", cli_kind_name(e->kind));
+	if (o == NULL)
+		return NULL;
+	if (target != NULL)
+		json_object_set_new(o, "target", json_string(target));
+	json_object_set_new(o, "metadata", cli_meta_json(e->meta));
+	return o;
+}
+
 void cli_hex(const uint8_t *p, size_t n, char *out)
 {
 	static const char hx[] = "0123456789abcdef";

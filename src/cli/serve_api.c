@@ -37,55 +37,15 @@ static void json_error(sv_resp *r, unsigned status, const char *code, const char
 	json_out(r, status, json_pack("{s:s, s:s}", "error", code, "message", msg));
 }
 
-static const char *kind_name(unsigned k)
-{
-	switch (k) {
-	case NPK_KIND_DOCUMENT: return "document";
-	case NPK_KIND_WITHDRAWN: return "withdrawn";
-	case NPK_KIND_FOLDER: return "folder";
-	case NPK_KIND_SYMLINK: return "symlink";
-	}
-	return "unknown";
-}
-
-typedef struct target {
-	char s[4097];
-	size_t n;
-} target;
-
-static int to_target(const uint8_t *buf, size_t len, void *ctx)
-{
-	target *t = ctx;
-	if (len > sizeof t->s - 1 - t->n)
-		return NPK_E_FORMAT;
-	memcpy(t->s + t->n, buf, len);
-	t->n += len;
-	t->s[t->n] = 0;
-	return 0;
-}
-
-/* An entry as list --json shows it. NULL with err filled when a link's
- * target cannot be read. */
+/* An entry as list --json shows it (and its edition in a chain). NULL
+ * with err filled when a link's target cannot be read. */
 static json_t *entry_json(npk_reader *rd, const npk_entry *e, int chain, npk_error *err)
 {
-	char hex[65];
-	cli_hex(e->digest, 32, hex);
-	json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s}", "path", e->path, "size",
-	                      (json_int_t)e->size, "media_type", e->media_type ? e->media_type : "",
-	                      "blake2b_256", hex, "kind", kind_name(e->kind));
-	if (o == NULL)
+	cli_target t;
+	if (e->kind == NPK_KIND_SYMLINK && cli_read_target(rd, e, &t, err) != NPK_OK)
 		return NULL;
-	if (e->kind == NPK_KIND_SYMLINK) {
-		target t = {.n = 0};
-		t.s[0] = 0;
-		if (npk_reader_read(rd, e, to_target, &t, err) != NPK_OK) {
-			json_decref(o);
-			return NULL;
-		}
-		json_object_set_new(o, "target", json_string(t.s));
-	}
-	json_object_set_new(o, "metadata", cli_meta_json(e->meta));
-	if (chain)
+	json_t *o = cli_entry_json(e, e->kind == NPK_KIND_SYMLINK ? t.s : NULL);
+	if (o != NULL && chain)
 		json_object_set_new(o, "edition", json_integer(e->edition));
 	return o;
 }
