@@ -994,17 +994,25 @@ static void meta_table(sbuf *b, const sv_archive *a, const npk_entry *e, const c
 	sb_puts(b, "</td></tr>\n</table>\n");
 }
 
+/* A reader of a, or NULL with r the 503 page saying why. */
+static npk_reader *reader_or_busy(sv_archive *a, sv_resp *r)
+{
+	npk_error err = {0};
+	npk_reader *rd = sv_reader_take(a, &err);
+	if (rd == NULL)
+		sv_error_page(r, 503, "Busy", "%s", err.msg);
+	return rd;
+}
+
 /* A reader of a and the entry of document path in it, or NULL with r
  * filled with the error page (503 busy, 404, or the damage). The caller
  * gives the reader back. */
 static npk_reader *doc_take(sv_archive *a, const char *path, const npk_entry **e, sv_resp *r)
 {
 	npk_error err = {0};
-	npk_reader *rd = sv_reader_take(a, &err);
-	if (rd == NULL) {
-		sv_error_page(r, 503, "Busy", "%s", err.msg);
+	npk_reader *rd = reader_or_busy(a, r);
+	if (rd == NULL)
 		return NULL;
-	}
 	int rc = npk_reader_find(rd, path, e, &err);
 	if (rc == NPK_OK && (*e)->kind == NPK_KIND_DOCUMENT)
 		return rd;
@@ -1196,11 +1204,9 @@ void sv_proof(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
 {
 	(void)q;
 	npk_error err = {0};
-	npk_reader *rd = sv_reader_take(a, &err);
-	if (rd == NULL) {
-		sv_error_page(r, 503, "Busy", "%s", err.msg);
+	npk_reader *rd = reader_or_busy(a, r);
+	if (rd == NULL)
 		return;
-	}
 	npk_proof p;
 	memset(&p, 0, sizeof p);
 	char *text = NULL;
@@ -1383,11 +1389,9 @@ void sv_page_frame(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
 {
 	(void)q;
 	npk_error err = {0};
-	npk_reader *rd = sv_reader_take(a, &err);
-	if (rd == NULL) {
-		sv_error_page(r, 503, "Busy", "%s", err.msg);
+	npk_reader *rd = reader_or_busy(a, r);
+	if (rd == NULL)
 		return;
-	}
 	sbuf raw = {0};
 	const npk_entry *e;
 	int rc = sv_read_doc(rd, path, &e, &raw, &err);
