@@ -23,6 +23,11 @@ int cmd_info(int argc, char **argv);
 int cmd_cat(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_search_index(int argc, char **argv);
+/* A search's result as search --json prints it (and serve's /api/search):
+ * query, matched, matched_exact, unindexed_files, hits (archive: names[i]
+ * of the readers searched, path, score, edition, title, date, snippet,
+ * marks). newspack-full only (cmd_search.c). */
+json_t *cli_search_json(const npk_search_result *res, const char *const *names, const char *q);
 int cmd_serve(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_export(int argc, char **argv);

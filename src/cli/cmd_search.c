@@ -179,10 +179,10 @@ static void print_text(const npk_search_result *res, char **names, size_t n, con
 		       res->unindexed_files == 1 ? "was" : "were");
 }
 
-static void print_json(const npk_search_result *res, char **names, const char *q)
+json_t *cli_search_json(const npk_search_result *res, const char *const *names, const char *q)
 {
 	json_t *hits = json_array();
-	for (size_t i = 0; i < res->nhits; i++) {
+	for (size_t i = 0; hits && i < res->nhits; i++) {
 		const npk_search_hit *h = &res->hits[i];
 		json_t *marks = json_array();
 		for (size_t k = 0; k < h->nmarks; k++)
@@ -196,10 +196,10 @@ static void print_json(const npk_search_result *res, char **names, const char *q
 		json_object_set_new(o, "marks", marks);
 		json_array_append_new(hits, o);
 	}
-	json_t *j = json_pack("{s:s, s:I, s:b, s:I, s:o}", "query", q, "matched",
-	                      (json_int_t)res->matched, "matched_exact", res->matched_exact,
-	                      "unindexed_files", (json_int_t)res->unindexed_files, "hits", hits);
-	cli_json_print(j);
+	return json_pack("{s:s, s:I, s:b, s:I, s:o}", "query", q, "matched",
+	                 (json_int_t)res->matched, "matched_exact", res->matched_exact,
+	                 "unindexed_files", (json_int_t)res->unindexed_files, "hits",
+	                 hits ? hits : json_array());
 }
 
 int cmd_search(int argc, char **argv)
@@ -244,7 +244,7 @@ int cmd_search(int argc, char **argv)
 			ec = cli_fail(&err);
 		} else {
 			if (o.ro.json)
-				print_json(&res, names, q);
+				cli_json_print(cli_search_json(&res, (const char *const *)names, q));
 			else
 				print_text(&res, names, n, q);
 			npk_search_result_free(&res);

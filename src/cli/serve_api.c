@@ -210,25 +210,10 @@ static void api_search(const sv_req *q, sv_resp *r)
 		json_error(r, rc == NPK_E_ARG ? 400 : sv_status_of(rc), npk_strerror(rc), err.msg);
 		return;
 	}
-	json_t *hits = json_array();
-	for (size_t i = 0; hits && i < res.nhits; i++) {
-		const npk_search_hit *h = &res.hits[i];
-		json_t *marks = json_array();
-		for (size_t k = 0; k < h->nmarks; k++)
-			json_array_append_new(marks, json_pack("[I, I]", (json_int_t)h->marks[2 * k],
-			                                       (json_int_t)h->marks[2 * k + 1]));
-		json_t *o = json_pack("{s:s, s:s, s:f, s:I}", "archive", want[h->archive]->slug, "path",
-		                      h->path, "score", h->score, "edition", (json_int_t)h->edition);
-		json_object_set_new(o, "title", h->title ? json_string(h->title) : json_null());
-		json_object_set_new(o, "date", h->date ? json_string(h->date) : json_null());
-		json_object_set_new(o, "snippet", h->snippet ? json_string(h->snippet) : json_null());
-		json_object_set_new(o, "marks", marks);
-		json_array_append_new(hits, o);
-	}
-	json_out(r, 200, json_pack("{s:s, s:I, s:b, s:I, s:o}", "query", text, "matched",
-	                           (json_int_t)res.matched, "matched_exact", res.matched_exact,
-	                           "unindexed_files", (json_int_t)res.unindexed_files, "hits",
-	                           hits ? hits : json_array()));
+	const char *names[64];
+	for (size_t i = 0; i < n; i++)
+		names[i] = want[i]->slug;
+	json_out(r, 200, cli_search_json(&res, names, text));
 	npk_search_result_free(&res);
 }
 
