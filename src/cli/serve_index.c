@@ -176,6 +176,25 @@ int sv_fail(npk_error *err, int code, const char *fmt, ...)
 	return code;
 }
 
+/* An array p of *cap elements of size bytes with room for need: p itself
+ * when it has it, else p grown (doubling, from first elements) with *cap
+ * updated; NULL when out of memory (p and *cap as they were). */
+static void *grow(void *p, size_t *cap, size_t need, size_t size, size_t first)
+{
+	if (need <= *cap)
+		return p;
+	size_t c = *cap ? *cap : first;
+	while (c < need) {
+		if (c > SIZE_MAX / 2 / size)
+			return NULL;
+		c *= 2;
+	}
+	void *q = realloc(p, c * size);
+	if (q != NULL)
+		*cap = c;
+	return q;
+}
+
 /* ==== Interned values ==== */
 
 static uint64_t hash_str(const char *s)
@@ -225,18 +244,16 @@ static int64_t vals_add(sv_vals *v, const char *s)
 		return id;
 	if (v->n + 1 > v->nslot / 2 && vals_grow(v) != 0)
 		return -1;
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 64;
-		char **name = realloc(v->name, cap * sizeof *name);
-		if (name == NULL)
-			return -1;
-		v->name = name;
-		uint32_t *count = realloc(v->count, cap * sizeof *count);
-		if (count == NULL)
-			return -1;
-		v->count = count;
-		v->cap = cap;
-	}
+	size_t ncap = v->cap, ccap = v->cap;   /* one capacity for both arrays */
+	char **name = grow(v->name, &ncap, v->n + 1, sizeof *name, 64);
+	if (name == NULL)
+		return -1;
+	v->name = name;
+	uint32_t *count = grow(v->count, &ccap, v->n + 1, sizeof *count, 64);
+	if (count == NULL)
+		return -1;
+	v->count = count;
+	v->cap = ncap;
 	char *c = strdup(s);
 	if (c == NULL)
 		return -1;
@@ -458,8 +475,6 @@ static int url_put(sv_archive *a, const char *url, uint32_t doc);
 typedef struct build {
 	sv_archive *a;
 	npk_error *err;
-	uint64_t seen;
-	int nomem;
 } build;
 
 static int add_value(sv_vals *v, const char *s, uint32_t *out)
@@ -476,30 +491,19 @@ static int on_entry(const npk_entry *e, void *ctx)
 {
 	build *b = ctx;
 	sv_archive *a = b->a;
-	b->seen++;
 	size_t plen = strlen(e->path) + 1;
 	if (a->ndocs >= UINT32_MAX - 1 || a->paths_len + plen > UINT32_MAX) {
 		sv_fail(b->err, NPK_E_LIMIT, "%s: more documents than serve indexes", a->file);
 		return NPK_E_LIMIT;
 	}
-	if (a->paths_len + plen > a->paths_cap) {
-		size_t cap = a->paths_cap ? a->paths_cap * 2 : 1u << 16;
-		while (cap < a->paths_len + plen)
-			cap *= 2;
-		char *p = realloc(a->paths, cap);
-		if (p == NULL)
-			goto nomem;
-		a->paths = p;
-		a->paths_cap = cap;
-	}
-	if (a->ndocs == a->docs_cap) {
-		size_t cap = a->docs_cap ? a->docs_cap * 2 : 1024;
-		sv_doc *d = realloc(a->docs, cap * sizeof *d);
-		if (d == NULL)
-			goto nomem;
-		a->docs = d;
-		a->docs_cap = cap;
-	}
+	char *paths = grow(a->paths, &a->paths_cap, a->paths_len + plen, 1, 1u << 16);
+	if (paths == NULL)
+		goto nomem;
+	a->paths = paths;
+	sv_doc *docs = grow(a->docs, &a->docs_cap, a->ndocs + 1, sizeof *docs, 1024);
+	if (docs == NULL)
+		goto nomem;
+	a->docs = docs;
 	sv_doc *d = &a->docs[a->ndocs];
 	memset(d, 0, sizeof *d);
 	d->path = (uint32_t)a->paths_len;
@@ -524,14 +528,11 @@ static int on_entry(const npk_entry *e, void *ctx)
 		npk_meta_get(m, i, &k, &v);
 		if (strcmp(k, "author") != 0 || *v == 0 || d->nauthor >= 64)
 			continue;
-		if (a->nauthor_ids == a->author_cap) {
-			size_t cap = a->author_cap ? a->author_cap * 2 : 1024;
-			uint32_t *ids = realloc(a->author_ids, cap * sizeof *ids);
-			if (ids == NULL)
-				goto nomem;
-			a->author_ids = ids;
-			a->author_cap = cap;
-		}
+		uint32_t *ids = grow(a->author_ids, &a->author_cap, a->nauthor_ids + 1, sizeof *ids,
+		                     1024);
+		if (ids == NULL)
+			goto nomem;
+		a->author_ids = ids;
 		uint32_t id;
 		if (add_value(&a->authors, v, &id))
 			goto nomem;
@@ -567,7 +568,7 @@ int sv_index_build(sv_archive *a, npk_error *err)
 	npk_reader *r = sv_reader_take(a, err);
 	if (r == NULL)
 		return err->code;
-	build b = {a, err, 0, 0};
+	build b = {a, err};
 	int rc = npk_reader_list(r, on_entry, &b, err);
 	sv_reader_give(a, r);
 	if (rc != NPK_OK)
@@ -651,24 +652,14 @@ static int url_put(sv_archive *a, const char *url, uint32_t doc)
 		return 0;    /* more than 4 GiB of addresses: the rest are not looked up */
 	if (a->ncaps + 1 > a->nurl_slot / 2 && url_grow(a) != 0)
 		return -1;
-	if (a->urls_len + n > a->urls_cap) {
-		size_t cap = a->urls_cap ? a->urls_cap * 2 : 1u << 14;
-		while (cap < a->urls_len + n)
-			cap *= 2;
-		char *u = realloc(a->urls, cap);
-		if (u == NULL)
-			return -1;
-		a->urls = u;
-		a->urls_cap = cap;
-	}
-	if (a->ncaps == a->caps_cap) {
-		size_t cap = a->caps_cap ? a->caps_cap * 2 : 256;
-		sv_capture *c = realloc(a->caps, cap * sizeof *c);
-		if (c == NULL)
-			return -1;
-		a->caps = c;
-		a->caps_cap = cap;
-	}
+	char *urls = grow(a->urls, &a->urls_cap, a->urls_len + n, 1, 1u << 14);
+	if (urls == NULL)
+		return -1;
+	a->urls = urls;
+	sv_capture *caps = grow(a->caps, &a->caps_cap, a->ncaps + 1, sizeof *caps, 256);
+	if (caps == NULL)
+		return -1;
+	a->caps = caps;
 	memcpy(a->urls + a->urls_len, url, n);
 	a->caps[a->ncaps] = (sv_capture){(uint32_t)a->urls_len, doc};
 	a->urls_len += n;
