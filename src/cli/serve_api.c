@@ -82,6 +82,16 @@ static int64_t num_arg(const sv_req *q, const char *name, int64_t def, int64_t m
 	return n > max ? -1 : n;
 }
 
+/* A reader of a, or NULL with r the 503 answer saying why. */
+static npk_reader *api_reader(sv_archive *a, sv_resp *r)
+{
+	npk_error err = {0};
+	npk_reader *rd = sv_reader_take(a, &err);
+	if (rd == NULL)
+		json_error(r, 503, "busy", err.msg);
+	return rd;
+}
+
 static sv_archive *archive_arg(const sv_req *q, sv_resp *r)
 {
 	const char *s = q->arg(q->conn, "archive");
@@ -108,11 +118,9 @@ static void api_list(const sv_req *q, sv_resp *r)
 		return;
 	}
 	npk_error err = {0};
-	npk_reader *rd = sv_reader_take(a, &err);
-	if (rd == NULL) {
-		json_error(r, 503, "busy", err.msg);
+	npk_reader *rd = api_reader(a, r);
+	if (rd == NULL)
 		return;
-	}
 	json_t *docs = json_array();
 	int chain = a->edition > 0;
 	for (uint64_t i = (uint64_t)off; docs && i < a->ndocs && i < (uint64_t)off + (uint64_t)lim; i++) {
@@ -146,11 +154,9 @@ static void api_doc(const sv_req *q, sv_resp *r)
 		return;
 	}
 	npk_error err = {0};
-	npk_reader *rd = sv_reader_take(a, &err);
-	if (rd == NULL) {
-		json_error(r, 503, "busy", err.msg);
+	npk_reader *rd = api_reader(a, r);
+	if (rd == NULL)
 		return;
-	}
 	const npk_entry *e;
 	int rc = npk_reader_find(rd, path, &e, &err);
 	json_t *o = rc == NPK_OK ? entry_json(rd, e, a->edition > 0, &err) : NULL;
