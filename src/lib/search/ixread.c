@@ -1001,10 +1001,10 @@ int npk__ix_length(npk__ix *ix, uint64_t doc, uint64_t *len, npk_error *err)
 	*len = 0;
 	if (doc < ix->lo || doc >= ix->hi)
 		return NPK_OK;
-	uint64_t rel = doc - ix->lo;
-	ixslot *s;
-	NPK_FORWARD(norm_page(ix, (uint32_t)(rel / NPK__IX_NORM_DOCS), &s, err));
-	*len = npk__ix_norm_length(s->raw[rel % NPK__IX_NORM_DOCS]);
+	const uint8_t *codes;
+	uint64_t rel = doc - ix->lo, first, count;
+	NPK_FORWARD(npk__ix_norms(ix, rel, &codes, &first, &count, err));
+	*len = npk__ix_norm_length(codes[rel - first]);
 	return NPK_OK;
 }
 
