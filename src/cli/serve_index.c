@@ -365,11 +365,13 @@ int sv_archive_open(sv_server *sv, sv_archive *a, const char *file)
 	const char *t = in.meta ? npk_meta_find(in.meta, "title") : NULL;
 	const char *base = strrchr(file, '/');
 	a->title = strdup(t && *t ? t : base ? base + 1 : file);
-	/* whether it has a full-text index: a search that finds nothing */
+	/* whether it has a full-text index: a search of a key no document
+	 * has (a language code of none), which reads the index's root alone;
+	 * without an index it is NPK_E_NOTFOUND */
 	npk_search_opts so = {.limit = 1, .snippets = 0};
 	npk_search_result res;
 	npk_error e2 = {0};
-	int rc = npk_search(&r, 1, "a", &so, &res, &e2);
+	int rc = npk_search(&r, 1, "lang:zzz", &so, &res, &e2);
 	a->has_index = rc == NPK_OK;
 	if (rc == NPK_OK)
 		npk_search_result_free(&res);
