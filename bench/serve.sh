@@ -65,20 +65,22 @@ PUB=$B/keys/npk.pub
 [ -f "$PUB" ] || die "$PUB missing: run bench/search.sh first"
 WK=$W/serve
 mkdir -p "$WK" || die "cannot make $WK"
+ARTICLES=20000
 
 # ------------------------------------------------------------------ the requests
-# 2000 articles drawn with a fixed seed; 20 searches of single words and
+# 20000 articles drawn with a fixed seed (more than a run asks for: each is
+# read once or twice, not served from a cache); 20 searches of single words and
 # pairs (kiwix-serve's index has no fields, dates or phrases: the same
 # words for both)
-say "choosing 2000 articles and 20 searches"
+say "choosing $ARTICLES articles and 20 searches"
 (cd "$W/corpus" && find . -type f -name '*.txt' -printf '%P\n') | sort |
 	python3 -c '
 import random, sys
 paths = sys.stdin.read().split()
 random.Random(int(sys.argv[1])).shuffle(paths)
-for p in paths[:2000]:
-    print(p)' "$SEED" >"$WK/articles"
-[ "$(wc -l <"$WK/articles")" = 2000 ] || [ "$N" -lt 2000 ] || die "fewer than 2000 articles in $W/corpus"
+for p in paths[:int(sys.argv[2])]:
+    print(p)' "$SEED" "$ARTICLES" >"$WK/articles"
+[ "$(wc -l <"$WK/articles")" = "$ARTICLES" ] || [ "$N" -lt "$ARTICLES" ] || die "fewer than $ARTICLES articles in $W/corpus"
 WORDS='police
 council
 galaxy
@@ -107,17 +109,45 @@ urlenc <"$WK/articles" | sed 's|\.txt$|.html|; s|^|/indexed/|' >"$WK/kiwix-artic
 printf '%s\n' "$WORDS" | python3 -c 'import sys, urllib.parse; [print(urllib.parse.quote_plus(l.rstrip("\n"))) for l in sys.stdin]' >"$WK/words"
 sed 's|^|/a/indexed/search?q=|' "$WK/words" >"$WK/npk-search"
 sed 's|^|/search?content=indexed\&pattern=|' "$WK/words" >"$WK/kiwix-search"
-# wrk's script: each connection takes the next path of the list
+# and 4000 searches no two alike (3000 timed, 1000 to warm up), none asked
+# twice in a run (so that no result comes from a cache): words of 4 letters
+# or more from 300 of the articles, alone (a third) and in pairs, drawn
+# with the seed
+(cd "$W/corpus" && head -n 300 "$WK/articles" | xargs cat) | python3 -c '
+import random, re, sys, urllib.parse
+words = sorted(set(w.lower() for w in re.findall(r"[A-Za-z]{4,}", sys.stdin.read())))
+rng = random.Random(int(sys.argv[1]))
+seen = set()
+while len(seen) < 4000:
+    q = rng.choice(words) if rng.random() < 1 / 3 else rng.choice(words) + " " + rng.choice(words)
+    if q not in seen:
+        seen.add(q)
+        print(urllib.parse.quote_plus(q))' "$SEED" >"$WK/distinct" || die "cannot draw the searches"
+[ "$(wc -l <"$WK/distinct")" = 4000 ] || die "fewer than 4000 searches drawn"
+# the last 1000 warm up, the first 3000 are timed
+head -n 3000 "$WK/distinct" | sed 's|^|/a/indexed/search?q=|' >"$WK/npk-distinct"
+head -n 3000 "$WK/distinct" | sed 's|^|/search?content=indexed\&pattern=|' >"$WK/kiwix-distinct"
+tail -n 1000 "$WK/distinct" | sed 's|^|/a/indexed/search?q=|' >"$WK/npk-distinct-warm"
+tail -n 1000 "$WK/distinct" | sed 's|^|/search?content=indexed\&pattern=|' >"$WK/kiwix-distinct-warm"
+# wrk's script: each connection takes the next path of the list, the
+# threads starting at their own share of it (not all at its start: the same
+# article asked by two clients at once would be one read for a cache)
 cat >"$WK/paths.lua" <<'EOF'
+local threads = 0
+setup = function(thread)
+	thread:set("id", threads)
+	threads = threads + 1
+end
 local paths = {}
 local n = 0
+local i = 0
 init = function(args)
 	for line in io.lines(args[1]) do
 		n = n + 1
 		paths[n] = line
 	end
+	i = math.floor(n * id / tonumber(args[2]))
 end
-local i = 0
 request = function()
 	i = i % n + 1
 	return wrk.format("GET", paths[i])
@@ -168,6 +198,9 @@ check_all "$PN" "$WK/npk-articles" "newspack serve"
 check_all "$PK" "$WK/kiwix-articles" "kiwix-serve"
 check_all "$PN" "$WK/npk-search" "newspack serve"
 check_all "$PK" "$WK/kiwix-search" "kiwix-serve"
+# (the warm-up searches: the timed ones are asked for the first time in the run)
+check_all "$PN" "$WK/npk-distinct-warm" "newspack serve"
+check_all "$PK" "$WK/kiwix-distinct-warm" "kiwix-serve"
 
 # ------------------------------------------------------------------ the runs
 # one warm-up of 10 s, then SECS s; wrk's latency distribution and the
@@ -176,9 +209,9 @@ B0=$(busy)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 START=$(us_now)
 declare -A RPS P50 P99 BAD
-run_wrk() { # KEY PORT LIST
-	wrk -t 2 -c "$CLIENTS" -d 10s -s "$WK/paths.lua" "http://127.0.0.1:$2" "$3" >/dev/null 2>&1
-	wrk -t 2 -c "$CLIENTS" -d "${SECS}s" --latency -s "$WK/paths.lua" "http://127.0.0.1:$2" "$3" \
+run_wrk() { # KEY PORT LIST [WARM-UP LIST]
+	wrk -t 2 -c "$CLIENTS" -d 10s -s "$WK/paths.lua" "http://127.0.0.1:$2" "${4:-$3}" 2 >/dev/null 2>&1
+	wrk -t 2 -c "$CLIENTS" -d "${SECS}s" --latency -s "$WK/paths.lua" "http://127.0.0.1:$2" "$3" 2 \
 		>"$WK/$1.wrk" 2>&1 || die "wrk $1 failed: $(tail -n 3 "$WK/$1.wrk")"
 	RPS[$1]=$(awk '/^Requests\/sec:/ { print $2 }' "$WK/$1.wrk")
 	P50[$1]=$(awk '$1 == "50%" { print $2 }' "$WK/$1.wrk")
@@ -192,6 +225,9 @@ run_wrk kiwix-articles "$PK" "$WK/kiwix-articles"
 say "searches, $CLIENTS clients, ${SECS} s each"
 run_wrk npk-search "$PN" "$WK/npk-search"
 run_wrk kiwix-search "$PK" "$WK/kiwix-search"
+say "searches no two alike, $CLIENTS clients, ${SECS} s each"
+run_wrk npk-distinct "$PN" "$WK/npk-distinct" "$WK/npk-distinct-warm"
+run_wrk kiwix-distinct "$PK" "$WK/kiwix-distinct" "$WK/kiwix-distinct-warm"
 hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 NRSS=$(hwm "$NPID")
 KRSS=$(hwm "$KPID")
@@ -219,7 +255,7 @@ target() {
 	TARGETS+=("| $1 | $3 | $v |")
 	say "  target $1: $3 -> $v"
 }
-for k in articles search; do
+for k in articles search distinct; do
 	r=$(awk -v a="${RPS[npk-$k]}" -v b="${RPS[kiwix-$k]}" 'BEGIN { printf "%.2f", a / b }')
 	le 1 "$r" && ok=1 || ok=0
 	target "$k: throughput" "$ok" "newspack ${RPS[npk-$k]} / kiwix-serve ${RPS[kiwix-$k]} requests/s = $r (at least 1)"
@@ -238,12 +274,12 @@ T=$WK/section.md
 	echo "- machine: $(nproc) cores, $(grep -m 1 'model name' /proc/cpuinfo | sed 's/.*: //'); load average $LOAD0 at the start, $LOAD1 at the end; the servers, wrk and nothing else measured share the cores ($(awk -v b=$((B1 - B0)) -v hz="$HZ" -v t=$((END - START)) -v c="$(nproc)" 'BEGIN { printf "%.0f%%", 100 * b / hz / (t / 1000000 * c) }') of them busy during the run)"
 	echo "- $("$NPK" --version 2>&1 | head -n 1), commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null); kiwix-tools $(dpkg-query -W -f='${Version}' kiwix-tools 2>/dev/null || echo '?') (libkiwix $(dpkg-query -W -f='${Version}' libkiwix11 2>/dev/null || echo '?')); wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null || echo '?')"
 	echo "- the same articles: \`indexed.npk\` and \`indexed.zim\` of bench/search.sh (\`create --search-index\`; zimwriterfs with its Xapian index); \`newspack serve -q -p PUB\` (default threads: two per core) and \`kiwix-serve\` (default threads, 4); both on loopback"
-	echo "- requests: 2000 articles drawn with seed $SEED, each connection taking the next (newspack: \`/a/indexed/doc/PATH\`, the article page, its text read and checked against its digest; kiwix-serve: \`/indexed/PATH.html\`, the page as stored); 20 searches of words and pairs (newspack: \`/a/indexed/search?q=\`, 20 hits with snippets; kiwix-serve: \`/search?content=indexed&pattern=\`, its first page of results)"
+	echo "- requests: $ARTICLES articles drawn with seed $SEED, each connection taking the next, the two threads of wrk starting at each half (newspack: \`/a/indexed/doc/PATH\`, the article page, its text read and checked against its digest; kiwix-serve: \`/indexed/PATH.html\`, the page as stored); 20 searches of words and pairs (newspack: \`/a/indexed/search?q=\`, 20 hits with snippets; kiwix-serve: \`/search?content=indexed&pattern=\`, its first page of results), asked again and again (newspack serve answers a repeat from the results it keeps; kiwix-serve from whatever it keeps); \"distinct\": 3000 searches of words of 300 of the articles, alone and in pairs, none asked twice, so that no answer comes from a cache"
 	echo "- \`wrk -t 2 -c $CLIENTS -d ${SECS}s --latency\` after 10 s of warm-up for each; every URL answered 200 on both before the runs"
 	echo
 	echo "| | requests/s | p50 | p99 | errors | peak memory |"
 	echo "|---|---:|---:|---:|---:|---:|"
-	for k in articles search; do
+	for k in articles search distinct; do
 		echo "| newspack serve, $k | ${RPS[npk-$k]} | $(ms "${P50[npk-$k]}") ms | $(ms "${P99[npk-$k]}") ms | ${BAD[npk-$k]} | $(fmt_mib "$NRSS") (whole run) |"
 		echo "| kiwix-serve, $k | ${RPS[kiwix-$k]} | $(ms "${P50[kiwix-$k]}") ms | $(ms "${P99[kiwix-$k]}") ms | ${BAD[kiwix-$k]} | $(fmt_mib "$KRSS") (whole run) |"
 	done

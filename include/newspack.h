@@ -471,6 +471,22 @@ NPK_API void npk_reader_set_progress(npk_reader *r, npk_progress_cb fn, void *ct
 /* Threads that read, check and decode clusters ahead of a full verify or
  * an extract of everything; 0 (the default) means one per core, 1 none. */
 NPK_API void npk_reader_set_threads(npk_reader *r, int threads);
+/* Documents read one by one in no order (a server, a search): with
+ * random set, npk_reader_read decodes each document's cluster only as far
+ * as the document, every time; without (the default), a reader that goes
+ * on to another stretch of the archive decodes whole clusters, so that a
+ * walk in order decodes each at most twice. */
+NPK_API void npk_reader_set_random(npk_reader *r, int random);
+/* Readers of one archive on several threads (a server): r shares with
+ * other the record of the clusters whose stored bytes matched their
+ * digests in this process, so that a document later read on its own from
+ * one of them, which is checked against its own digest before any of it
+ * is given out, does not hash the whole cluster again. A document spread
+ * over clusters still has each cluster checked before its bytes. Refused
+ * (NPK_E_ARG) unless both read the same clusters (the same cluster table
+ * digest); either may be freed first. With r == other, r starts a record
+ * of its own (before other threads use r: the record is made then). */
+NPK_API int npk_reader_share_checks(npk_reader *r, npk_reader *other, npk_error *err);
 
 /* Whether npk_reader_list and npk_reader_find decode each document's
  * metadata list (the default, decode = 1). With 0, for a caller that shows

@@ -3,16 +3,23 @@
  * (GNU libmicrohttpd), every document byte checked against its digest
  * before it is sent.
  *
- * A pool of threads answers; each request takes a reader of its archive
- * from the archive's pool (serve_index.c) and gives it back. Bounds: the
- * connections at once, per client, the request's memory (headers and
- * URL), a 30 s idle timeout, URLs of at most 4096 bytes, documents sent
- * whole up to 16 MiB (read and checked first) and streamed beyond, at most
- * 8 streams at once and 256 MiB of response bodies held at once.
+ * Each connection has a thread of its own (libmicrohttpd's thread per
+ * connection), which mostly waits on its socket; the work of a request
+ * (reading, checking, making the page) waits for a slot of the gate, one
+ * queue in the order requests came, so that under load every request
+ * waits its turn rather than behind the others of one thread. A request
+ * takes a reader of its archive from the archive's pool (serve_index.c)
+ * and gives it back. Bounds: the connections at once (and so the
+ * threads), per client, the request's memory (headers and URL), a 30 s
+ * idle timeout, URLs of at most 4096 bytes, the requests worked on at once,
+ * documents sent whole up to 16 MiB (read and checked first) and streamed
+ * beyond, at most 8 streams at once and 256 MiB of response bodies held at
+ * once.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -32,6 +39,9 @@
 #define HELD_MAX (256u << 20)     /* response bodies held in memory at once */
 #define STREAMS_MAX 8
 #define STREAM_RING (1u << 20)
+#define CONNECTIONS_MAX 512u      /* and so threads */
+#define PER_CLIENT_MAX 256u
+#define THREAD_STACK (1u << 20)
 
 static void serve_help(FILE *f)
 {
@@ -52,6 +62,8 @@ static void serve_help(FILE *f)
 	        "damaged document gives an error naming the damage. Archived web pages are\n"
 	        "shown in a sandboxed frame that runs no script and sends no request outside\n"
 	        "the server; their links to the live web go through a page that asks first.\n"
+	        "The results of the last searches (at most 512, 64 MiB) are kept: the same\n"
+	        "search again is answered from memory.\n"
 	        "\n" CLI_TRUST_HELP
 	        "  --listen ADDR:PORT  where to listen (default 127.0.0.1:8080; [::1]:8080 for\n"
 	        "                      IPv6). Another address than loopback needs --token-file\n"
@@ -65,7 +77,8 @@ static void serve_help(FILE *f)
 	        "  --tls-cert F, --tls-key F\n"
 	        "                      HTTPS with this PEM certificate and key (else put a TLS\n"
 	        "                      reverse proxy in front when the network is not trusted)\n"
-	        "  --threads N         threads answering requests (default: 2 per core, 4 to 32)\n"
+	        "  --threads N         requests worked on at once, the others waiting their\n"
+	        "                      turn in the order they came (default: one per core)\n"
 	        "  -q                  no log line per request\n"
 	        CLI_CHAIN_HELP
 	        "  -h, --help          show this help\n"
@@ -150,6 +163,32 @@ static atomic_size_t held;            /* response body bytes held */
 static atomic_int streams;
 static volatile sig_atomic_t stopping;
 static int tls;                       /* HTTPS: the token's cookie is Secure */
+
+/* ---- The gate: at most `slots` requests worked on at once, by ticket,
+ * in the order they came. ---- */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	uint64_t issued, left;
+	uint64_t slots;
+} gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 1};
+
+static void gate_enter(void)
+{
+	pthread_mutex_lock(&gate.mu);
+	uint64_t t = gate.issued++;
+	while (t >= gate.left + gate.slots)
+		pthread_cond_wait(&gate.cv, &gate.mu);
+	pthread_mutex_unlock(&gate.mu);
+}
+
+static void gate_leave(void)
+{
+	pthread_mutex_lock(&gate.mu);
+	gate.left++;
+	pthread_cond_broadcast(&gate.cv);
+	pthread_mutex_unlock(&gate.mu);
+}
 
 /* What is known of a request from its first call to its completion. */
 typedef struct req_log {
@@ -657,7 +696,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			sv_error_page(&r, 400, "Bad address", "an argument is not UTF-8 text or is too long");
 		} else {
 			sv_req q = {&server, method, url, get_arg, c};
+			gate_enter();
 			route(&q, &r);
+			gate_leave();
 		}
 	}
 	struct MHD_Response *resp = NULL;
@@ -910,9 +951,17 @@ int cmd_serve(int argc, char **argv)
 	tls = cert != NULL;
 	if (threads == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = cores > 0 ? 2 * (unsigned)cores : 4;
-		threads = threads < 4 ? 4 : threads > 32 ? 32 : threads;
+		threads = cores < 1 ? 1 : cores > 64 ? 64 : (unsigned)cores;
 	}
+	gate.slots = threads;
+	/* Each connection's thread allocates from an arena of glibc's; a search
+	 * of a common word takes a few MiB, which glibc would keep in each
+	 * arena once freed (its mmap threshold grows with what is freed): big
+	 * blocks are mapped and given back, and the arenas are as many as the
+	 * requests worked on at once, so that memory follows the requests
+	 * worked on, not the connections. */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
+	mallopt(M_ARENA_MAX, (int)threads + 1);
 	if ((ec = cli_load_trust(pubkey, &server.trust)) != 0)
 		return ec;
 	server.n = (size_t)(argc - optind);
@@ -962,14 +1011,15 @@ int cmd_serve(int argc, char **argv)
 		pthread_sigmask(SIG_BLOCK, &stop_sigs, &wait_sigs);
 		sigdelset(&wait_sigs, SIGINT);
 		sigdelset(&wait_sigs, SIGTERM);
-		unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
-		                 (v6 ? MHD_USE_IPv6 : 0) | (cert ? MHD_USE_TLS : 0);
+		unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+		                 MHD_USE_POLL | MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0) |
+		                 (cert ? MHD_USE_TLS : 0);
 		daemon_h = MHD_start_daemon(
 			flags, 0, NULL, NULL, on_request, NULL,
 			MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
-			MHD_OPTION_THREAD_POOL_SIZE, threads,
-			MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
-			MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)512,
+			MHD_OPTION_CONNECTION_LIMIT, CONNECTIONS_MAX,
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT, PER_CLIENT_MAX,
+			MHD_OPTION_THREAD_STACK_SIZE, (size_t)THREAD_STACK,
 			MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
 			MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
 			MHD_OPTION_URI_LOG_CALLBACK, uri_logger, NULL,
@@ -995,10 +1045,16 @@ int cmd_serve(int argc, char **argv)
 		fflush(stdout);
 		while (!stopping)
 			sigsuspend(&wait_sigs);
-		if (!server.quiet)
-			fprintf(stderr, "newspack: serve: stopping\n");
+		if (!server.quiet) {
+			uint64_t hits, misses;
+			sv_search_cache_stats(&hits, &misses);
+			fprintf(stderr, "newspack: serve: stopping (%llu searches made, %llu answered "
+			        "again from memory)\n", (unsigned long long)misses,
+			        (unsigned long long)hits);
+		}
 		MHD_stop_daemon(daemon_h);
 	}
+	sv_search_cache_free();
 	for (size_t i = 0; i < server.n; i++)
 		sv_archive_free(&server.a[i]);
 	free(server.a);

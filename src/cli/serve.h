@@ -84,6 +84,7 @@ typedef struct sv_archive {
 	pthread_mutex_t mu;
 	npk_reader **idle;
 	size_t nidle, open, max;
+	npk_reader *first;        /* opened at start: the others share its checks */
 	const struct sv_server *sv;
 	/* the browse index: every document's path, date and facets */
 	char *paths;
@@ -194,6 +195,15 @@ int sv_read_doc(npk_reader *r, const char *path, const npk_entry **e, sbuf *out,
                 npk_error *err);
 /* Whether media type t can run script when a browser opens it. */
 int sv_active_type(const char *t);
+/* npk_search of query in archives a (at most SV_SEARCH_MAX), limit hits
+ * with snippets, each archive's reader taken from its pool; the same
+ * search made lately is answered from memory (serve_cache.c). res is
+ * freed with npk_search_result_free. */
+#define SV_SEARCH_MAX 64u
+int sv_search(sv_archive *const *a, size_t n, const char *query, size_t limit,
+              npk_search_result *res, npk_error *err);
+void sv_search_cache_stats(uint64_t *hits, uint64_t *misses);
+void sv_search_cache_free(void);
 /* The HTTP status of a library error. */
 unsigned sv_status_of(int code);
 

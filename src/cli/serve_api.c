@@ -181,7 +181,7 @@ static void api_search(const sv_req *q, sv_resp *r)
 		return;
 	}
 	/* archive= once or more; none: every archive */
-	sv_archive *want[64];
+	sv_archive *want[SV_SEARCH_MAX];
 	size_t n = 0;
 	const char *one = q->arg(q->conn, "archive");
 	if (one != NULL) {
@@ -192,7 +192,7 @@ static void api_search(const sv_req *q, sv_resp *r)
 		}
 		n++;
 	} else {
-		for (size_t i = 0; i < q->sv->n && n < 64; i++)
+		for (size_t i = 0; i < q->sv->n && n < SV_SEARCH_MAX; i++)
 			if (q->sv->a[i].has_index)
 				want[n++] = &q->sv->a[i];
 	}
@@ -200,23 +200,14 @@ static void api_search(const sv_req *q, sv_resp *r)
 		json_error(r, 404, "not found", "no archive served has a full-text index");
 		return;
 	}
-	npk_reader *rd[64] = {0};
 	npk_error err = {0};
-	int rc = NPK_OK;
-	for (size_t i = 0; i < n && rc == NPK_OK; i++)
-		if ((rd[i] = sv_reader_take(want[i], &err)) == NULL)
-			rc = err.code;
-	npk_search_opts so = {.limit = (size_t)lim, .snippets = 1};
 	npk_search_result res = {0};
-	if (rc == NPK_OK)
-		rc = npk_search(rd, n, text, &so, &res, &err);
-	for (size_t i = 0; i < n; i++)
-		sv_reader_give(want[i], rd[i]);
+	int rc = sv_search(want, n, text, (size_t)lim, &res, &err);
 	if (rc != NPK_OK) {
 		json_error(r, rc == NPK_E_ARG ? 400 : sv_status_of(rc), npk_strerror(rc), err.msg);
 		return;
 	}
-	const char *names[64];
+	const char *names[SV_SEARCH_MAX];
 	for (size_t i = 0; i < n; i++)
 		names[i] = want[i]->slug;
 	json_out(r, 200, cli_search_json(&res, names, text));

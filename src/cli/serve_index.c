@@ -376,14 +376,17 @@ int sv_archive_open(sv_server *sv, sv_archive *a, const char *file)
 	if (rc == NPK_OK)
 		npk_search_result_free(&res);
 	a->idle = calloc(1, sizeof *a->idle);
-	if (a->title == NULL || a->idle == NULL) {
+	if (a->title == NULL || a->idle == NULL || npk_reader_share_checks(r, r, &e2) != NPK_OK) {
 		npk_reader_free(r);
 		cli_warn("out of memory");
 		return EXIT_USAGE;
 	}
+	npk_reader_set_threads(r, 1);
+	npk_reader_set_random(r, 1);
 	a->idle[0] = r;
 	a->nidle = 1;
 	a->open = 1;
+	a->first = r;
 	return 0;
 }
 
@@ -400,14 +403,18 @@ npk_reader *sv_reader_take(sv_archive *a, npk_error *err)
 			sv_fail(err, NPK_E_LIMIT, "%s: every reader is busy", a->slug);
 		return r;
 	}
-	/* the signature was checked at start; each new reader checks it again */
-	if (open_reader(a, &r, err) != NPK_OK) {
+	/* the signature was checked at start; each new reader checks it again,
+	 * and shares the first reader's record of the clusters checked */
+	if (open_reader(a, &r, err) != NPK_OK ||
+	    npk_reader_share_checks(r, a->first, err) != NPK_OK) {
+		npk_reader_free(r);
 		pthread_mutex_lock(&a->mu);
 		a->open--;
 		pthread_mutex_unlock(&a->mu);
 		return NULL;
 	}
 	npk_reader_set_threads(r, 1);
+	npk_reader_set_random(r, 1);
 	return r;
 }
 

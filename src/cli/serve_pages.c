@@ -670,11 +670,8 @@ void sv_page_search(const sv_req *q, sv_archive *a, sv_resp *r)
 		return;
 	}
 	npk_error err = {0};
-	npk_reader *rd = sv_reader_take(a, &err);
-	npk_search_opts so = {.limit = page * HITS_PER_PAGE, .snippets = 1};
 	npk_search_result res = {0};
-	int rc = rd ? npk_search(&rd, 1, query.p, &so, &res, &err) : err.code;
-	sv_reader_give(a, rd);
+	int rc = sv_search(&a, 1, query.p, page * HITS_PER_PAGE, &res, &err);
 	if (rc != NPK_OK) {
 		r->status = rc == NPK_E_ARG ? 400 : sv_status_of(rc);
 		sb_puts(b, "<p class=\"banner damage\" id=\"error\">");

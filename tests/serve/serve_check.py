@@ -218,18 +218,30 @@ def check_api(sv, slug, npk):
     return want
 
 
+first = {}
+
+
 def check_search_api(sv, slug, npk):
-    for query in ("harbour", "wall", "quay OR bridge", "storm -coast", "title:grant", "submarine"):
-        rc, out, err = run("search", "--json", "-n", "20", "-p", PUB, npk, query)
-        want = json.loads(out)
-        st, h, body = sv.get("/api/search?archive=%s&limit=20&q=%s" % (slug, qa(query)))
-        got = json.loads(body) if st == 200 else {}
-        keys = ("path", "score", "title", "date", "snippet", "marks")
-        w = [{k: x.get(k) for k in keys} for x in want["hits"]]
-        g = [{k: x.get(k) for k in keys} for x in got.get("hits", [])]
-        check(st == 200 and g == w and got.get("matched") == want.get("matched"),
-              "/api/search == search --json for %r (%d hits: paths, order, scores, snippets)"
-              % (query, len(w)), "api: %s" % json.dumps(g)[:1200], "cli: %s" % json.dumps(w)[:1200])
+    queries = ("harbour", "wall", "quay OR bridge", "storm -coast", "title:grant", "submarine")
+    # each asked twice: the second answer comes from the results kept, and
+    # must be the same bytes
+    for again in (0, 1):
+        for query in queries:
+            rc, out, err = run("search", "--json", "-n", "20", "-p", PUB, npk, query)
+            want = json.loads(out)
+            st, h, body = sv.get("/api/search?archive=%s&limit=20&q=%s" % (slug, qa(query)))
+            got = json.loads(body) if st == 200 else {}
+            keys = ("path", "score", "title", "date", "snippet", "marks")
+            w = [{k: x.get(k) for k in keys} for x in want["hits"]]
+            g = [{k: x.get(k) for k in keys} for x in got.get("hits", [])]
+            check(st == 200 and g == w and got.get("matched") == want.get("matched"),
+                  "/api/search == search --json for %r (%d hits: paths, order, scores, snippets)%s"
+                  % (query, len(w), ", asked again" if again else ""),
+                  "api: %s" % json.dumps(g)[:1200], "cli: %s" % json.dumps(w)[:1200])
+            if not again:
+                first[query] = body
+            else:
+                check(body == first.get(query), "/api/search for %r again: the same bytes" % query)
     st, h, body = sv.get("/api/search?archive=%s&q=%s" % (slug, qa("(harbour")))
     check(st == 400 and json.loads(body).get("error"), "/api/search: a bad query is a 400 JSON error",
           st, body[:300])
@@ -913,6 +925,11 @@ def main_check():
     check_http(sv, "news")
     check_flood(sv)
     sv.stop()
+    log = open(sv.log, errors="replace").read()
+    m = re.search(r"stopping \((\d+) searches made, (\d+) answered again from memory\)", log)
+    check(m and int(m.group(2)) >= len(first) and int(m.group(1)) > 0,
+          "the stop line counts the searches made and those answered again from memory",
+          log[-600:])
     check_chain()
     check_untrusted(files)
     check_token(files)

@@ -1041,3 +1041,116 @@ DEFINE_TEST(test_archive_cursor)
 	CHECK(!npk__mul64(1ull << 32, 1ull << 32, &r));
 	CHECK(npk__mul64(1ull << 31, 1ull << 32, &r) && r == 1ull << 63);
 }
+
+/* The entries stored whole in cluster 0: the first and the last. */
+typedef struct in_first {
+	npk_entry a, b;
+	uint32_t raw0;
+} in_first;
+
+static int whole_in_first(const npk_entry *e, void *ctx)
+{
+	in_first *f = ctx;
+	if (e->size == 0 || e->cluster != 0 || e->offset + e->size > f->raw0)
+		return 0;
+	npk_entry *to = f->a.path == NULL ? &f->a : &f->b;
+	if (to == &f->b && f->b.path != NULL && e->offset < f->b.offset)
+		return 0;
+	free((char *)(uintptr_t)to->path);
+	*to = *e;
+	to->path = strdup(e->path);
+	return 0;
+}
+
+/* npk_reader_share_checks: readers of one archive share which clusters
+ * matched their digests; a document read later from such a cluster is
+ * checked against its own digest only, so that a cluster changed after it
+ * was proven still gives out nothing of a changed document. */
+DEFINE_TEST(test_archive_shared_checks)
+{
+	npk_error err = {0};
+	npk_trust *trust = NULL;
+	npk_seckey *sk = test_key(&trust);
+	/* random bytes: deflate stores them as they are, so that a byte of a
+	 * document can be found in the file and changed */
+	doc *d = make_docs(60, 3000);
+	for (size_t i = 0; i < 60; i++)
+		for (size_t k = 4; k < d[i].len; k++)
+			d[i].data[k] = (uint8_t)rng();
+	CHECK_RC(write_archive("s.npk", d, 60, 16384, sk, &err), NPK_OK, &err);
+	doc *o = make_docs(60, 3000);
+	CHECK_RC(write_archive("o.npk", o, 60, 16384, sk, &err), NPK_OK, &err);
+	free_docs(o, 60);
+	npk_seckey_free(sk);
+	npk_reader *r1 = NULL, *r2 = NULL, *r3 = NULL, *r4 = NULL, *ro = NULL;
+	CHECK_RC(npk_reader_open("s.npk", trust, 0, &r1, &err), NPK_OK, &err);
+	CHECK_RC(npk_reader_open("s.npk", trust, 0, &r2, &err), NPK_OK, &err);
+	CHECK_RC(npk_reader_open("s.npk", trust, 0, &r3, &err), NPK_OK, &err);
+	CHECK_RC(npk_reader_open("s.npk", trust, 0, &r4, &err), NPK_OK, &err);
+	CHECK_RC(npk_reader_open("o.npk", trust, 0, &ro, &err), NPK_OK, &err);
+	npk_trust_free(trust);
+	CHECK_RC(npk_reader_share_checks(r1, r1, &err), NPK_OK, &err);
+	CHECK_RC(npk_reader_share_checks(r2, r1, &err), NPK_OK, &err);
+	CHECK_RC(npk_reader_share_checks(r4, r2, &err), NPK_OK, &err);
+	/* another archive's reader is refused, by its cluster table */
+	CHECK_RC(npk_reader_share_checks(ro, r1, &err), NPK_E_ARG, &err);
+	npk_reader_free(ro);
+	npk_reader_set_random(r1, 1);
+	npk_reader_set_random(r2, 1);
+	npk_reader_set_random(r3, 1);
+	npk_reader_set_random(r4, 1);
+
+	size_t len;
+	uint8_t *b = (uint8_t *)npk_test_read_file("s.npk", &len);
+	uint64_t mf = npk__ld64(b + len - 32);
+	uint64_t ct = npk__ld64(b + mf + 56) + npk__ld32(b + mf + 64);
+	uint64_t off = npk__ld64(b + ct);
+	uint32_t olen = npk__ld32(b + ct + 8);
+	in_first f = {.raw0 = npk__ld32(b + off + 12)};
+	CHECK_RC(npk_reader_list(r1, whole_in_first, &f, &err), NPK_OK, &err);
+	CHECK(f.a.path != NULL && f.b.path != NULL && f.a.offset < f.b.offset);
+	/* r1 proves cluster 0; r2 reads the last document of it right */
+	collect c = {0};
+	CHECK_RC(npk_reader_read(r1, &f.a, sink, &c, &err), NPK_OK, &err);
+	CHECK(c.len == f.a.size);
+	c.len = 0;
+	CHECK_RC(npk_reader_read(r2, &f.b, sink, &c, &err), NPK_OK, &err);
+	CHECK(c.len == f.b.size && memcmp(c.p, d[f.b.ordinal].data, c.len) == 0);
+
+	/* then the file changes under them: a byte of the last document's,
+	 * stored as it is in cluster 0's deflate data */
+	CHECK(f.b.size >= 40);
+	uint64_t at = 0;
+	for (uint64_t k = off; at == 0 && k + 32 <= off + olen; k++)
+		if (memcmp(b + k, d[f.b.ordinal].data + 8, 32) == 0)
+			at = k;
+	CHECK(at != 0);
+	b[at + 16] ^= 0x10;
+	CHECK(npk_test_write_file("s.npk", b, len) == 0);
+	free(b);
+	/* a reader without the record: the cluster's digest */
+	c.len = 0;
+	CHECK_RC(npk_reader_read(r3, &f.b, sink, &c, &err), NPK_E_DIGEST, &err);
+	CHECK(strstr(err.msg, "cluster 0 (offset") != NULL);
+	CHECK(c.len == 0);
+	/* r2 reads cluster 0 as it decoded it before (right bytes); r4, which
+	 * shares the record and has not read, skips the cluster's hash, and the
+	 * document's own check (or the stream's) still gives out nothing */
+	c.len = 0;
+	CHECK_RC(npk_reader_read(r2, &f.b, sink, &c, &err), NPK_OK, &err);
+	CHECK(c.len == f.b.size && memcmp(c.p, d[f.b.ordinal].data, c.len) == 0);
+	npk_reader_free(r1);          /* the record outlives the reader that made it */
+	npk_reader_free(r2);
+	err = (npk_error){0};
+	c.len = 0;
+	int rc = npk_reader_read(r4, &f.b, sink, &c, &err);
+	CHECK(rc == NPK_E_DIGEST || rc == NPK_E_FORMAT);
+	CHECK(strstr(err.msg, "cluster 0 (offset") == NULL);
+	CHECK(c.len == 0);
+	free(c.p);
+	free((char *)(uintptr_t)f.a.path);
+	free((char *)(uintptr_t)f.b.path);
+	npk_reader_free(r3);
+	npk_reader_free(r4);
+	free_docs(d, 60);
+}

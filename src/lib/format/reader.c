@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -111,6 +112,11 @@ struct npk_reader {
 	 * the signed part (npk__reader_open_unproven) */
 	int ct_unproven;
 	uint64_t cl_loads;        /* clusters decoded on this thread */
+	/* clusters whose stored bytes this process found matching their
+	 * digests, shared by readers of one file (npk__reader_share_proven):
+	 * a document read in one cluster, checked against its own digest
+	 * before it comes out, then skips the cluster's hash */
+	struct npk__proven *proven;
 
 	/* 15.9: the survival copies, once the originals failed a check of
 	 * steps 1-7 (NULL: the originals only), and the damaged originals
@@ -1224,6 +1230,8 @@ static void reader_free_caches(npk_reader *r)
 	npk__buf_free(&r->leaf);
 }
 
+static void proven_drop(struct npk__proven *p);
+
 void npk_reader_free(npk_reader *r)
 {
 	if (r == NULL)
@@ -1231,6 +1239,7 @@ void npk_reader_free(npk_reader *r)
 	npk__chain_free(r->chain);
 	pf_stop(&r->pf);
 	pf_stop(&r->ppf);
+	proven_drop(r->proven);
 	if (r->shares != NULL) {
 		reader_free_caches(r);
 		free(r);
@@ -1314,10 +1323,12 @@ static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *
 	            err, NPK_E_NOMEM, "out of memory reading %s %u", kind, number);
 	NPK_FORWARD(npk__pread_full(r->fd, o->io, len, off, r->name, err));
 	uint8_t d[32];
-	npk__digest(o->io, len, d);
 	/* The problem alone is the bare message: verify's report names the object.
-	 * No digest: a cluster salvage could not prove (15.11), whose documents
-	 * are proven by their own digests. */
+	 * No digest: a cluster salvage could not prove (15.11), or one proven
+	 * already (npk_reader_share_checks), whose documents are proven by their
+	 * own digests. */
+	if (digest != NULL)
+		npk__digest(o->io, len, d);
 	if (digest != NULL && !npk__digest_same(d, digest)) {
 		npk__fail(err, NPK_E_DIGEST, "digest mismatch");
 		return npk__wrap(err, NPK_E_DIGEST, "%s: %s %u (offset %llu, %u bytes): ", r->name, kind,
@@ -1768,6 +1779,59 @@ static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
 	return NPK_OK;
 }
 
+struct npk__proven {
+	atomic_uint refs;
+	uint32_t n;
+	uint8_t ct_digest[32];    /* the cluster table's: one file's clusters */
+	_Atomic unsigned char bit[];
+};
+
+static void proven_drop(struct npk__proven *p)
+{
+	if (p != NULL && atomic_fetch_sub(&p->refs, 1) == 1)
+		free(p);
+}
+
+int npk_reader_share_checks(npk_reader *r, npk_reader *other, npk_error *err)
+{
+	NPK_FAIL_IF(r->cluster_count != other->cluster_count || r->ct_unproven ||
+	            other->ct_unproven || !npk__digest_same(r->ct_digest, other->ct_digest), err,
+	            NPK_E_ARG, "%s and %s are not readers of one archive", r->name, other->name);
+	if (other->proven == NULL) {
+		struct npk__proven *p = calloc(1, sizeof *p + (size_t)other->cluster_count + 1);
+		NPK_FAIL_IF(p == NULL, err, NPK_E_NOMEM, "out of memory");
+		atomic_init(&p->refs, 1);
+		p->n = other->cluster_count;
+		memcpy(p->ct_digest, other->ct_digest, 32);
+		other->proven = p;
+	}
+	if (r->proven != other->proven) {
+		proven_drop(r->proven);
+		atomic_fetch_add(&other->proven->refs, 1);
+		r->proven = other->proven;
+	}
+	return NPK_OK;
+}
+
+/* The digest to check cluster i's stored bytes against before a document
+ * of it is read on its own (its own digest checked after): NULL when they
+ * matched it once already in this process, or are not proven (15.11). */
+static const uint8_t *head_digest(const npk_reader *r, uint32_t i)
+{
+	if (r->ct_unproven)
+		return NULL;
+	if (r->proven != NULL && i < r->proven->n &&
+	    atomic_load_explicit(&r->proven->bit[i], memory_order_relaxed))
+		return NULL;
+	return r->clusters[i].digest;
+}
+
+static void head_proven(const npk_reader *r, uint32_t i)
+{
+	if (r->proven != NULL && i < r->proven->n && !r->ct_unproven)
+		atomic_store_explicit(&r->proven->bit[i], 1, memory_order_relaxed);
+}
+
 /* The first want bytes of cluster i, for one document read on its own
  * (cat): its stored bytes are checked whole against their digest, and
  * decoding stops once the document is out (spec/format.md 11). */
@@ -1787,9 +1851,10 @@ static int load_cluster_head(npk_reader *r, uint32_t i, uint32_t want, npk_error
 	r->cl_loads++;
 	const cluster_ref *c = &r->clusters[i];
 	int rc = load_object(r, r->dec, &r->cl, "cluster", NPK_CLUSTER_MAGIC, 0u, i, c->off, c->len,
-	                     c->raw, r->ct_unproven ? NULL : c->digest, 0, want, err);
+	                     c->raw, head_digest(r, i), 0, want, err);
 	if (rc != NPK_OK)
 		return cluster_failed(r, i, rc, err);
+	head_proven(r, i);
 	r->cl_cached = i;
 	return NPK_OK;
 }
@@ -2651,8 +2716,9 @@ int npk__reader_read_apart(npk_reader *fr, npk__apart *ap, const npk_entry *e, u
 	if (ap->fr != fr || ap->cluster != e->cluster || ap->o.raw_len < end) {
 		ap->fr = NULL;
 		NPK_FORWARD(load_object(fr, ap->dec, &ap->o, "cluster", NPK_CLUSTER_MAGIC, 0u, e->cluster,
-		                        c->off, c->len, c->raw, fr->ct_unproven ? NULL : c->digest, 0,
+		                        c->off, c->len, c->raw, head_digest(fr, e->cluster), 0,
 		                        (uint32_t)upto, err));
+		head_proven(fr, e->cluster);
 		ap->fr = fr;
 		ap->cluster = e->cluster;
 	}
@@ -2760,6 +2826,11 @@ const npk_section *npk__reader_folders_section(const npk_reader *r)
 void npk__reader_set_random(npk_reader *r, int random)
 {
 	r->random_reads = random;
+}
+
+void npk_reader_set_random(npk_reader *r, int random)
+{
+	r->random_reads = random != 0;
 }
 
 npk__chain *npk__reader_chain(const npk_reader *r)
