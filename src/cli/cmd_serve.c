@@ -623,7 +623,7 @@ static void route(const sv_req *q, sv_resp *r)
 		int kind;
 	} routes[] = {
 		{"doc/", 1}, {"raw/", 2}, {"download/", 3}, {"frame/", 4}, {"proof/", 5},
-		{"browse/", 6}, {"search", 7}, {"url", 8},
+		{"browse/", 6}, {"search", 7}, {"url", 8}, {"style/", 9},
 	};
 	if (*rest == 0) {
 		sv_page_archive(q, a, r);
@@ -639,6 +639,7 @@ static void route(const sv_req *q, sv_resp *r)
 		case 2: sv_raw(q, a, arg, 0, r); return;
 		case 3: sv_raw(q, a, arg, 1, r); return;
 		case 4: sv_page_frame(q, a, arg, r); return;
+		case 9: sv_page_style(q, a, arg, r); return;
 		case 5: sv_proof(q, a, arg, r); return;
 		case 6: sv_page_browse(q, a, arg, r); return;
 		case 7:

@@ -175,6 +175,7 @@ void sv_page_browse(const sv_req *q, sv_archive *a, const char *rest, sv_resp *r
 void sv_page_search(const sv_req *q, sv_archive *a, sv_resp *r);
 void sv_page_doc(const sv_req *q, sv_archive *a, const char *path, sv_resp *r);
 void sv_page_frame(const sv_req *q, sv_archive *a, const char *path, sv_resp *r);
+void sv_page_style(const sv_req *q, sv_archive *a, const char *path, sv_resp *r);
 void sv_page_url(const sv_req *q, sv_archive *a, sv_resp *r);
 void sv_page_leave(const sv_req *q, sv_resp *r);
 void sv_raw(const sv_req *q, sv_archive *a, const char *path, int download, sv_resp *r);

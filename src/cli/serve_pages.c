@@ -11,6 +11,7 @@
  * Content-Security-Policy (cmd_serve.c).
  */
 #include <cmark.h>
+#include <ctype.h>
 #include <iconv.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/HTMLtree.h>
@@ -1246,28 +1247,38 @@ static int is_page_name(const char *path)
 	               strcasecmp(dot, ".xhtml") == 0);
 }
 
+/* What an address is for: a link (its page in the frame), a stylesheet
+ * (its addresses rewritten in turn), anything else (its bytes). */
+enum { AS_RAW = 0, AS_LINK = 1, AS_STYLE = 2 };
+
+static const char *route_of(int as, const char *path)
+{
+	return as == AS_LINK && is_page_name(path) ? "frame" : as == AS_STYLE ? "style" : "raw";
+}
+
 /* The address on this server of the document at u (under LOCAL_BASE),
  * and its #fragment for links; -1 when the archive holds none there. */
-static int local_url(const rewrite *w, const char *u, int link, sbuf *b)
+static int local_url(const rewrite *w, const char *u, int as, sbuf *b)
 {
 	size_t n = strcspn(u, "?#");
 	char *path = xmlURIUnescapeString(u, (int)n, NULL);
 	int64_t d = path && strlen(path) > 0 ? sv_path_find(w->a, path) : -1;
 	if (d >= 0) {
-		sb_printf(b, "/a/%s/%s/", w->a->slug, link && is_page_name(path) ? "frame" : "raw");
+		sb_printf(b, "/a/%s/%s/", w->a->slug, route_of(as, path));
 		sb_url(b, path, 1);
-		if (link && strchr(u, '#'))
+		if (as == AS_LINK && strchr(u, '#'))
 			sb_puts(b, strchr(u, '#'));
 	}
 	xmlFree(path);
 	return d >= 0 ? 0 : -1;
 }
 
-/* What an address of the page becomes: the capture, for links its page
- * and for the rest its bytes; a link elsewhere goes through /leave;
- * anything else is dropped (NULL). */
-static char *rewrite_url(const rewrite *w, const char *v, int link)
+/* What an address of the page becomes: the capture, for links its page,
+ * for stylesheets their rewritten text and for the rest its bytes; a link
+ * elsewhere goes through /leave; anything else is dropped (NULL). */
+static char *rewrite_url(const rewrite *w, const char *v, int as)
 {
+	int link = as == AS_LINK;
 	while (*v == ' ' || *v == '\t' || *v == '\n' || *v == '\r')
 		v++;
 	if (*v == '#' && link)
@@ -1290,7 +1301,7 @@ static char *rewrite_url(const rewrite *w, const char *v, int link)
 	char *out = NULL;
 	sbuf b = {0};
 	if (w->base == NULL && strncmp(u, LOCAL_BASE, strlen(LOCAL_BASE)) == 0) {
-		local_url(w, u + strlen(LOCAL_BASE), link, &b);
+		local_url(w, u + strlen(LOCAL_BASE), as, &b);
 	} else if (web) {
 		/* the capture of the address, without its fragment */
 		char *nofrag = strdup(u);
@@ -1299,7 +1310,8 @@ static char *rewrite_url(const rewrite *w, const char *v, int link)
 			*hash = 0;
 		int64_t d = nofrag ? sv_url_find(w->a, nofrag) : -1;
 		if (d >= 0) {
-			sb_printf(&b, "/a/%s/%s/", w->a->slug, link ? "frame" : "raw");
+			sb_printf(&b, "/a/%s/%s/", w->a->slug,
+			          link ? "frame" : as == AS_STYLE ? "style" : "raw");
 			sb_url(&b, sv_doc_path(w->a, (uint32_t)d), 1);
 			if (link && strchr(u, '#'))
 				sb_puts(&b, strchr(u, '#'));
@@ -1319,6 +1331,173 @@ static char *rewrite_url(const rewrite *w, const char *v, int link)
 	sb_free(&b);
 	xmlFree(abs);
 	return out;
+}
+
+/* ---- Addresses in CSS: url(...) and @import "..." ---- */
+
+static int css_ident(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_' || c >= 0x80;
+}
+
+static int css_space(int c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+}
+
+/* The value of a CSS string or unquoted url at s[*i] (quote: its quote
+ * character, or 0 for an unquoted url, ended by ')' or space), escapes
+ * undone (a hex escape kept when it is not ASCII), into v; *i after it.
+ * 0, or -1 when it does not end. */
+static int css_value(const char *s, size_t n, size_t *i, int quote, sbuf *v)
+{
+	size_t k = *i;
+	while (k < n) {
+		unsigned char c = (unsigned char)s[k];
+		if (quote ? c == quote : (c == ')' || css_space(c)))
+			break;
+		if (quote && (c == '\n' || c == '\r' || c == '\f'))
+			return -1;
+		if (c == '\\' && k + 1 < n) {
+			unsigned h = 0, nh = 0;
+			while (nh < 6 && k + 1 + nh < n && isxdigit((unsigned char)s[k + 1 + nh])) {
+				int d = (unsigned char)s[k + 1 + nh];
+				h = h * 16 + (unsigned)(isdigit(d) ? d - '0' : (tolower(d) - 'a' + 10));
+				nh++;
+			}
+			if (nh > 0) {
+				if (h > 0 && h < 0x80) {
+					char ch = (char)h;
+					sb_put(v, &ch, 1);
+				} else {
+					sb_put(v, s + k, nh + 1);
+				}
+				k += 1 + nh;
+				if (k < n && css_space((unsigned char)s[k]))
+					k++;
+			} else {
+				sb_put(v, s + k + 1, 1);
+				k += 2;
+			}
+			continue;
+		}
+		sb_put(v, s + k, 1);
+		k++;
+	}
+	if (k >= n)
+		return -1;
+	*i = k;
+	return 0;
+}
+
+/* url("NEW") for the address v (what rewrite_url makes of it, or nothing:
+ * url(""), which a browser loads nothing from). */
+static void css_put_url(const rewrite *w, const char *v, int as, sbuf *out)
+{
+	char *nv = rewrite_url(w, v, as);
+	sb_puts(out, "url(\"");
+	if (nv != NULL)
+		sb_puts(out, nv);   /* percent-encoded: no quote, backslash or line end */
+	sb_puts(out, "\")");
+	free(nv);
+}
+
+/* CSS text s with every address in url(...) and @import rewritten; the
+ * rest as it is. Comments and strings are passed over; what cannot be
+ * read (a string or url that does not end) is cut there. */
+static void css_rewrite(const rewrite *w, const char *s, size_t n, sbuf *out)
+{
+	size_t i = 0, from = 0;
+	int import = 0;           /* just after @import */
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '/' && i + 1 < n && s[i + 1] == '*') {
+			const char *e = NULL;
+			for (size_t k = i + 2; k + 1 < n; k++)
+				if (s[k] == '*' && s[k + 1] == '/') {
+					e = s + k + 2;
+					break;
+				}
+			i = e ? (size_t)(e - s) : n;
+			continue;
+		}
+		if (c == '"' || c == '\'') {
+			size_t k = i + 1;
+			sbuf v = {0};
+			if (css_value(s, n, &k, c, &v) != 0) {
+				sb_free(&v);
+				sb_put(out, s + from, i - from);
+				return;
+			}
+			if (import && !v.nomem) {
+				sb_put(out, s + from, i - from);
+				css_put_url(w, v.p ? v.p : "", AS_STYLE, out);
+				from = k + 1;
+			}
+			sb_free(&v);
+			import = 0;
+			i = k + 1;
+			continue;
+		}
+		if (c == '@' && i + 7 <= n && strncasecmp(s + i + 1, "import", 6) == 0 &&
+		    (i + 7 == n || !css_ident((unsigned char)s[i + 7]))) {
+			import = 1;
+			i += 7;
+			continue;
+		}
+		if ((c == 'u' || c == 'U') && i + 4 <= n && strncasecmp(s + i, "url(", 4) == 0 &&
+		    (i == 0 || !css_ident((unsigned char)s[i - 1]))) {
+			size_t k = i + 4;
+			while (k < n && css_space((unsigned char)s[k]))
+				k++;
+			int q = k < n && (s[k] == '"' || s[k] == '\'') ? s[k] : 0;
+			if (q)
+				k++;
+			sbuf v = {0};
+			if (css_value(s, n, &k, q, &v) != 0) {
+				sb_free(&v);
+				sb_put(out, s + from, i - from);
+				return;
+			}
+			if (q)
+				k++;
+			while (k < n && css_space((unsigned char)s[k]))
+				k++;
+			if (k >= n || s[k] != ')') {
+				sb_free(&v);
+				sb_put(out, s + from, i - from);
+				return;
+			}
+			sb_put(out, s + from, i - from);
+			if (!v.nomem)
+				css_put_url(w, v.p ? v.p : "", import ? AS_STYLE : AS_RAW, out);
+			sb_free(&v);
+			import = 0;
+			i = from = k + 1;
+			continue;
+		}
+		if (!css_space(c))
+			import = 0;
+		i++;
+	}
+	sb_put(out, s + from, n - from);
+}
+
+/* The text of node n (a style element's, or an attribute's) rewritten as
+ * CSS; NULL when out of memory. */
+static char *css_of(const rewrite *w, const char *text)
+{
+	sbuf out = {0};
+	css_rewrite(w, text, strlen(text), &out);
+	size_t n;
+	if (out.nomem) {
+		sb_free(&out);
+		return NULL;
+	}
+	if (out.p == NULL)
+		return strdup("");
+	return sb_take(&out, &n);
 }
 
 static int attr_is(const xmlAttr *at, const char *name)
@@ -1348,6 +1527,19 @@ static void rewrite_node(rewrite *w, xmlNode *n)
 				continue;
 			}
 			int is_link = strcasecmp(name, "a") == 0 || strcasecmp(name, "area") == 0;
+			int is_sheet = strcasecmp(name, "link") == 0;   /* only stylesheets are left */
+			if (strcasecmp(name, "style") == 0) {
+				for (xmlNode *t = c->children; t != NULL; t = t->next) {
+					if (t->type != XML_TEXT_NODE && t->type != XML_CDATA_SECTION_NODE)
+						continue;
+					xmlChar *v = xmlNodeGetContent(t);
+					char *nv = v ? css_of(w, (const char *)v) : NULL;
+					xmlNodeSetContent(t, (const xmlChar *)(nv ? nv : ""));
+					xmlFree(v);
+					free(nv);
+					w->changed = 1;
+				}
+			}
 			for (xmlAttr *at = c->properties; at != NULL;) {
 				xmlAttr *an = at->next;
 				const char *aname = (const char *)at->name;
@@ -1359,10 +1551,21 @@ static void rewrite_node(rewrite *w, xmlNode *n)
 				int gone = attr_is(at, "srcset") || attr_is(at, "ping") ||
 				           attr_is(at, "srcdoc") ||
 				           (aname && strncasecmp(aname, "on", 2) == 0);
-				if (url) {
+				if (attr_is(at, "style")) {
 					xmlChar *v = xmlNodeGetContent((xmlNode *)at);
-					char *nv = v ? rewrite_url(w, (const char *)v, is_link && attr_is(at, "href"))
-					             : NULL;
+					char *nv = v ? css_of(w, (const char *)v) : NULL;
+					xmlFree(v);
+					if (nv != NULL)
+						xmlSetProp(c, at->name, (const xmlChar *)nv);
+					else
+						xmlRemoveProp(at);
+					free(nv);
+					w->changed = 1;
+				} else if (url) {
+					xmlChar *v = xmlNodeGetContent((xmlNode *)at);
+					int as = attr_is(at, "href") ? is_link ? AS_LINK : is_sheet ? AS_STYLE : AS_RAW
+					                             : AS_RAW;
+					char *nv = v ? rewrite_url(w, (const char *)v, as) : NULL;
 					xmlFree(v);
 					if (nv != NULL)
 						xmlSetProp(c, at->name, (const xmlChar *)nv);
@@ -1382,32 +1585,75 @@ static void rewrite_node(rewrite *w, xmlNode *n)
 	}
 }
 
-void sv_page_frame(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
+/* Document path of a read and checked into raw, with its web address
+ * (base, "" when it has none) and media type; -1 with r filled with the
+ * error page. */
+static int read_capture(sv_archive *a, const char *path, sv_resp *r, sbuf *raw,
+                        char base[2048], char mt[256])
 {
-	(void)q;
 	npk_error err = {0};
 	npk_reader *rd = reader_or_busy(a, r);
 	if (rd == NULL)
-		return;
-	sbuf raw = {0};
+		return -1;
 	const npk_entry *e;
-	int rc = sv_read_doc(rd, path, &e, &raw, &err);
-	char base[2048] = "", mt[256] = "";
+	int rc = sv_read_doc(rd, path, &e, raw, &err);
+	base[0] = mt[0] = 0;
 	if (rc == NPK_OK) {
 		const char *u = e->meta ? npk_meta_find(e->meta, "warc.target_uri") : NULL;
 		if (u == NULL && e->meta)
 			u = npk_meta_find(e->meta, "url");
 		if (u)
-			snprintf(base, sizeof base, "%s", u);
-		snprintf(mt, sizeof mt, "%s", e->media_type ? e->media_type : "");
+			snprintf(base, 2048, "%s", u);
+		snprintf(mt, 256, "%s", e->media_type ? e->media_type : "");
 	}
 	sv_reader_give(a, rd);
 	if (rc != NPK_OK) {
-		sb_free(&raw);
+		sb_free(raw);
 		sv_error_page(r, sv_status_of(rc), rc == NPK_E_NOTFOUND ? "Not found" : "Damaged document",
 		              "%s", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* /a/SLUG/style/PATH: a stylesheet for an archived page in the frame, its
+ * addresses (url(), @import) rewritten to the archive as the page's are. */
+void sv_page_style(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
+{
+	(void)q;
+	sbuf raw = {0};
+	char base[2048], mt[256];
+	if (read_capture(a, path, r, &raw, base, mt) != 0)
+		return;
+	if (!is_type(mt, "text/css")) {
+		sb_free(&raw);
+		sv_error_page(r, 404, "Not a stylesheet", "\"%s\" is not a stylesheet", path);
 		return;
 	}
+	rewrite w = {a, base[0] ? base : NULL, path, 0};
+	css_rewrite(&w, raw.p ? raw.p : "", raw.len, &r->body);
+	sb_free(&raw);
+	r->status = 200;
+	/* its own charset, if it says one: the bytes are the stored ones, but
+	 * for the addresses */
+	char cs[64];
+	charset_of(mt, cs);
+	if (cs[0]) {
+		snprintf(r->type_buf, sizeof r->type_buf, "text/css; charset=%s", cs);
+		r->type = r->type_buf;
+	} else {
+		r->type = "text/css";
+	}
+	r->raw = 1;
+}
+
+void sv_page_frame(const sv_req *q, sv_archive *a, const char *path, sv_resp *r)
+{
+	(void)q;
+	sbuf raw = {0};
+	char base[2048], mt[256];
+	if (read_capture(a, path, r, &raw, base, mt) != 0)
+		return;
 	if (!is_type(mt, "text/html") && !is_type(mt, "application/xhtml+xml")) {
 		sb_free(&raw);
 		sv_error_page(r, 404, "Not a page", "\"%s\" is not an HTML page", path);

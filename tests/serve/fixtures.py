@@ -4,7 +4,8 @@
 in/    plain text with a byline, Markdown with front matter and raw <script>,
        HTML pages (a script, an outside image, links, a meta refresh), a
        symbolic link, an empty folder
-site.warc  three HTML captures linking to each other by absolute address
+site.warc  three HTML captures linking to each other by absolute address, a
+           stylesheet and an image
 big/big.bin  a document larger than 16 MiB (sent as a stream)
 hurt/hurt.txt  the document that tests/cli/test_serve.sh damages
 """
@@ -101,7 +102,11 @@ if not os.path.lexists(os.path.join(d, "in/notes/link.txt")):
 
 # ---- a WARC of three captures, by absolute address
 pages = {
-    "http://site.test/": ('<html><head><title>Site home</title></head><body><h1>Site home</h1>'
+    "http://site.test/": ('<html><head><title>Site home</title>'
+                          '<link rel="stylesheet" href="style.css">'
+                          '<style>h1 { background: url("http://site.test/bg.png") }\n'
+                          'p { background: url(http://elsewhere.test/t.png) }</style>'
+                          '</head><body><h1 style="border-image: url(bg.png)">Site home</h1>'
                           '<p><a href="http://site.test/b.html#part">Story B</a> '
                           '<a href="/c.html">Story C</a> '
                           '<a href="http://elsewhere.test/x">away</a>'
@@ -112,11 +117,30 @@ pages = {
     "http://site.test/c.html": ('<html><head><title>Story C</title></head><body><p>Canal '
                                 'cleaned.</p><a href="b.html">B</a></body></html>'),
 }
+# and a stylesheet and an image of the same site, after the pages
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                    "1f15c4890000000d49444154789c6360f8cfc0f01f0005010201a2b5"
+                    "cf2f0000000049454e44ae426082")
+resources = {
+    "http://site.test/style.css": ("text/css", (
+        '@import "print.css";\n'
+        '@import url(\'more.css\');\n'
+        'body { background: url(/bg.png) no-repeat }\n'
+        '/* url(http://site.test/c.html) */\n'
+        '.x { background-image: url( "http://elsewhere.test/track.png" ) }\n'
+        '.y::after { content: "url(bg.png)" }\n').encode()),
+    "http://site.test/bg.png": ("image/png", PNG),
+    # what cannot be read is cut there: a string that does not end
+    "http://site.test/odd.css": ("text/css", (
+        'a { background: url(b\\67 .png) }\n'
+        '.b { content: "no end\n.c { background: url(http://elsewhere.test/x.png) }\n').encode()),
+}
 warc = b""
-for i, (uri, body) in enumerate(pages.items()):
-    body = body.encode()
-    http = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
-            b"Content-Length: %d\r\n\r\n" % len(body)) + body
+items = [(u, "text/html; charset=utf-8", b.encode()) for u, b in pages.items()]
+items += [(u, t, b) for u, (t, b) in resources.items()]
+for i, (uri, ctype, body) in enumerate(items):
+    http = (b"HTTP/1.1 200 OK\r\nContent-Type: %s\r\n"
+            b"Content-Length: %d\r\n\r\n" % (ctype.encode(), len(body))) + body
     head = ("WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: %s\r\n"
             "WARC-Date: 2024-05-0%dT10:00:00Z\r\n"
             "WARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-00000000000%d>\r\n"

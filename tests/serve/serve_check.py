@@ -502,6 +502,40 @@ def check_warc(sv, slug):
           "root-relative), others to /leave", hrefs)
     check(srcs == ["/a/%s/raw/site.warc/000003-site.test_c.html" % slug],
           "WARC: an image of a captured address is its raw bytes", srcs)
+    # CSS: a stylesheet link goes to its rewritten text; url() in <style> and
+    # style="" go to the captures, or to nothing (url("")) when not captured
+    st, h, body = sv.get("/a/%s/frame/site.warc/000001-site.test.html" % slug)
+    t = body.decode()
+    links = [dict(a).get("href") for tag, a in tags_of(body) if tag == "link"]
+    raw_bg = "/a/%s/raw/site.warc/000005-site.test_bg.png" % slug
+    check(links == ["/a/%s/style/site.warc/000004-site.test_style.css" % slug],
+          "WARC: a stylesheet link goes to /style/, its addresses rewritten", links)
+    check('h1 { background: url("%s") }' % raw_bg in t and 'p { background: url("") }' in t,
+          "WARC: url() in a <style> element: the capture's bytes, or nothing", t[:900])
+    check("border-image: url(&quot;%s&quot;)" % raw_bg in t or
+          "border-image: url(\"%s\")" % raw_bg in t,
+          "WARC: url() in a style attribute: the capture's bytes", t[:900])
+    check("elsewhere.test/t.png" not in t, "WARC: no address outside the archive left in the CSS")
+    st, h, body = sv.get("/a/%s/style/site.warc/000004-site.test_style.css" % slug)
+    t = body.decode()
+    want = ('@import url("");\n@import url("");\n'
+            'body { background: url("%s") no-repeat }\n'
+            '/* url(http://site.test/c.html) */\n'
+            '.x { background-image: url("") }\n'
+            '.y::after { content: "url(bg.png)" }\n' % raw_bg)
+    check(st == 200 and h.get("content-type", "").startswith("text/css") and t == want,
+          "/a/SLUG/style/: the stylesheet with url() and @import rewritten, comments and "
+          "strings as they were", st, h.get("content-type"), t, "want:", want)
+    check("sandbox" in h.get("content-security-policy", "") and
+          h.get("x-content-type-options") == "nosniff",
+          "/a/SLUG/style/: sandboxed and nosniff like raw bytes", h)
+    st, h, body = sv.get("/a/%s/style/site.warc/000006-site.test_odd.css" % slug)
+    want = 'a { background: url("%s") }\n.b { content: ' % raw_bg
+    check(st == 200 and body.decode() == want,
+          "/a/SLUG/style/: an escape in url() undone; CSS cut where a string does not end",
+          st, body[:300], "want:", want)
+    st, h, body = sv.get("/a/%s/style/site.warc/000005-site.test_bg.png" % slug)
+    check(st == 404, "/a/SLUG/style/ of what is not a stylesheet: 404", st)
     st, h, body = sv.get("/a/%s/frame/site.warc/000003-site.test_c.html" % slug)
     hrefs = [dict(a).get("href") for tag, a in tags_of(body) if tag == "a"]
     check(hrefs == ["/a/%s/frame/site.warc/000002-site.test_b.html" % slug],
