@@ -208,7 +208,8 @@ NPK_API const char *npk_media_type_guess(const char *path, const uint8_t *head,
 
 typedef struct npk_create_opts {
 	uint64_t timestamp;       /* creation time, Unix seconds UTC */
-	size_t cluster_size;      /* target uncompressed cluster size; 0 = 1 MiB */
+	size_t cluster_size;      /* target uncompressed cluster size; 0 = 1 MiB, 256 KiB
+	                             with search_index */
 	int codec;                /* NPK_CODEC_*_ID; 0 = zlib */
 	int level;                /* zlib 1-9, 1-12 with libdeflate (0 = 7), zstd 1-19 (0 = 8) */
 	int threads;              /* compressing threads; 0 = one per core */

@@ -624,7 +624,9 @@ static void salt_key_derive(const npk_seckey *sk, uint8_t key[32])
 /* The codec, level, cluster size and timestamp of opts, checked. */
 static int writer_configure(npk_writer *w, const npk_create_opts *opts, npk_error *err)
 {
-	w->cluster_target = opts && opts->cluster_size ? opts->cluster_size : NPK_CLUSTER_TARGET;
+	w->cluster_target = opts && opts->cluster_size ? opts->cluster_size
+	                    : opts && opts->search_index ? NPK_CLUSTER_TARGET_INDEXED
+	                    : NPK_CLUSTER_TARGET;
 	w->codec = opts && opts->codec ? (unsigned)opts->codec : NPK_CODEC_ZLIB;
 	int zstd = w->codec == NPK_CODEC_ZSTD;
 	w->level = opts && opts->level ? opts->level : zstd ? NPK_ZSTD_LEVEL : NPK_ZLIB_LEVEL;
