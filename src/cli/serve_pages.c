@@ -1551,21 +1551,14 @@ static void rewrite_node(rewrite *w, xmlNode *n)
 				int gone = attr_is(at, "srcset") || attr_is(at, "ping") ||
 				           attr_is(at, "srcdoc") ||
 				           (aname && strncasecmp(aname, "on", 2) == 0);
-				if (attr_is(at, "style")) {
-					xmlChar *v = xmlNodeGetContent((xmlNode *)at);
-					char *nv = v ? css_of(w, (const char *)v) : NULL;
-					xmlFree(v);
-					if (nv != NULL)
-						xmlSetProp(c, at->name, (const xmlChar *)nv);
-					else
-						xmlRemoveProp(at);
-					free(nv);
-					w->changed = 1;
-				} else if (url) {
+				int style = attr_is(at, "style");
+				if (style || url) {
+					/* the value rewritten: CSS, or an address; none left: dropped */
 					xmlChar *v = xmlNodeGetContent((xmlNode *)at);
 					int as = attr_is(at, "href") ? is_link ? AS_LINK : is_sheet ? AS_STYLE : AS_RAW
 					                             : AS_RAW;
-					char *nv = v ? rewrite_url(w, (const char *)v, as) : NULL;
+					char *nv = v == NULL ? NULL : style ? css_of(w, (const char *)v)
+					                                    : rewrite_url(w, (const char *)v, as);
 					xmlFree(v);
 					if (nv != NULL)
 						xmlSetProp(c, at->name, (const xmlChar *)nv);
