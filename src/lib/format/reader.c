@@ -113,7 +113,7 @@ struct npk_reader {
 	int ct_unproven;
 	uint64_t cl_loads;        /* clusters decoded on this thread */
 	/* clusters whose stored bytes this process found matching their
-	 * digests, shared by readers of one file (npk__reader_share_proven):
+	 * digests, shared by readers of one file (npk_reader_share_checks):
 	 * a document read in one cluster, checked against its own digest
 	 * before it comes out, then skips the cluster's hash */
 	struct npk__proven *proven;
@@ -1781,8 +1781,7 @@ static int load_cluster(npk_reader *r, uint32_t i, npk_error *err)
 
 struct npk__proven {
 	atomic_uint refs;
-	uint32_t n;
-	uint8_t ct_digest[32];    /* the cluster table's: one file's clusters */
+	uint32_t n;               /* clusters: one per byte of bit */
 	_Atomic unsigned char bit[];
 };
 
@@ -1802,7 +1801,6 @@ int npk_reader_share_checks(npk_reader *r, npk_reader *other, npk_error *err)
 		NPK_FAIL_IF(p == NULL, err, NPK_E_NOMEM, "out of memory");
 		atomic_init(&p->refs, 1);
 		p->n = other->cluster_count;
-		memcpy(p->ct_digest, other->ct_digest, 32);
 		other->proven = p;
 	}
 	if (r->proven != other->proven) {
