@@ -908,7 +908,7 @@ def check_tls(files):
 
 
 def check_flood(sv):
-    """1100 idle connections (over the 1024 at once, 512 a client): the
+    """1100 idle connections (over the 512 at once, 256 a client): the
     extra ones closed, no busy loop, answers again once they go."""
     import resource
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -1047,7 +1047,12 @@ def main_load(seconds, clients):
         info("load: %.0f requests/s, latency p50 %.1f ms, p99 %.1f ms, max %.1f ms"
              % (n / took, lat[n // 2] * 1e3, lat[min(n - 1, int(n * 0.99))] * 1e3, lat[-1] * 1e3))
     info("load: server peak memory (VmHWM) %.1f MiB, %d threads" % (hwm / 1024, nthreads))
-    check(0 < hwm < 512 * 1024, "load: server peak memory below 512 MiB (%.1f MiB)" % (hwm / 1024), hwm)
+    # AddressSanitizer adds to every thread (a connection has one) its own
+    # allocator cache and stack shadow, and keeps freed memory in
+    # quarantine: the bound of the real program is checked without it
+    limit = 2048 if os.environ.get("NPK_INSTRUMENTED") == "1" else 512
+    check(0 < hwm < limit * 1024, "load: server peak memory below %d MiB (%.1f MiB)%s"
+          % (limit, hwm / 1024, " (instrumented build)" if limit != 512 else ""), hwm)
     st, h, body = sv.get("/")
     check(st == 200, "load: the server answers after the load", st)
     sv.stop("load: the server stops on SIGTERM, exit 0, promptly")
