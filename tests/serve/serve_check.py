@@ -1028,16 +1028,24 @@ def main_load(seconds, clients):
         t.start()
     t_begin = time.time()
     start.wait(30)
-    peak_rss = 0
+    peak_threads = 0
+
+    def threads_now():
+        try:
+            st = open("/proc/%d/status" % sv.p.pid).read()
+        except OSError:
+            return -1
+        return next((int(l.split()[1]) for l in st.splitlines() if l.startswith("Threads:")), -1)
+
     while time.time() < stop_at:
         time.sleep(0.5)
+        peak_threads = max(peak_threads, threads_now())
     for t in threads:
         t.join(60)
     alive = sum(t.is_alive() for t in threads)
     took = time.time() - t_begin
     status = open("/proc/%d/status" % sv.p.pid).read() if sv.p.poll() is None else ""
     hwm = next((int(l.split()[1]) for l in status.splitlines() if l.startswith("VmHWM:")), -1)
-    nthreads = next((int(l.split()[1]) for l in status.splitlines() if l.startswith("Threads:")), -1)
     lat.sort()
     n = len(lat)
     check(alive == 0, "load: every client stopped by itself", alive)
@@ -1046,7 +1054,12 @@ def main_load(seconds, clients):
     if n:
         info("load: %.0f requests/s, latency p50 %.1f ms, p99 %.1f ms, max %.1f ms"
              % (n / took, lat[n // 2] * 1e3, lat[min(n - 1, int(n * 0.99))] * 1e3, lat[-1] * 1e3))
-    info("load: server peak memory (VmHWM) %.1f MiB, %d threads" % (hwm / 1024, nthreads))
+    info("load: server peak memory (VmHWM) %.1f MiB, at most %d threads seen" % (hwm / 1024,
+                                                                              peak_threads))
+    # a thread a connection (at most 512), the polling thread, the main one,
+    # a search's two readers and the streams: bounded whatever the load
+    check(0 < peak_threads <= 512 + 16, "load: the server's threads stay bounded (%d for %d "
+          "clients)" % (peak_threads, clients), peak_threads)
     # AddressSanitizer adds to every thread (a connection has one) its own
     # allocator cache and stack shadow, and keeps freed memory in
     # quarantine: the bound of the real program is checked without it
