@@ -408,9 +408,6 @@ int npk__chain_verify(npk_reader *top, npk_problem_cb cb, void *ctx, npk_verify_
  * reader's chain, freed with it. */
 typedef struct npk__chain npk__chain;
 npk__chain *npk__reader_chain(const npk_reader *r);
-/* Documents will be read one by one, in no order (search's hits): a
- * cluster is decoded only as far as the document read, not whole. */
-void npk__reader_set_random(npk_reader *r, int random);
 void npk__reader_set_chain(npk_reader *r, npk__chain *c);
 void npk__chain_free(npk__chain *c);
 /* The state's functions behind npk_reader_find (*fr: the file reader

@@ -2821,11 +2821,6 @@ const npk_section *npk__reader_folders_section(const npk_reader *r)
 	return r->has_link && r->folders_sec >= 0 ? &r->sections[r->folders_sec] : NULL;
 }
 
-void npk__reader_set_random(npk_reader *r, int random)
-{
-	r->random_reads = random;
-}
-
 void npk_reader_set_random(npk_reader *r, int random)
 {
 	r->random_reads = random != 0;

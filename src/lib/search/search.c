@@ -273,7 +273,7 @@ static int chain_units(search *s, size_t a, npk_reader *r, int *found, npk_searc
 		npk__ix *ix = NULL;
 		rc = npk__chain_file(r, e, &fr, err);
 		if (rc == NPK_OK)
-			npk__reader_set_random(fr, 1);
+			npk_reader_set_random(fr, 1);
 		if (rc == NPK_OK)
 			rc = index_open(fr, &ix, err);
 		if (rc != NPK_OK || ix == NULL)
@@ -329,7 +329,7 @@ static int units_open(search *s, npk_search_result *res, npk_error *err)
 	for (size_t a = 0; a < s->nreaders; a++) {
 		npk_reader *r = s->readers[a];
 		int found = 0;
-		npk__reader_set_random(r, 1);
+		npk_reader_set_random(r, 1);
 		if (npk__reader_chain(r) == NULL) {
 			NPK_FORWARD(lone_unit(s, a, r, &found, err));
 		} else {
