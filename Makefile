@@ -135,6 +135,11 @@ $(B)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c tests/fuzz/memfile.c
 	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -Itests/fuzz -o $@ $< tests/fuzz/replay.c tests/fuzz/memfile.c \
 	    $(B)/libnewspack-fuzzing.a $(LIBS)
 fuzz-replay: $(FUZZ_REPLAY)
+# The sealed vector's maker (tests/seal/make_vector.c): fixed randomness
+# exists in the testing library only.
+$(B)/seal-vector: tests/seal/make_vector.c $(B)/libnewspack-fuzzing.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< $(B)/libnewspack-fuzzing.a $(LIBS)
 
 # The fault shim of tests/cli/test_faults.sh (LD_PRELOAD; no sanitizers).
 $(B)/tests/faultshim.so: tests/faults/shim.c
@@ -169,11 +174,12 @@ unit: $(B)/unit_tests
 	cd tests/unit && ../../$(B)/unit_tests
 
 # make cli-test [SUITE=name]: the command-line suites only (tests/cli/test_*.sh).
-cli-test: all $(B)/unit_tests examples fuzz-replay $(B)/tests/faultshim.so
+cli-test: all $(B)/unit_tests examples fuzz-replay $(B)/seal-vector $(B)/tests/faultshim.so
 	@NPK_INSTRUMENTED=$(SANITIZE) NPK_MAKE_VARS="SANITIZE=$(SANITIZE) CI=$(CI)" sh tests/run-all.sh --cli $(SUITE)
 
 check: deps
-	@$(MAKE) --no-print-directory all $(B)/unit_tests examples fuzz-replay $(B)/tests/faultshim.so
+	@$(MAKE) --no-print-directory all $(B)/unit_tests examples fuzz-replay $(B)/seal-vector \
+	    $(B)/tests/faultshim.so
 	@NPK_INSTRUMENTED=$(SANITIZE) NPK_MAKE_VARS="SANITIZE=$(SANITIZE) CI=$(CI)" sh tests/run-all.sh
 
 demo: deps

@@ -52,7 +52,9 @@ typedef enum npk_err {
 	NPK_E_INPUT = 13,     /* unusable input file, path or metadata */
 	NPK_E_EXISTS = 14,    /* refusing to overwrite an existing file */
 	NPK_E_UNSAFE = 15,    /* a path would leave the output folder */
-	NPK_E_CANCELED = 16   /* stopped by the caller's cancel flag */
+	NPK_E_CANCELED = 16,  /* stopped by the caller's cancel flag */
+	NPK_E_SEALED = 17,    /* a sealed archive, and no key given to open it */
+	NPK_E_NOKEY = 18      /* a sealed archive no key or passphrase given opens */
 } npk_err;
 
 /* Reasons: a finer cause within a code, for callers that must tell them
@@ -121,6 +123,38 @@ NPK_API void npk_seckey_free(npk_seckey *sk);
 
 NPK_API const uint8_t *npk_pubkey_id(const npk_pubkey *pk);    /* 8 bytes */
 NPK_API const uint8_t *npk_pubkey_bytes(const npk_pubkey *pk); /* 32 bytes */
+/* Encryption keys (spec/keys.md 9): an X25519 key pair whose public half,
+ * a recipient, may open the sealed archives made for it (spec/format.md
+ * 15.17) with the secret half, an identity. The files have the layouts of
+ * the signing keys with "X1" in place of "Ed"; a key of one kind is refused
+ * where the other is wanted (NPK_E_KEY), as is a recipient of low order. */
+typedef struct npk_recipient npk_recipient;
+typedef struct npk_identity npk_identity;
+NPK_API int npk_identity_generate(npk_recipient **rcpt, npk_identity **id, npk_error *err);
+NPK_API int npk_identity_save(const npk_identity *id, const char *path, const char *passphrase,
+                              int overwrite, npk_error *err);
+NPK_API int npk_identity_file_encrypted(const char *path, int *encrypted, npk_error *err);
+NPK_API int npk_identity_load(const char *path, const char *passphrase, npk_identity **out,
+                              npk_error *err);
+NPK_API npk_recipient *npk_identity_recipient(const npk_identity *id);
+NPK_API void npk_identity_free(npk_identity *id);
+NPK_API int npk_recipient_save(const npk_recipient *r, const char *path, int overwrite,
+                               npk_error *err);
+NPK_API int npk_recipient_load(const char *path, npk_recipient **out, npk_error *err);
+NPK_API int npk_recipient_parse(const char *text, size_t len, npk_recipient **out,
+                                npk_error *err);
+NPK_API void npk_recipient_free(npk_recipient *r);
+NPK_API const uint8_t *npk_recipient_id(const npk_recipient *r);    /* 8 bytes */
+NPK_API const uint8_t *npk_recipient_bytes(const npk_recipient *r); /* 32 bytes */
+
+/* The keys that open sealed archives (spec/format.md 15.17): identities
+ * (copied in) and at most one passphrase. */
+typedef struct npk_keyring npk_keyring;
+NPK_API npk_keyring *npk_keyring_new(void);
+NPK_API int npk_keyring_add(npk_keyring *k, const npk_identity *id, npk_error *err);
+NPK_API int npk_keyring_passphrase(npk_keyring *k, const char *passphrase, npk_error *err);
+NPK_API void npk_keyring_free(npk_keyring *k);
+
 /* Formats a key id as minisign does: %016X of the id read as a
          * little-endian 64-bit number. out must hold 17 bytes. */
 NPK_API void npk_keyid_format(const uint8_t id[NPK_KEYID_BYTES], char out[17]);
@@ -271,6 +305,14 @@ typedef struct npk_create_opts {
 	 * search.md 9): their text, language and metadata fields, for
 	 * npk_search. */
 	int search_index;
+	/* Version 1.1: seal the archive (spec/format.md 15.17) for these
+	 * recipients (keygen --encryption) and, when seal_passphrase is not
+	 * NULL, for that passphrase (Argon2id); with neither the archive is
+	 * not sealed. A sealed archive holds no Merkle tree for now, and
+	 * sealing refuses a search index (NPK_E_ARG). */
+	const npk_recipient *const *recipients;
+	size_t nrecipients;
+	const char *seal_passphrase;
 } npk_create_opts;
 
 typedef struct npk_create_stats {
@@ -395,6 +437,10 @@ typedef struct npk_info {
 	int tree;
 	uint64_t tree_size;       /* leaves */
 	uint8_t tree_root[32];    /* SHA-256 */
+	/* Sealed (spec/format.md 15.17): 0 not sealed; 1 sealed, not opened
+	 * (the counts, sizes and metadata above are hidden: 0); 2 sealed and
+	 * opened by npk_reader_unseal. */
+	int sealed;
 	/* Editions (spec/format.md 15.15): the newest file's edition number (0:
 	 * a base or a lone archive), the edition whose state is read (--at),
 	 * and H(manifest) of the base (the chain's name) and of this file. The
@@ -411,6 +457,7 @@ typedef struct npk_info {
 #define NPK_COPY_MANIFEST 0x08u      /* manifest, signature block and signed trailer */
 #define NPK_COPY_TAIL_TRAILER 0x10u  /* the tail trailer did not lead to the copies,
                                         found by scanning the file */
+#define NPK_COPY_SEAL 0x20u          /* a sealed archive's seal (format 15.17.8) */
 
 /* Opens an archive: checks the header and trailer, the signature over the
  * manifest, the manifest, and the digests of the page and cluster tables.
@@ -488,6 +535,17 @@ NPK_API void npk_reader_set_random(npk_reader *r, int random);
  * digest); either may be freed first. With r == other, r starts a record
  * of its own (before other threads use r: the record is made then). */
 NPK_API int npk_reader_share_checks(npk_reader *r, npk_reader *other, npk_error *err);
+/* A sealed archive (spec/format.md 15.17) opens without a key: its
+ * signature, tables and every stored byte's digest can be checked
+ * (npk_reader_verify), while its documents, paths, metadata and counts
+ * stay hidden (npk_info.sealed 1) and every read fails with NPK_E_SEALED.
+ * npk_reader_unseal opens it with keys: a stanza of its seal gives the file
+ * key (NPK_E_NOKEY when none does: not a recipient, or the wrong
+ * passphrase; NPK_E_LIMIT for Argon2id parameters above the caps), the
+ * sealed manifest gives what the manifest and tables hid, all checked;
+ * then the archive reads as any other. A no-op on an archive not sealed or
+ * already opened. */
+NPK_API int npk_reader_unseal(npk_reader *r, const npk_keyring *keys, npk_error *err);
 
 /* Whether npk_reader_list and npk_reader_find decode each document's
  * metadata list (the default, decode = 1). With 0, for a caller that shows
@@ -613,6 +671,9 @@ typedef struct npk_verify_stats {
 	uint64_t tree_size;
 	uint8_t tree_root[32];
 	uint64_t tree_problems;
+	/* sealed (spec/format.md 15.17): 0 not sealed; 1 checked without a
+	 * key (every stored byte, nothing opened); 2 opened and checked whole */
+	int sealed;
 } npk_verify_stats;
 
 /* Checks every byte: the layout, every page, every cluster and every

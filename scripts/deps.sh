@@ -3,7 +3,7 @@
 # apt-get line to run. Quiet when all is there.
 #   sh scripts/deps.sh                      what newspack needs to build and test
 #   sh scripts/deps.sh --for WHAT PKG...    those packages, for WHAT (bench/deps.sh)
-PKGS="gcc make pkg-config python3 libc6-dev zlib1g-dev libdeflate-dev libzstd-dev libsodium-dev libarchive-dev libjansson-dev libxml2-dev libbrotli-dev nettle-dev libisal-dev libunistring-dev libstemmer-dev libmicrohttpd-dev libcmark-dev minisign libarchive-tools unzip zip xz-utils zstd bzip2 time strace parallel chromium"
+PKGS="gcc make pkg-config python3 python3-cryptography python3-argon2 python3-zstandard libc6-dev zlib1g-dev libdeflate-dev libzstd-dev libsodium-dev libarchive-dev libjansson-dev libxml2-dev libbrotli-dev nettle-dev libisal-dev libunistring-dev libstemmer-dev libmicrohttpd-dev libcmark-dev minisign libarchive-tools unzip zip xz-utils zstd bzip2 time strace parallel chromium"
 what="newspack"
 if [ "${1-}" = --for ]; then
 	what=$2

@@ -132,6 +132,8 @@ NO_CLUSTER = 0xFFFFFFFF
 NO_LEAF = 0xFFFFFFFFFFFFFFFF  # section 15.7: no leaf number
 TAIL_MAGIC = b"NPKTAIL\n"     # section 15.5
 CONTAINER11 = 1              # section 15.1: required_flags bit 0
+SEALED = 2                   # section 15.17: required_flags bit 1, a sealed archive
+SECTION_SEAL = 8             # section 15.17.3: the seal
 EXT_DIRECTORY = 1            # section 15.3
 EXT_MERKLE = 2               # section 15.13: the Merkle root (tree_size, root)
 SECTION_TREE = 4             # section 15.13: the stored tree levels
@@ -645,7 +647,7 @@ class Archive(object):
         if h["minor"] > 1:
             self.info.append("header version_minor is %d (newer than 1): read on, "
                              "as section 12 says" % h["minor"])
-        if h["required_flags"] & ~CONTAINER11:
+        if h["required_flags"] & ~(CONTAINER11 | SEALED):
             self.problem("header required_flags", 12, Newer("0x%08x has bits this reader does not "
                          "know: a newer reader is needed" % h["required_flags"]))
             raise Stop()
@@ -657,6 +659,11 @@ class Archive(object):
             self.problem("header reserved", 20, "is not zero: %s" % h["reserved"].hex(" "))
             bad = True
         self.v11 = bool(h["required_flags"] & CONTAINER11)
+        self.sealed = bool(h["required_flags"] & SEALED)
+        if self.sealed and not self.v11:
+            self.problem("header required_flags", 12, "0x%08x: sealed (bit 1) without version 1.1 "
+                         "(bit 0; section 15.17.1)" % h["required_flags"])
+            bad = True
         if self.v11 != (h["minor"] >= 1):
             self.problem("header", 10, "version 1.%d with required_flags 0x%08x: version 1.1 and "
                          "flag bit 0 go together (section 15.1)" % (h["minor"], h["required_flags"]))
@@ -974,6 +981,17 @@ class Archive(object):
         records, why = directory_records(data, 32, self.manifest["page_table_offset"], False)
         if why:
             self.problem("section directory", mo, why)
+            raise Stop()
+        seals = [x for x in records if x["type"] == SECTION_SEAL]
+        if len(seals) != (1 if self.sealed else 0):
+            self.problem("section directory", mo, "a sealed archive with %d seal sections (type "
+                         "8), not one (section 15.17.1)" % len(seals) if self.sealed else
+                         "a seal section (type 8) in an archive not marked sealed (section "
+                         "15.17.1)")
+            raise Stop()
+        if self.sealed:
+            self.problem("section directory", mo, Newer("a sealed archive (section 15.17): "
+                         "this checker does not read sealed archives yet"))
             raise Stop()
         trees = [x for x in records if x["type"] == SECTION_TREE]
         if "tree" in self.manifest:     # section 15.13: the root names exactly one tree section
@@ -2648,7 +2666,10 @@ def directory_records(data, lo, hi, tail):
         if flags & 1 and typ == SECTION_TREE and not tail:
             return None, "section %d (type 4, the Merkle tree) is marked critical; the type " \
                 "is not (section 15.6)" % i
-        if flags & 1:
+        if typ == SECTION_SEAL and not tail and not flags & 1:
+            return None, "section %d (type 8, the seal) is not marked critical (section " \
+                "15.17.1)" % i
+        if flags & 1 and not (typ == SECTION_SEAL and not tail):
             return None, Newer("section %d: critical section type %d is not known: a newer "
                                "reader is needed" % (i, typ))
         records.append({"number": i, "type": typ, "flags": flags, "offset": off,

@@ -110,6 +110,10 @@ MORE=input-dedup make_vector vector-1.1-dedup.npk --format-version 1.1 --no-copi
 # vector-1.1-search.npk: the same as vector-1.1-tree.npk with the full-text
 # index, sections 7 and 11 (spec/search.md 9)
 make_vector vector-1.1-search.npk --format-version 1.1 --no-copies --search-index
+# vector-1.1-sealed.npk (format.md 15.17): by the testing build's vector
+# maker, whose randomness a seed fixes (make build/seal-vector)
+"$(dirname "$NP")/build/seal-vector" . "$new/vector-1.1-sealed.npk" ||
+	die "build/seal-vector failed (make build/seal-vector first)"
 cp "$new/vector.npk" "$new/1.0/vector.npk" || die "cannot copy the new vector"
 "$NP" prove -p test.pub -o "$new/1.1/proof.txt" "$new/vector-1.1-tree.npk" b/note.md > /dev/null ||
 	die "newspack prove of b/note.md in vector-1.1-tree.npk failed"
@@ -227,12 +231,14 @@ fill dump "$tmp/dump" text "$tmp/readme.2" "$tmp/readme.3"
 # Everything passed: write.
 mkdir -p 1.0 1.1 editions || die "cannot make 1.0/, 1.1/ and editions/"
 for f in vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk vector-1.1-dedup.npk \
-	vector-1.1-search.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk editions/*.npk editions/rotation.txt; do
+	vector-1.1-search.npk vector-1.1-sealed.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk \
+	editions/*.npk editions/rotation.txt; do
 	[ -e "$f" ] && [ ! -e "$new/$f" ] || continue
 	rm -f "$f" && echo "regen.sh: $f removed (no longer made)"
 done
 (cd "$new" && ls vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk vector-1.1-dedup.npk \
-	vector-1.1-search.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk editions/*.npk editions/rotation.txt) > "$tmp/made"
+	vector-1.1-search.npk vector-1.1-sealed.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk \
+	editions/*.npk editions/rotation.txt) > "$tmp/made"
 while IFS= read -r f; do
 	if cmp -s "$new/$f" "$f"; then
 		echo "regen.sh: $f unchanged"

@@ -77,6 +77,7 @@ enum {
 	RO_SYMLINKS = 1 << 11,    /* --symlinks */
 	RO_CHAIN = 1 << 12,       /* --chain FILE (repeatable), --at EDITION|DATE */
 	RO_ALL = 1 << 13,         /* --all (list) */
+	RO_KEY = 1 << 14,         /* -k KEY (repeatable), --passphrase-file F: sealed archives */
 };
 typedef struct cli_ropts {
 	const char *pubkey;
@@ -87,7 +88,22 @@ typedef struct cli_ropts {
 	int symlinks;
 	int threads;              /* 0: one per core */
 	npk_chain_opts chain;     /* --chain, --at, --all (spec/format.md 15.15) */
+	const char **keys;        /* -k: recipients' secret keys (spec/format.md 15.17) */
+	size_t nkeys;
+	const char *pass_file;    /* --passphrase-file: the archive's passphrase */
+	int closed_ok;            /* a sealed archive may stay closed (verify, info) */
 } cli_ropts;
+/* 15.17: opens r when it is sealed, with o's -k keys and --passphrase-file,
+ * or with the default encryption key (keygen --encryption) when neither is
+ * given and it exists. Without any, a sealed archive stays closed when
+ * o->closed_ok, and is refused otherwise. Returns 0 or an exit code, having
+ * said why. */
+int cli_unseal(npk_reader *r, const char *archive, const cli_ropts *o);
+/* The -k and --passphrase-file lines of a reading command's --help. */
+#define CLI_KEY_HELP \
+	"  -k KEY              a recipient's secret key (keygen --encryption), to read a\n" \
+	"                      sealed archive (repeatable; default: the one keygen made)\n" \
+	"  --passphrase-file F the passphrase of a sealed archive, from F's first line\n"
 /* Parses the options of cmd, accepting those in the RO_ flags allowed;
  * help prints its --help text. Returns -1 to go on (argv[optind] is the
  * first operand), or an exit code. */
@@ -132,6 +148,9 @@ const char *cli_config_dir(void);
 const char *cli_default_seckey(void);
 const char *cli_default_pubkey(void);
 const char *cli_trusted_dir(void);
+/* The default encryption key pair (keygen --encryption; keys.md 9), or NULL. */
+const char *cli_default_identity(void);
+const char *cli_default_recipient(void);
 /* Why cli_config_dir() is NULL. */
 #define CLI_NO_CONFIG_WHY "neither XDG_CONFIG_HOME nor HOME is an absolute path, and the password\n" \
 	"  database names no home folder"

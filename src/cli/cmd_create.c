@@ -65,6 +65,14 @@ static void create_help(FILE *f)
 	        "  --no-dedup           store every document's bytes: by default a document whose\n"
 	        "                       content equals one stored before is stored once and\n"
 	        "                       named by both entries\n"
+	        "  --recipient PUBKEY   seal the archive for this recipient (a public key made by\n"
+	        "                       newspack keygen --encryption); repeat for more: give two\n"
+	        "                       at least, as a lost key is a lost archive. Paths, titles,\n"
+	        "                       metadata, documents and counts are then readable only\n"
+	        "                       with a recipient's key; anyone can still verify it\n"
+	        "  --encrypt-passphrase-file F\n"
+	        "                       seal the archive for the passphrase on F's first line too\n"
+	        "                       (Argon2id, 256 MiB; not the signing key's passphrase)\n"
 	        "  --search-index       add a full-text index of the documents' text and metadata\n"
 	        "                       (format 1.1), for newspack search; about a fifth of the\n"
 	        "                       archive's size\n"
@@ -167,6 +175,11 @@ typedef struct copts {
 	const char *list;         /* --files-from */
 	int null;                 /* --null */
 	cli_inputs in;            /* the INPUTs */
+	const char **rcpt;        /* --recipient FILE (spec/format.md 15.17) */
+	size_t nrcpt;
+	npk_recipient **rk;       /* their keys, loaded */
+	const char *seal_pfile;   /* --encrypt-passphrase-file */
+	char *seal_pass;
 } copts;
 
 /* --meta KEY=VALUE (arg is changed). Returns -1 to go on, or an exit code. */
@@ -284,6 +297,8 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		{"no-tree", no_argument, NULL, 'E'},
 		{"no-dedup", no_argument, NULL, 'D'},
 		{"search-index", no_argument, NULL, 'I'},
+		{"recipient", required_argument, NULL, 'Y'},
+		{"encrypt-passphrase-file", required_argument, NULL, 'Z'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, ec = -1;
@@ -304,6 +319,8 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		case 'E': co->opts.no_tree = 1; break;
 		case 'D': co->opts.no_dedup = 1; break;
 		case 'I': co->opts.search_index = 1; break;
+		case 'Y': ec = cli_push("create", &co->rcpt, &co->nrcpt, optarg); break;
+		case 'Z': co->seal_pfile = optarg; break;
 		case 'h': create_help(stdout); ec = 0; break;
 		case 'm': ec = parse_meta(optarg, co->meta); break;
 		case 't':
@@ -330,6 +347,16 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 		return cli_usage_error("create", "need OUT.npk and at least one INPUT");
 	if (co->list && strcmp(co->list, "-") == 0 && co->pfile && strcmp(co->pfile, "-") == 0)
 		return cli_usage_error("create", "--files-from - and --passphrase-file - both want stdin");
+	int sealing = co->nrcpt > 0 || co->seal_pfile != NULL;
+	if (sealing && (co->opts.format_10 || co->opts.search_index))
+		return cli_usage_error("create", "a sealed archive (--recipient, "
+		                       "--encrypt-passphrase-file) needs format 1.1 and cannot hold a "
+		                       "search index yet");
+	int stdin_users = (co->list && strcmp(co->list, "-") == 0) +
+	                  (co->pfile && strcmp(co->pfile, "-") == 0) +
+	                  (co->seal_pfile && strcmp(co->seal_pfile, "-") == 0);
+	if (stdin_users > 1)
+		return cli_usage_error("create", "two options want stdin ('-')");
 	return co->have_time ? -1 : cli_default_timestamp(&co->opts);
 }
 
@@ -393,6 +420,10 @@ static void print_summary(const char *out, const copts *co, const npk_create_sta
 		printf("%s: %llu %s, %s packed into %s (%.1f%%), signed by key %s\n", out,
 		       (unsigned long long)stats->documents,
 		       cli_s(stats->documents, "document", "documents"), a, b, 100.0 * ratio, id);
+		if (co->nrcpt > 0 || co->seal_pass != NULL)
+			printf("sealed for %zu %s%s: only they can read it; anyone with the signer's "
+			       "public key can verify it\n", co->nrcpt, cli_s(co->nrcpt, "recipient",
+			       "recipients"), co->seal_pass ? " and a passphrase" : "");
 		if (stats->folders || stats->links)
 			printf("and %llu %s, %llu %s\n", (unsigned long long)stats->folders,
 			       cli_s(stats->folders, "empty folder", "empty folders"),
@@ -418,6 +449,39 @@ static void print_summary(const char *out, const copts *co, const npk_create_sta
 			       cli_s(stats->skipped, "input was skipped", "inputs were skipped"),
 			       cli_s(stats->skipped, "warning", "warnings"));
 	}
+}
+
+/* 15.17: the recipients' keys and the archive's passphrase, before any
+ * work. Returns 0 or an exit code. */
+static int load_sealing(copts *co)
+{
+	npk_error err = {0};
+	if (co->nrcpt > 0) {
+		co->rk = calloc(co->nrcpt, sizeof *co->rk);
+		if (co->rk == NULL) {
+			cli_warn("out of memory");
+			return EXIT_USAGE;
+		}
+	}
+	for (size_t i = 0; i < co->nrcpt; i++)
+		if (npk_recipient_load(co->rcpt[i], &co->rk[i], &err) != NPK_OK)
+			return cli_fail(&err);
+	if (co->seal_pfile != NULL) {
+		co->seal_pass = cli_passphrase(co->seal_pfile, "Passphrase for the archive: ", 1);
+		if (co->seal_pass == NULL)
+			return EXIT_USAGE;
+		if (co->seal_pass[0] == 0) {
+			cli_warn("%s: an empty passphrase", co->seal_pfile);
+			return EXIT_USAGE;
+		}
+	}
+	co->opts.recipients = (const npk_recipient *const *)co->rk;
+	co->opts.nrecipients = co->nrcpt;
+	co->opts.seal_passphrase = co->seal_pass;
+	if (co->nrcpt + (co->seal_pass != NULL) == 1 && !co->quiet && !co->json)
+		cli_warn("warning: sealed for one key only: if it is lost, so is the archive; "
+		         "give two recipients (--recipient) or add a passphrase");
+	return 0;
 }
 
 /* Packs the n inputs into out, signed with sk, and prints the summary.
@@ -466,8 +530,15 @@ int cmd_create(int argc, char **argv)
 	co.opts.paths = co.in.paths;
 	if ((ec = cli_load_seckey(co.sec, co.pfile, &sk)) != 0)
 		goto out;
+	if ((ec = load_sealing(&co)) != 0)
+		goto out;
 	ec = create_run(&co, argv[optind], co.in.src, co.in.n, sk);
 out:
+	for (size_t i = 0; co.rk != NULL && i < co.nrcpt; i++)
+		npk_recipient_free(co.rk[i]);
+	free(co.rk);
+	free(co.rcpt);
+	cli_passphrase_free(co.seal_pass);
 	npk_seckey_free(sk);
 	npk_meta_free(co.meta);
 	free(co.exclude);

@@ -36,7 +36,7 @@ static void export_help(FILE *f)
 	        "always exports to the same bytes. newspack create of a tar or zip export\n"
 	        "gives back the same metadata and media types. Given an edition, the chain's\n"
 	        "state is exported: each path's newest version, withdrawn documents left out.\n"
-	        "\n" CLI_TRUST_HELP
+	        "\n" CLI_TRUST_HELP CLI_KEY_HELP
 	        "  --allow-untrusted   export an archive signed by a key that is not trusted\n"
 	        "  -q                  no progress and no summary\n"
 	        "  -v                  name each document as it is checked and written (on stderr)\n"
@@ -88,7 +88,8 @@ int cmd_export(int argc, char **argv)
 {
 	cli_ropts o;
 	int ec = cli_parse_ropts(argc, argv, "export",
-	                         RO_PUBKEY | RO_UNTRUSTED | RO_QUIET | RO_VERBOSE | RO_FORMAT | RO_CHAIN,
+	                         RO_PUBKEY | RO_UNTRUSTED | RO_QUIET | RO_VERBOSE | RO_FORMAT | RO_CHAIN |
+	                         RO_KEY,
 	                         export_help, &o);
 	if (ec >= 0)
 		return ec;

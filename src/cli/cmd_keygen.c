@@ -12,13 +12,20 @@
 static void keygen_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack keygen [-p PUBKEY] [-s SECKEY] [-W] [-f] [--passphrase-file FILE]\n"
+	        "Usage: newspack keygen [--encryption] [-p PUBKEY] [-s SECKEY] [-W] [-f]\n"
+	        "                       [--passphrase-file FILE]\n"
 	        "\n"
 	        "Makes an Ed25519 key pair for signing archives. The files are minisign-compatible:\n"
 	        "a key made by 'minisign -G' signs archives too, and minisign can check them.\n"
+	        "With --encryption, makes an X25519 key pair instead, to receive sealed archives\n"
+	        "(create --recipient): its public key is for whoever seals archives for you, its\n"
+	        "secret key opens them (-k KEY; this one by default). Keep a second recipient\n"
+	        "somewhere else: a sealed archive whose every key is lost can never be read again.\n"
 	        "\n"
-	        "  -s SECKEY   secret key file (default %s)\n"
-	        "  -p PUBKEY   public key file (default %s)\n"
+	        "  -s SECKEY   secret key file (default %s;\n"
+	        "              with --encryption %s)\n"
+	        "  -p PUBKEY   public key file (default %s;\n"
+	        "              with --encryption %s)\n"
 	        "  -W          do not encrypt the secret key with a passphrase\n"
 	        "  -f          overwrite existing key files\n"
 	        "  --passphrase-file FILE\n"
@@ -26,9 +33,10 @@ static void keygen_help(FILE *f)
 	        "              instead of asking on the terminal\n"
 	        "\n"
 	        "The secret key is written with mode 0600 and encrypted (scrypt) unless -W.\n"
-	        "The public key is also copied to %s/ so that this machine trusts\n"
+	        "A signing public key is also copied to %s/ so that this machine trusts\n"
 	        "what it signs. Give the .pub file to whoever must check your archives.\n",
-	        cli_shown(cli_default_seckey()), cli_shown(cli_default_pubkey()),
+	        cli_shown(cli_default_seckey()), cli_shown(cli_default_identity()),
+	        cli_shown(cli_default_pubkey()), cli_shown(cli_default_recipient()),
 	        cli_shown(cli_trusted_dir()));
 }
 
@@ -78,7 +86,7 @@ static int same_file(const char *a, const char *b)
  * need be) unless named. Refuses one file for both, and existing ones
  * without force, early, before asking for a passphrase or writing
  * anything. Returns 0 or an exit code. */
-static int keygen_paths(const char **sec, const char **pub, int force)
+static int keygen_paths(const char **sec, const char **pub, int force, int enc)
 {
 	if ((*pub == NULL || *sec == NULL) && cli_config_dir() == NULL) {
 		cli_warn("no folder for the default key files: " CLI_NO_CONFIG_WHY
@@ -90,9 +98,9 @@ static int keygen_paths(const char **sec, const char **pub, int force)
 		return EXIT_USAGE;
 	}
 	if (*sec == NULL)
-		*sec = cli_default_seckey();
+		*sec = enc ? cli_default_identity() : cli_default_seckey();
 	if (*pub == NULL)
-		*pub = cli_default_pubkey();
+		*pub = enc ? cli_default_recipient() : cli_default_pubkey();
 	if (same_file(*sec, *pub)) {
 		cli_warn("%s and %s are one file; the secret and the public key need two", *sec, *pub);
 		return EXIT_USAGE;
@@ -162,15 +170,41 @@ static void keygen_print(const npk_pubkey *pk, const char *sec, const char *pub,
 		printf("Trusted in:  nowhere: " CLI_NO_CONFIG_WHY "\n");
 }
 
+/* keygen --encryption: an X25519 pair (keys.md 9), not trusted anywhere:
+ * a recipient key is given to others, not checked against. */
+static int keygen_encryption(const char *sec, const char *pub, const char *pass, int force)
+{
+	npk_error err = {0};
+	npk_recipient *r = NULL;
+	npk_identity *id = NULL;
+	int rc = npk_identity_generate(&r, &id, &err);
+	if (rc == NPK_OK)
+		rc = npk_identity_save(id, sec, pass, force, &err);
+	if (rc == NPK_OK)
+		rc = npk_recipient_save(r, pub, force, &err);
+	if (rc == NPK_OK) {
+		char kid[17];
+		npk_keyid_format(npk_recipient_id(r), kid);
+		printf("Encryption key id: %s\n"
+		       "Secret key:  %s%s\n"
+		       "Public key:  %s (for whoever seals archives for you)\n",
+		       kid, sec, pass ? "" : " (not encrypted)", pub);
+	}
+	npk_recipient_free(r);
+	npk_identity_free(id);
+	return rc == NPK_OK ? 0 : cli_fail(&err);
+}
+
 int cmd_keygen(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{"help", no_argument, NULL, 'h'},
 		{"passphrase-file", required_argument, NULL, 'P'},
+		{"encryption", no_argument, NULL, 'E'},
 		{NULL, 0, NULL, 0},
 	};
 	const char *pub = NULL, *sec = NULL, *pfile = NULL;
-	int unencrypted = 0, force = 0, c;
+	int unencrypted = 0, force = 0, enc = 0, c;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "p:s:Wfh", longopts, NULL)) != -1) {
 		switch (c) {
@@ -179,18 +213,24 @@ int cmd_keygen(int argc, char **argv)
 		case 'W': unencrypted = 1; break;
 		case 'f': force = 1; break;
 		case 'P': pfile = optarg; break;
+		case 'E': enc = 1; break;
 		case 'h': keygen_help(stdout); return 0;
 		default: return cli_usage_error("keygen", "bad option");
 		}
 	}
 	if (optind != argc)
 		return cli_usage_error("keygen", "unexpected argument '%s'", argv[optind]);
-	int ec = keygen_paths(&sec, &pub, force);
+	int ec = keygen_paths(&sec, &pub, force, enc);
 	if (ec != 0)
 		return ec;
 	char *pass = NULL;
 	if (!unencrypted && (ec = keygen_passphrase(pfile, &pass)) != 0)
 		return ec;
+	if (enc) {
+		ec = keygen_encryption(sec, pub, pass, force);
+		cli_passphrase_free(pass);
+		return ec;
+	}
 	npk_error err = {0};
 	npk_pubkey *pk = NULL;
 	npk_seckey *sk = NULL;

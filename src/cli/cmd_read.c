@@ -26,7 +26,7 @@ static void verify_help(FILE *f)
 	        "file's signer on an \"edition\" line), the links between them, the tree across\n"
 	        "the chain, the contents referred to in earlier files, the withdrawals and\n"
 	        "the folder rule of the state; a missing file is damage (exit 1).\n"
-	        "\n" CLI_TRUST_HELP
+	        "\n" CLI_TRUST_HELP CLI_KEY_HELP
 	        "  --chain FILE        an earlier file of the chain not found beside ARCHIVE\n"
 	        "  --at EDITION|DATE   verify the chain up to that edition\n"
 	        "  --json              print a JSON report (schema in newspack(1))\n"
@@ -155,9 +155,17 @@ static void text_container(const verify_result *res)
 		snprintf(copies, sizeof copies, "; survival copies of %llu %s", (unsigned long long)
 		         st->copies, cli_s(st->copies, "extent", "extents"));
 	}
-	printf("  format %u.%u: %llu %s (%llu known, %llu unknown and not critical); entries: %llu "
+	if (st->sealed == 1) {
+		printf("  format %u.%u, sealed: %llu %s; entries hidden; %s%s\n",
+		       res->info->version_major, res->info->version_minor,
+		       (unsigned long long)st->sections, cli_s(st->sections, "section", "sections"),
+		       tail, copies);
+		return;
+	}
+	printf("  format %u.%u%s: %llu %s (%llu known, %llu unknown and not critical); entries: %llu "
 	       "%s, %llu withdrawn, %llu empty %s, %llu symbolic %s; %s%s\n",
 	       res->info->version_major, res->info->version_minor,
+	       st->sealed == 2 ? ", sealed and opened with the key given" : "",
 	       (unsigned long long)st->sections, cli_s(st->sections, "section", "sections"),
 	       (unsigned long long)(st->sections - st->sections_unknown),
 	       (unsigned long long)st->sections_unknown, (unsigned long long)st->kind_documents,
@@ -209,6 +217,14 @@ static void text_result(vctx *v, const verify_result *res)
 		       (unsigned long long)st->clusters, (unsigned long long)st->pages_bad,
 		       (unsigned long long)st->pages,
 		       st->documents_unsupported ? "; more need a newer reader" : "");
+	else if (st->sealed == 1)   /* 15.17.7: checked without a key */
+		printf("%s  %s: sealed; ciphertext intact (%llu %s and %llu index %s, every digest "
+		       "matches), signed by %s key %s%s; contents not readable without a key\n",
+		       res->info->trusted ? "OK" : "UNTRUSTED", v->archive,
+		       (unsigned long long)st->clusters, cli_s(st->clusters, "cluster", "clusters"),
+		       (unsigned long long)st->pages, cli_s(st->pages, "page", "pages"),
+		       res->info->trusted ? "trusted" : "a key claiming to be", res->key_id,
+		       res->info->trusted ? "" : ", which is not trusted");
 	else if (!res->info->trusted)
 		printf("UNTRUSTED  %s: intact (%llu %s, %s), but signed by a key claiming to be "
 		       "key %s, which is not trusted (fingerprint %s)\n",
@@ -289,7 +305,7 @@ static void json_container(vctx *v, json_t *j, const npk_verify_stats *st)
 	json_object_set_new(j, "tail", t);
 	/* 15.9: the survival copies, and the damaged originals they serve */
 	json_t *served = json_array();
-	for (unsigned bit = NPK_COPY_HEADER; bit <= NPK_COPY_TAIL_TRAILER; bit <<= 1)
+	for (unsigned bit = NPK_COPY_HEADER; bit <= NPK_COPY_SEAL; bit <<= 1)
 		if (st->copies_served & bit)
 			json_array_append_new(served, json_string(cli_copy_name(bit)));
 	json_object_set_new(j, "copies", json_pack("{s:I, s:o}", "extents",
@@ -312,6 +328,9 @@ static void json_result(vctx *v, const verify_result *res)
 	json_object_set_new(j, "key_id", json_string(res->key_id));
 	json_object_set_new(j, "fingerprint", json_string(res->fingerprint));
 	json_object_set_new(j, "trusted", json_boolean(res->info->trusted));
+	/* 15.17: false, "closed" (checked without a key) or "opened" */
+	json_object_set_new(j, "sealed", st->sealed == 0 ? json_false()
+	                    : json_string(st->sealed == 1 ? "closed" : "opened"));
 	json_object_set_new(j, "documents", json_integer((json_int_t)st->documents));
 	json_object_set_new(j, "documents_damaged", json_integer((json_int_t)st->documents_bad));
 	json_object_set_new(j, "clusters", json_integer((json_int_t)st->clusters));
@@ -438,8 +457,8 @@ int cmd_verify(int argc, char **argv)
 {
 	cli_ropts o;
 	int ec = cli_parse_ropts(argc, argv, "verify",
-	                         RO_PUBKEY | RO_JSON | RO_QUIET | RO_VERBOSE | RO_THREADS | RO_CHAIN,
-	                         verify_help, &o);
+	                         RO_PUBKEY | RO_JSON | RO_QUIET | RO_VERBOSE | RO_THREADS | RO_CHAIN |
+	                         RO_KEY, verify_help, &o);
 	if (ec >= 0)
 		return ec;
 	if (argc - optind != 1)
@@ -467,6 +486,11 @@ int cmd_verify(int argc, char **argv)
 			cli_fail(&err);
 		return ec;
 	}
+	o.closed_ok = 1;          /* 15.17.7: checked without a key */
+	if ((ec = cli_unseal(r, v.archive, &o)) != 0) {
+		npk_reader_free(r);
+		return ec;
+	}
 	ec = verify_opened(&v, r, &o);
 	npk_reader_free(r);
 	if (ec == EXIT_UNTRUSTED && o.pubkey == NULL && cli_trusted_dir() == NULL && !o.quiet)
@@ -489,7 +513,7 @@ static void list_help(FILE *f)
 	        "TAB and \"(withdrawn)\". -l and --json also read each symbolic link's target.\n"
 	        "Given an edition, lists its chain's state: each path's newest version,\n"
 	        "withdrawn documents left out (spec/format.md 15.15).\n"
-	        "\n" CLI_TRUST_HELP
+	        "\n" CLI_TRUST_HELP CLI_KEY_HELP
 	        "  -l                  long: size (or the kind: folder, symlink, withdrawn),\n"
 	        "                      media type, date, path (a link's with '-> TARGET') and\n"
 	        "                      title\n"
@@ -580,7 +604,7 @@ static int list_json_all(npk_reader *r, const char *archive, int chain, npk_erro
 int cmd_list(int argc, char **argv)
 {
 	cli_ropts o;
-	int ec = cli_parse_ropts(argc, argv, "list", RO_PUBKEY | RO_JSON | RO_UNTRUSTED | RO_LONG |
+	int ec = cli_parse_ropts(argc, argv, "list", RO_PUBKEY | RO_JSON | RO_UNTRUSTED | RO_LONG | RO_KEY |
 	                         RO_CHAIN | RO_ALL, list_help, &o);
 	if (ec >= 0)
 		return ec;
@@ -617,7 +641,7 @@ static void info_help(FILE *f)
 	        "the header, the signed manifest and the tables, not the documents. Given an\n"
 	        "edition, also shows its chain: each edition's file, date, entries and signer\n"
 	        "(the counts above are those of the edition read).\n"
-	        "\n" CLI_TRUST_HELP
+	        "\n" CLI_TRUST_HELP CLI_KEY_HELP
 	        "  --json              as JSON\n"
 	        "  --allow-untrusted   show an archive signed by a key that is not trusted\n"
 	        CLI_CHAIN_HELP);
@@ -865,8 +889,13 @@ static void info_json(info_view *v)
 	json_object_set_new(j, "signer_public_key", json_string(v->signer));
 	json_object_set_new(j, "trusted", json_boolean(in->trusted));
 	json_object_set_new(j, "trusted_comment", json_string(in->comment));
-	json_object_set_new(j, "documents", json_integer((json_int_t)in->documents));
-	json_object_set_new(j, "content_bytes", json_integer((json_int_t)in->bytes));
+	json_object_set_new(j, "sealed", in->sealed == 0 ? json_false()
+	                    : json_string(in->sealed == 1 ? "closed" : "opened"));
+	/* a sealed archive not opened: its counts and sizes are hidden (null) */
+	json_object_set_new(j, "documents", in->sealed == 1 ? json_null()
+	                    : json_integer((json_int_t)in->documents));
+	json_object_set_new(j, "content_bytes", in->sealed == 1 ? json_null()
+	                    : json_integer((json_int_t)in->bytes));
 	json_object_set_new(j, "archive_bytes", json_integer((json_int_t)in->file_size));
 	json_object_set_new(j, "ratio", json_real(v->ratio));
 	json_object_set_new(j, "clusters", json_integer((json_int_t)in->clusters));
@@ -898,9 +927,15 @@ static void info_text(info_view *v)
 	else
 		printf("Signed by:     a key claiming to be key %s (NOT trusted)\n", v->id);
 	printf("Fingerprint:   %s\n", v->fp);
-	if (in->edition > 0) {
+	if (in->sealed == 1) {
+		printf("Sealed:        yes; documents, paths, sizes and metadata are hidden (read it\n"
+		       "               with a recipient's key: -k KEY, or --passphrase-file F)\n");
+		printf("Archive size:  %s (%llu bytes)\n", b, (unsigned long long)in->file_size);
+	} else if (in->edition > 0) {
 		info_chain_sizes(v, a, b);
 	} else {
+		if (in->sealed == 2)
+			printf("Sealed:        yes, opened with the key given\n");
 		printf("Documents:     %llu\n", (unsigned long long)in->documents);
 		printf("Content:       %s (%llu bytes)\n", a, (unsigned long long)in->bytes);
 		printf("Archive size:  %s (%llu bytes, %.1f%% of the content)\n", b,
@@ -934,10 +969,11 @@ static void info_text(info_view *v)
 int cmd_info(int argc, char **argv)
 {
 	cli_ropts o;
-	int ec = cli_parse_ropts(argc, argv, "info", RO_PUBKEY | RO_JSON | RO_UNTRUSTED | RO_CHAIN,
-	                         info_help, &o);
+	int ec = cli_parse_ropts(argc, argv, "info", RO_PUBKEY | RO_JSON | RO_UNTRUSTED | RO_CHAIN |
+	                         RO_KEY, info_help, &o);
 	if (ec >= 0)
 		return ec;
+	o.closed_ok = 1;          /* 15.17: what a sealed archive shows without a key */
 	if (argc - optind != 1)
 		return cli_usage_error("info", "need exactly one ARCHIVE");
 	npk_reader *r = NULL;
@@ -980,7 +1016,7 @@ static void cat_help(FILE *f)
 	        "break is added). An empty folder or a withdrawn document has no content: cat\n"
 	        "says so and exits 2, as for a path the archive does not hold. Given an\n"
 	        "edition, writes the path's newest version in its chain.\n"
-	        "\n" CLI_TRUST_HELP
+	        "\n" CLI_TRUST_HELP CLI_KEY_HELP
 	        "  --allow-untrusted   read an archive signed by a key that is not trusted\n"
 	        CLI_CHAIN_HELP);
 }
@@ -1018,7 +1054,7 @@ static int cat_doc(npk_reader *r, const char *archive, const char *path, npk_err
 int cmd_cat(int argc, char **argv)
 {
 	cli_ropts o;
-	int ec = cli_parse_ropts(argc, argv, "cat", RO_PUBKEY | RO_UNTRUSTED | RO_CHAIN, cat_help,
+	int ec = cli_parse_ropts(argc, argv, "cat", RO_PUBKEY | RO_UNTRUSTED | RO_CHAIN | RO_KEY, cat_help,
 	                         &o);
 	if (ec >= 0)
 		return ec;
@@ -1063,7 +1099,7 @@ static void extract_help(FILE *f)
 	        "output as verify names it, is not written, and the exit code is 1. Damage in\n"
 	        "the header, manifest or tables still stops it before anything is written.\n"
 	        "Given an edition, writes its chain's state (each path's newest version).\n"
-	        "\n" CLI_TRUST_HELP
+	        "\n" CLI_TRUST_HELP CLI_KEY_HELP
 	        "  -C DIR              extract under DIR (made with its parents if missing)\n"
 	        "  --force             replace existing files\n"
 	        "  --no-mtime          leave the files' times and execute permission as written\n"
@@ -1147,7 +1183,7 @@ int cmd_extract(int argc, char **argv)
 {
 	cli_ropts o;
 	int ec = cli_parse_ropts(argc, argv, "extract",
-	                         RO_PUBKEY | RO_DIR | RO_FORCE | RO_UNTRUSTED | RO_QUIET |
+	                         RO_PUBKEY | RO_DIR | RO_FORCE | RO_UNTRUSTED | RO_QUIET | RO_KEY |
 	                         RO_VERBOSE | RO_THREADS | RO_NO_MTIME | RO_SYMLINKS | RO_CHAIN,
 	                         extract_help, &o);
 	if (ec >= 0)

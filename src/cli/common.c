@@ -37,6 +37,7 @@ int cli_exit_code(int code)
 	case NPK_E_FORMAT:
 	case NPK_E_DIGEST:
 	case NPK_E_SIGNATURE:
+	case NPK_E_NOKEY:         /* the wrong key or passphrase: exit 1, as for damage */
 		return EXIT_VERIFY;
 	case NPK_E_UNTRUSTED:
 		return EXIT_UNTRUSTED;
@@ -52,6 +53,7 @@ int cli_exit_code(int code)
 	case NPK_E_EXISTS:
 	case NPK_E_UNSAFE:
 	case NPK_E_CANCELED:
+	case NPK_E_SEALED:
 		return EXIT_USAGE;
 	}
 	return EXIT_USAGE;
@@ -75,7 +77,7 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 }
 
 enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE, OPT_FORMAT, OPT_NO_MTIME, OPT_SYMLINKS, OPT_CHAIN,
-       OPT_AT, OPT_ALL };
+       OPT_AT, OPT_ALL, OPT_PASSFILE };
 
 /* The RO_ flag that accepts option c (as getopt_long returns it); 0 for
  * '?', which getopt returns for an unknown option or a missing argument. */
@@ -97,6 +99,8 @@ static unsigned ropt_flag(int c)
 	case OPT_CHAIN: return RO_CHAIN;
 	case OPT_AT: return RO_CHAIN;
 	case OPT_ALL: return RO_ALL;
+	case 'k': return RO_KEY;
+	case OPT_PASSFILE: return RO_KEY;
 	default: return 0;
 	}
 }
@@ -112,25 +116,34 @@ static int parse_threads(const char *cmd, const char *s, int *out)
 	return -1;
 }
 
-/* The --chain files of this run (freed at exit). */
-static const char **chain_files;
+/* The --chain files and the -k keys of this run, lists freed at exit. */
+static const char **chain_files, **key_files;
 
-static void chain_files_free(void)
+static void run_lists_free(void)
 {
 	free(chain_files);
+	free(key_files);
+}
+
+/* s appended to *list, of *n; -1 to go on, or an exit code. */
+static int run_list_push(const char *cmd, const char ***list, size_t *n, const char *s)
+{
+	const char **v = realloc(*list, (*n + 1) * sizeof *v);
+	if (v == NULL)
+		return cli_usage_error(cmd, "out of memory");
+	static int registered;
+	if (!registered && atexit(run_lists_free) == 0)
+		registered = 1;
+	*list = v;
+	v[(*n)++] = s;
+	return -1;
 }
 
 int cli_add_chain(const char *cmd, const char *file, npk_chain_opts *c)
 {
-	const char **v = realloc(chain_files, (c->nfiles + 1) * sizeof *v);
-	if (v == NULL)
-		return cli_usage_error(cmd, "out of memory");
-	if (chain_files == NULL)
-		atexit(chain_files_free);
-	chain_files = v;
-	v[c->nfiles++] = file;
-	c->files = v;
-	return -1;
+	int ec = run_list_push(cmd, &chain_files, &c->nfiles, file);
+	c->files = chain_files;
+	return ec;
 }
 
 /* "YYYY-MM-DD" and "THH:MM:SSZ" as numbers; 1 when s is exactly that. */
@@ -189,13 +202,14 @@ int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
 		{"chain", required_argument, NULL, OPT_CHAIN},
 		{"at", required_argument, NULL, OPT_AT},
 		{"all", no_argument, NULL, OPT_ALL},
+		{"passphrase-file", required_argument, NULL, OPT_PASSFILE},
 		{NULL, 0, NULL, 0},
 	};
 	memset(o, 0, sizeof *o);
 	o->dir = ".";
 	int c, ec;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:C:j:qvlh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:C:j:k:qvlh", longopts, NULL)) != -1) {
 		if (c != 'h' && !(allowed & ropt_flag(c)))
 			return cli_usage_error(cmd, "option not accepted here");
 		switch (c) {
@@ -223,6 +237,13 @@ int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
 				return ec;
 			break;
 		case OPT_ALL: o->chain.all = 1; break;
+		case 'k':
+			ec = run_list_push(cmd, &key_files, &o->nkeys, optarg);
+			o->keys = key_files;
+			if (ec >= 0)
+				return ec;
+			break;
+		case OPT_PASSFILE: o->pass_file = optarg; break;
 		case 'h': help(stdout); return 0;
 		default: return cli_usage_error(cmd, "bad option");
 		}
@@ -286,6 +307,18 @@ const char *cli_default_pubkey(void)
 	return config_path(p, sizeof p, "newspack.pub");
 }
 
+const char *cli_default_identity(void)
+{
+	static char p[4200];
+	return config_path(p, sizeof p, "encryption.key");
+}
+
+const char *cli_default_recipient(void)
+{
+	static char p[4200];
+	return config_path(p, sizeof p, "encryption.pub");
+}
+
 const char *cli_trusted_dir(void)
 {
 	static char p[4200];
@@ -337,12 +370,13 @@ const char *cli_copy_name(unsigned bit)
 	       : bit == NPK_COPY_PAGE_TABLE    ? "page table"
 	       : bit == NPK_COPY_CLUSTER_TABLE ? "cluster table"
 	       : bit == NPK_COPY_MANIFEST      ? "manifest"
+	       : bit == NPK_COPY_SEAL          ? "seal"
 	                                       : "tail trailer";
 }
 
 int cli_copy_object(const char *object)
 {
-	for (unsigned bit = NPK_COPY_HEADER; bit <= NPK_COPY_TAIL_TRAILER; bit <<= 1)
+	for (unsigned bit = NPK_COPY_HEADER; bit <= NPK_COPY_SEAL; bit <<= 1)
 		if (strcmp(object, cli_copy_name(bit)) == 0)
 			return 1;
 	return 0;
@@ -354,7 +388,7 @@ const char *cli_copy_names(unsigned bits, char *buf, size_t len)
 	for (unsigned b = bits; b; b &= b - 1)
 		total++;
 	buf[0] = 0;
-	for (unsigned bit = NPK_COPY_HEADER; bit <= NPK_COPY_TAIL_TRAILER; bit <<= 1) {
+	for (unsigned bit = NPK_COPY_HEADER; bit <= NPK_COPY_SEAL; bit <<= 1) {
 		if (!(bits & bit))
 			continue;
 		size_t at = strlen(buf);
@@ -400,7 +434,85 @@ int cli_open_ro(const char *path, const cli_ropts *o, npk_reader **out)
 {
 	npk_chain_opts c = o->chain;
 	c.warn = chain_warn;
-	return open_with(path, o->pubkey, o->allow_untrusted, &c, out);
+	int ec = open_with(path, o->pubkey, o->allow_untrusted, &c, out);
+	if (ec == 0 && (ec = cli_unseal(*out, path, o)) != 0) {
+		npk_reader_free(*out);
+		*out = NULL;
+	}
+	return ec;
+}
+
+/* A secret key of -k into the keyring: its passphrase asked for when it
+ * has one. Returns 0 or an exit code. */
+static int keyring_add_file(npk_keyring *k, const char *path)
+{
+	npk_error err = {0};
+	npk_identity *id = NULL;
+	int rc = npk_identity_load(path, NULL, &id, &err);
+	if (rc == NPK_E_PASSPHRASE) { /* protected: asked for */
+		char prompt[4200];
+		snprintf(prompt, sizeof prompt, "Passphrase for %s: ", path);
+		char *pass = cli_passphrase(NULL, prompt, 0);
+		if (pass == NULL)
+			return EXIT_USAGE;
+		rc = npk_identity_load(path, pass, &id, &err);
+		cli_passphrase_free(pass);
+	}
+	if (rc == NPK_OK)
+		rc = npk_keyring_add(k, id, &err);
+	npk_identity_free(id);
+	return rc == NPK_OK ? 0 : cli_fail(&err);
+}
+
+int cli_unseal(npk_reader *r, const char *archive, const cli_ropts *o)
+{
+	npk_info in;
+	npk_reader_info(r, &in);
+	if (in.sealed != 1)
+		return 0;
+	struct stat st;
+	const char *def = cli_default_identity();
+	int asked = o->nkeys > 0 || o->pass_file != NULL;
+	int use_def = !asked && def != NULL && stat(def, &st) == 0;
+	if (!asked && !use_def) {
+		if (o->closed_ok)
+			return 0;
+		cli_warn("%s is sealed: give a recipient's secret key (-k KEY) or its passphrase "
+		         "(--passphrase-file F) to read it; verify checks it without one",
+		         cli_show(archive));
+		return EXIT_USAGE;
+	}
+	npk_keyring *k = npk_keyring_new();
+	if (k == NULL) {
+		cli_warn("out of memory");
+		return EXIT_USAGE;
+	}
+	int ec = 0;
+	for (size_t i = 0; ec == 0 && i < o->nkeys; i++)
+		ec = keyring_add_file(k, o->keys[i]);
+	if (ec == 0 && use_def)
+		ec = keyring_add_file(k, def);
+	npk_error err = {0};
+	if (ec == 0 && o->pass_file != NULL) {
+		char *pass = cli_passphrase(o->pass_file, "Passphrase of the archive: ", 0);
+		if (pass == NULL)
+			ec = EXIT_USAGE;
+		else if (npk_keyring_passphrase(k, pass, &err) != NPK_OK)
+			ec = cli_fail(&err);
+		cli_passphrase_free(pass);
+	}
+	int rc = ec == 0 ? npk_reader_unseal(r, k, &err) : NPK_OK;
+	npk_keyring_free(k);
+	/* the default key, not asked for, that is no recipient: verify and
+	 * info go on without a key */
+	if (rc == NPK_E_NOKEY && use_def && o->closed_ok)
+		return 0;
+	if (rc == NPK_E_NOKEY && use_def) {
+		cli_warn("%s (tried the default key %s; give another with -k KEY)",
+		         cli_show_msg(err.msg), cli_show(def));
+		return cli_exit_code(rc);
+	}
+	return rc != NPK_OK ? cli_fail(&err) : ec;
 }
 
 static int open_with(const char *path, const char *pubkey_path, int allow_untrusted,

@@ -188,6 +188,14 @@ expect_eq() {
 }
 
 # file_size FILE: its size in bytes.
+# flip_byte FILE OFFSET: the byte at OFFSET inverted (never left as it was,
+# as writing a fixed value would be when the byte already holds it).
+flip_byte() {
+	_fb=$(od -An -tu1 -j "$2" -N 1 "$1" | tr -d ' ')
+	# shellcheck disable=SC2059
+	printf "\\$(printf %o $((255 - _fb)))" | dd of="$1" bs=1 seek="$2" conv=notrunc status=none
+}
+
 file_size() {
 	wc -c < "$1" | tr -d ' '
 }

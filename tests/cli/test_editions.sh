@@ -347,7 +347,7 @@ off, length = struct.unpack_from("<QI", b, pt_off + pt_size)
 print(off + length // 2)
 PY
 )
-printf '\377' | dd of="$D/news.e0007.npk" bs=1 seek="$at" conv=notrunc status=none
+flip_byte "$D/news.e0007.npk" "$at"
 p7="daily/$(day_of 7)/$(desk_of 7).txt"
 expect_exit 1 "verify of a chain with a damaged edition 7 exits 1" -- "$NP" verify -p "$PUB" "$D/news.e0030.npk"
 cat "$OUT" "$ERR" > "$T/both"

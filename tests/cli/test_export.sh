@@ -323,7 +323,7 @@ expect_exit 2 "export over an existing file is refused (exit 2)" -- "$NP" export
 expect_exit 2 "an unknown format is refused (exit 2)" -- "$NP" export -p "$PUB" "$S/a.npk" "$S/a.rar"
 cp "$S/a.npk" "$S/bad.npk"
 size=$(wc -c < "$S/bad.npk")
-printf '\377' | dd of="$S/bad.npk" bs=1 seek=$((size / 3)) conv=notrunc status=none
+flip_byte "$S/bad.npk" $((size / 3))
 before=$(ls -A "$S" | sort)
 expect_exit 1 "a damaged archive is not exported (exit 1)" -- "$NP" export -p "$PUB" "$S/bad.npk" "$S/bad.tar"
 expect_eq "$(ls -A "$S" | sort)" "$before" "and nothing was written, not even a temporary file"

@@ -19,6 +19,8 @@
 #       JSON error object;
 #   (7) extract -C DIR makes DIR and its parents when missing (mode 0777
 #       less the umask), silently unless -v.
+#   (8) keygen --encryption writes an X25519 pair (keys.md 9), trusts it
+#       nowhere, and a recipient key is refused where a signer's is wanted.
 . "$(dirname "$0")/lib.sh"
 suite_begin trust
 
@@ -356,5 +358,25 @@ expect_exit 2 "extract -C file/sub (a file in the way) exits 2" -- $X "$NP" extr
 expect_exit 3 "extract -C of an untrusted archive makes no folder" -- \
 	env XDG_CONFIG_HOME="$UNTRUSTING" "$NP" extract -C "$C/untrusted" "$A"
 expect_true "no folder was made for the untrusted archive" -- test ! -e "$C/untrusted"
+
+echo "-- (8) keygen --encryption: an X25519 pair (keys.md 9), trusted nowhere"
+E="$S/enckeys"
+mkdir -p "$E"
+expect_exit 0 "keygen --encryption -W" -- env XDG_CONFIG_HOME="$E/conf" "$NP" keygen --encryption -W &&
+	expect_contains "$OUT" "Encryption key id: " "keygen --encryption prints the key id"
+expect_true "encryption.key (0600) and encryption.pub (0644) in the configuration folder" -- \
+	test "$(stat -c %a "$E/conf/newspack/encryption.key")" = 600 -a \
+	"$(stat -c %a "$E/conf/newspack/encryption.pub")" = 644
+expect_true "nothing trusted: no trusted folder made" -- test ! -e "$E/conf/newspack/trusted"
+expect_contains "$E/conf/newspack/encryption.pub" "untrusted comment: newspack encryption public key" \
+	"the public key file names its kind"
+expect_exit 2 "keygen --encryption again without -f is refused" -- \
+	env XDG_CONFIG_HOME="$E/conf" "$NP" keygen --encryption -W &&
+	expect_contains "$ERR" "refusing to overwrite a key" "and says why"
+expect_exit 0 "keygen --encryption with a passphrase" -- \
+	"$NP" keygen --encryption -s "$E/p.key" -p "$E/p.pub" --passphrase-file "$N/abc.pass"
+expect_exit 2 "an encryption public key is not a signer's key (verify -p)" -- \
+	"$NP" verify -p "$E/conf/newspack/encryption.pub" "$A"
+expect_contains "$ERR" "is an encryption public key (a recipient's), not a signer's key" "the message says which kind it is"
 
 finish

@@ -103,6 +103,42 @@ expect_exit 0 "search the search vector" -- \
 expect_contains "$OUT" '"matched": ' "search answers from the vector's index"
 expect_exit 0 "info says format 1.1" -- "$NP" info -p "$V/test.pub" "$V/vector-1.1.npk"
 expect_contains "$OUT" "npk 1.1" "info names the format version"
+# The sealed vector (spec/format.md 15.17): made again byte for byte by the
+# testing build's fixed randomness (build/seal-vector), audited without a
+# key, read with the test recipient's key and with the passphrase, and
+# opened by sealcheck.py; a release newspack has no fixed randomness.
+SV="$V/vector-1.1-sealed.npk"
+expect_exit 0 "build/seal-vector makes the sealed vector again" -- "$top/build/seal-vector" "$V" "$S/sealed.npk"
+if "$NP" --version | grep -q 'zlib streams by libdeflate'; then
+	expect_same "$S/sealed.npk" "$SV" "byte for byte the committed vector-1.1-sealed.npk"
+fi
+expect_exit 0 "verify of the sealed vector without a key" -- "$NP" verify -p "$V/test.pub" "$SV" &&
+	expect_contains "$OUT" "sealed; ciphertext intact" "the ciphertext is intact"
+expect_exit 0 "list of the sealed vector with the test recipient's key" -- \
+	"$NP" list -p "$V/test.pub" -k "$V/seal-recipient.key" "$SV" &&
+	expect_contains "$OUT" "b/note.md" "its paths"
+printf 'newspack\n' > "$S/vector.pass"
+expect_exit 0 "cat of the sealed vector with the passphrase" -- \
+	"$NP" cat -p "$V/test.pub" --passphrase-file "$S/vector.pass" "$SV" a.txt &&
+	expect_same "$OUT" "$V/input/a.txt" "gives a.txt byte for byte"
+expect_exit 0 "sealcheck.py opens the sealed vector" -- \
+	/usr/bin/python3 "$V/sealcheck.py" open "$SV" "$V/seal-recipient.key" &&
+	expect_contains "$OUT" "3 entries, 234 content bytes" "every document checked"
+expect_exit 0 "a release create with NPK_TEST_SEED set" -- env NPK_TEST_SEED=x \
+	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24 --no-copies \
+	--recipient "$V/seal-recipient.pub" "$S/r1.npk" "$V/input"
+expect_exit 0 "and again" -- env NPK_TEST_SEED=x \
+	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24 --no-copies \
+	--recipient "$V/seal-recipient.pub" "$S/r2.npk" "$V/input"
+expect_true "the release build ignores it: the two sealings differ" -- sh -c "! cmp -s '$S/r1.npk' '$S/r2.npk'"
+
+# The seal's vectors (spec/format.md 15.17), computed again by sealcheck.py
+# with Debian's Python and its python3-cryptography and python3-argon2
+# (scripts/deps.sh): a missing module fails here, it does not skip.
+expect_exit 0 "sealcheck.py computes every seal vector as newspack does" -- \
+	/usr/bin/python3 "$V/sealcheck.py" "$V/seal.txt"
+expect_contains "$OUT" "10 of 10 vectors agree" "sealcheck.py: 10 vectors agree"
+
 if command -v python3 >/dev/null 2>&1; then
 	expect_exit 0 "npkcheck.py verifies the 1.1 vector" -- \
 		python3 "$V/npkcheck.py" verify -p "$V/test.pub" "$V/vector-1.1.npk"

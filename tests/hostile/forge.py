@@ -902,8 +902,8 @@ def cases():
         {"hooks": {"signature": lambda s: s.update(key_id=KEYS["other"].key_id)}}, 1, "key id differs from the signer named in the manifest")
     add("version-newer", "version_major 2", D, {"hooks": {"header": hdr(8, "<H", 2)}}, 2, "needs a newer reader")
     add("version-zero", "version_major 0", D, {"hooks": {"header": hdr(8, "<H", 0)}}, 1, "unknown format version 0.0")
-    add("flags-unknown", "an unknown required flag (bit 1; bit 0 is version 1.1's)", D,
-        {"hooks": {"header": hdr(12, "<I", 2)}}, 2, "newer")
+    add("flags-unknown", "an unknown required flag (bit 2; bit 0 is version 1.1's, bit 1 a sealed "
+        "archive's)", D, {"hooks": {"header": hdr(12, "<I", 4)}}, 2, "newer")
     add("flags-11-version-10", "required flag bit 0 (version 1.1) in a version 1.0 header", D,
         {"hooks": {"header": hdr(12, "<I", 1)}}, 1, "version 1.1 and flag bit 0 go together")
     add("header-reserved", "a reserved header byte set", D, {"hooks": {"header": hdr(20, "<B", 1)}},
@@ -941,8 +941,12 @@ def cases():
         sec((40000, b"postings" * 40)), 0, "every digest matches")
     add("v11-sections-two", "two unknown non-critical sections (types 4 and 6)", D,
         sec((4, b"tree" * 10), (6, b"dedup" * 7)), 0, "every digest matches")
-    add("v11-section-critical", "an unknown critical section (type 8)", D,
-        sec((8, b"stanza" * 10, True)), 2, "is critical and needs a newer reader")
+    add("v11-section-critical", "an unknown critical section (type 12)", D,
+        sec((12, b"stanza" * 10, True)), 2, "is critical and needs a newer reader")
+    add("v11-seal-not-sealed", "a seal section (type 8, critical) in an archive not marked "
+        "sealed", D, sec((8, b"stanza" * 10, True)), 1, "in an archive not marked sealed")
+    add("v11-sealed-no-seal", "required flag bit 1 (sealed) without a seal section", D,
+        {"v11": True, "hooks": {"header": hdr(12, "<I", 3)}}, 1, "a sealed manifest that shows")
     add("v11-section-type-1", "a directory record of type 1 (the directory is no section)", D,
         sec((1, b"x" * 10)), 1, "not a section")
     add("v11-section-order", "directory records out of (type, offset) order", D,

@@ -1154,3 +1154,71 @@ DEFINE_TEST(test_archive_shared_checks)
 	npk_reader_free(r4);
 	free_docs(d, 60);
 }
+
+/* A search leaves its index open with the reader (spec/search.md 10.1):
+ * the same query again on that reader reads none of the index's pages
+ * again. Shown by the file changing under it: every byte of the postings
+ * section zeroed after the first search; a fresh reader is refused at the
+ * first page it reads, the reader that searched before answers as before. */
+DEFINE_TEST(test_archive_search_kept)
+{
+	npk_error err = {0};
+	npk_trust *trust = NULL;
+	npk_seckey *sk = test_key(&trust);
+	static const char *words[] = {"harbour", "council", "budget", "river", "school", "bridge"};
+	int fd = open("k.npk", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0);
+	npk_create_opts o;
+	memset(&o, 0, sizeof o);
+	o.timestamp = 1737676800;
+	o.search_index = 1;
+	npk_writer *w = NULL;
+	CHECK_RC(npk_writer_new(fd, &o, &w, &err), NPK_OK, &err);
+	for (size_t i = 0; i < 40; i++) {
+		char path[32], text[256];
+		snprintf(path, sizeof path, "d%02zu.txt", i);
+		snprintf(text, sizeof text, "The %s and the %s of town %zu.\n", words[i % 6],
+		         words[(i / 6) % 6], i);
+		npk_meta *m = npk_meta_new();
+		CHECK_RC(npk_meta_add(m, "title", path, &err), NPK_OK, &err);
+		CHECK_RC(npk_writer_begin(w, path, "text/plain", m, strlen(text), &err), NPK_OK, &err);
+		CHECK_RC(npk_writer_data(w, text, strlen(text), &err), NPK_OK, &err);
+		CHECK_RC(npk_writer_end(w, &err), NPK_OK, &err);
+		npk_meta_free(m);
+	}
+	CHECK_RC(npk_writer_finish(w, sk, &err), NPK_OK, &err);
+	npk_writer_free(w);
+	close(fd);
+	npk_seckey_free(sk);
+
+	npk_reader *r1 = NULL, *r2 = NULL;
+	CHECK_RC(npk_reader_open("k.npk", trust, 0, &r1, &err), NPK_OK, &err);
+	CHECK_RC(npk_reader_open("k.npk", trust, 0, &r2, &err), NPK_OK, &err);
+	npk_trust_free(trust);
+	npk_search_result a = {0}, b = {0};
+	CHECK_RC(npk_search(&r1, 1, "river", NULL, &a, &err), NPK_OK, &err);
+	CHECK(a.matched == 12 && a.nhits == 10); /* towns 3, 9, ..., 39 and 18 to 23 */
+
+	const npk_section *post;
+	CHECK(npk__reader_sections(r1, 11, &post) == 1);
+	size_t len;
+	uint8_t *bytes = (uint8_t *)npk_test_read_file("k.npk", &len);
+	CHECK(bytes != NULL && post->off + post->len <= len);
+	memset(bytes + post->off, 0, post->len);
+	CHECK(npk_test_write_file("k.npk", bytes, len) == 0);
+	free(bytes);
+
+	CHECK_RC(npk_search(&r2, 1, "river", NULL, &b, &err), NPK_E_DIGEST, &err);
+	CHECK(strstr(err.msg, "search index") != NULL);
+	CHECK(b.nhits == 0);
+	err = (npk_error){0};
+	CHECK_RC(npk_search(&r1, 1, "river", NULL, &b, &err), NPK_OK, &err);
+	CHECK(b.matched == a.matched && b.nhits == a.nhits);
+	for (size_t i = 0; i < a.nhits && i < b.nhits; i++)
+		CHECK(strcmp(a.hits[i].path, b.hits[i].path) == 0 &&
+		      strcmp(a.hits[i].snippet, b.hits[i].snippet) == 0);
+	npk_search_result_free(&a);
+	npk_search_result_free(&b);
+	npk_reader_free(r1);
+	npk_reader_free(r2);
+}

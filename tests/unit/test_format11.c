@@ -176,12 +176,21 @@ DEFINE_TEST(test_format11_directory_bounds)
 
 DEFINE_TEST(test_format11_directory_critical)
 {
-	/* no section type is known yet: a critical one needs a newer reader,
-	 * but only once the record is otherwise sound (damage first) */
-	rec crit[] = {{4, 0, 0, 100, 10}, {8, NPK_SECTION_CRITICAL, 0, 200, 10}};
-	CHECK(refused(crit, 2, 0, NPK_E_VERSION, "section 1 (type 8) is critical and needs a newer reader"));
-	rec crit_bad[] = {{8, NPK_SECTION_CRITICAL, 0, 5000, 10}};
+	/* a critical section of a type not known (12 and above): it needs a
+	 * newer reader, but only once the record is otherwise sound (damage
+	 * first) */
+	rec crit[] = {{4, 0, 0, 100, 10}, {12, NPK_SECTION_CRITICAL, 0, 200, 10}};
+	CHECK(refused(crit, 2, 0, NPK_E_VERSION, "section 1 (type 12) is critical and needs a newer reader"));
+	rec crit_bad[] = {{12, NPK_SECTION_CRITICAL, 0, 5000, 10}};
 	CHECK(refused(crit_bad, 1, 0, NPK_E_FORMAT, "lies outside the body"));
+	/* the seal (type 8, 15.17) is known and critical: not critical is
+	 * damage (in an archive not marked sealed it is damage too: hostile
+	 * case v11-seal-not-sealed) */
+	rec seal_soft[] = {{8, 0, 0, 200, 10}};
+	CHECK(refused(seal_soft, 1, 0, NPK_E_FORMAT, "section 0 (type 8, the seal) is not marked critical"));
+	rec seal_ok[] = {{8, NPK_SECTION_CRITICAL, 0, 200, 10}};
+	npk_error err = {0};
+	CHECK_EQ_INT(parse(seal_ok, 1, 0, &err), NPK_OK);
 }
 
 DEFINE_TEST(test_format11_tail_directory)

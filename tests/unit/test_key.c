@@ -1116,3 +1116,95 @@ DEFINE_TEST(test_key_minisign_encrypted)
 	npk_pubkey_free(opk);
 	npk_seckey_free(osk);
 }
+
+/* ---- Encryption keys (keys.md 9) ---- */
+
+DEFINE_TEST(test_key_encryption_files)
+{
+	npk_error err = {0};
+	npk_recipient *r = NULL, *r2 = NULL, *r3 = NULL;
+	npk_identity *id = NULL, *id2 = NULL;
+	CHECK_RC(npk_identity_generate(&r, &id, &err), NPK_OK, &err);
+	CHECK_RC(npk_identity_save(id, "e.key", "pass phrase", 0, &err), NPK_OK, &err);
+	CHECK_RC(npk_identity_save(id, "w.key", NULL, 0, &err), NPK_OK, &err);
+	CHECK_RC(npk_recipient_save(r, "e.pub", 0, &err), NPK_OK, &err);
+	int enc = -1;
+	CHECK_RC(npk_identity_file_encrypted("e.key", &enc, &err), NPK_OK, &err);
+	CHECK(enc == 1);
+	CHECK_RC(npk_identity_file_encrypted("w.key", &enc, &err), NPK_OK, &err);
+	CHECK(enc == 0);
+	CHECK_RC(npk_identity_load("e.key", "wrong", &id2, &err), NPK_E_PASSPHRASE, &err);
+	CHECK_RC(npk_identity_load("e.key", "pass phrase", &id2, &err), NPK_OK, &err);
+	r2 = npk_identity_recipient(id2);
+	CHECK(r2 != NULL && memcmp(npk_recipient_bytes(r2), npk_recipient_bytes(r), 32) == 0 &&
+	      memcmp(npk_recipient_id(r2), npk_recipient_id(r), 8) == 0);
+	CHECK_RC(npk_recipient_load("e.pub", &r3, &err), NPK_OK, &err);
+	CHECK(r3 != NULL && memcmp(npk_recipient_bytes(r3), npk_recipient_bytes(r), 32) == 0);
+	size_t len;
+	char *text = npk_test_read_file("e.pub", &len);
+	CHECK(text != NULL && strncmp(text, "untrusted comment: newspack encryption public key ", 50) == 0);
+	CHECK(text != NULL && strstr(text, "\nWD") != NULL);
+	free(text);
+
+	/* one kind of key is not taken for the other */
+	npk_pubkey *pk = NULL;
+	npk_seckey *sk = NULL;
+	CHECK_RC(npk_pubkey_load("e.pub", &pk, &err), NPK_E_KEY, &err);
+	CHECK_RC(npk_seckey_load("w.key", NULL, &sk, &err), NPK_E_KEY, &err);
+	CHECK(strstr(err.msg, "an encryption key, not a signing key") != NULL);
+	CHECK_RC(npk_keypair_generate(&pk, &sk, &err), NPK_OK, &err);
+	CHECK_RC(npk_pubkey_save(pk, "s.pub", 0, &err), NPK_OK, &err);
+	CHECK_RC(npk_seckey_save(sk, "s.key", NULL, 0, &err), NPK_OK, &err);
+	npk_recipient *rx = NULL;
+	npk_identity *ix = NULL;
+	CHECK_RC(npk_recipient_load("s.pub", &rx, &err), NPK_E_KEY, &err);
+	CHECK(strstr(err.msg, "signing public key, not a recipient") != NULL);
+	CHECK_RC(npk_identity_load("s.key", NULL, &ix, &err), NPK_E_KEY, &err);
+	CHECK(strstr(err.msg, "a signing key, not an encryption key") != NULL);
+	npk_pubkey_free(pk);
+	npk_seckey_free(sk);
+
+	/* a recipient of low order: the zero point and the order-8 points */
+	static const uint8_t low[][32] = {
+		{0},
+		{1},
+		{0xe0, 0xeb, 0x7a, 0x7c, 0x3b, 0x41, 0xb8, 0xae, 0x16, 0x56, 0xe3, 0xfa, 0xf1, 0x9f, 0xc4,
+		 0x6a, 0xda, 0x09, 0x8d, 0xeb, 0x9c, 0x32, 0xb1, 0xfd, 0x86, 0x62, 0x05, 0x16, 0x5f, 0x49,
+		 0xb8, 0x00},
+		{0x5f, 0x9c, 0x95, 0xbc, 0xa3, 0x50, 0x8c, 0x24, 0xb1, 0xd0, 0xb1, 0x55, 0x9c, 0x83, 0xef,
+		 0x5b, 0x04, 0x44, 0x5c, 0xc4, 0x58, 0x1c, 0x8e, 0x86, 0xd8, 0x22, 0x4e, 0xdd, 0xd0, 0x9f,
+		 0x11, 0x57},
+	};
+	for (size_t i = 0; i < sizeof low / sizeof low[0]; i++) {
+		uint8_t bin[42];
+		char b64[80];
+		memcpy(bin, "X1", 2);
+		memset(bin + 2, 7, 8);
+		memcpy(bin + 10, low[i], 32);
+		sodium_bin2base64(b64, sizeof b64, bin, sizeof bin, B64_ORIG);
+		CHECK_RC(npk_recipient_parse(b64, strlen(b64), &rx, &err), NPK_E_KEY, &err);
+		CHECK(strstr(err.msg, "low order") != NULL);
+	}
+	/* the vector of keys.md 9: secret 00..1f, key id 01..08 */
+	uint8_t bin[42], sec[32];
+	char b64[80];
+	for (int i = 0; i < 32; i++)
+		sec[i] = (uint8_t)i;
+	memcpy(bin, "X1", 2);
+	for (int i = 0; i < 8; i++)
+		bin[2 + i] = (uint8_t)(i + 1);
+	crypto_scalarmult_base(bin + 10, sec);
+	char hex[65];
+	sodium_bin2hex(hex, sizeof hex, bin + 10, 32);
+	CHECK_STR(hex, "8f40c5adb68f25624ae5b214ea767a6ec94d829d3d7b5e1ad1ba6f3e2138285f");
+	sodium_bin2base64(b64, sizeof b64, bin, sizeof bin, B64_ORIG);
+	CHECK_RC(npk_recipient_parse(b64, strlen(b64), &rx, &err), NPK_OK, &err);
+	CHECK_STR(b64, "WDEBAgMEBQYHCI9Axa22jyViSuWyFOp2em7JTYKdPXteGtG6bz4hOChf");
+	npk_recipient_free(rx);
+
+	npk_recipient_free(r);
+	npk_recipient_free(r2);
+	npk_recipient_free(r3);
+	npk_identity_free(id);
+	npk_identity_free(id2);
+}

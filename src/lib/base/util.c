@@ -24,6 +24,8 @@ static const char *const npk_err_names[] = {
 	[NPK_E_EXISTS] = "file exists",
 	[NPK_E_UNSAFE] = "unsafe path",
 	[NPK_E_CANCELED] = "canceled",
+	[NPK_E_SEALED] = "sealed: a key is needed",
+	[NPK_E_NOKEY] = "no key given opens it",
 };
 
 const char *npk_strerror(int code)

@@ -19,6 +19,8 @@
 #define NPK_MAGIC_LEN 8u
 /* 15.1: required_flags bit 0 marks a version 1.1 archive. */
 #define NPK_REQ_CONTAINER11 0x00000001u
+/* 15.17: required_flags bit 1 marks a sealed archive. */
+#define NPK_REQ_SEALED 0x00000002u
 
 /* 4. Objects: clusters and index pages share one 24-byte header. */
 #define NPK_OBJ_HEADER_SIZE 24u
@@ -28,6 +30,16 @@
 #define NPK_CODEC_ZLIB 1u
 #define NPK_CODEC_ZSTD 2u
 #define NPK_PAGE_FLAG_V11 0x01u    /* 15.7: a page of version 1.1 entries */
+#define NPK_OBJ_FLAG_SEALED 0x02u  /* 15.17.6: a sealed object */
+/* 15.17.3: the seal, section type 8 */
+#define NPK_SECTION_SEAL 8u
+#define NPK_SEAL_MAGIC "NPKSEAL\n"
+#define NPK_SEAL_FIXED 80u         /* up to the stanzas */
+#define NPK_SEAL_SUITE 1u
+#define NPK_SEAL_STANZAS_MAX 64u
+#define NPK_SEALED_MAX (64u << 20) /* the sealed manifest's stored length */
+#define NPK_SMAN_MAGIC "NPKSMAN\n"
+#define NPK_SMAN_FIXED 80u         /* up to the metadata */
 
 /* 6. Tables */
 #define NPK_CLUSTER_ENTRY_SIZE 48u
@@ -95,6 +107,19 @@ struct npk_seckey {
 	uint8_t id[NPK_KEYID_BYTES];
 	uint8_t *sk;              /* 64 bytes in sodium_malloc memory */
 };
+/* keys.md 9: an encryption key pair (X25519) */
+struct npk_recipient {
+	uint8_t id[NPK_KEYID_BYTES];
+	uint8_t pk[32];
+};
+struct npk_identity {
+	npk_seckey *k;            /* sk: the X25519 secret, then its public key */
+};
+/* A keyring's identities' X25519 secrets, each followed by its public key
+ * (32 + 32 bytes), and its passphrase (NULL: none). */
+size_t npk__keyring_count(const npk_keyring *k);
+const uint8_t *npk__keyring_secret(const npk_keyring *k, size_t i);
+const char *npk__keyring_pass(const npk_keyring *k);
 
 /* Signs msg as minisign's "ED" mode does (spec/keys.md):
  * sig = Ed25519(sk, BLAKE2b-512(msg)); global = Ed25519(sk, sig || comment). */
@@ -467,6 +492,9 @@ npk__apart *npk__apart_new(void);
 void npk__apart_free(npk__apart *ap);
 int npk__reader_read_apart(npk_reader *fr, npk__apart *ap, const npk_entry *e, uint64_t upto,
                            npk_buf *out, npk_error *err);
+/* ap forgets its cluster (the reader it was of may go), and frees its
+ * buffers when they hold more than max bytes. */
+void npk__apart_trim(npk__apart *ap, size_t max);
 /* H(manifest) of the archive at path, read from its trailer (nothing
  * checked: the chain compares it with the digest a link names). */
 int npk__manifest_digest_file(const char *path, uint8_t out[32], npk_error *err);
@@ -755,6 +783,12 @@ int npk__reader_set_name(npk_reader *r, const char *name);
  * once its digest matched: never for cat, whose output streams. */
 int npk__reader_open_unproven(const char *path, const npk_trust *trust, npk_reader **out,
                               npk_error *err);
+/* What a layer above keeps with the reader from one call to the next
+ * (search: the index opened, its pages decoded and checked), freed with
+ * the reader by free_fn; one thing at a time, a new one freeing the old.
+ * Used on the reader's own thread only, as the reader is. */
+void npk__reader_keep(npk_reader *r, void *p, void (*free_fn)(void *));
+void *npk__reader_kept(const npk_reader *r);
 /* The reader's thread count, 0 (one per core) resolved. */
 size_t npk__reader_threads(const npk_reader *r);
 /* How many times clusters were decoded by npk_reader_read and find (not

@@ -59,6 +59,7 @@
 #define TRUSTED_COMMENT_MAX 8173u
 
 static const uint8_t sigalg_ed[2] = { 'E', 'd' };
+static const uint8_t alg_x1[2] = { 'X', '1' };    /* 9. encryption keys: X25519 */
 static const uint8_t kdfalg_scrypt[2] = { 'S', 'c' };
 static const uint8_t kdfalg_none[2] = { 0, 0 };
 static const uint8_t chkalg_b2[2] = { 'B', '2' };
@@ -231,7 +232,10 @@ static int pubkey_from_text(const char *name, const char *text, size_t len,
 	NPK_FORWARD(key_line_find(name, "public", text, len, bare_ok, &line, &n, &where, err));
 	NPK_FORWARD(key_line_decode(name, "public", where, line, n, PK_LEN, &bin, err));
 	int rc;
-	if (memcmp(bin, sigalg_ed, 2) != 0) {
+	if (memcmp(bin, alg_x1, 2) == 0) {
+		rc = npk__fail(err, NPK_E_KEY, "%s is an encryption public key (a recipient's), "
+		               "not a signer's key", name);
+	} else if (memcmp(bin, sigalg_ed, 2) != 0) {
 		char alg[16];
 		alg_text(bin, alg);
 		rc = npk__fail(err, NPK_E_KEY,
@@ -279,24 +283,30 @@ int npk_pubkey_load(const char *path, npk_pubkey **out, npk_error *err)
 	return rc;
 }
 
+/* 2., 9.: a public key file of algorithm alg; its comment says kind
+ * ("public key", "encryption public key") and the key id. */
+static int pubkey_write(const uint8_t *alg, const char *kind, const uint8_t id[NPK_KEYID_BYTES],
+                        const uint8_t pk[32], const char *path, int overwrite, npk_error *err)
+{
+	uint8_t bin[PK_LEN];
+	char idt[17], b64[sodium_base64_ENCODED_LEN(PK_LEN, sodium_base64_VARIANT_ORIGINAL)];
+	char text[256];
+	memcpy(bin, alg, 2);
+	memcpy(bin + PK_OFF_ID, id, NPK_KEYID_BYTES);
+	memcpy(bin + PK_OFF_PK, pk, 32);
+	sodium_bin2base64(b64, sizeof b64, bin, sizeof bin, sodium_base64_VARIANT_ORIGINAL);
+	npk_keyid_format(id, idt);
+	int n = snprintf(text, sizeof text, COMMENT_PREFIX "newspack %s %s\n%s\n", kind, idt, b64);
+	return keyfile_write(path, text, (size_t)n, NPK__MODE_FILE, overwrite, err);
+}
+
 int npk_pubkey_save(const npk_pubkey *pk, const char *path, int overwrite,
                     npk_error *err)
 {
 	NPK_FAIL_IF(pk == NULL || path == NULL, err, NPK_E_ARG,
 	            "npk_pubkey_save: NULL argument");
 	NPK_FORWARD(npk__init(err));
-
-	uint8_t bin[PK_LEN];
-	char id[17], b64[sodium_base64_ENCODED_LEN(PK_LEN, sodium_base64_VARIANT_ORIGINAL)];
-	char text[256];
-	memcpy(bin, sigalg_ed, 2);
-	memcpy(bin + PK_OFF_ID, pk->id, NPK_KEYID_BYTES);
-	memcpy(bin + PK_OFF_PK, pk->pk, NPK_PUBKEY_BYTES);
-	sodium_bin2base64(b64, sizeof b64, bin, sizeof bin, sodium_base64_VARIANT_ORIGINAL);
-	npk_keyid_format(pk->id, id);
-	int n = snprintf(text, sizeof text, COMMENT_PREFIX "newspack public key %s\n%s\n",
-	                 id, b64);
-	return keyfile_write(path, text, (size_t)n, NPK__MODE_FILE, overwrite, err);
+	return pubkey_write(sigalg_ed, "public key", pk->id, pk->pk, path, overwrite, err);
 }
 
 void npk_pubkey_free(npk_pubkey *pk)
@@ -448,11 +458,22 @@ done:
 }
 
 /* 3.4. step 2: the three algorithm tags; *encrypted from kdf_alg. */
-static int seckey_algs_check(const char *path, const uint8_t *bin, int *encrypted,
-                             npk_error *err)
+static int seckey_algs_check(const char *path, const uint8_t *bin, const uint8_t *want,
+                             int *encrypted, npk_error *err)
 {
 	char alg[16];
-	if (memcmp(bin + SK_OFF_SIGALG, sigalg_ed, 2) != 0) {
+	if (want == alg_x1 && memcmp(bin + SK_OFF_SIGALG, sigalg_ed, 2) == 0)
+		return npk__fail(err, NPK_E_KEY, "%s is a signing key, not an encryption key "
+		                 "(newspack keygen --encryption makes one)", path);
+	if (want == sigalg_ed && memcmp(bin + SK_OFF_SIGALG, alg_x1, 2) == 0)
+		return npk__fail(err, NPK_E_KEY, "%s is an encryption key, not a signing key", path);
+	if (want == alg_x1 && memcmp(bin + SK_OFF_SIGALG, alg_x1, 2) != 0) {
+		alg_text(bin + SK_OFF_SIGALG, alg);
+		return npk__fail(err, NPK_E_KEY,
+		                 "%s: unsupported key algorithm %s (only \"X1\", X25519, is known)",
+		                 path, alg);
+	}
+	if (want == sigalg_ed && memcmp(bin + SK_OFF_SIGALG, sigalg_ed, 2) != 0) {
 		alg_text(bin + SK_OFF_SIGALG, alg);
 		return npk__fail(err, NPK_E_KEY,
 		                 "%s: unsupported signature algorithm %s (only \"Ed\", Ed25519, is known)",
@@ -493,13 +514,14 @@ static int seckey_kdf_check(const char *path, const uint8_t *bin, npk_error *err
 /* Reads a secret key file and checks everything that does not need the
  * passphrase (3.4). *raw is the 158 decoded bytes in sodium_malloc memory,
  * still encrypted if the file is; the caller sodium_frees it. */
-static int seckey_read(const char *path, uint8_t **raw, int *encrypted, npk_error *err)
+static int seckey_read(const char *path, const uint8_t *alg, uint8_t **raw, int *encrypted,
+                       npk_error *err)
 {
 	uint8_t *bin;
 	int rc;
 
 	NPK_FORWARD(seckey_decode(path, &bin, err));
-	NPK_FORWARD_GOTO(rc, seckey_algs_check(path, bin, encrypted, err), fail);
+	NPK_FORWARD_GOTO(rc, seckey_algs_check(path, bin, alg, encrypted, err), fail);
 	/* An unencrypted key's KDF fields mean nothing: minisign -C -W leaves
 	 * the old ones in place. Only an encrypted key's are checked. */
 	if (*encrypted)
@@ -511,15 +533,22 @@ fail:
 	return rc;
 }
 
+/* Whether the secret key file of algorithm alg at path is encrypted. */
+static int seckey_file_encrypted(const char *path, const uint8_t *alg, int *encrypted,
+                                 npk_error *err)
+{
+	NPK_FORWARD(npk__init(err));
+	uint8_t *raw;
+	NPK_FORWARD(seckey_read(path, alg, &raw, encrypted, err));
+	sodium_free(raw);
+	return NPK_OK;
+}
+
 int npk_seckey_file_encrypted(const char *path, int *encrypted, npk_error *err)
 {
 	NPK_FAIL_IF(path == NULL || encrypted == NULL, err, NPK_E_ARG,
 	            "npk_seckey_file_encrypted: NULL argument");
-	NPK_FORWARD(npk__init(err));
-	uint8_t *raw;
-	NPK_FORWARD(seckey_read(path, &raw, encrypted, err));
-	sodium_free(raw);
-	return NPK_OK;
+	return seckey_file_encrypted(path, sigalg_ed, encrypted, err);
 }
 
 /* 3.4. step 4, then 3.2.: decrypts an encrypted key in place. */
@@ -553,11 +582,15 @@ static int seckey_chk_verify(const char *path, const uint8_t *raw, int encrypted
  * covers keys whose zero chk proves nothing. */
 static int seckey_halves_verify(const char *path, const uint8_t *raw, npk_error *err)
 {
-	uint8_t *check = sodium_malloc(SK_SECRET_LEN);
-	NPK_FAIL_IF(check == NULL, err, NPK_E_NOMEM, "%s: out of memory", path);
 	uint8_t pk[NPK_PUBKEY_BYTES];
-	crypto_sign_seed_keypair(pk, check, raw + SK_OFF_SK);
-	sodium_free(check);  /* wipes */
+	if (memcmp(raw + SK_OFF_SIGALG, alg_x1, 2) == 0) {
+		crypto_scalarmult_base(pk, raw + SK_OFF_SK);
+	} else {
+		uint8_t *check = sodium_malloc(SK_SECRET_LEN);
+		NPK_FAIL_IF(check == NULL, err, NPK_E_NOMEM, "%s: out of memory", path);
+		crypto_sign_seed_keypair(pk, check, raw + SK_OFF_SK);
+		sodium_free(check);  /* wipes */
+	}
 	NPK_FAIL_IF(sodium_memcmp(pk, raw + SK_OFF_SK + 32, NPK_PUBKEY_BYTES) != 0,
 	            err, NPK_E_KEY,
 	            "%s: the secret and public halves do not match (damaged key)", path);
@@ -576,16 +609,24 @@ static int seckey_from_raw(const char *path, const uint8_t *raw, npk_seckey **ou
 	return NPK_OK;
 }
 
+static int seckey_load_alg(const char *path, const uint8_t *alg, const char *passphrase,
+                           npk_seckey **out, npk_error *err);
+
 int npk_seckey_load(const char *path, const char *passphrase, npk_seckey **out,
                     npk_error *err)
 {
 	NPK_FAIL_IF(path == NULL || out == NULL, err, NPK_E_ARG,
 	            "npk_seckey_load: NULL argument");
 	NPK_FORWARD(npk__init(err));
+	return seckey_load_alg(path, sigalg_ed, passphrase, out, err);
+}
 
+static int seckey_load_alg(const char *path, const uint8_t *alg, const char *passphrase,
+                           npk_seckey **out, npk_error *err)
+{
 	uint8_t *raw;
 	int encrypted, rc;
-	NPK_FORWARD(seckey_read(path, &raw, &encrypted, err));
+	NPK_FORWARD(seckey_read(path, alg, &raw, &encrypted, err));
 	if (encrypted)
 		NPK_FORWARD_GOTO(rc, seckey_unlock(path, raw, passphrase, err), done);
 	NPK_FORWARD_GOTO(rc, seckey_chk_verify(path, raw, encrypted, err), done);
@@ -600,11 +641,11 @@ done:
  * passphrase unless it is NULL. An unencrypted key is written as minisign
  * -W does (zero KDF fields) except that chk is filled in, so damage is
  * caught on load. */
-static int seckey_encode(const npk_seckey *sk, const char *path,
+static int seckey_encode(const uint8_t *alg, const npk_seckey *sk, const char *path,
                          const char *passphrase, uint8_t *raw, npk_error *err)
 {
 	memset(raw, 0, SK_LEN);
-	memcpy(raw + SK_OFF_SIGALG, sigalg_ed, 2);
+	memcpy(raw + SK_OFF_SIGALG, alg, 2);
 	memcpy(raw + SK_OFF_KDFALG, passphrase ? kdfalg_scrypt : kdfalg_none, 2);
 	memcpy(raw + SK_OFF_CHKALG, chkalg_b2, 2);
 	memcpy(raw + SK_OFF_ID, sk->id, NPK_KEYID_BYTES);
@@ -618,16 +659,27 @@ static int seckey_encode(const npk_seckey *sk, const char *path,
 	return seckey_mask(path, raw, passphrase, err);
 }
 
+static int seckey_write(const uint8_t *alg, const npk_seckey *sk, const char *path,
+                        const char *passphrase, int overwrite, npk_error *err);
+
 int npk_seckey_save(const npk_seckey *sk, const char *path,
                     const char *passphrase, int overwrite, npk_error *err)
 {
 	NPK_FAIL_IF(sk == NULL || path == NULL, err, NPK_E_ARG,
 	            "npk_seckey_save: NULL argument");
 	NPK_FORWARD(npk__init(err));
+	return seckey_write(sigalg_ed, sk, path, passphrase, overwrite, err);
+}
 
-	static const char head[] = COMMENT_PREFIX "newspack secret key\n";
+static int seckey_write(const uint8_t *alg, const npk_seckey *sk, const char *path,
+                        const char *passphrase, int overwrite, npk_error *err)
+{
+	static const char head_ed[] = COMMENT_PREFIX "newspack secret key\n";
+	static const char head_x1[] = COMMENT_PREFIX "newspack encryption secret key\n";
+	const char *head = alg == alg_x1 ? head_x1 : head_ed;
+	const size_t head_len = strlen(head);
 	const size_t b64_len = sodium_base64_ENCODED_LEN(SK_LEN, sodium_base64_VARIANT_ORIGINAL);
-	const size_t text_cap = sizeof head + b64_len + 1;
+	const size_t text_cap = head_len + 1 + b64_len + 1;
 	int rc;
 	uint8_t *raw = sodium_malloc(SK_LEN);
 	char *text = sodium_malloc(text_cap);
@@ -635,9 +687,9 @@ int npk_seckey_save(const npk_seckey *sk, const char *path,
 		rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", path);
 		goto done;
 	}
-	NPK_FORWARD_GOTO(rc, seckey_encode(sk, path, passphrase, raw, err), done);
-	memcpy(text, head, sizeof head - 1);
-	sodium_bin2base64(text + sizeof head - 1, b64_len, raw, SK_LEN,
+	NPK_FORWARD_GOTO(rc, seckey_encode(alg, sk, path, passphrase, raw, err), done);
+	memcpy(text, head, head_len);
+	sodium_bin2base64(text + head_len, b64_len, raw, SK_LEN,
 	                  sodium_base64_VARIANT_ORIGINAL);
 	size_t len = strlen(text);
 	text[len++] = '\n';
@@ -646,6 +698,242 @@ done:
 	sodium_free(text);
 	sodium_free(raw);
 	return rc;
+}
+
+/* ---- Encryption keys (9.) ---- */
+
+/* A point of low order: X25519 of it with any secret is zero (keys.md 9). */
+static int low_order(const uint8_t pk[32])
+{
+	static const uint8_t probe[32] = {
+		0x70, 0x17, 0x0a, 0x5b, 0x1c, 0xe4, 0x93, 0x2d, 0x8e, 0x55, 0x31, 0x0c, 0x6b, 0xa9,
+		0x4f, 0x12, 0xd6, 0x3a, 0x81, 0xf0, 0x27, 0x9c, 0x44, 0xbe, 0x05, 0x68, 0xe3, 0x1d,
+		0x92, 0x7f, 0xc8, 0x4a};
+	uint8_t q[32];
+	int low = crypto_scalarmult(q, probe, pk) != 0;
+	sodium_memzero(q, sizeof q);
+	return low;
+}
+
+static int recipient_from_text(const char *name, const char *text, size_t len, int bare_ok,
+                               npk_recipient **out, npk_error *err)
+{
+	const char *line, *where;
+	size_t n;
+	uint8_t *bin = NULL;
+	NPK_FORWARD(key_line_find(name, "public", text, len, bare_ok, &line, &n, &where, err));
+	NPK_FORWARD(key_line_decode(name, "public", where, line, n, PK_LEN, &bin, err));
+	int rc = NPK_OK;
+	char alg[16];
+	if (memcmp(bin, sigalg_ed, 2) == 0) {
+		rc = npk__fail(err, NPK_E_KEY, "%s is a signing public key, not a recipient's "
+		               "encryption key (newspack keygen --encryption makes one)", name);
+	} else if (memcmp(bin, alg_x1, 2) != 0) {
+		alg_text(bin, alg);
+		rc = npk__fail(err, NPK_E_KEY,
+		               "%s: unsupported key algorithm %s (only \"X1\", X25519, is known)",
+		               name, alg);
+	} else if (low_order(bin + PK_OFF_PK)) {
+		rc = npk__fail(err, NPK_E_KEY, "%s: the key is of low order: no secret can be shared "
+		               "with it", name);
+	} else {
+		npk_recipient *r = malloc(sizeof *r);
+		if (r == NULL) {
+			rc = npk__fail(err, NPK_E_NOMEM, "%s: out of memory", name);
+		} else {
+			memcpy(r->id, bin + PK_OFF_ID, NPK_KEYID_BYTES);
+			memcpy(r->pk, bin + PK_OFF_PK, 32);
+			*out = r;
+		}
+	}
+	sodium_free(bin);
+	return rc;
+}
+
+int npk_recipient_parse(const char *text, size_t len, npk_recipient **out, npk_error *err)
+{
+	NPK_FAIL_IF(text == NULL || out == NULL, err, NPK_E_ARG, "npk_recipient_parse: NULL argument");
+	NPK_FORWARD(npk__init(err));
+	return recipient_from_text("recipient key", text, len, 1, out, err);
+}
+
+int npk_recipient_load(const char *path, npk_recipient **out, npk_error *err)
+{
+	NPK_FAIL_IF(path == NULL || out == NULL, err, NPK_E_ARG, "npk_recipient_load: NULL argument");
+	NPK_FORWARD(npk__init(err));
+	char *text;
+	size_t len;
+	NPK_FORWARD(keyfile_read(path, &text, &len, err));
+	int rc = recipient_from_text(path, text, len, 0, out, err);
+	sodium_free(text);
+	return rc;
+}
+
+int npk_recipient_save(const npk_recipient *r, const char *path, int overwrite, npk_error *err)
+{
+	NPK_FAIL_IF(r == NULL || path == NULL, err, NPK_E_ARG, "npk_recipient_save: NULL argument");
+	NPK_FORWARD(npk__init(err));
+	return pubkey_write(alg_x1, "encryption public key", r->id, r->pk, path, overwrite, err);
+}
+
+void npk_recipient_free(npk_recipient *r)
+{
+	free(r);
+}
+
+const uint8_t *npk_recipient_id(const npk_recipient *r)
+{
+	return r->id;
+}
+
+const uint8_t *npk_recipient_bytes(const npk_recipient *r)
+{
+	return r->pk;
+}
+
+int npk_identity_generate(npk_recipient **rcpt, npk_identity **id, npk_error *err)
+{
+	NPK_FAIL_IF(rcpt == NULL || id == NULL, err, NPK_E_ARG,
+	            "npk_identity_generate: NULL argument");
+	NPK_FORWARD(npk__init(err));
+	npk_identity *i = malloc(sizeof *i);
+	npk_recipient *r = malloc(sizeof *r);
+	npk_seckey *k = seckey_alloc();
+	if (i == NULL || r == NULL || k == NULL) {
+		free(i);
+		free(r);
+		npk_seckey_free(k);
+		return npk__fail(err, NPK_E_NOMEM, "key generation: out of memory");
+	}
+	randombytes_buf(k->id, NPK_KEYID_BYTES);
+	randombytes_buf(k->sk, 32);
+	crypto_scalarmult_base(k->sk + 32, k->sk);
+	i->k = k;
+	memcpy(r->id, k->id, NPK_KEYID_BYTES);
+	memcpy(r->pk, k->sk + 32, 32);
+	*rcpt = r;
+	*id = i;
+	return NPK_OK;
+}
+
+int npk_identity_save(const npk_identity *id, const char *path, const char *passphrase,
+                      int overwrite, npk_error *err)
+{
+	NPK_FAIL_IF(id == NULL || path == NULL, err, NPK_E_ARG, "npk_identity_save: NULL argument");
+	NPK_FORWARD(npk__init(err));
+	return seckey_write(alg_x1, id->k, path, passphrase, overwrite, err);
+}
+
+int npk_identity_file_encrypted(const char *path, int *encrypted, npk_error *err)
+{
+	NPK_FAIL_IF(path == NULL || encrypted == NULL, err, NPK_E_ARG,
+	            "npk_identity_file_encrypted: NULL argument");
+	return seckey_file_encrypted(path, alg_x1, encrypted, err);
+}
+
+int npk_identity_load(const char *path, const char *passphrase, npk_identity **out,
+                      npk_error *err)
+{
+	NPK_FAIL_IF(path == NULL || out == NULL, err, NPK_E_ARG, "npk_identity_load: NULL argument");
+	NPK_FORWARD(npk__init(err));
+	npk_identity *i = malloc(sizeof *i);
+	NPK_FAIL_IF(i == NULL, err, NPK_E_NOMEM, "%s: out of memory", path);
+	int rc = seckey_load_alg(path, alg_x1, passphrase, &i->k, err);
+	if (rc != NPK_OK) {
+		free(i);
+		return rc;
+	}
+	*out = i;
+	return NPK_OK;
+}
+
+npk_recipient *npk_identity_recipient(const npk_identity *id)
+{
+	npk_recipient *r = id ? malloc(sizeof *r) : NULL;
+	if (r != NULL) {
+		memcpy(r->id, id->k->id, NPK_KEYID_BYTES);
+		memcpy(r->pk, id->k->sk + 32, 32);
+	}
+	return r;
+}
+
+void npk_identity_free(npk_identity *id)
+{
+	if (id == NULL)
+		return;
+	npk_seckey_free(id->k);
+	free(id);
+}
+
+/* ---- Keyrings: what opens sealed archives ---- */
+
+#define KEYRING_MAX 64
+
+struct npk_keyring {
+	uint8_t *sec;             /* KEYRING_MAX X25519 secrets and their public keys (64
+	                           * bytes each), sodium_malloc memory */
+	size_t n;
+	char *pass;               /* sodium_malloc memory, NUL-terminated; NULL: none */
+};
+
+npk_keyring *npk_keyring_new(void)
+{
+	npk_error err = {0};
+	if (npk__init(&err) != NPK_OK)
+		return NULL;
+	npk_keyring *k = calloc(1, sizeof *k);
+	if (k != NULL && (k->sec = sodium_malloc(64 * KEYRING_MAX)) == NULL) {
+		free(k);
+		k = NULL;
+	}
+	return k;
+}
+
+int npk_keyring_add(npk_keyring *k, const npk_identity *id, npk_error *err)
+{
+	NPK_FAIL_IF(k == NULL || id == NULL, err, NPK_E_ARG, "npk_keyring_add: NULL argument");
+	NPK_FAIL_IF(k->n == KEYRING_MAX, err, NPK_E_LIMIT, "at most %d keys", KEYRING_MAX);
+	memcpy(k->sec + 64 * k->n++, id->k->sk, 64);
+	return NPK_OK;
+}
+
+int npk_keyring_passphrase(npk_keyring *k, const char *passphrase, npk_error *err)
+{
+	NPK_FAIL_IF(k == NULL || passphrase == NULL, err, NPK_E_ARG,
+	            "npk_keyring_passphrase: NULL argument");
+	size_t len = strlen(passphrase);
+	char *p = sodium_malloc(len + 1);
+	NPK_FAIL_IF(p == NULL, err, NPK_E_NOMEM, "out of memory");
+	memcpy(p, passphrase, len + 1);
+	if (k->pass != NULL)
+		sodium_free(k->pass);
+	k->pass = p;
+	return NPK_OK;
+}
+
+void npk_keyring_free(npk_keyring *k)
+{
+	if (k == NULL)
+		return;
+	sodium_free(k->sec);  /* wipes */
+	if (k->pass != NULL)
+		sodium_free(k->pass);
+	free(k);
+}
+
+size_t npk__keyring_count(const npk_keyring *k)
+{
+	return k ? k->n : 0;
+}
+
+const uint8_t *npk__keyring_secret(const npk_keyring *k, size_t i)
+{
+	return k->sec + 64 * i;
+}
+
+const char *npk__keyring_pass(const npk_keyring *k)
+{
+	return k ? k->pass : NULL;
 }
 
 /* ---- Signatures (5.) ---- */

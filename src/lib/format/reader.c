@@ -19,6 +19,7 @@
 #include <sodium.h>
 
 #include "format/format.h"
+#include "format/seal.h"
 #include "search/ixread.h"
 #include "search/ixwrite.h"
 
@@ -160,6 +161,18 @@ struct npk_reader {
 	struct { uint8_t *p; uint64_t off, len; } held[3];
 	int holding;
 
+	/* 15.17: sealed (required flag bit 1); unsealed once a key opened the
+	 * seal (npk_reader_unseal), whose section is sections[seal_sec] */
+	int sealed, unsealed;
+	int auditing;             /* verify without a key: objects checked, not opened */
+	int64_t seal_sec;
+	uint8_t *seal_bytes;      /* the seal's bytes, checked against their digest at open */
+	npk__seal_keys *seal;     /* sodium_malloc memory; a shared reader's is its top's */
+
+	/* kept by a layer above from one call to the next (npk__reader_keep) */
+	void *kept;
+	void (*kept_free)(void *);
+
 	/* the entry returned by npk_reader_find */
 	npk_entry found;
 	char *found_path;
@@ -231,11 +244,14 @@ static int check_version(npk_reader *r, npk_error *err)
 	            r->major, r->minor, NPK_FORMAT_MAJOR);
 	NPK_FAIL_IF(r->major != NPK_FORMAT_MAJOR, err, NPK_E_FORMAT,
 	            "%s: unknown format version %u.%u", r->name, r->major, r->minor);
-	NPK_FAIL_IF(r->required_flags & ~NPK_REQ_CONTAINER11, err, NPK_E_VERSION,
+	NPK_FAIL_IF(r->required_flags & ~(NPK_REQ_CONTAINER11 | NPK_REQ_SEALED), err, NPK_E_VERSION,
 	            "%s: required feature flags 0x%08x need a newer reader", r->name, r->required_flags);
 	NPK_FAIL_IF(r->header_reserved != 0, err, NPK_E_FORMAT,
 	            "%s: reserved header byte %d is not zero", r->name, r->header_reserved);
 	r->v11 = (r->required_flags & NPK_REQ_CONTAINER11) != 0;
+	r->sealed = (r->required_flags & NPK_REQ_SEALED) != 0;
+	NPK_FAIL_IF(r->sealed && !r->v11, err, NPK_E_FORMAT,
+	            "%s: sealed (required flag bit 1) without version 1.1 (bit 0)", r->name);
 	NPK_FAIL_IF(r->v11 != (r->minor >= 1), err, NPK_E_FORMAT,
 	            "%s: format version %u.%u with required flags 0x%08x: version 1.1 and flag bit 0 "
 	            "go together", r->name, r->major, r->minor, r->required_flags);
@@ -288,6 +304,11 @@ static int take_sections(const uint8_t *data, uint32_t n, uint64_t lo, uint64_t 
 		NPK_FAIL_IF(!tail && d->type == NPK_SECTION_FOLDERS && d->flags & NPK_SECTION_CRITICAL,
 		            err, NPK_E_FORMAT, "section %u (type 10, the folder filter) is marked "
 		            "critical", i);
+		if (!tail && d->type == NPK_SECTION_SEAL) { /* 15.17.1: known, critical */
+			NPK_FAIL_IF(!(d->flags & NPK_SECTION_CRITICAL), err, NPK_E_FORMAT,
+			            "section %u (type 8, the seal) is not marked critical", i);
+			continue;
+		}
 		NPK_FAIL_IF(d->flags & NPK_SECTION_CRITICAL, err, NPK_E_VERSION,
 		            "%ssection %u (type %u) is critical and needs a newer reader", in, i, d->type);
 	}
@@ -323,8 +344,20 @@ int npk__parse_sections(const uint8_t *data, size_t len, uint64_t lo, uint64_t h
  * kept for the tiling and verify's digests. */
 static int parse_directory(npk_reader *r, const uint8_t *data, uint32_t len, npk_error *err)
 {
-	return npk__parse_sections(data, len, NPK_HEADER_SIZE, r->pt_off, 0, r->name, &r->sections,
-	                           &r->section_count, err);
+	NPK_FORWARD(npk__parse_sections(data, len, NPK_HEADER_SIZE, r->pt_off, 0, r->name,
+	                                &r->sections, &r->section_count, err));
+	uint32_t seals = 0;
+	for (uint32_t i = 0; i < r->section_count; i++)
+		if (r->sections[i].type == NPK_SECTION_SEAL) {
+			seals++;
+			r->seal_sec = i;
+		}
+	/* 15.17.1: one seal in a sealed archive, none in another */
+	NPK_FAIL_IF(r->sealed && seals != 1, err, NPK_E_FORMAT,
+	            "%s: a sealed archive with %u seal sections (type 8), not one", r->name, seals);
+	NPK_FAIL_IF(!r->sealed && seals != 0, err, NPK_E_FORMAT,
+	            "%s: a seal section (type 8) in an archive not marked sealed", r->name);
+	return NPK_OK;
 }
 
 /* 15.13: the Merkle root, data of extension type 2 (not critical). */
@@ -493,7 +526,10 @@ static int check_counts(const npk_reader *r, uint64_t mf_off, npk_error *err)
 	NPK_FAIL_IF(r->cluster_count > NPK_CLUSTERS_MAX, err, NPK_E_FORMAT,
 	            "%s: %u clusters exceeds the limit of %u", r->name, r->cluster_count,
 	            NPK_CLUSTERS_MAX);
-	NPK_FAIL_IF(r->page_count > r->doc_count, err, NPK_E_FORMAT,
+	/* 15.17.6: a sealed archive's counts are in its sealed manifest */
+	NPK_FAIL_IF(r->sealed && (r->doc_count != 0 || r->doc_bytes != 0), err, NPK_E_FORMAT,
+	            "%s: a sealed manifest that shows its counts", r->name);
+	NPK_FAIL_IF(!r->sealed && r->page_count > r->doc_count, err, NPK_E_FORMAT,
 	            "%s: more index pages (%u) than documents", r->name, r->page_count);
 	NPK_FAIL_IF(r->pt_size > NPK_PAGE_TABLE_MAX, err, NPK_E_FORMAT,
 	            "%s: page table of %u bytes exceeds the limit", r->name, r->pt_size);
@@ -546,6 +582,8 @@ static int parse_manifest(npk_reader *r, const uint8_t *m, size_t len,
 	NPK_FORWARD(check_header_digest(r, hd, err));
 	NPK_FORWARD(check_version(r, err));
 	NPK_FORWARD(npk__meta_decode(meta, mlen, r->meta, err));
+	NPK_FAIL_IF(r->sealed && mlen != 2, err, NPK_E_FORMAT,
+	            "%s: a sealed manifest that shows archive metadata", r->name);
 	NPK_FORWARD(check_extensions(r, &c, next, err));
 	memcpy(r->pt_digest, ptd, 32);
 	memcpy(r->ct_digest, ctd, 32);
@@ -798,15 +836,40 @@ static const char *page_ref_problem(const npk_reader *r, const page_ref *p, uint
 {
 	uint64_t end = 0;
 	int inside = npk__add64(p->off, p->len, &end) && end <= r->pt_off;
+	/* 15.17.6: sealed, the stored bytes are padme(44 + the encoded ones) */
+	uint64_t most = r->sealed ? npk__seal_stored_len(p->raw) : p->raw;
 	return p->off < prev_end ? "starts before the end of the object before it"
 	       : !inside ? "lies outside the body"
 	       : p->len < NPK_OBJ_HEADER_SIZE ? "is shorter than an object header"
+	       : r->sealed && !r->unsealed ? NULL
 	       : p->raw > NPK_PAGE_RAW_MAX ? "has a raw size above 4 MiB"
-	       : p->len - NPK_OBJ_HEADER_SIZE > p->raw ? "stores more bytes than it decodes to"
+	       : p->len - NPK_OBJ_HEADER_SIZE > most ? "stores more bytes than it decodes to"
 	       : p->count == 0 ? "holds no entries"
 	       : p->first_ordinal != ordinal ? "does not start where the page before it ends"
 	       : p->count > r->doc_count - ordinal ? "holds more documents than the manifest counts"
 	       : NULL;
+}
+
+/* 6.1: page i's first path, plen bytes at path, taken and checked: a valid
+ * path after the first path of the page before it. entry names the record
+ * in messages, list the list it is in ("page table is", or the sealed
+ * manifest's, 15.17.6). */
+static int page_first(npk_reader *r, uint32_t i, const uint8_t *path, uint16_t plen,
+                      const char *entry, const char *list, npk_error *err)
+{
+	page_ref *p = &r->pages[i];
+	char *first = malloc((size_t)plen + 1);
+	NPK_FAIL_IF(first == NULL, err, NPK_E_NOMEM, "out of memory");
+	memcpy(first, path, plen);
+	first[plen] = 0;
+	free(p->first);
+	p->first = first;
+	if (npk_path_check(p->first, plen, err) != NPK_OK)
+		return npk__wrap(err, NPK_E_FORMAT, "%s: %s %u: first path: ", r->name, entry, i);
+	NPK_FAIL_IF(i > 0 && strcmp(r->pages[i - 1].first, p->first) >= 0, err, NPK_E_FORMAT,
+	            "%s: %s not sorted: page %u starts with \"%s\", page %u with \"%s\"",
+	            r->name, list, i - 1, r->pages[i - 1].first, i, p->first);
+	return NPK_OK;
 }
 
 /* 6.1: page table entry i at the cursor, in the order of its fields, and
@@ -825,21 +888,20 @@ static int parse_page_ref(npk_reader *r, npk_cur *c, uint32_t i, uint64_t ordina
 	const uint8_t *path = npk__cur_take(c, plen);
 	NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "%s: page table is truncated at page %u", r->name, i);
 	memcpy(p->digest, dg, 32);
+	NPK_FAIL_IF(r->sealed && (p->raw != 0 || p->first_ordinal != 0 || p->count != 0 || plen != 0),
+	            err, NPK_E_FORMAT, "%s: page table entry %u of a sealed archive shows its raw "
+	            "size, ordinal, count or first path", r->name, i);
 	const char *why = page_ref_problem(r, p, ordinal, prev_end);
 	NPK_FAIL_IF(why != NULL, err, NPK_E_FORMAT,
 	            "%s: page table entry %u (offset %llu, length %u, raw size %u, "
 	            "first ordinal %llu, count %u) %s", r->name, i, (unsigned long long)p->off, p->len,
 	            p->raw, (unsigned long long)p->first_ordinal, p->count, why);
-	p->first = malloc((size_t)plen + 1);
-	NPK_FAIL_IF(p->first == NULL, err, NPK_E_NOMEM, "out of memory");
-	memcpy(p->first, path, plen);
-	p->first[plen] = 0;
-	if (npk_path_check(p->first, plen, err) != NPK_OK)
-		return npk__wrap(err, NPK_E_FORMAT, "%s: page table entry %u: first path: ", r->name, i);
-	NPK_FAIL_IF(i > 0 && strcmp(r->pages[i - 1].first, p->first) >= 0, err, NPK_E_FORMAT,
-	            "%s: page table is not sorted: page %u starts with \"%s\", page %u with \"%s\"",
-	            r->name, i - 1, r->pages[i - 1].first, i, p->first);
-	return NPK_OK;
+	if (r->sealed) {          /* the path once unsealed (unseal_tables) */
+		p->first = strdup("");
+		NPK_FAIL_IF(p->first == NULL, err, NPK_E_NOMEM, "out of memory");
+		return NPK_OK;
+	}
+	return page_first(r, i, path, plen, "page table entry", "page table is", err);
 }
 
 /* 11, step 6: the page table. */
@@ -865,6 +927,7 @@ static int read_page_table(npk_reader *r, npk_error *err)
 	if (npk__cur_left(&c) != 0 || ordinal != r->doc_count)
 		rc = npk__fail(err, NPK_E_FORMAT, "%s: page table does not account for %llu documents",
 		               r->name, (unsigned long long)r->doc_count);
+	/* (sealed: every count is 0 until unsealed, and so is the sum) */
 out:
 	free(b);
 	return rc;
@@ -878,11 +941,13 @@ static const char *cluster_ref_problem(const npk_reader *r, const cluster_ref *c
 	uint64_t end = 0;
 	int inside = npk__add64(cl->off, cl->len, &end) &&
 	             end <= (r->ct_unproven ? r->file_size : r->pt_off);
+	uint64_t most = r->sealed ? npk__seal_stored_len(cl->raw) : cl->raw;
 	return cl->off < prev_end ? "starts before the end of the object before it"
 	       : !inside ? "lies outside the body"
 	       : cl->len < NPK_OBJ_HEADER_SIZE ? "is shorter than an object header"
+	       : r->sealed && !r->unsealed ? (cl->raw != 0 ? "shows the raw size a seal hides" : NULL)
 	       : cl->raw == 0 || cl->raw > NPK_CLUSTER_RAW_MAX ? "has a raw size outside 1 byte to 64 MiB"
-	       : cl->len - NPK_OBJ_HEADER_SIZE > cl->raw ? "stores more bytes than it decodes to"
+	       : cl->len - NPK_OBJ_HEADER_SIZE > most ? "stores more bytes than it decodes to"
 	       : NULL;
 }
 
@@ -935,6 +1000,48 @@ out:
 	return rc;
 }
 
+/* 15.17.7 step 8a: the seal's bytes, checked against the directory's
+ * digest (with survival copies, 15.17.8: the copy when the original
+ * fails), held for npk_reader_unseal; no key needed. */
+static int read_seal(npk_reader *r, npk_error *err)
+{
+	const section_ref *d = &r->sections[r->seal_sec];
+	uint64_t most = NPK_SEAL_FIXED + (uint64_t)NPK_SEAL_STANZAS_MAX * (4 + 65535) + 4 +
+	                NPK_SEALED_MAX;
+	NPK_FAIL_IF(d->len > most, err, NPK_E_FORMAT, "%s: a seal of %llu bytes", r->name,
+	            (unsigned long long)d->len);
+	uint8_t *b = malloc((size_t)d->len), dg[32];
+	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = src_read(r, 0, b, (size_t)d->len, d->off, err);
+	if (rc == NPK_OK) {
+		npk__digest(b, (size_t)d->len, dg);
+		if (!npk__digest_same(dg, d->digest))
+			rc = npk__fail(err, NPK_E_DIGEST, "%s: the seal (section %lld, offset %llu) does "
+			               "not match its digest", r->name, (long long)r->seal_sec,
+			               (unsigned long long)d->off);
+	}
+	npk_error e2 = {0};
+	uint8_t *keep = NULL;
+	if (rc == NPK_E_DIGEST && r->copies != NULL && r->nfixes < NPK_FIXES_MAX &&
+	    (keep = malloc((size_t)d->len)) != NULL &&
+	    src_read(r, 1, b, (size_t)d->len, d->off, &e2) == NPK_OK) {
+		npk__digest(b, (size_t)d->len, dg);
+		if (npk__digest_same(dg, d->digest)) {
+			memcpy(keep, b, (size_t)d->len);
+			copy_serves(r, NPK_COPY_SEAL, d->off, d->len, keep, err);
+			keep = NULL;
+			rc = NPK_OK;
+		}
+	}
+	free(keep);
+	if (rc != NPK_OK) {
+		free(b);
+		return rc;
+	}
+	r->seal_bytes = b;
+	return NPK_OK;
+}
+
 /* A reader of path, opened, nothing read yet. */
 static int reader_make(const char *path, npk_reader **out, npk_error *err)
 {
@@ -948,6 +1055,7 @@ static int reader_make(const char *path, npk_reader **out, npk_error *err)
 	r->cl_bad = -1;
 	r->cl_failed = -1;
 	r->tree_sec = -1;
+	r->seal_sec = -1;
 	r->paths_sec = -1;
 	r->folders_sec = -1;
 	r->name = strdup(path);
@@ -972,7 +1080,8 @@ static int open_steps(npk_reader *r, const npk_trust *trust, npk_error *err)
 	NPK_FORWARD(read_header(r, err));
 	NPK_FORWARD(read_signed(r, trust, err));
 	NPK_FORWARD(read_page_table(r, err));
-	return read_cluster_table(r, err);
+	NPK_FORWARD(read_cluster_table(r, err));
+	return r->sealed ? read_seal(r, err) : NPK_OK;
 }
 
 /* 15.9: whether to look for survival copies by scanning the file, which
@@ -1062,6 +1171,8 @@ int npk__reader_open_file(const char *path, const uint8_t *expect, const npk_tru
 	return NPK_OK;
 }
 
+static void proven_take(struct npk__proven *p);
+
 int npk__reader_share(npk_reader *top, npk_reader **out, npk_error *err)
 {
 	/* what survival copies served at open is not the file's own bytes,
@@ -1075,6 +1186,9 @@ int npk__reader_share(npk_reader *top, npk_reader **out, npk_error *err)
 	 * first); the caches and the walk state are fr's own */
 	fr->shares = top;
 	fr->chain = NULL;
+	fr->kept = NULL;          /* what a layer above keeps is each reader's own */
+	fr->kept_free = NULL;
+	proven_take(fr->proven);  /* the same file's clusters: the same record */
 	fr->trusted = 0;          /* as an earlier file: bound by the digests */
 	fr->dec_borrowed = 1;
 	fr->pf = fr->ppf = NULL;
@@ -1236,6 +1350,8 @@ void npk_reader_free(npk_reader *r)
 {
 	if (r == NULL)
 		return;
+	if (r->kept_free != NULL)
+		r->kept_free(r->kept);
 	npk__chain_free(r->chain);
 	pf_stop(&r->pf);
 	pf_stop(&r->ppf);
@@ -1245,6 +1361,9 @@ void npk_reader_free(npk_reader *r)
 		free(r);
 		return;
 	}
+	if (r->seal != NULL)
+		sodium_free(r->seal);  /* wipes */
+	free(r->seal_bytes);
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->pages != NULL)
@@ -1292,6 +1411,7 @@ void npk__reader_file_info(const npk_reader *r, npk_info *info)
 	info->comment = r->comment;
 	info->meta = r->meta;
 	info->copies_served = r->served;
+	info->sealed = r->sealed ? 1 + r->unsealed : 0;
 	info->tree = r->has_tree;
 	info->tree_size = r->tree_size;
 	memcpy(info->tree_root, r->tree_root, 32);
@@ -1314,6 +1434,13 @@ static int grow(uint8_t **p, size_t *cap, size_t need)
 
 /* Reads an object (4), checks its digest before anything else, then its
  * header against what the table says, and decodes it into o->raw. */
+/* 15.17.7: what a sealed archive says to a read without a key. */
+static int sealed_refusal(const npk_reader *r, npk_error *err)
+{
+	return npk__fail(err, NPK_E_SEALED, "%s is sealed: give a recipient's key (-k) or the "
+	                 "passphrase (--passphrase-file) to read it", r->name);
+}
+
 static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *kind,
                        const char *magic, unsigned flags, uint32_t number, uint64_t off, uint32_t len,
                        uint32_t raw, const uint8_t digest[32], uint32_t count, uint32_t want,
@@ -1335,17 +1462,31 @@ static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *
 		                 number, (unsigned long long)off, len);
 	}
 	const uint8_t *h = o->io;
-	if (memcmp(h, magic, 4) != 0 || h[5] != flags || npk__ld16(h + 6) != 0 ||
-	    npk__ld32(h + 8) != number || npk__ld32(h + 12) != raw ||
-	    npk__ld32(h + 16) != len - NPK_OBJ_HEADER_SIZE || npk__ld32(h + 20) != count) {
+	/* 15.17.6: a sealed header hides the raw size and the count */
+	unsigned hflags = r->sealed ? flags | NPK_OBJ_FLAG_SEALED : flags;
+	if (memcmp(h, magic, 4) != 0 || h[5] != hflags || npk__ld16(h + 6) != 0 ||
+	    npk__ld32(h + 8) != number || npk__ld32(h + 12) != (r->sealed ? 0 : raw) ||
+	    npk__ld32(h + 16) != len - NPK_OBJ_HEADER_SIZE ||
+	    npk__ld32(h + 20) != (r->sealed ? 0 : count)) {
 		npk__fail(err, NPK_E_FORMAT, "header disagrees with its table entry");
 		return npk__wrap(err, NPK_E_FORMAT, "%s: %s %u (offset %llu): ", r->name, kind, number,
 		                 (unsigned long long)off);
 	}
+	if (r->sealed && !r->unsealed)  /* verify without a key: the stored bytes and header only */
+		return r->auditing ? NPK_OK : sealed_refusal(r, err);
 	char what[96];
 	snprintf(what, sizeof what, "%s: %s %u", r->name, kind, number);
-	int rc = npk__decompress_prefix(dec, h[4], o->io + NPK_OBJ_HEADER_SIZE,
-	                                len - NPK_OBJ_HEADER_SIZE, o->raw, raw, want, what, err);
+	const uint8_t *payload = o->io + NPK_OBJ_HEADER_SIZE;
+	size_t plen = len - NPK_OBJ_HEADER_SIZE;
+	if (r->sealed) {
+		/* opened in place: the memory of an unsealed archive */
+		int cl = memcmp(magic, NPK_CLUSTER_MAGIC, 4) == 0;
+		uint8_t *io = o->io + NPK_OBJ_HEADER_SIZE;
+		NPK_FORWARD(npk__seal_open(r->seal, cl ? NPK__SEAL_CLUSTER : NPK__SEAL_PAGE, number,
+		                           cl ? raw : count, io, plen, io + NPK__SEAL_NONCE, &payload,
+		                           &plen, what, err));
+	}
+	int rc = npk__decompress_prefix(dec, h[4], payload, plen, o->raw, raw, want, what, err);
 	o->raw_len = rc == NPK_OK ? want : 0;
 	o->valid = 0;
 	return rc;
@@ -1785,10 +1926,248 @@ struct npk__proven {
 	_Atomic unsigned char bit[];
 };
 
+static void proven_take(struct npk__proven *p)
+{
+	if (p != NULL)
+		atomic_fetch_add(&p->refs, 1);
+}
+
 static void proven_drop(struct npk__proven *p)
 {
 	if (p != NULL && atomic_fetch_sub(&p->refs, 1) == 1)
 		free(p);
+}
+
+/* ---- 15.17: opening a sealed archive ---- */
+
+/* 15.17.4: fk from the first stanza the keys open whose key the
+ * commitment takes. NPK_E_NOKEY when none; a stanza that opens to a key
+ * the commitment refuses is a forgery (NPK_E_FORMAT). */
+static int seal_stanzas(npk_reader *r, npk_cur *c, unsigned n, const npk_keyring *keys,
+                        npk__seal_keys *k, npk_error *err)
+{
+	int found = 0, rc = NPK_OK;
+	uint8_t fk[NPK__SEAL_KEY];
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t type = npk__cur_u8(c), reserved = npk__cur_u8(c);
+		uint16_t blen = npk__cur_u16(c);
+		const uint8_t *body = npk__cur_take(c, blen);
+		NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "%s: the seal ends in stanza %u", r->name, i);
+		NPK_FAIL_IF(reserved != 0, err, NPK_E_FORMAT,
+		            "%s: the seal's stanza %u has a reserved byte that is not zero", r->name, i);
+		if (found || rc != NPK_OK)
+			continue;         /* the rest parsed, not tried */
+		int opened = 0;
+		if (type == NPK__STANZA_X25519) {
+			NPK_FAIL_IF(blen != NPK__STANZA_X25519_LEN, err, NPK_E_FORMAT,
+			            "%s: the seal's stanza %u (X25519) is %u bytes, not 80", r->name, i,
+			            blen);
+			for (size_t j = 0; !opened && j < npk__keyring_count(keys); j++)
+				opened = npk__stanza_x25519_open(npk__keyring_secret(keys, j),
+				                                 npk__keyring_secret(keys, j) + 32, body,
+				                                 fk) == NPK_OK;
+		} else if (type == NPK__STANZA_PASSPHRASE) {
+			NPK_FAIL_IF(blen != NPK__STANZA_PASS_LEN, err, NPK_E_FORMAT,
+			            "%s: the seal's stanza %u (passphrase) is %u bytes, not 96", r->name, i,
+			            blen);
+			const char *pass = npk__keyring_pass(keys);
+			if (pass != NULL) {
+				int prc = npk__stanza_pass_open(pass, strlen(pass), body, fk, err);
+				if (prc != NPK_OK && prc != NPK_E_NOTFOUND) {
+					rc = npk__wrap(err, prc, "%s: the seal's stanza %u: ", r->name, i);
+					continue;
+				}
+				opened = prc == NPK_OK;
+			}
+		}
+		if (!opened)
+			continue;
+		if (!npk__seal_commit_ok(k, fk))
+			rc = npk__fail(err, NPK_E_FORMAT, "%s: the seal's stanza %u gives a file key the "
+			               "commitment refuses: forged", r->name, i);
+		else
+			found = 1;
+	}
+	if (found)
+		memcpy(k->fk, fk, NPK__SEAL_KEY);
+	sodium_memzero(fk, sizeof fk);
+	NPK_FORWARD(rc);
+	NPK_FAIL_IF(!found, err, NPK_E_NOKEY, "%s: not a recipient, or the wrong passphrase: no "
+	            "stanza of its seal opens with the key%s given", r->name,
+	            npk__keyring_count(keys) + (npk__keyring_pass(keys) != NULL) > 1 ? "s" : "");
+	return NPK_OK;
+}
+
+/* 15.17.6: the tables' hidden fields from the sealed manifest at c,
+ * checked as 6.1 and 6.2 check them. */
+static int unseal_tables(npk_reader *r, npk_cur *c, npk_error *err)
+{
+	uint64_t start = 0, prev_end = NPK_HEADER_SIZE;
+	for (uint32_t i = 0; i < r->cluster_count; i++) {
+		cluster_ref *cl = &r->clusters[i];
+		cl->raw = npk__cur_u32(c);
+		cl->start = start;
+		NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "%s: the sealed manifest ends in cluster %u",
+		            r->name, i);
+		const char *why = cluster_ref_problem(r, cl, prev_end);
+		NPK_FAIL_IF(why != NULL, err, NPK_E_FORMAT, "%s: cluster %u (offset %llu, length %u, "
+		            "raw size %u in the sealed manifest) %s", r->name, i,
+		            (unsigned long long)cl->off, cl->len, cl->raw, why);
+		prev_end = cl->off + cl->len;
+		start += cl->raw;
+	}
+	NPK_FAIL_IF(start != r->doc_bytes, err, NPK_E_FORMAT,
+	            "%s: clusters hold %llu bytes but the documents add up to %llu", r->name,
+	            (unsigned long long)start, (unsigned long long)r->doc_bytes);
+	uint64_t ordinal = 0;
+	prev_end = NPK_HEADER_SIZE;
+	for (uint32_t i = 0; i < r->page_count; i++) {
+		page_ref *p = &r->pages[i];
+		p->raw = npk__cur_u32(c);
+		p->first_ordinal = npk__cur_u64(c);
+		p->count = npk__cur_u32(c);
+		uint16_t plen = npk__cur_u16(c);
+		const uint8_t *path = npk__cur_take(c, plen);
+		NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "%s: the sealed manifest ends in page %u",
+		            r->name, i);
+		const char *why = page_ref_problem(r, p, ordinal, prev_end);
+		NPK_FAIL_IF(why != NULL, err, NPK_E_FORMAT, "%s: index page %u (raw size %u, first "
+		            "ordinal %llu, count %u in the sealed manifest) %s", r->name, i, p->raw,
+		            (unsigned long long)p->first_ordinal, p->count, why);
+		NPK_FORWARD(page_first(r, i, path, plen, "index page",
+		                       "the sealed manifest's pages are", err));
+		prev_end = p->off + p->len;
+		ordinal += p->count;
+	}
+	NPK_FAIL_IF(ordinal != r->doc_count, err, NPK_E_FORMAT,
+	            "%s: the pages do not account for %llu documents", r->name,
+	            (unsigned long long)r->doc_count);
+	return NPK_OK;
+}
+
+/* 15.17.6: the sealed manifest's plaintext, checked and taken. */
+static int unseal_manifest(npk_reader *r, const uint8_t *p, size_t len, npk_error *err)
+{
+	npk_cur c;
+	npk__cur_init(&c, p, len);
+	const uint8_t *magic = npk__cur_take(&c, 8);
+	uint64_t docs = npk__cur_u64(&c), bytes = npk__cur_u64(&c);
+	const uint8_t *kid = npk__cur_take(&c, 8), *pk = npk__cur_take(&c, 32);
+	uint32_t nc = npk__cur_u32(&c), np = npk__cur_u32(&c), ns = npk__cur_u32(&c);
+	uint32_t reserved = npk__cur_u32(&c);
+	uint16_t mlen = npk__cur_u16(&c);
+	const uint8_t *meta = npk__cur_take(&c, mlen);
+	uint16_t next = npk__cur_u16(&c);
+	NPK_FAIL_IF(c.bad, err, NPK_E_FORMAT, "%s: the sealed manifest is truncated", r->name);
+	NPK_FAIL_IF(memcmp(magic, NPK_SMAN_MAGIC, 8) != 0, err, NPK_E_FORMAT,
+	            "%s: the sealed manifest has a bad magic", r->name);
+	NPK_FAIL_IF(memcmp(kid, r->key_id, 8) != 0 || memcmp(pk, r->signer, 32) != 0, err,
+	            NPK_E_FORMAT, "%s: sealed by another signer than the one whose signature it "
+	            "bears: signed again by someone else", r->name);
+	NPK_FAIL_IF(nc != r->cluster_count || np != r->page_count || ns != r->section_count ||
+	            reserved != 0, err, NPK_E_FORMAT, "%s: the sealed manifest counts %u clusters, "
+	            "%u pages and %u sections; the archive has %u, %u and %u", r->name, nc, np, ns,
+	            r->cluster_count, r->page_count, r->section_count);
+	NPK_FAIL_IF(docs > NPK_DOCS_MAX || np > docs, err, NPK_E_FORMAT,
+	            "%s: the sealed manifest counts %llu documents in %u pages", r->name,
+	            (unsigned long long)docs, np);
+	/* a sealed Merkle root (15.17.6): not read by this version */
+	NPK_FAIL_IF(next != 0, err, NPK_E_VERSION,
+	            "%s: the sealed manifest holds a Merkle root: reading a sealed tree needs a "
+	            "newer reader", r->name);
+	npk_meta *m = npk_meta_new();
+	NPK_FAIL_IF(m == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = npk__meta_decode(meta, mlen, m, err);
+	if (rc != NPK_OK) {
+		npk_meta_free(m);
+		return npk__wrap(err, rc, "%s: the sealed manifest: ", r->name);
+	}
+	npk_meta_free(r->meta);
+	r->meta = m;
+	r->doc_count = docs;
+	r->doc_bytes = bytes;
+	NPK_FORWARD(unseal_tables(r, &c, err));
+	for (uint32_t i = 0; i < r->section_count; i++) {
+		uint64_t plen = npk__cur_u64(&c);
+		const uint8_t *d = npk__cur_take(&c, 32);
+		NPK_FAIL_IF(c.bad, err, NPK_E_FORMAT, "%s: the sealed manifest ends in section %u",
+		            r->name, i);
+		NPK_FAIL_IF((int64_t)i == r->seal_sec && (plen != 0 || !sodium_is_zero(d, 32)), err,
+		            NPK_E_FORMAT, "%s: the sealed manifest describes the seal", r->name);
+		/* no other section is written sealed yet (15.17.6) */
+		NPK_FAIL_IF((int64_t)i != r->seal_sec, err, NPK_E_VERSION,
+		            "%s: a sealed section (type %u) needs a newer reader", r->name,
+		            r->sections[i].type);
+	}
+	NPK_FAIL_IF(npk__cur_left(&c) != 0, err, NPK_E_FORMAT,
+	            "%s: bytes follow the sealed manifest", r->name);
+	return NPK_OK;
+}
+
+int npk_reader_unseal(npk_reader *r, const npk_keyring *keys, npk_error *err)
+{
+	if (!r->sealed || r->unsealed)
+		return NPK_OK;
+	if (keys == NULL || npk__keyring_count(keys) + (npk__keyring_pass(keys) != NULL) == 0)
+		return sealed_refusal(r, err);
+	const section_ref *d = &r->sections[r->seal_sec];
+	const uint8_t *b = r->seal_bytes;   /* checked at open (read_seal) */
+	npk__seal_keys *k = sodium_malloc(sizeof *k);
+	uint8_t *plain = NULL;
+	int rc = k && b ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "out of memory");
+	npk_cur c;
+	npk__cur_init(&c, b, (size_t)d->len);
+	const uint8_t *magic = npk__cur_take(&c, 8);
+	uint16_t suite = npk__cur_u16(&c), n = npk__cur_u16(&c);
+	uint32_t reserved = npk__cur_u32(&c);
+	const uint8_t *fid = npk__cur_take(&c, 32), *commit = npk__cur_take(&c, 32);
+	if (rc == NPK_OK && (c.bad || memcmp(magic, NPK_SEAL_MAGIC, 8) != 0))
+		rc = npk__fail(err, NPK_E_FORMAT, "%s: the seal is not a seal (bad magic or short)",
+		               r->name);
+	if (rc == NPK_OK && suite != NPK_SEAL_SUITE)
+		rc = npk__fail(err, NPK_E_VERSION, "%s: the seal's suite %u needs a newer reader",
+		               r->name, suite);
+	if (rc == NPK_OK && (n == 0 || n > NPK_SEAL_STANZAS_MAX || reserved != 0))
+		rc = npk__fail(err, NPK_E_FORMAT, "%s: a seal of %u stanzas (1 to %u), reserved %u",
+		               r->name, n, NPK_SEAL_STANZAS_MAX, reserved);
+	if (rc == NPK_OK) {
+		memcpy(k->fid, fid, 32);
+		memcpy(k->commit, commit, 32);
+		rc = seal_stanzas(r, &c, n, keys, k, err);
+	}
+	uint32_t slen = rc == NPK_OK ? npk__cur_u32(&c) : 0;
+	const uint8_t *sealed = rc == NPK_OK ? npk__cur_take(&c, slen) : NULL;
+	if (rc == NPK_OK && (c.bad || npk__cur_left(&c) != 0 || slen < NPK__SEAL_OVERHEAD ||
+	                     slen > NPK_SEALED_MAX))
+		rc = npk__fail(err, NPK_E_FORMAT, "%s: the seal's sealed manifest (%u bytes) does not "
+		               "end the seal", r->name, slen);
+	if (rc == NPK_OK)
+		npk__seal_derive(k);   /* ok (and commit, as seal_stanzas checked it) */
+	const uint8_t *inner = NULL;
+	size_t ilen = 0;
+	if (rc == NPK_OK && (plain = malloc(slen)) == NULL)
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+	if (rc == NPK_OK) {
+		char what[300];
+		snprintf(what, sizeof what, "%s: the sealed manifest", r->name);
+		rc = npk__seal_open(k, NPK__SEAL_MANIFEST, 0, 0, sealed, slen, plain, &inner, &ilen,
+		                    what, err);
+	}
+	if (rc == NPK_OK) {
+		r->seal = k;          /* opening the objects from here */
+		r->unsealed = 1;
+		rc = unseal_manifest(r, inner, ilen, err);
+		if (rc != NPK_OK) {
+			r->unsealed = 0;
+			r->seal = NULL;
+		}
+	}
+	if (rc != NPK_OK && k != NULL)
+		sodium_free(k);
+	if (plain != NULL)
+		sodium_memzero(plain, slen);
+	free(plain);
+	return rc;
 }
 
 int npk_reader_share_checks(npk_reader *r, npk_reader *other, npk_error *err)
@@ -2688,6 +3067,30 @@ void npk__apart_free(npk__apart *ap)
 	free(ap);
 }
 
+void npk__apart_trim(npk__apart *ap, size_t max)
+{
+	if (ap == NULL)
+		return;
+	ap->fr = NULL;
+	if (ap->o.io_cap + ap->o.raw_cap > max) {
+		obj_free(&ap->o);
+		memset(&ap->o, 0, sizeof ap->o);
+	}
+}
+
+void npk__reader_keep(npk_reader *r, void *p, void (*free_fn)(void *))
+{
+	if (r->kept_free != NULL && r->kept != p)
+		r->kept_free(r->kept);
+	r->kept = p;
+	r->kept_free = free_fn;
+}
+
+void *npk__reader_kept(const npk_reader *r)
+{
+	return r->kept;
+}
+
 int npk__reader_read_apart(npk_reader *fr, npk__apart *ap, const npk_entry *e, uint64_t upto,
                            npk_buf *out, npk_error *err)
 {
@@ -3449,6 +3852,7 @@ static const char *copy_name(unsigned what)
 	       : what == NPK_COPY_PAGE_TABLE    ? "page table"
 	       : what == NPK_COPY_CLUSTER_TABLE ? "cluster table"
 	       : what == NPK_COPY_MANIFEST      ? "manifest"
+	       : what == NPK_COPY_SEAL          ? "seal"
 	                                        : "tail trailer";
 }
 
@@ -3902,6 +4306,47 @@ int npk_reader_verify(npk_reader *r, npk_problem_cb cb, void *ctx,
 	return npk__reader_verify_file(r, NULL, NULL, NULL, cb, ctx, stats, err);
 }
 
+/* 15.17.7: a sealed archive verified without a key: the tiling, every
+ * section's digest, and every object's digest and header; nothing opened. */
+static int verify_closed(npk_reader *r, walk_report *wr, npk_error *err)
+{
+	int intact;
+	int64_t flt[2];
+	NPK_FORWARD(check_body(r, wr, &intact, flt, err));
+	obj_buf o = {0};
+	r->auditing = 1;
+	for (uint32_t i = 0; i < r->page_count; i++) {
+		const page_ref *p = &r->pages[i];
+		npk_error e2 = {0};
+		int rc = load_object(r, r->dec, &o, "index page", NPK_PAGE_MAGIC, NPK_PAGE_FLAG_V11, i,
+		                     p->off, p->len, 0, p->digest, 0, 0, &e2);
+		wr->st->pages++;
+		if (rc != NPK_OK) {
+			wr->st->pages_bad++;
+			report(wr, rc, "index page", i, p->off, NULL, npk__bare(&e2, ""));
+		}
+	}
+	for (uint32_t i = 0; i < r->cluster_count; i++) {
+		const cluster_ref *c = &r->clusters[i];
+		npk_error e2 = {0};
+		int rc = load_object(r, r->dec, &o, "cluster", NPK_CLUSTER_MAGIC, 0u, i, c->off, c->len,
+		                     0, c->digest, 0, 0, &e2);
+		wr->st->clusters++;
+		if (rc != NPK_OK) {
+			wr->st->clusters_bad++;
+			report(wr, rc, "cluster", i, c->off, NULL, npk__bare(&e2, ""));
+		}
+	}
+	r->auditing = 0;
+	obj_free(&o);
+	check_tail(r, wr);
+	wr->st->sealed = 1;
+	wr->st->sections_unknown = r->section_count - 1;
+	if (wr->first != NPK_OK)
+		return npk__fail(err, wr->first, "%s: %s", r->name, npk_strerror(wr->first));
+	return NPK_OK;
+}
+
 int npk__reader_verify_file(npk_reader *r, npk_reader *top, npk_entry_cb each, void *each_ctx,
                             npk_problem_cb cb, void *ctx, npk_verify_stats *stats,
                             npk_error *err)
@@ -3913,12 +4358,18 @@ int npk__reader_verify_file(npk_reader *r, npk_reader *top, npk_entry_cb each, v
 	 * filters and the full-text index's (an unknown critical one has
 	 * stopped the reader at open) */
 	wr.st->sections = r->section_count;
+	if (r->sealed && !r->unsealed) {
+		report_fixes(r, &wr);
+		return verify_closed(r, &wr, err);
+	}
+	wr.st->sealed = r->sealed ? 2 : 0;
 	verify_ctx v = {.r = r, .wr = &wr, .err = err, .top = top, .link = npk__reader_link(r),
 	                .each = each, .each_ctx = each_ctx,
 	                .cstate = calloc(r->cluster_count ? r->cluster_count : 1, 1)};
 	NPK_FAIL_IF(v.cstate == NULL, err, NPK_E_NOMEM, "out of memory");
 	v.tree_p = v.link ? v.link->prev_tree_size : 0;
-	wr.st->sections_unknown = r->section_count - (r->tree_sec >= 0) - edition_sections(&v);
+	wr.st->sections_unknown = r->section_count - (r->tree_sec >= 0) - edition_sections(&v) -
+	                          (r->seal_sec >= 0);
 	report_fixes(r, &wr);
 	int intact = 0;
 	int64_t flt[2] = {-1, -1};

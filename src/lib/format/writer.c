@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "format/dedup.h"
+#include "format/seal.h"
 #include "format/format.h"
 #include "search/extract.h"
 #include "search/ixwrite.h"
@@ -36,6 +37,8 @@ typedef struct job {
 	uint64_t first_ordinal;   /* pages: for the page table */
 	char *first_path;
 	int copy;                 /* a cluster copied as stored: only hashed */
+	const npk__seal_keys *seal; /* 15.17: seal the payload with these keys */
+	uint32_t raw_size;        /* the decoded size, which a sealed header hides */
 	int done, rc;
 	npk_error err;
 } job;
@@ -136,6 +139,15 @@ struct npk_writer {
 	int ix_cut;               /* it had more */
 	npk__ixw_result ix_res;
 	int ix_written;
+
+	/* 15.17: sealing (seal NULL: not sealed) */
+	npk__seal_keys *seal;     /* in sodium_malloc memory */
+	npk_buf stanzas;          /* the stanzas, as the seal holds them */
+	uint32_t nstanzas;
+	npk_buf smf_clusters;     /* the sealed manifest's cluster raw sizes */
+	npk_buf smf_pages;        /* and page records */
+	uint64_t seal_off, seal_len;
+	uint8_t seal_digest[32];
 };
 
 /* ---- Encoders: one per structure of spec/format.md, each writing the
@@ -143,13 +155,13 @@ struct npk_writer {
 
 /* 3. Header (read_header, check_version): version 1.1 sets required flag
  * bit 0 (15.1); optional flags and the reserved bytes are zero. */
-static void encode_header(uint8_t h[NPK_HEADER_SIZE], int v11)
+static void encode_header(uint8_t h[NPK_HEADER_SIZE], int v11, int sealed)
 {
 	memset(h, 0, NPK_HEADER_SIZE);
 	memcpy(h, NPK_MAGIC, NPK_MAGIC_LEN);
 	npk__st16(h + 8, NPK_FORMAT_MAJOR);
 	npk__st16(h + 10, v11 ? 1 : 0);
-	npk__st32(h + 12, v11 ? NPK_REQ_CONTAINER11 : 0);
+	npk__st32(h + 12, (v11 ? NPK_REQ_CONTAINER11 : 0) | (sealed ? NPK_REQ_SEALED : 0));
 }
 
 /* 4.1 Object header (load_object) of a job whose payload is made. */
@@ -158,12 +170,12 @@ static void encode_object_header(job *j, unsigned codec)
 	uint8_t *h = j->header;
 	memcpy(h, j->magic, 4);
 	h[4] = (uint8_t)codec;
-	h[5] = (uint8_t)j->flags;
+	h[5] = (uint8_t)(j->flags | (j->seal ? NPK_OBJ_FLAG_SEALED : 0u));
 	npk__st16(h + 6, 0);
 	npk__st32(h + 8, j->number);
-	npk__st32(h + 12, (uint32_t)j->raw.len);
+	npk__st32(h + 12, j->seal ? 0 : (uint32_t)j->raw.len);      /* 15.17.6: hidden */
 	npk__st32(h + 16, (uint32_t)j->zlen);
-	npk__st32(h + 20, j->count);
+	npk__st32(h + 20, j->seal ? 0 : j->count);
 }
 
 /* 15.7: the salt of the document being ended: keyed BLAKE2b-128 over
@@ -240,10 +252,12 @@ static int encode_entry(npk_buf *pg, const npk_writer *w, const uint8_t digest[3
 /* 6.1 Page table entry (parse_page_ref) of page job j, written at off. */
 static int encode_page_ref(npk_buf *t, uint64_t off, const job *j, npk_error *err)
 {
-	size_t plen = strlen(j->first_path);
+	/* 15.17.6: a sealed page's record holds no size, ordinal, count or path */
+	size_t plen = j->seal ? 0 : strlen(j->first_path);
 	NPK_FAIL_IF(npk__buf_u64(t, off) || npk__buf_u32(t, (uint32_t)(NPK_OBJ_HEADER_SIZE + j->zlen)) ||
-	            npk__buf_u32(t, npk__ld32(j->header + 12)) || npk__buf_u64(t, j->first_ordinal) ||
-	            npk__buf_u32(t, j->count) || npk__buf_put(t, j->digest, 32) ||
+	            npk__buf_u32(t, npk__ld32(j->header + 12)) ||
+	            npk__buf_u64(t, j->seal ? 0 : j->first_ordinal) ||
+	            npk__buf_u32(t, j->seal ? 0 : j->count) || npk__buf_put(t, j->digest, 32) ||
 	            npk__buf_u16(t, (uint16_t)plen) || npk__buf_put(t, j->first_path, plen),
 	            err, NPK_E_NOMEM, "out of memory");
 	NPK_FAIL_IF(t->len > NPK_PAGE_TABLE_MAX, err, NPK_E_LIMIT, "page table larger than %u bytes",
@@ -278,7 +292,8 @@ static int encode_extensions(npk_buf *m, const npk_writer *w, const npk_buf *lin
 {
 	if (!w->v11)
 		return npk__buf_u16(m, 0);
-	uint32_t nsec = (w->tree ? 1 : 0) + (w->ed ? 2 : 0) + (w->ix_written ? 2 : 0);
+	uint32_t nsec = (w->tree ? 1 : 0) + (w->ed ? 2 : 0) + (w->ix_written ? 2 : 0) +
+	                (w->seal ? 1 : 0);
 	int bad = npk__buf_u16(m, (uint16_t)(1 + (w->tree ? 1 : 0) + (w->ed ? 1 : 0))) ||
 	          npk__buf_u16(m, NPK_EXT_DIRECTORY) || npk__buf_u16(m, NPK_EXT_CRITICAL) ||
 	          npk__buf_u32(m, 4 + NPK_SECTION_RECORD * nsec) || npk__buf_u32(m, nsec);
@@ -287,6 +302,9 @@ static int encode_extensions(npk_buf *m, const npk_writer *w, const npk_buf *lin
 	                                        w->tree_digest)) ||
 	      (w->ix_written && encode_section(m, NPK__IX_ROOT_TYPE, ix->root_off, ix->root_len,
 	                                       ix->root_digest)) ||
+	      (w->seal && (npk__buf_u16(m, NPK_SECTION_SEAL) || npk__buf_u16(m, NPK_SECTION_CRITICAL) ||
+	                   npk__buf_u32(m, 0) || npk__buf_u64(m, w->seal_off) ||
+	                   npk__buf_u64(m, w->seal_len) || npk__buf_put(m, w->seal_digest, 32))) ||
 	      (w->ed && encode_section(m, NPK_SECTION_PATHS, w->paths_off, w->paths_len,
 	                               w->paths_digest)) ||
 	      (w->ed && encode_section(m, NPK_SECTION_FOLDERS, w->folders_off, w->folders_len,
@@ -327,9 +345,14 @@ static int encode_manifest(npk_buf *m, const npk_writer *w, const npk_pubkey *pk
 {
 	uint8_t *am = NULL;
 	size_t amlen = 0;
-	int rc = npk__meta_encode(w->archive_meta, &am, &amlen, err);
-	if (rc != NPK_OK) /* "archive metadata: ..." */
-		return npk__wrap(err, rc, "archive ");
+	int rc = NPK_OK;
+	if (w->seal != NULL) { /* 15.17.6: in the sealed manifest instead */
+		am = calloc(1, 2);
+		amlen = 2;
+		NPK_FAIL_IF(am == NULL, err, NPK_E_NOMEM, "out of memory");
+	} else if ((rc = npk__meta_encode(w->archive_meta, &am, &amlen, err)) != NPK_OK) {
+		return npk__wrap(err, rc, "archive "); /* "archive metadata: ..." */
+	}
 	npk_buf ext = {0}, link = {0};
 	rc = encode_link(&link, w, err);
 	if (rc != NPK_OK || encode_extensions(&ext, w, &link) != 0) {
@@ -346,8 +369,8 @@ static int encode_manifest(npk_buf *m, const npk_writer *w, const npk_pubkey *pk
 	*file_size = mf_off + NPK_MANIFEST_FIXED + amlen + ext.len + sig_len + NPK_TRAILER_SIZE;
 	int nomem = npk__buf_put(m, NPK_MANIFEST_MAGIC, 4) || npk__buf_u32(m, 0) ||
 	            npk__buf_u64(m, *file_size) || npk__buf_u64(m, mf_off) ||
-	            npk__buf_u64(m, w->timestamp) || npk__buf_u64(m, w->docs) ||
-	            npk__buf_u64(m, w->doc_bytes) || npk__buf_u32(m, w->cluster_no) ||
+	            npk__buf_u64(m, w->timestamp) || npk__buf_u64(m, w->seal ? 0 : w->docs) ||
+	            npk__buf_u64(m, w->seal ? 0 : w->doc_bytes) || npk__buf_u32(m, w->cluster_no) ||
 	            npk__buf_u32(m, w->page_no) || npk__buf_u64(m, pt_off) ||
 	            npk__buf_u32(m, (uint32_t)w->page_table.len) ||
 	            npk__buf_u32(m, (uint32_t)w->cluster_table.len) ||
@@ -400,6 +423,26 @@ static int writer_emit(npk_writer *w, const void *p, size_t len, npk_error *err)
 }
 
 /* Compresses a job and hashes the object it makes; runs on any thread. */
+/* 15.17.5: the job's encoded payload sealed in place of it; its nonce
+ * drawn here (libsodium's randombytes are safe on any thread). */
+static int job_seal(job *j)
+{
+	int page = memcmp(j->magic, NPK_PAGE_MAGIC, 4) == 0;
+	uint64_t slen = npk__seal_stored_len(j->zlen);
+	uint8_t *out = slen ? malloc((size_t)slen) : NULL;
+	NPK_FAIL_IF(out == NULL, &j->err, slen ? NPK_E_NOMEM : NPK_E_LIMIT,
+	            "out of memory sealing %s %u", page ? "index page" : "cluster", j->number);
+	uint8_t nonce[NPK__SEAL_NONCE];
+	npk__seal_random(nonce, sizeof nonce, NPK__RND_NONCE,
+	                 ((uint64_t)(page ? NPK__SEAL_PAGE : NPK__SEAL_CLUSTER) << 32) | j->number);
+	npk__seal(j->seal, page ? NPK__SEAL_PAGE : NPK__SEAL_CLUSTER, j->number,
+	          page ? j->count : j->raw_size, j->z, j->zlen, nonce, out);
+	free(j->z);
+	j->z = out;
+	j->zlen = (size_t)slen;
+	return NPK_OK;
+}
+
 static void job_run(job *j, const encoders *e)
 {
 	if (!j->copy) {
@@ -407,6 +450,9 @@ static void job_run(job *j, const encoders *e)
 		npk_encoder *enc = memcmp(j->magic, NPK_PAGE_MAGIC, 4) == 0 ? e->page : e->cluster;
 		j->rc = npk__compress(enc, j->raw.p, j->raw.len, &codec, &j->z, &j->zlen, &j->err);
 		if (j->rc != NPK_OK)
+			return;
+		j->raw_size = (uint32_t)j->raw.len;
+		if (j->seal != NULL && (j->rc = job_seal(j)) != NPK_OK)
 			return;
 		encode_object_header(j, codec);
 	}
@@ -493,9 +539,19 @@ static int job_write(npk_writer *w, npk_error *err)
 	NPK_FORWARD_GOTO(rc, job_wait(w, j, err), done);
 	NPK_FORWARD_GOTO(rc, writer_emit(w, j->header, NPK_OBJ_HEADER_SIZE, err), done);
 	NPK_FORWARD_GOTO(rc, writer_emit(w, j->z, j->zlen, err), done);
-	rc = memcmp(j->magic, NPK_CLUSTER_MAGIC, 4) == 0
-	     ? encode_cluster_ref(&w->cluster_table, off, j, err)
-	     : encode_page_ref(&w->page_table, off, j, err);
+	int cl = memcmp(j->magic, NPK_CLUSTER_MAGIC, 4) == 0;
+	rc = cl ? encode_cluster_ref(&w->cluster_table, off, j, err)
+	        : encode_page_ref(&w->page_table, off, j, err);
+	if (rc == NPK_OK && j->seal != NULL) { /* 15.17.6: what the tables no longer say */
+		size_t plen = cl ? 0 : strlen(j->first_path);
+		int nomem = cl ? npk__buf_u32(&w->smf_clusters, j->raw_size)
+		          : npk__buf_u32(&w->smf_pages, j->raw_size) ||
+		            npk__buf_u64(&w->smf_pages, j->first_ordinal) ||
+		            npk__buf_u32(&w->smf_pages, j->count) ||
+		            npk__buf_u16(&w->smf_pages, (uint16_t)plen) ||
+		            npk__buf_put(&w->smf_pages, j->first_path, plen);
+		rc = nomem ? npk__fail(err, NPK_E_NOMEM, "out of memory") : NPK_OK;
+	}
 done:
 	job_clear(j);
 	w->head++;
@@ -551,6 +607,7 @@ static int job_submit(npk_writer *w, const char *magic, uint32_t number, uint32_
 	memset(raw, 0, sizeof *raw);
 	j->first_ordinal = first_ordinal;
 	j->first_path = first_path;
+	j->seal = w->seal;
 	return job_start(w, j, err);
 }
 
@@ -621,6 +678,55 @@ static void salt_key_derive(const npk_seckey *sk, uint8_t key[32])
 	sodium_memzero(&st, sizeof st);
 }
 
+/* 15.17.4: a stanza of type and body appended to the seal's. */
+static int stanza_put(npk_writer *w, unsigned type, const uint8_t *body, uint16_t len,
+                      npk_error *err)
+{
+	NPK_FAIL_IF(npk__buf_u8(&w->stanzas, (uint8_t)type) || npk__buf_u8(&w->stanzas, 0) ||
+	            npk__buf_u16(&w->stanzas, len) || npk__buf_put(&w->stanzas, body, len), err,
+	            NPK_E_NOMEM, "out of memory");
+	w->nstanzas++;
+	return NPK_OK;
+}
+
+/* 15.17.2, 15.17.4: a new file key and file id, and a stanza for each
+ * recipient and the passphrase. */
+static int writer_seal_setup(npk_writer *w, const npk_create_opts *o, npk_error *err)
+{
+	NPK_FAIL_IF(!w->v11, err, NPK_E_ARG, "sealing needs format 1.1 (not --format 1.0)");
+	NPK_FAIL_IF(w->want_ix, err, NPK_E_ARG,
+	            "a sealed archive cannot hold a search index yet (spec/format.md 15.17)");
+	size_t n = o->nrecipients + (o->seal_passphrase != NULL);
+	NPK_FAIL_IF(n > NPK_SEAL_STANZAS_MAX, err, NPK_E_LIMIT,
+	            "at most %u recipients and passphrases", NPK_SEAL_STANZAS_MAX);
+	w->seal = sodium_malloc(sizeof *w->seal);
+	NPK_FAIL_IF(w->seal == NULL, err, NPK_E_NOMEM, "out of memory");
+	npk__seal_random(w->seal->fk, sizeof w->seal->fk, NPK__RND_FK, 0);
+	npk__seal_random(w->seal->fid, sizeof w->seal->fid, NPK__RND_FID, 0);
+	npk__seal_derive(w->seal);
+	w->tree = 0;              /* not yet sealed: no tree (and so no proofs) */
+	for (size_t i = 0; i < o->nrecipients; i++) {
+		uint8_t esk[32], body[NPK__STANZA_X25519_LEN];
+		NPK_FAIL_IF(o->recipients[i] == NULL, err, NPK_E_ARG, "recipient %zu is NULL", i);
+		npk__seal_random(esk, sizeof esk, NPK__RND_ESK, i);
+		int rc = npk__stanza_x25519_make(npk_recipient_bytes(o->recipients[i]), esk,
+		                                 w->seal->fk, body, err);
+		sodium_memzero(esk, sizeof esk);
+		NPK_FORWARD(rc);
+		NPK_FORWARD(stanza_put(w, NPK__STANZA_X25519, body, sizeof body, err));
+	}
+	if (o->seal_passphrase != NULL) {
+		uint8_t salt[NPK__PASS_SALT], nonce[NPK__SEAL_NONCE], body[NPK__STANZA_PASS_LEN];
+		npk__seal_random(salt, sizeof salt, NPK__RND_SALT, 0);
+		npk__seal_random(nonce, sizeof nonce, NPK__RND_NONCE, (uint64_t)NPK__SEAL_PASS_STANZA << 32);
+		NPK_FORWARD(npk__stanza_pass_make(o->seal_passphrase, strlen(o->seal_passphrase), salt,
+		                                  NPK__PASS_OPS, NPK__PASS_MEM_KIB, nonce, w->seal->fk,
+		                                  body, err));
+		NPK_FORWARD(stanza_put(w, NPK__STANZA_PASSPHRASE, body, sizeof body, err));
+	}
+	return NPK_OK;
+}
+
 /* The codec, level, cluster size and timestamp of opts, checked. */
 static int writer_configure(npk_writer *w, const npk_create_opts *opts, npk_error *err)
 {
@@ -649,6 +755,8 @@ static int writer_configure(npk_writer *w, const npk_create_opts *opts, npk_erro
 	            "%s level must be 1-%d", zstd ? "zstd" : "zlib", zstd ? 19 : zmax);
 	NPK_FAIL_IF(w->cluster_target == 0 || w->cluster_target > NPK_CLUSTER_RAW_MAX, err, NPK_E_ARG,
 	            "cluster size must be 1 to %u bytes", NPK_CLUSTER_RAW_MAX);
+	if (opts && (opts->nrecipients > 0 || opts->seal_passphrase != NULL))
+		NPK_FORWARD(writer_seal_setup(w, opts, err));
 	return NPK_OK;
 }
 
@@ -712,7 +820,7 @@ int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
 
 	/* 3. Header */
 	uint8_t h[NPK_HEADER_SIZE];
-	encode_header(h, w->v11);
+	encode_header(h, w->v11, w->seal != NULL);
 	npk__digest(h, sizeof h, w->header_digest);
 	rc = writer_emit(w, h, sizeof h, err);
 	if (rc != NPK_OK) {
@@ -1214,8 +1322,11 @@ static void writer_comment(const npk_writer *w, char *out, size_t len)
 	char what[48] = "newspack archive";
 	if (w->ed != NULL)
 		snprintf(what, sizeof what, "newspack archive edition %u", (unsigned)w->ed->edition);
-	snprintf(out, len, "timestamp:%llu\t%s\tcreated:%s\tdocuments:%llu",
-	         (unsigned long long)w->timestamp, what, when, (unsigned long long)w->docs);
+	if (w->seal != NULL) /* 15.17.6: no count */
+		snprintf(out, len, "timestamp:%llu\t%s\tsealed", (unsigned long long)w->timestamp, what);
+	else
+		snprintf(out, len, "timestamp:%llu\t%s\tcreated:%s\tdocuments:%llu",
+		         (unsigned long long)w->timestamp, what, when, (unsigned long long)w->docs);
 }
 
 /* 7-9: the manifest, its signature block and the trailer, after the
@@ -1244,6 +1355,69 @@ out:
 	npk_pubkey_free(pk);
 	npk__buf_free(&m);
 	npk__buf_free(&s);
+	return rc;
+}
+
+/* 15.17.6: the sealed manifest's plaintext: what the manifest and the
+ * tables of a sealed archive leave out. */
+static int sealed_manifest(const npk_writer *w, const npk_pubkey *pk, npk_buf *b, npk_error *err)
+{
+	uint8_t *am = NULL;
+	size_t amlen = 0;
+	int rc = npk__meta_encode(w->archive_meta, &am, &amlen, err);
+	if (rc != NPK_OK)
+		return npk__wrap(err, rc, "archive ");
+	uint32_t nsec = 1;        /* the seal: the only section of a sealed archive for now */
+	int nomem = npk__buf_put(b, NPK_SMAN_MAGIC, 8) || npk__buf_u64(b, w->docs) ||
+	            npk__buf_u64(b, w->doc_bytes) || npk__buf_put(b, pk->id, 8) ||
+	            npk__buf_put(b, pk->pk, 32) || npk__buf_u32(b, w->cluster_no) ||
+	            npk__buf_u32(b, w->page_no) || npk__buf_u32(b, nsec) || npk__buf_u32(b, 0) ||
+	            npk__buf_u16(b, (uint16_t)amlen) || npk__buf_put(b, am, amlen) ||
+	            npk__buf_u16(b, 0) ||
+	            npk__buf_put(b, w->smf_clusters.p, w->smf_clusters.len) ||
+	            npk__buf_put(b, w->smf_pages.p, w->smf_pages.len);
+	static const uint8_t zero[40];
+	nomem = nomem || npk__buf_put(b, zero, sizeof zero); /* the seal's own record */
+	free(am);
+	NPK_FAIL_IF(nomem, err, NPK_E_NOMEM, "out of memory");
+	return NPK_OK;
+}
+
+/* 15.17.3: the seal, last in the body. */
+static int seal_write(npk_writer *w, const npk_seckey *sk, npk_error *err)
+{
+	npk_pubkey *pk = npk_seckey_pubkey(sk);
+	NPK_FAIL_IF(pk == NULL, err, NPK_E_NOMEM, "out of memory");
+	npk_buf plain = {0}, sec = {0};
+	uint8_t *sealed = NULL;
+	int rc = sealed_manifest(w, pk, &plain, err);
+	npk_pubkey_free(pk);
+	uint64_t slen = rc == NPK_OK ? npk__seal_stored_len(plain.len) : 0;
+	if (rc == NPK_OK && (slen == 0 || slen > NPK_SEALED_MAX))
+		rc = npk__fail(err, NPK_E_LIMIT, "the sealed manifest would pass 64 MiB");
+	if (rc == NPK_OK && (sealed = malloc((size_t)slen)) == NULL)
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+	if (rc == NPK_OK) {
+		uint8_t nonce[NPK__SEAL_NONCE];
+		npk__seal_random(nonce, sizeof nonce, NPK__RND_NONCE, (uint64_t)NPK__SEAL_MANIFEST << 32);
+		npk__seal(w->seal, NPK__SEAL_MANIFEST, 0, 0, plain.p, plain.len, nonce, sealed);
+		if (npk__buf_put(&sec, NPK_SEAL_MAGIC, 8) || npk__buf_u16(&sec, NPK_SEAL_SUITE) ||
+		    npk__buf_u16(&sec, (uint16_t)w->nstanzas) || npk__buf_u32(&sec, 0) ||
+		    npk__buf_put(&sec, w->seal->fid, 32) || npk__buf_put(&sec, w->seal->commit, 32) ||
+		    npk__buf_put(&sec, w->stanzas.p, w->stanzas.len) ||
+		    npk__buf_u32(&sec, (uint32_t)slen) || npk__buf_put(&sec, sealed, (size_t)slen))
+			rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+	}
+	if (rc == NPK_OK) {
+		w->seal_off = w->off;
+		w->seal_len = sec.len;
+		npk__digest(sec.p, sec.len, w->seal_digest);
+		rc = writer_emit(w, sec.p, sec.len, err);
+	}
+	sodium_memzero(plain.p, plain.len);
+	npk__buf_free(&plain);
+	npk__buf_free(&sec);
+	free(sealed);
 	return rc;
 }
 
@@ -1277,6 +1451,8 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 		                            &w->ix_res, err));
 		w->ix_written = 1;
 	}
+	if (w->seal != NULL)
+		NPK_FORWARD(seal_write(w, sk, err));
 	/* 6. Tables: page table, then cluster table. */
 	uint64_t pt_off = w->off;
 	NPK_FORWARD(writer_emit(w, w->page_table.p, w->page_table.len, err));
@@ -1320,6 +1496,7 @@ uint64_t npk_writer_size(const npk_writer *w)
 
 int npk__writer_edition(npk_writer *w, const npk_edition_spec *spec, npk_error *err)
 {
+	NPK_FAIL_IF(w->seal != NULL, err, NPK_E_ARG, "a sealed archive cannot have editions yet");
 	NPK_FAIL_IF(!w->tree, err, NPK_E_ARG,
 	            "an edition needs format 1.1 and its Merkle tree (not --no-tree)");
 	NPK_FAIL_IF(w->docs > 0 || w->in_doc || w->prev_path != NULL, err, NPK_E_ARG,
@@ -1357,8 +1534,9 @@ int npk__writer_copy_cluster(npk_writer *w, uint8_t *obj, uint32_t len, uint32_t
 {
 	int rc = NPK_OK;
 	job *j = NULL;
-	if (w->failed || w->in_doc || !w->v11 || w->ed != NULL)
-		rc = npk__fail(err, NPK_E_ARG, "a cluster is copied between entries of a 1.1 archive");
+	if (w->failed || w->in_doc || !w->v11 || w->ed != NULL || w->seal != NULL)
+		rc = npk__fail(err, NPK_E_ARG, "a cluster is copied between entries of a 1.1 archive "
+		               "(not sealed)");
 	else if (len < NPK_OBJ_HEADER_SIZE || (obj[4] != w->codec && obj[4] != NPK_CODEC_STORED))
 		rc = npk__fail(err, NPK_E_ARG, "a copied cluster must be stored or of codec %u",
 		               w->codec);
@@ -1584,5 +1762,10 @@ void npk_writer_free(npk_writer *w)
 		close(w->spool);
 	npk_meta_free(w->archive_meta);
 	sodium_memzero(w->salt_key, sizeof w->salt_key);
+	if (w->seal != NULL)
+		sodium_free(w->seal);  /* wipes */
+	npk__buf_free(&w->stanzas);
+	npk__buf_free(&w->smf_clusters);
+	npk__buf_free(&w->smf_pages);
 	free(w);
 }

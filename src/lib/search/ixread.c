@@ -18,7 +18,7 @@
 #include "format/format.h"
 #include "search/ixread.h"
 
-#define TERM_CACHE 8
+#define TERM_CACHE 32            /* kept with the reader from one search to the next */
 #define NORM_CACHE 32            /* 2 MiB decoded: 2,097,152 documents' norms */
 /* A page record of the root takes at least this many bytes: u64 offset,
  * u32 stored, u32 raw, digest, u8 first_len and one byte of key. */

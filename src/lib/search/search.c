@@ -208,14 +208,46 @@ struct search {
 };
 typedef struct search search;
 
+/* What a search leaves with each reader for the next one (npk__reader_keep):
+ * the file's index, open, with the pages it decoded and checked (a server
+ * searching again reads its norms and term pages once), and, with the
+ * reader a search is given first, the term rules and the texts' decoders. */
+typedef struct kept {
+	npk__ix *ix;
+	npk__text_ctx *tc;
+	npk__apart *ap[2];
+} kept;
+
+#define KEPT_APART_MAX ((size_t)8 << 20) /* a decoder's buffers kept: 8 MiB */
+
+static void kept_free(void *p)
+{
+	kept *k = p;
+	if (k == NULL)
+		return;
+	npk__ix_free(k->ix);
+	npk__text_ctx_free(k->tc);
+	npk__apart_free(k->ap[0]);
+	npk__apart_free(k->ap[1]);
+	free(k);
+}
+
+/* fr's kept things, made when it has none; NULL: out of memory. */
+static kept *kept_of(npk_reader *fr)
+{
+	kept *k = npk__reader_kept(fr);
+	if (k == NULL && (k = calloc(1, sizeof *k)) != NULL)
+		npk__reader_keep(fr, k, kept_free);
+	return k;
+}
+
 static void units_free(search *s)
 {
-	for (size_t i = 0; i < s->nunits; i++)
-		npk__ix_free(s->units[i].ix);
 	free(s->units);
 }
 
-/* The index of file fr, opened (*ix NULL: it has none). */
+/* The index of file fr, opened once and kept with fr (*ix NULL: it has
+ * none). The pages it decodes are checked against their digests first. */
 static int index_open(npk_reader *fr, npk__ix **ix, npk_error *err)
 {
 	const npk_section *root, *post;
@@ -227,18 +259,21 @@ static int index_open(npk_reader *fr, npk__ix **ix, npk_error *err)
 	NPK_FAIL_IF(nr != 1 || np != 1, err, NPK_E_FORMAT,
 	            "%s: search index: %u root sections and %u postings sections (one of each)",
 	            name, nr, np);
-	return npk__ix_open(unit_read, fr, root->off, root->len, root->digest, post->off,
-	                    post->len, name, ix, err);
+	kept *k = kept_of(fr);
+	NPK_FAIL_IF(k == NULL, err, NPK_E_NOMEM, "search: out of memory");
+	if (k->ix == NULL)
+		NPK_FORWARD(npk__ix_open(unit_read, fr, root->off, root->len, root->digest, post->off,
+		                         post->len, name, &k->ix, err));
+	*ix = k->ix;
+	return NPK_OK;
 }
 
-/* u joins the indexes searched (its index freed when it cannot). */
+/* u joins the indexes searched. */
 static int unit_push(search *s, const unit *u, npk_error *err)
 {
 	unit *v = realloc(s->units, (s->nunits + 1) * sizeof *v);
-	if (v == NULL) {
-		npk__ix_free(u->ix);
+	if (v == NULL)
 		return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
-	}
 	s->units = v;
 	s->units[s->nunits++] = *u;
 	return NPK_OK;
@@ -280,16 +315,13 @@ static int chain_units(search *s, size_t a, npk_reader *r, int *found, npk_searc
 			continue;
 		uint64_t lo = npk__ix_lo(ix), hi = npk__ix_hi(ix), first = e ? ends[e - 1] : 0;
 		if (hi > ends[e] || (lo > first && lo != hi)) {
-			npk__ix_free(ix);
 			rc = npk__fail(err, NPK_E_FORMAT, "%s: search index: covers entries %llu to %llu, "
 			               "not those of its chain up to its own", npk__reader_name(fr),
 			               (unsigned long long)lo, (unsigned long long)hi);
 			break;
 		}
-		if (hi > free_top) { /* a newer index covers these */
-			npk__ix_free(ix);
+		if (hi > free_top) /* a newer index covers these */
 			continue;
-		}
 		unit u = {.archive = a, .top = r, .fr = fr, .chain = 1, .base = first, .ends = ends,
 		          .nends = n, .ix = ix};
 		if ((rc = unit_push(s, &u, err)) != NPK_OK)
@@ -1634,7 +1666,19 @@ int npk_search(npk_reader *const *readers, size_t n, const char *query,
 	NPK_FORWARD(npk__query_parse(query, strlen(query), &root, err));
 	s.root = root;
 	set *sets = NULL;
-	int rc = npk__text_ctx_new(&s.tc, err);
+	/* the term rules and the texts' decoders of the last search with the
+	 * same first reader, or new ones kept for the next */
+	kept *k = n > 0 ? kept_of(readers[0]) : NULL;
+	int rc = n == 0 || k != NULL ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	if (rc == NPK_OK && (k == NULL || k->tc == NULL))
+		rc = npk__text_ctx_new(&s.tc, err);
+	else if (rc == NPK_OK)
+		s.tc = k->tc;
+	if (k != NULL) {
+		k->tc = s.tc;
+		s.ap[0] = k->ap[0];
+		s.ap[1] = k->ap[1];
+	}
 	if (rc == NPK_OK)
 		rc = units_open(&s, res, err);
 	if (rc == NPK_OK)
@@ -1656,12 +1700,18 @@ int npk_search(npk_reader *const *readers, size_t n, const char *query,
 	for (size_t i = 0; i < s.nleaves; i++)
 		leaf_free(&s.leaves[i], s.nunits);
 	free(s.dfs);
-	npk__apart_free(s.ap[0]);
-	npk__apart_free(s.ap[1]);
+	for (size_t t = 0; t < 2; t++) {
+		npk__apart_trim(s.ap[t], KEPT_APART_MAX);
+		if (k != NULL)
+			k->ap[t] = s.ap[t];
+		else
+			npk__apart_free(s.ap[t]);
+	}
 	units_free(&s);
 	for (size_t i = 0; i < s.nchains; i++)
 		free(s.ends[i]);
-	npk__text_ctx_free(s.tc);
+	if (k == NULL)
+		npk__text_ctx_free(s.tc);
 	npk__query_free(root);
 	if (rc != NPK_OK)
 		npk_search_result_free(res);

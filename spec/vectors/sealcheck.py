@@ -1,0 +1,334 @@
+#!/usr/bin/env python3
+"""sealcheck.py - spec/format.md 15.17 written again from the spec alone,
+with other implementations than newspack's libsodium: hashlib's BLAKE2b, the
+ChaCha20-Poly1305 and X25519 of python3-cryptography (OpenSSL), HChaCha20
+here, python3-argon2 (the Argon2 reference code), zlib and
+python3-zstandard.
+
+    python3 spec/vectors/sealcheck.py [spec/vectors/seal.txt]
+        computes every vector of seal.txt from the inputs below, opens what
+        it sealed, and compares each line; exit 0 when all agree, 1 otherwise
+    python3 spec/vectors/sealcheck.py open ARCHIVE SECRETKEY
+        opens a sealed archive with a recipient's (unencrypted) secret key
+        file (keys.md 9): the seal's digest, the stanzas, the commitment, the
+        sealed manifest, every index page and cluster opened and decoded,
+        every index entry parsed (15.7) and every document checked against
+        its digest; prints the paths and a summary; exit 0 when all of it
+        holds, 1 otherwise. The signature is newspack verify's (or
+        npkcheck.py's) business, not this one's.
+"""
+import hashlib
+import struct
+import sys
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.hazmat.primitives.asymmetric.x25519 import (X25519PrivateKey,
+                                                              X25519PublicKey)
+from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+from cryptography.hazmat.primitives import serialization
+
+
+def kh(key, *parts):
+    """KH(k, m): BLAKE2b-256 keyed with a 32-byte key (15.17.2)."""
+    return hashlib.blake2b(b"".join(parts), key=key, digest_size=32).digest()
+
+
+def u32(v):
+    return struct.pack("<I", v)
+
+
+def u64(v):
+    return struct.pack("<Q", v)
+
+
+# ---- XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha): HChaCha20, then the
+# IETF construction with the nonce's last 8 bytes after 4 zero bytes
+
+def _rotl(v, c):
+    return ((v << c) & 0xffffffff) | (v >> (32 - c))
+
+
+def _qr(s, a, b, c, d):
+    s[a] = (s[a] + s[b]) & 0xffffffff; s[d] = _rotl(s[d] ^ s[a], 16)
+    s[c] = (s[c] + s[d]) & 0xffffffff; s[b] = _rotl(s[b] ^ s[c], 12)
+    s[a] = (s[a] + s[b]) & 0xffffffff; s[d] = _rotl(s[d] ^ s[a], 8)
+    s[c] = (s[c] + s[d]) & 0xffffffff; s[b] = _rotl(s[b] ^ s[c], 7)
+
+
+def hchacha20(key, nonce16):
+    s = [0x61707865, 0x3320646e, 0x79622d32, 0x6b206574]
+    s += list(struct.unpack("<8I", key)) + list(struct.unpack("<4I", nonce16))
+    for _ in range(10):
+        _qr(s, 0, 4, 8, 12); _qr(s, 1, 5, 9, 13); _qr(s, 2, 6, 10, 14); _qr(s, 3, 7, 11, 15)
+        _qr(s, 0, 5, 10, 15); _qr(s, 1, 6, 11, 12); _qr(s, 2, 7, 8, 13); _qr(s, 3, 4, 9, 14)
+    return struct.pack("<8I", *(s[0:4] + s[12:16]))
+
+
+def xaead_encrypt(key, nonce, plain, ad):
+    sub = hchacha20(key, nonce[:16])
+    return ChaCha20Poly1305(sub).encrypt(b"\0\0\0\0" + nonce[16:], plain, ad)
+
+
+def xaead_decrypt(key, nonce, ct, ad):
+    sub = hchacha20(key, nonce[:16])
+    return ChaCha20Poly1305(sub).decrypt(b"\0\0\0\0" + nonce[16:], ct, ad)
+
+
+# ---- 15.17.2 keys
+
+def derive(fk, fid):
+    return kh(fk, b"npk1 commitment", fid), kh(fk, b"npk1 objects", fid)
+
+
+def object_key(ok, kind, n):
+    return kh(ok, b"npk1 object", bytes([kind]), u64(n))
+
+
+# ---- 15.17.5 sealing
+
+def padme(L):
+    if L < 2:
+        return L
+    E = L.bit_length() - 1
+    S = E.bit_length()          # floor(log2 E) + 1
+    z = E - S
+    mask = (1 << z) - 1
+    return (L + mask) & ~mask
+
+
+def seal(ok, fid, kind, n, v, inner, nonce):
+    P = padme(44 + len(inner)) - 44 + 4
+    plain = u32(len(inner)) + inner + bytes(P - 4 - len(inner))
+    ad = b"npk1" + fid + bytes([kind]) + u64(n) + u64(v)
+    return nonce + xaead_encrypt(object_key(ok, kind, n), nonce, plain, ad)
+
+
+def unseal(ok, fid, kind, n, v, stored):
+    ad = b"npk1" + fid + bytes([kind]) + u64(n) + u64(v)
+    plain = xaead_decrypt(object_key(ok, kind, n), stored[:24], stored[24:], ad)
+    ilen = struct.unpack("<I", plain[:4])[0]
+    assert 4 + ilen <= len(plain) and not any(plain[4 + ilen:])
+    return plain[4:4 + ilen]
+
+
+# ---- 15.17.4 stanzas
+
+def x25519_pub(sec):
+    return X25519PrivateKey.from_private_bytes(sec).public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+
+
+def x25519(sec, pub):
+    return X25519PrivateKey.from_private_bytes(sec).exchange(
+        X25519PublicKey.from_public_bytes(pub))
+
+
+def stanza_x25519(rpk, esk, fk):
+    epk = x25519_pub(esk)
+    w = kh(x25519(esk, rpk), b"npk1 x25519", epk, rpk)
+    return epk + xaead_encrypt(w, bytes(24), fk, b"npk1 stanza")
+
+
+def stanza_x25519_open(rsk, body):
+    rpk = x25519_pub(rsk)
+    w = kh(x25519(rsk, body[:32]), b"npk1 x25519", body[:32], rpk)
+    return xaead_decrypt(w, bytes(24), body[32:], b"npk1 stanza")
+
+
+def stanza_passphrase(passphrase, salt, ops, mem_kib, nonce, fk):
+    w = hash_secret_raw(passphrase, salt, time_cost=ops, memory_cost=mem_kib, parallelism=1,
+                        hash_len=32, type=Type.ID, version=19)
+    ad = b"npk1 stanza" + salt + u32(ops) + u32(mem_kib)
+    return salt + u32(ops) + u32(mem_kib) + nonce + xaead_encrypt(w, nonce, fk, ad)
+
+
+class Bad(Exception):
+    pass
+
+
+def need(cond, why):
+    if not cond:
+        raise Bad(why)
+
+
+def secret_key(path):
+    """keys.md 9: an unencrypted X1 secret key file: (secret, public)."""
+    import base64
+    lines = open(path, "rb").read().split(b"\n")
+    need(lines[0].startswith(b"untrusted comment: "), "%s: not a key file" % path)
+    raw = base64.b64decode(lines[1].strip(), validate=True)
+    need(len(raw) == 158 and raw[:2] == b"X1", "%s: not an encryption secret key" % path)
+    need(raw[2:4] == b"\0\0", "%s: protected by a passphrase (not read here)" % path)
+    sec, pub = raw[62:94], raw[94:126]
+    need(x25519_pub(sec) == pub, "%s: the halves do not match" % path)
+    return sec, pub
+
+
+def open_archive(path, keyfile):
+    """15.17.7 with a key, and 15.7 / 5.3 for the documents."""
+    import zlib
+    import zstandard
+    b = open(path, "rb").read()
+    if b.endswith(b"NPKTAIL\n"):                               # 15.5: the signed part
+        b = b[:struct.unpack_from("<Q", b, len(b) - 32)[0]]
+    flags = struct.unpack_from("<I", b, 12)[0]
+    need(flags == 3, "required_flags 0x%08x: not a sealed 1.1 archive" % flags)
+    mo, ml = struct.unpack_from("<QI", b, len(b) - 32)
+    m = b[mo:mo + ml]
+    nclusters, npages, pt_off, pt_size, ct_size = struct.unpack_from("<IIQII", m, 48)
+    need(struct.unpack_from("<QQ", m, 32) == (0, 0), "the manifest shows its counts")
+    kid, spk = m[168:176], m[176:208]
+    o = 210 + struct.unpack_from("<H", m, 208)[0]
+    sections = []
+    for _ in range(struct.unpack_from("<H", m, o)[0]):
+        typ, fl, ln = struct.unpack_from("<HHI", m, o + 2)
+        if typ == 1:
+            for k in range(struct.unpack_from("<I", m, o + 10)[0]):
+                sections.append(struct.unpack_from("<HHIQQ32s", m, o + 14 + 56 * k))
+        o += 8 + ln
+    seals = [x for x in sections if x[0] == 8]
+    need(len(seals) == 1 and seals[0][1] == 1, "not one critical seal section")
+    _, _, _, soff, slen, sdig = seals[0]
+    seal = b[soff:soff + slen]
+    need(hashlib.blake2b(seal, digest_size=32).digest() == sdig, "the seal does not match its digest")
+    need(seal[:8] == b"NPKSEAL\n", "bad seal magic")
+    suite, nst, res = struct.unpack_from("<HHI", seal, 8)
+    need(suite == 1 and 1 <= nst <= 64 and res == 0, "seal suite %d, %d stanzas" % (suite, nst))
+    fid, commit = seal[16:48], seal[48:80]
+    sec, pub = secret_key(keyfile)
+    o, fk = 80, None
+    for i in range(nst):
+        typ, r0, bl = struct.unpack_from("<BBH", seal, o)
+        body = seal[o + 4:o + 4 + bl]
+        o += 4 + bl
+        if fk is None and typ == 1 and bl == 80:
+            try:
+                cand = stanza_x25519_open(sec, body)
+            except Exception:
+                continue
+            need(derive(cand, fid)[0] == commit, "stanza %d: a file key the commitment refuses" % i)
+            fk = cand
+    need(fk is not None, "not a recipient: no stanza opens with this key")
+    _, ok = derive(fk, fid)
+    sl = struct.unpack_from("<I", seal, o)[0]
+    need(o + 4 + sl == len(seal), "the sealed manifest does not end the seal")
+    p = unseal(ok, fid, 3, 0, 0, seal[o + 4:])
+    need(p[:8] == b"NPKSMAN\n", "bad sealed manifest magic")
+    docs, nbytes = struct.unpack_from("<QQ", p, 8)
+    need(p[24:32] == kid and p[32:64] == spk, "sealed by another signer")
+    need(struct.unpack_from("<III", p, 64) == (nclusters, npages, len(sections)), "counts differ")
+    q = 80
+    q += 2 + struct.unpack_from("<H", p, q)[0]                 # the archive's metadata
+    need(struct.unpack_from("<H", p, q)[0] == 0, "a sealed Merkle root: not read here")
+    q += 2
+    raws = struct.unpack_from("<%dI" % nclusters, p, q)
+    q += 4 * nclusters
+    pages = []
+    for _ in range(npages):
+        praw, ford, cnt, fl = struct.unpack_from("<IQIH", p, q)
+        pages.append((praw, ford, cnt, p[q + 18:q + 18 + fl]))
+        q += 18 + fl
+    q += 40 * len(sections)
+    need(q == len(p), "bytes follow the sealed manifest")
+    need(sum(raws) == nbytes, "the clusters do not hold the content's bytes")
+    # the objects: cluster i and page k at their table's offsets
+    stream = bytearray()
+    for i in range(nclusters):
+        off, ln, raw0 = struct.unpack_from("<QII", b, pt_off + pt_size + 48 * i)
+        need(raw0 == 0, "cluster %d shows its raw size" % i)
+        h, pay = b[off:off + 24], b[off + 24:off + ln]
+        need(h[:4] == b"NPKC" and h[5] == 2, "cluster %d: not a sealed cluster" % i)
+        inner = unseal(ok, fid, 1, i, raws[i], pay)
+        data = inner if h[4] == 0 else zlib.decompress(inner) if h[4] == 1 else \
+            zstandard.ZstdDecompressor().decompress(inner, max_output_size=raws[i])
+        need(len(data) == raws[i], "cluster %d decodes to %d bytes, not %d" % (i, len(data), raws[i]))
+        stream += data
+    starts = [0]
+    for r in raws:
+        starts.append(starts[-1] + r)
+    o, seen = pt_off, 0
+    for k in range(npages):
+        off, ln = struct.unpack_from("<QI", b, o)
+        o += 62 + struct.unpack_from("<H", b, o + 60)[0]
+        h, pay = b[off:off + 24], b[off + 24:off + ln]
+        need(h[:4] == b"NPKP" and h[5] == 3, "page %d: not a sealed 1.1 page" % k)
+        praw, ford, cnt, first = pages[k]
+        inner = unseal(ok, fid, 2, k, cnt, pay)
+        page = inner if h[4] == 0 else zstandard.ZstdDecompressor().decompress(
+            inner, max_output_size=praw)
+        need(len(page) == praw, "page %d decodes to %d bytes" % (k, len(page)))
+        e = 0
+        for j in range(cnt):
+            elen, kind, eflags, plen = struct.unpack_from("<IBBH", page, e)
+            path = page[e + 8:e + 8 + plen]
+            size, refk, cl, coff = struct.unpack_from("<QBII", page, e + 8 + plen)
+            digest = page[e + 25 + plen:e + 57 + plen]
+            need(j > 0 or path == first, "page %d starts with another path" % k)
+            if kind == 0:
+                need(refk == 0, "%s: a reference to another file" % path)
+                need(size == 0 or cl < nclusters, "%s: cluster %d of %d" % (path, cl, nclusters))
+                at = starts[cl] + coff if size else 0
+                doc = bytes(stream[at:at + size])   # 5.2: an empty document names no cluster
+                need(len(doc) == size and hashlib.blake2b(doc, digest_size=32).digest() == digest,
+                     "%s: does not match its digest" % path.decode("utf-8", "replace"))
+            print(path.decode("utf-8", "replace"))
+            seen += 1
+            e += elen
+        need(e == praw, "page %d: entries do not fill it" % k)
+    need(seen == docs, "%d entries, the sealed manifest says %d" % (seen, docs))
+    print("sealcheck: opened: %d entries, %d content bytes in %d clusters and %d index pages, "
+          "every document matches its digest" % (docs, nbytes, nclusters, npages))
+
+
+def main():
+    path = sys.argv[1] if len(sys.argv) > 1 else __file__.rsplit("/", 1)[0] + "/seal.txt"
+    want = {}
+    with open(path) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                k, v = line.split(" = ")
+                want[k] = v.strip()
+    fk, fid = bytes(range(0x00, 0x20)), bytes(range(0x20, 0x40))
+    commit, ok = derive(fk, fid)
+    got = {"commit": commit, "ok": ok,
+           "key_1_0": object_key(ok, 1, 0),
+           "key_2_5": object_key(ok, 2, 5),
+           "key_4_3_1": object_key(ok, 4, (3 << 32) + 1)}
+    inner = b"The seed article.\n"
+    sealed = seal(ok, fid, 1, 7, 9, inner, bytes(range(0x40, 0x58)))
+    assert unseal(ok, fid, 1, 7, 9, sealed) == inner
+    got["seal_1_7_9"] = sealed
+    rsk = bytes(range(0x60, 0x80))
+    rpk = x25519_pub(rsk)
+    got["rpk"] = rpk
+    st = stanza_x25519(rpk, bytes(range(0x80, 0xa0)), fk)
+    assert stanza_x25519_open(rsk, st) == fk
+    got["stanza_x25519"] = st
+    got["stanza_passphrase"] = stanza_passphrase(b"correct horse", bytes(range(0xa0, 0xb0)), 1,
+                                                 8, bytes(range(0xb0, 0xc8)), fk)
+    got["key_vector_pk"] = x25519_pub(bytes(range(0x00, 0x20)))
+    bad = 0
+    for k, v in got.items():
+        if want.get(k) != v.hex():
+            print(f"sealcheck: {k}: {v.hex()} (seal.txt: {want.get(k)})")
+            bad += 1
+    for k in want:
+        if k not in got:
+            print(f"sealcheck: {k}: in seal.txt, not computed here")
+            bad += 1
+    print(f"sealcheck: {len(got) - bad} of {len(got)} vectors agree")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "open":
+        try:
+            open_archive(sys.argv[2], sys.argv[3])
+        except Bad as e:
+            print("sealcheck: %s: %s" % (sys.argv[2], e))
+            sys.exit(1)
+        except Exception as e:      # an object that does not open (InvalidTag), a short read
+            print("sealcheck: %s: cannot be read: %s" % (sys.argv[2], type(e).__name__))
+            sys.exit(1)
+        sys.exit(0)
+    sys.exit(main())

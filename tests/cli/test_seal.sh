@@ -1,0 +1,256 @@
+#!/bin/sh
+# test_seal.sh - sealed archives from the command line (issue 19; spec/
+# format.md 15.17): create --recipient and --encrypt-passphrase-file; no
+# path, title or text in the file; verify without a key (ciphertext intact,
+# signed), and with one (everything); list, cat, extract and export
+# refused without a key (exit 2, nothing written), read byte for byte with
+# either recipient's key, the passphrase, or the default key; the wrong key
+# or passphrase (exit 1, nothing written); a signing key as a recipient and
+# a recipient of low order refused; every byte of the seal changed, the
+# file cut: never read; two sealings of the same inputs differ.
+. "$(dirname "$0")/lib.sh"
+suite_begin seal
+
+KEY="$KEYS/test.key"
+PUB="$KEYS/test.pub"
+MARK=QX7SEALMARK
+MK="$NP create -q -s $KEY --timestamp 2026-03-01"
+
+# ---- the inputs: the marker in every path, title and text
+IN="$S/in"
+mkdir -p "$IN/$MARK-folder"
+for i in 1 2 3 4 5 6 7 8 9; do
+	{
+		printf 'Witness statement %s %s\n\nBy A. Reporter - Field Desk March %s, 2026\n\n' "$i" "$MARK" "$i"
+		i2=0
+		while [ $i2 -lt 40 ]; do
+			printf 'The %s names of the detainees stay out of reach, line %s.\n' "$MARK" "$i2"
+			i2=$((i2 + 1))
+		done
+	} > "$IN/$MARK-folder/statement-$i-$MARK.txt"
+done
+printf '{"title": "Sidecar title %s", "author": "%s Desk"}\n' "$MARK" "$MARK" \
+	> "$IN/$MARK-folder/statement-1-$MARK.txt.meta.json"
+head -c 20000 /dev/urandom > "$IN/binary.bin"
+cp "$top/seeds/"* "$IN/" 2>/dev/null
+
+# ---- keys: two recipients, one stranger
+K="$S/keys"
+mkdir -p "$K"
+for who in a b c; do
+	expect_exit 0 "keygen --encryption for $who" -- "$NP" keygen --encryption -W -s "$K/$who.key" -p "$K/$who.pub"
+done
+printf 'correct horse battery\n' > "$K/pass"
+printf 'correct horse batterY\n' > "$K/wrong"
+
+A="$S/sealed.npk"
+expect_exit 0 "create --recipient a --recipient b" -- \
+	$MK --meta "title=Collection $MARK" --recipient "$K/a.pub" --recipient "$K/b.pub" "$A" "$IN"
+expect_exit 0 "create, not quiet, says it is sealed" -- \
+	"$NP" create -s "$KEY" --timestamp 2026-03-01 --recipient "$K/a.pub" --recipient "$K/b.pub" \
+	"$S/loud.npk" "$IN" &&
+	expect_contains "$OUT" "sealed for 2 recipients" "the summary names the recipients"
+expect_exit 0 "create for one recipient warns that a lost key is a lost archive" -- \
+	"$NP" create -s "$KEY" --timestamp 2026-03-01 --recipient "$K/a.pub" "$S/one.npk" "$IN" &&
+	expect_contains "$ERR" "sealed for one key only" "the warning says so"
+
+expect_true "no path, title, metadata or text of the inputs is in the file" -- \
+	sh -c "! grep -a -q -e '$MARK' -e 'detainees' -e 'Wrenmouth' '$A'"
+expect_true "the required flags say sealed (bits 0 and 1)" -- \
+	test "$(od -An -tu4 -j 12 -N 4 "$A" | tr -d ' ')" = 3
+
+# ---- without a key: audited, not read
+expect_exit 0 "verify without a key: signed, every stored byte checked" -- "$NP" verify -p "$PUB" "$A" &&
+	expect_contains "$OUT" "sealed; ciphertext intact" "verify says the ciphertext is intact" &&
+	expect_contains "$OUT" "contents not readable without a key" "and that it read nothing"
+expect_exit 0 "verify --json without a key" -- "$NP" verify --json -p "$PUB" "$A" &&
+	expect_contains "$OUT" '"sealed": "closed"' "--json: sealed, closed"
+expect_exit 0 "info without a key" -- "$NP" info -p "$PUB" "$A" &&
+	expect_contains "$OUT" "documents, paths, sizes and metadata are hidden" "info says what is hidden" &&
+	expect_not_contains "$OUT" "$MARK" "info shows no title"
+expect_exit 0 "info --json without a key" -- "$NP" info --json -p "$PUB" "$A" &&
+	expect_contains "$OUT" '"documents": null' "--json: no count" &&
+	expect_contains "$OUT" 'newspack archive\tsealed' "the trusted comment holds no count"
+expect_exit 2 "list without a key is refused" -- "$NP" list -p "$PUB" "$A" &&
+	expect_contains "$ERR" "is sealed: give a recipient's secret key (-k KEY)" "and says how to read it"
+expect_exit 2 "cat without a key is refused" -- "$NP" cat -p "$PUB" "$A" "2025-03-harbour-council.md"
+mkdir -p "$S/x0"
+expect_exit 2 "extract without a key is refused" -- "$NP" extract -p "$PUB" -C "$S/x0" "$A"
+expect_true "extract without a key wrote nothing" -- test -z "$(ls -A "$S/x0")"
+
+# ---- with a key: everything, byte for byte
+expect_exit 0 "list -k a" -- "$NP" list -p "$PUB" -k "$K/a.key" "$A" &&
+	expect_contains "$OUT" "$MARK-folder/statement-9-$MARK.txt" "the paths are read"
+expect_exit 0 "cat -k b of a document" -- "$NP" cat -p "$PUB" -k "$K/b.key" "$A" "2025-03-harbour-council.md" &&
+	expect_same "$OUT" "$IN/2025-03-harbour-council.md" "cat gives the document byte for byte"
+mkdir -p "$S/x1"
+expect_exit 0 "extract -k a" -- "$NP" extract -q -p "$PUB" -k "$K/a.key" -C "$S/x1" "$A"
+rm -f "$IN/$MARK-folder/statement-1-$MARK.txt.meta.json.keep"
+expect_true "every extracted file is its input, byte for byte (the sidecar is not stored)" -- \
+	diff -r -x '*.meta.json' "$IN" "$S/x1"
+expect_exit 0 "verify -k a: everything checked" -- "$NP" verify -p "$PUB" -k "$K/a.key" "$A" &&
+	expect_contains "$OUT" "sealed and opened with the key given" "verify says it opened the archive" &&
+	expect_contains "$OUT" "14 documents" "and counts the documents"
+expect_exit 0 "info -k b shows the archive's metadata" -- "$NP" info -p "$PUB" -k "$K/b.key" "$A" &&
+	expect_contains "$OUT" "Collection $MARK" "the title, once opened"
+expect_exit 0 "list --json -k a gives the sidecar's title" -- "$NP" list --json -p "$PUB" -k "$K/a.key" "$A" &&
+	expect_contains "$OUT" "Sidecar title $MARK" "the document's metadata, once opened"
+
+# ---- an independent reader (spec/vectors/sealcheck.py, from the spec, on
+# Debian's Python: OpenSSL's ChaCha20-Poly1305 and X25519, zlib, zstandard)
+expect_exit 0 "sealcheck.py opens the sealed archive with a's key" -- \
+	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" open "$A" "$K/a.key" &&
+	expect_contains "$OUT" "sealcheck: opened: 14 entries" "sealcheck.py reads every entry" &&
+	expect_contains "$OUT" "every document matches its digest" "and every document's digest"
+expect_exit 0 "sealcheck.py with b's key" -- \
+	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" open "$A" "$K/b.key"
+expect_exit 1 "sealcheck.py with c's key: not a recipient" -- \
+	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" open "$A" "$K/c.key"
+cp "$A" "$S/cl.npk"
+flip_byte "$S/cl.npk" 200
+expect_exit 1 "sealcheck.py refuses a cluster changed by one byte" -- \
+	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" open "$S/cl.npk" "$K/a.key"
+expect_exit 1 "and so does newspack verify -k" -- "$NP" verify -p "$PUB" -k "$K/a.key" "$S/cl.npk"
+
+# ---- the wrong key or passphrase: exit 1, nothing written
+expect_exit 1 "list -k c (no recipient) is refused (exit 1)" -- "$NP" list -p "$PUB" -k "$K/c.key" "$A" &&
+	expect_contains "$ERR" "not a recipient, or the wrong passphrase" "and says why"
+mkdir -p "$S/x2"
+expect_exit 1 "extract -k c is refused" -- "$NP" extract -p "$PUB" -k "$K/c.key" -C "$S/x2" "$A"
+expect_true "extract with the wrong key wrote nothing" -- test -z "$(ls -A "$S/x2")"
+expect_exit 2 "a signing key given with -k is refused" -- "$NP" list -p "$PUB" -k "$KEY" "$A" &&
+	expect_contains "$ERR" "a signing key, not an encryption key" "and named as such"
+
+# ---- the passphrase
+P="$S/pass.npk"
+expect_exit 0 "create --recipient a --encrypt-passphrase-file" -- \
+	$MK --recipient "$K/a.pub" --encrypt-passphrase-file "$K/pass" "$P" "$IN"
+expect_exit 0 "list --passphrase-file" -- "$NP" list -p "$PUB" --passphrase-file "$K/pass" "$P" &&
+	expect_contains "$OUT" "statement-5-$MARK.txt" "the passphrase opens it"
+mkdir -p "$S/x3"
+expect_exit 1 "extract with the wrong passphrase is refused (exit 1)" -- \
+	"$NP" extract -p "$PUB" --passphrase-file "$K/wrong" -C "$S/x3" "$P" &&
+	expect_contains "$ERR" "the wrong passphrase" "and says so"
+expect_true "the wrong passphrase wrote nothing" -- test -z "$(ls -A "$S/x3")"
+expect_exit 0 "the recipient's key opens it too" -- "$NP" list -p "$PUB" -k "$K/a.key" "$P"
+
+# ---- the default key (keygen --encryption's)
+expect_exit 0 "keygen --encryption -W, the default key" -- "$NP" keygen --encryption -W
+D="$S/default.npk"
+expect_exit 0 "create for the default key's public half" -- \
+	$MK --recipient "$XDG_CONFIG_HOME/newspack/encryption.pub" --recipient "$K/a.pub" "$D" "$IN"
+expect_exit 0 "list without -k uses the default key" -- "$NP" list -p "$PUB" "$D"
+expect_exit 0 "info without -k: the default key is no recipient of sealed.npk, it stays closed" -- \
+	"$NP" info -p "$PUB" "$A" &&
+	expect_contains "$OUT" "are hidden" "info shows it closed"
+expect_exit 1 "list without -k: the default key is no recipient of sealed.npk" -- \
+	"$NP" list -p "$PUB" "$A" &&
+	expect_contains "$ERR" "tried the default key" "and says which key it tried"
+
+# ---- what create refuses
+expect_exit 2 "a signing public key as a recipient is refused" -- \
+	$MK --recipient "$PUB" "$S/r1.npk" "$IN" &&
+	expect_contains "$ERR" "is a signing public key, not a recipient's" "and named as such"
+expect_true "nothing was written" -- test ! -e "$S/r1.npk"
+printf 'untrusted comment: low order\nWDEHBwcHBwcHBwAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\n' > "$K/low.pub"
+expect_exit 2 "a recipient of low order (the zero point) is refused" -- \
+	$MK --recipient "$K/low.pub" "$S/r2.npk" "$IN" &&
+	expect_contains "$ERR" "low order" "and says why"
+expect_exit 2 "--search-index with --recipient is refused (not yet)" -- \
+	$MK --search-index --recipient "$K/a.pub" "$S/r3.npk" "$IN"
+expect_exit 2 "--format-version 1.0 with --recipient is refused" -- \
+	$MK --format-version 1.0 --recipient "$K/a.pub" "$S/r4.npk" "$IN"
+
+# ---- damage: every 7th byte of the seal inverted (without survival
+# copies), the seal's copy serving, the cut file
+NC="$S/nocopies.npk"
+expect_exit 0 "create --no-copies, sealed" -- \
+	$MK --no-copies --recipient "$K/a.pub" --recipient "$K/b.pub" "$NC" "$IN"
+SEAL=$(python3 - "$NC" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+if b.endswith(b"NPKTAIL\n"):
+    b = b[:struct.unpack_from("<Q", b, len(b) - 32)[0]]
+mo = struct.unpack_from("<Q", b, len(b) - 32)[0]
+pt = struct.unpack_from("<Q", b, mo + 56)[0]
+ml = struct.unpack_from("<H", b, mo + 208)[0]
+o = mo + 210 + ml
+n = struct.unpack_from("<H", b, o)[0]
+o += 2
+for _ in range(n):
+    t, f, l = struct.unpack_from("<HHI", b, o)
+    if t == 1:
+        c = struct.unpack_from("<I", b, o + 8)[0]
+        for k in range(c):
+            r = o + 12 + 56 * k
+            if struct.unpack_from("<H", b, r)[0] == 8:
+                print(struct.unpack_from("<Q", b, r + 8)[0], struct.unpack_from("<Q", b, r + 16)[0])
+    o += 8 + l
+PY
+)
+set -- $SEAL
+SOFF=$1
+SLEN=$2
+expect_true "the seal lies just before the tables" -- test -n "$SOFF" -a -n "$SLEN"
+bad=0
+tried=0
+i=0
+while [ "$i" -lt "$SLEN" ]; do
+	cp "$NC" "$S/flip.npk"
+	flip_byte "$S/flip.npk" $((SOFF + i))
+	tried=$((tried + 1))
+	if cmp -s "$NC" "$S/flip.npk"; then
+		bad=$((bad + 1))  # the byte did not change: the test is wrong
+	elif "$NP" list -p "$PUB" -k "$K/a.key" "$S/flip.npk" > "$S/flip.out" 2>/dev/null; then
+		bad=$((bad + 1))
+	elif grep -a -q "$MARK" "$S/flip.out"; then
+		bad=$((bad + 1))
+	fi
+	i=$((i + 7))
+done
+expect_eq "$bad" 0 "every byte of the seal changed (1 in 7, $tried tries): list -k fails and shows nothing"
+# with survival copies (the default) the seal's copy serves, and verify
+# still reports the damaged original
+cp "$A" "$S/seal-copy.npk"
+AOFF=$(python3 - "$A" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+b = b[:struct.unpack_from("<Q", b, len(b) - 32)[0]]
+mo = struct.unpack_from("<Q", b, len(b) - 32)[0]
+pt = struct.unpack_from("<Q", b, mo + 56)[0]
+print(pt - 100)
+PY
+)
+printf 'XXXX' | dd of="$S/seal-copy.npk" bs=1 seek="$AOFF" conv=notrunc status=none
+expect_exit 0 "a damaged seal: list -k reads through its survival copy" -- \
+	"$NP" list -p "$PUB" -k "$K/a.key" "$S/seal-copy.npk" &&
+	expect_contains "$ERR" "seal" "and warns that the seal's copy serves"
+expect_exit 1 "a damaged seal: verify -k reports the damaged original" -- \
+	"$NP" verify -p "$PUB" -k "$K/a.key" "$S/seal-copy.npk" &&
+	expect_contains "$OUT" "seal" "naming the seal"
+expect_exit 1 "a damaged seal: verify without a key reports it too" -- \
+	"$NP" verify -p "$PUB" "$S/seal-copy.npk"
+expect_exit 0 "repair --in-place writes the seal back from its copy" -- \
+	"$NP" repair --in-place "$S/seal-copy.npk"
+expect_exit 0 "then verify -k finds it intact" -- "$NP" verify -p "$PUB" -k "$K/a.key" "$S/seal-copy.npk"
+expect_same "$S/seal-copy.npk" "$A" "and the file is the archive as it was made"
+head -c $(($(file_size "$A") - 5000)) "$A" > "$S/cut.npk"
+expect_exit 1 "the file cut short: verify says damaged" -- "$NP" verify -p "$PUB" "$S/cut.npk"
+expect_exit 1 "the file cut short: list -k refuses it" -- "$NP" list -p "$PUB" -k "$K/a.key" "$S/cut.npk"
+
+# ---- two sealings of the same inputs share about 1 byte in 256
+expect_exit 0 "the same inputs sealed again" -- \
+	$MK --meta "title=Collection $MARK" --recipient "$K/a.pub" --recipient "$K/b.pub" "$S/again.npk" "$IN"
+SAME=$(python3 - "$A" "$S/again.npk" <<'PY'
+import struct, sys
+a = open(sys.argv[1], "rb").read()
+b = open(sys.argv[2], "rb").read()
+n = struct.unpack_from("<I", a, 32 + 16)[0]
+print(sum(1 for i in range(56, 56 + n) if a[i] == b[i]), n)
+PY
+)
+set -- $SAME
+expect_true "the first cluster's stored bytes agree in $1 of $2 (chance: $(($2 / 256)))" -- \
+	test "$1" -lt $(($2 * 3 / 256 + 8))
+
+finish
