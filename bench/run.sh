@@ -12,6 +12,7 @@
 #   sh bench/run.sh --only-dedup [--corpus DIR]   (bench/dedup.sh)
 #   sh bench/run.sh --only-merge [-n N] [--shares K] [-r R]   (bench/merge.sh)
 #   sh bench/run.sh --only-search [-n N] [-r R] [--rcreate R]   (bench/search.sh)
+#   sh bench/run.sh --only-seal [--corpus DIR] [-r R]   (bench/seal.sh)
 #
 # POSIX sh starts it; the rest needs bash (EPOCHREALTIME, arrays).
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -58,6 +59,7 @@ while [ $# -gt 0 ]; do
 	--only-dedup) shift; exec bash "$(dirname "$0")/dedup.sh" "$@" ;;
 	--only-merge) shift; exec bash "$(dirname "$0")/merge.sh" "$@" ;;
 	--only-search) shift; exec bash "$(dirname "$0")/search.sh" "$@" ;;
+	--only-seal) shift; exec bash "$(dirname "$0")/seal.sh" "$@" ;;
 	--cold) COLD=1 ;;
 	--keep) KEEP=1 ;;
 	--extract-to) EXTRACT_TO=$2; shift ;;

@@ -1,0 +1,157 @@
+#!/bin/sh
+# The sealing benchmark (issue 19): create, list and cat of one document on
+# the corpus, sealed for two X25519 recipients against the same archive not
+# sealed, with sizes and peak memory; written to bench/RESULTS.md (section
+# "seal"). See bench/README.md.
+#
+#   sh bench/seal.sh [--corpus DIR] [-r R] [--no-results]
+#
+# --corpus: the inputs (default ../shared/corpus); -r: runs of each create
+# (5); list and cat run 40 times each (hyperfine, warm cache). A sealed
+# archive holds no Merkle tree yet, so the baseline is create --no-tree (the
+# same work but the sealing); create's default (with the tree) is shown too.
+if [ -z "${BASH_VERSION:-}" ]; then
+	exec bash "$0" "$@"
+fi
+set -u
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+CORPUS=$ROOT/../shared/corpus
+R=5
+WRITE=1
+usage() {
+	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+}
+while [ $# -gt 0 ]; do
+	case $1 in
+	--corpus) CORPUS=$2; shift ;;
+	-r) R=$2; shift ;;
+	--no-results) WRITE=0 ;;
+	-h|--help) usage ;;
+	*) echo "seal.sh: unknown option $1" >&2; usage ;;
+	esac
+	shift
+done
+case $R in ''|*[!0-9]*) echo "seal.sh: -r takes a number" >&2; exit 2 ;; esac
+
+NPK=$ROOT/newspack
+B=$ROOT/build/bench
+W=$B/seal
+RESULTS=$ROOT/bench/RESULTS.md
+. "$ROOT/bench/lib.sh"
+say() { printf '%s\n' "$*" >&2; }
+die() { say "seal.sh: $*"; exit 1; }
+
+for t in hyperfine python3; do
+	command -v "$t" >/dev/null 2>&1 || die "missing $t: run sudo sh bench/deps.sh"
+done
+[ -x /usr/bin/time ] || die "missing /usr/bin/time: run sudo sh bench/deps.sh"
+[ -x "$NPK" ] && [ -x "$ROOT/newspack-full" ] || die "newspack not built: run make"
+[ -d "$CORPUS" ] || die "no corpus at $CORPUS (--corpus DIR)"
+
+rm -rf "$W"
+mkdir -p "$W"
+export XDG_CONFIG_HOME=$W/config
+"$NPK" keygen -W -q >/dev/null 2>&1 || "$NPK" keygen -W >/dev/null || die "keygen failed"
+for who in a b; do
+	"$NPK" keygen --encryption -W -s "$W/$who.key" -p "$W/$who.pub" >/dev/null || die "keygen --encryption failed"
+done
+PUB=$XDG_CONFIG_HOME/newspack/newspack.pub
+INBYTES=$(du -sb "$CORPUS" | cut -f1)
+busy0=$(busy)
+START=$(date -u '+%Y-%m-%d %H:%M UTC')
+T0=$SECONDS
+
+# hyperfine's mean of a command, in microseconds, from its JSON export
+mean_us() { python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["results"][0]["mean"]*1e6))' "$1"; }
+hf() { # NAME RUNS CMD: hyperfine, warm, no shell; sets US
+	hyperfine -N -w 3 -r "$2" --export-json "$W/$1.json" "$3" >"$W/$1.hf" 2>&1 || die "$1 failed: $(tail -n 3 "$W/$1.hf")"
+	US=$(mean_us "$W/$1.json")
+}
+rss() { # CMD...: peak resident KiB of one run
+	/usr/bin/time -f '%M' -o "$W/rss" "$@" >/dev/null 2>&1 || die "failed: $*"
+	cat "$W/rss"
+}
+
+say "create, $R runs each: not sealed (with and without the tree), sealed for two recipients"
+MK="$NPK create -q --force --timestamp 2026-12-01"
+hf create-plain "$R" "$MK $W/plain.npk $CORPUS"; C_PLAIN=$US
+hf create-notree "$R" "$MK --no-tree $W/notree.npk $CORPUS"; C_NOTREE=$US
+hf create-sealed "$R" "$MK --recipient $W/a.pub --recipient $W/b.pub $W/sealed.npk $CORPUS"; C_SEALED=$US
+M_NOTREE=$(rss $MK --no-tree "$W/notree.npk" "$CORPUS")
+M_SEALED=$(rss $MK --recipient "$W/a.pub" --recipient "$W/b.pub" "$W/sealed.npk" "$CORPUS")
+S_PLAIN=$(fsize "$W/plain.npk")
+S_NOTREE=$(fsize "$W/notree.npk")
+S_SEALED=$(fsize "$W/sealed.npk")
+"$NPK" verify -q -p "$PUB" "$W/sealed.npk" || die "the sealed archive does not verify without a key"
+"$NPK" verify -q -p "$PUB" -k "$W/a.key" "$W/sealed.npk" || die "the sealed archive does not verify with a key"
+DOCS=$("$NPK" list -p "$PUB" "$W/notree.npk" | wc -l)
+
+say "list, 40 runs each"
+hf list-notree 40 "$NPK list -p $PUB $W/notree.npk"; L_NOTREE=$US
+hf list-sealed 40 "$NPK list -p $PUB -k $W/a.key $W/sealed.npk"; L_SEALED=$US
+ML_NOTREE=$(rss "$NPK" list -p "$PUB" "$W/notree.npk")
+ML_SEALED=$(rss "$NPK" list -p "$PUB" -k "$W/a.key" "$W/sealed.npk")
+
+say "cat of one document, 5 documents, 40 runs each"
+"$NPK" list -p "$PUB" "$W/notree.npk" | awk -v n="$DOCS" 'NR % int(n / 5) == 1' | head -n 5 >"$W/docs"
+CN=0
+CS=0
+while IFS= read -r d; do
+	hf cat-notree 40 "$NPK cat -p $PUB $W/notree.npk $d"; CN=$((CN + US))
+	hf cat-sealed 40 "$NPK cat -p $PUB -k $W/a.key $W/sealed.npk $d"; CS=$((CS + US))
+	cmp -s <("$NPK" cat -p "$PUB" "$W/notree.npk" "$d") <("$NPK" cat -p "$PUB" -k "$W/a.key" "$W/sealed.npk" "$d") ||
+		die "cat of $d differs between the two archives"
+done <"$W/docs"
+CN=$((CN / 5))
+CS=$((CS / 5))
+D1=$(head -n 1 "$W/docs")
+MC_NOTREE=$(rss "$NPK" cat -p "$PUB" "$W/notree.npk" "$D1")
+MC_SEALED=$(rss "$NPK" cat -p "$PUB" -k "$W/a.key" "$W/sealed.npk" "$D1")
+busy1=$(busy)
+SECS=$((SECONDS - T0))
+
+# ------------------------------------------------------------------ report
+verdict() { if le "$1" "$2"; then echo PASS; else echo FAIL; fi; }
+RC=$(ratio4 "$C_SEALED" "$C_NOTREE")
+RS=$(ratio4 "$S_SEALED" "$S_NOTREE")
+RL=$(ratio4 "$L_SEALED" "$L_NOTREE")
+RCAT=$(ratio4 "$CS" "$CN")
+RM=$(ratio4 "$M_SEALED" "$M_NOTREE")
+RML=$(ratio4 "$ML_SEALED" "$ML_NOTREE")
+RMC=$(ratio4 "$MC_SEALED" "$MC_NOTREE")
+MEMV=PASS
+for x in $RM $RML $RMC; do le "$x" 1.05 || MEMV=FAIL; done
+SEC=$W/section.md
+{
+	echo "## Seal: create, list and cat on the corpus, sealed for two recipients"
+	echo
+	echo "$START, \`sh bench/seal.sh -r $R\`: the whole run took $SECS s."
+	echo
+	echo "- machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo); $(awk -v a="$busy0" -v b="$busy1" -v s="$SECS" -v n="$(nproc)" 'BEGIN{ if (s > 0) printf "%.0f%% of the cores busy during the run", 100 * (b - a) / (s * n * 100); else print "a short run" }')"
+	echo "- newspack $("$NPK" --version | head -n 1 | sed 's/^newspack //'), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
+	echo "- inputs: $CORPUS, $DOCS documents, $INBYTES bytes; sealed: \`create --recipient a.pub --recipient b.pub\` (X25519; no Merkle tree yet); baseline: \`create --no-tree\`; hyperfine means (create $R runs, list and cat 40 runs, warm cache); cat: the mean over 5 documents spread through the index; peak memory of one run (GNU time)"
+	echo
+	echo "| | not sealed (--no-tree) | sealed | ratio | not sealed (default, with the tree) |"
+	echo "|---|---:|---:|---:|---:|"
+	echo "| create | $(fmt_time "$C_NOTREE") | $(fmt_time "$C_SEALED") | $RC | $(fmt_time "$C_PLAIN") |"
+	echo "| size | $S_NOTREE B | $S_SEALED B | $RS | $S_PLAIN B |"
+	echo "| list | $(fmt_time "$L_NOTREE") | $(fmt_time "$L_SEALED") | $RL | |"
+	echo "| cat of one document | $(fmt_time "$CN") | $(fmt_time "$CS") | $RCAT | |"
+	echo "| peak memory: create | $(fmt_mib "$M_NOTREE") | $(fmt_mib "$M_SEALED") | $RM | |"
+	echo "| peak memory: list | $(fmt_mib "$ML_NOTREE") | $(fmt_mib "$ML_SEALED") | $RML | |"
+	echo "| peak memory: cat | $(fmt_mib "$MC_NOTREE") | $(fmt_mib "$MC_SEALED") | $RMC | |"
+	echo
+	echo "| target | measured | verdict |"
+	echo "|--------|----------|---------|"
+	echo "| create time at most 1.05x | $RC | $(verdict "$RC" 1.05) |"
+	echo "| size at most 1.06x | $RS | $(verdict "$RS" 1.06) |"
+	echo "| list at most 1.2x | $RL | $(verdict "$RL" 1.2) |"
+	echo "| cat of one document at most 1.2x | $RCAT | $(verdict "$RCAT" 1.2) |"
+	echo "| memory unchanged (at most 1.05x) | create $RM, list $RML, cat $RMC | $MEMV |"
+} >"$SEC"
+cat "$SEC"
+[ "$WRITE" = 1 ] && put_section seal "$SEC"
+exit 0
