@@ -92,7 +92,8 @@ libnewspack.so: $(LIB_OBJ)
 # libxml2 would fail this link.
 FULL_ONLY_OBJ := $(patsubst %.c,$(B)/%.o,$(wildcard src/cli/serve_*.c)) $(B)/src/cli/cmd_serve.o \
                  $(B)/src/cli/cmd_create.o $(B)/src/cli/cmd_export.o $(B)/src/cli/cmd_parity.o \
-                 $(B)/src/cli/cmd_append.o $(B)/src/cli/cmd_merge.o $(B)/src/cli/cmd_search.o
+                 $(B)/src/cli/cmd_append.o $(B)/src/cli/cmd_merge.o $(B)/src/cli/cmd_search.o \
+                 $(B)/src/cli/cmd_recipients.o
 LEAN_CLI_OBJ := $(filter-out $(FULL_ONLY_OBJ) $(B)/src/cli/main.o,$(CLI_OBJ)) $(B)/lean/main.o
 # (only this object knows LIBEXECDIR: install with another PREFIX rebuilds it alone)
 LEAN_STAMP := $(B)/lean/.libexec-$(shell echo '$(LIBEXECDIR)' | cksum | cut -d' ' -f1)

@@ -547,6 +547,66 @@ NPK_API int npk_reader_share_checks(npk_reader *r, npk_reader *other, npk_error 
  * already opened. */
 NPK_API int npk_reader_unseal(npk_reader *r, const npk_keyring *keys, npk_error *err);
 
+/* The stanzas of a sealed archive's seal (spec/format.md 15.17.4): who
+ * they are for is hidden, their number and types are not. index: whether
+ * the key given to npk_reader_unseal opened this one (-1 until opened);
+ * for an X25519 stanza, with the archive opened, npk_reader_stanza_of
+ * finds the stanza made for a public key by its recipient tag (15.17.6):
+ * its index, or -1 when it is not a recipient; NPK_E_ARG when not opened,
+ * NPK_E_NOTFOUND when the archive records no tags. */
+#define NPK_STANZA_X25519 1u
+#define NPK_STANZA_PASSPHRASE 2u
+typedef struct npk_stanza {
+	unsigned type;            /* NPK_STANZA_*, or another, unknown */
+	int opened;               /* 1: it gave the file key; 0 not; -1 not opened yet */
+} npk_stanza;
+NPK_API int npk_reader_stanzas(npk_reader *r, npk_stanza *out, size_t cap, size_t *n,
+                               npk_error *err);
+NPK_API int npk_reader_stanza_of(npk_reader *r, const npk_recipient *rcp, long *index,
+                                 npk_error *err);
+
+/* Changes the recipients of the sealed archive at path (spec/format.md
+ * 15.17.9), signed again by sk, which must be its signer's key (so no
+ * trust list is asked: its holder is the signer); keys must
+ * open it, and it must verify whole first. Adding needs no object
+ * encrypted again: the seal is written anew with the file key given to the
+ * new recipients, then the tables, manifest and signature. Removing takes
+ * stanzas out, found by their tags; whoever held a removed key may have
+ * kept the file key, which still opens every object: only rekey (a new
+ * file key and file id, every object sealed again, each keeping its size
+ * and place) shuts them out. With rekey, every stanza that stays is made
+ * again: an X25519 stanza for a key of keep, or for the key in keys that
+ * opened it; a passphrase stanza with the passphrase in keys; a stanza no
+ * key given accounts for is refused (it would lock its recipient out).
+ * Parity and survival copies are written again as the archive had them.
+ * The new file replaces path (out NULL) or goes to out (which must not
+ * exist), and only once it verifies whole. */
+typedef struct npk_recipients_opts {
+	const npk_recipient *const *add;     /* X25519 recipients to add */
+	size_t nadd;
+	const char *add_passphrase;          /* a passphrase stanza to add (NULL: none) */
+	const npk_recipient *const *remove;  /* X25519 recipients to remove */
+	size_t nremove;
+	int remove_passphrases;              /* every passphrase stanza goes */
+	int rekey;
+	const npk_recipient *const *keep;    /* with rekey: recipients that stay */
+	size_t nkeep;
+} npk_recipients_opts;
+typedef struct npk_recipients_result {
+	uint32_t before, after;              /* stanzas */
+	uint32_t added, removed;
+	int rekeyed;
+	uint64_t objects;                    /* sealed again (rekey) */
+	unsigned parity;                     /* the parity percentage written again (0: none) */
+	int copies;                          /* survival copies written again */
+	int verified_opened;                 /* the new file verified with the key given (else: the
+	                                        key given no longer opens it; audited) */
+} npk_recipients_result;
+NPK_API int npk_recipients_change(const char *path, const char *out, const npk_keyring *keys,
+                                  const npk_seckey *sk,
+                                  const npk_recipients_opts *o, npk_recipients_result *res,
+                                  npk_error *err);
+
 /* Whether npk_reader_list and npk_reader_find decode each document's
  * metadata list (the default, decode = 1). With 0, for a caller that shows
  * only paths, sizes and media types, an entry's meta is NULL and metadata

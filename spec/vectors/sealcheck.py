@@ -129,6 +129,10 @@ def stanza_x25519(rpk, esk, fk):
     return epk + xaead_encrypt(w, bytes(24), fk, b"npk1 stanza")
 
 
+def recipient_tag(fk, rpk):
+    return kh(fk, b"npk1 recipient", rpk)
+
+
 def stanza_x25519_open(rsk, body):
     rpk = x25519_pub(rsk)
     w = kh(x25519(rsk, body[:32]), b"npk1 x25519", body[:32], rpk)
@@ -196,7 +200,7 @@ def open_archive(path, keyfile):
     need(suite == 1 and 1 <= nst <= 64 and res == 0, "seal suite %d, %d stanzas" % (suite, nst))
     fid, commit = seal[16:48], seal[48:80]
     sec, pub = secret_key(keyfile)
-    o, fk = 80, None
+    o, fk, opened = 80, None, None
     for i in range(nst):
         typ, r0, bl = struct.unpack_from("<BBH", seal, o)
         body = seal[o + 4:o + 4 + bl]
@@ -207,7 +211,7 @@ def open_archive(path, keyfile):
             except Exception:
                 continue
             need(derive(cand, fid)[0] == commit, "stanza %d: a file key the commitment refuses" % i)
-            fk = cand
+            fk, opened = cand, i
     need(fk is not None, "not a recipient: no stanza opens with this key")
     _, ok = derive(fk, fid)
     sl = struct.unpack_from("<I", seal, o)[0]
@@ -219,8 +223,18 @@ def open_archive(path, keyfile):
     need(struct.unpack_from("<III", p, 64) == (nclusters, npages, len(sections)), "counts differ")
     q = 80
     q += 2 + struct.unpack_from("<H", p, q)[0]                 # the archive's metadata
-    need(struct.unpack_from("<H", p, q)[0] == 0, "a sealed Merkle root: not read here")
+    next_ = struct.unpack_from("<H", p, q)[0]
     q += 2
+    for _ in range(next_):                                      # extensions (7.2)
+        et, ef, el = struct.unpack_from("<HHI", p, q)
+        body = p[q + 8:q + 8 + el]
+        q += 8 + el
+        need(et != 2, "a sealed Merkle root: not read here")
+        need(et == 4 or not ef & 1, "a critical extension of type %d" % et)
+        if et == 4:                                             # the recipient tags
+            need(el == 32 * nst and ef == 0, "recipient tags of %d bytes" % el)
+            need(body[32 * opened:32 * opened + 32] == recipient_tag(fk, pub),
+                 "the recipient tag of stanza %d does not name this key" % opened)
     raws = struct.unpack_from("<%dI" % nclusters, p, q)
     q += 4 * nclusters
     pages = []
@@ -307,6 +321,7 @@ def main():
     got["stanza_passphrase"] = stanza_passphrase(b"correct horse", bytes(range(0xa0, 0xb0)), 1,
                                                  8, bytes(range(0xb0, 0xc8)), fk)
     got["key_vector_pk"] = x25519_pub(bytes(range(0x00, 0x20)))
+    got["tag_rpk"] = recipient_tag(fk, rpk)
     bad = 0
     for k, v in got.items():
         if want.get(k) != v.hex():

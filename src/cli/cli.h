@@ -32,6 +32,7 @@ int cmd_serve(int argc, char **argv);
 int cmd_extract(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_protect(int argc, char **argv);
+int cmd_recipients(int argc, char **argv);
 int cmd_repair(int argc, char **argv);
 /* Parity (parity_report.c, spec/format.md 15.10): --parity's PERCENT (1 to
  * 100; 0 when it is not one), p/k as "5%" or "10.3%", the info and a
@@ -99,6 +100,13 @@ typedef struct cli_ropts {
  * o->closed_ok, and is refused otherwise. Returns 0 or an exit code, having
  * said why. */
 int cli_unseal(npk_reader *r, const char *archive, const cli_ropts *o);
+/* A keyring of the secret keys at keys (their passphrases asked for when
+ * they have one), the default encryption key when use_default, and
+ * pass_file's passphrase (may be NULL); the public keys of its secret keys
+ * appended to *mine (mine may be NULL). Returns 0 or an exit code, having
+ * said why. */
+int cli_keyring(const char **keys, size_t nkeys, const char *pass_file, int use_default,
+                npk_keyring **out, npk_recipient ***mine, size_t *nmine);
 /* The -k and --passphrase-file lines of a reading command's --help. */
 #define CLI_KEY_HELP \
 	"  -k KEY              a recipient's secret key (keygen --encryption), to read a\n" \

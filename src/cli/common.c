@@ -443,8 +443,10 @@ int cli_open_ro(const char *path, const cli_ropts *o, npk_reader **out)
 }
 
 /* A secret key of -k into the keyring: its passphrase asked for when it
- * has one. Returns 0 or an exit code. */
-static int keyring_add_file(npk_keyring *k, const char *path)
+ * has one; its public key appended to *mine (when mine is not NULL).
+ * Returns 0 or an exit code. */
+static int keyring_add_file(npk_keyring *k, const char *path, npk_recipient ***mine,
+                            size_t *nmine)
 {
 	npk_error err = {0};
 	npk_identity *id = NULL;
@@ -460,8 +462,51 @@ static int keyring_add_file(npk_keyring *k, const char *path)
 	}
 	if (rc == NPK_OK)
 		rc = npk_keyring_add(k, id, &err);
+	int oom = 0;
+	if (rc == NPK_OK && mine != NULL) {
+		npk_recipient **v = realloc(*mine, (*nmine + 1) * sizeof *v);
+		oom = v == NULL || (v[*nmine] = npk_identity_recipient(id)) == NULL;
+		if (v != NULL)
+			*mine = v;
+		if (!oom)
+			(*nmine)++;
+	}
 	npk_identity_free(id);
+	if (oom) {
+		cli_warn("out of memory");
+		return EXIT_USAGE;
+	}
 	return rc == NPK_OK ? 0 : cli_fail(&err);
+}
+
+int cli_keyring(const char **keys, size_t nkeys, const char *pass_file, int use_default,
+                npk_keyring **out, npk_recipient ***mine, size_t *nmine)
+{
+	npk_keyring *k = npk_keyring_new();
+	if (k == NULL) {
+		cli_warn("out of memory");
+		return EXIT_USAGE;
+	}
+	int ec = 0;
+	for (size_t i = 0; ec == 0 && i < nkeys; i++)
+		ec = keyring_add_file(k, keys[i], mine, nmine);
+	if (ec == 0 && use_default)
+		ec = keyring_add_file(k, cli_default_identity(), mine, nmine);
+	npk_error err = {0};
+	if (ec == 0 && pass_file != NULL) {
+		char *pass = cli_passphrase(pass_file, "Passphrase of the archive: ", 0);
+		if (pass == NULL)
+			ec = EXIT_USAGE;
+		else if (npk_keyring_passphrase(k, pass, &err) != NPK_OK)
+			ec = cli_fail(&err);
+		cli_passphrase_free(pass);
+	}
+	if (ec != 0) {
+		npk_keyring_free(k);
+		return ec;
+	}
+	*out = k;
+	return 0;
 }
 
 int cli_unseal(npk_reader *r, const char *archive, const cli_ropts *o)
@@ -482,26 +527,12 @@ int cli_unseal(npk_reader *r, const char *archive, const cli_ropts *o)
 		         cli_show(archive));
 		return EXIT_USAGE;
 	}
-	npk_keyring *k = npk_keyring_new();
-	if (k == NULL) {
-		cli_warn("out of memory");
-		return EXIT_USAGE;
-	}
-	int ec = 0;
-	for (size_t i = 0; ec == 0 && i < o->nkeys; i++)
-		ec = keyring_add_file(k, o->keys[i]);
-	if (ec == 0 && use_def)
-		ec = keyring_add_file(k, def);
+	npk_keyring *k = NULL;
+	int ec = cli_keyring(o->keys, o->nkeys, o->pass_file, use_def, &k, NULL, NULL);
+	if (ec != 0)
+		return ec;
 	npk_error err = {0};
-	if (ec == 0 && o->pass_file != NULL) {
-		char *pass = cli_passphrase(o->pass_file, "Passphrase of the archive: ", 0);
-		if (pass == NULL)
-			ec = EXIT_USAGE;
-		else if (npk_keyring_passphrase(k, pass, &err) != NPK_OK)
-			ec = cli_fail(&err);
-		cli_passphrase_free(pass);
-	}
-	int rc = ec == 0 ? npk_reader_unseal(r, k, &err) : NPK_OK;
+	int rc = npk_reader_unseal(r, k, &err);
 	npk_keyring_free(k);
 	/* the default key, not asked for, that is no recipient: verify and
 	 * info go on without a key */

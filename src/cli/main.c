@@ -53,6 +53,7 @@ static const struct {
 	{"serve", FULL_ONLY(cmd_serve), "read and search archives in a web browser"},
 	{"extract", cmd_extract, "write documents to a folder"},
 	{"export", FULL_ONLY(cmd_export), "write the documents as tar, zip, a BagIt bag or WARC"},
+	{"recipients", FULL_ONLY(cmd_recipients), "list, add or remove who can open a sealed archive"},
 	{"protect", FULL_ONLY(cmd_protect), "add Reed-Solomon parity to an archive"},
 	{"repair", FULL_ONLY(cmd_repair), "rebuild a damaged archive from its parity"},
 

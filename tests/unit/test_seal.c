@@ -79,6 +79,10 @@ static size_t vectors_make(vec *v)
 	bytes_from(sk, 32, 0x00);
 	crypto_scalarmult_base(rpk, sk);
 	PUT("key_vector_pk", rpk, 32);
+	bytes_from(rsk, 32, 0x60);
+	crypto_scalarmult_base(rpk, rsk);
+	npk__seal_tag(k.fk, rpk, key);
+	PUT("tag_rpk", key, 32);
 #undef PUT
 	return n;
 }
@@ -87,7 +91,7 @@ DEFINE_TEST(test_seal_vectors)
 {
 	vec v[16];
 	size_t n = vectors_make(v);
-	CHECK(n == 10);
+	CHECK(n == 11);
 	const char *w = getenv("NPK_WRITE_VECTORS");
 	if (w != NULL && strcmp(w, "1") == 0) {
 		FILE *f = fopen(VECTORS, "w");

@@ -121,6 +121,12 @@ size_t npk__keyring_count(const npk_keyring *k);
 const uint8_t *npk__keyring_secret(const npk_keyring *k, size_t i);
 const char *npk__keyring_pass(const npk_keyring *k);
 
+/* 8, 9: the signature block of manifest m (minisign "ED", then the
+ * trusted comment and its global signature), and the signed trailer. */
+int npk__encode_signature(npk_buf *s, const npk_seckey *sk, const npk_pubkey *pk,
+                          const npk_buf *m, const char *comment, npk_error *err);
+void npk__encode_trailer(uint8_t t[NPK_TRAILER_SIZE], uint64_t mf_off, size_t mf_len,
+                         size_t sig_len);
 /* Signs msg as minisign's "ED" mode does (spec/keys.md):
  * sig = Ed25519(sk, BLAKE2b-512(msg)); global = Ed25519(sk, sig || comment). */
 int npk__sign(const npk_seckey *sk, const uint8_t *msg, size_t len,
@@ -789,6 +795,26 @@ int npk__reader_open_unproven(const char *path, const npk_trust *trust, npk_read
  * Used on the reader's own thread only, as the reader is. */
 void npk__reader_keep(npk_reader *r, void *p, void (*free_fn)(void *));
 void *npk__reader_kept(const npk_reader *r);
+/* 15.17.9 (recipients.c): what a sealed reader holds of its seal, all
+ * owned by the reader; k and tags NULL until a key opened it. NPK_E_ARG
+ * unless r is sealed. */
+struct npk__seal_keys;
+typedef struct npk__seal_view {
+	const struct npk__seal_keys *k;
+	const uint8_t *seal;      /* the seal's bytes (checked), at off, len long */
+	uint64_t off, len;
+	int64_t sec;              /* its record in the directory */
+	uint32_t nstanzas, opened; /* the stanzas (once opened); the one that gave fk */
+	const uint8_t *tags;      /* 32 bytes a stanza; NULL: the archive has none */
+	uint32_t sections;        /* the directory's records, the seal one of them */
+	uint64_t signed_size;     /* the file's signed part (15.5) */
+} npk__seal_view;
+int npk__reader_seal_view(const npk_reader *r, npk__seal_view *v, npk_error *err);
+/* The table record of cluster (page 0) or index page (page 1) i < its
+ * count: offset, length, digest, and the v its sealing binds (15.17.5:
+ * raw_size of a cluster, count of a page). */
+void npk__reader_object_ref(const npk_reader *r, int page, uint32_t i, uint64_t *off,
+                            uint32_t *len, uint64_t *v, const uint8_t **digest);
 /* The reader's thread count, 0 (one per core) resolved. */
 size_t npk__reader_threads(const npk_reader *r);
 /* How many times clusters were decoded by npk_reader_read and find (not

@@ -167,6 +167,9 @@ struct npk_reader {
 	int auditing;             /* verify without a key: objects checked, not opened */
 	int64_t seal_sec;
 	uint8_t *seal_bytes;      /* the seal's bytes, checked against their digest at open */
+	uint8_t *seal_tags;       /* the recipient tags (15.17.6), 32 bytes a stanza; NULL: none */
+	uint32_t seal_stanzas;    /* the seal's stanzas, and which one gave fk */
+	uint32_t seal_opened;
 	npk__seal_keys *seal;     /* sodium_malloc memory; a shared reader's is its top's */
 
 	/* kept by a layer above from one call to the next (npk__reader_keep) */
@@ -1364,6 +1367,7 @@ void npk_reader_free(npk_reader *r)
 	if (r->seal != NULL)
 		sodium_free(r->seal);  /* wipes */
 	free(r->seal_bytes);
+	free(r->seal_tags);
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->pages != NULL)
@@ -1944,9 +1948,10 @@ static void proven_drop(struct npk__proven *p)
  * commitment takes. NPK_E_NOKEY when none; a stanza that opens to a key
  * the commitment refuses is a forgery (NPK_E_FORMAT). */
 static int seal_stanzas(npk_reader *r, npk_cur *c, unsigned n, const npk_keyring *keys,
-                        npk__seal_keys *k, npk_error *err)
+                        npk__seal_keys *k, uint8_t tag[32], npk_error *err)
 {
 	int found = 0, rc = NPK_OK;
+	const uint8_t *rpk = NULL;  /* the X25519 public key that opened a stanza */
 	uint8_t fk[NPK__SEAL_KEY];
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t type = npk__cur_u8(c), reserved = npk__cur_u8(c);
@@ -1962,10 +1967,11 @@ static int seal_stanzas(npk_reader *r, npk_cur *c, unsigned n, const npk_keyring
 			NPK_FAIL_IF(blen != NPK__STANZA_X25519_LEN, err, NPK_E_FORMAT,
 			            "%s: the seal's stanza %u (X25519) is %u bytes, not 80", r->name, i,
 			            blen);
-			for (size_t j = 0; !opened && j < npk__keyring_count(keys); j++)
-				opened = npk__stanza_x25519_open(npk__keyring_secret(keys, j),
-				                                 npk__keyring_secret(keys, j) + 32, body,
+			for (size_t j = 0; !opened && j < npk__keyring_count(keys); j++) {
+				rpk = npk__keyring_secret(keys, j) + 32;
+				opened = npk__stanza_x25519_open(npk__keyring_secret(keys, j), rpk, body,
 				                                 fk) == NPK_OK;
+			}
 		} else if (type == NPK__STANZA_PASSPHRASE) {
 			NPK_FAIL_IF(blen != NPK__STANZA_PASS_LEN, err, NPK_E_FORMAT,
 			            "%s: the seal's stanza %u (passphrase) is %u bytes, not 96", r->name, i,
@@ -1978,6 +1984,7 @@ static int seal_stanzas(npk_reader *r, npk_cur *c, unsigned n, const npk_keyring
 					continue;
 				}
 				opened = prc == NPK_OK;
+				rpk = NULL;
 			}
 		}
 		if (!opened)
@@ -1985,9 +1992,17 @@ static int seal_stanzas(npk_reader *r, npk_cur *c, unsigned n, const npk_keyring
 		if (!npk__seal_commit_ok(k, fk))
 			rc = npk__fail(err, NPK_E_FORMAT, "%s: the seal's stanza %u gives a file key the "
 			               "commitment refuses: forged", r->name, i);
-		else
+		else {
 			found = 1;
+			r->seal_opened = i;
+			/* the tag the stanza must bear (15.17.6): none for a passphrase */
+			if (rpk != NULL)
+				npk__seal_tag(fk, rpk, tag);
+			else
+				memset(tag, 0, 32);
+		}
 	}
+	r->seal_stanzas = n;
 	if (found)
 		memcpy(k->fk, fk, NPK__SEAL_KEY);
 	sodium_memzero(fk, sizeof fk);
@@ -2045,8 +2060,47 @@ static int unseal_tables(npk_reader *r, npk_cur *c, npk_error *err)
 	return NPK_OK;
 }
 
-/* 15.17.6: the sealed manifest's plaintext, checked and taken. */
-static int unseal_manifest(npk_reader *r, const uint8_t *p, size_t len, npk_error *err)
+/* 15.17.6: the sealed manifest's n extensions at c (7.2's rules): the
+ * recipient tags (type 4), whose tag of the stanza that opened must be
+ * tag; a Merkle root (type 2) needs a newer reader. */
+static int unseal_extensions(npk_reader *r, npk_cur *c, uint16_t n, const uint8_t tag[32],
+                             npk_error *err)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		uint16_t type = npk__cur_u16(c), flags = npk__cur_u16(c);
+		uint32_t len = npk__cur_u32(c);
+		const uint8_t *body = npk__cur_take(c, len);
+		NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "%s: the sealed manifest ends in extension %u",
+		            r->name, i);
+		/* a sealed Merkle root (15.17.6): not read by this version */
+		NPK_FAIL_IF(type == NPK_EXT_MERKLE, err, NPK_E_VERSION,
+		            "%s: the sealed manifest holds a Merkle root: reading a sealed tree needs a "
+		            "newer reader", r->name);
+		if (type != NPK__SMAN_EXT_TAGS) {
+			NPK_FAIL_IF(flags & NPK_EXT_CRITICAL, err, NPK_E_VERSION,
+			            "%s: the sealed manifest's extension type %u is critical and unknown: "
+			            "it needs a newer reader", r->name, type);
+			continue;
+		}
+		NPK_FAIL_IF(r->seal_tags != NULL || flags != 0 ||
+		            len != 32 * (uint64_t)r->seal_stanzas, err, NPK_E_FORMAT,
+		            "%s: the sealed manifest's recipient tags: %u bytes with flags %u for %u "
+		            "stanzas (one record of 32 bytes a stanza, flags 0)", r->name, len, flags,
+		            r->seal_stanzas);
+		NPK_FAIL_IF(sodium_memcmp(body + 32 * (size_t)r->seal_opened, tag, 32) != 0, err,
+		            NPK_E_FORMAT, "%s: the sealed manifest's recipient tag of stanza %u does not "
+		            "name the key that opened it", r->name, r->seal_opened);
+		r->seal_tags = malloc(len);
+		NPK_FAIL_IF(r->seal_tags == NULL, err, NPK_E_NOMEM, "out of memory");
+		memcpy(r->seal_tags, body, len);
+	}
+	return NPK_OK;
+}
+
+/* 15.17.6: the sealed manifest's plaintext, checked and taken; tag: the
+ * recipient tag of the stanza that opened (seal_stanzas). */
+static int unseal_manifest(npk_reader *r, const uint8_t *p, size_t len, const uint8_t tag[32],
+                           npk_error *err)
 {
 	npk_cur c;
 	npk__cur_init(&c, p, len);
@@ -2071,10 +2125,7 @@ static int unseal_manifest(npk_reader *r, const uint8_t *p, size_t len, npk_erro
 	NPK_FAIL_IF(docs > NPK_DOCS_MAX || np > docs, err, NPK_E_FORMAT,
 	            "%s: the sealed manifest counts %llu documents in %u pages", r->name,
 	            (unsigned long long)docs, np);
-	/* a sealed Merkle root (15.17.6): not read by this version */
-	NPK_FAIL_IF(next != 0, err, NPK_E_VERSION,
-	            "%s: the sealed manifest holds a Merkle root: reading a sealed tree needs a "
-	            "newer reader", r->name);
+	NPK_FORWARD(unseal_extensions(r, &c, next, tag, err));
 	npk_meta *m = npk_meta_new();
 	NPK_FAIL_IF(m == NULL, err, NPK_E_NOMEM, "out of memory");
 	int rc = npk__meta_decode(meta, mlen, m, err);
@@ -2113,7 +2164,7 @@ int npk_reader_unseal(npk_reader *r, const npk_keyring *keys, npk_error *err)
 	const section_ref *d = &r->sections[r->seal_sec];
 	const uint8_t *b = r->seal_bytes;   /* checked at open (read_seal) */
 	npk__seal_keys *k = sodium_malloc(sizeof *k);
-	uint8_t *plain = NULL;
+	uint8_t *plain = NULL, tag[32];
 	int rc = k && b ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "out of memory");
 	npk_cur c;
 	npk__cur_init(&c, b, (size_t)d->len);
@@ -2133,7 +2184,7 @@ int npk_reader_unseal(npk_reader *r, const npk_keyring *keys, npk_error *err)
 	if (rc == NPK_OK) {
 		memcpy(k->fid, fid, 32);
 		memcpy(k->commit, commit, 32);
-		rc = seal_stanzas(r, &c, n, keys, k, err);
+		rc = seal_stanzas(r, &c, n, keys, k, tag, err);
 	}
 	uint32_t slen = rc == NPK_OK ? npk__cur_u32(&c) : 0;
 	const uint8_t *sealed = rc == NPK_OK ? npk__cur_take(&c, slen) : NULL;
@@ -2156,10 +2207,12 @@ int npk_reader_unseal(npk_reader *r, const npk_keyring *keys, npk_error *err)
 	if (rc == NPK_OK) {
 		r->seal = k;          /* opening the objects from here */
 		r->unsealed = 1;
-		rc = unseal_manifest(r, inner, ilen, err);
+		rc = unseal_manifest(r, inner, ilen, tag, err);
 		if (rc != NPK_OK) {
 			r->unsealed = 0;
 			r->seal = NULL;
+			free(r->seal_tags);
+			r->seal_tags = NULL;
 		}
 	}
 	if (rc != NPK_OK && k != NULL)
@@ -2168,6 +2221,30 @@ int npk_reader_unseal(npk_reader *r, const npk_keyring *keys, npk_error *err)
 		sodium_memzero(plain, slen);
 	free(plain);
 	return rc;
+}
+
+int npk__reader_seal_view(const npk_reader *r, npk__seal_view *v, npk_error *err)
+{
+	NPK_FAIL_IF(!r->sealed || r->seal_bytes == NULL, err, NPK_E_ARG,
+	            "%s: not a sealed archive", r->name);
+	const section_ref *d = &r->sections[r->seal_sec];
+	*v = (npk__seal_view){.k = r->unsealed ? r->seal : NULL, .seal = r->seal_bytes, .off = d->off, .len = d->len,
+	                      .sec = r->seal_sec, .nstanzas = r->seal_stanzas,
+	                      .opened = r->seal_opened, .tags = r->unsealed ? r->seal_tags : NULL,
+	                      .sections = r->section_count, .signed_size = r->signed_size};
+	return NPK_OK;
+}
+
+void npk__reader_object_ref(const npk_reader *r, int page, uint32_t i, uint64_t *off,
+                            uint32_t *len, uint64_t *v, const uint8_t **digest)
+{
+	if (page) {
+		const page_ref *p = &r->pages[i];
+		*off = p->off, *len = p->len, *v = p->count, *digest = p->digest;
+	} else {
+		const cluster_ref *c = &r->clusters[i];
+		*off = c->off, *len = c->len, *v = c->raw, *digest = c->digest;
+	}
 }
 
 int npk_reader_share_checks(npk_reader *r, npk_reader *other, npk_error *err)

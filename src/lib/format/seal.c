@@ -17,6 +17,7 @@ static const char l_objects[] = "npk1 objects";
 static const char l_object[] = "npk1 object";
 static const char l_x25519[] = "npk1 x25519";
 static const char l_stanza[] = "npk1 stanza";
+static const char l_recipient[] = "npk1 recipient";
 #define LEN(s) (sizeof(s) - 1)
 
 /* KH(key, label || a || b): BLAKE2b-256 keyed with a 32-byte key. */
@@ -66,6 +67,11 @@ int npk__seal_commit_ok(const npk__seal_keys *k, const uint8_t fk[NPK__SEAL_KEY]
 	int same = sodium_memcmp(c, k->commit, 32) == 0;
 	sodium_memzero(c, sizeof c);
 	return same;
+}
+
+void npk__seal_tag(const uint8_t fk[NPK__SEAL_KEY], const uint8_t rpk[32], uint8_t tag[32])
+{
+	kh(tag, fk, l_recipient, LEN(l_recipient), rpk, 32, NULL, 0);
 }
 
 void npk__seal_object_key(const npk__seal_keys *k, unsigned kind, uint64_t n,

@@ -52,6 +52,10 @@ void npk__seal_derive(npk__seal_keys *k);
 /* key(kind, n) (15.17.2). */
 void npk__seal_object_key(const npk__seal_keys *k, unsigned kind, uint64_t n,
                           uint8_t key[NPK__SEAL_KEY]);
+/* The recipient tag of an X25519 stanza for rpk (15.17.6, extension type
+ * 4 of the sealed manifest): KH(fk, "npk1 recipient" || rpk). */
+void npk__seal_tag(const uint8_t fk[NPK__SEAL_KEY], const uint8_t rpk[32], uint8_t tag[32]);
+#define NPK__SMAN_EXT_TAGS 4u      /* the sealed manifest's recipient tags */
 /* PADME (15.17.5); 0 when L is too large to pad. */
 uint64_t npk__padme(uint64_t L);
 /* The stored length of an object whose inner bytes are len long:

@@ -144,6 +144,7 @@ struct npk_writer {
 	npk__seal_keys *seal;     /* in sodium_malloc memory */
 	npk_buf stanzas;          /* the stanzas, as the seal holds them */
 	uint32_t nstanzas;
+	npk_buf tags;             /* their recipient tags (15.17.6), 32 bytes each */
 	npk_buf smf_clusters;     /* the sealed manifest's cluster raw sizes */
 	npk_buf smf_pages;        /* and page records */
 	uint64_t seal_off, seal_len;
@@ -387,8 +388,8 @@ static int encode_manifest(npk_buf *m, const npk_writer *w, const npk_pubkey *pk
 /* 8. Signature block (parse_signature, check_signature): minisign's "ED"
  * signature of the manifest m, then the trusted comment and its global
  * signature. */
-static int encode_signature(npk_buf *s, const npk_seckey *sk, const npk_pubkey *pk,
-                            const npk_buf *m, const char *comment, npk_error *err)
+int npk__encode_signature(npk_buf *s, const npk_seckey *sk, const npk_pubkey *pk,
+                          const npk_buf *m, const char *comment, npk_error *err)
 {
 	size_t clen = strlen(comment);
 	uint8_t sig[64], global[64];
@@ -401,8 +402,8 @@ static int encode_signature(npk_buf *s, const npk_seckey *sk, const npk_pubkey *
 }
 
 /* 9. Trailer (read_trailer); the reserved field is zero. */
-static void encode_trailer(uint8_t t[NPK_TRAILER_SIZE], uint64_t mf_off, size_t mf_len,
-                           size_t sig_len)
+void npk__encode_trailer(uint8_t t[NPK_TRAILER_SIZE], uint64_t mf_off, size_t mf_len,
+                         size_t sig_len)
 {
 	memset(t, 0, NPK_TRAILER_SIZE);
 	npk__st64(t, mf_off);
@@ -680,11 +681,11 @@ static void salt_key_derive(const npk_seckey *sk, uint8_t key[32])
 
 /* 15.17.4: a stanza of type and body appended to the seal's. */
 static int stanza_put(npk_writer *w, unsigned type, const uint8_t *body, uint16_t len,
-                      npk_error *err)
+                      const uint8_t tag[32], npk_error *err)
 {
 	NPK_FAIL_IF(npk__buf_u8(&w->stanzas, (uint8_t)type) || npk__buf_u8(&w->stanzas, 0) ||
-	            npk__buf_u16(&w->stanzas, len) || npk__buf_put(&w->stanzas, body, len), err,
-	            NPK_E_NOMEM, "out of memory");
+	            npk__buf_u16(&w->stanzas, len) || npk__buf_put(&w->stanzas, body, len) ||
+	            npk__buf_put(&w->tags, tag, 32), err, NPK_E_NOMEM, "out of memory");
 	w->nstanzas++;
 	return NPK_OK;
 }
@@ -713,7 +714,9 @@ static int writer_seal_setup(npk_writer *w, const npk_create_opts *o, npk_error 
 		                                 w->seal->fk, body, err);
 		sodium_memzero(esk, sizeof esk);
 		NPK_FORWARD(rc);
-		NPK_FORWARD(stanza_put(w, NPK__STANZA_X25519, body, sizeof body, err));
+		uint8_t tag[32];
+		npk__seal_tag(w->seal->fk, npk_recipient_bytes(o->recipients[i]), tag);
+		NPK_FORWARD(stanza_put(w, NPK__STANZA_X25519, body, sizeof body, tag, err));
 	}
 	if (o->seal_passphrase != NULL) {
 		uint8_t salt[NPK__PASS_SALT], nonce[NPK__SEAL_NONCE], body[NPK__STANZA_PASS_LEN];
@@ -722,7 +725,8 @@ static int writer_seal_setup(npk_writer *w, const npk_create_opts *o, npk_error 
 		NPK_FORWARD(npk__stanza_pass_make(o->seal_passphrase, strlen(o->seal_passphrase), salt,
 		                                  NPK__PASS_OPS, NPK__PASS_MEM_KIB, nonce, w->seal->fk,
 		                                  body, err));
-		NPK_FORWARD(stanza_put(w, NPK__STANZA_PASSPHRASE, body, sizeof body, err));
+		static const uint8_t none[32];
+		NPK_FORWARD(stanza_put(w, NPK__STANZA_PASSPHRASE, body, sizeof body, none, err));
 	}
 	return NPK_OK;
 }
@@ -1343,8 +1347,8 @@ static int writer_seal(npk_writer *w, const npk_seckey *sk, uint64_t pt_off, npk
 	int rc;
 	NPK_FORWARD_GOTO(rc, encode_manifest(&m, w, pk, pt_off, NPK_SIG_FIXED + strlen(comment),
 	                                     &file_size, err), out);
-	NPK_FORWARD_GOTO(rc, encode_signature(&s, sk, pk, &m, comment, err), out);
-	encode_trailer(t, mf_off, m.len, s.len);
+	NPK_FORWARD_GOTO(rc, npk__encode_signature(&s, sk, pk, &m, comment, err), out);
+	npk__encode_trailer(t, mf_off, m.len, s.len);
 	NPK_FORWARD_GOTO(rc, writer_emit(w, m.p, m.len, err), out);
 	NPK_FORWARD_GOTO(rc, writer_emit(w, s.p, s.len, err), out);
 	NPK_FORWARD_GOTO(rc, writer_emit(w, t, sizeof t, err), out);
@@ -1373,7 +1377,8 @@ static int sealed_manifest(const npk_writer *w, const npk_pubkey *pk, npk_buf *b
 	            npk__buf_put(b, pk->pk, 32) || npk__buf_u32(b, w->cluster_no) ||
 	            npk__buf_u32(b, w->page_no) || npk__buf_u32(b, nsec) || npk__buf_u32(b, 0) ||
 	            npk__buf_u16(b, (uint16_t)amlen) || npk__buf_put(b, am, amlen) ||
-	            npk__buf_u16(b, 0) ||
+	            npk__buf_u16(b, 1) || npk__buf_u16(b, NPK__SMAN_EXT_TAGS) || npk__buf_u16(b, 0) ||
+	            npk__buf_u32(b, (uint32_t)w->tags.len) || npk__buf_put(b, w->tags.p, w->tags.len) ||
 	            npk__buf_put(b, w->smf_clusters.p, w->smf_clusters.len) ||
 	            npk__buf_put(b, w->smf_pages.p, w->smf_pages.len);
 	static const uint8_t zero[40];
@@ -1765,6 +1770,7 @@ void npk_writer_free(npk_writer *w)
 	if (w->seal != NULL)
 		sodium_free(w->seal);  /* wipes */
 	npk__buf_free(&w->stanzas);
+	npk__buf_free(&w->tags);
 	npk__buf_free(&w->smf_clusters);
 	npk__buf_free(&w->smf_pages);
 	free(w);
