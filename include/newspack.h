@@ -734,6 +734,9 @@ typedef struct npk_verify_stats {
 	/* sealed (spec/format.md 15.17): 0 not sealed; 1 checked without a
 	 * key (every stored byte, nothing opened); 2 opened and checked whole */
 	int sealed;
+	/* sealed and checked without a key: 1 when the manifest commits to a
+	 * Merkle tree whose root only a key shows (15.17.6) */
+	int tree_sealed;
 } npk_verify_stats;
 
 /* Checks every byte: the layout, every page, every cluster and every
@@ -1128,6 +1131,11 @@ typedef struct npk_proof {
 	size_t sig_len;
 	char **stamps;            /* "kind base64" of each stamp line, none in v1 */
 	size_t nstamps;
+	/* a sealed archive's proof (spec/format.md 15.17.6): the tree key,
+	 * which with the root the hashes lead to gives the manifest's
+	 * commitment (nothing else of the archive opens with it) */
+	int sealed;
+	uint8_t tree_key[32];
 } npk_proof;
 NPK_API void npk_proof_clear(npk_proof *p);
 /* The proof of the document at path in r, checked against the signed

@@ -129,6 +129,18 @@ def stanza_x25519(rpk, esk, fk):
     return epk + xaead_encrypt(w, bytes(24), fk, b"npk1 stanza")
 
 
+def mth(hashes):
+    """RFC 9162 2.1.1 over leaf hashes."""
+    if not hashes:
+        return hashlib.sha256(b"").digest()
+    if len(hashes) == 1:
+        return hashes[0]
+    k = 1
+    while k * 2 < len(hashes):
+        k *= 2
+    return hashlib.sha256(b"\1" + mth(hashes[:k]) + mth(hashes[k:])).digest()
+
+
 def recipient_tag(fk, rpk):
     return kh(fk, b"npk1 recipient", rpk)
 
@@ -183,12 +195,16 @@ def open_archive(path, keyfile):
     need(struct.unpack_from("<QQ", m, 32) == (0, 0), "the manifest shows its counts")
     kid, spk = m[168:176], m[176:208]
     o = 210 + struct.unpack_from("<H", m, 208)[0]
-    sections = []
+    sections, commit_root = [], None
     for _ in range(struct.unpack_from("<H", m, o)[0]):
         typ, fl, ln = struct.unpack_from("<HHI", m, o + 2)
         if typ == 1:
             for k in range(struct.unpack_from("<I", m, o + 10)[0]):
                 sections.append(struct.unpack_from("<HHIQQ32s", m, o + 14 + 56 * k))
+        need(typ != 2, "a sealed archive shows its Merkle root")
+        if typ == 4:                                            # the root's commitment
+            need(fl == 0 and ln == 32, "a root commitment of %d bytes" % ln)
+            commit_root = m[o + 10:o + 42]
         o += 8 + ln
     seals = [x for x in sections if x[0] == 8]
     need(len(seals) == 1 and seals[0][1] == 1, "not one critical seal section")
@@ -225,11 +241,18 @@ def open_archive(path, keyfile):
     q += 2 + struct.unpack_from("<H", p, q)[0]                 # the archive's metadata
     next_ = struct.unpack_from("<H", p, q)[0]
     q += 2
+    tree = None
     for _ in range(next_):                                      # extensions (7.2)
         et, ef, el = struct.unpack_from("<HHI", p, q)
         body = p[q + 8:q + 8 + el]
         q += 8 + el
-        need(et != 2, "a sealed Merkle root: not read here")
+        if et == 2:                                             # the sealed Merkle root
+            need(el == 40 and ef == 0 and commit_root is not None, "a sealed root unannounced")
+            tree = struct.unpack_from("<Q", body)[0], body[8:40]
+            kt = kh(fk, b"npk1 tree", fid)
+            need(kh(kt, b"npk1 root", u64(tree[0]), tree[1]) == commit_root,
+                 "the sealed Merkle root is not the one the manifest commits to")
+            continue
         need(et == 4 or not ef & 1, "a critical extension of type %d" % et)
         if et == 4:                                             # the recipient tags
             need(el == 32 * nst and ef == 0, "recipient tags of %d bytes" % el)
@@ -260,7 +283,8 @@ def open_archive(path, keyfile):
     starts = [0]
     for r in raws:
         starts.append(starts[-1] + r)
-    o, seen = pt_off, 0
+    need((tree is None) == (commit_root is None), "a root commitment without the root")
+    o, seen, leaves = pt_off, 0, {}
     for k in range(npages):
         off, ln = struct.unpack_from("<QI", b, o)
         o += 62 + struct.unpack_from("<H", b, o + 60)[0]
@@ -285,13 +309,31 @@ def open_archive(path, keyfile):
                 doc = bytes(stream[at:at + size])   # 5.2: an empty document names no cluster
                 need(len(doc) == size and hashlib.blake2b(doc, digest_size=32).digest() == digest,
                      "%s: does not match its digest" % path.decode("utf-8", "replace"))
+            leaf, salt = struct.unpack_from("<Q16s", page, e + 57 + plen)
+            ml = page[e + 81 + plen]
+            media = page[e + 82 + plen:e + 82 + plen + ml]
+            mlen = struct.unpack_from("<H", page, e + 82 + plen + ml)[0]
+            meta = page[e + 84 + plen + ml:e + 84 + plen + ml + mlen]
+            if leaf != 0xFFFFFFFFFFFFFFFF and kind != 1:        # 15.13: the leaf data
+                need(leaf not in leaves, "leaf %d twice" % leaf)
+                leaves[leaf] = hashlib.sha256(
+                    b"\0" + bytes([0, kind]) + struct.pack("<H", plen) + path +
+                    struct.pack("<Q", size) + digest + bytes([ml]) + media +
+                    struct.pack("<H", mlen) + meta +
+                    salt).digest()
             print(path.decode("utf-8", "replace"))
             seen += 1
             e += elen
         need(e == praw, "page %d: entries do not fill it" % k)
     need(seen == docs, "%d entries, the sealed manifest says %d" % (seen, docs))
+    if tree is not None:                                        # MTH of RFC 9162 2.1.1
+        need(sorted(leaves) == list(range(tree[0])), "the leaves are not 0 to %d" % tree[0])
+        need(mth([leaves[i] for i in range(tree[0])]) == tree[1],
+             "the sealed Merkle root is not the tree of the entries' leaves")
     print("sealcheck: opened: %d entries, %d content bytes in %d clusters and %d index pages, "
-          "every document matches its digest" % (docs, nbytes, nclusters, npages))
+          "every document matches its digest%s" % (docs, nbytes, nclusters, npages,
+          "; the sealed Merkle root is the tree of the %d leaves, as the manifest commits"
+          % tree[0] if tree else ""))
 
 
 def main():
@@ -322,6 +364,9 @@ def main():
                                                  8, bytes(range(0xb0, 0xc8)), fk)
     got["key_vector_pk"] = x25519_pub(bytes(range(0x00, 0x20)))
     got["tag_rpk"] = recipient_tag(fk, rpk)
+    kt = kh(fk, b"npk1 tree", fid)
+    got["tree_key"] = kt
+    got["root_commit_3"] = kh(kt, b"npk1 root", u64(3), bytes(range(0xc0, 0xe0)))
     bad = 0
     for k, v in got.items():
         if want.get(k) != v.hex():

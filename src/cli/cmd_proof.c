@@ -15,7 +15,7 @@
 
 #define PROOF_FILE_MAX (256u << 20)
 
-enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE, OPT_ARCHIVE, OPT_CHAIN, OPT_AT };
+enum { OPT_JSON = 256, OPT_ALLOW, OPT_FORCE, OPT_ARCHIVE, OPT_CHAIN, OPT_AT, OPT_PASSFILE };
 
 /* ---- prove ---- */
 
@@ -23,7 +23,8 @@ static void prove_help(FILE *f)
 {
 	fprintf(f,
 	        "Usage: newspack prove [-p PUBKEY] [--allow-untrusted] [--chain FILE]... [--at EDITION]\n"
-	        "                      ARCHIVE PATH... [-o FILE] [--force] [--json]\n"
+	        "                      [-k KEY]... [--passphrase-file F] ARCHIVE PATH... [-o FILE]\n"
+	        "                      [--force] [--json]\n"
 	        "\n"
 	        "Writes a proof that each document PATH was in ARCHIVE, signed: a short text\n"
 	        "(spec/format.md 15.14) holding the document's leaf of the archive's Merkle tree,\n"
@@ -41,6 +42,11 @@ static void prove_help(FILE *f)
 	        "  --json              print a summary (path, leaf, tree size, hashes, bytes); needs -o\n"
 	        CLI_CHAIN_HELP
 	        "                      (an edition: the proof holds that edition's manifest)\n"
+	        CLI_KEY_HELP
+	        "A sealed archive (create --recipient) is proven with a recipient's key: its\n"
+	        "tree is rebuilt from every entry (it is not stored), and the proof gives the\n"
+	        "tree key, which opens nothing else, so that the proof discloses the one\n"
+	        "document (its path, size, digest and metadata) and the number of entries.\n"
 	        "\n"
 	        "Example:\n"
 	        "  newspack prove news.npk 2024/05/flood.html -o flood.proof\n"
@@ -53,6 +59,9 @@ static void prove_help(FILE *f)
 
 typedef struct prove_opts {
 	const char *pubkey, *out;
+	const char **keys;        /* -k: a sealed archive's recipients' keys */
+	size_t nkeys;
+	const char *pass_file;
 	int json, allow_untrusted, force;
 	npk_chain_opts chain;     /* --chain, --at (spec/format.md 15.15) */
 } prove_opts;
@@ -66,14 +75,17 @@ static int prove_parse(int argc, char **argv, prove_opts *o)
 		{"force", no_argument, NULL, OPT_FORCE},
 		{"chain", required_argument, NULL, OPT_CHAIN},
 		{"at", required_argument, NULL, OPT_AT},
+		{"passphrase-file", required_argument, NULL, OPT_PASSFILE},
 		{NULL, 0, NULL, 0},
 	};
 	int c, ec = -1;
 	memset(o, 0, sizeof *o);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:o:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:o:k:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': o->pubkey = optarg; break;
+		case 'k': ec = cli_push("prove", &o->keys, &o->nkeys, optarg); break;
+		case OPT_PASSFILE: o->pass_file = optarg; break;
 		case 'o': o->out = optarg; break;
 		case OPT_JSON: o->json = 1; break;
 		case OPT_ALLOW: o->allow_untrusted = 1; break;
@@ -181,14 +193,18 @@ int cmd_prove(int argc, char **argv)
 	if (ec >= 0)
 		return ec;
 	npk_reader *r = NULL;
-	cli_ropts ro = {.pubkey = o.pubkey, .allow_untrusted = o.allow_untrusted, .chain = o.chain};
-	if ((ec = cli_open_ro(argv[optind], &ro, &r)) != 0)
+	cli_ropts ro = {.pubkey = o.pubkey, .allow_untrusted = o.allow_untrusted, .chain = o.chain,
+	                .keys = o.keys, .nkeys = o.nkeys, .pass_file = o.pass_file};
+	if ((ec = cli_open_ro(argv[optind], &ro, &r)) != 0) {
+		free(o.keys);
 		return ec;
+	}
 	textbuf b = {0};
 	json_t *list = o.json ? json_array() : NULL;
 	for (int i = optind + 1; i < argc && ec == 0; i++)
 		ec = prove_one(r, argv[i], &b, list);
 	npk_reader_free(r);
+	free(o.keys);
 	if (ec == 0)
 		ec = prove_output(&o, &b, argc - optind - 1, list);
 	json_decref(list);

@@ -180,7 +180,9 @@ static void text_tree(const npk_verify_stats *st)
 {
 	char hex[65];
 	cli_hex(st->tree_root, 32, hex);
-	if (!st->tree)
+	if (!st->tree && st->tree_sealed)
+		printf("  tree: sealed (its root shows with a key; per-article proofs with a key)\n");
+	else if (!st->tree)
 		printf("  tree: none (no per-article proofs)\n");
 	else if (st->tree_problems == 0)
 		printf("  tree: %llu %s, root %s, every leaf matches its entry (per-article proofs)\n",
@@ -315,7 +317,8 @@ static void json_container(vctx *v, json_t *j, const npk_verify_stats *st)
 	cli_hex(st->tree_root, 32, hex);
 	json_object_set_new(j, "tree", st->tree ? json_pack("{s:I, s:s, s:b, s:I}", "size",
 	                    (json_int_t)st->tree_size, "root", hex, "ok", st->tree_problems == 0,
-	                    "problems", (json_int_t)st->tree_problems) : json_null());
+	                    "problems", (json_int_t)st->tree_problems)
+	                    : st->tree_sealed ? json_string("sealed") : json_null());
 }
 
 static void json_result(vctx *v, const verify_result *res)

@@ -13,7 +13,7 @@ suite_begin docs
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 MAN="$top/man/newspack.1"
-CMDS="keygen create verify list info cat extract export salvage prove check-proof"
+CMDS="keygen create verify list info cat extract export salvage prove check-proof recipients"
 
 # Options named in a --help text: the option column, and the usage line.
 help_opts() { # CMD
@@ -38,9 +38,12 @@ import re, sys
 text = open(sys.argv[1]).read().replace("\\-", "-")
 syn = text.split(".SH SYNOPSIS", 1)[1].split(".SH ", 1)[0]
 blocks = re.split(r"\n\.br\n", syn)
+opts = set()  # a command of several forms (recipients list, add...): all of them
 for b in blocks:
     if re.match(r"\s*\.B newspack %s\b" % re.escape(sys.argv[2]), b):
-        print("\n".join(sorted(set(re.findall(r"(?<![\w-])(--?[A-Za-z][\w-]*)", b)))))
+        opts.update(re.findall(r"(?<![\w-])(--?[A-Za-z][\w-]*)", b))
+if opts:
+    print("\n".join(sorted(opts)))
 PY
 }
 
@@ -50,7 +53,7 @@ source_opts() { # CMD
 import re, sys, os
 d, cmd = sys.argv[1], sys.argv[2]
 files = {"keygen": "cmd_keygen.c", "create": "cmd_create.c", "export": "cmd_export.c",
-         "prove": "cmd_proof.c", "check-proof": "cmd_proof.c"}
+         "prove": "cmd_proof.c", "check-proof": "cmd_proof.c", "recipients": "cmd_recipients.c"}
 src = open(os.path.join(d, files.get(cmd, "common.c"))).read()
 # one file, two commands: the table of the command's own parser
 parse = {"prove": "prove_parse", "check-proof": "check_parse"}

@@ -253,4 +253,43 @@ set -- $SAME
 expect_true "the first cluster's stored bytes agree in $1 of $2 (chance: $(($2 / 256)))" -- \
 	test "$1" -lt $(($2 * 3 / 256 + 8))
 
+# ---- per-article proofs of a sealed archive (15.17.6): disclosing one
+# document with the tree key, nothing else of the archive
+DOC="$MARK-folder/statement-3-$MARK.txt"
+expect_exit 0 "verify without a key: the tree is sealed" -- "$NP" verify -p "$PUB" "$A" &&
+	expect_contains "$OUT" "tree: sealed" "says the tree's root shows with a key"
+expect_exit 0 "verify with a key checks the sealed tree" -- "$NP" verify -p "$PUB" -k "$K/a.key" "$A" &&
+	expect_contains "$OUT" "every leaf matches its entry" "every leaf against its entry"
+mkdir -p "$S/no-config"
+expect_exit 2 "prove without a key is refused" -- \
+	env XDG_CONFIG_HOME="$S/no-config" "$NP" prove -p "$PUB" "$A" "$DOC" &&
+	expect_contains "$ERR" "is sealed" "says why"
+expect_exit 0 "prove with b's key" -- "$NP" prove -p "$PUB" -k "$K/b.key" "$A" "$DOC" -o "$S/doc.proof"
+expect_true "the proof gives the tree key" -- grep -q '^tree-key ' "$S/doc.proof"
+expect_exit 0 "check-proof with the signer's public key alone" -- \
+	"$NP" check-proof -p "$PUB" "$S/doc.proof" "$IN/$DOC" &&
+	expect_contains "$OUT" "PROOF: VALID" "the proof holds" &&
+	expect_contains "$OUT" "document:  matches" "for the document's bytes"
+expect_exit 1 "check-proof against another document" -- \
+	"$NP" check-proof -p "$PUB" "$S/doc.proof" "$IN/$MARK-folder/statement-4-$MARK.txt"
+expect_true "decoded, the proof holds no other document's path or title" -- /usr/bin/python3 -c "
+import base64, sys
+raw = b''.join(base64.b64decode(l.split(' ', 1)[1]) for l in open(sys.argv[1])
+               if l.split(' ', 1)[0] in ('leaf', 'manifest', 'hash', 'tree-key'))
+assert b'statement-3-' in raw, 'the proven path is missing'
+for other in (b'statement-1-', b'statement-2-', b'statement-4-', b'Sidecar', b'Collection'):
+    assert other not in raw, other
+" "$S/doc.proof"
+sed 's/^tree-key \(.\)/tree-key A/' "$S/doc.proof" > "$S/bad-key.proof"
+expect_true "a changed tree key is a changed proof" -- sh -c "! cmp -s '$S/doc.proof' '$S/bad-key.proof'"
+expect_exit 1 "check-proof: a proof with another tree key is invalid" -- \
+	"$NP" check-proof -p "$PUB" "$S/bad-key.proof" "$IN/$DOC" &&
+	expect_contains "$OUT" "not the one the sealed manifest commits to" "says why"
+grep -v '^tree-key ' "$S/doc.proof" > "$S/no-key.proof"
+expect_exit 1 "check-proof: a sealed archive's proof without its tree key is invalid" -- \
+	"$NP" check-proof -p "$PUB" "$S/no-key.proof" "$IN/$DOC"
+expect_exit 0 "sealcheck.py checks the sealed tree's root against the commitment" -- \
+	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" open "$A" "$K/a.key" &&
+	expect_contains "$OUT" "the sealed Merkle root is the tree of the" "from the entries' leaves"
+
 finish

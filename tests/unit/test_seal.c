@@ -83,6 +83,12 @@ static size_t vectors_make(vec *v)
 	crypto_scalarmult_base(rpk, rsk);
 	npk__seal_tag(k.fk, rpk, key);
 	PUT("tag_rpk", key, 32);
+	uint8_t kt[32], root[32];
+	npk__seal_tree_key(&k, kt);
+	PUT("tree_key", kt, 32);
+	bytes_from(root, 32, 0xc0);
+	npk__seal_root_commit(kt, 3, root, key);
+	PUT("root_commit_3", key, 32);
 #undef PUT
 	return n;
 }
@@ -91,7 +97,7 @@ DEFINE_TEST(test_seal_vectors)
 {
 	vec v[16];
 	size_t n = vectors_make(v);
-	CHECK(n == 11);
+	CHECK(n == 13);
 	const char *w = getenv("NPK_WRITE_VECTORS");
 	if (w != NULL && strcmp(w, "1") == 0) {
 		FILE *f = fopen(VECTORS, "w");

@@ -236,6 +236,11 @@ unsigned npk__proof_len(uint64_t m, uint64_t n);
 int npk__verify_inclusion(uint64_t m, uint64_t n, const uint8_t leaf_hash[32],
                           const uint8_t (*path)[32], unsigned len, const uint8_t root[32],
                           const char **why);
+/* The root the path leads leaf_hash to (the same steps, no root to meet),
+ * into r; -1 with *why when the path cannot be walked. */
+int npk__inclusion_root(uint64_t m, uint64_t n, const uint8_t leaf_hash[32],
+                        const uint8_t (*path)[32], unsigned len, uint8_t r[32],
+                        const char **why);
 /* The stored levels (section type 4): the section's length for n leaves
  * at this stride (0, or -1 when it overflows or the stride is not 1 to
  * 16), where level L starts (UINT64_MAX then). */
@@ -260,6 +265,7 @@ void npk__perfect_root(uint8_t *h, size_t count);
 
 /* ---- Editions (edition.c, spec/format.md 15.15): pure encoding ---- */
 #define NPK_EXT_EDITION 3u         /* manifest extension: the edition link (critical) */
+#define NPK_EXT_SEALED_ROOT 4u     /* 15.17.6: a sealed archive's root commitment */
 #define NPK_EDITION_FIXED 82u      /* the link without prev_name and rotation */
 #define NPK_EDITION_MAX 0xFFFFFFFEu
 #define NPK_EDITION_ROTATION 0x00000001u   /* link flag: a rotation statement follows */
@@ -795,6 +801,11 @@ int npk__reader_open_unproven(const char *path, const npk_trust *trust, npk_read
  * Used on the reader's own thread only, as the reader is. */
 void npk__reader_keep(npk_reader *r, void *p, void (*free_fn)(void *));
 void *npk__reader_kept(const npk_reader *r);
+/* 15.17.6: the leaf hashes of every entry of an opened sealed archive,
+ * whose tree is not stored, in leaf order: npk_info's tree_size times 32
+ * bytes into out. NPK_E_DIGEST when the entries do not give each leaf
+ * exactly once. */
+int npk__reader_leaves(npk_reader *r, uint8_t *out, npk_error *err);
 /* 15.17.9 (recipients.c): what a sealed reader holds of its seal, all
  * owned by the reader; k and tags NULL until a key opened it. NPK_E_ARG
  * unless r is sealed. */

@@ -199,6 +199,21 @@ int npk__verify_inclusion(uint64_t m, uint64_t n, const uint8_t leaf_hash[32],
                           const uint8_t (*path)[32], unsigned len, const uint8_t root[32],
                           const char **why)
 {
+	uint8_t r[32];
+	const char *dummy;
+	if (why == NULL)
+		why = &dummy;
+	if (npk__inclusion_root(m, n, leaf_hash, path, len, r, why) != 0)
+		return -1;
+	if (!npk__digest_same(r, root))
+		return *why = "the hashes do not lead to the root", -1;
+	return 0;
+}
+
+int npk__inclusion_root(uint64_t m, uint64_t n, const uint8_t leaf_hash[32],
+                        const uint8_t (*path)[32], unsigned len, uint8_t r[32],
+                        const char **why)
+{
 	const char *dummy;
 	if (why == NULL)
 		why = &dummy;
@@ -208,7 +223,6 @@ int npk__verify_inclusion(uint64_t m, uint64_t n, const uint8_t leaf_hash[32],
 	if (len != npk__proof_len(m, n))
 		return *why = "wrong number of hashes for this index and tree size", -1;
 	uint64_t fn = m, sn = n - 1;
-	uint8_t r[32];
 	memcpy(r, leaf_hash, 32);
 	for (unsigned i = 0; i < len; i++) {
 		if (sn == 0)
@@ -227,8 +241,6 @@ int npk__verify_inclusion(uint64_t m, uint64_t n, const uint8_t leaf_hash[32],
 	}
 	if (sn != 0)
 		return *why = "the hashes stop below the root", -1;
-	if (!npk__digest_same(r, root))
-		return *why = "the hashes do not lead to the root", -1;
 	return 0;
 }
 

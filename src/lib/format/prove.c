@@ -7,7 +7,10 @@
  */
 #include <stdlib.h>
 
+#include <sodium.h>
+
 #include "format/format.h"
+#include "format/seal.h"
 
 typedef struct tree_src {
 	int fd;
@@ -80,6 +83,66 @@ static int prove_path(npk_reader *r, tree_src *t, uint64_t n, uint64_t m,
 	return npk__tree_path(n, stride, tree_read, t, m, hashes, len, err);
 }
 
+/* 15.17.6: a sealed archive stores no levels: they are made in memory,
+ * laid out as 15.13's section (stride 8), from every entry's leaf. */
+typedef struct mem_tree {
+	uint8_t *p;
+	uint64_t len;
+} mem_tree;
+
+static int mem_read(void *ctx, uint64_t off, void *buf, size_t len, npk_error *err)
+{
+	const mem_tree *t = ctx;
+	NPK_FAIL_IF(off > t->len || len > t->len - off, err, NPK_E_FORMAT,
+	            "a read past the Merkle tree");
+	memcpy(buf, t->p + off, len);
+	return NPK_OK;
+}
+
+static int sealed_levels(npk_reader *r, uint64_t n, mem_tree *t, npk_error *err)
+{
+	const unsigned s = NPK_TREE_STRIDE;
+	NPK_FAIL_IF(npk__tree_layout(n, s, &t->len) != 0 || t->len > SIZE_MAX, err, NPK_E_LIMIT,
+	            "a Merkle tree of %llu leaves is too large", (unsigned long long)n);
+	t->p = calloc(1, (size_t)t->len);
+	uint8_t *buf = malloc((size_t)32 << s);
+	if (t->p == NULL || buf == NULL) {
+		free(buf);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory");
+	}
+	memcpy(t->p, NPK_TREE_MAGIC, 8);
+	npk__st64(t->p + 8, n);
+	t->p[16] = (uint8_t)s;
+	int rc = npk__reader_leaves(r, t->p + npk__tree_level_offset(n, s, 0), err);
+	for (unsigned l = s; rc == NPK_OK && l < 64 && (n >> l) > 0; l += s) {
+		uint64_t below = npk__tree_level_offset(n, s, l - s), at = npk__tree_level_offset(n, s, l);
+		for (uint64_t i = 0; i < n >> l; i++) {
+			memcpy(buf, t->p + below + (i << s) * 32, (size_t)32 << s);
+			npk__perfect_root(buf, (size_t)1 << s);
+			memcpy(t->p + at + 32 * i, buf, 32);
+		}
+	}
+	free(buf);
+	return rc;
+}
+
+/* The proof of a sealed archive: its path from the levels made in
+ * memory, its tree key. */
+static int prove_sealed(npk_reader *r, uint64_t n, uint64_t m, uint8_t (*hashes)[32],
+                        unsigned *len, npk_proof *out, npk_error *err)
+{
+	npk__seal_view v;
+	NPK_FORWARD(npk__reader_seal_view(r, &v, err));
+	mem_tree t = {0};
+	int rc = sealed_levels(r, n, &t, err);
+	if (rc == NPK_OK)
+		rc = npk__tree_path(n, NPK_TREE_STRIDE, mem_read, &t, m, hashes, len, err);
+	free(t.p);
+	npk__seal_tree_key(v.k, out->tree_key);
+	out->sealed = 1;
+	return rc;
+}
+
 int npk_prove(npk_reader *r, const char *path, npk_proof *out, npk_error *err)
 {
 	memset(out, 0, sizeof *out);
@@ -91,9 +154,18 @@ int npk_prove(npk_reader *r, const char *path, npk_proof *out, npk_error *err)
 	tree_src t = {npk__reader_fd(fr), name, 0, 0};
 	uint64_t n;
 	const uint8_t *root, *hash;
-	NPK_FAIL_IF(npk__reader_tree(fr, &t.off, &t.len, &n, &root) != NPK_OK, err, NPK_E_NOTFOUND,
-	            "%s holds no Merkle tree (made by an earlier newspack or with --no-tree): "
-	            "create it again to prove its documents", name);
+	npk_info in;
+	npk_reader_info(fr, &in);
+	int sealed = in.sealed == 2 && in.tree;
+	if (sealed) {
+		n = in.tree_size;
+		root = in.tree_root; /* the reader's: it stays with fr */
+	}
+	NPK_FAIL_IF(in.sealed == 1, err, NPK_E_SEALED, "%s is sealed: give a recipient's key to "
+	            "prove its documents", name);
+	NPK_FAIL_IF(!sealed && npk__reader_tree(fr, &t.off, &t.len, &n, &root) != NPK_OK, err,
+	            NPK_E_NOTFOUND, "%s holds no Merkle tree (made by an earlier newspack or with "
+	            "--no-tree): create it again to prove its documents", name);
 	const npk_entry *e;
 	const npk_buf *leaf;
 	NPK_FORWARD(npk__reader_find_leaf(r, path, &e, &leaf, &hash, err));
@@ -106,14 +178,30 @@ int npk_prove(npk_reader *r, const char *path, npk_proof *out, npk_error *err)
 	uint8_t hashes[NPK_PROOF_HASHES_MAX][32], lh[32];
 	memcpy(lh, hash, 32);
 	uint64_t m = e->leaf;
-	NPK_FORWARD(prove_path(r, &t, n, m, hashes, &len, err));
+	npk_buf own = {0};
+	if (sealed) { /* the walk over every leaf reuses the reader's leaf buffer */
+		NPK_FAIL_IF(npk__buf_put(&own, leaf->p, leaf->len), err, NPK_E_NOMEM, "out of memory");
+		leaf = &own;
+		int rc = prove_sealed(fr, n, m, hashes, &len, out, err);
+		if (rc != NPK_OK) {
+			npk__buf_free(&own);
+			sodium_memzero(out->tree_key, 32);
+			return rc;
+		}
+	} else {
+		NPK_FORWARD(prove_path(r, &t, n, m, hashes, &len, err));
+	}
 	const char *why = NULL;
-	NPK_FAIL_IF(npk__verify_inclusion(m, n, lh, (const uint8_t(*)[32])hashes, len, root, &why) != 0,
-	            err, NPK_E_DIGEST, "%s: the stored Merkle tree does not lead \"%s\" to the signed "
-	            "root (%s): run newspack verify", name, path, why ? why : "mismatch");
+	int rc = NPK_OK;
+	if (npk__verify_inclusion(m, n, lh, (const uint8_t(*)[32])hashes, len, root, &why) != 0)
+		rc = npk__fail(err, NPK_E_DIGEST, "%s: the stored Merkle tree does not lead \"%s\" to "
+		               "the signed root (%s): run newspack verify", name, path,
+		               why ? why : "mismatch");
 	out->index = m;
 	out->size = n;
-	int rc = proof_fill(out, fr, leaf, hashes, len, err);
+	if (rc == NPK_OK)
+		rc = proof_fill(out, fr, leaf, hashes, len, err);
+	npk__buf_free(&own);
 	if (rc != NPK_OK)
 		npk_proof_clear(out);
 	return rc;

@@ -131,6 +131,10 @@ struct npk_reader {
 	 * sections, or -1) and its stride once read; with want_leaf set,
 	 * parse_entry makes each entry's leaf data and hash */
 	int has_tree;
+	/* 15.17.6: a sealed archive's tree, not stored: the manifest's
+	 * commitment (extension type 4), the root from the sealed manifest */
+	int has_root_commit, sealed_tree;
+	uint8_t root_commit[32];
 	uint64_t tree_size;
 	uint8_t tree_root[32];
 	int64_t tree_sec;
@@ -472,6 +476,14 @@ static int check_extensions(npk_reader *r, npk_cur *c, unsigned count, npk_error
 			NPK_FORWARD(take_link(r, flags, data, elen, err));
 			continue;
 		}
+		if (type == NPK_EXT_SEALED_ROOT && r->sealed) {
+			NPK_FAIL_IF(flags != 0 || elen != 32, err, NPK_E_FORMAT,
+			            "%s: the sealed Merkle root's commitment: %u bytes with flags %u "
+			            "(32, flags 0)", r->name, elen, flags);
+			memcpy(r->root_commit, data, 32);
+			r->has_root_commit = 1;
+			continue;
+		}
 		NPK_FAIL_IF(type == NPK_EXT_DIRECTORY || type == NPK_EXT_MERKLE ||
 		            type == NPK_EXT_EDITION, err, NPK_E_FORMAT,
 		            "%s: a %s in a version 1.0 archive", r->name,
@@ -484,6 +496,9 @@ static int check_extensions(npk_reader *r, npk_cur *c, unsigned count, npk_error
 	            "%s: %zu trailing bytes in the manifest", r->name, npk__cur_left(c));
 	NPK_FAIL_IF(r->v11 && !directory, err, NPK_E_FORMAT,
 	            "%s: a version 1.1 archive without a section directory", r->name);
+	/* 15.17.6: a sealed archive's root is sealed; only its commitment shows */
+	NPK_FAIL_IF(r->sealed && r->has_tree, err, NPK_E_FORMAT,
+	            "%s: a sealed archive whose manifest shows its Merkle root", r->name);
 	NPK_FORWARD(find_tree(r, err));
 	return link_rules(r, err);
 }
@@ -2060,6 +2075,32 @@ static int unseal_tables(npk_reader *r, npk_cur *c, npk_error *err)
 	return NPK_OK;
 }
 
+/* 15.17.6: the sealed Merkle root (extension type 2 of the sealed
+ * manifest), which the manifest's commitment must name. */
+static int unseal_root(npk_reader *r, uint16_t flags, const uint8_t *body, uint32_t len,
+                       npk_error *err)
+{
+	NPK_FAIL_IF(r->sealed_tree || flags != 0 || len != NPK_EXT_MERKLE_LEN, err, NPK_E_FORMAT,
+	            "%s: the sealed manifest's Merkle root: %u bytes with flags %u (one, of %u "
+	            "bytes, flags 0)", r->name, len, flags, NPK_EXT_MERKLE_LEN);
+	NPK_FAIL_IF(!r->has_root_commit, err, NPK_E_FORMAT, "%s: the sealed manifest holds a "
+	            "Merkle root the manifest does not commit to", r->name);
+	uint64_t n = npk__ld64(body);
+	NPK_FAIL_IF(n > NPK_TREE_SIZE_MAX, err, NPK_E_FORMAT,
+	            "%s: the Merkle tree claims %llu leaves (at most %llu)", r->name,
+	            (unsigned long long)n, (unsigned long long)NPK_TREE_SIZE_MAX);
+	uint8_t kt[32], c[32];
+	npk__seal_tree_key(r->seal, kt);
+	npk__seal_root_commit(kt, n, body + 8, c);
+	sodium_memzero(kt, sizeof kt);
+	NPK_FAIL_IF(sodium_memcmp(c, r->root_commit, 32) != 0, err, NPK_E_FORMAT,
+	            "%s: the sealed Merkle root is not the one the manifest commits to", r->name);
+	r->tree_size = n;
+	memcpy(r->tree_root, body + 8, 32);
+	r->sealed_tree = 1;
+	return NPK_OK;
+}
+
 /* 15.17.6: the sealed manifest's n extensions at c (7.2's rules): the
  * recipient tags (type 4), whose tag of the stanza that opened must be
  * tag; a Merkle root (type 2) needs a newer reader. */
@@ -2072,10 +2113,10 @@ static int unseal_extensions(npk_reader *r, npk_cur *c, uint16_t n, const uint8_
 		const uint8_t *body = npk__cur_take(c, len);
 		NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "%s: the sealed manifest ends in extension %u",
 		            r->name, i);
-		/* a sealed Merkle root (15.17.6): not read by this version */
-		NPK_FAIL_IF(type == NPK_EXT_MERKLE, err, NPK_E_VERSION,
-		            "%s: the sealed manifest holds a Merkle root: reading a sealed tree needs a "
-		            "newer reader", r->name);
+		if (type == NPK_EXT_MERKLE) {
+			NPK_FORWARD(unseal_root(r, flags, body, len, err));
+			continue;
+		}
 		if (type != NPK__SMAN_EXT_TAGS) {
 			NPK_FAIL_IF(flags & NPK_EXT_CRITICAL, err, NPK_E_VERSION,
 			            "%s: the sealed manifest's extension type %u is critical and unknown: "
@@ -2126,6 +2167,9 @@ static int unseal_manifest(npk_reader *r, const uint8_t *p, size_t len, const ui
 	            "%s: the sealed manifest counts %llu documents in %u pages", r->name,
 	            (unsigned long long)docs, np);
 	NPK_FORWARD(unseal_extensions(r, &c, next, tag, err));
+	NPK_FAIL_IF(r->sealed_tree && r->tree_size > docs, err, NPK_E_FORMAT,
+	            "%s: the sealed Merkle tree has %llu leaves for %llu entries", r->name,
+	            (unsigned long long)r->tree_size, (unsigned long long)docs);
 	npk_meta *m = npk_meta_new();
 	NPK_FAIL_IF(m == NULL, err, NPK_E_NOMEM, "out of memory");
 	int rc = npk__meta_decode(meta, mlen, m, err);
@@ -2152,6 +2196,10 @@ static int unseal_manifest(npk_reader *r, const uint8_t *p, size_t len, const ui
 	}
 	NPK_FAIL_IF(npk__cur_left(&c) != 0, err, NPK_E_FORMAT,
 	            "%s: bytes follow the sealed manifest", r->name);
+	NPK_FAIL_IF(r->has_root_commit && !r->sealed_tree, err, NPK_E_FORMAT,
+	            "%s: the manifest commits to a Merkle root the sealed manifest does not hold",
+	            r->name);
+	r->has_tree = r->sealed_tree; /* no section: tree_sec stays -1 */
 	return NPK_OK;
 }
 
@@ -2213,6 +2261,7 @@ int npk_reader_unseal(npk_reader *r, const npk_keyring *keys, npk_error *err)
 			r->seal = NULL;
 			free(r->seal_tags);
 			r->seal_tags = NULL;
+			r->has_tree = r->sealed_tree = 0;
 		}
 	}
 	if (rc != NPK_OK && k != NULL)
@@ -2844,6 +2893,40 @@ int npk__reader_find_leaf(npk_reader *r, const char *path, const npk_entry **e,
 	return rc;
 }
 
+typedef struct leaves_ctx {
+	npk_reader *r;
+	uint8_t *out, *seen;
+	uint64_t n, got;
+} leaves_ctx;
+
+static int leaves_one(const npk_entry *e, void *ctx)
+{
+	leaves_ctx *c = ctx;
+	if (e->leaf == UINT64_MAX || !c->r->leaf_ok)
+		return 0;
+	if (e->leaf >= c->n || c->seen[e->leaf / 8] & (1u << (e->leaf % 8)))
+		return 1;
+	c->seen[e->leaf / 8] |= (uint8_t)(1u << (e->leaf % 8));
+	memcpy(c->out + 32 * e->leaf, c->r->leaf_hash, 32);
+	c->got++;
+	return 0;
+}
+
+int npk__reader_leaves(npk_reader *r, uint8_t *out, npk_error *err)
+{
+	uint64_t n = r->tree_size;
+	leaves_ctx c = {.r = r, .out = out, .n = n, .seen = calloc(1, (size_t)(n / 8 + 1))};
+	NPK_FAIL_IF(c.seen == NULL, err, NPK_E_NOMEM, "out of memory");
+	r->want_leaf = 1;
+	int rc = walk(r, leaves_one, &c, NULL, err);
+	r->want_leaf = 0;
+	free(c.seen);
+	NPK_FAIL_IF(rc == 1 || (rc == NPK_OK && c.got != n), err, NPK_E_DIGEST,
+	            "%s: the entries' leaves are not the Merkle tree's %llu: run newspack verify",
+	            r->name, (unsigned long long)n);
+	return rc;
+}
+
 void npk__reader_signed(const npk_reader *r, const uint8_t **mf, size_t *mf_len,
                         const uint8_t **sig, size_t *sig_len)
 {
@@ -3338,6 +3421,7 @@ typedef struct verify_ctx {
 	/* 15.13: the Merkle tree's section, once its header and digest check
 	 * (ok), and a window of its level 0 */
 	int tree_ok;
+	int sealed;               /* 15.17.6: no stored levels: win holds the leaves and a bitmap */
 	unsigned stride;
 	uint64_t tree_off, tree_leaves;
 	uint8_t *win;
@@ -3990,6 +4074,13 @@ static int tree_open(verify_ctx *v, int intact, npk_error *err)
 	v->wr->st->tree = r->has_tree;
 	v->wr->st->tree_size = r->tree_size;
 	memcpy(v->wr->st->tree_root, r->tree_root, 32);
+	if (r->sealed_tree) { /* level 0 rebuilt from the entries, in memory */
+		uint64_t n = r->tree_size;
+		v->win = calloc(1, (size_t)(32 * n + n / 8 + 1));
+		NPK_FAIL_IF(v->win == NULL, err, NPK_E_NOMEM, "out of memory");
+		v->sealed = 1;
+		return NPK_OK;
+	}
 	if (!r->has_tree || !intact)
 		return NPK_OK;
 	const section_ref *d = &r->sections[r->tree_sec];
@@ -4038,9 +4129,27 @@ static void tree_leaf(verify_ctx *v, const npk_entry *e)
 	if (!r->has_tree || e->leaf == UINT64_MAX)
 		return;
 	v->tree_leaves++;
+	char msg[200];
+	if (v->sealed) {
+		uint64_t n = r->tree_size, i = e->leaf;
+		uint8_t *bits = v->win + 32 * n;
+		if (i >= n)
+			snprintf(msg, sizeof msg, "leaf %llu is past the Merkle tree's %llu leaves",
+			         (unsigned long long)i, (unsigned long long)n);
+		else if (bits[i / 8] & (1u << (i % 8)))
+			snprintf(msg, sizeof msg, "leaf %llu is another entry's too", (unsigned long long)i);
+		else if (!r->leaf_ok)
+			snprintf(msg, sizeof msg, "has no leaf data");
+		else {
+			bits[i / 8] |= (uint8_t)(1u << (i % 8));
+			memcpy(v->win + 32 * i, r->leaf_hash, 32);
+			return;
+		}
+		tree_report(v, "document", e->ordinal, e->path, msg);
+		return;
+	}
 	if (!v->tree_ok)
 		return;
-	char msg[200];
 	int in = e->leaf >= v->tree_p && e->leaf < r->tree_size;
 	const uint8_t *h = in ? tree_leaf_at(v, e->leaf) : NULL;
 	if (!in && v->link)
@@ -4197,6 +4306,18 @@ static int tree_finish(verify_ctx *v, npk_error *err)
 		                                  : "the Merkle tree has %llu leaves, but %llu entries have a leaf",
 		         (unsigned long long)(r->tree_size - v->tree_p), (unsigned long long)v->tree_leaves);
 		tree_report(v, "section", (uint64_t)r->tree_sec, NULL, msg);
+	}
+	if (v->sealed) { /* 15.17.6: MTH over the leaves, against the sealed root */
+		npk_mth t;
+		uint8_t root[32];
+		npk__mth_init(&t);
+		for (uint64_t i = 0; i < r->tree_size; i++)
+			npk__mth_add(&t, v->win + 32 * i);
+		npk__mth_root(&t, root);
+		if (v->tree_leaves == r->tree_size && memcmp(root, r->tree_root, 32) != 0)
+			tree_report(v, "Merkle tree", 0, NULL, "the sealed Merkle root does not match the "
+			            "leaves of the entries");
+		return NPK_OK;
 	}
 	if (!v->tree_ok)
 		return NPK_OK;
@@ -4418,6 +4539,7 @@ static int verify_closed(npk_reader *r, walk_report *wr, npk_error *err)
 	obj_free(&o);
 	check_tail(r, wr);
 	wr->st->sealed = 1;
+	wr->st->tree_sealed = r->has_root_commit;
 	wr->st->sections_unknown = r->section_count - 1;
 	if (wr->first != NPK_OK)
 		return npk__fail(err, wr->first, "%s: %s", r->name, npk_strerror(wr->first));

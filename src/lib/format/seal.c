@@ -18,6 +18,8 @@ static const char l_object[] = "npk1 object";
 static const char l_x25519[] = "npk1 x25519";
 static const char l_stanza[] = "npk1 stanza";
 static const char l_recipient[] = "npk1 recipient";
+static const char l_tree[] = "npk1 tree";
+static const char l_root[] = "npk1 root";
 #define LEN(s) (sizeof(s) - 1)
 
 /* KH(key, label || a || b): BLAKE2b-256 keyed with a 32-byte key. */
@@ -72,6 +74,20 @@ int npk__seal_commit_ok(const npk__seal_keys *k, const uint8_t fk[NPK__SEAL_KEY]
 void npk__seal_tag(const uint8_t fk[NPK__SEAL_KEY], const uint8_t rpk[32], uint8_t tag[32])
 {
 	kh(tag, fk, l_recipient, LEN(l_recipient), rpk, 32, NULL, 0);
+}
+
+void npk__seal_tree_key(const npk__seal_keys *k, uint8_t kt[32])
+{
+	kh(kt, k->fk, l_tree, LEN(l_tree), k->fid, 32, NULL, 0);
+}
+
+void npk__seal_root_commit(const uint8_t kt[32], uint64_t n, const uint8_t root[32],
+                           uint8_t c[32])
+{
+	uint8_t m[40];
+	npk__st64(m, n);
+	memcpy(m + 8, root, 32);
+	kh(c, kt, l_root, LEN(l_root), m, sizeof m, NULL, 0);
 }
 
 void npk__seal_object_key(const npk__seal_keys *k, unsigned kind, uint64_t n,

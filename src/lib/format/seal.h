@@ -56,6 +56,12 @@ void npk__seal_object_key(const npk__seal_keys *k, unsigned kind, uint64_t n,
  * 4 of the sealed manifest): KH(fk, "npk1 recipient" || rpk). */
 void npk__seal_tag(const uint8_t fk[NPK__SEAL_KEY], const uint8_t rpk[32], uint8_t tag[32]);
 #define NPK__SMAN_EXT_TAGS 4u      /* the sealed manifest's recipient tags */
+/* 15.17.6: the tree key kt = KH(fk, "npk1 tree" || fid), which a proof
+ * discloses, and the commitment to the sealed Merkle root that the
+ * manifest shows (extension type 4): KH(kt, "npk1 root" || u64 n || root). */
+void npk__seal_tree_key(const npk__seal_keys *k, uint8_t kt[32]);
+void npk__seal_root_commit(const uint8_t kt[32], uint64_t n, const uint8_t root[32],
+                           uint8_t c[32]);
 /* PADME (15.17.5); 0 when L is too large to pad. */
 uint64_t npk__padme(uint64_t L);
 /* The stored length of an object whose inner bytes are len long:

@@ -293,14 +293,17 @@ static int encode_extensions(npk_buf *m, const npk_writer *w, const npk_buf *lin
 {
 	if (!w->v11)
 		return npk__buf_u16(m, 0);
-	uint32_t nsec = (w->tree ? 1 : 0) + (w->ed ? 2 : 0) + (w->ix_written ? 2 : 0) +
+	/* 15.17.6: a sealed archive's tree is not stored; its root is in the
+	 * sealed manifest, and a commitment to it here */
+	int stored = w->tree && w->seal == NULL;
+	uint32_t nsec = (stored ? 1 : 0) + (w->ed ? 2 : 0) + (w->ix_written ? 2 : 0) +
 	                (w->seal ? 1 : 0);
 	int bad = npk__buf_u16(m, (uint16_t)(1 + (w->tree ? 1 : 0) + (w->ed ? 1 : 0))) ||
 	          npk__buf_u16(m, NPK_EXT_DIRECTORY) || npk__buf_u16(m, NPK_EXT_CRITICAL) ||
 	          npk__buf_u32(m, 4 + NPK_SECTION_RECORD * nsec) || npk__buf_u32(m, nsec);
 	const npk__ixw_result *ix = &w->ix_res;
-	bad = bad || (w->tree && encode_section(m, NPK_SECTION_TREE, w->tree_off, w->tree_len,
-	                                        w->tree_digest)) ||
+	bad = bad || (stored && encode_section(m, NPK_SECTION_TREE, w->tree_off, w->tree_len,
+	                                       w->tree_digest)) ||
 	      (w->ix_written && encode_section(m, NPK__IX_ROOT_TYPE, ix->root_off, ix->root_len,
 	                                       ix->root_digest)) ||
 	      (w->seal && (npk__buf_u16(m, NPK_SECTION_SEAL) || npk__buf_u16(m, NPK_SECTION_CRITICAL) ||
@@ -314,6 +317,14 @@ static int encode_extensions(npk_buf *m, const npk_writer *w, const npk_buf *lin
 	                                       ix->post_digest));
 	if (bad || !w->tree)
 		return bad;
+	if (w->seal != NULL) {
+		uint8_t kt[32], c[32];
+		npk__seal_tree_key(w->seal, kt);
+		npk__seal_root_commit(kt, w->mth.n, w->root, c);
+		sodium_memzero(kt, sizeof kt);
+		return npk__buf_u16(m, NPK_EXT_SEALED_ROOT) || npk__buf_u16(m, 0) ||
+		       npk__buf_u32(m, 32) || npk__buf_put(m, c, 32);
+	}
 	bad = npk__buf_u16(m, NPK_EXT_MERKLE) || npk__buf_u16(m, 0) ||
 	      npk__buf_u32(m, NPK_EXT_MERKLE_LEN) || npk__buf_u64(m, w->mth.n) ||
 	      npk__buf_put(m, w->root, 32);
@@ -705,7 +716,6 @@ static int writer_seal_setup(npk_writer *w, const npk_create_opts *o, npk_error 
 	npk__seal_random(w->seal->fk, sizeof w->seal->fk, NPK__RND_FK, 0);
 	npk__seal_random(w->seal->fid, sizeof w->seal->fid, NPK__RND_FID, 0);
 	npk__seal_derive(w->seal);
-	w->tree = 0;              /* not yet sealed: no tree (and so no proofs) */
 	for (size_t i = 0; i < o->nrecipients; i++) {
 		uint8_t esk[32], body[NPK__STANZA_X25519_LEN];
 		NPK_FAIL_IF(o->recipients[i] == NULL, err, NPK_E_ARG, "recipient %zu is NULL", i);
@@ -1377,7 +1387,11 @@ static int sealed_manifest(const npk_writer *w, const npk_pubkey *pk, npk_buf *b
 	            npk__buf_put(b, pk->pk, 32) || npk__buf_u32(b, w->cluster_no) ||
 	            npk__buf_u32(b, w->page_no) || npk__buf_u32(b, nsec) || npk__buf_u32(b, 0) ||
 	            npk__buf_u16(b, (uint16_t)amlen) || npk__buf_put(b, am, amlen) ||
-	            npk__buf_u16(b, 1) || npk__buf_u16(b, NPK__SMAN_EXT_TAGS) || npk__buf_u16(b, 0) ||
+	            npk__buf_u16(b, (uint16_t)(1 + (w->tree ? 1 : 0))) ||
+	            (w->tree && (npk__buf_u16(b, NPK_EXT_MERKLE) || npk__buf_u16(b, 0) ||
+	                         npk__buf_u32(b, NPK_EXT_MERKLE_LEN) || npk__buf_u64(b, w->mth.n) ||
+	                         npk__buf_put(b, w->root, 32))) ||
+	            npk__buf_u16(b, NPK__SMAN_EXT_TAGS) || npk__buf_u16(b, 0) ||
 	            npk__buf_u32(b, (uint32_t)w->tags.len) || npk__buf_put(b, w->tags.p, w->tags.len) ||
 	            npk__buf_put(b, w->smf_clusters.p, w->smf_clusters.len) ||
 	            npk__buf_put(b, w->smf_pages.p, w->smf_pages.len);
@@ -1445,7 +1459,9 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 	NPK_FORWARD(writer_flush_page(w, err));
 	while (w->head != w->tail)
 		NPK_FORWARD(job_write(w, err));
-	if (w->tree)
+	if (w->tree && w->seal != NULL) /* 15.17.6: the root alone */
+		npk__mth_root(&w->mth, w->root);
+	else if (w->tree)
 		NPK_FORWARD(tree_write(w, err));
 	if (w->ed != NULL) {
 		NPK_FORWARD(paths_write(w, err));

@@ -506,12 +506,21 @@ static int signed_end(change *c, const npk_buf *sec, const npk_seckey *sk, uint6
 	 * checked when the archive opened) */
 	size_t at = NPK_MANIFEST_FIXED + npk__ld16(m.p + NPK_MANIFEST_FIXED - 2);
 	uint16_t next = npk__ld16(m.p + at);
-	uint8_t *rec = NULL;
+	uint8_t *rec = NULL, *commit = NULL;
 	at += 2;
-	for (uint16_t i = 0; i < next && rec == NULL; i++) {
+	for (uint16_t i = 0; i < next; i++) {
 		if (npk__ld16(m.p + at) == NPK_EXT_DIRECTORY)
 			rec = m.p + at + 8 + 4 + (size_t)NPK_SECTION_RECORD * (size_t)c->v.sec;
+		if (npk__ld16(m.p + at) == NPK_EXT_SEALED_ROOT)
+			commit = m.p + at + 8;
 		at += 8 + (size_t)npk__ld32(m.p + at + 4);
+	}
+	/* 15.17.6: a new file key makes a new tree key, so a new commitment */
+	if (commit != NULL && c->k != c->v.k && c->info.tree) {
+		uint8_t kt[32];
+		npk__seal_tree_key(c->k, kt);
+		npk__seal_root_commit(kt, c->info.tree_size, c->info.tree_root, commit);
+		sodium_memzero(kt, sizeof kt);
 	}
 	int rc = NPK_OK;
 	if (rec == NULL || npk__ld16(rec) != NPK_SECTION_SEAL || npk__ld64(rec + 8) != c->v.off)

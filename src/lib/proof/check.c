@@ -16,6 +16,7 @@
 #include <sodium.h>
 
 #include "format/format.h"
+#include "format/seal.h"
 #include "proof/proof.h"
 
 #define DOC_PIECE (1u << 20)       /* the document is hashed 1 MiB at a time */
@@ -138,6 +139,10 @@ static int manifest_extensions(npk_cur *c, npk_mview *v, uint64_t pt_off, npk_er
 			NPK_FORWARD(manifest_root(data, len, flags, v, err));
 		} else if (type == NPK_EXT_EDITION) {
 			NPK_FORWARD(manifest_link(data, len, flags, v, err));
+		} else if (type == NPK_EXT_SEALED_ROOT) {
+			NPK_FAIL_IF(flags != 0 || len != 32, err, NPK_E_FORMAT, "the manifest's sealed "
+			            "root commitment is %u bytes with flags %u (32, flags 0)", len, flags);
+			v->root_commit = data;
 		} else {
 			NPK_FAIL_IF(flags & NPK_EXT_CRITICAL, err, NPK_E_VERSION, "the manifest's "
 			            "extension %u is critical and needs a newer newspack", type);
@@ -169,6 +174,28 @@ static int check_manifest(const npk_proof *p, npk_mview *v, npk_proof_result *ou
 	NPK_FORWARD(npk__manifest_view(p->manifest, p->manifest_len, v, err));
 	memcpy(out->key_id, v->key_id, NPK_KEYID_BYTES);
 	out->created = v->created;
+	NPK_FAIL_IF(p->sealed && v->root_commit == NULL, err, NPK_E_FORMAT, "the proof gives a "
+	            "tree key, but its manifest is not a sealed archive's with a tree");
+	NPK_FAIL_IF(!p->sealed && v->root_commit != NULL, err, NPK_E_FORMAT, "the manifest is a "
+	            "sealed archive's, whose proofs give its tree key: this one gives none");
+	if (p->sealed) { /* 15.17.6: the root the hashes lead to, as the manifest commits to */
+		uint8_t lh[32], c[32];
+		const char *why = NULL;
+		npk__leaf_hash(p->leaf, p->leaf_len, lh);
+		if (npk__inclusion_root(p->index, p->size, lh, (const uint8_t (*)[32])p->hashes,
+		                        p->nhashes, v->sealed_root, &why) != 0)
+			return npk__fail(err, NPK_E_DIGEST, "leaf %llu of %llu is not in the signed "
+			                 "Merkle tree: %s", (unsigned long long)p->index,
+			                 (unsigned long long)p->size, why);
+		npk__seal_root_commit(p->tree_key, p->size, v->sealed_root, c);
+		NPK_FAIL_IF(sodium_memcmp(c, v->root_commit, 32) != 0, err, NPK_E_DIGEST,
+		            "leaf %llu of %llu is not in the signed Merkle tree: the root its hashes "
+		            "lead to, with the tree key given, is not the one the sealed manifest "
+		            "commits to", (unsigned long long)p->index, (unsigned long long)p->size);
+		v->root = v->sealed_root;
+		v->tree_size = p->size;
+		v->has_root = 1;
+	}
 	NPK_FAIL_IF(!v->has_root, err, NPK_E_FORMAT, "the manifest holds no Merkle root (an "
 	            "archive made without one offers no proofs)");
 	memcpy(out->root, v->root, 32);

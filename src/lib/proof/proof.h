@@ -46,6 +46,9 @@ typedef struct npk_mview {
 	int has_link;
 	npk_edition_link link;
 	npk_section tree_sec;     /* the directory's type-4 record (has_root) */
+	/* a sealed archive (15.17.6): the commitment to its root, type 4 */
+	const uint8_t *root_commit;
+	uint8_t sealed_root[32];  /* the root a sealed proof's hashes lead to */
 } npk_mview;
 /* Parses manifest m (len bytes) strictly: magic, reserved zero, the fixed
  * fields, the metadata list (5.5), the extensions (7.2: increasing types,

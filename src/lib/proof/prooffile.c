@@ -133,7 +133,7 @@ static int put_signature(npk_buf *b, const npk_proof *p)
 static int put_proof(npk_buf *b, const npk_proof *p)
 {
 	if (put_str(b, NPK_PROOF_MAGIC "\n") || put_b64_line(b, "leaf ", p->leaf, p->leaf_len) ||
-	    put_numbers(b, p))
+	    put_numbers(b, p) || (p->sealed && put_b64_line(b, "tree-key ", p->tree_key, 32)))
 		return -1;
 	for (unsigned i = 0; i < p->nhashes; i++)
 		if (put_b64_line(b, "hash ", p->hashes[i], 32))
@@ -359,6 +359,18 @@ static int parse_numbers(npk_proof_text *t, npk_proof *p, npk_error *err)
 	if (p->index >= p->size)
 		return bad(t, err, NPK_E_FORMAT, "index %llu is past the tree size %llu",
 		           (unsigned long long)p->index, (unsigned long long)p->size);
+	/* 15.17.6: a sealed archive's proof gives its tree key next */
+	size_t pos = t->pos;
+	uint64_t line = t->line;
+	NPK_FORWARD(line_next(t, &l, "a 'hash' or 'manifest' line", err));
+	if (l.n > 9 && memcmp(l.s, "tree-key ", 9) == 0) {
+		v.s = l.s + 9;
+		v.n = l.n - 9;
+		p->sealed = 1;
+		return take_fixed(t, &v, "tree key", p->tree_key, 32, err);
+	}
+	t->pos = pos;              /* not one: the line is the next parser's */
+	t->line = line;
 	return NPK_OK;
 }
 
