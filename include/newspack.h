@@ -993,6 +993,9 @@ typedef struct npk_salvage_opts {
 	 * dir, sorted there (spec/format.md 15.11). 0: the default, 2^18;
 	 * tests lower it (a larger value is taken as the default). */
 	size_t record_budget;
+	/* A sealed archive (spec/format.md 15.17): the keys that open it
+	 * (NULL: none; it is then refused with NPK_E_SEALED). */
+	const npk_keyring *keys;
 } npk_salvage_opts;
 typedef struct npk_salvage_stats {
 	uint64_t documents;       /* index entries the signed manifest counts */

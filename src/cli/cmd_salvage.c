@@ -4,6 +4,7 @@
  * 15.11), with a report of what was and was not recovered.
  */
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -36,6 +37,9 @@ static void salvage_help(FILE *f)
 	        "  --symlinks          write symbolic links whose target stays inside DIR\n"
 	        "  -j N                threads (default: one per core)\n"
 	        "  -q                  no report but errors\n"
+	        CLI_KEY_HELP
+	        "A sealed archive (create --recipient) is salvaged with a recipient's key or\n"
+	        "its passphrase: its seal is taken from its place or its survival copy.\n"
 	        "\n"
 	        "Exit codes: 0 every document recovered; 1 some could not be proven (named),\n"
 	        "or none (no signed manifest or index survives); 2 usage or output error;\n"
@@ -145,7 +149,7 @@ int cmd_salvage(int argc, char **argv)
 	cli_ropts o;
 	int ec = cli_parse_ropts(argc, argv, "salvage",
 	                         RO_PUBKEY | RO_DIR | RO_FORCE | RO_UNTRUSTED | RO_QUIET | RO_JSON |
-	                         RO_THREADS | RO_NO_MTIME | RO_SYMLINKS,
+	                         RO_THREADS | RO_NO_MTIME | RO_SYMLINKS | RO_KEY,
 	                         salvage_help, &o);
 	if (ec >= 0)
 		return ec;
@@ -154,6 +158,16 @@ int cmd_salvage(int argc, char **argv)
 	npk_trust *trust = NULL;
 	if ((ec = cli_load_trust(o.pubkey, &trust)) != 0)
 		return ec;
+	/* 15.17: keys for a sealed archive: those given, else the default one */
+	struct stat kst;
+	const char *def = cli_default_identity();
+	npk_keyring *ring = NULL;
+	int use_def = o.nkeys == 0 && o.pass_file == NULL && def != NULL && stat(def, &kst) == 0;
+	if ((o.nkeys > 0 || o.pass_file != NULL || use_def) &&
+	    (ec = cli_keyring(o.keys, o.nkeys, o.pass_file, use_def, &ring, NULL, NULL)) != 0) {
+		npk_trust_free(trust);
+		return ec;
+	}
 	salvage_report t = {.json = o.json, .quiet = o.quiet};
 	t.structures = json_array();
 	t.lost = json_array();
@@ -161,7 +175,7 @@ int cmd_salvage(int argc, char **argv)
 	npk_salvage_opts so = {trust, o.allow_untrusted,
 	                       {o.force, cli_progress_cb, &t.prog, &cli_interrupted, 1, o.no_mtime,
 	                        o.symlinks, NULL, on_damaged},
-	                       on_note, &t, 0};
+	                       on_note, &t, 0, ring};
 	/* extract's callbacks share one context: the damage goes to the report */
 	so.extract.ctx = &t;
 	so.extract.progress = NULL;
@@ -170,6 +184,7 @@ int cmd_salvage(int argc, char **argv)
 	npk_error err = {0};
 	int rc = npk_salvage(argv[optind], o.dir, &so, &st, &err);
 	npk_trust_free(trust);
+	npk_keyring_free(ring);
 	cli_progress_done(&t.prog);
 	if (o.json) {
 		print_json(&t, argv[optind], o.dir, &st, rc, &err);

@@ -292,4 +292,39 @@ expect_exit 0 "sealcheck.py checks the sealed tree's root against the commitment
 	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" open "$A" "$K/a.key" &&
 	expect_contains "$OUT" "the sealed Merkle root is the tree of the" "from the entries' leaves"
 
+# ---- salvage of a sealed archive: with a key, its seal from its place or
+# its survival copy; the documents of intact clusters written, proven
+expect_exit 0 "a sealed archive of several clusters" -- \
+	$MK --cluster-size 4096 --recipient "$K/a.pub" "$S/many.npk" "$IN"
+CL0=$(/usr/bin/python3 -c "
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+i = b.find(b'NPKC', 32)
+print(i + 100)" "$S/many.npk")
+SEALAT=$(/usr/bin/python3 -c "
+import sys
+print(open(sys.argv[1], 'rb').read().find(b'NPKSEAL\n') + 200)" "$S/many.npk")
+cp "$S/many.npk" "$S/wreck.npk"
+flip_byte "$S/wreck.npk" "$CL0"
+flip_byte "$S/wreck.npk" "$SEALAT"
+expect_exit 2 "salvage without a key: the sealed archive is refused" -- \
+	env XDG_CONFIG_HOME="$S/no-config" "$NP" salvage -p "$PUB" -C "$S/sv0" "$S/wreck.npk" &&
+	expect_contains "$ERR" "is sealed" "says a key is needed"
+expect_true "and wrote no document" -- sh -c "! ls -A '$S/sv0' 2>/dev/null | grep -q ."
+expect_exit 1 "salvage -k: a damaged cluster, a damaged seal" -- \
+	"$NP" salvage -p "$PUB" -k "$K/a.key" -C "$S/sv" "$S/wreck.npk" &&
+	expect_contains "$OUT" "MOVED    seal: found at offset" "the seal's survival copy serves" &&
+	expect_contains "$OUT" "NOT RECOVERED" "the documents of the damaged cluster are named"
+N_OK=0
+for f in $(cd "$IN" && find . -type f | sed 's|^\./||'); do
+	if [ -f "$S/sv/$f" ]; then
+		cmp -s "$S/sv/$f" "$IN/$f" || N_OK=-1000
+		N_OK=$((N_OK + 1))
+	fi
+done
+expect_true "salvage wrote $N_OK documents, each byte for byte its input" -- test "$N_OK" -gt 3
+expect_exit 1 "salvage with a key that is no recipient" -- \
+	"$NP" salvage -p "$PUB" -k "$K/c.key" -C "$S/sv2" "$S/wreck.npk" &&
+	expect_contains "$ERR" "not a recipient" "says so"
+
 finish

@@ -240,6 +240,12 @@ static int header_plausible(const sv *s, const uint8_t *h, uint64_t off)
 		return 0;
 	uint32_t raw = npk__ld32(h + 12), stored = npk__ld32(h + 16), count = npk__ld32(h + 20);
 	uint64_t end;
+	if (h[5] & NPK_OBJ_FLAG_SEALED) { /* 15.17.6: sizes and count hidden; the seal's 44 bytes */
+		unsigned rest = h[5] & ~NPK_OBJ_FLAG_SEALED;
+		return h[4] <= NPK_CODEC_ZSTD && npk__ld16(h + 6) == 0 && raw == 0 && count == 0 &&
+		       stored >= 44 && (page ? rest <= NPK_PAGE_FLAG_V11 : rest == 0) &&
+		       npk__add64(off, (uint64_t)NPK_OBJ_HEADER_SIZE + stored, &end) && end <= s->size;
+	}
 	if (h[4] > NPK_CODEC_ZSTD || npk__ld16(h + 6) != 0 || stored > raw ||
 	    (h[4] == NPK_CODEC_STORED && stored != raw) ||
 	    !npk__add64(off, (uint64_t)NPK_OBJ_HEADER_SIZE + stored, &end) || end > s->size)
@@ -1259,6 +1265,40 @@ static int place_objects(sv *s, int fd, npk_error *err)
 	return NPK_OK;
 }
 
+/* 15.17: a sealed archive's seal, needed to open it: at its place, else
+ * its survival copy (15.9), each taken only when its digest is the
+ * directory's; lost otherwise (the reader then says so). Other sections
+ * are not needed to extract. */
+static int place_seal(sv *s, int fd, npk_error *err)
+{
+	for (uint32_t i = 0; i < s->nsecs; i++) {
+		const npk_section *d = &s->secs[i];
+		if (d->type != NPK_SECTION_SEAL || d->len > (64u << 20) + (1u << 23))
+			continue;
+		uint8_t *b = NULL;
+		uint64_t found = d->off;
+		if (!take_proven(s, d->off, (uint32_t)d->len, d->digest, &b)) {
+			npk__copies c;
+			npk_error e2 = {0};
+			if (npk__copies_find(s->fd, s->size, s->name, 1, &c, &e2) == NPK_OK)
+				for (uint32_t k = 0; k < c.count && b == NULL; k++)
+					if (c.ext[k].off == d->off && c.ext[k].len == d->len &&
+					    take_proven(s, c.ext[k].pos, (uint32_t)d->len, d->digest, &b))
+						found = c.ext[k].pos;
+		}
+		if (b == NULL) {
+			note(s, "seal", 0, d->off, 0, NPK_SALVAGE_LOST);
+			continue;
+		}
+		if (found != d->off)
+			note(s, "seal", 0, d->off, found, NPK_SALVAGE_MOVED);
+		int rc = npk__pwrite_full(fd, b, (size_t)d->len, d->off, "the salvage file", err);
+		free(b);
+		NPK_FORWARD(rc);
+	}
+	return NPK_OK;
+}
+
 /* Unproven clusters lie after the signed part: a tail (15.5) with an
  * empty directory after them, which extract does not read. */
 static int write_tail(sv *s, int fd, npk_error *err)
@@ -1288,6 +1328,7 @@ static int write_proven(sv *s, int fd, npk_error *err)
 	NPK_FORWARD(write_tail(s, fd, err));
 	NPK_FORWARD(npk__pwrite_full(fd, s->header, NPK_HEADER_SIZE, 0, "the salvage file", err));
 	NPK_FORWARD(place_objects(s, fd, err));
+	NPK_FORWARD(place_seal(s, fd, err));
 	NPK_FORWARD(npk__pwrite_full(fd, s->pt, s->pt_size, s->pt_off, "the salvage file", err));
 	NPK_FORWARD(npk__pwrite_full(fd, s->ct, s->ct_size, s->pt_off + s->pt_size,
 	                             "the salvage file", err));
@@ -1337,6 +1378,15 @@ static int extract_proven(sv *s, const char *dir, npk_error *err)
 	free(tmp);
 	if (rc == NPK_OK && (rc = npk__reader_set_name(r, s->name)) != NPK_OK)
 		npk__fail(err, rc, "out of memory");
+	/* 15.17: a sealed archive is opened with the keys given; its count
+	 * of documents is the sealed manifest's */
+	if (rc == NPK_OK)
+		rc = npk_reader_unseal(r, s->o->keys, err);
+	npk_info in;
+	if (rc == NPK_OK) {
+		npk_reader_info(r, &in);
+		s->st->documents = in.documents;
+	}
 	if (rc != NPK_OK) {
 		npk_reader_free(r);
 		return npk__wrap(err, rc, "%s: the proven parts: ", s->name);
