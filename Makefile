@@ -121,7 +121,7 @@ $(B)/tests/unit/%.o: ALL_CFLAGS += -I$(B)/tests/unit -Itests/unit
 
 # Fuzz targets (tests/fuzz/README.md). Both builds use the library compiled
 # with NPK_FUZZING (digests and signatures computed, never refused).
-FUZZ_TARGETS := archive pubkey seckey meta_text meta_markdown meta_html sidecar warc parity salvage proof proof_leaf edition query search_text search_index
+FUZZ_TARGETS := archive pubkey seckey meta_text meta_markdown meta_html sidecar warc parity salvage proof proof_leaf edition query search_text search_index sealed
 FUZZ_CC ?= clang
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(B)/fz/%.o)
 $(B)/fz/%.o: %.c $(wildcard include/*.h src/lib/*/*.h) $(FLAGS_STAMP)

@@ -255,4 +255,19 @@ q nested 'a -(b -(c OR (d e)))'
 q error-negated 'a OR -b'
 q error-quote 'a "b c'
 q error-date 'date:2025-02-29..2025-13'
+# sealed (spec/format.md 15.17): sealed for the vector recipient (the key
+# the target holds), with the tree, many clusters, a passphrase stanza
+# (parsed, not tried) and another recipient's, and a parity tail
+mkdir -p "$C/sealed"
+rm -f "$C/sealed"/seed-*
+cp spec/vectors/vector-1.1-sealed.npk "$C/sealed/seed-vector-1.1-sealed.npk"
+RP=spec/vectors/seal-recipient.pub
+mk sealed "$C/sealed/seed-seeds.npk" --recipient "$RP" seeds
+mk sealed-many "$C/sealed/seed-many.npk" --cluster-size 4096 --recipient "$RP" "$T/many"
+./newspack keygen --encryption -W -s "$T/other.key" -p "$T/other.pub" >/dev/null
+printf 'seed passphrase\n' >"$T/pass"
+mk sealed-stanzas "$C/sealed/seed-stanzas.npk" --recipient "$T/other.pub" --recipient "$RP" \
+	--encrypt-passphrase-file "$T/pass" seeds
+cp "$C/sealed/seed-seeds.npk" "$C/sealed/seed-protected.npk"
+./newspack-full protect --parity 20 "$C/sealed/seed-protected.npk" >/dev/null
 echo "seeds.sh: written under $C"
