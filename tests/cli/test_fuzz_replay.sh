@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 suite_begin fuzz-replay
 
-for t in archive pubkey seckey meta_text meta_markdown meta_html sidecar warc parity salvage proof proof_leaf edition query search_text search_index; do
+for t in archive pubkey seckey meta_text meta_markdown meta_html sidecar warc parity salvage proof proof_leaf edition query search_text search_index sealed; do
 	bin="$top/build/fuzz/replay_$t"
 	corpus="$top/tests/fuzz/corpus/$t"
 	n=$(find "$corpus" -type f ! -name '.*' | wc -l)
