@@ -14,8 +14,14 @@ python3-zstandard.
         sealed manifest, every index page and cluster opened and decoded,
         every index entry parsed (15.7) and every document checked against
         its digest; prints the paths and a summary; exit 0 when all of it
-        holds, 1 otherwise. The signature is newspack verify's (or
-        npkcheck.py's) business, not this one's.
+        holds, 1 otherwise. The signature is checked by audit.
+    python3 spec/vectors/sealcheck.py audit ARCHIVE PUBKEY
+        what anyone can check of a sealed archive without a key (15.17.7):
+        the signature by PUBKEY (a minisign public key file) over the
+        manifest and the trusted comment, the manifest's sealed fields, the
+        header and table digests, every object's sealed header and digest,
+        the seal's digest and layout, and that the objects and sections
+        tile the body; opens nothing. Exit 0 when all of it holds.
 """
 import hashlib
 import struct
@@ -380,7 +386,124 @@ def main():
     return 1 if bad else 0
 
 
+def audit_archive(path, pubfile):
+    """15.17.7 without a key: steps 1-9 but for the opening."""
+    import base64
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    lines = open(pubfile, "rb").read().split(b"\n")
+    raw = base64.b64decode(lines[1].strip(), validate=True)
+    need(len(raw) == 42 and raw[:2] == b"Ed", "%s: not a minisign public key" % pubfile)
+    kid, pk = raw[2:10], raw[10:42]
+    b = open(path, "rb").read()
+    if b.endswith(b"NPKTAIL\n"):                               # 15.5: the signed part
+        b = b[:struct.unpack_from("<Q", b, len(b) - 32)[0]]
+    need(b[:8] == b"\x89NPK\r\n\x1a\n" and struct.unpack_from("<HH", b, 8) == (1, 1),
+         "not a newspack 1.1 archive")
+    need(struct.unpack_from("<I", b, 12)[0] == 3, "required_flags: not a sealed 1.1 archive")
+    mo, ml, sl = struct.unpack_from("<QII", b, len(b) - 32)
+    need(mo + ml + sl + 32 == len(b), "the trailer does not end the signed part")
+    m, sig = b[mo:mo + ml], b[mo + ml:mo + ml + sl]
+    need(sig[:2] == b"ED" and sig[2:10] == kid, "signed by another key than %s" % pubfile)
+    clen = struct.unpack_from("<H", sig, 74)[0]
+    comment = sig[76:76 + clen]
+    need(76 + clen + 64 == sl, "the signature block's length")
+    key = Ed25519PublicKey.from_public_bytes(pk)
+    key.verify(sig[10:74], hashlib.blake2b(m, digest_size=64).digest())   # raises when bad
+    key.verify(sig[76 + clen:], sig[10:74] + comment)
+    need(m[:4] == b"NPKM" and struct.unpack_from("<I", m, 4)[0] == 0, "the manifest's magic")
+    size, mo2, created, docs, nbytes = struct.unpack_from("<QQQQQ", m, 8)
+    need(size == len(b) and mo2 == mo, "the manifest's file_size or offset")
+    need((docs, nbytes) == (0, 0), "a sealed manifest shows its counts")
+    nclusters, npages, pt_off, pt_size, ct_size = struct.unpack_from("<IIQII", m, 48)
+    need(hashlib.blake2b(b[:32], digest_size=32).digest() == m[72:104], "the header's digest")
+    pt, ct = b[pt_off:pt_off + pt_size], b[pt_off + pt_size:pt_off + pt_size + ct_size]
+    need(pt_off + pt_size + ct_size == mo, "the tables do not end where the manifest starts")
+    need(hashlib.blake2b(pt, digest_size=32).digest() == m[104:136], "the page table's digest")
+    need(hashlib.blake2b(ct, digest_size=32).digest() == m[136:168], "the cluster table's digest")
+    need(m[168:176] == kid and m[176:208] == pk, "the manifest names another signer")
+    need(struct.unpack_from("<H", m, 208)[0] == 2 and m[210:212] == b"\0\0",
+         "a sealed manifest shows archive metadata")
+    need(comment == b"timestamp:%d\tnewspack archive\tsealed" % created,
+         "the trusted comment is not a sealed archive's")
+    o, sections = 212, []
+    for _ in range(struct.unpack_from("<H", m, o)[0]):
+        typ, fl, ln = struct.unpack_from("<HHI", m, o + 2)
+        if typ == 1:
+            for k in range(struct.unpack_from("<I", m, o + 10)[0]):
+                sections.append(struct.unpack_from("<HHIQQ32s", m, o + 14 + 56 * k))
+        need(typ != 2, "a sealed archive shows its Merkle root")
+        o += 8 + ln
+    need(o + 2 == len(m), "bytes after the manifest's extensions")
+    extents = []
+    def obj(what, i, off, ln, dig, magic, v11):
+        h = b[off:off + 24]
+        need(len(h) == 24 and h[:4] == magic, "%s %d: no object header at %d" % (what, i, off))
+        codec, flags, res, number, raw, stored, cnt = struct.unpack_from("<BBHIIII", h, 4)
+        need(flags & 2 and flags & ~3 == 0 and (flags & 1) == v11 and res == 0,
+             "%s %d: flags 0x%02x of a sealed object" % (what, i, flags))
+        need(raw == 0 and cnt == 0 and stored == ln - 24 and stored >= 44,
+             "%s %d: a sealed object's header shows sizes or counts" % (what, i))
+        need(hashlib.blake2b(b[off:off + ln], digest_size=32).digest() == dig,
+             "%s %d (offset %d) does not match its digest" % (what, i, off))
+        extents.append((off, ln))
+    q = 0
+    for k in range(npages):
+        off, ln, raw, ford, cnt = struct.unpack_from("<QIIQI", pt, q)
+        fl = struct.unpack_from("<H", pt, q + 60)[0]
+        need((raw, ford, cnt, fl) == (0, 0, 0, 0), "page table record %d shows what is hidden" % k)
+        obj("index page", k, off, ln, pt[q + 28:q + 60], b"NPKP", 1)
+        q += 62
+    need(q == pt_size, "the page table is not one record of 62 bytes a page")
+    need(ct_size == 48 * nclusters, "the cluster table's size")
+    for i in range(nclusters):
+        off, ln, raw = struct.unpack_from("<QII", ct, 48 * i)
+        need(raw == 0, "cluster table record %d shows its raw size" % i)
+        obj("cluster", i, off, ln, ct[48 * i + 16:48 * i + 48], b"NPKC", 0)
+    seals = [x for x in sections if x[0] == 8]
+    need(len(seals) == 1 and seals[0][1] == 1, "not one critical seal section")
+    for typ, fl, _, off, ln, dig in sections:
+        need(hashlib.blake2b(b[off:off + ln], digest_size=32).digest() == dig,
+             "section %d (type %d) does not match its digest" % (sections.index(
+                 (typ, fl, _, off, ln, dig)), typ))
+        extents.append((off, ln))
+    _, _, _, soff, slen, _ = seals[0]
+    seal = b[soff:soff + slen]
+    need(seal[:8] == b"NPKSEAL\n", "bad seal magic")
+    suite, nst, res = struct.unpack_from("<HHI", seal, 8)
+    need(suite == 1 and 1 <= nst <= 64 and res == 0, "seal suite %d, %d stanzas" % (suite, nst))
+    at = 80
+    for i in range(nst):
+        typ, r0, bl = struct.unpack_from("<BBH", seal, at)
+        need(r0 == 0 and (typ != 1 or bl == 80) and (typ != 2 or bl == 96),
+             "stanza %d (type %d, %d bytes)" % (i, typ, bl))
+        if typ == 2:
+            ops, mem = struct.unpack_from("<II", seal, at + 4 + 16)
+            need(1 <= ops <= 12 and 8 <= mem <= 262144, "stanza %d: Argon2id above the caps" % i)
+        at += 4 + bl
+    sm = struct.unpack_from("<I", seal, at)[0]
+    need(44 <= sm <= 64 << 20 and at + 4 + sm == slen, "the sealed manifest does not end the seal")
+    end = 32
+    for off, ln in sorted(extents):                              # 15.4: the body is tiled
+        need(off == end, "bytes %d to %d belong to no object or section" % (end, off)
+             if off > end else "an extent at %d overlaps the one before" % off)
+        end = off + ln
+    need(end == pt_off, "bytes %d to %d belong to no object or section" % (end, pt_off))
+    print("sealcheck: audited: signed by key %s; %d clusters, %d index pages and %d sections, "
+          "every digest matches; %d stanzas; contents not opened"
+          % (kid[::-1].hex().upper(), nclusters, npages, len(sections), nst))
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "audit":
+        try:
+            audit_archive(sys.argv[2], sys.argv[3])
+        except Bad as e:
+            print("sealcheck: %s: %s" % (sys.argv[2], e))
+            sys.exit(1)
+        except Exception as e:      # a bad signature (InvalidSignature), a short read
+            print("sealcheck: %s: does not check: %s" % (sys.argv[2], type(e).__name__))
+            sys.exit(1)
+        sys.exit(0)
     if len(sys.argv) == 4 and sys.argv[1] == "open":
         try:
             open_archive(sys.argv[2], sys.argv[3])

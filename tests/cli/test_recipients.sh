@@ -100,6 +100,8 @@ expect_true "add: every byte before the seal is as it was (no object written aga
 	same_before_seal "$S/a0.npk" "$A"
 expect_exit 0 "verify after add, without a key" -- "$NP" verify -p "$PUB" "$A" &&
 	expect_contains "$OUT" "ciphertext intact" "the audit passes"
+expect_exit 0 "sealcheck.py audits it after add (signed again, every digest)" -- \
+	$PY "$SC" audit "$A" "$PUB"
 for who in a b c; do
 	expect_exit 0 "$who reads every document, verified" -- "$NP" verify -p "$PUB" -k "$K/$who.key" "$A"
 	expect_exit 0 "sealcheck.py opens it with $who's key" -- $PY "$SC" open "$A" "$K/$who.key"
@@ -172,6 +174,7 @@ expect_exit 0 "rekey, keeping b and the passphrase (a: the key that opens it)" -
 	"$NP" recipients rekey $RC_ --keep "$K/b.pub" --passphrase-file "$K/pass" "$A" &&
 	expect_contains "$OUT" "sealed again under a new file key" "says so"
 expect_eq "$(file_size "$A")" "$(file_size "$S/before-rekey.npk")" "rekey keeps the file's size"
+expect_exit 0 "sealcheck.py audits it after rekey" -- $PY "$SC" audit "$A" "$PUB"
 expect_exit 1 "the old file key (a's, from before) fails the new commitment" -- \
 	old_fk_opens "$S/before-rekey.npk" "$K/a.key" "$A"
 CHANGED=$(cmp -l "$S/before-rekey.npk" "$A" | wc -l)

@@ -292,6 +292,18 @@ expect_exit 0 "sealcheck.py checks the sealed tree's root against the commitment
 	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" open "$A" "$K/a.key" &&
 	expect_contains "$OUT" "the sealed Merkle root is the tree of the" "from the entries' leaves"
 
+# ---- the audit of an independent checker (sealcheck.py audit): no key
+expect_exit 0 "sealcheck.py audit: signature and every digest, no key" -- \
+	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" audit "$A" "$PUB" &&
+	expect_contains "$OUT" "contents not opened" "and opens nothing"
+cp "$A" "$S/audit-flip.npk"
+flip_byte "$S/audit-flip.npk" 200
+expect_exit 1 "sealcheck.py audit: a changed ciphertext byte" -- \
+	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" audit "$S/audit-flip.npk" "$PUB" &&
+	expect_contains "$OUT" "does not match its digest" "names the object"
+expect_exit 1 "sealcheck.py audit: another signer's public key" -- \
+	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" audit "$A" "$top/spec/vectors/test.pub"
+
 # ---- salvage of a sealed archive: with a key, its seal from its place or
 # its survival copy; the documents of intact clusters written, proven
 expect_exit 0 "a sealed archive of several clusters" -- \

@@ -123,7 +123,11 @@ expect_exit 0 "cat of the sealed vector with the passphrase" -- \
 	expect_same "$OUT" "$V/input/a.txt" "gives a.txt byte for byte"
 expect_exit 0 "sealcheck.py opens the sealed vector" -- \
 	/usr/bin/python3 "$V/sealcheck.py" open "$SV" "$V/seal-recipient.key" &&
-	expect_contains "$OUT" "3 entries, 234 content bytes" "every document checked"
+	expect_contains "$OUT" "3 entries, 234 content bytes" "every document checked" &&
+	expect_contains "$OUT" "the sealed Merkle root is the tree of the 3 leaves" "and the sealed tree"
+expect_exit 0 "sealcheck.py audits the sealed vector without a key" -- \
+	/usr/bin/python3 "$V/sealcheck.py" audit "$SV" "$V/test.pub" &&
+	expect_contains "$OUT" "every digest matches; 2 stanzas; contents not opened" "signature and digests"
 expect_exit 0 "a release create with NPK_TEST_SEED set" -- env NPK_TEST_SEED=x \
 	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24 --no-copies \
 	--recipient "$V/seal-recipient.pub" "$S/r1.npk" "$V/input"

@@ -16,7 +16,7 @@ bin=$top/build/fuzz/fuzz_$t
 work=$top/build/fuzz/work-$t
 mkdir -p "$work"
 case $t in
-archive|salvage) maxlen=65536 ;;
+archive|salvage|sealed) maxlen=65536 ;;
 meta_*|sidecar) maxlen=16384 ;;
 *) maxlen=4096 ;;
 esac

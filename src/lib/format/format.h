@@ -40,6 +40,9 @@
 #define NPK_SEALED_MAX (64u << 20) /* the sealed manifest's stored length */
 #define NPK_SMAN_MAGIC "NPKSMAN\n"
 #define NPK_SMAN_FIXED 80u         /* up to the metadata */
+/* 15.17.6: the leaves of a sealed tree a reader rebuilds in memory, at
+ * most (2 GiB of hashes, touched only as entries give them) */
+#define NPK_SEALED_LEAVES_MAX (UINT64_C(1) << 26)
 
 /* 6. Tables */
 #define NPK_CLUSTER_ENTRY_SIZE 48u

@@ -549,6 +549,15 @@ static int check_counts(const npk_reader *r, uint64_t mf_off, npk_error *err)
 	            "%s: a sealed manifest that shows its counts", r->name);
 	NPK_FAIL_IF(!r->sealed && r->page_count > r->doc_count, err, NPK_E_FORMAT,
 	            "%s: more index pages (%u) than documents", r->name, r->page_count);
+	/* 6.1: a record takes 62 bytes and its path (checked record by record) */
+	NPK_FAIL_IF(!r->sealed && (uint64_t)r->page_count * 62 > r->pt_size, err, NPK_E_FORMAT,
+	            "%s: a page table of %u bytes cannot hold %u pages", r->name, r->pt_size,
+	            r->page_count);
+	/* 15.17.6: a sealed page record is 62 bytes, no path: the count is the
+	 * table's size (and is checked before the table is allocated) */
+	NPK_FAIL_IF(r->sealed && (uint64_t)r->page_count * 62 != r->pt_size, err, NPK_E_FORMAT,
+	            "%s: a sealed page table of %u bytes for %u pages (62 bytes each)", r->name,
+	            r->pt_size, r->page_count);
 	NPK_FAIL_IF(r->pt_size > NPK_PAGE_TABLE_MAX, err, NPK_E_FORMAT,
 	            "%s: page table of %u bytes exceeds the limit", r->name, r->pt_size);
 	NPK_FAIL_IF((uint64_t)r->cluster_count * NPK_CLUSTER_ENTRY_SIZE != r->ct_size, err,
@@ -2170,6 +2179,11 @@ static int unseal_manifest(npk_reader *r, const uint8_t *p, size_t len, const ui
 	NPK_FAIL_IF(r->sealed_tree && r->tree_size > docs, err, NPK_E_FORMAT,
 	            "%s: the sealed Merkle tree has %llu leaves for %llu entries", r->name,
 	            (unsigned long long)r->tree_size, (unsigned long long)docs);
+	/* its level 0 is rebuilt in memory (32 bytes a leaf): bounded */
+	NPK_FAIL_IF(r->sealed_tree && r->tree_size > NPK_SEALED_LEAVES_MAX, err, NPK_E_LIMIT,
+	            "%s: a sealed Merkle tree of %llu leaves: this reader rebuilds at most %llu",
+	            r->name, (unsigned long long)r->tree_size,
+	            (unsigned long long)NPK_SEALED_LEAVES_MAX);
 	npk_meta *m = npk_meta_new();
 	NPK_FAIL_IF(m == NULL, err, NPK_E_NOMEM, "out of memory");
 	int rc = npk__meta_decode(meta, mlen, m, err);
