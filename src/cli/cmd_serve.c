@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -49,7 +50,8 @@ static void serve_help(FILE *f)
 	        "Usage: newspack serve [-p PUBKEY] [--listen ADDR:PORT] [--allow-untrusted]\n"
 	        "                      [--token-file F | --password-file F]\n"
 	        "                      [--tls-cert F --tls-key F] [--threads N] [-q]\n"
-	        "                      [--chain FILE]... [--at EDITION|DATE] ARCHIVE...\n"
+	        "                      [--chain FILE]... [--at EDITION|DATE] [-k KEY]...\n"
+	        "                      [--passphrase-file F] ARCHIVE...\n"
 	        "\n"
 	        "Serves the archives to a web browser: a home page listing them; per archive,\n"
 	        "browsing by date, section, source and author, search (when it has a full-text\n"
@@ -80,7 +82,10 @@ static void serve_help(FILE *f)
 	        "  --threads N         requests worked on at once, the others waiting their\n"
 	        "                      turn in the order they came (default: one per core)\n"
 	        "  -q                  no log line per request\n"
-	        CLI_CHAIN_HELP
+	        CLI_CHAIN_HELP CLI_KEY_HELP
+	        "                      (a sealed archive is served to whoever reaches the server:\n"
+	        "                      keep it on loopback, or behind --token-file or\n"
+	        "                      --password-file and TLS)\n"
 	        "  -h, --help          show this help\n"
 	        "\n"
 	        "Stops cleanly on Ctrl-C (SIGINT) or SIGTERM. Exit status: 0 after a clean\n"
@@ -879,6 +884,7 @@ int cmd_serve(int argc, char **argv)
 		{"threads", required_argument, NULL, 'j'},
 		{"chain", required_argument, NULL, 'c'},
 		{"at", required_argument, NULL, 'a'},
+		{"passphrase-file", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -888,7 +894,9 @@ int cmd_serve(int argc, char **argv)
 	int c, ec;
 	sigset_t stop_sigs, wait_sigs;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:qh", longopts, NULL)) != -1) {
+	const char **keys = NULL, *archive_pass = NULL;
+	size_t nkeys = 0;
+	while ((c = getopt_long(argc, argv, "p:k:qh", longopts, NULL)) != -1) {
 		char *end;
 		ec = -1;
 		switch (c) {
@@ -907,6 +915,8 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case 'c': ec = cli_add_chain("serve", optarg, &server.chain); break;
 		case 'a': ec = cli_parse_at("serve", optarg, &server.chain); break;
+		case 'k': ec = cli_push("serve", &keys, &nkeys, optarg); break;
+		case 'F': archive_pass = optarg; break;
 		case 'h': serve_help(stdout); return 0;
 		default: return cli_usage_error("serve", "bad option");
 		}
@@ -965,6 +975,14 @@ int cmd_serve(int argc, char **argv)
 	mallopt(M_ARENA_MAX, (int)threads + 1);
 	if ((ec = cli_load_trust(pubkey, &server.trust)) != 0)
 		return ec;
+	/* 15.17: the keys of sealed archives: those given, else the default one */
+	struct stat kst;
+	const char *def = cli_default_identity();
+	int use_def = nkeys == 0 && archive_pass == NULL && def != NULL && stat(def, &kst) == 0;
+	if ((nkeys > 0 || archive_pass != NULL || use_def) &&
+	    (ec = cli_keyring(keys, nkeys, archive_pass, use_def, &server.keys, NULL, NULL)) != 0)
+		return ec;
+	free(keys);
 	server.n = (size_t)(argc - optind);
 	server.a = calloc(server.n, sizeof *server.a);
 	if (server.a == NULL) {
@@ -1060,6 +1078,7 @@ int cmd_serve(int argc, char **argv)
 		sv_archive_free(&server.a[i]);
 	free(server.a);
 	npk_trust_free(server.trust);
+	npk_keyring_free(server.keys);
 	cli_passphrase_free(secret);
 	free(cert);
 	if (key) {

@@ -112,6 +112,7 @@ typedef struct sv_server {
 	npk_trust *trust;
 	int allow_untrusted;
 	npk_chain_opts chain;
+	npk_keyring *keys;        /* opens sealed archives (spec/format.md 15.17), or NULL */
 	const char *token;        /* required of every request, or NULL */
 	const char *password;     /* HTTP basic auth (any user name), or NULL */
 	int quiet;

@@ -331,7 +331,20 @@ static void slug_make(sv_server *sv, sv_archive *a, const char *file)
 
 static int open_reader(const sv_archive *a, npk_reader **r, npk_error *err)
 {
-	return npk_reader_open_chain(a->file, a->sv->trust, 1, &a->sv->chain, r, err);
+	int rc = npk_reader_open_chain(a->file, a->sv->trust, 1, &a->sv->chain, r, err);
+	npk_info in;
+	if (rc == NPK_OK)
+		npk_reader_info(*r, &in);
+	/* 15.17: a sealed archive opened with the server's keys, or refused */
+	if (rc == NPK_OK && in.sealed == 1)
+		rc = a->sv->keys ? npk_reader_unseal(*r, a->sv->keys, err)
+		                 : sv_fail(err, NPK_E_SEALED, "%s is sealed: give a recipient's key "
+		                           "(-k KEY) or its passphrase (--passphrase-file F)", a->file);
+	if (rc != NPK_OK && *r != NULL) {
+		npk_reader_free(*r);
+		*r = NULL;
+	}
+	return rc;
 }
 
 int sv_archive_open(sv_server *sv, sv_archive *a, const char *file)

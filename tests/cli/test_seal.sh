@@ -304,6 +304,44 @@ expect_exit 1 "sealcheck.py audit: a changed ciphertext byte" -- \
 expect_exit 1 "sealcheck.py audit: another signer's public key" -- \
 	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" audit "$A" "$top/spec/vectors/test.pub"
 
+# ---- serve: a sealed archive served with a recipient's key, read byte for byte
+expect_exit 2 "serve without a key refuses the sealed archive" -- \
+	env XDG_CONFIG_HOME="$S/no-config" timeout 20 "$NP" serve -p "$PUB" --listen 127.0.0.1:0 "$A" &&
+	expect_contains "$ERR" "is sealed" "says a key is needed"
+SPORT=$(/usr/bin/python3 -c "
+import socket
+s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
+timeout 60 "$NP" serve -q -p "$PUB" -k "$K/b.key" --listen "127.0.0.1:$SPORT" "$A" \
+	>"$S/serve.out" 2>"$S/serve.err" &
+SPID=$!
+expect_exit 0 "serve -k: /api/list and /api/raw of the sealed archive, byte for byte" -- \
+	/usr/bin/python3 - "$SPORT" "$IN" <<'PY'
+import json, os, sys, time, urllib.parse, urllib.request
+port, top = sys.argv[1], sys.argv[2]
+base = "http://127.0.0.1:%s" % port
+for _ in range(100):
+    try:
+        arch = json.load(urllib.request.urlopen(base + "/api/archives"))
+        break
+    except OSError:
+        time.sleep(0.1)
+slug = arch["archives"][0]["slug"] if isinstance(arch, dict) else arch[0]["slug"]
+j = json.load(urllib.request.urlopen(base + "/api/list?archive=%s&limit=100" % slug))
+paths = [d["path"] for d in j["documents"]]
+assert j["total"] == len(paths) and j["total"] > 10, j["total"]
+n = 0
+for p in paths:
+    if not os.path.isfile(os.path.join(top, p)):
+        continue
+    b = urllib.request.urlopen(base + "/api/raw?archive=%s&path=%s" % (slug, urllib.parse.quote(p))).read()
+    assert b == open(os.path.join(top, p), "rb").read(), p
+    n += 1
+assert n > 10, n
+print("served", j["total"], "documents;", n, "compared byte for byte")
+PY
+kill "$SPID" 2>/dev/null
+wait "$SPID" 2>/dev/null
+
 # ---- salvage of a sealed archive: with a key, its seal from its place or
 # its survival copy; the documents of intact clusters written, proven
 expect_exit 0 "a sealed archive of several clusters" -- \
