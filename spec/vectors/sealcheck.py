@@ -271,7 +271,23 @@ def open_archive(path, keyfile):
         praw, ford, cnt, fl = struct.unpack_from("<IQIH", p, q)
         pages.append((praw, ford, cnt, p[q + 18:q + 18 + fl]))
         q += 18 + fl
-    q += 40 * len(sections)
+    for i, (typ, fl, _, soff2, slen2, sdig2) in enumerate(sections):   # 15.17.6: sections
+        L, hp = struct.unpack_from("<Q", p, q)[0], p[q + 8:q + 40]
+        q += 40
+        if typ == 8:
+            need(L == 0 and hp == bytes(32), "the sealed manifest describes the seal")
+            continue
+        need(typ in (7, 11), "a sealed section of type %d: not read here" % typ)
+        plain, at, j = bytearray(), soff2, 0
+        while len(plain) < L:
+            n = min(65536, L - len(plain))
+            sl = padme(44 + n)                                  # 15.17.5: stored length
+            plain += unseal(ok, fid, 4, (i << 32) + j, typ, b[at:at + sl])
+            at, j = at + sl, j + 1
+        need(at == soff2 + slen2 and len(plain) == L,
+             "section %d: its chunks do not fill its %d stored bytes" % (i, slen2))
+        need(hashlib.blake2b(plain, digest_size=32).digest() == hp,
+             "section %d: its plaintext does not match the sealed manifest's digest" % i)
     need(q == len(p), "bytes follow the sealed manifest")
     need(sum(raws) == nbytes, "the clusters do not hold the content's bytes")
     # the objects: cluster i and page k at their table's offsets

@@ -348,10 +348,9 @@ static int parse_create_opts(int argc, char **argv, copts *co)
 	if (co->list && strcmp(co->list, "-") == 0 && co->pfile && strcmp(co->pfile, "-") == 0)
 		return cli_usage_error("create", "--files-from - and --passphrase-file - both want stdin");
 	int sealing = co->nrcpt > 0 || co->seal_pfile != NULL;
-	if (sealing && (co->opts.format_10 || co->opts.search_index))
+	if (sealing && co->opts.format_10)
 		return cli_usage_error("create", "a sealed archive (--recipient, "
-		                       "--encrypt-passphrase-file) needs format 1.1 and cannot hold a "
-		                       "search index yet");
+		                       "--encrypt-passphrase-file) needs format 1.1");
 	int stdin_users = (co->list && strcmp(co->list, "-") == 0) +
 	                  (co->pfile && strcmp(co->pfile, "-") == 0) +
 	                  (co->seal_pfile && strcmp(co->seal_pfile, "-") == 0);

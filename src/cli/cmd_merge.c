@@ -378,6 +378,11 @@ static int not_edition(const char *archive, const mopts *mo)
 	npk_info in;
 	npk_reader_info(r, &in);
 	npk_reader_free(r);
+	if (in.sealed) { /* spec/format.md 15.17: its index is sealed when it is made */
+		cli_warn("%s is sealed: search-index does not write a sealed archive again; create it "
+		         "again with --search-index and its recipients (--recipient)", cli_show(archive));
+		return EXIT_USAGE;
+	}
 	if (in.edition == 0)
 		return -1;
 	cli_warn("%s is edition %u of a chain, whose files are never rewritten: put the index of the "

@@ -44,7 +44,7 @@ static void search_help(FILE *f)
 	        "                      its end dropped: for scripts, and queries of any character\n"
 	        CLI_TRUST_HELP
 	        "  --allow-untrusted   search an archive whose signer is not trusted\n"
-	        CLI_CHAIN_HELP
+	        CLI_CHAIN_HELP CLI_KEY_HELP
 	        "  -h, --help          show this help\n"
 	        "\n"
 	        "Exit status: 0 with hits or none, 1 a damaged index or archive, 2 a bad query or\n"
@@ -102,12 +102,13 @@ static int parse(int argc, char **argv, sopts *o)
 		{"allow-untrusted", no_argument, NULL, 'U'},
 		{"chain", required_argument, NULL, 'c'},
 		{"at", required_argument, NULL, 'a'},
+		{"passphrase-file", required_argument, NULL, 'F'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:n:f:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:n:f:k:h", longopts, NULL)) != -1) {
 		int ec = -1;
 		char *end;
 		switch (c) {
@@ -118,6 +119,8 @@ static int parse(int argc, char **argv, sopts *o)
 		case 'U': o->ro.allow_untrusted = 1; break;
 		case 'c': ec = cli_add_chain("search", optarg, &o->ro.chain); break;
 		case 'a': ec = cli_parse_at("search", optarg, &o->ro.chain); break;
+		case 'k': ec = cli_push("search", &o->ro.keys, &o->ro.nkeys, optarg); break;
+		case 'F': o->ro.pass_file = optarg; break;
 		case 'n':
 			o->limit = (size_t)strtoul(optarg, &end, 10);
 			if (*optarg == '-' || *end || o->limit == 0 || o->limit > 10000)

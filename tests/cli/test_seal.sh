@@ -156,8 +156,6 @@ printf 'untrusted comment: low order\nWDEHBwcHBwcHBwAAAAAAAAAAAAAAAAAAAAAAAAAAAA
 expect_exit 2 "a recipient of low order (the zero point) is refused" -- \
 	$MK --recipient "$K/low.pub" "$S/r2.npk" "$IN" &&
 	expect_contains "$ERR" "low order" "and says why"
-expect_exit 2 "--search-index with --recipient is refused (not yet)" -- \
-	$MK --search-index --recipient "$K/a.pub" "$S/r3.npk" "$IN"
 expect_exit 2 "--format-version 1.0 with --recipient is refused" -- \
 	$MK --format-version 1.0 --recipient "$K/a.pub" "$S/r4.npk" "$IN"
 
@@ -341,6 +339,84 @@ print("served", j["total"], "documents;", n, "compared byte for byte")
 PY
 kill "$SPID" 2>/dev/null
 wait "$SPID" 2>/dev/null
+
+# ---- a sealed search index (15.17.6: sections sealed in 64 KiB chunks)
+expect_exit 0 "create --search-index, sealed" -- \
+	$MK --search-index --recipient "$K/a.pub" --recipient "$K/b.pub" "$S/ix.npk" "$IN"
+expect_exit 0 "the same, not sealed" -- $MK --search-index "$S/ix-plain.npk" "$IN"
+expect_true "no word of the inputs in the sealed file, in any case (the index's terms too)" -- \
+	sh -c "! grep -a -q -i -e '$MARK' -e 'detainees' -e 'wrenmouth' '$S/ix.npk'"
+for q in "detainees" "\"names of the detainees\"" "title:witness" "reach -statement"; do
+	expect_exit 0 "search -k: $q" -- "$NP" search --json -p "$PUB" -k "$K/a.key" -n 50 "$S/ix.npk" "$q" &&
+		cp "$OUT" "$S/q-sealed.json" &&
+		"$NP" search --json -p "$PUB" -n 50 "$S/ix-plain.npk" "$q" > "$S/q-plain.json" &&
+		cp "$S/q-plain.json" "$S/q-plain-$(printf '%s' "$q" | tr -c 'a-z' _).json" &&
+		expect_true "the same hits, scores and snippets as the archive not sealed" -- \
+			/usr/bin/python3 -c "
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+for h in a['hits'] + b['hits']:
+    h.pop('archive', None)
+assert a['matched'] == b['matched'] and a['hits'] == b['hits'], (a['matched'], b['matched'])
+" "$S/q-sealed.json" "$S/q-plain.json"
+done
+expect_exit 2 "search without a key is refused" -- \
+	env XDG_CONFIG_HOME="$S/no-config" "$NP" search -p "$PUB" "$S/ix.npk" detainees &&
+	expect_contains "$ERR" "is sealed" "says a key is needed"
+expect_exit 0 "verify -k opens every chunk of the sealed sections" -- \
+	"$NP" verify -p "$PUB" -k "$K/b.key" "$S/ix.npk" &&
+	expect_contains "$OUT" "3 sections (3 known" "the index's two sections and the seal"
+expect_exit 0 "sealcheck.py opens the sealed index's chunks" -- \
+	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" open "$S/ix.npk" "$K/a.key"
+expect_exit 0 "sealcheck.py audits it" -- \
+	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" audit "$S/ix.npk" "$PUB"
+IXAT=$(/usr/bin/python3 -c "
+import sys
+print(open(sys.argv[1], 'rb').read().find(b'NPKSEAL\n') - 700)" "$S/ix.npk")
+cp "$S/ix.npk" "$S/ix-bad.npk"
+flip_byte "$S/ix-bad.npk" "$IXAT"
+expect_exit 1 "a changed byte of the sealed index: verify -k says where" -- \
+	"$NP" verify -p "$PUB" -k "$K/a.key" "$S/ix-bad.npk" &&
+	expect_contains "$OUT" "cannot be decrypted" "its chunk does not open"
+expect_exit 1 "and search refuses it" -- "$NP" search -p "$PUB" -k "$K/a.key" "$S/ix-bad.npk" detainees
+expect_exit 0 "recipients rekey of the indexed archive" -- \
+	"$NP" recipients rekey -s "$KEY" -k "$K/a.key" --keep "$K/b.pub" "$S/ix.npk"
+expect_exit 0 "search after rekey: the same hits" -- \
+	"$NP" search --json -p "$PUB" -k "$K/b.key" -n 50 "$S/ix.npk" detainees &&
+	expect_true "as before" -- /usr/bin/python3 -c "
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert [h['path'] for h in a['hits']] == [h['path'] for h in b['hits']] and a['hits']
+" "$OUT" "$S/q-plain-detainees.json"
+SPORT=$(/usr/bin/python3 -c "
+import socket
+s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
+timeout 60 "$NP" serve -q -p "$PUB" -k "$K/b.key" --listen "127.0.0.1:$SPORT" "$S/ix.npk" \
+	>"$S/serve2.out" 2>"$S/serve2.err" &
+SPID=$!
+expect_exit 0 "serve -k: /api/search of the sealed index, the hits of the archive not sealed" -- \
+	/usr/bin/python3 - "$SPORT" "$S/q-plain-detainees.json" <<'PY'
+import json, sys, time, urllib.request
+base = "http://127.0.0.1:%s" % sys.argv[1]
+for _ in range(100):
+    try:
+        arch = json.load(urllib.request.urlopen(base + "/api/archives"))
+        break
+    except OSError:
+        time.sleep(0.1)
+slug = arch["archives"][0]["slug"] if isinstance(arch, dict) else arch[0]["slug"]
+j = json.load(urllib.request.urlopen(base + "/api/search?archive=%s&q=detainees&limit=50" % slug))
+want = json.load(open(sys.argv[2]))
+assert [h["path"] for h in j["hits"]][:10] == [h["path"] for h in want["hits"]][:10], j
+print("served search:", j["matched"], "documents")
+PY
+kill "$SPID" 2>/dev/null
+wait "$SPID" 2>/dev/null
+expect_exit 2 "search-index refuses a sealed archive, saying how" -- \
+	"$NP" search-index -p "$PUB" -k "$K/a.key" "$A" "$S/ix2.npk"
+expect_exit 2 "search-index (no key) refuses it too" -- \
+	env XDG_CONFIG_HOME="$S/no-config" "$NP" search-index -p "$PUB" "$A" "$S/ix2.npk" &&
+	expect_contains "$ERR" "create it again with --search-index" "and says how"
 
 # ---- salvage of a sealed archive: with a key, its seal from its place or
 # its survival copy; the documents of intact clusters written, proven

@@ -822,6 +822,8 @@ typedef struct npk__seal_view {
 	const uint8_t *tags;      /* 32 bytes a stanza; NULL: the archive has none */
 	uint32_t sections;        /* the directory's records, the seal one of them */
 	uint64_t signed_size;     /* the file's signed part (15.5) */
+	const npk_section *stored; /* the directory's records, as stored */
+	const npk_section *plain; /* once opened: sealed sections' plaintext lengths (len) */
 } npk__seal_view;
 int npk__reader_seal_view(const npk_reader *r, npk__seal_view *v, npk_error *err);
 /* The table record of cluster (page 0) or index page (page 1) i < its

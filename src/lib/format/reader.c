@@ -172,6 +172,11 @@ struct npk_reader {
 	int64_t seal_sec;
 	uint8_t *seal_bytes;      /* the seal's bytes, checked against their digest at open */
 	uint8_t *seal_tags;       /* the recipient tags (15.17.6), 32 bytes a stanza; NULL: none */
+	/* 15.17.6: the sealed sections, once opened: their plaintext views
+	 * (virtual offsets VSEC_BASE + i * 2^40, plaintext length and H), and
+	 * the chunk last opened */
+	npk_section *vsections;
+	struct vchunk *vc;
 	uint32_t seal_stanzas;    /* the seal's stanzas, and which one gave fk */
 	uint32_t seal_opened;
 	npk__seal_keys *seal;     /* sodium_malloc memory; a shared reader's is its top's */
@@ -1200,6 +1205,8 @@ int npk__reader_open_file(const char *path, const uint8_t *expect, const npk_tru
 
 static void proven_take(struct npk__proven *p);
 
+static int vchunk_new(struct vchunk **out, npk_error *err);
+
 int npk__reader_share(npk_reader *top, npk_reader **out, npk_error *err)
 {
 	/* what survival copies served at open is not the file's own bytes,
@@ -1214,7 +1221,12 @@ int npk__reader_share(npk_reader *top, npk_reader **out, npk_error *err)
 	fr->shares = top;
 	fr->chain = NULL;
 	fr->kept = NULL;          /* what a layer above keeps is each reader's own */
+	fr->vc = NULL;            /* and so is the chunk last opened */
 	fr->kept_free = NULL;
+	if (top->vsections != NULL && vchunk_new(&fr->vc, err) != NPK_OK) {
+		free(fr);
+		return NPK_E_NOMEM;
+	}
 	proven_take(fr->proven);  /* the same file's clusters: the same record */
 	fr->trusted = 0;          /* as an earlier file: bound by the digests */
 	fr->dec_borrowed = 1;
@@ -1383,6 +1395,8 @@ void npk_reader_free(npk_reader *r)
 	pf_stop(&r->pf);
 	pf_stop(&r->ppf);
 	proven_drop(r->proven);
+	if (r->vc != NULL)
+		sodium_free(r->vc);   /* wipes */
 	if (r->shares != NULL) {
 		reader_free_caches(r);
 		free(r);
@@ -1392,6 +1406,7 @@ void npk_reader_free(npk_reader *r)
 		sodium_free(r->seal);  /* wipes */
 	free(r->seal_bytes);
 	free(r->seal_tags);
+	free(r->vsections);
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->pages != NULL)
@@ -2147,6 +2162,120 @@ static int unseal_extensions(npk_reader *r, npk_cur *c, uint16_t n, const uint8_
 	return NPK_OK;
 }
 
+/* 15.17.6: sections sealed in chunks. Their plaintext is read through
+ * virtual offsets past any file: section i's byte x at VSEC_BASE + i *
+ * 2^40 + x, which npk__reader_pread opens chunk by chunk. */
+#define VSEC_BASE (UINT64_C(1) << 62)
+#define VSEC_SPAN (UINT64_C(1) << 40)
+struct vchunk {
+	int64_t sec;
+	uint64_t j;
+	size_t len;
+	const uint8_t *data;      /* the plaintext, inside raw */
+	uint8_t raw[NPK__SEAL_CHUNK_BYTES + NPK__SEAL_OVERHEAD + 8192]; /* padme adds < 3% */
+};
+
+/* The stored length of a sealed section of L plaintext bytes. */
+static uint64_t vsection_stored(uint64_t L)
+{
+	uint64_t full = L / NPK__SEAL_CHUNK_BYTES, rest = L % NPK__SEAL_CHUNK_BYTES;
+	return full * npk__seal_stored_len(NPK__SEAL_CHUNK_BYTES) +
+	       (rest ? npk__seal_stored_len(rest) : 0);
+}
+
+static int held_read(const npk_reader *r, void *buf, size_t len, uint64_t off, npk_error *err);
+
+/* A chunk buffer of the reader's own (each shared reader has one). */
+static int vchunk_new(struct vchunk **out, npk_error *err)
+{
+	struct vchunk *c = sodium_malloc(sizeof *c);
+	NPK_FAIL_IF(c == NULL, err, NPK_E_NOMEM, "out of memory");
+	c->sec = -1;
+	*out = c;
+	return NPK_OK;
+}
+
+/* Record i of the sealed manifest's sections: plaintext length L and H. */
+static int vsection_take(npk_reader *r, uint32_t i, uint64_t L, const uint8_t *h, npk_error *err)
+{
+	const section_ref *d = &r->sections[i];
+	/* the types a sealed archive seals (15.17.6): the search index's */
+	NPK_FAIL_IF(d->type != NPK__IX_ROOT_TYPE && d->type != NPK__IX_POSTINGS_TYPE, err,
+	            NPK_E_VERSION, "%s: a sealed section of type %u needs a newer reader", r->name,
+	            d->type);
+	NPK_FAIL_IF(L == 0 || L >= VSEC_SPAN || vsection_stored(L) != d->len, err, NPK_E_FORMAT,
+	            "%s: section %u (type %u): %llu plaintext bytes in the sealed manifest, which "
+	            "the %llu bytes stored do not hold as 64 KiB chunks", r->name, i, d->type,
+	            (unsigned long long)L, (unsigned long long)d->len);
+	if (r->vsections == NULL) {
+		r->vsections = calloc(r->section_count, sizeof *r->vsections);
+		NPK_FAIL_IF(r->vsections == NULL, err, NPK_E_NOMEM, "out of memory");
+		memcpy(r->vsections, r->sections, r->section_count * sizeof *r->sections);
+	}
+	if (r->vc == NULL)
+		NPK_FORWARD(vchunk_new(&r->vc, err));
+	npk_section *v = &r->vsections[i];
+	v->off = VSEC_BASE + (uint64_t)i * VSEC_SPAN;
+	v->len = L;
+	memcpy(v->digest, h, 32);
+	return NPK_OK;
+}
+
+/* Chunk j of sealed section i, opened into the reader's chunk buffer. */
+static int vchunk_open(const npk_reader *r, uint32_t i, uint64_t j, npk_error *err)
+{
+	struct vchunk *c = r->vc;
+	if (c->sec == (int64_t)i && c->j == j)
+		return NPK_OK;
+	const section_ref *d = &r->sections[i];
+	uint64_t L = r->vsections[i].len, at = j * NPK__SEAL_CHUNK_BYTES;
+	size_t n = L - at < NPK__SEAL_CHUNK_BYTES ? (size_t)(L - at) : NPK__SEAL_CHUNK_BYTES;
+	size_t sl = (size_t)npk__seal_stored_len(n);
+	uint64_t off = d->off + j * npk__seal_stored_len(NPK__SEAL_CHUNK_BYTES);
+	c->sec = -1;
+	NPK_FAIL_IF(sl > sizeof c->raw, err, NPK_E_FORMAT, "%s: a sealed chunk of %zu bytes",
+	            r->name, sl);
+	NPK_FORWARD(held_read(r, c->raw, sl, off, err));
+	const uint8_t *inner;
+	size_t ilen;
+	char what[80];
+	snprintf(what, sizeof what, "section %u (type %u) chunk %llu", i, d->type,
+	         (unsigned long long)j);
+	/* opened in place: the plaintext where the ciphertext was */
+	NPK_FORWARD(npk__seal_open(r->seal, NPK__SEAL_CHUNK, ((uint64_t)i << 32) + j, d->type,
+	                           c->raw, sl, c->raw + NPK__SEAL_NONCE, &inner, &ilen, what, err));
+	NPK_FAIL_IF(ilen != n, err, NPK_E_FORMAT, "%s: %s holds %zu bytes, not %zu", r->name, what,
+	            ilen, n);
+	c->data = inner;
+	c->sec = i;
+	c->j = j;
+	c->len = n;
+	return NPK_OK;
+}
+
+/* len plaintext bytes at virtual offset off (VSEC_BASE and above). */
+static int vsection_read(const npk_reader *r, void *buf, size_t len, uint64_t off,
+                         npk_error *err)
+{
+	uint64_t rel = (off - VSEC_BASE) % VSEC_SPAN, i = (off - VSEC_BASE) / VSEC_SPAN;
+	NPK_FAIL_IF(r->vsections == NULL || i >= r->section_count ||
+	            r->vsections[i].off != VSEC_BASE + i * VSEC_SPAN ||
+	            rel > r->vsections[i].len || len > r->vsections[i].len - rel, err, NPK_E_FORMAT,
+	            "%s: a read past a sealed section", r->name);
+	NPK_FAIL_IF(r->vc == NULL, err, NPK_E_ARG, "%s: no chunk buffer", r->name);
+	uint8_t *out = buf;
+	while (len > 0) {
+		uint64_t j = rel / NPK__SEAL_CHUNK_BYTES, within = rel % NPK__SEAL_CHUNK_BYTES;
+		NPK_FORWARD(vchunk_open(r, (uint32_t)i, j, err));
+		size_t n = r->vc->len - (size_t)within < len ? r->vc->len - (size_t)within : len;
+		memcpy(out, r->vc->data + within, n);
+		out += n;
+		rel += n;
+		len -= n;
+	}
+	return NPK_OK;
+}
+
 /* 15.17.6: the sealed manifest's plaintext, checked and taken; tag: the
  * recipient tag of the stanza that opened (seal_stanzas). */
 static int unseal_manifest(npk_reader *r, const uint8_t *p, size_t len, const uint8_t tag[32],
@@ -2203,10 +2332,9 @@ static int unseal_manifest(npk_reader *r, const uint8_t *p, size_t len, const ui
 		            r->name, i);
 		NPK_FAIL_IF((int64_t)i == r->seal_sec && (plen != 0 || !sodium_is_zero(d, 32)), err,
 		            NPK_E_FORMAT, "%s: the sealed manifest describes the seal", r->name);
-		/* no other section is written sealed yet (15.17.6) */
-		NPK_FAIL_IF((int64_t)i != r->seal_sec, err, NPK_E_VERSION,
-		            "%s: a sealed section (type %u) needs a newer reader", r->name,
-		            r->sections[i].type);
+		if ((int64_t)i == r->seal_sec)
+			continue;
+		NPK_FORWARD(vsection_take(r, i, plen, d, err));
 	}
 	NPK_FAIL_IF(npk__cur_left(&c) != 0, err, NPK_E_FORMAT,
 	            "%s: bytes follow the sealed manifest", r->name);
@@ -2294,7 +2422,8 @@ int npk__reader_seal_view(const npk_reader *r, npk__seal_view *v, npk_error *err
 	*v = (npk__seal_view){.k = r->unsealed ? r->seal : NULL, .seal = r->seal_bytes, .off = d->off, .len = d->len,
 	                      .sec = r->seal_sec, .nstanzas = r->seal_stanzas,
 	                      .opened = r->seal_opened, .tags = r->unsealed ? r->seal_tags : NULL,
-	                      .sections = r->section_count, .signed_size = r->signed_size};
+	                      .sections = r->section_count, .signed_size = r->signed_size,
+	                      .stored = r->sections, .plain = r->unsealed ? r->vsections : NULL};
 	return NPK_OK;
 }
 
@@ -3040,10 +3169,12 @@ int npk__reader_entry_at(npk_reader *r, uint64_t ordinal, const npk_entry **out,
 uint32_t npk__reader_sections(const npk_reader *r, uint16_t type, const npk_section **first)
 {
 	uint32_t n = 0;
+	/* a sealed archive's, opened: their plaintext views (15.17.6) */
+	const npk_section *S = r->vsections != NULL && r->unsealed ? r->vsections : r->sections;
 	*first = NULL;
 	for (uint32_t i = 0; i < r->section_count; i++)
-		if (r->sections[i].type == type && n++ == 0)
-			*first = &r->sections[i];
+		if (S[i].type == type && n++ == 0)
+			*first = &S[i];
 	return n;
 }
 
@@ -3600,6 +3731,8 @@ static int held_read(const npk_reader *r, void *buf, size_t len, uint64_t off, n
 
 int npk__reader_pread(const npk_reader *r, void *buf, size_t len, uint64_t off, npk_error *err)
 {
+	if (off >= VSEC_BASE) /* a sealed section's plaintext (15.17.6) */
+		return vsection_read(r, buf, len, off, err);
 	return held_read(r, buf, len, off, err);
 }
 
@@ -3711,6 +3844,46 @@ static void on_ix_problem(void *ctx, const char *msg)
 	report(x->wr, NPK_E_FORMAT, "search index", 0, x->off, NULL, msg);
 }
 
+/* 15.17.7 step 9: every chunk of every sealed section opened, and its
+ * plaintext against the sealed manifest's length and H. */
+static int check_vsections(npk_reader *r, walk_report *wr, npk_error *err)
+{
+	if (r->vsections == NULL || !r->unsealed)
+		return NPK_OK;
+	uint8_t *b = malloc(NPK__SEAL_CHUNK_BYTES);
+	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory");
+	for (uint32_t i = 0; i < r->section_count; i++) {
+		const npk_section *v = &r->vsections[i];
+		if (v->off < VSEC_BASE)
+			continue;
+		crypto_generichash_state h;
+		crypto_generichash_init(&h, NULL, 0, 32);
+		npk_error e2 = {0};
+		int rc = NPK_OK;
+		for (uint64_t at = 0; rc == NPK_OK && at < v->len; at += NPK__SEAL_CHUNK_BYTES) {
+			size_t n = v->len - at < NPK__SEAL_CHUNK_BYTES ? (size_t)(v->len - at)
+			                                               : NPK__SEAL_CHUNK_BYTES;
+			rc = vsection_read(r, b, n, v->off + at, &e2);
+			if (rc == NPK_OK)
+				crypto_generichash_update(&h, b, n);
+		}
+		uint8_t d[32];
+		crypto_generichash_final(&h, d, 32);
+		if (rc == NPK_OK && !npk__digest_same(d, v->digest))
+			rc = npk__fail(&e2, NPK_E_DIGEST, "its plaintext does not match its digest in the "
+			               "sealed manifest");
+		if (rc == NPK_E_NOMEM) {
+			free(b);
+			return npk__fail(err, rc, "out of memory");
+		}
+		if (rc != NPK_OK)
+			report(wr, rc == NPK_E_IO ? NPK_E_IO : NPK_E_DIGEST, "section", i,
+			       r->sections[i].off, NULL, npk__bare(&e2, "cannot be opened"));
+	}
+	free(b);
+	return NPK_OK;
+}
+
 static int check_index(npk_reader *r, walk_report *wr, uint32_t *known, npk_error *err)
 {
 	const npk_section *root, *post;
@@ -3727,6 +3900,13 @@ static int check_index(npk_reader *r, walk_report *wr, uint32_t *known, npk_erro
 		return NPK_OK;
 	}
 	*known = 2;
+	/* where they are stored, for the messages (a sealed one is read
+	 * through its plaintext view, 15.17.6) */
+	uint64_t root_at = root->off, post_at = post->off;
+	if (r->vsections != NULL && root->off >= VSEC_BASE)
+		root_at = r->sections[root - r->vsections].off;
+	if (r->vsections != NULL && post->off >= VSEC_BASE)
+		post_at = r->sections[post - r->vsections].off;
 	npk__ix *ix;
 	npk_error e = {0};
 	int rc = npk__ix_open(ix_pread, r, root->off, root->len, root->digest, post->off, post->len,
@@ -3734,18 +3914,18 @@ static int check_index(npk_reader *r, walk_report *wr, uint32_t *known, npk_erro
 	if (rc == NPK_E_NOMEM)
 		return npk__fail(err, rc, "out of memory");
 	if (rc != NPK_OK) {
-		report(wr, rc == NPK_E_IO ? NPK_E_IO : NPK_E_FORMAT, "search index", 0, root->off, NULL,
+		report(wr, rc == NPK_E_IO ? NPK_E_IO : NPK_E_FORMAT, "search index", 0, root_at, NULL,
 		       npk__bare(&e, "search index: cannot be read"));
 		return NPK_OK;
 	}
-	ix_report x = {wr, post->off};
+	ix_report x = {wr, post_at};
 	uint64_t problems = 0;
 	rc = npk__ix_verify(ix, on_ix_problem, &x, &problems, &e);
 	npk__ix_free(ix);
 	if (rc == NPK_E_NOMEM)
 		return npk__fail(err, rc, "out of memory");
 	if (rc != NPK_OK)
-		report(wr, NPK_E_IO, "search index", 0, post->off, NULL,
+		report(wr, NPK_E_IO, "search index", 0, post_at, NULL,
 		       npk__bare(&e, "search index: read error"));
 	return NPK_OK;
 }
@@ -4591,6 +4771,8 @@ int npk__reader_verify_file(npk_reader *r, npk_reader *top, npk_entry_cb each, v
 	r->holding = top != NULL;
 	int rc = check_body(r, &wr, &intact, flt, err);
 	uint32_t ix_known = 0;
+	if (rc == NPK_OK)
+		rc = check_vsections(r, &wr, err);
 	if (rc == NPK_OK)
 		rc = check_index(r, &wr, &ix_known, err);
 	wr.st->sections_unknown -= ix_known;

@@ -145,6 +145,11 @@ struct npk_writer {
 	npk_buf stanzas;          /* the stanzas, as the seal holds them */
 	uint32_t nstanzas;
 	npk_buf tags;             /* their recipient tags (15.17.6), 32 bytes each */
+	/* 15.17.6: the search index's plaintext, spooled (ix_spool, ix_spooled
+	 * bytes) before its two sections are sealed in chunks; where they are */
+	int ix_spool;
+	uint64_t ix_spooled;
+	struct sealed_sec { uint64_t off, len; uint8_t digest[32]; } sroot, spost;
 	npk_buf smf_clusters;     /* the sealed manifest's cluster raw sizes */
 	npk_buf smf_pages;        /* and page records */
 	uint64_t seal_off, seal_len;
@@ -304,8 +309,10 @@ static int encode_extensions(npk_buf *m, const npk_writer *w, const npk_buf *lin
 	const npk__ixw_result *ix = &w->ix_res;
 	bad = bad || (stored && encode_section(m, NPK_SECTION_TREE, w->tree_off, w->tree_len,
 	                                       w->tree_digest)) ||
-	      (w->ix_written && encode_section(m, NPK__IX_ROOT_TYPE, ix->root_off, ix->root_len,
-	                                       ix->root_digest)) ||
+	      (w->ix_written && w->seal == NULL &&
+	       encode_section(m, NPK__IX_ROOT_TYPE, ix->root_off, ix->root_len, ix->root_digest)) ||
+	      (w->ix_written && w->seal != NULL &&
+	       encode_section(m, NPK__IX_ROOT_TYPE, w->sroot.off, w->sroot.len, w->sroot.digest)) ||
 	      (w->seal && (npk__buf_u16(m, NPK_SECTION_SEAL) || npk__buf_u16(m, NPK_SECTION_CRITICAL) ||
 	                   npk__buf_u32(m, 0) || npk__buf_u64(m, w->seal_off) ||
 	                   npk__buf_u64(m, w->seal_len) || npk__buf_put(m, w->seal_digest, 32))) ||
@@ -313,8 +320,10 @@ static int encode_extensions(npk_buf *m, const npk_writer *w, const npk_buf *lin
 	                               w->paths_digest)) ||
 	      (w->ed && encode_section(m, NPK_SECTION_FOLDERS, w->folders_off, w->folders_len,
 	                               w->folders_digest)) ||
-	      (w->ix_written && encode_section(m, NPK__IX_POSTINGS_TYPE, ix->post_off, ix->post_len,
-	                                       ix->post_digest));
+	      (w->ix_written && w->seal == NULL &&
+	       encode_section(m, NPK__IX_POSTINGS_TYPE, ix->post_off, ix->post_len, ix->post_digest)) ||
+	      (w->ix_written && w->seal != NULL &&
+	       encode_section(m, NPK__IX_POSTINGS_TYPE, w->spost.off, w->spost.len, w->spost.digest));
 	if (bad || !w->tree)
 		return bad;
 	if (w->seal != NULL) {
@@ -706,8 +715,6 @@ static int stanza_put(npk_writer *w, unsigned type, const uint8_t *body, uint16_
 static int writer_seal_setup(npk_writer *w, const npk_create_opts *o, npk_error *err)
 {
 	NPK_FAIL_IF(!w->v11, err, NPK_E_ARG, "sealing needs format 1.1 (not --format 1.0)");
-	NPK_FAIL_IF(w->want_ix, err, NPK_E_ARG,
-	            "a sealed archive cannot hold a search index yet (spec/format.md 15.17)");
 	size_t n = o->nrecipients + (o->seal_passphrase != NULL);
 	NPK_FAIL_IF(n > NPK_SEAL_STANZAS_MAX, err, NPK_E_LIMIT,
 	            "at most %u recipients and passphrases", NPK_SEAL_STANZAS_MAX);
@@ -823,6 +830,7 @@ int npk_writer_new(int fd, const npk_create_opts *opts, npk_writer **out,
 	NPK_FAIL_IF(w == NULL, err, NPK_E_NOMEM, "out of memory");
 	w->fd = fd;
 	w->spool = -1;
+	w->ix_spool = -1;
 	pthread_mutex_init(&w->mu, NULL);
 	pthread_cond_init(&w->work_cv, NULL);
 	pthread_cond_init(&w->done_cv, NULL);
@@ -1381,7 +1389,9 @@ static int sealed_manifest(const npk_writer *w, const npk_pubkey *pk, npk_buf *b
 	int rc = npk__meta_encode(w->archive_meta, &am, &amlen, err);
 	if (rc != NPK_OK)
 		return npk__wrap(err, rc, "archive ");
-	uint32_t nsec = 1;        /* the seal: the only section of a sealed archive for now */
+	/* the directory's records, in its order: the index root, the seal,
+	 * the postings (15.17.6: plaintext length and H of each) */
+	uint32_t nsec = 1 + (w->ix_written ? 2 : 0);
 	int nomem = npk__buf_put(b, NPK_SMAN_MAGIC, 8) || npk__buf_u64(b, w->docs) ||
 	            npk__buf_u64(b, w->doc_bytes) || npk__buf_put(b, pk->id, 8) ||
 	            npk__buf_put(b, pk->pk, 32) || npk__buf_u32(b, w->cluster_no) ||
@@ -1396,7 +1406,11 @@ static int sealed_manifest(const npk_writer *w, const npk_pubkey *pk, npk_buf *b
 	            npk__buf_put(b, w->smf_clusters.p, w->smf_clusters.len) ||
 	            npk__buf_put(b, w->smf_pages.p, w->smf_pages.len);
 	static const uint8_t zero[40];
-	nomem = nomem || npk__buf_put(b, zero, sizeof zero); /* the seal's own record */
+	const npk__ixw_result *x = &w->ix_res;
+	nomem = nomem || (w->ix_written && (npk__buf_u64(b, x->root_len) ||
+	                                    npk__buf_put(b, x->root_digest, 32))) ||
+	        npk__buf_put(b, zero, sizeof zero) || /* the seal's own record */
+	        (w->ix_written && (npk__buf_u64(b, x->post_len) || npk__buf_put(b, x->post_digest, 32)));
 	free(am);
 	NPK_FAIL_IF(nomem, err, NPK_E_NOMEM, "out of memory");
 	return NPK_OK;
@@ -1442,7 +1456,49 @@ static int seal_write(npk_writer *w, const npk_seckey *sk, npk_error *err)
 
 static int ix_emit(void *ctx, const void *p, size_t len, npk_error *err)
 {
-	return writer_emit(ctx, p, len, err);
+	npk_writer *w = ctx;
+	if (w->seal == NULL)
+		return writer_emit(ctx, p, len, err);
+	if (w->ix_spool < 0)
+		NPK_FORWARD(npk__scratch_fd(&w->ix_spool, err));
+	NPK_FORWARD(npk__pwrite_full(w->ix_spool, p, len, w->ix_spooled, "the index spool", err));
+	w->ix_spooled += len;
+	return NPK_OK;
+}
+
+/* 15.17.6: len bytes of the spool at off, the section of directory
+ * position i and type, sealed in chunks of 64 KiB into the body; *out
+ * gets where it lies, its stored length and H of its stored bytes. */
+static int seal_section(npk_writer *w, uint64_t off, uint64_t len, uint32_t i, unsigned type,
+                        struct sealed_sec *out, npk_error *err)
+{
+	const size_t cap = NPK__SEAL_CHUNK_BYTES;
+	uint8_t *in = malloc(cap), *st = malloc((size_t)npk__seal_stored_len(cap));
+	int rc = in && st ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "out of memory");
+	crypto_generichash_state h;
+	crypto_generichash_init(&h, NULL, 0, 32);
+	out->off = w->off;
+	for (uint64_t j = 0; rc == NPK_OK && j * cap < len; j++) {
+		size_t n = len - j * cap < cap ? (size_t)(len - j * cap) : cap;
+		uint64_t num = ((uint64_t)i << 32) + j;
+		rc = npk__pread_full(w->ix_spool, in, n, off + j * cap, "the index spool", err);
+		if (rc != NPK_OK)
+			break;
+		uint8_t nonce[NPK__SEAL_NONCE];
+		npk__seal_random(nonce, sizeof nonce, NPK__RND_NONCE,
+		                 ((uint64_t)NPK__SEAL_CHUNK << 56) ^ num);
+		size_t sl = (size_t)npk__seal_stored_len(n);
+		npk__seal(w->seal, NPK__SEAL_CHUNK, num, type, in, n, nonce, st);
+		crypto_generichash_update(&h, st, sl);
+		rc = writer_emit(w, st, sl, err);
+	}
+	crypto_generichash_final(&h, out->digest, 32);
+	out->len = w->off - out->off;
+	if (in != NULL)
+		sodium_memzero(in, cap);
+	free(in);
+	free(st);
+	return rc;
 }
 
 int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
@@ -1468,8 +1524,17 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 		NPK_FORWARD(folders_write(w, err));
 	}
 	if (w->ix != NULL) {
-		NPK_FORWARD(npk__ixw_finish(w->ix, w->leaf_base + w->docs, w->off, ix_emit, w,
-		                            &w->ix_res, err));
+		/* sealed: spooled from offset 0, then sealed, the root first in the
+		 * directory (position 0), the postings after the seal (2) */
+		NPK_FORWARD(npk__ixw_finish(w->ix, w->leaf_base + w->docs, w->seal ? 0 : w->off, ix_emit,
+		                            w, &w->ix_res, err));
+		const npk__ixw_result *x = &w->ix_res;
+		if (w->seal != NULL) {
+			NPK_FORWARD(seal_section(w, x->post_off, x->post_len, 2, NPK__IX_POSTINGS_TYPE,
+			                         &w->spost, err));
+			NPK_FORWARD(seal_section(w, x->root_off, x->root_len, 0, NPK__IX_ROOT_TYPE,
+			                         &w->sroot, err));
+		}
 		w->ix_written = 1;
 	}
 	if (w->seal != NULL)
@@ -1787,6 +1852,8 @@ void npk_writer_free(npk_writer *w)
 		sodium_free(w->seal);  /* wipes */
 	npk__buf_free(&w->stanzas);
 	npk__buf_free(&w->tags);
+	if (w->ix_spool >= 0)
+		close(w->ix_spool);
 	npk__buf_free(&w->smf_clusters);
 	npk__buf_free(&w->smf_pages);
 	free(w);

@@ -136,6 +136,8 @@ typedef struct change {
 	uint32_t pt_len, ct_len, mf_len, sig_len;
 	uint8_t *tables, *man;
 	npk__out out;
+	uint8_t secdig[64][32];   /* rekey: the sealed sections' new digests */
+	uint8_t resealed[64];
 } change;
 
 static int new_stanza(change *c, unsigned type, const uint8_t *body, uint16_t len,
@@ -455,10 +457,44 @@ static int reseal_object(change *c, int page, uint32_t i, uint8_t *buf, uint8_t 
 	return NPK_OK;
 }
 
+/* rekey: every chunk of sealed section i opened with the old keys and
+ * sealed again with the new ones in its place (15.17.6: the same stored
+ * length); the section's new digest into c->secdig[i]. */
+static int reseal_section(change *c, uint32_t i, uint8_t *buf, uint8_t *plain, npk_error *err)
+{
+	const npk_section *d = &c->v.stored[i];
+	uint64_t L = c->v.plain[i].len, full = npk__seal_stored_len(NPK__SEAL_CHUNK_BYTES);
+	crypto_generichash_state h;
+	crypto_generichash_init(&h, NULL, 0, 32);
+	for (uint64_t j = 0; j * NPK__SEAL_CHUNK_BYTES < L; j++) {
+		size_t n = L - j * NPK__SEAL_CHUNK_BYTES < NPK__SEAL_CHUNK_BYTES
+		           ? (size_t)(L - j * NPK__SEAL_CHUNK_BYTES) : NPK__SEAL_CHUNK_BYTES;
+		size_t sl = (size_t)npk__seal_stored_len(n);
+		uint64_t off = d->off + j * full, num = ((uint64_t)i << 32) + j;
+		NPK_FORWARD(npk__pread_full(c->fd, buf, sl, off, c->path, err));
+		const uint8_t *inner;
+		size_t ilen;
+		NPK_FORWARD(npk__seal_open(c->v.k, NPK__SEAL_CHUNK, num, d->type, buf, sl, plain, &inner,
+		                           &ilen, "a sealed section's chunk", err));
+		NPK_FAIL_IF(ilen != n, err, NPK_E_FORMAT, "%s: section %u chunk %llu holds %zu bytes",
+		            c->path, i, (unsigned long long)j, ilen);
+		uint8_t nonce[NPK__SEAL_NONCE];
+		npk__seal_random(nonce, sizeof nonce, NPK__RND_NONCE,
+		                 ((uint64_t)NPK__SEAL_CHUNK << 56) ^ num);
+		npk__seal(c->k, NPK__SEAL_CHUNK, num, d->type, inner, ilen, nonce, buf);
+		sodium_memzero(plain, sl);
+		crypto_generichash_update(&h, buf, sl);
+		NPK_FORWARD(npk__pwrite_full(c->out.fd, buf, sl, off, c->out.path, err));
+	}
+	crypto_generichash_final(&h, c->secdig[i], 32);
+	c->resealed[i] = 1;
+	return NPK_OK;
+}
+
 static int rekey_objects(change *c, npk_error *err)
 {
-	NPK_FAIL_IF(c->v.sections != 1, err, NPK_E_VERSION,
-	            "%s: sealed sections cannot be sealed again by this version", c->path);
+	NPK_FAIL_IF(c->v.sections > 64, err, NPK_E_LIMIT, "%s: %u sections", c->path,
+	            c->v.sections);
 	NPK_FAIL_IF(c->pt_len != (uint64_t)PAGE_RECORD_SEALED * c->info.pages, err, NPK_E_FORMAT,
 	            "%s: the page table is not one record of 62 bytes a page", c->path);
 	uint32_t most = 0;
@@ -472,6 +508,8 @@ static int rekey_objects(change *c, npk_error *err)
 			most = len > most ? len : most;
 		}
 	}
+	uint64_t chunk = npk__seal_stored_len(NPK__SEAL_CHUNK_BYTES);
+	most = chunk > most ? (uint32_t)chunk : most;
 	uint8_t *buf = malloc((size_t)most + 1), *plain = malloc((size_t)most + 1);
 	int rc = buf && plain ? NPK_OK : npk__fail(err, NPK_E_NOMEM, "out of memory");
 	for (int page = 0; page < 2 && rc == NPK_OK; page++) {
@@ -479,6 +517,9 @@ static int rekey_objects(change *c, npk_error *err)
 		for (uint32_t i = 0; i < n && rc == NPK_OK; i++)
 			rc = reseal_object(c, page, i, buf, plain, err);
 	}
+	for (uint32_t i = 0; i < c->v.sections && rc == NPK_OK; i++)
+		if ((int64_t)i != c->v.sec && c->v.plain != NULL)
+			rc = reseal_section(c, i, buf, plain, err);
 	free(buf);
 	if (plain != NULL)
 		sodium_memzero(plain, (size_t)most + 1);
@@ -532,6 +573,11 @@ static int signed_end(change *c, const npk_buf *sec, const npk_seckey *sk, uint6
 	if (rc == NPK_OK) {
 		npk__st64(rec + 16, sec->len);
 		npk__digest(sec->p, sec->len, rec + 24);
+		/* rekey: the sealed sections' records, each its new digest */
+		uint8_t *first = rec - (size_t)NPK_SECTION_RECORD * (size_t)c->v.sec;
+		for (uint32_t i = 0; i < c->v.sections && i < 64; i++)
+			if (c->resealed[i])
+				memcpy(first + (size_t)NPK_SECTION_RECORD * i + 24, c->secdig[i], 32);
 		rc = npk__encode_signature(&s, sk, pk, &m, c->info.comment, err);
 	}
 	if (rc == NPK_OK && s.len != c->sig_len)
