@@ -418,6 +418,45 @@ expect_exit 2 "search-index (no key) refuses it too" -- \
 	env XDG_CONFIG_HOME="$S/no-config" "$NP" search-index -p "$PUB" "$A" "$S/ix2.npk" &&
 	expect_contains "$ERR" "create it again with --search-index" "and says how"
 
+# ---- a sealed index of many chunks: 417 BBC politics articles of the corpus
+BBC="$top/../shared/corpus/bbc/politics"
+expect_true "the corpus is there ($BBC)" -- test -d "$BBC"
+expect_exit 0 "create --search-index of the corpus's politics, sealed" -- \
+	$MK --search-index --recipient "$K/a.pub" "$S/bbc.npk" "$BBC"
+expect_exit 0 "the same, not sealed" -- $MK --search-index "$S/bbc-plain.npk" "$BBC"
+CHUNKS=$(/usr/bin/python3 -c "
+import struct, sys
+b = open(sys.argv[1], 'rb').read()
+if b.endswith(b'NPKTAIL\n'):
+    b = b[:struct.unpack_from('<Q', b, len(b) - 32)[0]]
+mo, ml = struct.unpack_from('<QI', b, len(b) - 32)
+m = b[mo:mo + ml]
+o = 210 + struct.unpack_from('<H', m, 208)[0]
+n = 0
+for _ in range(struct.unpack_from('<H', m, o)[0]):
+    t, f, l = struct.unpack_from('<HHI', m, o + 2)
+    if t == 1:
+        for k in range(struct.unpack_from('<I', m, o + 10)[0]):
+            ty, fl, r, off, ln = struct.unpack_from('<HHIQQ', m, o + 14 + 56 * k)
+            if ty == 11:
+                n = (ln + 65579) // 65580
+    o += 8 + l
+print(n)" "$S/bbc.npk")
+expect_true "its postings take $CHUNKS chunks of 64 KiB (several)" -- test "$CHUNKS" -ge 3
+for q in "election" "\"prime minister\"" "tax OR budget -labour" "title:blair"; do
+	"$NP" search --json -p "$PUB" -k "$K/a.key" -n 100 "$S/bbc.npk" "$q" > "$S/b1.json" 2>&1
+	"$NP" search --json -p "$PUB" -n 100 "$S/bbc-plain.npk" "$q" > "$S/b2.json" 2>&1
+	expect_true "search $q: the same 100 best hits, scores and snippets, sealed or not" -- \
+		/usr/bin/python3 -c "
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+for h in a['hits'] + b['hits']:
+    h.pop('archive', None)
+assert a['matched'] == b['matched'] > 0 and a['hits'] == b['hits'], (a['matched'], b['matched'])
+" "$S/b1.json" "$S/b2.json"
+done
+expect_exit 0 "verify -k: every chunk opened, every H" -- "$NP" verify -q -p "$PUB" -k "$K/a.key" "$S/bbc.npk"
+
 # ---- salvage of a sealed archive: with a key, its seal from its place or
 # its survival copy; the documents of intact clusters written, proven
 expect_exit 0 "a sealed archive of several clusters" -- \
