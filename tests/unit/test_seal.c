@@ -636,3 +636,119 @@ DEFINE_TEST(test_seal_archive_resigned)
 	free(b);
 	fixture_free(&f);
 }
+
+/* The offset of extension type in the manifest m (0: none). */
+static size_t manifest_ext(const uint8_t *m, uint16_t type)
+{
+	size_t at = NPK_MANIFEST_FIXED + npk__ld16(m + NPK_MANIFEST_FIXED - 2);
+	uint16_t n = npk__ld16(m + at);
+	at += 2;
+	for (uint16_t i = 0; i < n; i++) {
+		if (npk__ld16(m + at) == type)
+			return at;
+		at += 8 + npk__ld32(m + at + 4);
+	}
+	return 0;
+}
+
+/* 15.17.6: a signer who holds the file key swaps the two recipient tags
+ * (and signs again, naming itself in both manifests): the reader that
+ * opens stanza 0 with a's key finds b's tag there, and refuses. */
+DEFINE_TEST(test_seal_archive_tag_forged)
+{
+	sealed_fixture f;
+	fixture_make(&f);
+	npk_error err = {0};
+	CHECK_RC(write_sealed("s.npk", &f, NULL, &err), NPK_OK, &err);
+	npk_keyring *k = npk_keyring_new();
+	CHECK_RC(npk_keyring_add(k, f.ia, &err), NPK_OK, &err);
+	npk_reader *r = NULL;
+	CHECK_RC(npk_reader_open("s.npk", f.trust, 0, &r, &err), NPK_OK, &err);
+	if (r == NULL)
+		return;
+	CHECK_RC(npk_reader_unseal(r, k, &err), NPK_OK, &err);
+	npk__seal_view v;
+	CHECK_RC(npk__reader_seal_view(r, &v, &err), NPK_OK, &err);
+	size_t flen;
+	uint8_t *b = (uint8_t *)npk_test_read_file("s.npk", &flen);
+	CHECK(b != NULL && v.k != NULL && v.tags != NULL);
+	if (b == NULL || v.k == NULL) {
+		npk_reader_free(r);
+		return;
+	}
+	if (memcmp(b + flen - 8, "NPKTAIL\n", 8) == 0)
+		flen = (size_t)npk__ld64(b + flen - 32);
+	/* the sealed manifest, after the two X25519 stanzas */
+	uint8_t *seal = b + v.off;
+	size_t st_end = NPK_SEAL_FIXED + 2 * (4 + NPK__STANZA_X25519_LEN);
+	uint32_t slen = npk__ld32(seal + st_end);
+	CHECK(st_end + 4 + slen == v.len);
+	uint8_t *plain = malloc(slen);
+	const uint8_t *inner = NULL;
+	size_t ilen = 0;
+	CHECK_RC(npk__seal_open(v.k, NPK__SEAL_MANIFEST, 0, 0, seal + st_end + 4, slen, plain,
+	                        &inner, &ilen, "the sealed manifest", &err), NPK_OK, &err);
+	uint8_t *p = malloc(ilen);
+	memcpy(p, inner, ilen);
+	/* the tags, swapped; the new signer named */
+	size_t at = NPK_SMAN_FIXED + 2 + npk__ld16(p + NPK_SMAN_FIXED);
+	uint16_t next = npk__ld16(p + at);
+	at += 2;
+	int swapped = 0;
+	for (uint16_t i = 0; i < next; i++) {
+		if (npk__ld16(p + at) == NPK__SMAN_EXT_TAGS) {
+			uint8_t t[32];
+			memcpy(t, p + at + 8, 32);
+			memcpy(p + at + 8, p + at + 40, 32);
+			memcpy(p + at + 40, t, 32);
+			swapped = 1;
+		}
+		at += 8 + npk__ld32(p + at + 4);
+	}
+	CHECK(swapped);
+	npk_pubkey *pk = NULL;
+	npk_seckey *sk = NULL;
+	CHECK_RC(npk_keypair_generate(&pk, &sk, &err), NPK_OK, &err);
+	memcpy(p + 24, npk_pubkey_id(pk), 8);
+	memcpy(p + 32, npk_pubkey_bytes(pk), 32);
+	uint8_t nonce[NPK__SEAL_NONCE];
+	randombytes_buf(nonce, sizeof nonce);
+	CHECK(npk__seal_stored_len(ilen) == slen);
+	npk__seal(v.k, NPK__SEAL_MANIFEST, 0, 0, p, ilen, nonce, seal + st_end + 4);
+	/* the directory's record of the seal, the signer, the signature */
+	uint64_t mo = npk__ld64(b + flen - 32);
+	uint32_t ml = npk__ld32(b + flen - 24), sl = npk__ld32(b + flen - 20);
+	uint8_t *m = b + mo;
+	size_t dir = manifest_ext(m, NPK_EXT_DIRECTORY);
+	CHECK(dir != 0);
+	npk__digest(seal, v.len, m + dir + 12 + (size_t)NPK_SECTION_RECORD * (size_t)v.sec + 24);
+	memcpy(m + 168, npk_pubkey_id(pk), 8);
+	memcpy(m + 176, npk_pubkey_bytes(pk), 32);
+	uint8_t *s = m + ml;
+	uint16_t clen = npk__ld16(s + 74);
+	CHECK(sl == 140u + clen);
+	uint8_t sig[64], global[64];
+	CHECK_RC(npk__sign(sk, m, ml, (const char *)s + 76, clen, sig, global, &err), NPK_OK, &err);
+	memcpy(s + 2, npk_pubkey_id(pk), 8);
+	memcpy(s + 10, sig, 64);
+	memcpy(s + 76 + clen, global, 64);
+	CHECK(npk_test_write_file("t.npk", b, flen) == 0);
+	npk_reader_free(r);
+	r = NULL;
+	npk_trust *t = npk_trust_new();
+	CHECK_RC(npk_trust_add(t, pk, &err), NPK_OK, &err);
+	CHECK_RC(npk_reader_open("t.npk", t, 0, &r, &err), NPK_OK, &err);
+	if (r != NULL) {
+		CHECK_RC(npk_reader_unseal(r, k, &err), NPK_E_FORMAT, &err);
+		CHECK(strstr(err.msg, "does not name the key that opened it") != NULL);
+	}
+	npk_reader_free(r);
+	npk_trust_free(t);
+	npk_pubkey_free(pk);
+	npk_seckey_free(sk);
+	npk_keyring_free(k);
+	free(p);
+	free(plain);
+	free(b);
+	fixture_free(&f);
+}
