@@ -186,6 +186,25 @@ def secret_key(path):
     return sec, pub
 
 
+def manifest_extensions(m):
+    """7.2 of a sealed archive's manifest (15.17.6): the section directory's
+    records and the sealed root's commitment (type 4), if any."""
+    o = 210 + struct.unpack_from("<H", m, 208)[0]
+    sections, commit_root = [], None
+    for _ in range(struct.unpack_from("<H", m, o)[0]):
+        typ, fl, ln = struct.unpack_from("<HHI", m, o + 2)
+        if typ == 1:
+            for k in range(struct.unpack_from("<I", m, o + 10)[0]):
+                sections.append(struct.unpack_from("<HHIQQ32s", m, o + 14 + 56 * k))
+        need(typ != 2, "a sealed archive shows its Merkle root")
+        if typ == 4:                                            # the root's commitment
+            need(fl == 0 and ln == 32, "a root commitment of %d bytes" % ln)
+            commit_root = m[o + 10:o + 42]
+        o += 8 + ln
+    need(o + 2 == len(m), "bytes after the manifest's extensions")
+    return sections, commit_root
+
+
 def open_archive(path, keyfile):
     """15.17.7 with a key, and 15.7 / 5.3 for the documents."""
     import zlib
@@ -200,18 +219,7 @@ def open_archive(path, keyfile):
     nclusters, npages, pt_off, pt_size, ct_size = struct.unpack_from("<IIQII", m, 48)
     need(struct.unpack_from("<QQ", m, 32) == (0, 0), "the manifest shows its counts")
     kid, spk = m[168:176], m[176:208]
-    o = 210 + struct.unpack_from("<H", m, 208)[0]
-    sections, commit_root = [], None
-    for _ in range(struct.unpack_from("<H", m, o)[0]):
-        typ, fl, ln = struct.unpack_from("<HHI", m, o + 2)
-        if typ == 1:
-            for k in range(struct.unpack_from("<I", m, o + 10)[0]):
-                sections.append(struct.unpack_from("<HHIQQ32s", m, o + 14 + 56 * k))
-        need(typ != 2, "a sealed archive shows its Merkle root")
-        if typ == 4:                                            # the root's commitment
-            need(fl == 0 and ln == 32, "a root commitment of %d bytes" % ln)
-            commit_root = m[o + 10:o + 42]
-        o += 8 + ln
+    sections, commit_root = manifest_extensions(m)
     seals = [x for x in sections if x[0] == 8]
     need(len(seals) == 1 and seals[0][1] == 1, "not one critical seal section")
     _, _, _, soff, slen, sdig = seals[0]
@@ -441,15 +449,7 @@ def audit_archive(path, pubfile):
          "a sealed manifest shows archive metadata")
     need(comment == b"timestamp:%d\tnewspack archive\tsealed" % created,
          "the trusted comment is not a sealed archive's")
-    o, sections = 212, []
-    for _ in range(struct.unpack_from("<H", m, o)[0]):
-        typ, fl, ln = struct.unpack_from("<HHI", m, o + 2)
-        if typ == 1:
-            for k in range(struct.unpack_from("<I", m, o + 10)[0]):
-                sections.append(struct.unpack_from("<HHIQQ32s", m, o + 14 + 56 * k))
-        need(typ != 2, "a sealed archive shows its Merkle root")
-        o += 8 + ln
-    need(o + 2 == len(m), "bytes after the manifest's extensions")
+    sections, _ = manifest_extensions(m)
     extents = []
     def obj(what, i, off, ln, dig, magic, v11):
         h = b[off:off + 24]

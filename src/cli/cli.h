@@ -101,12 +101,13 @@ typedef struct cli_ropts {
  * said why. */
 int cli_unseal(npk_reader *r, const char *archive, const cli_ropts *o);
 /* A keyring of the secret keys at keys (their passphrases asked for when
- * they have one), the default encryption key when use_default, and
- * pass_file's passphrase (may be NULL); the public keys of its secret keys
- * appended to *mine (mine may be NULL). Returns 0 or an exit code, having
- * said why. */
-int cli_keyring(const char **keys, size_t nkeys, const char *pass_file, int use_default,
-                npk_keyring **out, npk_recipient ***mine, size_t *nmine);
+ * they have one) and pass_file's passphrase (may be NULL), or, when neither
+ * is given, of the default encryption key (keygen --encryption) if it
+ * exists (*used_default says so; may be NULL); *out NULL when there is
+ * nothing to put in one. The public keys of its secret keys are appended
+ * to *mine (mine may be NULL). Returns 0 or an exit code, having said why. */
+int cli_keyring(const char **keys, size_t nkeys, const char *pass_file, npk_keyring **out,
+                int *used_default, npk_recipient ***mine, size_t *nmine);
 /* The -k and --passphrase-file lines of a reading command's --help. */
 #define CLI_KEY_HELP \
 	"  -k KEY              a recipient's secret key (keygen --encryption), to read a\n" \

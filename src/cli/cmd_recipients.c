@@ -7,7 +7,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 
@@ -123,10 +122,7 @@ static const char *type_name(unsigned t)
  * is given and it exists. */
 static int load_ring(ropts *o)
 {
-	struct stat st;
-	const char *def = cli_default_identity();
-	int use_def = o->nkeys == 0 && o->pass_file == NULL && def != NULL && stat(def, &st) == 0;
-	return cli_keyring(o->keys, o->nkeys, o->pass_file, use_def, &o->ring, &o->mine, &o->nmine);
+	return cli_keyring(o->keys, o->nkeys, o->pass_file, &o->ring, NULL, &o->mine, &o->nmine);
 }
 
 /* ---- list ---- */
@@ -149,7 +145,7 @@ static int do_list(ropts *o, const char *archive)
 	}
 	/* a key given must open it; the default key, tried alone, may not */
 	int asked = o->nkeys > 0 || o->pass_file != NULL;
-	if ((ec = load_ring(o)) == 0 && (asked || o->nmine > 0)) {
+	if ((ec = load_ring(o)) == 0 && o->ring != NULL) {
 		int rc = npk_reader_unseal(r, o->ring, &err);
 		if (rc != NPK_OK && (asked || rc != NPK_E_NOKEY))
 			ec = cli_fail(&err);

@@ -4,7 +4,6 @@
  * 15.11), with a report of what was and was not recovered.
  */
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -159,12 +158,8 @@ int cmd_salvage(int argc, char **argv)
 	if ((ec = cli_load_trust(o.pubkey, &trust)) != 0)
 		return ec;
 	/* 15.17: keys for a sealed archive: those given, else the default one */
-	struct stat kst;
-	const char *def = cli_default_identity();
 	npk_keyring *ring = NULL;
-	int use_def = o.nkeys == 0 && o.pass_file == NULL && def != NULL && stat(def, &kst) == 0;
-	if ((o.nkeys > 0 || o.pass_file != NULL || use_def) &&
-	    (ec = cli_keyring(o.keys, o.nkeys, o.pass_file, use_def, &ring, NULL, NULL)) != 0) {
+	if ((ec = cli_keyring(o.keys, o.nkeys, o.pass_file, &ring, NULL, NULL, NULL)) != 0) {
 		npk_trust_free(trust);
 		return ec;
 	}

@@ -26,7 +26,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -976,11 +975,7 @@ int cmd_serve(int argc, char **argv)
 	if ((ec = cli_load_trust(pubkey, &server.trust)) != 0)
 		return ec;
 	/* 15.17: the keys of sealed archives: those given, else the default one */
-	struct stat kst;
-	const char *def = cli_default_identity();
-	int use_def = nkeys == 0 && archive_pass == NULL && def != NULL && stat(def, &kst) == 0;
-	if ((nkeys > 0 || archive_pass != NULL || use_def) &&
-	    (ec = cli_keyring(keys, nkeys, archive_pass, use_def, &server.keys, NULL, NULL)) != 0)
+	if ((ec = cli_keyring(keys, nkeys, archive_pass, &server.keys, NULL, NULL, NULL)) != 0)
 		return ec;
 	free(keys);
 	server.n = (size_t)(argc - optind);

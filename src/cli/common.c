@@ -479,9 +479,17 @@ static int keyring_add_file(npk_keyring *k, const char *path, npk_recipient ***m
 	return rc == NPK_OK ? 0 : cli_fail(&err);
 }
 
-int cli_keyring(const char **keys, size_t nkeys, const char *pass_file, int use_default,
-                npk_keyring **out, npk_recipient ***mine, size_t *nmine)
+int cli_keyring(const char **keys, size_t nkeys, const char *pass_file, npk_keyring **out,
+                int *used_default, npk_recipient ***mine, size_t *nmine)
 {
+	struct stat st;
+	const char *def = cli_default_identity();
+	int use_default = nkeys == 0 && pass_file == NULL && def != NULL && stat(def, &st) == 0;
+	*out = NULL;
+	if (used_default != NULL)
+		*used_default = use_default;
+	if (nkeys == 0 && pass_file == NULL && !use_default)
+		return 0;
 	npk_keyring *k = npk_keyring_new();
 	if (k == NULL) {
 		cli_warn("out of memory");
@@ -491,7 +499,7 @@ int cli_keyring(const char **keys, size_t nkeys, const char *pass_file, int use_
 	for (size_t i = 0; ec == 0 && i < nkeys; i++)
 		ec = keyring_add_file(k, keys[i], mine, nmine);
 	if (ec == 0 && use_default)
-		ec = keyring_add_file(k, cli_default_identity(), mine, nmine);
+		ec = keyring_add_file(k, def, mine, nmine);
 	npk_error err = {0};
 	if (ec == 0 && pass_file != NULL) {
 		char *pass = cli_passphrase(pass_file, "Passphrase of the archive: ", 0);
@@ -515,11 +523,12 @@ int cli_unseal(npk_reader *r, const char *archive, const cli_ropts *o)
 	npk_reader_info(r, &in);
 	if (in.sealed != 1)
 		return 0;
-	struct stat st;
-	const char *def = cli_default_identity();
-	int asked = o->nkeys > 0 || o->pass_file != NULL;
-	int use_def = !asked && def != NULL && stat(def, &st) == 0;
-	if (!asked && !use_def) {
+	npk_keyring *k = NULL;
+	int use_def = 0;
+	int ec = cli_keyring(o->keys, o->nkeys, o->pass_file, &k, &use_def, NULL, NULL);
+	if (ec != 0)
+		return ec;
+	if (k == NULL) { /* no key given, none by default */
 		if (o->closed_ok)
 			return 0;
 		cli_warn("%s is sealed: give a recipient's secret key (-k KEY) or its passphrase "
@@ -527,10 +536,6 @@ int cli_unseal(npk_reader *r, const char *archive, const cli_ropts *o)
 		         cli_show(archive));
 		return EXIT_USAGE;
 	}
-	npk_keyring *k = NULL;
-	int ec = cli_keyring(o->keys, o->nkeys, o->pass_file, use_def, &k, NULL, NULL);
-	if (ec != 0)
-		return ec;
 	npk_error err = {0};
 	int rc = npk_reader_unseal(r, k, &err);
 	npk_keyring_free(k);
@@ -540,7 +545,7 @@ int cli_unseal(npk_reader *r, const char *archive, const cli_ropts *o)
 		return 0;
 	if (rc == NPK_E_NOKEY && use_def) {
 		cli_warn("%s (tried the default key %s; give another with -k KEY)",
-		         cli_show_msg(err.msg), cli_show(def));
+		         cli_show_msg(err.msg), cli_show(cli_default_identity()));
 		return cli_exit_code(rc);
 	}
 	return rc != NPK_OK ? cli_fail(&err) : ec;

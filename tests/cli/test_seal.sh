@@ -306,17 +306,23 @@ expect_exit 1 "sealcheck.py audit: another signer's public key" -- \
 expect_exit 2 "serve without a key refuses the sealed archive" -- \
 	env XDG_CONFIG_HOME="$S/no-config" timeout 20 "$NP" serve -p "$PUB" --listen 127.0.0.1:0 "$A" &&
 	expect_contains "$ERR" "is sealed" "says a key is needed"
-SPORT=$(/usr/bin/python3 -c "
+# serve_up ARCHIVE KEY: newspack serve -k KEY on a free port of loopback
+# (SPORT, SPID); $S/sv.py waits for it and names its archive (base, slug)
+serve_up() {
+	SPORT=$(/usr/bin/python3 -c "
 import socket
 s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
-timeout 60 "$NP" serve -q -p "$PUB" -k "$K/b.key" --listen "127.0.0.1:$SPORT" "$A" \
-	>"$S/serve.out" 2>"$S/serve.err" &
-SPID=$!
-expect_exit 0 "serve -k: /api/list and /api/raw of the sealed archive, byte for byte" -- \
-	/usr/bin/python3 - "$SPORT" "$IN" <<'PY'
-import json, os, sys, time, urllib.parse, urllib.request
-port, top = sys.argv[1], sys.argv[2]
-base = "http://127.0.0.1:%s" % port
+	timeout 60 "$NP" serve -q -p "$PUB" -k "$2" --listen "127.0.0.1:$SPORT" "$1" \
+		>"$S/serve.out" 2>"$S/serve.err" &
+	SPID=$!
+}
+serve_down() {
+	kill "$SPID" 2>/dev/null
+	wait "$SPID" 2>/dev/null
+}
+cat > "$S/sv.py" <<'PY'
+import json, sys, time, urllib.request
+base = "http://127.0.0.1:%s" % sys.argv[1]
 for _ in range(100):
     try:
         arch = json.load(urllib.request.urlopen(base + "/api/archives"))
@@ -324,6 +330,14 @@ for _ in range(100):
     except OSError:
         time.sleep(0.1)
 slug = arch["archives"][0]["slug"] if isinstance(arch, dict) else arch[0]["slug"]
+PY
+serve_up "$A" "$K/b.key"
+expect_exit 0 "serve -k: /api/list and /api/raw of the sealed archive, byte for byte" -- \
+	/usr/bin/python3 - "$SPORT" "$IN" "$S" <<'PY'
+import json, os, sys, urllib.parse, urllib.request
+sys.path.insert(0, sys.argv[3])
+from sv import base, slug
+top = sys.argv[2]
 j = json.load(urllib.request.urlopen(base + "/api/list?archive=%s&limit=100" % slug))
 paths = [d["path"] for d in j["documents"]]
 assert j["total"] == len(paths) and j["total"] > 10, j["total"]
@@ -337,8 +351,7 @@ for p in paths:
 assert n > 10, n
 print("served", j["total"], "documents;", n, "compared byte for byte")
 PY
-kill "$SPID" 2>/dev/null
-wait "$SPID" 2>/dev/null
+serve_down
 
 # ---- a sealed search index (15.17.6: sections sealed in 64 KiB chunks)
 expect_exit 0 "create --search-index, sealed" -- \
@@ -388,30 +401,18 @@ import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
 assert [h['path'] for h in a['hits']] == [h['path'] for h in b['hits']] and a['hits']
 " "$OUT" "$S/q-plain-detainees.json"
-SPORT=$(/usr/bin/python3 -c "
-import socket
-s = socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1]); s.close()")
-timeout 60 "$NP" serve -q -p "$PUB" -k "$K/b.key" --listen "127.0.0.1:$SPORT" "$S/ix.npk" \
-	>"$S/serve2.out" 2>"$S/serve2.err" &
-SPID=$!
+serve_up "$S/ix.npk" "$K/b.key"
 expect_exit 0 "serve -k: /api/search of the sealed index, the hits of the archive not sealed" -- \
-	/usr/bin/python3 - "$SPORT" "$S/q-plain-detainees.json" <<'PY'
-import json, sys, time, urllib.request
-base = "http://127.0.0.1:%s" % sys.argv[1]
-for _ in range(100):
-    try:
-        arch = json.load(urllib.request.urlopen(base + "/api/archives"))
-        break
-    except OSError:
-        time.sleep(0.1)
-slug = arch["archives"][0]["slug"] if isinstance(arch, dict) else arch[0]["slug"]
+	/usr/bin/python3 - "$SPORT" "$S/q-plain-detainees.json" "$S" <<'PY'
+import json, sys, urllib.request
+sys.path.insert(0, sys.argv[3])
+from sv import base, slug
 j = json.load(urllib.request.urlopen(base + "/api/search?archive=%s&q=detainees&limit=50" % slug))
 want = json.load(open(sys.argv[2]))
 assert [h["path"] for h in j["hits"]][:10] == [h["path"] for h in want["hits"]][:10], j
 print("served search:", j["matched"], "documents")
 PY
-kill "$SPID" 2>/dev/null
-wait "$SPID" 2>/dev/null
+serve_down
 expect_exit 2 "search-index refuses a sealed archive, saying how" -- \
 	"$NP" search-index -p "$PUB" -k "$K/a.key" "$A" "$S/ix2.npk"
 expect_exit 2 "search-index (no key) refuses it too" -- \

@@ -2,7 +2,7 @@
  * recipient's key, as newspack verify -k, list -k, cat -k, prove -k and
  * recipients list do: the seal, its stanzas, the sealed manifest (behind
  * its AEAD, which a mutation rarely passes), the sealed objects, the
- * sealed tree rebuilt from the entries. The key is the vector recipient's
+ * sealed tree rebuilt from the entries, a search of the sealed index. The key is the vector recipient's
  * (spec/vectors/seal-recipient.key, a test key, not secret); passphrase
  * stanzas are parsed but not tried (Argon2id would take a second an input). */
 #include <stdlib.h>
@@ -94,6 +94,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					npk_proof_clear(&p);
 			}
 			free(w.first);
+			/* a sealed index (15.17.6): read through its chunks */
+			npk_search_opts so = {.limit = 3, .snippets = 1};
+			npk_search_result res;
+			if (npk_search(&r, 1, "seed OR council", &so, &res, &err) == NPK_OK)
+				npk_search_result_free(&res);
 			npk_reader_verify(r, NULL, NULL, &vs, &err);
 		}
 		npk_reader_free(r);

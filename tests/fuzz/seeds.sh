@@ -268,6 +268,7 @@ mk sealed-many "$C/sealed/seed-many.npk" --cluster-size 4096 --recipient "$RP" "
 printf 'seed passphrase\n' >"$T/pass"
 mk sealed-stanzas "$C/sealed/seed-stanzas.npk" --recipient "$T/other.pub" --recipient "$RP" \
 	--encrypt-passphrase-file "$T/pass" seeds
+mk sealed-index "$C/sealed/seed-index.npk" --search-index --recipient "$RP" seeds
 cp "$C/sealed/seed-seeds.npk" "$C/sealed/seed-protected.npk"
 ./newspack-full protect --parity 20 "$C/sealed/seed-protected.npk" >/dev/null
 echo "seeds.sh: written under $C"

@@ -587,6 +587,26 @@ DEFINE_TEST(test_seal_archive_flips)
  * their own key: the signature is valid, and the trust list decides as
  * for any archive; but whoever opens it finds the first signer named in
  * the sealed manifest (15.17.6) and calls it damaged. */
+/* The signed part b of flen bytes signed again by sk, the manifest naming
+ * its public key pk as the signer (someone else's signature). */
+static void resign(uint8_t *b, size_t flen, const npk_pubkey *pk, const npk_seckey *sk)
+{
+	npk_error err = {0};
+	uint64_t mo = npk__ld64(b + flen - 32);
+	uint32_t ml = npk__ld32(b + flen - 24), sl = npk__ld32(b + flen - 20);
+	uint8_t *m = b + mo;
+	memcpy(m + 168, npk_pubkey_id(pk), 8);
+	memcpy(m + 176, npk_pubkey_bytes(pk), 32);
+	uint8_t *s = m + ml;
+	uint16_t clen = npk__ld16(s + 74);
+	CHECK(sl == 140u + clen);
+	uint8_t sig[64], global[64];
+	CHECK_RC(npk__sign(sk, m, ml, (const char *)s + 76, clen, sig, global, &err), NPK_OK, &err);
+	memcpy(s + 2, npk_pubkey_id(pk), 8);
+	memcpy(s + 10, sig, 64);
+	memcpy(s + 76 + clen, global, 64);
+}
+
 DEFINE_TEST(test_seal_archive_resigned)
 {
 	sealed_fixture f;
@@ -601,22 +621,10 @@ DEFINE_TEST(test_seal_archive_resigned)
 	/* the signed part (the tail of survival copies dropped) */
 	if (memcmp(b + flen - 8, "NPKTAIL\n", 8) == 0)
 		flen = (size_t)npk__ld64(b + flen - 32);
-	uint64_t mo = npk__ld64(b + flen - 32);
-	uint32_t ml = npk__ld32(b + flen - 24), sl = npk__ld32(b + flen - 20);
 	npk_pubkey *pk = NULL;
 	npk_seckey *sk = NULL;
 	CHECK_RC(npk_keypair_generate(&pk, &sk, &err), NPK_OK, &err);
-	uint8_t *m = b + mo;
-	memcpy(m + 168, npk_pubkey_id(pk), 8);
-	memcpy(m + 176, npk_pubkey_bytes(pk), 32);
-	uint8_t *s = m + ml;
-	uint16_t clen = npk__ld16(s + 74);
-	CHECK(sl == 140u + clen);
-	uint8_t sig[64], global[64];
-	CHECK_RC(npk__sign(sk, m, ml, (const char *)s + 76, clen, sig, global, &err), NPK_OK, &err);
-	memcpy(s + 2, npk_pubkey_id(pk), 8);
-	memcpy(s + 10, sig, 64);
-	memcpy(s + 76 + clen, global, 64);
+	resign(b, flen, pk, sk);
 	CHECK(npk_test_write_file("r.npk", b, flen) == 0);
 	npk_trust *t = npk_trust_new();
 	CHECK_RC(npk_trust_add(t, pk, &err), NPK_OK, &err);
@@ -715,23 +723,12 @@ DEFINE_TEST(test_seal_archive_tag_forged)
 	randombytes_buf(nonce, sizeof nonce);
 	CHECK(npk__seal_stored_len(ilen) == slen);
 	npk__seal(v.k, NPK__SEAL_MANIFEST, 0, 0, p, ilen, nonce, seal + st_end + 4);
-	/* the directory's record of the seal, the signer, the signature */
-	uint64_t mo = npk__ld64(b + flen - 32);
-	uint32_t ml = npk__ld32(b + flen - 24), sl = npk__ld32(b + flen - 20);
-	uint8_t *m = b + mo;
+	/* the directory's record of the seal, then the signer and signature */
+	uint8_t *m = b + npk__ld64(b + flen - 32);
 	size_t dir = manifest_ext(m, NPK_EXT_DIRECTORY);
 	CHECK(dir != 0);
 	npk__digest(seal, v.len, m + dir + 12 + (size_t)NPK_SECTION_RECORD * (size_t)v.sec + 24);
-	memcpy(m + 168, npk_pubkey_id(pk), 8);
-	memcpy(m + 176, npk_pubkey_bytes(pk), 32);
-	uint8_t *s = m + ml;
-	uint16_t clen = npk__ld16(s + 74);
-	CHECK(sl == 140u + clen);
-	uint8_t sig[64], global[64];
-	CHECK_RC(npk__sign(sk, m, ml, (const char *)s + 76, clen, sig, global, &err), NPK_OK, &err);
-	memcpy(s + 2, npk_pubkey_id(pk), 8);
-	memcpy(s + 10, sig, 64);
-	memcpy(s + 76 + clen, global, 64);
+	resign(b, flen, pk, sk);
 	CHECK(npk_test_write_file("t.npk", b, flen) == 0);
 	npk_reader_free(r);
 	r = NULL;
