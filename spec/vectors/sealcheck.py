@@ -510,24 +510,15 @@ def audit_archive(path, pubfile):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "audit":
+    COMMANDS = {"audit": audit_archive, "open": open_archive}
+    if len(sys.argv) == 4 and sys.argv[1] in COMMANDS:
         try:
-            audit_archive(sys.argv[2], sys.argv[3])
+            COMMANDS[sys.argv[1]](sys.argv[2], sys.argv[3])
         except Bad as e:
             print("sealcheck: %s: %s" % (sys.argv[2], e))
             sys.exit(1)
-        except Exception as e:      # a bad signature (InvalidSignature), a short read
+        except Exception as e:      # InvalidSignature, InvalidTag (an object that does not
             print("sealcheck: %s: does not check: %s" % (sys.argv[2], type(e).__name__))
-            sys.exit(1)
-        sys.exit(0)
-    if len(sys.argv) == 4 and sys.argv[1] == "open":
-        try:
-            open_archive(sys.argv[2], sys.argv[3])
-        except Bad as e:
-            print("sealcheck: %s: %s" % (sys.argv[2], e))
-            sys.exit(1)
-        except Exception as e:      # an object that does not open (InvalidTag), a short read
-            print("sealcheck: %s: cannot be read: %s" % (sys.argv[2], type(e).__name__))
-            sys.exit(1)
+            sys.exit(1)             # open), a short read
         sys.exit(0)
     sys.exit(main())
