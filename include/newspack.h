@@ -849,6 +849,10 @@ typedef struct npk_merge_opts {
 	const npk_chain_opts *chain;  /* earlier files of the inputs' chains; may be NULL */
 	const npk_trust *trust;       /* each input's signer must be trusted... */
 	int allow_untrusted;          /* ...unless this is set */
+	/* sealed inputs (spec/format.md 15.17): the keys that open them (NULL:
+	 * none, and a sealed input is refused); the output is sealed when
+	 * create's recipients or seal_passphrase say so, whatever the inputs */
+	const npk_keyring *keys;
 } npk_merge_opts;
 typedef struct npk_merge_stats {
 	uint64_t inputs;

@@ -51,6 +51,10 @@ int cmd_append(int argc, char **argv);
 int cmd_rotate(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cli_parse_time(const char *s, uint64_t *out);
+/* 15.17: create's and merge's --recipient keys and --encrypt-passphrase-file
+ * loaded into opts (*rk and *pass theirs to free); 0 or an exit code. */
+int cli_sealing_load(const char **rcpt, size_t nrcpt, const char *pfile, int quiet,
+                     npk_create_opts *opts, npk_recipient ***rk, char **pass);
 int cli_load_seckey(const char *sec, const char *pfile, npk_seckey **sk);
 int cli_default_timestamp(npk_create_opts *opts);
 

@@ -450,37 +450,41 @@ static void print_summary(const char *out, const copts *co, const npk_create_sta
 	}
 }
 
+int cli_sealing_load(const char **rcpt, size_t nrcpt, const char *pfile, int quiet,
+                     npk_create_opts *opts, npk_recipient ***rk, char **pass)
+{
+	npk_error err = {0};
+	if (nrcpt > 0 && (*rk = calloc(nrcpt, sizeof **rk)) == NULL) {
+		cli_warn("out of memory");
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < nrcpt; i++)
+		if (npk_recipient_load(rcpt[i], &(*rk)[i], &err) != NPK_OK)
+			return cli_fail(&err);
+	if (pfile != NULL) {
+		*pass = cli_passphrase(pfile, "Passphrase for the archive: ", 1);
+		if (*pass == NULL)
+			return EXIT_USAGE;
+		if ((*pass)[0] == 0) {
+			cli_warn("%s: an empty passphrase", pfile);
+			return EXIT_USAGE;
+		}
+	}
+	opts->recipients = (const npk_recipient *const *)*rk;
+	opts->nrecipients = nrcpt;
+	opts->seal_passphrase = *pass;
+	if (nrcpt + (*pass != NULL) == 1 && !quiet)
+		cli_warn("warning: sealed for one key only: if it is lost, so is the archive; "
+		         "give two recipients (--recipient) or add a passphrase");
+	return 0;
+}
+
 /* 15.17: the recipients' keys and the archive's passphrase, before any
  * work. Returns 0 or an exit code. */
 static int load_sealing(copts *co)
 {
-	npk_error err = {0};
-	if (co->nrcpt > 0) {
-		co->rk = calloc(co->nrcpt, sizeof *co->rk);
-		if (co->rk == NULL) {
-			cli_warn("out of memory");
-			return EXIT_USAGE;
-		}
-	}
-	for (size_t i = 0; i < co->nrcpt; i++)
-		if (npk_recipient_load(co->rcpt[i], &co->rk[i], &err) != NPK_OK)
-			return cli_fail(&err);
-	if (co->seal_pfile != NULL) {
-		co->seal_pass = cli_passphrase(co->seal_pfile, "Passphrase for the archive: ", 1);
-		if (co->seal_pass == NULL)
-			return EXIT_USAGE;
-		if (co->seal_pass[0] == 0) {
-			cli_warn("%s: an empty passphrase", co->seal_pfile);
-			return EXIT_USAGE;
-		}
-	}
-	co->opts.recipients = (const npk_recipient *const *)co->rk;
-	co->opts.nrecipients = co->nrcpt;
-	co->opts.seal_passphrase = co->seal_pass;
-	if (co->nrcpt + (co->seal_pass != NULL) == 1 && !co->quiet && !co->json)
-		cli_warn("warning: sealed for one key only: if it is lost, so is the archive; "
-		         "give two recipients (--recipient) or add a passphrase");
-	return 0;
+	return cli_sealing_load(co->rcpt, co->nrcpt, co->seal_pfile, co->quiet || co->json,
+	                        &co->opts, &co->rk, &co->seal_pass);
 }
 
 /* Packs the n inputs into out, signed with sk, and prints the summary.

@@ -51,8 +51,17 @@ static void merge_help(FILE *f)
 	        "                       of the INPUTs' files\n"
 	        "  --json               print the summary as JSON\n"
 	        "  -q                   no progress and no summary\n"
+	        "  -k KEY               a recipient's secret key, to open sealed INPUTs (repeat;\n"
+	        "                       default: the one keygen --encryption made)\n"
+	        "  --input-passphrase-file F\n"
+	        "                       the passphrase of sealed INPUTs, from F's first line\n"
+	        "  --recipient PUBKEY   seal OUT.npk for this recipient (repeat), as create;\n"
+	        "                       without it OUT.npk is not sealed, whatever the INPUTs\n"
+	        "  --encrypt-passphrase-file F\n"
+	        "                       seal OUT.npk for the passphrase in F's first line too\n"
 	        "\n"
-	        "The same INPUTs, key and timestamp give the same OUT.npk, byte for byte.\n"
+	        "The same INPUTs, key and timestamp give the same OUT.npk, byte for byte (not\n"
+	        "sealed: sealing draws a new file key).\n"
 	        "\n"
 	        "Examples:\n"
 	        "  newspack merge news.npk news-2024.npk news-2025.npk news-2026.npk\n"
@@ -73,6 +82,12 @@ typedef struct mopts {
 	npk_meta *meta;
 	const char **prefer, **files;
 	size_t nprefer, nfiles;
+	/* 15.17: keys of sealed INPUTs; the recipients of a sealed OUT */
+	const char **keys, **rcpt, *in_pfile, *seal_pfile;
+	size_t nkeys, nrcpt;
+	npk_recipient **rk;
+	char *seal_pass;
+	npk_keyring *ring;
 } mopts;
 
 static const struct option merge_longopts[] = {
@@ -93,6 +108,9 @@ static const struct option merge_longopts[] = {
 	{"json", no_argument, NULL, 'O'},
 	{"force", no_argument, NULL, 'f'},
 	{"search-index", no_argument, NULL, 'I'},
+	{"recipient", required_argument, NULL, 'Y'},
+	{"encrypt-passphrase-file", required_argument, NULL, 'Z'},
+	{"input-passphrase-file", required_argument, NULL, 'X'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -144,8 +162,12 @@ static int parse_merge_opts(int argc, char **argv, mopts *mo)
 	npk_merge_opts *o = &mo->opts;
 	int c, ec = -1;
 	optind = 1;
-	while (ec < 0 && (c = getopt_long(argc, argv, "s:p:j:qh", merge_longopts, NULL)) != -1) {
+	while (ec < 0 && (c = getopt_long(argc, argv, "s:p:j:k:qh", merge_longopts, NULL)) != -1) {
 		switch (c) {
+		case 'k': ec = cli_push(mo->cmd, &mo->keys, &mo->nkeys, optarg); break;
+		case 'Y': ec = cli_push(mo->cmd, &mo->rcpt, &mo->nrcpt, optarg); break;
+		case 'X': mo->in_pfile = optarg; break;
+		case 'Z': mo->seal_pfile = optarg; break;
 		case 's': mo->sec = optarg; break;
 		case 'P': mo->pfile = optarg; break;
 		case 'p': mo->pub = optarg; break;
@@ -410,9 +432,27 @@ static int merge_main(int argc, char **argv, mopts *pm)
 	}
 	if (ec < 0 && strcmp(mo.cmd, "search-index") == 0)
 		ec = not_edition(argv[optind + 1], &mo);
+	/* 15.17: sealed INPUTs opened with -k (else the default key); OUT
+	 * sealed for --recipient and --encrypt-passphrase-file */
+	if (ec < 0 && (mo.nrcpt > 0 || mo.seal_pfile != NULL) &&
+	    (ec = cli_sealing_load(mo.rcpt, mo.nrcpt, mo.seal_pfile, mo.quiet || mo.json,
+	                           &mo.opts.create, &mo.rk, &mo.seal_pass)) == 0)
+		ec = -1;
+	if (ec < 0 && (ec = cli_keyring(mo.keys, mo.nkeys, mo.in_pfile, &mo.ring, NULL, NULL,
+	                                NULL)) == 0) {
+		mo.opts.keys = mo.ring;
+		ec = -1;
+	}
 	if (ec < 0 && (ec = cli_load_seckey(mo.sec, mo.pfile, &sk)) == 0)
 		ec = merge_run(&mo, argc - optind, argv + optind, sk);
 	npk_seckey_free(sk);
+	npk_keyring_free(mo.ring);
+	for (size_t i = 0; mo.rk != NULL && i < mo.nrcpt; i++)
+		npk_recipient_free(mo.rk[i]);
+	free(mo.rk);
+	cli_passphrase_free(mo.seal_pass);
+	free(mo.keys);
+	free(mo.rcpt);
 	npk_meta_free(mo.meta);
 	free(mo.prefer);
 	free(mo.files);

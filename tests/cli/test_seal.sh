@@ -458,6 +458,34 @@ assert a['matched'] == b['matched'] > 0 and a['hits'] == b['hits'], (a['matched'
 done
 expect_exit 0 "verify -k: every chunk opened, every H" -- "$NP" verify -q -p "$PUB" -k "$K/a.key" "$S/bbc.npk"
 
+# ---- merge: sealed INPUTs opened with -k; OUT sealed with --recipient, or not
+MG="$NP merge -q -s $KEY --timestamp 2026-03-01"
+expect_exit 1 "merge of a sealed input with a key that is no recipient" -- \
+	$MG -k "$K/c.key" "$S/mg0.npk" "$A" &&
+	expect_contains "$ERR" "not a recipient" "says so"
+expect_true "and wrote nothing" -- test ! -e "$S/mg0.npk"
+expect_exit 0 "merge -k of a sealed input, OUT not sealed" -- $MG -k "$K/a.key" "$S/mg1.npk" "$A"
+expect_exit 0 "OUT verifies, not sealed" -- "$NP" verify -p "$PUB" "$S/mg1.npk" &&
+	expect_not_contains "$OUT" "sealed" "it is not sealed"
+expect_exit 0 "merge -k --recipient c: OUT sealed for c" -- \
+	$MG -k "$K/a.key" --recipient "$K/c.pub" --recipient "$K/b.pub" "$S/mg2.npk" "$A" "$S/one.npk"
+expect_true "no marker in the sealed OUT" -- sh -c "! grep -a -q -e '$MARK' '$S/mg2.npk'"
+expect_exit 0 "c reads every document of OUT" -- "$NP" verify -p "$PUB" -k "$K/c.key" "$S/mg2.npk"
+expect_exit 0 "sealcheck.py opens OUT with c's key" -- \
+	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" open "$S/mg2.npk" "$K/c.key"
+expect_exit 0 "extract OUT with c's key" -- "$NP" extract -q -p "$PUB" -k "$K/c.key" -C "$S/mgx" "$S/mg2.npk"
+expect_true "byte for byte the inputs (sidecars are metadata)" -- diff -r -x '*.meta.json' "$S/mgx" "$IN"
+expect_exit 0 "merge --search-index --recipient: a sealed OUT with a sealed index" -- \
+	$MG -k "$K/a.key" --search-index --recipient "$K/b.pub" "$S/mg3.npk" "$S/bbc.npk"
+expect_exit 0 "search it" -- "$NP" search --json -p "$PUB" -k "$K/b.key" -n 100 "$S/mg3.npk" election &&
+	cp "$OUT" "$S/b1.json" &&
+	"$NP" search --json -p "$PUB" -n 100 "$S/bbc-plain.npk" election > "$S/b2.json" &&
+	expect_true "the hits of the archive never sealed" -- /usr/bin/python3 -c "
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert [h['path'] for h in a['hits']] == [h['path'] for h in b['hits']] and a['hits']
+" "$S/b1.json" "$S/b2.json"
+
 # ---- salvage of a sealed archive: with a key, its seal from its place or
 # its survival copy; the documents of intact clusters written, proven
 expect_exit 0 "a sealed archive of several clusters" -- \

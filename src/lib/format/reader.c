@@ -3489,19 +3489,36 @@ int npk__reader_cluster_object(npk_reader *r, uint32_t i, uint8_t **obj, uint32_
 			rc = npk__fail(err, NPK_E_DIGEST, "%s: cluster %u (offset %llu, %u bytes): digest "
 			               "mismatch", r->name, i, (unsigned long long)cl->off, cl->len);
 	}
-	if (rc == NPK_OK && (memcmp(b, NPK_CLUSTER_MAGIC, 4) != 0 || b[5] != 0 ||
+	int sealed = r->sealed && r->unsealed;
+	if (rc == NPK_OK && (memcmp(b, NPK_CLUSTER_MAGIC, 4) != 0 ||
+	                     b[5] != (sealed ? NPK_OBJ_FLAG_SEALED : 0) ||
 	                     npk__ld16(b + 6) != 0 || npk__ld32(b + 8) != i ||
-	                     npk__ld32(b + 12) != cl->raw ||
+	                     npk__ld32(b + 12) != (sealed ? 0 : cl->raw) ||
 	                     npk__ld32(b + 16) != cl->len - NPK_OBJ_HEADER_SIZE ||
 	                     npk__ld32(b + 20) != 0))
 		rc = npk__fail(err, NPK_E_FORMAT, "%s: cluster %u (offset %llu): header disagrees with "
 		               "its table entry", r->name, i, (unsigned long long)cl->off);
+	const uint8_t *inner = NULL;
+	size_t ilen = 0;
+	/* 15.17.5: a sealed cluster, opened in place, is handed out as the
+	 * cluster it would be unsealed: its header shows its raw size */
+	if (rc == NPK_OK && sealed)
+		rc = npk__seal_open(r->seal, NPK__SEAL_CLUSTER, i, cl->raw, b + NPK_OBJ_HEADER_SIZE,
+		                    cl->len - NPK_OBJ_HEADER_SIZE,
+		                    b + NPK_OBJ_HEADER_SIZE + NPK__SEAL_NONCE, &inner, &ilen,
+		                    "a sealed cluster", err);
+	if (rc == NPK_OK && sealed) {
+		memmove(b + NPK_OBJ_HEADER_SIZE, inner, ilen);
+		b[5] = 0;
+		npk__st32(b + 12, cl->raw);
+		npk__st32(b + 16, (uint32_t)ilen);
+	}
 	if (rc != NPK_OK) {
 		free(b);
 		return rc;
 	}
 	*obj = b;
-	*len = cl->len;
+	*len = sealed ? (uint32_t)(NPK_OBJ_HEADER_SIZE + ilen) : cl->len;
 	return NPK_OK;
 }
 

@@ -476,6 +476,11 @@ static void job_run(job *j, const encoders *e)
 		if (j->seal != NULL && (j->rc = job_seal(j)) != NPK_OK)
 			return;
 		encode_object_header(j, codec);
+	} else if (j->seal != NULL) { /* 15.17.5: a copied cluster sealed for this file */
+		unsigned codec = j->header[4];
+		if ((j->rc = job_seal(j)) != NPK_OK)
+			return;
+		encode_object_header(j, codec);
 	}
 	crypto_generichash_state hs;
 	crypto_generichash_init(&hs, NULL, 0, 32);
@@ -1620,9 +1625,10 @@ int npk__writer_copy_cluster(npk_writer *w, uint8_t *obj, uint32_t len, uint32_t
 {
 	int rc = NPK_OK;
 	job *j = NULL;
-	if (w->failed || w->in_doc || !w->v11 || w->ed != NULL || w->seal != NULL)
-		rc = npk__fail(err, NPK_E_ARG, "a cluster is copied between entries of a 1.1 archive "
-		               "(not sealed)");
+	if (w->failed || w->in_doc || !w->v11 || w->ed != NULL)
+		rc = npk__fail(err, NPK_E_ARG, "a cluster is copied between entries of a 1.1 archive");
+	else if (len >= NPK_OBJ_HEADER_SIZE && obj[5] != 0)
+		rc = npk__fail(err, NPK_E_ARG, "a copied cluster is given unsealed (flags 0)");
 	else if (len < NPK_OBJ_HEADER_SIZE || (obj[4] != w->codec && obj[4] != NPK_CODEC_STORED))
 		rc = npk__fail(err, NPK_E_ARG, "a copied cluster must be stored or of codec %u",
 		               w->codec);
@@ -1646,6 +1652,8 @@ int npk__writer_copy_cluster(npk_writer *w, uint8_t *obj, uint32_t len, uint32_t
 	memmove(obj, obj + NPK_OBJ_HEADER_SIZE, len - NPK_OBJ_HEADER_SIZE);
 	j->z = obj;
 	j->zlen = len - NPK_OBJ_HEADER_SIZE;
+	j->raw_size = npk__ld32(j->header + 12); /* sealed (job_run): v, and the sealed manifest's */
+	j->seal = w->seal;
 	*number = w->cluster_no;
 	w->doc_bytes += npk__ld32(j->header + 12);
 	w->cluster_no++;

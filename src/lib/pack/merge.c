@@ -218,6 +218,10 @@ static int input_load(merge_run *m, minput *in, npk_error *err)
 	NPK_FORWARD(npk_reader_open_chain(in->name, o->trust, o->allow_untrusted, o->chain, &in->top,
 	                                  err));
 	npk_reader_info(in->top, &in->info);
+	if (in->info.sealed) { /* 15.17: opened with the keys given */
+		NPK_FORWARD(npk_reader_unseal(in->top, o->keys, err));
+		npk_reader_info(in->top, &in->info);
+	}
 	in->nfiles = npk__reader_chain(in->top) != NULL ? in->info.edition + 1 : 1;
 	in->files = calloc(in->nfiles, sizeof *in->files);
 	NPK_FAIL_IF(in->files == NULL, err, NPK_E_NOMEM, "out of memory");

@@ -370,8 +370,8 @@ static int units_open(search *s, npk_search_result *res, npk_error *err)
 		npk_info in;
 		npk_reader_info(r, &in);
 		NPK_FAIL_IF(!found && in.sealed, err, NPK_E_NOTFOUND,
-		            "%s has no search index: a sealed archive gets one when it is made "
-		            "(create --search-index --recipient ...)", npk__reader_name(r));
+		            "%s has no search index: a sealed archive gets one when it is written "
+		            "(create or merge --search-index --recipient ...)", npk__reader_name(r));
 		NPK_FAIL_IF(!found, err, NPK_E_NOTFOUND,
 		            "%s has no search index: add one with 'newspack search-index %s OUT.npk' "
 		            "(or create it with --search-index)",
