@@ -485,6 +485,11 @@ import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
 assert [h['path'] for h in a['hits']] == [h['path'] for h in b['hits']] and a['hits']
 " "$S/b1.json" "$S/b2.json"
+mkdir -p "$S/more"
+printf 'A later statement.\n' > "$S/more/later.txt"
+expect_exit 2 "append to a sealed archive is refused, saying what to do" -- \
+	"$NP" append -s "$KEY" "$A" "$S/a-e1.npk" "$S/more" &&
+	expect_contains "$ERR" "merge it with the new documents" "names merge"
 
 # ---- salvage of a sealed archive: with a key, its seal from its place or
 # its survival copy; the documents of intact clusters written, proven

@@ -289,6 +289,10 @@ static int prev_load(npk_reader *top, const char *previous, prev_info *pv, npk_e
 	uint32_t count = npk__chain_count(top);
 	NPK_FORWARD(npk__chain_file(top, count - 1, &pv->fr, err));
 	npk_reader_info(pv->fr, &pv->info);
+	NPK_FAIL_IF(pv->info.sealed, err, NPK_E_INPUT, "%s is sealed: a sealed archive has no "
+	            "editions yet (spec/format.md 15.17.8); merge it with the new documents "
+	            "instead (newspack merge -k KEY --recipient PUBKEY... OUT.npk %s NEW.npk)",
+	            previous, previous);
 	pv->link = npk__reader_link(pv->fr);
 	const uint8_t *mf, *sig;
 	size_t mf_len, sig_len;
