@@ -125,6 +125,8 @@ int cli_parse_ropts(int argc, char **argv, const char *cmd, unsigned allowed,
 /* --at EDITION|YYYY-MM-DD[THH:MM:SSZ] into c (a date: the end of that day,
  * UTC); -1 to go on, or an exit code (usage). */
 int cli_parse_at(const char *cmd, const char *s, npk_chain_opts *c);
+/* -k KEY: added to *keys, of *n (the array lives until exit; one per run). */
+int cli_add_key(const char *cmd, const char *file, const char ***keys, size_t *n);
 /* --chain FILE: added to c (the array lives until exit). */
 int cli_add_chain(const char *cmd, const char *file, npk_chain_opts *c);
 /* The --chain and --at lines of a reading command's --help. */

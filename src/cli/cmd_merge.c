@@ -164,7 +164,7 @@ static int parse_merge_opts(int argc, char **argv, mopts *mo)
 	optind = 1;
 	while (ec < 0 && (c = getopt_long(argc, argv, "s:p:j:k:qh", merge_longopts, NULL)) != -1) {
 		switch (c) {
-		case 'k': ec = cli_push(mo->cmd, &mo->keys, &mo->nkeys, optarg); break;
+		case 'k': ec = cli_add_key(mo->cmd, optarg, &mo->keys, &mo->nkeys); break;
 		case 'Y': ec = cli_push(mo->cmd, &mo->rcpt, &mo->nrcpt, optarg); break;
 		case 'X': mo->in_pfile = optarg; break;
 		case 'Z': mo->seal_pfile = optarg; break;
@@ -451,7 +451,6 @@ static int merge_main(int argc, char **argv, mopts *pm)
 		npk_recipient_free(mo.rk[i]);
 	free(mo.rk);
 	cli_passphrase_free(mo.seal_pass);
-	free(mo.keys);
 	free(mo.rcpt);
 	npk_meta_free(mo.meta);
 	free(mo.prefer);

@@ -84,7 +84,7 @@ static int prove_parse(int argc, char **argv, prove_opts *o)
 	while ((c = getopt_long(argc, argv, "p:o:k:h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'p': o->pubkey = optarg; break;
-		case 'k': ec = cli_push("prove", &o->keys, &o->nkeys, optarg); break;
+		case 'k': ec = cli_add_key("prove", optarg, &o->keys, &o->nkeys); break;
 		case OPT_PASSFILE: o->pass_file = optarg; break;
 		case 'o': o->out = optarg; break;
 		case OPT_JSON: o->json = 1; break;
@@ -195,16 +195,13 @@ int cmd_prove(int argc, char **argv)
 	npk_reader *r = NULL;
 	cli_ropts ro = {.pubkey = o.pubkey, .allow_untrusted = o.allow_untrusted, .chain = o.chain,
 	                .keys = o.keys, .nkeys = o.nkeys, .pass_file = o.pass_file};
-	if ((ec = cli_open_ro(argv[optind], &ro, &r)) != 0) {
-		free(o.keys);
+	if ((ec = cli_open_ro(argv[optind], &ro, &r)) != 0)
 		return ec;
-	}
 	textbuf b = {0};
 	json_t *list = o.json ? json_array() : NULL;
 	for (int i = optind + 1; i < argc && ec == 0; i++)
 		ec = prove_one(r, argv[i], &b, list);
 	npk_reader_free(r);
-	free(o.keys);
 	if (ec == 0)
 		ec = prove_output(&o, &b, argc - optind - 1, list);
 	json_decref(list);

@@ -83,7 +83,6 @@ static void ropts_free(ropts *o)
 	free(o->mine);
 	free(o->rcpt);
 	free(o->keep);
-	free(o->keys);
 	cli_passphrase_free(o->add_pass);
 	npk_keyring_free(o->ring);
 	npk_seckey_free(o->sk);
@@ -350,7 +349,7 @@ int cmd_recipients(int argc, char **argv)
 			ec = cli_push("recipients", &o.keep, &o.nkeep, optarg);
 			break;
 		case 'k':
-			ec = cli_push("recipients", &o.keys, &o.nkeys, optarg);
+			ec = cli_add_key("recipients", optarg, &o.keys, &o.nkeys);
 			break;
 		case 'E':
 			o.add_pfile = optarg;

@@ -119,7 +119,7 @@ static int parse(int argc, char **argv, sopts *o)
 		case 'U': o->ro.allow_untrusted = 1; break;
 		case 'c': ec = cli_add_chain("search", optarg, &o->ro.chain); break;
 		case 'a': ec = cli_parse_at("search", optarg, &o->ro.chain); break;
-		case 'k': ec = cli_push("search", &o->ro.keys, &o->ro.nkeys, optarg); break;
+		case 'k': ec = cli_add_key("search", optarg, &o->ro.keys, &o->ro.nkeys); break;
 		case 'F': o->ro.pass_file = optarg; break;
 		case 'n':
 			o->limit = (size_t)strtoul(optarg, &end, 10);

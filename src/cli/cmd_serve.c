@@ -914,7 +914,7 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case 'c': ec = cli_add_chain("serve", optarg, &server.chain); break;
 		case 'a': ec = cli_parse_at("serve", optarg, &server.chain); break;
-		case 'k': ec = cli_push("serve", &keys, &nkeys, optarg); break;
+		case 'k': ec = cli_add_key("serve", optarg, &keys, &nkeys); break;
 		case 'F': archive_pass = optarg; break;
 		case 'h': serve_help(stdout); return 0;
 		default: return cli_usage_error("serve", "bad option");
@@ -977,7 +977,6 @@ int cmd_serve(int argc, char **argv)
 	/* 15.17: the keys of sealed archives: those given, else the default one */
 	if ((ec = cli_keyring(keys, nkeys, archive_pass, &server.keys, NULL, NULL, NULL)) != 0)
 		return ec;
-	free(keys);
 	server.n = (size_t)(argc - optind);
 	server.a = calloc(server.n, sizeof *server.a);
 	if (server.a == NULL) {

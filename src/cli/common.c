@@ -139,6 +139,13 @@ static int run_list_push(const char *cmd, const char ***list, size_t *n, const c
 	return -1;
 }
 
+int cli_add_key(const char *cmd, const char *file, const char ***keys, size_t *n)
+{
+	int ec = run_list_push(cmd, &key_files, n, file);
+	*keys = key_files;
+	return ec;
+}
+
 int cli_add_chain(const char *cmd, const char *file, npk_chain_opts *c)
 {
 	int ec = run_list_push(cmd, &chain_files, &c->nfiles, file);
