@@ -104,12 +104,6 @@ static int load_pubs(const char **paths, size_t n, npk_recipient ***out)
 	return 0;
 }
 
-static void key_hex(const uint8_t id[8], char out[17])
-{
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02X", id[7 - i]);
-}
-
 static const char *type_name(unsigned t)
 {
 	return t == NPK_STANZA_X25519       ? "X25519"
@@ -180,7 +174,7 @@ static int do_list(ropts *o, const char *archive)
 				char id[17];
 				size_t j = (size_t)who[i];
 				const npk_recipient *k = j < o->nrcpt ? o->rk[j] : o->mine[j - o->nrcpt];
-				key_hex(npk_recipient_id(k), id);
+				npk_keyid_format(npk_recipient_id(k), id);
 				json_object_set_new(s, "key_id", json_string(id));
 				if (j < o->nrcpt)
 					json_object_set_new(s, "public_key_file", json_string(o->rcpt[j]));
@@ -200,7 +194,8 @@ static int do_list(ropts *o, const char *archive)
 			char id[17] = "";
 			size_t j = who[i] >= 0 ? (size_t)who[i] : 0;
 			if (who[i] >= 0)
-				key_hex(npk_recipient_id(j < o->nrcpt ? o->rk[j] : o->mine[j - o->nrcpt]), id);
+				npk_keyid_format(npk_recipient_id(j < o->nrcpt ? o->rk[j]
+				                                              : o->mine[j - o->nrcpt]), id);
 			printf("  %2zu  %s", i, type_name(st[i].type));
 			if (who[i] >= 0 || st[i].opened == 1)
 				printf("%*s", (int)(12 - strlen(type_name(st[i].type))), "");

@@ -173,10 +173,10 @@ static int pass_stanza(change *c, const char *pass, npk_error *err)
 	return new_stanza(c, NPK__STANZA_PASSPHRASE, body, sizeof body, none, err);
 }
 
+/* id as keys.md shows it, for the messages that name a key */
 static char *key_hex(const uint8_t id[8], char out[17])
 {
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02X", id[7 - i]);
+	npk_keyid_format(id, out);
 	return out;
 }
 
