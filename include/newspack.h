@@ -804,6 +804,12 @@ typedef struct npk_append_opts {
 	 * whole state, every current document of the earlier files as well as
 	 * its own (spec/search.md 9.1), for a chain whose files have none */
 	int index_chain;
+	/* a sealed chain (spec/format.md 15.17.8): the keys that open
+	 * PREVIOUS. The edition is sealed with the chain's file key for the
+	 * same stanzas, and one more for each of create.recipients (added
+	 * recipients, who read the whole chain); create.seal_passphrase is
+	 * refused (a passphrase stanza of PREVIOUS is carried over) */
+	const npk_keyring *keys;
 } npk_append_opts;
 typedef struct npk_append_stats {
 	uint32_t edition;             /* the new edition's number */
@@ -909,6 +915,10 @@ typedef struct npk_chain_edition {
 	                           * checked against both signed roots */
 	int root_ok;              /* the root from its stored nodes is the signed root */
 	int ok;                   /* no problem of its own */
+	/* sealed (spec/format.md 15.17.8): its entries, tree and the leaves
+	 * before it are hidden (0 above); its tree is checked by verify with a
+	 * key, which rebuilds the chain's leaves */
+	int sealed;
 } npk_chain_edition;
 /* One problem (each makes the chain DAMAGED). */
 typedef struct npk_chain_problem {

@@ -58,6 +58,14 @@ static void append_help(FILE *f)
 	        "  --force              replace OUT.npk when it is a newspack archive that is no\n"
 	        "                       file of the chain (a file of the chain: never)\n"
 	        "  --json               print the summary as JSON\n"
+	        "  -k KEY               a recipient's secret key, to open a sealed PREVIOUS\n"
+	        "                       (repeat; default: the one keygen --encryption made). The\n"
+	        "                       edition is sealed as its chain: the same file key and\n"
+	        "                       recipients, its own file id (spec/format.md 15.17.8)\n"
+	        "  --input-passphrase-file F\n"
+	        "                       open a sealed PREVIOUS with the passphrase in F\n"
+	        "  --recipient PUBKEY   a recipient added to a sealed chain (repeat): a stanza for\n"
+	        "                       the chain's file key, so it reads every file of the chain\n"
 	        "  -q                   no progress and no summary\n"
 	        "  -v                   name each document as it is read (on stderr)\n"
 	        "\n"
@@ -105,6 +113,11 @@ typedef struct aopts {
 	const char *list;         /* --files-from */
 	int null;                 /* --null */
 	cli_inputs in;            /* the INPUTs */
+	/* 15.17.8: the keys that open a sealed PREVIOUS; recipients added */
+	const char **keys, **rcpt, *in_pfile;
+	size_t nkeys, nrcpt;
+	npk_recipient **rk;
+	npk_keyring *ring;
 } aopts;
 
 /* --meta, numbers and codec. Returns -1 to go on, or an exit code. */
@@ -170,6 +183,8 @@ static const struct option append_longopts[] = {
 	{"files-from", required_argument, NULL, 'T'},
 	{"null", no_argument, NULL, '0'},
 	{"search-index", optional_argument, NULL, 'I'},
+	{"recipient", required_argument, NULL, 'Y'},
+	{"input-passphrase-file", required_argument, NULL, 'X'},
 	{NULL, 0, NULL, 0},
 };
 
@@ -180,8 +195,11 @@ static int parse_append_opts(int argc, char **argv, aopts *ao)
 	npk_append_opts *o = &ao->opts;
 	int c, ec = -1;
 	optind = 1;
-	while (ec < 0 && (c = getopt_long(argc, argv, "s:j:qvh", append_longopts, NULL)) != -1) {
+	while (ec < 0 && (c = getopt_long(argc, argv, "s:j:k:qvh", append_longopts, NULL)) != -1) {
 		switch (c) {
+		case 'k': ec = cli_add_key("append", optarg, &ao->keys, &ao->nkeys); break;
+		case 'Y': ec = cli_push("append", &ao->rcpt, &ao->nrcpt, optarg); break;
+		case 'X': ao->in_pfile = optarg; break;
 		case 's': ao->sec = optarg; break;
 		case 'P': ao->pfile = optarg; break;
 		case 'q': ao->quiet = 1; break;
@@ -352,6 +370,24 @@ static int append_run(aopts *ao, char **argv, const npk_seckey *sk)
 	return 0;
 }
 
+/* --recipient's keys, for the create options' recipients. */
+static int load_recipients(aopts *ao)
+{
+	npk_error err = {0};
+	if (ao->nrcpt == 0)
+		return 0;
+	if ((ao->rk = calloc(ao->nrcpt, sizeof *ao->rk)) == NULL) {
+		cli_warn("out of memory");
+		return EXIT_USAGE;
+	}
+	for (size_t i = 0; i < ao->nrcpt; i++)
+		if (npk_recipient_load(ao->rcpt[i], &ao->rk[i], &err) != NPK_OK)
+			return cli_fail(&err);
+	ao->opts.create.recipients = (const npk_recipient *const *)ao->rk;
+	ao->opts.create.nrecipients = ao->nrcpt;
+	return 0;
+}
+
 int cmd_append(int argc, char **argv)
 {
 	aopts ao;
@@ -367,10 +403,22 @@ int cmd_append(int argc, char **argv)
 	                       ao.list, ao.null);
 	if (ec >= 0)
 		goto out;
+	/* 15.17.8: a sealed PREVIOUS opened with -k (else the default key) or
+	 * --input-passphrase-file; --recipient adds recipients to the chain */
+	if ((ec = load_recipients(&ao)) != 0)
+		goto out;
+	if ((ec = cli_keyring(ao.keys, ao.nkeys, ao.in_pfile, &ao.ring, NULL, NULL, NULL)) != 0)
+		goto out;
+	ao.opts.keys = ao.ring;
 	if ((ec = cli_load_seckey(ao.sec, ao.pfile, &sk)) != 0)
 		goto out;
 	ec = append_run(&ao, argv + optind, sk);
 out:
+	npk_keyring_free(ao.ring);
+	for (size_t i = 0; ao.rk != NULL && i < ao.nrcpt; i++)
+		npk_recipient_free(ao.rk[i]);
+	free(ao.rk);
+	free(ao.rcpt);
 	npk_seckey_free(sk);
 	cli_inputs_free(&ao.in);
 	npk_meta_free(ao.meta);

@@ -99,10 +99,15 @@ static void text_edition(const npk_chain_edition *e)
 	cli_time(e->created, when, sizeof when);
 	npk_keyid_format(e->key_id, id);
 	npk_fingerprint_format(e->signer, fp);
-	printf("edition %u  %s  %s  %llu %s  tree %llu  key %s (%s%s)", e->edition,
-	       cli_show(e->file ? e->file : "?"), when, (unsigned long long)e->entries,
-	       cli_s(e->entries, "entry", "entries"), (unsigned long long)e->tree_size, id, fp,
-	       e->signature_ok ? "" : ", SIGNATURE DOES NOT VERIFY");
+	if (e->sealed) /* 15.17.8: its entries and tree hidden */
+		printf("edition %u  %s  %s  sealed  key %s (%s%s)", e->edition,
+		       cli_show(e->file ? e->file : "?"), when, id, fp,
+		       e->signature_ok ? "" : ", SIGNATURE DOES NOT VERIFY");
+	else
+		printf("edition %u  %s  %s  %llu %s  tree %llu  key %s (%s%s)", e->edition,
+		       cli_show(e->file ? e->file : "?"), when, (unsigned long long)e->entries,
+		       cli_s(e->entries, "entry", "entries"), (unsigned long long)e->tree_size, id,
+		       fp, e->signature_ok ? "" : ", SIGNATURE DOES NOT VERIFY");
 	if (e->rotated) {
 		npk_keyid_format(e->rotated_from, from);
 		printf("  rotated from %s", from);
@@ -141,13 +146,13 @@ static json_t *json_edition(const npk_chain_edition *e)
 	cli_hex(e->tree_root, 32, root);
 	cli_hex(e->manifest_digest, 32, dg);
 	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:s, s:{s:s, s:s, s:b}, s:b, s:o, s:b, "
-	                 "s:b, s:b}", "edition", (json_int_t)e->edition, "file",
+	                 "s:b, s:b, s:b}", "edition", (json_int_t)e->edition, "file",
 	                 e->file ? e->file : "", "created", when, "entries",
 	                 (json_int_t)e->entries, "tree_size", (json_int_t)e->tree_size, "root",
 	                 root, "manifest_digest", dg, "signer", "key_id", id, "fingerprint", fp,
 	                 "trusted", e->key_trusted, "signature_ok", e->signature_ok,
 	                 "rotated_from", e->rotated ? json_string(from) : json_null(), "consistent",
-	                 e->consistent, "root_ok", e->root_ok, "ok", e->ok);
+	                 e->consistent, "root_ok", e->root_ok, "ok", e->ok, "sealed", e->sealed);
 }
 
 static json_t *json_problem(const npk_chain_problem *p)

@@ -239,6 +239,9 @@ static void check_help(FILE *f)
 	        "  --archive NEWEST.npk  the proof MUST be of an edition of this chain (spec/format.md\n"
 	        "                      15.15); says whether the document is still the current\n"
 	        "                      version, or was replaced or withdrawn in a later edition\n"
+	        "  -k KEY, --passphrase-file F\n"
+	        "                      open a sealed --archive (spec/format.md 15.17.8) to say\n"
+	        "                      what became of the document; the proof itself needs no key\n"
 	        "\n"
 	        "Example:\n"
 	        "  newspack check-proof -p signer.pub flood.proof flood.html\n"
@@ -254,6 +257,8 @@ static void check_help(FILE *f)
 typedef struct check_opts {
 	const char *pubkey, *dir, *proof, *doc, *archive;
 	npk_reader *chain;        /* --archive, opened once */
+	const char **keys, *pass_file; /* a sealed --archive's (15.17.8) */
+	size_t nkeys;
 	int json, quiet;
 	npk_pubkey *given;
 	npk_trust *trust;
@@ -267,12 +272,18 @@ static int check_parse(int argc, char **argv, check_opts *o)
 		{"help", no_argument, NULL, 'h'},
 		{"json", no_argument, NULL, OPT_JSON},
 		{"archive", required_argument, NULL, OPT_ARCHIVE},
+		{"passphrase-file", required_argument, NULL, OPT_PASSFILE},
 		{NULL, 0, NULL, 0},
 	};
-	int c;
+	int c, ec;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "p:C:qh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:C:k:qh", longopts, NULL)) != -1) {
 		switch (c) {
+		case 'k':
+			if ((ec = cli_add_key("check-proof", optarg, &o->keys, &o->nkeys)) >= 0)
+				return ec;
+			break;
+		case OPT_PASSFILE: o->pass_file = optarg; break;
 		case 'p': o->pubkey = optarg; break;
 		case OPT_ARCHIVE: o->archive = optarg; break;
 		case 'C': o->dir = optarg; break;
@@ -736,6 +747,16 @@ int cmd_check_proof(int argc, char **argv)
 		npk_error err = {0};
 		if (npk_reader_open_chain(o.archive, o.trust, 1, NULL, &o.chain, &err) != NPK_OK)
 			ec = cli_fail(&err);
+		npk_info in;
+		if (ec == 0)
+			npk_reader_info(o.chain, &in);
+		if (ec == 0 && in.sealed == 1) { /* -k, --passphrase-file, else the default key */
+			npk_keyring *ring = NULL;
+			ec = cli_keyring(o.keys, o.nkeys, o.pass_file, &ring, NULL, NULL, NULL);
+			if (ec == 0 && ring != NULL && npk_reader_unseal(o.chain, ring, &err) != NPK_OK)
+				ec = cli_fail(&err);
+			npk_keyring_free(ring);
+		}
 	}
 	if (ec == 0) {
 		o.list = o.json ? json_array() : NULL;

@@ -67,6 +67,10 @@ struct npk__chain {
 	void (*warn)(const char *file, const char *why, void *ctx);
 	void *ctx;
 	int warned;
+	/* 15.17.8: a sealed chain's tree, folded from its leaves: smth over
+	 * the leaves of editions [0, sdone) */
+	npk_mth smth;
+	uint32_t sdone;
 };
 
 void npk__chain_free(npk__chain *c)
@@ -196,6 +200,37 @@ unsigned npk__chain_stride(npk_reader *top, uint32_t e, npk_reader *fr)
 	return h[16];
 }
 
+/* 15.15: the leaves edition e + 1 (next) says edition e (fr) holds; not
+ * known of a sealed file not opened yet (15.17.8), checked once it is. */
+static int link_tree_check(uint32_t e, npk_reader *fr, npk_reader *next, npk_error *err)
+{
+	const npk_edition_link *l = npk__reader_link(next);
+	const char *a = npk__reader_name(fr), *b = npk__reader_name(next);
+	npk_info fi, ni;
+	npk__reader_file_info(fr, &fi);
+	npk__reader_file_info(next, &ni);
+	if (fi.sealed == 1 || ni.sealed == 1)
+		return NPK_OK;
+	NPK_FAIL_IF(!fi.tree, err, NPK_E_FORMAT, "%s (edition %u) holds no Merkle tree: it cannot "
+	            "be an edition of a chain", a, e);
+	NPK_FAIL_IF(fi.tree_size != l->prev_tree_size, err, NPK_E_FORMAT,
+	            "%s (edition %u) says the previous edition has %llu leaves, but %s has %llu", b,
+	            e + 1, (unsigned long long)l->prev_tree_size, a,
+	            (unsigned long long)fi.tree_size);
+	return NPK_OK;
+}
+
+/* 15.17.8: an earlier file of a sealed chain whose top is opened is
+ * opened with the top's file key. */
+static int chain_unseal_file(npk_reader *top, npk_reader *fr, npk_error *err)
+{
+	npk_info ti;
+	npk_reader_info(top, &ti);
+	if (ti.sealed != 2 || fr == top)
+		return NPK_OK;
+	return npk__reader_unseal_fk(fr, top, err);
+}
+
 /* 15.15 "Checks of the chain": edition e's file fr against next, the
  * file of edition e + 1, whose link names it. */
 static int link_check(npk_reader *top, uint32_t e, npk_reader *fr, npk_reader *next,
@@ -216,12 +251,12 @@ static int link_check(npk_reader *top, uint32_t e, npk_reader *fr, npk_reader *n
 	NPK_FAIL_IF(!npk__digest_same(base, l->base_digest), err, NPK_E_FORMAT,
 	            "%s (edition %u) names another base than %s (edition %u): not one chain", b,
 	            e + 1, a, e);
-	NPK_FAIL_IF(!fi.tree, err, NPK_E_FORMAT, "%s (edition %u) holds no Merkle tree: it cannot "
-	            "be an edition of a chain", a, e);
-	NPK_FAIL_IF(fi.tree_size != l->prev_tree_size, err, NPK_E_FORMAT,
-	            "%s (edition %u) says the previous edition has %llu leaves, but %s has %llu", b,
-	            e + 1, (unsigned long long)l->prev_tree_size, a,
-	            (unsigned long long)fi.tree_size);
+	/* 15.17.8: every file sealed or none; a sealed file's tree and the
+	 * link's prev_tree_size show once both files are opened */
+	NPK_FAIL_IF((fi.sealed != 0) != (ni.sealed != 0), err, NPK_E_FORMAT, "%s (edition %u) is "
+	            "%s, %s (edition %u) is %s: every file of a chain is sealed, or none is", a, e,
+	            fi.sealed ? "sealed" : "not sealed", b, e + 1, ni.sealed ? "sealed" : "not sealed");
+	NPK_FORWARD(link_tree_check(e, fr, next, err));
 	unsigned sa = npk__chain_stride(top, e, fr), sb = npk__chain_stride(top, e + 1, next);
 	NPK_FAIL_IF(sa != sb, err, NPK_E_FORMAT, "%s (edition %u) has a tree stride of %u, %s "
 	            "(edition %u) of %u: every edition has its base's", b, e + 1, sb, a, e, sa);
@@ -264,7 +299,9 @@ static int open_earlier(npk_reader *top, npk__chain *c, uint32_t e, npk_reader *
 		return npk__fail(err, rc, "%s is not edition %u of this chain: %s (edition %u) names "
 		                 "manifest digest %s...", path, e, npk__reader_name(next), e + 1, hx);
 	NPK_FORWARD(rc);
-	rc = link_check(top, e, fr, next, err);
+	rc = chain_unseal_file(top, fr, err);
+	if (rc == NPK_OK)
+		rc = link_check(top, e, fr, next, err);
 	if (rc != NPK_OK) {
 		npk_reader_free(fr);
 		return rc;
@@ -314,6 +351,112 @@ int npk__chain_file(npk_reader *r, uint32_t e, npk_reader **out, npk_error *err)
 	d->state = 1;
 	npk__reader_inherit(fr, r);
 	*out = fr;
+	return NPK_OK;
+}
+
+int npk__chain_unsealed(npk_reader *top, npk_error *err)
+{
+	npk__chain *c = npk__reader_chain(top);
+	if (c == NULL)
+		return NPK_OK;
+	c->last_read = NULL;
+	/* the newest file's own reader was a copy of the top before it was
+	 * opened: made again when next needed */
+	chain_ed *n = &c->ed[c->count - 1];
+	if (n->state == 1) {
+		npk_reader_free(n->fr);
+		n->fr = NULL;
+		n->state = 0;
+	}
+	for (uint32_t e = 0; e + 1 < c->count; e++)
+		if (c->ed[e].state == 1)
+			NPK_FORWARD(chain_unseal_file(top, c->ed[e].fr, err));
+	for (uint32_t e = 0; e + 2 < c->count; e++)
+		if (c->ed[e].state == 1 && c->ed[e + 1].state == 1)
+			NPK_FORWARD(link_tree_check(e, c->ed[e].fr, c->ed[e + 1].fr, err));
+	if (c->count >= 2 && c->ed[c->count - 2].state == 1)
+		NPK_FORWARD(link_tree_check(c->count - 2, c->ed[c->count - 2].fr, top, err));
+	return NPK_OK;
+}
+
+/* 15.17.8: edition e's own leaf hashes into t, after the leaves before
+ * it, and its sealed root checked against them. */
+static int sealed_fold(npk_reader *top, uint32_t e, npk_mth *t, uint8_t *keep, npk_error *err)
+{
+	npk_reader *fr;
+	NPK_FORWARD(npk__chain_file(top, e, &fr, err));
+	npk_info in;
+	npk__reader_file_info(fr, &in);
+	const npk_edition_link *l = npk__reader_link(fr);
+	uint64_t p = l ? l->prev_tree_size : 0;
+	NPK_FAIL_IF(in.sealed != 2 || !in.tree, err, NPK_E_ARG, "%s: not an opened sealed file with "
+	            "a Merkle tree", npk__reader_name(fr));
+	NPK_FAIL_IF(p != t->n || in.tree_size < p, err, NPK_E_FORMAT, "%s (edition %u): its leaves "
+	            "begin at %llu, the editions before it hold %llu", npk__reader_name(fr), e,
+	            (unsigned long long)p, (unsigned long long)t->n);
+	uint64_t n = in.tree_size - p;
+	uint8_t *own = keep != NULL ? keep + 32 * p : malloc(n ? (size_t)(32 * n) : 1);
+	NPK_FAIL_IF(own == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = npk__reader_leaves(fr, own, err);
+	npk__reader_drop(fr, NPK__DROP_LIST);
+	for (uint64_t i = 0; rc == NPK_OK && i < n; i++)
+		npk__mth_add(t, own + 32 * i);
+	if (keep == NULL)
+		free(own);
+	NPK_FORWARD(rc);
+	uint8_t root[32];
+	npk__mth_root(t, root);
+	NPK_FAIL_IF(memcmp(root, in.tree_root, 32) != 0, err, NPK_E_DIGEST, "%s (edition %u): the "
+	            "sealed Merkle root does not match the leaves of the chain", npk__reader_name(fr),
+	            e);
+	return NPK_OK;
+}
+
+int npk__chain_sealed_border(npk_reader *top, uint32_t e, npk_mth *out, npk_error *err)
+{
+	npk__chain *c = npk__reader_chain(top);
+	if (c == NULL) {
+		npk__mth_init(out);
+		return e == 0 ? NPK_OK : sealed_fold(top, 0, out, NULL, err);
+	}
+	NPK_FAIL_IF(e > c->count, err, NPK_E_ARG, "no edition %u", e);
+	if (c->sdone > e) {
+		npk__mth_init(&c->smth);
+		c->sdone = 0;
+	}
+	while (c->sdone < e) {
+		NPK_FORWARD(sealed_fold(top, c->sdone, &c->smth, NULL, err));
+		c->sdone++;
+	}
+	*out = c->smth;
+	return NPK_OK;
+}
+
+int npk__chain_sealed_leaves(npk_reader *top, uint32_t e, uint8_t **out, uint64_t *n,
+                             npk_error *err)
+{
+	npk_reader *fr;
+	npk_info in;
+	NPK_FORWARD(npk__chain_file(top, e, &fr, err));
+	npk__reader_file_info(fr, &in);
+	NPK_FAIL_IF(in.sealed != 2 || !in.tree, err, NPK_E_ARG, "%s: not an opened sealed file with "
+	            "a Merkle tree", npk__reader_name(fr));
+	NPK_FAIL_IF(in.tree_size > NPK_SEALED_LEAVES_MAX, err, NPK_E_LIMIT, "%s: a sealed Merkle "
+	            "tree of %llu leaves: this reader rebuilds at most %llu", npk__reader_name(fr),
+	            (unsigned long long)in.tree_size, (unsigned long long)NPK_SEALED_LEAVES_MAX);
+	*out = malloc(in.tree_size ? (size_t)(32 * in.tree_size) : 1);
+	NPK_FAIL_IF(*out == NULL, err, NPK_E_NOMEM, "out of memory");
+	npk_mth t;
+	npk__mth_init(&t);
+	int rc = NPK_OK;
+	for (uint32_t k = 0; rc == NPK_OK && k <= e; k++)
+		rc = sealed_fold(top, k, &t, *out, err);
+	if (rc != NPK_OK) {
+		free(*out);
+		*out = NULL;
+		return rc;
+	}
+	*n = in.tree_size;
 	return NPK_OK;
 }
 
@@ -565,8 +708,8 @@ static int filter_may(chain_filter *f, npk_reader *fr, const npk_section *sec,
 		f->state = -1;
 		uint8_t *b = sec && sec->len <= NPK_PATHS_HEADER + NPK_PATHS_BITS_MAX / 8
 		             ? malloc(sec->len) : NULL;
-		if (b != NULL && npk__pread_full(npk__reader_fd(fr), b, sec->len, sec->off,
-		                                 npk__reader_name(fr), &e2) == NPK_OK) {
+		/* (a sealed filter's plaintext through its view, 15.17.8) */
+		if (b != NULL && npk__reader_pread(fr, b, sec->len, sec->off, &e2) == NPK_OK) {
 			npk__digest(b, sec->len, h);
 			if (npk__digest_same(h, sec->digest) &&
 			    npk__paths_header_problem(b, magic, sec->len, count, &f->m, &f->k) == NULL) {

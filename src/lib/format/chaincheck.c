@@ -110,6 +110,9 @@ static void load_edition(cc *c, uint32_t e)
 		return;
 	}
 	d->parsed = 1;
+	npk_info fi;
+	npk__reader_file_info(d->fr, &fi);
+	d->info.sealed = fi.sealed != 0;
 	d->p = d->mv.has_link ? d->mv.link.prev_tree_size : 0;
 	d->info.created = d->mv.created;
 	d->info.entries = d->mv.documents;
@@ -148,6 +151,13 @@ static void check_section(cc *c, uint32_t e)
 
 /* ---- Between editions ---- */
 
+/* Edition e is not older than e - 1 (b). */
+static void check_order(cc *c, uint32_t e, const ed_state *b)
+{
+	if (c->ed[e].mv.created < b->mv.created)
+		problem(c, e, b->info.file, NPK_E_FORMAT, "it was created before edition %u", e - 1);
+}
+
 /* 15.15 "Checks of the chain": edition e against e - 1 and the base. */
 static void check_link(cc *c, uint32_t e)
 {
@@ -167,6 +177,14 @@ static void check_link(cc *c, uint32_t e)
 	if (c->low == 0 && base->parsed && !npk__digest_same(l->base_digest, base->digest))
 		problem(c, e, base->info.file, NPK_E_DIGEST, "its base digest is not that of the "
 		        "chain's base %s", base->info.file);
+	if (b->parsed && d->info.sealed != b->info.sealed)
+		problem(c, e, prev, NPK_E_FORMAT, "it is %s, edition %u is %s: every file of a chain "
+		        "is sealed, or none is", d->info.sealed ? "sealed" : "not sealed", e - 1,
+		        b->info.sealed ? "sealed" : "not sealed");
+	if (b->parsed && d->info.sealed == b->info.sealed)
+		check_order(c, e, b);
+	if (d->info.sealed) /* 15.17.8: its leaves are sealed */
+		return;
 	if (b->parsed && l->prev_tree_size != b->mv.tree_size)
 		problem(c, e, prev, NPK_E_FORMAT, "it says %llu leaves came before it, edition %u "
 		        "has %llu", (unsigned long long)l->prev_tree_size, e - 1,
@@ -175,8 +193,6 @@ static void check_link(cc *c, uint32_t e)
 		problem(c, e, NULL, NPK_E_FORMAT, "it holds %llu entries for leaves %llu to %llu",
 		        (unsigned long long)d->mv.documents, (unsigned long long)d->p,
 		        (unsigned long long)d->mv.tree_size);
-	if (b->parsed && d->mv.created < b->mv.created)
-		problem(c, e, prev, NPK_E_FORMAT, "it was created before edition %u", e - 1);
 	if (d->stride != 0 && base->stride != 0 && d->stride != base->stride)
 		problem(c, e, base->info.file, NPK_E_FORMAT, "its Merkle tree has stride %u, the "
 		        "base's %u", d->stride, base->stride);
@@ -388,7 +404,8 @@ static void check_editions(cc *c)
 	for (uint32_t e = c->low; e < c->count; e++) {
 		ed_state *d = &c->ed[e];
 		if (d->parsed) {
-			check_section(c, e);
+			if (!d->info.sealed) /* 15.17.8: a sealed file stores no tree section */
+				check_section(c, e);
 			if (e > c->low && c->ed[e - 1].parsed) {
 				check_link(c, e);
 				check_signer(c, e);

@@ -79,6 +79,10 @@ static void stats_add(npk_verify_stats *to, const npk_verify_stats *s)
 	to->tree_size = s->tree_size;
 	memcpy(to->tree_root, s->tree_root, 32);
 	to->tree_problems += s->tree_problems;
+	/* 15.17.8: the files of a chain are sealed alike; closed or opened as
+	 * the newest was */
+	to->sealed = s->sealed;
+	to->tree_sealed = s->tree_sealed;
 }
 
 /* Edition e's signature (the newest's was checked at open; an earlier
@@ -112,7 +116,9 @@ static void check_link(chain_verify *c, uint32_t e, npk_reader *fr, const npk_in
 		why = "its edition number is not one more than the edition before it";
 	else if (base != NULL && memcmp(l->base_digest, npk__reader_manifest_digest(base), 32) != 0)
 		why = "its base_digest is not H(manifest) of the chain's base";
-	else if (l->prev_tree_size != pin->tree_size)
+	else if (in->sealed != pin->sealed && (in->sealed == 0 || pin->sealed == 0))
+		why = "every file of a chain is sealed, or none is (spec/format.md 15.17.8)";
+	else if (in->sealed != 1 && pin->sealed != 1 && l->prev_tree_size != pin->tree_size)
 		why = "its prev_tree_size is not the previous edition's tree_size";
 	else if (base != NULL &&
 	         npk__chain_stride(c->top, e, fr) != npk__chain_stride(c->top, 0, base))
@@ -329,8 +335,13 @@ static void report_edition(chain_verify *c, uint32_t e, const npk_reader *fr, co
 		npk_keyid_format(pin->key_id, old);
 	npk_info ti;
 	npk_reader_info(c->top, &ti);
-	snprintf(msg, sizeof msg, "%llu %s, signed by %s%s%s%s", (unsigned long long)in->documents,
-	         in->documents == 1 ? "entry" : "entries", id, newest ? (ti.trusted ? " (trusted)" : " (untrusted)") : "",
+	char count[40];
+	if (in->sealed == 1) /* 15.17.8: hidden without a key */
+		snprintf(count, sizeof count, "sealed");
+	else
+		snprintf(count, sizeof count, "%llu %s", (unsigned long long)in->documents,
+		         in->documents == 1 ? "entry" : "entries");
+	snprintf(msg, sizeof msg, "%s, signed by %s%s%s%s", count, id, newest ? (ti.trusted ? " (trusted)" : " (untrusted)") : "",
 	         rotated ? ", rotated from " : "", rotated ? old : "");
 	if (c->cb) {
 		npk_problem p = {NPK_OK, "edition", e, 0, npk__chain_name(c->top, e), msg, 0, 0};
@@ -445,7 +456,7 @@ int npk__chain_verify(npk_reader *top, npk_problem_cb cb, void *ctx, npk_verify_
 		}
 		if (e == 0)
 			base = fr;
-		if (e == 0 && (npk__reader_link(fr) != NULL || !in.tree))
+		if (e == 0 && (npk__reader_link(fr) != NULL || (!in.tree && in.sealed != 1)))
 			cv_report(&c, NPK_E_FORMAT, 0, NULL, "the chain's base is not a version 1.1 archive "
 			          "with a Merkle tree and no edition link");
 		if (e > 0 && prev != NULL)

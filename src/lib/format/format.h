@@ -632,6 +632,16 @@ typedef struct npk_edition_spec {
 	int (*end)(void *ctx, const npk__ed_entry *e, int *action, npk__ed_ref *ref,
 	           npk_error *err);
 	void *ctx;
+	/* 15.17.8: a sealed chain's edition (NULL: not sealed): the chain's
+	 * file key (the top's, opened), the previous file's stanzas (nstanzas
+	 * of them, stanzas_len bytes) and their recipient tags, copied; and
+	 * recipients added in this edition (stanzas for the same file key) */
+	const uint8_t *seal_fk;
+	const uint8_t *stanzas, *tags;
+	size_t stanzas_len;
+	unsigned nstanzas;
+	const npk_recipient *const *add;
+	size_t nadd;
 } npk_edition_spec;
 int npk__writer_edition(npk_writer *w, const npk_edition_spec *spec, npk_error *err);
 /* The entries the writer wrote (withdrawals included). */
@@ -805,10 +815,28 @@ int npk__reader_open_unproven(const char *path, const npk_trust *trust, npk_read
 void npk__reader_keep(npk_reader *r, void *p, void (*free_fn)(void *));
 void *npk__reader_kept(const npk_reader *r);
 /* 15.17.6: the leaf hashes of every entry of an opened sealed archive,
- * whose tree is not stored, in leaf order: npk_info's tree_size times 32
- * bytes into out. NPK_E_DIGEST when the entries do not give each leaf
- * exactly once. */
+ * whose tree is not stored, in leaf order: its leaves [p, n) (p the
+ * edition link's prev_tree_size, 0 without one; n its tree_size), (n - p)
+ * times 32 bytes into out. NPK_E_DIGEST when the entries do not give each
+ * leaf exactly once. */
 int npk__reader_leaves(npk_reader *r, uint8_t *out, npk_error *err);
+/* 15.17.8: r, an earlier file of a sealed chain, opened with the file key
+ * of by (the chain's top, opened): r's commitment must take it. */
+int npk__reader_unseal_fk(npk_reader *r, const npk_reader *by, npk_error *err);
+/* chain.c: the top r of a chain was opened (npk_reader_unseal): the
+ * files of the chain read so far are opened with its file key. */
+int npk__chain_unsealed(npk_reader *top, npk_error *err);
+/* 15.17.8: the leaf hashes [0, n) of the chain at edition e and below, n
+ * being edition e's tree_size, into *out (malloc'ed, 32 bytes a leaf);
+ * each edition's sealed root checked against them on the way
+ * (NPK_E_DIGEST). A lone sealed file: its own leaves. */
+/* 15.17.8: the tree of a sealed chain over the leaves of editions [0, e)
+ * as an npk_mth (its stack is the border of 15.15), each edition's sealed
+ * root checked on the way; kept, so that editions taken in order fold
+ * each file once. */
+int npk__chain_sealed_border(npk_reader *top, uint32_t e, npk_mth *out, npk_error *err);
+int npk__chain_sealed_leaves(npk_reader *top, uint32_t e, uint8_t **out, uint64_t *n,
+                             npk_error *err);
 /* 15.17.9 (recipients.c): what a sealed reader holds of its seal, all
  * owned by the reader; k and tags NULL until a key opened it. NPK_E_ARG
  * unless r is sealed. */

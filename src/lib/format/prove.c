@@ -99,8 +99,19 @@ static int mem_read(void *ctx, uint64_t off, void *buf, size_t len, npk_error *e
 	return NPK_OK;
 }
 
+/* 15.17.6, 15.17.8: the levels of a sealed tree of n leaves made in
+ * memory from the leaves of the chain's files up to the state read (a
+ * lone file's own), each file's sealed root checked on the way. */
 static int sealed_levels(npk_reader *r, uint64_t n, mem_tree *t, npk_error *err)
 {
+	uint8_t *leaves = NULL;
+	uint64_t got = 0;
+	NPK_FORWARD(npk__chain_sealed_leaves(r, npk__chain_at(r), &leaves, &got, err));
+	if (got != n) {
+		free(leaves);
+		return npk__fail(err, NPK_E_DIGEST, "the chain holds %llu leaves, its tree %llu: run "
+		                 "newspack verify", (unsigned long long)got, (unsigned long long)n);
+	}
 	const unsigned s = NPK_TREE_STRIDE;
 	NPK_FAIL_IF(npk__tree_layout(n, s, &t->len) != 0 || t->len > SIZE_MAX, err, NPK_E_LIMIT,
 	            "a Merkle tree of %llu leaves is too large", (unsigned long long)n);
@@ -108,12 +119,15 @@ static int sealed_levels(npk_reader *r, uint64_t n, mem_tree *t, npk_error *err)
 	uint8_t *buf = malloc((size_t)32 << s);
 	if (t->p == NULL || buf == NULL) {
 		free(buf);
+		free(leaves);
 		return npk__fail(err, NPK_E_NOMEM, "out of memory");
 	}
 	memcpy(t->p, NPK_TREE_MAGIC, 8);
 	npk__st64(t->p + 8, n);
 	t->p[16] = (uint8_t)s;
-	int rc = npk__reader_leaves(r, t->p + npk__tree_level_offset(n, s, 0), err);
+	memcpy(t->p + npk__tree_level_offset(n, s, 0), leaves, (size_t)(32 * n));
+	free(leaves);
+	int rc = NPK_OK;
 	for (unsigned l = s; rc == NPK_OK && l < 64 && (n >> l) > 0; l += s) {
 		uint64_t below = npk__tree_level_offset(n, s, l - s), at = npk__tree_level_offset(n, s, l);
 		for (uint64_t i = 0; i < n >> l; i++) {
@@ -128,13 +142,13 @@ static int sealed_levels(npk_reader *r, uint64_t n, mem_tree *t, npk_error *err)
 
 /* The proof of a sealed archive: its path from the levels made in
  * memory, its tree key. */
-static int prove_sealed(npk_reader *r, uint64_t n, uint64_t m, uint8_t (*hashes)[32],
-                        unsigned *len, npk_proof *out, npk_error *err)
+static int prove_sealed(npk_reader *top, npk_reader *r, uint64_t n, uint64_t m,
+                        uint8_t (*hashes)[32], unsigned *len, npk_proof *out, npk_error *err)
 {
 	npk__seal_view v;
 	NPK_FORWARD(npk__reader_seal_view(r, &v, err));
 	mem_tree t = {0};
-	int rc = sealed_levels(r, n, &t, err);
+	int rc = sealed_levels(top, n, &t, err);
 	if (rc == NPK_OK)
 		rc = npk__tree_path(n, NPK_TREE_STRIDE, mem_read, &t, m, hashes, len, err);
 	free(t.p);
@@ -182,7 +196,7 @@ int npk_prove(npk_reader *r, const char *path, npk_proof *out, npk_error *err)
 	if (sealed) { /* the walk over every leaf reuses the reader's leaf buffer */
 		NPK_FAIL_IF(npk__buf_put(&own, leaf->p, leaf->len), err, NPK_E_NOMEM, "out of memory");
 		leaf = &own;
-		int rc = prove_sealed(fr, n, m, hashes, &len, out, err);
+		int rc = prove_sealed(r, fr, n, m, hashes, &len, out, err);
 		if (rc != NPK_OK) {
 			npk__buf_free(&own);
 			sodium_memzero(out->tree_key, 32);

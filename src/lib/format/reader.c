@@ -149,7 +149,7 @@ struct npk_reader {
 	 * the digest expected instead of a signature (npk__reader_open_file),
 	 * the path filter's section (index, or -1), and the chain when this is
 	 * its top reader (chain.c) */
-	int has_link;
+	int has_link, sealed_link; /* sealed_link: prev_tree_size from the sealed manifest */
 	npk_edition_link link;
 	uint8_t mf_digest[32];
 	const uint8_t *expect;
@@ -434,7 +434,13 @@ static int link_rules(npk_reader *r, npk_error *err)
 	}
 	if (!r->has_link)
 		return NPK_OK;
-	NPK_FAIL_IF(!r->has_tree, err, NPK_E_FORMAT,
+	/* 15.17.8: a sealed edition's root and previous tree size are sealed;
+	 * the manifest shows the root's commitment and a prev_tree_size of 0 */
+	NPK_FAIL_IF(r->sealed && (!r->has_root_commit || r->link.prev_tree_size != 0), err,
+	            NPK_E_FORMAT, r->has_root_commit ? "%s: a sealed edition whose link shows the "
+	            "previous tree size" : "%s: a sealed edition link without the sealed root's "
+	            "commitment", r->name);
+	NPK_FAIL_IF(!r->sealed && !r->has_tree, err, NPK_E_FORMAT,
 	            "%s: an edition link without the Merkle root", r->name);
 	NPK_FAIL_IF(r->tree_size < r->link.prev_tree_size, err, NPK_E_FORMAT,
 	            "%s: the Merkle tree has %llu leaves, fewer than the %llu of the previous edition",
@@ -2141,6 +2147,15 @@ static int unseal_extensions(npk_reader *r, npk_cur *c, uint16_t n, const uint8_
 			NPK_FORWARD(unseal_root(r, flags, body, len, err));
 			continue;
 		}
+		if (type == NPK__SMAN_EXT_LINK) { /* 15.17.8: the edition's previous tree size */
+			NPK_FAIL_IF(!r->has_link || r->sealed_link || flags != NPK_EXT_CRITICAL ||
+			            len != 8, err, NPK_E_FORMAT, "%s: the sealed manifest's edition "
+			            "record: %u bytes with flags %u%s (one, of 8 bytes, critical, in an "
+			            "edition)", r->name, len, flags, r->has_link ? "" : " in no edition");
+			r->link.prev_tree_size = npk__ld64(body);
+			r->sealed_link = 1;
+			continue;
+		}
 		if (type != NPK__SMAN_EXT_TAGS) {
 			NPK_FAIL_IF(flags & NPK_EXT_CRITICAL, err, NPK_E_VERSION,
 			            "%s: the sealed manifest's extension type %u is critical and unknown: "
@@ -2152,7 +2167,7 @@ static int unseal_extensions(npk_reader *r, npk_cur *c, uint16_t n, const uint8_
 		            "%s: the sealed manifest's recipient tags: %u bytes with flags %u for %u "
 		            "stanzas (one record of 32 bytes a stanza, flags 0)", r->name, len, flags,
 		            r->seal_stanzas);
-		NPK_FAIL_IF(sodium_memcmp(body + 32 * (size_t)r->seal_opened, tag, 32) != 0, err,
+		NPK_FAIL_IF(tag != NULL && sodium_memcmp(body + 32 * (size_t)r->seal_opened, tag, 32) != 0, err,
 		            NPK_E_FORMAT, "%s: the sealed manifest's recipient tag of stanza %u does not "
 		            "name the key that opened it", r->name, r->seal_opened);
 		r->seal_tags = malloc(len);
@@ -2199,8 +2214,10 @@ static int vchunk_new(struct vchunk **out, npk_error *err)
 static int vsection_take(npk_reader *r, uint32_t i, uint64_t L, const uint8_t *h, npk_error *err)
 {
 	const section_ref *d = &r->sections[i];
-	/* the types a sealed archive seals (15.17.6): the search index's */
-	NPK_FAIL_IF(d->type != NPK__IX_ROOT_TYPE && d->type != NPK__IX_POSTINGS_TYPE, err,
+	/* the types a sealed archive seals (15.17.6, 15.17.8): the search
+	 * index's, an edition's filters */
+	NPK_FAIL_IF(d->type != NPK__IX_ROOT_TYPE && d->type != NPK__IX_POSTINGS_TYPE &&
+	            d->type != NPK_SECTION_PATHS && d->type != NPK_SECTION_FOLDERS, err,
 	            NPK_E_VERSION, "%s: a sealed section of type %u needs a newer reader", r->name,
 	            d->type);
 	NPK_FAIL_IF(L == 0 || L >= VSEC_SPAN || vsection_stored(L) != d->len, err, NPK_E_FORMAT,
@@ -2305,9 +2322,14 @@ static int unseal_manifest(npk_reader *r, const uint8_t *p, size_t len, const ui
 	            "%s: the sealed manifest counts %llu documents in %u pages", r->name,
 	            (unsigned long long)docs, np);
 	NPK_FORWARD(unseal_extensions(r, &c, next, tag, err));
-	NPK_FAIL_IF(r->sealed_tree && r->tree_size > docs, err, NPK_E_FORMAT,
-	            "%s: the sealed Merkle tree has %llu leaves for %llu entries", r->name,
-	            (unsigned long long)r->tree_size, (unsigned long long)docs);
+	NPK_FAIL_IF(r->has_link && !r->sealed_link, err, NPK_E_FORMAT,
+	            "%s: a sealed edition whose sealed manifest has no edition record", r->name);
+	/* an edition's leaves are [prev_tree_size, tree_size) (15.15) */
+	uint64_t before = r->has_link ? r->link.prev_tree_size : 0;
+	NPK_FAIL_IF(r->sealed_tree && (r->tree_size < before || r->tree_size - before > docs), err,
+	            NPK_E_FORMAT, "%s: the sealed Merkle tree has %llu leaves (%llu before this "
+	            "file) for %llu entries", r->name, (unsigned long long)r->tree_size,
+	            (unsigned long long)before, (unsigned long long)docs);
 	/* its level 0 is rebuilt in memory (32 bytes a leaf): bounded */
 	NPK_FAIL_IF(r->sealed_tree && r->tree_size > NPK_SEALED_LEAVES_MAX, err, NPK_E_LIMIT,
 	            "%s: a sealed Merkle tree of %llu leaves: this reader rebuilds at most %llu",
@@ -2345,12 +2367,50 @@ static int unseal_manifest(npk_reader *r, const uint8_t *p, size_t len, const ui
 	return NPK_OK;
 }
 
+/* 15.17.8: an earlier file of a chain is opened with the file key its
+ * newest file's stanzas gave, which its own commitment must take: its
+ * stanzas are passed over, and its tags not checked against any. */
+static int seal_skip_stanzas(npk_reader *r, npk_cur *c, unsigned n, const uint8_t *fk,
+                             npk__seal_keys *k, npk_error *err)
+{
+	for (unsigned i = 0; i < n; i++) {
+		(void)npk__cur_u8(c);
+		uint8_t reserved = npk__cur_u8(c);
+		uint16_t blen = npk__cur_u16(c);
+		(void)npk__cur_take(c, blen);
+		NPK_FAIL_IF(c->bad, err, NPK_E_FORMAT, "%s: the seal ends in stanza %u", r->name, i);
+		NPK_FAIL_IF(reserved != 0, err, NPK_E_FORMAT,
+		            "%s: the seal's stanza %u has a reserved byte that is not zero", r->name, i);
+	}
+	r->seal_stanzas = n;
+	NPK_FAIL_IF(!npk__seal_commit_ok(k, fk), err, NPK_E_FORMAT, "%s: sealed under another file "
+	            "key than the chain's newest file: not a file of this sealed chain", r->name);
+	memcpy(k->fk, fk, NPK__SEAL_KEY);
+	return NPK_OK;
+}
+
+static int unseal(npk_reader *r, const npk_keyring *keys, const uint8_t *fk, npk_error *err);
+
 int npk_reader_unseal(npk_reader *r, const npk_keyring *keys, npk_error *err)
 {
 	if (!r->sealed || r->unsealed)
 		return NPK_OK;
 	if (keys == NULL || npk__keyring_count(keys) + (npk__keyring_pass(keys) != NULL) == 0)
 		return sealed_refusal(r, err);
+	NPK_FORWARD(unseal(r, keys, NULL, err));
+	return r->chain != NULL ? npk__chain_unsealed(r, err) : NPK_OK;
+}
+
+int npk__reader_unseal_fk(npk_reader *r, const npk_reader *by, npk_error *err)
+{
+	if (!r->sealed || r->unsealed)
+		return NPK_OK;
+	NPK_FAIL_IF(by->seal == NULL, err, NPK_E_ARG, "%s: no file key to open it with", r->name);
+	return unseal(r, NULL, by->seal->fk, err);
+}
+
+static int unseal(npk_reader *r, const npk_keyring *keys, const uint8_t *given, npk_error *err)
+{
 	const section_ref *d = &r->sections[r->seal_sec];
 	const uint8_t *b = r->seal_bytes;   /* checked at open (read_seal) */
 	npk__seal_keys *k = sodium_malloc(sizeof *k);
@@ -2374,7 +2434,8 @@ int npk_reader_unseal(npk_reader *r, const npk_keyring *keys, npk_error *err)
 	if (rc == NPK_OK) {
 		memcpy(k->fid, fid, 32);
 		memcpy(k->commit, commit, 32);
-		rc = seal_stanzas(r, &c, n, keys, k, tag, err);
+		rc = given != NULL ? seal_skip_stanzas(r, &c, n, given, k, err)
+		                   : seal_stanzas(r, &c, n, keys, k, tag, err);
 	}
 	uint32_t slen = rc == NPK_OK ? npk__cur_u32(&c) : 0;
 	const uint8_t *sealed = rc == NPK_OK ? npk__cur_take(&c, slen) : NULL;
@@ -2397,8 +2458,10 @@ int npk_reader_unseal(npk_reader *r, const npk_keyring *keys, npk_error *err)
 	if (rc == NPK_OK) {
 		r->seal = k;          /* opening the objects from here */
 		r->unsealed = 1;
-		rc = unseal_manifest(r, inner, ilen, tag, err);
+		rc = unseal_manifest(r, inner, ilen, given != NULL ? NULL : tag, err);
 		if (rc != NPK_OK) {
+			r->sealed_link = 0;
+			r->link.prev_tree_size = 0;
 			r->unsealed = 0;
 			r->seal = NULL;
 			free(r->seal_tags);
@@ -3039,7 +3102,7 @@ int npk__reader_find_leaf(npk_reader *r, const char *path, const npk_entry **e,
 typedef struct leaves_ctx {
 	npk_reader *r;
 	uint8_t *out, *seen;
-	uint64_t n, got;
+	uint64_t p, n, got;       /* the leaves [p, p + n) */
 } leaves_ctx;
 
 static int leaves_one(const npk_entry *e, void *ctx)
@@ -3047,18 +3110,25 @@ static int leaves_one(const npk_entry *e, void *ctx)
 	leaves_ctx *c = ctx;
 	if (e->leaf == UINT64_MAX || !c->r->leaf_ok)
 		return 0;
-	if (e->leaf >= c->n || c->seen[e->leaf / 8] & (1u << (e->leaf % 8)))
+	if (e->leaf < c->p || e->leaf - c->p >= c->n)
 		return 1;
-	c->seen[e->leaf / 8] |= (uint8_t)(1u << (e->leaf % 8));
-	memcpy(c->out + 32 * e->leaf, c->r->leaf_hash, 32);
+	uint64_t i = e->leaf - c->p;
+	if (c->seen[i / 8] & (1u << (i % 8)))
+		return 1;
+	c->seen[i / 8] |= (uint8_t)(1u << (i % 8));
+	memcpy(c->out + 32 * i, c->r->leaf_hash, 32);
 	c->got++;
 	return 0;
 }
 
 int npk__reader_leaves(npk_reader *r, uint8_t *out, npk_error *err)
 {
-	uint64_t n = r->tree_size;
-	leaves_ctx c = {.r = r, .out = out, .n = n, .seen = calloc(1, (size_t)(n / 8 + 1))};
+	/* an edition's own leaves: [prev_tree_size, tree_size) (15.15) */
+	uint64_t p = r->has_link ? r->link.prev_tree_size : 0;
+	NPK_FAIL_IF(r->tree_size < p, err, NPK_E_FORMAT, "%s: a tree of fewer leaves than the "
+	            "edition before it", r->name);
+	uint64_t n = r->tree_size - p;
+	leaves_ctx c = {.r = r, .out = out, .p = p, .n = n, .seen = calloc(1, (size_t)(n / 8 + 1))};
 	NPK_FAIL_IF(c.seen == NULL, err, NPK_E_NOMEM, "out of memory");
 	r->want_leaf = 1;
 	int rc = walk(r, leaves_one, &c, NULL, err);
@@ -3536,14 +3606,23 @@ int npk__reader_read_extent(npk_reader *fr, uint32_t cluster, uint32_t offset, u
 	return npk__reader_read_ref(fr, &x, sink, ctx, err);
 }
 
+/* A filter section as a lookup reads it: a sealed one's plaintext view
+ * once opened, none before (15.17.8). */
+static const npk_section *filter_section(const npk_reader *r, int64_t i)
+{
+	if (i < 0 || (r->sealed && (!r->unsealed || r->vsections == NULL)))
+		return NULL;
+	return r->sealed ? &r->vsections[i] : &r->sections[i];
+}
+
 const npk_section *npk__reader_paths_section(const npk_reader *r)
 {
-	return r->paths_sec >= 0 ? &r->sections[r->paths_sec] : NULL;
+	return filter_section(r, r->paths_sec);
 }
 
 const npk_section *npk__reader_folders_section(const npk_reader *r)
 {
-	return r->has_link && r->folders_sec >= 0 ? &r->sections[r->folders_sec] : NULL;
+	return r->has_link ? filter_section(r, r->folders_sec) : NULL;
 }
 
 void npk_reader_set_random(npk_reader *r, int random)
@@ -4286,7 +4365,7 @@ static int tree_open(verify_ctx *v, int intact, npk_error *err)
 	v->wr->st->tree_size = r->tree_size;
 	memcpy(v->wr->st->tree_root, r->tree_root, 32);
 	if (r->sealed_tree) { /* level 0 rebuilt from the entries, in memory */
-		uint64_t n = r->tree_size;
+		uint64_t n = r->tree_size - v->tree_p;  /* an edition's own: [p, tree_size) */
 		v->win = calloc(1, (size_t)(32 * n + n / 8 + 1));
 		NPK_FAIL_IF(v->win == NULL, err, NPK_E_NOMEM, "out of memory");
 		v->sealed = 1;
@@ -4342,11 +4421,12 @@ static void tree_leaf(verify_ctx *v, const npk_entry *e)
 	v->tree_leaves++;
 	char msg[200];
 	if (v->sealed) {
-		uint64_t n = r->tree_size, i = e->leaf;
+		uint64_t p = v->tree_p, n = r->tree_size - p, i = e->leaf - p;
 		uint8_t *bits = v->win + 32 * n;
-		if (i >= n)
-			snprintf(msg, sizeof msg, "leaf %llu is past the Merkle tree's %llu leaves",
-			         (unsigned long long)i, (unsigned long long)n);
+		if (e->leaf < p || i >= n)
+			snprintf(msg, sizeof msg, v->link ? "leaf %llu is not one of this edition's leaves"
+			                                  : "leaf %llu is past the Merkle tree's leaves",
+			         (unsigned long long)e->leaf);
 		else if (bits[i / 8] & (1u << (i % 8)))
 			snprintf(msg, sizeof msg, "leaf %llu is another entry's too", (unsigned long long)i);
 		else if (!r->leaf_ok)
@@ -4521,11 +4601,29 @@ static int tree_finish(verify_ctx *v, npk_error *err)
 	if (v->sealed) { /* 15.17.6: MTH over the leaves, against the sealed root */
 		npk_mth t;
 		uint8_t root[32];
+		uint64_t p = v->tree_p;
+		npk_error e2 = {0};
 		npk__mth_init(&t);
-		for (uint64_t i = 0; i < r->tree_size; i++)
+		if (p > 0 && v->top == NULL) { /* 15.17.8: the leaves before are the chain's */
+			report(v->wr, NPK_E_NOTFOUND, "Merkle tree", 0, 0, NULL, "the sealed Merkle root "
+			       "is over the leaves of earlier editions too: only the chain can check it");
+			return NPK_OK;
+		}
+		if (p > 0 && npk__chain_sealed_border(v->top, v->link->edition, &t, &e2) != NPK_OK) {
+			if (e2.code == NPK_E_NOMEM)
+				return npk__fail(err, NPK_E_NOMEM, "out of memory");
+			tree_report(v, "Merkle tree", 0, NULL, npk__bare(&e2, ""));
+			return NPK_OK;
+		}
+		if (t.n != p) {
+			tree_report(v, "Merkle tree", 0, NULL, "the editions before this one do not hold "
+			            "the leaves its link says");
+			return NPK_OK;
+		}
+		for (uint64_t i = 0; i < r->tree_size - p; i++)
 			npk__mth_add(&t, v->win + 32 * i);
 		npk__mth_root(&t, root);
-		if (v->tree_leaves == r->tree_size && memcmp(root, r->tree_root, 32) != 0)
+		if (v->tree_leaves == r->tree_size - p && memcmp(root, r->tree_root, 32) != 0)
 			tree_report(v, "Merkle tree", 0, NULL, "the sealed Merkle root does not match the "
 			            "leaves of the entries");
 		return NPK_OK;
@@ -4584,9 +4682,11 @@ static int filter_open(verify_ctx *v, int64_t sec, const char *magic, uint64_t c
 	npk_error e2 = {0};
 	if (v->link == NULL || sec < 0)
 		return NPK_OK;
-	const section_ref *d = &r->sections[sec];
+	/* sealed (15.17.8): its plaintext, read through its view */
+	const section_ref *d = r->unsealed && r->vsections != NULL ? &r->vsections[sec]
+	                                                           : &r->sections[sec];
 	const char *why = d->len < sizeof h ? "is shorter than its header"
-	                  : held_read(r, h, sizeof h, d->off, &e2) != NPK_OK
+	                  : npk__reader_pread(r, h, sizeof h, d->off, &e2) != NPK_OK
 	                      ? npk__bare(&e2, "cannot be read")
 	                      : npk__paths_header_problem(h, magic, d->len, count, &f->m, &f->k);
 	if (why == NULL && f->m / 8 > PATHS_MEM_MAX)
@@ -4601,7 +4701,7 @@ static int filter_open(verify_ctx *v, int64_t sec, const char *magic, uint64_t c
 	f->bits = malloc(f->m / 8);
 	NPK_FAIL_IF(f->bits == NULL, err, NPK_E_NOMEM, "out of memory");
 	f->off = d->off;
-	if (held_read(r, f->bits, f->m / 8, d->off + NPK_PATHS_HEADER, &e2) != NPK_OK) {
+	if (npk__reader_pread(r, f->bits, f->m / 8, d->off + NPK_PATHS_HEADER, &e2) != NPK_OK) {
 		report(v->wr, NPK_E_IO, "section", (uint64_t)sec, d->off, NULL, npk__bare(&e2, ""));
 		return NPK_OK;
 	}

@@ -56,6 +56,7 @@ void npk__seal_object_key(const npk__seal_keys *k, unsigned kind, uint64_t n,
  * 4 of the sealed manifest): KH(fk, "npk1 recipient" || rpk). */
 void npk__seal_tag(const uint8_t fk[NPK__SEAL_KEY], const uint8_t rpk[32], uint8_t tag[32]);
 #define NPK__SMAN_EXT_TAGS 4u      /* the sealed manifest's recipient tags */
+#define NPK__SMAN_EXT_LINK 3u      /* 15.17.8: an edition's prev_tree_size, sealed */
 /* 15.17.6: the tree key kt = KH(fk, "npk1 tree" || fid), which a proof
  * discloses, and the commitment to the sealed Merkle root that the
  * manifest shows (extension type 4): KH(kt, "npk1 root" || u64 n || root). */

@@ -122,6 +122,9 @@ struct npk_writer {
 	npk_buf paths;            /* the entries' paths, NUL-terminated: the path filter */
 	uint64_t paths_off, paths_len;
 	uint8_t paths_digest[32];
+	/* sealed (15.17.8): the filters' plaintext lengths and digests */
+	uint64_t paths_plen, folders_plen;
+	uint8_t paths_pdigest[32], folders_pdigest[32];
 	uint64_t folders_off, folders_len; /* the folder filter */
 	uint8_t folders_digest[32];
 
@@ -326,21 +329,23 @@ static int encode_extensions(npk_buf *m, const npk_writer *w, const npk_buf *lin
 	       encode_section(m, NPK__IX_POSTINGS_TYPE, w->spost.off, w->spost.len, w->spost.digest));
 	if (bad || !w->tree)
 		return bad;
-	if (w->seal != NULL) {
-		uint8_t kt[32], c[32];
-		npk__seal_tree_key(w->seal, kt);
-		npk__seal_root_commit(kt, w->mth.n, w->root, c);
-		sodium_memzero(kt, sizeof kt);
-		return npk__buf_u16(m, NPK_EXT_SEALED_ROOT) || npk__buf_u16(m, 0) ||
-		       npk__buf_u32(m, 32) || npk__buf_put(m, c, 32);
-	}
-	bad = npk__buf_u16(m, NPK_EXT_MERKLE) || npk__buf_u16(m, 0) ||
-	      npk__buf_u32(m, NPK_EXT_MERKLE_LEN) || npk__buf_u64(m, w->mth.n) ||
-	      npk__buf_put(m, w->root, 32);
-	if (bad || !w->ed)
+	/* in type order: the Merkle root (2) or, sealed, the edition link (3)
+	 * and the root's commitment (4) */
+	if (w->seal == NULL)
+		bad = npk__buf_u16(m, NPK_EXT_MERKLE) || npk__buf_u16(m, 0) ||
+		      npk__buf_u32(m, NPK_EXT_MERKLE_LEN) || npk__buf_u64(m, w->mth.n) ||
+		      npk__buf_put(m, w->root, 32);
+	if (!bad && w->ed)
+		bad = npk__buf_u16(m, NPK_EXT_EDITION) || npk__buf_u16(m, NPK_EXT_CRITICAL) ||
+		      npk__buf_u32(m, (uint32_t)link->len) || npk__buf_put(m, link->p, link->len);
+	if (bad || w->seal == NULL)
 		return bad;
-	return npk__buf_u16(m, NPK_EXT_EDITION) || npk__buf_u16(m, NPK_EXT_CRITICAL) ||
-	       npk__buf_u32(m, (uint32_t)link->len) || npk__buf_put(m, link->p, link->len);
+	uint8_t kt[32], c[32];
+	npk__seal_tree_key(w->seal, kt);
+	npk__seal_root_commit(kt, w->mth.n, w->root, c);
+	sodium_memzero(kt, sizeof kt);
+	return npk__buf_u16(m, NPK_EXT_SEALED_ROOT) || npk__buf_u16(m, 0) ||
+	       npk__buf_u32(m, 32) || npk__buf_put(m, c, 32);
 }
 
 /* 15.15: the edition link's data, or nothing without an edition. */
@@ -352,7 +357,9 @@ static int encode_link(npk_buf *out, const npk_writer *w, npk_error *err)
 	npk_edition_link l = {.edition = ed->edition,
 	                      .flags = ed->statement ? NPK_EDITION_ROTATION : 0,
 	                      .prev_digest = ed->prev_digest, .base_digest = ed->base_digest,
-	                      .prev_tree_size = ed->prev_tree_size, .prev_name = ed->prev_name,
+	                      /* 15.17.8: sealed, in the sealed manifest instead */
+	                      .prev_tree_size = w->seal ? 0 : ed->prev_tree_size,
+	                      .prev_name = ed->prev_name,
 	                      .name_len = strlen(ed->prev_name), .statement = ed->statement,
 	                      .rotation_sig = ed->rotation_sig};
 	return npk__link_encode(out, &l, err);
@@ -1395,17 +1402,21 @@ static int sealed_manifest(const npk_writer *w, const npk_pubkey *pk, npk_buf *b
 	if (rc != NPK_OK)
 		return npk__wrap(err, rc, "archive ");
 	/* the directory's records, in its order: the index root, the seal,
-	 * the postings (15.17.6: plaintext length and H of each) */
-	uint32_t nsec = 1 + (w->ix_written ? 2 : 0);
+	 * an edition's filters, the postings (15.17.6: plaintext length and H
+	 * of each) */
+	uint32_t nsec = 1 + (w->ix_written ? 2 : 0) + (w->ed ? 2 : 0);
 	int nomem = npk__buf_put(b, NPK_SMAN_MAGIC, 8) || npk__buf_u64(b, w->docs) ||
 	            npk__buf_u64(b, w->doc_bytes) || npk__buf_put(b, pk->id, 8) ||
 	            npk__buf_put(b, pk->pk, 32) || npk__buf_u32(b, w->cluster_no) ||
 	            npk__buf_u32(b, w->page_no) || npk__buf_u32(b, nsec) || npk__buf_u32(b, 0) ||
 	            npk__buf_u16(b, (uint16_t)amlen) || npk__buf_put(b, am, amlen) ||
-	            npk__buf_u16(b, (uint16_t)(1 + (w->tree ? 1 : 0))) ||
+	            npk__buf_u16(b, (uint16_t)(1 + (w->tree ? 1 : 0) + (w->ed ? 1 : 0))) ||
 	            (w->tree && (npk__buf_u16(b, NPK_EXT_MERKLE) || npk__buf_u16(b, 0) ||
 	                         npk__buf_u32(b, NPK_EXT_MERKLE_LEN) || npk__buf_u64(b, w->mth.n) ||
 	                         npk__buf_put(b, w->root, 32))) ||
+	            (w->ed && (npk__buf_u16(b, NPK__SMAN_EXT_LINK) ||
+	                       npk__buf_u16(b, NPK_EXT_CRITICAL) || npk__buf_u32(b, 8) ||
+	                       npk__buf_u64(b, w->ed->prev_tree_size))) ||
 	            npk__buf_u16(b, NPK__SMAN_EXT_TAGS) || npk__buf_u16(b, 0) ||
 	            npk__buf_u32(b, (uint32_t)w->tags.len) || npk__buf_put(b, w->tags.p, w->tags.len) ||
 	            npk__buf_put(b, w->smf_clusters.p, w->smf_clusters.len) ||
@@ -1415,6 +1426,9 @@ static int sealed_manifest(const npk_writer *w, const npk_pubkey *pk, npk_buf *b
 	nomem = nomem || (w->ix_written && (npk__buf_u64(b, x->root_len) ||
 	                                    npk__buf_put(b, x->root_digest, 32))) ||
 	        npk__buf_put(b, zero, sizeof zero) || /* the seal's own record */
+	        (w->ed && (npk__buf_u64(b, w->paths_plen) || npk__buf_put(b, w->paths_pdigest, 32) ||
+	                   npk__buf_u64(b, w->folders_plen) ||
+	                   npk__buf_put(b, w->folders_pdigest, 32))) ||
 	        (w->ix_written && (npk__buf_u64(b, x->post_len) || npk__buf_put(b, x->post_digest, 32)));
 	free(am);
 	NPK_FAIL_IF(nomem, err, NPK_E_NOMEM, "out of memory");
@@ -1471,11 +1485,21 @@ static int ix_emit(void *ctx, const void *p, size_t len, npk_error *err)
 	return NPK_OK;
 }
 
+/* A sealed archive's directory position (15.17.6: in a chunk's number)
+ * of: 0 the index root, 1 the seal, 2 the path filter (its folder filter
+ * next), 3 the postings; the order encode_extensions writes. */
+static uint32_t sec_position(const npk_writer *w, int what)
+{
+	uint32_t seal = w->ix != NULL ? 1 : 0;
+	return what == 0 ? 0 : what == 1 ? seal : what == 2 ? seal + 1
+	       : seal + 1 + (w->ed != NULL ? 2 : 0);
+}
+
 /* 15.17.6: len bytes of the spool at off, the section of directory
  * position i and type, sealed in chunks of 64 KiB into the body; *out
  * gets where it lies, its stored length and H of its stored bytes. */
-static int seal_section(npk_writer *w, uint64_t off, uint64_t len, uint32_t i, unsigned type,
-                        struct sealed_sec *out, npk_error *err)
+static int seal_section(npk_writer *w, const uint8_t *mem, uint64_t off, uint64_t len,
+                        uint32_t i, unsigned type, struct sealed_sec *out, npk_error *err)
 {
 	const size_t cap = NPK__SEAL_CHUNK_BYTES;
 	uint8_t *in = malloc(cap), *st = malloc((size_t)npk__seal_stored_len(cap));
@@ -1486,7 +1510,10 @@ static int seal_section(npk_writer *w, uint64_t off, uint64_t len, uint32_t i, u
 	for (uint64_t j = 0; rc == NPK_OK && j * cap < len; j++) {
 		size_t n = len - j * cap < cap ? (size_t)(len - j * cap) : cap;
 		uint64_t num = ((uint64_t)i << 32) + j;
-		rc = npk__pread_full(w->ix_spool, in, n, off + j * cap, "the index spool", err);
+		if (mem != NULL) /* (mem: the plaintext in memory, else in the index spool) */
+			memcpy(in, mem + off + j * cap, n);
+		else
+			rc = npk__pread_full(w->ix_spool, in, n, off + j * cap, "the index spool", err);
 		if (rc != NPK_OK)
 			break;
 		uint8_t nonce[NPK__SEAL_NONCE];
@@ -1535,9 +1562,9 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 		                            w, &w->ix_res, err));
 		const npk__ixw_result *x = &w->ix_res;
 		if (w->seal != NULL) {
-			NPK_FORWARD(seal_section(w, x->post_off, x->post_len, 2, NPK__IX_POSTINGS_TYPE,
-			                         &w->spost, err));
-			NPK_FORWARD(seal_section(w, x->root_off, x->root_len, 0, NPK__IX_ROOT_TYPE,
+			NPK_FORWARD(seal_section(w, NULL, x->post_off, x->post_len, sec_position(w, 3),
+			                         NPK__IX_POSTINGS_TYPE, &w->spost, err));
+			NPK_FORWARD(seal_section(w, NULL, x->root_off, x->root_len, 0, NPK__IX_ROOT_TYPE,
 			                         &w->sroot, err));
 		}
 		w->ix_written = 1;
@@ -1585,9 +1612,46 @@ uint64_t npk_writer_size(const npk_writer *w)
 
 /* ---- 15.15: editions ---- */
 
+/* 15.17.8: an edition of a sealed chain: the chain's file key, a file id
+ * of its own, the previous file's stanzas and tags and one for each
+ * recipient added; the header, written unsealed by npk_writer_new before
+ * anything else, written again with the sealed flag. */
+static int edition_seal(npk_writer *w, const npk_edition_spec *spec, npk_error *err)
+{
+	NPK_FAIL_IF(!w->v11 || w->off != NPK_HEADER_SIZE || w->cluster_no > 0, err, NPK_E_ARG,
+	            "an edition is sealed before anything is written");
+	NPK_FAIL_IF(spec->nstanzas + spec->nadd > NPK_SEAL_STANZAS_MAX, err, NPK_E_LIMIT,
+	            "at most %u recipients and passphrases", NPK_SEAL_STANZAS_MAX);
+	w->seal = sodium_malloc(sizeof *w->seal);
+	NPK_FAIL_IF(w->seal == NULL, err, NPK_E_NOMEM, "out of memory");
+	memcpy(w->seal->fk, spec->seal_fk, NPK__SEAL_KEY);
+	/* (in the testing build's fixed randomness, each edition its own fid) */
+	npk__seal_random(w->seal->fid, sizeof w->seal->fid, NPK__RND_FID, spec->edition);
+	npk__seal_derive(w->seal);
+	NPK_FAIL_IF(npk__buf_put(&w->stanzas, spec->stanzas, spec->stanzas_len) ||
+	            npk__buf_put(&w->tags, spec->tags, 32 * (size_t)spec->nstanzas), err,
+	            NPK_E_NOMEM, "out of memory");
+	w->nstanzas = spec->nstanzas;
+	for (size_t i = 0; i < spec->nadd; i++) {
+		uint8_t esk[32], body[NPK__STANZA_X25519_LEN], tag[32];
+		const uint8_t *rpk = npk_recipient_bytes(spec->add[i]);
+		npk__seal_random(esk, sizeof esk, NPK__RND_ESK, ((uint64_t)spec->edition << 32) + i);
+		int rc = npk__stanza_x25519_make(rpk, esk, w->seal->fk, body, err);
+		sodium_memzero(esk, sizeof esk);
+		NPK_FORWARD(rc);
+		npk__seal_tag(w->seal->fk, rpk, tag);
+		NPK_FORWARD(stanza_put(w, NPK__STANZA_X25519, body, sizeof body, tag, err));
+	}
+	uint8_t h[NPK_HEADER_SIZE];
+	encode_header(h, 1, 1);
+	npk__digest(h, sizeof h, w->header_digest);
+	return npk__pwrite_full(w->fd, h, sizeof h, 0, "archive", err);
+}
+
 int npk__writer_edition(npk_writer *w, const npk_edition_spec *spec, npk_error *err)
 {
-	NPK_FAIL_IF(w->seal != NULL, err, NPK_E_ARG, "a sealed archive cannot have editions yet");
+	NPK_FAIL_IF(w->seal != NULL, err, NPK_E_ARG, "an edition is sealed as its chain is: "
+	            "give its seal in the edition, not recipients to create");
 	NPK_FAIL_IF(!w->tree, err, NPK_E_ARG,
 	            "an edition needs format 1.1 and its Merkle tree (not --no-tree)");
 	NPK_FAIL_IF(w->docs > 0 || w->in_doc || w->prev_path != NULL, err, NPK_E_ARG,
@@ -1600,6 +1664,8 @@ int npk__writer_edition(npk_writer *w, const npk_edition_spec *spec, npk_error *
 	NPK_FAIL_IF(spec->prev_tree_size >= NPK_TREE_SIZE_MAX, err, NPK_E_LIMIT,
 	            "the chain holds %llu leaves already",
 	            (unsigned long long)spec->prev_tree_size);
+	if (spec->seal_fk != NULL)
+		NPK_FORWARD(edition_seal(w, spec, err));
 	w->ed = spec;
 	w->leaf_base = spec->prev_tree_size;
 	w->stride = spec->stride;
@@ -1727,6 +1793,23 @@ static int filter_emit(npk_writer *w, const char *magic, uint64_t count, uint64_
 	crypto_generichash_final(&st, digest, 32);
 	*off = w->off;
 	*len = sizeof h + m / 8;
+	if (w->seal != NULL) { /* 15.17.8: sealed in chunks, as the index's sections */
+		int paths = strcmp(magic, NPK_PATHS_MAGIC) == 0;
+		uint8_t *plain = malloc((size_t)*len);
+		NPK_FAIL_IF(plain == NULL, err, NPK_E_NOMEM, "out of memory");
+		memcpy(plain, h, sizeof h);
+		memcpy(plain + sizeof h, f, (size_t)(m / 8));
+		*(paths ? &w->paths_plen : &w->folders_plen) = *len;
+		memcpy(paths ? w->paths_pdigest : w->folders_pdigest, digest, 32);
+		struct sealed_sec out;
+		int rc = seal_section(w, plain, 0, *len, sec_position(w, 2) + (paths ? 0 : 1),
+		                      paths ? NPK_SECTION_PATHS : NPK_SECTION_FOLDERS, &out, err);
+		free(plain);
+		*off = out.off;
+		*len = out.len;
+		memcpy(digest, out.digest, 32);
+		return rc;
+	}
 	NPK_FORWARD(writer_emit(w, h, sizeof h, err));
 	return writer_emit(w, f, (size_t)(m / 8), err);
 }

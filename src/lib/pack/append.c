@@ -22,8 +22,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "format/dedup.h"
 #include "format/format.h"
+#include "format/seal.h"
 #include "meta/meta.h"
 #include "pack/pack.h"
 #include "search/extract.h"
@@ -265,6 +268,15 @@ static void name_stem(const char *name, char *stem, size_t cap)
 static int prev_tree(prev_info *pv, npk_error *err)
 {
 	const char *name = npk__reader_name(pv->fr);
+	if (pv->info.sealed) { /* 15.17.8: no section; the root from the sealed manifest */
+		NPK_FAIL_IF(!pv->info.tree, err, NPK_E_INPUT, "%s holds no Merkle tree (made with "
+		            "--no-tree): an edition extends its tree; create it again to append to it",
+		            name);
+		pv->p = pv->info.tree_size;
+		pv->root = pv->info.tree_root;
+		pv->stride = NPK_TREE_STRIDE;
+		return NPK_OK;
+	}
 	int rc = npk__reader_tree(pv->fr, &pv->tree_off, &pv->tree_len, &pv->p, &pv->root);
 	if (rc == NPK_E_NOTFOUND)
 		return npk__fail(err, NPK_E_INPUT, "%s holds no Merkle tree (made by an earlier "
@@ -289,10 +301,6 @@ static int prev_load(npk_reader *top, const char *previous, prev_info *pv, npk_e
 	uint32_t count = npk__chain_count(top);
 	NPK_FORWARD(npk__chain_file(top, count - 1, &pv->fr, err));
 	npk_reader_info(pv->fr, &pv->info);
-	NPK_FAIL_IF(pv->info.sealed, err, NPK_E_INPUT, "%s is sealed: a sealed archive has no "
-	            "editions yet (spec/format.md 15.17.8); merge it with the new documents "
-	            "instead (newspack merge -k KEY --recipient PUBKEY... OUT.npk %s NEW.npk)",
-	            previous, previous);
 	pv->link = npk__reader_link(pv->fr);
 	const uint8_t *mf, *sig;
 	size_t mf_len, sig_len;
@@ -340,6 +348,15 @@ static int prev_border(append_ctx *cx, const prev_info *pv, uint8_t (*border)[32
                        npk__chain_tree *ct, file_tree *ft, npk_edition_spec *spec,
                        npk_error *err)
 {
+	if (pv->info.sealed) { /* 15.17.8: folded from the leaves of every file */
+		npk_mth t;
+		NPK_FORWARD(npk__chain_sealed_border(cx->top, npk__chain_count(cx->top), &t, err));
+		NPK_FAIL_IF(t.n != pv->p, err, NPK_E_FORMAT, "%s: the chain holds %llu leaves, its "
+		            "newest file's tree %llu", cx->name, (unsigned long long)t.n,
+		            (unsigned long long)pv->p);
+		memcpy(border, t.stack, sizeof t.stack);
+		return NPK_OK;
+	}
 	*ft = (file_tree){npk__reader_fd(pv->fr), pv->tree_off, pv->tree_len};
 	spec->rd = file_tree_read;
 	spec->rd_ctx = ft;
@@ -606,6 +623,60 @@ typedef struct append_run {
 
 static void spec_fill(append_run *a, int rotated, size_t nwithdraw);
 
+/* 15.17.8: a sealed chain is opened with the keys given (its newest
+ * file's stanzas give the file key, which opens every file); an edition
+ * of a plain chain is not sealed. */
+static int append_unseal(append_run *a, const char *previous, const npk_append_opts *opts,
+                         npk_error *err)
+{
+	const npk_create_opts *co = &opts->create;
+	npk_info ti;
+	npk_reader_info(a->cx.top, &ti);
+	NPK_FAIL_IF(!ti.sealed && (co->nrecipients > 0 || co->seal_passphrase != NULL), err,
+	            NPK_E_ARG, "%s is not sealed: the files of a chain are all sealed or none is "
+	            "(spec/format.md 15.17.8); merge it into a sealed archive instead", previous);
+	if (!ti.sealed)
+		return NPK_OK;
+	NPK_FAIL_IF(co->seal_passphrase != NULL, err, NPK_E_ARG, "%s is sealed: its edition keeps "
+	            "its stanzas (a passphrase stanza among them); a new passphrase needs a new "
+	            "archive", previous);
+	return npk_reader_unseal(a->cx.top, opts->keys, err);
+}
+
+/* 15.17.8: the edition's seal: the chain's file key, PREVIOUS's stanzas
+ * and tags, and the recipients added (create.recipients). */
+static int seal_fill(append_run *a, const char *previous, const npk_create_opts *co,
+                     npk_error *err)
+{
+	npk__seal_view v;
+	NPK_FORWARD(npk__reader_seal_view(a->cx.top, &v, err));
+	NPK_FAIL_IF(v.k == NULL, err, NPK_E_ARG, "%s is not opened", previous);
+	NPK_FAIL_IF(v.tags == NULL, err, NPK_E_INPUT, "%s records no recipient tags (15.17.6): its "
+	            "stanzas cannot be carried to an edition", previous);
+	uint64_t at = NPK_SEAL_FIXED;
+	for (uint32_t i = 0; i < v.nstanzas; i++) {
+		NPK_FAIL_IF(v.len - at < 4 || v.len - at - 4 < npk__ld16(v.seal + at + 2), err,
+		            NPK_E_FORMAT, "%s: the seal ends in stanza %u", previous, i);
+		at += 4 + (uint64_t)npk__ld16(v.seal + at + 2);
+	}
+	for (size_t i = 0; i < co->nrecipients; i++)
+		for (uint32_t j = 0; j < v.nstanzas; j++) {
+			uint8_t tag[32];
+			npk__seal_tag(v.k->fk, npk_recipient_bytes(co->recipients[i]), tag);
+			NPK_FAIL_IF(sodium_memcmp(tag, v.tags + 32 * (size_t)j, 32) == 0, err, NPK_E_ARG,
+			            "recipient %zu is a recipient of %s already", i + 1, previous);
+		}
+	npk_edition_spec *s = &a->spec;
+	s->seal_fk = v.k->fk;
+	s->stanzas = v.seal + NPK_SEAL_FIXED;
+	s->stanzas_len = (size_t)(at - NPK_SEAL_FIXED);
+	s->nstanzas = v.nstanzas;
+	s->tags = v.tags;
+	s->add = co->recipients;
+	s->nadd = co->nrecipients;
+	return NPK_OK;
+}
+
 /* Everything checked before a byte is written. */
 static int append_prepare(append_run *a, const char *previous, const char *out,
                           const char *const *inputs, size_t ninputs,
@@ -618,6 +689,7 @@ static int append_prepare(append_run *a, const char *previous, const char *out,
 	NPK_FORWARD(npk__pack_opts_check(co, err));
 	NPK_FORWARD(npk_reader_open_chain(previous, NULL, 1, opts->chain, &a->cx.top, err));
 	a->cx.name = previous;
+	NPK_FORWARD(append_unseal(a, previous, opts, err));
 	NPK_FORWARD(prev_load(a->cx.top, previous, &a->pv, err));
 	a->cx.chain = a->pv.link != NULL;
 	if (!opts->fork)
@@ -642,6 +714,8 @@ static int append_prepare(append_run *a, const char *previous, const char *out,
 	if (a->pv.p > 0)
 		NPK_FORWARD(prev_border(&a->cx, &a->pv, a->border, &a->ct, &a->ft, &a->spec, err));
 	spec_fill(a, rotated, opts->nwithdraw);
+	if (a->pv.info.sealed)
+		NPK_FORWARD(seal_fill(a, previous, co, err));
 	return NPK_OK;
 }
 
@@ -783,6 +857,8 @@ static int append_write(append_run *a, const char *const *inputs, size_t ninputs
 {
 	npk_create_opts wo = opts->create;
 	wo.salt_key = sk; /* 15.7 */
+	wo.recipients = NULL; /* 15.17.8: sealed by the edition (spec_fill), not anew */
+	wo.nrecipients = 0;
 	if (wo.archive_meta == NULL)
 		wo.archive_meta = a->pv.info.meta;
 	const int replace = wo.force ? NPK__OUT_REPLACE : 0;

@@ -90,8 +90,12 @@ static int manifest_link_rules(const npk_mview *v, unsigned filters, npk_error *
 {
 	if (!v->has_link)
 		return NPK_OK;
-	NPK_FAIL_IF(!v->has_root, err, NPK_E_FORMAT, "the manifest holds an edition link but no "
-	            "Merkle root");
+	/* 15.17.8: a sealed edition shows its root's commitment, and a
+	 * prev_tree_size of 0 (the real one is sealed) */
+	NPK_FAIL_IF(!v->has_root && v->root_commit == NULL, err, NPK_E_FORMAT, "the manifest holds "
+	            "an edition link but no Merkle root");
+	NPK_FAIL_IF(v->root_commit != NULL && v->link.prev_tree_size != 0, err, NPK_E_FORMAT,
+	            "the manifest of a sealed edition shows the previous tree size");
 	NPK_FAIL_IF(v->tree_size < v->link.prev_tree_size, err, NPK_E_FORMAT, "the manifest's "
 	            "Merkle tree of %llu leaves is smaller than the %llu of the edition before",
 	            (unsigned long long)v->tree_size, (unsigned long long)v->link.prev_tree_size);
