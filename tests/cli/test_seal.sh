@@ -485,11 +485,121 @@ import json, sys
 a, b = (json.load(open(f)) for f in sys.argv[1:3])
 assert [h['path'] for h in a['hits']] == [h['path'] for h in b['hits']] and a['hits']
 " "$S/b1.json" "$S/b2.json"
-mkdir -p "$S/more"
-printf 'A later statement.\n' > "$S/more/later.txt"
-expect_exit 2 "append to a sealed archive is refused, saying what to do" -- \
-	"$NP" append -s "$KEY" "$A" "$S/a-e1.npk" "$S/more" &&
-	expect_contains "$ERR" "merge it with the new documents" "names merge"
+mkdir -p "$S/more/$MARK-folder"
+printf 'A later statement %s.\n' "$MARK" > "$S/more/$MARK-folder/later-$MARK.txt"
+# a new version of one statement, and a copy of another under a new path
+{ cat "$IN/$MARK-folder/statement-2-$MARK.txt"; printf 'Corrected %s.\n' "$MARK"; } \
+	> "$S/more/$MARK-folder/statement-2-$MARK.txt"
+cp "$IN/$MARK-folder/statement-4-$MARK.txt" "$S/more/copy-of-4-$MARK.txt"
+
+# ---- editions of a sealed archive (15.17.8): the chain's file key, the
+# edition's own file id, its filters and tree sealed; a recipient added
+# in an edition reads the whole chain
+E1="$S/a-e1.npk"
+W="$MARK-folder/statement-5-$MARK.txt"
+expect_exit 2 "append to a sealed archive without its key is refused" -- \
+	env XDG_CONFIG_HOME="$S/no-config" "$NP" append -s "$KEY" "$A" "$E1" "$S/more" &&
+	expect_contains "$ERR" "is sealed: give a recipient's" "says a key is needed"
+expect_exit 1 "append with a stranger's key: not a recipient" -- \
+	"$NP" append -s "$KEY" -k "$K/c.key" "$A" "$E1" "$S/more" &&
+	expect_contains "$ERR" "not a recipient" "says so"
+expect_true "and nothing was written" -- test ! -e "$E1"
+expect_exit 2 "append --recipient to an archive not sealed is refused" -- \
+	"$NP" append -s "$KEY" --recipient "$K/c.pub" "$S/bbc-plain.npk" "$S/plain-e1.npk" "$S/more" &&
+	expect_contains "$ERR" "all sealed or none is" "a chain is sealed throughout"
+expect_exit 0 "append -k a --recipient c --withdraw: edition 1 of the sealed chain" -- \
+	"$NP" append -q -s "$KEY" --timestamp 2026-03-02 -k "$K/a.key" --recipient "$K/c.pub" \
+	--withdraw "$W" --reason "court order $MARK" "$A" "$E1" "$S/more"
+expect_true "no path, title, reason or text in the edition" -- \
+	sh -c "! grep -a -q -e '$MARK' -e 'later statement' -e 'court order' -e 'detainees' '$E1'"
+expect_true "the edition is marked sealed (required flags 3)" -- \
+	test "$(od -An -tu4 -j 12 -N 4 "$E1" | tr -d ' ')" = 3
+expect_true "its own file id: no key or nonce of the base is used again" -- /usr/bin/python3 -c "
+import struct, sys
+fids, nonces = [], []
+for p in sys.argv[1:3]:
+    b = open(p, 'rb').read()
+    s = b.find(b'NPKSEAL\n')
+    fids.append(b[s + 16:s + 48])
+    mo, ml = struct.unpack_from('<QI', b, len(b) - 32) if b.endswith(b'NPKTRAIL') else (0, 0)
+    i = 0
+    while (i := b.find(b'NPKC', i + 1)) > 0:
+        if b[i + 5] == 2:
+            nonces.append(b[i + 24:i + 48])
+assert fids[0] != fids[1] and len(nonces) >= 2 and len(set(nonces)) == len(nonces), (fids, len(nonces))
+" "$A" "$E1"
+
+expect_exit 0 "verify the chain without a key: every file's signature and stored byte" -- \
+	"$NP" verify -p "$PUB" "$E1" &&
+	expect_contains "$OUT" "sealed; ciphertext intact" "the ciphertext is intact" &&
+	expect_contains "$OUT" "sealed.npk: sealed, signed by" "each file: sealed, its signer" &&
+	expect_not_contains "$OUT" "$MARK" "and nothing of what it holds"
+expect_exit 0 "check-chain without a key: the links, signers and times" -- \
+	"$NP" check-chain -p "$PUB" "$E1" &&
+	expect_contains "$OUT" "CHAIN: VALID" "valid" &&
+	expect_contains "$OUT" "a-e1.npk  2026-03-02T00:00:00Z  sealed" "each edition sealed"
+expect_exit 2 "list of the chain without a key is refused" -- \
+	env XDG_CONFIG_HOME="$S/no-config" "$NP" list -p "$PUB" "$E1"
+expect_exit 0 "verify -k a: every document, filter and the chain's tree" -- \
+	"$NP" verify -p "$PUB" -k "$K/a.key" "$E1" &&
+	expect_contains "$OUT" "every leaf matches its entry" "the tree over both files" &&
+	expect_contains "$OUT" "1 withdrawn" "the withdrawal counted"
+expect_exit 0 "c, added in edition 1, lists the whole chain" -- \
+	"$NP" list -p "$PUB" -k "$K/c.key" "$E1" &&
+	expect_contains "$OUT" "statement-1-$MARK.txt" "a document of the base" &&
+	expect_contains "$OUT" "later-$MARK.txt" "a document of the edition" &&
+	expect_not_contains "$OUT" "statement-5-$MARK.txt" "not the withdrawn one"
+expect_exit 1 "c cannot open the base alone (no stanza of its own there)" -- \
+	"$NP" list -p "$PUB" -k "$K/c.key" "$A"
+expect_exit 0 "cat of a base document through the edition, with c's key" -- \
+	"$NP" cat -p "$PUB" -k "$K/c.key" "$E1" "$MARK-folder/statement-1-$MARK.txt" &&
+	expect_same "$OUT" "$IN/$MARK-folder/statement-1-$MARK.txt" "byte for byte"
+expect_exit 0 "cat of the new version" -- \
+	"$NP" cat -p "$PUB" -k "$K/b.key" "$E1" "$MARK-folder/statement-2-$MARK.txt" &&
+	expect_same "$OUT" "$S/more/$MARK-folder/statement-2-$MARK.txt" "byte for byte"
+expect_exit 0 "cat of the copy, whose bytes are the base's (a reference)" -- \
+	"$NP" cat -p "$PUB" -k "$K/b.key" "$E1" "copy-of-4-$MARK.txt" &&
+	expect_same "$OUT" "$IN/$MARK-folder/statement-4-$MARK.txt" "byte for byte"
+expect_exit 0 "list --all shows the withdrawal" -- \
+	"$NP" list -p "$PUB" -k "$K/a.key" --all -l "$E1" &&
+	expect_contains "$OUT" "withdrawn" "withdrawn"
+expect_exit 0 "extract the chain with c's key" -- \
+	"$NP" extract -q -p "$PUB" -k "$K/c.key" -C "$S/ex1" "$E1"
+mkdir -p "$S/want1"
+cp -R "$IN/." "$S/want1/"
+cp -R "$S/more/." "$S/want1/"
+rm -f "$S/want1/$W"
+expect_true "byte for byte the state: the base, the edition, less the withdrawn" -- \
+	diff -r -x '*.meta.json' "$S/ex1" "$S/want1"
+expect_exit 0 "prove -k a base document through the edition" -- \
+	"$NP" prove -p "$PUB" -k "$K/a.key" "$E1" "$MARK-folder/statement-3-$MARK.txt" -o "$S/e1.proof"
+expect_exit 0 "check-proof with the signer's key alone" -- \
+	"$NP" check-proof -p "$PUB" "$S/e1.proof" "$IN/$MARK-folder/statement-3-$MARK.txt" &&
+	expect_contains "$OUT" "PROOF: VALID" "valid"
+expect_exit 0 "check-proof --archive -k says what became of it" -- \
+	"$NP" check-proof -p "$PUB" -k "$K/b.key" --archive "$E1" "$S/e1.proof" &&
+	expect_contains "$OUT" "still the current version" "still current"
+expect_exit 2 "recipients add on an edition is refused, naming append" -- \
+	"$NP" recipients add -s "$KEY" -k "$K/a.key" --recipient "$K/c.pub" "$E1" &&
+	expect_contains "$ERR" "append -k KEY --recipient" "says how"
+E2="$S/a-e2.npk"
+printf 'The third file %s.\n' "$MARK" > "$S/third.txt"
+expect_exit 0 "c appends edition 2 (its stanza carried over)" -- \
+	"$NP" append -q -s "$KEY" --timestamp 2026-03-03 -k "$K/c.key" "$E1" "$E2" "$S/third.txt"
+expect_exit 0 "a reads the chain of three files" -- \
+	"$NP" verify -p "$PUB" -k "$K/a.key" "$E2" &&
+	expect_contains "$OUT" "a-e2.npk: 1 entry, signed by" "three editions"
+expect_exit 0 "sealcheck.py opens the chain of three with c's key" -- \
+	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" open "$E2" "$K/c.key"
+expect_exit 0 "sealcheck.py audits the edition without a key" -- \
+	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" audit "$E2" "$PUB"
+# an edition that names another file: the base of another sealed chain
+# (another file key) put in the base's place
+mkdir -p "$S/swap"
+cp "$E1" "$S/swap/"
+$MK --recipient "$K/a.pub" "$S/swap/sealed.npk" "$IN" > /dev/null 2>&1
+expect_exit 1 "a base swapped for another sealed archive: not the chain's" -- \
+	"$NP" list -p "$PUB" -k "$K/a.key" "$S/swap/a-e1.npk"
 
 # ---- salvage of a sealed archive: with a key, its seal from its place or
 # its survival copy; the documents of intact clusters written, proven

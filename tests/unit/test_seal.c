@@ -331,6 +331,7 @@ DEFINE_TEST(test_seal_keys_distinct)
 /* ---- Sealed archives, written and read (15.17.6, 15.17.7) ---- */
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define SEALED_DOCS 300
@@ -747,5 +748,126 @@ DEFINE_TEST(test_seal_archive_tag_forged)
 	free(p);
 	free(plain);
 	free(b);
+	fixture_free(&f);
+}
+
+/* ---- Editions of a sealed archive (15.17.8) ---- */
+
+/* The cluster table record i of the signed part b (flen bytes): where
+ * its offset, length and digest stand. */
+static uint8_t *cluster_record(uint8_t *b, size_t flen, uint32_t i)
+{
+	uint64_t mo = npk__ld64(b + flen - 32);
+	const uint8_t *m = b + mo;
+	uint64_t pt_off = npk__ld64(m + 56);
+	uint32_t pt_size = npk__ld32(m + 64);
+	return b + pt_off + pt_size + 48 * (size_t)i;
+}
+
+static void write_text(const char *path, size_t i)
+{
+	char text[4096];
+	size_t len;
+	doc_text(i, text, sizeof text, &len);
+	CHECK(npk_test_write_file(path, text, len) == 0);
+}
+
+/* A cluster of the base put in an edition's place, the tables and the
+ * signature made again by the signer itself: the edition's object keys and
+ * associated data name its own file id, so the replayed cluster does not
+ * open, although every digest and the signature match. */
+DEFINE_TEST(test_seal_edition_replayed)
+{
+	sealed_fixture f;
+	fixture_make(&f);
+	npk_error err = {0};
+	npk_pubkey *pk = NULL;
+	npk_seckey *sk = NULL;
+	CHECK_RC(npk_keypair_generate(&pk, &sk, &err), NPK_OK, &err);
+	npk_trust *t = npk_trust_new();
+	CHECK_RC(npk_trust_add(t, pk, &err), NPK_OK, &err);
+	CHECK(mkdir("in", 0755) == 0 && mkdir("ed", 0755) == 0 && mkdir("ed/x", 0755) == 0);
+	const char *names[3] = {"a.txt", "b.txt", "c.txt"};
+	for (size_t i = 0; i < 3; i++) {
+		char p[64];
+		snprintf(p, sizeof p, "in/%s", names[i]);
+		write_text(p, i);
+		snprintf(p, sizeof p, "ed/x/%s", names[i]);
+		write_text(p, i);   /* the same bytes in the same order: the same cluster */
+	}
+	const npk_recipient *rs[1] = {f.ra};
+	npk_create_opts o;
+	memset(&o, 0, sizeof o);
+	o.timestamp = 1737676800;
+	o.recipients = rs;
+	o.nrecipients = 1;
+	o.no_copies = 1;
+	const char *in[1] = {"in"}, *ed[1] = {"ed"};
+	CHECK_RC(npk_create("s0.npk", in, 1, &o, sk, NULL, &err), NPK_OK, &err);
+	npk_keyring *k = npk_keyring_new();
+	CHECK_RC(npk_keyring_add(k, f.ia, &err), NPK_OK, &err);
+	npk_append_opts ao;
+	memset(&ao, 0, sizeof ao);
+	ao.create.timestamp = 1737676800;
+	ao.create.no_dedup = 1;     /* stored again, not referred to */
+	ao.create.no_copies = 1;
+	ao.keys = k;
+	CHECK_RC(npk_append("s0.npk", "s1.npk", ed, 1, &ao, sk, NULL, &err), NPK_OK, &err);
+
+	/* the edition reads as it was written */
+	npk_reader *r = NULL;
+	const npk_entry *e = NULL;
+	npk_buf got = {0};
+	CHECK_RC(npk_reader_open("s1.npk", t, 0, &r, &err), NPK_OK, &err);
+	CHECK_RC(npk_reader_unseal(r, k, &err), NPK_OK, &err);
+	CHECK_RC(npk_reader_find(r, "x/b.txt", &e, &err), NPK_OK, &err);
+	if (e != NULL)
+		CHECK_RC(npk_reader_read(r, e, collect_sink, &got, &err), NPK_OK, &err);
+	npk__buf_free(&got);
+	npk_reader_free(r);
+
+	size_t l0, l1;
+	uint8_t *b0 = (uint8_t *)npk_test_read_file("s0.npk", &l0);
+	uint8_t *b1 = (uint8_t *)npk_test_read_file("s1.npk", &l1);
+	CHECK(b0 != NULL && b1 != NULL);
+	if (b0 == NULL || b1 == NULL)
+		return;
+	uint8_t *c0 = cluster_record(b0, l0, 0), *c1 = cluster_record(b1, l1, 0);
+	uint64_t o0 = npk__ld64(c0), o1 = npk__ld64(c1);
+	uint32_t n0 = npk__ld32(c0 + 8), n1 = npk__ld32(c1 + 8);
+	CHECK(n0 == n1 && n0 > 100);   /* the same stored length: a replay that fits */
+	CHECK(memcmp(b0 + o0 + 24, b1 + o1 + 24, 24) != 0); /* each its own nonce */
+	memcpy(b1 + o1, b0 + o0, n0);
+	npk__digest(b1 + o1, n0, c1 + 16);
+	/* the cluster table's digest in the manifest, then the signature */
+	uint64_t mo = npk__ld64(b1 + l1 - 32);
+	uint8_t *m = b1 + mo;
+	npk__digest(b1 + npk__ld64(m + 56) + npk__ld32(m + 64), npk__ld32(m + 68), m + 136);
+	resign(b1, l1, pk, sk);
+	CHECK(npk_test_write_file("s1.npk", b1, l1) == 0);
+
+	CHECK_RC(npk_reader_open("s1.npk", t, 0, &r, &err), NPK_OK, &err);
+	if (r != NULL) {
+		CHECK_RC(npk_reader_unseal(r, k, &err), NPK_OK, &err);
+		CHECK_RC(npk_reader_find(r, "x/b.txt", &e, &err), NPK_OK, &err);
+		int rc = e ? npk_reader_read(r, e, collect_sink, &got, &err) : NPK_E_NOTFOUND;
+		CHECK(rc == NPK_E_DIGEST && strstr(err.msg, "cannot be decrypted") != NULL);
+		CHECK(got.len == 0);
+		npk__buf_free(&got);
+		npk_verify_stats st;
+		CHECK(npk_reader_verify(r, NULL, NULL, &st, &err) != NPK_OK && st.documents_bad > 0);
+		/* the base's own cluster still reads: the replay harms the edition only */
+		CHECK_RC(npk_reader_find(r, "b.txt", &e, &err), NPK_OK, &err);
+		if (e != NULL)
+			CHECK_RC(npk_reader_read(r, e, collect_sink, &got, &err), NPK_OK, &err);
+		npk__buf_free(&got);
+	}
+	npk_reader_free(r);
+	free(b0);
+	free(b1);
+	npk_keyring_free(k);
+	npk_trust_free(t);
+	npk_pubkey_free(pk);
+	npk_seckey_free(sk);
 	fixture_free(&f);
 }

@@ -670,6 +670,12 @@ static int change_run(change *c, const char *out, const npk_seckey *sk, npk_erro
 	npk_reader_info(c->r, &c->info);
 	NPK_FAIL_IF(!c->info.sealed, err, NPK_E_ARG, "%s is not sealed: it has no recipients "
 	            "(create --recipient seals an archive)", c->path);
+	/* 15.17.8: an edition's manifest is named by the next one, and its file
+	 * key is its chain's */
+	NPK_FAIL_IF(c->info.edition > 0, err, NPK_E_ARG, "%s is edition %u of a chain, which is "
+	            "never written again: add a recipient to the chain with newspack append -k KEY "
+	            "--recipient PUBKEY %s OUT.npk (the new edition opens every file of the chain)",
+	            c->path, (unsigned)c->info.edition, c->path);
 	NPK_FORWARD(npk_reader_unseal(c->r, c->keys, err));
 	npk_reader_info(c->r, &c->info);
 	npk_verify_stats st;
