@@ -26,6 +26,7 @@ python3-zstandard.
 import hashlib
 import struct
 import sys
+from types import SimpleNamespace
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.hazmat.primitives.asymmetric.x25519 import (X25519PrivateKey,
@@ -186,32 +187,124 @@ def secret_key(path):
     return sec, pub
 
 
+NO_LEAF = 0xFFFFFFFFFFFFFFFF
+
+
+def digest(data):
+    """H: BLAKE2b-256 (section 1)."""
+    return hashlib.blake2b(data, digest_size=32).digest()
+
+
+def edition_link(body):
+    """15.15: manifest extension type 3, checked as step 5c checks it, with
+    prev_tree_size 0 as a sealed edition shows it (15.17.8)."""
+    need(len(body) >= 82, "an edition link of %d bytes" % len(body))
+    edition, lflags = struct.unpack_from("<II", body, 0)
+    prev_tree_size, nlen = struct.unpack_from("<QH", body, 72)
+    name = body[82:82 + nlen]
+    need(1 <= edition <= 0xFFFFFFFE and lflags & ~1 == 0,
+         "the edition link: edition %d, flags 0x%x" % (edition, lflags))
+    need(len(body) == 82 + nlen + (184 if lflags & 1 else 0), "the edition link's length")
+    need(1 <= nlen <= 255 and len(name) == nlen and b"/" not in name and b"\0" not in name
+         and name not in (b".", b".."), "the edition link's prev_name is not a file name")
+    name.decode("utf-8")                                        # raises when not UTF-8
+    need(prev_tree_size == 0, "a sealed edition's link shows prev_tree_size %d" % prev_tree_size)
+    return SimpleNamespace(edition=edition, prev_digest=body[8:40], base_digest=body[40:72],
+                           name=name.decode("utf-8"),
+                           statement=body[82 + nlen:202 + nlen] if lflags & 1 else None,
+                           rotation_signature=body[202 + nlen:266 + nlen])
+
+
 def manifest_extensions(m):
     """7.2 of a sealed archive's manifest (15.17.6): the section directory's
-    records and the sealed root's commitment (type 4), if any."""
+    records, the sealed root's commitment (type 4), if any, and the edition
+    link (type 3, 15.15), if any."""
     o = 210 + struct.unpack_from("<H", m, 208)[0]
-    sections, commit_root = [], None
+    sections, commit_root, link, last = [], None, None, 0
     for _ in range(struct.unpack_from("<H", m, o)[0]):
         typ, fl, ln = struct.unpack_from("<HHI", m, o + 2)
+        need(typ > last, "the manifest's extensions are not in increasing type")
+        last = typ
         if typ == 1:
             for k in range(struct.unpack_from("<I", m, o + 10)[0]):
                 sections.append(struct.unpack_from("<HHIQQ32s", m, o + 14 + 56 * k))
         need(typ != 2, "a sealed archive shows its Merkle root")
+        if typ == 3:                                            # the edition link
+            need(fl == 1, "an edition link with flags %d" % fl)
+            link = edition_link(m[o + 10:o + 10 + ln])
         if typ == 4:                                            # the root's commitment
             need(fl == 0 and ln == 32, "a root commitment of %d bytes" % ln)
             commit_root = m[o + 10:o + 42]
         o += 8 + ln
     need(o + 2 == len(m), "bytes after the manifest's extensions")
-    return sections, commit_root
+    if link is not None:                                        # 15.15 step 5c, 15.17.8
+        types = [x[0] for x in sections]
+        need(4 not in types, "a sealed edition stores a tree section")
+        need(types.count(9) == 1 and types.count(10) <= 1,
+             "an edition holds %d path filters and %d folder filters"
+             % (types.count(9), types.count(10)))
+        need(commit_root is not None, "an edition without its sealed root's commitment")
+    return sections, commit_root, link
 
 
-def open_archive(path, keyfile):
-    """15.17.7 with a key, and 15.7 / 5.3 for the documents."""
+def signed_part(path):
+    """The file's bytes up to its trailer's end (15.5: a tail is dropped)."""
+    b = open(path, "rb").read()
+    if b.endswith(b"NPKTAIL\n"):
+        b = b[:struct.unpack_from("<Q", b, len(b) - 32)[0]]
+    return b
+
+
+def file_key(seal, fid, commit, keyfile):
+    """15.17.4: the first X25519 stanza that opens with KEYFILE gives fk;
+    returns fk, the stanza's number and the key's public half."""
+    sec, pub = secret_key(keyfile)
+    nst = struct.unpack_from("<H", seal, 10)[0]
+    o = 80
+    for i in range(nst):
+        typ, r0, bl = struct.unpack_from("<BBH", seal, o)
+        body = seal[o + 4:o + 4 + bl]
+        o += 4 + bl
+        if typ == 1 and bl == 80:
+            try:
+                fk = stanza_x25519_open(sec, body)
+            except Exception:
+                continue
+            need(derive(fk, fid)[0] == commit, "stanza %d: a file key the commitment refuses" % i)
+            return fk, i, pub
+    raise Bad("not a recipient: no stanza opens with this key")
+
+
+def check_filter(plain, magic, names, what):
+    """15.15: the path filter (type 9) or the folder filter (type 10): its
+    header, and every name's probe bits set."""
+    need(len(plain) >= 32 and plain[:8] == magic, "the %s filter: bad magic" % what)
+    count, m, k = struct.unpack_from("<QQB", plain, 8)
+    need(64 <= m <= 1 << 35 and m % 64 == 0 and 1 <= k <= 32 and plain[25:32] == bytes(7)
+         and len(plain) == 32 + m // 8, "the %s filter: its header or length" % what)
+    need(count == len(names), "the %s filter counts %d, the entries have %d"
+         % (what, count, len(names)))
+    for name in names:
+        d = digest(name)
+        h1, h2 = struct.unpack_from("<QQ", d)
+        for j in range(k):
+            bit = ((h1 + j * (h2 | 1)) & 0xFFFFFFFFFFFFFFFF) % m
+            need(plain[32 + (bit >> 3)] >> (bit & 7) & 1, "the %s filter does not hold %s"
+                 % (what, name.decode("utf-8", "replace")))
+
+
+def open_sealed(path, keyfile=None, fk=None):
+    """15.17.7 with a key, and 15.7 / 5.3 for the documents, for one file: the
+    newest of a chain with KEYFILE (its stanzas give fk, its recipient tag is
+    checked), an earlier one with the newest's fk (15.17.8: its commitment
+    checked, its stanzas and tags not tried). Checks all the file alone can
+    prove and returns what the chain needs: fk, the manifest's digest, the
+    link, the data stream, the entries, their leaves and references."""
     import zlib
     import zstandard
-    b = open(path, "rb").read()
-    if b.endswith(b"NPKTAIL\n"):                               # 15.5: the signed part
-        b = b[:struct.unpack_from("<Q", b, len(b) - 32)[0]]
+    b = signed_part(path)
+    need(b[:8] == b"\x89NPK\r\n\x1a\n" and struct.unpack_from("<HH", b, 8) == (1, 1),
+         "not a newspack 1.1 archive")
     flags = struct.unpack_from("<I", b, 12)[0]
     need(flags == 3, "required_flags 0x%08x: not a sealed 1.1 archive" % flags)
     mo, ml = struct.unpack_from("<QI", b, len(b) - 32)
@@ -219,31 +312,25 @@ def open_archive(path, keyfile):
     nclusters, npages, pt_off, pt_size, ct_size = struct.unpack_from("<IIQII", m, 48)
     need(struct.unpack_from("<QQ", m, 32) == (0, 0), "the manifest shows its counts")
     kid, spk = m[168:176], m[176:208]
-    sections, commit_root = manifest_extensions(m)
+    sections, commit_root, link = manifest_extensions(m)
     seals = [x for x in sections if x[0] == 8]
     need(len(seals) == 1 and seals[0][1] == 1, "not one critical seal section")
     _, _, _, soff, slen, sdig = seals[0]
     seal = b[soff:soff + slen]
-    need(hashlib.blake2b(seal, digest_size=32).digest() == sdig, "the seal does not match its digest")
+    need(digest(seal) == sdig, "the seal does not match its digest")
     need(seal[:8] == b"NPKSEAL\n", "bad seal magic")
     suite, nst, res = struct.unpack_from("<HHI", seal, 8)
     need(suite == 1 and 1 <= nst <= 64 and res == 0, "seal suite %d, %d stanzas" % (suite, nst))
     fid, commit = seal[16:48], seal[48:80]
-    sec, pub = secret_key(keyfile)
-    o, fk, opened = 80, None, None
-    for i in range(nst):
-        typ, r0, bl = struct.unpack_from("<BBH", seal, o)
-        body = seal[o + 4:o + 4 + bl]
-        o += 4 + bl
-        if fk is None and typ == 1 and bl == 80:
-            try:
-                cand = stanza_x25519_open(sec, body)
-            except Exception:
-                continue
-            need(derive(cand, fid)[0] == commit, "stanza %d: a file key the commitment refuses" % i)
-            fk, opened = cand, i
-    need(fk is not None, "not a recipient: no stanza opens with this key")
+    if keyfile is not None:
+        fk, opened, pub = file_key(seal, fid, commit, keyfile)
+    else:                                                       # 15.17.8: the chain's fk
+        need(derive(fk, fid)[0] == commit,
+             "sealed under another file key than the chain's newest file")
     _, ok = derive(fk, fid)
+    o = 80
+    for _ in range(nst):
+        o += 4 + struct.unpack_from("<H", seal, o + 2)[0]
     sl = struct.unpack_from("<I", seal, o)[0]
     need(o + 4 + sl == len(seal), "the sealed manifest does not end the seal")
     p = unseal(ok, fid, 3, 0, 0, seal[o + 4:])
@@ -255,23 +342,32 @@ def open_archive(path, keyfile):
     q += 2 + struct.unpack_from("<H", p, q)[0]                 # the archive's metadata
     next_ = struct.unpack_from("<H", p, q)[0]
     q += 2
-    tree = None
+    tree, prev_tree_size, last = None, None, 0
     for _ in range(next_):                                      # extensions (7.2)
         et, ef, el = struct.unpack_from("<HHI", p, q)
         body = p[q + 8:q + 8 + el]
         q += 8 + el
+        need(et > last, "the sealed manifest's extensions are not in increasing type")
+        last = et
         if et == 2:                                             # the sealed Merkle root
             need(el == 40 and ef == 0 and commit_root is not None, "a sealed root unannounced")
             tree = struct.unpack_from("<Q", body)[0], body[8:40]
             kt = kh(fk, b"npk1 tree", fid)
             need(kh(kt, b"npk1 root", u64(tree[0]), tree[1]) == commit_root,
                  "the sealed Merkle root is not the one the manifest commits to")
-            continue
-        need(et == 4 or not ef & 1, "a critical extension of type %d" % et)
-        if et == 4:                                             # the recipient tags
+        elif et == 3:                                           # 15.17.8: the edition record
+            need(ef == 1 and el == 8, "a sealed edition record of %d bytes, flags %d" % (el, ef))
+            need(link is not None, "a sealed edition record without the manifest's edition link")
+            prev_tree_size = struct.unpack_from("<Q", body)[0]
+        elif et == 4:                                           # the recipient tags
             need(el == 32 * nst and ef == 0, "recipient tags of %d bytes" % el)
-            need(body[32 * opened:32 * opened + 32] == recipient_tag(fk, pub),
+            need(keyfile is None or body[32 * opened:32 * opened + 32] == recipient_tag(fk, pub),
                  "the recipient tag of stanza %d does not name this key" % opened)
+        else:
+            need(not ef & 1, "a critical extension of type %d" % et)
+    need((tree is None) == (commit_root is None), "a root commitment without the root")
+    need(link is None or prev_tree_size is not None,
+         "an edition link without the sealed edition record")
     raws = struct.unpack_from("<%dI" % nclusters, p, q)
     q += 4 * nclusters
     pages = []
@@ -279,13 +375,14 @@ def open_archive(path, keyfile):
         praw, ford, cnt, fl = struct.unpack_from("<IQIH", p, q)
         pages.append((praw, ford, cnt, p[q + 18:q + 18 + fl]))
         q += 18 + fl
+    filters = {}
     for i, (typ, fl, _, soff2, slen2, sdig2) in enumerate(sections):   # 15.17.6: sections
         L, hp = struct.unpack_from("<Q", p, q)[0], p[q + 8:q + 40]
         q += 40
         if typ == 8:
             need(L == 0 and hp == bytes(32), "the sealed manifest describes the seal")
             continue
-        need(typ in (7, 11), "a sealed section of type %d: not read here" % typ)
+        need(typ in (7, 9, 10, 11), "a sealed section of type %d: not read here" % typ)
         plain, at, j = bytearray(), soff2, 0
         while len(plain) < L:
             n = min(65536, L - len(plain))
@@ -294,8 +391,10 @@ def open_archive(path, keyfile):
             at, j = at + sl, j + 1
         need(at == soff2 + slen2 and len(plain) == L,
              "section %d: its chunks do not fill its %d stored bytes" % (i, slen2))
-        need(hashlib.blake2b(plain, digest_size=32).digest() == hp,
+        need(digest(plain) == hp,
              "section %d: its plaintext does not match the sealed manifest's digest" % i)
+        if typ in (9, 10):
+            filters[typ] = bytes(plain)
     need(q == len(p), "bytes follow the sealed manifest")
     need(sum(raws) == nbytes, "the clusters do not hold the content's bytes")
     # the objects: cluster i and page k at their table's offsets
@@ -313,8 +412,7 @@ def open_archive(path, keyfile):
     starts = [0]
     for r in raws:
         starts.append(starts[-1] + r)
-    need((tree is None) == (commit_root is None), "a root commitment without the root")
-    o, seen, leaves = pt_off, 0, {}
+    o, entries, leaves, refs = pt_off, [], {}, []
     for k in range(npages):
         off, ln = struct.unpack_from("<QI", b, o)
         o += 62 + struct.unpack_from("<H", b, o + 60)[0]
@@ -329,41 +427,184 @@ def open_archive(path, keyfile):
         for j in range(cnt):
             elen, kind, eflags, plen = struct.unpack_from("<IBBH", page, e)
             path = page[e + 8:e + 8 + plen]
-            size, refk, cl, coff = struct.unpack_from("<QBII", page, e + 8 + plen)
-            digest = page[e + 25 + plen:e + 57 + plen]
+            name = path.decode("utf-8", "replace")
             need(j > 0 or path == first, "page %d starts with another path" % k)
-            if kind == 0:
-                need(refk == 0, "%s: a reference to another file" % path)
-                need(size == 0 or cl < nclusters, "%s: cluster %d of %d" % (path, cl, nclusters))
-                at = starts[cl] + coff if size else 0
-                doc = bytes(stream[at:at + size])   # 5.2: an empty document names no cluster
-                need(len(doc) == size and hashlib.blake2b(doc, digest_size=32).digest() == digest,
-                     "%s: does not match its digest" % path.decode("utf-8", "replace"))
-            leaf, salt = struct.unpack_from("<Q16s", page, e + 57 + plen)
-            ml = page[e + 81 + plen]
-            media = page[e + 82 + plen:e + 82 + plen + ml]
-            mlen = struct.unpack_from("<H", page, e + 82 + plen + ml)[0]
-            meta = page[e + 84 + plen + ml:e + 84 + plen + ml + mlen]
-            if leaf != 0xFFFFFFFFFFFFFFFF and kind != 1:        # 15.13: the leaf data
+            need(kind <= 3 and eflags == 0, "%s: kind %d, flags %d" % (name, kind, eflags))
+            size, refk = struct.unpack_from("<QB", page, e + 8 + plen)
+            at = e + 17 + plen
+            if refk == 0:                                       # in this file's stream
+                cl, coff = struct.unpack_from("<II", page, at)
+                at += 8
+            else:                                               # 15.15: an earlier file's
+                need(refk == 1 and link is not None,
+                     "%s: ref_kind %d here needs a newer reader" % (name, refk))
+                ed, cl, coff = struct.unpack_from("<III", page, at)
+                need(ed < link.edition, "%s: a reference to edition %d from edition %d"
+                     % (name, ed, link.edition))
+                at += 12
+            dig = page[at:at + 32]
+            leaf, salt = struct.unpack_from("<Q16s", page, at + 32)
+            ml = page[at + 56]
+            media = page[at + 57:at + 57 + ml]
+            mlen = struct.unpack_from("<H", page, at + 57 + ml)[0]
+            meta = page[at + 59 + ml:at + 59 + ml + mlen]
+            need(at + 59 + ml + mlen <= e + elen <= praw, "%s: fields cross entry_len" % name)
+            if kind in (1, 2):                                  # 15.7: no content
+                need(size == 0 and refk == 0 and (cl, coff) == (0xFFFFFFFF, 0) and
+                     dig == digest(b""), "%s: a withdrawal or folder holds content" % name)
+            elif refk == 1:                                     # read with its edition
+                refs.append((path, ed, cl, coff, size, dig))
+            else:
+                need(size == 0 or cl < nclusters, "%s: cluster %d of %d" % (name, cl, nclusters))
+                start = starts[cl] + coff if size else 0
+                doc = bytes(stream[start:start + size])   # 5.2: an empty document names no cluster
+                need(len(doc) == size and digest(doc) == dig, "%s: does not match its digest" % name)
+            if leaf != NO_LEAF and (kind != 1 or link is not None):     # 15.13: the leaf data
                 need(leaf not in leaves, "leaf %d twice" % leaf)
-                leaves[leaf] = hashlib.sha256(
-                    b"\0" + bytes([0, kind]) + struct.pack("<H", plen) + path +
-                    struct.pack("<Q", size) + digest + bytes([ml]) + media +
+                leaves[leaf] = hashlib.sha256(               # leaf type 1: a withdrawal
+                    b"\0" + bytes([kind == 1, kind]) + struct.pack("<H", plen) + path +
+                    struct.pack("<Q", size) + dig + bytes([ml]) + media +
                     struct.pack("<H", mlen) + meta +
                     salt).digest()
-            print(path.decode("utf-8", "replace"))
-            seen += 1
+            entries.append((path, kind))
             e += elen
         need(e == praw, "page %d: entries do not fill it" % k)
-    need(seen == docs, "%d entries, the sealed manifest says %d" % (seen, docs))
-    if tree is not None:                                        # MTH of RFC 9162 2.1.1
-        need(sorted(leaves) == list(range(tree[0])), "the leaves are not 0 to %d" % tree[0])
-        need(mth([leaves[i] for i in range(tree[0])]) == tree[1],
+    need(len(entries) == docs, "%d entries, the sealed manifest says %d" % (len(entries), docs))
+    paths = [x[0] for x in entries]
+    if 9 in filters:
+        check_filter(filters[9], b"NPKPATHS", paths, "path")
+    if 10 in filters:
+        folders = {x[:i] for x in paths for i in range(len(x)) if x[i] == 0x2F}
+        check_filter(filters[10], b"NPKFOLDS", folders, "folder")
+    return SimpleNamespace(
+        path=path_name(path), fk=fk, fid=fid, manifest_digest=digest(m), link=link,
+        signer=(kid, spk), prev_tree_size=prev_tree_size or 0, tree=tree, docs=docs,
+        nbytes=nbytes, nclusters=nclusters, npages=npages, stream=stream, starts=starts,
+        entries=entries, leaves=leaves, refs=refs, sections=len(filters))
+
+
+def path_name(path):
+    return path.rsplit("/", 1)[-1]
+
+
+def find_previous(f, newest, given):
+    """15.15 "Finding the files of a chain": edition k - 1 of F is the given
+    file whose H(manifest) is F's prev_digest, else prev_name beside the
+    newest file; returns its path, checked against prev_digest."""
+    import os
+    for g in given:
+        b = signed_part(g)
+        mo, ml = struct.unpack_from("<QI", b, len(b) - 32)
+        if digest(b[mo:mo + ml]) == f.link.prev_digest:
+            return g
+    g = os.path.join(os.path.dirname(os.path.realpath(newest)), f.link.name)
+    need(os.path.isfile(g), "edition %d (%s, manifest digest %s...) is missing: not beside %s; "
+         "name it after the key file" % (f.link.edition - 1, f.link.name,
+                                         f.link.prev_digest[:8].hex(), path_name(newest)))
+    b = signed_part(g)
+    mo, ml = struct.unpack_from("<QI", b, len(b) - 32)
+    need(digest(b[mo:mo + ml]) == f.link.prev_digest,
+         "%s is not edition %d of this chain (its manifest digest is not the link's)"
+         % (g, f.link.edition - 1))
+    return g
+
+
+def check_rotation(prev, f):
+    """15.15: the same signer as the edition before, or one its signer
+    authorised by a rotation statement."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    st, ln = f.link.statement, f.link
+    if f.signer == prev.signer:
+        need(st is None, "edition %d holds a rotation statement without a key change" % ln.edition)
+        return
+    need(st is not None, "edition %d is signed by key %s, which the signer of edition %d did "
+         "not authorise" % (ln.edition, f.signer[0][::-1].hex().upper(), ln.edition - 1))
+    need(st[:8] == b"NPKROT1\n" and st[8:40] == ln.base_digest and st[40:72] == ln.prev_digest
+         and struct.unpack_from("<II", st, 72) == (ln.edition, 0) and
+         (st[80:88], st[88:120]) == f.signer, "edition %d: the rotation statement's fields" % ln.edition)
+    Ed25519PublicKey.from_public_bytes(prev.signer[1]).verify(
+        ln.rotation_signature, hashlib.blake2b(st, digest_size=64).digest())   # raises when bad
+
+
+def open_archive(path, keyfile, *earlier):
+    """15.17.7 with a key, for a lone sealed archive or the newest file of a
+    sealed chain (15.17.8): every file opened with the newest's fk, the links
+    checked, every reference read in its edition, and each file's sealed root
+    checked against the tree of the chain's leaves up to it."""
+    files = [open_sealed(path, keyfile=keyfile)]
+    while files[-1].link is not None:                           # down to the base
+        f = files[-1]
+        prev = find_previous(f, path, earlier)
+        try:
+            files.append(open_sealed(prev, fk=files[0].fk))
+        except Bad as e:
+            raise Bad("%s (edition %d): %s" % (prev, f.link.edition - 1, e))
+        except Exception as e:      # an object that does not open, a short read
+            raise Bad("%s (edition %d): does not check: %s"
+                      % (prev, f.link.edition - 1, type(e).__name__))
+    files.reverse()
+    base, chain = files[0], len(files) > 1
+    for e, f in enumerate(files[1:], 1):                        # 15.15: the chain's checks
+        prev = files[e - 1]
+        need(f.link.edition == e, "%s: edition %d after the base's %d files"
+             % (f.path, f.link.edition, e))
+        need(f.link.base_digest == base.manifest_digest,
+             "%s: its base_digest is not the base's manifest digest" % f.path)
+        need(prev.tree is not None and f.prev_tree_size == prev.tree[0],
+             "%s: prev_tree_size %d, edition %d has %s leaves" % (f.path, f.prev_tree_size, e - 1,
+                                                                 prev.tree and prev.tree[0]))
+        need(f.fid != prev.fid, "%s: the fid of the edition before" % f.path)
+        check_rotation(prev, f)
+    hashes, state, withdrawn = [], {}, 0
+    for e, f in enumerate(files):
+        for p, ed, cl, coff, size, dig in f.refs:               # ref_kind 1: read there
+            t = files[ed]
+            need(size == 0 or cl < t.nclusters, "%s: %s: cluster %d of edition %d's %d"
+                 % (f.path, p.decode("utf-8", "replace"), cl, ed, t.nclusters))
+            start = t.starts[cl] + coff if size else 0
+            doc = bytes(t.stream[start:start + size])
+            need(len(doc) == size and digest(doc) == dig, "%s: %s: edition %d's bytes do not "
+                 "match its digest" % (f.path, p.decode("utf-8", "replace"), ed))
+        for p, kind in f.entries:                               # 15.15: withdrawals
+            if kind == 1 and f.link is not None:
+                need(state.get(p, 1) != 1, "%s: withdraws %s, which the state before edition %d "
+                     "does not hold" % (f.path, p.decode("utf-8", "replace"), e))
+                withdrawn += 1
+        state.update(f.entries)
+        if f.tree is None:                                      # a lone file without a tree
+            need(not chain, "%s: a base without a Merkle tree" % f.path)
+            continue
+        p, n = f.prev_tree_size, f.tree[0]
+        need(sorted(f.leaves) == list(range(p, n)), "%s: the leaves are not %d to %d"
+             % (f.path, p, n) if chain else "the leaves are not 0 to %d" % n)
+        need(f.link is None or f.docs == n - p, "%s: %d entries for leaves %d to %d"
+             % (f.path, f.docs, p, n))
+        hashes += [f.leaves[i] for i in range(p, n)]
+        need(mth(hashes) == f.tree[1], "%s: the sealed Merkle root is not the tree of the "
+             "chain's leaves" % f.path if chain else
              "the sealed Merkle root is not the tree of the entries' leaves")
-    print("sealcheck: opened: %d entries, %d content bytes in %d clusters and %d index pages, "
-          "every document matches its digest%s" % (docs, nbytes, nclusters, npages,
-          "; the sealed Merkle root is the tree of the %d leaves, as the manifest commits"
-          % tree[0] if tree else ""))
+    for e, f in enumerate(files):
+        for p, kind in f.entries:
+            print(("e%d\t" % e if chain else "") + p.decode("utf-8", "replace"))
+    if not chain:
+        f = files[0]
+        print("sealcheck: opened: %d entries, %d content bytes in %d clusters and %d index pages, "
+              "every document matches its digest%s" % (f.docs, f.nbytes, f.nclusters, f.npages,
+              "; the sealed Merkle root is the tree of the %d leaves, as the manifest commits"
+              % f.tree[0] if f.tree else ""))
+        return
+    for e, f in enumerate(files):
+        print("sealcheck: opened edition %d (%s): %d entries, %d content bytes in %d clusters and "
+              "%d index pages, every document matches its digest%s; leaves %d to %d, the sealed "
+              "Merkle root is the tree of the chain's %d leaves, as the manifest commits"
+              % (e, f.path, f.docs, f.nbytes, f.nclusters, f.npages,
+                 ", %d filters hold every path" % f.sections if f.sections else "",
+                 f.prev_tree_size, f.tree[0], f.tree[0]))
+    print("sealcheck: opened a chain of %d files with the file key of %s: editions 0 to %d, %d "
+          "leaves, %d references to earlier editions read there, %d withdrawals; every link, "
+          "document and sealed root checks"
+          % (len(files), files[-1].path, len(files) - 1, len(hashes),
+             sum(len(f.refs) for f in files), withdrawn))
 
 
 def main():

@@ -214,10 +214,10 @@ int cmd_prove(int argc, char **argv)
 static void check_help(FILE *f)
 {
 	fprintf(f,
-	        "Usage: newspack check-proof [-p PUBKEY] [--json] [-q] [--archive NEWEST.npk] PROOF\n"
-	        "                            [DOCUMENT]\n"
-	        "       newspack check-proof [-p PUBKEY] [--json] [-q] [--archive NEWEST.npk] PROOF\n"
-	        "                            -C DIR\n"
+	        "Usage: newspack check-proof [-p PUBKEY] [--json] [-q] [--archive NEWEST.npk\n"
+	        "                            [-k KEY]... [--passphrase-file F]] PROOF [DOCUMENT]\n"
+	        "       newspack check-proof [-p PUBKEY] [--json] [-q] [--archive NEWEST.npk\n"
+	        "                            [-k KEY]... [--passphrase-file F]] PROOF -C DIR\n"
 	        "\n"
 	        "Checks a proof written by 'newspack prove' (spec/format.md 15.14) with nothing\n"
 	        "but the proof, the signer's public key and, if given, the document: the\n"
