@@ -8,20 +8,29 @@ python3-zstandard.
     python3 spec/vectors/sealcheck.py [spec/vectors/seal.txt]
         computes every vector of seal.txt from the inputs below, opens what
         it sealed, and compares each line; exit 0 when all agree, 1 otherwise
-    python3 spec/vectors/sealcheck.py open ARCHIVE SECRETKEY
+    python3 spec/vectors/sealcheck.py open ARCHIVE SECRETKEY [EARLIER.npk ...]
         opens a sealed archive with a recipient's (unencrypted) secret key
         file (keys.md 9): the seal's digest, the stanzas, the commitment, the
         sealed manifest, every index page and cluster opened and decoded,
-        every index entry parsed (15.7) and every document checked against
-        its digest; prints the paths and a summary; exit 0 when all of it
-        holds, 1 otherwise. The signature is checked by audit.
+        every chunk of every sealed section, every index entry parsed (15.7)
+        and every document checked against its digest, the sealed tree
+        rebuilt from the leaves. An edition (15.15, 15.17.8) is opened with
+        the files of its chain, found by their manifest digests among the
+        EARLIER files or by the link's name beside ARCHIVE, each with the
+        newest file's fk: the links, the references into earlier editions,
+        the filters, the withdrawals and each file's sealed root over the
+        chain's leaves. Prints the paths (in a chain each after its edition,
+        e<N>) and a summary; exit 0 when all of it holds, 1 otherwise. The
+        signature is checked by audit.
     python3 spec/vectors/sealcheck.py audit ARCHIVE PUBKEY
         what anyone can check of a sealed archive without a key (15.17.7):
         the signature by PUBKEY (a minisign public key file) over the
         manifest and the trusted comment, the manifest's sealed fields, the
         header and table digests, every object's sealed header and digest,
         the seal's digest and layout, and that the objects and sections
-        tile the body; opens nothing. Exit 0 when all of it holds.
+        tile the body; of an edition its link as far as one file shows it
+        (prev_tree_size 0, the filters, no tree section); opens nothing.
+        Exit 0 when all of it holds.
 """
 import hashlib
 import struct
@@ -361,8 +370,9 @@ def open_sealed(path, keyfile=None, fk=None):
             prev_tree_size = struct.unpack_from("<Q", body)[0]
         elif et == 4:                                           # the recipient tags
             need(el == 32 * nst and ef == 0, "recipient tags of %d bytes" % el)
-            need(keyfile is None or body[32 * opened:32 * opened + 32] == recipient_tag(fk, pub),
-                 "the recipient tag of stanza %d does not name this key" % opened)
+            if keyfile is not None:                             # 15.17.8: the newest only
+                need(body[32 * opened:32 * opened + 32] == recipient_tag(fk, pub),
+                     "the recipient tag of stanza %d does not name this key" % opened)
         else:
             need(not ef & 1, "a critical extension of type %d" % et)
     need((tree is None) == (commit_root is None), "a root commitment without the root")
@@ -426,9 +436,9 @@ def open_sealed(path, keyfile=None, fk=None):
         e = 0
         for j in range(cnt):
             elen, kind, eflags, plen = struct.unpack_from("<IBBH", page, e)
-            path = page[e + 8:e + 8 + plen]
-            name = path.decode("utf-8", "replace")
-            need(j > 0 or path == first, "page %d starts with another path" % k)
+            epath = page[e + 8:e + 8 + plen]
+            name = epath.decode("utf-8", "replace")
+            need(j > 0 or epath == first, "page %d starts with another path" % k)
             need(kind <= 3 and eflags == 0, "%s: kind %d, flags %d" % (name, kind, eflags))
             size, refk = struct.unpack_from("<QB", page, e + 8 + plen)
             at = e + 17 + plen
@@ -453,7 +463,7 @@ def open_sealed(path, keyfile=None, fk=None):
                 need(size == 0 and refk == 0 and (cl, coff) == (0xFFFFFFFF, 0) and
                      dig == digest(b""), "%s: a withdrawal or folder holds content" % name)
             elif refk == 1:                                     # read with its edition
-                refs.append((path, ed, cl, coff, size, dig))
+                refs.append((epath, ed, cl, coff, size, dig))
             else:
                 need(size == 0 or cl < nclusters, "%s: cluster %d of %d" % (name, cl, nclusters))
                 start = starts[cl] + coff if size else 0
@@ -462,11 +472,11 @@ def open_sealed(path, keyfile=None, fk=None):
             if leaf != NO_LEAF and (kind != 1 or link is not None):     # 15.13: the leaf data
                 need(leaf not in leaves, "leaf %d twice" % leaf)
                 leaves[leaf] = hashlib.sha256(               # leaf type 1: a withdrawal
-                    b"\0" + bytes([kind == 1, kind]) + struct.pack("<H", plen) + path +
+                    b"\0" + bytes([kind == 1, kind]) + struct.pack("<H", plen) + epath +
                     struct.pack("<Q", size) + dig + bytes([ml]) + media +
                     struct.pack("<H", mlen) + meta +
                     salt).digest()
-            entries.append((path, kind))
+            entries.append((epath, kind))
             e += elen
         need(e == praw, "page %d: entries do not fill it" % k)
     need(len(entries) == docs, "%d entries, the sealed manifest says %d" % (len(entries), docs))
@@ -480,7 +490,7 @@ def open_sealed(path, keyfile=None, fk=None):
         path=path_name(path), fk=fk, fid=fid, manifest_digest=digest(m), link=link,
         signer=(kid, spk), prev_tree_size=prev_tree_size or 0, tree=tree, docs=docs,
         nbytes=nbytes, nclusters=nclusters, npages=npages, stream=stream, starts=starts,
-        entries=entries, leaves=leaves, refs=refs, sections=len(filters))
+        entries=entries, leaves=leaves, refs=refs, filters=len(filters))
 
 
 def path_name(path):
@@ -536,18 +546,20 @@ def open_archive(path, keyfile, *earlier):
         f = files[-1]
         prev = find_previous(f, path, earlier)
         try:
-            files.append(open_sealed(prev, fk=files[0].fk))
+            g = open_sealed(prev, fk=files[0].fk)
         except Bad as e:
             raise Bad("%s (edition %d): %s" % (prev, f.link.edition - 1, e))
         except Exception as e:      # an object that does not open, a short read
             raise Bad("%s (edition %d): does not check: %s"
                       % (prev, f.link.edition - 1, type(e).__name__))
+        need((g.link.edition if g.link else 0) == f.link.edition - 1,
+             "%s is edition %d, %s names edition %d before it" % (
+                 g.path, g.link.edition if g.link else 0, f.path, f.link.edition - 1))
+        files.append(g)
     files.reverse()
     base, chain = files[0], len(files) > 1
     for e, f in enumerate(files[1:], 1):                        # 15.15: the chain's checks
         prev = files[e - 1]
-        need(f.link.edition == e, "%s: edition %d after the base's %d files"
-             % (f.path, f.link.edition, e))
         need(f.link.base_digest == base.manifest_digest,
              "%s: its base_digest is not the base's manifest digest" % f.path)
         need(prev.tree is not None and f.prev_tree_size == prev.tree[0],
@@ -557,14 +569,14 @@ def open_archive(path, keyfile, *earlier):
         check_rotation(prev, f)
     hashes, state, withdrawn = [], {}, 0
     for e, f in enumerate(files):
-        for p, ed, cl, coff, size, dig in f.refs:               # ref_kind 1: read there
+        for rp, ed, cl, coff, size, dig in f.refs:              # ref_kind 1: read there
             t = files[ed]
             need(size == 0 or cl < t.nclusters, "%s: %s: cluster %d of edition %d's %d"
-                 % (f.path, p.decode("utf-8", "replace"), cl, ed, t.nclusters))
+                 % (f.path, rp.decode("utf-8", "replace"), cl, ed, t.nclusters))
             start = t.starts[cl] + coff if size else 0
             doc = bytes(t.stream[start:start + size])
             need(len(doc) == size and digest(doc) == dig, "%s: %s: edition %d's bytes do not "
-                 "match its digest" % (f.path, p.decode("utf-8", "replace"), ed))
+                 "match its digest" % (f.path, rp.decode("utf-8", "replace"), ed))
         for p, kind in f.entries:                               # 15.15: withdrawals
             if kind == 1 and f.link is not None:
                 need(state.get(p, 1) != 1, "%s: withdraws %s, which the state before edition %d "
@@ -585,7 +597,8 @@ def open_archive(path, keyfile, *earlier):
              "the sealed Merkle root is not the tree of the entries' leaves")
     for e, f in enumerate(files):
         for p, kind in f.entries:
-            print(("e%d\t" % e if chain else "") + p.decode("utf-8", "replace"))
+            print(("e%d\t" % e if chain else "") + p.decode("utf-8", "replace") +
+                  ("\t(withdrawn)" if kind == 1 and f.link is not None else ""))
     if not chain:
         f = files[0]
         print("sealcheck: opened: %d entries, %d content bytes in %d clusters and %d index pages, "
@@ -598,13 +611,14 @@ def open_archive(path, keyfile, *earlier):
               "%d index pages, every document matches its digest%s; leaves %d to %d, the sealed "
               "Merkle root is the tree of the chain's %d leaves, as the manifest commits"
               % (e, f.path, f.docs, f.nbytes, f.nclusters, f.npages,
-                 ", %d filters hold every path" % f.sections if f.sections else "",
+                 ", its filters hold every path and folder" if f.filters else "",
                  f.prev_tree_size, f.tree[0], f.tree[0]))
+    refs = sum(len(f.refs) for f in files)
     print("sealcheck: opened a chain of %d files with the file key of %s: editions 0 to %d, %d "
-          "leaves, %d references to earlier editions read there, %d withdrawals; every link, "
+          "leaves, %d reference%s to earlier editions read there, %d withdrawal%s; every link, "
           "document and sealed root checks"
-          % (len(files), files[-1].path, len(files) - 1, len(hashes),
-             sum(len(f.refs) for f in files), withdrawn))
+          % (len(files), files[-1].path, len(files) - 1, len(hashes), refs, "s"[refs == 1:],
+             withdrawn, "s"[withdrawn == 1:]))
 
 
 def main():
@@ -688,9 +702,10 @@ def audit_archive(path, pubfile):
     need(m[168:176] == kid and m[176:208] == pk, "the manifest names another signer")
     need(struct.unpack_from("<H", m, 208)[0] == 2 and m[210:212] == b"\0\0",
          "a sealed manifest shows archive metadata")
-    need(comment == b"timestamp:%d\tnewspack archive\tsealed" % created,
-         "the trusted comment is not a sealed archive's")
-    sections, _ = manifest_extensions(m)
+    sections, _, link = manifest_extensions(m)
+    need(comment == b"timestamp:%d\tnewspack archive%s\tsealed" % (created, b"" if link is None
+         else b" edition %d" % link.edition), "the trusted comment is not a sealed %s's"
+         % ("archive" if link is None else "edition"))
     extents = []
     def obj(what, i, off, ln, dig, magic, v11):
         h = b[off:off + 24]
@@ -752,9 +767,10 @@ def audit_archive(path, pubfile):
 
 if __name__ == "__main__":
     COMMANDS = {"audit": audit_archive, "open": open_archive}
-    if len(sys.argv) == 4 and sys.argv[1] in COMMANDS:
+    if sys.argv[1:2] == ["open"] and len(sys.argv) >= 4 or \
+            sys.argv[1:2] == ["audit"] and len(sys.argv) == 4:
         try:
-            COMMANDS[sys.argv[1]](sys.argv[2], sys.argv[3])
+            COMMANDS[sys.argv[1]](*sys.argv[2:])
         except Bad as e:
             print("sealcheck: %s: %s" % (sys.argv[2], e))
             sys.exit(1)
@@ -762,4 +778,9 @@ if __name__ == "__main__":
             print("sealcheck: %s: does not check: %s" % (sys.argv[2], type(e).__name__))
             sys.exit(1)             # open), a short read
         sys.exit(0)
+    if sys.argv[1:2] in (["open"], ["audit"]):
+        print("usage: sealcheck.py open ARCHIVE SECRETKEY [EARLIER.npk ...]\n"
+              "       sealcheck.py audit ARCHIVE PUBKEY\n"
+              "       sealcheck.py [seal.txt]", file=sys.stderr)
+        sys.exit(2)
     sys.exit(main())

@@ -271,4 +271,11 @@ mk sealed-stanzas "$C/sealed/seed-stanzas.npk" --recipient "$T/other.pub" --reci
 mk sealed-index "$C/sealed/seed-index.npk" --search-index --recipient "$RP" seeds
 cp "$C/sealed/seed-seeds.npk" "$C/sealed/seed-protected.npk"
 ./newspack-full protect --parity 20 "$C/sealed/seed-protected.npk" >/dev/null
+# a sealed edition (15.17.8), alone: its link, the sealed edition record,
+# its sealed filters (its base is not beside it: the chain stops there)
+mkdir -p "$T/ed"
+printf 'A later statement.\n' >"$T/ed/later.txt"
+"$NP" append -q -s "$K" --timestamp 2025-01-25 -k spec/vectors/seal-recipient.key \
+	"$C/sealed/seed-seeds.npk" "$C/sealed/seed-edition.npk" "$T/ed" ||
+	{ echo "seeds.sh: cannot make sealed-edition" >&2; exit 1; }
 echo "seeds.sh: written under $C"
