@@ -311,6 +311,12 @@ expect_exit 0 "cat of the retitled article" -- "$NP" cat -p "$PUB" "$NEWEST" fea
 # ---------------------------------------------------------------- (4)
 echo "-- (4) extract, export, info, verify of the chain"
 expect_true "extract of the chain gives the state (diff -r)" -- diff -r "$T/x" "$T/state/30"
+# salvage of the newest file: its earlier files are beside it, not beside
+# the proven copy that salvage reads; its tree section and filters kept
+expect_exit 0 "salvage of the newest edition" -- "$NP" salvage -p "$PUB" -C "$T/sv" "$NEWEST" &&
+	expect_contains "$OUT" "recovered $(find "$T/state/30" -type f | wc -l | tr -d ' ') of" \
+	"it recovers every document of the state"
+expect_true "salvage gives the state, as extract does (diff -r)" -- diff -r "$T/sv" "$T/state/30"
 expect_exit 0 "export of the chain as tar" -- "$NP" export -q -p "$PUB" "$NEWEST" "$T/chain.tar" &&
 	rm -rf "$T/xt" && mkdir "$T/xt" && tar xf "$T/chain.tar" -C "$T/xt" &&
 	expect_true "the tar holds the state (diff -r)" -- diff -r "$T/xt" "$T/state/30"

@@ -571,6 +571,9 @@ cp -R "$S/more/." "$S/want1/"
 rm -f "$S/want1/$W"
 expect_true "byte for byte the state: the base, the edition, less the withdrawn" -- \
 	diff -r -x '*.meta.json' "$S/ex1" "$S/want1"
+expect_exit 0 "salvage -k of the edition: the state, as extract gives it" -- \
+	"$NP" salvage -p "$PUB" -k "$K/c.key" -C "$S/sv1" "$E1"
+expect_true "byte for byte the state (diff -r)" -- diff -r -x '*.meta.json' "$S/sv1" "$S/want1"
 expect_exit 0 "prove -k a base document through the edition" -- \
 	"$NP" prove -p "$PUB" -k "$K/a.key" "$E1" "$MARK-folder/statement-3-$MARK.txt" -o "$S/e1.proof"
 expect_exit 0 "check-proof with the signer's key alone" -- \

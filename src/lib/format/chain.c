@@ -536,6 +536,18 @@ static int folder_of(const char *path, char **out, npk_error *err)
 	return NPK_OK;
 }
 
+int npk__chain_set_dir(npk_reader *top, const char *beside, npk_error *err)
+{
+	npk__chain *c = npk__reader_chain(top);
+	if (c == NULL)
+		return NPK_OK;
+	char *dir = NULL;
+	NPK_FORWARD(folder_of(beside, &dir, err));
+	free(c->dir);
+	c->dir = dir;
+	return NPK_OK;
+}
+
 static int chain_make(npk_reader *top, const char *path, const npk_chain_opts *o,
                       npk__chain **out, npk_error *err)
 {

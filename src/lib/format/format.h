@@ -823,6 +823,10 @@ int npk__reader_leaves(npk_reader *r, uint8_t *out, npk_error *err);
 /* 15.17.8: r, an earlier file of a sealed chain, opened with the file key
  * of by (the chain's top, opened): r's commitment must take it. */
 int npk__reader_unseal_fk(npk_reader *r, const npk_reader *by, npk_error *err);
+/* chain.c: the earlier files of top's chain are looked for beside the
+ * file beside (by the names the links give), not beside top's own file:
+ * salvage reads a copy of an edition made elsewhere. */
+int npk__chain_set_dir(npk_reader *top, const char *beside, npk_error *err);
 /* chain.c: the top r of a chain was opened (npk_reader_unseal): the
  * files of the chain read so far are opened with its file key. */
 int npk__chain_unsealed(npk_reader *top, npk_error *err);

@@ -78,6 +78,7 @@ typedef struct sv_rec {
 
 typedef struct sv {
 	int fd;
+	int has_link;             /* an edition (15.15): its manifest holds a link */
 	const char *name;
 	uint64_t size;
 	const npk_salvage_opts *o;
@@ -151,6 +152,12 @@ static int make_dirs(const char *dir, npk_error *err)
 	free(p);
 	NPK_FAIL_IF(!ok, err, NPK_E_IO, "%s: %s", dir, strerror(e));
 	return NPK_OK;
+}
+
+static int count_document(const npk_entry *e, void *ctx)
+{
+	*(uint64_t *)ctx += e->kind == NPK_KIND_DOCUMENT;
+	return 0;
 }
 
 /* A temporary file dir/.npk-salvage-XXXXXX, dir made with its parents;
@@ -485,6 +492,7 @@ static int take_extensions(sv *s, npk_cur *c, npk_error *err)
 		npk__cur_u16(c);
 		uint32_t len = npk__cur_u32(c);
 		const uint8_t *data = npk__cur_take(c, len);
+		s->has_link |= type == NPK_EXT_EDITION && data != NULL;
 		if (type != NPK_EXT_DIRECTORY || data == NULL)
 			continue;
 		s->v11 = 1;
@@ -1265,15 +1273,30 @@ static int place_objects(sv *s, int fd, npk_error *err)
 	return NPK_OK;
 }
 
-/* 15.17: a sealed archive's seal, needed to open it: at its place, else
- * its survival copy (15.9), each taken only when its digest is the
- * directory's; lost otherwise (the reader then says so). Other sections
- * are not needed to extract. */
-static int place_seal(sv *s, int fd, npk_error *err)
+/* The sections a reader needs besides the objects: a sealed archive's
+ * seal (15.17), to open it; an edition's tree section and filters (15.15),
+ * which its chain's checks read. Each at its place, else its survival
+ * copy (15.9; the seal has one), taken only when its digest is the
+ * directory's; lost otherwise (the reader then says so). The others are
+ * not needed to extract. */
+static const char *needed_section(const sv *s, const npk_section *d)
+{
+	int edition = s->has_link;
+	if (d->type == NPK_SECTION_SEAL && d->len <= (64u << 20) + (1u << 23))
+		return "seal";
+	if (!edition || d->len > (256u << 20))
+		return NULL;
+	return d->type == NPK_SECTION_TREE ? "Merkle tree section"
+	       : d->type == NPK_SECTION_PATHS ? "path filter"
+	       : d->type == NPK_SECTION_FOLDERS ? "folder filter" : NULL;
+}
+
+static int place_sections(sv *s, int fd, npk_error *err)
 {
 	for (uint32_t i = 0; i < s->nsecs; i++) {
 		const npk_section *d = &s->secs[i];
-		if (d->type != NPK_SECTION_SEAL || d->len > (64u << 20) + (1u << 23))
+		const char *what = needed_section(s, d);
+		if (what == NULL)
 			continue;
 		uint8_t *b = NULL;
 		uint64_t found = d->off;
@@ -1287,11 +1310,11 @@ static int place_seal(sv *s, int fd, npk_error *err)
 						found = c.ext[k].pos;
 		}
 		if (b == NULL) {
-			note(s, "seal", 0, d->off, 0, NPK_SALVAGE_LOST);
+			note(s, what, 0, d->off, 0, NPK_SALVAGE_LOST);
 			continue;
 		}
 		if (found != d->off)
-			note(s, "seal", 0, d->off, found, NPK_SALVAGE_MOVED);
+			note(s, what, 0, d->off, found, NPK_SALVAGE_MOVED);
 		int rc = npk__pwrite_full(fd, b, (size_t)d->len, d->off, "the salvage file", err);
 		free(b);
 		NPK_FORWARD(rc);
@@ -1328,7 +1351,7 @@ static int write_proven(sv *s, int fd, npk_error *err)
 	NPK_FORWARD(write_tail(s, fd, err));
 	NPK_FORWARD(npk__pwrite_full(fd, s->header, NPK_HEADER_SIZE, 0, "the salvage file", err));
 	NPK_FORWARD(place_objects(s, fd, err));
-	NPK_FORWARD(place_seal(s, fd, err));
+	NPK_FORWARD(place_sections(s, fd, err));
 	NPK_FORWARD(npk__pwrite_full(fd, s->pt, s->pt_size, s->pt_off, "the salvage file", err));
 	NPK_FORWARD(npk__pwrite_full(fd, s->ct, s->ct_size, s->pt_off + s->pt_size,
 	                             "the salvage file", err));
@@ -1378,6 +1401,10 @@ static int extract_proven(sv *s, const char *dir, npk_error *err)
 	free(tmp);
 	if (rc == NPK_OK && (rc = npk__reader_set_name(r, s->name)) != NPK_OK)
 		npk__fail(err, rc, "out of memory");
+	/* 15.15: an edition's earlier files are beside the archive salvaged,
+	 * not beside the proven copy */
+	if (rc == NPK_OK)
+		rc = npk__chain_set_dir(r, s->name, err);
 	/* 15.17: a sealed archive is opened with the keys given; its count
 	 * of documents is the sealed manifest's */
 	if (rc == NPK_OK)
@@ -1386,6 +1413,12 @@ static int extract_proven(sv *s, const char *dir, npk_error *err)
 	if (rc == NPK_OK) {
 		npk_reader_info(r, &in);
 		s->st->documents = in.documents;
+	}
+	/* an edition's documents are its chain's state there, which extract
+	 * writes: counted as a listing shows them */
+	if (rc == NPK_OK && npk__reader_chain(r) != NULL) {
+		s->st->documents = 0;
+		rc = npk_reader_list(r, count_document, &s->st->documents, err);
 	}
 	if (rc != NPK_OK) {
 		npk_reader_free(r);
