@@ -18,7 +18,13 @@
 #include "format/format.h"
 #include "search/ixread.h"
 
-#define TERM_CACHE 32            /* kept with the reader from one search to the next */
+/* Term pages kept decoded with the reader from one search to the next:
+ * every page of an index of up to TERM_CACHE_MAX of them (about 64 KiB
+ * each: 32 MiB), else that many, the least recently used let go. A server
+ * answering searches never asked before looks up terms all over the
+ * dictionary: with the pages kept, a lookup decodes none. */
+#define TERM_CACHE_MIN 32
+#define TERM_CACHE_MAX 512
 #define NORM_CACHE 32            /* 2 MiB decoded: 2,097,152 documents' norms */
 /* A page record of the root takes at least this many bytes: u64 offset,
  * u32 stored, u32 raw, digest, u8 first_len and one byte of key. */
@@ -59,7 +65,8 @@ struct npk__ix {
 	uint64_t lang_docs[NPK__IX_LANGS_MAX];
 	ixpage *tp, *np;
 	npk_decoder *dec;
-	ixslot tcache[TERM_CACHE], ncache[NORM_CACHE];
+	ixslot *tcache, ncache[NORM_CACHE];
+	size_t tslots;            /* of tcache */
 	uint64_t tick;
 };
 
@@ -349,7 +356,7 @@ static ixslot *cache_put(npk__ix *ix, ixslot *cache, size_t slots, uint32_t page
 /* Term page i, read, checked and decoded, from the cache or the file. */
 static int term_page(npk__ix *ix, uint32_t i, ixslot **out, npk_error *err)
 {
-	if ((*out = cache_find(ix, ix->tcache, TERM_CACHE, i)) != NULL)
+	if ((*out = cache_find(ix, ix->tcache, ix->tslots, i)) != NULL)
 		return NPK_OK;
 	char what[260];
 	uint8_t *raw = NULL;
@@ -360,7 +367,7 @@ static int term_page(npk__ix *ix, uint32_t i, ixslot **out, npk_error *err)
 		free(raw);
 		return rc;
 	}
-	*out = cache_put(ix, ix->tcache, TERM_CACHE, i, raw, ix->tp[i].raw);
+	*out = cache_put(ix, ix->tcache, ix->tslots, i, raw, ix->tp[i].raw);
 	(*out)->count = count;
 	return NPK_OK;
 }
@@ -542,6 +549,10 @@ static int root_parse(npk__ix *ix, npk_error *err)
 	            ix->norm_pages > npk__cur_left(&c) / NORM_REC, err, NPK_E_FORMAT,
 	            "%s: search index: the root is too short for %" PRIu32 " term and %" PRIu32
 	            " norm pages", ix->name, ix->term_pages, ix->norm_pages);
+	ix->tslots = ix->term_pages < TERM_CACHE_MIN ? TERM_CACHE_MIN
+	             : ix->term_pages > TERM_CACHE_MAX ? TERM_CACHE_MAX : ix->term_pages;
+	ix->tcache = calloc(ix->tslots, sizeof *ix->tcache);
+	NPK_FAIL_IF(ix->tcache == NULL, err, NPK_E_NOMEM, "out of memory");
 	ix->tp = calloc(ix->term_pages ? ix->term_pages : 1, sizeof *ix->tp);
 	ix->np = calloc(ix->norm_pages ? ix->norm_pages : 1, sizeof *ix->np);
 	NPK_FAIL_IF(ix->tp == NULL || ix->np == NULL, err, NPK_E_NOMEM,
@@ -598,8 +609,9 @@ void npk__ix_free(npk__ix *ix)
 {
 	if (ix == NULL)
 		return;
-	for (size_t s = 0; s < TERM_CACHE; s++)
+	for (size_t s = 0; ix->tcache != NULL && s < ix->tslots; s++)
 		free(ix->tcache[s].raw);
+	free(ix->tcache);
 	for (size_t s = 0; s < NORM_CACHE; s++)
 		free(ix->ncache[s].raw);
 	npk__decoder_free(ix->dec);
