@@ -110,9 +110,12 @@ MORE=input-dedup make_vector vector-1.1-dedup.npk --format-version 1.1 --no-copi
 # vector-1.1-search.npk: the same as vector-1.1-tree.npk with the full-text
 # index, sections 7 and 11 (spec/search.md 9)
 make_vector vector-1.1-search.npk --format-version 1.1 --no-copies --search-index
-# vector-1.1-sealed.npk (format.md 15.17): by the testing build's vector
-# maker, whose randomness a seed fixes (make build/seal-vector)
-"$(dirname "$NP")/build/seal-vector" . "$new/vector-1.1-sealed.npk" ||
+# vector-1.1-sealed.npk (format.md 15.17) and its sealed edition
+# vector-1.1-sealed.e0001.npk (15.17.8, editions/input-1 appended): by the
+# testing build's vector maker, whose randomness a seed fixes (make
+# build/seal-vector)
+"$(dirname "$NP")/build/seal-vector" . "$new/vector-1.1-sealed.npk" \
+	"$new/vector-1.1-sealed.e0001.npk" ||
 	die "build/seal-vector failed (make build/seal-vector first)"
 cp "$new/vector.npk" "$new/1.0/vector.npk" || die "cannot copy the new vector"
 "$NP" prove -p test.pub -o "$new/1.1/proof.txt" "$new/vector-1.1-tree.npk" b/note.md > /dev/null ||
@@ -231,13 +234,13 @@ fill dump "$tmp/dump" text "$tmp/readme.2" "$tmp/readme.3"
 # Everything passed: write.
 mkdir -p 1.0 1.1 editions || die "cannot make 1.0/, 1.1/ and editions/"
 for f in vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk vector-1.1-dedup.npk \
-	vector-1.1-search.npk vector-1.1-sealed.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk \
+	vector-1.1-search.npk vector-1.1-sealed.npk vector-1.1-sealed.e0001.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk \
 	editions/*.npk editions/rotation.txt; do
 	[ -e "$f" ] && [ ! -e "$new/$f" ] || continue
 	rm -f "$f" && echo "regen.sh: $f removed (no longer made)"
 done
 (cd "$new" && ls vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk vector-1.1-dedup.npk \
-	vector-1.1-search.npk vector-1.1-sealed.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk \
+	vector-1.1-search.npk vector-1.1-sealed.npk vector-1.1-sealed.e0001.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk \
 	editions/*.npk editions/rotation.txt) > "$tmp/made"
 while IFS= read -r f; do
 	if cmp -s "$new/$f" "$f"; then

@@ -128,6 +128,33 @@ expect_exit 0 "sealcheck.py opens the sealed vector" -- \
 expect_exit 0 "sealcheck.py audits the sealed vector without a key" -- \
 	/usr/bin/python3 "$V/sealcheck.py" audit "$SV" "$V/test.pub" &&
 	expect_contains "$OUT" "every digest matches; 2 stanzas; contents not opened" "signature and digests"
+# its sealed edition (15.17.8): made again byte for byte beside it (the
+# base's name is in the edition's link), read through the chain, opened
+# and audited by sealcheck.py
+SE="$V/vector-1.1-sealed.e0001.npk"
+mkdir -p "$S/sv"
+expect_exit 0 "build/seal-vector makes the sealed edition vector again" -- \
+	"$top/build/seal-vector" "$V" "$S/sv/vector-1.1-sealed.npk" "$S/sv/vector-1.1-sealed.e0001.npk"
+if "$NP" --version | grep -q 'zlib streams by libdeflate'; then
+	expect_same "$S/sv/vector-1.1-sealed.e0001.npk" "$SE" \
+		"byte for byte the committed vector-1.1-sealed.e0001.npk"
+fi
+expect_exit 0 "verify of the sealed chain without a key" -- "$NP" verify -p "$V/test.pub" "$SE" &&
+	expect_contains "$OUT" "vector-1.1-sealed.npk: sealed, signed by" "both files audited"
+expect_exit 0 "verify of the sealed chain with the test recipient's key" -- \
+	"$NP" verify -p "$V/test.pub" -k "$V/seal-recipient.key" "$SE" &&
+	expect_contains "$OUT" "tree: 6 leaves" "the tree over both files"
+expect_exit 0 "cat of a.txt, whose bytes the edition names in the base, with the passphrase" -- \
+	"$NP" cat -p "$V/test.pub" --passphrase-file "$S/vector.pass" "$SE" a.txt &&
+	expect_same "$OUT" "$V/input/a.txt" "byte for byte"
+expect_exit 0 "cat of the edition's b/note.md" -- \
+	"$NP" cat -p "$V/test.pub" -k "$V/seal-recipient.key" "$SE" b/note.md &&
+	expect_same "$OUT" "$V/editions/input-1/b/note.md" "byte for byte"
+expect_exit 0 "sealcheck.py opens the sealed chain from its newest file" -- \
+	/usr/bin/python3 "$V/sealcheck.py" open "$SE" "$V/seal-recipient.key" &&
+	expect_contains "$OUT" "opened a chain of 2 files" "both files, every link and root"
+expect_exit 0 "sealcheck.py audits the sealed edition without a key" -- \
+	/usr/bin/python3 "$V/sealcheck.py" audit "$SE" "$V/test.pub"
 expect_exit 0 "a release create with NPK_TEST_SEED set" -- env NPK_TEST_SEED=x \
 	"$NP" create -q -s "$V/test.key" --timestamp 2025-01-24 --no-copies \
 	--recipient "$V/seal-recipient.pub" "$S/r1.npk" "$V/input"

@@ -380,8 +380,10 @@ int npk__chain_unsealed(npk_reader *top, npk_error *err)
 }
 
 /* 15.17.8: edition e's own leaf hashes into t, after the leaves before
- * it, and its sealed root checked against them. */
-static int sealed_fold(npk_reader *top, uint32_t e, npk_mth *t, uint8_t *keep, npk_error *err)
+ * it, and its sealed root checked against them; kept in keep (room for
+ * cap leaves) unless it is NULL. */
+static int sealed_fold(npk_reader *top, uint32_t e, npk_mth *t, uint8_t *keep, uint64_t cap,
+                       npk_error *err)
 {
 	npk_reader *fr;
 	NPK_FORWARD(npk__chain_file(top, e, &fr, err));
@@ -394,6 +396,9 @@ static int sealed_fold(npk_reader *top, uint32_t e, npk_mth *t, uint8_t *keep, n
 	NPK_FAIL_IF(p != t->n || in.tree_size < p, err, NPK_E_FORMAT, "%s (edition %u): its leaves "
 	            "begin at %llu, the editions before it hold %llu", npk__reader_name(fr), e,
 	            (unsigned long long)p, (unsigned long long)t->n);
+	NPK_FAIL_IF(keep != NULL && in.tree_size > cap, err, NPK_E_FORMAT, "%s (edition %u): %llu "
+	            "leaves, more than the %llu of the edition read", npk__reader_name(fr), e,
+	            (unsigned long long)in.tree_size, (unsigned long long)cap);
 	uint64_t n = in.tree_size - p;
 	uint8_t *own = keep != NULL ? keep + 32 * p : malloc(n ? (size_t)(32 * n) : 1);
 	NPK_FAIL_IF(own == NULL, err, NPK_E_NOMEM, "out of memory");
@@ -417,7 +422,7 @@ int npk__chain_sealed_border(npk_reader *top, uint32_t e, npk_mth *out, npk_erro
 	npk__chain *c = npk__reader_chain(top);
 	if (c == NULL) {
 		npk__mth_init(out);
-		return e == 0 ? NPK_OK : sealed_fold(top, 0, out, NULL, err);
+		return e == 0 ? NPK_OK : sealed_fold(top, 0, out, NULL, 0, err);
 	}
 	NPK_FAIL_IF(e > c->count, err, NPK_E_ARG, "no edition %u", e);
 	if (c->sdone > e) {
@@ -425,7 +430,7 @@ int npk__chain_sealed_border(npk_reader *top, uint32_t e, npk_mth *out, npk_erro
 		c->sdone = 0;
 	}
 	while (c->sdone < e) {
-		NPK_FORWARD(sealed_fold(top, c->sdone, &c->smth, NULL, err));
+		NPK_FORWARD(sealed_fold(top, c->sdone, &c->smth, NULL, 0, err));
 		c->sdone++;
 	}
 	*out = c->smth;
@@ -450,7 +455,7 @@ int npk__chain_sealed_leaves(npk_reader *top, uint32_t e, uint8_t **out, uint64_
 	npk__mth_init(&t);
 	int rc = NPK_OK;
 	for (uint32_t k = 0; rc == NPK_OK && k <= e; k++)
-		rc = sealed_fold(top, k, &t, *out, err);
+		rc = sealed_fold(top, k, &t, *out, in.tree_size, err);
 	if (rc != NPK_OK) {
 		free(*out);
 		*out = NULL;

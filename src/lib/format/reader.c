@@ -4428,7 +4428,8 @@ static void tree_leaf(verify_ctx *v, const npk_entry *e)
 			                                  : "leaf %llu is past the Merkle tree's leaves",
 			         (unsigned long long)e->leaf);
 		else if (bits[i / 8] & (1u << (i % 8)))
-			snprintf(msg, sizeof msg, "leaf %llu is another entry's too", (unsigned long long)i);
+			snprintf(msg, sizeof msg, "leaf %llu is another entry's too",
+			         (unsigned long long)e->leaf);
 		else if (!r->leaf_ok)
 			snprintf(msg, sizeof msg, "has no leaf data");
 		else {
@@ -4694,15 +4695,15 @@ static int filter_open(verify_ctx *v, int64_t sec, const char *magic, uint64_t c
 	if (why != NULL) {
 		snprintf(msg, sizeof msg, "the %s filter %s",
 		         strcmp(magic, NPK_PATHS_MAGIC) == 0 ? "path" : "folder", why);
-		report(v->wr, NPK_E_FORMAT, "section", (uint64_t)sec, d->off, NULL, msg);
+		report(v->wr, NPK_E_FORMAT, "section", (uint64_t)sec, r->sections[sec].off, NULL, msg);
 		return NPK_OK;
 	}
 	f->count = npk__ld64(h + 8);
 	f->bits = malloc(f->m / 8);
 	NPK_FAIL_IF(f->bits == NULL, err, NPK_E_NOMEM, "out of memory");
-	f->off = d->off;
+	f->off = r->sections[sec].off;   /* where it is stored, for the messages */
 	if (npk__reader_pread(r, f->bits, f->m / 8, d->off + NPK_PATHS_HEADER, &e2) != NPK_OK) {
-		report(v->wr, NPK_E_IO, "section", (uint64_t)sec, d->off, NULL, npk__bare(&e2, ""));
+		report(v->wr, NPK_E_IO, "section", (uint64_t)sec, f->off, NULL, npk__bare(&e2, ""));
 		return NPK_OK;
 	}
 	f->ok = 1;
