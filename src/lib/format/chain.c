@@ -559,7 +559,11 @@ static int chain_make(npk_reader *top, const char *path, const npk_chain_opts *o
 	npk__chain *c = calloc(1, sizeof *c);
 	NPK_FAIL_IF(c == NULL, err, NPK_E_NOMEM, "out of memory");
 	*out = c;
-	c->count = npk__reader_link(top)->edition + 1;
+	uint32_t e = npk__reader_link(top)->edition;
+	NPK_FAIL_IF(e >= NPK_CHAIN_READ_MAX, err, NPK_E_LIMIT, "%s is edition %u of its chain: "
+	            "newspack reads chains of at most %u editions", npk__reader_name(top),
+	            (unsigned)e, NPK_CHAIN_READ_MAX);
+	c->count = e + 1;
 	c->at = c->count - 1;
 	c->ed = calloc(c->count, sizeof *c->ed);
 	NPK_FAIL_IF(c->ed == NULL, err, NPK_E_NOMEM, "out of memory");

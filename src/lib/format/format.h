@@ -271,6 +271,11 @@ void npk__perfect_root(uint8_t *h, size_t count);
 #define NPK_EXT_SEALED_ROOT 4u     /* 15.17.6: a sealed archive's root commitment */
 #define NPK_EDITION_FIXED 82u      /* the link without prev_name and rotation */
 #define NPK_EDITION_MAX 0xFFFFFFFEu
+/* The editions of a chain newspack opens (15.15; 180 years of daily
+ * editions): a longer chain is beyond its limits (NPK_E_LIMIT), not
+ * damage; append writes none past it. Bounds what a link's number alone
+ * makes a reader allocate. */
+#define NPK_CHAIN_READ_MAX 65536u
 #define NPK_EDITION_ROTATION 0x00000001u   /* link flag: a rotation statement follows */
 #define NPK_ROTATION_MAGIC "NPKROT1\n"
 #define NPK_ROTATION_STATEMENT 120u

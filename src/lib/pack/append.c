@@ -307,9 +307,9 @@ static int prev_load(npk_reader *top, const char *previous, prev_info *pv, npk_e
 	npk__reader_signed(pv->fr, &mf, &mf_len, &sig, &sig_len);
 	npk__digest(mf, mf_len, pv->digest);
 	pv->edition = pv->link ? pv->link->edition + 1 : 1;
-	NPK_FAIL_IF(pv->link && pv->link->edition >= NPK_EDITION_MAX, err, NPK_E_LIMIT,
-	            "%s is edition %u, the last a chain may hold", previous,
-	            (unsigned)pv->link->edition);
+	NPK_FAIL_IF(pv->link && pv->link->edition + 1 >= NPK_CHAIN_READ_MAX, err, NPK_E_LIMIT,
+	            "%s is edition %u, the last of a chain newspack reads (%u editions)", previous,
+	            (unsigned)pv->link->edition, NPK_CHAIN_READ_MAX);
 	char *real = realpath(previous, NULL);
 	const char *base = real ? real : previous;
 	const char *slash = strrchr(base, '/');
