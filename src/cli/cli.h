@@ -53,6 +53,10 @@ int cmd_merge(int argc, char **argv);
 int cli_parse_time(const char *s, uint64_t *out);
 /* 15.17: create's and merge's --recipient keys and --encrypt-passphrase-file
  * loaded into opts (*rk and *pass theirs to free); 0 or an exit code. */
+/* The recipients' public keys at paths (keygen --encryption's .pub files)
+ * into *out (n of them, calloc'ed; nothing when n is 0). Returns 0 or an
+ * exit code, having said why. */
+int cli_recipients_load(const char **paths, size_t n, npk_recipient ***out);
 int cli_sealing_load(const char **rcpt, size_t nrcpt, const char *pfile, int quiet,
                      npk_create_opts *opts, npk_recipient ***rk, char **pass);
 int cli_load_seckey(const char *sec, const char *pfile, npk_seckey **sk);

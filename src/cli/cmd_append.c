@@ -370,24 +370,6 @@ static int append_run(aopts *ao, char **argv, const npk_seckey *sk)
 	return 0;
 }
 
-/* --recipient's keys, for the create options' recipients. */
-static int load_recipients(aopts *ao)
-{
-	npk_error err = {0};
-	if (ao->nrcpt == 0)
-		return 0;
-	if ((ao->rk = calloc(ao->nrcpt, sizeof *ao->rk)) == NULL) {
-		cli_warn("out of memory");
-		return EXIT_USAGE;
-	}
-	for (size_t i = 0; i < ao->nrcpt; i++)
-		if (npk_recipient_load(ao->rcpt[i], &ao->rk[i], &err) != NPK_OK)
-			return cli_fail(&err);
-	ao->opts.create.recipients = (const npk_recipient *const *)ao->rk;
-	ao->opts.create.nrecipients = ao->nrcpt;
-	return 0;
-}
-
 int cmd_append(int argc, char **argv)
 {
 	aopts ao;
@@ -405,8 +387,10 @@ int cmd_append(int argc, char **argv)
 		goto out;
 	/* 15.17.8: a sealed PREVIOUS opened with -k (else the default key) or
 	 * --input-passphrase-file; --recipient adds recipients to the chain */
-	if ((ec = load_recipients(&ao)) != 0)
+	if ((ec = cli_recipients_load(ao.rcpt, ao.nrcpt, &ao.rk)) != 0)
 		goto out;
+	ao.opts.create.recipients = (const npk_recipient *const *)ao.rk;
+	ao.opts.create.nrecipients = ao.nrcpt;
 	if ((ec = cli_keyring(ao.keys, ao.nkeys, ao.in_pfile, &ao.ring, NULL, NULL, NULL)) != 0)
 		goto out;
 	ao.opts.keys = ao.ring;

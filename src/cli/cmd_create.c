@@ -450,17 +450,28 @@ static void print_summary(const char *out, const copts *co, const npk_create_sta
 	}
 }
 
-int cli_sealing_load(const char **rcpt, size_t nrcpt, const char *pfile, int quiet,
-                     npk_create_opts *opts, npk_recipient ***rk, char **pass)
+int cli_recipients_load(const char **paths, size_t n, npk_recipient ***out)
 {
-	npk_error err = {0};
-	if (nrcpt > 0 && (*rk = calloc(nrcpt, sizeof **rk)) == NULL) {
+	if (n == 0)
+		return 0;
+	*out = calloc(n, sizeof **out);
+	if (*out == NULL) {
 		cli_warn("out of memory");
 		return EXIT_USAGE;
 	}
-	for (size_t i = 0; i < nrcpt; i++)
-		if (npk_recipient_load(rcpt[i], &(*rk)[i], &err) != NPK_OK)
+	npk_error err = {0};
+	for (size_t i = 0; i < n; i++)
+		if (npk_recipient_load(paths[i], &(*out)[i], &err) != NPK_OK)
 			return cli_fail(&err);
+	return 0;
+}
+
+int cli_sealing_load(const char **rcpt, size_t nrcpt, const char *pfile, int quiet,
+                     npk_create_opts *opts, npk_recipient ***rk, char **pass)
+{
+	int ec = cli_recipients_load(rcpt, nrcpt, rk);
+	if (ec != 0)
+		return ec;
 	if (pfile != NULL) {
 		*pass = cli_passphrase(pfile, "Passphrase for the archive: ", 1);
 		if (*pass == NULL)

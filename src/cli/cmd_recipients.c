@@ -88,22 +88,6 @@ static void ropts_free(ropts *o)
 	npk_seckey_free(o->sk);
 }
 
-static int load_pubs(const char **paths, size_t n, npk_recipient ***out)
-{
-	if (n == 0)
-		return 0;
-	*out = calloc(n, sizeof **out);
-	if (*out == NULL) {
-		cli_warn("out of memory");
-		return EXIT_USAGE;
-	}
-	npk_error err = {0};
-	for (size_t i = 0; i < n; i++)
-		if (npk_recipient_load(paths[i], &(*out)[i], &err) != NPK_OK)
-			return cli_fail(&err);
-	return 0;
-}
-
 static const char *type_name(unsigned t)
 {
 	return t == NPK_STANZA_X25519       ? "X25519"
@@ -124,7 +108,7 @@ static int do_list(ropts *o, const char *archive)
 {
 	npk_error err = {0};
 	npk_reader *r = NULL;
-	int ec = load_pubs(o->rcpt, o->nrcpt, &o->rk);
+	int ec = cli_recipients_load(o->rcpt, o->nrcpt, &o->rk);
 	if (ec != 0)
 		return ec;
 	if (npk_reader_open(archive, NULL, 1, &r, &err) != NPK_OK)
@@ -236,9 +220,9 @@ static int do_change(ropts *o, const char *archive)
 		o->rekey = 1;
 	if (o->nkeep > 0 && !o->rekey)
 		return cli_usage_error("recipients", "--keep goes with --rekey");
-	int ec = load_pubs(o->rcpt, o->nrcpt, &o->rk);
+	int ec = cli_recipients_load(o->rcpt, o->nrcpt, &o->rk);
 	if (ec == 0)
-		ec = load_pubs(o->keep, o->nkeep, &o->kk);
+		ec = cli_recipients_load(o->keep, o->nkeep, &o->kk);
 	if (ec == 0 && o->add_pfile != NULL) {
 		o->add_pass = cli_passphrase(o->add_pfile, "Passphrase for the archive: ", 1);
 		if (o->add_pass == NULL)
