@@ -747,16 +747,12 @@ int cmd_check_proof(int argc, char **argv)
 		npk_error err = {0};
 		if (npk_reader_open_chain(o.archive, o.trust, 1, NULL, &o.chain, &err) != NPK_OK)
 			ec = cli_fail(&err);
-		npk_info in;
+		/* a sealed chain: -k, --passphrase-file, else the default key; without
+		 * any it stays closed, and the document's fate cannot be told */
+		cli_ropts ro = {.keys = o.keys, .nkeys = o.nkeys, .pass_file = o.pass_file,
+		                .closed_ok = 1};
 		if (ec == 0)
-			npk_reader_info(o.chain, &in);
-		if (ec == 0 && in.sealed == 1) { /* -k, --passphrase-file, else the default key */
-			npk_keyring *ring = NULL;
-			ec = cli_keyring(o.keys, o.nkeys, o.pass_file, &ring, NULL, NULL, NULL);
-			if (ec == 0 && ring != NULL && npk_reader_unseal(o.chain, ring, &err) != NPK_OK)
-				ec = cli_fail(&err);
-			npk_keyring_free(ring);
-		}
+			ec = cli_unseal(o.chain, o.archive, &ro);
 	}
 	if (ec == 0) {
 		o.list = o.json ? json_array() : NULL;
