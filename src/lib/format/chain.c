@@ -437,7 +437,7 @@ int npk__chain_sealed_border(npk_reader *top, uint32_t e, npk_mth *out, npk_erro
 	return NPK_OK;
 }
 
-int npk__chain_sealed_leaves(npk_reader *top, uint32_t e, uint8_t **out, uint64_t *n,
+int npk__chain_sealed_leaves(npk_reader *top, uint32_t e, uint8_t *out, uint64_t n,
                              npk_error *err)
 {
 	npk_reader *fr;
@@ -449,19 +449,13 @@ int npk__chain_sealed_leaves(npk_reader *top, uint32_t e, uint8_t **out, uint64_
 	NPK_FAIL_IF(in.tree_size > NPK_SEALED_LEAVES_MAX, err, NPK_E_LIMIT, "%s: a sealed Merkle "
 	            "tree of %llu leaves: this reader rebuilds at most %llu", npk__reader_name(fr),
 	            (unsigned long long)in.tree_size, (unsigned long long)NPK_SEALED_LEAVES_MAX);
-	*out = malloc(in.tree_size ? (size_t)(32 * in.tree_size) : 1);
-	NPK_FAIL_IF(*out == NULL, err, NPK_E_NOMEM, "out of memory");
+	NPK_FAIL_IF(in.tree_size != n, err, NPK_E_DIGEST, "%s: the chain holds %llu leaves, its "
+	            "tree %llu: run newspack verify", npk__reader_name(fr),
+	            (unsigned long long)in.tree_size, (unsigned long long)n);
 	npk_mth t;
 	npk__mth_init(&t);
-	int rc = NPK_OK;
-	for (uint32_t k = 0; rc == NPK_OK && k <= e; k++)
-		rc = sealed_fold(top, k, &t, *out, in.tree_size, err);
-	if (rc != NPK_OK) {
-		free(*out);
-		*out = NULL;
-		return rc;
-	}
-	*n = in.tree_size;
+	for (uint32_t k = 0; k <= e; k++)
+		NPK_FORWARD(sealed_fold(top, k, &t, out, n, err));
 	return NPK_OK;
 }
 

@@ -835,16 +835,16 @@ int npk__chain_set_dir(npk_reader *top, const char *beside, npk_error *err);
 /* chain.c: the top r of a chain was opened (npk_reader_unseal): the
  * files of the chain read so far are opened with its file key. */
 int npk__chain_unsealed(npk_reader *top, npk_error *err);
-/* 15.17.8: the leaf hashes [0, n) of the chain at edition e and below, n
- * being edition e's tree_size, into *out (malloc'ed, 32 bytes a leaf);
- * each edition's sealed root checked against them on the way
- * (NPK_E_DIGEST). A lone sealed file: its own leaves. */
 /* 15.17.8: the tree of a sealed chain over the leaves of editions [0, e)
  * as an npk_mth (its stack is the border of 15.15), each edition's sealed
  * root checked on the way; kept, so that editions taken in order fold
  * each file once. */
 int npk__chain_sealed_border(npk_reader *top, uint32_t e, npk_mth *out, npk_error *err);
-int npk__chain_sealed_leaves(npk_reader *top, uint32_t e, uint8_t **out, uint64_t *n,
+/* 15.17.8: the leaf hashes [0, n) of the chain at edition e and below into
+ * out (32 bytes a leaf), n being edition e's tree_size (else NPK_E_DIGEST);
+ * each edition's sealed root checked against them on the way (NPK_E_DIGEST).
+ * A lone sealed file: its own leaves. */
+int npk__chain_sealed_leaves(npk_reader *top, uint32_t e, uint8_t *out, uint64_t n,
                              npk_error *err);
 /* 15.17.9 (recipients.c): what a sealed reader holds of its seal, all
  * owned by the reader; k and tags NULL until a key opened it. NPK_E_ARG

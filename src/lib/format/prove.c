@@ -104,14 +104,6 @@ static int mem_read(void *ctx, uint64_t off, void *buf, size_t len, npk_error *e
  * lone file's own), each file's sealed root checked on the way. */
 static int sealed_levels(npk_reader *r, uint64_t n, mem_tree *t, npk_error *err)
 {
-	uint8_t *leaves = NULL;
-	uint64_t got = 0;
-	NPK_FORWARD(npk__chain_sealed_leaves(r, npk__chain_at(r), &leaves, &got, err));
-	if (got != n) {
-		free(leaves);
-		return npk__fail(err, NPK_E_DIGEST, "the chain holds %llu leaves, its tree %llu: run "
-		                 "newspack verify", (unsigned long long)got, (unsigned long long)n);
-	}
 	const unsigned s = NPK_TREE_STRIDE;
 	NPK_FAIL_IF(npk__tree_layout(n, s, &t->len) != 0 || t->len > SIZE_MAX, err, NPK_E_LIMIT,
 	            "a Merkle tree of %llu leaves is too large", (unsigned long long)n);
@@ -119,15 +111,14 @@ static int sealed_levels(npk_reader *r, uint64_t n, mem_tree *t, npk_error *err)
 	uint8_t *buf = malloc((size_t)32 << s);
 	if (t->p == NULL || buf == NULL) {
 		free(buf);
-		free(leaves);
 		return npk__fail(err, NPK_E_NOMEM, "out of memory");
 	}
 	memcpy(t->p, NPK_TREE_MAGIC, 8);
 	npk__st64(t->p + 8, n);
 	t->p[16] = (uint8_t)s;
-	memcpy(t->p + npk__tree_level_offset(n, s, 0), leaves, (size_t)(32 * n));
-	free(leaves);
-	int rc = NPK_OK;
+	/* level 0 in place: the leaves of the chain's files */
+	int rc = npk__chain_sealed_leaves(r, npk__chain_at(r), t->p + npk__tree_level_offset(n, s, 0),
+	                                  n, err);
 	for (unsigned l = s; rc == NPK_OK && l < 64 && (n >> l) > 0; l += s) {
 		uint64_t below = npk__tree_level_offset(n, s, l - s), at = npk__tree_level_offset(n, s, l);
 		for (uint64_t i = 0; i < n >> l; i++) {
