@@ -861,6 +861,7 @@ typedef struct npk__seal_view {
 	uint64_t signed_size;     /* the file's signed part (15.5) */
 	const npk_section *stored; /* the directory's records, as stored */
 	const npk_section *plain; /* once opened: sealed sections' plaintext lengths (len) */
+	uint64_t stanzas_end;     /* once opened: where the stanzas end in seal (15.17.3) */
 } npk__seal_view;
 int npk__reader_seal_view(const npk_reader *r, npk__seal_view *v, npk_error *err);
 /* The table record of cluster (page 0) or index page (page 1) i < its

@@ -179,6 +179,7 @@ struct npk_reader {
 	struct vchunk *vc;
 	uint32_t seal_stanzas;    /* the seal's stanzas, and which one gave fk */
 	uint32_t seal_opened;
+	uint64_t seal_stanzas_end; /* where they end in the seal, once opened */
 	npk__seal_keys *seal;     /* sodium_malloc memory; a shared reader's is its top's */
 
 	/* kept by a layer above from one call to the next (npk__reader_keep) */
@@ -2436,6 +2437,8 @@ static int unseal(npk_reader *r, const npk_keyring *keys, const uint8_t *given, 
 		memcpy(k->commit, commit, 32);
 		rc = given != NULL ? seal_skip_stanzas(r, &c, n, given, k, err)
 		                   : seal_stanzas(r, &c, n, keys, k, tag, err);
+		if (rc == NPK_OK)
+			r->seal_stanzas_end = c.off;
 	}
 	uint32_t slen = rc == NPK_OK ? npk__cur_u32(&c) : 0;
 	const uint8_t *sealed = rc == NPK_OK ? npk__cur_take(&c, slen) : NULL;
@@ -2484,6 +2487,7 @@ int npk__reader_seal_view(const npk_reader *r, npk__seal_view *v, npk_error *err
 	const section_ref *d = &r->sections[r->seal_sec];
 	*v = (npk__seal_view){.k = r->unsealed ? r->seal : NULL, .seal = r->seal_bytes, .off = d->off, .len = d->len,
 	                      .sec = r->seal_sec, .nstanzas = r->seal_stanzas,
+	                      .stanzas_end = r->unsealed ? r->seal_stanzas_end : 0,
 	                      .opened = r->seal_opened, .tags = r->unsealed ? r->seal_tags : NULL,
 	                      .sections = r->section_count, .signed_size = r->signed_size,
 	                      .stored = r->sections, .plain = r->unsealed ? r->vsections : NULL};

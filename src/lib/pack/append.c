@@ -653,12 +653,6 @@ static int seal_fill(append_run *a, const char *previous, const npk_create_opts 
 	NPK_FAIL_IF(v.k == NULL, err, NPK_E_ARG, "%s is not opened", previous);
 	NPK_FAIL_IF(v.tags == NULL, err, NPK_E_INPUT, "%s records no recipient tags (15.17.6): its "
 	            "stanzas cannot be carried to an edition", previous);
-	uint64_t at = NPK_SEAL_FIXED;
-	for (uint32_t i = 0; i < v.nstanzas; i++) {
-		NPK_FAIL_IF(v.len - at < 4 || v.len - at - 4 < npk__ld16(v.seal + at + 2), err,
-		            NPK_E_FORMAT, "%s: the seal ends in stanza %u", previous, i);
-		at += 4 + (uint64_t)npk__ld16(v.seal + at + 2);
-	}
 	for (size_t i = 0; i < co->nrecipients; i++)
 		for (uint32_t j = 0; j < v.nstanzas; j++) {
 			uint8_t tag[32];
@@ -669,7 +663,7 @@ static int seal_fill(append_run *a, const char *previous, const npk_create_opts 
 	npk_edition_spec *s = &a->spec;
 	s->seal_fk = v.k->fk;
 	s->stanzas = v.seal + NPK_SEAL_FIXED;
-	s->stanzas_len = (size_t)(at - NPK_SEAL_FIXED);
+	s->stanzas_len = (size_t)(v.stanzas_end - NPK_SEAL_FIXED); /* the opening walked them */
 	s->nstanzas = v.nstanzas;
 	s->tags = v.tags;
 	s->add = co->recipients;
