@@ -722,6 +722,21 @@ static int stanza_put(npk_writer *w, unsigned type, const uint8_t *body, uint16_
 	return NPK_OK;
 }
 
+/* 15.17.4: the X25519 stanza of recipient r and its tag; index makes its
+ * ephemeral secret its own in the testing build's fixed randomness. */
+static int recipient_stanza(npk_writer *w, const npk_recipient *r, uint64_t index,
+                            npk_error *err)
+{
+	uint8_t esk[32], body[NPK__STANZA_X25519_LEN], tag[32];
+	const uint8_t *rpk = npk_recipient_bytes(r);
+	npk__seal_random(esk, sizeof esk, NPK__RND_ESK, index);
+	int rc = npk__stanza_x25519_make(rpk, esk, w->seal->fk, body, err);
+	sodium_memzero(esk, sizeof esk);
+	NPK_FORWARD(rc);
+	npk__seal_tag(w->seal->fk, rpk, tag);
+	return stanza_put(w, NPK__STANZA_X25519, body, sizeof body, tag, err);
+}
+
 /* 15.17.2, 15.17.4: a new file key and file id, and a stanza for each
  * recipient and the passphrase. */
 static int writer_seal_setup(npk_writer *w, const npk_create_opts *o, npk_error *err)
@@ -736,16 +751,8 @@ static int writer_seal_setup(npk_writer *w, const npk_create_opts *o, npk_error 
 	npk__seal_random(w->seal->fid, sizeof w->seal->fid, NPK__RND_FID, 0);
 	npk__seal_derive(w->seal);
 	for (size_t i = 0; i < o->nrecipients; i++) {
-		uint8_t esk[32], body[NPK__STANZA_X25519_LEN];
 		NPK_FAIL_IF(o->recipients[i] == NULL, err, NPK_E_ARG, "recipient %zu is NULL", i);
-		npk__seal_random(esk, sizeof esk, NPK__RND_ESK, i);
-		int rc = npk__stanza_x25519_make(npk_recipient_bytes(o->recipients[i]), esk,
-		                                 w->seal->fk, body, err);
-		sodium_memzero(esk, sizeof esk);
-		NPK_FORWARD(rc);
-		uint8_t tag[32];
-		npk__seal_tag(w->seal->fk, npk_recipient_bytes(o->recipients[i]), tag);
-		NPK_FORWARD(stanza_put(w, NPK__STANZA_X25519, body, sizeof body, tag, err));
+		NPK_FORWARD(recipient_stanza(w, o->recipients[i], i, err));
 	}
 	if (o->seal_passphrase != NULL) {
 		uint8_t salt[NPK__PASS_SALT], nonce[NPK__SEAL_NONCE], body[NPK__STANZA_PASS_LEN];
@@ -1632,16 +1639,8 @@ static int edition_seal(npk_writer *w, const npk_edition_spec *spec, npk_error *
 	            npk__buf_put(&w->tags, spec->tags, 32 * (size_t)spec->nstanzas), err,
 	            NPK_E_NOMEM, "out of memory");
 	w->nstanzas = spec->nstanzas;
-	for (size_t i = 0; i < spec->nadd; i++) {
-		uint8_t esk[32], body[NPK__STANZA_X25519_LEN], tag[32];
-		const uint8_t *rpk = npk_recipient_bytes(spec->add[i]);
-		npk__seal_random(esk, sizeof esk, NPK__RND_ESK, ((uint64_t)spec->edition << 32) + i);
-		int rc = npk__stanza_x25519_make(rpk, esk, w->seal->fk, body, err);
-		sodium_memzero(esk, sizeof esk);
-		NPK_FORWARD(rc);
-		npk__seal_tag(w->seal->fk, rpk, tag);
-		NPK_FORWARD(stanza_put(w, NPK__STANZA_X25519, body, sizeof body, tag, err));
-	}
+	for (size_t i = 0; i < spec->nadd; i++)
+		NPK_FORWARD(recipient_stanza(w, spec->add[i], ((uint64_t)spec->edition << 32) + i, err));
 	uint8_t h[NPK_HEADER_SIZE];
 	encode_header(h, 1, 1);
 	npk__digest(h, sizeof h, w->header_digest);
