@@ -871,3 +871,92 @@ DEFINE_TEST(test_seal_edition_replayed)
 	npk_seckey_free(sk);
 	fixture_free(&f);
 }
+
+/* A document read from the front of a sealed cluster decrypts only what
+ * it needs (npk__seal_open_stream), yet its tag still covers the whole
+ * ciphertext: a byte of the cluster's tail changed, the digests and the
+ * signature made again by the signer, and the first document does not
+ * read, and nothing of it is given out. */
+DEFINE_TEST(test_seal_prefix_tail)
+{
+	sealed_fixture f;
+	fixture_make(&f);
+	npk_error err = {0};
+	npk_pubkey *pk = NULL;
+	npk_seckey *sk = NULL;
+	CHECK_RC(npk_keypair_generate(&pk, &sk, &err), NPK_OK, &err);
+	npk_trust *t = npk_trust_new();
+	CHECK_RC(npk_trust_add(t, pk, &err), NPK_OK, &err);
+	CHECK(mkdir("in", 0755) == 0);
+	write_text("in/0.txt", 0);
+	for (size_t i = 1; i < 8; i++) {   /* bytes zlib cannot shrink: a long cluster */
+		char p[64];
+		uint8_t noise[20000];
+		randombytes_buf(noise, sizeof noise);
+		snprintf(p, sizeof p, "in/%zu.bin", i);
+		CHECK(npk_test_write_file(p, noise, sizeof noise) == 0);
+	}
+	const npk_recipient *rs[1] = {f.ra};
+	npk_create_opts o;
+	memset(&o, 0, sizeof o);
+	o.timestamp = 1737676800;
+	o.recipients = rs;
+	o.nrecipients = 1;
+	o.no_copies = 1;
+	const char *in[1] = {"in"};
+	CHECK_RC(npk_create("s.npk", in, 1, &o, sk, NULL, &err), NPK_OK, &err);
+	npk_keyring *k = npk_keyring_new();
+	CHECK_RC(npk_keyring_add(k, f.ia, &err), NPK_OK, &err);
+
+	/* as written, the first document reads, and a prefix of one cluster */
+	npk_reader *r = NULL;
+	const npk_entry *e = NULL;
+	npk_buf got = {0};
+	char want[4096];
+	size_t wlen;
+	doc_text(0, want, sizeof want, &wlen);
+	CHECK_RC(npk_reader_open("s.npk", t, 0, &r, &err), NPK_OK, &err);
+	CHECK_RC(npk_reader_unseal(r, k, &err), NPK_OK, &err);
+	CHECK_RC(npk_reader_find(r, "0.txt", &e, &err), NPK_OK, &err);
+	CHECK(e != NULL && e->cluster == 0 && e->offset == 0);
+	if (e != NULL)
+		CHECK_RC(npk_reader_read(r, e, collect_sink, &got, &err), NPK_OK, &err);
+	CHECK(got.len == wlen && memcmp(got.p, want, wlen) == 0);
+	npk__buf_free(&got);
+	npk_reader_free(r);
+	r = NULL;
+
+	size_t l;
+	uint8_t *b = (uint8_t *)npk_test_read_file("s.npk", &l);
+	CHECK(b != NULL);
+	if (b == NULL)
+		return;
+	uint8_t *c = cluster_record(b, l, 0);
+	uint64_t co = npk__ld64(c);
+	uint32_t cn = npk__ld32(c + 8);
+	CHECK(cn > 7 * 20000);   /* the tail is far past the first document */
+	b[co + cn - 17] ^= 0x01;               /* the last byte before the tag */
+	npk__digest(b + co, cn, c + 16);
+	uint64_t mo = npk__ld64(b + l - 32);
+	uint8_t *m = b + mo;
+	npk__digest(b + npk__ld64(m + 56) + npk__ld32(m + 64), npk__ld32(m + 68), m + 136);
+	resign(b, l, pk, sk);
+	CHECK(npk_test_write_file("s.npk", b, l) == 0);
+	free(b);
+
+	CHECK_RC(npk_reader_open("s.npk", t, 0, &r, &err), NPK_OK, &err);
+	if (r != NULL) {
+		CHECK_RC(npk_reader_unseal(r, k, &err), NPK_OK, &err);
+		CHECK_RC(npk_reader_find(r, "0.txt", &e, &err), NPK_OK, &err);
+		int rc = e ? npk_reader_read(r, e, collect_sink, &got, &err) : NPK_E_NOTFOUND;
+		CHECK(rc == NPK_E_DIGEST && strstr(err.msg, "cannot be decrypted") != NULL);
+		CHECK(got.len == 0);
+		npk__buf_free(&got);
+	}
+	npk_reader_free(r);
+	npk_keyring_free(k);
+	npk_trust_free(t);
+	npk_pubkey_free(pk);
+	npk_seckey_free(sk);
+	fixture_free(&f);
+}

@@ -903,5 +903,13 @@ int npk__decompress(npk_decoder *d, unsigned codec, const uint8_t *src, size_t l
 int npk__decompress_prefix(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
                            uint8_t *dst, size_t raw_len, size_t want, const char *what,
                            npk_error *err);
+/* The same, for src made readable only as the decoder needs it: ready(ctx,
+ * upto) makes src[0, upto) readable (a sealed cluster decrypted in place,
+ * npk__seal_stream_upto), and is asked for all of src unless a zlib prefix
+ * is read. */
+typedef void (*npk_ready_fn)(void *ctx, size_t upto);
+int npk__decompress_pull(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
+                         uint8_t *dst, size_t raw_len, size_t want, npk_ready_fn ready,
+                         void *ctx, const char *what, npk_error *err);
 
 #endif

@@ -1491,6 +1491,13 @@ static int sealed_refusal(const npk_reader *r, npk_error *err)
 	                 "passphrase (--passphrase-file) to read it", r->name);
 }
 
+/* npk_ready_fn of a sealed object's inner bytes, which follow its 4-byte
+ * length in the plaintext (15.17.5). */
+static void inner_ready(void *ctx, size_t upto)
+{
+	npk__seal_stream_upto(ctx, upto + 4);
+}
+
 static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *kind,
                        const char *magic, unsigned flags, uint32_t number, uint64_t off, uint32_t len,
                        uint32_t raw, const uint8_t digest[32], uint32_t count, uint32_t want,
@@ -1528,15 +1535,29 @@ static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *
 	snprintf(what, sizeof what, "%s: %s %u", r->name, kind, number);
 	const uint8_t *payload = o->io + NPK_OBJ_HEADER_SIZE;
 	size_t plen = len - NPK_OBJ_HEADER_SIZE;
+	int rc;
 	if (r->sealed) {
 		/* opened in place: the memory of an unsealed archive */
 		int cl = memcmp(magic, NPK_CLUSTER_MAGIC, 4) == 0;
 		uint8_t *io = o->io + NPK_OBJ_HEADER_SIZE;
-		NPK_FORWARD(npk__seal_open(r->seal, cl ? NPK__SEAL_CLUSTER : NPK__SEAL_PAGE, number,
-		                           cl ? raw : count, io, plen, io + NPK__SEAL_NONCE, &payload,
-		                           &plen, what, err));
+		unsigned sk = cl ? NPK__SEAL_CLUSTER : NPK__SEAL_PAGE;
+		if (want < raw) {
+			/* a prefix: decrypted only as far as it is decoded */
+			npk__seal_stream st;
+			size_t ilen;
+			NPK_FORWARD(npk__seal_open_stream(r->seal, sk, number, cl ? raw : count, io, plen,
+			                                  &st, &ilen, what, err));
+			rc = npk__decompress_pull(dec, h[4], st.p + 4, ilen, o->raw, raw, want, inner_ready,
+			                          &st, what, err);
+			npk__seal_stream_end(&st);
+			o->raw_len = rc == NPK_OK ? want : 0;
+			o->valid = 0;
+			return rc;
+		}
+		NPK_FORWARD(npk__seal_open(r->seal, sk, number, cl ? raw : count, io, plen,
+		                           io + NPK__SEAL_NONCE, &payload, &plen, what, err));
 	}
-	int rc = npk__decompress_prefix(dec, h[4], payload, plen, o->raw, raw, want, what, err);
+	rc = npk__decompress_prefix(dec, h[4], payload, plen, o->raw, raw, want, what, err);
 	o->raw_len = rc == NPK_OK ? want : 0;
 	o->valid = 0;
 	return rc;

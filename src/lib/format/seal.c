@@ -178,6 +178,75 @@ int npk__seal_open(const npk__seal_keys *k, unsigned kind, uint64_t n, uint64_t 
 	return NPK_OK;
 }
 
+/* libsodium's XChaCha20-Poly1305-IETF taken apart (draft-irtf-cfrg-xchacha
+ * 2.3, RFC 8439 2.8): the subkey HChaCha20(key, nonce[0..16]), the
+ * ChaCha20 nonce 0^4 || nonce[16..24], the Poly1305 key from block 0, the
+ * plaintext from block 1 on. */
+int npk__seal_open_stream(const npk__seal_keys *k, unsigned kind, uint64_t n, uint64_t v,
+                          uint8_t *stored, size_t slen, npk__seal_stream *s, size_t *inner_len,
+                          const char *what, npk_error *err)
+{
+	NPK_FAIL_IF(slen < NPK__SEAL_OVERHEAD, err, NPK_E_FORMAT,
+	            "%s: %zu bytes, too short to be sealed (at least 44)", what, slen);
+	uint8_t ad[53], key[NPK__SEAL_KEY], block0[64], pad[16] = {0}, lens[16], mac[16];
+	seal_ad(ad, k, kind, n, v);
+	npk__seal_object_key(k, kind, n, key);
+	crypto_core_hchacha20(s->key, stored, key, NULL);
+	sodium_memzero(key, sizeof key);
+	memset(s->nonce, 0, 4);
+	memcpy(s->nonce + 4, stored + 16, 8);
+	s->p = stored + NPK__SEAL_NONCE;
+	s->plen = slen - NPK__SEAL_NONCE - NPK__SEAL_TAG;
+	s->done = 0;
+	crypto_stream_chacha20_ietf(block0, sizeof block0, s->nonce, s->key);
+	crypto_onetimeauth_poly1305_state st;
+	crypto_onetimeauth_poly1305_init(&st, block0);
+	sodium_memzero(block0, sizeof block0);
+	crypto_onetimeauth_poly1305_update(&st, ad, sizeof ad);
+	crypto_onetimeauth_poly1305_update(&st, pad, (16 - sizeof ad % 16) % 16);
+	crypto_onetimeauth_poly1305_update(&st, s->p, s->plen);
+	crypto_onetimeauth_poly1305_update(&st, pad, (16 - s->plen % 16) % 16);
+	npk__st64(lens, sizeof ad);
+	npk__st64(lens + 8, s->plen);
+	crypto_onetimeauth_poly1305_update(&st, lens, sizeof lens);
+	crypto_onetimeauth_poly1305_final(&st, mac);
+	sodium_memzero(&st, sizeof st);
+	if (crypto_verify_16(mac, s->p + s->plen) != 0) {
+		npk__seal_stream_end(s);
+		return npk__fail(err, NPK_E_DIGEST,
+		                 "%s cannot be decrypted: its bytes, its place or its key is wrong", what);
+	}
+	npk__seal_stream_upto(s, 4);
+	uint32_t ilen = npk__ld32(s->p);
+	if ((uint64_t)ilen + 4 > s->plen) {
+		npk__seal_stream_end(s);
+		return npk__fail(err, NPK_E_FORMAT, "%s: its length (%u bytes) is more than it holds (%zu)",
+		                 what, ilen, s->plen - 4);
+	}
+	*inner_len = ilen;
+	return NPK_OK;
+}
+
+void npk__seal_stream_upto(npk__seal_stream *s, size_t upto)
+{
+	if (upto > s->plen)
+		upto = s->plen;
+	if (upto <= s->done)
+		return;
+	size_t end = (upto + 63) & ~(size_t)63;
+	if (end > s->plen)
+		end = s->plen;
+	/* block 1 holds the plaintext's first 64 bytes */
+	crypto_stream_chacha20_ietf_xor_ic(s->p + s->done, s->p + s->done, end - s->done, s->nonce,
+	                                   (uint32_t)(1 + s->done / 64), s->key);
+	s->done = end;
+}
+
+void npk__seal_stream_end(npk__seal_stream *s)
+{
+	sodium_memzero(s->key, sizeof s->key);
+}
+
 /* ---- Stanzas (15.17.4) ---- */
 
 /* w = KH(X25519(sec, pub), "npk1 x25519" || epk || rpk); -1 when the

@@ -82,6 +82,28 @@ int npk__seal_open(const npk__seal_keys *k, unsigned kind, uint64_t n, uint64_t 
                    const uint8_t *stored, size_t slen, uint8_t *plain,
                    const uint8_t **inner, size_t *len, const char *what, npk_error *err);
 
+/* An object opened to read a prefix of its plaintext: npk__seal_open_stream
+ * checks the Poly1305 tag over the whole ciphertext (as npk__seal_open
+ * does, the same verdict on the same bytes), then decrypts in place, with
+ * the same XChaCha20 keystream, only as far as npk__seal_stream_upto is
+ * asked: a document read from the front of a cluster does not pay for
+ * the cluster's tail. The padding past a prefix is not read, as a zlib
+ * stream's tail is not (npk__seal_open checks it on a whole read).
+ * *inner_len is the inner length, already checked against plen. */
+typedef struct {
+	uint8_t key[NPK__SEAL_KEY];   /* the XChaCha20 subkey, wiped by _end */
+	uint8_t nonce[12];
+	uint8_t *p;                   /* the plaintext, where the ciphertext was */
+	size_t plen;                  /* length prefix, inner bytes, padding */
+	size_t done;                  /* decrypted: a multiple of 64, or plen */
+} npk__seal_stream;
+int npk__seal_open_stream(const npk__seal_keys *k, unsigned kind, uint64_t n, uint64_t v,
+                          uint8_t *stored, size_t slen, npk__seal_stream *s, size_t *inner_len,
+                          const char *what, npk_error *err);
+/* Decrypts the plaintext's bytes [0, upto) (at most plen). */
+void npk__seal_stream_upto(npk__seal_stream *s, size_t upto);
+void npk__seal_stream_end(npk__seal_stream *s);
+
 /* Stanzas (15.17.4). make: body of the type's length; NPK_E_KEY for a
  * recipient key of low order. open: NPK_OK with fk filled when it opens,
  * NPK_E_NOTFOUND when it does not (another recipient, another
