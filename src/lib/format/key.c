@@ -4,12 +4,15 @@
  * to it).
  *
  * Secret bytes, and any text that holds them in base64, live only in
- * sodium_malloc memory, which sodium_free wipes.
+ * locked memory that is wiped when freed: sodium_malloc's for a key in use,
+ * key_tmp_alloc's for a key file being read.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -123,8 +126,42 @@ static int key_line_find(const char *name, const char *kind, const char *text,
 	return NPK_OK;
 }
 
+/* Key bytes in passing (a key file's text, its decoded bytes, a secret
+ * key before it is unlocked): locked in memory and kept out of core dumps
+ * as sodium_malloc's are, and wiped when freed, but without sodium_malloc's
+ * guard pages, whose mapping and unmapping cost about 25 us a buffer, more
+ * than reading a key takes otherwise. What a key lives in while it is used
+ * (npk_seckey, a keyring, a reader's file key) is sodium_malloc memory. */
+typedef union {
+	size_t n;
+	max_align_t align;
+} key_tmp_head;
+
+static void *key_tmp_alloc(size_t n)
+{
+	if (n > SIZE_MAX - sizeof(key_tmp_head))
+		return NULL;
+	key_tmp_head *h = malloc(sizeof *h + n);
+	if (h == NULL)
+		return NULL;
+	h->n = n;
+	/* best effort, as sodium_malloc's mlock is; locking works by the page,
+	 * so a buffer freed first may unlock a page that another shares */
+	(void)sodium_mlock(h + 1, n);
+	return h + 1;
+}
+
+static void key_tmp_free(void *p)
+{
+	if (p == NULL)
+		return;
+	key_tmp_head *h = (key_tmp_head *)p - 1;
+	sodium_munlock(h + 1, h->n);    /* wipes, then unlocks */
+	free(h);
+}
+
 /* Decodes the key line (original base64 alphabet, padded) into a
- * sodium_malloc buffer of exactly want bytes; the caller sodium_frees *out.
+ * key_tmp_alloc buffer of exactly want bytes; the caller key_tmp_frees *out.
  * The buffer is sized for whatever the line holds, so a line of the wrong
  * length is told apart from one that is not base64. */
 static int key_line_decode(const char *name, const char *kind, const char *where,
@@ -132,16 +169,16 @@ static int key_line_decode(const char *name, const char *kind, const char *where
                            uint8_t **out, npk_error *err)
 {
 	size_t cap = n / 4 * 3 + 3, got = 0;
-	uint8_t *bin = sodium_malloc(cap);
+	uint8_t *bin = key_tmp_alloc(cap);
 	NPK_FAIL_IF(bin == NULL, err, NPK_E_NOMEM, "%s: out of memory", name);
 	if (sodium_base642bin(bin, cap, line, n, NULL, &got, NULL,
 	                      sodium_base64_VARIANT_ORIGINAL) != 0) {
-		sodium_free(bin);
+		key_tmp_free(bin);
 		return npk__fail(err, NPK_E_KEY, "%s: not a minisign %s key (bad base64%s)",
 		                 name, kind, where);
 	}
 	if (got != want) {
-		sodium_free(bin);
+		key_tmp_free(bin);
 		return npk__fail(err, NPK_E_KEY,
 		                 "%s: not a minisign %s key (%zu bytes of key data%s, expected %zu)",
 		                 name, kind, got, where, want);
@@ -181,19 +218,19 @@ static int keyfile_read_fd(int fd, const char *path, char **out, size_t *outlen,
 	struct stat st;
 	NPK_FAIL_IF(fstat(fd, &st) != 0, err, NPK_E_IO, "%s: %s", path, strerror(errno));
 	NPK_FAIL_IF(!S_ISREG(st.st_mode), err, NPK_E_IO, "%s: not a regular file", path);
-	char *buf = sodium_malloc(KEYFILE_MAX + 1);
+	char *buf = key_tmp_alloc(KEYFILE_MAX + 1);
 	NPK_FAIL_IF(buf == NULL, err, NPK_E_NOMEM, "%s: out of memory", path);
 	int rc = keyfile_fill(fd, path, buf, outlen, err);
 	if (rc != NPK_OK) {
-		sodium_free(buf);
+		key_tmp_free(buf);
 		return rc;
 	}
 	*out = buf;
 	return NPK_OK;
 }
 
-/* Reads a whole key file, NUL-terminated, into sodium_malloc memory (a
- * secret key file holds the key in base64); the caller sodium_frees *out. */
+/* Reads a whole key file, NUL-terminated, into key_tmp_alloc memory (a
+ * secret key file holds the key in base64); the caller key_tmp_frees *out. */
 static int keyfile_read(const char *path, char **out, size_t *outlen, npk_error *err)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -244,7 +281,7 @@ static int pubkey_from_text(const char *name, const char *text, size_t len,
 	} else {
 		rc = npk_pubkey_from_raw(bin + PK_OFF_ID, bin + PK_OFF_PK, out, err);
 	}
-	sodium_free(bin);
+	key_tmp_free(bin);
 	return rc;
 }
 
@@ -279,7 +316,7 @@ int npk_pubkey_load(const char *path, npk_pubkey **out, npk_error *err)
 	size_t len;
 	NPK_FORWARD(keyfile_read(path, &text, &len, err));
 	int rc = pubkey_from_text(path, text, len, 0, out, err);
-	sodium_free(text);
+	key_tmp_free(text);
 	return rc;
 }
 
@@ -439,7 +476,7 @@ static int seckey_mask(const char *name, uint8_t *raw, const char *passphrase,
 }
 
 /* Reads a secret key file's text and decodes its key line (1., 3.1.) into
- * *bin, SK_LEN bytes of sodium_malloc memory the caller sodium_frees. The
+ * *bin, SK_LEN bytes of key_tmp_alloc memory the caller key_tmp_frees. The
  * text, base64 of a possibly unencrypted key, is wiped on every path. */
 static int seckey_decode(const char *path, uint8_t **bin, npk_error *err)
 {
@@ -453,7 +490,7 @@ static int seckey_decode(const char *path, uint8_t **bin, npk_error *err)
 	                 done);
 	rc = key_line_decode(path, "secret", where, line, n, SK_LEN, bin, err);
 done:
-	sodium_free(text);
+	key_tmp_free(text);
 	return rc;
 }
 
@@ -512,8 +549,8 @@ static int seckey_kdf_check(const char *path, const uint8_t *bin, npk_error *err
 }
 
 /* Reads a secret key file and checks everything that does not need the
- * passphrase (3.4). *raw is the 158 decoded bytes in sodium_malloc memory,
- * still encrypted if the file is; the caller sodium_frees it. */
+ * passphrase (3.4). *raw is the 158 decoded bytes in key_tmp_alloc memory,
+ * still encrypted if the file is; the caller key_tmp_frees it. */
 static int seckey_read(const char *path, const uint8_t *alg, uint8_t **raw, int *encrypted,
                        npk_error *err)
 {
@@ -529,7 +566,7 @@ static int seckey_read(const char *path, const uint8_t *alg, uint8_t **raw, int 
 	*raw = bin;
 	return NPK_OK;
 fail:
-	sodium_free(bin);
+	key_tmp_free(bin);
 	return rc;
 }
 
@@ -540,7 +577,7 @@ static int seckey_file_encrypted(const char *path, const uint8_t *alg, int *encr
 	NPK_FORWARD(npk__init(err));
 	uint8_t *raw;
 	NPK_FORWARD(seckey_read(path, alg, &raw, encrypted, err));
-	sodium_free(raw);
+	key_tmp_free(raw);
 	return NPK_OK;
 }
 
@@ -633,7 +670,7 @@ static int seckey_load_alg(const char *path, const uint8_t *alg, const char *pas
 	NPK_FORWARD_GOTO(rc, seckey_halves_verify(path, raw, err), done);
 	rc = seckey_from_raw(path, raw, out, err);
 done:
-	sodium_free(raw);  /* wipes */
+	key_tmp_free(raw);  /* wipes */
 	return rc;
 }
 
@@ -746,7 +783,7 @@ static int recipient_from_text(const char *name, const char *text, size_t len, i
 			*out = r;
 		}
 	}
-	sodium_free(bin);
+	key_tmp_free(bin);
 	return rc;
 }
 
@@ -765,7 +802,7 @@ int npk_recipient_load(const char *path, npk_recipient **out, npk_error *err)
 	size_t len;
 	NPK_FORWARD(keyfile_read(path, &text, &len, err));
 	int rc = recipient_from_text(path, text, len, 0, out, err);
-	sodium_free(text);
+	key_tmp_free(text);
 	return rc;
 }
 
