@@ -7,7 +7,9 @@
 #   sh bench/seal.sh [--corpus DIR] [-r R] [--no-results]
 #
 # --corpus: the inputs (default ../shared/corpus); -r: runs of each create
-# (5); list and cat run 40 times each (hyperfine, warm cache). The baseline
+# (5), in rounds of one run of each; list and cat run 40 times each
+# (hyperfine, warm cache), in four rounds of 10 that alternate the two
+# archives. The baseline
 # is create's default (with the Merkle tree, which a sealed archive keeps as
 # its root only: 15.17.6); create --no-tree is shown too.
 if [ -z "${BASH_VERSION:-}" ]; then
@@ -64,22 +66,39 @@ busy0=$(busy)
 START=$(date -u '+%Y-%m-%d %H:%M UTC')
 T0=$SECONDS
 
-# hyperfine's mean of a command, in microseconds, from its JSON export
-mean_us() { python3 -c 'import json,sys; print(round(json.load(open(sys.argv[1]))["results"][0]["mean"]*1e6))' "$1"; }
-hf() { # NAME RUNS CMD: hyperfine, warm, no shell; sets US
-	hyperfine -N -w 3 -r "$2" --export-json "$W/$1.json" "$3" >"$W/$1.hf" 2>&1 || die "$1 failed: $(tail -n 3 "$W/$1.hf")"
-	US=$(mean_us "$W/$1.json")
+# NAME ROUNDS RUNS WARM CMD...: the commands timed in ROUNDS rounds, each
+# round RUNS hyperfine runs of every command (WARM warm-up runs first), so
+# that a slower stretch of a shared machine weighs on them all alike rather
+# than on the one timed then; sets U[i], command i's mean over all its runs,
+# in microseconds
+rounds() {
+	local name=$1 nr=$2 runs=$3 warm=$4 k i m
+	shift 4
+	U=()
+	for ((i = 0; i < $#; i++)); do U[i]=0; done
+	for ((k = 0; k < nr; k++)); do
+		hyperfine -N -w "$warm" -r "$runs" --export-json "$W/$name.json" "$@" >"$W/$name.hf" 2>&1 ||
+			die "$name failed: $(tail -n 3 "$W/$name.hf")"
+		i=0
+		for m in $(python3 -c 'import json,sys; print(*(round(x["mean"] * 1e6) for x in json.load(open(sys.argv[1]))["results"]))' "$W/$name.json"); do
+			U[i]=$((U[i] + m))
+			i=$((i + 1))
+		done
+	done
+	for ((i = 0; i < $#; i++)); do U[i]=$((U[i] / nr)); done
 }
 rss() { # CMD...: peak resident KiB of one run
 	/usr/bin/time -f '%M' -o "$W/rss" "$@" >/dev/null 2>&1 || die "failed: $*"
 	cat "$W/rss"
 }
 
-say "create, $R runs each: not sealed (with and without the tree), sealed for two recipients"
+say "create, $R rounds: not sealed (with and without the tree), sealed for two recipients"
 MK="$NPK create -q --force --timestamp 2026-12-01"
-hf create-plain "$R" "$MK $W/plain.npk $CORPUS"; C_PLAIN=$US
-hf create-notree "$R" "$MK --no-tree $W/notree.npk $CORPUS"; C_NOTREE=$US
-hf create-sealed "$R" "$MK --recipient $W/a.pub --recipient $W/b.pub $W/sealed.npk $CORPUS"; C_SEALED=$US
+rounds create "$R" 1 1 "$MK $W/plain.npk $CORPUS" "$MK --no-tree $W/notree.npk $CORPUS" \
+	"$MK --recipient $W/a.pub --recipient $W/b.pub $W/sealed.npk $CORPUS"
+C_PLAIN=${U[0]}
+C_NOTREE=${U[1]}
+C_SEALED=${U[2]}
 M_PLAIN=$(rss $MK "$W/plain.npk" "$CORPUS")
 M_SEALED=$(rss $MK --recipient "$W/a.pub" --recipient "$W/b.pub" "$W/sealed.npk" "$CORPUS")
 S_PLAIN=$(fsize "$W/plain.npk")
@@ -89,19 +108,21 @@ S_SEALED=$(fsize "$W/sealed.npk")
 "$NPK" verify -q -p "$PUB" -k "$W/a.key" "$W/sealed.npk" || die "the sealed archive does not verify with a key"
 DOCS=$("$NPK" list -p "$PUB" "$W/plain.npk" | wc -l)
 
-say "list, 40 runs each"
-hf list-plain 40 "$NPK list -p $PUB $W/plain.npk"; L_PLAIN=$US
-hf list-sealed 40 "$NPK list -p $PUB -k $W/a.key $W/sealed.npk"; L_SEALED=$US
+say "list, 40 runs each, in rounds"
+rounds list 4 10 3 "$NPK list -p $PUB $W/plain.npk" "$NPK list -p $PUB -k $W/a.key $W/sealed.npk"
+L_PLAIN=${U[0]}
+L_SEALED=${U[1]}
 ML_PLAIN=$(rss "$NPK" list -p "$PUB" "$W/plain.npk")
 ML_SEALED=$(rss "$NPK" list -p "$PUB" -k "$W/a.key" "$W/sealed.npk")
 
-say "cat of one document, 5 documents, 40 runs each"
+say "cat of one document, 5 documents, 40 runs each, in rounds"
 "$NPK" list -p "$PUB" "$W/plain.npk" | awk -v n="$DOCS" 'NR % int(n / 5) == 1' | head -n 5 >"$W/docs"
 CN=0
 CS=0
 while IFS= read -r d; do
-	hf cat-plain 40 "$NPK cat -p $PUB $W/plain.npk $d"; CN=$((CN + US))
-	hf cat-sealed 40 "$NPK cat -p $PUB -k $W/a.key $W/sealed.npk $d"; CS=$((CS + US))
+	rounds cat 4 10 3 "$NPK cat -p $PUB $W/plain.npk $d" "$NPK cat -p $PUB -k $W/a.key $W/sealed.npk $d"
+	CN=$((CN + U[0]))
+	CS=$((CS + U[1]))
 	cmp -s <("$NPK" cat -p "$PUB" "$W/plain.npk" "$d") <("$NPK" cat -p "$PUB" -k "$W/a.key" "$W/sealed.npk" "$d") ||
 		die "cat of $d differs between the two archives"
 done <"$W/docs"
@@ -132,7 +153,7 @@ SEC=$W/section.md
 	echo
 	echo "- machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo); $(awk -v a="$busy0" -v b="$busy1" -v s="$SECS" -v n="$(nproc)" 'BEGIN{ if (s > 0) printf "%.0f%% of the cores busy during the run", 100 * (b - a) / (s * n * 100); else print "a short run" }')"
 	echo "- newspack $("$NPK" --version | head -n 1 | sed 's/^newspack //'), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-	echo "- inputs: $CORPUS, $DOCS documents, $INBYTES bytes; sealed: \`create --recipient a.pub --recipient b.pub\` (X25519; the Merkle root sealed, the levels not stored); baseline: \`create\` (default, with the tree); hyperfine means (create $R runs, list and cat 40 runs, warm cache); cat: the mean over 5 documents spread through the index; peak memory of one run (GNU time)"
+	echo "- inputs: $CORPUS, $DOCS documents, $INBYTES bytes; sealed: \`create --recipient a.pub --recipient b.pub\` (X25519; the Merkle root sealed, the levels not stored); baseline: \`create\` (default, with the tree); hyperfine means (create $R runs, in rounds of one run of each kind; list and cat 40 runs, in 4 rounds of 10 alternating the two archives; warm cache); cat: the mean over 5 documents spread through the index; peak memory of one run (GNU time)"
 	echo
 	echo "| | not sealed (default) | sealed | ratio | not sealed, --no-tree |"
 	echo "|---|---:|---:|---:|---:|"
