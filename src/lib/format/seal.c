@@ -281,6 +281,19 @@ int npk__stanza_x25519_make(const uint8_t rpk[32], const uint8_t esk[32],
 	return NPK_OK;
 }
 
+int npk__stanza_x25519_new(const uint8_t rpk[32], const uint8_t fk[NPK__SEAL_KEY],
+                           uint64_t index, uint8_t body[NPK__STANZA_X25519_LEN],
+                           uint8_t tag[32], npk_error *err)
+{
+	uint8_t esk[32];
+	npk__seal_random(esk, sizeof esk, NPK__RND_ESK, index);
+	int rc = npk__stanza_x25519_make(rpk, esk, fk, body, err);
+	sodium_memzero(esk, sizeof esk);
+	NPK_FORWARD(rc);
+	npk__seal_tag(fk, rpk, tag);
+	return NPK_OK;
+}
+
 int npk__stanza_x25519_open(const uint8_t rsk[32], const uint8_t rpk[32],
                             const uint8_t body[NPK__STANZA_X25519_LEN], uint8_t fk[NPK__SEAL_KEY])
 {

@@ -112,6 +112,12 @@ void npk__seal_stream_end(npk__seal_stream *s);
 int npk__stanza_x25519_make(const uint8_t rpk[32], const uint8_t esk[32],
                             const uint8_t fk[NPK__SEAL_KEY], uint8_t body[NPK__STANZA_X25519_LEN],
                             npk_error *err);
+/* What a writer adds for recipient rpk: the stanza made with an ephemeral
+ * secret drawn (npk__seal_random; index makes it its own in the testing
+ * build) and wiped, and the recipient's tag (npk__seal_tag). */
+int npk__stanza_x25519_new(const uint8_t rpk[32], const uint8_t fk[NPK__SEAL_KEY],
+                           uint64_t index, uint8_t body[NPK__STANZA_X25519_LEN],
+                           uint8_t tag[32], npk_error *err);
 int npk__stanza_x25519_open(const uint8_t rsk[32], const uint8_t rpk[32],
                             const uint8_t body[NPK__STANZA_X25519_LEN], uint8_t fk[NPK__SEAL_KEY]);
 int npk__stanza_pass_make(const char *pass, size_t plen, const uint8_t salt[NPK__PASS_SALT],

@@ -722,18 +722,14 @@ static int stanza_put(npk_writer *w, unsigned type, const uint8_t *body, uint16_
 	return NPK_OK;
 }
 
-/* 15.17.4: the X25519 stanza of recipient r and its tag; index makes its
- * ephemeral secret its own in the testing build's fixed randomness. */
+/* 15.17.4: the X25519 stanza of recipient r and its tag (index: see
+ * npk__stanza_x25519_new). */
 static int recipient_stanza(npk_writer *w, const npk_recipient *r, uint64_t index,
                             npk_error *err)
 {
-	uint8_t esk[32], body[NPK__STANZA_X25519_LEN], tag[32];
-	const uint8_t *rpk = npk_recipient_bytes(r);
-	npk__seal_random(esk, sizeof esk, NPK__RND_ESK, index);
-	int rc = npk__stanza_x25519_make(rpk, esk, w->seal->fk, body, err);
-	sodium_memzero(esk, sizeof esk);
-	NPK_FORWARD(rc);
-	npk__seal_tag(w->seal->fk, rpk, tag);
+	uint8_t body[NPK__STANZA_X25519_LEN], tag[32];
+	NPK_FORWARD(npk__stanza_x25519_new(npk_recipient_bytes(r), w->seal->fk, index, body, tag,
+	                                    err));
 	return stanza_put(w, NPK__STANZA_X25519, body, sizeof body, tag, err);
 }
 

@@ -152,12 +152,8 @@ static int new_stanza(change *c, unsigned type, const uint8_t *body, uint16_t le
 
 static int x25519_stanza(change *c, const uint8_t rpk[32], uint64_t i, npk_error *err)
 {
-	uint8_t esk[32], body[NPK__STANZA_X25519_LEN], tag[32];
-	npk__seal_random(esk, sizeof esk, NPK__RND_ESK, i);
-	int rc = npk__stanza_x25519_make(rpk, esk, c->k->fk, body, err);
-	sodium_memzero(esk, sizeof esk);
-	NPK_FORWARD(rc);
-	npk__seal_tag(c->k->fk, rpk, tag);
+	uint8_t body[NPK__STANZA_X25519_LEN], tag[32];
+	NPK_FORWARD(npk__stanza_x25519_new(rpk, c->k->fk, i, body, tag, err));
 	return new_stanza(c, NPK__STANZA_X25519, body, sizeof body, tag, err);
 }
 
