@@ -122,13 +122,18 @@ static int inflate_zlib_prefix(npk_decoder *d, const uint8_t *src, size_t len, u
 	return NPK_OK;
 }
 
+/* With ready (npk__decompress_pull), a prefix makes src readable as it
+ * goes, the header first; a whole stream needs all of it at once. */
 static int inflate_zlib(npk_decoder *d, const uint8_t *src, size_t len, uint8_t *dst,
-                        size_t raw_len, size_t want, const char *what, npk_error *err)
+                        size_t raw_len, size_t want, npk_ready_fn ready, void *ctx,
+                        const char *what, npk_error *err)
 {
+	if (ready != NULL)
+		ready(ctx, want < raw_len && len > 2 ? 2 : len);
 	NPK_FAIL_IF(!npk__zlib_header_ok(src, len), err, NPK_E_FORMAT,
 	            "%s: not a zlib stream (bad header, or a preset dictionary)", what);
 	if (want < raw_len)
-		return inflate_zlib_prefix(d, src, len, dst, want, NULL, NULL, what, err);
+		return inflate_zlib_prefix(d, src, len, dst, want, ready, ctx, what, err);
 	int rc = Z_OK;
 	NPK_FORWARD(zs_inflate(d, src, len, dst, raw_len, Z_FINISH, &rc, err));
 	const z_stream *zs = &d->zs;
@@ -182,12 +187,17 @@ int npk__decompress(npk_decoder *d, unsigned codec, const uint8_t *src, size_t l
 	return npk__decompress_prefix(d, codec, src, len, dst, raw_len, raw_len, what, err);
 }
 
-int npk__decompress_prefix(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
-                           uint8_t *dst, size_t raw_len, size_t want, const char *what,
-                           npk_error *err)
+static int decode(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len, uint8_t *dst,
+                  size_t raw_len, size_t want, npk_ready_fn ready, void *ctx, const char *what,
+                  npk_error *err)
 {
 	NPK_FAIL_IF(len > UINT32_MAX || raw_len > UINT32_MAX, err, NPK_E_FORMAT, "%s: too large",
 	            what);
+	if (codec == NPK_CODEC_ZLIB)
+		return inflate_zlib(d, src, len, dst, raw_len, want < raw_len ? want : raw_len, ready,
+		                    ctx, what, err);
+	if (ready != NULL)
+		ready(ctx, len);
 	switch (codec) {
 	case NPK_CODEC_STORED:
 		NPK_FAIL_IF(len != raw_len, err, NPK_E_FORMAT,
@@ -195,9 +205,6 @@ int npk__decompress_prefix(npk_decoder *d, unsigned codec, const uint8_t *src, s
 		if (len)
 			memcpy(dst, src, len);
 		return NPK_OK;
-	case NPK_CODEC_ZLIB:
-		return inflate_zlib(d, src, len, dst, raw_len, want < raw_len ? want : raw_len, what,
-		                    err);
 	case NPK_CODEC_ZSTD:
 		return inflate_zstd(d, src, len, dst, raw_len, what, err);
 	default:
@@ -206,17 +213,16 @@ int npk__decompress_prefix(npk_decoder *d, unsigned codec, const uint8_t *src, s
 	}
 }
 
+int npk__decompress_prefix(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
+                           uint8_t *dst, size_t raw_len, size_t want, const char *what,
+                           npk_error *err)
+{
+	return decode(d, codec, src, len, dst, raw_len, want, NULL, NULL, what, err);
+}
+
 int npk__decompress_pull(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
                          uint8_t *dst, size_t raw_len, size_t want, npk_ready_fn ready,
                          void *ctx, const char *what, npk_error *err)
 {
-	if (codec != NPK_CODEC_ZLIB || want >= raw_len || len > UINT32_MAX || raw_len > UINT32_MAX ||
-	    len < 2) {
-		ready(ctx, len);
-		return npk__decompress_prefix(d, codec, src, len, dst, raw_len, want, what, err);
-	}
-	ready(ctx, 2);
-	NPK_FAIL_IF(!npk__zlib_header_ok(src, len), err, NPK_E_FORMAT,
-	            "%s: not a zlib stream (bad header, or a preset dictionary)", what);
-	return inflate_zlib_prefix(d, src, len, dst, want, ready, ctx, what, err);
+	return decode(d, codec, src, len, dst, raw_len, want, ready, ctx, what, err);
 }

@@ -1536,28 +1536,26 @@ static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *
 	const uint8_t *payload = o->io + NPK_OBJ_HEADER_SIZE;
 	size_t plen = len - NPK_OBJ_HEADER_SIZE;
 	int rc;
-	if (r->sealed) {
+	int cl = memcmp(magic, NPK_CLUSTER_MAGIC, 4) == 0;
+	unsigned sk = cl ? NPK__SEAL_CLUSTER : NPK__SEAL_PAGE;
+	uint8_t *io = o->io + NPK_OBJ_HEADER_SIZE;
+	if (r->sealed && want < raw) {
+		/* a prefix: decrypted only as far as it is decoded (the padding is
+		 * checked on whole reads, by npk__seal_open) */
+		npk__seal_stream st;
+		size_t ilen;
+		NPK_FORWARD(npk__seal_open_stream(r->seal, sk, number, cl ? raw : count, io, plen, &st,
+		                                  &ilen, what, err));
+		rc = npk__decompress_pull(dec, h[4], st.p + 4, ilen, o->raw, raw, want, inner_ready, &st,
+		                          what, err);
+		npk__seal_stream_end(&st);
+	} else {
 		/* opened in place: the memory of an unsealed archive */
-		int cl = memcmp(magic, NPK_CLUSTER_MAGIC, 4) == 0;
-		uint8_t *io = o->io + NPK_OBJ_HEADER_SIZE;
-		unsigned sk = cl ? NPK__SEAL_CLUSTER : NPK__SEAL_PAGE;
-		if (want < raw) {
-			/* a prefix: decrypted only as far as it is decoded */
-			npk__seal_stream st;
-			size_t ilen;
-			NPK_FORWARD(npk__seal_open_stream(r->seal, sk, number, cl ? raw : count, io, plen,
-			                                  &st, &ilen, what, err));
-			rc = npk__decompress_pull(dec, h[4], st.p + 4, ilen, o->raw, raw, want, inner_ready,
-			                          &st, what, err);
-			npk__seal_stream_end(&st);
-			o->raw_len = rc == NPK_OK ? want : 0;
-			o->valid = 0;
-			return rc;
-		}
-		NPK_FORWARD(npk__seal_open(r->seal, sk, number, cl ? raw : count, io, plen,
-		                           io + NPK__SEAL_NONCE, &payload, &plen, what, err));
+		if (r->sealed)
+			NPK_FORWARD(npk__seal_open(r->seal, sk, number, cl ? raw : count, io, plen,
+			                           io + NPK__SEAL_NONCE, &payload, &plen, what, err));
+		rc = npk__decompress_prefix(dec, h[4], payload, plen, o->raw, raw, want, what, err);
 	}
-	rc = npk__decompress_prefix(dec, h[4], payload, plen, o->raw, raw, want, what, err);
 	o->raw_len = rc == NPK_OK ? want : 0;
 	o->valid = 0;
 	return rc;
