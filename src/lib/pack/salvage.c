@@ -1409,16 +1409,15 @@ static int extract_proven(sv *s, const char *dir, npk_error *err)
 	 * of documents is the sealed manifest's */
 	if (rc == NPK_OK)
 		rc = npk_reader_unseal(r, s->o->keys, err);
-	npk_info in;
-	if (rc == NPK_OK) {
-		npk_reader_info(r, &in);
-		s->st->documents = in.documents;
-	}
 	/* an edition's documents are its chain's state there, which extract
 	 * writes: counted as a listing shows them */
 	if (rc == NPK_OK && npk__reader_chain(r) != NULL) {
 		s->st->documents = 0;
 		rc = npk_reader_list(r, count_document, &s->st->documents, err);
+	} else if (rc == NPK_OK) {
+		npk_info in;
+		npk_reader_info(r, &in);
+		s->st->documents = in.documents;
 	}
 	if (rc != NPK_OK) {
 		npk_reader_free(r);
