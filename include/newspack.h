@@ -305,6 +305,14 @@ typedef struct npk_create_opts {
 	 * search.md 9): their text, language and metadata fields, for
 	 * npk_search. */
 	int search_index;
+	/* Version 1.1: compress the clusters with a dictionary (spec/format.md
+	 * 15.18) trained on the first 8 MiB of the documents: zstd (codec
+	 * must be 0 or zstd) in clusters of 32 KiB unless cluster_size says
+	 * otherwise (at most 1 MiB), each decoded on its own cheaply. Readers
+	 * older than 15.18 refuse such an archive as needing a newer reader.
+	 * Under 256 KiB of documents no dictionary is made (plain zstd).
+	 * npk_create only: npk_append and npk_merge refuse it (NPK_E_ARG). */
+	int dictionary;
 	/* Version 1.1: seal the archive (spec/format.md 15.17) for these
 	 * recipients (keygen --encryption) and, when seal_passphrase is not
 	 * NULL, for that passphrase (Argon2id); with neither the archive is
@@ -327,6 +335,7 @@ typedef struct npk_create_stats {
 	uint64_t index_bytes;     /* opts->search_index: the index's two sections */
 	uint64_t index_keys;      /* its distinct keys (field and term) */
 	uint64_t index_truncated; /* documents indexed only in part (NPK__INDEX_DOC_MAX) */
+	uint64_t dictionary_bytes; /* opts->dictionary: the dictionary's content (0: none made) */
 } npk_create_stats;
 
 /* Creates the archive at out from files and folders. A folder contributes
@@ -458,6 +467,7 @@ typedef struct npk_info {
 #define NPK_COPY_TAIL_TRAILER 0x10u  /* the tail trailer did not lead to the copies,
                                         found by scanning the file */
 #define NPK_COPY_SEAL 0x20u          /* a sealed archive's seal (format 15.17.8) */
+#define NPK_COPY_DICT 0x40u          /* the compression dictionary (format 15.18) */
 
 /* Opens an archive: checks the header and trailer, the signature over the
  * manifest, the manifest, and the digests of the page and cluster tables.

@@ -8,7 +8,9 @@ be checked for completeness against the C implementation.
 Codecs (section 4.3): 0 (stored) and 1 (zlib) with the standard library, and
 2 (zstd) with a Zstandard decoder written here from RFC 8878 (raw, RLE and
 compressed blocks: Huffman literals, FSE sequences, repeat offsets; the
-optional content checksum, XXH64, checked), so that no module is needed. It
+optional content checksum, XXH64, checked), so that no module is needed; 3
+(zstd with the file's dictionary, section 15.18) with the same decoder, the
+content of the file's section type 12 as the history before the frame. It
 is slow (a few MB/s): when this Python has a zstd module, that one decodes
 compressed blocks instead, for speed: compression.zstd (standard library from
 Python 3.14 on), else the third-party zstandard module. Set the environment
@@ -145,16 +147,24 @@ FOLDERS_MAGIC = b"NPKFOLDS"
 ROTATION_MAGIC = b"NPKROT1\n"
 MAX_EDITION = 0xFFFFFFFE
 TREE_MAGIC = b"NPKTREE\n"
+SECTION_DICT = 12            # section 15.18: the compression dictionary (critical)
+DICT_MAGIC = b"NPKDICT\n"
+DICT_HEADER = 16             # section 15.18: magic, reserved, content_len
+DICT_MIN = 256               # section 15.18: content_len 256 to 2^20
+DICT_MAX = 1 << 20
+ZSTD_DICT_MAGIC = b"\x37\xa4\x30\xec"  # RFC 8878 section 5: a structured dictionary
 SECTION_RECORD = 56
 MAX_SECTIONS = 65536
 ENTRY11_FIXED = 84           # section 15.7, ref_kind 0, without path, media type, metadata
 KIND_NAMES = {0: "document", 1: "withdrawn", 2: "folder", 3: "symlink"}
 KIND_MEDIA = {2: b"inode/directory", 3: b"inode/symlink"}
 SECTION_TYPE_NAMES = {2: "survival copies", 3: "parity", 4: "Merkle tree", 6: "content digest "
-                      "index", 7: "full-text index", 8: "encryption stanzas"}   # section 15.6
+                      "index", 7: "full-text index", 8: "encryption stanzas",
+                      12: "compression dictionary"}   # section 15.6
 REF_KIND_NAMES = {0: "inline: cluster and offset", 1: "an extent of an earlier edition's data "
                   "stream (15.15)"}
-CODEC_NAMES = {0: "stored", 1: "zlib", 2: "zstd"}
+CODEC_NAMES = {0: "stored", 1: "zlib", 2: "zstd",
+               3: "zstd with the file's dictionary"}     # sections 4.3, 15.18
 
 
 def H(data):
@@ -580,6 +590,8 @@ class Archive(object):
         self.tree_section = None        # section 15.13: the record of type 4, with a root
         self.paths_section = None       # section 15.15: an edition's path filter (type 9)
         self.folders_section = None     # and its folder filter (type 10), if any
+        self.dict_section = None        # section 15.18: the compression dictionary (type 12)
+        self.dict_loaded = None         # and (content, why) once read: self.dictionary()
         self.edition = 0                # section 15.15: the link's edition number (0: none)
         self.later = []                 # manifest problems acted on after the header digest
         self.tail_problems = []         # section 15.5: (structure, offset, text), never an outcome
@@ -989,6 +1001,13 @@ class Archive(object):
                          "a seal section (type 8) in an archive not marked sealed (section "
                          "15.17.1)")
             raise Stop()
+        dicts = [x for x in records if x["type"] == SECTION_DICT]
+        if len(dicts) > 1:
+            self.problem("section directory", mo, "%d compression dictionaries (section type "
+                         "12, sections %s); a file has one at most (section 15.18)"
+                         % (len(dicts), ", ".join(str(x["number"]) for x in dicts)))
+            raise Stop()
+        self.dict_section = dicts[0] if dicts else None
         if self.sealed:
             self.problem("section directory", mo, Newer("a sealed archive (section 15.17): "
                          "this checker does not read sealed archives yet"))
@@ -1004,6 +1023,11 @@ class Archive(object):
         for x in records:
             if x is self.tree_section or (x["type"] in (SECTION_PATHS, SECTION_FOLDERS)
                                           and "link" in self.manifest):
+                continue
+            if x is self.dict_section:
+                self.info.append("section %d: the compression dictionary (type 12, critical, %d "
+                                 "bytes at %d), the history of every cluster of codec 3 (15.18)"
+                                 % (x["number"], x["length"], x["offset"]))
                 continue
             self.info.append("section %d: type %d (%d bytes at %d, not critical) skipped, but "
                              "tiled and its digest checked" % (x["number"], x["type"],
@@ -1262,13 +1286,45 @@ class Archive(object):
         if o["codec"] not in CODEC_NAMES:
             probs.append((off + 4, Newer("codec %d is not supported: a newer reader is needed"
                                          % o["codec"])))
+        dictionary = None
+        if not probs and o["codec"] == 3:   # section 15.18: clusters only, with the file's
+            if kind == "page":
+                probs.append((off + 4, "codec 3 (zstd with the file's dictionary) is for "
+                              "clusters only, not index pages (sections 4.3, 15.18)"))
+            elif self.dict_section is None:
+                probs.append((off + 4, "codec 3 (zstd with the file's dictionary) in a file "
+                              "without a compression dictionary (section type 12, 15.18)"))
+            else:
+                dictionary, why = self.dictionary()
+                if why:
+                    probs.append((off + 4, "codec 3: the compression dictionary it needs "
+                                  "(section %d) %s (section 15.18)"
+                                  % (self.dict_section["number"], why)))
         if probs:
             return None, probs
         payload = raw[OBJ_HEADER:]
-        data, why = decode_payload(o["codec"], payload, entry["raw_size"])
+        data, why = decode_payload(o["codec"], payload, entry["raw_size"], dictionary)
         if data is None:
             probs.append((off + OBJ_HEADER, why))
         return data, probs
+
+    def dictionary(self):
+        """Section 15.18: (content, None), the content of the file's compression
+        dictionary (section type 12), or (None, why) when it has none (why
+        None) or it cannot serve: its digest does not match (15.4) or its bytes
+        break the rules of D3 (dictionary_problem). Read once."""
+        x = self.dict_section
+        if x is None:
+            return None, None
+        if self.dict_loaded is None:
+            if x["length"] > DICT_HEADER + DICT_MAX:
+                why = "is %d bytes long, more than a dictionary takes (16 + 2^20)" % x["length"]
+            else:
+                data = self.read(x["offset"], x["length"])
+                why = "does not match its digest" if H(data) != x["digest"] else \
+                    dictionary_problem(data)
+            self.dict_loaded = (None, why) if why else (data[DICT_HEADER:], None)
+        return self.dict_loaded
 
     def read_page(self, k):
         e = self.pages[k]
@@ -1328,6 +1384,16 @@ class Archive(object):
                 self.bad_sections.add(x["number"])
                 self.problem("section %d" % x["number"], x["offset"], "type %d: H(section) does "
                              "not match the directory's digest" % x["type"])
+        x = self.dict_section           # section 15.18, D3 (D2, its digest: just above)
+        if x is not None and x["number"] not in self.bad_sections:
+            content, why = self.dictionary()
+            if why:
+                self.problem("section %d" % x["number"], x["offset"], "type 12, the compression "
+                             "dictionary, %s (section 15.18): every cluster of codec 3 is "
+                             "damaged" % why)
+            else:
+                self.info.append("the compression dictionary (section %d) holds %d bytes of "
+                                 "raw content (15.18)" % (x["number"], len(content)))
         for k in range(len(self.pages)):
             entries, probs = self.read_page(k)
             for off, text in probs:
@@ -1763,24 +1829,38 @@ ZSTD_MAX_WINDOW = 1 << ZSTD_MAX_WINDOW_LOG
 ZSTD_MAX_BLOCK = 128 * 1024               # RFC 8878 section 3.1.1.2.3
 
 
+class ZstdNoDictionary(Exception):
+    """This Python's zstd module cannot take a raw content dictionary: the
+    decoder below reads the frame instead (codec 3, section 15.18)."""
+
+
 def _zstd_decoder():
-    """This Python's zstd decoder: (name, decode) where decode(frame, raw_size)
-    returns the decoded bytes, at most raw_size + 1 of them, or raises
-    ValueError; (None, None) when there is none. The standard library has one
-    from Python 3.14 on (compression.zstd); otherwise the third-party zstandard
-    module is used when it is installed."""
+    """This Python's zstd decoder: (name, decode) where decode(frame, raw_size,
+    dictionary=None) returns the decoded bytes, at most raw_size + 1 of them,
+    or raises ValueError; (None, None) when there is none. The standard library
+    has one from Python 3.14 on (compression.zstd); otherwise the third-party
+    zstandard module is used when it is installed. A dictionary (codec 3,
+    section 15.18) is given to the module as raw content: the history before
+    the frame's first byte, no entropy tables, Dictionary_ID 0; a module that
+    cannot take one raises ZstdNoDictionary."""
     try:
         from compression import zstd as std
     except ImportError:
         std = None
     if std is not None:
-        def decode_std(frame, raw_size):
+        def decode_std(frame, raw_size, dictionary=None):
             opts = {}
             param = getattr(std, "DecompressionParameter", None)
             if param is not None and hasattr(param, "window_log_max"):
                 opts[param.window_log_max] = ZSTD_MAX_WINDOW_LOG
+            zd = None
+            if dictionary is not None:
+                try:
+                    zd = std.ZstdDict(dictionary, is_raw=True)
+                except (AttributeError, TypeError) as e:
+                    raise ZstdNoDictionary(str(e))
             try:
-                d = std.ZstdDecompressor(options=opts or None)
+                d = std.ZstdDecompressor(zstd_dict=zd, options=opts or None)
                 out = d.decompress(frame, raw_size)
                 # Output stopped at raw_size: the frame must end there and produce
                 # nothing more.
@@ -1803,11 +1883,18 @@ def _zstd_decoder():
     except ImportError:
         return None, None
 
-    def decode_zstandard(frame, raw_size):
+    def decode_zstandard(frame, raw_size, dictionary=None):
+        kw = {}
+        if dictionary is not None:
+            try:
+                kw["dict_data"] = zstandard.ZstdCompressionDict(
+                    dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+            except (AttributeError, TypeError) as e:
+                raise ZstdNoDictionary(str(e))
         try:
             # The frame declares its content size (checked before this is called),
             # so the output buffer is raw_size bytes and no more.
-            d = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW)
+            d = zstandard.ZstdDecompressor(max_window_size=ZSTD_MAX_WINDOW, **kw)
             return d.decompress(frame, max_output_size=raw_size)
         except zstandard.ZstdError as e:
             raise ValueError(str(e))
@@ -2334,10 +2421,14 @@ def zstd_offset(offset_value, literals_length, reps):
     return offset
 
 
-def zstd_execute(out, literals, sequences, reps, limit, window):
+def zstd_execute(out, literals, sequences, reps, limit, window, history=0):
     """3.1.1.4, Sequence Execution: appends to out each sequence's literals and
     match, then the literals left; out may not grow past limit, and a match
-    may reach back neither past the frame's start nor past Window_Size."""
+    may reach back neither past the frame's start nor past Window_Size. With
+    a dictionary (codec 3, section 15.18), out begins with its history bytes
+    of content, which a match may reach into: the offset is then at most the
+    bytes produced plus the dictionary's (len(out)), and the caller makes
+    window no smaller."""
     lp = 0
     for i, (ll, ml, offset_value) in enumerate(sequences):
         if lp + ll > len(literals) or len(out) + ll + ml > limit:
@@ -2350,7 +2441,9 @@ def zstd_execute(out, literals, sequences, reps, limit, window):
         if offset < 1 or offset > len(out) or offset > window:
             raise ValueError("sequence %d: offset %d reaches %s" % (i, offset, "nowhere"
                              if offset < 1 else "past Window_Size" if offset > window
-                             else "before the frame's start"))
+                             else "before the frame's start" if not history else
+                             "before the dictionary's start (the frame has produced %d bytes, "
+                             "the dictionary holds %d)" % (len(out) - history, history)))
         start = len(out) - offset
         if ml <= offset:
             out += out[start:start + ml]
@@ -2362,8 +2455,9 @@ def zstd_execute(out, literals, sequences, reps, limit, window):
     out += literals[lp:]
 
 
-def zstd_block(block, out, state, limit, window, block_max):
-    """3.1.1.3, Compressed_Block: decodes one block, appending to out."""
+def zstd_block(block, out, state, limit, window, block_max, history=0):
+    """3.1.1.3, Compressed_Block: decodes one block, appending to out (which
+    begins with history bytes of dictionary, zstd_execute)."""
     literals, pos = zstd_literals(block, state, block_max)
     count, tables, pos = zstd_sequences_header(block, pos, state)
     if count == 0:
@@ -2373,35 +2467,49 @@ def zstd_block(block, out, state, limit, window, block_max):
         sequences = ()
     else:
         sequences = zstd_sequences(block[pos:], count, tables)
-    zstd_execute(out, literals, sequences, state["reps"], limit, window)
+    zstd_execute(out, literals, sequences, state["reps"], limit, window, history)
 
 
-def zstd_decode_frame(payload, info):
+def zstd_decode_frame(payload, info, dictionary=None):
     """RFC 8878 section 3.1.1: the content of the frame zstd_frame checked,
-    its Content_Checksum too when it has one; raises ValueError."""
+    its Content_Checksum too when it has one; raises ValueError.
+
+    With a dictionary (codec 3, section 15.18: a single-segment frame, checked
+    by the caller), the dictionary's content is raw content: the history
+    before the frame's first byte. out begins with it, a match may copy from
+    it (an offset at most the bytes produced so far plus its length, which
+    replaces the frame's window, its content size), the repeat offsets still
+    start at 1, 4, 8 and no entropy table comes from it; the sizes, limits and
+    the checksum count the frame's own content, which alone is returned."""
     payload = bytes(payload)
     size, window = info["content_size"], info["window"]
     block_max = min(window, ZSTD_MAX_BLOCK)
+    history = len(dictionary) if dictionary else 0
+    if history:
+        window = history + size
     # What one block leaves to the next: the last Huffman table, the last three
     # FSE tables, the recent offsets (3.1.1.3, Prerequisites).
     state = {"huffman": None, "fse": [None, None, None], "reps": [1, 4, 8]}
-    out = bytearray()
+    out = bytearray(dictionary or b"")
     for k, (btype, at, bsize) in enumerate(info["parts"]):
         if btype == 0:
             out += payload[at:at + bsize]
         elif btype == 1:
             out += payload[at:at + 1] * bsize
         else:
-            limit = min(size, len(out) + block_max)
+            limit = history + min(size, len(out) - history + block_max)
             try:
-                zstd_block(payload[at:at + bsize], out, state, limit, window, block_max)
+                zstd_block(payload[at:at + bsize], out, state, limit, window, block_max, history)
             except ValueError as e:
                 raise ValueError("block %d (payload byte %d): %s" % (k, at - 3, e))
-        if len(out) > size:
+        if len(out) - history > size:
             raise ValueError("block %d ends at byte %d of the content, past raw_size %d"
-                             % (k, len(out), size))
-    if len(out) != size:
-        raise ValueError("the frame decodes to %d bytes, not raw_size %d" % (len(out), size))
+                             % (k, len(out) - history, size))
+    if len(out) - history != size:
+        raise ValueError("the frame decodes to %d bytes, not raw_size %d"
+                         % (len(out) - history, size))
+    if history:
+        out = out[history:]
     want = info.get("checksum_value")
     if want is not None and xxh64(out) & 0xFFFFFFFF != want:
         raise ValueError("Content_Checksum %08x is not the low 32 bits of XXH64 of the "
@@ -2417,38 +2525,59 @@ def zstd_describe(info):
         info["blocks"], "" if info["blocks"] == 1 else "s", info["frame_size"])
 
 
-def decode_zstd(payload, raw_size):
-    """Section 4.3, codec 2. Returns (bytes, None) or (None, why). The frame is
-    decoded here (zstd_decode_frame), or by this Python's zstd module, when it
-    has one, for speed, unless NPKCHECK_PURE_ZSTD is set or the frame has raw
-    and RLE blocks only."""
+def decode_zstd(payload, raw_size, dictionary=None):
+    """Section 4.3, codec 2; with a dictionary's content, codec 3 (section
+    15.18): the rules of codec 2, and the frame's Single_Segment_flag set (its
+    Dictionary_ID is 0 or absent as for codec 2: zstd_frame), decoded with the
+    content as a raw content dictionary. Returns (bytes, None) or (None, why).
+    The frame is decoded here (zstd_decode_frame), or by this Python's zstd
+    module, when it has one, for speed, unless NPKCHECK_PURE_ZSTD is set or
+    the frame has raw and RLE blocks only."""
     info, why = zstd_frame(payload, raw_size)
     if info is None:
         return None, why
+    if dictionary is not None and not info["single_segment"]:
+        return None, "zstd frame: the frame of a cluster of codec 3 is not a single segment " \
+            "(Single_Segment_flag, bit 5 of Frame_Header_Descriptor 0x%02x, is clear; section " \
+            "15.18)" % info["descriptor"]
     compressed = any(t == 2 for t, _, _ in info["parts"])
     if ZSTD_DECODE is not None and compressed and not ZSTD_PURE:
         try:
-            out = ZSTD_DECODE(payload, raw_size)
+            if dictionary is None:
+                out = ZSTD_DECODE(payload, raw_size)
+            else:
+                out = ZSTD_DECODE(payload, raw_size, dictionary)
+        except ZstdNoDictionary:
+            out = None                  # the decoder here reads it
         except (ValueError, MemoryError) as e:
             return None, "zstd frame is corrupt (%s): %s" % (ZSTD_DECODER_NAME, e)
-        if len(out) != raw_size:
+        if out is not None and len(out) != raw_size:
             return None, "zstd frame produced %d bytes, not raw_size %d" % (len(out), raw_size)
-        return out, None
+        if out is not None:
+            return out, None
     try:
-        return zstd_decode_frame(payload, info), None
+        return zstd_decode_frame(payload, info, dictionary), None
     except ValueError as e:
         # A wrong content checksum, when the frame has one, is damage too (4.3).
         return None, "zstd frame: %s" % e
 
 
-def decode_payload(codec, payload, raw_size):
-    """Section 4.3. Returns (bytes, None) or (None, why)."""
+def decode_payload(codec, payload, raw_size, dictionary=None):
+    """Section 4.3. Returns (bytes, None) or (None, why). dictionary: the
+    content of the file's compression dictionary (section 15.18), for a
+    cluster of codec 3; None where none serves (an index page, a file
+    without one, or one that is damaged)."""
     if codec == 0:
         if len(payload) != raw_size:
             return None, "codec 0 (stored): stored_size %d is not raw_size %d" % (len(payload), raw_size)
         return payload, None
     if codec == 2:
         return decode_zstd(payload, raw_size)
+    if codec == 3:
+        if dictionary is None:
+            return None, "codec 3 (zstd with the file's dictionary) where no dictionary serves " \
+                "(section 15.18: clusters only, of a file with an intact dictionary)"
+        return decode_zstd(payload, raw_size, dictionary)
     if codec != 1:
         return None, Newer("codec %d is not supported: a newer reader is needed" % codec)
     d = zlib.decompressobj()
@@ -2635,7 +2764,9 @@ def directory_records(data, lo, hi, tail):
     """Sections 15.3 and 15.5: the records of a section directory (tail False)
     or of the tail directory (tail True: flag bit 1 in every record), each in
     [lo, hi). Returns (records, None), or (None, why); why is a Newer for an
-    unknown critical section (no section type is known yet)."""
+    unknown critical section. The critical types known are those of the body's
+    seal (type 8, 15.17.1) and compression dictionary (type 12, 15.18), each
+    of which MUST be marked critical."""
     if len(data) < 4:
         return None, "has %d bytes, fewer than 4" % len(data)
     count = struct.unpack_from("<I", data, 0)[0]
@@ -2669,13 +2800,39 @@ def directory_records(data, lo, hi, tail):
         if typ == SECTION_SEAL and not tail and not flags & 1:
             return None, "section %d (type 8, the seal) is not marked critical (section " \
                 "15.17.1)" % i
-        if flags & 1 and not (typ == SECTION_SEAL and not tail):
+        if typ == SECTION_DICT and not tail and not flags & 1:
+            return None, "section %d (type 12, the compression dictionary) is not marked " \
+                "critical (sections 15.6, 15.18)" % i
+        if flags & 1 and not (typ in (SECTION_SEAL, SECTION_DICT) and not tail):
             return None, Newer("section %d: critical section type %d is not known: a newer "
                                "reader is needed" % (i, typ))
         records.append({"number": i, "type": typ, "flags": flags, "offset": off,
                         "length": length, "digest": digest})
         prev = (typ, off)
     return records, None
+
+
+def dictionary_problem(data):
+    """Section 15.18, D3: what is wrong with the bytes of a compression
+    dictionary section (type 12), or None: the magic "NPKDICT\\n", reserved 0,
+    256 <= content_len <= 2^20, the section's length exactly 16 + content_len,
+    and content not beginning with the magic of a structured Zstandard
+    dictionary (37 A4 30 EC, RFC 8878 section 5): it is raw content."""
+    if len(data) < DICT_HEADER or data[:8] != DICT_MAGIC:
+        return "is not a dictionary: %s" % ("%d bytes, fewer than its 16-byte header"
+                                            % len(data) if len(data) < DICT_HEADER else
+                                            "its magic is %s, not \"NPKDICT\\n\""
+                                            % show_bytes(data[:8]))
+    reserved, n = struct.unpack_from("<II", data, 8)
+    if reserved:
+        return "has a reserved field (at +8) that is not zero: %d" % reserved
+    if not DICT_MIN <= n <= DICT_MAX or len(data) != DICT_HEADER + n:
+        return "says it holds content_len %d bytes in a section of %d: content_len must be " \
+            "256 to 1048576, and the section 16 + content_len bytes long" % (n, len(data))
+    if data[DICT_HEADER:DICT_HEADER + 4] == ZSTD_DICT_MAGIC:
+        return "has content beginning with 37 A4 30 EC, the magic of a structured Zstandard " \
+            "dictionary; its content must be raw"
+    return None
 
 
 def sha256(data):
@@ -3431,12 +3588,16 @@ def parse_parity_header(raw):
 
 
 def copy_extents(arc):
-    """15.9, newspack's three extents: the header, the two tables, and the
-    manifest with the signature block and signed trailer. (Encryption
-    stanzas, section type 8, have no archive yet.)"""
+    """15.9, newspack's extents: the header, the compression dictionary's
+    section when the file has one (15.18), the two tables, and the manifest
+    with the signature block and signed trailer. (Encryption stanzas,
+    section type 8, are not read by this checker: it refuses a sealed
+    archive.)"""
     mo = arc.trailer["manifest_offset"]
     pto = arc.manifest["page_table_offset"]
     ext = [(0, 32)]
+    if arc.dict_section is not None:
+        ext.append((arc.dict_section["offset"], arc.dict_section["length"]))
     if mo > pto:
         ext.append((pto, mo - pto))
     ext.append((mo, arc.signed_size - mo))
@@ -3937,15 +4098,40 @@ def tail_trailer_fields(raw, base):
     return c.fields
 
 
+def dictionary_fields(data, base):
+    """Section 15.18: a compression dictionary section's bytes as fields,
+    however wrong."""
+    c = Cursor(data, base)
+    try:
+        c.take(8, "magic")
+        c.fields[-1].value = show_bytes(c.fields[-1].raw)
+        c.u32("reserved")
+        c.u32("content_len")
+        c.take(c.left(), "content")
+        c.fields[-1].value = "%d bytes of raw content" % c.fields[-1].size
+    except Short:
+        if c.left():
+            c.take(c.left(), "truncated (INVALID)")
+    return c.fields
+
+
 def dump_sections(d, arc, records, what, expected):
-    """Each section's bytes and its digest (15.4 in the body, 15.5 in the tail)."""
+    """Each section's bytes and its digest (15.4 in the body, 15.5 in the tail);
+    a compression dictionary's fields (15.18)."""
     for x in records:
         raw = arc.read(x["offset"], x["length"])
         dig = H(raw)
         d.heading("%s %d, type %d (%s)" % (what, x["number"], x["type"],
                                           SECTION_TYPE_NAMES.get(x["type"], "reserved")),
                   x["offset"], x["length"])
-        d.fields([Field(x["offset"], len(raw), "bytes", raw, None)])
+        if x["type"] == SECTION_DICT and what == "Section":
+            d.fields(dictionary_fields(raw, x["offset"]))
+            why = dictionary_problem(raw)
+            d.note("compression dictionary (15.18): %s" % ("PROBLEM: the section " + why if why
+                   else "%d bytes of raw content, the history of every cluster of codec 3"
+                   % (len(raw) - DICT_HEADER)))
+        else:
+            d.fields([Field(x["offset"], len(raw), "bytes", raw, None)])
         d.note("H(section) = %s  %s" % (dig.hex(), "ok" if dig == x["digest"] else
                                         "MISMATCH (the directory says %s)" % x["digest"].hex()))
         expected.append(("%s %d" % (what.lower(), x["number"]), dig))
@@ -4085,6 +4271,24 @@ def dump(arc, name, d):
             dir_data, dir_off = f.raw, f.off
     if dir_data is not None and layout_ok:
         sections = directory_records(dir_data, 32, pto, False)[0] or []
+    # the compression dictionary (15.18), for the clusters of codec 3
+    dict_content, dict_why = None, "in a file without a compression dictionary (section type 12)"
+    dicts = [x for x in sections if x["type"] == SECTION_DICT]
+    if len(dicts) > 1:
+        dict_why = "in a file of %d compression dictionaries (one at most)" % len(dicts)
+    elif dicts:
+        x = dicts[0]
+        dict_why = "the compression dictionary (section %d) " % x["number"]
+        if x["offset"] + x["length"] > arc.size or x["length"] > DICT_HEADER + DICT_MAX:
+            dict_why += "does not fit the file or is longer than a dictionary"
+        else:
+            raw = arc.read(x["offset"], x["length"])
+            why = "does not match its digest" if H(raw) != x["digest"] else \
+                dictionary_problem(raw)
+            if why:
+                dict_why += why
+            else:
+                dict_content, dict_why = raw[DICT_HEADER:], None
     # objects in file order
     objs = [("page", p) for p in pages] + [("cluster", c) for c in clusters]
     objs += [("section", x) for x in sections]
@@ -4133,9 +4337,14 @@ def dump(arc, name, d):
                         raw[OBJ_HEADER:], "%s, %d bytes" % (CODEC_NAMES.get(o["codec"], "?"),
                                                            len(raw) - OBJ_HEADER))])
         d.note("H(object) = %s  %s" % (dig.hex(), ok_or(dig, e["digest"])))
-        if o["codec"] == 2:
+        if o["codec"] in (2, 3):
             info, why = zstd_frame(raw[OBJ_HEADER:], e["raw_size"])
             d.note("zstd frame: %s" % zstd_describe(info) if info else why)
+        if o["codec"] == 3:
+            d.note("codec 3 (15.18): %s" % (
+                "an index page of codec 3: only clusters use it" if kind == "page" else
+                "PROBLEM: " + dict_why if dict_why else "decoded with the compression "
+                "dictionary's %d bytes of raw content as history" % len(dict_content)))
         if kind == "page":
             pd = page_dumps.get(n)
             if pd is None:
@@ -4148,7 +4357,7 @@ def dump(arc, name, d):
                                                          "" if not why else "; PROBLEMS: " + why))
             d.fields(fields, relative=True)
         else:
-            data, why = decode_payload(o["codec"], raw[OBJ_HEADER:], e["raw_size"])
+            data, why = decode_payload(o["codec"], raw[OBJ_HEADER:], e["raw_size"], dict_content)
             if data is None:
                 d.note("cannot decode: %s" % why)
                 continue

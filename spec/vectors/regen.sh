@@ -22,7 +22,9 @@
 #      stored once: format.md 15.7 "Deduplication"), vector-1.1-search.npk
 #      (the same as vector-1.1-tree.npk with the full-text index of
 #      spec/search.md 9, checked by ../searchcheck.py), and 1.1/proof.txt
-#      (newspack prove of b/note.md in vector-1.1-tree.npk, format.md 15.14);
+#      (newspack prove of b/note.md in vector-1.1-tree.npk, format.md 15.14),
+#      and vector-1.1-dict.npk (create --no-copies --dictionary of the 96
+#      documents dictinput.py writes: format.md 15.18);
 #   1b. makes the chain of editions (format.md 15.15) editions/base.npk
 #      (create --no-copies from input/), editions/base.e0001.npk (append of
 #      editions/input-1/: adds, replaces, refers to content of the base) and
@@ -68,7 +70,7 @@ die() {
 [ $# -le 1 ] || die "usage: regen.sh [OUTDIR]"
 [ -x "$NP" ] || die "$NP is not built: run make in the project root first"
 command -v python3 > /dev/null 2>&1 || die "python3 is needed (npkcheck.py, vectors11.py)"
-for f in test.key test.pub npkcheck.py 1.1/npkcheck.py ../proofcheck.py README.md input input-dedup editions/input-1 \
+for f in test.key test.pub npkcheck.py 1.1/npkcheck.py ../proofcheck.py dictinput.py README.md input input-dedup editions/input-1 \
 	editions/input-2 editions/other.key editions/other.pub "$FORGE11" "$PARITY"; do
 	[ -e "$f" ] || die "$f is missing: run this in spec/vectors/"
 done
@@ -110,6 +112,12 @@ MORE=input-dedup make_vector vector-1.1-dedup.npk --format-version 1.1 --no-copi
 # vector-1.1-search.npk: the same as vector-1.1-tree.npk with the full-text
 # index, sections 7 and 11 (spec/search.md 9)
 make_vector vector-1.1-search.npk --format-version 1.1 --no-copies --search-index
+# vector-1.1-dict.npk: 96 documents that dictinput.py generates, compressed
+# with a dictionary trained on them (format.md 15.18)
+python3 dictinput.py "$tmp/input-dict" || die "dictinput.py failed"
+"$NP" create -q -s test.key --timestamp 2025-01-24T00:00:00Z --no-copies --dictionary \
+	--meta title="newspack test vector" --meta license=CC0-1.0 "$new/vector-1.1-dict.npk" \
+	"$tmp/input-dict" || die "newspack create --dictionary failed"
 # vector-1.1-sealed.npk (format.md 15.17) and its sealed edition
 # vector-1.1-sealed.e0001.npk (15.17.8, editions/input-1 appended): by the
 # testing build's vector maker, whose randomness a seed fixes (make
@@ -142,7 +150,7 @@ python3 "$PARITY" "$new/1.1" || die "parity_vectors.py failed"
 # 3. Checks, and npkcheck.py's output, from the new vectors under their own names.
 CHECK="$here/npkcheck.py"
 for v in vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk vector-1.1-dedup.npk \
-	vector-1.1-search.npk; do
+	vector-1.1-search.npk vector-1.1-dict.npk; do
 	(cd "$new" && python3 "$CHECK" verify "$v" -p "$here/test.pub") > "$tmp/verify.txt" 2>&1 || {
 		cat "$tmp/verify.txt" >&2
 		die "npkcheck.py verify of the new $v with test.pub did not exit 0"
@@ -234,13 +242,13 @@ fill dump "$tmp/dump" text "$tmp/readme.2" "$tmp/readme.3"
 # Everything passed: write.
 mkdir -p 1.0 1.1 editions || die "cannot make 1.0/, 1.1/ and editions/"
 for f in vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk vector-1.1-dedup.npk \
-	vector-1.1-search.npk vector-1.1-sealed.npk vector-1.1-sealed.e0001.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk \
+	vector-1.1-search.npk vector-1.1-dict.npk vector-1.1-sealed.npk vector-1.1-sealed.e0001.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk \
 	editions/*.npk editions/rotation.txt; do
 	[ -e "$f" ] && [ ! -e "$new/$f" ] || continue
 	rm -f "$f" && echo "regen.sh: $f removed (no longer made)"
 done
 (cd "$new" && ls vector.npk vector-1.1.npk vector-1.1-copies.npk vector-1.1-tree.npk vector-1.1-dedup.npk \
-	vector-1.1-search.npk vector-1.1-sealed.npk vector-1.1-sealed.e0001.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk \
+	vector-1.1-search.npk vector-1.1-dict.npk vector-1.1-sealed.npk vector-1.1-sealed.e0001.npk 1.0/vector.npk 1.1/vectors.tsv 1.1/proof.txt 1.1/*.npk \
 	editions/*.npk editions/rotation.txt) > "$tmp/made"
 while IFS= read -r f; do
 	if cmp -s "$new/$f" "$f"; then

@@ -307,7 +307,7 @@ static void json_container(vctx *v, json_t *j, const npk_verify_stats *st)
 	json_object_set_new(j, "tail", t);
 	/* 15.9: the survival copies, and the damaged originals they serve */
 	json_t *served = json_array();
-	for (unsigned bit = NPK_COPY_HEADER; bit <= NPK_COPY_SEAL; bit <<= 1)
+	for (unsigned bit = NPK_COPY_HEADER; bit <= NPK_COPY_DICT; bit <<= 1)
 		if (st->copies_served & bit)
 			json_array_append_new(served, json_string(cli_copy_name(bit)));
 	json_object_set_new(j, "copies", json_pack("{s:I, s:o}", "extents",

@@ -378,12 +378,13 @@ const char *cli_copy_name(unsigned bit)
 	       : bit == NPK_COPY_CLUSTER_TABLE ? "cluster table"
 	       : bit == NPK_COPY_MANIFEST      ? "manifest"
 	       : bit == NPK_COPY_SEAL          ? "seal"
+	       : bit == NPK_COPY_DICT          ? "compression dictionary"
 	                                       : "tail trailer";
 }
 
 int cli_copy_object(const char *object)
 {
-	for (unsigned bit = NPK_COPY_HEADER; bit <= NPK_COPY_SEAL; bit <<= 1)
+	for (unsigned bit = NPK_COPY_HEADER; bit <= NPK_COPY_DICT; bit <<= 1)
 		if (strcmp(object, cli_copy_name(bit)) == 0)
 			return 1;
 	return 0;
@@ -395,7 +396,7 @@ const char *cli_copy_names(unsigned bits, char *buf, size_t len)
 	for (unsigned b = bits; b; b &= b - 1)
 		total++;
 	buf[0] = 0;
-	for (unsigned bit = NPK_COPY_HEADER; bit <= NPK_COPY_SEAL; bit <<= 1) {
+	for (unsigned bit = NPK_COPY_HEADER; bit <= NPK_COPY_DICT; bit <<= 1) {
 		if (!(bits & bit))
 			continue;
 		size_t at = strlen(buf);

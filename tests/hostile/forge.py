@@ -606,6 +606,46 @@ def zstd_rle(flip_checksum):
     return f
 
 
+def zstd_rle_frame(n, byte=b"z", single=True, dict_id=None):
+    """One Zstandard frame of one RLE block of n bytes (RFC 8878 3.1.1),
+    declaring its content size in 2 bytes: a single segment
+    (Single_Segment_flag), or with a Window_Descriptor of 4 KiB; naming
+    Dictionary_ID dict_id (1 byte) when it is not None."""
+    assert 256 <= n <= 4096
+    fhd = 0x40 | (0x20 if single else 0) | (1 if dict_id is not None else 0)
+    out = b"\x28\xb5\x2f\xfd" + bytes([fhd])
+    if not single:
+        out += bytes([0x10])
+    if dict_id is not None:
+        out += bytes([dict_id])
+    return out + struct.pack("<H", n - 256) + ((n << 3) | 2 | 1).to_bytes(3, "little") + byte
+
+
+# The content of the compression dictionaries of the dict-* cases (15.18):
+# text, 512 bytes; the clusters of codec 3 below are RLE blocks, which copy
+# nothing from it, so any content reads them (their documents: Z3).
+DICT_CONTENT = (b"the council said the river was rising; " * 14)[:512]
+
+
+def dict_section(content=DICT_CONTENT, magic=b"NPKDICT\n", reserved=0, length=None):
+    """A compression dictionary section's bytes (15.18)."""
+    return magic + struct.pack("<II", reserved, len(content) if length is None else length) + \
+        content
+
+
+Z3 = [(b"a.txt", b"z" * 3000)]
+
+
+def codec3(**frame):
+    """A hook making cluster 0, whose bytes are one byte repeated (Z3), one
+    zstd frame of codec 3 (15.18) of one RLE block."""
+    def f(clusters):
+        c = clusters[0]
+        assert c.raw == c.raw[:1] * len(c.raw)
+        c.codec, c.payload = 3, zstd_rle_frame(len(c.raw), c.raw[:1], **frame)
+    return f
+
+
 def stored_pages(pages):
     for p in pages:
         p.codec, p.payload = 0, p.raw
@@ -941,8 +981,8 @@ def cases():
         sec((40000, b"postings" * 40)), 0, "every digest matches")
     add("v11-sections-two", "two unknown non-critical sections (types 4 and 6)", D,
         sec((4, b"tree" * 10), (6, b"dedup" * 7)), 0, "every digest matches")
-    add("v11-section-critical", "an unknown critical section (type 12)", D,
-        sec((12, b"stanza" * 10, True)), 2, "is critical and needs a newer reader")
+    add("v11-section-critical", "an unknown critical section (type 13)", D,
+        sec((13, b"stanza" * 10, True)), 2, "is critical and needs a newer reader")
     add("v11-seal-not-sealed", "a seal section (type 8, critical) in an archive not marked "
         "sealed", D, sec((8, b"stanza" * 10, True)), 1, "in an archive not marked sealed")
     add("v11-sealed-no-seal", "required flag bit 1 (sealed) without a seal section", D,
@@ -973,6 +1013,45 @@ def cases():
     add("v11-folder-with-content", "an empty-folder entry that holds bytes", D,
         {"v11": True, "hooks": {"entries": set_entry(1, kind=2, media=b"inode/directory")}}, 1,
         "holds no content")
+    # ---- the compression dictionary, section type 12, and codec 3 (15.18)
+    C3 = {"clusters": codec3(), "pages": stored_pages}
+    add("dict-valid", "a dictionary and a cluster of codec 3 (one RLE block)", Z3,
+        sec((12, dict_section(), True), hooks=C3), 0, "every digest matches")
+    add("dict-not-critical", "a dictionary section not marked critical", Z3,
+        sec((12, dict_section(), False), hooks=C3), 1, "is not marked critical")
+    add("dict-two", "two dictionary sections", Z3,
+        sec((12, dict_section(), True), (12, dict_section(), True), hooks=C3), 1,
+        "2 compression dictionaries")
+    add("dict-magic", "a dictionary section with a bad magic", Z3,
+        sec((12, dict_section(magic=b"NPKDICX\n"), True), hooks=C3), 1, "is not a dictionary")
+    add("dict-reserved", "a dictionary section whose reserved field is not 0", Z3,
+        sec((12, dict_section(reserved=1), True), hooks=C3), 1, "reserved field")
+    add("dict-length", "a dictionary whose content_len is not its section's length less 16", Z3,
+        sec((12, dict_section(length=511), True), hooks=C3), 1, "says it holds 511 bytes")
+    add("dict-short", "a dictionary of 255 bytes (256 at least)", Z3,
+        sec((12, dict_section(DICT_CONTENT[:255]), True), hooks=C3), 1,
+        "says it holds 255 bytes")
+    add("dict-structured", "a dictionary content beginning with the magic of a structured zstd "
+        "dictionary", Z3,
+        sec((12, dict_section(b"\x37\xa4\x30\xec" + DICT_CONTENT[4:]), True), hooks=C3), 1,
+        "structured zstd dictionary")
+    add("codec3-no-dict", "a cluster of codec 3 in an archive without a dictionary", Z3,
+        {"v11": True, "hooks": C3}, 1, "no dictionary serves")
+    # (a frame of the right size, whose content is not the page's: the codec
+    # is refused before anything is decoded)
+    add("codec3-page", "an index page of codec 3", D,
+        sec((12, dict_section(), True), hooks={"pages": lambda pg: (
+            setattr(pg[0], "codec", 3), setattr(pg[0], "payload",
+                                                zstd_rle_frame(pg[0].raw_size)))}),
+        1, "is for clusters only")
+    add("codec3-not-single", "a frame of codec 3 that is not a single segment", Z3,
+        sec((12, dict_section(), True), hooks={"clusters": codec3(single=False),
+                                               "pages": stored_pages}), 1,
+        "not a single segment")
+    add("codec3-dict-id", "a frame of codec 3 naming a Dictionary_ID", Z3,
+        sec((12, dict_section(), True), hooks={"clusters": codec3(dict_id=7),
+                                               "pages": stored_pages}), 1,
+        "names dictionary 7")
     # Only verify reads what no document needs: these two are verify's alone
     # (tests/cli/test_hostile.sh lets extract write the intact documents).
     add("v11-section-digest", "a non-critical section whose bytes do not match its digest", D,

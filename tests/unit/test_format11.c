@@ -176,13 +176,21 @@ DEFINE_TEST(test_format11_directory_bounds)
 
 DEFINE_TEST(test_format11_directory_critical)
 {
-	/* a critical section of a type not known (12 and above): it needs a
+	/* a critical section of a type not known (13 and above): it needs a
 	 * newer reader, but only once the record is otherwise sound (damage
 	 * first) */
-	rec crit[] = {{4, 0, 0, 100, 10}, {12, NPK_SECTION_CRITICAL, 0, 200, 10}};
-	CHECK(refused(crit, 2, 0, NPK_E_VERSION, "section 1 (type 12) is critical and needs a newer reader"));
-	rec crit_bad[] = {{12, NPK_SECTION_CRITICAL, 0, 5000, 10}};
+	rec crit[] = {{4, 0, 0, 100, 10}, {13, NPK_SECTION_CRITICAL, 0, 200, 10}};
+	CHECK(refused(crit, 2, 0, NPK_E_VERSION, "section 1 (type 13) is critical and needs a newer reader"));
+	rec crit_bad[] = {{13, NPK_SECTION_CRITICAL, 0, 5000, 10}};
 	CHECK(refused(crit_bad, 1, 0, NPK_E_FORMAT, "lies outside the body"));
+	/* the compression dictionary (type 12, 15.18) is known and critical:
+	 * not critical is damage */
+	rec dict_soft[] = {{12, 0, 0, 200, 10}};
+	CHECK(refused(dict_soft, 1, 0, NPK_E_FORMAT, "section 0 (type 12, the compression "
+	              "dictionary) is not marked critical"));
+	rec dict[] = {{12, NPK_SECTION_CRITICAL, 0, 200, 10}};
+	npk_error derr = {0};
+	CHECK_RC(parse(dict, 1, 0, &derr), NPK_OK, &derr);
 	/* the seal (type 8, 15.17) is known and critical: not critical is
 	 * damage (in an archive not marked sealed it is damage too: hostile
 	 * case v11-seal-not-sealed) */

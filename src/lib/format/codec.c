@@ -7,7 +7,8 @@
  * (length symbols 286 and 287, more than 286 length or 30 distance codes),
  * and a signed archive must get one verdict whichever library a reader was
  * built with.
- * zstd frames (codec 2, RFC 8878) are read with libzstd.
+ * zstd frames (codec 2, RFC 8878) are read with libzstd, and so are those
+ * of codec 3, with the file's raw content dictionary (15.18).
  *
  * Decoding is bounded by the declared raw size whatever the payload says,
  * and refuses anything but exactly one stream filling exactly that size.
@@ -27,6 +28,37 @@ struct npk_decoder {
 	int zr_ready;
 	ZSTD_DCtx *zd;
 };
+
+struct npk_dict {
+	ZSTD_DDict *dd;
+	size_t len;
+};
+
+npk_dict *npk__dict_new(const uint8_t *content, size_t len)
+{
+	/* raw content: libzstd reads a dictionary as structured only when it
+	 * starts with the magic, which 15.18 forbids (the caller checked) */
+	if (len < 8 || npk__ld32(content) == ZSTD_MAGIC_DICTIONARY)
+		return NULL;
+	npk_dict *k = malloc(sizeof *k);
+	if (k == NULL)
+		return NULL;
+	k->dd = ZSTD_createDDict(content, len);
+	k->len = len;
+	if (k->dd == NULL) {
+		free(k);
+		return NULL;
+	}
+	return k;
+}
+
+void npk__dict_free(npk_dict *k)
+{
+	if (k == NULL)
+		return;
+	ZSTD_freeDDict(k->dd);
+	free(k);
+}
 
 npk_decoder *npk__decoder_new(void)
 {
@@ -153,7 +185,7 @@ static int inflate_zlib(npk_decoder *d, const uint8_t *src, size_t len, uint8_t 
 }
 
 static int inflate_zstd(npk_decoder *d, const uint8_t *src, size_t len, uint8_t *dst,
-                        size_t raw_len, const char *what, npk_error *err)
+                        size_t raw_len, const npk_dict *dict, const char *what, npk_error *err)
 {
 	if (d->zd == NULL) {
 		d->zd = ZSTD_createDCtx();
@@ -173,7 +205,22 @@ static int inflate_zstd(npk_decoder *d, const uint8_t *src, size_t len, uint8_t 
 	            "%s: zstd frame declares %llu bytes, the object %zu", what,
 	            fcs == ZSTD_CONTENTSIZE_UNKNOWN || fcs == ZSTD_CONTENTSIZE_ERROR ? 0ull : fcs,
 	            raw_len);
-	size_t n = ZSTD_decompressDCtx(d->zd, dst, raw_len, src, len);
+	size_t n;
+	if (dict != NULL) {
+		/* 15.18: a single segment naming no dictionary, read with the
+		 * file's own content as its history */
+		NPK_FAIL_IF(len < 5 || npk__ld32(src) != ZSTD_MAGICNUMBER, err, NPK_E_FORMAT,
+		            "%s: corrupt or truncated zstd frame", what);
+		unsigned id = ZSTD_getDictID_fromFrame(src, len);
+		NPK_FAIL_IF(id != 0, err, NPK_E_FORMAT, "%s: the zstd frame names dictionary %u; a "
+		            "cluster of codec 3 names none", what, id);
+		/* byte 4: the Frame_Header_Descriptor, bit 5 Single_Segment_flag */
+		NPK_FAIL_IF(!(src[4] & 0x20), err, NPK_E_FORMAT, "%s: the zstd frame of a cluster of "
+		            "codec 3 is not a single segment", what);
+		n = ZSTD_decompress_usingDDict(d->zd, dst, raw_len, src, len, dict->dd);
+	} else {
+		n = ZSTD_decompressDCtx(d->zd, dst, raw_len, src, len);
+	}
 	NPK_FAIL_IF(ZSTD_isError(n), err, NPK_E_FORMAT, "%s: corrupt zstd frame (%s)", what,
 	            ZSTD_getErrorName(n));
 	NPK_FAIL_IF(n != raw_len, err, NPK_E_FORMAT, "%s: zstd frame gives %zu bytes, declared %zu",
@@ -181,15 +228,26 @@ static int inflate_zstd(npk_decoder *d, const uint8_t *src, size_t len, uint8_t 
 	return NPK_OK;
 }
 
+static int decode(npk_decoder *d, unsigned codec, const npk_dict *dict, const uint8_t *src,
+                  size_t len, uint8_t *dst, size_t raw_len, size_t want, npk_ready_fn ready,
+                  void *ctx, const char *what, npk_error *err);
+
 int npk__decompress(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
                     uint8_t *dst, size_t raw_len, const char *what, npk_error *err)
 {
-	return npk__decompress_prefix(d, codec, src, len, dst, raw_len, raw_len, what, err);
+	return decode(d, codec, NULL, src, len, dst, raw_len, raw_len, NULL, NULL, what, err);
 }
 
-static int decode(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len, uint8_t *dst,
-                  size_t raw_len, size_t want, npk_ready_fn ready, void *ctx, const char *what,
-                  npk_error *err)
+int npk__decompress_dict(npk_decoder *d, unsigned codec, const npk_dict *dict,
+                         const uint8_t *src, size_t len, uint8_t *dst, size_t raw_len,
+                         const char *what, npk_error *err)
+{
+	return decode(d, codec, dict, src, len, dst, raw_len, raw_len, NULL, NULL, what, err);
+}
+
+static int decode(npk_decoder *d, unsigned codec, const npk_dict *dict, const uint8_t *src,
+                  size_t len, uint8_t *dst, size_t raw_len, size_t want, npk_ready_fn ready,
+                  void *ctx, const char *what, npk_error *err)
 {
 	NPK_FAIL_IF(len > UINT32_MAX || raw_len > UINT32_MAX, err, NPK_E_FORMAT, "%s: too large",
 	            what);
@@ -206,23 +264,29 @@ static int decode(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len
 			memcpy(dst, src, len);
 		return NPK_OK;
 	case NPK_CODEC_ZSTD:
-		return inflate_zstd(d, src, len, dst, raw_len, what, err);
+		return inflate_zstd(d, src, len, dst, raw_len, NULL, what, err);
+	case NPK_CODEC_ZSTD_DICT:
+		/* 15.18: only a cluster, of a file with a dictionary */
+		NPK_FAIL_IF(dict == NULL, err, NPK_E_FORMAT, "%s: codec 3 (zstd with the file's "
+		            "dictionary) where no dictionary serves", what);
+		return inflate_zstd(d, src, len, dst, raw_len, dict, what, err);
 	default:
 		return npk__fail(err, NPK_E_VERSION, "%s: codec %u is not supported by this reader",
 		                 what, codec);
 	}
 }
 
-int npk__decompress_prefix(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
-                           uint8_t *dst, size_t raw_len, size_t want, const char *what,
-                           npk_error *err)
+int npk__decompress_prefix(npk_decoder *d, unsigned codec, const npk_dict *dict,
+                           const uint8_t *src, size_t len, uint8_t *dst, size_t raw_len,
+                           size_t want, const char *what, npk_error *err)
 {
-	return decode(d, codec, src, len, dst, raw_len, want, NULL, NULL, what, err);
+	return decode(d, codec, dict, src, len, dst, raw_len, want, NULL, NULL, what, err);
 }
 
-int npk__decompress_pull(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
-                         uint8_t *dst, size_t raw_len, size_t want, npk_ready_fn ready,
-                         void *ctx, const char *what, npk_error *err)
+int npk__decompress_pull(npk_decoder *d, unsigned codec, const npk_dict *dict,
+                         const uint8_t *src, size_t len, uint8_t *dst, size_t raw_len,
+                         size_t want, npk_ready_fn ready, void *ctx, const char *what,
+                         npk_error *err)
 {
-	return decode(d, codec, src, len, dst, raw_len, want, ready, ctx, what, err);
+	return decode(d, codec, dict, src, len, dst, raw_len, want, ready, ctx, what, err);
 }

@@ -19,18 +19,14 @@ static uint32_t head_crc(const uint8_t *p, size_t len)
 	return (uint32_t)crc32(crc32(0L, Z_NULL, 0), p, (uInt)len);
 }
 
-/* 15.17.8: a sealed archive's seal (section type 8), which newspack
- * writes just before the tables; *len 0 when the header is not sealed's. */
-static int seal_extent(int fd, uint64_t mf_off, uint32_t mf_len, uint64_t pt_off, uint64_t *off,
-                       uint64_t *len, npk_error *err)
+/* The extent of the directory's first section of type, from the manifest
+ * at mf_off; *len 0 when there is none. */
+static int section_extent(int fd, uint64_t mf_off, uint32_t mf_len, unsigned type_wanted,
+                          uint64_t *off, uint64_t *len, npk_error *err)
 {
-	uint8_t h[NPK_HEADER_SIZE];
 	*off = *len = 0;
-	NPK_FORWARD(npk__pread_full(fd, h, sizeof h, 0, "archive", err));
-	if (!(npk__ld32(h + 12) & NPK_REQ_SEALED))
-		return NPK_OK;
 	NPK_FAIL_IF(mf_len < NPK_MANIFEST_FIXED + 2 || mf_len > (1u << 20), err, NPK_E_FORMAT,
-	            "archive: no manifest to find the seal in");
+	            "archive: no manifest to find its sections in");
 	uint8_t *m = malloc(mf_len);
 	NPK_FAIL_IF(m == NULL, err, NPK_E_NOMEM, "out of memory");
 	int rc = npk__pread_full(fd, m, mf_len, mf_off, "archive", err);
@@ -49,14 +45,27 @@ static int seal_extent(int fd, uint64_t mf_off, uint32_t mf_len, uint64_t pt_off
 		uint32_t count = npk__ld32(d);
 		for (uint32_t k = 0; k < count && 4 + (uint64_t)(k + 1) * NPK_SECTION_RECORD <= elen; k++) {
 			const uint8_t *rec = d + 4 + (size_t)k * NPK_SECTION_RECORD;
-			if (npk__ld16(rec) == NPK_SECTION_SEAL) {
+			if (npk__ld16(rec) == type_wanted && *len == 0) {
 				*off = npk__ld64(rec + 8);
 				*len = npk__ld64(rec + 16);
 			}
 		}
 	}
 	free(m);
-	NPK_FORWARD(rc);
+	return rc;
+}
+
+/* 15.17.8: a sealed archive's seal (section type 8), which newspack
+ * writes just before the tables; *len 0 when the header is not sealed's. */
+static int seal_extent(int fd, uint64_t mf_off, uint32_t mf_len, uint64_t pt_off, uint64_t *off,
+                       uint64_t *len, npk_error *err)
+{
+	uint8_t h[NPK_HEADER_SIZE];
+	*off = *len = 0;
+	NPK_FORWARD(npk__pread_full(fd, h, sizeof h, 0, "archive", err));
+	if (!(npk__ld32(h + 12) & NPK_REQ_SEALED))
+		return NPK_OK;
+	NPK_FORWARD(section_extent(fd, mf_off, mf_len, NPK_SECTION_SEAL, off, len, err));
 	NPK_FAIL_IF(*len == 0 || *off + *len != pt_off, err, NPK_E_FORMAT,
 	            "archive: a sealed archive whose seal is not just before its tables");
 	return NPK_OK;
@@ -81,6 +90,15 @@ static int copy_extents(int fd, uint64_t signed_size, npk__copies *c, npk_error 
 	            end != mf_off, err, NPK_E_FORMAT, "archive: the tables do not end at the manifest");
 	c->count = 0;
 	c->ext[c->count++] = (npk__copy_extent){0, NPK_HEADER_SIZE, 0};
+	/* 15.18: the compression dictionary, in the body before the seal */
+	uint64_t dict_off = 0, dict_len = 0;
+	if (npk__ld32(t + 8) >= NPK_MANIFEST_FIXED + 2)
+		NPK_FORWARD(section_extent(fd, mf_off, npk__ld32(t + 8), NPK_SECTION_DICT, &dict_off,
+		                           &dict_len, err));
+	NPK_FAIL_IF(dict_len > 0 && (dict_off < NPK_HEADER_SIZE || dict_off + dict_len > pt_off),
+	            err, NPK_E_FORMAT, "archive: a compression dictionary outside the body");
+	if (dict_len > 0)
+		c->ext[c->count++] = (npk__copy_extent){dict_off, dict_len, 0};
 	uint64_t seal_off, seal_len;
 	NPK_FORWARD(seal_extent(fd, mf_off, npk__ld32(t + 8), pt_off, &seal_off, &seal_len, err));
 	if (seal_len > 0)

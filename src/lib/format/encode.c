@@ -28,6 +28,7 @@ struct npk_encoder {
 	int zs_ready;
 #endif
 	ZSTD_CCtx *zc;
+	ZSTD_CDict *cd;           /* codec 3 (15.18) */
 };
 
 const char *npk_deflate_name(void)
@@ -72,6 +73,22 @@ npk_encoder *npk__encoder_new(unsigned codec, int level)
 	return e;
 }
 
+npk_encoder *npk__encoder_new_dict(int level, const uint8_t *content, size_t len)
+{
+	npk_encoder *e = npk__encoder_new(NPK_CODEC_ZSTD, level);
+	if (e == NULL)
+		return NULL;
+	e->codec = NPK_CODEC_ZSTD_DICT;
+	/* raw content (15.18 keeps the structured magic out of it); the level
+	 * is the dictionary's, as libzstd takes it from there */
+	e->cd = ZSTD_createCDict(content, len, level);
+	if (e->cd == NULL || ZSTD_isError(ZSTD_CCtx_refCDict(e->zc, e->cd))) {
+		npk__encoder_free(e);
+		return NULL;
+	}
+	return e;
+}
+
 void npk__encoder_free(npk_encoder *e)
 {
 	if (e == NULL)
@@ -84,6 +101,7 @@ void npk__encoder_free(npk_encoder *e)
 		deflateEnd(&e->zs);
 #endif
 	ZSTD_freeCCtx(e->zc);
+	ZSTD_freeCDict(e->cd);
 	free(e);
 }
 
@@ -91,8 +109,12 @@ void npk__encoder_free(npk_encoder *e)
  * result would not fit (then the block is stored). */
 static size_t encode(npk_encoder *e, const uint8_t *src, size_t len, uint8_t *dst, size_t cap)
 {
-	if (e->codec == NPK_CODEC_ZSTD) {
+	if (e->codec == NPK_CODEC_ZSTD || e->codec == NPK_CODEC_ZSTD_DICT) {
 		size_t n = ZSTD_compress2(e->zc, dst, cap, src, len);
+		/* 15.18: codec 3 is a single segment (its window is the cluster,
+		 * which --cluster-size keeps far below the level's window) */
+		if (!ZSTD_isError(n) && e->codec == NPK_CODEC_ZSTD_DICT && (n < 5 || !(dst[4] & 0x20)))
+			return 0;
 		return ZSTD_isError(n) ? 0 : n;
 	}
 #ifdef NPK_HAVE_LIBDEFLATE

@@ -29,6 +29,7 @@
 #define NPK_CODEC_STORED 0u
 #define NPK_CODEC_ZLIB 1u
 #define NPK_CODEC_ZSTD 2u
+#define NPK_CODEC_ZSTD_DICT 3u     /* 15.18: zstd with the file's dictionary */
 #define NPK_PAGE_FLAG_V11 0x01u    /* 15.7: a page of version 1.1 entries */
 #define NPK_OBJ_FLAG_SEALED 0x02u  /* 15.17.6: a sealed object */
 /* 15.17.3: the seal, section type 8 */
@@ -98,6 +99,16 @@
  * quarter as much, for about 1% more bytes (zlib's window is 32 KiB). */
 #define NPK_CLUSTER_TARGET_INDEXED (256u << 10)
 #define NPK_PAGE_TARGET (64u << 10)
+/* 15.18: with a dictionary, clusters of 32 KiB (as small as reading one
+ * document at random wants, at no cost in size), of at most 1 MiB (the
+ * window of zstd's levels, so each frame is a single segment); the
+ * documents' bytes held back to train it, the least worth one, and its
+ * largest size (libzstd's advice: a hundredth of the samples, 112 KiB) */
+#define NPK_CLUSTER_TARGET_DICT (32u << 10)
+#define NPK_CLUSTER_DICT_MAX (1u << 20)
+#define NPK_DICT_SAMPLE (8u << 20)
+#define NPK_DICT_INPUT_MIN (256u << 10)
+#define NPK_DICT_TRAINED_MAX (112u << 10)
 #define NPK_ZLIB_LEVEL 7
 #define NPK_ZSTD_LEVEL 8
 
@@ -290,6 +301,11 @@ void npk__perfect_root(uint8_t *h, size_t count);
 #define NPK_PATHS_BITS_PER 10u     /* and m per entry */
 #define NPK_PATHS_BITS_MAX (1ull << 35)
 #define NPK_SECTION_FOLDERS 10u    /* body section: the folder filter */
+#define NPK_SECTION_DICT 12u       /* body section, critical: the compression dictionary (15.18) */
+#define NPK_DICT_MAGIC "NPKDICT\n"
+#define NPK_DICT_HEADER 16u
+#define NPK_DICT_MIN 256u
+#define NPK_DICT_MAX (1u << 20)
 #define NPK_FOLDERS_MAGIC "NPKFOLDS"
 #define NPK_FILTER_ANY_COUNT UINT64_MAX /* header check: count not known */
 #define NPK_REASON_KEY "withdrawn.reason"
@@ -665,6 +681,8 @@ int npk__writer_index_doc(npk_writer *w, uint64_t doc, const uint8_t *bytes, siz
 /* After npk_writer_finish: the full-text index's bytes (its two
  * sections), keys and documents indexed in part; zeros without one. */
 void npk__writer_index(const npk_writer *w, uint64_t *bytes, uint64_t *keys, uint64_t *cut);
+/* 15.18: the length of the dictionary's content the writer made (0: none). */
+uint64_t npk__writer_dict_len(const npk_writer *w);
 /* A merge (src/lib/pack/merge.c): cluster object obj (len bytes, header
  * and payload as stored, already checked; the writer takes it) becomes
  * the next cluster of a lone 1.1 archive as it is, renumbered; its number
@@ -879,6 +897,9 @@ uint64_t npk__reader_cluster_loads(const npk_reader *r);
 /* An encoder for one codec and level; not shared between threads. */
 typedef struct npk_encoder npk_encoder;
 npk_encoder *npk__encoder_new(unsigned codec, int level);
+/* 15.18: a zstd encoder of codec 3, with the raw content dictionary
+ * content (len bytes, copied). */
+npk_encoder *npk__encoder_new_dict(int level, const uint8_t *content, size_t len);
 void npk__encoder_free(npk_encoder *e);
 /* Compresses src into a malloc'ed buffer. If the result is not smaller than
  * src, *codec is NPK_CODEC_STORED and *out is a copy. */
@@ -888,6 +909,13 @@ int npk__compress(npk_encoder *e, const uint8_t *src, size_t len, unsigned *code
  * takes alike: method 8, a window zlib accepts, good check bits, and no
  * preset dictionary. */
 int npk__zlib_header_ok(const uint8_t *src, size_t len);
+/* 15.18: a file's dictionary, ready to decode its clusters of codec 3
+ * with; read-only once made, so readers of one file may share it. NULL
+ * on no memory or content that is not raw (len < 8, or the magic of a
+ * structured dictionary). */
+typedef struct npk_dict npk_dict;
+npk_dict *npk__dict_new(const uint8_t *content, size_t len);
+void npk__dict_free(npk_dict *k);
 /* A decoder for every codec; not shared between threads. */
 typedef struct npk_decoder npk_decoder;
 npk_decoder *npk__decoder_new(void);
@@ -897,19 +925,25 @@ void npk__decoder_free(npk_decoder *d);
  * in messages. */
 int npk__decompress(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
                     uint8_t *dst, size_t raw_len, const char *what, npk_error *err);
+/* The same for a cluster of a file whose dictionary is dict (NULL: none,
+ * and codec 3 is refused as damage). */
+int npk__decompress_dict(npk_decoder *d, unsigned codec, const npk_dict *dict,
+                         const uint8_t *src, size_t len, uint8_t *dst, size_t raw_len,
+                         const char *what, npk_error *err);
 /* The same, but a zlib stream is decoded only as far as its first want
  * bytes (at most raw_len), whose checks end there: for a reader that needs
  * no more of an object whose stored bytes matched their digest. */
-int npk__decompress_prefix(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
-                           uint8_t *dst, size_t raw_len, size_t want, const char *what,
-                           npk_error *err);
+int npk__decompress_prefix(npk_decoder *d, unsigned codec, const npk_dict *dict,
+                           const uint8_t *src, size_t len, uint8_t *dst, size_t raw_len,
+                           size_t want, const char *what, npk_error *err);
 /* The same, for src made readable only as the decoder needs it: ready(ctx,
  * upto) makes src[0, upto) readable (a sealed cluster decrypted in place,
  * npk__seal_stream_upto), and is asked for all of src unless a zlib prefix
  * is read. */
 typedef void (*npk_ready_fn)(void *ctx, size_t upto);
-int npk__decompress_pull(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
-                         uint8_t *dst, size_t raw_len, size_t want, npk_ready_fn ready,
-                         void *ctx, const char *what, npk_error *err);
+int npk__decompress_pull(npk_decoder *d, unsigned codec, const npk_dict *dict,
+                         const uint8_t *src, size_t len, uint8_t *dst, size_t raw_len,
+                         size_t want, npk_ready_fn ready, void *ctx, const char *what,
+                         npk_error *err);
 
 #endif

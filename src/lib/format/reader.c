@@ -155,6 +155,13 @@ struct npk_reader {
 	const uint8_t *expect;
 	int64_t paths_sec;
 	int64_t folders_sec;      /* the folder filter's (15.15), or -1 */
+	/* 15.18: the compression dictionary's section (or -1), made ready at
+	 * open (sealed: once unsealed) for the clusters of codec 3; dict_why
+	 * says why not when it could not be (the clusters then say it) */
+	int64_t dict_sec;
+	npk_dict *dict;
+	int dict_rc;
+	char dict_why[200];
 	npk__chain *chain;
 	int dec_borrowed;         /* dec is the top reader's (a chain's file reader) */
 	const npk_reader *shares; /* the newest file's reader: the top's fd and tables */
@@ -234,15 +241,19 @@ static int src_read(const npk_reader *r, int copy, void *buf, size_t len, uint64
 
 /* 15.9: the original at off (len bytes, held in bytes, owned by the
  * reader from now on) failed with the message in why: its copy serves. */
+/* The message m without the archive's name before it. */
+static const char *unnamed(const npk_reader *r, const char *m)
+{
+	size_t nl = strlen(r->name);
+	return strncmp(m, r->name, nl) == 0 && m[nl] == ':' && m[nl + 1] == ' ' ? m + nl + 2 : m;
+}
+
 static void copy_serves(npk_reader *r, unsigned what, uint64_t off, uint64_t len, uint8_t *bytes,
                         const npk_error *why)
 {
 	npk__fix *f = &r->fixes[r->nfixes++];
-	const char *m = npk__bare(why, "damaged");
-	size_t nl = strlen(r->name);
 	/* the message without the archive's name: verify names it already */
-	if (strncmp(m, r->name, nl) == 0 && m[nl] == ':' && m[nl + 1] == ' ')
-		m += nl + 2;
+	const char *m = unnamed(r, npk__bare(why, "damaged"));
 	*f = (npk__fix){what, off, len, bytes, {0}};
 	snprintf(f->msg, sizeof f->msg, "%s", m);
 	r->served |= what;
@@ -320,6 +331,12 @@ static int take_sections(const uint8_t *data, uint32_t n, uint64_t lo, uint64_t 
 		if (!tail && d->type == NPK_SECTION_SEAL) { /* 15.17.1: known, critical */
 			NPK_FAIL_IF(!(d->flags & NPK_SECTION_CRITICAL), err, NPK_E_FORMAT,
 			            "section %u (type 8, the seal) is not marked critical", i);
+			continue;
+		}
+		if (!tail && d->type == NPK_SECTION_DICT) { /* 15.18: known, critical */
+			NPK_FAIL_IF(!(d->flags & NPK_SECTION_CRITICAL), err, NPK_E_FORMAT,
+			            "section %u (type 12, the compression dictionary) is not marked "
+			            "critical", i);
 			continue;
 		}
 		NPK_FAIL_IF(d->flags & NPK_SECTION_CRITICAL, err, NPK_E_VERSION,
@@ -426,13 +443,17 @@ static int take_link(npk_reader *r, uint16_t flags, const uint8_t *data, uint32_
  * one folder filter. */
 static int link_rules(npk_reader *r, npk_error *err)
 {
-	uint32_t n = 0, nf = 0;
+	uint32_t n = 0, nf = 0, nd = 0;
 	for (uint32_t i = 0; i < r->section_count; i++) {
 		if (r->sections[i].type == NPK_SECTION_PATHS && n++ == 0)
 			r->paths_sec = i;
 		if (r->sections[i].type == NPK_SECTION_FOLDERS && nf++ == 0)
 			r->folders_sec = i;
+		if (r->sections[i].type == NPK_SECTION_DICT && nd++ == 0)
+			r->dict_sec = i;
 	}
+	NPK_FAIL_IF(nd > 1, err, NPK_E_FORMAT, "%s: %u compression dictionaries (section type 12); "
+	            "a file has one at most", r->name, nd);
 	if (!r->has_link)
 		return NPK_OK;
 	/* 15.17.8: a sealed edition's root and previous tree size are sealed;
@@ -1039,6 +1060,57 @@ out:
 	return rc;
 }
 
+static uint64_t vsection_stored(uint64_t L);
+static int worth_scanning(const npk_reader *r);
+
+/* The stored bytes of section i (malloc'ed into *out), checked against
+ * the directory's digest; when the original fails, its survival copy
+ * (15.9) serves if it matches, recorded as a fix of kind what: from the
+ * copies the open found, or (find) from those found now, when the open
+ * needed none. name: the section in messages. */
+static int section_checked(npk_reader *r, uint32_t i, unsigned what, const char *name, int find,
+                           uint8_t **out, npk_error *err)
+{
+	const section_ref *d = &r->sections[i];
+	size_t len = (size_t)d->len;
+	uint8_t *b = malloc(len ? len : 1), dg[32];
+	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory");
+	int rc = src_read(r, 0, b, len, d->off, err);
+	if (rc == NPK_OK) {
+		npk__digest(b, len, dg);
+		if (!npk__digest_same(dg, d->digest))
+			rc = npk__fail(err, NPK_E_DIGEST, "%s: the %s (section %u, offset %llu) does not "
+			               "match its digest", r->name, name, i, (unsigned long long)d->off);
+	}
+	npk_error e2 = {0};
+	npk__copies *own = NULL;
+	const npk__copies *cs = r->copies;
+	if (rc == NPK_E_DIGEST && cs == NULL && find && (own = malloc(sizeof *own)) != NULL &&
+	    npk__copies_find(r->fd, r->file_size, r->name, worth_scanning(r), own, &e2) == NPK_OK)
+		cs = own;
+	const npk__copy_extent *x = cs != NULL ? npk__copies_cover(cs, d->off, d->len) : NULL;
+	uint8_t *keep = NULL;
+	if (rc == NPK_E_DIGEST && x != NULL && r->nfixes < NPK_FIXES_MAX &&
+	    (keep = malloc(len ? len : 1)) != NULL &&
+	    npk__pread_full(r->fd, b, len, x->pos + (d->off - x->off), r->name, &e2) == NPK_OK) {
+		npk__digest(b, len, dg);
+		if (npk__digest_same(dg, d->digest)) {
+			memcpy(keep, b, len);
+			copy_serves(r, what, d->off, d->len, keep, err);
+			keep = NULL;
+			rc = NPK_OK;
+		}
+	}
+	free(own);
+	free(keep);
+	if (rc != NPK_OK) {
+		free(b);
+		return rc;
+	}
+	*out = b;
+	return NPK_OK;
+}
+
 /* 15.17.7 step 8a: the seal's bytes, checked against the directory's
  * digest (with survival copies, 15.17.8: the copy when the original
  * fails), held for npk_reader_unseal; no key needed. */
@@ -1049,36 +1121,115 @@ static int read_seal(npk_reader *r, npk_error *err)
 	                NPK_SEALED_MAX;
 	NPK_FAIL_IF(d->len > most, err, NPK_E_FORMAT, "%s: a seal of %llu bytes", r->name,
 	            (unsigned long long)d->len);
-	uint8_t *b = malloc((size_t)d->len), dg[32];
-	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory");
-	int rc = src_read(r, 0, b, (size_t)d->len, d->off, err);
+	return section_checked(r, (uint32_t)r->seal_sec, NPK_COPY_SEAL, "seal", 0, &r->seal_bytes,
+	                       err);
+}
+
+
+/* 15.18: the sealed dictionary's plaintext from its stored bytes b, each
+ * chunk opened in place (15.17.6) into *out (L bytes, to be wiped). */
+static int dict_unseal(npk_reader *r, uint32_t i, uint8_t *b, uint8_t **out, size_t *L,
+                       npk_error *err)
+{
+	const section_ref *d = &r->sections[i];
+	uint64_t n = r->vsections[i].len;
+	NPK_FAIL_IF(n > NPK_DICT_HEADER + NPK_DICT_MAX || vsection_stored(n) != d->len, err,
+	            NPK_E_FORMAT, "holds %llu bytes of plaintext, not a dictionary's",
+	            (unsigned long long)n);
+	uint8_t *pt = malloc((size_t)n);
+	NPK_FAIL_IF(pt == NULL, err, NPK_E_NOMEM, "out of memory");
+	const uint64_t step = npk__seal_stored_len(NPK__SEAL_CHUNK_BYTES);
+	int rc = NPK_OK;
+	for (uint64_t j = 0; rc == NPK_OK && j * NPK__SEAL_CHUNK_BYTES < n; j++) {
+		uint64_t at = j * NPK__SEAL_CHUNK_BYTES;
+		size_t k = n - at < NPK__SEAL_CHUNK_BYTES ? (size_t)(n - at) : NPK__SEAL_CHUNK_BYTES;
+		size_t sl = (size_t)npk__seal_stored_len(k), ilen;
+		const uint8_t *inner;
+		uint8_t *st = b + j * step;
+		char what[80];
+		snprintf(what, sizeof what, "chunk %llu", (unsigned long long)j);
+		rc = npk__seal_open(r->seal, NPK__SEAL_CHUNK, ((uint64_t)i << 32) + j, d->type, st, sl,
+		                    st + NPK__SEAL_NONCE, &inner, &ilen, what, err);
+		if (rc == NPK_OK && ilen != k)
+			rc = npk__fail(err, NPK_E_FORMAT, "chunk %llu holds %zu bytes, not %zu",
+			               (unsigned long long)j, ilen, k);
+		if (rc == NPK_OK)
+			memcpy(pt + at, inner, k);
+	}
+	uint8_t dg[32];
 	if (rc == NPK_OK) {
-		npk__digest(b, (size_t)d->len, dg);
-		if (!npk__digest_same(dg, d->digest))
-			rc = npk__fail(err, NPK_E_DIGEST, "%s: the seal (section %lld, offset %llu) does "
-			               "not match its digest", r->name, (long long)r->seal_sec,
-			               (unsigned long long)d->off);
+		npk__digest(pt, (size_t)n, dg);
+		if (!npk__digest_same(dg, r->vsections[i].digest))
+			rc = npk__fail(err, NPK_E_DIGEST, "does not match the sealed manifest's digest "
+			               "of its plaintext");
 	}
-	npk_error e2 = {0};
-	uint8_t *keep = NULL;
-	if (rc == NPK_E_DIGEST && r->copies != NULL && r->nfixes < NPK_FIXES_MAX &&
-	    (keep = malloc((size_t)d->len)) != NULL &&
-	    src_read(r, 1, b, (size_t)d->len, d->off, &e2) == NPK_OK) {
-		npk__digest(b, (size_t)d->len, dg);
-		if (npk__digest_same(dg, d->digest)) {
-			memcpy(keep, b, (size_t)d->len);
-			copy_serves(r, NPK_COPY_SEAL, d->off, d->len, keep, err);
-			keep = NULL;
-			rc = NPK_OK;
-		}
-	}
-	free(keep);
 	if (rc != NPK_OK) {
-		free(b);
+		sodium_memzero(pt, (size_t)n);
+		free(pt);
 		return rc;
 	}
-	r->seal_bytes = b;
+	*out = pt;
+	*L = (size_t)n;
 	return NPK_OK;
+}
+
+/* 15.18 D2-D3: the dictionary's section read (its copy in the tail when
+ * the original fails its digest, as the seal's), opened when sealed, its
+ * rules checked, and made ready. */
+static int dict_read(npk_reader *r, npk_error *err)
+{
+	uint32_t i = (uint32_t)r->dict_sec;
+	const section_ref *d = &r->sections[i];
+	uint64_t most = NPK_DICT_HEADER + NPK_DICT_MAX;
+	if (r->sealed)
+		most = vsection_stored(most);
+	char me[80];
+	snprintf(me, sizeof me, "the compression dictionary (section %u, offset %llu)", i,
+	         (unsigned long long)d->off);
+	NPK_FAIL_IF(d->len > most, err, NPK_E_FORMAT, "%s is %llu bytes long, more than a "
+	            "dictionary takes", me, (unsigned long long)d->len);
+	uint8_t *b = NULL;
+	NPK_FORWARD(section_checked(r, i, NPK_COPY_DICT, "compression dictionary", 1, &b, err));
+	int rc = NPK_OK;
+	uint8_t *p = b, *pt = NULL;
+	size_t L = (size_t)d->len;
+	if (r->sealed && (rc = dict_unseal(r, i, b, &pt, &L, err)) != NPK_OK)
+		npk__wrap(err, rc, "%s: ", me);
+	else if (r->sealed)
+		p = pt;
+	uint32_t n = rc == NPK_OK && L >= NPK_DICT_HEADER ? npk__ld32(p + 12) : 0;
+	if (rc == NPK_OK && (L < NPK_DICT_HEADER || memcmp(p, NPK_DICT_MAGIC, 8) != 0))
+		rc = npk__fail(err, NPK_E_FORMAT, "%s is not a dictionary (bad magic or short)", me);
+	else if (rc == NPK_OK && npk__ld32(p + 8) != 0)
+		rc = npk__fail(err, NPK_E_FORMAT, "%s has a reserved field that is not zero", me);
+	else if (rc == NPK_OK && (n < NPK_DICT_MIN || n > NPK_DICT_MAX || L != NPK_DICT_HEADER + n))
+		rc = npk__fail(err, NPK_E_FORMAT, "%s says it holds %u bytes in %zu (256 to 1048576, "
+		               "after 16 bytes of header)", me, n, L);
+	else if (rc == NPK_OK && npk__ld32(p + NPK_DICT_HEADER) == UINT32_C(0xEC30A437))
+		rc = npk__fail(err, NPK_E_FORMAT, "%s begins with the magic of a structured zstd "
+		               "dictionary; its content must be raw", me);
+	else if (rc == NPK_OK && (r->dict = npk__dict_new(p + NPK_DICT_HEADER, n)) == NULL)
+		rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+	if (pt != NULL) {
+		sodium_memzero(pt, L);
+		free(pt);
+	}
+	free(b);
+	return rc;
+}
+
+/* 15.18: the dictionary made ready, once the file's sections can be read
+ * (sealed: once unsealed). Its failure fails no open: a list reads no
+ * cluster; each cluster of codec 3 says why it cannot be read. */
+static void dict_load(npk_reader *r)
+{
+	if (r->dict_sec < 0 || r->dict != NULL)
+		return;
+	npk_error e = {0};
+	r->dict_rc = dict_read(r, &e);
+	if (r->dict_rc != NPK_OK)
+		snprintf(r->dict_why, sizeof r->dict_why, "%s",
+		         unnamed(r, npk__bare(&e, "the compression dictionary cannot be read")));
 }
 
 /* A reader of path, opened, nothing read yet. */
@@ -1097,6 +1248,7 @@ static int reader_make(const char *path, npk_reader **out, npk_error *err)
 	r->seal_sec = -1;
 	r->paths_sec = -1;
 	r->folders_sec = -1;
+	r->dict_sec = -1;
 	r->name = strdup(path);
 	r->meta = npk_meta_new();
 	r->found_meta = npk_meta_new();
@@ -1120,7 +1272,10 @@ static int open_steps(npk_reader *r, const npk_trust *trust, npk_error *err)
 	NPK_FORWARD(read_signed(r, trust, err));
 	NPK_FORWARD(read_page_table(r, err));
 	NPK_FORWARD(read_cluster_table(r, err));
-	return r->sealed ? read_seal(r, err) : NPK_OK;
+	if (r->sealed)
+		return read_seal(r, err);
+	dict_load(r);
+	return NPK_OK;
 }
 
 /* 15.9: whether to look for survival copies by scanning the file, which
@@ -1414,6 +1569,7 @@ void npk_reader_free(npk_reader *r)
 	free(r->seal_bytes);
 	free(r->seal_tags);
 	free(r->vsections);
+	npk__dict_free(r->dict);
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->pages != NULL)
@@ -1538,6 +1694,14 @@ static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *
 	int rc;
 	int cl = memcmp(magic, NPK_CLUSTER_MAGIC, 4) == 0;
 	unsigned sk = cl ? NPK__SEAL_CLUSTER : NPK__SEAL_PAGE;
+	/* 15.18: a cluster of codec 3 needs its file's dictionary; a page has none */
+	const npk_dict *dict = cl ? r->dict : NULL;
+	if (!cl && h[4] == NPK_CODEC_ZSTD_DICT)
+		return npk__fail(err, NPK_E_FORMAT, "%s: codec 3 (zstd with the file's dictionary) is "
+		                 "for clusters only", what);
+	if (cl && h[4] == NPK_CODEC_ZSTD_DICT && dict == NULL && r->dict_sec >= 0)
+		return npk__fail(err, r->dict_rc == NPK_E_NOMEM ? NPK_E_NOMEM : NPK_E_FORMAT,
+		                 "%s: cannot be decoded: %s", what, r->dict_why);
 	uint8_t *io = o->io + NPK_OBJ_HEADER_SIZE;
 	if (r->sealed && want < raw) {
 		/* a prefix: decrypted only as far as it is decoded (the padding is
@@ -1546,7 +1710,7 @@ static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *
 		size_t ilen;
 		NPK_FORWARD(npk__seal_open_stream(r->seal, sk, number, cl ? raw : count, io, plen, &st,
 		                                  &ilen, what, err));
-		rc = npk__decompress_pull(dec, h[4], st.p + 4, ilen, o->raw, raw, want, inner_ready, &st,
+		rc = npk__decompress_pull(dec, h[4], dict, st.p + 4, ilen, o->raw, raw, want, inner_ready, &st,
 		                          what, err);
 		npk__seal_stream_end(&st);
 	} else {
@@ -1554,7 +1718,7 @@ static int load_object(npk_reader *r, npk_decoder *dec, obj_buf *o, const char *
 		if (r->sealed)
 			NPK_FORWARD(npk__seal_open(r->seal, sk, number, cl ? raw : count, io, plen,
 			                           io + NPK__SEAL_NONCE, &payload, &plen, what, err));
-		rc = npk__decompress_prefix(dec, h[4], payload, plen, o->raw, raw, want, what, err);
+		rc = npk__decompress_prefix(dec, h[4], dict, payload, plen, o->raw, raw, want, what, err);
 	}
 	o->raw_len = rc == NPK_OK ? want : 0;
 	o->valid = 0;
@@ -2237,7 +2401,8 @@ static int vsection_take(npk_reader *r, uint32_t i, uint64_t L, const uint8_t *h
 	/* the types a sealed archive seals (15.17.6, 15.17.8): the search
 	 * index's, an edition's filters */
 	NPK_FAIL_IF(d->type != NPK__IX_ROOT_TYPE && d->type != NPK__IX_POSTINGS_TYPE &&
-	            d->type != NPK_SECTION_PATHS && d->type != NPK_SECTION_FOLDERS, err,
+	            d->type != NPK_SECTION_PATHS && d->type != NPK_SECTION_FOLDERS &&
+	            d->type != NPK_SECTION_DICT, err,
 	            NPK_E_VERSION, "%s: a sealed section of type %u needs a newer reader", r->name,
 	            d->type);
 	NPK_FAIL_IF(L == 0 || L >= VSEC_SPAN || vsection_stored(L) != d->len, err, NPK_E_FORMAT,
@@ -2481,6 +2646,8 @@ static int unseal(npk_reader *r, const npk_keyring *keys, const uint8_t *given, 
 		r->seal = k;          /* opening the objects from here */
 		r->unsealed = 1;
 		rc = unseal_manifest(r, inner, ilen, given != NULL ? NULL : tag, err);
+		if (rc == NPK_OK)
+			dict_load(r);
 		if (rc != NPK_OK) {
 			r->sealed_link = 0;
 			r->link.prev_tree_size = 0;
@@ -4327,6 +4494,7 @@ static const char *copy_name(unsigned what)
 	       : what == NPK_COPY_CLUSTER_TABLE ? "cluster table"
 	       : what == NPK_COPY_MANIFEST      ? "manifest"
 	       : what == NPK_COPY_SEAL          ? "seal"
+	       : what == NPK_COPY_DICT          ? "compression dictionary"
 	                                        : "tail trailer";
 }
 
@@ -4903,8 +5071,13 @@ int npk__reader_verify_file(npk_reader *r, npk_reader *top, npk_entry_cb each, v
 	NPK_FAIL_IF(v.cstate == NULL, err, NPK_E_NOMEM, "out of memory");
 	v.tree_p = v.link ? v.link->prev_tree_size : 0;
 	wr.st->sections_unknown = r->section_count - (r->tree_sec >= 0) - edition_sections(&v) -
-	                          (r->seal_sec >= 0);
+	                          (r->seal_sec >= 0) - (r->dict_sec >= 0);
 	report_fixes(r, &wr);
+	/* 15.18 D3: a dictionary that breaks its rules (a digest that does not
+	 * match is the section's own report, below) */
+	if (r->dict_sec >= 0 && r->dict == NULL && r->dict_rc != NPK_E_DIGEST)
+		report(&wr, r->dict_rc, "section", (uint32_t)r->dict_sec,
+		       r->sections[r->dict_sec].off, NULL, r->dict_why);
 	int intact = 0;
 	int64_t flt[2] = {-1, -1};
 	/* a chain's file (top): what its checks read again is held, a lone

@@ -7,7 +7,9 @@
  * the writing thread writes them strictly in the order they were made, so
  * the bytes are the same whatever the number of threads. Memory holds the
  * jobs in flight (at most two per thread), one open cluster, one open page
- * and the two tables, whatever the number of documents.
+ * and the two tables, whatever the number of documents. With a compression
+ * dictionary (15.18) the first jobs, 8 MiB of documents, wait for it to be
+ * trained on them before any is compressed.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -15,6 +17,9 @@
 #include <unistd.h>
 
 #include <sodium.h>
+
+#include <zdict.h>
+#include <zstd.h>
 
 #include "format/dedup.h"
 #include "format/seal.h"
@@ -142,6 +147,22 @@ struct npk_writer {
 	int ix_cut;               /* it had more */
 	npk__ixw_result ix_res;
 	int ix_written;
+
+	/* 15.18: a compression dictionary. dict_state 1: the jobs held back
+	 * (in order; held_bytes of clusters) until there are enough
+	 * bytes to train it on, the compressors not yet started (threads
+	 * wanted); 2: trained (dict, dict_len: its content) or given up;
+	 * holds: the jobs held, nheld of them */
+	int dict_state;
+	job *holds;
+	size_t nheld, held_cap;
+	uint64_t held_bytes;
+	int threads;
+	uint8_t *dict;
+	size_t dict_len;
+	uint64_t dict_off, dict_slen;   /* its section, as stored */
+	uint8_t dict_digest[32];
+	uint8_t dict_pdigest[32];       /* sealed: H of its plaintext */
 
 	/* 15.17: sealing (seal NULL: not sealed) */
 	npk__seal_keys *seal;     /* in sodium_malloc memory */
@@ -305,7 +326,7 @@ static int encode_extensions(npk_buf *m, const npk_writer *w, const npk_buf *lin
 	 * sealed manifest, and a commitment to it here */
 	int stored = w->tree && w->seal == NULL;
 	uint32_t nsec = (stored ? 1 : 0) + (w->ed ? 2 : 0) + (w->ix_written ? 2 : 0) +
-	                (w->seal ? 1 : 0);
+	                (w->seal ? 1 : 0) + (w->dict ? 1 : 0);
 	int bad = npk__buf_u16(m, (uint16_t)(1 + (w->tree ? 1 : 0) + (w->ed ? 1 : 0))) ||
 	          npk__buf_u16(m, NPK_EXT_DIRECTORY) || npk__buf_u16(m, NPK_EXT_CRITICAL) ||
 	          npk__buf_u32(m, 4 + NPK_SECTION_RECORD * nsec) || npk__buf_u32(m, nsec);
@@ -326,7 +347,10 @@ static int encode_extensions(npk_buf *m, const npk_writer *w, const npk_buf *lin
 	      (w->ix_written && w->seal == NULL &&
 	       encode_section(m, NPK__IX_POSTINGS_TYPE, ix->post_off, ix->post_len, ix->post_digest)) ||
 	      (w->ix_written && w->seal != NULL &&
-	       encode_section(m, NPK__IX_POSTINGS_TYPE, w->spost.off, w->spost.len, w->spost.digest));
+	       encode_section(m, NPK__IX_POSTINGS_TYPE, w->spost.off, w->spost.len, w->spost.digest)) ||
+	      (w->dict && (npk__buf_u16(m, NPK_SECTION_DICT) || npk__buf_u16(m, NPK_SECTION_CRITICAL) ||
+	                   npk__buf_u32(m, 0) || npk__buf_u64(m, w->dict_off) ||
+	                   npk__buf_u64(m, w->dict_slen) || npk__buf_put(m, w->dict_digest, 32)));
 	if (bad || !w->tree)
 		return bad;
 	/* in type order: the Merkle root (2) or, sealed, the edition link (3)
@@ -501,9 +525,12 @@ static void job_run(job *j, const encoders *e)
 /* The encoders of w's codecs; NULL members when out of memory. */
 static encoders encoders_new(const npk_writer *w)
 {
-	encoders e = {npk__encoder_new(w->codec, w->level), NULL};
+	int zstd = w->codec == NPK_CODEC_ZSTD || w->codec == NPK_CODEC_ZSTD_DICT;
+	encoders e = {w->codec == NPK_CODEC_ZSTD_DICT
+	                  ? npk__encoder_new_dict(w->level, w->dict, w->dict_len)
+	                  : npk__encoder_new(w->codec, w->level), NULL};
 	e.page = !w->v11 ? e.cluster
-	       : npk__encoder_new(NPK_CODEC_ZSTD, w->codec == NPK_CODEC_ZSTD ? w->level : NPK_ZSTD_LEVEL);
+	       : npk__encoder_new(NPK_CODEC_ZSTD, zstd ? w->level : NPK_ZSTD_LEVEL);
 	return e;
 }
 
@@ -623,12 +650,32 @@ static int job_start(npk_writer *w, job *j, npk_error *err)
 
 /* Hands a full cluster or page to the workers (or compresses it here when
  * there are none), writing finished jobs in order as room is needed. */
+static int dict_train(npk_writer *w, npk_error *err);
+
 static int job_submit(npk_writer *w, const char *magic, uint32_t number, uint32_t count,
                       npk_buf *raw, uint64_t first_ordinal, char *first_path, npk_error *err)
 {
 	job *j;
-	int rc = job_slot(w, &j, err);
-	if (rc != NPK_OK) {
+	int rc = NPK_OK;
+	if (w->dict_state == 1) {
+		/* 15.18: held back, in order, until the dictionary is trained */
+		if (w->nheld == w->held_cap) {
+			size_t cap = w->held_cap ? 2 * w->held_cap : 64;
+			job *h = realloc(w->holds, cap * sizeof *h);
+			if (h == NULL)
+				rc = npk__fail(err, NPK_E_NOMEM, "out of memory");
+			else
+				w->holds = h, w->held_cap = cap;
+		}
+		if (rc != NPK_OK) {
+			free(first_path);
+			return rc;
+		}
+		j = &w->holds[w->nheld++];
+		memset(j, 0, sizeof *j);
+		if (memcmp(magic, NPK_CLUSTER_MAGIC, 4) == 0)
+			w->held_bytes += raw->len;
+	} else if ((rc = job_slot(w, &j, err)) != NPK_OK) {
 		free(first_path);
 		return rc;
 	}
@@ -641,6 +688,8 @@ static int job_submit(npk_writer *w, const char *magic, uint32_t number, uint32_
 	j->first_ordinal = first_ordinal;
 	j->first_path = first_path;
 	j->seal = w->seal;
+	if (w->dict_state == 1)
+		return w->held_bytes >= NPK_DICT_SAMPLE ? dict_train(w, err) : NPK_OK;
 	return job_start(w, j, err);
 }
 
@@ -770,6 +819,19 @@ static int writer_configure(npk_writer *w, const npk_create_opts *opts, npk_erro
 	                    : opts && opts->search_index ? NPK_CLUSTER_TARGET_INDEXED
 	                    : NPK_CLUSTER_TARGET;
 	w->codec = opts && opts->codec ? (unsigned)opts->codec : NPK_CODEC_ZLIB;
+	if (opts && opts->dictionary) {
+		/* 15.18: zstd, in small clusters, trained first */
+		NPK_FAIL_IF(opts->format_10, err, NPK_E_ARG,
+		            "a compression dictionary needs format 1.1 (not --format 1.0)");
+		NPK_FAIL_IF(opts->codec && opts->codec != NPK_CODEC_ZSTD_ID, err, NPK_E_ARG,
+		            "a compression dictionary is for zstd clusters (not --codec zlib)");
+		w->codec = NPK_CODEC_ZSTD;
+		w->cluster_target = opts->cluster_size ? opts->cluster_size : NPK_CLUSTER_TARGET_DICT;
+		NPK_FAIL_IF(w->cluster_target > NPK_CLUSTER_DICT_MAX, err, NPK_E_ARG,
+		            "with a compression dictionary, clusters of at most %u bytes",
+		            NPK_CLUSTER_DICT_MAX);
+		w->dict_state = 1;
+	}
 	int zstd = w->codec == NPK_CODEC_ZSTD;
 	w->level = opts && opts->level ? opts->level : zstd ? NPK_ZSTD_LEVEL : NPK_ZLIB_LEVEL;
 	w->timestamp = opts ? opts->timestamp : 0;
@@ -804,12 +866,16 @@ static int writer_start(npk_writer *w, int nthreads, npk_error *err)
 	size_t threads = nthreads > 0 ? (size_t)nthreads : cores > 0 ? (size_t)cores : 1;
 	if (threads > 64)
 		threads = 64;
+	w->ix_threads = (int)threads;
+	if (w->dict_state == 1) { /* 15.18: once the dictionary is trained */
+		w->threads = nthreads;
+		return NPK_OK;
+	}
 	w->ring_cap = threads > 1 ? 2 * threads + 2 : 1;
 	w->ring = calloc(w->ring_cap, sizeof *w->ring);
 	w->enc = encoders_new(w);
 	NPK_FAIL_IF(w->ring == NULL || w->enc.cluster == NULL || w->enc.page == NULL, err, NPK_E_NOMEM,
 	            "out of memory starting the compressor");
-	w->ix_threads = (int)threads;
 	if (threads < 2)
 		return NPK_OK;
 	w->workers = calloc(threads, sizeof *w->workers);
@@ -820,6 +886,83 @@ static int writer_start(npk_writer *w, int nthreads, npk_error *err)
 	}
 	NPK_FAIL_IF(w->nworkers == 0, err, NPK_E_NOMEM, "cannot start compressing threads");
 	return NPK_OK;
+}
+
+/* 15.18: the content of a dictionary trained on the n bytes at p (cut
+ * into samples of 4 KiB), or none (*len 0) when libzstd cannot make one
+ * worth its bytes. */
+static int dict_make(const uint8_t *p, size_t n, uint8_t **out, size_t *len, npk_error *err)
+{
+	*out = NULL;
+	*len = 0;
+	if (n < NPK_DICT_INPUT_MIN)
+		return NPK_OK;
+	const size_t piece = 4096;
+	size_t ns = (n + piece - 1) / piece, cap = n / 64;
+	if (cap > NPK_DICT_TRAINED_MAX)
+		cap = NPK_DICT_TRAINED_MAX;
+	size_t *sizes = malloc(ns * sizeof *sizes);
+	uint8_t *d = malloc(cap);
+	if (sizes == NULL || d == NULL) {
+		free(sizes);
+		free(d);
+		return npk__fail(err, NPK_E_NOMEM, "out of memory training a dictionary");
+	}
+	for (size_t i = 0; i < ns; i++)
+		sizes[i] = i + 1 < ns ? piece : n - (ns - 1) * piece;
+	size_t k = ZDICT_trainFromBuffer(d, cap, p, sizes, (unsigned)ns);
+	size_t h = ZDICT_isError(k) ? 0 : ZDICT_getDictHeaderSize(d, k);
+	free(sizes);
+	/* the content after the structured header: raw, never the magic */
+	if (ZDICT_isError(k) || ZDICT_isError(h) || h > k || k - h < NPK_DICT_MIN ||
+	    k - h > NPK_DICT_MAX || npk__ld32(d + h) == ZSTD_MAGIC_DICTIONARY) {
+		free(d);
+		return NPK_OK;
+	}
+	memmove(d, d + h, k - h);
+	*out = d;
+	*len = k - h;
+	return NPK_OK;
+}
+
+/* 15.18: the dictionary trained on the clusters held back, the
+ * compressors started with it (without one: zstd alone, codec 2), and the
+ * held jobs handed to them in order. */
+static int dict_train(npk_writer *w, npk_error *err)
+{
+	uint8_t *all = malloc(w->held_bytes ? (size_t)w->held_bytes : 1);
+	NPK_FAIL_IF(all == NULL, err, NPK_E_NOMEM, "out of memory training a dictionary");
+	size_t at = 0;
+	for (size_t i = 0; i < w->nheld; i++) {
+		const job *j = &w->holds[i];
+		if (memcmp(j->magic, NPK_CLUSTER_MAGIC, 4) == 0 && j->raw.len > 0) {
+			memcpy(all + at, j->raw.p, j->raw.len);
+			at += j->raw.len;
+		}
+	}
+	int rc = dict_make(all, at, &w->dict, &w->dict_len, err);
+	free(all);
+	NPK_FORWARD(rc);
+	w->dict_state = 2;
+	if (w->dict != NULL)
+		w->codec = NPK_CODEC_ZSTD_DICT;
+	NPK_FORWARD(writer_start(w, w->threads, err));
+	size_t i = 0;
+	for (; rc == NPK_OK && i < w->nheld; i++) {
+		job *j;
+		rc = job_slot(w, &j, err);
+		if (rc == NPK_OK) {
+			*j = w->holds[i];
+			memset(&w->holds[i], 0, sizeof w->holds[i]);
+			rc = job_start(w, j, err);
+		}
+	}
+	for (; i < w->nheld; i++)
+		job_clear(&w->holds[i]);
+	free(w->holds);
+	w->holds = NULL;
+	w->nheld = w->held_cap = 0;
+	return rc;
 }
 
 /* Everything a new writer needs before its header is written. */
@@ -1405,9 +1548,9 @@ static int sealed_manifest(const npk_writer *w, const npk_pubkey *pk, npk_buf *b
 	if (rc != NPK_OK)
 		return npk__wrap(err, rc, "archive ");
 	/* the directory's records, in its order: the index root, the seal,
-	 * an edition's filters, the postings (15.17.6: plaintext length and H
-	 * of each) */
-	uint32_t nsec = 1 + (w->ix_written ? 2 : 0) + (w->ed ? 2 : 0);
+	 * an edition's filters, the postings, the dictionary (15.17.6:
+	 * plaintext length and H of each) */
+	uint32_t nsec = 1 + (w->ix_written ? 2 : 0) + (w->ed ? 2 : 0) + (w->dict ? 1 : 0);
 	int nomem = npk__buf_put(b, NPK_SMAN_MAGIC, 8) || npk__buf_u64(b, w->docs) ||
 	            npk__buf_u64(b, w->doc_bytes) || npk__buf_put(b, pk->id, 8) ||
 	            npk__buf_put(b, pk->pk, 32) || npk__buf_u32(b, w->cluster_no) ||
@@ -1432,7 +1575,9 @@ static int sealed_manifest(const npk_writer *w, const npk_pubkey *pk, npk_buf *b
 	        (w->ed && (npk__buf_u64(b, w->paths_plen) || npk__buf_put(b, w->paths_pdigest, 32) ||
 	                   npk__buf_u64(b, w->folders_plen) ||
 	                   npk__buf_put(b, w->folders_pdigest, 32))) ||
-	        (w->ix_written && (npk__buf_u64(b, x->post_len) || npk__buf_put(b, x->post_digest, 32)));
+	        (w->ix_written && (npk__buf_u64(b, x->post_len) || npk__buf_put(b, x->post_digest, 32))) ||
+	        (w->dict && (npk__buf_u64(b, NPK_DICT_HEADER + w->dict_len) ||
+	                     npk__buf_put(b, w->dict_pdigest, 32)));
 	free(am);
 	NPK_FAIL_IF(nomem, err, NPK_E_NOMEM, "out of memory");
 	return NPK_OK;
@@ -1490,12 +1635,13 @@ static int ix_emit(void *ctx, const void *p, size_t len, npk_error *err)
 
 /* A sealed archive's directory position (15.17.6: in a chunk's number)
  * of: 0 the index root, 1 the seal, 2 the path filter (its folder filter
- * next), 3 the postings; the order encode_extensions writes. */
+ * next), 3 the postings, 4 the dictionary; the order encode_extensions
+ * writes. */
 static uint32_t sec_position(const npk_writer *w, int what)
 {
-	uint32_t seal = w->ix != NULL ? 1 : 0;
+	uint32_t seal = w->ix != NULL ? 1 : 0, post = seal + 1 + (w->ed != NULL ? 2 : 0);
 	return what == 0 ? 0 : what == 1 ? seal : what == 2 ? seal + 1
-	       : seal + 1 + (w->ed != NULL ? 2 : 0);
+	       : what == 3 ? post : post + (w->ix != NULL ? 1 : 0);
 }
 
 /* 15.17.6: len bytes of the spool at off, the section of directory
@@ -1536,6 +1682,36 @@ static int seal_section(npk_writer *w, const uint8_t *mem, uint64_t off, uint64_
 	return rc;
 }
 
+/* 15.18: the dictionary's section, after the index (sealed: in chunks,
+ * before the seal). */
+static int dict_write(npk_writer *w, npk_error *err)
+{
+	size_t L = NPK_DICT_HEADER + w->dict_len;
+	uint8_t *b = malloc(L);
+	NPK_FAIL_IF(b == NULL, err, NPK_E_NOMEM, "out of memory");
+	memcpy(b, NPK_DICT_MAGIC, 8);
+	npk__st32(b + 8, 0);
+	npk__st32(b + 12, (uint32_t)w->dict_len);
+	memcpy(b + NPK_DICT_HEADER, w->dict, w->dict_len);
+	int rc;
+	if (w->seal == NULL) {
+		w->dict_off = w->off;
+		w->dict_slen = L;
+		npk__digest(b, L, w->dict_digest);
+		rc = writer_emit(w, b, L, err);
+	} else {
+		struct sealed_sec out;
+		npk__digest(b, L, w->dict_pdigest);
+		rc = seal_section(w, b, 0, L, sec_position(w, 4), NPK_SECTION_DICT, &out, err);
+		w->dict_off = out.off;
+		w->dict_slen = out.len;
+		memcpy(w->dict_digest, out.digest, 32);
+		sodium_memzero(b, L);
+	}
+	free(b);
+	return rc;
+}
+
 int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 {
 	NPK_FAIL_IF(w->failed, err, NPK_E_IO, "archive: an earlier write failed");
@@ -1548,6 +1724,8 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 	}
 	NPK_FORWARD(writer_flush_cluster(w, err));
 	NPK_FORWARD(writer_flush_page(w, err));
+	if (w->dict_state == 1)
+		NPK_FORWARD(dict_train(w, err));
 	while (w->head != w->tail)
 		NPK_FORWARD(job_write(w, err));
 	if (w->tree && w->seal != NULL) /* 15.17.6: the root alone */
@@ -1572,6 +1750,8 @@ int npk_writer_finish(npk_writer *w, const npk_seckey *sk, npk_error *err)
 		}
 		w->ix_written = 1;
 	}
+	if (w->dict != NULL)
+		NPK_FORWARD(dict_write(w, err));
 	if (w->seal != NULL)
 		NPK_FORWARD(seal_write(w, sk, err));
 	/* 6. Tables: page table, then cluster table. */
@@ -1606,6 +1786,11 @@ void npk__writer_index(const npk_writer *w, uint64_t *bytes, uint64_t *keys, uin
 	*bytes = w->ix_written ? r->root_len + r->post_len : 0;
 	*keys = w->ix_written ? r->keys : 0;
 	*cut = w->ix_written ? r->truncated : 0;
+}
+
+uint64_t npk__writer_dict_len(const npk_writer *w)
+{
+	return w->dict != NULL ? w->dict_len : 0;
 }
 
 uint64_t npk_writer_size(const npk_writer *w)
@@ -1690,6 +1875,8 @@ int npk__writer_copy_cluster(npk_writer *w, uint8_t *obj, uint32_t len, uint32_t
 		rc = npk__fail(err, NPK_E_ARG, "a cluster is copied between entries of a 1.1 archive");
 	else if (len >= NPK_OBJ_HEADER_SIZE && obj[5] != 0)
 		rc = npk__fail(err, NPK_E_ARG, "a copied cluster is given unsealed (flags 0)");
+	else if (w->dict_state != 0)
+		rc = npk__fail(err, NPK_E_ARG, "no cluster is copied into a file with a dictionary");
 	else if (len < NPK_OBJ_HEADER_SIZE || (obj[4] != w->codec && obj[4] != NPK_CODEC_STORED))
 		rc = npk__fail(err, NPK_E_ARG, "a copied cluster must be stored or of codec %u",
 		               w->codec);
@@ -1910,6 +2097,10 @@ void npk_writer_free(npk_writer *w)
 		return;
 	if (w->ring != NULL)
 		writer_stop(w);
+	for (size_t i = 0; i < w->nheld; i++)
+		job_clear(&w->holds[i]);
+	free(w->holds);
+	free(w->dict);
 	pthread_mutex_destroy(&w->mu);
 	pthread_cond_destroy(&w->work_cv);
 	pthread_cond_destroy(&w->done_cv);

@@ -891,6 +891,9 @@ int npk_append(const char *previous, const char *out, const char *const *inputs,
 	NPK_FORWARD(npk__init(err));
 	NPK_FAIL_IF(sk == NULL, err, NPK_E_ARG, "no secret key to sign with");
 	NPK_FAIL_IF(opts == NULL, err, NPK_E_ARG, "no options");
+	/* 15.18: an edition's clusters are written without one */
+	NPK_FAIL_IF(opts->create.dictionary, err, NPK_E_ARG,
+	            "append writes no compression dictionary (create --dictionary does)");
 	NPK_FAIL_IF(ninputs == 0 && opts->nwithdraw == 0, err, NPK_E_ARG,
 	            "nothing to append: no INPUT and no --withdraw");
 	append_run *a = calloc(1, sizeof *a);

@@ -1353,6 +1353,7 @@ int npk_create(const char *out, const char *const *inputs, size_t ninputs,
 	npk__writer_dedup(w, &st->dedup_documents, &st->dedup_bytes);
 	NPK_FORWARD_GOTO(rc, npk_writer_finish(w, sk, err), out);
 	npk__writer_index(w, &st->index_bytes, &st->index_keys, &st->index_truncated);
+	st->dictionary_bytes = npk__writer_dict_len(w);
 	st->bytes_out = npk_writer_size(w);
 	NPK_FORWARD_GOTO(rc, npk__pack_tail(&o, opts, &st->bytes_out, err), out);
 	NPK_FORWARD_GOTO(rc, npk__out_commit(&o, err), out);

@@ -777,6 +777,9 @@ int npk_merge(const char *out, const char *const *inputs, size_t ninputs,
 	NPK_FORWARD(npk__init(err));
 	NPK_FAIL_IF(sk == NULL, err, NPK_E_ARG, "no secret key to sign with");
 	NPK_FAIL_IF(opts == NULL, err, NPK_E_ARG, "no options");
+	/* 15.18: the output's clusters are written without one */
+	NPK_FAIL_IF(opts->create.dictionary, err, NPK_E_ARG,
+	            "merge writes no compression dictionary (create --dictionary does)");
 	NPK_FAIL_IF(ninputs == 0, err, NPK_E_ARG, "nothing to merge: no INPUT");
 	merge_run m = {.opts = opts, .st = st, .o = {.fd = -1}};
 	int rc = merge_do(&m, out, inputs, ninputs, sk, err);

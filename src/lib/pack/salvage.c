@@ -247,13 +247,15 @@ static int header_plausible(const sv *s, const uint8_t *h, uint64_t off)
 		return 0;
 	uint32_t raw = npk__ld32(h + 12), stored = npk__ld32(h + 16), count = npk__ld32(h + 20);
 	uint64_t end;
+	/* 15.18: codec 3 is a cluster's only */
+	unsigned most = page ? NPK_CODEC_ZSTD : NPK_CODEC_ZSTD_DICT;
 	if (h[5] & NPK_OBJ_FLAG_SEALED) { /* 15.17.6: sizes and count hidden; the seal's 44 bytes */
 		unsigned rest = h[5] & ~NPK_OBJ_FLAG_SEALED;
-		return h[4] <= NPK_CODEC_ZSTD && npk__ld16(h + 6) == 0 && raw == 0 && count == 0 &&
+		return h[4] <= most && npk__ld16(h + 6) == 0 && raw == 0 && count == 0 &&
 		       stored >= 44 && (page ? rest <= NPK_PAGE_FLAG_V11 : rest == 0) &&
 		       npk__add64(off, (uint64_t)NPK_OBJ_HEADER_SIZE + stored, &end) && end <= s->size;
 	}
-	if (h[4] > NPK_CODEC_ZSTD || npk__ld16(h + 6) != 0 || stored > raw ||
+	if (h[4] > most || npk__ld16(h + 6) != 0 || stored > raw ||
 	    (h[4] == NPK_CODEC_STORED && stored != raw) ||
 	    !npk__add64(off, (uint64_t)NPK_OBJ_HEADER_SIZE + stored, &end) || end > s->size)
 		return 0;
@@ -1274,16 +1276,20 @@ static int place_objects(sv *s, int fd, npk_error *err)
 }
 
 /* The sections a reader needs besides the objects: a sealed archive's
- * seal (15.17), to open it; an edition's tree section and filters (15.15),
- * which its chain's checks read. Each at its place, else its survival
- * copy (15.9; the seal has one), taken only when its digest is the
- * directory's; lost otherwise (the reader then says so). The others are
- * not needed to extract. */
+ * seal (15.17), to open it; the compression dictionary (15.18), to
+ * decode the clusters of codec 3; an edition's tree section and filters
+ * (15.15), which its chain's checks read. Each at its place, else its
+ * survival copy (15.9; the seal and the dictionary have one), taken only
+ * when its digest is the directory's; lost otherwise (the reader then
+ * says so). The others are not needed to extract. */
 static const char *needed_section(const sv *s, const npk_section *d)
 {
 	int edition = s->has_link;
 	if (d->type == NPK_SECTION_SEAL && d->len <= (64u << 20) + (1u << 23))
 		return "seal";
+	/* (sealed, its chunks add a little to the largest plaintext) */
+	if (d->type == NPK_SECTION_DICT && d->len <= NPK_DICT_HEADER + NPK_DICT_MAX + (1u << 16))
+		return "compression dictionary";
 	if (!edition || d->len > (256u << 20))
 		return NULL;
 	return d->type == NPK_SECTION_TREE ? "Merkle tree section"
