@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""sealcheck.py - spec/format.md 15.17 written again from the spec alone,
+"""sealcheck.py - spec/format.md 15.17 (and 15.18, the compression
+dictionary, as a sealed archive holds it) written again from the spec alone,
 with other implementations than newspack's libsodium: hashlib's BLAKE2b, the
 ChaCha20-Poly1305 and X25519 of python3-cryptography (OpenSSL), HChaCha20
 here, python3-argon2 (the Argon2 reference code), zlib and
@@ -11,15 +12,18 @@ python3-zstandard.
     python3 spec/vectors/sealcheck.py open ARCHIVE SECRETKEY [EARLIER.npk ...]
         opens a sealed archive with a recipient's (unencrypted) secret key
         file (keys.md 9): the seal's digest, the stanzas, the commitment, the
-        sealed manifest, every index page and cluster opened and decoded,
-        every chunk of every sealed section, every index entry parsed (15.7)
+        sealed manifest, every index page and cluster opened and decoded
+        (a cluster of codec 3 with the file's compression dictionary, its
+        section type 12, 15.18), every chunk of every sealed section (the
+        dictionary's checked by its rules), every index entry parsed (15.7)
         and every document checked against its digest, the sealed tree
         rebuilt from the leaves. An edition (15.15, 15.17.8) is opened with
         the files of its chain, found by their manifest digests among the
         EARLIER files or by the link's name beside ARCHIVE, each with the
         newest file's fk: the links, the references into earlier editions,
         the filters, the withdrawals and each file's sealed root over the
-        chain's leaves. Prints the paths (in a chain each after its edition,
+        chain's leaves; each file's clusters are decoded with that file's
+        own dictionary. Prints the paths (in a chain each after its edition,
         e<N>) and a summary; exit 0 when all of it holds, 1 otherwise. The
         signature is checked by audit.
     python3 spec/vectors/sealcheck.py audit ARCHIVE PUBKEY
@@ -27,6 +31,8 @@ python3-zstandard.
         the signature by PUBKEY (a minisign public key file) over the
         manifest and the trusted comment, the manifest's sealed fields, the
         header and table digests, every object's sealed header and digest,
+        the directory's types and critical bits (type 12, the dictionary,
+        known and critical; an unknown critical type needs a newer reader),
         the seal's digest and layout, and that the objects and sections
         tile the body; of an edition its link as far as one file shows it
         (prev_tree_size 0, the filters, no tree section); opens nothing.
@@ -224,10 +230,35 @@ def edition_link(body):
                            rotation_signature=body[202 + nlen:266 + nlen])
 
 
+# 15.6: the body's section types known here, with the critical bit each MUST
+# carry: the search index (7, 11), the seal (8), the filters (9, 10), the
+# compression dictionary (12, 15.18)
+KNOWN_SECTIONS = {7: 0, 8: 1, 9: 0, 10: 0, 11: 0, 12: 1}
+
+
+def check_directory(sections):
+    """15.3 step 5c, 15.6, 15.18 D1, for the records that can be checked
+    without a key: reserved bits and bytes 0, a known type's critical bit as
+    15.6 sets it, an unknown critical type refused as needing a newer
+    reader, at most one compression dictionary (type 12)."""
+    for i, (typ, fl, res, _, ln, _) in enumerate(sections):
+        need(typ not in (1, 5), "section %d: a directory record of type %d, a manifest "
+             "extension's number" % (i, typ))
+        need(fl & ~1 == 0 and res == 0 and ln >= 1,
+             "section %d (type %d): flags 0x%04x, reserved %d, length %d" % (i, typ, fl, res, ln))
+        if typ in KNOWN_SECTIONS:
+            need(fl == KNOWN_SECTIONS[typ], "section %d (type %d) %s critical" % (
+                i, typ, "is not marked" if KNOWN_SECTIONS[typ] else "is marked"))
+        else:
+            need(not fl & 1, "section %d: type %d, critical: needs a newer reader" % (i, typ))
+    need(sum(x[0] == 12 for x in sections) <= 1, "%d compression dictionaries (section type 12, "
+         "15.18 D1)" % sum(x[0] == 12 for x in sections))
+
+
 def manifest_extensions(m):
     """7.2 of a sealed archive's manifest (15.17.6): the section directory's
-    records, the sealed root's commitment (type 4), if any, and the edition
-    link (type 3, 15.15), if any."""
+    records (checked by check_directory), the sealed root's commitment
+    (type 4), if any, and the edition link (type 3, 15.15), if any."""
     o = 210 + struct.unpack_from("<H", m, 208)[0]
     sections, commit_root, link, last = [], None, None, 0
     for _ in range(struct.unpack_from("<H", m, o)[0]):
@@ -246,6 +277,7 @@ def manifest_extensions(m):
             commit_root = m[o + 10:o + 42]
         o += 8 + ln
     need(o + 2 == len(m), "bytes after the manifest's extensions")
+    check_directory(sections)
     if link is not None:                                        # 15.15 step 5c, 15.17.8
         types = [x[0] for x in sections]
         need(4 not in types, "a sealed edition stores a tree section")
@@ -302,15 +334,118 @@ def check_filter(plain, magic, names, what):
                  % (what, name.decode("utf-8", "replace")))
 
 
+def check_dictionary(plain, i):
+    """15.18 D3: the compression dictionary's plaintext (section type 12, the
+    section's i-th record): magic, reserved 0, 256 <= content_len <= 2^20,
+    exactly 16 + content_len bytes, a raw content dictionary (not beginning
+    with the structured dictionary's magic 37 A4 30 EC); returns the content."""
+    what = "section %d: the compression dictionary (type 12)" % i
+    need(len(plain) >= 16, "%s: %d bytes, shorter than its header" % (what, len(plain)))
+    need(plain[:8] == b"NPKDICT\n", "%s: bad magic" % what)
+    res, clen = struct.unpack_from("<II", plain, 8)
+    need(res == 0, "%s: reserved %d" % (what, res))
+    need(256 <= clen <= 1 << 20, "%s: content_len %d, not 256 to 1048576" % (what, clen))
+    need(len(plain) == 16 + clen,
+         "%s: %d bytes, not 16 + content_len %d" % (what, len(plain), clen))
+    need(plain[16:20] != b"\x37\xa4\x30\xec", "%s: its content begins 37 A4 30 EC, a structured "
+         "Zstandard dictionary's magic, not raw content" % what)
+    return bytes(plain[16:])
+
+
+def zstd_frame(frame, raw, what, single=False):
+    """4.3 for codec 2, and 15.18 for codec 3 (single): what the frame's
+    headers say, checked before it is decoded: one Zstandard frame (RFC 8878
+    3.1.1) declaring its content size, equal to raw_size; no Dictionary_ID
+    (0 or absent); a window of at most 64 MiB; codec 3: Single_Segment_flag
+    set; its blocks and checksum ending exactly at the payload's end."""
+    n = len(frame)
+    need(n >= 5 and frame[:4] == b"\x28\xb5\x2f\xfd",
+         "%s: its payload is not a Zstandard frame (magic 28 B5 2F FD)" % what)
+    fhd = frame[4]
+    fcs_flag, ss, chk, did_flag = fhd >> 6, fhd >> 5 & 1, fhd >> 2 & 1, fhd & 3
+    need(not fhd & 8, "%s: zstd Frame_Header_Descriptor 0x%02x: the reserved bit" % (what, fhd))
+    need(ss or not single, "%s: codec 3: the frame's Single_Segment_flag is clear "
+         "(Frame_Header_Descriptor 0x%02x)" % (what, fhd))
+    dsz, fsz = (0, 1, 2, 4)[did_flag], (ss, 2, 4, 8)[fcs_flag]
+    p = 5 + (not ss)
+    need(n >= p + dsz + fsz, "%s: zstd frame header is truncated" % what)
+    window = None
+    if not ss:                                                  # Window_Descriptor
+        exp, mant = frame[5] >> 3, frame[5] & 7
+        window = (1 << 10 + exp) + (1 << 10 + exp) // 8 * mant
+    did = int.from_bytes(frame[p:p + dsz], "little")
+    p += dsz
+    need(did == 0, "%s: the zstd frame names dictionary %d" % (what, did))
+    need(fsz, "%s: the zstd frame does not declare its content size" % what)
+    fcs = int.from_bytes(frame[p:p + fsz], "little") + (256 if fsz == 2 else 0)
+    p += fsz
+    need(fcs == raw, "%s: the zstd frame declares %d bytes, raw_size is %d" % (what, fcs, raw))
+    window = fcs if ss else window
+    need(window <= 1 << 26, "%s: the zstd frame needs a window of %d bytes, above 64 MiB"
+         % (what, window))
+    while True:                                                 # Block_Header: 3 bytes
+        need(p + 3 <= n, "%s: the zstd frame ends before its last block" % what)
+        bh = int.from_bytes(frame[p:p + 3], "little")
+        need(bh >> 1 & 3 != 3, "%s: a zstd block of the reserved Block_Type 3" % what)
+        p += 3 + (1 if bh >> 1 & 3 == 1 else bh >> 3)           # an RLE block: one byte
+        need(p <= n, "%s: a zstd block runs past the payload's end" % what)
+        if bh & 1:
+            break
+    p += 4 * chk                                                # Content_Checksum
+    need(p == n, "%s: the zstd frame ends at byte %d of the payload's %d" % (what, p, n)
+         if p < n else "%s: the payload ends inside the zstd frame's Content_Checksum" % what)
+
+
+def decode(codec, inner, raw, what, dictionary=None, cluster=True):
+    """4.3, 15.8, 15.18: an opened object's payload INNER decoded by its
+    codec to exactly RAW bytes (the sealed manifest's raw_size). Codec 3 is
+    for clusters only, decoded with DICTIONARY, the content of the file's
+    type-12 section, as a raw content dictionary; without one it is damage.
+    libzstd checks a Content_Checksum when the frame has one, and refuses a
+    match reaching before the dictionary's first byte."""
+    import zlib
+    import zstandard
+    if codec == 0:
+        need(len(inner) == raw, "%s: stored, %d bytes, not %d" % (what, len(inner), raw))
+        return inner
+    if codec == 1:                                              # one zlib stream, no FDICT
+        d = zlib.decompressobj()
+        try:
+            data = d.decompress(inner, raw + 1)
+        except zlib.error as e:
+            raise Bad("%s: corrupt zlib stream (%s)" % (what, e))
+        need(d.eof and not d.unused_data, "%s: the zlib stream %s" % (what, "is followed by bytes"
+             if d.eof else "would give more than %d bytes" % raw if d.unconsumed_tail else
+             "is truncated"))
+    elif codec == 2 or codec == 3 and cluster:
+        need(codec == 2 or dictionary is not None, "%s: codec 3 (zstd with the file's "
+             "dictionary) in a file without a compression dictionary (section type 12, 15.18)"
+             % what)
+        zstd_frame(inner, raw, what, single=codec == 3)
+        dict_data = None if codec == 2 else zstandard.ZstdCompressionDict(
+            dictionary, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+        try:
+            data = zstandard.ZstdDecompressor(dict_data=dict_data).decompress(
+                inner, max_output_size=raw)
+        except zstandard.ZstdError as e:
+            raise Bad("%s: corrupt zstd frame (codec %d: %s)" % (what, codec, e))
+    else:
+        need(codec != 3, "%s: codec 3 (zstd with the file's dictionary) is for clusters only "
+             "(15.18)" % what)
+        raise Bad("%s: codec %d is not supported: needs a newer reader" % (what, codec))
+    need(len(data) == raw, "%s decodes to %d bytes, not %d" % (what, len(data), raw))
+    return data
+
+
 def open_sealed(path, keyfile=None, fk=None):
     """15.17.7 with a key, and 15.7 / 5.3 for the documents, for one file: the
     newest of a chain with KEYFILE (its stanzas give fk, its recipient tag is
     checked), an earlier one with the newest's fk (15.17.8: its commitment
     checked, its stanzas and tags not tried). Checks all the file alone can
     prove and returns what the chain needs: fk, the manifest's digest, the
-    link, the data stream, the entries, their leaves and references."""
-    import zlib
-    import zstandard
+    link, the data stream (its clusters decoded with this file's own
+    compression dictionary, 15.18), the entries, their leaves and
+    references."""
     b = signed_part(path)
     need(b[:8] == b"\x89NPK\r\n\x1a\n" and struct.unpack_from("<HH", b, 8) == (1, 1),
          "not a newspack 1.1 archive")
@@ -385,19 +520,27 @@ def open_sealed(path, keyfile=None, fk=None):
         praw, ford, cnt, fl = struct.unpack_from("<IQIH", p, q)
         pages.append((praw, ford, cnt, p[q + 18:q + 18 + fl]))
         q += 18 + fl
-    filters = {}
+    filters, dictionary = {}, None
     for i, (typ, fl, _, soff2, slen2, sdig2) in enumerate(sections):   # 15.17.6: sections
         L, hp = struct.unpack_from("<Q", p, q)[0], p[q + 8:q + 40]
         q += 40
         if typ == 8:
             need(L == 0 and hp == bytes(32), "the sealed manifest describes the seal")
             continue
-        need(typ in (7, 9, 10, 11), "a sealed section of type %d: not read here" % typ)
+        need(typ in (7, 9, 10, 11, 12), "section %d: a sealed section of type %d needs a newer "
+             "reader (15.17.6)" % (i, typ))
+        need(digest(b[soff2:soff2 + slen2]) == sdig2,            # its stored bytes first
+             "section %d (type %d) does not match its digest" % (i, typ))
         plain, at, j = bytearray(), soff2, 0
         while len(plain) < L:
             n = min(65536, L - len(plain))
             sl = padme(44 + n)                                  # 15.17.5: stored length
-            plain += unseal(ok, fid, 4, (i << 32) + j, typ, b[at:at + sl])
+            need(at + sl <= soff2 + slen2, "section %d: its %d stored bytes hold fewer chunks "
+                 "than a plaintext of %d bytes" % (i, slen2, L))
+            try:
+                plain += unseal(ok, fid, 4, (i << 32) + j, typ, b[at:at + sl])
+            except Exception:       # InvalidTag, or a padding that is not zero
+                raise Bad("section %d (type %d): chunk %d cannot be decrypted" % (i, typ, j))
             at, j = at + sl, j + 1
         need(at == soff2 + slen2 and len(plain) == L,
              "section %d: its chunks do not fill its %d stored bytes" % (i, slen2))
@@ -405,20 +548,21 @@ def open_sealed(path, keyfile=None, fk=None):
              "section %d: its plaintext does not match the sealed manifest's digest" % i)
         if typ in (9, 10):
             filters[typ] = bytes(plain)
+        if typ == 12:                                           # 15.18 D2, D3
+            dictionary = check_dictionary(plain, i)
     need(q == len(p), "bytes follow the sealed manifest")
     need(sum(raws) == nbytes, "the clusters do not hold the content's bytes")
-    # the objects: cluster i and page k at their table's offsets
-    stream = bytearray()
+    # the objects: cluster i and page k at their table's offsets; the
+    # clusters of codec 3 with this file's own dictionary (15.18)
+    stream, dict_clusters = bytearray(), 0
     for i in range(nclusters):
         off, ln, raw0 = struct.unpack_from("<QII", b, pt_off + pt_size + 48 * i)
         need(raw0 == 0, "cluster %d shows its raw size" % i)
         h, pay = b[off:off + 24], b[off + 24:off + ln]
         need(h[:4] == b"NPKC" and h[5] == 2, "cluster %d: not a sealed cluster" % i)
         inner = unseal(ok, fid, 1, i, raws[i], pay)
-        data = inner if h[4] == 0 else zlib.decompress(inner) if h[4] == 1 else \
-            zstandard.ZstdDecompressor().decompress(inner, max_output_size=raws[i])
-        need(len(data) == raws[i], "cluster %d decodes to %d bytes, not %d" % (i, len(data), raws[i]))
-        stream += data
+        stream += decode(h[4], inner, raws[i], "cluster %d" % i, dictionary)   # 4.3, 15.18
+        dict_clusters += h[4] == 3
     starts = [0]
     for r in raws:
         starts.append(starts[-1] + r)
@@ -430,9 +574,7 @@ def open_sealed(path, keyfile=None, fk=None):
         need(h[:4] == b"NPKP" and h[5] == 3, "page %d: not a sealed 1.1 page" % k)
         praw, ford, cnt, first = pages[k]
         inner = unseal(ok, fid, 2, k, cnt, pay)
-        page = inner if h[4] == 0 else zstandard.ZstdDecompressor().decompress(
-            inner, max_output_size=praw)
-        need(len(page) == praw, "page %d decodes to %d bytes" % (k, len(page)))
+        page = decode(h[4], inner, praw, "page %d" % k, cluster=False)     # 15.8; no codec 3
         e = 0
         for j in range(cnt):
             elen, kind, eflags, plen = struct.unpack_from("<IBBH", page, e)
@@ -490,7 +632,8 @@ def open_sealed(path, keyfile=None, fk=None):
         path=path_name(path), fk=fk, fid=fid, manifest_digest=digest(m), link=link,
         signer=(kid, spk), prev_tree_size=prev_tree_size or 0, tree=tree, docs=docs,
         nbytes=nbytes, nclusters=nclusters, npages=npages, stream=stream, starts=starts,
-        entries=entries, leaves=leaves, refs=refs, filters=len(filters))
+        entries=entries, leaves=leaves, refs=refs, filters=len(filters),
+        dictionary=dictionary, dict_clusters=dict_clusters)
 
 
 def path_name(path):
@@ -536,11 +679,20 @@ def check_rotation(prev, f):
         ln.rotation_signature, hashlib.blake2b(st, digest_size=64).digest())   # raises when bad
 
 
+def dictionary_note(f):
+    """The summary's words on a file's compression dictionary (15.18)."""
+    if f.dictionary is None:
+        return ""
+    return ", %d cluster%s of codec 3 decoded with its compression dictionary (%d bytes)" % (
+        f.dict_clusters, "s"[f.dict_clusters == 1:], len(f.dictionary))
+
+
 def open_archive(path, keyfile, *earlier):
     """15.17.7 with a key, for a lone sealed archive or the newest file of a
     sealed chain (15.17.8): every file opened with the newest's fk, the links
-    checked, every reference read in its edition, and each file's sealed root
-    checked against the tree of the chain's leaves up to it."""
+    checked, every reference read in its edition (so with its edition's
+    dictionary, 15.18), and each file's sealed root checked against the tree
+    of the chain's leaves up to it."""
     files = [open_sealed(path, keyfile=keyfile)]
     while files[-1].link is not None:                           # down to the base
         f = files[-1]
@@ -602,15 +754,16 @@ def open_archive(path, keyfile, *earlier):
     if not chain:
         f = files[0]
         print("sealcheck: opened: %d entries, %d content bytes in %d clusters and %d index pages, "
-              "every document matches its digest%s" % (f.docs, f.nbytes, f.nclusters, f.npages,
+              "every document matches its digest%s%s" % (f.docs, f.nbytes, f.nclusters, f.npages,
+              dictionary_note(f),
               "; the sealed Merkle root is the tree of the %d leaves, as the manifest commits"
               % f.tree[0] if f.tree else ""))
         return
     for e, f in enumerate(files):
         print("sealcheck: opened edition %d (%s): %d entries, %d content bytes in %d clusters and "
-              "%d index pages, every document matches its digest%s; leaves %d to %d, the sealed "
+              "%d index pages, every document matches its digest%s%s; leaves %d to %d, the sealed "
               "Merkle root is the tree of the chain's %d leaves, as the manifest commits"
-              % (e, f.path, f.docs, f.nbytes, f.nclusters, f.npages,
+              % (e, f.path, f.docs, f.nbytes, f.nclusters, f.npages, dictionary_note(f),
                  ", its filters hold every path and folder" if f.filters else "",
                  f.prev_tree_size, f.tree[0], f.tree[0]))
     refs = sum(len(f.refs) for f in files)

@@ -2,7 +2,8 @@
 # test_dict.sh - create --dictionary (spec/format.md 15.18) as a user meets
 # it, on real news (../shared/corpus/bbc and multilingual): the summary and
 # --json name the dictionary; verify by newspack and by npkcheck.py (the
-# independent reader, its own Zstandard decoder); extract gives every file
+# independent reader, its own Zstandard decoder), and sealed, open and audit
+# by sealcheck.py; extract gives every file
 # back byte for byte; the archive is smaller than the same small clusters
 # without a dictionary; a search index beside it answers with snippets;
 # the options it refuses, leaving nothing written; a small input gets no
@@ -62,6 +63,21 @@ expect_exit 0 "create --dictionary --search-index" -- \
 	$NP create -q -s "$KEY" --timestamp 2026-02-01 --dictionary --search-index "$S/ix.npk" "$IN"
 expect_exit 0 "search it" -- $NP search -p "$PUB" "$S/ix.npk" "chancellor budget"
 expect_contains "$OUT" "bbc/" "search finds articles, with their snippets"
+
+# ---- sealed: the dictionary sealed like the other sections, read by
+# sealcheck.py (spec/vectors, the independent implementation of 15.17)
+expect_exit 0 "keygen --encryption" -- $NP keygen --encryption -W -s "$S/r.key" -p "$S/r.pub"
+expect_exit 0 "create --dictionary --recipient" -- \
+	$NP create -q -s "$KEY" --timestamp 2026-02-01 --dictionary --recipient "$S/r.pub" \
+	"$S/sealed.npk" "$IN/bbc"
+expect_exit 0 "verify it with the recipient's key" -- $NP verify -p "$PUB" -k "$S/r.key" "$S/sealed.npk"
+expect_exit 0 "cat from it" -- $NP cat -p "$PUB" -k "$S/r.key" "$S/sealed.npk" politics/042.txt
+expect_same "$OUT" "$IN/bbc/politics/042.txt" "the article's bytes"
+expect_exit 0 "sealcheck.py opens it and decodes every cluster with its dictionary" -- \
+	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" open "$S/sealed.npk" "$S/r.key"
+expect_contains "$OUT" "decoded with its compression dictionary" "sealcheck.py names the dictionary"
+expect_exit 0 "sealcheck.py audits it without a key" -- \
+	/usr/bin/python3 "$top/spec/vectors/sealcheck.py" audit "$S/sealed.npk" "$PUB"
 
 # ---- refused: nothing written
 expect_exit 2 "--dictionary with --codec zlib is refused" -- \
