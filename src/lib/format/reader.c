@@ -52,6 +52,7 @@ typedef struct obj_buf {
 	size_t raw_cap;
 	size_t raw_len;
 	int valid;                /* a page whose entries passed page_valid */
+	uint32_t page1;           /* find's page: its number plus one (0: none), load_found */
 } obj_buf;
 
 struct npk_reader {
@@ -3364,6 +3365,19 @@ static uint32_t page_after(const npk_reader *r, const char *key)
 	return lo;
 }
 
+/* Page pg into r->fpage, unless it holds it already: the entries of one
+ * page looked up one after the other (a search's hits, a server's pages)
+ * decode it and check its digest once. */
+static int load_found(npk_reader *r, uint32_t pg, npk_error *err)
+{
+	if (r->fpage.page1 == pg + 1)
+		return NPK_OK;
+	r->fpage.page1 = 0;
+	NPK_FORWARD(load_page_into(r, r->dec, &r->fpage, pg, err));
+	r->fpage.page1 = pg + 1;
+	return NPK_OK;
+}
+
 /* Page pg's entries in order until the first whose path is at or after
  * key (after it: strict), into *out (NULL: none on the page). The page's
  * order is what makes a search right: it is checked on the way. */
@@ -3371,7 +3385,7 @@ static int page_scan(npk_reader *r, uint32_t pg, const char *key, int strict,
                      const npk_entry **out, npk_error *err)
 {
 	*out = NULL;
-	NPK_FORWARD(load_page_into(r, r->dec, &r->fpage, pg, err));
+	NPK_FORWARD(load_found(r, pg, err));
 	char *buf = realloc(r->found_path, NPK_PATH_MAX + 1);
 	NPK_FAIL_IF(buf == NULL, err, NPK_E_NOMEM, "out of memory");
 	r->found_path = buf;
@@ -3409,14 +3423,23 @@ int npk__reader_entry_at(npk_reader *r, uint64_t ordinal, const npk_entry **out,
 		else
 			hi = mid;
 	}
-	NPK_FORWARD(load_page_into(r, r->dec, &r->fpage, lo, err));
+	NPK_FORWARD(load_found(r, lo, err));
 	char *buf = realloc(r->found_path, NPK_PATH_MAX + 1);
 	NPK_FAIL_IF(buf == NULL, err, NPK_E_NOMEM, "out of memory");
 	r->found_path = buf;
 	npk_cur c;
 	npk__cur_init(&c, r->fpage.raw, r->fpage.raw_len);
-	uint64_t k = ordinal - r->pages[lo].first_ordinal;
-	for (uint64_t i = 0; i <= k; i++) {
+	uint64_t k = ordinal - r->pages[lo].first_ordinal, i = 0;
+	/* 15.7: a version 1.1 entry starts with its length, so those before
+	 * it are stepped over, not parsed (the page's digest covers them, and
+	 * verify checks each) */
+	for (; r->v11 && i < k && !c.bad; i++) {
+		uint32_t elen = npk__cur_u32(&c);
+		npk__cur_take(&c, elen >= 4 ? elen - 4 : SIZE_MAX);
+	}
+	NPK_FAIL_IF(c.bad, err, NPK_E_FORMAT, "%s: index page %u: entry %llu is truncated",
+	            r->name, lo, (unsigned long long)(r->pages[lo].first_ordinal + i));
+	for (; i <= k; i++) {
 		npk_entry *e = &r->found;
 		memset(e, 0, sizeof *e);
 		e->ordinal = r->pages[lo].first_ordinal + i;
