@@ -526,8 +526,11 @@ static int key_make(uint8_t field, const char *term, uint8_t key[NPK__IX_KEY_MAX
 	return 0;
 }
 
-/* The key's document frequency over every index. */
-static int global_df(search *s, const uint8_t *key, size_t len, uint64_t *df, npk_error *err)
+/* The key's document frequency over every index. With one index, *keep
+ * (when not NULL) gets the key's postings looked up for it, which key_tf
+ * then reads instead of looking the key up again. */
+static int global_df(search *s, const uint8_t *key, size_t len, uint64_t *df,
+                     npk__postings *keep, npk_error *err)
 {
 	for (size_t i = 0; i < s->ndfs; i++) {
 		if (s->dfs[i].len == len && memcmp(s->dfs[i].key, key, len) == 0) {
@@ -540,7 +543,10 @@ static int global_df(search *s, const uint8_t *key, size_t len, uint64_t *df, np
 		npk__postings p = {0};
 		int rc = npk__ix_lookup(s->units[u].ix, key, len, &p, err);
 		sum += p.df;
-		npk__postings_free(&p);
+		if (rc == NPK_OK && keep != NULL && s->nunits == 1)
+			*keep = p;
+		else
+			npk__postings_free(&p);
 		NPK_FORWARD(rc);
 	}
 	struct dfk *d = realloc(s->dfs, (s->ndfs + 1) * sizeof *d);
@@ -556,13 +562,20 @@ static int global_df(search *s, const uint8_t *key, size_t len, uint64_t *df, np
 /* The documents of unit u holding key, each with its frequency times w,
  * divided by the body's length normalisation when norm (BM25F's
  * per-field frequency). A block of postings at a time: a common word's
- * set is most of the documents. */
+ * set is most of the documents. pre: the key's postings looked up already
+ * (global_df), taken over, or a zeroed one. */
 static int key_tf(search *s, unit *u, const uint8_t *key, size_t len, double w, int norm,
-                  set *out, npk_error *err)
+                  npk__postings *pre, set *out, npk_error *err)
 {
 	*out = (set){.exact = 1};
 	npk__postings p = {0};
-	int rc = npk__ix_lookup(u->ix, key, len, &p, err);
+	int rc = NPK_OK;
+	if (pre != NULL && pre->ix != NULL) {
+		p = *pre;
+		memset(pre, 0, sizeof *pre);
+	} else {
+		rc = npk__ix_lookup(u->ix, key, len, &p, err);
+	}
 	const uint8_t *codes = NULL;
 	uint64_t first = 0, count = 0;
 	while (rc == NPK_OK && p.df > 0) {
@@ -642,10 +655,12 @@ static int term_set(search *s, unit *u, npk__qfield f, const char *term, set *ou
 	*out = (set){.exact = 1};
 	if (key_make(field_code(f), term, key, &len) != 0)
 		return NPK_OK;
-	NPK_FORWARD(global_df(s, key, len, &df, err));
+	npk__postings pre = {0};
+	NPK_FORWARD(global_df(s, key, len, &df, &pre, err));
 	if (f != NPK__F_TEXT) {
-		if (df > 0)
-			NPK_FORWARD(key_tf(s, u, key, len, 1.0, 0, out, err));
+		int rc = df > 0 ? key_tf(s, u, key, len, 1.0, 0, &pre, out, err) : NPK_OK;
+		npk__postings_free(&pre);
+		NPK_FORWARD(rc);
 		saturate(out, df, s->N, f == NPK__F_TITLE ? TITLE_BOOST : 1.0);
 		return NPK_OK;
 	}
@@ -658,12 +673,14 @@ static int term_set(search *s, unit *u, npk__qfield f, const char *term, set *ou
 		npk__ix_norms_ahead(u->ix, (int)npk__reader_threads(u->top));
 		u->norms_read = 1;
 	}
-	if (df > 0)
-		NPK_FORWARD(key_tf(s, u, key, len, 1.0, 1, &body, err));
+	int rc = df > 0 ? key_tf(s, u, key, len, 1.0, 1, &pre, &body, err) : NPK_OK;
+	npk__postings_free(&pre);
+	NPK_FORWARD(rc);
 	key[0] = F_TITLE;
-	int rc = global_df(s, key, len, &tdf, err);
+	rc = global_df(s, key, len, &tdf, &pre, err);
 	if (rc == NPK_OK && tdf > 0)
-		rc = key_tf(s, u, key, len, TITLE_BOOST, 0, &title, err);
+		rc = key_tf(s, u, key, len, TITLE_BOOST, 0, &pre, &title, err);
+	npk__postings_free(&pre);
 	if (rc != NPK_OK) {
 		set_free(&body);
 		return rc;
@@ -773,7 +790,7 @@ static int date_key(void *ctx, const uint8_t *key, size_t len, uint64_t df)
 		npk__postings_free(&p);
 	} else {
 		set ks;
-		rc = key_tf(d->s, d->u, key, len, 0.0, 0, &ks, d->err);
+		rc = key_tf(d->s, d->u, key, len, 0.0, 0, NULL, &ks, d->err);
 		if (rc == NPK_OK)
 			rc = set_join(d->out, &ks, OP_OR_SUM, d->out, d->err);
 	}
