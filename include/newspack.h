@@ -308,7 +308,8 @@ typedef struct npk_create_opts {
 	/* Version 1.1: compress the clusters with a dictionary (spec/format.md
 	 * 15.18) trained on the first 8 MiB of the documents: zstd (codec
 	 * must be 0 or zstd) in clusters of 32 KiB unless cluster_size says
-	 * otherwise (at most 1 MiB), each decoded on its own cheaply. Readers
+	 * otherwise (at most 1 MiB), each decoded on its own cheaply, and index
+	 * pages of 16 KiB (64 KiB without), for an archive read at random. Readers
 	 * older than 15.18 refuse such an archive as needing a newer reader.
 	 * Under 256 KiB of documents no dictionary is made (plain zstd).
 	 * npk_create only: npk_append and npk_merge refuse it (NPK_E_ARG). */

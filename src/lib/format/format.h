@@ -99,6 +99,10 @@
  * quarter as much, for about 1% more bytes (zlib's window is 32 KiB). */
 #define NPK_CLUSTER_TARGET_INDEXED (256u << 10)
 #define NPK_PAGE_TARGET (64u << 10)
+/* With a dictionary (an archive read at random): a quarter of that, so
+ * that a document's entry costs a quarter of the decoding, for about 1%
+ * more bytes (entries hold digests, which compress not at all) */
+#define NPK_PAGE_TARGET_DICT (16u << 10)
 /* 15.18: with a dictionary, clusters of 32 KiB (as small as reading one
  * document at random wants, at no cost in size), of at most 1 MiB (the
  * window of zstd's levels, so each frame is a single segment); the

@@ -58,6 +58,7 @@ struct npk_writer {
 	int fd;
 	uint64_t off;             /* bytes written so far */
 	size_t cluster_target;
+	size_t page_target;       /* an index page's entries, about */
 	unsigned codec;
 	int level;
 	uint64_t timestamp;
@@ -819,6 +820,7 @@ static int writer_configure(npk_writer *w, const npk_create_opts *opts, npk_erro
 	                    : opts && opts->search_index ? NPK_CLUSTER_TARGET_INDEXED
 	                    : NPK_CLUSTER_TARGET;
 	w->codec = opts && opts->codec ? (unsigned)opts->codec : NPK_CODEC_ZLIB;
+	w->page_target = NPK_PAGE_TARGET;
 	if (opts && opts->dictionary) {
 		/* 15.18: zstd, in small clusters, trained first */
 		NPK_FAIL_IF(opts->format_10, err, NPK_E_ARG,
@@ -827,6 +829,7 @@ static int writer_configure(npk_writer *w, const npk_create_opts *opts, npk_erro
 		            "a compression dictionary is for zstd clusters (not --codec zlib)");
 		w->codec = NPK_CODEC_ZSTD;
 		w->cluster_target = opts->cluster_size ? opts->cluster_size : NPK_CLUSTER_TARGET_DICT;
+		w->page_target = NPK_PAGE_TARGET_DICT;
 		NPK_FAIL_IF(w->cluster_target > NPK_CLUSTER_DICT_MAX, err, NPK_E_ARG,
 		            "with a compression dictionary, clusters of at most %u bytes",
 		            NPK_CLUSTER_DICT_MAX);
@@ -1416,7 +1419,7 @@ static int entry_write(npk_writer *w, const uint8_t digest[32], npk_error *err)
 
 	/* 5.2 Index entry */
 	size_t elen = entry_len(w);
-	if (w->page_entries > 0 && w->page.len + elen > NPK_PAGE_TARGET)
+	if (w->page_entries > 0 && w->page.len + elen > w->page_target)
 		NPK_FORWARD(writer_flush_page(w, err));
 	if (w->page_entries == 0) {
 		w->page_first_path = strdup(w->path);
