@@ -8,11 +8,14 @@
 #   sh bench/serve.sh [-n N] [-s SEED] [-c CLIENTS] [-d SECONDS] [--no-results]
 #
 # It uses the files bench/search.sh leaves with --keep in
-# ${BENCH_DIR:-/tmp}/newspack-search-N-sSEED: the corpus, indexed.npk
-# (create --search-index) and indexed.zim (zimwriterfs with its Xapian
-# index, of the same articles as HTML pages); run that first
-# (sh bench/search.sh -n N --keep). Written to bench/RESULTS.md (section
-# "serve") at the issue's size only: N = 1,000,000.
+# ${BENCH_DIR:-/tmp}/newspack-search-N-sSEED: the corpus and indexed.zim
+# (zimwriterfs with its Xapian index, of the same articles as HTML pages);
+# run that first (sh bench/search.sh -n N --keep). newspack serves the
+# same corpus packed for reading at random, which this script makes there
+# (served/indexed.npk: create --search-index --dictionary, spec/format.md
+# 15.18), again whenever newspack was built after it. Written to
+# bench/RESULTS.md (section "serve") at the issue's size only:
+# N = 1,000,000.
 if [ -z "${BASH_VERSION:-}" ]; then
 	exec bash "$0" "$@"
 fi
@@ -58,13 +61,22 @@ for t in kiwix-serve wrk curl python3; do
 done
 [ -z "$missing" ] || die "missing:$missing; run: sudo sh bench/deps.sh"
 [ -x "$NPK" ] || die "$NPK not built: run make"
-[ -f "$W/indexed.npk" ] && [ -f "$W/indexed.zim" ] && [ -d "$W/corpus" ] ||
-	die "$W has no indexed.npk, indexed.zim and corpus: run sh bench/search.sh -n $N -s $SEED --keep first"
+[ -f "$W/indexed.zim" ] && [ -d "$W/corpus" ] ||
+	die "$W has no indexed.zim and corpus: run sh bench/search.sh -n $N -s $SEED --keep first"
 export XDG_CONFIG_HOME=$B/config   # the bench key, trusted there by search.sh's keygen
 PUB=$B/keys/npk.pub
 [ -f "$PUB" ] || die "$PUB missing: run bench/search.sh first"
 WK=$W/serve
-mkdir -p "$WK" || die "cannot make $WK"
+mkdir -p "$WK" "$W/served" || die "cannot make $WK"
+# the archive served, made again whenever newspack was built after it
+SV=$W/served/indexed.npk
+if [ ! -f "$SV" ] || [ "$ROOT/newspack-full" -nt "$SV" ]; then
+	say "packing the corpus for serving (create --search-index --dictionary)"
+	rm -f "$SV"
+	"$NPK" create -q -s "$B/keys/npk.key" --timestamp 2026-01-01 --search-index --dictionary \
+		"$SV" "$W/corpus" || die "create --search-index --dictionary failed"
+fi
+SV_SIZE=$(fsize "$SV")
 ARTICLES=20000
 
 # ------------------------------------------------------------------ the requests
@@ -159,7 +171,7 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 PN=$(free_port)
 PK=$(free_port)
 cd "$W" || die "cannot enter $W"
-"$NPK" serve -q -p "$PUB" --listen "127.0.0.1:$PN" indexed.npk >"$WK/npk.out" 2>"$WK/npk.err" &
+"$NPK" serve -q -p "$PUB" --listen "127.0.0.1:$PN" served/indexed.npk >"$WK/npk.out" 2>"$WK/npk.err" &
 NPID=$!
 kiwix-serve -i 127.0.0.1 -p "$PK" indexed.zim >"$WK/kiwix.out" 2>&1 &
 KPID=$!
@@ -273,7 +285,7 @@ T=$WK/section.md
 	echo
 	echo "- machine: $(nproc) cores, $(grep -m 1 'model name' /proc/cpuinfo | sed 's/.*: //'); load average $LOAD0 at the start, $LOAD1 at the end; the servers, wrk and nothing else measured share the cores ($(awk -v b=$((B1 - B0)) -v hz="$HZ" -v t=$((END - START)) -v c="$(nproc)" 'BEGIN { printf "%.0f%%", 100 * b / hz / (t / 1000000 * c) }') of them busy during the run)"
 	echo "- $("$NPK" --version 2>&1 | head -n 1), commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null); kiwix-tools $(dpkg-query -W -f='${Version}' kiwix-tools 2>/dev/null || echo '?') (libkiwix $(dpkg-query -W -f='${Version}' libkiwix11 2>/dev/null || echo '?')); wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null || echo '?')"
-	echo "- the same articles: \`indexed.npk\` and \`indexed.zim\` of bench/search.sh (\`create --search-index\`; zimwriterfs with its Xapian index); \`newspack serve -q -p PUB\` (default: one request worked on per core, the others waiting in the order they came) and \`kiwix-serve\` (default threads, 4); both on loopback"
+	echo "- the same articles: \`served/indexed.npk\` (\`create --search-index --dictionary\`: 32 KiB zstd clusters starting from a trained dictionary, 16 KiB index pages, spec/format.md 15.18; $SV_SIZE bytes) and \`indexed.zim\` of bench/search.sh (zimwriterfs with its Xapian index); \`newspack serve -q -p PUB\` (default: one request worked on per core, the others waiting in the order they came) and \`kiwix-serve\` (default threads, 4); both on loopback"
 	echo "- requests: $ARTICLES articles drawn with seed $SEED, each connection taking the next, the two threads of wrk starting at each half (newspack: \`/a/indexed/doc/PATH\`, the article page, its text read and checked against its digest; kiwix-serve: \`/indexed/PATH.html\`, the page as stored); 20 searches of words and pairs (newspack: \`/a/indexed/search?q=\`, 20 hits with snippets; kiwix-serve: \`/search?content=indexed&pattern=\`, its first page of results), asked again and again (newspack serve answers a repeat from the results it keeps; kiwix-serve from whatever it keeps); \"distinct\": 3000 searches of words of 300 of the articles, alone and in pairs, none asked twice, so that no answer comes from a cache"
 	echo "- \`wrk -t 2 -c $CLIENTS -d ${SECS}s --latency\` after 10 s of warm-up for each; every URL answered 200 on both before the runs"
 	echo
