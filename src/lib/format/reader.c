@@ -1126,13 +1126,14 @@ static int read_seal(npk_reader *r, npk_error *err)
 	                       err);
 }
 
-
 /* 15.18: the sealed dictionary's plaintext from its stored bytes b, each
  * chunk opened in place (15.17.6) into *out (L bytes, to be wiped). */
 static int dict_unseal(npk_reader *r, uint32_t i, uint8_t *b, uint8_t **out, size_t *L,
                        npk_error *err)
 {
 	const section_ref *d = &r->sections[i];
+	NPK_FAIL_IF(r->vsections == NULL, err, NPK_E_FORMAT, "has no plaintext length in the "
+	            "sealed manifest");
 	uint64_t n = r->vsections[i].len;
 	NPK_FAIL_IF(n > NPK_DICT_HEADER + NPK_DICT_MAX || vsection_stored(n) != d->len, err,
 	            NPK_E_FORMAT, "holds %llu bytes of plaintext, not a dictionary's",

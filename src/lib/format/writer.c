@@ -649,10 +649,11 @@ static int job_start(npk_writer *w, job *j, npk_error *err)
 	return NPK_OK;
 }
 
-/* Hands a full cluster or page to the workers (or compresses it here when
- * there are none), writing finished jobs in order as room is needed. */
 static int dict_train(npk_writer *w, npk_error *err);
 
+/* Hands a full cluster or page to the workers (or compresses it here when
+ * there are none), writing finished jobs in order as room is needed; with
+ * a dictionary to train, holds it back until then. */
 static int job_submit(npk_writer *w, const char *magic, uint32_t number, uint32_t count,
                       npk_buf *raw, uint64_t first_ordinal, char *first_path, npk_error *err)
 {
