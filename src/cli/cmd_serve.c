@@ -79,7 +79,9 @@ static void serve_help(FILE *f)
 	        "                      HTTPS with this PEM certificate and key (else put a TLS\n"
 	        "                      reverse proxy in front when the network is not trusted)\n"
 	        "  --threads N         requests worked on at once, the others waiting their\n"
-	        "                      turn in the order they came (default: one per core)\n"
+	        "                      turn in the order they came (default: one more than\n"
+	        "                      the cores, so that a core is not idle while a request\n"
+	        "                      waits for a read or a send)\n"
 	        "  -q                  no log line per request\n"
 	        CLI_CHAIN_HELP CLI_KEY_HELP
 	        "                      (a sealed archive is served to whoever reaches the server:\n"
@@ -988,9 +990,13 @@ int cmd_serve(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	tls = cert != NULL;
+	/* one more than the cores: a request also waits (a read, its
+	 * response sent), and with one a core the cores were idle a sixth of
+	 * the time under load (distinct searches of 1,000,000 articles, 16
+	 * clients: 316-319 requests a second with 2 on 2 cores, 355-409 with 3) */
 	if (threads == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = cores < 1 ? 1 : cores > 64 ? 64 : (unsigned)cores;
+		threads = cores < 1 ? 2 : cores > 63 ? 64 : (unsigned)cores + 1;
 	}
 	gate.slots = threads;
 	/* Each connection's thread allocates from an arena of glibc's; a search
