@@ -31,20 +31,18 @@ struct npk_decoder {
 
 struct npk_dict {
 	ZSTD_DDict *dd;
-	size_t len;
 };
 
 npk_dict *npk__dict_new(const uint8_t *content, size_t len)
 {
 	/* raw content: libzstd reads a dictionary as structured only when it
 	 * starts with the magic, which 15.18 forbids (the caller checked) */
-	if (len < 8 || npk__ld32(content) == ZSTD_MAGIC_DICTIONARY)
+	if (len < 8 || npk__ld32(content) == NPK_DICT_STRUCTURED)
 		return NULL;
 	npk_dict *k = malloc(sizeof *k);
 	if (k == NULL)
 		return NULL;
 	k->dd = ZSTD_createDDict(content, len);
-	k->len = len;
 	if (k->dd == NULL) {
 		free(k);
 		return NULL;
@@ -236,13 +234,6 @@ int npk__decompress(npk_decoder *d, unsigned codec, const uint8_t *src, size_t l
                     uint8_t *dst, size_t raw_len, const char *what, npk_error *err)
 {
 	return decode(d, codec, NULL, src, len, dst, raw_len, raw_len, NULL, NULL, what, err);
-}
-
-int npk__decompress_dict(npk_decoder *d, unsigned codec, const npk_dict *dict,
-                         const uint8_t *src, size_t len, uint8_t *dst, size_t raw_len,
-                         const char *what, npk_error *err)
-{
-	return decode(d, codec, dict, src, len, dst, raw_len, raw_len, NULL, NULL, what, err);
 }
 
 static int decode(npk_decoder *d, unsigned codec, const npk_dict *dict, const uint8_t *src,

@@ -310,6 +310,9 @@ void npk__perfect_root(uint8_t *h, size_t count);
 #define NPK_DICT_HEADER 16u
 #define NPK_DICT_MIN 256u
 #define NPK_DICT_MAX (1u << 20)
+/* the magic a dictionary's content may not begin with: a structured zstd
+ * dictionary's (RFC 8878 5; libzstd's ZSTD_MAGIC_DICTIONARY) */
+#define NPK_DICT_STRUCTURED 0xEC30A437u
 #define NPK_FOLDERS_MAGIC "NPKFOLDS"
 #define NPK_FILTER_ANY_COUNT UINT64_MAX /* header check: count not known */
 #define NPK_REASON_KEY "withdrawn.reason"
@@ -929,11 +932,6 @@ void npk__decoder_free(npk_decoder *d);
  * in messages. */
 int npk__decompress(npk_decoder *d, unsigned codec, const uint8_t *src, size_t len,
                     uint8_t *dst, size_t raw_len, const char *what, npk_error *err);
-/* The same for a cluster of a file whose dictionary is dict (NULL: none,
- * and codec 3 is refused as damage). */
-int npk__decompress_dict(npk_decoder *d, unsigned codec, const npk_dict *dict,
-                         const uint8_t *src, size_t len, uint8_t *dst, size_t raw_len,
-                         const char *what, npk_error *err);
 /* The same, but a zlib stream is decoded only as far as its first want
  * bytes (at most raw_len), whose checks end there: for a reader that needs
  * no more of an object whose stored bytes matched their digest. */

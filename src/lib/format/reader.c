@@ -240,8 +240,6 @@ static int src_read(const npk_reader *r, int copy, void *buf, size_t len, uint64
 	return npk__pread_full(r->fd, buf, len, x->pos + (off - x->off), r->name, err);
 }
 
-/* 15.9: the original at off (len bytes, held in bytes, owned by the
- * reader from now on) failed with the message in why: its copy serves. */
 /* The message m without the archive's name before it. */
 static const char *unnamed(const npk_reader *r, const char *m)
 {
@@ -249,6 +247,8 @@ static const char *unnamed(const npk_reader *r, const char *m)
 	return strncmp(m, r->name, nl) == 0 && m[nl] == ':' && m[nl + 1] == ' ' ? m + nl + 2 : m;
 }
 
+/* 15.9: the original at off (len bytes, held in bytes, owned by the
+ * reader from now on) failed with the message in why: its copy serves. */
 static void copy_serves(npk_reader *r, unsigned what, uint64_t off, uint64_t len, uint8_t *bytes,
                         const npk_error *why)
 {
@@ -1207,7 +1207,7 @@ static int dict_read(npk_reader *r, npk_error *err)
 	else if (rc == NPK_OK && (n < NPK_DICT_MIN || n > NPK_DICT_MAX || L != NPK_DICT_HEADER + n))
 		rc = npk__fail(err, NPK_E_FORMAT, "%s says it holds %u bytes in %zu (256 to 1048576, "
 		               "after 16 bytes of header)", me, n, L);
-	else if (rc == NPK_OK && npk__ld32(p + NPK_DICT_HEADER) == UINT32_C(0xEC30A437))
+	else if (rc == NPK_OK && npk__ld32(p + NPK_DICT_HEADER) == NPK_DICT_STRUCTURED)
 		rc = npk__fail(err, NPK_E_FORMAT, "%s begins with the magic of a structured zstd "
 		               "dictionary; its content must be raw", me);
 	else if (rc == NPK_OK && (r->dict = npk__dict_new(p + NPK_DICT_HEADER, n)) == NULL)

@@ -919,7 +919,7 @@ static int dict_make(const uint8_t *p, size_t n, uint8_t **out, size_t *len, npk
 	free(sizes);
 	/* the content after the structured header: raw, never the magic */
 	if (ZDICT_isError(k) || ZDICT_isError(h) || h > k || k - h < NPK_DICT_MIN ||
-	    k - h > NPK_DICT_MAX || npk__ld32(d + h) == ZSTD_MAGIC_DICTIONARY) {
+	    k - h > NPK_DICT_MAX || npk__ld32(d + h) == NPK_DICT_STRUCTURED) {
 		free(d);
 		return NPK_OK;
 	}
