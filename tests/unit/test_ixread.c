@@ -530,6 +530,27 @@ DEFINE_TEST(test_ixread_seek)
 	CHECK_EQ_INT(d, LO + 16387);
 	CHECK_EQ_INT(npk__postings_seek(&p, t.hi, &d, &tf, &err), 0);
 	npk__postings_free(&p);
+	/* skip: chunks below the target are not read, the next block starts
+	 * at the first chunk that may hold it; inside the chunk being read, or
+	 * before lo, it changes nothing */
+	CHECK_RC(npk__ix_lookup(ix, big->key, big->klen, &p, &err), NPK_OK, &err);
+	const uint32_t *docs, *tfs;
+	size_t n;
+	npk__postings_skip(&p, 0);
+	CHECK_EQ_INT(npk__postings_block(&p, &docs, &tfs, &n, &err), 1);
+	CHECK_EQ_INT(docs[0], 3);
+	npk__postings_skip(&p, LO + 16000);
+	CHECK_EQ_INT(npk__postings_block(&p, &docs, &tfs, &n, &err), 1);
+	CHECK(n > 0 && docs[0] < 16000);
+	reads = m.reads;
+	npk__postings_skip(&p, LO + 33000);
+	CHECK_EQ_INT(npk__postings_block(&p, &docs, &tfs, &n, &err), 1);
+	CHECK_EQ_INT(docs[0], 32771);
+	CHECK_EQ_INT(tfs[0], big->tf[32771 - 3]);
+	CHECK_EQ_INT(m.reads, reads + 1);
+	npk__postings_skip(&p, t.hi + 5);
+	CHECK_EQ_INT(npk__postings_block(&p, &docs, &tfs, &n, &err), 0);
+	npk__postings_free(&p);
 	/* gap_bits 32: every 270th document */
 	const tkey *far = &t.keys[5];
 	CHECK_RC(npk__ix_lookup(ix, far->key, far->klen, &p, &err), NPK_OK, &err);

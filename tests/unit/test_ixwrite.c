@@ -180,6 +180,64 @@ DEFINE_TEST(test_ixwrite_roundtrip)
 	npk__buf_free(&ms.b);
 }
 
+/* The i-th of 19^5 words of consonants only, which no stemmer changes. */
+static void word_of(unsigned i, char out[6])
+{
+	static const char c[] = "bcdfghjklmnpqrtvwxz";
+	for (int k = 4; k >= 0; k--, i /= 19)
+		out[k] = c[i % 19];
+	out[5] = 0;
+}
+
+/* Lookups of every key of pages of thousands of records: each found where
+ * it is (a lookup starts from the nearest record it keeps a place for, not
+ * from the page's first), and the keys between them absent. */
+DEFINE_TEST(test_ixwrite_many_keys)
+{
+	enum { N = 6000 };
+	npk__ixw_opts o = {.lo = 7, .codec = 2};
+	npk__ixw *x;
+	npk_error err;
+	CHECK_EQ_INT(npk__ixw_new(&o, &x, &err), NPK_OK);
+	for (unsigned i = 0; i < N; i++) {
+		char w[6];
+		word_of(i * 7, w);
+		CHECK_RC(npk__ixw_doc(x, 7 + i, (const uint8_t *)w, 5, 0, "text/plain", NULL, 0,
+		                      &err), NPK_OK, &err);
+	}
+	mem m = {.at = 4096};
+	npk__ixw_result res;
+	CHECK_RC(npk__ixw_finish(x, 7 + N, m.at, mem_emit, &m, &res, &err), NPK_OK, &err);
+	npk__ixw_free(x);
+	npk__ix *ix;
+	CHECK_RC(npk__ix_open(mem_read, &m, res.root_off, res.root_len, res.root_digest,
+	                      res.post_off, res.post_len, "mem", &ix, &err), NPK_OK, &err);
+	for (unsigned i = 0; i < N; i++) {
+		uint8_t key[8] = {1};
+		word_of(i * 7, (char *)key + 1);
+		npk__postings p;
+		uint64_t d;
+		uint32_t tf;
+		CHECK_RC(npk__ix_lookup(ix, key, 6, &p, &err), NPK_OK, &err);
+		CHECK_EQ_INT(p.df, 1);
+		CHECK_EQ_INT(npk__postings_next(&p, &d, &tf, &err), 1);
+		CHECK_EQ_INT(d, 7 + i);
+		npk__postings_free(&p);
+		/* the words between, and one longer: none */
+		word_of(i * 7 + 3, (char *)key + 1);
+		CHECK_RC(npk__ix_lookup(ix, key, 6, &p, &err), NPK_OK, &err);
+		CHECK_EQ_INT(p.df, 0);
+		npk__postings_free(&p);
+		word_of(i * 7, (char *)key + 1);
+		key[6] = 'b';
+		CHECK_RC(npk__ix_lookup(ix, key, 7, &p, &err), NPK_OK, &err);
+		CHECK_EQ_INT(p.df, 0);
+		npk__postings_free(&p);
+	}
+	npk__ix_free(ix);
+	npk__buf_free(&m.b);
+}
+
 DEFINE_TEST(test_ixwrite_order)
 {
 	npk__ixw_opts o = {.lo = 10, .codec = 1};

@@ -41,12 +41,26 @@ typedef struct ixpage {
 	uint8_t first_len;
 } ixpage;
 
+/* A place to start decoding a term page's records from, every SNAP_EVERY
+ * records: the keys are front-coded (9.3), so record k needs the key
+ * before it. Lookups search these, then decode at most SNAP_EVERY records,
+ * instead of every record before the key. */
+#define SNAP_EVERY 16u
+typedef struct ixsnap {
+	uint32_t off;             /* of record k in the page */
+	uint32_t k;
+	uint8_t plen, klen;       /* the key before it (none for k = 0), and its own */
+	uint8_t prev[NPK__IX_KEY_MAX], key[NPK__IX_KEY_MAX];
+} ixsnap;
+
 typedef struct ixslot {
 	uint8_t *raw;             /* NULL: empty */
 	size_t len;
 	uint32_t page;
 	uint32_t count;           /* term pages: the records */
 	uint64_t used;            /* LRU stamp */
+	ixsnap *snaps;            /* term pages: every SNAP_EVERY-th record's */
+	uint32_t nsnaps;
 } ixslot;
 
 struct npk__ix {
@@ -293,9 +307,10 @@ static const char *rec_next(const npk__ix *ix, npk_cur *c, ixrec *r, int first)
 	return NULL;
 }
 
-/* Checks a decoded term page i whole (9.3); *count gets its records. */
+/* Checks a decoded term page i whole (9.3); *count gets its records and
+ * *snaps (*nsnaps of them, malloc'd) the places to start decoding from. */
 static int term_check(npk__ix *ix, uint32_t i, const uint8_t *raw, size_t len, uint32_t *count,
-                      npk_error *err)
+                      ixsnap **snaps, uint32_t *nsnaps, npk_error *err)
 {
 	char what[260];
 	npk_cur c;
@@ -304,24 +319,47 @@ static int term_check(npk__ix *ix, uint32_t i, const uint8_t *raw, size_t len, u
 	if (c.bad || n == 0)
 		return IX_FAIL(ix, err, NPK_E_FORMAT, term_what(ix, i, what), "%s",
 		               "no count, or a count of 0");
+	/* n records of 2 bytes at least: no more snaps than the page allows */
+	if (n > len / 2)
+		return IX_FAIL(ix, err, NPK_E_FORMAT, term_what(ix, i, what),
+		               "a count of %" PRIu32 " records in %zu bytes", n, len);
+	ixsnap *sv = malloc(((n - 1) / SNAP_EVERY + 1) * sizeof *sv);
+	NPK_FAIL_IF(sv == NULL, err, NPK_E_NOMEM, "search index: out of memory");
 	const ixpage *pg = &ix->tp[i], *next = i + 1 < ix->term_pages ? &ix->tp[i + 1] : NULL;
 	ixrec r;
 	r.klen = 0;
 	for (uint32_t k = 0; k < n; k++) {
+		ixsnap *sn = k % SNAP_EVERY == 0 ? &sv[k / SNAP_EVERY] : NULL;
+		if (sn != NULL) {
+			sn->off = (uint32_t)c.off;
+			sn->k = k;
+			sn->plen = (uint8_t)r.klen;
+			memcpy(sn->prev, r.key, r.klen);
+		}
 		const char *why = rec_next(ix, &c, &r, k == 0);
+		if (why == NULL && sn != NULL) {
+			sn->klen = (uint8_t)r.klen;
+			memcpy(sn->key, r.key, r.klen);
+		}
 		if (why == NULL && k == 0 && cmp_keys(r.key, r.klen, pg->first, pg->first_len) != 0)
 			why = "the first key is not the page's first key in the root";
 		if (why == NULL && next != NULL &&
 		    cmp_keys(r.key, r.klen, next->first, next->first_len) >= 0)
 			why = "a key is not below the next page's first key";
-		if (why != NULL)
+		if (why != NULL) {
+			free(sv);
 			return IX_FAIL(ix, err, NPK_E_FORMAT, term_what(ix, i, what),
 			               "record %" PRIu32 ": %s", k, why);
+		}
 	}
-	if (npk__cur_left(&c) != 0)
+	if (npk__cur_left(&c) != 0) {
+		free(sv);
 		return IX_FAIL(ix, err, NPK_E_FORMAT, term_what(ix, i, what),
 		               "%zu bytes after the last record", npk__cur_left(&c));
+	}
 	*count = n;
+	*snaps = sv;
+	*nsnaps = (n - 1) / SNAP_EVERY + 1;
 	return NPK_OK;
 }
 
@@ -345,10 +383,13 @@ static ixslot *cache_put(npk__ix *ix, ixslot *cache, size_t slots, uint32_t page
 		if (cache[s].raw == NULL || (v->raw != NULL && cache[s].used < v->used))
 			v = &cache[s];
 	free(v->raw);
+	free(v->snaps);
 	v->raw = raw;
 	v->len = len;
 	v->page = page;
 	v->count = 0;
+	v->snaps = NULL;
+	v->nsnaps = 0;
 	v->used = ++ix->tick;
 	return v;
 }
@@ -361,14 +402,17 @@ static int term_page(npk__ix *ix, uint32_t i, ixslot **out, npk_error *err)
 	char what[260];
 	uint8_t *raw = NULL;
 	NPK_FORWARD(page_load(ix, &ix->tp[i], term_what(ix, i, what), &raw, err));
-	uint32_t count = 0;
-	int rc = term_check(ix, i, raw, ix->tp[i].raw, &count, err);
+	uint32_t count = 0, nsnaps = 0;
+	ixsnap *snaps = NULL;
+	int rc = term_check(ix, i, raw, ix->tp[i].raw, &count, &snaps, &nsnaps, err);
 	if (rc != NPK_OK) {
 		free(raw);
 		return rc;
 	}
 	*out = cache_put(ix, ix->tcache, ix->tslots, i, raw, ix->tp[i].raw);
 	(*out)->count = count;
+	(*out)->snaps = snaps;
+	(*out)->nsnaps = nsnaps;
 	return NPK_OK;
 }
 
@@ -609,8 +653,10 @@ void npk__ix_free(npk__ix *ix)
 {
 	if (ix == NULL)
 		return;
-	for (size_t s = 0; ix->tcache != NULL && s < ix->tslots; s++)
+	for (size_t s = 0; ix->tcache != NULL && s < ix->tslots; s++) {
 		free(ix->tcache[s].raw);
+		free(ix->tcache[s].snaps);
+	}
 	free(ix->tcache);
 	for (size_t s = 0; s < NORM_CACHE; s++)
 		free(ix->ncache[s].raw);
@@ -887,6 +933,22 @@ int npk__postings_block(npk__postings *p, const uint32_t **docs, const uint32_t 
 	return 1;
 }
 
+void npk__postings_skip(npk__postings *p, uint64_t target)
+{
+	if (p->dead || p->ix == NULL || p->df == 0 || p->nchunks == 0 || target <= p->ix->lo)
+		return;
+	uint64_t t = target - p->ix->lo;
+	/* the chunk being read, or the next one to load */
+	uint64_t j = p->in_run ? p->run_next - 1 : p->run_next;
+	if (j < p->nchunks && p->ch[j].last < t) {
+		while (j < p->nchunks && p->ch[j].last < t)
+			j++;
+		p->in_run = 0;
+		p->bi = p->bn = 0;
+		p->run_next = j;   /* nchunks: the end */
+	}
+}
+
 int npk__postings_seek(npk__postings *p, uint64_t target, uint64_t *doc, uint32_t *tf,
                        npk_error *err)
 {
@@ -905,18 +967,7 @@ int npk__postings_seek(npk__postings *p, uint64_t target, uint64_t *doc, uint32_
 		p->have_cur = 0;
 		return 0;
 	}
-	uint64_t t = target > p->ix->lo ? target - p->ix->lo : 0;
-	if (p->nchunks > 0) {
-		/* the chunk being read, or the next one to load */
-		uint64_t j = p->in_run ? p->run_next - 1 : p->run_next;
-		if (j < p->nchunks && p->ch[j].last < t) {
-			while (j < p->nchunks && p->ch[j].last < t)
-				j++;
-			p->in_run = 0;
-			p->bi = p->bn = 0;
-			p->run_next = j;   /* nchunks: the end */
-		}
-	}
+	npk__postings_skip(p, target);
 	for (;;) {
 		int rc = npk__postings_next(p, doc, tf, err);
 		if (rc != 1 || *doc >= target)
@@ -946,12 +997,23 @@ int npk__ix_lookup(npk__ix *ix, const uint8_t *key, size_t len, npk__postings *p
 		return NPK_OK;
 	ixslot *s;
 	NPK_FORWARD(term_page(ix, (uint32_t)i, &s, err));
+	/* the last snap whose key is <= key (the page's first key is) */
+	uint32_t a = 0, b = s->nsnaps;
+	while (b - a > 1) {
+		uint32_t m = a + (b - a) / 2;
+		if (cmp_keys(s->snaps[m].key, s->snaps[m].klen, key, len) <= 0)
+			a = m;
+		else
+			b = m;
+	}
+	const ixsnap *sn = &s->snaps[a];
 	npk_cur c;
 	npk__cur_init(&c, s->raw, s->len);
-	c.off = 4;
+	c.off = sn->off;
 	ixrec r;
-	r.klen = 0;
-	for (uint32_t k = 0; k < s->count; k++) {
+	r.klen = sn->plen;
+	memcpy(r.key, sn->prev, sn->plen);
+	for (uint32_t k = sn->k; k < s->count; k++) {
 		const char *why = rec_next(ix, &c, &r, k == 0);
 		NPK_FAIL_IF(why != NULL, err, NPK_E_FORMAT, "%s: search index: term page %" PRId64
 		            ": %s", ix->name, i, why);

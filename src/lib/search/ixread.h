@@ -136,6 +136,11 @@ int npk__postings_block(npk__postings *p, const uint32_t **docs, const uint32_t 
  * last document lies below target are skipped without being read. */
 int npk__postings_seek(npk__postings *p, uint64_t target, uint64_t *doc, uint32_t *tf,
                        npk_error *err);
+/* Skips the chunks whose last document lies below target (absolute), without
+ * reading them: the next posting returned (next, block) is the first of the
+ * chunk that may hold target, or, when the chunk being read may, the one it
+ * would have been. Returns nothing: it reads nothing, so fails on nothing. */
+void npk__postings_skip(npk__postings *p, uint64_t target);
 /* Frees what p holds (not p); a zeroed p, or one freed already, is fine. */
 void npk__postings_free(npk__postings *p);
 
