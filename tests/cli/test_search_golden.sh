@@ -7,7 +7,9 @@
 # recall@10 over all queries (documents of best + relevant found in the 10 hits, over all of
 # them) of at least 0.9, and every query's best answer within its first 3 hits. It prints a
 # table per language and the totals. A golden path that the archive does not hold is a fault of
-# the golden file, reported as such. Without the corpus the suite fails: it has nothing else
+# the golden file, reported as such. Before them: ANDs of words rare and common (and NOTs),
+# every hit, against the single-word searches: the documents of every word, each scored as
+# the sum of the words' scores. Without the corpus the suite fails: it has nothing else
 # to measure with.
 . "$(dirname "$0")/lib.sh"
 suite_begin search-golden
@@ -196,6 +198,49 @@ if python3 "$S/golden.py" paths "$S/verdicts" "$GOLDEN" "$S/listed" 2> "$S/py.er
 else
 	fail "golden.tsv can be read" "$(head -n 1 "$S/py.err")"
 	finish
+fi
+
+# An AND is evaluated from its rarest operand, the others read for its
+# documents only: its hits must still be exactly the documents of every
+# operand, each scored as the sum of the operands' scores, and a NOT must
+# take out exactly the negated word's documents. Checked against the
+# single-word searches, every hit (-n 10000) of words rare and common.
+cat > "$S/and.py" << 'EOF2'
+import json, subprocess, sys
+np, archive, out = sys.argv[1], sys.argv[2], open(sys.argv[3], "w")
+def hits(q):
+    r = subprocess.run([np, "search", "--json", "--no-snippets", "-n", "10000", archive, "--", q],
+                       capture_output=True, check=True)
+    d = json.loads(r.stdout)
+    assert d["matched"] == len(d["hits"]), (q, d["matched"], len(d["hits"]))
+    return {h["path"]: h["score"] for h in d["hits"]}
+def close(a, b):
+    return abs(a - b) <= 1e-3 * max(1.0, abs(a), abs(b))
+cases = [["the", "museum"], ["police", "government"], ["water", "the", "said"],
+         ["election", "korea"], ["said", "harbour"], ["правительство", "россии"]]
+for words in cases:
+    q = " ".join(words)
+    got = hits(q)
+    each = [hits(w) for w in words]
+    want = set(each[0]).intersection(*each[1:])
+    bad = [p for p in want if p not in got or not close(got[p], sum(e[p] for e in each))]
+    ok = set(got) == want and not bad and len(want) > 0
+    out.write("%s\tAND \"%s\": %d documents, those of every word, scored as their sum%s\n" % (
+        "pass" if ok else "fail", q, len(want),
+        "" if ok else "\tgot %d, want %d; scores off: %s" % (len(got), len(want), bad[:3])))
+for pos, neg in [("police", "government"), ("the", "said")]:
+    got, p, n = hits("%s -%s" % (pos, neg)), hits(pos), hits(neg)
+    want = set(p) - set(n)
+    ok = set(got) == want and all(close(got[d], p[d]) for d in want) and len(want) > 0
+    out.write("%s\t\"%s -%s\": %d documents, the first word's without the second's%s\n" % (
+        "pass" if ok else "fail", pos, neg, len(want),
+        "" if ok else "\tgot %d, want %d" % (len(got), len(want))))
+EOF2
+: > "$S/verdicts"
+if python3 "$S/and.py" "$NP" "$A" "$S/verdicts" 2> "$S/py.err"; then
+	report "$S/verdicts"
+else
+	fail "AND and NOT against the single-word searches" "$(tail -n 1 "$S/py.err")"
 fi
 
 mkdir -p "$S/hits"

@@ -590,9 +590,11 @@ static int global_df(search *s, const uint8_t *key, size_t len, uint64_t *df,
  * divided by the body's length normalisation when norm (BM25F's
  * per-field frequency). A block of postings at a time: a common word's
  * set is most of the documents. pre: the key's postings looked up already
- * (global_df), taken over, or a zeroed one. */
+ * (global_df), taken over, or a zeroed one. within (or NULL): only its
+ * documents are wanted (an AND's rarer operand): the others are neither
+ * scored nor kept, and chunks holding none of them are not read. */
 static int key_tf(search *s, unit *u, const uint8_t *key, size_t len, double w, int norm,
-                  npk__postings *pre, set *out, npk_error *err)
+                  npk__postings *pre, const set *within, set *out, npk_error *err)
 {
 	*out = (set){.exact = 1};
 	npk__postings p = {0};
@@ -604,17 +606,42 @@ static int key_tf(search *s, unit *u, const uint8_t *key, size_t len, double w, 
 		rc = npk__ix_lookup(u->ix, key, len, &p, err);
 	}
 	const uint8_t *codes = NULL;
-	uint64_t first = 0, count = 0;
+	uint64_t first = 0, count = 0, lo = npk__ix_lo(u->ix);
+	size_t wj = 0;            /* the next document of within to look for */
+	uint32_t md[NPK__IX_BLOCK], mt[NPK__IX_BLOCK];
 	while (rc == NPK_OK && p.df > 0) {
 		const uint32_t *docs, *tfs;
 		size_t n;
+		if (within != NULL) {
+			if (wj == within->n)
+				break;
+			npk__postings_skip(&p, lo + within->v[wj].doc);
+		}
 		int k = npk__postings_block(&p, &docs, &tfs, &n, err);
 		if (k <= 0) {
 			rc = k < 0 ? -k : NPK_OK;
 			break;
 		}
+		if (within != NULL) {
+			/* the block's documents within holds (a block: at most 128) */
+			size_t m = 0;
+			for (size_t i = 0; i < n && i < NPK__IX_BLOCK && wj < within->n; i++) {
+				while (wj < within->n && within->v[wj].doc < docs[i])
+					wj++;
+				if (wj < within->n && within->v[wj].doc == docs[i]) {
+					md[m] = docs[i];
+					mt[m++] = tfs[i];
+				}
+			}
+			docs = md;
+			tfs = mt;
+			n = m;
+		}
 		/* df of them in all: room for them all at the first block */
-		if (set_reserve(out, out->n == 0 && p.df > n ? (size_t)p.df : n) != 0) {
+		size_t want = out->n == 0 && p.df > n ? (size_t)p.df : n;
+		if (within != NULL && out->n == 0 && want > within->n)
+			want = within->n;
+		if (set_reserve(out, want) != 0) {
 			rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
 			break;
 		}
@@ -673,8 +700,9 @@ static uint8_t field_code(npk__qfield f)
 }
 
 /* The documents holding term in field f: the text field is the body and
- * the title, weighted up. */
-static int term_set(search *s, unit *u, npk__qfield f, const char *term, set *out, npk_error *err)
+ * the title, weighted up. within: as key_tf's. */
+static int term_set(search *s, unit *u, npk__qfield f, const char *term, const set *within,
+                    set *out, npk_error *err)
 {
 	uint8_t key[NPK__IX_KEY_MAX];
 	size_t len;
@@ -685,7 +713,7 @@ static int term_set(search *s, unit *u, npk__qfield f, const char *term, set *ou
 	npk__postings pre = {0};
 	NPK_FORWARD(global_df(s, key, len, &df, &pre, err));
 	if (f != NPK__F_TEXT) {
-		int rc = df > 0 ? key_tf(s, u, key, len, 1.0, 0, &pre, out, err) : NPK_OK;
+		int rc = df > 0 ? key_tf(s, u, key, len, 1.0, 0, &pre, within, out, err) : NPK_OK;
 		npk__postings_free(&pre);
 		NPK_FORWARD(rc);
 		saturate(out, df, s->N, f == NPK__F_TITLE ? TITLE_BOOST : 1.0);
@@ -696,17 +724,18 @@ static int term_set(search *s, unit *u, npk__qfield f, const char *term, set *ou
 	set body = {.exact = 1}, title = {.exact = 1};
 	/* a word in more documents than there are norm pages needs most of
 	 * them: all read at once, on two threads */
-	if (df > 0 && !u->norms_read && df >= npk__ix_docs(u->ix) / NPK__IX_NORM_DOCS + 1) {
+	if (df > 0 && !u->norms_read && df >= npk__ix_docs(u->ix) / NPK__IX_NORM_DOCS + 1 &&
+	    (within == NULL || within->n >= npk__ix_docs(u->ix) / NPK__IX_NORM_DOCS + 1)) {
 		npk__ix_norms_ahead(u->ix, (int)npk__reader_threads(u->top));
 		u->norms_read = 1;
 	}
-	int rc = df > 0 ? key_tf(s, u, key, len, 1.0, 1, &pre, &body, err) : NPK_OK;
+	int rc = df > 0 ? key_tf(s, u, key, len, 1.0, 1, &pre, within, &body, err) : NPK_OK;
 	npk__postings_free(&pre);
 	NPK_FORWARD(rc);
 	key[0] = F_TITLE;
 	rc = global_df(s, key, len, &tdf, &pre, err);
 	if (rc == NPK_OK && tdf > 0)
-		rc = key_tf(s, u, key, len, TITLE_BOOST, 0, &pre, &title, err);
+		rc = key_tf(s, u, key, len, TITLE_BOOST, 0, &pre, within, &title, err);
 	npk__postings_free(&pre);
 	if (rc != NPK_OK) {
 		set_free(&body);
@@ -723,8 +752,10 @@ static int term_set(search *s, unit *u, npk__qfield f, const char *term, set *ou
 	return NPK_OK;
 }
 
-/* A WORDS leaf: every word (any variant: all its terms). */
-static int words_set(search *s, unit *u, const leafq *l, set *out, npk_error *err)
+/* A WORDS leaf: every word (any variant: all its terms). within: as
+ * key_tf's. */
+static int words_set(search *s, unit *u, const leafq *l, const set *within, set *out,
+                     npk_error *err)
 {
 	*out = (set){.exact = 1};
 	if (l->q->field == NPK__F_LANG) {
@@ -736,17 +767,17 @@ static int words_set(search *s, unit *u, const leafq *l, set *out, npk_error *er
 			code[i] = (char)(l->q->text[i] >= 'A' && l->q->text[i] <= 'Z' ? l->q->text[i] + 32
 			                                                          : l->q->text[i]);
 		code[strcspn(code, "-_")] = 0;
-		return term_set(s, u, NPK__F_LANG, code, out, err);
+		return term_set(s, u, NPK__F_LANG, code, within, out, err);
 	}
 	for (size_t w = 0; w < l->n; w++) {
 		set ws = {.exact = 1};
 		for (size_t v = 0; v < l->words[w].n; v++) {
 			const variant *va = &l->words[w].v[v];
 			set vs;
-			NPK_FORWARD(term_set(s, u, l->q->field, va->terms[0], &vs, err));
+			NPK_FORWARD(term_set(s, u, l->q->field, va->terms[0], within, &vs, err));
 			for (size_t t = 1; t < va->n && vs.n > 0; t++) {
 				set ts;
-				int rc = term_set(s, u, l->q->field, va->terms[t], &ts, err);
+				int rc = term_set(s, u, l->q->field, va->terms[t], within, &ts, err);
 				if (rc != NPK_OK) {
 					set_free(&vs);
 					set_free(&ws);
@@ -823,7 +854,7 @@ static int date_key(void *ctx, const uint8_t *key, size_t len, uint64_t df)
 		npk__postings_free(&p);
 	} else {
 		set ks;
-		rc = key_tf(d->s, d->u, key, len, 0.0, 0, NULL, &ks, d->err);
+		rc = key_tf(d->s, d->u, key, len, 0.0, 0, NULL, NULL, &ks, d->err);
 		if (rc == NPK_OK)
 			rc = set_join(d->out, &ks, OP_OR_SUM, d->out, d->err);
 	}
@@ -880,15 +911,47 @@ static int leaf_index(const search *s, const npk__qnode *q)
 	return -1;
 }
 
-/* The (super)set of documents of node q in unit u. */
-static int eval(search *s, size_t ui, const npk__qnode *q, set *out, npk_error *err)
+/* An upper bound of the documents of node q, to pick an AND's operand to
+ * read first: a WORDS leaf's rarest word's (the documents of its variants'
+ * first terms, summed; the text field's: the body's); UINT64_MAX for the
+ * other nodes, which are read whole anyway. */
+static int node_cost(search *s, const npk__qnode *q, uint64_t *cost, npk_error *err)
+{
+	*cost = UINT64_MAX;
+	if (q->kind != NPK__Q_WORDS || q->field == NPK__F_LANG)
+		return NPK_OK;
+	const leafq *l = &s->leaves[leaf_index(s, q)];
+	for (size_t w = 0; w < l->n; w++) {
+		uint64_t sum = 0;
+		for (size_t v = 0; v < l->words[w].n; v++) {
+			uint8_t key[NPK__IX_KEY_MAX];
+			size_t len;
+			uint64_t df;
+			if (key_make(field_code(q->field), l->words[w].v[v].terms[0], key, &len) != 0)
+				continue;
+			NPK_FORWARD(global_df(s, key, len, &df, NULL, err));
+			sum += df;
+		}
+		if (sum < *cost)
+			*cost = sum;
+	}
+	return NPK_OK;
+}
+
+/* The (super)set of documents of node q in unit u. within (or NULL): only
+ * its documents are wanted (those of an enclosing AND's operand read
+ * first), so that a leaf's set may leave out the others: true of q's
+ * documents among within's, which is all the AND needs (a document outside
+ * within fails the AND on that operand, also for the checks of truth). */
+static int eval(search *s, size_t ui, const npk__qnode *q, const set *within, set *out,
+                npk_error *err)
 {
 	unit *u = &s->units[ui];
 	if (q->kind == NPK__Q_WORDS || q->kind == NPK__Q_DATE) {
 		leafq *l = &s->leaves[leaf_index(s, q)];
 		set r;
 		NPK_FORWARD(q->kind == NPK__Q_DATE ? date_set(s, u, q, &r, err)
-		                                   : words_set(s, u, l, &r, err));
+		                                   : words_set(s, u, l, within, &r, err));
 		/* a copy for the checks, kept while the query runs */
 		set keep = {.exact = r.exact};
 		if (r.n > 0 && s->checks) {
@@ -909,7 +972,11 @@ static int eval(search *s, size_t ui, const npk__qnode *q, set *out, npk_error *
 		set acc = {.exact = 1};
 		for (size_t i = 0; i < q->nkids; i++) {
 			set k;
-			NPK_FORWARD(eval(s, ui, q->kids[i], &k, err));
+			int rc = eval(s, ui, q->kids[i], within, &k, err);
+			if (rc != NPK_OK) {
+				set_free(&acc);
+				return rc;
+			}
 			int exact = acc.exact && k.exact;
 			NPK_FORWARD(set_join(&acc, &k, OP_OR_SUM, &acc, err));
 			acc.exact = exact;
@@ -918,28 +985,58 @@ static int eval(search *s, size_t ui, const npk__qnode *q, set *out, npk_error *
 		return NPK_OK;
 	}
 	if (q->kind == NPK__Q_NOT)
-		return eval(s, ui, q->kids[0], out, err);
-	/* AND: the positive operands joined, then the negated ones taken out
-	 * (only when exact: a phrase not there is checked on the text) */
+		return eval(s, ui, q->kids[0], within, out, err);
+	/* AND: the positive operands, the one of fewest documents read first:
+	 * the others need only its documents (within). A rare word beside a
+	 * common one scores a few documents of the common one's postings, not
+	 * most of the archive. Then joined in the query's order (the same sums,
+	 * so the same scores), and the negated operands taken out (only when
+	 * exact: a phrase not there is checked on the text). */
+	set *ks = calloc(q->nkids, sizeof *ks);
+	NPK_FAIL_IF(ks == NULL, err, NPK_E_NOMEM, "search: out of memory");
+	size_t first = SIZE_MAX;
+	uint64_t best = UINT64_MAX;
+	int rc = NPK_OK;
+	for (size_t i = 0; i < q->nkids && rc == NPK_OK; i++) {
+		uint64_t c;
+		if (q->kids[i]->kind == NPK__Q_NOT)
+			continue;
+		rc = node_cost(s, q->kids[i], &c, err);
+		if (rc == NPK_OK && (first == SIZE_MAX || c < best)) {
+			first = i;
+			best = c;
+		}
+	}
+	if (rc == NPK_OK && first != SIZE_MAX)
+		rc = eval(s, ui, q->kids[first], within, &ks[first], err);
+	for (size_t i = 0; i < q->nkids && rc == NPK_OK; i++)
+		if (i != first && q->kids[i]->kind != NPK__Q_NOT)
+			rc = eval(s, ui, q->kids[i], &ks[first], &ks[i], err);
 	set acc = {0};
-	int first = 1, exact = 1;
+	int started = 0, exact = 1;
 	for (size_t i = 0; i < q->nkids; i++) {
 		if (q->kids[i]->kind == NPK__Q_NOT)
 			continue;
-		set k;
-		NPK_FORWARD(eval(s, ui, q->kids[i], &k, err));
-		exact = exact && k.exact;
-		if (first)
-			acc = k;
+		if (rc != NPK_OK) {
+			set_free(&ks[i]);
+			continue;
+		}
+		exact = exact && ks[i].exact;
+		if (!started)
+			acc = ks[i];
 		else
-			NPK_FORWARD(set_join(&acc, &k, OP_AND, &acc, err));
-		first = 0;
+			rc = set_join(&acc, &ks[i], OP_AND, &acc, err);
+		ks[i] = (set){0};
+		started = 1;
 	}
-	for (size_t i = 0; i < q->nkids; i++) {
+	free(ks);
+	for (size_t i = 0; i < q->nkids && rc == NPK_OK; i++) {
 		if (q->kids[i]->kind != NPK__Q_NOT)
 			continue;
 		set k;
-		NPK_FORWARD(eval(s, ui, q->kids[i], &k, err));
+		rc = eval(s, ui, q->kids[i], &acc, &k, err);
+		if (rc != NPK_OK)
+			break;
 		if (!k.exact) {
 			exact = 0;
 			set_free(&k);
@@ -947,7 +1044,11 @@ static int eval(search *s, size_t ui, const npk__qnode *q, set *out, npk_error *
 		}
 		for (size_t j = 0; j < k.n; j++)
 			k.v[j].score = 0;
-		NPK_FORWARD(set_join(&acc, &k, OP_MINUS, &acc, err));
+		rc = set_join(&acc, &k, OP_MINUS, &acc, err);
+	}
+	if (rc != NPK_OK) {
+		set_free(&acc);
+		return rc;
 	}
 	acc.exact = exact;
 	*out = acc;
@@ -1744,7 +1845,7 @@ int npk_search(npk_reader *const *readers, size_t n, const char *query,
 	}
 	int exact = 1;
 	for (size_t u = 0; rc == NPK_OK && u < s.nunits; u++) {
-		rc = eval(&s, u, root, &sets[u], err);
+		rc = eval(&s, u, root, NULL, &sets[u], err);
 		exact &= sets[u].exact;
 	}
 	if (rc == NPK_OK)
