@@ -66,12 +66,11 @@ static void set_free(set *s)
 
 enum { OP_AND, OP_OR_SUM, OP_OR_MAX, OP_MINUS };
 
-/* a op b into out (a and b freed; out may be either). The result is
- * written into the array of one operand, not a new one: a set of a common
- * word holds most of the documents, and fresh pages cost more than the
- * join. AND and MINUS write at or before where they read; OR grows the
- * larger operand by the smaller's size and moves its hits to the end
- * first, so the merge never overtakes what it still has to read. */
+/* a op b into out (a and b freed; out may be either). AND and MINUS write
+ * into a's array, at or before where they read. OR writes into a new
+ * array of both sizes, read from both in one pass, unless the larger
+ * operand has the room already: then its hits are moved to the end first,
+ * so that the merge never overtakes what it still has to read. */
 static int set_join(set *a, set *b, int op, set *out, npk_error *err)
 {
 	if ((op == OP_OR_SUM || op == OP_OR_MAX) && a->n < b->n) {
@@ -79,49 +78,51 @@ static int set_join(set *a, set *b, int op, set *out, npk_error *err)
 		a = b;
 		b = t;
 	}
-	hit *v = a->v;
+	hit *v = a->v, *av = a->v;
 	size_t i = 0, j = 0, w = 0, na = a->n, nb = b->n;
 	if ((op == OP_OR_SUM || op == OP_OR_MAX) && nb > 0) {
 		if (a->cap < na + nb) {
-			v = realloc(a->v, (na + nb) * sizeof *v);
+			v = malloc((na + nb) * sizeof *v);
 			if (v == NULL) {
 				set_free(a);
 				set_free(b);
 				return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
 			}
+		} else {
+			memmove(v + nb, v, na * sizeof *v);
+			av = v + nb;
 		}
-		memmove(v + nb, v, na * sizeof *v);
-		i = nb;
-		na += nb;
 	}
 	const hit *bv = b->v;
 	while (i < na && j < nb) {
-		if (v[i].doc < bv[j].doc) {
+		if (av[i].doc < bv[j].doc) {
 			if (op != OP_AND)
-				v[w++] = v[i];
+				v[w++] = av[i];
 			i++;
-		} else if (bv[j].doc < v[i].doc) {
+		} else if (bv[j].doc < av[i].doc) {
 			if (op == OP_OR_SUM || op == OP_OR_MAX)
 				v[w++] = bv[j];
 			j++;
 		} else {
-			float x = v[i].score, y = bv[j].score;
+			float x = av[i].score, y = bv[j].score;
 			if (op == OP_AND || op == OP_OR_SUM)
-				v[w++] = (hit){v[i].doc, x + y};
+				v[w++] = (hit){av[i].doc, x + y};
 			else if (op == OP_OR_MAX)
-				v[w++] = (hit){v[i].doc, x > y ? x : y};
+				v[w++] = (hit){av[i].doc, x > y ? x : y};
 			i++;
 			j++;
 		}
 	}
 	if (op != OP_AND)
 		while (i < na)
-			v[w++] = v[i++];
+			v[w++] = av[i++];
 	if (op == OP_OR_SUM || op == OP_OR_MAX)
 		while (j < nb)
 			v[w++] = bv[j++];
-	set r = {.v = v, .n = w, .cap = (op == OP_OR_SUM || op == OP_OR_MAX) && nb > 0
-	                                   ? a->n + nb : a->cap, .exact = 1};
+	int grown = (op == OP_OR_SUM || op == OP_OR_MAX) && nb > 0;
+	set r = {.v = v, .n = w, .cap = grown && v != a->v ? na + nb : a->cap, .exact = 1};
+	if (v != a->v)
+		free(a->v);
 	if (r.n == 0) {
 		free(r.v);
 		r = (set){.exact = 1};
@@ -232,6 +233,12 @@ struct search {
 	size_t nchains;
 	npk__apart *ap[2];        /* the texts' reading threads' decoders and clusters */
 	npk__text_ctx *tc;        /* the term rules' stemmers, buffers and cache */
+	/* the snippets' tokens met so far, in any hit's text, and whether each
+	 * is one of the query's words: the hits of one search say the same
+	 * words again and again, each stemmed once */
+	struct wm { uint64_t h; uint32_t off, n; int hit; } *wm;  /* hit: 1 no, 2 yes */
+	size_t wmcap, wmused;
+	npk_buf wmbytes;          /* each token's language (8 bytes) then its bytes */
 };
 typedef struct search search;
 
@@ -1354,6 +1361,68 @@ static int is_cjk_char(const uint8_t *p, size_t k)
 	       (c >= 0x1100 && c <= 0x11FF);
 }
 
+#define WM_MAX (1u << 20)        /* tokens a search keeps answers for */
+
+/* *yes: whether token w[0..n) of a text in language lang (8 bytes)
+ * holds one of the query's terms: the answer kept (s->wm), or its terms
+ * found and the answer kept. */
+static int word_hit(search *s, const uint8_t *w, size_t n, const char lang[8], int *yes,
+                    npk_error *err)
+{
+	char l8[8] = {0};         /* the code, NUL-padded: the same bytes for the same code */
+	for (size_t k = 0; k < 7 && lang[k]; k++)
+		l8[k] = lang[k];
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t k = 0; k < 8; k++)
+		h = (h ^ (uint8_t)l8[k]) * 0x100000001b3ull;
+	for (size_t k = 0; k < n; k++)
+		h = (h ^ w[k]) * 0x100000001b3ull;
+	size_t j = 0;
+	if (s->wm != NULL) {
+		j = h & (s->wmcap - 1);
+		while (s->wm[j].hit) {
+			const struct wm *e = &s->wm[j];
+			if (e->h == h && e->n == n + 8 && memcmp(s->wmbytes.p + e->off, l8, 8) == 0 &&
+			    memcmp(s->wmbytes.p + e->off + 8, w, n) == 0) {
+				*yes = e->hit - 1;
+				return NPK_OK;
+			}
+			j = (j + 1) & (s->wmcap - 1);
+		}
+	}
+	mark_ctx m = {.s = s};
+	NPK_FORWARD(npk__text_terms_ctx(s->tc, w, n, l8, on_mark, &m, err));
+	*yes = m.hit;
+	/* kept while the table is at most half full and small */
+	if (s->wmused + 1 > s->wmcap / 2) {
+		if (s->wmcap >= WM_MAX || s->wmbytes.len + n + 8 > UINT32_MAX)
+			return NPK_OK;
+		size_t cap = s->wmcap ? s->wmcap * 2 : 4096;
+		struct wm *nv = calloc(cap, sizeof *nv);
+		NPK_FAIL_IF(nv == NULL, err, NPK_E_NOMEM, "search: out of memory");
+		for (size_t i = 0; i < s->wmcap; i++) {
+			if (!s->wm[i].hit)
+				continue;
+			size_t k = s->wm[i].h & (cap - 1);
+			while (nv[k].hit)
+				k = (k + 1) & (cap - 1);
+			nv[k] = s->wm[i];
+		}
+		free(s->wm);
+		s->wm = nv;
+		s->wmcap = cap;
+		j = h & (cap - 1);
+		while (s->wm[j].hit)
+			j = (j + 1) & (cap - 1);
+	}
+	size_t off = s->wmbytes.len;
+	if (npk__buf_put(&s->wmbytes, l8, 8) != 0 || npk__buf_put(&s->wmbytes, w, n) != 0)
+		return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	s->wm[j] = (struct wm){h, (uint32_t)off, (uint32_t)(n + 8), m.hit + 1};
+	s->wmused++;
+	return NPK_OK;
+}
+
 typedef struct tok {
 	size_t a, b;
 	int hit;
@@ -1397,49 +1466,25 @@ static int tokens_make(search *s, const doc *d, tok **out, size_t *nout, npk_err
 		i = b;
 	}
 	/* words: their own terms; CJK characters: with the next one (bigrams).
-	 * A text says the same words again and again: each distinct token's
-	 * answer is kept (memo: its start, length and answer + 1). */
-	size_t mcap = 1024;
-	while (mcap < 2 * nv)
-		mcap *= 2;
-	struct memo { uint64_t h; size_t a, n; int hit; } *memo = calloc(mcap, sizeof *memo);
-	if (memo == NULL) {
-		free(v);
-		return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
-	}
+	 * Each distinct token's answer is kept for the search (word_hit). */
 	for (size_t i = 0; i < nv; i++) {
-		mark_ctx m = {.s = s};
 		int cjk = is_cjk_char(t + v[i].a, v[i].b - v[i].a);
 		size_t end = v[i].b;
 		if (cjk && i + 1 < nv && v[i + 1].a == v[i].b &&
 		    is_cjk_char(t + v[i + 1].a, v[i + 1].b - v[i + 1].a))
 			end = v[i + 1].b;
-		size_t tn = end - v[i].a;
-		uint64_t h = 0xcbf29ce484222325ull;
-		for (size_t k = 0; k < tn; k++)
-			h = (h ^ t[v[i].a + k]) * 0x100000001b3ull;
-		size_t j = h & (mcap - 1);
-		while (memo[j].hit && !(memo[j].h == h && memo[j].n == tn &&
-		                        memcmp(t + memo[j].a, t + v[i].a, tn) == 0))
-			j = (j + 1) & (mcap - 1);
-		if (memo[j].hit) {
-			m.hit = memo[j].hit - 1;
-		} else {
-			int rc = npk__text_terms_ctx(s->tc, t + v[i].a, tn, d->lang, on_mark, &m, err);
-			if (rc != NPK_OK) {
-				free(memo);
-				free(v);
-				return rc;
-			}
-			memo[j] = (struct memo){h, v[i].a, tn, m.hit + 1};
+		int yes;
+		int rc = word_hit(s, t + v[i].a, end - v[i].a, d->lang, &yes, err);
+		if (rc != NPK_OK) {
+			free(v);
+			return rc;
 		}
-		if (m.hit) {
+		if (yes) {
 			v[i].hit = 1;
 			if (end != v[i].b)
 				v[i + 1].hit = 1;
 		}
 	}
-	free(memo);
 	*out = v;
 	*nout = nv;
 	return NPK_OK;
@@ -1856,6 +1901,8 @@ int npk_search(npk_reader *const *readers, size_t n, const char *query,
 	for (size_t i = 0; i < s.nleaves; i++)
 		leaf_free(&s.leaves[i], s.nunits);
 	free(s.dfs);
+	free(s.wm);
+	npk__buf_free(&s.wmbytes);
 	for (size_t t = 0; t < 2; t++) {
 		npk__apart_trim(s.ap[t], KEPT_APART_MAX);
 		if (k != NULL)
