@@ -29,6 +29,8 @@
 #define SNIPPET_SCAN (256u << 10) /* bytes of text looked at for a snippet */
 #define BATCH_DOCS 16u           /* candidates whose texts are read at once */
 #define BATCH_BYTES (8u << 20)   /* and their bytes, once past the first */
+#define WITHIN_BITS_FROM 512u    /* documents of an AND's first operand marked in a bitmap */
+#define DATE_BITS_MAX (UINT64_C(1) << 26)  /* documents of a unit marked in a bitmap (8 MiB) */
 
 enum { F_BODY = 1, F_TITLE, F_AUTHOR, F_SECTION, F_SOURCE, F_LANG, F_URL, F_DATE };
 
@@ -616,6 +618,17 @@ static int key_tf(search *s, unit *u, const uint8_t *key, size_t len, double w, 
 	uint64_t first = 0, count = 0, lo = npk__ix_lo(u->ix);
 	size_t wj = 0;            /* the next document of within to look for */
 	uint32_t md[NPK__IX_BLOCK], mt[NPK__IX_BLOCK];
+	/* many documents within: marked in a bitmap, each posting tested (a
+	 * merge of two long lists mispredicts a branch at every step) */
+	uint64_t *wbits = NULL, wn = npk__ix_hi(u->ix) - lo;
+	if (within != NULL && within->n >= WITHIN_BITS_FROM && wn <= DATE_BITS_MAX && p.df > 0) {
+		wbits = calloc((size_t)((wn + 63) / 64), sizeof *wbits);
+		if (wbits == NULL)
+			rc = npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+		for (size_t i = 0; wbits != NULL && i < within->n; i++)
+			if (within->v[i].doc < wn)
+				wbits[within->v[i].doc / 64] |= UINT64_C(1) << (within->v[i].doc % 64);
+	}
 	while (rc == NPK_OK && p.df > 0) {
 		const uint32_t *docs, *tfs;
 		size_t n;
@@ -632,12 +645,25 @@ static int key_tf(search *s, unit *u, const uint8_t *key, size_t len, double w, 
 		if (within != NULL) {
 			/* the block's documents within holds (a block: at most 128) */
 			size_t m = 0;
-			for (size_t i = 0; i < n && i < NPK__IX_BLOCK && wj < within->n; i++) {
-				while (wj < within->n && within->v[wj].doc < docs[i])
+			if (n > NPK__IX_BLOCK)
+				n = NPK__IX_BLOCK;
+			if (wbits != NULL) {
+				for (size_t i = 0; i < n; i++) {
+					uint32_t dd = docs[i];
+					md[m] = dd;
+					mt[m] = tfs[i];
+					m += dd < wn && (wbits[dd / 64] >> (dd % 64) & 1);
+				}
+				while (n > 0 && wj < within->n && within->v[wj].doc <= docs[n - 1])
 					wj++;
-				if (wj < within->n && within->v[wj].doc == docs[i]) {
-					md[m] = docs[i];
-					mt[m++] = tfs[i];
+			} else {
+				for (size_t i = 0; i < n && wj < within->n; i++) {
+					while (wj < within->n && within->v[wj].doc < docs[i])
+						wj++;
+					if (wj < within->n && within->v[wj].doc == docs[i]) {
+						md[m] = docs[i];
+						mt[m++] = tfs[i];
+					}
 				}
 			}
 			docs = md;
@@ -675,6 +701,7 @@ static int key_tf(search *s, unit *u, const uint8_t *key, size_t len, double w, 
 			out->n += n;
 	}
 	npk__postings_free(&p);
+	free(wbits);
 	if (rc != NPK_OK)
 		set_free(out);
 	return rc;
@@ -821,8 +848,6 @@ static void day_text(int32_t days, char out[11])
 	snprintf(out, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
 	         (unsigned)d % 100u);
 }
-
-#define DATE_BITS_MAX (UINT64_C(1) << 26)  /* documents of a unit marked in a bitmap (8 MiB) */
 
 typedef struct date_ctx {
 	search *s;
