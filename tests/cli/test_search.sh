@@ -318,4 +318,32 @@ expect_contains "$ERR" "digest mismatch" "says what is wrong"
 expect_exit 0 "--no-snippets reads no document" -- $SR --json --no-snippets "$K/k.npk" "tide"
 expect_eq "$(hits | wc -l | tr -d ' ')" 10 "and shows the 10 best"
 
+# ---- a word in many texts and a few titles: the title's hits are added
+# to the text's (summed where both hold it, put in order where only the
+# title does), and the set stays in order for the ANDs and NOTs after
+Z="$S/zebra"
+mkdir -p "$Z/in"
+for i in $(seq 1 330); do
+	printf -- '---\ntitle: Street report %d\n---\nA zebra was seen on street %d.\n' "$i" "$i" > "$Z/in/b$i.md"
+done
+for i in 1 2 3; do
+	printf -- '---\ntitle: Zebra crossing %d\n---\nThe zebra crossing %d was painted.\n' "$i" "$i" > "$Z/in/both$i.md"
+done
+for i in 1 2; do
+	printf -- '---\ntitle: Zebra crossing plan %d\n---\nThe council met about roads %d.\n' "$i" "$i" > "$Z/in/title$i.md"
+done
+expect_exit 0 "an archive of a word in 335 documents, 5 of them with it in the title" -- \
+	$MK --search-index "$Z/z.npk" "$Z/in"
+expect_exit 0 "the word" -- $SR --json --no-snippets -n 1000 "$Z/z.npk" "zebra"
+expect_eq "$(jget matched)" 335 "every document with it, in the text or the title"
+expect_eq "$(hits | grep -c -E '^(both|title)')" 5 "the ones with it in the title among them"
+expect_eq "$(hits | sed -n 1,5p | grep -c -E '^(both|title)')" 5 "and first, their title weighing more"
+expect_exit 0 "the word and a word of the titles only" -- \
+	$SR --json --no-snippets -n 1000 "$Z/z.npk" "zebra plan"
+expect_eq "$(hits | sort | tr '\n' ' ')" "title1.md title2.md " "the two documents of both"
+expect_exit 0 "the word without a word of the titles" -- \
+	$SR --json --no-snippets -n 1000 "$Z/z.npk" "zebra -plan"
+expect_eq "$(jget matched)" 333 "all but those two"
+expect_eq "$(hits | grep -c '^title')" 0 "and neither of them"
+
 finish

@@ -150,16 +150,55 @@ static int set_join(set *a, set *b, int op, set *out, npk_error *err)
 }
 
 /* The hits of b whose documents a holds added to a's in place, and taken
- * out of b: what set_join(a, b, OP_OR_SUM) would sum, without moving a
- * when b is a few hits (a word's title hits beside its body's, which are
- * most of the documents for a common word). A large b is left whole. */
+ * out of b: what set_join(a, b, OP_OR_SUM) would sum, without a pass over
+ * a when b is a few hits (a word's title hits beside its body's, which
+ * are most of the documents for a common word): each found by a search
+ * that gallops from the last one found. A large b is left whole. */
 static void add_into(set *a, set *b)
 {
-	if (b->n == 0 || a->n == 0 || b->n > a->n / 64)
+	if (b->n == 0 || a->n == 0 || b->n > a->n / 4)
 		return;
 	size_t w = 0, lo = 0;
 	for (size_t j = 0; j < b->n; j++) {
-		size_t l = lo, h = a->n;
+		uint32_t d = b->v[j].doc;
+		size_t step = 1, h = lo;
+		while (h < a->n && a->v[h].doc < d) {
+			lo = h + 1;
+			h += step;
+			step *= 2;
+		}
+		size_t l = lo;
+		if (h > a->n)
+			h = a->n;
+		while (l < h) {
+			size_t mid = l + (h - l) / 2;
+			if (a->v[mid].doc < d)
+				l = mid + 1;
+			else
+				h = mid;
+		}
+		lo = l;
+		if (l < a->n && a->v[l].doc == d)
+			a->v[l].score = a->v[l].score + b->v[j].score;
+		else
+			b->v[w++] = b->v[j];
+	}
+	b->n = w;
+}
+
+/* b's hits, whose documents a does not hold, put into a in order (b
+ * freed): a few hits among many, each moved in once, where a merge would
+ * copy every hit of a. */
+static int insert_few(set *a, set *b, npk_error *err)
+{
+	if (set_reserve(a, b->n) != 0) {
+		set_free(a);
+		set_free(b);
+		return npk__fail(err, NPK_E_NOMEM, "search: out of memory");
+	}
+	size_t end = a->n;       /* a->v[0..end) not moved yet */
+	for (size_t j = b->n; j-- > 0;) {
+		size_t l = 0, h = end;
 		while (l < h) {
 			size_t mid = l + (h - l) / 2;
 			if (a->v[mid].doc < b->v[j].doc)
@@ -167,13 +206,13 @@ static void add_into(set *a, set *b)
 			else
 				h = mid;
 		}
-		lo = l;
-		if (l < a->n && a->v[l].doc == b->v[j].doc)
-			a->v[l].score = a->v[l].score + b->v[j].score;
-		else
-			b->v[w++] = b->v[j];
+		memmove(a->v + l + j + 1, a->v + l, (end - l) * sizeof *a->v);
+		a->v[l + j] = b->v[j];
+		end = l;
 	}
-	b->n = w;
+	a->n += b->n;
+	set_free(b);
+	return NPK_OK;
 }
 
 static int set_has(const set *s, uint32_t doc)
@@ -792,6 +831,10 @@ static int term_set(search *s, unit *u, npk__qfield f, const char *term, const s
 	add_into(&body, &title);
 	if (title.n == 0) {
 		set_free(&title);
+		*out = body;
+	} else if (title.n <= 64 && title.n <= body.n / 64) {
+		/* the title's hits left are none of the body's */
+		NPK_FORWARD(insert_few(&body, &title, err));
 		*out = body;
 	} else {
 		NPK_FORWARD(set_join(&body, &title, OP_OR_SUM, out, err));
