@@ -1884,6 +1884,10 @@ static void heap_down(cand *h, size_t n, size_t i)
 static size_t top_k_add(cand *h, size_t m, size_t k, const hit *v, size_t n, uint32_t u)
 {
 	for (size_t i = 0; i < n; i++) {
+		/* the heap full, a lower score than its worst's cannot enter
+		 * (the common case, told by one comparison) */
+		if (m == k && v[i].score < h[0].score)
+			continue;
 		cand c = {v[i].score, u, v[i].doc};
 		if (m < k) {
 			h[m++] = c;
