@@ -1443,7 +1443,7 @@ static int is_cjk_char(const uint8_t *p, size_t k)
 	       (c >= 0x1100 && c <= 0x11FF);
 }
 
-#define WM_MAX (1u << 20)        /* tokens a search keeps answers for */
+#define WM_MAX (1u << 18)        /* slots for the tokens a search keeps answers for (6 MiB) */
 
 /* *yes: whether token w[0..n) of a text in language lang (8 bytes)
  * holds one of the query's terms: the answer kept (s->wm), or its terms
@@ -1476,8 +1476,10 @@ static int word_hit(search *s, const uint8_t *w, size_t n, const char lang[8], i
 	NPK_FORWARD(npk__text_terms_ctx(s->tc, w, n, l8, on_mark, &m, err));
 	*yes = m.hit;
 	/* kept while the table is at most half full and small */
+	if (s->wmbytes.len + n + 8 > UINT32_MAX)
+		return NPK_OK;
 	if (s->wmused + 1 > s->wmcap / 2) {
-		if (s->wmcap >= WM_MAX || s->wmbytes.len + n + 8 > UINT32_MAX)
+		if (s->wmcap >= WM_MAX)
 			return NPK_OK;
 		size_t cap = s->wmcap ? s->wmcap * 2 : 4096;
 		struct wm *nv = calloc(cap, sizeof *nv);
