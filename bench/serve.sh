@@ -221,7 +221,22 @@ B0=$(busy)
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 START=$(us_now)
 declare -A RPS P50 P99 BAD
+# Waits (at most 60 s) until neither server has used CPU for a second: a
+# server still working off requests of the run before (kiwix-serve's slow
+# searches outlive wrk's timeouts) would take the cores from the next run.
+cpu_of() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+settle() {
+	local i a b
+	for i in $(seq 1 60); do
+		a=$(($(cpu_of "$NPID") + $(cpu_of "$KPID")))
+		sleep 1
+		b=$(($(cpu_of "$NPID") + $(cpu_of "$KPID")))
+		[ "$a" = "$b" ] && return 0
+	done
+	say "  the servers were still busy after 60 s"
+}
 run_wrk() { # KEY PORT LIST [WARM-UP LIST]
+	settle
 	wrk -t 2 -c "$CLIENTS" -d 10s -s "$WK/paths.lua" "http://127.0.0.1:$2" "${4:-$3}" 2 >/dev/null 2>&1
 	wrk -t 2 -c "$CLIENTS" -d "${SECS}s" --latency -s "$WK/paths.lua" "http://127.0.0.1:$2" "$3" 2 \
 		>"$WK/$1.wrk" 2>&1 || die "wrk $1 failed: $(tail -n 3 "$WK/$1.wrk")"
@@ -287,7 +302,7 @@ T=$WK/section.md
 	echo "- $("$NPK" --version 2>&1 | head -n 1), commit $(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null); kiwix-tools $(dpkg-query -W -f='${Version}' kiwix-tools 2>/dev/null || echo '?') (libkiwix $(dpkg-query -W -f='${Version}' libkiwix11 2>/dev/null || echo '?')); wrk $(dpkg-query -W -f='${Version}' wrk 2>/dev/null || echo '?')"
 	echo "- the same articles: \`served/indexed.npk\` (\`create --search-index --dictionary\`: 32 KiB zstd clusters starting from a trained dictionary, 16 KiB index pages, spec/format.md 15.18; $SV_SIZE bytes) and \`indexed.zim\` of bench/search.sh (zimwriterfs with its Xapian index); \`newspack serve -q -p PUB\` (default: one request more than there are cores worked on at once, the others waiting in the order they came) and \`kiwix-serve\` (default threads, 4); both on loopback"
 	echo "- requests: $ARTICLES articles drawn with seed $SEED, each connection taking the next, the two threads of wrk starting at each half (newspack: \`/a/indexed/doc/PATH\`, the article page, its text read and checked against its digest; kiwix-serve: \`/indexed/PATH.html\`, the page as stored); 20 searches of words and pairs (newspack: \`/a/indexed/search?q=\`, 20 hits with snippets; kiwix-serve: \`/search?content=indexed&pattern=\`, its first page of results), asked again and again (newspack serve answers a repeat from the results it keeps; kiwix-serve from whatever it keeps); \"distinct\": 3000 searches of words of 300 of the articles, alone and in pairs, none asked twice, so that no answer comes from a cache"
-	echo "- \`wrk -t 2 -c $CLIENTS -d ${SECS}s --latency\` after 10 s of warm-up for each; every URL answered 200 on both before the runs"
+	echo "- \`wrk -t 2 -c $CLIENTS -d ${SECS}s --latency\` after 10 s of warm-up for each, each run started once neither server had used the CPU for a second; every URL answered 200 on both before the runs"
 	echo
 	echo "| | requests/s | p50 | p99 | errors | peak memory |"
 	echo "|---|---:|---:|---:|---:|---:|"
