@@ -152,6 +152,11 @@ NPK_API const uint8_t *npk_recipient_bytes(const npk_recipient *r); /* 32 bytes 
 typedef struct npk_keyring npk_keyring;
 NPK_API npk_keyring *npk_keyring_new(void);
 NPK_API int npk_keyring_add(npk_keyring *k, const npk_identity *id, npk_error *err);
+/* npk_identity_load and npk_keyring_add in one, the same checks and
+ * errors (NPK_E_PASSPHRASE: the file needs its passphrase); with rcpt,
+ * *rcpt is the key's public half (npk_recipient_free). */
+NPK_API int npk_keyring_add_file(npk_keyring *k, const char *path, const char *passphrase,
+                                 npk_recipient **rcpt, npk_error *err);
 NPK_API int npk_keyring_passphrase(npk_keyring *k, const char *passphrase, npk_error *err);
 NPK_API void npk_keyring_free(npk_keyring *k);
 

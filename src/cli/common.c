@@ -457,33 +457,27 @@ static int keyring_add_file(npk_keyring *k, const char *path, npk_recipient ***m
                             size_t *nmine)
 {
 	npk_error err = {0};
-	npk_identity *id = NULL;
-	int rc = npk_identity_load(path, NULL, &id, &err);
+	npk_recipient *me = NULL, **pme = mine != NULL ? &me : NULL;
+	if (mine != NULL) {
+		npk_recipient **v = realloc(*mine, (*nmine + 1) * sizeof *v);
+		if (v == NULL) {
+			cli_warn("out of memory");
+			return EXIT_USAGE;
+		}
+		*mine = v;
+	}
+	int rc = npk_keyring_add_file(k, path, NULL, pme, &err);
 	if (rc == NPK_E_PASSPHRASE) { /* protected: asked for */
 		char prompt[4200];
 		snprintf(prompt, sizeof prompt, "Passphrase for %s: ", path);
 		char *pass = cli_passphrase(NULL, prompt, 0);
 		if (pass == NULL)
 			return EXIT_USAGE;
-		rc = npk_identity_load(path, pass, &id, &err);
+		rc = npk_keyring_add_file(k, path, pass, pme, &err);
 		cli_passphrase_free(pass);
 	}
-	if (rc == NPK_OK)
-		rc = npk_keyring_add(k, id, &err);
-	int oom = 0;
-	if (rc == NPK_OK && mine != NULL) {
-		npk_recipient **v = realloc(*mine, (*nmine + 1) * sizeof *v);
-		oom = v == NULL || (v[*nmine] = npk_identity_recipient(id)) == NULL;
-		if (v != NULL)
-			*mine = v;
-		if (!oom)
-			(*nmine)++;
-	}
-	npk_identity_free(id);
-	if (oom) {
-		cli_warn("out of memory");
-		return EXIT_USAGE;
-	}
+	if (rc == NPK_OK && mine != NULL)
+		(*mine)[(*nmine)++] = me;
 	return rc == NPK_OK ? 0 : cli_fail(&err);
 }
 

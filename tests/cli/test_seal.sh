@@ -134,6 +134,14 @@ expect_exit 1 "extract with the wrong passphrase is refused (exit 1)" -- \
 expect_true "the wrong passphrase wrote nothing" -- test -z "$(ls -A "$S/x3")"
 expect_exit 0 "the recipient's key opens it too" -- "$NP" list -p "$PUB" -k "$K/a.key" "$P"
 
+# ---- a recipient's key kept under a passphrase: asked for at the terminal
+expect_exit 0 "keygen --encryption with a passphrase" -- \
+	"$NP" keygen --encryption -s "$K/p.key" -p "$K/p.pub" --passphrase-file "$K/pass"
+expect_exit 0 "create for it" -- $MK --recipient "$K/p.pub" --recipient "$K/a.pub" "$S/prot.npk" "$IN"
+expect_exit 2 "list -k with that key and no terminal is refused" -- \
+	setsid -w "$NP" list -p "$PUB" -k "$K/p.key" "$S/prot.npk" &&
+	expect_contains "$ERR" "a passphrase is needed but there is no terminal" "and says so"
+
 # ---- the default key (keygen --encryption's)
 expect_exit 0 "keygen --encryption -W, the default key" -- "$NP" keygen --encryption -W
 D="$S/default.npk"

@@ -1161,6 +1161,55 @@ DEFINE_TEST(test_key_encryption_files)
 	CHECK(strstr(err.msg, "signing public key, not a recipient") != NULL);
 	CHECK_RC(npk_identity_load("s.key", NULL, &ix, &err), NPK_E_KEY, &err);
 	CHECK(strstr(err.msg, "a signing key, not an encryption key") != NULL);
+
+	/* npk_keyring_add_file: npk_identity_load's checks and errors, the
+	 * recipient it would give, nothing added on a refusal */
+	npk_keyring *ring = npk_keyring_new();
+	CHECK(ring != NULL);
+	CHECK_RC(npk_keyring_add_file(ring, "s.key", NULL, &rx, &err), NPK_E_KEY, &err);
+	CHECK(strstr(err.msg, "a signing key, not an encryption key") != NULL && rx == NULL);
+	CHECK_RC(npk_keyring_add_file(ring, "e.key", NULL, NULL, &err), NPK_E_PASSPHRASE, &err);
+	CHECK_RC(npk_keyring_add_file(ring, "e.key", "wrong", &rx, &err), NPK_E_PASSPHRASE, &err);
+	CHECK_STR(err.msg, "e.key: wrong passphrase");
+	CHECK(npk__keyring_count(ring) == 0);
+	CHECK_RC(npk_keyring_add_file(ring, "e.key", "pass phrase", &rx, &err), NPK_OK, &err);
+	npk_identity *ie = NULL;
+	CHECK_RC(npk_identity_load("e.key", "pass phrase", &ie, &err), NPK_OK, &err);
+	npk_recipient *re = npk_identity_recipient(ie);
+	CHECK(rx != NULL && re != NULL &&
+	      memcmp(npk_recipient_bytes(rx), npk_recipient_bytes(re), 32) == 0 &&
+	      memcmp(npk_recipient_id(rx), npk_recipient_id(re), 8) == 0);
+	CHECK_RC(npk_keyring_add_file(ring, "w.key", NULL, NULL, &err), NPK_OK, &err);
+	npk_keyring *ring2 = npk_keyring_new();
+	CHECK_RC(npk_keyring_add(ring2, ie, &err), NPK_OK, &err);
+	CHECK(npk__keyring_count(ring) == 2 && npk__keyring_count(ring2) == 1 &&
+	      sodium_memcmp(npk__keyring_secret(ring, 0), npk__keyring_secret(ring2, 0), 64) == 0);
+	/* a damaged key: the last byte of its public half changed (3.1.: at
+	 * 62 + 32 + 31 of the 158 bytes) */
+	size_t klen;
+	char *ktext = npk_test_read_file("w.key", &klen);
+	CHECK(ktext != NULL);
+	if (ktext != NULL) {
+		char *b64line = strchr(ktext, '\n') + 1;
+		uint8_t raw[200];
+		size_t rawlen = 0;
+		CHECK(sodium_base642bin(raw, sizeof raw, b64line, strcspn(b64line, "\n"), NULL,
+		                        &rawlen, NULL, B64_ORIG) == 0);
+		CHECK(rawlen == 158);
+		raw[125] ^= 1;
+		sodium_bin2base64(b64line, strcspn(b64line, "\n") + 1, raw, rawlen, B64_ORIG);
+		b64line[strlen(b64line)] = '\n';
+		CHECK(npk_test_write_file("bad.key", ktext, klen) == 0);
+		free(ktext);
+	}
+	CHECK_RC(npk_keyring_add_file(ring, "bad.key", NULL, NULL, &err), NPK_E_KEY, &err);
+	CHECK(strstr(err.msg, "damaged key") != NULL && npk__keyring_count(ring) == 2);
+	npk_recipient_free(rx);
+	npk_recipient_free(re);
+	npk_identity_free(ie);
+	npk_keyring_free(ring);
+	npk_keyring_free(ring2);
+	rx = NULL;
 	npk_pubkey_free(pk);
 	npk_seckey_free(sk);
 

@@ -658,18 +658,30 @@ int npk_seckey_load(const char *path, const char *passphrase, npk_seckey **out,
 	return seckey_load_alg(path, sigalg_ed, passphrase, out, err);
 }
 
+/* The key file at path read, unlocked and checked (3.4.) into *raw, a
+ * key_tmp_alloc buffer the caller key_tmp_frees. */
+static int seckey_read_checked(const char *path, const uint8_t *alg, const char *passphrase,
+                               uint8_t **raw, npk_error *err)
+{
+	int encrypted, rc;
+	NPK_FORWARD(seckey_read(path, alg, raw, &encrypted, err));
+	if (encrypted)
+		NPK_FORWARD_GOTO(rc, seckey_unlock(path, *raw, passphrase, err), fail);
+	NPK_FORWARD_GOTO(rc, seckey_chk_verify(path, *raw, encrypted, err), fail);
+	NPK_FORWARD_GOTO(rc, seckey_halves_verify(path, *raw, err), fail);
+	return NPK_OK;
+fail:
+	key_tmp_free(*raw);  /* wipes */
+	*raw = NULL;
+	return rc;
+}
+
 static int seckey_load_alg(const char *path, const uint8_t *alg, const char *passphrase,
                            npk_seckey **out, npk_error *err)
 {
 	uint8_t *raw;
-	int encrypted, rc;
-	NPK_FORWARD(seckey_read(path, alg, &raw, &encrypted, err));
-	if (encrypted)
-		NPK_FORWARD_GOTO(rc, seckey_unlock(path, raw, passphrase, err), done);
-	NPK_FORWARD_GOTO(rc, seckey_chk_verify(path, raw, encrypted, err), done);
-	NPK_FORWARD_GOTO(rc, seckey_halves_verify(path, raw, err), done);
-	rc = seckey_from_raw(path, raw, out, err);
-done:
+	NPK_FORWARD(seckey_read_checked(path, alg, passphrase, &raw, err));
+	int rc = seckey_from_raw(path, raw, out, err);
 	key_tmp_free(raw);  /* wipes */
 	return rc;
 }
@@ -931,6 +943,38 @@ int npk_keyring_add(npk_keyring *k, const npk_identity *id, npk_error *err)
 	NPK_FAIL_IF(k == NULL || id == NULL, err, NPK_E_ARG, "npk_keyring_add: NULL argument");
 	NPK_FAIL_IF(k->n == KEYRING_MAX, err, NPK_E_LIMIT, "at most %d keys", KEYRING_MAX);
 	memcpy(k->sec + 64 * k->n++, id->k->sk, 64);
+	return NPK_OK;
+}
+
+/* The key goes from its file's checked bytes straight into the keyring:
+ * no npk_identity, whose sodium_malloc memory would cost a sealed read
+ * some 25 us to map and unmap. */
+int npk_keyring_add_file(npk_keyring *k, const char *path, const char *passphrase,
+                         npk_recipient **rcpt, npk_error *err)
+{
+	NPK_FAIL_IF(k == NULL || path == NULL, err, NPK_E_ARG,
+	            "npk_keyring_add_file: NULL argument");
+	NPK_FAIL_IF(k->n == KEYRING_MAX, err, NPK_E_LIMIT, "at most %d keys", KEYRING_MAX);
+	NPK_FORWARD(npk__init(err));
+	npk_recipient *r = NULL;
+	if (rcpt != NULL) {
+		*rcpt = NULL;
+		NPK_FAIL_IF((r = malloc(sizeof *r)) == NULL, err, NPK_E_NOMEM, "%s: out of memory",
+		            path);
+	}
+	uint8_t *raw;
+	int rc = seckey_read_checked(path, alg_x1, passphrase, &raw, err);
+	if (rc != NPK_OK) {
+		free(r);
+		return rc;
+	}
+	memcpy(k->sec + 64 * k->n++, raw + SK_OFF_SK, SK_SECRET_LEN);
+	if (r != NULL) {
+		memcpy(r->id, raw + SK_OFF_ID, NPK_KEYID_BYTES);
+		memcpy(r->pk, raw + SK_OFF_SK + 32, 32);
+		*rcpt = r;
+	}
+	key_tmp_free(raw);  /* wipes */
 	return NPK_OK;
 }
 
