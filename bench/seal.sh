@@ -113,6 +113,9 @@ DOCS=$("$NPK" list -p "$PUB" "$W/plain.npk" | wc -l)
 
 # Rounds of 2 runs: this machine has stretches of seconds a third slower,
 # which rounds of 10 runs put on one archive's runs more than on the other's.
+# The creates' writes are flushed first, so that no writeback runs beside.
+sync
+sleep 2
 say "list, 80 runs each, in rounds"
 rounds list 40 2 1 "$NPK list -p $PUB $W/plain.npk" "$NPK list -p $PUB -k $W/a.key $W/sealed.npk"
 L_PLAIN=${U[0]}
