@@ -149,6 +149,19 @@ static int set_join(set *a, set *b, int op, set *out, npk_error *err)
 	return NPK_OK;
 }
 
+/* The first of s->v[lo..hi) whose document is doc or after it (hi: none). */
+static size_t doc_lower(const set *s, size_t lo, size_t hi, uint32_t doc)
+{
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (s->v[mid].doc < doc)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The hits of b whose documents a holds added to a's in place, and taken
  * out of b: what set_join(a, b, OP_OR_SUM) would sum, without a pass over
  * a when b is a few hits (a word's title hits beside its body's, which
@@ -167,16 +180,7 @@ static void add_into(set *a, set *b)
 			h += step;
 			step *= 2;
 		}
-		size_t l = lo;
-		if (h > a->n)
-			h = a->n;
-		while (l < h) {
-			size_t mid = l + (h - l) / 2;
-			if (a->v[mid].doc < d)
-				l = mid + 1;
-			else
-				h = mid;
-		}
+		size_t l = doc_lower(a, lo, h < a->n ? h : a->n, d);
 		lo = l;
 		if (l < a->n && a->v[l].doc == d)
 			a->v[l].score = a->v[l].score + b->v[j].score;
@@ -198,14 +202,7 @@ static int insert_few(set *a, set *b, npk_error *err)
 	}
 	size_t end = a->n;       /* a->v[0..end) not moved yet */
 	for (size_t j = b->n; j-- > 0;) {
-		size_t l = 0, h = end;
-		while (l < h) {
-			size_t mid = l + (h - l) / 2;
-			if (a->v[mid].doc < b->v[j].doc)
-				l = mid + 1;
-			else
-				h = mid;
-		}
+		size_t l = doc_lower(a, 0, end, b->v[j].doc);
 		memmove(a->v + l + j + 1, a->v + l, (end - l) * sizeof *a->v);
 		a->v[l + j] = b->v[j];
 		end = l;
@@ -217,15 +214,8 @@ static int insert_few(set *a, set *b, npk_error *err)
 
 static int set_has(const set *s, uint32_t doc)
 {
-	size_t lo = 0, hi = s->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (s->v[mid].doc < doc)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < s->n && s->v[lo].doc == doc;
+	size_t i = doc_lower(s, 0, s->n, doc);
+	return i < s->n && s->v[i].doc == doc;
 }
 
 /* ==== The indexes ==== */
