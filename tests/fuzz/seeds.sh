@@ -88,6 +88,7 @@ cp spec/vectors/test.pub "$C/pubkey/seed-vector.pub"
 printf 'RWTIvw+D282ZDSo4UpOMDtPUxGiSicZd26QuR7Y3Oo48VxOapiQPNBcq\n' >"$C/pubkey/seed-bare.pub"
 cp tests/keys/test.key "$C/seckey/seed-test.key"
 cp tests/keys/other.key "$C/seckey/seed-other.key"
+cp spec/vectors/seal-recipient.key "$C/seckey/seed-x25519.key"
 printf 'seed\n' >"$T/pass"
 "$NP" keygen -f -p "$T/enc.pub" -s "$C/seckey/seed-encrypted.key" --passphrase-file "$T/pass" \
 	>/dev/null 2>&1 || {
