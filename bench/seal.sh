@@ -69,23 +69,24 @@ T0=$SECONDS
 # NAME ROUNDS RUNS WARM CMD...: the commands timed in ROUNDS rounds, each
 # round RUNS hyperfine runs of every command (WARM warm-up runs first), so
 # that a slower stretch of a shared machine weighs on them all alike rather
-# than on the one timed then; sets U[i], command i's mean over all its runs,
-# in microseconds
+# than on the one timed then; sets U[i], the median over the rounds of
+# command i's mean in a round, in microseconds (a round that such a stretch
+# slowed moves a median less than a mean)
 rounds() {
 	local name=$1 nr=$2 runs=$3 warm=$4 k i m
 	shift 4
 	U=()
-	for ((i = 0; i < $#; i++)); do U[i]=0; done
+	for ((i = 0; i < $#; i++)); do : >"$W/$name.round$i"; done
 	for ((k = 0; k < nr; k++)); do
 		hyperfine -N -w "$warm" -r "$runs" --export-json "$W/$name.json" "$@" >"$W/$name.hf" 2>&1 ||
 			die "$name failed: $(tail -n 3 "$W/$name.hf")"
 		i=0
 		for m in $(python3 -c 'import json,sys; print(*(round(x["mean"] * 1e6) for x in json.load(open(sys.argv[1]))["results"]))' "$W/$name.json"); do
-			U[i]=$((U[i] + m))
+			echo "$m" >>"$W/$name.round$i"
 			i=$((i + 1))
 		done
 	done
-	for ((i = 0; i < $#; i++)); do U[i]=$((U[i] / nr)); done
+	for ((i = 0; i < $#; i++)); do U[i]=$(median <"$W/$name.round$i"); done
 }
 rss() { # CMD...: peak resident KiB, the median of 5 runs (create's threads make it vary by some 5%)
 	local i
@@ -161,7 +162,7 @@ SEC=$W/section.md
 	echo
 	echo "- machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo); $(awk -v a="$busy0" -v b="$busy1" -v s="$SECS" -v n="$(nproc)" 'BEGIN{ if (s > 0) printf "%.0f%% of the cores busy during the run", 100 * (b - a) / (s * n * 100); else print "a short run" }')"
 	echo "- newspack $("$NPK" --version | head -n 1 | sed 's/^newspack //'), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-	echo "- inputs: $CORPUS, $DOCS documents, $INBYTES bytes; sealed: \`create --recipient a.pub --recipient b.pub\` (X25519; the Merkle root sealed, the levels not stored); baseline: \`create\` (default, with the tree); hyperfine means (create $R runs, in rounds of one run of each kind; list and cat 80 runs, in 40 rounds of 2 alternating the two archives; warm cache); cat: the mean over 5 documents spread through the index; peak memory: the median of 5 runs (GNU time)"
+	echo "- inputs: $CORPUS, $DOCS documents, $INBYTES bytes; sealed: \`create --recipient a.pub --recipient b.pub\` (X25519; the Merkle root sealed, the levels not stored); baseline: \`create\` (default, with the tree); hyperfine, the median over rounds of each round's mean (create $R runs, in rounds of one run of each kind; list and cat 80 runs, in 40 rounds of 2 alternating the two archives, after a sync; warm cache); cat: the mean over 5 documents spread through the index; peak memory: the median of 5 runs (GNU time)"
 	echo
 	echo "| | not sealed (default) | sealed | ratio | not sealed, --no-tree |"
 	echo "|---|---:|---:|---:|---:|"
