@@ -69,7 +69,8 @@ uint64_t npk__padme(uint64_t L);
  * padme(44 + len); 0 when that would pass 2^32 - 1. */
 uint64_t npk__seal_stored_len(uint64_t len);
 /* seal(kind, n, v, inner) into out, npk__seal_stored_len(len) bytes,
- * with the given nonce (15.17.5). */
+ * with the given nonce (15.17.5). inner may be out itself: sealed in
+ * place. */
 void npk__seal(const npk__seal_keys *k, unsigned kind, uint64_t n, uint64_t v,
                const uint8_t *inner, size_t len, const uint8_t nonce[NPK__SEAL_NONCE],
                uint8_t *out);

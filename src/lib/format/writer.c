@@ -475,27 +475,27 @@ static int writer_emit(npk_writer *w, const void *p, size_t len, npk_error *err)
 	return NPK_OK;
 }
 
-/* Compresses a job and hashes the object it makes; runs on any thread. */
-/* 15.17.5: the job's encoded payload sealed in place of it; its nonce
+/* 15.17.5: the job's encoded payload sealed in place of it, in its own
+ * buffer grown to the sealed size (no second copy in memory); its nonce
  * drawn here (libsodium's randombytes are safe on any thread). */
 static int job_seal(job *j)
 {
 	int page = memcmp(j->magic, NPK_PAGE_MAGIC, 4) == 0;
 	uint64_t slen = npk__seal_stored_len(j->zlen);
-	uint8_t *out = slen ? malloc((size_t)slen) : NULL;
+	uint8_t *out = slen ? realloc(j->z, (size_t)slen) : NULL;
 	NPK_FAIL_IF(out == NULL, &j->err, slen ? NPK_E_NOMEM : NPK_E_LIMIT,
 	            "out of memory sealing %s %u", page ? "index page" : "cluster", j->number);
+	j->z = out;
 	uint8_t nonce[NPK__SEAL_NONCE];
 	npk__seal_random(nonce, sizeof nonce, NPK__RND_NONCE,
 	                 ((uint64_t)(page ? NPK__SEAL_PAGE : NPK__SEAL_CLUSTER) << 32) | j->number);
 	npk__seal(j->seal, page ? NPK__SEAL_PAGE : NPK__SEAL_CLUSTER, j->number,
-	          page ? j->count : j->raw_size, j->z, j->zlen, nonce, out);
-	free(j->z);
-	j->z = out;
+	          page ? j->count : j->raw_size, out, j->zlen, nonce, out);
 	j->zlen = (size_t)slen;
 	return NPK_OK;
 }
 
+/* Compresses a job and hashes the object it makes; runs on any thread. */
 static void job_run(job *j, const encoders *e)
 {
 	if (!j->copy) {
