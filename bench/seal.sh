@@ -7,8 +7,8 @@
 #   sh bench/seal.sh [--corpus DIR] [-r R] [--no-results]
 #
 # --corpus: the inputs (default ../shared/corpus); -r: runs of each create
-# (5), in rounds of one run of each; list and cat run 80 times each
-# (hyperfine, warm cache), in 40 rounds of 2 that alternate the two
+# (7), in rounds of one run of each; list and cat run 120 times each
+# (hyperfine, warm cache), in 60 rounds of 2 that alternate the two
 # archives. The baseline
 # is create's default (with the Merkle tree, which a sealed archive keeps as
 # its root only: 15.17.6); create --no-tree is shown too.
@@ -20,7 +20,7 @@ export LC_ALL=C
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CORPUS=$ROOT/../shared/corpus
-R=5
+R=7
 WRITE=1
 usage() {
 	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
@@ -71,7 +71,9 @@ T0=$SECONDS
 # that a slower stretch of a shared machine weighs on them all alike rather
 # than on the one timed then; sets U[i], the median over the rounds of
 # command i's mean in a round, in microseconds (a round that such a stretch
-# slowed moves a median less than a mean)
+# slowed moves a median less than a mean); of two commands, each round's
+# ratio of the second's mean to the first's is added to $W/NAME.pairs (of
+# more commands, of the first two)
 rounds() {
 	local name=$1 nr=$2 runs=$3 warm=$4 k i m
 	shift 4
@@ -87,6 +89,14 @@ rounds() {
 		done
 	done
 	for ((i = 0; i < $#; i++)); do U[i]=$(median <"$W/$name.round$i"); done
+	if [ $# -ge 2 ]; then
+		paste "$W/$name.round0" "$W/$name.round1" | awk '{ printf "%.6f\n", $2 / $1 }' >>"$W/$name.pairs"
+	fi
+}
+# The median of the ratios in FILE, to 4 decimals.
+median_ratio() {
+	sort -g "$1" | awk '{ a[NR] = $1 } END { if (NR == 0) { print 0; exit }
+		printf "%.4f\n", NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
 rss() { # CMD...: peak resident KiB, the median of 5 runs (create's threads make it vary by some 5%)
 	local i
@@ -98,11 +108,12 @@ rss() { # CMD...: peak resident KiB, the median of 5 runs (create's threads make
 
 say "create, $R rounds: not sealed (with and without the tree), sealed for two recipients"
 MK="$NPK create -q --force --timestamp 2026-12-01"
-rounds create "$R" 1 1 "$MK $W/plain.npk $CORPUS" "$MK --no-tree $W/notree.npk $CORPUS" \
-	"$MK --recipient $W/a.pub --recipient $W/b.pub $W/sealed.npk $CORPUS"
+: >"$W/create.pairs"
+rounds create "$R" 1 1 "$MK $W/plain.npk $CORPUS" \
+	"$MK --recipient $W/a.pub --recipient $W/b.pub $W/sealed.npk $CORPUS" "$MK --no-tree $W/notree.npk $CORPUS"
 C_PLAIN=${U[0]}
-C_NOTREE=${U[1]}
-C_SEALED=${U[2]}
+C_SEALED=${U[1]}
+C_NOTREE=${U[2]}
 M_PLAIN=$(rss $MK "$W/plain.npk" "$CORPUS")
 M_SEALED=$(rss $MK --recipient "$W/a.pub" --recipient "$W/b.pub" "$W/sealed.npk" "$CORPUS")
 S_PLAIN=$(fsize "$W/plain.npk")
@@ -117,19 +128,21 @@ DOCS=$("$NPK" list -p "$PUB" "$W/plain.npk" | wc -l)
 # The creates' writes are flushed first, so that no writeback runs beside.
 sync
 sleep 2
-say "list, 80 runs each, in rounds"
-rounds list 40 2 1 "$NPK list -p $PUB $W/plain.npk" "$NPK list -p $PUB -k $W/a.key $W/sealed.npk"
+say "list, 120 runs each, in rounds"
+: >"$W/list.pairs"
+rounds list 60 2 1 "$NPK list -p $PUB $W/plain.npk" "$NPK list -p $PUB -k $W/a.key $W/sealed.npk"
 L_PLAIN=${U[0]}
 L_SEALED=${U[1]}
 ML_PLAIN=$(rss "$NPK" list -p "$PUB" "$W/plain.npk")
 ML_SEALED=$(rss "$NPK" list -p "$PUB" -k "$W/a.key" "$W/sealed.npk")
 
-say "cat of one document, 5 documents, 80 runs each, in rounds"
+say "cat of one document, 5 documents, 120 runs each, in rounds"
 "$NPK" list -p "$PUB" "$W/plain.npk" | awk -v n="$DOCS" 'NR % int(n / 5) == 1' | head -n 5 >"$W/docs"
 CN=0
 CS=0
+: >"$W/cat.pairs"
 while IFS= read -r d; do
-	rounds cat 40 2 1 "$NPK cat -p $PUB $W/plain.npk $d" "$NPK cat -p $PUB -k $W/a.key $W/sealed.npk $d"
+	rounds cat 60 2 1 "$NPK cat -p $PUB $W/plain.npk $d" "$NPK cat -p $PUB -k $W/a.key $W/sealed.npk $d"
 	CN=$((CN + U[0]))
 	CS=$((CS + U[1]))
 	cmp -s <("$NPK" cat -p "$PUB" "$W/plain.npk" "$d") <("$NPK" cat -p "$PUB" -k "$W/a.key" "$W/sealed.npk" "$d") ||
@@ -145,10 +158,12 @@ SECS=$((SECONDS - T0))
 
 # ------------------------------------------------------------------ report
 verdict() { if le "$1" "$2"; then echo PASS; else echo FAIL; fi; }
-RC=$(ratio4 "$C_SEALED" "$C_PLAIN")
+RC=$(median_ratio "$W/create.pairs")
 RS=$(ratio4 "$S_SEALED" "$S_PLAIN")
-RL=$(ratio4 "$L_SEALED" "$L_PLAIN")
-RCAT=$(ratio4 "$CS" "$CN")
+# The time ratios: the median of the rounds' ratios, each of runs made one
+# right after the other (list and cat: within some 30 ms).
+RL=$(median_ratio "$W/list.pairs")
+RCAT=$(median_ratio "$W/cat.pairs")
 RM=$(ratio4 "$M_SEALED" "$M_PLAIN")
 RML=$(ratio4 "$ML_SEALED" "$ML_PLAIN")
 RMC=$(ratio4 "$MC_SEALED" "$MC_PLAIN")
@@ -162,7 +177,7 @@ SEC=$W/section.md
 	echo
 	echo "- machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo); $(awk -v a="$busy0" -v b="$busy1" -v s="$SECS" -v n="$(nproc)" 'BEGIN{ if (s > 0) printf "%.0f%% of the cores busy during the run", 100 * (b - a) / (s * n * 100); else print "a short run" }')"
 	echo "- newspack $("$NPK" --version | head -n 1 | sed 's/^newspack //'), commit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')"
-	echo "- inputs: $CORPUS, $DOCS documents, $INBYTES bytes; sealed: \`create --recipient a.pub --recipient b.pub\` (X25519; the Merkle root sealed, the levels not stored); baseline: \`create\` (default, with the tree); hyperfine, the median over rounds of each round's mean (create $R runs, in rounds of one run of each kind; list and cat 80 runs, in 40 rounds of 2 alternating the two archives, after a sync; warm cache); cat: the mean over 5 documents spread through the index; peak memory: the median of 5 runs (GNU time)"
+	echo "- inputs: $CORPUS, $DOCS documents, $INBYTES bytes; sealed: \`create --recipient a.pub --recipient b.pub\` (X25519; the Merkle root sealed, the levels not stored); baseline: \`create\` (default, with the tree); hyperfine, the median over rounds of each round's mean, and each ratio the median of the rounds' ratios (create $R runs, in rounds of one run of each kind; list and cat 120 runs, in 60 rounds of 2 alternating the two archives, after a sync, their ratios the median of the 60 rounds' ratios (of 300 for cat's 5 documents); warm cache); cat: the mean over 5 documents spread through the index; peak memory: the median of 5 runs (GNU time)"
 	echo
 	echo "| | not sealed (default) | sealed | ratio | not sealed, --no-tree |"
 	echo "|---|---:|---:|---:|---:|"
