@@ -7,7 +7,7 @@
 #   sh bench/seal.sh [--corpus DIR] [-r R] [--no-results]
 #
 # --corpus: the inputs (default ../shared/corpus); -r: runs of each create
-# (7), in rounds of one run of each; list and cat run 120 times each
+# (11), in rounds of one run of each; list and cat run 120 times each
 # (hyperfine, warm cache), in 60 rounds of 2 that alternate the two
 # archives. The baseline
 # is create's default (with the Merkle tree, which a sealed archive keeps as
@@ -20,7 +20,7 @@ export LC_ALL=C
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 CORPUS=$ROOT/../shared/corpus
-R=7
+R=11
 WRITE=1
 usage() {
 	sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
@@ -80,7 +80,7 @@ rounds() {
 	U=()
 	for ((i = 0; i < $#; i++)); do : >"$W/$name.round$i"; done
 	for ((k = 0; k < nr; k++)); do
-		hyperfine -N -w "$warm" -r "$runs" --export-json "$W/$name.json" "$@" >"$W/$name.hf" 2>&1 ||
+		hyperfine -N -w "$warm" -r "$runs" ${PREP:+--prepare "$PREP"} --export-json "$W/$name.json" "$@" >"$W/$name.hf" 2>&1 ||
 			die "$name failed: $(tail -n 3 "$W/$name.hf")"
 		i=0
 		for m in $(python3 -c 'import json,sys; print(*(round(x["mean"] * 1e6) for x in json.load(open(sys.argv[1]))["results"]))' "$W/$name.json"); do
@@ -108,8 +108,10 @@ rss() { # CMD...: peak resident KiB, the median of 5 runs (create's threads make
 
 say "create, $R rounds: not sealed (with and without the tree), sealed for two recipients"
 MK="$NPK create -q --force --timestamp 2026-12-01"
+# Each create starts once the writes of the one before are flushed (sync):
+# the second of a round ran beside the first's writeback, 3-16% slower.
 : >"$W/create.pairs"
-rounds create "$R" 1 1 "$MK $W/plain.npk $CORPUS" \
+PREP=sync rounds create "$R" 1 1 "$MK $W/plain.npk $CORPUS" \
 	"$MK --recipient $W/a.pub --recipient $W/b.pub $W/sealed.npk $CORPUS" "$MK --no-tree $W/notree.npk $CORPUS"
 C_PLAIN=${U[0]}
 C_SEALED=${U[1]}
