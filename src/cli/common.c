@@ -450,6 +450,30 @@ int cli_open_ro(const char *path, const cli_ropts *o, npk_reader **out)
 	return ec;
 }
 
+/* Why read_line_fd gave no line. */
+enum { LINE_OK, LINE_LONG, LINE_NUL, LINE_NOMEM };
+
+static char *prompt_tty(const char *prompt, int *why);
+static const char *line_problem(int why);
+
+/* The passphrase of the key file at path, asked for at the terminal: no
+ * option gives it (--passphrase-file, where a command has it, is the
+ * archive's or the signing key's), so without a terminal it is refused
+ * saying so. NULL when refused. */
+static char *key_passphrase(const char *path)
+{
+	char prompt[4200];
+	snprintf(prompt, sizeof prompt, "Passphrase for %s: ", path);
+	int why;
+	char *p = prompt_tty(prompt, &why);
+	if (p == NULL && why == LINE_OK)
+		cli_warn("%s is protected by a passphrase, which is asked for at a terminal, and there "
+		         "is none", cli_show(path));
+	else if (p == NULL)
+		cli_warn("%s", line_problem(why));
+	return p;
+}
+
 /* A secret key of -k into the keyring: its passphrase asked for when it
  * has one; its public key appended to *mine (when mine is not NULL).
  * Returns 0 or an exit code. */
@@ -468,9 +492,7 @@ static int keyring_add_file(npk_keyring *k, const char *path, npk_recipient ***m
 	}
 	int rc = npk_keyring_add_file(k, path, NULL, pme, &err);
 	if (rc == NPK_E_PASSPHRASE) { /* protected: asked for */
-		char prompt[4200];
-		snprintf(prompt, sizeof prompt, "Passphrase for %s: ", path);
-		char *pass = cli_passphrase(NULL, prompt, 0);
+		char *pass = key_passphrase(path);
 		if (pass == NULL)
 			return EXIT_USAGE;
 		rc = npk_keyring_add_file(k, path, pass, pme, &err);
@@ -582,9 +604,6 @@ static int open_with(const char *path, const char *pubkey_path, int allow_untrus
 	*out = NULL;
 	return EXIT_UNTRUSTED;
 }
-
-/* Why read_line_fd gave no line. */
-enum { LINE_OK, LINE_LONG, LINE_NUL, LINE_NOMEM };
 
 /* The first line of fd, without its LF (and a CR before it); NULL with
  * *why set when it is too long or holds a NUL byte, which would cut the

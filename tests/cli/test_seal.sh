@@ -140,7 +140,7 @@ expect_exit 0 "keygen --encryption with a passphrase" -- \
 expect_exit 0 "create for it" -- $MK --recipient "$K/p.pub" --recipient "$K/a.pub" "$S/prot.npk" "$IN"
 expect_exit 2 "list -k with that key and no terminal is refused" -- \
 	setsid -w "$NP" list -p "$PUB" -k "$K/p.key" "$S/prot.npk" &&
-	expect_contains "$ERR" "a passphrase is needed but there is no terminal" "and says so"
+	expect_contains "$ERR" "p.key is protected by a passphrase, which is asked for at a terminal, and there is none" "and says so, naming the key"
 
 # ---- the default key (keygen --encryption's)
 expect_exit 0 "keygen --encryption -W, the default key" -- "$NP" keygen --encryption -W
