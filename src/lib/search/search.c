@@ -80,22 +80,13 @@ static int set_join(set *a, set *b, int op, set *out, npk_error *err)
 		a = b;
 		b = t;
 	}
-	if (b->n == 0 && op != OP_AND) {
-		/* a as it is: no pass over it (a word's set joined to the empty
-		 * set of its variants so far, most of the documents) */
-		set r = *a;
-		r.exact = 1;
-		if (r.n == 0) {
-			free(r.v);
-			r = (set){.exact = 1};
-		}
-		free(b->v);
-		*a = *b = (set){0};
-		*out = r;
-		return NPK_OK;
-	}
 	hit *v = a->v, *av = a->v;
 	size_t i = 0, j = 0, w = 0, na = a->n, nb = b->n;
+	/* a joined to nothing but by AND is a as it is: kept in place, no pass
+	 * over it (a word's set joined to the empty set of its variants so
+	 * far, most of the documents) */
+	if (nb == 0 && op != OP_AND)
+		i = w = na;
 	if ((op == OP_OR_SUM || op == OP_OR_MAX) && nb > 0) {
 		if (a->cap < na + nb) {
 			v = malloc((na + nb) * sizeof *v);
